@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { requestIdFor } from './common/http/request-id.js';
+import { createLogger, PinoNestLogger } from './common/logging/logger.js';
+import type { AppConfig } from './config/app-config.js';
+import type { DatabaseConnectionOptions } from './database/database.factory.js';
+
+/** What every entrypoint (server, Lambda, tests) hands to {@link createApp}. */
+export interface CreateAppOptions {
+  readonly config: AppConfig;
+  readonly database: DatabaseConnectionOptions;
+  /** @default a pino logger built from config.log */
+  readonly logger?: Logger;
+}
+
+/**
+ * Builds the fully configured application (not listening). Every entrypoint uses this, so the
+ * server, the Lambda handler and the tests run the same pipeline.
+ */
+export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.log);
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    genReqId: requestIdFor,
+    bodyLimit: config.http.bodyLimitBytes,
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: 72_000,
+    trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  if (config.http.prefix) app.setGlobalPrefix(config.http.prefix);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
+  if (config.http.corsOrigins.length > 0) {
+    const origins = config.http.corsOrigins;
+    await app.register(cors, {
+      origin: origins.includes('*') ? true : [...origins],
+      credentials: !origins.includes('*'),
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    });
+  }
+  await app.init();
+  return app;
+}

@@ -1,0 +1,125 @@
+import { HttpException } from '@nestjs/common';
+import { AppError } from './app-error.js';
+import { type ErrorCode, errorCodes } from './error-codes.js';
+
+/** The body of every error response. */
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  requestId: string;
+  details?: Readonly<Record<string, unknown>>;
+}
+
+/** What to send for an error, and whether it is unexpected (to be logged with its stack). */
+export interface ErrorResponse {
+  readonly body: ErrorBody;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly unexpected: boolean;
+}
+
+const fastifyCodes: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_ASYNC_CONSTRAINT: 'BAD_REQUEST',
+  FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+const statusCodes: Readonly<Record<number, ErrorCode>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+// Errors that mean "the database is not reachable right now", from pg, mysql2 and Node's sockets.
+const unavailableErrnos = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'PROTOCOL_CONNECTION_LOST',
+]);
+// SQLSTATE class 08 (connection exception) and 57P01-57P03 (server shutting down / starting).
+const unavailableSqlStates = /^(08|57P0[1-3])/;
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (unavailableErrnos.has(code) || unavailableSqlStates.test(code)))
+    return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Cannot enqueue|Pool is closed/i.test(
+    error.message,
+  );
+}
+
+function fastifyErrorCode(error: unknown): ErrorCode | undefined {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? fastifyCodes[code] : undefined;
+}
+
+function fromCode(code: ErrorCode, requestId: string, message?: string): ErrorBody {
+  return {
+    statusCode: errorCodes[code].status,
+    code,
+    message: message ?? errorCodes[code].message,
+    requestId,
+  };
+}
+
+/**
+ * Maps anything thrown while handling a request to the response the client gets, so every error
+ * has the same shape whether it came from a service, a guard, the router or Fastify's body parser.
+ */
+export function toErrorResponse(error: unknown, requestId: string): ErrorResponse {
+  if (error instanceof AppError) {
+    const body: ErrorBody = { ...fromCode(error.code, requestId, error.message) };
+    if (error.details) body.details = error.details;
+    return { body, headers: error.headers ?? {}, unexpected: false };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      body: fromCode('DATABASE_UNAVAILABLE', requestId),
+      headers: { 'retry-after': '2' },
+      unexpected: false,
+    };
+  }
+  // Nest wraps Fastify's own errors (body parsing, limits) in an HttpException; the cause keeps the code.
+  const fastifyCode = fastifyErrorCode(error instanceof HttpException ? error.cause : error);
+  if (fastifyCode) {
+    return { body: fromCode(fastifyCode, requestId), headers: {}, unexpected: false };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const code = statusCodes[status];
+    if (code && status < 500) {
+      const message = status === 404 ? errorCodes.ROUTE_NOT_FOUND.message : errorCodes[code].message;
+      return {
+        body: fromCode(status === 404 ? 'ROUTE_NOT_FOUND' : code, requestId, message),
+        headers: {},
+        unexpected: false,
+      };
+    }
+  }
+  // Other client errors raised by Fastify or its plugins carry a 4xx statusCode.
+  const statusCode = error instanceof Error ? (error as { statusCode?: unknown }).statusCode : undefined;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    const code = statusCodes[statusCode] ?? 'BAD_REQUEST';
+    return { body: fromCode(code, requestId), headers: {}, unexpected: false };
+  }
+  return { body: fromCode('INTERNAL_ERROR', requestId), headers: {}, unexpected: true };
+}

@@ -1,0 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Uses the caller's X-Request-Id when it is a sane token (so ids chain across ALB/API Gateway and
+ * services), otherwise generates a UUID. Untrusted values never reach the logs unchecked.
+ */
+export function requestIdFor(request: IncomingMessage): string {
+  const header = request.headers['x-request-id'];
+  const candidate = Array.isArray(header) ? header[0] : header;
+  return candidate && ACCEPTABLE_REQUEST_ID.test(candidate) ? candidate : randomUUID();
+}

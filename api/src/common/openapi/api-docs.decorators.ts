@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { Body, Param, Query } from '@nestjs/common';
+import type { ZodType } from 'zod';
+import { type RequestPart, ZodValidationPipe } from '../validation/zod-validation.pipe.js';
+
+/** How a route authenticates, for the OpenAPI document. */
+export type ApiAuth = 'none' | 'bearer' | 'apiKey' | 'bearerOrApiKey';
+
+/** What a route documents about itself beyond its path and method. */
+export interface ApiOperationOptions {
+  readonly summary: string;
+  readonly tags?: readonly string[];
+  readonly auth?: ApiAuth;
+  /** Success responses by status code; `null` means an empty body. */
+  readonly responses: Readonly<Record<number, ZodType | null>>;
+  /** Error codes this route may answer with (from the registry), for the docs. */
+  readonly errors?: readonly string[];
+}
+
+export const API_OPERATION = Symbol('cloudnest:api-operation');
+export const API_REQUEST_SCHEMAS = Symbol('cloudnest:api-request-schemas');
+
+/** Request schemas by part, stored on the handler for the OpenAPI builder. */
+export type RequestSchemas = Partial<Record<RequestPart, ZodType>>;
+
+/** Documents a route for OpenAPI (summary, auth, responses). */
+export function ApiOperation(options: ApiOperationOptions): MethodDecorator {
+  return (target, propertyKey) => {
+    Reflect.defineMetadata(API_OPERATION, options, target, propertyKey);
+  };
+}
+
+function validated(part: RequestPart, schema: ZodType): ParameterDecorator {
+  const pipe = new ZodValidationPipe(schema, part);
+  const nestDecorator = part === 'body' ? Body(pipe) : part === 'query' ? Query(pipe) : Param(pipe);
+  return (target, propertyKey, index) => {
+    nestDecorator(target, propertyKey, index);
+    if (propertyKey === undefined) return;
+    const schemas: RequestSchemas = Reflect.getMetadata(API_REQUEST_SCHEMAS, target, propertyKey) ?? {};
+    Reflect.defineMetadata(API_REQUEST_SCHEMAS, { ...schemas, [part]: schema }, target, propertyKey);
+  };
+}
+
+/** The request body, validated by `schema`; the schema also documents the body in OpenAPI. */
+export const ValidBody = (schema: ZodType): ParameterDecorator => validated('body', schema);
+/** The query string, validated by `schema` (an object schema). */
+export const ValidQuery = (schema: ZodType): ParameterDecorator => validated('query', schema);
+/** The path parameters, validated by `schema` (an object schema). */
+export const ValidParams = (schema: ZodType): ParameterDecorator => validated('params', schema);

@@ -1,0 +1,40 @@
+import type { AppConfig } from '../config/app-config.js';
+import type { DatabaseConnectionOptions } from './database.factory.js';
+import { EmbeddedPostgres } from './embedded-postgres.js';
+
+/** The database to connect to, and how to release what was started for it. */
+export interface ResolvedDatabase {
+  readonly connection: DatabaseConnectionOptions;
+  /** Stops the embedded server, if one was started. */
+  readonly release: () => Promise<void>;
+}
+
+const EMBEDDED_DATABASE_NAME = 'cloudnest';
+
+/**
+ * Turns the configured database into a connection: DATABASE_URL as given, or (when unset) an
+ * embedded PostgreSQL under DATA_DIR, so `npm start` works on a bare machine.
+ */
+export async function resolveDatabase(
+  config: AppConfig,
+  log: (message: string) => void,
+): Promise<ResolvedDatabase> {
+  const tuning = { poolMax: config.database.poolMax, statementTimeoutMs: config.database.statementTimeoutMs };
+  if (config.database.kind === 'url') {
+    return {
+      connection: { url: config.database.url, dialect: config.database.dialect, ...tuning },
+      release: async () => {},
+    };
+  }
+  const server = await EmbeddedPostgres.start({ dataDir: config.dataDir, log });
+  try {
+    await server.ensureDatabase(EMBEDDED_DATABASE_NAME);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return {
+    connection: { url: server.url(EMBEDDED_DATABASE_NAME), dialect: 'postgres', ...tuning },
+    release: () => server.stop(),
+  };
+}

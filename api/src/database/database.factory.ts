@@ -1,0 +1,57 @@
+import { CamelCasePlugin, Kysely, MysqlAdapter, MysqlDialect, PostgresDialect } from 'kysely';
+import type { DatabaseSchema } from './database.types.js';
+
+/** Where and how to connect. */
+export interface DatabaseConnectionOptions {
+  readonly url: string;
+  readonly dialect: 'postgres' | 'mysql';
+  /** @default 10 */
+  readonly poolMax?: number;
+  /** Server-side limit per statement, so a stuck query cannot hold a request forever. @default 10000 */
+  readonly statementTimeoutMs?: number;
+  /** How long to wait for a new connection before failing fast. @default 2000 */
+  readonly connectTimeoutMs?: number;
+}
+
+export type Database = Kysely<DatabaseSchema>;
+
+/**
+ * Builds the Kysely instance for a `postgres://` or `mysql://` URL. Pools connect lazily on the
+ * first query (never here), which keeps Lambda init free of network I/O.
+ */
+export async function createDatabase(options: DatabaseConnectionOptions): Promise<Database> {
+  const poolMax = options.poolMax ?? 10;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const plugins = [new CamelCasePlugin()];
+  if (options.dialect === 'mysql') {
+    const { createPool } = await import('mysql2');
+    const pool = createPool({
+      uri: options.url,
+      connectionLimit: poolMax,
+      connectTimeout: connectTimeoutMs,
+      timezone: 'Z',
+      dateStrings: false,
+      // MySQL has no boolean type; TINYINT(1) columns are our booleans.
+      typeCast: (field, next) =>
+        field.type === 'TINY' && field.length === 1 ? field.string() === '1' : next(),
+    });
+    return new Kysely<DatabaseSchema>({ dialect: new MysqlDialect({ pool }), plugins });
+  }
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: poolMax,
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server (restart, failover) must not crash the process.
+  pool.on('error', () => {});
+  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), plugins });
+}
+
+/** Which SQL dialect a Kysely instance speaks (migrations need it for column types). */
+export function dialectOf(db: Kysely<unknown>): 'postgres' | 'mysql' {
+  return db.getExecutor().adapter instanceof MysqlAdapter ? 'mysql' : 'postgres';
+}

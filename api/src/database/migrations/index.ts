@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_users.js';
+
+/**
+ * Every migration, imported explicitly (no directory scanning) so a bundler includes them.
+ * Names sort in application order; never rename or edit one that has shipped.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_users': m0001,
+};

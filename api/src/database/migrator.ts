@@ -1,0 +1,59 @@
+import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
+import { migrations } from './migrations/index.js';
+
+/** Outcome of a migration run, in the shape the migration Lambda returns. */
+export interface MigrationReport {
+  readonly applied: string[];
+  readonly pending: string[];
+}
+
+function migratorFor<DB>(db: Kysely<DB>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
+}
+
+function unwrap(result: MigrationResultSet, direction: string): string[] {
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(
+      `Migration ${direction} failed at ${failed}: ${String((result.error as Error).message ?? result.error)}`,
+      {
+        cause: result.error,
+      },
+    );
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Applies every pending migration. Kysely takes a lock first (advisory lock on PostgreSQL,
+ * GET_LOCK on MySQL) so concurrent runs are serialised, and on PostgreSQL each migration runs in
+ * a transaction, so a failure leaves the schema as it was.
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationReport> {
+  const applied = unwrap(await migratorFor(db).migrateToLatest(), 'up');
+  return { applied, pending: await pendingMigrations(db) };
+}
+
+/** Reverts the most recent migration. */
+export async function migrateDown<DB>(db: Kysely<DB>): Promise<string[]> {
+  return unwrap(await migratorFor(db).migrateDown(), 'down');
+}
+
+/** Names of known migrations not yet applied. */
+export async function pendingMigrations<DB>(db: Kysely<DB>): Promise<string[]> {
+  const all = await migratorFor(db).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** Every known migration with when it was applied. */
+export async function migrationStatus<DB>(
+  db: Kysely<DB>,
+): Promise<{ name: string; executedAt: Date | null }[]> {
+  const all = await migratorFor(db).getMigrations();
+  return all.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
+}

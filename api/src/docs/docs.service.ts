@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { AppError } from '../common/errors/app-error.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { buildOpenApiDocument, type ControllerClass, type OpenApiDocument } from './openapi.builder.js';
+
+/**
+ * Builds the OpenAPI document lazily on the first request (never during a Lambda cold start) and
+ * serves Swagger UI from the `swagger-ui-dist` package, so the UI works offline. Inline scripts are
+ * avoided to keep the strict Content-Security-Policy that helmet sets.
+ */
+@Injectable()
+export class DocsService {
+  private cached: OpenApiDocument | undefined;
+
+  constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  document(): OpenApiDocument {
+    this.assertEnabled();
+    this.cached ??= buildOpenApiDocument(
+      this.discovery
+        .getControllers()
+        .map((wrapper) => wrapper.metatype)
+        .filter((metatype): metatype is ControllerClass => typeof metatype === 'function'),
+      this.config.http.prefix,
+    );
+    return this.cached;
+  }
+
+  uiPage(): string {
+    this.assertEnabled();
+    const base = `${this.config.http.prefix}/docs`;
+    return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>CloudNest API</title><link rel="stylesheet" href="${base}/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui" data-url="${base}/json"></div>
+<script src="${base}/assets/swagger-ui-bundle.js"></script><script src="${base}/assets/init.js"></script></body></html>`;
+  }
+
+  uiInitScript(): string {
+    this.assertEnabled();
+    return "const el = document.getElementById('swagger-ui'); SwaggerUIBundle({ url: el.dataset.url, domNode: el });";
+  }
+
+  async uiAsset(name: 'swagger-ui.css' | 'swagger-ui-bundle.js'): Promise<Buffer> {
+    this.assertEnabled();
+    try {
+      const packageJson = createRequire(import.meta.url).resolve('swagger-ui-dist/package.json');
+      return await readFile(join(dirname(packageJson), name));
+    } catch {
+      throw new AppError('NOT_FOUND', 'The Swagger UI assets are not part of this build; use /docs/json.');
+    }
+  }
+
+  private assertEnabled(): void {
+    if (!this.config.http.docsEnabled)
+      throw new AppError('NOT_FOUND', 'API documentation is disabled (DOCS_ENABLED=false).');
+  }
+}

@@ -1,0 +1,169 @@
+import 'reflect-metadata';
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { type ZodType, z } from 'zod';
+import {
+  API_OPERATION,
+  API_REQUEST_SCHEMAS,
+  type ApiOperationOptions,
+  type RequestSchemas,
+} from '../common/openapi/api-docs.decorators.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/** The parts of an OpenAPI 3.1 document we produce. */
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description: string };
+  servers: { url: string }[];
+  paths: Record<string, Record<string, JsonSchema>>;
+  components: { securitySchemes: Record<string, JsonSchema>; schemas: Record<string, JsonSchema> };
+}
+
+/** A controller class as Nest registered it. */
+export type ControllerClass = abstract new (...args: never[]) => unknown;
+
+const errorSchema: JsonSchema = {
+  type: 'object',
+  required: ['statusCode', 'code', 'message', 'requestId'],
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string', description: 'Stable UPPER_SNAKE code from the error registry.' },
+    message: { type: 'string' },
+    requestId: { type: 'string' },
+    details: { type: 'object' },
+  },
+};
+
+function toJsonSchema(schema: ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    reused: 'inline',
+  }) as JsonSchema;
+  return rest;
+}
+
+function joinPath(...parts: string[]): string {
+  const joined = parts
+    .flatMap((part) => part.split('/'))
+    .filter((segment) => segment.length > 0)
+    .map((segment) => (segment.startsWith(':') ? `{${segment.slice(1)}}` : segment))
+    .join('/');
+  return `/${joined}`;
+}
+
+const securityByAuth: Record<string, JsonSchema[]> = {
+  none: [],
+  bearer: [{ bearer: [] }],
+  apiKey: [{ apiKey: [] }],
+  bearerOrApiKey: [{ bearer: [] }, { apiKey: [] }],
+};
+
+/**
+ * Builds the OpenAPI document from the routes' own metadata: Nest's path/method decorators plus
+ * the zod schemas that `ValidBody`/`ValidQuery`/`ValidParams` validate with, so the document cannot
+ * drift from what the server enforces. Built on first request, never at startup.
+ */
+export function buildOpenApiDocument(
+  controllers: readonly ControllerClass[],
+  prefix: string,
+): OpenApiDocument {
+  const paths: OpenApiDocument['paths'] = {};
+  for (const controller of controllers) {
+    const controllerPaths = [Reflect.getMetadata(PATH_METADATA, controller) ?? ''].flat() as string[];
+    const prototype = controller.prototype as Record<string, unknown>;
+    for (const key of Object.getOwnPropertyNames(prototype)) {
+      const handler = prototype[key];
+      if (key === 'constructor' || typeof handler !== 'function') continue;
+      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      const operation = Reflect.getMetadata(API_OPERATION, prototype, key) as ApiOperationOptions | undefined;
+      if (method === undefined || operation === undefined) continue;
+      const routePaths = [Reflect.getMetadata(PATH_METADATA, handler) ?? ''].flat() as string[];
+      const schemas = (Reflect.getMetadata(API_REQUEST_SCHEMAS, prototype, key) ?? {}) as RequestSchemas;
+      for (const controllerPath of controllerPaths) {
+        for (const routePath of routePaths) {
+          const path = joinPath(prefix, controllerPath, routePath);
+          paths[path] ??= {};
+          (paths[path] as Record<string, JsonSchema>)[RequestMethod[method].toLowerCase()] =
+            describeOperation(path, key, operation, schemas);
+        }
+      }
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'CloudNest API',
+      version: '0.1.0',
+      description: 'Every error response is JSON {statusCode, code, message, requestId} with a stable code.',
+    },
+    servers: [{ url: '/' }],
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-KEY' },
+      },
+      schemas: { Error: errorSchema },
+    },
+  };
+}
+
+function describeOperation(
+  path: string,
+  key: string,
+  operation: ApiOperationOptions,
+  schemas: RequestSchemas,
+): JsonSchema {
+  const parameters: JsonSchema[] = [];
+  for (const part of ['params', 'query'] as const) {
+    const schema = schemas[part];
+    if (!schema) continue;
+    const json = toJsonSchema(schema, 'input');
+    const required = new Set((json.required as string[] | undefined) ?? []);
+    for (const [name, property] of Object.entries((json.properties as Record<string, JsonSchema>) ?? {})) {
+      parameters.push({
+        name,
+        in: part === 'params' ? 'path' : 'query',
+        required: part === 'params' || required.has(name),
+        schema: property,
+      });
+    }
+  }
+  for (const match of path.matchAll(/\{([^}]+)\}/g)) {
+    const name = match[1] as string;
+    if (!parameters.some((p) => p.name === name && p.in === 'path')) {
+      parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } });
+    }
+  }
+  const responses: Record<string, JsonSchema> = {};
+  for (const [status, schema] of Object.entries(operation.responses)) {
+    responses[status] =
+      schema === null
+        ? { description: 'No content' }
+        : {
+            description: 'Success',
+            content: { 'application/json': { schema: toJsonSchema(schema, 'output') } },
+          };
+  }
+  responses.default = {
+    description: `Error${operation.errors?.length ? ` (codes: ${operation.errors.join(', ')})` : ''}`,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  };
+  const described: JsonSchema = {
+    operationId: key,
+    summary: operation.summary,
+    tags: operation.tags ?? [],
+    security: securityByAuth[operation.auth ?? 'none'],
+    parameters,
+    responses,
+  };
+  if (schemas.body) {
+    described.requestBody = {
+      required: true,
+      content: { 'application/json': { schema: toJsonSchema(schemas.body, 'input') } },
+    };
+  }
+  return described;
+}

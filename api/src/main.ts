@@ -1,0 +1,67 @@
+import { createApp } from './app.js';
+import { createLogger } from './common/logging/logger.js';
+import { ConfigError } from './config/app-config.js';
+import { configFromProcessEnvironment } from './config/environment.js';
+import { createDatabase } from './database/database.factory.js';
+import { resolveDatabase } from './database/database-target.js';
+import { migrateToLatest } from './database/migrator.js';
+
+/**
+ * The HTTP server: config → database (embedded PostgreSQL when DATABASE_URL is unset) →
+ * migrations (outside production) → listen. SIGINT/SIGTERM drain in-flight requests, close the
+ * pool, then stop the embedded database, in that order.
+ */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof configFromProcessEnvironment>;
+  try {
+    config = configFromProcessEnvironment();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.log);
+  const database = await resolveDatabase(config, (message) => logger.info(message));
+  try {
+    if (config.env !== 'production') {
+      const db = await createDatabase({ ...database.connection, poolMax: 1 });
+      try {
+        const { applied } = await migrateToLatest(db);
+        if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      } finally {
+        await db.destroy();
+      }
+    }
+    const app = await createApp({ config, database: database.connection, logger });
+    let shuttingDown = false;
+    const shutdown = async (signal: string) => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      logger.info({ signal }, 'shutting down: draining in-flight requests');
+      const force = setTimeout(() => {
+        logger.error('shutdown timed out; exiting');
+        void database.release().finally(() => process.exit(1));
+      }, config.http.shutdownTimeoutMs);
+      force.unref();
+      await app.close();
+      await database.release();
+      logger.info('stopped');
+      logger.flush?.();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    await app.listen({ port: config.http.port, host: config.http.host });
+    logger.info(
+      `CloudNest API listening on http://${config.http.host}:${config.http.port}${config.http.prefix}`,
+    );
+  } catch (error) {
+    logger.fatal({ err: error }, 'startup failed');
+    await database.release();
+    process.exit(1);
+  }
+}
+
+await main();
