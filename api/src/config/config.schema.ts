@@ -91,6 +91,10 @@ export const environmentSchema = z
     DOCS_ENABLED: booleanFlag(true),
   })
   .superRefine((env, ctx) => {
+    // An embedded database is a development convenience; production must name its database.
+    if (env.NODE_ENV === 'production' && env.DATABASE_URL === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required in production' });
+    }
     if (env.NODE_ENV === 'production' && env.CORS_ALLOWED_ORIGINS.includes('*')) {
       ctx.addIssue({
         code: 'custom',

@@ -1,4 +1,4 @@
-import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import { migrations } from './migrations/index.js';
 
 /** Outcome of a migration run, in the shape the migration Lambda returns. */
@@ -7,10 +7,13 @@ export interface MigrationReport {
   readonly pending: string[];
 }
 
-function migratorFor<DB>(db: Kysely<DB>): Migrator {
+/** The application's migrations; tests may pass another list through the `available` parameters. */
+type MigrationList = Record<string, Migration>;
+
+function migratorFor<DB>(db: Kysely<DB>, available: MigrationList = migrations): Migrator {
   return new Migrator({
     db,
-    provider: { getMigrations: async () => migrations },
+    provider: { getMigrations: async () => available },
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
   });
@@ -34,9 +37,12 @@ function unwrap(result: MigrationResultSet, direction: string): string[] {
  * GET_LOCK on MySQL) so concurrent runs are serialised, and on PostgreSQL each migration runs in
  * a transaction, so a failure leaves the schema as it was.
  */
-export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationReport> {
-  const applied = unwrap(await migratorFor(db).migrateToLatest(), 'up');
-  return { applied, pending: await pendingMigrations(db) };
+export async function migrateToLatest<DB>(
+  db: Kysely<DB>,
+  available?: MigrationList,
+): Promise<MigrationReport> {
+  const applied = unwrap(await migratorFor(db, available).migrateToLatest(), 'up');
+  return { applied, pending: await pendingMigrations(db, available) };
 }
 
 /** Reverts the most recent migration. */
@@ -45,8 +51,8 @@ export async function migrateDown<DB>(db: Kysely<DB>): Promise<string[]> {
 }
 
 /** Names of known migrations not yet applied. */
-export async function pendingMigrations<DB>(db: Kysely<DB>): Promise<string[]> {
-  const all = await migratorFor(db).getMigrations();
+export async function pendingMigrations<DB>(db: Kysely<DB>, available?: MigrationList): Promise<string[]> {
+  const all = await migratorFor(db, available).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 

@@ -1,0 +1,68 @@
+import { HttpException, NotFoundException } from '@nestjs/common';
+import { describe, expect, it } from 'vitest';
+import { AppError } from './app-error.js';
+import { errorCodes } from './error-codes.js';
+import { toErrorResponse } from './error-response.js';
+
+describe('toErrorResponse', () => {
+  it('shapes an AppError from the registry with its details and headers', () => {
+    const error = new AppError('RATE_LIMITED', undefined, { limit: 5 }, { 'retry-after': '3' });
+    const response = toErrorResponse(error, 'req-1');
+    expect(response.body).toEqual({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      message: errorCodes.RATE_LIMITED.message,
+      requestId: 'req-1',
+      details: { limit: 5 },
+    });
+    expect(response.headers).toEqual({ 'retry-after': '3' });
+    expect(response.unexpected).toBe(false);
+  });
+
+  it('hides unknown errors behind an opaque 500 and flags them for logging', () => {
+    const response = toErrorResponse(new Error('secret internals: password=hunter2'), 'req-2');
+    expect(response.body.statusCode).toBe(500);
+    expect(response.body.code).toBe('INTERNAL_ERROR');
+    expect(response.body.message).not.toContain('hunter2');
+    expect(response.unexpected).toBe(true);
+  });
+
+  it('maps an unreachable database to 503 DATABASE_UNAVAILABLE', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    expect(toErrorResponse(refused, 'r').body).toMatchObject({
+      statusCode: 503,
+      code: 'DATABASE_UNAVAILABLE',
+    });
+    const shutdown = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+    expect(toErrorResponse(shutdown, 'r').body.code).toBe('DATABASE_UNAVAILABLE');
+  });
+
+  it("keeps Fastify's body-parser codes that Nest wraps in an HttpException", () => {
+    const cause = Object.assign(new Error('Body is too large'), {
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+      statusCode: 413,
+    });
+    const wrapped = new HttpException('Body is too large', 413, { cause });
+    expect(toErrorResponse(wrapped, 'r').body).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
+    const json = Object.assign(new SyntaxError('Unexpected token'), {
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+      statusCode: 400,
+    });
+    expect(toErrorResponse(new HttpException('bad', 400, { cause: json }), 'r').body.code).toBe(
+      'INVALID_JSON',
+    );
+  });
+
+  it('turns an unmatched route into ROUTE_NOT_FOUND', () => {
+    expect(toErrorResponse(new NotFoundException(), 'r').body).toMatchObject({
+      statusCode: 404,
+      code: 'ROUTE_NOT_FOUND',
+    });
+  });
+
+  it('uses only UPPER_SNAKE codes in the registry', () => {
+    for (const code of Object.keys(errorCodes)) expect(code).toMatch(/^[A-Z][A-Z0-9_]*$/);
+  });
+});

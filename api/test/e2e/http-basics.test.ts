@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+describe('HTTP basics under API_PREFIX with CORS', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ API_PREFIX: '/api', CORS_ALLOWED_ORIGINS: 'https://app.example.com' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('mounts every route under the prefix', async () => {
+    expect((await server.request('/api/health')).status).toBe(200);
+    expect((await server.request('/api/health/ready')).status).toBe(200);
+    const outside = await server.request('/health');
+    expect(outside.status).toBe(404);
+  });
+
+  it('answers unknown routes with the JSON error shape and the request id', async () => {
+    const response = await server.request('/api/no-such-route', { headers: { 'x-request-id': 'trace-42' } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    expect(await response.json()).toEqual({
+      statusCode: 404,
+      code: 'ROUTE_NOT_FOUND',
+      message: expect.any(String),
+      requestId: 'trace-42',
+    });
+  });
+
+  it('allows listed origins and no others', async () => {
+    const allowed = await server.request('/api/health', { headers: { origin: 'https://app.example.com' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    const preflight = await server.request('/api/health', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    const other = await server.request('/api/health', { headers: { origin: 'https://evil.example.com' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('sets helmet security headers', async () => {
+    const response = await server.request('/api/health');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
+  it('serves an OpenAPI 3.1 document and the Swagger UI page', async () => {
+    const doc = await (await server.request('/api/docs/json')).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/api/health/ready'].get.responses['503']).toBeDefined();
+    const ui = await server.request('/api/docs');
+    expect(ui.headers.get('content-type')).toContain('text/html');
+    expect(await ui.text()).toContain('/api/docs/json');
+    const script = await server.request('/api/docs/assets/swagger-ui-bundle.js');
+    expect(script.status).toBe(200);
+  });
+});
+
+describe('docs can be switched off', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ DOCS_ENABLED: 'false' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answers 404 NOT_FOUND for the document', async () => {
+    const response = await server.request('/docs/json');
+    expect(response.status).toBe(404);
+    expect((await response.json()).code).toBe('NOT_FOUND');
+  });
+});

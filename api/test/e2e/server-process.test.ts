@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  freePort,
+  httpStatus,
+  isProcessAlive,
+  postmasterPid,
+  spawnServer,
+  waitFor,
+} from '../support/server-process.js';
+
+/**
+ * The real `npm start` path: main.ts with no DATABASE_URL starts an embedded PostgreSQL under
+ * DATA_DIR, migrates, serves, and never leaves a postgres process behind.
+ */
+describe('server process with embedded PostgreSQL', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-server-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves readiness, then stops PostgreSQL on SIGINT and exits 0', async () => {
+    const port = await freePort();
+    const server = spawnServer({ DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development' });
+    await waitFor(
+      async () => (await httpStatus(`http://127.0.0.1:${port}/health/ready`)) === 200,
+      60_000,
+      'readiness',
+    );
+    const pgPid = postmasterPid(dataDir);
+    expect(isProcessAlive(pgPid)).toBe(true);
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(0);
+    expect(isProcessAlive(pgPid)).toBe(false);
+    expect(server.output()).toContain('embedded PostgreSQL stopped');
+  });
+
+  it('reports the database down (503) when PostgreSQL dies under it', async () => {
+    const port = await freePort();
+    const server = spawnServer({ DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development' });
+    const ready = `http://127.0.0.1:${port}/health/ready`;
+    await waitFor(async () => (await httpStatus(ready)) === 200, 30_000, 'readiness on an existing cluster');
+    const pgPid = postmasterPid(dataDir);
+
+    process.kill(pgPid, 'SIGINT');
+    await waitFor(async () => (await httpStatus(ready)) === 503, 10_000, 'readiness to report 503');
+    const body = await (await fetch(ready)).json();
+    expect(body).toEqual({ status: 'error', checks: { database: 'down' } });
+    server.child.kill('SIGKILL');
+    await server.exited;
+  });
+
+  it('never leaves PostgreSQL running when Node is killed with SIGKILL', async () => {
+    const port = await freePort();
+    const server = spawnServer({ DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development' });
+    await waitFor(
+      async () => (await httpStatus(`http://127.0.0.1:${port}/health/ready`)) === 200,
+      30_000,
+      'readiness',
+    );
+    const pgPid = postmasterPid(dataDir);
+    server.child.kill('SIGKILL');
+    await server.exited;
+    await waitFor(() => !isProcessAlive(pgPid), 10_000, 'the watchdog to stop PostgreSQL');
+  });
+
+  it('exits non-zero naming the variable when the configuration is invalid', async () => {
+    const server = spawnServer({ DATA_DIR: dataDir, PORT: 'abc' });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toContain('Invalid environment: PORT must be an integer 1-65535');
+  });
+});

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Starts a private, throwaway MariaDB on 127.0.0.1 for the MySQL-dialect tests and prints
+#   export TEST_MYSQL_URL=mysql://...; export MARIADB_TEST_PID=...
+# Usage: eval "$(scripts/mariadb-test-server.sh)"   (installs mariadb-server from Debian if missing;
+# needs root for that). Stop it with: kill "$MARIADB_TEST_PID".
+set -euo pipefail
+if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
+  echo "installing mariadb-server from Debian's packages" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >&2
+fi
+MARIADBD=$(command -v mariadbd || echo /usr/sbin/mariadbd)
+dir=$(mktemp -d /tmp/cloudnest-mariadb-XXXXXX)
+chmod 755 "$dir"
+run_as=()
+if [ "$(id -u)" = 0 ]; then chown mysql:mysql "$dir"; run_as=(--user=mysql); fi
+mariadb-install-db "${run_as[@]}" --datadir="$dir/data" --auth-root-authentication-method=socket >/dev/null 2>&1
+port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+"$MARIADBD" "${run_as[@]}" --datadir="$dir/data" --socket="$dir/mysqld.sock" --port="$port" \
+  --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
+  --innodb-flush-log-at-trx-commit=0 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  if mariadb --socket="$dir/mysqld.sock" -uroot -e 'select 1' >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
+password=$(node -e "console.log(require('crypto').randomBytes(12).toString('hex'))")
+mariadb --socket="$dir/mysqld.sock" -uroot -e "
+  CREATE USER 'cloudnest'@'127.0.0.1' IDENTIFIED BY '$password';
+  GRANT ALL PRIVILEGES ON *.* TO 'cloudnest'@'127.0.0.1';
+  CREATE DATABASE cloudnest_test;"
+echo "export TEST_MYSQL_URL=mysql://cloudnest:$password@127.0.0.1:$port/cloudnest_test"
+echo "export MARIADB_TEST_PID=$pid"
