@@ -48,9 +48,12 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
   });
 
   it('serves an OpenAPI 3.1 document and the Swagger UI page', async () => {
-    const doc = await (await server.request('/api/docs/json')).json();
+    const doc = (await (await server.request('/api/docs/json')).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.paths['/api/health/ready'].get.responses['503']).toBeDefined();
+    expect(doc.paths['/api/health/ready']?.get?.responses['503']).toBeDefined();
     const ui = await server.request('/api/docs');
     expect(ui.headers.get('content-type')).toContain('text/html');
     expect(await ui.text()).toContain('/api/docs/json');
@@ -71,6 +74,6 @@ describe('docs can be switched off', () => {
   it('answers 404 NOT_FOUND for the document', async () => {
     const response = await server.request('/docs/json');
     expect(response.status).toBe(404);
-    expect((await response.json()).code).toBe('NOT_FOUND');
+    expect(((await response.json()) as { code: string }).code).toBe('NOT_FOUND');
   });
 });

@@ -10,7 +10,7 @@ import {
 } from '../../src/database/migrator.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
-async function tableExists(db: Kysely<unknown>, table: string): Promise<boolean> {
+async function tableExists<DB>(db: Kysely<DB>, table: string): Promise<boolean> {
   const { rows } = await sql<{ n: number }>`select count(*) as n from information_schema.tables
     where table_name = ${table} and table_schema = ${sql.raw(
       dialectOf(db) === 'mysql' ? 'database()' : 'current_schema()',
