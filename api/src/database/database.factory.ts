@@ -52,6 +52,6 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
 }
 
 /** Which SQL dialect a Kysely instance speaks (migrations need it for column types). */
-export function dialectOf(db: Kysely<unknown>): 'postgres' | 'mysql' {
+export function dialectOf<DB>(db: Kysely<DB>): 'postgres' | 'mysql' {
   return db.getExecutor().adapter instanceof MysqlAdapter ? 'mysql' : 'postgres';
 }
