@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Runs the TypeScript sources directly through tsx so `npx netcheck` works right after `npm ci`,
+// without a build step. A built dist/cli.js is preferred when present (faster start).
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const built = join(packageRoot, 'dist', 'cli.js');
+let cli;
+if (existsSync(built)) {
+  cli = await import(pathToFileURL(built).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import(pathToFileURL(join(packageRoot, 'src', 'cli.ts')).href);
+}
+process.exitCode = await cli.main(process.argv.slice(2));

@@ -1,0 +1,465 @@
+import { endpointServicesFor } from '../model/iam-permissions.js';
+import type { NetworkModel, Subnet, Tri, Workload } from '../model/network-model.js';
+import { describeAddressSet, INTERNET } from '../net/address-space.js';
+import { IntervalSet } from '../net/interval-set.js';
+import { parseIpv4 } from '../net/ipv4.js';
+import { Unresolved } from '../template/template-values.js';
+import {
+  evaluateInbound,
+  evaluateInternal,
+  evaluateOutbound,
+  type FlowOutcome,
+  type FlowSpec,
+} from './flows.js';
+import type { BlockedAt, Hop, PathQuery, PathResult } from './path-types.js';
+import { type Placement, placementInSubnet, placementKey, placementsOf } from './placement.js';
+
+/** Thrown for a query that names something netcheck does not know (CLI exit code 2). */
+export class PathQueryError extends Error {
+  override readonly name = 'PathQueryError';
+}
+
+/** A resolved end of a path query. */
+type Endpoint =
+  | { readonly kind: 'workload'; readonly workload: Workload; readonly label: string }
+  | { readonly kind: 'internet'; readonly addresses: IntervalSet; readonly label: string }
+  | {
+      readonly kind: 'private-address';
+      readonly address: number;
+      readonly subnet?: Subnet;
+      readonly label: string;
+    }
+  | { readonly kind: 'aws-service'; readonly service: string; readonly label: string };
+
+/** Resolves a model id that may be given without its stack prefix (`Api` for `ApiStack/Api`). */
+export function findWorkload(model: NetworkModel, id: string): Workload | undefined {
+  const exact = model.workloads.get(id);
+  if (exact) return exact;
+  const matches = [...model.workloads.values()].filter((workload) => workload.id.endsWith(`/${id}`));
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+function resolveEndpoint(model: NetworkModel, text: string, side: 'from' | 'to'): Endpoint {
+  if (text === 'internet') return { kind: 'internet', addresses: INTERNET, label: 'internet' };
+  if (text.startsWith('aws:')) {
+    if (side === 'from')
+      throw new PathQueryError('an AWS service can only be a destination (--to aws:<service>)');
+    return { kind: 'aws-service', service: text.slice(4).toLowerCase(), label: text };
+  }
+  const address = parseIpv4(text);
+  if (address !== undefined) {
+    if (INTERNET.has(address))
+      return { kind: 'internet', addresses: IntervalSet.single(address), label: text };
+    const subnet = [...model.subnets.values()].find(
+      (candidate) => !(candidate.cidr instanceof Unresolved) && candidate.cidr.addresses.has(address),
+    );
+    return { kind: 'private-address', address, subnet, label: text };
+  }
+  const workload = findWorkload(model, text);
+  if (workload) return { kind: 'workload', workload, label: workload.id };
+  const known = [...model.workloads.keys()].sort();
+  throw new PathQueryError(
+    `unknown ${side === 'from' ? 'source' : 'destination'} "${text}": expected internet, an IPv4 address${side === 'to' ? ', aws:<service>' : ''} or one of: ${known.join(', ') || '(no workloads in the template)'}`,
+  );
+}
+
+const caches = new WeakMap<NetworkModel, Map<string, FlowOutcome[]>>();
+
+function cached(model: NetworkModel, key: string, compute: () => FlowOutcome[]): FlowOutcome[] {
+  let cache = caches.get(model);
+  if (!cache) {
+    cache = new Map();
+    caches.set(model, cache);
+  }
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const value = compute();
+  cache.set(key, value);
+  return value;
+}
+
+function describePlacement(placement: Placement): string {
+  if (!placement.subnet) return placement.subnetId;
+  const cidr = placement.subnet.cidr instanceof Unresolved ? '?' : placement.subnet.cidr.text;
+  return `${placement.subnet.id} (${cidr})`;
+}
+
+function sourceHop(endpoint: Endpoint, placement?: Placement): Hop {
+  if (endpoint.kind === 'workload') {
+    return {
+      resource: endpoint.label,
+      kind: 'source',
+      detail: `${endpoint.workload.type}${placement ? ` in ${describePlacement(placement)}` : ''}`,
+    };
+  }
+  if (endpoint.kind === 'internet')
+    return {
+      resource: endpoint.label,
+      kind: 'source',
+      detail: endpoint.label === 'internet' ? 'any public IPv4 address' : 'public IPv4 address',
+    };
+  if (endpoint.kind === 'aws-service')
+    return { resource: endpoint.label, kind: 'source', detail: `public API endpoint of ${endpoint.service}` };
+  return {
+    resource: endpoint.label,
+    kind: 'source',
+    detail: endpoint.subnet ? `address in ${endpoint.subnet.id}` : 'address outside the loaded VPCs',
+  };
+}
+
+function destinationHop(endpoint: Endpoint, placement?: Placement): Hop {
+  const base = sourceHop(endpoint, placement);
+  return { ...base, kind: 'destination' };
+}
+
+/** Combined outcome over placement pairs / address parts. */
+interface Combined {
+  readonly reachable: Tri;
+  readonly path: Hop[];
+  readonly blockedAt?: BlockedAt;
+}
+
+/**
+ * Combines outcomes. `all` (used unless the source is the internet): true only when every outcome
+ * is true, false only when every outcome is false, otherwise unknown (a mix is reported as
+ * PARTIALLY_REACHABLE so neither "reachable" nor "unreachable" assertions pass on it). `any`
+ * (internet sources, an exposure question): true when any outcome is true.
+ */
+function combine(outcomes: FlowOutcome[], mode: 'all' | 'any'): Combined {
+  const trueOnes = outcomes.filter((outcome) => outcome.reachable === true);
+  const falseOnes = outcomes.filter((outcome) => outcome.reachable === false);
+  const unknownOnes = outcomes.filter((outcome) => outcome.reachable === 'unknown');
+  const firstTrue = trueOnes[0];
+  const firstFalse = falseOnes[0];
+  const firstUnknown = unknownOnes[0];
+  if (firstTrue && (mode === 'any' || (falseOnes.length === 0 && unknownOnes.length === 0)))
+    return { reachable: true, path: firstTrue.hops };
+  if (firstFalse && trueOnes.length === 0 && unknownOnes.length === 0) {
+    return { reachable: false, path: firstFalse.hops, blockedAt: scoped(firstFalse) };
+  }
+  if (firstTrue && firstFalse) {
+    return {
+      reachable: 'unknown',
+      path: firstTrue.hops,
+      blockedAt: {
+        resource: firstFalse.blockedAt?.resource ?? '',
+        code: 'PARTIALLY_REACHABLE',
+        reason: `reachable ${firstTrue.scope || 'in some cases'} but blocked ${firstFalse.scope || 'in others'}: ${firstFalse.blockedAt?.reason ?? ''}`,
+      },
+    };
+  }
+  const representative = firstUnknown ?? firstTrue ?? firstFalse;
+  const blocked = firstUnknown ? scoped(firstUnknown) : undefined;
+  return {
+    reachable: 'unknown',
+    path: representative?.hops ?? [],
+    blockedAt:
+      blocked && firstFalse
+        ? { ...blocked, reason: `${blocked.reason} (elsewhere blocked: ${scoped(firstFalse).reason})` }
+        : blocked,
+  };
+}
+
+function scoped(outcome: FlowOutcome): BlockedAt {
+  const blockedAt = outcome.blockedAt ?? {
+    resource: '',
+    code: 'UNRESOLVED_VALUE' as const,
+    reason: 'undecided',
+  };
+  return outcome.scope ? { ...blockedAt, reason: `${outcome.scope}: ${blockedAt.reason}` } : blockedAt;
+}
+
+/** Wraps cached middle-of-path outcomes with source/destination hops and a placement scope. */
+function framed(outcomes: FlowOutcome[], source: Hop, destination: Hop, scope: string): FlowOutcome[] {
+  return outcomes.map((outcome) => ({
+    ...outcome,
+    hops: [source, ...outcome.hops, ...(outcome.arrived ? [destination] : [])],
+    scope: [scope, outcome.scope].filter(Boolean).join(', '),
+  }));
+}
+
+function addressPlacement(
+  model: NetworkModel,
+  endpoint: Extract<Endpoint, { kind: 'private-address' }>,
+): Placement {
+  const properties = {
+    groups: 'unknown' as const,
+    groupsUnknownReason: `which security groups ${endpoint.label} has is unknown`,
+    publicIp: false,
+    publicIpReason: 'a private address',
+  };
+  if (!endpoint.subnet)
+    return {
+      ...properties,
+      subnetId: '(outside the loaded VPCs)',
+      unknownReason: `${endpoint.label} is not in any subnet of the loaded templates`,
+    };
+  const placement = placementInSubnet(model, endpoint.subnet.id, properties);
+  return { ...placement, addresses: IntervalSet.single(endpoint.address) };
+}
+
+function notListening(workload: Workload, port: number, protocol: 'tcp' | 'udp'): string | undefined {
+  const lbWithListeners = workload.role === 'load-balancer' && workload.listeningPorts.length > 0;
+  if (!lbWithListeners && workload.role !== 'database') return undefined;
+  if (workload.listeningPorts.length === 0) return undefined;
+  if (workload.listeningPorts.some((listening) => listening.port === port && listening.protocol === protocol))
+    return undefined;
+  return `${workload.id} listens on ${workload.listeningPorts.map((listening) => `${listening.protocol}/${listening.port}`).join(', ')}, not ${protocol}/${port}`;
+}
+
+function single(hops: Hop[], reachable: Tri, blockedAt?: BlockedAt): FlowOutcome[] {
+  return [{ reachable, hops, blockedAt, scope: '', arrived: reachable !== false }];
+}
+
+/** Evaluates a workload → AWS service API call: gateway endpoint, interface endpoint, or the internet. */
+function serviceOutcomes(
+  spec: FlowSpec,
+  source: Placement,
+  service: string,
+  workloadLabel: string,
+): FlowOutcome[] {
+  const endpointNames = endpointServicesFor(service);
+  const options: FlowOutcome[][] = [];
+  const vpcId = source.subnet?.vpcId;
+  for (const endpoint of spec.model.vpcEndpoints.values()) {
+    if (
+      endpoint.vpcId !== vpcId ||
+      typeof endpoint.service !== 'string' ||
+      !endpointNames.includes(endpoint.service)
+    )
+      continue;
+    if (endpoint.endpointType === 'Gateway') {
+      options.push(evaluateOutbound(spec, source, INTERNET, endpoint.service));
+    } else if (endpoint.endpointType === 'Interface' && endpoint.privateDnsEnabled) {
+      const target = {
+        groups: endpoint.securityGroupIds,
+        publicIp: false,
+        publicIpReason: 'interface endpoint',
+      } as const;
+      const outcomes = endpoint.subnetIds.flatMap((subnetId) =>
+        evaluateInternal(spec, source, placementInSubnet(spec.model, subnetId, target)).map((outcome) => ({
+          ...outcome,
+          hops: [
+            ...outcome.hops,
+            ...(outcome.arrived
+              ? [
+                  {
+                    resource: endpoint.id,
+                    kind: 'vpc-endpoint' as const,
+                    detail: `interface endpoint for ${endpoint.service} (private DNS)`,
+                  },
+                ]
+              : []),
+          ],
+        })),
+      );
+      options.push(outcomes);
+    }
+  }
+  options.push(evaluateOutbound(spec, source, INTERNET));
+  // Any working option is enough; each option itself must work for every address/branch.
+  const combined = options.map((outcomes) => ({ outcomes, result: combine(outcomes, 'all') }));
+  const working = combined.find((option) => option.result.reachable === true);
+  if (working) return working.outcomes;
+  const undecided = combined.find((option) => option.result.reachable === 'unknown');
+  if (undecided) return undecided.outcomes;
+  // Explain with the internet path: it is what a function without endpoints would use.
+  void workloadLabel;
+  return combined[combined.length - 1]?.outcomes ?? [];
+}
+
+/**
+ * Answers "can `from` reach `to` on `port`?" with a witness path or the first blocking hop.
+ *
+ * `from`/`to`: a workload's model id (Lambda function, ECS service, instance, auto scaling group,
+ * load balancer, database), `internet`, an IPv4 address, or (as destination) `aws:<service>` for an
+ * AWS API such as `aws:ses`. Workloads in several subnets are checked in each.
+ *
+ * @throws PathQueryError when an endpoint is unknown.
+ */
+export function findPath(model: NetworkModel, query: PathQuery): PathResult {
+  const protocol = query.protocol ?? 'tcp';
+  const spec: FlowSpec = { model, protocol, port: query.port };
+  const from = resolveEndpoint(model, query.from, 'from');
+  const to = resolveEndpoint(model, query.to, 'to');
+  const result = (combined: Combined): PathResult => ({
+    from: from.label,
+    to: to.label,
+    port: query.port,
+    protocol,
+    ...combined,
+  });
+  if (from.kind === 'internet' && to.kind === 'internet')
+    throw new PathQueryError('both ends are on the internet; one end must be in the template');
+  if (from.kind === 'workload' && to.kind === 'workload' && from.workload.id === to.workload.id) {
+    throw new PathQueryError('source and destination are the same resource');
+  }
+
+  if (to.kind === 'workload') {
+    const why = notListening(to.workload, query.port, protocol);
+    if (why)
+      return result({
+        reachable: false,
+        path: [sourceHop(from), destinationHop(to)],
+        blockedAt: { resource: to.label, code: 'DESTINATION_PORT_NOT_LISTENING', reason: why },
+      });
+    if (to.workload.kind === 'lambda-function')
+      return result(combine(lambdaDestination(from, to, query.port, protocol), 'any'));
+  }
+
+  const outcomes: FlowOutcome[] = [];
+  let mode: 'all' | 'any' = 'all';
+  if (from.kind === 'workload' && from.workload.outsideVpc) {
+    const src = sourceHop(from);
+    const managed: Hop = {
+      resource: from.label,
+      kind: 'aws-managed-network',
+      detail: 'function runs outside any VPC; AWS-managed networking provides internet egress',
+    };
+    if (to.kind === 'internet' || to.kind === 'aws-service')
+      outcomes.push(...single([src, managed, destinationHop(to)], true));
+    else if (to.kind === 'private-address') {
+      outcomes.push(
+        ...single([src, managed], false, {
+          resource: from.label,
+          code: 'NO_ROUTE_TO_DESTINATION',
+          reason: `${from.label} has no VpcConfig and cannot reach private addresses`,
+        }),
+      );
+    } else {
+      // The function's source address is some AWS public address: every public address must be allowed.
+      for (const placement of placementsOf(model, to.workload)) {
+        const middle = cached(model, `in|${placementKey(placement)}|all|${query.port}|${protocol}`, () =>
+          evaluateInbound(spec, placement, INTERNET),
+        );
+        outcomes.push(...framed(middle, src, destinationHop(to, placement), `to ${placement.subnetId}`));
+      }
+    }
+    return result(combine(outcomes, 'all'));
+  }
+
+  if (from.kind === 'internet') {
+    mode = 'any';
+    const placements =
+      to.kind === 'workload'
+        ? placementsOf(model, to.workload)
+        : to.kind === 'private-address'
+          ? [addressPlacement(model, to)]
+          : [];
+    if (to.kind === 'aws-service') throw new PathQueryError('internet → AWS service is outside the template');
+    for (const placement of placements) {
+      const key = `in|${placementKey(placement)}|${describeAddressSet(from.addresses)}|${query.port}|${protocol}`;
+      const middle = cached(model, key, () => evaluateInbound(spec, placement, from.addresses));
+      outcomes.push(
+        ...framed(
+          middle,
+          sourceHop(from),
+          destinationHop(to, placement),
+          placements.length > 1 ? `to ${placement.subnetId}` : '',
+        ),
+      );
+    }
+    return result(combine(outcomes, mode));
+  }
+
+  if (from.kind === 'aws-service') throw new PathQueryError('an AWS service can only be a destination');
+  const sources =
+    from.kind === 'workload' ? placementsOf(model, from.workload) : [addressPlacement(model, from)];
+  for (const source of sources) {
+    const src = sourceHop(from, source);
+    const sourceScope = sources.length > 1 ? `from ${source.subnetId}` : '';
+    if (to.kind === 'internet') {
+      const key = `out|${placementKey(source)}|${describeAddressSet(to.addresses)}|${query.port}|${protocol}`;
+      outcomes.push(
+        ...framed(
+          cached(model, key, () => evaluateOutbound(spec, source, to.addresses)),
+          src,
+          destinationHop(to),
+          sourceScope,
+        ),
+      );
+    } else if (to.kind === 'aws-service') {
+      const key = `svc|${placementKey(source)}|${to.service}|${query.port}|${protocol}`;
+      outcomes.push(
+        ...framed(
+          cached(model, key, () => serviceOutcomes(spec, source, to.service, from.label)),
+          src,
+          destinationHop(to),
+          sourceScope,
+        ),
+      );
+    } else if (to.kind === 'private-address' && !to.subnet) {
+      const key = `out|${placementKey(source)}|${to.label}|${query.port}|${protocol}`;
+      outcomes.push(
+        ...framed(
+          cached(model, key, () => evaluateOutbound(spec, source, IntervalSet.single(to.address))),
+          src,
+          destinationHop(to),
+          sourceScope,
+        ),
+      );
+    } else {
+      const destinations =
+        to.kind === 'workload' ? placementsOf(model, to.workload) : [addressPlacement(model, to)];
+      for (const destination of destinations) {
+        const key = `int|${placementKey(source)}|${placementKey(destination)}|${destination.addresses ? describeAddressSet(destination.addresses) : '?'}|${query.port}|${protocol}`;
+        const scope = [sourceScope, destinations.length > 1 ? `to ${destination.subnetId}` : '']
+          .filter(Boolean)
+          .join(' ');
+        outcomes.push(
+          ...framed(
+            cached(model, key, () => evaluateInternal(spec, source, destination)),
+            src,
+            destinationHop(to, destination),
+            scope,
+          ),
+        );
+      }
+    }
+  }
+  return result(combine(outcomes, mode));
+}
+
+/** Lambda functions are reached only through invocation services, never through their ENIs. */
+function lambdaDestination(
+  from: Endpoint,
+  to: Extract<Endpoint, { kind: 'workload' }>,
+  port: number,
+  protocol: 'tcp' | 'udp',
+): FlowOutcome[] {
+  const invokers = to.workload.internetInvokers ?? [];
+  const src = sourceHop(from);
+  if (from.kind === 'internet' && invokers.length > 0) {
+    if (port === 443 && protocol === 'tcp') {
+      return single(
+        [
+          src,
+          {
+            resource: invokers[0] as string,
+            kind: 'api-gateway',
+            detail: `HTTPS through ${invokers.join(', ')} (invocation does not enter the VPC)`,
+          },
+          destinationHop(to),
+        ],
+        true,
+      );
+    }
+    return single([src], false, {
+      resource: to.label,
+      code: 'RESOURCE_NOT_PUBLICLY_ACCESSIBLE',
+      reason: `${to.label} is reachable from the internet only over HTTPS (tcp/443) through ${invokers.join(', ')}`,
+    });
+  }
+  if (from.kind === 'internet') {
+    return single([src], false, {
+      resource: to.label,
+      code: 'RESOURCE_NOT_PUBLICLY_ACCESSIBLE',
+      reason: `no API Gateway, HTTP API or function URL invokes ${to.label}, and Lambda interfaces accept no inbound connections`,
+    });
+  }
+  return single([src], false, {
+    resource: to.label,
+    code: 'LAMBDA_NOT_NETWORK_REACHABLE',
+    reason: `${to.label} accepts no network connections; call it through the Lambda API (aws:lambda)`,
+  });
+}

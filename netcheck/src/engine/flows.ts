@@ -1,0 +1,845 @@
+import type { NetworkModel, Route, Subnet } from '../model/network-model.js';
+import { describeAddressSet, EPHEMERAL_PORTS, INTERNET } from '../net/address-space.js';
+import { IntervalSet } from '../net/interval-set.js';
+import { Unresolved } from '../template/template-values.js';
+import { describeNetworkAclEntry, evaluateNetworkAcl } from './evaluate-network-acl.js';
+import {
+  describeSecurityGroupRule,
+  evaluateSecurityGroups,
+  type SecurityGroupPeerView,
+} from './evaluate-security-groups.js';
+import type { ExplanationCode } from './explanation-codes.js';
+import type { BlockedAt, Hop, Outcome } from './path-types.js';
+import { Trace } from './path-types.js';
+import type { Placement } from './placement.js';
+import { describeRoute, lookupRoutes } from './route-lookup.js';
+
+/** The flow being evaluated. */
+export interface FlowSpec {
+  readonly model: NetworkModel;
+  readonly protocol: 'tcp' | 'udp';
+  readonly port: number;
+}
+
+/** An outcome that reached the destination side (as opposed to being blocked on the way). */
+export interface FlowOutcome extends Outcome {
+  readonly arrived: boolean;
+}
+
+type Continue = (trace: Trace, addresses: IntervalSet | undefined) => FlowOutcome[];
+
+interface SetDecision {
+  readonly allowed: IntervalSet;
+  readonly unknown: IntervalSet;
+  readonly denied: IntervalSet;
+  readonly unknownReason?: string;
+}
+
+function blockedOutcome(trace: Trace, blockedAt: BlockedAt): FlowOutcome {
+  return { ...trace.blocked(blockedAt), arrived: false };
+}
+
+/** Ends a branch on arrival (the caller appends the destination hop). */
+function arrived(trace: Trace): FlowOutcome {
+  const first = trace.unknowns[0];
+  return first
+    ? { reachable: 'unknown', hops: [...trace.hops], blockedAt: first, scope: trace.scope, arrived: true }
+    : { reachable: true, hops: [...trace.hops], scope: trace.scope, arrived: true };
+}
+
+function unknownAt(resource: string, reason: string, code: ExplanationCode = 'UNRESOLVED_VALUE'): BlockedAt {
+  return { resource, code, reason };
+}
+
+/**
+ * Splits the branch by a per-address decision: allowed addresses continue, unknown ones continue
+ * marked undecided, denied ones end blocked. With unknown addresses the decision is uniform.
+ */
+function split(
+  trace: Trace,
+  addresses: IntervalSet | undefined,
+  decision: SetDecision,
+  allowedHop: Hop,
+  denied: () => BlockedAt,
+  next: Continue,
+): FlowOutcome[] {
+  const parts = [decision.allowed, decision.unknown, decision.denied].filter(
+    (part) => !part.isEmpty(),
+  ).length;
+  const scoped = (part: IntervalSet): Trace =>
+    parts > 1 && addresses ? trace.within(`for ${describeAddressSet(part)}`) : trace;
+  const out: FlowOutcome[] = [];
+  if (!decision.allowed.isEmpty())
+    out.push(...next(scoped(decision.allowed).step(allowedHop), addresses ? decision.allowed : undefined));
+  if (!decision.unknown.isEmpty()) {
+    const reason = decision.unknownReason ?? 'undecidable';
+    out.push(
+      ...next(
+        scoped(decision.unknown).stepUnknown(
+          { ...allowedHop, detail: `undecided: ${reason}` },
+          unknownAt(allowedHop.resource, reason),
+        ),
+        addresses ? decision.unknown : undefined,
+      ),
+    );
+  }
+  if (!decision.denied.isEmpty()) out.push(blockedOutcome(scoped(decision.denied), denied()));
+  return out;
+}
+
+function groupLabel(groups: readonly string[]): string {
+  return groups.join(', ');
+}
+
+/** Security group check on one side of the flow. */
+function securityGroupStep(
+  spec: FlowSpec,
+  trace: Trace,
+  placement: Placement,
+  direction: 'ingress' | 'egress',
+  peer: SecurityGroupPeerView,
+  subject: string,
+  next: Continue,
+): FlowOutcome[] {
+  const kind = direction === 'egress' ? 'security-group-egress' : 'security-group-ingress';
+  const tracked = direction === 'egress' ? 'destination' : 'source';
+  if (placement.groups === 'none') {
+    return next(
+      trace.step({ resource: subject, kind, detail: 'no security groups (traffic is not filtered here)' }),
+      peer.addresses,
+    );
+  }
+  if (placement.groups === 'unknown') {
+    const reason = placement.groupsUnknownReason ?? 'security groups are unknown';
+    return next(
+      trace.stepUnknown(
+        { resource: subject, kind, detail: `undecided: ${reason}` },
+        unknownAt(subject, reason),
+      ),
+      peer.addresses,
+    );
+  }
+  const groups = placement.groups;
+  const decision = evaluateSecurityGroups(spec.model, groups, direction, spec.protocol, spec.port, peer);
+  const rules = decision.matchedRules.slice(0, 2).map(describeSecurityGroupRule).join('; ');
+  const hop: Hop = { resource: groupLabel(groups), kind, detail: `allowed by ${rules || 'rule'}` };
+  return split(
+    trace,
+    peer.addresses,
+    decision,
+    hop,
+    () => ({
+      resource: groupLabel(groups),
+      code: 'ENI_SG_RULES_MISMATCH',
+      reason: `no ${direction} rule of ${groupLabel(groups)} allows ${spec.protocol}/${spec.port} ${direction === 'egress' ? 'to' : 'from'} the ${tracked}${peer.groups !== 'none' && peer.groups !== 'unknown' && peer.groups.length > 0 ? ` (security groups ${peer.groups.join(', ')})` : ''}${peer.addresses ? ` ${describeAddressSet(peer.addresses)}` : ''}`,
+    }),
+    next,
+  );
+}
+
+/**
+ * Network ACL check of a subnet for traffic leaving (`outbound`) or entering (`inbound`) it, plus
+ * the stateless return leg on the ephemeral ports in the opposite direction.
+ */
+function networkAclStep(
+  spec: FlowSpec,
+  trace: Trace,
+  subnet: Subnet,
+  direction: 'outbound' | 'inbound',
+  peerAddresses: IntervalSet | undefined,
+  next: Continue,
+): FlowOutcome[] {
+  const acl = spec.model.networkAcls.get(subnet.networkAclId);
+  const kind = direction === 'outbound' ? 'network-acl-outbound' : 'network-acl-inbound';
+  if (!acl) {
+    const reason = `network ACL ${subnet.networkAclId} is unknown`;
+    return next(
+      trace.stepUnknown(
+        { resource: subnet.networkAclId, kind, detail: reason },
+        unknownAt(subnet.networkAclId, reason),
+      ),
+      peerAddresses,
+    );
+  }
+  if (acl.isDefault)
+    return next(
+      trace.step({ resource: acl.id, kind, detail: 'default network ACL allows all traffic' }),
+      peerAddresses,
+    );
+  const requestEgress = direction === 'outbound';
+  const request = evaluateNetworkAcl(
+    acl,
+    requestEgress,
+    spec.protocol,
+    IntervalSet.single(spec.port),
+    peerAddresses,
+  );
+  const requestHop: Hop = {
+    resource: acl.id,
+    kind,
+    detail: `${direction} ${spec.protocol}/${spec.port} allowed by ${describeNetworkAclEntry(request.allowedBy)}`,
+  };
+  return split(
+    trace,
+    peerAddresses,
+    request,
+    requestHop,
+    () => ({
+      resource: acl.id,
+      code: 'SUBNET_ACL_RESTRICTION',
+      reason: `${acl.id} ${direction} ${spec.protocol}/${spec.port}${peerAddresses ? ` ${requestEgress ? 'to' : 'from'} ${describeAddressSet(request.denied)}` : ''} is denied by ${describeNetworkAclEntry(request.deniedBy)}`,
+    }),
+    (afterRequest, addresses) => {
+      const ret = evaluateNetworkAcl(acl, !requestEgress, spec.protocol, EPHEMERAL_PORTS, addresses);
+      const returnHop: Hop = {
+        resource: acl.id,
+        kind: requestEgress ? 'network-acl-inbound' : 'network-acl-outbound',
+        detail: `return traffic on ephemeral ports 1024-65535 allowed by ${describeNetworkAclEntry(ret.allowedBy)}`,
+      };
+      return split(
+        afterRequest,
+        addresses,
+        ret,
+        returnHop,
+        () => ({
+          resource: acl.id,
+          code: 'SUBNET_ACL_RESTRICTION',
+          reason: `${acl.id} does not allow the stateless return traffic (${requestEgress ? 'inbound' : 'outbound'} ${spec.protocol} 1024-65535${addresses ? ` ${requestEgress ? 'from' : 'to'} ${describeAddressSet(ret.denied)}` : ''}); first blocking entry: ${describeNetworkAclEntry(ret.deniedBy)}`,
+        }),
+        next,
+      );
+    },
+  );
+}
+
+function routeTableOf(spec: FlowSpec, subnet: Subnet) {
+  return spec.model.routeTables.get(subnet.routeTableId);
+}
+
+function routeHop(
+  tableId: string,
+  route: Route | undefined,
+  addresses: IntervalSet | undefined,
+  implicitMain: boolean,
+): Hop {
+  const table = implicitMain ? `${tableId} (main route table: subnet has no explicit association)` : tableId;
+  return {
+    resource: tableId,
+    kind: 'route-table',
+    detail: route
+      ? `${table}: ${addresses ? `${describeAddressSet(addresses)} ` : ''}matched ${describeRoute(route)}`
+      : `${table}: no route matches`,
+  };
+}
+
+function targetOutcome(spec: FlowSpec, trace: Trace, route: Route, what: string): FlowOutcome[] | undefined {
+  const target = route.target;
+  if (target.kind === 'missing') {
+    return [
+      blockedOutcome(trace, {
+        resource: route.id,
+        code: 'ROUTE_TARGET_MISSING',
+        reason: `${route.id} sends ${what} to ${target.id}, which ${target.reason}`,
+      }),
+    ];
+  }
+  if (target.kind === 'unsupported') {
+    const reason = `${route.id} sends ${what} to ${target.id} (${target.targetType}); netcheck does not follow this target`;
+    return [
+      {
+        ...arrived(
+          trace.stepUnknown(
+            { resource: target.id, kind: 'route-table', detail: reason },
+            unknownAt(route.id, reason, 'UNSUPPORTED_ROUTE_TARGET'),
+          ),
+        ),
+        arrived: false,
+      },
+    ];
+  }
+  if (target.kind === 'unresolved') {
+    return [
+      {
+        ...arrived(
+          trace.stepUnknown(
+            { resource: route.id, kind: 'route-table', detail: target.reason },
+            unknownAt(route.id, target.reason),
+          ),
+        ),
+        arrived: false,
+      },
+    ];
+  }
+  void spec;
+  return undefined;
+}
+
+/** Internet gateway egress: the gateway must be attached to the VPC and the interface needs a public IP. */
+function internetGatewayEgress(
+  spec: FlowSpec,
+  trace: Trace,
+  igwId: string,
+  vpcId: string,
+  publicIp: Placement['publicIp'],
+  publicIpReason: string,
+): FlowOutcome[] {
+  const igw = spec.model.internetGateways.get(igwId);
+  if (!igw) {
+    const reason = `internet gateway ${igwId} is not in the loaded templates`;
+    return [
+      {
+        ...arrived(
+          trace.stepUnknown(
+            { resource: igwId, kind: 'internet-gateway', detail: reason },
+            unknownAt(igwId, reason),
+          ),
+        ),
+        arrived: true,
+      },
+    ];
+  }
+  let next = trace;
+  if (!igw.attachedVpcIds.includes(vpcId)) {
+    if (igw.unresolvedAttachments.length === 0) {
+      return [
+        blockedOutcome(trace, {
+          resource: igwId,
+          code: 'IGW_NOT_ATTACHED',
+          reason: `${igwId} has no AWS::EC2::VPCGatewayAttachment to ${vpcId}; add one`,
+        }),
+      ];
+    }
+    next = next.stepUnknown(
+      { resource: igwId, kind: 'internet-gateway', detail: 'attachment unresolved' },
+      unknownAt(igwId, igw.unresolvedAttachments.join('; ')),
+    );
+  }
+  if (publicIp === false) {
+    return [
+      blockedOutcome(next, {
+        resource: igwId,
+        code: 'IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS',
+        reason: `traffic reaches ${igwId} from an interface without a public IP (${publicIpReason}); route it through a NAT gateway instead`,
+      }),
+    ];
+  }
+  if (publicIp === 'unknown') {
+    next = next.stepUnknown(
+      { resource: igwId, kind: 'internet-gateway', detail: 'public IP unknown' },
+      unknownAt(igwId, `whether the interface has a public IP is unknown (${publicIpReason})`),
+    );
+  }
+  return [
+    {
+      ...arrived(
+        next.step({ resource: igwId, kind: 'internet-gateway', detail: `${igwId} attached to ${vpcId}` }),
+      ),
+      arrived: true,
+    },
+  ];
+}
+
+function natGatewayEgress(
+  spec: FlowSpec,
+  trace: Trace,
+  natId: string,
+  source: Placement,
+  destination: IntervalSet,
+  service: string | undefined,
+): FlowOutcome[] {
+  const nat = spec.model.natGateways.get(natId);
+  if (!nat) {
+    const reason = `NAT gateway ${natId} is not in the loaded templates`;
+    return [
+      {
+        ...arrived(
+          trace.stepUnknown(
+            { resource: natId, kind: 'nat-gateway', detail: reason },
+            unknownAt(natId, reason),
+          ),
+        ),
+        arrived: true,
+      },
+    ];
+  }
+  let next = trace;
+  if (nat.connectivity === 'private') {
+    return [
+      blockedOutcome(trace, {
+        resource: natId,
+        code: 'NAT_GATEWAY_PRIVATE_CONNECTIVITY',
+        reason: `${natId} has ConnectivityType private and cannot reach the internet; use a public NAT gateway with an Elastic IP`,
+      }),
+    ];
+  }
+  if (nat.connectivity instanceof Unresolved) {
+    next = next.stepUnknown(
+      { resource: natId, kind: 'nat-gateway', detail: 'connectivity type unresolved' },
+      unknownAt(natId, nat.connectivity.reason),
+    );
+  }
+  if (nat.hasElasticIp === false) {
+    return [
+      blockedOutcome(next, {
+        resource: natId,
+        code: 'NAT_GATEWAY_NO_ELASTIC_IP',
+        reason: `${natId} is a public NAT gateway without an AllocationId; allocate an AWS::EC2::EIP and set AllocationId: !GetAtt Eip.AllocationId`,
+      }),
+    ];
+  }
+  if (nat.hasElasticIp === 'unknown') {
+    next = next.stepUnknown(
+      { resource: natId, kind: 'nat-gateway', detail: 'Elastic IP unresolved' },
+      unknownAt(natId, nat.elasticIpUnresolved ?? 'AllocationId unresolved'),
+    );
+  }
+  const natSubnet = typeof nat.subnetId === 'string' ? spec.model.subnets.get(nat.subnetId) : undefined;
+  if (!natSubnet) {
+    const reason =
+      nat.subnetId instanceof Unresolved
+        ? nat.subnetId.reason
+        : `subnet ${nat.subnetId} of ${natId} is not in the loaded templates`;
+    return [
+      {
+        ...arrived(
+          next.stepUnknown(
+            { resource: natId, kind: 'nat-gateway', detail: reason },
+            unknownAt(natId, reason),
+          ),
+        ),
+        arrived: true,
+      },
+    ];
+  }
+  next = next.step({
+    resource: natId,
+    kind: 'nat-gateway',
+    detail: `${natId} in ${natSubnet.id}${nat.elasticIpResource ? ` with Elastic IP ${nat.elasticIpResource}` : ''} translates the source address`,
+  });
+  // NAT subnet's NACL sees the original flow when it enters from another subnet.
+  const enterNat: Continue = (afterEnter) =>
+    networkAclStep(spec, afterEnter, natSubnet, 'outbound', destination, (afterLeave, remaining) => {
+      const table = routeTableOf(spec, natSubnet);
+      if (!table || remaining === undefined) {
+        const reason = `route table of ${natSubnet.id} is unknown`;
+        return [
+          {
+            ...arrived(
+              afterLeave.stepUnknown(
+                { resource: natSubnet.routeTableId, kind: 'route-table', detail: reason },
+                unknownAt(natSubnet.routeTableId, reason),
+              ),
+            ),
+            arrived: true,
+          },
+        ];
+      }
+      const matches = lookupRoutes(spec.model, table, remaining, service);
+      return matches.flatMap((match) => {
+        let branch =
+          matches.length > 1 ? afterLeave.within(`for ${describeAddressSet(match.addresses)}`) : afterLeave;
+        const hop = routeHop(table.id, match.route, match.addresses, !natSubnet.explicitRouteTable);
+        if (match.unknownReason) branch = branch.stepUnknown(hop, unknownAt(table.id, match.unknownReason));
+        else branch = branch.step(hop);
+        if (!match.route) {
+          return [
+            blockedOutcome(branch, {
+              resource: table.id,
+              code: 'NO_ROUTE_TO_DESTINATION',
+              reason: `${table.id} (route table of NAT subnet ${natSubnet.id}) has no route for ${describeAddressSet(match.addresses)}; add 0.0.0.0/0 → an attached internet gateway`,
+            }),
+          ];
+        }
+        const special = targetOutcome(spec, branch, match.route, describeAddressSet(match.addresses));
+        if (special) return special;
+        const target = match.route.target;
+        if (target.kind === 'internet-gateway')
+          return internetGatewayEgress(
+            spec,
+            branch,
+            target.id,
+            natSubnet.vpcId,
+            true,
+            'NAT gateway Elastic IP',
+          );
+        if (target.kind === 'nat-gateway') {
+          return [
+            blockedOutcome(branch, {
+              resource: table.id,
+              code: 'NAT_GATEWAY_ROUTE_LOOP',
+              reason: `${natId}'s subnet ${natSubnet.id} routes ${describeAddressSet(match.addresses)} to NAT gateway ${target.id} instead of an internet gateway; route 0.0.0.0/0 → the IGW in the NAT's route table`,
+            }),
+          ];
+        }
+        if (target.kind === 'vpc-endpoint')
+          return [
+            {
+              ...arrived(
+                branch.step({
+                  resource: target.id,
+                  kind: 'vpc-endpoint',
+                  detail: `gateway endpoint ${target.id}`,
+                }),
+              ),
+              arrived: true,
+            },
+          ];
+        return [
+          blockedOutcome(branch, {
+            resource: table.id,
+            code: 'NO_ROUTE_TO_DESTINATION',
+            reason: `${table.id} keeps ${describeAddressSet(match.addresses)} inside the VPC (local route)`,
+          }),
+        ];
+      });
+    });
+  if (source.subnet && source.subnet.id !== natSubnet.id) {
+    return networkAclStep(spec, next, natSubnet, 'inbound', source.addresses, enterNat);
+  }
+  return enterNat(next, destination);
+}
+
+/**
+ * Outbound flow from a placement to public addresses (`internet`, a public IP, or an AWS service's
+ * public endpoint): security group egress, NACL, route table, then an internet gateway (needs a
+ * public IP) or a NAT gateway (needs an Elastic IP and a subnet routed to an attached IGW).
+ */
+export function evaluateOutbound(
+  spec: FlowSpec,
+  source: Placement,
+  destination: IntervalSet,
+  service?: string,
+): FlowOutcome[] {
+  const start = new Trace();
+  const subnet = source.subnet;
+  if (!subnet || !source.addresses) {
+    const reason = source.unknownReason ?? 'placement unknown';
+    return [
+      {
+        ...arrived(
+          start.stepUnknown(
+            { resource: source.subnetId, kind: 'source', detail: reason },
+            unknownAt(source.subnetId, reason),
+          ),
+        ),
+        arrived: true,
+      },
+    ];
+  }
+  return securityGroupStep(
+    spec,
+    start,
+    source,
+    'egress',
+    { addresses: destination, groups: 'none', viaGatewayEndpoint: service !== undefined },
+    'source',
+    (afterSg, dst) =>
+      networkAclStep(spec, afterSg, subnet, 'outbound', dst, (afterAcl, remaining) => {
+        const table = routeTableOf(spec, subnet);
+        if (!table || !remaining) {
+          const reason = `route table ${subnet.routeTableId} is unknown`;
+          return [
+            {
+              ...arrived(
+                afterAcl.stepUnknown(
+                  { resource: subnet.routeTableId, kind: 'route-table', detail: reason },
+                  unknownAt(subnet.routeTableId, reason),
+                ),
+              ),
+              arrived: true,
+            },
+          ];
+        }
+        const matches = lookupRoutes(spec.model, table, remaining, service);
+        return matches.flatMap((match) => {
+          const hop = routeHop(
+            table.id,
+            match.route,
+            matches.length > 1 ? match.addresses : undefined,
+            !subnet.explicitRouteTable,
+          );
+          let branch =
+            matches.length > 1 ? afterAcl.within(`for ${describeAddressSet(match.addresses)}`) : afterAcl;
+          branch = match.unknownReason
+            ? branch.stepUnknown(hop, unknownAt(table.id, match.unknownReason))
+            : branch.step(hop);
+          if (!match.route) {
+            return [
+              blockedOutcome(branch, {
+                resource: table.id,
+                code: 'NO_ROUTE_TO_DESTINATION',
+                reason: `${table.id}${subnet.explicitRouteTable ? '' : ` (the VPC's main route table: ${subnet.id} has no SubnetRouteTableAssociation)`} has no route for ${describeAddressSet(match.addresses)}; add 0.0.0.0/0 → a NAT gateway (private subnet) or internet gateway (public subnet)`,
+              }),
+            ];
+          }
+          const special = targetOutcome(spec, branch, match.route, describeAddressSet(match.addresses));
+          if (special) return special;
+          const target = match.route.target;
+          switch (target.kind) {
+            case 'internet-gateway':
+              return internetGatewayEgress(
+                spec,
+                branch,
+                target.id,
+                subnet.vpcId,
+                source.publicIp,
+                source.publicIpReason,
+              );
+            case 'nat-gateway':
+              return natGatewayEgress(spec, branch, target.id, source, match.addresses, service);
+            case 'vpc-endpoint':
+              return [
+                {
+                  ...arrived(
+                    branch.step({
+                      resource: target.id,
+                      kind: 'vpc-endpoint',
+                      detail: `gateway endpoint ${target.id} for ${service ?? 'an AWS service'}`,
+                    }),
+                  ),
+                  arrived: true,
+                },
+              ];
+            default:
+              return [
+                blockedOutcome(branch, {
+                  resource: table.id,
+                  code: 'NO_ROUTE_TO_DESTINATION',
+                  reason: `${describeAddressSet(match.addresses)} matches the local route and never leaves the VPC`,
+                }),
+              ];
+          }
+        });
+      }),
+  );
+}
+
+/**
+ * Inbound flow from public addresses to a placement: an attached internet gateway, a public IP on
+ * the interface, a return route to the IGW, NACLs both ways, then security group ingress.
+ */
+export function evaluateInbound(spec: FlowSpec, destination: Placement, sources: IntervalSet): FlowOutcome[] {
+  const start = new Trace();
+  const subnet = destination.subnet;
+  if (!subnet) {
+    const reason = destination.unknownReason ?? 'placement unknown';
+    return [
+      {
+        ...arrived(
+          start.stepUnknown(
+            { resource: destination.subnetId, kind: 'destination', detail: reason },
+            unknownAt(destination.subnetId, reason),
+          ),
+        ),
+        arrived: true,
+      },
+    ];
+  }
+  const gateways = [...spec.model.internetGateways.values()];
+  const attached = gateways.find((igw) => igw.attachedVpcIds.includes(subnet.vpcId));
+  let trace = start;
+  if (!attached) {
+    const uncertain = gateways.find((igw) => igw.unresolvedAttachments.length > 0);
+    if (!uncertain && !spec.model.vpcs.get(subnet.vpcId)?.external) {
+      return [
+        blockedOutcome(trace, {
+          resource: subnet.vpcId,
+          code: 'IGW_NOT_ATTACHED',
+          reason: `no internet gateway is attached to ${subnet.vpcId}, so nothing enters it from the internet`,
+        }),
+      ];
+    }
+    trace = trace.stepUnknown(
+      { resource: subnet.vpcId, kind: 'internet-gateway', detail: 'internet gateway attachment unknown' },
+      unknownAt(subnet.vpcId, `whether an internet gateway is attached to ${subnet.vpcId} is unknown`),
+    );
+  } else {
+    trace = trace.step({
+      resource: attached.id,
+      kind: 'internet-gateway',
+      detail: `${attached.id} attached to ${subnet.vpcId}`,
+    });
+  }
+  const igwId = attached?.id ?? '(internet gateway)';
+  if (destination.publicIp === false) {
+    return [
+      blockedOutcome(trace, {
+        resource: igwId,
+        code: 'RESOURCE_NOT_PUBLICLY_ACCESSIBLE',
+        reason: `the destination has no public IP address (${destination.publicIpReason})`,
+      }),
+    ];
+  }
+  if (destination.publicIp === 'unknown') {
+    trace = trace.stepUnknown(
+      { resource: igwId, kind: 'internet-gateway', detail: 'public IP unknown' },
+      unknownAt(igwId, `whether the destination has a public IP is unknown (${destination.publicIpReason})`),
+    );
+  }
+  const table = routeTableOf(spec, subnet);
+  if (!table) {
+    const reason = `route table ${subnet.routeTableId} is unknown`;
+    return [
+      {
+        ...arrived(
+          trace.stepUnknown(
+            { resource: subnet.routeTableId, kind: 'route-table', detail: reason },
+            unknownAt(subnet.routeTableId, reason),
+          ),
+        ),
+        arrived: true,
+      },
+    ];
+  }
+  // Responses leave through the destination subnet's route table; they must go back to the IGW.
+  const matches = lookupRoutes(spec.model, table, sources);
+  return matches.flatMap((match) => {
+    let branch = matches.length > 1 ? trace.within(`from ${describeAddressSet(match.addresses)}`) : trace;
+    const hop = {
+      ...routeHop(table.id, match.route, undefined, !subnet.explicitRouteTable),
+      detail: `${routeHop(table.id, match.route, undefined, !subnet.explicitRouteTable).detail} (return route)`,
+    };
+    branch = match.unknownReason
+      ? branch.stepUnknown(hop, unknownAt(table.id, match.unknownReason))
+      : branch.step(hop);
+    const target = match.route?.target;
+    if (target?.kind !== 'internet-gateway' || (attached && target.id !== attached.id)) {
+      if (target && (target.kind === 'unsupported' || target.kind === 'unresolved')) {
+        return targetOutcome(spec, branch, match.route as Route, describeAddressSet(match.addresses)) ?? [];
+      }
+      return [
+        blockedOutcome(branch, {
+          resource: table.id,
+          code: 'NO_ROUTE_TO_DESTINATION',
+          reason: `${table.id}${subnet.explicitRouteTable ? '' : ' (main route table)'} sends return traffic for ${describeAddressSet(match.addresses)} ${match.route ? `via ${describeRoute(match.route)}` : 'nowhere'}, not back to the internet gateway, so ${subnet.id} is not a public subnet`,
+        }),
+      ];
+    }
+    return networkAclStep(spec, branch, subnet, 'inbound', match.addresses, (afterAcl, remaining) =>
+      securityGroupStep(
+        spec,
+        afterAcl,
+        destination,
+        'ingress',
+        { addresses: remaining, groups: 'none' },
+        'destination',
+        (done) => [arrived(done)],
+      ),
+    );
+  });
+}
+
+/** Flow between two placements inside VPCs (the local route, NACLs when subnets differ, both SGs). */
+export function evaluateInternal(spec: FlowSpec, source: Placement, destination: Placement): FlowOutcome[] {
+  const start = new Trace();
+  const srcSubnet = source.subnet;
+  const dstSubnet = destination.subnet;
+  if (!srcSubnet || !dstSubnet) {
+    const reason = (srcSubnet ? destination.unknownReason : source.unknownReason) ?? 'placement unknown';
+    // Security groups can still decide without subnets (e.g. a deny-all egress).
+    return securityGroupStep(
+      spec,
+      start,
+      source,
+      'egress',
+      { addresses: destination.addresses, groups: destination.groups },
+      'source',
+      (afterEgress) =>
+        securityGroupStep(
+          spec,
+          afterEgress,
+          destination,
+          'ingress',
+          { addresses: source.addresses, groups: source.groups },
+          'destination',
+          (afterIngress) => [
+            arrived(
+              afterIngress.stepUnknown(
+                {
+                  resource: srcSubnet ? destination.subnetId : source.subnetId,
+                  kind: 'route-table',
+                  detail: reason,
+                },
+                unknownAt(srcSubnet ? destination.subnetId : source.subnetId, reason),
+              ),
+            ),
+          ],
+        ),
+    );
+  }
+  return securityGroupStep(
+    spec,
+    start,
+    source,
+    'egress',
+    { addresses: destination.addresses, groups: destination.groups },
+    'source',
+    (afterEgress, dstAddresses) => {
+      const table = routeTableOf(spec, srcSubnet);
+      if (!table || !dstAddresses) {
+        const reason = dstAddresses
+          ? `route table ${srcSubnet.routeTableId} is unknown`
+          : (destination.unknownReason ?? 'destination addresses unknown');
+        return [
+          {
+            ...arrived(
+              afterEgress.stepUnknown(
+                { resource: srcSubnet.routeTableId, kind: 'route-table', detail: reason },
+                unknownAt(srcSubnet.routeTableId, reason),
+              ),
+            ),
+            arrived: true,
+          },
+        ];
+      }
+      const matches = lookupRoutes(spec.model, table, dstAddresses);
+      return matches.flatMap((match) => {
+        let branch =
+          matches.length > 1 ? afterEgress.within(`to ${describeAddressSet(match.addresses)}`) : afterEgress;
+        const hop = routeHop(table.id, match.route, undefined, !srcSubnet.explicitRouteTable);
+        branch = match.unknownReason
+          ? branch.stepUnknown(hop, unknownAt(table.id, match.unknownReason))
+          : branch.step(hop);
+        if (!match.route) {
+          return [
+            blockedOutcome(branch, {
+              resource: table.id,
+              code: 'NO_ROUTE_TO_DESTINATION',
+              reason: `${table.id} has no route for ${describeAddressSet(match.addresses)} (${dstSubnet.vpcId === srcSubnet.vpcId ? 'outside the VPC CIDR' : `in another VPC, ${dstSubnet.vpcId}`})`,
+            }),
+          ];
+        }
+        const special = targetOutcome(spec, branch, match.route, describeAddressSet(match.addresses));
+        if (special) return special;
+        if (match.route.target.kind !== 'local') {
+          return [
+            blockedOutcome(branch, {
+              resource: table.id,
+              code: 'NO_ROUTE_TO_DESTINATION',
+              reason: `${table.id} sends private destination ${describeAddressSet(match.addresses)} to ${describeRoute(match.route)}, which drops it`,
+            }),
+          ];
+        }
+        const crossSubnet = srcSubnet.id !== dstSubnet.id;
+        const deliver: Continue = (afterAcls) =>
+          securityGroupStep(
+            spec,
+            afterAcls,
+            destination,
+            'ingress',
+            { addresses: source.addresses, groups: source.groups },
+            'destination',
+            (done) => [arrived(done)],
+          );
+        if (!crossSubnet) return deliver(branch, match.addresses);
+        // NACLs filter only traffic crossing a subnet boundary.
+        return networkAclStep(spec, branch, srcSubnet, 'outbound', match.addresses, (afterSrcAcl) =>
+          networkAclStep(spec, afterSrcAcl, dstSubnet, 'inbound', source.addresses, deliver),
+        );
+      });
+    },
+  );
+}
+
+/** The public address space, for flows to "the internet". */
+export const PUBLIC_ADDRESSES: IntervalSet = INTERNET;

@@ -1,0 +1,132 @@
+import {
+  type ExportLookup,
+  IntrinsicResolver,
+  type RawResource,
+  resolveProperties,
+} from '../template/intrinsic-resolver.js';
+import type { ParsedTemplate } from '../template/parse-template.js';
+import type { CfnValue, JsonObject, JsonValue } from '../template/template-values.js';
+import { Unresolved } from '../template/template-values.js';
+import { ModelBuilderContext, type ResolvedResource } from './model-builder-context.js';
+import { buildNetworkAcls } from './network-acl-builder.js';
+import type { NetworkModel } from './network-model.js';
+import { buildSecurityGroups } from './security-group-builder.js';
+import { buildVpcTopology } from './vpc-topology-builder.js';
+import { buildWorkloads } from './workload-builder.js';
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** SAM's Globals.Function section applies to every AWS::Serverless::Function (function values win). */
+function withSamGlobals(template: ParsedTemplate, resource: RawResource): RawResource {
+  if (resource.Type !== 'AWS::Serverless::Function') return resource;
+  const globals = template.body.Globals;
+  const functionGlobals = isObject(globals) && isObject(globals.Function) ? globals.Function : undefined;
+  if (!functionGlobals) return resource;
+  return { ...resource, Properties: { ...functionGlobals, ...(resource.Properties ?? {}) } };
+}
+
+function uniqueNames(templates: readonly ParsedTemplate[]): string[] {
+  const seen = new Map<string, number>();
+  return templates.map((template) => {
+    const count = (seen.get(template.name) ?? 0) + 1;
+    seen.set(template.name, count);
+    return count === 1 ? template.name : `${template.name}${count}`;
+  });
+}
+
+/** Creates an empty model. */
+function emptyModel(names: string[], resourceTypes: Map<string, string>): NetworkModel {
+  return {
+    templates: names,
+    resourceTypes,
+    vpcs: new Map(),
+    subnets: new Map(),
+    routeTables: new Map(),
+    internetGateways: new Map(),
+    natGateways: new Map(),
+    securityGroups: new Map(),
+    networkAcls: new Map(),
+    vpcEndpoints: new Map(),
+    workloads: new Map(),
+    targetGroups: new Map(),
+    diagnostics: [],
+  };
+}
+
+/**
+ * Builds the network model from one or more parsed templates. Several templates (e.g. every stack
+ * of a `cdk.out`) are combined into one network; their resource ids are then prefixed with the
+ * template name (`Network/Vpc`) and `Fn::ImportValue` is resolved against the other templates'
+ * exported Outputs.
+ */
+export function buildNetworkModel(templates: readonly ParsedTemplate[]): NetworkModel {
+  const names = uniqueNames(templates);
+  const prefixed = templates.length > 1;
+  let exportTable: Map<string, () => CfnValue | undefined> | undefined;
+  const resolvers: IntrinsicResolver[] = [];
+  const inProgress = new Set<string>();
+  const lookupExport: ExportLookup = (name) => {
+    if (!exportTable) {
+      exportTable = new Map();
+      for (const resolver of resolvers) {
+        const outputs = resolver.template.body.Outputs;
+        if (!isObject(outputs)) continue;
+        for (const output of Object.values(outputs)) {
+          if (!isObject(output) || !isObject(output.Export)) continue;
+          const exportName = resolver.resolve(output.Export.Name);
+          if (typeof exportName === 'string')
+            exportTable.set(exportName, () => resolver.resolve(output.Value));
+        }
+      }
+    }
+    const value = exportTable.get(name);
+    // An export whose value imports itself (directly or not) must not recurse forever.
+    if (!value || inProgress.has(name)) return undefined;
+    inProgress.add(name);
+    try {
+      return value();
+    } finally {
+      inProgress.delete(name);
+    }
+  };
+  templates.forEach((template, index) => {
+    const name = names[index] as string;
+    resolvers.push(new IntrinsicResolver({ ...template, name }, prefixed ? `${name}/` : '', lookupExport));
+  });
+
+  const resourceTypes = new Map<string, string>();
+  const model = emptyModel(names, resourceTypes);
+  const resolved: ResolvedResource[] = [];
+  const raw = new Map<string, JsonObject>();
+  const absent = new Map<string, string>();
+  for (const resolver of resolvers) {
+    for (const [logicalId, original] of Object.entries(resolver.rawResources())) {
+      if (!original || typeof original.Type !== 'string') continue;
+      const id = resolver.modelId(logicalId);
+      resourceTypes.set(id, original.Type);
+      const exists = resolver.resourceExists(logicalId);
+      if (exists === false) {
+        absent.set(id, `is not created (Condition ${original.Condition} is false)`);
+        continue;
+      }
+      const resource = withSamGlobals(resolver.template, original);
+      raw.set(id, resource.Properties ?? {});
+      resolved.push({
+        id,
+        type: resource.Type,
+        properties: resolveProperties(resolver, resource),
+        uncertain:
+          exists instanceof Unresolved ? `Condition ${original.Condition}: ${exists.reason}` : undefined,
+      });
+    }
+  }
+  const context = new ModelBuilderContext(model, resolved, resourceTypes);
+  for (const [id, reason] of absent) context.absent.set(id, reason);
+  buildVpcTopology(context);
+  buildSecurityGroups(context);
+  buildNetworkAcls(context);
+  buildWorkloads(context, raw);
+  return model;
+}

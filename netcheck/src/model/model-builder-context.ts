@@ -1,0 +1,117 @@
+import { type Cidr, parseCidr } from '../net/ipv4.js';
+import type { CfnValue } from '../template/template-values.js';
+import { asList, ResourceRef, Unresolved } from '../template/template-values.js';
+import type { NetworkModel } from './network-model.js';
+
+/** A resource after Condition and intrinsic evaluation. */
+export interface ResolvedResource {
+  /** Model id. */
+  readonly id: string;
+  readonly type: string;
+  readonly properties: Record<string, CfnValue>;
+  /** Set when the resource's Condition could not be evaluated (it may or may not exist). */
+  readonly uncertain?: string;
+}
+
+/** What a property that should name another resource actually names. */
+export type Reference =
+  | { readonly kind: 'resource'; readonly id: string; readonly type: string }
+  /** A literal physical id or ARN (or a parameter value): a resource outside the loaded templates. */
+  | { readonly kind: 'external'; readonly id: string }
+  /** A Ref to a resource that is not created (false Condition) or has an unexpected type. */
+  | { readonly kind: 'missing'; readonly id: string; readonly reason: string }
+  | { readonly kind: 'unresolved'; readonly reason: string };
+
+/** Prefix for ids of things referenced by the template but declared elsewhere. */
+export const EXTERNAL_PREFIX = 'external:';
+
+/**
+ * Shared state while building a {@link NetworkModel}: the resolved resources, their types, and the
+ * helpers every builder uses to turn property values into references, CIDRs and lists.
+ */
+export class ModelBuilderContext {
+  /** Model ids of resources present in a template but not created (Condition false). */
+  readonly absent = new Map<string, string>();
+
+  constructor(
+    readonly model: NetworkModel,
+    readonly resources: readonly ResolvedResource[],
+    private readonly types: ReadonlyMap<string, string>,
+  ) {}
+
+  /** Resources of one CloudFormation type. */
+  ofType(...types: string[]): ResolvedResource[] {
+    return this.resources.filter((resource) => types.includes(resource.type));
+  }
+
+  /** The CloudFormation type of a created resource. */
+  typeOf(id: string): string | undefined {
+    return this.absent.has(id) ? undefined : this.types.get(id);
+  }
+
+  /** Interprets a value that names a resource (Ref, GetAtt, literal id). */
+  reference(value: CfnValue | undefined, expectedTypes?: readonly string[]): Reference | undefined {
+    if (value === undefined || value === null || value === '') return undefined;
+    if (value instanceof Unresolved) return { kind: 'unresolved', reason: value.reason };
+    if (value instanceof ResourceRef) {
+      const type = this.types.get(value.logicalId);
+      if (type === undefined) return { kind: 'missing', id: value.logicalId, reason: 'not declared' };
+      const absentReason = this.absent.get(value.logicalId);
+      if (absentReason) return { kind: 'missing', id: value.logicalId, reason: absentReason };
+      if (expectedTypes && !expectedTypes.includes(type)) {
+        return {
+          kind: 'missing',
+          id: value.logicalId,
+          reason: `is a ${type}, not ${expectedTypes.join(' or ')}`,
+        };
+      }
+      return { kind: 'resource', id: value.logicalId, type };
+    }
+    if (typeof value === 'string') return { kind: 'external', id: `${EXTERNAL_PREFIX}${value}` };
+    return { kind: 'unresolved', reason: `unexpected value ${JSON.stringify(value)}` };
+  }
+
+  /**
+   * Interprets a value naming a resource and returns a model id: template resources by their id,
+   * literals as `external:<id>`. Missing and unresolved references become an Unresolved.
+   */
+  referenceId(
+    value: CfnValue | undefined,
+    expectedTypes?: readonly string[],
+  ): string | Unresolved | undefined {
+    const reference = this.reference(value, expectedTypes);
+    if (!reference) return undefined;
+    if (reference.kind === 'resource' || reference.kind === 'external') return reference.id;
+    if (reference.kind === 'missing') return new Unresolved(`${reference.id} ${reference.reason}`);
+    return new Unresolved(reference.reason);
+  }
+
+  /** A list of references → ids, or Unresolved when the list or any member cannot be resolved. */
+  referenceIds(value: CfnValue | undefined, expectedTypes?: readonly string[]): string[] | Unresolved {
+    const list = asList(value);
+    if (list instanceof Unresolved) return list;
+    const ids: string[] = [];
+    for (const item of list) {
+      // `Subnets: !Ref SubnetListParam` resolves to a list nested in a list in some templates.
+      const nested = Array.isArray(item) ? item : [item];
+      for (const member of nested) {
+        const id = this.referenceId(member, expectedTypes);
+        if (id instanceof Unresolved) return id;
+        if (id !== undefined) ids.push(id);
+      }
+    }
+    return ids;
+  }
+
+  /** Parses a CIDR property value. */
+  cidr(value: CfnValue | undefined, what: string): Cidr | Unresolved {
+    if (value instanceof Unresolved) return value;
+    if (typeof value !== 'string') return new Unresolved(`${what} is not a literal CIDR`);
+    return parseCidr(value) ?? new Unresolved(`${what} "${value}" is not a valid IPv4 CIDR`);
+  }
+
+  /** Records something that could not be interpreted. */
+  diagnose(resource: string, message: string): void {
+    this.model.diagnostics.push({ resource, message });
+  }
+}

@@ -1,0 +1,279 @@
+import type { IntervalSet } from '../net/interval-set.js';
+import type { Cidr } from '../net/ipv4.js';
+import type { Unresolved } from '../template/template-values.js';
+
+/** Three-valued answer: true, false, or unknown because some input could not be resolved offline. */
+export type Tri = boolean | 'unknown';
+
+/** A value that may be unresolved. */
+export type MaybeResolved<T> = T | Unresolved;
+
+/** IP protocol of a rule or flow. Numbers other than 1/6/17/58 are kept as their number in text. */
+export type IpProtocol = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'all' | `proto-${number}`;
+
+/** Where a model element came from, for messages. */
+export interface SourceLocation {
+  /** Model id of the resource (logical id, prefixed by stack name when several templates are loaded). */
+  readonly resource: string;
+  /** CloudFormation type. */
+  readonly type: string;
+}
+
+/** A VPC from the template, or an external one referenced by id (whose contents are unknown). */
+export interface Vpc {
+  readonly id: string;
+  /** True when the VPC is not declared in the loaded templates (a parameter or literal id). */
+  readonly external: boolean;
+  /** Resolved IPv4 CIDRs: primary plus AWS::EC2::VPCCidrBlock associations. */
+  readonly cidrs: Cidr[];
+  /** Reasons for CIDRs that could not be resolved (IPAM pools, imports…). */
+  readonly unresolvedCidrs: string[];
+  /** Synthetic id of the VPC's main route table (only the local route for template VPCs). */
+  readonly mainRouteTableId: string;
+  /** Synthetic id of the VPC's default network ACL (allows everything). */
+  readonly defaultNetworkAclId: string;
+  /** Synthetic id of the VPC's default security group. */
+  readonly defaultSecurityGroupId: string;
+}
+
+/** A subnet. */
+export interface Subnet {
+  readonly id: string;
+  readonly vpcId: string;
+  readonly external: boolean;
+  readonly cidr: MaybeResolved<Cidr>;
+  /** MapPublicIpOnLaunch (false when absent). */
+  readonly mapPublicIpOnLaunch: Tri;
+  /** Route table in effect: the explicitly associated one, else the VPC's main table. */
+  readonly routeTableId: string;
+  /** True when an AWS::EC2::SubnetRouteTableAssociation names this subnet. */
+  readonly explicitRouteTable: boolean;
+  /** Network ACL in effect: the associated one, else the VPC's default NACL. */
+  readonly networkAclId: string;
+  readonly availabilityZone?: string;
+}
+
+/** Destination of a route. */
+export type RouteDestination =
+  | { readonly kind: 'cidr'; readonly cidr: Cidr }
+  /** A gateway endpoint's managed prefix list (AWS service addresses), or a customer prefix list. */
+  | { readonly kind: 'prefix-list'; readonly service?: string; readonly label: string }
+  | { readonly kind: 'unresolved'; readonly reason: string };
+
+/** Where a route sends traffic. */
+export type RouteTarget =
+  | { readonly kind: 'local' }
+  | { readonly kind: 'internet-gateway'; readonly id: string }
+  | { readonly kind: 'nat-gateway'; readonly id: string }
+  | { readonly kind: 'vpc-endpoint'; readonly id: string }
+  /** A target type netcheck does not follow (peering, transit gateway, VPN gateway, instance, ENI…). */
+  | { readonly kind: 'unsupported'; readonly id: string; readonly targetType: string }
+  /** A reference to a resource that is not created (false Condition) or of the wrong type. */
+  | { readonly kind: 'missing'; readonly id: string; readonly reason: string }
+  | { readonly kind: 'unresolved'; readonly reason: string };
+
+/** A route in a route table. */
+export interface Route {
+  /** Model id of the AWS::EC2::Route (or `<table>.local` for local routes). */
+  readonly id: string;
+  readonly routeTableId: string;
+  readonly destination: RouteDestination;
+  readonly target: RouteTarget;
+  /** Set when the route's own existence depends on an unresolved Condition. */
+  readonly uncertain?: string;
+}
+
+/** A route table (template or synthetic main table). */
+export interface RouteTable {
+  readonly id: string;
+  readonly vpcId: string;
+  /** True for the synthetic main table of a VPC. */
+  readonly main: boolean;
+  readonly routes: Route[];
+  /** Set when the table's contents are unknown (main table of an external VPC). */
+  readonly unknownContents?: string;
+}
+
+/** An internet gateway and the VPCs it is attached to. */
+export interface InternetGateway {
+  readonly id: string;
+  readonly attachedVpcIds: string[];
+  /** Reasons attachments could not be resolved. */
+  readonly unresolvedAttachments: string[];
+}
+
+/** A NAT gateway. */
+export interface NatGateway {
+  readonly id: string;
+  readonly subnetId: MaybeResolved<string>;
+  readonly connectivity: MaybeResolved<'public' | 'private'>;
+  /** Whether an AllocationId (Elastic IP) is given. */
+  readonly hasElasticIp: Tri;
+  readonly elasticIpResource?: string;
+  readonly elasticIpUnresolved?: string;
+}
+
+/** The peer of a security group rule. */
+export type SecurityGroupPeer =
+  | { readonly kind: 'cidr'; readonly cidr: Cidr }
+  | { readonly kind: 'security-group'; readonly groupId: string }
+  | { readonly kind: 'prefix-list'; readonly label: string }
+  | { readonly kind: 'unresolved'; readonly reason: string };
+
+/** How a security group rule came to exist. */
+export type SecurityGroupRuleOrigin =
+  | 'inline'
+  | 'standalone'
+  | 'cloudformation-default-egress'
+  | 'vpc-default-group'
+  | 'cdk-placeholder';
+
+/** One security group rule (ingress or egress). */
+export interface SecurityGroupRule {
+  /** Human id: `Sg.SecurityGroupIngress[0]`, or the standalone resource's id. */
+  readonly id: string;
+  readonly groupId: string;
+  readonly direction: 'ingress' | 'egress';
+  readonly protocol: MaybeResolved<IpProtocol>;
+  /** Ports covered (all ports for protocol `all`; ICMP rules carry all ports since they never match tcp/udp). */
+  readonly ports: MaybeResolved<IntervalSet>;
+  readonly peer: SecurityGroupPeer;
+  readonly origin: SecurityGroupRuleOrigin;
+  readonly description?: string;
+  /** Set when the rule's existence depends on an unresolved Condition. */
+  readonly uncertain?: string;
+}
+
+/** A security group. External groups (parameters, literal ids) have unknown rules. */
+export interface SecurityGroup {
+  readonly id: string;
+  readonly vpcId?: string;
+  readonly external: boolean;
+  readonly ingress: SecurityGroupRule[];
+  readonly egress: SecurityGroupRule[];
+  /** True when egress is CloudFormation's implicit allow-all (no inline SecurityGroupEgress given). */
+  readonly defaultEgress: boolean;
+  /** True when the only inline egress is CDK's "Disallow all traffic" placeholder. */
+  readonly cdkDenyAllEgress: boolean;
+}
+
+/** One network ACL entry. */
+export interface NetworkAclEntry {
+  readonly id: string;
+  readonly ruleNumber: number;
+  readonly egress: boolean;
+  readonly action: 'allow' | 'deny';
+  readonly protocol: MaybeResolved<IpProtocol>;
+  readonly ports: MaybeResolved<IntervalSet>;
+  readonly addresses: MaybeResolved<IntervalSet>;
+  readonly cidrText: string;
+}
+
+/** A network ACL (template or synthetic default, which allows everything). */
+export interface NetworkAcl {
+  readonly id: string;
+  readonly vpcId: string;
+  readonly isDefault: boolean;
+  /** Entries sorted by rule number; the implicit final deny is not listed. */
+  readonly entries: NetworkAclEntry[];
+}
+
+/** A VPC endpoint. */
+export interface VpcEndpoint {
+  readonly id: string;
+  readonly vpcId: string;
+  readonly endpointType: 'Gateway' | 'Interface' | 'GatewayLoadBalancer';
+  /** Short service name (`s3`, `dynamodb`, `secretsmanager`…) or unresolved. */
+  readonly service: MaybeResolved<string>;
+  readonly routeTableIds: string[];
+  readonly subnetIds: string[];
+  readonly securityGroupIds: string[];
+  readonly privateDnsEnabled: boolean;
+}
+
+/** Kinds of workloads (things with network interfaces that traffic is about). */
+export type WorkloadKind =
+  | 'lambda-function'
+  | 'ecs-service'
+  | 'ec2-instance'
+  | 'autoscaling-group'
+  | 'load-balancer'
+  | 'rds-instance'
+  | 'rds-cluster';
+
+/** A port a workload accepts connections on, and why netcheck believes so. */
+export interface ListeningPort {
+  readonly port: number;
+  readonly protocol: 'tcp' | 'udp';
+  readonly reason: string;
+}
+
+/** A workload: compute, load balancer or database. */
+export interface Workload {
+  readonly id: string;
+  readonly type: string;
+  readonly kind: WorkloadKind;
+  readonly role: 'compute' | 'load-balancer' | 'database';
+  /** Subnets the workload's network interfaces are placed in. */
+  readonly subnetIds: MaybeResolved<string[]>;
+  /** Security groups; an empty list means "none" (only valid for NLBs without SGs). */
+  readonly securityGroupIds: MaybeResolved<string[]>;
+  /** Whether the interface gets a public IPv4 address. */
+  readonly publicIp: Tri;
+  /** Why publicIp has its value (for explanations). */
+  readonly publicIpReason: string;
+  readonly listeningPorts: ListeningPort[];
+  /** Lambda functions without VpcConfig run in AWS-managed networking, outside every VPC. */
+  readonly outsideVpc?: boolean;
+  /** Lambda functions: how they can be invoked from the internet (API Gateway, function URL). */
+  readonly internetInvokers?: string[];
+  /** Lambda functions: model id of the execution role. */
+  readonly roleId?: string;
+  /** Lambda functions: AWS API service prefixes the role allows (`ses`, `s3`…) → where the grant is. */
+  readonly awsApiPermissions?: ReadonlyMap<string, string>;
+  /** Databases: engine name. */
+  readonly engine?: string;
+  /** Databases: PubliclyAccessible as resolved (including AWS's default rule). */
+  readonly publiclyAccessible?: Tri;
+  /** Load balancers. */
+  readonly loadBalancer?: {
+    readonly scheme: MaybeResolved<'internet-facing' | 'internal'>;
+    readonly lbType: 'application' | 'network' | 'gateway';
+  };
+}
+
+/** A target group with its registered targets. */
+export interface TargetGroup {
+  readonly id: string;
+  readonly port?: number;
+  readonly healthCheckPort?: number;
+  readonly targetType: string;
+  /** Workload ids registered as targets, each with the port traffic is sent to. */
+  readonly targets: Array<{ readonly workloadId: string; readonly port: MaybeResolved<number> }>;
+  /** Load balancers forwarding to this group (through listeners or listener rules). */
+  readonly loadBalancerIds: string[];
+}
+
+/** Something the model builder could not interpret; surfaced so nothing is silently skipped. */
+export interface ModelDiagnostic {
+  readonly resource: string;
+  readonly message: string;
+}
+
+/** The network as netcheck understands it, built from one or more templates. */
+export interface NetworkModel {
+  readonly templates: string[];
+  /** Every resource's CloudFormation type, by model id (including resources not modelled). */
+  readonly resourceTypes: ReadonlyMap<string, string>;
+  readonly vpcs: Map<string, Vpc>;
+  readonly subnets: Map<string, Subnet>;
+  readonly routeTables: Map<string, RouteTable>;
+  readonly internetGateways: Map<string, InternetGateway>;
+  readonly natGateways: Map<string, NatGateway>;
+  readonly securityGroups: Map<string, SecurityGroup>;
+  readonly networkAcls: Map<string, NetworkAcl>;
+  readonly vpcEndpoints: Map<string, VpcEndpoint>;
+  readonly workloads: Map<string, Workload>;
+  readonly targetGroups: Map<string, TargetGroup>;
+  readonly diagnostics: ModelDiagnostic[];
+}

@@ -1,0 +1,222 @@
+import { parseCidr } from '../net/ipv4.js';
+import type { CfnValue } from '../template/template-values.js';
+import { asString, isRecord, Unresolved } from '../template/template-values.js';
+import { parseIpProtocol, parsePortRange } from './ip-protocol.js';
+import type { ModelBuilderContext } from './model-builder-context.js';
+import type {
+  SecurityGroup,
+  SecurityGroupPeer,
+  SecurityGroupRule,
+  SecurityGroupRuleOrigin,
+} from './network-model.js';
+import { vpcIdOf } from './vpc-topology-builder.js';
+
+/**
+ * True for the egress rule CDK emits when `allowAllOutbound: false` and no other egress exists:
+ * ICMP type 252 code 86 to 255.255.255.255/32 matches no real traffic, so it means "deny all", and
+ * its presence stops CloudFormation from adding the default allow-all egress.
+ */
+export function isCdkPlaceholderEgress(rule: Record<string, CfnValue>): boolean {
+  return (
+    rule.CidrIp === '255.255.255.255/32' &&
+    String(rule.IpProtocol) === 'icmp' &&
+    Number(rule.FromPort) === 252 &&
+    Number(rule.ToPort) === 86
+  );
+}
+
+function peerOf(
+  context: ModelBuilderContext,
+  rule: Record<string, CfnValue>,
+  direction: 'ingress' | 'egress',
+): SecurityGroupPeer | undefined {
+  const groupKey = direction === 'ingress' ? 'SourceSecurityGroupId' : 'DestinationSecurityGroupId';
+  const prefixKey = direction === 'ingress' ? 'SourcePrefixListId' : 'DestinationPrefixListId';
+  if (rule.CidrIp !== undefined) {
+    const cidr =
+      rule.CidrIp instanceof Unresolved
+        ? rule.CidrIp
+        : typeof rule.CidrIp === 'string'
+          ? parseCidr(rule.CidrIp)
+          : undefined;
+    if (cidr instanceof Unresolved) return { kind: 'unresolved', reason: `CidrIp: ${cidr.reason}` };
+    return cidr
+      ? { kind: 'cidr', cidr }
+      : { kind: 'unresolved', reason: `CidrIp ${JSON.stringify(rule.CidrIp)} is not a valid IPv4 CIDR` };
+  }
+  if (rule[groupKey] !== undefined) {
+    const id = context.referenceId(rule[groupKey], ['AWS::EC2::SecurityGroup']);
+    return id instanceof Unresolved || id === undefined
+      ? { kind: 'unresolved', reason: `${groupKey}: ${id?.reason ?? 'empty'}` }
+      : { kind: 'security-group', groupId: id };
+  }
+  if (rule.SourceSecurityGroupName !== undefined) {
+    return {
+      kind: 'unresolved',
+      reason: 'SourceSecurityGroupName refers to a group by name (default VPC / EC2-Classic)',
+    };
+  }
+  if (rule[prefixKey] !== undefined) {
+    const label = asString(rule[prefixKey]);
+    return { kind: 'prefix-list', label: typeof label === 'string' ? label : 'prefix list' };
+  }
+  // IPv6-only rules do not affect IPv4 reachability.
+  return undefined;
+}
+
+function ruleFrom(
+  context: ModelBuilderContext,
+  groupId: string,
+  id: string,
+  direction: 'ingress' | 'egress',
+  rule: Record<string, CfnValue>,
+  origin: SecurityGroupRuleOrigin,
+  uncertain: string | undefined,
+): SecurityGroupRule | undefined {
+  const peer = peerOf(context, rule, direction);
+  if (!peer) return undefined;
+  const protocol = parseIpProtocol(rule.IpProtocol);
+  const description = asString(rule.Description);
+  return {
+    id,
+    groupId,
+    direction,
+    protocol,
+    ports: parsePortRange(protocol, rule.FromPort, rule.ToPort),
+    peer,
+    origin,
+    description: typeof description === 'string' ? description : undefined,
+    uncertain,
+  };
+}
+
+function allowAll(
+  groupId: string,
+  id: string,
+  direction: 'ingress' | 'egress',
+  origin: SecurityGroupRuleOrigin,
+  peer: SecurityGroupPeer,
+): SecurityGroupRule {
+  const protocol = 'all';
+  return {
+    id,
+    groupId,
+    direction,
+    protocol,
+    ports: parsePortRange(protocol, undefined, undefined),
+    peer,
+    origin,
+  };
+}
+
+const ANYWHERE = parseCidr('0.0.0.0/0');
+
+/** Builds security groups (inline and standalone rules, defaults) into the context's model. */
+export function buildSecurityGroups(context: ModelBuilderContext): void {
+  const groups = context.model.securityGroups;
+  const anywhere: SecurityGroupPeer = ANYWHERE
+    ? { kind: 'cidr', cidr: ANYWHERE }
+    : { kind: 'unresolved', reason: '' };
+  for (const vpc of context.model.vpcs.values()) {
+    // Every VPC has a default group: all traffic from members of itself, all egress.
+    const id = vpc.defaultSecurityGroupId;
+    groups.set(id, {
+      id,
+      vpcId: vpc.id,
+      external: vpc.external,
+      ingress: vpc.external
+        ? []
+        : [
+            allowAll(id, `${id}.ingress`, 'ingress', 'vpc-default-group', {
+              kind: 'security-group',
+              groupId: id,
+            }),
+          ],
+      egress: vpc.external ? [] : [allowAll(id, `${id}.egress`, 'egress', 'vpc-default-group', anywhere)],
+      defaultEgress: true,
+      cdkDenyAllEgress: false,
+    });
+  }
+  for (const resource of context.ofType('AWS::EC2::SecurityGroup')) {
+    const properties = resource.properties;
+    const group: { -readonly [K in keyof SecurityGroup]: SecurityGroup[K] } = {
+      id: resource.id,
+      vpcId: properties.VpcId === undefined ? undefined : vpcIdOf(context, properties.VpcId),
+      external: false,
+      ingress: [],
+      egress: [],
+      defaultEgress: false,
+      cdkDenyAllEgress: false,
+    };
+    for (const direction of ['ingress', 'egress'] as const) {
+      const key = direction === 'ingress' ? 'SecurityGroupIngress' : 'SecurityGroupEgress';
+      const list = properties[key];
+      if (list instanceof Unresolved) {
+        group[direction].push({
+          id: `${resource.id}.${key}`,
+          groupId: resource.id,
+          direction,
+          protocol: list,
+          ports: list,
+          peer: { kind: 'unresolved', reason: list.reason },
+          origin: 'inline',
+        });
+        continue;
+      }
+      const rules = Array.isArray(list) ? list : [];
+      rules.forEach((rule, index) => {
+        if (!isRecord(rule)) return;
+        const placeholder = direction === 'egress' && isCdkPlaceholderEgress(rule);
+        const built = ruleFrom(
+          context,
+          resource.id,
+          `${resource.id}.${key}[${index}]`,
+          direction,
+          rule,
+          placeholder ? 'cdk-placeholder' : 'inline',
+          resource.uncertain,
+        );
+        if (built) group[direction].push(built);
+      });
+      if (direction === 'egress') {
+        group.cdkDenyAllEgress = rules.length === 1 && isRecord(rules[0]) && isCdkPlaceholderEgress(rules[0]);
+        // CloudFormation keeps EC2's allow-all egress unless inline egress rules are given.
+        if (rules.length === 0) {
+          group.defaultEgress = true;
+          group.egress.push(
+            allowAll(
+              resource.id,
+              `${resource.id}.(default egress)`,
+              'egress',
+              'cloudformation-default-egress',
+              anywhere,
+            ),
+          );
+        }
+      }
+    }
+    groups.set(resource.id, group);
+  }
+  for (const resource of context.ofType('AWS::EC2::SecurityGroupIngress', 'AWS::EC2::SecurityGroupEgress')) {
+    const direction = resource.type === 'AWS::EC2::SecurityGroupIngress' ? 'ingress' : 'egress';
+    const groupId = context.referenceId(resource.properties.GroupId, ['AWS::EC2::SecurityGroup']);
+    const group = typeof groupId === 'string' ? groups.get(groupId) : undefined;
+    if (!group) {
+      context.diagnose(
+        resource.id,
+        `rule for a security group outside the loaded templates (${groupId instanceof Unresolved ? groupId.reason : (groupId ?? 'no GroupId')}); ignored`,
+      );
+      continue;
+    }
+    const rule = ruleFrom(
+      context,
+      group.id,
+      resource.id,
+      direction,
+      resource.properties,
+      'standalone',
+      resource.uncertain,
+    );
+    if (rule) group[direction].push(rule);
+  }
+}

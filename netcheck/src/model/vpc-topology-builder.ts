@@ -1,0 +1,347 @@
+import type { Cidr } from '../net/ipv4.js';
+import { asBoolean, asString, Unresolved } from '../template/template-values.js';
+import type { ModelBuilderContext, Reference } from './model-builder-context.js';
+import { EXTERNAL_PREFIX } from './model-builder-context.js';
+import type { RouteDestination, RouteTable, RouteTarget, Tri, Vpc } from './network-model.js';
+
+/** Suffixes of synthetic per-VPC elements that CloudFormation creates implicitly. */
+export const MAIN_ROUTE_TABLE_SUFFIX = '.MainRouteTable';
+export const DEFAULT_NACL_SUFFIX = '.DefaultNetworkAcl';
+export const DEFAULT_SECURITY_GROUP_SUFFIX = '.DefaultSecurityGroup';
+
+/** Returns the VPC for an id, creating an external placeholder for VPCs declared elsewhere. */
+export function ensureVpc(context: ModelBuilderContext, id: string): Vpc {
+  const existing = context.model.vpcs.get(id);
+  if (existing) return existing;
+  const vpc = createVpc(
+    context,
+    id,
+    true,
+    [],
+    [`VPC ${id.slice(EXTERNAL_PREFIX.length)} is not in the loaded templates`],
+  );
+  return vpc;
+}
+
+function createVpc(
+  context: ModelBuilderContext,
+  id: string,
+  external: boolean,
+  cidrs: Cidr[],
+  unresolvedCidrs: string[],
+): Vpc {
+  const vpc: Vpc = {
+    id,
+    external,
+    cidrs,
+    unresolvedCidrs,
+    mainRouteTableId: `${id}${MAIN_ROUTE_TABLE_SUFFIX}`,
+    defaultNetworkAclId: `${id}${DEFAULT_NACL_SUFFIX}`,
+    defaultSecurityGroupId: `${id}${DEFAULT_SECURITY_GROUP_SUFFIX}`,
+  };
+  context.model.vpcs.set(id, vpc);
+  // The main route table is not a template resource. A template VPC's main table holds only the
+  // local route (CloudFormation never adds others); an external VPC's main table is unknown.
+  const main: RouteTable = {
+    id: vpc.mainRouteTableId,
+    vpcId: id,
+    main: true,
+    routes: [],
+    unknownContents: external ? `main route table of ${id} is not in the loaded templates` : undefined,
+  };
+  context.model.routeTables.set(main.id, main);
+  context.model.networkAcls.set(vpc.defaultNetworkAclId, {
+    id: vpc.defaultNetworkAclId,
+    vpcId: id,
+    isDefault: true,
+    entries: [],
+  });
+  return vpc;
+}
+
+/** Resolves a VpcId property to a model VPC id (creating external placeholders). */
+export function vpcIdOf(
+  context: ModelBuilderContext,
+  value: Parameters<ModelBuilderContext['reference']>[0],
+): string {
+  const reference = context.reference(value, ['AWS::EC2::VPC']);
+  const id = reference === undefined ? `${EXTERNAL_PREFIX}(no VpcId)` : referenceToVpcId(reference);
+  return ensureVpc(context, id).id;
+}
+
+function referenceToVpcId(reference: Reference): string {
+  switch (reference.kind) {
+    case 'resource':
+    case 'external':
+      return reference.id;
+    case 'missing':
+      return `${EXTERNAL_PREFIX}${reference.id} (${reference.reason})`;
+    case 'unresolved':
+      return `${EXTERNAL_PREFIX}(${reference.reason})`;
+  }
+}
+
+function buildVpcs(context: ModelBuilderContext): void {
+  for (const resource of context.ofType('AWS::EC2::VPC')) {
+    const cidr = context.cidr(resource.properties.CidrBlock, `${resource.id}.CidrBlock`);
+    createVpc(
+      context,
+      resource.id,
+      false,
+      cidr instanceof Unresolved ? [] : [cidr],
+      cidr instanceof Unresolved ? [cidr.reason] : [],
+    );
+  }
+  for (const resource of context.ofType('AWS::EC2::VPCCidrBlock')) {
+    const vpc = context.model.vpcs.get(vpcIdOf(context, resource.properties.VpcId));
+    // IPv6 associations do not affect IPv4 reachability.
+    if (!vpc || resource.properties.CidrBlock === undefined) {
+      if (vpc && resource.properties.Ipv4IpamPoolId !== undefined) {
+        vpc.unresolvedCidrs.push(`${resource.id} allocates its CIDR from an IPAM pool`);
+      }
+      continue;
+    }
+    const cidr = context.cidr(resource.properties.CidrBlock, `${resource.id}.CidrBlock`);
+    if (cidr instanceof Unresolved) vpc.unresolvedCidrs.push(cidr.reason);
+    else vpc.cidrs.push(cidr);
+  }
+  // Every VPC CIDR gets a local route in every table of the VPC.
+}
+
+function buildInternetGateways(context: ModelBuilderContext): void {
+  for (const resource of context.ofType('AWS::EC2::InternetGateway')) {
+    context.model.internetGateways.set(resource.id, {
+      id: resource.id,
+      attachedVpcIds: [],
+      unresolvedAttachments: [],
+    });
+  }
+  for (const resource of context.ofType('AWS::EC2::VPCGatewayAttachment')) {
+    const gateway = context.reference(resource.properties.InternetGatewayId, ['AWS::EC2::InternetGateway']);
+    if (gateway?.kind !== 'resource') continue;
+    const igw = context.model.internetGateways.get(gateway.id);
+    if (!igw) continue;
+    const vpc = context.reference(resource.properties.VpcId, ['AWS::EC2::VPC']);
+    if (resource.uncertain) igw.unresolvedAttachments.push(`${resource.id}: ${resource.uncertain}`);
+    else if (vpc?.kind === 'unresolved') igw.unresolvedAttachments.push(`${resource.id}: ${vpc.reason}`);
+    else if (vpc) igw.attachedVpcIds.push(vpcIdOf(context, resource.properties.VpcId));
+  }
+}
+
+function routeTarget(context: ModelBuilderContext, properties: Record<string, unknown>): RouteTarget {
+  const candidates: Array<[string, string[] | undefined, RouteTarget['kind'] | 'gateway']> = [
+    ['GatewayId', undefined, 'gateway'],
+    ['NatGatewayId', ['AWS::EC2::NatGateway'], 'nat-gateway'],
+    ['TransitGatewayId', undefined, 'unsupported'],
+    ['VpcPeeringConnectionId', undefined, 'unsupported'],
+    ['InstanceId', undefined, 'unsupported'],
+    ['NetworkInterfaceId', undefined, 'unsupported'],
+    ['VpcEndpointId', undefined, 'unsupported'],
+    ['CarrierGatewayId', undefined, 'unsupported'],
+    ['LocalGatewayId', undefined, 'unsupported'],
+    ['CoreNetworkArn', undefined, 'unsupported'],
+    ['EgressOnlyInternetGatewayId', undefined, 'unsupported'],
+  ];
+  for (const [property, expected, kind] of candidates) {
+    const value = properties[property] as Parameters<ModelBuilderContext['reference']>[0];
+    const reference = context.reference(value, expected);
+    if (!reference) continue;
+    if (reference.kind === 'unresolved')
+      return { kind: 'unresolved', reason: `${property}: ${reference.reason}` };
+    if (reference.kind === 'missing') return { kind: 'missing', id: reference.id, reason: reference.reason };
+    if (kind === 'gateway') {
+      if (reference.kind === 'external') {
+        const literal = reference.id.slice(EXTERNAL_PREFIX.length);
+        if (literal === 'local') return { kind: 'local' };
+        return {
+          kind: 'unsupported',
+          id: reference.id,
+          targetType: `gateway ${literal} outside the loaded templates`,
+        };
+      }
+      if (reference.type === 'AWS::EC2::InternetGateway')
+        return { kind: 'internet-gateway', id: reference.id };
+      if (reference.type === 'AWS::EC2::VPNGateway')
+        return { kind: 'unsupported', id: reference.id, targetType: 'VPN gateway' };
+      return { kind: 'missing', id: reference.id, reason: `is a ${reference.type}, not a gateway` };
+    }
+    if (kind === 'nat-gateway' && reference.kind === 'resource')
+      return { kind: 'nat-gateway', id: reference.id };
+    return { kind: 'unsupported', id: reference.id, targetType: property.replace(/Id$|Arn$/, '') };
+  }
+  return { kind: 'missing', id: '(none)', reason: 'the route names no target' };
+}
+
+function buildRouteTables(context: ModelBuilderContext): void {
+  for (const resource of context.ofType('AWS::EC2::RouteTable')) {
+    const vpcId = vpcIdOf(context, resource.properties.VpcId);
+    context.model.routeTables.set(resource.id, { id: resource.id, vpcId, main: false, routes: [] });
+  }
+  for (const resource of context.ofType('AWS::EC2::Route')) {
+    const tableId = context.referenceId(resource.properties.RouteTableId, ['AWS::EC2::RouteTable']);
+    const table = typeof tableId === 'string' ? context.model.routeTables.get(tableId) : undefined;
+    if (!table) {
+      context.diagnose(resource.id, 'route table is not in the loaded templates; route ignored');
+      continue;
+    }
+    let destination: RouteDestination;
+    const { DestinationCidrBlock, DestinationPrefixListId, DestinationIpv6CidrBlock } = resource.properties;
+    if (DestinationCidrBlock !== undefined) {
+      const cidr = context.cidr(DestinationCidrBlock, `${resource.id}.DestinationCidrBlock`);
+      destination =
+        cidr instanceof Unresolved ? { kind: 'unresolved', reason: cidr.reason } : { kind: 'cidr', cidr };
+    } else if (DestinationPrefixListId !== undefined) {
+      const label = asString(DestinationPrefixListId);
+      destination = { kind: 'prefix-list', label: typeof label === 'string' ? label : 'prefix list' };
+    } else if (DestinationIpv6CidrBlock !== undefined) {
+      continue; // IPv6 routes do not carry IPv4 traffic.
+    } else {
+      destination = { kind: 'unresolved', reason: 'route has no destination' };
+    }
+    table.routes.push({
+      id: resource.id,
+      routeTableId: table.id,
+      destination,
+      target: routeTarget(context, resource.properties),
+      uncertain: resource.uncertain,
+    });
+  }
+}
+
+function publicIpSetting(value: unknown): Tri {
+  const parsed = asBoolean(value as Parameters<typeof asBoolean>[0]);
+  if (parsed instanceof Unresolved) return 'unknown';
+  return parsed ?? false;
+}
+
+function buildSubnets(context: ModelBuilderContext): void {
+  const routeTableOf = new Map<string, string>();
+  for (const resource of context.ofType('AWS::EC2::SubnetRouteTableAssociation')) {
+    const subnet = context.referenceId(resource.properties.SubnetId, ['AWS::EC2::Subnet']);
+    const table = context.referenceId(resource.properties.RouteTableId, ['AWS::EC2::RouteTable']);
+    if (typeof subnet === 'string' && typeof table === 'string') routeTableOf.set(subnet, table);
+  }
+  const naclOf = new Map<string, string>();
+  for (const resource of context.ofType('AWS::EC2::SubnetNetworkAclAssociation')) {
+    const subnet = context.referenceId(resource.properties.SubnetId, ['AWS::EC2::Subnet']);
+    const acl = context.referenceId(resource.properties.NetworkAclId, ['AWS::EC2::NetworkAcl']);
+    if (typeof subnet === 'string' && typeof acl === 'string') naclOf.set(subnet, acl);
+  }
+  for (const resource of context.ofType('AWS::EC2::Subnet')) {
+    const vpc = context.model.vpcs.get(vpcIdOf(context, resource.properties.VpcId)) as Vpc;
+    const explicitTable = routeTableOf.get(resource.id);
+    const zone = asString(resource.properties.AvailabilityZone);
+    context.model.subnets.set(resource.id, {
+      id: resource.id,
+      vpcId: vpc.id,
+      external: false,
+      cidr: context.cidr(resource.properties.CidrBlock, `${resource.id}.CidrBlock`),
+      mapPublicIpOnLaunch: publicIpSetting(resource.properties.MapPublicIpOnLaunch),
+      routeTableId: explicitTable ?? vpc.mainRouteTableId,
+      explicitRouteTable: explicitTable !== undefined,
+      networkAclId: naclOf.get(resource.id) ?? vpc.defaultNetworkAclId,
+      availabilityZone: typeof zone === 'string' ? zone : undefined,
+    });
+  }
+}
+
+function buildNatGateways(context: ModelBuilderContext): void {
+  for (const resource of context.ofType('AWS::EC2::NatGateway')) {
+    const connectivity = asString(resource.properties.ConnectivityType) ?? 'public';
+    const allocation = context.reference(resource.properties.AllocationId, ['AWS::EC2::EIP']);
+    let hasElasticIp: Tri = false;
+    let elasticIpUnresolved: string | undefined;
+    if (allocation?.kind === 'resource' || allocation?.kind === 'external') hasElasticIp = true;
+    else if (allocation?.kind === 'unresolved') {
+      hasElasticIp = 'unknown';
+      elasticIpUnresolved = allocation.reason;
+    }
+    const subnet = context.referenceId(resource.properties.SubnetId, ['AWS::EC2::Subnet']);
+    context.model.natGateways.set(resource.id, {
+      id: resource.id,
+      subnetId: subnet ?? new Unresolved('NAT gateway has no SubnetId'),
+      connectivity:
+        connectivity instanceof Unresolved ? connectivity : connectivity === 'private' ? 'private' : 'public',
+      hasElasticIp,
+      elasticIpResource: allocation?.kind === 'resource' ? allocation.id : undefined,
+      elasticIpUnresolved,
+    });
+  }
+}
+
+/** Extracts the short service name from `com.amazonaws.<region>.<service>` (region may be unknown). */
+export function endpointServiceName(serviceName: unknown): string | Unresolved {
+  const text = serviceName instanceof Unresolved ? serviceName.partial : serviceName;
+  if (typeof text !== 'string') {
+    return serviceName instanceof Unresolved
+      ? serviceName
+      : new Unresolved('endpoint ServiceName is not a string');
+  }
+  const match = /^(?:aws\.sagemaker\.|com\.amazonaws\.)[^.]+\.(.+)$/.exec(text);
+  if (!match?.[1] || match[1].includes('*')) {
+    return new Unresolved(`endpoint service "${text}" is not an AWS service name`);
+  }
+  return match[1];
+}
+
+function buildVpcEndpoints(context: ModelBuilderContext): void {
+  for (const resource of context.ofType('AWS::EC2::VPCEndpoint')) {
+    const properties = resource.properties;
+    const typeText = asString(properties.VpcEndpointType);
+    const endpointType =
+      typeText === 'Interface'
+        ? 'Interface'
+        : typeText === 'GatewayLoadBalancer'
+          ? 'GatewayLoadBalancer'
+          : 'Gateway';
+    const service = endpointServiceName(properties.ServiceName);
+    const vpcId = vpcIdOf(context, properties.VpcId);
+    const listOf = (value: unknown, types: string[]): string[] => {
+      const ids = context.referenceIds(value as Parameters<ModelBuilderContext['referenceIds']>[0], types);
+      return ids instanceof Unresolved ? [] : ids;
+    };
+    const routeTableIds = listOf(properties.RouteTableIds, ['AWS::EC2::RouteTable']);
+    const securityGroupIds = listOf(properties.SecurityGroupIds, ['AWS::EC2::SecurityGroup']);
+    const vpc = context.model.vpcs.get(vpcId);
+    context.model.vpcEndpoints.set(resource.id, {
+      id: resource.id,
+      vpcId,
+      endpointType,
+      service,
+      routeTableIds,
+      subnetIds: listOf(properties.SubnetIds, ['AWS::EC2::Subnet']),
+      // An interface endpoint without SecurityGroupIds gets the VPC's default group.
+      securityGroupIds:
+        securityGroupIds.length === 0 && endpointType === 'Interface' && vpc
+          ? [vpc.defaultSecurityGroupId]
+          : securityGroupIds,
+      privateDnsEnabled: asBoolean(properties.PrivateDnsEnabled) === true,
+    });
+    if (endpointType !== 'Gateway') continue;
+    // A gateway endpoint adds a route for the service's managed prefix list to each listed table.
+    for (const tableId of routeTableIds) {
+      const table = context.model.routeTables.get(tableId);
+      table?.routes.push({
+        id: `${resource.id}`,
+        routeTableId: tableId,
+        destination: {
+          kind: 'prefix-list',
+          service: service instanceof Unresolved ? undefined : service,
+          label: `pl-${service instanceof Unresolved ? '?' : service} (${resource.id})`,
+        },
+        target: { kind: 'vpc-endpoint', id: resource.id },
+        uncertain: resource.uncertain,
+      });
+    }
+  }
+}
+
+/** Builds VPCs, subnets, route tables, routes, gateways and endpoints into the context's model. */
+export function buildVpcTopology(context: ModelBuilderContext): void {
+  buildVpcs(context);
+  buildInternetGateways(context);
+  buildRouteTables(context);
+  buildSubnets(context);
+  buildNatGateways(context);
+  buildVpcEndpoints(context);
+}

@@ -1,0 +1,607 @@
+import type { CfnValue, JsonObject } from '../template/template-values.js';
+import {
+  asBoolean,
+  asList,
+  asNumber,
+  asString,
+  isRecord,
+  ResourceRef,
+  Unresolved,
+} from '../template/template-values.js';
+import { rolePermissions, samPolicyPermissions } from './iam-permissions.js';
+import type { ModelBuilderContext, ResolvedResource } from './model-builder-context.js';
+import type { ListeningPort, MaybeResolved, TargetGroup, Tri, Workload } from './network-model.js';
+import { referencedLogicalIds } from './raw-references.js';
+
+/** Default listener port per database engine family. */
+export function defaultDatabasePort(engine: string | undefined): number | undefined {
+  if (!engine) return undefined;
+  const name = engine.toLowerCase();
+  if (name.includes('postgres')) return 5432;
+  if (name.includes('mysql') || name.includes('mariadb') || name === 'aurora') return 3306;
+  if (name.startsWith('sqlserver')) return 1433;
+  if (name.startsWith('oracle')) return 1521;
+  if (name.startsWith('db2')) return 50000;
+  return undefined;
+}
+
+const SUBNET = ['AWS::EC2::Subnet'];
+const SECURITY_GROUP = ['AWS::EC2::SecurityGroup'];
+
+function tri(value: boolean | Unresolved | undefined, fallback: Tri): Tri {
+  if (value instanceof Unresolved) return 'unknown';
+  return value ?? fallback;
+}
+
+/** Security groups of an interface: the given ones, or the VPC's default group when none are given. */
+function groupsOrDefault(
+  context: ModelBuilderContext,
+  groups: MaybeResolved<string[]>,
+  subnets: MaybeResolved<string[]>,
+): MaybeResolved<string[]> {
+  if (groups instanceof Unresolved || groups.length > 0) return groups;
+  if (subnets instanceof Unresolved)
+    return new Unresolved('no security groups given and the VPC (default group) is unknown');
+  const subnet = context.model.subnets.get(subnets[0] ?? '');
+  const vpc = subnet ? context.model.vpcs.get(subnet.vpcId) : undefined;
+  return vpc
+    ? [vpc.defaultSecurityGroupId]
+    : new Unresolved('no security groups given and the VPC (default group) is unknown');
+}
+
+/** Public IP from MapPublicIpOnLaunch of the subnets (all must agree for a definite answer). */
+function publicIpFromSubnets(context: ModelBuilderContext, subnets: MaybeResolved<string[]>): Tri {
+  if (subnets instanceof Unresolved) return 'unknown';
+  const values = subnets.map((id) => context.model.subnets.get(id)?.mapPublicIpOnLaunch ?? 'unknown');
+  if (values.length === 0) return 'unknown';
+  if (values.every((value) => value === true)) return true;
+  if (values.every((value) => value === false)) return false;
+  return 'unknown';
+}
+
+function addWorkload(context: ModelBuilderContext, workload: Workload): void {
+  context.model.workloads.set(workload.id, workload);
+}
+
+function lambdaFunctions(context: ModelBuilderContext, invokers: Map<string, string[]>): void {
+  for (const fn of context.ofType('AWS::Lambda::Function', 'AWS::Serverless::Function')) {
+    const vpcConfig = fn.properties.VpcConfig;
+    const roleRef = fn.properties.Role;
+    const roleId = roleRef instanceof ResourceRef ? roleRef.logicalId : undefined;
+    const permissions = roleId ? rolePermissions(context, roleId) : new Map<string, string>();
+    if (fn.type === 'AWS::Serverless::Function') {
+      for (const [service, where] of samPolicyPermissions(context, fn))
+        if (!permissions.has(service)) permissions.set(service, where);
+    }
+    const base = {
+      id: fn.id,
+      type: fn.type,
+      kind: 'lambda-function' as const,
+      role: 'compute' as const,
+      // Lambda ENIs never get a public IP, whatever the subnet says.
+      publicIp: false,
+      publicIpReason: 'Lambda network interfaces never receive a public IP address',
+      listeningPorts: [],
+      internetInvokers: invokers.get(fn.id) ?? [],
+      roleId,
+      awsApiPermissions: permissions,
+    };
+    if (vpcConfig === undefined) {
+      addWorkload(context, { ...base, subnetIds: [], securityGroupIds: [], outsideVpc: true });
+      continue;
+    }
+    const config = isRecord(vpcConfig) ? vpcConfig : {};
+    const subnetIds =
+      vpcConfig instanceof Unresolved ? vpcConfig : context.referenceIds(config.SubnetIds, SUBNET);
+    const groups =
+      vpcConfig instanceof Unresolved
+        ? vpcConfig
+        : context.referenceIds(config.SecurityGroupIds, SECURITY_GROUP);
+    addWorkload(context, {
+      ...base,
+      subnetIds,
+      securityGroupIds: groupsOrDefault(context, groups, subnetIds),
+    });
+  }
+}
+
+function containerPorts(taskDefinition: ResolvedResource | undefined): ListeningPort[] {
+  const ports: ListeningPort[] = [];
+  const containers = asList(taskDefinition?.properties.ContainerDefinitions);
+  if (containers instanceof Unresolved) return ports;
+  for (const container of containers) {
+    if (!isRecord(container)) continue;
+    const mappings = asList(container.PortMappings);
+    if (mappings instanceof Unresolved) continue;
+    for (const mapping of mappings) {
+      if (!isRecord(mapping)) continue;
+      const port = asNumber(mapping.ContainerPort);
+      const protocol = asString(mapping.Protocol) === 'udp' ? 'udp' : 'tcp';
+      if (typeof port === 'number')
+        ports.push({ port, protocol, reason: `container port of ${taskDefinition?.id}` });
+    }
+  }
+  return ports;
+}
+
+function ecsServices(context: ModelBuilderContext): void {
+  for (const service of context.ofType('AWS::ECS::Service')) {
+    const network = service.properties.NetworkConfiguration;
+    const awsvpc =
+      isRecord(network) && isRecord(network.AwsvpcConfiguration) ? network.AwsvpcConfiguration : undefined;
+    const taskRef = service.properties.TaskDefinition;
+    const task =
+      taskRef instanceof ResourceRef ? context.resources.find((r) => r.id === taskRef.logicalId) : undefined;
+    const listeningPorts = containerPorts(task);
+    let subnetIds: MaybeResolved<string[]>;
+    let groups: MaybeResolved<string[]>;
+    let publicIp: Tri = false;
+    if (awsvpc) {
+      subnetIds = context.referenceIds(awsvpc.Subnets, SUBNET);
+      groups = groupsOrDefault(
+        context,
+        context.referenceIds(awsvpc.SecurityGroups, SECURITY_GROUP),
+        subnetIds,
+      );
+      const assign = asString(awsvpc.AssignPublicIp);
+      publicIp = assign instanceof Unresolved ? 'unknown' : assign === 'ENABLED';
+    } else {
+      const reason = new Unresolved(
+        'ECS service without awsvpc networking uses its container instances’ network',
+      );
+      subnetIds = reason;
+      groups = reason;
+      publicIp = 'unknown';
+    }
+    addWorkload(context, {
+      id: service.id,
+      type: service.type,
+      kind: 'ecs-service',
+      role: 'compute',
+      subnetIds,
+      securityGroupIds: groups,
+      publicIp,
+      publicIpReason: awsvpc
+        ? `AssignPublicIp is ${publicIp === true ? 'ENABLED' : publicIp === false ? 'DISABLED (default)' : 'unresolved'}`
+        : 'bridge/host networking',
+      listeningPorts,
+    });
+  }
+}
+
+function elasticIpTargets(context: ModelBuilderContext): Set<string> {
+  const withElasticIp = new Set<string>();
+  for (const resource of context.ofType('AWS::EC2::EIP', 'AWS::EC2::EIPAssociation')) {
+    const instance = resource.properties.InstanceId;
+    if (instance instanceof ResourceRef) withElasticIp.add(instance.logicalId);
+  }
+  return withElasticIp;
+}
+
+function ec2Instances(context: ModelBuilderContext): void {
+  const withElasticIp = elasticIpTargets(context);
+  for (const instance of context.ofType('AWS::EC2::Instance')) {
+    const properties = instance.properties;
+    const interfaces = asList(properties.NetworkInterfaces);
+    const primary =
+      interfaces instanceof Unresolved
+        ? undefined
+        : interfaces.find((nic) => isRecord(nic) && String(nic.DeviceIndex ?? '0') === '0');
+    const nic = isRecord(primary) ? primary : undefined;
+    let subnetIds: MaybeResolved<string[]>;
+    const subnetValue = nic?.SubnetId ?? properties.SubnetId;
+    if (subnetValue === undefined)
+      subnetIds = new Unresolved('instance without SubnetId is placed in the default VPC');
+    else {
+      const id = context.referenceId(subnetValue, SUBNET);
+      subnetIds = id === undefined ? new Unresolved('no SubnetId') : id instanceof Unresolved ? id : [id];
+    }
+    let groups: MaybeResolved<string[]> = context.referenceIds(
+      nic?.GroupSet ?? properties.SecurityGroupIds,
+      SECURITY_GROUP,
+    );
+    if (!(groups instanceof Unresolved) && groups.length === 0 && properties.SecurityGroups !== undefined) {
+      groups = new Unresolved('SecurityGroups by name (default VPC)');
+    }
+    let publicIp: Tri;
+    let publicIpReason: string;
+    if (withElasticIp.has(instance.id)) {
+      publicIp = true;
+      publicIpReason = 'an Elastic IP is associated';
+    } else if (nic?.AssociatePublicIpAddress !== undefined) {
+      publicIp = tri(asBoolean(nic.AssociatePublicIpAddress), 'unknown');
+      publicIpReason = `NetworkInterfaces[0].AssociatePublicIpAddress is ${String(publicIp)}`;
+    } else {
+      publicIp = publicIpFromSubnets(context, subnetIds);
+      publicIpReason = `subnet MapPublicIpOnLaunch is ${String(publicIp)}`;
+    }
+    addWorkload(context, {
+      id: instance.id,
+      type: instance.type,
+      kind: 'ec2-instance',
+      role: 'compute',
+      subnetIds,
+      securityGroupIds: groupsOrDefault(context, groups, subnetIds),
+      publicIp,
+      publicIpReason,
+      listeningPorts: [],
+    });
+  }
+}
+
+function launchSettings(
+  context: ModelBuilderContext,
+  group: ResolvedResource,
+): { groups: MaybeResolved<string[]>; publicIp?: Tri } {
+  const properties = group.properties;
+  const mixed =
+    isRecord(properties.MixedInstancesPolicy) && isRecord(properties.MixedInstancesPolicy.LaunchTemplate)
+      ? properties.MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification
+      : undefined;
+  const spec = isRecord(properties.LaunchTemplate)
+    ? properties.LaunchTemplate
+    : isRecord(mixed)
+      ? mixed
+      : undefined;
+  if (spec) {
+    const templateRef = spec.LaunchTemplateId ?? spec.LaunchTemplateName;
+    const template =
+      templateRef instanceof ResourceRef
+        ? context.resources.find((r) => r.id === templateRef.logicalId)
+        : undefined;
+    if (!template) return { groups: new Unresolved('launch template is not in the loaded templates') };
+    const data = isRecord(template.properties.LaunchTemplateData)
+      ? template.properties.LaunchTemplateData
+      : {};
+    const interfaces = asList(data.NetworkInterfaces);
+    const nic = interfaces instanceof Unresolved ? undefined : interfaces.find(isRecord);
+    const groups = context.referenceIds(nic?.Groups ?? data.SecurityGroupIds, SECURITY_GROUP);
+    const publicIp =
+      nic?.AssociatePublicIpAddress === undefined
+        ? undefined
+        : tri(asBoolean(nic.AssociatePublicIpAddress), 'unknown');
+    return { groups, publicIp };
+  }
+  const configRef = properties.LaunchConfigurationName;
+  const config =
+    configRef instanceof ResourceRef
+      ? context.resources.find((r) => r.id === configRef.logicalId)
+      : undefined;
+  if (!config) return { groups: new Unresolved('launch configuration is not in the loaded templates') };
+  return {
+    groups: context.referenceIds(config.properties.SecurityGroups, SECURITY_GROUP),
+    publicIp:
+      config.properties.AssociatePublicIpAddress === undefined
+        ? undefined
+        : tri(asBoolean(config.properties.AssociatePublicIpAddress), 'unknown'),
+  };
+}
+
+function autoScalingGroups(context: ModelBuilderContext): void {
+  for (const group of context.ofType('AWS::AutoScaling::AutoScalingGroup')) {
+    const subnetIds =
+      group.properties.VPCZoneIdentifier === undefined
+        ? new Unresolved('auto scaling group without VPCZoneIdentifier uses the default VPC')
+        : context.referenceIds(group.properties.VPCZoneIdentifier, SUBNET);
+    const settings = launchSettings(context, group);
+    const publicIp = settings.publicIp ?? publicIpFromSubnets(context, subnetIds);
+    addWorkload(context, {
+      id: group.id,
+      type: group.type,
+      kind: 'autoscaling-group',
+      role: 'compute',
+      subnetIds,
+      securityGroupIds: groupsOrDefault(context, settings.groups, subnetIds),
+      publicIp,
+      publicIpReason:
+        settings.publicIp === undefined
+          ? `subnet MapPublicIpOnLaunch is ${String(publicIp)}`
+          : `launch settings AssociatePublicIpAddress is ${String(publicIp)}`,
+      listeningPorts: [],
+    });
+  }
+}
+
+function loadBalancers(context: ModelBuilderContext): void {
+  for (const lb of context.ofType('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
+    const properties = lb.properties;
+    const lbTypeText = asString(properties.Type);
+    const lbType =
+      lbTypeText === 'network' ? 'network' : lbTypeText === 'gateway' ? 'gateway' : 'application';
+    const schemeText = asString(properties.Scheme) ?? 'internet-facing';
+    const scheme =
+      schemeText instanceof Unresolved
+        ? schemeText
+        : schemeText === 'internal'
+          ? 'internal'
+          : 'internet-facing';
+    let subnetIds: MaybeResolved<string[]> = context.referenceIds(properties.Subnets, SUBNET);
+    const mappings = asList(properties.SubnetMappings);
+    if (!(subnetIds instanceof Unresolved) && subnetIds.length === 0 && !(mappings instanceof Unresolved)) {
+      subnetIds = context.referenceIds(
+        mappings.filter(isRecord).map((mapping) => mapping.SubnetId ?? null),
+        SUBNET,
+      );
+    }
+    const groups = context.referenceIds(properties.SecurityGroups, SECURITY_GROUP);
+    // NLBs may have no security group at all; ALBs without one get the VPC default group.
+    const securityGroupIds = lbType === 'application' ? groupsOrDefault(context, groups, subnetIds) : groups;
+    const publicIp: Tri = scheme instanceof Unresolved ? 'unknown' : scheme === 'internet-facing';
+    addWorkload(context, {
+      id: lb.id,
+      type: lb.type,
+      kind: 'load-balancer',
+      role: 'load-balancer',
+      subnetIds,
+      securityGroupIds,
+      publicIp,
+      publicIpReason: `Scheme is ${scheme instanceof Unresolved ? 'unresolved' : scheme}`,
+      listeningPorts: [],
+      loadBalancer: { scheme, lbType },
+    });
+  }
+  for (const listener of context.ofType('AWS::ElasticLoadBalancingV2::Listener')) {
+    const lbRef = listener.properties.LoadBalancerArn;
+    const lb = lbRef instanceof ResourceRef ? context.model.workloads.get(lbRef.logicalId) : undefined;
+    const port = asNumber(listener.properties.Port);
+    if (!lb || typeof port !== 'number') continue;
+    const protocolText = asString(listener.properties.Protocol);
+    const protocol = protocolText === 'UDP' ? 'udp' : 'tcp';
+    lb.listeningPorts.push({ port, protocol, reason: `listener ${listener.id}` });
+  }
+}
+
+function forwardedTargetGroups(actions: CfnValue | undefined): string[] {
+  const ids: string[] = [];
+  const list = asList(actions);
+  if (list instanceof Unresolved) return ids;
+  for (const action of list) {
+    if (!isRecord(action)) continue;
+    if (action.TargetGroupArn instanceof ResourceRef) ids.push(action.TargetGroupArn.logicalId);
+    const forward = isRecord(action.ForwardConfig) ? asList(action.ForwardConfig.TargetGroups) : [];
+    if (forward instanceof Unresolved) continue;
+    for (const group of forward) {
+      if (isRecord(group) && group.TargetGroupArn instanceof ResourceRef)
+        ids.push(group.TargetGroupArn.logicalId);
+    }
+  }
+  return ids;
+}
+
+function targetGroups(context: ModelBuilderContext): void {
+  const groups = context.model.targetGroups;
+  for (const resource of context.ofType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
+    const port = asNumber(resource.properties.Port);
+    const healthText = resource.properties.HealthCheckPort;
+    const health = healthText === 'traffic-port' ? undefined : asNumber(healthText);
+    const targetGroup: TargetGroup = {
+      id: resource.id,
+      port: typeof port === 'number' ? port : undefined,
+      healthCheckPort: typeof health === 'number' ? health : undefined,
+      targetType: (asString(resource.properties.TargetType) as string | undefined) ?? 'instance',
+      targets: [],
+      loadBalancerIds: [],
+    };
+    const targets = asList(resource.properties.Targets);
+    if (!(targets instanceof Unresolved)) {
+      for (const target of targets) {
+        if (!isRecord(target) || !(target.Id instanceof ResourceRef)) continue;
+        const targetPort = asNumber(target.Port);
+        targetGroup.targets.push({
+          workloadId: target.Id.logicalId,
+          port:
+            typeof targetPort === 'number' ? targetPort : (targetGroup.port ?? new Unresolved('target port')),
+        });
+      }
+    }
+    groups.set(resource.id, targetGroup);
+  }
+  const lbOfListener = new Map<string, string>();
+  for (const listener of context.ofType('AWS::ElasticLoadBalancingV2::Listener')) {
+    const lbRef = listener.properties.LoadBalancerArn;
+    if (!(lbRef instanceof ResourceRef)) continue;
+    lbOfListener.set(listener.id, lbRef.logicalId);
+    for (const groupId of forwardedTargetGroups(listener.properties.DefaultActions))
+      groups.get(groupId)?.loadBalancerIds.push(lbRef.logicalId);
+  }
+  for (const rule of context.ofType('AWS::ElasticLoadBalancingV2::ListenerRule')) {
+    const listenerRef = rule.properties.ListenerArn;
+    const lbId = listenerRef instanceof ResourceRef ? lbOfListener.get(listenerRef.logicalId) : undefined;
+    if (!lbId) continue;
+    for (const groupId of forwardedTargetGroups(rule.properties.Actions))
+      groups.get(groupId)?.loadBalancerIds.push(lbId);
+  }
+  for (const service of context.ofType('AWS::ECS::Service')) {
+    const entries = asList(service.properties.LoadBalancers);
+    if (entries instanceof Unresolved) continue;
+    for (const entry of entries) {
+      if (!isRecord(entry) || !(entry.TargetGroupArn instanceof ResourceRef)) continue;
+      const containerPort = asNumber(entry.ContainerPort);
+      groups.get(entry.TargetGroupArn.logicalId)?.targets.push({
+        workloadId: service.id,
+        port: typeof containerPort === 'number' ? containerPort : new Unresolved('ContainerPort'),
+      });
+    }
+  }
+  for (const asg of context.ofType('AWS::AutoScaling::AutoScalingGroup')) {
+    const arns = asList(asg.properties.TargetGroupARNs);
+    if (arns instanceof Unresolved) continue;
+    for (const arn of arns) {
+      if (!(arn instanceof ResourceRef)) continue;
+      const group = groups.get(arn.logicalId);
+      group?.targets.push({ workloadId: asg.id, port: group.port ?? new Unresolved('target group port') });
+    }
+  }
+  for (const group of groups.values()) {
+    group.loadBalancerIds.splice(0, group.loadBalancerIds.length, ...new Set(group.loadBalancerIds));
+    for (const target of group.targets) {
+      const workload = context.model.workloads.get(target.workloadId);
+      if (!workload) continue;
+      const ports = [target.port, group.healthCheckPort].filter(
+        (port): port is number => typeof port === 'number',
+      );
+      for (const port of ports) {
+        if (!workload.listeningPorts.some((existing) => existing.port === port)) {
+          workload.listeningPorts.push({ port, protocol: 'tcp', reason: `target of ${group.id}` });
+        }
+      }
+    }
+  }
+}
+
+/**
+ * AWS's rule when PubliclyAccessible is not set and a DB subnet group is given: the database is
+ * public exactly when the subnets' VPC has an internet gateway attached (CreateDBInstance docs).
+ */
+function defaultPubliclyAccessible(context: ModelBuilderContext, subnetIds: MaybeResolved<string[]>): Tri {
+  if (subnetIds instanceof Unresolved || subnetIds.length === 0) return 'unknown';
+  const subnet = context.model.subnets.get(subnetIds[0] as string);
+  if (!subnet) return 'unknown';
+  const gateways = [...context.model.internetGateways.values()];
+  if (gateways.some((igw) => igw.attachedVpcIds.includes(subnet.vpcId))) return true;
+  if (
+    gateways.some((igw) => igw.unresolvedAttachments.length > 0) ||
+    context.model.vpcs.get(subnet.vpcId)?.external
+  )
+    return 'unknown';
+  return false;
+}
+
+function databases(context: ModelBuilderContext): void {
+  const clusterMembers = new Map<string, Tri[]>();
+  for (const instance of context.ofType('AWS::RDS::DBInstance')) {
+    const cluster = instance.properties.DBClusterIdentifier;
+    if (cluster instanceof ResourceRef) {
+      const list = clusterMembers.get(cluster.logicalId) ?? [];
+      list.push(
+        instance.properties.PubliclyAccessible === undefined
+          ? 'unknown'
+          : tri(asBoolean(instance.properties.PubliclyAccessible), 'unknown'),
+      );
+      clusterMembers.set(cluster.logicalId, list);
+    }
+  }
+  for (const db of context.ofType('AWS::RDS::DBInstance', 'AWS::RDS::DBCluster')) {
+    const properties = db.properties;
+    if (db.type === 'AWS::RDS::DBInstance' && properties.DBClusterIdentifier !== undefined) continue;
+    const engineText = asString(properties.Engine);
+    const engine = typeof engineText === 'string' ? engineText : undefined;
+    const portValue = asNumber(properties.Port);
+    const port = typeof portValue === 'number' ? portValue : defaultDatabasePort(engine);
+    const groupRef = properties.DBSubnetGroupName;
+    const subnetGroup =
+      groupRef instanceof ResourceRef
+        ? context.resources.find((r) => r.id === groupRef.logicalId)
+        : undefined;
+    const subnetIds: MaybeResolved<string[]> = subnetGroup
+      ? context.referenceIds(subnetGroup.properties.SubnetIds, SUBNET)
+      : new Unresolved(
+          groupRef === undefined
+            ? 'no DBSubnetGroupName: the database is placed in the default VPC'
+            : 'DB subnet group is not in the loaded templates',
+        );
+    const groupsKey = db.type === 'AWS::RDS::DBCluster' ? 'VpcSecurityGroupIds' : 'VPCSecurityGroups';
+    const groups = groupsOrDefault(
+      context,
+      context.referenceIds(properties[groupsKey], SECURITY_GROUP),
+      subnetIds,
+    );
+    let publiclyAccessible: Tri;
+    let reason: string;
+    const explicit =
+      db.type === 'AWS::RDS::DBCluster'
+        ? clusterMembers.get(db.id)
+        : properties.PubliclyAccessible === undefined
+          ? undefined
+          : [tri(asBoolean(properties.PubliclyAccessible), 'unknown')];
+    if (explicit && explicit.length > 0 && explicit.every((value) => value !== 'unknown')) {
+      publiclyAccessible = explicit.some((value) => value === true);
+      reason = `PubliclyAccessible is ${String(publiclyAccessible)}`;
+    } else {
+      publiclyAccessible = defaultPubliclyAccessible(context, subnetIds);
+      reason =
+        publiclyAccessible === 'unknown'
+          ? 'PubliclyAccessible is not set and the VPC’s internet gateway attachment is unknown'
+          : `PubliclyAccessible is not set; AWS defaults it to ${String(publiclyAccessible)} because the VPC ${publiclyAccessible ? 'has' : 'has no'} internet gateway attached`;
+    }
+    addWorkload(context, {
+      id: db.id,
+      type: db.type,
+      kind: db.type === 'AWS::RDS::DBCluster' ? 'rds-cluster' : 'rds-instance',
+      role: 'database',
+      subnetIds,
+      securityGroupIds: groups,
+      publicIp: publiclyAccessible,
+      publicIpReason: reason,
+      listeningPorts:
+        port === undefined
+          ? []
+          : [
+              {
+                port,
+                protocol: 'tcp',
+                reason: portValue === port ? 'Port property' : `default port of ${engine}`,
+              },
+            ],
+      engine,
+      publiclyAccessible,
+    });
+  }
+}
+
+/** Finds which Lambda functions the internet can invoke (API Gateway, HTTP APIs, function URLs, SAM events). */
+function internetInvokers(
+  context: ModelBuilderContext,
+  raw: ReadonlyMap<string, JsonObject>,
+): Map<string, string[]> {
+  const byFunction = new Map<string, string[]>();
+  const functionIds = new Set(
+    context.ofType('AWS::Lambda::Function', 'AWS::Serverless::Function').map((fn) => fn.id),
+  );
+  const prefixOf = (id: string): string => id.slice(0, id.length - (id.split('/').pop()?.length ?? 0));
+  const add = (fnId: string, via: string): void => {
+    if (!functionIds.has(fnId)) return;
+    const list = byFunction.get(fnId) ?? [];
+    if (!list.includes(via)) list.push(via);
+    byFunction.set(fnId, list);
+  };
+  for (const resource of context.resources) {
+    const properties = raw.get(resource.id) ?? {};
+    const prefix = prefixOf(resource.id);
+    const refs = (value: JsonObject[keyof JsonObject] | undefined): string[] =>
+      [...referencedLogicalIds(value)].map((id) => prefix + id);
+    if (resource.type === 'AWS::ApiGateway::Method') {
+      for (const fnId of refs(properties.Integration)) add(fnId, `API Gateway ${resource.id}`);
+    } else if (resource.type === 'AWS::ApiGatewayV2::Integration') {
+      for (const fnId of refs(properties.IntegrationUri)) add(fnId, `HTTP API ${resource.id}`);
+    } else if (resource.type === 'AWS::Lambda::Url') {
+      for (const fnId of refs(properties.TargetFunctionArn)) add(fnId, `function URL ${resource.id}`);
+    } else if (resource.type === 'AWS::Lambda::Permission') {
+      const principal = asString(resource.properties.Principal);
+      if (typeof principal === 'string' && principal.startsWith('apigateway.')) {
+        for (const fnId of refs(properties.FunctionName))
+          add(fnId, `API Gateway (permission ${resource.id})`);
+      }
+    } else if (resource.type === 'AWS::Serverless::Function') {
+      const events = resource.properties.Events;
+      if (!isRecord(events)) continue;
+      for (const [name, event] of Object.entries(events)) {
+        if (isRecord(event) && (event.Type === 'Api' || event.Type === 'HttpApi'))
+          add(resource.id, `SAM ${event.Type} event ${name}`);
+      }
+      if (resource.properties.FunctionUrlConfig !== undefined) add(resource.id, 'SAM FunctionUrlConfig');
+    }
+  }
+  return byFunction;
+}
+
+/** Builds workloads (compute, load balancers, databases) and target groups into the context's model. */
+export function buildWorkloads(context: ModelBuilderContext, raw: ReadonlyMap<string, JsonObject>): void {
+  lambdaFunctions(context, internetInvokers(context, raw));
+  ecsServices(context);
+  ec2Instances(context);
+  autoScalingGroups(context);
+  loadBalancers(context);
+  databases(context);
+  targetGroups(context);
+}
