@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DatabaseEngine } from '../lib/constructs/database.js';
+import { isTopology, resolvePreset, TOPOLOGIES } from '../lib/presets.js';
+import type { DeploymentSettings } from '../lib/settings.js';
+
+/** Root of the monorepo (this file is infra/bin/context.ts). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where `npm run build -w api` writes the bundles the stacks deploy. */
+export const API_ARTIFACTS = {
+  api: join(REPO_ROOT, 'api/dist/lambda/api'),
+  migrate: join(REPO_ROOT, 'api/dist/lambda/migrate'),
+  server: join(REPO_ROOT, 'api/dist/server'),
+} as const;
+
+/** Reads one setting: CDK context (`-c key=value`) first, then `CLOUDNEST_<KEY>` from the environment. */
+export type Lookup = (key: string) => string | undefined;
+
+const list = (value: string | undefined): string[] | undefined =>
+  value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+const flag = (key: string, value: string | undefined): boolean | undefined => {
+  if (value === undefined) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`${key} must be true or false, got "${value}"`);
+};
+
+/**
+ * Builds deployment settings from `-c` context and `CLOUDNEST_*` variables. Every key is listed
+ * in infra/README.md. Throws on unknown topology or preset, or a half-given import mode.
+ */
+export function settingsFromLookup(
+  lookup: Lookup,
+  defaults: { account?: string; region?: string } = {},
+): DeploymentSettings {
+  const topology = lookup('topology');
+  if (!topology || !isTopology(topology)) {
+    throw new Error(
+      `Set -c topology=<${TOPOLOGIES.join('|')}> (got ${topology ? `"${topology}"` : 'nothing'})`,
+    );
+  }
+  const presetName = lookup('preset');
+  if (!presetName) throw new Error('Set -c preset=<name> (nest-vpc, autonote, seoul, dev, prod)');
+  const preset = resolvePreset(presetName, { region: lookup('region') ?? defaults.region });
+
+  const vpcId = lookup('vpcId');
+  const dbSecurityGroupId = lookup('dbSecurityGroupId');
+  const zoneName = lookup('zoneName');
+  return {
+    topology,
+    preset,
+    account: lookup('account') ?? defaults.account,
+    stackName: lookup('stackName'),
+    apiCodePath: lookup('apiCodePath') ?? API_ARTIFACTS.api,
+    migrateCodePath: lookup('migrateCodePath') ?? API_ARTIFACTS.migrate,
+    backendCodePath: topology === 'ec2-alb' ? (lookup('backendCodePath') ?? API_ARTIFACTS.server) : undefined,
+    frontendCodePath: lookup('frontendCodePath'),
+    imageTag: lookup('imageTag'),
+    repositoryName: lookup('repositoryName'),
+    deploymentId: lookup('deploymentId'),
+    corsAllowedOrigins: list(lookup('corsOrigins')),
+    alarmEmail: lookup('alarmEmail'),
+    mailFrom: lookup('mailFrom'),
+    jwtSecretArn: lookup('jwtSecretArn'),
+    rdsProxy: flag('rdsProxy', lookup('rdsProxy')),
+    fargatePublicIp: flag('fargatePublicIp', lookup('fargatePublicIp')),
+    requireApiKey: flag('requireApiKey', lookup('requireApiKey')),
+    domain: zoneName
+      ? {
+          zoneName,
+          hostedZoneId: lookup('hostedZoneId'),
+          recordName: lookup('recordName'),
+          certificateArn: lookup('certificateArn'),
+        }
+      : undefined,
+    existingNetwork: vpcId
+      ? {
+          vpcId,
+          privateSubnetIds: list(lookup('privateSubnetIds')) ?? [],
+          publicSubnetIds: list(lookup('publicSubnetIds')),
+          availabilityZones: list(lookup('availabilityZones')) ?? [],
+        }
+      : undefined,
+    existingDatabase: dbSecurityGroupId
+      ? {
+          securityGroupId: dbSecurityGroupId,
+          secretArn: lookup('dbSecretArn') ?? '',
+          engine: (lookup('dbEngine') ?? 'postgres') as DatabaseEngine,
+        }
+      : undefined,
+  };
+}
+
+/** Code directories the settings point at that do not exist (each with a fix). */
+export function missingArtifacts(settings: DeploymentSettings): string[] {
+  const paths = [
+    settings.apiCodePath,
+    settings.migrateCodePath,
+    settings.backendCodePath,
+    settings.frontendCodePath,
+  ];
+  return paths
+    .filter((path): path is string => path !== undefined && !existsSync(path))
+    .map((path) => `${path} does not exist: run \`npm run build -w api\` first`);
+}

@@ -1,0 +1,64 @@
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Preset } from './presets.js';
+
+/** Inputs of {@link apiEnvironment}. */
+export interface ApiEnvironmentInput {
+  readonly preset: Preset;
+  /** Region of the stack; SES and S3 are called there. */
+  readonly region: string;
+  /** `API_PREFIX`: empty, or `/api` behind the ec2-alb path rules. */
+  readonly apiPrefix?: string;
+  /** `PORT` for servers (Fargate, EC2); Lambda ignores it. */
+  readonly port?: number;
+  /** Secret in the RDS JSON shape, passed as `DATABASE_SECRET_ARN`. */
+  readonly databaseSecret: secretsmanager.ISecret;
+  /**
+   * Passed as `JWT_SECRET_ARN` for runtimes that resolve ARNs themselves (Lambda, EC2); ECS
+   * injects the value instead and leaves this unset.
+   */
+  readonly jwtSecret?: secretsmanager.ISecret;
+  readonly corsAllowedOrigins: readonly string[];
+  /** `MAIL_FROM`; mail goes through SES when set, to the outbox otherwise. */
+  readonly mailFrom?: string;
+  /** `S3_BUCKET`. */
+  readonly uploadsBucketName: string;
+  /** `PUBLIC_BASE_URL`. */
+  readonly publicBaseUrl?: string;
+  /** `REQUIRE_API_KEY`. */
+  readonly requireApiKey: boolean;
+  /** `TRUSTED_PROXIES`: CIDRs of the load balancer in front of a server. */
+  readonly trustedProxies?: readonly string[];
+}
+
+/** JWT issuer and audience shared by every topology, so tokens mean the same everywhere. */
+export const JWT_ISSUER = 'cloudnest';
+/** See {@link JWT_ISSUER}. */
+export const JWT_AUDIENCE = 'cloudnest-api';
+
+/**
+ * The API's non-secret configuration, as the API's config schema reads it. Secrets appear only as
+ * ARNs; unset optional values are left out rather than passed empty.
+ */
+export function apiEnvironment(input: ApiEnvironmentInput): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    NODE_ENV: 'production',
+    PORT: input.port === undefined ? undefined : String(input.port),
+    API_PREFIX: input.apiPrefix || undefined,
+    LOG_LEVEL: input.preset.logLevel,
+    DATABASE_SECRET_ARN: input.databaseSecret.secretArn,
+    JWT_SECRET_ARN: input.jwtSecret?.secretArn,
+    JWT_ISSUER,
+    JWT_AUDIENCE,
+    CORS_ALLOWED_ORIGINS: input.corsAllowedOrigins.join(',') || undefined,
+    MAIL_DRIVER: input.mailFrom ? 'ses' : 'outbox',
+    MAIL_FROM: input.mailFrom,
+    SES_REGION: input.mailFrom ? input.region : undefined,
+    S3_BUCKET: input.uploadsBucketName,
+    S3_REGION: input.region,
+    PUBLIC_BASE_URL: input.publicBaseUrl,
+    REQUIRE_API_KEY: String(input.requireApiKey),
+    AUTH_REQUIRE_EMAIL_VERIFICATION: String(input.preset.requireEmailVerification),
+    TRUSTED_PROXIES: input.trustedProxies?.join(',') || undefined,
+  };
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}

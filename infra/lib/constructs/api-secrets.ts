@@ -1,0 +1,60 @@
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+
+/** Props of {@link ApiSecrets}. */
+export interface ApiSecretsProps {
+  /**
+   * Use an existing secret holding the JWT signing key (e.g. a PEM private key) instead of a
+   * generated one.
+   * @default - a generated 64-character random secret
+   */
+  readonly jwtSecretArn?: string;
+  /**
+   * Create the secret holding `API_KEYS` (the `X-API-KEY` shared secret of seed 002).
+   * @default false
+   */
+  readonly apiKeys?: boolean;
+}
+
+const ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+
+/**
+ * The API's own secrets, which never appear in plaintext in a template or an environment
+ * variable: the JWT signing key and, when required, the API keys.
+ */
+export class ApiSecrets extends Construct {
+  /** Secret holding the JWT signing key: `JWT_SECRET_ARN` (Lambda, EC2) or `JWT_SECRET` (ECS). */
+  readonly jwtSecret: secretsmanager.ISecret;
+  /** Secret holding `API_KEYS`, when requested. */
+  readonly apiKeysSecret?: secretsmanager.ISecret;
+
+  constructor(scope: Construct, id: string, props: ApiSecretsProps = {}) {
+    super(scope, id);
+    const rotationReason = {
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating a signing key or shared API key invalidates every issued token or client key; it is rotated deliberately (put-secret-value) rather than on a schedule.',
+    };
+    if (props.jwtSecretArn !== undefined) {
+      if (!ARN.test(props.jwtSecretArn))
+        throw new Error(`jwtSecretArn "${props.jwtSecretArn}" is not a secret ARN`);
+      this.jwtSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'JwtSecret', props.jwtSecretArn);
+    } else {
+      const generated = new secretsmanager.Secret(this, 'JwtSecret', {
+        description: 'CloudNest JWT signing key',
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      });
+      NagSuppressions.addResourceSuppressions(generated, [rotationReason]);
+      this.jwtSecret = generated;
+    }
+    if (props.apiKeys) {
+      const apiKeys = new secretsmanager.Secret(this, 'ApiKeysSecret', {
+        description: 'CloudNest API_KEYS: comma-separated keys accepted in X-API-KEY',
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      });
+      NagSuppressions.addResourceSuppressions(apiKeys, [rotationReason]);
+      this.apiKeysSecret = apiKeys;
+    }
+  }
+}

@@ -1,0 +1,257 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { acknowledgeLogRetentionFindings } from '../nag.js';
+
+/** The SQL engines the API supports. */
+export type DatabaseEngine = 'postgres' | 'mysql';
+
+/** What the API and the migration runner need from a database, created or existing. */
+export interface IApiDatabase extends ec2.IConnectable {
+  readonly engine: DatabaseEngine;
+  readonly port: number;
+  /**
+   * Secret in the RDS JSON shape (`host`, `port`, `username`, `password`, `dbname`, `engine`):
+   * what the API reads through `DATABASE_SECRET_ARN`.
+   */
+  readonly secret: secretsmanager.ISecret;
+}
+
+/** Props of {@link Database}. */
+export interface DatabaseProps {
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the DB subnet group: at least two AZs (an RDS requirement). */
+  readonly subnets: ec2.ISubnet[];
+  readonly engine: DatabaseEngine;
+  /**
+   * Database created at launch; also written to the secret as `dbname`.
+   * @default 'cloudnest'
+   */
+  readonly databaseName?: string;
+  /**
+   * Instance type (without `db.`).
+   * @default t4g.micro
+   */
+  readonly instanceType?: ec2.InstanceType;
+  /**
+   * Standby in another AZ.
+   * @default false
+   */
+  readonly multiAz?: boolean;
+  /**
+   * Refuse deletion (and snapshot when the stack is deleted anyway).
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Automated backup retention.
+   * @default 7 days
+   */
+  readonly backupRetention?: Duration;
+  /**
+   * Storage at creation (GiB).
+   * @default 20
+   */
+  readonly allocatedStorageGiB?: number;
+  /**
+   * Ceiling for storage autoscaling (GiB).
+   * @default 100
+   */
+  readonly maxAllocatedStorageGiB?: number;
+  /**
+   * Put an RDS Proxy in front of the instance (connection pooling for Lambda bursts).
+   * @default false
+   */
+  readonly proxy?: boolean;
+}
+
+/** Attributes of a database that already exists (seed 000's `DatabaseSecurityGroupId`). */
+export interface ExistingDatabaseAttributes {
+  /** `sg-…` of the database; CloudNest adds ingress rules to it from its own security groups. */
+  readonly securityGroupId: string;
+  /** Secret in the RDS JSON shape holding the connection details. */
+  readonly secretArn: string;
+  readonly engine: DatabaseEngine;
+  /**
+   * Listener port.
+   * @default 5432 for postgres, 3306 for mysql
+   */
+  readonly port?: number;
+}
+
+const DEFAULT_PORTS: Record<DatabaseEngine, number> = { postgres: 5432, mysql: 3306 };
+
+/**
+ * An encrypted, private RDS instance (PostgreSQL 17 or MySQL 8.0) with generated credentials in
+ * Secrets Manager, 7-day backups, exported logs and a security group that starts closed: nothing
+ * reaches it until a stack calls `allowFrom` (seed 000 opened 5432 to 0.0.0.0/0).
+ */
+export class Database extends Construct implements IApiDatabase {
+  /** Uses an existing database: its security group gets ingress rules, its secret is read. */
+  static fromExisting(scope: Construct, id: string, attrs: ExistingDatabaseAttributes): IApiDatabase {
+    if (!/^sg-[0-9a-f]{8,17}$/.test(attrs.securityGroupId)) {
+      throw new Error(`"${attrs.securityGroupId}" is not a security group id (sg-…)`);
+    }
+    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(attrs.secretArn)) {
+      throw new Error(`"${attrs.secretArn}" is not a Secrets Manager secret ARN`);
+    }
+    const scoped = new Construct(scope, id);
+    const port = attrs.port ?? DEFAULT_PORTS[attrs.engine];
+    const securityGroup = ec2.SecurityGroup.fromSecurityGroupId(
+      scoped,
+      'SecurityGroup',
+      attrs.securityGroupId,
+      {
+        allowAllOutbound: false,
+        mutable: true,
+      },
+    );
+    return {
+      engine: attrs.engine,
+      port,
+      secret: secretsmanager.Secret.fromSecretCompleteArn(scoped, 'Secret', attrs.secretArn),
+      connections: new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(port) }),
+    };
+  }
+
+  readonly engine: DatabaseEngine;
+  readonly port: number;
+  readonly secret: secretsmanager.ISecret;
+  readonly connections: ec2.Connections;
+  readonly instance: rds.DatabaseInstance;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly databaseName: string;
+  /** The proxy, when `proxy` is set. Clients that should pool connect to it instead. */
+  readonly proxy?: rds.DatabaseProxy;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const azs = new Set(props.subnets.map((s) => s.availabilityZone));
+    if (azs.size < 2) {
+      throw new Error(`A database needs subnets in at least two availability zones, got ${azs.size}`);
+    }
+    this.databaseName = props.databaseName ?? 'cloudnest';
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(this.databaseName)) {
+      throw new Error(
+        `databaseName "${this.databaseName}" must start with a letter and hold only [A-Za-z0-9_]`,
+      );
+    }
+    const backupRetention = props.backupRetention ?? Duration.days(7);
+    if (backupRetention.toDays() < 1) throw new Error('backupRetention must be at least one day');
+    const allocated = props.allocatedStorageGiB ?? 20;
+    const maxAllocated = props.maxAllocatedStorageGiB ?? 100;
+    if (maxAllocated < allocated) {
+      throw new Error(`maxAllocatedStorageGiB (${maxAllocated}) is below allocatedStorageGiB (${allocated})`);
+    }
+
+    this.engine = props.engine;
+    this.port = DEFAULT_PORTS[props.engine];
+    const deletionProtection = props.deletionProtection ?? true;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `CloudNest ${props.engine} database: ingress only from the API security groups`,
+      // A database initiates nothing; stateful return traffic needs no egress rule.
+      allowAllOutbound: false,
+    });
+
+    const username = props.engine === 'postgres' ? 'cloudnest_admin' : 'cloudnest';
+    const secret = new rds.DatabaseSecret(this, 'Secret', { username, dbname: this.databaseName });
+    this.secret = secret;
+
+    const engine =
+      props.engine === 'postgres'
+        ? rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17 })
+        : rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+
+    this.instance = new rds.DatabaseInstance(this, 'Instance', {
+      engine,
+      vpc: props.vpc,
+      vpcSubnets: { subnets: props.subnets },
+      securityGroups: [this.securityGroup],
+      instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
+      credentials: rds.Credentials.fromSecret(secret),
+      databaseName: this.databaseName,
+      port: this.port,
+      publiclyAccessible: false,
+      storageEncrypted: true,
+      storageType: rds.StorageType.GP3,
+      allocatedStorage: allocated,
+      maxAllocatedStorage: maxAllocated,
+      multiAz: props.multiAz ?? false,
+      backupRetention,
+      deletionProtection,
+      removalPolicy: deletionProtection ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+      autoMinorVersionUpgrade: true,
+      copyTagsToSnapshot: true,
+      cloudwatchLogsExports:
+        props.engine === 'postgres' ? ['postgresql', 'upgrade'] : ['error', 'general', 'slowquery'],
+      cloudwatchLogsRetention: logs.RetentionDays.ONE_MONTH,
+    });
+    this.connections = this.instance.connections;
+    if (props.engine === 'mysql') {
+      Validations.of(this.instance).acknowledge({
+        id: 'CloudFormation-Validate::E9006',
+        reason:
+          'RDS accepts the major version "8.0" and picks the current 8.0 minor; minor upgrades stay automatic.',
+      });
+    }
+    acknowledgeLogRetentionFindings(this);
+
+    if (props.proxy) {
+      const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
+        vpc: props.vpc,
+        description: 'CloudNest RDS Proxy: ingress only from the API security groups',
+        allowAllOutbound: false,
+      });
+      this.proxy = this.instance.addProxy('Proxy', {
+        secrets: [secret],
+        vpc: props.vpc,
+        vpcSubnets: { subnets: props.subnets },
+        securityGroups: [proxySecurityGroup],
+        requireTLS: true,
+      });
+      this.instance.connections.allowDefaultPortFrom(proxySecurityGroup, 'RDS Proxy to the database');
+    }
+
+    NagSuppressions.addResourceSuppressions(
+      secret,
+      [
+        {
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'The API reads the secret once per cold start and keeps a pool; single-user rotation would break live connections until every function/task restarts. Rotate during a deploy.',
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(this.instance, [
+      {
+        id: 'AwsSolutions-RDS11',
+        reason:
+          'The API contract uses the engine default port; the security group admits only the API security groups, so a non-standard port adds nothing.',
+      },
+      ...(props.multiAz
+        ? []
+        : [
+            {
+              id: 'AwsSolutions-RDS3',
+              reason:
+                'This preset trades the Multi-AZ standby for cost; the prod and seoul presets enable it.',
+            },
+          ]),
+      ...(deletionProtection
+        ? []
+        : [
+            {
+              id: 'AwsSolutions-RDS10',
+              reason: 'Disposable preset (dev): deletion protection would block stack teardown.',
+            },
+          ]),
+    ]);
+  }
+}

@@ -1,0 +1,351 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { LogBucket } from './log-bucket.js';
+
+/** One Node.js application served by an Auto Scaling group. */
+export interface NodeAppProps {
+  /**
+   * Directory uploaded as an asset and unpacked on each instance.
+   * @default - a built-in placeholder server answering 200 on every path (frontend only)
+   */
+  readonly codePath?: string;
+  /**
+   * File PM2 starts, relative to the code directory.
+   * @default 'main.mjs' (backend), 'server.js' (frontend)
+   */
+  readonly entry?: string;
+  /** Non-secret environment; secrets travel as ARNs resolved by the application. */
+  readonly environment?: Record<string, string>;
+}
+
+/** Props of {@link Ec2AlbApp}. */
+export interface Ec2AlbAppProps {
+  readonly vpc: ec2.IVpc;
+  /** Public subnets for the load balancer (two AZs at least). */
+  readonly loadBalancerSubnets: ec2.ISubnet[];
+  /** Private subnets for the instances. */
+  readonly instanceSubnets: ec2.ISubnet[];
+  /** Certificate of the HTTPS listener. */
+  readonly certificate: acm.ICertificate;
+  /** The NestJS backend: port 9999, health `/api/health`, behind `/api/*`. */
+  readonly backend: NodeAppProps & { readonly codePath: string };
+  /** The Next.js frontend: port 3000, health `/`, behind `/*`. */
+  readonly frontend?: NodeAppProps;
+  /**
+   * @default t4g.micro
+   */
+  readonly instanceType?: ec2.InstanceType;
+  /**
+   * @default 1
+   */
+  readonly minCapacity?: number;
+  /**
+   * @default 2
+   */
+  readonly maxCapacity?: number;
+  /**
+   * Node.js release installed from nodejs.org (checksum-verified).
+   * @default '22.12.0'
+   */
+  readonly nodeVersion?: string;
+  /**
+   * Topic told about every scaling event.
+   * @default - no notifications
+   */
+  readonly notificationTopic?: sns.ITopic;
+}
+
+/** Ports and health paths of seed 004. */
+export const BACKEND_PORT = 9999;
+export const FRONTEND_PORT = 3000;
+export const BACKEND_HEALTH_PATH = '/api/health';
+
+// Answers 200 on every path until a real frontend is deployed, so the `/*` rule is healthy.
+const PLACEHOLDER_FRONTEND = `const http = require('node:http');
+http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('CloudNest'); })
+  .listen(Number(process.env.PORT || 3000));
+`;
+
+/**
+ * Seed 004 on EC2, hardened: an internet-facing ALB (80 redirects to 443, TLS 1.2+), `/api/*` to
+ * the backend group (9999) and `/*` to the frontend group (3000); instances in private subnets,
+ * reachable only from the ALB's security group, with IMDSv2, encrypted volumes, Session Manager
+ * instead of SSH, and user data that installs Node 22 and runs the app under PM2.
+ */
+export class Ec2AlbApp extends Construct {
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  readonly backendSecurityGroup: ec2.SecurityGroup;
+  readonly frontendSecurityGroup: ec2.SecurityGroup;
+  readonly backendGroup: autoscaling.AutoScalingGroup;
+  readonly frontendGroup: autoscaling.AutoScalingGroup;
+  readonly backendTargetGroup: elbv2.ApplicationTargetGroup;
+  readonly frontendTargetGroup: elbv2.ApplicationTargetGroup;
+  /** Role of the backend instances: grant it what the API needs. */
+  readonly backendRole: iam.Role;
+  readonly httpsListener: elbv2.ApplicationListener;
+
+  constructor(scope: Construct, id: string, props: Ec2AlbAppProps) {
+    super(scope, id);
+    const minCapacity = props.minCapacity ?? 1;
+    const maxCapacity = props.maxCapacity ?? 2;
+    const nodeVersion = props.nodeVersion ?? '22.12.0';
+    if (!/^22\.\d+\.\d+$/.test(nodeVersion))
+      throw new Error(`nodeVersion must be a Node 22 release, got ${nodeVersion}`);
+    if (minCapacity < 1 || maxCapacity < minCapacity) {
+      throw new Error(`capacity must satisfy 1 <= min (${minCapacity}) <= max (${maxCapacity})`);
+    }
+    if (props.loadBalancerSubnets.length < 2)
+      throw new Error('the load balancer needs public subnets in two AZs');
+    if (props.instanceSubnets.length === 0) throw new Error('instanceSubnets must not be empty');
+    const publicIds = new Set(props.loadBalancerSubnets.map((s) => s.subnetId));
+    if (props.instanceSubnets.some((s) => publicIds.has(s.subnetId))) {
+      throw new Error('instances must run in private subnets, not the load balancer subnets');
+    }
+
+    this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: props.vpc,
+      description: 'CloudNest ALB: 80/443 from the internet, app ports to the instances',
+      allowAllOutbound: false,
+    });
+    this.loadBalancerSecurityGroup.addIngressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(80),
+      'HTTP (redirected to HTTPS)',
+    );
+    this.loadBalancerSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS');
+    NagSuppressions.addResourceSuppressions(this.loadBalancerSecurityGroup, [
+      {
+        id: 'AwsSolutions-EC23',
+        reason: 'Internet-facing load balancer: the public entry point of the site.',
+      },
+    ]);
+    const instanceSecurityGroup = (name: string, what: string) => {
+      const group = new ec2.SecurityGroup(this, `${name}SecurityGroup`, {
+        vpc: props.vpc,
+        description: `CloudNest ${what} instances: app port from the ALB only, no SSH`,
+        allowAllOutbound: false,
+      });
+      group.addEgressRule(
+        ec2.Peer.anyIpv4(),
+        ec2.Port.tcp(443),
+        'HTTPS: packages, Node.js, SSM, AWS APIs via NAT',
+      );
+      return group;
+    };
+    this.backendSecurityGroup = instanceSecurityGroup('Backend', 'backend');
+    this.frontendSecurityGroup = instanceSecurityGroup('Frontend', 'frontend');
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnets: props.loadBalancerSubnets },
+      securityGroup: this.loadBalancerSecurityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    this.loadBalancer.logAccessLogs(new LogBucket(this, 'AccessLogs').bucket, 'alb');
+
+    const instanceType =
+      props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO);
+    const machineImage = ec2.MachineImage.latestAmazonLinux2023({
+      cpuType:
+        instanceType.architecture === ec2.InstanceArchitecture.ARM_64
+          ? ec2.AmazonLinuxCpuType.ARM_64
+          : ec2.AmazonLinuxCpuType.X86_64,
+    });
+
+    const makeGroup = (
+      name: 'Backend' | 'Frontend',
+      app: NodeAppProps,
+      port: number,
+      securityGroup: ec2.SecurityGroup,
+    ): { group: autoscaling.AutoScalingGroup; role: iam.Role } => {
+      const role = new iam.Role(this, `${name}Role`, {
+        assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+        description: `CloudNest ${name.toLowerCase()} instances`,
+        managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+      });
+      NagSuppressions.addResourceSuppressions(role, [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'AmazonSSMManagedInstanceCore is what Session Manager needs; it replaces SSH from the world.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore'],
+        },
+      ]);
+      const userData = ec2.UserData.forLinux();
+      const launchTemplate = new ec2.LaunchTemplate(this, `${name}LaunchTemplate`, {
+        instanceType,
+        machineImage,
+        role,
+        securityGroup,
+        userData,
+        requireImdsv2: true,
+        detailedMonitoring: true,
+        blockDevices: [
+          {
+            deviceName: '/dev/xvda',
+            volume: ec2.BlockDeviceVolume.ebs(20, {
+              encrypted: true,
+              volumeType: ec2.EbsDeviceVolumeType.GP3,
+            }),
+          },
+        ],
+      });
+      const group = new autoscaling.AutoScalingGroup(this, `${name}Group`, {
+        vpc: props.vpc,
+        vpcSubnets: { subnets: props.instanceSubnets },
+        launchTemplate,
+        minCapacity,
+        maxCapacity,
+        healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
+          additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
+          gracePeriod: Duration.minutes(5),
+        }),
+        signals: autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(15) }),
+        updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
+          minInstancesInService: minCapacity,
+          maxBatchSize: 1,
+          waitOnResourceSignals: true,
+          pauseTime: Duration.minutes(15),
+        }),
+        notifications: props.notificationTopic ? [{ topic: props.notificationTopic }] : undefined,
+      });
+      group.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
+      this.writeUserData(userData, group, role, name.toLowerCase(), app, port, nodeVersion);
+      if (!props.notificationTopic) {
+        NagSuppressions.addResourceSuppressions(group, [
+          { id: 'AwsSolutions-AS3', reason: 'No notification topic was given to this construct.' },
+        ]);
+      }
+      return { group, role };
+    };
+
+    const backend = makeGroup(
+      'Backend',
+      { ...props.backend, entry: props.backend.entry ?? 'main.mjs' },
+      BACKEND_PORT,
+      this.backendSecurityGroup,
+    );
+    const frontend = makeGroup(
+      'Frontend',
+      { ...props.frontend, entry: props.frontend?.entry ?? 'server.js' },
+      FRONTEND_PORT,
+      this.frontendSecurityGroup,
+    );
+    this.backendGroup = backend.group;
+    this.backendRole = backend.role;
+    this.frontendGroup = frontend.group;
+
+    this.backendTargetGroup = new elbv2.ApplicationTargetGroup(this, 'BackendTargetGroup', {
+      vpc: props.vpc,
+      port: BACKEND_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.backendGroup],
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: { path: BACKEND_HEALTH_PATH, healthyHttpCodes: '200', interval: Duration.seconds(15) },
+    });
+    this.frontendTargetGroup = new elbv2.ApplicationTargetGroup(this, 'FrontendTargetGroup', {
+      vpc: props.vpc,
+      port: FRONTEND_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.frontendGroup],
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: { path: '/', healthyHttpCodes: '200-399', interval: Duration.seconds(15) },
+    });
+
+    this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+    this.httpsListener = this.loadBalancer.addListener('Https', {
+      port: 443,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      certificates: [props.certificate],
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      defaultTargetGroups: [this.frontendTargetGroup],
+    });
+    this.httpsListener.addTargetGroups('Api', {
+      priority: 10,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/api/*'])],
+      targetGroups: [this.backendTargetGroup],
+    });
+  }
+
+  private writeUserData(
+    userData: ec2.UserData,
+    group: autoscaling.AutoScalingGroup,
+    role: iam.Role,
+    name: string,
+    app: NodeAppProps,
+    port: number,
+    nodeVersion: string,
+  ): void {
+    const dir = `/opt/cloudnest/${name}`;
+    const stack = Stack.of(this);
+    userData.addCommands('set -euo pipefail', 'dnf install -y aws-cfn-bootstrap tar xz unzip');
+    // Reports success or failure to CloudFormation, so a rolling update stops on a bad instance.
+    userData.addSignalOnExitCommand(group);
+    userData.addCommands(
+      `NODE_VERSION=${nodeVersion}`,
+      'ARCH=$(uname -m | sed -e s/aarch64/arm64/ -e s/x86_64/x64/)',
+      'NODE_TGZ="node-v$NODE_VERSION-linux-$ARCH.tar.xz"',
+      'cd /tmp',
+      'curl -fsSLO "https://nodejs.org/dist/v$NODE_VERSION/$NODE_TGZ"',
+      'curl -fsSLO "https://nodejs.org/dist/v$NODE_VERSION/SHASUMS256.txt"',
+      'grep " $NODE_TGZ$" SHASUMS256.txt | sha256sum -c -',
+      'tar -xJf "$NODE_TGZ" -C /usr/local --strip-components=1',
+      'npm install -g pm2@6',
+      'id cloudnest >/dev/null 2>&1 || useradd --system --create-home cloudnest',
+      `mkdir -p ${dir}`,
+    );
+    if (app.codePath) {
+      const asset = new s3assets.Asset(this, `${name === 'backend' ? 'Backend' : 'Frontend'}Code`, {
+        path: app.codePath,
+      });
+      // Read access to this one object only (Asset.grantRead would grant s3:GetObject* on the bucket).
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [`arn:${stack.partition}:s3:::${asset.s3BucketName}/${asset.s3ObjectKey}`],
+        }),
+      );
+      const archive = userData.addS3DownloadCommand({ bucket: asset.bucket, bucketKey: asset.s3ObjectKey });
+      userData.addCommands(`unzip -o -q ${archive} -d ${dir}`);
+    } else {
+      userData.addCommands(
+        `cat > ${dir}/${app.entry} <<'CLOUDNEST_EOF'`,
+        PLACEHOLDER_FRONTEND,
+        'CLOUDNEST_EOF',
+      );
+    }
+    const environment = { NODE_ENV: 'production', ...app.environment, PORT: String(port) };
+    const ecosystem = stack.toJsonString({
+      apps: [
+        {
+          name: `cloudnest-${name}`,
+          cwd: dir,
+          script: app.entry,
+          exec_mode: 'cluster',
+          instances: 'max',
+          env: environment,
+        },
+      ],
+    });
+    userData.addCommands(
+      `cat > ${dir}/ecosystem.config.json <<'CLOUDNEST_EOF'`,
+      ecosystem,
+      'CLOUDNEST_EOF',
+      `chown -R cloudnest:cloudnest ${dir}`,
+      `sudo -u cloudnest -H pm2 start ${dir}/ecosystem.config.json`,
+      'sudo -u cloudnest -H pm2 save',
+      'env PATH="$PATH:/usr/local/bin" pm2 startup systemd -u cloudnest --hp /home/cloudnest',
+      `curl -fsS --retry 30 --retry-delay 2 --retry-all-errors http://127.0.0.1:${port}${name === 'backend' ? BACKEND_HEALTH_PATH : '/'} >/dev/null`,
+    );
+  }
+}

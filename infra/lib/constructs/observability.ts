@@ -1,0 +1,219 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+/** Props of {@link Observability}. */
+export interface ObservabilityProps {
+  /**
+   * Address subscribed to the alarm topic.
+   * @default - no subscription; subscribe later (the topic ARN is an output)
+   */
+  readonly alarmEmail?: string;
+  /**
+   * 5xx responses, as a percentage of requests over 5 minutes, that raise the API alarm.
+   * @default 5
+   */
+  readonly serverErrorRatePercent?: number;
+  /**
+   * Connections that raise the database connections alarm (size it to the instance class).
+   * @default 80
+   */
+  readonly databaseConnectionsThreshold?: number;
+  /**
+   * Free storage (bytes) under which the database storage alarm fires.
+   * @default 2 GiB
+   */
+  readonly databaseFreeStorageBytes?: number;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * One encrypted SNS topic and the alarms that publish to it. The `monitor…` methods add the
+ * alarms for one resource each, so a stack states what it watches in one line per resource.
+ */
+export class Observability extends Construct {
+  /** Where every alarm publishes (and recovers). */
+  readonly topic: sns.Topic;
+  /** Every alarm created so far. */
+  readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly action: cwActions.SnsAction;
+  private readonly serverErrorRatePercent: number;
+  private readonly databaseConnectionsThreshold: number;
+  private readonly databaseFreeStorageBytes: number;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps = {}) {
+    super(scope, id);
+    this.serverErrorRatePercent = props.serverErrorRatePercent ?? 5;
+    this.databaseConnectionsThreshold = props.databaseConnectionsThreshold ?? 80;
+    this.databaseFreeStorageBytes = props.databaseFreeStorageBytes ?? 2 * 1024 ** 3;
+    if (this.serverErrorRatePercent <= 0 || this.serverErrorRatePercent > 100) {
+      throw new Error(`serverErrorRatePercent must be in (0, 100], got ${this.serverErrorRatePercent}`);
+    }
+    if (props.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
+      throw new Error(`alarmEmail "${props.alarmEmail}" is not an email address`);
+    }
+
+    // CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, so the topic
+    // gets its own key that CloudWatch may use.
+    const key = new kms.Key(this, 'TopicKey', {
+      enableKeyRotation: true,
+      description: 'Encrypts the CloudNest alarm topic',
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
+    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    this.action = new cwActions.SnsAction(this.topic);
+  }
+
+  /** Seed 001's alarms: more than 10 errors in 5 minutes twice in a row, and any throttle. */
+  monitorFunction(id: string, fn: lambda.IFunction): void {
+    this.add(`${id}Errors`, {
+      metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 10,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: more than 10 errors in 5 minutes for 2 periods`,
+    });
+    this.add(`${id}Throttles`, {
+      metric: fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: any throttled invocation`,
+    });
+  }
+
+  /** 5xx rate of an HTTP API, as a percentage of its requests. */
+  monitorHttpApi(id: string, api: apigwv2.IHttpApi): void {
+    const rate = new cloudwatch.MathExpression({
+      expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+      usingMetrics: {
+        errors: api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        requests: api.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      },
+      period: FIVE_MINUTES,
+      label: '5xx rate (%)',
+    });
+    this.add(`${id}ServerErrorRate`, {
+      metric: rate,
+      threshold: this.serverErrorRatePercent,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: more than ${this.serverErrorRatePercent}% of requests answered 5xx`,
+    });
+  }
+
+  /** Load balancer 5xx rate (target and ELB errors) and unhealthy hosts of each target group. */
+  monitorLoadBalancer(
+    id: string,
+    alb: elbv2.IApplicationLoadBalancer,
+    targetGroups: Record<string, elbv2.IApplicationTargetGroup>,
+  ): void {
+    const rate = new cloudwatch.MathExpression({
+      expression: 'IF(requests > 0, 100 * (target5xx + elb5xx) / requests, 0)',
+      usingMetrics: {
+        target5xx: alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+          period: FIVE_MINUTES,
+        }),
+        elb5xx: alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES }),
+        requests: alb.metrics.requestCount({ period: FIVE_MINUTES }),
+      },
+      period: FIVE_MINUTES,
+      label: '5xx rate (%)',
+    });
+    this.add(`${id}ServerErrorRate`, {
+      metric: rate,
+      threshold: this.serverErrorRatePercent,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: more than ${this.serverErrorRatePercent}% of requests answered 5xx`,
+    });
+    for (const [name, group] of Object.entries(targetGroups)) {
+      this.add(`${id}${name}UnhealthyHosts`, {
+        metric: group.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: 0,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        alarmDescription: `${id}: ${name} target group has unhealthy hosts for 3 minutes`,
+      });
+      this.add(`${id}${name}Target5xx`, {
+        metric: group.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: FIVE_MINUTES }),
+        threshold: 10,
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        alarmDescription: `${id}: ${name} targets answered more than 10 5xx in 5 minutes twice in a row`,
+      });
+    }
+  }
+
+  /** CPU and memory of an ECS service. */
+  monitorService(id: string, service: ecs.BaseService): void {
+    this.add(`${id}Cpu`, {
+      metric: service.metricCpuUtilization({ period: FIVE_MINUTES }),
+      threshold: 85,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: CPU above 85% for 15 minutes`,
+    });
+    this.add(`${id}Memory`, {
+      metric: service.metricMemoryUtilization({ period: FIVE_MINUTES }),
+      threshold: 85,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: memory above 85% for 15 minutes`,
+    });
+  }
+
+  /** CPU, free storage and connections of an RDS instance. */
+  monitorDatabase(id: string, instance: rds.IDatabaseInstance): void {
+    this.add(`${id}Cpu`, {
+      metric: instance.metricCPUUtilization({ period: FIVE_MINUTES }),
+      threshold: 80,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: CPU above 80% for 15 minutes`,
+    });
+    this.add(`${id}FreeStorage`, {
+      metric: instance.metricFreeStorageSpace({ period: FIVE_MINUTES, statistic: 'Minimum' }),
+      threshold: this.databaseFreeStorageBytes,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      alarmDescription: `${id}: free storage below ${this.databaseFreeStorageBytes} bytes`,
+    });
+    this.add(`${id}Connections`, {
+      metric: instance.metricDatabaseConnections({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      threshold: this.databaseConnectionsThreshold,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: more than ${this.databaseConnectionsThreshold} connections for 10 minutes`,
+    });
+  }
+
+  private add(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...props,
+    });
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}

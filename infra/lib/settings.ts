@@ -1,0 +1,193 @@
+import type { ExistingDatabaseAttributes } from './constructs/database.js';
+import type { ExistingNetworkAttributes } from './constructs/network.js';
+import type { Preset, Topology } from './presets.js';
+
+/** A public DNS name for the entry point. */
+export interface DomainSettings {
+  /** Zone apex, e.g. `example.com`. */
+  readonly zoneName: string;
+  /**
+   * Hosted zone id; when set, a DNS-validated certificate and an alias record are created.
+   * @default - no DNS records; `certificateArn` must then be given where HTTPS is needed
+   */
+  readonly hostedZoneId?: string;
+  /**
+   * Label under the zone (`api` → `api.example.com`).
+   * @default - the apex
+   */
+  readonly recordName?: string;
+  /**
+   * Existing ACM certificate for the name (used when there is no hosted zone).
+   * @default - created from the hosted zone
+   */
+  readonly certificateArn?: string;
+}
+
+/**
+ * Everything one deployment needs besides the preset: resolved by `infra/bin/` from CLI context
+ * and environment, and validated here so the stacks receive a consistent picture.
+ */
+export interface DeploymentSettings {
+  readonly topology: Topology;
+  /**
+   * Name of the application stack.
+   * @default `CloudNest-<preset>-<topology>`
+   */
+  readonly stackName?: string;
+  readonly preset: Preset;
+  /**
+   * Account to deploy to.
+   * @default - environment-agnostic
+   */
+  readonly account?: string;
+  /** Directory holding the API Lambda bundle (`index.mjs`). */
+  readonly apiCodePath: string;
+  /** Directory holding the migration Lambda bundle (`index.mjs`). */
+  readonly migrateCodePath: string;
+  /**
+   * Directory of the server build run under PM2 on EC2 (ec2-alb).
+   * @default - required for ec2-alb
+   */
+  readonly backendCodePath?: string;
+  /**
+   * Directory of the frontend build (ec2-alb).
+   * @default - a placeholder server
+   */
+  readonly frontendCodePath?: string;
+  /**
+   * Image tag for lambda-image and fargate (the commit SHA).
+   * @default - required for those topologies
+   */
+  readonly imageTag?: string;
+  /**
+   * ECR repository name for image topologies.
+   * @default `cloudnest-api-<preset>-<topology>`
+   */
+  readonly repositoryName?: string;
+  /**
+   * Browser origins allowed by CORS (API and uploads bucket).
+   * @default - none
+   */
+  readonly corsAllowedOrigins?: readonly string[];
+  /**
+   * Email subscribed to the alarm topic.
+   * @default - none
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Verified SES sender; without it the API writes mail to its outbox.
+   * @default - outbox driver
+   */
+  readonly mailFrom?: string;
+  /**
+   * @default - no custom domain
+   */
+  readonly domain?: DomainSettings;
+  /**
+   * lambda-vpc import mode: deploy into this VPC instead of creating one.
+   * @default - a new VPC from the preset
+   */
+  readonly existingNetwork?: ExistingNetworkAttributes;
+  /**
+   * Import mode: the existing database (required with `existingNetwork`).
+   * @default - a new RDS instance
+   */
+  readonly existingDatabase?: ExistingDatabaseAttributes;
+  /**
+   * RDS Proxy in front of the database (Lambda topologies).
+   * @default false
+   */
+  readonly rdsProxy?: boolean;
+  /**
+   * fargate: seed 002's public-IP form (no ALB). Forces `REQUIRE_API_KEY=true`.
+   * @default false
+   */
+  readonly fargatePublicIp?: boolean;
+  /**
+   * `REQUIRE_API_KEY` for the API.
+   * @default false, true when `fargatePublicIp`
+   */
+  readonly requireApiKey?: boolean;
+  /**
+   * Existing secret with the JWT signing key.
+   * @default - generated
+   */
+  readonly jwtSecretArn?: string;
+  /**
+   * Unique per deploy; makes the migration trigger run on every deploy.
+   * @default - runs when the migration bundle changes
+   */
+  readonly deploymentId?: string;
+}
+
+/** Image topologies: they need an ECR repository and an image tag. */
+export const IMAGE_TOPOLOGIES: readonly Topology[] = ['lambda-image', 'fargate'];
+
+/** Returns every inconsistency of the settings (empty when valid). */
+export function settingsProblems(settings: DeploymentSettings): string[] {
+  const problems: string[] = [];
+  const { topology, preset } = settings;
+  if (!preset.topologies.includes(topology)) {
+    problems.push(
+      `preset "${preset.name}" is not designed for topology "${topology}" (it supports ${preset.topologies.join(', ')})`,
+    );
+  }
+  if (IMAGE_TOPOLOGIES.includes(topology) && !settings.imageTag) {
+    problems.push(`topology "${topology}" needs an imageTag (the commit SHA of the pushed image)`);
+  }
+  if (topology === 'ec2-alb') {
+    if (!settings.backendCodePath)
+      problems.push('topology "ec2-alb" needs backendCodePath (the server build)');
+    if (!settings.domain?.hostedZoneId && !settings.domain?.certificateArn) {
+      problems.push('topology "ec2-alb" serves HTTPS: give domain.hostedZoneId or domain.certificateArn');
+    }
+  }
+  if (settings.fargatePublicIp) {
+    if (topology !== 'fargate') problems.push('fargatePublicIp only applies to the fargate topology');
+    if (settings.requireApiKey === false) {
+      problems.push(
+        'fargatePublicIp exposes tasks to the internet and requires requireApiKey (it cannot be false)',
+      );
+    }
+  }
+  if (settings.existingNetwork && topology !== 'lambda-vpc' && topology !== 'lambda-image') {
+    problems.push('import mode (existingNetwork) is available for the Lambda topologies only');
+  }
+  if (settings.existingDatabase && !settings.existingNetwork) {
+    problems.push('existingDatabase requires existingNetwork (the database lives in that VPC)');
+  }
+  if (settings.existingNetwork && !settings.existingDatabase) {
+    problems.push(
+      'import mode (existingNetwork) also needs existingDatabase: the security group and secret of its database',
+    );
+  }
+  if (settings.existingDatabase && settings.rdsProxy) {
+    problems.push('rdsProxy is only available for a database CloudNest creates');
+  }
+  if (settings.domain?.certificateArn && !/^arn:aws[a-z-]*:acm:/.test(settings.domain.certificateArn)) {
+    problems.push(`domain.certificateArn "${settings.domain.certificateArn}" is not an ACM certificate ARN`);
+  }
+  if (settings.stackName !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(settings.stackName)) {
+    problems.push(`stackName "${settings.stackName}" is not a valid CloudFormation stack name`);
+  }
+  if (settings.mailFrom && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(settings.mailFrom)) {
+    problems.push(`mailFrom "${settings.mailFrom}" is not an email address`);
+  }
+  return problems;
+}
+
+/** Throws one error listing every problem of the settings. */
+export function validateSettings(settings: DeploymentSettings): void {
+  const problems = settingsProblems(settings);
+  if (problems.length > 0) throw new Error(`Invalid deployment settings:\n  - ${problems.join('\n  - ')}`);
+}
+
+/** `CloudNest-<preset>-<topology>`: the stack name and construct id of the application stack. */
+export function stackName(settings: Pick<DeploymentSettings, 'preset' | 'topology' | 'stackName'>): string {
+  return settings.stackName ?? `CloudNest-${settings.preset.name}-${settings.topology}`;
+}
+
+/** Name of the ECR repository of an image topology. */
+export function repositoryName(settings: DeploymentSettings): string {
+  return settings.repositoryName ?? `cloudnest-api-${settings.preset.name}-${settings.topology}`;
+}

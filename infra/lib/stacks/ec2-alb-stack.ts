@@ -1,0 +1,138 @@
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import type { Construct } from 'constructs';
+import { apiEnvironment } from '../api-environment.js';
+import { ApiSecrets } from '../constructs/api-secrets.js';
+import { Database } from '../constructs/database.js';
+import { Dns } from '../constructs/dns.js';
+import { BACKEND_PORT, Ec2AlbApp } from '../constructs/ec2-alb-app.js';
+import { MigrationRunner } from '../constructs/migration-runner.js';
+import { Observability } from '../constructs/observability.js';
+import { Uploads } from '../constructs/uploads.js';
+import { grantSendEmail } from '../mail.js';
+import { TopologyStack, type TopologyStackProps } from './topology-stack.js';
+
+/**
+ * `ec2-alb` (seed 004): Next.js and NestJS on EC2 Auto Scaling groups behind one ALB with path
+ * rules, RDS MySQL 8.0 in private subnets reachable only from the backend, an S3 uploads bucket,
+ * Route 53 and ACM when a hosted zone is given.
+ */
+export class Ec2AlbStack extends TopologyStack {
+  readonly app: Ec2AlbApp;
+  readonly database: Database;
+  readonly uploads: Uploads;
+  readonly migrations: MigrationRunner;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: TopologyStackProps) {
+    super(scope, id, props);
+    const { settings } = this;
+    const { preset } = settings;
+    const domain = settings.domain;
+    const corsAllowedOrigins = settings.corsAllowedOrigins ?? [];
+
+    const network = this.createNetwork();
+    const dns = domain?.hostedZoneId
+      ? new Dns(this, 'Dns', {
+          zoneName: domain.zoneName,
+          hostedZoneId: domain.hostedZoneId,
+          recordName: domain.recordName,
+        })
+      : undefined;
+    const certificate =
+      dns?.certificate ??
+      acm.Certificate.fromCertificateArn(this, 'Certificate', domain?.certificateArn ?? '');
+    const siteUrl = dns ? `https://${dns.domainName}` : undefined;
+    // The frontend's origin uploads straight to the bucket with presigned URLs.
+    const origins = [...new Set([...(siteUrl ? [siteUrl] : []), ...corsAllowedOrigins])];
+
+    this.database = new Database(this, 'Database', {
+      vpc: network.vpc,
+      subnets: network.dataSubnets,
+      engine: 'mysql',
+      ...this.databaseSizing(),
+    });
+    this.uploads = new Uploads(this, 'Uploads', { corsAllowedOrigins: origins });
+    const secrets = new ApiSecrets(this, 'Secrets', { jwtSecretArn: settings.jwtSecretArn });
+    const observability = new Observability(this, 'Observability', { alarmEmail: settings.alarmEmail });
+
+    const backendEnvironment = apiEnvironment({
+      preset,
+      region: this.region,
+      apiPrefix: '/api',
+      port: BACKEND_PORT,
+      databaseSecret: this.database.secret,
+      jwtSecret: secrets.jwtSecret,
+      corsAllowedOrigins: origins,
+      mailFrom: settings.mailFrom,
+      uploadsBucketName: this.uploads.bucket.bucketName,
+      publicBaseUrl: siteUrl,
+      requireApiKey: settings.requireApiKey ?? false,
+      trustedProxies: preset.network.publicSubnets.map((s) => s.cidr),
+    });
+    this.app = new Ec2AlbApp(this, 'App', {
+      vpc: network.vpc,
+      loadBalancerSubnets: network.publicSubnets,
+      instanceSubnets: network.privateSubnets,
+      certificate,
+      backend: { codePath: settings.backendCodePath ?? '', environment: backendEnvironment },
+      frontend: {
+        codePath: settings.frontendCodePath,
+        environment: {
+          NEXT_PUBLIC_BASE_URL: siteUrl ?? '',
+          NEXT_PUBLIC_S3_URL: this.uploads.bucket.bucketRegionalDomainName,
+        },
+      },
+      instanceType: new ec2.InstanceType(preset.compute.ec2InstanceType),
+      minCapacity: preset.compute.ec2MinCapacity,
+      maxCapacity: preset.compute.ec2MaxCapacity,
+      notificationTopic: observability.topic,
+    });
+    this.database.connections.allowDefaultPortFrom(this.app.backendSecurityGroup, 'Backend instances');
+    this.database.secret.grantRead(this.app.backendRole);
+    secrets.jwtSecret.grantRead(this.app.backendRole);
+    this.uploads.grantApiAccess(this.app.backendRole);
+    if (settings.mailFrom) grantSendEmail(this, this.app.backendRole, settings.mailFrom);
+    dns?.addAlias(
+      'AliasRecord',
+      route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.app.loadBalancer)),
+    );
+
+    this.migrations = new MigrationRunner(this, 'MigrationRunner', {
+      vpc: network.vpc,
+      subnets: network.privateSubnets,
+      code: lambda.Code.fromAsset(settings.migrateCodePath),
+      database: this.database,
+      environment: {
+        NODE_ENV: 'production',
+        LOG_LEVEL: preset.logLevel,
+        DATABASE_SECRET_ARN: this.database.secret.secretArn,
+      },
+      executeAfter: [this.database],
+      executeBefore: [this.app.backendGroup],
+      deploymentId: settings.deploymentId,
+    });
+
+    observability.monitorLoadBalancer('LoadBalancer', this.app.loadBalancer, {
+      Backend: this.app.backendTargetGroup,
+      Frontend: this.app.frontendTargetGroup,
+    });
+    observability.monitorDatabase('Database', this.database.instance);
+    this.observability = observability;
+
+    this.outputs({
+      ApiUrl: `${siteUrl ?? `https://${this.app.loadBalancer.loadBalancerDnsName}`}/api`,
+      SiteUrl: siteUrl ?? `https://${this.app.loadBalancer.loadBalancerDnsName}`,
+      LoadBalancerDnsName: this.app.loadBalancer.loadBalancerDnsName,
+      MigrationFunctionName: this.migrations.function.functionName,
+      UploadsBucketName: this.uploads.bucket.bucketName,
+      DatabaseSecretArn: this.database.secret.secretArn,
+      DatabaseEndpoint: this.database.instance.dbInstanceEndpointAddress,
+      BackendAutoScalingGroupName: this.app.backendGroup.autoScalingGroupName,
+      AlarmTopicArn: observability.topic.topicArn,
+    });
+  }
+}

@@ -1,0 +1,143 @@
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import type { Construct } from 'constructs';
+import { apiEnvironment } from '../api-environment.js';
+import { ApiSecrets } from '../constructs/api-secrets.js';
+import { Database } from '../constructs/database.js';
+import { Dns } from '../constructs/dns.js';
+import { FargateApi } from '../constructs/fargate-api.js';
+import { MigrationRunner } from '../constructs/migration-runner.js';
+import { Observability } from '../constructs/observability.js';
+import { Uploads } from '../constructs/uploads.js';
+import { grantSendEmail } from '../mail.js';
+import { repositoryName } from '../settings.js';
+import { TopologyStack, type TopologyStackProps } from './topology-stack.js';
+
+/**
+ * `fargate` (seed 002): the server image on ECS Fargate behind an ALB, tasks in private subnets,
+ * secrets injected by ECS, PostgreSQL in isolated subnets, migrations before the service rolls.
+ */
+export class FargateStack extends TopologyStack {
+  readonly api: FargateApi;
+  readonly migrations: MigrationRunner;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: TopologyStackProps) {
+    super(scope, id, props);
+    const { settings } = this;
+    const { preset } = settings;
+    const corsAllowedOrigins = settings.corsAllowedOrigins ?? [];
+    const publicIp = settings.fargatePublicIp ?? false;
+    // The public-IP form is only acceptable with the shared-secret check of seed 002.
+    const requireApiKey = publicIp || (settings.requireApiKey ?? false);
+
+    const network = this.createNetwork();
+    const database = new Database(this, 'Database', {
+      vpc: network.vpc,
+      subnets: network.dataSubnets,
+      engine: 'postgres',
+      ...this.databaseSizing(),
+    });
+    const uploads = new Uploads(this, 'Uploads', { corsAllowedOrigins });
+    const secrets = new ApiSecrets(this, 'Secrets', {
+      jwtSecretArn: settings.jwtSecretArn,
+      apiKeys: requireApiKey,
+    });
+    const observability = new Observability(this, 'Observability', { alarmEmail: settings.alarmEmail });
+    const domain = settings.domain;
+    const dns = domain?.hostedZoneId
+      ? new Dns(this, 'Dns', {
+          zoneName: domain.zoneName,
+          hostedZoneId: domain.hostedZoneId,
+          recordName: domain.recordName,
+        })
+      : undefined;
+    const certificate =
+      dns?.certificate ??
+      (domain?.certificateArn
+        ? acm.Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn)
+        : undefined);
+
+    const environment = apiEnvironment({
+      preset,
+      region: this.region,
+      port: 3000,
+      databaseSecret: database.secret,
+      corsAllowedOrigins,
+      mailFrom: settings.mailFrom,
+      uploadsBucketName: uploads.bucket.bucketName,
+      publicBaseUrl: dns ? `https://${dns.domainName}` : undefined,
+      requireApiKey,
+      trustedProxies: publicIp ? undefined : preset.network.publicSubnets.map((s) => s.cidr),
+    });
+    const injected: Record<string, ecs.Secret> = {
+      JWT_SECRET: ecs.Secret.fromSecretsManager(secrets.jwtSecret),
+    };
+    if (secrets.apiKeysSecret) injected.API_KEYS = ecs.Secret.fromSecretsManager(secrets.apiKeysSecret);
+
+    this.api = new FargateApi(this, 'Api', {
+      vpc: network.vpc,
+      taskSubnets: publicIp ? network.publicSubnets : network.privateSubnets,
+      loadBalancerSubnets: publicIp ? undefined : network.publicSubnets,
+      repository: ecr.Repository.fromRepositoryName(this, 'Repository', repositoryName(settings)),
+      imageTag: settings.imageTag ?? '',
+      environment,
+      secrets: injected,
+      cpu: preset.compute.fargateCpu,
+      memoryLimitMiB: preset.compute.fargateMemoryMiB,
+      desiredCount: preset.compute.fargateDesiredCount,
+      maxCount: preset.compute.fargateMaxCount,
+      assignPublicIp: publicIp,
+      certificate,
+    });
+    database.connections.allowDefaultPortFrom(this.api, 'API tasks');
+    const taskRole = this.api.taskDefinition.taskRole;
+    database.secret.grantRead(taskRole);
+    uploads.grantApiAccess(taskRole);
+    if (settings.mailFrom) grantSendEmail(this, taskRole, settings.mailFrom);
+    if (dns && this.api.loadBalancer) {
+      dns.addAlias(
+        'AliasRecord',
+        route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.api.loadBalancer)),
+      );
+    }
+
+    this.migrations = new MigrationRunner(this, 'MigrationRunner', {
+      vpc: network.vpc,
+      subnets: network.privateSubnets,
+      code: lambda.Code.fromAsset(settings.migrateCodePath),
+      database,
+      environment: {
+        NODE_ENV: 'production',
+        LOG_LEVEL: preset.logLevel,
+        DATABASE_SECRET_ARN: database.secret.secretArn,
+      },
+      executeAfter: [database],
+      executeBefore: [this.api.service],
+      deploymentId: settings.deploymentId,
+    });
+
+    observability.monitorService('Service', this.api.service);
+    if (this.api.loadBalancer && this.api.targetGroup) {
+      observability.monitorLoadBalancer('LoadBalancer', this.api.loadBalancer, { Api: this.api.targetGroup });
+    }
+    observability.monitorDatabase('Database', database.instance);
+    this.observability = observability;
+
+    this.outputs({
+      ApiUrl: dns ? `https://${dns.domainName}` : this.api.url,
+      ClusterName: this.api.cluster.clusterName,
+      ServiceName: this.api.service.serviceName,
+      MigrationFunctionName: this.migrations.function.functionName,
+      UploadsBucketName: uploads.bucket.bucketName,
+      DatabaseSecretArn: database.secret.secretArn,
+      DatabaseEndpoint: database.instance.dbInstanceEndpointAddress,
+      ApiKeysSecretArn: secrets.apiKeysSecret?.secretArn,
+      AlarmTopicArn: observability.topic.topicArn,
+    });
+  }
+}

@@ -1,0 +1,124 @@
+import { Duration } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { apiEnvironment } from '../api-environment.js';
+import { ApiFunction } from '../constructs/api-function.js';
+import { ApiSecrets } from '../constructs/api-secrets.js';
+import { ContainerApiFunction } from '../constructs/container-api-function.js';
+import { Database } from '../constructs/database.js';
+import { HttpApiGateway } from '../constructs/http-api-gateway.js';
+import { MigrationRunner } from '../constructs/migration-runner.js';
+import { Observability } from '../constructs/observability.js';
+import { Uploads } from '../constructs/uploads.js';
+import { grantSendEmail } from '../mail.js';
+import { repositoryName } from '../settings.js';
+import { TopologyStack, type TopologyStackProps } from './topology-stack.js';
+
+/**
+ * `lambda-vpc` (seeds 000, 003) and `lambda-image` (seed 001): the API as a Lambda function in
+ * private subnets behind an HTTP API, PostgreSQL in isolated subnets, migrations on every deploy.
+ * The two differ only in how the function's code is packaged (zip asset or ECR image).
+ */
+export class ServerlessApiStack extends TopologyStack {
+  readonly apiFunction: ApiFunction;
+  readonly gateway: HttpApiGateway;
+  readonly migrations: MigrationRunner;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: TopologyStackProps) {
+    super(scope, id, props);
+    const { settings } = this;
+    const { preset } = settings;
+    const corsAllowedOrigins = settings.corsAllowedOrigins ?? [];
+
+    const network = this.createNetwork();
+    const database = settings.existingDatabase
+      ? Database.fromExisting(this, 'Database', settings.existingDatabase)
+      : new Database(this, 'Database', {
+          vpc: network.vpc,
+          subnets: network.dataSubnets,
+          engine: 'postgres',
+          proxy: settings.rdsProxy,
+          ...this.databaseSizing(),
+        });
+    const uploads = new Uploads(this, 'Uploads', { corsAllowedOrigins });
+    const secrets = new ApiSecrets(this, 'Secrets', { jwtSecretArn: settings.jwtSecretArn });
+    const observability = new Observability(this, 'Observability', { alarmEmail: settings.alarmEmail });
+
+    const environment = apiEnvironment({
+      preset,
+      region: this.region,
+      databaseSecret: database.secret,
+      jwtSecret: secrets.jwtSecret,
+      corsAllowedOrigins,
+      mailFrom: settings.mailFrom,
+      uploadsBucketName: uploads.bucket.bucketName,
+      requireApiKey: settings.requireApiKey ?? false,
+    });
+    const proxy = database instanceof Database ? database.proxy : undefined;
+    if (proxy) environment.DATABASE_HOST = proxy.endpoint;
+
+    const functionProps = {
+      vpc: network.vpc,
+      subnets: network.privateSubnets,
+      environment,
+      memorySize: preset.compute.lambdaMemoryMiB,
+      timeout: Duration.seconds(preset.compute.lambdaTimeoutSeconds),
+    };
+    this.apiFunction =
+      settings.topology === 'lambda-image'
+        ? new ContainerApiFunction(this, 'Api', {
+            ...functionProps,
+            repository: ecr.Repository.fromRepositoryName(this, 'Repository', repositoryName(settings)),
+            imageTag: settings.imageTag ?? '',
+          })
+        : new ApiFunction(this, 'Api', {
+            ...functionProps,
+            code: lambda.Code.fromAsset(settings.apiCodePath),
+          });
+    (proxy ?? database).connections.allowDefaultPortFrom(this.apiFunction, 'API function');
+    database.secret.grantRead(this.apiFunction.function);
+    secrets.jwtSecret.grantRead(this.apiFunction.function);
+    uploads.grantApiAccess(this.apiFunction.function);
+    if (settings.mailFrom) grantSendEmail(this, this.apiFunction.function, settings.mailFrom);
+
+    this.migrations = new MigrationRunner(this, 'MigrationRunner', {
+      vpc: network.vpc,
+      subnets: network.privateSubnets,
+      code: lambda.Code.fromAsset(settings.migrateCodePath),
+      database,
+      environment: {
+        NODE_ENV: 'production',
+        LOG_LEVEL: preset.logLevel,
+        DATABASE_SECRET_ARN: database.secret.secretArn,
+      },
+      executeAfter: database instanceof Database ? [database] : [],
+      executeBefore: [this.apiFunction.alias],
+      deploymentId: settings.deploymentId,
+    });
+
+    this.gateway = new HttpApiGateway(this, 'HttpApi', {
+      handler: this.apiFunction.alias,
+      corsAllowedOrigins,
+    });
+    this.apiFunction.function.addEnvironment('PUBLIC_BASE_URL', this.gateway.url.replace(/\/$/, ''));
+
+    observability.monitorFunction('ApiFunction', this.apiFunction.function);
+    observability.monitorHttpApi('HttpApi', this.gateway.api);
+    if (database instanceof Database) observability.monitorDatabase('Database', database.instance);
+    this.observability = observability;
+
+    this.outputs({
+      ApiUrl: this.gateway.url,
+      ApiFunctionName: this.apiFunction.function.functionName,
+      MigrationFunctionName: this.migrations.function.functionName,
+      UploadsBucketName: uploads.bucket.bucketName,
+      DatabaseSecretArn: database.secret.secretArn,
+      DatabaseEndpoint:
+        database instanceof Database ? database.instance.dbInstanceEndpointAddress : undefined,
+      DatabaseProxyEndpoint: proxy?.endpoint,
+      AlarmTopicArn: observability.topic.topicArn,
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { Construct } from 'constructs';
+import { type INetwork, Network } from '../constructs/network.js';
+import { presetAvailabilityZones } from '../presets.js';
+import { type DeploymentSettings, validateSettings } from '../settings.js';
+
+/** Props of every CloudNest application stack. */
+export interface TopologyStackProps extends StackProps {
+  readonly settings: DeploymentSettings;
+}
+
+/**
+ * Shared base of the application stacks: validates the settings, pins the stack to the preset's
+ * region and AZs (so synth never asks AWS for them) and offers the composition steps every
+ * topology starts with.
+ */
+export abstract class TopologyStack extends Stack {
+  readonly settings: DeploymentSettings;
+
+  constructor(scope: Construct, id: string, props: TopologyStackProps) {
+    validateSettings(props.settings);
+    super(scope, id, {
+      description: `CloudNest ${props.settings.topology} (${props.settings.preset.name} preset)`,
+      ...props,
+      env: { account: props.settings.account, region: props.settings.preset.region },
+    });
+    this.settings = props.settings;
+    // Server access logs delivered through a bucket policy, not the legacy LogDeliveryWrite ACL
+    // (which would force ACLs back on for the log bucket).
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+  }
+
+  /** The preset's AZs: answering here keeps synth from looking them up. */
+  override get availabilityZones(): string[] {
+    return presetAvailabilityZones(this.settings.preset);
+  }
+
+  /** The VPC: the existing one in import mode, else one built from the preset. */
+  protected createNetwork(): INetwork {
+    const { existingNetwork, preset } = this.settings;
+    return existingNetwork
+      ? Network.fromExisting(this, 'Network', existingNetwork)
+      : new Network(this, 'Network', { layout: preset.network });
+  }
+
+  /** Database sizing props from the preset. */
+  protected databaseSizing() {
+    const { database } = this.settings.preset;
+    return {
+      instanceType: new ec2.InstanceType(database.instanceType),
+      multiAz: database.multiAz,
+      deletionProtection: database.deletionProtection,
+      allocatedStorageGiB: database.allocatedStorageGiB,
+      maxAllocatedStorageGiB: database.maxAllocatedStorageGiB,
+    };
+  }
+
+  /** Stack outputs, named as the deploy script and seed 000's scripts read them. */
+  protected outputs(values: Record<string, string | undefined>): void {
+    for (const [name, value] of Object.entries(values)) {
+      if (value !== undefined) new CfnOutput(this, name, { value });
+    }
+  }
+}
