@@ -53,12 +53,11 @@ export function sampleSettings(
 }
 
 /** Synthesizes one deployment (with cdk-nag) and returns its stacks and templates. */
-export function synthesize(settings: DeploymentSettings): Deployment & { template: Template; app: App } {
-  const app = new App();
-  applyAwsSolutionsChecks(app);
-  const deployment = addDeployment(app, settings);
-  const template = Template.fromStack(deployment.app);
-  return { ...deployment, app, template } as Deployment & { template: Template; app: App };
+export function synthesize(settings: DeploymentSettings): Deployment & { template: Template; cdkApp: App } {
+  const cdkApp = new App();
+  applyAwsSolutionsChecks(cdkApp);
+  const deployment = addDeployment(cdkApp, settings);
+  return { ...deployment, cdkApp, template: Template.fromStack(deployment.app) };
 }
 
 /** Error annotations (cdk-nag findings that were not acknowledged) of a stack. */
@@ -68,4 +67,29 @@ export function nagErrors(deployment: Deployment): string[] {
       .findError('*', Match.stringLikeRegexp('.*'))
       .map((m) => `${m.id}: ${String(m.entry.data).split('\n')[0]}`),
   );
+}
+
+/** Logical ids of the subnets with these CIDRs, in the given order. */
+export function subnetIds(template: Template, cidrs: readonly string[]): string[] {
+  return cidrs.map((cidr) => {
+    const found = Object.keys(
+      template.findResources('AWS::EC2::Subnet', { Properties: { CidrBlock: cidr } }),
+    );
+    if (found.length !== 1) throw new Error(`expected one subnet ${cidr}, found ${found.length}`);
+    return found[0] as string;
+  });
+}
+
+/** `{ Ref: id }` for each logical id. */
+export const refs = (ids: readonly string[]) => ids.map((id) => ({ Ref: id }));
+
+/** The one resource of a type matching `props`; fails when there is not exactly one. */
+export function onlyResource(
+  template: Template,
+  type: string,
+  props: object = {},
+): [string, Record<string, unknown>] {
+  const found = Object.entries(template.findResources(type, props));
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0] as [string, Record<string, unknown>];
 }

@@ -215,7 +215,11 @@ export class Database extends Construct implements IApiDatabase {
         securityGroups: [proxySecurityGroup],
         requireTLS: true,
       });
-      this.instance.connections.allowDefaultPortFrom(proxySecurityGroup, 'RDS Proxy to the database');
+      this.instance.connections.allowFrom(
+        proxySecurityGroup,
+        ec2.Port.tcp(this.port),
+        'RDS Proxy to the database',
+      );
     }
 
     NagSuppressions.addResourceSuppressions(

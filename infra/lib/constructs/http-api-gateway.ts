@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -54,6 +54,7 @@ export class HttpApiGateway extends Construct {
       }
     }
     this.api = new apigwv2.HttpApi(this, 'Api', {
+      apiName: Stack.of(this).stackName,
       description: 'CloudNest API',
       createDefaultStage: false,
       defaultIntegration: new HttpLambdaIntegration('LambdaProxy', props.handler, {

@@ -192,7 +192,10 @@ export class Network extends Construct implements INetwork {
       ids.map((subnetId, i) => {
         const subnet = ec2.Subnet.fromSubnetId(scoped, `${kind}${i + 1}`, subnetId);
         // Nothing in CloudNest reads an imported subnet's route table.
-        Annotations.of(subnet).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', 'route tables are not used');
+        Annotations.of(subnet).acknowledgeWarning(
+          '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+          'route tables are not used',
+        );
         return subnet;
       });
     const privateSubnets = importSubnets('Private', attrs.privateSubnetIds);

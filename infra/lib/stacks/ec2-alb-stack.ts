@@ -91,7 +91,11 @@ export class Ec2AlbStack extends TopologyStack {
       maxCapacity: preset.compute.ec2MaxCapacity,
       notificationTopic: observability.topic,
     });
-    this.database.connections.allowDefaultPortFrom(this.app.backendSecurityGroup, 'Backend instances');
+    this.database.connections.allowFrom(
+      this.app.backendSecurityGroup,
+      ec2.Port.tcp(this.database.port),
+      'Backend instances',
+    );
     this.database.secret.grantRead(this.app.backendRole);
     secrets.jwtSecret.grantRead(this.app.backendRole);
     this.uploads.grantApiAccess(this.app.backendRole);

@@ -1,4 +1,5 @@
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -94,7 +95,7 @@ export class FargateStack extends TopologyStack {
       assignPublicIp: publicIp,
       certificate,
     });
-    database.connections.allowDefaultPortFrom(this.api, 'API tasks');
+    database.connections.allowFrom(this.api, ec2.Port.tcp(database.port), 'API tasks');
     const taskRole = this.api.taskDefinition.taskRole;
     database.secret.grantRead(taskRole);
     uploads.grantApiAccess(taskRole);

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -77,7 +78,7 @@ export class ServerlessApiStack extends TopologyStack {
             ...functionProps,
             code: lambda.Code.fromAsset(settings.apiCodePath),
           });
-    (proxy ?? database).connections.allowDefaultPortFrom(this.apiFunction, 'API function');
+    (proxy ?? database).connections.allowFrom(this.apiFunction, ec2.Port.tcp(database.port), 'API function');
     database.secret.grantRead(this.apiFunction.function);
     secrets.jwtSecret.grantRead(this.apiFunction.function);
     uploads.grantApiAccess(this.apiFunction.function);

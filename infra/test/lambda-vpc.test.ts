@@ -1,0 +1,333 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ServerlessApiStack } from '../lib/stacks/serverless-api-stack.js';
+import { onlyResource, refs, sampleSettings, subnetIds, synthesize } from './support.js';
+
+const PRIVATE = ['10.0.0.16/28', '10.0.0.32/28', '10.0.0.48/28'];
+const ISOLATED = ['10.0.0.64/28', '10.0.0.80/28', '10.0.0.96/28'];
+
+describe('lambda-vpc × nest-vpc', () => {
+  let template: Template;
+  let apiSg: string;
+  let dbSg: string;
+  let migrationSg: string;
+  beforeAll(() => {
+    ({ template } = synthesize(sampleSettings('lambda-vpc', 'nest-vpc')));
+    apiSg = onlyResource(template, 'AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: Match.stringLikeRegexp('^CloudNest API function') },
+    })[0];
+    dbSg = onlyResource(template, 'AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: Match.stringLikeRegexp('^CloudNest postgres database') },
+    })[0];
+    migrationSg = onlyResource(template, 'AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: Match.stringLikeRegexp('^CloudNest migrations') },
+    })[0];
+  });
+
+  it('runs the API as a nodejs22.x arm64 zip function with X-Ray, in the private subnets, with its own SG', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest API',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 30,
+      TracingConfig: { Mode: 'Active' },
+      VpcConfig: {
+        SubnetIds: refs(subnetIds(template, PRIVATE)),
+        SecurityGroupIds: [{ 'Fn::GetAtt': [apiSg, 'GroupId'] }],
+      },
+    });
+  });
+
+  it('lets the API SG out only on 443 and to the database SG on 5432', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^CloudNest API function'),
+      SecurityGroupEgress: [
+        { CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.anyValue() },
+      ],
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [apiSg, 'GroupId'] },
+      DestinationSecurityGroupId: { 'Fn::GetAtt': [dbSg, 'GroupId'] },
+      FromPort: 5432,
+      ToPort: 5432,
+    });
+  });
+
+  it('admits only the API and migration SGs to the database, on 5432 (seed 000 allowed 0.0.0.0/0)', () => {
+    const ingress = template.findResources('AWS::EC2::SecurityGroupIngress', {
+      Properties: { GroupId: { 'Fn::GetAtt': [dbSg, 'GroupId'] } },
+    });
+    const rules = Object.values(ingress).map((r) => r.Properties);
+    expect(rules).toHaveLength(2);
+    for (const rule of rules) {
+      expect(rule).toMatchObject({ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 });
+      expect(rule.CidrIp).toBeUndefined();
+    }
+    expect(rules.map((r) => r.SourceSecurityGroupId['Fn::GetAtt'][0]).sort()).toEqual(
+      [apiSg, migrationSg].sort(),
+    );
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^CloudNest postgres database'),
+      SecurityGroupIngress: Match.absent(),
+    });
+  });
+
+  it('keeps PostgreSQL private, encrypted, backed up 7 days, in the isolated subnets, deletion-protected', () => {
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      PubliclyAccessible: false,
+      StorageEncrypted: true,
+      BackupRetentionPeriod: 7,
+      DeletionProtection: true,
+      Port: '5432',
+    });
+    template.hasResourceProperties('AWS::RDS::DBSubnetGroup', {
+      SubnetIds: refs(subnetIds(template, ISOLATED)),
+    });
+  });
+
+  it('generates the database credentials in Secrets Manager in the RDS JSON shape and passes only the ARN', () => {
+    const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', {
+      Properties: {
+        GenerateSecretString: { SecretStringTemplate: Match.stringLikeRegexp('"dbname":"cloudnest"') },
+      },
+    });
+    template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
+      SecretId: { Ref: secretId },
+      TargetType: 'AWS::RDS::DBInstance',
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest API',
+      Environment: {
+        Variables: Match.objectLike({
+          DATABASE_SECRET_ARN: { Ref: secretId },
+          JWT_SECRET_ARN: { Ref: Match.stringLikeRegexp('JwtSecret') },
+          NODE_ENV: 'production',
+          MAIL_DRIVER: 'ses',
+          AUTH_REQUIRE_EMAIL_VERIFICATION: 'true',
+          S3_BUCKET: { Ref: Match.stringLikeRegexp('UploadsBucket') },
+        }),
+      },
+    });
+  });
+
+  it('puts no secret value in any function environment', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const names = Object.keys(fn.Properties.Environment?.Variables ?? {});
+      expect(
+        names.filter((n) => /^(DATABASE_URL|JWT_SECRET|JWT_PRIVATE_KEY|API_KEYS)$|PASSWORD/.test(n)),
+      ).toEqual([]);
+    }
+  });
+
+  it('runs migrations on deploy after the database and before the API alias moves', () => {
+    const [triggerId, trigger] = onlyResource(template, 'Custom::Trigger');
+    expect(trigger.Properties).toMatchObject({
+      HandlerArn: { Ref: expect.stringMatching(/^MigrationRunnerFunctionCurrentVersion/) },
+      InvocationType: 'RequestResponse',
+    });
+    expect(trigger.DependsOn).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^DatabaseInstance[A-F0-9]+$/)]),
+    );
+    template.hasResource('AWS::Lambda::Alias', {
+      Properties: { Name: 'live' },
+      DependsOn: Match.arrayWith([triggerId]),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('migrations'),
+      Runtime: 'nodejs22.x',
+      VpcConfig: { SubnetIds: refs(subnetIds(template, PRIVATE)) },
+    });
+  });
+
+  it('fronts the alias with an HTTP API: $default Lambda proxy, CORS from config, JSON access logs', () => {
+    const [aliasId] = onlyResource(template, 'AWS::Lambda::Alias');
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { Ref: aliasId },
+      PayloadFormatVersion: '2.0',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com'] }),
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  it('keeps every log group 30 days', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.length).toBeGreaterThanOrEqual(4);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+    for (const retention of Object.values(template.findResources('Custom::LogRetention'))) {
+      expect(retention.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('raises seed 001’s Lambda alarms, the API 5xx rate and the RDS alarms on an encrypted SNS topic', () => {
+    const [topicId] = onlyResource(template, 'AWS::SNS::Topic', {
+      Properties: { KmsMasterKeyId: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Period: 300,
+      EvaluationPeriods: 2,
+      Threshold: 10,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: topicId }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: Match.stringLikeRegexp('errors / requests') }),
+      ]),
+      Threshold: 5,
+    });
+    for (const metric of ['CPUUtilization', 'FreeStorageSpace', 'DatabaseConnections']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Namespace: 'AWS/RDS' });
+    }
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+  });
+
+  it('grants SES send on the sender identities only, and S3 object access on uploads/ with explicit actions', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const ses = policies.find((s) => [s.Action].flat().includes('ses:SendEmail'));
+    expect(JSON.stringify(ses?.Resource)).toMatch(/identity\/example\.com.*identity\/no-reply@example\.com/);
+    const s3 = policies.find((s) => [s.Action].flat().includes('s3:PutObject'));
+    expect([s3?.Action].flat().sort()).toEqual([
+      's3:AbortMultipartUpload',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:PutObject',
+    ]);
+    expect(JSON.stringify(s3?.Resource)).toContain('/uploads/*');
+  });
+
+  it('outputs what scripts read: ApiUrl, MigrationFunctionName, UploadsBucketName', () => {
+    for (const name of [
+      'ApiUrl',
+      'ApiFunctionName',
+      'MigrationFunctionName',
+      'UploadsBucketName',
+      'AlarmTopicArn',
+    ]) {
+      template.hasOutput(name, {});
+    }
+  });
+});
+
+describe('lambda-vpc import mode (seed 000’s SAM parameters)', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthesize(
+      sampleSettings('lambda-vpc', 'nest-vpc', {
+        existingNetwork: {
+          vpcId: 'vpc-00b91951c36f803c6',
+          availabilityZones: ['ap-southeast-2a', 'ap-southeast-2b', 'ap-southeast-2c'],
+          privateSubnetIds: [
+            'subnet-0252fa717f4638268',
+            'subnet-05b32a038870ee48f',
+            'subnet-0479d42241a7eae8f',
+          ],
+        },
+        existingDatabase: {
+          securityGroupId: 'sg-0fc391d30ffe29141',
+          secretArn: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:nest-db-AbCdEf',
+          engine: 'postgres',
+        },
+      }),
+    ));
+  });
+
+  it('creates no VPC or database and places the function in the given subnets', () => {
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+    template.resourceCountIs('AWS::RDS::DBInstance', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest API',
+      VpcConfig: {
+        SubnetIds: ['subnet-0252fa717f4638268', 'subnet-05b32a038870ee48f', 'subnet-0479d42241a7eae8f'],
+      },
+    });
+  });
+
+  it('opens 5432 on the existing database SG to the function’s SG only', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: 'sg-0fc391d30ffe29141',
+      FromPort: 5432,
+      ToPort: 5432,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiSecurityGroup'), 'GroupId'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest API',
+      Environment: {
+        Variables: Match.objectLike({
+          DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:nest-db-AbCdEf',
+        }),
+      },
+    });
+  });
+});
+
+describe('lambda-vpc with RDS Proxy', () => {
+  it('puts a TLS-only proxy in front of the database and points the API at it', () => {
+    const { template } = synthesize(sampleSettings('lambda-vpc', 'dev', { rdsProxy: true }));
+    template.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, EngineFamily: 'POSTGRESQL' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest API',
+      Environment: {
+        Variables: Match.objectLike({ DATABASE_HOST: { 'Fn::GetAtt': [Match.anyValue(), 'Endpoint'] } }),
+      },
+    });
+  });
+});
+
+describe('lambda-vpc settings validation', () => {
+  it('fails when the preset is not designed for the topology', () => {
+    expect(() => synthesize(sampleSettings('lambda-vpc', 'seoul'))).toThrow(
+      /preset "seoul" is not designed for topology "lambda-vpc"/,
+    );
+  });
+
+  it('fails when a CORS origin is a wildcard or not an origin', () => {
+    expect(() => synthesize(sampleSettings('lambda-vpc', 'dev', { corsAllowedOrigins: ['*'] }))).toThrow(
+      /CORS origin "\*"/,
+    );
+    expect(() =>
+      synthesize(
+        sampleSettings('lambda-vpc', 'dev', { corsAllowedOrigins: ['https://app.example.com/path'] }),
+      ),
+    ).toThrow(/must be an origin/);
+  });
+
+  it('fails when import mode is half given', () => {
+    expect(() =>
+      synthesize(
+        sampleSettings('lambda-vpc', 'nest-vpc', {
+          existingNetwork: {
+            vpcId: 'vpc-00b91951c36f803c6',
+            availabilityZones: ['ap-southeast-2a'],
+            privateSubnetIds: ['subnet-0252fa717f4638268'],
+          },
+        }),
+      ),
+    ).toThrow(/also needs existingDatabase/);
+  });
+
+  it('uses ServerlessApiStack for lambda-vpc', () => {
+    expect(synthesize(sampleSettings('lambda-vpc', 'dev')).app).toBeInstanceOf(ServerlessApiStack);
+  });
+});
