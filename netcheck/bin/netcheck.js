@@ -15,4 +15,12 @@ if (existsSync(built)) {
   register();
   cli = await import(pathToFileURL(join(packageRoot, 'src', 'cli.ts')).href);
 }
-process.exitCode = await cli.main(process.argv.slice(2));
+try {
+  process.exitCode = await cli.main(process.argv.slice(2));
+} catch (error) {
+  // A bug, not a finding: report it and use the "cannot proceed" exit code rather than 1.
+  process.stderr.write(
+    `netcheck: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 2;
+}

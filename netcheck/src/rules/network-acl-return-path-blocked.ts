@@ -1,0 +1,47 @@
+import { describeNetworkAclEntry, evaluateNetworkAcl } from '../engine/evaluate-network-acl.js';
+import { describeAddressSet, EPHEMERAL_PORTS } from '../net/address-space.js';
+import { Unresolved } from '../template/template-values.js';
+import type { Rule, RuleOutcome } from './rule.js';
+import { violation } from './rule.js';
+
+/**
+ * NV-NACL-001: an allowed request whose stateless return traffic (ephemeral ports 1024-65535 in
+ * the other direction) is denied. Entries that look like return rules themselves (wide ranges
+ * inside 1024-65535) or allow every port are not treated as requests.
+ */
+export const networkAclReturnPathBlocked: Rule = {
+  id: 'NV-NACL-001',
+  severity: 'error',
+  description: 'Network ACL allows a request but denies its stateless return traffic on ephemeral ports.',
+  fix: 'Add an entry in the opposite direction allowing tcp 1024-65535 to/from the same CIDR (NACLs are stateless).',
+  evaluate({ model }) {
+    const out: RuleOutcome[] = [];
+    for (const acl of model.networkAcls.values()) {
+      if (acl.isDefault) continue;
+      for (const entry of acl.entries) {
+        if (entry.action !== 'allow') continue;
+        if (
+          entry.protocol instanceof Unresolved ||
+          entry.ports instanceof Unresolved ||
+          entry.addresses instanceof Unresolved
+        )
+          continue;
+        if (entry.protocol !== 'tcp' && entry.protocol !== 'udp' && entry.protocol !== 'all') continue;
+        const returnLike = EPHEMERAL_PORTS.covers(entry.ports) && entry.ports.size() >= 1000;
+        if (returnLike || entry.ports.covers(EPHEMERAL_PORTS)) continue;
+        const protocol = entry.protocol === 'udp' ? 'udp' : 'tcp';
+        const ret = evaluateNetworkAcl(acl, !entry.egress, protocol, EPHEMERAL_PORTS, entry.addresses);
+        if (ret.denied.isEmpty()) continue;
+        const [range] = entry.ports.ranges();
+        const ports = range ? (range[0] === range[1] ? `${range[0]}` : `${range[0]}-${range[1]}`) : '?';
+        out.push(
+          violation(
+            acl.id,
+            `${acl.id} allows ${entry.egress ? 'outbound' : 'inbound'} ${protocol}/${ports} ${entry.egress ? 'to' : 'from'} ${entry.cidrText} (${describeNetworkAclEntry(entry)}), but the return traffic ${entry.egress ? 'inbound from' : 'outbound to'} ${describeAddressSet(ret.denied)} on ephemeral ports 1024-65535 is denied by ${describeNetworkAclEntry(ret.deniedBy)}. ${this.fix}`,
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,57 @@
+import { localRoutes } from '../engine/route-lookup.js';
+import type { Route } from '../model/network-model.js';
+import { IntervalSet } from '../net/interval-set.js';
+import type { Rule, RuleOutcome } from './rule.js';
+import { violation } from './rule.js';
+
+function cidrOf(route: Route) {
+  return route.destination.kind === 'cidr' ? route.destination.cidr : undefined;
+}
+
+/** NV-RT-003: a route that duplicates another or is never selected because more specific routes cover it. */
+export const shadowedRoute: Rule = {
+  id: 'NV-RT-003',
+  severity: 'warning',
+  description: 'Duplicate route, or a route fully covered by more specific routes (never selected).',
+  fix: 'Delete the duplicate or shadowed route, or fix its destination CIDR.',
+  evaluate({ model }) {
+    const out: RuleOutcome[] = [];
+    for (const table of model.routeTables.values()) {
+      const all = [...localRoutes(model, table).routes, ...table.routes];
+      for (const route of table.routes) {
+        const cidr = cidrOf(route);
+        if (!cidr) continue;
+        const duplicate = all.find(
+          (other) =>
+            other !== route &&
+            cidrOf(other)?.addresses.equals(cidr.addresses) &&
+            cidrOf(other)?.prefixLength === cidr.prefixLength,
+        );
+        if (duplicate && all.indexOf(duplicate) < all.indexOf(route)) {
+          out.push(
+            violation(
+              route.id,
+              `${route.id} in ${table.id} has the same destination ${cidr.text} as ${duplicate.target.kind === 'local' ? 'the local route' : duplicate.id}; CloudFormation fails with RouteAlreadyExists or one of them is dead. ${this.fix}`,
+            ),
+          );
+          continue;
+        }
+        let covered = IntervalSet.empty();
+        for (const other of all) {
+          const otherCidr = cidrOf(other);
+          if (other !== route && otherCidr && otherCidr.prefixLength > cidr.prefixLength)
+            covered = covered.union(otherCidr.addresses);
+        }
+        if (covered.covers(cidr.addresses)) {
+          out.push(
+            violation(
+              route.id,
+              `${route.id} (${cidr.text}) in ${table.id} is never selected: more specific routes cover all of its addresses. ${this.fix}`,
+            ),
+          );
+        }
+      }
+    }
+    return out;
+  },
+};
