@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
+import { buildLambda } from './build-lambda.js';
 
 const apiDir = join(import.meta.dirname, '..');
 
@@ -63,4 +64,11 @@ export async function buildServer(): Promise<void> {
 if (process.argv[1] === import.meta.filename) {
   const target = process.argv[2] ?? 'all';
   if (target === 'server' || target === 'all') await buildServer();
+  if (target === 'lambda' || target === 'all') {
+    for (const bundle of await buildLambda()) {
+      console.log(
+        `lambda ${bundle.name}: ${(bundle.javascriptBytes / 1024).toFixed(0)} KiB JS (${(bundle.initBytes / 1024).toFixed(0)} KiB at init), ${bundle.nativeBinaries.length} native binaries`,
+      );
+    }
+  }
 }

@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './app-config.js';
 
 const base = { NODE_ENV: 'test' };
+const production = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://u:p@db/app',
+  JWT_SECRET: 'x'.repeat(32),
+};
 
 function problemsOf(env: Record<string, string>): string {
   try {
@@ -24,9 +29,7 @@ describe('loadConfig', () => {
   });
 
   it('listens on all interfaces in production', () => {
-    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db/app' }, '/').http.host).toBe(
-      '0.0.0.0',
-    );
+    expect(loadConfig(production, '/').http.host).toBe('0.0.0.0');
   });
 
   it('picks the dialect from the DATABASE_URL scheme', () => {
@@ -78,12 +81,85 @@ describe('loadConfig', () => {
   });
 
   it('requires an explicit database in production (no embedded PostgreSQL there)', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toContain('DATABASE_URL is required in production');
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toContain(
+      'DATABASE_URL is required in production',
+    );
+  });
+
+  it('refuses a JWT_SECRET shorter than 32 characters and selects HS256 with a long one', () => {
+    expect(problemsOf({ ...base, JWT_SECRET: 'too-short' })).toBe(
+      'Invalid environment: JWT_SECRET must be at least 32 characters',
+    );
+    expect(loadConfig({ ...base, JWT_SECRET: 's'.repeat(32) }, '/').auth.jwt.algorithm).toBe('HS256');
+    expect(loadConfig(base, '/').auth.jwt.algorithm).toBe('EdDSA');
+  });
+
+  it('requires a signing key in production and refuses two kinds at once', () => {
+    expect(problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db/app' })).toContain(
+      'JWT_PRIVATE_KEY is required in production',
+    );
+    expect(problemsOf({ ...base, JWT_SECRET: 's'.repeat(32), JWT_PRIVATE_KEY: '{}' })).toContain(
+      'mutually exclusive',
+    );
+  });
+
+  it('parses rate limits as N/Ts and rejects other shapes', () => {
+    expect(loadConfig({ ...base, RATE_LIMIT_SIGN_IN: '7/30s' }, '/').auth.rateLimits.signIn).toEqual({
+      limit: 7,
+      windowSeconds: 30,
+    });
+    expect(problemsOf({ ...base, RATE_LIMIT_EMAIL: 'seven' })).toContain(
+      'RATE_LIMIT_EMAIL must look like 5/10s',
+    );
+  });
+
+  it('defaults mail to the outbox locally and to SES in production', () => {
+    expect(loadConfig(base, '/').mail.driver).toBe('outbox');
+    expect(loadConfig(production, '/').mail.driver).toBe('ses');
+  });
+
+  it('requires static API keys of at least 32 characters', () => {
+    expect(problemsOf({ ...base, API_KEYS: 'short' })).toContain('API_KEYS must be a comma-separated list');
+    expect(
+      loadConfig({ ...base, API_KEYS: `${'a'.repeat(32)},${'b'.repeat(40)}` }, '/').auth.staticApiKeys,
+    ).toHaveLength(2);
   });
 
   it('requires a database name in DATABASE_URL', () => {
     expect(problemsOf({ ...base, DATABASE_URL: 'postgres://u:p@db:5432' })).toContain(
       'DATABASE_URL must name a database',
     );
+  });
+});
+
+describe('database secrets (DATABASE_SECRET_ARN)', () => {
+  const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cloudnest-db-AbCdEf';
+
+  it('reads the database from a secret, PostgreSQL unless DATABASE_ENGINE says mysql', () => {
+    expect(loadConfig({ ...base, DATABASE_SECRET_ARN: arn }, '/').database).toMatchObject({
+      kind: 'secret',
+      secretArn: arn,
+      dialect: 'postgres',
+    });
+    expect(
+      loadConfig({ ...base, DATABASE_SECRET_ARN: arn, DATABASE_ENGINE: 'mysql' }, '/').database,
+    ).toMatchObject({ kind: 'secret', dialect: 'mysql' });
+  });
+
+  it('satisfies production instead of DATABASE_URL', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toContain('DATABASE_URL is required in production');
+    expect(problemsOf({ NODE_ENV: 'production', DATABASE_SECRET_ARN: arn })).not.toContain('DATABASE_URL');
+  });
+
+  it('refuses a malformed ARN, an unknown engine, and both sources at once', () => {
+    expect(problemsOf({ ...base, DATABASE_SECRET_ARN: 'cloudnest-db' })).toContain(
+      'DATABASE_SECRET_ARN must be a Secrets Manager ARN',
+    );
+    expect(problemsOf({ ...base, DATABASE_SECRET_ARN: arn, DATABASE_ENGINE: 'oracle' })).toContain(
+      'DATABASE_ENGINE must be postgres or mysql',
+    );
+    expect(
+      problemsOf({ ...base, DATABASE_SECRET_ARN: arn, DATABASE_URL: 'postgres://u:p@db/app' }),
+    ).toContain('DATABASE_SECRET_ARN and DATABASE_URL are mutually exclusive');
   });
 });

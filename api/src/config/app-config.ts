@@ -5,7 +5,9 @@ import { environmentSchema } from './config.schema.js';
 /** The database the API talks to. `embedded` means: start a local PostgreSQL under DATA_DIR. */
 export type DatabaseSettings =
   | { readonly kind: 'url'; readonly url: string; readonly dialect: 'postgres' | 'mysql' }
-  | { readonly kind: 'embedded'; readonly dialect: 'postgres' };
+  | { readonly kind: 'embedded'; readonly dialect: 'postgres' }
+  /** DATABASE_SECRET_ARN: an RDS-style JSON secret, fetched on the first query (see `aws/`). */
+  | { readonly kind: 'secret'; readonly secretArn: string; readonly dialect: 'postgres' | 'mysql' };
 
 /** The typed, validated configuration. Built once at boot by {@link loadConfig}. */
 export interface AppConfig {
@@ -23,10 +25,64 @@ export interface AppConfig {
   };
   readonly log: { readonly level: string; readonly pretty: boolean };
   readonly dataDir: string;
+  /** Base URL for links in emails. @default http://localhost:PORT */
+  readonly publicBaseUrl: string;
+  readonly auth: AuthSettings;
+  readonly mail: MailSettings;
   readonly database: DatabaseSettings & {
     readonly poolMax: number;
     readonly statementTimeoutMs: number;
   };
+}
+
+/** A fixed-window rate limit: at most `limit` requests per `windowSeconds`. */
+export interface RateLimitRule {
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+/** How access tokens are signed: EdDSA with a key pair (default) or HS256 with a shared secret. */
+export type JwtSigning =
+  | {
+      readonly algorithm: 'EdDSA';
+      /** PKCS8 PEM or JWK JSON; unset → generated once and kept under DATA_DIR (development). */
+      readonly privateKey: string | undefined;
+      /** Public JWKs of retired keys, still served by JWKS and accepted while tokens signed by them live. */
+      readonly previousPublicKeys: string | undefined;
+    }
+  | { readonly algorithm: 'HS256'; readonly secret: string };
+
+export interface AuthSettings {
+  readonly jwt: JwtSigning & {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTtlSeconds: number;
+  };
+  readonly refreshTtlDays: number;
+  readonly refreshReuseGraceSeconds: number;
+  readonly sessionCacheSeconds: number;
+  readonly requireEmailVerification: boolean;
+  readonly emailCodeSignup: boolean;
+  readonly lockoutThreshold: number;
+  readonly lockoutMinutes: number;
+  readonly rateLimits: {
+    readonly enabled: boolean;
+    readonly signIn: RateLimitRule;
+    readonly email: RateLimitRule;
+    readonly refresh: RateLimitRule;
+  };
+  readonly requireApiKey: boolean;
+  /** Static keys accepted in X-API-KEY (seed 002's shared secret), compared in constant time. */
+  readonly staticApiKeys: readonly string[];
+}
+
+export interface MailSettings {
+  /** `outbox` stores mail in the database (development); `ses` sends with Amazon SES. */
+  readonly driver: 'outbox' | 'ses';
+  readonly from: string;
+  readonly sesRegion: string | undefined;
+  /** Endpoint override for a local SES emulator; production uses the SDK's default. */
+  readonly sesEndpoint: string | undefined;
 }
 
 /** Thrown when the environment is invalid; the message lists every bad variable at once. */
@@ -50,9 +106,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ba
   const e = parsed.data;
   const databaseUrl = e.DATABASE_URL;
   const database: DatabaseSettings =
-    databaseUrl === undefined
-      ? { kind: 'embedded', dialect: 'postgres' }
-      : { kind: 'url', url: databaseUrl, dialect: databaseUrl.startsWith('mysql:') ? 'mysql' : 'postgres' };
+    e.DATABASE_SECRET_ARN !== undefined
+      ? { kind: 'secret', secretArn: e.DATABASE_SECRET_ARN, dialect: e.DATABASE_ENGINE }
+      : databaseUrl === undefined
+        ? { kind: 'embedded', dialect: 'postgres' }
+        : { kind: 'url', url: databaseUrl, dialect: databaseUrl.startsWith('mysql:') ? 'mysql' : 'postgres' };
   return {
     env: e.NODE_ENV,
     http: {
@@ -70,6 +128,42 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ba
     log: {
       level: e.LOG_LEVEL,
       pretty: e.LOG_PRETTY === undefined ? e.NODE_ENV === 'development' : e.LOG_PRETTY === 'true',
+    },
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    auth: {
+      jwt: {
+        ...(e.JWT_SECRET !== undefined
+          ? { algorithm: 'HS256' as const, secret: e.JWT_SECRET }
+          : {
+              algorithm: 'EdDSA' as const,
+              privateKey: e.JWT_PRIVATE_KEY,
+              previousPublicKeys: e.JWT_PREVIOUS_PUBLIC_KEYS,
+            }),
+        issuer: e.JWT_ISSUER,
+        audience: e.JWT_AUDIENCE,
+        accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS,
+      },
+      refreshTtlDays: e.AUTH_REFRESH_TTL_DAYS,
+      refreshReuseGraceSeconds: e.AUTH_REFRESH_REUSE_GRACE_SECONDS,
+      sessionCacheSeconds: e.AUTH_SESSION_CACHE_SECONDS,
+      requireEmailVerification: e.AUTH_REQUIRE_EMAIL_VERIFICATION,
+      emailCodeSignup: e.AUTH_EMAIL_CODE_SIGNUP,
+      lockoutThreshold: e.AUTH_LOCKOUT_THRESHOLD,
+      lockoutMinutes: e.AUTH_LOCKOUT_MINUTES,
+      rateLimits: {
+        enabled: e.RATE_LIMIT_ENABLED,
+        signIn: e.RATE_LIMIT_SIGN_IN,
+        email: e.RATE_LIMIT_EMAIL,
+        refresh: e.RATE_LIMIT_REFRESH,
+      },
+      requireApiKey: e.REQUIRE_API_KEY,
+      staticApiKeys: e.API_KEYS,
+    },
+    mail: {
+      driver: e.MAIL_DRIVER ?? (e.NODE_ENV === 'production' ? 'ses' : 'outbox'),
+      from: e.MAIL_FROM,
+      sesRegion: e.SES_REGION,
+      sesEndpoint: e.SES_ENDPOINT,
     },
     dataDir: isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(baseDir, e.DATA_DIR),
     database: {

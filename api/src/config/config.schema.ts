@@ -31,6 +31,20 @@ const integer = (min: number, max: number, fallback: number) =>
       return parsed;
     });
 
+/** `N/Ts`: at most N requests per T seconds, e.g. `5/10s`. */
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^(\d+)\/(\d+)s$/.exec(value.trim());
+      if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+        ctx.addIssue({ code: 'custom', message: 'must look like 5/10s (N requests per T seconds)' });
+        return z.NEVER;
+      }
+      return { limit: Number(match[1]), windowSeconds: Number(match[2]) };
+    });
+
 const databaseUrl = z
   .string()
   .optional()
@@ -53,6 +67,19 @@ const databaseUrl = z
     }
     return value;
   });
+
+/** An AWS Secrets Manager secret ARN, e.g. arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf. */
+const secretArn = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value))
+  .refine(
+    (value) =>
+      value === undefined || /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(value),
+    {
+      message: 'must be a Secrets Manager ARN like arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME',
+    },
+  );
 
 const apiPrefix = z
   .string()
@@ -81,6 +108,11 @@ export const environmentSchema = z
     LOG_PRETTY: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
     DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
     DATABASE_URL: databaseUrl,
+    DATABASE_SECRET_ARN: secretArn,
+    DATABASE_ENGINE: z
+      .enum(['postgres', 'mysql'], { message: 'must be postgres or mysql' })
+      .default('postgres'),
+    JWT_SECRET_ARN: secretArn,
     DATABASE_POOL_MAX: integer(1, 1000, 10),
     DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 600_000, 10_000),
     CORS_ALLOWED_ORIGINS: commaList,
@@ -89,11 +121,74 @@ export const environmentSchema = z
     REQUEST_TIMEOUT_MS: integer(1000, 600_000, 30_000),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
     DOCS_ENABLED: booleanFlag(true),
+    PUBLIC_BASE_URL: z.url({ message: 'must be a URL like https://api.example.com' }).optional(),
+    // --- Auth
+    JWT_PRIVATE_KEY: z.string().optional(),
+    JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_ISSUER: z.string().min(1).default('cloudnest'),
+    JWT_AUDIENCE: z.string().min(1).default('cloudnest-api'),
+    JWT_ACCESS_TTL_SECONDS: integer(60, 86_400, 900),
+    AUTH_REFRESH_TTL_DAYS: integer(1, 365, 30),
+    AUTH_REFRESH_REUSE_GRACE_SECONDS: integer(0, 300, 10),
+    AUTH_SESSION_CACHE_SECONDS: integer(0, 300, 5),
+    AUTH_REQUIRE_EMAIL_VERIFICATION: booleanFlag(false),
+    AUTH_EMAIL_CODE_SIGNUP: booleanFlag(false),
+    AUTH_LOCKOUT_THRESHOLD: integer(1, 1000, 10),
+    AUTH_LOCKOUT_MINUTES: integer(1, 10_080, 15),
+    RATE_LIMIT_ENABLED: booleanFlag(true),
+    RATE_LIMIT_SIGN_IN: rateLimit('5/10s'),
+    RATE_LIMIT_EMAIL: rateLimit('3/60s'),
+    RATE_LIMIT_REFRESH: rateLimit('30/60s'),
+    REQUIRE_API_KEY: booleanFlag(false),
+    API_KEYS: commaList.refine((keys) => keys.every((key) => key.length >= 32), {
+      message: 'must be a comma-separated list of keys of at least 32 characters each',
+    }),
+    // --- Mail
+    MAIL_DRIVER: z.enum(['outbox', 'ses'], { message: 'must be outbox or ses' }).optional(),
+    MAIL_FROM: z.string().min(3).default('CloudNest <no-reply@cloudnest.local>'),
+    SES_REGION: z.string().optional(),
+    SES_ENDPOINT: z.url({ message: 'must be a URL' }).optional(),
   })
   .superRefine((env, ctx) => {
     // An embedded database is a development convenience; production must name its database.
-    if (env.NODE_ENV === 'production' && env.DATABASE_URL === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required in production' });
+    if (
+      env.NODE_ENV === 'production' &&
+      env.DATABASE_URL === undefined &&
+      env.DATABASE_SECRET_ARN === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'is required in production (or DATABASE_SECRET_ARN)',
+      });
+    }
+    if (env.DATABASE_URL !== undefined && env.DATABASE_SECRET_ARN !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_SECRET_ARN'],
+        message: 'and DATABASE_URL are mutually exclusive (set one)',
+      });
+    }
+    if (env.JWT_SECRET !== undefined && env.JWT_PRIVATE_KEY !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'and JWT_PRIVATE_KEY are mutually exclusive (HS256 or EdDSA, not both)',
+      });
+    }
+    if (
+      env.NODE_ENV === 'production' &&
+      env.JWT_SECRET === undefined &&
+      env.JWT_PRIVATE_KEY === undefined &&
+      env.JWT_SECRET_ARN === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_PRIVATE_KEY'],
+        message:
+          'is required in production (or JWT_SECRET for HS256); keys are generated only in development',
+      });
     }
     if (env.NODE_ENV === 'production' && env.CORS_ALLOWED_ORIGINS.includes('*')) {
       ctx.addIssue({

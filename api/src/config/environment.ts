@@ -6,14 +6,16 @@ import { type AppConfig, loadConfig } from './app-config.js';
 /**
  * The one place that reads `process.env`. In development, `.env` files fill in variables the
  * real environment does not set (the real environment always wins).
+ * @param defaults values for variables the environment leaves unset (the Lambda handler defaults
+ *   NODE_ENV to production, so a function deployed without it never starts an embedded database)
  * @returns the validated configuration; throws `ConfigError` listing every bad variable
  */
-export function configFromProcessEnvironment(): AppConfig {
+export function configFromProcessEnvironment(defaults: Readonly<Record<string, string>> = {}): AppConfig {
   // npm sets INIT_CWD to where `npm start` was typed, so `.env` and `.data/` live at the repo root
   // even though the workspace script runs inside api/.
   const baseDir = process.env.INIT_CWD ?? process.cwd();
-  const variables: Record<string, string | undefined> = { ...process.env };
-  if ((process.env.NODE_ENV ?? 'development') === 'development') {
+  const variables: Record<string, string | undefined> = { ...defaults, ...process.env };
+  if ((variables.NODE_ENV ?? 'development') === 'development') {
     for (const file of new Set([resolve(baseDir, '.env'), resolve(process.cwd(), '.env')])) {
       if (!existsSync(file)) continue;
       for (const [key, value] of Object.entries(parse(readFileSync(file)))) {

@@ -3,7 +3,11 @@ import type { DatabaseSchema } from './database.types.js';
 
 /** Where and how to connect. */
 export interface DatabaseConnectionOptions {
-  readonly url: string;
+  /**
+   * The connection URL, or a function that resolves it on the first query (the Lambda handler
+   * passes one that reads DATABASE_SECRET_ARN, so fetching the secret never blocks init).
+   */
+  readonly url: string | (() => Promise<string>);
   readonly dialect: 'postgres' | 'mysql';
   /** @default 10 */
   readonly poolMax?: number;
@@ -16,38 +20,46 @@ export interface DatabaseConnectionOptions {
 export type Database = Kysely<DatabaseSchema>;
 
 /**
- * Builds the Kysely instance for a `postgres://` or `mysql://` URL. Pools connect lazily on the
- * first query (never here), which keeps Lambda init free of network I/O.
+ * Builds the Kysely instance for a `postgres://` or `mysql://` URL. The URL is resolved, the
+ * driver loaded and the pool created on the first query (never here), which keeps Lambda init free
+ * of network I/O and of loading the driver.
  */
 export async function createDatabase(options: DatabaseConnectionOptions): Promise<Database> {
   const poolMax = options.poolMax ?? 10;
   const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
   const plugins = [new CamelCasePlugin()];
+  const { url } = options;
+  const resolveUrl = typeof url === 'string' ? async () => url : url;
   if (options.dialect === 'mysql') {
-    const { createPool } = await import('mysql2');
-    const pool = createPool({
-      uri: options.url,
-      connectionLimit: poolMax,
-      connectTimeout: connectTimeoutMs,
-      timezone: 'Z',
-      dateStrings: false,
-      // MySQL has no boolean type; TINYINT(1) columns are our booleans.
-      typeCast: (field, next) =>
-        field.type === 'TINY' && field.length === 1 ? field.string() === '1' : next(),
-    });
+    const pool = async () => {
+      const { createPool } = await import('mysql2');
+      return createPool({
+        uri: await resolveUrl(),
+        connectionLimit: poolMax,
+        connectTimeout: connectTimeoutMs,
+        timezone: 'Z',
+        dateStrings: false,
+        // MySQL has no boolean type; TINYINT(1) columns are our booleans.
+        typeCast: (field, next) =>
+          field.type === 'TINY' && field.length === 1 ? field.string() === '1' : next(),
+      });
+    };
     return new Kysely<DatabaseSchema>({ dialect: new MysqlDialect({ pool }), plugins });
   }
-  const { default: pg } = await import('pg');
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: poolMax,
-    connectionTimeoutMillis: connectTimeoutMs,
-    statement_timeout: statementTimeoutMs,
-    idleTimeoutMillis: 30_000,
-  });
-  // An idle client losing its server (restart, failover) must not crash the process.
-  pool.on('error', () => {});
+  const pool = async () => {
+    const { default: pg } = await import('pg');
+    const created = new pg.Pool({
+      connectionString: await resolveUrl(),
+      max: poolMax,
+      connectionTimeoutMillis: connectTimeoutMs,
+      statement_timeout: statementTimeoutMs,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client losing its server (restart, failover) must not crash the process.
+    created.on('error', () => {});
+    return created;
+  };
   return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), plugins });
 }
 

@@ -16,13 +16,92 @@ export interface UsersTable {
   role: Generated<'user' | 'admin'>;
   disabledAt: Timestamp | null;
   deletedAt: Timestamp | null;
+  failedLoginCount: Generated<number>;
+  lockoutCount: Generated<number>;
+  lockedUntil: Timestamp | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
+}
+
+/** `sessions`: one signed-in device; also the rotation family of its refresh tokens (0002). */
+export interface SessionsTable {
+  id: string;
+  userId: string;
+  createdAt: Timestamp;
+  lastUsedAt: Timestamp;
+  expiresAt: Timestamp;
+  revokedAt: Timestamp | null;
+  revokedReason: string | null;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/** `refresh_tokens`: SHA-256 of each opaque refresh token; `rotatedAt` set once exchanged (0002). */
+export interface RefreshTokensTable {
+  id: string;
+  sessionId: string;
+  parentId: string | null;
+  tokenHash: string;
+  createdAt: Timestamp;
+  rotatedAt: Timestamp | null;
+}
+
+/** What a one-time token is for. */
+export type OneTimeTokenPurpose = 'email_verification' | 'password_reset' | 'email_code';
+
+/** `one_time_tokens`: hashed single-use tokens and email codes with expiry and attempts (0002). */
+export interface OneTimeTokensTable {
+  id: string;
+  purpose: OneTimeTokenPurpose;
+  email: string;
+  userId: string | null;
+  tokenHash: string;
+  attempts: Generated<number>;
+  createdAt: Timestamp;
+  expiresAt: Timestamp;
+  usedAt: Timestamp | null;
+}
+
+/** `api_keys`: hashed service keys with an identifiable prefix (0002). */
+export interface ApiKeysTable {
+  id: string;
+  userId: string;
+  name: string;
+  prefix: string;
+  keyHash: string;
+  /** Space-separated scopes. */
+  scopes: string;
+  createdAt: Timestamp;
+  lastUsedAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+}
+
+/** `rate_limits`: fixed-window counters shared by every instance (0002). */
+export interface RateLimitsTable {
+  key: string;
+  windowStart: Timestamp;
+  count: number;
+}
+
+/** `outbox`: mail kept by the development driver instead of being sent (0002). */
+export interface OutboxTable {
+  id: string;
+  toAddress: string;
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+  createdAt: Timestamp;
 }
 
 /** The whole schema as Kysely sees it (camelCase; the database uses snake_case). */
 export interface DatabaseSchema {
   users: UsersTable;
+  sessions: SessionsTable;
+  refreshTokens: RefreshTokensTable;
+  oneTimeTokens: OneTimeTokensTable;
+  apiKeys: ApiKeysTable;
+  rateLimits: RateLimitsTable;
+  outbox: OutboxTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

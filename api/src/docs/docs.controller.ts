@@ -1,8 +1,10 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Public } from '../auth/auth.decorators.js';
 import { DocsService } from './docs.service.js';
 
 /** Serves the OpenAPI document and a Swagger UI page for it (disabled by DOCS_ENABLED=false). */
 @Controller('docs')
+@Public()
 export class DocsController {
   constructor(@Inject(DocsService) private readonly docs: DocsService) {}
 

@@ -1,10 +1,13 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { ApiKeyExempt, Public } from '../auth/auth.decorators.js';
 import { ApiOperation } from '../common/openapi/api-docs.decorators.js';
 import { LivenessSchema, type Readiness, ReadinessSchema } from './health.dto.js';
 import { HealthService } from './health.service.js';
 
 @Controller('health')
+@Public()
+@ApiKeyExempt()
 export class HealthController {
   constructor(@Inject(HealthService) private readonly service: HealthService) {}
 

@@ -17,6 +17,36 @@ export const errorCodes = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the time in Retry-After.' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
+  // Auth
+  EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists; sign in instead.' },
+  USERNAME_TAKEN: { status: 409, message: 'This username is taken; choose another.' },
+  PASSWORD_TOO_COMMON: { status: 400, message: 'This password is too common; choose a less guessable one.' },
+  INVALID_CREDENTIALS: { status: 401, message: 'The email/username or password is wrong.' },
+  ACCOUNT_DISABLED: { status: 403, message: 'This account is disabled; contact support.' },
+  EMAIL_NOT_VERIFIED: { status: 403, message: 'Confirm your email address first; we sent you a link.' },
+  INVALID_TOKEN: { status: 401, message: 'The access token is invalid; sign in again.' },
+  TOKEN_EXPIRED: { status: 401, message: 'The access token has expired; refresh it.' },
+  SESSION_REVOKED: { status: 401, message: 'This session was signed out; sign in again.' },
+  INVALID_REFRESH_TOKEN: { status: 401, message: 'The refresh token is invalid or expired; sign in again.' },
+  REFRESH_TOKEN_REUSED: {
+    status: 401,
+    message: 'This refresh token was already used, so the session was revoked for safety; sign in again.',
+  },
+  INVALID_OR_EXPIRED_TOKEN: {
+    status: 400,
+    message: 'The link is invalid, expired or already used; ask for a new one.',
+  },
+  INVALID_CODE: { status: 401, message: 'The code is wrong or expired; ask for a new one.' },
+  CURRENT_PASSWORD_INCORRECT: { status: 400, message: 'The current password is wrong.' },
+  SESSION_NOT_FOUND: { status: 404, message: 'No such session.' },
+  API_KEY_NOT_FOUND: { status: 404, message: 'No such API key.' },
+  API_KEY_REQUIRED: { status: 401, message: 'Send a valid API key in the X-API-KEY header.' },
+  INVALID_API_KEY: { status: 401, message: 'The API key is invalid or revoked.' },
+  INSUFFICIENT_SCOPE: { status: 403, message: 'The API key lacks the scope this route needs.' },
+  BEARER_REQUIRED: {
+    status: 403,
+    message: 'This route needs a signed-in user (Bearer token), not an API key.',
+  },
   // Server side
   INTERNAL_ERROR: {
     status: 500,

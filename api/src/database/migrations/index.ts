@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_users.js';
+import * as m0002 from './0002_auth.js';
 
 /**
  * Every migration, imported explicitly (no directory scanning) so a bundler includes them.
@@ -7,4 +8,5 @@ import * as m0001 from './0001_users.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_users': m0001,
+  '0002_auth': m0002,
 };

@@ -1,0 +1,130 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import { baseOptions } from './build.js';
+import { installNativePackage, LAMBDA_TARGETS, type LambdaTarget, NATIVE_PACKAGES } from './lambda-native.js';
+
+const apiDir = join(import.meta.dirname, '..');
+
+/** The two Lambda functions: the API handler and the migration function. */
+export const LAMBDA_FUNCTIONS = {
+  api: join(apiDir, 'src', 'lambda.ts'),
+  migrate: join(apiDir, 'src', 'migrate.lambda.ts'),
+} as const;
+export type LambdaFunctionName = keyof typeof LAMBDA_FUNCTIONS;
+
+/** Where and what to build. */
+export interface LambdaBuildOptions {
+  /** @default api/dist/lambda */
+  readonly outdir?: string;
+  /** @default both functions */
+  readonly functions?: readonly LambdaFunctionName[];
+  /** Native binaries to ship. @default linux x64 and arm64 */
+  readonly targets?: readonly LambdaTarget[];
+}
+
+/** What one function's bundle contains. */
+export interface LambdaBundleReport {
+  readonly name: LambdaFunctionName;
+  readonly dir: string;
+  /** Bytes of JavaScript (entry plus lazily loaded chunks), without source maps or binaries. */
+  readonly javascriptBytes: number;
+  /** Bytes of JavaScript Node loads before the first request: the entry and its static imports. */
+  readonly initBytes: number;
+  readonly nativeBinaries: readonly string[];
+}
+
+/**
+ * Builds `dist/lambda/<function>/index.mjs` for each function: one self-contained directory to
+ * zip (or copy into the container image), minified ESM for node22 with external source maps.
+ * Code splitting puts what the first request does not need (MySQL driver, AWS SDK, migrations'
+ * helpers loaded by dynamic import) into chunks Node reads only when they are used.
+ */
+export async function buildLambda(options: LambdaBuildOptions = {}): Promise<LambdaBundleReport[]> {
+  const outdir = options.outdir ?? join(apiDir, 'dist', 'lambda');
+  const reports: LambdaBundleReport[] = [];
+  for (const name of options.functions ?? (Object.keys(LAMBDA_FUNCTIONS) as LambdaFunctionName[])) {
+    const dir = join(outdir, name);
+    await rm(dir, { recursive: true, force: true });
+    const result = await build({
+      ...baseOptions,
+      entryPoints: { index: LAMBDA_FUNCTIONS[name] },
+      outdir: dir,
+      outExtension: { '.js': '.mjs' },
+      chunkNames: 'chunks/[name]-[hash]',
+      splitting: true,
+      target: 'node22',
+      metafile: true,
+      plugins: [zodEnglishOnly],
+    });
+    const nativeBinaries: string[] = [];
+    for (const pkg of NATIVE_PACKAGES) {
+      if (importsPackage(result.metafile, pkg.name)) {
+        nativeBinaries.push(...(await installNativePackage(pkg, dir, options.targets ?? LAMBDA_TARGETS)));
+      }
+    }
+    reports.push({
+      name,
+      dir,
+      javascriptBytes: await javascriptBytes(dir),
+      initBytes: initBytes(result.metafile, dir),
+      nativeBinaries,
+    });
+  }
+  return reports;
+}
+
+/**
+ * zod's `z` namespace re-exports all ~45 message locales (about 260 KiB minified) and, being a
+ * namespace, defeats tree shaking. The API only uses English (zod's default, imported separately
+ * by zod itself), so the bundle's `z.locales` offers `en` alone.
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: join(args.resolveDir, '..', 'locales', 'en.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    esbuild.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+function importsPackage(metafile: Metafile, name: string): boolean {
+  return Object.values(metafile.outputs).some((output) =>
+    output.imports.some(
+      (entry) => entry.external && (entry.path === name || entry.path.startsWith(`${name}/`)),
+    ),
+  );
+}
+
+/** The entry chunk plus everything it imports statically (what a cold start parses). */
+function initBytes(metafile: Metafile, dir: string): number {
+  const entry = Object.keys(metafile.outputs).find((path) => path.endsWith('index.mjs'));
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path) || !metafile.outputs[path]) return;
+    seen.add(path);
+    for (const imported of metafile.outputs[path].imports) {
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+    }
+  };
+  if (entry) visit(entry);
+  void dir;
+  return [...seen].reduce((sum, path) => sum + (metafile.outputs[path]?.bytes ?? 0), 0);
+}
+
+async function javascriptBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith('.mjs') && !entry.parentPath.includes('node_modules')) {
+      total += (await stat(join(entry.parentPath, entry.name))).size;
+    }
+  }
+  return total;
+}

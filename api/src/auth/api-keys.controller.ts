@@ -1,0 +1,55 @@
+import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiOperation, ValidBody, ValidParams } from '../common/openapi/api-docs.decorators.js';
+import { ApiKeysService } from './api-keys.service.js';
+import { CurrentUser } from './auth.decorators.js';
+import {
+  type ApiKeyCreateDto,
+  ApiKeyCreateSchema,
+  ApiKeySchema,
+  CreatedApiKeySchema,
+  type IdParams,
+  IdParamsSchema,
+} from './auth.dto.js';
+import type { UserAuth } from './auth-context.js';
+
+const tags = ['api-keys'];
+
+@Controller('auth/api-keys')
+export class ApiKeysController {
+  constructor(@Inject(ApiKeysService) private readonly apiKeys: ApiKeysService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create an API key; the key is shown only in this response.',
+    tags,
+    auth: 'bearer',
+    responses: { 201: CreatedApiKeySchema },
+  })
+  create(@CurrentUser() user: UserAuth, @ValidBody(ApiKeyCreateSchema) dto: ApiKeyCreateDto) {
+    return this.apiKeys.create(user, dto);
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'Active API keys (without the keys).',
+    tags,
+    auth: 'bearer',
+    responses: { 200: ApiKeySchema.array() },
+  })
+  list(@CurrentUser() user: UserAuth) {
+    return this.apiKeys.list(user);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Revoke an API key.',
+    tags,
+    auth: 'bearer',
+    responses: { 204: null },
+    errors: ['API_KEY_NOT_FOUND'],
+  })
+  revoke(@CurrentUser() user: UserAuth, @ValidParams(IdParamsSchema) params: IdParams) {
+    return this.apiKeys.revoke(user, params.id);
+  }
+}

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ClockRepository } from '../common/clock/clock.repository.js';
+import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { type ApiKeyRow, ApiKeysRepository } from './api-keys.repository.js';
+import type { ApiKeyCreateDto, ApiKeyDto, CreatedApiKeyDto } from './auth.dto.js';
+import type { AuthContext, UserAuth } from './auth-context.js';
+
+/** Every database key starts with this, so leaked keys are recognisable (secret scanners, logs). */
+export const API_KEY_PREFIX = 'cn_live_';
+const VISIBLE_PREFIX_LENGTH = API_KEY_PREFIX.length + 6;
+
+/** A recognised X-API-KEY. */
+export type ApiKeyAuthentication =
+  | { readonly kind: 'user'; readonly auth: Extract<AuthContext, { method: 'apiKey' }> }
+  | { readonly kind: 'static' };
+
+function toDto(row: ApiKeyRow): ApiKeyDto {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes ? row.scopes.split(' ') : [],
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+/** API keys for service clients: create (shown once), list, revoke, and authenticate X-API-KEY. */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    @Inject(ApiKeysRepository) private readonly keys: ApiKeysRepository,
+    @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
+    @Inject(ClockRepository) private readonly clock: ClockRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(auth: UserAuth, dto: ApiKeyCreateDto): Promise<CreatedApiKeyDto> {
+    const key = `${API_KEY_PREFIX}${this.crypto.randomToken(32)}`;
+    const row: Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'> = {
+      id: this.crypto.uuid(),
+      userId: auth.userId,
+      name: dto.name,
+      prefix: key.slice(0, VISIBLE_PREFIX_LENGTH),
+      keyHash: this.crypto.sha256(key),
+      scopes: [...new Set(dto.scopes)].join(' '),
+      createdAt: this.clock.now(),
+    };
+    await this.keys.create(row);
+    return { ...toDto({ ...row, lastUsedAt: null, revokedAt: null }), key };
+  }
+
+  async list(auth: UserAuth): Promise<ApiKeyDto[]> {
+    return (await this.keys.listActive(auth.userId)).map(toDto);
+  }
+
+  async revoke(auth: UserAuth, id: string): Promise<void> {
+    if (!(await this.keys.revoke(auth.userId, id, this.clock.now()))) throw new AppError('API_KEY_NOT_FOUND');
+  }
+
+  keyRequiredEverywhere(): boolean {
+    return this.config.auth.requireApiKey;
+  }
+
+  /**
+   * Recognises a database key (looked up by its SHA-256, which leaks no timing) or a static key
+   * from API_KEYS (compared in constant time against every entry). Undefined when neither.
+   */
+  async authenticate(presented: string): Promise<ApiKeyAuthentication | undefined> {
+    if (presented.startsWith(API_KEY_PREFIX)) {
+      const row = await this.keys.findActiveByHash(this.crypto.sha256(presented));
+      if (!row || row.disabledAt !== null || row.deletedAt !== null) return undefined;
+      void this.keys.touch(row.id, this.clock.now()).catch(() => {});
+      return {
+        kind: 'user',
+        auth: {
+          method: 'apiKey',
+          userId: row.userId,
+          apiKeyId: row.id,
+          role: row.role,
+          scopes: row.scopes ? row.scopes.split(' ') : [],
+        },
+      };
+    }
+    let matched = false;
+    for (const key of this.config.auth.staticApiKeys) {
+      // No early exit: every configured key is compared, whichever matches.
+      matched = this.crypto.constantTimeEquals(presented, key) || matched;
+    }
+    return matched ? { kind: 'static' } : undefined;
+  }
+}

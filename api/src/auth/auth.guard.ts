@@ -1,0 +1,76 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../common/errors/app-error.js';
+import { ApiKeysService } from './api-keys.service.js';
+import { API_KEY_EXEMPT, API_KEY_SCOPES, IS_PUBLIC, REQUIRED_ROLE } from './auth.decorators.js';
+import type { AuthContext } from './auth-context.js';
+import { JwtRepository } from './jwt.repository.js';
+import { SessionStatusCache } from './session-status.cache.js';
+
+/**
+ * The global guard. Routes need a Bearer access token unless marked `@Public()`; `@AllowApiKey()`
+ * also accepts a database API key with the listed scopes; `@RequireRole('admin')` checks the role.
+ * Under REQUIRE_API_KEY=true every route except `@ApiKeyExempt()` (health) also needs a valid
+ * X-API-KEY (a database key or one of API_KEYS) — seed 002's hardening.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(JwtRepository) private readonly jwt: JwtRepository,
+    @Inject(SessionStatusCache) private readonly sessions: SessionStatusCache,
+    @Inject(ApiKeysService) private readonly apiKeys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const presentedKey = headerValue(request, 'x-api-key');
+    const keyAuth = presentedKey !== undefined ? await this.apiKeys.authenticate(presentedKey) : undefined;
+
+    if (
+      this.apiKeys.keyRequiredEverywhere() &&
+      !this.reflector.getAllAndOverride<boolean>(API_KEY_EXEMPT, targets)
+    ) {
+      if (presentedKey === undefined) throw new AppError('API_KEY_REQUIRED');
+      if (!keyAuth) throw new AppError('INVALID_API_KEY');
+    }
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+
+    const authorization = headerValue(request, 'authorization');
+    let auth: AuthContext | undefined;
+    if (authorization !== undefined) {
+      auth = await this.bearer(authorization);
+    } else {
+      const scopes = this.reflector.getAllAndOverride<string[] | undefined>(API_KEY_SCOPES, targets);
+      if (scopes !== undefined && keyAuth?.kind === 'user') {
+        if (!scopes.every((scope) => keyAuth.auth.scopes.includes(scope)))
+          throw new AppError('INSUFFICIENT_SCOPE');
+        auth = keyAuth.auth;
+      } else if (scopes !== undefined && presentedKey !== undefined && !keyAuth) {
+        throw new AppError('INVALID_API_KEY');
+      }
+    }
+    if (!auth) throw new AppError('UNAUTHENTICATED');
+    const role = this.reflector.getAllAndOverride<'admin' | undefined>(REQUIRED_ROLE, targets);
+    if (role && auth.role !== role) throw new AppError('FORBIDDEN');
+    request.auth = auth;
+    return true;
+  }
+
+  private async bearer(authorization: string): Promise<AuthContext> {
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]{10,4096})$/.exec(authorization.trim());
+    if (!match?.[1])
+      throw new AppError('INVALID_TOKEN', 'Send the access token as "Authorization: Bearer <token>".');
+    const claims = await this.jwt.verify(match[1]);
+    const status = await this.sessions.get(claims.sid);
+    if (!status || !status.active || status.userId !== claims.sub) throw new AppError('SESSION_REVOKED');
+    return { method: 'bearer', userId: claims.sub, sessionId: claims.sid, role: status.role };
+  }
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { UsersRepository } from '../users/users.repository.js';
+import { ApiKeysController } from './api-keys.controller.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import { ApiKeysService } from './api-keys.service.js';
+import { AuthController } from './auth.controller.js';
+import { AuthGuard } from './auth.guard.js';
+import { AuthService } from './auth.service.js';
+import { CommonPasswordsRepository } from './common-passwords.repository.js';
+import { JwksController } from './jwks.controller.js';
+import { JwtRepository } from './jwt.repository.js';
+import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { RateLimitRepository } from './rate-limit.repository.js';
+import { RateLimitService } from './rate-limit.service.js';
+import { SessionStatusCache } from './session-status.cache.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+/** The Auth Manager; its guard protects every route of the app (see `AuthGuard`). */
+@Module({
+  controllers: [AuthController, ApiKeysController, JwksController],
+  providers: [
+    { provide: APP_GUARD, useClass: AuthGuard },
+    AuthService,
+    ApiKeysService,
+    RateLimitService,
+    SessionStatusCache,
+    UsersRepository,
+    SessionsRepository,
+    OneTimeTokensRepository,
+    ApiKeysRepository,
+    RateLimitRepository,
+    CommonPasswordsRepository,
+    JwtRepository,
+  ],
+  exports: [SessionStatusCache, RateLimitService, UsersRepository, JwtRepository],
+})
+export class AuthModule {}

@@ -1,0 +1,492 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { ClockRepository } from '../common/clock/clock.repository.js';
+import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import { LOGGER } from '../common/logging/logger.module.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { OneTimeTokenPurpose, UserRow } from '../database/database.types.js';
+import { MailService } from '../mail/mail.service.js';
+import { mailTemplates, type RenderedMail } from '../mail/mail.templates.js';
+import { UsersRepository } from '../users/users.repository.js';
+import type {
+  AuthTokensDto,
+  EmailCodeVerifyDto,
+  EmailOnlyDto,
+  LoginDto,
+  PasswordChangeDto,
+  PasswordResetDto,
+  RefreshDto,
+  RegisterDto,
+  SessionDto,
+  TokenDto,
+  UserDto,
+} from './auth.dto.js';
+import { mapAuthUser } from './auth.mapper.js';
+import type { ClientInfo, UserAuth } from './auth-context.js';
+import { CommonPasswordsRepository } from './common-passwords.repository.js';
+import { JwtRepository } from './jwt.repository.js';
+import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { RateLimitService } from './rate-limit.service.js';
+import { SessionStatusCache } from './session-status.cache.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+/** Registration either signs the user in (201) or asks them to confirm their email (202). */
+export type RegisterResult =
+  | { readonly status: 201; readonly body: AuthTokensDto }
+  | { readonly status: 202; readonly body: { status: 'verification_required' } };
+
+const EMAIL_CODE_TTL_MS = 10 * 60 * 1000;
+const EMAIL_CODE_MAX_ATTEMPTS = 5;
+const VERIFICATION_TTL_MS = 24 * 60 * 60 * 1000;
+const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * The Auth Manager: registration, password and email-code sign-in, refresh-token rotation with
+ * reuse detection, sessions, email verification, password reset/change and lockout. All I/O goes
+ * through repositories; every secret handed out is random and stored only as a digest.
+ */
+@Injectable()
+export class AuthService {
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    @Inject(UsersRepository) private readonly users: UsersRepository,
+    @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
+    @Inject(SessionStatusCache) private readonly sessionCache: SessionStatusCache,
+    @Inject(OneTimeTokensRepository) private readonly oneTimeTokens: OneTimeTokensRepository,
+    @Inject(JwtRepository) private readonly jwt: JwtRepository,
+    @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
+    @Inject(ClockRepository) private readonly clock: ClockRepository,
+    @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
+    @Inject(CommonPasswordsRepository) private readonly commonPasswords: CommonPasswordsRepository,
+    @Inject(MailService) private readonly mail: MailService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  // ------------------------------------------------------------------ registration and sign-in
+
+  async register(dto: RegisterDto, client: ClientInfo): Promise<RegisterResult> {
+    await this.rateLimits.consume('signIn', `register:ip:${client.ip}`);
+    await this.assertPasswordAcceptable(dto.password);
+    // Hash before looking anything up, so "email exists" and "new account" take the same time.
+    const passwordHash = await this.crypto.hashPassword(dto.password);
+    const verify = this.config.auth.requireEmailVerification;
+    if (verify && (await this.users.findByEmail(dto.email))) {
+      await this.sendToAddress(
+        dto.email,
+        mailTemplates.accountExists(`${this.config.publicBaseUrl}/sign-in`),
+      );
+      return { status: 202, body: { status: 'verification_required' } };
+    }
+    const now = this.clock.now();
+    const user: UserRow = {
+      id: this.crypto.uuid(),
+      email: dto.email,
+      username: dto.username,
+      passwordHash,
+      emailVerifiedAt: null,
+      displayName: null,
+      bio: null,
+      avatarFileId: null,
+      role: 'user',
+      disabledAt: null,
+      deletedAt: null,
+      failedLoginCount: 0,
+      lockoutCount: 0,
+      lockedUntil: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const collision = await this.users.create(user);
+    if (collision === 'username') throw new AppError('USERNAME_TAKEN');
+    if (collision === 'email') {
+      if (!verify) throw new AppError('EMAIL_TAKEN');
+      // Lost a race with a concurrent registration of the same address: same answer as above.
+      await this.sendToAddress(
+        dto.email,
+        mailTemplates.accountExists(`${this.config.publicBaseUrl}/sign-in`),
+      );
+      return { status: 202, body: { status: 'verification_required' } };
+    }
+    if (verify) {
+      await this.sendVerification(user);
+      return { status: 202, body: { status: 'verification_required' } };
+    }
+    return { status: 201, body: await this.startSession(user, client) };
+  }
+
+  async login(dto: LoginDto, client: ClientInfo): Promise<AuthTokensDto> {
+    const identifier = dto.email ?? dto.username ?? '';
+    await this.rateLimits.consume('signIn', `login:ip:${client.ip}`, `login:account:${identifier}`);
+    const user = dto.email
+      ? await this.users.findByEmail(dto.email)
+      : await this.users.findByUsername(identifier);
+    const now = this.clock.now();
+    const lockedOut = user?.lockedUntil != null && user.lockedUntil > now;
+    if (!user || user.passwordHash === null || user.deletedAt !== null || lockedOut) {
+      // Same work as a real check, so unknown, password-less and locked accounts are indistinguishable.
+      await this.crypto.verifyPassword(await this.dummyPasswordHash(), dto.password);
+      throw new AppError('INVALID_CREDENTIALS');
+    }
+    if (!(await this.crypto.verifyPassword(user.passwordHash, dto.password))) {
+      await this.recordFailedLogin(user, now);
+      throw new AppError('INVALID_CREDENTIALS');
+    }
+    if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
+    if (this.config.auth.requireEmailVerification && user.emailVerifiedAt === null) {
+      throw new AppError('EMAIL_NOT_VERIFIED');
+    }
+    const changes: Parameters<UsersRepository['update']>[1] = {};
+    if (user.failedLoginCount > 0 || user.lockedUntil !== null)
+      Object.assign(changes, { failedLoginCount: 0, lockedUntil: null });
+    if (this.crypto.passwordNeedsRehash(user.passwordHash))
+      changes.passwordHash = await this.crypto.hashPassword(dto.password);
+    if (Object.keys(changes).length > 0) await this.users.update(user.id, { ...changes, updatedAt: now });
+    return this.startSession(user, client);
+  }
+
+  // ------------------------------------------------------------------ tokens and sessions
+
+  async refresh(dto: RefreshDto): Promise<AuthTokensDto> {
+    const tokenHash = this.crypto.sha256(dto.refreshToken);
+    const owner = await this.sessions.sessionOfRefreshToken(tokenHash);
+    if (!owner) throw new AppError('INVALID_REFRESH_TOKEN');
+    // Outside the exchange's transaction: the limiter uses its own (a 1-connection pool must not deadlock).
+    await this.rateLimits.consume('refresh', `session:${owner.sessionId}`);
+    const now = this.clock.now();
+    const graceMs = this.config.auth.refreshReuseGraceSeconds * 1000;
+    const nextToken = this.crypto.randomToken(32);
+    const outcome = await this.sessions.withLockedRefreshToken(tokenHash, async (token, tx) => {
+      if (!token || token.sessionRevokedAt !== null || token.sessionExpiresAt <= now)
+        return 'invalid' as const;
+      const next = {
+        id: this.crypto.uuid(),
+        sessionId: token.sessionId,
+        tokenHash: this.crypto.sha256(nextToken),
+      };
+      if (token.rotatedAt === null) {
+        await tx.rotate(token.id, now, next);
+        return token;
+      }
+      // Concurrent refreshes with the same token (two tabs, a retry) within the grace window get a
+      // sibling token; anything else presenting a used token is treated as theft.
+      const withinGrace = now.getTime() - token.rotatedAt.getTime() <= graceMs;
+      if (withinGrace && !(await tx.hasRotatedChild(token.id))) {
+        await tx.rotate(token.id, now, next);
+        return token;
+      }
+      await tx.revokeSession(token.sessionId, now, 'refresh_token_reused');
+      return 'reused' as const;
+    });
+    if (outcome === 'invalid') throw new AppError('INVALID_REFRESH_TOKEN');
+    if (outcome === 'reused') {
+      this.sessionCache.invalidate([owner.sessionId]);
+      this.logger.warn(
+        { sessionId: owner.sessionId, userId: owner.userId },
+        'refresh token reuse: session revoked',
+      );
+      throw new AppError('REFRESH_TOKEN_REUSED');
+    }
+    const user = await this.users.findById(outcome.userId);
+    if (!user || user.deletedAt !== null || user.disabledAt !== null)
+      throw new AppError('INVALID_REFRESH_TOKEN');
+    return this.tokenResponse(user, outcome.sessionId, nextToken, now);
+  }
+
+  async logout(auth: UserAuth): Promise<void> {
+    await this.sessions.revoke(auth.userId, auth.sessionId, this.clock.now(), 'logout');
+    this.sessionCache.invalidate([auth.sessionId]);
+  }
+
+  async logoutAll(auth: UserAuth): Promise<void> {
+    const revoked = await this.sessions.revokeAll(auth.userId, this.clock.now(), 'logout_all');
+    this.sessionCache.invalidate(revoked);
+  }
+
+  async me(auth: UserAuth): Promise<UserDto> {
+    const user = await this.users.findById(auth.userId);
+    if (!user || user.deletedAt !== null) throw new AppError('SESSION_REVOKED');
+    return mapAuthUser(user);
+  }
+
+  async listSessions(auth: UserAuth): Promise<SessionDto[]> {
+    const rows = await this.sessions.listActive(auth.userId, this.clock.now());
+    return rows.map((row) => ({
+      id: row.id,
+      createdAt: row.createdAt.toISOString(),
+      lastUsedAt: row.lastUsedAt.toISOString(),
+      userAgent: row.userAgent,
+      ip: row.ip,
+      current: row.id === auth.sessionId,
+    }));
+  }
+
+  async revokeSession(auth: UserAuth, sessionId: string): Promise<void> {
+    if (!(await this.sessions.revoke(auth.userId, sessionId, this.clock.now(), 'revoked_by_user'))) {
+      throw new AppError('SESSION_NOT_FOUND');
+    }
+    this.sessionCache.invalidate([sessionId]);
+  }
+
+  // ------------------------------------------------------------------ email verification
+
+  /** Always 202: sends a link only when the address belongs to an unverified account. */
+  async requestEmailVerification(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
+    await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
+    const user = await this.users.findByEmail(dto.email);
+    if (user && user.emailVerifiedAt === null && user.deletedAt === null) await this.sendVerification(user);
+  }
+
+  async confirmEmailVerification(dto: TokenDto, client: ClientInfo): Promise<AuthTokensDto> {
+    await this.rateLimits.consume('signIn', `verify:ip:${client.ip}`);
+    const user = await this.userForToken('email_verification', dto.token);
+    const now = this.clock.now();
+    if (user.emailVerifiedAt === null)
+      await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now });
+    return this.startSession({ ...user, emailVerifiedAt: user.emailVerifiedAt ?? now }, client);
+  }
+
+  // ------------------------------------------------------------------ passwords
+
+  /** Always 202, whether or not the address has an account. */
+  async forgotPassword(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
+    await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
+    const user = await this.users.findByEmail(dto.email);
+    if (!user || user.deletedAt !== null) return;
+    const token = await this.issueOneTimeToken('password_reset', user, PASSWORD_RESET_TTL_MS);
+    await this.sendToAddress(
+      user.email,
+      mailTemplates.passwordReset(`${this.config.publicBaseUrl}/reset-password?token=${token}`),
+    );
+  }
+
+  /** Single-use token; sets the password, unlocks the account and signs out every session. */
+  async resetPassword(dto: PasswordResetDto, client: ClientInfo): Promise<void> {
+    await this.rateLimits.consume('signIn', `reset:ip:${client.ip}`);
+    await this.assertPasswordAcceptable(dto.password);
+    const passwordHash = await this.crypto.hashPassword(dto.password);
+    const user = await this.userForToken('password_reset', dto.token);
+    const now = this.clock.now();
+    await this.users.update(user.id, {
+      passwordHash,
+      failedLoginCount: 0,
+      lockedUntil: null,
+      // Receiving the reset link proves control of the mailbox.
+      emailVerifiedAt: user.emailVerifiedAt ?? now,
+      updatedAt: now,
+    });
+    this.sessionCache.invalidate(await this.sessions.revokeAll(user.id, now, 'password_reset'));
+  }
+
+  /** Changes the password of the signed-in user and signs out their other sessions. */
+  async changePassword(auth: UserAuth, dto: PasswordChangeDto): Promise<void> {
+    const user = await this.users.findById(auth.userId);
+    if (!user || user.deletedAt !== null) throw new AppError('SESSION_REVOKED');
+    if (
+      user.passwordHash === null ||
+      !(await this.crypto.verifyPassword(user.passwordHash, dto.currentPassword))
+    ) {
+      throw new AppError('CURRENT_PASSWORD_INCORRECT');
+    }
+    await this.assertPasswordAcceptable(dto.newPassword);
+    const now = this.clock.now();
+    await this.users.update(user.id, {
+      passwordHash: await this.crypto.hashPassword(dto.newPassword),
+      updatedAt: now,
+    });
+    this.sessionCache.invalidate(
+      await this.sessions.revokeAll(user.id, now, 'password_changed', auth.sessionId),
+    );
+    await this.sendToAddress(user.email, mailTemplates.passwordChanged());
+  }
+
+  // ------------------------------------------------------------------ email codes (seed 003's "Continue")
+
+  /** Always 202: mails a 6-digit code to existing accounts (and to new addresses when sign-up by code is on). */
+  async startEmailCode(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
+    await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
+    const user = await this.users.findByEmail(dto.email);
+    if (user ? user.deletedAt !== null || user.disabledAt !== null : !this.config.auth.emailCodeSignup)
+      return;
+    const now = this.clock.now();
+    const id = this.crypto.uuid();
+    const code = this.crypto.randomDigits(6);
+    await this.oneTimeTokens.issue({
+      id,
+      purpose: 'email_code',
+      email: dto.email,
+      userId: user?.id ?? null,
+      tokenHash: this.codeDigest(id, code),
+      now,
+      expiresAt: new Date(now.getTime() + EMAIL_CODE_TTL_MS),
+    });
+    await this.sendToAddress(dto.email, mailTemplates.signInCode(code));
+  }
+
+  async verifyEmailCode(dto: EmailCodeVerifyDto, client: ClientInfo): Promise<AuthTokensDto> {
+    await this.rateLimits.consume('signIn', `code:ip:${client.ip}`);
+    const now = this.clock.now();
+    const row = await this.oneTimeTokens.attemptCode(dto.email, now, EMAIL_CODE_MAX_ATTEMPTS, (candidate) =>
+      this.crypto.constantTimeEquals(candidate.tokenHash, this.codeDigest(candidate.id, dto.code)),
+    );
+    if (!row) throw new AppError('INVALID_CODE');
+    let user = await this.users.findByEmail(dto.email);
+    if (!user) {
+      if (!this.config.auth.emailCodeSignup) throw new AppError('INVALID_CODE');
+      user = await this.createPasswordlessUser(dto.email, now);
+    }
+    if (user.deletedAt !== null) throw new AppError('INVALID_CODE');
+    if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
+    if (user.emailVerifiedAt === null) {
+      await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now });
+      user = { ...user, emailVerifiedAt: now };
+    }
+    return this.startSession(user, client);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private async startSession(user: UserRow, client: ClientInfo): Promise<AuthTokensDto> {
+    const now = this.clock.now();
+    const sessionId = this.crypto.uuid();
+    const refreshToken = this.crypto.randomToken(32);
+    await this.sessions.create({
+      id: sessionId,
+      userId: user.id,
+      now,
+      expiresAt: new Date(now.getTime() + this.config.auth.refreshTtlDays * 86_400_000),
+      userAgent: client.userAgent,
+      ip: client.ip,
+      refreshTokenId: this.crypto.uuid(),
+      refreshTokenHash: this.crypto.sha256(refreshToken),
+    });
+    return this.tokenResponse(user, sessionId, refreshToken, now);
+  }
+
+  private async tokenResponse(
+    user: UserRow,
+    sessionId: string,
+    refreshToken: string,
+    now: Date,
+  ): Promise<AuthTokensDto> {
+    return {
+      user: mapAuthUser(user),
+      accessToken: await this.jwt.sign({ sub: user.id, sid: sessionId }, now),
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.config.auth.jwt.accessTtlSeconds,
+    };
+  }
+
+  private async recordFailedLogin(user: UserRow, now: Date): Promise<void> {
+    const failures = await this.users.incrementFailedLogins(user.id);
+    if (failures < this.config.auth.lockoutThreshold) return;
+    // Progressive lockout: 15 min, then 30, 60, … for each repeat.
+    const minutes = this.config.auth.lockoutMinutes * 2 ** Math.min(user.lockoutCount, 10);
+    await this.users.update(user.id, {
+      failedLoginCount: 0,
+      lockoutCount: user.lockoutCount + 1,
+      lockedUntil: new Date(now.getTime() + minutes * 60_000),
+      updatedAt: now,
+    });
+    this.logger.warn({ userId: user.id, minutes }, 'account locked after repeated failed sign-ins');
+    await this.sendToAddress(
+      user.email,
+      mailTemplates.accountLocked(minutes, `${this.config.publicBaseUrl}/forgot-password`),
+    );
+  }
+
+  private async sendVerification(user: UserRow): Promise<void> {
+    const token = await this.issueOneTimeToken('email_verification', user, VERIFICATION_TTL_MS);
+    await this.sendToAddress(
+      user.email,
+      mailTemplates.verifyEmail(`${this.config.publicBaseUrl}/verify-email?token=${token}`),
+    );
+  }
+
+  private async issueOneTimeToken(
+    purpose: OneTimeTokenPurpose,
+    user: UserRow,
+    ttlMs: number,
+  ): Promise<string> {
+    const token = this.crypto.randomToken(32);
+    const now = this.clock.now();
+    await this.oneTimeTokens.issue({
+      id: this.crypto.uuid(),
+      purpose,
+      email: user.email,
+      userId: user.id,
+      tokenHash: this.crypto.sha256(token),
+      now,
+      expiresAt: new Date(now.getTime() + ttlMs),
+    });
+    return token;
+  }
+
+  private async userForToken(purpose: OneTimeTokenPurpose, token: string): Promise<UserRow> {
+    const row = await this.oneTimeTokens.consume(purpose, this.crypto.sha256(token), this.clock.now());
+    const user = row?.userId ? await this.users.findById(row.userId) : undefined;
+    if (!user || user.deletedAt !== null || user.email !== row?.email)
+      throw new AppError('INVALID_OR_EXPIRED_TOKEN');
+    return user;
+  }
+
+  private async createPasswordlessUser(email: string, now: Date): Promise<UserRow> {
+    const base = (email.split('@')[0] ?? 'user')
+      .replace(/[^a-z0-9_.-]/g, '')
+      .slice(0, 24)
+      .padEnd(3, '0');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const user: UserRow = {
+        id: this.crypto.uuid(),
+        email,
+        username: `${base}${this.crypto.randomDigits(4)}`,
+        passwordHash: null,
+        emailVerifiedAt: now,
+        displayName: null,
+        bio: null,
+        avatarFileId: null,
+        role: 'user',
+        disabledAt: null,
+        deletedAt: null,
+        failedLoginCount: 0,
+        lockoutCount: 0,
+        lockedUntil: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const collision = await this.users.create(user);
+      if (!collision) return user;
+      if (collision === 'email') {
+        const existing = await this.users.findByEmail(email);
+        if (existing) return existing;
+      }
+    }
+    throw new Error('could not allocate a username for a new email-code account');
+  }
+
+  private codeDigest(id: string, code: string): string {
+    return this.crypto.sha256(`${id}:${code}`);
+  }
+
+  private async assertPasswordAcceptable(password: string): Promise<void> {
+    if (await this.commonPasswords.isCommon(password)) throw new AppError('PASSWORD_TOO_COMMON');
+  }
+
+  private dummyPasswordHash(): Promise<string> {
+    this.dummyHash ??= this.crypto.hashPassword(this.crypto.randomToken(16));
+    return this.dummyHash;
+  }
+
+  /** Mail failures are logged, not surfaced: the caller's outcome must not reveal or depend on delivery. */
+  private async sendToAddress(to: string, mail: RenderedMail): Promise<void> {
+    try {
+      await this.mail.send(to, mail);
+    } catch (error) {
+      this.logger.error({ err: error }, 'sending mail failed');
+    }
+  }
+}

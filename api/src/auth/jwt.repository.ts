@@ -1,0 +1,190 @@
+import { createHash, type KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  importPKCS8,
+  type JWK,
+  type JWTPayload,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import { AppError } from '../common/errors/app-error.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+
+/** Claims CloudNest puts in (and requires from) an access token. */
+export interface AccessClaims {
+  readonly sub: string;
+  readonly sid: string;
+}
+
+type SigningKey = Awaited<ReturnType<typeof importJWK>> | KeyObject;
+
+interface LoadedKeys {
+  readonly algorithm: 'EdDSA' | 'HS256';
+  readonly kid: string;
+  readonly signingKey: SigningKey;
+  /** Keys accepted for verification, by kid (current and previous). */
+  readonly verificationKeys: ReadonlyMap<string, SigningKey>;
+  /** Public JWKs served at /.well-known/jwks.json (empty for HS256). */
+  readonly publicJwks: readonly JWK[];
+}
+
+/** Seconds of clock skew tolerated between servers when checking exp/nbf. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+const DEV_KEY_FILE = 'jwt-ed25519.private.jwk.json';
+
+/**
+ * Signs and verifies access tokens with jose. EdDSA (Ed25519) by default, HS256 when JWT_SECRET
+ * is set; the algorithm is pinned on verification, so `alg: none` and HS/EdDSA confusion fail.
+ * Keys load lazily on first use: nothing touches disk or crypto during a cold start.
+ */
+@Injectable()
+export class JwtRepository {
+  private keys: Promise<LoadedKeys> | undefined;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  async sign(claims: AccessClaims, now: Date): Promise<string> {
+    const keys = await this.loadedKeys();
+    const { issuer, audience, accessTtlSeconds } = this.config.auth.jwt;
+    const issuedAt = Math.floor(now.getTime() / 1000);
+    return new SignJWT({ sid: claims.sid })
+      .setProtectedHeader({ alg: keys.algorithm, kid: keys.kid, typ: 'JWT' })
+      .setSubject(claims.sub)
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + accessTtlSeconds)
+      .sign(keys.signingKey);
+  }
+
+  /** Verifies signature, algorithm, issuer, audience and expiry; throws INVALID_TOKEN / TOKEN_EXPIRED. */
+  async verify(token: string): Promise<AccessClaims> {
+    const keys = await this.loadedKeys();
+    const { issuer, audience } = this.config.auth.jwt;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(
+        token,
+        (header) => {
+          const key = header.kid ? keys.verificationKeys.get(header.kid) : undefined;
+          if (!key) throw new joseErrors.JWKSNoMatchingKey();
+          return key;
+        },
+        {
+          algorithms: [keys.algorithm],
+          issuer,
+          audience,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          requiredClaims: ['sub', 'sid', 'iat', 'exp'],
+        },
+      ));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new AppError('TOKEN_EXPIRED');
+      throw new AppError('INVALID_TOKEN');
+    }
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string')
+      throw new AppError('INVALID_TOKEN');
+    return { sub: payload.sub, sid: payload.sid };
+  }
+
+  async jwks(): Promise<{ keys: JWK[] }> {
+    return { keys: [...(await this.loadedKeys()).publicJwks] };
+  }
+
+  private loadedKeys(): Promise<LoadedKeys> {
+    this.keys ??= this.loadKeys().catch((error: unknown) => {
+      this.keys = undefined;
+      throw error;
+    });
+    return this.keys;
+  }
+
+  private async loadKeys(): Promise<LoadedKeys> {
+    const jwt = this.config.auth.jwt;
+    if (jwt.algorithm === 'HS256') {
+      const secret = new TextEncoder().encode(jwt.secret);
+      // The kid names the secret without revealing it, so a rotated secret is recognisable.
+      const kid = `hs256-${createHash('sha256').update(jwt.secret).digest('hex').slice(0, 16)}`;
+      return {
+        algorithm: 'HS256',
+        kid,
+        signingKey: secret,
+        verificationKeys: new Map([[kid, secret]]),
+        publicJwks: [],
+      };
+    }
+    const privateJwk = await this.privateJwk(jwt.privateKey);
+    const { d: _private, ...publicJwk } = privateJwk;
+    const kid = await calculateJwkThumbprint(publicJwk);
+    const current: JWK = { ...publicJwk, kid, alg: 'EdDSA', use: 'sig' };
+    const previous = parsePreviousKeys(jwt.previousPublicKeys);
+    const verificationKeys = new Map<string, SigningKey>();
+    verificationKeys.set(kid, await importJWK(current, 'EdDSA'));
+    for (const key of previous) {
+      const previousKid = key.kid ?? (await calculateJwkThumbprint(key));
+      verificationKeys.set(previousKid, await importJWK({ ...key, kid: previousKid }, 'EdDSA'));
+    }
+    const previousJwks = await Promise.all(
+      previous.map(async (key) => ({
+        ...key,
+        kid: key.kid ?? (await calculateJwkThumbprint(key)),
+        alg: 'EdDSA',
+        use: 'sig',
+      })),
+    );
+    return {
+      algorithm: 'EdDSA',
+      kid,
+      signingKey: await importJWK(privateJwk, 'EdDSA'),
+      verificationKeys,
+      publicJwks: [current, ...previousJwks],
+    };
+  }
+
+  /** The configured private key as a JWK; in development an unset key is generated once and kept. */
+  private async privateJwk(configured: string | undefined): Promise<JWK> {
+    if (configured !== undefined) return parsePrivateKey(configured);
+    const file = join(this.config.dataDir, DEV_KEY_FILE);
+    if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as JWK;
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const jwk = await exportJWK(privateKey);
+    await mkdir(this.config.dataDir, { recursive: true });
+    await writeFile(file, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' }).catch(
+      async (error: NodeJS.ErrnoException) => {
+        // Another process generated it first: use theirs so both sign with one key.
+        if (error.code !== 'EEXIST') throw error;
+      },
+    );
+    return JSON.parse(await readFile(file, 'utf8')) as JWK;
+  }
+}
+
+/** Accepts a PKCS8 PEM or a private JWK (JSON) for Ed25519. */
+async function parsePrivateKey(value: string): Promise<JWK> {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('{')) {
+    const jwk = JSON.parse(trimmed) as JWK;
+    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') {
+      throw new Error('JWT_PRIVATE_KEY must be an Ed25519 private JWK (kty OKP, crv Ed25519, with d)');
+    }
+    return jwk;
+  }
+  const key = await importPKCS8(trimmed.replace(/\\n/g, '\n'), 'EdDSA', { extractable: true });
+  return exportJWK(key);
+}
+
+function parsePreviousKeys(value: string | undefined): JWK[] {
+  if (!value) return [];
+  const parsed = JSON.parse(value) as JWK | JWK[] | { keys: JWK[] };
+  const list = Array.isArray(parsed) ? parsed : 'keys' in parsed ? parsed.keys : [parsed];
+  return list.map(({ d: _private, ...publicKey }) => publicKey);
+}

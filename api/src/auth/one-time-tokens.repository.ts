@@ -1,0 +1,104 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Selectable } from 'kysely';
+import type { Database } from '../database/database.factory.js';
+import { DATABASE } from '../database/database.module.js';
+import type { OneTimeTokenPurpose, OneTimeTokensTable } from '../database/database.types.js';
+
+export type OneTimeTokenRow = Selectable<OneTimeTokensTable>;
+
+/** Single-use tokens (links) and email codes, stored as SHA-256 digests. */
+@Injectable()
+export class OneTimeTokensRepository {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  /** Stores a new token and retires the earlier unused ones of the same purpose and address. */
+  async issue(token: {
+    id: string;
+    purpose: OneTimeTokenPurpose;
+    email: string;
+    userId: string | null;
+    tokenHash: string;
+    now: Date;
+    expiresAt: Date;
+  }): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('oneTimeTokens')
+        .set({ usedAt: token.now })
+        .where('email', '=', token.email)
+        .where('purpose', '=', token.purpose)
+        .where('usedAt', 'is', null)
+        .execute();
+      await trx
+        .insertInto('oneTimeTokens')
+        .values({
+          id: token.id,
+          purpose: token.purpose,
+          email: token.email,
+          userId: token.userId,
+          tokenHash: token.tokenHash,
+          createdAt: token.now,
+          expiresAt: token.expiresAt,
+        })
+        .execute();
+    });
+  }
+
+  /**
+   * Consumes a link token: marks it used and returns it, atomically (a second use finds nothing).
+   * Returns undefined for unknown, used or expired tokens.
+   */
+  async consume(
+    purpose: OneTimeTokenPurpose,
+    tokenHash: string,
+    now: Date,
+  ): Promise<OneTimeTokenRow | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('oneTimeTokens')
+        .selectAll()
+        .where('tokenHash', '=', tokenHash)
+        .where('purpose', '=', purpose)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row || row.usedAt !== null || row.expiresAt <= now) return undefined;
+      await trx.updateTable('oneTimeTokens').set({ usedAt: now }).where('id', '=', row.id).execute();
+      return row;
+    });
+  }
+
+  /**
+   * Checks an email code against the newest live code for the address. Each call counts an
+   * attempt; after `maxAttempts` the code is dead. `matches` compares in constant time.
+   */
+  async attemptCode(
+    email: string,
+    now: Date,
+    maxAttempts: number,
+    matches: (row: OneTimeTokenRow) => boolean,
+  ): Promise<OneTimeTokenRow | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('oneTimeTokens')
+        .selectAll()
+        .where('email', '=', email)
+        .where('purpose', '=', 'email_code')
+        .where('usedAt', 'is', null)
+        .where('expiresAt', '>', now)
+        .orderBy('createdAt', 'desc')
+        .limit(1)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const attempts = row.attempts + 1;
+      const ok = matches(row);
+      const exhausted = !ok && attempts >= maxAttempts;
+      await trx
+        .updateTable('oneTimeTokens')
+        .set({ attempts, ...(ok || exhausted ? { usedAt: now } : {}) })
+        .where('id', '=', row.id)
+        .execute();
+      return ok ? row : undefined;
+    });
+  }
+}

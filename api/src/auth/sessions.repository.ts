@@ -1,0 +1,227 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Selectable } from 'kysely';
+import type { Database } from '../database/database.factory.js';
+import { DATABASE } from '../database/database.module.js';
+import type { SessionsTable } from '../database/database.types.js';
+
+export type SessionRow = Selectable<SessionsTable>;
+
+/** What the guard needs to know about a session on each request. */
+export interface SessionStatus {
+  readonly userId: string;
+  readonly active: boolean;
+  readonly role: 'user' | 'admin';
+}
+
+/** A refresh token joined with its session, as the refresh flow sees it. */
+export interface RefreshTokenRecord {
+  readonly id: string;
+  readonly sessionId: string;
+  readonly parentId: string | null;
+  readonly rotatedAt: Date | null;
+  readonly userId: string;
+  readonly sessionRevokedAt: Date | null;
+  readonly sessionExpiresAt: Date;
+}
+
+/** New session and its first refresh token. */
+export interface NewSession {
+  readonly id: string;
+  readonly userId: string;
+  readonly now: Date;
+  readonly expiresAt: Date;
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+  readonly refreshTokenId: string;
+  readonly refreshTokenHash: string;
+}
+
+/** Sessions and their refresh-token rotation families. */
+@Injectable()
+export class SessionsRepository {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async create(session: NewSession): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('sessions')
+        .values({
+          id: session.id,
+          userId: session.userId,
+          createdAt: session.now,
+          lastUsedAt: session.now,
+          expiresAt: session.expiresAt,
+          userAgent: session.userAgent,
+          ip: session.ip,
+        })
+        .execute();
+      await trx
+        .insertInto('refreshTokens')
+        .values({
+          id: session.refreshTokenId,
+          sessionId: session.id,
+          parentId: null,
+          tokenHash: session.refreshTokenHash,
+          createdAt: session.now,
+        })
+        .execute();
+    });
+  }
+
+  /** The session's state for authorising a request, joined with the user's role and status. */
+  async status(sessionId: string, now: Date): Promise<SessionStatus | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.userId')
+      .select([
+        'sessions.userId',
+        'sessions.revokedAt',
+        'sessions.expiresAt',
+        'users.role',
+        'users.disabledAt',
+        'users.deletedAt',
+      ])
+      .where('sessions.id', '=', sessionId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const active =
+      row.revokedAt === null && row.expiresAt > now && row.disabledAt === null && row.deletedAt === null;
+    return { userId: row.userId, active, role: row.role };
+  }
+
+  listActive(userId: string, now: Date): Promise<SessionRow[]> {
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('userId', '=', userId)
+      .where('revokedAt', 'is', null)
+      .where('expiresAt', '>', now)
+      .orderBy('lastUsedAt', 'desc')
+      .execute();
+  }
+
+  /** Revokes one session of a user; false when it does not exist, is not theirs, or is already revoked. */
+  async revoke(userId: string, sessionId: string, now: Date, reason: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ revokedAt: now, revokedReason: reason })
+      .where('id', '=', sessionId)
+      .where('userId', '=', userId)
+      .where('revokedAt', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Revokes every active session of a user except `keepSessionId`; returns the revoked ids. */
+  async revokeAll(userId: string, now: Date, reason: string, keepSessionId?: string): Promise<string[]> {
+    let query = this.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('userId', '=', userId)
+      .where('revokedAt', 'is', null);
+    if (keepSessionId) query = query.where('id', '!=', keepSessionId);
+    const ids = (await query.execute()).map((row) => row.id);
+    if (ids.length > 0) {
+      await this.db
+        .updateTable('sessions')
+        .set({ revokedAt: now, revokedReason: reason })
+        .where('id', 'in', ids)
+        .where('revokedAt', 'is', null)
+        .execute();
+    }
+    return ids;
+  }
+
+  /**
+   * Runs the refresh exchange atomically: the presented token's row is locked (SELECT … FOR UPDATE)
+   * so two concurrent exchanges of one token are serialised and the second sees the first's rotation.
+   */
+  async withLockedRefreshToken<T>(
+    tokenHash: string,
+    exchange: (token: RefreshTokenRecord | undefined, tx: RefreshTransaction) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('refreshTokens')
+        .innerJoin('sessions', 'sessions.id', 'refreshTokens.sessionId')
+        .select([
+          'refreshTokens.id',
+          'refreshTokens.sessionId',
+          'refreshTokens.parentId',
+          'refreshTokens.rotatedAt',
+          'sessions.userId',
+          'sessions.revokedAt as sessionRevokedAt',
+          'sessions.expiresAt as sessionExpiresAt',
+        ])
+        .where('refreshTokens.tokenHash', '=', tokenHash)
+        .forUpdate()
+        .executeTakeFirst();
+      const tx: RefreshTransaction = {
+        async hasRotatedChild(tokenId) {
+          const child = await trx
+            .selectFrom('refreshTokens')
+            .select('id')
+            .where('parentId', '=', tokenId)
+            .where('rotatedAt', 'is not', null)
+            .executeTakeFirst();
+          return child !== undefined;
+        },
+        async rotate(tokenId, rotatedAt, next) {
+          await trx
+            .updateTable('refreshTokens')
+            .set({ rotatedAt })
+            .where('id', '=', tokenId)
+            .where('rotatedAt', 'is', null)
+            .execute();
+          await trx
+            .insertInto('refreshTokens')
+            .values({
+              id: next.id,
+              sessionId: next.sessionId,
+              parentId: tokenId,
+              tokenHash: next.tokenHash,
+              createdAt: rotatedAt,
+            })
+            .execute();
+          await trx
+            .updateTable('sessions')
+            .set({ lastUsedAt: rotatedAt })
+            .where('id', '=', next.sessionId)
+            .execute();
+        },
+        async revokeSession(sessionId, now, reason) {
+          await trx
+            .updateTable('sessions')
+            .set({ revokedAt: now, revokedReason: reason })
+            .where('id', '=', sessionId)
+            .where('revokedAt', 'is', null)
+            .execute();
+        },
+      };
+      return exchange(row, tx);
+    });
+  }
+
+  /** The session a refresh token belongs to (for logout with a refresh token). */
+  async sessionOfRefreshToken(tokenHash: string): Promise<{ sessionId: string; userId: string } | undefined> {
+    return this.db
+      .selectFrom('refreshTokens')
+      .innerJoin('sessions', 'sessions.id', 'refreshTokens.sessionId')
+      .select(['sessions.id as sessionId', 'sessions.userId'])
+      .where('refreshTokens.tokenHash', '=', tokenHash)
+      .executeTakeFirst();
+  }
+}
+
+/** Writes available inside the refresh exchange's transaction. */
+export interface RefreshTransaction {
+  /** Whether a child of this token has itself been exchanged (so it is not the immediate previous token). */
+  hasRotatedChild(tokenId: string): Promise<boolean>;
+  /** Marks the token used (if not already) and stores its successor. */
+  rotate(
+    tokenId: string,
+    rotatedAt: Date,
+    next: { id: string; sessionId: string; tokenHash: string },
+  ): Promise<void>;
+  revokeSession(sessionId: string, now: Date, reason: string): Promise<void>;
+}

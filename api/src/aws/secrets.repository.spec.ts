@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type FakeSecretsManager,
+  startFakeSecretsManager,
+  testSecretArn,
+} from '../../test/support/secrets-manager-server.js';
+import { SecretsRepository } from './secrets.repository.js';
+
+describe('SecretsRepository against a Secrets Manager JSON endpoint', () => {
+  let fake: FakeSecretsManager;
+  let repository: () => SecretsRepository;
+  beforeAll(async () => {
+    fake = await startFakeSecretsManager();
+    // Dummy credentials exist only here; production uses the default chain (the function's role).
+    repository = () =>
+      new SecretsRepository({
+        endpoint: fake.endpoint,
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+      });
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+  const callsFor = (arn: string) => fake.calls.filter((call) => call.secretId === arn).length;
+
+  it('reads a JSON secret with a signed GetSecretValue request', async () => {
+    const arn = testSecretArn('json');
+    fake.secrets.set(arn, JSON.stringify({ username: 'app', password: 'p@ss' }));
+    expect(await repository().getJson(arn)).toEqual({ username: 'app', password: 'p@ss' });
+    const call = fake.calls.find((c) => c.secretId === arn);
+    expect(call?.target).toBe('secretsmanager.GetSecretValue');
+    expect(call?.headers.authorization).toContain('Credential=AKIDTEST/');
+  });
+
+  it('fetches each secret once per process, even for concurrent first callers and new instances', async () => {
+    const arn = testSecretArn('cached');
+    fake.secrets.set(arn, 'v1');
+    const values = await Promise.all([repository().getString(arn), repository().getString(arn)]);
+    fake.secrets.set(arn, 'v2');
+    expect([...values, await repository().getString(arn)]).toEqual(['v1', 'v1', 'v1']);
+    expect(callsFor(arn)).toBe(1);
+  });
+
+  it('reports a missing secret and retries on the next call instead of caching the failure', async () => {
+    const arn = testSecretArn('late');
+    await expect(repository().getString(arn)).rejects.toThrow(/Could not read secret .*late.*can't find/);
+    fake.secrets.set(arn, 'now-there');
+    expect(await repository().getString(arn)).toBe('now-there');
+    expect(callsFor(arn)).toBe(2);
+  });
+
+  it('prefetch starts the read without waiting and never rejects', async () => {
+    const present = testSecretArn('prefetched');
+    fake.secrets.set(present, 'early');
+    const client = repository();
+    client.prefetch(present);
+    client.prefetch(testSecretArn('absent-prefetch'));
+    expect(await client.getString(present)).toBe('early');
+    expect(callsFor(present)).toBe(1);
+  });
+
+  it('refuses secrets that are not JSON objects or have no string', async () => {
+    const text = testSecretArn('text');
+    fake.secrets.set(text, 'not json');
+    await expect(repository().getJson(text)).rejects.toThrow('is not JSON');
+    const list = testSecretArn('list');
+    fake.secrets.set(list, '[1,2]');
+    await expect(repository().getJson(list)).rejects.toThrow('must hold a JSON object');
+    const binary = testSecretArn('binary');
+    fake.secrets.set(binary, Buffer.from([1, 2, 3]));
+    await expect(repository().getString(binary)).rejects.toThrow('has no SecretString');
+  });
+});

@@ -1,0 +1,65 @@
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { hash, verify } from '@node-rs/argon2';
+
+/** `Algorithm.Argon2id` of @node-rs/argon2 (a const enum, which isolated modules cannot import). */
+const ARGON2ID = 2;
+
+/** OWASP's argon2id baseline: 19 MiB memory, 2 iterations, 1 lane. */
+export const ARGON2_PARAMETERS = {
+  algorithm: ARGON2ID,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
+
+/**
+ * Randomness, hashing and comparisons. Every secret the API hands out is high-entropy random and
+ * stored only as a SHA-256 digest (looked up by digest, so no comparison leaks timing); passwords
+ * use argon2id.
+ */
+@Injectable()
+export class CryptoRepository {
+  uuid(): string {
+    return randomUUID();
+  }
+
+  /** `bytes` of randomness, base64url-encoded (32 bytes = 256 bits). */
+  randomToken(bytes = 32): string {
+    return randomBytes(bytes).toString('base64url');
+  }
+
+  /** A uniformly random numeric code with `digits` digits, zero-padded. */
+  randomDigits(digits: number): string {
+    return randomInt(0, 10 ** digits)
+      .toString()
+      .padStart(digits, '0');
+  }
+
+  sha256(value: string): string {
+    return createHash('sha256').update(value).digest('hex');
+  }
+
+  /** Constant-time string equality (compares digests so lengths do not leak either). */
+  constantTimeEquals(a: string, b: string): boolean {
+    return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+  }
+
+  hashPassword(password: string): Promise<string> {
+    return hash(password, ARGON2_PARAMETERS);
+  }
+
+  async verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+    try {
+      return await verify(passwordHash, password);
+    } catch {
+      return false;
+    }
+  }
+
+  /** True when a stored hash was made with other parameters than today's (rehash on next login). */
+  passwordNeedsRehash(passwordHash: string): boolean {
+    const { memoryCost, timeCost, parallelism } = ARGON2_PARAMETERS;
+    return !passwordHash.startsWith(`$argon2id$v=19$m=${memoryCost},t=${timeCost},p=${parallelism}$`);
+  }
+}

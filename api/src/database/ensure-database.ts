@@ -1,0 +1,68 @@
+/** SQLSTATEs PostgreSQL raises when a concurrent CREATE DATABASE of the same name won the race. */
+const ALREADY_CREATED = new Set(['42P04', '23505']);
+
+/**
+ * Creates the database a URL names unless it exists, connecting to the same server's maintenance
+ * database (`postgres`, else `template1`) or, on MySQL, to no database. Safe to run concurrently.
+ * @returns true when this call created it
+ */
+export async function ensureDatabaseExists(url: string, dialect: 'postgres' | 'mysql'): Promise<boolean> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (name === '') throw new Error('The database URL names no database.');
+  return dialect === 'mysql' ? ensureMysqlDatabase(target, name) : ensurePostgresDatabase(target, name);
+}
+
+async function ensurePostgresDatabase(target: URL, name: string): Promise<boolean> {
+  const { default: pg } = await import('pg');
+  const client = await connectToMaintenanceDatabase(pg, target);
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount !== 0) return false;
+    try {
+      await client.query(`create database ${client.escapeIdentifier(name)}`);
+      return true;
+    } catch (error) {
+      if (ALREADY_CREATED.has(String((error as { code?: unknown }).code))) return false;
+      throw error;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function connectToMaintenanceDatabase(
+  pg: typeof import('pg').default,
+  target: URL,
+): Promise<import('pg').Client> {
+  let lastError: unknown;
+  for (const maintenance of ['postgres', 'template1']) {
+    const url = new URL(target);
+    url.pathname = `/${maintenance}`;
+    const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      lastError = error;
+      await client.end().catch(() => {});
+      // Only a missing maintenance database is worth another try; anything else is final.
+      if ((error as { code?: unknown }).code !== '3D000') break;
+    }
+  }
+  throw lastError;
+}
+
+async function ensureMysqlDatabase(target: URL, name: string): Promise<boolean> {
+  const mysql = await import('mysql2/promise');
+  const url = new URL(target);
+  url.pathname = '/';
+  const connection = await mysql.createConnection({ uri: url.toString(), connectTimeout: 5000 });
+  try {
+    // MySQL has IF NOT EXISTS and reports an existing database as a warning, not an error.
+    const [result] = await connection.query(`create database if not exists ${connection.escapeId(name)}`);
+    return (result as { warningStatus?: number }).warningStatus === 0;
+  } finally {
+    await connection.end();
+  }
+}

@@ -1,0 +1,28 @@
+import type { Context } from 'aws-lambda';
+import { createApp } from './app.js';
+import { SecretsRepository } from './aws/secrets.repository.js';
+import { configFromProcessEnvironment } from './config/environment.js';
+import { remoteConnection } from './database/database-connection.js';
+import { createLambdaProxy, type LambdaHttpEvent, type LambdaHttpResponse } from './lambda/lambda-proxy.js';
+
+// Everything below runs once per execution environment (Lambda's Init phase); invocations only
+// call `handler`. Init does no network I/O: the pool connects on the first query, and the
+// database secret (if any) is only prefetched, never awaited.
+const config = configFromProcessEnvironment({ NODE_ENV: 'production' });
+const secrets = new SecretsRepository();
+const connection = remoteConnection(config, secrets);
+if (connection === undefined) {
+  throw new Error('Set DATABASE_URL or DATABASE_SECRET_ARN: the Lambda handler has no embedded database.');
+}
+if (config.database.kind === 'secret') secrets.prefetch(config.database.secretArn);
+// One request at a time per execution environment, so one connection is all it can use.
+const app = await createApp({ config, database: { ...connection, poolMax: 1 } });
+const proxy = createLambdaProxy(app.getHttpAdapter().getInstance());
+
+/**
+ * The API's Lambda entrypoint for API Gateway REST (payload 1.0), HTTP API (2.0) and ALB events,
+ * over the same `createApp()` as the HTTP server.
+ */
+export function handler(event: LambdaHttpEvent, context: Context): Promise<LambdaHttpResponse> {
+  return proxy(event, context);
+}

@@ -1,0 +1,160 @@
+import type { ALBEvent, Context } from 'aws-lambda';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  decodeResponse,
+  EVENT_KINDS,
+  type EventRequest,
+  eventFor,
+} from '../../test/support/lambda-events.js';
+import { createLambdaProxy, type LambdaHttpHandler } from './lambda-proxy.js';
+
+const context = { awsRequestId: 'test', callbackWaitsForEmptyEventLoop: true } as Context;
+const PNG_BYTES = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe, 0x0a]);
+
+/** A bare Fastify app with echo routes, so each translation is observable from inside the app. */
+async function echoApp(): Promise<FastifyInstance> {
+  const app = Fastify();
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+  const echo = async (request: { url: string; query: unknown; headers: Record<string, unknown> }) => ({
+    url: request.url,
+    query: request.query,
+    cookie: request.headers.cookie ?? null,
+    multi: request.headers['x-multi'] ?? null,
+  });
+  app.get('/echo', echo);
+  app.get('/api/echo', echo);
+  app.post('/bytes', async (request) => ({ hex: (request.body as Buffer).toString('hex') }));
+  app.get('/png', async (_request, reply) => reply.type('image/png').send(PNG_BYTES));
+  app.get('/cookies', async (_request, reply) => {
+    reply.header('set-cookie', ['a=1; Path=/; HttpOnly', 'b=2; Path=/; Secure']);
+    return { ok: true };
+  });
+  await app.ready();
+  return app;
+}
+
+describe.each(EVENT_KINDS)('createLambdaProxy with %s events', (kind) => {
+  let app: FastifyInstance;
+  let handler: LambdaHttpHandler;
+  const invoke = async (request: EventRequest) =>
+    decodeResponse(await handler(eventFor(kind, request), context));
+
+  beforeAll(async () => {
+    app = await echoApp();
+    handler = createLambdaProxy(app);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('routes the path and keeps repeated query keys as lists', async () => {
+    const response = await invoke({ path: '/echo?tag=a&tag=b&one=x%20y' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ query: { tag: ['a', 'b'], one: 'x y' } });
+  });
+
+  it('answers 404 for a route that does not exist', async () => {
+    expect((await invoke({ path: '/nope' })).statusCode).toBe(404);
+  });
+
+  it('passes request cookies to the app', async () => {
+    const response = await invoke({ path: '/echo', cookies: ['session=abc', 'theme=dark'] });
+    expect(response.json<{ cookie: string }>().cookie.replace(/;\s*/g, ';')).toBe('session=abc;theme=dark');
+  });
+
+  it('returns every Set-Cookie the app sets', async () => {
+    const response = await invoke({ path: '/cookies' });
+    expect(response.setCookies).toEqual(['a=1; Path=/; HttpOnly', 'b=2; Path=/; Secure']);
+  });
+
+  it('decodes a base64 request body byte for byte', async () => {
+    const bytes = Buffer.from([0, 1, 2, 0xfe, 0xff]);
+    const response = await invoke({
+      method: 'POST',
+      path: '/bytes',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+      base64: true,
+    });
+    expect(response.json()).toEqual({ hex: '000102feff' });
+  });
+
+  it('base64-encodes binary responses but not JSON', async () => {
+    const png = await invoke({ path: '/png' });
+    expect(png.isBase64Encoded).toBe(true);
+    expect(png.body.equals(PNG_BYTES)).toBe(true);
+    const json = await invoke({ path: '/echo' });
+    expect(json.isBase64Encoded).toBe(false);
+  });
+});
+
+describe('stage prefixes', () => {
+  let app: FastifyInstance;
+  let handler: LambdaHttpHandler;
+  beforeAll(async () => {
+    app = await echoApp();
+    handler = createLambdaProxy(app);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+  const urlOf = async (event: ReturnType<typeof eventFor>) => {
+    const response = decodeResponse(await handler(event, context));
+    return response.statusCode === 200
+      ? response.json<{ url: string }>().url
+      : `status ${response.statusCode}`;
+  };
+
+  it('strips a named HTTP API stage from rawPath and keeps $default paths as they are', async () => {
+    expect(await urlOf(eventFor('http', { path: '/echo?x=1', stage: 'prod' }))).toBe('/echo?x=1');
+    expect(await urlOf(eventFor('http', { path: '/echo', stage: '$default' }))).toBe('/echo');
+  });
+
+  it('routes a REST request for /{stage}/echo to /echo', async () => {
+    expect(await urlOf(eventFor('rest', { path: '/echo', stage: 'prod' }))).toBe('/echo');
+    // Forwarded with the stage still in the path (custom domain without a base path mapping).
+    const forwarded = eventFor('rest', { path: '/echo', stage: 'prod' });
+    expect(await urlOf({ ...forwarded, path: '/prod/echo' })).toBe('/echo');
+  });
+
+  it('keeps a REST path whose first segment only looks like the stage', async () => {
+    expect(await urlOf(eventFor('rest', { path: '/api/echo', stage: 'api' }))).toBe('/api/echo');
+  });
+});
+
+describe('ALB specifics', () => {
+  let app: FastifyInstance;
+  let handler: LambdaHttpHandler;
+  beforeAll(async () => {
+    app = await echoApp();
+    handler = createLambdaProxy(app);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('adds the status line ALB requires', async () => {
+    expect((await handler(eventFor('alb', { path: '/echo' }), context)).statusDescription).toBe('200 OK');
+    expect((await handler(eventFor('alb', { path: '/nope' }), context)).statusDescription).toBe(
+      '404 Not Found',
+    );
+  });
+
+  it('answers in multiValueHeaders only when the target group sends them', async () => {
+    const multi = await handler(eventFor('alb', { path: '/echo', albMultiValue: true }), context);
+    expect(multi.multiValueHeaders?.['content-type']).toEqual([expect.stringContaining('application/json')]);
+    const single = await handler(eventFor('alb', { path: '/echo', albMultiValue: false }), context);
+    expect(single.multiValueHeaders).toBeUndefined();
+    expect(single.headers['content-type']).toContain('application/json');
+  });
+
+  it('passes multi-value request headers to the app', async () => {
+    const event = eventFor('alb', { path: '/echo', albMultiValue: true }) as ALBEvent;
+    const withMulti = { ...event, multiValueHeaders: { ...event.multiValueHeaders, 'x-multi': ['a', 'b'] } };
+    const response = decodeResponse(await handler(withMulti, context));
+    expect(response.json<{ multi: unknown }>().multi).toEqual(expect.stringMatching(/^a,\s?b$/));
+  });
+});

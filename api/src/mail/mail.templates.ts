@@ -1,0 +1,97 @@
+/** A rendered email without its recipient. */
+export interface RenderedMail {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly devSummary: string;
+}
+
+const escapeHtml = (value: string): string =>
+  value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+
+function layout(title: string, paragraphs: string[], action?: { label: string; url: string }): string {
+  const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('');
+  const button = action
+    ? `<p><a href="${escapeHtml(action.url)}" style="background:#2563eb;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escapeHtml(action.label)}</a></p>`
+    : '';
+  return `<!doctype html><html><body style="font-family:sans-serif;max-width:560px;margin:auto"><h2>${escapeHtml(title)}</h2>${body}${button}<p style="color:#666;font-size:12px">CloudNest</p></body></html>`;
+}
+
+/** The mails the API sends. Plain text and HTML from the same words. */
+export const mailTemplates = {
+  verifyEmail(link: string): RenderedMail {
+    const lines = [
+      'Confirm your email address to finish setting up your account.',
+      `Open this link: ${link}`,
+    ];
+    return {
+      subject: 'Confirm your email address',
+      text: `${lines.join('\n\n')}\n\nIf you did not sign up, ignore this email.`,
+      html: layout(
+        'Confirm your email address',
+        [lines[0] as string, 'If you did not sign up, ignore this email.'],
+        {
+          label: 'Confirm email',
+          url: link,
+        },
+      ),
+      devSummary: `verify email: ${link}`,
+    };
+  },
+  accountExists(signInLink: string): RenderedMail {
+    const text = `Someone tried to create an account with this email address, which already has one. If it was you, sign in instead: ${signInLink}\n\nIf it was not you, you can ignore this email.`;
+    return {
+      subject: 'You already have an account',
+      text,
+      html: layout('You already have an account', [text]),
+      devSummary: 'account already exists notice',
+    };
+  },
+  passwordReset(link: string): RenderedMail {
+    const text = `Someone asked to reset your password. Open this link within 1 hour to choose a new one: ${link}\n\nIf it was not you, ignore this email; your password stays as it is.`;
+    return {
+      subject: 'Reset your password',
+      text,
+      html: layout(
+        'Reset your password',
+        ['Someone asked to reset your password.', 'If it was not you, ignore this email.'],
+        {
+          label: 'Choose a new password',
+          url: link,
+        },
+      ),
+      devSummary: `password reset: ${link}`,
+    };
+  },
+  signInCode(code: string): RenderedMail {
+    const text = `Your sign-in code is ${code}. It expires in 10 minutes. If you did not ask for it, ignore this email.`;
+    return {
+      subject: `Your sign-in code: ${code}`,
+      text,
+      html: layout('Your sign-in code', [`Your sign-in code is ${code}.`, 'It expires in 10 minutes.']),
+      devSummary: `sign-in code: ${code}`,
+    };
+  },
+  accountLocked(minutes: number, resetLink: string): RenderedMail {
+    const text = `Your account was locked for ${minutes} minutes after repeated failed sign-in attempts. If this was not you, reset your password now: ${resetLink} (a reset also unlocks the account).`;
+    return {
+      subject: 'Your account was locked',
+      text,
+      html: layout('Your account was locked', [text]),
+      devSummary: `account locked for ${minutes} min`,
+    };
+  },
+  passwordChanged(): RenderedMail {
+    const text =
+      'Your password was changed and your other sessions were signed out. If this was not you, reset your password immediately.';
+    return {
+      subject: 'Your password was changed',
+      text,
+      html: layout('Your password was changed', [text]),
+      devSummary: 'password changed',
+    };
+  },
+};

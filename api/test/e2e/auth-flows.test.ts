@@ -1,0 +1,457 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  type ErrorBody,
+  latestMail,
+  newCredentials,
+  RELAXED_LIMITS,
+  readJson,
+  registerUser,
+  STRONG_PASSWORD,
+  type TokenPair,
+  tokenFromMail,
+} from '../support/auth-helpers.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+describe('auth flows over HTTP', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ...RELAXED_LIMITS, BODY_LIMIT_BYTES: '4096' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  describe('register', () => {
+    it('creates the account and signs in (201), normalising the email', async () => {
+      const credentials = newCredentials();
+      const response = await server.request('/auth/register', {
+        method: 'POST',
+        json: { ...credentials, email: `  ${credentials.email.toUpperCase()} ` },
+      });
+      expect(response.status).toBe(201);
+      const body = await readJson<TokenPair>(response);
+      expect(body.user).toEqual({
+        id: expect.any(String),
+        email: credentials.email,
+        username: credentials.username,
+        emailVerified: false,
+        createdAt: expect.any(String),
+      });
+      expect(body.tokenType).toBe('Bearer');
+      expect(body.expiresIn).toBe(900);
+      expect(body.accessToken.split('.')).toHaveLength(3);
+      expect(Buffer.from(body.refreshToken, 'base64url').length).toBeGreaterThanOrEqual(32);
+    });
+
+    it('refuses a taken email (409 EMAIL_TAKEN) and a taken username (409 USERNAME_TAKEN)', async () => {
+      const { credentials } = await registerUser(server);
+      const sameEmail = await server.request('/auth/register', {
+        method: 'POST',
+        json: { ...newCredentials(), email: credentials.email },
+      });
+      expect(sameEmail.status).toBe(409);
+      expect((await readJson<ErrorBody>(sameEmail)).code).toBe('EMAIL_TAKEN');
+      const sameUsername = await server.request('/auth/register', {
+        method: 'POST',
+        json: { ...newCredentials(), username: credentials.username },
+      });
+      expect(sameUsername.status).toBe(409);
+      expect((await readJson<ErrorBody>(sameUsername)).code).toBe('USERNAME_TAKEN');
+    });
+
+    it('refuses a common password (400 PASSWORD_TOO_COMMON)', async () => {
+      const response = await server.request('/auth/register', {
+        method: 'POST',
+        json: { ...newCredentials(), password: 'password123' },
+      });
+      expect(response.status).toBe(400);
+      expect((await readJson<ErrorBody>(response)).code).toBe('PASSWORD_TOO_COMMON');
+    });
+
+    it('validates fields with VALIDATION_FAILED naming the field', async () => {
+      const response = await server.request('/auth/register', {
+        method: 'POST',
+        json: { email: 'not-an-email', username: 'A!', password: 'short' },
+      });
+      expect(response.status).toBe(400);
+      const body = await readJson<ErrorBody>(response);
+      expect(body.code).toBe('VALIDATION_FAILED');
+      const paths = (body.details?.issues as { path: string }[]).map((issue) => issue.path);
+      expect(paths).toEqual(expect.arrayContaining(['body.email', 'body.username', 'body.password']));
+    });
+
+    it('answers invalid JSON with 400 INVALID_JSON and oversized bodies with 413 PAYLOAD_TOO_LARGE', async () => {
+      const invalid = await server.request('/auth/register', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"email": ',
+      });
+      expect(invalid.status).toBe(400);
+      expect((await readJson<ErrorBody>(invalid)).code).toBe('INVALID_JSON');
+      const huge = await server.request('/auth/register', {
+        method: 'POST',
+        json: { ...newCredentials(), padding: 'x'.repeat(10_000) },
+      });
+      expect(huge.status).toBe(413);
+      expect((await readJson<ErrorBody>(huge)).code).toBe('PAYLOAD_TOO_LARGE');
+      const wrongType = await server.request('/auth/register', {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: '<a/>',
+      });
+      expect(wrongType.status).toBe(415);
+      expect((await readJson<ErrorBody>(wrongType)).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    });
+  });
+
+  describe('login', () => {
+    it('signs in by email or username', async () => {
+      const { credentials } = await registerUser(server);
+      const byEmail = await server.request('/auth/login', {
+        method: 'POST',
+        json: { email: credentials.email, password: credentials.password },
+      });
+      expect(byEmail.status).toBe(200);
+      const byUsername = await server.request('/auth/login', {
+        method: 'POST',
+        json: { username: credentials.username, password: credentials.password },
+      });
+      expect(byUsername.status).toBe(200);
+      expect((await readJson<TokenPair>(byUsername)).user.email).toBe(credentials.email);
+    });
+
+    it('answers unknown user and wrong password with the same 401 INVALID_CREDENTIALS', async () => {
+      const { credentials } = await registerUser(server);
+      const wrong = await server.request('/auth/login', {
+        method: 'POST',
+        json: { email: credentials.email, password: 'not the password at all' },
+      });
+      const unknown = await server.request('/auth/login', {
+        method: 'POST',
+        json: { email: 'nobody.here@example.com', password: 'not the password at all' },
+      });
+      const [a, b] = [await readJson<ErrorBody>(wrong), await readJson<ErrorBody>(unknown)];
+      expect([wrong.status, unknown.status]).toEqual([401, 401]);
+      expect(a.code).toBe('INVALID_CREDENTIALS');
+      expect({ ...a, requestId: '' }).toEqual({ ...b, requestId: '' });
+    });
+
+    it('needs exactly one of email and username', async () => {
+      const response = await server.request('/auth/login', { method: 'POST', json: { password: 'x' } });
+      expect(response.status).toBe(400);
+      expect((await readJson<ErrorBody>(response)).code).toBe('VALIDATION_FAILED');
+    });
+  });
+
+  describe('me, sessions and logout', () => {
+    it('returns the account for a Bearer token and 401 UNAUTHENTICATED without one', async () => {
+      const { tokens } = await registerUser(server);
+      const me = await server.request('/auth/me', { headers: bearer(tokens.accessToken) });
+      expect(me.status).toBe(200);
+      expect(await readJson(me)).toEqual(tokens.user);
+      const anonymous = await server.request('/auth/me');
+      expect(anonymous.status).toBe(401);
+      expect((await readJson<ErrorBody>(anonymous)).code).toBe('UNAUTHENTICATED');
+    });
+
+    it('lists sessions with the current one flagged, revokes one, and rejects its token afterwards', async () => {
+      const { credentials, tokens: first } = await registerUser(server);
+      const second = await readJson<TokenPair>(
+        await server.request('/auth/login', {
+          method: 'POST',
+          headers: { 'user-agent': 'second-device' },
+          json: { email: credentials.email, password: credentials.password },
+        }),
+      );
+      const list = await readJson<{ id: string; current: boolean; userAgent: string | null; ip: string }[]>(
+        await server.request('/auth/sessions', { headers: bearer(first.accessToken) }),
+      );
+      expect(list).toHaveLength(2);
+      expect(list.filter((s) => s.current)).toHaveLength(1);
+      const other = list.find((s) => !s.current);
+      expect(other?.userAgent).toBe('second-device');
+      expect(other?.ip).toBe('127.0.0.1');
+
+      const revoke = await server.request(`/auth/sessions/${other?.id}`, {
+        method: 'DELETE',
+        headers: bearer(first.accessToken),
+      });
+      expect(revoke.status).toBe(204);
+      const revoked = await server.request('/auth/me', { headers: bearer(second.accessToken) });
+      expect(revoked.status).toBe(401);
+      expect((await readJson<ErrorBody>(revoked)).code).toBe('SESSION_REVOKED');
+      const again = await server.request(`/auth/sessions/${other?.id}`, {
+        method: 'DELETE',
+        headers: bearer(first.accessToken),
+      });
+      expect(again.status).toBe(404);
+      expect((await readJson<ErrorBody>(again)).code).toBe('SESSION_NOT_FOUND');
+    });
+
+    it('logout ends the current session; logout-all ends every session', async () => {
+      const { credentials, tokens } = await registerUser(server);
+      const logout = await server.request('/auth/logout', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(logout.status).toBe(204);
+      expect((await server.request('/auth/me', { headers: bearer(tokens.accessToken) })).status).toBe(401);
+      const refreshAfterLogout = await server.request('/auth/refresh', {
+        method: 'POST',
+        json: { refreshToken: tokens.refreshToken },
+      });
+      expect((await readJson<ErrorBody>(refreshAfterLogout)).code).toBe('INVALID_REFRESH_TOKEN');
+
+      const login = () =>
+        server
+          .request('/auth/login', {
+            method: 'POST',
+            json: { email: credentials.email, password: credentials.password },
+          })
+          .then((r) => readJson<TokenPair>(r));
+      const [a, b] = [await login(), await login()];
+      expect(
+        (await server.request('/auth/logout-all', { method: 'POST', headers: bearer(a.accessToken) })).status,
+      ).toBe(204);
+      expect((await server.request('/auth/me', { headers: bearer(a.accessToken) })).status).toBe(401);
+      expect((await server.request('/auth/me', { headers: bearer(b.accessToken) })).status).toBe(401);
+    });
+  });
+
+  describe('refresh', () => {
+    it('rotates: the new pair works, the old access token still verifies until it expires', async () => {
+      const { tokens } = await registerUser(server);
+      const response = await server.request('/auth/refresh', {
+        method: 'POST',
+        json: { refreshToken: tokens.refreshToken },
+      });
+      expect(response.status).toBe(200);
+      const next = await readJson<TokenPair>(response);
+      expect(next.refreshToken).not.toBe(tokens.refreshToken);
+      expect((await server.request('/auth/me', { headers: bearer(next.accessToken) })).status).toBe(200);
+    });
+
+    it('rejects an unknown refresh token with 401 INVALID_REFRESH_TOKEN', async () => {
+      const response = await server.request('/auth/refresh', {
+        method: 'POST',
+        json: { refreshToken: 'A'.repeat(43) },
+      });
+      expect(response.status).toBe(401);
+      expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_REFRESH_TOKEN');
+    });
+  });
+
+  describe('passwords', () => {
+    it('forgot-password answers 202 for known and unknown addresses alike', async () => {
+      const { credentials } = await registerUser(server);
+      const known = await server.request('/auth/password/forgot', {
+        method: 'POST',
+        json: { email: credentials.email },
+      });
+      const unknown = await server.request('/auth/password/forgot', {
+        method: 'POST',
+        json: { email: 'ghost.user@example.com' },
+      });
+      expect([known.status, unknown.status]).toEqual([202, 202]);
+      expect(await known.text()).toBe(await unknown.text());
+    });
+
+    it('reset with the emailed token sets the password once, revokes every session and unlocks', async () => {
+      const { credentials, tokens } = await registerUser(server);
+      await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
+      const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+      const newPassword = 'a brand new secret phrase 7';
+      const reset = await server.request('/auth/password/reset', {
+        method: 'POST',
+        json: { token, password: newPassword },
+      });
+      expect(reset.status).toBe(204);
+      expect((await server.request('/auth/me', { headers: bearer(tokens.accessToken) })).status).toBe(401);
+      const reused = await server.request('/auth/password/reset', {
+        method: 'POST',
+        json: { token, password: newPassword },
+      });
+      expect(reused.status).toBe(400);
+      expect((await readJson<ErrorBody>(reused)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+      const oldLogin = await server.request('/auth/login', {
+        method: 'POST',
+        json: { email: credentials.email, password: credentials.password },
+      });
+      expect(oldLogin.status).toBe(401);
+      const newLogin = await server.request('/auth/login', {
+        method: 'POST',
+        json: { email: credentials.email, password: newPassword },
+      });
+      expect(newLogin.status).toBe(200);
+      expect((await readJson<TokenPair>(newLogin)).user.emailVerified).toBe(true);
+    });
+
+    it('change needs the current password and signs out the other sessions only', async () => {
+      const { credentials, tokens } = await registerUser(server);
+      const other = await readJson<TokenPair>(
+        await server.request('/auth/login', {
+          method: 'POST',
+          json: { email: credentials.email, password: STRONG_PASSWORD },
+        }),
+      );
+      const wrong = await server.request('/auth/password/change', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { currentPassword: 'wrong password!', newPassword: 'another fine phrase 99' },
+      });
+      expect((await readJson<ErrorBody>(wrong)).code).toBe('CURRENT_PASSWORD_INCORRECT');
+      const change = await server.request('/auth/password/change', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { currentPassword: STRONG_PASSWORD, newPassword: 'another fine phrase 99' },
+      });
+      expect(change.status).toBe(204);
+      expect((await server.request('/auth/me', { headers: bearer(tokens.accessToken) })).status).toBe(200);
+      expect((await server.request('/auth/me', { headers: bearer(other.accessToken) })).status).toBe(401);
+      expect((await latestMail(server, credentials.email)).subject).toBe('Your password was changed');
+    });
+  });
+
+  describe('email verification', () => {
+    it('request always answers 202; confirming the link verifies and signs in; the link is single-use', async () => {
+      const { credentials } = await registerUser(server);
+      const request = await server.request('/auth/email/verify/request', {
+        method: 'POST',
+        json: { email: credentials.email },
+      });
+      expect(request.status).toBe(202);
+      const unknown = await server.request('/auth/email/verify/request', {
+        method: 'POST',
+        json: { email: 'nobody@example.com' },
+      });
+      expect(unknown.status).toBe(202);
+      const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+      const confirm = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
+      expect(confirm.status).toBe(200);
+      expect((await readJson<TokenPair>(confirm)).user.emailVerified).toBe(true);
+      const again = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
+      expect((await readJson<ErrorBody>(again)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+    });
+  });
+
+  describe('email codes', () => {
+    it('signs an existing user in with the 6-digit code; a wrong code is 401 INVALID_CODE', async () => {
+      const { credentials } = await registerUser(server);
+      const start = await server.request('/auth/email-code/start', {
+        method: 'POST',
+        json: { email: credentials.email },
+      });
+      expect(start.status).toBe(202);
+      const code = /\b(\d{6})\b/.exec((await latestMail(server, credentials.email)).textBody)?.[1] as string;
+      const wrongCode = code === '000000' ? '111111' : '000000';
+      const wrong = await server.request('/auth/email-code/verify', {
+        method: 'POST',
+        json: { email: credentials.email, code: wrongCode },
+      });
+      expect(wrong.status).toBe(401);
+      expect((await readJson<ErrorBody>(wrong)).code).toBe('INVALID_CODE');
+      const ok = await server.request('/auth/email-code/verify', {
+        method: 'POST',
+        json: { email: credentials.email, code },
+      });
+      expect(ok.status).toBe(200);
+      expect((await readJson<TokenPair>(ok)).user.email).toBe(credentials.email);
+      const reused = await server.request('/auth/email-code/verify', {
+        method: 'POST',
+        json: { email: credentials.email, code },
+      });
+      expect(reused.status).toBe(401);
+    });
+
+    it('kills the code after 5 wrong attempts, even for the right code afterwards', async () => {
+      const { credentials } = await registerUser(server);
+      await server.request('/auth/email-code/start', { method: 'POST', json: { email: credentials.email } });
+      const code = /\b(\d{6})\b/.exec((await latestMail(server, credentials.email)).textBody)?.[1] as string;
+      const wrongCode = code === '000000' ? '111111' : '000000';
+      for (let i = 0; i < 5; i++) {
+        await server.request('/auth/email-code/verify', {
+          method: 'POST',
+          json: { email: credentials.email, code: wrongCode },
+        });
+      }
+      const right = await server.request('/auth/email-code/verify', {
+        method: 'POST',
+        json: { email: credentials.email, code },
+      });
+      expect(right.status).toBe(401);
+    });
+
+    it('answers 202 for unknown addresses and sends nothing when sign-up by code is off', async () => {
+      const email = 'stranger.code@example.com';
+      const start = await server.request('/auth/email-code/start', { method: 'POST', json: { email } });
+      expect(start.status).toBe(202);
+      await expect(latestMail(server, email)).rejects.toThrow(/no mail/);
+    });
+  });
+
+  describe('API keys', () => {
+    it('creates a key shown once with the cn_live_ prefix, lists it without the key, and revokes it', async () => {
+      const { tokens } = await registerUser(server);
+      const create = await server.request('/auth/api-keys', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { name: 'ci', scopes: ['users:read'] },
+      });
+      expect(create.status).toBe(201);
+      const created = await readJson<{ id: string; key: string; prefix: string; scopes: string[] }>(create);
+      expect(created.key).toMatch(/^cn_live_[A-Za-z0-9_-]{43}$/);
+      expect(created.key.startsWith(created.prefix)).toBe(true);
+      const list = await readJson<Record<string, unknown>[]>(
+        await server.request('/auth/api-keys', { headers: bearer(tokens.accessToken) }),
+      );
+      expect(list).toHaveLength(1);
+      expect(list[0]).not.toHaveProperty('key');
+      expect(list[0]?.scopes).toEqual(['users:read']);
+      const stored = await server.database.db
+        .selectFrom('apiKeys')
+        .select('keyHash')
+        .executeTakeFirstOrThrow();
+      expect(stored.keyHash).not.toContain(created.key);
+      const revoke = await server.request(`/auth/api-keys/${created.id}`, {
+        method: 'DELETE',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(revoke.status).toBe(204);
+      const missing = await server.request(`/auth/api-keys/${created.id}`, {
+        method: 'DELETE',
+        headers: bearer(tokens.accessToken),
+      });
+      expect((await readJson<ErrorBody>(missing)).code).toBe('API_KEY_NOT_FOUND');
+    });
+
+    it('refuses to manage keys with an API key instead of a signed-in user', async () => {
+      const { tokens } = await registerUser(server);
+      const created = await readJson<{ key: string }>(
+        await server.request('/auth/api-keys', {
+          method: 'POST',
+          headers: bearer(tokens.accessToken),
+          json: { name: 'x' },
+        }),
+      );
+      const response = await server.request('/auth/api-keys', { headers: { 'x-api-key': created.key } });
+      expect(response.status).toBe(401);
+    });
+  });
+
+  describe('JWKS', () => {
+    it('serves the Ed25519 public key whose kid signs access tokens', async () => {
+      const { tokens } = await registerUser(server);
+      const jwks = await readJson<{ keys: { kty: string; crv: string; kid: string; d?: string }[] }>(
+        await server.request('/.well-known/jwks.json'),
+      );
+      expect(jwks.keys).toHaveLength(1);
+      expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
+      expect(jwks.keys[0]).not.toHaveProperty('d');
+      const header = JSON.parse(
+        Buffer.from(tokens.accessToken.split('.')[0] as string, 'base64url').toString(),
+      );
+      expect(header).toMatchObject({ alg: 'EdDSA', kid: jwks.keys[0]?.kid });
+    });
+  });
+});
