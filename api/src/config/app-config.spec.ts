@@ -132,38 +132,6 @@ describe('loadConfig', () => {
   });
 });
 
-describe('database secrets (DATABASE_SECRET_ARN)', () => {
-  const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cloudnest-db-AbCdEf';
-
-  it('reads the database from a secret, PostgreSQL unless DATABASE_ENGINE says mysql', () => {
-    expect(loadConfig({ ...base, DATABASE_SECRET_ARN: arn }, '/').database).toMatchObject({
-      kind: 'secret',
-      secretArn: arn,
-      dialect: 'postgres',
-    });
-    expect(
-      loadConfig({ ...base, DATABASE_SECRET_ARN: arn, DATABASE_ENGINE: 'mysql' }, '/').database,
-    ).toMatchObject({ kind: 'secret', dialect: 'mysql' });
-  });
-
-  it('satisfies production instead of DATABASE_URL', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toContain('DATABASE_URL is required in production');
-    expect(problemsOf({ NODE_ENV: 'production', DATABASE_SECRET_ARN: arn })).not.toContain('DATABASE_URL');
-  });
-
-  it('refuses a malformed ARN, an unknown engine, and both sources at once', () => {
-    expect(problemsOf({ ...base, DATABASE_SECRET_ARN: 'cloudnest-db' })).toContain(
-      'DATABASE_SECRET_ARN must be a Secrets Manager ARN',
-    );
-    expect(problemsOf({ ...base, DATABASE_SECRET_ARN: arn, DATABASE_ENGINE: 'oracle' })).toContain(
-      'DATABASE_ENGINE must be postgres or mysql',
-    );
-    expect(
-      problemsOf({ ...base, DATABASE_SECRET_ARN: arn, DATABASE_URL: 'postgres://u:p@db/app' }),
-    ).toContain('DATABASE_SECRET_ARN and DATABASE_URL are mutually exclusive');
-  });
-});
-
 /** The problems as text, or '' when the environment is valid (other variables may be required too). */
 function loadConfigOrProblems(env: Record<string, string>): string {
   try {
