@@ -44,6 +44,7 @@ export function addDeployment(scope: Construct, settings: DeploymentSettings): D
   const registry = IMAGE_TOPOLOGIES.includes(settings.topology)
     ? new RegistryStack(scope, `${name}-registry`, {
         repositoryName: repositoryName(settings),
+        allowLambdaPull: settings.topology === 'lambda-image',
         env: { account: settings.account, region: settings.preset.region },
       })
     : undefined;

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { layoutProblems, Network, type NetworkLayout, validateLayout } from '../lib/constructs/network.js';
 import { PRESET_NAMES, resolvePreset } from '../lib/presets.js';
-import { subnetIds } from './support.js';
+import { routeTableOf, subnetIds } from './support.js';
 
 const az = (letter: string) => `ap-southeast-2${letter}`;
 
@@ -43,10 +43,7 @@ describe('Network built from the nest-vpc preset (seed 000)', () => {
 
   it('routes 0.0.0.0/0 of the public subnet to the internet gateway', () => {
     const [publicSubnet] = subnetIds(template, ['10.0.0.0/28']);
-    const association = template.findResources('AWS::EC2::SubnetRouteTableAssociation', {
-      Properties: { SubnetId: { Ref: publicSubnet } },
-    });
-    const routeTable = (Object.values(association)[0]?.Properties as { RouteTableId: unknown }).RouteTableId;
+    const routeTable = routeTableOf(template, publicSubnet as string);
     template.hasResourceProperties('AWS::EC2::Route', {
       RouteTableId: routeTable,
       DestinationCidrBlock: '0.0.0.0/0',
@@ -78,13 +75,7 @@ describe('Network built from the nest-vpc preset (seed 000)', () => {
 
   it('leaves the isolated database subnets without any route out of the VPC', () => {
     const isolated = subnetIds(template, ['10.0.0.64/28', '10.0.0.80/28', '10.0.0.96/28']);
-    const tables = isolated.map((id) => {
-      const assoc = template.findResources('AWS::EC2::SubnetRouteTableAssociation', {
-        Properties: { SubnetId: { Ref: id } },
-      });
-      return (Object.values(assoc)[0]?.Properties as { RouteTableId: unknown }).RouteTableId;
-    });
-    for (const table of tables) {
+    for (const table of isolated.map((id) => routeTableOf(template, id))) {
       template.resourcePropertiesCountIs('AWS::EC2::Route', { RouteTableId: table }, 0);
     }
   });
@@ -107,10 +98,7 @@ describe('Network with a NAT per AZ (prod preset)', () => {
       const nat = Object.keys(
         template.findResources('AWS::EC2::NatGateway', { Properties: { SubnetId: { Ref: publicIds[i] } } }),
       )[0];
-      const assoc = template.findResources('AWS::EC2::SubnetRouteTableAssociation', {
-        Properties: { SubnetId: { Ref: privateId } },
-      });
-      const table = (Object.values(assoc)[0]?.Properties as { RouteTableId: unknown }).RouteTableId;
+      const table = routeTableOf(template, privateId);
       template.hasResourceProperties('AWS::EC2::Route', {
         RouteTableId: table,
         DestinationCidrBlock: '0.0.0.0/0',

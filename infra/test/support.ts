@@ -93,3 +93,11 @@ export function onlyResource(
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0] as [string, Record<string, unknown>];
 }
+
+/** The route table (`{ Ref }`) associated with a subnet. */
+export function routeTableOf(template: Template, subnetLogicalId: string): unknown {
+  const [, association] = onlyResource(template, 'AWS::EC2::SubnetRouteTableAssociation', {
+    Properties: { SubnetId: { Ref: subnetLogicalId } },
+  });
+  return (association.Properties as { RouteTableId: unknown }).RouteTableId;
+}

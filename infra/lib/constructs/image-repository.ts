@@ -1,5 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 /** Props of {@link ImageRepository}. */
@@ -11,6 +12,11 @@ export interface ImageRepositoryProps {
    * @default 10
    */
   readonly maxImageCount?: number;
+  /**
+   * Let the Lambda service pull images for this account's functions (container-image Lambda).
+   * @default false
+   */
+  readonly allowLambdaPull?: boolean;
 }
 
 /**
@@ -36,5 +42,25 @@ export class ImageRepository extends Construct {
       lifecycleRules: [{ description: `Keep the ${maxImageCount} newest images`, maxImageCount }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    if (props.allowLambdaPull) {
+      const stack = Stack.of(this);
+      this.repository.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'LambdaPull',
+          principals: [new iam.ServicePrincipal('lambda.amazonaws.com')],
+          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+          conditions: {
+            StringLike: {
+              'aws:sourceArn': stack.formatArn({
+                service: 'lambda',
+                resource: 'function',
+                resourceName: '*',
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            },
+          },
+        }),
+      );
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -34,6 +34,12 @@ export interface ObservabilityProps {
    * @default 2 GiB
    */
   readonly databaseFreeStorageBytes?: number;
+  /**
+   * Let EC2 Auto Scaling (its service-linked role) publish scaling notifications to the
+   * encrypted topic.
+   * @default false
+   */
+  readonly autoScalingNotifications?: boolean;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -77,6 +83,24 @@ export class Observability extends Construct {
         resources: ['*'],
       }),
     );
+    if (props.autoScalingNotifications) {
+      const stack = Stack.of(this);
+      // Principal "*" narrowed by conditions: naming the service-linked role directly would fail
+      // in accounts where Auto Scaling has not created it yet.
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.AnyPrincipal()],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: ['*'],
+          conditions: {
+            ArnLike: {
+              'aws:PrincipalArn': `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+            },
+            StringEquals: { 'kms:CallerAccount': stack.account },
+          },
+        }),
+      );
+    }
     this.topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     this.action = new cwActions.SnsAction(this.topic);

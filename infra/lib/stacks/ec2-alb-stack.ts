@@ -57,7 +57,10 @@ export class Ec2AlbStack extends TopologyStack {
     });
     this.uploads = new Uploads(this, 'Uploads', { corsAllowedOrigins: origins });
     const secrets = new ApiSecrets(this, 'Secrets', { jwtSecretArn: settings.jwtSecretArn });
-    const observability = new Observability(this, 'Observability', { alarmEmail: settings.alarmEmail });
+    const observability = new Observability(this, 'Observability', {
+      alarmEmail: settings.alarmEmail,
+      autoScalingNotifications: true,
+    });
 
     const backendEnvironment = apiEnvironment({
       preset,

@@ -5,6 +5,11 @@ import { ImageRepository } from '../constructs/image-repository.js';
 /** Props of {@link RegistryStack}. */
 export interface RegistryStackProps extends StackProps {
   readonly repositoryName: string;
+  /**
+   * The images run as Lambda functions (lambda-image).
+   * @default false
+   */
+  readonly allowLambdaPull?: boolean;
 }
 
 /**
@@ -17,7 +22,10 @@ export class RegistryStack extends Stack {
 
   constructor(scope: Construct, id: string, props: RegistryStackProps) {
     super(scope, id, { description: 'CloudNest API image repository', ...props });
-    this.images = new ImageRepository(this, 'Images', { repositoryName: props.repositoryName });
+    this.images = new ImageRepository(this, 'Images', {
+      repositoryName: props.repositoryName,
+      allowLambdaPull: props.allowLambdaPull,
+    });
     new CfnOutput(this, 'RepositoryUri', { value: this.images.repository.repositoryUri });
     new CfnOutput(this, 'RepositoryName', { value: this.images.repository.repositoryName });
   }

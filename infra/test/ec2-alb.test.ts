@@ -1,0 +1,275 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { onlyResource, refs, sampleSettings, subnetIds, synthesize } from './support.js';
+
+const sg = (template: Template, description: string) =>
+  onlyResource(template, 'AWS::EC2::SecurityGroup', {
+    Properties: { GroupDescription: Match.stringLikeRegexp(description) },
+  })[0];
+const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'GroupId'] });
+
+describe('ec2-alb × seoul (seed 004)', () => {
+  let template: Template;
+  let albSg: string;
+  let backendSg: string;
+  let frontendSg: string;
+  let dbSg: string;
+  let userData: string;
+  beforeAll(() => {
+    ({ template } = synthesize(sampleSettings('ec2-alb', 'seoul')));
+    albSg = sg(template, '^CloudNest ALB');
+    backendSg = sg(template, '^CloudNest backend instances');
+    frontendSg = sg(template, '^CloudNest frontend instances');
+    dbSg = sg(template, '^CloudNest mysql database');
+    const [, backendTemplate] = onlyResource(template, 'AWS::EC2::LaunchTemplate', {
+      Properties: { LaunchTemplateData: { SecurityGroupIds: [getAtt(backendSg)] } },
+    });
+    userData = JSON.stringify(backendTemplate.Properties);
+  });
+
+  it('redirects HTTP 80 to HTTPS 443, which serves the ACM certificate with a TLS 1.2+ policy', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [
+        { Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } },
+      ],
+    });
+    const [certificate] = onlyResource(template, 'AWS::CertificateManager::Certificate', {
+      Properties: { DomainName: 'www.example.com', ValidationMethod: 'DNS' },
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: { Ref: certificate } }],
+      SslPolicy: Match.stringLikeRegexp('TLS13-1-2'),
+    });
+  });
+
+  it('routes /api/* to the backend group (9999, /api/health) and /* to the frontend group (3000, /)', () => {
+    const [backendTg] = onlyResource(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Properties: { Port: 9999, HealthCheckPath: '/api/health' },
+    });
+    const [frontendTg] = onlyResource(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Properties: { Port: 3000, HealthCheckPath: '/' },
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+      Actions: [{ Type: 'forward', TargetGroupArn: { Ref: backendTg } }],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: frontendTg } }],
+    });
+  });
+
+  it('chains security groups ALB → instances → database, with 3306 only from the backend', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: getAtt(backendSg),
+      SourceSecurityGroupId: getAtt(albSg),
+      FromPort: 9999,
+      ToPort: 9999,
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: getAtt(frontendSg),
+      SourceSecurityGroupId: getAtt(albSg),
+      FromPort: 3000,
+      ToPort: 3000,
+    });
+    const dbIngress = Object.values(
+      template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { GroupId: getAtt(dbSg) } }),
+    ).map((r) => r.Properties);
+    expect(dbIngress.every((r) => r.FromPort === 3306 && r.ToPort === 3306 && r.CidrIp === undefined)).toBe(
+      true,
+    );
+    const sources = dbIngress.map((r) => r.SourceSecurityGroupId['Fn::GetAtt'][0]);
+    expect(sources).toContain(backendSg);
+    expect(sources).not.toContain(frontendSg);
+    expect(sources).not.toContain(albSg);
+  });
+
+  it('opens nothing to the world but 80/443 on the ALB, and no SSH anywhere', () => {
+    const inline = Object.entries(template.findResources('AWS::EC2::SecurityGroup')).flatMap(([id, r]) =>
+      (r.Properties.SecurityGroupIngress ?? []).map((rule: Record<string, unknown>) => ({ id, ...rule })),
+    );
+    const standalone = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => ({
+      id: r.Properties.GroupId['Fn::GetAtt']?.[0],
+      ...r.Properties,
+    }));
+    const rules = [...inline, ...standalone];
+    const world = rules.filter((r) => r.CidrIp === '0.0.0.0/0');
+    expect(world.map((r) => [r.id, r.FromPort]).sort()).toEqual([
+      [albSg, 443],
+      [albSg, 80],
+    ]);
+    expect(rules.filter((r) => (r.FromPort as number) <= 22 && (r.ToPort as number) >= 22)).toEqual([]);
+  });
+
+  it('runs instances in the private subnets with IMDSv2, encrypted volumes and Session Manager', () => {
+    const privateSubnets = refs(subnetIds(template, ['10.0.3.0/24', '10.0.4.0/24']));
+    for (const group of Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))) {
+      expect(group.Properties.VPCZoneIdentifier).toEqual(privateSubnets);
+      expect(group.Properties.HealthCheckType).toBe('ELB');
+    }
+    template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 2);
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        MetadataOptions: { HttpTokens: 'required' },
+        BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
+      }),
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: [
+        { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonSSMManagedInstanceCore')])] },
+      ],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      Subnets: refs(subnetIds(template, ['10.0.1.0/24', '10.0.2.0/24'])),
+    });
+  });
+
+  it('installs Node 22 (checksum-verified) and runs the backend under PM2 with API_PREFIX=/api on 9999', () => {
+    expect(userData).toContain('NODE_VERSION=22.');
+    expect(userData).toContain('sha256sum -c -');
+    expect(userData).toContain('npm install -g pm2');
+    expect(userData).toContain('pm2 start');
+    expect(userData).toContain('pm2 startup systemd');
+    expect(userData).toMatch(/\\"API_PREFIX\\":\\"\/api\\"/);
+    expect(userData).toMatch(/\\"PORT\\":\\"9999\\"/);
+    expect(userData).toContain('cfn-signal');
+    expect(userData).not.toMatch(/JWT_SECRET\\"|API_KEYS|DATABASE_URL|PASSWORD/);
+  });
+
+  it('rolls instances one at a time and waits for them to signal health', () => {
+    template.hasResource('AWS::AutoScaling::AutoScalingGroup', {
+      UpdatePolicy: {
+        AutoScalingRollingUpdate: Match.objectLike({ MaxBatchSize: 1, WaitOnResourceSignals: true }),
+      },
+      CreationPolicy: { ResourceSignal: Match.objectLike({ Count: 1 }) },
+    });
+  });
+
+  it('runs MySQL 8.0 Multi-AZ, private, encrypted, with 7-day backups', () => {
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'mysql',
+      EngineVersion: '8.0',
+      MultiAZ: true,
+      PubliclyAccessible: false,
+      StorageEncrypted: true,
+      BackupRetentionPeriod: 7,
+      Port: '3306',
+    });
+    template.hasResourceProperties('AWS::RDS::DBSubnetGroup', {
+      SubnetIds: refs(subnetIds(template, ['10.0.3.0/24', '10.0.4.0/24'])),
+    });
+  });
+
+  it('aliases the domain to the ALB in Route 53', () => {
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'www.example.com.',
+      Type: 'A',
+      HostedZoneId: 'Z0123456789EXAMPLE',
+      AliasTarget: Match.objectLike({
+        HostedZoneId: { 'Fn::GetAtt': [Match.anyValue(), 'CanonicalHostedZoneID'] },
+      }),
+    });
+  });
+
+  it('keeps uploads private except public reads on image prefixes, with CORS, versioning and temp/ expiry', () => {
+    const [bucket] = onlyResource(template, 'AWS::S3::Bucket', {
+      Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: false,
+        RestrictPublicBuckets: false,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      CorsConfiguration: {
+        CorsRules: [
+          Match.objectLike({ AllowedOrigins: ['https://www.example.com', 'https://app.example.com'] }),
+        ],
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'uploads/temp/', ExpirationInDays: 1, Status: 'Enabled' }),
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+        ]),
+      },
+      LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+    });
+    const [, policy] = onlyResource(template, 'AWS::S3::BucketPolicy', {
+      Properties: { Bucket: { Ref: bucket } },
+    });
+    const statements = (policy.Properties as { PolicyDocument: { Statement: Record<string, unknown>[] } })
+      .PolicyDocument.Statement;
+    const publicRead = statements.filter(
+      (s) => s.Effect === 'Allow' && JSON.stringify(s.Principal) === '{"AWS":"*"}',
+    );
+    expect(publicRead).toHaveLength(1);
+    expect(publicRead[0]?.Action).toBe('s3:GetObject');
+    const resources = JSON.stringify(publicRead[0]?.Resource);
+    for (const prefix of ['uploads/users/*', 'uploads/stories/*', 'uploads/channels/*'])
+      expect(resources).toContain(prefix);
+    expect(resources).not.toContain('temp');
+    expect(
+      statements.some(
+        (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'),
+      ),
+    ).toBe(true);
+  });
+
+  it('alarms on target 5xx and unhealthy hosts of both groups, and RDS CPU, storage and connections', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    expect(alarms.filter((a) => a.MetricName === 'UnHealthyHostCount')).toHaveLength(2);
+    expect(alarms.filter((a) => a.MetricName === 'HTTPCode_Target_5XX_Count')).toHaveLength(2);
+    for (const metric of ['CPUUtilization', 'FreeStorageSpace', 'DatabaseConnections']) {
+      expect(alarms.some((a) => a.MetricName === metric && a.Namespace === 'AWS/RDS')).toBe(true);
+    }
+  });
+
+  it('outputs UploadsBucketName, ApiUrl and MigrationFunctionName', () => {
+    for (const name of ['UploadsBucketName', 'ApiUrl', 'SiteUrl', 'MigrationFunctionName'])
+      template.hasOutput(name, {});
+  });
+});
+
+describe('ec2-alb validation', () => {
+  it('fails when there is neither a hosted zone nor a certificate', () => {
+    expect(() => synthesize(sampleSettings('ec2-alb', 'seoul', { domain: undefined }))).toThrow(
+      /give domain.hostedZoneId or domain.certificateArn/,
+    );
+  });
+
+  it('uses a given certificate and creates no DNS records without a hosted zone', () => {
+    const arn = 'arn:aws:acm:ap-northeast-2:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+    const { template } = synthesize(
+      sampleSettings('ec2-alb', 'seoul', { domain: { zoneName: 'example.com', certificateArn: arn } }),
+    );
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Certificates: [{ CertificateArn: arn }],
+    });
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+  });
+
+  it('fails when the backend build is missing', () => {
+    expect(() => synthesize(sampleSettings('ec2-alb', 'seoul', { backendCodePath: undefined }))).toThrow(
+      /needs backendCodePath/,
+    );
+  });
+
+  it('fails when uploads would make temp/ public', async () => {
+    const { Uploads } = await import('../lib/constructs/uploads.js');
+    const { App, Stack } = await import('aws-cdk-lib');
+    const stack = new Stack(new App(), 'S');
+    expect(() => new Uploads(stack, 'U', { publicReadPrefixes: ['uploads/temp/'] })).toThrow(
+      /never be publicly readable/,
+    );
+    expect(() => new Uploads(stack, 'V', { publicReadPrefixes: ['uploads/*'] })).toThrow(/no wildcards/);
+  });
+});

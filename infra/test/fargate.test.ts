@@ -1,0 +1,221 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { onlyResource, refs, sampleSettings, subnetIds, synthesize } from './support.js';
+
+describe('fargate × autonote (seed 002, safe form)', () => {
+  let template: Template;
+  let serviceSg: string;
+  let albSg: string;
+  beforeAll(() => {
+    ({ template } = synthesize(sampleSettings('fargate', 'autonote')));
+    serviceSg = onlyResource(template, 'AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: Match.stringLikeRegexp('^CloudNest API tasks') },
+    })[0];
+    albSg = onlyResource(template, 'AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: Match.stringLikeRegexp('^CloudNest API load balancer') },
+    })[0];
+  });
+
+  it('runs at least one task in the private subnets without public IPs, with a rollback circuit breaker', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: 'FARGATE',
+      DesiredCount: 1,
+      DeploymentConfiguration: Match.objectLike({
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        MinimumHealthyPercent: 100,
+      }),
+      NetworkConfiguration: {
+        AwsvpcConfiguration: {
+          AssignPublicIp: 'DISABLED',
+          SecurityGroups: [{ 'Fn::GetAtt': [serviceSg, 'GroupId'] }],
+          Subnets: refs(subnetIds(template, ['10.0.101.0/24', '10.0.102.0/24'])),
+        },
+      },
+    });
+  });
+
+  it('serves port 3000 from the SHA-tagged ECR image with secrets injected, never in plain env', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Image: {
+            'Fn::Join': [
+              '',
+              Match.arrayWith([Match.stringLikeRegexp(':0123456789abcdef0123456789abcdef01234567$')]),
+            ],
+          },
+          PortMappings: [{ ContainerPort: 3000, Protocol: 'tcp' }],
+          Secrets: [{ Name: 'JWT_SECRET', ValueFrom: { Ref: Match.stringLikeRegexp('JwtSecret') } }],
+          Environment: Match.arrayWith([
+            { Name: 'PORT', Value: '3000' },
+            { Name: 'DATABASE_SECRET_ARN', Value: { Ref: Match.stringLikeRegexp('DatabaseSecret') } },
+            { Name: 'REQUIRE_API_KEY', Value: 'false' },
+          ]),
+          LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+        }),
+      ],
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+    });
+    const [, taskDefinition] = onlyResource(template, 'AWS::ECS::TaskDefinition');
+    const env = JSON.stringify(
+      (taskDefinition.Properties as { ContainerDefinitions: { Environment: unknown }[] })
+        .ContainerDefinitions[0]?.Environment,
+    );
+    expect(env).not.toMatch(/"Name":"(JWT_SECRET|API_KEYS|DATABASE_URL|JWT_PRIVATE_KEY)"/);
+  });
+
+  it('admits port 3000 on the tasks only from the ALB SG; the ALB is internet-facing in the public subnets', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [serviceSg, 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [albSg, 'GroupId'] },
+      FromPort: 3000,
+      ToPort: 3000,
+    });
+    const taskIngress = template.findResources('AWS::EC2::SecurityGroupIngress', {
+      Properties: { GroupId: { 'Fn::GetAtt': [serviceSg, 'GroupId'] } },
+    });
+    expect(Object.keys(taskIngress)).toHaveLength(1);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^CloudNest API tasks'),
+      SecurityGroupIngress: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      Subnets: refs(subnetIds(template, ['10.0.1.0/24', '10.0.2.0/24'])),
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'access_logs.s3.enabled', Value: 'true' }]),
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 3000,
+      TargetType: 'ip',
+      HealthCheckPath: '/health',
+    });
+  });
+
+  it('keeps the database reachable from the tasks only', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      SourceSecurityGroupId: { 'Fn::GetAtt': [serviceSg, 'GroupId'] },
+      FromPort: 5432,
+      ToPort: 5432,
+    });
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      PubliclyAccessible: false,
+      StorageEncrypted: true,
+      BackupRetentionPeriod: 7,
+    });
+    template.hasResourceProperties('AWS::RDS::DBSubnetGroup', {
+      SubnetIds: refs(subnetIds(template, ['10.0.201.0/24', '10.0.202.0/24'])),
+    });
+  });
+
+  it('scales on CPU and on requests per target', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 1,
+      MaxCapacity: 4,
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+      }),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+      }),
+    });
+  });
+
+  it('migrates before the service rolls to a new task definition', () => {
+    const [triggerId] = onlyResource(template, 'Custom::Trigger');
+    template.hasResource('AWS::ECS::Service', { DependsOn: Match.arrayWith([triggerId]) });
+  });
+
+  it('alarms on ALB 5xx rate, unhealthy hosts and target 5xx, and keeps logs 30 days', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HTTPCode_Target_5XX_Count' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('target5xx') })]),
+    });
+    for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.Properties.RetentionInDays).toBe(30);
+    }
+  });
+});
+
+describe('fargate public-IP form (seed 002 as written)', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthesize(sampleSettings('fargate', 'autonote', { fargatePublicIp: true })));
+  });
+
+  it('forces REQUIRE_API_KEY=true and injects API_KEYS from Secrets Manager', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([{ Name: 'REQUIRE_API_KEY', Value: 'true' }]),
+          Secrets: Match.arrayWith([
+            { Name: 'API_KEYS', ValueFrom: { Ref: Match.stringLikeRegexp('ApiKeysSecret') } },
+          ]),
+        }),
+      ],
+    });
+  });
+
+  it('runs tasks with public IPs in the public subnets, port 3000 open, and no load balancer', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      NetworkConfiguration: {
+        AwsvpcConfiguration: Match.objectLike({
+          AssignPublicIp: 'ENABLED',
+          Subnets: refs(subnetIds(template, ['10.0.1.0/24', '10.0.2.0/24'])),
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('public IP form'),
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 3000, ToPort: 3000 })],
+    });
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
+  });
+});
+
+describe('fargate validation', () => {
+  it('fails when the public-IP form is asked for without an API key', () => {
+    expect(() =>
+      synthesize(sampleSettings('fargate', 'autonote', { fargatePublicIp: true, requireApiKey: false })),
+    ).toThrow(/fargatePublicIp exposes tasks to the internet and requires requireApiKey/);
+  });
+
+  it('fails when the preset is nest-vpc (one public subnet cannot hold an ALB)', () => {
+    expect(() => synthesize(sampleSettings('fargate', 'nest-vpc'))).toThrow(
+      /not designed for topology "fargate"/,
+    );
+  });
+
+  it('fails when desiredCount is 0 or the image tag is missing', async () => {
+    const { FargateApi } = await import('../lib/constructs/fargate-api.js');
+    const { App, Stack } = await import('aws-cdk-lib');
+    const ec2 = await import('aws-cdk-lib/aws-ec2');
+    const ecr = await import('aws-cdk-lib/aws-ecr');
+    const stack = new Stack(new App(), 'S');
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-12345678',
+      availabilityZones: ['us-east-1a'],
+    });
+    const subnet = (id: string) => ec2.Subnet.fromSubnetId(stack, id, `subnet-${id}`);
+    const base = {
+      vpc,
+      taskSubnets: [subnet('11111111')],
+      loadBalancerSubnets: [subnet('22222222'), subnet('33333333')],
+      repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'api'),
+      imageTag: 'abc123',
+      environment: {},
+      secrets: {},
+    };
+    expect(() => new FargateApi(stack, 'A', { ...base, desiredCount: 0 })).toThrow(
+      /desiredCount must be at least 1/,
+    );
+    expect(() => new FargateApi(stack, 'B', { ...base, imageTag: '' })).toThrow(/not a valid image tag/);
+    expect(
+      () => new FargateApi(stack, 'C', { ...base, assignPublicIp: true, loadBalancerSubnets: undefined }),
+    ).toThrow(/requires REQUIRE_API_KEY=true and an API_KEYS secret/);
+  });
+});
