@@ -127,8 +127,10 @@ export class AuthService {
     const now = this.clock.now();
     const lockedOut = user?.lockedUntil != null && user.lockedUntil > now;
     if (!user || user.passwordHash === null || user.deletedAt !== null || lockedOut) {
-      // Same work as a real check, so unknown, password-less and locked accounts are indistinguishable.
+      // Same work as a real failed check (hash verify + failure bookkeeping), so unknown,
+      // password-less and locked accounts are indistinguishable from a wrong password, also by timing.
       await this.crypto.verifyPassword(await this.dummyPasswordHash(), dto.password);
+      await this.users.incrementFailedLogins(this.crypto.uuid());
       throw new AppError('INVALID_CREDENTIALS');
     }
     if (!(await this.crypto.verifyPassword(user.passwordHash, dto.password))) {

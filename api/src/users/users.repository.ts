@@ -43,7 +43,10 @@ export class UsersRepository {
     await this.db.updateTable('users').set(changes).where('id', '=', id).execute();
   }
 
-  /** Atomically counts one failed sign-in and returns the new count. */
+  /**
+   * Atomically counts one failed sign-in and returns the new count (0 for an unknown id, which
+   * still does the same queries: sign-in uses that to take equal time for unknown accounts).
+   */
   async incrementFailedLogins(id: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
@@ -51,8 +54,8 @@ export class UsersRepository {
         .select('failedLoginCount')
         .where('id', '=', id)
         .forUpdate()
-        .executeTakeFirstOrThrow();
-      const count = row.failedLoginCount + 1;
+        .executeTakeFirst();
+      const count = row ? row.failedLoginCount + 1 : 0;
       await trx.updateTable('users').set({ failedLoginCount: count }).where('id', '=', id).execute();
       return count;
     });

@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
 import { createApp } from '../../src/app.js';
 import { testConfig } from './test-config.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -16,10 +17,11 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   dialect: 'postgres' | 'mysql' = 'postgres',
+  options: { logger?: Logger } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(dialect);
   const config = testConfig(env);
-  const app = await createApp({ config, database: database.connection });
+  const app = await createApp({ config, database: database.connection, ...options });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  type ErrorBody,
+  latestMail,
+  newCredentials,
+  RELAXED_LIMITS,
+  readJson,
+  registerUser,
+  type TokenPair,
+  tokenFromMail,
+} from '../support/auth-helpers.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ...RELAXED_LIMITS, AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answers 202 for new and existing emails alike; the owner of the existing one gets a notice', async () => {
+    const credentials = newCredentials();
+    const fresh = await server.request('/auth/register', { method: 'POST', json: credentials });
+    const again = await server.request('/auth/register', {
+      method: 'POST',
+      json: { ...newCredentials(), email: credentials.email },
+    });
+    expect([fresh.status, again.status]).toEqual([202, 202]);
+    expect(await readJson(fresh)).toEqual({ status: 'verification_required' });
+    expect(await readJson(again)).toEqual({ status: 'verification_required' });
+    expect((await latestMail(server, credentials.email)).subject).toBe('You already have an account');
+  });
+
+  it('refuses sign-in until the email is confirmed; confirming returns tokens', async () => {
+    const credentials = newCredentials();
+    await server.request('/auth/register', { method: 'POST', json: credentials });
+    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    const early = await server.request('/auth/login', {
+      method: 'POST',
+      json: { email: credentials.email, password: credentials.password },
+    });
+    expect(early.status).toBe(403);
+    expect((await readJson<ErrorBody>(early)).code).toBe('EMAIL_NOT_VERIFIED');
+    const confirm = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
+    expect(confirm.status).toBe(200);
+    const tokens = await readJson<TokenPair>(confirm);
+    expect(tokens.user.emailVerified).toBe(true);
+    const later = await server.request('/auth/login', {
+      method: 'POST',
+      json: { email: credentials.email, password: credentials.password },
+    });
+    expect(later.status).toBe(200);
+  });
+});
+
+describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ...RELAXED_LIMITS, AUTH_EMAIL_CODE_SIGNUP: 'true' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('creates a verified, password-less account from an emailed code', async () => {
+    const email = `New.Person.${Date.now()}@Example.com`;
+    expect((await server.request('/auth/email-code/start', { method: 'POST', json: { email } })).status).toBe(
+      202,
+    );
+    const code = /\b(\d{6})\b/.exec((await latestMail(server, email.toLowerCase())).textBody)?.[1] as string;
+    const verify = await server.request('/auth/email-code/verify', { method: 'POST', json: { email, code } });
+    expect(verify.status).toBe(200);
+    const tokens = await readJson<TokenPair>(verify);
+    expect(tokens.user).toMatchObject({ email: email.toLowerCase(), emailVerified: true });
+    expect(tokens.user.username).toMatch(/^[a-z0-9_.-]{3,32}$/);
+    const passwordLogin = await server.request('/auth/login', {
+      method: 'POST',
+      json: { email, password: 'anything at all' },
+    });
+    expect(passwordLogin.status).toBe(401);
+  });
+});
+
+describe('REQUIRE_API_KEY=true (seed 002 hardening)', () => {
+  const STATIC_KEY = 'static-service-key-0123456789abcdefghij';
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ...RELAXED_LIMITS, REQUIRE_API_KEY: 'true', API_KEYS: STATIC_KEY });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('keeps health open for load balancers', async () => {
+    expect((await server.request('/health')).status).toBe(200);
+    expect((await server.request('/health/ready')).status).toBe(200);
+  });
+
+  it('refuses every other route without a key (401 API_KEY_REQUIRED) or with a wrong one (401 INVALID_API_KEY)', async () => {
+    const missing = await server.request('/auth/login', {
+      method: 'POST',
+      json: { email: 'a@example.com', password: 'x' },
+    });
+    expect(missing.status).toBe(401);
+    expect((await readJson<ErrorBody>(missing)).code).toBe('API_KEY_REQUIRED');
+    const wrong = await server.request('/auth/login', {
+      method: 'POST',
+      headers: { 'x-api-key': `${STATIC_KEY}x` },
+      json: { email: 'a@example.com', password: 'x' },
+    });
+    expect((await readJson<ErrorBody>(wrong)).code).toBe('INVALID_API_KEY');
+    const docs = await server.request('/docs/json');
+    expect(docs.status).toBe(401);
+  });
+
+  it('accepts the static key and a database key', async () => {
+    const headers = { 'x-api-key': STATIC_KEY };
+    const credentials = newCredentials();
+    const register = await server.request('/auth/register', { method: 'POST', headers, json: credentials });
+    expect(register.status).toBe(201);
+    const tokens = await readJson<TokenPair>(register);
+    const created = await readJson<{ key: string }>(
+      await server.request('/auth/api-keys', {
+        method: 'POST',
+        headers: { ...headers, ...bearer(tokens.accessToken) },
+        json: { name: 'svc' },
+      }),
+    );
+    const me = await server.request('/auth/me', {
+      headers: { 'x-api-key': created.key, ...bearer(tokens.accessToken) },
+    });
+    expect(me.status).toBe(200);
+  });
+});
+
+describe('HS256 with JWT_SECRET (seed 001 compatibility)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      ...RELAXED_LIMITS,
+      JWT_SECRET: 'a-shared-secret-of-at-least-32-characters!',
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('signs HS256 tokens that verify, and publishes no public keys', async () => {
+    const { tokens } = await registerUser(server);
+    const header = JSON.parse(
+      Buffer.from(tokens.accessToken.split('.')[0] as string, 'base64url').toString(),
+    );
+    expect(header.alg).toBe('HS256');
+    expect((await server.request('/auth/me', { headers: bearer(tokens.accessToken) })).status).toBe(200);
+    expect(await readJson(await server.request('/.well-known/jwks.json'))).toEqual({ keys: [] });
+  });
+
+  it('rejects an EdDSA token from a server with another configuration', async () => {
+    const other = await startTestServer(RELAXED_LIMITS);
+    try {
+      const { tokens } = await registerUser(other);
+      const response = await server.request('/auth/me', { headers: bearer(tokens.accessToken) });
+      expect(response.status).toBe(401);
+      expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_TOKEN');
+    } finally {
+      await other.close();
+    }
+  });
+});
