@@ -14,6 +14,8 @@ export interface NetworkAclDecision {
   readonly unknown: IntervalSet;
   /** The first entry that allowed traffic (for path output). */
   readonly allowedBy?: NetworkAclEntry;
+  /** Peer addresses for which some port matched no entry and hit the implicit final `*` deny. */
+  readonly implicitlyDenied: IntervalSet;
   /** The first entry that denied traffic; undefined means the implicit final `*` deny. */
   readonly deniedBy?: NetworkAclEntry;
   readonly unknownReason?: string;
@@ -38,7 +40,13 @@ export function evaluateNetworkAcl(
   addresses: IntervalSet | undefined,
 ): NetworkAclDecision {
   const universe = addresses ?? ALL_IPV4;
-  if (acl.isDefault) return { allowed: universe, denied: IntervalSet.empty(), unknown: IntervalSet.empty() };
+  if (acl.isDefault)
+    return {
+      allowed: universe,
+      denied: IntervalSet.empty(),
+      unknown: IntervalSet.empty(),
+      implicitlyDenied: IntervalSet.empty(),
+    };
   let remaining: Box[] = [{ addresses: universe, ports }];
   let allowed: Box[] = [];
   const denied: Box[] = [];
@@ -88,6 +96,7 @@ export function evaluateNetworkAcl(
     remaining = next;
   }
   // Whatever no entry matched hits the implicit final deny (`*`).
+  const implicitlyDenied = remaining.reduce((set, box) => set.union(box.addresses), IntervalSet.empty());
   denied.push(...remaining);
   let deniedAddresses = denied.reduce((set, box) => set.union(box.addresses), IntervalSet.empty());
   unknown = unknown.subtract(deniedAddresses);
@@ -96,9 +105,9 @@ export function evaluateNetworkAcl(
   if (!addresses) {
     // Unknown peer address: only a uniform answer is decisive.
     if (deniedAddresses.isEmpty() && unknown.isEmpty())
-      return { allowed: ALL_IPV4, denied: IntervalSet.empty(), unknown, allowedBy };
+      return { allowed: ALL_IPV4, denied: IntervalSet.empty(), unknown, allowedBy, implicitlyDenied };
     if (allowedAddresses.isEmpty() && unknown.isEmpty())
-      return { allowed: allowedAddresses, denied: ALL_IPV4, unknown, deniedBy };
+      return { allowed: allowedAddresses, denied: ALL_IPV4, unknown, deniedBy, implicitlyDenied };
     allowedAddresses = IntervalSet.empty();
     deniedAddresses = IntervalSet.empty();
     return {
@@ -106,9 +115,18 @@ export function evaluateNetworkAcl(
       denied: deniedAddresses,
       unknown: ALL_IPV4,
       unknownReason: unknownReason ?? 'the peer’s address is unknown',
+      implicitlyDenied,
     };
   }
-  return { allowed: allowedAddresses, denied: deniedAddresses, unknown, allowedBy, deniedBy, unknownReason };
+  return {
+    allowed: allowedAddresses,
+    denied: deniedAddresses,
+    unknown,
+    allowedBy,
+    deniedBy,
+    unknownReason,
+    implicitlyDenied,
+  };
 }
 
 /** Human description of a NACL entry: `#100 allow tcp/443 0.0.0.0/0`. */

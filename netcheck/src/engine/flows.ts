@@ -39,6 +39,25 @@ function blockedOutcome(trace: Trace, blockedAt: BlockedAt): FlowOutcome {
   return { ...trace.blocked(blockedAt), arrived: false };
 }
 
+/**
+ * A block decided by a route lookup. When unresolved routes could have decided differently, the
+ * block is not definite: the branch is reported unknown, with the would-be block in the reason.
+ */
+function routeBlocked(trace: Trace, blockedAt: BlockedAt, uncertainty: string | undefined): FlowOutcome {
+  if (!uncertainty) return blockedOutcome(trace, blockedAt);
+  return {
+    reachable: 'unknown',
+    hops: [...trace.hops],
+    blockedAt: {
+      resource: blockedAt.resource,
+      code: 'UNRESOLVED_VALUE',
+      reason: `${uncertainty}; with the known routes: ${blockedAt.reason}`,
+    },
+    scope: trace.scope,
+    arrived: false,
+  };
+}
+
 /** Ends a branch on arrival (the caller appends the destination hop). */
 function arrived(trace: Trace): FlowOutcome {
   const first = trace.unknowns[0];
@@ -443,11 +462,15 @@ function natGatewayEgress(
         else branch = branch.step(hop);
         if (!match.route) {
           return [
-            blockedOutcome(branch, {
-              resource: table.id,
-              code: 'NO_ROUTE_TO_DESTINATION',
-              reason: `${table.id} (route table of NAT subnet ${natSubnet.id}) has no route for ${describeAddressSet(match.addresses)}; add 0.0.0.0/0 → an attached internet gateway`,
-            }),
+            routeBlocked(
+              branch,
+              {
+                resource: table.id,
+                code: 'NO_ROUTE_TO_DESTINATION',
+                reason: `${table.id} (route table of NAT subnet ${natSubnet.id}) has no route for ${describeAddressSet(match.addresses)}; add 0.0.0.0/0 → an attached internet gateway`,
+              },
+              match.unknownReason,
+            ),
           ];
         }
         const special = targetOutcome(spec, branch, match.route, describeAddressSet(match.addresses));
@@ -464,11 +487,15 @@ function natGatewayEgress(
           );
         if (target.kind === 'nat-gateway') {
           return [
-            blockedOutcome(branch, {
-              resource: table.id,
-              code: 'NAT_GATEWAY_ROUTE_LOOP',
-              reason: `${natId}'s subnet ${natSubnet.id} routes ${describeAddressSet(match.addresses)} to NAT gateway ${target.id} instead of an internet gateway; route 0.0.0.0/0 → the IGW in the NAT's route table`,
-            }),
+            routeBlocked(
+              branch,
+              {
+                resource: table.id,
+                code: 'NAT_GATEWAY_ROUTE_LOOP',
+                reason: `${natId}'s subnet ${natSubnet.id} routes ${describeAddressSet(match.addresses)} to NAT gateway ${target.id} instead of an internet gateway; route 0.0.0.0/0 → the IGW in the NAT's route table`,
+              },
+              match.unknownReason,
+            ),
           ];
         }
         if (target.kind === 'vpc-endpoint')
@@ -485,11 +512,15 @@ function natGatewayEgress(
             },
           ];
         return [
-          blockedOutcome(branch, {
-            resource: table.id,
-            code: 'NO_ROUTE_TO_DESTINATION',
-            reason: `${table.id} keeps ${describeAddressSet(match.addresses)} inside the VPC (local route)`,
-          }),
+          routeBlocked(
+            branch,
+            {
+              resource: table.id,
+              code: 'NO_ROUTE_TO_DESTINATION',
+              reason: `${table.id} keeps ${describeAddressSet(match.addresses)} inside the VPC (local route)`,
+            },
+            match.unknownReason,
+          ),
         ];
       });
     });
@@ -565,11 +596,15 @@ export function evaluateOutbound(
             : branch.step(hop);
           if (!match.route) {
             return [
-              blockedOutcome(branch, {
-                resource: table.id,
-                code: 'NO_ROUTE_TO_DESTINATION',
-                reason: `${table.id}${subnet.explicitRouteTable ? '' : ` (the VPC's main route table: ${subnet.id} has no SubnetRouteTableAssociation)`} has no route for ${describeAddressSet(match.addresses)}; add 0.0.0.0/0 → a NAT gateway (private subnet) or internet gateway (public subnet)`,
-              }),
+              routeBlocked(
+                branch,
+                {
+                  resource: table.id,
+                  code: 'NO_ROUTE_TO_DESTINATION',
+                  reason: `${table.id}${subnet.explicitRouteTable ? '' : ` (the VPC's main route table: ${subnet.id} has no SubnetRouteTableAssociation)`} has no route for ${describeAddressSet(match.addresses)}; add 0.0.0.0/0 → a NAT gateway (private subnet) or internet gateway (public subnet)`,
+                },
+                match.unknownReason,
+              ),
             ];
           }
           const special = targetOutcome(spec, branch, match.route, describeAddressSet(match.addresses));
@@ -602,11 +637,15 @@ export function evaluateOutbound(
               ];
             default:
               return [
-                blockedOutcome(branch, {
-                  resource: table.id,
-                  code: 'NO_ROUTE_TO_DESTINATION',
-                  reason: `${describeAddressSet(match.addresses)} matches the local route and never leaves the VPC`,
-                }),
+                routeBlocked(
+                  branch,
+                  {
+                    resource: table.id,
+                    code: 'NO_ROUTE_TO_DESTINATION',
+                    reason: `${describeAddressSet(match.addresses)} matches the local route and never leaves the VPC`,
+                  },
+                  match.unknownReason,
+                ),
               ];
           }
         });
@@ -708,11 +747,15 @@ export function evaluateInbound(spec: FlowSpec, destination: Placement, sources:
         return targetOutcome(spec, branch, match.route as Route, describeAddressSet(match.addresses)) ?? [];
       }
       return [
-        blockedOutcome(branch, {
-          resource: table.id,
-          code: 'NO_ROUTE_TO_DESTINATION',
-          reason: `${table.id}${subnet.explicitRouteTable ? '' : ' (main route table)'} sends return traffic for ${describeAddressSet(match.addresses)} ${match.route ? `via ${describeRoute(match.route)}` : 'nowhere'}, not back to the internet gateway, so ${subnet.id} is not a public subnet`,
-        }),
+        routeBlocked(
+          branch,
+          {
+            resource: table.id,
+            code: 'NO_ROUTE_TO_DESTINATION',
+            reason: `${table.id}${subnet.explicitRouteTable ? '' : ' (main route table)'} sends return traffic for ${describeAddressSet(match.addresses)} ${match.route ? `via ${describeRoute(match.route)}` : 'nowhere'}, not back to the internet gateway, so ${subnet.id} is not a public subnet`,
+          },
+          match.unknownReason,
+        ),
       ];
     }
     return networkAclStep(spec, branch, subnet, 'inbound', match.addresses, (afterAcl, remaining) =>
@@ -802,22 +845,30 @@ export function evaluateInternal(spec: FlowSpec, source: Placement, destination:
           : branch.step(hop);
         if (!match.route) {
           return [
-            blockedOutcome(branch, {
-              resource: table.id,
-              code: 'NO_ROUTE_TO_DESTINATION',
-              reason: `${table.id} has no route for ${describeAddressSet(match.addresses)} (${dstSubnet.vpcId === srcSubnet.vpcId ? 'outside the VPC CIDR' : `in another VPC, ${dstSubnet.vpcId}`})`,
-            }),
+            routeBlocked(
+              branch,
+              {
+                resource: table.id,
+                code: 'NO_ROUTE_TO_DESTINATION',
+                reason: `${table.id} has no route for ${describeAddressSet(match.addresses)} (${dstSubnet.vpcId === srcSubnet.vpcId ? 'outside the VPC CIDR' : `in another VPC, ${dstSubnet.vpcId}`})`,
+              },
+              match.unknownReason,
+            ),
           ];
         }
         const special = targetOutcome(spec, branch, match.route, describeAddressSet(match.addresses));
         if (special) return special;
         if (match.route.target.kind !== 'local') {
           return [
-            blockedOutcome(branch, {
-              resource: table.id,
-              code: 'NO_ROUTE_TO_DESTINATION',
-              reason: `${table.id} sends private destination ${describeAddressSet(match.addresses)} to ${describeRoute(match.route)}, which drops it`,
-            }),
+            routeBlocked(
+              branch,
+              {
+                resource: table.id,
+                code: 'NO_ROUTE_TO_DESTINATION',
+                reason: `${table.id} sends private destination ${describeAddressSet(match.addresses)} to ${describeRoute(match.route)}, which drops it`,
+              },
+              match.unknownReason,
+            ),
           ];
         }
         const crossSubnet = srcSubnet.id !== dstSubnet.id;

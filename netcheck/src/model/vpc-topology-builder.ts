@@ -1,6 +1,6 @@
 import type { Cidr } from '../net/ipv4.js';
 import { asBoolean, asString, Unresolved } from '../template/template-values.js';
-import type { ModelBuilderContext, Reference } from './model-builder-context.js';
+import type { ModelBuilderContext } from './model-builder-context.js';
 import { EXTERNAL_PREFIX } from './model-builder-context.js';
 import type { RouteDestination, RouteTable, RouteTarget, Tri, Vpc } from './network-model.js';
 
@@ -65,20 +65,21 @@ export function vpcIdOf(
   value: Parameters<ModelBuilderContext['reference']>[0],
 ): string {
   const reference = context.reference(value, ['AWS::EC2::VPC']);
-  const id = reference === undefined ? `${EXTERNAL_PREFIX}(no VpcId)` : referenceToVpcId(reference);
-  return ensureVpc(context, id).id;
-}
-
-function referenceToVpcId(reference: Reference): string {
-  switch (reference.kind) {
-    case 'resource':
-    case 'external':
-      return reference.id;
-    case 'missing':
-      return `${EXTERNAL_PREFIX}${reference.id} (${reference.reason})`;
-    case 'unresolved':
-      return `${EXTERNAL_PREFIX}(${reference.reason})`;
-  }
+  if (reference?.kind === 'resource') return ensureVpc(context, reference.id).id;
+  if (reference?.kind === 'external') return ensureVpc(context, reference.id).id;
+  // A VPC that cannot be named is still one network: its contents are unknown, and the reason
+  // travels with it so every answer that depends on it says why.
+  const id =
+    reference === undefined ? `${EXTERNAL_PREFIX}(no VpcId)` : `${EXTERNAL_PREFIX}(unresolved VpcId)`;
+  const reason =
+    reference === undefined
+      ? 'no VpcId given (default VPC)'
+      : reference.kind === 'missing'
+        ? `VpcId ${reference.id} ${reference.reason}`
+        : `VpcId is unresolved: ${reference.reason}`;
+  const existing = context.model.vpcs.get(id);
+  if (existing) return existing.id;
+  return createVpc(context, id, true, [], [reason]).id;
 }
 
 function buildVpcs(context: ModelBuilderContext): void {

@@ -12,7 +12,8 @@ export const natGatewayRouteLoop: Rule = {
   evaluate({ model }) {
     const out: RuleOutcome[] = [];
     for (const nat of model.natGateways.values()) {
-      if (nat.subnetId instanceof Unresolved) continue;
+      // A private NAT gateway never reaches the internet, so where its subnet sends public traffic is moot.
+      if (nat.connectivity === 'private' || nat.subnetId instanceof Unresolved) continue;
       const subnet = model.subnets.get(nat.subnetId);
       const table = subnet ? model.routeTables.get(subnet.routeTableId) : undefined;
       if (!subnet || !table) continue;

@@ -6,7 +6,7 @@ import { violation } from './rule.js';
 
 /**
  * NV-NACL-001: an allowed request whose stateless return traffic (ephemeral ports 1024-65535 in
- * the other direction) is denied. Entries that look like return rules themselves (wide ranges
+ * the other direction) falls through to the implicit deny. Entries that look like return rules themselves (wide ranges
  * inside 1024-65535) or allow every port are not treated as requests.
  */
 export const networkAclReturnPathBlocked: Rule = {
@@ -31,13 +31,14 @@ export const networkAclReturnPathBlocked: Rule = {
         if (returnLike || entry.ports.covers(EPHEMERAL_PORTS)) continue;
         const protocol = entry.protocol === 'udp' ? 'udp' : 'tcp';
         const ret = evaluateNetworkAcl(acl, !entry.egress, protocol, EPHEMERAL_PORTS, entry.addresses);
-        if (ret.denied.isEmpty()) continue;
+        // Only the implicit deny means a forgotten return rule; an explicit deny entry is deliberate.
+        if (ret.implicitlyDenied.isEmpty()) continue;
         const [range] = entry.ports.ranges();
         const ports = range ? (range[0] === range[1] ? `${range[0]}` : `${range[0]}-${range[1]}`) : '?';
         out.push(
           violation(
             acl.id,
-            `${acl.id} allows ${entry.egress ? 'outbound' : 'inbound'} ${protocol}/${ports} ${entry.egress ? 'to' : 'from'} ${entry.cidrText} (${describeNetworkAclEntry(entry)}), but the return traffic ${entry.egress ? 'inbound from' : 'outbound to'} ${describeAddressSet(ret.denied)} on ephemeral ports 1024-65535 is denied by ${describeNetworkAclEntry(ret.deniedBy)}. ${this.fix}`,
+            `${acl.id} allows ${entry.egress ? 'outbound' : 'inbound'} ${protocol}/${ports} ${entry.egress ? 'to' : 'from'} ${entry.cidrText} (${describeNetworkAclEntry(entry)}), but the return traffic ${entry.egress ? 'inbound from' : 'outbound to'} ${describeAddressSet(ret.implicitlyDenied)} on ephemeral ports 1024-65535 matches no entry and hits the implicit deny (*). ${this.fix}`,
           ),
         );
       }

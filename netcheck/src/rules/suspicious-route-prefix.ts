@@ -1,3 +1,4 @@
+import { formatIpv4 } from '../net/ipv4.js';
 import type { Rule, RuleOutcome } from './rule.js';
 import { violation } from './rule.js';
 
@@ -14,12 +15,22 @@ export const suspiciousRoutePrefix: Rule = {
       for (const route of table.routes) {
         if (route.destination.kind !== 'cidr') continue;
         const cidr = route.destination.cidr;
-        const towardGateway = route.target.kind === 'internet-gateway' || route.target.kind === 'nat-gateway';
-        if (cidr.address === 0 && cidr.prefixLength > 0 && towardGateway) {
+        const target = route.target;
+        if (
+          cidr.address === 0 &&
+          cidr.prefixLength > 0 &&
+          (target.kind === 'internet-gateway' || target.kind === 'nat-gateway')
+        ) {
+          const coverage =
+            cidr.prefixLength >= 8
+              ? 'lies entirely inside the reserved 0.0.0.0/8 block and matches no internet address'
+              : `covers only 0.0.0.0–${formatIpv4(2 ** (32 - cidr.prefixLength) - 1)}, part of the internet`;
+          const gateway =
+            target.kind === 'nat-gateway' ? `NAT gateway ${target.id}` : `internet gateway ${target.id}`;
           out.push(
             violation(
               route.id,
-              `${route.id} in ${table.id} routes ${cidr.text} to ${route.target.kind === 'nat-gateway' ? 'NAT gateway' : 'internet gateway'} ${'id' in route.target ? route.target.id : ''}; that covers only ${2 ** (32 - cidr.prefixLength)} addresses starting at 0.0.0.0 (mostly the reserved 0.0.0.0/8), not the internet (seed 000 wrote 0.0.0.0/16 for 0.0.0.0/0). Use 0.0.0.0/0.`,
+              `${route.id} in ${table.id} routes ${cidr.text} to ${gateway}; that destination ${coverage} (seed 000 wrote 0.0.0.0/16 where it meant 0.0.0.0/0). Use 0.0.0.0/0.`,
             ),
           );
         } else if (cidr.hostBitsSet) {
