@@ -53,6 +53,10 @@ export async function buildLambda(options: LambdaBuildOptions = {}): Promise<Lam
       outExtension: { '.js': '.mjs' },
       chunkNames: 'chunks/[name]-[hash]',
       splitting: true,
+      // A code-split chunk of a CommonJS package exports only `default`, so prefer each package's
+      // ESM build (the AWS SDK's dist-es, zxcvbn's index.mjs); CommonJS-only packages loaded with
+      // import() go through `commonJsExports` (see src/common/modules/common-js.ts).
+      mainFields: ['module', 'main'],
       target: 'node22',
       metafile: true,
       plugins: [zodEnglishOnly],

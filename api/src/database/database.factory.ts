@@ -1,4 +1,5 @@
 import { CamelCasePlugin, Kysely, MysqlAdapter, MysqlDialect, PostgresDialect } from 'kysely';
+import { commonJsExports } from '../common/modules/common-js.js';
 import type { DatabaseSchema } from './database.types.js';
 
 /** Where and how to connect. */
@@ -33,7 +34,7 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
   const resolveUrl = typeof url === 'string' ? async () => url : url;
   if (options.dialect === 'mysql') {
     const pool = async () => {
-      const { createPool } = await import('mysql2');
+      const { createPool } = commonJsExports(await import('mysql2'), 'createPool');
       return createPool({
         uri: await resolveUrl(),
         connectionLimit: poolMax,

@@ -1,3 +1,5 @@
+import { commonJsExports } from '../common/modules/common-js.js';
+
 /** SQLSTATEs PostgreSQL raises when a concurrent CREATE DATABASE of the same name won the race. */
 const ALREADY_CREATED = new Set(['42P04', '23505']);
 
@@ -54,7 +56,7 @@ async function connectToMaintenanceDatabase(
 }
 
 async function ensureMysqlDatabase(target: URL, name: string): Promise<boolean> {
-  const mysql = await import('mysql2/promise');
+  const mysql = commonJsExports(await import('mysql2/promise'), 'createConnection');
   const url = new URL(target);
   url.pathname = '/';
   const connection = await mysql.createConnection({ uri: url.toString(), connectTimeout: 5000 });

@@ -14,6 +14,8 @@ export interface FakeSecretsManager {
   readonly calls: SecretsManagerCall[];
   /** Secret values by id (ARN); a missing id answers ResourceNotFoundException. */
   readonly secrets: Map<string, string | Buffer>;
+  /** Holds every answer until the returned function is called (to prove nobody waits for it). */
+  hold(): () => void;
   close(): Promise<void>;
 }
 
@@ -24,10 +26,12 @@ export interface FakeSecretsManager {
 export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
   const calls: SecretsManagerCall[] = [];
   const secrets = new Map<string, string | Buffer>();
+  let gate: Promise<void> = Promise.resolve();
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
+    request.on('end', async () => {
+      await gate;
       const target = request.headers['x-amz-target'];
       const targetName = Array.isArray(target) ? target[0] : target;
       let secretId: string | undefined;
@@ -86,6 +90,13 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
     secrets,
+    hold() {
+      let release = () => {};
+      gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return () => release();
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -1,0 +1,253 @@
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LambdaBundleReport } from '../../scripts/build-lambda.js';
+import { STRONG_PASSWORD } from '../support/auth-helpers.js';
+import { buildLambdaForTest } from '../support/lambda-bundle.js';
+import {
+  decodeResponse,
+  EVENT_KINDS,
+  type EventKind,
+  type EventRequest,
+  eventFor,
+} from '../support/lambda-events.js';
+import { type LambdaProcess, startLambdaProcess } from '../support/lambda-process.js';
+import {
+  type FakeSecretsManager,
+  startFakeSecretsManager,
+  testSecretArn,
+} from '../support/secrets-manager-server.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+const JWT_SECRET = 'lambda-e2e-signing-secret-0123456789abcdef';
+
+/** Production settings, as the function would be deployed (outbox mail: no SES here). */
+function functionEnv(extra: Record<string, string>): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    JWT_SECRET,
+    MAIL_DRIVER: 'outbox',
+    RATE_LIMIT_ENABLED: 'false',
+    ...extra,
+  };
+}
+
+let bundle: LambdaBundleReport;
+let database: TestDatabase;
+beforeAll(async () => {
+  [bundle, database] = await Promise.all([buildLambdaForTest('api'), createTestDatabase('postgres')]);
+});
+afterAll(async () => {
+  await database?.drop();
+  if (bundle) await rm(dirname(bundle.dir), { recursive: true, force: true });
+});
+const handlerFile = () => join(bundle.dir, 'index.mjs');
+
+describe('the built API bundle', () => {
+  it('is minified ESM with an external source map, within the 2 MB init budget, with argon2 for x64 and arm64', async () => {
+    const source = await readFile(handlerFile(), 'utf8');
+    // Booleans, not the source itself: a failure must not print two megabytes.
+    expect(/export\s*\{\s*\w+ as handler\s*\}/.test(source)).toBe(true);
+    expect(source.split('\n').length).toBeLessThan(2000);
+    expect(source.includes('sourceMappingURL=data:')).toBe(false);
+    expect(existsSync(`${handlerFile()}.map`)).toBe(true);
+    expect(bundle.initBytes).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(bundle.nativeBinaries.map((path) => path.split('/').at(-1)).sort()).toEqual([
+      'argon2.linux-arm64-gnu.node',
+      'argon2.linux-x64-gnu.node',
+    ]);
+  });
+});
+
+describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKind) => {
+  let lambda: LambdaProcess;
+  beforeAll(async () => {
+    lambda = await startLambdaProcess(
+      handlerFile(),
+      functionEnv({ DATABASE_URL: String(database.connection.url) }),
+    );
+  });
+  afterAll(async () => {
+    await lambda?.close();
+  });
+  const invoke = async (request: EventRequest) =>
+    decodeResponse(await lambda.invoke(eventFor(kind, request)));
+
+  it('answers liveness and readiness', async () => {
+    const live = await invoke({ path: '/health' });
+    expect([live.statusCode, live.json()]).toEqual([200, { status: 'ok' }]);
+    const ready = await invoke({ path: '/health/ready' });
+    expect([ready.statusCode, ready.json()]).toEqual([200, { status: 'ok', checks: { database: 'up' } }]);
+  });
+
+  it('answers an unknown route with the JSON error shape and the caller’s request id', async () => {
+    const response = await invoke({ path: '/no-such-route', headers: { 'x-request-id': `trace-${kind}` } });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['content-type']).toContain('application/json');
+    expect(response.headers['x-request-id']).toBe(`trace-${kind}`);
+    expect(response.json()).toEqual({
+      statusCode: 404,
+      code: 'ROUTE_NOT_FOUND',
+      message: expect.any(String),
+      requestId: `trace-${kind}`,
+    });
+  });
+
+  it('registers with a base64 body, logs in, and reads /auth/me with the access token and cookies present', async () => {
+    const id = `${kind}${Date.now().toString(36)}`;
+    const credentials = {
+      email: `lambda.${id}@example.com`,
+      username: `lambda_${id}`,
+      password: STRONG_PASSWORD,
+    };
+    const json = { 'content-type': 'application/json' };
+    const registered = await invoke({
+      method: 'POST',
+      path: '/auth/register',
+      headers: json,
+      body: JSON.stringify(credentials),
+      base64: true,
+    });
+    expect(registered.statusCode).toBe(201);
+    expect(registered.json()).toMatchObject({ user: { email: credentials.email }, tokenType: 'Bearer' });
+    const login = await invoke({
+      method: 'POST',
+      path: '/auth/login',
+      headers: json,
+      body: JSON.stringify({ username: credentials.username, password: credentials.password }),
+    });
+    expect(login.statusCode).toBe(200);
+    const { accessToken } = login.json<{ accessToken: string }>();
+    const me = await invoke({
+      path: '/auth/me',
+      headers: { authorization: `Bearer ${accessToken}` },
+      cookies: ['theme=dark', 'consent=yes'],
+    });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ email: credentials.email, username: credentials.username });
+    const anonymous = await invoke({ path: '/auth/me', cookies: ['theme=dark'] });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toMatchObject({ statusCode: 401, code: expect.any(String) });
+  });
+
+  it('decodes base64 bodies before parsing them (garbage is INVALID_JSON, not a crash)', async () => {
+    const response = await invoke({
+      method: 'POST',
+      path: '/auth/login',
+      headers: { 'content-type': 'application/json' },
+      body: '{"username": ',
+      base64: true,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'INVALID_JSON' });
+  });
+});
+
+describe('stage paths through the bundle', () => {
+  let lambda: LambdaProcess;
+  beforeAll(async () => {
+    lambda = await startLambdaProcess(
+      handlerFile(),
+      functionEnv({ DATABASE_URL: String(database.connection.url) }),
+    );
+  });
+  afterAll(async () => {
+    await lambda?.close();
+  });
+
+  it('serves /{stage}/health for REST and for HTTP API named stages', async () => {
+    const rest = eventFor('rest', { path: '/health', stage: 'prod' });
+    expect(decodeResponse(await lambda.invoke(rest)).statusCode).toBe(200);
+    const forwarded = { ...rest, path: '/prod/health' };
+    expect(decodeResponse(await lambda.invoke(forwarded)).statusCode).toBe(200);
+    const http = eventFor('http', { path: '/health/ready', stage: 'v1' });
+    expect(decodeResponse(await lambda.invoke(http)).json()).toMatchObject({ status: 'ok' });
+  });
+});
+
+describe('init does no network I/O', () => {
+  it('starts and answers /health with an unreachable database; readiness then reports it down', async () => {
+    const lambda = await startLambdaProcess(
+      handlerFile(),
+      functionEnv({ DATABASE_URL: 'postgres://nobody:nothing@127.0.0.1:9/none' }),
+    );
+    try {
+      expect(decodeResponse(await lambda.invoke(eventFor('http', { path: '/health' }))).statusCode).toBe(200);
+      const ready = decodeResponse(await lambda.invoke(eventFor('http', { path: '/health/ready' })));
+      expect([ready.statusCode, ready.json()]).toEqual([
+        503,
+        { status: 'error', checks: { database: 'down' } },
+      ]);
+    } finally {
+      await lambda.close();
+    }
+  });
+});
+
+describe('DATABASE_SECRET_ARN', () => {
+  let fake: FakeSecretsManager;
+  beforeAll(async () => {
+    fake = await startFakeSecretsManager();
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+  /** The SDK's own endpoint variable and dummy credentials: the production code path, pointed here. */
+  const awsEnv = () => ({
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDTEST',
+    AWS_SECRET_ACCESS_KEY: 'test-secret',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.endpoint,
+  });
+  const secretFor = (url: string, engine = 'postgres') => {
+    const parsed = new URL(url);
+    return JSON.stringify({
+      engine,
+      host: parsed.hostname,
+      port: Number(parsed.port),
+      username: decodeURIComponent(parsed.username),
+      password: decodeURIComponent(parsed.password),
+      dbname: parsed.pathname.slice(1),
+    });
+  };
+
+  it('finishes init while the secret is still in flight, then connects with it, fetching it once', async () => {
+    const arn = testSecretArn('lambda-db');
+    fake.secrets.set(arn, secretFor(String(database.connection.url)));
+    const release = fake.hold();
+    const lambda = await startLambdaProcess(
+      handlerFile(),
+      functionEnv({ ...awsEnv(), DATABASE_SECRET_ARN: arn }),
+    );
+    try {
+      // Init is over although Secrets Manager has not answered yet.
+      expect(decodeResponse(await lambda.invoke(eventFor('http', { path: '/health' }))).statusCode).toBe(200);
+      release();
+      for (let i = 0; i < 3; i++) {
+        const ready = decodeResponse(await lambda.invoke(eventFor('http', { path: '/health/ready' })));
+        expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'up' } });
+      }
+      expect(fake.calls.filter((call) => call.secretId === arn)).toHaveLength(1);
+    } finally {
+      release();
+      await lambda.close();
+    }
+  });
+
+  it('reports the database down when the secret is for another engine', async () => {
+    const arn = testSecretArn('lambda-db-mysql');
+    fake.secrets.set(arn, secretFor(String(database.connection.url), 'mysql'));
+    const lambda = await startLambdaProcess(
+      handlerFile(),
+      functionEnv({ ...awsEnv(), DATABASE_SECRET_ARN: arn }),
+    );
+    try {
+      const ready = decodeResponse(await lambda.invoke(eventFor('http', { path: '/health/ready' })));
+      expect(ready.statusCode).toBe(503);
+    } finally {
+      await lambda.close();
+    }
+  });
+});

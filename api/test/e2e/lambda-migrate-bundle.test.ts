@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { LambdaBundleReport } from '../../scripts/build-lambda.js';
+import { migrations } from '../../src/database/migrations/index.js';
+import type { MigrationResponse } from '../../src/migrate.lambda.js';
+import { buildLambdaForTest } from '../support/lambda-bundle.js';
+import { type LambdaProcess, startLambdaProcess } from '../support/lambda-process.js';
+import { testDialects } from '../support/test-database.js';
+
+const ALL = Object.keys(migrations);
+
+/** A server-level URL for `dialect` and ways to name, probe and drop a database on it. */
+function serverFor(dialect: 'postgres' | 'mysql') {
+  const admin = dialect === 'mysql' ? String(process.env.TEST_MYSQL_URL) : inject('postgresAdminUrl');
+  const urlOf = (name: string) => {
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  const run = async (sql: string, params: unknown[] = []): Promise<number> => {
+    if (dialect === 'mysql') {
+      const connection = await mysql.createConnection(admin);
+      try {
+        const [rows] = await connection.query(sql, params);
+        return Array.isArray(rows) ? rows.length : 0;
+      } finally {
+        await connection.end();
+      }
+    }
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rowCount ?? 0;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    urlOf,
+    exists: async (name: string) =>
+      (dialect === 'mysql'
+        ? await run('select schema_name from information_schema.schemata where schema_name = ?', [name])
+        : await run('select 1 from pg_database where datname = $1', [name])) > 0,
+    drop: (name: string) =>
+      run(
+        dialect === 'mysql'
+          ? `drop database if exists \`${name}\``
+          : `drop database if exists "${name}" with (force)`,
+      ),
+  };
+}
+
+let bundle: LambdaBundleReport;
+beforeAll(async () => {
+  bundle = await buildLambdaForTest('migrate');
+});
+afterAll(async () => {
+  if (bundle) await rm(dirname(bundle.dir), { recursive: true, force: true });
+});
+
+describe.each(testDialects())('the bundled migration function on %s', (dialect) => {
+  const server = serverFor(dialect);
+  const created: string[] = [];
+  const freshName = () => {
+    const name = `lambda_migrate_${randomBytes(5).toString('hex')}`;
+    created.push(name);
+    return name;
+  };
+  const start = (name: string): Promise<LambdaProcess> =>
+    startLambdaProcess(join(bundle.dir, 'index.mjs'), {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: 'migration-function-does-not-sign-anything-0123',
+      DATABASE_URL: server.urlOf(name),
+    });
+  afterAll(async () => {
+    for (const name of created) await server.drop(name);
+  });
+
+  it('creates a missing database, applies every migration, and is a no-op the second time', async () => {
+    const name = freshName();
+    expect(await server.exists(name)).toBe(false);
+    const lambda = await start(name);
+    try {
+      expect(await lambda.invoke<MigrationResponse>({})).toEqual({ applied: ALL, pending: [] });
+      expect(await server.exists(name)).toBe(true);
+      expect(await lambda.invoke<MigrationResponse>({})).toEqual({ applied: [], pending: [] });
+    } finally {
+      await lambda.close();
+    }
+  });
+
+  it('serialises concurrent invocations: each migration is applied exactly once', async () => {
+    const name = freshName();
+    const lambdas = await Promise.all([start(name), start(name), start(name)]);
+    try {
+      const reports = await Promise.all(lambdas.map((lambda) => lambda.invoke<MigrationResponse>({})));
+      expect(reports.flatMap((report) => report.applied).sort()).toEqual([...ALL].sort());
+      expect(reports.every((report) => report.pending.length === 0)).toBe(true);
+    } finally {
+      await Promise.all(lambdas.map((lambda) => lambda.close()));
+    }
+  });
+
+  it('answers CloudFormation custom-resource events and leaves the schema alone on Delete', async () => {
+    const name = freshName();
+    const lambda = await start(name);
+    try {
+      const createEvent = { RequestType: 'Create', ResourceProperties: {}, ResponseURL: '...' };
+      expect(await lambda.invoke<MigrationResponse>(createEvent)).toEqual({
+        applied: ALL,
+        pending: [],
+        PhysicalResourceId: 'cloudnest-database-schema',
+        Data: { Applied: ALL.join(','), Pending: '' },
+      });
+      const deleteEvent = { RequestType: 'Delete', PhysicalResourceId: 'cloudnest-database-schema' };
+      expect(await lambda.invoke<MigrationResponse>(deleteEvent)).toMatchObject({ applied: [], pending: [] });
+      expect(await lambda.invoke<MigrationResponse>({ RequestType: 'Update' })).toMatchObject({
+        applied: [],
+        pending: [],
+      });
+    } finally {
+      await lambda.close();
+    }
+  });
+});
