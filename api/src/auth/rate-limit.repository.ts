@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
-import { isUniqueViolation } from '../database/database-errors.js';
+import { isTransientConflict } from '../database/database-errors.js';
+
+const MAX_ATTEMPTS = 8;
 
 /** The outcome of counting one request against a limit. */
 export interface RateLimitDecision {
@@ -19,12 +21,14 @@ export class RateLimitRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async consume(key: string, limit: number, windowSeconds: number, now: Date): Promise<RateLimitDecision> {
-    try {
-      return await this.consumeOnce(key, limit, windowSeconds, now);
-    } catch (error) {
-      // Two first requests for a key raced to insert its row; the loser simply counts again.
-      if (isUniqueViolation(error)) return this.consumeOnce(key, limit, windowSeconds, now);
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.consumeOnce(key, limit, windowSeconds, now);
+      } catch (error) {
+        // Concurrent first requests for a key race to insert its row (or deadlock on MySQL's gap
+        // locks); the loser simply counts again, so no request goes uncounted.
+        if (attempt >= MAX_ATTEMPTS || !isTransientConflict(error)) throw error;
+      }
     }
   }
 

@@ -1,0 +1,281 @@
+import type { Logger } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import type { ClockRepository } from '../common/clock/clock.repository.js';
+import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import { loadConfig } from '../config/app-config.js';
+import type { UserRow } from '../database/database.types.js';
+import type { MailService } from '../mail/mail.service.js';
+import type { UsersRepository } from '../users/users.repository.js';
+import { AuthService } from './auth.service.js';
+import type { CommonPasswordsRepository } from './common-passwords.repository.js';
+import type { JwtRepository } from './jwt.repository.js';
+import type { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import type { RateLimitService } from './rate-limit.service.js';
+import type { SessionStatusCache } from './session-status.cache.js';
+import type { RefreshTokenRecord, RefreshTransaction, SessionsRepository } from './sessions.repository.js';
+
+const T0 = new Date('2026-03-01T12:00:00.000Z');
+
+function user(overrides: Partial<UserRow> = {}): UserRow {
+  return {
+    id: 'user-1',
+    email: 'ada@example.com',
+    username: 'ada',
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$stored',
+    emailVerifiedAt: null,
+    displayName: null,
+    bio: null,
+    avatarFileId: null,
+    role: 'user',
+    disabledAt: null,
+    deletedAt: null,
+    failedLoginCount: 0,
+    lockoutCount: 0,
+    lockedUntil: null,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+/** An AuthService whose repositories are fakes; the clock is fixed and movable. */
+function setup(
+  env: Record<string, string> = {},
+  options: { token?: RefreshTokenRecord; user?: UserRow } = {},
+) {
+  const clock = { now: vi.fn(() => T0) } as unknown as ClockRepository;
+  const realCrypto = new CryptoRepository();
+  const crypto = Object.assign(Object.create(CryptoRepository.prototype), realCrypto, {
+    hashPassword: vi.fn(async () => 'hash'),
+    verifyPassword: vi.fn(async () => false),
+    passwordNeedsRehash: vi.fn(() => false),
+  }) as CryptoRepository;
+  const users = {
+    findByEmail: vi.fn(async () => options.user),
+    findByUsername: vi.fn(async () => options.user),
+    findById: vi.fn(async () => options.user ?? user()),
+    create: vi.fn(async () => undefined),
+    update: vi.fn(async () => {}),
+    incrementFailedLogins: vi.fn(async () => 1),
+  } as unknown as UsersRepository;
+  const tx = {
+    hasRotatedChild: vi.fn(async () => false),
+    rotate: vi.fn(async () => {}),
+    revokeSession: vi.fn(async () => {}),
+  } satisfies RefreshTransaction;
+  const sessions = {
+    create: vi.fn(async () => {}),
+    sessionOfRefreshToken: vi.fn(async () =>
+      options.token ? { sessionId: options.token.sessionId, userId: 'user-1' } : undefined,
+    ),
+    withLockedRefreshToken: vi.fn(
+      async (
+        _hash: string,
+        exchange: (t: RefreshTokenRecord | undefined, x: RefreshTransaction) => unknown,
+      ) => exchange(options.token, tx),
+    ),
+    revokeAll: vi.fn(async () => []),
+  } as unknown as SessionsRepository;
+  const cache = { invalidate: vi.fn(), invalidateUser: vi.fn() } as unknown as SessionStatusCache;
+  const mail = { send: vi.fn(async () => {}) } as unknown as MailService;
+  const jwt = { sign: vi.fn(async () => 'access.token.jwt') } as unknown as JwtRepository;
+  const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;
+  const common = {
+    isCommon: vi.fn(async (p: string) => p === 'password123'),
+  } as unknown as CommonPasswordsRepository;
+  const logger = { warn: vi.fn(), error: vi.fn(), info: vi.fn() } as unknown as Logger;
+  const config = loadConfig({ NODE_ENV: 'test', ...env }, '/');
+  const service = new AuthService(
+    users,
+    sessions,
+    cache,
+    {} as OneTimeTokensRepository,
+    jwt,
+    crypto,
+    clock,
+    rateLimits,
+    common,
+    mail,
+    config,
+    logger,
+  );
+  return { service, users, sessions, tx, cache, mail, crypto, rateLimits, clock };
+}
+
+function token(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  return {
+    id: 'rt-1',
+    sessionId: 'session-1',
+    parentId: null,
+    rotatedAt: null,
+    userId: 'user-1',
+    sessionRevokedAt: null,
+    sessionExpiresAt: new Date(T0.getTime() + 86_400_000),
+    ...overrides,
+  };
+}
+
+async function errorCode(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return error instanceof AppError ? error.code : String(error);
+  }
+  return undefined;
+}
+
+describe('AuthService.refresh', () => {
+  it('rotates a current token and returns a new pair', async () => {
+    const { service, tx } = setup({}, { token: token() });
+    const result = await service.refresh({ refreshToken: 'x'.repeat(43) });
+    expect(tx.rotate).toHaveBeenCalledWith('rt-1', T0, expect.objectContaining({ sessionId: 'session-1' }));
+    expect(result.refreshToken).not.toBe('x'.repeat(43));
+    expect(result.accessToken).toBe('access.token.jwt');
+  });
+
+  it('allows the previous token again inside the grace window while its successor is unused', async () => {
+    const { service, tx } = setup(
+      { AUTH_REFRESH_REUSE_GRACE_SECONDS: '10' },
+      {
+        token: token({ rotatedAt: new Date(T0.getTime() - 9_000) }),
+      },
+    );
+    await service.refresh({ refreshToken: 'x'.repeat(43) });
+    expect(tx.rotate).toHaveBeenCalled();
+    expect(tx.revokeSession).not.toHaveBeenCalled();
+  });
+
+  it('revokes the session after the grace window (REFRESH_TOKEN_REUSED)', async () => {
+    const { service, tx, cache } = setup(
+      { AUTH_REFRESH_REUSE_GRACE_SECONDS: '10' },
+      {
+        token: token({ rotatedAt: new Date(T0.getTime() - 11_000) }),
+      },
+    );
+    expect(await errorCode(service.refresh({ refreshToken: 'x'.repeat(43) }))).toBe('REFRESH_TOKEN_REUSED');
+    expect(tx.revokeSession).toHaveBeenCalledWith('session-1', T0, 'refresh_token_reused');
+    expect(cache.invalidate).toHaveBeenCalledWith(['session-1']);
+  });
+
+  it('revokes inside the grace window when the successor was already exchanged', async () => {
+    const { service, tx } = setup({}, { token: token({ rotatedAt: new Date(T0.getTime() - 1_000) }) });
+    tx.hasRotatedChild.mockResolvedValue(true);
+    expect(await errorCode(service.refresh({ refreshToken: 'x'.repeat(43) }))).toBe('REFRESH_TOKEN_REUSED');
+  });
+
+  it('refuses tokens of revoked or expired sessions without rotating', async () => {
+    for (const record of [token({ sessionRevokedAt: T0 }), token({ sessionExpiresAt: T0 })]) {
+      const { service, tx } = setup({}, { token: record });
+      expect(await errorCode(service.refresh({ refreshToken: 'x'.repeat(43) }))).toBe(
+        'INVALID_REFRESH_TOKEN',
+      );
+      expect(tx.rotate).not.toHaveBeenCalled();
+    }
+  });
+
+  it('counts the refresh against the per-session limit before taking the row lock', async () => {
+    const { service, rateLimits, sessions } = setup({}, { token: token() });
+    await service.refresh({ refreshToken: 'x'.repeat(43) });
+    expect(rateLimits.consume).toHaveBeenCalledWith('refresh', 'session:session-1');
+    const limitOrder = vi.mocked(rateLimits.consume).mock.invocationCallOrder[0] ?? 0;
+    const lockOrder = vi.mocked(sessions.withLockedRefreshToken).mock.invocationCallOrder[0] ?? 0;
+    expect(limitOrder).toBeLessThan(lockOrder);
+  });
+});
+
+describe('AuthService.login', () => {
+  it('does the same work for an unknown account as for a wrong password', async () => {
+    const unknown = setup();
+    expect(
+      await errorCode(
+        unknown.service.login(
+          { email: 'nobody@example.com', password: 'guess' },
+          { ip: '1.2.3.4', userAgent: null },
+        ),
+      ),
+    ).toBe('INVALID_CREDENTIALS');
+    expect(unknown.crypto.verifyPassword).toHaveBeenCalledTimes(1);
+    expect(unknown.users.incrementFailedLogins).toHaveBeenCalledTimes(1);
+
+    const known = setup({}, { user: user() });
+    expect(
+      await errorCode(
+        known.service.login(
+          { email: 'ada@example.com', password: 'guess' },
+          { ip: '1.2.3.4', userAgent: null },
+        ),
+      ),
+    ).toBe('INVALID_CREDENTIALS');
+    expect(known.crypto.verifyPassword).toHaveBeenCalledTimes(1);
+    expect(known.users.incrementFailedLogins).toHaveBeenCalledWith('user-1');
+  });
+
+  it('locks for 15 minutes at the threshold, doubling with each earlier lockout, and mails the owner', async () => {
+    const { service, users, mail } = setup(
+      { AUTH_LOCKOUT_THRESHOLD: '3' },
+      { user: user({ lockoutCount: 2 }) },
+    );
+    vi.mocked(users.incrementFailedLogins).mockResolvedValue(3);
+    await errorCode(
+      service.login({ email: 'ada@example.com', password: 'guess' }, { ip: '1.2.3.4', userAgent: null }),
+    );
+    expect(users.update).toHaveBeenCalledWith('user-1', {
+      failedLoginCount: 0,
+      lockoutCount: 3,
+      lockedUntil: new Date(T0.getTime() + 60 * 60_000),
+      updatedAt: T0,
+    });
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({ subject: 'Your account was locked' }),
+    );
+  });
+
+  it('refuses the right password while locked, with the same error', async () => {
+    const { service, crypto } = setup({}, { user: user({ lockedUntil: new Date(T0.getTime() + 60_000) }) });
+    vi.mocked(crypto.verifyPassword).mockResolvedValue(true);
+    expect(
+      await errorCode(
+        service.login({ email: 'ada@example.com', password: 'right' }, { ip: '1.2.3.4', userAgent: null }),
+      ),
+    ).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('rehashes on sign-in when the stored hash used older parameters', async () => {
+    const { service, crypto, users } = setup({}, { user: user() });
+    vi.mocked(crypto.verifyPassword).mockResolvedValue(true);
+    vi.mocked(crypto.passwordNeedsRehash).mockReturnValue(true);
+    await service.login({ email: 'ada@example.com', password: 'right' }, { ip: '1.2.3.4', userAgent: null });
+    expect(users.update).toHaveBeenCalledWith('user-1', expect.objectContaining({ passwordHash: 'hash' }));
+  });
+});
+
+describe('AuthService.register', () => {
+  it('refuses common passwords before hashing anything', async () => {
+    const { service, crypto } = setup();
+    expect(
+      await errorCode(
+        service.register(
+          { email: 'a@example.com', username: 'aaa', password: 'password123' },
+          { ip: '1', userAgent: null },
+        ),
+      ),
+    ).toBe('PASSWORD_TOO_COMMON');
+    expect(crypto.hashPassword).not.toHaveBeenCalled();
+  });
+
+  it('with verification required, answers an existing email like a new one and sends the owner a notice', async () => {
+    const { service, users, mail } = setup({ AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' }, { user: user() });
+    const result = await service.register(
+      { email: 'ada@example.com', username: 'newname', password: 'fine passphrase' },
+      { ip: '1', userAgent: null },
+    );
+    expect(result).toEqual({ status: 202, body: { status: 'verification_required' } });
+    expect(users.create).not.toHaveBeenCalled();
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({ subject: 'You already have an account' }),
+    );
+  });
+});

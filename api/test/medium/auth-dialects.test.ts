@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  type ErrorBody,
+  latestMail,
+  RELAXED_LIMITS,
+  readJson,
+  registerUser,
+  type TokenPair,
+} from '../support/auth-helpers.js';
+import { testDialects } from '../support/test-database.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+/** The auth flows whose SQL differs most between engines (locks, booleans, timestamps), on each dialect. */
+describe.each(testDialects())('auth on %s', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ...RELAXED_LIMITS, AUTH_REFRESH_REUSE_GRACE_SECONDS: '0' }, dialect);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('registers, signs in, reads the account and lists sessions', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    expect(tokens.user.emailVerified).toBe(false);
+    const login = await server.request('/auth/login', {
+      method: 'POST',
+      json: { username: credentials.username, password: credentials.password },
+    });
+    expect(login.status).toBe(200);
+    const me = await readJson<TokenPair['user']>(
+      await server.request('/auth/me', { headers: bearer(tokens.accessToken) }),
+    );
+    expect(me).toEqual(tokens.user);
+    const sessions = await readJson<unknown[]>(
+      await server.request('/auth/sessions', { headers: bearer(tokens.accessToken) }),
+    );
+    expect(sessions).toHaveLength(2);
+  });
+
+  it('rotates refresh tokens and revokes the family on reuse', async () => {
+    const { tokens } = await registerUser(server);
+    const refresh = (token: string) =>
+      server.request('/auth/refresh', { method: 'POST', json: { refreshToken: token } });
+    const next = await readJson<TokenPair>(await refresh(tokens.refreshToken));
+    expect((await readJson<ErrorBody>(await refresh(tokens.refreshToken))).code).toBe('REFRESH_TOKEN_REUSED');
+    expect((await readJson<ErrorBody>(await refresh(next.refreshToken))).code).toBe('INVALID_REFRESH_TOKEN');
+  });
+
+  it('rejects duplicates with 409 and keeps exactly one row under concurrent registration', async () => {
+    const { credentials } = await registerUser(server);
+    const duplicate = await server.request('/auth/register', { method: 'POST', json: credentials });
+    expect((await readJson<ErrorBody>(duplicate)).code).toBe('EMAIL_TAKEN');
+    const racer = {
+      email: `race.${dialect}@example.com`,
+      username: `race_${dialect}`,
+      password: credentials.password,
+    };
+    const statuses = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        server.request('/auth/register', { method: 'POST', json: racer }).then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(3);
+    const rows = await server.database.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', racer.email)
+      .execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('verifies an email code and counts failed attempts', async () => {
+    const { credentials } = await registerUser(server);
+    await server.request('/auth/email-code/start', { method: 'POST', json: { email: credentials.email } });
+    const code = /\b(\d{6})\b/.exec((await latestMail(server, credentials.email)).textBody)?.[1] as string;
+    const wrong = code === '123456' ? '654321' : '123456';
+    expect(
+      (
+        await server.request('/auth/email-code/verify', {
+          method: 'POST',
+          json: { email: credentials.email, code: wrong },
+        })
+      ).status,
+    ).toBe(401);
+    const ok = await server.request('/auth/email-code/verify', {
+      method: 'POST',
+      json: { email: credentials.email, code },
+    });
+    expect(ok.status).toBe(200);
+    expect((await readJson<TokenPair>(ok)).user.emailVerified).toBe(true);
+  });
+});

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimitRepository } from '../../src/auth/rate-limit.repository.js';
+import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
+
+describe.each(testDialects())('database rate limits on %s', (dialect) => {
+  let database: TestDatabase;
+  let limits: RateLimitRepository;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    limits = new RateLimitRepository(database.db);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('allows `limit` requests per window, then refuses with the seconds left', async () => {
+    const start = new Date('2026-01-01T00:00:00.000Z');
+    const decisions = [];
+    for (let i = 0; i < 4; i++) decisions.push(await limits.consume('k1', 3, 10, start));
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
+    expect(decisions[3]?.retryAfterSeconds).toBe(10);
+    const later = await limits.consume('k1', 3, 10, new Date(start.getTime() + 6_500));
+    expect(later).toEqual({ allowed: false, retryAfterSeconds: 4 });
+  });
+
+  it('opens a new window once the old one has passed', async () => {
+    const start = new Date('2026-01-01T00:00:00.000Z');
+    for (let i = 0; i < 3; i++) await limits.consume('k2', 3, 10, start);
+    expect((await limits.consume('k2', 3, 10, new Date(start.getTime() + 10_000))).allowed).toBe(true);
+  });
+
+  it('counts exactly under concurrency, including the race to create the first row', async () => {
+    const now = new Date('2026-01-01T00:00:00.000Z');
+    const decisions = await Promise.all(Array.from({ length: 20 }, () => limits.consume('k3', 7, 60, now)));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(7);
+    const row = await database.db
+      .selectFrom('rateLimits')
+      .select('count')
+      .where('key', '=', 'k3')
+      .executeTakeFirstOrThrow();
+    expect(row.count).toBe(7);
+  });
+
+  it('keeps keys independent and prunes old windows', async () => {
+    const now = new Date('2026-01-01T00:00:00.000Z');
+    expect((await limits.consume('other', 1, 10, now)).allowed).toBe(true);
+    await limits.prune(new Date(now.getTime() + 3_600_000));
+    const left = await database.db.selectFrom('rateLimits').select('key').execute();
+    expect(left).toEqual([]);
+  });
+});
