@@ -1,0 +1,277 @@
+import { describe, expect, it } from 'vitest';
+import { findPath, PathQueryError } from '../src/engine/find-path.js';
+import type { PathQuery, PathResult } from '../src/engine/path-types.js';
+import { checkFixture } from './fixture-helpers.js';
+
+async function path(fixture: string, query: PathQuery, params?: Record<string, string>): Promise<PathResult> {
+  const { model } = await checkFixture(fixture, params);
+  return findPath(model, query);
+}
+
+const kinds = (result: PathResult): string[] => result.path.map((hop) => hop.kind);
+
+describe('seed 000 (nest-vpc) as written and corrected', () => {
+  it('as written: the Lambda has no route to the internet because 0.0.0.0/16 is not 0.0.0.0/0', async () => {
+    const result = await path('seed-000-nest-vpc.yaml', {
+      from: 'BackendFunction',
+      to: 'internet',
+      port: 443,
+    });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt?.code).toBe('NO_ROUTE_TO_DESTINATION');
+    expect(result.blockedAt?.resource).toBe('PrivateRouteTable');
+  });
+
+  it('corrected: Lambda → NAT gateway → IGW → internet', async () => {
+    const result = await path('seed-000-nest-vpc-fixed.yaml', {
+      from: 'BackendFunction',
+      to: 'internet',
+      port: 443,
+    });
+    expect(result.reachable).toBe(true);
+    expect(kinds(result)).toEqual([
+      'source',
+      'security-group-egress',
+      'network-acl-outbound',
+      'route-table',
+      'nat-gateway',
+      'network-acl-inbound',
+      'network-acl-outbound',
+      'route-table',
+      'internet-gateway',
+      'destination',
+    ]);
+    expect(result.path.map((hop) => hop.resource)).toContain('NatGateway');
+  });
+
+  it('Lambda → RDS on 5432 is allowed by lambda-sg → rds-sg (SAM Globals VpcConfig applies)', async () => {
+    const result = await path('seed-000-nest-vpc.yaml', {
+      from: 'BackendFunction',
+      to: 'DatabaseNest',
+      port: 5432,
+    });
+    expect(result.reachable).toBe(true);
+    expect(result.path.find((hop) => hop.kind === 'security-group-ingress')?.detail).toContain(
+      'RdsSg.SecurityGroupIngress[0]',
+    );
+  });
+
+  it('the internet reaches the Lambda only through the HTTP API on 443', async () => {
+    const https = await path('seed-000-nest-vpc.yaml', {
+      from: 'internet',
+      to: 'BackendFunction',
+      port: 443,
+    });
+    expect(https.reachable).toBe(true);
+    expect(kinds(https)).toContain('api-gateway');
+    const other = await path('seed-000-nest-vpc.yaml', {
+      from: 'internet',
+      to: 'BackendFunction',
+      port: 8080,
+    });
+    expect(other.reachable).toBe(false);
+    expect(other.blockedAt?.code).toBe('RESOURCE_NOT_PUBLICLY_ACCESSIBLE');
+    const migration = await path('seed-000-nest-vpc.yaml', {
+      from: 'internet',
+      to: 'MigrationFunction',
+      port: 443,
+    });
+    expect(migration.reachable).toBe(false);
+  });
+
+  it('the open rds-sg does not expose the database: private subnets have no IGW return route', async () => {
+    const result = await path('seed-000-nest-vpc.yaml', { from: 'internet', to: 'DatabaseNest', port: 5432 });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt?.code).toBe('NO_ROUTE_TO_DESTINATION');
+  });
+});
+
+describe('NAT gateway failures (seed 003)', () => {
+  it('NAT without an Elastic IP', async () => {
+    const result = await path('nat-without-eip.yaml', {
+      from: 'MobileAuthHandler',
+      to: 'internet',
+      port: 443,
+    });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt).toMatchObject({ code: 'NAT_GATEWAY_NO_ELASTIC_IP', resource: 'NatGateway' });
+    const ses = await path('nat-without-eip.yaml', { from: 'MobileAuthHandler', to: 'aws:ses', port: 443 });
+    expect(ses.reachable).toBe(false);
+  });
+
+  it('NAT whose subnet routes back to the NAT', async () => {
+    const result = await path('nat-route-loop.yaml', {
+      from: 'MobileAuthHandler',
+      to: 'internet',
+      port: 443,
+    });
+    expect(result.blockedAt?.code).toBe('NAT_GATEWAY_ROUTE_LOOP');
+  });
+
+  it('NAT in a subnet with only the local route', async () => {
+    const result = await path('nat-subnet-local-only.yaml', {
+      from: 'MobileAuthHandler',
+      to: 'internet',
+      port: 443,
+    });
+    expect(result.blockedAt).toMatchObject({ code: 'NO_ROUTE_TO_DESTINATION', resource: 'PublicRouteTable' });
+  });
+});
+
+describe('routing', () => {
+  it('a subnet without an association uses the main route table (local route only)', async () => {
+    const result = await path('main-table-subnet.yaml', { from: 'Worker', to: 'internet', port: 443 });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt?.resource).toBe('Vpc.MainRouteTable');
+    expect(result.blockedAt?.reason).toContain('no SubnetRouteTableAssociation');
+  });
+
+  it('an IGW route without attachment blocks both directions', async () => {
+    const inbound = await path('igw-route-no-attachment.yaml', { from: 'internet', to: 'Web', port: 443 });
+    expect(inbound.blockedAt?.code).toBe('IGW_NOT_ATTACHED');
+    const outbound = await path('igw-route-no-attachment.yaml', { from: 'Web', to: 'internet', port: 443 });
+    expect(outbound.blockedAt).toMatchObject({ code: 'IGW_NOT_ATTACHED', resource: 'Igw' });
+  });
+
+  it('0/0 → NAT plus 0.0.0.0/1 → IGW: partly reachable is "unknown", exact addresses are exact', async () => {
+    const all = await path('split-default-route.yaml', { from: 'ApiFunction', to: 'internet', port: 443 });
+    expect(all.reachable).toBe('unknown');
+    expect(all.blockedAt?.code).toBe('PARTIALLY_REACHABLE');
+    expect(all.blockedAt?.reason).toContain('without a public IP');
+    const upperHalf = await path('split-default-route.yaml', {
+      from: 'ApiFunction',
+      to: '200.1.1.1',
+      port: 443,
+    });
+    expect(upperHalf.reachable).toBe(true);
+    const lowerHalf = await path('split-default-route.yaml', {
+      from: 'ApiFunction',
+      to: '8.8.8.8',
+      port: 443,
+    });
+    // From subnet A it hits the IGW without a public IP; from subnet B it goes through NAT B.
+    expect(lowerHalf.reachable).toBe('unknown');
+    expect(lowerHalf.blockedAt?.reason).toContain('PrivateSubnetA');
+  });
+
+  it('a gateway endpoint reaches S3 without a NAT, but not other services', async () => {
+    const s3 = await path('s3-gateway-endpoint.yaml', { from: 'Reader', to: 'aws:s3', port: 443 });
+    expect(s3.reachable).toBe(true);
+    expect(s3.path.find((hop) => hop.kind === 'vpc-endpoint')?.resource).toBe('S3Endpoint');
+    const ses = await path('s3-gateway-endpoint.yaml', { from: 'Reader', to: 'aws:ses', port: 443 });
+    expect(ses.reachable).toBe(false);
+  });
+
+  it('an interface endpoint with private DNS serves its service', async () => {
+    const secrets = await path('lambda-isolated-needs-ses.yaml', {
+      from: 'Mailer',
+      to: 'aws:secretsmanager',
+      port: 443,
+    });
+    expect(secrets.reachable).toBe(true);
+    expect(secrets.path.at(-2)?.resource).toBe('SecretsManagerEndpoint');
+  });
+});
+
+describe('security groups and NACLs', () => {
+  it('CDK placeholder egress blocks the app → database flow at the app group', async () => {
+    const result = await path('cdk-placeholder-egress.json', {
+      from: 'AppInstance1E2B3C4D',
+      to: 'Database',
+      port: 5432,
+    });
+    expect(result.blockedAt).toMatchObject({
+      code: 'ENI_SG_RULES_MISMATCH',
+      resource: 'AppSecurityGroup6A8DA2C1',
+    });
+  });
+
+  it('a NACL without ephemeral return ports blocks the web server', async () => {
+    const blocked = await path('nacl-no-ephemeral.yaml', { from: 'internet', to: 'Web', port: 443 });
+    expect(blocked.blockedAt).toMatchObject({ code: 'SUBNET_ACL_RESTRICTION', resource: 'WebAcl' });
+    expect(blocked.blockedAt?.reason).toContain('return traffic');
+    const open = await path('nacl-with-ephemeral.yaml', { from: 'internet', to: 'Web', port: 443 });
+    expect(open.reachable).toBe(true);
+  });
+
+  it('NACL rule order: rule 90 denies one range before rule 100 allows everyone', async () => {
+    const denied = await path('nacl-with-ephemeral.yaml', { from: '198.51.100.7', to: 'Web', port: 443 });
+    expect(denied.blockedAt?.code).toBe('SUBNET_ACL_RESTRICTION');
+    expect(denied.blockedAt?.reason).toContain('BlockBadRange');
+    expect(
+      (await path('nacl-with-ephemeral.yaml', { from: '8.8.8.8', to: 'Web', port: 443 })).reachable,
+    ).toBe(true);
+  });
+
+  it('the ALB cannot reach its targets when its egress lacks the target port', async () => {
+    const result = await path('alb-missing-target-egress.yaml', {
+      from: 'Alb',
+      to: 'AppService',
+      port: 8080,
+    });
+    expect(result.blockedAt).toMatchObject({ code: 'ENI_SG_RULES_MISMATCH', resource: 'AlbSg' });
+  });
+});
+
+describe('databases', () => {
+  it('0.0.0.0/1 + 128.0.0.0/1 is open, but a private database stays unreachable', async () => {
+    const result = await path('db-sg-open-private-db.yaml', { from: 'internet', to: 'Database', port: 5432 });
+    expect(result.blockedAt?.code).toBe('RESOURCE_NOT_PUBLICLY_ACCESSIBLE');
+  });
+
+  it('a publicly accessible database in public subnets is reachable', async () => {
+    const result = await path('db-public.yaml', { from: 'internet', to: 'Database', port: 5432 });
+    expect(result.reachable).toBe(true);
+    expect(result.path.at(-2)?.detail).toContain('0.0.0.0/1');
+  });
+
+  it('a database does not listen on other ports', async () => {
+    const result = await path('db-public.yaml', { from: 'internet', to: 'Database', port: 22 });
+    expect(result.blockedAt?.code).toBe('DESTINATION_PORT_NOT_LISTENING');
+  });
+});
+
+describe('unknowns are never silent passes', () => {
+  it('imported subnets make Lambda → database unknown', async () => {
+    const result = await path('import-value-unknown.yaml', { from: 'Api', to: 'Database', port: 5432 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.code).toBe('UNRESOLVED_VALUE');
+    expect(result.blockedAt?.reason).toContain('PrivateSubnetIds');
+  });
+
+  it('an unresolved VPC makes internet → database unknown', async () => {
+    const result = await path('import-value-unknown.yaml', { from: 'internet', to: 'Database', port: 5432 });
+    expect(result.reachable).toBe('unknown');
+  });
+
+  it('a private source address has unknown security groups', async () => {
+    const result = await path('baseline-two-az.yaml', { from: '10.0.10.5', to: 'Database', port: 5432 });
+    expect(result.reachable).toBe('unknown');
+  });
+});
+
+describe('cdk.out with cross-stack exports', () => {
+  it('answers the infra team questions', async () => {
+    const { model } = await checkFixture('cdk-out');
+    expect(findPath(model, { from: 'internet', to: 'DatabaseB269D8BB', port: 5432 }).reachable).toBe(false);
+    expect(
+      findPath(model, { from: 'ApiHandler5E7490E8', to: 'DatabaseB269D8BB', port: 5432 }).reachable,
+    ).toBe(true);
+    expect(findPath(model, { from: 'Api/ApiHandler5E7490E8', to: 'internet', port: 443 }).reachable).toBe(
+      true,
+    );
+  });
+});
+
+describe('queries', () => {
+  it('rejects unknown endpoints with the list of workloads', async () => {
+    const { model } = await checkFixture('baseline-two-az.yaml');
+    expect(() => findPath(model, { from: 'Nope', to: 'internet', port: 443 })).toThrow(PathQueryError);
+    expect(() => findPath(model, { from: 'Nope', to: 'internet', port: 443 })).toThrow(/ApiFunction/);
+  });
+
+  it('Lambda functions accept no network connections from other workloads', async () => {
+    const result = await path('baseline-two-az.yaml', { from: 'AppService', to: 'ApiFunction', port: 443 });
+    expect(result.blockedAt?.code).toBe('LAMBDA_NOT_NETWORK_REACHABLE');
+  });
+});

@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_RULES } from '../src/rules/index.js';
+import { checkFixture, findingKeys } from './fixture-helpers.js';
+
+/**
+ * The rule contract: every rule has a fixture where it fires on an exact resource and a fixture
+ * where it stays silent. Fixtures are the golden networks under test/fixtures.
+ */
+const CASES: ReadonlyArray<{
+  id: string;
+  failing: string;
+  resources: string[];
+  passing: string;
+  params?: Record<string, string>;
+}> = [
+  {
+    id: 'NV-NAT-001',
+    failing: 'nat-without-eip.yaml',
+    resources: ['NatGateway'],
+    passing: 'baseline-two-az.yaml',
+  },
+  {
+    id: 'NV-NAT-002',
+    failing: 'nat-subnet-local-only.yaml',
+    resources: ['NatGateway'],
+    passing: 'nat-without-eip.yaml',
+  },
+  {
+    id: 'NV-NAT-003',
+    failing: 'nat-route-loop.yaml',
+    resources: ['NatGateway'],
+    passing: 'baseline-two-az.yaml',
+  },
+  {
+    id: 'NV-NAT-004',
+    failing: 'misc-mistakes.yaml',
+    resources: ['TransitNat'],
+    passing: 'baseline-two-az.yaml',
+  },
+  {
+    id: 'NV-RT-001',
+    failing: 'seed-000-nest-vpc.yaml',
+    resources: ['PrivateNatRoute'],
+    passing: 'seed-000-nest-vpc-fixed.yaml',
+  },
+  {
+    id: 'NV-RT-002',
+    failing: 'igw-route-no-attachment.yaml',
+    resources: ['PublicRoute'],
+    passing: 'baseline-two-az.yaml',
+  },
+  {
+    id: 'NV-RT-003',
+    failing: 'misc-mistakes.yaml',
+    resources: ['PrivateDefaultRouteB', 'VpcCidrRouteB'],
+    passing: 'split-default-route.yaml',
+  },
+  {
+    id: 'NV-SG-001',
+    failing: 'db-sg-open-private-db.yaml',
+    resources: ['DbSg'],
+    passing: 'seed-000-nest-vpc-fixed.yaml',
+  },
+  {
+    id: 'NV-SG-002',
+    failing: 'misc-mistakes.yaml',
+    resources: ['LambdaSg'],
+    passing: 'baseline-two-az.yaml',
+  },
+  {
+    id: 'NV-SG-003',
+    failing: 'cdk-placeholder-egress.json',
+    resources: ['AppSecurityGroup6A8DA2C1'],
+    passing: 'baseline-two-az.yaml',
+  },
+  {
+    id: 'NV-NACL-001',
+    failing: 'nacl-no-ephemeral.yaml',
+    resources: ['WebAcl', 'WebAcl'],
+    passing: 'nacl-with-ephemeral.yaml',
+  },
+  {
+    id: 'NV-RDS-001',
+    failing: 'db-public.yaml',
+    resources: ['Database'],
+    passing: 'db-sg-open-private-db.yaml',
+  },
+  {
+    id: 'NV-LMB-001',
+    failing: 'seed-000-nest-vpc.yaml',
+    resources: ['BackendFunction', 'MigrationFunction'],
+    passing: 'seed-000-nest-vpc-fixed.yaml',
+  },
+  {
+    id: 'NV-LMB-002',
+    failing: 'lambda-isolated-needs-ses.yaml',
+    resources: ['Mailer'],
+    passing: 's3-gateway-endpoint.yaml',
+  },
+  {
+    id: 'NV-LMB-003',
+    failing: 'lambda-public-subnet.yaml',
+    resources: ['PublicFunction'],
+    passing: 'baseline-two-az.yaml',
+  },
+  {
+    id: 'NV-ALB-001',
+    failing: 'alb-missing-target-egress.yaml',
+    resources: ['Alb', 'PrivateAlb'],
+    passing: 'baseline-two-az.yaml',
+  },
+];
+
+describe('rules: one failing and one passing fixture each', () => {
+  it('covers every registered rule', () => {
+    expect(CASES.map((testCase) => testCase.id).sort()).toEqual(ALL_RULES.map((rule) => rule.id).sort());
+  });
+
+  for (const testCase of CASES) {
+    it(`${testCase.id} fires on ${testCase.failing} for ${testCase.resources.join(', ')}`, async () => {
+      const { findings } = await checkFixture(testCase.failing, testCase.params);
+      const matching = findings.filter((finding) => finding.id === testCase.id);
+      expect(matching.map((finding) => finding.resource).sort()).toEqual([...testCase.resources].sort());
+      const rule = ALL_RULES.find((candidate) => candidate.id === testCase.id);
+      for (const finding of matching) {
+        expect(finding.severity).toBe(rule?.severity);
+        expect(finding.message.length).toBeGreaterThan(40);
+      }
+    });
+
+    it(`${testCase.id} is silent on ${testCase.passing}`, async () => {
+      const { findings } = await checkFixture(testCase.passing);
+      expect(findings.filter((finding) => finding.id === testCase.id)).toEqual([]);
+    });
+  }
+});
+
+describe('exact findings of the golden networks', () => {
+  const EXPECTED: Record<string, string[]> = {
+    'baseline-two-az.yaml': [],
+    'seed-000-nest-vpc.yaml': [
+      'NV-LMB-001 BackendFunction',
+      'NV-LMB-001 MigrationFunction',
+      'NV-RT-001 PrivateNatRoute',
+      'NV-SG-001 RdsSg',
+    ],
+    'seed-000-nest-vpc-fixed.yaml': [],
+    'nat-without-eip.yaml': [
+      'NV-LMB-001 MobileAuthHandler',
+      'NV-LMB-002 MobileAuthHandler',
+      'NV-NAT-001 NatGateway',
+    ],
+    'nat-route-loop.yaml': [
+      'NV-LMB-001 MobileAuthHandler',
+      'NV-LMB-002 MobileAuthHandler',
+      'NV-NAT-003 NatGateway',
+    ],
+    'nat-subnet-local-only.yaml': [
+      'NV-LMB-001 MobileAuthHandler',
+      'NV-LMB-002 MobileAuthHandler',
+      'NV-NAT-002 NatGateway',
+    ],
+    'db-sg-open-private-db.yaml': ['NV-SG-001 DbSg'],
+    'db-public.yaml': ['NV-RDS-001 Database', 'NV-SG-001 DbSg'],
+    'lambda-isolated-needs-ses.yaml': ['NV-LMB-001 Mailer', 'NV-LMB-002 Mailer'],
+    'lambda-public-subnet.yaml': ['NV-LMB-001 PublicFunction', 'NV-LMB-003 PublicFunction'],
+    'cdk-placeholder-egress.json': ['NV-SG-003 AppSecurityGroup6A8DA2C1'],
+    'nacl-no-ephemeral.yaml': ['NV-NACL-001 WebAcl', 'NV-NACL-001 WebAcl'],
+    'nacl-with-ephemeral.yaml': [],
+    'igw-route-no-attachment.yaml': ['NV-RT-002 PublicRoute'],
+    'main-table-subnet.yaml': ['NV-LMB-001 Worker'],
+    's3-gateway-endpoint.yaml': ['NV-LMB-001 Reader'],
+    'alb-missing-target-egress.yaml': ['NV-ALB-001 Alb', 'NV-ALB-001 PrivateAlb', 'NV-SG-003 AlbSg'],
+    'split-default-route.yaml': ['NV-LMB-001 ApiFunction', 'NV-LMB-002 ApiFunction', 'NV-RT-001 SplitRoute'],
+    'import-value-unknown.yaml': ['NV-UNK-001 Api', 'NV-UNK-001 Database', 'NV-UNK-001 DbSg'],
+    'short-form-intrinsics.yaml': [],
+  };
+  for (const [fixture, expected] of Object.entries(EXPECTED)) {
+    it(fixture, async () => {
+      expect(findingKeys((await checkFixture(fixture)).findings)).toEqual(expected);
+    });
+  }
+
+  it('explains the messages with what is wrong and how to fix it', async () => {
+    const { findings } = await checkFixture('seed-000-nest-vpc.yaml');
+    const route = findings.find((finding) => finding.id === 'NV-RT-001');
+    expect(route?.message).toContain('0.0.0.0/16');
+    expect(route?.message).toContain('Use 0.0.0.0/0');
+    const sg = findings.find((finding) => finding.id === 'NV-SG-001');
+    expect(sg?.message).toContain('tcp/5432');
+    expect(sg?.message).toContain('SourceSecurityGroupId');
+  });
+
+  it('NV-LMB-002 names only the service without a path (SES), not the one with an endpoint', async () => {
+    const { findings } = await checkFixture('lambda-isolated-needs-ses.yaml');
+    const messages = findings
+      .filter((finding) => finding.id === 'NV-LMB-002')
+      .map((finding) => finding.message);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('may call ses');
+    expect(messages.join(' ')).not.toContain('may call secretsmanager');
+  });
+
+  it('marks unresolved checks as NV-UNK-001 warnings naming the import', async () => {
+    const { findings } = await checkFixture('import-value-unknown.yaml');
+    const unknown = findings.filter((finding) => finding.id === 'NV-UNK-001');
+    expect(unknown.every((finding) => finding.severity === 'warning')).toBe(true);
+    expect(unknown.find((finding) => finding.resource === 'DbSg')?.message).toContain('AdminCidr');
+    expect(unknown.find((finding) => finding.resource === 'Api')?.message).toContain('PrivateSubnetIds');
+  });
+
+  it('evaluates conditions from --param: EnvType=dev removes the NAT gateway the route names', async () => {
+    const { findings } = await checkFixture('short-form-intrinsics.yaml', { EnvType: 'dev' });
+    expect(findingKeys(findings)).toEqual(['NV-LMB-001 Worker', 'NV-RT-002 PrivateRoute']);
+    expect(findings.find((finding) => finding.id === 'NV-RT-002')?.message).toContain(
+      'Condition HasNat is false',
+    );
+  });
+});
