@@ -6,6 +6,9 @@ import { installNativePackage, LAMBDA_TARGETS, type LambdaTarget, NATIVE_PACKAGE
 
 const apiDir = join(import.meta.dirname, '..');
 
+/** Where `npm run build` writes the functions: one directory per function. */
+export const DEFAULT_LAMBDA_OUTDIR = join(apiDir, 'dist', 'lambda');
+
 /** The two Lambda functions: the API handler and the migration function. */
 export const LAMBDA_FUNCTIONS = {
   api: join(apiDir, 'src', 'lambda.ts'),
@@ -41,7 +44,7 @@ export interface LambdaBundleReport {
  * helpers loaded by dynamic import) into chunks Node reads only when they are used.
  */
 export async function buildLambda(options: LambdaBuildOptions = {}): Promise<LambdaBundleReport[]> {
-  const outdir = options.outdir ?? join(apiDir, 'dist', 'lambda');
+  const outdir = options.outdir ?? DEFAULT_LAMBDA_OUTDIR;
   const reports: LambdaBundleReport[] = [];
   for (const name of options.functions ?? (Object.keys(LAMBDA_FUNCTIONS) as LambdaFunctionName[])) {
     const dir = join(outdir, name);

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LambdaBundleReport } from '../../scripts/build-lambda.js';
+import { DEFAULT_LAMBDA_OUTDIR, type LambdaBundleReport } from '../../scripts/build-lambda.js';
 import { STRONG_PASSWORD } from '../support/auth-helpers.js';
 import { buildLambdaForTest } from '../support/lambda-bundle.js';
+import { lambdaDockerfileProblems } from '../support/lambda-dockerfile.js';
 import {
   decodeResponse,
   EVENT_KINDS,
@@ -58,6 +59,69 @@ describe('the built API bundle', () => {
       'argon2.linux-arm64-gnu.node',
       'argon2.linux-x64-gnu.node',
     ]);
+  });
+});
+
+describe('api/Dockerfile.lambda (checked statically: no Docker engine here)', () => {
+  const apiDir = join(import.meta.dirname, '..', '..');
+  const expected = {
+    bundleDir: 'api/dist/lambda/api',
+    handler: 'index.handler',
+    buildScript: 'build:lambda',
+  };
+
+  it('runs the bundle the build produces, as index.handler, on the Lambda Node.js 22 base image, not as root', async () => {
+    const dockerfile = await readFile(join(apiDir, 'Dockerfile.lambda'), 'utf8');
+    expect(lambdaDockerfileProblems(dockerfile, join(apiDir, '..'), expected)).toEqual([]);
+    // What CMD names must be what the bundle exports, from the file the build writes.
+    const packageJson = JSON.parse(await readFile(join(apiDir, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(packageJson.scripts['build:lambda']).toContain('build.ts lambda');
+    expect(relative(join(apiDir, '..'), join(DEFAULT_LAMBDA_OUTDIR, 'api'))).toBe(expected.bundleDir);
+    expect(/export\s*\{\s*\w+ as handler\s*\}/.test(await readFile(handlerFile(), 'utf8'))).toBe(true);
+  });
+
+  it('catches a Dockerfile that drifted from the build', () => {
+    const drifted = [
+      'FROM node:22 AS build',
+      'COPY no-such-file.json ./',
+      'RUN npm run build',
+      'FROM public.ecr.aws/lambda/nodejs:20',
+      'COPY --from=build /app/api/dist/server/ ${LAMBDA_TASK_ROOT}/',
+      'CMD ["main.handler"]',
+    ].join('\n');
+    const problems = lambdaDockerfileProblems(drifted, join(apiDir, '..'), expected);
+    expect(problems).toEqual([
+      expect.stringContaining('FROM public.ecr.aws/lambda/nodejs:22'),
+      expect.stringContaining('must COPY /app/api/dist/lambda/api/'),
+      expect.stringContaining('CMD must be ["index.handler"]'),
+      expect.stringContaining('non-root USER'),
+      expect.stringContaining('RUN build:lambda'),
+      'COPY source no-such-file.json does not exist',
+    ]);
+  });
+});
+
+describe('the sample events in test/events', () => {
+  it('answer as their names say through the bundle', async () => {
+    const lambda = await startLambdaProcess(
+      handlerFile(),
+      functionEnv({ DATABASE_URL: String(database.connection.url) }),
+    );
+    try {
+      const sample = async (file: string) =>
+        decodeResponse(
+          await lambda.invoke(
+            JSON.parse(await readFile(join(import.meta.dirname, '..', 'events', file), 'utf8')),
+          ),
+        );
+      expect((await sample('rest-api.json')).json()).toEqual({ status: 'ok', checks: { database: 'up' } });
+      expect((await sample('http-api.json')).json()).toEqual({ status: 'ok' });
+      expect((await sample('alb.json')).json()).toMatchObject({ statusCode: 404, code: 'ROUTE_NOT_FOUND' });
+    } finally {
+      await lambda.close();
+    }
   });
 });
 
