@@ -24,9 +24,13 @@ export interface ServerProcess {
   readonly exited: Promise<number | null>;
 }
 
-export function spawnServer(env: Record<string, string>): ServerProcess {
+/** Starts `src/main.ts` through tsx, or the given built entry (e.g. `['dist/server/main.mjs']`). */
+export function spawnServer(
+  env: Record<string, string>,
+  entry: string[] = ['--import', 'tsx', 'src/main.ts'],
+): ServerProcess {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, entry, {
     cwd: apiDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_PRETTY: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,6 +13,8 @@ import { TEMPLATE_DATABASE } from './global-setup.js';
 /** A database created for one test file, dropped by `drop()`. */
 export interface TestDatabase {
   readonly dialect: 'postgres' | 'mysql';
+  /** The connection URL (for child processes). */
+  readonly url: string;
   readonly connection: DatabaseConnectionOptions;
   readonly db: Database;
   drop(): Promise<void>;
@@ -40,6 +42,7 @@ export async function createPostgresTestDatabase(): Promise<TestDatabase> {
   const db = await createDatabase(connection);
   return {
     dialect: 'postgres',
+    url,
     connection,
     db,
     async drop() {
@@ -67,6 +70,7 @@ export async function createMysqlTestDatabase(): Promise<TestDatabase> {
   await migrateToLatest(db);
   return {
     dialect: 'mysql',
+    url: url.toString(),
     connection,
     db,
     async drop() {

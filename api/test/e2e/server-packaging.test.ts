@@ -1,0 +1,87 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, httpStatus, spawnServer, waitFor } from '../support/server-process.js';
+import { createPostgresTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+const apiDir = join(import.meta.dirname, '..', '..');
+const repoDir = join(apiDir, '..');
+const dockerfile = readFileSync(join(apiDir, 'Dockerfile'), 'utf8');
+const pm2 = createRequire(import.meta.url)(join(apiDir, 'ecosystem.config.cjs')) as {
+  apps: { name: string; script: string; env: Record<string, string>; kill_timeout: number }[];
+};
+
+/**
+ * The server packaging: the esbuild bundle the Docker image and PM2 run, started for real with a
+ * production configuration, and the Dockerfile/PM2 file checked against it (no Docker engine here).
+ */
+describe('server bundle, Dockerfile and PM2 file', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', 'server'], {
+      cwd: apiDir,
+      stdio: 'pipe',
+    });
+    database = await createPostgresTestDatabase();
+  }, 120_000);
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('serves health and sign-up from dist/server/main.mjs in production mode behind /api', async () => {
+    const port = await freePort();
+    const server = spawnServer(
+      {
+        NODE_ENV: 'production',
+        PORT: String(port),
+        API_PREFIX: '/api',
+        DATABASE_URL: database.url,
+        JWT_SECRET: 'packaging-test-secret-0123456789abcdef',
+        LOG_LEVEL: 'warn',
+      },
+      ['dist/server/main.mjs'],
+    );
+    try {
+      await waitFor(
+        async () => (await httpStatus(`http://127.0.0.1:${port}/api/health/ready`)) === 200,
+        30_000,
+        'readiness',
+      );
+      const register = await fetch(`http://127.0.0.1:${port}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: 'bundle@example.com',
+          username: 'bundle_user',
+          password: 'a bundled passphrase 1',
+        }),
+      });
+      expect(register.status).toBe(201);
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  });
+
+  it('Dockerfile: Node 22, non-root, HEALTHCHECK on /health, CMD runs the bundle the build produces', () => {
+    expect(dockerfile).toMatch(/^FROM node:22[\w.-]* AS runtime$/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*\/health/);
+    const cmd = /^CMD \["node", "([^"]+)"\]$/m.exec(dockerfile)?.[1];
+    expect(cmd).toBe('api/dist/server/main.mjs');
+    expect(existsSync(join(repoDir, cmd as string))).toBe(true);
+    expect(dockerfile).toContain('npm run build:server');
+    for (const manifest of ['api', 'infra', 'netcheck', 'bench']) {
+      expect(dockerfile).toContain(`COPY ${manifest}/package.json ${manifest}/package.json`);
+    }
+  });
+
+  it('PM2: the backend on port 9999 under /api (seed 004), running the built bundle', () => {
+    const [app] = pm2.apps;
+    expect(app?.env).toMatchObject({ NODE_ENV: 'production', PORT: '9999', API_PREFIX: '/api' });
+    expect(existsSync(join(apiDir, app?.script ?? 'missing'))).toBe(true);
+    expect(app?.kill_timeout).toBeGreaterThan(10_000);
+  });
+});
