@@ -1,6 +1,6 @@
-import { Controller, Delete, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { ApiOperation, ValidBody, ValidParams } from '../common/openapi/api-docs.decorators.js';
+import { Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiOperation, ValidBody, ValidParams, ValidQuery } from '../common/openapi/api-docs.decorators.js';
 import { Client, CurrentUser, Public } from './auth.decorators.js';
 import {
   AuthTokensSchema,
@@ -22,18 +22,24 @@ import {
   RegisterSchema,
   SessionSchema,
   StatusSchema,
+  type TokenDelivery,
+  TokenDeliverySchema,
   type TokenDto,
   TokenSchema,
   UserSchema,
 } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 import type { ClientInfo, UserAuth } from './auth-context.js';
+import { AuthCookies } from './auth-cookies.js';
 
 const tags = ['auth'];
 
 @Controller('auth')
 export class AuthController {
-  constructor(@Inject(AuthService) private readonly auth: AuthService) {}
+  constructor(
+    @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(AuthCookies) private readonly cookies: AuthCookies,
+  ) {}
 
   @Post('register')
   @Public()
@@ -45,12 +51,13 @@ export class AuthController {
   })
   async register(
     @ValidBody(RegisterSchema) dto: RegisterDto,
+    @ValidQuery(TokenDeliverySchema) delivery: TokenDelivery,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const result = await this.auth.register(dto, client);
     reply.status(result.status);
-    return result.body;
+    return result.status === 201 ? this.cookies.deliver(result.body, delivery, reply) : result.body;
   }
 
   @Post('login')
@@ -62,8 +69,13 @@ export class AuthController {
     responses: { 200: AuthTokensSchema },
     errors: ['INVALID_CREDENTIALS', 'EMAIL_NOT_VERIFIED', 'ACCOUNT_DISABLED', 'RATE_LIMITED'],
   })
-  login(@ValidBody(LoginSchema) dto: LoginDto, @Client() client: ClientInfo) {
-    return this.auth.login(dto, client);
+  async login(
+    @ValidBody(LoginSchema) dto: LoginDto,
+    @ValidQuery(TokenDeliverySchema) delivery: TokenDelivery,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.cookies.deliver(await this.auth.login(dto, client), delivery, reply);
   }
 
   @Post('refresh')
@@ -73,17 +85,24 @@ export class AuthController {
     summary: 'Exchange a refresh token for a new pair (single use; reuse revokes the session).',
     tags,
     responses: { 200: AuthTokensSchema },
-    errors: ['INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED', 'RATE_LIMITED'],
+    errors: ['INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED', 'CSRF_TOKEN_INVALID', 'RATE_LIMITED'],
   })
-  refresh(@ValidBody(RefreshSchema) dto: RefreshDto) {
-    return this.auth.refresh(dto);
+  async refresh(
+    @ValidBody(RefreshSchema) dto: RefreshDto,
+    @ValidQuery(TokenDeliverySchema) delivery: TokenDelivery,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const tokens = await this.auth.refresh(this.cookies.refreshTokenFrom(request, dto?.refreshToken));
+    return this.cookies.deliver(tokens, delivery, reply);
   }
 
   @Post('logout')
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out the current session.', tags, auth: 'bearer', responses: { 204: null } })
-  logout(@CurrentUser() user: UserAuth) {
-    return this.auth.logout(user);
+  async logout(@CurrentUser() user: UserAuth, @Res({ passthrough: true }) reply: FastifyReply) {
+    this.cookies.clear(reply);
+    await this.auth.logout(user);
   }
 
   @Post('logout-all')
@@ -94,8 +113,9 @@ export class AuthController {
     auth: 'bearer',
     responses: { 204: null },
   })
-  logoutAll(@CurrentUser() user: UserAuth) {
-    return this.auth.logoutAll(user);
+  async logoutAll(@CurrentUser() user: UserAuth, @Res({ passthrough: true }) reply: FastifyReply) {
+    this.cookies.clear(reply);
+    await this.auth.logoutAll(user);
   }
 
   @Get('me')
@@ -150,8 +170,13 @@ export class AuthController {
     responses: { 200: AuthTokensSchema },
     errors: ['INVALID_OR_EXPIRED_TOKEN'],
   })
-  confirmVerification(@ValidBody(TokenSchema) dto: TokenDto, @Client() client: ClientInfo) {
-    return this.auth.confirmEmailVerification(dto, client);
+  async confirmVerification(
+    @ValidBody(TokenSchema) dto: TokenDto,
+    @ValidQuery(TokenDeliverySchema) delivery: TokenDelivery,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.cookies.deliver(await this.auth.confirmEmailVerification(dto, client), delivery, reply);
   }
 
   @Post('password/forgot')
@@ -215,7 +240,12 @@ export class AuthController {
     responses: { 200: AuthTokensSchema },
     errors: ['INVALID_CODE', 'RATE_LIMITED'],
   })
-  verifyEmailCode(@ValidBody(EmailCodeVerifySchema) dto: EmailCodeVerifyDto, @Client() client: ClientInfo) {
-    return this.auth.verifyEmailCode(dto, client);
+  async verifyEmailCode(
+    @ValidBody(EmailCodeVerifySchema) dto: EmailCodeVerifyDto,
+    @ValidQuery(TokenDeliverySchema) delivery: TokenDelivery,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.cookies.deliver(await this.auth.verifyEmailCode(dto, client), delivery, reply);
   }
 }

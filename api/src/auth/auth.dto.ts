@@ -44,10 +44,18 @@ export type LoginDto = z.infer<typeof LoginSchema>;
 
 const OpaqueTokenSchema = z.string().min(16).max(512).describe('An opaque token as issued.');
 
-export const RefreshSchema = z.object({ refreshToken: OpaqueTokenSchema }).strict();
+export const RefreshSchema = z
+  .object({ refreshToken: OpaqueTokenSchema.optional() })
+  .strict()
+  .optional()
+  .describe('The refresh token; omit it in cookie mode (then the cookie and X-CSRF-Token are used).');
 export type RefreshDto = z.infer<typeof RefreshSchema>;
 
-export const LogoutSchema = z.object({ refreshToken: OpaqueTokenSchema.optional() }).strict().optional();
+/** `?mode=cookie` puts the refresh token in an httpOnly cookie instead of the body (browsers). */
+export const TokenDeliverySchema = z.object({
+  mode: z.enum(['body', 'cookie']).default('body').describe('Where the refresh token goes.'),
+});
+export type TokenDelivery = z.infer<typeof TokenDeliverySchema>;
 
 export const TokenSchema = z.object({ token: OpaqueTokenSchema }).strict();
 export type TokenDto = z.infer<typeof TokenSchema>;
@@ -99,7 +107,10 @@ export type UserDto = z.infer<typeof UserSchema>;
 export const AuthTokensSchema = z.object({
   user: UserSchema,
   accessToken: z.string().describe('JWT for the Authorization: Bearer header.'),
-  refreshToken: z.string().describe('Opaque, single-use; exchange at /auth/refresh.'),
+  refreshToken: z
+    .string()
+    .optional()
+    .describe('Opaque, single-use; exchange at /auth/refresh. Absent in cookie mode.'),
   tokenType: z.literal('Bearer'),
   expiresIn: z.number().int().describe('Access token lifetime in seconds.'),
 });

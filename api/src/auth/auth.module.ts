@@ -7,6 +7,7 @@ import { ApiKeysService } from './api-keys.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { AuthCookies } from './auth-cookies.js';
 import { CommonPasswordsRepository } from './common-passwords.repository.js';
 import { JwksController } from './jwks.controller.js';
 import { JwtRepository } from './jwt.repository.js';
@@ -22,6 +23,7 @@ import { SessionsRepository } from './sessions.repository.js';
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     AuthService,
+    AuthCookies,
     ApiKeysService,
     RateLimitService,
     SessionStatusCache,

@@ -128,7 +128,7 @@ async function errorCode(promise: Promise<unknown>): Promise<string | undefined>
 describe('AuthService.refresh', () => {
   it('rotates a current token and returns a new pair', async () => {
     const { service, tx } = setup({}, { token: token() });
-    const result = await service.refresh({ refreshToken: 'x'.repeat(43) });
+    const result = await service.refresh('x'.repeat(43));
     expect(tx.rotate).toHaveBeenCalledWith('rt-1', T0, expect.objectContaining({ sessionId: 'session-1' }));
     expect(result.refreshToken).not.toBe('x'.repeat(43));
     expect(result.accessToken).toBe('access.token.jwt');
@@ -141,7 +141,7 @@ describe('AuthService.refresh', () => {
         token: token({ rotatedAt: new Date(T0.getTime() - 9_000) }),
       },
     );
-    await service.refresh({ refreshToken: 'x'.repeat(43) });
+    await service.refresh('x'.repeat(43));
     expect(tx.rotate).toHaveBeenCalled();
     expect(tx.revokeSession).not.toHaveBeenCalled();
   });
@@ -153,7 +153,7 @@ describe('AuthService.refresh', () => {
         token: token({ rotatedAt: new Date(T0.getTime() - 11_000) }),
       },
     );
-    expect(await errorCode(service.refresh({ refreshToken: 'x'.repeat(43) }))).toBe('REFRESH_TOKEN_REUSED');
+    expect(await errorCode(service.refresh('x'.repeat(43)))).toBe('REFRESH_TOKEN_REUSED');
     expect(tx.revokeSession).toHaveBeenCalledWith('session-1', T0, 'refresh_token_reused');
     expect(cache.invalidate).toHaveBeenCalledWith(['session-1']);
   });
@@ -161,22 +161,20 @@ describe('AuthService.refresh', () => {
   it('revokes inside the grace window when the successor was already exchanged', async () => {
     const { service, tx } = setup({}, { token: token({ rotatedAt: new Date(T0.getTime() - 1_000) }) });
     tx.hasRotatedChild.mockResolvedValue(true);
-    expect(await errorCode(service.refresh({ refreshToken: 'x'.repeat(43) }))).toBe('REFRESH_TOKEN_REUSED');
+    expect(await errorCode(service.refresh('x'.repeat(43)))).toBe('REFRESH_TOKEN_REUSED');
   });
 
   it('refuses tokens of revoked or expired sessions without rotating', async () => {
     for (const record of [token({ sessionRevokedAt: T0 }), token({ sessionExpiresAt: T0 })]) {
       const { service, tx } = setup({}, { token: record });
-      expect(await errorCode(service.refresh({ refreshToken: 'x'.repeat(43) }))).toBe(
-        'INVALID_REFRESH_TOKEN',
-      );
+      expect(await errorCode(service.refresh('x'.repeat(43)))).toBe('INVALID_REFRESH_TOKEN');
       expect(tx.rotate).not.toHaveBeenCalled();
     }
   });
 
   it('counts the refresh against the per-session limit before taking the row lock', async () => {
     const { service, rateLimits, sessions } = setup({}, { token: token() });
-    await service.refresh({ refreshToken: 'x'.repeat(43) });
+    await service.refresh('x'.repeat(43));
     expect(rateLimits.consume).toHaveBeenCalledWith('refresh', 'session:session-1');
     const limitOrder = vi.mocked(rateLimits.consume).mock.invocationCallOrder[0] ?? 0;
     const lockOrder = vi.mocked(sessions.withLockedRefreshToken).mock.invocationCallOrder[0] ?? 0;

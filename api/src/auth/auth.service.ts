@@ -17,7 +17,6 @@ import type {
   LoginDto,
   PasswordChangeDto,
   PasswordResetDto,
-  RefreshDto,
   RegisterDto,
   SessionDto,
   TokenDto,
@@ -32,9 +31,12 @@ import { RateLimitService } from './rate-limit.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
 import { SessionsRepository } from './sessions.repository.js';
 
+/** A freshly issued pair; the controller decides whether the refresh token travels in the body or a cookie. */
+export type IssuedTokens = AuthTokensDto & { refreshToken: string };
+
 /** Registration either signs the user in (201) or asks them to confirm their email (202). */
 export type RegisterResult =
-  | { readonly status: 201; readonly body: AuthTokensDto }
+  | { readonly status: 201; readonly body: IssuedTokens }
   | { readonly status: 202; readonly body: { status: 'verification_required' } };
 
 const EMAIL_CODE_TTL_MS = 10 * 60 * 1000;
@@ -118,7 +120,7 @@ export class AuthService {
     return { status: 201, body: await this.startSession(user, client) };
   }
 
-  async login(dto: LoginDto, client: ClientInfo): Promise<AuthTokensDto> {
+  async login(dto: LoginDto, client: ClientInfo): Promise<IssuedTokens> {
     const identifier = dto.email ?? dto.username ?? '';
     await this.rateLimits.consume('signIn', `login:ip:${client.ip}`, `login:account:${identifier}`);
     const user = dto.email
@@ -152,8 +154,8 @@ export class AuthService {
 
   // ------------------------------------------------------------------ tokens and sessions
 
-  async refresh(dto: RefreshDto): Promise<AuthTokensDto> {
-    const tokenHash = this.crypto.sha256(dto.refreshToken);
+  async refresh(refreshToken: string): Promise<IssuedTokens> {
+    const tokenHash = this.crypto.sha256(refreshToken);
     const owner = await this.sessions.sessionOfRefreshToken(tokenHash);
     if (!owner) throw new AppError('INVALID_REFRESH_TOKEN');
     // Outside the exchange's transaction: the limiter uses its own (a 1-connection pool must not deadlock).
@@ -242,7 +244,7 @@ export class AuthService {
     if (user && user.emailVerifiedAt === null && user.deletedAt === null) await this.sendVerification(user);
   }
 
-  async confirmEmailVerification(dto: TokenDto, client: ClientInfo): Promise<AuthTokensDto> {
+  async confirmEmailVerification(dto: TokenDto, client: ClientInfo): Promise<IssuedTokens> {
     await this.rateLimits.consume('signIn', `verify:ip:${client.ip}`);
     const user = await this.userForToken('email_verification', dto.token);
     const now = this.clock.now();
@@ -328,7 +330,7 @@ export class AuthService {
     await this.sendToAddress(dto.email, mailTemplates.signInCode(code));
   }
 
-  async verifyEmailCode(dto: EmailCodeVerifyDto, client: ClientInfo): Promise<AuthTokensDto> {
+  async verifyEmailCode(dto: EmailCodeVerifyDto, client: ClientInfo): Promise<IssuedTokens> {
     await this.rateLimits.consume('signIn', `code:ip:${client.ip}`);
     const now = this.clock.now();
     const row = await this.oneTimeTokens.attemptCode(dto.email, now, EMAIL_CODE_MAX_ATTEMPTS, (candidate) =>
@@ -351,7 +353,7 @@ export class AuthService {
 
   // ------------------------------------------------------------------ internals
 
-  private async startSession(user: UserRow, client: ClientInfo): Promise<AuthTokensDto> {
+  private async startSession(user: UserRow, client: ClientInfo): Promise<IssuedTokens> {
     const now = this.clock.now();
     const sessionId = this.crypto.uuid();
     const refreshToken = this.crypto.randomToken(32);
@@ -373,7 +375,7 @@ export class AuthService {
     sessionId: string,
     refreshToken: string,
     now: Date,
-  ): Promise<AuthTokensDto> {
+  ): Promise<IssuedTokens> {
     return {
       user: mapAuthUser(user),
       accessToken: await this.jwt.sign({ sub: user.id, sid: sessionId }, now),

@@ -38,6 +38,7 @@ export const errorCodes = {
   },
   INVALID_CODE: { status: 401, message: 'The code is wrong or expired; ask for a new one.' },
   CURRENT_PASSWORD_INCORRECT: { status: 400, message: 'The current password is wrong.' },
+  CSRF_TOKEN_INVALID: { status: 403, message: 'Send the cn_csrf cookie value in the X-CSRF-Token header.' },
   SESSION_NOT_FOUND: { status: 404, message: 'No such session.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'No such API key.' },
   API_KEY_REQUIRED: { status: 401, message: 'Send a valid API key in the X-API-KEY header.' },
@@ -47,6 +48,48 @@ export const errorCodes = {
     status: 403,
     message: 'This route needs a signed-in user (Bearer token), not an API key.',
   },
+  // Users and files
+  USER_NOT_FOUND: { status: 404, message: 'No such user.' },
+  ADMIN_SELF_CHANGE: {
+    status: 409,
+    message: 'You cannot change your own role or disable yourself; ask another admin.',
+  },
+  FILE_NOT_FOUND: { status: 404, message: 'No such file (or it is not yours).' },
+  FILE_TYPE_NOT_ALLOWED: {
+    status: 400,
+    message: 'This content type is not allowed for this purpose; see the allowed types in details.',
+  },
+  FILE_TOO_LARGE: {
+    status: 400,
+    message: 'The file is larger than this purpose allows; see maxBytes in details.',
+  },
+  FILE_NOT_UPLOADED: {
+    status: 409,
+    message: 'The file has not been uploaded yet: PUT it to the upload URL, then complete it.',
+  },
+  FILE_UPLOAD_MISMATCH: {
+    status: 409,
+    message: 'The uploaded object differs from the declared size or type; request a new upload.',
+  },
+  AVATAR_NOT_READY: {
+    status: 409,
+    message: 'The avatar file is not uploaded and completed yet: POST /files/{id}/complete first.',
+  },
+  FILE_NOT_AN_AVATAR: {
+    status: 400,
+    message: 'Only a file uploaded with purpose "avatar" can be an avatar.',
+  },
+  UPLOAD_URL_INVALID: {
+    status: 403,
+    message: 'The upload URL is invalid (altered or for another request); request a new one.',
+  },
+  UPLOAD_URL_EXPIRED: { status: 403, message: 'The upload URL has expired; request a new one.' },
+  UPLOAD_CONTENT_MISMATCH: {
+    status: 400,
+    message: 'Send exactly the Content-Type and number of bytes the upload URL was issued for.',
+  },
+  DOWNLOAD_URL_INVALID: { status: 403, message: 'The download URL is invalid; ask the API for a new one.' },
+  DOWNLOAD_URL_EXPIRED: { status: 403, message: 'The download URL has expired; ask the API for a new one.' },
   // Server side
   INTERNAL_ERROR: {
     status: 500,

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  type ErrorBody,
+  newCredentials,
+  RELAXED_LIMITS,
+  readJson,
+  type TokenPair,
+} from '../support/auth-helpers.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+/** Parses Set-Cookie headers into name → {value, attributes}. */
+function cookiesOf(response: Response): Map<string, { value: string; attributes: string }> {
+  const cookies = new Map<string, { value: string; attributes: string }>();
+  for (const header of response.headers.getSetCookie()) {
+    const [pair = '', ...attributes] = header.split(';').map((part) => part.trim());
+    const [name = '', value = ''] = pair.split('=');
+    cookies.set(name, { value, attributes: attributes.join('; ').toLowerCase() });
+  }
+  return cookies;
+}
+
+describe('cookie mode for browsers (?mode=cookie)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ...RELAXED_LIMITS, API_PREFIX: '/api' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  async function signUpWithCookies() {
+    const response = await server.request('/api/auth/register?mode=cookie', {
+      method: 'POST',
+      json: newCredentials(),
+    });
+    expect(response.status).toBe(201);
+    return { body: await readJson<Partial<TokenPair>>(response), cookies: cookiesOf(response) };
+  }
+
+  it('keeps the refresh token out of the body, in an httpOnly Secure SameSite=Strict cookie scoped to /api/auth', async () => {
+    const { body, cookies } = await signUpWithCookies();
+    expect(body.accessToken).toBeDefined();
+    expect(body).not.toHaveProperty('refreshToken');
+    const refresh = cookies.get('cn_refresh');
+    expect(refresh?.value.length).toBeGreaterThanOrEqual(43);
+    expect(refresh?.attributes).toContain('httponly');
+    expect(refresh?.attributes).toContain('secure');
+    expect(refresh?.attributes).toContain('samesite=strict');
+    expect(refresh?.attributes).toContain('path=/api/auth');
+    const csrf = cookies.get('cn_csrf');
+    expect(csrf?.attributes).not.toContain('httponly');
+  });
+
+  it('refreshes from the cookie when X-CSRF-Token matches, and rotates the cookie', async () => {
+    const { cookies } = await signUpWithCookies();
+    const cookieHeader = `cn_refresh=${cookies.get('cn_refresh')?.value}; cn_csrf=${cookies.get('cn_csrf')?.value}`;
+    const response = await server.request('/api/auth/refresh?mode=cookie', {
+      method: 'POST',
+      headers: { cookie: cookieHeader, 'x-csrf-token': cookies.get('cn_csrf')?.value ?? '' },
+    });
+    expect(response.status).toBe(200);
+    expect(await readJson<Partial<TokenPair>>(response)).not.toHaveProperty('refreshToken');
+    const rotated = cookiesOf(response).get('cn_refresh')?.value;
+    expect(rotated).toBeDefined();
+    expect(rotated).not.toBe(cookies.get('cn_refresh')?.value);
+  });
+
+  it('refuses a cookie refresh without the CSRF header or with a wrong one (403 CSRF_TOKEN_INVALID)', async () => {
+    const { cookies } = await signUpWithCookies();
+    const cookieHeader = `cn_refresh=${cookies.get('cn_refresh')?.value}; cn_csrf=${cookies.get('cn_csrf')?.value}`;
+    const missing = await server.request('/api/auth/refresh?mode=cookie', {
+      method: 'POST',
+      headers: { cookie: cookieHeader },
+    });
+    expect(missing.status).toBe(403);
+    expect((await readJson<ErrorBody>(missing)).code).toBe('CSRF_TOKEN_INVALID');
+    const wrong = await server.request('/api/auth/refresh?mode=cookie', {
+      method: 'POST',
+      headers: { cookie: cookieHeader, 'x-csrf-token': 'forged-value' },
+    });
+    expect((await readJson<ErrorBody>(wrong)).code).toBe('CSRF_TOKEN_INVALID');
+  });
+
+  it('clears the cookies on logout', async () => {
+    const { body } = await signUpWithCookies();
+    const response = await server.request('/api/auth/logout', {
+      method: 'POST',
+      headers: bearer(body.accessToken ?? ''),
+    });
+    expect(response.status).toBe(204);
+    const cleared = cookiesOf(response);
+    expect(cleared.get('cn_refresh')?.value).toBe('');
+    expect(cleared.get('cn_refresh')?.attributes).toMatch(/expires=thu, 01 jan 1970|max-age=0/);
+  });
+
+  it('rejects an unknown mode', async () => {
+    const response = await server.request('/api/auth/login?mode=jar', {
+      method: 'POST',
+      json: { email: 'a@example.com', password: 'x' },
+    });
+    expect(response.status).toBe(400);
+    expect((await readJson<ErrorBody>(response)).code).toBe('VALIDATION_FAILED');
+  });
+});
