@@ -2,7 +2,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -15,9 +15,11 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
+import { SecretsRepository } from '../aws/secrets.repository.js';
 import { AppError } from '../common/errors/app-error.js';
-import type { AppConfig } from '../config/app-config.js';
+import type { AppConfig, JwtSigning } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { jwtSigningFromSecret } from './jwt-signing-secret.js';
 
 /** Claims CloudNest puts in (and requires from) an access token. */
 export interface AccessClaims {
@@ -50,7 +52,13 @@ const DEV_KEY_FILE = 'jwt-ed25519.private.jwk.json';
 export class JwtRepository {
   private keys: Promise<LoadedKeys> | undefined;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    // Optional: only JWT_SECRET_ARN needs it, and the default instance shares the process-wide cache.
+    @Optional()
+    @Inject(SecretsRepository)
+    private readonly secrets: SecretsRepository = new SecretsRepository(),
+  ) {}
 
   async sign(claims: AccessClaims, now: Date): Promise<string> {
     const keys = await this.loadedKeys();
@@ -109,7 +117,7 @@ export class JwtRepository {
   }
 
   private async loadKeys(): Promise<LoadedKeys> {
-    const jwt = this.config.auth.jwt;
+    const jwt = await this.signing();
     if (jwt.algorithm === 'HS256') {
       const secret = new TextEncoder().encode(jwt.secret);
       // The kid names the secret without revealing it, so a rotated secret is recognisable.
@@ -148,6 +156,13 @@ export class JwtRepository {
       verificationKeys,
       publicJwks: [current, ...previousJwks],
     };
+  }
+
+  /** The signing settings: from the environment, or read once from JWT_SECRET_ARN on first use. */
+  private async signing(): Promise<JwtSigning> {
+    const { secretArn } = this.config.auth.jwt;
+    if (secretArn === undefined) return this.config.auth.jwt;
+    return jwtSigningFromSecret(await this.secrets.getJson(secretArn), secretArn);
   }
 
   /** The configured private key as a JWK; in development an unset key is generated once and kept. */

@@ -163,6 +163,18 @@ describe('database secrets (DATABASE_SECRET_ARN)', () => {
     expect(withSecret).not.toContain('DATABASE_URL');
   });
 
+  it('takes JWT keys from JWT_SECRET_ARN, alone', () => {
+    const jwtArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cloudnest-jwt-AbCdEf';
+    expect(loadConfig({ ...base, JWT_SECRET_ARN: jwtArn }, '/').auth.jwt.secretArn).toBe(jwtArn);
+    expect(loadConfig(base, '/').auth.jwt.secretArn).toBeUndefined();
+    expect(problemsOf({ ...base, JWT_SECRET_ARN: jwtArn, JWT_SECRET: 'x'.repeat(32) })).toContain(
+      'JWT_SECRET_ARN replaces JWT_SECRET and JWT_PRIVATE_KEY',
+    );
+    expect(problemsOf({ ...base, JWT_SECRET_ARN: 'cloudnest-jwt' })).toContain(
+      'JWT_SECRET_ARN must be a Secrets Manager ARN',
+    );
+  });
+
   it('refuses a malformed ARN, an unknown engine, and both sources at once', () => {
     expect(problemsOf({ ...base, DATABASE_SECRET_ARN: 'cloudnest-db' })).toContain(
       'DATABASE_SECRET_ARN must be a Secrets Manager ARN',

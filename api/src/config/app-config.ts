@@ -54,6 +54,8 @@ export type JwtSigning =
 
 export interface AuthSettings {
   readonly jwt: JwtSigning & {
+    /** JWT_SECRET_ARN: signing keys read from Secrets Manager on first use (overrides the fields above). */
+    readonly secretArn: string | undefined;
     readonly issuer: string;
     readonly audience: string;
     readonly accessTtlSeconds: number;
@@ -139,6 +141,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ba
               privateKey: e.JWT_PRIVATE_KEY,
               previousPublicKeys: e.JWT_PREVIOUS_PUBLIC_KEYS,
             }),
+        secretArn: e.JWT_SECRET_ARN,
         issuer: e.JWT_ISSUER,
         audience: e.JWT_AUDIENCE,
         accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS,

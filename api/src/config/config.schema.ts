@@ -81,6 +81,19 @@ const secretArn = z
     },
   );
 
+/** An AWS Secrets Manager secret ARN, e.g. arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf. */
+const secretArn = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value))
+  .refine(
+    (value) =>
+      value === undefined || /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(value),
+    {
+      message: 'must be a Secrets Manager ARN like arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME',
+    },
+  );
+
 const apiPrefix = z
   .string()
   .default('')
@@ -175,6 +188,16 @@ export const environmentSchema = z
         code: 'custom',
         path: ['JWT_SECRET'],
         message: 'and JWT_PRIVATE_KEY are mutually exclusive (HS256 or EdDSA, not both)',
+      });
+    }
+    if (
+      env.JWT_SECRET_ARN !== undefined &&
+      (env.JWT_SECRET !== undefined || env.JWT_PRIVATE_KEY !== undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET_ARN'],
+        message: 'replaces JWT_SECRET and JWT_PRIVATE_KEY; set only one of them',
       });
     }
     if (

@@ -50,7 +50,7 @@ describe('the built API bundle', () => {
   it('is minified ESM with an external source map, within the 2 MB init budget, with argon2 for x64 and arm64', async () => {
     const source = await readFile(handlerFile(), 'utf8');
     // Booleans, not the source itself: a failure must not print two megabytes.
-    expect(/export\s*\{\s*\w+ as handler\s*\}/.test(source)).toBe(true);
+    expect(/export\s*{\s*[\w$]+ as handler\s*}/.test(source)).toBe(true);
     expect(source.split('\n').length).toBeLessThan(2000);
     expect(source.includes('sourceMappingURL=data:')).toBe(false);
     expect(existsSync(`${handlerFile()}.map`)).toBe(true);
@@ -79,7 +79,7 @@ describe('api/Dockerfile.lambda (checked statically: no Docker engine here)', ()
     };
     expect(packageJson.scripts['build:lambda']).toContain('build.ts lambda');
     expect(relative(join(apiDir, '..'), join(DEFAULT_LAMBDA_OUTDIR, 'api'))).toBe(expected.bundleDir);
-    expect(/export\s*\{\s*\w+ as handler\s*\}/.test(await readFile(handlerFile(), 'utf8'))).toBe(true);
+    expect(/export\s*{\s*[\w$]+ as handler\s*}/.test(await readFile(handlerFile(), 'utf8'))).toBe(true);
   });
 
   it('catches a Dockerfile that drifted from the build', () => {
@@ -296,6 +296,43 @@ describe('DATABASE_SECRET_ARN', () => {
       expect(fake.calls.filter((call) => call.secretId === arn)).toHaveLength(1);
     } finally {
       release();
+      await lambda.close();
+    }
+  });
+
+  it('reads JWT keys from JWT_SECRET_ARN on first use, not during init', async () => {
+    const arn = testSecretArn('lambda-jwt');
+    fake.secrets.set(arn, JSON.stringify({ secret: 'signing-secret-from-secrets-manager-0123456789' }));
+    const { JWT_SECRET: _inline, ...withoutInlineKey } = functionEnv({
+      ...awsEnv(),
+      DATABASE_URL: String(database.connection.url),
+      JWT_SECRET_ARN: arn,
+    });
+    const lambda = await startLambdaProcess(handlerFile(), withoutInlineKey);
+    try {
+      expect(decodeResponse(await lambda.invoke(eventFor('http', { path: '/health' }))).statusCode).toBe(200);
+      expect(fake.calls.filter((call) => call.secretId === arn)).toHaveLength(0);
+      const id = `jwtarn${Date.now().toString(36)}`;
+      const registered = decodeResponse(
+        await lambda.invoke(
+          eventFor('http', {
+            method: 'POST',
+            path: '/auth/register',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: `${id}@example.com`, username: id, password: STRONG_PASSWORD }),
+          }),
+        ),
+      );
+      expect(registered.statusCode).toBe(201);
+      const { accessToken } = registered.json<{ accessToken: string }>();
+      const me = decodeResponse(
+        await lambda.invoke(
+          eventFor('http', { path: '/auth/me', headers: { authorization: `Bearer ${accessToken}` } }),
+        ),
+      );
+      expect(me.statusCode).toBe(200);
+      expect(fake.calls.filter((call) => call.secretId === arn)).toHaveLength(1);
+    } finally {
       await lambda.close();
     }
   });
