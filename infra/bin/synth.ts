@@ -9,13 +9,14 @@ import { App } from 'aws-cdk-lib';
 import { addDeployment } from '../lib/deployment.js';
 import { applyAwsSolutionsChecks } from '../lib/nag.js';
 import { resolvePreset, supportedCombinations } from '../lib/presets.js';
-import type { DeploymentSettings } from '../lib/settings.js';
+import { type DeploymentSettings, stackName } from '../lib/settings.js';
 import { API_ARTIFACTS, REPO_ROOT } from './context.js';
 
 const { values } = parseArgs({
   options: {
     placeholder: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'infra/cdk.out') },
+    only: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -24,7 +25,8 @@ if (values.help) {
 
 Synthesizes every supported topology × preset (plus lambda-vpc import mode) into <dir>
 (default infra/cdk.out) with cdk-nag, offline. Builds the API first when its bundles are missing.
-  --placeholder  use tiny stand-in bundles instead of building the API (templates only)`);
+  --placeholder  use tiny stand-in bundles instead of building the API (templates only)
+  --only <text>  only the stacks whose name contains <text> (e.g. --only lambda-vpc)`);
   process.exit(0);
 }
 
@@ -120,7 +122,9 @@ settings.push({
 
 const app = new App({ outdir });
 applyAwsSolutionsChecks(app);
-for (const s of settings) addDeployment(app, s);
+for (const s of settings) {
+  if (!values.only || stackName(s).includes(values.only)) addDeployment(app, s);
+}
 const assembly = app.synth();
 
 const errors = assembly.stacks.flatMap((stack) =>

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { API_ARTIFACTS, missingArtifacts, settingsFromLookup } from '../bin/context.js';
+import { settingsProblems } from '../lib/settings.js';
+
+const lookupFrom = (values: Record<string, string>) => (key: string) => values[key];
+
+describe('settings from CDK context', () => {
+  it('reads topology, preset, region and lists', () => {
+    const settings = settingsFromLookup(
+      lookupFrom({
+        topology: 'fargate',
+        preset: 'autonote',
+        region: 'eu-west-1',
+        imageTag: 'abc123',
+        corsOrigins: 'https://a.example.com, https://b.example.com',
+        fargatePublicIp: 'true',
+      }),
+      { account: '123456789012' },
+    );
+    expect(settings).toMatchObject({
+      topology: 'fargate',
+      account: '123456789012',
+      imageTag: 'abc123',
+      corsAllowedOrigins: ['https://a.example.com', 'https://b.example.com'],
+      fargatePublicIp: true,
+      apiCodePath: API_ARTIFACTS.api,
+      migrateCodePath: API_ARTIFACTS.migrate,
+    });
+    expect(settings.preset.region).toBe('eu-west-1');
+    expect(settings.preset.network.publicSubnets[0]?.availabilityZone).toBe('eu-west-1a');
+  });
+
+  it('builds import mode from seed 000’s parameters', () => {
+    const settings = settingsFromLookup(
+      lookupFrom({
+        topology: 'lambda-vpc',
+        preset: 'nest-vpc',
+        vpcId: 'vpc-00b91951c36f803c6',
+        privateSubnetIds: 'subnet-0252fa717f4638268,subnet-05b32a038870ee48f',
+        availabilityZones: 'ap-southeast-2a,ap-southeast-2b',
+        dbSecurityGroupId: 'sg-0fc391d30ffe29141',
+        dbSecretArn: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:db-AbCdEf',
+      }),
+    );
+    expect(settings.existingNetwork?.privateSubnetIds).toHaveLength(2);
+    expect(settings.existingDatabase).toMatchObject({
+      securityGroupId: 'sg-0fc391d30ffe29141',
+      engine: 'postgres',
+    });
+    expect(settingsProblems(settings)).toEqual([]);
+  });
+
+  it('fails when topology or preset is missing, or a flag is not boolean', () => {
+    expect(() => settingsFromLookup(lookupFrom({ preset: 'dev' }))).toThrow(/Set -c topology=/);
+    expect(() => settingsFromLookup(lookupFrom({ topology: 'fargate' }))).toThrow(/Set -c preset=/);
+    expect(() =>
+      settingsFromLookup(lookupFrom({ topology: 'fargate', preset: 'dev', rdsProxy: 'yes' })),
+    ).toThrow(/rdsProxy must be true or false/);
+  });
+
+  it('reports missing build artifacts with the command that makes them', () => {
+    const settings = settingsFromLookup(
+      lookupFrom({
+        topology: 'lambda-vpc',
+        preset: 'dev',
+        apiCodePath: '/nonexistent/api',
+        migrateCodePath: '/nonexistent/m',
+      }),
+    );
+    expect(missingArtifacts(settings)).toEqual([
+      '/nonexistent/api does not exist: run `npm run build -w api` first',
+      '/nonexistent/m does not exist: run `npm run build -w api` first',
+    ]);
+  });
+
+  it('lists every settings problem at once', () => {
+    const settings = settingsFromLookup(
+      lookupFrom({ topology: 'lambda-image', preset: 'seoul', fargatePublicIp: 'true', mailFrom: 'nobody' }),
+    );
+    const problems = settingsProblems(settings);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/not designed for topology "lambda-image"/),
+        expect.stringMatching(/needs an imageTag/),
+        expect.stringMatching(/fargatePublicIp only applies/),
+        expect.stringMatching(/mailFrom "nobody"/),
+      ]),
+    );
+  });
+});

@@ -1,0 +1,135 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DeployError, parseDeployArgs, USAGE } from '../bin/deploy.js';
+
+const INFRA = join(import.meta.dirname, '..');
+
+/** Runs the deploy script as `npm run deploy` would, with no AWS credentials anywhere. */
+function deploy(args: string[], env: Record<string, string> = {}) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/deploy.ts', ...args], {
+    cwd: INFRA,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: {
+      ...clean,
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...env,
+    },
+  });
+  return { status: result.status, out: `${result.stdout}${result.stderr}` };
+}
+
+describe('deploy argument parsing', () => {
+  it('parses seed 001’s flags', () => {
+    expect(
+      parseDeployArgs([
+        '--topology',
+        'lambda-vpc',
+        '--preset',
+        'nest-vpc',
+        '-p',
+        'production',
+        '-r',
+        'eu-west-1',
+        '--skip-build',
+      ]),
+    ).toEqual({
+      topology: 'lambda-vpc',
+      preset: 'nest-vpc',
+      profile: 'production',
+      region: 'eu-west-1',
+      imageTag: undefined,
+      skipBuild: true,
+      createStack: false,
+      yes: false,
+      context: [],
+    });
+    expect(
+      parseDeployArgs(['-t', 'fargate', '--preset', 'autonote', '--create-stack', '-c', 'alarmEmail=a@b.co']),
+    ).toMatchObject({
+      region: 'us-east-1',
+      createStack: true,
+      context: ['alarmEmail=a@b.co'],
+    });
+    expect(parseDeployArgs(['--help'])).toBeUndefined();
+  });
+
+  it('fails when the topology or preset is missing or unknown', () => {
+    expect(() => parseDeployArgs(['--preset', 'dev'])).toThrow(/--topology is required/);
+    expect(() => parseDeployArgs(['-t', 'lambda-vpc'])).toThrow(/--preset is required/);
+    expect(() => parseDeployArgs(['-t', 'k8s', '--preset', 'dev'])).toThrow(/Unknown topology "k8s"/);
+    expect(() => parseDeployArgs(['-t', 'fargate', '--preset', 'staging'])).toThrow(
+      /Unknown preset "staging"/,
+    );
+  });
+
+  it('fails when the preset does not support the topology, or a flag does not apply', () => {
+    expect(() => parseDeployArgs(['-t', 'ec2-alb', '--preset', 'nest-vpc'])).toThrow(
+      /not designed for topology "ec2-alb"/,
+    );
+    expect(() => parseDeployArgs(['-t', 'lambda-vpc', '--preset', 'dev', '--create-stack'])).toThrow(
+      /--create-stack only applies/,
+    );
+    expect(() => parseDeployArgs(['-t', 'lambda-vpc', '--preset', 'dev', '--image-tag', 'x'])).toThrow(
+      /--image-tag only applies/,
+    );
+    expect(() => parseDeployArgs(['-t', 'lambda-vpc', '--preset', 'dev', '-c', 'novalue'])).toThrow(
+      /key=value/,
+    );
+    expect(() => parseDeployArgs(['-t', 'lambda-vpc', '--preset', 'dev', '--bogus'])).toThrow(DeployError);
+    expect(() => parseDeployArgs(['-t', 'lambda-vpc', '--preset', 'dev', '-r', 'nowhere'])).toThrow(
+      /not an AWS region/,
+    );
+  });
+});
+
+describe('deploy script run without AWS', () => {
+  it('prints help with every flag and exits 0', () => {
+    const { status, out } = deploy(['--help']);
+    expect(status).toBe(0);
+    for (const flag of [
+      '--topology',
+      '--preset',
+      '--profile',
+      '--region',
+      '--skip-build',
+      '--create-stack',
+      '--help',
+    ]) {
+      expect(out).toContain(flag);
+    }
+    expect(USAGE).toContain('-p, --profile');
+  });
+
+  it('exits 2 with a clear message on bad arguments', () => {
+    const { status, out } = deploy(['--topology', 'lambda-vpc', '--preset', 'seoul']);
+    expect(status).toBe(2);
+    expect(out).toMatch(/deploy: Preset "seoul" is not designed for topology "lambda-vpc"/);
+  });
+
+  it('stops at the prerequisites when there are no credentials', () => {
+    const { status, out } = deploy(['--topology', 'lambda-vpc', '--preset', 'nest-vpc']);
+    expect(status).toBe(2);
+    expect(out).toContain('[1/4] Checking prerequisites');
+    expect(out).toMatch(/deploy: No usable AWS credentials: run `aws configure`/);
+    expect(out).not.toContain('[2/4]');
+  });
+
+  it('names the missing profile', () => {
+    const { status, out } = deploy(['--topology', 'lambda-vpc', '--preset', 'dev', '-p', 'nope']);
+    expect(status).toBe(2);
+    expect(out).toMatch(/AWS profile "nope" does not exist/);
+  });
+
+  it('says so when the AWS CLI is not installed', () => {
+    const { status, out } = deploy(['--topology', 'fargate', '--preset', 'autonote'], {
+      PATH: dirname(process.execPath),
+    });
+    expect(status).toBe(2);
+    expect(out).toMatch(/AWS CLI not found/);
+  });
+});

@@ -1,0 +1,147 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Deployment } from '../lib/deployment.js';
+import { supportedCombinations } from '../lib/presets.js';
+import { nagErrors, sampleSettings, synthesize } from './support.js';
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+}
+
+/** Every identity-policy statement of a template (managed, inline and role policies). */
+function identityStatements(template: Template): { resource: string; statement: Statement }[] {
+  const out: { resource: string; statement: Statement }[] = [];
+  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+    for (const [id, r] of Object.entries(template.findResources(type))) {
+      for (const statement of r.Properties.PolicyDocument.Statement) out.push({ resource: id, statement });
+    }
+  }
+  for (const [id, r] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+    for (const policy of r.Properties.Policies ?? []) {
+      for (const statement of policy.PolicyDocument.Statement) out.push({ resource: id, statement });
+    }
+  }
+  return out;
+}
+
+const combinations = supportedCombinations();
+
+describe('cdk-nag AwsSolutions and least privilege, every topology × preset', () => {
+  const deployments = new Map<string, Deployment>();
+  beforeAll(() => {
+    for (const { topology, preset } of combinations) {
+      deployments.set(`${topology} × ${preset}`, synthesize(sampleSettings(topology, preset)));
+    }
+    deployments.set(
+      'lambda-vpc × nest-vpc (import)',
+      synthesize(
+        sampleSettings('lambda-vpc', 'nest-vpc', {
+          existingNetwork: {
+            vpcId: 'vpc-00b91951c36f803c6',
+            availabilityZones: ['ap-southeast-2a', 'ap-southeast-2b', 'ap-southeast-2c'],
+            privateSubnetIds: [
+              'subnet-0252fa717f4638268',
+              'subnet-05b32a038870ee48f',
+              'subnet-0479d42241a7eae8f',
+            ],
+          },
+          existingDatabase: {
+            securityGroupId: 'sg-0fc391d30ffe29141',
+            secretArn: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:nest-db-AbCdEf',
+            engine: 'postgres',
+          },
+        }),
+      ),
+    );
+    deployments.set(
+      'lambda-vpc × prod (RDS Proxy)',
+      synthesize(sampleSettings('lambda-vpc', 'prod', { rdsProxy: true })),
+    );
+    deployments.set(
+      'fargate × dev (public IP)',
+      synthesize(sampleSettings('fargate', 'dev', { fargatePublicIp: true })),
+    );
+  });
+
+  it('covers all four topologies and all five presets', () => {
+    expect(new Set(combinations.map((c) => c.topology))).toEqual(
+      new Set(['lambda-vpc', 'lambda-image', 'fargate', 'ec2-alb']),
+    );
+    expect(new Set(combinations.map((c) => c.preset))).toEqual(
+      new Set(['nest-vpc', 'autonote', 'seoul', 'dev', 'prod']),
+    );
+  });
+
+  it('leaves zero unacknowledged cdk-nag errors', () => {
+    const report = [...deployments].flatMap(([name, d]) => nagErrors(d).map((e) => `${name}: ${e}`));
+    expect(report).toEqual([]);
+  });
+
+  it('gives every acknowledgement a reason', () => {
+    for (const [, d] of deployments) {
+      const template = JSON.stringify(Template.fromStack(d.app).toJSON());
+      for (const match of template.matchAll(/"reason":"([^"]*)"/g))
+        expect(match[1]?.length).toBeGreaterThan(20);
+      expect(template).toContain('rules_to_suppress');
+    }
+  });
+
+  it('grants no wildcard action and no Allow on every resource except X-Ray, ECR login and log retention', () => {
+    // These APIs have no resource-level permissions (AWS documents "*" as their only resource).
+    const resourceWildcardAllowed = new Set([
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'ecr:GetAuthorizationToken',
+      'logs:PutRetentionPolicy',
+      'logs:DeleteRetentionPolicy',
+      'ec2:DescribeNetworkInterfaces',
+    ]);
+    const problems: string[] = [];
+    let examined = 0;
+    for (const [name, d] of deployments) {
+      for (const stack of d.stacks) {
+        for (const { resource, statement } of identityStatements(Template.fromStack(stack))) {
+          examined += 1;
+          if (statement.Effect !== 'Allow') continue;
+          const actions = [statement.Action].flat();
+          for (const action of actions.filter((a) => a.includes('*')))
+            problems.push(`${name} ${resource}: action ${action}`);
+          if (
+            statement.Resource === '*' ||
+            (Array.isArray(statement.Resource) && statement.Resource.includes('*'))
+          ) {
+            for (const action of actions.filter((a) => !resourceWildcardAllowed.has(a))) {
+              problems.push(`${name} ${resource}: ${action} on *`);
+            }
+          }
+        }
+      }
+    }
+    expect(examined).toBeGreaterThan(100);
+    expect(problems).toEqual([]);
+  });
+
+  it('never lets a database be publicly accessible or unencrypted', () => {
+    for (const [, d] of deployments) {
+      for (const db of Object.values(Template.fromStack(d.app).findResources('AWS::RDS::DBInstance'))) {
+        expect(db.Properties.PubliclyAccessible).toBe(false);
+        expect(db.Properties.StorageEncrypted).toBe(true);
+        expect(db.Properties.BackupRetentionPeriod).toBe(7);
+      }
+    }
+  });
+
+  it('applies preset protection: prod is Multi-AZ with deletion protection, dev is neither', () => {
+    for (const [name, d] of deployments) {
+      const dbs = Object.values(Template.fromStack(d.app).findResources('AWS::RDS::DBInstance'));
+      for (const db of dbs) {
+        if (name.includes('× prod'))
+          expect(db.Properties).toMatchObject({ MultiAZ: true, DeletionProtection: true });
+        if (name.includes('× dev'))
+          expect(db.Properties).toMatchObject({ MultiAZ: false, DeletionProtection: false });
+      }
+    }
+  });
+});

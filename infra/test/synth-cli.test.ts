@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { supportedCombinations } from '../lib/presets.js';
+import { placeholderCode } from './support.js';
+
+const INFRA = join(import.meta.dirname, '..');
+const offline = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
+
+describe('synthesis through the real entry points, offline and without credentials', () => {
+  // nag.test.ts synthesizes the whole matrix in-process; here the script itself runs on one
+  // topology to keep the suite fast.
+  it('`npm run synth -- --placeholder` writes the templates, cdk-nag clean', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cloudnest-synth-'));
+    const args = ['--import', 'tsx', 'bin/synth.ts', '--placeholder', '--only', 'lambda-vpc', '--out', out];
+    const result = spawnSync(process.execPath, args, {
+      cwd: INFRA,
+      encoding: 'utf8',
+      env: offline(),
+      timeout: 150_000,
+    });
+    expect(result.stderr.match(/^synth: .*/m)?.[0] ?? '').toBe('');
+    expect(result.status).toBe(0);
+    const templates = readdirSync(out).filter((f) => f.endsWith('.template.json'));
+    const expected = supportedCombinations()
+      .filter((c) => c.topology === 'lambda-vpc')
+      .map((c) => `CloudNest-${c.preset}-lambda-vpc.template.json`);
+    expect(templates.sort()).toEqual(
+      [...expected, 'CloudNest-nest-vpc-lambda-vpc-import.template.json'].sort(),
+    );
+    expect(result.stdout).toMatch(/cdk-nag clean/);
+  });
+
+  it('the pinned CDK CLI synthesizes bin/app.ts from context (account given, AZs from the preset)', () => {
+    const code = placeholderCode();
+    const out = mkdtempSync(join(tmpdir(), 'cloudnest-cdk-'));
+    const result = spawnSync(
+      'npx',
+      [
+        'cdk',
+        'synth',
+        '--quiet',
+        '--output',
+        out,
+        '-c',
+        'topology=lambda-vpc',
+        '-c',
+        'preset=nest-vpc',
+        '-c',
+        `apiCodePath=${code.api}`,
+        '-c',
+        `migrateCodePath=${code.migrate}`,
+      ],
+      {
+        cwd: INFRA,
+        encoding: 'utf8',
+        env: { ...offline(), CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DISABLE_VERSION_CHECK: '1' },
+        timeout: 150_000,
+      },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const templateFile = join(out, 'CloudNest-nest-vpc-lambda-vpc.template.json');
+    expect(existsSync(templateFile)).toBe(true);
+    expect(readFileSync(templateFile, 'utf8')).toContain('ap-southeast-2c');
+    expect(existsSync(join(INFRA, 'cdk.context.json'))).toBe(false);
+  });
+});
