@@ -81,19 +81,6 @@ const secretArn = z
     },
   );
 
-/** An AWS Secrets Manager secret ARN, e.g. arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf. */
-const secretArn = z
-  .string()
-  .optional()
-  .transform((value) => (value === '' ? undefined : value))
-  .refine(
-    (value) =>
-      value === undefined || /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(value),
-    {
-      message: 'must be a Secrets Manager ARN like arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME',
-    },
-  );
-
 const apiPrefix = z
   .string()
   .default('')
