@@ -1,6 +1,6 @@
 import { endpointServicesFor } from '../model/iam-permissions.js';
 import type { NetworkModel, Subnet, Tri, Workload } from '../model/network-model.js';
-import { describeAddressSet, INTERNET } from '../net/address-space.js';
+import { INTERNET } from '../net/address-space.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { parseIpv4 } from '../net/ipv4.js';
 import { Unresolved } from '../template/template-values.js';
@@ -40,6 +40,8 @@ export function findWorkload(model: NetworkModel, id: string): Workload | undefi
 }
 
 function resolveEndpoint(model: NetworkModel, text: string, side: 'from' | 'to'): Endpoint {
+  const direct = model.workloads.get(text);
+  if (direct) return { kind: 'workload', workload: direct, label: direct.id };
   if (text === 'internet') return { kind: 'internet', addresses: INTERNET, label: 'internet' };
   if (text.startsWith('aws:')) {
     if (side === 'from')
@@ -64,6 +66,11 @@ function resolveEndpoint(model: NetworkModel, text: string, side: 'from' | 'to')
 }
 
 const caches = new WeakMap<NetworkModel, Map<string, FlowOutcome[]>>();
+
+/** A cache key for an address set: the internet, or its ranges. */
+function addressKey(addresses: IntervalSet): string {
+  return addresses === INTERNET ? 'internet' : addresses.ranges().join(';');
+}
 
 function cached(model: NetworkModel, key: string, compute: () => FlowOutcome[]): FlowOutcome[] {
   let cache = caches.get(model);
@@ -348,7 +355,7 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
           : [];
     if (to.kind === 'aws-service') throw new PathQueryError('internet → AWS service is outside the template');
     for (const placement of placements) {
-      const key = `in|${placementKey(placement)}|${describeAddressSet(from.addresses)}|${query.port}|${protocol}`;
+      const key = `in|${placementKey(placement)}|${addressKey(from.addresses)}|${query.port}|${protocol}`;
       const middle = cached(model, key, () => evaluateInbound(spec, placement, from.addresses));
       outcomes.push(
         ...framed(
@@ -369,7 +376,7 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
     const src = sourceHop(from, source);
     const sourceScope = sources.length > 1 ? `from ${source.subnetId}` : '';
     if (to.kind === 'internet') {
-      const key = `out|${placementKey(source)}|${describeAddressSet(to.addresses)}|${query.port}|${protocol}`;
+      const key = `out|${placementKey(source)}|${addressKey(to.addresses)}|${query.port}|${protocol}`;
       outcomes.push(
         ...framed(
           cached(model, key, () => evaluateOutbound(spec, source, to.addresses)),
@@ -402,7 +409,7 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
       const destinations =
         to.kind === 'workload' ? placementsOf(model, to.workload) : [addressPlacement(model, to)];
       for (const destination of destinations) {
-        const key = `int|${placementKey(source)}|${placementKey(destination)}|${destination.addresses ? describeAddressSet(destination.addresses) : '?'}|${query.port}|${protocol}`;
+        const key = `int|${placementKey(source)}|${placementKey(destination)}|${query.port}|${protocol}`;
         const scope = [sourceScope, destinations.length > 1 ? `to ${destination.subnetId}` : '']
           .filter(Boolean)
           .join(' ');

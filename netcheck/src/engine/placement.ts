@@ -19,8 +19,19 @@ export interface Placement {
   readonly unknownReason?: string;
 }
 
+const placementCache = new WeakMap<Workload, Placement[]>();
+
 /** Every placement of a workload (one per subnet; one unknown placement when subnets are unresolved). */
 export function placementsOf(model: NetworkModel, workload: Workload): Placement[] {
+  // The matrix asks about the same workloads thousands of times; placements never change.
+  const cached = placementCache.get(workload);
+  if (cached) return cached;
+  const placements = computePlacements(model, workload);
+  placementCache.set(workload, placements);
+  return placements;
+}
+
+function computePlacements(model: NetworkModel, workload: Workload): Placement[] {
   const groups =
     workload.securityGroupIds instanceof Unresolved
       ? 'unknown'
@@ -67,5 +78,7 @@ export function placementKey(placement: Placement): string {
   const groups = Array.isArray(placement.groups)
     ? [...placement.groups].sort().join(',')
     : String(placement.groups);
-  return `${placement.subnetId}|${groups}|${String(placement.publicIp)}`;
+  // A CIDR block is identified by its first address and size; cheaper than formatting it.
+  const addresses = placement.addresses ? `${placement.addresses.min()}+${placement.addresses.size()}` : '?';
+  return `${placement.subnetId}|${addresses}|${groups}|${String(placement.publicIp)}`;
 }

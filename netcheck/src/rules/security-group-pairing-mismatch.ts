@@ -40,6 +40,11 @@ export const securityGroupPairingMismatch: Rule = {
   evaluate({ model }) {
     const out: RuleOutcome[] = [];
     const reported = new Set<string>();
+    const members = new Map<string, IntervalSet | undefined>();
+    const membersOf = (groupId: string): IntervalSet | undefined => {
+      if (!members.has(groupId)) members.set(groupId, memberAddresses(model, groupId));
+      return members.get(groupId);
+    };
     for (const group of model.securityGroups.values()) {
       for (const rule of [...group.egress, ...group.ingress]) {
         if (rule.peer.kind !== 'security-group' || rule.uncertain) continue;
@@ -51,7 +56,7 @@ export const securityGroupPairingMismatch: Rule = {
         const direction = rule.direction === 'egress' ? 'ingress' : 'egress';
         const decision = evaluateSecurityGroups(model, [other.id], direction, protocol, port, {
           groups: [group.id],
-          addresses: memberAddresses(model, group.id),
+          addresses: membersOf(group.id),
         });
         if (!decision.allowed.isEmpty() || !decision.unknown.isEmpty()) continue;
         const key = `${group.id}|${other.id}|${port}|${rule.direction}`;

@@ -60,6 +60,7 @@ describe('IntrinsicResolver', () => {
     expect(values.cidrs).toEqual(['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24']);
     expect(values.selected).toBe('10.1.32.0/20');
     expect(values.joined).toBe('a-prod-b');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub's ${!Literal} escape yields a literal ${Literal}.
     expect(values.sub).toBe('arn:aws:s3:::prod-bucket/${Literal}');
     expect(values.subWithVars).toBe('x:5432');
     expect(values.split).toEqual(['a', 'b', 'c']);
