@@ -1,0 +1,236 @@
+/**
+ * Cold-start benchmark: a fresh Node process imports a Lambda handler and answers GET /health
+ * through an HTTP API event; the figure is the time from process start to that response (what
+ * Lambda's Init Duration plus the first invoke would see). Median of 15 runs per variant, the
+ * variants interleaved so machine noise hits them alike:
+ *   - CloudNest's Lambda bundle (every module of the app: auth, users, files, mail, health, docs)
+ *   - the peer: a raw Fastify + @fastify/aws-lambda bundle with the same route, built the same way
+ *   - CloudNest unbundled (each source file transpiled, dependencies from node_modules)
+ *   - a bare `node` process doing nothing (the floor every figure includes)
+ * Run: `npm run bench -- coldstart`. Writes bench/results/coldstart.json.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { build } from 'esbuild';
+import { baseOptions } from '../../api/scripts/build.js';
+import { buildLambda } from '../../api/scripts/build-lambda.js';
+
+const RUNS = 15;
+const TARGET_RATIO = 1.5;
+const benchDir = join(import.meta.dirname, '..');
+const apiDir = join(benchDir, '..', 'api');
+const runner = join(benchDir, 'fixtures', 'coldstart-runner.mjs');
+
+/** One measured variant. */
+export interface ColdStartVariant {
+  readonly name: string;
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  /** JavaScript bytes the variant ships (0 for the floor; node_modules excluded for unbundled). */
+  readonly bytes: number;
+}
+
+/** What the benchmark records. */
+export interface ColdStartResult {
+  readonly name: 'coldstart';
+  readonly date: string;
+  readonly node: string;
+  readonly cpus: number;
+  readonly runs: number;
+  readonly variants: readonly ColdStartVariant[];
+  /** CloudNest bundle ÷ raw Fastify bundle, medians. */
+  readonly ratioToRawFastify: number;
+  /** Same, with the bare-node floor subtracted from both (the part the code itself costs). */
+  readonly ratioAboveFloor: number;
+  readonly targetRatio: number;
+  readonly pass: boolean;
+  readonly bundle: { readonly initBytes: number; readonly totalJavaScriptBytes: number };
+}
+
+/** The app's settings for the measurement: production, and a database that is never reached. */
+const APP_ENV = {
+  NODE_ENV: 'production',
+  // GET /health needs no database; an unreachable one proves init never connects.
+  DATABASE_URL: 'postgres://bench:bench@127.0.0.1:9/bench',
+  JWT_SECRET: 'coldstart-benchmark-signing-secret-0123456789',
+};
+
+/** Spawn → marker line, in milliseconds; fails unless the handler answered 200. */
+function coldStart(modulePath: string | undefined, env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, modulePath ? [runner, modulePath] : [runner], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let done = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /COLDSTART_DONE (\d+)/.exec(output);
+      if (match && !done) {
+        done = true;
+        const elapsed = performance.now() - started;
+        if (match[1] === '200' || (!modulePath && match[1] === '0')) resolve(elapsed);
+        else reject(new Error(`${modulePath} answered ${match[1]}`));
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => {
+      if (!done)
+        reject(new Error(`${modulePath ?? 'node'} exited ${code} before answering:\n${output.slice(-2000)}`));
+    });
+  });
+}
+
+async function javascriptBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const inDependencies = relative(dir, entry.parentPath).split('/').includes('node_modules');
+    if (entry.isFile() && /\.m?js$/.test(entry.name) && !inDependencies) {
+      total += (await stat(join(entry.parentPath, entry.name))).size;
+    }
+  }
+  return total;
+}
+
+/** The raw Fastify peer, bundled with CloudNest's own esbuild settings. */
+async function buildRawFastify(outdir: string): Promise<string> {
+  await build({
+    ...baseOptions,
+    external: [],
+    entryPoints: { index: join(benchDir, 'fixtures', 'raw-fastify', 'handler.ts') },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    target: 'node22',
+  });
+  return join(outdir, 'index.mjs');
+}
+
+/**
+ * The app without bundling: every source file transpiled on its own (as `tsc` would emit), so
+ * Node resolves and loads each dependency from node_modules. Written under api/dist so those
+ * node_modules are reachable.
+ */
+async function buildUnbundled(): Promise<string> {
+  const outdir = join(apiDir, 'dist', 'coldstart-unbundled');
+  await rm(outdir, { recursive: true, force: true });
+  const sources: string[] = [];
+  for (const entry of await readdir(join(apiDir, 'src'), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+      sources.push(join(entry.parentPath, entry.name));
+    }
+  }
+  await build({
+    entryPoints: sources,
+    outdir,
+    outbase: join(apiDir, 'src'),
+    bundle: false,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    tsconfig: join(apiDir, 'tsconfig.json'),
+    logLevel: 'warning',
+  });
+  return join(outdir, 'lambda.js');
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+export async function run(): Promise<ColdStartResult> {
+  const work = await mkdtemp(join(tmpdir(), 'cloudnest-coldstart-'));
+  try {
+    const [report] = await buildLambda({ outdir: join(work, 'lambda'), functions: ['api'] });
+    if (!report) throw new Error('the Lambda bundle was not built');
+    const rawFastify = await buildRawFastify(join(work, 'raw-fastify'));
+    const unbundled = await buildUnbundled();
+    const variants = [
+      { name: 'CloudNest Lambda bundle', module: join(report.dir, 'index.mjs'), env: APP_ENV },
+      { name: 'raw Fastify bundle (peer)', module: rawFastify, env: {} },
+      { name: 'CloudNest unbundled', module: unbundled, env: APP_ENV },
+      { name: 'bare node (floor)', module: undefined, env: {} },
+    ];
+    const samples = variants.map(() => [] as number[]);
+    // One warm-up round so the first measured run does not pay for a cold page cache.
+    for (const variant of variants) await coldStart(variant.module, variant.env);
+    for (let runIndex = 0; runIndex < RUNS; runIndex++) {
+      for (let offset = 0; offset < variants.length; offset++) {
+        const index = (runIndex + offset) % variants.length;
+        const variant = variants[index];
+        if (variant) samples[index]?.push(await coldStart(variant.module, variant.env));
+      }
+    }
+    const byteCounts = [
+      report.javascriptBytes,
+      await javascriptBytes(dirname(rawFastify)),
+      await javascriptBytes(dirname(unbundled)),
+      0,
+    ];
+    const measured: ColdStartVariant[] = variants.map((variant, index) => {
+      const values = samples[index] ?? [];
+      return {
+        name: variant.name,
+        medianMs: round(median(values)),
+        minMs: round(Math.min(...values)),
+        maxMs: round(Math.max(...values)),
+        bytes: byteCounts[index] ?? 0,
+      };
+    });
+    const [ours, peer, , floor] = measured.map((variant) => variant.medianMs) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    const ratio = ours / peer;
+    const result: ColdStartResult = {
+      name: 'coldstart',
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      runs: RUNS,
+      variants: measured,
+      ratioToRawFastify: round(ratio, 2),
+      ratioAboveFloor: round((ours - floor) / (peer - floor), 2),
+      targetRatio: TARGET_RATIO,
+      pass: ratio <= TARGET_RATIO,
+      bundle: { initBytes: report.initBytes, totalJavaScriptBytes: report.javascriptBytes },
+    };
+    await mkdir(join(benchDir, 'results'), { recursive: true });
+    await writeFile(join(benchDir, 'results', 'coldstart.json'), `${JSON.stringify(result, null, 2)}\n`);
+    printTable(result);
+    return result;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function printTable(result: ColdStartResult): void {
+  const kib = (bytes: number) => (bytes ? `${(bytes / 1024).toFixed(0)} KiB` : '-');
+  console.log(
+    `\ncold start (process start → first GET /health response), median of ${result.runs}, ${result.node}`,
+  );
+  console.log('| variant | median | min | max | JavaScript |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const variant of result.variants) {
+    console.log(
+      `| ${variant.name} | ${variant.medianMs} ms | ${variant.minMs} ms | ${variant.maxMs} ms | ${kib(variant.bytes)} |`,
+    );
+  }
+  console.log(
+    `ratio to raw Fastify: ${result.ratioToRawFastify}× (above the node floor: ${result.ratioAboveFloor}×), target ≤ ${result.targetRatio}× → ${result.pass ? 'PASS' : 'FAIL'}; bundle loaded at init ${kib(result.bundle.initBytes)}, total ${kib(result.bundle.totalJavaScriptBytes)}`,
+  );
+}
+
+if (process.argv[1] === import.meta.filename) await run();
