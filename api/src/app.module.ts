@@ -10,8 +10,11 @@ import { ConfigModule } from './config/config.module.js';
 import type { DatabaseConnectionOptions } from './database/database.factory.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DocsModule } from './docs/docs.module.js';
+import { FilesModule } from './files/files.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { MailModule } from './mail/mail.module.js';
+import { UsersModule } from './users/users.module.js';
 
 /** Everything the API needs to build its module graph. */
 export interface AppModuleOptions {
@@ -32,6 +35,9 @@ export class AppModule {
         CommonModule,
         MailModule.forRoot(options.config),
         AuthModule,
+        FilesModule.forRoot(options.config),
+        UsersModule,
+        JobsModule,
         HealthModule,
         DocsModule,
       ],

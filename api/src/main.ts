@@ -5,6 +5,7 @@ import { configFromProcessEnvironment } from './config/environment.js';
 import { createDatabase } from './database/database.factory.js';
 import { resolveDatabase } from './database/database-target.js';
 import { migrateToLatest } from './database/migrator.js';
+import { MaintenanceService } from './jobs/maintenance.service.js';
 
 /**
  * The HTTP server: config → database (embedded PostgreSQL when DATABASE_URL is unset) →
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     await app.listen({ port: config.http.port, host: config.http.host });
+    // Only the long-running server housekeeps in-process; Lambda never calls this.
+    app.get(MaintenanceService).schedule(config.maintenanceIntervalMinutes);
     logger.info(
       `CloudNest API listening on http://${config.http.host}:${config.http.port}${config.http.prefix}`,
     );

@@ -187,3 +187,79 @@ describe('database secrets (DATABASE_SECRET_ARN)', () => {
     ).toContain('DATABASE_SECRET_ARN and DATABASE_URL are mutually exclusive');
   });
 });
+
+describe('storage and users configuration', () => {
+  it('stores files on local disk by default, with absolute API URLs for signed links', () => {
+    const config = loadConfig({ ...base, API_PREFIX: '/api' }, '/srv/app');
+    expect(config.storage).toEqual({
+      driver: 'local',
+      signingSecret: undefined,
+      uploadUrlTtlSeconds: 900,
+      downloadUrlTtlSeconds: 300,
+    });
+    expect(config.apiBaseUrl).toBe('http://localhost:3000/api');
+    expect(config.maintenanceIntervalMinutes).toBe(60);
+  });
+
+  it('uses S3 when S3_BUCKET is set, with the endpoint, region and public base URL', () => {
+    const config = loadConfig(
+      {
+        ...base,
+        S3_BUCKET: 'cloudnest-uploads',
+        S3_REGION: 'eu-west-1',
+        S3_ENDPOINT: 'http://127.0.0.1:4568',
+        S3_PUBLIC_BASE_URL: 'https://cdn.example.com/',
+        API_BASE_URL: 'https://api.example.com/',
+        UPLOAD_URL_TTL_SECONDS: '120',
+        DOWNLOAD_URL_TTL_SECONDS: '60',
+        MAINTENANCE_INTERVAL_MINUTES: '0',
+      },
+      '/',
+    );
+    expect(config.storage).toEqual({
+      driver: 's3',
+      bucket: 'cloudnest-uploads',
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:4568',
+      publicBaseUrl: 'https://cdn.example.com',
+      uploadUrlTtlSeconds: 120,
+      downloadUrlTtlSeconds: 60,
+    });
+    expect(config.apiBaseUrl).toBe('https://api.example.com');
+    expect(config.maintenanceIntervalMinutes).toBe(0);
+  });
+
+  it('accepts a local signing secret of at least 32 characters', () => {
+    const secret = 's'.repeat(32);
+    expect(loadConfig({ ...base, STORAGE_SIGNING_SECRET: secret }, '/').storage).toMatchObject({
+      driver: 'local',
+      signingSecret: secret,
+    });
+    expect(problemsOf({ ...base, STORAGE_SIGNING_SECRET: 'short' })).toContain(
+      'STORAGE_SIGNING_SECRET must be at least 32 characters',
+    );
+  });
+
+  it('refuses S3 settings without a bucket, bad bucket names and out-of-range TTLs', () => {
+    const withoutBucket = problemsOf({
+      ...base,
+      S3_ENDPOINT: 'http://127.0.0.1:4568',
+      S3_PUBLIC_BASE_URL: 'https://cdn.example.com',
+    });
+    expect(withoutBucket).toContain('S3_ENDPOINT needs S3_BUCKET');
+    expect(withoutBucket).toContain('S3_PUBLIC_BASE_URL needs S3_BUCKET');
+    const message = problemsOf({
+      ...base,
+      UPLOAD_URL_TTL_SECONDS: '5',
+      DOWNLOAD_URL_TTL_SECONDS: '100000',
+      MAINTENANCE_INTERVAL_MINUTES: '-1',
+    });
+    expect(message).toContain('UPLOAD_URL_TTL_SECONDS must be an integer 60-3600');
+    expect(message).toContain('DOWNLOAD_URL_TTL_SECONDS must be an integer 10-86400');
+    expect(message).toContain('MAINTENANCE_INTERVAL_MINUTES must be an integer 0-1440');
+    expect(problemsOf({ ...base, S3_BUCKET: 'Not_A_Bucket' })).toContain(
+      'S3_BUCKET must be an S3 bucket name',
+    );
+    expect(problemsOf({ ...base, API_BASE_URL: 'api.example.com' })).toContain('API_BASE_URL must be a URL');
+  });
+});

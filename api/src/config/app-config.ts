@@ -27,8 +27,13 @@ export interface AppConfig {
   readonly dataDir: string;
   /** Base URL for links in emails. @default http://localhost:PORT */
   readonly publicBaseUrl: string;
+  /** Absolute base URL of this API as clients reach it, API_PREFIX included (signed file URLs). */
+  readonly apiBaseUrl: string;
   readonly auth: AuthSettings;
   readonly mail: MailSettings;
+  readonly storage: StorageSettings;
+  /** Minutes between in-process maintenance runs of the HTTP server (0: never; Lambda never runs it). */
+  readonly maintenanceIntervalMinutes: number;
   readonly database: DatabaseSettings & {
     readonly poolMax: number;
     readonly statementTimeoutMs: number;
@@ -87,6 +92,28 @@ export interface MailSettings {
   readonly sesEndpoint: string | undefined;
 }
 
+/** Where uploaded files live: an S3 bucket (S3_BUCKET set) or DATA_DIR/uploads. */
+export type StorageSettings = (
+  | {
+      readonly driver: 's3';
+      readonly bucket: string;
+      /** Unset: the SDK's default region chain (AWS_REGION on Lambda, ECS and EC2). */
+      readonly region: string | undefined;
+      /** An S3-compatible endpoint (path-style addressing); unset on AWS. */
+      readonly endpoint: string | undefined;
+      /** Where public purposes (avatars, stories, channels) are readable without signing, e.g. CloudFront. */
+      readonly publicBaseUrl: string | undefined;
+    }
+  | {
+      readonly driver: 'local';
+      /** HMAC key for the app's own signed URLs; unset: generated once under DATA_DIR. */
+      readonly signingSecret: string | undefined;
+    }
+) & {
+  readonly uploadUrlTtlSeconds: number;
+  readonly downloadUrlTtlSeconds: number;
+};
+
 /** Thrown when the environment is invalid; the message lists every bad variable at once. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -132,6 +159,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ba
       pretty: e.LOG_PRETTY === undefined ? e.NODE_ENV === 'development' : e.LOG_PRETTY === 'true',
     },
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    apiBaseUrl: `${(e.API_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '')}${e.API_PREFIX}`,
     auth: {
       jwt: {
         ...(e.JWT_SECRET !== undefined
@@ -168,6 +196,20 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ba
       sesRegion: e.SES_REGION,
       sesEndpoint: e.SES_ENDPOINT,
     },
+    storage: {
+      ...(e.S3_BUCKET !== undefined
+        ? {
+            driver: 's3' as const,
+            bucket: e.S3_BUCKET,
+            region: e.S3_REGION,
+            endpoint: e.S3_ENDPOINT,
+            publicBaseUrl: e.S3_PUBLIC_BASE_URL?.replace(/\/$/, ''),
+          }
+        : { driver: 'local' as const, signingSecret: e.STORAGE_SIGNING_SECRET }),
+      uploadUrlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS,
+      downloadUrlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS,
+    },
+    maintenanceIntervalMinutes: e.MAINTENANCE_INTERVAL_MINUTES,
     dataDir: isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(baseDir, e.DATA_DIR),
     database: {
       ...database,

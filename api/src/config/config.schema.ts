@@ -149,6 +149,19 @@ export const environmentSchema = z
     MAIL_FROM: z.string().min(3).default('CloudNest <no-reply@cloudnest.local>'),
     SES_REGION: z.string().optional(),
     SES_ENDPOINT: z.url({ message: 'must be a URL' }).optional(),
+    // --- Users and files
+    API_BASE_URL: z.url({ message: 'must be a URL like https://api.example.com' }).optional(),
+    S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+      .optional(),
+    S3_REGION: z.string().min(1).optional(),
+    S3_ENDPOINT: z.url({ message: 'must be a URL' }).optional(),
+    S3_PUBLIC_BASE_URL: z.url({ message: 'must be a URL like https://cdn.example.com' }).optional(),
+    STORAGE_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    UPLOAD_URL_TTL_SECONDS: integer(60, 3600, 900),
+    DOWNLOAD_URL_TTL_SECONDS: integer(10, 86_400, 300),
+    MAINTENANCE_INTERVAL_MINUTES: integer(0, 1440, 60),
   })
   .superRefine((env, ctx) => {
     // An embedded database is a development convenience; production must name its database.
@@ -206,6 +219,17 @@ export const environmentSchema = z
         path: ['CORS_ALLOWED_ORIGINS'],
         message: 'must list explicit origins in production ("*" is refused)',
       });
+    }
+    if (env.S3_BUCKET === undefined) {
+      for (const variable of ['S3_REGION', 'S3_ENDPOINT', 'S3_PUBLIC_BASE_URL'] as const) {
+        if (env[variable] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [variable],
+            message: 'needs S3_BUCKET (without it files are stored on local disk)',
+          });
+        }
+      }
     }
     for (const origin of env.CORS_ALLOWED_ORIGINS) {
       if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {

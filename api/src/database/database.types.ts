@@ -23,6 +23,14 @@ export interface UsersTable {
   updatedAt: Timestamp;
 }
 
+/**
+ * `users` as the database has it: {@link UsersTable} plus `purged_at` (0003), set when a deleted
+ * account's personal data was erased. Kept apart so code that builds whole `UserRow`s need not name it.
+ */
+export interface UsersTableWithPurge extends UsersTable {
+  purgedAt: Timestamp | null;
+}
+
 /** `sessions`: one signed-in device; also the rotation family of its refresh tokens (0002). */
 export interface SessionsTable {
   id: string;
@@ -93,17 +101,35 @@ export interface OutboxTable {
   createdAt: Timestamp;
 }
 
+/** Why a file was uploaded; decides its key prefix, allowed types, size limit and visibility. */
+export type FilePurpose = 'avatar' | 'story' | 'channel' | 'temp';
+
+/** `files`: one upload straight to storage; `pending` until `POST /files/:id/complete` saw it (0003). */
+export interface FilesTable {
+  id: string;
+  userId: string;
+  purpose: FilePurpose;
+  storageKey: string;
+  contentType: string;
+  size: number;
+  status: 'pending' | 'ready';
+  createdAt: Timestamp;
+  completedAt: Timestamp | null;
+}
+
 /** The whole schema as Kysely sees it (camelCase; the database uses snake_case). */
 export interface DatabaseSchema {
-  users: UsersTable;
+  users: UsersTableWithPurge;
   sessions: SessionsTable;
   refreshTokens: RefreshTokensTable;
   oneTimeTokens: OneTimeTokensTable;
   apiKeys: ApiKeysTable;
   rateLimits: RateLimitsTable;
   outbox: OutboxTable;
+  files: FilesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
+export type FileRow = Selectable<FilesTable>;

@@ -60,6 +60,89 @@ export class UsersRepository {
       return count;
     });
   }
+
+  // ---------------------------------------------------------------- profiles and administration
+
+  /** Updates profile fields; returns the colliding field instead of throwing when a username is taken. */
+  async updateProfile(id: string, changes: UserUpdate): Promise<UniqueUserField | undefined> {
+    try {
+      await this.update(id, changes);
+      return undefined;
+    } catch (error) {
+      const field = uniqueViolationField(error);
+      if (field) return field;
+      throw error;
+    }
+  }
+
+  /** Newest first, after `cursor`; `prefix` matches the start of the email or the username. */
+  search(options: { prefix?: string; cursor?: UserCursor; limit: number }): Promise<UserRow[]> {
+    let query = this.db.selectFrom('users').selectAll();
+    if (options.prefix) {
+      // LIKE's wildcards in the search text are matched literally (backslash is the default escape on both dialects).
+      const pattern = `${options.prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) => eb.or([eb('email', 'like', pattern), eb('username', 'like', pattern)]));
+    }
+    const cursor = options.cursor;
+    if (cursor) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('createdAt', '<', cursor.createdAt),
+          eb.and([eb('createdAt', '=', cursor.createdAt), eb('id', '<', cursor.id)]),
+        ]),
+      );
+    }
+    return query.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(options.limit).execute();
+  }
+
+  /** Accounts deleted before `cutoff` whose personal data is not erased yet. */
+  listDeletedBefore(cutoff: Date, limit: number): Promise<UserRow[]> {
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('deletedAt', '<', cutoff)
+      .where('purgedAt', 'is', null)
+      .orderBy('deletedAt')
+      .limit(limit)
+      .execute();
+  }
+
+  /**
+   * Erases a deleted account's personal data in one transaction: email and username become
+   * placeholders no one can register (freeing both), profile and password are cleared, and
+   * sessions (IPs, user agents), API keys and one-time tokens are deleted. The row stays as a tombstone.
+   */
+  async erasePersonalData(user: Pick<UserRow, 'id' | 'email'>, now: Date): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({
+          email: `purged:${user.id}`,
+          username: `~${user.id.replaceAll('-', '').slice(0, 31)}`,
+          passwordHash: null,
+          emailVerifiedAt: null,
+          displayName: null,
+          bio: null,
+          avatarFileId: null,
+          purgedAt: now,
+          updatedAt: now,
+        })
+        .where('id', '=', user.id)
+        .execute();
+      await trx.deleteFrom('sessions').where('userId', '=', user.id).execute();
+      await trx.deleteFrom('apiKeys').where('userId', '=', user.id).execute();
+      await trx
+        .deleteFrom('oneTimeTokens')
+        .where((eb) => eb.or([eb('userId', '=', user.id), eb('email', '=', user.email)]))
+        .execute();
+    });
+  }
+}
+
+/** Where a page of users starts (see `search`). */
+export interface UserCursor {
+  readonly createdAt: Date;
+  readonly id: string;
 }
 
 /** Recognises unique-constraint violations of users.email / users.username on PostgreSQL and MySQL. */

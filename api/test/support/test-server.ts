@@ -22,7 +22,8 @@ export async function startTestServer(
   const database = await createTestDatabase(dialect);
   const config = testConfig(env);
   const app = await createApp({ config, database: database.connection, ...options });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  // A free port unless the test chose one (URLs the app builds, e.g. signed file URLs, need it up front).
+  await app.listen({ port: env.PORT !== undefined ? config.http.port : 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Database } from '../database/database.factory.js';
+import { DATABASE } from '../database/database.module.js';
+import type { FileRow } from '../database/database.types.js';
+
+/** All reads and writes of `files`. */
+@Injectable()
+export class FilesRepository {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async create(file: FileRow): Promise<void> {
+    await this.db.insertInto('files').values(file).execute();
+  }
+
+  findById(id: string): Promise<FileRow | undefined> {
+    return this.db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** A file whose owner is neither deleted nor disabled (what anyone may see of public files). */
+  findWithActiveOwner(id: string): Promise<FileRow | undefined> {
+    return this.db
+      .selectFrom('files')
+      .innerJoin('users', 'users.id', 'files.userId')
+      .selectAll('files')
+      .where('files.id', '=', id)
+      .where('users.deletedAt', 'is', null)
+      .where('users.disabledAt', 'is', null)
+      .executeTakeFirst();
+  }
+
+  /** Marks a pending file ready; false when it was not pending (already completed or gone). */
+  async markReady(id: string, completedAt: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('files')
+      .set({ status: 'ready', completedAt })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Deletes the row and clears it as anyone's avatar, in one transaction. */
+  async delete(id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ avatarFileId: null }).where('avatarFileId', '=', id).execute();
+      await trx.deleteFrom('files').where('id', '=', id).execute();
+    });
+  }
+
+  listByUser(userId: string, limit: number): Promise<FileRow[]> {
+    return this.db.selectFrom('files').selectAll().where('userId', '=', userId).limit(limit).execute();
+  }
+
+  /** Pending uploads and temp files created before `cutoff`, oldest first. */
+  listExpired(cutoff: Date, limit: number): Promise<FileRow[]> {
+    return this.db
+      .selectFrom('files')
+      .selectAll()
+      .where('createdAt', '<', cutoff)
+      .where((eb) => eb.or([eb('status', '=', 'pending'), eb('purpose', '=', 'temp')]))
+      .orderBy('createdAt')
+      .limit(limit)
+      .execute();
+  }
+}

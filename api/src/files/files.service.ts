@@ -1,0 +1,209 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { AuthContext } from '../auth/auth-context.js';
+import { ClockRepository } from '../common/clock/clock.repository.js';
+import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import { LOGGER } from '../common/logging/logger.module.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { FileRow } from '../database/database.types.js';
+import { EXTENSIONS, FILE_PURPOSES, mediaType, UPLOAD_RETENTION_MS } from './file-purposes.js';
+import { type CreateUploadDto, type FileDto, mapFile, type UploadDto } from './files.dto.js';
+import { FilesRepository } from './files.repository.js';
+import { StorageRepository } from './storage.repository.js';
+
+/** Who is asking: a user id and role (bearer tokens and API keys alike). */
+type Caller = Pick<AuthContext, 'userId' | 'role'>;
+
+const BATCH = 100;
+
+/**
+ * Direct-to-storage uploads: the API validates what the client declares (purpose, type, size),
+ * records a pending file and hands out a presigned PUT bound to that type and length; the client
+ * uploads straight to storage, then `complete` checks the object with a HEAD and marks it ready.
+ * Reads redirect to short-lived presigned GETs, or to the public URL for public purposes.
+ */
+@Injectable()
+export class FilesService {
+  constructor(
+    @Inject(FilesRepository) private readonly files: FilesRepository,
+    @Inject(StorageRepository) private readonly storage: StorageRepository,
+    @Inject(ClockRepository) private readonly clock: ClockRepository,
+    @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async createUpload(caller: Caller, dto: CreateUploadDto): Promise<UploadDto> {
+    const rules = FILE_PURPOSES[dto.purpose];
+    const extension = EXTENSIONS[dto.contentType];
+    if (!rules.contentTypes.includes(dto.contentType) || extension === undefined) {
+      throw new AppError(
+        'FILE_TYPE_NOT_ALLOWED',
+        `${dto.purpose} files must be one of ${rules.contentTypes.join(', ')}.`,
+        { allowed: rules.contentTypes },
+      );
+    }
+    if (dto.size > rules.maxBytes) {
+      throw new AppError('FILE_TOO_LARGE', `${dto.purpose} files may be at most ${rules.maxBytes} bytes.`, {
+        maxBytes: rules.maxBytes,
+      });
+    }
+    const now = this.clock.now();
+    const id = this.crypto.uuid();
+    const key = `${rules.prefix}/${caller.userId}/${id}.${extension}`;
+    await this.files.create({
+      id,
+      userId: caller.userId,
+      purpose: dto.purpose,
+      storageKey: key,
+      contentType: dto.contentType,
+      size: dto.size,
+      status: 'pending',
+      createdAt: now,
+      completedAt: null,
+    });
+    const upload = await this.storage.presignUpload({
+      key,
+      contentType: dto.contentType,
+      size: dto.size,
+      signedAt: now,
+      expiresInSeconds: this.config.storage.uploadUrlTtlSeconds,
+    });
+    return {
+      fileId: id,
+      upload: { url: upload.url, method: upload.method, headers: upload.headers },
+      key,
+      expiresAt: upload.expiresAt.toISOString(),
+    };
+  }
+
+  /** Checks the uploaded object (HEAD) against what was declared and marks the file ready. Owner only. */
+  async complete(caller: Caller, id: string): Promise<FileDto> {
+    const file = await this.files.findById(id);
+    if (!file || file.userId !== caller.userId) throw new AppError('FILE_NOT_FOUND');
+    if (file.status === 'ready') return mapFile(file, this.publicUrlOf(file));
+    const object = await this.storage.head(file.storageKey);
+    if (!object) throw new AppError('FILE_NOT_UPLOADED');
+    if (object.size !== file.size || mediaType(object.contentType) !== file.contentType) {
+      // Not what was declared (possible only where storage does not enforce the signature): never serve it.
+      await this.storage.delete(file.storageKey);
+      throw new AppError('FILE_UPLOAD_MISMATCH', undefined, {
+        expected: { size: file.size, contentType: file.contentType },
+        actual: { size: object.size, contentType: object.contentType ?? null },
+      });
+    }
+    const completedAt = this.clock.now();
+    await this.files.markReady(file.id, completedAt);
+    const ready: FileRow = { ...file, status: 'ready', completedAt };
+    return mapFile(ready, this.publicUrlOf(ready));
+  }
+
+  /**
+   * Where to read a file: owners and admins any ready file, everyone signed in the ready files of
+   * public purposes. Others' private files are "not found", so ids reveal nothing.
+   */
+  async downloadUrl(caller: Caller, id: string): Promise<{ url: string }> {
+    let file = await this.files.findById(id);
+    if (file && file.userId !== caller.userId && caller.role !== 'admin') {
+      file = FILE_PURPOSES[file.purpose].public ? await this.files.findWithActiveOwner(id) : undefined;
+    }
+    if (!file) throw new AppError('FILE_NOT_FOUND');
+    if (file.status !== 'ready') throw new AppError('FILE_NOT_UPLOADED');
+    return { url: await this.readUrl(file) };
+  }
+
+  /** Where anyone (an `<img>` without credentials) reads a ready file of a public purpose. */
+  async publicContentUrl(id: string): Promise<{ url: string }> {
+    const file = await this.files.findWithActiveOwner(id);
+    if (file?.status !== 'ready' || !FILE_PURPOSES[file.purpose].public) {
+      throw new AppError('FILE_NOT_FOUND');
+    }
+    return { url: await this.readUrl(file) };
+  }
+
+  /** Deletes the object and the record (owner or admin). */
+  async remove(caller: Caller, id: string): Promise<void> {
+    const file = await this.files.findById(id);
+    if (!file || (file.userId !== caller.userId && caller.role !== 'admin'))
+      throw new AppError('FILE_NOT_FOUND');
+    await this.destroy(file);
+  }
+
+  /** The caller's own ready avatar, for `PATCH /users/me {avatarFileId}`. */
+  async readyAvatar(userId: string, fileId: string): Promise<FileRow> {
+    const file = await this.files.findById(fileId);
+    if (!file || file.userId !== userId) throw new AppError('FILE_NOT_FOUND');
+    if (file.purpose !== 'avatar') throw new AppError('FILE_NOT_AN_AVATAR');
+    if (file.status !== 'ready') throw new AppError('AVATAR_NOT_READY');
+    return file;
+  }
+
+  /** The absolute URL that serves a file to anyone, or null (not public, not ready or missing). */
+  async publicUrlOfId(fileId: string | null): Promise<string | null> {
+    if (fileId === null) return null;
+    const file = await this.files.findById(fileId);
+    return file ? this.publicUrlOf(file) : null;
+  }
+
+  publicUrlOf(file: FileRow): string | null {
+    if (!FILE_PURPOSES[file.purpose].public || file.status !== 'ready') return null;
+    return this.storage.publicUrl(file.storageKey) ?? `${this.config.apiBaseUrl}/files/${file.id}/content`;
+  }
+
+  /** Deletes every file of a user (account purge); returns how many. */
+  async removeAllOf(userId: string): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const batch = await this.files.listByUser(userId, BATCH);
+      if (batch.length === 0) return removed;
+      for (const file of batch) await this.destroy(file);
+      removed += batch.length;
+    }
+  }
+
+  /**
+   * Removes uploads never completed and temp files older than 24 h (on S3 a lifecycle rule also
+   * expires the objects; this keeps the table in step). One failure is logged and skipped.
+   */
+  async cleanupExpired(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - UPLOAD_RETENTION_MS);
+    let removed = 0;
+    const failed = new Set<string>();
+    for (;;) {
+      const batch = (await this.files.listExpired(cutoff, BATCH + failed.size)).filter(
+        (f) => !failed.has(f.id),
+      );
+      if (batch.length === 0) return removed;
+      for (const file of batch) {
+        try {
+          await this.destroy(file);
+          removed++;
+        } catch (error) {
+          failed.add(file.id);
+          this.logger.warn({ err: error, fileId: file.id }, 'could not remove an expired file; will retry');
+        }
+      }
+    }
+  }
+
+  private async destroy(file: FileRow): Promise<void> {
+    // Object first: if storage fails the row stays, so the deletion can be retried.
+    await this.storage.delete(file.storageKey);
+    await this.files.delete(file.id);
+  }
+
+  private async readUrl(file: FileRow): Promise<string> {
+    const publicUrl = FILE_PURPOSES[file.purpose].public
+      ? this.storage.publicUrl(file.storageKey)
+      : undefined;
+    return (
+      publicUrl ??
+      this.storage.presignDownload(file.storageKey, {
+        signedAt: this.clock.now(),
+        expiresInSeconds: this.config.storage.downloadUrlTtlSeconds,
+      })
+    );
+  }
+}

@@ -1,0 +1,212 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { STORAGE_KEY_PATTERN } from './file-purposes.js';
+import {
+  type PresignedUpload,
+  StorageRepository,
+  type StoredObject,
+  type UploadRequest,
+  type Validity,
+} from './storage.repository.js';
+
+const KEY_FILE = 'storage-signing.key';
+/** Path of the app's own signed PUT/GET route (see `LocalStorageController`). */
+export const LOCAL_STORAGE_PATH = '/files/local';
+
+/** The fields a local signed URL binds; empty strings for what a GET does not carry. */
+export interface SignedFields {
+  readonly method: 'PUT' | 'GET';
+  readonly key: string;
+  readonly contentType: string;
+  readonly size: string;
+  /** Unix seconds. */
+  readonly expires: string;
+}
+
+/** An object opened for reading. */
+export interface OpenedObject extends StoredObject {
+  readonly stream: Readable;
+  readonly contentType: string;
+}
+
+class TooManyBytes extends Error {}
+
+/**
+ * Files on local disk (DATA_DIR/uploads/…, keyed like S3) for development and single-machine
+ * deployments. Upload and download URLs point at the API itself and carry an HMAC-SHA256 over
+ * method, key, content type, length and expiry, so clients follow exactly the S3 flow. The HMAC key
+ * is STORAGE_SIGNING_SECRET or 32 random bytes generated once under DATA_DIR.
+ */
+@Injectable()
+export class LocalStorageRepository extends StorageRepository {
+  private key: Promise<Buffer> | undefined;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
+  async presignUpload(request: UploadRequest): Promise<PresignedUpload> {
+    const expires = expiresAt(request);
+    const fields: SignedFields = {
+      method: 'PUT',
+      key: request.key,
+      contentType: request.contentType,
+      size: String(request.size),
+      expires: String(expires),
+    };
+    const query = new URLSearchParams({
+      key: fields.key,
+      type: fields.contentType,
+      size: fields.size,
+      expires: fields.expires,
+      sig: await this.sign(fields),
+    });
+    return {
+      url: `${this.config.apiBaseUrl}${LOCAL_STORAGE_PATH}?${query}`,
+      method: 'PUT',
+      headers: { 'Content-Type': request.contentType, 'Content-Length': String(request.size) },
+      expiresAt: new Date(expires * 1000),
+    };
+  }
+
+  async presignDownload(key: string, validity: Validity): Promise<string> {
+    const fields: SignedFields = {
+      method: 'GET',
+      key,
+      contentType: '',
+      size: '',
+      expires: String(expiresAt(validity)),
+    };
+    const query = new URLSearchParams({ key, expires: fields.expires, sig: await this.sign(fields) });
+    return `${this.config.apiBaseUrl}${LOCAL_STORAGE_PATH}?${query}`;
+  }
+
+  /** Whether `signature` was made by this server for exactly these fields (constant-time comparison). */
+  async verify(fields: SignedFields, signature: string): Promise<boolean> {
+    const expected = Buffer.from(await this.sign(fields), 'base64url');
+    const presented = Buffer.from(signature, 'base64url');
+    return presented.length === expected.length && timingSafeEqual(presented, expected);
+  }
+
+  async head(key: string): Promise<StoredObject | undefined> {
+    const path = this.pathOf(key);
+    try {
+      const [stats, meta] = await Promise.all([stat(path), readFile(metaPath(path), 'utf8')]);
+      const { contentType } = JSON.parse(meta) as { contentType?: string };
+      return { size: stats.size, contentType };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Streams `body` to a temporary file and renames it into place only when exactly `size` bytes
+   * arrived, so a short, long or aborted upload never leaves a partial object. False on a mismatch.
+   */
+  async write(key: string, contentType: string, size: number, body: Readable): Promise<boolean> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${randomBytes(6).toString('hex')}.part`;
+    let received = 0;
+    const limit = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        callback(received > size ? new TooManyBytes() : null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, limit, createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
+    } catch (error) {
+      await rm(temporary, { force: true });
+      if (error instanceof TooManyBytes || body.destroyed || isPrematureClose(error)) return false;
+      throw error;
+    }
+    if (received !== size) {
+      await rm(temporary, { force: true });
+      return false;
+    }
+    await writeFile(metaPath(path), JSON.stringify({ contentType }), { mode: 0o600 });
+    await rename(temporary, path);
+    return true;
+  }
+
+  /** The object as a stream with its size and type, or undefined when it does not exist. */
+  async open(key: string): Promise<OpenedObject | undefined> {
+    const object = await this.head(key);
+    if (!object) return undefined;
+    return {
+      size: object.size,
+      contentType: object.contentType ?? 'application/octet-stream',
+      stream: createReadStream(this.pathOf(key)),
+    };
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    await rm(path, { force: true });
+    await rm(metaPath(path), { force: true });
+  }
+
+  publicUrl(): undefined {
+    return undefined;
+  }
+
+  private pathOf(key: string): string {
+    // Keys come from signed URLs or the database, but a path outside DATA_DIR must be impossible.
+    if (!STORAGE_KEY_PATTERN.test(key)) throw new Error(`Not a storage key: ${key}`);
+    return join(this.config.dataDir, key);
+  }
+
+  private async sign(fields: SignedFields): Promise<string> {
+    const payload = [fields.method, fields.key, fields.contentType, fields.size, fields.expires].join('\n');
+    return createHmac('sha256', await this.signingKey())
+      .update(payload)
+      .digest('base64url');
+  }
+
+  private signingKey(): Promise<Buffer> {
+    this.key ??= this.loadSigningKey();
+    return this.key;
+  }
+
+  private async loadSigningKey(): Promise<Buffer> {
+    const storage = this.config.storage;
+    if (storage.driver === 'local' && storage.signingSecret !== undefined) {
+      return Buffer.from(storage.signingSecret, 'utf8');
+    }
+    const file = join(this.config.dataDir, KEY_FILE);
+    await mkdir(this.config.dataDir, { recursive: true });
+    const candidate = `${file}.${randomBytes(6).toString('hex')}`;
+    await writeFile(candidate, randomBytes(32).toString('hex'), { mode: 0o600 });
+    try {
+      // link() is atomic and fails if another process won the race; then both use the winner's key.
+      await link(candidate, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      await rm(candidate, { force: true });
+    }
+    return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
+  }
+}
+
+function expiresAt(validity: Validity): number {
+  return Math.floor(validity.signedAt.getTime() / 1000) + validity.expiresInSeconds;
+}
+
+function metaPath(path: string): string {
+  return `${path}.meta.json`;
+}
+
+function isPrematureClose(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET';
+}

@@ -1,0 +1,113 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import {
+  type PresignedUpload,
+  StorageRepository,
+  type StoredObject,
+  type UploadRequest,
+  type Validity,
+} from './storage.repository.js';
+
+type S3Module = typeof import('@aws-sdk/client-s3');
+type PresignerModule = typeof import('@aws-sdk/s3-request-presigner');
+
+interface Sdk {
+  readonly client: S3Client;
+  readonly s3: S3Module;
+  readonly getSignedUrl: PresignerModule['getSignedUrl'];
+}
+
+/** Headers S3 must check against the signature, so the client cannot upload another type or length. */
+const SIGNED_UPLOAD_HEADERS = new Set(['content-type', 'content-length']);
+
+/**
+ * Files in an S3 bucket. Credentials come from the SDK's default provider chain (the IAM role on
+ * Lambda, ECS and EC2; never static keys); S3_ENDPOINT points it at an S3-compatible server with
+ * path-style addressing. The SDK is imported on first use so a Lambda cold start does not load it.
+ */
+@Injectable()
+export class S3StorageRepository extends StorageRepository {
+  private sdk: Promise<Sdk> | undefined;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
+  async presignUpload(request: UploadRequest): Promise<PresignedUpload> {
+    const { client, s3, getSignedUrl } = await this.loadSdk();
+    const command = new s3.PutObjectCommand({
+      Bucket: this.settings().bucket,
+      Key: request.key,
+      ContentType: request.contentType,
+      ContentLength: request.size,
+    });
+    const url = await getSignedUrl(client, command, {
+      expiresIn: request.expiresInSeconds,
+      signingDate: request.signedAt,
+      signableHeaders: SIGNED_UPLOAD_HEADERS,
+    });
+    return {
+      url,
+      method: 'PUT',
+      headers: { 'Content-Type': request.contentType, 'Content-Length': String(request.size) },
+      expiresAt: new Date(request.signedAt.getTime() + request.expiresInSeconds * 1000),
+    };
+  }
+
+  async presignDownload(key: string, validity: Validity): Promise<string> {
+    const { client, s3, getSignedUrl } = await this.loadSdk();
+    return getSignedUrl(client, new s3.GetObjectCommand({ Bucket: this.settings().bucket, Key: key }), {
+      expiresIn: validity.expiresInSeconds,
+      signingDate: validity.signedAt,
+    });
+  }
+
+  async head(key: string): Promise<StoredObject | undefined> {
+    const { client, s3 } = await this.loadSdk();
+    try {
+      const output = await client.send(
+        new s3.HeadObjectCommand({ Bucket: this.settings().bucket, Key: key }),
+      );
+      return { size: output.ContentLength ?? 0, contentType: output.ContentType };
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404 || (error as Error).name === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const { client, s3 } = await this.loadSdk();
+    await client.send(new s3.DeleteObjectCommand({ Bucket: this.settings().bucket, Key: key }));
+  }
+
+  publicUrl(key: string): string | undefined {
+    const base = this.settings().publicBaseUrl;
+    return base === undefined ? undefined : `${base}/${key}`;
+  }
+
+  private settings(): Extract<AppConfig['storage'], { driver: 's3' }> {
+    const storage = this.config.storage;
+    if (storage.driver !== 's3') throw new Error('S3StorageRepository needs S3_BUCKET');
+    return storage;
+  }
+
+  private loadSdk(): Promise<Sdk> {
+    this.sdk ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(
+      ([s3, presigner]) => {
+        const { region, endpoint } = this.settings();
+        const client = new s3.S3Client({
+          ...(region ? { region } : {}),
+          ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+          // Flexible checksums would add x-amz-checksum-* to presigned PUTs that browsers cannot compute.
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        });
+        return { client, s3, getSignedUrl: presigner.getSignedUrl };
+      },
+    );
+    return this.sdk;
+  }
+}

@@ -1,0 +1,59 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '../common/logging/logger.module.js';
+import { FilesService } from '../files/files.service.js';
+import { UsersService } from '../users/users.service.js';
+
+/** What one maintenance run did. */
+export interface MaintenanceReport {
+  readonly purgedAccounts: number;
+  readonly removedFiles: number;
+}
+
+/**
+ * Periodic housekeeping: erase accounts deleted more than 30 days ago, and remove unfinished uploads
+ * and temp files older than 24 h. Runs from `npm run users:purge` (cron, a scheduled task) or on an
+ * interval inside the HTTP server (`main.ts`, MAINTENANCE_INTERVAL_MINUTES); never in Lambda. Every
+ * step is idempotent, so overlapping runs on several instances are harmless.
+ */
+@Injectable()
+export class MaintenanceService implements OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(FilesService) private readonly files: FilesService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async runOnce(): Promise<MaintenanceReport> {
+    const purgedAccounts = await this.users.purgeDeletedAccounts();
+    const removedFiles = await this.files.cleanupExpired();
+    return { purgedAccounts, removedFiles };
+  }
+
+  /** Runs now and then every `minutes`; a run still going when the next is due is not doubled. */
+  schedule(minutes: number): void {
+    if (minutes <= 0 || this.timer) return;
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.runOnce()
+        .then((report) => this.logger.info(report, 'maintenance run'))
+        .catch((error: unknown) => this.logger.error({ err: error }, 'maintenance run failed'))
+        .finally(() => {
+          this.running = undefined;
+        });
+    };
+    this.timer = setInterval(tick, minutes * 60_000);
+    // The timer alone must not keep the process alive (shutdown closes the app, which clears it).
+    this.timer.unref();
+    tick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

@@ -1,0 +1,51 @@
+import { Controller, Get, Inject, Patch } from '@nestjs/common';
+import { CurrentUser, RequireRole } from '../auth/auth.decorators.js';
+import type { UserAuth } from '../auth/auth-context.js';
+import { ApiOperation, ValidBody, ValidParams, ValidQuery } from '../common/openapi/api-docs.decorators.js';
+import {
+  AdminUserSchema,
+  AdminUsersPageSchema,
+  type AdminUsersQuery,
+  AdminUsersQuerySchema,
+  type AdminUserUpdateDto,
+  AdminUserUpdateSchema,
+  type UserIdParams,
+  UserIdParamsSchema,
+} from './users.dto.js';
+import { UsersService } from './users.service.js';
+
+const tags = ['admin'];
+
+@Controller('admin/users')
+@RequireRole('admin')
+export class AdminUsersController {
+  constructor(@Inject(UsersService) private readonly users: UsersService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Users, newest first, searched by email or username prefix; cursor pagination.',
+    tags,
+    auth: 'bearer',
+    responses: { 200: AdminUsersPageSchema },
+    errors: ['FORBIDDEN', 'VALIDATION_FAILED'],
+  })
+  list(@ValidQuery(AdminUsersQuerySchema) query: AdminUsersQuery) {
+    return this.users.list(query);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: "Change a user's role or disable them; either signs them out everywhere at once.",
+    tags,
+    auth: 'bearer',
+    responses: { 200: AdminUserSchema },
+    errors: ['FORBIDDEN', 'USER_NOT_FOUND', 'ADMIN_SELF_CHANGE', 'VALIDATION_FAILED'],
+  })
+  update(
+    @CurrentUser() admin: UserAuth,
+    @ValidParams(UserIdParamsSchema) params: UserIdParams,
+    @ValidBody(AdminUserUpdateSchema) dto: AdminUserUpdateDto,
+  ) {
+    return this.users.adminUpdate(admin, params.id, dto);
+  }
+}

@@ -1,0 +1,155 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { UserAuth } from '../auth/auth-context.js';
+import { SessionStatusCache } from '../auth/session-status.cache.js';
+import { SessionsRepository } from '../auth/sessions.repository.js';
+import { ClockRepository } from '../common/clock/clock.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import { LOGGER } from '../common/logging/logger.module.js';
+import type { UserRow, UserUpdate } from '../database/database.types.js';
+import { FilesService } from '../files/files.service.js';
+import {
+  type AdminUserDto,
+  type AdminUsersPageDto,
+  type AdminUsersQuery,
+  type AdminUserUpdateDto,
+  encodeCursor,
+  type MeDto,
+  type PublicProfileDto,
+  type UpdateMeDto,
+} from './users.dto.js';
+import { mapAdminUser, mapMe, mapPublicProfile } from './users.mapper.js';
+import { UsersRepository } from './users.repository.js';
+
+/** Deleted accounts keep their data this long (a grace period for mistakes), then it is erased. */
+export const ACCOUNT_PURGE_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
+const PURGE_BATCH = 50;
+
+/**
+ * Profiles, account deletion and its delayed purge, and user administration. Anything that takes
+ * access away (disable, role change, deletion) revokes the user's sessions and drops them from
+ * this instance's session cache, so it applies to the very next request.
+ */
+@Injectable()
+export class UsersService {
+  constructor(
+    @Inject(UsersRepository) private readonly users: UsersRepository,
+    @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
+    @Inject(SessionStatusCache) private readonly sessionCache: SessionStatusCache,
+    @Inject(FilesService) private readonly files: FilesService,
+    @Inject(ClockRepository) private readonly clock: ClockRepository,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async me(auth: UserAuth): Promise<MeDto> {
+    const user = await this.activeUser(auth.userId);
+    return mapMe(user, await this.files.publicUrlOfId(user.avatarFileId));
+  }
+
+  async updateMe(auth: UserAuth, dto: UpdateMeDto): Promise<MeDto> {
+    const user = await this.activeUser(auth.userId);
+    const changes: UserUpdate = {};
+    if (dto.displayName !== undefined) changes.displayName = dto.displayName || null;
+    if (dto.bio !== undefined) changes.bio = dto.bio || null;
+    if (dto.username !== undefined && dto.username !== user.username) changes.username = dto.username;
+    if (dto.avatarFileId !== undefined) {
+      if (dto.avatarFileId !== null) await this.files.readyAvatar(user.id, dto.avatarFileId);
+      changes.avatarFileId = dto.avatarFileId;
+    }
+    if (Object.keys(changes).length === 0) return this.me(auth);
+    const collision = await this.users.updateProfile(user.id, { ...changes, updatedAt: this.clock.now() });
+    if (collision === 'username') throw new AppError('USERNAME_TAKEN');
+    const updated = { ...user, ...changes } as UserRow;
+    return mapMe(updated, await this.files.publicUrlOfId(updated.avatarFileId));
+  }
+
+  /** Marks the account deleted and signs it out everywhere; `purgeDeletedAccounts` erases it after 30 days. */
+  async deleteMe(auth: UserAuth): Promise<void> {
+    const now = this.clock.now();
+    await this.users.update(auth.userId, { deletedAt: now, updatedAt: now });
+    await this.signOutEverywhere(auth.userId, now, 'account_deleted');
+  }
+
+  async profile(id: string): Promise<PublicProfileDto> {
+    const user = await this.users.findById(id);
+    if (!user || user.deletedAt !== null || user.disabledAt !== null) throw new AppError('USER_NOT_FOUND');
+    return mapPublicProfile(user, await this.files.publicUrlOfId(user.avatarFileId));
+  }
+
+  // ---------------------------------------------------------------- administration
+
+  async list(query: AdminUsersQuery): Promise<AdminUsersPageDto> {
+    const rows = await this.users.search({
+      prefix: query.query,
+      cursor: query.cursor,
+      limit: query.limit + 1,
+    });
+    const items = rows.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(mapAdminUser),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  async adminUpdate(admin: UserAuth, id: string, dto: AdminUserUpdateDto): Promise<AdminUserDto> {
+    // An admin demoting or disabling themselves could leave nobody able to administer.
+    if (id === admin.userId) throw new AppError('ADMIN_SELF_CHANGE');
+    const user = await this.users.findById(id);
+    if (!user || user.deletedAt !== null) throw new AppError('USER_NOT_FOUND');
+    const now = this.clock.now();
+    const changes: UserUpdate = {};
+    if (dto.role !== undefined && dto.role !== user.role) changes.role = dto.role;
+    if (dto.disabled === true && user.disabledAt === null) changes.disabledAt = now;
+    if (dto.disabled === false && user.disabledAt !== null) changes.disabledAt = null;
+    if (Object.keys(changes).length === 0) return mapAdminUser(user);
+    await this.users.update(id, { ...changes, updatedAt: now });
+    if (changes.role !== undefined || changes.disabledAt) {
+      await this.signOutEverywhere(id, now, changes.disabledAt ? 'account_disabled' : 'role_changed');
+    } else {
+      this.sessionCache.invalidateUser(id);
+    }
+    return mapAdminUser({ ...user, ...changes } as UserRow);
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  /**
+   * Erases accounts deleted more than 30 days ago: their files (objects and rows) go, and the row
+   * keeps no personal data, so the email and username can be registered again. Idempotent; one
+   * failing account is logged and retried on the next run. Returns how many were purged.
+   */
+  async purgeDeletedAccounts(): Promise<number> {
+    const now = this.clock.now();
+    const cutoff = new Date(now.getTime() - ACCOUNT_PURGE_AFTER_MS);
+    const failed = new Set<string>();
+    let purged = 0;
+    for (;;) {
+      const batch = (await this.users.listDeletedBefore(cutoff, PURGE_BATCH + failed.size)).filter(
+        (user) => !failed.has(user.id),
+      );
+      if (batch.length === 0) return purged;
+      for (const user of batch) {
+        try {
+          await this.files.removeAllOf(user.id);
+          await this.users.erasePersonalData(user, now);
+          purged++;
+        } catch (error) {
+          failed.add(user.id);
+          this.logger.warn({ err: error, userId: user.id }, 'could not purge a deleted account; will retry');
+        }
+      }
+    }
+  }
+
+  private async activeUser(id: string): Promise<UserRow> {
+    const user = await this.users.findById(id);
+    if (!user || user.deletedAt !== null) throw new AppError('USER_NOT_FOUND');
+    return user;
+  }
+
+  private async signOutEverywhere(userId: string, now: Date, reason: string): Promise<void> {
+    await this.sessions.revokeAll(userId, now, reason);
+    this.sessionCache.invalidateUser(userId);
+  }
+}

@@ -1,0 +1,398 @@
+import { createHmac } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppConfig } from '../../src/config/app-config.js';
+import { APP_CONFIG } from '../../src/config/config.module.js';
+import { bearer, type ErrorBody, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
+import {
+  type FileBody,
+  fakePng,
+  freePort,
+  putToStorage,
+  selfAddressedEnv,
+  startUpload,
+  uploadFile,
+} from '../support/files-helpers.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const SIGNING_SECRET = 'local-signing-secret-for-e2e-tests-0123456789';
+
+/** Signs like the server does, so a test can mint a URL that is valid but already expired. */
+function sign(fields: string[]): string {
+  return createHmac('sha256', Buffer.from(SIGNING_SECRET, 'utf8'))
+    .update(fields.join('\n'))
+    .digest('base64url');
+}
+
+async function codeOf(response: Response): Promise<string> {
+  return (await readJson<ErrorBody>(response)).code;
+}
+
+/** Every file under the server's upload directory (objects, metadata and any partial uploads). */
+async function filesOnDisk(server: TestServer): Promise<string[]> {
+  const root = join(server.app.get<AppConfig>(APP_CONFIG).dataDir, 'uploads');
+  try {
+    return (await readdir(root, { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name));
+  } catch {
+    return [];
+  }
+}
+
+async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('files with the local driver, over HTTP', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    const port = await freePort();
+    // A 4 KiB JSON limit proves uploads have their own limit (the signed length), not the global one.
+    server = await startTestServer({
+      ...RELAXED_LIMITS,
+      ...selfAddressedEnv(port),
+      BODY_LIMIT_BYTES: '4096',
+      STORAGE_SIGNING_SECRET: SIGNING_SECRET,
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('uploads straight to a signed URL, completes, redirects to a signed GET, and deletes', async () => {
+    const { tokens } = await registerUser(server);
+    const bytes = fakePng(64 * 1024);
+    const upload = await startUpload(server, tokens.accessToken, {
+      purpose: 'avatar',
+      contentType: 'image/png',
+      size: bytes.length,
+    });
+    expect(upload.key).toMatch(new RegExp(`^uploads/users/${tokens.user.id}/${upload.fileId}\\.png$`));
+    expect(upload.upload.method).toBe('PUT');
+    expect(upload.upload.url.startsWith(`${server.baseUrl}/files/local?`)).toBe(true);
+    expect(upload.upload.headers).toEqual({
+      'Content-Type': 'image/png',
+      'Content-Length': String(bytes.length),
+    });
+    expect(new Date(upload.expiresAt).getTime()).toBeGreaterThan(Date.now());
+
+    const put = await putToStorage(upload, bytes);
+    expect(put.status).toBe(204);
+    const complete = await server.request(`/files/${upload.fileId}/complete`, {
+      method: 'POST',
+      headers: bearer(tokens.accessToken),
+    });
+    expect(complete.status).toBe(200);
+    const file = await readJson<FileBody>(complete);
+    expect(file).toMatchObject({
+      id: upload.fileId,
+      status: 'ready',
+      size: bytes.length,
+      contentType: 'image/png',
+    });
+    expect(file.url).toBe(`${server.baseUrl}/files/${upload.fileId}/content`);
+
+    const redirect = await server.request(`/files/${upload.fileId}`, {
+      headers: bearer(tokens.accessToken),
+      redirect: 'manual',
+    });
+    expect(redirect.status).toBe(302);
+    const location = redirect.headers.get('location') ?? '';
+    expect(location.startsWith(`${server.baseUrl}/files/local?`)).toBe(true);
+    const download = await fetch(location);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('image/png');
+    expect(download.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(new Uint8Array(await download.arrayBuffer())).toEqual(bytes);
+
+    const removed = await server.request(`/files/${upload.fileId}`, {
+      method: 'DELETE',
+      headers: bearer(tokens.accessToken),
+    });
+    expect(removed.status).toBe(204);
+    const gone = await server.request(`/files/${upload.fileId}`, { headers: bearer(tokens.accessToken) });
+    expect(gone.status).toBe(404);
+    expect(await codeOf(gone)).toBe('FILE_NOT_FOUND');
+    expect((await fetch(location)).status).toBe(404);
+    expect((await filesOnDisk(server)).filter((path) => path.includes(upload.fileId))).toEqual([]);
+  });
+
+  describe('what POST /files/uploads accepts', () => {
+    it('refuses a type the purpose does not allow (400 FILE_TYPE_NOT_ALLOWED), listing the allowed ones', async () => {
+      const { tokens } = await registerUser(server);
+      const response = await server.request('/files/uploads', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { purpose: 'avatar', contentType: 'video/mp4', size: 1000 },
+      });
+      expect(response.status).toBe(400);
+      const body = await readJson<ErrorBody>(response);
+      expect(body.code).toBe('FILE_TYPE_NOT_ALLOWED');
+      expect(body.details?.allowed).toEqual(['image/jpeg', 'image/png', 'image/webp', 'image/gif']);
+      const html = await server.request('/files/uploads', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { purpose: 'temp', contentType: 'text/html', size: 10 },
+      });
+      expect(await codeOf(html)).toBe('FILE_TYPE_NOT_ALLOWED');
+    });
+
+    it('accepts video/mp4 for stories, under uploads/stories/', async () => {
+      const { tokens } = await registerUser(server);
+      const upload = await startUpload(server, tokens.accessToken, {
+        purpose: 'story',
+        contentType: 'video/mp4',
+        size: 50 * 1024 * 1024,
+      });
+      expect(upload.key).toMatch(/^uploads\/stories\/[0-9a-f-]{36}\/[0-9a-f-]{36}\.mp4$/);
+    });
+
+    it('refuses a size over the purpose limit (400 FILE_TOO_LARGE) and accepts exactly the limit', async () => {
+      const { tokens } = await registerUser(server);
+      const limit = 5 * 1024 * 1024;
+      const over = await server.request('/files/uploads', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { purpose: 'avatar', contentType: 'image/jpeg', size: limit + 1 },
+      });
+      expect(over.status).toBe(400);
+      const body = await readJson<ErrorBody>(over);
+      expect(body.code).toBe('FILE_TOO_LARGE');
+      expect(body.details?.maxBytes).toBe(limit);
+      const upload = await startUpload(server, tokens.accessToken, {
+        purpose: 'avatar',
+        contentType: 'image/jpeg',
+        size: limit,
+      });
+      expect(upload.key.endsWith('.jpg')).toBe(true);
+    });
+
+    it('needs a signed-in caller and a valid body', async () => {
+      const anonymous = await server.request('/files/uploads', {
+        method: 'POST',
+        json: { purpose: 'avatar', contentType: 'image/png', size: 1 },
+      });
+      expect(anonymous.status).toBe(401);
+      const { tokens } = await registerUser(server);
+      const invalid = await server.request('/files/uploads', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { purpose: 'wallpaper', contentType: 'image/png', size: 0 },
+      });
+      expect(invalid.status).toBe(400);
+      expect(await codeOf(invalid)).toBe('VALIDATION_FAILED');
+      const xml = await server.request('/files/uploads', {
+        method: 'POST',
+        headers: { ...bearer(tokens.accessToken), 'content-type': 'application/xml' },
+        body: '<upload/>',
+      });
+      expect(xml.status).toBe(415);
+      expect(await codeOf(xml)).toBe('UNSUPPORTED_MEDIA_TYPE');
+    });
+  });
+
+  describe('the signed upload URL', () => {
+    it('refuses an altered URL (403 UPLOAD_URL_INVALID): size, key, type or signature changed', async () => {
+      const { tokens } = await registerUser(server);
+      const bytes = fakePng(100);
+      const upload = await startUpload(server, tokens.accessToken, {
+        purpose: 'temp',
+        contentType: 'image/png',
+        size: bytes.length,
+      });
+      const url = new URL(upload.upload.url);
+      const altered = (name: string, value: string) => {
+        const copy = new URL(url);
+        copy.searchParams.set(name, value);
+        return copy.toString();
+      };
+      const otherKey = upload.key.replace(/[0-9a-f]{8}(?=\.png$)/, '00000000');
+      const signature = url.searchParams.get('sig') ?? '';
+      const flipped = `${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`;
+      for (const [target, body, type] of [
+        [altered('size', '200'), fakePng(200), 'image/png'],
+        [altered('key', otherKey), bytes, 'image/png'],
+        [altered('type', 'image/gif'), bytes, 'image/gif'],
+        [altered('sig', flipped), bytes, 'image/png'],
+      ] as const) {
+        const response = await fetch(target, { method: 'PUT', headers: { 'content-type': type }, body });
+        expect(response.status).toBe(403);
+        expect(await codeOf(response)).toBe('UPLOAD_URL_INVALID');
+      }
+      expect((await putToStorage(upload, bytes)).status).toBe(204);
+    });
+
+    it('refuses a validly signed URL past its expiry (403 UPLOAD_URL_EXPIRED)', async () => {
+      const { tokens } = await registerUser(server);
+      const bytes = fakePng(10);
+      const upload = await startUpload(server, tokens.accessToken, {
+        purpose: 'temp',
+        contentType: 'image/png',
+        size: bytes.length,
+      });
+      const url = new URL(upload.upload.url);
+      const expires = String(Math.floor(Date.now() / 1000) - 1);
+      url.searchParams.set('expires', expires);
+      url.searchParams.set('sig', sign(['PUT', upload.key, 'image/png', String(bytes.length), expires]));
+      const response = await fetch(url, {
+        method: 'PUT',
+        headers: { 'content-type': 'image/png' },
+        body: bytes,
+      });
+      expect(response.status).toBe(403);
+      expect(await codeOf(response)).toBe('UPLOAD_URL_EXPIRED');
+    });
+
+    it('refuses another Content-Type or length than signed (400 UPLOAD_CONTENT_MISMATCH)', async () => {
+      const { tokens } = await registerUser(server);
+      const upload = await startUpload(server, tokens.accessToken, {
+        purpose: 'temp',
+        contentType: 'image/png',
+        size: 100,
+      });
+      const wrongType = await putToStorage(upload, fakePng(100), 'image/jpeg');
+      expect(wrongType.status).toBe(400);
+      expect(await codeOf(wrongType)).toBe('UPLOAD_CONTENT_MISMATCH');
+      const shorter = await putToStorage(upload, fakePng(99));
+      expect(shorter.status).toBe(400);
+      expect(await codeOf(shorter)).toBe('UPLOAD_CONTENT_MISMATCH');
+      const longer = await putToStorage(upload, fakePng(101));
+      expect(await codeOf(longer)).toBe('UPLOAD_CONTENT_MISMATCH');
+      const complete = await server.request(`/files/${upload.fileId}/complete`, {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(await codeOf(complete)).toBe('FILE_NOT_UPLOADED');
+    });
+
+    it('keeps nothing of an upload cut off midway (written to a temporary file, renamed only when complete)', async () => {
+      const { tokens } = await registerUser(server);
+      const upload = await startUpload(server, tokens.accessToken, {
+        purpose: 'temp',
+        contentType: 'image/png',
+        size: 100_000,
+      });
+      const request = httpRequest(upload.upload.url, {
+        method: 'PUT',
+        headers: { 'content-type': 'image/png', 'content-length': '100000' },
+      });
+      request.on('error', () => {});
+      request.write(Buffer.alloc(10_000));
+      const ofThisUpload = async () =>
+        (await filesOnDisk(server)).filter((path) => path.includes(upload.fileId));
+      await waitFor(
+        async () => (await ofThisUpload()).some((path) => path.endsWith('.part')),
+        'the upload to start streaming to a temporary file',
+      );
+      request.destroy();
+      await waitFor(async () => (await ofThisUpload()).length === 0, 'the partial upload to be removed');
+      const complete = await server.request(`/files/${upload.fileId}/complete`, {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(await codeOf(complete)).toBe('FILE_NOT_UPLOADED');
+    });
+  });
+
+  describe('the signed download URL', () => {
+    it('refuses an altered URL (DOWNLOAD_URL_INVALID) and an expired one (DOWNLOAD_URL_EXPIRED)', async () => {
+      const { tokens } = await registerUser(server);
+      const file = await uploadFile(server, tokens.accessToken, 'temp');
+      const redirect = await server.request(`/files/${file.id}`, {
+        headers: bearer(tokens.accessToken),
+        redirect: 'manual',
+      });
+      const url = new URL(redirect.headers.get('location') ?? '');
+      expect((await fetch(url)).status).toBe(200);
+      const tampered = new URL(url);
+      tampered.searchParams.set('expires', String(Number(url.searchParams.get('expires')) + 3600));
+      const invalid = await fetch(tampered);
+      expect(invalid.status).toBe(403);
+      expect(await codeOf(invalid)).toBe('DOWNLOAD_URL_INVALID');
+      const expired = new URL(url);
+      const past = String(Math.floor(Date.now() / 1000) - 1);
+      expired.searchParams.set('expires', past);
+      expired.searchParams.set('sig', sign(['GET', file.key, '', '', past]));
+      const response = await fetch(expired);
+      expect(response.status).toBe(403);
+      expect(await codeOf(response)).toBe('DOWNLOAD_URL_EXPIRED');
+    });
+  });
+
+  describe('ownership', () => {
+    it("refuses to complete, read or delete another user's private file (404 FILE_NOT_FOUND)", async () => {
+      const owner = await registerUser(server);
+      const other = await registerUser(server);
+      const bytes = fakePng(20);
+      const upload = await startUpload(server, owner.tokens.accessToken, {
+        purpose: 'temp',
+        contentType: 'image/png',
+        size: bytes.length,
+      });
+      await putToStorage(upload, bytes);
+      for (const [method, path] of [
+        ['POST', `/files/${upload.fileId}/complete`],
+        ['GET', `/files/${upload.fileId}`],
+        ['DELETE', `/files/${upload.fileId}`],
+      ] as const) {
+        const response = await server.request(path, { method, headers: bearer(other.tokens.accessToken) });
+        expect(response.status).toBe(404);
+        expect(await codeOf(response)).toBe('FILE_NOT_FOUND');
+      }
+      const complete = await server.request(`/files/${upload.fileId}/complete`, {
+        method: 'POST',
+        headers: bearer(owner.tokens.accessToken),
+      });
+      expect(complete.status).toBe(200);
+      expect((await server.request(`/files/${upload.fileId}/content`)).status).toBe(404);
+    });
+
+    it('lets an admin delete any file', async () => {
+      const owner = await registerUser(server);
+      const admin = await registerUser(server);
+      await server.database.db
+        .updateTable('users')
+        .set({ role: 'admin' })
+        .where('id', '=', admin.tokens.user.id)
+        .execute();
+      const file = await uploadFile(server, owner.tokens.accessToken, 'channel');
+      const response = await server.request(`/files/${file.id}`, {
+        method: 'DELETE',
+        headers: bearer(admin.tokens.accessToken),
+      });
+      expect(response.status).toBe(204);
+    });
+
+    it('completing before uploading is 409 FILE_NOT_UPLOADED; completing twice is harmless', async () => {
+      const { tokens } = await registerUser(server);
+      const bytes = fakePng(30);
+      const upload = await startUpload(server, tokens.accessToken, {
+        purpose: 'channel',
+        contentType: 'image/png',
+        size: bytes.length,
+      });
+      const early = await server.request(`/files/${upload.fileId}/complete`, {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(early.status).toBe(409);
+      expect(await codeOf(early)).toBe('FILE_NOT_UPLOADED');
+      await putToStorage(upload, bytes);
+      for (let i = 0; i < 2; i++) {
+        const response = await server.request(`/files/${upload.fileId}/complete`, {
+          method: 'POST',
+          headers: bearer(tokens.accessToken),
+        });
+        expect(response.status).toBe(200);
+      }
+    });
+  });
+});
