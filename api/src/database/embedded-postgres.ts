@@ -18,6 +18,11 @@ export interface EmbeddedPostgresOptions {
   readonly ephemeral?: boolean;
   /** Receives one line per notable event (init, start, stop). @default no logging */
   readonly log?: (message: string) => void;
+  /**
+   * The loopback port to listen on, e.g. to restart a stopped cluster where its clients expect it
+   * (the outage test). @default a free port chosen at start
+   */
+  readonly port?: number;
 }
 
 interface RunAs {
@@ -50,7 +55,7 @@ export class EmbeddedPostgres {
     private readonly log: (message: string) => void,
   ) {}
 
-  /** Initialises the cluster on first use, then starts it on a free loopback port. */
+  /** Initialises the cluster on first use, then starts it on `options.port` or a free loopback port. */
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
     const log = options.log ?? (() => {});
     const binaries = await resolveBinaries();
@@ -64,7 +69,7 @@ export class EmbeddedPostgres {
       await initialiseCluster(binaries.initdb, clusterDir, password, runAs, log);
     }
     await waitForPreviousServerToExit(clusterDir);
-    const port = await findFreeLoopbackPort();
+    const port = options.port ?? (await findFreeLoopbackPort());
     const flags = ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'];
     // No unix socket: its default directory may not be writable by the server's user.
     flags.push('-c', 'unix_socket_directories=', '-c', 'max_connections=300');

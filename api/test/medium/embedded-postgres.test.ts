@@ -1,0 +1,38 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { freePort } from '../support/server-process.js';
+
+describe('EmbeddedPostgres', () => {
+  const dataDirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('restarts a stopped cluster on the port it asked for, keeping its data', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-pg-port-'));
+    dataDirs.push(dataDir);
+    const port = await freePort();
+    const first = await EmbeddedPostgres.start({ dataDir, ephemeral: true, port });
+    try {
+      expect(first.port).toBe(port);
+      await first.ensureDatabase('kept');
+    } finally {
+      await first.stop();
+    }
+    const second = await EmbeddedPostgres.start({ dataDir, ephemeral: true, port });
+    try {
+      expect(second.url('kept')).toBe(first.url('kept'));
+      const client = new pg.Client({ connectionString: second.url('kept') });
+      await client.connect();
+      const { rows } = await client.query<{ answer: number }>('select 42 as answer');
+      await client.end();
+      expect(rows[0]?.answer).toBe(42);
+    } finally {
+      await second.stop();
+    }
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * The peer every throughput figure is compared with: a raw Fastify server (no logger, no plugins)
+ * serving the same JSON as the app. GET /health is a constant; GET /auth/me does the same work as
+ * the app's route — verify the EdDSA access token with jose (algorithm, issuer and audience pinned)
+ * and read the user by primary key with `pg` — and nothing else.
+ *
+ * Env: HOST, PORT, DATABASE_URL (optional: no /auth/me without it), JWT_PUBLIC_JWK, JWT_ISSUER, JWT_AUDIENCE.
+ */
+import Fastify from 'fastify';
+import { importJWK, type JWK, jwtVerify } from 'jose';
+import pg from 'pg';
+
+interface UserRecord {
+  id: string;
+  email: string;
+  username: string;
+  email_verified_at: Date | null;
+  created_at: Date;
+}
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+const app = Fastify();
+
+app.get('/health', async () => ({ status: 'ok' }));
+
+const databaseUrl = process.env.DATABASE_URL;
+const publicJwk = process.env.JWT_PUBLIC_JWK;
+if (databaseUrl && publicJwk) {
+  // Same pool size and timeouts as the app's defaults (DATABASE_POOL_MAX=10).
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    connectionTimeoutMillis: 2000,
+    statement_timeout: 10_000,
+  });
+  const key = await importJWK(JSON.parse(publicJwk) as JWK, 'EdDSA');
+  const issuer = process.env.JWT_ISSUER ?? 'cloudnest';
+  const audience = process.env.JWT_AUDIENCE ?? 'cloudnest-api';
+  app.get('/auth/me', async (request, reply) => {
+    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) return reply.code(401).send({ code: 'UNAUTHENTICATED' });
+    let subject: string;
+    try {
+      const { payload } = await jwtVerify(token, key, { algorithms: ['EdDSA'], issuer, audience });
+      if (typeof payload.sub !== 'string') throw new Error('no subject');
+      subject = payload.sub;
+    } catch {
+      return reply.code(401).send({ code: 'INVALID_TOKEN' });
+    }
+    const { rows } = await pool.query<UserRecord>('select * from users where id = $1', [subject]);
+    const user = rows[0];
+    if (!user) return reply.code(401).send({ code: 'SESSION_REVOKED' });
+    return {
+      id: user.id,
+      email: user.email,
+      username: user.username,
+      emailVerified: user.email_verified_at !== null,
+      createdAt: user.created_at.toISOString(),
+    };
+  });
+  app.addHook('onClose', async () => {
+    await pool.end();
+  });
+}
+
+process.once('SIGTERM', () => {
+  void app.close().then(() => process.exit(0));
+});
+await app.listen({ port, host });

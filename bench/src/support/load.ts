@@ -1,0 +1,114 @@
+import autocannon from 'autocannon';
+import { sampleResidentMemory } from './memory.js';
+import { waitUntilIdle } from './process-idle.js';
+import { median } from './report.js';
+
+/** One autocannon run against a server on loopback. */
+export interface LoadOptions {
+  readonly url: string;
+  readonly connections: number;
+  readonly pipelining: number;
+  readonly durationSeconds: number;
+  readonly method?: 'GET' | 'POST';
+  readonly body?: string;
+  /** One set of headers per connection, handed out round-robin (e.g. one user's token each). */
+  readonly headersPerConnection?: readonly Readonly<Record<string, string>>[];
+}
+
+/** What a run measured. Latencies in ms; `unexpected` counts errors, timeouts and non-2xx answers. */
+export interface LoadResult {
+  readonly requestsPerSecond: number;
+  readonly totalRequests: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly unexpected: number;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const perConnection = options.headersPerConnection ?? [];
+  let handedOut = 0;
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    pipelining: options.pipelining,
+    duration: options.durationSeconds,
+    method: options.method ?? 'GET',
+    ...(options.body !== undefined
+      ? { body: options.body, headers: { 'content-type': 'application/json' } }
+      : {}),
+    ...(perConnection.length > 0
+      ? {
+          requests: [
+            {
+              setupRequest: (request, context: { headers?: Record<string, string> }) => {
+                context.headers ??= { ...perConnection[handedOut++ % perConnection.length] };
+                return { ...request, headers: { ...request.headers, ...context.headers } };
+              },
+            },
+          ],
+        }
+      : {}),
+  });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    totalRequests: result.requests.total,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    unexpected: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+/**
+ * Measured and warm-up durations in seconds. The defaults are the published method (20 s after a
+ * 5 s warm-up); BENCH_DURATION_SECONDS / BENCH_WARMUP_SECONDS shorten them for development runs.
+ */
+export function loadDurations(): { measureSeconds: number; warmupSeconds: number } {
+  const seconds = (name: string, fallback: number) => {
+    const value = Number(process.env[name]);
+    return Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  return {
+    measureSeconds: seconds('BENCH_DURATION_SECONDS', 20),
+    warmupSeconds: seconds('BENCH_WARMUP_SECONDS', 5),
+  };
+}
+
+/** A load result plus the server's peak RSS while it ran. */
+export interface MeasuredLoad extends LoadResult {
+  readonly peakRssMiB: number;
+}
+
+/**
+ * Measures several servers (or endpoints) for `seconds` each, split into `rounds` alternating
+ * rounds (A, B, A, B, …) so background load on a shared machine hits every variant alike. Each
+ * round starts once every server has drained the previous round's backlog.
+ * Requests per second are over the whole measured time; latency percentiles are the median of the
+ * rounds'; `peakRssMiB` is the peak sampled while that variant was under load.
+ */
+export async function measureAlternating(
+  variants: readonly { readonly pid: number; readonly load: Omit<LoadOptions, 'durationSeconds'> }[],
+  seconds: number,
+  rounds: number,
+): Promise<MeasuredLoad[]> {
+  const collected = variants.map(() => [] as { load: LoadResult; peakRssMiB: number }[]);
+  const pids = [...new Set(variants.map((variant) => variant.pid))];
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, variant] of variants.entries()) {
+      await waitUntilIdle(pids);
+      const memory = sampleResidentMemory(variant.pid);
+      const load = await runLoad({ ...variant.load, durationSeconds: seconds / rounds });
+      collected[index]?.push({ load, peakRssMiB: await memory.stop() });
+    }
+  }
+  return collected.map((results) => {
+    const totalRequests = results.reduce((sum, { load }) => sum + load.totalRequests, 0);
+    return {
+      requestsPerSecond: Math.round(totalRequests / seconds),
+      totalRequests,
+      latencyP50Ms: median(results.map(({ load }) => load.latencyP50Ms)),
+      latencyP99Ms: median(results.map(({ load }) => load.latencyP99Ms)),
+      unexpected: results.reduce((sum, { load }) => sum + load.unexpected, 0),
+      peakRssMiB: Math.max(...results.map(({ peakRssMiB }) => peakRssMiB)),
+    };
+  });
+}

@@ -1,0 +1,90 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BenchServer, startBenchServer } from './server-process.js';
+
+const apiDir = join(import.meta.dirname, '..', '..', '..', 'api');
+
+/** The production app (`api/src/main.ts`, NODE_ENV=production, JSON logs at info) on a bench database. */
+export interface CloudNestServer extends BenchServer {
+  /** The public half of the app's access-token key, for a peer that verifies the same tokens. */
+  readonly publicJwk: string;
+  /** Registers `count` accounts and returns a Bearer header and the credentials for each. */
+  registerUsers(count: number): Promise<RegisteredUser[]>;
+}
+
+export interface RegisteredUser {
+  readonly email: string;
+  readonly password: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export const BENCH_PASSWORD = 'correct horse battery staple 42';
+
+/**
+ * Starts the app as `main.ts` builds it: every global pipe, guard, filter and helmet, logs at
+ * `info` as JSON written to a file. Sign-in rate limits are raised so that seeding and the login
+ * benchmark measure the work, not the limiter's 429s (the limiter's queries still run).
+ */
+export async function startCloudNestServer(databaseUrl: string): Promise<CloudNestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-bench-app-'));
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const server = await startBenchServer({
+    name: 'cloudnest',
+    entry: 'src/main.ts',
+    cwd: apiDir,
+    env: {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      LOG_PRETTY: 'false',
+      DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+      JWT_PRIVATE_KEY: JSON.stringify(privateKey.export({ format: 'jwk' })),
+      MAIL_DRIVER: 'outbox',
+      RATE_LIMIT_SIGN_IN: '1000000/10s',
+    },
+    logFile: join(dataDir, 'app.log'),
+    readyPath: '/health/ready',
+  });
+  return {
+    ...server,
+    publicJwk: JSON.stringify(publicKey.export({ format: 'jwk' })),
+    async registerUsers(count) {
+      const users: RegisteredUser[] = [];
+      const prefix = `bench${Date.now().toString(36)}`;
+      for (let index = 0; index < count; index++) {
+        const email = `${prefix}.${index}@example.com`;
+        const response = await fetch(`${server.baseUrl}/auth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email, username: `${prefix}_${index}`, password: BENCH_PASSWORD }),
+        });
+        if (response.status !== 201) throw new Error(`register: ${response.status} ${await response.text()}`);
+        const body = (await response.json()) as { accessToken: string };
+        users.push({
+          email,
+          password: BENCH_PASSWORD,
+          headers: { authorization: `Bearer ${body.accessToken}` },
+        });
+      }
+      return users;
+    },
+    async stop() {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The raw Fastify peer (`peers/raw-fastify.ts`), verifying the app's tokens against the same database. */
+export function startRawFastifyServer(databaseUrl: string, publicJwk: string): Promise<BenchServer> {
+  return startBenchServer({
+    name: 'raw-fastify',
+    entry: join(import.meta.dirname, '..', 'peers', 'raw-fastify.ts'),
+    cwd: join(import.meta.dirname, '..', '..'),
+    env: { DATABASE_URL: databaseUrl, JWT_PUBLIC_JWK: publicJwk },
+    logFile: '/dev/null',
+    readyPath: '/health',
+  });
+}
