@@ -1,0 +1,193 @@
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { S3StorageRepository } from '../../src/files/s3-storage.repository.js';
+import { bearer, type ErrorBody, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
+import { type FileBody, fakePng, putToStorage, startUpload } from '../support/files-helpers.js';
+import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
+import { testConfig } from '../support/test-config.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+/**
+ * The s3 driver against s3rver on loopback: real presigned PUT/GET over HTTP and real HEADs.
+ * s3rver does not verify SigV4 signatures, so nothing here proves that S3 rejects an altered URL
+ * (the local driver's tests do that for its own signatures); it does enforce expiry.
+ */
+describe('the s3 storage driver against an S3-compatible server', () => {
+  let s3: TestS3Server;
+  let storage: S3StorageRepository;
+  let client: S3Client;
+  beforeAll(async () => {
+    for (const [name, value] of Object.entries(S3RVER_CREDENTIALS)) vi.stubEnv(name, value);
+    s3 = await startS3Server();
+    storage = new S3StorageRepository(testConfig(s3.env));
+    client = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await s3?.close();
+    vi.unstubAllEnvs();
+  });
+
+  async function exists(key: string): Promise<boolean> {
+    try {
+      await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  const key = (name: string, extension = 'png') =>
+    `uploads/temp/00000000-0000-4000-8000-000000000000/${name.padStart(8, '0')}-0000-4000-8000-000000000000.${extension}`;
+
+  it('presigns a path-style PUT that signs Content-Type and Content-Length, and HEADs what was uploaded', async () => {
+    const bytes = fakePng(1234);
+    const upload = await storage.presignUpload({
+      key: key('1'),
+      contentType: 'image/png',
+      size: bytes.length,
+      signedAt: new Date(),
+      expiresInSeconds: 300,
+    });
+    const url = new URL(upload.url);
+    expect(`${url.protocol}//${url.host}`).toBe(s3.endpoint);
+    expect(url.pathname).toBe(`/${s3.bucket}/${key('1')}`);
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^S3RVER\//);
+    expect([...url.searchParams.keys()].some((name) => name.toLowerCase().includes('checksum'))).toBe(false);
+    expect(upload.headers).toEqual({ 'Content-Type': 'image/png', 'Content-Length': '1234' });
+
+    expect(await storage.head(key('1'))).toBeUndefined();
+    const put = await fetch(upload.url, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/png' },
+      body: bytes,
+    });
+    expect(put.status).toBe(200);
+    expect(await storage.head(key('1'))).toEqual({ size: 1234, contentType: 'image/png' });
+
+    const download = await fetch(
+      await storage.presignDownload(key('1'), { signedAt: new Date(), expiresInSeconds: 60 }),
+    );
+    expect(download.status).toBe(200);
+    expect(new Uint8Array(await download.arrayBuffer())).toEqual(bytes);
+
+    await storage.delete(key('1'));
+    expect(await storage.head(key('1'))).toBeUndefined();
+    expect(await exists(key('1'))).toBe(false);
+    await storage.delete(key('1'));
+  });
+
+  it('issues URLs that the server refuses once expired', async () => {
+    const upload = await storage.presignUpload({
+      key: key('2'),
+      contentType: 'image/png',
+      size: 10,
+      signedAt: new Date(Date.now() - 600_000),
+      expiresInSeconds: 60,
+    });
+    const put = await fetch(upload.url, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/png' },
+      body: fakePng(10),
+    });
+    expect(put.status).toBe(403);
+    expect(await put.text()).toContain('Request has expired');
+    expect(await exists(key('2'))).toBe(false);
+  });
+
+  it('gives public URLs only when S3_PUBLIC_BASE_URL is set', () => {
+    expect(storage.publicUrl(key('3'))).toBeUndefined();
+    const cdn = new S3StorageRepository(
+      testConfig({ ...s3.env, S3_PUBLIC_BASE_URL: 'https://cdn.example.com/' }),
+    );
+    expect(cdn.publicUrl(key('3'))).toBe(`https://cdn.example.com/${key('3')}`);
+  });
+
+  describe('through the API', () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startTestServer({ ...RELAXED_LIMITS, ...s3.env });
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it('uploads straight to the bucket, completes after a HEAD, and redirects to a presigned GET', async () => {
+      const { tokens } = await registerUser(server);
+      const bytes = fakePng(2048);
+      const upload = await startUpload(server, tokens.accessToken, {
+        purpose: 'avatar',
+        contentType: 'image/png',
+        size: bytes.length,
+      });
+      expect(
+        upload.upload.url.startsWith(`${s3.endpoint}/${s3.bucket}/uploads/users/${tokens.user.id}/`),
+      ).toBe(true);
+      const early = await server.request(`/files/${upload.fileId}/complete`, {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(early.status).toBe(409);
+      expect((await readJson<ErrorBody>(early)).code).toBe('FILE_NOT_UPLOADED');
+
+      expect((await putToStorage(upload, bytes)).status).toBe(200);
+      const complete = await server.request(`/files/${upload.fileId}/complete`, {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(complete.status).toBe(200);
+      expect(await readJson<FileBody>(complete)).toMatchObject({ status: 'ready', size: 2048 });
+
+      const redirect = await server.request(`/files/${upload.fileId}`, {
+        headers: bearer(tokens.accessToken),
+        redirect: 'manual',
+      });
+      expect(redirect.status).toBe(302);
+      const location = redirect.headers.get('location') ?? '';
+      expect(location.startsWith(`${s3.endpoint}/${s3.bucket}/${upload.key}?`)).toBe(true);
+      expect(new Uint8Array(await (await fetch(location)).arrayBuffer())).toEqual(bytes);
+
+      const removed = await server.request(`/files/${upload.fileId}`, {
+        method: 'DELETE',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(removed.status).toBe(204);
+      expect(await exists(upload.key)).toBe(false);
+    });
+
+    it('refuses to complete an object that differs from the declaration (409 FILE_UPLOAD_MISMATCH) and deletes it', async () => {
+      const { tokens } = await registerUser(server);
+      const upload = await startUpload(server, tokens.accessToken, {
+        purpose: 'temp',
+        contentType: 'image/png',
+        size: 100,
+      });
+      // Real S3 rejects this PUT (the length is signed); s3rver does not check, which lets the HEAD check show.
+      expect((await putToStorage(upload, fakePng(150))).status).toBe(200);
+      const complete = await server.request(`/files/${upload.fileId}/complete`, {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(complete.status).toBe(409);
+      const body = await readJson<ErrorBody>(complete);
+      expect(body.code).toBe('FILE_UPLOAD_MISMATCH');
+      expect(body.details).toEqual({
+        expected: { size: 100, contentType: 'image/png' },
+        actual: { size: 150, contentType: 'image/png' },
+      });
+      expect(await exists(upload.key)).toBe(false);
+    });
+
+    it('does not mount the local driver routes', async () => {
+      const response = await server.request('/files/local?key=x', {
+        method: 'PUT',
+        headers: { 'content-type': 'image/png' },
+        body: fakePng(10),
+      });
+      expect(response.status).toBe(404);
+      expect((await readJson<ErrorBody>(response)).code).toBe('ROUTE_NOT_FOUND');
+    });
+  });
+});
