@@ -1,0 +1,33 @@
+import type { NextConfig } from 'next';
+
+/**
+ * Where `/api/*` goes when Next serves it itself (`next dev`, or `next start` without a load
+ * balancer in front). Behind the ALB, `/api/*` never reaches Next: the listener rule sends it to
+ * the API target group. Rewrites are compiled into the build, so set API_ORIGIN before `next build`.
+ */
+const apiOrigin = (process.env.API_ORIGIN ?? 'http://127.0.0.1:3001').replace(/\/$/, '');
+
+const nextConfig: NextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // The monorepo root holds the lockfile; without this Next guesses and warns.
+  outputFileTracingRoot: new URL('..', import.meta.url).pathname,
+  turbopack: { root: new URL('..', import.meta.url).pathname },
+  async rewrites() {
+    return [{ source: '/api/:path*', destination: `${apiOrigin}/api/:path*` }];
+  },
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'same-origin' },
+          { key: 'X-Frame-Options', value: 'DENY' },
+        ],
+      },
+    ];
+  },
+};
+
+export default nextConfig;

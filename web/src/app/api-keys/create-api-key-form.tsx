@@ -1,0 +1,55 @@
+'use client';
+
+import type { FormEvent } from 'react';
+import { Alert } from '../../components/alert';
+import { Field } from '../../components/field';
+import { SubmitButton } from '../../components/submit-button';
+import { api } from '../../lib/api-client';
+import type { CreatedApiKey } from '../../lib/api-types';
+import { useAction } from '../../lib/use-action';
+
+export function CreateApiKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) {
+  const { run, pending, error } = useAction();
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
+    const scopes = String(form.get('scopes'))
+      .split(/[\s,]+/)
+      .filter(Boolean);
+    const ok = await run(async () =>
+      onCreated(await api.createApiKey(String(form.get('name')).trim(), scopes)),
+    );
+    if (ok) formElement.reset();
+  }
+
+  const scopeError = Object.entries(error?.fieldErrors ?? {}).find(([field]) =>
+    field.startsWith('scopes'),
+  )?.[1];
+  return (
+    <form onSubmit={onSubmit}>
+      {error && <Alert kind="error">{error.message}</Alert>}
+      <Field
+        label="Name"
+        name="name"
+        required
+        maxLength={100}
+        hint="What uses this key, e.g. “backup script”."
+        error={error?.fieldErrors.name}
+      />
+      <Field
+        label="Scopes (optional)"
+        name="scopes"
+        hint="Separated by commas or spaces, e.g. files:read, files:write."
+        autoComplete="off"
+        error={scopeError}
+      />
+      <div className="actions">
+        <SubmitButton pending={pending} pendingLabel="Creating…">
+          Create key
+        </SubmitButton>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,59 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import { Alert } from '../../components/alert';
+import { Loading } from '../../components/loading';
+import { RequireAuth } from '../../components/require-auth';
+import { api } from '../../lib/api-client';
+import type { AuthUser, Profile } from '../../lib/api-types';
+import { type ActionError, toActionError } from '../../lib/use-action';
+import { AvatarUploader } from './avatar-uploader';
+import { ChangePasswordForm } from './change-password-form';
+import { ProfileForm } from './profile-form';
+import { VerifyNotice } from './verify-notice';
+
+export function ProfileView() {
+  return <RequireAuth>{(user) => <ProfileSections user={user} />}</RequireAuth>;
+}
+
+function ProfileSections({ user }: { user: AuthUser }) {
+  const [profile, setProfile] = useState<Profile | null>(null);
+  const [error, setError] = useState<ActionError | null>(null);
+
+  useEffect(() => {
+    let active = true;
+    api.profile().then(
+      (loaded) => active && setProfile(loaded),
+      (caught: unknown) => active && setError(toActionError(caught)),
+    );
+    return () => {
+      active = false;
+    };
+  }, []);
+
+  return (
+    <>
+      <h1>Your profile</h1>
+      {!user.emailVerified && <VerifyNotice email={user.email} />}
+      {error && <Alert kind="error">{error.message}</Alert>}
+      {!profile && !error && <Loading label="Loading your profile…" />}
+      {profile && (
+        <>
+          <section className="card" aria-labelledby="avatar-heading">
+            <h2 id="avatar-heading">Profile picture</h2>
+            <AvatarUploader profile={profile} onChange={setProfile} />
+          </section>
+          <section className="card" aria-labelledby="details-heading">
+            <h2 id="details-heading">Details</h2>
+            <p className="meta">Email: {profile.email}</p>
+            <ProfileForm profile={profile} onSaved={setProfile} />
+          </section>
+        </>
+      )}
+      <section className="card" aria-labelledby="password-heading">
+        <h2 id="password-heading">Change password</h2>
+        <ChangePasswordForm />
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,117 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useCallback, useEffect, useState } from 'react';
+import { Alert } from '../../components/alert';
+import { Loading } from '../../components/loading';
+import { RequireAuth } from '../../components/require-auth';
+import { SubmitButton } from '../../components/submit-button';
+import { api } from '../../lib/api-client';
+import type { Session } from '../../lib/api-types';
+import { describeDevice, formatDate } from '../../lib/format';
+import { useAction } from '../../lib/use-action';
+
+export function SessionsView() {
+  return <RequireAuth>{() => <SessionList />}</RequireAuth>;
+}
+
+function SessionList() {
+  const router = useRouter();
+  const [sessions, setSessions] = useState<Session[] | null>(null);
+  const load = useAction();
+  const revoke = useAction();
+  const everywhere = useAction();
+  const [revokingId, setRevokingId] = useState<string | null>(null);
+  const [confirmAll, setConfirmAll] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const refresh = useCallback(() => load.run(async () => setSessions(await api.sessions())), [load.run]);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  async function onRevoke(session: Session) {
+    setRevokingId(session.id);
+    setNotice(null);
+    const ok = await revoke.run(() => api.revokeSession(session.id));
+    setRevokingId(null);
+    if (ok) {
+      setSessions((current) => current?.filter((s) => s.id !== session.id) ?? null);
+      setNotice(`Signed out ${describeDevice(session.userAgent)}.`);
+    }
+  }
+
+  async function onSignOutEverywhere() {
+    if (await everywhere.run(() => api.signOutEverywhere())) router.push('/sign-in');
+  }
+
+  const error = load.error ?? revoke.error ?? everywhere.error;
+  return (
+    <>
+      <h1>Sessions</h1>
+      <p>Devices and browsers signed in to your account. Sign out any you do not recognise.</p>
+      {error && <Alert kind="error">{error.message}</Alert>}
+      {notice && <Alert kind="success">{notice}</Alert>}
+      <section className="card" aria-labelledby="sessions-heading" aria-busy={load.pending}>
+        <h2 id="sessions-heading">Signed-in devices</h2>
+        {sessions === null ? (
+          load.pending && <Loading label="Loading sessions…" />
+        ) : sessions.length === 0 ? (
+          <p className="empty">No active sessions.</p>
+        ) : (
+          <ul className="list" aria-label="Sessions">
+            {sessions.map((session) => (
+              <li key={session.id} data-session-id={session.id}>
+                <div>
+                  <strong>{describeDevice(session.userAgent)}</strong>
+                  {session.current && <span className="badge">This device</span>}
+                  <p className="meta">
+                    {session.ip ?? 'unknown address'} · signed in {formatDate(session.createdAt)} · last
+                    active {formatDate(session.lastUsedAt)}
+                  </p>
+                </div>
+                {!session.current && (
+                  <SubmitButton
+                    type="button"
+                    variant="danger"
+                    pending={revokingId === session.id}
+                    pendingLabel="Signing out…"
+                    aria-label={`Sign out ${describeDevice(session.userAgent)}, signed in ${formatDate(session.createdAt)}`}
+                    onClick={() => onRevoke(session)}
+                  >
+                    Sign out
+                  </SubmitButton>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="card" aria-labelledby="everywhere-heading">
+        <h2 id="everywhere-heading">Sign out everywhere</h2>
+        <p>Ends every session, including this one. API keys keep working.</p>
+        {confirmAll ? (
+          <div className="actions">
+            <SubmitButton
+              type="button"
+              variant="danger"
+              pending={everywhere.pending}
+              pendingLabel="Signing out everywhere…"
+              onClick={onSignOutEverywhere}
+            >
+              Yes, sign out everywhere
+            </SubmitButton>
+            <button type="button" className="button button-secondary" onClick={() => setConfirmAll(false)}>
+              Cancel
+            </button>
+          </div>
+        ) : (
+          <button type="button" className="button button-danger" onClick={() => setConfirmAll(true)}>
+            Sign out everywhere
+          </button>
+        )}
+      </section>
+    </>
+  );
+}

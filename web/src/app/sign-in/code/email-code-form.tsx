@@ -1,0 +1,112 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { Alert } from '../../../components/alert';
+import { Field } from '../../../components/field';
+import { SubmitButton } from '../../../components/submit-button';
+import { api } from '../../../lib/api-client';
+import { safeNext } from '../../../lib/navigation';
+import { useAction } from '../../../lib/use-action';
+
+/** Seed 003's "Continue": an email address, then the 6-digit code we mail to it. */
+export function EmailCodeForm() {
+  const router = useRouter();
+  const params = useSearchParams();
+  const next = safeNext(params.get('next'));
+  const [email, setEmail] = useState<string | null>(null);
+  const start = useAction();
+  const verify = useAction();
+  const codeInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (email) codeInput.current?.focus();
+  }, [email]);
+
+  async function onContinue(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const address = String(new FormData(event.currentTarget).get('email')).trim();
+    await start.run(async () => {
+      await api.startEmailCode(address);
+      setEmail(address);
+    });
+  }
+
+  async function onVerify(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const code = String(new FormData(event.currentTarget).get('code')).replace(/\s/g, '');
+    if (!email) return;
+    await verify.run(async () => {
+      await api.verifyEmailCode(email, code);
+      router.push(next);
+    });
+  }
+
+  async function resend() {
+    if (email) await start.run(() => api.startEmailCode(email));
+  }
+
+  if (!email) {
+    return (
+      <section className="card narrow">
+        <h1>Sign in with an email code</h1>
+        <p>We will email you a 6-digit code. No password needed.</p>
+        {start.error && <Alert kind="error">{start.error.message}</Alert>}
+        <form onSubmit={onContinue}>
+          <Field
+            label="Email"
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            maxLength={320}
+            error={start.error?.fieldErrors.email}
+          />
+          <SubmitButton pending={start.pending} pendingLabel="Sending a code…">
+            Continue
+          </SubmitButton>
+        </form>
+        <p className="divider">
+          <Link href="/sign-in">Sign in with a password instead</Link>
+        </p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="card narrow">
+      <h1>Enter your code</h1>
+      <Alert kind="info" focus={false}>
+        If <strong>{email}</strong> has an account, we sent it a 6-digit code. It is valid for 10 minutes.
+      </Alert>
+      {verify.error && <Alert kind="error">{verify.error.message}</Alert>}
+      {start.error && <Alert kind="error">{start.error.message}</Alert>}
+      <form onSubmit={onVerify}>
+        <Field
+          ref={codeInput}
+          label="6-digit code"
+          name="code"
+          className="code-input"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          pattern="\s*(\d\s*){6}"
+          maxLength={11}
+          required
+          error={verify.error?.fieldErrors.code}
+        />
+        <SubmitButton pending={verify.pending} pendingLabel="Signing in…">
+          Sign in
+        </SubmitButton>
+      </form>
+      <div className="actions divider">
+        <button type="button" className="link-button" onClick={resend} disabled={start.pending}>
+          {start.pending ? 'Sending…' : 'Send a new code'}
+        </button>
+        <button type="button" className="link-button" onClick={() => setEmail(null)}>
+          Use a different email
+        </button>
+      </div>
+    </section>
+  );
+}

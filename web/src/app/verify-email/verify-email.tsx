@@ -1,0 +1,99 @@
+'use client';
+
+import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
+import { type FormEvent, useState } from 'react';
+import { Alert } from '../../components/alert';
+import { Field } from '../../components/field';
+import { SubmitButton } from '../../components/submit-button';
+import { api } from '../../lib/api-client';
+import { useAction } from '../../lib/use-action';
+
+/**
+ * The page the verification email links to: `/verify-email?token=…`. Confirming takes a click
+ * rather than happening on load, so mail scanners that open links cannot spend the token.
+ */
+export function VerifyEmail() {
+  const token = useSearchParams().get('token');
+  const confirm = useAction();
+  const resend = useAction();
+  const [confirmed, setConfirmed] = useState(false);
+  const [sentTo, setSentTo] = useState<string | null>(null);
+
+  async function onConfirm() {
+    if (!token) return;
+    await confirm.run(async () => {
+      await api.confirmEmail(token);
+      setConfirmed(true);
+    });
+  }
+
+  async function onResend(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const email = String(new FormData(event.currentTarget).get('email')).trim();
+    await resend.run(async () => {
+      await api.requestVerification(email);
+      setSentTo(email);
+    });
+  }
+
+  if (confirmed) {
+    return (
+      <section className="card narrow">
+        <h1>Email confirmed</h1>
+        <Alert kind="success">Thank you — your email address is confirmed and you are signed in.</Alert>
+        <Link className="button button-primary" href="/profile">
+          Go to your profile
+        </Link>
+      </section>
+    );
+  }
+
+  const linkFailed = !token || confirm.error?.code === 'INVALID_OR_EXPIRED_TOKEN';
+  return (
+    <section className="card narrow">
+      <h1>Confirm your email</h1>
+      {confirm.error && <Alert kind="error">{confirm.error.message}</Alert>}
+      {token && !linkFailed && (
+        <>
+          <p>Confirm that this email address is yours.</p>
+          <SubmitButton
+            type="button"
+            pending={confirm.pending}
+            pendingLabel="Confirming…"
+            onClick={onConfirm}
+          >
+            Confirm my email
+          </SubmitButton>
+        </>
+      )}
+      {linkFailed && (
+        <>
+          <h2>Send a new link</h2>
+          {sentTo ? (
+            <Alert kind="success">
+              If <strong>{sentTo}</strong> has an unconfirmed account, we sent it a new link.
+            </Alert>
+          ) : (
+            <>
+              {resend.error && <Alert kind="error">{resend.error.message}</Alert>}
+              <form onSubmit={onResend}>
+                <Field
+                  label="Email"
+                  name="email"
+                  type="email"
+                  autoComplete="email"
+                  required
+                  error={resend.error?.fieldErrors.email}
+                />
+                <SubmitButton pending={resend.pending} pendingLabel="Sending…">
+                  Send confirmation link
+                </SubmitButton>
+              </form>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

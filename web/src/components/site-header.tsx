@@ -1,0 +1,73 @@
+'use client';
+
+import Link from 'next/link';
+import { usePathname, useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { api } from '../lib/api-client';
+import { useSession } from '../lib/session';
+
+const signedInLinks = [
+  { href: '/profile', label: 'Profile' },
+  { href: '/sessions', label: 'Sessions' },
+  { href: '/api-keys', label: 'API keys' },
+] as const;
+
+export function SiteHeader() {
+  const session = useSession();
+  const pathname = usePathname();
+  const router = useRouter();
+  const [signingOut, setSigningOut] = useState(false);
+
+  async function signOut() {
+    setSigningOut(true);
+    try {
+      await api.signOut();
+    } catch {
+      // Signed out locally either way; the server session may already be gone.
+    } finally {
+      setSigningOut(false);
+      router.push('/sign-in');
+    }
+  }
+
+  return (
+    <header className="site-header">
+      <Link href="/" className="brand">
+        CloudNest
+      </Link>
+      <nav aria-label="Main">
+        <ul>
+          {session.status === 'signed-in' ? (
+            <>
+              {signedInLinks.map((link) => (
+                <li key={link.href}>
+                  <Link href={link.href} aria-current={pathname === link.href ? 'page' : undefined}>
+                    {link.label}
+                  </Link>
+                </li>
+              ))}
+              <li>
+                <button type="button" className="link-button" onClick={signOut} disabled={signingOut}>
+                  {signingOut ? 'Signing out…' : 'Sign out'}
+                </button>
+              </li>
+            </>
+          ) : session.status === 'signed-out' ? (
+            <>
+              <li>
+                <Link href="/sign-in" aria-current={pathname === '/sign-in' ? 'page' : undefined}>
+                  Sign in
+                </Link>
+              </li>
+              <li>
+                <Link href="/sign-up" aria-current={pathname === '/sign-up' ? 'page' : undefined}>
+                  Sign up
+                </Link>
+              </li>
+            </>
+          ) : null}
+        </ul>
+      </nav>
+    </header>
+  );
+}

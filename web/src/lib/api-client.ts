@@ -1,0 +1,382 @@
+import type {
+  ApiErrorBody,
+  ApiKey,
+  AuthTokens,
+  AuthUser,
+  CreatedApiKey,
+  CreatedUpload,
+  Profile,
+  ProfileUpdate,
+  Session,
+  StoredFile,
+} from './api-types';
+import { messageFor, SESSION_ENDED_CODES } from './error-messages';
+
+/**
+ * The one module that talks to the API. The access token lives only in this object's memory; the
+ * refresh token is an httpOnly cookie the API sets on cookie-mode sign-ins (`?mode=cookie`), so no
+ * script can read it. Refreshing echoes the readable `cn_csrf` cookie in `X-CSRF-Token`
+ * (double-submit), and runs shortly before the access token expires.
+ */
+
+const API_BASE = '/api';
+const CSRF_COOKIE = 'cn_csrf';
+const CSRF_HEADER = 'X-CSRF-Token';
+/** Refresh this many seconds before the access token expires (or halfway, for short lifetimes). */
+const REFRESH_MARGIN_SECONDS = 60;
+
+/** An API error (or a network failure, code NETWORK_ERROR) with the sentence to show. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId?: string,
+    /** Field name → problem, from VALIDATION_FAILED issues such as `body.email`. */
+    readonly fieldErrors: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Called when the signed-in user changes; `endedBy` is the error code when a session ended on its own. */
+export type SessionListener = (user: AuthUser | null, endedBy?: string) => void;
+
+interface RequestOptions {
+  body?: unknown;
+  /** Send the Bearer token (refreshing first when needed). @default true */
+  auth?: boolean;
+  headers?: Record<string, string>;
+}
+
+class ApiClient {
+  #accessToken: string | null = null;
+  #expiresAt = 0;
+  #user: AuthUser | null = null;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #refreshing: Promise<AuthUser | null> | null = null;
+  readonly #listeners = new Set<SessionListener>();
+
+  get user(): AuthUser | null {
+    return this.#user;
+  }
+
+  subscribe(listener: SessionListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------ signing in and out
+
+  /** 201 signs in; 202 means the account must confirm its email first (returns null). */
+  async register(dto: { email: string; username: string; password: string }): Promise<AuthUser | null> {
+    const body = await this.#request<AuthTokens | { status: string }>('POST', '/auth/register?mode=cookie', {
+      body: dto,
+      auth: false,
+    });
+    return 'accessToken' in body ? this.#accept(body) : null;
+  }
+
+  async login(dto: { email?: string; username?: string; password: string }): Promise<AuthUser> {
+    return this.#accept(
+      await this.#request<AuthTokens>('POST', '/auth/login?mode=cookie', { body: dto, auth: false }),
+    );
+  }
+
+  startEmailCode(email: string): Promise<void> {
+    return this.#request('POST', '/auth/email-code/start', { body: { email }, auth: false });
+  }
+
+  async verifyEmailCode(email: string, code: string): Promise<AuthUser> {
+    return this.#accept(
+      await this.#request<AuthTokens>('POST', '/auth/email-code/verify?mode=cookie', {
+        body: { email, code },
+        auth: false,
+      }),
+    );
+  }
+
+  /**
+   * Confirming signs in. Already signed in here (the usual case: the link opens in the same
+   * browser), the extra session it creates is ended at once, so no orphan is left behind.
+   */
+  async confirmEmail(token: string): Promise<AuthUser> {
+    const current = this.#user;
+    if (!current) {
+      return this.#accept(
+        await this.#request<AuthTokens>('POST', '/auth/email/verify/confirm?mode=cookie', {
+          body: { token },
+          auth: false,
+        }),
+      );
+    }
+    const tokens = await this.#request<AuthTokens>('POST', '/auth/email/verify/confirm', {
+      body: { token },
+      auth: false,
+    });
+    const sessionId = sessionIdOf(tokens.accessToken);
+    if (tokens.user.id === current.id && sessionId) {
+      await this.revokeSession(sessionId).catch(() => undefined);
+      this.#setUser({ ...current, emailVerified: true });
+    }
+    return tokens.user;
+  }
+
+  /** On page load: exchange the refresh cookie (if this browser has one) for an access token. */
+  restore(): Promise<AuthUser | null> {
+    if (this.#user) return Promise.resolve(this.#user);
+    if (!readCookie(CSRF_COOKIE)) return Promise.resolve(null);
+    return this.#refresh();
+  }
+
+  async signOut(): Promise<void> {
+    await this.#endRemotely('/auth/logout');
+  }
+
+  async signOutEverywhere(): Promise<void> {
+    await this.#endRemotely('/auth/logout-all');
+  }
+
+  // ------------------------------------------------------------ account
+
+  requestVerification(email: string): Promise<void> {
+    return this.#request('POST', '/auth/email/verify/request', { body: { email }, auth: false });
+  }
+
+  forgotPassword(email: string): Promise<void> {
+    return this.#request('POST', '/auth/password/forgot', { body: { email }, auth: false });
+  }
+
+  resetPassword(token: string, password: string): Promise<void> {
+    return this.#request('POST', '/auth/password/reset', { body: { token, password }, auth: false });
+  }
+
+  changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    return this.#request('POST', '/auth/password/change', { body: { currentPassword, newPassword } });
+  }
+
+  sessions(): Promise<Session[]> {
+    return this.#request('GET', '/auth/sessions');
+  }
+
+  revokeSession(id: string): Promise<void> {
+    return this.#request('DELETE', `/auth/sessions/${encodeURIComponent(id)}`);
+  }
+
+  apiKeys(): Promise<ApiKey[]> {
+    return this.#request('GET', '/auth/api-keys');
+  }
+
+  createApiKey(name: string, scopes: string[]): Promise<CreatedApiKey> {
+    return this.#request('POST', '/auth/api-keys', { body: { name, scopes } });
+  }
+
+  revokeApiKey(id: string): Promise<void> {
+    return this.#request('DELETE', `/auth/api-keys/${encodeURIComponent(id)}`);
+  }
+
+  // ------------------------------------------------------------ profile and files
+
+  profile(): Promise<Profile> {
+    return this.#request('GET', '/users/me');
+  }
+
+  async updateProfile(update: ProfileUpdate): Promise<Profile> {
+    const profile = await this.#request<Profile>('PATCH', '/users/me', { body: update });
+    if (this.#user && profile.username !== this.#user.username) {
+      this.#setUser({ ...this.#user, username: profile.username });
+    }
+    return profile;
+  }
+
+  createUpload(purpose: 'avatar', file: { type: string; size: number }): Promise<CreatedUpload> {
+    return this.#request('POST', '/files/uploads', {
+      body: { purpose, contentType: file.type, size: file.size },
+    });
+  }
+
+  completeUpload(fileId: string): Promise<StoredFile> {
+    return this.#request('POST', `/files/${encodeURIComponent(fileId)}/complete`);
+  }
+
+  // ------------------------------------------------------------ internals
+
+  async #request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const auth = options.auth ?? true;
+    if (auth) await this.#freshToken();
+    let response = await this.#send(method, path, options, auth);
+    if (auth && response.status === 401) {
+      // The token may have expired in flight (a sleeping laptop): refresh once and retry.
+      const body = await readError(response);
+      if (body.code !== 'TOKEN_EXPIRED' || !(await this.#refresh())) throw this.#fail(response, body);
+      response = await this.#send(method, path, options, auth);
+    }
+    if (!response.ok) throw this.#fail(response, await readError(response));
+    if (response.status === 204 || response.status === 202) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  async #send(method: string, path: string, options: RequestOptions, auth: boolean): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (auth) {
+      if (!this.#accessToken) throw this.#ended('UNAUTHENTICATED');
+      headers.Authorization = `Bearer ${this.#accessToken}`;
+    }
+    try {
+      return await fetch(`${API_BASE}${path}`, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        credentials: 'same-origin',
+        cache: 'no-store',
+      });
+    } catch {
+      throw new ApiError(0, 'NETWORK_ERROR', messageFor('NETWORK_ERROR'));
+    }
+  }
+
+  /** Turns an error response into an ApiError; a dead session also signs this browser out. */
+  #fail(response: Response, body: ApiErrorBody): ApiError {
+    if (SESSION_ENDED_CODES.has(body.code) && response.status === 401) this.#forget(body.code);
+    return toApiError(response.status, body);
+  }
+
+  #ended(code: string): ApiError {
+    this.#forget(code);
+    return new ApiError(401, code, messageFor(code));
+  }
+
+  async #freshToken(): Promise<void> {
+    if (this.#accessToken && Date.now() < this.#expiresAt - 5_000) return;
+    if (this.#accessToken || readCookie(CSRF_COOKIE)) await this.#refresh();
+  }
+
+  /** One refresh at a time: concurrent callers share the same exchange (refresh tokens are single-use). */
+  #refresh(): Promise<AuthUser | null> {
+    this.#refreshing ??= this.#exchangeCookie().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  async #exchangeCookie(): Promise<AuthUser | null> {
+    const csrf = readCookie(CSRF_COOKIE);
+    if (!csrf) {
+      this.#forget(this.#user ? 'INVALID_REFRESH_TOKEN' : undefined);
+      return null;
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${API_BASE}/auth/refresh?mode=cookie`, {
+        method: 'POST',
+        headers: { Accept: 'application/json', [CSRF_HEADER]: csrf },
+        credentials: 'same-origin',
+        cache: 'no-store',
+      });
+    } catch {
+      // Offline: keep the current state; the next request retries.
+      return this.#user;
+    }
+    if (response.status === 401 || response.status === 403) {
+      this.#forget((await readError(response)).code);
+      return null;
+    }
+    // Rate limited or the API is briefly down: keep what we have; a later request tries again.
+    if (!response.ok) return this.#user;
+    return this.#accept((await response.json()) as AuthTokens);
+  }
+
+  #accept(tokens: AuthTokens): AuthUser {
+    this.#accessToken = tokens.accessToken;
+    this.#expiresAt = Date.now() + tokens.expiresIn * 1000;
+    clearTimeout(this.#timer);
+    const margin = Math.min(REFRESH_MARGIN_SECONDS, tokens.expiresIn / 2);
+    this.#timer = setTimeout(() => void this.#refresh(), (tokens.expiresIn - margin) * 1000);
+    this.#setUser(tokens.user);
+    return tokens.user;
+  }
+
+  async #endRemotely(path: string): Promise<void> {
+    try {
+      await this.#request('POST', path);
+    } finally {
+      this.#forget();
+    }
+  }
+
+  /** Drops the in-memory session; `endedBy` tells listeners why it ended on its own. */
+  #forget(endedBy?: string): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#accessToken = null;
+    this.#expiresAt = 0;
+    // A dead session's CSRF cookie would only make every page load try (and fail) a refresh.
+    if (endedBy) expireCookie(CSRF_COOKIE);
+    if (this.#user || endedBy) {
+      this.#user = null;
+      for (const listener of this.#listeners) listener(null, endedBy);
+    }
+  }
+
+  #setUser(user: AuthUser): void {
+    this.#user = user;
+    for (const listener of this.#listeners) listener(user);
+  }
+}
+
+function toApiError(status: number, body: ApiErrorBody): ApiError {
+  const fieldErrors: Record<string, string> = {};
+  for (const issue of body.details?.issues ?? []) {
+    const field = issue.path.split('.').slice(1).join('.') || issue.path;
+    fieldErrors[field] ??= issue.message;
+  }
+  const first = body.details?.issues?.[0];
+  const message =
+    body.code === 'VALIDATION_FAILED' && first
+      ? `${messageFor(body.code)} (${first.path.split('.').pop()}: ${first.message})`
+      : messageFor(body.code, body.message);
+  return new ApiError(status, body.code, message, body.requestId, fieldErrors);
+}
+
+async function readError(response: Response): Promise<ApiErrorBody> {
+  try {
+    const body = (await response.clone().json()) as Partial<ApiErrorBody>;
+    if (typeof body.code === 'string') return body as ApiErrorBody;
+  } catch {
+    // Not JSON: a proxy or load balancer answered (502/504), not the API.
+  }
+  const code = response.status >= 500 ? 'SERVICE_UNAVAILABLE' : 'BAD_REQUEST';
+  return { statusCode: response.status, code, message: messageFor(code) };
+}
+
+/** The `sid` claim of an access token (read, not verified: only used to end that session). */
+function sessionIdOf(accessToken: string): string | undefined {
+  try {
+    const payload = accessToken.split('.')[1] ?? '';
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const sid = (JSON.parse(json) as { sid?: unknown }).sid;
+    return typeof sid === 'string' ? sid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readCookie(name: string): string | undefined {
+  if (typeof document === 'undefined') return undefined;
+  for (const part of document.cookie.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+function expireCookie(name: string): void {
+  if (typeof document === 'undefined') return;
+  // biome-ignore lint/suspicious/noDocumentCookie: the readable CSRF cookie is ours to drop; no Cookie Store API in every browser.
+  document.cookie = `${name}=; Max-Age=0; Path=/; Secure; SameSite=Strict`;
+}
+
+/** The app's single API client (one per browser tab). */
+export const api = new ApiClient();

@@ -1,0 +1,93 @@
+/**
+ * Response shapes of the API routes the web app calls; they mirror the zod DTOs in
+ * api/src/auth/auth.dto.ts, api/src/users/users.dto.ts and api/src/files/files.dto.ts.
+ */
+
+export interface AuthUser {
+  id: string;
+  email: string;
+  username: string;
+  emailVerified: boolean;
+  createdAt: string;
+}
+
+/** A cookie-mode token response: the refresh token is in the httpOnly cookie, not here. */
+export interface AuthTokens {
+  user: AuthUser;
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+export interface Session {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface CreatedApiKey extends ApiKey {
+  /** Shown only in the create response. */
+  key: string;
+}
+
+export interface Profile {
+  id: string;
+  email: string;
+  username: string;
+  displayName: string | null;
+  bio: string | null;
+  avatarFileId: string | null;
+  avatarUrl: string | null;
+  role: 'user' | 'admin';
+  emailVerified: boolean;
+  createdAt: string;
+}
+
+export interface ProfileUpdate {
+  displayName?: string | null;
+  bio?: string | null;
+  username?: string;
+  avatarFileId?: string | null;
+}
+
+/** Where and how the browser sends the bytes: a presigned PUT (headers) or POST form (fields). */
+export interface UploadTarget {
+  url: string;
+  method: 'PUT' | 'POST';
+  headers?: Record<string, string>;
+  fields?: Record<string, string>;
+}
+
+export interface CreatedUpload {
+  fileId: string;
+  upload: UploadTarget;
+  key: string;
+  expiresAt: string;
+}
+
+export interface StoredFile {
+  id: string;
+  status: 'pending' | 'ready';
+  url: string | null;
+}
+
+/** The body of every API error. */
+export interface ApiErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  requestId?: string;
+  details?: { issues?: { path: string; message: string }[] } & Record<string, unknown>;
+}

@@ -1,0 +1,66 @@
+/**
+ * What the UI says for each API error `code` (the registry is api/src/common/errors/error-codes.ts).
+ * The API's own messages are written for developers ("send a Bearer token"); these are for people.
+ * Codes missing here fall back to the API's message.
+ */
+const messages: Readonly<Record<string, string>> = {
+  // Client-side conditions (no response from the API)
+  NETWORK_ERROR: 'Could not reach CloudNest. Check your connection and try again.',
+  UPLOAD_FAILED: 'The upload did not finish. Try again.',
+  // Generic
+  VALIDATION_FAILED: 'Some fields are not valid; check them and try again.',
+  RATE_LIMITED: 'Too many attempts. Wait a moment, then try again.',
+  INTERNAL_ERROR: 'Something went wrong on our side. Try again in a moment.',
+  DATABASE_UNAVAILABLE: 'CloudNest is briefly unavailable. Try again in a moment.',
+  SERVICE_UNAVAILABLE: 'CloudNest is briefly unavailable. Try again in a moment.',
+  PAYLOAD_TOO_LARGE: 'That is too large to send.',
+  // Sign-up and sign-in
+  EMAIL_TAKEN: 'An account with this email already exists. Sign in instead.',
+  USERNAME_TAKEN: 'This username is taken. Choose another one.',
+  PASSWORD_TOO_COMMON: 'This password is too common. Choose one that is harder to guess.',
+  INVALID_CREDENTIALS: 'The email, username or password is wrong.',
+  ACCOUNT_DISABLED: 'This account is disabled. Contact support.',
+  EMAIL_NOT_VERIFIED: 'Confirm your email address first: open the link we sent you.',
+  INVALID_CODE: 'That code is wrong or has expired. Check the email or ask for a new code.',
+  INVALID_OR_EXPIRED_TOKEN: 'This link is invalid, expired or already used. Ask for a new one.',
+  CURRENT_PASSWORD_INCORRECT: 'Your current password is wrong.',
+  // Sessions
+  UNAUTHENTICATED: 'Please sign in to continue.',
+  INVALID_TOKEN: 'Your sign-in is no longer valid. Please sign in again.',
+  TOKEN_EXPIRED: 'Your sign-in has expired. Please sign in again.',
+  SESSION_REVOKED: 'This session was signed out. Please sign in again.',
+  INVALID_REFRESH_TOKEN: 'Your session has ended. Please sign in again.',
+  REFRESH_TOKEN_REUSED: 'For your safety this session was signed out. Please sign in again.',
+  CSRF_TOKEN_INVALID: 'Your session could not be verified. Please sign in again.',
+  SESSION_NOT_FOUND: 'That session no longer exists.',
+  // API keys
+  API_KEY_NOT_FOUND: 'That API key no longer exists.',
+  // Profile and files
+  USER_NOT_FOUND: 'That account does not exist.',
+  FILE_TYPE_NOT_ALLOWED: 'Choose a JPEG, PNG, WebP or GIF image.',
+  FILE_TOO_LARGE: 'The image is too large; choose one under 5 MB.',
+  FILE_NOT_UPLOADED: 'The upload did not reach storage. Try again.',
+  FILE_UPLOAD_MISMATCH: 'The uploaded file did not match what was announced. Try again.',
+  AVATAR_NOT_READY: 'The picture is not ready yet. Try again.',
+  FILE_NOT_AN_AVATAR: 'That file cannot be used as a profile picture.',
+  UPLOAD_URL_INVALID: 'The upload link was rejected. Try again.',
+  UPLOAD_URL_EXPIRED: 'The upload link expired. Try again.',
+  UPLOAD_CONTENT_MISMATCH: 'The upload did not match what was announced. Try again.',
+};
+
+/** The sentence to show for an API error code; `fallback` (the API's message) when unknown. */
+export function messageFor(code: string, fallback?: string): string {
+  return messages[code] ?? fallback ?? 'Something went wrong. Try again.';
+}
+
+/** Codes after which the browser no longer holds a usable session. */
+export const SESSION_ENDED_CODES: ReadonlySet<string> = new Set([
+  'SESSION_REVOKED',
+  'INVALID_TOKEN',
+  'TOKEN_EXPIRED',
+  'INVALID_REFRESH_TOKEN',
+  'REFRESH_TOKEN_REUSED',
+  'CSRF_TOKEN_INVALID',
+  'UNAUTHENTICATED',
+  'ACCOUNT_DISABLED',
+]);

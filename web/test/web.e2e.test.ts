@@ -1,0 +1,303 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from './support/browser';
+import { solidPng } from './support/png';
+import { type Stack, startStack, waitForMail } from './support/stack';
+
+const artifacts = join(import.meta.dirname, '..', '..', 'test-artifacts', 'web');
+const PHONE = { width: 375, height: 740 };
+const DESKTOP = { width: 1100, height: 800 };
+
+const suffix = Date.now().toString(36);
+const account = {
+  email: `ada.${suffix}@example.com`,
+  username: `ada_${suffix}`,
+  password: 'correct horse battery staple',
+  newPassword: 'another long passphrase 42',
+};
+
+let stack: Stack;
+let browser: Browser;
+let device: BrowserContext;
+let page: Page;
+const began = Date.now();
+
+async function screenshot(name: string, target: Page = page): Promise<void> {
+  await target.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/** The page's main heading, once it says `text`. */
+async function expectHeading(text: string | RegExp, target: Page = page): Promise<void> {
+  await target.getByRole('heading', { level: 1, name: text }).waitFor();
+}
+
+async function signInWithPassword(target: Page, identifier: string, password: string): Promise<void> {
+  await target.goto(`${stack.webUrl}/sign-in`);
+  await target.getByLabel('Email or username').fill(identifier);
+  await target.getByLabel('Password', { exact: true }).fill(password);
+  await target.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expectHeading('Your profile', target);
+}
+
+async function signOut(): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expectHeading('Sign in');
+}
+
+describe('web app in Chromium against the real API', () => {
+  beforeAll(async () => {
+    await mkdir(artifacts, { recursive: true });
+    stack = await startStack();
+    browser = await launchBrowser();
+    device = await browser.newContext({ viewport: DESKTOP });
+    page = await device.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await stack?.stop();
+    const { nextBuildMs, webStartMs } = stack?.timings ?? {};
+    console.info(
+      `web e2e: next build ${nextBuildMs ?? '-'} ms, next start ${webStartMs ?? '-'} ms, total ${Date.now() - began} ms`,
+    );
+  });
+
+  it('signs up and lands on the profile', async () => {
+    await page.goto(stack.webUrl);
+    await expectHeading('CloudNest');
+    await screenshot('01-home');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await expectHeading('Create an account');
+    await page.getByLabel('Email').fill(account.email);
+    await page.getByLabel('Username').fill(account.username);
+    await page.getByLabel('Password').fill(account.password);
+    await screenshot('02-sign-up');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expectHeading('Your profile');
+    await page.getByText('is not confirmed yet').waitFor();
+    // The refresh token is an httpOnly cookie the page cannot read; the CSRF cookie is readable.
+    const cookies = await device.cookies();
+    const refresh = cookies.find((cookie) => cookie.name === 'cn_refresh');
+    expect(refresh).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/api/auth' });
+    expect(await page.evaluate(() => document.cookie)).toMatch(/cn_csrf=/);
+    expect(await page.evaluate(() => document.cookie)).not.toMatch(/cn_refresh/);
+  });
+
+  it('keeps the session across a reload through the refresh cookie (access token only in memory)', async () => {
+    await page.reload();
+    await expectHeading('Your profile');
+    await page.getByLabel('Username').waitFor();
+    expect(await page.getByLabel('Username').inputValue()).toBe(account.username);
+  });
+
+  it('confirms the email address from the emailed link', async () => {
+    await page.getByRole('button', { name: 'Send confirmation link' }).click();
+    await page.getByText('We sent you a confirmation link').waitFor();
+    const mail = await waitForMail(stack.apiUrl, account.email, /confirm your email/i);
+    const link = mail.text.match(/https?:\/\/\S+\/verify-email\?token=[\w-]+/)?.[0];
+    expect(link, mail.text).toBeDefined();
+    await page.goto(link as string);
+    await expectHeading('Confirm your email');
+    await screenshot('03-verify-email');
+    await page.getByRole('button', { name: 'Confirm my email' }).click();
+    await expectHeading('Email confirmed');
+    await page.getByRole('link', { name: 'Go to your profile' }).click();
+    await expectHeading('Your profile');
+    expect(await page.getByText('is not confirmed yet').count()).toBe(0);
+  });
+
+  it('signs out, and protected pages then send you to sign in', async () => {
+    await signOut();
+    expect(await page.evaluate(() => document.cookie)).not.toMatch(/cn_csrf=/);
+    await page.goto(`${stack.webUrl}/profile`);
+    await expectHeading('Sign in');
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/profile');
+  });
+
+  it('shows the API error code as a clear message on a wrong password', async () => {
+    await page.getByLabel('Email or username').fill(account.username);
+    await page.getByLabel('Password', { exact: true }).fill('not the password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'The email, username or password is wrong.' }).waitFor();
+    await screenshot('04-sign-in-error');
+  });
+
+  it('signs in with the password, using only the keyboard', async () => {
+    await page.goto(`${stack.webUrl}/sign-in`);
+    await page.getByLabel('Email or username').focus();
+    await page.keyboard.type(account.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(account.password);
+    await screenshot('05-sign-in');
+    await page.keyboard.press('Enter');
+    await expectHeading('Your profile');
+  });
+
+  it('uploads an avatar straight to storage with a progress bar, and shows it', async () => {
+    // Record every progress bar value the page shows while the upload runs.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => {
+        const bar = document.querySelector('progress');
+        if (bar) seen.push(bar.value.toFixed(2));
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    const uploads: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT') uploads.push(request.url());
+    });
+    await page.getByLabel('Add a picture').setInputFiles({
+      name: 'avatar.png',
+      mimeType: 'image/png',
+      buffer: solidPng(64, 64, [11, 92, 173]),
+    });
+    const avatar = page.getByRole('img', { name: `Avatar of ${account.username}` });
+    await avatar.waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('img.avatar');
+      return img?.complete === true && img.naturalWidth === 64;
+    });
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]).toContain('/api/files/local?');
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).toContain('1.00');
+    await page.getByLabel('Display name').fill('Ada Lovelace');
+    await page.getByLabel('Bio').fill('Writes the first programs.');
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByText('Your profile was saved.').waitFor();
+    // The new display name now labels the avatar; it survives a reload (stored, public URL).
+    await page.reload();
+    await page.getByRole('img', { name: 'Avatar of Ada Lovelace' }).waitFor();
+    await page.waitForFunction(
+      () => (document.querySelector<HTMLImageElement>('img.avatar')?.naturalWidth ?? 0) > 0,
+    );
+    await screenshot('06-profile');
+  });
+
+  it('fits a phone-width screen', async () => {
+    await page.setViewportSize(PHONE);
+    await page.reload();
+    await page.getByRole('img', { name: 'Avatar of Ada Lovelace' }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot('07-profile-phone');
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it('signs in with an emailed code (seed 003 "Continue"), read from the dev outbox', async () => {
+    await signOut();
+    await page.getByRole('link', { name: 'Email me a sign-in code instead' }).click();
+    await expectHeading('Sign in with an email code');
+    await page.getByLabel('Email').fill(account.email);
+    await screenshot('08-email-code-start');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expectHeading('Enter your code');
+    const mail = await waitForMail(stack.apiUrl, account.email, /sign-in code/i);
+    const code = mail.text.match(/\b(\d{6})\b/)?.[1];
+    expect(code, mail.text).toBeDefined();
+    // The code field has focus after Continue.
+    await page.keyboard.type(code as string);
+    await screenshot('09-email-code-verify');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expectHeading('Your profile');
+  });
+
+  it('revokes another session, which then fails on that device', async () => {
+    const phone = await browser.newContext({ viewport: PHONE });
+    try {
+      const other = await phone.newPage();
+      await signInWithPassword(other, account.username, account.password);
+
+      await page.goto(`${stack.webUrl}/sessions`);
+      await expectHeading('Sessions');
+      const rows = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
+      await expect.poll(() => rows.count()).toBe(2);
+      await page.getByText('This device').waitFor();
+      await screenshot('10-sessions');
+      await rows.getByRole('button', { name: /^Sign out/ }).click();
+      await page.getByText(/^Signed out /).waitFor();
+      await expect.poll(() => rows.count()).toBe(1);
+
+      // The other device still holds an access token in memory; its next request is refused.
+      await other.getByRole('link', { name: 'Sessions' }).click();
+      await expectHeading('Sign in', other);
+      await other.getByText('This session was signed out. Please sign in again.').waitFor();
+      await screenshot('11-revoked-session', other);
+      // And a reload (refresh cookie) does not bring it back.
+      await other.goto(`${stack.webUrl}/profile`);
+      await expectHeading('Sign in', other);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('creates an API key (shown once), uses it, and revokes it', async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await expectHeading('API keys');
+    await page.getByText('No API keys yet').waitFor();
+    await page.getByLabel('Name').fill('backup script');
+    await page.getByLabel('Scopes (optional)').fill('files:write');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const shown = page.getByTestId('new-api-key');
+    await shown.waitFor();
+    const key = (await shown.textContent())?.trim() ?? '';
+    expect(key).toMatch(/^cn_live_/);
+    await screenshot('12-api-key-created');
+
+    const callWithKey = () =>
+      fetch(`${stack.apiUrl}/api/files/uploads`, {
+        method: 'POST',
+        headers: { 'X-API-KEY': key, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ purpose: 'avatar', contentType: 'image/png', size: 10 }),
+      });
+    expect((await callWithKey()).status).toBe(201);
+
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await shown.count()).toBe(0);
+    const list = page.getByRole('list', { name: 'API keys' });
+    await list.getByText('backup script').waitFor();
+    await page.getByRole('button', { name: 'Revoke backup script' }).click();
+    await page.getByRole('button', { name: 'Revoke backup script' }).click();
+    await page.getByText('No API keys yet').waitFor();
+    await screenshot('13-api-keys-revoked');
+    const refused = await callWithKey();
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('INVALID_API_KEY');
+  });
+
+  it('resets a forgotten password from the emailed link', async () => {
+    await signOut();
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await expectHeading('Reset your password');
+    await page.getByLabel('Email').fill(account.email);
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+    await page.getByText('we sent it a link').waitFor();
+    await screenshot('14-forgot-password');
+    const mail = await waitForMail(stack.apiUrl, account.email, /reset your password/i);
+    const link = mail.text.match(/https?:\/\/\S+\/reset-password\?token=[\w-]+/)?.[0];
+    expect(link, mail.text).toBeDefined();
+    await page.goto(link as string);
+    await expectHeading('Choose a new password');
+    await page.getByLabel('New password', { exact: true }).fill(account.newPassword);
+    await page.getByLabel('Repeat the new password').fill(account.newPassword);
+    await screenshot('15-reset-password');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await page.getByText('Your password was changed.').waitFor();
+    await signInWithPassword(page, account.username, account.newPassword);
+  });
+
+  it('signs out everywhere', async () => {
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await expectHeading('Sessions');
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await page.getByRole('button', { name: 'Yes, sign out everywhere' }).click();
+    await expectHeading('Sign in');
+    await page.goto(`${stack.webUrl}/sessions`);
+    await expectHeading('Sign in');
+    await screenshot('16-signed-out');
+  });
+});
