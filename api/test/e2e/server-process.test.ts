@@ -48,9 +48,18 @@ describe('server process with embedded PostgreSQL', () => {
     const pgPid = postmasterPid(dataDir);
 
     process.kill(pgPid, 'SIGINT');
-    await waitFor(async () => (await httpStatus(ready)) === 503, 10_000, 'readiness to report 503');
-    const body = await (await fetch(ready)).json();
+    const explain = (error: unknown) => {
+      throw new Error(`${String(error)}\n--- server output ---\n${server.output().slice(-4000)}`);
+    };
+    await waitFor(async () => (await httpStatus(ready)) === 503, 10_000, 'readiness to report 503').catch(
+      explain,
+    );
+    const body = await fetch(ready)
+      .then((response) => response.json())
+      .catch(explain);
     expect(body).toEqual({ status: 'error', checks: { database: 'down' } });
+    // The process survives its database going away.
+    expect(server.child.exitCode).toBeNull();
     server.child.kill('SIGKILL');
     await server.exited;
   });
