@@ -123,6 +123,22 @@ describe('cdk-nag AwsSolutions and least privilege, every topology × preset', (
     expect(problems).toEqual([]);
   });
 
+  it('declares egress on every security group, so none gets CloudFormation’s default allow-all', () => {
+    const open: string[] = [];
+    for (const [name, d] of deployments) {
+      for (const [id, group] of Object.entries(
+        Template.fromStack(d.app).findResources('AWS::EC2::SecurityGroup'),
+      )) {
+        const egress = group.Properties.SecurityGroupEgress ?? [];
+        if (egress.length === 0) open.push(`${name} ${id}`);
+        if (egress.some((rule: { CidrIp?: string; IpProtocol: string }) => rule.IpProtocol === '-1')) {
+          open.push(`${name} ${id} (all traffic)`);
+        }
+      }
+    }
+    expect(open).toEqual([]);
+  });
+
   it('never lets a database be publicly accessible or unencrypted', () => {
     for (const [, d] of deployments) {
       for (const db of Object.values(Template.fromStack(d.app).findResources('AWS::RDS::DBInstance'))) {

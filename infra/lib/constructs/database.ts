@@ -6,6 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { acknowledgeLogRetentionFindings } from '../nag.js';
+import { keepEgressClosed } from '../security-groups.js';
 
 /** The SQL engines the API supports. */
 export type DatabaseEngine = 'postgres' | 'mysql';
@@ -208,6 +209,7 @@ export class Database extends Construct implements IApiDatabase {
         description: 'CloudNest RDS Proxy: ingress only from the API security groups',
         allowAllOutbound: false,
       });
+      keepEgressClosed(proxySecurityGroup);
       this.proxy = this.instance.addProxy('Proxy', {
         secrets: [secret],
         vpc: props.vpc,

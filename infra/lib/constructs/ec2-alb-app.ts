@@ -8,6 +8,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { keepEgressClosed } from '../security-groups.js';
 import { LogBucket } from './log-bucket.js';
 
 /** One Node.js application served by an Auto Scaling group. */
@@ -122,6 +123,7 @@ export class Ec2AlbApp extends Construct {
       'HTTP (redirected to HTTPS)',
     );
     this.loadBalancerSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS');
+    keepEgressClosed(this.loadBalancerSecurityGroup);
     NagSuppressions.addResourceSuppressions(this.loadBalancerSecurityGroup, [
       {
         id: 'AwsSolutions-EC23',

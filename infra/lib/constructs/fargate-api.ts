@@ -7,6 +7,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { keepEgressClosed } from '../security-groups.js';
 import { validateImageTag } from './container-api-function.js';
 import { LogBucket } from './log-bucket.js';
 
@@ -198,6 +199,7 @@ export class FargateApi extends Construct implements ec2.IConnectable {
       if (props.certificate) {
         albSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from the internet');
       }
+      keepEgressClosed(albSecurityGroup);
       NagSuppressions.addResourceSuppressions(albSecurityGroup, [
         {
           id: 'AwsSolutions-EC23',
