@@ -88,6 +88,7 @@ describe('api/Dockerfile.lambda (checked statically: no Docker engine here)', ()
       'COPY no-such-file.json ./',
       'RUN npm run build',
       'FROM public.ecr.aws/lambda/nodejs:20',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile variable, not a JS template
       'COPY --from=build /app/api/dist/server/ ${LAMBDA_TASK_ROOT}/',
       'CMD ["main.handler"]',
     ].join('\n');

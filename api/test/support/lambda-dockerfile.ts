@@ -42,6 +42,7 @@ export function lambdaDockerfileProblems(
   const copies = finalStage.filter((i) => i.keyword === 'COPY');
   if (
     !copies.some(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile variable, not a JS template
       (i) => i.args.includes(`/app/${expected.bundleDir}/`) && i.args.includes('${LAMBDA_TASK_ROOT}'),
     )
   ) {
