@@ -16,6 +16,8 @@ export class StreamBodyParser implements OnModuleInit {
   constructor(@Inject(HttpAdapterHost) private readonly host: HttpAdapterHost) {}
 
   onModuleInit(): void {
+    // An application context (the maintenance CLI) has no HTTP server to configure.
+    if (!this.host.httpAdapter) return;
     const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
     fastify.addContentTypeParser('*', (request, payload, done) => {
       if (Reflect.get(request.routeOptions.config ?? {}, STREAM_BODY) === true) {

@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
+import type { UserRow } from '../../src/database/database.types.js';
+import { UsersRepository } from '../../src/users/users.repository.js';
+import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
+
+const apiDir = join(import.meta.dirname, '..', '..');
+
+interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs one of the API's CLIs through tsx, as `npm run …` does, against `databaseUrl`. */
+function runCli(script: string, args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script, ...args],
+      {
+        cwd: apiDir,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', ...env },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe.each(testDialects())('user CLIs on %s', (dialect) => {
+  let database: TestDatabase;
+  let users: UsersRepository;
+  let env: Record<string, string>;
+  let dataDir: string;
+  const crypto = new CryptoRepository();
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    users = new UsersRepository(database.db);
+    dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-cli-'));
+    const url = database.connection.url;
+    if (typeof url !== 'string') throw new Error('expected a database URL');
+    env = { DATABASE_URL: url, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+  });
+  afterAll(async () => {
+    await database?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function newUser(changes: Partial<UserRow> = {}): Promise<UserRow> {
+    const id = crypto.uuid();
+    const now = new Date();
+    const user: UserRow = {
+      id,
+      email: `${id}@example.com`,
+      username: `u_${id.slice(0, 20)}`,
+      passwordHash: null,
+      emailVerifiedAt: null,
+      displayName: null,
+      bio: null,
+      avatarFileId: null,
+      role: 'user',
+      disabledAt: null,
+      deletedAt: null,
+      failedLoginCount: 0,
+      lockoutCount: 0,
+      lockedUntil: null,
+      createdAt: now,
+      updatedAt: now,
+      ...changes,
+    };
+    await users.create(user);
+    return user;
+  }
+
+  it('user:promote makes the account with that email an admin', async () => {
+    const user = await newUser();
+    const result = await runCli('src/users/promote.cli.ts', [user.email.toUpperCase()], env);
+    expect(result).toMatchObject({ code: 0, stdout: `${user.email} is now an admin\n` });
+    expect((await users.findById(user.id))?.role).toBe('admin');
+    const again = await runCli('src/users/promote.cli.ts', [user.email], env);
+    expect(again).toMatchObject({ code: 0, stdout: `${user.email} is already an admin\n` });
+  });
+
+  it('user:promote fails for unknown or deleted accounts and without an email', async () => {
+    const unknown = await runCli('src/users/promote.cli.ts', ['nobody@example.com'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No account with email nobody@example.com');
+    const deleted = await newUser({ deletedAt: new Date() });
+    expect((await runCli('src/users/promote.cli.ts', [deleted.email], env)).code).toBe(1);
+    expect((await users.findById(deleted.id))?.role).toBe('user');
+    const usage = await runCli('src/users/promote.cli.ts', [], env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('Usage: npm run user:promote -- <email>');
+  });
+
+  it('users:purge runs the maintenance job once and reports what it did', async () => {
+    const old = await newUser({ deletedAt: new Date(Date.now() - 31 * 24 * 60 * 60 * 1000) });
+    const result = await runCli('src/jobs/maintenance.cli.ts', [], env);
+    expect(result.stderr).toBe('');
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: 'purged 1 deleted account(s), removed 0 expired file(s)\n',
+    });
+    expect((await users.findById(old.id))?.email).toBe(`purged:${old.id}`);
+  });
+});

@@ -1,0 +1,255 @@
+import { Readable } from 'node:stream';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionStatusCache } from '../../src/auth/session-status.cache.js';
+import { SessionsRepository } from '../../src/auth/sessions.repository.js';
+import { ClockRepository } from '../../src/common/clock/clock.repository.js';
+import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
+import type { AppConfig } from '../../src/config/app-config.js';
+import type { FilePurpose, FileRow, UserRow } from '../../src/database/database.types.js';
+import { FilesRepository } from '../../src/files/files.repository.js';
+import { FilesService } from '../../src/files/files.service.js';
+import { LocalStorageRepository } from '../../src/files/local-storage.repository.js';
+import { UsersRepository } from '../../src/users/users.repository.js';
+import { UsersService } from '../../src/users/users.service.js';
+import { testConfig } from '../support/test-config.js';
+import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
+
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+
+describe.each(testDialects())('account purge, upload cleanup and user search on %s', (dialect) => {
+  let database: TestDatabase;
+  let config: AppConfig;
+  let storage: LocalStorageRepository;
+  let users: UsersRepository;
+  let files: FilesRepository;
+  let filesService: FilesService;
+  let usersService: UsersService;
+  const crypto = new CryptoRepository();
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    config = testConfig();
+    const clock = new ClockRepository();
+    const logger = pino({ level: 'silent' });
+    storage = new LocalStorageRepository(config);
+    users = new UsersRepository(database.db);
+    files = new FilesRepository(database.db);
+    const sessions = new SessionsRepository(database.db);
+    filesService = new FilesService(files, storage, clock, crypto, config, logger);
+    usersService = new UsersService(
+      users,
+      sessions,
+      new SessionStatusCache(sessions, clock, config),
+      filesService,
+      clock,
+      logger,
+    );
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  async function newUser(changes: Partial<UserRow> = {}): Promise<UserRow> {
+    const id = crypto.uuid();
+    const now = new Date();
+    const user: UserRow = {
+      id,
+      email: `${id}@example.com`,
+      username: `u_${id.slice(0, 20)}`,
+      passwordHash: 'not-a-real-hash',
+      emailVerifiedAt: now,
+      displayName: 'Someone',
+      bio: 'A bio',
+      avatarFileId: null,
+      role: 'user',
+      disabledAt: null,
+      deletedAt: null,
+      failedLoginCount: 0,
+      lockoutCount: 0,
+      lockedUntil: null,
+      createdAt: now,
+      updatedAt: now,
+      ...changes,
+    };
+    expect(await users.create(user)).toBeUndefined();
+    return user;
+  }
+
+  /** A file row with its object on disk, created `age` ago. */
+  async function newFile(
+    userId: string,
+    purpose: FilePurpose,
+    status: 'pending' | 'ready',
+    ageMs: number,
+  ): Promise<FileRow> {
+    const id = crypto.uuid();
+    const prefix = { avatar: 'users', story: 'stories', channel: 'channels', temp: 'temp' }[purpose];
+    const file: FileRow = {
+      id,
+      userId,
+      purpose,
+      storageKey: `uploads/${prefix}/${userId}/${id}.png`,
+      contentType: 'image/png',
+      size: 4,
+      status,
+      createdAt: new Date(Date.now() - ageMs),
+      completedAt: status === 'ready' ? new Date(Date.now() - ageMs) : null,
+    };
+    await files.create(file);
+    expect(await storage.write(file.storageKey, 'image/png', 4, Readable.from([Buffer.from('abcd')]))).toBe(
+      true,
+    );
+    return file;
+  }
+
+  async function count(table: 'sessions' | 'apiKeys' | 'oneTimeTokens', userId: string): Promise<number> {
+    const row = await database.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('userId', '=', userId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  it('erases accounts deleted over 30 days ago (files, sessions, keys, tokens) and frees their email', async () => {
+    const now = Date.now();
+    const old = await newUser({ deletedAt: new Date(now - 31 * DAY) });
+    const recent = await newUser({ deletedAt: new Date(now - 29 * DAY) });
+    const active = await newUser();
+    const avatar = await newFile(old.id, 'avatar', 'ready', 40 * DAY);
+    const story = await newFile(old.id, 'story', 'ready', 40 * DAY);
+    await users.update(old.id, { avatarFileId: avatar.id });
+    const recentFile = await newFile(recent.id, 'avatar', 'ready', 40 * DAY);
+    await database.db
+      .insertInto('sessions')
+      .values({
+        id: crypto.uuid(),
+        userId: old.id,
+        createdAt: new Date(),
+        lastUsedAt: new Date(),
+        expiresAt: new Date(now + DAY),
+        revokedAt: new Date(),
+        revokedReason: 'account_deleted',
+        userAgent: 'Browser',
+        ip: '203.0.113.9',
+      })
+      .execute();
+    await database.db
+      .insertInto('apiKeys')
+      .values({
+        id: crypto.uuid(),
+        userId: old.id,
+        name: 'k',
+        prefix: 'cn_live_abc',
+        keyHash: crypto.sha256(crypto.randomToken()),
+        scopes: '',
+        createdAt: new Date(),
+        lastUsedAt: null,
+        revokedAt: null,
+      })
+      .execute();
+    await database.db
+      .insertInto('oneTimeTokens')
+      .values({
+        id: crypto.uuid(),
+        purpose: 'password_reset',
+        email: old.email,
+        userId: old.id,
+        tokenHash: crypto.sha256(crypto.randomToken()),
+        createdAt: new Date(),
+        expiresAt: new Date(now + HOUR),
+        usedAt: null,
+      })
+      .execute();
+
+    expect(await usersService.purgeDeletedAccounts()).toBe(1);
+
+    const erased = await database.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', old.id)
+      .executeTakeFirstOrThrow();
+    expect(erased).toMatchObject({
+      email: `purged:${old.id}`,
+      passwordHash: null,
+      emailVerifiedAt: null,
+      displayName: null,
+      bio: null,
+      avatarFileId: null,
+    });
+    expect(erased.username).toMatch(/^~[0-9a-f]{31}$/);
+    expect(erased.purgedAt).toBeInstanceOf(Date);
+    expect(erased.deletedAt).toBeInstanceOf(Date);
+    expect(await files.findById(avatar.id)).toBeUndefined();
+    expect(await files.findById(story.id)).toBeUndefined();
+    expect(await storage.head(avatar.storageKey)).toBeUndefined();
+    expect(await storage.head(story.storageKey)).toBeUndefined();
+    for (const table of ['sessions', 'apiKeys', 'oneTimeTokens'] as const)
+      expect(await count(table, old.id)).toBe(0);
+
+    // Within the 30 days nothing is touched.
+    expect(await users.findById(recent.id)).toMatchObject({ email: recent.email, displayName: 'Someone' });
+    expect(await storage.head(recentFile.storageKey)).toEqual({ size: 4, contentType: 'image/png' });
+    expect(await users.findById(active.id)).toMatchObject({ email: active.email });
+
+    // The email and username can be registered again, and a second run has nothing to do.
+    await newUser({ email: old.email, username: old.username });
+    expect(await usersService.purgeDeletedAccounts()).toBe(0);
+  });
+
+  it('removes unfinished uploads and temp files older than 24 hours, and nothing else', async () => {
+    const owner = await newUser();
+    const stalePending = await newFile(owner.id, 'avatar', 'pending', 25 * HOUR);
+    const staleTemp = await newFile(owner.id, 'temp', 'ready', 25 * HOUR);
+    const freshPending = await newFile(owner.id, 'story', 'pending', HOUR);
+    const freshTemp = await newFile(owner.id, 'temp', 'ready', HOUR);
+    const oldAvatar = await newFile(owner.id, 'avatar', 'ready', 48 * HOUR);
+
+    expect(await filesService.cleanupExpired()).toBe(2);
+
+    for (const gone of [stalePending, staleTemp]) {
+      expect(await files.findById(gone.id)).toBeUndefined();
+      expect(await storage.head(gone.storageKey)).toBeUndefined();
+    }
+    for (const kept of [freshPending, freshTemp, oldAvatar]) {
+      expect(await files.findById(kept.id)).toBeDefined();
+      expect(await storage.head(kept.storageKey)).toBeDefined();
+    }
+    expect(await filesService.cleanupExpired()).toBe(0);
+  });
+
+  it('searches by prefix with LIKE wildcards taken literally, and pages through equal timestamps', async () => {
+    const tag = crypto
+      .randomToken(4)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, 'x');
+    const sameInstant = new Date(Date.UTC(2031, 0, 1));
+    const matching = [
+      await newUser({ username: `${tag}_1`, createdAt: sameInstant }),
+      await newUser({ username: `${tag}_2`, createdAt: sameInstant }),
+      await newUser({ username: `${tag}_3`, createdAt: sameInstant }),
+    ];
+    await newUser({ username: `${tag}x4`, createdAt: sameInstant });
+
+    const seen: string[] = [];
+    let cursor: { createdAt: Date; id: string } | undefined;
+    for (let page = 0; page < 5; page++) {
+      const rows = await users.search({ prefix: `${tag}_`, cursor, limit: 1 });
+      const row = rows[0];
+      if (!row) break;
+      seen.push(row.id);
+      cursor = { createdAt: row.createdAt, id: row.id };
+    }
+    expect(seen).toEqual(
+      matching
+        .map((user) => user.id)
+        .sort()
+        .reverse(),
+    );
+    expect(await users.search({ prefix: '%', limit: 10 })).toEqual([]);
+    const byEmail = await users.search({ prefix: matching[0]?.email, limit: 10 });
+    expect(byEmail.map((user) => user.id)).toEqual([matching[0]?.id]);
+  });
+});
