@@ -1,0 +1,192 @@
+import { mkdtempSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { StreamableFile } from '@nestjs/common';
+import { describe, expect, it, vi } from 'vitest';
+import type { ClockRepository } from '../common/clock/clock.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import { loadConfig } from '../config/app-config.js';
+import type { LocalDownloadQuery, LocalUploadQuery } from './files.dto.js';
+import { LocalStorageRepository } from './local-storage.repository.js';
+import { LocalStorageService } from './local-storage.service.js';
+
+const T0 = new Date('2026-03-01T12:00:00.000Z');
+const KEY = 'uploads/temp/11111111-1111-4111-8111-111111111111/22222222-2222-4222-8222-222222222222.png';
+
+/** The real repository (HMAC, disk) under a fresh DATA_DIR, and a clock the test moves. */
+function setup(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'cloudnest-local-'))) {
+  let now = T0;
+  const clock = { now: vi.fn(() => now) } as unknown as ClockRepository;
+  const config = loadConfig(
+    { NODE_ENV: 'test', DATA_DIR: dataDir, API_BASE_URL: 'https://api.example.com', ...env },
+    '/',
+  );
+  const storage = new LocalStorageRepository(config);
+  const service = new LocalStorageService(storage, clock);
+  return {
+    service,
+    storage,
+    dataDir,
+    advance(ms: number) {
+      now = new Date(now.getTime() + ms);
+    },
+  };
+}
+
+async function uploadQuery(storage: LocalStorageRepository, size = 4): Promise<LocalUploadQuery> {
+  const { url } = await storage.presignUpload({
+    key: KEY,
+    contentType: 'image/png',
+    size,
+    signedAt: T0,
+    expiresInSeconds: 60,
+  });
+  return Object.fromEntries(new URL(url).searchParams) as LocalUploadQuery;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
+  return error.code;
+}
+
+const body = (bytes: string) => Readable.from([Buffer.from(bytes)]);
+const headers = (contentLength: string, contentType = 'image/png') => ({ contentType, contentLength });
+
+describe('LocalStorageService uploads', () => {
+  it('builds absolute URLs under API_BASE_URL and stores exactly the signed bytes', async () => {
+    const { service, storage } = setup({ API_PREFIX: '/api' });
+    const { url, expiresAt } = await storage.presignUpload({
+      key: KEY,
+      contentType: 'image/png',
+      size: 4,
+      signedAt: T0,
+      expiresInSeconds: 60,
+    });
+    expect(url.startsWith('https://api.example.com/api/files/local?key=uploads%2Ftemp%2F')).toBe(true);
+    expect(expiresAt).toEqual(new Date(T0.getTime() + 60_000));
+    await service.receiveUpload(await uploadQuery(storage), headers('4'), body('abcd'));
+    expect(await storage.head(KEY)).toEqual({ size: 4, contentType: 'image/png' });
+  });
+
+  it.each([
+    ['key', KEY.replace('22222222-2222', '33333333-3333')],
+    ['type', 'image/gif'],
+    ['size', '5'],
+    ['expires', String(T0.getTime() / 1000 + 3600)],
+    ['sig', 'A'.repeat(43)],
+  ] as const)('refuses an altered %s with UPLOAD_URL_INVALID', async (field, value) => {
+    const { service, storage } = setup();
+    const query = { ...(await uploadQuery(storage)), [field]: value };
+    expect(await codeOf(service.receiveUpload(query, headers(query.size, query.type), body('abcd')))).toBe(
+      'UPLOAD_URL_INVALID',
+    );
+    expect(await storage.head(KEY)).toBeUndefined();
+  });
+
+  it('refuses a URL at or past its expiry with UPLOAD_URL_EXPIRED, and checks the signature first', async () => {
+    const { service, storage, advance } = setup();
+    const query = await uploadQuery(storage);
+    advance(59_999);
+    await expect(service.receiveUpload(query, headers('4'), body('abcd'))).resolves.toBeUndefined();
+    advance(1);
+    expect(await codeOf(service.receiveUpload(query, headers('4'), body('abcd')))).toBe('UPLOAD_URL_EXPIRED');
+    expect(await codeOf(service.receiveUpload({ ...query, size: '5' }, headers('5'), body('abcde')))).toBe(
+      'UPLOAD_URL_INVALID',
+    );
+  });
+
+  it.each([
+    ['another Content-Type', headers('4', 'image/jpeg'), body('abcd')],
+    ['no Content-Type', { contentType: undefined, contentLength: '4' }, body('abcd')],
+    ['another Content-Length', headers('5'), body('abcde')],
+    ['no Content-Length (chunked)', { contentType: 'image/png', contentLength: undefined }, body('abcd')],
+    ['a parsed body instead of a stream', headers('4'), 'abcd'],
+    ['fewer bytes than declared', headers('4'), body('abc')],
+    ['more bytes than declared', headers('4'), body('abcdef')],
+  ])(
+    'refuses %s with UPLOAD_CONTENT_MISMATCH and keeps no file',
+    async (_case, requestHeaders, requestBody) => {
+      const { service, storage, dataDir } = setup();
+      const query = await uploadQuery(storage);
+      expect(await codeOf(service.receiveUpload(query, requestHeaders, requestBody))).toBe(
+        'UPLOAD_CONTENT_MISMATCH',
+      );
+      expect(await storage.head(KEY)).toBeUndefined();
+      const left = await readdir(join(dataDir, 'uploads'), { recursive: true }).catch(() => [] as string[]);
+      expect(left.filter((name) => name.endsWith('.png') || name.endsWith('.part'))).toEqual([]);
+    },
+  );
+
+  it('accepts a Content-Type with parameters or in another case', async () => {
+    const { service, storage } = setup();
+    await service.receiveUpload(await uploadQuery(storage), headers('4', 'Image/PNG; q=1'), body('abcd'));
+    expect(await storage.head(KEY)).toBeDefined();
+  });
+});
+
+describe('LocalStorageService downloads', () => {
+  async function downloadQuery(storage: LocalStorageRepository): Promise<LocalDownloadQuery> {
+    const url = await storage.presignDownload(KEY, { signedAt: T0, expiresInSeconds: 30 });
+    return Object.fromEntries(new URL(url).searchParams) as LocalDownloadQuery;
+  }
+
+  it('streams a stored object with its type and length', async () => {
+    const { service, storage } = setup();
+    await service.receiveUpload(await uploadQuery(storage), headers('4'), body('abcd'));
+    const file = await service.download(await downloadQuery(storage));
+    expect(file).toBeInstanceOf(StreamableFile);
+    expect(file.getHeaders()).toMatchObject({ type: 'image/png', length: 4 });
+    const chunks: Buffer[] = [];
+    for await (const chunk of file.getStream()) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('abcd');
+  });
+
+  it('refuses altered (DOWNLOAD_URL_INVALID) and expired (DOWNLOAD_URL_EXPIRED) URLs; a missing object is FILE_NOT_FOUND', async () => {
+    const { service, storage, advance } = setup();
+    const query = await downloadQuery(storage);
+    expect(await codeOf(service.download(query))).toBe('FILE_NOT_FOUND');
+    expect(await codeOf(service.download({ ...query, expires: String(Number(query.expires) + 1) }))).toBe(
+      'DOWNLOAD_URL_INVALID',
+    );
+    // An upload signature never works as a download signature (the method is signed).
+    const upload = await uploadQuery(storage);
+    expect(await codeOf(service.download({ key: KEY, expires: upload.expires, sig: upload.sig }))).toBe(
+      'DOWNLOAD_URL_INVALID',
+    );
+    advance(30_000);
+    expect(await codeOf(service.download(query))).toBe('DOWNLOAD_URL_EXPIRED');
+  });
+});
+
+describe('LocalStorageRepository signing key', () => {
+  it('generates one key under DATA_DIR (mode 0600) that every instance sharing the directory uses', async () => {
+    const first = setup();
+    const query = await uploadQuery(first.storage);
+    const second = setup({}, first.dataDir);
+    await second.service.receiveUpload(query, headers('4'), body('abcd'));
+    expect((await stat(join(first.dataDir, 'storage-signing.key'))).mode & 0o777).toBe(0o600);
+    const elsewhere = setup();
+    expect(await codeOf(elsewhere.service.receiveUpload(query, headers('4'), body('abcd')))).toBe(
+      'UPLOAD_URL_INVALID',
+    );
+  });
+
+  it('uses STORAGE_SIGNING_SECRET when set, so instances on different disks agree', async () => {
+    const secret = { STORAGE_SIGNING_SECRET: 'x'.repeat(40) };
+    const query = await uploadQuery(setup(secret).storage);
+    await expect(
+      setup(secret).service.receiveUpload(query, headers('4'), body('abcd')),
+    ).resolves.toBeUndefined();
+  });
+
+  it('refuses keys that are not storage keys (no path outside DATA_DIR)', async () => {
+    const { storage } = setup();
+    await expect(storage.head('uploads/temp/../../etc/passwd')).rejects.toThrow('Not a storage key');
+  });
+});

@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { FilesService } from '../files/files.service.js';
+import type { UsersService } from '../users/users.service.js';
+import { MaintenanceService } from './maintenance.service.js';
+
+function setup() {
+  const users = { purgeDeletedAccounts: vi.fn(async () => 2) };
+  const files = { cleanupExpired: vi.fn(async () => 5) };
+  const logger = { info: vi.fn(), error: vi.fn() };
+  const service = new MaintenanceService(
+    users as unknown as UsersService,
+    files as unknown as FilesService,
+    logger as unknown as Logger,
+  );
+  return { service, users, files, logger };
+}
+
+describe('MaintenanceService', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs the account purge and the upload cleanup and reports both', async () => {
+    expect(await setup().service.runOnce()).toEqual({ purgedAccounts: 2, removedFiles: 5 });
+  });
+
+  it('runs at once and then every interval, never two runs at a time, until shutdown', async () => {
+    vi.useFakeTimers();
+    const { service, users, logger } = setup();
+    let finish: (value: number) => void = () => {};
+    users.purgeDeletedAccounts.mockImplementationOnce(
+      () => new Promise<number>((resolve) => (finish = resolve)),
+    );
+    service.schedule(10);
+    expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(1);
+    finish(0);
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(2);
+    expect(logger.info).toHaveBeenCalledWith({ purgedAccounts: 2, removedFiles: 5 }, 'maintenance run');
+    await service.onApplicationShutdown();
+    await vi.advanceTimersByTimeAsync(60 * 60_000);
+    expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(2);
+  });
+
+  it('does nothing with an interval of 0, and logs a failed run without stopping', async () => {
+    vi.useFakeTimers();
+    const idle = setup();
+    idle.service.schedule(0);
+    expect(idle.users.purgeDeletedAccounts).not.toHaveBeenCalled();
+
+    const failing = setup();
+    failing.users.purgeDeletedAccounts.mockRejectedValueOnce(new Error('database down'));
+    failing.service.schedule(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(failing.logger.error).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(failing.users.purgeDeletedAccounts).toHaveBeenCalledTimes(2);
+    await failing.service.onApplicationShutdown();
+  });
+});

@@ -1,0 +1,210 @@
+import type { Logger } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import type { UserAuth } from '../auth/auth-context.js';
+import type { SessionStatusCache } from '../auth/session-status.cache.js';
+import type { SessionsRepository } from '../auth/sessions.repository.js';
+import type { ClockRepository } from '../common/clock/clock.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import type { UserRow } from '../database/database.types.js';
+import type { FilesService } from '../files/files.service.js';
+import { encodeCursor } from './users.dto.js';
+import type { UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
+
+const T0 = new Date('2026-03-01T12:00:00.000Z');
+const ME: UserAuth = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' };
+const ADMIN: UserAuth = { method: 'bearer', userId: 'admin-1', sessionId: 'session-9', role: 'admin' };
+
+function user(overrides: Partial<UserRow> = {}): UserRow {
+  return {
+    id: 'user-1',
+    email: 'ada@example.com',
+    username: 'ada',
+    passwordHash: 'hash',
+    emailVerifiedAt: T0,
+    displayName: 'Ada',
+    bio: null,
+    avatarFileId: null,
+    role: 'user',
+    disabledAt: null,
+    deletedAt: null,
+    failedLoginCount: 0,
+    lockoutCount: 0,
+    lockedUntil: null,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+/** A UsersService over fake repositories and a fixed clock. */
+function setup(found: UserRow | null = user()) {
+  const clock = { now: vi.fn(() => T0) } as unknown as ClockRepository;
+  const users = {
+    findById: vi.fn(async () => found ?? undefined),
+    update: vi.fn(async () => {}),
+    updateProfile: vi.fn(async (): Promise<'username' | 'email' | undefined> => undefined),
+    search: vi.fn(async () => [] as UserRow[]),
+    listDeletedBefore: vi.fn(async () => [] as UserRow[]),
+    erasePersonalData: vi.fn(async (_user: UserRow, _now: Date) => {}),
+  };
+  const sessions = { revokeAll: vi.fn(async () => ['s1', 's2']) };
+  const sessionCache = { invalidateUser: vi.fn() };
+  const files = {
+    readyAvatar: vi.fn(async () => ({})),
+    publicUrlOfId: vi.fn(async (id: string | null) =>
+      id ? `https://api.example.com/files/${id}/content` : null,
+    ),
+    removeAllOf: vi.fn(async (_userId: string) => 0),
+  };
+  const logger = { warn: vi.fn() } as unknown as Logger;
+  const service = new UsersService(
+    users as unknown as UsersRepository,
+    sessions as unknown as SessionsRepository,
+    sessionCache as unknown as SessionStatusCache,
+    files as unknown as FilesService,
+    clock,
+    logger,
+  );
+  return { service, users, sessions, sessionCache, files, logger };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
+  return error.code;
+}
+
+describe('UsersService profile', () => {
+  it('updates only the given fields, empty strings clearing them', async () => {
+    const { service, users } = setup();
+    const me = await service.updateMe(ME, { displayName: '', bio: 'Hello', username: 'ada' });
+    expect(users.updateProfile).toHaveBeenCalledWith('user-1', {
+      displayName: null,
+      bio: 'Hello',
+      updatedAt: T0,
+    });
+    expect(me).toMatchObject({ displayName: null, bio: 'Hello', username: 'ada' });
+  });
+
+  it('maps a username collision to USERNAME_TAKEN', async () => {
+    const { service, users } = setup();
+    users.updateProfile.mockResolvedValue('username');
+    expect(await codeOf(service.updateMe(ME, { username: 'taken' }))).toBe('USERNAME_TAKEN');
+  });
+
+  it('sets an avatar only after FilesService vouches for it, and removes it with null', async () => {
+    const { service, users, files } = setup();
+    const me = await service.updateMe(ME, { avatarFileId: 'file-1' });
+    expect(files.readyAvatar).toHaveBeenCalledWith('user-1', 'file-1');
+    expect(me.avatarUrl).toBe('https://api.example.com/files/file-1/content');
+    files.readyAvatar.mockRejectedValue(new AppError('AVATAR_NOT_READY'));
+    expect(await codeOf(service.updateMe(ME, { avatarFileId: 'file-2' }))).toBe('AVATAR_NOT_READY');
+    expect(users.updateProfile).toHaveBeenCalledTimes(1);
+    await service.updateMe(ME, { avatarFileId: null });
+    expect(users.updateProfile).toHaveBeenLastCalledWith('user-1', { avatarFileId: null, updatedAt: T0 });
+  });
+
+  it('hides deleted and disabled users from profiles (USER_NOT_FOUND), never showing the email', async () => {
+    expect(await setup().service.profile('user-1')).toEqual({
+      id: 'user-1',
+      username: 'ada',
+      displayName: 'Ada',
+      bio: null,
+      avatarUrl: null,
+    });
+    for (const hidden of [user({ deletedAt: T0 }), user({ disabledAt: T0 }), null]) {
+      expect(await codeOf(setup(hidden).service.profile('user-1'))).toBe('USER_NOT_FOUND');
+    }
+  });
+
+  it('deleting the account marks it, revokes every session and drops them from the cache', async () => {
+    const { service, users, sessions, sessionCache } = setup();
+    await service.deleteMe(ME);
+    expect(users.update).toHaveBeenCalledWith('user-1', { deletedAt: T0, updatedAt: T0 });
+    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'account_deleted');
+    expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
+  });
+});
+
+describe('UsersService administration', () => {
+  it('pages with one extra row to know whether another page exists', async () => {
+    const { service, users } = setup();
+    const rows = [user({ id: 'c' }), user({ id: 'b' }), user({ id: 'a' })];
+    users.search.mockResolvedValue(rows);
+    const page = await service.list({ query: 'ad', limit: 2 });
+    expect(users.search).toHaveBeenCalledWith({ prefix: 'ad', cursor: undefined, limit: 3 });
+    expect(page.items.map((item) => item.id)).toEqual(['c', 'b']);
+    expect(page.nextCursor).toBe(encodeCursor({ createdAt: T0, id: 'b' }));
+    users.search.mockResolvedValue(rows.slice(0, 2));
+    expect((await service.list({ limit: 2 })).nextCursor).toBeNull();
+  });
+
+  it('disabling revokes the sessions at once; re-enabling only refreshes the cache', async () => {
+    const { service, users, sessions, sessionCache } = setup();
+    await service.adminUpdate(ADMIN, 'user-1', { disabled: true });
+    expect(users.update).toHaveBeenCalledWith('user-1', { disabledAt: T0, updatedAt: T0 });
+    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'account_disabled');
+    expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
+
+    const disabled = setup(user({ disabledAt: T0 }));
+    const result = await disabled.service.adminUpdate(ADMIN, 'user-1', { disabled: false });
+    expect(disabled.users.update).toHaveBeenCalledWith('user-1', { disabledAt: null, updatedAt: T0 });
+    expect(disabled.sessions.revokeAll).not.toHaveBeenCalled();
+    expect(disabled.sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
+    expect(result.disabledAt).toBeNull();
+  });
+
+  it('a role change revokes the sessions; an unchanged role writes nothing', async () => {
+    const { service, sessions } = setup();
+    expect((await service.adminUpdate(ADMIN, 'user-1', { role: 'admin' })).role).toBe('admin');
+    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'role_changed');
+    const same = setup();
+    await same.service.adminUpdate(ADMIN, 'user-1', { role: 'user' });
+    expect(same.users.update).not.toHaveBeenCalled();
+  });
+
+  it('refuses self-changes (ADMIN_SELF_CHANGE) and unknown or deleted users (USER_NOT_FOUND)', async () => {
+    expect(await codeOf(setup().service.adminUpdate(ADMIN, 'admin-1', { role: 'user' }))).toBe(
+      'ADMIN_SELF_CHANGE',
+    );
+    expect(await codeOf(setup(null).service.adminUpdate(ADMIN, 'x', { disabled: true }))).toBe(
+      'USER_NOT_FOUND',
+    );
+    expect(
+      await codeOf(setup(user({ deletedAt: T0 })).service.adminUpdate(ADMIN, 'user-1', { disabled: true })),
+    ).toBe('USER_NOT_FOUND');
+  });
+});
+
+describe('UsersService.purgeDeletedAccounts', () => {
+  it('erases accounts deleted more than 30 days before the injected clock, files first', async () => {
+    const { service, users, files } = setup();
+    const old = user({ id: 'old', deletedAt: new Date('2026-01-01T00:00:00.000Z') });
+    users.listDeletedBefore.mockResolvedValueOnce([old]).mockResolvedValueOnce([]);
+    expect(await service.purgeDeletedAccounts()).toBe(1);
+    expect(users.listDeletedBefore).toHaveBeenCalledWith(new Date('2026-01-30T12:00:00.000Z'), 50);
+    expect(files.removeAllOf).toHaveBeenCalledWith('old');
+    expect(users.erasePersonalData).toHaveBeenCalledWith(old, T0);
+    expect(files.removeAllOf.mock.invocationCallOrder[0]).toBeLessThan(
+      users.erasePersonalData.mock.invocationCallOrder[0] ?? 0,
+    );
+  });
+
+  it('keeps the data of an account whose files could not be removed, logs it and goes on', async () => {
+    const { service, users, files, logger } = setup();
+    const stuck = user({ id: 'stuck' });
+    const fine = user({ id: 'fine' });
+    users.listDeletedBefore.mockResolvedValueOnce([stuck, fine]).mockResolvedValueOnce([stuck]);
+    files.removeAllOf.mockImplementation(async (id: string) => {
+      if (id === 'stuck') throw new Error('storage down');
+      return 0;
+    });
+    expect(await service.purgeDeletedAccounts()).toBe(1);
+    expect(users.erasePersonalData.mock.calls.map(([row]) => row.id)).toEqual(['fine']);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+  });
+});
