@@ -59,6 +59,10 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     });
     // An idle client losing its server (restart, failover) must not crash the process.
     created.on('error', () => {});
+    // Nor may a checked-out one that is between two statements (inside a transaction): pg emits
+    // 'error' on that client, not on the pool. Its next query fails instead (→ 503), and the pool
+    // discards it on release because it is no longer queryable.
+    created.on('connect', (client) => client.on('error', () => {}));
     return created;
   };
   return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), plugins });

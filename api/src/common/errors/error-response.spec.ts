@@ -37,6 +37,9 @@ describe('toErrorResponse', () => {
       code: '57P01',
     });
     expect(toErrorResponse(shutdown, 'r').body.code).toBe('DATABASE_UNAVAILABLE');
+    // pg's answer for a query on a client whose connection the server dropped.
+    const dropped = new Error('Client has encountered a connection error and is not queryable');
+    expect(toErrorResponse(dropped, 'r').body.code).toBe('DATABASE_UNAVAILABLE');
   });
 
   it("keeps Fastify's body-parser codes that Nest wraps in an HttpException", () => {

@@ -62,7 +62,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (unavailableErrnos.has(code) || unavailableSqlStates.test(code)))
     return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Cannot enqueue|Pool is closed/i.test(
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Cannot enqueue|Pool is closed|is not queryable/i.test(
     error.message,
   );
 }
