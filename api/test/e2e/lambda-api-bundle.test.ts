@@ -197,6 +197,54 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
     expect(anonymous.json()).toMatchObject({ statusCode: 401, code: expect.any(String) });
   });
 
+  it('carries cookies both ways: two Set-Cookie on login, then a cookie-and-CSRF refresh', async () => {
+    const id = `ck${kind}${Date.now().toString(36)}`;
+    const json = { 'content-type': 'application/json' };
+    const credentials = { email: `${id}@example.com`, username: id, password: STRONG_PASSWORD };
+    const registered = await invoke({
+      method: 'POST',
+      path: '/auth/register',
+      headers: json,
+      body: JSON.stringify(credentials),
+    });
+    expect(registered.statusCode).toBe(201);
+    const login = await invoke({
+      method: 'POST',
+      path: '/auth/login?mode=cookie',
+      headers: json,
+      body: JSON.stringify({ username: id, password: STRONG_PASSWORD }),
+    });
+    expect(login.statusCode).toBe(200);
+    expect(login.json()).not.toHaveProperty('refreshToken');
+    const cookies = new Map(
+      login.setCookies.map((cookie) => cookie.split(';', 1)[0]?.split('=', 2) as [string, string]),
+    );
+    expect([...cookies.keys()].sort()).toEqual(['cn_csrf', 'cn_refresh']);
+    const sent = [...cookies].map(([name, value]) => `${name}=${value}`);
+    const refreshRequest = (headers: Record<string, string>) =>
+      invoke({
+        method: 'POST',
+        path: '/auth/refresh?mode=cookie',
+        headers: { ...json, ...headers },
+        body: '{}',
+        cookies: sent,
+      });
+    const withoutCsrf = await refreshRequest({});
+    expect([withoutCsrf.statusCode, withoutCsrf.json<{ code: string }>().code]).toEqual([
+      403,
+      'CSRF_TOKEN_INVALID',
+    ]);
+    const refreshed = await refreshRequest({ 'x-csrf-token': cookies.get('cn_csrf') ?? '' });
+    expect(refreshed.statusCode).toBe(200);
+    expect(refreshed.json()).toMatchObject({ accessToken: expect.any(String) });
+    expect(
+      refreshed.setCookies.some(
+        (cookie) =>
+          cookie.startsWith('cn_refresh=') && !cookie.startsWith(`cn_refresh=${cookies.get('cn_refresh')};`),
+      ),
+    ).toBe(true);
+  });
+
   it('decodes base64 bodies before parsing them (garbage is INVALID_JSON, not a crash)', async () => {
     const response = await invoke({
       method: 'POST',
