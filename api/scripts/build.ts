@@ -54,6 +54,9 @@ export async function buildServer(): Promise<void> {
     entryPoints: {
       main: join(apiDir, 'src', 'main.ts'),
       migrate: join(apiDir, 'src', 'database', 'migrate.cli.ts'),
+      // One-off tasks in the image: `node api/dist/server/user-promote.mjs <email>`, `… maintenance.mjs`.
+      'user-promote': join(apiDir, 'src', 'users', 'promote.cli.ts'),
+      maintenance: join(apiDir, 'src', 'jobs', 'maintenance.cli.ts'),
     },
     outdir,
     outExtension: { '.js': '.mjs' },
