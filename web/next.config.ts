@@ -8,6 +8,12 @@ import type { NextConfig } from 'next';
 const apiOrigin = (process.env.API_ORIGIN ?? 'http://127.0.0.1:3001').replace(/\/$/, '');
 
 const nextConfig: NextConfig = {
+  // NEXT_OUTPUT=standalone (npm run build:ec2): a self-contained server.js with only the traced
+  // dependencies, for the EC2 instances (no SWC binary, no dev dependencies, any CPU architecture).
+  output: process.env.NEXT_OUTPUT === 'standalone' ? 'standalone' : undefined,
+  // No next/image: avatars come from S3 or the API's storage; keep sharp out of the standalone build.
+  images: { unoptimized: true },
+  outputFileTracingExcludes: { '*': ['../node_modules/sharp/**', '../node_modules/@img/**'] },
   reactStrictMode: true,
   poweredByHeader: false,
   // The monorepo root holds the lockfile; without this Next guesses and warns.

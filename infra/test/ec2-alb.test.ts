@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onlyResource, refs, sampleSettings, subnetIds, synthesize } from './support.js';
@@ -234,6 +237,40 @@ describe('ec2-alb × seoul (seed 004)', () => {
   it('outputs UploadsBucketName, ApiUrl and MigrationFunctionName', () => {
     for (const name of ['UploadsBucketName', 'ApiUrl', 'SiteUrl', 'MigrationFunctionName'])
       template.hasOutput(name, {});
+  });
+});
+
+describe('ec2-alb frontend (the web app, seed 004 port 3000)', () => {
+  // Stands in for `npm run build:ec2 -w @cloudnest/web` (web/dist/ec2: server.js, web/, node_modules/).
+  const frontendCodePath = mkdtempSync(join(tmpdir(), 'cloudnest-infra-web-'));
+  writeFileSync(join(frontendCodePath, 'server.js'), 'import("./web/server.js");\n');
+
+  it('deploys the web build to the frontend group under PM2 on port 3000, checked on / before signalling', () => {
+    const { template } = synthesize(sampleSettings('ec2-alb', 'seoul', { frontendCodePath }));
+    const frontendSg = sg(template, '^CloudNest frontend instances');
+    const [, launchTemplate] = onlyResource(template, 'AWS::EC2::LaunchTemplate', {
+      Properties: { LaunchTemplateData: { SecurityGroupIds: [getAtt(frontendSg)] } },
+    });
+    const userData = JSON.stringify(launchTemplate.Properties);
+    expect(userData).toMatch(/aws s3 cp .*\/tmp\//);
+    expect(userData).toContain('unzip -o -q');
+    expect(userData).not.toContain("res.end('CloudNest')");
+    expect(userData).toMatch(/\\"script\\":\\"server.js\\"/);
+    expect(userData).toMatch(/\\"PORT\\":\\"3000\\"/);
+    expect(userData).toMatch(/\\"NODE_ENV\\":\\"production\\"/);
+    expect(userData).toContain('pm2 start /opt/cloudnest/frontend/ecosystem.config.json');
+    expect(userData).toContain('http://127.0.0.1:3000/ ');
+    expect(userData).toContain('cfn-signal');
+    // The frontend instances may read their code asset and signal CloudFormation, nothing else.
+    const [frontendRole] = onlyResource(template, 'AWS::IAM::Role', {
+      Properties: { Description: 'CloudNest frontend instances' },
+    });
+    const actions = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: frontendRole }]))
+      .flatMap((policy) =>
+        policy.Properties.PolicyDocument.Statement.map((s: { Action: unknown }) => s.Action),
+      );
+    expect(actions.sort()).toEqual(['cloudformation:SignalResource', 's3:GetObject']);
   });
 });
 

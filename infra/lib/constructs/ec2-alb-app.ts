@@ -38,7 +38,10 @@ export interface Ec2AlbAppProps {
   readonly certificate: acm.ICertificate;
   /** The NestJS backend: port 9999, health `/api/health`, behind `/api/*`. */
   readonly backend: NodeAppProps & { readonly codePath: string };
-  /** The Next.js frontend: port 3000, health `/`, behind `/*`. */
+  /**
+   * The Next.js frontend: port 3000, health `/`, behind `/*`. Its code is the web app's standalone
+   * build, `web/dist/ec2` from `npm run build:ec2 -w @cloudnest/web` (entry `server.js`).
+   */
   readonly frontend?: NodeAppProps;
   /**
    * @default t4g.micro
