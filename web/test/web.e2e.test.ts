@@ -42,7 +42,7 @@ async function signInWithPassword(target: Page, identifier: string, password: st
 }
 
 async function signOut(): Promise<void> {
-  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
   await expectHeading('Sign in');
 }
 
@@ -133,6 +133,33 @@ describe('web app in Chromium against the real API', () => {
     await screenshot('05-sign-in');
     await page.keyboard.press('Enter');
     await expectHeading('Your profile');
+  });
+
+  it('refreshes the access token silently before it expires (CSRF header, rotated cookie)', async () => {
+    const laptop = await browser.newContext({ viewport: DESKTOP });
+    try {
+      // A fake clock in this context only: jump to just before the 15-minute access token expires.
+      await laptop.clock.install();
+      const other = await laptop.newPage();
+      await signInWithPassword(other, account.email, account.password);
+      const before = (await laptop.cookies()).find((cookie) => cookie.name === 'cn_refresh')?.value;
+      const refreshed = other.waitForResponse((response) => response.url().includes('/api/auth/refresh'));
+      await other.clock.fastForward('14:30');
+      const response = await refreshed;
+      expect(response.status()).toBe(200);
+      expect(response.request().headers()['x-csrf-token']).toBeTruthy();
+      const after = (await laptop.cookies()).find((cookie) => cookie.name === 'cn_refresh')?.value;
+      expect(after).toBeTruthy();
+      expect(after).not.toBe(before);
+      // Still signed in, with the new token.
+      await other.getByRole('link', { name: 'Sessions' }).click();
+      await expectHeading('Sessions', other);
+      await other.getByText('This device').waitFor();
+      await other.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+      await expectHeading('Sign in', other);
+    } finally {
+      await laptop.close();
+    }
   });
 
   it('uploads an avatar straight to storage with a progress bar, and shows it', async () => {
