@@ -73,7 +73,10 @@ export class S3StorageRepository extends StorageRepository {
       return { size: output.ContentLength ?? 0, contentType: output.ContentType };
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404 || (error as Error).name === 'NotFound') return undefined;
+      // S3 answers a HEAD of a missing key with 403 when the role may not list the bucket (a
+      // condition on s3:prefix is enough to cause it), and a HEAD has no body telling the two apart:
+      // "not uploaded yet" must not become a 500.
+      if (status === 404 || status === 403 || (error as Error).name === 'NotFound') return undefined;
       throw error;
     }
   }
