@@ -221,6 +221,7 @@ class ApiClient {
     const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
     if (auth) {
+      // No token: the session already ended (and listeners were told why), or never began.
       if (!this.#accessToken) throw this.#ended('UNAUTHENTICATED');
       headers.Authorization = `Bearer ${this.#accessToken}`;
     }
@@ -244,7 +245,7 @@ class ApiClient {
   }
 
   #ended(code: string): ApiError {
-    this.#forget(code);
+    if (this.#user) this.#forget(code);
     return new ApiError(401, code, messageFor(code));
   }
 

@@ -16,6 +16,7 @@ export function EmailCodeForm() {
   const params = useSearchParams();
   const next = safeNext(params.get('next'));
   const [email, setEmail] = useState<string | null>(null);
+  const [resent, setResent] = useState(false);
   const start = useAction();
   const verify = useAction();
   const codeInput = useRef<HTMLInputElement>(null);
@@ -44,7 +45,8 @@ export function EmailCodeForm() {
   }
 
   async function resend() {
-    if (email) await start.run(() => api.startEmailCode(email));
+    setResent(false);
+    if (email && (await start.run(() => api.startEmailCode(email)))) setResent(true);
   }
 
   if (!email) {
@@ -80,6 +82,7 @@ export function EmailCodeForm() {
       <Alert kind="info" focus={false}>
         If <strong>{email}</strong> has an account, we sent it a 6-digit code. It is valid for 10 minutes.
       </Alert>
+      {resent && <Alert kind="success">We sent a new code; the previous one no longer works.</Alert>}
       {verify.error && <Alert kind="error">{verify.error.message}</Alert>}
       {start.error && <Alert kind="error">{start.error.message}</Alert>}
       <form onSubmit={onVerify}>
@@ -103,7 +106,14 @@ export function EmailCodeForm() {
         <button type="button" className="link-button" onClick={resend} disabled={start.pending}>
           {start.pending ? 'Sending…' : 'Send a new code'}
         </button>
-        <button type="button" className="link-button" onClick={() => setEmail(null)}>
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => {
+            setResent(false);
+            setEmail(null);
+          }}
+        >
           Use a different email
         </button>
       </div>
