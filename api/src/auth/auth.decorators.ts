@@ -39,7 +39,12 @@ export const CurrentUser = createParamDecorator((_data: unknown, context: Execut
 export const Client = createParamDecorator((_data: unknown, context: ExecutionContext): ClientInfo => {
   const request = context.switchToHttp().getRequest<FastifyRequest>();
   const userAgent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null };
+  // Both are stored in sized columns. Behind a trusted proxy the address comes from X-Forwarded-For,
+  // which a client can fill with any text; unclamped, a long one failed the insert with a 500.
+  return {
+    ip: request.ip.slice(0, 64),
+    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
+  };
 });
 
 declare module 'fastify' {

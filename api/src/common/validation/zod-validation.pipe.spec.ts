@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AppError } from '../errors/app-error.js';
+import { ZodValidationPipe } from './zod-validation.pipe.js';
+
+describe('ZodValidationPipe', () => {
+  const pipe = new ZodValidationPipe(z.object({ name: z.string(), tags: z.array(z.string()) }), 'body');
+
+  it('returns the parsed value', () => {
+    expect(pipe.transform({ name: 'ok', tags: ['a'] })).toEqual({ name: 'ok', tags: ['a'] });
+  });
+
+  it('refuses schema violations with VALIDATION_FAILED and the path', () => {
+    const error = catchError(() => pipe.transform({ name: 1, tags: [] }));
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('body.name') });
+  });
+
+  // Regression: PostgreSQL refuses U+0000 in text, which surfaced as a 500 (POST /auth/api-keys).
+  it('refuses the NUL character anywhere in the value, including nested strings', () => {
+    expect(catchError(() => pipe.transform({ name: 'a\u0000b', tags: [] }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'body.name: must not contain the NUL character (U+0000)',
+    });
+    expect(catchError(() => pipe.transform({ name: 'ok', tags: ['x', '\u0000'] }))).toMatchObject({
+      message: expect.stringContaining('body.tags.1'),
+    });
+  });
+});
+
+function catchError(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
