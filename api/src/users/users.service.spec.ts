@@ -56,6 +56,7 @@ function setup(found: UserRow | null = user()) {
       id ? `https://api.example.com/files/${id}/content` : null,
     ),
     removeAllOf: vi.fn(async (_userId: string) => 0),
+    remove: vi.fn(async (_caller: unknown, _id: string) => {}),
   };
   const logger = { warn: vi.fn() } as unknown as Logger;
   const service = new UsersService(
@@ -106,6 +107,19 @@ describe('UsersService profile', () => {
     expect(users.updateProfile).toHaveBeenCalledTimes(1);
     await service.updateMe(ME, { avatarFileId: null });
     expect(users.updateProfile).toHaveBeenLastCalledWith('user-1', { avatarFileId: null, updatedAt: T0 });
+  });
+
+  it('deletes the replaced avatar file; a failure to do so does not fail the update', async () => {
+    const { service, files, logger } = setup(user({ avatarFileId: 'old' }));
+    await service.updateMe(ME, { avatarFileId: 'new' });
+    expect(files.remove).toHaveBeenCalledWith({ userId: 'user-1', role: 'user' }, 'old');
+    files.remove.mockRejectedValueOnce(new Error('storage down'));
+    await expect(service.updateMe(ME, { avatarFileId: null })).resolves.toMatchObject({ avatarFileId: null });
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    const unchanged = setup(user({ avatarFileId: 'old' }));
+    await unchanged.service.updateMe(ME, { avatarFileId: 'old' });
+    await unchanged.service.updateMe(ME, { bio: 'x' });
+    expect(unchanged.files.remove).not.toHaveBeenCalled();
   });
 
   it('hides deleted and disabled users from profiles (USER_NOT_FOUND), never showing the email', async () => {

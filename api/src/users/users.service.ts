@@ -59,6 +59,13 @@ export class UsersService {
     if (Object.keys(changes).length === 0) return this.me(auth);
     const collision = await this.users.updateProfile(user.id, { ...changes, updatedAt: this.clock.now() });
     if (collision === 'username') throw new AppError('USERNAME_TAKEN');
+    if (
+      changes.avatarFileId !== undefined &&
+      user.avatarFileId !== null &&
+      user.avatarFileId !== changes.avatarFileId
+    ) {
+      await this.discardAvatar(user.id, user.avatarFileId);
+    }
     const updated = { ...user, ...changes } as UserRow;
     return mapMe(updated, await this.files.publicUrlOfId(updated.avatarFileId));
   }
@@ -138,6 +145,17 @@ export class UsersService {
           failed.add(user.id);
           this.logger.warn({ err: error, userId: user.id }, 'could not purge a deleted account; will retry');
         }
+      }
+    }
+  }
+
+  /** A replaced avatar is never shown again, so its file goes; failing that only leaves it to its owner. */
+  private async discardAvatar(userId: string, fileId: string): Promise<void> {
+    try {
+      await this.files.remove({ userId, role: 'user' }, fileId);
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'FILE_NOT_FOUND')) {
+        this.logger.warn({ err: error, userId, fileId }, 'could not delete a replaced avatar');
       }
     }
   }

@@ -179,6 +179,18 @@ describe('users over HTTP', () => {
       expect(cleared.status).toBe(200);
     });
 
+    it('deletes the previous avatar file when the avatar is replaced', async () => {
+      const { tokens } = await registerUser(server);
+      const first = await uploadFile(server, tokens.accessToken, 'avatar');
+      const second = await uploadFile(server, tokens.accessToken, 'avatar');
+      await patchMe(tokens.accessToken, { avatarFileId: first.id });
+      const replaced = await patchMe(tokens.accessToken, { avatarFileId: second.id });
+      expect(await readJson<Me>(replaced)).toMatchObject({ avatarFileId: second.id });
+      const old = await server.request(`/files/${first.id}`, { headers: bearer(tokens.accessToken) });
+      expect(old.status).toBe(404);
+      expect((await server.request(`/files/${second.id}/content`, { redirect: 'manual' })).status).toBe(302);
+    });
+
     it('deletes the account: signs out everywhere at once, hides the profile, keeps the email taken until purge', async () => {
       const { credentials, tokens } = await registerUser(server);
       const other = await registerUser(server);

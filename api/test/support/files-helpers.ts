@@ -1,19 +1,7 @@
-import { createServer } from 'node:net';
 import { bearer, readJson } from './auth-helpers.js';
 import type { TestServer } from './test-server.js';
 
-/** A loopback port that was free a moment ago (for servers whose URLs must be known before listening). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './server-process.js';
 
 /** Environment for a test server on `port` whose signed URLs point back at itself. */
 export function selfAddressedEnv(port: number): Record<string, string> {
