@@ -125,6 +125,30 @@ describe('files with the local driver, over HTTP', () => {
     expect((await filesOnDisk(server)).filter((path) => path.includes(upload.fileId))).toEqual([]);
   });
 
+  it('documents the routes in OpenAPI from the same schemas', async () => {
+    const doc = (await (await server.request('/docs/json')).json()) as {
+      paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string }[] }>>;
+    };
+    expect(doc.paths['/files/uploads']?.post?.requestBody).toBeDefined();
+    expect(Object.keys(doc.paths['/files/{id}'] ?? {}).sort()).toEqual(['delete', 'get']);
+    expect(doc.paths['/files/local']?.put?.parameters?.map((p) => p.name).sort()).toEqual([
+      'expires',
+      'key',
+      'sig',
+      'size',
+      'type',
+    ]);
+    for (const path of [
+      '/users/me',
+      '/users/{id}',
+      '/admin/users',
+      '/admin/users/{id}',
+      '/files/{id}/content',
+    ]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+  });
+
   describe('what POST /files/uploads accepts', () => {
     it('refuses a type the purpose does not allow (400 FILE_TYPE_NOT_ALLOWED), listing the allowed ones', async () => {
       const { tokens } = await registerUser(server);
