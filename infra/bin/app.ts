@@ -8,8 +8,9 @@ import { missingArtifacts, settingsFromLookup } from './context.js';
 const app = new App();
 const lookup = (key: string): string | undefined => {
   const fromContext = app.node.tryGetContext(key) as unknown;
-  if (fromContext !== undefined) return String(fromContext);
-  return process.env[`CLOUDNEST_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
+  if (fromContext !== undefined && fromContext !== '') return String(fromContext);
+  // Empty variables count as unset: CI passes optional repository variables unconditionally.
+  return process.env[`CLOUDNEST_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`] || undefined;
 };
 // The region comes from the preset (or -c region=…), never from the profile's default region.
 const settings = settingsFromLookup(lookup, { account: process.env.CDK_DEFAULT_ACCOUNT });

@@ -27,6 +27,8 @@ export interface DeployOptions {
   readonly skipBuild: boolean;
   readonly createStack: boolean;
   readonly yes: boolean;
+  /** Print the resolved region and exit (used by the deploy workflow to configure credentials). */
+  readonly printRegion: boolean;
   /** Extra `-c key=value` context passed to the CDK app. */
   readonly context: string[];
 }
@@ -48,6 +50,7 @@ Options:
   -c, --context <k=v>     extra CDK context, repeatable (e.g. -c alarmEmail=ops@example.com,
                           -c zoneName=example.com -c hostedZoneId=Z123, -c corsOrigins=https://app.example.com)
   -y, --yes               do not ask to approve security-related changes (CI)
+      --print-region      print the region the stack deploys to and exit
   -h, --help              show this help
 
 Examples:
@@ -107,6 +110,7 @@ export function parseDeployArgs(argv: string[]): DeployOptions | undefined {
     skipBuild: values['skip-build'] ?? false,
     createStack: values['create-stack'] ?? false,
     yes: values.yes ?? false,
+    printRegion: values['print-region'] ?? false,
     context,
   };
 }
@@ -126,6 +130,7 @@ function parse(argv: string[]) {
       'create-stack': { type: 'boolean' },
       context: { type: 'string', short: 'c', multiple: true },
       yes: { type: 'boolean', short: 'y' },
+      'print-region': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -229,6 +234,10 @@ async function main(argv: string[]): Promise<void> {
   const options = parseDeployArgs(argv);
   if (!options) {
     console.log(USAGE);
+    return;
+  }
+  if (options.printRegion) {
+    console.log(options.region);
     return;
   }
   const image = IMAGE_TOPOLOGIES.includes(options.topology);

@@ -46,6 +46,7 @@ describe('deploy argument parsing', () => {
       skipBuild: true,
       createStack: false,
       yes: false,
+      printRegion: false,
       context: [],
     });
     expect(
@@ -103,6 +104,12 @@ describe('deploy script run without AWS', () => {
       expect(out).toContain(flag);
     }
     expect(USAGE).toContain('-p, --profile');
+  });
+
+  it('prints the resolved region for the workflow', () => {
+    const { status, out } = deploy(['-t', 'ec2-alb', '--preset', 'seoul', '--print-region']);
+    expect(status).toBe(0);
+    expect(out.trim().split('\n').at(-1)).toBe('ap-northeast-2');
   });
 
   it('exits 2 with a clear message on bad arguments', () => {

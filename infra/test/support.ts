@@ -52,10 +52,16 @@ export function sampleSettings(
   };
 }
 
-/** Synthesizes one deployment (with cdk-nag) and returns its stacks and templates. */
-export function synthesize(settings: DeploymentSettings): Deployment & { template: Template; cdkApp: App } {
+/**
+ * Synthesizes one deployment and returns its stacks and templates. cdk-nag runs unless `nag` is
+ * false (tests that only read templates skip it to save time).
+ */
+export function synthesize(
+  settings: DeploymentSettings,
+  { nag = true }: { nag?: boolean } = {},
+): Deployment & { template: Template; cdkApp: App } {
   const cdkApp = new App();
-  applyAwsSolutionsChecks(cdkApp);
+  if (nag) applyAwsSolutionsChecks(cdkApp);
   const deployment = addDeployment(cdkApp, settings);
   return { ...deployment, cdkApp, template: Template.fromStack(deployment.app) };
 }

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { supportedCombinations } from '../lib/presets.js';
 import { placeholderCode } from './support.js';
 
 const INFRA = join(import.meta.dirname, '..');
@@ -15,7 +14,7 @@ describe('synthesis through the real entry points, offline and without credentia
   // topology to keep the suite fast.
   it('`npm run synth -- --placeholder` writes the templates, cdk-nag clean', () => {
     const out = mkdtempSync(join(tmpdir(), 'cloudnest-synth-'));
-    const args = ['--import', 'tsx', 'bin/synth.ts', '--placeholder', '--only', 'lambda-vpc', '--out', out];
+    const args = ['--import', 'tsx', 'bin/synth.ts', '--placeholder', '--only', 'dev-lambda', '--out', out];
     const result = spawnSync(process.execPath, args, {
       cwd: INFRA,
       encoding: 'utf8',
@@ -25,12 +24,11 @@ describe('synthesis through the real entry points, offline and without credentia
     expect(result.stderr.match(/^synth: .*/m)?.[0] ?? '').toBe('');
     expect(result.status).toBe(0);
     const templates = readdirSync(out).filter((f) => f.endsWith('.template.json'));
-    const expected = supportedCombinations()
-      .filter((c) => c.topology === 'lambda-vpc')
-      .map((c) => `CloudNest-${c.preset}-lambda-vpc.template.json`);
-    expect(templates.sort()).toEqual(
-      [...expected, 'CloudNest-nest-vpc-lambda-vpc-import.template.json'].sort(),
-    );
+    expect(templates.sort()).toEqual([
+      'CloudNest-dev-lambda-image-registry.template.json',
+      'CloudNest-dev-lambda-image.template.json',
+      'CloudNest-dev-lambda-vpc.template.json',
+    ]);
     expect(result.stdout).toMatch(/cdk-nag clean/);
   });
 
