@@ -66,6 +66,8 @@ export class FilesController {
   @ApiKeyExempt()
   @Redirect()
   @Header('Cache-Control', 'public, max-age=60')
+  // <img> on the frontend's origin follows this redirect; helmet's same-origin default would block it.
+  @Header('Cross-Origin-Resource-Policy', 'cross-origin')
   @ApiOperation({
     summary:
       'Public files (avatars, stories, channels) without credentials, e.g. for <img>: 302 to the bytes.',

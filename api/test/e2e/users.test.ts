@@ -164,6 +164,8 @@ describe('users over HTTP', () => {
       // The avatar URL works without credentials (an <img> sends none): 302 to a signed GET.
       const anonymous = await fetch(me.avatarUrl ?? '', { redirect: 'manual' });
       expect(anonymous.status).toBe(302);
+      expect(anonymous.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+      expect(anonymous.headers.get('cache-control')).toBe('public, max-age=60');
       const image = await fetch(anonymous.headers.get('location') ?? '');
       expect(image.status).toBe(200);
       expect(new Uint8Array(await image.arrayBuffer())).toEqual(fakePng(10));
