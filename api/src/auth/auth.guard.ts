@@ -65,7 +65,7 @@ export class AuthGuard implements CanActivate {
       throw new AppError('INVALID_TOKEN', 'Send the access token as "Authorization: Bearer <token>".');
     const claims = await this.jwt.verify(match[1]);
     const status = await this.sessions.get(claims.sid);
-    if (!status || !status.active || status.userId !== claims.sub) throw new AppError('SESSION_REVOKED');
+    if (!status?.active || status.userId !== claims.sub) throw new AppError('SESSION_REVOKED');
     return { method: 'bearer', userId: claims.sub, sessionId: claims.sid, role: status.role };
   }
 }
