@@ -33,6 +33,9 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: config.http.requestTimeoutMs,
     keepAliveTimeout: 72_000,
+    // Node checks request and header deadlines on this interval (default 30 s): without it a
+    // client trickling its headers kept its connection up to 30 s past REQUEST_TIMEOUT_MS.
+    http: { connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs) },
     trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
@@ -50,6 +53,16 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Node's request timeout stops applying once the headers are in, so a client trickling its body a
+  // byte at a time held its connection for as long as it liked. The body gets the same deadline.
+  const bodyDeadlines = new WeakMap<object, NodeJS.Timeout>();
+  const clearBodyDeadline = async (request: object) => clearTimeout(bodyDeadlines.get(request));
+  fastify.addHook('onRequest', async (request) => {
+    bodyDeadlines.set(request, setTimeout(() => request.raw.destroy(), config.http.requestTimeoutMs).unref());
+  });
+  fastify.addHook('preValidation', clearBodyDeadline);
+  fastify.addHook('onResponse', clearBodyDeadline);
+  fastify.addHook('onRequestAbort', clearBodyDeadline);
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
