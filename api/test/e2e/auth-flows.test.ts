@@ -77,7 +77,7 @@ describe('auth flows over HTTP', () => {
       expect(response.status).toBe(400);
       const body = await readJson<ErrorBody>(response);
       expect(body.code).toBe('VALIDATION_FAILED');
-      const paths = (body.details?.issues as { path: string }[]).map((issue) => issue.path);
+      const paths = ((body.details?.issues ?? []) as { path: string }[]).map((issue) => issue.path);
       expect(paths).toEqual(expect.arrayContaining(['body.email', 'body.username', 'body.password']));
     });
 
