@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatabaseEngine } from '../lib/constructs/database.js';
@@ -14,6 +14,28 @@ export const API_ARTIFACTS = {
   migrate: join(REPO_ROOT, 'api/dist/lambda/migrate'),
   server: join(REPO_ROOT, 'api/dist/server'),
 } as const;
+
+/** The web app's standalone build for the ec2-alb frontend (`npm run build:ec2 -w @cloudnest/web`). */
+export const WEB_ARTIFACT = join(REPO_ROOT, 'web/dist/ec2');
+
+/**
+ * Packages api/scripts/build.ts leaves out of the server bundle that the server loads at runtime
+ * (a native module, and Swagger UI's static files); the instances install them from npm.
+ */
+const SERVER_RUNTIME_PACKAGES = ['@node-rs/argon2', 'swagger-ui-dist'];
+
+/** Versions of {@link SERVER_RUNTIME_PACKAGES} as api/package.json pins them. */
+export function serverRuntimeDependencies(): Record<string, string> {
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'api/package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  return Object.fromEntries(
+    SERVER_RUNTIME_PACKAGES.flatMap((name) => {
+      const range = manifest.dependencies?.[name];
+      return range ? [[name, range]] : [];
+    }),
+  );
+}
 
 /** Reads one setting: CDK context (`-c key=value`) first, then `CLOUDNEST_<KEY>` from the environment. */
 export type Lookup = (key: string) => string | undefined;
@@ -60,7 +82,12 @@ export function settingsFromLookup(
     apiCodePath: lookup('apiCodePath') ?? API_ARTIFACTS.api,
     migrateCodePath: lookup('migrateCodePath') ?? API_ARTIFACTS.migrate,
     backendCodePath: topology === 'ec2-alb' ? (lookup('backendCodePath') ?? API_ARTIFACTS.server) : undefined,
-    frontendCodePath: lookup('frontendCodePath'),
+    backendRuntimeDependencies: topology === 'ec2-alb' ? serverRuntimeDependencies() : undefined,
+    // The web build when it exists; otherwise the frontend group serves a placeholder.
+    frontendCodePath:
+      topology === 'ec2-alb'
+        ? (lookup('frontendCodePath') ?? (existsSync(WEB_ARTIFACT) ? WEB_ARTIFACT : undefined))
+        : undefined,
     imageTag: lookup('imageTag'),
     repositoryName: lookup('repositoryName'),
     deploymentId: lookup('deploymentId'),

@@ -1,7 +1,7 @@
 // `npm run synth`: writes every topology × preset template into infra/cdk.out, offline and
 // without credentials. Usage: npm run synth [-- --placeholder] [--out <dir>]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,7 +10,7 @@ import { addDeployment } from '../lib/deployment.js';
 import { applyAwsSolutionsChecks } from '../lib/nag.js';
 import { resolvePreset, supportedCombinations } from '../lib/presets.js';
 import { type DeploymentSettings, stackName } from '../lib/settings.js';
-import { API_ARTIFACTS, REPO_ROOT } from './context.js';
+import { API_ARTIFACTS, REPO_ROOT, serverRuntimeDependencies, WEB_ARTIFACT } from './context.js';
 
 const { values } = parseArgs({
   options: {
@@ -91,6 +91,9 @@ const settings: DeploymentSettings[] = supportedCombinations().map(({ topology, 
   apiCodePath: artifacts.api,
   migrateCodePath: artifacts.migrate,
   backendCodePath: topology === 'ec2-alb' ? artifacts.server : undefined,
+  backendRuntimeDependencies: topology === 'ec2-alb' ? serverRuntimeDependencies() : undefined,
+  frontendCodePath:
+    topology === 'ec2-alb' && !values.placeholder && existsSync(WEB_ARTIFACT) ? WEB_ARTIFACT : undefined,
   imageTag: gitSha(),
   corsAllowedOrigins: ['https://app.example.com'],
   mailFrom: 'no-reply@example.com',

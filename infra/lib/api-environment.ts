@@ -1,4 +1,5 @@
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { DatabaseEngine } from './constructs/database.js';
 import type { Preset } from './presets.js';
 
 /** Inputs of {@link apiEnvironment}. */
@@ -12,6 +13,8 @@ export interface ApiEnvironmentInput {
   readonly port?: number;
   /** Secret in the RDS JSON shape, passed as `DATABASE_SECRET_ARN`. */
   readonly databaseSecret: secretsmanager.ISecret;
+  /** `DATABASE_ENGINE`: must match the secret's `engine`. */
+  readonly databaseEngine: DatabaseEngine;
   /**
    * Passed as `JWT_SECRET_ARN` for runtimes that resolve ARNs themselves (Lambda, EC2); ECS
    * injects the value instead and leaves this unset.
@@ -22,6 +25,8 @@ export interface ApiEnvironmentInput {
   readonly mailFrom?: string;
   /** `S3_BUCKET`. */
   readonly uploadsBucketName: string;
+  /** `S3_PUBLIC_BASE_URL`: where public objects are linked directly (the bucket's regional URL). */
+  readonly uploadsPublicBaseUrl: string;
   /** `PUBLIC_BASE_URL`. */
   readonly publicBaseUrl?: string;
   /** `REQUIRE_API_KEY`. */
@@ -46,6 +51,7 @@ export function apiEnvironment(input: ApiEnvironmentInput): Record<string, strin
     API_PREFIX: input.apiPrefix || undefined,
     LOG_LEVEL: input.preset.logLevel,
     DATABASE_SECRET_ARN: input.databaseSecret.secretArn,
+    DATABASE_ENGINE: input.databaseEngine,
     JWT_SECRET_ARN: input.jwtSecret?.secretArn,
     JWT_ISSUER,
     JWT_AUDIENCE,
@@ -55,10 +61,24 @@ export function apiEnvironment(input: ApiEnvironmentInput): Record<string, strin
     SES_REGION: input.mailFrom ? input.region : undefined,
     S3_BUCKET: input.uploadsBucketName,
     S3_REGION: input.region,
+    S3_PUBLIC_BASE_URL: input.uploadsPublicBaseUrl,
     PUBLIC_BASE_URL: input.publicBaseUrl,
     REQUIRE_API_KEY: String(input.requireApiKey),
     AUTH_REQUIRE_EMAIL_VERIFICATION: String(input.preset.requireEmailVerification),
     TRUSTED_PROXIES: input.trustedProxies?.join(',') || undefined,
   };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** What the migration function reads: the database secret and engine, and the log level. */
+export function migrationEnvironment(
+  preset: Preset,
+  database: { readonly secret: secretsmanager.ISecret; readonly engine: DatabaseEngine },
+): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: preset.logLevel,
+    DATABASE_SECRET_ARN: database.secret.secretArn,
+    DATABASE_ENGINE: database.engine,
+  };
 }

@@ -50,6 +50,11 @@ export interface DeploymentSettings {
    */
   readonly backendCodePath?: string;
   /**
+   * Packages the server build leaves external, installed on the instances (ec2-alb).
+   * @default - none
+   */
+  readonly backendRuntimeDependencies?: Record<string, string>;
+  /**
    * Directory of the frontend build (ec2-alb).
    * @default - a placeholder server
    */

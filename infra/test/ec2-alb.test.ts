@@ -141,6 +141,10 @@ describe('ec2-alb × seoul (seed 004)', () => {
     expect(userData).toMatch(/\\"API_PREFIX\\":\\"\/api\\"/);
     expect(userData).toMatch(/\\"PORT\\":\\"9999\\"/);
     expect(userData).toContain('cfn-signal');
+    expect(userData).toMatch(/\\"DATABASE_ENGINE\\":\\"mysql\\"/);
+    expect(userData).toContain(
+      "npm install --omit=dev --no-save --no-audit --no-fund '@node-rs/argon2@^2.2.1'",
+    );
     expect(userData).not.toMatch(/JWT_SECRET\\"|API_KEYS|DATABASE_URL|PASSWORD/);
   });
 

@@ -45,10 +45,17 @@ describe('fargate × autonote (seed 002, safe form)', () => {
             ],
           },
           PortMappings: [{ ContainerPort: 3000, Protocol: 'tcp' }],
-          Secrets: [{ Name: 'JWT_SECRET', ValueFrom: { Ref: Match.stringLikeRegexp('JwtSecret') } }],
+          // The `secret` field of the JSON secret, not the whole document.
+          Secrets: [
+            {
+              Name: 'JWT_SECRET',
+              ValueFrom: { 'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('JwtSecret') }, ':secret::']] },
+            },
+          ],
           Environment: Match.arrayWith([
             { Name: 'PORT', Value: '3000' },
             { Name: 'DATABASE_SECRET_ARN', Value: { Ref: Match.stringLikeRegexp('DatabaseSecret') } },
+            { Name: 'DATABASE_ENGINE', Value: 'postgres' },
             { Name: 'REQUIRE_API_KEY', Value: 'false' },
           ]),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),

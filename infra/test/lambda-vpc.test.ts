@@ -103,12 +103,30 @@ describe('lambda-vpc × nest-vpc', () => {
       Environment: {
         Variables: Match.objectLike({
           DATABASE_SECRET_ARN: { Ref: secretId },
+          DATABASE_ENGINE: 'postgres',
+          S3_PUBLIC_BASE_URL: {
+            'Fn::Join': [
+              '',
+              ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('UploadsBucket'), 'RegionalDomainName'] }],
+            ],
+          },
           JWT_SECRET_ARN: { Ref: Match.stringLikeRegexp('JwtSecret') },
           NODE_ENV: 'production',
           MAIL_DRIVER: 'ses',
           AUTH_REQUIRE_EMAIL_VERIFICATION: 'true',
           S3_BUCKET: { Ref: Match.stringLikeRegexp('UploadsBucket') },
         }),
+      },
+    });
+  });
+
+  it('generates the JWT key as the JSON the API reads ({"secret": …}, 64 characters)', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: {
+        SecretStringTemplate: '{}',
+        GenerateStringKey: 'secret',
+        PasswordLength: 64,
+        ExcludePunctuation: true,
       },
     });
   });
@@ -139,6 +157,14 @@ describe('lambda-vpc × nest-vpc', () => {
       Description: Match.stringLikeRegexp('migrations'),
       Runtime: 'nodejs22.x',
       VpcConfig: { SubnetIds: refs(subnetIds(template, PRIVATE)) },
+      Environment: {
+        Variables: {
+          NODE_ENV: 'production',
+          LOG_LEVEL: 'info',
+          DATABASE_SECRET_ARN: Match.anyValue(),
+          DATABASE_ENGINE: 'postgres',
+        },
+      },
     });
   });
 
@@ -215,6 +241,13 @@ describe('lambda-vpc × nest-vpc', () => {
       's3:PutObject',
     ]);
     expect(JSON.stringify(s3?.Resource)).toContain('/uploads/*');
+    // Unconditional ListBucket on the bucket: a HEAD of a missing object must answer 404, not 403.
+    const list = policies.find((s) => [s.Action].flat().includes('s3:ListBucket')) as {
+      Condition?: unknown;
+      Resource: unknown;
+    };
+    expect(list.Condition).toBeUndefined();
+    expect(list.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^UploadsBucket/), 'Arn'] });
   });
 
   it('outputs what scripts read: ApiUrl, MigrationFunctionName, UploadsBucketName', () => {

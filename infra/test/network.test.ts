@@ -80,6 +80,17 @@ describe('Network built from the nest-vpc preset (seed 000)', () => {
     }
   });
 
+  it('gives the private subnets (only) an S3 gateway endpoint', () => {
+    const tables = subnetIds(template, ['10.0.0.16/28', '10.0.0.32/28', '10.0.0.48/28']).map((id) =>
+      routeTableOf(template, id),
+    );
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('\\.s3$')])] },
+      RouteTableIds: tables,
+    });
+  });
+
   it('writes VPC flow logs of all traffic to a log group kept 30 days', () => {
     template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL' });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });

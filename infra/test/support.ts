@@ -37,6 +37,7 @@ export function sampleSettings(
     apiCodePath: CODE.api,
     migrateCodePath: CODE.migrate,
     backendCodePath: topology === 'ec2-alb' ? CODE.backend : undefined,
+    backendRuntimeDependencies: topology === 'ec2-alb' ? { '@node-rs/argon2': '^2.2.1' } : undefined,
     imageTag:
       topology === 'lambda-image' || topology === 'fargate'
         ? '0123456789abcdef0123456789abcdef01234567'

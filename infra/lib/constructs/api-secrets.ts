@@ -5,8 +5,8 @@ import { Construct } from 'constructs';
 /** Props of {@link ApiSecrets}. */
 export interface ApiSecretsProps {
   /**
-   * Use an existing secret holding the JWT signing key (e.g. a PEM private key) instead of a
-   * generated one.
+   * Use an existing secret holding the JWT signing key as `{"privateKey": "<PEM or JWK>"}` (EdDSA)
+   * or `{"secret": "…"}` instead of a generated one. ECS injects its `secret` field.
    * @default - a generated 64-character random secret
    */
   readonly jwtSecretArn?: string;
@@ -16,6 +16,9 @@ export interface ApiSecretsProps {
    */
   readonly apiKeys?: boolean;
 }
+
+/** JSON field of the generated JWT secret holding the HS256 key (what ECS injects as `JWT_SECRET`). */
+export const JWT_SECRET_FIELD = 'secret';
 
 const ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
@@ -41,9 +44,15 @@ export class ApiSecrets extends Construct {
         throw new Error(`jwtSecretArn "${props.jwtSecretArn}" is not a secret ARN`);
       this.jwtSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'JwtSecret', props.jwtSecretArn);
     } else {
+      // The API reads {"secret": "<>= 32 chars>"} (HS256) or {"privateKey": "<PEM/JWK>"} (EdDSA).
       const generated = new secretsmanager.Secret(this, 'JwtSecret', {
-        description: 'CloudNest JWT signing key',
-        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        description: 'CloudNest JWT signing key ({"secret": …}, HS256)',
+        generateSecretString: {
+          secretStringTemplate: '{}',
+          generateStringKey: JWT_SECRET_FIELD,
+          passwordLength: 64,
+          excludePunctuation: true,
+        },
       });
       NagSuppressions.addResourceSuppressions(generated, [rotationReason]);
       this.jwtSecret = generated;

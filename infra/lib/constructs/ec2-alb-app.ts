@@ -25,6 +25,12 @@ export interface NodeAppProps {
   readonly entry?: string;
   /** Non-secret environment; secrets travel as ARNs resolved by the application. */
   readonly environment?: Record<string, string>;
+  /**
+   * Packages the bundle leaves external (native modules such as `@node-rs/argon2`), installed with
+   * npm on the instance for its own platform: name → version range.
+   * @default - none
+   */
+  readonly runtimeDependencies?: Record<string, string>;
 }
 
 /** Props of {@link Ec2AlbApp}. */
@@ -322,6 +328,19 @@ export class Ec2AlbApp extends Construct {
       );
       const archive = userData.addS3DownloadCommand({ bucket: asset.bucket, bucketKey: asset.s3ObjectKey });
       userData.addCommands(`unzip -o -q ${archive} -d ${dir}`);
+      const packages = Object.entries(app.runtimeDependencies ?? {});
+      for (const [name, range] of packages) {
+        if (!/^(@[a-z0-9-]+\/)?[a-z0-9._-]+$/.test(name) || !/^[\w.^~<>=| -]+$/.test(range)) {
+          throw new Error(`runtime dependency ${name}@${range} is not a plain npm package and version range`);
+        }
+      }
+      if (packages.length > 0) {
+        userData.addCommands(
+          `cd ${dir}`,
+          `npm install --omit=dev --no-save --no-audit --no-fund ${packages.map(([n, r]) => `'${n}@${r}'`).join(' ')}`,
+          'cd /tmp',
+        );
+      }
     } else {
       userData.addCommands(
         `cat > ${dir}/${app.entry} <<'CLOUDNEST_EOF'`,

@@ -160,7 +160,8 @@ export function validateLayout(layout: NetworkLayout): void {
  * A VPC built subnet by subnet from a {@link NetworkLayout}: internet gateway for the public
  * subnets, NAT gateways with Elastic IPs (seed 003's NAT had none, so nothing behind it could
  * leave the VPC), `0.0.0.0/0` default routes (seed 000 routed `0.0.0.0/16` to its NAT, which
- * matches almost nothing), isolated subnets without routes, and VPC flow logs.
+ * matches almost nothing), isolated subnets without routes, an S3 gateway endpoint for the
+ * private subnets, and VPC flow logs.
  */
 export class Network extends Construct implements INetwork {
   /**
@@ -302,6 +303,14 @@ export class Network extends Construct implements INetwork {
     this.privateSubnets = privateSubnets;
     this.isolatedSubnets = isolatedSubnets;
     this.dataSubnets = isolatedSubnets.length > 0 ? isolatedSubnets : privateSubnets;
+
+    if (privateSubnets.length > 0) {
+      // Free, and keeps S3 traffic (uploads HEAD/DELETE, ECR layers) off the NAT.
+      this.vpc.addGatewayEndpoint('S3Endpoint', {
+        service: ec2.GatewayVpcEndpointAwsService.S3,
+        subnets: [{ subnets: privateSubnets }],
+      });
+    }
 
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
       retention: props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH,

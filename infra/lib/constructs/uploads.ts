@@ -44,6 +44,8 @@ export class Uploads extends Construct {
   readonly bucket: s3.Bucket;
   /** Server access logs of {@link bucket}. */
   readonly accessLogsBucket: s3.Bucket;
+  /** `https://<bucket>.s3.<region>.amazonaws.com`: where public objects are read from. */
+  readonly publicBaseUrl: string;
 
   constructor(scope: Construct, id: string, props: UploadsProps = {}) {
     super(scope, id);
@@ -113,6 +115,7 @@ export class Uploads extends Construct {
       removalPolicy,
     });
 
+    this.publicBaseUrl = `https://${this.bucket.bucketRegionalDomainName}`;
     if (publicPrefixes.length > 0) {
       this.bucket.addToResourcePolicy(
         new iam.PolicyStatement({
@@ -132,8 +135,10 @@ export class Uploads extends Construct {
   }
 
   /**
-   * Lets the API read, write and delete objects under `uploads/` and list that prefix, with
-   * explicit actions (CDK's `grantReadWrite` uses `s3:GetObject*`-style wildcards).
+   * Lets the API read, write and delete objects under `uploads/` and list the bucket, with
+   * explicit actions (CDK's `grantReadWrite` uses `s3:GetObject*`-style wildcards). ListBucket
+   * has no prefix condition: without it S3 answers a HEAD of a missing object with 403 instead of
+   * 404, which the API's upload completion relies on.
    */
   grantApiAccess(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -146,7 +151,6 @@ export class Uploads extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': ['uploads/*'] } },
       }),
     );
     if (Construct.isConstruct(grantee.grantPrincipal)) {

@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
-import { apiEnvironment } from '../api-environment.js';
+import { apiEnvironment, migrationEnvironment } from '../api-environment.js';
 import { ApiSecrets } from '../constructs/api-secrets.js';
 import { Database } from '../constructs/database.js';
 import { Dns } from '../constructs/dns.js';
@@ -68,10 +68,12 @@ export class Ec2AlbStack extends TopologyStack {
       apiPrefix: '/api',
       port: BACKEND_PORT,
       databaseSecret: this.database.secret,
+      databaseEngine: this.database.engine,
       jwtSecret: secrets.jwtSecret,
       corsAllowedOrigins: origins,
       mailFrom: settings.mailFrom,
       uploadsBucketName: this.uploads.bucket.bucketName,
+      uploadsPublicBaseUrl: this.uploads.publicBaseUrl,
       publicBaseUrl: siteUrl,
       requireApiKey: settings.requireApiKey ?? false,
       trustedProxies: preset.network.publicSubnets.map((s) => s.cidr),
@@ -81,7 +83,11 @@ export class Ec2AlbStack extends TopologyStack {
       loadBalancerSubnets: network.publicSubnets,
       instanceSubnets: network.privateSubnets,
       certificate,
-      backend: { codePath: settings.backendCodePath ?? '', environment: backendEnvironment },
+      backend: {
+        codePath: settings.backendCodePath ?? '',
+        environment: backendEnvironment,
+        runtimeDependencies: settings.backendRuntimeDependencies,
+      },
       frontend: {
         codePath: settings.frontendCodePath,
         environment: {
@@ -113,11 +119,7 @@ export class Ec2AlbStack extends TopologyStack {
       subnets: network.privateSubnets,
       code: lambda.Code.fromAsset(settings.migrateCodePath),
       database: this.database,
-      environment: {
-        NODE_ENV: 'production',
-        LOG_LEVEL: preset.logLevel,
-        DATABASE_SECRET_ARN: this.database.secret.secretArn,
-      },
+      environment: migrationEnvironment(preset, this.database),
       executeAfter: [this.database],
       executeBefore: [this.app.backendGroup],
       deploymentId: settings.deploymentId,

@@ -6,8 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
-import { apiEnvironment } from '../api-environment.js';
-import { ApiSecrets } from '../constructs/api-secrets.js';
+import { apiEnvironment, migrationEnvironment } from '../api-environment.js';
+import { ApiSecrets, JWT_SECRET_FIELD } from '../constructs/api-secrets.js';
 import { Database } from '../constructs/database.js';
 import { Dns } from '../constructs/dns.js';
 import { FargateApi } from '../constructs/fargate-api.js';
@@ -68,15 +68,17 @@ export class FargateStack extends TopologyStack {
       region: this.region,
       port: 3000,
       databaseSecret: database.secret,
+      databaseEngine: database.engine,
       corsAllowedOrigins,
       mailFrom: settings.mailFrom,
       uploadsBucketName: uploads.bucket.bucketName,
+      uploadsPublicBaseUrl: uploads.publicBaseUrl,
       publicBaseUrl: dns ? `https://${dns.domainName}` : undefined,
       requireApiKey,
       trustedProxies: publicIp ? undefined : preset.network.publicSubnets.map((s) => s.cidr),
     });
     const injected: Record<string, ecs.Secret> = {
-      JWT_SECRET: ecs.Secret.fromSecretsManager(secrets.jwtSecret),
+      JWT_SECRET: ecs.Secret.fromSecretsManager(secrets.jwtSecret, JWT_SECRET_FIELD),
     };
     if (secrets.apiKeysSecret) injected.API_KEYS = ecs.Secret.fromSecretsManager(secrets.apiKeysSecret);
 
@@ -112,11 +114,7 @@ export class FargateStack extends TopologyStack {
       subnets: network.privateSubnets,
       code: lambda.Code.fromAsset(settings.migrateCodePath),
       database,
-      environment: {
-        NODE_ENV: 'production',
-        LOG_LEVEL: preset.logLevel,
-        DATABASE_SECRET_ARN: database.secret.secretArn,
-      },
+      environment: migrationEnvironment(preset, database),
       executeAfter: [database],
       executeBefore: [this.api.service],
       deploymentId: settings.deploymentId,

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { apiEnvironment } from '../api-environment.js';
+import { apiEnvironment, migrationEnvironment } from '../api-environment.js';
 import { ApiFunction } from '../constructs/api-function.js';
 import { ApiSecrets } from '../constructs/api-secrets.js';
 import { ContainerApiFunction } from '../constructs/container-api-function.js';
@@ -51,10 +51,12 @@ export class ServerlessApiStack extends TopologyStack {
       preset,
       region: this.region,
       databaseSecret: database.secret,
+      databaseEngine: database.engine,
       jwtSecret: secrets.jwtSecret,
       corsAllowedOrigins,
       mailFrom: settings.mailFrom,
       uploadsBucketName: uploads.bucket.bucketName,
+      uploadsPublicBaseUrl: uploads.publicBaseUrl,
       requireApiKey: settings.requireApiKey ?? false,
     });
     const proxy = database instanceof Database ? database.proxy : undefined;
@@ -89,11 +91,7 @@ export class ServerlessApiStack extends TopologyStack {
       subnets: network.privateSubnets,
       code: lambda.Code.fromAsset(settings.migrateCodePath),
       database,
-      environment: {
-        NODE_ENV: 'production',
-        LOG_LEVEL: preset.logLevel,
-        DATABASE_SECRET_ARN: database.secret.secretArn,
-      },
+      environment: migrationEnvironment(preset, database),
       executeAfter: database instanceof Database ? [database] : [],
       executeBefore: [this.apiFunction.alias],
       deploymentId: settings.deploymentId,
