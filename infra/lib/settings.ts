@@ -1,6 +1,7 @@
 import type { ExistingDatabaseAttributes } from './constructs/database.js';
 import type { ExistingNetworkAttributes } from './constructs/network.js';
 import type { Preset, Topology } from './presets.js';
+import { isEmail } from './validation.js';
 
 /** A public DNS name for the entry point. */
 export interface DomainSettings {
@@ -175,7 +176,7 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
   if (settings.stackName !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(settings.stackName)) {
     problems.push(`stackName "${settings.stackName}" is not a valid CloudFormation stack name`);
   }
-  if (settings.mailFrom && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(settings.mailFrom)) {
+  if (settings.mailFrom && !isEmail(settings.mailFrom)) {
     problems.push(`mailFrom "${settings.mailFrom}" is not an email address`);
   }
   return problems;

@@ -184,6 +184,31 @@ describe('fargate public-IP form (seed 002 as written)', () => {
   });
 });
 
+describe('fargate with a hosted zone', () => {
+  it('serves HTTPS with a DNS-validated certificate, redirects 80, and aliases the name to the ALB', () => {
+    const { template } = synthesize(
+      sampleSettings('fargate', 'prod', {
+        domain: { zoneName: 'example.com', hostedZoneId: 'Z0123456789EXAMPLE', recordName: 'api' },
+      }),
+    );
+    const [certificate] = onlyResource(template, 'AWS::CertificateManager::Certificate', {
+      Properties: { DomainName: 'api.example.com', ValidationMethod: 'DNS' },
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: { Ref: certificate } }],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      DefaultActions: [Match.objectLike({ Type: 'redirect' })],
+    });
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'api.example.com.', Type: 'A' });
+    template.hasOutput('ApiUrl', { Value: 'https://api.example.com' });
+    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+  });
+});
+
 describe('fargate validation', () => {
   it('fails when the public-IP form is asked for without an API key', () => {
     expect(() =>

@@ -4,21 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeLambdaFindings } from '../nag.js';
-
-/**
- * Throws when an environment variable name says it carries a secret value (`JWT_SECRET`,
- * `API_KEYS`, `DATABASE_URL` with its password…): Lambda configuration is readable by anyone
- * with `lambda:GetFunctionConfiguration`, so secrets travel as ARNs.
- */
-export function assertNoPlaintextSecrets(environment: Record<string, string>): void {
-  for (const name of Object.keys(environment)) {
-    if (/SECRET$|PASSWORD|PRIVATE_KEY|^API_KEYS$|^DATABASE_URL$/.test(name)) {
-      throw new Error(
-        `environment variable ${name} would hold a secret in plaintext; pass a secret ARN instead`,
-      );
-    }
-  }
-}
+import { assertNoPlaintextSecrets } from '../validation.js';
 
 /** Props of {@link ApiFunction}. */
 export interface ApiFunctionProps {

@@ -1,6 +1,7 @@
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { assertSecretArn } from '../validation.js';
 
 /** Props of {@link ApiSecrets}. */
 export interface ApiSecretsProps {
@@ -20,8 +21,6 @@ export interface ApiSecretsProps {
 /** JSON field of the generated JWT secret holding the HS256 key (what ECS injects as `JWT_SECRET`). */
 export const JWT_SECRET_FIELD = 'secret';
 
-const ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
-
 /**
  * The API's own secrets, which never appear in plaintext in a template or an environment
  * variable: the JWT signing key and, when required, the API keys.
@@ -40,8 +39,7 @@ export class ApiSecrets extends Construct {
         'Rotating a signing key or shared API key invalidates every issued token or client key; it is rotated deliberately (put-secret-value) rather than on a schedule.',
     };
     if (props.jwtSecretArn !== undefined) {
-      if (!ARN.test(props.jwtSecretArn))
-        throw new Error(`jwtSecretArn "${props.jwtSecretArn}" is not a secret ARN`);
+      assertSecretArn('jwtSecretArn', props.jwtSecretArn);
       this.jwtSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'JwtSecret', props.jwtSecretArn);
     } else {
       // The API reads {"secret": "<>= 32 chars>"} (HS256) or {"privateKey": "<PEM/JWK>"} (EdDSA).

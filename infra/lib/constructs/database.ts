@@ -7,6 +7,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { acknowledgeLogRetentionFindings } from '../nag.js';
 import { keepEgressClosed } from '../security-groups.js';
+import { assertSecretArn } from '../validation.js';
 
 /** The SQL engines the API supports. */
 export type DatabaseEngine = 'postgres' | 'mysql';
@@ -97,9 +98,7 @@ export class Database extends Construct implements IApiDatabase {
     if (!/^sg-[0-9a-f]{8,17}$/.test(attrs.securityGroupId)) {
       throw new Error(`"${attrs.securityGroupId}" is not a security group id (sg-…)`);
     }
-    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(attrs.secretArn)) {
-      throw new Error(`"${attrs.secretArn}" is not a Secrets Manager secret ARN`);
-    }
+    assertSecretArn('secretArn', attrs.secretArn);
     const scoped = new Construct(scope, id);
     const port = attrs.port ?? DEFAULT_PORTS[attrs.engine];
     const securityGroup = ec2.SecurityGroup.fromSecurityGroupId(

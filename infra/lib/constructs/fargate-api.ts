@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { keepEgressClosed } from '../security-groups.js';
+import { assertNoPlaintextSecrets } from '../validation.js';
 import { validateImageTag } from './container-api-function.js';
 import { LogBucket } from './log-bucket.js';
 
@@ -117,10 +118,8 @@ export class FargateApi extends Construct implements ec2.IConnectable {
     }
     for (const name of Object.keys(props.environment)) {
       if (props.secrets[name]) throw new Error(`${name} is both a plain variable and a secret`);
-      if (/SECRET$|PASSWORD|PRIVATE_KEY|^API_KEYS$|^DATABASE_URL$/.test(name)) {
-        throw new Error(`${name} looks like a secret: pass it in secrets, not environment`);
-      }
     }
+    assertNoPlaintextSecrets(props.environment);
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,

@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { assertOrigins } from '../validation.js';
 
 /** Props of {@link HttpApiGateway}. */
 export interface HttpApiGatewayProps {
@@ -46,13 +47,7 @@ export class HttpApiGateway extends Construct {
   constructor(scope: Construct, id: string, props: HttpApiGatewayProps) {
     super(scope, id);
     const origins = props.corsAllowedOrigins ?? [];
-    for (const origin of origins) {
-      if (!/^https?:\/\/[^/\s*]+$/.test(origin)) {
-        throw new Error(
-          `CORS origin "${origin}" must be an origin like https://app.example.com ("*" is refused)`,
-        );
-      }
-    }
+    assertOrigins(origins);
     this.api = new apigwv2.HttpApi(this, 'Api', {
       apiName: Stack.of(this).stackName,
       description: 'CloudNest API',

@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { acknowledgeLambdaFindings, acknowledgeTriggerProviderFindings } from '../nag.js';
-import { assertNoPlaintextSecrets } from './api-function.js';
+import { assertNoPlaintextSecrets } from '../validation.js';
 import type { IApiDatabase } from './database.js';
 
 /** Props of {@link MigrationRunner}. */

@@ -11,6 +11,7 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { isEmail } from '../validation.js';
 
 /** Props of {@link Observability}. */
 export interface ObservabilityProps {
@@ -66,7 +67,7 @@ export class Observability extends Construct {
     if (this.serverErrorRatePercent <= 0 || this.serverErrorRatePercent > 100) {
       throw new Error(`serverErrorRatePercent must be in (0, 100], got ${this.serverErrorRatePercent}`);
     }
-    if (props.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
+    if (props.alarmEmail !== undefined && !isEmail(props.alarmEmail)) {
       throw new Error(`alarmEmail "${props.alarmEmail}" is not an email address`);
     }
 

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { assertOrigins } from '../validation.js';
 import { LogBucket } from './log-bucket.js';
 
 /** Props of {@link Uploads}. */
@@ -33,8 +34,6 @@ export const UPLOAD_PREFIXES = {
   temp: 'uploads/temp/',
 } as const;
 
-const ORIGIN = /^https?:\/\/[^/\s*]+$/;
-
 /**
  * The uploads bucket (seed 004): ACLs blocked, a bucket policy granting public read on the image
  * prefixes only, TLS enforced, versioning, `uploads/temp/` and unfinished multipart uploads
@@ -62,10 +61,7 @@ export class Uploads extends Construct {
         throw new Error('uploads/temp/ must never be publicly readable');
     }
     const origins = props.corsAllowedOrigins ?? [];
-    for (const origin of origins) {
-      if (!ORIGIN.test(origin))
-        throw new Error(`CORS origin "${origin}" must be an origin like https://app.example.com`);
-    }
+    assertOrigins(origins);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.accessLogsBucket = new LogBucket(this, 'AccessLogs').bucket;

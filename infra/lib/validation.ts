@@ -1,0 +1,43 @@
+/** Checks shared by several constructs; each throws with a message that says what to fix. */
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+const ORIGIN = /^https?:\/\/[^/\s*]+$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/** Names that say a variable carries a secret value. */
+const SECRET_NAME = /SECRET$|PASSWORD|PRIVATE_KEY|^API_KEYS$|^DATABASE_URL$/;
+
+/** Throws unless `arn` is a Secrets Manager secret ARN. */
+export function assertSecretArn(what: string, arn: string): void {
+  if (!SECRET_ARN.test(arn)) throw new Error(`${what} "${arn}" is not a Secrets Manager secret ARN`);
+}
+
+/** Throws unless every entry is a browser origin (`https://app.example.com`); `*` is refused. */
+export function assertOrigins(origins: readonly string[]): void {
+  for (const origin of origins) {
+    if (!ORIGIN.test(origin)) {
+      throw new Error(
+        `CORS origin "${origin}" must be an origin like https://app.example.com ("*" is refused)`,
+      );
+    }
+  }
+}
+
+/**
+ * Throws when an environment variable name says it carries a secret value (`JWT_SECRET`,
+ * `API_KEYS`, `DATABASE_URL` with its password…): function and task configuration is readable by
+ * anyone allowed to describe it, so secrets travel as ARNs or as injected secrets.
+ */
+export function assertNoPlaintextSecrets(environment: Record<string, string>): void {
+  for (const name of Object.keys(environment)) {
+    if (SECRET_NAME.test(name)) {
+      throw new Error(
+        `environment variable ${name} would hold a secret in plaintext; pass a secret ARN instead`,
+      );
+    }
+  }
+}
+
+/** True when `value` looks like an email address (one @, a dot in the domain, no spaces). */
+export function isEmail(value: string): boolean {
+  return EMAIL.test(value);
+}
