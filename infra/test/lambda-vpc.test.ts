@@ -104,6 +104,7 @@ describe('lambda-vpc × nest-vpc', () => {
         Variables: Match.objectLike({
           DATABASE_SECRET_ARN: { Ref: secretId },
           DATABASE_ENGINE: 'postgres',
+          NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
           S3_PUBLIC_BASE_URL: {
             'Fn::Join': [
               '',
