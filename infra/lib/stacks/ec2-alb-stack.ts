@@ -1,4 +1,3 @@
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -7,7 +6,6 @@ import type { Construct } from 'constructs';
 import { apiEnvironment, migrationEnvironment } from '../api-environment.js';
 import { ApiSecrets } from '../constructs/api-secrets.js';
 import { Database } from '../constructs/database.js';
-import { Dns } from '../constructs/dns.js';
 import { BACKEND_PORT, Ec2AlbApp } from '../constructs/ec2-alb-app.js';
 import { MigrationRunner } from '../constructs/migration-runner.js';
 import { Observability } from '../constructs/observability.js';
@@ -31,21 +29,12 @@ export class Ec2AlbStack extends TopologyStack {
     super(scope, id, props);
     const { settings } = this;
     const { preset } = settings;
-    const domain = settings.domain;
     const corsAllowedOrigins = settings.corsAllowedOrigins ?? [];
 
     const network = this.createNetwork();
-    const dns = domain?.hostedZoneId
-      ? new Dns(this, 'Dns', {
-          zoneName: domain.zoneName,
-          hostedZoneId: domain.hostedZoneId,
-          recordName: domain.recordName,
-        })
-      : undefined;
-    const certificate =
-      dns?.certificate ??
-      acm.Certificate.fromCertificateArn(this, 'Certificate', domain?.certificateArn ?? '');
-    const siteUrl = dns ? `https://${dns.domainName}` : undefined;
+    const { dns, certificate, url: siteUrl } = this.createDomain();
+    // Unreachable after settings validation; narrows the type for the HTTPS listener.
+    if (!certificate) throw new Error('ec2-alb needs domain.hostedZoneId or domain.certificateArn');
     // The frontend's origin uploads straight to the bucket with presigned URLs.
     const origins = [...new Set([...(siteUrl ? [siteUrl] : []), ...corsAllowedOrigins])];
 

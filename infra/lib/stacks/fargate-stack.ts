@@ -1,4 +1,3 @@
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -9,7 +8,6 @@ import type { Construct } from 'constructs';
 import { apiEnvironment, migrationEnvironment } from '../api-environment.js';
 import { ApiSecrets, JWT_SECRET_FIELD } from '../constructs/api-secrets.js';
 import { Database } from '../constructs/database.js';
-import { Dns } from '../constructs/dns.js';
 import { FargateApi } from '../constructs/fargate-api.js';
 import { MigrationRunner } from '../constructs/migration-runner.js';
 import { Observability } from '../constructs/observability.js';
@@ -49,19 +47,7 @@ export class FargateStack extends TopologyStack {
       apiKeys: requireApiKey,
     });
     const observability = new Observability(this, 'Observability', { alarmEmail: settings.alarmEmail });
-    const domain = settings.domain;
-    const dns = domain?.hostedZoneId
-      ? new Dns(this, 'Dns', {
-          zoneName: domain.zoneName,
-          hostedZoneId: domain.hostedZoneId,
-          recordName: domain.recordName,
-        })
-      : undefined;
-    const certificate =
-      dns?.certificate ??
-      (domain?.certificateArn
-        ? acm.Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn)
-        : undefined);
+    const { dns, certificate, url: domainUrl } = this.createDomain();
 
     const environment = apiEnvironment({
       preset,
@@ -73,7 +59,7 @@ export class FargateStack extends TopologyStack {
       mailFrom: settings.mailFrom,
       uploadsBucketName: uploads.bucket.bucketName,
       uploadsPublicBaseUrl: uploads.publicBaseUrl,
-      publicBaseUrl: dns ? `https://${dns.domainName}` : undefined,
+      publicBaseUrl: domainUrl,
       requireApiKey,
       trustedProxies: publicIp ? undefined : preset.network.publicSubnets.map((s) => s.cidr),
     });
@@ -128,7 +114,7 @@ export class FargateStack extends TopologyStack {
     this.observability = observability;
 
     this.outputs({
-      ApiUrl: dns ? `https://${dns.domainName}` : this.api.url,
+      ApiUrl: domainUrl ?? this.api.url,
       ClusterName: this.api.cluster.clusterName,
       ServiceName: this.api.service.serviceName,
       MigrationFunctionName: this.migrations.function.functionName,

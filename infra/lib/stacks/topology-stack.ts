@@ -1,6 +1,8 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { Dns } from '../constructs/dns.js';
 import { type INetwork, Network } from '../constructs/network.js';
 import { presetAvailabilityZones } from '../presets.js';
 import { type DeploymentSettings, validateSettings } from '../settings.js';
@@ -42,6 +44,28 @@ export abstract class TopologyStack extends Stack {
     return existingNetwork
       ? Network.fromExisting(this, 'Network', existingNetwork)
       : new Network(this, 'Network', { layout: preset.network });
+  }
+
+  /**
+   * The public name, when configured: `dns` (certificate + alias records) with a hosted zone,
+   * and the certificate to serve (created, or the given `certificateArn`).
+   */
+  protected createDomain(): { dns?: Dns; certificate?: acm.ICertificate; url?: string } {
+    const { domain } = this.settings;
+    if (!domain) return {};
+    const dns = domain.hostedZoneId
+      ? new Dns(this, 'Dns', {
+          zoneName: domain.zoneName,
+          hostedZoneId: domain.hostedZoneId,
+          recordName: domain.recordName,
+        })
+      : undefined;
+    const certificate =
+      dns?.certificate ??
+      (domain.certificateArn
+        ? acm.Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn)
+        : undefined);
+    return { dns, certificate, url: dns ? `https://${dns.domainName}` : undefined };
   }
 
   /** Database sizing props from the preset. */
