@@ -139,6 +139,27 @@ describe('cdk-nag AwsSolutions and least privilege, every topology × preset', (
     expect(open).toEqual([]);
   });
 
+  it('keeps the logical ids of stateful resources (a changed construct id would replace them)', () => {
+    const stateful: Record<string, string> = {
+      DatabaseInstanceAA8A5FDE: 'AWS::RDS::DBInstance',
+      DatabaseSecret3B817195: 'AWS::SecretsManager::Secret',
+      UploadsBucketC4B27CC7: 'AWS::S3::Bucket',
+      SecretsJwtSecret1DEFB471: 'AWS::SecretsManager::Secret',
+      NetworkVpcFAC8F4A5: 'AWS::EC2::VPC',
+    };
+    for (const [name, d] of deployments) {
+      const resources = Template.fromStack(d.app).toJSON().Resources as Record<string, { Type: string }>;
+      for (const [id, type] of Object.entries(stateful)) {
+        if (
+          name.includes('(import)') &&
+          (type === 'AWS::RDS::DBInstance' || id.startsWith('DatabaseSecret') || id.startsWith('NetworkVpc'))
+        )
+          continue;
+        expect(resources[id]?.Type, `${name}: ${id}`).toBe(type);
+      }
+    }
+  });
+
   it('never lets a database be publicly accessible or unencrypted', () => {
     for (const [, d] of deployments) {
       for (const db of Object.values(Template.fromStack(d.app).findResources('AWS::RDS::DBInstance'))) {
