@@ -263,6 +263,26 @@ describe('AuthService.register', () => {
     expect(crypto.hashPassword).not.toHaveBeenCalled();
   });
 
+  // Regression (outage test): a session write failing after the user insert left a half-created account.
+  it('writes the account and its first session in one transaction', async () => {
+    const { service, users, sessions } = setup();
+    const trx = { isTransaction: true };
+    vi.mocked(users.create).mockImplementation(async (_user, sameTransaction) => {
+      await sameTransaction?.(trx as never);
+      return undefined;
+    });
+    const result = await service.register(
+      { email: 'new@example.com', username: 'newname', password: 'fine passphrase' },
+      { ip: '1', userAgent: null },
+    );
+    expect(result.status).toBe(201);
+    expect(sessions.create).toHaveBeenCalledTimes(1);
+    expect(sessions.create).toHaveBeenCalledWith(
+      expect.objectContaining({ userId: expect.any(String) }),
+      trx,
+    );
+  });
+
   it('with verification required, answers an existing email like a new one and sends the owner a notice', async () => {
     const { service, users, mail } = setup({ AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' }, { user: user() });
     const result = await service.register(

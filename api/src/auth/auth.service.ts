@@ -29,7 +29,7 @@ import { JwtRepository } from './jwt.repository.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
-import { SessionsRepository } from './sessions.repository.js';
+import { type NewSession, SessionsRepository } from './sessions.repository.js';
 
 /** A freshly issued pair; the controller decides whether the refresh token travels in the body or a cookie. */
 export type IssuedTokens = AuthTokensDto & { refreshToken: string };
@@ -102,7 +102,14 @@ export class AuthService {
       createdAt: now,
       updatedAt: now,
     };
-    const collision = await this.users.create(user);
+    // Without email verification the account and its first session commit together: otherwise a
+    // failure between the two writes (the database going away) left an account behind although
+    // the client was told registration failed (found by the outage test).
+    const session = verify ? undefined : this.newSession(user.id, client, now);
+    const collision = await this.users.create(
+      user,
+      session && ((trx) => this.sessions.create(session.record, trx)),
+    );
     if (collision === 'username') throw new AppError('USERNAME_TAKEN');
     if (collision === 'email') {
       if (!verify) throw new AppError('EMAIL_TAKEN');
@@ -113,11 +120,14 @@ export class AuthService {
       );
       return { status: 202, body: { status: 'verification_required' } };
     }
-    if (verify) {
+    if (!session) {
       await this.sendVerification(user);
       return { status: 202, body: { status: 'verification_required' } };
     }
-    return { status: 201, body: await this.startSession(user, client) };
+    return {
+      status: 201,
+      body: await this.tokenResponse(user, session.record.id, session.refreshToken, now),
+    };
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<IssuedTokens> {
@@ -355,19 +365,31 @@ export class AuthService {
 
   private async startSession(user: UserRow, client: ClientInfo): Promise<IssuedTokens> {
     const now = this.clock.now();
-    const sessionId = this.crypto.uuid();
+    const session = this.newSession(user.id, client, now);
+    await this.sessions.create(session.record);
+    return this.tokenResponse(user, session.record.id, session.refreshToken, now);
+  }
+
+  /** A new session and its first refresh token, not stored yet. */
+  private newSession(
+    userId: string,
+    client: ClientInfo,
+    now: Date,
+  ): { record: NewSession; refreshToken: string } {
     const refreshToken = this.crypto.randomToken(32);
-    await this.sessions.create({
-      id: sessionId,
-      userId: user.id,
-      now,
-      expiresAt: new Date(now.getTime() + this.config.auth.refreshTtlDays * 86_400_000),
-      userAgent: client.userAgent,
-      ip: client.ip,
-      refreshTokenId: this.crypto.uuid(),
-      refreshTokenHash: this.crypto.sha256(refreshToken),
-    });
-    return this.tokenResponse(user, sessionId, refreshToken, now);
+    return {
+      refreshToken,
+      record: {
+        id: this.crypto.uuid(),
+        userId,
+        now,
+        expiresAt: new Date(now.getTime() + this.config.auth.refreshTtlDays * 86_400_000),
+        userAgent: client.userAgent,
+        ip: client.ip,
+        refreshTokenId: this.crypto.uuid(),
+        refreshTokenHash: this.crypto.sha256(refreshToken),
+      },
+    };
   }
 
   private async tokenResponse(

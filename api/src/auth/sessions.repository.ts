@@ -41,8 +41,9 @@ export interface NewSession {
 export class SessionsRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  async create(session: NewSession): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+  /** Stores a session and its first refresh token; inside `db` when that is a caller's transaction. */
+  async create(session: NewSession, db: Database = this.db): Promise<void> {
+    const write = async (trx: Database) => {
       await trx
         .insertInto('sessions')
         .values({
@@ -65,7 +66,8 @@ export class SessionsRepository {
           createdAt: session.now,
         })
         .execute();
-    });
+    };
+    await (db.isTransaction ? write(db) : this.db.transaction().execute(write));
   }
 
   /** The session's state for authorising a request, joined with the user's role and status. */

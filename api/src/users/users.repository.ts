@@ -28,9 +28,20 @@ export class UsersRepository {
    * Inserts a user. Returns the colliding field instead of throwing when email or username is
    * already taken (including a race lost to a concurrent registration).
    */
-  async create(user: NewUserRow): Promise<UniqueUserField | undefined> {
+  async create(
+    user: NewUserRow,
+    /** Further writes that must commit with the user or not at all (registration's first session). */
+    sameTransaction?: (trx: Database) => Promise<void>,
+  ): Promise<UniqueUserField | undefined> {
     try {
-      await this.db.insertInto('users').values(user).execute();
+      if (sameTransaction) {
+        await this.db.transaction().execute(async (trx) => {
+          await trx.insertInto('users').values(user).execute();
+          await sameTransaction(trx);
+        });
+      } else {
+        await this.db.insertInto('users').values(user).execute();
+      }
       return undefined;
     } catch (error) {
       const field = uniqueViolationField(error);
