@@ -138,6 +138,7 @@ describe('ec2-alb × seoul (seed 004)', () => {
     expect(userData).toContain('npm install -g pm2');
     expect(userData).toContain('pm2 start');
     expect(userData).toContain('pm2 startup systemd');
+    expect(userData).toMatch(/\\"exec_mode\\":\\"fork\\"/);
     expect(userData).toMatch(/\\"API_PREFIX\\":\\"\/api\\"/);
     expect(userData).toMatch(/\\"PORT\\":\\"9999\\"/);
     expect(userData).toContain('cfn-signal');

@@ -349,14 +349,16 @@ export class Ec2AlbApp extends Construct {
       );
     }
     const environment = { NODE_ENV: 'production', ...app.environment, PORT: String(port) };
+    // Fork mode: PM2's cluster mode loads the script with require(), which the ESM server bundle
+    // does not survive; scaling out is the Auto Scaling group's job.
     const ecosystem = stack.toJsonString({
       apps: [
         {
           name: `cloudnest-${name}`,
           cwd: dir,
           script: app.entry,
-          exec_mode: 'cluster',
-          instances: 'max',
+          exec_mode: 'fork',
+          instances: 1,
           env: environment,
         },
       ],
