@@ -36,7 +36,7 @@ export async function handler(
   const connection = remoteConnection(config, secrets);
   if (connection === undefined) throw new Error('Set DATABASE_URL or DATABASE_SECRET_ARN to migrate.');
   const url = typeof connection.url === 'string' ? connection.url : await connection.url();
-  const created = await ensureDatabaseExists(url, connection.dialect);
+  const created = await ensureDatabaseExists(url, connection.dialect, connection.tls);
   if (created) logger.info('database created');
   const db = await createDatabase({ ...connection, url, poolMax: 1 });
   let report: MigrationReport;

@@ -16,6 +16,11 @@ export interface ApiEnvironmentInput {
   /** `DATABASE_ENGINE`: must match the secret's `engine`. */
   readonly databaseEngine: DatabaseEngine;
   /**
+   * `DATABASE_SSL`: `verify-full` where the RDS CA bundle is trusted (Lambda sets
+   * NODE_EXTRA_CA_CERTS to the runtime's bundle), `require` on servers whose trust store lacks it.
+   */
+  readonly databaseTls: 'require' | 'verify-full';
+  /**
    * Passed as `JWT_SECRET_ARN` for runtimes that resolve ARNs themselves (Lambda, EC2); ECS
    * injects the value instead and leaves this unset.
    */
@@ -52,6 +57,7 @@ export function apiEnvironment(input: ApiEnvironmentInput): Record<string, strin
     LOG_LEVEL: input.preset.logLevel,
     DATABASE_SECRET_ARN: input.databaseSecret.secretArn,
     DATABASE_ENGINE: input.databaseEngine,
+    DATABASE_SSL: input.databaseTls,
     JWT_SECRET_ARN: input.jwtSecret?.secretArn,
     JWT_ISSUER,
     JWT_AUDIENCE,
@@ -80,5 +86,7 @@ export function migrationEnvironment(
     LOG_LEVEL: preset.logLevel,
     DATABASE_SECRET_ARN: database.secret.secretArn,
     DATABASE_ENGINE: database.engine,
+    // The migration function is a Lambda everywhere, with the RDS CA bundle in NODE_EXTRA_CA_CERTS.
+    DATABASE_SSL: 'verify-full',
   };
 }

@@ -143,6 +143,7 @@ describe('ec2-alb × seoul (seed 004)', () => {
     expect(userData).toMatch(/\\"PORT\\":\\"9999\\"/);
     expect(userData).toContain('cfn-signal');
     expect(userData).toMatch(/\\"DATABASE_ENGINE\\":\\"mysql\\"/);
+    expect(userData).toMatch(/\\"DATABASE_SSL\\":\\"require\\"/);
     expect(userData).toContain(
       "npm install --omit=dev --no-save --no-audit --no-fund '@node-rs/argon2@^2.2.1'",
     );

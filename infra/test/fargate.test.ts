@@ -56,6 +56,7 @@ describe('fargate × autonote (seed 002, safe form)', () => {
             { Name: 'PORT', Value: '3000' },
             { Name: 'DATABASE_SECRET_ARN', Value: { Ref: Match.stringLikeRegexp('DatabaseSecret') } },
             { Name: 'DATABASE_ENGINE', Value: 'postgres' },
+            { Name: 'DATABASE_SSL', Value: 'require' },
             { Name: 'REQUIRE_API_KEY', Value: 'false' },
           ]),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),

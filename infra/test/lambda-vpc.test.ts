@@ -104,6 +104,8 @@ describe('lambda-vpc × nest-vpc', () => {
         Variables: Match.objectLike({
           DATABASE_SECRET_ARN: { Ref: secretId },
           DATABASE_ENGINE: 'postgres',
+          // RDS PostgreSQL 15+ refuses plaintext; the runtime's bundle lets the API verify the server.
+          DATABASE_SSL: 'verify-full',
           NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
           S3_PUBLIC_BASE_URL: {
             'Fn::Join': [
@@ -164,6 +166,7 @@ describe('lambda-vpc × nest-vpc', () => {
           LOG_LEVEL: 'info',
           DATABASE_SECRET_ARN: Match.anyValue(),
           DATABASE_ENGINE: 'postgres',
+          DATABASE_SSL: 'verify-full',
         },
       },
     });

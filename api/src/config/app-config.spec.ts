@@ -262,4 +262,17 @@ describe('storage and users configuration', () => {
     );
     expect(problemsOf({ ...base, API_BASE_URL: 'api.example.com' })).toContain('API_BASE_URL must be a URL');
   });
+
+  it('reads DATABASE_SSL (default disable) and DATABASE_HOST', () => {
+    expect(loadConfig(base, '/').database.tls).toBe('disable');
+    const config = loadConfig(
+      { ...base, DATABASE_SSL: 'verify-full', DATABASE_HOST: 'proxy.example.com' },
+      '/',
+    );
+    expect(config.database.tls).toBe('verify-full');
+    expect(config.database.hostOverride).toBe('proxy.example.com');
+    expect(problemsOf({ ...base, DATABASE_SSL: 'yes' })).toContain(
+      'DATABASE_SSL must be disable, require or verify-full',
+    );
+  });
 });

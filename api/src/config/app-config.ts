@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
+import type { DatabaseTls } from '../database/database-tls.js';
 import { environmentSchema } from './config.schema.js';
 
 /** The database the API talks to. `embedded` means: start a local PostgreSQL under DATA_DIR. */
@@ -37,6 +38,10 @@ export interface AppConfig {
   readonly database: DatabaseSettings & {
     readonly poolMax: number;
     readonly statementTimeoutMs: number;
+    /** TLS to the database server (DATABASE_SSL). */
+    readonly tls: DatabaseTls;
+    /** Host that replaces the secret's (an RDS Proxy endpoint), from DATABASE_HOST. */
+    readonly hostOverride: string | undefined;
   };
 }
 
@@ -215,6 +220,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ba
       ...database,
       poolMax: e.DATABASE_POOL_MAX,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      tls: e.DATABASE_SSL,
+      hostOverride: e.DATABASE_HOST,
     },
   };
 }

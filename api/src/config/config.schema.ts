@@ -114,6 +114,10 @@ export const environmentSchema = z
       .default('postgres'),
     JWT_SECRET_ARN: secretArn,
     DATABASE_POOL_MAX: integer(1, 1000, 10),
+    DATABASE_SSL: z
+      .enum(['disable', 'require', 'verify-full'], { message: 'must be disable, require or verify-full' })
+      .default('disable'),
+    DATABASE_HOST: z.string().min(1).optional(),
     DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 600_000, 10_000),
     CORS_ALLOWED_ORIGINS: commaList,
     TRUSTED_PROXIES: commaList,

@@ -12,12 +12,16 @@ export function remoteConnection(
   config: AppConfig,
   secrets: SecretsRepository = new SecretsRepository(),
 ): DatabaseConnectionOptions | undefined {
-  const tuning = { poolMax: config.database.poolMax, statementTimeoutMs: config.database.statementTimeoutMs };
   const settings = config.database;
+  const tuning = {
+    poolMax: settings.poolMax,
+    statementTimeoutMs: settings.statementTimeoutMs,
+    tls: settings.tls,
+  };
   if (settings.kind === 'url') return { url: settings.url, dialect: settings.dialect, ...tuning };
   if (settings.kind === 'secret') {
     return {
-      url: databaseUrlResolver(secrets, settings.secretArn, settings.dialect),
+      url: databaseUrlResolver(secrets, settings.secretArn, settings.dialect, settings.hostOverride),
       dialect: settings.dialect,
       ...tuning,
     };

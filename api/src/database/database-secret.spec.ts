@@ -19,6 +19,14 @@ describe('databaseUrlFromSecret', () => {
     expect(decodeURIComponent(new URL(url).password)).toBe(rds.password);
   });
 
+  it('connects through DATABASE_HOST (an RDS Proxy endpoint) with the secret credentials', () => {
+    const url = new URL(
+      databaseUrlFromSecret(rds, 'postgres', 'arn', 'proxy.proxy-abc.eu-west-1.rds.amazonaws.com'),
+    );
+    expect(url.hostname).toBe('proxy.proxy-abc.eu-west-1.rds.amazonaws.com');
+    expect(url.username).toBe('cloudnest');
+  });
+
   it('accepts MySQL-family engines for mysql and defaults the port', () => {
     const { port: _port, ...withoutPort } = rds;
     expect(databaseUrlFromSecret({ ...withoutPort, engine: 'mariadb' }, 'mysql', 'arn')).toMatch(

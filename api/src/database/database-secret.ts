@@ -17,6 +17,8 @@ export function databaseUrlFromSecret(
   secret: Readonly<Record<string, unknown>>,
   dialect: 'postgres' | 'mysql',
   secretId: string,
+  /** Replaces the secret's host: the RDS Proxy endpoint, which shares the database's credentials. */
+  hostOverride?: string,
 ): string {
   const text = (field: string): string | undefined => {
     const value = secret[field];
@@ -43,7 +45,7 @@ export function databaseUrlFromSecret(
   const password = encodeURIComponent(text('password') ?? '');
   const database = encodeURIComponent(text('dbname') ?? '');
   const scheme = dialect === 'mysql' ? 'mysql' : 'postgres';
-  return `${scheme}://${user}:${password}@${text('host')}:${port}/${database}`;
+  return `${scheme}://${user}:${password}@${hostOverride ?? text('host')}:${port}/${database}`;
 }
 
 /**
@@ -54,6 +56,8 @@ export function databaseUrlResolver(
   secrets: SecretsRepository,
   secretArn: string,
   dialect: 'postgres' | 'mysql',
+  hostOverride?: string,
 ): () => Promise<string> {
-  return async () => databaseUrlFromSecret(await secrets.getJson(secretArn), dialect, secretArn);
+  return async () =>
+    databaseUrlFromSecret(await secrets.getJson(secretArn), dialect, secretArn, hostOverride);
 }

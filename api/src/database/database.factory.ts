@@ -1,6 +1,7 @@
 import { CamelCasePlugin, Kysely, MysqlAdapter, MysqlDialect, PostgresDialect } from 'kysely';
 import { commonJsExports } from '../common/modules/common-js.js';
 import type { DatabaseSchema } from './database.types.js';
+import { type DatabaseTls, driverSslOption } from './database-tls.js';
 
 /** Where and how to connect. */
 export interface DatabaseConnectionOptions {
@@ -16,6 +17,8 @@ export interface DatabaseConnectionOptions {
   readonly statementTimeoutMs?: number;
   /** How long to wait for a new connection before failing fast. @default 2000 */
   readonly connectTimeoutMs?: number;
+  /** TLS to the server. @default 'disable' */
+  readonly tls?: DatabaseTls;
 }
 
 export type Database = Kysely<DatabaseSchema>;
@@ -30,6 +33,7 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
   const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
   const plugins = [new CamelCasePlugin()];
+  const ssl = driverSslOption(options.tls);
   const { url } = options;
   const resolveUrl = typeof url === 'string' ? async () => url : url;
   if (options.dialect === 'mysql') {
@@ -39,6 +43,7 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
         uri: await resolveUrl(),
         connectionLimit: poolMax,
         connectTimeout: connectTimeoutMs,
+        ...(ssl ? { ssl } : {}),
         timezone: 'Z',
         dateStrings: false,
         // MySQL has no boolean type; TINYINT(1) columns are our booleans.
@@ -55,6 +60,7 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
       max: poolMax,
       connectionTimeoutMillis: connectTimeoutMs,
       statement_timeout: statementTimeoutMs,
+      ssl,
       idleTimeoutMillis: 30_000,
     });
     // An idle client losing its server (restart, failover) must not crash the process.

@@ -23,6 +23,8 @@ export interface EmbeddedPostgresOptions {
    * (the outage test). @default a free port chosen at start
    */
   readonly port?: number;
+  /** Extra `name=value` server settings, e.g. `ssl=on` (tests of TLS connections). @default none */
+  readonly settings?: readonly string[];
 }
 
 interface RunAs {
@@ -75,6 +77,7 @@ export class EmbeddedPostgres {
     flags.push('-c', 'unix_socket_directories=', '-c', 'max_connections=300');
     if (options.ephemeral)
       flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+    for (const setting of options.settings ?? []) flags.push('-c', setting);
     const server = spawn(binaries.postgres, flags, {
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
       detached: true,

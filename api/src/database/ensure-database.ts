@@ -1,4 +1,7 @@
 import { commonJsExports } from '../common/modules/common-js.js';
+import { type DatabaseTls, driverSslOption } from './database-tls.js';
+
+type DriverSsl = ReturnType<typeof driverSslOption>;
 
 /** SQLSTATEs PostgreSQL raises when a concurrent CREATE DATABASE of the same name won the race. */
 const ALREADY_CREATED = new Set(['42P04', '23505']);
@@ -8,16 +11,23 @@ const ALREADY_CREATED = new Set(['42P04', '23505']);
  * database (`postgres`, else `template1`) or, on MySQL, to no database. Safe to run concurrently.
  * @returns true when this call created it
  */
-export async function ensureDatabaseExists(url: string, dialect: 'postgres' | 'mysql'): Promise<boolean> {
+export async function ensureDatabaseExists(
+  url: string,
+  dialect: 'postgres' | 'mysql',
+  tls?: DatabaseTls,
+): Promise<boolean> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
   if (name === '') throw new Error('The database URL names no database.');
-  return dialect === 'mysql' ? ensureMysqlDatabase(target, name) : ensurePostgresDatabase(target, name);
+  const ssl = driverSslOption(tls);
+  return dialect === 'mysql'
+    ? ensureMysqlDatabase(target, name, ssl)
+    : ensurePostgresDatabase(target, name, ssl);
 }
 
-async function ensurePostgresDatabase(target: URL, name: string): Promise<boolean> {
+async function ensurePostgresDatabase(target: URL, name: string, ssl: DriverSsl): Promise<boolean> {
   const { default: pg } = await import('pg');
-  const client = await connectToMaintenanceDatabase(pg, target);
+  const client = await connectToMaintenanceDatabase(pg, target, ssl);
   try {
     const found = await client.query('select 1 from pg_database where datname = $1', [name]);
     if (found.rowCount !== 0) return false;
@@ -36,12 +46,13 @@ async function ensurePostgresDatabase(target: URL, name: string): Promise<boolea
 async function connectToMaintenanceDatabase(
   pg: typeof import('pg').default,
   target: URL,
+  ssl: DriverSsl,
 ): Promise<import('pg').Client> {
   let lastError: unknown;
   for (const maintenance of ['postgres', 'template1']) {
     const url = new URL(target);
     url.pathname = `/${maintenance}`;
-    const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
+    const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000, ssl });
     try {
       await client.connect();
       return client;
@@ -55,11 +66,15 @@ async function connectToMaintenanceDatabase(
   throw lastError;
 }
 
-async function ensureMysqlDatabase(target: URL, name: string): Promise<boolean> {
+async function ensureMysqlDatabase(target: URL, name: string, ssl: DriverSsl): Promise<boolean> {
   const mysql = commonJsExports(await import('mysql2/promise'), 'createConnection');
   const url = new URL(target);
   url.pathname = '/';
-  const connection = await mysql.createConnection({ uri: url.toString(), connectTimeout: 5000 });
+  const connection = await mysql.createConnection({
+    uri: url.toString(),
+    connectTimeout: 5000,
+    ...(ssl ? { ssl } : {}),
+  });
   try {
     // MySQL has IF NOT EXISTS and reports an existing database as a warning, not an error.
     const [result] = await connection.query(`create database if not exists ${connection.escapeId(name)}`);
