@@ -1,13 +1,16 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import 'reflect-metadata';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { requestIdFor } from './common/http/request-id.js';
+import { staticSecurityHeaders } from './common/http/security-headers.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
+import { RequestLog } from './common/logging/request-log.js';
 import type { AppConfig } from './config/app-config.js';
 import type { DatabaseConnectionOptions } from './database/database.factory.js';
 
@@ -29,6 +32,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     genReqId: requestIdFor,
+    logController: new RequestLog(),
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: config.http.requestTimeoutMs,
@@ -50,30 +54,31 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   );
   if (config.http.prefix) app.setGlobalPrefix(config.http.prefix);
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
+  const securityHeaders = staticSecurityHeaders();
   // Node's request timeout stops applying once the headers are in, so a client trickling its body a
-  // byte at a time held its connection for as long as it liked. The body gets the same deadline.
+  // byte at a time held its connection for as long as it liked. A body gets the same deadline.
   const bodyDeadlines = new WeakMap<object, NodeJS.Timeout>();
-  const clearBodyDeadline = async (request: object) => clearTimeout(bodyDeadlines.get(request));
-  fastify.addHook('onRequest', async (request) => {
-    bodyDeadlines.set(request, setTimeout(() => request.raw.destroy(), config.http.requestTimeoutMs).unref());
+  const clearBodyDeadline = (request: FastifyRequest, _reply: unknown, done: () => void) => {
+    const deadline = bodyDeadlines.get(request);
+    if (deadline) clearTimeout(deadline);
+    done();
+  };
+  // Callback-style hooks: an async hook costs a promise per request on every route.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.headers(securityHeaders);
+    reply.header('x-request-id', request.id);
+    if (hasBody(request.headers)) {
+      bodyDeadlines.set(
+        request,
+        setTimeout(() => request.raw.destroy(), config.http.requestTimeoutMs).unref(),
+      );
+    }
+    done();
   });
   fastify.addHook('preValidation', clearBodyDeadline);
   fastify.addHook('onResponse', clearBodyDeadline);
-  fastify.addHook('onRequestAbort', clearBodyDeadline);
+  fastify.addHook('onRequestAbort', (request, done) => clearBodyDeadline(request, undefined, done));
   await app.register(cookie);
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        styleSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-      },
-    },
-  });
   if (config.http.corsOrigins.length > 0) {
     const origins = config.http.corsOrigins;
     await app.register(cors, {
@@ -85,4 +90,10 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   }
   await app.init();
   return app;
+}
+
+/** Whether a request announces a body (only those need a body deadline). */
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined;
 }

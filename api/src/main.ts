@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.log);
+  const logger = createLogger({ ...config.log, asynchronous: true });
   const database = await resolveDatabase(config, (message) => logger.info(message));
   try {
     if (config.env !== 'production') {

@@ -23,8 +23,20 @@ export class AuthGuard implements CanActivate {
     @Inject(ApiKeysService) private readonly apiKeys: ApiKeysService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const targets = routeTargets(context);
+    // Public routes without a key requirement (health, docs, sign-in) pass synchronously: no
+    // promise on the hottest paths.
+    if (
+      !this.apiKeys.keyRequiredEverywhere() &&
+      this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)
+    ) {
+      return true;
+    }
+    return this.authenticate(context, targets);
+  }
+
+  private async authenticate(context: ExecutionContext, targets: RouteTargets): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const presentedKey = headerValue(request, 'x-api-key');
     const keyAuth = presentedKey !== undefined ? await this.apiKeys.authenticate(presentedKey) : undefined;
@@ -73,4 +85,11 @@ export class AuthGuard implements CanActivate {
 function headerValue(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Where route metadata lives: the handler, then its controller class. */
+type RouteTargets = ReturnType<typeof routeTargets>;
+
+function routeTargets(context: ExecutionContext) {
+  return [context.getHandler(), context.getClass()];
 }

@@ -15,8 +15,13 @@ const REDACTED_PATHS = [
   '*.token',
 ];
 
-/** Creates the process's one pino logger: JSON in production, pretty in development. */
-export function createLogger(options: { level: string; pretty: boolean }): Logger {
+/**
+ * Creates the process's one pino logger: JSON in production, pretty in development.
+ * `asynchronous` (the long-running server) writes through a non-blocking destination that
+ * coalesces lines while a write is in flight, instead of one blocking write per line; pino flushes
+ * it on exit. Lambda keeps synchronous writes, because a frozen environment never flushes.
+ */
+export function createLogger(options: { level: string; pretty: boolean; asynchronous?: boolean }): Logger {
   const config: LoggerOptions = {
     level: options.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -28,8 +33,9 @@ export function createLogger(options: { level: string; pretty: boolean }): Logge
       target: 'pino-pretty',
       options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true },
     };
+    return pino(config);
   }
-  return pino(config);
+  return options.asynchronous ? pino(config, pino.destination({ dest: 1, sync: false })) : pino(config);
 }
 
 /** Routes Nest's own log calls (bootstrap, route mapping) into the same pino logger. */
