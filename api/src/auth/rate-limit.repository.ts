@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import type { Database } from '../database/database.factory.js';
+import { dialectOf } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import { isTransientConflict } from '../database/database-errors.js';
 
@@ -14,7 +16,9 @@ export interface RateLimitDecision {
 
 /**
  * Fixed-window counters in the database, so a limit holds across every Lambda instance and
- * server process (no Redis). One row per key; the row lock serialises concurrent requests.
+ * server process (no Redis). One row per key, counted by a single atomic upsert: the row is locked
+ * only for that one statement, so many requests on one key (every sign-in from one address behind
+ * an unnamed proxy) queue for microseconds, not for whole transactions holding pool connections.
  */
 @Injectable()
 export class RateLimitRepository {
@@ -23,54 +27,61 @@ export class RateLimitRepository {
   async consume(key: string, limit: number, windowSeconds: number, now: Date): Promise<RateLimitDecision> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.consumeOnce(key, limit, windowSeconds, now);
+        const row = await this.count(key, windowSeconds, now);
+        if (row.count <= limit) return { allowed: true, retryAfterSeconds: 0 };
+        const windowEnds = row.windowStart.getTime() + windowSeconds * 1000;
+        return {
+          allowed: false,
+          retryAfterSeconds: Math.max(1, Math.ceil((windowEnds - now.getTime()) / 1000)),
+        };
       } catch (error) {
-        // Concurrent first requests for a key race to insert its row (or deadlock on MySQL's gap
-        // locks); the loser simply counts again, so no request goes uncounted.
+        // MySQL can still report a deadlock between concurrent first inserts of a key; count again.
         if (attempt >= MAX_ATTEMPTS || !isTransientConflict(error)) throw error;
       }
     }
   }
 
-  private consumeOnce(
+  /** Adds one to the key's counter (starting a new window when the old one has ended); returns it. */
+  private async count(
     key: string,
-    limit: number,
     windowSeconds: number,
     now: Date,
-  ): Promise<RateLimitDecision> {
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('rateLimits')
-        .select(['windowStart', 'count'])
-        .where('key', '=', key)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!row) {
-        await trx.insertInto('rateLimits').values({ key, windowStart: now, count: 1 }).execute();
-        return { allowed: true, retryAfterSeconds: 0 };
-      }
-      const windowEnds = row.windowStart.getTime() + windowSeconds * 1000;
-      if (windowEnds <= now.getTime()) {
-        await trx
-          .updateTable('rateLimits')
-          .set({ windowStart: now, count: 1 })
-          .where('key', '=', key)
+  ): Promise<{ windowStart: Date; count: number }> {
+    const expired = new Date(now.getTime() - windowSeconds * 1000);
+    if (dialectOf(this.db) === 'mysql') {
+      // MySQL has no RETURNING: LAST_INSERT_ID(expr) hands this statement's own count back on the
+      // same connection, untouched by concurrent increments. Assignments apply left to right, so
+      // `count` is decided before `window_start` moves.
+      return this.db.connection().execute(async (connection) => {
+        await connection
+          .insertInto('rateLimits')
+          .values({ key, windowStart: now, count: sql<number>`last_insert_id(1)` })
+          .onDuplicateKeyUpdate({
+            count: sql`last_insert_id(if(window_start <= ${expired}, 1, count + 1))`,
+            windowStart: sql`if(window_start <= ${expired}, ${now}, window_start)`,
+          })
           .execute();
-        return { allowed: true, retryAfterSeconds: 0 };
-      }
-      if (row.count >= limit) {
-        return {
-          allowed: false,
-          retryAfterSeconds: Math.max(1, Math.ceil((windowEnds - now.getTime()) / 1000)),
-        };
-      }
-      await trx
-        .updateTable('rateLimits')
-        .set({ count: row.count + 1 })
-        .where('key', '=', key)
-        .execute();
-      return { allowed: true, retryAfterSeconds: 0 };
-    });
+        const { rows } = await sql<{ count: number | string }>`select last_insert_id() as count`.execute(
+          connection,
+        );
+        const { windowStart } = await connection
+          .selectFrom('rateLimits')
+          .select('windowStart')
+          .where('key', '=', key)
+          .executeTakeFirstOrThrow();
+        return { windowStart, count: Number(rows[0]?.count) };
+      });
+    }
+    const insert = this.db.insertInto('rateLimits').values({ key, windowStart: now, count: 1 });
+    return insert
+      .onConflict((conflict) =>
+        conflict.column('key').doUpdateSet({
+          count: sql`case when rate_limits.window_start <= ${expired} then 1 else rate_limits.count + 1 end`,
+          windowStart: sql`case when rate_limits.window_start <= ${expired} then ${now} else rate_limits.window_start end`,
+        }),
+      )
+      .returning(['windowStart', 'count'])
+      .executeTakeFirstOrThrow();
   }
 
   /** Deletes counters whose window ended before `olderThan` (housekeeping). */

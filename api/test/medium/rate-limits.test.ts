@@ -33,12 +33,13 @@ describe.each(testDialects())('database rate limits on %s', (dialect) => {
     const now = new Date('2026-01-01T00:00:00.000Z');
     const decisions = await Promise.all(Array.from({ length: 20 }, () => limits.consume('k3', 7, 60, now)));
     expect(decisions.filter((d) => d.allowed)).toHaveLength(7);
+    // Every attempt is counted, refused ones too.
     const row = await database.db
       .selectFrom('rateLimits')
       .select('count')
       .where('key', '=', 'k3')
       .executeTakeFirstOrThrow();
-    expect(row.count).toBe(7);
+    expect(row.count).toBe(20);
   });
 
   it('keeps keys independent and prunes old windows', async () => {
