@@ -6,6 +6,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { UserRow } from '../database/database.types.js';
 import type { MailService } from '../mail/mail.service.js';
+import { newUserRow } from '../users/new-user.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { AuthService } from './auth.service.js';
 import type { CommonPasswordsRepository } from './common-passwords.repository.js';
@@ -19,22 +20,14 @@ const T0 = new Date('2026-03-01T12:00:00.000Z');
 
 function user(overrides: Partial<UserRow> = {}): UserRow {
   return {
-    id: 'user-1',
-    email: 'ada@example.com',
-    username: 'ada',
-    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$stored',
-    emailVerifiedAt: null,
-    displayName: null,
-    bio: null,
-    avatarFileId: null,
-    role: 'user',
-    disabledAt: null,
-    deletedAt: null,
-    failedLoginCount: 0,
-    lockoutCount: 0,
-    lockedUntil: null,
-    createdAt: T0,
-    updatedAt: T0,
+    ...newUserRow({
+      id: 'user-1',
+      email: 'ada@example.com',
+      username: 'ada',
+      passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$stored',
+      emailVerifiedAt: null,
+      now: T0,
+    }),
     ...overrides,
   };
 }

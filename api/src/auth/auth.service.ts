@@ -9,6 +9,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { OneTimeTokenPurpose, UserRow } from '../database/database.types.js';
 import { MailService } from '../mail/mail.service.js';
 import { mailTemplates, type RenderedMail } from '../mail/mail.templates.js';
+import { newUserRow } from '../users/new-user.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type {
   AuthTokensDto,
@@ -84,24 +85,14 @@ export class AuthService {
       return { status: 202, body: { status: 'verification_required' } };
     }
     const now = this.clock.now();
-    const user: UserRow = {
+    const user = newUserRow({
       id: this.crypto.uuid(),
       email: dto.email,
       username: dto.username,
       passwordHash,
       emailVerifiedAt: null,
-      displayName: null,
-      bio: null,
-      avatarFileId: null,
-      role: 'user',
-      disabledAt: null,
-      deletedAt: null,
-      failedLoginCount: 0,
-      lockoutCount: 0,
-      lockedUntil: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+      now,
+    });
     // Without email verification the account and its first session commit together: otherwise a
     // failure between the two writes (the database going away) left an account behind although
     // the client was told registration failed (found by the outage test).
@@ -466,24 +457,14 @@ export class AuthService {
       .slice(0, 24)
       .padEnd(3, '0');
     for (let attempt = 0; attempt < 5; attempt++) {
-      const user: UserRow = {
+      const user = newUserRow({
         id: this.crypto.uuid(),
         email,
         username: `${base}${this.crypto.randomDigits(4)}`,
         passwordHash: null,
         emailVerifiedAt: now,
-        displayName: null,
-        bio: null,
-        avatarFileId: null,
-        role: 'user',
-        disabledAt: null,
-        deletedAt: null,
-        failedLoginCount: 0,
-        lockoutCount: 0,
-        lockedUntil: null,
-        createdAt: now,
-        updatedAt: now,
-      };
+        now,
+      });
       const collision = await this.users.create(user);
       if (!collision) return user;
       if (collision === 'email') {

@@ -7,6 +7,7 @@ import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { UserRow } from '../database/database.types.js';
 import type { FilesService } from '../files/files.service.js';
+import { newUserRow } from './new-user.js';
 import { encodeCursor } from './users.dto.js';
 import type { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
@@ -17,22 +18,15 @@ const ADMIN: UserAuth = { method: 'bearer', userId: 'admin-1', sessionId: 'sessi
 
 function user(overrides: Partial<UserRow> = {}): UserRow {
   return {
-    id: 'user-1',
-    email: 'ada@example.com',
-    username: 'ada',
-    passwordHash: 'hash',
-    emailVerifiedAt: T0,
+    ...newUserRow({
+      id: 'user-1',
+      email: 'ada@example.com',
+      username: 'ada',
+      passwordHash: 'hash',
+      emailVerifiedAt: T0,
+      now: T0,
+    }),
     displayName: 'Ada',
-    bio: null,
-    avatarFileId: null,
-    role: 'user',
-    disabledAt: null,
-    deletedAt: null,
-    failedLoginCount: 0,
-    lockoutCount: 0,
-    lockedUntil: null,
-    createdAt: T0,
-    updatedAt: T0,
     ...overrides,
   };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
 import type { UserRow } from '../../src/database/database.types.js';
+import { newUserRow } from '../../src/users/new-user.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
@@ -59,22 +60,14 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
     const id = crypto.uuid();
     const now = new Date();
     const user: UserRow = {
-      id,
-      email: `${id}@example.com`,
-      username: `u_${id.slice(0, 20)}`,
-      passwordHash: null,
-      emailVerifiedAt: null,
-      displayName: null,
-      bio: null,
-      avatarFileId: null,
-      role: 'user',
-      disabledAt: null,
-      deletedAt: null,
-      failedLoginCount: 0,
-      lockoutCount: 0,
-      lockedUntil: null,
-      createdAt: now,
-      updatedAt: now,
+      ...newUserRow({
+        id,
+        email: `${id}@example.com`,
+        username: `u_${id.slice(0, 20)}`,
+        passwordHash: null,
+        emailVerifiedAt: null,
+        now,
+      }),
       ...changes,
     };
     await users.create(user);

@@ -10,6 +10,7 @@ import type { FilePurpose, FileRow, UserRow } from '../../src/database/database.
 import { FilesRepository } from '../../src/files/files.repository.js';
 import { FilesService } from '../../src/files/files.service.js';
 import { LocalStorageRepository } from '../../src/files/local-storage.repository.js';
+import { newUserRow } from '../../src/users/new-user.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { testConfig } from '../support/test-config.js';
@@ -55,22 +56,16 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     const id = crypto.uuid();
     const now = new Date();
     const user: UserRow = {
-      id,
-      email: `${id}@example.com`,
-      username: `u_${id.slice(0, 20)}`,
-      passwordHash: 'not-a-real-hash',
-      emailVerifiedAt: now,
+      ...newUserRow({
+        id,
+        email: `${id}@example.com`,
+        username: `u_${id.slice(0, 20)}`,
+        passwordHash: 'not-a-real-hash',
+        emailVerifiedAt: now,
+        now,
+      }),
       displayName: 'Someone',
       bio: 'A bio',
-      avatarFileId: null,
-      role: 'user',
-      disabledAt: null,
-      deletedAt: null,
-      failedLoginCount: 0,
-      lockoutCount: 0,
-      lockedUntil: null,
-      createdAt: now,
-      updatedAt: now,
       ...changes,
     };
     expect(await users.create(user)).toBeUndefined();

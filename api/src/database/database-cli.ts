@@ -1,0 +1,42 @@
+import type { AppConfig } from '../config/app-config.js';
+import { ConfigError } from '../config/app-config.js';
+import { configFromProcessEnvironment } from '../config/environment.js';
+import { createDatabase, type Database, type DatabaseConnectionOptions } from './database.factory.js';
+import { resolveDatabase } from './database-target.js';
+
+/** What a command-line task gets: the configuration, its database connection and a Kysely on it. */
+export interface DatabaseCliContext {
+  readonly config: AppConfig;
+  readonly connection: DatabaseConnectionOptions;
+  readonly db: Database;
+}
+
+/**
+ * Runs a command-line task (migrate, user:promote, users:purge) against DATABASE_URL or, when it
+ * is unset, the embedded PostgreSQL under DATA_DIR; releases both afterwards and reports any
+ * failure in one line (a configuration error as the list of bad variables). Sets the exit code.
+ */
+export async function runDatabaseCli(
+  failure: string,
+  task: (context: DatabaseCliContext) => Promise<number>,
+): Promise<void> {
+  try {
+    const config = configFromProcessEnvironment();
+    const database = await resolveDatabase(config, (message) => process.stderr.write(`${message}\n`));
+    try {
+      const connection = { ...database.connection, poolMax: 1 };
+      const db = await createDatabase(connection);
+      try {
+        process.exitCode = await task({ config, connection, db });
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      await database.release();
+    }
+  } catch (error) {
+    const message = error instanceof ConfigError ? error.message : `${failure}: ${(error as Error).message}`;
+    process.stderr.write(`${message}\n`);
+    process.exitCode = 1;
+  }
+}
