@@ -3,6 +3,8 @@ import { createApp } from './app.js';
 import { SecretsRepository } from './aws/secrets.repository.js';
 import { configFromProcessEnvironment } from './config/environment.js';
 import { remoteConnection } from './database/database-connection.js';
+import type { MaintenanceReport } from './jobs/maintenance.service.js';
+import { MaintenanceService } from './jobs/maintenance.service.js';
 import { createLambdaProxy, type LambdaHttpEvent, type LambdaHttpResponse } from './lambda/lambda-proxy.js';
 
 // Everything below runs once per execution environment (Lambda's Init phase); invocations only
@@ -19,10 +21,29 @@ if (config.database.kind === 'secret') secrets.prefetch(config.database.secretAr
 const app = await createApp({ config, database: { ...connection, poolMax: 1 } });
 const proxy = createLambdaProxy(app.getHttpAdapter().getInstance());
 
+/** An EventBridge scheduled event: infra's hourly rule sends one to run the maintenance job. */
+export interface ScheduledEvent {
+  readonly source: 'aws.events';
+  readonly 'detail-type': 'Scheduled Event';
+}
+
+function isScheduledEvent(event: unknown): event is ScheduledEvent {
+  const candidate = event as Partial<Record<string, unknown>> | null;
+  return candidate?.source === 'aws.events' && candidate['detail-type'] === 'Scheduled Event';
+}
+
 /**
  * The API's Lambda entrypoint for API Gateway REST (payload 1.0), HTTP API (2.0) and ALB events,
- * over the same `createApp()` as the HTTP server.
+ * over the same `createApp()` as the HTTP server. A scheduled event runs one maintenance pass
+ * (account purge, expired uploads) instead: a function has no long-lived process to run the
+ * server's in-process interval.
  */
-export function handler(event: LambdaHttpEvent, context: Context): Promise<LambdaHttpResponse> {
+export function handler(event: LambdaHttpEvent, context: Context): Promise<LambdaHttpResponse>;
+export function handler(event: ScheduledEvent, context: Context): Promise<MaintenanceReport>;
+export function handler(
+  event: LambdaHttpEvent | ScheduledEvent,
+  context: Context,
+): Promise<LambdaHttpResponse | MaintenanceReport> {
+  if (isScheduledEvent(event)) return app.get(MaintenanceService).runOnce();
   return proxy(event, context);
 }

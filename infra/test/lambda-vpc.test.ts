@@ -172,6 +172,20 @@ describe('lambda-vpc × nest-vpc', () => {
     });
   });
 
+  it('invokes the API alias hourly with a scheduled event for the maintenance job (no server interval on Lambda)', () => {
+    const [aliasId] = onlyResource(template, 'AWS::Lambda::Alias');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { Ref: aliasId }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { Ref: aliasId },
+    });
+  });
+
   it('fronts the alias with an HTTP API: $default Lambda proxy, CORS from config, JSON access logs', () => {
     const [aliasId] = onlyResource(template, 'AWS::Lambda::Alias');
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {

@@ -33,7 +33,7 @@ export interface AppConfig {
   readonly auth: AuthSettings;
   readonly mail: MailSettings;
   readonly storage: StorageSettings;
-  /** Minutes between in-process maintenance runs of the HTTP server (0: never; Lambda never runs it). */
+  /** Minutes between in-process maintenance runs of the HTTP server (0: never); Lambda runs it on a scheduled event. */
   readonly maintenanceIntervalMinutes: number;
   readonly database: DatabaseSettings & {
     readonly poolMax: number;

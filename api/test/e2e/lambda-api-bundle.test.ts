@@ -3,6 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LAMBDA_OUTDIR, type LambdaBundleReport } from '../../scripts/build-lambda.js';
+import { newUserRow } from '../../src/users/new-user.js';
 import { STRONG_PASSWORD } from '../support/auth-helpers.js';
 import { buildLambdaForTest } from '../support/lambda-bundle.js';
 import { lambdaDockerfileProblems } from '../support/lambda-dockerfile.js';
@@ -399,5 +400,50 @@ describe('DATABASE_SECRET_ARN', () => {
     } finally {
       await lambda.close();
     }
+  });
+});
+
+describe('scheduled maintenance through the bundle', () => {
+  let lambda: LambdaProcess;
+  beforeAll(async () => {
+    lambda = await startLambdaProcess(handlerFile(), functionEnv({ DATABASE_URL: database.url }));
+  });
+  afterAll(async () => {
+    await lambda?.close();
+  });
+
+  it('runs one maintenance pass for an EventBridge scheduled event: accounts deleted over 30 days ago are erased', async () => {
+    const now = Date.now();
+    const id = crypto.randomUUID();
+    await database.db
+      .insertInto('users')
+      .values({
+        ...newUserRow({
+          id,
+          email: `gone.${id}@example.com`,
+          username: `gone_${id.slice(0, 8)}`,
+          passwordHash: null,
+          emailVerifiedAt: null,
+          now: new Date(now - 40 * 86_400_000),
+        }),
+        deletedAt: new Date(now - 31 * 86_400_000),
+      })
+      .execute();
+    const report = await lambda.invoke<{ purgedAccounts: number; removedFiles: number }>({
+      version: '0',
+      id: 'scheduled',
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      time: new Date(now).toISOString(),
+      resources: ['arn:aws:events:eu-west-1:123456789012:rule/cloudnest-maintenance'],
+      detail: {},
+    });
+    expect(report.purgedAccounts).toBeGreaterThanOrEqual(1);
+    const row = await database.db
+      .selectFrom('users')
+      .select('email')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.email).toBe(`purged:${id}`);
   });
 });

@@ -9,6 +9,7 @@ import { ApiSecrets } from '../constructs/api-secrets.js';
 import { ContainerApiFunction } from '../constructs/container-api-function.js';
 import { Database } from '../constructs/database.js';
 import { HttpApiGateway } from '../constructs/http-api-gateway.js';
+import { MaintenanceSchedule } from '../constructs/maintenance-schedule.js';
 import { MigrationRunner } from '../constructs/migration-runner.js';
 import { Observability } from '../constructs/observability.js';
 import { Uploads } from '../constructs/uploads.js';
@@ -105,6 +106,7 @@ export class ServerlessApiStack extends TopologyStack {
       corsAllowedOrigins,
     });
     this.apiFunction.function.addEnvironment('PUBLIC_BASE_URL', this.gateway.url.replace(/\/$/, ''));
+    new MaintenanceSchedule(this, 'Maintenance', { target: this.apiFunction.alias });
 
     observability.monitorFunction('ApiFunction', this.apiFunction.function);
     observability.monitorHttpApi('HttpApi', this.gateway.api);
