@@ -126,13 +126,14 @@ export function settingsFromLookup(
 
 /** Code directories the settings point at that do not exist (each with a fix). */
 export function missingArtifacts(settings: DeploymentSettings): string[] {
-  const paths = [
-    settings.apiCodePath,
-    settings.migrateCodePath,
-    settings.backendCodePath,
-    settings.frontendCodePath,
+  const apiBuild = '`npm run build -w @cloudnest/api`';
+  const artifacts: [string | undefined, string][] = [
+    [settings.apiCodePath, apiBuild],
+    [settings.migrateCodePath, apiBuild],
+    [settings.backendCodePath, apiBuild],
+    [settings.frontendCodePath, '`npm run build:ec2 -w @cloudnest/web`'],
   ];
-  return paths
-    .filter((path): path is string => path !== undefined && !existsSync(path))
-    .map((path) => `${path} does not exist: run \`npm run build -w api\` first`);
+  return artifacts
+    .filter((artifact): artifact is [string, string] => artifact[0] !== undefined && !existsSync(artifact[0]))
+    .map(([path, build]) => `${path} does not exist: run ${build} first`);
 }

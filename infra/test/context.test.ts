@@ -68,9 +68,15 @@ describe('settings from CDK context', () => {
       }),
     );
     expect(missingArtifacts(settings)).toEqual([
-      '/nonexistent/api does not exist: run `npm run build -w api` first',
-      '/nonexistent/m does not exist: run `npm run build -w api` first',
+      '/nonexistent/api does not exist: run `npm run build -w @cloudnest/api` first',
+      '/nonexistent/m does not exist: run `npm run build -w @cloudnest/api` first',
     ]);
+    const ec2 = settingsFromLookup(
+      lookupFrom({ topology: 'ec2-alb', preset: 'dev', frontendCodePath: '/nonexistent/web' }),
+    );
+    expect(missingArtifacts(ec2)).toContain(
+      '/nonexistent/web does not exist: run `npm run build:ec2 -w @cloudnest/web` first',
+    );
   });
 
   it('lists every settings problem at once', () => {
