@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -119,7 +119,8 @@ export class JwtRepository {
   private async loadKeys(): Promise<LoadedKeys> {
     const jwt = await this.signing();
     if (jwt.algorithm === 'HS256') {
-      const secret = new TextEncoder().encode(jwt.secret);
+      // A KeyObject made once: jose would otherwise import raw bytes into a key on every call.
+      const secret = createSecretKey(Buffer.from(jwt.secret, 'utf8'));
       // The kid names the secret without revealing it, so a rotated secret is recognisable.
       const kid = `hs256-${createHash('sha256').update(jwt.secret).digest('hex').slice(0, 16)}`;
       return {
