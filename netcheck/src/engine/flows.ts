@@ -306,15 +306,12 @@ function internetGatewayEgress(
   if (!igw) {
     const reason = `internet gateway ${igwId} is not in the loaded templates`;
     return [
-      {
-        ...arrived(
-          trace.stepUnknown(
-            { resource: igwId, kind: 'internet-gateway', detail: reason },
-            unknownAt(igwId, reason),
-          ),
+      arrived(
+        trace.stepUnknown(
+          { resource: igwId, kind: 'internet-gateway', detail: reason },
+          unknownAt(igwId, reason),
         ),
-        arrived: true,
-      },
+      ),
     ];
   }
   let next = trace;
@@ -349,12 +346,9 @@ function internetGatewayEgress(
     );
   }
   return [
-    {
-      ...arrived(
-        next.step({ resource: igwId, kind: 'internet-gateway', detail: `${igwId} attached to ${vpcId}` }),
-      ),
-      arrived: true,
-    },
+    arrived(
+      next.step({ resource: igwId, kind: 'internet-gateway', detail: `${igwId} attached to ${vpcId}` }),
+    ),
   ];
 }
 
@@ -370,15 +364,9 @@ function natGatewayEgress(
   if (!nat) {
     const reason = `NAT gateway ${natId} is not in the loaded templates`;
     return [
-      {
-        ...arrived(
-          trace.stepUnknown(
-            { resource: natId, kind: 'nat-gateway', detail: reason },
-            unknownAt(natId, reason),
-          ),
-        ),
-        arrived: true,
-      },
+      arrived(
+        trace.stepUnknown({ resource: natId, kind: 'nat-gateway', detail: reason }, unknownAt(natId, reason)),
+      ),
     ];
   }
   let next = trace;
@@ -419,15 +407,9 @@ function natGatewayEgress(
         ? nat.subnetId.reason
         : `subnet ${nat.subnetId} of ${natId} is not in the loaded templates`;
     return [
-      {
-        ...arrived(
-          next.stepUnknown(
-            { resource: natId, kind: 'nat-gateway', detail: reason },
-            unknownAt(natId, reason),
-          ),
-        ),
-        arrived: true,
-      },
+      arrived(
+        next.stepUnknown({ resource: natId, kind: 'nat-gateway', detail: reason }, unknownAt(natId, reason)),
+      ),
     ];
   }
   next = next.step({
@@ -442,15 +424,12 @@ function natGatewayEgress(
       if (!table || remaining === undefined) {
         const reason = `route table of ${natSubnet.id} is unknown`;
         return [
-          {
-            ...arrived(
-              afterLeave.stepUnknown(
-                { resource: natSubnet.routeTableId, kind: 'route-table', detail: reason },
-                unknownAt(natSubnet.routeTableId, reason),
-              ),
+          arrived(
+            afterLeave.stepUnknown(
+              { resource: natSubnet.routeTableId, kind: 'route-table', detail: reason },
+              unknownAt(natSubnet.routeTableId, reason),
             ),
-            arrived: true,
-          },
+          ),
         ];
       }
       const matches = lookupRoutes(spec.model, table, remaining, service);
@@ -500,16 +479,13 @@ function natGatewayEgress(
         }
         if (target.kind === 'vpc-endpoint')
           return [
-            {
-              ...arrived(
-                branch.step({
-                  resource: target.id,
-                  kind: 'vpc-endpoint',
-                  detail: `gateway endpoint ${target.id}`,
-                }),
-              ),
-              arrived: true,
-            },
+            arrived(
+              branch.step({
+                resource: target.id,
+                kind: 'vpc-endpoint',
+                detail: `gateway endpoint ${target.id}`,
+              }),
+            ),
           ];
         return [
           routeBlocked(
@@ -546,15 +522,12 @@ export function evaluateOutbound(
   if (!subnet || !source.addresses) {
     const reason = source.unknownReason ?? 'placement unknown';
     return [
-      {
-        ...arrived(
-          start.stepUnknown(
-            { resource: source.subnetId, kind: 'source', detail: reason },
-            unknownAt(source.subnetId, reason),
-          ),
+      arrived(
+        start.stepUnknown(
+          { resource: source.subnetId, kind: 'source', detail: reason },
+          unknownAt(source.subnetId, reason),
         ),
-        arrived: true,
-      },
+      ),
     ];
   }
   return securityGroupStep(
@@ -570,15 +543,12 @@ export function evaluateOutbound(
         if (!table || !remaining) {
           const reason = `route table ${subnet.routeTableId} is unknown`;
           return [
-            {
-              ...arrived(
-                afterAcl.stepUnknown(
-                  { resource: subnet.routeTableId, kind: 'route-table', detail: reason },
-                  unknownAt(subnet.routeTableId, reason),
-                ),
+            arrived(
+              afterAcl.stepUnknown(
+                { resource: subnet.routeTableId, kind: 'route-table', detail: reason },
+                unknownAt(subnet.routeTableId, reason),
               ),
-              arrived: true,
-            },
+            ),
           ];
         }
         const matches = lookupRoutes(spec.model, table, remaining, service);
@@ -624,16 +594,13 @@ export function evaluateOutbound(
               return natGatewayEgress(spec, branch, target.id, source, match.addresses, service);
             case 'vpc-endpoint':
               return [
-                {
-                  ...arrived(
-                    branch.step({
-                      resource: target.id,
-                      kind: 'vpc-endpoint',
-                      detail: `gateway endpoint ${target.id} for ${service ?? 'an AWS service'}`,
-                    }),
-                  ),
-                  arrived: true,
-                },
+                arrived(
+                  branch.step({
+                    resource: target.id,
+                    kind: 'vpc-endpoint',
+                    detail: `gateway endpoint ${target.id} for ${service ?? 'an AWS service'}`,
+                  }),
+                ),
               ];
             default:
               return [
@@ -663,15 +630,12 @@ export function evaluateInbound(spec: FlowSpec, destination: Placement, sources:
   if (!subnet) {
     const reason = destination.unknownReason ?? 'placement unknown';
     return [
-      {
-        ...arrived(
-          start.stepUnknown(
-            { resource: destination.subnetId, kind: 'destination', detail: reason },
-            unknownAt(destination.subnetId, reason),
-          ),
+      arrived(
+        start.stepUnknown(
+          { resource: destination.subnetId, kind: 'destination', detail: reason },
+          unknownAt(destination.subnetId, reason),
         ),
-        arrived: true,
-      },
+      ),
     ];
   }
   const gateways = [...spec.model.internetGateways.values()];
@@ -719,15 +683,12 @@ export function evaluateInbound(spec: FlowSpec, destination: Placement, sources:
   if (!table) {
     const reason = `route table ${subnet.routeTableId} is unknown`;
     return [
-      {
-        ...arrived(
-          trace.stepUnknown(
-            { resource: subnet.routeTableId, kind: 'route-table', detail: reason },
-            unknownAt(subnet.routeTableId, reason),
-          ),
+      arrived(
+        trace.stepUnknown(
+          { resource: subnet.routeTableId, kind: 'route-table', detail: reason },
+          unknownAt(subnet.routeTableId, reason),
         ),
-        arrived: true,
-      },
+      ),
     ];
   }
   // Responses leave through the destination subnet's route table; they must go back to the IGW.
@@ -824,15 +785,12 @@ export function evaluateInternal(spec: FlowSpec, source: Placement, destination:
           ? `route table ${srcSubnet.routeTableId} is unknown`
           : (destination.unknownReason ?? 'destination addresses unknown');
         return [
-          {
-            ...arrived(
-              afterEgress.stepUnknown(
-                { resource: srcSubnet.routeTableId, kind: 'route-table', detail: reason },
-                unknownAt(srcSubnet.routeTableId, reason),
-              ),
+          arrived(
+            afterEgress.stepUnknown(
+              { resource: srcSubnet.routeTableId, kind: 'route-table', detail: reason },
+              unknownAt(srcSubnet.routeTableId, reason),
             ),
-            arrived: true,
-          },
+          ),
         ];
       }
       const matches = lookupRoutes(spec.model, table, dstAddresses);
