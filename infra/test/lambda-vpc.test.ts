@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ServerlessApiStack } from '../lib/stacks/serverless-api-stack.js';
-import { onlyResource, refs, sampleSettings, subnetIds, synthesize } from './support.js';
+import { onlyResource, refs, SEED_000_IMPORT, sampleSettings, subnetIds, synthesize } from './support.js';
 
 const PRIVATE = ['10.0.0.16/28', '10.0.0.32/28', '10.0.0.48/28'];
 const ISOLATED = ['10.0.0.64/28', '10.0.0.80/28', '10.0.0.96/28'];
@@ -284,24 +284,7 @@ describe('lambda-vpc × nest-vpc', () => {
 describe('lambda-vpc import mode (seed 000’s SAM parameters)', () => {
   let template: Template;
   beforeAll(() => {
-    ({ template } = synthesize(
-      sampleSettings('lambda-vpc', 'nest-vpc', {
-        existingNetwork: {
-          vpcId: 'vpc-00b91951c36f803c6',
-          availabilityZones: ['ap-southeast-2a', 'ap-southeast-2b', 'ap-southeast-2c'],
-          privateSubnetIds: [
-            'subnet-0252fa717f4638268',
-            'subnet-05b32a038870ee48f',
-            'subnet-0479d42241a7eae8f',
-          ],
-        },
-        existingDatabase: {
-          securityGroupId: 'sg-0fc391d30ffe29141',
-          secretArn: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:nest-db-AbCdEf',
-          engine: 'postgres',
-        },
-      }),
-    ));
+    ({ template } = synthesize(sampleSettings('lambda-vpc', 'nest-vpc', SEED_000_IMPORT)));
   });
 
   it('creates no VPC or database and places the function in the given subnets', () => {

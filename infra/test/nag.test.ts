@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment } from '../lib/deployment.js';
 import { supportedCombinations } from '../lib/presets.js';
-import { nagErrors, sampleSettings, synthesize } from './support.js';
+import { nagErrors, SEED_000_IMPORT, sampleSettings, synthesize } from './support.js';
 
 interface Statement {
   Effect: string;
@@ -36,24 +36,7 @@ describe('cdk-nag AwsSolutions and least privilege, every topology × preset', (
     }
     deployments.set(
       'lambda-vpc × nest-vpc (import)',
-      synthesize(
-        sampleSettings('lambda-vpc', 'nest-vpc', {
-          existingNetwork: {
-            vpcId: 'vpc-00b91951c36f803c6',
-            availabilityZones: ['ap-southeast-2a', 'ap-southeast-2b', 'ap-southeast-2c'],
-            privateSubnetIds: [
-              'subnet-0252fa717f4638268',
-              'subnet-05b32a038870ee48f',
-              'subnet-0479d42241a7eae8f',
-            ],
-          },
-          existingDatabase: {
-            securityGroupId: 'sg-0fc391d30ffe29141',
-            secretArn: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:nest-db-AbCdEf',
-            engine: 'postgres',
-          },
-        }),
-      ),
+      synthesize(sampleSettings('lambda-vpc', 'nest-vpc', SEED_000_IMPORT)),
     );
     deployments.set(
       'lambda-vpc × prod (RDS Proxy)',

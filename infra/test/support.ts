@@ -8,6 +8,20 @@ import { applyAwsSolutionsChecks } from '../lib/nag.js';
 import { type PresetName, resolvePreset, type Topology } from '../lib/presets.js';
 import type { DeploymentSettings } from '../lib/settings.js';
 
+/** Seed 000's import mode: its existing VPC, subnets and database security group (SAM parameters). */
+export const SEED_000_IMPORT: Partial<DeploymentSettings> = {
+  existingNetwork: {
+    vpcId: 'vpc-00b91951c36f803c6',
+    availabilityZones: ['ap-southeast-2a', 'ap-southeast-2b', 'ap-southeast-2c'],
+    privateSubnetIds: ['subnet-0252fa717f4638268', 'subnet-05b32a038870ee48f', 'subnet-0479d42241a7eae8f'],
+  },
+  existingDatabase: {
+    securityGroupId: 'sg-0fc391d30ffe29141',
+    secretArn: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:nest-db-AbCdEf',
+    engine: 'postgres',
+  },
+};
+
 /** Directories with a tiny `index.mjs`, standing in for the API's esbuild bundles. */
 export function placeholderCode(): { api: string; migrate: string; backend: string } {
   const root = mkdtempSync(join(tmpdir(), 'cloudnest-infra-'));
