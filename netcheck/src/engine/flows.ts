@@ -66,6 +66,14 @@ function arrived(trace: Trace): FlowOutcome {
     : { reachable: true, hops: [...trace.hops], scope: trace.scope, arrived: true };
 }
 
+/**
+ * Ends a branch as arrived-but-unknown at `resource`: the model cannot say what happens there
+ * (a gateway or route table missing from the templates, an unresolved value).
+ */
+function unknownArrival(trace: Trace, resource: string, kind: Hop['kind'], reason: string): FlowOutcome {
+  return arrived(trace.stepUnknown({ resource, kind, detail: reason }, unknownAt(resource, reason)));
+}
+
 function unknownAt(resource: string, reason: string, code: ExplanationCode = 'UNRESOLVED_VALUE'): BlockedAt {
   return { resource, code, reason };
 }
@@ -305,14 +313,7 @@ function internetGatewayEgress(
   const igw = spec.model.internetGateways.get(igwId);
   if (!igw) {
     const reason = `internet gateway ${igwId} is not in the loaded templates`;
-    return [
-      arrived(
-        trace.stepUnknown(
-          { resource: igwId, kind: 'internet-gateway', detail: reason },
-          unknownAt(igwId, reason),
-        ),
-      ),
-    ];
+    return [unknownArrival(trace, igwId, 'internet-gateway', reason)];
   }
   let next = trace;
   if (!igw.attachedVpcIds.includes(vpcId)) {
@@ -363,11 +364,7 @@ function natGatewayEgress(
   const nat = spec.model.natGateways.get(natId);
   if (!nat) {
     const reason = `NAT gateway ${natId} is not in the loaded templates`;
-    return [
-      arrived(
-        trace.stepUnknown({ resource: natId, kind: 'nat-gateway', detail: reason }, unknownAt(natId, reason)),
-      ),
-    ];
+    return [unknownArrival(trace, natId, 'nat-gateway', reason)];
   }
   let next = trace;
   if (nat.connectivity === 'private') {
@@ -423,14 +420,7 @@ function natGatewayEgress(
       const table = routeTableOf(spec, natSubnet);
       if (!table || remaining === undefined) {
         const reason = `route table of ${natSubnet.id} is unknown`;
-        return [
-          arrived(
-            afterLeave.stepUnknown(
-              { resource: natSubnet.routeTableId, kind: 'route-table', detail: reason },
-              unknownAt(natSubnet.routeTableId, reason),
-            ),
-          ),
-        ];
+        return [unknownArrival(afterLeave, natSubnet.routeTableId, 'route-table', reason)];
       }
       const matches = lookupRoutes(spec.model, table, remaining, service);
       return matches.flatMap((match) => {
@@ -521,14 +511,7 @@ export function evaluateOutbound(
   const subnet = source.subnet;
   if (!subnet || !source.addresses) {
     const reason = source.unknownReason ?? 'placement unknown';
-    return [
-      arrived(
-        start.stepUnknown(
-          { resource: source.subnetId, kind: 'source', detail: reason },
-          unknownAt(source.subnetId, reason),
-        ),
-      ),
-    ];
+    return [unknownArrival(start, source.subnetId, 'source', reason)];
   }
   return securityGroupStep(
     spec,
@@ -542,14 +525,7 @@ export function evaluateOutbound(
         const table = routeTableOf(spec, subnet);
         if (!table || !remaining) {
           const reason = `route table ${subnet.routeTableId} is unknown`;
-          return [
-            arrived(
-              afterAcl.stepUnknown(
-                { resource: subnet.routeTableId, kind: 'route-table', detail: reason },
-                unknownAt(subnet.routeTableId, reason),
-              ),
-            ),
-          ];
+          return [unknownArrival(afterAcl, subnet.routeTableId, 'route-table', reason)];
         }
         const matches = lookupRoutes(spec.model, table, remaining, service);
         return matches.flatMap((match) => {
@@ -629,14 +605,7 @@ export function evaluateInbound(spec: FlowSpec, destination: Placement, sources:
   const subnet = destination.subnet;
   if (!subnet) {
     const reason = destination.unknownReason ?? 'placement unknown';
-    return [
-      arrived(
-        start.stepUnknown(
-          { resource: destination.subnetId, kind: 'destination', detail: reason },
-          unknownAt(destination.subnetId, reason),
-        ),
-      ),
-    ];
+    return [unknownArrival(start, destination.subnetId, 'destination', reason)];
   }
   const gateways = [...spec.model.internetGateways.values()];
   const attached = gateways.find((igw) => igw.attachedVpcIds.includes(subnet.vpcId));
@@ -682,22 +651,16 @@ export function evaluateInbound(spec: FlowSpec, destination: Placement, sources:
   const table = routeTableOf(spec, subnet);
   if (!table) {
     const reason = `route table ${subnet.routeTableId} is unknown`;
-    return [
-      arrived(
-        trace.stepUnknown(
-          { resource: subnet.routeTableId, kind: 'route-table', detail: reason },
-          unknownAt(subnet.routeTableId, reason),
-        ),
-      ),
-    ];
+    return [unknownArrival(trace, subnet.routeTableId, 'route-table', reason)];
   }
   // Responses leave through the destination subnet's route table; they must go back to the IGW.
   const matches = lookupRoutes(spec.model, table, sources);
   return matches.flatMap((match) => {
     let branch = matches.length > 1 ? trace.within(`from ${describeAddressSet(match.addresses)}`) : trace;
+    const forward = routeHop(table.id, match.route, undefined, !subnet.explicitRouteTable);
     const hop = {
-      ...routeHop(table.id, match.route, undefined, !subnet.explicitRouteTable),
-      detail: `${routeHop(table.id, match.route, undefined, !subnet.explicitRouteTable).detail} (return route)`,
+      ...forward,
+      detail: `${forward.detail} (return route)`,
     };
     branch = match.unknownReason
       ? branch.stepUnknown(hop, unknownAt(table.id, match.unknownReason))
@@ -784,14 +747,7 @@ export function evaluateInternal(spec: FlowSpec, source: Placement, destination:
         const reason = dstAddresses
           ? `route table ${srcSubnet.routeTableId} is unknown`
           : (destination.unknownReason ?? 'destination addresses unknown');
-        return [
-          arrived(
-            afterEgress.stepUnknown(
-              { resource: srcSubnet.routeTableId, kind: 'route-table', detail: reason },
-              unknownAt(srcSubnet.routeTableId, reason),
-            ),
-          ),
-        ];
+        return [unknownArrival(afterEgress, srcSubnet.routeTableId, 'route-table', reason)];
       }
       const matches = lookupRoutes(spec.model, table, dstAddresses);
       return matches.flatMap((match) => {
