@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../common/errors/app-error.js';
-import { ApiKeysService } from './api-keys.service.js';
+import { type ApiKeyAuthentication, ApiKeysService } from './api-keys.service.js';
 import { API_KEY_EXEMPT, API_KEY_SCOPES, IS_PUBLIC, REQUIRED_ROLE } from './auth.decorators.js';
 import type { AuthContext } from './auth-context.js';
 import { JwtRepository } from './jwt.repository.js';
@@ -39,14 +39,20 @@ export class AuthGuard implements CanActivate {
   private async authenticate(context: ExecutionContext, targets: RouteTargets): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const presentedKey = headerValue(request, 'x-api-key');
-    const keyAuth = presentedKey !== undefined ? await this.apiKeys.authenticate(presentedKey) : undefined;
+    // Looked up (a query) only where a key can matter, and at most once.
+    let keyLookup: Promise<ApiKeyAuthentication | undefined> | undefined;
+    const keyAuthentication = () => {
+      keyLookup ??=
+        presentedKey === undefined ? Promise.resolve(undefined) : this.apiKeys.authenticate(presentedKey);
+      return keyLookup;
+    };
 
     if (
       this.apiKeys.keyRequiredEverywhere() &&
       !this.reflector.getAllAndOverride<boolean>(API_KEY_EXEMPT, targets)
     ) {
       if (presentedKey === undefined) throw new AppError('API_KEY_REQUIRED');
-      if (!keyAuth) throw new AppError('INVALID_API_KEY');
+      if (!(await keyAuthentication())) throw new AppError('INVALID_API_KEY');
     }
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
@@ -56,6 +62,7 @@ export class AuthGuard implements CanActivate {
       auth = await this.bearer(authorization);
     } else {
       const scopes = this.reflector.getAllAndOverride<string[] | undefined>(API_KEY_SCOPES, targets);
+      const keyAuth = scopes !== undefined ? await keyAuthentication() : undefined;
       if (scopes !== undefined && keyAuth?.kind === 'user') {
         if (!scopes.every((scope) => keyAuth.auth.scopes.includes(scope)))
           throw new AppError('INSUFFICIENT_SCOPE');
