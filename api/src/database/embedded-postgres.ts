@@ -5,7 +5,7 @@ import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/prom
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { ensureDatabaseExists } from './ensure-database.js';
 
 /** Options for {@link EmbeddedPostgres.start}. */
 export interface EmbeddedPostgresOptions {
@@ -110,19 +110,9 @@ export class EmbeddedPostgres {
     return `postgres://${SUPERUSER}:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}/${database}`;
   }
 
-  /** Creates the database unless it exists. */
-  async ensureDatabase(name: string, template?: string): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url() });
-    await client.connect();
-    try {
-      const found = await client.query('select 1 from pg_database where datname = $1', [name]);
-      if (found.rowCount === 0) {
-        const from = template ? ` template ${client.escapeIdentifier(template)}` : '';
-        await client.query(`create database ${client.escapeIdentifier(name)}${from}`);
-      }
-    } finally {
-      await client.end();
-    }
+  /** Creates the database unless it exists (the same routine the migration function uses). */
+  async ensureDatabase(name: string): Promise<void> {
+    await ensureDatabaseExists(this.url(name), 'postgres');
   }
 
   /** Fast shutdown (open transactions are rolled back); resolves when the server has exited. */
