@@ -2,9 +2,9 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort } from '../common/net/free-loopback-port.js';
 import { ensureDatabaseExists } from './ensure-database.js';
 
 /** Options for {@link EmbeddedPostgres.start}. */
@@ -71,7 +71,7 @@ export class EmbeddedPostgres {
       await initialiseCluster(binaries.initdb, clusterDir, password, runAs, log);
     }
     await waitForPreviousServerToExit(clusterDir);
-    const port = options.port ?? (await findFreeLoopbackPort());
+    const port = options.port ?? (await freeLoopbackPort());
     const flags = ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'];
     // No unix socket: its default directory may not be writable by the server's user.
     flags.push('-c', 'unix_socket_directories=', '-c', 'max_connections=300');
@@ -245,18 +245,6 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function findFreeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function waitUntilReady(server: ChildProcess): Promise<void> {

@@ -1,21 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freeLoopbackPort } from '../../src/common/net/free-loopback-port.js';
 
 const apiDir = join(import.meta.dirname, '..', '..');
 
 /** A free loopback port (the OS picks; we release it just before the server binds). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 /** The API's real server entrypoint (`src/main.ts`) as a child process, output captured. */
 export interface ServerProcess {
