@@ -21,7 +21,6 @@ export async function resolveDatabase(
   config: AppConfig,
   log: (message: string) => void,
 ): Promise<ResolvedDatabase> {
-  const tuning = { poolMax: config.database.poolMax, statementTimeoutMs: config.database.statementTimeoutMs };
   const remote = remoteConnection(config);
   if (remote) return { connection: remote, release: async () => {} };
   const server = await EmbeddedPostgres.start({ dataDir: config.dataDir, log });
@@ -32,7 +31,12 @@ export async function resolveDatabase(
     throw error;
   }
   return {
-    connection: { url: server.url(EMBEDDED_DATABASE_NAME), dialect: 'postgres', ...tuning },
+    connection: {
+      url: server.url(EMBEDDED_DATABASE_NAME),
+      dialect: 'postgres',
+      poolMax: config.database.poolMax,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+    },
     release: () => server.stop(),
   };
 }
