@@ -9,16 +9,19 @@ export class CommonPasswordsRepository {
   private passwords: Promise<ReadonlySet<string>> | undefined;
 
   async isCommon(password: string): Promise<boolean> {
-    this.passwords ??= import('@zxcvbn-ts/language-common').then(({ dictionary }) => {
-      const list = (dictionary as Record<string, readonly string[]>)['passwords-common'] ?? [];
-      return new Set(list.filter((entry) => entry.length >= 8).map((entry) => entry.toLowerCase()));
-    });
-    return (await this.passwords).has(password.toLowerCase());
+    return (await this.load()).has(password.toLowerCase());
   }
 
   /** Number of entries (for tests and docs). */
   async size(): Promise<number> {
-    await this.isCommon('');
-    return (await (this.passwords as Promise<ReadonlySet<string>>)).size;
+    return (await this.load()).size;
+  }
+
+  private load(): Promise<ReadonlySet<string>> {
+    this.passwords ??= import('@zxcvbn-ts/language-common').then(({ dictionary }) => {
+      const list = (dictionary as Record<string, readonly string[]>)['passwords-common'] ?? [];
+      return new Set(list.filter((entry) => entry.length >= 8).map((entry) => entry.toLowerCase()));
+    });
+    return this.passwords;
   }
 }
