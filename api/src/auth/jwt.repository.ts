@@ -135,21 +135,18 @@ export class JwtRepository {
     const { d: _private, ...publicJwk } = privateJwk;
     const kid = await calculateJwkThumbprint(publicJwk);
     const current: JWK = { ...publicJwk, kid, alg: 'EdDSA', use: 'sig' };
-    const previous = parsePreviousKeys(jwt.previousPublicKeys);
-    const verificationKeys = new Map<string, SigningKey>();
-    verificationKeys.set(kid, await importJWK(current, 'EdDSA'));
-    for (const key of previous) {
-      const previousKid = key.kid ?? (await calculateJwkThumbprint(key));
-      verificationKeys.set(previousKid, await importJWK({ ...key, kid: previousKid }, 'EdDSA'));
-    }
-    const previousJwks = await Promise.all(
-      previous.map(async (key) => ({
+    const previousJwks: JWK[] = await Promise.all(
+      parsePreviousKeys(jwt.previousPublicKeys).map(async (key) => ({
         ...key,
         kid: key.kid ?? (await calculateJwkThumbprint(key)),
         alg: 'EdDSA',
         use: 'sig',
       })),
     );
+    const verificationKeys = new Map<string, SigningKey>();
+    for (const key of [current, ...previousJwks]) {
+      verificationKeys.set(key.kid as string, await importJWK(key, 'EdDSA'));
+    }
     return {
       algorithm: 'EdDSA',
       kid,
