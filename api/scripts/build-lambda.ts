@@ -1,4 +1,5 @@
 import { readdir, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { baseOptions } from './build.js';
@@ -8,6 +9,9 @@ const apiDir = join(import.meta.dirname, '..');
 
 /** Where `npm run build` writes the functions: one directory per function. */
 export const DEFAULT_LAMBDA_OUTDIR = join(apiDir, 'dist', 'lambda');
+
+/** Fastify requires these only when no compilers are supplied; createApp() always supplies them. */
+const UNUSED_FASTIFY_COMPILERS = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 
 /** The two Lambda functions: the API handler and the migration function. */
 export const LAMBDA_FUNCTIONS = {
@@ -61,8 +65,10 @@ export async function buildLambda(options: LambdaBuildOptions = {}): Promise<Lam
       // import() go through `commonJsExports` (see src/common/modules/common-js.ts).
       mainFields: ['module', 'main'],
       target: 'node22',
+      // Never loaded: createApp() supplies Fastify's schema compilers (src/common/http/schema-compilers.ts).
+      external: [...(baseOptions.external ?? []), ...UNUSED_FASTIFY_COMPILERS],
       metafile: true,
-      plugins: [zodEnglishOnly],
+      plugins: [rxjsEsm],
     });
     const nativeBinaries: string[] = [];
     for (const pkg of NATIVE_PACKAGES) {
@@ -82,23 +88,18 @@ export async function buildLambda(options: LambdaBuildOptions = {}): Promise<Lam
 }
 
 /**
- * zod's `z` namespace re-exports all ~45 message locales (about 260 KiB minified) and, being a
- * namespace, defeats tree shaking. The API only uses English (zod's default, imported separately
- * by zod itself), so the bundle's `z.locales` offers `en` alone.
+ * rxjs's export map lists its CommonJS build under `node` ahead of its ESM build, so a Node bundle
+ * gets all of rxjs (~160 KiB, every operator evaluated at startup) although Nest imports a dozen
+ * names. Resolving to the ESM build (`sideEffects: false`) lets esbuild keep only those.
  */
-const zodEnglishOnly: Plugin = {
-  name: 'zod-english-only',
+const rxjsEsm: Plugin = {
+  name: 'rxjs-esm',
   setup(esbuild) {
-    esbuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
-        ? { path: join(args.resolveDir, '..', 'locales', 'en.js'), namespace: 'zod-locales' }
-        : undefined,
-    );
-    esbuild.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
-      contents: "export { default as en } from './en.js';",
-      resolveDir: dirname(args.path),
-      loader: 'js',
-    }));
+    esbuild.onResolve({ filter: /^rxjs(\/operators)?$/ }, (args) => {
+      // The CommonJS entry is rxjs/dist/cjs/index.js: three levels below the package root.
+      const root = dirname(dirname(dirname(createRequire(args.importer).resolve('rxjs'))));
+      return { path: join(root, 'dist', 'esm', args.path === 'rxjs' ? '' : 'operators', 'index.js') };
+    });
   },
 };
 

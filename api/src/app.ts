@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { requestIdFor } from './common/http/request-id.js';
+import { ZOD_ONLY_SCHEMA_CONTROLLER } from './common/http/schema-compilers.js';
 import { staticSecurityHeaders } from './common/http/security-headers.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { RequestLog } from './common/logging/request-log.js';
@@ -43,6 +44,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
+    schemaController: ZOD_ONLY_SCHEMA_CONTROLLER,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register({ ...options, logger }),
