@@ -6,10 +6,11 @@ import { DiscoveryService } from '@nestjs/core';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { buildOpenApiDocument, type ControllerClass, type OpenApiDocument } from './openapi.builder.js';
+import type { ControllerClass, OpenApiDocument } from './openapi.builder.js';
 
 /**
- * Builds the OpenAPI document lazily on the first request (never during a Lambda cold start) and
+ * Builds the OpenAPI document lazily on the first request (never during a Lambda cold start: the
+ * builder and zod's JSON Schema converter are imported only then, out of the Lambda's init bundle) and
  * serves Swagger UI from the `swagger-ui-dist` package, so the UI works offline. Inline scripts are
  * avoided to keep the strict Content-Security-Policy that helmet sets.
  */
@@ -22,8 +23,9 @@ export class DocsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  document(): OpenApiDocument {
+  async document(): Promise<OpenApiDocument> {
     this.assertEnabled();
+    const { buildOpenApiDocument } = await import('./openapi.builder.js');
     this.cached ??= buildOpenApiDocument(
       this.discovery
         .getControllers()
