@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Emails are compared trimmed and lower-cased everywhere. */
 export const EmailSchema = z

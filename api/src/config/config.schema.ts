@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Splits a comma-separated variable into trimmed, non-empty items. */
 const commaList = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FileRow } from '../database/database.types.js';
 import { PURPOSE_NAMES, STORAGE_KEY_PATTERN } from './file-purposes.js';
 

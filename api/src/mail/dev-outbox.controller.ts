@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Public } from '../auth/auth.decorators.js';
 import { ApiOperation, ValidQuery } from '../common/openapi/api-docs.decorators.js';
 import { OutboxMailRepository } from './outbox-mail.repository.js';

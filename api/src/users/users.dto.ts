@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsernameSchema } from '../auth/auth.dto.js';
 import type { UserCursor } from './users.repository.js';
 
