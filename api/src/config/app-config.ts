@@ -133,7 +133,8 @@ export class ConfigError extends Error {
  * @param baseDir directory that relative paths such as DATA_DIR resolve against
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>, baseDir: string): AppConfig {
-  const parsed = environmentSchema.safeParse(env);
+  // Parsed once per process: zod's JIT would compile a validator (new Function) only to run it once.
+  const parsed = environmentSchema.safeParse(env, { jitless: true });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map(describeIssue));
   }

@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { hash, verify } from '@node-rs/argon2';
 
 /** `Algorithm.Argon2id` of @node-rs/argon2 (a const enum, which isolated modules cannot import). */
 const ARGON2ID = 2;
@@ -20,6 +19,10 @@ export const ARGON2_PARAMETERS = {
  */
 @Injectable()
 export class CryptoRepository {
+  // The native binding (a dlopen plus its loader) is read on the first password operation, so a
+  // Lambda cold start that answers anything else never pays for it.
+  private argon2: Promise<typeof import('@node-rs/argon2')> | undefined;
+
   uuid(): string {
     return randomUUID();
   }
@@ -45,16 +48,23 @@ export class CryptoRepository {
     return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
   }
 
-  hashPassword(password: string): Promise<string> {
+  async hashPassword(password: string): Promise<string> {
+    const { hash } = await this.loadArgon2();
     return hash(password, ARGON2_PARAMETERS);
   }
 
   async verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+    const { verify } = await this.loadArgon2();
     try {
       return await verify(passwordHash, password);
     } catch {
       return false;
     }
+  }
+
+  private loadArgon2(): Promise<typeof import('@node-rs/argon2')> {
+    this.argon2 ??= import('@node-rs/argon2');
+    return this.argon2;
   }
 
   /** True when a stored hash was made with other parameters than today's (rehash on next login). */
