@@ -1,8 +1,8 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { build, type Metafile, type Plugin } from 'esbuild';
-import { baseOptions } from './build.js';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { baseOptions } from './esbuild-options.js';
 import { installNativePackage, LAMBDA_TARGETS, type LambdaTarget, NATIVE_PACKAGES } from './lambda-native.js';
 
 const apiDir = join(import.meta.dirname, '..');
@@ -42,6 +42,41 @@ export interface LambdaBundleReport {
 }
 
 /**
+ * rxjs's export map lists its CommonJS build under `node` ahead of its ESM build, so a Node bundle
+ * gets all of rxjs (~160 KiB, every operator evaluated at startup) although Nest imports a dozen
+ * names. Resolving to the ESM build (`sideEffects: false`) lets esbuild keep only those.
+ */
+const rxjsEsm: Plugin = {
+  name: 'rxjs-esm',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^rxjs(\/operators)?$/ }, (args) => {
+      // The CommonJS entry is rxjs/dist/cjs/index.js: three levels below the package root.
+      const root = dirname(dirname(dirname(createRequire(args.importer).resolve('rxjs'))));
+      return { path: join(root, 'dist', 'esm', args.path === 'rxjs' ? '' : 'operators', 'index.js') };
+    });
+  },
+};
+
+/**
+ * esbuild settings of every Lambda bundle (entry and output directory aside); the cold-start
+ * benchmark builds its Nest reference app with them too.
+ */
+export const LAMBDA_ESBUILD_OPTIONS = {
+  ...baseOptions,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  // A code-split chunk of a CommonJS package exports only `default`, so prefer each package's
+  // ESM build (the AWS SDK's dist-es, zxcvbn's index.mjs); CommonJS-only packages loaded with
+  // import() go through `commonJsExports` (see src/common/modules/common-js.ts).
+  mainFields: ['module', 'main'],
+  target: 'node22',
+  // Never loaded: createApp() supplies Fastify's schema compilers (src/common/http/schema-compilers.ts).
+  external: [...(baseOptions.external ?? []), ...UNUSED_FASTIFY_COMPILERS],
+  plugins: [rxjsEsm],
+} satisfies BuildOptions;
+
+/**
  * Builds `dist/lambda/<function>/index.mjs` for each function: one self-contained directory to
  * zip (or copy into the container image), minified ESM for node22 with external source maps.
  * Code splitting puts what the first request does not need (MySQL driver, AWS SDK, migrations'
@@ -54,21 +89,10 @@ export async function buildLambda(options: LambdaBuildOptions = {}): Promise<Lam
     const dir = join(outdir, name);
     await rm(dir, { recursive: true, force: true });
     const result = await build({
-      ...baseOptions,
+      ...LAMBDA_ESBUILD_OPTIONS,
       entryPoints: { index: LAMBDA_FUNCTIONS[name] },
       outdir: dir,
-      outExtension: { '.js': '.mjs' },
-      chunkNames: 'chunks/[name]-[hash]',
-      splitting: true,
-      // A code-split chunk of a CommonJS package exports only `default`, so prefer each package's
-      // ESM build (the AWS SDK's dist-es, zxcvbn's index.mjs); CommonJS-only packages loaded with
-      // import() go through `commonJsExports` (see src/common/modules/common-js.ts).
-      mainFields: ['module', 'main'],
-      target: 'node22',
-      // Never loaded: createApp() supplies Fastify's schema compilers (src/common/http/schema-compilers.ts).
-      external: [...(baseOptions.external ?? []), ...UNUSED_FASTIFY_COMPILERS],
       metafile: true,
-      plugins: [rxjsEsm],
     });
     const nativeBinaries: string[] = [];
     for (const pkg of NATIVE_PACKAGES) {
@@ -86,22 +110,6 @@ export async function buildLambda(options: LambdaBuildOptions = {}): Promise<Lam
   }
   return reports;
 }
-
-/**
- * rxjs's export map lists its CommonJS build under `node` ahead of its ESM build, so a Node bundle
- * gets all of rxjs (~160 KiB, every operator evaluated at startup) although Nest imports a dozen
- * names. Resolving to the ESM build (`sideEffects: false`) lets esbuild keep only those.
- */
-const rxjsEsm: Plugin = {
-  name: 'rxjs-esm',
-  setup(esbuild) {
-    esbuild.onResolve({ filter: /^rxjs(\/operators)?$/ }, (args) => {
-      // The CommonJS entry is rxjs/dist/cjs/index.js: three levels below the package root.
-      const root = dirname(dirname(dirname(createRequire(args.importer).resolve('rxjs'))));
-      return { path: join(root, 'dist', 'esm', args.path === 'rxjs' ? '' : 'operators', 'index.js') };
-    });
-  },
-};
 
 function importsPackage(metafile: Metafile, name: string): boolean {
   return Object.values(metafile.outputs).some((output) =>

@@ -5,6 +5,8 @@
  * variants interleaved so machine noise hits them alike:
  *   - CloudNest's Lambda bundle (every module of the app: auth, users, files, mail, health, docs)
  *   - the peer: a raw Fastify + @fastify/aws-lambda bundle with the same route, built the same way
+ *   - a reference point: the smallest Nest app on the Fastify adapter with that route, built with
+ *     the Lambda settings (what Nest itself costs; the rest of the gap is the app's own modules)
  *   - CloudNest unbundled (each source file transpiled, dependencies from node_modules)
  *   - a bare `node` process doing nothing (the floor every figure includes)
  * Run: `npm run bench -- coldstart`. Writes bench/results/coldstart.json.
@@ -14,8 +16,8 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
-import { baseOptions } from '../../api/scripts/build.js';
-import { buildLambda } from '../../api/scripts/build-lambda.js';
+import { buildLambda, LAMBDA_ESBUILD_OPTIONS } from '../../api/scripts/build-lambda.js';
+import { baseOptions } from '../../api/scripts/esbuild-options.js';
 
 const RUNS = 15;
 const TARGET_RATIO = 1.5;
@@ -47,6 +49,8 @@ export interface ColdStartResult {
   readonly ratioToRawFastify: number;
   /** Same, with the bare-node floor subtracted from both (the part the code itself costs). */
   readonly ratioAboveFloor: number;
+  /** The one-route Nest reference ÷ raw Fastify bundle: Nest's own share of the gap. */
+  readonly nestReferenceRatio: number;
   /** CloudNest bundle ÷ raw Fastify bundle, CPU-time medians (what an idle machine would show). */
   readonly cpuRatioToRawFastify: number;
   readonly targetRatio: number;
@@ -123,6 +127,16 @@ async function buildRawFastify(outdir: string): Promise<string> {
   return join(outdir, 'index.mjs');
 }
 
+/** The one-route Nest reference app, bundled exactly like CloudNest's Lambda function. */
+async function buildNestMinimal(outdir: string): Promise<string> {
+  await build({
+    ...LAMBDA_ESBUILD_OPTIONS,
+    entryPoints: { index: join(benchDir, 'fixtures', 'nest-minimal', 'handler.ts') },
+    outdir,
+  });
+  return join(outdir, 'index.mjs');
+}
+
 /**
  * The app without bundling: every source file transpiled on its own (as `tsc` would emit), so
  * Node resolves and loads each dependency from node_modules. Written under api/dist so those
@@ -165,10 +179,12 @@ export async function run(): Promise<ColdStartResult> {
     const [report] = await buildLambda({ outdir: join(work, 'lambda'), functions: ['api'] });
     if (!report) throw new Error('the Lambda bundle was not built');
     const rawFastify = await buildRawFastify(join(work, 'raw-fastify'));
+    const nestMinimal = await buildNestMinimal(join(work, 'nest-minimal'));
     const unbundled = await buildUnbundled();
     const variants = [
       { name: 'CloudNest Lambda bundle', module: join(report.dir, 'index.mjs'), env: APP_ENV },
       { name: 'raw Fastify bundle (peer)', module: rawFastify, env: {} },
+      { name: 'Nest + Fastify, one route (reference)', module: nestMinimal, env: {} },
       { name: 'CloudNest unbundled', module: unbundled, env: APP_ENV },
       { name: 'bare node (floor)', module: undefined, env: {} },
     ];
@@ -185,6 +201,7 @@ export async function run(): Promise<ColdStartResult> {
     const byteCounts = [
       report.javascriptBytes,
       await javascriptBytes(dirname(rawFastify)),
+      await javascriptBytes(dirname(nestMinimal)),
       await javascriptBytes(dirname(unbundled)),
       0,
     ];
@@ -199,7 +216,8 @@ export async function run(): Promise<ColdStartResult> {
         bytes: byteCounts[index] ?? 0,
       };
     });
-    const [ours, peer, , floor] = measured.map((variant) => variant.medianMs) as [
+    const [ours, peer, nest, , floor] = measured.map((variant) => variant.medianMs) as [
+      number,
       number,
       number,
       number,
@@ -216,6 +234,7 @@ export async function run(): Promise<ColdStartResult> {
       variants: measured,
       ratioToRawFastify: round(ratio, 2),
       ratioAboveFloor: round((ours - floor) / (peer - floor), 2),
+      nestReferenceRatio: round(nest / peer, 2),
       cpuRatioToRawFastify: round(oursCpu / peerCpu, 2),
       targetRatio: TARGET_RATIO,
       pass: ratio <= TARGET_RATIO,
@@ -243,7 +262,7 @@ function printTable(result: ColdStartResult): void {
     );
   }
   console.log(
-    `ratio to raw Fastify: ${result.ratioToRawFastify}× (above the node floor: ${result.ratioAboveFloor}×; CPU time: ${result.cpuRatioToRawFastify}×), target ≤ ${result.targetRatio}× → ${result.pass ? 'PASS' : 'FAIL'}; bundle loaded at init ${kib(result.bundle.initBytes)}, total ${kib(result.bundle.totalJavaScriptBytes)}`,
+    `ratio to raw Fastify: ${result.ratioToRawFastify}× (above the node floor: ${result.ratioAboveFloor}×; CPU time: ${result.cpuRatioToRawFastify}×; one-route Nest reference: ${result.nestReferenceRatio}×), target ≤ ${result.targetRatio}× → ${result.pass ? 'PASS' : 'FAIL'}; bundle loaded at init ${kib(result.bundle.initBytes)}, total ${kib(result.bundle.totalJavaScriptBytes)}`,
   );
 }
 
