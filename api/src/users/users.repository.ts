@@ -3,6 +3,7 @@ import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { NewUserRow, UserRow, UserUpdate } from '../database/database.types.js';
 import { isUniqueViolation } from '../database/database-errors.js';
+import { PrecompiledQuery } from '../database/precompiled-query.js';
 
 /** Which unique column an insert collided with. */
 export type UniqueUserField = 'email' | 'username';
@@ -10,10 +11,15 @@ export type UniqueUserField = 'email' | 'username';
 /** All reads and writes of `users`. */
 @Injectable()
 export class UsersRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  // Runs behind every GET /auth/me and most user routes: compiled once (see PrecompiledQuery).
+  private readonly byId: PrecompiledQuery<UserRow, [id: string]>;
+
+  constructor(@Inject(DATABASE) private readonly db: Database) {
+    this.byId = new PrecompiledQuery(db, 1, (id) => db.selectFrom('users').selectAll().where('id', '=', id));
+  }
 
   findById(id: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.byId.executeTakeFirst(id);
   }
 
   findByEmail(email: string): Promise<UserRow | undefined> {

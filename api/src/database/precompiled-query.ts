@@ -1,0 +1,49 @@
+import type { Compilable, CompiledQuery } from 'kysely';
+import type { Database } from './database.factory.js';
+
+/**
+ * A query compiled once and then executed with fresh parameters.
+ *
+ * Building a Kysely query allocates an operation-node tree, runs every plugin's transform over it
+ * (CamelCasePlugin rewrites each identifier) and compiles SQL. For the lookups behind every
+ * authenticated request (user by id, session status) that was most of the database layer's CPU
+ * and garbage, for SQL that never changes. Here the SQL, the node and the query id are built on
+ * first use and reused; only the parameters differ between calls. Result rows still go through
+ * the plugins (CamelCasePlugin maps the column names back), which do not keep per-query state.
+ *
+ * `build` receives one placeholder per parameter and must bind each exactly once, in order; the
+ * first compilation checks that, so a builder that reorders, repeats or inlines a value fails
+ * loudly instead of sending values to the wrong placeholders.
+ */
+export class PrecompiledQuery<Row, Params extends readonly unknown[]> {
+  private compiled: CompiledQuery<Row> | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly parameterCount: Params['length'],
+    private readonly build: (...params: Params) => Compilable<Row>,
+  ) {}
+
+  async execute(...params: Params): Promise<Row[]> {
+    const compiled = this.compiled ?? this.compile();
+    const result = await this.db.executeQuery<Row>({ ...compiled, parameters: params });
+    return result.rows;
+  }
+
+  async executeTakeFirst(...params: Params): Promise<Row | undefined> {
+    return (await this.execute(...params))[0];
+  }
+
+  private compile(): CompiledQuery<Row> {
+    const placeholders = Array.from({ length: this.parameterCount }, (_, index) => `\u0000param${index}`);
+    const compiled = this.build(...(placeholders as unknown as Params)).compile();
+    const bound = compiled.parameters;
+    if (bound.length !== placeholders.length || bound.some((value, index) => value !== placeholders[index])) {
+      throw new Error(
+        `A precompiled query must bind each of its ${placeholders.length} parameters once, in order: ${compiled.sql}`,
+      );
+    }
+    this.compiled = compiled;
+    return compiled;
+  }
+}
