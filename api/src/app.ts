@@ -10,6 +10,7 @@ import { AppModule } from './app.module.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { ZOD_ONLY_SCHEMA_CONTROLLER } from './common/http/schema-compilers.js';
 import { staticSecurityHeaders } from './common/http/security-headers.js';
+import { lazyRequestLogger } from './common/logging/lazy-request-logger.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { RequestLog } from './common/logging/request-log.js';
 import type { AppConfig } from './config/app-config.js';
@@ -33,7 +34,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     genReqId: requestIdFor,
-    logController: new RequestLog(),
+    logController: new RequestLog(logger),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: config.http.requestTimeoutMs,

@@ -1,11 +1,24 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
 
 /**
  * One log line per request instead of Fastify's two ("incoming request" + "request completed"),
  * which halves the logging cost of every request. The query string is left out: signed upload
  * and download URLs carry their signature there.
+ *
+ * The completion line holds only the request id, method, path, status and time, none of which the
+ * logger's redaction rules cover, so it is written through a child without redaction: the
+ * wildcard rules (`*.password`, …) otherwise walk every line's fields, about a quarter of the
+ * line's cost on every request. Error lines keep going through the request's (redacting) logger.
  */
 export class RequestLog extends LogController {
+  private readonly completions: Logger;
+
+  constructor(logger: Logger) {
+    super();
+    this.completions = logger.child({}, { redact: [] });
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(
@@ -13,13 +26,17 @@ export class RequestLog extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
-    const line = {
-      method: request.method,
-      path: request.url.split('?', 1)[0],
-      statusCode: reply.statusCode,
-      responseTime: Math.round(reply.elapsedTime * 10) / 10,
-    };
-    if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, 'request completed');
+    const method = request.method;
+    const path = request.url.split('?', 1)[0];
+    const statusCode = reply.statusCode;
+    const responseTime = Math.round(reply.elapsedTime * 10) / 10;
+    if (error) {
+      reply.log.error({ method, path, statusCode, responseTime, err: error }, 'request errored');
+    } else {
+      this.completions.info(
+        { reqId: request.id, method, path, statusCode, responseTime },
+        'request completed',
+      );
+    }
   }
 }
