@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { ZOD_ONLY_SCHEMA_CONTROLLER } from './common/http/schema-compilers.js';
-import { staticSecurityHeaders } from './common/http/security-headers.js';
+import { API_SECURITY_HEADERS, documentSecurityHeaders } from './common/http/security-headers.js';
 import { lazyRequestLogger } from './common/logging/lazy-request-logger.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { RequestLog } from './common/logging/request-log.js';
@@ -58,7 +58,16 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   );
   if (config.http.prefix) app.setGlobalPrefix(config.http.prefix);
   const fastify = app.getHttpAdapter().getInstance();
-  const securityHeaders = staticSecurityHeaders();
+  // The documentation pages are HTML and get helmet's document headers; everything else is data.
+  const docsPath = `${config.http.prefix}/docs`;
+  let documentHeaders: Readonly<Record<string, string>> | undefined;
+  const securityHeadersFor = (request: FastifyRequest) => {
+    const route = request.routeOptions.url;
+    if (route === undefined || (route !== docsPath && !route.startsWith(`${docsPath}/`)))
+      return API_SECURITY_HEADERS;
+    documentHeaders ??= documentSecurityHeaders();
+    return documentHeaders;
+  };
   // Node's request timeout stops applying once the headers are in, so a client trickling its body a
   // byte at a time held its connection for as long as it liked. A body gets the same deadline.
   const bodyDeadlines = new WeakMap<object, NodeJS.Timeout>();
@@ -69,7 +78,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   };
   // Callback-style hooks: an async hook costs a promise per request on every route.
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.headers(securityHeaders);
+    reply.headers(securityHeadersFor(request));
     reply.header('x-request-id', request.id);
     if (hasBody(request.headers)) {
       bodyDeadlines.set(

@@ -41,10 +41,29 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('sets helmet security headers', async () => {
-    const response = await server.request('/api/health');
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+  it('sets the API security headers on data responses, unknown routes included', async () => {
+    for (const path of ['/api/health', '/api/no-such-route']) {
+      const response = await server.request(path);
+      expect(response.headers.get('content-security-policy')).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('strict-transport-security')).toContain('max-age=31536000');
+      expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      // Document-only headers stay off data responses.
+      expect(response.headers.get('x-dns-prefetch-control')).toBeNull();
+    }
+  });
+
+  it("sets helmet's document headers on the documentation pages", async () => {
+    for (const path of ['/api/docs', '/api/docs/assets/init.js']) {
+      const response = await server.request(path);
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    }
   });
 
   it('serves an OpenAPI 3.1 document and the Swagger UI page', async () => {
