@@ -23,20 +23,42 @@ export class AuthGuard implements CanActivate {
     @Inject(ApiKeysService) private readonly apiKeys: ApiKeysService,
   ) {}
 
+  // Decorator metadata never changes after bootstrap, so each route's policy is read once (four
+  // reflect-metadata lookups over handler and class) instead of on every request. Keyed by class,
+  // then handler: an inherited handler can sit in controllers with different class-level policies.
+  private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
+
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const targets = routeTargets(context);
+    const policy = this.policyFor(context);
     // Public routes without a key requirement (health, docs, sign-in) pass synchronously: no
     // promise on the hottest paths.
-    if (
-      !this.apiKeys.keyRequiredEverywhere() &&
-      this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)
-    ) {
-      return true;
-    }
-    return this.authenticate(context, targets);
+    if (!this.apiKeys.keyRequiredEverywhere() && policy.isPublic) return true;
+    return this.authenticate(context, policy);
   }
 
-  private async authenticate(context: ExecutionContext, targets: RouteTargets): Promise<boolean> {
+  private policyFor(context: ExecutionContext): RoutePolicy {
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let byHandler = this.policies.get(controller);
+    if (!byHandler) {
+      byHandler = new WeakMap();
+      this.policies.set(controller, byHandler);
+    }
+    let policy = byHandler.get(handler);
+    if (!policy) {
+      const targets = [handler, controller];
+      policy = {
+        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true,
+        apiKeyExempt: this.reflector.getAllAndOverride<boolean | undefined>(API_KEY_EXEMPT, targets) === true,
+        apiKeyScopes: this.reflector.getAllAndOverride<string[] | undefined>(API_KEY_SCOPES, targets),
+        requiredRole: this.reflector.getAllAndOverride<'admin' | undefined>(REQUIRED_ROLE, targets),
+      };
+      byHandler.set(handler, policy);
+    }
+    return policy;
+  }
+
+  private async authenticate(context: ExecutionContext, policy: RoutePolicy): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const presentedKey = headerValue(request, 'x-api-key');
     // Looked up (a query) only where a key can matter, and at most once.
@@ -47,21 +69,18 @@ export class AuthGuard implements CanActivate {
       return keyLookup;
     };
 
-    if (
-      this.apiKeys.keyRequiredEverywhere() &&
-      !this.reflector.getAllAndOverride<boolean>(API_KEY_EXEMPT, targets)
-    ) {
+    if (this.apiKeys.keyRequiredEverywhere() && !policy.apiKeyExempt) {
       if (presentedKey === undefined) throw new AppError('API_KEY_REQUIRED');
       if (!(await keyAuthentication())) throw new AppError('INVALID_API_KEY');
     }
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    if (policy.isPublic) return true;
 
     const authorization = headerValue(request, 'authorization');
     let auth: AuthContext | undefined;
     if (authorization !== undefined) {
       auth = await this.bearer(authorization);
     } else {
-      const scopes = this.reflector.getAllAndOverride<string[] | undefined>(API_KEY_SCOPES, targets);
+      const scopes = policy.apiKeyScopes;
       const keyAuth = scopes !== undefined ? await keyAuthentication() : undefined;
       if (scopes !== undefined && keyAuth?.kind === 'user') {
         if (!scopes.every((scope) => keyAuth.auth.scopes.includes(scope)))
@@ -72,8 +91,7 @@ export class AuthGuard implements CanActivate {
       }
     }
     if (!auth) throw new AppError('UNAUTHENTICATED');
-    const role = this.reflector.getAllAndOverride<'admin' | undefined>(REQUIRED_ROLE, targets);
-    if (role && auth.role !== role) throw new AppError('FORBIDDEN');
+    if (policy.requiredRole && auth.role !== policy.requiredRole) throw new AppError('FORBIDDEN');
     request.auth = auth;
     return true;
   }
@@ -94,9 +112,10 @@ function headerValue(request: FastifyRequest, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Where route metadata lives: the handler, then its controller class. */
-type RouteTargets = ReturnType<typeof routeTargets>;
-
-function routeTargets(context: ExecutionContext) {
-  return [context.getHandler(), context.getClass()];
+/** What a route's decorators require (handler metadata overrides its controller's). */
+interface RoutePolicy {
+  readonly isPublic: boolean;
+  readonly apiKeyExempt: boolean;
+  readonly apiKeyScopes: readonly string[] | undefined;
+  readonly requiredRole: 'admin' | undefined;
 }
