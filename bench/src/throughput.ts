@@ -6,6 +6,9 @@
  * rounds of peer and app, so background load on a shared machine hits both alike):
  *   - GET /health: the framework's fixed cost (target: >= 0.85x raw Fastify)
  *   - GET /auth/me: JWT verify + one primary-key query, vs raw Fastify + jose + pg (target: >= 0.8x)
+ * A third server, raw Fastify doing the app's per-request duties (security headers, request id, one
+ * log line: the app's own code), is measured alongside: not the target's peer, but it splits the
+ * gap into what those duties cost and what Nest itself costs.
  * Memory: RSS of each server idle (after start, before any load) and the peak under load.
  * Run: `npm run bench -- throughput`. Writes bench/results/throughput.json.
  */
@@ -29,8 +32,12 @@ export interface EndpointComparison {
   readonly path: string;
   readonly cloudnest: MeasuredLoad;
   readonly rawFastify: MeasuredLoad;
+  /** Raw Fastify with the app's security headers, request ids and request log line. */
+  readonly rawFastifyWithDuties: MeasuredLoad;
   /** CloudNest req/s ÷ raw Fastify req/s. */
   readonly ratio: number;
+  /** CloudNest req/s ÷ raw-Fastify-with-duties req/s: what Nest itself costs. */
+  readonly ratioToRawFastifyWithDuties: number;
   readonly target: number;
   readonly pass: boolean;
 }
@@ -61,6 +68,10 @@ export async function run(): Promise<ThroughputResult> {
     servers.push(cloudnest);
     const rawFastify = await startRawFastifyServer(database.url, cloudnest.publicJwk);
     servers.push(rawFastify);
+    const rawFastifyWithDuties = await startRawFastifyServer(database.url, cloudnest.publicJwk, {
+      productionDuties: true,
+    });
+    servers.push(rawFastifyWithDuties);
     // Idle: both started and answered their readiness probe, nothing else yet.
     const cloudnestIdleRssMiB = await residentMiB(cloudnest.pid);
     const rawFastifyIdleRssMiB = await residentMiB(rawFastify.pid);
@@ -74,23 +85,29 @@ export async function run(): Promise<ThroughputResult> {
       headersPerConnection: path === '/auth/me' ? headersPerConnection : [],
     });
     const compare = async (path: string, target: number): Promise<EndpointComparison> => {
-      await runLoad({ ...loadOptions(rawFastify, path), durationSeconds: warmupSeconds });
-      await runLoad({ ...loadOptions(cloudnest, path), durationSeconds: warmupSeconds });
-      const [rawFastifyResult, cloudnestResult] = await measureAlternating(
-        [
-          { pid: rawFastify.pid, load: loadOptions(rawFastify, path) },
-          { pid: cloudnest.pid, load: loadOptions(cloudnest, path) },
-        ],
+      for (const server of [rawFastify, rawFastifyWithDuties, cloudnest]) {
+        await runLoad({ ...loadOptions(server, path), durationSeconds: warmupSeconds });
+      }
+      const [rawFastifyResult, dutiesResult, cloudnestResult] = await measureAlternating(
+        [rawFastify, rawFastifyWithDuties, cloudnest].map((server) => ({
+          pid: server.pid,
+          load: loadOptions(server, path),
+        })),
         measureSeconds,
         ROUNDS,
       );
-      if (!rawFastifyResult || !cloudnestResult) throw new Error('missing measurement');
+      if (!rawFastifyResult || !dutiesResult || !cloudnestResult) throw new Error('missing measurement');
       const ratio = round(cloudnestResult.requestsPerSecond / rawFastifyResult.requestsPerSecond, 3);
       return {
         path,
         cloudnest: cloudnestResult,
         rawFastify: rawFastifyResult,
+        rawFastifyWithDuties: dutiesResult,
         ratio,
+        ratioToRawFastifyWithDuties: round(
+          cloudnestResult.requestsPerSecond / dutiesResult.requestsPerSecond,
+          3,
+        ),
         target,
         pass: ratio >= target && cloudnestResult.unexpected === 0,
       };
@@ -101,7 +118,7 @@ export async function run(): Promise<ThroughputResult> {
       name: 'throughput',
       date: new Date().toISOString(),
       machine,
-      method: `autocannon -c ${CONNECTIONS} -p ${PIPELINING}; per endpoint a ${warmupSeconds} s warm-up of each server, then ${measureSeconds} s measured per server in ${ROUNDS} alternating rounds (peer, app, peer, app, …); servers in their own processes (node --import tsx), load generator in the benchmark process; /auth/me rotates ${USERS} users' tokens, one per connection`,
+      method: `autocannon -c ${CONNECTIONS} -p ${PIPELINING}; per endpoint a ${warmupSeconds} s warm-up of each server, then ${measureSeconds} s measured per server in ${ROUNDS} alternating rounds (peer, peer with duties, app, peer, …); servers in their own processes (node --import tsx), load generator in the benchmark process; /auth/me rotates ${USERS} users' tokens, one per connection`,
       health,
       me,
       memory: {
@@ -128,6 +145,14 @@ export async function run(): Promise<ThroughputResult> {
       ],
       ...[health, me].flatMap((comparison) => [
         row(comparison.path, 'raw Fastify', comparison.rawFastify, '', '', ''),
+        row(
+          comparison.path,
+          'raw Fastify + duties',
+          comparison.rawFastifyWithDuties,
+          `(app ${comparison.ratioToRawFastifyWithDuties}x)`,
+          '',
+          '',
+        ),
         row(
           comparison.path,
           'CloudNest',

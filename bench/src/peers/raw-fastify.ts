@@ -1,14 +1,24 @@
 /**
  * The peer every throughput figure is compared with: a raw Fastify server (no logger, no plugins)
- * serving the same JSON as the app. GET /health is a constant; GET /auth/me does the same work as
+ * serving the same JSON as the app. With PRODUCTION_DUTIES=true it also does the per-request work
+ * the app does besides being a Nest app, with the app's own code: the API security headers and a
+ * request id on every response, and one JSON log line per request at `info` through the same
+ * buffered pino logger. That variant is not the target's peer; it splits the gap between the app
+ * and raw Fastify into what those duties cost and what Nest costs. GET /health is a constant; GET /auth/me does the same work as
  * the app's route — verify the EdDSA access token with jose (algorithm, issuer and audience pinned)
  * and read the user by primary key with `pg` — and nothing else.
  *
- * Env: HOST, PORT, DATABASE_URL (optional: no /auth/me without it), JWT_PUBLIC_JWK, JWT_ISSUER, JWT_AUDIENCE.
+ * Env: HOST, PORT, DATABASE_URL (optional: no /auth/me without it), JWT_PUBLIC_JWK, JWT_ISSUER,
+ * JWT_AUDIENCE, PRODUCTION_DUTIES.
  */
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { importJWK, type JWK, jwtVerify } from 'jose';
 import pg from 'pg';
+import { requestIdFor } from '../../../api/src/common/http/request-id.js';
+import { API_SECURITY_HEADERS } from '../../../api/src/common/http/security-headers.js';
+import { lazyRequestLogger } from '../../../api/src/common/logging/lazy-request-logger.js';
+import { createLogger } from '../../../api/src/common/logging/logger.js';
+import { RequestLog } from '../../../api/src/common/logging/request-log.js';
 
 interface UserRecord {
   id: string;
@@ -20,7 +30,23 @@ interface UserRecord {
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
-const app = Fastify();
+const app: FastifyInstance = process.env.PRODUCTION_DUTIES === 'true' ? withProductionDuties() : Fastify();
+
+function withProductionDuties(): FastifyInstance {
+  const logger = createLogger({ level: 'info', pretty: false, asynchronous: true });
+  const instance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new RequestLog(logger),
+    childLoggerFactory: lazyRequestLogger,
+    genReqId: requestIdFor,
+  });
+  instance.addHook('onRequest', (request, reply, done) => {
+    reply.headers(API_SECURITY_HEADERS);
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  return instance;
+}
 
 app.get('/health', async () => ({ status: 'ok' }));
 

@@ -77,14 +77,35 @@ export async function startCloudNestServer(databaseUrl: string): Promise<CloudNe
   };
 }
 
-/** The raw Fastify peer (`peers/raw-fastify.ts`), verifying the app's tokens against the same database. */
-export function startRawFastifyServer(databaseUrl: string, publicJwk: string): Promise<BenchServer> {
-  return startBenchServer({
-    name: 'raw-fastify',
+/**
+ * The raw Fastify peer (`peers/raw-fastify.ts`), verifying the app's tokens against the same
+ * database. `productionDuties` adds the app's security headers, request ids and per-request log
+ * line (written to a file, as the app's are).
+ */
+export async function startRawFastifyServer(
+  databaseUrl: string,
+  publicJwk: string,
+  options: { readonly productionDuties?: boolean } = {},
+): Promise<BenchServer> {
+  const productionDuties = options.productionDuties ?? false;
+  const logDir = productionDuties ? await mkdtemp(join(tmpdir(), 'cloudnest-bench-peer-')) : undefined;
+  const server = await startBenchServer({
+    name: productionDuties ? 'raw-fastify-duties' : 'raw-fastify',
     entry: join(import.meta.dirname, '..', 'peers', 'raw-fastify.ts'),
     cwd: join(import.meta.dirname, '..', '..'),
-    env: { DATABASE_URL: databaseUrl, JWT_PUBLIC_JWK: publicJwk },
-    logFile: '/dev/null',
+    env: {
+      DATABASE_URL: databaseUrl,
+      JWT_PUBLIC_JWK: publicJwk,
+      PRODUCTION_DUTIES: String(productionDuties),
+    },
+    logFile: logDir ? join(logDir, 'peer.log') : '/dev/null',
     readyPath: '/health',
   });
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      if (logDir) await rm(logDir, { recursive: true, force: true });
+    },
+  };
 }
