@@ -2,6 +2,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { deferNestDateFormatters } from './defer-intl.js';
 import { baseOptions } from './esbuild-options.js';
 import { installNativePackage, LAMBDA_TARGETS, type LambdaTarget, NATIVE_PACKAGES } from './lambda-native.js';
 
@@ -73,7 +74,7 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   target: 'node22',
   // Never loaded: createApp() supplies Fastify's schema compilers (src/common/http/schema-compilers.ts).
   external: [...(baseOptions.external ?? []), ...UNUSED_FASTIFY_COMPILERS],
-  plugins: [rxjsEsm],
+  plugins: [rxjsEsm, deferNestDateFormatters],
 } satisfies BuildOptions;
 
 /**
