@@ -148,6 +148,12 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
     expect([ready.statusCode, ready.json()]).toEqual([200, { status: 'ok', checks: { database: 'up' } }]);
   });
 
+  it('serves the OpenAPI document, whose builder loads from a chunk on first use', async () => {
+    const response = await invoke({ path: '/docs/json' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ openapi: '3.1.0', paths: { '/auth/me': expect.any(Object) } });
+  });
+
   it('answers an unknown route with the JSON error shape and the caller’s request id', async () => {
     const response = await invoke({ path: '/no-such-route', headers: { 'x-request-id': `trace-${kind}` } });
     expect(response.statusCode).toBe(404);
