@@ -59,11 +59,12 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   if (config.http.prefix) app.setGlobalPrefix(config.http.prefix);
   const fastify = app.getHttpAdapter().getInstance();
   // The documentation pages are HTML and get helmet's document headers; everything else is data.
+  // Decided on the raw URL: `request.routeOptions` builds a fresh object on every access.
   const docsPath = `${config.http.prefix}/docs`;
   let documentHeaders: Readonly<Record<string, string>> | undefined;
-  const securityHeadersFor = (request: FastifyRequest) => {
-    const route = request.routeOptions.url;
-    if (route === undefined || (route !== docsPath && !route.startsWith(`${docsPath}/`)))
+  const securityHeadersFor = (url: string) => {
+    const next = url.charAt(docsPath.length);
+    if (!url.startsWith(docsPath) || (next !== '' && next !== '/' && next !== '?'))
       return API_SECURITY_HEADERS;
     documentHeaders ??= documentSecurityHeaders();
     return documentHeaders;
@@ -78,7 +79,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   };
   // Callback-style hooks: an async hook costs a promise per request on every route.
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.headers(securityHeadersFor(request));
+    reply.headers(securityHeadersFor(request.url));
     reply.header('x-request-id', request.id);
     if (hasBody(request.headers)) {
       bodyDeadlines.set(

@@ -42,7 +42,7 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
   });
 
   it('sets the API security headers on data responses, unknown routes included', async () => {
-    for (const path of ['/api/health', '/api/no-such-route']) {
+    for (const path of ['/api/health', '/api/no-such-route', '/api/docsearch']) {
       const response = await server.request(path);
       expect(response.headers.get('content-security-policy')).toBe(
         "default-src 'none'; frame-ancestors 'none'",
@@ -58,7 +58,7 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
   });
 
   it("sets helmet's document headers on the documentation pages", async () => {
-    for (const path of ['/api/docs', '/api/docs/assets/init.js']) {
+    for (const path of ['/api/docs', '/api/docs?x=1', '/api/docs/assets/init.js']) {
       const response = await server.request(path);
       expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
       expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
