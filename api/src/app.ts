@@ -1,10 +1,9 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import 'reflect-metadata';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { requestIdFor } from './common/http/request-id.js';
@@ -69,29 +68,13 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     documentHeaders ??= documentSecurityHeaders();
     return documentHeaders;
   };
-  // Node's request timeout stops applying once the headers are in, so a client trickling its body a
-  // byte at a time held its connection for as long as it liked. A body gets the same deadline.
-  const bodyDeadlines = new WeakMap<object, NodeJS.Timeout>();
-  const clearBodyDeadline = (request: FastifyRequest, _reply: unknown, done: () => void) => {
-    const deadline = bodyDeadlines.get(request);
-    if (deadline) clearTimeout(deadline);
-    done();
-  };
-  // Callback-style hooks: an async hook costs a promise per request on every route.
+  // Callback-style hook: an async hook costs a promise per request on every route.
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeadersFor(request.url));
     reply.header('x-request-id', request.id);
-    if (hasBody(request.headers)) {
-      bodyDeadlines.set(
-        request,
-        setTimeout(() => request.raw.destroy(), config.http.requestTimeoutMs).unref(),
-      );
-    }
+    if (hasBody(request.headers)) armBodyDeadline(request.raw, reply.raw, config.http.requestTimeoutMs);
     done();
   });
-  fastify.addHook('preValidation', clearBodyDeadline);
-  fastify.addHook('onResponse', clearBodyDeadline);
-  fastify.addHook('onRequestAbort', (request, done) => clearBodyDeadline(request, undefined, done));
   await app.register(cookie);
   if (config.http.corsOrigins.length > 0) {
     const origins = config.http.corsOrigins;
@@ -104,6 +87,19 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   }
   await app.init();
   return app;
+}
+
+/**
+ * Node's request timeout stops applying once the headers are in, so a client trickling its body a
+ * byte at a time held its connection for as long as it liked. A request that announces a body gets
+ * the same deadline for it, cleared once the body has arrived or the response is over. Listeners on
+ * the request rather than Fastify hooks, which would run on every request, with a body or not.
+ */
+function armBodyDeadline(request: IncomingMessage, response: ServerResponse, timeoutMs: number): void {
+  const deadline = setTimeout(() => request.destroy(), timeoutMs).unref();
+  const clear = () => clearTimeout(deadline);
+  request.once('end', clear);
+  response.once('close', clear);
 }
 
 /** Whether a request announces a body (only those need a body deadline). */
