@@ -1,8 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
-import { deferNestDateFormatters } from './defer-intl.js';
+import { join } from 'node:path';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { baseOptions } from './esbuild-options.js';
 import { installNativePackage, LAMBDA_TARGETS, type LambdaTarget, NATIVE_PACKAGES } from './lambda-native.js';
 
@@ -10,9 +8,6 @@ const apiDir = join(import.meta.dirname, '..');
 
 /** Where `npm run build` writes the functions: one directory per function. */
 export const DEFAULT_LAMBDA_OUTDIR = join(apiDir, 'dist', 'lambda');
-
-/** Fastify requires these only when no compilers are supplied; createApp() always supplies them. */
-const UNUSED_FASTIFY_COMPILERS = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 
 /** The two Lambda functions: the API handler and the migration function. */
 export const LAMBDA_FUNCTIONS = {
@@ -43,22 +38,6 @@ export interface LambdaBundleReport {
 }
 
 /**
- * rxjs's export map lists its CommonJS build under `node` ahead of its ESM build, so a Node bundle
- * gets all of rxjs (~160 KiB, every operator evaluated at startup) although Nest imports a dozen
- * names. Resolving to the ESM build (`sideEffects: false`) lets esbuild keep only those.
- */
-const rxjsEsm: Plugin = {
-  name: 'rxjs-esm',
-  setup(esbuild) {
-    esbuild.onResolve({ filter: /^rxjs(\/operators)?$/ }, (args) => {
-      // The CommonJS entry is rxjs/dist/cjs/index.js: three levels below the package root.
-      const root = dirname(dirname(dirname(createRequire(args.importer).resolve('rxjs'))));
-      return { path: join(root, 'dist', 'esm', args.path === 'rxjs' ? '' : 'operators', 'index.js') };
-    });
-  },
-};
-
-/**
  * esbuild settings of every Lambda bundle (entry and output directory aside); the cold-start
  * benchmark builds its Nest reference app with them too.
  */
@@ -72,9 +51,6 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   // import() go through `commonJsExports` (see src/common/modules/common-js.ts).
   mainFields: ['module', 'main'],
   target: 'node22',
-  // Never loaded: createApp() supplies Fastify's schema compilers (src/common/http/schema-compilers.ts).
-  external: [...(baseOptions.external ?? []), ...UNUSED_FASTIFY_COMPILERS],
-  plugins: [rxjsEsm, deferNestDateFormatters],
 } satisfies BuildOptions;
 
 /**

@@ -1,5 +1,7 @@
-import { join } from 'node:path';
-import type { BuildOptions } from 'esbuild';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { BuildOptions, Plugin } from 'esbuild';
+import { deferNestDateFormatters } from './defer-intl.js';
 
 const apiDir = join(import.meta.dirname, '..');
 
@@ -24,9 +26,33 @@ export const EXTERNAL_PACKAGES = [
   'pino-pretty',
   'swagger-ui-dist',
   'pg-native',
+  // Fastify requires these only when no schema compilers are supplied, and createApp() always
+  // supplies them (src/common/http/schema-compilers.ts): never loaded, so never bundled.
+  '@fastify/ajv-compiler',
+  '@fastify/fast-json-stringify-compiler',
 ];
 
-/** Shared esbuild settings: ESM for Node, minified, external source maps. */
+/**
+ * rxjs's export map lists its CommonJS build under `node` ahead of its ESM build, so a Node bundle
+ * gets all of rxjs (~160 KiB, every operator evaluated at startup) although Nest imports a dozen
+ * names. Resolving to the ESM build (`sideEffects: false`) lets esbuild keep only those.
+ */
+const rxjsEsm: Plugin = {
+  name: 'rxjs-esm',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^rxjs(\/operators)?$/ }, (args) => {
+      // The CommonJS entry is rxjs/dist/cjs/index.js: three levels below the package root.
+      const root = dirname(dirname(dirname(createRequire(args.importer).resolve('rxjs'))));
+      return { path: join(root, 'dist', 'esm', args.path === 'rxjs' ? '' : 'operators', 'index.js') };
+    });
+  },
+};
+
+/**
+ * Shared esbuild settings: ESM for Node, minified, external source maps; rxjs from its ESM build and
+ * Nest's logger date formatters made on first use, Fastify's unused schema compilers left out
+ * (see docs/lambda.md, "What keeps Init small").
+ */
 export const baseOptions: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -40,5 +66,6 @@ export const baseOptions: BuildOptions = {
   banner: {
     js: "import { createRequire as __cn_createRequire } from 'node:module'; const require = __cn_createRequire(import.meta.url);",
   },
+  plugins: [rxjsEsm, deferNestDateFormatters],
   logLevel: 'warning',
 };
