@@ -52,9 +52,14 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
       expect(response.headers.get('strict-transport-security')).toContain('max-age=31536000');
       expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
       expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('cache-control')).toBe('no-store');
       // Document-only headers stay off data responses.
       expect(response.headers.get('x-dns-prefetch-control')).toBeNull();
     }
+    // A route whose answer may be cached replaces the default.
+    const jwks = await server.request('/api/.well-known/jwks.json');
+    expect(jwks.status).toBe(200);
+    expect(jwks.headers.get('cache-control')).toBe('public, max-age=300');
   });
 
   it("sets helmet's document headers on the documentation pages", async () => {

@@ -5,7 +5,9 @@ import helmet from 'helmet';
  * Headers on every API response: the set the OWASP REST Security Cheat Sheet recommends for
  * endpoints that return data, not documents. The CSP forbids everything (a JSON body is never
  * meant to run or load anything) and framing; responses are not to be sniffed, embedded by other
- * origins without CORS, or sent over plain HTTP again.
+ * origins without CORS, sent over plain HTTP again, or stored by caches (tokens and personal data;
+ * RFC 6749 requires `no-store` on token responses). Routes whose answers may be cached (JWKS,
+ * file redirects, the documentation assets) set their own Cache-Control, which replaces this one.
  *
  * Helmet's default set is for HTML documents: its other headers (a CSP listing script and style
  * sources, COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options,
@@ -14,6 +16,7 @@ import helmet from 'helmet';
  * 25% of the throughput of `GET /health`, this set ~17% (docs/benchmarks.md).
  */
 export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cache-control': 'no-store',
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   'cross-origin-resource-policy': 'same-origin',
   'referrer-policy': 'no-referrer',
