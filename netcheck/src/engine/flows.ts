@@ -12,7 +12,7 @@ import type { ExplanationCode } from './explanation-codes.js';
 import type { BlockedAt, Hop, Outcome } from './path-types.js';
 import { Trace } from './path-types.js';
 import type { Placement } from './placement.js';
-import { describeRoute, lookupRoutes } from './route-lookup.js';
+import { describeRoute, lookupRoutes, type RouteMatch } from './route-lookup.js';
 
 /** The flow being evaluated. */
 export interface FlowSpec {
@@ -259,6 +259,26 @@ function routeHop(
   };
 }
 
+/**
+ * The trace for one of a route table's matches: labelled with its share of the addresses when the
+ * lookup split them (`preposition` says which side they are: "for", "from", "to"), then the
+ * route-table hop, marked unknown where the table could not be read completely.
+ */
+function routeBranch(
+  trace: Trace,
+  matches: readonly RouteMatch[],
+  match: RouteMatch,
+  preposition: string,
+  tableId: string,
+  hop: Hop,
+): Trace {
+  const branch =
+    matches.length > 1 ? trace.within(`${preposition} ${describeAddressSet(match.addresses)}`) : trace;
+  return match.unknownReason
+    ? branch.stepUnknown(hop, unknownAt(tableId, match.unknownReason))
+    : branch.step(hop);
+}
+
 function targetOutcome(spec: FlowSpec, trace: Trace, route: Route, what: string): FlowOutcome[] | undefined {
   const target = route.target;
   if (target.kind === 'missing') {
@@ -424,11 +444,8 @@ function natGatewayEgress(
       }
       const matches = lookupRoutes(spec.model, table, remaining, service);
       return matches.flatMap((match) => {
-        let branch =
-          matches.length > 1 ? afterLeave.within(`for ${describeAddressSet(match.addresses)}`) : afterLeave;
         const hop = routeHop(table.id, match.route, match.addresses, !natSubnet.explicitRouteTable);
-        if (match.unknownReason) branch = branch.stepUnknown(hop, unknownAt(table.id, match.unknownReason));
-        else branch = branch.step(hop);
+        const branch = routeBranch(afterLeave, matches, match, 'for', table.id, hop);
         if (!match.route) {
           return [
             routeBlocked(
@@ -535,11 +552,7 @@ export function evaluateOutbound(
             matches.length > 1 ? match.addresses : undefined,
             !subnet.explicitRouteTable,
           );
-          let branch =
-            matches.length > 1 ? afterAcl.within(`for ${describeAddressSet(match.addresses)}`) : afterAcl;
-          branch = match.unknownReason
-            ? branch.stepUnknown(hop, unknownAt(table.id, match.unknownReason))
-            : branch.step(hop);
+          const branch = routeBranch(afterAcl, matches, match, 'for', table.id, hop);
           if (!match.route) {
             return [
               routeBlocked(
@@ -656,15 +669,12 @@ export function evaluateInbound(spec: FlowSpec, destination: Placement, sources:
   // Responses leave through the destination subnet's route table; they must go back to the IGW.
   const matches = lookupRoutes(spec.model, table, sources);
   return matches.flatMap((match) => {
-    let branch = matches.length > 1 ? trace.within(`from ${describeAddressSet(match.addresses)}`) : trace;
     const forward = routeHop(table.id, match.route, undefined, !subnet.explicitRouteTable);
     const hop = {
       ...forward,
       detail: `${forward.detail} (return route)`,
     };
-    branch = match.unknownReason
-      ? branch.stepUnknown(hop, unknownAt(table.id, match.unknownReason))
-      : branch.step(hop);
+    const branch = routeBranch(trace, matches, match, 'from', table.id, hop);
     const target = match.route?.target;
     if (target?.kind !== 'internet-gateway' || (attached && target.id !== attached.id)) {
       if (target && (target.kind === 'unsupported' || target.kind === 'unresolved')) {
@@ -751,12 +761,8 @@ export function evaluateInternal(spec: FlowSpec, source: Placement, destination:
       }
       const matches = lookupRoutes(spec.model, table, dstAddresses);
       return matches.flatMap((match) => {
-        let branch =
-          matches.length > 1 ? afterEgress.within(`to ${describeAddressSet(match.addresses)}`) : afterEgress;
         const hop = routeHop(table.id, match.route, undefined, !srcSubnet.explicitRouteTable);
-        branch = match.unknownReason
-          ? branch.stepUnknown(hop, unknownAt(table.id, match.unknownReason))
-          : branch.step(hop);
+        const branch = routeBranch(afterEgress, matches, match, 'to', table.id, hop);
         if (!match.route) {
           return [
             routeBlocked(
