@@ -219,12 +219,7 @@ function single(hops: Hop[], reachable: Tri, blockedAt?: BlockedAt): FlowOutcome
 }
 
 /** Evaluates a workload → AWS service API call: gateway endpoint, interface endpoint, or the internet. */
-function serviceOutcomes(
-  spec: FlowSpec,
-  source: Placement,
-  service: string,
-  workloadLabel: string,
-): FlowOutcome[] {
+function serviceOutcomes(spec: FlowSpec, source: Placement, service: string): FlowOutcome[] {
   const endpointNames = endpointServicesFor(service);
   const options: FlowOutcome[][] = [];
   const vpcId = source.subnet?.vpcId;
@@ -271,7 +266,6 @@ function serviceOutcomes(
   const undecided = combined.find((option) => option.result.reachable === 'unknown');
   if (undecided) return undecided.outcomes;
   // Explain with the internet path: it is what a function without endpoints would use.
-  void workloadLabel;
   return combined[combined.length - 1]?.outcomes ?? [];
 }
 
@@ -389,7 +383,7 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
       const key = `svc|${placementKey(source)}|${to.service}|${query.port}|${protocol}`;
       outcomes.push(
         ...framed(
-          cached(model, key, () => serviceOutcomes(spec, source, to.service, from.label)),
+          cached(model, key, () => serviceOutcomes(spec, source, to.service)),
           src,
           destinationHop(to),
           sourceScope,

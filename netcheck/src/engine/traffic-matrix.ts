@@ -1,20 +1,12 @@
-import type { ListeningPort, NetworkModel, Tri, Workload } from '../model/network-model.js';
+import type { ListeningPort, NetworkModel, Workload } from '../model/network-model.js';
 import { ALL_IPV4, INTERNET } from '../net/address-space.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { Unresolved } from '../template/template-values.js';
 import { findPath } from './find-path.js';
-import type { BlockedAt, Hop } from './path-types.js';
+import type { PathResult } from './path-types.js';
 
-/** One cell of the traffic matrix. */
-export interface MatrixEntry {
-  readonly from: string;
-  readonly to: string;
-  readonly port: number;
-  readonly protocol: 'tcp' | 'udp';
-  readonly reachable: Tri;
-  readonly path: Hop[];
-  readonly blockedAt?: BlockedAt;
-}
+/** One cell of the traffic matrix: a path result whose `from`/`to` are the model ids asked about. */
+export type MatrixEntry = PathResult;
 
 /** Port used for "can it reach the internet" (HTTPS: AWS APIs and most external services). */
 export const INTERNET_EGRESS_PORT = 443;
@@ -90,16 +82,8 @@ function entry(
   port: number,
   protocol: 'tcp' | 'udp',
 ): MatrixEntry {
-  const result = findPath(model, { from, to, port, protocol });
-  return {
-    from,
-    to,
-    port,
-    protocol,
-    reachable: result.reachable,
-    path: result.path,
-    blockedAt: result.blockedAt,
-  };
+  // findPath labels its ends for people; the matrix keys them by id.
+  return { ...findPath(model, { from, to, port, protocol }), from, to };
 }
 
 /**
