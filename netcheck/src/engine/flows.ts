@@ -279,7 +279,7 @@ function routeBranch(
     : branch.step(hop);
 }
 
-function targetOutcome(spec: FlowSpec, trace: Trace, route: Route, what: string): FlowOutcome[] | undefined {
+function targetOutcome(trace: Trace, route: Route, what: string): FlowOutcome[] | undefined {
   const target = route.target;
   if (target.kind === 'missing') {
     return [
@@ -317,7 +317,6 @@ function targetOutcome(spec: FlowSpec, trace: Trace, route: Route, what: string)
       },
     ];
   }
-  void spec;
   return undefined;
 }
 
@@ -459,7 +458,7 @@ function natGatewayEgress(
             ),
           ];
         }
-        const special = targetOutcome(spec, branch, match.route, describeAddressSet(match.addresses));
+        const special = targetOutcome(branch, match.route, describeAddressSet(match.addresses));
         if (special) return special;
         const target = match.route.target;
         if (target.kind === 'internet-gateway')
@@ -566,7 +565,7 @@ export function evaluateOutbound(
               ),
             ];
           }
-          const special = targetOutcome(spec, branch, match.route, describeAddressSet(match.addresses));
+          const special = targetOutcome(branch, match.route, describeAddressSet(match.addresses));
           if (special) return special;
           const target = match.route.target;
           switch (target.kind) {
@@ -678,7 +677,7 @@ export function evaluateInbound(spec: FlowSpec, destination: Placement, sources:
     const target = match.route?.target;
     if (target?.kind !== 'internet-gateway' || (attached && target.id !== attached.id)) {
       if (target && (target.kind === 'unsupported' || target.kind === 'unresolved')) {
-        return targetOutcome(spec, branch, match.route as Route, describeAddressSet(match.addresses)) ?? [];
+        return targetOutcome(branch, match.route as Route, describeAddressSet(match.addresses)) ?? [];
       }
       return [
         routeBlocked(
@@ -776,7 +775,7 @@ export function evaluateInternal(spec: FlowSpec, source: Placement, destination:
             ),
           ];
         }
-        const special = targetOutcome(spec, branch, match.route, describeAddressSet(match.addresses));
+        const special = targetOutcome(branch, match.route, describeAddressSet(match.addresses));
         if (special) return special;
         if (match.route.target.kind !== 'local') {
           return [
