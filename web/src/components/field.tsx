@@ -45,3 +45,28 @@ export function Field({ label, error, hint, multiline, id, ref, ...input }: Fiel
     </div>
   );
 }
+
+type PresetProps = Omit<FieldProps, 'label' | 'name'> & { label?: string; name?: string };
+
+/** An email address as the API accepts it (its `EmailSchema`: at most 320 characters). */
+export function EmailField(props: PresetProps) {
+  return (
+    <Field label="Email" name="email" type="email" autoComplete="email" required maxLength={320} {...props} />
+  );
+}
+
+/** A new password within the API's limits (its `PasswordSchema`: 8 to 128 characters). */
+export function NewPasswordField(props: PresetProps) {
+  return (
+    <Field
+      label="New password"
+      name="password"
+      type="password"
+      autoComplete="new-password"
+      required
+      minLength={8}
+      maxLength={128}
+      {...props}
+    />
+  );
+}

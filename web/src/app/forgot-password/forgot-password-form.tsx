@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { type FormEvent, useState } from 'react';
 import { Alert } from '../../components/alert';
-import { Field } from '../../components/field';
+import { EmailField } from '../../components/field';
 import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
 import { useAction } from '../../lib/use-action';
@@ -34,15 +34,7 @@ export function ForgotPasswordForm() {
           <p>Enter your account's email and we will send you a link to choose a new password.</p>
           {error && <Alert kind="error">{error.message}</Alert>}
           <form onSubmit={onSubmit}>
-            <Field
-              label="Email"
-              name="email"
-              type="email"
-              autoComplete="email"
-              required
-              maxLength={320}
-              error={error?.fieldErrors.email}
-            />
+            <EmailField error={error?.fieldErrors.email} />
             <SubmitButton pending={pending} pendingLabel="Sending…">
               Send reset link
             </SubmitButton>

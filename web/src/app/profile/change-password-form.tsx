@@ -2,7 +2,7 @@
 
 import { type FormEvent, useState } from 'react';
 import { Alert } from '../../components/alert';
-import { Field } from '../../components/field';
+import { Field, NewPasswordField } from '../../components/field';
 import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
 import { useAction } from '../../lib/use-action';
@@ -38,14 +38,8 @@ export function ChangePasswordForm() {
         maxLength={128}
         error={error?.fieldErrors.currentPassword}
       />
-      <Field
-        label="New password"
+      <NewPasswordField
         name="newPassword"
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={8}
-        maxLength={128}
         hint="Other devices will be signed out."
         error={error?.fieldErrors.newPassword}
       />

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import type { FormEvent } from 'react';
 import { Alert } from '../../components/alert';
-import { Field } from '../../components/field';
+import { NewPasswordField } from '../../components/field';
 import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
 import { useAction } from '../../lib/use-action';
@@ -59,27 +59,11 @@ export function ResetPasswordForm() {
         </Alert>
       )}
       <form onSubmit={onSubmit}>
-        <Field
-          label="New password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          maxLength={128}
+        <NewPasswordField
           hint="At least 8 characters; common passwords are refused. Every device will be signed out."
           error={error?.fieldErrors.password}
         />
-        <Field
-          label="Repeat the new password"
-          name="confirm"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          maxLength={128}
-          error={error?.fieldErrors.confirm}
-        />
+        <NewPasswordField label="Repeat the new password" name="confirm" error={error?.fieldErrors.confirm} />
         <SubmitButton pending={pending} pendingLabel="Saving…">
           Set new password
         </SubmitButton>

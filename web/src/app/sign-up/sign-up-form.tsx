@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
 import { Alert } from '../../components/alert';
-import { Field } from '../../components/field';
+import { EmailField, Field, NewPasswordField } from '../../components/field';
 import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
 import { useAction } from '../../lib/use-action';
@@ -47,15 +47,7 @@ export function SignUpForm() {
       <h1>Create an account</h1>
       {error && <Alert kind="error">{error.message}</Alert>}
       <form onSubmit={onSubmit} noValidate={false}>
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          maxLength={320}
-          error={error?.fieldErrors.email}
-        />
+        <EmailField error={error?.fieldErrors.email} />
         <Field
           label="Username"
           name="username"
@@ -67,14 +59,8 @@ export function SignUpForm() {
           hint="3–32 letters, digits, _, . or -. Shown on your public profile."
           error={error?.fieldErrors.username}
         />
-        <Field
+        <NewPasswordField
           label="Password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          maxLength={128}
           hint="At least 8 characters; common passwords are refused."
           error={error?.fieldErrors.password}
         />

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Alert } from '../../../components/alert';
-import { Field } from '../../../components/field';
+import { EmailField, Field } from '../../../components/field';
 import { SubmitButton } from '../../../components/submit-button';
 import { api } from '../../../lib/api-client';
 import { safeNext } from '../../../lib/navigation';
@@ -56,15 +56,7 @@ export function EmailCodeForm() {
         <p>We will email you a 6-digit code. No password needed.</p>
         {start.error && <Alert kind="error">{start.error.message}</Alert>}
         <form onSubmit={onContinue}>
-          <Field
-            label="Email"
-            name="email"
-            type="email"
-            autoComplete="email"
-            required
-            maxLength={320}
-            error={start.error?.fieldErrors.email}
-          />
+          <EmailField error={start.error?.fieldErrors.email} />
           <SubmitButton pending={start.pending} pendingLabel="Sending a code…">
             Continue
           </SubmitButton>
