@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Starts a private, throwaway MariaDB on 127.0.0.1 for the MySQL-dialect tests and prints
-#   export TEST_MYSQL_URL=mysql://...; export MARIADB_TEST_PID=...
+#   export TEST_MYSQL_URL=mysql://...; export MARIADB_TEST_PID=...; export MARIADB_TEST_DIR=...
 # Usage: eval "$(scripts/mariadb-test-server.sh)"   (installs mariadb-server from Debian if missing;
-# needs root for that). Stop it with: kill "$MARIADB_TEST_PID".
+# needs root for that). Stop it and delete its files (~180 MB) with: scripts/mariadb-test-server.sh stop
 set -euo pipefail
+if [ "${1:-}" = stop ]; then
+  kill "${MARIADB_TEST_PID:?}" 2>/dev/null || true
+  # mariadbd is not the caller's child (it was started under `eval "$(…)"`), so poll for its exit
+  # before removing the data directory it still writes to while shutting down.
+  for _ in $(seq 1 100); do kill -0 "$MARIADB_TEST_PID" 2>/dev/null || break; sleep 0.2; done
+  case "${MARIADB_TEST_DIR:-}" in /tmp/cloudnest-mariadb-*) rm -rf "$MARIADB_TEST_DIR" ;; esac
+  exit 0
+fi
 if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
   echo "installing mariadb-server from Debian's packages" >&2
   apt-get update -qq >&2
@@ -31,3 +39,4 @@ mariadb --socket="$dir/mysqld.sock" -uroot -e "
   CREATE DATABASE cloudnest_test;"
 echo "export TEST_MYSQL_URL=mysql://cloudnest:$password@127.0.0.1:$port/cloudnest_test"
 echo "export MARIADB_TEST_PID=$pid"
+echo "export MARIADB_TEST_DIR=$dir"
