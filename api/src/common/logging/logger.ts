@@ -43,9 +43,33 @@ export function createLogger(options: { level: string; pretty: boolean; asynchro
     return pino(config);
   }
   if (!options.asynchronous) return pino(config);
-  const logger = pino(config, pino.destination({ dest: 1, sync: false, minLength: BUFFERED_BYTES }));
-  setInterval(() => logger.flush(), FLUSH_INTERVAL_MS).unref();
-  return logger;
+  return pino(config, bufferedDestination(1));
+}
+
+/** pino's non-blocking destination (sonic-boom). */
+export type BufferedDestination = ReturnType<typeof pino.destination>;
+
+/**
+ * A non-blocking destination that gathers `BUFFERED_BYTES` before it writes, and writes what it
+ * holds at least every `flushIntervalMs`. The timer calls the destination's own `flush()` without
+ * a callback: `logger.flush()` passes one, and sonic-boom answers each callback with a pair of
+ * drain/error listeners and an fsync(2) once drained; under sustained load drain never came and
+ * a listener pair piled up every second (MaxListenersExceededWarning after 11 s of load).
+ */
+export function bufferedDestination(
+  dest: number | string,
+  flushIntervalMs = FLUSH_INTERVAL_MS,
+): BufferedDestination {
+  const destination = pino.destination({ dest, sync: false, minLength: BUFFERED_BYTES });
+  // sonic-boom sets `destroyed` (missing from its types) as soon as it is ended; flush() would
+  // throw between then and the 'close' event that stops the timer.
+  const state = destination as unknown as { readonly destroyed: boolean };
+  const timer = setInterval(() => {
+    if (!state.destroyed) destination.flush();
+  }, flushIntervalMs);
+  timer.unref();
+  destination.once('close', () => clearInterval(timer));
+  return destination;
 }
 
 /** Routes Nest's own log calls (bootstrap, route mapping) into the same pino logger. */
