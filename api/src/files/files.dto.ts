@@ -2,76 +2,88 @@ import * as z from 'zod';
 import type { FileRow } from '../database/database.types.js';
 import { PURPOSE_NAMES, STORAGE_KEY_PATTERN } from './file-purposes.js';
 
-export const CreateUploadSchema = z
-  .object({
-    purpose: z
-      .enum(PURPOSE_NAMES)
-      .describe('Decides the allowed types, the size limit and who may read the file.'),
-    contentType: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .max(100)
-      .describe('MIME type of the file, e.g. image/png; the upload must send exactly this Content-Type.'),
-    size: z
-      .number()
-      .int()
-      .min(1, 'must be at least 1 byte')
-      .max(Number.MAX_SAFE_INTEGER)
-      .describe('Exact length in bytes; the upload must send exactly this Content-Length.'),
-  })
-  .strict()
-  .describe('A file the client is about to upload straight to storage.');
+// Schemas are z.lazy, built on first use rather than at import (why: auth.dto.ts).
+
+export const CreateUploadSchema = z.lazy(() =>
+  z
+    .object({
+      purpose: z
+        .enum(PURPOSE_NAMES)
+        .describe('Decides the allowed types, the size limit and who may read the file.'),
+      contentType: z
+        .string()
+        .trim()
+        .toLowerCase()
+        .max(100)
+        .describe('MIME type of the file, e.g. image/png; the upload must send exactly this Content-Type.'),
+      size: z
+        .number()
+        .int()
+        .min(1, 'must be at least 1 byte')
+        .max(Number.MAX_SAFE_INTEGER)
+        .describe('Exact length in bytes; the upload must send exactly this Content-Length.'),
+    })
+    .strict()
+    .describe('A file the client is about to upload straight to storage.'),
+);
 export type CreateUploadDto = z.infer<typeof CreateUploadSchema>;
 
-export const FileIdParamsSchema = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
+export const FileIdParamsSchema = z.lazy(() => z.object({ id: z.uuid({ message: 'must be a UUID' }) }));
 export type FileIdParams = z.infer<typeof FileIdParamsSchema>;
 
-const unixSeconds = z.string().regex(/^\d{1,12}$/, 'must be unix seconds');
-const signature = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a signature');
-const storageKey = z.string().regex(STORAGE_KEY_PATTERN, 'must be a storage key');
+const unixSeconds = z.lazy(() => z.string().regex(/^\d{1,12}$/, 'must be unix seconds'));
+const signature = z.lazy(() => z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a signature'));
+const storageKey = z.lazy(() => z.string().regex(STORAGE_KEY_PATTERN, 'must be a storage key'));
 
 /** The query of a local-driver upload URL, as `LocalStorageRepository.presignUpload` builds it. */
-export const LocalUploadQuerySchema = z.object({
-  key: storageKey,
-  type: z.string().max(100),
-  size: z.string().regex(/^\d{1,15}$/, 'must be a byte count'),
-  expires: unixSeconds,
-  sig: signature,
-});
+export const LocalUploadQuerySchema = z.lazy(() =>
+  z.object({
+    key: storageKey,
+    type: z.string().max(100),
+    size: z.string().regex(/^\d{1,15}$/, 'must be a byte count'),
+    expires: unixSeconds,
+    sig: signature,
+  }),
+);
 export type LocalUploadQuery = z.infer<typeof LocalUploadQuerySchema>;
 
 /** The query of a local-driver download URL. */
-export const LocalDownloadQuerySchema = z.object({ key: storageKey, expires: unixSeconds, sig: signature });
+export const LocalDownloadQuerySchema = z.lazy(() =>
+  z.object({ key: storageKey, expires: unixSeconds, sig: signature }),
+);
 export type LocalDownloadQuery = z.infer<typeof LocalDownloadQuerySchema>;
 
 // ---------------------------------------------------------------- responses
 
-export const UploadSchema = z.object({
-  fileId: z.uuid(),
-  upload: z.object({
-    url: z.string().describe('Absolute URL to send the bytes to.'),
-    method: z.literal('PUT'),
-    headers: z
-      .record(z.string(), z.string())
-      .describe('Send these headers exactly (HTTP clients set Content-Length from the body).'),
+export const UploadSchema = z.lazy(() =>
+  z.object({
+    fileId: z.uuid(),
+    upload: z.object({
+      url: z.string().describe('Absolute URL to send the bytes to.'),
+      method: z.literal('PUT'),
+      headers: z
+        .record(z.string(), z.string())
+        .describe('Send these headers exactly (HTTP clients set Content-Length from the body).'),
+    }),
+    key: z.string().describe('Where the object lives in storage.'),
+    expiresAt: z.iso.datetime().describe('The upload URL stops working at this time.'),
   }),
-  key: z.string().describe('Where the object lives in storage.'),
-  expiresAt: z.iso.datetime().describe('The upload URL stops working at this time.'),
-});
+);
 export type UploadDto = z.infer<typeof UploadSchema>;
 
-export const FileSchema = z.object({
-  id: z.uuid(),
-  purpose: z.enum(PURPOSE_NAMES),
-  contentType: z.string(),
-  size: z.number().int(),
-  status: z.enum(['pending', 'ready']),
-  key: z.string(),
-  url: z.string().nullable().describe('Absolute URL anyone can read, for public purposes once ready.'),
-  createdAt: z.iso.datetime(),
-  completedAt: z.iso.datetime().nullable(),
-});
+export const FileSchema = z.lazy(() =>
+  z.object({
+    id: z.uuid(),
+    purpose: z.enum(PURPOSE_NAMES),
+    contentType: z.string(),
+    size: z.number().int(),
+    status: z.enum(['pending', 'ready']),
+    key: z.string(),
+    url: z.string().nullable().describe('Absolute URL anyone can read, for public purposes once ready.'),
+    createdAt: z.iso.datetime(),
+    completedAt: z.iso.datetime().nullable(),
+  }),
+);
 export type FileDto = z.infer<typeof FileSchema>;
 
 /** The file as the API shows it; `url` is given by the service (public purposes only). */

@@ -2,121 +2,139 @@ import * as z from 'zod';
 import { UsernameSchema } from '../auth/auth.dto.js';
 import type { UserCursor } from './users.repository.js';
 
+// Schemas are z.lazy, built on first use rather than at import (why: auth.dto.ts).
+
 const noControlCharacters = /^[^\p{Cc}]*$/u;
 
-export const UpdateMeSchema = z
-  .object({
-    displayName: z
-      .string()
-      .trim()
-      .max(100)
-      .regex(noControlCharacters, 'must not contain control characters')
-      .nullable()
-      .optional()
-      .describe('Shown instead of the username; null clears it.'),
-    bio: z
-      .string()
-      .trim()
-      .max(500)
-      .regex(/^(?:[^\p{Cc}]|\n)*$/u, 'must not contain control characters other than line breaks')
-      .nullable()
-      .optional()
-      .describe('Up to 500 characters; null clears it.'),
-    username: UsernameSchema.optional(),
-    avatarFileId: z
-      .uuid({ message: 'must be a UUID' })
-      .nullable()
-      .optional()
-      .describe(
-        'A completed avatar upload of yours (POST /files/uploads, purpose "avatar"); null removes it.',
-      ),
-  })
-  .strict()
-  .describe('Profile fields to change; omitted fields stay as they are.');
+export const UpdateMeSchema = z.lazy(() =>
+  z
+    .object({
+      displayName: z
+        .string()
+        .trim()
+        .max(100)
+        .regex(noControlCharacters, 'must not contain control characters')
+        .nullable()
+        .optional()
+        .describe('Shown instead of the username; null clears it.'),
+      bio: z
+        .string()
+        .trim()
+        .max(500)
+        .regex(/^(?:[^\p{Cc}]|\n)*$/u, 'must not contain control characters other than line breaks')
+        .nullable()
+        .optional()
+        .describe('Up to 500 characters; null clears it.'),
+      username: UsernameSchema.optional(),
+      avatarFileId: z
+        .uuid({ message: 'must be a UUID' })
+        .nullable()
+        .optional()
+        .describe(
+          'A completed avatar upload of yours (POST /files/uploads, purpose "avatar"); null removes it.',
+        ),
+    })
+    .strict()
+    .describe('Profile fields to change; omitted fields stay as they are.'),
+);
 export type UpdateMeDto = z.infer<typeof UpdateMeSchema>;
 
-export const UserIdParamsSchema = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
+export const UserIdParamsSchema = z.lazy(() => z.object({ id: z.uuid({ message: 'must be a UUID' }) }));
 export type UserIdParams = z.infer<typeof UserIdParamsSchema>;
 
 export function encodeCursor(cursor: UserCursor): string {
   return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
 }
 
-const CursorSchema = z
-  .string()
-  .max(200)
-  .transform((value, ctx): UserCursor => {
-    const [iso, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-    const createdAt = new Date(iso ?? '');
-    if (Number.isNaN(createdAt.getTime()) || !z.uuid().safeParse(id).success) {
-      ctx.addIssue({ code: 'custom', message: 'must be a nextCursor from a previous page' });
-      return z.NEVER;
-    }
-    return { createdAt, id: id as string };
-  });
-
-export const AdminUsersQuerySchema = z.object({
-  query: z
+const CursorSchema = z.lazy(() =>
+  z
     .string()
-    .trim()
-    .toLowerCase()
-    .max(320)
-    .optional()
-    .describe('Matches the start of the email or the username (case-insensitive).'),
-  cursor: CursorSchema.optional().describe('nextCursor of the previous page.'),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
+    .max(200)
+    .transform((value, ctx): UserCursor => {
+      const [iso, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
+      const createdAt = new Date(iso ?? '');
+      if (Number.isNaN(createdAt.getTime()) || !z.uuid().safeParse(id).success) {
+        ctx.addIssue({ code: 'custom', message: 'must be a nextCursor from a previous page' });
+        return z.NEVER;
+      }
+      return { createdAt, id: id as string };
+    }),
+);
+
+export const AdminUsersQuerySchema = z.lazy(() =>
+  z.object({
+    query: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .max(320)
+      .optional()
+      .describe('Matches the start of the email or the username (case-insensitive).'),
+    cursor: CursorSchema.optional().describe('nextCursor of the previous page.'),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  }),
+);
 export type AdminUsersQuery = z.infer<typeof AdminUsersQuerySchema>;
 
-export const AdminUserUpdateSchema = z
-  .object({
-    role: z.enum(['user', 'admin']).optional(),
-    disabled: z.boolean().optional().describe('true signs the user out everywhere and blocks sign-in.'),
-  })
-  .strict()
-  .refine((v) => v.role !== undefined || v.disabled !== undefined, { message: 'give role or disabled' });
+export const AdminUserUpdateSchema = z.lazy(() =>
+  z
+    .object({
+      role: z.enum(['user', 'admin']).optional(),
+      disabled: z.boolean().optional().describe('true signs the user out everywhere and blocks sign-in.'),
+    })
+    .strict()
+    .refine((v) => v.role !== undefined || v.disabled !== undefined, { message: 'give role or disabled' }),
+);
 export type AdminUserUpdateDto = z.infer<typeof AdminUserUpdateSchema>;
 
 // ---------------------------------------------------------------- responses
 
-export const MeSchema = z.object({
-  id: z.uuid(),
-  email: z.string(),
-  username: z.string(),
-  displayName: z.string().nullable(),
-  bio: z.string().nullable(),
-  avatarFileId: z.uuid().nullable(),
-  avatarUrl: z.string().nullable().describe('Absolute URL anyone can load the avatar from.'),
-  role: z.enum(['user', 'admin']),
-  emailVerified: z.boolean(),
-  createdAt: z.iso.datetime(),
-});
+export const MeSchema = z.lazy(() =>
+  z.object({
+    id: z.uuid(),
+    email: z.string(),
+    username: z.string(),
+    displayName: z.string().nullable(),
+    bio: z.string().nullable(),
+    avatarFileId: z.uuid().nullable(),
+    avatarUrl: z.string().nullable().describe('Absolute URL anyone can load the avatar from.'),
+    role: z.enum(['user', 'admin']),
+    emailVerified: z.boolean(),
+    createdAt: z.iso.datetime(),
+  }),
+);
 export type MeDto = z.infer<typeof MeSchema>;
 
-export const PublicProfileSchema = z.object({
-  id: z.uuid(),
-  username: z.string(),
-  displayName: z.string().nullable(),
-  bio: z.string().nullable(),
-  avatarUrl: z.string().nullable(),
-});
+export const PublicProfileSchema = z.lazy(() =>
+  z.object({
+    id: z.uuid(),
+    username: z.string(),
+    displayName: z.string().nullable(),
+    bio: z.string().nullable(),
+    avatarUrl: z.string().nullable(),
+  }),
+);
 export type PublicProfileDto = z.infer<typeof PublicProfileSchema>;
 
-export const AdminUserSchema = z.object({
-  id: z.uuid(),
-  email: z.string(),
-  username: z.string(),
-  displayName: z.string().nullable(),
-  role: z.enum(['user', 'admin']),
-  emailVerified: z.boolean(),
-  disabledAt: z.iso.datetime().nullable(),
-  deletedAt: z.iso.datetime().nullable(),
-  createdAt: z.iso.datetime(),
-});
+export const AdminUserSchema = z.lazy(() =>
+  z.object({
+    id: z.uuid(),
+    email: z.string(),
+    username: z.string(),
+    displayName: z.string().nullable(),
+    role: z.enum(['user', 'admin']),
+    emailVerified: z.boolean(),
+    disabledAt: z.iso.datetime().nullable(),
+    deletedAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+  }),
+);
 export type AdminUserDto = z.infer<typeof AdminUserSchema>;
 
-export const AdminUsersPageSchema = z.object({
-  items: z.array(AdminUserSchema),
-  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page.'),
-});
+export const AdminUsersPageSchema = z.lazy(() =>
+  z.object({
+    items: z.array(AdminUserSchema),
+    nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page.'),
+  }),
+);
 export type AdminUsersPageDto = z.infer<typeof AdminUsersPageSchema>;
