@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     name: 'api-medium',
     include: ['test/medium/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
+    globalSetup: ['../scripts/test-run-tmpdir.mjs', 'test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

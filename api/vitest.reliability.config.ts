@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     name: 'api-reliability',
     include: ['test/reliability/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
+    globalSetup: ['../scripts/test-run-tmpdir.mjs', 'test/support/global-setup.ts'],
     fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 120_000,

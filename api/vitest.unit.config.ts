@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  test: { name: 'api-unit', include: ['src/**/*.spec.ts', 'scripts/**/*.spec.ts'], environment: 'node' },
+  test: {
+    name: 'api-unit',
+    include: ['src/**/*.spec.ts', 'scripts/**/*.spec.ts'],
+    environment: 'node',
+    globalSetup: ['../scripts/test-run-tmpdir.mjs'],
+  },
 });

@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.e2e.test.ts'],
+    globalSetup: ['../scripts/test-run-tmpdir.mjs'],
     environment: 'node',
     pool: 'forks',
     fileParallelism: false,

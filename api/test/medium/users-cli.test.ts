@@ -7,6 +7,7 @@ import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
 import type { UserRow } from '../../src/database/database.types.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
+import { childEnvironment } from '../support/child-environment.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
 const apiDir = join(import.meta.dirname, '..', '..');
@@ -25,7 +26,7 @@ function runCli(script: string, args: string[], env: Record<string, string>): Pr
       ['--import', 'tsx', script, ...args],
       {
         cwd: apiDir,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', ...env },
+        env: childEnvironment({ NODE_ENV: 'test', ...env }),
         timeout: 60_000,
       },
       (error, stdout, stderr) => {

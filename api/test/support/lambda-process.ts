@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { childEnvironment } from './child-environment.js';
 
 /** A built Lambda handler running in its own Node process (see `lambda-host.mjs`). */
 export interface LambdaProcess {
@@ -30,7 +31,7 @@ export async function startLambdaProcess(
     process.execPath,
     [join(import.meta.dirname, 'lambda-host.mjs'), handlerFile],
     {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_PRETTY: 'false', ...env },
+      env: childEnvironment({ LOG_PRETTY: 'false', ...env }),
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     },
   );

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeLoopbackPort } from '../../src/common/net/free-loopback-port.js';
+import { childEnvironment } from './child-environment.js';
 
 const apiDir = join(import.meta.dirname, '..', '..');
 
@@ -23,7 +24,7 @@ export function spawnServer(
   let output = '';
   const child = spawn(process.execPath, entry, {
     cwd: apiDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_PRETTY: 'false', ...env },
+    env: childEnvironment({ LOG_PRETTY: 'false', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk: Buffer) => {
