@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
-import type { SessionsTable } from '../database/database.types.js';
+import type { SessionsTable, UsersTable } from '../database/database.types.js';
+import { PrecompiledQuery } from '../database/precompiled-query.js';
 
 export type SessionRow = Selectable<SessionsTable>;
 
@@ -12,6 +13,10 @@ export interface SessionStatus {
   readonly active: boolean;
   readonly role: 'user' | 'admin';
 }
+
+/** The columns the session check reads: the session and its user. */
+type SessionStatusRow = Pick<SessionRow, 'userId' | 'revokedAt' | 'expiresAt'> &
+  Pick<Selectable<UsersTable>, 'role' | 'disabledAt' | 'deletedAt'>;
 
 /** A refresh token joined with its session, as the refresh flow sees it. */
 export interface RefreshTokenRecord {
@@ -39,7 +44,25 @@ export interface NewSession {
 /** Sessions and their refresh-token rotation families. */
 @Injectable()
 export class SessionsRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  // The guard's session check (once per session per AUTH_SESSION_CACHE_SECONDS): compiled once.
+  private readonly statusById: PrecompiledQuery<SessionStatusRow, [sessionId: string]>;
+
+  constructor(@Inject(DATABASE) private readonly db: Database) {
+    this.statusById = new PrecompiledQuery(db, 1, (sessionId: string) =>
+      db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.userId')
+        .select([
+          'sessions.userId',
+          'sessions.revokedAt',
+          'sessions.expiresAt',
+          'users.role',
+          'users.disabledAt',
+          'users.deletedAt',
+        ])
+        .where('sessions.id', '=', sessionId),
+    );
+  }
 
   /** Stores a session and its first refresh token; inside `db` when that is a caller's transaction. */
   async create(session: NewSession, db: Database = this.db): Promise<void> {
@@ -72,19 +95,7 @@ export class SessionsRepository {
 
   /** The session's state for authorising a request, joined with the user's role and status. */
   async status(sessionId: string, now: Date): Promise<SessionStatus | undefined> {
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.userId')
-      .select([
-        'sessions.userId',
-        'sessions.revokedAt',
-        'sessions.expiresAt',
-        'users.role',
-        'users.disabledAt',
-        'users.deletedAt',
-      ])
-      .where('sessions.id', '=', sessionId)
-      .executeTakeFirst();
+    const row = await this.statusById.executeTakeFirst(sessionId);
     if (!row) return undefined;
     const active =
       row.revokedAt === null && row.expiresAt > now && row.disabledAt === null && row.deletedAt === null;
