@@ -12,7 +12,7 @@ export interface BenchServer {
 
 export interface BenchServerOptions {
   readonly name: string;
-  /** The TypeScript entrypoint, run as `node --import tsx <entry>` (the same loader for every peer). */
+  /** The built module to run as `node <entry>` (see production-builds.ts). */
   readonly entry: string;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
@@ -27,7 +27,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const port = await freeLoopbackPort();
   const logFd = openSync(options.logFile, 'a');
   let stderr = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+  const child = spawn(process.execPath, [options.entry], {
     cwd: options.cwd,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

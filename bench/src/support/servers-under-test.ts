@@ -2,11 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { productionBuilds } from './production-builds.js';
 import { type BenchServer, startBenchServer } from './server-process.js';
 
 const apiDir = join(import.meta.dirname, '..', '..', '..', 'api');
 
-/** The production app (`api/src/main.ts`, NODE_ENV=production, JSON logs at info) on a bench database. */
+/** The production app (`api/dist/server/main.mjs`, NODE_ENV=production, JSON logs at info) on a bench database. */
 export interface CloudNestServer extends BenchServer {
   /** The public half of the app's access-token key, for a peer that verifies the same tokens. */
   readonly publicJwk: string;
@@ -23,7 +24,7 @@ export interface RegisteredUser {
 export const BENCH_PASSWORD = 'correct horse battery staple 42';
 
 /**
- * Starts the app as `main.ts` builds it: every global pipe, guard, filter and helmet, logs at
+ * Starts the production bundle of `main.ts`: every global pipe, guard, filter and helmet, logs at
  * `info` as JSON written to a file. Sign-in rate limits are raised so that seeding and the login
  * benchmark measure the work, not the limiter's 429s (the limiter's queries still run).
  */
@@ -32,7 +33,7 @@ export async function startCloudNestServer(databaseUrl: string): Promise<CloudNe
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const server = await startBenchServer({
     name: 'cloudnest',
-    entry: 'src/main.ts',
+    entry: (await productionBuilds()).app,
     cwd: apiDir,
     env: {
       NODE_ENV: 'production',
@@ -91,7 +92,7 @@ export async function startRawFastifyServer(
   const logDir = productionDuties ? await mkdtemp(join(tmpdir(), 'cloudnest-bench-peer-')) : undefined;
   const server = await startBenchServer({
     name: productionDuties ? 'raw-fastify-duties' : 'raw-fastify',
-    entry: join(import.meta.dirname, '..', 'peers', 'raw-fastify.ts'),
+    entry: (await productionBuilds()).rawFastify,
     cwd: join(import.meta.dirname, '..', '..'),
     env: {
       DATABASE_URL: databaseUrl,
