@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 
 /** A child started in its own process group, so stopping it also stops what it spawned. */
 export interface Started {
@@ -72,18 +71,6 @@ export async function run(
   clearTimeout(timer);
   if (code !== 0) throw new Error(`${name} failed (exit ${code}):\n${started.output().slice(-4000)}`);
   return started.output();
-}
-
-/** A free loopback port (the OS picks; released just before the server binds). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Polls until `probe` is true; fails with `what` (and the process output) after `timeoutMs`. No fixed sleeps. */

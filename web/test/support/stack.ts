@@ -1,7 +1,8 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, httpOk, run, type Started, start, stop, waitFor } from './processes';
+import { freeLoopbackPort } from '../../../api/src/common/net/free-loopback-port.js';
+import { httpOk, run, type Started, start, stop, waitFor } from './processes';
 
 const webDir = join(import.meta.dirname, '..', '..');
 const repoDir = join(webDir, '..');
@@ -23,7 +24,7 @@ export interface Stack {
  */
 export async function startStack(): Promise<Stack> {
   const mode = process.env.WEB_E2E_MODE === 'dev' ? 'dev' : 'production';
-  const [apiPort, webPort] = [await freePort(), await freePort()];
+  const [apiPort, webPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const webUrl = `http://localhost:${webPort}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-web-e2e-'));
