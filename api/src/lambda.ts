@@ -3,8 +3,7 @@ import { createApp } from './app.js';
 import { SecretsRepository } from './aws/secrets.repository.js';
 import { configFromProcessEnvironment } from './config/environment.js';
 import { remoteConnection } from './database/database-connection.js';
-import type { MaintenanceReport } from './jobs/maintenance.service.js';
-import { MaintenanceService } from './jobs/maintenance.service.js';
+import { type MaintenanceReport, MaintenanceService } from './jobs/maintenance.service.js';
 import { createLambdaProxy, type LambdaHttpEvent, type LambdaHttpResponse } from './lambda/lambda-proxy.js';
 
 // Everything below runs once per execution environment (Lambda's Init phase); invocations only

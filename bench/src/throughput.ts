@@ -118,7 +118,7 @@ export async function run(): Promise<ThroughputResult> {
       name: 'throughput',
       date: new Date().toISOString(),
       machine,
-      method: `autocannon -c ${CONNECTIONS} -p ${PIPELINING}; per endpoint a ${warmupSeconds} s warm-up of each server, then ${measureSeconds} s measured per server in ${ROUNDS} alternating rounds (peer, peer with duties, app, peer, …); servers in their own processes (node --import tsx), load generator in the benchmark process; /auth/me rotates ${USERS} users' tokens, one per connection`,
+      method: `autocannon -c ${CONNECTIONS} -p ${PIPELINING}; per endpoint a ${warmupSeconds} s warm-up of each server, then ${measureSeconds} s measured per server in ${ROUNDS} alternating rounds (peer, peer with duties, app, peer, …); servers in their own processes, each a production bundle (node <bundle>), load generator in the benchmark process; /auth/me rotates ${USERS} users' tokens, one per connection`,
       health,
       me,
       memory: {

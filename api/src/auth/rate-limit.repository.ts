@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
-import type { Database } from '../database/database.factory.js';
-import { dialectOf } from '../database/database.factory.js';
+import { type Database, dialectOf } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import { isTransientConflict } from '../database/database-errors.js';
 

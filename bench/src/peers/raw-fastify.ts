@@ -4,9 +4,11 @@
  * the app does besides being a Nest app, with the app's own code: the API security headers and a
  * request id on every response, and one JSON log line per request at `info` through the same
  * buffered pino logger. That variant is not the target's peer; it splits the gap between the app
- * and raw Fastify into what those duties cost and what Nest costs. GET /health is a constant; GET /auth/me does the same work as
- * the app's route — verify the EdDSA access token with jose (algorithm, issuer and audience pinned)
- * and read the user by primary key with `pg` — and nothing else.
+ * and raw Fastify into what those duties cost and what Nest costs.
+ *
+ * GET /health is a constant; GET /auth/me does the same work as the app's route — verify the EdDSA
+ * access token with jose (algorithm, issuer and audience pinned) and read the user by primary key
+ * with `pg` — and nothing else.
  *
  * Env: HOST, PORT, DATABASE_URL (optional: no /auth/me without it), JWT_PUBLIC_JWK, JWT_ISSUER,
  * JWT_AUDIENCE, PRODUCTION_DUTIES.

@@ -14,7 +14,7 @@ function refuseFastifySchemas(): never {
  * Fastify loads both (about 250 KiB of JavaScript, ~15 ms of a Lambda cold start) whenever an
  * instance is created without its own compilers. These factories stand in for them: Fastify only
  * calls them for a route that declares a `schema`, and then they stop the boot with an error that
- * says what to use instead. The Lambda bundle leaves both packages out (see scripts/build-lambda.ts).
+ * says what to use instead. Every bundle leaves both packages out (scripts/esbuild-options.ts).
  */
 export const ZOD_ONLY_SCHEMA_CONTROLLER: SchemaController = {
   compilersFactory: { buildValidator: refuseFastifySchemas, buildSerializer: refuseFastifySchemas },
