@@ -34,6 +34,8 @@ export interface LambdaBundleReport {
   readonly javascriptBytes: number;
   /** Bytes of JavaScript Node loads before the first request: the entry and its static imports. */
   readonly initBytes: number;
+  /** The npm packages whose code is in those bytes (what a cold start compiles), sorted. */
+  readonly initPackages: readonly string[];
   readonly nativeBinaries: readonly string[];
 }
 
@@ -77,11 +79,13 @@ export async function buildLambda(options: LambdaBuildOptions = {}): Promise<Lam
         nativeBinaries.push(...(await installNativePackage(pkg, dir, options.targets ?? LAMBDA_TARGETS)));
       }
     }
+    const init = initOutputs(result.metafile);
     reports.push({
       name,
       dir,
       javascriptBytes: await javascriptBytes(dir),
-      initBytes: initBytes(result.metafile, dir),
+      initBytes: init.reduce((sum, output) => sum + output.bytes, 0),
+      initPackages: packagesIn(init),
       nativeBinaries,
     });
   }
@@ -97,7 +101,7 @@ function importsPackage(metafile: Metafile, name: string): boolean {
 }
 
 /** The entry chunk plus everything it imports statically (what a cold start parses). */
-function initBytes(metafile: Metafile, dir: string): number {
+function initOutputs(metafile: Metafile): Metafile['outputs'][string][] {
   const entry = Object.keys(metafile.outputs).find((path) => path.endsWith('index.mjs'));
   const seen = new Set<string>();
   const visit = (path: string) => {
@@ -108,8 +112,19 @@ function initBytes(metafile: Metafile, dir: string): number {
     }
   };
   if (entry) visit(entry);
-  void dir;
-  return [...seen].reduce((sum, path) => sum + (metafile.outputs[path]?.bytes ?? 0), 0);
+  return [...seen].flatMap((path) => metafile.outputs[path] ?? []);
+}
+
+/** Package names (`kysely`, `@nestjs/core`) of the node_modules inputs bundled into `outputs`. */
+function packagesIn(outputs: readonly Metafile['outputs'][string][]): string[] {
+  const names = new Set<string>();
+  for (const output of outputs) {
+    for (const input of Object.keys(output.inputs)) {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
+      if (name) names.add(name);
+    }
+  }
+  return [...names].sort();
 }
 
 async function javascriptBytes(dir: string): Promise<number> {

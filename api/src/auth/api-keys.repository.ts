@@ -1,22 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
-import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { ApiKeysTable } from '../database/database.types.js';
+import type { DatabaseHandle } from '../database/database-handle.js';
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
 /** API keys, stored as SHA-256 digests with a short visible prefix for identification. */
 @Injectable()
 export class ApiKeysRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
   async create(key: Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'>): Promise<void> {
-    await this.db.insertInto('apiKeys').values(key).execute();
+    const db = await this.database.get();
+    await db.insertInto('apiKeys').values(key).execute();
   }
 
-  listActive(userId: string): Promise<ApiKeyRow[]> {
-    return this.db
+  async listActive(userId: string): Promise<ApiKeyRow[]> {
+    const db = await this.database.get();
+    return db
       .selectFrom('apiKeys')
       .selectAll()
       .where('userId', '=', userId)
@@ -26,8 +28,9 @@ export class ApiKeysRepository {
   }
 
   /** The active key with this digest, with its owner's status. */
-  findActiveByHash(keyHash: string) {
-    return this.db
+  async findActiveByHash(keyHash: string) {
+    const db = await this.database.get();
+    return db
       .selectFrom('apiKeys')
       .innerJoin('users', 'users.id', 'apiKeys.userId')
       .select([
@@ -44,11 +47,13 @@ export class ApiKeysRepository {
   }
 
   async touch(id: string, now: Date): Promise<void> {
-    await this.db.updateTable('apiKeys').set({ lastUsedAt: now }).where('id', '=', id).execute();
+    const db = await this.database.get();
+    await db.updateTable('apiKeys').set({ lastUsedAt: now }).where('id', '=', id).execute();
   }
 
   async revoke(userId: string, id: string, now: Date): Promise<boolean> {
-    const result = await this.db
+    const db = await this.database.get();
+    const result = await db
       .updateTable('apiKeys')
       .set({ revokedAt: now })
       .where('id', '=', id)

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
-import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { OneTimeTokenPurpose, OneTimeTokensTable } from '../database/database.types.js';
+import type { DatabaseHandle } from '../database/database-handle.js';
 
 export type OneTimeTokenRow = Selectable<OneTimeTokensTable>;
 
 /** Single-use tokens (links) and email codes, stored as SHA-256 digests. */
 @Injectable()
 export class OneTimeTokensRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
   /** Stores a new token and retires the earlier unused ones of the same purpose and address. */
   async issue(token: {
@@ -21,7 +21,8 @@ export class OneTimeTokensRepository {
     now: Date;
     expiresAt: Date;
   }): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    const db = await this.database.get();
+    await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('oneTimeTokens')
         .set({ usedAt: token.now })
@@ -53,7 +54,8 @@ export class OneTimeTokensRepository {
     tokenHash: string,
     now: Date,
   ): Promise<OneTimeTokenRow | undefined> {
-    return this.db.transaction().execute(async (trx) => {
+    const db = await this.database.get();
+    return db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('oneTimeTokens')
         .selectAll()
@@ -77,7 +79,8 @@ export class OneTimeTokensRepository {
     maxAttempts: number,
     matches: (row: OneTimeTokenRow) => boolean,
   ): Promise<OneTimeTokenRow | undefined> {
-    return this.db.transaction().execute(async (trx) => {
+    const db = await this.database.get();
+    return db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('oneTimeTokens')
         .selectAll()

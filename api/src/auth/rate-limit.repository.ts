@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
-import { type Database, dialectOf } from '../database/database.factory.js';
+import { dialectOf, loadKysely } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import { isTransientConflict } from '../database/database-errors.js';
+import type { DatabaseHandle } from '../database/database-handle.js';
 
 const MAX_ATTEMPTS = 8;
 
@@ -21,7 +21,7 @@ export interface RateLimitDecision {
  */
 @Injectable()
 export class RateLimitRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
   async consume(key: string, limit: number, windowSeconds: number, now: Date): Promise<RateLimitDecision> {
     for (let attempt = 1; ; attempt++) {
@@ -46,12 +46,14 @@ export class RateLimitRepository {
     windowSeconds: number,
     now: Date,
   ): Promise<{ windowStart: Date; count: number }> {
+    const db = await this.database.get();
+    const { sql } = await loadKysely();
     const expired = new Date(now.getTime() - windowSeconds * 1000);
-    if (dialectOf(this.db) === 'mysql') {
+    if (dialectOf(db) === 'mysql') {
       // MySQL has no RETURNING: LAST_INSERT_ID(expr) hands this statement's own count back on the
       // same connection, untouched by concurrent increments. Assignments apply left to right, so
       // `count` is decided before `window_start` moves.
-      return this.db.connection().execute(async (connection) => {
+      return db.connection().execute(async (connection) => {
         await connection
           .insertInto('rateLimits')
           .values({ key, windowStart: now, count: sql<number>`last_insert_id(1)` })
@@ -71,7 +73,7 @@ export class RateLimitRepository {
         return { windowStart, count: Number(rows[0]?.count) };
       });
     }
-    const insert = this.db.insertInto('rateLimits').values({ key, windowStart: now, count: 1 });
+    const insert = db.insertInto('rateLimits').values({ key, windowStart: now, count: 1 });
     return insert
       .onConflict((conflict) =>
         conflict.column('key').doUpdateSet({
@@ -85,6 +87,7 @@ export class RateLimitRepository {
 
   /** Deletes counters whose window ended before `olderThan` (housekeeping). */
   async prune(olderThan: Date): Promise<void> {
-    await this.db.deleteFrom('rateLimits').where('windowStart', '<', olderThan).execute();
+    const db = await this.database.get();
+    await db.deleteFrom('rateLimits').where('windowStart', '<', olderThan).execute();
   }
 }

@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { SessionsTable, UsersTable } from '../database/database.types.js';
+import type { DatabaseHandle } from '../database/database-handle.js';
 import { PrecompiledQuery } from '../database/precompiled-query.js';
 
 export type SessionRow = Selectable<SessionsTable>;
@@ -47,8 +48,8 @@ export class SessionsRepository {
   // The guard's session check (once per session per AUTH_SESSION_CACHE_SECONDS): compiled once.
   private readonly statusById: PrecompiledQuery<SessionStatusRow, [sessionId: string]>;
 
-  constructor(@Inject(DATABASE) private readonly db: Database) {
-    this.statusById = new PrecompiledQuery(db, 1, (sessionId: string) =>
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {
+    this.statusById = new PrecompiledQuery(database, 1, (db, sessionId: string) =>
       db
         .selectFrom('sessions')
         .innerJoin('users', 'users.id', 'sessions.userId')
@@ -65,7 +66,7 @@ export class SessionsRepository {
   }
 
   /** Stores a session and its first refresh token; inside `db` when that is a caller's transaction. */
-  async create(session: NewSession, db: Database = this.db): Promise<void> {
+  async create(session: NewSession, db?: Database): Promise<void> {
     const write = async (trx: Database) => {
       await trx
         .insertInto('sessions')
@@ -90,7 +91,11 @@ export class SessionsRepository {
         })
         .execute();
     };
-    await (db.isTransaction ? write(db) : this.db.transaction().execute(write));
+    if (db?.isTransaction) {
+      await write(db);
+      return;
+    }
+    await (await this.database.get()).transaction().execute(write);
   }
 
   /** The session's state for authorising a request, joined with the user's role and status. */
@@ -102,8 +107,9 @@ export class SessionsRepository {
     return { userId: row.userId, active, role: row.role };
   }
 
-  listActive(userId: string, now: Date): Promise<SessionRow[]> {
-    return this.db
+  async listActive(userId: string, now: Date): Promise<SessionRow[]> {
+    const db = await this.database.get();
+    return db
       .selectFrom('sessions')
       .selectAll()
       .where('userId', '=', userId)
@@ -115,7 +121,8 @@ export class SessionsRepository {
 
   /** Revokes one session of a user; false when it does not exist, is not theirs, or is already revoked. */
   async revoke(userId: string, sessionId: string, now: Date, reason: string): Promise<boolean> {
-    const result = await this.db
+    const db = await this.database.get();
+    const result = await db
       .updateTable('sessions')
       .set({ revokedAt: now, revokedReason: reason })
       .where('id', '=', sessionId)
@@ -127,7 +134,8 @@ export class SessionsRepository {
 
   /** Revokes every active session of a user except `keepSessionId`; returns the revoked ids. */
   async revokeAll(userId: string, now: Date, reason: string, keepSessionId?: string): Promise<string[]> {
-    let query = this.db
+    const db = await this.database.get();
+    let query = db
       .selectFrom('sessions')
       .select('id')
       .where('userId', '=', userId)
@@ -135,7 +143,7 @@ export class SessionsRepository {
     if (keepSessionId) query = query.where('id', '!=', keepSessionId);
     const ids = (await query.execute()).map((row) => row.id);
     if (ids.length > 0) {
-      await this.db
+      await db
         .updateTable('sessions')
         .set({ revokedAt: now, revokedReason: reason })
         .where('id', 'in', ids)
@@ -153,7 +161,8 @@ export class SessionsRepository {
     tokenHash: string,
     exchange: (token: RefreshTokenRecord | undefined, tx: RefreshTransaction) => Promise<T>,
   ): Promise<T> {
-    return this.db.transaction().execute(async (trx) => {
+    const db = await this.database.get();
+    return db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('refreshTokens')
         .innerJoin('sessions', 'sessions.id', 'refreshTokens.sessionId')
@@ -217,7 +226,8 @@ export class SessionsRepository {
 
   /** The session a refresh token belongs to (for logout with a refresh token). */
   async sessionOfRefreshToken(tokenHash: string): Promise<{ sessionId: string; userId: string } | undefined> {
-    return this.db
+    const db = await this.database.get();
+    return db
       .selectFrom('refreshTokens')
       .innerJoin('sessions', 'sessions.id', 'refreshTokens.sessionId')
       .select(['sessions.id as sessionId', 'sessions.userId'])

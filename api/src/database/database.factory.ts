@@ -1,4 +1,4 @@
-import { CamelCasePlugin, Kysely, MysqlAdapter, MysqlDialect, PostgresDialect } from 'kysely';
+import type { DialectAdapter, Kysely } from 'kysely';
 import { commonJsExports } from '../common/modules/common-js.js';
 import type { DatabaseSchema } from './database.types.js';
 import { type DatabaseTls, driverSslOption } from './database-tls.js';
@@ -23,12 +23,31 @@ export interface DatabaseConnectionOptions {
 
 export type Database = Kysely<DatabaseSchema>;
 
+let kyselyModule: Promise<typeof import('kysely')> | undefined;
+
+/**
+ * Kysely's module, imported on first use rather than with this file: Lambda init never queries
+ * (see DatabaseHandle), so it should not compile and evaluate Kysely either. Repositories that
+ * need its `sql` tag await this after they hold a database, when it is already loaded.
+ */
+export function loadKysely(): Promise<typeof import('kysely')> {
+  kyselyModule ??= import('kysely');
+  return kyselyModule;
+}
+
+/**
+ * The dialect of each database `createDatabase` made, keyed by its adapter: the Kysely instances
+ * derived from it (transactions, connections, `withPlugin`) share that adapter object.
+ */
+const dialects = new WeakMap<DialectAdapter, DatabaseConnectionOptions['dialect']>();
+
 /**
  * Builds the Kysely instance for a `postgres://` or `mysql://` URL. The URL is resolved, the
  * driver loaded and the pool created on the first query (never here), which keeps Lambda init free
  * of network I/O and of loading the driver.
  */
 export async function createDatabase(options: DatabaseConnectionOptions): Promise<Database> {
+  const { CamelCasePlugin, Kysely, MysqlDialect, PostgresDialect } = await loadKysely();
   const poolMax = options.poolMax ?? 10;
   const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
@@ -51,7 +70,7 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
           field.type === 'TINY' && field.length === 1 ? field.string() === '1' : next(),
       });
     };
-    return new Kysely<DatabaseSchema>({ dialect: new MysqlDialect({ pool }), plugins });
+    return registered(new Kysely<DatabaseSchema>({ dialect: new MysqlDialect({ pool }), plugins }), 'mysql');
   }
   const pool = async () => {
     const { default: pg } = await import('pg');
@@ -71,10 +90,24 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     created.on('connect', (client) => client.on('error', () => {}));
     return created;
   };
-  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), plugins });
+  return registered(
+    new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), plugins }),
+    'postgres',
+  );
 }
 
-/** Which SQL dialect a Kysely instance speaks (migrations need it for column types). */
+function registered(db: Database, dialect: DatabaseConnectionOptions['dialect']): Database {
+  dialects.set(db.getExecutor().adapter, dialect);
+  return db;
+}
+
+/**
+ * Which SQL dialect a database made by `createDatabase` (or derived from one) speaks: migrations
+ * need it for column types, the rate limiter for MySQL's missing RETURNING. (A registry rather than
+ * `instanceof MysqlAdapter`, which would load Kysely with this file.)
+ */
 export function dialectOf<DB>(db: Kysely<DB>): 'postgres' | 'mysql' {
-  return db.getExecutor().adapter instanceof MysqlAdapter ? 'mysql' : 'postgres';
+  const dialect = dialects.get(db.getExecutor().adapter);
+  if (dialect === undefined) throw new Error('dialectOf() needs a database made by createDatabase()');
+  return dialect;
 }

@@ -1,24 +1,30 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { createDatabase, type Database, type DatabaseConnectionOptions } from './database.factory.js';
+import { createDatabase, type DatabaseConnectionOptions } from './database.factory.js';
+import { DatabaseHandle } from './database-handle.js';
 
-/** Injection token for the Kysely {@link Database}. */
+/** Injection token for the {@link DatabaseHandle}. */
 export const DATABASE = Symbol('DATABASE');
 
-/** Provides the Kysely instance; closes its pool when the application shuts down. */
+/**
+ * Provides the database handle (the Kysely instance is made on the first query); closes its pool
+ * when the application shuts down.
+ */
 @Global()
 @Module({})
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
   static forRoot(connection: DatabaseConnectionOptions): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [{ provide: DATABASE, useFactory: () => createDatabase(connection) }],
+      providers: [
+        { provide: DATABASE, useFactory: () => new DatabaseHandle(() => createDatabase(connection)) },
+      ],
       exports: [DATABASE],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.db.destroy();
+    await this.database.close();
   }
 }

@@ -11,6 +11,7 @@ import {
 } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { DatabaseSchema } from './database.types.js';
+import { DatabaseHandle } from './database-handle.js';
 import { PrecompiledQuery } from './precompiled-query.js';
 
 /** Records what reaches the driver and answers with one snake_case row (no database needed here). */
@@ -52,8 +53,8 @@ function recordingDatabase() {
 describe('PrecompiledQuery', () => {
   it('sends the SQL compiled once with each call’s parameters, and maps result columns', async () => {
     const { db, executed } = recordingDatabase();
-    const byId = new PrecompiledQuery(db, 1, (id: string) =>
-      db.selectFrom('users').selectAll().where('id', '=', id),
+    const byId = new PrecompiledQuery(DatabaseHandle.of(db), 1, (database, id: string) =>
+      database.selectFrom('users').selectAll().where('id', '=', id),
     );
     expect(await byId.executeTakeFirst('a')).toEqual({ id: 'a', createdAt: 'then' });
     await byId.execute('b');
@@ -64,16 +65,19 @@ describe('PrecompiledQuery', () => {
 
   it('refuses a builder that binds its parameters out of order', async () => {
     const { db } = recordingDatabase();
-    const query = new PrecompiledQuery(db, 2, (email: string, username: string) =>
-      db.selectFrom('users').selectAll().where('username', '=', username).where('email', '=', email),
+    const query = new PrecompiledQuery(
+      DatabaseHandle.of(db),
+      2,
+      (database, email: string, username: string) =>
+        database.selectFrom('users').selectAll().where('username', '=', username).where('email', '=', email),
     );
     await expect(query.execute('e', 'u')).rejects.toThrow(/once, in order/);
   });
 
   it('refuses a builder that binds a parameter twice', async () => {
     const { db } = recordingDatabase();
-    const query = new PrecompiledQuery(db, 1, (id: string) =>
-      db.selectFrom('users').selectAll().where('id', '=', id).where('email', '=', id),
+    const query = new PrecompiledQuery(DatabaseHandle.of(db), 1, (database, id: string) =>
+      database.selectFrom('users').selectAll().where('id', '=', id).where('email', '=', id),
     );
     await expect(query.execute('x')).rejects.toThrow(/once, in order/);
   });

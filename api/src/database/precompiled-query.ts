@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Database } from './database.factory.js';
+import type { DatabaseHandle } from './database-handle.js';
 
 /**
  * A query compiled once and then executed with fresh parameters.
@@ -11,22 +12,23 @@ import type { Database } from './database.factory.js';
  * first use and reused; only the parameters differ between calls. Result rows still go through
  * the plugins (CamelCasePlugin maps the column names back), which do not keep per-query state.
  *
- * `build` receives one placeholder per parameter and must bind each exactly once, in order; the
- * first compilation checks that, so a builder that reorders, repeats or inlines a value fails
- * loudly instead of sending values to the wrong placeholders.
+ * `build` receives the database and one placeholder per parameter, and must bind each placeholder
+ * exactly once, in order; the first compilation checks that, so a builder that reorders, repeats
+ * or inlines a value fails loudly instead of sending values to the wrong placeholders.
  */
 export class PrecompiledQuery<Row, Params extends readonly unknown[]> {
   private compiled: CompiledQuery<Row> | undefined;
 
   constructor(
-    private readonly db: Database,
+    private readonly database: DatabaseHandle,
     private readonly parameterCount: Params['length'],
-    private readonly build: (...params: Params) => Compilable<Row>,
+    private readonly build: (db: Database, ...params: Params) => Compilable<Row>,
   ) {}
 
   async execute(...params: Params): Promise<Row[]> {
-    const compiled = this.compiled ?? this.compile();
-    const result = await this.db.executeQuery<Row>({ ...compiled, parameters: params });
+    const db = await this.database.get();
+    const compiled = this.compiled ?? this.compile(db);
+    const result = await db.executeQuery<Row>({ ...compiled, parameters: params });
     return result.rows;
   }
 
@@ -34,9 +36,9 @@ export class PrecompiledQuery<Row, Params extends readonly unknown[]> {
     return (await this.execute(...params))[0];
   }
 
-  private compile(): CompiledQuery<Row> {
+  private compile(db: Database): CompiledQuery<Row> {
     const placeholders = Array.from({ length: this.parameterCount }, (_, index) => `\u0000param${index}`);
-    const compiled = this.build(...(placeholders as unknown as Params)).compile();
+    const compiled = this.build(db, ...(placeholders as unknown as Params)).compile();
     const bound = compiled.parameters;
     if (bound.length !== placeholders.length || bound.some((value, index) => value !== placeholders[index])) {
       throw new Error(

@@ -1,24 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { FileRow } from '../database/database.types.js';
+import type { DatabaseHandle } from '../database/database-handle.js';
 
 /** All reads and writes of `files`. */
 @Injectable()
 export class FilesRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
   async create(file: FileRow): Promise<void> {
-    await this.db.insertInto('files').values(file).execute();
+    const db = await this.database.get();
+    await db.insertInto('files').values(file).execute();
   }
 
-  findById(id: string): Promise<FileRow | undefined> {
-    return this.db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+  async findById(id: string): Promise<FileRow | undefined> {
+    const db = await this.database.get();
+    return db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   /** A file whose owner is neither deleted nor disabled (what anyone may see of public files). */
-  findWithActiveOwner(id: string): Promise<FileRow | undefined> {
-    return this.db
+  async findWithActiveOwner(id: string): Promise<FileRow | undefined> {
+    const db = await this.database.get();
+    return db
       .selectFrom('files')
       .innerJoin('users', 'users.id', 'files.userId')
       .selectAll('files')
@@ -30,7 +33,8 @@ export class FilesRepository {
 
   /** Marks a pending file ready; false when it was not pending (already completed or gone). */
   async markReady(id: string, completedAt: Date): Promise<boolean> {
-    const result = await this.db
+    const db = await this.database.get();
+    const result = await db
       .updateTable('files')
       .set({ status: 'ready', completedAt })
       .where('id', '=', id)
@@ -41,19 +45,22 @@ export class FilesRepository {
 
   /** Deletes the row and clears it as anyone's avatar, in one transaction. */
   async delete(id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    const db = await this.database.get();
+    await db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ avatarFileId: null }).where('avatarFileId', '=', id).execute();
       await trx.deleteFrom('files').where('id', '=', id).execute();
     });
   }
 
-  listByUser(userId: string, limit: number): Promise<FileRow[]> {
-    return this.db.selectFrom('files').selectAll().where('userId', '=', userId).limit(limit).execute();
+  async listByUser(userId: string, limit: number): Promise<FileRow[]> {
+    const db = await this.database.get();
+    return db.selectFrom('files').selectAll().where('userId', '=', userId).limit(limit).execute();
   }
 
   /** Pending uploads and temp files created before `cutoff`, oldest first. */
-  listExpired(cutoff: Date, limit: number): Promise<FileRow[]> {
-    return this.db
+  async listExpired(cutoff: Date, limit: number): Promise<FileRow[]> {
+    const db = await this.database.get();
+    return db
       .selectFrom('files')
       .selectAll()
       .where('createdAt', '<', cutoff)

@@ -5,8 +5,8 @@ import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
+import type { DatabaseHandle } from '../database/database-handle.js';
 import { type MailMessage, MailRepository } from './mail.repository.js';
 
 /** A stored message as `GET /dev/outbox` shows it. */
@@ -27,7 +27,7 @@ export interface OutboxEntry {
 @Injectable()
 export class OutboxMailRepository extends MailRepository {
   constructor(
-    @Inject(DATABASE) private readonly db: Database,
+    @Inject(DATABASE) private readonly database: DatabaseHandle,
     @Inject(ClockRepository) private readonly clock: ClockRepository,
     @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -37,7 +37,8 @@ export class OutboxMailRepository extends MailRepository {
   }
 
   async send(message: MailMessage): Promise<void> {
-    await this.db
+    const db = await this.database.get();
+    await db
       .insertInto('outbox')
       .values({
         id: this.crypto.uuid(),
@@ -55,7 +56,8 @@ export class OutboxMailRepository extends MailRepository {
 
   /** Newest first, optionally only mail to one address. */
   async list(to: string | undefined, limit: number): Promise<OutboxEntry[]> {
-    let query = this.db.selectFrom('outbox').selectAll().orderBy('createdAt', 'desc').limit(limit);
+    const db = await this.database.get();
+    let query = db.selectFrom('outbox').selectAll().orderBy('createdAt', 'desc').limit(limit);
     if (to) query = query.where('toAddress', '=', to);
     const rows = await query.execute();
     return rows.map((row) => ({

@@ -1,4 +1,5 @@
 import { runDatabaseCli } from '../database/database-cli.js';
+import { DatabaseHandle } from '../database/database-handle.js';
 import { UsersRepository } from './users.repository.js';
 
 const USAGE = 'Usage: npm run user:promote -- <email>';
@@ -14,7 +15,7 @@ if (email === undefined || !email.includes('@')) {
   process.exitCode = 2;
 } else {
   await runDatabaseCli('Promotion failed', async ({ db }) => {
-    const users = new UsersRepository(db);
+    const users = new UsersRepository(DatabaseHandle.of(db));
     const user = await users.findByEmail(email.trim().toLowerCase());
     if (!user || user.deletedAt !== null) {
       process.stderr.write(`No account with email ${email}; register it first.\n`);

@@ -3,6 +3,7 @@ import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { NewUserRow, UserRow, UserUpdate } from '../database/database.types.js';
 import { isUniqueViolation } from '../database/database-errors.js';
+import type { DatabaseHandle } from '../database/database-handle.js';
 import { PrecompiledQuery } from '../database/precompiled-query.js';
 
 /** Which unique column an insert collided with. */
@@ -14,20 +15,24 @@ export class UsersRepository {
   // Runs behind every GET /auth/me and most user routes: compiled once (see PrecompiledQuery).
   private readonly byId: PrecompiledQuery<UserRow, [id: string]>;
 
-  constructor(@Inject(DATABASE) private readonly db: Database) {
-    this.byId = new PrecompiledQuery(db, 1, (id) => db.selectFrom('users').selectAll().where('id', '=', id));
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {
+    this.byId = new PrecompiledQuery(database, 1, (db, id) =>
+      db.selectFrom('users').selectAll().where('id', '=', id),
+    );
   }
 
   findById(id: string): Promise<UserRow | undefined> {
     return this.byId.executeTakeFirst(id);
   }
 
-  findByEmail(email: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  async findByEmail(email: string): Promise<UserRow | undefined> {
+    const db = await this.database.get();
+    return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   }
 
-  findByUsername(username: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  async findByUsername(username: string): Promise<UserRow | undefined> {
+    const db = await this.database.get();
+    return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   }
 
   /**
@@ -39,14 +44,15 @@ export class UsersRepository {
     /** Further writes that must commit with the user or not at all (registration's first session). */
     sameTransaction?: (trx: Database) => Promise<void>,
   ): Promise<UniqueUserField | undefined> {
+    const db = await this.database.get();
     try {
       if (sameTransaction) {
-        await this.db.transaction().execute(async (trx) => {
+        await db.transaction().execute(async (trx) => {
           await trx.insertInto('users').values(user).execute();
           await sameTransaction(trx);
         });
       } else {
-        await this.db.insertInto('users').values(user).execute();
+        await db.insertInto('users').values(user).execute();
       }
       return undefined;
     } catch (error) {
@@ -57,7 +63,8 @@ export class UsersRepository {
   }
 
   async update(id: string, changes: UserUpdate): Promise<void> {
-    await this.db.updateTable('users').set(changes).where('id', '=', id).execute();
+    const db = await this.database.get();
+    await db.updateTable('users').set(changes).where('id', '=', id).execute();
   }
 
   /**
@@ -65,7 +72,8 @@ export class UsersRepository {
    * still does the same queries: sign-in uses that to take equal time for unknown accounts).
    */
   async incrementFailedLogins(id: string): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
+    const db = await this.database.get();
+    return db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('users')
         .select('failedLoginCount')
@@ -93,8 +101,9 @@ export class UsersRepository {
   }
 
   /** Newest first, after `cursor`; `prefix` matches the start of the email or the username. */
-  search(options: { prefix?: string; cursor?: UserCursor; limit: number }): Promise<UserRow[]> {
-    let query = this.db.selectFrom('users').selectAll();
+  async search(options: { prefix?: string; cursor?: UserCursor; limit: number }): Promise<UserRow[]> {
+    const db = await this.database.get();
+    let query = db.selectFrom('users').selectAll();
     if (options.prefix) {
       // LIKE's wildcards in the search text are matched literally (backslash is the default escape on both dialects).
       const pattern = `${options.prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -113,8 +122,9 @@ export class UsersRepository {
   }
 
   /** Accounts deleted before `cutoff` whose personal data is not erased yet. */
-  listDeletedBefore(cutoff: Date, limit: number): Promise<UserRow[]> {
-    return this.db
+  async listDeletedBefore(cutoff: Date, limit: number): Promise<UserRow[]> {
+    const db = await this.database.get();
+    return db
       .selectFrom('users')
       .selectAll()
       .where('deletedAt', '<', cutoff)
@@ -130,7 +140,8 @@ export class UsersRepository {
    * sessions (IPs, user agents), API keys and one-time tokens are deleted. The row stays as a tombstone.
    */
   async erasePersonalData(user: Pick<UserRow, 'id' | 'email'>, now: Date): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    const db = await this.database.get();
+    await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('users')
         .set({

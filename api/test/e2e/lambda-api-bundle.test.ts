@@ -61,6 +61,21 @@ describe('the built API bundle', () => {
       'argon2.linux-x64-gnu.node',
     ]);
   });
+
+  it('leaves what the first request does not need out of init: query builder, drivers, AWS SDK clients, password list', () => {
+    expect(bundle.initPackages).toEqual(expect.arrayContaining(['@nestjs/core', 'fastify', 'zod']));
+    for (const lazy of [
+      'kysely',
+      'pg',
+      'mysql2',
+      '@aws-sdk/client-s3',
+      '@aws-sdk/client-sesv2',
+      '@aws-sdk/client-secrets-manager',
+      '@zxcvbn-ts/language-common',
+    ]) {
+      expect(bundle.initPackages).not.toContain(lazy);
+    }
+  });
 });
 
 describe('api/Dockerfile.lambda (checked statically: no Docker engine here)', () => {

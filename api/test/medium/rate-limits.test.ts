@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimitRepository } from '../../src/auth/rate-limit.repository.js';
+import { DatabaseHandle } from '../../src/database/database-handle.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
 describe.each(testDialects())('database rate limits on %s', (dialect) => {
@@ -7,7 +8,7 @@ describe.each(testDialects())('database rate limits on %s', (dialect) => {
   let limits: RateLimitRepository;
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    limits = new RateLimitRepository(database.db);
+    limits = new RateLimitRepository(DatabaseHandle.of(database.db));
   });
   afterAll(async () => {
     await database?.drop();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
 import type { UserRow } from '../../src/database/database.types.js';
+import { DatabaseHandle } from '../../src/database/database-handle.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { childEnvironment } from '../support/child-environment.js';
@@ -46,7 +47,7 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    users = new UsersRepository(database.db);
+    users = new UsersRepository(DatabaseHandle.of(database.db));
     dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-cli-'));
     const url = database.connection.url;
     if (typeof url !== 'string') throw new Error('expected a database URL');

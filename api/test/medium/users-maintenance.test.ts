@@ -7,6 +7,7 @@ import { ClockRepository } from '../../src/common/clock/clock.repository.js';
 import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import type { FilePurpose, FileRow, UserRow } from '../../src/database/database.types.js';
+import { DatabaseHandle } from '../../src/database/database-handle.js';
 import { FilesRepository } from '../../src/files/files.repository.js';
 import { FilesService } from '../../src/files/files.service.js';
 import { LocalStorageRepository } from '../../src/files/local-storage.repository.js';
@@ -35,9 +36,9 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     const clock = new ClockRepository();
     const logger = pino({ level: 'silent' });
     storage = new LocalStorageRepository(config);
-    users = new UsersRepository(database.db);
-    files = new FilesRepository(database.db);
-    const sessions = new SessionsRepository(database.db);
+    users = new UsersRepository(DatabaseHandle.of(database.db));
+    files = new FilesRepository(DatabaseHandle.of(database.db));
+    const sessions = new SessionsRepository(DatabaseHandle.of(database.db));
     filesService = new FilesService(files, storage, clock, crypto, config, logger);
     usersService = new UsersService(
       users,
