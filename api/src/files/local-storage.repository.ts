@@ -88,10 +88,15 @@ export class LocalStorageRepository extends StorageRepository {
     return `${this.config.apiBaseUrl}${LOCAL_STORAGE_PATH}?${query}`;
   }
 
-  /** Whether `signature` was made by this server for exactly these fields (constant-time comparison). */
+  /**
+   * Whether `signature` is exactly the one this server issues for these fields (constant-time
+   * comparison of the text). Decoding first would also accept other spellings of the same bytes:
+   * the last character of base64url's 43 carries two unused bits, and the decoder skips characters
+   * outside its alphabet, so an altered URL could still pass.
+   */
   async verify(fields: SignedFields, signature: string): Promise<boolean> {
-    const expected = Buffer.from(await this.sign(fields), 'base64url');
-    const presented = Buffer.from(signature, 'base64url');
+    const expected = Buffer.from(await this.sign(fields));
+    const presented = Buffer.from(signature);
     return presented.length === expected.length && timingSafeEqual(presented, expected);
   }
 

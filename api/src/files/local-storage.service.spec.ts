@@ -164,6 +164,24 @@ describe('LocalStorageService downloads', () => {
   });
 });
 
+describe('LocalStorageRepository signatures', () => {
+  it('accepts only the exact text it issued, not another spelling of the same MAC', async () => {
+    const { service, storage } = setup();
+    const query = await uploadQuery(storage);
+    // The 43rd base64url character holds 4 bits of the MAC and 2 unused ones, so flipping an
+    // unused bit (which the URL's own format allows) or appending padding decodes to the same bytes.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(query.sig.slice(-1));
+    for (const sig of [`${query.sig.slice(0, -1)}${alphabet[last ^ 1]}`, `${query.sig}=`]) {
+      expect(Buffer.from(sig, 'base64url').equals(Buffer.from(query.sig, 'base64url'))).toBe(true);
+      expect(await codeOf(service.receiveUpload({ ...query, sig }, headers('4'), body('abcd')))).toBe(
+        'UPLOAD_URL_INVALID',
+      );
+    }
+    await expect(service.receiveUpload(query, headers('4'), body('abcd'))).resolves.toBeUndefined();
+  });
+});
+
 describe('LocalStorageRepository signing key', () => {
   it('generates one key under DATA_DIR (mode 0600) that every instance sharing the directory uses', async () => {
     const first = setup();
