@@ -275,4 +275,32 @@ describe('storage and users configuration', () => {
       'DATABASE_SSL must be disable, require or verify-full',
     );
   });
+
+  it('reads flags as true/1 or false/0 and refuses anything else, an empty value included', () => {
+    const on = loadConfig({ ...base, DOCS_ENABLED: '1', RATE_LIMIT_ENABLED: 'true' }, '/');
+    expect([on.http.docsEnabled, on.auth.rateLimits.enabled]).toEqual([true, true]);
+    const off = loadConfig({ ...base, DOCS_ENABLED: '0', RATE_LIMIT_ENABLED: 'false' }, '/');
+    expect([off.http.docsEnabled, off.auth.rateLimits.enabled]).toEqual([false, false]);
+    expect(problemsOf({ ...base, DOCS_ENABLED: '', REQUIRE_API_KEY: 'yes' })).toBe(
+      'Invalid environment: DOCS_ENABLED must be true or false; REQUIRE_API_KEY must be true or false',
+    );
+  });
+
+  it('names the length a too-short value needs, and keeps defaults only for unset variables', () => {
+    expect(problemsOf({ ...base, JWT_ISSUER: '', MAIL_FROM: 'ab', DATA_DIR: '' })).toBe(
+      'Invalid environment: DATA_DIR must not be empty; JWT_ISSUER must not be empty; MAIL_FROM must be at least 3 characters',
+    );
+    expect(loadConfig({ ...base, PORT: '', DATABASE_URL: '', API_PREFIX: '' }, '/').http).toMatchObject({
+      port: 3000,
+      prefix: '',
+    });
+  });
+
+  it('reports bad variables and the combinations they break in one error', () => {
+    expect(problemsOf({ NODE_ENV: 'production', PORT: 'abc' })).toBe(
+      'Invalid environment: PORT must be an integer 1-65535; ' +
+        'DATABASE_URL is required in production (or DATABASE_SECRET_ARN); ' +
+        'JWT_PRIVATE_KEY is required in production (or JWT_SECRET for HS256); keys are generated only in development',
+    );
+  });
 });

@@ -1,7 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { z } from 'zod';
 import type { DatabaseTls } from '../database/database-tls.js';
-import { environmentSchema } from './config.schema.js';
+import { parseEnvironment } from './config.schema.js';
 
 /** The database the API talks to. `embedded` means: start a local PostgreSQL under DATA_DIR. */
 export type DatabaseSettings =
@@ -133,12 +132,9 @@ export class ConfigError extends Error {
  * @param baseDir directory that relative paths such as DATA_DIR resolve against
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>, baseDir: string): AppConfig {
-  // Parsed once per process: zod's JIT would compile a validator (new Function) only to run it once.
-  const parsed = environmentSchema.safeParse(env, { jitless: true });
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map(describeIssue));
-  }
-  const e = parsed.data;
+  const parsed = parseEnvironment(env);
+  if (!parsed.ok) throw new ConfigError(parsed.problems);
+  const e = parsed.env;
   const databaseUrl = e.DATABASE_URL;
   const database: DatabaseSettings =
     e.DATABASE_SECRET_ARN !== undefined
@@ -225,11 +221,4 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ba
       hostOverride: e.DATABASE_HOST,
     },
   };
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const variable = issue.path.length > 0 ? issue.path.join('.') : 'environment';
-  // zod's stock message for a missing required value reads badly next to a variable name.
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-  return `${variable} ${message}`;
 }

@@ -1,249 +1,320 @@
-import * as z from 'zod';
+/**
+ * Every environment variable the API reads, with its rule and default (documented in
+ * `.env.example`); `loadConfig` is the only consumer.
+ *
+ * Plain checks rather than a zod schema: the configuration is parsed once per process, at
+ * startup, and on Lambda that is inside every cold start. Building a zod schema of ~60 fields
+ * and running its first parse cost ~10 ms there (measured; see docs/lambda.md), against well
+ * under 1 ms for these functions. Request bodies keep their zod DTOs.
+ */
 
-/** Splits a comma-separated variable into trimmed, non-empty items. */
-const commaList = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
+/** The raw variables, as the process sees them. */
+export type EnvironmentVariables = Readonly<Record<string, string | undefined>>;
+
+/** A fixed-window rate limit, `N/Ts`: at most `limit` requests per `windowSeconds`. */
+export interface ParsedRateLimit {
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+const INTEGER = /^-?\d+$/;
+const RATE_LIMIT = /^(\d+)\/(\d+)s$/;
+/** Empty, or a path like `/api` or `/api/v1`: leading slash, no trailing slash. */
+const API_PREFIX = /^$|^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ORIGIN = /^https?:\/\/[^/\s]+$/;
+
+/**
+ * Reads variables one at a time and collects a problem (`NAME message`) for each bad one instead
+ * of stopping, so one error can name every bad variable. A bad variable reads as `undefined`
+ * (or its fallback), which the cross-variable checks then treat as unset.
+ */
+class VariableReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: EnvironmentVariables) {}
+
+  problem(name: string, message: string): undefined {
+    this.problems.push(`${name} ${message}`);
+    return undefined;
+  }
+
+  /** The value as set, `''` included; `undefined` when unset. */
+  optional(name: string, rule: { readonly minLength?: number; readonly message?: string } = {}) {
+    const value = this.env[name];
+    if (value === undefined) return undefined;
+    const minLength = rule.minLength ?? 0;
+    if (value.length < minLength) return this.problem(name, rule.message ?? atLeast(minLength));
+    return value;
+  }
+
+  /** The value, or `fallback` when unset (an empty value is checked, not replaced). */
+  text(
+    name: string,
+    fallback: string,
+    rule: { readonly minLength?: number; readonly message?: string } = {},
+  ) {
+    return this.optional(name, rule) ?? fallback;
+  }
+
+  oneOf<const T extends string>(name: string, values: readonly T[], fallback: T, message: string): T {
+    return this.optionalOneOf(name, values, message) ?? fallback;
+  }
+
+  optionalOneOf<const T extends string>(name: string, values: readonly T[], message: string): T | undefined {
+    const value = this.env[name];
+    if (value === undefined) return undefined;
+    return (values as readonly string[]).includes(value) ? (value as T) : this.problem(name, message);
+  }
+
+  /** An integer within `min`–`max`; `fallback` when unset or empty. */
+  integer(name: string, min: number, max: number, fallback: number): number {
+    const value = this.env[name];
+    if (value === undefined || value === '') return fallback;
+    const parsed = Number(value);
+    if (!INTEGER.test(value) || parsed < min || parsed > max) {
+      this.problem(name, `must be an integer ${min}-${max}`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  /** `true`/`1` or `false`/`0`; `fallback` when unset. */
+  flag(name: string, fallback: boolean): boolean {
+    const value = this.optionalOneOf(name, ['true', 'false', '1', '0'], 'must be true or false');
+    return value === undefined ? fallback : value === 'true' || value === '1';
+  }
+
+  /** A URL the WHATWG parser accepts (surrounding spaces aside); `undefined` when unset. */
+  url(name: string, message: string): string | undefined {
+    const value = this.env[name];
+    if (value === undefined) return undefined;
+    return URL.canParse(value.trim()) ? value : this.problem(name, message);
+  }
+
+  /** A comma-separated list of trimmed, non-empty items; `[]` when unset. */
+  list(name: string): string[] {
+    return (this.env[name] ?? '')
       .split(',')
       .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  );
+      .filter((item) => item.length > 0);
+  }
 
-const booleanFlag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-    .optional()
-    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
-
-const integer = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return fallback;
-      const parsed = Number(value);
-      if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer ${min}-${max}` });
-        return z.NEVER;
-      }
-      return parsed;
-    });
-
-/** `N/Ts`: at most N requests per T seconds, e.g. `5/10s`. */
-const rateLimit = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      const match = /^(\d+)\/(\d+)s$/.exec(value.trim());
-      if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
-        ctx.addIssue({ code: 'custom', message: 'must look like 5/10s (N requests per T seconds)' });
-        return z.NEVER;
-      }
+  /** `N/Ts` (at most N requests per T seconds), `fallback` when unset. */
+  rateLimit(name: string, fallback: ParsedRateLimit): ParsedRateLimit {
+    const value = this.env[name];
+    if (value === undefined) return fallback;
+    const match = RATE_LIMIT.exec(value.trim());
+    if (match && Number(match[1]) >= 1 && Number(match[2]) >= 1) {
       return { limit: Number(match[1]), windowSeconds: Number(match[2]) };
-    });
+    }
+    this.problem(name, 'must look like 5/10s (N requests per T seconds)');
+    return fallback;
+  }
 
-const databaseUrl = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
+  /** A `postgres://`, `postgresql://` or `mysql://` URL naming a database; empty reads as unset. */
+  databaseUrl(name: string): string | undefined {
+    const value = this.env[name];
     if (value === undefined || value === '') return undefined;
     let url: URL;
     try {
       url = new URL(value);
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a URL like postgres://user:pass@host:5432/db' });
-      return z.NEVER;
+      return this.problem(name, 'must be a URL like postgres://user:pass@host:5432/db');
     }
     if (!['postgres:', 'postgresql:', 'mysql:'].includes(url.protocol)) {
-      ctx.addIssue({ code: 'custom', message: 'must start with postgres://, postgresql:// or mysql://' });
-      return z.NEVER;
+      return this.problem(name, 'must start with postgres://, postgresql:// or mysql://');
     }
-    if (url.pathname.length <= 1) {
-      ctx.addIssue({ code: 'custom', message: 'must name a database (the path after the host)' });
-      return z.NEVER;
-    }
+    if (url.pathname.length <= 1) return this.problem(name, 'must name a database (the path after the host)');
     return value;
-  });
+  }
 
-/** An AWS Secrets Manager secret ARN, e.g. arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf. */
-const secretArn = z
-  .string()
-  .optional()
-  .transform((value) => (value === '' ? undefined : value))
-  .refine(
-    (value) =>
-      value === undefined || /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(value),
-    {
-      message: 'must be a Secrets Manager ARN like arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME',
-    },
-  );
+  /** A Secrets Manager secret ARN; empty reads as unset. */
+  secretArn(name: string): string | undefined {
+    const value = this.env[name];
+    if (value === undefined || value === '') return undefined;
+    if (SECRET_ARN.test(value)) return value;
+    return this.problem(
+      name,
+      'must be a Secrets Manager ARN like arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME',
+    );
+  }
 
-const apiPrefix = z
-  .string()
-  .default('')
-  .refine((value) => value === '' || /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(value), {
-    message: 'must be empty or a path like /api (leading slash, no trailing slash)',
-  });
+  /** A value matching `pattern`; `undefined` when unset. */
+  matching(name: string, pattern: RegExp, message: string): string | undefined {
+    const value = this.env[name];
+    if (value === undefined) return undefined;
+    return pattern.test(value) ? value : this.problem(name, message);
+  }
+}
+
+function atLeast(length: number): string {
+  return length === 1 ? 'must not be empty' : `must be at least ${length} characters`;
+}
+
+/** Reads every variable; the result is only meaningful when `problems` is empty. */
+function readVariables(read: VariableReader) {
+  return {
+    NODE_ENV: read.oneOf(
+      'NODE_ENV',
+      ['development', 'production', 'test'],
+      'development',
+      'must be development, production or test',
+    ),
+    PORT: read.integer('PORT', 1, 65535, 3000),
+    HOST: read.optional('HOST'),
+    API_PREFIX:
+      read.matching(
+        'API_PREFIX',
+        API_PREFIX,
+        'must be empty or a path like /api (leading slash, no trailing slash)',
+      ) ?? '',
+    LOG_LEVEL: read.oneOf(
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'info',
+      'must be one of fatal, error, warn, info, debug, trace, silent',
+    ),
+    LOG_PRETTY: read.optionalOneOf('LOG_PRETTY', ['true', 'false'], 'must be true or false'),
+    DATA_DIR: read.text('DATA_DIR', '.data', { minLength: 1 }),
+    DATABASE_URL: read.databaseUrl('DATABASE_URL'),
+    DATABASE_SECRET_ARN: read.secretArn('DATABASE_SECRET_ARN'),
+    DATABASE_ENGINE: read.oneOf(
+      'DATABASE_ENGINE',
+      ['postgres', 'mysql'],
+      'postgres',
+      'must be postgres or mysql',
+    ),
+    JWT_SECRET_ARN: read.secretArn('JWT_SECRET_ARN'),
+    DATABASE_POOL_MAX: read.integer('DATABASE_POOL_MAX', 1, 1000, 10),
+    DATABASE_SSL: read.oneOf(
+      'DATABASE_SSL',
+      ['disable', 'require', 'verify-full'],
+      'disable',
+      'must be disable, require or verify-full',
+    ),
+    DATABASE_HOST: read.optional('DATABASE_HOST', { minLength: 1 }),
+    DATABASE_STATEMENT_TIMEOUT_MS: read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 100, 600_000, 10_000),
+    CORS_ALLOWED_ORIGINS: read.list('CORS_ALLOWED_ORIGINS'),
+    TRUSTED_PROXIES: read.list('TRUSTED_PROXIES'),
+    BODY_LIMIT_BYTES: read.integer('BODY_LIMIT_BYTES', 1024, 100 * 1024 * 1024, 1024 * 1024),
+    REQUEST_TIMEOUT_MS: read.integer('REQUEST_TIMEOUT_MS', 1000, 600_000, 30_000),
+    SHUTDOWN_TIMEOUT_MS: read.integer('SHUTDOWN_TIMEOUT_MS', 0, 600_000, 10_000),
+    DOCS_ENABLED: read.flag('DOCS_ENABLED', true),
+    PUBLIC_BASE_URL: read.url('PUBLIC_BASE_URL', 'must be a URL like https://api.example.com'),
+    // --- Auth
+    JWT_PRIVATE_KEY: read.optional('JWT_PRIVATE_KEY'),
+    JWT_PREVIOUS_PUBLIC_KEYS: read.optional('JWT_PREVIOUS_PUBLIC_KEYS'),
+    JWT_SECRET: read.optional('JWT_SECRET', { minLength: 32 }),
+    JWT_ISSUER: read.text('JWT_ISSUER', 'cloudnest', { minLength: 1 }),
+    JWT_AUDIENCE: read.text('JWT_AUDIENCE', 'cloudnest-api', { minLength: 1 }),
+    JWT_ACCESS_TTL_SECONDS: read.integer('JWT_ACCESS_TTL_SECONDS', 60, 86_400, 900),
+    AUTH_REFRESH_TTL_DAYS: read.integer('AUTH_REFRESH_TTL_DAYS', 1, 365, 30),
+    AUTH_REFRESH_REUSE_GRACE_SECONDS: read.integer('AUTH_REFRESH_REUSE_GRACE_SECONDS', 0, 300, 10),
+    AUTH_SESSION_CACHE_SECONDS: read.integer('AUTH_SESSION_CACHE_SECONDS', 0, 300, 5),
+    AUTH_REQUIRE_EMAIL_VERIFICATION: read.flag('AUTH_REQUIRE_EMAIL_VERIFICATION', false),
+    AUTH_EMAIL_CODE_SIGNUP: read.flag('AUTH_EMAIL_CODE_SIGNUP', false),
+    AUTH_LOCKOUT_THRESHOLD: read.integer('AUTH_LOCKOUT_THRESHOLD', 1, 1000, 10),
+    AUTH_LOCKOUT_MINUTES: read.integer('AUTH_LOCKOUT_MINUTES', 1, 10_080, 15),
+    RATE_LIMIT_ENABLED: read.flag('RATE_LIMIT_ENABLED', true),
+    RATE_LIMIT_SIGN_IN: read.rateLimit('RATE_LIMIT_SIGN_IN', { limit: 5, windowSeconds: 10 }),
+    RATE_LIMIT_EMAIL: read.rateLimit('RATE_LIMIT_EMAIL', { limit: 3, windowSeconds: 60 }),
+    RATE_LIMIT_REFRESH: read.rateLimit('RATE_LIMIT_REFRESH', { limit: 30, windowSeconds: 60 }),
+    REQUIRE_API_KEY: read.flag('REQUIRE_API_KEY', false),
+    API_KEYS: staticApiKeys(read),
+    // --- Mail
+    MAIL_DRIVER: read.optionalOneOf('MAIL_DRIVER', ['outbox', 'ses'], 'must be outbox or ses'),
+    MAIL_FROM: read.text('MAIL_FROM', 'CloudNest <no-reply@cloudnest.local>', { minLength: 3 }),
+    SES_REGION: read.optional('SES_REGION'),
+    SES_ENDPOINT: read.url('SES_ENDPOINT', 'must be a URL'),
+    // --- Users and files
+    API_BASE_URL: read.url('API_BASE_URL', 'must be a URL like https://api.example.com'),
+    S3_BUCKET: read.matching('S3_BUCKET', S3_BUCKET, 'must be an S3 bucket name'),
+    S3_REGION: read.optional('S3_REGION', { minLength: 1 }),
+    S3_ENDPOINT: read.url('S3_ENDPOINT', 'must be a URL'),
+    S3_PUBLIC_BASE_URL: read.url('S3_PUBLIC_BASE_URL', 'must be a URL like https://cdn.example.com'),
+    STORAGE_SIGNING_SECRET: read.optional('STORAGE_SIGNING_SECRET', { minLength: 32 }),
+    UPLOAD_URL_TTL_SECONDS: read.integer('UPLOAD_URL_TTL_SECONDS', 60, 3600, 900),
+    DOWNLOAD_URL_TTL_SECONDS: read.integer('DOWNLOAD_URL_TTL_SECONDS', 10, 86_400, 300),
+    MAINTENANCE_INTERVAL_MINUTES: read.integer('MAINTENANCE_INTERVAL_MINUTES', 0, 1440, 60),
+  };
+}
+
+function staticApiKeys(read: VariableReader): string[] {
+  const keys = read.list('API_KEYS');
+  if (keys.every((key) => key.length >= 32)) return keys;
+  read.problem('API_KEYS', 'must be a comma-separated list of keys of at least 32 characters each');
+  return [];
+}
+
+/** The variables, typed and defaulted (see {@link parseEnvironment}). */
+export type ParsedEnvironment = ReturnType<typeof readVariables>;
+
+/** Rules that involve more than one variable; bad variables read as unset here. */
+function checkCombinations(env: ParsedEnvironment, read: VariableReader): void {
+  // An embedded database is a development convenience; production must name its database.
+  if (
+    env.NODE_ENV === 'production' &&
+    env.DATABASE_URL === undefined &&
+    env.DATABASE_SECRET_ARN === undefined
+  ) {
+    read.problem('DATABASE_URL', 'is required in production (or DATABASE_SECRET_ARN)');
+  }
+  if (env.DATABASE_URL !== undefined && env.DATABASE_SECRET_ARN !== undefined) {
+    read.problem('DATABASE_SECRET_ARN', 'and DATABASE_URL are mutually exclusive (set one)');
+  }
+  if (env.JWT_SECRET !== undefined && env.JWT_PRIVATE_KEY !== undefined) {
+    read.problem('JWT_SECRET', 'and JWT_PRIVATE_KEY are mutually exclusive (HS256 or EdDSA, not both)');
+  }
+  if (
+    env.JWT_SECRET_ARN !== undefined &&
+    (env.JWT_SECRET !== undefined || env.JWT_PRIVATE_KEY !== undefined)
+  ) {
+    read.problem('JWT_SECRET_ARN', 'replaces JWT_SECRET and JWT_PRIVATE_KEY; set only one of them');
+  }
+  if (
+    env.NODE_ENV === 'production' &&
+    env.JWT_SECRET === undefined &&
+    env.JWT_PRIVATE_KEY === undefined &&
+    env.JWT_SECRET_ARN === undefined
+  ) {
+    read.problem(
+      'JWT_PRIVATE_KEY',
+      'is required in production (or JWT_SECRET for HS256); keys are generated only in development',
+    );
+  }
+  if (env.NODE_ENV === 'production' && env.CORS_ALLOWED_ORIGINS.includes('*')) {
+    read.problem('CORS_ALLOWED_ORIGINS', 'must list explicit origins in production ("*" is refused)');
+  }
+  if (env.S3_BUCKET === undefined) {
+    for (const variable of ['S3_REGION', 'S3_ENDPOINT', 'S3_PUBLIC_BASE_URL'] as const) {
+      if (env[variable] !== undefined) {
+        read.problem(variable, 'needs S3_BUCKET (without it files are stored on local disk)');
+      }
+    }
+  }
+  for (const origin of env.CORS_ALLOWED_ORIGINS) {
+    if (origin !== '*' && !ORIGIN.test(origin)) {
+      read.problem(
+        'CORS_ALLOWED_ORIGINS',
+        `has "${origin}", which is not an origin like https://app.example.com`,
+      );
+    }
+  }
+}
 
 /**
- * Every environment variable the API reads. Names and defaults are documented in `.env.example`;
- * `loadConfig` is the only consumer.
+ * Checks every variable and their combinations. Either the typed variables, or one problem per
+ * bad variable (`NAME message`), in the order the variables are listed above.
  */
-export const environmentSchema = z
-  .object({
-    NODE_ENV: z
-      .enum(['development', 'production', 'test'], { message: 'must be development, production or test' })
-      .default('development'),
-    PORT: integer(1, 65535, 3000),
-    HOST: z.string().optional(),
-    API_PREFIX: apiPrefix,
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-        message: 'must be one of fatal, error, warn, info, debug, trace, silent',
-      })
-      .default('info'),
-    LOG_PRETTY: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
-    DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
-    DATABASE_URL: databaseUrl,
-    DATABASE_SECRET_ARN: secretArn,
-    DATABASE_ENGINE: z
-      .enum(['postgres', 'mysql'], { message: 'must be postgres or mysql' })
-      .default('postgres'),
-    JWT_SECRET_ARN: secretArn,
-    DATABASE_POOL_MAX: integer(1, 1000, 10),
-    DATABASE_SSL: z
-      .enum(['disable', 'require', 'verify-full'], { message: 'must be disable, require or verify-full' })
-      .default('disable'),
-    DATABASE_HOST: z.string().min(1).optional(),
-    DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 600_000, 10_000),
-    CORS_ALLOWED_ORIGINS: commaList,
-    TRUSTED_PROXIES: commaList,
-    BODY_LIMIT_BYTES: integer(1024, 100 * 1024 * 1024, 1024 * 1024),
-    REQUEST_TIMEOUT_MS: integer(1000, 600_000, 30_000),
-    SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
-    DOCS_ENABLED: booleanFlag(true),
-    PUBLIC_BASE_URL: z.url({ message: 'must be a URL like https://api.example.com' }).optional(),
-    // --- Auth
-    JWT_PRIVATE_KEY: z.string().optional(),
-    JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    JWT_ISSUER: z.string().min(1).default('cloudnest'),
-    JWT_AUDIENCE: z.string().min(1).default('cloudnest-api'),
-    JWT_ACCESS_TTL_SECONDS: integer(60, 86_400, 900),
-    AUTH_REFRESH_TTL_DAYS: integer(1, 365, 30),
-    AUTH_REFRESH_REUSE_GRACE_SECONDS: integer(0, 300, 10),
-    AUTH_SESSION_CACHE_SECONDS: integer(0, 300, 5),
-    AUTH_REQUIRE_EMAIL_VERIFICATION: booleanFlag(false),
-    AUTH_EMAIL_CODE_SIGNUP: booleanFlag(false),
-    AUTH_LOCKOUT_THRESHOLD: integer(1, 1000, 10),
-    AUTH_LOCKOUT_MINUTES: integer(1, 10_080, 15),
-    RATE_LIMIT_ENABLED: booleanFlag(true),
-    RATE_LIMIT_SIGN_IN: rateLimit('5/10s'),
-    RATE_LIMIT_EMAIL: rateLimit('3/60s'),
-    RATE_LIMIT_REFRESH: rateLimit('30/60s'),
-    REQUIRE_API_KEY: booleanFlag(false),
-    API_KEYS: commaList.refine((keys) => keys.every((key) => key.length >= 32), {
-      message: 'must be a comma-separated list of keys of at least 32 characters each',
-    }),
-    // --- Mail
-    MAIL_DRIVER: z.enum(['outbox', 'ses'], { message: 'must be outbox or ses' }).optional(),
-    MAIL_FROM: z.string().min(3).default('CloudNest <no-reply@cloudnest.local>'),
-    SES_REGION: z.string().optional(),
-    SES_ENDPOINT: z.url({ message: 'must be a URL' }).optional(),
-    // --- Users and files
-    API_BASE_URL: z.url({ message: 'must be a URL like https://api.example.com' }).optional(),
-    S3_BUCKET: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
-      .optional(),
-    S3_REGION: z.string().min(1).optional(),
-    S3_ENDPOINT: z.url({ message: 'must be a URL' }).optional(),
-    S3_PUBLIC_BASE_URL: z.url({ message: 'must be a URL like https://cdn.example.com' }).optional(),
-    STORAGE_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    UPLOAD_URL_TTL_SECONDS: integer(60, 3600, 900),
-    DOWNLOAD_URL_TTL_SECONDS: integer(10, 86_400, 300),
-    MAINTENANCE_INTERVAL_MINUTES: integer(0, 1440, 60),
-  })
-  .superRefine((env, ctx) => {
-    // An embedded database is a development convenience; production must name its database.
-    if (
-      env.NODE_ENV === 'production' &&
-      env.DATABASE_URL === undefined &&
-      env.DATABASE_SECRET_ARN === undefined
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DATABASE_URL'],
-        message: 'is required in production (or DATABASE_SECRET_ARN)',
-      });
-    }
-    if (env.DATABASE_URL !== undefined && env.DATABASE_SECRET_ARN !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DATABASE_SECRET_ARN'],
-        message: 'and DATABASE_URL are mutually exclusive (set one)',
-      });
-    }
-    if (env.JWT_SECRET !== undefined && env.JWT_PRIVATE_KEY !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET'],
-        message: 'and JWT_PRIVATE_KEY are mutually exclusive (HS256 or EdDSA, not both)',
-      });
-    }
-    if (
-      env.JWT_SECRET_ARN !== undefined &&
-      (env.JWT_SECRET !== undefined || env.JWT_PRIVATE_KEY !== undefined)
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET_ARN'],
-        message: 'replaces JWT_SECRET and JWT_PRIVATE_KEY; set only one of them',
-      });
-    }
-    if (
-      env.NODE_ENV === 'production' &&
-      env.JWT_SECRET === undefined &&
-      env.JWT_PRIVATE_KEY === undefined &&
-      env.JWT_SECRET_ARN === undefined
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_PRIVATE_KEY'],
-        message:
-          'is required in production (or JWT_SECRET for HS256); keys are generated only in development',
-      });
-    }
-    if (env.NODE_ENV === 'production' && env.CORS_ALLOWED_ORIGINS.includes('*')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['CORS_ALLOWED_ORIGINS'],
-        message: 'must list explicit origins in production ("*" is refused)',
-      });
-    }
-    if (env.S3_BUCKET === undefined) {
-      for (const variable of ['S3_REGION', 'S3_ENDPOINT', 'S3_PUBLIC_BASE_URL'] as const) {
-        if (env[variable] !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [variable],
-            message: 'needs S3_BUCKET (without it files are stored on local disk)',
-          });
-        }
-      }
-    }
-    for (const origin of env.CORS_ALLOWED_ORIGINS) {
-      if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['CORS_ALLOWED_ORIGINS'],
-          message: `has "${origin}", which is not an origin like https://app.example.com`,
-        });
-      }
-    }
-  });
-
-export type Environment = z.input<typeof environmentSchema>;
+export function parseEnvironment(
+  env: EnvironmentVariables,
+):
+  | { readonly ok: true; readonly env: ParsedEnvironment }
+  | { readonly ok: false; readonly problems: string[] } {
+  const read = new VariableReader(env);
+  const parsed = readVariables(read);
+  checkCombinations(parsed, read);
+  return read.problems.length === 0 ? { ok: true, env: parsed } : { ok: false, problems: read.problems };
+}
