@@ -13,9 +13,7 @@ export class DatabaseHandle {
 
   /** A handle over a database that already exists (CLIs, tests). */
   static of(db: Database): DatabaseHandle {
-    const handle = new DatabaseHandle(() => Promise.resolve(db));
-    handle.database = Promise.resolve(db);
-    return handle;
+    return new DatabaseHandle(async () => db);
   }
 
   get(): Promise<Database> {
