@@ -128,11 +128,10 @@ class VariableReader {
 
   /** A Secrets Manager secret ARN; empty reads as unset. */
   secretArn(name: string): string | undefined {
-    const value = this.env[name];
-    if (value === undefined || value === '') return undefined;
-    if (SECRET_ARN.test(value)) return value;
-    return this.problem(
+    if (this.env[name] === '') return undefined;
+    return this.matching(
       name,
+      SECRET_ARN,
       'must be a Secrets Manager ARN like arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME',
     );
   }
