@@ -1,7 +1,8 @@
 import autocannon from 'autocannon';
 import { sampleResidentMemory } from './memory.js';
+import { CLOCK_TICKS_PER_SECOND, cpuTicks } from './process-cpu.js';
 import { waitUntilIdle } from './process-idle.js';
-import { median } from './report.js';
+import { median, round } from './report.js';
 
 /** One autocannon run against a server on loopback. */
 export interface LoadOptions {
@@ -73,9 +74,15 @@ export function loadDurations(): { measureSeconds: number; warmupSeconds: number
   };
 }
 
-/** A load result plus the server's peak RSS while it ran. */
+/** A load result plus the server's peak RSS and CPU time while it ran. */
 export interface MeasuredLoad extends LoadResult {
   readonly peakRssMiB: number;
+  /**
+   * The server process's CPU time (user + system, all threads) per answered request, in µs. A
+   * saturated server's req/s swings with whatever else the shared machine runs; the CPU it spends
+   * per request swings far less, so it is the steadier figure for comparing two servers' work.
+   */
+  readonly cpuMicrosPerRequest: number;
 }
 
 /**
@@ -83,25 +90,29 @@ export interface MeasuredLoad extends LoadResult {
  * rounds (A, B, A, B, …) so background load on a shared machine hits every variant alike. Each
  * round starts once every server has drained the previous round's backlog.
  * Requests per second are over the whole measured time; latency percentiles are the median of the
- * rounds'; `peakRssMiB` is the peak sampled while that variant was under load.
+ * rounds'; `peakRssMiB` is the peak sampled while that variant was under load; CPU per request is
+ * the server's CPU time over all rounds (read as each round starts and ends) ÷ answered requests.
  */
 export async function measureAlternating(
   variants: readonly { readonly pid: number; readonly load: Omit<LoadOptions, 'durationSeconds'> }[],
   seconds: number,
   rounds: number,
 ): Promise<MeasuredLoad[]> {
-  const collected = variants.map(() => [] as { load: LoadResult; peakRssMiB: number }[]);
+  const collected = variants.map(() => [] as { load: LoadResult; peakRssMiB: number; cpuTicks: number }[]);
   const pids = [...new Set(variants.map((variant) => variant.pid))];
   for (let round = 0; round < rounds; round++) {
     for (const [index, variant] of variants.entries()) {
       await waitUntilIdle(pids);
       const memory = sampleResidentMemory(variant.pid);
+      const ticksBefore = await cpuTicks(variant.pid);
       const load = await runLoad({ ...variant.load, durationSeconds: seconds / rounds });
-      collected[index]?.push({ load, peakRssMiB: await memory.stop() });
+      const ticks = (await cpuTicks(variant.pid)) - ticksBefore;
+      collected[index]?.push({ load, peakRssMiB: await memory.stop(), cpuTicks: ticks });
     }
   }
   return collected.map((results) => {
     const totalRequests = results.reduce((sum, { load }) => sum + load.totalRequests, 0);
+    const ticks = results.reduce((sum, result) => sum + result.cpuTicks, 0);
     return {
       requestsPerSecond: Math.round(totalRequests / seconds),
       totalRequests,
@@ -109,6 +120,8 @@ export async function measureAlternating(
       latencyP99Ms: median(results.map(({ load }) => load.latencyP99Ms)),
       unexpected: results.reduce((sum, { load }) => sum + load.unexpected, 0),
       peakRssMiB: Math.max(...results.map(({ peakRssMiB }) => peakRssMiB)),
+      cpuMicrosPerRequest:
+        totalRequests > 0 ? round((ticks / CLOCK_TICKS_PER_SECOND / totalRequests) * 1e6, 1) : 0,
     };
   });
 }

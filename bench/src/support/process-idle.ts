@@ -1,12 +1,4 @@
-import { readFile } from 'node:fs/promises';
-
-/** CPU time (user + system) a process has used so far, in clock ticks (`/proc/<pid>/stat`). */
-async function cpuTicks(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces) start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
+import { CLOCK_TICKS_PER_SECOND, cpuTicks } from './process-cpu.js';
 
 /**
  * Waits until every process has used less than 5% of a core over 200 ms (or `timeoutMs` passed).
@@ -20,8 +12,9 @@ export async function waitUntilIdle(pids: readonly number[], timeoutMs = 15_000)
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
     const after = await Promise.all(pids.map(cpuTicks));
-    // 100 ticks per second on Linux: 5% of a core over 200 ms is 1 tick.
-    const busy = after.some((ticks, index) => ticks - (before[index] ?? 0) > 1);
+    // 5% of a core over 200 ms is 1 tick at Linux's 100 ticks per second.
+    const idleTicks = (CLOCK_TICKS_PER_SECOND * intervalMs * 0.05) / 1000;
+    const busy = after.some((ticks, index) => ticks - (before[index] ?? 0) > idleTicks);
     if (!busy) return;
     before = after;
   }
