@@ -87,8 +87,10 @@ export interface MeasuredLoad extends LoadResult {
 
 /**
  * Measures several servers (or endpoints) for `seconds` each, split into `rounds` alternating
- * rounds (A, B, A, B, …) so background load on a shared machine hits every variant alike. Each
- * round starts once every server has drained the previous round's backlog.
+ * rounds so background load on a shared machine hits every variant alike. Each round starts one
+ * variant later (A B C, B C A, C A B, …), so with a multiple of the variant count as `rounds` every
+ * variant runs equally often first, second and last; each round starts once every server has
+ * drained the previous round's backlog.
  * Requests per second are over the whole measured time; latency percentiles are the median of the
  * rounds'; `peakRssMiB` is the peak sampled while that variant was under load; CPU per request is
  * the server's CPU time over all rounds (read as each round starts and ends) ÷ answered requests.
@@ -101,7 +103,10 @@ export async function measureAlternating(
   const collected = variants.map(() => [] as { load: LoadResult; peakRssMiB: number; cpuTicks: number }[]);
   const pids = [...new Set(variants.map((variant) => variant.pid))];
   for (let round = 0; round < rounds; round++) {
-    for (const [index, variant] of variants.entries()) {
+    for (let position = 0; position < variants.length; position++) {
+      const index = (round + position) % variants.length;
+      const variant = variants[index];
+      if (!variant) continue;
       await waitUntilIdle(pids);
       const memory = sampleResidentMemory(variant.pid);
       const ticksBefore = await cpuTicks(variant.pid);
