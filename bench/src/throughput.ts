@@ -10,9 +10,12 @@
  * log line: the app's own code), is measured alongside: not the target's peer, but it splits the
  * gap into what those duties cost and what Nest itself costs.
  * Memory: RSS of each server idle (after start, before any load) and the peak under load.
- * Run: `npm run bench -- throughput`. Writes bench/results/throughput.json.
+ * Run: `npm run bench -- throughput`. Writes bench/results/throughput.json; with BENCH_NODE naming
+ * another Node binary the three servers run on it and the result is throughput-node<major>.json.
  */
+
 import { startBenchDatabase } from './support/bench-database.js';
+import { resultName } from './support/bench-node.js';
 import { loadDurations, type MeasuredLoad, measureAlternating, runLoad } from './support/load.js';
 import { residentMiB } from './support/memory.js';
 import { describeMachine, printTable, round, writeResult } from './support/report.js';
@@ -136,7 +139,7 @@ export async function run(): Promise<ThroughputResult> {
       },
       pass: health.pass && me.pass,
     };
-    await writeResult('throughput', result);
+    await writeResult(resultName('throughput'), result);
     printTable([
       [
         'endpoint',

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchNodeVersion } from './bench-node.js';
 
 const resultsDir = join(import.meta.dirname, '..', '..', 'results');
 
@@ -9,7 +10,10 @@ export interface MachineDescription {
   readonly cpus: number;
   readonly cpuModel: string;
   readonly memoryGiB: number;
+  /** The benchmark process's Node: the load generator, and whatever a benchmark measures in-process. */
   readonly node: string;
+  /** The Node of the processes a benchmark starts (servers, cold starts): BENCH_NODE, or the same. */
+  readonly serverNode: string;
   readonly platform: string;
   /** 1-minute load average when the benchmark started: other work on a shared machine skews figures. */
   readonly loadAverageAtStart: number;
@@ -22,6 +26,7 @@ export function describeMachine(): MachineDescription {
     cpuModel: cores[0]?.model ?? 'unknown',
     memoryGiB: round(totalmem() / 1024 ** 3),
     node: process.version,
+    serverNode: benchNodeVersion(),
     platform: `${process.platform}-${process.arch}`,
     loadAverageAtStart: round(loadavg()[0] ?? 0, 2),
   };

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { freeLoopbackPort } from '../../../api/src/common/net/free-loopback-port.js';
+import { benchNode } from './bench-node.js';
 
 /** A server under test, in its own process so its CPU and memory are measured apart from the load generator. */
 export interface BenchServer {
@@ -27,7 +28,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const port = await freeLoopbackPort();
   const logFd = openSync(options.logFile, 'a');
   let stderr = '';
-  const child = spawn(process.execPath, [options.entry], {
+  const child = spawn(benchNode, [options.entry], {
     cwd: options.cwd,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
