@@ -42,6 +42,16 @@ export function loadKysely(): Promise<typeof import('kysely')> {
 const dialects = new WeakMap<DialectAdapter, DatabaseConnectionOptions['dialect']>();
 
 /**
+ * Runs compiled SQL with its parameters straight on the driver's pool and returns the rows as the
+ * driver made them (column names unmapped): what Kysely's executor does, without its connection
+ * checkout chain. See PrecompiledQuery, its one user.
+ */
+export type DirectQuery = (sql: string, parameters: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** The direct path of each PostgreSQL database `createDatabase` made, keyed like `dialects`. */
+const directQueries = new WeakMap<DialectAdapter, DirectQuery>();
+
+/**
  * Builds the Kysely instance for a `postgres://` or `mysql://` URL. The URL is resolved, the
  * driver loaded and the pool created on the first query (never here), which keeps Lambda init free
  * of network I/O and of loading the driver.
@@ -72,7 +82,13 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     };
     return registered(new Kysely<DatabaseSchema>({ dialect: new MysqlDialect({ pool }), plugins }), 'mysql');
   }
-  const pool = async () => {
+  // One pool for Kysely and the direct path, made on the first query by either.
+  let pgPool: Promise<import('pg').Pool> | undefined;
+  const pool = () => {
+    pgPool ??= createPgPool();
+    return pgPool;
+  };
+  const createPgPool = async () => {
     const { default: pg } = await import('pg');
     const created = new pg.Pool({
       connectionString: await resolveUrl(),
@@ -90,15 +106,28 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     created.on('connect', (client) => client.on('error', () => {}));
     return created;
   };
-  return registered(
+  const db = registered(
     new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), plugins }),
     'postgres',
   );
+  directQueries.set(db.getExecutor().adapter, async (sql, parameters) => {
+    const result = await (await pool()).query<Record<string, unknown>>(sql, [...parameters]);
+    return result.rows;
+  });
+  return db;
 }
 
 function registered(db: Database, dialect: DatabaseConnectionOptions['dialect']): Database {
   dialects.set(db.getExecutor().adapter, dialect);
   return db;
+}
+
+/**
+ * The direct path to the pool of a PostgreSQL database made by `createDatabase` (or derived from
+ * one); undefined for MySQL and for instances made elsewhere, which go through Kysely's executor.
+ */
+export function directQueryOf<DB>(db: Kysely<DB>): DirectQuery | undefined {
+  return directQueries.get(db.getExecutor().adapter);
 }
 
 /**
