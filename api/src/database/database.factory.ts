@@ -48,8 +48,12 @@ const dialects = new WeakMap<DialectAdapter, DatabaseConnectionOptions['dialect'
  */
 export type DirectQuery = (sql: string, parameters: readonly unknown[]) => Promise<Record<string, unknown>[]>;
 
-/** The direct path of each PostgreSQL database `createDatabase` made, keyed like `dialects`. */
-const directQueries = new WeakMap<DialectAdapter, DirectQuery>();
+/**
+ * The direct path of each PostgreSQL database `createDatabase` made, keyed by that very instance:
+ * a transaction or a connection-bound instance derived from it must run its queries on its own
+ * connection, so it has no direct path.
+ */
+const directQueries = new WeakMap<Database, DirectQuery>();
 
 /**
  * Builds the Kysely instance for a `postgres://` or `mysql://` URL. The URL is resolved, the
@@ -110,7 +114,7 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), plugins }),
     'postgres',
   );
-  directQueries.set(db.getExecutor().adapter, async (sql, parameters) => {
+  directQueries.set(db, async (sql, parameters) => {
     const result = await (await pool()).query<Record<string, unknown>>(sql, [...parameters]);
     return result.rows;
   });
@@ -123,11 +127,12 @@ function registered(db: Database, dialect: DatabaseConnectionOptions['dialect'])
 }
 
 /**
- * The direct path to the pool of a PostgreSQL database made by `createDatabase` (or derived from
- * one); undefined for MySQL and for instances made elsewhere, which go through Kysely's executor.
+ * The direct path to the pool of a PostgreSQL database made by `createDatabase`; undefined for
+ * MySQL, for instances derived from one (transactions) and for instances made elsewhere, which go
+ * through Kysely's executor.
  */
-export function directQueryOf<DB>(db: Kysely<DB>): DirectQuery | undefined {
-  return directQueries.get(db.getExecutor().adapter);
+export function directQueryOf(db: Database): DirectQuery | undefined {
+  return directQueries.get(db);
 }
 
 /**

@@ -30,8 +30,11 @@ describe.each(testDialects())('precompiled queries on %s', (dialect) => {
     await database?.drop();
   });
 
-  it('takes the direct path to the pool on PostgreSQL only', () => {
+  it('takes the direct path to the pool on PostgreSQL only, never inside a transaction', async () => {
     expect(directQueryOf(database.db) !== undefined).toBe(dialect === 'postgres');
+    await database.db.transaction().execute(async (trx) => {
+      expect(directQueryOf(trx)).toBeUndefined();
+    });
   });
 
   it('returns exactly the rows the query builder returns: camelCase columns, the same values and types', async () => {
