@@ -86,10 +86,14 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     };
     return registered(new Kysely<DatabaseSchema>({ dialect: new MysqlDialect({ pool }), plugins }), 'mysql');
   }
-  // One pool for Kysely and the direct path, made on the first query by either.
+  // One pool for Kysely and the direct path, made on the first query by either. A failure (the
+  // secret holding the URL could not be read) is not kept: the next query tries again.
   let pgPool: Promise<import('pg').Pool> | undefined;
   const pool = () => {
-    pgPool ??= createPgPool();
+    pgPool ??= createPgPool().catch((error: unknown) => {
+      pgPool = undefined;
+      throw error;
+    });
     return pgPool;
   };
   const createPgPool = async () => {

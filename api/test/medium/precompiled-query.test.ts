@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { directQueryOf } from '../../src/database/database.factory.js';
+import { createDatabase, directQueryOf } from '../../src/database/database.factory.js';
 import { DatabaseHandle } from '../../src/database/database-handle.js';
 import { PrecompiledQuery } from '../../src/database/precompiled-query.js';
 import { newUserRow } from '../../src/users/new-user.js';
@@ -47,5 +47,39 @@ describe.each(testDialects())('precompiled queries on %s', (dialect) => {
     expect(rows).toEqual(expected);
     expect(rows[0]?.emailVerifiedAt).toBeInstanceOf(Date);
     expect(await byId.executeTakeFirst(randomUUID())).toBeUndefined();
+  });
+});
+
+describe('the direct path on postgres', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('tries again after the connection URL could not be resolved (a secret read that failed once)', async () => {
+    let attempts = 0;
+    const db = await createDatabase({
+      dialect: 'postgres',
+      poolMax: 1,
+      url: async () => {
+        attempts++;
+        if (attempts === 1) throw new Error('secret unavailable');
+        return database.url;
+      },
+    });
+    try {
+      const byEmail = new PrecompiledQuery(DatabaseHandle.of(db), 1, (builder, email: string) =>
+        builder.selectFrom('users').select('id').where('email', '=', email),
+      );
+      await expect(byEmail.execute('nobody@example.com')).rejects.toThrow('secret unavailable');
+      expect(await byEmail.execute('nobody@example.com')).toEqual([]);
+      expect(await db.selectFrom('users').select('id').execute()).toEqual([]);
+      expect(attempts).toBe(2);
+    } finally {
+      await db.destroy();
+    }
   });
 });
