@@ -14,13 +14,14 @@
  * every variant runs on that binary instead and the result goes to coldstart-node<major>.json.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { buildLambda, LAMBDA_ESBUILD_OPTIONS } from '../../api/scripts/build-lambda.js';
 import { baseOptions } from '../../api/scripts/esbuild-options.js';
 import { benchNode, benchNodeVersion, resultName } from './support/bench-node.js';
+import { median, writeResult } from './support/report.js';
 
 const RUNS = 15;
 const TARGET_RATIO = 1.5;
@@ -168,12 +169,6 @@ async function buildUnbundled(): Promise<string> {
   return join(outdir, 'lambda.js');
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 export async function run(): Promise<ColdStartResult> {
@@ -244,11 +239,7 @@ export async function run(): Promise<ColdStartResult> {
       pass: ratio <= TARGET_RATIO,
       bundle: { initBytes: report.initBytes, totalJavaScriptBytes: report.javascriptBytes },
     };
-    await mkdir(join(benchDir, 'results'), { recursive: true });
-    await writeFile(
-      join(benchDir, 'results', `${resultName('coldstart')}.json`),
-      `${JSON.stringify(result, null, 2)}\n`,
-    );
+    await writeResult(resultName('coldstart'), result);
     printTable(result);
     return result;
   } finally {

@@ -13,7 +13,6 @@
  * Run: `npm run bench -- throughput`. Writes bench/results/throughput.json; with BENCH_NODE naming
  * another Node binary the three servers run on it and the result is throughput-node<major>.json.
  */
-
 import { startBenchDatabase } from './support/bench-database.js';
 import { resultName } from './support/bench-node.js';
 import { loadDurations, type MeasuredLoad, measureAlternating, runLoad } from './support/load.js';
