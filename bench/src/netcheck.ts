@@ -1,14 +1,11 @@
 /**
  * netcheck benchmark: `check` over a generated 2,000-resource CloudFormation template, against a
  * peer measured in the same run — just parsing the same template text (JSON.parse), the floor any
- * template tool pays. Run: `node --import tsx bench/src/netcheck.ts` from the repository root.
- * Writes bench/results/netcheck.json.
+ * template tool pays. Run: `npm run bench -- netcheck`. Writes bench/results/netcheck.json and
+ * prints a table.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildNetworkModel, parseTemplate, runRules, trafficMatrix } from 'netcheck';
+import { describeMachine, median, printTable, round, writeResult } from './support/report.js';
 
 /** What the benchmark records. */
 export interface NetcheckBenchResult {
@@ -25,8 +22,8 @@ export interface NetcheckBenchResult {
   readonly matrixEntries: number;
   /** CPU time (user + system) of check(), median: what netcheck itself costs, independent of contention. */
   readonly cpuMedianMs: number;
-  /** 1-minute load average when the run started (the machine is shared; wall time depends on it). */
-  readonly loadAverage: number;
+  /** Where it ran, including the load average at the start (the machine is shared). */
+  readonly machine: ReturnType<typeof describeMachine>;
 }
 
 const TARGET_RESOURCES = 2000;
@@ -331,15 +328,7 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.max(0, index)] as number;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-/** Runs the benchmark, writes bench/results/netcheck.json, and returns the result. */
+/** Runs the benchmark, writes bench/results/netcheck.json, prints a table and returns the result. */
 export async function run(): Promise<NetcheckBenchResult> {
   const template = generateTemplate();
   const text = JSON.stringify(template);
@@ -354,7 +343,7 @@ export async function run(): Promise<NetcheckBenchResult> {
   const checkTimes: number[] = [];
   const cpuTimes: number[] = [];
   const parseTimes: number[] = [];
-  const loadAverage = loadavg()[0] ?? 0;
+  const machine = describeMachine();
   for (let index = 0; index < RUNS; index += 1) {
     let start = performance.now();
     JSON.parse(text);
@@ -373,30 +362,30 @@ export async function run(): Promise<NetcheckBenchResult> {
     name: 'netcheck',
     resources,
     runs: RUNS,
-    medianMs: Math.round(medianMs * 10) / 10,
-    p95Ms: Math.round(percentile(sorted, 0.95) * 10) / 10,
-    parseOnlyMedianMs: Math.round(parseOnlyMedianMs * 100) / 100,
-    ratioToParse: Math.round((medianMs / parseOnlyMedianMs) * 10) / 10,
+    medianMs: round(medianMs),
+    p95Ms: round(percentile(sorted, 0.95)),
+    parseOnlyMedianMs: round(parseOnlyMedianMs, 2),
+    ratioToParse: round(medianMs / parseOnlyMedianMs),
     targetMs: 2000,
     pass: medianMs < 2000,
     findings: warm.findings.length,
     matrixEntries: warm.matrix.length,
-    cpuMedianMs: Math.round(median(cpuTimes) * 10) / 10,
-    loadAverage: Math.round(loadAverage * 100) / 100,
+    cpuMedianMs: round(median(cpuTimes)),
+    machine,
   };
-  const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
-  await mkdir(resultsDir, { recursive: true });
-  await writeFile(join(resultsDir, 'netcheck.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeResult('netcheck', result);
+  printTable([
+    ['measure', 'median ms', 'p95 ms', 'CPU ms (median)', 'ratio', 'target', 'pass'],
+    [
+      `check() on ${resources} resources (${result.matrixEntries} matrix entries, ${result.findings} findings)`,
+      result.medianMs,
+      result.p95Ms,
+      result.cpuMedianMs,
+      `${result.ratioToParse}x JSON.parse`,
+      `< ${result.targetMs} ms`,
+      result.pass ? 'yes' : 'NO',
+    ],
+    ['JSON.parse of the same text (floor)', result.parseOnlyMedianMs, '', '', '', '', ''],
+  ]);
   return result;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const result = await run();
-  console.table({
-    'netcheck check()': { medianMs: result.medianMs, p95Ms: result.p95Ms, cpuMedianMs: result.cpuMedianMs },
-    'JSON.parse only (floor)': { medianMs: result.parseOnlyMedianMs, p95Ms: '', cpuMedianMs: '' },
-  });
-  console.log(
-    `${result.resources} resources, ${result.matrixEntries} matrix entries, ${result.findings} findings; ratio to parse ${result.ratioToParse}×; target ${result.targetMs} ms: ${result.pass ? 'PASS' : 'FAIL'}`,
-  );
 }
