@@ -18,7 +18,7 @@ if (connection === undefined) {
 if (config.database.kind === 'secret') secrets.prefetch(config.database.secretArn);
 // One request at a time per execution environment, so one connection is all it can use.
 const app = await createApp({ config, database: { ...connection, poolMax: 1 } });
-const proxy = createLambdaProxy(app.getHttpAdapter().getInstance());
+const proxy = await createLambdaProxy(app.getHttpAdapter().getInstance());
 
 /** An EventBridge scheduled event: infra's hourly rule sends one to run the maintenance job. */
 export interface ScheduledEvent {

@@ -44,7 +44,7 @@ describe.each(EVENT_KINDS)('createLambdaProxy with %s events', (kind) => {
 
   beforeAll(async () => {
     app = await echoApp();
-    handler = createLambdaProxy(app);
+    handler = await createLambdaProxy(app);
   });
   afterAll(async () => {
     await app.close();
@@ -91,12 +91,33 @@ describe.each(EVENT_KINDS)('createLambdaProxy with %s events', (kind) => {
   });
 });
 
+describe('boot', () => {
+  it('finishes the instance boot before it returns the handler', async () => {
+    const app = Fastify();
+    app.get('/echo', async () => ({ ok: true }));
+    const handler = await createLambdaProxy(app);
+    // A booted instance refuses new routes; one still booting would take this one.
+    expect(() => app.get('/late', async () => ({ late: true }))).toThrow();
+    expect(decodeResponse(await handler(eventFor('http', { path: '/echo' }), context)).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('rejects when a plugin fails to load, so Init fails instead of every request', async () => {
+    const app = Fastify();
+    app.register(async () => {
+      throw new Error('plugin failed to load');
+    });
+    await expect(createLambdaProxy(app)).rejects.toThrow('plugin failed to load');
+    await app.close().catch(() => undefined);
+  });
+});
+
 describe('stage prefixes', () => {
   let app: FastifyInstance;
   let handler: LambdaHttpHandler;
   beforeAll(async () => {
     app = await echoApp();
-    handler = createLambdaProxy(app);
+    handler = await createLambdaProxy(app);
   });
   afterAll(async () => {
     await app.close();
@@ -130,7 +151,7 @@ describe('ALB specifics', () => {
   let handler: LambdaHttpHandler;
   beforeAll(async () => {
     app = await echoApp();
-    handler = createLambdaProxy(app);
+    handler = await createLambdaProxy(app);
   });
   afterAll(async () => {
     await app.close();

@@ -32,13 +32,20 @@ export function isBinaryResponse(response: LightMyRequestResponse): boolean {
 }
 
 /**
- * Wraps a ready Fastify instance (Nest's adapter instance) as one handler for all three event
- * kinds, on top of `@fastify/aws-lambda`. It adds what that library leaves out: stage prefixes
- * stripped for HTTP API named stages as well as REST, the HTTP API's raw query string routed
- * verbatim (so `?tag=a,b` stays one value and repeated keys stay repeated), base64 for every
- * non-text response, and ALB's status line and multi-value response headers.
+ * Wraps a Fastify instance (Nest's adapter instance) as one handler for all three event kinds, on
+ * top of `@fastify/aws-lambda`. It adds what that library leaves out: stage prefixes stripped for
+ * HTTP API named stages as well as REST, the HTTP API's raw query string routed verbatim (so
+ * `?tag=a,b` stays one value and repeated keys stay repeated), base64 for every non-text response,
+ * and ALB's status line and multi-value response headers.
+ *
+ * It first finishes the instance's boot. Nest's `app.init()` leaves Fastify's queued work (the
+ * routes' and hooks' registration, some sixty steps for CloudNest) to the first `inject()`, i.e. to the
+ * first request; done here it belongs to Lambda's Init phase, so a plugin that fails to load fails
+ * Init instead of every request, and a pre-initialised environment (provisioned concurrency)
+ * answers its first request without it.
  */
-export function createLambdaProxy(app: FastifyInstance): LambdaHttpHandler {
+export async function createLambdaProxy(app: FastifyInstance): Promise<LambdaHttpHandler> {
+  await app.ready();
   // A fresh options object per call: the library writes its defaults into the one it is given.
   const options = () => ({
     // Fastify is already started by Nest; decorating requests now would throw.
