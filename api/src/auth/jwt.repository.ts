@@ -11,6 +11,8 @@ import {
   importPKCS8,
   type JWK,
   type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
   errors as joseErrors,
   jwtVerify,
   SignJWT,
@@ -37,6 +39,11 @@ interface LoadedKeys {
   readonly verificationKeys: ReadonlyMap<string, SigningKey>;
   /** Public JWKs served at /.well-known/jwks.json (empty for HS256). */
   readonly publicJwks: readonly JWK[];
+  /**
+   * jose's key lookup and options for these keys, made once with them: verification runs on every
+   * authenticated request, and they never change while the keys are loaded.
+   */
+  readonly verification: { readonly key: JWTVerifyGetKey; readonly options: JWTVerifyOptions };
 }
 
 /** Seconds of clock skew tolerated between servers when checking exp/nbf. */
@@ -76,25 +83,10 @@ export class JwtRepository {
 
   /** Verifies signature, algorithm, issuer, audience and expiry; throws INVALID_TOKEN / TOKEN_EXPIRED. */
   async verify(token: string): Promise<AccessClaims> {
-    const keys = await this.loadedKeys();
-    const { issuer, audience } = this.config.auth.jwt;
+    const { verification } = await this.loadedKeys();
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(
-        token,
-        (header) => {
-          const key = header.kid ? keys.verificationKeys.get(header.kid) : undefined;
-          if (!key) throw new joseErrors.JWKSNoMatchingKey();
-          return key;
-        },
-        {
-          algorithms: [keys.algorithm],
-          issuer,
-          audience,
-          clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          requiredClaims: ['sub', 'sid', 'iat', 'exp'],
-        },
-      ));
+      ({ payload } = await jwtVerify(token, verification.key, verification.options));
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new AppError('TOKEN_EXPIRED');
       throw new AppError('INVALID_TOKEN');
@@ -123,12 +115,14 @@ export class JwtRepository {
       const secret = createSecretKey(Buffer.from(jwt.secret, 'utf8'));
       // The kid names the secret without revealing it, so a rotated secret is recognisable.
       const kid = `hs256-${createHash('sha256').update(jwt.secret).digest('hex').slice(0, 16)}`;
+      const verificationKeys = new Map([[kid, secret]]);
       return {
         algorithm: 'HS256',
         kid,
         signingKey: secret,
-        verificationKeys: new Map([[kid, secret]]),
+        verificationKeys,
         publicJwks: [],
+        verification: this.verificationFor('HS256', verificationKeys),
       };
     }
     const privateJwk = await this.privateJwk(jwt.privateKey);
@@ -153,6 +147,29 @@ export class JwtRepository {
       signingKey: await importJWK(privateJwk, 'EdDSA'),
       verificationKeys,
       publicJwks: [current, ...previousJwks],
+      verification: this.verificationFor('EdDSA', verificationKeys),
+    };
+  }
+
+  /** The algorithm is pinned, the key chosen by `kid`; issuer, audience and claims are required. */
+  private verificationFor(
+    algorithm: LoadedKeys['algorithm'],
+    verificationKeys: ReadonlyMap<string, SigningKey>,
+  ): LoadedKeys['verification'] {
+    const { issuer, audience } = this.config.auth.jwt;
+    return {
+      key: (header) => {
+        const key = header.kid ? verificationKeys.get(header.kid) : undefined;
+        if (!key) throw new joseErrors.JWKSNoMatchingKey();
+        return key;
+      },
+      options: {
+        algorithms: [algorithm],
+        issuer,
+        audience,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['sub', 'sid', 'iat', 'exp'],
+      },
     };
   }
 

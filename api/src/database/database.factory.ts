@@ -118,8 +118,10 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), plugins }),
     'postgres',
   );
+  let readyPool: import('pg').Pool | undefined;
   directQueries.set(db, async (sql, parameters) => {
-    const result = await (await pool()).query<Record<string, unknown>>(sql, [...parameters]);
+    readyPool ??= await pool();
+    const result = await readyPool.query<Record<string, unknown>>(sql, [...parameters]);
     return result.rows;
   });
   return db;

@@ -24,6 +24,8 @@ import type { DatabaseHandle } from './database-handle.js';
  */
 export class PrecompiledQuery<Row, Params extends readonly unknown[]> {
   private compiled: CompiledQuery<Row> | undefined;
+  /** The database once made: `DatabaseHandle.get()` settles once, and this saves an await per call. */
+  private db: Database | undefined;
 
   constructor(
     private readonly database: DatabaseHandle,
@@ -32,7 +34,8 @@ export class PrecompiledQuery<Row, Params extends readonly unknown[]> {
   ) {}
 
   async execute(...params: Params): Promise<Row[]> {
-    const db = await this.database.get();
+    this.db ??= await this.database.get();
+    const db = this.db;
     const compiled = this.compiled ?? this.compile(db);
     const direct = directQueryOf(db);
     if (direct === undefined) return (await db.executeQuery<Row>({ ...compiled, parameters: params })).rows;
