@@ -35,8 +35,6 @@ interface LoadedKeys {
   readonly algorithm: 'EdDSA' | 'HS256';
   readonly kid: string;
   readonly signingKey: SigningKey;
-  /** Keys accepted for verification, by kid (current and previous). */
-  readonly verificationKeys: ReadonlyMap<string, SigningKey>;
   /** Public JWKs served at /.well-known/jwks.json (empty for HS256). */
   readonly publicJwks: readonly JWK[];
   /**
@@ -115,14 +113,12 @@ export class JwtRepository {
       const secret = createSecretKey(Buffer.from(jwt.secret, 'utf8'));
       // The kid names the secret without revealing it, so a rotated secret is recognisable.
       const kid = `hs256-${createHash('sha256').update(jwt.secret).digest('hex').slice(0, 16)}`;
-      const verificationKeys = new Map([[kid, secret]]);
       return {
         algorithm: 'HS256',
         kid,
         signingKey: secret,
-        verificationKeys,
         publicJwks: [],
-        verification: this.verificationFor('HS256', verificationKeys),
+        verification: this.verificationFor('HS256', new Map([[kid, secret]])),
       };
     }
     const privateJwk = await this.privateJwk(jwt.privateKey);
@@ -145,13 +141,15 @@ export class JwtRepository {
       algorithm: 'EdDSA',
       kid,
       signingKey: await importJWK(privateJwk, 'EdDSA'),
-      verificationKeys,
       publicJwks: [current, ...previousJwks],
       verification: this.verificationFor('EdDSA', verificationKeys),
     };
   }
 
-  /** The algorithm is pinned, the key chosen by `kid`; issuer, audience and claims are required. */
+  /**
+   * The algorithm is pinned, the key chosen by `kid` among `verificationKeys` (current and previous);
+   * issuer, audience and claims are required.
+   */
   private verificationFor(
     algorithm: LoadedKeys['algorithm'],
     verificationKeys: ReadonlyMap<string, SigningKey>,
