@@ -29,7 +29,7 @@ export function createLogger(options: { level: string; pretty: boolean; asynchro
     level: options.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     base: undefined,
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimestamp(),
   };
   if (options.pretty) {
     config.transport = {
@@ -40,6 +40,24 @@ export function createLogger(options: { level: string; pretty: boolean; asynchro
   }
   if (!options.asynchronous) return pino(config);
   return pino(config, batchedLogDestination(1));
+}
+
+/**
+ * pino's `stdTimeFunctions.isoTime` with the text kept for the millisecond it describes: every
+ * line formats a Date (~1 µs), and under load dozens of lines share a millisecond. Same output;
+ * a clock that moves back just formats again.
+ */
+export function isoTimestamp(now: () => number = Date.now): () => string {
+  let formattedAt = Number.NaN;
+  let formatted = '';
+  return () => {
+    const time = now();
+    if (time !== formattedAt) {
+      formattedAt = time;
+      formatted = `,"time":"${new Date(time).toISOString()}"`;
+    }
+    return formatted;
+  };
 }
 
 /** Routes Nest's own log calls (bootstrap, route mapping) into the same pino logger. */
