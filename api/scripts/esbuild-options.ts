@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { BuildOptions, Plugin } from 'esbuild';
 import { deferNestDateFormatters } from './defer-intl.js';
+import { nestStreamCheckFirst } from './nest-stream-check.js';
 
 const apiDir = join(import.meta.dirname, '..');
 
@@ -51,7 +52,8 @@ const rxjsEsm: Plugin = {
 /**
  * Shared esbuild settings: ESM for Node, minified, external source maps; rxjs from its ESM build and
  * Nest's logger date formatters made on first use, Fastify's unused schema compilers left out
- * (see docs/lambda.md, "What keeps Init small").
+ * (see docs/lambda.md, "What keeps Init small"), and Nest's per-response stream check made cheap
+ * for handlers that stream nothing (nest-stream-check.ts).
  */
 export const baseOptions: BuildOptions = {
   bundle: true,
@@ -66,6 +68,6 @@ export const baseOptions: BuildOptions = {
   banner: {
     js: "import { createRequire as __cn_createRequire } from 'node:module'; const require = __cn_createRequire(import.meta.url);",
   },
-  plugins: [rxjsEsm, deferNestDateFormatters],
+  plugins: [rxjsEsm, deferNestDateFormatters, nestStreamCheckFirst],
   logLevel: 'warning',
 };
