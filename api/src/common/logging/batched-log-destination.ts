@@ -29,7 +29,7 @@ export type LogFile = ReturnType<typeof pino.destination>;
  */
 export class BatchedLogDestination implements DestinationStream {
   private pending = '';
-  private ended = false;
+  private stopped = false;
   private readonly timer: NodeJS.Timeout;
   private readonly flushOnExit = () => this.flushSync();
 
@@ -77,8 +77,8 @@ export class BatchedLogDestination implements DestinationStream {
   }
 
   private stop(): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.stopped) return;
+    this.stopped = true;
     clearInterval(this.timer);
     process.removeListener('exit', this.flushOnExit);
   }
