@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import type { Plugin } from 'esbuild';
+import { replaceExactlyOnce, rewriteOnLoad } from './rewrite-on-load.js';
 
 /** Nest's two logger modules, each of which builds a date formatter when it is imported. */
 const NEST_LOGGER_MODULES = /[\\/]@nestjs[\\/]common[\\/]services[\\/](console-)?logger\.service\.js$/;
@@ -12,14 +11,8 @@ const EAGER_FORMATTER = 'const dateTimeFormatter = new Intl.DateTimeFormat(';
  * the saving.
  */
 export function deferDateTimeFormatter(source: string, path: string): string {
-  const occurrences = source.split(EAGER_FORMATTER).length - 1;
-  if (occurrences !== 1) {
-    throw new Error(
-      `defer-intl: expected "${EAGER_FORMATTER}" once in ${path}, found it ${occurrences} times; revisit api/scripts/defer-intl.ts`,
-    );
-  }
   // A function declaration is hoisted, so appending it keeps the rewritten line valid.
-  return `${source.replace(EAGER_FORMATTER, 'const dateTimeFormatter = deferredDateTimeFormat(')}
+  return `${replaceExactlyOnce(source, path, EAGER_FORMATTER, 'const dateTimeFormatter = deferredDateTimeFormat(', 'defer-intl')}
 function deferredDateTimeFormat(locales, options) {
   let formatter;
   return { format: (date) => (formatter ??= new Intl.DateTimeFormat(locales, options)).format(date) };
@@ -33,12 +26,8 @@ function deferredDateTimeFormat(locales, options) {
  * CloudNest never uses (Nest logs through pino), so every Lambda cold start paid it. This plugin
  * defers those formatters to first use (see docs/lambda.md).
  */
-export const deferNestDateFormatters: Plugin = {
-  name: 'defer-nest-date-formatters',
-  setup(build) {
-    build.onLoad({ filter: NEST_LOGGER_MODULES }, async (args) => ({
-      contents: deferDateTimeFormatter(await readFile(args.path, 'utf8'), args.path),
-      loader: 'js',
-    }));
-  },
-};
+export const deferNestDateFormatters = rewriteOnLoad(
+  'defer-nest-date-formatters',
+  NEST_LOGGER_MODULES,
+  deferDateTimeFormatter,
+);

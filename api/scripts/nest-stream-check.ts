@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import type { Plugin } from 'esbuild';
+import { replaceExactlyOnce, rewriteOnLoad } from './rewrite-on-load.js';
 
 /** Nest's router execution context, which decides per response whether a stream is being sent. */
 const NEST_EXECUTION_CONTEXT = /[\\/]@nestjs[\\/]core[\\/]router[\\/]router-execution-context\.js$/;
@@ -14,13 +13,7 @@ const STREAMS_FIRST = 'if (!handlerStreams.some(isStreamingBody) || !isPlainObje
  * the rewrite.
  */
 export function checkStreamsFirst(source: string, path: string): string {
-  const occurrences = source.split(PLAIN_OBJECT_FIRST).length - 1;
-  if (occurrences !== 1) {
-    throw new Error(
-      `nest-stream-check: expected "${PLAIN_OBJECT_FIRST}" once in ${path}, found it ${occurrences} times; revisit api/scripts/nest-stream-check.ts`,
-    );
-  }
-  return source.replace(PLAIN_OBJECT_FIRST, STREAMS_FIRST);
+  return replaceExactlyOnce(source, path, PLAIN_OBJECT_FIRST, STREAMS_FIRST, 'nest-stream-check');
 }
 
 /**
@@ -29,12 +22,8 @@ export function checkStreamsFirst(source: string, path: string): string {
  * constructor with Object's: two freshly built strings, ~0.5–0.8 µs per response (bench note in
  * docs/benchmarks.md). This plugin puts the free test first in the bundles (server and Lambda).
  */
-export const nestStreamCheckFirst: Plugin = {
-  name: 'nest-stream-check-first',
-  setup(build) {
-    build.onLoad({ filter: NEST_EXECUTION_CONTEXT }, async (args) => ({
-      contents: checkStreamsFirst(await readFile(args.path, 'utf8'), args.path),
-      loader: 'js',
-    }));
-  },
-};
+export const nestStreamCheckFirst = rewriteOnLoad(
+  'nest-stream-check-first',
+  NEST_EXECUTION_CONTEXT,
+  checkStreamsFirst,
+);
