@@ -1,5 +1,4 @@
-import type { DestinationStream } from 'pino';
-import { pino } from 'pino';
+import { type DestinationStream, pino } from 'pino';
 
 /** Characters of log lines gathered before they are handed on as one write (~4 KiB of JSON). */
 const BATCH_CHARS = 4096;
@@ -29,7 +28,6 @@ export type LogFile = ReturnType<typeof pino.destination>;
  */
 export class BatchedLogDestination implements DestinationStream {
   private pending = '';
-  private stopped = false;
   private readonly timer: NodeJS.Timeout;
   private readonly flushOnExit = () => this.flushSync();
 
@@ -76,9 +74,8 @@ export class BatchedLogDestination implements DestinationStream {
     if (!this.isClosed()) this.file.write(batch);
   }
 
+  /** Runs on end() and again on 'close': clearing a cleared timer or an absent listener is a no-op. */
   private stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
     clearInterval(this.timer);
     process.removeListener('exit', this.flushOnExit);
   }
