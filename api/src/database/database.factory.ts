@@ -1,4 +1,4 @@
-import type { DialectAdapter, Kysely } from 'kysely';
+import type { DialectAdapter, Kysely, UnknownRow } from 'kysely';
 import { commonJsExports } from '../common/modules/common-js.js';
 import type { DatabaseSchema } from './database.types.js';
 import { type DatabaseTls, driverSslOption } from './database-tls.js';
@@ -42,11 +42,11 @@ export function loadKysely(): Promise<typeof import('kysely')> {
 const dialects = new WeakMap<DialectAdapter, DatabaseConnectionOptions['dialect']>();
 
 /**
- * Runs compiled SQL with its parameters straight on the driver's pool and returns the rows as the
- * driver made them (column names unmapped): what Kysely's executor does, without its connection
- * checkout chain. See PrecompiledQuery, its one user.
+ * Runs compiled SQL with its parameters straight on the driver's pool and returns the rows with
+ * their columns mapped as the database's CamelCasePlugin maps them: what Kysely's executor does,
+ * without its connection checkout chain. See PrecompiledQuery, its one user.
  */
-export type DirectQuery = (sql: string, parameters: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+export type DirectQuery = (sql: string, parameters: readonly unknown[]) => Promise<UnknownRow[]>;
 
 /**
  * The direct path of each PostgreSQL database `createDatabase` made, keyed by that very instance:
@@ -61,11 +61,15 @@ const directQueries = new WeakMap<Database, DirectQuery>();
  * of network I/O and of loading the driver.
  */
 export async function createDatabase(options: DatabaseConnectionOptions): Promise<Database> {
-  const { CamelCasePlugin, Kysely, MysqlDialect, PostgresDialect } = await loadKysely();
+  const [{ Kysely, MysqlDialect, PostgresDialect }, { RowMappingCamelCasePlugin }] = await Promise.all([
+    loadKysely(),
+    import('./row-mapping-camel-case.plugin.js'),
+  ]);
   const poolMax = options.poolMax ?? 10;
   const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
-  const plugins = [new CamelCasePlugin()];
+  const camelCase = new RowMappingCamelCasePlugin();
+  const plugins = [camelCase];
   const ssl = driverSslOption(options.tls);
   const { url } = options;
   const resolveUrl = typeof url === 'string' ? async () => url : url;
@@ -118,11 +122,17 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), plugins }),
     'postgres',
   );
+  // One promise hop from the driver's answer to mapped rows, and no async frame once the pool
+  // exists: see PrecompiledQuery.execute.
   let readyPool: import('pg').Pool | undefined;
-  directQueries.set(db, async (sql, parameters) => {
-    readyPool ??= await pool();
-    const result = await readyPool.query<Record<string, unknown>>(sql, [...parameters]);
-    return result.rows;
+  const rowsOf = (on: import('pg').Pool, sql: string, parameters: readonly unknown[]) =>
+    on.query<UnknownRow>(sql, [...parameters]).then((result) => camelCase.mapRows(result.rows));
+  directQueries.set(db, (sql, parameters) => {
+    if (readyPool !== undefined) return rowsOf(readyPool, sql, parameters);
+    return pool().then((made) => {
+      readyPool = made;
+      return rowsOf(made, sql, parameters);
+    });
   });
   return db;
 }
