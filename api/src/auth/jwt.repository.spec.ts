@@ -79,5 +79,7 @@ describe('JwtRepository', () => {
   it('refuses a JWT_PRIVATE_KEY that is not an Ed25519 private JWK', async () => {
     const jwt = repository({ JWT_PRIVATE_KEY: '{"kty":"RSA"}' });
     await expect(jwt.sign(claims, new Date())).rejects.toThrow(/Ed25519 private JWK/);
+    // Verification reports the key problem as it is: a server fault, not the client's token.
+    await expect(jwt.verify('a.b.c')).rejects.toThrow(/Ed25519 private JWK/);
   });
 });
