@@ -42,7 +42,7 @@ export class AuthGuard implements CanActivate {
     if (!keyRequired && authorization !== undefined) {
       return this.bearer(authorization).then((auth) => admit(request, auth, policy));
     }
-    return this.authenticate(request, policy);
+    return this.authenticate(request, policy, keyRequired, authorization);
   }
 
   private policyFor(context: ExecutionContext): RoutePolicy {
@@ -67,7 +67,13 @@ export class AuthGuard implements CanActivate {
     return policy;
   }
 
-  private async authenticate(request: FastifyRequest, policy: RoutePolicy): Promise<boolean> {
+  /** Every other case: API keys (required everywhere, or accepted by the route), or nothing presented. */
+  private async authenticate(
+    request: FastifyRequest,
+    policy: RoutePolicy,
+    keyRequired: boolean,
+    authorization: string | undefined,
+  ): Promise<boolean> {
     const presentedKey = headerValue(request, 'x-api-key');
     // Looked up (a query) only where a key can matter, and at most once.
     let keyLookup: Promise<ApiKeyAuthentication | undefined> | undefined;
@@ -77,13 +83,12 @@ export class AuthGuard implements CanActivate {
       return keyLookup;
     };
 
-    if (this.apiKeys.keyRequiredEverywhere() && !policy.apiKeyExempt) {
+    if (keyRequired && !policy.apiKeyExempt) {
       if (presentedKey === undefined) throw new AppError('API_KEY_REQUIRED');
       if (!(await keyAuthentication())) throw new AppError('INVALID_API_KEY');
     }
     if (policy.isPublic) return true;
 
-    const authorization = headerValue(request, 'authorization');
     let auth: AuthContext | undefined;
     if (authorization !== undefined) {
       auth = await this.bearer(authorization);
