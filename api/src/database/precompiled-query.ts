@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery } from 'kysely';
-import { type Database, directQueryOf } from './database.factory.js';
+import { type Database, type DirectQuery, directQueryOf } from './database.factory.js';
 import type { DatabaseHandle } from './database-handle.js';
 
 /**
@@ -23,8 +23,17 @@ import type { DatabaseHandle } from './database-handle.js';
  * or inlines a value fails loudly instead of sending values to the wrong placeholders.
  */
 export class PrecompiledQuery<Row, Params extends readonly unknown[]> {
-  /** Set together by the first call: the database (`DatabaseHandle.get()` settles once), its SQL. */
-  private ready: { readonly db: Database; readonly compiled: CompiledQuery<Row> } | undefined;
+  /**
+   * Set together by the first call: the database (`DatabaseHandle.get()` settles once), its SQL,
+   * and its direct path to the pool (undefined where the executor must run the query).
+   */
+  private ready:
+    | {
+        readonly db: Database;
+        readonly compiled: CompiledQuery<Row>;
+        readonly direct: DirectQuery | undefined;
+      }
+    | undefined;
 
   constructor(
     private readonly database: DatabaseHandle,
@@ -42,8 +51,7 @@ export class PrecompiledQuery<Row, Params extends readonly unknown[]> {
   execute(...params: Params): Promise<Row[]> {
     const ready = this.ready;
     if (ready === undefined) return this.firstExecute(params);
-    const { db, compiled } = ready;
-    const direct = directQueryOf(db);
+    const { db, compiled, direct } = ready;
     if (direct === undefined) {
       return db.executeQuery<Row>({ ...compiled, parameters: params }).then((result) => result.rows);
     }
@@ -56,7 +64,7 @@ export class PrecompiledQuery<Row, Params extends readonly unknown[]> {
 
   private async firstExecute(params: Params): Promise<Row[]> {
     const db = await this.database.get();
-    this.ready ??= { db, compiled: this.compile(db) };
+    this.ready ??= { db, compiled: this.compile(db), direct: directQueryOf(db) };
     return this.execute(...params);
   }
 
