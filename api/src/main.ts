@@ -1,5 +1,6 @@
 import { createApp } from './app.js';
 import { createLogger } from './common/logging/logger.js';
+import { loadZod } from './common/validation/dto-schema.js';
 import { ConfigError } from './config/app-config.js';
 import { configFromProcessEnvironment } from './config/environment.js';
 import { createDatabase } from './database/database.factory.js';
@@ -54,6 +55,9 @@ async function main(): Promise<void> {
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    // A long-running server loads zod before it listens, so no request waits for it (the Lambda
+    // handler leaves it to the first request that validates: dto-schema.ts).
+    await loadZod();
     await app.listen({ port: config.http.port, host: config.http.host });
     // Only the long-running server housekeeps in-process; Lambda never calls this.
     app.get(MaintenanceService).schedule(config.maintenanceIntervalMinutes);

@@ -5,7 +5,7 @@ import { CurrentUser } from './auth.decorators.js';
 import {
   type ApiKeyCreateDto,
   ApiKeyCreateSchema,
-  ApiKeySchema,
+  ApiKeyListSchema,
   CreatedApiKeySchema,
   type IdParams,
   IdParamsSchema,
@@ -34,7 +34,7 @@ export class ApiKeysController {
     summary: 'Active API keys (without the keys).',
     tags,
     auth: 'bearer',
-    responses: { 200: ApiKeySchema.array() },
+    responses: { 200: ApiKeyListSchema },
   })
   list(@CurrentUser() user: UserAuth) {
     return this.apiKeys.list(user);

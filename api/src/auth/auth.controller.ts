@@ -20,7 +20,7 @@ import {
   RefreshSchema,
   type RegisterDto,
   RegisterSchema,
-  SessionSchema,
+  SessionListSchema,
   StatusSchema,
   type TokenDelivery,
   TokenDeliverySchema,
@@ -129,7 +129,7 @@ export class AuthController {
     summary: 'Active sessions of the account.',
     tags,
     auth: 'bearer',
-    responses: { 200: SessionSchema.array() },
+    responses: { 200: SessionListSchema },
   })
   sessions(@CurrentUser() user: UserAuth) {
     return this.auth.listSessions(user);

@@ -1,10 +1,11 @@
-import * as z from 'zod';
+import { type DtoType, dto } from '../common/validation/dto-schema.js';
 
-// Every schema here is wrapped in z.lazy: built on its first parse or OpenAPI use, not when the
-// module is imported, which kept ~40 schemas (~4 ms) out of every Lambda cold start (docs/lambda.md).
+// Every schema here is a `dto()` definition: built on its first parse or OpenAPI use, not when the
+// module is imported, and this module does not import zod itself, so neither zod (~15–30 ms) nor
+// ~40 schemas (~4 ms) are part of a Lambda cold start (docs/lambda.md, dto-schema.ts).
 
 /** Emails are compared trimmed and lower-cased everywhere. */
-export const EmailSchema = z.lazy(() =>
+export const EmailSchema = dto((z) =>
   z
     .string()
     .trim()
@@ -14,7 +15,7 @@ export const EmailSchema = z.lazy(() =>
     .describe('Email address (trimmed, lower-cased).'),
 );
 
-export const UsernameSchema = z.lazy(() =>
+export const UsernameSchema = dto((z) =>
   z
     .string()
     .trim()
@@ -23,7 +24,7 @@ export const UsernameSchema = z.lazy(() =>
     .describe('Public handle: 3-32 of [a-z0-9_.-].'),
 );
 
-export const PasswordSchema = z.lazy(() =>
+export const PasswordSchema = dto((z) =>
   z
     .string()
     .min(8, 'must be at least 8 characters')
@@ -31,19 +32,19 @@ export const PasswordSchema = z.lazy(() =>
     .describe('8-128 characters, not a commonly used password.'),
 );
 
-export const RegisterSchema = z.lazy(() =>
+export const RegisterSchema = dto((z) =>
   z
-    .object({ email: EmailSchema, username: UsernameSchema, password: PasswordSchema })
+    .object({ email: EmailSchema.zod, username: UsernameSchema.zod, password: PasswordSchema.zod })
     .strict()
     .describe('A new account.'),
 );
-export type RegisterDto = z.infer<typeof RegisterSchema>;
+export type RegisterDto = DtoType<typeof RegisterSchema>;
 
-export const LoginSchema = z.lazy(() =>
+export const LoginSchema = dto((z) =>
   z
     .object({
-      email: EmailSchema.optional(),
-      username: UsernameSchema.optional(),
+      email: EmailSchema.zod.optional(),
+      username: UsernameSchema.zod.optional(),
       password: z.string().min(1, 'is required').max(128, 'must be at most 128 characters'),
     })
     .strict()
@@ -53,57 +54,57 @@ export const LoginSchema = z.lazy(() =>
     })
     .describe('Sign in with email or username, and password.'),
 );
-export type LoginDto = z.infer<typeof LoginSchema>;
+export type LoginDto = DtoType<typeof LoginSchema>;
 
-const OpaqueTokenSchema = z.lazy(() => z.string().min(16).max(512).describe('An opaque token as issued.'));
+const OpaqueTokenSchema = dto((z) => z.string().min(16).max(512).describe('An opaque token as issued.'));
 
-export const RefreshSchema = z.lazy(() =>
+export const RefreshSchema = dto((z) =>
   z
-    .object({ refreshToken: OpaqueTokenSchema.optional() })
+    .object({ refreshToken: OpaqueTokenSchema.zod.optional() })
     .strict()
     .optional()
     .describe('The refresh token; omit it in cookie mode (then the cookie and X-CSRF-Token are used).'),
 );
-export type RefreshDto = z.infer<typeof RefreshSchema>;
+export type RefreshDto = DtoType<typeof RefreshSchema>;
 
 /** `?mode=cookie` puts the refresh token in an httpOnly cookie instead of the body (browsers). */
-export const TokenDeliverySchema = z.lazy(() =>
+export const TokenDeliverySchema = dto((z) =>
   z.object({
     mode: z.enum(['body', 'cookie']).default('body').describe('Where the refresh token goes.'),
   }),
 );
-export type TokenDelivery = z.infer<typeof TokenDeliverySchema>;
+export type TokenDelivery = DtoType<typeof TokenDeliverySchema>;
 
-export const TokenSchema = z.lazy(() => z.object({ token: OpaqueTokenSchema }).strict());
-export type TokenDto = z.infer<typeof TokenSchema>;
+export const TokenSchema = dto((z) => z.object({ token: OpaqueTokenSchema.zod }).strict());
+export type TokenDto = DtoType<typeof TokenSchema>;
 
-export const EmailOnlySchema = z.lazy(() => z.object({ email: EmailSchema }).strict());
-export type EmailOnlyDto = z.infer<typeof EmailOnlySchema>;
+export const EmailOnlySchema = dto((z) => z.object({ email: EmailSchema.zod }).strict());
+export type EmailOnlyDto = DtoType<typeof EmailOnlySchema>;
 
-export const PasswordResetSchema = z.lazy(() =>
-  z.object({ token: OpaqueTokenSchema, password: PasswordSchema }).strict(),
+export const PasswordResetSchema = dto((z) =>
+  z.object({ token: OpaqueTokenSchema.zod, password: PasswordSchema.zod }).strict(),
 );
-export type PasswordResetDto = z.infer<typeof PasswordResetSchema>;
+export type PasswordResetDto = DtoType<typeof PasswordResetSchema>;
 
-export const PasswordChangeSchema = z.lazy(() =>
-  z.object({ currentPassword: z.string().min(1).max(128), newPassword: PasswordSchema }).strict(),
+export const PasswordChangeSchema = dto((z) =>
+  z.object({ currentPassword: z.string().min(1).max(128), newPassword: PasswordSchema.zod }).strict(),
 );
-export type PasswordChangeDto = z.infer<typeof PasswordChangeSchema>;
+export type PasswordChangeDto = DtoType<typeof PasswordChangeSchema>;
 
-export const EmailCodeVerifySchema = z.lazy(() =>
+export const EmailCodeVerifySchema = dto((z) =>
   z
     .object({
-      email: EmailSchema,
+      email: EmailSchema.zod,
       code: z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the email'),
     })
     .strict(),
 );
-export type EmailCodeVerifyDto = z.infer<typeof EmailCodeVerifySchema>;
+export type EmailCodeVerifyDto = DtoType<typeof EmailCodeVerifySchema>;
 
-export const IdParamsSchema = z.lazy(() => z.object({ id: z.uuid({ message: 'must be a UUID' }) }));
-export type IdParams = z.infer<typeof IdParamsSchema>;
+export const IdParamsSchema = dto((z) => z.object({ id: z.uuid({ message: 'must be a UUID' }) }));
+export type IdParams = DtoType<typeof IdParamsSchema>;
 
-export const ApiKeyCreateSchema = z.lazy(() =>
+export const ApiKeyCreateSchema = dto((z) =>
   z
     .object({
       name: z.string().trim().min(1).max(100),
@@ -114,11 +115,11 @@ export const ApiKeyCreateSchema = z.lazy(() =>
     })
     .strict(),
 );
-export type ApiKeyCreateDto = z.infer<typeof ApiKeyCreateSchema>;
+export type ApiKeyCreateDto = DtoType<typeof ApiKeyCreateSchema>;
 
 // ---------------------------------------------------------------- responses
 
-export const UserSchema = z.lazy(() =>
+export const UserSchema = dto((z) =>
   z.object({
     id: z.uuid(),
     email: z.string(),
@@ -127,11 +128,11 @@ export const UserSchema = z.lazy(() =>
     createdAt: z.iso.datetime(),
   }),
 );
-export type UserDto = z.infer<typeof UserSchema>;
+export type UserDto = DtoType<typeof UserSchema>;
 
-export const AuthTokensSchema = z.lazy(() =>
+export const AuthTokensSchema = dto((z) =>
   z.object({
-    user: UserSchema,
+    user: UserSchema.zod,
     accessToken: z.string().describe('JWT for the Authorization: Bearer header.'),
     refreshToken: z
       .string()
@@ -141,11 +142,11 @@ export const AuthTokensSchema = z.lazy(() =>
     expiresIn: z.number().int().describe('Access token lifetime in seconds.'),
   }),
 );
-export type AuthTokensDto = z.infer<typeof AuthTokensSchema>;
+export type AuthTokensDto = DtoType<typeof AuthTokensSchema>;
 
-export const StatusSchema = z.lazy(() => z.object({ status: z.string() }));
+export const StatusSchema = dto((z) => z.object({ status: z.string() }));
 
-export const SessionSchema = z.lazy(() =>
+export const SessionSchema = dto((z) =>
   z.object({
     id: z.uuid(),
     createdAt: z.iso.datetime(),
@@ -155,9 +156,11 @@ export const SessionSchema = z.lazy(() =>
     current: z.boolean(),
   }),
 );
-export type SessionDto = z.infer<typeof SessionSchema>;
+export type SessionDto = DtoType<typeof SessionSchema>;
 
-export const ApiKeySchema = z.lazy(() =>
+export const SessionListSchema = dto((z) => z.array(SessionSchema.zod));
+
+export const ApiKeySchema = dto((z) =>
   z.object({
     id: z.uuid(),
     name: z.string(),
@@ -167,13 +170,15 @@ export const ApiKeySchema = z.lazy(() =>
     lastUsedAt: z.iso.datetime().nullable(),
   }),
 );
-export type ApiKeyDto = z.infer<typeof ApiKeySchema>;
+export type ApiKeyDto = DtoType<typeof ApiKeySchema>;
 
-export const CreatedApiKeySchema = z.lazy(() =>
-  ApiKeySchema.unwrap().extend({
+export const ApiKeyListSchema = dto((z) => z.array(ApiKeySchema.zod));
+
+export const CreatedApiKeySchema = dto((z) =>
+  ApiKeySchema.zod.extend({
     key: z.string().describe('The key itself; shown only in this response.'),
   }),
 );
-export type CreatedApiKeyDto = z.infer<typeof CreatedApiKeySchema>;
+export type CreatedApiKeyDto = DtoType<typeof CreatedApiKeySchema>;
 
-export const JwksSchema = z.lazy(() => z.object({ keys: z.array(z.record(z.string(), z.unknown())) }));
+export const JwksSchema = dto((z) => z.object({ keys: z.array(z.record(z.string(), z.unknown())) }));

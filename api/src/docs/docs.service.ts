@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { AppError } from '../common/errors/app-error.js';
+import { loadZod } from '../common/validation/dto-schema.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { ControllerClass, OpenApiDocument } from './openapi.builder.js';
@@ -25,7 +26,8 @@ export class DocsService {
 
   async document(): Promise<OpenApiDocument> {
     this.assertEnabled();
-    const { buildOpenApiDocument } = await import('./openapi.builder.js');
+    // The builder reads every DTO's schema synchronously, so zod must be loaded first.
+    const [{ buildOpenApiDocument }] = await Promise.all([import('./openapi.builder.js'), loadZod()]);
     this.cached ??= buildOpenApiDocument(
       this.discovery
         .getControllers()

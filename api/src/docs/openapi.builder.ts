@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import type { ZodType } from 'zod';
 import * as z from 'zod';
 import {
   API_OPERATION,
@@ -9,6 +8,7 @@ import {
   type ApiOperationOptions,
   type RequestSchemas,
 } from '../common/openapi/api-docs.decorators.js';
+import type { DtoSchema } from '../common/validation/dto-schema.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -36,8 +36,8 @@ const errorSchema: JsonSchema = {
   },
 };
 
-function toJsonSchema(schema: ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+function toJsonSchema(schema: DtoSchema, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema.zod, {
     io,
     unrepresentable: 'any',
     reused: 'inline',
@@ -64,7 +64,8 @@ const securityByAuth: Record<string, JsonSchema[]> = {
 /**
  * Builds the OpenAPI document from the routes' own metadata: Nest's path/method decorators plus
  * the zod schemas that `ValidBody`/`ValidQuery`/`ValidParams` validate with, so the document cannot
- * drift from what the server enforces. Built on first request, never at startup.
+ * drift from what the server enforces. Built on first request, never at startup, and only once zod
+ * is loaded (`loadZod()`), as it reads each DTO's schema synchronously.
  */
 export function buildOpenApiDocument(
   controllers: readonly ControllerClass[],

@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import { type DtoType, dto } from '../common/validation/dto-schema.js';
 import type { FileRow } from '../database/database.types.js';
 import { PURPOSE_NAMES, STORAGE_KEY_PATTERN } from './file-purposes.js';
 
-// Schemas are z.lazy, built on first use rather than at import (why: auth.dto.ts).
+// Schemas are DTO definitions, built on first use rather than at import (why: auth.dto.ts).
 
-export const CreateUploadSchema = z.lazy(() =>
+export const CreateUploadSchema = dto((z) =>
   z
     .object({
       purpose: z
@@ -26,36 +26,36 @@ export const CreateUploadSchema = z.lazy(() =>
     .strict()
     .describe('A file the client is about to upload straight to storage.'),
 );
-export type CreateUploadDto = z.infer<typeof CreateUploadSchema>;
+export type CreateUploadDto = DtoType<typeof CreateUploadSchema>;
 
-export const FileIdParamsSchema = z.lazy(() => z.object({ id: z.uuid({ message: 'must be a UUID' }) }));
-export type FileIdParams = z.infer<typeof FileIdParamsSchema>;
+export const FileIdParamsSchema = dto((z) => z.object({ id: z.uuid({ message: 'must be a UUID' }) }));
+export type FileIdParams = DtoType<typeof FileIdParamsSchema>;
 
-const unixSeconds = z.lazy(() => z.string().regex(/^\d{1,12}$/, 'must be unix seconds'));
-const signature = z.lazy(() => z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a signature'));
-const storageKey = z.lazy(() => z.string().regex(STORAGE_KEY_PATTERN, 'must be a storage key'));
+const unixSeconds = dto((z) => z.string().regex(/^\d{1,12}$/, 'must be unix seconds'));
+const signature = dto((z) => z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a signature'));
+const storageKey = dto((z) => z.string().regex(STORAGE_KEY_PATTERN, 'must be a storage key'));
 
 /** The query of a local-driver upload URL, as `LocalStorageRepository.presignUpload` builds it. */
-export const LocalUploadQuerySchema = z.lazy(() =>
+export const LocalUploadQuerySchema = dto((z) =>
   z.object({
-    key: storageKey,
+    key: storageKey.zod,
     type: z.string().max(100),
     size: z.string().regex(/^\d{1,15}$/, 'must be a byte count'),
-    expires: unixSeconds,
-    sig: signature,
+    expires: unixSeconds.zod,
+    sig: signature.zod,
   }),
 );
-export type LocalUploadQuery = z.infer<typeof LocalUploadQuerySchema>;
+export type LocalUploadQuery = DtoType<typeof LocalUploadQuerySchema>;
 
 /** The query of a local-driver download URL. */
-export const LocalDownloadQuerySchema = z.lazy(() =>
-  z.object({ key: storageKey, expires: unixSeconds, sig: signature }),
+export const LocalDownloadQuerySchema = dto((z) =>
+  z.object({ key: storageKey.zod, expires: unixSeconds.zod, sig: signature.zod }),
 );
-export type LocalDownloadQuery = z.infer<typeof LocalDownloadQuerySchema>;
+export type LocalDownloadQuery = DtoType<typeof LocalDownloadQuerySchema>;
 
 // ---------------------------------------------------------------- responses
 
-export const UploadSchema = z.lazy(() =>
+export const UploadSchema = dto((z) =>
   z.object({
     fileId: z.uuid(),
     upload: z.object({
@@ -69,9 +69,9 @@ export const UploadSchema = z.lazy(() =>
     expiresAt: z.iso.datetime().describe('The upload URL stops working at this time.'),
   }),
 );
-export type UploadDto = z.infer<typeof UploadSchema>;
+export type UploadDto = DtoType<typeof UploadSchema>;
 
-export const FileSchema = z.lazy(() =>
+export const FileSchema = dto((z) =>
   z.object({
     id: z.uuid(),
     purpose: z.enum(PURPOSE_NAMES),
@@ -84,7 +84,7 @@ export const FileSchema = z.lazy(() =>
     completedAt: z.iso.datetime().nullable(),
   }),
 );
-export type FileDto = z.infer<typeof FileSchema>;
+export type FileDto = DtoType<typeof FileSchema>;
 
 /** The file as the API shows it; `url` is given by the service (public purposes only). */
 export function mapFile(file: FileRow, url: string | null): FileDto {

@@ -1,14 +1,14 @@
-import * as z from 'zod';
+import { type DtoType, dto } from '../common/validation/dto-schema.js';
 
-// Schemas are z.lazy, built on first use rather than at import (why: auth.dto.ts).
+// Schemas are DTO definitions, built on first use rather than at import (why: auth.dto.ts).
 
-export const LivenessSchema = z.lazy(() => z.object({ status: z.literal('ok') }).meta({ id: 'Liveness' }));
+export const LivenessSchema = dto((z) => z.object({ status: z.literal('ok') }).meta({ id: 'Liveness' }));
 
-export const ReadinessSchema = z.lazy(() =>
+export const ReadinessSchema = dto((z) =>
   z.object({
     status: z.enum(['ok', 'error']),
     checks: z.object({ database: z.enum(['up', 'down']) }),
   }),
 );
 
-export type Readiness = z.infer<typeof ReadinessSchema>;
+export type Readiness = DtoType<typeof ReadinessSchema>;

@@ -1,12 +1,12 @@
-import * as z from 'zod';
 import { UsernameSchema } from '../auth/auth.dto.js';
+import { type DtoType, dto } from '../common/validation/dto-schema.js';
 import type { UserCursor } from './users.repository.js';
 
-// Schemas are z.lazy, built on first use rather than at import (why: auth.dto.ts).
+// Schemas are DTO definitions, built on first use rather than at import (why: auth.dto.ts).
 
 const noControlCharacters = /^[^\p{Cc}]*$/u;
 
-export const UpdateMeSchema = z.lazy(() =>
+export const UpdateMeSchema = dto((z) =>
   z
     .object({
       displayName: z
@@ -25,7 +25,7 @@ export const UpdateMeSchema = z.lazy(() =>
         .nullable()
         .optional()
         .describe('Up to 500 characters; null clears it.'),
-      username: UsernameSchema.optional(),
+      username: UsernameSchema.zod.optional(),
       avatarFileId: z
         .uuid({ message: 'must be a UUID' })
         .nullable()
@@ -37,16 +37,16 @@ export const UpdateMeSchema = z.lazy(() =>
     .strict()
     .describe('Profile fields to change; omitted fields stay as they are.'),
 );
-export type UpdateMeDto = z.infer<typeof UpdateMeSchema>;
+export type UpdateMeDto = DtoType<typeof UpdateMeSchema>;
 
-export const UserIdParamsSchema = z.lazy(() => z.object({ id: z.uuid({ message: 'must be a UUID' }) }));
-export type UserIdParams = z.infer<typeof UserIdParamsSchema>;
+export const UserIdParamsSchema = dto((z) => z.object({ id: z.uuid({ message: 'must be a UUID' }) }));
+export type UserIdParams = DtoType<typeof UserIdParamsSchema>;
 
 export function encodeCursor(cursor: UserCursor): string {
   return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
 }
 
-const CursorSchema = z.lazy(() =>
+const CursorSchema = dto((z) =>
   z
     .string()
     .max(200)
@@ -61,7 +61,7 @@ const CursorSchema = z.lazy(() =>
     }),
 );
 
-export const AdminUsersQuerySchema = z.lazy(() =>
+export const AdminUsersQuerySchema = dto((z) =>
   z.object({
     query: z
       .string()
@@ -70,13 +70,13 @@ export const AdminUsersQuerySchema = z.lazy(() =>
       .max(320)
       .optional()
       .describe('Matches the start of the email or the username (case-insensitive).'),
-    cursor: CursorSchema.optional().describe('nextCursor of the previous page.'),
+    cursor: CursorSchema.zod.optional().describe('nextCursor of the previous page.'),
     limit: z.coerce.number().int().min(1).max(100).default(20),
   }),
 );
-export type AdminUsersQuery = z.infer<typeof AdminUsersQuerySchema>;
+export type AdminUsersQuery = DtoType<typeof AdminUsersQuerySchema>;
 
-export const AdminUserUpdateSchema = z.lazy(() =>
+export const AdminUserUpdateSchema = dto((z) =>
   z
     .object({
       role: z.enum(['user', 'admin']).optional(),
@@ -85,11 +85,11 @@ export const AdminUserUpdateSchema = z.lazy(() =>
     .strict()
     .refine((v) => v.role !== undefined || v.disabled !== undefined, { message: 'give role or disabled' }),
 );
-export type AdminUserUpdateDto = z.infer<typeof AdminUserUpdateSchema>;
+export type AdminUserUpdateDto = DtoType<typeof AdminUserUpdateSchema>;
 
 // ---------------------------------------------------------------- responses
 
-export const MeSchema = z.lazy(() =>
+export const MeSchema = dto((z) =>
   z.object({
     id: z.uuid(),
     email: z.string(),
@@ -103,9 +103,9 @@ export const MeSchema = z.lazy(() =>
     createdAt: z.iso.datetime(),
   }),
 );
-export type MeDto = z.infer<typeof MeSchema>;
+export type MeDto = DtoType<typeof MeSchema>;
 
-export const PublicProfileSchema = z.lazy(() =>
+export const PublicProfileSchema = dto((z) =>
   z.object({
     id: z.uuid(),
     username: z.string(),
@@ -114,9 +114,9 @@ export const PublicProfileSchema = z.lazy(() =>
     avatarUrl: z.string().nullable(),
   }),
 );
-export type PublicProfileDto = z.infer<typeof PublicProfileSchema>;
+export type PublicProfileDto = DtoType<typeof PublicProfileSchema>;
 
-export const AdminUserSchema = z.lazy(() =>
+export const AdminUserSchema = dto((z) =>
   z.object({
     id: z.uuid(),
     email: z.string(),
@@ -129,12 +129,12 @@ export const AdminUserSchema = z.lazy(() =>
     createdAt: z.iso.datetime(),
   }),
 );
-export type AdminUserDto = z.infer<typeof AdminUserSchema>;
+export type AdminUserDto = DtoType<typeof AdminUserSchema>;
 
-export const AdminUsersPageSchema = z.lazy(() =>
+export const AdminUsersPageSchema = dto((z) =>
   z.object({
-    items: z.array(AdminUserSchema),
+    items: z.array(AdminUserSchema.zod),
     nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page.'),
   }),
 );
-export type AdminUsersPageDto = z.infer<typeof AdminUsersPageSchema>;
+export type AdminUsersPageDto = DtoType<typeof AdminUsersPageSchema>;

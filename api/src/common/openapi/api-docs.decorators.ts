@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Body, Param, Query } from '@nestjs/common';
-import type { ZodType } from 'zod';
+import type { DtoSchema } from '../validation/dto-schema.js';
 import { type RequestPart, ZodValidationPipe } from '../validation/zod-validation.pipe.js';
 
 /** How a route authenticates, for the OpenAPI document. */
@@ -12,7 +12,7 @@ export interface ApiOperationOptions {
   readonly tags?: readonly string[];
   readonly auth?: ApiAuth;
   /** Success responses by status code; `null` means an empty body. */
-  readonly responses: Readonly<Record<number, ZodType | null>>;
+  readonly responses: Readonly<Record<number, DtoSchema | null>>;
   /** Error codes this route may answer with (from the registry), for the docs. */
   readonly errors?: readonly string[];
 }
@@ -21,7 +21,7 @@ export const API_OPERATION = Symbol('cloudnest:api-operation');
 export const API_REQUEST_SCHEMAS = Symbol('cloudnest:api-request-schemas');
 
 /** Request schemas by part, stored on the handler for the OpenAPI builder. */
-export type RequestSchemas = Partial<Record<RequestPart, ZodType>>;
+export type RequestSchemas = Partial<Record<RequestPart, DtoSchema>>;
 
 /** Documents a route for OpenAPI (summary, auth, responses). */
 export function ApiOperation(options: ApiOperationOptions): MethodDecorator {
@@ -30,7 +30,7 @@ export function ApiOperation(options: ApiOperationOptions): MethodDecorator {
   };
 }
 
-function validated(part: RequestPart, schema: ZodType): ParameterDecorator {
+function validated(part: RequestPart, schema: DtoSchema): ParameterDecorator {
   const pipe = new ZodValidationPipe(schema, part);
   const nestDecorator = part === 'body' ? Body(pipe) : part === 'query' ? Query(pipe) : Param(pipe);
   return (target, propertyKey, index) => {
@@ -42,8 +42,8 @@ function validated(part: RequestPart, schema: ZodType): ParameterDecorator {
 }
 
 /** The request body, validated by `schema`; the schema also documents the body in OpenAPI. */
-export const ValidBody = (schema: ZodType): ParameterDecorator => validated('body', schema);
+export const ValidBody = (schema: DtoSchema): ParameterDecorator => validated('body', schema);
 /** The query string, validated by `schema` (an object schema). */
-export const ValidQuery = (schema: ZodType): ParameterDecorator => validated('query', schema);
+export const ValidQuery = (schema: DtoSchema): ParameterDecorator => validated('query', schema);
 /** The path parameters, validated by `schema` (an object schema). */
-export const ValidParams = (schema: ZodType): ParameterDecorator => validated('params', schema);
+export const ValidParams = (schema: DtoSchema): ParameterDecorator => validated('params', schema);

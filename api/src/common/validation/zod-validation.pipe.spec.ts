@@ -1,13 +1,33 @@
-import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors/app-error.js';
+import { dto } from './dto-schema.js';
 import { ZodValidationPipe } from './zod-validation.pipe.js';
 
+const TagsSchema = dto((z) => z.object({ name: z.string(), tags: z.array(z.string()) }));
+
 describe('ZodValidationPipe', () => {
-  const pipe = new ZodValidationPipe(z.object({ name: z.string(), tags: z.array(z.string()) }), 'body');
+  const pipe = new ZodValidationPipe(TagsSchema, 'body');
+  beforeAll(async () => {
+    await pipe.transform({ name: 'warm', tags: [] });
+  });
 
   it('returns the parsed value', () => {
     expect(pipe.transform({ name: 'ok', tags: ['a'] })).toEqual({ name: 'ok', tags: ['a'] });
+  });
+
+  it('waits for the schema on its first use, then validates synchronously', async () => {
+    const fresh = new ZodValidationPipe(TagsSchema, 'query');
+    const first = fresh.transform({ name: 'first', tags: [] });
+    expect(first).toBeInstanceOf(Promise);
+    await expect(first).resolves.toEqual({ name: 'first', tags: [] });
+    expect(fresh.transform({ name: 'second', tags: [] })).toEqual({ name: 'second', tags: [] });
+  });
+
+  it('refuses a violation on the first use too (as a rejected promise)', async () => {
+    await expect(new ZodValidationPipe(TagsSchema, 'params').transform({ name: 2 })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('params.name'),
+    });
   });
 
   it('refuses schema violations with VALIDATION_FAILED and the path', () => {

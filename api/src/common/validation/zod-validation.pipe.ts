@@ -1,6 +1,7 @@
 import type { PipeTransform } from '@nestjs/common';
 import type { ZodType } from 'zod';
 import { AppError } from '../errors/app-error.js';
+import type { DtoSchema } from './dto-schema.js';
 
 /** Where a validated value came from; prefixes issue paths so clients know which part was wrong. */
 export type RequestPart = 'body' | 'query' | 'params';
@@ -10,15 +11,27 @@ interface Issue {
   readonly message: string;
 }
 
-/** Validates one part of the request against a zod schema and returns the parsed value. */
-export class ZodValidationPipe<T> implements PipeTransform<unknown, T> {
+/** Validates one part of the request against a DTO schema and returns the parsed value. */
+export class ZodValidationPipe<T> implements PipeTransform<unknown, T | Promise<T>> {
+  private schema: ZodType<T> | undefined;
+
   constructor(
-    private readonly schema: ZodType<T>,
+    private readonly dto: DtoSchema<ZodType<T>>,
     private readonly part: RequestPart,
   ) {}
 
-  transform(value: unknown): T {
-    const result = this.schema.safeParse(value);
+  transform(value: unknown): T | Promise<T> {
+    // The first request through this pipe waits for zod and the schema (kept out of a Lambda's
+    // Init, see dto-schema.ts); every later one validates synchronously. Nest awaits either.
+    if (this.schema) return this.validate(this.schema, value);
+    return this.dto.load().then((schema) => {
+      this.schema = schema;
+      return this.validate(schema, value);
+    });
+  }
+
+  private validate(schema: ZodType<T>, value: unknown): T {
+    const result = schema.safeParse(value);
     if (!result.success) {
       throw this.failure(
         result.error.issues.map((issue) => ({
