@@ -74,10 +74,11 @@ describe('the built API bundle', () => {
     expect(JSON.parse(readFileSync(manifest, 'utf8')).version).toMatch(/^0\.1\./);
   });
 
-  it('leaves what the first request does not need out of init: validation, query builder, drivers, AWS SDK clients, password list', () => {
+  it('leaves what the first request does not need out of init: validation, JWT, query builder, drivers, AWS SDK clients, password list', () => {
     expect(bundle.initPackages).toEqual(expect.arrayContaining(['@nestjs/core', 'fastify', 'pino']));
     for (const lazy of [
       'zod',
+      'jose',
       'kysely',
       'pg',
       'mysql2',
