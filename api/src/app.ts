@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import 'reflect-metadata';
 import cookie from '@fastify/cookie';
-import cors from '@fastify/cors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
@@ -83,6 +82,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   await app.register(cookie);
   if (config.http.corsOrigins.length > 0) {
     const origins = config.http.corsOrigins;
+    // Imported only when configured: most deployments serve the browser app from the same origin.
+    const { default: cors } = await import('@fastify/cors');
     await app.register(cors, {
       origin: origins.includes('*') ? true : [...origins],
       credentials: !origins.includes('*'),
