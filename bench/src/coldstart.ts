@@ -62,12 +62,19 @@ export interface ColdStartResult {
   readonly bundle: { readonly initBytes: number; readonly totalJavaScriptBytes: number };
 }
 
-/** The app's settings for the measurement: production, and a database that is never reached. */
+/**
+ * The app's settings for the measurement: production, a database that is never reached, and
+ * S3 storage as every deployed function has it (infra sets S3_BUCKET; a Lambda cannot keep files
+ * on its read-only disk), so the local-disk driver's routes are not registered, as in production.
+ */
 const APP_ENV = {
   NODE_ENV: 'production',
   // GET /health needs no database; an unreachable one proves init never connects.
   DATABASE_URL: 'postgres://bench:bench@127.0.0.1:9/bench',
   JWT_SECRET: 'coldstart-benchmark-signing-secret-0123456789',
+  // Never contacted: GET /health needs no storage, and the S3 client is made on first use.
+  S3_BUCKET: 'cloudnest-coldstart-bench',
+  S3_REGION: 'eu-west-1',
 };
 
 /** One cold start: wall time from spawn to the marker line, and the child's CPU time by then. */
