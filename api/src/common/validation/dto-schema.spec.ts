@@ -46,4 +46,16 @@ describe('dto()', () => {
     expect(schema.safeParse({ email: 'not-an-email', password: 'x' }).success).toBe(false);
     expectTypeOf<DtoType<typeof Login>>().toEqualTypeOf<{ email: string; password: string }>();
   });
+
+  it('retries a failed load of zod on the next call instead of keeping the failure', async () => {
+    vi.doMock('./zod-for-dtos.js', () => {
+      throw new Error('EMFILE: too many open files');
+    });
+    const { dto, loadZod } = await freshModule();
+    const Name = dto((z) => z.string());
+    await expect(Name.load()).rejects.toThrow();
+    vi.doUnmock('./zod-for-dtos.js');
+    await expect(loadZod()).resolves.toHaveProperty('string');
+    expect(Name.zod.parse('ok')).toBe('ok');
+  });
 });

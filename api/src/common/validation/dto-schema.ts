@@ -14,10 +14,17 @@ let zodLoading: Promise<ZodModule> | undefined;
  * (or the OpenAPI document) loads it; the HTTP server loads it before it listens.
  */
 export function loadZod(): Promise<ZodModule> {
-  zodLoading ??= import('./zod-for-dtos.js').then((module) => {
-    zodModule = module;
-    return module;
-  });
+  zodLoading ??= import('./zod-for-dtos.js').then(
+    (module) => {
+      zodModule = module;
+      return module;
+    },
+    (error: unknown) => {
+      // A failed load (say, too many open files) is retried by the next request, not kept.
+      zodLoading = undefined;
+      throw error;
+    },
+  );
   return zodLoading;
 }
 
