@@ -316,6 +316,34 @@ describe('stage paths through the bundle', () => {
   });
 });
 
+describe('CORS through the bundle', () => {
+  it('answers a preflight when origins are configured (@fastify/cors is then loaded from its chunk)', async () => {
+    const lambda = await startLambdaProcess(
+      handlerFile(),
+      functionEnv({
+        DATABASE_URL: String(database.connection.url),
+        CORS_ALLOWED_ORIGINS: 'https://app.example.com',
+      }),
+    );
+    try {
+      const preflight = decodeResponse(
+        await lambda.invoke(
+          eventFor('http', {
+            method: 'OPTIONS',
+            path: '/auth/me',
+            headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' },
+          }),
+        ),
+      );
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      expect(preflight.headers['access-control-allow-credentials']).toBe('true');
+    } finally {
+      await lambda.close();
+    }
+  });
+});
+
 describe('init does no network I/O', () => {
   it('starts and answers /health with an unreachable database; readiness then reports it down', async () => {
     const lambda = await startLambdaProcess(
