@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type * as Jose from 'jose';
-import type { importJWK, JWK, JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
+import type { JWK, JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { SecretsRepository } from '../aws/secrets.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig, JwtSigning } from '../config/app-config.js';
@@ -17,7 +17,7 @@ export interface AccessClaims {
   readonly sid: string;
 }
 
-type SigningKey = Awaited<ReturnType<typeof importJWK>> | KeyObject;
+type SigningKey = Awaited<ReturnType<typeof Jose.importJWK>> | KeyObject;
 
 interface LoadedKeys {
   /** jose itself, imported with the keys (see `loadKeys`). */
