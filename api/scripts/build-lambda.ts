@@ -1,4 +1,5 @@
 import { readdir, rm, stat } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { baseOptions } from './esbuild-options.js';
@@ -36,6 +37,11 @@ export interface LambdaBundleReport {
   readonly initBytes: number;
   /** The npm packages whose code is in those bytes (what a cold start compiles), sorted. */
   readonly initPackages: readonly string[];
+  /**
+   * Node built-ins some output imports with a static ESM `import` (each makes Node build a facade
+   * that runs every lazy export; `builtins-through-require.ts` turns them into `require`), sorted.
+   */
+  readonly esmBuiltinImports: readonly string[];
   readonly nativeBinaries: readonly string[];
 }
 
@@ -86,6 +92,7 @@ export async function buildLambda(options: LambdaBuildOptions = {}): Promise<Lam
       javascriptBytes: await javascriptBytes(dir),
       initBytes: init.reduce((sum, output) => sum + output.bytes, 0),
       initPackages: packagesIn(init),
+      esmBuiltinImports: esmBuiltinImports(result.metafile),
       nativeBinaries,
     });
   }
@@ -98,6 +105,13 @@ function importsPackage(metafile: Metafile, name: string): boolean {
       (entry) => entry.external && (entry.path === name || entry.path.startsWith(`${name}/`)),
     ),
   );
+}
+
+function esmBuiltinImports(metafile: Metafile): string[] {
+  const imported = Object.values(metafile.outputs).flatMap((output) =>
+    output.imports.filter((entry) => entry.kind === 'import-statement' && isBuiltin(entry.path)),
+  );
+  return [...new Set(imported.map((entry) => entry.path))].sort();
 }
 
 /** The entry chunk plus everything it imports statically (what a cold start parses). */

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { BuildOptions, Plugin } from 'esbuild';
+import { builtinsThroughRequire } from './builtins-through-require.js';
 import { deferNestDateFormatters } from './defer-intl.js';
 import { nestStreamCheckFirst } from './nest-stream-check.js';
 
@@ -50,10 +51,11 @@ const rxjsEsm: Plugin = {
 };
 
 /**
- * Shared esbuild settings: ESM for Node, minified, external source maps; rxjs from its ESM build and
- * Nest's logger date formatters made on first use, Fastify's unused schema compilers left out
- * (see docs/lambda.md, "What keeps Init small"), and Nest's per-response stream check made cheap
- * for handlers that stream nothing (nest-stream-check.ts).
+ * Shared esbuild settings: ESM for Node, minified, external source maps; rxjs from its ESM build,
+ * Node's built-ins through `require` (no ESM facades), Nest's logger date formatters made on first
+ * use, Fastify's unused schema compilers left out (see docs/lambda.md, "What keeps Init small"),
+ * and Nest's per-response stream check made cheap for handlers that stream nothing
+ * (nest-stream-check.ts).
  */
 export const baseOptions: BuildOptions = {
   bundle: true,
@@ -68,6 +70,6 @@ export const baseOptions: BuildOptions = {
   banner: {
     js: "import { createRequire as __cn_createRequire } from 'node:module'; const require = __cn_createRequire(import.meta.url);",
   },
-  plugins: [rxjsEsm, deferNestDateFormatters, nestStreamCheckFirst],
+  plugins: [rxjsEsm, builtinsThroughRequire, deferNestDateFormatters, nestStreamCheckFirst],
   logLevel: 'warning',
 };

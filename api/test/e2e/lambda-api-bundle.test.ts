@@ -90,6 +90,10 @@ describe('the built API bundle', () => {
       expect(bundle.initPackages).not.toContain(lazy);
     }
   });
+
+  it('imports no Node built-in through a static ESM import (no facades: on Node 22 `node:http`’s loads undici)', () => {
+    expect(bundle.esmBuiltinImports).toEqual([]);
+  });
 });
 
 describe('api/Dockerfile.lambda (checked statically: no Docker engine here)', () => {
