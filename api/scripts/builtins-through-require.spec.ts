@@ -2,19 +2,22 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { cachedDataVersionTag } from 'node:v8';
 import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { builtinsThroughRequire } from './builtins-through-require.js';
 import { baseOptions } from './esbuild-options.js';
 
-/** Every way a module imports a built-in: named, namespace, default, bare name, dynamic. */
+/** Every way a module imports a built-in: named, namespace, default, bare name (one with a digit), dynamic. */
 const ENTRY = `
 import { STATUS_CODES } from 'node:http';
 import * as path from 'path';
 import fs from 'node:fs';
+import { cachedDataVersionTag } from 'v8';
 export const notFound = STATUS_CODES[404];
 export const joined = path.join('a', 'b');
 export const hasExistsSync = typeof fs.existsSync === 'function';
+export const versionTag = cachedDataVersionTag();
 export const osPlatform = () => import('node:os').then((os) => os.platform());
 `;
 
@@ -60,11 +63,12 @@ describe('builtinsThroughRequire', () => {
     expect(loaded.notFound).toBe('Not Found');
     expect(loaded.joined).toBe(join('a', 'b'));
     expect(loaded.hasExistsSync).toBe(true);
+    expect(loaded.versionTag).toBe(cachedDataVersionTag());
     expect(await loaded.osPlatform()).toBe(process.platform);
   });
 
   it('without it, the same entry imports the built-ins through ESM (the facades it removes)', async () => {
     const { staticImports } = await bundle(false);
-    expect(staticImports.sort()).toEqual(['node:fs', 'node:http', 'path']);
+    expect(staticImports.sort()).toEqual(['node:fs', 'node:http', 'path', 'v8']);
   });
 });

@@ -22,7 +22,7 @@ const NAMESPACE = 'node-builtin-through-require';
 export const builtinsThroughRequire: Plugin = {
   name: 'builtins-through-require',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+    build.onResolve({ filter: /^(node:)?[a-z][a-z0-9_/]*$/ }, (args) => {
       if (args.kind !== 'import-statement' || !isBuiltin(args.path)) return undefined;
       return { path: args.path, namespace: NAMESPACE };
     });
