@@ -12,8 +12,9 @@ const NAMESPACE = 'node-builtin-through-require';
  * (`WebSocket`, `CloseEvent`, `MessageEvent`) load Node's bundled undici, and `node:tls`'s
  * `rootCertificates` parses the whole certificate store: `import 'node:http'` alone takes ~50 ms
  * on the build machine against ~7 ms for `require('node:http')`. A CommonJS require builds no
- * facade, and esbuild's interop object reads an export only when the code uses it. On Node 20 the
- * two cost the same (docs/lambda.md, "What keeps Init small").
+ * facade, and esbuild's interop object reads an export only when the code uses it. Node 20's
+ * `node:http` has no such getters, so the gain there is smaller (measurements: docs/lambda.md,
+ * "What keeps Init small").
  *
  * How: a static import of a built-in resolves to a one-line CommonJS module that re-exports
  * `require(specifier)`; that `require` stays external and runs through the bundle banner's
