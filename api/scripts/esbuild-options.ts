@@ -51,7 +51,7 @@ const rxjsEsm: Plugin = {
 };
 
 /**
- * Shared esbuild settings: ESM for Node, minified, external source maps; rxjs from its ESM build,
+ * Shared esbuild settings: ESM for Node, minified, source maps in linked files; rxjs from its ESM build,
  * Node's built-ins through `require` (no ESM facades), Nest's logger date formatters made on first
  * use, Fastify's unused schema compilers left out (see docs/lambda.md, "What keeps Init small"),
  * and Nest's per-response stream check made cheap for handlers that stream nothing
@@ -62,7 +62,10 @@ export const baseOptions: BuildOptions = {
   platform: 'node',
   format: 'esm',
   minify: true,
-  sourcemap: 'external',
+  // Maps in their own files (the bundle stays small) and named by a `sourceMappingURL` comment, so a
+  // process started with `--enable-source-maps` (`NODE_OPTIONS` on Lambda) prints stacks in api/src;
+  // without the flag Node ignores the comment.
+  sourcemap: 'linked',
   legalComments: 'none',
   tsconfig: join(apiDir, 'tsconfig.json'),
   external: EXTERNAL_PACKAGES,
