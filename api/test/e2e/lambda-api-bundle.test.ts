@@ -56,6 +56,8 @@ describe('the built API bundle', () => {
     expect(/export\s*{\s*[\w$]+ as handler\s*}/.test(source)).toBe(true);
     expect(source.split('\n').length).toBeLessThan(2000);
     expect(source.includes('sourceMappingURL=data:')).toBe(false);
+    // Named by the comment, so `--enable-source-maps` finds it.
+    expect(source.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
     expect(existsSync(`${handlerFile()}.map`)).toBe(true);
     expect(bundle.initBytes).toBeLessThanOrEqual(2 * 1024 * 1024);
     expect(bundle.nativeBinaries.map((path) => path.split('/').at(-1)).sort()).toEqual([
