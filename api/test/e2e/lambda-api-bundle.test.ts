@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LAMBDA_OUTDIR, type LambdaBundleReport } from '../../scripts/build-lambda.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { STRONG_PASSWORD } from '../support/auth-helpers.js';
+import { childEnvironment } from '../support/child-environment.js';
 import { buildLambdaForTest } from '../support/lambda-bundle.js';
 import { lambdaDockerfileProblems } from '../support/lambda-dockerfile.js';
 import {
@@ -173,7 +174,7 @@ describe('npm run invoke (scripts/invoke.ts) on the built bundle', () => {
         ['--import', 'tsx', 'scripts/invoke.ts', sampleEvent, '--dist', dirname(bundle.dir)],
         {
           cwd: apiDir,
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+          env: childEnvironment(env),
           timeout: 60_000,
         },
         (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
