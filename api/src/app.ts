@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import 'reflect-metadata';
-import cookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
@@ -79,7 +78,6 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     if (hasBody(request.headers)) armBodyDeadline(request.raw, reply.raw, config.http.requestTimeoutMs);
     done();
   });
-  await app.register(cookie);
   if (config.http.corsOrigins.length > 0) {
     const origins = config.http.corsOrigins;
     // Imported only when configured: most deployments serve the browser app from the same origin.

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { type Cookies, parseCookie, type SetCookie, stringifySetCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -16,6 +17,11 @@ export const CSRF_HEADER = 'x-csrf-token';
  * SameSite=Strict cookie scoped to the auth routes, so page scripts never see it; the access token
  * stays in memory. Because a cookie is sent automatically, exchanging it also needs a double-submit
  * CSRF token: a readable `cn_csrf` cookie whose value the page echoes in `X-CSRF-Token`.
+ *
+ * The two cookies are written and read here with the `cookie` package rather than through
+ * `@fastify/cookie`: that plugin put an `onRequest` and an `onSend` hook on every route for what
+ * four auth routes use, and registering it took ~10 ms of each Lambda cold start (docs/lambda.md).
+ * The headers it wrote are the same (the spec pins them).
  */
 @Injectable()
 export class AuthCookies {
@@ -28,15 +34,18 @@ export class AuthCookies {
   deliver(tokens: IssuedTokens, delivery: TokenDelivery, reply: FastifyReply): AuthTokensDto {
     if (delivery.mode !== 'cookie') return tokens;
     const maxAge = this.config.auth.refreshTtlDays * 86_400;
-    reply.setCookie(REFRESH_COOKIE, tokens.refreshToken, {
+    setCookie(reply, {
       ...this.baseOptions(),
+      name: REFRESH_COOKIE,
+      value: tokens.refreshToken,
       httpOnly: true,
       path: this.authPath(),
       maxAge,
     });
-    reply.setCookie(CSRF_COOKIE, this.crypto.randomToken(24), {
+    setCookie(reply, {
       ...this.baseOptions(),
-      httpOnly: false,
+      name: CSRF_COOKIE,
+      value: this.crypto.randomToken(24),
       path: '/',
       maxAge,
     });
@@ -47,20 +56,21 @@ export class AuthCookies {
   /** The refresh token from the body, or (cookie mode) from the cookie after the CSRF check. */
   refreshTokenFrom(request: FastifyRequest, fromBody: string | undefined): string {
     if (fromBody !== undefined) return fromBody;
-    const cookie = request.cookies[REFRESH_COOKIE];
+    const cookies = cookiesOf(request);
+    const cookie = cookies[REFRESH_COOKIE];
     if (!cookie)
       throw new AppError('INVALID_REFRESH_TOKEN', 'Send refreshToken in the body, or use cookie mode.');
-    this.assertCsrf(request);
+    this.assertCsrf(request, cookies);
     return cookie;
   }
 
   clear(reply: FastifyReply): void {
-    reply.clearCookie(REFRESH_COOKIE, { ...this.baseOptions(), path: this.authPath() });
-    reply.clearCookie(CSRF_COOKIE, { ...this.baseOptions(), path: '/' });
+    clearCookie(reply, { ...this.baseOptions(), name: REFRESH_COOKIE, path: this.authPath() });
+    clearCookie(reply, { ...this.baseOptions(), name: CSRF_COOKIE, path: '/' });
   }
 
-  private assertCsrf(request: FastifyRequest): void {
-    const expected = request.cookies[CSRF_COOKIE];
+  private assertCsrf(request: FastifyRequest, cookies: Cookies): void {
+    const expected = cookies[CSRF_COOKIE];
     const header = request.headers[CSRF_HEADER];
     const presented = Array.isArray(header) ? header[0] : header;
     if (!expected || !presented || !this.crypto.constantTimeEquals(expected, presented)) {
@@ -69,10 +79,26 @@ export class AuthCookies {
   }
 
   private baseOptions() {
-    return { secure: true, sameSite: 'strict' as const };
+    return { secure: true, sameSite: 'strict' } as const;
   }
 
   private authPath(): string {
     return `${this.config.http.prefix}/auth`;
   }
+}
+
+/** The request's cookies by name (an empty object without a Cookie header); values URI-decoded. */
+function cookiesOf(request: FastifyRequest): Cookies {
+  const header = request.headers.cookie;
+  return header ? parseCookie(header) : {};
+}
+
+/** Adds a Set-Cookie header (Fastify keeps every `set-cookie` value it is given). */
+function setCookie(reply: FastifyReply, cookie: SetCookie): void {
+  reply.header('set-cookie', stringifySetCookie(cookie));
+}
+
+/** Tells the browser to drop a cookie: empty, expired now and at the epoch (old clients read Expires). */
+function clearCookie(reply: FastifyReply, cookie: Omit<SetCookie, 'value'>): void {
+  setCookie(reply, { ...cookie, value: '', maxAge: 0, expires: new Date(0) });
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse } from 'dotenv';
+import { parseEnv } from 'node:util';
 import { type AppConfig, loadConfig } from './app-config.js';
 
 /**
@@ -18,7 +18,7 @@ export function configFromProcessEnvironment(defaults: Readonly<Record<string, s
   if ((variables.NODE_ENV ?? 'development') === 'development') {
     for (const file of new Set([resolve(baseDir, '.env'), resolve(process.cwd(), '.env')])) {
       if (!existsSync(file)) continue;
-      for (const [key, value] of Object.entries(parse(readFileSync(file)))) {
+      for (const [key, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
         variables[key] ??= value;
       }
     }

@@ -1,0 +1,123 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import { loadConfig } from '../config/app-config.js';
+import type { IssuedTokens } from './auth.service.js';
+import { AuthCookies } from './auth-cookies.js';
+
+const USER = {
+  id: '00000000-0000-4000-8000-000000000001',
+  email: 'ada@example.com',
+  username: 'ada',
+  emailVerified: false,
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+const TOKENS: IssuedTokens = {
+  user: USER,
+  accessToken: 'access',
+  refreshToken: 'abc+/=é',
+  tokenType: 'Bearer',
+  expiresIn: 900,
+};
+
+/**
+ * A bare Fastify server (no cookie plugin) whose routes call AuthCookies, as the auth controller
+ * does; requests go through Fastify's own request and reply objects.
+ */
+async function server(): Promise<FastifyInstance> {
+  const config = loadConfig({ NODE_ENV: 'test', API_PREFIX: '/api', AUTH_REFRESH_TTL_DAYS: '30' }, '/');
+  const cookies = new AuthCookies(config, new CryptoRepository());
+  const app = Fastify();
+  app.post('/deliver/:mode', async (request, reply) => {
+    const { mode } = request.params as { mode: 'body' | 'cookie' };
+    return cookies.deliver(TOKENS, { mode }, reply);
+  });
+  app.post('/clear', async (_request, reply) => {
+    cookies.clear(reply);
+    return {};
+  });
+  app.post('/refresh-token', async (request) => {
+    try {
+      return { token: cookies.refreshTokenFrom(request, (request.body as { token?: string } | null)?.token) };
+    } catch (error) {
+      if (error instanceof AppError) return { code: error.code };
+      throw error;
+    }
+  });
+  await app.ready();
+  return app;
+}
+
+describe('AuthCookies', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await server();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('sets the refresh cookie and the CSRF cookie with the attributes @fastify/cookie wrote before', async () => {
+    const response = await app.inject({ method: 'POST', url: '/deliver/cookie' });
+    const [refresh, csrf] = response.headers['set-cookie'] as string[];
+    // The refresh cookie exactly as @fastify/cookie 11 serialised the same call (recorded before
+    // the plugin was dropped): value URI-encoded, then Max-Age, Path, HttpOnly, Secure, SameSite.
+    expect(refresh).toBe(
+      'cn_refresh=abc%2B%2F%3D%C3%A9; Max-Age=2592000; Path=/api/auth; HttpOnly; Secure; SameSite=Strict',
+    );
+    expect(csrf).toMatch(/^cn_csrf=[\w-]{32}; Max-Age=2592000; Path=\/; Secure; SameSite=Strict$/);
+    expect(response.json()).toEqual({
+      user: USER,
+      accessToken: 'access',
+      tokenType: 'Bearer',
+      expiresIn: 900,
+    });
+  });
+
+  it('sets no cookie and keeps the refresh token in the body in body mode', async () => {
+    const response = await app.inject({ method: 'POST', url: '/deliver/body' });
+    expect(response.headers['set-cookie']).toBeUndefined();
+    expect(response.json()).toMatchObject({ refreshToken: TOKENS.refreshToken });
+  });
+
+  it('clears both cookies the way @fastify/cookie cleared them', async () => {
+    const response = await app.inject({ method: 'POST', url: '/clear' });
+    expect(response.headers['set-cookie']).toEqual([
+      'cn_refresh=; Max-Age=0; Path=/api/auth; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; SameSite=Strict',
+      'cn_csrf=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; SameSite=Strict',
+    ]);
+  });
+
+  it('reads the refresh token from the cookie, URI-decoded, when the CSRF header matches the cookie', async () => {
+    const refresh = (cookie: string, csrf?: string) =>
+      app
+        .inject({
+          method: 'POST',
+          url: '/refresh-token',
+          headers: { cookie, ...(csrf === undefined ? {} : { 'x-csrf-token': csrf }) },
+        })
+        .then((response) => response.json());
+    expect(await refresh('cn_refresh=a%2Bb; cn_csrf=c1', 'c1')).toEqual({ token: 'a+b' });
+    expect(await refresh(' cn_csrf = c1 ;cn_refresh=r ', 'c1')).toEqual({ token: 'r' });
+    expect(await refresh('cn_refresh=a; cn_csrf=c1', 'forged')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+    expect(await refresh('cn_refresh=a; cn_csrf=c1')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+    expect(await refresh('cn_refresh=a', '')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+    expect(await refresh('theme=dark', 'c1')).toEqual({ code: 'INVALID_REFRESH_TOKEN' });
+    expect(await refresh('garbage', 'c1')).toEqual({ code: 'INVALID_REFRESH_TOKEN' });
+    // A malformed escape stays as sent (no exception), as @fastify/cookie's parser left it.
+    expect(await refresh('cn_refresh=%E0%A4%A; cn_csrf=c1', 'c1')).toEqual({ token: '%E0%A4%A' });
+  });
+
+  it('prefers a refresh token in the body and then ignores cookies and CSRF', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/refresh-token',
+      headers: { cookie: 'cn_refresh=from-cookie' },
+      payload: { token: 'from-body' },
+    });
+    expect(response.json()).toEqual({ token: 'from-body' });
+    const noCookie = await app.inject({ method: 'POST', url: '/refresh-token' });
+    expect(noCookie.json()).toEqual({ code: 'INVALID_REFRESH_TOKEN' });
+  });
+});
