@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { BuildOptions, Plugin } from 'esbuild';
 import { builtinsThroughRequire } from './builtins-through-require.js';
 import { deferNestDateFormatters } from './defer-intl.js';
+import { lazyRouteMatchers } from './lazy-route-matchers.js';
 import { nestStreamCheckFirst } from './nest-stream-check.js';
 
 const apiDir = join(import.meta.dirname, '..');
@@ -53,9 +54,9 @@ const rxjsEsm: Plugin = {
 /**
  * Shared esbuild settings: ESM for Node, minified, source maps in linked files; rxjs from its ESM build,
  * Node's built-ins through `require` (no ESM facades), Nest's logger date formatters made on first
- * use, Fastify's unused schema compilers left out (see docs/lambda.md, "What keeps Init small"),
- * and Nest's per-response stream check made cheap for handlers that stream nothing
- * (nest-stream-check.ts).
+ * use, find-my-way's generated route matchers compiled on first lookup, Fastify's unused schema
+ * compilers left out (see docs/lambda.md, "What keeps Init small"), and Nest's per-response stream
+ * check made cheap for handlers that stream nothing (nest-stream-check.ts).
  */
 export const baseOptions: BuildOptions = {
   bundle: true,
@@ -73,6 +74,12 @@ export const baseOptions: BuildOptions = {
   banner: {
     js: "import { createRequire as __cn_createRequire } from 'node:module'; const require = __cn_createRequire(import.meta.url);",
   },
-  plugins: [rxjsEsm, builtinsThroughRequire, deferNestDateFormatters, nestStreamCheckFirst],
+  plugins: [
+    rxjsEsm,
+    builtinsThroughRequire,
+    deferNestDateFormatters,
+    nestStreamCheckFirst,
+    lazyRouteMatchers,
+  ],
   logLevel: 'warning',
 };
