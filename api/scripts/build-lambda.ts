@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { baseOptions } from './esbuild-options.js';
 import { installNativePackage, LAMBDA_TARGETS, type LambdaTarget, NATIVE_PACKAGES } from './lambda-native.js';
+import { lazyRouteHandlers } from './lazy-route-handlers.js';
 
 const apiDir = join(import.meta.dirname, '..');
 
@@ -59,6 +60,9 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   // import() go through `commonJsExports` (see src/common/modules/common-js.ts).
   mainFields: ['module', 'main'],
   target: 'node22',
+  // Nest builds each route's handler on its first request instead of at registration (a function
+  // serves few of its routes); the HTTP server keeps the eager build (lazy-route-handlers.ts).
+  plugins: [...(baseOptions.plugins ?? []), lazyRouteHandlers],
 } satisfies BuildOptions;
 
 /**

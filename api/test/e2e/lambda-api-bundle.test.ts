@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,17 @@ describe('the built API bundle', () => {
 
   it('imports no Node built-in through a static ESM import (no facades: on Node 22 `node:http`’s loads undici)', () => {
     expect(bundle.esmBuiltinImports).toEqual([]);
+  });
+
+  it('builds Nest’s route handlers on their first request (lazy-route-handlers.ts; the server bundle does not)', async () => {
+    const outputs = await readdir(bundle.dir, { recursive: true, withFileTypes: true });
+    const javascript = outputs.filter(
+      (entry) => entry.isFile() && entry.name.endsWith('.mjs') && !entry.parentPath.includes('node_modules'),
+    );
+    const sources = await Promise.all(
+      javascript.map((entry) => readFile(join(entry.parentPath, entry.name), 'utf8')),
+    );
+    expect(sources.filter((source) => source.includes('createCallbackProxyOnFirstRequest'))).toHaveLength(1);
   });
 });
 

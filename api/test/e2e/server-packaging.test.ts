@@ -65,6 +65,12 @@ describe('server bundle, Dockerfile and PM2 file', () => {
     }
   });
 
+  it('keeps Nest building every route handler at boot (the Lambda bundles defer it; a broken route fails the boot here)', () => {
+    const bundle = readFileSync(join(apiDir, 'dist', 'server', 'main.mjs'), 'utf8');
+    expect(bundle.includes('createCallbackProxy(')).toBe(true);
+    expect(bundle.includes('createCallbackProxyOnFirstRequest')).toBe(false);
+  });
+
   it('Dockerfile: Node 22, non-root, HEALTHCHECK on /health, CMD runs the bundle the build produces', () => {
     expect(dockerfile).toMatch(/^FROM node:22[\w.-]* AS runtime$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
