@@ -20,7 +20,7 @@ export const CSRF_HEADER = 'x-csrf-token';
  *
  * The two cookies are written and read here with the `cookie` package rather than through
  * `@fastify/cookie`: that plugin put an `onRequest` and an `onSend` hook on every route for what
- * four auth routes use, and registering it took ~10 ms of each Lambda cold start (docs/lambda.md).
+ * four auth routes use, and registering it cost each Lambda cold start ~3 ms (docs/lambda.md).
  * The headers it wrote are the same (the spec pins them).
  */
 @Injectable()
