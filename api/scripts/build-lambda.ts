@@ -145,12 +145,18 @@ function packagesIn(outputs: readonly Metafile['outputs'][string][]): string[] {
   return [...names].sort();
 }
 
+/** The bundle's own JavaScript files (entry and chunks), not the installed native packages'. */
+export async function bundleJavaScriptFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter(
+      (entry) => entry.isFile() && entry.name.endsWith('.mjs') && !entry.parentPath.includes('node_modules'),
+    )
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
 async function javascriptBytes(dir: string): Promise<number> {
   let total = 0;
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && entry.name.endsWith('.mjs') && !entry.parentPath.includes('node_modules')) {
-      total += (await stat(join(entry.parentPath, entry.name))).size;
-    }
-  }
+  for (const file of await bundleJavaScriptFiles(dir)) total += (await stat(file)).size;
   return total;
 }

@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LAMBDA_OUTDIR, type LambdaBundleReport } from '../../scripts/build-lambda.js';
+import {
+  bundleJavaScriptFiles,
+  DEFAULT_LAMBDA_OUTDIR,
+  type LambdaBundleReport,
+} from '../../scripts/build-lambda.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { STRONG_PASSWORD } from '../support/auth-helpers.js';
 import { childEnvironment } from '../support/child-environment.js';
@@ -100,13 +104,8 @@ describe('the built API bundle', () => {
   });
 
   it('builds Nest’s route handlers on their first request (lazy-route-handlers.ts; the server bundle does not)', async () => {
-    const outputs = await readdir(bundle.dir, { recursive: true, withFileTypes: true });
-    const javascript = outputs.filter(
-      (entry) => entry.isFile() && entry.name.endsWith('.mjs') && !entry.parentPath.includes('node_modules'),
-    );
-    const sources = await Promise.all(
-      javascript.map((entry) => readFile(join(entry.parentPath, entry.name), 'utf8')),
-    );
+    const files = await bundleJavaScriptFiles(bundle.dir);
+    const sources = await Promise.all(files.map((file) => readFile(file, 'utf8')));
     expect(sources.filter((source) => source.includes('createCallbackProxyOnFirstRequest'))).toHaveLength(1);
   });
 });
