@@ -12,6 +12,7 @@ import {
 import { newUserRow } from '../../src/users/new-user.js';
 import { STRONG_PASSWORD } from '../support/auth-helpers.js';
 import { childEnvironment } from '../support/child-environment.js';
+import { fakePng, putToStorage, type UploadBody } from '../support/files-helpers.js';
 import { buildLambdaForTest } from '../support/lambda-bundle.js';
 import { lambdaDockerfileProblems } from '../support/lambda-dockerfile.js';
 import {
@@ -22,6 +23,7 @@ import {
   eventFor,
 } from '../support/lambda-events.js';
 import { type LambdaProcess, startLambdaProcess } from '../support/lambda-process.js';
+import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
 import {
   type FakeSecretsManager,
   startFakeSecretsManager,
@@ -394,6 +396,64 @@ describe('CORS through the bundle', () => {
     } finally {
       await lambda.close();
     }
+  });
+});
+
+describe('files on S3 through the bundle (the AWS SDK loads from its chunks on first use)', () => {
+  let s3: TestS3Server;
+  let lambda: LambdaProcess;
+  beforeAll(async () => {
+    s3 = await startS3Server('cloudnest-lambda-e2e');
+    lambda = await startLambdaProcess(
+      handlerFile(),
+      functionEnv({ DATABASE_URL: String(database.connection.url), ...s3.env, ...S3RVER_CREDENTIALS }),
+    );
+  });
+  afterAll(async () => {
+    await lambda?.close();
+    await s3?.close();
+  });
+  const invoke = async (request: EventRequest) =>
+    decodeResponse(await lambda.invoke(eventFor('http', request)));
+
+  it('presigns an upload, verifies the stored object and redirects to a download URL that serves it', async () => {
+    const id = `s3${Date.now().toString(36)}`;
+    const json = { 'content-type': 'application/json' };
+    const credentials = { email: `${id}@example.com`, username: id, password: STRONG_PASSWORD };
+    const registered = await invoke({
+      method: 'POST',
+      path: '/auth/register',
+      headers: json,
+      body: JSON.stringify(credentials),
+    });
+    expect(registered.statusCode).toBe(201);
+    const { accessToken } = registered.json<{ accessToken: string }>();
+    const auth = { authorization: `Bearer ${accessToken}` };
+    const bytes = fakePng(300);
+    const started = await invoke({
+      method: 'POST',
+      path: '/files/uploads',
+      headers: { ...auth, ...json },
+      body: JSON.stringify({ purpose: 'avatar', contentType: 'image/png', size: bytes.length }),
+    });
+    expect(started.statusCode).toBe(201);
+    const upload = started.json<UploadBody>();
+    expect(upload.upload.url.startsWith(`${s3.endpoint}/${s3.bucket}/`)).toBe(true);
+    expect((await putToStorage(upload, bytes)).status).toBe(200);
+    const completed = await invoke({
+      method: 'POST',
+      path: `/files/${upload.fileId}/complete`,
+      headers: auth,
+    });
+    expect(completed.statusCode).toBe(200);
+    expect(completed.json()).toMatchObject({ id: upload.fileId, status: 'ready', size: bytes.length });
+    const download = await invoke({ path: `/files/${upload.fileId}`, headers: auth });
+    expect(download.statusCode).toBe(302);
+    const location = download.headers.location;
+    expect(typeof location === 'string' && location.startsWith(s3.endpoint)).toBe(true);
+    const served = await fetch(String(location));
+    expect(served.status).toBe(200);
+    expect(new Uint8Array(await served.arrayBuffer())).toEqual(bytes);
   });
 });
 
