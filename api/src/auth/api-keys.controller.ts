@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ValidBody, ValidParams } from '../common/openapi/api-docs.decorators.js';
+import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { CurrentUser } from './auth.decorators.js';
 import {
@@ -7,8 +8,6 @@ import {
   ApiKeyCreateSchema,
   ApiKeyListSchema,
   CreatedApiKeySchema,
-  type IdParams,
-  IdParamsSchema,
 } from './auth.dto.js';
 import type { UserAuth } from './auth-context.js';
 

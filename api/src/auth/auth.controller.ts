@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiOperation, ValidBody, ValidParams, ValidQuery } from '../common/openapi/api-docs.decorators.js';
+import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
 import { Client, CurrentUser, Public } from './auth.decorators.js';
 import {
   AuthTokensSchema,
@@ -8,8 +9,6 @@ import {
   EmailCodeVerifySchema,
   type EmailOnlyDto,
   EmailOnlySchema,
-  type IdParams,
-  IdParamsSchema,
   type LoginDto,
   LoginSchema,
   type PasswordChangeDto,

@@ -101,9 +101,6 @@ export const EmailCodeVerifySchema = dto((z) =>
 );
 export type EmailCodeVerifyDto = DtoType<typeof EmailCodeVerifySchema>;
 
-export const IdParamsSchema = dto((z) => z.object({ id: z.uuid({ message: 'must be a UUID' }) }));
-export type IdParams = DtoType<typeof IdParamsSchema>;
-
 export const ApiKeyCreateSchema = dto((z) =>
   z
     .object({

@@ -2,14 +2,8 @@ import { Controller, Delete, Get, Header, HttpCode, Inject, Post, Redirect } fro
 import { AllowApiKey, ApiKeyExempt, CurrentAuth, Public } from '../auth/auth.decorators.js';
 import type { AuthContext } from '../auth/auth-context.js';
 import { ApiOperation, ValidBody, ValidParams } from '../common/openapi/api-docs.decorators.js';
-import {
-  type CreateUploadDto,
-  CreateUploadSchema,
-  type FileIdParams,
-  FileIdParamsSchema,
-  FileSchema,
-  UploadSchema,
-} from './files.dto.js';
+import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
+import { type CreateUploadDto, CreateUploadSchema, FileSchema, UploadSchema } from './files.dto.js';
 import { FilesService } from './files.service.js';
 
 const tags = ['files'];
@@ -42,7 +36,7 @@ export class FilesController {
     responses: { 200: FileSchema },
     errors: ['FILE_NOT_FOUND', 'FILE_NOT_UPLOADED', 'FILE_UPLOAD_MISMATCH'],
   })
-  complete(@CurrentAuth() auth: AuthContext, @ValidParams(FileIdParamsSchema) params: FileIdParams) {
+  complete(@CurrentAuth() auth: AuthContext, @ValidParams(IdParamsSchema) params: IdParams) {
     return this.files.complete(auth, params.id);
   }
 
@@ -57,7 +51,7 @@ export class FilesController {
     responses: { 302: null },
     errors: ['FILE_NOT_FOUND', 'FILE_NOT_UPLOADED'],
   })
-  download(@CurrentAuth() auth: AuthContext, @ValidParams(FileIdParamsSchema) params: FileIdParams) {
+  download(@CurrentAuth() auth: AuthContext, @ValidParams(IdParamsSchema) params: IdParams) {
     return this.files.downloadUrl(auth, params.id);
   }
 
@@ -76,7 +70,7 @@ export class FilesController {
     responses: { 302: null },
     errors: ['FILE_NOT_FOUND'],
   })
-  content(@ValidParams(FileIdParamsSchema) params: FileIdParams) {
+  content(@ValidParams(IdParamsSchema) params: IdParams) {
     return this.files.publicContentUrl(params.id);
   }
 
@@ -90,7 +84,7 @@ export class FilesController {
     responses: { 204: null },
     errors: ['FILE_NOT_FOUND'],
   })
-  remove(@CurrentAuth() auth: AuthContext, @ValidParams(FileIdParamsSchema) params: FileIdParams) {
+  remove(@CurrentAuth() auth: AuthContext, @ValidParams(IdParamsSchema) params: IdParams) {
     return this.files.remove(auth, params.id);
   }
 }

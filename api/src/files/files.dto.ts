@@ -28,9 +28,6 @@ export const CreateUploadSchema = dto((z) =>
 );
 export type CreateUploadDto = DtoType<typeof CreateUploadSchema>;
 
-export const FileIdParamsSchema = dto((z) => z.object({ id: z.uuid({ message: 'must be a UUID' }) }));
-export type FileIdParams = DtoType<typeof FileIdParamsSchema>;
-
 const unixSeconds = dto((z) => z.string().regex(/^\d{1,12}$/, 'must be unix seconds'));
 const signature = dto((z) => z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a signature'));
 const storageKey = dto((z) => z.string().regex(STORAGE_KEY_PATTERN, 'must be a storage key'));

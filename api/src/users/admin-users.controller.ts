@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Patch } from '@nestjs/common';
 import { CurrentUser, RequireRole } from '../auth/auth.decorators.js';
 import type { UserAuth } from '../auth/auth-context.js';
 import { ApiOperation, ValidBody, ValidParams, ValidQuery } from '../common/openapi/api-docs.decorators.js';
+import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
 import {
   AdminUserSchema,
   AdminUsersPageSchema,
@@ -9,8 +10,6 @@ import {
   AdminUsersQuerySchema,
   type AdminUserUpdateDto,
   AdminUserUpdateSchema,
-  type UserIdParams,
-  UserIdParamsSchema,
 } from './users.dto.js';
 import { UsersService } from './users.service.js';
 
@@ -43,7 +42,7 @@ export class AdminUsersController {
   })
   update(
     @CurrentUser() admin: UserAuth,
-    @ValidParams(UserIdParamsSchema) params: UserIdParams,
+    @ValidParams(IdParamsSchema) params: IdParams,
     @ValidBody(AdminUserUpdateSchema) dto: AdminUserUpdateDto,
   ) {
     return this.users.adminUpdate(admin, params.id, dto);

@@ -2,14 +2,8 @@ import { Controller, Delete, Get, HttpCode, Inject, Patch } from '@nestjs/common
 import { AllowApiKey, CurrentUser } from '../auth/auth.decorators.js';
 import type { UserAuth } from '../auth/auth-context.js';
 import { ApiOperation, ValidBody, ValidParams } from '../common/openapi/api-docs.decorators.js';
-import {
-  MeSchema,
-  PublicProfileSchema,
-  type UpdateMeDto,
-  UpdateMeSchema,
-  type UserIdParams,
-  UserIdParamsSchema,
-} from './users.dto.js';
+import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
+import { MeSchema, PublicProfileSchema, type UpdateMeDto, UpdateMeSchema } from './users.dto.js';
 import { UsersService } from './users.service.js';
 
 const tags = ['users'];
@@ -64,7 +58,7 @@ export class UsersController {
     responses: { 200: PublicProfileSchema },
     errors: ['USER_NOT_FOUND'],
   })
-  profile(@ValidParams(UserIdParamsSchema) params: UserIdParams) {
+  profile(@ValidParams(IdParamsSchema) params: IdParams) {
     return this.users.profile(params.id);
   }
 }

@@ -39,9 +39,6 @@ export const UpdateMeSchema = dto((z) =>
 );
 export type UpdateMeDto = DtoType<typeof UpdateMeSchema>;
 
-export const UserIdParamsSchema = dto((z) => z.object({ id: z.uuid({ message: 'must be a UUID' }) }));
-export type UserIdParams = DtoType<typeof UserIdParamsSchema>;
-
 export function encodeCursor(cursor: UserCursor): string {
   return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
 }
