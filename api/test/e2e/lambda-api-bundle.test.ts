@@ -16,6 +16,7 @@ import { fakePng, putToStorage, type UploadBody } from '../support/files-helpers
 import { buildLambdaForTest } from '../support/lambda-bundle.js';
 import { lambdaDockerfileProblems } from '../support/lambda-dockerfile.js';
 import {
+  type DecodedResponse,
   decodeResponse,
   EVENT_KINDS,
   type EventKind,
@@ -55,6 +56,21 @@ afterAll(async () => {
   if (bundle) await rm(dirname(bundle.dir), { recursive: true, force: true });
 });
 const handlerFile = () => join(bundle.dir, 'index.mjs');
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** Registers a fresh user (`<prefix><time>` as username) through `invoke` and expects 201. */
+async function registerThrough(invoke: (request: EventRequest) => Promise<DecodedResponse>, prefix: string) {
+  const id = `${prefix}${Date.now().toString(36)}`;
+  const registered = await invoke({
+    method: 'POST',
+    path: '/auth/register',
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ email: `${id}@example.com`, username: id, password: STRONG_PASSWORD }),
+  });
+  expect(registered.statusCode).toBe(201);
+  return { id, registered };
+}
 
 describe('the built API bundle', () => {
   it('is minified ESM with an external source map, within the 2 MB init budget, with argon2 for x64 and arm64', async () => {
@@ -258,11 +274,10 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
       username: `lambda_${id}`,
       password: STRONG_PASSWORD,
     };
-    const json = { 'content-type': 'application/json' };
     const registered = await invoke({
       method: 'POST',
       path: '/auth/register',
-      headers: json,
+      headers: JSON_HEADERS,
       body: JSON.stringify(credentials),
       base64: true,
     });
@@ -271,7 +286,7 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
     const login = await invoke({
       method: 'POST',
       path: '/auth/login',
-      headers: json,
+      headers: JSON_HEADERS,
       body: JSON.stringify({ username: credentials.username, password: credentials.password }),
     });
     expect(login.statusCode).toBe(200);
@@ -289,20 +304,11 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
   });
 
   it('carries cookies both ways: two Set-Cookie on login, then a cookie-and-CSRF refresh', async () => {
-    const id = `ck${kind}${Date.now().toString(36)}`;
-    const json = { 'content-type': 'application/json' };
-    const credentials = { email: `${id}@example.com`, username: id, password: STRONG_PASSWORD };
-    const registered = await invoke({
-      method: 'POST',
-      path: '/auth/register',
-      headers: json,
-      body: JSON.stringify(credentials),
-    });
-    expect(registered.statusCode).toBe(201);
+    const { id } = await registerThrough(invoke, `ck${kind}`);
     const login = await invoke({
       method: 'POST',
       path: '/auth/login?mode=cookie',
-      headers: json,
+      headers: JSON_HEADERS,
       body: JSON.stringify({ username: id, password: STRONG_PASSWORD }),
     });
     expect(login.statusCode).toBe(200);
@@ -316,7 +322,7 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
       invoke({
         method: 'POST',
         path: '/auth/refresh?mode=cookie',
-        headers: { ...json, ...headers },
+        headers: { ...JSON_HEADERS, ...headers },
         body: '{}',
         cookies: sent,
       });
@@ -340,7 +346,7 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
     const response = await invoke({
       method: 'POST',
       path: '/auth/login',
-      headers: { 'content-type': 'application/json' },
+      headers: JSON_HEADERS,
       body: '{"username": ',
       base64: true,
     });
@@ -417,23 +423,14 @@ describe('files on S3 through the bundle (the AWS SDK loads from its chunks on f
     decodeResponse(await lambda.invoke(eventFor('http', request)));
 
   it('presigns an upload, verifies the stored object and redirects to a download URL that serves it', async () => {
-    const id = `s3${Date.now().toString(36)}`;
-    const json = { 'content-type': 'application/json' };
-    const credentials = { email: `${id}@example.com`, username: id, password: STRONG_PASSWORD };
-    const registered = await invoke({
-      method: 'POST',
-      path: '/auth/register',
-      headers: json,
-      body: JSON.stringify(credentials),
-    });
-    expect(registered.statusCode).toBe(201);
+    const { registered } = await registerThrough(invoke, 's3');
     const { accessToken } = registered.json<{ accessToken: string }>();
     const auth = { authorization: `Bearer ${accessToken}` };
     const bytes = fakePng(300);
     const started = await invoke({
       method: 'POST',
       path: '/files/uploads',
-      headers: { ...auth, ...json },
+      headers: { ...auth, ...JSON_HEADERS },
       body: JSON.stringify({ purpose: 'avatar', contentType: 'image/png', size: bytes.length }),
     });
     expect(started.statusCode).toBe(201);
@@ -544,7 +541,7 @@ describe('DATABASE_SECRET_ARN', () => {
           eventFor('http', {
             method: 'POST',
             path: '/auth/register',
-            headers: { 'content-type': 'application/json' },
+            headers: JSON_HEADERS,
             body: JSON.stringify({ email: `${id}@example.com`, username: id, password: STRONG_PASSWORD }),
           }),
         ),
