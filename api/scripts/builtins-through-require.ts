@@ -31,8 +31,9 @@ const NAMESPACE = 'node-builtin-through-require';
  * built-in's own function, read when used. What differs from the built-in itself: `Object.keys`
  * of a default or namespace import is empty (`for…in` still lists the exports; no ESM module in
  * the bundle enumerates a built-in), and assigning to a property of a default import throws
- * instead of patching the built-in (frozen). Built-ins whose exports are a function or a class instance (`events`, `stream`, `module`,
- * `process`, …) are exported as they are: their methods need `this` to be the real object.
+ * instead of patching the built-in (frozen). Built-ins whose exports are a function or a class
+ * instance (`events`, `stream`, `module`, `process`, `console`, …) are exported as they are: their
+ * methods need `this` to be the real object.
  */
 export const builtinsThroughRequire: Plugin = {
   name: 'builtins-through-require',
