@@ -90,12 +90,21 @@ interface Sample {
   readonly cpuMs: number;
 }
 
+/**
+ * A cold start's whole environment: the variant's variables and nothing of this shell's but PATH
+ * and HOME (a variable like NODE_EXTRA_CA_CERTS changes what Node does at startup). The timed runs
+ * and the instruction counts use the same one.
+ */
+function runnerEnvironment(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env };
+}
+
 /** Spawn → marker line; fails unless the handler answered 200. */
 function coldStart(modulePath: string | undefined, env: Record<string, string>): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(benchNode, modulePath ? [runner, modulePath] : [runner], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      env: runnerEnvironment(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -282,7 +291,7 @@ async function countColdStarts(
       ? countInstructions(
           benchNode,
           variant.module ? [runner, variant.module] : [runner],
-          variant.env,
+          runnerEnvironment(variant.env),
           variant.module ? /COLDSTART_DONE 200 / : /COLDSTART_DONE 0 /,
         )
       : Promise.resolve(null);

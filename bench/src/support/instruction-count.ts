@@ -12,8 +12,9 @@ export function valgrindAvailable(): boolean {
 }
 
 /**
- * Runs `node <args>` under valgrind and returns the instructions it executed. Rejects unless the
- * process printed `expectOutput` (the run must have done its work, not failed early) and exited 0.
+ * Runs `node <args>` under valgrind, with exactly `env` as its environment, and returns the
+ * instructions it executed. Rejects unless the process printed `expectOutput` (the run must have
+ * done its work, not failed early) and exited 0.
  */
 export function countInstructions(
   node: string,
@@ -25,7 +26,7 @@ export function countInstructions(
     const child = spawn(
       'valgrind',
       ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', node, ...args],
-      { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: 'pipe' },
+      { env, stdio: 'pipe' },
     );
     let stdout = '';
     let stderr = '';
