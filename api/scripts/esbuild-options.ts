@@ -4,20 +4,20 @@ import type { BuildOptions, Plugin } from 'esbuild';
 import { builtinsThroughRequire } from './builtins-through-require.js';
 import { deferNestDateFormatters } from './defer-intl.js';
 import { lazyRouteMatchers } from './lazy-route-matchers.js';
+import { nestOptionalPackagesAbsent } from './nest-optional-packages.js';
+import { nestSideEffectFree } from './nest-side-effect-free.js';
 import { nestStreamCheckFirst } from './nest-stream-check.js';
+import { pinoTransportOnFirstUse } from './pino-transport-on-first-use.js';
 
 const apiDir = join(import.meta.dirname, '..');
 
 /**
- * Packages left out of bundles: Nest's optional peers we do not use, native or file-reading
+ * Packages left out of bundles: Nest's optional peers we do not use (but the two it probes for while
+ * booting, which nest-optional-packages.ts bundles as absent), native or file-reading
  * modules that must be installed beside the bundle, and development-only tools.
  */
 export const EXTERNAL_PACKAGES = [
-  '@nestjs/microservices',
-  '@nestjs/websockets',
   '@nestjs/platform-express',
-  '@nestjs/microservices/*',
-  '@nestjs/websockets/*',
   'class-validator',
   'class-transformer',
   '@fastify/static',
@@ -55,8 +55,9 @@ const rxjsEsm: Plugin = {
  * Shared esbuild settings: ESM for Node, minified, source maps in linked files; rxjs from its ESM build,
  * Node's built-ins through `require` (no ESM facades), Nest's logger date formatters made on first
  * use, find-my-way's generated route matchers compiled on first lookup, Fastify's unused schema
- * compilers left out (see docs/lambda.md, "What keeps Init small"), and Nest's per-response stream
- * check made cheap for handlers that stream nothing (nest-stream-check.ts).
+ * compilers left out, Nest's unused modules and its optional packages' lookups left out, pino's
+ * transport machinery loaded on first use (see docs/lambda.md, "What keeps Init small"), and Nest's
+ * per-response stream check made cheap for handlers that stream nothing (nest-stream-check.ts).
  */
 export const baseOptions: BuildOptions = {
   bundle: true,
@@ -75,11 +76,14 @@ export const baseOptions: BuildOptions = {
     js: "import { createRequire as __cn_createRequire } from 'node:module'; const require = __cn_createRequire(import.meta.url);",
   },
   plugins: [
+    nestOptionalPackagesAbsent,
+    nestSideEffectFree,
     rxjsEsm,
     builtinsThroughRequire,
     deferNestDateFormatters,
     nestStreamCheckFirst,
     lazyRouteMatchers,
+    pinoTransportOnFirstUse,
   ],
   logLevel: 'warning',
 };

@@ -126,6 +126,16 @@ describe('the built API bundle', () => {
     const sources = await Promise.all(files.map((file) => readFile(file, 'utf8')));
     expect(sources.filter((source) => source.includes('createCallbackProxyOnFirstRequest'))).toHaveLength(1);
   });
+
+  it('leaves out the Nest modules nothing uses and Nest’s lookups of absent packages; pino’s transport loads on use', async () => {
+    const files = await bundleJavaScriptFiles(bundle.dir);
+    const sources = await Promise.all(files.map((file) => readFile(file, 'utf8')));
+    // ParseIntPipe's message: Nest's index re-exports the pipe, CloudNest never uses it.
+    expect(sources.some((source) => source.includes('numeric string is expected'))).toBe(false);
+    expect(sources.filter((source) => source.includes("CloudNest's bundles leave it out"))).toHaveLength(3);
+    // The minifier renames `require`: what stays is the call reading isMainThread where it is used.
+    expect(sources.some((source) => source.includes('("worker_threads").isMainThread'))).toBe(true);
+  });
 });
 
 describe('api/Dockerfile.lambda (checked statically: no Docker engine here)', () => {
