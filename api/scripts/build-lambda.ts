@@ -5,6 +5,7 @@ import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { baseOptions } from './esbuild-options.js';
 import { installNativePackage, LAMBDA_TARGETS, type LambdaTarget, NATIVE_PACKAGES } from './lambda-native.js';
 import { lazyRouteHandlers } from './lazy-route-handlers.js';
+import { reflectMetadataForLambda } from './reflect-metadata-for-lambda.js';
 
 const apiDir = join(import.meta.dirname, '..');
 
@@ -61,8 +62,10 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   mainFields: ['module', 'main'],
   target: 'node22',
   // Nest builds each route's handler on its first request instead of at registration (a function
-  // serves few of its routes); the HTTP server keeps the eager build (lazy-route-handlers.ts).
-  plugins: [...(baseOptions.plugins ?? []), lazyRouteHandlers],
+  // serves few of its routes), and the Reflect metadata API is CloudNest's own, cheaper at boot;
+  // the HTTP server keeps the eager build and the package (lazy-route-handlers.ts,
+  // reflect-metadata-for-lambda.ts).
+  plugins: [reflectMetadataForLambda, ...(baseOptions.plugins ?? []), lazyRouteHandlers],
 } satisfies BuildOptions;
 
 /**
