@@ -1,8 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { copyPackageWithRewrites } from '../test/support/rewritten-package.js';
 import { compileHandlerMatchersOnFirstUse, compilePrefixMatchersOnFirstUse } from './lazy-route-matchers.js';
 
 const require = createRequire(import.meta.url);
@@ -25,15 +26,11 @@ type RouterFactory = (options?: object) => Router;
  * its own dependencies resolve through a link to the node_modules it was installed in.
  */
 const rewrittenRoot = mkdtempSync(join(tmpdir(), 'cloudnest-find-my-way-'));
-cpSync(installedRoot, rewrittenRoot, { recursive: true });
-symlinkSync(dirname(installedRoot), join(rewrittenRoot, 'node_modules'));
-for (const [file, rewrite] of [
+copyPackageWithRewrites(installedRoot, rewrittenRoot, [
   ['lib/node.js', compilePrefixMatchersOnFirstUse],
   ['lib/handler-storage.js', compileHandlerMatchersOnFirstUse],
-] as const) {
-  const path = join(rewrittenRoot, file);
-  writeFileSync(path, rewrite(readFileSync(path, 'utf8'), path));
-}
+]);
+symlinkSync(dirname(installedRoot), join(rewrittenRoot, 'node_modules'));
 const original = require(installedRoot) as RouterFactory;
 const rewritten = require(rewrittenRoot) as RouterFactory;
 afterAll(() => rmSync(rewrittenRoot, { recursive: true, force: true }));

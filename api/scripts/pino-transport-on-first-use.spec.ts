@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { copyPackageWithRewrites } from '../test/support/rewritten-package.js';
 import { exportTransportOnFirstUse, toolsTransportOnFirstUse } from './pino-transport-on-first-use.js';
 
 const require = createRequire(import.meta.url);
@@ -15,14 +16,10 @@ const installedRoot = dirname(require.resolve('pino/package.json'));
  */
 const workDir = mkdtempSync(join(tmpdir(), 'cloudnest-pino-'));
 const rewrittenRoot = join(workDir, 'pino');
-cpSync(installedRoot, rewrittenRoot, { recursive: true });
-for (const [file, rewrite] of [
+copyPackageWithRewrites(installedRoot, rewrittenRoot, [
   ['pino.js', exportTransportOnFirstUse],
   ['lib/tools.js', toolsTransportOnFirstUse],
-] as const) {
-  const path = join(rewrittenRoot, file);
-  writeFileSync(path, rewrite(readFileSync(path, 'utf8'), path));
-}
+]);
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 interface Probe {
