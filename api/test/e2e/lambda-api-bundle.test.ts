@@ -56,6 +56,12 @@ afterAll(async () => {
   if (bundle) await rm(dirname(bundle.dir), { recursive: true, force: true });
 });
 const handlerFile = () => join(bundle.dir, 'index.mjs');
+let sourcesRead: Promise<string[]> | undefined;
+/** The text of every JavaScript file of the bundle, read once for the tests that search it. */
+const bundleSources = () =>
+  (sourcesRead ??= bundleJavaScriptFiles(bundle.dir).then((files) =>
+    Promise.all(files.map((file) => readFile(file, 'utf8'))),
+  ));
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -93,8 +99,7 @@ describe('the built API bundle', () => {
     // src/lambda/reflect-metadata.ts, checked against the package by its spec: Nest's metadata
     // lookups at boot cost ~10 M instructions less through it (reflect-metadata-for-lambda.ts).
     expect(bundle.initPackages).not.toContain('reflect-metadata');
-    const files = await bundleJavaScriptFiles(bundle.dir);
-    const sources = await Promise.all(files.map((file) => readFile(file, 'utf8')));
+    const sources = await bundleSources();
     expect(
       sources.filter((source) => source.includes('Reflect metadata needs an object target')),
     ).toHaveLength(1);
@@ -130,14 +135,12 @@ describe('the built API bundle', () => {
   });
 
   it('builds Nest’s route handlers on their first request (lazy-route-handlers.ts; the server bundle does not)', async () => {
-    const files = await bundleJavaScriptFiles(bundle.dir);
-    const sources = await Promise.all(files.map((file) => readFile(file, 'utf8')));
+    const sources = await bundleSources();
     expect(sources.filter((source) => source.includes('createCallbackProxyOnFirstRequest'))).toHaveLength(1);
   });
 
   it('leaves out the Nest modules nothing uses and Nest’s lookups of absent packages; pino’s transport loads on use', async () => {
-    const files = await bundleJavaScriptFiles(bundle.dir);
-    const sources = await Promise.all(files.map((file) => readFile(file, 'utf8')));
+    const sources = await bundleSources();
     // ParseIntPipe's message: Nest's index re-exports the pipe, CloudNest never uses it.
     expect(sources.some((source) => source.includes('numeric string is expected'))).toBe(false);
     expect(sources.filter((source) => source.includes("CloudNest's bundles leave it out"))).toHaveLength(3);
