@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isoTimestamp } from './logger.js';
+import { BatchedLogDestination } from './batched-log-destination.js';
+import { createLogger, isoTimestamp } from './logger.js';
 
 describe('isoTimestamp', () => {
   afterEach(() => {
@@ -32,5 +33,22 @@ describe('isoTimestamp', () => {
     expect(timestamp()).toBe(',"time":"2025-12-03T13:00:00.500Z"');
     clock -= 1_000;
     expect(timestamp()).toBe(',"time":"2025-12-03T12:59:59.500Z"');
+  });
+});
+
+describe('createLogger', () => {
+  /** The stream a pino logger writes to (pino's public symbol for it). */
+  const destinationOf = (logger: ReturnType<typeof createLogger>) =>
+    (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+
+  it('writes synchronously to stdout unless asked to be asynchronous (Lambda, the CLIs)', () => {
+    const destination = destinationOf(createLogger({ level: 'info', pretty: false }));
+    expect(destination).toMatchObject({ fd: 1, sync: true });
+  });
+
+  it('batches non-blocking writes for the long-running server', () => {
+    // (Its flush timer is unref'd; ending it would close this worker's stdout.)
+    const logger = createLogger({ level: 'info', pretty: false, asynchronous: true });
+    expect(destinationOf(logger)).toBeInstanceOf(BatchedLogDestination);
   });
 });

@@ -2,6 +2,9 @@ import type { LoggerService } from '@nestjs/common';
 import { type Logger, type LoggerOptions, pino } from 'pino';
 import { batchedLogDestination } from './batched-log-destination.js';
 
+/** File descriptor 1, named rather than read from `process.stdout`, which creates the stream. */
+const STDOUT_FD = 1;
+
 /** Header and body fields that must never reach a log line. */
 const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -21,8 +24,11 @@ const REDACTED_PATHS = [
  * `asynchronous` (the long-running server) writes through `BatchedLogDestination`: about 4 KiB
  * of lines per non-blocking write instead of one write(2) per line (under load a syscall per
  * request was the largest single cost of logging), flushed at least every second and on exit.
- * A SIGKILL can lose that last second of lines. Lambda keeps synchronous writes, because a
- * frozen environment never flushes.
+ * A SIGKILL can lose that last second of lines. Every other process (Lambda, the CLIs) writes each
+ * line to stdout with a synchronous write(2) as it is logged: a Lambda environment is frozen as
+ * soon as the response is out, and a CLI's lines stay in order with what it prints itself. That
+ * is said explicitly because pino's default destination is not synchronous (sonic-boom with
+ * `sync: false`, which also loads `worker_threads` to register an exit flush).
  */
 export function createLogger(options: { level: string; pretty: boolean; asynchronous?: boolean }): Logger {
   const config: LoggerOptions = {
@@ -38,7 +44,7 @@ export function createLogger(options: { level: string; pretty: boolean; asynchro
     };
     return pino(config);
   }
-  if (!options.asynchronous) return pino(config);
+  if (!options.asynchronous) return pino(config, pino.destination({ dest: STDOUT_FD, sync: true }));
   return pino(config, batchedLogDestination(1));
 }
 
