@@ -1,4 +1,4 @@
-import type { ALBEvent, Context } from 'aws-lambda';
+import type { ALBEvent, APIGatewayProxyEvent, Context } from 'aws-lambda';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,9 +18,15 @@ async function echoApp(): Promise<FastifyInstance> {
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),
   );
-  const echo = async (request: { url: string; query: unknown; headers: Record<string, unknown> }) => ({
+  const echo = async (request: {
+    url: string;
+    query: unknown;
+    ip: string;
+    headers: Record<string, unknown>;
+  }) => ({
     url: request.url,
     query: request.query,
+    ip: request.ip,
     cookie: request.headers.cookie ?? null,
     multi: request.headers['x-multi'] ?? null,
   });
@@ -54,6 +60,13 @@ describe.each(EVENT_KINDS)('createLambdaProxy with %s events', (kind) => {
     const response = await invoke({ path: '/echo?tag=a&tag=b&one=x%20y' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ query: { tag: ['a', 'b'], one: 'x y' } });
+  });
+
+  it("gives the app the client's address", async () => {
+    expect((await invoke({ path: '/echo' })).json()).toMatchObject({ ip: '203.0.113.7' });
+    // A client's own X-Forwarded-For is not believed (no trusted proxies configured).
+    const spoofed = await invoke({ path: '/echo', headers: { 'x-forwarded-for': '198.51.100.9' } });
+    expect(spoofed.json()).toMatchObject({ ip: '203.0.113.7' });
   });
 
   it('answers 404 for a route that does not exist', async () => {
@@ -136,13 +149,18 @@ describe('stage prefixes', () => {
 
   it('routes a REST request for /{stage}/echo to /echo', async () => {
     expect(await urlOf(eventFor('rest', { path: '/echo', stage: 'prod' }))).toBe('/echo');
-    // Forwarded with the stage still in the path (custom domain without a base path mapping).
-    const forwarded = eventFor('rest', { path: '/echo', stage: 'prod' });
-    expect(await urlOf({ ...forwarded, path: '/prod/echo' })).toBe('/echo');
   });
 
   it('keeps a REST path whose first segment only looks like the stage', async () => {
+    // execute-api domain: the stage is in requestContext.path only.
     expect(await urlOf(eventFor('rest', { path: '/api/echo', stage: 'api' }))).toBe('/api/echo');
+    // Custom domain: its mapping picked the stage, and the client's path is the path.
+    const customDomain = eventFor('rest', { path: '/api/echo', stage: 'api' }) as APIGatewayProxyEvent;
+    const onCustomDomain = {
+      ...customDomain,
+      requestContext: { ...customDomain.requestContext, path: '/api/echo' },
+    };
+    expect(await urlOf(onCustomDomain)).toBe('/api/echo');
   });
 });
 
@@ -170,6 +188,61 @@ describe('ALB specifics', () => {
     const single = await handler(eventFor('alb', { path: '/echo', albMultiValue: false }), context);
     expect(single.multiValueHeaders).toBeUndefined();
     expect(single.headers['content-type']).toContain('application/json');
+  });
+
+  /** An ALB event whose query parameters are exactly `query`, as the load balancer passes them (not decoded). */
+  const withRawQuery = (multiValue: boolean, query: Record<string, string>): ALBEvent => {
+    const event = eventFor('alb', { path: '/echo', albMultiValue: multiValue }) as ALBEvent;
+    if (!multiValue) return { ...event, queryStringParameters: query };
+    const lists = Object.fromEntries(Object.entries(query).map(([key, value]) => [key, [value]]));
+    return { ...event, multiValueQueryStringParameters: lists };
+  };
+
+  it.each([true, false])(
+    'decodes the query string as the HTTP server does, a stray percent sign and + included (multi-value %s)',
+    async (multiValue) => {
+      const response = decodeResponse(
+        await handler(
+          withRawQuery(multiValue, { q: 'hello+world', pct: '100%', 'k%20ey': 'caf%C3%A9' }),
+          context,
+        ),
+      );
+      expect(response.statusCode).toBe(200);
+      const server = await app.inject({ url: '/echo?q=hello+world&pct=100%&k%20ey=caf%C3%A9' });
+      expect(response.json<{ query: unknown }>().query).toEqual(server.json<{ query: unknown }>().query);
+      expect(response.json()).toMatchObject({ query: { q: 'hello world', 'k ey': 'café' } });
+    },
+  );
+
+  it('takes the client address the load balancer appended to X-Forwarded-For', async () => {
+    const event = eventFor('alb', { path: '/echo', albMultiValue: false }) as ALBEvent;
+    const viaProxy = {
+      ...event,
+      headers: { ...event.headers, 'x-forwarded-for': '198.51.100.9, 192.0.2.44' },
+    };
+    expect(decodeResponse(await handler(viaProxy, context)).json()).toMatchObject({ ip: '192.0.2.44' });
+  });
+
+  it('sends one Set-Cookie in single-value mode, where ALB reads only headers, and warns once', async () => {
+    const lines: string[] = [];
+    const logged = Fastify({
+      logger: { level: 'warn', stream: { write: (line: string) => lines.push(line) } },
+    });
+    logged.get('/cookies', async (_request, reply) => {
+      reply.header('set-cookie', ['a=1; Path=/', 'b=2; Path=/']);
+      return { ok: true };
+    });
+    const cookieHandler = await createLambdaProxy(logged);
+    for (let round = 0; round < 2; round++) {
+      const response = await cookieHandler(
+        eventFor('alb', { path: '/cookies', albMultiValue: false }),
+        context,
+      );
+      expect(response.headers['set-cookie']).toBe('a=1; Path=/');
+      expect(response.multiValueHeaders).toBeUndefined();
+    }
+    expect(lines.filter((line) => line.includes('multi_value_headers'))).toHaveLength(1);
+    await logged.close();
   });
 
   it('passes multi-value request headers to the app', async () => {

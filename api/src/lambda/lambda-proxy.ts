@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { isIP } from 'node:net';
 import awsLambdaFastify, { type LambdaResponse } from '@fastify/aws-lambda';
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -33,10 +34,11 @@ export function isBinaryResponse(response: LightMyRequestResponse): boolean {
 
 /**
  * Wraps a Fastify instance (Nest's adapter instance) as one handler for all three event kinds, on
- * top of `@fastify/aws-lambda`. It adds what that library leaves out: stage prefixes stripped for
- * HTTP API named stages as well as REST, the HTTP API's raw query string routed verbatim (so
- * `?tag=a,b` stays one value and repeated keys stay repeated), base64 for every non-text response,
- * and ALB's status line and multi-value response headers.
+ * top of `@fastify/aws-lambda`. It adds what that library leaves out: HTTP API named stages
+ * stripped from the path, the HTTP API's and ALB's query strings routed verbatim (so `?tag=a,b`
+ * stays one value, repeated keys stay repeated, and Fastify decodes them as the HTTP server does),
+ * base64 for every non-text response, and for ALB the status line, multi-value response headers,
+ * the client's address and a Set-Cookie the single-value mode can carry.
  *
  * It first finishes the instance's boot. Nest's `app.init()` leaves Fastify's queued work (the
  * routes' and hooks' registration, some sixty steps for CloudNest) to the first `inject()`, i.e. to the
@@ -59,17 +61,93 @@ export async function createLambdaProxy(app: FastifyInstance): Promise<LambdaHtt
     ...options(),
     albMultiValueHeaders: true,
   });
+  let warnedAboutCookies = false;
   return async (event, context) => {
     if (isAlbEvent(event)) {
-      const response: LambdaHttpResponse = await (event.multiValueHeaders ? albMultiValueProxy : proxy)(
-        event,
+      const multiValue = event.multiValueHeaders !== undefined;
+      const response: LambdaHttpResponse = await (multiValue ? albMultiValueProxy : proxy)(
+        albRequest(event),
         context,
       );
+      if (!multiValue && keepFirstSetCookie(response) && !warnedAboutCookies) {
+        warnedAboutCookies = true;
+        app.log.warn(
+          'A response set several cookies, and an ALB target group without multi-value headers can carry one: only the first was sent. Enable lambda.multi_value_headers.enabled on the target group.',
+        );
+      }
       response.statusDescription = `${response.statusCode} ${STATUS_CODES[response.statusCode] ?? ''}`.trim();
       return response;
     }
     return proxy(normalisePath(event), context);
   };
+}
+
+/**
+ * What the library should see of an ALB event. ALB hands over the query string as the client sent
+ * it (percent-encoded, `+` for a space) and no client address. Left to the library, every
+ * parameter goes through `decodeURIComponent` (a stray `%` throws, which fails the invocation
+ * and the client gets a 502; a `+` stays a plus), and the request comes from light-my-request's
+ * 127.0.0.1, so every client of the function would share one per-IP rate limit. So the query
+ * string goes to Fastify verbatim, to be parsed as the HTTP server parses it, and the client
+ * address is the last one in X-Forwarded-For: the one the load balancer appended for the
+ * connection it received (its default `append` mode; with `remove` there is none to take).
+ */
+function albRequest(event: ALBEvent): LambdaHttpEvent {
+  const query = albRawQuery(event);
+  const sourceIp = albClientAddress(event);
+  return {
+    ...event,
+    path: query ? `${event.path}?${query}` : event.path,
+    queryStringParameters: undefined,
+    multiValueQueryStringParameters: undefined,
+    requestContext: sourceIp ? { ...event.requestContext, identity: { sourceIp } } : event.requestContext,
+  } as ALBEvent;
+}
+
+/** The query string back as `key=value` pairs, still encoded (single-value mode keeps the last of each key). */
+function albRawQuery(event: ALBEvent): string {
+  const pairs: string[] = [];
+  if (event.multiValueQueryStringParameters) {
+    for (const [key, values] of Object.entries(event.multiValueQueryStringParameters)) {
+      for (const value of values ?? []) pairs.push(`${key}=${value}`);
+    }
+  } else if (event.queryStringParameters) {
+    for (const [key, value] of Object.entries(event.queryStringParameters))
+      pairs.push(`${key}=${value ?? ''}`);
+  }
+  return pairs.join('&');
+}
+
+function albClientAddress(event: ALBEvent): string | undefined {
+  const forwarded =
+    headerIn(event.multiValueHeaders, 'x-forwarded-for')?.at(-1) ??
+    headerIn(event.headers, 'x-forwarded-for');
+  const last = forwarded?.split(',').at(-1)?.trim();
+  return last !== undefined && isIP(last) !== 0 ? last : undefined;
+}
+
+function headerIn<T>(headers: Record<string, T | undefined> | undefined, name: string): T | undefined {
+  if (!headers) return undefined;
+  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+/**
+ * In single-value mode ALB reads only `headers`, but the library moves several Set-Cookie values
+ * to `multiValueHeaders`, so none would reach the client. Keeps the first in `headers`; true when
+ * others were dropped.
+ */
+function keepFirstSetCookie(response: LambdaHttpResponse): boolean {
+  const multiValueHeaders = response.multiValueHeaders;
+  const key =
+    multiValueHeaders && Object.keys(multiValueHeaders).find((name) => name.toLowerCase() === 'set-cookie');
+  if (!multiValueHeaders || key === undefined) return false;
+  const cookies = multiValueHeaders[key] ?? [];
+  delete multiValueHeaders[key];
+  if (Object.keys(multiValueHeaders).length === 0) delete response.multiValueHeaders;
+  const [first] = cookies;
+  if (first !== undefined) response.headers = { ...response.headers, [key]: first };
+  return cookies.length > 1;
 }
 
 function isAlbEvent(event: LambdaHttpEvent): event is ALBEvent {
@@ -82,21 +160,16 @@ function isHttpApiEvent(event: LambdaHttpEvent): event is APIGatewayProxyEventV2
 
 /**
  * The path the app should route, without the API Gateway stage. HTTP API puts a named stage in
- * `rawPath` (`/prod/health`); REST puts it only in `requestContext.path`, but some front ends
- * (custom domains without a base path mapping, proxies) forward `/prod/health` as the path.
+ * `rawPath` (`/prod/health`). REST never puts it in `path` (only in `requestContext.path`), so a
+ * REST path is routed as it is: on a custom domain, whose mapping selects the stage, `/v1/users`
+ * is the app's own `/v1` prefix even when the stage is also named `v1`.
  */
 function normalisePath(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): LambdaHttpEvent {
+  if (!isHttpApiEvent(event)) return event;
   const stage = event.requestContext.stage;
-  if (isHttpApiEvent(event)) {
-    const path = stage && stage !== '$default' ? withoutStage(event.rawPath, stage) : event.rawPath;
-    const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
-    return { ...event, rawPath: `${path}${query}`, queryStringParameters: undefined };
-  }
-  // REST: the path already lacks the stage unless the client-side path shows it twice.
-  const clientPath = event.requestContext.path;
-  const stageAlreadyRemoved = clientPath !== undefined && clientPath === `/${stage}${event.path}`;
-  if (!stage || stageAlreadyRemoved) return event;
-  return { ...event, path: withoutStage(event.path, stage) };
+  const path = stage && stage !== '$default' ? withoutStage(event.rawPath, stage) : event.rawPath;
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
+  return { ...event, rawPath: `${path}${query}`, queryStringParameters: undefined };
 }
 
 function withoutStage(path: string, stage: string): string {

@@ -81,6 +81,14 @@ export function eventFor(
   for (const key of new Set(params.keys())) multiQuery[key] = params.getAll(key);
   if (kind === 'alb') {
     const multiValue = request.albMultiValue ?? true;
+    // The load balancer appends the address of the connection it received (its default mode).
+    const forwardedFor = headers['x-forwarded-for'];
+    const albHeaders = {
+      ...withCookies,
+      'x-forwarded-for': forwardedFor ? `${forwardedFor}, 203.0.113.7` : '203.0.113.7',
+    };
+    const albMultiValueHeaders: Record<string, string[]> = {};
+    for (const [key, value] of Object.entries(albHeaders)) albMultiValueHeaders[key] = [value];
     // ALB passes the query string still percent-encoded.
     const encoded = (value: string) => encodeURIComponent(value);
     const encodedMulti: Record<string, string[]> = {};
@@ -96,8 +104,8 @@ export function eventFor(
       httpMethod: method,
       path,
       ...(multiValue
-        ? { multiValueQueryStringParameters: encodedMulti, multiValueHeaders }
-        : { queryStringParameters: encodedSingle, headers: withCookies }),
+        ? { multiValueQueryStringParameters: encodedMulti, multiValueHeaders: albMultiValueHeaders }
+        : { queryStringParameters: encodedSingle, headers: albHeaders }),
       body,
       isBase64Encoded: base64,
     } satisfies ALBEvent;
