@@ -46,7 +46,9 @@ function setup(
   }) as CryptoRepository;
   const users = {
     findByEmail: vi.fn(async () => options.user),
-    findByUsername: vi.fn(async () => options.user),
+    findByUsername: vi.fn(async (username: string) =>
+      options.user?.username === username ? options.user : undefined,
+    ),
     findById: vi.fn(async () => options.user ?? user()),
     create: vi.fn(async () => undefined),
     update: vi.fn(async () => {}),
@@ -287,6 +289,21 @@ describe('AuthService.register', () => {
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
       expect.objectContaining({ subject: 'You already have an account' }),
+    );
+  });
+
+  // Found in review: 202 for an existing address came before the username check, so a username
+  // known to be taken told an attacker which addresses had accounts (202) and which not (409).
+  it('with verification required, answers a taken username with 409 whether or not the email has an account', async () => {
+    const taken = { email: 'ada@example.com', username: 'ada', password: 'fine passphrase' };
+    const client = { ip: '1', userAgent: null };
+    const existing = setup({ AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' }, { user: user() });
+    expect(await errorCode(existing.service.register(taken, client))).toBe('USERNAME_TAKEN');
+    expect(existing.mail.send).not.toHaveBeenCalled();
+    const fresh = setup({ AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' });
+    vi.mocked(fresh.users.create).mockResolvedValue('username');
+    expect(await errorCode(fresh.service.register({ ...taken, email: 'nobody@example.com' }, client))).toBe(
+      'USERNAME_TAKEN',
     );
   });
 });

@@ -78,6 +78,9 @@ export class AuthService {
     const passwordHash = await this.crypto.hashPassword(dto.password);
     const verify = this.config.auth.requireEmailVerification;
     if (verify && (await this.users.findByEmail(dto.email))) {
+      // A taken username is a 409 whatever the address: answering 202 first would tell anyone
+      // holding a username known to be taken which addresses have accounts.
+      if (await this.users.findByUsername(dto.username)) throw new AppError('USERNAME_TAKEN');
       await this.sendToAddress(
         dto.email,
         mailTemplates.accountExists(`${this.config.publicBaseUrl}/sign-in`),
