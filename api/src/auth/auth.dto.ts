@@ -105,8 +105,14 @@ export const ApiKeyCreateSchema = dto((z) =>
   z
     .object({
       name: z.string().trim().min(1).max(100),
+      // 20 scopes of at most 48 characters, stored space-separated, fit the 1000-character
+      // column (20 × 64 did not: the insert failed with a 500).
       scopes: z
-        .array(z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/, 'must be a scope like users:read'))
+        .array(
+          z
+            .string()
+            .regex(/^[a-z][a-z0-9:._-]{0,47}$/, 'must be a scope like users:read (at most 48 characters)'),
+        )
         .max(20)
         .default([]),
     })

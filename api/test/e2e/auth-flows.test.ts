@@ -425,6 +425,27 @@ describe('auth flows over HTTP', () => {
       expect((await readJson<ErrorBody>(missing)).code).toBe('API_KEY_NOT_FOUND');
     });
 
+    it('stores the most scopes the schema allows, and refuses longer ones with a 400 (was a 500 from the column)', async () => {
+      const { tokens } = await registerUser(server);
+      const scopes = Array.from({ length: 20 }, (_, index) =>
+        `s${String(index).padStart(2, '0')}`.padEnd(48, 'x'),
+      );
+      const create = await server.request('/auth/api-keys', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { name: 'widest', scopes },
+      });
+      expect(create.status).toBe(201);
+      expect((await readJson<{ scopes: string[] }>(create)).scopes).toEqual(scopes);
+      const tooLong = await server.request('/auth/api-keys', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { name: 'too long', scopes: scopes.map((scope) => scope.padEnd(64, 'y')) },
+      });
+      expect(tooLong.status).toBe(400);
+      expect((await readJson<ErrorBody>(tooLong)).code).toBe('VALIDATION_FAILED');
+    });
+
     it('refuses to manage keys with an API key instead of a signed-in user', async () => {
       const { tokens } = await registerUser(server);
       const created = await readJson<{ key: string }>(
