@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { answerClientError, answerFrameworkError } from './common/http/framework-errors.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { ZOD_ONLY_SCHEMA_CONTROLLER } from './common/http/schema-compilers.js';
 import { API_SECURITY_HEADERS, documentSecurityHeaders } from './common/http/security-headers.js';
@@ -44,6 +45,10 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
     schemaController: ZOD_ONLY_SCHEMA_CONTROLLER,
+    // What the router and Node's HTTP parser refuse before any hook or filter runs gets the same
+    // error shape as everything else.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     // No Nest middleware anywhere (guards, pipes and Fastify hooks do that work), so no
     // @fastify/middie: registering it cost ~3 ms of every Lambda cold start and left a hook on
     // every request. A middleware added later stops the boot ("this.instance.use is not a

@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCodes } from '../../src/common/errors/error-codes.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 describe('HTTP basics under API_PREFIX with CORS', () => {
@@ -27,6 +29,59 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
       message: expect.any(String),
       requestId: 'trace-42',
     });
+  });
+
+  // Found in review: the router and Node's parser answered these before any hook or filter, with
+  // Fastify's own body (`FST_ERR_BAD_URL`, no request id).
+  it('answers URLs the router refuses with the JSON error shape, the request id and the security headers', async () => {
+    for (const [path, status, code] of [
+      ['/api/users/%zz', 400, 'BAD_REQUEST'],
+      [`/api/files/${'a'.repeat(201)}`, 414, 'URI_TOO_LONG'],
+    ] as const) {
+      const response = await server.request(path, { headers: { 'x-request-id': 'trace-43' } });
+      expect(response.status).toBe(status);
+      expect(response.headers.get('x-request-id')).toBe('trace-43');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(await response.json()).toEqual({
+        statusCode: status,
+        code,
+        message: expect.any(String),
+        requestId: 'trace-43',
+      });
+    }
+  });
+
+  it("answers requests Node's HTTP parser refuses with the JSON error shape, then closes", async () => {
+    const cases = [
+      [
+        `GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`,
+        431,
+        'HEADERS_TOO_LARGE',
+      ],
+      [
+        'GET /api/health HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n',
+        400,
+        'BAD_REQUEST',
+      ],
+      ['NOT A REQUEST\r\n\r\n', 400, 'BAD_REQUEST'],
+    ] as const;
+    for (const [raw, status, code] of cases) {
+      const answer = await rawExchange(server.baseUrl, raw);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      expect(head.split('\r\n')[0]).toBe(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+      );
+      expect(head.toLowerCase()).toContain('content-type: application/json');
+      expect(head.toLowerCase()).toContain('x-content-type-options: nosniff');
+      const parsed = JSON.parse(body) as { requestId: string };
+      expect(parsed).toEqual({
+        statusCode: status,
+        code,
+        message: errorCodes[code].message,
+        requestId: expect.any(String),
+      });
+      expect(head).toContain(`x-request-id: ${parsed.requestId}`);
+    }
   });
 
   it('allows listed origins and no others', async () => {
@@ -101,3 +156,16 @@ describe('docs can be switched off', () => {
     expect(((await response.json()) as { code: string }).code).toBe('NOT_FOUND');
   });
 });
+
+/** Writes `raw` to the server as it is and reads until the server closes the connection. */
+function rawExchange(baseUrl: string, raw: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(raw));
+    const chunks: Buffer[] = [];
+    socket.setTimeout(5_000, () => socket.destroy(new Error('the server did not close the connection')));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCodes } from '../../src/common/errors/error-codes.js';
 import { newCredentials, RELAXED_LIMITS, readJson, type TokenPair } from '../support/auth-helpers.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { exampleOf, type FuzzOperation, operationsOf } from './openapi-operations.js';
@@ -201,7 +202,7 @@ const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
  * huge strings, invalid JSON, wrong content types, unicode edge cases, oversized bodies, deep
  * nesting, bad tokens, bad path parameters and query strings, and forged X-Forwarded-For addresses
  * (the server trusts loopback as a proxy). Zero 5xx, zero crashes, and every
- * 4xx is JSON with an UPPER_SNAKE `code`.
+ * 4xx is JSON with the error shape and a `code` from the registry.
  */
 describe(`malformed input (${profile.fuzzRuns} requests)`, () => {
   let server: TestServer;
@@ -285,9 +286,17 @@ function problemWith(response: RawResponse): string | undefined {
   if (!response.contentType.startsWith('application/json'))
     return `${response.status} with content-type "${response.contentType}"`;
   try {
-    const body = JSON.parse(response.body) as { code?: unknown };
-    if (typeof body.code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(body.code))
-      return `${response.status} without a code: ${response.body.slice(0, 200)}`;
+    const body = JSON.parse(response.body) as Partial<Record<string, unknown>>;
+    // The whole shape, with a code from the registry: Fastify's own bodies (`FST_ERR_BAD_URL`)
+    // are UPPER_SNAKE too, and passed the earlier check.
+    if (typeof body.code !== 'string' || !Object.hasOwn(errorCodes, body.code))
+      return `${response.status} without a registered code: ${response.body.slice(0, 200)}`;
+    if (
+      body.statusCode !== response.status ||
+      typeof body.message !== 'string' ||
+      typeof body.requestId !== 'string'
+    )
+      return `${response.status} without the error shape: ${response.body.slice(0, 200)}`;
   } catch {
     return `${response.status} with a body that is not JSON: ${response.body.slice(0, 200)}`;
   }

@@ -17,6 +17,8 @@ export const errorCodes = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the time in Retry-After.' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
+  URI_TOO_LONG: { status: 414, message: 'A path segment of the URL is longer than the server accepts.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are larger than the server accepts.' },
   // Auth
   EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists; sign in instead.' },
   USERNAME_TAKEN: { status: 409, message: 'This username is taken; choose another.' },

@@ -25,6 +25,7 @@ const fastifyCodes: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
   FST_ERR_ASYNC_CONSTRAINT: 'BAD_REQUEST',
   FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
   FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -70,6 +71,11 @@ function isDatabaseUnavailable(error: unknown): boolean {
 function fastifyErrorCode(error: unknown): ErrorCode | undefined {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? fastifyCodes[code] : undefined;
+}
+
+/** The body for a registered code with its standard message. */
+export function errorBodyFor(code: ErrorCode, requestId: string): ErrorBody {
+  return fromCode(code, requestId);
 }
 
 function fromCode(code: ErrorCode, requestId: string, message?: string): ErrorBody {
