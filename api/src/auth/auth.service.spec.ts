@@ -189,6 +189,8 @@ describe('AuthService.login', () => {
       ),
     ).toBe('INVALID_CREDENTIALS');
     expect(unknown.crypto.verifyPassword).toHaveBeenCalledTimes(1);
+    // Not a hash on top (the first unknown sign-in of a process used to make its dummy hash).
+    expect(unknown.crypto.hashPassword).not.toHaveBeenCalled();
     expect(unknown.users.incrementFailedLogins).toHaveBeenCalledTimes(1);
 
     const known = setup({}, { user: user() });

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ClockRepository } from '../common/clock/clock.repository.js';
-import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { CryptoRepository, UNUSABLE_PASSWORD_HASH } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -52,8 +52,6 @@ const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
  */
 @Injectable()
 export class AuthService {
-  private dummyHash: Promise<string> | undefined;
-
   constructor(
     @Inject(UsersRepository) private readonly users: UsersRepository,
     @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
@@ -135,7 +133,7 @@ export class AuthService {
     if (!user || user.passwordHash === null || user.deletedAt !== null || lockedOut) {
       // Same work as a real failed check (hash verify + failure bookkeeping), so unknown,
       // password-less and locked accounts are indistinguishable from a wrong password, also by timing.
-      await this.crypto.verifyPassword(await this.dummyPasswordHash(), dto.password);
+      await this.crypto.verifyPassword(UNUSABLE_PASSWORD_HASH, dto.password);
       await this.users.incrementFailedLogins(this.crypto.uuid());
       throw new AppError('INVALID_CREDENTIALS');
     }
@@ -487,11 +485,6 @@ export class AuthService {
 
   private async assertPasswordAcceptable(password: string): Promise<void> {
     if (await this.commonPasswords.isCommon(password)) throw new AppError('PASSWORD_TOO_COMMON');
-  }
-
-  private dummyPasswordHash(): Promise<string> {
-    this.dummyHash ??= this.crypto.hashPassword(this.crypto.randomToken(16));
-    return this.dummyHash;
   }
 
   /** Mail failures are logged, not surfaced: the caller's outcome must not reveal or depend on delivery. */

@@ -1,6 +1,6 @@
 import { hash } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
-import { CryptoRepository } from './crypto.repository.js';
+import { CryptoRepository, UNUSABLE_PASSWORD_HASH } from './crypto.repository.js';
 
 const crypto = new CryptoRepository();
 
@@ -33,5 +33,14 @@ describe('CryptoRepository', () => {
     const weak = await hash('pw', { memoryCost: 4096, timeCost: 1, parallelism: 1, algorithm: 2 });
     expect(crypto.passwordNeedsRehash(weak)).toBe(true);
     expect(crypto.passwordNeedsRehash(await crypto.hashPassword('pw'))).toBe(false);
+  });
+
+  it('keeps the unusable hash at the current parameters, so verifying against it costs what a real one does', async () => {
+    expect(crypto.passwordNeedsRehash(UNUSABLE_PASSWORD_HASH)).toBe(false);
+    // A well-formed hash: verify runs in full and says no (a malformed one fails fast).
+    expect(await crypto.verifyPassword(UNUSABLE_PASSWORD_HASH, 'a fine passphrase')).toBe(false);
+    expect(UNUSABLE_PASSWORD_HASH).toMatch(
+      /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/,
+    );
   });
 });

@@ -13,6 +13,16 @@ export const ARGON2_PARAMETERS = {
 } as const;
 
 /**
+ * An argon2id hash, with {@link ARGON2_PARAMETERS}, of a random password nobody kept. Sign-in
+ * verifies unknown, password-less and locked accounts against it, so they cost what a wrong
+ * password costs. A constant rather than hashed on first use: that made the first such sign-in of
+ * every fresh process (every new Lambda environment) pay a hash and a verify, ~60 ms more than a
+ * wrong password. Its spec checks the parameters still match.
+ */
+export const UNUSABLE_PASSWORD_HASH =
+  '$argon2id$v=19$m=19456,t=2,p=1$Y2xyCXFmr2XLHcdufb4aNQ$b7OfMg1emq4xY2SKHWIyiKiLsFMuEz1/zKz6NUwL0Ho';
+
+/**
  * Randomness, hashing and comparisons. Every secret the API hands out is high-entropy random and
  * stored only as a SHA-256 digest (looked up by digest, so no comparison leaks timing); passwords
  * use argon2id.
