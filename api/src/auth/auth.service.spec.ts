@@ -37,7 +37,7 @@ function setup(
   env: Record<string, string> = {},
   options: { token?: RefreshTokenRecord; user?: UserRow } = {},
 ) {
-  const clock = { now: vi.fn(() => T0) } as unknown as ClockRepository;
+  const clock = { now: vi.fn(() => T0), sleep: vi.fn(async () => {}) } as unknown as ClockRepository;
   const realCrypto = new CryptoRepository();
   const crypto = Object.assign(Object.create(CryptoRepository.prototype), realCrypto, {
     hashPassword: vi.fn(async () => 'hash'),
@@ -80,12 +80,13 @@ function setup(
     isCommon: vi.fn(async (p: string) => p === 'password123'),
   } as unknown as CommonPasswordsRepository;
   const logger = { warn: vi.fn(), error: vi.fn(), info: vi.fn() } as unknown as Logger;
+  const oneTimeTokens = { issue: vi.fn(async () => {}) } as unknown as OneTimeTokensRepository;
   const config = loadConfig({ NODE_ENV: 'test', ...env }, '/');
   const service = new AuthService(
     users,
     sessions,
     cache,
-    {} as OneTimeTokensRepository,
+    oneTimeTokens,
     jwt,
     crypto,
     clock,
@@ -95,7 +96,7 @@ function setup(
     config,
     logger,
   );
-  return { service, users, sessions, tx, cache, mail, crypto, rateLimits, clock };
+  return { service, users, sessions, tx, cache, mail, crypto, rateLimits, clock, logger };
 }
 
 function token(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
@@ -306,6 +307,93 @@ describe('AuthService.register', () => {
     vi.mocked(fresh.users.create).mockResolvedValue('username');
     expect(await errorCode(fresh.service.register({ ...taken, email: 'nobody@example.com' }, client))).toBe(
       'USERNAME_TAKEN',
+    );
+  });
+});
+
+describe('answers that must not tell whether an account exists', () => {
+  const client = { ip: '1', userAgent: null };
+
+  /** A service whose clock moves only when the mail is sent (by `sendMs`) or the service sleeps. */
+  function timed(sendMs: number, options: { user?: UserRow; env?: Record<string, string> } = {}) {
+    const context = setup({ AUTH_UNIFORM_RESPONSE_MS: '500', ...options.env }, { user: options.user });
+    let elapsed = 0;
+    vi.mocked(context.clock.now).mockImplementation(() => new Date(T0.getTime() + elapsed));
+    vi.mocked(context.clock.sleep).mockImplementation(async (ms: number) => {
+      elapsed += ms;
+    });
+    vi.mocked(context.mail.send).mockImplementation(async () => {
+      elapsed += sendMs;
+    });
+    return { ...context, elapsed: () => elapsed };
+  }
+
+  const neutralRequests = [
+    [
+      'forgot-password',
+      (service: AuthService) => service.forgotPassword({ email: 'ada@example.com' }, client),
+    ],
+    [
+      'verification request',
+      (service: AuthService) => service.requestEmailVerification({ email: 'ada@example.com' }, client),
+    ],
+    [
+      'email-code start',
+      (service: AuthService) => service.startEmailCode({ email: 'ada@example.com' }, client),
+    ],
+  ] as const;
+
+  it.each(neutralRequests)(
+    '%s takes AUTH_UNIFORM_RESPONSE_MS for a known and for an unknown address',
+    async (_, call) => {
+      const known = timed(120, { user: user() });
+      await call(known.service);
+      expect(known.mail.send).toHaveBeenCalledTimes(1);
+      expect(known.clock.sleep).toHaveBeenCalledWith(380);
+      expect(known.elapsed()).toBe(500);
+      const unknown = timed(120);
+      await call(unknown.service);
+      expect(unknown.mail.send).not.toHaveBeenCalled();
+      expect(unknown.elapsed()).toBe(500);
+    },
+  );
+
+  it('failed sign-ins take it too, the one that locks the account and mails its owner included', async () => {
+    const locking = timed(200, {
+      user: user({ passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$stored' }),
+      env: { AUTH_LOCKOUT_THRESHOLD: '1' },
+    });
+    vi.mocked(locking.users.incrementFailedLogins).mockResolvedValue(1);
+    expect(
+      await errorCode(locking.service.login({ email: 'ada@example.com', password: 'guess' }, client)),
+    ).toBe('INVALID_CREDENTIALS');
+    expect(locking.mail.send).toHaveBeenCalledTimes(1);
+    expect(locking.elapsed()).toBe(500);
+    const unknown = timed(200);
+    expect(
+      await errorCode(unknown.service.login({ email: 'nobody@example.com', password: 'guess' }, client)),
+    ).toBe('INVALID_CREDENTIALS');
+    expect(unknown.elapsed()).toBe(500);
+  });
+
+  it('registration with verification takes it for a new and an existing address', async () => {
+    const dto = { email: 'ada@example.com', username: 'newname', password: 'fine passphrase' };
+    const env = { AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' };
+    const existing = timed(150, { user: user(), env });
+    expect((await existing.service.register(dto, client)).status).toBe(202);
+    expect(existing.elapsed()).toBe(500);
+    const fresh = timed(150, { env });
+    expect((await fresh.service.register(dto, client)).status).toBe(202);
+    expect(fresh.elapsed()).toBe(500);
+  });
+
+  it('says so when the work overruns the floor (it no longer hides the difference)', async () => {
+    const slow = timed(700, { user: user() });
+    await slow.service.forgotPassword({ email: 'ada@example.com' }, client);
+    expect(slow.clock.sleep).not.toHaveBeenCalled();
+    expect(slow.logger.warn).toHaveBeenCalledWith(
+      { elapsedMs: 700, floorMs: 500 },
+      expect.stringContaining('AUTH_UNIFORM_RESPONSE_MS'),
     );
   });
 });

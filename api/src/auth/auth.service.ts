@@ -75,6 +75,18 @@ export class AuthService {
     // Hash before looking anything up, so "email exists" and "new account" take the same time.
     const passwordHash = await this.crypto.hashPassword(dto.password);
     const verify = this.config.auth.requireEmailVerification;
+    // With verification on, the answer is the same for a new and an existing address; the work is not.
+    return verify
+      ? this.uniformly(() => this.registerAccount(dto, client, passwordHash, verify))
+      : this.registerAccount(dto, client, passwordHash, verify);
+  }
+
+  private async registerAccount(
+    dto: RegisterDto,
+    client: ClientInfo,
+    passwordHash: string,
+    verify: boolean,
+  ): Promise<RegisterResult> {
     if (verify && (await this.users.findByEmail(dto.email))) {
       // A taken username is a 409 whatever the address: answering 202 first would tell anyone
       // holding a username known to be taken which addresses have accounts.
@@ -125,6 +137,7 @@ export class AuthService {
   async login(dto: LoginDto, client: ClientInfo): Promise<IssuedTokens> {
     const identifier = dto.email ?? dto.username ?? '';
     await this.rateLimits.consume('signIn', `login:ip:${client.ip}`, `login:account:${identifier}`);
+    const started = this.clock.now().getTime();
     const user = dto.email
       ? await this.users.findByEmail(dto.email)
       : await this.users.findByUsername(identifier);
@@ -135,10 +148,13 @@ export class AuthService {
       // password-less and locked accounts are indistinguishable from a wrong password, also by timing.
       await this.crypto.verifyPassword(UNUSABLE_PASSWORD_HASH, dto.password);
       await this.users.incrementFailedLogins(this.crypto.uuid());
+      await this.padFrom(started);
       throw new AppError('INVALID_CREDENTIALS');
     }
     if (!(await this.crypto.verifyPassword(user.passwordHash, dto.password))) {
+      // The failure that locks the account also mails its owner.
       await this.recordFailedLogin(user, now);
+      await this.padFrom(started);
       throw new AppError('INVALID_CREDENTIALS');
     }
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
@@ -245,8 +261,10 @@ export class AuthService {
   /** Always 202: sends a link only when the address belongs to an unverified account. */
   async requestEmailVerification(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
     await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
-    const user = await this.users.findByEmail(dto.email);
-    if (user && user.emailVerifiedAt === null && user.deletedAt === null) await this.sendVerification(user);
+    await this.uniformly(async () => {
+      const user = await this.users.findByEmail(dto.email);
+      if (user && user.emailVerifiedAt === null && user.deletedAt === null) await this.sendVerification(user);
+    });
   }
 
   async confirmEmailVerification(dto: TokenDto, client: ClientInfo): Promise<IssuedTokens> {
@@ -263,6 +281,10 @@ export class AuthService {
   /** Always 202, whether or not the address has an account. */
   async forgotPassword(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
     await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
+    await this.uniformly(() => this.sendPasswordReset(dto));
+  }
+
+  private async sendPasswordReset(dto: EmailOnlyDto): Promise<void> {
     const user = await this.users.findByEmail(dto.email);
     if (!user || user.deletedAt !== null) return;
     const token = await this.issueOneTimeToken('password_reset', user, PASSWORD_RESET_TTL_MS);
@@ -317,6 +339,10 @@ export class AuthService {
   /** Always 202: mails a 6-digit code to existing accounts (and to new addresses when sign-up by code is on). */
   async startEmailCode(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
     await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
+    await this.uniformly(() => this.sendEmailCode(dto));
+  }
+
+  private async sendEmailCode(dto: EmailOnlyDto): Promise<void> {
     const user = await this.users.findByEmail(dto.email);
     if (user ? user.deletedAt !== null || user.disabledAt !== null : !this.config.auth.emailCodeSignup)
       return;
@@ -418,6 +444,35 @@ export class AuthService {
       user.email,
       mailTemplates.accountLocked(minutes, `${this.config.publicBaseUrl}/forgot-password`),
     );
+  }
+
+  /**
+   * Runs work whose answer is the same whether or not an account exists, though the work is not
+   * (for an existing one a token write and a mail send: with SES a network round trip), and
+   * answers no sooner than AUTH_UNIFORM_RESPONSE_MS after it started, so the time does not tell
+   * either.
+   */
+  private async uniformly<T>(work: () => Promise<T>): Promise<T> {
+    const started = this.clock.now().getTime();
+    try {
+      return await work();
+    } finally {
+      await this.padFrom(started);
+    }
+  }
+
+  /** Waits out the rest of AUTH_UNIFORM_RESPONSE_MS since `started`; says so when the work took longer. */
+  private async padFrom(started: number): Promise<void> {
+    const floorMs = this.config.auth.uniformResponseMs;
+    const elapsedMs = this.clock.now().getTime() - started;
+    if (elapsedMs < floorMs) {
+      await this.clock.sleep(floorMs - elapsedMs);
+    } else if (floorMs > 0) {
+      this.logger.warn(
+        { elapsedMs, floorMs },
+        'an account-neutral answer took longer than AUTH_UNIFORM_RESPONSE_MS, so its timing may tell whether the account exists: raise it',
+      );
+    }
   }
 
   private async sendVerification(user: UserRow): Promise<void> {

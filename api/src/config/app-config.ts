@@ -76,6 +76,11 @@ export interface AuthSettings {
   readonly emailCodeSignup: boolean;
   readonly lockoutThreshold: number;
   readonly lockoutMinutes: number;
+  /**
+   * Answers that must not tell whether an account exists (forgot-password, verification and code
+   * requests, failed sign-ins, registration with verification) take at least this long.
+   */
+  readonly uniformResponseMs: number;
   readonly rateLimits: {
     readonly enabled: boolean;
     readonly signIn: RateLimitRule;
@@ -183,6 +188,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ba
       emailCodeSignup: e.AUTH_EMAIL_CODE_SIGNUP,
       lockoutThreshold: e.AUTH_LOCKOUT_THRESHOLD,
       lockoutMinutes: e.AUTH_LOCKOUT_MINUTES,
+      uniformResponseMs: e.AUTH_UNIFORM_RESPONSE_MS,
       rateLimits: {
         enabled: e.RATE_LIMIT_ENABLED,
         signIn: e.RATE_LIMIT_SIGN_IN,

@@ -208,6 +208,7 @@ function readVariables(read: VariableReader) {
     AUTH_EMAIL_CODE_SIGNUP: read.flag('AUTH_EMAIL_CODE_SIGNUP', false),
     AUTH_LOCKOUT_THRESHOLD: read.integer('AUTH_LOCKOUT_THRESHOLD', 1, 1000, 10),
     AUTH_LOCKOUT_MINUTES: read.integer('AUTH_LOCKOUT_MINUTES', 1, 10_080, 15),
+    AUTH_UNIFORM_RESPONSE_MS: read.integer('AUTH_UNIFORM_RESPONSE_MS', 0, 10_000, 500),
     RATE_LIMIT_ENABLED: read.flag('RATE_LIMIT_ENABLED', true),
     RATE_LIMIT_SIGN_IN: read.rateLimit('RATE_LIMIT_SIGN_IN', { limit: 5, windowSeconds: 10 }),
     RATE_LIMIT_EMAIL: read.rateLimit('RATE_LIMIT_EMAIL', { limit: 3, windowSeconds: 60 }),

@@ -308,13 +308,39 @@ describe('brute force', () => {
   });
 });
 
-describe('sign-in timing does not reveal whether an account exists', () => {
+describe('timing does not reveal whether an account exists', () => {
   let server: TestServer;
+  let padded: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ ...RELAXED_LIMITS, AUTH_LOCKOUT_THRESHOLD: '1000' });
+    // No floor here: this one compares the work itself, which must match without the padding.
+    server = await startTestServer({
+      ...RELAXED_LIMITS,
+      AUTH_LOCKOUT_THRESHOLD: '1000',
+      AUTH_UNIFORM_RESPONSE_MS: '0',
+    });
+    padded = await startTestServer({ ...RELAXED_LIMITS, AUTH_UNIFORM_RESPONSE_MS: '300' });
   });
   afterAll(async () => {
     await server?.close();
+    await padded?.close();
+  });
+
+  it('answers forgot-password, verification and code requests no sooner than AUTH_UNIFORM_RESPONSE_MS, known address or not', async () => {
+    const { credentials } = await registerUser(padded);
+    const mailsTo = async (to: string) =>
+      (await padded.database.db.selectFrom('outbox').select('id').where('toAddress', '=', to).execute())
+        .length;
+    const before = await mailsTo(credentials.email);
+    for (const path of ['/auth/password/forgot', '/auth/email/verify/request', '/auth/email-code/start']) {
+      for (const email of [credentials.email, 'nobody.at.all@example.com']) {
+        const started = performance.now();
+        const response = await padded.request(path, { method: 'POST', json: { email } });
+        expect(response.status).toBe(202);
+        expect(performance.now() - started).toBeGreaterThanOrEqual(295);
+      }
+    }
+    // The known address really got its three mails (the padding is not a shortcut).
+    expect((await mailsTo(credentials.email)) - before).toBe(3);
   });
 
   it('keeps the median of unknown-user and wrong-password logins within 20% (30 each, interleaved)', async () => {
