@@ -127,9 +127,13 @@ function albClientAddress(event: ALBEvent): string | undefined {
 }
 
 function headerIn<T>(headers: Record<string, T | undefined> | undefined, name: string): T | undefined {
-  if (!headers) return undefined;
-  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
+  const key = keyIn(headers, name);
+  return key === undefined ? undefined : headers?.[key];
+}
+
+/** The key under which `headers` holds the (lower-case) header `name`, in whatever case it came. */
+function keyIn(headers: object | undefined, name: string): string | undefined {
+  return headers && Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
 }
 
 /**
@@ -139,8 +143,7 @@ function headerIn<T>(headers: Record<string, T | undefined> | undefined, name: s
  */
 function keepFirstSetCookie(response: LambdaHttpResponse): boolean {
   const multiValueHeaders = response.multiValueHeaders;
-  const key =
-    multiValueHeaders && Object.keys(multiValueHeaders).find((name) => name.toLowerCase() === 'set-cookie');
+  const key = keyIn(multiValueHeaders, 'set-cookie');
   if (!multiValueHeaders || key === undefined) return false;
   const cookies = multiValueHeaders[key] ?? [];
   delete multiValueHeaders[key];
