@@ -467,7 +467,7 @@ export class AuthService {
     const elapsedMs = this.clock.now().getTime() - started;
     if (elapsedMs < floorMs) {
       await this.clock.sleep(floorMs - elapsedMs);
-    } else if (floorMs > 0) {
+    } else if (floorMs > 0 && elapsedMs > floorMs) {
       this.logger.warn(
         { elapsedMs, floorMs },
         'an account-neutral answer took longer than AUTH_UNIFORM_RESPONSE_MS, so its timing may tell whether the account exists: raise it',
