@@ -261,6 +261,21 @@ describe('AuthService.register', () => {
     expect(crypto.hashPassword).not.toHaveBeenCalled();
   });
 
+  it('counts a registration per address as well as per IP, and against the mail limit when it mails', async () => {
+    const dto = { email: 'new@example.com', username: 'newname', password: 'fine passphrase' };
+    const plain = setup();
+    await plain.service.register(dto, { ip: '1', userAgent: null });
+    expect(plain.rateLimits.consume).toHaveBeenCalledWith(
+      'signIn',
+      'register:ip:1',
+      'register:account:new@example.com',
+    );
+    expect(plain.rateLimits.consume).not.toHaveBeenCalledWith('email', expect.anything());
+    const verifying = setup({ AUTH_REQUIRE_EMAIL_VERIFICATION: 'true', AUTH_UNIFORM_RESPONSE_MS: '0' });
+    await verifying.service.register(dto, { ip: '1', userAgent: null });
+    expect(verifying.rateLimits.consume).toHaveBeenCalledWith('email', 'address:new@example.com');
+  });
+
   // Regression (outage test): a session write failing after the user insert left a half-created account.
   it('writes the account and its first session in one transaction', async () => {
     const { service, users, sessions } = setup();

@@ -70,7 +70,11 @@ export class AuthService {
   // ------------------------------------------------------------------ registration and sign-in
 
   async register(dto: RegisterDto, client: ClientInfo): Promise<RegisterResult> {
-    await this.rateLimits.consume('signIn', `register:ip:${client.ip}`);
+    await this.rateLimits.consume('signIn', `register:ip:${client.ip}`, `register:account:${dto.email}`);
+    // With verification on, every registration mails the address (a link, or "you already have an
+    // account"): the mail limit per address keeps it from being used to flood someone's inbox.
+    if (this.config.auth.requireEmailVerification)
+      await this.rateLimits.consume('email', `address:${dto.email}`);
     await this.assertPasswordAcceptable(dto.password);
     // Hash before looking anything up, so "email exists" and "new account" take the same time.
     const passwordHash = await this.crypto.hashPassword(dto.password);
