@@ -211,7 +211,7 @@ describe('storage and users configuration', () => {
         S3_PUBLIC_BASE_URL: 'https://cdn.example.com/',
         API_BASE_URL: 'https://api.example.com/',
         UPLOAD_URL_TTL_SECONDS: '120',
-        DOWNLOAD_URL_TTL_SECONDS: '60',
+        DOWNLOAD_URL_TTL_SECONDS: '120',
         MAINTENANCE_INTERVAL_MINUTES: '0',
       },
       '/',
@@ -223,7 +223,7 @@ describe('storage and users configuration', () => {
       endpoint: 'http://127.0.0.1:4568',
       publicBaseUrl: 'https://cdn.example.com',
       uploadUrlTtlSeconds: 120,
-      downloadUrlTtlSeconds: 60,
+      downloadUrlTtlSeconds: 120,
     });
     expect(config.apiBaseUrl).toBe('https://api.example.com');
     expect(config.maintenanceIntervalMinutes).toBe(0);
@@ -255,7 +255,7 @@ describe('storage and users configuration', () => {
       MAINTENANCE_INTERVAL_MINUTES: '-1',
     });
     expect(message).toContain('UPLOAD_URL_TTL_SECONDS must be an integer 60-3600');
-    expect(message).toContain('DOWNLOAD_URL_TTL_SECONDS must be an integer 10-86400');
+    expect(message).toContain('DOWNLOAD_URL_TTL_SECONDS must be an integer 120-86400');
     expect(message).toContain('MAINTENANCE_INTERVAL_MINUTES must be an integer 0-1440');
     expect(problemsOf({ ...base, S3_BUCKET: 'Not_A_Bucket' })).toContain(
       'S3_BUCKET must be an S3 bucket name',

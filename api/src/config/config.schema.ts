@@ -228,7 +228,9 @@ function readVariables(read: VariableReader) {
     S3_PUBLIC_BASE_URL: read.url('S3_PUBLIC_BASE_URL', 'must be a URL like https://cdn.example.com'),
     STORAGE_SIGNING_SECRET: read.optional('STORAGE_SIGNING_SECRET', 32),
     UPLOAD_URL_TTL_SECONDS: read.integer('UPLOAD_URL_TTL_SECONDS', 60, 3600, 900),
-    DOWNLOAD_URL_TTL_SECONDS: read.integer('DOWNLOAD_URL_TTL_SECONDS', 10, 86_400, 300),
+    // At least twice the 60 s the download redirects may be cached, so a cached redirect never
+    // leads to an expired URL.
+    DOWNLOAD_URL_TTL_SECONDS: read.integer('DOWNLOAD_URL_TTL_SECONDS', 120, 86_400, 300),
     MAINTENANCE_INTERVAL_MINUTES: read.integer('MAINTENANCE_INTERVAL_MINUTES', 0, 1440, 60),
   };
 }

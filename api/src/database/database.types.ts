@@ -104,7 +104,11 @@ export interface OutboxTable {
 /** Why a file was uploaded; decides its key prefix, allowed types, size limit and visibility. */
 export type FilePurpose = 'avatar' | 'story' | 'channel' | 'temp';
 
-/** `files`: one upload straight to storage; `pending` until `POST /files/:id/complete` saw it (0003). */
+/**
+ * `files`: one upload straight to storage; `pending` until `POST /files/:id/complete` saw it (0003).
+ * `deleted` is a tombstone: a file deleted while its upload URL could still be used, kept until
+ * the cleanup job deletes the object once more (a presigned PUT cannot be revoked).
+ */
 export interface FilesTable {
   id: string;
   userId: string;
@@ -112,7 +116,7 @@ export interface FilesTable {
   storageKey: string;
   contentType: string;
   size: number;
-  status: 'pending' | 'ready';
+  status: 'pending' | 'ready' | 'deleted';
   createdAt: Timestamp;
   completedAt: Timestamp | null;
 }
@@ -133,3 +137,5 @@ export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type FileRow = Selectable<FilesTable>;
+/** A file that is not a tombstone: what every lookup by id returns. */
+export type LiveFileRow = FileRow & { status: 'pending' | 'ready' };

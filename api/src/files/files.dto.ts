@@ -1,5 +1,5 @@
 import { type DtoType, dto } from '../common/validation/dto-schema.js';
-import type { FileRow } from '../database/database.types.js';
+import type { LiveFileRow } from '../database/database.types.js';
 import { PURPOSE_NAMES, STORAGE_KEY_PATTERN } from './file-purposes.js';
 
 // Schemas are DTO definitions, built on first use rather than at import (why: auth.dto.ts).
@@ -84,7 +84,7 @@ export const FileSchema = dto((z) =>
 export type FileDto = DtoType<typeof FileSchema>;
 
 /** The file as the API shows it; `url` is given by the service (public purposes only). */
-export function mapFile(file: FileRow, url: string | null): FileDto {
+export function mapFile(file: LiveFileRow, url: string | null): FileDto {
   return {
     id: file.id,
     purpose: file.purpose,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../database/database.module.js';
-import type { FileRow } from '../database/database.types.js';
+import type { FileRow, LiveFileRow } from '../database/database.types.js';
 import type { DatabaseHandle } from '../database/database-handle.js';
 
 /** All reads and writes of `files`. */
@@ -13,22 +13,31 @@ export class FilesRepository {
     await db.insertInto('files').values(file).execute();
   }
 
-  async findById(id: string): Promise<FileRow | undefined> {
+  /** A file by id; tombstones (deleted files) are not found. */
+  async findById(id: string): Promise<LiveFileRow | undefined> {
     const db = await this.database.get();
-    return db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await db
+      .selectFrom('files')
+      .selectAll()
+      .where('id', '=', id)
+      .where('status', '<>', 'deleted')
+      .executeTakeFirst();
+    return row as LiveFileRow | undefined;
   }
 
   /** A file whose owner is neither deleted nor disabled (what anyone may see of public files). */
-  async findWithActiveOwner(id: string): Promise<FileRow | undefined> {
+  async findWithActiveOwner(id: string): Promise<LiveFileRow | undefined> {
     const db = await this.database.get();
-    return db
+    const row = await db
       .selectFrom('files')
       .innerJoin('users', 'users.id', 'files.userId')
       .selectAll('files')
       .where('files.id', '=', id)
+      .where('files.status', '<>', 'deleted')
       .where('users.deletedAt', 'is', null)
       .where('users.disabledAt', 'is', null)
       .executeTakeFirst();
+    return row as LiveFileRow | undefined;
   }
 
   /** Marks a pending file ready; false when it was not pending (already completed or gone). */
@@ -52,19 +61,32 @@ export class FilesRepository {
     });
   }
 
+  /**
+   * Turns the file into a tombstone and clears it as anyone's avatar, in one transaction: for a
+   * file deleted while its upload URL is still valid, whose object a client could PUT again.
+   */
+  async markDeleted(id: string): Promise<void> {
+    const db = await this.database.get();
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ avatarFileId: null }).where('avatarFileId', '=', id).execute();
+      await trx.updateTable('files').set({ status: 'deleted' }).where('id', '=', id).execute();
+    });
+  }
+
+  /** Every row of a user, tombstones included (account purge). */
   async listByUser(userId: string, limit: number): Promise<FileRow[]> {
     const db = await this.database.get();
     return db.selectFrom('files').selectAll().where('userId', '=', userId).limit(limit).execute();
   }
 
-  /** Pending uploads and temp files created before `cutoff`, oldest first. */
+  /** Pending uploads, tombstones and temp files created before `cutoff`, oldest first. */
   async listExpired(cutoff: Date, limit: number): Promise<FileRow[]> {
     const db = await this.database.get();
     return db
       .selectFrom('files')
       .selectAll()
       .where('createdAt', '<', cutoff)
-      .where((eb) => eb.or([eb('status', '=', 'pending'), eb('purpose', '=', 'temp')]))
+      .where((eb) => eb.or([eb('status', 'in', ['pending', 'deleted']), eb('purpose', '=', 'temp')]))
       .orderBy('createdAt')
       .limit(limit)
       .execute();

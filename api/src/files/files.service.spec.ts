@@ -41,6 +41,7 @@ function setup(options: { file?: FileRow; env?: Record<string, string> } = {}) {
     findById: vi.fn(async () => options.file),
     findWithActiveOwner: vi.fn(async () => options.file),
     markReady: vi.fn(async () => true),
+    markDeleted: vi.fn(async () => {}),
     delete: vi.fn(async () => {}),
     listByUser: vi.fn(async () => [] as FileRow[]),
     listExpired: vi.fn(async () => [] as FileRow[]),
@@ -85,6 +86,15 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('FilesService.createUpload', () => {
+  it('writes no pending row when the URL cannot be signed', async () => {
+    const { service, files, storage } = setup();
+    storage.presignUpload.mockRejectedValue(new Error('Could not load credentials from any providers'));
+    await expect(
+      service.createUpload(OWNER, { purpose: 'avatar', contentType: 'image/png', size: 10 }),
+    ).rejects.toThrow('credentials');
+    expect(files.create).not.toHaveBeenCalled();
+  });
+
   it('records a pending file under the purpose prefix and presigns a PUT bound to type and size', async () => {
     const { service, files, storage } = setup();
     const result = await service.createUpload(OWNER, {
@@ -189,6 +199,16 @@ describe('FilesService.complete', () => {
     expect(files.markReady).not.toHaveBeenCalled();
   });
 
+  it('is FILE_NOT_FOUND when the file was deleted between the check and marking it ready', async () => {
+    const { service, files, storage } = setup({ file: file({ status: 'pending', completedAt: null }) });
+    storage.head.mockResolvedValue({ size: 100, contentType: 'image/png' });
+    files.markReady.mockResolvedValue(false);
+    files.findById
+      .mockResolvedValueOnce(file({ status: 'pending', completedAt: null }))
+      .mockResolvedValueOnce(undefined);
+    expect(await codeOf(service.complete(OWNER, FILE_ID))).toBe('FILE_NOT_FOUND');
+  });
+
   it('accepts a stored type with parameters or other case', async () => {
     const { service, storage } = setup({ file: file({ status: 'pending' }) });
     storage.head.mockResolvedValue({ size: 100, contentType: 'Image/PNG; foo=bar' });
@@ -233,9 +253,29 @@ describe('FilesService reads and deletes', () => {
     }
   });
 
-  it('deletes the object, then the row, for the owner or an admin', async () => {
+  it('answers FILE_NOT_FOUND, not FILE_NOT_UPLOADED, for a pending public file of someone else', async () => {
+    const pending = file({ status: 'pending', completedAt: null });
+    expect(await codeOf(setup({ file: pending }).service.downloadUrl(OTHER, FILE_ID))).toBe('FILE_NOT_FOUND');
+    // The owner and admins still learn that it is not uploaded yet.
+    expect(await codeOf(setup({ file: pending }).service.downloadUrl(ADMIN, FILE_ID))).toBe(
+      'FILE_NOT_UPLOADED',
+    );
+  });
+
+  it('keeps a tombstone while the upload URL still works, so an object put again is cleaned up', async () => {
+    // Created 10 minutes ago; upload URLs live 15 (UPLOAD_URL_TTL_SECONDS=900).
+    const recent = file({ createdAt: new Date(T0.getTime() - 10 * 60_000) });
+    const { service, storage, files } = setup({ file: recent });
+    await service.remove(OWNER, FILE_ID);
+    expect(storage.delete).toHaveBeenCalledWith(recent.storageKey);
+    expect(files.markDeleted).toHaveBeenCalledWith(FILE_ID);
+    expect(files.delete).not.toHaveBeenCalled();
+  });
+
+  it('deletes the object, then the row, for the owner or an admin once the upload URL has expired', async () => {
+    const old = file({ createdAt: new Date(T0.getTime() - 16 * 60_000) });
     for (const caller of [OWNER, ADMIN]) {
-      const { service, storage, files } = setup({ file: file() });
+      const { service, storage, files } = setup({ file: old });
       await service.remove(caller, FILE_ID);
       expect(storage.delete).toHaveBeenCalledWith(file().storageKey);
       expect(files.delete).toHaveBeenCalledWith(FILE_ID);
@@ -243,9 +283,10 @@ describe('FilesService reads and deletes', () => {
         files.delete.mock.invocationCallOrder[0] ?? 0,
       );
     }
-    const { service, files } = setup({ file: file() });
+    const { service, files } = setup({ file: old });
     expect(await codeOf(service.remove(OTHER, FILE_ID))).toBe('FILE_NOT_FOUND');
     expect(files.delete).not.toHaveBeenCalled();
+    expect(files.markDeleted).not.toHaveBeenCalled();
   });
 });
 

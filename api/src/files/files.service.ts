@@ -7,7 +7,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import type { FileRow } from '../database/database.types.js';
+import type { FileRow, LiveFileRow } from '../database/database.types.js';
 import { EXTENSIONS, FILE_PURPOSES, mediaType, UPLOAD_RETENTION_MS } from './file-purposes.js';
 import { type CreateUploadDto, type FileDto, mapFile, type UploadDto } from './files.dto.js';
 import { FilesRepository } from './files.repository.js';
@@ -53,6 +53,15 @@ export class FilesService {
     const now = this.clock.now();
     const id = this.crypto.uuid();
     const key = `${rules.prefix}/${caller.userId}/${id}.${extension}`;
+    // Signed before the row is written: a signing failure (credentials that cannot be resolved)
+    // then leaves no pending row behind.
+    const upload = await this.storage.presignUpload({
+      key,
+      contentType: dto.contentType,
+      size: dto.size,
+      signedAt: now,
+      expiresInSeconds: this.config.storage.uploadUrlTtlSeconds,
+    });
     await this.files.create({
       id,
       userId: caller.userId,
@@ -63,13 +72,6 @@ export class FilesService {
       status: 'pending',
       createdAt: now,
       completedAt: null,
-    });
-    const upload = await this.storage.presignUpload({
-      key,
-      contentType: dto.contentType,
-      size: dto.size,
-      signedAt: now,
-      expiresInSeconds: this.config.storage.uploadUrlTtlSeconds,
     });
     return {
       fileId: id,
@@ -95,19 +97,28 @@ export class FilesService {
       });
     }
     const completedAt = this.clock.now();
-    await this.files.markReady(file.id, completedAt);
-    const ready: FileRow = { ...file, status: 'ready', completedAt };
+    if (!(await this.files.markReady(file.id, completedAt))) {
+      // Completed by a concurrent call meanwhile, or deleted: answer with what the row says now.
+      const current = await this.files.findById(file.id);
+      if (current?.status !== 'ready') throw new AppError('FILE_NOT_FOUND');
+      return mapFile(current, this.publicUrlOf(current));
+    }
+    const ready: LiveFileRow = { ...file, status: 'ready', completedAt };
     return mapFile(ready, this.publicUrlOf(ready));
   }
 
   /**
    * Where to read a file: owners and admins any ready file, everyone signed in the ready files of
-   * public purposes. Others' private files are "not found", so ids reveal nothing.
+   * public purposes. Others' private files, and their public ones until ready, are "not found",
+   * so ids reveal nothing.
    */
   async downloadUrl(caller: Caller, id: string): Promise<{ url: string }> {
     let file = await this.files.findById(id);
     if (file && file.userId !== caller.userId && caller.role !== 'admin') {
-      file = FILE_PURPOSES[file.purpose].public ? await this.files.findWithActiveOwner(id) : undefined;
+      const visible = FILE_PURPOSES[file.purpose].public
+        ? await this.files.findWithActiveOwner(id)
+        : undefined;
+      file = visible?.status === 'ready' ? visible : undefined;
     }
     if (!file) throw new AppError('FILE_NOT_FOUND');
     if (file.status !== 'ready') throw new AppError('FILE_NOT_UPLOADED');
@@ -123,16 +134,27 @@ export class FilesService {
     return { url: await this.readUrl(file) };
   }
 
-  /** Deletes the object and the record (owner or admin). */
+  /**
+   * Deletes the object and the record (owner or admin). While the upload URL could still be used,
+   * the record stays as a tombstone instead: a presigned PUT cannot be revoked, and an object put
+   * again after the delete would otherwise have no row, so neither the cleanup job nor an account
+   * purge would ever find it. The cleanup job deletes the object again and the tombstone with it.
+   */
   async remove(caller: Caller, id: string): Promise<void> {
     const file = await this.files.findById(id);
     if (!file || (file.userId !== caller.userId && caller.role !== 'admin'))
       throw new AppError('FILE_NOT_FOUND');
+    const uploadUrlExpires = file.createdAt.getTime() + this.config.storage.uploadUrlTtlSeconds * 1000;
+    if (this.clock.now().getTime() < uploadUrlExpires) {
+      await this.storage.delete(file.storageKey);
+      await this.files.markDeleted(file.id);
+      return;
+    }
     await this.destroy(file);
   }
 
   /** The caller's own ready avatar, for `PATCH /users/me {avatarFileId}`. */
-  async readyAvatar(userId: string, fileId: string): Promise<FileRow> {
+  async readyAvatar(userId: string, fileId: string): Promise<LiveFileRow> {
     const file = await this.files.findById(fileId);
     if (!file || file.userId !== userId) throw new AppError('FILE_NOT_FOUND');
     if (file.purpose !== 'avatar') throw new AppError('FILE_NOT_AN_AVATAR');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { APP_CONFIG } from '../../src/config/config.module.js';
+import { FilesService } from '../../src/files/files.service.js';
 import { bearer, type ErrorBody, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
 import {
   type FileBody,
@@ -123,6 +124,43 @@ describe('files with the local driver, over HTTP', () => {
     expect(await codeOf(gone)).toBe('FILE_NOT_FOUND');
     expect((await fetch(location)).status).toBe(404);
     expect((await filesOnDisk(server)).filter((path) => path.includes(upload.fileId))).toEqual([]);
+  });
+
+  // Found in review: deleting the row let the still-valid upload URL put the object back with no
+  // row behind it, out of reach of the cleanup job and of an account purge.
+  it('cleans up an object put again with the upload URL after the file was deleted', async () => {
+    const { tokens } = await registerUser(server);
+    const bytes = fakePng(256);
+    const upload = await startUpload(server, tokens.accessToken, {
+      purpose: 'avatar',
+      contentType: 'image/png',
+      size: bytes.length,
+    });
+    expect((await putToStorage(upload, bytes)).status).toBe(204);
+    const removed = await server.request(`/files/${upload.fileId}`, {
+      method: 'DELETE',
+      headers: bearer(tokens.accessToken),
+    });
+    expect(removed.status).toBe(204);
+    expect(
+      await codeOf(await server.request(`/files/${upload.fileId}`, { headers: bearer(tokens.accessToken) })),
+    ).toBe('FILE_NOT_FOUND');
+    expect((await putToStorage(upload, bytes)).status).toBe(204);
+    expect((await filesOnDisk(server)).some((path) => path.includes(upload.fileId))).toBe(true);
+    // A day later the cleanup job deletes the object again, and the tombstone with it.
+    await server.database.db
+      .updateTable('files')
+      .set({ createdAt: new Date(Date.now() - 25 * 3_600_000) })
+      .where('id', '=', upload.fileId)
+      .execute();
+    await server.app.get(FilesService).cleanupExpired();
+    expect((await filesOnDisk(server)).filter((path) => path.includes(upload.fileId))).toEqual([]);
+    const row = await server.database.db
+      .selectFrom('files')
+      .select('id')
+      .where('id', '=', upload.fileId)
+      .executeTakeFirst();
+    expect(row).toBeUndefined();
   });
 
   it('documents the routes in OpenAPI from the same schemas', async () => {
