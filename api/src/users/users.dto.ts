@@ -43,6 +43,10 @@ export function encodeCursor(cursor: UserCursor): string {
   return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
 }
 
+// What a timestamp column holds on both dialects (MySQL's datetime ends at 9999; a date before
+// PostgreSQL's 4713 BC made the query fail with a 500).
+const CURSOR_TIME_RANGE = { from: Date.UTC(1970, 0, 1), to: Date.UTC(10_000, 0, 1) };
+
 const CursorSchema = dto((z) =>
   z
     .string()
@@ -50,7 +54,9 @@ const CursorSchema = dto((z) =>
     .transform((value, ctx): UserCursor => {
       const [iso, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
       const createdAt = new Date(iso ?? '');
-      if (Number.isNaN(createdAt.getTime()) || !z.uuid().safeParse(id).success) {
+      const time = createdAt.getTime();
+      const inRange = time >= CURSOR_TIME_RANGE.from && time < CURSOR_TIME_RANGE.to;
+      if (!inRange || !z.uuid().safeParse(id).success) {
         ctx.addIssue({ code: 'custom', message: 'must be a nextCursor from a previous page' });
         return z.NEVER;
       }

@@ -304,6 +304,15 @@ describe('users over HTTP', () => {
       });
       expect(badCursor.status).toBe(400);
       expect(await codeOf(badCursor)).toBe('VALIDATION_FAILED');
+      // Well-formed, but a date no timestamp column holds (was a 500 from PostgreSQL).
+      for (const iso of ['-010000-01-01T00:00:00.000Z', '+275760-01-01T00:00:00.000Z']) {
+        const cursor = Buffer.from(`${iso}|${admin.tokens.user.id}`).toString('base64url');
+        const outOfRange = await server.request(`/admin/users?cursor=${cursor}`, {
+          headers: bearer(admin.tokens.accessToken),
+        });
+        expect(outOfRange.status).toBe(400);
+        expect(await codeOf(outOfRange)).toBe('VALIDATION_FAILED');
+      }
     });
 
     it('disables a user: their sessions stop at once, sign-in is refused, re-enabling restores it', async () => {
