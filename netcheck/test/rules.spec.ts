@@ -174,6 +174,7 @@ describe('exact findings of the golden networks', () => {
     'split-default-route.yaml': ['NV-LMB-001 ApiFunction', 'NV-LMB-002 ApiFunction', 'NV-RT-001 SplitRoute'],
     'import-value-unknown.yaml': ['NV-UNK-001 Api', 'NV-UNK-001 Database', 'NV-UNK-001 DbSg'],
     'short-form-intrinsics.yaml': [],
+    'inline-sg-rule-conditional.yaml': ['NV-UNK-001 Db', 'NV-UNK-001 DbSg'],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {

@@ -109,6 +109,24 @@ function allowAll(
   };
 }
 
+/** A rule whose protocol, ports and peer are all unknown (answers depending on it are unknown). */
+function unresolvedRule(
+  groupId: string,
+  id: string,
+  direction: 'ingress' | 'egress',
+  reason: Unresolved,
+): SecurityGroupRule {
+  return {
+    id,
+    groupId,
+    direction,
+    protocol: reason,
+    ports: reason,
+    peer: { kind: 'unresolved', reason: reason.reason },
+    origin: 'inline',
+  };
+}
+
 const ANYWHERE = parseCidr('0.0.0.0/0');
 
 /** Builds security groups (inline and standalone rules, defaults) into the context's model. */
@@ -152,20 +170,23 @@ export function buildSecurityGroups(context: ModelBuilderContext): void {
       const key = direction === 'ingress' ? 'SecurityGroupIngress' : 'SecurityGroupEgress';
       const list = properties[key];
       if (list instanceof Unresolved) {
-        group[direction].push({
-          id: `${resource.id}.${key}`,
-          groupId: resource.id,
-          direction,
-          protocol: list,
-          ports: list,
-          peer: { kind: 'unresolved', reason: list.reason },
-          origin: 'inline',
-        });
+        group[direction].push(unresolvedRule(resource.id, `${resource.id}.${key}`, direction, list));
         continue;
       }
       const rules = Array.isArray(list) ? list : [];
       rules.forEach((rule, index) => {
-        if (!isRecord(rule)) return;
+        if (!isRecord(rule)) {
+          // e.g. `!If [Cond, {rule}, !Ref AWS::NoValue]` with an unresolved condition: the rule may
+          // or may not exist, so it must make answers unknown rather than be dropped.
+          const reason =
+            rule instanceof Unresolved
+              ? rule
+              : new Unresolved(`rule is not an object: ${JSON.stringify(rule)}`);
+          group[direction].push(
+            unresolvedRule(resource.id, `${resource.id}.${key}[${index}]`, direction, reason),
+          );
+          return;
+        }
         const placeholder = direction === 'egress' && isCdkPlaceholderEgress(rule);
         const built = ruleFrom(
           context,
