@@ -38,3 +38,59 @@ describe('conditional inline security group rules', () => {
     expect((await path(fixture, { from: 'Web', to: 'internet', port: 443 }, none)).reachable).toBe(true);
   });
 });
+
+describe('the VPC default security group and network ACL', () => {
+  const fixture = 'vpc-default-sg-nacl.yaml';
+
+  it('a standalone rule on Fn::GetAtt [Vpc, DefaultSecurityGroup] applies to the default group', async () => {
+    const result = await path(fixture, { from: 'internet', to: 'Db', port: 5432 });
+    expect(result.reachable).toBe(true);
+    expect(result.path.find((hop) => hop.kind === 'security-group-ingress')?.detail).toContain(
+      'OpenDefaultSg',
+    );
+  });
+
+  it('an entry on Fn::GetAtt [Vpc, DefaultNetworkAcl] is evaluated before its built-in #100 allow-all', async () => {
+    const https = await path(fixture, { from: 'Fn', to: 'internet', port: 443 });
+    expect(https.blockedAt).toMatchObject({
+      code: 'SUBNET_ACL_RESTRICTION',
+      resource: 'Vpc.DefaultNetworkAcl',
+    });
+    expect(https.blockedAt?.reason).toContain('DenyHttpsOut');
+    expect((await path(fixture, { from: 'Fn', to: 'internet', port: 80 })).reachable).toBe(true);
+  });
+
+  it('reports the exposure', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual([
+      'NV-LMB-001 Fn',
+      'NV-RDS-001 Db',
+      'NV-SG-001 Vpc.DefaultSecurityGroup',
+    ]);
+  });
+});
+
+describe('standalone rules whose group or ACL cannot be resolved', () => {
+  it('an SG rule with an imported GroupId may belong to any group: its flow is unknown', async () => {
+    const fixture = 'unresolved-sg-rule-target.yaml';
+    const ssh = await path(fixture, { from: 'internet', to: 'Web', port: 22 });
+    expect(ssh.reachable).toBe('unknown');
+    expect(ssh.blockedAt?.reason).toContain('SharedSgId');
+    // Flows its rule does not match stay definite.
+    expect((await path(fixture, { from: 'internet', to: 'Web', port: 443 })).reachable).toBe(true);
+    const { findings } = await checkFixture(fixture);
+    expect(findings.find((finding) => finding.resource === 'SshFromAnywhere')?.message).not.toContain(
+      'outside the loaded templates',
+    );
+  });
+
+  it('a NACL entry with an imported NetworkAclId makes answers through the ACLs here unknown', async () => {
+    const result = await path('unresolved-nacl-entry-target.yaml', {
+      from: 'internet',
+      to: 'Web',
+      port: 443,
+    });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.reason).toContain('SharedAclId');
+  });
+});

@@ -40,7 +40,7 @@ export function evaluateNetworkAcl(
   addresses: IntervalSet | undefined,
 ): NetworkAclDecision {
   const universe = addresses ?? ALL_IPV4;
-  if (acl.isDefault)
+  if (acl.isDefault && acl.entries.length === 0)
     return {
       allowed: universe,
       denied: IntervalSet.empty(),

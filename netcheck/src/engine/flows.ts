@@ -188,7 +188,7 @@ function networkAclStep(
       peerAddresses,
     );
   }
-  if (acl.isDefault)
+  if (acl.isDefault && acl.entries.length === 0)
     return next(
       trace.step({ resource: acl.id, kind, detail: 'default network ACL allows all traffic' }),
       peerAddresses,

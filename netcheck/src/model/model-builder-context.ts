@@ -58,6 +58,8 @@ export class ModelBuilderContext {
       if (type === undefined) return { kind: 'missing', id: value.logicalId, reason: 'not declared' };
       const absentReason = this.absent.get(value.logicalId);
       if (absentReason) return { kind: 'missing', id: value.logicalId, reason: absentReason };
+      const builtIn = this.vpcBuiltIn(value, type);
+      if (builtIn) return builtIn;
       if (expectedTypes && !expectedTypes.includes(type)) {
         return {
           kind: 'missing',
@@ -69,6 +71,21 @@ export class ModelBuilderContext {
     }
     if (typeof value === 'string') return { kind: 'external', id: `${EXTERNAL_PREFIX}${value}` };
     return { kind: 'unresolved', reason: `unexpected value ${JSON.stringify(value)}` };
+  }
+
+  /**
+   * `Fn::GetAtt [Vpc, DefaultSecurityGroup]` / `[Vpc, DefaultNetworkAcl]`: the VPC's built-in group
+   * or ACL, which the model holds under synthetic ids (rules and entries added to them apply).
+   */
+  private vpcBuiltIn(value: ResourceRef, type: string): Reference | undefined {
+    if (type !== 'AWS::EC2::VPC') return undefined;
+    const vpc = this.model.vpcs.get(value.logicalId);
+    if (!vpc) return undefined;
+    if (value.attribute === 'DefaultSecurityGroup')
+      return { kind: 'resource', id: vpc.defaultSecurityGroupId, type: 'AWS::EC2::SecurityGroup' };
+    if (value.attribute === 'DefaultNetworkAcl')
+      return { kind: 'resource', id: vpc.defaultNetworkAclId, type: 'AWS::EC2::NetworkAcl' };
+    return undefined;
   }
 
   /**

@@ -174,7 +174,11 @@ export interface NetworkAcl {
   readonly id: string;
   readonly vpcId: string;
   readonly isDefault: boolean;
-  /** Entries sorted by rule number; the implicit final deny is not listed. */
+  /**
+   * Entries sorted by rule number; the implicit final deny is not listed. A default ACL has none
+   * (allows all) until the templates add entries to it; its built-in #100 allow-all entries are
+   * then listed too.
+   */
   readonly entries: NetworkAclEntry[];
 }
 

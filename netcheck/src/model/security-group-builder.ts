@@ -3,6 +3,7 @@ import type { CfnValue } from '../template/template-values.js';
 import { asString, isRecord, Unresolved } from '../template/template-values.js';
 import { parseIpProtocol, parsePortRange } from './ip-protocol.js';
 import type { ModelBuilderContext } from './model-builder-context.js';
+import { EXTERNAL_PREFIX } from './model-builder-context.js';
 import type {
   SecurityGroup,
   SecurityGroupPeer,
@@ -220,24 +221,56 @@ export function buildSecurityGroups(context: ModelBuilderContext): void {
   }
   for (const resource of context.ofType('AWS::EC2::SecurityGroupIngress', 'AWS::EC2::SecurityGroupEgress')) {
     const direction = resource.type === 'AWS::EC2::SecurityGroupIngress' ? 'ingress' : 'egress';
-    const groupId = context.referenceId(resource.properties.GroupId, ['AWS::EC2::SecurityGroup']);
-    const group = typeof groupId === 'string' ? groups.get(groupId) : undefined;
-    if (!group) {
+    const reference = context.reference(resource.properties.GroupId, ['AWS::EC2::SecurityGroup']);
+    const group = reference?.kind === 'resource' ? groups.get(reference.id) : undefined;
+    if (group) {
+      const rule = ruleFrom(
+        context,
+        group.id,
+        resource.id,
+        direction,
+        resource.properties,
+        'standalone',
+        resource.uncertain,
+      );
+      if (rule) group[direction].push(rule);
+      continue;
+    }
+    if (reference?.kind === 'external') {
+      // Answers through a group declared elsewhere are already unknown (its rules are not here).
       context.diagnose(
         resource.id,
-        `rule for a security group outside the loaded templates (${groupId instanceof Unresolved ? groupId.reason : (groupId ?? 'no GroupId')}); ignored`,
+        `rule for security group ${reference.id.slice(EXTERNAL_PREFIX.length)}, which is outside the loaded templates`,
       );
       continue;
     }
-    const rule = ruleFrom(
-      context,
-      group.id,
+    // The group cannot be named (unresolved !If, import, wrong type): the rule may belong to any
+    // group of the templates, so it is an uncertain rule of each of them — never dropped.
+    const why =
+      reference === undefined
+        ? 'no GroupId'
+        : reference.kind === 'missing'
+          ? `GroupId ${reference.id} ${reference.reason}`
+          : reference.kind === 'unresolved'
+            ? `GroupId: ${reference.reason}`
+            : `GroupId ${reference.id} is not a security group`;
+    const uncertain = `${resource.id} may apply to this group (${why})`;
+    for (const candidate of groups.values()) {
+      if (candidate.external) continue;
+      const rule = ruleFrom(
+        context,
+        candidate.id,
+        resource.id,
+        direction,
+        resource.properties,
+        'standalone',
+        uncertain,
+      );
+      if (rule) candidate[direction].push(rule);
+    }
+    context.diagnose(
       resource.id,
-      direction,
-      resource.properties,
-      'standalone',
-      resource.uncertain,
+      `security group of this rule cannot be resolved (${why}); answers it may affect are unknown`,
     );
-    if (rule) group[direction].push(rule);
   }
 }
