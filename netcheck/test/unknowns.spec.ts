@@ -94,3 +94,72 @@ describe('standalone rules whose group or ACL cannot be resolved', () => {
     expect(result.blockedAt?.reason).toContain('SharedAclId');
   });
 });
+
+describe('subnet associations and routes that cannot be resolved', () => {
+  const fixture = 'subnet-association-unresolved.yaml';
+
+  it('a route table chosen by an unresolved !If makes the subnet’s answers unknown', async () => {
+    for (const query of [
+      { from: 'IfInstance', to: 'internet', port: 443 },
+      { from: 'internet', to: 'IfInstance', port: 22 },
+    ]) {
+      const result = await path(fixture, query);
+      expect(result.reachable).toBe('unknown');
+      expect(result.blockedAt?.reason).toContain('Exposure');
+    }
+  });
+
+  it('an association under an unresolved Condition is not taken as certain', async () => {
+    expect((await path(fixture, { from: 'internet', to: 'CondInstance', port: 22 })).reachable).toBe(
+      'unknown',
+    );
+    expect((await path(fixture, { from: 'CondInstance', to: 'internet', port: 443 })).reachable).toBe(
+      'unknown',
+    );
+  });
+
+  it('a network ACL chosen by an unresolved !If makes the subnet’s answers unknown', async () => {
+    const result = await path(fixture, { from: 'AclInstance', to: 'internet', port: 443 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.resource).toBe('AclSubnet.UnresolvedNetworkAcl');
+  });
+
+  it('NAT rules do not judge a NAT gateway’s subnet whose route table is unknown', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual(['NV-UNK-001 CondNat', 'NV-UNK-001 CondNat']);
+  });
+
+  it('with the condition given, the answers are definite', async () => {
+    const pub = { Exposure: 'public' };
+    expect((await path(fixture, { from: 'internet', to: 'IfInstance', port: 22 }, pub)).reachable).toBe(true);
+    expect((await path(fixture, { from: 'internet', to: 'CondInstance', port: 22 }, pub)).reachable).toBe(
+      true,
+    );
+    expect((await path(fixture, { from: 'AclInstance', to: 'internet', port: 443 }, pub)).reachable).toBe(
+      true,
+    );
+    const priv = { Exposure: 'private' };
+    expect((await path(fixture, { from: 'internet', to: 'IfInstance', port: 22 }, priv)).reachable).toBe(
+      false,
+    );
+    expect((await path(fixture, { from: 'internet', to: 'CondInstance', port: 22 }, priv)).reachable).toBe(
+      false,
+    );
+    expect((await path(fixture, { from: 'AclInstance', to: 'internet', port: 443 }, priv)).reachable).toBe(
+      false,
+    );
+  });
+
+  it('a route whose route table is an unresolved !If makes the tables it may be in unknown', async () => {
+    const route = 'route-table-unresolved.yaml';
+    const result = await path(route, { from: 'internet', to: 'Web', port: 443 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.reason).toContain('DefaultRoute');
+    expect(
+      (await path(route, { from: 'internet', to: 'Web', port: 443 }, { Exposure: 'public' })).reachable,
+    ).toBe(true);
+    expect(
+      (await path(route, { from: 'internet', to: 'Web', port: 443 }, { Exposure: 'private' })).reachable,
+    ).toBe(false);
+  });
+});

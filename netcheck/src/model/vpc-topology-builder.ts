@@ -8,6 +8,9 @@ import type { RouteDestination, RouteTable, RouteTarget, Tri, Vpc } from './netw
 export const MAIN_ROUTE_TABLE_SUFFIX = '.MainRouteTable';
 export const DEFAULT_NACL_SUFFIX = '.DefaultNetworkAcl';
 export const DEFAULT_SECURITY_GROUP_SUFFIX = '.DefaultSecurityGroup';
+/** Suffixes of the unknown-contents table / ACL of a subnet whose association is unresolved. */
+export const UNRESOLVED_ROUTE_TABLE_SUFFIX = '.UnresolvedRouteTable';
+export const UNRESOLVED_NACL_SUFFIX = '.UnresolvedNetworkAcl';
 
 /** Returns the VPC for an id, creating an external placeholder for VPCs declared elsewhere. */
 export function ensureVpc(context: ModelBuilderContext, id: string): Vpc {
@@ -179,11 +182,29 @@ function buildRouteTables(context: ModelBuilderContext): void {
     context.model.routeTables.set(resource.id, { id: resource.id, vpcId, main: false, routes: [] });
   }
   for (const resource of context.ofType('AWS::EC2::Route')) {
-    const tableId = context.referenceId(resource.properties.RouteTableId, ['AWS::EC2::RouteTable']);
-    const table = typeof tableId === 'string' ? context.model.routeTables.get(tableId) : undefined;
-    if (!table) {
-      context.diagnose(resource.id, 'route table is not in the loaded templates; route ignored');
+    const reference = context.reference(resource.properties.RouteTableId, ['AWS::EC2::RouteTable']);
+    const table = reference?.kind === 'resource' ? context.model.routeTables.get(reference.id) : undefined;
+    let tables: RouteTable[] = table ? [table] : [];
+    let uncertain = resource.uncertain;
+    if (!table && reference?.kind === 'external') {
+      // Subnets using a table declared elsewhere already get unknown answers.
+      context.diagnose(
+        resource.id,
+        `route for route table ${reference.id.slice(EXTERNAL_PREFIX.length)}, which is outside the loaded templates`,
+      );
       continue;
+    }
+    if (!table) {
+      // The table cannot be named (unresolved !If, import…): the route may be in any table here.
+      const why = unresolvedReferenceReason('RouteTableId', reference);
+      uncertain = `${resource.id} may be in this table (${why})`;
+      tables = [...context.model.routeTables.values()].filter(
+        (candidate) => !context.model.vpcs.get(candidate.vpcId)?.external,
+      );
+      context.diagnose(
+        resource.id,
+        `route table of this route cannot be resolved (${why}); answers it may affect are unknown`,
+      );
     }
     let destination: RouteDestination;
     const { DestinationCidrBlock, DestinationPrefixListId, DestinationIpv6CidrBlock } = resource.properties;
@@ -199,14 +220,22 @@ function buildRouteTables(context: ModelBuilderContext): void {
     } else {
       destination = { kind: 'unresolved', reason: 'route has no destination' };
     }
-    table.routes.push({
-      id: resource.id,
-      routeTableId: table.id,
-      destination,
-      target: routeTarget(context, resource.properties),
-      uncertain: resource.uncertain,
-    });
+    const target = routeTarget(context, resource.properties);
+    for (const candidate of tables) {
+      candidate.routes.push({ id: resource.id, routeTableId: candidate.id, destination, target, uncertain });
+    }
   }
+}
+
+/** Why a reference that should name a template resource does not (for unknown reasons). */
+function unresolvedReferenceReason(
+  property: string,
+  reference: ReturnType<ModelBuilderContext['reference']>,
+): string {
+  if (reference === undefined) return `no ${property}`;
+  if (reference.kind === 'unresolved') return `${property}: ${reference.reason}`;
+  if (reference.kind === 'missing') return `${property} ${reference.id} ${reference.reason}`;
+  return `${property} ${reference.id} is not in the loaded templates`;
 }
 
 function publicIpSetting(value: unknown): Tri {
@@ -215,22 +244,85 @@ function publicIpSetting(value: unknown): Tri {
   return parsed ?? false;
 }
 
+/**
+ * Subnet → associated table/ACL id from association resources. An association whose table/ACL
+ * cannot be resolved, or whose Condition is unresolved, gives an Unresolved: falling back to the
+ * main table / default ACL would be a definite answer about a table that may not be in effect.
+ */
+function associations(
+  context: ModelBuilderContext,
+  type: string,
+  property: string,
+  targetType: string,
+): Map<string, string | Unresolved> {
+  const out = new Map<string, string | Unresolved>();
+  for (const resource of context.ofType(type)) {
+    const subnet = context.referenceId(resource.properties.SubnetId, ['AWS::EC2::Subnet']);
+    if (typeof subnet !== 'string') {
+      context.diagnose(
+        resource.id,
+        `association for a subnet that cannot be resolved (${subnet?.reason ?? 'no SubnetId'}); ignored`,
+      );
+      continue;
+    }
+    const reference = context.reference(resource.properties[property], [targetType]);
+    if (resource.uncertain)
+      out.set(subnet, new Unresolved(`${resource.id} may not exist (${resource.uncertain})`));
+    else if (reference?.kind === 'resource' || reference?.kind === 'external') out.set(subnet, reference.id);
+    else out.set(subnet, new Unresolved(`${resource.id}: ${unresolvedReferenceReason(property, reference)}`));
+  }
+  return out;
+}
+
 function buildSubnets(context: ModelBuilderContext): void {
-  const routeTableOf = new Map<string, string>();
-  for (const resource of context.ofType('AWS::EC2::SubnetRouteTableAssociation')) {
-    const subnet = context.referenceId(resource.properties.SubnetId, ['AWS::EC2::Subnet']);
-    const table = context.referenceId(resource.properties.RouteTableId, ['AWS::EC2::RouteTable']);
-    if (typeof subnet === 'string' && typeof table === 'string') routeTableOf.set(subnet, table);
-  }
-  const naclOf = new Map<string, string>();
-  for (const resource of context.ofType('AWS::EC2::SubnetNetworkAclAssociation')) {
-    const subnet = context.referenceId(resource.properties.SubnetId, ['AWS::EC2::Subnet']);
-    const acl = context.referenceId(resource.properties.NetworkAclId, ['AWS::EC2::NetworkAcl']);
-    if (typeof subnet === 'string' && typeof acl === 'string') naclOf.set(subnet, acl);
-  }
+  const routeTableOf = associations(
+    context,
+    'AWS::EC2::SubnetRouteTableAssociation',
+    'RouteTableId',
+    'AWS::EC2::RouteTable',
+  );
+  const naclOf = associations(
+    context,
+    'AWS::EC2::SubnetNetworkAclAssociation',
+    'NetworkAclId',
+    'AWS::EC2::NetworkAcl',
+  );
   for (const resource of context.ofType('AWS::EC2::Subnet')) {
     const vpc = context.model.vpcs.get(vpcIdOf(context, resource.properties.VpcId)) as Vpc;
-    const explicitTable = routeTableOf.get(resource.id);
+    let explicitTable = routeTableOf.get(resource.id);
+    if (explicitTable instanceof Unresolved) {
+      // A table whose contents are unknown: every lookup through it is unknown, with the reason.
+      const id = `${resource.id}${UNRESOLVED_ROUTE_TABLE_SUFFIX}`;
+      context.model.routeTables.set(id, {
+        id,
+        vpcId: vpc.id,
+        main: false,
+        routes: [],
+        unknownContents: `route table of ${resource.id} is unknown (${explicitTable.reason})`,
+      });
+      explicitTable = id;
+    }
+    let acl = naclOf.get(resource.id);
+    if (acl instanceof Unresolved) {
+      const id = `${resource.id}${UNRESOLVED_NACL_SUFFIX}`;
+      const unknown = new Unresolved(`network ACL of ${resource.id} is unknown (${acl.reason})`);
+      context.model.networkAcls.set(id, {
+        id,
+        vpcId: vpc.id,
+        isDefault: false,
+        entries: [false, true].map((egress) => ({
+          id,
+          ruleNumber: 0,
+          egress,
+          action: 'deny',
+          protocol: unknown,
+          ports: unknown,
+          addresses: unknown,
+          cidrText: '?',
+        })),
+      });
+      acl = id;
+    }
     const zone = asString(resource.properties.AvailabilityZone);
     context.model.subnets.set(resource.id, {
       id: resource.id,
@@ -240,7 +332,7 @@ function buildSubnets(context: ModelBuilderContext): void {
       mapPublicIpOnLaunch: publicIpSetting(resource.properties.MapPublicIpOnLaunch),
       routeTableId: explicitTable ?? vpc.mainRouteTableId,
       explicitRouteTable: explicitTable !== undefined,
-      networkAclId: naclOf.get(resource.id) ?? vpc.defaultNetworkAclId,
+      networkAclId: acl ?? vpc.defaultNetworkAclId,
       availabilityZone: typeof zone === 'string' ? zone : undefined,
     });
   }

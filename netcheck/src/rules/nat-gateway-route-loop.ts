@@ -1,7 +1,7 @@
 import { summarizeInternetRoutes } from '../engine/internet-route.js';
 import { Unresolved } from '../template/template-values.js';
 import type { Rule, RuleOutcome } from './rule.js';
-import { violation } from './rule.js';
+import { undecided, violation } from './rule.js';
 
 /** NV-NAT-003: a NAT gateway whose own subnet sends public traffic to a NAT gateway (a loop). */
 export const natGatewayRouteLoop: Rule = {
@@ -17,6 +17,10 @@ export const natGatewayRouteLoop: Rule = {
       const subnet = model.subnets.get(nat.subnetId);
       const table = subnet ? model.routeTables.get(subnet.routeTableId) : undefined;
       if (!subnet || !table) continue;
+      if (table.unknownContents) {
+        out.push(undecided(nat.id, table.unknownContents));
+        continue;
+      }
       const loops = summarizeInternetRoutes(model, table).toNat;
       if (loops.length === 0) continue;
       const routes = loops.map(

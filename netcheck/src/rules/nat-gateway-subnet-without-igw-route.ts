@@ -21,6 +21,10 @@ export const natGatewaySubnetWithoutIgwRoute: Rule = {
         );
         continue;
       }
+      if (table.unknownContents) {
+        out.push(undecided(nat.id, table.unknownContents));
+        continue;
+      }
       const summary = summarizeInternetRoutes(model, table);
       if (summary.unrouted.length > 0) {
         const where = subnet.explicitRouteTable
