@@ -163,3 +163,23 @@ describe('subnet associations and routes that cannot be resolved', () => {
     ).toBe(false);
   });
 });
+
+describe('NV-SG-001 on rules it cannot fully resolve', () => {
+  const fixture = 'db-sg-unresolved-and-ipv6.yaml';
+
+  it('counts ::/0 as the internet and reports unresolved rules as NV-UNK-001', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual(['NV-SG-001 DbSg', 'NV-UNK-001 DbSg', 'NV-UNK-001 OtherSg']);
+    const messages = findings.map((finding) => finding.message).join('\n');
+    expect(messages).toContain('IPv6 internet (::/0)');
+    expect(messages).toContain('AdminIngress may allow database port(s) 5432');
+    expect(messages).toContain('AdminPort');
+  });
+
+  it('with the parameters given, the answers are definite', async () => {
+    const open = await checkFixture(fixture, { AllowAdmin: 'true', AdminPort: '3306' });
+    expect(findingKeys(open.findings)).toEqual(['NV-SG-001 DbSg', 'NV-SG-001 OtherSg']);
+    const closed = await checkFixture(fixture, { AllowAdmin: 'false', AdminPort: '80' });
+    expect(findingKeys(closed.findings)).toEqual(['NV-SG-001 DbSg']);
+  });
+});

@@ -89,6 +89,9 @@ export function evaluateSecurityGroups(
           matched = universe;
           ruleUnknown ??= rule.peer.reason;
           break;
+        case 'ipv6-cidr':
+          // Flows are IPv4: an IPv6 rule never matches them.
+          continue;
       }
       if (matched.isEmpty()) continue;
       if (ruleUnknown) {
@@ -144,7 +147,9 @@ export function describeSecurityGroupRule(rule: SecurityGroupRule): string {
         ? rule.peer.groupId
         : rule.peer.kind === 'prefix-list'
           ? rule.peer.label
-          : '(unresolved)';
+          : rule.peer.kind === 'ipv6-cidr' && typeof rule.peer.cidr === 'string'
+            ? rule.peer.cidr
+            : '(unresolved)';
   const what = protocol === 'all' ? 'all traffic' : `${protocol}${ports}`;
   const origin = rule.origin === 'cloudformation-default-egress' ? ' (CloudFormation default egress)' : '';
   return `${rule.id}: ${what} ${rule.direction === 'ingress' ? 'from' : 'to'} ${peer}${origin}`;

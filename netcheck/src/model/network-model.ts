@@ -118,6 +118,8 @@ export type SecurityGroupPeer =
   | { readonly kind: 'cidr'; readonly cidr: Cidr }
   | { readonly kind: 'security-group'; readonly groupId: string }
   | { readonly kind: 'prefix-list'; readonly label: string }
+  /** An IPv6 peer (`CidrIpv6`): never matches IPv4 flows, but `::/0` still exposes a port. */
+  | { readonly kind: 'ipv6-cidr'; readonly cidr: MaybeResolved<string> }
   | { readonly kind: 'unresolved'; readonly reason: string };
 
 /** How a security group rule came to exist. */

@@ -61,7 +61,11 @@ function peerOf(
     const label = asString(rule[prefixKey]);
     return { kind: 'prefix-list', label: typeof label === 'string' ? label : 'prefix list' };
   }
-  // IPv6-only rules do not affect IPv4 reachability.
+  // IPv6 rules do not affect IPv4 reachability, but are kept: `::/0` exposes a port (NV-SG-001).
+  if (rule.CidrIpv6 !== undefined) {
+    const text = asString(rule.CidrIpv6);
+    return { kind: 'ipv6-cidr', cidr: text ?? new Unresolved('CidrIpv6 is empty') };
+  }
   return undefined;
 }
 

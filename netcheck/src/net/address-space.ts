@@ -58,3 +58,22 @@ export function describeAddressSet(addresses: IntervalSet): string {
   }
   return describeAddresses(addresses);
 }
+
+/**
+ * Whether an IPv6 CIDR includes public (global) addresses: anything but unique-local fc00::/7,
+ * link-local fe80::/10, multicast ff00::/8 and ::1 / ::. Undefined when the text is not IPv6.
+ */
+export function ipv6CidrIncludesInternet(text: string): boolean | undefined {
+  const match = /^([0-9a-fA-F:.]*:[0-9a-fA-F:.]*)\/(\d{1,3})$/.exec(text.trim());
+  if (!match) return undefined;
+  const [, address = '', prefixText = ''] = match;
+  const prefix = Number(prefixText);
+  if (prefix > 128) return undefined;
+  if (prefix === 128 && (address === '::1' || address === '::')) return false;
+  const first = address.startsWith('::') ? 0 : Number.parseInt(address.split(':')[0] ?? '0', 16);
+  if (Number.isNaN(first)) return undefined;
+  if (prefix >= 7 && (first & 0xfe00) === 0xfc00) return false;
+  if (prefix >= 8 && (first & 0xff00) === 0xff00) return false;
+  if (prefix >= 10 && (first & 0xffc0) === 0xfe80) return false;
+  return true;
+}

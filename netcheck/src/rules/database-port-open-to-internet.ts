@@ -1,5 +1,5 @@
 import type { SecurityGroupRule } from '../model/network-model.js';
-import { describeAddressSet, INTERNET } from '../net/address-space.js';
+import { describeAddressSet, INTERNET, ipv6CidrIncludesInternet } from '../net/address-space.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { Unresolved } from '../template/template-values.js';
 import type { Rule, RuleOutcome } from './rule.js';
@@ -17,8 +17,32 @@ function ruleAllowsPort(rule: SecurityGroupRule, port: number): boolean {
 }
 
 /**
- * NV-SG-001: a database port allowed from internet addresses. Computed on address sets, so
- * `0.0.0.0/1` + `128.0.0.0/1` is recognised as the whole internet.
+ * The internet addresses a rule's peer covers: an IPv4 set, `ipv6` for an IPv6 CIDR with public
+ * addresses (`::/0`), an Unresolved for an IPv6 CIDR that is not literal, undefined for none.
+ */
+function internetPeer(rule: SecurityGroupRule): IntervalSet | 'ipv6' | Unresolved | undefined {
+  if (rule.peer.kind === 'cidr') {
+    const publicPart = rule.peer.cidr.addresses.intersect(INTERNET);
+    return publicPart.isEmpty() ? undefined : publicPart;
+  }
+  if (rule.peer.kind !== 'ipv6-cidr') return undefined;
+  if (rule.peer.cidr instanceof Unresolved) return rule.peer.cidr;
+  const internet = ipv6CidrIncludesInternet(rule.peer.cidr);
+  if (internet === undefined) return new Unresolved(`CidrIpv6 "${rule.peer.cidr}" is not an IPv6 CIDR`);
+  return internet ? 'ipv6' : undefined;
+}
+
+function peerText(rule: SecurityGroupRule): string {
+  if (rule.peer.kind === 'cidr') return rule.peer.cidr.text;
+  if (rule.peer.kind === 'ipv6-cidr' && typeof rule.peer.cidr === 'string') return rule.peer.cidr;
+  return '?';
+}
+
+/**
+ * NV-SG-001: a database port allowed from internet addresses (IPv4 or IPv6). Computed on address
+ * sets, so `0.0.0.0/1` + `128.0.0.0/1` is recognised as the whole internet. A rule that would open
+ * a database port to the internet but may not exist (unresolved Condition) or whose protocol,
+ * ports or IPv6 CIDR are unresolved gives NV-UNK-001, never a silent pass.
  */
 export const databasePortOpenToInternet: Rule = {
   id: 'NV-SG-001',
@@ -39,8 +63,24 @@ export const databasePortOpenToInternet: Rule = {
     }
     for (const group of model.securityGroups.values()) {
       const ports = new Set([...DATABASE_PORTS, ...(databasePortsByGroup.get(group.id) ?? [])]);
+      // Rules that may open database ports to the internet, by rule id → ports and reason.
+      const undecidedRules = new Map<string, { ports: number[]; reason: string }>();
+      const maybe = (rule: SecurityGroupRule, port: number | undefined, reason: string): void => {
+        const entry = undecidedRules.get(rule.id) ?? { ports: [], reason };
+        if (port !== undefined) entry.ports.push(port);
+        undecidedRules.set(rule.id, entry);
+      };
+      for (const rule of group.ingress) {
+        const peer = internetPeer(rule);
+        if (!peer || rule.protocol === 'udp') continue;
+        const unresolved = [rule.protocol, rule.ports, peer].find(
+          (value): value is Unresolved => value instanceof Unresolved,
+        );
+        if (unresolved) maybe(rule, undefined, unresolved.reason);
+      }
       for (const port of [...ports].sort((a, b) => a - b)) {
         let open = IntervalSet.empty();
+        const openIpv6: string[] = [];
         const rules: string[] = [];
         for (const rule of group.ingress) {
           if (
@@ -51,22 +91,34 @@ export const databasePortOpenToInternet: Rule = {
             out.push(undecided(group.id, `${rule.id} on the database port ${port}: ${rule.peer.reason}`));
             continue;
           }
-          if (rule.peer.kind !== 'cidr' || rule.uncertain || !ruleAllowsPort(rule, port)) continue;
-          const publicPart = rule.peer.cidr.addresses.intersect(INTERNET);
-          if (publicPart.isEmpty()) continue;
-          open = open.union(publicPart);
-          rules.push(`${rule.id} (${rule.peer.cidr.text})`);
+          const peer = internetPeer(rule);
+          if (!peer || peer instanceof Unresolved || !ruleAllowsPort(rule, port)) continue;
+          if (rule.uncertain) {
+            maybe(rule, port, rule.uncertain);
+            continue;
+          }
+          if (peer === 'ipv6') openIpv6.push(peerText(rule));
+          else open = open.union(peer);
+          rules.push(`${rule.id} (${peerText(rule)})`);
         }
-        if (open.isEmpty()) continue;
+        if (open.isEmpty() && openIpv6.length === 0) continue;
         const protects = databasePortsByGroup.get(group.id)?.has(port)
           ? ' and protects a database listening on it'
           : '';
+        const from = [
+          ...(open.isEmpty() ? [] : [describeAddressSet(open)]),
+          ...openIpv6.map((cidr) => `the IPv6 internet (${cidr})`),
+        ].join(' and ');
         out.push(
           violation(
             group.id,
-            `${group.id} allows tcp/${port} from ${describeAddressSet(open)} via ${rules.join(', ')}${protects}. ${this.fix}`,
+            `${group.id} allows tcp/${port} from ${from} via ${rules.join(', ')}${protects}. ${this.fix}`,
           ),
         );
+      }
+      for (const [ruleId, { ports: rulePorts, reason }] of undecidedRules) {
+        const which = rulePorts.length > 0 ? `database port(s) ${rulePorts.join(', ')}` : 'a database port';
+        out.push(undecided(group.id, `${ruleId} may allow ${which} from the internet: ${reason}`));
       }
     }
     return out;
