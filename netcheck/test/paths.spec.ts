@@ -173,6 +173,14 @@ describe('routing', () => {
   });
 });
 
+describe('SES endpoints (seed 003)', () => {
+  it('an email-smtp interface endpoint does not serve the SES API (email.<region>.amazonaws.com)', async () => {
+    const result = await path('ses-smtp-endpoint-only.yaml', { from: 'Mailer', to: 'aws:ses', port: 443 });
+    expect(result.reachable).toBe(false);
+    expect(result.path.some((hop) => hop.resource === 'SmtpEndpoint')).toBe(false);
+  });
+});
+
 describe('security groups and NACLs', () => {
   it('CDK placeholder egress blocks the app → database flow at the app group', async () => {
     const result = await path('cdk-placeholder-egress.json', {

@@ -175,6 +175,7 @@ describe('exact findings of the golden networks', () => {
     'import-value-unknown.yaml': ['NV-UNK-001 Api', 'NV-UNK-001 Database', 'NV-UNK-001 DbSg'],
     'short-form-intrinsics.yaml': [],
     'inline-sg-rule-conditional.yaml': ['NV-UNK-001 Db', 'NV-UNK-001 DbSg'],
+    'ses-smtp-endpoint-only.yaml': ['NV-LMB-001 Mailer', 'NV-LMB-002 Mailer'],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {

@@ -139,9 +139,13 @@ export function samPolicyPermissions(context: ModelBuilderContext, fn: ResolvedR
   return out;
 }
 
-/** IAM service prefix → VPC endpoint service names that serve its API privately. */
+/**
+ * IAM service prefix → VPC endpoint service names that serve its API privately. SES API calls
+ * (`ses:SendEmail` through an SDK) go to email.<region>.amazonaws.com, served by the `email`
+ * endpoint; the `email-smtp` endpoint's private DNS covers only the SMTP interface (seed 003).
+ */
 export const ENDPOINT_SERVICES_FOR_IAM_PREFIX: Readonly<Record<string, readonly string[]>> = {
-  ses: ['email', 'email-smtp'],
+  ses: ['email'],
   cloudwatch: ['monitoring'],
   ecr: ['ecr.api', 'ecr.dkr'],
   kinesis: ['kinesis-streams'],
