@@ -7,7 +7,8 @@ import { remoteConnection } from './database/database-connection.js';
 import { ensureDatabaseExists } from './database/ensure-database.js';
 import { type MigrationReport, migrateToLatest } from './database/migrator.js';
 
-const config = configFromProcessEnvironment({ NODE_ENV: 'production' });
+// Signs nothing: infra gives it the database secret and no JWT keys.
+const config = configFromProcessEnvironment({ NODE_ENV: 'production' }, { signsTokens: false });
 const logger = createLogger(config.log);
 const secrets = new SecretsRepository();
 

@@ -303,4 +303,15 @@ describe('storage and users configuration', () => {
         'JWT_PRIVATE_KEY is required in production (or JWT_SECRET for HS256); keys are generated only in development',
     );
   });
+
+  // Found in review: infra gives the migration function only the database settings, so with the
+  // JWT rule applied to it every deploy's migration failed at init.
+  it('asks for JWT keys in production only of a process that signs tokens', () => {
+    const migration = {
+      NODE_ENV: 'production',
+      DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
+    };
+    expect(() => loadConfig(migration, '/')).toThrow('JWT_PRIVATE_KEY is required in production');
+    expect(loadConfig(migration, '/', { signsTokens: false }).database).toMatchObject({ kind: 'secret' });
+  });
 });

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { DatabaseTls } from '../database/database-tls.js';
-import { parseEnvironment } from './config.schema.js';
+import { type ProcessRole, parseEnvironment } from './config.schema.js';
 
 /** The database the API talks to. `embedded` means: start a local PostgreSQL under DATA_DIR. */
 export type DatabaseSettings =
@@ -136,8 +136,12 @@ export class ConfigError extends Error {
  * Pure: the caller decides where the variables come from (see `environment.ts`).
  * @param baseDir directory that relative paths such as DATA_DIR resolve against
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>, baseDir: string): AppConfig {
-  const parsed = parseEnvironment(env);
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  baseDir: string,
+  role: ProcessRole = {},
+): AppConfig {
+  const parsed = parseEnvironment(env, role);
   if (!parsed.ok) throw new ConfigError(parsed.problems);
   const e = parsed.env;
   const databaseUrl = e.DATABASE_URL;

@@ -245,8 +245,18 @@ function staticApiKeys(read: VariableReader): string[] {
 /** The variables, typed and defaulted (see {@link parseEnvironment}). */
 export type ParsedEnvironment = ReturnType<typeof readVariables>;
 
+/** What the process does, where the rules depend on it. */
+export interface ProcessRole {
+  /**
+   * Whether it signs or verifies access tokens (the API does; the migration function and the
+   * database command-line tasks do not, so production does not ask them for JWT keys).
+   * @default true
+   */
+  readonly signsTokens?: boolean;
+}
+
 /** Rules that involve more than one variable; bad variables read as unset here. */
-function checkCombinations(env: ParsedEnvironment, read: VariableReader): void {
+function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: ProcessRole): void {
   // An embedded database is a development convenience; production must name its database.
   if (
     env.NODE_ENV === 'production' &&
@@ -268,6 +278,7 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader): void {
     read.problem('JWT_SECRET_ARN', 'replaces JWT_SECRET and JWT_PRIVATE_KEY; set only one of them');
   }
   if (
+    role.signsTokens !== false &&
     env.NODE_ENV === 'production' &&
     env.JWT_SECRET === undefined &&
     env.JWT_PRIVATE_KEY === undefined &&
@@ -304,11 +315,12 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader): void {
  */
 export function parseEnvironment(
   env: EnvironmentVariables,
+  role: ProcessRole = {},
 ):
   | { readonly ok: true; readonly env: ParsedEnvironment }
   | { readonly ok: false; readonly problems: string[] } {
   const read = new VariableReader(env);
   const parsed = readVariables(read);
-  checkCombinations(parsed, read);
+  checkCombinations(parsed, read, role);
   return read.problems.length === 0 ? { ok: true, env: parsed } : { ok: false, problems: read.problems };
 }

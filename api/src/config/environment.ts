@@ -2,15 +2,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { type AppConfig, loadConfig } from './app-config.js';
+import type { ProcessRole } from './config.schema.js';
 
 /**
  * The one place that reads `process.env`. In development, `.env` files fill in variables the
  * real environment does not set (the real environment always wins).
  * @param defaults values for variables the environment leaves unset (the Lambda handler defaults
  *   NODE_ENV to production, so a function deployed without it never starts an embedded database)
+ * @param role what the process does, where the rules depend on it (see {@link ProcessRole})
  * @returns the validated configuration; throws `ConfigError` listing every bad variable
  */
-export function configFromProcessEnvironment(defaults: Readonly<Record<string, string>> = {}): AppConfig {
+export function configFromProcessEnvironment(
+  defaults: Readonly<Record<string, string>> = {},
+  role: ProcessRole = {},
+): AppConfig {
   // npm sets INIT_CWD to where `npm start` was typed, so `.env` and `.data/` live at the repo root
   // even though the workspace script runs inside api/.
   const baseDir = process.env.INIT_CWD ?? process.cwd();
@@ -23,5 +28,5 @@ export function configFromProcessEnvironment(defaults: Readonly<Record<string, s
       }
     }
   }
-  return loadConfig(variables, baseDir);
+  return loadConfig(variables, baseDir, role);
 }

@@ -21,7 +21,8 @@ export async function runDatabaseCli(
   task: (context: DatabaseCliContext) => Promise<number>,
 ): Promise<void> {
   try {
-    const config = configFromProcessEnvironment();
+    // migrate, user:promote and users:purge sign no tokens: no JWT keys needed in production.
+    const config = configFromProcessEnvironment({}, { signsTokens: false });
     const database = await resolveDatabase(config, (message) => process.stderr.write(`${message}\n`));
     try {
       const connection = { ...database.connection, poolMax: 1 };

@@ -72,9 +72,9 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
   };
   const start = (name: string): Promise<LambdaProcess> =>
     startLambdaProcess(join(bundle.dir, 'index.mjs'), {
+      // What infra's migrationEnvironment() gives it: no JWT keys (it signs nothing).
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
-      JWT_SECRET: 'migration-function-does-not-sign-anything-0123',
       DATABASE_URL: server.urlOf(name),
     });
   afterAll(async () => {
