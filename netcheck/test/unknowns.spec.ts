@@ -183,3 +183,22 @@ describe('NV-SG-001 on rules it cannot fully resolve', () => {
     expect(findingKeys(closed.findings)).toEqual(['NV-SG-001 DbSg']);
   });
 });
+
+describe('routes to a customer-managed prefix list', () => {
+  const fixture = 'customer-prefix-list-route.yaml';
+
+  it('make the table’s answers unknown', async () => {
+    for (const query of [
+      { from: 'Bastion', to: 'internet', port: 443 },
+      { from: 'internet', to: 'Bastion', port: 22 },
+    ]) {
+      const result = await path(fixture, query);
+      expect(result.reachable).toBe('unknown');
+      expect(result.blockedAt?.reason).toContain('pl-0a1b2c3d4e5f67890');
+    }
+  });
+
+  it('NV-NAT-002 cannot decide for a NAT gateway in that subnet', async () => {
+    expect(findingKeys((await checkFixture(fixture)).findings)).toEqual(['NV-UNK-001 Nat']);
+  });
+});

@@ -9,7 +9,7 @@ export interface InternetRouteSummary {
   /** Parts routed to an IGW that is not attached to the VPC, or to a missing target. */
   readonly toBrokenGateway: Array<{ route: Route; addresses: string }>;
   readonly toNat: Array<{ route: Route; addresses: string }>;
-  /** Parts with no route (or only the local route). */
+  /** Parts with no route (or only the local route), when no unresolved route may match them. */
   readonly unrouted: string[];
   /** Parts routed somewhere netcheck does not follow, or decided by unresolved routes. */
   readonly unknown: string[];
@@ -29,7 +29,8 @@ export function summarizeInternetRoutes(model: NetworkModel, table: RouteTable):
     if (match.unknownReason) summary.unknown.push(`${addresses} (${match.unknownReason})`);
     const route = match.route;
     if (!route || route.target.kind === 'local') {
-      summary.unrouted.push(addresses);
+      // Unmatched addresses in a table with unresolved routes may be routed after all.
+      if (!match.unknownReason) summary.unrouted.push(addresses);
       continue;
     }
     const target = route.target;

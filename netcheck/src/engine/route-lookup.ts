@@ -55,6 +55,10 @@ function prepare(model: NetworkModel, table: RouteTable): PreparedTable {
       });
     } else if (route.destination.kind === 'prefix-list') {
       prefixListRoutes.push(route);
+      // A customer-managed prefix list (not a gateway endpoint's) may hold any addresses, and
+      // which of them it holds is not in the template: every lookup in this table is unknown.
+      if (route.target.kind !== 'vpc-endpoint')
+        unknown.push(`${route.id}: contents of prefix list ${route.destination.label} are unknown offline`);
     } else {
       unknown.push(`${route.id}: ${route.destination.reason}`);
     }
