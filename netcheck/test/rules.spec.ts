@@ -176,6 +176,7 @@ describe('exact findings of the golden networks', () => {
     'short-form-intrinsics.yaml': [],
     'inline-sg-rule-conditional.yaml': ['NV-UNK-001 Db', 'NV-UNK-001 DbSg'],
     'ses-smtp-endpoint-only.yaml': ['NV-LMB-001 Mailer', 'NV-LMB-002 Mailer'],
+    'sg-pairing-port-range.yaml': ['NV-SG-003 CacheClientSg', 'NV-SG-003 CacheSg'],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {
@@ -191,6 +192,14 @@ describe('exact findings of the golden networks', () => {
     const sg = findings.find((finding) => finding.id === 'NV-SG-001');
     expect(sg?.message).toContain('tcp/5432');
     expect(sg?.message).toContain('SourceSecurityGroupId');
+  });
+
+  it('NV-SG-003 compares port ranges, not only the lowest port of a rule', async () => {
+    const { findings } = await checkFixture('sg-pairing-port-range.yaml');
+    const messages = findings.map((finding) => finding.message).join('\n');
+    expect(messages).not.toContain('DbSg');
+    expect(messages).toContain('tcp/7000-7100 to CacheSg');
+    expect(messages).toContain('FromPort: 7000, ToPort: 7100');
   });
 
   it('NV-LMB-002 names only the service without a path (SES), not the one with an endpoint', async () => {

@@ -21,10 +21,31 @@ function memberAddresses(model: NetworkModel, groupId: string): IntervalSet | un
   return addresses.isEmpty() ? undefined : addresses;
 }
 
-function representativePort(rule: SecurityGroupRule): number | undefined {
-  if (rule.protocol instanceof Unresolved || rule.ports instanceof Unresolved) return undefined;
-  if (rule.protocol !== 'tcp' && rule.protocol !== 'udp') return undefined;
-  return rule.ports.min();
+/**
+ * Ports worth testing for a rule's flow against the other group: the lowest port of the rule, plus
+ * the lowest port of each overlap with a rule of the other group. The flow is paired when any
+ * port of the rule's range is allowed, so testing only the range's lowest port is not enough
+ * (egress tcp 0-65535 to a group that admits 5432 is a working pair).
+ */
+function candidatePorts(rule: SecurityGroupRule, others: readonly SecurityGroupRule[]): number[] {
+  if (rule.protocol instanceof Unresolved || rule.ports instanceof Unresolved) return [];
+  if (rule.protocol !== 'tcp' && rule.protocol !== 'udp') return [];
+  const ports = new Set<number>();
+  const lowest = rule.ports.min();
+  if (lowest !== undefined) ports.add(lowest);
+  for (const other of others) {
+    if (other.ports instanceof Unresolved) continue;
+    const overlap = other.ports.intersect(rule.ports).min();
+    if (overlap !== undefined) ports.add(overlap);
+  }
+  return [...ports];
+}
+
+function portText(ports: IntervalSet): string {
+  return ports
+    .ranges()
+    .map(([low, high]) => (low === high ? `${low}` : `${low}-${high}`))
+    .join(',');
 }
 
 /**
@@ -49,23 +70,29 @@ export const securityGroupPairingMismatch: Rule = {
       for (const rule of [...group.egress, ...group.ingress]) {
         if (rule.peer.kind !== 'security-group' || rule.uncertain) continue;
         const other = model.securityGroups.get(rule.peer.groupId);
-        const port = representativePort(rule);
-        if (!other || other.external || other.id === group.id || port === undefined) continue;
-        const protocol = rule.protocol as 'tcp' | 'udp';
+        if (!other || other.external || other.id === group.id || rule.ports instanceof Unresolved) continue;
         // The other group's opposite direction, seen from a member of this group.
         const direction = rule.direction === 'egress' ? 'ingress' : 'egress';
-        const decision = evaluateSecurityGroups(model, [other.id], direction, protocol, port, {
-          groups: [group.id],
-          addresses: membersOf(group.id),
+        const ports = candidatePorts(rule, other[direction]);
+        if (ports.length === 0) continue;
+        const protocol = rule.protocol as 'tcp' | 'udp';
+        const paired = ports.some((candidate) => {
+          const decision = evaluateSecurityGroups(model, [other.id], direction, protocol, candidate, {
+            groups: [group.id],
+            addresses: membersOf(group.id),
+          });
+          return !decision.allowed.isEmpty() || !decision.unknown.isEmpty();
         });
-        if (!decision.allowed.isEmpty() || !decision.unknown.isEmpty()) continue;
+        if (paired) continue;
+        const port = portText(rule.ports);
+        const [low, high] = rule.ports.ranges()[0] ?? [0, 0];
         const key = `${group.id}|${other.id}|${port}|${rule.direction}`;
         if (reported.has(key)) continue;
         reported.add(key);
         const message =
           rule.direction === 'egress'
-            ? `${rule.id} lets ${group.id} send ${protocol}/${port} to ${other.id}, but ${other.id} has no ingress rule admitting ${group.id} on ${port}, so the flow is blocked. Add to ${other.id}: SecurityGroupIngress {IpProtocol: ${protocol}, FromPort: ${port}, ToPort: ${port}, SourceSecurityGroupId: ${group.id}}.`
-            : `${rule.id} admits ${protocol}/${port} from ${other.id} into ${group.id}, but ${other.id}'s egress does not allow it${other.cdkDenyAllEgress ? ' (only the CDK deny-all placeholder)' : ''}, so the flow is blocked. Add to ${other.id}: SecurityGroupEgress {IpProtocol: ${protocol}, FromPort: ${port}, ToPort: ${port}, DestinationSecurityGroupId: ${group.id}}.`;
+            ? `${rule.id} lets ${group.id} send ${protocol}/${port} to ${other.id}, but ${other.id} has no ingress rule admitting ${group.id} on ${port}, so the flow is blocked. Add to ${other.id}: SecurityGroupIngress {IpProtocol: ${protocol}, FromPort: ${low}, ToPort: ${high}, SourceSecurityGroupId: ${group.id}}.`
+            : `${rule.id} admits ${protocol}/${port} from ${other.id} into ${group.id}, but ${other.id}'s egress does not allow it${other.cdkDenyAllEgress ? ' (only the CDK deny-all placeholder)' : ''}, so the flow is blocked. Add to ${other.id}: SecurityGroupEgress {IpProtocol: ${protocol}, FromPort: ${low}, ToPort: ${high}, DestinationSecurityGroupId: ${group.id}}.`;
         out.push(violation(rule.direction === 'egress' ? other.id : other.id, message));
       }
     }
