@@ -283,3 +283,10 @@ describe('queries', () => {
     expect(result.blockedAt?.code).toBe('LAMBDA_NOT_NETWORK_REACHABLE');
   });
 });
+
+describe('split default route', () => {
+  it('0.0.0.0/1 + 128.0.0.0/1 → IGW reaches the whole internet', async () => {
+    const result = await path('split-default-halves.yaml', { from: 'Web', to: 'internet', port: 443 });
+    expect(result.reachable).toBe(true);
+  });
+});

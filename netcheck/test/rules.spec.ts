@@ -177,6 +177,7 @@ describe('exact findings of the golden networks', () => {
     'inline-sg-rule-conditional.yaml': ['NV-UNK-001 Db', 'NV-UNK-001 DbSg'],
     'ses-smtp-endpoint-only.yaml': ['NV-LMB-001 Mailer', 'NV-LMB-002 Mailer'],
     'sg-pairing-port-range.yaml': ['NV-SG-003 CacheClientSg', 'NV-SG-003 CacheSg'],
+    'split-default-halves.yaml': [],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {

@@ -1,13 +1,32 @@
+import type { Route } from '../model/network-model.js';
+import { INTERNET } from '../net/address-space.js';
+import { IntervalSet } from '../net/interval-set.js';
 import { formatIpv4 } from '../net/ipv4.js';
 import type { Rule, RuleOutcome } from './rule.js';
 import { violation } from './rule.js';
+
+/**
+ * True when the table's CIDR routes to one gateway together cover the whole internet: the split
+ * default `0.0.0.0/1` + `128.0.0.0/1` (a common VPN-style idiom) is deliberate, not a typo of /0.
+ */
+function sameTargetCoversInternet(routes: readonly Route[], targetId: string): boolean {
+  let covered = IntervalSet.empty();
+  for (const route of routes) {
+    const target = route.target;
+    if (route.destination.kind !== 'cidr') continue;
+    if ((target.kind !== 'internet-gateway' && target.kind !== 'nat-gateway') || target.id !== targetId)
+      continue;
+    covered = covered.union(route.destination.cidr.addresses);
+  }
+  return covered.covers(INTERNET);
+}
 
 /** NV-RT-001: a default-looking route with a non-zero prefix (`0.0.0.0/16`) or a CIDR with host bits set. */
 export const suspiciousRoutePrefix: Rule = {
   id: 'NV-RT-001',
   severity: 'error',
   description:
-    'Route destination 0.0.0.0/N (N > 0) toward an internet or NAT gateway, or a CIDR with host bits set.',
+    'Route destination 0.0.0.0/N (N > 0) toward an internet or NAT gateway (unless routes to that gateway cover the whole internet, as 0.0.0.0/1 + 128.0.0.0/1 do), or a CIDR with host bits set.',
   fix: 'Use 0.0.0.0/0 for "all public destinations"; write CIDRs with the host bits cleared (10.0.1.0/24, not 10.0.1.5/24).',
   evaluate({ model }) {
     const out: RuleOutcome[] = [];
@@ -19,7 +38,8 @@ export const suspiciousRoutePrefix: Rule = {
         if (
           cidr.address === 0 &&
           cidr.prefixLength > 0 &&
-          (target.kind === 'internet-gateway' || target.kind === 'nat-gateway')
+          (target.kind === 'internet-gateway' || target.kind === 'nat-gateway') &&
+          !(cidr.prefixLength < 8 && sameTargetCoversInternet(table.routes, target.id))
         ) {
           const coverage =
             cidr.prefixLength >= 8
