@@ -202,3 +202,23 @@ describe('routes to a customer-managed prefix list', () => {
     expect(findingKeys((await checkFixture(fixture)).findings)).toEqual(['NV-UNK-001 Nat']);
   });
 });
+
+describe('internet gateways declared outside the templates', () => {
+  const fixture = 'external-igw-attachment.yaml';
+
+  it('an attachment of a literal/parameter IGW id counts, and routes to that id reach it', async () => {
+    expect((await path(fixture, { from: 'WebA', to: 'internet', port: 443 })).reachable).toBe(true);
+    expect((await path(fixture, { from: 'internet', to: 'WebA', port: 443 })).reachable).toBe(true);
+    const { model } = await checkFixture(fixture);
+    // AWS's default for PubliclyAccessible: public when the VPC has an IGW attached.
+    expect(model.workloads.get('DbA')?.publiclyAccessible).toBe(true);
+  });
+
+  it('an attachment whose IGW id is unresolved makes "is an IGW attached" unknown', async () => {
+    const result = await path(fixture, { from: 'internet', to: 'WebB', port: 443 });
+    expect(result.reachable).toBe('unknown');
+    const { model, findings } = await checkFixture(fixture);
+    expect(model.workloads.get('DbB')?.publiclyAccessible).toBe('unknown');
+    expect(findingKeys(findings)).toEqual(['NV-UNK-001 DbB']);
+  });
+});

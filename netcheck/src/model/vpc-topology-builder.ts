@@ -2,7 +2,14 @@ import type { Cidr } from '../net/ipv4.js';
 import { asBoolean, asString, Unresolved } from '../template/template-values.js';
 import type { ModelBuilderContext } from './model-builder-context.js';
 import { EXTERNAL_PREFIX } from './model-builder-context.js';
-import type { RouteDestination, RouteTable, RouteTarget, Tri, Vpc } from './network-model.js';
+import type {
+  InternetGateway,
+  RouteDestination,
+  RouteTable,
+  RouteTarget,
+  Tri,
+  Vpc,
+} from './network-model.js';
 
 /** Suffixes of synthetic per-VPC elements that CloudFormation creates implicitly. */
 export const MAIN_ROUTE_TABLE_SUFFIX = '.MainRouteTable';
@@ -120,10 +127,27 @@ function buildInternetGateways(context: ModelBuilderContext): void {
       unresolvedAttachments: [],
     });
   }
+  const placeholder = (id: string): InternetGateway => {
+    const existing = context.model.internetGateways.get(id);
+    if (existing) return existing;
+    const created: InternetGateway = { id, attachedVpcIds: [], unresolvedAttachments: [] };
+    context.model.internetGateways.set(id, created);
+    return created;
+  };
   for (const resource of context.ofType('AWS::EC2::VPCGatewayAttachment')) {
     const gateway = context.reference(resource.properties.InternetGatewayId, ['AWS::EC2::InternetGateway']);
-    if (gateway?.kind !== 'resource') continue;
-    const igw = context.model.internetGateways.get(gateway.id);
+    // No InternetGatewayId (a VPN gateway attachment), or an IGW that is not created.
+    if (gateway === undefined || gateway.kind === 'missing') continue;
+    if (gateway.kind === 'unresolved') {
+      // Some IGW may be attached to the VPC: answers that need one are unknown, not "no IGW".
+      placeholder(`${EXTERNAL_PREFIX}(unresolved InternetGatewayId)`).unresolvedAttachments.push(
+        `${resource.id}: InternetGatewayId: ${gateway.reason}`,
+      );
+      continue;
+    }
+    // A literal or parameter id names an IGW created elsewhere but attached by this template.
+    const igw =
+      gateway.kind === 'resource' ? context.model.internetGateways.get(gateway.id) : placeholder(gateway.id);
     if (!igw) continue;
     const vpc = context.reference(resource.properties.VpcId, ['AWS::EC2::VPC']);
     if (resource.uncertain) igw.unresolvedAttachments.push(`${resource.id}: ${resource.uncertain}`);
@@ -157,6 +181,9 @@ function routeTarget(context: ModelBuilderContext, properties: Record<string, un
       if (reference.kind === 'external') {
         const literal = reference.id.slice(EXTERNAL_PREFIX.length);
         if (literal === 'local') return { kind: 'local' };
+        // An IGW declared elsewhere whose attachment is in the templates.
+        if (context.model.internetGateways.has(reference.id))
+          return { kind: 'internet-gateway', id: reference.id };
         return {
           kind: 'unsupported',
           id: reference.id,
