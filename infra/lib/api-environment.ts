@@ -21,8 +21,8 @@ export interface ApiEnvironmentInput {
    */
   readonly databaseTls: 'require' | 'verify-full';
   /**
-   * Passed as `JWT_SECRET_ARN` for runtimes that resolve ARNs themselves (Lambda, EC2); ECS
-   * injects the value instead and leaves this unset.
+   * Passed as `JWT_SECRET_ARN`; the API reads the secret itself, whichever shape it holds.
+   * @default - no JWT_SECRET_ARN
    */
   readonly jwtSecret?: secretsmanager.ISecret;
   readonly corsAllowedOrigins: readonly string[];

@@ -34,7 +34,7 @@ describe('fargate × autonote (seed 002, safe form)', () => {
     });
   });
 
-  it('serves port 3000 from the SHA-tagged ECR image with secrets injected, never in plain env', () => {
+  it('serves port 3000 from the SHA-tagged ECR image with secrets as ARNs, never in plain env', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [
         Match.objectLike({
@@ -45,18 +45,14 @@ describe('fargate × autonote (seed 002, safe form)', () => {
             ],
           },
           PortMappings: [{ ContainerPort: 3000, Protocol: 'tcp' }],
-          // The `secret` field of the JSON secret, not the whole document.
-          Secrets: [
-            {
-              Name: 'JWT_SECRET',
-              ValueFrom: { 'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('JwtSecret') }, ':secret::']] },
-            },
-          ],
+          // No API keys required: nothing for ECS to inject.
+          Secrets: Match.absent(),
           Environment: Match.arrayWith([
             { Name: 'PORT', Value: '3000' },
             { Name: 'DATABASE_SECRET_ARN', Value: { Ref: Match.stringLikeRegexp('DatabaseSecret') } },
             { Name: 'DATABASE_ENGINE', Value: 'postgres' },
             { Name: 'DATABASE_SSL', Value: 'require' },
+            { Name: 'JWT_SECRET_ARN', Value: { Ref: Match.stringLikeRegexp('JwtSecret') } },
             { Name: 'REQUIRE_API_KEY', Value: 'false' },
           ]),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
@@ -70,6 +66,20 @@ describe('fargate × autonote (seed 002, safe form)', () => {
         .ContainerDefinitions[0]?.Environment,
     );
     expect(env).not.toMatch(/"Name":"(JWT_SECRET|API_KEYS|DATABASE_URL|JWT_PRIVATE_KEY)"/);
+  });
+
+  it('lets the task role read the JWT secret the app fetches', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^ApiTaskDefinitionTaskRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: { Ref: Match.stringLikeRegexp('^SecretsJwtSecret') },
+          }),
+        ]),
+      },
+    });
   });
 
   it('admits port 3000 on the tasks only from the ALB SG; the ALB is internet-facing in the public subnets', () => {
@@ -182,6 +192,34 @@ describe('fargate public-IP form (seed 002 as written)', () => {
       SecurityGroupIngress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 3000, ToPort: 3000 })],
     });
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
+  });
+});
+
+describe('fargate with an existing EdDSA JWT secret (jwtSecretArn)', () => {
+  const jwtSecretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cloudnest-jwt-AbCdEf';
+
+  it('passes JWT_SECRET_ARN (the secret may hold {"privateKey"}) and grants the task role read on it', () => {
+    const { template } = synthesize(sampleSettings('fargate', 'autonote', { jwtSecretArn }), { nag: false });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Secrets: Match.absent(),
+          Environment: Match.arrayWith([{ Name: 'JWT_SECRET_ARN', Value: jwtSecretArn }]),
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^ApiTaskDefinitionTaskRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: jwtSecretArn,
+          }),
+        ]),
+      },
+    });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1); // the database secret only
   });
 });
 

@@ -7,7 +7,8 @@ import { assertSecretArn } from '../validation.js';
 export interface ApiSecretsProps {
   /**
    * Use an existing secret holding the JWT signing key as `{"privateKey": "<PEM or JWK>"}` (EdDSA)
-   * or `{"secret": "…"}` instead of a generated one. ECS injects its `secret` field.
+   * or `{"secret": "…"}` instead of a generated one. Every runtime gets its ARN (`JWT_SECRET_ARN`)
+   * and reads whichever shape it holds.
    * @default - a generated 64-character random secret
    */
   readonly jwtSecretArn?: string;
@@ -18,7 +19,7 @@ export interface ApiSecretsProps {
   readonly apiKeys?: boolean;
 }
 
-/** JSON field of the generated JWT secret holding the HS256 key (what ECS injects as `JWT_SECRET`). */
+/** JSON field of the generated JWT secret holding the HS256 key. */
 export const JWT_SECRET_FIELD = 'secret';
 
 /**
@@ -26,7 +27,7 @@ export const JWT_SECRET_FIELD = 'secret';
  * variable: the JWT signing key and, when required, the API keys.
  */
 export class ApiSecrets extends Construct {
-  /** Secret holding the JWT signing key: `JWT_SECRET_ARN` (Lambda, EC2) or `JWT_SECRET` (ECS). */
+  /** Secret holding the JWT signing key, passed to every runtime as `JWT_SECRET_ARN`. */
   readonly jwtSecret: secretsmanager.ISecret;
   /** Secret holding `API_KEYS`, when requested. */
   readonly apiKeysSecret?: secretsmanager.ISecret;

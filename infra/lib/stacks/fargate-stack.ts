@@ -6,7 +6,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { apiEnvironment, migrationEnvironment } from '../api-environment.js';
-import { ApiSecrets, JWT_SECRET_FIELD } from '../constructs/api-secrets.js';
+import { ApiSecrets } from '../constructs/api-secrets.js';
 import { Database } from '../constructs/database.js';
 import { FargateApi } from '../constructs/fargate-api.js';
 import { MigrationRunner } from '../constructs/migration-runner.js';
@@ -18,7 +18,7 @@ import { TopologyStack, type TopologyStackProps } from './topology-stack.js';
 
 /**
  * `fargate` (seed 002): the server image on ECS Fargate behind an ALB, tasks in private subnets,
- * secrets injected by ECS, PostgreSQL in isolated subnets, migrations before the service rolls.
+ * secret ARNs read by the app (API keys injected by ECS), PostgreSQL in isolated subnets, migrations before the service rolls.
  */
 export class FargateStack extends TopologyStack {
   readonly api: FargateApi;
@@ -56,6 +56,9 @@ export class FargateStack extends TopologyStack {
       port: 3000,
       databaseSecret: database.secret,
       databaseEngine: database.engine,
+      // The app reads the secret itself, so it may hold {"secret"} (HS256) or {"privateKey"}
+      // (EdDSA); an ECS-injected JSON key would exist only in the first shape.
+      jwtSecret: secrets.jwtSecret,
       corsAllowedOrigins,
       mailFrom: settings.mailFrom,
       uploadsBucketName: uploads.bucket.bucketName,
@@ -64,9 +67,7 @@ export class FargateStack extends TopologyStack {
       requireApiKey,
       trustedProxies: publicIp ? undefined : preset.network.publicSubnets.map((s) => s.cidr),
     });
-    const injected: Record<string, ecs.Secret> = {
-      JWT_SECRET: ecs.Secret.fromSecretsManager(secrets.jwtSecret, JWT_SECRET_FIELD),
-    };
+    const injected: Record<string, ecs.Secret> = {};
     if (secrets.apiKeysSecret) injected.API_KEYS = ecs.Secret.fromSecretsManager(secrets.apiKeysSecret);
 
     this.api = new FargateApi(this, 'Api', {
@@ -87,6 +88,7 @@ export class FargateStack extends TopologyStack {
     database.connections.allowFrom(this.api, ec2.Port.tcp(database.port), 'API tasks');
     const taskRole = this.api.taskDefinition.taskRole;
     database.secret.grantRead(taskRole);
+    secrets.jwtSecret.grantRead(taskRole);
     uploads.grantApiAccess(taskRole);
     if (settings.mailFrom) grantSendEmail(this, taskRole, settings.mailFrom);
     if (dns && this.api.loadBalancer) {
