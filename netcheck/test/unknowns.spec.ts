@@ -222,3 +222,18 @@ describe('internet gateways declared outside the templates', () => {
     expect(findingKeys(findings)).toEqual(['NV-UNK-001 DbB']);
   });
 });
+
+describe('Fn::ForEach loops', () => {
+  const fixture = 'foreach-loop.yaml';
+
+  it('make every path answer unknown', async () => {
+    const result = await path(fixture, { from: 'internet', to: 'Db', port: 5432 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt).toMatchObject({ code: 'UNRESOLVED_VALUE', resource: 'Fn::ForEach::AdminRules' });
+  });
+
+  it('are reported as NV-UNK-001', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual(['NV-UNK-001 Db', 'NV-UNK-001 Fn::ForEach::AdminRules']);
+  });
+});

@@ -283,12 +283,24 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
   const spec: FlowSpec = { model, protocol, port: query.port };
   const from = resolveEndpoint(model, query.from, 'from');
   const to = resolveEndpoint(model, query.to, 'to');
+  const incomplete = model.unresolvedContent[0];
   const result = (combined: Combined): PathResult => ({
     from: from.label,
     to: to.label,
     port: query.port,
     protocol,
     ...combined,
+    // Resources the model cannot see (Fn::ForEach) may change any definite answer.
+    ...(incomplete && combined.reachable !== 'unknown'
+      ? {
+          reachable: 'unknown' as const,
+          blockedAt: {
+            resource: incomplete.resource,
+            code: 'UNRESOLVED_VALUE' as const,
+            reason: incomplete.message,
+          },
+        }
+      : {}),
   });
   if (from.kind === 'internet' && to.kind === 'internet')
     throw new PathQueryError('both ends are on the internet; one end must be in the template');

@@ -52,6 +52,7 @@ function emptyModel(names: string[], resourceTypes: Map<string, string>): Networ
     workloads: new Map(),
     targetGroups: new Map(),
     diagnostics: [],
+    unresolvedContent: [],
   };
 }
 
@@ -103,6 +104,14 @@ export function buildNetworkModel(templates: readonly ParsedTemplate[]): Network
   const absent = new Map<string, string>();
   for (const resolver of resolvers) {
     for (const [logicalId, original] of Object.entries(resolver.rawResources())) {
+      if (logicalId.startsWith('Fn::ForEach::')) {
+        // AWS::LanguageExtensions loops are not expanded: the resources they create are unknown.
+        model.unresolvedContent.push({
+          resource: resolver.modelId(logicalId),
+          message: `${logicalId} creates resources from a loop netcheck does not expand (AWS::LanguageExtensions); every answer is unknown; check the processed template instead (\`aws cloudformation get-template --template-stage Processed\`) or list the resources`,
+        });
+        continue;
+      }
       if (!original || typeof original.Type !== 'string') continue;
       const id = resolver.modelId(logicalId);
       resourceTypes.set(id, original.Type);

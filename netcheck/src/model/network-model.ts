@@ -282,4 +282,9 @@ export interface NetworkModel {
   readonly workloads: Map<string, Workload>;
   readonly targetGroups: Map<string, TargetGroup>;
   readonly diagnostics: ModelDiagnostic[];
+  /**
+   * Template content that may create resources netcheck cannot see (e.g. `Fn::ForEach`): every
+   * path answer is then unknown, and each entry is reported as NV-UNK-001.
+   */
+  readonly unresolvedContent: ModelDiagnostic[];
 }

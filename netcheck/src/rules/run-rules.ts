@@ -38,6 +38,14 @@ export function runRules(model: NetworkModel, rules: readonly Rule[] = ALL_RULES
         });
     }
   }
+  for (const content of model.unresolvedContent) {
+    add({
+      id: UNRESOLVED_FINDING_ID,
+      severity: 'warning',
+      resource: content.resource,
+      message: content.message,
+    });
+  }
   for (const diagnostic of model.diagnostics) {
     add({
       id: MODEL_DIAGNOSTIC_FINDING_ID,
