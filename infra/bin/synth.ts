@@ -100,7 +100,13 @@ const settings: DeploymentSettings[] = supportedCombinations().map(({ topology, 
   domain:
     topology === 'ec2-alb'
       ? { zoneName: 'example.com', hostedZoneId: 'Z0000000000EXAMPLE', recordName: 'www' }
-      : undefined,
+      : topology === 'fargate' && preset !== 'dev'
+        ? {
+            zoneName: 'example.com',
+            recordName: 'api',
+            certificateArn: `arn:aws:acm:${resolvePreset(preset).region}:123456789012:certificate/00000000-0000-0000-0000-000000000000`,
+          }
+        : undefined,
 }));
 // Seed 000's import mode: its SAM parameters, as given in the seed.
 settings.push({

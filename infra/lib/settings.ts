@@ -148,6 +148,18 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
       problems.push('topology "ec2-alb" serves HTTPS: give domain.hostedZoneId or domain.certificateArn');
     }
   }
+  // Only dev may serve the API over plain HTTP: without a certificate the ALB listens on 80 only.
+  if (
+    topology === 'fargate' &&
+    preset.name !== 'dev' &&
+    !settings.fargatePublicIp &&
+    !settings.domain?.hostedZoneId &&
+    !settings.domain?.certificateArn
+  ) {
+    problems.push(
+      `topology "fargate" on preset "${preset.name}" serves HTTPS: give domain.hostedZoneId or domain.certificateArn (zoneName with hostedZoneId or certificateArn); only dev may serve plain HTTP`,
+    );
+  }
   if (settings.fargatePublicIp) {
     if (topology !== 'fargate') problems.push('fargatePublicIp only applies to the fargate topology');
     if (settings.requireApiKey === false) {

@@ -1,6 +1,13 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { onlyResource, refs, sampleSettings, subnetIds, synthesize } from './support.js';
+import {
+  onlyResource,
+  refs,
+  SAMPLE_CERTIFICATE_ARN,
+  sampleSettings,
+  subnetIds,
+  synthesize,
+} from './support.js';
 
 describe('fargate × autonote (seed 002, safe form)', () => {
   let template: Template;
@@ -106,6 +113,18 @@ describe('fargate × autonote (seed 002, safe form)', () => {
       Port: 3000,
       TargetType: 'ip',
       HealthCheckPath: '/health',
+    });
+  });
+
+  it('serves HTTPS with the given certificate and redirects port 80', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: SAMPLE_CERTIFICATE_ARN }],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      DefaultActions: [Match.objectLike({ Type: 'redirect' })],
     });
   });
 
@@ -253,6 +272,25 @@ describe('fargate validation', () => {
     expect(() =>
       synthesize(sampleSettings('fargate', 'autonote', { fargatePublicIp: true, requireApiKey: false })),
     ).toThrow(/fargatePublicIp exposes tasks to the internet and requires requireApiKey/);
+  });
+
+  it('fails outside dev without a certificate or hosted zone (the ALB would serve plain HTTP)', () => {
+    for (const preset of ['autonote', 'prod'] as const) {
+      expect(() => synthesize(sampleSettings('fargate', preset, { domain: undefined }))).toThrow(
+        /topology "fargate" on preset "\w+" serves HTTPS: give domain.hostedZoneId or domain.certificateArn/,
+      );
+    }
+    expect(() =>
+      synthesize(
+        sampleSettings('fargate', 'prod', { domain: { zoneName: 'example.com', recordName: 'api' } }),
+      ),
+    ).toThrow(/serves HTTPS/);
+  });
+
+  it('lets dev serve plain HTTP on port 80 without a domain', () => {
+    const { template } = synthesize(sampleSettings('fargate', 'dev', { domain: undefined }), { nag: false });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
   });
 
   it('fails when the preset is nest-vpc (one public subnet cannot hold an ALB)', () => {

@@ -39,6 +39,21 @@ export function placeholderCode(): { api: string; migrate: string; backend: stri
 
 const CODE = placeholderCode();
 
+/** An existing ACM certificate, as `-c certificateArn=…` passes it. */
+export const SAMPLE_CERTIFICATE_ARN =
+  'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+
+/** The domain a real deploy gives: a hosted zone for ec2-alb, a certificate for fargate outside dev. */
+function sampleDomain(topology: Topology, preset: PresetName): DeploymentSettings['domain'] {
+  if (topology === 'ec2-alb') {
+    return { zoneName: 'example.com', hostedZoneId: 'Z0123456789EXAMPLE', recordName: 'www' };
+  }
+  if (topology === 'fargate' && preset !== 'dev') {
+    return { zoneName: 'example.com', recordName: 'api', certificateArn: SAMPLE_CERTIFICATE_ARN };
+  }
+  return undefined;
+}
+
 /** Settings for a topology × preset with the values a real deploy would pass. */
 export function sampleSettings(
   topology: Topology,
@@ -59,10 +74,7 @@ export function sampleSettings(
     corsAllowedOrigins: ['https://app.example.com'],
     alarmEmail: 'ops@example.com',
     mailFrom: 'no-reply@example.com',
-    domain:
-      topology === 'ec2-alb'
-        ? { zoneName: 'example.com', hostedZoneId: 'Z0123456789EXAMPLE', recordName: 'www' }
-        : undefined,
+    domain: sampleDomain(topology, preset),
     ...overrides,
   };
 }
