@@ -237,3 +237,23 @@ describe('Fn::ForEach loops', () => {
     expect(findingKeys(findings)).toEqual(['NV-UNK-001 Db', 'NV-UNK-001 Fn::ForEach::AdminRules']);
   });
 });
+
+describe('IPv6 routes to the internet', () => {
+  const fixture = 'ipv6-internet-route.yaml';
+
+  it('turn IPv4-only "not reachable" answers about the internet into unknown', async () => {
+    const inbound = await path(fixture, { from: 'internet', to: 'Host', port: 22 });
+    expect(inbound.reachable).toBe('unknown');
+    expect(inbound.blockedAt?.reason).toContain('::/0 → Igw');
+    expect((await path(fixture, { from: 'Host', to: 'internet', port: 443 })).reachable).toBe('unknown');
+  });
+
+  it('an egress-only IGW qualifies outbound answers only', async () => {
+    expect((await path(fixture, { from: 'Host2', to: 'internet', port: 443 })).reachable).toBe('unknown');
+    expect((await path(fixture, { from: 'internet', to: 'Host2', port: 22 })).reachable).toBe(false);
+  });
+
+  it('questions about one IPv4 address stay definite', async () => {
+    expect((await path(fixture, { from: '8.8.8.8', to: 'Host', port: 22 })).reachable).toBe(false);
+  });
+});

@@ -284,12 +284,23 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
   const from = resolveEndpoint(model, query.from, 'from');
   const to = resolveEndpoint(model, query.to, 'to');
   const incomplete = model.unresolvedContent[0];
+  const ipv6 = ipv6Qualifier(model, from, to);
   const result = (combined: Combined): PathResult => ({
     from: from.label,
     to: to.label,
     port: query.port,
     protocol,
     ...combined,
+    ...(ipv6 && combined.reachable === false
+      ? {
+          reachable: 'unknown' as const,
+          blockedAt: {
+            resource: ipv6.table,
+            code: 'UNRESOLVED_VALUE' as const,
+            reason: `over IPv4: ${combined.blockedAt?.reason ?? 'not reachable'}; over IPv6 (not modelled) ${ipv6.table} routes ${ipv6.route}`,
+          },
+        }
+      : {}),
     // Resources the model cannot see (Fn::ForEach) may change any definite answer.
     ...(incomplete && combined.reachable !== 'unknown'
       ? {
@@ -431,6 +442,36 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
     }
   }
   return result(combine(outcomes, mode));
+}
+
+/**
+ * For `internet` questions about a workload whose subnets route IPv6 to the internet: netcheck's
+ * flows are IPv4, so a definite "not reachable" says nothing about IPv6 and must become unknown.
+ * Inbound needs an internet gateway; outbound also works through an egress-only one.
+ */
+function ipv6Qualifier(
+  model: NetworkModel,
+  from: Endpoint,
+  to: Endpoint,
+): { table: string; route: string } | undefined {
+  const inbound = from.kind === 'internet' && from.label === 'internet';
+  const outbound = to.kind === 'internet' && to.label === 'internet';
+  const workload =
+    inbound && to.kind === 'workload'
+      ? to.workload
+      : outbound && from.kind === 'workload'
+        ? from.workload
+        : undefined;
+  if (!workload || workload.subnetIds instanceof Unresolved) return undefined;
+  // Lambda interfaces accept no inbound connections over any protocol.
+  if (inbound && workload.kind === 'lambda-function') return undefined;
+  for (const subnetId of workload.subnetIds) {
+    const tableId = model.subnets.get(subnetId)?.routeTableId;
+    const table = tableId === undefined ? undefined : model.routeTables.get(tableId);
+    const route = table?.ipv6InternetRoutes?.find((candidate) => outbound || !candidate.egressOnly);
+    if (table && route) return { table: table.id, route: route.text };
+  }
+  return undefined;
 }
 
 /** Lambda functions are reached only through invocation services, never through their ENIs. */

@@ -92,6 +92,20 @@ export interface RouteTable {
   readonly routes: Route[];
   /** Set when the table's contents are unknown (main table of an external VPC). */
   readonly unknownContents?: string;
+  /**
+   * IPv6 routes to the internet (`::/0` → IGW or egress-only IGW). Flows are IPv4, but a subnet
+   * with these is reachable over IPv6, so a definite "not reachable" over IPv4 becomes unknown.
+   */
+  readonly ipv6InternetRoutes?: Ipv6InternetRoute[];
+}
+
+/** An IPv6 route to the internet, kept only to qualify IPv4 answers. */
+export interface Ipv6InternetRoute {
+  readonly id: string;
+  /** `::/0 → Igw`. */
+  readonly text: string;
+  /** Egress-only internet gateways carry outbound connections only. */
+  readonly egressOnly: boolean;
 }
 
 /** An internet gateway and the VPCs it is attached to. */

@@ -1,3 +1,4 @@
+import { ipv6CidrIncludesInternet } from '../net/address-space.js';
 import type { Cidr } from '../net/ipv4.js';
 import { asBoolean, asString, Unresolved } from '../template/template-values.js';
 import type { ModelBuilderContext } from './model-builder-context.js';
@@ -206,7 +207,13 @@ function routeTarget(context: ModelBuilderContext, properties: Record<string, un
 function buildRouteTables(context: ModelBuilderContext): void {
   for (const resource of context.ofType('AWS::EC2::RouteTable')) {
     const vpcId = vpcIdOf(context, resource.properties.VpcId);
-    context.model.routeTables.set(resource.id, { id: resource.id, vpcId, main: false, routes: [] });
+    context.model.routeTables.set(resource.id, {
+      id: resource.id,
+      vpcId,
+      main: false,
+      routes: [],
+      ipv6InternetRoutes: [],
+    });
   }
   for (const resource of context.ofType('AWS::EC2::Route')) {
     const reference = context.reference(resource.properties.RouteTableId, ['AWS::EC2::RouteTable']);
@@ -243,7 +250,27 @@ function buildRouteTables(context: ModelBuilderContext): void {
       const label = asString(DestinationPrefixListId);
       destination = { kind: 'prefix-list', label: typeof label === 'string' ? label : 'prefix list' };
     } else if (DestinationIpv6CidrBlock !== undefined) {
-      continue; // IPv6 routes do not carry IPv4 traffic.
+      // IPv6 routes do not carry IPv4 traffic; one to the internet qualifies IPv4 answers.
+      const text = asString(DestinationIpv6CidrBlock);
+      const internet = typeof text === 'string' ? ipv6CidrIncludesInternet(text) !== false : true;
+      const egressOnly = resource.properties.EgressOnlyInternetGatewayId !== undefined;
+      const target = routeTarget(context, resource.properties);
+      if (!internet || (!egressOnly && target.kind !== 'internet-gateway')) continue;
+      const eigw = context.reference(resource.properties.EgressOnlyInternetGatewayId);
+      const gateway =
+        target.kind === 'internet-gateway'
+          ? target.id
+          : eigw && eigw.kind !== 'unresolved'
+            ? eigw.id
+            : 'an egress-only internet gateway';
+      for (const candidate of tables) {
+        candidate.ipv6InternetRoutes?.push({
+          id: resource.id,
+          text: `${typeof text === 'string' ? text : '(unresolved IPv6 CIDR)'} → ${gateway}`,
+          egressOnly,
+        });
+      }
+      continue;
     } else {
       destination = { kind: 'unresolved', reason: 'route has no destination' };
     }
