@@ -84,6 +84,16 @@ describe('standalone rules whose group or ACL cannot be resolved', () => {
     );
   });
 
+  it('NV-SG-002 cannot decide for a standalone egress rule that may belong to another group', async () => {
+    const { findings } = await checkFixture('unresolved-sg-rule-target.yaml');
+    expect(findingKeys(findings)).toEqual([
+      'NV-MODEL-001 HttpsOutOnly',
+      'NV-MODEL-001 SshFromAnywhere',
+      'NV-UNK-001 Vpc.DefaultSecurityGroup',
+      'NV-UNK-001 WebSg',
+    ]);
+  });
+
   it('a NACL entry with an imported NetworkAclId makes answers through the ACLs here unknown', async () => {
     const result = await path('unresolved-nacl-entry-target.yaml', {
       from: 'internet',

@@ -1,5 +1,5 @@
 import type { Rule, RuleOutcome } from './rule.js';
-import { violation } from './rule.js';
+import { undecided, violation } from './rule.js';
 
 /**
  * NV-SG-002: standalone egress rules on a group without inline egress. CloudFormation keeps EC2's
@@ -15,8 +15,13 @@ export const ineffectiveEgressRestriction: Rule = {
     const out: RuleOutcome[] = [];
     for (const group of model.securityGroups.values()) {
       if (!group.defaultEgress || group.external) continue;
-      const standalone = group.egress.filter((rule) => rule.origin === 'standalone');
-      if (standalone.length === 0) continue;
+      const standalone = group.egress.filter((rule) => rule.origin === 'standalone' && !rule.uncertain);
+      // Rules that may not exist, or may belong to another group (unresolved GroupId).
+      const maybe = group.egress.filter((rule) => rule.origin === 'standalone' && rule.uncertain);
+      if (standalone.length === 0) {
+        for (const rule of maybe) out.push(undecided(group.id, `${rule.id}: ${rule.uncertain}`));
+        continue;
+      }
       out.push(
         violation(
           group.id,
