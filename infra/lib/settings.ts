@@ -81,7 +81,8 @@ export interface DeploymentSettings {
    */
   readonly alarmEmail?: string;
   /**
-   * Verified SES sender; without it the API writes mail to its outbox.
+   * Verified SES sender; without it the API writes mail to its outbox (readable only in
+   * development). Required by presets that require email verification.
    * @default - outbox driver
    */
   readonly mailFrom?: string;
@@ -187,6 +188,13 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
   }
   if (settings.stackName !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(settings.stackName)) {
     problems.push(`stackName "${settings.stackName}" is not a valid CloudFormation stack name`);
+  }
+  // Without a sender the API writes mail to its outbox, which only development can read: no
+  // account could ever confirm its address.
+  if (preset.requireEmailVerification && !settings.mailFrom) {
+    problems.push(
+      `preset "${preset.name}" requires email verification (AUTH_REQUIRE_EMAIL_VERIFICATION=true): give mailFrom, a verified SES sender; without it mail only reaches the outbox and no account can be confirmed`,
+    );
   }
   if (settings.mailFrom && !isEmail(settings.mailFrom)) {
     problems.push(`mailFrom "${settings.mailFrom}" is not an email address`);

@@ -3,6 +3,7 @@ import { API_ARTIFACTS, missingArtifacts, settingsFromLookup } from '../bin/cont
 import { settingsProblems } from '../lib/settings.js';
 
 const lookupFrom = (values: Record<string, string>) => (key: string) => values[key];
+const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
 
 describe('settings from CDK context', () => {
   it('reads topology, preset, region and lists', () => {
@@ -40,6 +41,8 @@ describe('settings from CDK context', () => {
         availabilityZones: 'ap-southeast-2a,ap-southeast-2b',
         dbSecurityGroupId: 'sg-0fc391d30ffe29141',
         dbSecretArn: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:db-AbCdEf',
+        // nest-vpc requires email verification, so it needs a sender.
+        mailFrom: 'no-reply@example.com',
       }),
     );
     expect(settings.existingNetwork?.privateSubnetIds).toHaveLength(2);
@@ -77,6 +80,38 @@ describe('settings from CDK context', () => {
     expect(missingArtifacts(ec2)).toContain(
       '/nonexistent/web does not exist: run `npm run build:ec2 -w @cloudnest/web` first',
     );
+  });
+
+  it('requires mailFrom where the preset requires email verification, not elsewhere', () => {
+    const problems = (topology: string, preset: string, extra: Record<string, string> = {}) =>
+      settingsProblems(
+        settingsFromLookup(
+          lookupFrom({
+            topology,
+            preset,
+            imageTag: 'abc123',
+            certificateArn: CERT,
+            zoneName: 'example.com',
+            ...extra,
+          }),
+        ),
+      ).filter((p) => /mailFrom/.test(p));
+    for (const [topology, preset] of [
+      ['lambda-vpc', 'nest-vpc'],
+      ['ec2-alb', 'seoul'],
+      ['fargate', 'prod'],
+    ]) {
+      expect(problems(topology as string, preset as string)).toEqual([
+        expect.stringMatching(
+          new RegExp(`preset "${preset}" requires email verification .*give mailFrom, a verified SES sender`),
+        ),
+      ]);
+      expect(problems(topology as string, preset as string, { mailFrom: 'no-reply@example.com' })).toEqual(
+        [],
+      );
+    }
+    expect(problems('lambda-vpc', 'dev')).toEqual([]);
+    expect(problems('fargate', 'autonote')).toEqual([]);
   });
 
   it('lists every settings problem at once', () => {

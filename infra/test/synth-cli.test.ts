@@ -51,6 +51,8 @@ describe('synthesis through the real entry points, offline and without credentia
         `apiCodePath=${code.api}`,
         '-c',
         `migrateCodePath=${code.migrate}`,
+        '-c',
+        'mailFrom=no-reply@example.com',
       ],
       {
         cwd: INFRA,
