@@ -160,6 +160,12 @@ describe('subnet associations and routes that cannot be resolved', () => {
     );
   });
 
+  it('a route with an unresolved table is judged once, and only in its gateway’s VPC', async () => {
+    const { model, findings } = await checkFixture('route-table-unresolved.yaml');
+    expect(findingKeys(findings)).toEqual(['NV-MODEL-001 DefaultRoute']);
+    expect(model.routeTables.get('OtherVpcRouteTable')?.routes).toEqual([]);
+  });
+
   it('a route whose route table is an unresolved !If makes the tables it may be in unknown', async () => {
     const route = 'route-table-unresolved.yaml';
     const result = await path(route, { from: 'internet', to: 'Web', port: 443 });

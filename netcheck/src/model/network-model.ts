@@ -81,6 +81,8 @@ export interface Route {
   readonly target: RouteTarget;
   /** Set when the route's own existence depends on an unresolved Condition. */
   readonly uncertain?: string;
+  /** True when the RouteTableId is unresolved: the route is listed (uncertain) in every table it may be in. */
+  readonly tableUnresolved?: boolean;
 }
 
 /** A route table (template or synthetic main table). */

@@ -232,8 +232,11 @@ function buildRouteTables(context: ModelBuilderContext): void {
       // The table cannot be named (unresolved !If, import…): the route may be in any table here.
       const why = unresolvedReferenceReason('RouteTableId', reference);
       uncertain = `${resource.id} may be in this table (${why})`;
+      // A route can only be in a table of its gateway's VPC, when that is known.
+      const vpcs = targetVpcs(context, routeTarget(context, resource.properties));
       tables = [...context.model.routeTables.values()].filter(
-        (candidate) => !context.model.vpcs.get(candidate.vpcId)?.external,
+        (candidate) =>
+          !context.model.vpcs.get(candidate.vpcId)?.external && (!vpcs || vpcs.includes(candidate.vpcId)),
       );
       context.diagnose(
         resource.id,
@@ -276,9 +279,34 @@ function buildRouteTables(context: ModelBuilderContext): void {
     }
     const target = routeTarget(context, resource.properties);
     for (const candidate of tables) {
-      candidate.routes.push({ id: resource.id, routeTableId: candidate.id, destination, target, uncertain });
+      candidate.routes.push({
+        id: resource.id,
+        routeTableId: candidate.id,
+        destination,
+        target,
+        uncertain,
+        tableUnresolved: table === undefined || undefined,
+      });
     }
   }
+}
+
+/** VPCs a route target belongs to (IGW attachments, a NAT gateway's subnet), undefined if unknown. */
+function targetVpcs(context: ModelBuilderContext, target: RouteTarget): string[] | undefined {
+  if (target.kind === 'internet-gateway') {
+    const igw = context.model.internetGateways.get(target.id);
+    return igw && igw.attachedVpcIds.length > 0 && igw.unresolvedAttachments.length === 0
+      ? igw.attachedVpcIds
+      : undefined;
+  }
+  if (target.kind !== 'nat-gateway') return undefined;
+  const nat = context.ofType('AWS::EC2::NatGateway').find((resource) => resource.id === target.id);
+  const subnet = context.reference(nat?.properties.SubnetId, ['AWS::EC2::Subnet']);
+  if (subnet?.kind !== 'resource') return undefined;
+  const vpc = context.ofType('AWS::EC2::Subnet').find((resource) => resource.id === subnet.id)
+    ?.properties.VpcId;
+  const reference = context.reference(vpc, ['AWS::EC2::VPC']);
+  return reference?.kind === 'resource' ? [reference.id] : undefined;
 }
 
 /** Why a reference that should name a template resource does not (for unknown reasons). */

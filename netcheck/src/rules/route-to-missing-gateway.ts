@@ -11,8 +11,14 @@ export const routeToMissingGateway: Rule = {
   fix: 'Attach the internet gateway with AWS::EC2::VPCGatewayAttachment (and DependsOn it from the route), or point the route at an existing gateway of the same VPC.',
   evaluate({ model }) {
     const out: RuleOutcome[] = [];
+    // A route whose table is unresolved is listed in every table it may be in: judge it once.
+    const seen = new Set<string>();
     for (const table of model.routeTables.values()) {
       for (const route of table.routes) {
+        if (route.tableUnresolved) {
+          if (seen.has(route.id)) continue;
+          seen.add(route.id);
+        }
         const target = route.target;
         if (target.kind === 'missing') {
           out.push(

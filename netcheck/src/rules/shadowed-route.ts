@@ -17,8 +17,10 @@ export const shadowedRoute: Rule = {
   evaluate({ model }) {
     const out: RuleOutcome[] = [];
     for (const table of model.routeTables.values()) {
-      const all = [...localRoutes(model, table).routes, ...table.routes];
-      for (const route of table.routes) {
+      // A route whose table is unresolved may not be in this table at all (its NV-MODEL-001 says so).
+      const routes = table.routes.filter((route) => !route.tableUnresolved);
+      const all = [...localRoutes(model, table).routes, ...routes];
+      for (const route of routes) {
         const cidr = cidrOf(route);
         if (!cidr) continue;
         const duplicate = all.find(

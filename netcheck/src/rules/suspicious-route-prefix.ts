@@ -30,8 +30,14 @@ export const suspiciousRoutePrefix: Rule = {
   fix: 'Use 0.0.0.0/0 for "all public destinations"; write CIDRs with the host bits cleared (10.0.1.0/24, not 10.0.1.5/24).',
   evaluate({ model }) {
     const out: RuleOutcome[] = [];
+    // A route whose table is unresolved is listed in every table it may be in: judge it once.
+    const seen = new Set<string>();
     for (const table of model.routeTables.values()) {
       for (const route of table.routes) {
+        if (route.tableUnresolved) {
+          if (seen.has(route.id)) continue;
+          seen.add(route.id);
+        }
         if (route.destination.kind !== 'cidr') continue;
         const cidr = route.destination.cidr;
         const target = route.target;
