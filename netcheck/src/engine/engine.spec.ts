@@ -183,6 +183,26 @@ describe('evaluateNetworkAcl', () => {
     expect(decision.implicitlyDenied.equals(INTERNET)).toBe(true);
   });
 
+  it('an entry whose Egress is unresolved makes both directions unknown', () => {
+    const m = buildNetworkModel([
+      parseTemplate(`Parameters:
+  Outbound: { Type: String }
+Resources:
+  Vpc: { Type: AWS::EC2::VPC, Properties: { CidrBlock: 10.0.0.0/16 } }
+  Acl: { Type: AWS::EC2::NetworkAcl, Properties: { VpcId: !Ref Vpc } }
+  AllowAll: { Type: AWS::EC2::NetworkAclEntry, Properties: { NetworkAclId: !Ref Acl, RuleNumber: 200, Protocol: -1, RuleAction: allow, CidrBlock: 0.0.0.0/0 } }
+  AllowAllOut: { Type: AWS::EC2::NetworkAclEntry, Properties: { NetworkAclId: !Ref Acl, RuleNumber: 200, Protocol: -1, RuleAction: allow, Egress: true, CidrBlock: 0.0.0.0/0 } }
+  MaybeDeny: { Type: AWS::EC2::NetworkAclEntry, Properties: { NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: -1, RuleAction: deny, Egress: !Ref Outbound, CidrBlock: 0.0.0.0/0 } }
+`),
+    ]);
+    const unresolved = m.networkAcls.get('Acl');
+    if (!unresolved) throw new Error('no acl');
+    for (const egress of [false, true]) {
+      const decision = evaluateNetworkAcl(unresolved, egress, 'tcp', IntervalSet.single(443), INTERNET);
+      expect(decision.unknown.equals(INTERNET)).toBe(true);
+    }
+  });
+
   it('allows everything in a default network ACL', () => {
     const defaultAcl = m.networkAcls.get('Vpc.DefaultNetworkAcl');
     if (!defaultAcl) throw new Error('no default acl');

@@ -93,12 +93,17 @@ export function buildNetworkAcls(context: ModelBuilderContext): void {
     for (const target of targets) {
       withBuiltInEntries(target);
       if (undecidable) {
-        // An entry whose number, direction or action is unknown makes the whole ACL's answer unknown.
-        target.entries.push({
-          ...entry,
-          ruleNumber: Number.isNaN(entry.ruleNumber) ? 0 : entry.ruleNumber,
-          protocol: new Unresolved(`${resource.id} has unresolved RuleNumber/Egress/RuleAction`),
-        });
+        // An entry whose number, direction or action is unknown makes the whole ACL's answer unknown
+        // (in both directions when the direction itself is unknown).
+        const directions = egress instanceof Unresolved ? [false, true] : [entry.egress];
+        for (const direction of directions) {
+          target.entries.push({
+            ...entry,
+            egress: direction,
+            ruleNumber: Number.isNaN(entry.ruleNumber) ? 0 : entry.ruleNumber,
+            protocol: new Unresolved(`${resource.id} has unresolved RuleNumber/Egress/RuleAction`),
+          });
+        }
       } else target.entries.push(entry);
     }
   }
