@@ -94,6 +94,7 @@ export function settingsFromLookup(
     corsAllowedOrigins: list(lookup('corsOrigins')),
     alarmEmail: lookup('alarmEmail'),
     mailFrom: lookup('mailFrom'),
+    siteUrl: lookup('siteUrl'),
     jwtSecretArn: lookup('jwtSecretArn'),
     rdsProxy: flag('rdsProxy', lookup('rdsProxy')),
     fargatePublicIp: flag('fargatePublicIp', lookup('fargatePublicIp')),

@@ -97,6 +97,7 @@ const settings: DeploymentSettings[] = supportedCombinations().map(({ topology, 
   imageTag: gitSha(),
   corsAllowedOrigins: ['https://app.example.com'],
   mailFrom: 'no-reply@example.com',
+  siteUrl: topology === 'ec2-alb' || preset === 'dev' ? undefined : 'https://app.example.com',
   domain:
     topology === 'ec2-alb'
       ? { zoneName: 'example.com', hostedZoneId: 'Z0000000000EXAMPLE', recordName: 'www' }
@@ -116,6 +117,7 @@ settings.push({
   apiCodePath: artifacts.api,
   migrateCodePath: artifacts.migrate,
   mailFrom: 'no-reply@example.com',
+  siteUrl: 'https://app.example.com',
   existingNetwork: {
     vpcId: 'vpc-00b91951c36f803c6',
     availabilityZones: ['ap-southeast-2a', 'ap-southeast-2b', 'ap-southeast-2c'],

@@ -91,6 +91,14 @@ export interface DeploymentSettings {
    */
   readonly domain?: DomainSettings;
   /**
+   * The https origin users open: the web app whose `/verify-email` and `/reset-password` pages
+   * mail links point at (`PUBLIC_BASE_URL`). Also allowed by CORS on the API and the uploads
+   * bucket, since the site calls the API and uploads to the bucket from there.
+   * @default - ec2-alb: the domain's URL (its ALB serves the web app); elsewhere required outside
+   * dev (the domain names the API, not the site), unset in dev
+   */
+  readonly siteUrl?: string;
+  /**
    * lambda-vpc import mode: deploy into this VPC instead of creating one.
    * @default - a new VPC from the preset
    */
@@ -196,10 +204,35 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
       `preset "${preset.name}" requires email verification (AUTH_REQUIRE_EMAIL_VERIFICATION=true): give mailFrom, a verified SES sender; without it mail only reaches the outbox and no account can be confirmed`,
     );
   }
+  if (settings.siteUrl !== undefined && !HTTPS_ORIGIN.test(settings.siteUrl)) {
+    problems.push(
+      `siteUrl "${settings.siteUrl}" must be an https origin like https://app.example.com (no path or trailing slash)`,
+    );
+  } else if (preset.name !== 'dev' && siteUrl(settings) === undefined) {
+    problems.push(
+      `preset "${preset.name}" needs siteUrl, the https origin of the web app (mail links go to its /verify-email and /reset-password pages)${topology === 'ec2-alb' ? '' : '; the domain names the API, not the site'}`,
+    );
+  }
   if (settings.mailFrom && !isEmail(settings.mailFrom)) {
     problems.push(`mailFrom "${settings.mailFrom}" is not an email address`);
   }
   return problems;
+}
+
+const HTTPS_ORIGIN = /^https:\/\/[^/\s*?#]+$/;
+
+/** `https://<recordName>.<zoneName>` (or the apex): where the custom domain answers. */
+export function domainUrl(domain: DomainSettings): string {
+  return `https://${domain.recordName ? `${domain.recordName}.` : ''}${domain.zoneName}`;
+}
+
+/**
+ * Origin of the web app (`PUBLIC_BASE_URL`): `siteUrl`, else on ec2-alb the domain's URL (the same
+ * ALB serves the web app); undefined when neither applies (dev only, after validation).
+ */
+export function siteUrl(settings: DeploymentSettings): string | undefined {
+  if (settings.siteUrl !== undefined) return settings.siteUrl;
+  return settings.topology === 'ec2-alb' && settings.domain ? domainUrl(settings.domain) : undefined;
 }
 
 /** Throws one error listing every problem of the settings. */

@@ -15,6 +15,7 @@ describe('settings from CDK context', () => {
         imageTag: 'abc123',
         corsOrigins: 'https://a.example.com, https://b.example.com',
         fargatePublicIp: 'true',
+        siteUrl: 'https://app.example.com',
       }),
       { account: '123456789012' },
     );
@@ -24,6 +25,7 @@ describe('settings from CDK context', () => {
       imageTag: 'abc123',
       corsAllowedOrigins: ['https://a.example.com', 'https://b.example.com'],
       fargatePublicIp: true,
+      siteUrl: 'https://app.example.com',
       apiCodePath: API_ARTIFACTS.api,
       migrateCodePath: API_ARTIFACTS.migrate,
     });
@@ -41,8 +43,9 @@ describe('settings from CDK context', () => {
         availabilityZones: 'ap-southeast-2a,ap-southeast-2b',
         dbSecurityGroupId: 'sg-0fc391d30ffe29141',
         dbSecretArn: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:db-AbCdEf',
-        // nest-vpc requires email verification, so it needs a sender.
+        // nest-vpc requires email verification, so it needs a sender and the web app's origin.
         mailFrom: 'no-reply@example.com',
+        siteUrl: 'https://app.example.com',
       }),
     );
     expect(settings.existingNetwork?.privateSubnetIds).toHaveLength(2);

@@ -298,6 +298,16 @@ describe('ec2-alb validation', () => {
     });
     template.resourceCountIs('AWS::Route53::RecordSet', 0);
     template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    // The site is the domain's URL even without a hosted zone: mail links, the frontend and CORS.
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: {
+        CorsRules: [Match.objectLike({ AllowedOrigins: ['https://example.com', 'https://app.example.com'] })],
+      },
+    });
+    const userData = JSON.stringify(template.findResources('AWS::EC2::LaunchTemplate')).replace(/\\/g, '');
+    expect(userData).toContain('"PUBLIC_BASE_URL":"https://example.com"');
+    expect(userData).toContain('"NEXT_PUBLIC_BASE_URL":"https://example.com"');
+    template.hasOutput('SiteUrl', { Value: 'https://example.com' });
   });
 
   it('fails when the backend build is missing', () => {

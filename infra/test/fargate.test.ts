@@ -60,6 +60,7 @@ describe('fargate × autonote (seed 002, safe form)', () => {
             { Name: 'DATABASE_ENGINE', Value: 'postgres' },
             { Name: 'DATABASE_SSL', Value: 'require' },
             { Name: 'JWT_SECRET_ARN', Value: { Ref: Match.stringLikeRegexp('JwtSecret') } },
+            { Name: 'PUBLIC_BASE_URL', Value: 'https://app.example.com' },
             { Name: 'REQUIRE_API_KEY', Value: 'false' },
           ]),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
@@ -263,6 +264,8 @@ describe('fargate with a hosted zone', () => {
     });
     template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'api.example.com.', Type: 'A' });
     template.hasOutput('ApiUrl', { Value: 'https://api.example.com' });
+    // The domain names the API; mail links go to the web app's origin.
+    template.hasOutput('SiteUrl', { Value: 'https://app.example.com' });
     template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
   });
 });
@@ -285,6 +288,12 @@ describe('fargate validation', () => {
         sampleSettings('fargate', 'prod', { domain: { zoneName: 'example.com', recordName: 'api' } }),
       ),
     ).toThrow(/serves HTTPS/);
+  });
+
+  it('fails outside dev without siteUrl, even with a domain (it names the API, not the web app)', () => {
+    expect(() => synthesize(sampleSettings('fargate', 'prod', { siteUrl: undefined }))).toThrow(
+      /preset "prod" needs siteUrl.*the domain names the API, not the site/,
+    );
   });
 
   it('lets dev serve plain HTTP on port 80 without a domain', () => {

@@ -118,6 +118,8 @@ describe('lambda-vpc × nest-vpc', () => {
           MAIL_DRIVER: 'ses',
           AUTH_REQUIRE_EMAIL_VERIFICATION: 'true',
           S3_BUCKET: { Ref: Match.stringLikeRegexp('UploadsBucket') },
+          // Mail links open the web app, not the execute-api URL.
+          PUBLIC_BASE_URL: 'https://app.example.com',
         }),
       },
     });
@@ -326,6 +328,62 @@ describe('lambda-vpc with RDS Proxy', () => {
         Variables: Match.objectLike({ DATABASE_HOST: { 'Fn::GetAtt': [Match.anyValue(), 'Endpoint'] } }),
       },
     });
+  });
+});
+
+describe('lambda-vpc siteUrl', () => {
+  it('in dev without siteUrl leaves PUBLIC_BASE_URL unset (the API links to localhost)', () => {
+    const { template } = synthesize(sampleSettings('lambda-vpc', 'dev'), { nag: false });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest API',
+      Environment: { Variables: Match.objectLike({ PUBLIC_BASE_URL: Match.absent() }) },
+    });
+  });
+
+  it('adds the site to the HTTP API, app and uploads CORS origins', () => {
+    const { template } = synthesize(
+      sampleSettings('lambda-vpc', 'dev', {
+        siteUrl: 'https://web.example.org',
+        corsAllowedOrigins: ['https://app.example.com'],
+      }),
+      { nag: false },
+    );
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://web.example.org', 'https://app.example.com'],
+      }),
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: {
+        CorsRules: [
+          Match.objectLike({ AllowedOrigins: ['https://web.example.org', 'https://app.example.com'] }),
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest API',
+      Environment: {
+        Variables: Match.objectLike({
+          PUBLIC_BASE_URL: 'https://web.example.org',
+          CORS_ALLOWED_ORIGINS: 'https://web.example.org,https://app.example.com',
+        }),
+      },
+    });
+  });
+
+  it('fails outside dev without siteUrl, or with one that is not an https origin', () => {
+    expect(() => synthesize(sampleSettings('lambda-vpc', 'prod', { siteUrl: undefined }))).toThrow(
+      /preset "prod" needs siteUrl, the https origin of the web app/,
+    );
+    for (const siteUrl of [
+      'http://app.example.com',
+      'https://app.example.com/',
+      'https://a.example.com/web',
+    ]) {
+      expect(() => synthesize(sampleSettings('lambda-vpc', 'prod', { siteUrl }))).toThrow(
+        `siteUrl "${siteUrl}" must be an https origin`,
+      );
+    }
   });
 });
 

@@ -75,6 +75,8 @@ export function sampleSettings(
     alarmEmail: 'ops@example.com',
     mailFrom: 'no-reply@example.com',
     domain: sampleDomain(topology, preset),
+    // The web app's origin: derived from the domain on ec2-alb, optional in dev.
+    siteUrl: topology === 'ec2-alb' || preset === 'dev' ? undefined : 'https://app.example.com',
     ...overrides,
   };
 }

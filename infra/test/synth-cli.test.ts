@@ -53,6 +53,8 @@ describe('synthesis through the real entry points, offline and without credentia
         `migrateCodePath=${code.migrate}`,
         '-c',
         'mailFrom=no-reply@example.com',
+        '-c',
+        'siteUrl=https://app.example.com',
       ],
       {
         cwd: INFRA,

@@ -29,14 +29,15 @@ export class Ec2AlbStack extends TopologyStack {
     super(scope, id, props);
     const { settings } = this;
     const { preset } = settings;
-    const corsAllowedOrigins = settings.corsAllowedOrigins ?? [];
 
     const network = this.createNetwork();
-    const { dns, certificate, url: siteUrl } = this.createDomain();
-    // Unreachable after settings validation; narrows the type for the HTTPS listener.
+    const { dns, certificate, url: domainUrl } = this.createDomain();
+    const { siteUrl } = this;
+    // Unreachable after settings validation; narrows the types for the HTTPS listener and links.
     if (!certificate) throw new Error('ec2-alb needs domain.hostedZoneId or domain.certificateArn');
+    if (!siteUrl) throw new Error('ec2-alb needs siteUrl or a domain');
     // The frontend's origin uploads straight to the bucket with presigned URLs.
-    const origins = [...new Set([...(siteUrl ? [siteUrl] : []), ...corsAllowedOrigins])];
+    const origins = this.corsOrigins();
 
     this.database = new Database(this, 'Database', {
       vpc: network.vpc,
@@ -81,7 +82,7 @@ export class Ec2AlbStack extends TopologyStack {
       frontend: {
         codePath: settings.frontendCodePath,
         environment: {
-          NEXT_PUBLIC_BASE_URL: siteUrl ?? '',
+          NEXT_PUBLIC_BASE_URL: siteUrl,
           NEXT_PUBLIC_S3_URL: this.uploads.bucket.bucketRegionalDomainName,
         },
       },
@@ -123,8 +124,8 @@ export class Ec2AlbStack extends TopologyStack {
     this.observability = observability;
 
     this.outputs({
-      ApiUrl: `${siteUrl ?? `https://${this.app.loadBalancer.loadBalancerDnsName}`}/api`,
-      SiteUrl: siteUrl ?? `https://${this.app.loadBalancer.loadBalancerDnsName}`,
+      ApiUrl: `${domainUrl ?? siteUrl}/api`,
+      SiteUrl: siteUrl,
       LoadBalancerDnsName: this.app.loadBalancer.loadBalancerDnsName,
       MigrationFunctionName: this.migrations.function.functionName,
       UploadsBucketName: this.uploads.bucket.bucketName,

@@ -29,7 +29,7 @@ export class FargateStack extends TopologyStack {
     super(scope, id, props);
     const { settings } = this;
     const { preset } = settings;
-    const corsAllowedOrigins = settings.corsAllowedOrigins ?? [];
+    const corsAllowedOrigins = this.corsOrigins();
     const publicIp = settings.fargatePublicIp ?? false;
     // The public-IP form is only acceptable with the shared-secret check of seed 002.
     const requireApiKey = publicIp || (settings.requireApiKey ?? false);
@@ -63,7 +63,8 @@ export class FargateStack extends TopologyStack {
       mailFrom: settings.mailFrom,
       uploadsBucketName: uploads.bucket.bucketName,
       uploadsPublicBaseUrl: uploads.publicBaseUrl,
-      publicBaseUrl: domainUrl,
+      // The web app's origin: the domain here names the API, which serves no web pages.
+      publicBaseUrl: this.siteUrl,
       requireApiKey,
       trustedProxies: publicIp ? undefined : preset.network.publicSubnets.map((s) => s.cidr),
     });
@@ -118,6 +119,7 @@ export class FargateStack extends TopologyStack {
 
     this.outputs({
       ApiUrl: domainUrl ?? this.api.url,
+      SiteUrl: this.siteUrl,
       ClusterName: this.api.cluster.clusterName,
       ServiceName: this.api.service.serviceName,
       MigrationFunctionName: this.migrations.function.functionName,

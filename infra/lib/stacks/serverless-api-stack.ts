@@ -32,7 +32,7 @@ export class ServerlessApiStack extends TopologyStack {
     super(scope, id, props);
     const { settings } = this;
     const { preset } = settings;
-    const corsAllowedOrigins = settings.corsAllowedOrigins ?? [];
+    const corsAllowedOrigins = this.corsOrigins();
 
     const network = this.createNetwork();
     const database = settings.existingDatabase
@@ -61,6 +61,8 @@ export class ServerlessApiStack extends TopologyStack {
       mailFrom: settings.mailFrom,
       uploadsBucketName: uploads.bucket.bucketName,
       uploadsPublicBaseUrl: uploads.publicBaseUrl,
+      // Mail links open the web app, not the execute-api URL (which serves only API routes).
+      publicBaseUrl: this.siteUrl,
       requireApiKey: settings.requireApiKey ?? false,
     });
     const proxy = database instanceof Database ? database.proxy : undefined;
@@ -105,7 +107,6 @@ export class ServerlessApiStack extends TopologyStack {
       handler: this.apiFunction.alias,
       corsAllowedOrigins,
     });
-    this.apiFunction.function.addEnvironment('PUBLIC_BASE_URL', this.gateway.url.replace(/\/$/, ''));
     new MaintenanceSchedule(this, 'Maintenance', { target: this.apiFunction.alias });
 
     observability.monitorFunction('ApiFunction', this.apiFunction.function);
@@ -115,6 +116,7 @@ export class ServerlessApiStack extends TopologyStack {
 
     this.outputs({
       ApiUrl: this.gateway.url,
+      SiteUrl: this.siteUrl,
       ApiFunctionName: this.apiFunction.function.functionName,
       MigrationFunctionName: this.migrations.function.functionName,
       UploadsBucketName: uploads.bucket.bucketName,

@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import { Dns } from '../constructs/dns.js';
 import { type INetwork, Network } from '../constructs/network.js';
 import { presetAvailabilityZones } from '../presets.js';
-import { type DeploymentSettings, validateSettings } from '../settings.js';
+import { type DeploymentSettings, domainUrl, siteUrl, validateSettings } from '../settings.js';
 
 /** Props of every CloudNest application stack. */
 export interface TopologyStackProps extends StackProps {
@@ -48,7 +48,7 @@ export abstract class TopologyStack extends Stack {
 
   /**
    * The public name, when configured: `dns` (certificate + alias records) with a hosted zone,
-   * and the certificate to serve (created, or the given `certificateArn`).
+   * the certificate to serve (created, or the given `certificateArn`) and the https URL it answers.
    */
   protected createDomain(): { dns?: Dns; certificate?: acm.ICertificate; url?: string } {
     const { domain } = this.settings;
@@ -65,7 +65,18 @@ export abstract class TopologyStack extends Stack {
       (domain.certificateArn
         ? acm.Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn)
         : undefined);
-    return { dns, certificate, url: dns ? `https://${dns.domainName}` : undefined };
+    return { dns, certificate, url: certificate ? domainUrl(domain) : undefined };
+  }
+
+  /** The web app's origin (`PUBLIC_BASE_URL`), when there is one (see {@link siteUrl}). */
+  protected get siteUrl(): string | undefined {
+    return siteUrl(this.settings);
+  }
+
+  /** CORS origins of the API and the uploads bucket: the site's, then `corsAllowedOrigins`. */
+  protected corsOrigins(): string[] {
+    const site = this.siteUrl;
+    return [...new Set([...(site ? [site] : []), ...(this.settings.corsAllowedOrigins ?? [])])];
   }
 
   /** Database sizing props from the preset. */
