@@ -53,6 +53,12 @@ const flag = (key: string, value: string | undefined): boolean | undefined => {
   throw new Error(`${key} must be true or false, got "${value}"`);
 };
 
+const integer = (key: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`${key} must be a whole number, got "${value}"`);
+  return Number(value);
+};
+
 /**
  * Builds deployment settings from `-c` context and `CLOUDNEST_*` variables. Every key is listed
  * in infra/README.md. Throws on unknown topology or preset, or a half-given import mode.
@@ -97,6 +103,7 @@ export function settingsFromLookup(
     siteUrl: lookup('siteUrl'),
     jwtSecretArn: lookup('jwtSecretArn'),
     rdsProxy: flag('rdsProxy', lookup('rdsProxy')),
+    reservedConcurrency: integer('reservedConcurrency', lookup('reservedConcurrency')),
     fargatePublicIp: flag('fargatePublicIp', lookup('fargatePublicIp')),
     requireApiKey: flag('requireApiKey', lookup('requireApiKey')),
     domain: zoneName

@@ -1,3 +1,4 @@
+import { defaultReservedConcurrency } from './concurrency.js';
 import type { ExistingDatabaseAttributes } from './constructs/database.js';
 import type { ExistingNetworkAttributes } from './constructs/network.js';
 import type { Preset, Topology } from './presets.js';
@@ -114,6 +115,13 @@ export interface DeploymentSettings {
    */
   readonly rdsProxy?: boolean;
   /**
+   * Lambda topologies: reserved concurrency of the API function, i.e. the most database
+   * connections it can hold (one per environment).
+   * @default - from the preset's database instance class: its estimated `max_connections` minus
+   * 20 % (at least 10) for migrations and admin sessions, at most 500 (t4g.micro: 62)
+   */
+  readonly reservedConcurrency?: number;
+  /**
    * fargate: seed 002's public-IP form (no ALB). Forces `REQUIRE_API_KEY=true`.
    * @default false
    */
@@ -137,6 +145,17 @@ export interface DeploymentSettings {
 
 /** Image topologies: they need an ECR repository and an image tag. */
 export const IMAGE_TOPOLOGIES: readonly Topology[] = ['lambda-image', 'fargate'];
+
+/** Topologies whose API is a Lambda function. */
+export const LAMBDA_TOPOLOGIES: readonly Topology[] = ['lambda-vpc', 'lambda-image'];
+
+/**
+ * Reserved concurrency of the API function: `reservedConcurrency`, else derived from the
+ * preset's database instance class (in import mode the existing database may differ: set it).
+ */
+export function reservedConcurrency(settings: DeploymentSettings): number | undefined {
+  return settings.reservedConcurrency ?? defaultReservedConcurrency(settings.preset.database.instanceType);
+}
 
 /** Returns every inconsistency of the settings (empty when valid). */
 export function settingsProblems(settings: DeploymentSettings): string[] {
@@ -176,6 +195,17 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
         'fargatePublicIp exposes tasks to the internet and requires requireApiKey (it cannot be false)',
       );
     }
+  }
+  if (settings.reservedConcurrency !== undefined) {
+    if (!LAMBDA_TOPOLOGIES.includes(topology)) {
+      problems.push('reservedConcurrency only applies to the Lambda topologies (lambda-vpc, lambda-image)');
+    } else if (!Number.isInteger(settings.reservedConcurrency) || settings.reservedConcurrency < 1) {
+      problems.push(`reservedConcurrency must be a positive integer, got ${settings.reservedConcurrency}`);
+    }
+  } else if (LAMBDA_TOPOLOGIES.includes(topology) && reservedConcurrency(settings) === undefined) {
+    problems.push(
+      `reservedConcurrency cannot be derived from database instance class "${preset.database.instanceType}": set it`,
+    );
   }
   if (settings.existingNetwork && topology !== 'lambda-vpc' && topology !== 'lambda-image') {
     problems.push('import mode (existingNetwork) is available for the Lambda topologies only');

@@ -62,6 +62,13 @@ describe('settings from CDK context', () => {
     expect(() =>
       settingsFromLookup(lookupFrom({ topology: 'fargate', preset: 'dev', rdsProxy: 'yes' })),
     ).toThrow(/rdsProxy must be true or false/);
+    expect(() =>
+      settingsFromLookup(lookupFrom({ topology: 'lambda-vpc', preset: 'dev', reservedConcurrency: '5x' })),
+    ).toThrow(/reservedConcurrency must be a whole number, got "5x"/);
+    expect(
+      settingsFromLookup(lookupFrom({ topology: 'lambda-vpc', preset: 'dev', reservedConcurrency: '40' }))
+        .reservedConcurrency,
+    ).toBe(40);
   });
 
   it('reports missing build artifacts with the command that makes them', () => {

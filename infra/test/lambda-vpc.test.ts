@@ -1,5 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultReservedConcurrency, estimatedMaxConnections } from '../lib/concurrency.js';
+import { settingsProblems } from '../lib/settings.js';
 import { ServerlessApiStack } from '../lib/stacks/serverless-api-stack.js';
 import { onlyResource, refs, SEED_000_IMPORT, sampleSettings, subnetIds, synthesize } from './support.js';
 
@@ -328,6 +330,45 @@ describe('lambda-vpc with RDS Proxy', () => {
         Variables: Match.objectLike({ DATABASE_HOST: { 'Fn::GetAtt': [Match.anyValue(), 'Endpoint'] } }),
       },
     });
+  });
+});
+
+describe('lambda-vpc reserved concurrency (one database connection per environment)', () => {
+  it('derives the default from the database class, leaving headroom below max_connections', () => {
+    expect(estimatedMaxConnections('t4g.micro')).toBe(78);
+    expect(defaultReservedConcurrency('t4g.micro')).toBe(62);
+    expect(defaultReservedConcurrency('t4g.small')).toBe(125);
+    expect(defaultReservedConcurrency('t4g.medium')).toBe(252);
+    expect(defaultReservedConcurrency('r6g.4xlarge')).toBe(500);
+    expect(defaultReservedConcurrency('x2g.large')).toBeUndefined();
+  });
+
+  it('reserves the derived default on the API function (t4g.micro in nest-vpc: 62)', () => {
+    const { template } = synthesize(sampleSettings('lambda-vpc', 'nest-vpc'), { nag: false });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest API',
+      ReservedConcurrentExecutions: 62,
+    });
+  });
+
+  it('uses reservedConcurrency when given', () => {
+    const { template } = synthesize(sampleSettings('lambda-vpc', 'dev', { reservedConcurrency: 20 }), {
+      nag: false,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest API',
+      ReservedConcurrentExecutions: 20,
+    });
+  });
+
+  it('refuses a reservedConcurrency that is not a positive integer, or on a non-Lambda topology', () => {
+    expect(() => synthesize(sampleSettings('lambda-vpc', 'dev', { reservedConcurrency: 0 }))).toThrow(
+      /reservedConcurrency must be a positive integer, got 0/,
+    );
+    expect(settingsProblems(sampleSettings('fargate', 'dev', { reservedConcurrency: 10 }))).toEqual([
+      expect.stringMatching(/reservedConcurrency only applies to the Lambda topologies/),
+    ]);
+    expect(settingsProblems(sampleSettings('lambda-vpc', 'dev', { reservedConcurrency: 10 }))).toEqual([]);
   });
 });
 

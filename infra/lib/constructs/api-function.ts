@@ -43,6 +43,12 @@ export interface ApiFunctionProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Most environments running at once. Each holds a database connection, so this caps the
+   * connections the API can open (requests beyond it are throttled, 429 at the HTTP API).
+   * @default - no reservation (the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -71,6 +77,13 @@ export class ApiFunction extends Construct implements ec2.IConnectable {
       throw new Error(
         `timeout must be between 1 and 30 seconds (the HTTP API limit), got ${timeout.toSeconds()}`,
       );
+    }
+    const { reservedConcurrency } = props;
+    if (
+      reservedConcurrency !== undefined &&
+      (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1)
+    ) {
+      throw new Error(`reservedConcurrency must be a positive integer, got ${reservedConcurrency}`);
     }
     if (props.subnets.length === 0) throw new Error('ApiFunction needs at least one subnet');
     const publicIds = new Set(props.vpc.publicSubnets.map((s) => s.subnetId));
@@ -110,6 +123,7 @@ export class ApiFunction extends Construct implements ec2.IConnectable {
       vpc: props.vpc,
       vpcSubnets: { subnets: props.subnets },
       securityGroups: [this.securityGroup],
+      reservedConcurrentExecutions: reservedConcurrency,
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -14,7 +14,7 @@ import { MigrationRunner } from '../constructs/migration-runner.js';
 import { Observability } from '../constructs/observability.js';
 import { Uploads } from '../constructs/uploads.js';
 import { grantSendEmail } from '../mail.js';
-import { repositoryName } from '../settings.js';
+import { repositoryName, reservedConcurrency } from '../settings.js';
 import { TopologyStack, type TopologyStackProps } from './topology-stack.js';
 
 /**
@@ -74,6 +74,8 @@ export class ServerlessApiStack extends TopologyStack {
       environment,
       memorySize: preset.compute.lambdaMemoryMiB,
       timeout: Duration.seconds(preset.compute.lambdaTimeoutSeconds),
+      // One connection per environment: cap them below the database's max_connections.
+      reservedConcurrency: reservedConcurrency(settings),
     };
     this.apiFunction =
       settings.topology === 'lambda-image'

@@ -1,0 +1,56 @@
+/**
+ * How many API Lambda environments the database can hold. Each environment keeps one connection
+ * (the Lambda handler's pool is 1), so unbounded concurrency lets a burst exhaust RDS's
+ * `max_connections` and fail every request, migrations included.
+ */
+
+/** Memory (GiB) of a `t`/`m` class by size; `r` classes have twice as much. */
+const SIZE_GIB: Readonly<Record<string, number>> = {
+  micro: 1,
+  small: 2,
+  medium: 4,
+  large: 8,
+  xlarge: 16,
+  '2xlarge': 32,
+  '4xlarge': 64,
+  '8xlarge': 128,
+};
+
+/** RDS PostgreSQL's default: `LEAST({DBInstanceClassMemory/9531392}, 5000)`. */
+const BYTES_PER_CONNECTION = 9_531_392;
+/**
+ * `DBInstanceClassMemory` is what is left after the OS and RDS processes, roughly 70 % of the
+ * class's memory (a t4g.micro reports max_connections ≈ 80 rather than 112).
+ */
+const ENGINE_MEMORY_FRACTION = 0.7;
+/** Connections kept free for migrations and admin sessions. */
+const HEADROOM_FRACTION = 0.2;
+const MIN_HEADROOM = 10;
+/**
+ * Upper bound of the default: Lambda keeps at least 100 of an account's concurrency (1000 by
+ * default) unreserved, and other functions need some.
+ */
+const MAX_DEFAULT = 500;
+
+/**
+ * Estimated default `max_connections` of RDS PostgreSQL on an instance class (`t4g.micro`, no
+ * `db.` prefix); undefined for classes outside the t/m/r families.
+ */
+export function estimatedMaxConnections(instanceType: string): number | undefined {
+  const match = /^(?:db\.)?([tmr])\d+[a-z]*\.([0-9a-z]+)$/.exec(instanceType);
+  const gib = match ? SIZE_GIB[match[2] as string] : undefined;
+  if (!match || gib === undefined) return undefined;
+  const bytes = gib * (match[1] === 'r' ? 2 : 1) * 2 ** 30 * ENGINE_MEMORY_FRACTION;
+  return Math.min(Math.floor(bytes / BYTES_PER_CONNECTION), 5000);
+}
+
+/**
+ * Default reserved concurrency of the API function: the estimated `max_connections` minus 20 %
+ * (at least 10) of headroom for migrations and admin sessions, at most 500. Undefined when the
+ * class is unknown (the setting must then be given).
+ */
+export function defaultReservedConcurrency(instanceType: string): number | undefined {
+  const max = estimatedMaxConnections(instanceType);
+  if (max === undefined) return undefined;
+  return Math.min(MAX_DEFAULT, Math.max(1, max - Math.max(MIN_HEADROOM, Math.ceil(max * HEADROOM_FRACTION))));
+}
