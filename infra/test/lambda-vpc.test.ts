@@ -198,8 +198,15 @@ describe('lambda-vpc × nest-vpc', () => {
       PayloadFormatVersion: '2.0',
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
+    // API Gateway answers CORS itself, so it must match the app's: the CSRF header of cookie mode
+    // allowed, x-request-id and retry-after (rate limits) readable by the browser.
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com'] }),
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://app.example.com'],
+        AllowHeaders: Match.arrayWith(['x-csrf-token']),
+        ExposeHeaders: ['x-request-id', 'retry-after'],
+        AllowCredentials: true,
+      }),
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',

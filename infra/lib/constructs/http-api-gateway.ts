@@ -60,8 +60,10 @@ export class HttpApiGateway extends Construct {
           ? {
               allowOrigins: [...origins],
               allowMethods: [apigwv2.CorsHttpMethod.ANY],
-              allowHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id'],
-              exposeHeaders: ['x-request-id'],
+              // API Gateway answers CORS instead of the app (api/src/app.ts), so the lists match
+              // it: the CSRF header of cookie mode, and retry-after readable on rate limits.
+              allowHeaders: ['authorization', 'content-type', 'x-api-key', 'x-csrf-token', 'x-request-id'],
+              exposeHeaders: ['x-request-id', 'retry-after'],
               allowCredentials: true,
               maxAge: Duration.hours(1),
             }
