@@ -59,6 +59,10 @@ const integer = (key: string, value: string | undefined): number | undefined => 
   return Number(value);
 };
 
+/** `reservedConcurrency`: a whole number, or `none` for no reservation. */
+const reservation = (value: string | undefined): number | 'none' | undefined =>
+  value === 'none' ? 'none' : integer('reservedConcurrency', value);
+
 /**
  * Builds deployment settings from `-c` context and `CLOUDNEST_*` variables. Every key is listed
  * in infra/README.md. Throws on unknown topology or preset, or a half-given import mode.
@@ -103,7 +107,7 @@ export function settingsFromLookup(
     siteUrl: lookup('siteUrl'),
     jwtSecretArn: lookup('jwtSecretArn'),
     rdsProxy: flag('rdsProxy', lookup('rdsProxy')),
-    reservedConcurrency: integer('reservedConcurrency', lookup('reservedConcurrency')),
+    reservedConcurrency: reservation(lookup('reservedConcurrency')),
     fargatePublicIp: flag('fargatePublicIp', lookup('fargatePublicIp')),
     requireApiKey: flag('requireApiKey', lookup('requireApiKey')),
     domain: zoneName

@@ -118,9 +118,11 @@ export interface DeploymentSettings {
    * Lambda topologies: reserved concurrency of the API function, i.e. the most database
    * connections it can hold (one per environment).
    * @default - from the preset's database instance class: its estimated `max_connections` minus
-   * 20 % (at least 10) for migrations and admin sessions, at most 500 (t4g.micro: 62)
+   * 20 % (at least 10) for migrations and admin sessions, at most 500 (t4g.micro: 62). `'none'`
+   * reserves nothing: Lambda keeps 100 of an account's concurrency unreserved, so an account whose
+   * quota is lower (new accounts can start at 10) cannot reserve any.
    */
-  readonly reservedConcurrency?: number;
+  readonly reservedConcurrency?: number | 'none';
   /**
    * fargate: seed 002's public-IP form (no ALB). Forces `REQUIRE_API_KEY=true`.
    * @default false
@@ -154,6 +156,7 @@ export const LAMBDA_TOPOLOGIES: readonly Topology[] = ['lambda-vpc', 'lambda-ima
  * preset's database instance class (in import mode the existing database may differ: set it).
  */
 export function reservedConcurrency(settings: DeploymentSettings): number | undefined {
+  if (settings.reservedConcurrency === 'none') return undefined;
   return settings.reservedConcurrency ?? defaultReservedConcurrency(settings.preset.database.instanceType);
 }
 
@@ -199,7 +202,10 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
   if (settings.reservedConcurrency !== undefined) {
     if (!LAMBDA_TOPOLOGIES.includes(topology)) {
       problems.push('reservedConcurrency only applies to the Lambda topologies (lambda-vpc, lambda-image)');
-    } else if (!Number.isInteger(settings.reservedConcurrency) || settings.reservedConcurrency < 1) {
+    } else if (
+      settings.reservedConcurrency !== 'none' &&
+      (!Number.isInteger(settings.reservedConcurrency) || settings.reservedConcurrency < 1)
+    ) {
       problems.push(`reservedConcurrency must be a positive integer, got ${settings.reservedConcurrency}`);
     }
   } else if (LAMBDA_TOPOLOGIES.includes(topology) && reservedConcurrency(settings) === undefined) {

@@ -69,6 +69,10 @@ describe('settings from CDK context', () => {
       settingsFromLookup(lookupFrom({ topology: 'lambda-vpc', preset: 'dev', reservedConcurrency: '40' }))
         .reservedConcurrency,
     ).toBe(40);
+    expect(
+      settingsFromLookup(lookupFrom({ topology: 'lambda-vpc', preset: 'dev', reservedConcurrency: 'none' }))
+        .reservedConcurrency,
+    ).toBe('none');
   });
 
   it('reports missing build artifacts with the command that makes them', () => {

@@ -368,6 +368,16 @@ describe('lambda-vpc reserved concurrency (one database connection per environme
     });
   });
 
+  it("reserves nothing with reservedConcurrency 'none' (accounts whose quota cannot spare any)", () => {
+    const { template } = synthesize(sampleSettings('lambda-vpc', 'dev', { reservedConcurrency: 'none' }), {
+      nag: false,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest API',
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+  });
+
   it('refuses a reservedConcurrency that is not a positive integer, or on a non-Lambda topology', () => {
     expect(() => synthesize(sampleSettings('lambda-vpc', 'dev', { reservedConcurrency: 0 }))).toThrow(
       /reservedConcurrency must be a positive integer, got 0/,
