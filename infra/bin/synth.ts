@@ -37,6 +37,8 @@ function fail(message: string): never {
 
 function placeholderArtifacts(): typeof API_ARTIFACTS {
   const root = mkdtempSync(join(tmpdir(), 'cloudnest-placeholder-'));
+  // Synthesis copies the assets into the output; the stand-ins need not outlive the process.
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
   const dirs = { api: join(root, 'api'), migrate: join(root, 'migrate'), server: join(root, 'server') };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const handler = 'export const handler = async () => { throw new Error("placeholder bundle"); };\n';

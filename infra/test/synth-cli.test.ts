@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { placeholderCode } from './support.js';
 
 const INFRA = join(import.meta.dirname, '..');
@@ -14,11 +14,17 @@ describe('synthesis through the real entry points, offline and without credentia
   // topology to keep the suite fast.
   it('`npm run synth -- --placeholder` writes the templates, cdk-nag clean', () => {
     const out = mkdtempSync(join(tmpdir(), 'cloudnest-synth-'));
+    // The script's own temporary files go here, so the test can see that it removes them.
+    const scratch = mkdtempSync(join(tmpdir(), 'cloudnest-synth-tmp-'));
+    onTestFinished(() => {
+      rmSync(out, { recursive: true, force: true });
+      rmSync(scratch, { recursive: true, force: true });
+    });
     const args = ['--import', 'tsx', 'bin/synth.ts', '--placeholder', '--only', 'dev-lambda', '--out', out];
     const result = spawnSync(process.execPath, args, {
       cwd: INFRA,
       encoding: 'utf8',
-      env: offline(),
+      env: { ...offline(), TMPDIR: scratch },
       timeout: 150_000,
     });
     expect(result.stderr.match(/^synth: .*/m)?.[0] ?? '').toBe('');
@@ -30,11 +36,13 @@ describe('synthesis through the real entry points, offline and without credentia
       'CloudNest-dev-lambda-vpc.template.json',
     ]);
     expect(result.stdout).toMatch(/cdk-nag clean/);
+    expect(readdirSync(scratch).filter((name) => name.startsWith('cloudnest-placeholder-'))).toEqual([]);
   });
 
   it('the pinned CDK CLI synthesizes bin/app.ts from context (account given, AZs from the preset)', () => {
     const code = placeholderCode();
     const out = mkdtempSync(join(tmpdir(), 'cloudnest-cdk-'));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     const result = spawnSync(
       'npx',
       [
