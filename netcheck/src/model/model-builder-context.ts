@@ -26,6 +26,22 @@ export type Reference =
 export const EXTERNAL_PREFIX = 'external:';
 
 /**
+ * Why `reference`, read from `property`, names no resource of the expected kind in the loaded
+ * templates (`expected`: "a network ACL"; by default "in the loaded templates"): the reason an
+ * answer that depends on it is unknown.
+ */
+export function unnamedReferenceReason(
+  property: string,
+  reference: Reference | undefined,
+  expected = 'in the loaded templates',
+): string {
+  if (reference === undefined) return `no ${property}`;
+  if (reference.kind === 'unresolved') return `${property}: ${reference.reason}`;
+  if (reference.kind === 'missing') return `${property} ${reference.id} ${reference.reason}`;
+  return `${property} ${reference.id} is not ${expected}`;
+}
+
+/**
  * Shared state while building a {@link NetworkModel}: the resolved resources, their types, and the
  * helpers every builder uses to turn property values into references, CIDRs and lists.
  */

@@ -2,7 +2,7 @@ import { ALL_IPV4, ALL_PORTS } from '../net/address-space.js';
 import { asBoolean, asNumber, asString, isRecord, Unresolved } from '../template/template-values.js';
 import { parseIpProtocol, parsePortRange } from './ip-protocol.js';
 import type { ModelBuilderContext } from './model-builder-context.js';
-import { EXTERNAL_PREFIX } from './model-builder-context.js';
+import { EXTERNAL_PREFIX, unnamedReferenceReason } from './model-builder-context.js';
 import type { NetworkAcl, NetworkAclEntry } from './network-model.js';
 import { vpcIdOf } from './vpc-topology-builder.js';
 
@@ -54,14 +54,7 @@ export function buildNetworkAcls(context: ModelBuilderContext): void {
     } else {
       // The ACL cannot be named: the entry may belong to any ACL of the templates (an uncertain
       // entry of each, which makes their answers unknown from its rule number on) — never dropped.
-      const why =
-        reference === undefined
-          ? 'no NetworkAclId'
-          : reference.kind === 'missing'
-            ? `NetworkAclId ${reference.id} ${reference.reason}`
-            : reference.kind === 'unresolved'
-              ? `NetworkAclId: ${reference.reason}`
-              : `NetworkAclId ${reference.id} is not a network ACL`;
+      const why = unnamedReferenceReason('NetworkAclId', reference, 'a network ACL');
       uncertain = `${resource.id} may apply to this network ACL (${why})`;
       targets = [...context.model.networkAcls.values()].filter(
         (candidate) => !context.model.vpcs.get(candidate.vpcId)?.external,

@@ -3,7 +3,7 @@ import type { CfnValue } from '../template/template-values.js';
 import { asString, isRecord, Unresolved } from '../template/template-values.js';
 import { parseIpProtocol, parsePortRange } from './ip-protocol.js';
 import type { ModelBuilderContext } from './model-builder-context.js';
-import { EXTERNAL_PREFIX } from './model-builder-context.js';
+import { EXTERNAL_PREFIX, unnamedReferenceReason } from './model-builder-context.js';
 import type {
   SecurityGroup,
   SecurityGroupPeer,
@@ -250,14 +250,7 @@ export function buildSecurityGroups(context: ModelBuilderContext): void {
     }
     // The group cannot be named (unresolved !If, import, wrong type): the rule may belong to any
     // group of the templates, so it is an uncertain rule of each of them — never dropped.
-    const why =
-      reference === undefined
-        ? 'no GroupId'
-        : reference.kind === 'missing'
-          ? `GroupId ${reference.id} ${reference.reason}`
-          : reference.kind === 'unresolved'
-            ? `GroupId: ${reference.reason}`
-            : `GroupId ${reference.id} is not a security group`;
+    const why = unnamedReferenceReason('GroupId', reference, 'a security group');
     const uncertain = `${resource.id} may apply to this group (${why})`;
     for (const candidate of groups.values()) {
       if (candidate.external) continue;

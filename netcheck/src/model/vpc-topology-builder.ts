@@ -2,7 +2,7 @@ import { ipv6CidrIncludesInternet } from '../net/address-space.js';
 import type { Cidr } from '../net/ipv4.js';
 import { asBoolean, asString, Unresolved } from '../template/template-values.js';
 import type { ModelBuilderContext } from './model-builder-context.js';
-import { EXTERNAL_PREFIX } from './model-builder-context.js';
+import { EXTERNAL_PREFIX, unnamedReferenceReason } from './model-builder-context.js';
 import type {
   InternetGateway,
   RouteDestination,
@@ -230,7 +230,7 @@ function buildRouteTables(context: ModelBuilderContext): void {
     }
     if (!table) {
       // The table cannot be named (unresolved !If, import…): the route may be in any table here.
-      const why = unresolvedReferenceReason('RouteTableId', reference);
+      const why = unnamedReferenceReason('RouteTableId', reference);
       uncertain = `${resource.id} may be in this table (${why})`;
       // A route can only be in a table of its gateway's VPC, when that is known.
       const vpcs = targetVpcs(context, routeTarget(context, resource.properties));
@@ -309,17 +309,6 @@ function targetVpcs(context: ModelBuilderContext, target: RouteTarget): string[]
   return reference?.kind === 'resource' ? [reference.id] : undefined;
 }
 
-/** Why a reference that should name a template resource does not (for unknown reasons). */
-function unresolvedReferenceReason(
-  property: string,
-  reference: ReturnType<ModelBuilderContext['reference']>,
-): string {
-  if (reference === undefined) return `no ${property}`;
-  if (reference.kind === 'unresolved') return `${property}: ${reference.reason}`;
-  if (reference.kind === 'missing') return `${property} ${reference.id} ${reference.reason}`;
-  return `${property} ${reference.id} is not in the loaded templates`;
-}
-
 function publicIpSetting(value: unknown): Tri {
   const parsed = asBoolean(value as Parameters<typeof asBoolean>[0]);
   if (parsed instanceof Unresolved) return 'unknown';
@@ -351,7 +340,7 @@ function associations(
     if (resource.uncertain)
       out.set(subnet, new Unresolved(`${resource.id} may not exist (${resource.uncertain})`));
     else if (reference?.kind === 'resource' || reference?.kind === 'external') out.set(subnet, reference.id);
-    else out.set(subnet, new Unresolved(`${resource.id}: ${unresolvedReferenceReason(property, reference)}`));
+    else out.set(subnet, new Unresolved(`${resource.id}: ${unnamedReferenceReason(property, reference)}`));
   }
   return out;
 }
