@@ -16,8 +16,9 @@ if (connection === undefined) {
   throw new Error('Set DATABASE_URL or DATABASE_SECRET_ARN: the Lambda handler has no embedded database.');
 }
 if (config.database.kind === 'secret') secrets.prefetch(config.database.secretArn);
-// One request at a time per execution environment, so one connection is all it can use.
-const app = await createApp({ config, database: { ...connection, poolMax: 1 } });
+// One request at a time per execution environment, so one connection is all it can use. HEAD
+// requests are answered by the proxy (a GET without the body), so no HEAD twin routes.
+const app = await createApp({ config, database: { ...connection, poolMax: 1 }, headRoutes: false });
 const proxy = await createLambdaProxy(app.getHttpAdapter().getInstance());
 
 /** An EventBridge scheduled event: infra's hourly rule sends one to run the maintenance job. */

@@ -252,3 +252,51 @@ describe('ALB specifics', () => {
     expect(response.json<{ multi: unknown }>().multi).toEqual(expect.stringMatching(/^a,\s?b$/));
   });
 });
+
+describe.each(EVENT_KINDS)('HEAD with %s events, on an app without HEAD routes', (kind) => {
+  let app: FastifyInstance;
+  let handler: LambdaHttpHandler;
+  const invoke = async (request: EventRequest) =>
+    decodeResponse(await handler(eventFor(kind, request), context));
+
+  beforeAll(async () => {
+    app = Fastify({ exposeHeadRoutes: false });
+    app.get('/echo', async (request) => ({ method: request.method, url: request.url }));
+    app.get('/png', async (_request, reply) => reply.type('image/png').send(PNG_BYTES));
+    handler = await createLambdaProxy(app);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('has no HEAD route of its own (what the proxy makes up for)', async () => {
+    expect((await app.inject({ method: 'HEAD', url: '/echo' })).statusCode).toBe(404);
+  });
+
+  it("answers HEAD with the GET's status and headers and no body", async () => {
+    const get = await invoke({ path: '/echo?x=1' });
+    const head = await invoke({ method: 'HEAD', path: '/echo?x=1' });
+    expect(head.statusCode).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(head.headers['content-type']).toBe(get.headers['content-type']);
+    expect(head.headers['content-length']).toBe(String(get.body.length));
+  });
+
+  it('sends no base64 body for a binary resource', async () => {
+    const head = await invoke({ method: 'HEAD', path: '/png' });
+    expect(head).toMatchObject({ statusCode: 200, isBase64Encoded: false });
+    expect(head.body.length).toBe(0);
+    expect(head.headers['content-length']).toBe(String(PNG_BYTES.length));
+  });
+
+  it('answers 404 without a body where no GET route exists', async () => {
+    const head = await invoke({ method: 'HEAD', path: '/nope' });
+    expect(head.statusCode).toBe(404);
+    expect(head.body.length).toBe(0);
+  });
+
+  it('leaves other methods alone', async () => {
+    expect((await invoke({ method: 'POST', path: '/echo' })).statusCode).toBe(404);
+    expect((await invoke({ path: '/echo' })).json()).toMatchObject({ method: 'GET' });
+  });
+});

@@ -270,6 +270,15 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
     expect([ready.statusCode, ready.json()]).toEqual([200, { status: 'ok', checks: { database: 'up' } }]);
   });
 
+  it('answers HEAD as the GET without its body (the bundle registers no HEAD routes)', async () => {
+    const get = await invoke({ path: '/health/ready' });
+    const head = await invoke({ method: 'HEAD', path: '/health/ready' });
+    expect(head.statusCode).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(head.headers['content-length']).toBe(String(get.body.length));
+    expect(head.headers['cache-control']).toBe(get.headers['cache-control']);
+  });
+
   it('serves the OpenAPI document, whose builder loads from a chunk on first use', async () => {
     const response = await invoke({ path: '/docs/json' });
     expect(response.statusCode).toBe(200);
