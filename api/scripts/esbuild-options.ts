@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { BuildOptions, Plugin } from 'esbuild';
 import { builtinsThroughRequire } from './builtins-through-require.js';
 import { deferNestDateFormatters } from './defer-intl.js';
+import { eagerCommonJsFactories } from './eager-commonjs-factories.js';
 import { lazyRouteMatchers } from './lazy-route-matchers.js';
 import { nestOptionalPackagesAbsent } from './nest-optional-packages.js';
 import { nestSideEffectFree } from './nest-side-effect-free.js';
@@ -57,7 +58,8 @@ const rxjsEsm: Plugin = {
  * use, find-my-way's generated route matchers compiled on first lookup, Fastify's unused schema
  * compilers left out, Nest's unused modules and its optional packages' lookups left out, pino's
  * transport machinery loaded on first use (see docs/lambda.md, "What keeps Init small"), and Nest's
- * per-response stream check made cheap for handlers that stream nothing (nest-stream-check.ts).
+ * per-response stream check made cheap for handlers that stream nothing (nest-stream-check.ts), and
+ * CommonJS module factories written so V8 compiles each once (eager-commonjs-factories.ts).
  */
 export const baseOptions: BuildOptions = {
   bundle: true,
@@ -84,6 +86,7 @@ export const baseOptions: BuildOptions = {
     nestStreamCheckFirst,
     lazyRouteMatchers,
     pinoTransportOnFirstUse,
+    eagerCommonJsFactories,
   ],
   logLevel: 'warning',
 };

@@ -140,6 +140,18 @@ describe('the built API bundle', () => {
     expect(sources.filter((source) => source.includes('createCallbackProxyOnFirstRequest'))).toHaveLength(1);
   });
 
+  it('has V8 compile its CommonJS modules with their chunk, not twice (eager-commonjs-factories.ts)', async () => {
+    const sources = await bundleSources();
+    const count = (pattern: RegExp) =>
+      sources.reduce((sum, source) => sum + (source.match(pattern)?.length ?? 0), 0);
+    // Fastify, pino, semver, light-my-request, pg and the rest: hundreds of factories, each now a
+    // parenthesised function expression; an arrow is left only where its body reads `arguments` or `this`.
+    const eager = count(/[\w$]\(\(function\([\w$]*,?[\w$]*\)\{/g);
+    const arrows = count(/[\w$]\(\([\w$]*,?[\w$]*\)=>\{[\s\S]{0,300}?\.exports\b/g);
+    expect(eager).toBeGreaterThan(200);
+    expect(arrows).toBeLessThan(eager / 20);
+  });
+
   it('leaves out the Nest modules nothing uses and Nest’s lookups of absent packages; pino’s transport loads on use', async () => {
     const sources = await bundleSources();
     // ParseIntPipe's message: Nest's index re-exports the pipe, CloudNest never uses it.
