@@ -9,6 +9,10 @@
  *     the Lambda settings (what Nest itself costs; the rest of the gap is the app's own modules)
  *   - CloudNest unbundled (each source file transpiled, dependencies from node_modules)
  *   - a bare `node` process doing nothing (the floor every figure includes)
+ *   - for context, the raw Fastify app bundled with esbuild's own settings only (minified ESM),
+ *     without CloudNest's build plugins: what a raw Fastify function usually ships as. The peer
+ *     above gets every plugin CloudNest's bundles get, so the ratio the target is on compares
+ *     frameworks, not builds; this variant shows what those plugins are worth.
  * When valgrind is installed, each bundle's cold start is also counted in instructions (one run
  * each: the count repeats within ±0.5%, where the times above move by ±10% on this VM).
  * Run: `npm run bench -- coldstart`. Writes bench/results/coldstart.json. With BENCH_NODE set
@@ -56,6 +60,11 @@ export interface ColdStartResult {
   readonly variants: readonly ColdStartVariant[];
   /** CloudNest bundle ÷ raw Fastify bundle, medians. */
   readonly ratioToRawFastify: number;
+  /**
+   * CloudNest bundle ÷ the raw Fastify bundle built with esbuild's settings only (context, not the
+   * target: the peer gets CloudNest's build plugins too).
+   */
+  readonly ratioToPlainRawFastify: number;
   /** Same, with the bare-node floor subtracted from both (the part the code itself costs). */
   readonly ratioAboveFloor: number;
   /** The one-route Nest reference ÷ raw Fastify bundle: Nest's own share of the gap. */
@@ -154,6 +163,25 @@ async function buildRawFastify(outdir: string): Promise<string> {
   return join(outdir, 'index.mjs');
 }
 
+/** The raw Fastify app bundled as esbuild bundles it: none of CloudNest's plugins. */
+async function buildPlainRawFastify(outdir: string): Promise<string> {
+  await build({
+    entryPoints: { index: join(benchDir, 'fixtures', 'raw-fastify', 'handler.ts') },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    minify: true,
+    sourcemap: 'linked',
+    target: 'node22',
+    // CommonJS dependencies call require(); ESM output needs one.
+    banner: baseOptions.banner,
+    logLevel: 'warning',
+  });
+  return join(outdir, 'index.mjs');
+}
+
 /** The one-route Nest reference app, bundled exactly like CloudNest's Lambda function. */
 async function buildNestMinimal(outdir: string): Promise<string> {
   await build({
@@ -202,6 +230,7 @@ export async function run(): Promise<ColdStartResult> {
     const rawFastify = await buildRawFastify(join(work, 'raw-fastify'));
     const nestMinimal = await buildNestMinimal(join(work, 'nest-minimal'));
     const unbundled = await buildUnbundled();
+    const plainRawFastify = await buildPlainRawFastify(join(work, 'raw-fastify-plain'));
     const variants = [
       { name: 'CloudNest Lambda bundle', module: join(report.dir, 'index.mjs'), env: APP_ENV, count: true },
       { name: 'raw Fastify bundle (peer)', module: rawFastify, env: {}, count: true },
@@ -209,6 +238,12 @@ export async function run(): Promise<ColdStartResult> {
       // Not counted: no target compares it, and it is the slowest to run under valgrind (~50× slower).
       { name: 'CloudNest unbundled', module: unbundled, env: APP_ENV, count: false },
       { name: 'bare node (floor)', module: undefined, env: {}, count: true },
+      {
+        name: 'raw Fastify bundle, esbuild settings only (context)',
+        module: plainRawFastify,
+        env: {},
+        count: true,
+      },
     ];
     const samples = variants.map(() => [] as Sample[]);
     // One warm-up round so the first measured run does not pay for a cold page cache.
@@ -227,6 +262,7 @@ export async function run(): Promise<ColdStartResult> {
       await javascriptBytes(dirname(nestMinimal)),
       await javascriptBytes(dirname(unbundled)),
       0,
+      await javascriptBytes(dirname(plainRawFastify)),
     ];
     const measured: ColdStartVariant[] = variants.map((variant, index) => {
       const values = (samples[index] ?? []).map((sample) => sample.wallMs);
@@ -240,7 +276,8 @@ export async function run(): Promise<ColdStartResult> {
         instructions: instructions[index] ?? null,
       };
     });
-    const [ours, peer, nest, , floor] = measured.map((variant) => variant.medianMs) as [
+    const [ours, peer, nest, , floor, plainPeer] = measured.map((variant) => variant.medianMs) as [
+      number,
       number,
       number,
       number,
@@ -258,6 +295,7 @@ export async function run(): Promise<ColdStartResult> {
       runs: RUNS,
       variants: measured,
       ratioToRawFastify: round(ratio, 2),
+      ratioToPlainRawFastify: round(ours / plainPeer, 2),
       ratioAboveFloor: round((ours - floor) / (peer - floor), 2),
       nestReferenceRatio: round(nest / peer, 2),
       cpuRatioToRawFastify: round(oursCpu / peerCpu, 2),
@@ -316,7 +354,7 @@ function printTable(result: ColdStartResult): void {
     );
   }
   console.log(
-    `ratio to raw Fastify: ${result.ratioToRawFastify}× (above the node floor: ${result.ratioAboveFloor}×; CPU time: ${result.cpuRatioToRawFastify}×; instructions: ${result.instructionRatioToRawFastify ?? '-'}×; one-route Nest reference: ${result.nestReferenceRatio}×), target ≤ ${result.targetRatio}× → ${result.pass ? 'PASS' : 'FAIL'}; bundle loaded at init ${kib(result.bundle.initBytes)}, total ${kib(result.bundle.totalJavaScriptBytes)}`,
+    `ratio to raw Fastify: ${result.ratioToRawFastify}× (above the node floor: ${result.ratioAboveFloor}×; CPU time: ${result.cpuRatioToRawFastify}×; instructions: ${result.instructionRatioToRawFastify ?? '-'}×; one-route Nest reference: ${result.nestReferenceRatio}×; to raw Fastify with esbuild's settings only: ${result.ratioToPlainRawFastify}×), target ≤ ${result.targetRatio}× → ${result.pass ? 'PASS' : 'FAIL'}; bundle loaded at init ${kib(result.bundle.initBytes)}, total ${kib(result.bundle.totalJavaScriptBytes)}`,
   );
 }
 
