@@ -264,15 +264,40 @@ describe('storage and users configuration', () => {
   });
 
   it('reads DATABASE_SSL (default disable) and DATABASE_HOST', () => {
-    expect(loadConfig(base, '/').database.tls).toBe('disable');
+    expect(loadConfig(base, '/').database.tls).toEqual({ mode: 'disable' });
+    expect(loadConfig({ ...base, DATABASE_SSL: 'require' }, '/').database.tls).toEqual({ mode: 'require' });
     const config = loadConfig(
       { ...base, DATABASE_SSL: 'verify-full', DATABASE_HOST: 'proxy.example.com' },
       '/',
     );
-    expect(config.database.tls).toBe('verify-full');
+    expect(config.database.tls).toEqual({ mode: 'verify-full', ca: { kind: 'system' } });
     expect(config.database.hostOverride).toBe('proxy.example.com');
     expect(problemsOf({ ...base, DATABASE_SSL: 'yes' })).toContain(
       'DATABASE_SSL must be disable, require or verify-full',
+    );
+  });
+
+  it('reads DATABASE_SSL_CA as system, rds or a PEM file (relative to the base directory), only with verify-full', () => {
+    const tlsOf = (ca: string) =>
+      loadConfig({ ...base, DATABASE_SSL: 'verify-full', DATABASE_SSL_CA: ca }, '/srv/app').database.tls;
+    expect(tlsOf('system')).toEqual({ mode: 'verify-full', ca: { kind: 'system' } });
+    expect(tlsOf('rds')).toEqual({ mode: 'verify-full', ca: { kind: 'rds' } });
+    expect(tlsOf('certs/ca.pem')).toEqual({
+      mode: 'verify-full',
+      ca: { kind: 'file', path: '/srv/app/certs/ca.pem' },
+    });
+    expect(tlsOf('/etc/ssl/db.pem')).toEqual({
+      mode: 'verify-full',
+      ca: { kind: 'file', path: '/etc/ssl/db.pem' },
+    });
+    expect(problemsOf({ ...base, DATABASE_SSL: 'require', DATABASE_SSL_CA: 'rds' })).toContain(
+      'DATABASE_SSL_CA needs DATABASE_SSL=verify-full (only then is the certificate checked)',
+    );
+    expect(problemsOf({ ...base, DATABASE_SSL_CA: 'rds' })).toContain(
+      'DATABASE_SSL_CA needs DATABASE_SSL=verify-full (only then is the certificate checked)',
+    );
+    expect(problemsOf({ ...base, DATABASE_SSL: 'verify-full', DATABASE_SSL_CA: '' })).toContain(
+      'DATABASE_SSL_CA must not be empty',
     );
   });
 

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { DatabaseTls } from '../database/database-tls.js';
+import type { DatabaseCa, DatabaseTls } from '../database/database-tls.js';
 import { type ProcessRole, parseEnvironment } from './config.schema.js';
 
 /** The database the API talks to. `embedded` means: start a local PostgreSQL under DATA_DIR. */
@@ -37,7 +37,7 @@ export interface AppConfig {
   readonly database: DatabaseSettings & {
     readonly poolMax: number;
     readonly statementTimeoutMs: number;
-    /** TLS to the database server (DATABASE_SSL). */
+    /** TLS to the database server (DATABASE_SSL, and DATABASE_SSL_CA for `verify-full`). */
     readonly tls: DatabaseTls;
     /** Host that replaces the secret's (an RDS Proxy endpoint), from DATABASE_HOST. */
     readonly hostOverride: string | undefined;
@@ -227,8 +227,24 @@ export function loadConfig(
       ...database,
       poolMax: e.DATABASE_POOL_MAX,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
-      tls: e.DATABASE_SSL,
+      tls: databaseTls(e.DATABASE_SSL, e.DATABASE_SSL_CA, baseDir),
       hostOverride: e.DATABASE_HOST,
     },
   };
+}
+
+/** DATABASE_SSL and DATABASE_SSL_CA (`system` by default, `rds`, or a PEM file's path). */
+function databaseTls(
+  mode: 'disable' | 'require' | 'verify-full',
+  ca: string | undefined,
+  baseDir: string,
+): DatabaseTls {
+  if (mode !== 'verify-full') return { mode };
+  const trusted: DatabaseCa =
+    ca === undefined || ca === 'system'
+      ? { kind: 'system' }
+      : ca === 'rds'
+        ? { kind: 'rds' }
+        : { kind: 'file', path: isAbsolute(ca) ? ca : resolve(baseDir, ca) };
+  return { mode, ca: trusted };
 }

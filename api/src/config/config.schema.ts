@@ -185,6 +185,7 @@ function readVariables(read: VariableReader) {
       'disable',
       'must be disable, require or verify-full',
     ),
+    DATABASE_SSL_CA: read.optional('DATABASE_SSL_CA', 1),
     DATABASE_HOST: read.optional('DATABASE_HOST', 1),
     DATABASE_STATEMENT_TIMEOUT_MS: read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 100, 600_000, 10_000),
     CORS_ALLOWED_ORIGINS: read.list('CORS_ALLOWED_ORIGINS'),
@@ -267,6 +268,9 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
   }
   if (env.DATABASE_URL !== undefined && env.DATABASE_SECRET_ARN !== undefined) {
     read.problem('DATABASE_SECRET_ARN', 'and DATABASE_URL are mutually exclusive (set one)');
+  }
+  if (env.DATABASE_SSL_CA !== undefined && env.DATABASE_SSL !== 'verify-full') {
+    read.problem('DATABASE_SSL_CA', 'needs DATABASE_SSL=verify-full (only then is the certificate checked)');
   }
   if (env.JWT_SECRET !== undefined && env.JWT_PRIVATE_KEY !== undefined) {
     read.problem('JWT_SECRET', 'and JWT_PRIVATE_KEY are mutually exclusive (HS256 or EdDSA, not both)');

@@ -11,7 +11,16 @@ describe('configFromProcessEnvironment', () => {
     // npm's INIT_CWD is where `.env` is looked for; the variables the test sets are cleared first,
     // so the runner's own environment cannot decide the outcome.
     vi.stubEnv('INIT_CWD', dir);
-    for (const name of ['NODE_ENV', 'LOG_LEVEL', 'API_PREFIX', 'DATA_DIR']) vi.stubEnv(name, undefined);
+    for (const name of [
+      'NODE_ENV',
+      'LOG_LEVEL',
+      'API_PREFIX',
+      'DATA_DIR',
+      'DATABASE_SSL',
+      'DATABASE_SSL_CA',
+    ]) {
+      vi.stubEnv(name, undefined);
+    }
     writeFileSync(
       join(dir, '.env'),
       [
@@ -46,5 +55,19 @@ describe('configFromProcessEnvironment', () => {
     const config = configFromProcessEnvironment({ NODE_ENV: 'test' });
     expect(config.log.level).not.toBe('debug');
     expect(config.http.prefix).toBe('');
+  });
+
+  it('refuses at boot a DATABASE_SSL_CA file that does not exist, and accepts one that does', () => {
+    vi.stubEnv('DATA_DIR', join(dir, 'data'));
+    vi.stubEnv('DATABASE_SSL', 'verify-full');
+    vi.stubEnv('DATABASE_SSL_CA', 'missing-ca.pem');
+    expect(() => configFromProcessEnvironment({ NODE_ENV: 'test' })).toThrow(
+      `Invalid environment: DATABASE_SSL_CA names ${join(dir, 'missing-ca.pem')}, which does not exist`,
+    );
+    writeFileSync(join(dir, 'missing-ca.pem'), '');
+    expect(configFromProcessEnvironment({ NODE_ENV: 'test' }).database.tls).toEqual({
+      mode: 'verify-full',
+      ca: { kind: 'file', path: join(dir, 'missing-ca.pem') },
+    });
   });
 });

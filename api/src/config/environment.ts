@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { type AppConfig, loadConfig } from './app-config.js';
+import { type AppConfig, ConfigError, loadConfig } from './app-config.js';
 import type { ProcessRole } from './config.schema.js';
 
 /**
@@ -10,7 +10,8 @@ import type { ProcessRole } from './config.schema.js';
  * @param defaults values for variables the environment leaves unset (the Lambda handler defaults
  *   NODE_ENV to production, so a function deployed without it never starts an embedded database)
  * @param role what the process does, where the rules depend on it (see {@link ProcessRole})
- * @returns the validated configuration; throws `ConfigError` listing every bad variable
+ * @returns the validated configuration; throws `ConfigError` listing every bad variable, or
+ *   naming a file a variable points at that does not exist
  */
 export function configFromProcessEnvironment(
   defaults: Readonly<Record<string, string>> = {},
@@ -28,5 +29,11 @@ export function configFromProcessEnvironment(
       }
     }
   }
-  return loadConfig(variables, baseDir, role);
+  const config = loadConfig(variables, baseDir, role);
+  // Checked here, at boot, rather than on the first query, where it would read as an outage.
+  const { tls } = config.database;
+  if (tls.mode === 'verify-full' && tls.ca.kind === 'file' && !existsSync(tls.ca.path)) {
+    throw new ConfigError([`DATABASE_SSL_CA names ${tls.ca.path}, which does not exist`]);
+  }
+  return config;
 }

@@ -70,12 +70,14 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
   const camelCase = new RowMappingCamelCasePlugin();
   const plugins = [camelCase];
-  const ssl = driverSslOption(options.tls);
   const { url } = options;
   const resolveUrl = typeof url === 'string' ? async () => url : url;
   if (options.dialect === 'mysql') {
     const pool = async () => {
-      const { createPool } = commonJsExports(await import('mysql2'), 'createPool');
+      const [{ createPool }, ssl] = await Promise.all([
+        import('mysql2').then((mysql2) => commonJsExports(mysql2, 'createPool')),
+        driverSslOption(options.tls),
+      ]);
       return createPool({
         uri: await resolveUrl(),
         connectionLimit: poolMax,
@@ -101,9 +103,13 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     return pgPool;
   };
   const createPgPool = async () => {
-    const { default: pg } = await import('pg');
+    const [{ default: pg }, ssl, connectionString] = await Promise.all([
+      import('pg'),
+      driverSslOption(options.tls),
+      resolveUrl(),
+    ]);
     const created = new pg.Pool({
-      connectionString: await resolveUrl(),
+      connectionString,
       max: poolMax,
       connectionTimeoutMillis: connectTimeoutMs,
       statement_timeout: statementTimeoutMs,

@@ -1,7 +1,5 @@
 import { commonJsExports } from '../common/modules/common-js.js';
-import { type DatabaseTls, driverSslOption } from './database-tls.js';
-
-type DriverSsl = ReturnType<typeof driverSslOption>;
+import { type DatabaseTls, type DriverSsl, driverSslOption } from './database-tls.js';
 
 /** SQLSTATEs PostgreSQL raises when a concurrent CREATE DATABASE of the same name won the race. */
 const ALREADY_CREATED = new Set(['42P04', '23505']);
@@ -19,7 +17,7 @@ export async function ensureDatabaseExists(
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
   if (name === '') throw new Error('The database URL names no database.');
-  const ssl = driverSslOption(tls);
+  const ssl = await driverSslOption(tls);
   return dialect === 'mysql'
     ? ensureMysqlDatabase(target, name, ssl)
     : ensurePostgresDatabase(target, name, ssl);

