@@ -16,11 +16,6 @@ export interface ApiEnvironmentInput {
   /** `DATABASE_ENGINE`: must match the secret's `engine`. */
   readonly databaseEngine: DatabaseEngine;
   /**
-   * `DATABASE_SSL`: `verify-full` where the RDS CA bundle is trusted (Lambda sets
-   * NODE_EXTRA_CA_CERTS to the runtime's bundle), `require` on servers whose trust store lacks it.
-   */
-  readonly databaseTls: 'require' | 'verify-full';
-  /**
    * Passed as `JWT_SECRET_ARN`; the API reads the secret itself, whichever shape it holds.
    * @default - no JWT_SECRET_ARN
    */
@@ -40,6 +35,13 @@ export interface ApiEnvironmentInput {
   readonly trustedProxies?: readonly string[];
 }
 
+/**
+ * TLS to RDS on every topology: the certificate must chain to an RDS root CA (or, through RDS
+ * Proxy, an Amazon root) and name the host. The API carries those CAs (`DATABASE_SSL_CA=rds`), so
+ * neither the Lambda runtime's bundle (NODE_EXTRA_CA_CERTS) nor a bundle in an image is needed.
+ */
+const DATABASE_TLS = { DATABASE_SSL: 'verify-full', DATABASE_SSL_CA: 'rds' } as const;
+
 /** JWT issuer and audience shared by every topology, so tokens mean the same everywhere. */
 export const JWT_ISSUER = 'cloudnest';
 /** See {@link JWT_ISSUER}. */
@@ -57,7 +59,7 @@ export function apiEnvironment(input: ApiEnvironmentInput): Record<string, strin
     LOG_LEVEL: input.preset.logLevel,
     DATABASE_SECRET_ARN: input.databaseSecret.secretArn,
     DATABASE_ENGINE: input.databaseEngine,
-    DATABASE_SSL: input.databaseTls,
+    ...DATABASE_TLS,
     JWT_SECRET_ARN: input.jwtSecret?.secretArn,
     JWT_ISSUER,
     JWT_AUDIENCE,
@@ -86,7 +88,6 @@ export function migrationEnvironment(
     LOG_LEVEL: preset.logLevel,
     DATABASE_SECRET_ARN: database.secret.secretArn,
     DATABASE_ENGINE: database.engine,
-    // The migration function is a Lambda everywhere, with the RDS CA bundle in NODE_EXTRA_CA_CERTS.
-    DATABASE_SSL: 'verify-full',
+    ...DATABASE_TLS,
   };
 }

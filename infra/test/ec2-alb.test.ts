@@ -143,7 +143,8 @@ describe('ec2-alb × seoul (seed 004)', () => {
     expect(userData).toMatch(/\\"PORT\\":\\"9999\\"/);
     expect(userData).toContain('cfn-signal');
     expect(userData).toMatch(/\\"DATABASE_ENGINE\\":\\"mysql\\"/);
-    expect(userData).toMatch(/\\"DATABASE_SSL\\":\\"require\\"/);
+    expect(userData).toMatch(/\\"DATABASE_SSL\\":\\"verify-full\\"/);
+    expect(userData).toMatch(/\\"DATABASE_SSL_CA\\":\\"rds\\"/);
     expect(userData).toContain(
       "npm install --omit=dev --no-save --no-audit --no-fund '@node-rs/argon2@^2.2.1'",
     );

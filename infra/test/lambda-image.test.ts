@@ -44,6 +44,15 @@ describe('lambda-image × nest-vpc (seed 001)', () => {
     expect(imageFunction[0]?.Properties.Runtime).toBeUndefined();
   });
 
+  it('verifies the database server with the RDS CAs the API carries (no CA bundle in the image)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      PackageType: 'Image',
+      Environment: {
+        Variables: Match.objectLike({ DATABASE_SSL: 'verify-full', DATABASE_SSL_CA: 'rds' }),
+      },
+    });
+  });
+
   it('lets the Lambda service pull from the repository, for this account’s functions only', () => {
     registry.hasResourceProperties('AWS::ECR::Repository', {
       RepositoryPolicyText: {

@@ -106,9 +106,11 @@ describe('lambda-vpc × nest-vpc', () => {
         Variables: Match.objectLike({
           DATABASE_SECRET_ARN: { Ref: secretId },
           DATABASE_ENGINE: 'postgres',
-          // RDS PostgreSQL 15+ refuses plaintext; the runtime's bundle lets the API verify the server.
+          // RDS PostgreSQL 15+ refuses plaintext; the API verifies the server with the RDS CAs it
+          // carries, so the runtime's CA bundle is not loaded at every cold start.
           DATABASE_SSL: 'verify-full',
-          NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+          DATABASE_SSL_CA: 'rds',
+          NODE_EXTRA_CA_CERTS: Match.absent(),
           S3_PUBLIC_BASE_URL: {
             'Fn::Join': [
               '',
@@ -171,6 +173,7 @@ describe('lambda-vpc × nest-vpc', () => {
           DATABASE_SECRET_ARN: Match.anyValue(),
           DATABASE_ENGINE: 'postgres',
           DATABASE_SSL: 'verify-full',
+          DATABASE_SSL_CA: 'rds',
         },
       },
     });

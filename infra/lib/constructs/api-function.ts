@@ -6,9 +6,6 @@ import { Construct } from 'constructs';
 import { acknowledgeLambdaFindings } from '../nag.js';
 import { assertNoPlaintextSecrets } from '../validation.js';
 
-/** CA bundle of Lambda's managed Node.js runtimes, which includes the RDS certificate authorities. */
-export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
-
 /** Props of {@link ApiFunction}. */
 export interface ApiFunctionProps {
   readonly vpc: ec2.IVpc;
@@ -115,11 +112,7 @@ export class ApiFunction extends Construct implements ec2.IConnectable {
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
       memorySize,
       timeout,
-      environment: {
-        ...props.environment,
-        // Managed runtimes ship the RDS CA bundles here; RDS PostgreSQL 15+ refuses non-TLS clients.
-        ...(props.runtime === lambda.Runtime.FROM_IMAGE ? {} : { NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE }),
-      },
+      environment: props.environment,
       vpc: props.vpc,
       vpcSubnets: { subnets: props.subnets },
       securityGroups: [this.securityGroup],

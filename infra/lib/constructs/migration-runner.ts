@@ -6,7 +6,6 @@ import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { acknowledgeLambdaFindings, acknowledgeTriggerProviderFindings } from '../nag.js';
 import { assertNoPlaintextSecrets } from '../validation.js';
-import { LAMBDA_CA_BUNDLE } from './api-function.js';
 import type { IApiDatabase } from './database.js';
 
 /** Props of {@link MigrationRunner}. */
@@ -84,7 +83,6 @@ export class MigrationRunner extends Construct {
       timeout,
       environment: {
         ...props.environment,
-        NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
         ...(props.deploymentId ? { CLOUDNEST_DEPLOYMENT_ID: props.deploymentId } : {}),
       },
       vpc: props.vpc,

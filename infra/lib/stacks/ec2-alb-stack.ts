@@ -53,7 +53,6 @@ export class Ec2AlbStack extends TopologyStack {
     });
 
     const backendEnvironment = apiEnvironment({
-      databaseTls: 'require',
       preset,
       region: this.region,
       apiPrefix: '/api',

@@ -50,7 +50,6 @@ export class FargateStack extends TopologyStack {
     const { dns, certificate, url: domainUrl } = this.createDomain();
 
     const environment = apiEnvironment({
-      databaseTls: 'require',
       preset,
       region: this.region,
       port: 3000,

@@ -49,9 +49,6 @@ export class ServerlessApiStack extends TopologyStack {
     const observability = new Observability(this, 'Observability', { alarmEmail: settings.alarmEmail });
 
     const environment = apiEnvironment({
-      // Managed runtimes trust the RDS CAs (NODE_EXTRA_CA_CERTS); an image brings its own trust
-      // store, so it encrypts without verifying until the image ships the RDS bundle.
-      databaseTls: settings.topology === 'lambda-image' ? 'require' : 'verify-full',
       preset,
       region: this.region,
       databaseSecret: database.secret,
