@@ -69,10 +69,16 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
+      // The API reads JSON only (its OpenAPI document says so). Nest's default parsers added
+      // application/x-www-form-urlencoded, and Fastify parses text/plain into a string: both kinds
+      // of body reached validation (400 instead of 415), and both are what a cross-site HTML form
+      // or a no-preflight fetch can send. Fastify's own JSON parser is the one Nest wrapped.
+      bodyParser: false,
     },
   );
   if (config.http.prefix) app.setGlobalPrefix(config.http.prefix);
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
   // The documentation pages are HTML and get helmet's document headers; everything else is data.
   // Decided on the raw URL: `request.routeOptions` builds a fresh object on every access.
   const docsPath = `${config.http.prefix}/docs`;

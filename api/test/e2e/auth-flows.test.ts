@@ -81,7 +81,7 @@ describe('auth flows over HTTP', () => {
       expect(paths).toEqual(expect.arrayContaining(['body.email', 'body.username', 'body.password']));
     });
 
-    it('answers invalid JSON with 400 INVALID_JSON and oversized bodies with 413 PAYLOAD_TOO_LARGE', async () => {
+    it('answers invalid JSON with 400 INVALID_JSON, oversized bodies with 413 PAYLOAD_TOO_LARGE and other types with 415', async () => {
       const invalid = await server.request('/auth/register', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -102,6 +102,37 @@ describe('auth flows over HTTP', () => {
       });
       expect(wrongType.status).toBe(415);
       expect((await readJson<ErrorBody>(wrongType)).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      // What an HTML form or a fetch without a CORS preflight can send is refused the same way,
+      // before validation reads it.
+      const nonJson: [type: string, body: string][] = [
+        [
+          'application/x-www-form-urlencoded',
+          'email=a%40example.com&username=formuser&password=long-enough-1',
+        ],
+        [
+          'text/plain',
+          JSON.stringify({ email: 'b@example.com', username: 'textuser', password: 'long-enough-1' }),
+        ],
+        [
+          'multipart/form-data; boundary=x',
+          '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\nc@example.com\r\n--x--',
+        ],
+      ];
+      for (const [type, body] of nonJson) {
+        const refused = await server.request('/auth/register', {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body,
+        });
+        expect(refused.status, type).toBe(415);
+        expect((await readJson<ErrorBody>(refused)).code, type).toBe('UNSUPPORTED_MEDIA_TYPE');
+      }
+      const json = await server.request('/auth/register', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(newCredentials()),
+      });
+      expect(json.status).toBe(201);
     });
   });
 
