@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../common/errors/app-error.js';
+import type { ApiKeyScope } from './api-key-scopes.js';
 import type { AuthContext, ClientInfo, UserAuth } from './auth-context.js';
 
 export const IS_PUBLIC = 'cloudnest:public';
@@ -12,7 +13,7 @@ export const REQUIRED_ROLE = 'cloudnest:required-role';
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
 /** Besides a Bearer token, accept a database API key holding every one of `scopes`. */
-export const AllowApiKey = (...scopes: string[]) => SetMetadata(API_KEY_SCOPES, scopes);
+export const AllowApiKey = (...scopes: ApiKeyScope[]) => SetMetadata(API_KEY_SCOPES, scopes);
 
 /** Exempt from REQUIRE_API_KEY (health checks must answer load balancers without a key). */
 export const ApiKeyExempt = () => SetMetadata(API_KEY_EXEMPT, true);

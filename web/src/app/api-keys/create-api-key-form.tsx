@@ -41,7 +41,7 @@ export function CreateApiKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey
       <Field
         label="Scopes (optional)"
         name="scopes"
-        hint="Separated by commas or spaces, e.g. files:read, files:write."
+        hint="Any of users:read, files:read, files:write, separated by commas or spaces."
         autoComplete="off"
         error={scopeError}
       />
