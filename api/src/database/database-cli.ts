@@ -13,7 +13,8 @@ export interface DatabaseCliContext {
 
 /**
  * Runs a command-line task (migrate, user:promote, users:purge) against DATABASE_URL or, when it
- * is unset, the embedded PostgreSQL under DATA_DIR; releases both afterwards and reports any
+ * is unset, the embedded PostgreSQL under DATA_DIR (the running API's, if it is up); releases both
+ * afterwards and reports any
  * failure in one line (a configuration error as the list of bad variables). Sets the exit code.
  */
 export async function runDatabaseCli(
@@ -23,7 +24,10 @@ export async function runDatabaseCli(
   try {
     // migrate, user:promote and users:purge sign no tokens: no JWT keys needed in production.
     const config = configFromProcessEnvironment({}, { signsTokens: false });
-    const database = await resolveDatabase(config, (message) => process.stderr.write(`${message}\n`));
+    // While `npm start` runs, its embedded server owns the cluster: the task uses that server.
+    const database = await resolveDatabase(config, (message) => process.stderr.write(`${message}\n`), {
+      shareRunningServer: true,
+    });
     try {
       const connection = { ...database.connection, poolMax: 1 };
       const db = await createDatabase(connection);

@@ -107,7 +107,26 @@ export class EmbeddedPostgres {
 
   /** Connection URL for a database of this server (default: the maintenance database). */
   url(database = 'postgres'): string {
-    return `postgres://${SUPERUSER}:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}/${database}`;
+    return connectionUrl(this.password, this.port, database);
+  }
+
+  /**
+   * The URL of a database on the server another process runs for this DATA_DIR (`npm start`), or
+   * undefined when none is up and ready. A cluster has one server, so command-line tasks share it
+   * instead of failing while the API runs.
+   */
+  static async runningServerUrl(dataDir: string, database: string): Promise<string | undefined> {
+    // postmaster.pid: pid, data directory, start time, port, socket directory, listen address,
+    // shared memory key, status.
+    const lines = (await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => '')).split(
+      '\n',
+    );
+    const pid = Number(lines[0]);
+    const port = Number(lines[3]);
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+    if (!Number.isInteger(port) || port <= 0 || lines[7]?.trim() !== 'ready') return undefined;
+    const password = (await readFile(join(dataDir, 'postgres.password'), 'utf8').catch(() => '')).trim();
+    return password ? connectionUrl(password, port, database) : undefined;
   }
 
   /** Creates the database unless it exists (the same routine the migration function uses). */
@@ -135,6 +154,10 @@ export class EmbeddedPostgres {
   private signalStop(): void {
     if (this.server.exitCode === null && this.server.signalCode === null) this.server.kill('SIGINT');
   }
+}
+
+function connectionUrl(password: string, port: number, database: string): string {
+  return `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
 async function resolveBinaries(): Promise<{ initdb: string; postgres: string }> {

@@ -40,6 +40,40 @@ describe('server process with embedded PostgreSQL', () => {
     expect(server.output()).toContain('embedded PostgreSQL stopped');
   });
 
+  it('lets a command-line task use the running server’s PostgreSQL, while a second server is refused', async () => {
+    const port = await freePort();
+    const server = spawnServer({ DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development' });
+    const ready = `http://127.0.0.1:${port}/health/ready`;
+    await waitFor(async () => (await httpStatus(ready)) === 200, 30_000, 'readiness on an existing cluster');
+    const pgPid = postmasterPid(dataDir);
+
+    const migrate = spawnServer({ DATA_DIR: dataDir, NODE_ENV: 'development' }, [
+      '--import',
+      'tsx',
+      'src/database/migrate.cli.ts',
+      'status',
+    ]);
+    expect(await migrate.exited, migrate.output()).toBe(0);
+    expect(migrate.output()).toContain('using the embedded PostgreSQL a running CloudNest process started');
+    expect(migrate.output()).toMatch(/applied {2}0001_users/);
+    // The task neither stopped nor replaced the server's PostgreSQL.
+    expect(postmasterPid(dataDir)).toBe(pgPid);
+    expect(await httpStatus(ready)).toBe(200);
+
+    // A second API process would lose its database when the first one stops: it is refused.
+    const second = spawnServer({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      NODE_ENV: 'development',
+    });
+    expect(await second.exited).not.toBe(0);
+    expect(second.output()).toContain('A PostgreSQL server is still running on');
+
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(0);
+    expect(isProcessAlive(pgPid)).toBe(false);
+  });
+
   it('reports the database down (503) when PostgreSQL dies under it', async () => {
     const port = await freePort();
     const server = spawnServer({ DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development' });
