@@ -46,6 +46,21 @@ describe('ZodValidationPipe', () => {
       message: expect.stringContaining('body.tags.1'),
     });
   });
+
+  // Regression: UTF-8 cannot encode a lone surrogate; pg stored U+FFFD in its place, silently.
+  it('refuses a lone UTF-16 surrogate, and keeps characters outside the BMP (surrogate pairs)', () => {
+    expect(catchError(() => pipe.transform({ name: 'a\ud800', tags: [] }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'body.name: must be valid Unicode (it holds a lone UTF-16 surrogate)',
+    });
+    expect(catchError(() => pipe.transform({ name: 'ok', tags: ['\udc00x'] }))).toMatchObject({
+      message: expect.stringContaining('body.tags.0'),
+    });
+    expect(pipe.transform({ name: 'emoji 😀 and 𝄞', tags: [] })).toEqual({
+      name: 'emoji 😀 and 𝄞',
+      tags: [],
+    });
+  });
 });
 
 function catchError(action: () => unknown): unknown {

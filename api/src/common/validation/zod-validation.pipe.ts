@@ -40,13 +40,13 @@ export class ZodValidationPipe<T> implements PipeTransform<unknown, T | Promise<
         })),
       );
     }
-    // PostgreSQL text cannot hold U+0000: such a value would fail its query with a 500. No field
-    // has a use for it, so it is refused here, once, for every route (found by the fuzzer).
-    const nulAt = pathToNulCharacter(result.data);
-    if (nulAt) {
-      throw this.failure([
-        { path: [this.part, ...nulAt].join('.'), message: 'must not contain the NUL character (U+0000)' },
-      ]);
+    // Strings the databases cannot store as sent are refused here, once, for every route: U+0000
+    // (PostgreSQL text cannot hold it; the query failed with a 500, found by the fuzzer), and a
+    // lone UTF-16 surrogate, which UTF-8 cannot encode: the driver stored U+FFFD instead, so the
+    // value read back was not the one the client was told it saved.
+    const unstorable = unstorableString(result.data);
+    if (unstorable) {
+      throw this.failure([{ path: [this.part, ...unstorable.path].join('.'), message: unstorable.message }]);
     }
     return result.data;
   }
@@ -58,13 +58,23 @@ export class ZodValidationPipe<T> implements PipeTransform<unknown, T | Promise<
   }
 }
 
-/** The path to the first string (or object key) containing U+0000, if any. */
-function pathToNulCharacter(value: unknown, path: string[] = []): string[] | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** The first string (or object key) no database can store as it is, with why; undefined if none. */
+function unstorableString(
+  value: unknown,
+  path: string[] = [],
+): { readonly path: string[]; readonly message: string } | undefined {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return { path, message: 'must not contain the NUL character (U+0000)' };
+    if (LONE_SURROGATE.test(value)) {
+      return { path, message: 'must be valid Unicode (it holds a lone UTF-16 surrogate)' };
+    }
+    return undefined;
+  }
   if (value === null || typeof value !== 'object') return undefined;
   for (const [key, item] of Object.entries(value)) {
-    if (key.includes('\u0000')) return [...path, key];
-    const found = pathToNulCharacter(item, [...path, key]);
+    const found = unstorableString(key, [...path, key]) ?? unstorableString(item, [...path, key]);
     if (found) return found;
   }
   return undefined;
