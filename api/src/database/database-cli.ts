@@ -14,8 +14,8 @@ export interface DatabaseCliContext {
 /**
  * Runs a command-line task (migrate, user:promote, users:purge) against DATABASE_URL or, when it
  * is unset, the embedded PostgreSQL under DATA_DIR (the running API's, if it is up); releases both
- * afterwards and reports any
- * failure in one line (a configuration error as the list of bad variables). Sets the exit code.
+ * afterwards and reports any failure in one line (a configuration error as the list of bad
+ * variables). Sets the exit code.
  */
 export async function runDatabaseCli(
   failure: string,

@@ -62,11 +62,11 @@ export class EmbeddedPostgres {
     const log = options.log ?? (() => {});
     const binaries = await resolveBinaries();
     const runAs = userInfo().uid === 0 ? ensureUnprivilegedUser() : undefined;
-    const clusterDir = join(options.dataDir, 'postgres');
+    const clusterDir = clusterDirOf(options.dataDir);
     await mkdir(options.dataDir, { recursive: true });
     // The server's user only needs to traverse DATA_DIR to reach its own cluster directory.
     if (runAs) await chmod(options.dataDir, ((await stat(options.dataDir)).mode & 0o777) | 0o711);
-    const password = await readOrCreatePassword(join(options.dataDir, 'postgres.password'));
+    const password = await readOrCreatePassword(passwordFileOf(options.dataDir));
     if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
       await initialiseCluster(binaries.initdb, clusterDir, password, runAs, log);
     }
@@ -116,17 +116,10 @@ export class EmbeddedPostgres {
    * instead of failing while the API runs.
    */
   static async runningServerUrl(dataDir: string, database: string): Promise<string | undefined> {
-    // postmaster.pid: pid, data directory, start time, port, socket directory, listen address,
-    // shared memory key, status.
-    const lines = (await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => '')).split(
-      '\n',
-    );
-    const pid = Number(lines[0]);
-    const port = Number(lines[3]);
-    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
-    if (!Number.isInteger(port) || port <= 0 || lines[7]?.trim() !== 'ready') return undefined;
-    const password = (await readFile(join(dataDir, 'postgres.password'), 'utf8').catch(() => '')).trim();
-    return password ? connectionUrl(password, port, database) : undefined;
+    const server = await livePostmaster(clusterDirOf(dataDir));
+    if (!server?.ready || !Number.isInteger(server.port) || server.port <= 0) return undefined;
+    const password = (await readFile(passwordFileOf(dataDir), 'utf8').catch(() => '')).trim();
+    return password ? connectionUrl(password, server.port, database) : undefined;
   }
 
   /** Creates the database unless it exists (the same routine the migration function uses). */
@@ -155,6 +148,9 @@ export class EmbeddedPostgres {
     if (this.server.exitCode === null && this.server.signalCode === null) this.server.kill('SIGINT');
   }
 }
+
+const clusterDirOf = (dataDir: string) => join(dataDir, 'postgres');
+const passwordFileOf = (dataDir: string) => join(dataDir, 'postgres.password');
 
 function connectionUrl(password: string, port: number, database: string): string {
   return `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
@@ -249,16 +245,23 @@ async function initialiseCluster(
 
 /** A server from a process that just died may still be shutting down; wait a little for it. */
 async function waitForPreviousServerToExit(clusterDir: string): Promise<void> {
-  const pidFile = join(clusterDir, 'postmaster.pid');
   for (let attempt = 0; attempt < 50; attempt++) {
-    if (!existsSync(pidFile)) return;
-    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+    if (!(await livePostmaster(clusterDir))) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(
     `A PostgreSQL server is still running on ${clusterDir}: another CloudNest process uses this DATA_DIR. Stop it or set DATA_DIR.`,
   );
+}
+
+/** The cluster's server as its postmaster.pid describes it, if that process is alive. */
+async function livePostmaster(clusterDir: string): Promise<{ port: number; ready: boolean } | undefined> {
+  // postmaster.pid: pid, data directory, start time, port, socket directory, listen address,
+  // shared memory key, status.
+  const lines = (await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const pid = Number(lines[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  return { port: Number(lines[3]), ready: lines[7]?.trim() === 'ready' };
 }
 
 function isAlive(pid: number): boolean {
