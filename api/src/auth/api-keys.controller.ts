@@ -19,10 +19,18 @@ export class ApiKeysController {
 
   @Post()
   @ApiOperation({
-    summary: 'Create an API key; the key is shown only in this response.',
+    summary:
+      'Create an API key (confirm with your password, or an emailed code); the key is shown only in this response.',
     tags,
     auth: 'bearer',
     responses: { 201: CreatedApiKeySchema },
+    errors: [
+      'REAUTHENTICATION_REQUIRED',
+      'CURRENT_PASSWORD_INCORRECT',
+      'INVALID_CODE',
+      'ACCOUNT_LOCKED',
+      'RATE_LIMITED',
+    ],
   })
   create(@CurrentUser() user: UserAuth, @ValidBody(ApiKeyCreateSchema) dto: ApiKeyCreateDto) {
     return this.apiKeys.create(user, dto);

@@ -4,6 +4,7 @@ import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { loadConfig } from '../config/app-config.js';
 import type { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
+import type { AuthService } from './auth.service.js';
 
 const STATIC = ['k'.repeat(32), 'z'.repeat(40)];
 
@@ -13,8 +14,12 @@ function service(found?: Awaited<ReturnType<ApiKeysRepository['findActiveByHash'
     touch: vi.fn(async () => {}),
   } as unknown as ApiKeysRepository;
   const config = loadConfig({ NODE_ENV: 'test', API_KEYS: STATIC.join(',') }, '/');
+  // Authentication of a presented key never asks the owner to re-authenticate.
+  const auth = {
+    confirmIdentity: () => Promise.reject(new Error('not part of authenticating a key')),
+  } as unknown as AuthService;
   return {
-    service: new ApiKeysService(repository, new CryptoRepository(), new ClockRepository(), config),
+    service: new ApiKeysService(repository, auth, new CryptoRepository(), new ClockRepository(), config),
     repository,
   };
 }

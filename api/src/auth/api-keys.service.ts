@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { type ApiKeyRow, ApiKeysRepository } from './api-keys.repository.js';
 import type { ApiKeyCreateDto, ApiKeyDto, CreatedApiKeyDto } from './auth.dto.js';
+import { AuthService } from './auth.service.js';
 import type { AuthContext, UserAuth } from './auth-context.js';
 
 /** Every database key starts with this, so leaked keys are recognisable (secret scanners, logs). */
@@ -33,12 +34,15 @@ function toDto(row: ApiKeyRow): ApiKeyDto {
 export class ApiKeysService {
   constructor(
     @Inject(ApiKeysRepository) private readonly keys: ApiKeysRepository,
+    @Inject(AuthService) private readonly authService: AuthService,
     @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
     @Inject(ClockRepository) private readonly clock: ClockRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** A key outlives every session (signing out does not revoke it), so minting one takes re-authentication. */
   async create(auth: UserAuth, dto: ApiKeyCreateDto): Promise<CreatedApiKeyDto> {
+    await this.authService.confirmIdentity(auth, dto);
     const key = `${API_KEY_PREFIX}${this.crypto.randomToken(32)}`;
     const row: Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'> = {
       id: this.crypto.uuid(),

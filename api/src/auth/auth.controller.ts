@@ -211,7 +211,7 @@ export class AuthController {
     tags,
     auth: 'bearer',
     responses: { 204: null },
-    errors: ['CURRENT_PASSWORD_INCORRECT', 'PASSWORD_TOO_COMMON'],
+    errors: ['CURRENT_PASSWORD_INCORRECT', 'ACCOUNT_LOCKED', 'RATE_LIMITED', 'PASSWORD_TOO_COMMON'],
   })
   changePassword(@CurrentUser() user: UserAuth, @ValidBody(PasswordChangeSchema) dto: PasswordChangeDto) {
     return this.auth.changePassword(user, dto);

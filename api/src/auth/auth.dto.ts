@@ -92,19 +92,44 @@ export const PasswordChangeSchema = dto((z) =>
 );
 export type PasswordChangeDto = DtoType<typeof PasswordChangeSchema>;
 
+const EmailCodeSchema = dto((z) => z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the email'));
+
 export const EmailCodeVerifySchema = dto((z) =>
   z
     .object({
       email: EmailSchema.zod,
-      code: z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the email'),
+      code: EmailCodeSchema.zod,
     })
     .strict(),
 );
 export type EmailCodeVerifyDto = DtoType<typeof EmailCodeVerifySchema>;
 
+/**
+ * Proof that the caller is the account's owner, not only the holder of its access token, asked
+ * before changes a stolen token must not be enough for (deleting the account, minting an API key).
+ */
+export const ReauthenticationSchema = dto((z) =>
+  z
+    .object({
+      password: z
+        .string()
+        .min(1, 'is required')
+        .max(128, 'must be at most 128 characters')
+        .optional()
+        .describe('Your password.'),
+      code: EmailCodeSchema.zod
+        .optional()
+        .describe('For an account without a password: a code from POST /auth/email-code/start.'),
+    })
+    .strict()
+    .describe('Confirm it is you: your password, or a code emailed to an account without one.'),
+);
+export type ReauthenticationDto = DtoType<typeof ReauthenticationSchema>;
+
 export const ApiKeyCreateSchema = dto((z) =>
   z
     .object({
+      ...ReauthenticationSchema.zod.shape,
       name: z.string().trim().min(1).max(100),
       // Only scopes a route checks (stored space-separated, deduplicated by the service).
       scopes: z

@@ -35,6 +35,6 @@ import { SessionsRepository } from './sessions.repository.js';
     CommonPasswordsRepository,
     JwtRepository,
   ],
-  exports: [SessionStatusCache, RateLimitService, UsersRepository, JwtRepository],
+  exports: [AuthService, SessionStatusCache, RateLimitService, UsersRepository, JwtRepository],
 })
 export class AuthModule {}

@@ -35,7 +35,7 @@ function user(overrides: Partial<UserRow> = {}): UserRow {
 /** An AuthService whose repositories are fakes; the clock is fixed and movable. */
 function setup(
   env: Record<string, string> = {},
-  options: { token?: RefreshTokenRecord; user?: UserRow } = {},
+  options: { token?: RefreshTokenRecord; user?: UserRow; code?: string } = {},
 ) {
   const clock = { now: vi.fn(() => T0), sleep: vi.fn(async () => {}) } as unknown as ClockRepository;
   const realCrypto = new CryptoRepository();
@@ -80,7 +80,18 @@ function setup(
     isCommon: vi.fn(async (p: string) => p === 'password123'),
   } as unknown as CommonPasswordsRepository;
   const logger = { warn: vi.fn(), error: vi.fn(), info: vi.fn() } as unknown as Logger;
-  const oneTimeTokens = { issue: vi.fn(async () => {}) } as unknown as OneTimeTokensRepository;
+  // The newest live email code of an address is `options.code` (id 'code-1'); attempts run the
+  // service's matcher against it, as the repository does inside its transaction.
+  const codeRow = options.code
+    ? { id: 'code-1', tokenHash: realCrypto.sha256(`code-1:${options.code}`) }
+    : undefined;
+  const oneTimeTokens = {
+    issue: vi.fn(async () => {}),
+    attemptCode: vi.fn(
+      async (_email: string, _now: Date, _max: number, matches: (row: typeof codeRow) => boolean) =>
+        codeRow && matches(codeRow) ? codeRow : undefined,
+    ),
+  } as unknown as OneTimeTokensRepository;
   const config = loadConfig({ NODE_ENV: 'test', ...env }, '/');
   const service = new AuthService(
     users,
@@ -96,7 +107,7 @@ function setup(
     config,
     logger,
   );
-  return { service, users, sessions, tx, cache, mail, crypto, rateLimits, clock, logger };
+  return { service, users, sessions, tx, cache, mail, crypto, rateLimits, clock, logger, oneTimeTokens };
 }
 
 function token(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
@@ -244,6 +255,89 @@ describe('AuthService.login', () => {
     vi.mocked(crypto.passwordNeedsRehash).mockReturnValue(true);
     await service.login({ email: 'ada@example.com', password: 'right' }, { ip: '1.2.3.4', userAgent: null });
     expect(users.update).toHaveBeenCalledWith('user-1', expect.objectContaining({ passwordHash: 'hash' }));
+  });
+});
+
+describe('AuthService.confirmIdentity (re-authentication before deleting the account or minting an API key)', () => {
+  const ME = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' } as const;
+
+  it('asks a password account for its password, and checks nothing without one', async () => {
+    const { service, crypto } = setup({}, { user: user() });
+    expect(await errorCode(service.confirmIdentity(ME, {}))).toBe('REAUTHENTICATION_REQUIRED');
+    // A code is not a substitute for the password of an account that has one.
+    expect(await errorCode(service.confirmIdentity(ME, { code: '123456' }))).toBe(
+      'REAUTHENTICATION_REQUIRED',
+    );
+    expect(crypto.verifyPassword).not.toHaveBeenCalled();
+  });
+
+  it('counts a wrong password like a failed sign-in, per account and towards the lockout', async () => {
+    const { service, users, rateLimits, mail } = setup(
+      { AUTH_LOCKOUT_THRESHOLD: '3' },
+      { user: user({ failedLoginCount: 2 }) },
+    );
+    vi.mocked(users.incrementFailedLogins).mockResolvedValue(3);
+    expect(await errorCode(service.confirmIdentity(ME, { password: 'guess' }))).toBe(
+      'CURRENT_PASSWORD_INCORRECT',
+    );
+    expect(rateLimits.consume).toHaveBeenCalledWith('signIn', 'reauth:account:user-1');
+    expect(users.incrementFailedLogins).toHaveBeenCalledWith('user-1');
+    expect(users.update).toHaveBeenCalledWith(
+      'user-1',
+      expect.objectContaining({ lockedUntil: new Date(T0.getTime() + 15 * 60_000) }),
+    );
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({ subject: 'Your account was locked' }),
+    );
+  });
+
+  it('refuses even the right password while the account is locked', async () => {
+    const { service, crypto } = setup({}, { user: user({ lockedUntil: new Date(T0.getTime() + 60_000) }) });
+    vi.mocked(crypto.verifyPassword).mockResolvedValue(true);
+    expect(await errorCode(service.confirmIdentity(ME, { password: 'right' }))).toBe('ACCOUNT_LOCKED');
+    expect(crypto.verifyPassword).not.toHaveBeenCalled();
+  });
+
+  it('accepts the right password and clears the failures counted so far', async () => {
+    const { service, crypto, users } = setup({}, { user: user({ failedLoginCount: 4 }) });
+    vi.mocked(crypto.verifyPassword).mockResolvedValue(true);
+    await service.confirmIdentity(ME, { password: 'right' });
+    expect(crypto.verifyPassword).toHaveBeenCalledWith(user().passwordHash, 'right');
+    expect(users.update).toHaveBeenCalledWith('user-1', { failedLoginCount: 0, updatedAt: T0 });
+  });
+
+  it('asks an account without a password for an emailed code, and checks it', async () => {
+    const passwordless = user({ passwordHash: null, emailVerifiedAt: T0 });
+    const { service, rateLimits, oneTimeTokens } = setup({}, { user: passwordless, code: '424242' });
+    expect(await errorCode(service.confirmIdentity(ME, { password: 'anything' }))).toBe(
+      'REAUTHENTICATION_REQUIRED',
+    );
+    expect(await errorCode(service.confirmIdentity(ME, { code: '000000' }))).toBe('INVALID_CODE');
+    await service.confirmIdentity(ME, { code: '424242' });
+    expect(oneTimeTokens.attemptCode).toHaveBeenCalledWith('ada@example.com', T0, 5, expect.any(Function));
+    expect(rateLimits.consume).toHaveBeenCalledWith('signIn', 'reauth:account:user-1');
+  });
+
+  it('treats the token of a deleted account as signed out', async () => {
+    const { service } = setup({}, { user: user({ deletedAt: T0 }) });
+    expect(await errorCode(service.confirmIdentity(ME, { password: 'right' }))).toBe('SESSION_REVOKED');
+  });
+});
+
+describe('AuthService.changePassword', () => {
+  const ME = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' } as const;
+
+  // Regression: the current password could be guessed at argon2 speed with an access token.
+  it('counts a wrong current password towards the lockout, and is rate-limited per account', async () => {
+    const { service, users, rateLimits } = setup({}, { user: user() });
+    expect(
+      await errorCode(
+        service.changePassword(ME, { currentPassword: 'guess', newPassword: 'a new passphrase' }),
+      ),
+    ).toBe('CURRENT_PASSWORD_INCORRECT');
+    expect(rateLimits.consume).toHaveBeenCalledWith('signIn', 'reauth:account:user-1');
+    expect(users.incrementFailedLogins).toHaveBeenCalledWith('user-1');
   });
 });
 

@@ -18,6 +18,7 @@ import type {
   LoginDto,
   PasswordChangeDto,
   PasswordResetDto,
+  ReauthenticationDto,
   RegisterDto,
   SessionDto,
   TokenDto,
@@ -318,14 +319,8 @@ export class AuthService {
 
   /** Changes the password of the signed-in user and signs out their other sessions. */
   async changePassword(auth: UserAuth, dto: PasswordChangeDto): Promise<void> {
-    const user = await this.users.findById(auth.userId);
-    if (!user || user.deletedAt !== null) throw new AppError('SESSION_REVOKED');
-    if (
-      user.passwordHash === null ||
-      !(await this.crypto.verifyPassword(user.passwordHash, dto.currentPassword))
-    ) {
-      throw new AppError('CURRENT_PASSWORD_INCORRECT');
-    }
+    const user = await this.ownAccount(auth);
+    await this.checkOwnPassword(user, dto.currentPassword);
     await this.assertPasswordAcceptable(dto.newPassword);
     const now = this.clock.now();
     await this.users.update(user.id, {
@@ -336,6 +331,40 @@ export class AuthService {
       await this.sessions.revokeAll(user.id, now, 'password_changed', auth.sessionId),
     );
     await this.sendToAddress(user.email, mailTemplates.passwordChanged());
+  }
+
+  /**
+   * Re-authentication before a change a stolen access token alone must not be enough for
+   * (deleting the account, minting an API key that outlives every session): the password, or for
+   * an account without one, a code from POST /auth/email-code/start. Guesses are rate-limited per
+   * account and wrong passwords count towards the sign-in lockout, so a token is no password oracle.
+   */
+  async confirmIdentity(auth: UserAuth, proof: ReauthenticationDto): Promise<void> {
+    const user = await this.ownAccount(auth);
+    if (user.passwordHash !== null) {
+      if (proof.password === undefined)
+        throw new AppError(
+          'REAUTHENTICATION_REQUIRED',
+          'Confirm it is you: send your password as `password`.',
+        );
+      await this.checkOwnPassword(user, proof.password);
+      return;
+    }
+    const { code } = proof;
+    if (code === undefined) {
+      throw new AppError(
+        'REAUTHENTICATION_REQUIRED',
+        'This account has no password: ask POST /auth/email-code/start for a code and send it as `code`.',
+      );
+    }
+    await this.rateLimits.consume('signIn', `reauth:account:${user.id}`);
+    const row = await this.oneTimeTokens.attemptCode(
+      user.email,
+      this.clock.now(),
+      EMAIL_CODE_MAX_ATTEMPTS,
+      (candidate) => this.crypto.constantTimeEquals(candidate.tokenHash, this.codeDigest(candidate.id, code)),
+    );
+    if (!row) throw new AppError('INVALID_CODE');
   }
 
   // ------------------------------------------------------------------ email codes (seed 003's "Continue")
@@ -430,6 +459,31 @@ export class AuthService {
       tokenType: 'Bearer',
       expiresIn: this.config.auth.jwt.accessTtlSeconds,
     };
+  }
+
+  /** The signed-in user's row; a deleted account's token is treated as signed out. */
+  private async ownAccount(auth: UserAuth): Promise<UserRow> {
+    const user = await this.users.findById(auth.userId);
+    if (!user || user.deletedAt !== null) throw new AppError('SESSION_REVOKED');
+    return user;
+  }
+
+  /**
+   * The signed-in user's own password, checked like a sign-in: rate-limited per account, wrong
+   * ones counted towards the lockout (the one that locks mails the owner), refused while locked.
+   * Without this, an access token let its holder guess the password at argon2 speed. An account
+   * made by email code has no password to give (it sets one through a reset).
+   */
+  private async checkOwnPassword(user: UserRow, password: string): Promise<void> {
+    await this.rateLimits.consume('signIn', `reauth:account:${user.id}`);
+    if (user.passwordHash === null) throw new AppError('CURRENT_PASSWORD_INCORRECT');
+    const now = this.clock.now();
+    if (user.lockedUntil !== null && user.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED');
+    if (!(await this.crypto.verifyPassword(user.passwordHash, password))) {
+      await this.recordFailedLogin(user, now);
+      throw new AppError('CURRENT_PASSWORD_INCORRECT');
+    }
+    if (user.failedLoginCount > 0) await this.users.update(user.id, { failedLoginCount: 0, updatedAt: now });
   }
 
   private async recordFailedLogin(user: UserRow, now: Date): Promise<void> {

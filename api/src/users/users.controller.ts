@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Inject, Patch } from '@nestjs/common';
 import { AllowApiKey, CurrentUser } from '../auth/auth.decorators.js';
+import { type ReauthenticationDto, ReauthenticationSchema } from '../auth/auth.dto.js';
 import type { UserAuth } from '../auth/auth-context.js';
 import { ApiOperation, ValidBody, ValidParams } from '../common/openapi/api-docs.decorators.js';
 import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
@@ -40,13 +41,20 @@ export class UsersController {
   @HttpCode(204)
   @ApiOperation({
     summary:
-      'Delete your account: signs out everywhere now; personal data and files are erased after 30 days.',
+      'Delete your account (confirm with your password, or an emailed code): signs out everywhere now; personal data and files are erased after 30 days.',
     tags,
     auth: 'bearer',
     responses: { 204: null },
+    errors: [
+      'REAUTHENTICATION_REQUIRED',
+      'CURRENT_PASSWORD_INCORRECT',
+      'INVALID_CODE',
+      'ACCOUNT_LOCKED',
+      'RATE_LIMITED',
+    ],
   })
-  deleteMe(@CurrentUser() user: UserAuth) {
-    return this.users.deleteMe(user);
+  deleteMe(@CurrentUser() user: UserAuth, @ValidBody(ReauthenticationSchema) proof: ReauthenticationDto) {
+    return this.users.deleteMe(user, proof);
   }
 
   @Get(':id')

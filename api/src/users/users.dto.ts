@@ -103,6 +103,9 @@ export const MeSchema = dto((z) =>
     avatarUrl: z.string().nullable().describe('Absolute URL anyone can load the avatar from.'),
     role: z.enum(['user', 'admin']),
     emailVerified: z.boolean(),
+    hasPassword: z
+      .boolean()
+      .describe('False for accounts made by email code: they confirm sensitive changes with a code.'),
     createdAt: z.iso.datetime(),
   }),
 );

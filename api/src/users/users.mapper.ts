@@ -13,6 +13,7 @@ export function mapMe(user: UserRow, avatarUrl: string | null): MeDto {
     avatarUrl,
     role: user.role,
     emailVerified: user.emailVerifiedAt !== null,
+    hasPassword: user.passwordHash !== null,
     createdAt: user.createdAt.toISOString(),
   };
 }

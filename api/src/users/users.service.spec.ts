@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
+import type { ReauthenticationDto } from '../auth/auth.dto.js';
+import type { AuthService } from '../auth/auth.service.js';
 import type { UserAuth } from '../auth/auth-context.js';
 import type { SessionStatusCache } from '../auth/session-status.cache.js';
 import type { SessionsRepository } from '../auth/sessions.repository.js';
@@ -53,15 +55,17 @@ function setup(found: UserRow | null = user()) {
     remove: vi.fn(async (_caller: unknown, _id: string) => {}),
   };
   const logger = { warn: vi.fn() } as unknown as Logger;
+  const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => {}) };
   const service = new UsersService(
     users as unknown as UsersRepository,
+    auth as unknown as AuthService,
     sessions as unknown as SessionsRepository,
     sessionCache as unknown as SessionStatusCache,
     files as unknown as FilesService,
     clock,
     logger,
   );
-  return { service, users, sessions, sessionCache, files, logger };
+  return { service, users, sessions, sessionCache, files, logger, auth };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -130,11 +134,20 @@ describe('UsersService profile', () => {
   });
 
   it('deleting the account marks it, revokes every session and drops them from the cache', async () => {
-    const { service, users, sessions, sessionCache } = setup();
-    await service.deleteMe(ME);
+    const { service, users, sessions, sessionCache, auth } = setup();
+    await service.deleteMe(ME, { password: 'pw' });
+    expect(auth.confirmIdentity).toHaveBeenCalledWith(ME, { password: 'pw' });
     expect(users.update).toHaveBeenCalledWith('user-1', { deletedAt: T0, updatedAt: T0 });
     expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'account_deleted');
     expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
+  });
+
+  it('deletes nothing and signs nobody out when re-authentication fails', async () => {
+    const { service, users, sessions, auth } = setup();
+    auth.confirmIdentity.mockRejectedValue(new AppError('CURRENT_PASSWORD_INCORRECT'));
+    expect(await codeOf(service.deleteMe(ME, { password: 'wrong' }))).toBe('CURRENT_PASSWORD_INCORRECT');
+    expect(users.update).not.toHaveBeenCalled();
+    expect(sessions.revokeAll).not.toHaveBeenCalled();
   });
 });
 

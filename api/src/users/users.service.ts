@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import type { ReauthenticationDto } from '../auth/auth.dto.js';
+import { AuthService } from '../auth/auth.service.js';
 import type { UserAuth } from '../auth/auth-context.js';
 import { SessionStatusCache } from '../auth/session-status.cache.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
@@ -34,6 +36,7 @@ const PURGE_BATCH = 50;
 export class UsersService {
   constructor(
     @Inject(UsersRepository) private readonly users: UsersRepository,
+    @Inject(AuthService) private readonly auth: AuthService,
     @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
     @Inject(SessionStatusCache) private readonly sessionCache: SessionStatusCache,
     @Inject(FilesService) private readonly files: FilesService,
@@ -70,8 +73,12 @@ export class UsersService {
     return mapMe(updated, await this.files.publicUrlOfId(updated.avatarFileId));
   }
 
-  /** Marks the account deleted and signs it out everywhere; `purgeDeletedAccounts` erases it after 30 days. */
-  async deleteMe(auth: UserAuth): Promise<void> {
+  /**
+   * Marks the account deleted and signs it out everywhere; `purgeDeletedAccounts` erases it after
+   * 30 days. Takes re-authentication: a stolen access token must not be enough to delete an account.
+   */
+  async deleteMe(auth: UserAuth, proof: ReauthenticationDto): Promise<void> {
+    await this.auth.confirmIdentity(auth, proof);
     const now = this.clock.now();
     await this.users.update(auth.userId, { deletedAt: now, updatedAt: now });
     await this.signOutEverywhere(auth.userId, now, 'account_deleted');

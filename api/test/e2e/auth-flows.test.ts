@@ -423,11 +423,11 @@ describe('auth flows over HTTP', () => {
 
   describe('API keys', () => {
     it('creates a key shown once with the cn_live_ prefix, lists it without the key, and revokes it', async () => {
-      const { tokens } = await registerUser(server);
+      const { credentials, tokens } = await registerUser(server);
       const create = await server.request('/auth/api-keys', {
         method: 'POST',
         headers: bearer(tokens.accessToken),
-        json: { name: 'ci', scopes: ['users:read'] },
+        json: { name: 'ci', scopes: ['users:read'], password: credentials.password },
       });
       expect(create.status).toBe(201);
       const created = await readJson<{ id: string; key: string; prefix: string; scopes: string[] }>(create);
@@ -457,11 +457,12 @@ describe('auth flows over HTTP', () => {
     });
 
     it('grants only scopes a route checks: a misspelt one is refused with 400 naming the known ones', async () => {
-      const { tokens } = await registerUser(server);
+      const { credentials, tokens } = await registerUser(server);
+      const { password } = credentials;
       const create = await server.request('/auth/api-keys', {
         method: 'POST',
         headers: bearer(tokens.accessToken),
-        json: { name: 'all', scopes: ['files:write', 'users:read', 'files:read', 'files:write'] },
+        json: { name: 'all', scopes: ['files:write', 'users:read', 'files:read', 'files:write'], password },
       });
       expect(create.status).toBe(201);
       expect((await readJson<{ scopes: string[] }>(create)).scopes).toEqual([
@@ -472,7 +473,7 @@ describe('auth flows over HTTP', () => {
       const misspelt = await server.request('/auth/api-keys', {
         method: 'POST',
         headers: bearer(tokens.accessToken),
-        json: { name: 'typo', scopes: ['files:read', 'file:write'] },
+        json: { name: 'typo', scopes: ['files:read', 'file:write'], password },
       });
       expect(misspelt.status).toBe(400);
       const body = await readJson<ErrorBody>(misspelt);
@@ -484,13 +485,35 @@ describe('auth flows over HTTP', () => {
       expect(keys).toHaveLength(1);
     });
 
+    // A key outlives every session, so a stolen 15-minute access token must not be enough to mint one.
+    it('mints a key only after re-authentication with the password', async () => {
+      const { credentials, tokens } = await registerUser(server);
+      const mint = (proof: Record<string, string>) =>
+        server.request('/auth/api-keys', {
+          method: 'POST',
+          headers: bearer(tokens.accessToken),
+          json: { name: 'persistence', scopes: ['files:read'], ...proof },
+        });
+      const bare = await mint({});
+      expect(bare.status).toBe(403);
+      expect((await readJson<ErrorBody>(bare)).code).toBe('REAUTHENTICATION_REQUIRED');
+      const wrong = await mint({ password: 'not the password at all' });
+      expect(wrong.status).toBe(400);
+      expect((await readJson<ErrorBody>(wrong)).code).toBe('CURRENT_PASSWORD_INCORRECT');
+      const keys = () =>
+        server.request('/auth/api-keys', { headers: bearer(tokens.accessToken) }).then(readJson<unknown[]>);
+      expect(await keys()).toHaveLength(0);
+      expect((await mint({ password: credentials.password })).status).toBe(201);
+      expect(await keys()).toHaveLength(1);
+    });
+
     it('refuses to manage keys with an API key instead of a signed-in user', async () => {
-      const { tokens } = await registerUser(server);
+      const { credentials, tokens } = await registerUser(server);
       const created = await readJson<{ key: string }>(
         await server.request('/auth/api-keys', {
           method: 'POST',
           headers: bearer(tokens.accessToken),
-          json: { name: 'x' },
+          json: { name: 'x', password: credentials.password },
         }),
       );
       const response = await server.request('/auth/api-keys', { headers: { 'x-api-key': created.key } });

@@ -82,6 +82,47 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
     });
     expect(passwordLogin.status).toBe(401);
   });
+
+  it('has the account confirm sensitive changes with an emailed code, as it has no password', async () => {
+    const email = `code.only.${Date.now()}@example.com`;
+    const mailedCode = async () => {
+      await server.request('/auth/email-code/start', { method: 'POST', json: { email } });
+      return /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1] as string;
+    };
+    const tokens = await readJson<TokenPair>(
+      await server.request('/auth/email-code/verify', {
+        method: 'POST',
+        json: { email, code: await mailedCode() },
+      }),
+    );
+    const me = await readJson<{ hasPassword: boolean }>(
+      await server.request('/users/me', { headers: bearer(tokens.accessToken) }),
+    );
+    expect(me.hasPassword).toBe(false);
+    const mint = (proof: Record<string, string>) =>
+      server.request('/auth/api-keys', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { name: 'svc', ...proof },
+      });
+    const withPassword = await mint({ password: 'a password it never had' });
+    expect(withPassword.status).toBe(403);
+    const refusal = await readJson<ErrorBody>(withPassword);
+    expect(refusal.code).toBe('REAUTHENTICATION_REQUIRED');
+    expect(refusal.message).toContain('/auth/email-code/start');
+    const code = await mailedCode();
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    expect((await readJson<ErrorBody>(await mint({ code: wrongCode }))).code).toBe('INVALID_CODE');
+    expect((await mint({ code })).status).toBe(201);
+    // A code works once.
+    expect((await readJson<ErrorBody>(await mint({ code }))).code).toBe('INVALID_CODE');
+    const deleted = await server.request('/users/me', {
+      method: 'DELETE',
+      headers: bearer(tokens.accessToken),
+      json: { code: await mailedCode() },
+    });
+    expect(deleted.status).toBe(204);
+  });
 });
 
 describe('REQUIRE_API_KEY=true (seed 002 hardening)', () => {
@@ -126,7 +167,7 @@ describe('REQUIRE_API_KEY=true (seed 002 hardening)', () => {
       await server.request('/auth/api-keys', {
         method: 'POST',
         headers: { ...headers, ...bearer(tokens.accessToken) },
-        json: { name: 'svc' },
+        json: { name: 'svc', password: credentials.password },
       }),
     );
     const me = await server.request('/auth/me', {

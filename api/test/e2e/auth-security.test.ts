@@ -409,7 +409,8 @@ describe('logs', () => {
         await server.request('/auth/api-keys', {
           method: 'POST',
           headers: bearer(tokens.accessToken),
-          json: { name: 'k' },
+          // The re-authentication password travels in this body: it must not reach the log either.
+          json: { name: 'k', password: credentials.password },
         }),
       );
       await server.request('/auth/me', {

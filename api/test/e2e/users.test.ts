@@ -28,6 +28,7 @@ interface Me {
   avatarUrl: string | null;
   role: 'user' | 'admin';
   emailVerified: boolean;
+  hasPassword: boolean;
   createdAt: string;
 }
 
@@ -77,6 +78,7 @@ describe('users over HTTP', () => {
         avatarUrl: null,
         role: 'user',
         emailVerified: false,
+        hasPassword: true,
         createdAt: expect.any(String),
       });
       const username = newCredentials().username;
@@ -193,6 +195,44 @@ describe('users over HTTP', () => {
       expect((await server.request(`/files/${second.id}/content`, { redirect: 'manual' })).status).toBe(302);
     });
 
+    // A stolen access token alone must not be enough to delete an account.
+    it('deletes the account only after re-authentication; wrong passwords count towards the lockout', async () => {
+      const { credentials, tokens } = await registerUser(server);
+      const remove = (init: { json?: unknown }) =>
+        server.request('/users/me', { method: 'DELETE', headers: bearer(tokens.accessToken), ...init });
+      const noBody = await remove({});
+      expect(noBody.status).toBe(400);
+      expect(await readJson<ErrorBody>(noBody)).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: 'body: send a JSON body (Content-Type: application/json)',
+      });
+      expect(await codeOf(await remove({ json: {} }))).toBe('REAUTHENTICATION_REQUIRED');
+      // AUTH_LOCKOUT_THRESHOLD is 10: nine wrong guesses, then the right password still works…
+      for (let guess = 0; guess < 9; guess++) {
+        expect(await codeOf(await remove({ json: { password: `wrong guess ${guess}` } }))).toBe(
+          'CURRENT_PASSWORD_INCORRECT',
+        );
+      }
+      const me = await server.request('/users/me', { headers: bearer(tokens.accessToken) });
+      expect(me.status).toBe(200);
+      // …and clears the count; ten wrong in a row lock the account, for sign-in too.
+      const keyWithRightPassword = await server.request('/auth/api-keys', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { name: 'reset the count', password: credentials.password },
+      });
+      expect(keyWithRightPassword.status).toBe(201);
+      for (let guess = 0; guess < 10; guess++) await remove({ json: { password: `wrong again ${guess}` } });
+      expect(await codeOf(await remove({ json: { password: credentials.password } }))).toBe('ACCOUNT_LOCKED');
+      const login = await server.request('/auth/login', {
+        method: 'POST',
+        json: { email: credentials.email, password: credentials.password },
+      });
+      expect(await codeOf(login)).toBe('INVALID_CREDENTIALS');
+      const stillThere = await server.request('/users/me', { headers: bearer(tokens.accessToken) });
+      expect(stillThere.status).toBe(200);
+    });
+
     it('deletes the account: signs out everywhere at once, hides the profile, keeps the email taken until purge', async () => {
       const { credentials, tokens } = await registerUser(server);
       const other = await registerUser(server);
@@ -207,6 +247,7 @@ describe('users over HTTP', () => {
       const deleted = await server.request('/users/me', {
         method: 'DELETE',
         headers: bearer(tokens.accessToken),
+        json: { password: credentials.password },
       });
       expect(deleted.status).toBe(204);
       for (const token of [tokens.accessToken, second.accessToken]) {

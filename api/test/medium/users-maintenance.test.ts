@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthService } from '../../src/auth/auth.service.js';
 import { SessionStatusCache } from '../../src/auth/session-status.cache.js';
 import { SessionsRepository } from '../../src/auth/sessions.repository.js';
 import { ClockRepository } from '../../src/common/clock/clock.repository.js';
@@ -40,8 +41,13 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     files = new FilesRepository(DatabaseHandle.of(database.db));
     const sessions = new SessionsRepository(DatabaseHandle.of(database.db));
     filesService = new FilesService(files, storage, clock, crypto, config, logger);
+    // The purge never re-authenticates anyone; a call would fail the test rather than pass silently.
+    const auth = {
+      confirmIdentity: () => Promise.reject(new Error('re-authentication is not part of the purge')),
+    } as unknown as AuthService;
     usersService = new UsersService(
       users,
+      auth,
       sessions,
       new SessionStatusCache(sessions, clock, config),
       filesService,

@@ -40,6 +40,16 @@ export const errorCodes = {
   },
   INVALID_CODE: { status: 401, message: 'The code is wrong or expired; ask for a new one.' },
   CURRENT_PASSWORD_INCORRECT: { status: 400, message: 'The current password is wrong.' },
+  REAUTHENTICATION_REQUIRED: {
+    status: 403,
+    message:
+      'Confirm it is you: send your password as `password`, or for an account without one, a code from POST /auth/email-code/start as `code`.',
+  },
+  ACCOUNT_LOCKED: {
+    status: 403,
+    message:
+      'Too many wrong passwords: this account is locked for a while; reset the password to unlock it now.',
+  },
   CSRF_TOKEN_INVALID: { status: 403, message: 'Send the cn_csrf cookie value in the X-CSRF-Token header.' },
   SESSION_NOT_FOUND: { status: 404, message: 'No such session.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'No such API key.' },

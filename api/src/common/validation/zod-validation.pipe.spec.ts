@@ -36,6 +36,18 @@ describe('ZodValidationPipe', () => {
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('body.name') });
   });
 
+  it('says a missing body is missing, rather than "expected object"', async () => {
+    expect(catchError(() => pipe.transform(undefined))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'body: send a JSON body (Content-Type: application/json)',
+    });
+    // Only for bodies: an absent query string is the schema's business.
+    await expect(new ZodValidationPipe(TagsSchema, 'query').transform(undefined)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.not.stringContaining('send a JSON body'),
+    });
+  });
+
   // Regression: PostgreSQL refuses U+0000 in text, which surfaced as a 500 (POST /auth/api-keys).
   it('refuses the NUL character anywhere in the value, including nested strings', () => {
     expect(catchError(() => pipe.transform({ name: 'a\u0000b', tags: [] }))).toMatchObject({

@@ -31,6 +31,10 @@ export class ZodValidationPipe<T> implements PipeTransform<unknown, T | Promise<
   }
 
   private validate(schema: ZodType<T>, value: unknown): T {
+    // No body at all (easy to forget on a DELETE that takes one): say that, not "expected object".
+    if (value === undefined && this.part === 'body') {
+      throw this.failure([{ path: 'body', message: 'send a JSON body (Content-Type: application/json)' }]);
+    }
     const result = schema.safeParse(value);
     if (!result.success) {
       throw this.failure(
