@@ -268,6 +268,11 @@ describe('web app in Chromium against the real API', () => {
     await page.getByText('No API keys yet').waitFor();
     await page.getByLabel('Name').fill('backup script');
     await page.getByLabel('Scopes (optional)').fill('files:write');
+    // A key outlives every session, so creating one asks for the password again.
+    await page.getByLabel('Your password').fill('not my password at all');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('Your current password is wrong.').waitFor();
+    await page.getByLabel('Your password').fill(account.password);
     await page.getByRole('button', { name: 'Create key' }).click();
     const shown = page.getByTestId('new-api-key');
     await shown.waitFor();
@@ -294,6 +299,39 @@ describe('web app in Chromium against the real API', () => {
     const refused = await callWithKey();
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { code: string }).code).toBe('INVALID_API_KEY');
+  });
+
+  it('has an account without a password confirm a new API key with an emailed code', async () => {
+    const email = `code.only.${suffix}@example.com`;
+    const other = await browser.newContext({ viewport: DESKTOP });
+    try {
+      const tab = await other.newPage();
+      await tab.goto(`${stack.webUrl}/sign-in/code`);
+      await expectHeading('Sign in with an email code', tab);
+      await tab.getByLabel('Email').fill(email);
+      await tab.getByRole('button', { name: 'Continue' }).click();
+      await expectHeading('Enter your code', tab);
+      const signInCode = (await waitForMail(stack.apiUrl, email, /sign-in code/i)).text.match(
+        /\b(\d{6})\b/,
+      )?.[1];
+      await tab.keyboard.type(signInCode as string);
+      await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expectHeading('Your profile', tab);
+
+      await tab.getByRole('link', { name: 'API keys' }).click();
+      await expectHeading('API keys', tab);
+      expect(await tab.getByLabel('Your password').count()).toBe(0);
+      await tab.getByLabel('Name').fill('deploy bot');
+      await tab.getByRole('button', { name: 'Email me a code' }).click();
+      await tab.getByText(`We emailed a code to ${email}.`).waitFor();
+      const mail = await waitForMail(stack.apiUrl, email, /sign-in code/i, 2);
+      await tab.getByLabel('Code from your email').fill(mail.text.match(/\b(\d{6})\b/)?.[1] as string);
+      await screenshot('14-api-key-code', tab);
+      await tab.getByRole('button', { name: 'Create key' }).click();
+      expect(((await tab.getByTestId('new-api-key').textContent()) ?? '').trim()).toMatch(/^cn_live_/);
+    } finally {
+      await other.close();
+    }
   });
 
   it('resets a forgotten password from the emailed link', async () => {

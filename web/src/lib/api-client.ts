@@ -5,6 +5,7 @@ import type {
   AuthUser,
   CreatedApiKey,
   CreatedUpload,
+  IdentityProof,
   Profile,
   ProfileUpdate,
   Session,
@@ -168,8 +169,9 @@ class ApiClient {
     return this.#request('GET', '/auth/api-keys');
   }
 
-  createApiKey(name: string, scopes: string[]): Promise<CreatedApiKey> {
-    return this.#request('POST', '/auth/api-keys', { body: { name, scopes } });
+  /** A key outlives every session, so the API asks for the password (or an emailed code) again. */
+  createApiKey(name: string, scopes: string[], proof: IdentityProof): Promise<CreatedApiKey> {
+    return this.#request('POST', '/auth/api-keys', { body: { name, scopes, ...proof } });
   }
 
   revokeApiKey(id: string): Promise<void> {

@@ -52,8 +52,13 @@ export interface Profile {
   avatarUrl: string | null;
   role: 'user' | 'admin';
   emailVerified: boolean;
+  /** False for an account made by email code: it confirms sensitive changes with an emailed code. */
+  hasPassword: boolean;
   createdAt: string;
 }
+
+/** What re-authentication takes (API `ReauthenticationSchema`): the password, or an emailed code. */
+export type IdentityProof = { password: string } | { code: string };
 
 export interface ProfileUpdate {
   displayName?: string | null;

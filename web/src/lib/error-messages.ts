@@ -24,6 +24,9 @@ const messages: Readonly<Record<string, string>> = {
   INVALID_CODE: 'That code is wrong or has expired. Check the email or ask for a new code.',
   INVALID_OR_EXPIRED_TOKEN: 'This link is invalid, expired or already used. Ask for a new one.',
   CURRENT_PASSWORD_INCORRECT: 'Your current password is wrong.',
+  REAUTHENTICATION_REQUIRED: 'Confirm it is you: enter your password, or the code we emailed you.',
+  ACCOUNT_LOCKED:
+    'Too many wrong passwords: your account is locked for a while. Reset your password to unlock it now.',
   // Sessions
   UNAUTHENTICATED: 'Please sign in to continue.',
   INVALID_TOKEN: 'Your sign-in is no longer valid. Please sign in again.',

@@ -65,6 +65,8 @@ export async function startStack(): Promise<Stack> {
         RATE_LIMIT_SIGN_IN: '50/10s',
         RATE_LIMIT_EMAIL: '30/60s',
         MAINTENANCE_INTERVAL_MINUTES: '0',
+        // Accounts without a password (made by an emailed code) confirm sensitive changes differently.
+        AUTH_EMAIL_CODE_SIGNUP: 'true',
       },
     });
     if (mode === 'production') {

@@ -41,6 +41,12 @@ describe('ZodValidationPipe', () => {
       code: 'VALIDATION_FAILED',
       message: 'body: send a JSON body (Content-Type: application/json)',
     });
+    // Regression: a schema that allows no body (cookie-mode refresh) still gets undefined through.
+    const optional = new ZodValidationPipe(
+      dto((z) => z.object({ token: z.string() }).optional()),
+      'body',
+    );
+    await expect(optional.transform(undefined)).resolves.toBeUndefined();
     // Only for bodies: an absent query string is the schema's business.
     await expect(new ZodValidationPipe(TagsSchema, 'query').transform(undefined)).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',

@@ -31,12 +31,13 @@ export class ZodValidationPipe<T> implements PipeTransform<unknown, T | Promise<
   }
 
   private validate(schema: ZodType<T>, value: unknown): T {
-    // No body at all (easy to forget on a DELETE that takes one): say that, not "expected object".
-    if (value === undefined && this.part === 'body') {
-      throw this.failure([{ path: 'body', message: 'send a JSON body (Content-Type: application/json)' }]);
-    }
     const result = schema.safeParse(value);
     if (!result.success) {
+      // No body where one is needed (easy to forget on a DELETE that takes one): say that rather
+      // than "expected object". Some bodies are optional (cookie-mode refresh), so only on failure.
+      if (value === undefined && this.part === 'body') {
+        throw this.failure([{ path: 'body', message: 'send a JSON body (Content-Type: application/json)' }]);
+      }
       throw this.failure(
         result.error.issues.map((issue) => ({
           path: [this.part, ...issue.path.map(String)].join('.'),

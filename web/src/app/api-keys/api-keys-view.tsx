@@ -5,7 +5,7 @@ import { Alert } from '../../components/alert';
 import { Loading } from '../../components/loading';
 import { RequireAuth } from '../../components/require-auth';
 import { api } from '../../lib/api-client';
-import type { ApiKey, CreatedApiKey } from '../../lib/api-types';
+import type { ApiKey, CreatedApiKey, Profile } from '../../lib/api-types';
 import { useAction } from '../../lib/use-action';
 import { ApiKeyList } from './api-key-list';
 import { CreateApiKeyForm } from './create-api-key-form';
@@ -17,10 +17,20 @@ export function ApiKeysView() {
 
 function ApiKeys() {
   const [keys, setKeys] = useState<ApiKey[] | null>(null);
+  // Whether the account confirms with a password or an emailed code (creating a key asks for it).
+  const [account, setAccount] = useState<Profile | null>(null);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const load = useAction();
 
-  const refresh = useCallback(() => load.run(async () => setKeys(await api.apiKeys())), [load.run]);
+  const refresh = useCallback(
+    () =>
+      load.run(async () => {
+        const [listed, profile] = await Promise.all([api.apiKeys(), api.profile()]);
+        setKeys(listed);
+        setAccount(profile);
+      }),
+    [load.run],
+  );
 
   useEffect(() => {
     void refresh();
@@ -42,7 +52,11 @@ function ApiKeys() {
       {created && <NewKeyNotice created={created} onDone={() => setCreated(null)} />}
       <section className="card" aria-labelledby="create-key-heading">
         <h2 id="create-key-heading">Create a key</h2>
-        <CreateApiKeyForm onCreated={onCreated} />
+        {account ? (
+          <CreateApiKeyForm account={account} onCreated={onCreated} />
+        ) : (
+          load.pending && <Loading label="Loading…" />
+        )}
       </section>
       <section className="card" aria-labelledby="keys-heading" aria-busy={load.pending}>
         <h2 id="keys-heading">Your keys</h2>

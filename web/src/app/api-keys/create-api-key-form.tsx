@@ -3,12 +3,19 @@
 import type { FormEvent } from 'react';
 import { Alert } from '../../components/alert';
 import { Field } from '../../components/field';
+import { IdentityProofFields, identityProofFrom } from '../../components/identity-proof-fields';
 import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
-import type { CreatedApiKey } from '../../lib/api-types';
+import type { CreatedApiKey, Profile } from '../../lib/api-types';
 import { useAction } from '../../lib/use-action';
 
-export function CreateApiKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) {
+export function CreateApiKeyForm({
+  account,
+  onCreated,
+}: {
+  account: Pick<Profile, 'email' | 'hasPassword'>;
+  onCreated: (key: CreatedApiKey) => void;
+}) {
   const { run, pending, error } = useAction();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -19,7 +26,9 @@ export function CreateApiKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey
       .split(/[\s,]+/)
       .filter(Boolean);
     const ok = await run(async () =>
-      onCreated(await api.createApiKey(String(form.get('name')).trim(), scopes)),
+      onCreated(
+        await api.createApiKey(String(form.get('name')).trim(), scopes, identityProofFrom(form, account)),
+      ),
     );
     if (ok) formElement.reset();
   }
@@ -44,6 +53,11 @@ export function CreateApiKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey
         hint="Any of users:read, files:read, files:write, separated by commas or spaces."
         autoComplete="off"
         error={scopeError}
+      />
+      <IdentityProofFields
+        account={account}
+        why="A key keeps working after you sign out"
+        fieldErrors={error?.fieldErrors}
       />
       <div className="actions">
         <SubmitButton pending={pending} pendingLabel="Creating…">
