@@ -301,7 +301,7 @@ describe('web app in Chromium against the real API', () => {
     expect(((await refused.json()) as { code: string }).code).toBe('INVALID_API_KEY');
   });
 
-  it('has an account without a password confirm a new API key with an emailed code', async () => {
+  it('has an account without a password confirm a new API key, then its deletion, with emailed codes', async () => {
     const email = `code.only.${suffix}@example.com`;
     const other = await browser.newContext({ viewport: DESKTOP });
     try {
@@ -328,7 +328,30 @@ describe('web app in Chromium against the real API', () => {
       await tab.getByLabel('Code from your email').fill(mail.text.match(/\b(\d{6})\b/)?.[1] as string);
       await screenshot('14-api-key-code', tab);
       await tab.getByRole('button', { name: 'Create key' }).click();
-      expect(((await tab.getByTestId('new-api-key').textContent()) ?? '').trim()).toMatch(/^cn_live_/);
+      const key = ((await tab.getByTestId('new-api-key').textContent()) ?? '').trim();
+      expect(key).toMatch(/^cn_live_/);
+
+      // The profile offers no password change (there is none to give) and deletes the account
+      // with a third code; the browser then lands on sign-in, saying why.
+      await tab.getByRole('link', { name: 'Profile' }).click();
+      await expectHeading('Your profile', tab);
+      await tab
+        .getByRole('region', { name: 'Change password' })
+        .getByText('Your account has no password: you sign in with emailed codes.')
+        .waitFor();
+      expect(await tab.getByLabel('Current password').count()).toBe(0);
+      const deletion = tab.getByRole('region', { name: 'Delete account' });
+      await deletion.getByRole('button', { name: 'Email me a code' }).click();
+      await deletion.getByText(`We emailed a code to ${email}.`).waitFor();
+      const third = await waitForMail(stack.apiUrl, email, /sign-in code/i, 3);
+      await deletion.getByLabel('Code from your email').fill(third.text.match(/\b(\d{6})\b/)?.[1] as string);
+      await deletion.getByLabel('I understand that this deletes my account').check();
+      await screenshot('15-delete-account', tab);
+      await deletion.getByRole('button', { name: 'Delete my account' }).click();
+      await expectHeading('Sign in', tab);
+      await tab.getByText('Your account was deleted.').waitFor();
+      const withKey = await fetch(`${stack.apiUrl}/api/users/me`, { headers: { 'X-API-KEY': key } });
+      expect(withKey.status).toBe(401);
     } finally {
       await other.close();
     }

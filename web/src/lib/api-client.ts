@@ -141,6 +141,12 @@ class ApiClient {
 
   // ------------------------------------------------------------ account
 
+  /** Deletes the account after re-authentication; the API signs out every session, this one included. */
+  async deleteAccount(proof: IdentityProof): Promise<void> {
+    await this.#request('DELETE', '/users/me', { body: proof });
+    this.#forget('ACCOUNT_DELETED');
+  }
+
   requestVerification(email: string): Promise<void> {
     return this.#request('POST', '/auth/email/verify/request', { body: { email }, auth: false });
   }

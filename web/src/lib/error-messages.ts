@@ -28,6 +28,7 @@ const messages: Readonly<Record<string, string>> = {
   ACCOUNT_LOCKED:
     'Too many wrong passwords: your account is locked for a while. Reset your password to unlock it now.',
   // Sessions
+  ACCOUNT_DELETED: 'Your account was deleted. Its data and files are erased after 30 days.',
   UNAUTHENTICATED: 'Please sign in to continue.',
   INVALID_TOKEN: 'Your sign-in is no longer valid. Please sign in again.',
   TOKEN_EXPIRED: 'Your sign-in has expired. Please sign in again.',

@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { Loading } from '../../components/loading';
@@ -9,6 +10,7 @@ import type { AuthUser, Profile } from '../../lib/api-types';
 import { type ActionError, toActionError } from '../../lib/use-action';
 import { AvatarUploader } from './avatar-uploader';
 import { ChangePasswordForm } from './change-password-form';
+import { DeleteAccountForm } from './delete-account-form';
 import { ProfileForm } from './profile-form';
 import { VerifyNotice } from './verify-notice';
 
@@ -52,8 +54,21 @@ function ProfileSections({ user }: { user: AuthUser }) {
       )}
       <section className="card" aria-labelledby="password-heading">
         <h2 id="password-heading">Change password</h2>
-        <ChangePasswordForm />
+        {profile && !profile.hasPassword ? (
+          <p className="hint">
+            Your account has no password: you sign in with emailed codes. To set one, use{' '}
+            <Link href="/forgot-password">Forgot your password?</Link>
+          </p>
+        ) : (
+          <ChangePasswordForm />
+        )}
       </section>
+      {profile && (
+        <section className="card" aria-labelledby="delete-heading">
+          <h2 id="delete-heading">Delete account</h2>
+          <DeleteAccountForm account={profile} />
+        </section>
+      )}
     </>
   );
 }
