@@ -1,28 +1,88 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
+import type { MailService } from '../mail/mail.service.js';
+import type { RenderedMail } from '../mail/mail.templates.js';
+import { newUserRow } from '../users/new-user.js';
 import type { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
+import type { ReauthenticationDto } from './auth.dto.js';
 import type { AuthService } from './auth.service.js';
+import type { UserAuth } from './auth-context.js';
 
 const STATIC = ['k'.repeat(32), 'z'.repeat(40)];
 
+const OWNER: UserAuth = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' };
+
 function service(found?: Awaited<ReturnType<ApiKeysRepository['findActiveByHash']>>) {
   const repository = {
-    findActiveByHash: vi.fn(async () => found),
+    findActiveByHash: vi.fn(async (_digest: string) => found),
     touch: vi.fn(async () => {}),
-  } as unknown as ApiKeysRepository;
-  const config = loadConfig({ NODE_ENV: 'test', API_KEYS: STATIC.join(',') }, '/');
-  // Authentication of a presented key never asks the owner to re-authenticate.
-  const auth = {
-    confirmIdentity: () => Promise.reject(new Error('not part of authenticating a key')),
-  } as unknown as AuthService;
+    create: vi.fn(async (_row: unknown) => {}),
+  };
+  const config = loadConfig(
+    { NODE_ENV: 'test', API_KEYS: STATIC.join(','), PUBLIC_BASE_URL: 'https://app.example.com' },
+    '/',
+  );
+  const owner = newUserRow({
+    id: 'user-1',
+    email: 'ada@example.com',
+    username: 'ada',
+    passwordHash: 'hash',
+    emailVerifiedAt: null,
+    now: new Date(),
+  });
+  const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => owner) };
+  const mail = { send: vi.fn(async (_to: string, _mail: RenderedMail) => {}) };
   return {
-    service: new ApiKeysService(repository, auth, new CryptoRepository(), new ClockRepository(), config),
+    service: new ApiKeysService(
+      repository as unknown as ApiKeysRepository,
+      auth as unknown as AuthService,
+      new CryptoRepository(),
+      new ClockRepository(),
+      mail as unknown as MailService,
+      config,
+    ),
     repository,
+    auth,
+    mail,
   };
 }
+
+describe('ApiKeysService.create', () => {
+  it('re-authenticates first, stores only the digest, and tells the owner by mail', async () => {
+    const { service: keys, repository, auth, mail } = service();
+    const created = await keys.create(OWNER, { name: 'ci', scopes: ['users:read'], password: 'pw' });
+    expect(auth.confirmIdentity).toHaveBeenCalledWith(OWNER, {
+      name: 'ci',
+      scopes: ['users:read'],
+      password: 'pw',
+    });
+    expect(repository.create).toHaveBeenCalledWith(
+      expect.objectContaining({ userId: 'user-1', keyHash: new CryptoRepository().sha256(created.key) }),
+    );
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({
+        subject: 'A new API key was created',
+        text: expect.stringContaining('"ci" (scopes: users:read)'),
+      }),
+    );
+    expect(mail.send.mock.calls[0]?.[1].text).toContain('https://app.example.com/api-keys');
+  });
+
+  it('creates nothing and mails nobody when re-authentication fails', async () => {
+    const { service: keys, repository, auth, mail } = service();
+    auth.confirmIdentity.mockRejectedValue(new AppError('REAUTHENTICATION_REQUIRED'));
+    await expect(keys.create(OWNER, { name: 'ci', scopes: [] })).rejects.toMatchObject({
+      code: 'REAUTHENTICATION_REQUIRED',
+    });
+    expect(repository.create).not.toHaveBeenCalled();
+    expect(mail.send).not.toHaveBeenCalled();
+  });
+});
 
 describe('ApiKeysService.authenticate', () => {
   it('accepts each static key and refuses near misses', async () => {
@@ -46,7 +106,7 @@ describe('ApiKeysService.authenticate', () => {
       kind: 'user',
       auth: { userId: 'user-1', scopes: ['users:read', 'files:write'] },
     });
-    const digest = vi.mocked(repository.findActiveByHash).mock.calls[0]?.[0];
+    const digest = repository.findActiveByHash.mock.calls[0]?.[0];
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
     expect(digest).not.toContain('abcdef');
   });

@@ -4,6 +4,8 @@ import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { MailService } from '../mail/mail.service.js';
+import { mailTemplates } from '../mail/mail.templates.js';
 import { type ApiKeyRow, ApiKeysRepository } from './api-keys.repository.js';
 import type { ApiKeyCreateDto, ApiKeyDto, CreatedApiKeyDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
@@ -37,12 +39,13 @@ export class ApiKeysService {
     @Inject(AuthService) private readonly authService: AuthService,
     @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
     @Inject(ClockRepository) private readonly clock: ClockRepository,
+    @Inject(MailService) private readonly mail: MailService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** A key outlives every session (signing out does not revoke it), so minting one takes re-authentication. */
   async create(auth: UserAuth, dto: ApiKeyCreateDto): Promise<CreatedApiKeyDto> {
-    await this.authService.confirmIdentity(auth, dto);
+    const owner = await this.authService.confirmIdentity(auth, dto);
     const key = `${API_KEY_PREFIX}${this.crypto.randomToken(32)}`;
     const row: Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'> = {
       id: this.crypto.uuid(),
@@ -54,7 +57,13 @@ export class ApiKeysService {
       createdAt: this.clock.now(),
     };
     await this.keys.create(row);
-    return { ...toDto({ ...row, lastUsedAt: null, revokedAt: null }), key };
+    const created = toDto({ ...row, lastUsedAt: null, revokedAt: null });
+    // The owner hears of every new key: if their password leaked, this is how they find out.
+    await this.mail.send(
+      owner.email,
+      mailTemplates.apiKeyCreated(created.name, created.scopes, `${this.config.publicBaseUrl}/api-keys`),
+    );
+    return { ...created, key };
   }
 
   async list(auth: UserAuth): Promise<ApiKeyDto[]> {

@@ -8,7 +8,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { OneTimeTokenPurpose, UserRow } from '../database/database.types.js';
 import { MailService } from '../mail/mail.service.js';
-import { mailTemplates, type RenderedMail } from '../mail/mail.templates.js';
+import { mailTemplates } from '../mail/mail.templates.js';
 import { newUserRow } from '../users/new-user.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type {
@@ -96,10 +96,7 @@ export class AuthService {
       // A taken username is a 409 whatever the address: answering 202 first would tell anyone
       // holding a username known to be taken which addresses have accounts.
       if (await this.users.findByUsername(dto.username)) throw new AppError('USERNAME_TAKEN');
-      await this.sendToAddress(
-        dto.email,
-        mailTemplates.accountExists(`${this.config.publicBaseUrl}/sign-in`),
-      );
+      await this.mail.send(dto.email, mailTemplates.accountExists(`${this.config.publicBaseUrl}/sign-in`));
       return { status: 202, body: { status: 'verification_required' } };
     }
     const now = this.clock.now();
@@ -123,10 +120,7 @@ export class AuthService {
     if (collision === 'email') {
       if (!verify) throw new AppError('EMAIL_TAKEN');
       // Lost a race with a concurrent registration of the same address: same answer as above.
-      await this.sendToAddress(
-        dto.email,
-        mailTemplates.accountExists(`${this.config.publicBaseUrl}/sign-in`),
-      );
+      await this.mail.send(dto.email, mailTemplates.accountExists(`${this.config.publicBaseUrl}/sign-in`));
       return { status: 202, body: { status: 'verification_required' } };
     }
     if (!session) {
@@ -293,7 +287,7 @@ export class AuthService {
     const user = await this.users.findByEmail(dto.email);
     if (!user || user.deletedAt !== null) return;
     const token = await this.issueOneTimeToken('password_reset', user, PASSWORD_RESET_TTL_MS);
-    await this.sendToAddress(
+    await this.mail.send(
       user.email,
       mailTemplates.passwordReset(`${this.config.publicBaseUrl}/reset-password?token=${token}`),
     );
@@ -330,7 +324,7 @@ export class AuthService {
     this.sessionCache.invalidate(
       await this.sessions.revokeAll(user.id, now, 'password_changed', auth.sessionId),
     );
-    await this.sendToAddress(user.email, mailTemplates.passwordChanged());
+    await this.mail.send(user.email, mailTemplates.passwordChanged());
   }
 
   /**
@@ -338,8 +332,9 @@ export class AuthService {
    * (deleting the account, minting an API key that outlives every session): the password, or for
    * an account without one, a code from POST /auth/email-code/start. Guesses are rate-limited per
    * account and wrong passwords count towards the sign-in lockout, so a token is no password oracle.
+   * Resolves to the account's row (the caller mails its owner about the change).
    */
-  async confirmIdentity(auth: UserAuth, proof: ReauthenticationDto): Promise<void> {
+  async confirmIdentity(auth: UserAuth, proof: ReauthenticationDto): Promise<UserRow> {
     const user = await this.ownAccount(auth);
     if (user.passwordHash !== null) {
       if (proof.password === undefined)
@@ -348,7 +343,7 @@ export class AuthService {
           'Confirm it is you: send your password as `password`.',
         );
       await this.checkOwnPassword(user, proof.password);
-      return;
+      return user;
     }
     const { code } = proof;
     if (code === undefined) {
@@ -365,6 +360,7 @@ export class AuthService {
       (candidate) => this.crypto.constantTimeEquals(candidate.tokenHash, this.codeDigest(candidate.id, code)),
     );
     if (!row) throw new AppError('INVALID_CODE');
+    return user;
   }
 
   // ------------------------------------------------------------------ email codes (seed 003's "Continue")
@@ -391,7 +387,7 @@ export class AuthService {
       now,
       expiresAt: new Date(now.getTime() + EMAIL_CODE_TTL_MS),
     });
-    await this.sendToAddress(dto.email, mailTemplates.signInCode(code));
+    await this.mail.send(dto.email, mailTemplates.signInCode(code));
   }
 
   async verifyEmailCode(dto: EmailCodeVerifyDto, client: ClientInfo): Promise<IssuedTokens> {
@@ -498,7 +494,7 @@ export class AuthService {
       updatedAt: now,
     });
     this.logger.warn({ userId: user.id, minutes }, 'account locked after repeated failed sign-ins');
-    await this.sendToAddress(
+    await this.mail.send(
       user.email,
       mailTemplates.accountLocked(minutes, `${this.config.publicBaseUrl}/forgot-password`),
     );
@@ -535,7 +531,7 @@ export class AuthService {
 
   private async sendVerification(user: UserRow): Promise<void> {
     const token = await this.issueOneTimeToken('email_verification', user, VERIFICATION_TTL_MS);
-    await this.sendToAddress(
+    await this.mail.send(
       user.email,
       mailTemplates.verifyEmail(`${this.config.publicBaseUrl}/verify-email?token=${token}`),
     );
@@ -598,14 +594,5 @@ export class AuthService {
 
   private async assertPasswordAcceptable(password: string): Promise<void> {
     if (await this.commonPasswords.isCommon(password)) throw new AppError('PASSWORD_TOO_COMMON');
-  }
-
-  /** Mail failures are logged, not surfaced: the caller's outcome must not reveal or depend on delivery. */
-  private async sendToAddress(to: string, mail: RenderedMail): Promise<void> {
-    try {
-      await this.mail.send(to, mail);
-    } catch (error) {
-      this.logger.error({ err: error }, 'sending mail failed');
-    }
   }
 }

@@ -84,6 +84,35 @@ export const mailTemplates = {
       devSummary: `account locked for ${minutes} min`,
     };
   },
+  apiKeyCreated(name: string, scopes: readonly string[], manageLink: string): RenderedMail {
+    const granted = scopes.length > 0 ? scopes.join(', ') : 'none';
+    const lines = [
+      `A new API key named "${name}" (scopes: ${granted}) was created for your account. It keeps working after you sign out.`,
+      `If this was not you, revoke it and change your password: ${manageLink}`,
+    ];
+    return {
+      subject: 'A new API key was created',
+      text: lines.join('\n\n'),
+      html: layout(
+        'A new API key was created',
+        [lines[0] as string, 'If this was not you, revoke it and change your password.'],
+        {
+          label: 'Review your API keys',
+          url: manageLink,
+        },
+      ),
+      devSummary: `API key created: ${name}`,
+    };
+  },
+  accountDeleted(purgeDays: number): RenderedMail {
+    const text = `Your account was deleted and signed out on every device. Its data and files will be erased in ${purgeDays} days. If this was not you, contact support before then.`;
+    return {
+      subject: 'Your account was deleted',
+      text,
+      html: layout('Your account was deleted', [text]),
+      devSummary: 'account deleted',
+    };
+  },
   passwordChanged(): RenderedMail {
     const text =
       'Your password was changed and your other sessions were signed out. If this was not you, reset your password immediately.';

@@ -9,6 +9,8 @@ import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { UserRow } from '../database/database.types.js';
 import type { FilesService } from '../files/files.service.js';
+import type { MailService } from '../mail/mail.service.js';
+import type { RenderedMail } from '../mail/mail.templates.js';
 import { newUserRow } from './new-user.js';
 import { encodeCursor } from './users.dto.js';
 import type { UsersRepository } from './users.repository.js';
@@ -55,7 +57,8 @@ function setup(found: UserRow | null = user()) {
     remove: vi.fn(async (_caller: unknown, _id: string) => {}),
   };
   const logger = { warn: vi.fn() } as unknown as Logger;
-  const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => {}) };
+  const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => user()) };
+  const mail = { send: vi.fn(async (_to: string, _mail: RenderedMail) => {}) };
   const service = new UsersService(
     users as unknown as UsersRepository,
     auth as unknown as AuthService,
@@ -63,9 +66,10 @@ function setup(found: UserRow | null = user()) {
     sessionCache as unknown as SessionStatusCache,
     files as unknown as FilesService,
     clock,
+    mail as unknown as MailService,
     logger,
   );
-  return { service, users, sessions, sessionCache, files, logger, auth };
+  return { service, users, sessions, sessionCache, files, logger, auth, mail };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -134,20 +138,29 @@ describe('UsersService profile', () => {
   });
 
   it('deleting the account marks it, revokes every session and drops them from the cache', async () => {
-    const { service, users, sessions, sessionCache, auth } = setup();
+    const { service, users, sessions, sessionCache, auth, mail } = setup();
     await service.deleteMe(ME, { password: 'pw' });
     expect(auth.confirmIdentity).toHaveBeenCalledWith(ME, { password: 'pw' });
+    // The owner hears of it (the deletion may not have been theirs).
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({
+        subject: 'Your account was deleted',
+        text: expect.stringContaining('30 days'),
+      }),
+    );
     expect(users.update).toHaveBeenCalledWith('user-1', { deletedAt: T0, updatedAt: T0 });
     expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'account_deleted');
     expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
   });
 
   it('deletes nothing and signs nobody out when re-authentication fails', async () => {
-    const { service, users, sessions, auth } = setup();
+    const { service, users, sessions, auth, mail } = setup();
     auth.confirmIdentity.mockRejectedValue(new AppError('CURRENT_PASSWORD_INCORRECT'));
     expect(await codeOf(service.deleteMe(ME, { password: 'wrong' }))).toBe('CURRENT_PASSWORD_INCORRECT');
     expect(users.update).not.toHaveBeenCalled();
     expect(sessions.revokeAll).not.toHaveBeenCalled();
+    expect(mail.send).not.toHaveBeenCalled();
   });
 });
 

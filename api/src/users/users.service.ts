@@ -10,6 +10,8 @@ import { AppError } from '../common/errors/app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { UserRow, UserUpdate } from '../database/database.types.js';
 import { FilesService } from '../files/files.service.js';
+import { MailService } from '../mail/mail.service.js';
+import { mailTemplates } from '../mail/mail.templates.js';
 import {
   type AdminUserDto,
   type AdminUsersPageDto,
@@ -41,6 +43,7 @@ export class UsersService {
     @Inject(SessionStatusCache) private readonly sessionCache: SessionStatusCache,
     @Inject(FilesService) private readonly files: FilesService,
     @Inject(ClockRepository) private readonly clock: ClockRepository,
+    @Inject(MailService) private readonly mail: MailService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -78,10 +81,11 @@ export class UsersService {
    * 30 days. Takes re-authentication: a stolen access token must not be enough to delete an account.
    */
   async deleteMe(auth: UserAuth, proof: ReauthenticationDto): Promise<void> {
-    await this.auth.confirmIdentity(auth, proof);
+    const user = await this.auth.confirmIdentity(auth, proof);
     const now = this.clock.now();
     await this.users.update(auth.userId, { deletedAt: now, updatedAt: now });
     await this.signOutEverywhere(auth.userId, now, 'account_deleted');
+    await this.mail.send(user.email, mailTemplates.accountDeleted(ACCOUNT_PURGE_AFTER_MS / 86_400_000));
   }
 
   async profile(id: string): Promise<PublicProfileDto> {

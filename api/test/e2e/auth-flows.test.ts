@@ -505,6 +505,10 @@ describe('auth flows over HTTP', () => {
       expect(await keys()).toHaveLength(0);
       expect((await mint({ password: credentials.password })).status).toBe(201);
       expect(await keys()).toHaveLength(1);
+      // The owner is told, with where to revoke it.
+      const notice = await latestMail(server, credentials.email);
+      expect(notice.subject).toBe('A new API key was created');
+      expect(notice.textBody).toContain('"persistence" (scopes: files:read)');
     });
 
     it('refuses to manage keys with an API key instead of a signed-in user', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
   type ErrorBody,
+  latestMail,
   newCredentials,
   RELAXED_LIMITS,
   readJson,
@@ -250,6 +251,7 @@ describe('users over HTTP', () => {
         json: { password: credentials.password },
       });
       expect(deleted.status).toBe(204);
+      expect((await latestMail(server, credentials.email)).subject).toBe('Your account was deleted');
       for (const token of [tokens.accessToken, second.accessToken]) {
         const response = await server.request('/users/me', { headers: bearer(token) });
         expect(response.status).toBe(401);

@@ -12,6 +12,7 @@ import { DatabaseHandle } from '../../src/database/database-handle.js';
 import { FilesRepository } from '../../src/files/files.repository.js';
 import { FilesService } from '../../src/files/files.service.js';
 import { LocalStorageRepository } from '../../src/files/local-storage.repository.js';
+import type { MailService } from '../../src/mail/mail.service.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { UsersService } from '../../src/users/users.service.js';
@@ -41,10 +42,14 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     files = new FilesRepository(DatabaseHandle.of(database.db));
     const sessions = new SessionsRepository(DatabaseHandle.of(database.db));
     filesService = new FilesService(files, storage, clock, crypto, config, logger);
-    // The purge never re-authenticates anyone; a call would fail the test rather than pass silently.
+    // The purge neither re-authenticates nor mails anyone; a call would fail the test rather than
+    // pass silently.
     const auth = {
       confirmIdentity: () => Promise.reject(new Error('re-authentication is not part of the purge')),
     } as unknown as AuthService;
+    const mail = {
+      send: () => Promise.reject(new Error('the purge sends no mail')),
+    } as unknown as MailService;
     usersService = new UsersService(
       users,
       auth,
@@ -52,6 +57,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
       new SessionStatusCache(sessions, clock, config),
       filesService,
       clock,
+      mail,
       logger,
     );
   });
