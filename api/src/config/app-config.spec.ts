@@ -118,6 +118,17 @@ describe('loadConfig', () => {
     expect(loadConfig(production, '/').mail.driver).toBe('ses');
   });
 
+  // Without verification, registration answers EMAIL_TAKEN: an account-existence oracle.
+  it('requires email verification by default in production only, and either way when told', () => {
+    expect(loadConfig(production, '/').auth.requireEmailVerification).toBe(true);
+    expect(loadConfig(base, '/').auth.requireEmailVerification).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'development' }, '/').auth.requireEmailVerification).toBe(false);
+    const explicit = (value: string, env: Record<string, string>) =>
+      loadConfig({ ...env, AUTH_REQUIRE_EMAIL_VERIFICATION: value }, '/').auth.requireEmailVerification;
+    expect(explicit('false', production)).toBe(false);
+    expect(explicit('true', base)).toBe(true);
+  });
+
   it('requires static API keys of at least 32 characters', () => {
     expect(problemsOf({ ...base, API_KEYS: 'short' })).toContain('API_KEYS must be a comma-separated list');
     expect(

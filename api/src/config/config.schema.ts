@@ -146,13 +146,14 @@ class VariableReader {
 
 /** Reads every variable; the result is only meaningful when `problems` is empty. */
 function readVariables(read: VariableReader) {
+  const nodeEnv = read.oneOf(
+    'NODE_ENV',
+    ['development', 'production', 'test'],
+    'development',
+    'must be development, production or test',
+  );
   return {
-    NODE_ENV: read.oneOf(
-      'NODE_ENV',
-      ['development', 'production', 'test'],
-      'development',
-      'must be development, production or test',
-    ),
+    NODE_ENV: nodeEnv,
     PORT: read.integer('PORT', 1, 65535, 3000),
     HOST: read.optional('HOST'),
     API_PREFIX:
@@ -205,7 +206,9 @@ function readVariables(read: VariableReader) {
     AUTH_REFRESH_TTL_DAYS: read.integer('AUTH_REFRESH_TTL_DAYS', 1, 365, 30),
     AUTH_REFRESH_REUSE_GRACE_SECONDS: read.integer('AUTH_REFRESH_REUSE_GRACE_SECONDS', 0, 300, 10),
     AUTH_SESSION_CACHE_SECONDS: read.integer('AUTH_SESSION_CACHE_SECONDS', 0, 300, 5),
-    AUTH_REQUIRE_EMAIL_VERIFICATION: read.flag('AUTH_REQUIRE_EMAIL_VERIFICATION', false),
+    // On in production: without it registration answers EMAIL_TAKEN, which tells anyone whether an
+    // address has an account. Off elsewhere so `npm start` signs a new account straight in.
+    AUTH_REQUIRE_EMAIL_VERIFICATION: read.flag('AUTH_REQUIRE_EMAIL_VERIFICATION', nodeEnv === 'production'),
     AUTH_EMAIL_CODE_SIGNUP: read.flag('AUTH_EMAIL_CODE_SIGNUP', false),
     AUTH_LOCKOUT_THRESHOLD: read.integer('AUTH_LOCKOUT_THRESHOLD', 1, 1000, 10),
     AUTH_LOCKOUT_MINUTES: read.integer('AUTH_LOCKOUT_MINUTES', 1, 10_080, 15),

@@ -43,6 +43,9 @@ function functionEnv(extra: Record<string, string>): Record<string, string> {
     JWT_SECRET,
     MAIL_DRIVER: 'outbox',
     RATE_LIMIT_ENABLED: 'false',
+    // Seed 001's auth service signs a new account in at registration (the infra presets set this
+    // explicitly either way; production's default is on).
+    AUTH_REQUIRE_EMAIL_VERIFICATION: 'false',
     ...extra,
   };
 }

@@ -40,6 +40,7 @@ describe('server bundle, Dockerfile and PM2 file', () => {
         DATABASE_URL: database.url,
         JWT_SECRET: 'packaging-test-secret-0123456789abcdef',
         LOG_LEVEL: 'warn',
+        MAIL_DRIVER: 'outbox',
       },
       ['dist/server/main.mjs'],
     );
@@ -58,7 +59,10 @@ describe('server bundle, Dockerfile and PM2 file', () => {
           password: 'a bundled passphrase 1',
         }),
       });
-      expect(register.status).toBe(201);
+      // Production requires email verification unless told otherwise: registration does not say
+      // whether the address already had an account.
+      expect(register.status).toBe(202);
+      expect(await register.json()).toEqual({ status: 'verification_required' });
     } finally {
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
