@@ -16,6 +16,7 @@ import { RateLimitRepository } from './rate-limit.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
 import { SessionsRepository } from './sessions.repository.js';
+import { UniformResponse } from './uniform-response.js';
 
 /** The Auth Manager; its guard protects every route of the app (see `AuthGuard`). */
 @Module({
@@ -26,6 +27,7 @@ import { SessionsRepository } from './sessions.repository.js';
     AuthCookies,
     ApiKeysService,
     RateLimitService,
+    UniformResponse,
     SessionStatusCache,
     UsersRepository,
     SessionsRepository,

@@ -15,6 +15,7 @@ import type { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import type { RateLimitService } from './rate-limit.service.js';
 import type { SessionStatusCache } from './session-status.cache.js';
 import type { RefreshTokenRecord, RefreshTransaction, SessionsRepository } from './sessions.repository.js';
+import { UniformResponse } from './uniform-response.js';
 
 const T0 = new Date('2026-03-01T12:00:00.000Z');
 
@@ -102,6 +103,7 @@ function setup(
     crypto,
     clock,
     rateLimits,
+    new UniformResponse(clock, config, logger),
     common,
     mail,
     config,

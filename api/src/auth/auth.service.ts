@@ -32,6 +32,7 @@ import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
 import { type NewSession, SessionsRepository } from './sessions.repository.js';
+import { UniformResponse } from './uniform-response.js';
 
 /** A freshly issued pair; the controller decides whether the refresh token travels in the body or a cookie. */
 export type IssuedTokens = AuthTokensDto & { refreshToken: string };
@@ -62,6 +63,7 @@ export class AuthService {
     @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
     @Inject(ClockRepository) private readonly clock: ClockRepository,
     @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
+    @Inject(UniformResponse) private readonly uniform: UniformResponse,
     @Inject(CommonPasswordsRepository) private readonly commonPasswords: CommonPasswordsRepository,
     @Inject(MailService) private readonly mail: MailService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -82,7 +84,7 @@ export class AuthService {
     const verify = this.config.auth.requireEmailVerification;
     // With verification on, the answer is the same for a new and an existing address; the work is not.
     return verify
-      ? this.uniformly(() => this.registerAccount(dto, client, passwordHash, verify))
+      ? this.uniform.run(() => this.registerAccount(dto, client, passwordHash, verify))
       : this.registerAccount(dto, client, passwordHash, verify);
   }
 
@@ -147,13 +149,13 @@ export class AuthService {
       // password-less and locked accounts are indistinguishable from a wrong password, also by timing.
       await this.crypto.verifyPassword(UNUSABLE_PASSWORD_HASH, dto.password);
       await this.users.incrementFailedLogins(this.crypto.uuid());
-      await this.padFrom(started);
+      await this.uniform.padFrom(started);
       throw new AppError('INVALID_CREDENTIALS');
     }
     if (!(await this.crypto.verifyPassword(user.passwordHash, dto.password))) {
       // The failure that locks the account also mails its owner.
       await this.recordFailedLogin(user, now);
-      await this.padFrom(started);
+      await this.uniform.padFrom(started);
       throw new AppError('INVALID_CREDENTIALS');
     }
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
@@ -260,7 +262,7 @@ export class AuthService {
   /** Always 202: sends a link only when the address belongs to an unverified account. */
   async requestEmailVerification(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
     await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
-    await this.uniformly(async () => {
+    await this.uniform.run(async () => {
       const user = await this.users.findByEmail(dto.email);
       if (user && user.emailVerifiedAt === null && user.deletedAt === null) await this.sendVerification(user);
     });
@@ -280,7 +282,7 @@ export class AuthService {
   /** Always 202, whether or not the address has an account. */
   async forgotPassword(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
     await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
-    await this.uniformly(() => this.sendPasswordReset(dto));
+    await this.uniform.run(() => this.sendPasswordReset(dto));
   }
 
   private async sendPasswordReset(dto: EmailOnlyDto): Promise<void> {
@@ -368,7 +370,7 @@ export class AuthService {
   /** Always 202: mails a 6-digit code to existing accounts (and to new addresses when sign-up by code is on). */
   async startEmailCode(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
     await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
-    await this.uniformly(() => this.sendEmailCode(dto));
+    await this.uniform.run(() => this.sendEmailCode(dto));
   }
 
   private async sendEmailCode(dto: EmailOnlyDto): Promise<void> {
@@ -498,35 +500,6 @@ export class AuthService {
       user.email,
       mailTemplates.accountLocked(minutes, `${this.config.publicBaseUrl}/forgot-password`),
     );
-  }
-
-  /**
-   * Runs work whose answer is the same whether or not an account exists, though the work is not
-   * (for an existing one a token write and a mail send: with SES a network round trip), and
-   * answers no sooner than AUTH_UNIFORM_RESPONSE_MS after it started, so the time does not tell
-   * either.
-   */
-  private async uniformly<T>(work: () => Promise<T>): Promise<T> {
-    const started = this.clock.now().getTime();
-    try {
-      return await work();
-    } finally {
-      await this.padFrom(started);
-    }
-  }
-
-  /** Waits out the rest of AUTH_UNIFORM_RESPONSE_MS since `started`; says so when the work took longer. */
-  private async padFrom(started: number): Promise<void> {
-    const floorMs = this.config.auth.uniformResponseMs;
-    const elapsedMs = this.clock.now().getTime() - started;
-    if (elapsedMs < floorMs) {
-      await this.clock.sleep(floorMs - elapsedMs);
-    } else if (floorMs > 0 && elapsedMs > floorMs) {
-      this.logger.warn(
-        { elapsedMs, floorMs },
-        'an account-neutral answer took longer than AUTH_UNIFORM_RESPONSE_MS, so its timing may tell whether the account exists: raise it',
-      );
-    }
   }
 
   private async sendVerification(user: UserRow): Promise<void> {
