@@ -126,6 +126,14 @@ export const ReauthenticationSchema = dto((z) =>
 );
 export type ReauthenticationDto = DtoType<typeof ReauthenticationSchema>;
 
+export const EmailChangeSchema = dto((z) =>
+  z
+    .object({ email: EmailSchema.zod.describe('The new address.'), ...ReauthenticationSchema.zod.shape })
+    .strict()
+    .describe('A new sign-in address, confirmed by the link mailed to it; takes re-authentication.'),
+);
+export type EmailChangeDto = DtoType<typeof EmailChangeSchema>;
+
 export const ApiKeyCreateSchema = dto((z) =>
   z
     .object({

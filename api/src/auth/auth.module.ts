@@ -9,6 +9,8 @@ import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { AuthCookies } from './auth-cookies.js';
 import { CommonPasswordsRepository } from './common-passwords.repository.js';
+import { EmailChangeController } from './email-change.controller.js';
+import { EmailChangeService } from './email-change.service.js';
 import { JwksController } from './jwks.controller.js';
 import { JwtRepository } from './jwt.repository.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
@@ -20,11 +22,12 @@ import { UniformResponse } from './uniform-response.js';
 
 /** The Auth Manager; its guard protects every route of the app (see `AuthGuard`). */
 @Module({
-  controllers: [AuthController, ApiKeysController, JwksController],
+  controllers: [AuthController, EmailChangeController, ApiKeysController, JwksController],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     AuthService,
     AuthCookies,
+    EmailChangeService,
     ApiKeysService,
     RateLimitService,
     UniformResponse,

@@ -84,6 +84,40 @@ export const mailTemplates = {
       devSummary: `account locked for ${minutes} min`,
     };
   },
+  confirmEmailChange(link: string): RenderedMail {
+    const lines = [
+      'Someone asked to make this the sign-in address of a CloudNest account.',
+      `Open this link within 1 hour to confirm: ${link}`,
+    ];
+    return {
+      subject: 'Confirm your new email address',
+      text: `${lines.join('\n\n')}\n\nIf it was not you, ignore this email; nothing changes.`,
+      html: layout(
+        'Confirm your new email address',
+        [lines[0] as string, 'If it was not you, ignore this email; nothing changes.'],
+        { label: 'Confirm this address', url: link },
+      ),
+      devSummary: `confirm email change: ${link}`,
+    };
+  },
+  emailChangeRequested(newEmail: string, resetLink: string): RenderedMail {
+    const text = `Someone signed in to your account asked to change its sign-in address to ${newEmail}. It changes only when the link sent there is opened. If this was not you, reset your password now: ${resetLink}`;
+    return {
+      subject: 'A change of your email address was requested',
+      text,
+      html: layout('A change of your email address was requested', [text]),
+      devSummary: `email change requested to ${newEmail}`,
+    };
+  },
+  emailChanged(newEmail: string): RenderedMail {
+    const text = `Your account's sign-in address was changed to ${newEmail}; mail about the account now goes there. If this was not you, contact support now.`;
+    return {
+      subject: 'Your email address was changed',
+      text,
+      html: layout('Your email address was changed', [text]),
+      devSummary: `email changed to ${newEmail}`,
+    };
+  },
   apiKeyCreated(name: string, scopes: readonly string[], manageLink: string): RenderedMail {
     const granted = scopes.length > 0 ? scopes.join(', ') : 'none';
     const lines = [

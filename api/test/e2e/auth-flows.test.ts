@@ -421,6 +421,67 @@ describe('auth flows over HTTP', () => {
     });
   });
 
+  describe('changing the sign-in address', () => {
+    it('moves the account once the link mailed to the new address is opened, telling the old one', async () => {
+      const { credentials, tokens } = await registerUser(server);
+      const newEmail = `moved.${Date.now()}@example.com`;
+      const change = await server.request('/auth/email/change', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { email: newEmail.toUpperCase(), password: credentials.password },
+      });
+      expect(change.status).toBe(202);
+      expect((await latestMail(server, credentials.email)).subject).toBe(
+        'A change of your email address was requested',
+      );
+      // A reset link sent to the old address before the change must not work after it.
+      await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
+      const staleReset = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+      const me = () =>
+        server
+          .request('/users/me', { headers: bearer(tokens.accessToken) })
+          .then(readJson<{ email: string }>);
+      expect((await me()).email).toBe(credentials.email);
+
+      const token = tokenFromMail((await latestMail(server, newEmail)).textBody);
+      const confirm = (value: string) =>
+        server.request('/auth/email/change/confirm', { method: 'POST', json: { token: value } });
+      expect((await confirm(token)).status).toBe(204);
+      expect((await me()).email).toBe(newEmail);
+      expect((await latestMail(server, credentials.email)).subject).toBe('Your email address was changed');
+      expect((await readJson<ErrorBody>(await confirm(token))).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+
+      const signIn = (email: string) =>
+        server.request('/auth/login', { method: 'POST', json: { email, password: credentials.password } });
+      expect((await signIn(newEmail)).status).toBe(200);
+      expect((await readJson<ErrorBody>(await signIn(credentials.email))).code).toBe('INVALID_CREDENTIALS');
+      const reset = await server.request('/auth/password/reset', {
+        method: 'POST',
+        json: { token: staleReset, password: 'a brand new passphrase 7' },
+      });
+      expect((await readJson<ErrorBody>(reset)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+    });
+
+    it('answers a taken address with the same 202 and mails it nothing; needs the password', async () => {
+      const { credentials, tokens } = await registerUser(server);
+      const other = await registerUser(server);
+      const change = (json: Record<string, string>) =>
+        server.request('/auth/email/change', { method: 'POST', headers: bearer(tokens.accessToken), json });
+      expect((await change({ email: other.credentials.email, password: credentials.password })).status).toBe(
+        202,
+      );
+      await expect(latestMail(server, other.credentials.email)).rejects.toThrow(/no mail/);
+      expect((await readJson<ErrorBody>(await change({ email: 'free.address@example.com' }))).code).toBe(
+        'REAUTHENTICATION_REQUIRED',
+      );
+      const same = await change({ email: credentials.email, password: credentials.password });
+      expect(await readJson<ErrorBody>(same)).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: 'body.email: is already your address',
+      });
+    });
+  });
+
   describe('API keys', () => {
     it('creates a key shown once with the cn_live_ prefix, lists it without the key, and revokes it', async () => {
       const { credentials, tokens } = await registerUser(server);

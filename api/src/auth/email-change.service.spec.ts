@@ -1,0 +1,176 @@
+import type { Logger } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import type { ClockRepository } from '../common/clock/clock.repository.js';
+import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import { loadConfig } from '../config/app-config.js';
+import type { UserRow } from '../database/database.types.js';
+import type { MailService } from '../mail/mail.service.js';
+import type { RenderedMail } from '../mail/mail.templates.js';
+import { newUserRow } from '../users/new-user.js';
+import type { UsersRepository } from '../users/users.repository.js';
+import type { ReauthenticationDto } from './auth.dto.js';
+import type { AuthService } from './auth.service.js';
+import type { ClientInfo, UserAuth } from './auth-context.js';
+import { EmailChangeService } from './email-change.service.js';
+import type { OneTimeTokenRow, OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import type { RateLimitService } from './rate-limit.service.js';
+import { UniformResponse } from './uniform-response.js';
+
+const T0 = new Date('2026-03-01T12:00:00.000Z');
+const ME: UserAuth = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' };
+const CLIENT: ClientInfo = { ip: '1.2.3.4', userAgent: null };
+
+function user(overrides: Partial<UserRow> = {}): UserRow {
+  return {
+    ...newUserRow({
+      id: 'user-1',
+      email: 'ada@example.com',
+      username: 'ada',
+      passwordHash: 'hash',
+      emailVerifiedAt: T0,
+      now: T0,
+    }),
+    ...overrides,
+  };
+}
+
+function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | null; owner?: UserRow } = {}) {
+  const owner = options.owner ?? user();
+  const clock = { now: vi.fn(() => T0), sleep: vi.fn(async (_ms: number) => {}) };
+  const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => owner) };
+  const users = {
+    findByEmail: vi.fn(async (_email: string) => (options.taken ? user({ id: 'other' }) : undefined)),
+    findById: vi.fn(async (_id: string) => owner),
+    updateProfile: vi.fn(async (_id: string, _changes: object): Promise<'email' | undefined> => undefined),
+  };
+  const tokenRow =
+    options.token === null
+      ? undefined
+      : ({ id: 't1', email: 'new@example.com', userId: 'user-1', ...options.token } as OneTimeTokenRow);
+  const oneTimeTokens = {
+    issue: vi.fn(async (_token: { email: string; tokenHash: string; purpose: string }) => {}),
+    consume: vi.fn(async (_purpose: string, _hash: string, _now: Date) => tokenRow),
+  };
+  const rateLimits = { consume: vi.fn(async (..._keys: string[]) => {}) };
+  const mail = { send: vi.fn(async (_to: string, _mail: RenderedMail) => {}) };
+  const config = loadConfig(
+    { NODE_ENV: 'test', PUBLIC_BASE_URL: 'https://app.example.com', AUTH_UNIFORM_RESPONSE_MS: '500' },
+    '/',
+  );
+  const logger = { warn: vi.fn() } as unknown as Logger;
+  const crypto = new CryptoRepository();
+  const service = new EmailChangeService(
+    auth as unknown as AuthService,
+    users as unknown as UsersRepository,
+    oneTimeTokens as unknown as OneTimeTokensRepository,
+    crypto,
+    clock as unknown as ClockRepository,
+    rateLimits as unknown as RateLimitService,
+    new UniformResponse(clock as unknown as ClockRepository, config, logger),
+    mail as unknown as MailService,
+    config,
+  );
+  return { service, auth, users, oneTimeTokens, rateLimits, mail, clock, crypto };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => (error instanceof AppError ? error.code : String(error)),
+  );
+}
+
+describe('EmailChangeService.request', () => {
+  it('re-authenticates, mails a single-use link to the new address and a notice to the old one', async () => {
+    const { service, auth, oneTimeTokens, rateLimits, mail, crypto } = setup();
+    await service.request(ME, { email: 'new@example.com', password: 'pw' }, CLIENT);
+    expect(rateLimits.consume).toHaveBeenCalledWith('email', 'ip:1.2.3.4', 'address:new@example.com');
+    expect(auth.confirmIdentity).toHaveBeenCalledWith(ME, { email: 'new@example.com', password: 'pw' });
+    const [to, link] = mail.send.mock.calls[0] ?? [];
+    expect(to).toBe('new@example.com');
+    const token = /confirm-email-change\?token=([\w-]+)/.exec(link?.text ?? '')?.[1] ?? '';
+    expect(link?.text).toContain('https://app.example.com/confirm-email-change?token=');
+    // Only the digest is stored, for the new address and this user.
+    expect(oneTimeTokens.issue).toHaveBeenCalledWith(
+      expect.objectContaining({
+        purpose: 'email_change',
+        email: 'new@example.com',
+        userId: 'user-1',
+        tokenHash: crypto.sha256(token),
+      }),
+    );
+    expect(mail.send).toHaveBeenLastCalledWith(
+      'ada@example.com',
+      expect.objectContaining({ subject: 'A change of your email address was requested' }),
+    );
+  });
+
+  it('answers a taken address the same way and as late, but sends it no link', async () => {
+    const free = setup();
+    await free.service.request(ME, { email: 'new@example.com', password: 'pw' }, CLIENT);
+    const taken = setup({ taken: true });
+    await taken.service.request(ME, { email: 'new@example.com', password: 'pw' }, CLIENT);
+    expect(taken.oneTimeTokens.issue).not.toHaveBeenCalled();
+    expect(taken.mail.send.mock.calls.map(([to]) => to)).toEqual(['ada@example.com']);
+    // Both wait out the same floor (the fake clock does not move, so each sleeps all of it).
+    expect(taken.clock.sleep).toHaveBeenCalledWith(500);
+    expect(free.clock.sleep).toHaveBeenCalledWith(500);
+  });
+
+  it('refuses the current address, and changes nothing when re-authentication fails', async () => {
+    const same = setup();
+    expect(await codeOf(same.service.request(ME, { email: 'ada@example.com', password: 'pw' }, CLIENT))).toBe(
+      'VALIDATION_FAILED',
+    );
+    const refused = setup();
+    refused.auth.confirmIdentity.mockRejectedValue(new AppError('CURRENT_PASSWORD_INCORRECT'));
+    expect(
+      await codeOf(refused.service.request(ME, { email: 'new@example.com', password: 'no' }, CLIENT)),
+    ).toBe('CURRENT_PASSWORD_INCORRECT');
+    for (const { oneTimeTokens, mail } of [same, refused]) {
+      expect(oneTimeTokens.issue).not.toHaveBeenCalled();
+      expect(mail.send).not.toHaveBeenCalled();
+    }
+  });
+});
+
+describe('EmailChangeService.confirm', () => {
+  const TOKEN = { token: 'x'.repeat(43) };
+
+  it('moves the account to the new, now verified, address and tells the old one', async () => {
+    const { service, users, oneTimeTokens, mail, crypto } = setup({ owner: user({ emailVerifiedAt: null }) });
+    await service.confirm(TOKEN, CLIENT);
+    expect(oneTimeTokens.consume).toHaveBeenCalledWith('email_change', crypto.sha256(TOKEN.token), T0);
+    expect(users.updateProfile).toHaveBeenCalledWith('user-1', {
+      email: 'new@example.com',
+      emailVerifiedAt: T0,
+      updatedAt: T0,
+    });
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({
+        subject: 'Your email address was changed',
+        text: expect.stringContaining('new@example.com'),
+      }),
+    );
+  });
+
+  it('refuses unknown, used or expired tokens and deleted accounts, changing nothing', async () => {
+    const unknown = setup({ token: null });
+    expect(await codeOf(unknown.service.confirm(TOKEN, CLIENT))).toBe('INVALID_OR_EXPIRED_TOKEN');
+    const deleted = setup({ owner: user({ deletedAt: T0 }) });
+    expect(await codeOf(deleted.service.confirm(TOKEN, CLIENT))).toBe('INVALID_OR_EXPIRED_TOKEN');
+    for (const { users, mail } of [unknown, deleted]) {
+      expect(users.updateProfile).not.toHaveBeenCalled();
+      expect(mail.send).not.toHaveBeenCalled();
+    }
+  });
+
+  it('says EMAIL_TAKEN when someone registered the address after the link was sent', async () => {
+    const { service, users, mail } = setup();
+    users.updateProfile.mockResolvedValue('email');
+    expect(await codeOf(service.confirm(TOKEN, CLIENT))).toBe('EMAIL_TAKEN');
+    expect(mail.send).not.toHaveBeenCalled();
+  });
+});

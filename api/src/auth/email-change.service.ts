@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ClockRepository } from '../common/clock/clock.repository.js';
+import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { MailService } from '../mail/mail.service.js';
+import { mailTemplates } from '../mail/mail.templates.js';
+import { UsersRepository } from '../users/users.repository.js';
+import type { EmailChangeDto, TokenDto } from './auth.dto.js';
+import { AuthService } from './auth.service.js';
+import type { ClientInfo, UserAuth } from './auth-context.js';
+import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { RateLimitService } from './rate-limit.service.js';
+import { UniformResponse } from './uniform-response.js';
+
+const EMAIL_CHANGE_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * Changing the sign-in address. It takes re-authentication (the address is where password resets
+ * go, so changing it is a takeover step), it happens only when the link mailed to the new address
+ * is opened (proof of that mailbox), and the old address hears of the request and of the change.
+ * The answer to a request does not tell whether the new address already has an account.
+ */
+@Injectable()
+export class EmailChangeService {
+  constructor(
+    @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(UsersRepository) private readonly users: UsersRepository,
+    @Inject(OneTimeTokensRepository) private readonly oneTimeTokens: OneTimeTokensRepository,
+    @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
+    @Inject(ClockRepository) private readonly clock: ClockRepository,
+    @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
+    @Inject(UniformResponse) private readonly uniform: UniformResponse,
+    @Inject(MailService) private readonly mail: MailService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** 202 whether or not the new address is free: only a free one gets a link. */
+  async request(auth: UserAuth, dto: EmailChangeDto, client: ClientInfo): Promise<void> {
+    await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
+    const owner = await this.auth.confirmIdentity(auth, dto);
+    if (dto.email === owner.email) {
+      const issue = { path: 'body.email', message: 'is already your address' };
+      throw new AppError('VALIDATION_FAILED', `${issue.path}: ${issue.message}`, { issues: [issue] });
+    }
+    await this.uniform.run(async () => {
+      // A taken address gets nothing: its owner did not ask, and a link could never be used.
+      if (await this.users.findByEmail(dto.email)) return;
+      const token = this.crypto.randomToken(32);
+      const now = this.clock.now();
+      await this.oneTimeTokens.issue({
+        id: this.crypto.uuid(),
+        purpose: 'email_change',
+        email: dto.email,
+        userId: owner.id,
+        tokenHash: this.crypto.sha256(token),
+        now,
+        expiresAt: new Date(now.getTime() + EMAIL_CHANGE_TTL_MS),
+      });
+      await this.mail.send(
+        dto.email,
+        mailTemplates.confirmEmailChange(`${this.config.publicBaseUrl}/confirm-email-change?token=${token}`),
+      );
+    });
+    await this.mail.send(
+      owner.email,
+      mailTemplates.emailChangeRequested(dto.email, `${this.config.publicBaseUrl}/forgot-password`),
+    );
+  }
+
+  /** Single-use link from the new address's mailbox; the new address counts as verified. */
+  async confirm(dto: TokenDto, client: ClientInfo): Promise<void> {
+    await this.rateLimits.consume('signIn', `email-change:ip:${client.ip}`);
+    const now = this.clock.now();
+    const row = await this.oneTimeTokens.consume('email_change', this.crypto.sha256(dto.token), now);
+    const user = row?.userId ? await this.users.findById(row.userId) : undefined;
+    if (!row || !user || user.deletedAt !== null) throw new AppError('INVALID_OR_EXPIRED_TOKEN');
+    if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
+    // Someone took the address after the link was sent: the one who opened it controls it, so say so.
+    const collision = await this.users.updateProfile(user.id, {
+      email: row.email,
+      emailVerifiedAt: now,
+      updatedAt: now,
+    });
+    if (collision) throw new AppError('EMAIL_TAKEN');
+    await this.mail.send(user.email, mailTemplates.emailChanged(row.email));
+  }
+}
