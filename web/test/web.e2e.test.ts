@@ -357,6 +357,48 @@ describe('web app in Chromium against the real API', () => {
     }
   });
 
+  it('changes the sign-in address: password, a link to the new address, then signing in with it', async () => {
+    const own = {
+      email: `grace.${suffix}@example.com`,
+      username: `grace_${suffix}`,
+      password: 'hopper compiler 1952',
+    };
+    const moved = `grace.moved.${suffix}@example.com`;
+    const other = await browser.newContext({ viewport: DESKTOP });
+    try {
+      const tab = await other.newPage();
+      await tab.goto(`${stack.webUrl}/sign-up`);
+      await tab.getByLabel('Email').fill(own.email);
+      await tab.getByLabel('Username').fill(own.username);
+      await tab.getByLabel('Password').fill(own.password);
+      await tab.getByRole('button', { name: 'Create account' }).click();
+      await expectHeading('Your profile', tab);
+
+      const section = tab.getByRole('region', { name: 'Email address' });
+      await section.getByText(`You sign in with ${own.email}.`).waitFor();
+      await section.getByLabel('New email').fill(moved);
+      await section.getByLabel('Your password').fill(own.password);
+      await section.getByRole('button', { name: 'Change email address' }).click();
+      await section.getByText('Your address changes when you open it.').waitFor();
+      await screenshot('16-change-email', tab);
+      const mail = await waitForMail(stack.apiUrl, moved, /confirm your new email/i);
+      const link = mail.text.match(/https?:\/\/\S+\/confirm-email-change\?token=[\w-]+/)?.[0];
+      expect(link, mail.text).toBeDefined();
+      await tab.goto(link as string);
+      await expectHeading('Confirm your new email', tab);
+      await tab.getByRole('button', { name: 'Confirm my new email' }).click();
+      await expectHeading('Email changed', tab);
+      await tab.getByRole('link', { name: 'Go to your profile' }).click();
+      await section.getByText(`You sign in with ${moved}.`).waitFor();
+      const notice = await waitForMail(stack.apiUrl, own.email, /email address was changed/i);
+      expect(notice.text).toContain(moved);
+      await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+      await signInWithPassword(tab, moved, own.password);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('resets a forgotten password from the emailed link', async () => {
     await signOut();
     await page.getByRole('link', { name: 'Forgot your password?' }).click();

@@ -141,6 +141,21 @@ class ApiClient {
 
   // ------------------------------------------------------------ account
 
+  /** Mails a link to `email`; the sign-in address changes when it is opened (`confirmEmailChange`). */
+  requestEmailChange(email: string, proof: IdentityProof): Promise<void> {
+    return this.#request('POST', '/auth/email/change', { body: { email, ...proof } });
+  }
+
+  /** The mailed link's token; a signed-in browser then shows the account's address as it now is. */
+  async confirmEmailChange(token: string): Promise<void> {
+    await this.#request('POST', '/auth/email/change/confirm', { body: { token }, auth: false });
+    const current = this.#user;
+    if (current) {
+      const profile = await this.profile();
+      this.#setUser({ ...current, email: profile.email, emailVerified: profile.emailVerified });
+    }
+  }
+
   /** Deletes the account after re-authentication; the API signs out every session, this one included. */
   async deleteAccount(proof: IdentityProof): Promise<void> {
     await this.#request('DELETE', '/users/me', { body: proof });

@@ -9,6 +9,7 @@ import { api } from '../../lib/api-client';
 import type { AuthUser, Profile } from '../../lib/api-types';
 import { type ActionError, toActionError } from '../../lib/use-action';
 import { AvatarUploader } from './avatar-uploader';
+import { ChangeEmailForm } from './change-email-form';
 import { ChangePasswordForm } from './change-password-form';
 import { DeleteAccountForm } from './delete-account-form';
 import { ProfileForm } from './profile-form';
@@ -47,10 +48,15 @@ function ProfileSections({ user }: { user: AuthUser }) {
           </section>
           <section className="card" aria-labelledby="details-heading">
             <h2 id="details-heading">Details</h2>
-            <p className="meta">Email: {profile.email}</p>
             <ProfileForm profile={profile} onSaved={setProfile} />
           </section>
         </>
+      )}
+      {profile && (
+        <section className="card" aria-labelledby="email-heading">
+          <h2 id="email-heading">Email address</h2>
+          <ChangeEmailForm account={profile} />
+        </section>
       )}
       <section className="card" aria-labelledby="password-heading">
         <h2 id="password-heading">Change password</h2>
