@@ -324,7 +324,7 @@ describe('web app in Chromium against the real API', () => {
       await tab.getByLabel('Name').fill('deploy bot');
       await tab.getByRole('button', { name: 'Email me a code' }).click();
       await tab.getByText(`We emailed a code to ${email}.`).waitFor();
-      const mail = await waitForMail(stack.apiUrl, email, /sign-in code/i, 2);
+      const mail = await waitForMail(stack.apiUrl, email, /confirmation code/i);
       await tab.getByLabel('Code from your email').fill(mail.text.match(/\b(\d{6})\b/)?.[1] as string);
       await screenshot('14-api-key-code', tab);
       await tab.getByRole('button', { name: 'Create key' }).click();
@@ -343,7 +343,7 @@ describe('web app in Chromium against the real API', () => {
       const deletion = tab.getByRole('region', { name: 'Delete account' });
       await deletion.getByRole('button', { name: 'Email me a code' }).click();
       await deletion.getByText(`We emailed a code to ${email}.`).waitFor();
-      const third = await waitForMail(stack.apiUrl, email, /sign-in code/i, 3);
+      const third = await waitForMail(stack.apiUrl, email, /confirmation code/i, 2);
       await deletion.getByLabel('Code from your email').fill(third.text.match(/\b(\d{6})\b/)?.[1] as string);
       await deletion.getByLabel('I understand that this deletes my account').check();
       await screenshot('15-delete-account', tab);

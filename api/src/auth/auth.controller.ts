@@ -217,6 +217,20 @@ export class AuthController {
     return this.auth.changePassword(user, dto);
   }
 
+  @Post('reauthentication/code')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Email the signed-in owner of an account without a password a 6-digit code to confirm a sensitive change with (valid 10 minutes).',
+    tags,
+    auth: 'bearer',
+    responses: { 202: null },
+    errors: ['ACCOUNT_HAS_PASSWORD', 'RATE_LIMITED'],
+  })
+  sendReauthenticationCode(@CurrentUser() user: UserAuth) {
+    return this.auth.sendReauthenticationCode(user);
+  }
+
   @Post('email-code/start')
   @Public()
   @HttpCode(202)

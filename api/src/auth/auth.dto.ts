@@ -119,7 +119,7 @@ export const ReauthenticationSchema = dto((z) =>
         .describe('Your password.'),
       code: EmailCodeSchema.zod
         .optional()
-        .describe('For an account without a password: a code from POST /auth/email-code/start.'),
+        .describe('For an account without a password: a code from POST /auth/reauthentication/code.'),
     })
     .strict()
     .describe('Confirm it is you: your password, or a code emailed to an account without one.'),

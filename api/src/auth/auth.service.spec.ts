@@ -36,7 +36,12 @@ function user(overrides: Partial<UserRow> = {}): UserRow {
 /** An AuthService whose repositories are fakes; the clock is fixed and movable. */
 function setup(
   env: Record<string, string> = {},
-  options: { token?: RefreshTokenRecord; user?: UserRow; code?: string } = {},
+  options: {
+    token?: RefreshTokenRecord;
+    user?: UserRow;
+    code?: string;
+    codePurpose?: 'email_code' | 'reauthentication_code';
+  } = {},
 ) {
   const clock = { now: vi.fn(() => T0), sleep: vi.fn(async () => {}) } as unknown as ClockRepository;
   const realCrypto = new CryptoRepository();
@@ -72,6 +77,7 @@ function setup(
       ) => exchange(options.token, tx),
     ),
     revokeAll: vi.fn(async () => []),
+    revoke: vi.fn(async () => true),
   } as unknown as SessionsRepository;
   const cache = { invalidate: vi.fn(), invalidateUser: vi.fn() } as unknown as SessionStatusCache;
   const mail = { send: vi.fn(async () => {}) } as unknown as MailService;
@@ -81,16 +87,25 @@ function setup(
     isCommon: vi.fn(async (p: string) => p === 'password123'),
   } as unknown as CommonPasswordsRepository;
   const logger = { warn: vi.fn(), error: vi.fn(), info: vi.fn() } as unknown as Logger;
-  // The newest live email code of an address is `options.code` (id 'code-1'); attempts run the
-  // service's matcher against it, as the repository does inside its transaction.
+  // The newest live email code of an address is `options.code` (id 'code-1', of the purpose
+  // `options.codePurpose`); attempts run the service's matcher against it, as the repository does
+  // inside its transaction.
   const codeRow = options.code
     ? { id: 'code-1', tokenHash: realCrypto.sha256(`code-1:${options.code}`) }
     : undefined;
   const oneTimeTokens = {
     issue: vi.fn(async () => {}),
     attemptCode: vi.fn(
-      async (_email: string, _now: Date, _max: number, matches: (row: typeof codeRow) => boolean) =>
-        codeRow && matches(codeRow) ? codeRow : undefined,
+      async (
+        _email: string,
+        purpose: string,
+        _now: Date,
+        _max: number,
+        matches: (row: typeof codeRow) => boolean,
+      ) =>
+        codeRow && purpose === (options.codePurpose ?? 'email_code') && matches(codeRow)
+          ? codeRow
+          : undefined,
     ),
   } as unknown as OneTimeTokensRepository;
   const config = loadConfig({ NODE_ENV: 'test', ...env }, '/');
@@ -274,15 +289,28 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
   });
 
   it('counts a wrong password like a failed sign-in, per account and towards the lockout', async () => {
-    const { service, users, rateLimits, mail } = setup(
+    const { service, users, rateLimits, sessions } = setup(
       { AUTH_LOCKOUT_THRESHOLD: '3' },
-      { user: user({ failedLoginCount: 2 }) },
+      { user: user({ failedLoginCount: 1 }) },
     );
-    vi.mocked(users.incrementFailedLogins).mockResolvedValue(3);
+    vi.mocked(users.incrementFailedLogins).mockResolvedValue(2);
     expect(await errorCode(service.confirmIdentity(ME, { password: 'guess' }))).toBe(
       'CURRENT_PASSWORD_INCORRECT',
     );
     expect(rateLimits.consume).toHaveBeenCalledWith('signIn', 'reauth:account:user-1');
+    expect(users.incrementFailedLogins).toHaveBeenCalledWith('user-1');
+    // Below the threshold nothing is locked and the session stays.
+    expect(users.update).not.toHaveBeenCalled();
+    expect(sessions.revoke).not.toHaveBeenCalled();
+  });
+
+  it('signs out the session whose wrong password locks the account, and mails the owner', async () => {
+    const { service, users, mail, sessions, cache } = setup(
+      { AUTH_LOCKOUT_THRESHOLD: '3' },
+      { user: user({ failedLoginCount: 2 }) },
+    );
+    vi.mocked(users.incrementFailedLogins).mockResolvedValue(3);
+    expect(await errorCode(service.confirmIdentity(ME, { password: 'guess' }))).toBe('ACCOUNT_LOCKED');
     expect(users.incrementFailedLogins).toHaveBeenCalledWith('user-1');
     expect(users.update).toHaveBeenCalledWith(
       'user-1',
@@ -292,6 +320,8 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
       'ada@example.com',
       expect.objectContaining({ subject: 'Your account was locked' }),
     );
+    expect(sessions.revoke).toHaveBeenCalledWith('user-1', 'session-1', T0, 'reauthentication_lockout');
+    expect(cache.invalidate).toHaveBeenCalledWith(['session-1']);
   });
 
   it('refuses even the right password while the account is locked', async () => {
@@ -311,14 +341,29 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
 
   it('asks an account without a password for an emailed code, and checks it', async () => {
     const passwordless = user({ passwordHash: null, emailVerifiedAt: T0 });
-    const { service, rateLimits, oneTimeTokens } = setup({}, { user: passwordless, code: '424242' });
+    const { service, rateLimits, oneTimeTokens } = setup(
+      {},
+      { user: passwordless, code: '424242', codePurpose: 'reauthentication_code' },
+    );
     expect(await errorCode(service.confirmIdentity(ME, { password: 'anything' }))).toBe(
       'REAUTHENTICATION_REQUIRED',
     );
     expect(await errorCode(service.confirmIdentity(ME, { code: '000000' }))).toBe('INVALID_CODE');
     await service.confirmIdentity(ME, { code: '424242' });
-    expect(oneTimeTokens.attemptCode).toHaveBeenCalledWith('ada@example.com', T0, 5, expect.any(Function));
+    expect(oneTimeTokens.attemptCode).toHaveBeenCalledWith(
+      'ada@example.com',
+      'reauthentication_code',
+      T0,
+      5,
+      expect.any(Function),
+    );
     expect(rateLimits.consume).toHaveBeenCalledWith('signIn', 'reauth:account:user-1');
+  });
+
+  it('does not take a sign-in code: only one the signed-in owner asked for says what it is for', async () => {
+    const passwordless = user({ passwordHash: null, emailVerifiedAt: T0 });
+    const { service } = setup({}, { user: passwordless, code: '424242', codePurpose: 'email_code' });
+    expect(await errorCode(service.confirmIdentity(ME, { code: '424242' }))).toBe('INVALID_CODE');
   });
 
   it('treats the token of a deleted account as signed out', async () => {
@@ -506,5 +551,36 @@ describe('answers that must not tell whether an account exists', () => {
       { elapsedMs: 700, floorMs: 500 },
       expect.stringContaining('AUTH_UNIFORM_RESPONSE_MS'),
     );
+  });
+});
+
+describe('AuthService.sendReauthenticationCode', () => {
+  const ME = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' } as const;
+
+  it('mails the owner of an account without a password a code that says what it is for', async () => {
+    const passwordless = user({ passwordHash: null, emailVerifiedAt: T0 });
+    const { service, oneTimeTokens, mail, rateLimits } = setup({}, { user: passwordless });
+    await service.sendReauthenticationCode(ME);
+    expect(rateLimits.consume).toHaveBeenCalledWith('email', 'reauthentication-code:account:user-1');
+    expect(oneTimeTokens.issue).toHaveBeenCalledWith(
+      expect.objectContaining({
+        purpose: 'reauthentication_code',
+        email: 'ada@example.com',
+        userId: 'user-1',
+        expiresAt: new Date(T0.getTime() + 10 * 60_000),
+      }),
+    );
+    const [to, rendered] = vi.mocked(mail.send).mock.calls[0] ?? [];
+    expect(to).toBe('ada@example.com');
+    expect(rendered?.subject).toMatch(/^Your confirmation code: \d{6}$/);
+    expect(rendered?.text).toContain('sign out everywhere at http://localhost:3000/sessions');
+  });
+
+  it('refuses an account with a password, which confirms with it, before mailing anything', async () => {
+    const { service, oneTimeTokens, mail, rateLimits } = setup({}, { user: user() });
+    expect(await errorCode(service.sendReauthenticationCode(ME))).toBe('ACCOUNT_HAS_PASSWORD');
+    expect(rateLimits.consume).not.toHaveBeenCalled();
+    expect(oneTimeTokens.issue).not.toHaveBeenCalled();
+    expect(mail.send).not.toHaveBeenCalled();
   });
 });

@@ -316,7 +316,7 @@ export class AuthService {
   /** Changes the password of the signed-in user and signs out their other sessions. */
   async changePassword(auth: UserAuth, dto: PasswordChangeDto): Promise<void> {
     const user = await this.ownAccount(auth);
-    await this.checkOwnPassword(user, dto.currentPassword);
+    await this.checkOwnPassword(user, dto.currentPassword, auth.sessionId);
     await this.assertPasswordAcceptable(dto.newPassword);
     const now = this.clock.now();
     await this.users.update(user.id, {
@@ -331,10 +331,11 @@ export class AuthService {
 
   /**
    * Re-authentication before a change a stolen access token alone must not be enough for
-   * (deleting the account, minting an API key that outlives every session): the password, or for
-   * an account without one, a code from POST /auth/email-code/start. Guesses are rate-limited per
-   * account and wrong passwords count towards the sign-in lockout, so a token is no password oracle.
-   * Resolves to the account's row (the caller mails its owner about the change).
+   * (deleting the account, minting an API key that outlives every session, changing the sign-in
+   * address): the password, or for an account without one, a code from
+   * POST /auth/reauthentication/code. Guesses are rate-limited per account and wrong passwords
+   * count towards the sign-in lockout, so a token is no password oracle. Resolves to the account's
+   * row (the caller mails its owner about the change).
    */
   async confirmIdentity(auth: UserAuth, proof: ReauthenticationDto): Promise<UserRow> {
     const user = await this.ownAccount(auth);
@@ -344,25 +345,54 @@ export class AuthService {
           'REAUTHENTICATION_REQUIRED',
           'Confirm it is you: send your password as `password`.',
         );
-      await this.checkOwnPassword(user, proof.password);
+      await this.checkOwnPassword(user, proof.password, auth.sessionId);
       return user;
     }
     const { code } = proof;
     if (code === undefined) {
       throw new AppError(
         'REAUTHENTICATION_REQUIRED',
-        'This account has no password: ask POST /auth/email-code/start for a code and send it as `code`.',
+        'This account has no password: ask POST /auth/reauthentication/code for a code and send it as `code`.',
       );
     }
     await this.rateLimits.consume('signIn', `reauth:account:${user.id}`);
     const row = await this.oneTimeTokens.attemptCode(
       user.email,
+      'reauthentication_code',
       this.clock.now(),
       EMAIL_CODE_MAX_ATTEMPTS,
       (candidate) => this.crypto.constantTimeEquals(candidate.tokenHash, this.codeDigest(candidate.id, code)),
     );
     if (!row) throw new AppError('INVALID_CODE');
     return user;
+  }
+
+  /**
+   * Mails the code an account without a password confirms a sensitive change with. Only the
+   * signed-in owner can ask (a sign-in code is not accepted, so the mail can say what the code is
+   * for: someone holding a session of the account asked for it, and if that was not the owner,
+   * the mail says what to do). Rate-limited per account like other mails.
+   */
+  async sendReauthenticationCode(auth: UserAuth): Promise<void> {
+    const user = await this.ownAccount(auth);
+    if (user.passwordHash !== null) throw new AppError('ACCOUNT_HAS_PASSWORD');
+    await this.rateLimits.consume('email', `reauthentication-code:account:${user.id}`);
+    const now = this.clock.now();
+    const id = this.crypto.uuid();
+    const code = this.crypto.randomDigits(6);
+    await this.oneTimeTokens.issue({
+      id,
+      purpose: 'reauthentication_code',
+      email: user.email,
+      userId: user.id,
+      tokenHash: this.codeDigest(id, code),
+      now,
+      expiresAt: new Date(now.getTime() + EMAIL_CODE_TTL_MS),
+    });
+    await this.mail.send(
+      user.email,
+      mailTemplates.reauthenticationCode(code, `${this.config.publicBaseUrl}/sessions`),
+    );
   }
 
   // ------------------------------------------------------------------ email codes (seed 003's "Continue")
@@ -395,8 +425,13 @@ export class AuthService {
   async verifyEmailCode(dto: EmailCodeVerifyDto, client: ClientInfo): Promise<IssuedTokens> {
     await this.rateLimits.consume('signIn', `code:ip:${client.ip}`);
     const now = this.clock.now();
-    const row = await this.oneTimeTokens.attemptCode(dto.email, now, EMAIL_CODE_MAX_ATTEMPTS, (candidate) =>
-      this.crypto.constantTimeEquals(candidate.tokenHash, this.codeDigest(candidate.id, dto.code)),
+    const row = await this.oneTimeTokens.attemptCode(
+      dto.email,
+      'email_code',
+      now,
+      EMAIL_CODE_MAX_ATTEMPTS,
+      (candidate) =>
+        this.crypto.constantTimeEquals(candidate.tokenHash, this.codeDigest(candidate.id, dto.code)),
     );
     if (!row) throw new AppError('INVALID_CODE');
     let user = await this.users.findByEmail(dto.email);
@@ -469,24 +504,31 @@ export class AuthService {
   /**
    * The signed-in user's own password, checked like a sign-in: rate-limited per account, wrong
    * ones counted towards the lockout (the one that locks mails the owner), refused while locked.
-   * Without this, an access token let its holder guess the password at argon2 speed. An account
-   * made by email code has no password to give (it sets one through a reset).
+   * Without this, an access token let its holder guess the password at argon2 speed. A session
+   * that guesses the account into a lockout is signed out: it is more likely stolen than its
+   * owner forgetful, and the owner gets back in with the reset the lockout mail links to. An
+   * account made by email code has no password to give (it sets one through a reset).
    */
-  private async checkOwnPassword(user: UserRow, password: string): Promise<void> {
+  private async checkOwnPassword(user: UserRow, password: string, sessionId: string): Promise<void> {
     await this.rateLimits.consume('signIn', `reauth:account:${user.id}`);
     if (user.passwordHash === null) throw new AppError('CURRENT_PASSWORD_INCORRECT');
     const now = this.clock.now();
     if (user.lockedUntil !== null && user.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED');
     if (!(await this.crypto.verifyPassword(user.passwordHash, password))) {
-      await this.recordFailedLogin(user, now);
+      if (await this.recordFailedLogin(user, now)) {
+        await this.sessions.revoke(user.id, sessionId, now, 'reauthentication_lockout');
+        this.sessionCache.invalidate([sessionId]);
+        throw new AppError('ACCOUNT_LOCKED');
+      }
       throw new AppError('CURRENT_PASSWORD_INCORRECT');
     }
     if (user.failedLoginCount > 0) await this.users.update(user.id, { failedLoginCount: 0, updatedAt: now });
   }
 
-  private async recordFailedLogin(user: UserRow, now: Date): Promise<void> {
+  /** Counts a wrong password; resolves to true when this one locked the account. */
+  private async recordFailedLogin(user: UserRow, now: Date): Promise<boolean> {
     const failures = await this.users.incrementFailedLogins(user.id);
-    if (failures < this.config.auth.lockoutThreshold) return;
+    if (failures < this.config.auth.lockoutThreshold) return false;
     // Progressive lockout: 15 min, then 30, 60, … for each repeat.
     const minutes = this.config.auth.lockoutMinutes * 2 ** Math.min(user.lockoutCount, 10);
     await this.users.update(user.id, {
@@ -500,6 +542,7 @@ export class AuthService {
       user.email,
       mailTemplates.accountLocked(minutes, `${this.config.publicBaseUrl}/forgot-password`),
     );
+    return true;
   }
 
   private async sendVerification(user: UserRow): Promise<void> {

@@ -75,6 +75,7 @@ export class OneTimeTokensRepository {
    */
   async attemptCode(
     email: string,
+    purpose: Extract<OneTimeTokenPurpose, 'email_code' | 'reauthentication_code'>,
     now: Date,
     maxAttempts: number,
     matches: (row: OneTimeTokenRow) => boolean,
@@ -85,7 +86,7 @@ export class OneTimeTokensRepository {
         .selectFrom('oneTimeTokens')
         .selectAll()
         .where('email', '=', email)
-        .where('purpose', '=', 'email_code')
+        .where('purpose', '=', purpose)
         .where('usedAt', 'is', null)
         .where('expiresAt', '>', now)
         .orderBy('createdAt', 'desc')

@@ -55,7 +55,12 @@ export interface RefreshTokensTable {
 }
 
 /** What a one-time token is for. */
-export type OneTimeTokenPurpose = 'email_verification' | 'password_reset' | 'email_code' | 'email_change';
+export type OneTimeTokenPurpose =
+  | 'email_verification'
+  | 'password_reset'
+  | 'email_code'
+  | 'email_change'
+  | 'reauthentication_code';
 
 /** `one_time_tokens`: hashed single-use tokens and email codes with expiry and attempts (0002). */
 export interface OneTimeTokensTable {

@@ -75,6 +75,22 @@ export const mailTemplates = {
       devSummary: `sign-in code: ${code}`,
     };
   },
+  reauthenticationCode(code: string, sessionsLink: string): RenderedMail {
+    const lines = [
+      `Your confirmation code is ${code}. It expires in 10 minutes.`,
+      'Someone signed in to your CloudNest account asked for it, to confirm a change that needs more than a signed-in session: deleting the account, creating an API key or changing the email address.',
+      `If that was not you, someone else is signed in to your account: sign out everywhere at ${sessionsLink}.`,
+    ];
+    return {
+      subject: `Your confirmation code: ${code}`,
+      text: lines.join('\n\n'),
+      html: layout('Your confirmation code', lines, {
+        label: 'See where you are signed in',
+        url: sessionsLink,
+      }),
+      devSummary: `confirmation code: ${code}`,
+    };
+  },
   accountLocked(minutes: number, resetLink: string): RenderedMail {
     const text = `Your account was locked for ${minutes} minutes after repeated failed sign-in attempts. If this was not you, reset your password now: ${resetLink} (a reset also unlocks the account).`;
     return {

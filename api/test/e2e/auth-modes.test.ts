@@ -85,16 +85,27 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
 
   it('has the account confirm sensitive changes with an emailed code, as it has no password', async () => {
     const email = `code.only.${Date.now()}@example.com`;
-    const mailedCode = async () => {
+    const signInCode = async () => {
       await server.request('/auth/email-code/start', { method: 'POST', json: { email } });
       return /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1] as string;
     };
     const tokens = await readJson<TokenPair>(
       await server.request('/auth/email-code/verify', {
         method: 'POST',
-        json: { email, code: await mailedCode() },
+        json: { email, code: await signInCode() },
       }),
     );
+    const confirmationCode = async () => {
+      const asked = await server.request('/auth/reauthentication/code', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(asked.status).toBe(202);
+      const mail = await latestMail(server, email);
+      expect(mail.subject).toMatch(/^Your confirmation code: \d{6}$/);
+      expect(mail.textBody).toContain('If that was not you, someone else is signed in to your account');
+      return /\b(\d{6})\b/.exec(mail.textBody)?.[1] as string;
+    };
     const me = await readJson<{ hasPassword: boolean }>(
       await server.request('/users/me', { headers: bearer(tokens.accessToken) }),
     );
@@ -109,8 +120,10 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
     expect(withPassword.status).toBe(403);
     const refusal = await readJson<ErrorBody>(withPassword);
     expect(refusal.code).toBe('REAUTHENTICATION_REQUIRED');
-    expect(refusal.message).toContain('/auth/email-code/start');
-    const code = await mailedCode();
+    expect(refusal.message).toContain('/auth/reauthentication/code');
+    // A sign-in code, which anyone can have mailed to the address, is not a confirmation code.
+    expect((await readJson<ErrorBody>(await mint({ code: await signInCode() }))).code).toBe('INVALID_CODE');
+    const code = await confirmationCode();
     const wrongCode = code === '000000' ? '111111' : '000000';
     expect((await readJson<ErrorBody>(await mint({ code: wrongCode }))).code).toBe('INVALID_CODE');
     expect((await mint({ code })).status).toBe(201);
@@ -119,9 +132,28 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
     const deleted = await server.request('/users/me', {
       method: 'DELETE',
       headers: bearer(tokens.accessToken),
-      json: { code: await mailedCode() },
+      json: { code: await confirmationCode() },
     });
     expect(deleted.status).toBe(204);
+  });
+
+  it('mails confirmation codes only to accounts without a password, and only to their signed-in owner', async () => {
+    const anonymous = await server.request('/auth/reauthentication/code', { method: 'POST' });
+    expect(anonymous.status).toBe(401);
+    const { tokens, credentials } = await registerUser(server);
+    const asked = await server.request('/auth/reauthentication/code', {
+      method: 'POST',
+      headers: bearer(tokens.accessToken),
+    });
+    expect(asked.status).toBe(409);
+    expect((await readJson<ErrorBody>(asked)).code).toBe('ACCOUNT_HAS_PASSWORD');
+    const issued = await server.database.db
+      .selectFrom('oneTimeTokens')
+      .select('id')
+      .where('email', '=', credentials.email)
+      .where('purpose', '=', 'reauthentication_code')
+      .execute();
+    expect(issued).toEqual([]);
   });
 });
 

@@ -223,15 +223,35 @@ describe('users over HTTP', () => {
         json: { name: 'reset the count', password: credentials.password },
       });
       expect(keyWithRightPassword.status).toBe(201);
-      for (let guess = 0; guess < 10; guess++) await remove({ json: { password: `wrong again ${guess}` } });
-      expect(await codeOf(await remove({ json: { password: credentials.password } }))).toBe('ACCOUNT_LOCKED');
+      const otherDevice = await readJson<TokenPair>(
+        await server.request('/auth/login', {
+          method: 'POST',
+          json: { email: credentials.email, password: credentials.password },
+        }),
+      );
+      for (let guess = 0; guess < 9; guess++) await remove({ json: { password: `wrong again ${guess}` } });
+      // The tenth locks the account and signs out the session that guessed (likely a stolen one).
+      expect(await codeOf(await remove({ json: { password: 'wrong again 9' } }))).toBe('ACCOUNT_LOCKED');
+      expect(await codeOf(await remove({ json: { password: credentials.password } }))).toBe(
+        'SESSION_REVOKED',
+      );
+      expect(await codeOf(await server.request('/users/me', { headers: bearer(tokens.accessToken) }))).toBe(
+        'SESSION_REVOKED',
+      );
       const login = await server.request('/auth/login', {
         method: 'POST',
         json: { email: credentials.email, password: credentials.password },
       });
       expect(await codeOf(login)).toBe('INVALID_CREDENTIALS');
-      const stillThere = await server.request('/users/me', { headers: bearer(tokens.accessToken) });
-      expect(stillThere.status).toBe(200);
+      // The owner's other devices stay signed in; the locked account refuses the password there too.
+      const elsewhere = bearer(otherDevice.accessToken);
+      expect((await server.request('/users/me', { headers: elsewhere })).status).toBe(200);
+      const lockedThere = await server.request('/users/me', {
+        method: 'DELETE',
+        headers: elsewhere,
+        json: { password: credentials.password },
+      });
+      expect(await codeOf(lockedThere)).toBe('ACCOUNT_LOCKED');
     });
 
     it('deletes the account: signs out everywhere at once, hides the profile, keeps the email taken until purge', async () => {

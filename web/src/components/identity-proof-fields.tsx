@@ -69,7 +69,7 @@ export function IdentityProofFields({
           variant="secondary"
           pending={send.pending}
           pendingLabel="Sending…"
-          onClick={async () => setSent(await send.run(() => api.startEmailCode(account.email)))}
+          onClick={async () => setSent(await send.run(() => api.requestConfirmationCode()))}
         >
           Email me a code
         </SubmitButton>

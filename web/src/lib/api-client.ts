@@ -89,6 +89,11 @@ class ApiClient {
     return this.#request('POST', '/auth/email-code/start', { body: { email }, auth: false });
   }
 
+  /** Mails the signed-in owner of an account without a password a code to confirm a change with. */
+  requestConfirmationCode(): Promise<void> {
+    return this.#request('POST', '/auth/reauthentication/code');
+  }
+
   async verifyEmailCode(email: string, code: string): Promise<AuthUser> {
     return this.#accept(
       await this.#request<AuthTokens>('POST', '/auth/email-code/verify?mode=cookie', {

@@ -43,7 +43,12 @@ export const errorCodes = {
   REAUTHENTICATION_REQUIRED: {
     status: 403,
     message:
-      'Confirm it is you: send your password as `password`, or for an account without one, a code from POST /auth/email-code/start as `code`.',
+      'Confirm it is you: send your password as `password`, or for an account without one, a code from POST /auth/reauthentication/code as `code`.',
+  },
+  ACCOUNT_HAS_PASSWORD: {
+    status: 409,
+    message:
+      'This account has a password: confirm it is you with it; emailed codes are for accounts without one.',
   },
   ACCOUNT_LOCKED: {
     status: 403,
