@@ -68,4 +68,18 @@ describe('driverSslOption', () => {
       driverSslOption({ mode: 'verify-full', ca: { kind: 'file', path: missing } }),
     ).rejects.toThrow(`DATABASE_SSL_CA: cannot read ${missing} (ENOENT)`);
   });
+
+  it('parses the certificates once per configuration, and reads an unreadable file again next time', async () => {
+    const rds = { mode: 'verify-full', ca: { kind: 'rds' } } as const;
+    const first = await driverSslOption(rds);
+    expect(await driverSslOption(rds)).toBe(first);
+    // Another configuration with the same settings gets its own.
+    expect(await driverSslOption({ mode: 'verify-full', ca: { kind: 'rds' } })).not.toBe(first);
+
+    const later = join(dir, 'later.pem');
+    const fromFile = { mode: 'verify-full', ca: { kind: 'file', path: later } } as const;
+    await expect(driverSslOption(fromFile)).rejects.toThrow('(ENOENT)');
+    writeFileSync(later, trusted(first)[0] ?? '');
+    expect(trusted(await driverSslOption(fromFile))).toHaveLength(1);
+  });
 });

@@ -43,10 +43,26 @@ export type DriverSsl =
 
 /**
  * The driver's `ssl` option. Async because `rds` and `file` load certificates, which happens when
- * the pool is made (the first query), never during a Lambda's init.
+ * the pool is made (the first query), never during a Lambda's init. Made once per configuration
+ * (the parsed config's `tls` object): the migration function needs it for two connections per
+ * invocation (creating the database, then migrating it) and again on every warm invocation.
  */
-export async function driverSslOption(tls: DatabaseTls | undefined): Promise<DriverSsl> {
-  if (tls === undefined || tls.mode === 'disable') return false;
+export function driverSslOption(tls: DatabaseTls | undefined): Promise<DriverSsl> {
+  if (tls === undefined) return Promise.resolve(false);
+  let ssl = madeFor.get(tls);
+  if (ssl === undefined) {
+    ssl = makeDriverSsl(tls);
+    madeFor.set(tls, ssl);
+    // An unreadable CA file is read again next time rather than remembered.
+    ssl.catch(() => madeFor.delete(tls));
+  }
+  return ssl;
+}
+
+const madeFor = new WeakMap<DatabaseTls, Promise<DriverSsl>>();
+
+async function makeDriverSsl(tls: DatabaseTls): Promise<DriverSsl> {
+  if (tls.mode === 'disable') return false;
   if (tls.mode === 'require') return { rejectUnauthorized: false };
   // A `ca` list replaces Node's whole trust store (NODE_EXTRA_CA_CERTS included), so `system`
   // passes none.
