@@ -154,6 +154,16 @@ export const mailTemplates = {
       devSummary: `API key created: ${name}`,
     };
   },
+  adminGranted(): RenderedMail {
+    const text =
+      'Your CloudNest account was made an administrator: once you sign in again, you can manage other accounts. If you did not expect this, contact support.';
+    return {
+      subject: 'You are now an administrator',
+      text,
+      html: layout('You are now an administrator', [text]),
+      devSummary: 'admin role granted',
+    };
+  },
   accountDeleted(purgeDays: number): RenderedMail {
     const text = `Your account was deleted and signed out on every device. Its data and files will be erased in ${purgeDays} days. If this was not you, contact support before then.`;
     return {

@@ -34,11 +34,22 @@ export class AdminUsersController {
 
   @Patch(':id')
   @ApiOperation({
-    summary: "Change a user's role or disable them; either signs them out everywhere at once.",
+    summary:
+      "Change a user's role or disable them; either signs them out everywhere at once. Granting admin takes your password (or an emailed code).",
     tags,
     auth: 'bearer',
     responses: { 200: AdminUserSchema },
-    errors: ['FORBIDDEN', 'USER_NOT_FOUND', 'ADMIN_SELF_CHANGE', 'VALIDATION_FAILED'],
+    errors: [
+      'FORBIDDEN',
+      'USER_NOT_FOUND',
+      'ADMIN_SELF_CHANGE',
+      'REAUTHENTICATION_REQUIRED',
+      'CURRENT_PASSWORD_INCORRECT',
+      'INVALID_CODE',
+      'ACCOUNT_LOCKED',
+      'RATE_LIMITED',
+      'VALIDATION_FAILED',
+    ],
   })
   update(
     @CurrentUser() admin: UserAuth,

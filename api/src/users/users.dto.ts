@@ -1,4 +1,4 @@
-import { UsernameSchema } from '../auth/auth.dto.js';
+import { ReauthenticationSchema, UsernameSchema } from '../auth/auth.dto.js';
 import { type DtoType, dto } from '../common/validation/dto-schema.js';
 import type { UserCursor } from './users.repository.js';
 
@@ -82,8 +82,12 @@ export type AdminUsersQuery = DtoType<typeof AdminUsersQuerySchema>;
 export const AdminUserUpdateSchema = dto((z) =>
   z
     .object({
-      role: z.enum(['user', 'admin']).optional(),
+      role: z
+        .enum(['user', 'admin'])
+        .optional()
+        .describe('Granting admin takes your password (or code) as well, in `password` or `code`.'),
       disabled: z.boolean().optional().describe('true signs the user out everywhere and blocks sign-in.'),
+      ...ReauthenticationSchema.zod.shape,
     })
     .strict()
     .refine((v) => v.role !== undefined || v.disabled !== undefined, { message: 'give role or disabled' }),

@@ -194,11 +194,48 @@ describe('UsersService administration', () => {
 
   it('a role change revokes the sessions; an unchanged role writes nothing', async () => {
     const { service, sessions } = setup();
-    expect((await service.adminUpdate(ADMIN, 'user-1', { role: 'admin' })).role).toBe('admin');
+    expect((await service.adminUpdate(ADMIN, 'user-1', { role: 'admin', password: 'pw' })).role).toBe(
+      'admin',
+    );
     expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'role_changed');
     const same = setup();
     await same.service.adminUpdate(ADMIN, 'user-1', { role: 'user' });
     expect(same.users.update).not.toHaveBeenCalled();
+    expect(same.auth.confirmIdentity).not.toHaveBeenCalled();
+  });
+
+  it("grants admin only with the acting admin's re-authentication, and tells the new admin", async () => {
+    const refused = setup();
+    refused.auth.confirmIdentity.mockRejectedValueOnce(new AppError('REAUTHENTICATION_REQUIRED'));
+    expect(await codeOf(refused.service.adminUpdate(ADMIN, 'user-1', { role: 'admin' }))).toBe(
+      'REAUTHENTICATION_REQUIRED',
+    );
+    expect(refused.users.update).not.toHaveBeenCalled();
+    expect(refused.mail.send).not.toHaveBeenCalled();
+
+    const { service, auth, users, mail } = setup();
+    await service.adminUpdate(ADMIN, 'user-1', { role: 'admin', password: 'the admin password' });
+    expect(auth.confirmIdentity).toHaveBeenCalledWith(ADMIN, {
+      role: 'admin',
+      password: 'the admin password',
+    });
+    expect(users.update).toHaveBeenCalledWith('user-1', { role: 'admin', updatedAt: T0 });
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({ subject: 'You are now an administrator' }),
+    );
+  });
+
+  it('demotes and disables without re-authentication (taking access away is one step)', async () => {
+    const admin = setup(user({ role: 'admin' }));
+    await admin.service.adminUpdate(ADMIN, 'user-1', { role: 'user', disabled: true });
+    expect(admin.auth.confirmIdentity).not.toHaveBeenCalled();
+    expect(admin.users.update).toHaveBeenCalledWith('user-1', {
+      role: 'user',
+      disabledAt: T0,
+      updatedAt: T0,
+    });
+    expect(admin.mail.send).not.toHaveBeenCalled();
   });
 
   it('refuses self-changes (ADMIN_SELF_CHANGE) and unknown or deleted users (USER_NOT_FOUND)', async () => {

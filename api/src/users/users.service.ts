@@ -110,18 +110,27 @@ export class UsersService {
     };
   }
 
+  /**
+   * Role and disabled flag. Granting admin takes the acting admin's re-authentication, and the new
+   * admin is told: an admin's stolen access token must not be enough to make another account
+   * admin, which would outlive the session it was stolen from. Taking access away (demoting,
+   * disabling) stays one step, since it is what an admin does in a hurry.
+   */
   async adminUpdate(admin: UserAuth, id: string, dto: AdminUserUpdateDto): Promise<AdminUserDto> {
     // An admin demoting or disabling themselves could leave nobody able to administer.
     if (id === admin.userId) throw new AppError('ADMIN_SELF_CHANGE');
     const user = await this.users.findById(id);
     if (!user || user.deletedAt !== null) throw new AppError('USER_NOT_FOUND');
-    const now = this.clock.now();
     const changes: UserUpdate = {};
     if (dto.role !== undefined && dto.role !== user.role) changes.role = dto.role;
+    const grantsAdmin = changes.role === 'admin';
+    if (grantsAdmin) await this.auth.confirmIdentity(admin, dto);
+    const now = this.clock.now();
     if (dto.disabled === true && user.disabledAt === null) changes.disabledAt = now;
     if (dto.disabled === false && user.disabledAt !== null) changes.disabledAt = null;
     if (Object.keys(changes).length === 0) return mapAdminUser(user);
     await this.users.update(id, { ...changes, updatedAt: now });
+    if (grantsAdmin) await this.mail.send(user.email, mailTemplates.adminGranted());
     if (changes.role !== undefined || changes.disabledAt) {
       await this.signOutEverywhere(id, now, changes.disabledAt ? 'account_disabled' : 'role_changed');
     } else {

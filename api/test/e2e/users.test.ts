@@ -409,12 +409,22 @@ describe('users over HTTP', () => {
     it('changes roles (the user signs in again to use them); refuses self-changes and unknown users', async () => {
       const admin = await newAdmin();
       const { credentials, tokens } = await registerUser(server);
-      const promote = await server.request(`/admin/users/${tokens.user.id}`, {
-        method: 'PATCH',
-        headers: bearer(admin.tokens.accessToken),
-        json: { role: 'admin' },
-      });
-      expect(promote.status).toBe(200);
+      const promote = (proof: Record<string, string>) =>
+        server.request(`/admin/users/${tokens.user.id}`, {
+          method: 'PATCH',
+          headers: bearer(admin.tokens.accessToken),
+          json: { role: 'admin', ...proof },
+        });
+      // An admin's access token alone does not make another admin.
+      const unconfirmed = await promote({});
+      expect(unconfirmed.status).toBe(403);
+      expect(await codeOf(unconfirmed)).toBe('REAUTHENTICATION_REQUIRED');
+      expect(await codeOf(await promote({ password: 'not the admin password' }))).toBe(
+        'CURRENT_PASSWORD_INCORRECT',
+      );
+      expect((await server.request('/users/me', { headers: bearer(tokens.accessToken) })).status).toBe(200);
+      expect((await promote({ password: admin.credentials.password })).status).toBe(200);
+      expect((await latestMail(server, credentials.email)).subject).toBe('You are now an administrator');
       expect((await server.request('/users/me', { headers: bearer(tokens.accessToken) })).status).toBe(401);
       const login = await server.request('/auth/login', {
         method: 'POST',
