@@ -399,6 +399,79 @@ describe('web app in Chromium against the real API', () => {
     }
   });
 
+  it('lets an admin find accounts, grant admin with their password, and disable and enable one', async () => {
+    const admin = {
+      email: `root.${suffix}@example.com`,
+      username: `root_${suffix}`,
+      password: 'admin passphrase 2026',
+    };
+    const other = await browser.newContext({ viewport: DESKTOP });
+    try {
+      // A non-admin sees no link, and the page itself says what the API answered (403).
+      await page.goto(`${stack.webUrl}/admin`);
+      await page.getByText('Only administrators can see this page.').waitFor();
+      expect(await page.getByRole('banner').getByRole('link', { name: 'Users' }).count()).toBe(0);
+
+      const tab = await other.newPage();
+      await tab.goto(`${stack.webUrl}/sign-up`);
+      await tab.getByLabel('Email').fill(admin.email);
+      await tab.getByLabel('Username').fill(admin.username);
+      await tab.getByLabel('Password').fill(admin.password);
+      await tab.getByRole('button', { name: 'Create account' }).click();
+      await expectHeading('Your profile', tab);
+      // The first admin is made by the operator; the role arrives with the next sign-in.
+      await stack.promote(admin.email);
+      await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+      await signInWithPassword(tab, admin.username, admin.password);
+      await tab.getByRole('banner').getByRole('link', { name: 'Users' }).click();
+      await expectHeading('Users', tab);
+
+      await tab.getByLabel('Search').fill(account.username);
+      await tab.getByRole('button', { name: 'Search' }).click();
+      const row = tab
+        .getByRole('list', { name: 'Accounts' })
+        .getByRole('listitem')
+        .filter({ hasText: account.email });
+      await row.waitFor();
+      expect(await tab.getByRole('list', { name: 'Accounts' }).getByRole('listitem').count()).toBe(1);
+
+      // Granting admin asks for the acting admin's password; a wrong one changes nothing.
+      await row.getByRole('button', { name: `Make ${account.username} an admin` }).click();
+      const grant = row.getByRole('form', { name: `Make ${account.username} an admin` });
+      await grant.getByLabel('Your password').fill('not my password');
+      await grant.getByRole('button', { name: 'Confirm: make admin' }).click();
+      await row.getByRole('alert').filter({ hasText: 'Your current password is wrong.' }).waitFor();
+      await grant.getByLabel('Your password').fill(admin.password);
+      await screenshot('17-admin-grant', tab);
+      await grant.getByRole('button', { name: 'Confirm: make admin' }).click();
+      await row.getByText(`${account.username} is now an admin`).waitFor();
+      await row.getByText('Admin', { exact: true }).waitFor();
+      const granted = await waitForMail(stack.apiUrl, account.email, /you are now an administrator/i);
+      expect(granted.text).toContain('administrator');
+
+      await row.getByRole('button', { name: `Disable ${account.username}` }).click();
+      await row.getByText('Disabled', { exact: true }).waitFor();
+      const refused = await fetch(`${stack.apiUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: account.email, password: account.password }),
+      });
+      expect(((await refused.json()) as { code: string }).code).toBe('ACCOUNT_DISABLED');
+      await row.getByRole('button', { name: `Enable ${account.username}` }).click();
+      await row.getByText(`${account.username} can sign in again.`).waitFor();
+      await row.getByRole('button', { name: `Remove admin from ${account.username}` }).click();
+      await row.getByText(`${account.username} is no longer an admin.`).waitFor();
+      await screenshot('18-admin-users', tab);
+
+      // Granting admin signed the account out everywhere, this browser's session included.
+      await page.goto(`${stack.webUrl}/profile`);
+      await expectHeading('Sign in');
+      await signInWithPassword(page, account.username, account.password);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('resets a forgotten password from the emailed link', async () => {
     await signOut();
     await page.getByRole('link', { name: 'Forgot your password?' }).click();

@@ -6,10 +6,11 @@ import { loadConfig } from '../config/app-config.js';
 import type { IssuedTokens } from './auth.service.js';
 import { AuthCookies } from './auth-cookies.js';
 
-const USER = {
+const USER: IssuedTokens['user'] = {
   id: '00000000-0000-4000-8000-000000000001',
   email: 'ada@example.com',
   username: 'ada',
+  role: 'user',
   emailVerified: false,
   createdAt: '2026-01-01T00:00:00.000Z',
 };

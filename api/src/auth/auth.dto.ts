@@ -156,6 +156,9 @@ export const UserSchema = dto((z) =>
     id: z.uuid(),
     email: z.string(),
     username: z.string(),
+    role: z
+      .enum(['user', 'admin'])
+      .describe('As of signing in: a role change signs the account out, so a session never outlives it.'),
     emailVerified: z.boolean(),
     createdAt: z.iso.datetime(),
   }),

@@ -7,6 +7,7 @@ export function mapAuthUser(user: UserRow): UserDto {
     id: user.id,
     email: user.email,
     username: user.username,
+    role: user.role,
     emailVerified: user.emailVerifiedAt !== null,
     createdAt: user.createdAt.toISOString(),
   };

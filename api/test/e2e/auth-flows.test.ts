@@ -35,6 +35,7 @@ describe('auth flows over HTTP', () => {
         id: expect.any(String),
         email: credentials.email,
         username: credentials.username,
+        role: 'user',
         emailVerified: false,
         createdAt: expect.any(String),
       });

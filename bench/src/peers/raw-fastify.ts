@@ -26,6 +26,7 @@ interface UserRecord {
   id: string;
   email: string;
   username: string;
+  role: 'user' | 'admin';
   email_verified_at: Date | null;
   created_at: Date;
 }
@@ -83,6 +84,7 @@ if (databaseUrl && publicJwk) {
       id: user.id,
       email: user.email,
       username: user.username,
+      role: user.role,
       emailVerified: user.email_verified_at !== null,
       createdAt: user.created_at.toISOString(),
     };

@@ -11,6 +11,8 @@ const signedInLinks = [
   { href: '/sessions', label: 'Sessions' },
   { href: '/api-keys', label: 'API keys' },
 ] as const;
+// Shown to admins only; the API checks the role on every request either way.
+const adminLink = { href: '/admin', label: 'Users' } as const;
 
 export function SiteHeader() {
   const session = useSession();
@@ -39,7 +41,7 @@ export function SiteHeader() {
         <ul>
           {session.status === 'signed-in' ? (
             <>
-              {signedInLinks.map((link) => (
+              {[...signedInLinks, ...(session.user.role === 'admin' ? [adminLink] : [])].map((link) => (
                 <li key={link.href}>
                   <Link href={link.href} aria-current={pathname === link.href ? 'page' : undefined}>
                     {link.label}

@@ -1,4 +1,7 @@
 import type {
+  AdminUser,
+  AdminUserChange,
+  AdminUsersPage,
   ApiErrorBody,
   ApiKey,
   AuthTokens,
@@ -202,6 +205,21 @@ class ApiClient {
 
   revokeApiKey(id: string): Promise<void> {
     return this.#request('DELETE', `/auth/api-keys/${encodeURIComponent(id)}`);
+  }
+
+  // ------------------------------------------------------------ administration
+
+  /** Accounts, newest first; `query` matches the start of the email or username. */
+  adminUsers(query: string, cursor: string | null): Promise<AdminUsersPage> {
+    const params = new URLSearchParams({ limit: '20' });
+    if (query) params.set('query', query);
+    if (cursor) params.set('cursor', cursor);
+    return this.#request('GET', `/admin/users?${params}`);
+  }
+
+  /** Either change signs the account out everywhere; granting admin takes this admin's proof. */
+  updateUserAsAdmin(id: string, change: AdminUserChange): Promise<AdminUser> {
+    return this.#request('PATCH', `/admin/users/${encodeURIComponent(id)}`, { body: change });
   }
 
   // ------------------------------------------------------------ profile and files

@@ -7,6 +7,8 @@ export interface AuthUser {
   id: string;
   email: string;
   username: string;
+  /** As of signing in (a role change signs the account out). */
+  role: 'user' | 'admin';
   emailVerified: boolean;
   createdAt: string;
 }
@@ -56,6 +58,28 @@ export interface Profile {
   hasPassword: boolean;
   createdAt: string;
 }
+
+/** An account as administrators see it (API `AdminUserSchema`). */
+export interface AdminUser {
+  id: string;
+  email: string;
+  username: string;
+  displayName: string | null;
+  role: 'user' | 'admin';
+  emailVerified: boolean;
+  disabledAt: string | null;
+  deletedAt: string | null;
+  createdAt: string;
+}
+
+export interface AdminUsersPage {
+  items: AdminUser[];
+  /** Pass back as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+/** What an administrator may change; granting admin also carries the acting admin's proof. */
+export type AdminUserChange = { role: 'user' } | ({ role: 'admin' } & IdentityProof) | { disabled: boolean };
 
 /** What re-authentication takes (API `ReauthenticationSchema`): the password, or an emailed code. */
 export type IdentityProof = { password: string } | { code: string };

@@ -37,6 +37,10 @@ const messages: Readonly<Record<string, string>> = {
   REFRESH_TOKEN_REUSED: 'For your safety this session was signed out. Please sign in again.',
   CSRF_TOKEN_INVALID: 'Your session could not be verified. Please sign in again.',
   SESSION_NOT_FOUND: 'That session no longer exists.',
+  ACCOUNT_HAS_PASSWORD: 'Your account has a password: enter it instead of a code.',
+  // Administration
+  FORBIDDEN: 'You are not allowed to do this.',
+  ADMIN_SELF_CHANGE: 'You cannot change your own role or disable yourself; ask another admin.',
   // API keys
   API_KEY_NOT_FOUND: 'That API key no longer exists.',
   // Profile and files

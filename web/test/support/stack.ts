@@ -15,6 +15,8 @@ export interface Stack {
   /** The API itself (outbox reads go straight here). */
   readonly apiUrl: string;
   readonly timings: Record<string, number>;
+  /** Makes an account admin with the operator's CLI (`npm run user:promote`), as the first admin is made. */
+  promote(email: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,7 +93,20 @@ export async function startStack(): Promise<Stack> {
     await stopAll();
     throw error;
   }
-  return { webUrl, apiUrl, timings, stop: stopAll };
+  const promote = async (email: string) => {
+    await run('user:promote', process.execPath, ['--import', 'tsx', 'api/src/users/promote.cli.ts', email], {
+      cwd: repoDir,
+      // The CLI finds the running API's embedded PostgreSQL through DATA_DIR.
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME ?? '/tmp',
+        NODE_ENV: 'development',
+        DATA_DIR: dataDir,
+      },
+      timeoutMs: 60_000,
+    });
+  };
+  return { webUrl, apiUrl, timings, promote, stop: stopAll };
 }
 
 export interface OutboxMessage {

@@ -1,0 +1,131 @@
+'use client';
+
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { Alert } from '../../components/alert';
+import { Field } from '../../components/field';
+import { Loading } from '../../components/loading';
+import { RequireAuth } from '../../components/require-auth';
+import { SubmitButton } from '../../components/submit-button';
+import { api } from '../../lib/api-client';
+import type { AdminUser, AuthUser, Profile } from '../../lib/api-types';
+import { useAction } from '../../lib/use-action';
+import { AdminUserRow } from './admin-user-row';
+
+export function AdminUsersView() {
+  return <RequireAuth>{(user) => <AdminUsers me={user} />}</RequireAuth>;
+}
+
+/** Accounts page by page (the API's keyset cursor), searched by the start of email or username. */
+function AdminUsers({ me }: { me: AuthUser }) {
+  const [query, setQuery] = useState('');
+  const [users, setUsers] = useState<AdminUser[] | null>(null);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  // How the acting admin confirms granting admin: their password, or an emailed code.
+  const [account, setAccount] = useState<Profile | null>(null);
+  const load = useAction();
+  const more = useAction();
+
+  const search = useCallback(
+    (text: string) =>
+      load.run(async () => {
+        const [page, profile] = await Promise.all([api.adminUsers(text, null), api.profile()]);
+        setUsers(page.items);
+        setNextCursor(page.nextCursor);
+        setAccount(profile);
+      }),
+    [load.run],
+  );
+
+  useEffect(() => {
+    void search('');
+  }, [search]);
+
+  function onSearch(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const text = String(new FormData(event.currentTarget).get('query') ?? '').trim();
+    setQuery(text);
+    void search(text);
+  }
+
+  async function onMore() {
+    await more.run(async () => {
+      const page = await api.adminUsers(query, nextCursor);
+      setUsers((current) => [...(current ?? []), ...page.items]);
+      setNextCursor(page.nextCursor);
+    });
+  }
+
+  const replace = (changed: AdminUser) =>
+    setUsers((current) => current?.map((user) => (user.id === changed.id ? changed : user)) ?? null);
+
+  if (load.error?.code === 'FORBIDDEN') {
+    return (
+      <>
+        <h1>Users</h1>
+        <Alert kind="error">Only administrators can see this page.</Alert>
+      </>
+    );
+  }
+  return (
+    <>
+      <h1>Users</h1>
+      <p>
+        Every account, newest first. Changing an account&apos;s role or disabling it signs it out on every
+        device.
+      </p>
+      <search className="card">
+        <form onSubmit={onSearch}>
+          <Field
+            label="Search"
+            name="query"
+            type="search"
+            maxLength={320}
+            autoComplete="off"
+            hint="The start of an email address or username."
+            error={load.error?.fieldErrors.query}
+          />
+          <div className="actions">
+            <SubmitButton pending={load.pending} pendingLabel="Searching…" variant="secondary">
+              Search
+            </SubmitButton>
+          </div>
+        </form>
+      </search>
+      <section className="card" aria-labelledby="accounts-heading" aria-busy={load.pending}>
+        <h2 id="accounts-heading">{query ? `Accounts starting with “${query}”` : 'Accounts'}</h2>
+        {load.error && <Alert kind="error">{load.error.message}</Alert>}
+        {users === null || account === null ? (
+          load.pending && <Loading label="Loading accounts…" />
+        ) : users.length === 0 ? (
+          <p className="empty">No account matches.</p>
+        ) : (
+          <ul className="list" aria-label="Accounts">
+            {users.map((user) => (
+              <AdminUserRow
+                key={user.id}
+                user={user}
+                self={user.id === me.id}
+                account={account}
+                onChanged={replace}
+              />
+            ))}
+          </ul>
+        )}
+        {more.error && <Alert kind="error">{more.error.message}</Alert>}
+        {nextCursor && (
+          <div className="actions">
+            <SubmitButton
+              type="button"
+              variant="secondary"
+              pending={more.pending}
+              pendingLabel="Loading…"
+              onClick={onMore}
+            >
+              Load more
+            </SubmitButton>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}
