@@ -8,6 +8,7 @@ import {
   ApiKeyCreateSchema,
   ApiKeyListSchema,
   CreatedApiKeySchema,
+  REAUTHENTICATION_ERRORS,
 } from './auth.dto.js';
 import type { UserAuth } from './auth-context.js';
 
@@ -24,13 +25,7 @@ export class ApiKeysController {
     tags,
     auth: 'bearer',
     responses: { 201: CreatedApiKeySchema },
-    errors: [
-      'REAUTHENTICATION_REQUIRED',
-      'CURRENT_PASSWORD_INCORRECT',
-      'INVALID_CODE',
-      'ACCOUNT_LOCKED',
-      'RATE_LIMITED',
-    ],
+    errors: [...REAUTHENTICATION_ERRORS],
   })
   create(@CurrentUser() user: UserAuth, @ValidBody(ApiKeyCreateSchema) dto: ApiKeyCreateDto) {
     return this.apiKeys.create(user, dto);

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../common/errors/error-codes.js';
 import { type DtoType, dto } from '../common/validation/dto-schema.js';
 import { KNOWN_API_KEY_SCOPES } from './api-key-scopes.js';
 
@@ -125,6 +126,15 @@ export const ReauthenticationSchema = dto((z) =>
     .describe('Confirm it is you: your password, or a code emailed to an account without one.'),
 );
 export type ReauthenticationDto = DtoType<typeof ReauthenticationSchema>;
+
+/** What a route taking `ReauthenticationSchema` can answer about the proof (for its OpenAPI errors). */
+export const REAUTHENTICATION_ERRORS = [
+  'REAUTHENTICATION_REQUIRED',
+  'CURRENT_PASSWORD_INCORRECT',
+  'INVALID_CODE',
+  'ACCOUNT_LOCKED',
+  'RATE_LIMITED',
+] as const satisfies readonly ErrorCode[];
 
 export const EmailChangeSchema = dto((z) =>
   z

@@ -377,18 +377,7 @@ export class AuthService {
     const user = await this.ownAccount(auth);
     if (user.passwordHash !== null) throw new AppError('ACCOUNT_HAS_PASSWORD');
     await this.rateLimits.consume('email', `reauthentication-code:account:${user.id}`);
-    const now = this.clock.now();
-    const id = this.crypto.uuid();
-    const code = this.crypto.randomDigits(6);
-    await this.oneTimeTokens.issue({
-      id,
-      purpose: 'reauthentication_code',
-      email: user.email,
-      userId: user.id,
-      tokenHash: this.codeDigest(id, code),
-      now,
-      expiresAt: new Date(now.getTime() + EMAIL_CODE_TTL_MS),
-    });
+    const code = await this.issueCode('reauthentication_code', user.email, user.id);
     await this.mail.send(
       user.email,
       mailTemplates.reauthenticationCode(code, `${this.config.publicBaseUrl}/sessions`),
@@ -407,19 +396,29 @@ export class AuthService {
     const user = await this.users.findByEmail(dto.email);
     if (user ? user.deletedAt !== null || user.disabledAt !== null : !this.config.auth.emailCodeSignup)
       return;
+    const code = await this.issueCode('email_code', dto.email, user?.id ?? null);
+    await this.mail.send(dto.email, mailTemplates.signInCode(code));
+  }
+
+  /** A new 6-digit code of `purpose` for the address (retiring its earlier ones); returns the code. */
+  private async issueCode(
+    purpose: 'email_code' | 'reauthentication_code',
+    email: string,
+    userId: string | null,
+  ): Promise<string> {
     const now = this.clock.now();
     const id = this.crypto.uuid();
     const code = this.crypto.randomDigits(6);
     await this.oneTimeTokens.issue({
       id,
-      purpose: 'email_code',
-      email: dto.email,
-      userId: user?.id ?? null,
+      purpose,
+      email,
+      userId,
       tokenHash: this.codeDigest(id, code),
       now,
       expiresAt: new Date(now.getTime() + EMAIL_CODE_TTL_MS),
     });
-    await this.mail.send(dto.email, mailTemplates.signInCode(code));
+    return code;
   }
 
   async verifyEmailCode(dto: EmailCodeVerifyDto, client: ClientInfo): Promise<IssuedTokens> {

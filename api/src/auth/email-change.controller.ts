@@ -1,7 +1,13 @@
 import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ValidBody } from '../common/openapi/api-docs.decorators.js';
 import { Client, CurrentUser, Public } from './auth.decorators.js';
-import { type EmailChangeDto, EmailChangeSchema, type TokenDto, TokenSchema } from './auth.dto.js';
+import {
+  type EmailChangeDto,
+  EmailChangeSchema,
+  REAUTHENTICATION_ERRORS,
+  type TokenDto,
+  TokenSchema,
+} from './auth.dto.js';
 import type { ClientInfo, UserAuth } from './auth-context.js';
 import { EmailChangeService } from './email-change.service.js';
 
@@ -19,14 +25,7 @@ export class EmailChangeController {
     tags,
     auth: 'bearer',
     responses: { 202: null },
-    errors: [
-      'REAUTHENTICATION_REQUIRED',
-      'CURRENT_PASSWORD_INCORRECT',
-      'INVALID_CODE',
-      'ACCOUNT_LOCKED',
-      'RATE_LIMITED',
-      'VALIDATION_FAILED',
-    ],
+    errors: [...REAUTHENTICATION_ERRORS, 'VALIDATION_FAILED'],
   })
   request(
     @CurrentUser() user: UserAuth,

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Patch } from '@nestjs/common';
 import { CurrentUser, RequireRole } from '../auth/auth.decorators.js';
+import { REAUTHENTICATION_ERRORS } from '../auth/auth.dto.js';
 import type { UserAuth } from '../auth/auth-context.js';
 import { ApiOperation, ValidBody, ValidParams, ValidQuery } from '../common/openapi/api-docs.decorators.js';
 import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
@@ -43,11 +44,7 @@ export class AdminUsersController {
       'FORBIDDEN',
       'USER_NOT_FOUND',
       'ADMIN_SELF_CHANGE',
-      'REAUTHENTICATION_REQUIRED',
-      'CURRENT_PASSWORD_INCORRECT',
-      'INVALID_CODE',
-      'ACCOUNT_LOCKED',
-      'RATE_LIMITED',
+      ...REAUTHENTICATION_ERRORS,
       'VALIDATION_FAILED',
     ],
   })

@@ -1,6 +1,10 @@
 import { Controller, Delete, Get, HttpCode, Inject, Patch } from '@nestjs/common';
 import { AllowApiKey, CurrentUser } from '../auth/auth.decorators.js';
-import { type ReauthenticationDto, ReauthenticationSchema } from '../auth/auth.dto.js';
+import {
+  REAUTHENTICATION_ERRORS,
+  type ReauthenticationDto,
+  ReauthenticationSchema,
+} from '../auth/auth.dto.js';
 import type { UserAuth } from '../auth/auth-context.js';
 import { ApiOperation, ValidBody, ValidParams } from '../common/openapi/api-docs.decorators.js';
 import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
@@ -45,13 +49,7 @@ export class UsersController {
     tags,
     auth: 'bearer',
     responses: { 204: null },
-    errors: [
-      'REAUTHENTICATION_REQUIRED',
-      'CURRENT_PASSWORD_INCORRECT',
-      'INVALID_CODE',
-      'ACCOUNT_LOCKED',
-      'RATE_LIMITED',
-    ],
+    errors: [...REAUTHENTICATION_ERRORS],
   })
   deleteMe(@CurrentUser() user: UserAuth, @ValidBody(ReauthenticationSchema) proof: ReauthenticationDto) {
     return this.users.deleteMe(user, proof);
