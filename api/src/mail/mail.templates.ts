@@ -78,7 +78,7 @@ export const mailTemplates = {
   reauthenticationCode(code: string, sessionsLink: string): RenderedMail {
     const lines = [
       `Your confirmation code is ${code}. It expires in 10 minutes.`,
-      'Someone signed in to your CloudNest account asked for it, to confirm a change that needs more than a signed-in session: deleting the account, creating an API key or changing the email address.',
+      'Someone signed in to your CloudNest account asked for it, to confirm a change that needs more than a signed-in session: deleting the account, creating an API key, changing the email address or making another account an administrator.',
       `If that was not you, someone else is signed in to your account: sign out everywhere at ${sessionsLink}.`,
     ];
     return {
