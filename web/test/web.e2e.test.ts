@@ -41,6 +41,19 @@ async function signInWithPassword(target: Page, identifier: string, password: st
   await expectHeading('Your profile', target);
 }
 
+/** Seed 003's "Continue": the email, then the code mailed to it (which makes the account if it is new). */
+async function signInWithEmailCode(target: Page, email: string): Promise<void> {
+  await target.goto(`${stack.webUrl}/sign-in/code`);
+  await expectHeading('Sign in with an email code', target);
+  await target.getByLabel('Email').fill(email);
+  await target.getByRole('button', { name: 'Continue' }).click();
+  await expectHeading('Enter your code', target);
+  const code = (await waitForMail(stack.apiUrl, email, /sign-in code/i)).text.match(/\b(\d{6})\b/)?.[1];
+  await target.keyboard.type(code as string);
+  await target.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expectHeading('Your profile', target);
+}
+
 async function signOut(): Promise<void> {
   await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
   await expectHeading('Sign in');
@@ -306,17 +319,7 @@ describe('web app in Chromium against the real API', () => {
     const other = await browser.newContext({ viewport: DESKTOP });
     try {
       const tab = await other.newPage();
-      await tab.goto(`${stack.webUrl}/sign-in/code`);
-      await expectHeading('Sign in with an email code', tab);
-      await tab.getByLabel('Email').fill(email);
-      await tab.getByRole('button', { name: 'Continue' }).click();
-      await expectHeading('Enter your code', tab);
-      const signInCode = (await waitForMail(stack.apiUrl, email, /sign-in code/i)).text.match(
-        /\b(\d{6})\b/,
-      )?.[1];
-      await tab.keyboard.type(signInCode as string);
-      await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await expectHeading('Your profile', tab);
+      await signInWithEmailCode(tab, email);
 
       await tab.getByRole('link', { name: 'API keys' }).click();
       await expectHeading('API keys', tab);
@@ -336,7 +339,7 @@ describe('web app in Chromium against the real API', () => {
       await tab.getByRole('link', { name: 'Profile' }).click();
       await expectHeading('Your profile', tab);
       await tab
-        .getByRole('region', { name: 'Change password' })
+        .getByRole('region', { name: 'Set a password' })
         .getByText('Your account has no password: you sign in with emailed codes.')
         .waitFor();
       expect(await tab.getByLabel('Current password').count()).toBe(0);
@@ -352,6 +355,33 @@ describe('web app in Chromium against the real API', () => {
       await tab.getByText('Your account was deleted.').waitFor();
       const withKey = await fetch(`${stack.apiUrl}/api/users/me`, { headers: { 'X-API-KEY': key } });
       expect(withKey.status).toBe(401);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('gives an account made by email code a password from the profile, confirmed with an emailed code', async () => {
+    const email = `first.password.${suffix}@example.com`;
+    const password = 'a first passphrase 77';
+    const other = await browser.newContext({ viewport: DESKTOP });
+    try {
+      const tab = await other.newPage();
+      await signInWithEmailCode(tab, email);
+
+      const section = tab.getByRole('region', { name: 'Set a password' });
+      await section.getByRole('button', { name: 'Email me a code' }).click();
+      await section.getByText(`We emailed a code to ${email}.`).waitFor();
+      const mail = await waitForMail(stack.apiUrl, email, /confirmation code/i);
+      await section.getByLabel('Code from your email').fill(mail.text.match(/\b(\d{6})\b/)?.[1] as string);
+      await section.getByLabel('New password').fill(password);
+      await screenshot('17-set-password', tab);
+      await section.getByRole('button', { name: 'Set password' }).click();
+      // The section becomes the usual password change, and this session stays signed in.
+      const change = tab.getByRole('region', { name: 'Change password' });
+      await change.getByText('Password set: you can now sign in with it').waitFor();
+      await change.getByLabel('Current password').waitFor();
+      await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+      await signInWithPassword(tab, email, password);
     } finally {
       await other.close();
     }
@@ -428,12 +458,12 @@ describe('web app in Chromium against the real API', () => {
 
       await tab.getByLabel('Search').fill(account.username);
       await tab.getByRole('button', { name: 'Search' }).click();
-      const row = tab
-        .getByRole('list', { name: 'Accounts' })
-        .getByRole('listitem')
-        .filter({ hasText: account.email });
+      // The heading names the search once its results are the list.
+      const results = tab.getByRole('region', { name: `Accounts starting with “${account.username}”` });
+      await results.waitFor();
+      const row = results.getByRole('listitem').filter({ hasText: account.email });
       await row.waitFor();
-      expect(await tab.getByRole('list', { name: 'Accounts' }).getByRole('listitem').count()).toBe(1);
+      expect(await results.getByRole('listitem').count()).toBe(1);
 
       // Granting admin asks for the acting admin's password; a wrong one changes nothing.
       await row.getByRole('button', { name: `Make ${account.username} an admin` }).click();
@@ -442,7 +472,7 @@ describe('web app in Chromium against the real API', () => {
       await grant.getByRole('button', { name: 'Confirm: make admin' }).click();
       await row.getByRole('alert').filter({ hasText: 'Your current password is wrong.' }).waitFor();
       await grant.getByLabel('Your password').fill(admin.password);
-      await screenshot('17-admin-grant', tab);
+      await screenshot('18-admin-grant', tab);
       await grant.getByRole('button', { name: 'Confirm: make admin' }).click();
       await row.getByText(`${account.username} is now an admin`).waitFor();
       await row.getByText('Admin', { exact: true }).waitFor();
@@ -461,7 +491,7 @@ describe('web app in Chromium against the real API', () => {
       await row.getByText(`${account.username} can sign in again.`).waitFor();
       await row.getByRole('button', { name: `Remove admin from ${account.username}` }).click();
       await row.getByText(`${account.username} is no longer an admin.`).waitFor();
-      await screenshot('18-admin-users', tab);
+      await screenshot('19-admin-users', tab);
 
       // Granting admin signed the account out everywhere, this browser's session included.
       await page.goto(`${stack.webUrl}/profile`);

@@ -15,6 +15,8 @@ import {
   PasswordChangeSchema,
   type PasswordResetDto,
   PasswordResetSchema,
+  type PasswordSetDto,
+  PasswordSetSchema,
   type RefreshDto,
   RefreshSchema,
   type RegisterDto,
@@ -215,6 +217,20 @@ export class AuthController {
   })
   changePassword(@CurrentUser() user: UserAuth, @ValidBody(PasswordChangeSchema) dto: PasswordChangeDto) {
     return this.auth.changePassword(user, dto);
+  }
+
+  @Post('password/set')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'Give an account made by email code its first password, confirmed with a code from POST /auth/reauthentication/code.',
+    tags,
+    auth: 'bearer',
+    responses: { 204: null },
+    errors: ['ACCOUNT_HAS_PASSWORD', 'INVALID_CODE', 'RATE_LIMITED', 'PASSWORD_TOO_COMMON'],
+  })
+  setPassword(@CurrentUser() user: UserAuth, @ValidBody(PasswordSetSchema) dto: PasswordSetDto) {
+    return this.auth.setPassword(user, dto);
   }
 
   @Post('reauthentication/code')

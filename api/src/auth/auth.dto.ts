@@ -95,6 +95,17 @@ export type PasswordChangeDto = DtoType<typeof PasswordChangeSchema>;
 
 const EmailCodeSchema = dto((z) => z.string().regex(/^\d{6}$/, 'must be the 6-digit code from the email'));
 
+/** A first password for an account made by email code, confirmed with a code from POST /auth/reauthentication/code. */
+export const PasswordSetSchema = dto((z) =>
+  z
+    .object({
+      code: EmailCodeSchema.zod.describe('A code from POST /auth/reauthentication/code.'),
+      newPassword: PasswordSchema.zod,
+    })
+    .strict(),
+);
+export type PasswordSetDto = DtoType<typeof PasswordSetSchema>;
+
 export const EmailCodeVerifySchema = dto((z) =>
   z
     .object({

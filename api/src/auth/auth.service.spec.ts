@@ -584,3 +584,46 @@ describe('AuthService.sendReauthenticationCode', () => {
     expect(mail.send).not.toHaveBeenCalled();
   });
 });
+
+describe('AuthService.setPassword (a first password for an account made by email code)', () => {
+  const ME = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' } as const;
+  const passwordless = () => user({ passwordHash: null, emailVerifiedAt: T0 });
+
+  it('sets it with a confirmation code, keeps the other sessions and mails the owner', async () => {
+    const { service, users, sessions, mail } = setup(
+      {},
+      { user: passwordless(), code: '424242', codePurpose: 'reauthentication_code' },
+    );
+    await service.setPassword(ME, { code: '424242', newPassword: 'a long new passphrase' });
+    expect(users.update).toHaveBeenCalledWith('user-1', { passwordHash: 'hash', updatedAt: T0 });
+    expect(sessions.revokeAll).not.toHaveBeenCalled();
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({ subject: 'A password was set for your account' }),
+    );
+  });
+
+  it('refuses a wrong code, a common password (before spending the code) and an account with a password', async () => {
+    const wrong = setup({}, { user: passwordless(), code: '424242', codePurpose: 'reauthentication_code' });
+    expect(
+      await errorCode(
+        wrong.service.setPassword(ME, { code: '000000', newPassword: 'a long new passphrase' }),
+      ),
+    ).toBe('INVALID_CODE');
+    expect(wrong.users.update).not.toHaveBeenCalled();
+
+    const common = setup({}, { user: passwordless(), code: '424242', codePurpose: 'reauthentication_code' });
+    expect(
+      await errorCode(common.service.setPassword(ME, { code: '424242', newPassword: 'password123' })),
+    ).toBe('PASSWORD_TOO_COMMON');
+    expect(common.oneTimeTokens.attemptCode).not.toHaveBeenCalled();
+
+    const hasOne = setup({}, { user: user() });
+    expect(
+      await errorCode(
+        hasOne.service.setPassword(ME, { code: '424242', newPassword: 'a long new passphrase' }),
+      ),
+    ).toBe('ACCOUNT_HAS_PASSWORD');
+    expect(hasOne.users.update).not.toHaveBeenCalled();
+  });
+});

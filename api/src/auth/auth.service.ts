@@ -18,6 +18,7 @@ import type {
   LoginDto,
   PasswordChangeDto,
   PasswordResetDto,
+  PasswordSetDto,
   ReauthenticationDto,
   RegisterDto,
   SessionDto,
@@ -314,6 +315,24 @@ export class AuthService {
   }
 
   /** Changes the password of the signed-in user and signs out their other sessions. */
+  /**
+   * A first password for an account made by email code, confirmed with a confirmation code (the
+   * account has no other proof). Other sessions stay: nothing suggests they are not the owner's,
+   * unlike a reset, which exists for a lost or leaked password. The owner is mailed.
+   */
+  async setPassword(auth: UserAuth, dto: PasswordSetDto): Promise<void> {
+    const account = await this.ownAccount(auth);
+    if (account.passwordHash !== null) throw new AppError('ACCOUNT_HAS_PASSWORD');
+    // Before the code is spent, so a refused password does not cost the owner another mail.
+    await this.assertPasswordAcceptable(dto.newPassword);
+    const user = await this.confirmIdentity(auth, { code: dto.code });
+    await this.users.update(user.id, {
+      passwordHash: await this.crypto.hashPassword(dto.newPassword),
+      updatedAt: this.clock.now(),
+    });
+    await this.mail.send(user.email, mailTemplates.passwordSet());
+  }
+
   async changePassword(auth: UserAuth, dto: PasswordChangeDto): Promise<void> {
     const user = await this.ownAccount(auth);
     await this.checkOwnPassword(user, dto.currentPassword, auth.sessionId);

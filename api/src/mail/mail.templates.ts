@@ -173,6 +173,16 @@ export const mailTemplates = {
       devSummary: 'account deleted',
     };
   },
+  passwordSet(): RenderedMail {
+    const text =
+      'A password was set for your account: you can now sign in with it as well as with emailed codes. If this was not you, reset your password immediately.';
+    return {
+      subject: 'A password was set for your account',
+      text,
+      html: layout('A password was set for your account', [text]),
+      devSummary: 'password set',
+    };
+  },
   passwordChanged(): RenderedMail {
     const text =
       'Your password was changed and your other sessions were signed out. If this was not you, reset your password immediately.';

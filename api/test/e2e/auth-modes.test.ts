@@ -137,6 +137,40 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
     expect(deleted.status).toBe(204);
   });
 
+  it('gives an account made by email code its first password, confirmed with an emailed code', async () => {
+    const email = `first.password.${Date.now()}@example.com`;
+    await server.request('/auth/email-code/start', { method: 'POST', json: { email } });
+    const signInCode = /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1] as string;
+    const tokens = await readJson<TokenPair>(
+      await server.request('/auth/email-code/verify', { method: 'POST', json: { email, code: signInCode } }),
+    );
+    const setPassword = (json: Record<string, string>) =>
+      server.request('/auth/password/set', { method: 'POST', headers: bearer(tokens.accessToken), json });
+    const newPassword = 'my very first passphrase';
+    expect((await readJson<ErrorBody>(await setPassword({ code: '123456', newPassword }))).code).toBe(
+      'INVALID_CODE',
+    );
+    await server.request('/auth/reauthentication/code', {
+      method: 'POST',
+      headers: bearer(tokens.accessToken),
+    });
+    const code = /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1] as string;
+    expect((await setPassword({ code, newPassword })).status).toBe(204);
+    expect((await latestMail(server, email)).subject).toBe('A password was set for your account');
+    // This session stays; the password now signs in, and the account is no longer password-less.
+    const me = await readJson<{ hasPassword: boolean }>(
+      await server.request('/users/me', { headers: bearer(tokens.accessToken) }),
+    );
+    expect(me.hasPassword).toBe(true);
+    expect(
+      (await server.request('/auth/login', { method: 'POST', json: { email, password: newPassword } }))
+        .status,
+    ).toBe(200);
+    const again = await setPassword({ code, newPassword: 'another passphrase here' });
+    expect(again.status).toBe(409);
+    expect((await readJson<ErrorBody>(again)).code).toBe('ACCOUNT_HAS_PASSWORD');
+  });
+
   it('mails confirmation codes only to accounts without a password, and only to their signed-in owner', async () => {
     const anonymous = await server.request('/auth/reauthentication/code', { method: 'POST' });
     expect(anonymous.status).toBe(401);

@@ -186,6 +186,11 @@ class ApiClient {
     return this.#request('POST', '/auth/password/change', { body: { currentPassword, newPassword } });
   }
 
+  /** A first password for an account made by email code, confirmed with an emailed code. */
+  setPassword(code: string, newPassword: string): Promise<void> {
+    return this.#request('POST', '/auth/password/set', { body: { code, newPassword } });
+  }
+
   sessions(): Promise<Session[]> {
     return this.#request('GET', '/auth/sessions');
   }

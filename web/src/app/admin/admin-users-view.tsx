@@ -29,6 +29,8 @@ function AdminUsers({ me }: { me: AuthUser }) {
     (text: string) =>
       load.run(async () => {
         const [page, profile] = await Promise.all([api.adminUsers(text, null), api.profile()]);
+        // Set with the results, so the heading always names what the list shows.
+        setQuery(text);
         setUsers(page.items);
         setNextCursor(page.nextCursor);
         setAccount(profile);
@@ -43,7 +45,6 @@ function AdminUsers({ me }: { me: AuthUser }) {
   function onSearch(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const text = String(new FormData(event.currentTarget).get('query') ?? '').trim();
-    setQuery(text);
     void search(text);
   }
 

@@ -1,6 +1,5 @@
 'use client';
 
-import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { Loading } from '../../components/loading';
@@ -13,6 +12,7 @@ import { ChangeEmailForm } from './change-email-form';
 import { ChangePasswordForm } from './change-password-form';
 import { DeleteAccountForm } from './delete-account-form';
 import { ProfileForm } from './profile-form';
+import { SetPasswordForm } from './set-password-form';
 import { VerifyNotice } from './verify-notice';
 
 export function ProfileView() {
@@ -22,6 +22,7 @@ export function ProfileView() {
 function ProfileSections({ user }: { user: AuthUser }) {
   const [profile, setProfile] = useState<Profile | null>(null);
   const [error, setError] = useState<ActionError | null>(null);
+  const [passwordSet, setPasswordSet] = useState(false);
 
   useEffect(() => {
     let active = true;
@@ -58,17 +59,28 @@ function ProfileSections({ user }: { user: AuthUser }) {
           <ChangeEmailForm account={profile} />
         </section>
       )}
-      <section className="card" aria-labelledby="password-heading">
-        <h2 id="password-heading">Change password</h2>
-        {profile && !profile.hasPassword ? (
-          <p className="hint">
-            Your account has no password: you sign in with emailed codes. To set one, use{' '}
-            <Link href="/forgot-password">Forgot your password?</Link>
-          </p>
-        ) : (
+      {profile && !profile.hasPassword ? (
+        <section className="card" aria-labelledby="password-heading">
+          <h2 id="password-heading">Set a password</h2>
+          <SetPasswordForm
+            account={profile}
+            onSet={() => {
+              setPasswordSet(true);
+              setProfile({ ...profile, hasPassword: true });
+            }}
+          />
+        </section>
+      ) : (
+        <section className="card" aria-labelledby="password-heading">
+          <h2 id="password-heading">Change password</h2>
+          {passwordSet && (
+            <Alert kind="success">
+              Password set: you can now sign in with it as well as with emailed codes.
+            </Alert>
+          )}
           <ChangePasswordForm />
-        )}
-      </section>
+        </section>
+      )}
       {profile && (
         <section className="card" aria-labelledby="delete-heading">
           <h2 id="delete-heading">Delete account</h2>
