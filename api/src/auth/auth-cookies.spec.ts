@@ -12,6 +12,7 @@ const USER: IssuedTokens['user'] = {
   username: 'ada',
   role: 'user',
   emailVerified: false,
+  mfaEnabled: false,
   createdAt: '2026-01-01T00:00:00.000Z',
 };
 const TOKENS: IssuedTokens = {

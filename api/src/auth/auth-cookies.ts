@@ -5,8 +5,8 @@ import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import type { AuthTokensDto, TokenDelivery } from './auth.dto.js';
-import type { IssuedTokens } from './auth.service.js';
+import type { AuthTokensDto, MfaChallengeDto, TokenDelivery } from './auth.dto.js';
+import type { IssuedTokens, SignInResult } from './auth.service.js';
 
 export const REFRESH_COOKIE = 'cn_refresh';
 export const CSRF_COOKIE = 'cn_csrf';
@@ -51,6 +51,22 @@ export class AuthCookies {
     });
     const { refreshToken: _inCookie, ...body } = tokens;
     return body;
+  }
+
+  /**
+   * A sign-in route's response: the tokens as `deliver` gives them, or a two-step challenge,
+   * answered 202 with no cookie (nothing is signed in yet).
+   */
+  deliverSignIn(
+    result: SignInResult,
+    delivery: TokenDelivery,
+    reply: FastifyReply,
+  ): AuthTokensDto | MfaChallengeDto {
+    if ('mfaToken' in result) {
+      reply.status(202);
+      return result;
+    }
+    return this.deliver(result, delivery, reply);
   }
 
   /** The refresh token from the body, or (cookie mode) from the cookie after the CSRF check. */

@@ -11,6 +11,7 @@ import {
   EmailOnlySchema,
   type LoginDto,
   LoginSchema,
+  MfaChallengeSchema,
   type PasswordChangeDto,
   PasswordChangeSchema,
   type PasswordResetDto,
@@ -65,9 +66,9 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Sign in with email or username and password.',
+    summary: 'Sign in with email or username and password. 202 with a challenge when two-step sign-in is on.',
     tags,
-    responses: { 200: AuthTokensSchema },
+    responses: { 200: AuthTokensSchema, 202: MfaChallengeSchema },
     errors: ['INVALID_CREDENTIALS', 'EMAIL_NOT_VERIFIED', 'ACCOUNT_DISABLED', 'RATE_LIMITED'],
   })
   async login(
@@ -76,7 +77,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.cookies.deliver(await this.auth.login(dto, client), delivery, reply);
+    return this.cookies.deliverSignIn(await this.auth.login(dto, client), delivery, reply);
   }
 
   @Post('refresh')
@@ -168,7 +169,7 @@ export class AuthController {
   @ApiOperation({
     summary: 'Confirm an email address with the emailed token; signs in.',
     tags,
-    responses: { 200: AuthTokensSchema },
+    responses: { 200: AuthTokensSchema, 202: MfaChallengeSchema },
     errors: ['INVALID_OR_EXPIRED_TOKEN'],
   })
   async confirmVerification(
@@ -177,7 +178,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.cookies.deliver(await this.auth.confirmEmailVerification(dto, client), delivery, reply);
+    return this.cookies.deliverSignIn(await this.auth.confirmEmailVerification(dto, client), delivery, reply);
   }
 
   @Post('password/forgot')
@@ -266,7 +267,7 @@ export class AuthController {
   @ApiOperation({
     summary: 'Sign in with the emailed code (5 attempts).',
     tags,
-    responses: { 200: AuthTokensSchema },
+    responses: { 200: AuthTokensSchema, 202: MfaChallengeSchema },
     errors: ['INVALID_CODE', 'RATE_LIMITED'],
   })
   async verifyEmailCode(
@@ -275,6 +276,6 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.cookies.deliver(await this.auth.verifyEmailCode(dto, client), delivery, reply);
+    return this.cookies.deliverSignIn(await this.auth.verifyEmailCode(dto, client), delivery, reply);
   }
 }

@@ -58,7 +58,9 @@ export const LoginSchema = dto((z) =>
 );
 export type LoginDto = DtoType<typeof LoginSchema>;
 
-const OpaqueTokenSchema = dto((z) => z.string().min(16).max(512).describe('An opaque token as issued.'));
+export const OpaqueTokenSchema = dto((z) =>
+  z.string().min(16).max(512).describe('An opaque token as issued.'),
+);
 
 export const RefreshSchema = dto((z) =>
   z
@@ -181,6 +183,7 @@ export const UserSchema = dto((z) =>
       .enum(['user', 'admin'])
       .describe('As of signing in: a role change signs the account out, so a session never outlives it.'),
     emailVerified: z.boolean(),
+    mfaEnabled: z.boolean().describe('Whether signing in takes a code from an authenticator app too.'),
     createdAt: z.iso.datetime(),
   }),
 );
@@ -199,6 +202,19 @@ export const AuthTokensSchema = dto((z) =>
   }),
 );
 export type AuthTokensDto = DtoType<typeof AuthTokensSchema>;
+
+/**
+ * What a sign-in route answers (202) for an account with two-step sign-in on: no tokens yet, a
+ * challenge to send with a code to POST /auth/mfa/verify.
+ */
+export const MfaChallengeSchema = dto((z) =>
+  z.object({
+    status: z.literal('mfa_required'),
+    mfaToken: z.string().describe('Single use; send it with a code to POST /auth/mfa/verify.'),
+    expiresIn: z.number().int().describe('Seconds the challenge stays valid.'),
+  }),
+);
+export type MfaChallengeDto = DtoType<typeof MfaChallengeSchema>;
 
 export const StatusSchema = dto((z) => z.object({ status: z.string() }));
 

@@ -9,6 +9,7 @@ export function mapAuthUser(user: UserRow): UserDto {
     username: user.username,
     role: user.role,
     emailVerified: user.emailVerifiedAt !== null,
+    mfaEnabled: user.mfaEnabledAt !== null,
     createdAt: user.createdAt.toISOString(),
   };
 }

@@ -13,6 +13,9 @@ import { EmailChangeController } from './email-change.controller.js';
 import { EmailChangeService } from './email-change.service.js';
 import { JwksController } from './jwks.controller.js';
 import { JwtRepository } from './jwt.repository.js';
+import { MfaController } from './mfa.controller.js';
+import { MfaRepository } from './mfa.repository.js';
+import { MfaService } from './mfa.service.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
@@ -22,12 +25,13 @@ import { UniformResponse } from './uniform-response.js';
 
 /** The Auth Manager; its guard protects every route of the app (see `AuthGuard`). */
 @Module({
-  controllers: [AuthController, EmailChangeController, ApiKeysController, JwksController],
+  controllers: [AuthController, MfaController, EmailChangeController, ApiKeysController, JwksController],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     AuthService,
     AuthCookies,
     EmailChangeService,
+    MfaService,
     ApiKeysService,
     RateLimitService,
     UniformResponse,
@@ -36,6 +40,7 @@ import { UniformResponse } from './uniform-response.js';
     SessionsRepository,
     OneTimeTokensRepository,
     ApiKeysRepository,
+    MfaRepository,
     RateLimitRepository,
     CommonPasswordsRepository,
     JwtRepository,

@@ -16,6 +16,7 @@ import type {
   EmailCodeVerifyDto,
   EmailOnlyDto,
   LoginDto,
+  MfaChallengeDto,
   PasswordChangeDto,
   PasswordResetDto,
   PasswordSetDto,
@@ -38,6 +39,9 @@ import { UniformResponse } from './uniform-response.js';
 /** A freshly issued pair; the controller decides whether the refresh token travels in the body or a cookie. */
 export type IssuedTokens = AuthTokensDto & { refreshToken: string };
 
+/** A sign-in route's answer: tokens, or (two-step sign-in on) the challenge for POST /auth/mfa/verify. */
+export type SignInResult = IssuedTokens | MfaChallengeDto;
+
 /** Registration either signs the user in (201) or asks them to confirm their email (202). */
 export type RegisterResult =
   | { readonly status: 201; readonly body: IssuedTokens }
@@ -47,6 +51,8 @@ const EMAIL_CODE_TTL_MS = 10 * 60 * 1000;
 const EMAIL_CODE_MAX_ATTEMPTS = 5;
 const VERIFICATION_TTL_MS = 24 * 60 * 60 * 1000;
 const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
+/** Time to open the authenticator app and type its code after the password was accepted. */
+const MFA_CHALLENGE_TTL_MS = 5 * 60 * 1000;
 
 /**
  * The Auth Manager: registration, password and email-code sign-in, refresh-token rotation with
@@ -136,7 +142,7 @@ export class AuthService {
     };
   }
 
-  async login(dto: LoginDto, client: ClientInfo): Promise<IssuedTokens> {
+  async login(dto: LoginDto, client: ClientInfo): Promise<SignInResult> {
     const identifier = dto.email ?? dto.username ?? '';
     await this.rateLimits.consume('signIn', `login:ip:${client.ip}`, `login:account:${identifier}`);
     const started = this.clock.now().getTime();
@@ -169,7 +175,7 @@ export class AuthService {
     if (this.crypto.passwordNeedsRehash(user.passwordHash))
       changes.passwordHash = await this.crypto.hashPassword(dto.password);
     if (Object.keys(changes).length > 0) await this.users.update(user.id, { ...changes, updatedAt: now });
-    return this.startSession(user, client);
+    return this.signIn(user, client);
   }
 
   // ------------------------------------------------------------------ tokens and sessions
@@ -269,13 +275,13 @@ export class AuthService {
     });
   }
 
-  async confirmEmailVerification(dto: TokenDto, client: ClientInfo): Promise<IssuedTokens> {
+  async confirmEmailVerification(dto: TokenDto, client: ClientInfo): Promise<SignInResult> {
     await this.rateLimits.consume('signIn', `verify:ip:${client.ip}`);
     const user = await this.userForToken('email_verification', dto.token);
     const now = this.clock.now();
     if (user.emailVerifiedAt === null)
       await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now });
-    return this.startSession({ ...user, emailVerifiedAt: user.emailVerifiedAt ?? now }, client);
+    return this.signIn({ ...user, emailVerifiedAt: user.emailVerifiedAt ?? now }, client);
   }
 
   // ------------------------------------------------------------------ passwords
@@ -440,7 +446,7 @@ export class AuthService {
     return code;
   }
 
-  async verifyEmailCode(dto: EmailCodeVerifyDto, client: ClientInfo): Promise<IssuedTokens> {
+  async verifyEmailCode(dto: EmailCodeVerifyDto, client: ClientInfo): Promise<SignInResult> {
     await this.rateLimits.consume('signIn', `code:ip:${client.ip}`);
     const now = this.clock.now();
     const row = await this.oneTimeTokens.attemptCode(
@@ -463,12 +469,24 @@ export class AuthService {
       await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now });
       user = { ...user, emailVerifiedAt: now };
     }
-    return this.startSession(user, client);
+    return this.signIn(user, client);
   }
 
   // ------------------------------------------------------------------ internals
 
-  private async startSession(user: UserRow, client: ClientInfo): Promise<IssuedTokens> {
+  /**
+   * The end of every first factor (password, emailed code, verification link): a session, or for
+   * an account with two-step sign-in on, a challenge. Issuing one retires the account's earlier
+   * challenge, so an account has one live challenge and its five guesses at a time.
+   */
+  private async signIn(user: UserRow, client: ClientInfo): Promise<SignInResult> {
+    if (user.mfaEnabledAt === null) return this.startSession(user, client);
+    const mfaToken = await this.issueOneTimeToken('mfa_challenge', user, MFA_CHALLENGE_TTL_MS);
+    return { status: 'mfa_required', mfaToken, expiresIn: MFA_CHALLENGE_TTL_MS / 1000 };
+  }
+
+  /** A new session for an account that passed every step of signing in. */
+  async startSession(user: UserRow, client: ClientInfo): Promise<IssuedTokens> {
     const now = this.clock.now();
     const session = this.newSession(user.id, client, now);
     await this.sessions.create(session.record);

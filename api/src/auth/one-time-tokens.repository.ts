@@ -105,4 +105,49 @@ export class OneTimeTokensRepository {
       return ok ? row : undefined;
     });
   }
+
+  /** A live (unused, unexpired) token of `purpose` by its digest, without using it. */
+  async findLive(
+    purpose: OneTimeTokenPurpose,
+    tokenHash: string,
+    now: Date,
+  ): Promise<OneTimeTokenRow | undefined> {
+    const db = await this.database.get();
+    return db
+      .selectFrom('oneTimeTokens')
+      .selectAll()
+      .where('tokenHash', '=', tokenHash)
+      .where('purpose', '=', purpose)
+      .where('usedAt', 'is', null)
+      .where('expiresAt', '>', now)
+      .executeTakeFirst();
+  }
+
+  /**
+   * Counts an attempt against a live token before its guess is checked; false once `maxAttempts`
+   * were made (or it was used). One statement, so concurrent guesses cannot exceed the limit.
+   */
+  async spendAttempt(id: string, maxAttempts: number): Promise<boolean> {
+    const db = await this.database.get();
+    const result = await db
+      .updateTable('oneTimeTokens')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .where('usedAt', 'is', null)
+      .where('attempts', '<', maxAttempts)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** Uses a token; true when this call used it (false when it already was). */
+  async markUsed(id: string, now: Date): Promise<boolean> {
+    const db = await this.database.get();
+    const result = await db
+      .updateTable('oneTimeTokens')
+      .set({ usedAt: now })
+      .where('id', '=', id)
+      .where('usedAt', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
 }

@@ -19,6 +19,8 @@ export interface UsersTable {
   failedLoginCount: Generated<number>;
   lockoutCount: Generated<number>;
   lockedUntil: Timestamp | null;
+  /** When two-step sign-in was turned on (0004); null while sign-in takes one step. */
+  mfaEnabledAt: Timestamp | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -60,7 +62,9 @@ export type OneTimeTokenPurpose =
   | 'password_reset'
   | 'email_code'
   | 'email_change'
-  | 'reauthentication_code';
+  | 'reauthentication_code'
+  /** The second step of a sign-in with two-step sign-in on: the `mfaToken` (0004). */
+  | 'mfa_challenge';
 
 /** `one_time_tokens`: hashed single-use tokens and email codes with expiry and attempts (0002). */
 export interface OneTimeTokensTable {
@@ -72,6 +76,24 @@ export interface OneTimeTokensTable {
   attempts: Generated<number>;
   createdAt: Timestamp;
   expiresAt: Timestamp;
+  usedAt: Timestamp | null;
+}
+
+/** `totp_credentials`: an account's authenticator secret; `confirmedAt` null until set up (0004). */
+export interface TotpCredentialsTable {
+  userId: string;
+  secret: string;
+  createdAt: Timestamp;
+  confirmedAt: Timestamp | null;
+  lastUsedStep: number | null;
+}
+
+/** `mfa_recovery_codes`: SHA-256 of each single-use recovery code (0004). */
+export interface MfaRecoveryCodesTable {
+  id: string;
+  userId: string;
+  codeHash: string;
+  createdAt: Timestamp;
   usedAt: Timestamp | null;
 }
 
@@ -132,6 +154,8 @@ export interface DatabaseSchema {
   sessions: SessionsTable;
   refreshTokens: RefreshTokensTable;
   oneTimeTokens: OneTimeTokensTable;
+  totpCredentials: TotpCredentialsTable;
+  mfaRecoveryCodes: MfaRecoveryCodesTable;
   apiKeys: ApiKeysTable;
   rateLimits: RateLimitsTable;
   outbox: OutboxTable;

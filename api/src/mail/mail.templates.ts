@@ -193,4 +193,53 @@ export const mailTemplates = {
       devSummary: 'password changed',
     };
   },
+  mfaEnabled(): RenderedMail {
+    const text =
+      'Two-step sign-in was turned on: signing in now also takes a code from your authenticator app (or a recovery code), and your other sessions were signed out. If this was not you, reset your password and contact support.';
+    return {
+      subject: 'Two-step sign-in was turned on',
+      text,
+      html: layout('Two-step sign-in was turned on', [text]),
+      devSummary: 'two-step sign-in on',
+    };
+  },
+  mfaDisabled(): RenderedMail {
+    const text =
+      'Two-step sign-in was turned off: signing in no longer asks for a code from your authenticator app. If this was not you, reset your password immediately and turn it on again.';
+    return {
+      subject: 'Two-step sign-in was turned off',
+      text,
+      html: layout('Two-step sign-in was turned off', [text]),
+      devSummary: 'two-step sign-in off',
+    };
+  },
+  recoveryCodesReplaced(): RenderedMail {
+    const text =
+      'New recovery codes were made for your two-step sign-in; the earlier ones no longer work. If this was not you, reset your password immediately.';
+    return {
+      subject: 'New recovery codes were made',
+      text,
+      html: layout('New recovery codes were made', [text]),
+      devSummary: 'recovery codes replaced',
+    };
+  },
+  recoveryCodeUsed(remaining: number, profileLink: string): RenderedMail {
+    const left =
+      remaining === 0
+        ? 'It was your last one: make new recovery codes now, or you cannot sign in without your authenticator app.'
+        : `${remaining} unused recovery ${remaining === 1 ? 'code remains' : 'codes remain'}.`;
+    const lines = [
+      `A recovery code was used to sign in to your account. ${left}`,
+      'If this was not you, reset your password and make new recovery codes immediately.',
+    ];
+    return {
+      subject: 'A recovery code was used to sign in',
+      text: `${lines.join('\n\n')}\n\nYour profile: ${profileLink}`,
+      html: layout('A recovery code was used to sign in', lines, {
+        label: 'Open your profile',
+        url: profileLink,
+      }),
+      devSummary: `recovery code used, ${remaining} left`,
+    };
+  },
 };

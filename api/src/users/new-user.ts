@@ -1,6 +1,6 @@
 import type { UserRow } from '../database/database.types.js';
 
-/** The row of a brand-new account: a plain user, no profile yet, no failed sign-ins. */
+/** The row of a brand-new account: a plain user, no profile yet, no failed sign-ins, one-step sign-in. */
 export function newUserRow(account: {
   readonly id: string;
   readonly email: string;
@@ -24,6 +24,7 @@ export function newUserRow(account: {
     failedLoginCount: 0,
     lockoutCount: 0,
     lockedUntil: null,
+    mfaEnabledAt: null,
     createdAt: account.now,
     updatedAt: account.now,
   };

@@ -110,6 +110,7 @@ export const MeSchema = dto((z) =>
     hasPassword: z
       .boolean()
       .describe('False for accounts made by email code: they confirm sensitive changes with a code.'),
+    mfaEnabled: z.boolean().describe('Whether signing in takes a code from an authenticator app too.'),
     createdAt: z.iso.datetime(),
   }),
 );

@@ -14,6 +14,7 @@ export function mapMe(user: UserRow, avatarUrl: string | null): MeDto {
     role: user.role,
     emailVerified: user.emailVerifiedAt !== null,
     hasPassword: user.passwordHash !== null,
+    mfaEnabled: user.mfaEnabledAt !== null,
     createdAt: user.createdAt.toISOString(),
   };
 }

@@ -137,7 +137,7 @@ export class UsersRepository {
   /**
    * Erases a deleted account's personal data in one transaction: email and username become
    * placeholders no one can register (freeing both), profile and password are cleared, and
-   * sessions (IPs, user agents), API keys and one-time tokens are deleted. The row stays as a tombstone.
+   * sessions (IPs, user agents), API keys, two-step sign-in secrets and one-time tokens are deleted. The row stays as a tombstone.
    */
   async erasePersonalData(user: Pick<UserRow, 'id' | 'email'>, now: Date): Promise<void> {
     const db = await this.database.get();
@@ -152,6 +152,7 @@ export class UsersRepository {
           displayName: null,
           bio: null,
           avatarFileId: null,
+          mfaEnabledAt: null,
           purgedAt: now,
           updatedAt: now,
         })
@@ -159,6 +160,8 @@ export class UsersRepository {
         .execute();
       await trx.deleteFrom('sessions').where('userId', '=', user.id).execute();
       await trx.deleteFrom('apiKeys').where('userId', '=', user.id).execute();
+      await trx.deleteFrom('totpCredentials').where('userId', '=', user.id).execute();
+      await trx.deleteFrom('mfaRecoveryCodes').where('userId', '=', user.id).execute();
       await trx
         .deleteFrom('oneTimeTokens')
         .where((eb) => eb.or([eb('userId', '=', user.id), eb('email', '=', user.email)]))

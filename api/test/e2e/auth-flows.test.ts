@@ -37,6 +37,7 @@ describe('auth flows over HTTP', () => {
         username: credentials.username,
         role: 'user',
         emailVerified: false,
+        mfaEnabled: false,
         createdAt: expect.any(String),
       });
       expect(body.tokenType).toBe('Bearer');

@@ -80,6 +80,7 @@ describe('users over HTTP', () => {
         role: 'user',
         emailVerified: false,
         hasPassword: true,
+        mfaEnabled: false,
         createdAt: expect.any(String),
       });
       const username = newCredentials().username;

@@ -97,6 +97,59 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
     expect(usage.stderr).toContain('Usage: npm run user:promote -- <email>');
   });
 
+  it('user:mfa-reset turns two-step sign-in off and signs the account out everywhere', async () => {
+    const user = await newUser({ mfaEnabledAt: new Date() });
+    const other = await newUser({ mfaEnabledAt: new Date() });
+    for (const owner of [user, other]) {
+      await database.db
+        .insertInto('totpCredentials')
+        .values({
+          userId: owner.id,
+          secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+          createdAt: new Date(),
+          confirmedAt: new Date(),
+          lastUsedStep: null,
+        })
+        .execute();
+      await database.db
+        .insertInto('sessions')
+        .values({
+          id: crypto.uuid(),
+          userId: owner.id,
+          createdAt: new Date(),
+          lastUsedAt: new Date(),
+          expiresAt: new Date(Date.now() + 60_000),
+          revokedAt: null,
+          revokedReason: null,
+          userAgent: null,
+          ip: null,
+        })
+        .execute();
+    }
+    const result = await runCli('src/auth/mfa-reset.cli.ts', [user.email], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Two-step sign-in is off for ${user.email}`);
+    expect((await users.findById(user.id))?.mfaEnabledAt).toBeNull();
+    const credentials = await database.db.selectFrom('totpCredentials').select('userId').execute();
+    expect(credentials.map((row) => row.userId)).toEqual([other.id]);
+    const live = await database.db
+      .selectFrom('sessions')
+      .select('userId')
+      .where('revokedAt', 'is', null)
+      .where('userId', 'in', [user.id, other.id])
+      .execute();
+    expect(live.map((row) => row.userId)).toEqual([other.id]);
+    expect((await users.findById(other.id))?.mfaEnabledAt).toBeInstanceOf(Date);
+
+    const again = await runCli('src/auth/mfa-reset.cli.ts', [user.email], env);
+    expect(again).toMatchObject({ code: 0, stdout: `${user.email} does not use two-step sign-in\n` });
+    const unknown = await runCli('src/auth/mfa-reset.cli.ts', ['nobody@example.com'], env);
+    expect(unknown.code).toBe(1);
+    const usage = await runCli('src/auth/mfa-reset.cli.ts', [], env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('Usage: npm run user:mfa-reset -- <email>');
+  });
+
   it('users:purge runs the maintenance job once and reports what it did', async () => {
     const old = await newUser({ deletedAt: new Date(Date.now() - 31 * 24 * 60 * 60 * 1000) });
     const result = await runCli('src/jobs/maintenance.cli.ts', [], env);

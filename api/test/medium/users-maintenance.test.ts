@@ -112,7 +112,10 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     return file;
   }
 
-  async function count(table: 'sessions' | 'apiKeys' | 'oneTimeTokens', userId: string): Promise<number> {
+  async function count(
+    table: 'sessions' | 'apiKeys' | 'oneTimeTokens' | 'totpCredentials' | 'mfaRecoveryCodes',
+    userId: string,
+  ): Promise<number> {
     const row = await database.db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<string | number>().as('n'))
@@ -121,7 +124,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     return Number(row.n);
   }
 
-  it('erases accounts deleted over 30 days ago (files, sessions, keys, tokens) and frees their email', async () => {
+  it('erases accounts deleted over 30 days ago (files, sessions, keys, tokens, two-step secrets) and frees their email', async () => {
     const now = Date.now();
     const old = await newUser({ deletedAt: new Date(now - 31 * DAY) });
     const recent = await newUser({ deletedAt: new Date(now - 29 * DAY) });
@@ -171,6 +174,27 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
         usedAt: null,
       })
       .execute();
+    await users.update(old.id, { mfaEnabledAt: new Date(now - 40 * DAY) });
+    await database.db
+      .insertInto('totpCredentials')
+      .values({
+        userId: old.id,
+        secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+        createdAt: new Date(),
+        confirmedAt: new Date(),
+        lastUsedStep: null,
+      })
+      .execute();
+    await database.db
+      .insertInto('mfaRecoveryCodes')
+      .values({
+        id: crypto.uuid(),
+        userId: old.id,
+        codeHash: crypto.sha256('code'),
+        createdAt: new Date(),
+        usedAt: null,
+      })
+      .execute();
 
     expect(await usersService.purgeDeletedAccounts()).toBe(1);
 
@@ -186,6 +210,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
       displayName: null,
       bio: null,
       avatarFileId: null,
+      mfaEnabledAt: null,
     });
     expect(erased.username).toMatch(/^~[0-9a-f]{31}$/);
     expect(erased.purgedAt).toBeInstanceOf(Date);
@@ -194,7 +219,13 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     expect(await files.findById(story.id)).toBeUndefined();
     expect(await storage.head(avatar.storageKey)).toBeUndefined();
     expect(await storage.head(story.storageKey)).toBeUndefined();
-    for (const table of ['sessions', 'apiKeys', 'oneTimeTokens'] as const)
+    for (const table of [
+      'sessions',
+      'apiKeys',
+      'oneTimeTokens',
+      'totpCredentials',
+      'mfaRecoveryCodes',
+    ] as const)
       expect(await count(table, old.id)).toBe(0);
 
     // Within the 30 days nothing is touched.

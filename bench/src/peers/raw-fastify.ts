@@ -28,6 +28,7 @@ interface UserRecord {
   username: string;
   role: 'user' | 'admin';
   email_verified_at: Date | null;
+  mfa_enabled_at: Date | null;
   created_at: Date;
 }
 
@@ -86,6 +87,7 @@ if (databaseUrl && publicJwk) {
       username: user.username,
       role: user.role,
       emailVerified: user.email_verified_at !== null,
+      mfaEnabled: user.mfa_enabled_at !== null,
       createdAt: user.created_at.toISOString(),
     };
   });

@@ -42,6 +42,11 @@ export class CryptoRepository {
     return randomBytes(bytes).toString('base64url');
   }
 
+  /** `count` random bytes (an authenticator secret, a recovery code). */
+  randomBytes(count: number): Buffer {
+    return randomBytes(count);
+  }
+
   /** A uniformly random numeric code with `digits` digits, zero-padded. */
   randomDigits(digits: number): string {
     return randomInt(0, 10 ** digits)

@@ -45,6 +45,19 @@ export const errorCodes = {
     message:
       'Confirm it is you: send your password as `password`, or for an account without one, a code from POST /auth/reauthentication/code as `code`.',
   },
+  MFA_ALREADY_ENABLED: {
+    status: 409,
+    message: 'Two-step sign-in is already on; turn it off first to set up another authenticator.',
+  },
+  MFA_NOT_ENABLED: { status: 409, message: 'Two-step sign-in is not on for this account.' },
+  MFA_SETUP_NOT_STARTED: {
+    status: 409,
+    message: 'Start setting up two-step sign-in first (POST /auth/mfa/totp/setup).',
+  },
+  MFA_CHALLENGE_INVALID: {
+    status: 401,
+    message: 'This sign-in attempt expired, was used or had too many wrong codes; sign in again.',
+  },
   ACCOUNT_HAS_PASSWORD: {
     status: 409,
     message:

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_users.js';
 import * as m0002 from './0002_auth.js';
 import * as m0003 from './0003_files.js';
+import * as m0004 from './0004_two_step_sign_in.js';
 
 /**
  * Every migration, imported explicitly (no directory scanning) so a bundler includes them.
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_users': m0001,
   '0002_auth': m0002,
   '0003_files': m0003,
+  '0004_two_step_sign_in': m0004,
 };

@@ -1,0 +1,147 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Selectable } from 'kysely';
+import type { Database } from '../database/database.factory.js';
+import { DATABASE } from '../database/database.module.js';
+import type { TotpCredentialsTable } from '../database/database.types.js';
+import type { DatabaseHandle } from '../database/database-handle.js';
+
+export type TotpCredentialRow = Selectable<TotpCredentialsTable>;
+
+/** All reads and writes of two-step sign-in: TOTP secrets, recovery codes, `users.mfa_enabled_at`. */
+@Injectable()
+export class MfaRepository {
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
+
+  async findTotp(userId: string): Promise<TotpCredentialRow | undefined> {
+    const db = await this.database.get();
+    return db.selectFrom('totpCredentials').selectAll().where('userId', '=', userId).executeTakeFirst();
+  }
+
+  /** Stores a new, unconfirmed secret, replacing an unconfirmed one; false when one is confirmed. */
+  async startTotpSetup(userId: string, secret: string, now: Date): Promise<boolean> {
+    const db = await this.database.get();
+    return db.transaction().execute(async (trx) => {
+      const existing = await trx
+        .selectFrom('totpCredentials')
+        .select('confirmedAt')
+        .where('userId', '=', userId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (existing?.confirmedAt) return false;
+      if (existing) await trx.deleteFrom('totpCredentials').where('userId', '=', userId).execute();
+      await trx
+        .insertInto('totpCredentials')
+        .values({ userId, secret, createdAt: now, confirmedAt: null, lastUsedStep: null })
+        .execute();
+      return true;
+    });
+  }
+
+  /**
+   * Turns two-step sign-in on with the secret `secret` (the one the code was checked against, so
+   * a setup restarted meanwhile in another tab is not confirmed by the old one's code), storing
+   * the recovery codes' digests and the step of the confirming code, in one transaction.
+   * False when that setup is gone or already confirmed.
+   */
+  async enableTotp(
+    userId: string,
+    secret: string,
+    step: number,
+    recoveryCodes: readonly { id: string; codeHash: string }[],
+    now: Date,
+  ): Promise<boolean> {
+    const db = await this.database.get();
+    return db.transaction().execute(async (trx) => {
+      const confirmed = await trx
+        .updateTable('totpCredentials')
+        .set({ confirmedAt: now, lastUsedStep: step })
+        .where('userId', '=', userId)
+        .where('secret', '=', secret)
+        .where('confirmedAt', 'is', null)
+        .executeTakeFirst();
+      if (confirmed.numUpdatedRows !== 1n) return false;
+      await trx
+        .updateTable('users')
+        .set({ mfaEnabledAt: now, updatedAt: now })
+        .where('id', '=', userId)
+        .execute();
+      await this.replaceRecoveryCodes(trx, userId, recoveryCodes, now);
+      return true;
+    });
+  }
+
+  /** Turns two-step sign-in off: the secret and the recovery codes are deleted. */
+  async disable(userId: string, now: Date): Promise<void> {
+    const db = await this.database.get();
+    await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('totpCredentials').where('userId', '=', userId).execute();
+      await trx.deleteFrom('mfaRecoveryCodes').where('userId', '=', userId).execute();
+      await trx
+        .updateTable('users')
+        .set({ mfaEnabledAt: null, updatedAt: now })
+        .where('id', '=', userId)
+        .execute();
+    });
+  }
+
+  /**
+   * Records that a code of `step` was accepted, only if no code of that step or a later one was:
+   * true when this call is the one that used it (a replayed or concurrently sent code gets false).
+   */
+  async useTotpStep(userId: string, step: number): Promise<boolean> {
+    const db = await this.database.get();
+    const result = await db
+      .updateTable('totpCredentials')
+      .set({ lastUsedStep: step })
+      .where('userId', '=', userId)
+      .where('confirmedAt', 'is not', null)
+      .where((eb) => eb.or([eb('lastUsedStep', 'is', null), eb('lastUsedStep', '<', step)]))
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** New recovery codes in place of all earlier ones. */
+  async setRecoveryCodes(
+    userId: string,
+    recoveryCodes: readonly { id: string; codeHash: string }[],
+    now: Date,
+  ): Promise<void> {
+    const db = await this.database.get();
+    await db.transaction().execute((trx) => this.replaceRecoveryCodes(trx, userId, recoveryCodes, now));
+  }
+
+  /** Spends an unused recovery code; resolves to how many unused ones remain, or undefined if it was none. */
+  async useRecoveryCode(userId: string, codeHash: string, now: Date): Promise<number | undefined> {
+    const db = await this.database.get();
+    return db.transaction().execute(async (trx) => {
+      const used = await trx
+        .updateTable('mfaRecoveryCodes')
+        .set({ usedAt: now })
+        .where('userId', '=', userId)
+        .where('codeHash', '=', codeHash)
+        .where('usedAt', 'is', null)
+        .executeTakeFirst();
+      if (used.numUpdatedRows !== 1n) return undefined;
+      const { remaining } = await trx
+        .selectFrom('mfaRecoveryCodes')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('remaining'))
+        .where('userId', '=', userId)
+        .where('usedAt', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(remaining);
+    });
+  }
+
+  private async replaceRecoveryCodes(
+    trx: Database,
+    userId: string,
+    recoveryCodes: readonly { id: string; codeHash: string }[],
+    now: Date,
+  ): Promise<void> {
+    await trx.deleteFrom('mfaRecoveryCodes').where('userId', '=', userId).execute();
+    await trx
+      .insertInto('mfaRecoveryCodes')
+      .values(recoveryCodes.map((code) => ({ ...code, userId, createdAt: now, usedAt: null })))
+      .execute();
+  }
+}

@@ -1,0 +1,193 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { ClockRepository } from '../common/clock/clock.repository.js';
+import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import { loadConfig } from '../config/app-config.js';
+import type { UserRow } from '../database/database.types.js';
+import type { MailService } from '../mail/mail.service.js';
+import { newUserRow } from '../users/new-user.js';
+import type { UsersRepository } from '../users/users.repository.js';
+import type { AuthService } from './auth.service.js';
+import type { UserAuth } from './auth-context.js';
+import type { MfaRepository, TotpCredentialRow } from './mfa.repository.js';
+import { MfaService } from './mfa.service.js';
+import type { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import type { RateLimitService } from './rate-limit.service.js';
+import type { SessionStatusCache } from './session-status.cache.js';
+import type { SessionsRepository } from './sessions.repository.js';
+import { decodeBase32, hotp, totpStep } from './totp.js';
+
+const T0 = new Date('2026-03-01T12:00:00.000Z');
+const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+const CLIENT = { ip: '203.0.113.7', userAgent: 'test' };
+
+const account = (overrides: Partial<UserRow> = {}): UserRow => ({
+  ...newUserRow({
+    id: 'user-1',
+    email: 'ada@example.com',
+    username: 'ada',
+    passwordHash: 'hash',
+    emailVerifiedAt: T0,
+    now: T0,
+  }),
+  ...overrides,
+});
+
+/** An MfaService over fakes: `user` is every lookup's account, `credential` its TOTP row. */
+function setup(
+  options: { user?: UserRow; credential?: TotpCredentialRow; env?: Record<string, string> } = {},
+) {
+  const user = options.user ?? account();
+  const auth = {
+    confirmIdentity: vi.fn(async () => user),
+    startSession: vi.fn(async () => ({ accessToken: 'access' })),
+  } as unknown as AuthService;
+  const mfa = {
+    findTotp: vi.fn(async () => options.credential),
+    startTotpSetup: vi.fn(async () => true),
+    enableTotp: vi.fn(async () => true),
+    useTotpStep: vi.fn(async () => true),
+    useRecoveryCode: vi.fn(async () => 3),
+    disable: vi.fn(async () => {}),
+    setRecoveryCodes: vi.fn(async () => {}),
+  } as unknown as MfaRepository;
+  const users = { findById: vi.fn(async () => user) } as unknown as UsersRepository;
+  const challenge = { id: 'challenge-1', userId: user.id, email: user.email, attempts: 0 };
+  const oneTimeTokens = {
+    findLive: vi.fn(async () => challenge),
+    spendAttempt: vi.fn(async () => true),
+    markUsed: vi.fn(async () => true),
+  } as unknown as OneTimeTokensRepository;
+  const sessions = { revokeAll: vi.fn(async () => ['other-session']) } as unknown as SessionsRepository;
+  const cache = { invalidate: vi.fn() } as unknown as SessionStatusCache;
+  const clock = { now: vi.fn(() => T0) } as unknown as ClockRepository;
+  const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;
+  const mail = { send: vi.fn(async () => {}) } as unknown as MailService;
+  const config = loadConfig({ NODE_ENV: 'test', ...options.env }, '/');
+  const service = new MfaService(
+    auth,
+    mfa,
+    users,
+    oneTimeTokens,
+    sessions,
+    cache,
+    new CryptoRepository(),
+    clock,
+    rateLimits,
+    mail,
+    config,
+  );
+  return { service, auth, mfa, oneTimeTokens, sessions, cache, mail };
+}
+
+const userAuth: UserAuth = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' };
+const codeAt = (offset: number) => hotp(decodeBase32(SECRET), totpStep(T0) + offset);
+const pending: TotpCredentialRow = {
+  userId: 'user-1',
+  secret: SECRET,
+  createdAt: T0,
+  confirmedAt: null,
+  lastUsedStep: null,
+};
+const confirmed: TotpCredentialRow = { ...pending, confirmedAt: T0 };
+
+async function errorCode(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
+  return error.code;
+}
+
+describe('MfaService', () => {
+  it('names the account in the authenticator after MAIL_FROM, or the site when MAIL_FROM has no name', async () => {
+    const named = setup({ env: { MAIL_FROM: '"Acme Cloud" <no-reply@acme.test>' } });
+    expect((await named.service.startTotpSetup(userAuth, { password: 'x' })).otpauthUri).toMatch(
+      /^otpauth:\/\/totp\/Acme%20Cloud:ada%40example\.com\?.*issuer=Acme\+Cloud/,
+    );
+    const bare = setup({
+      env: { MAIL_FROM: 'no-reply@acme.test', PUBLIC_BASE_URL: 'https://app.acme.test' },
+    });
+    expect((await bare.service.startTotpSetup(userAuth, { password: 'x' })).otpauthUri).toMatch(
+      /^otpauth:\/\/totp\/app\.acme\.test:ada%40example\.com\?/,
+    );
+  });
+
+  it('refuses to start a setup when it is on, before asking for the password', async () => {
+    const { service, auth } = setup({ user: account({ mfaEnabledAt: T0 }) });
+    expect(await errorCode(service.startTotpSetup(userAuth, { password: 'x' }))).toBe('MFA_ALREADY_ENABLED');
+    expect(auth.confirmIdentity).not.toHaveBeenCalled();
+  });
+
+  it('turns on with the code of the pending secret, keeping the current session and mailing the owner', async () => {
+    const { service, mfa, sessions, cache, mail } = setup({ credential: pending });
+    const { recoveryCodes } = await service.enableTotp(userAuth, { code: codeAt(1) });
+    expect(recoveryCodes).toHaveLength(10);
+    expect(mfa.enableTotp).toHaveBeenCalledWith('user-1', SECRET, totpStep(T0) + 1, expect.any(Array), T0);
+    const digests = vi.mocked(mfa.enableTotp).mock.calls[0]?.[3] ?? [];
+    // Digests only, never the codes themselves.
+    expect(digests.map((d) => d.codeHash)).not.toContain(recoveryCodes[0]?.replace('-', ''));
+    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'mfa_enabled', 'session-1');
+    expect(cache.invalidate).toHaveBeenCalledWith(['other-session']);
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({ devSummary: 'two-step sign-in on' }),
+    );
+  });
+
+  it('does not turn on with a code two steps away, nor when the setup was replaced meanwhile', async () => {
+    const wrong = setup({ credential: pending });
+    expect(await errorCode(wrong.service.enableTotp(userAuth, { code: codeAt(2) }))).toBe('INVALID_CODE');
+    expect(wrong.mfa.enableTotp).not.toHaveBeenCalled();
+    const raced = setup({ credential: pending });
+    vi.mocked(raced.mfa.enableTotp).mockResolvedValueOnce(false);
+    expect(await errorCode(raced.service.enableTotp(userAuth, { code: codeAt(0) }))).toBe(
+      'MFA_SETUP_NOT_STARTED',
+    );
+    expect(raced.sessions.revokeAll).not.toHaveBeenCalled();
+  });
+
+  it('finishes a sign-in: attempt spent first, code used once, challenge used, then a session', async () => {
+    const { service, auth, mfa, oneTimeTokens } = setup({
+      user: account({ mfaEnabledAt: T0 }),
+      credential: confirmed,
+    });
+    await service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT);
+    expect(oneTimeTokens.spendAttempt).toHaveBeenCalledWith('challenge-1', 5);
+    expect(mfa.useTotpStep).toHaveBeenCalledWith('user-1', totpStep(T0));
+    expect(oneTimeTokens.markUsed).toHaveBeenCalledWith('challenge-1', T0);
+    expect(auth.startSession).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a code whose step was used, a spent challenge, a disabled account', async () => {
+    const replay = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
+    vi.mocked(replay.mfa.useTotpStep).mockResolvedValueOnce(false);
+    expect(await errorCode(replay.service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT))).toBe(
+      'INVALID_CODE',
+    );
+    expect(replay.oneTimeTokens.markUsed).not.toHaveBeenCalled();
+
+    const exhausted = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
+    vi.mocked(exhausted.oneTimeTokens.spendAttempt).mockResolvedValueOnce(false);
+    expect(await errorCode(exhausted.service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT))).toBe(
+      'MFA_CHALLENGE_INVALID',
+    );
+    expect(exhausted.mfa.useTotpStep).not.toHaveBeenCalled();
+
+    const disabled = setup({ user: account({ mfaEnabledAt: T0, disabledAt: T0 }), credential: confirmed });
+    expect(await errorCode(disabled.service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT))).toBe(
+      'ACCOUNT_DISABLED',
+    );
+    expect(disabled.auth.startSession).not.toHaveBeenCalled();
+  });
+
+  it('mails the owner when a recovery code signs in', async () => {
+    const { service, mail } = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
+    await service.verify({ mfaToken: 'token', recoveryCode: 'abcdefghij' }, CLIENT);
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({ devSummary: 'recovery code used, 3 left' }),
+    );
+  });
+});

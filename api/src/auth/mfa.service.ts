@@ -1,0 +1,181 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ClockRepository } from '../common/clock/clock.repository.js';
+import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { UserRow } from '../database/database.types.js';
+import { MailService } from '../mail/mail.service.js';
+import { mailTemplates } from '../mail/mail.templates.js';
+import { UsersRepository } from '../users/users.repository.js';
+import type { ReauthenticationDto } from './auth.dto.js';
+import { AuthService, type IssuedTokens } from './auth.service.js';
+import type { ClientInfo, UserAuth } from './auth-context.js';
+import type { MfaVerifyDto, RecoveryCodesDto, TotpEnableDto, TotpSetupDto } from './mfa.dto.js';
+import { MfaRepository } from './mfa.repository.js';
+import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { RateLimitService } from './rate-limit.service.js';
+import { SessionStatusCache } from './session-status.cache.js';
+import { SessionsRepository } from './sessions.repository.js';
+import { decodeBase32, encodeBase32, matchingTotpStep, otpauthUri } from './totp.js';
+
+/** Guesses one sign-in challenge allows before the password (or emailed code) is needed again. */
+const MFA_CHALLENGE_MAX_ATTEMPTS = 5;
+const RECOVERY_CODE_COUNT = 10;
+const WRONG_CODE_MESSAGE =
+  'The code is wrong: enter the current code from your authenticator app, or a recovery code.';
+
+/**
+ * Two-step sign-in with an authenticator app (RFC 6238 TOTP) and single-use recovery codes.
+ * Turning it on, off, or making new recovery codes takes re-authentication like the other changes
+ * a stolen access token must not be enough for; the owner is mailed about each.
+ */
+@Injectable()
+export class MfaService {
+  constructor(
+    @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(MfaRepository) private readonly mfa: MfaRepository,
+    @Inject(UsersRepository) private readonly users: UsersRepository,
+    @Inject(OneTimeTokensRepository) private readonly oneTimeTokens: OneTimeTokensRepository,
+    @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
+    @Inject(SessionStatusCache) private readonly sessionCache: SessionStatusCache,
+    @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
+    @Inject(ClockRepository) private readonly clock: ClockRepository,
+    @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
+    @Inject(MailService) private readonly mail: MailService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** A new secret to add to an authenticator app; replaces a setup that was never confirmed. */
+  async startTotpSetup(auth: UserAuth, proof: ReauthenticationDto): Promise<TotpSetupDto> {
+    await this.assertEnabled(auth, false);
+    const user = await this.auth.confirmIdentity(auth, proof);
+    const secret = encodeBase32(this.crypto.randomBytes(20));
+    if (!(await this.mfa.startTotpSetup(user.id, secret, this.clock.now())))
+      throw new AppError('MFA_ALREADY_ENABLED');
+    return { secret, otpauthUri: otpauthUri({ issuer: this.issuer(), account: user.email, secret }) };
+  }
+
+  /**
+   * Turns two-step sign-in on once the app shows a correct code (proving it holds the secret),
+   * signs out the account's other sessions (they signed in with one step) and returns the
+   * recovery codes, which exist only in this response.
+   */
+  async enableTotp(auth: UserAuth, dto: TotpEnableDto): Promise<RecoveryCodesDto> {
+    const user = await this.assertEnabled(auth, false);
+    await this.rateLimits.consume('signIn', `mfa-setup:account:${user.id}`);
+    const credential = await this.mfa.findTotp(user.id);
+    if (!credential || credential.confirmedAt !== null) throw new AppError('MFA_SETUP_NOT_STARTED');
+    const now = this.clock.now();
+    const step = matchingTotpStep(decodeBase32(credential.secret), dto.code, now);
+    if (step === undefined) throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
+    const { codes, digests } = this.newRecoveryCodes(user.id);
+    if (!(await this.mfa.enableTotp(user.id, credential.secret, step, digests, now)))
+      throw new AppError('MFA_SETUP_NOT_STARTED');
+    this.sessionCache.invalidate(await this.sessions.revokeAll(user.id, now, 'mfa_enabled', auth.sessionId));
+    await this.mail.send(user.email, mailTemplates.mfaEnabled());
+    return { recoveryCodes: codes };
+  }
+
+  async disable(auth: UserAuth, proof: ReauthenticationDto): Promise<void> {
+    await this.assertEnabled(auth, true);
+    const user = await this.auth.confirmIdentity(auth, proof);
+    await this.mfa.disable(user.id, this.clock.now());
+    await this.mail.send(user.email, mailTemplates.mfaDisabled());
+  }
+
+  async replaceRecoveryCodes(auth: UserAuth, proof: ReauthenticationDto): Promise<RecoveryCodesDto> {
+    await this.assertEnabled(auth, true);
+    const user = await this.auth.confirmIdentity(auth, proof);
+    const { codes, digests } = this.newRecoveryCodes(user.id);
+    await this.mfa.setRecoveryCodes(user.id, digests, this.clock.now());
+    await this.mail.send(user.email, mailTemplates.recoveryCodesReplaced());
+    return { recoveryCodes: codes };
+  }
+
+  /**
+   * The second step of signing in. Each guess spends one of the challenge's attempts before it is
+   * checked, and guesses are rate-limited per account too (a challenge costs the password, but
+   * whoever has that can ask for many). An authenticator code is accepted once: a code seen
+   * over someone's shoulder, or sent twice, cannot be used again.
+   */
+  async verify(dto: MfaVerifyDto, client: ClientInfo): Promise<IssuedTokens> {
+    await this.rateLimits.consume('signIn', `mfa:ip:${client.ip}`);
+    const now = this.clock.now();
+    const challenge = await this.oneTimeTokens.findLive(
+      'mfa_challenge',
+      this.crypto.sha256(dto.mfaToken),
+      now,
+    );
+    if (!challenge?.userId) throw new AppError('MFA_CHALLENGE_INVALID');
+    await this.rateLimits.consume('signIn', `mfa:account:${challenge.userId}`);
+    if (!(await this.oneTimeTokens.spendAttempt(challenge.id, MFA_CHALLENGE_MAX_ATTEMPTS)))
+      throw new AppError('MFA_CHALLENGE_INVALID');
+    const user = await this.users.findById(challenge.userId);
+    // Turned off (or the address changed) since the challenge was issued: sign in again.
+    if (!user || user.deletedAt !== null || user.mfaEnabledAt === null || user.email !== challenge.email)
+      throw new AppError('MFA_CHALLENGE_INVALID');
+    if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
+    const accepted =
+      dto.code !== undefined
+        ? await this.acceptTotpCode(user, dto.code, now)
+        : await this.acceptRecoveryCode(user, dto.recoveryCode ?? '', now);
+    if (!accepted) throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
+    // Two right answers racing for one challenge: one session.
+    if (!(await this.oneTimeTokens.markUsed(challenge.id, now))) throw new AppError('MFA_CHALLENGE_INVALID');
+    return this.auth.startSession(user, client);
+  }
+
+  private async acceptTotpCode(user: UserRow, code: string, now: Date): Promise<boolean> {
+    const credential = await this.mfa.findTotp(user.id);
+    if (!credential || credential.confirmedAt === null) return false;
+    const step = matchingTotpStep(decodeBase32(credential.secret), code, now);
+    return step !== undefined && (await this.mfa.useTotpStep(user.id, step));
+  }
+
+  private async acceptRecoveryCode(user: UserRow, code: string, now: Date): Promise<boolean> {
+    const remaining = await this.mfa.useRecoveryCode(user.id, this.recoveryCodeDigest(user.id, code), now);
+    if (remaining === undefined) return false;
+    await this.mail.send(
+      user.email,
+      mailTemplates.recoveryCodeUsed(remaining, `${this.config.publicBaseUrl}/profile`),
+    );
+    return true;
+  }
+
+  /** The signed-in account, refused when two-step sign-in is not in the state the route needs. */
+  private async assertEnabled(auth: UserAuth, enabled: boolean): Promise<UserRow> {
+    const user = await this.users.findById(auth.userId);
+    if (!user || user.deletedAt !== null) throw new AppError('SESSION_REVOKED');
+    if (enabled && user.mfaEnabledAt === null) throw new AppError('MFA_NOT_ENABLED');
+    if (!enabled && user.mfaEnabledAt !== null) throw new AppError('MFA_ALREADY_ENABLED');
+    return user;
+  }
+
+  /** Ten codes of 50 random bits each, shown as `xxxxx-xxxxx`; stored only as digests. */
+  private newRecoveryCodes(userId: string): {
+    codes: string[];
+    digests: { id: string; codeHash: string }[];
+  } {
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => {
+      const code = encodeBase32(this.crypto.randomBytes(7)).slice(0, 10).toLowerCase();
+      return `${code.slice(0, 5)}-${code.slice(5)}`;
+    });
+    const digests = codes.map((code) => ({
+      id: this.crypto.uuid(),
+      codeHash: this.recoveryCodeDigest(userId, code.replace('-', '')),
+    }));
+    return { codes, digests };
+  }
+
+  /** Per account, so one digest never matches another account's code. */
+  private recoveryCodeDigest(userId: string, normalisedCode: string): string {
+    return this.crypto.sha256(`${userId}:${normalisedCode}`);
+  }
+
+  /** The name an authenticator app lists the account under: MAIL_FROM's display name, or the site's host. */
+  private issuer(): string {
+    const displayName = /^\s*"?([^"<]*?)"?\s*</.exec(this.config.mail.from)?.[1]?.trim();
+    return displayName || new URL(this.config.publicBaseUrl).host;
+  }
+}

@@ -1,0 +1,350 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBase32, hotp, totpStep } from '../../src/auth/totp.js';
+import {
+  bearer,
+  type ErrorBody,
+  latestMail,
+  RELAXED_LIMITS,
+  readJson,
+  registerUser,
+  type TokenPair,
+  tokenFromMail,
+} from '../support/auth-helpers.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+interface Challenge {
+  status: 'mfa_required';
+  mfaToken: string;
+  expiresIn: number;
+}
+
+/**
+ * The authenticator app: the code of the step `offset` steps from now. A code is accepted once,
+ * so a test uses offset -1 to turn two-step sign-in on and later offsets after that (each within
+ * the one step of drift the server accepts).
+ */
+function authenticatorCode(secret: string, offset = 0): string {
+  return hotp(decodeBase32(secret), totpStep(new Date()) + offset);
+}
+
+describe('two-step sign-in (TOTP)', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer(RELAXED_LIMITS);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const post = (path: string, json: unknown, token?: string) =>
+    server.request(path, { method: 'POST', json, headers: token ? bearer(token) : {} });
+  const codeOf = async (response: Response) => (await readJson<ErrorBody>(response)).code;
+
+  /** A new account with two-step sign-in on; its secret, recovery codes and a signed-in session. */
+  async function accountWithTwoStep() {
+    const { credentials, tokens } = await registerUser(server);
+    const setup = await post('/auth/mfa/totp/setup', { password: credentials.password }, tokens.accessToken);
+    expect(setup.status).toBe(200);
+    const { secret } = await readJson<{ secret: string }>(setup);
+    const enabled = await post(
+      '/auth/mfa/totp/enable',
+      { code: authenticatorCode(secret, -1) },
+      tokens.accessToken,
+    );
+    expect(enabled.status).toBe(200);
+    const { recoveryCodes } = await readJson<{ recoveryCodes: string[] }>(enabled);
+    return { credentials, tokens, secret, recoveryCodes };
+  }
+
+  async function challengeFor(credentials: { email: string; password: string }): Promise<Challenge> {
+    const login = await post('/auth/login', { email: credentials.email, password: credentials.password });
+    expect(login.status).toBe(202);
+    return readJson<Challenge>(login);
+  }
+
+  it('sets up with re-authentication, shows a scannable secret, and turns on only with a right code', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const withoutProof = await post('/auth/mfa/totp/setup', {}, tokens.accessToken);
+    expect(withoutProof.status).toBe(403);
+    expect(await codeOf(withoutProof)).toBe('REAUTHENTICATION_REQUIRED');
+    const wrongPassword = await post(
+      '/auth/mfa/totp/setup',
+      { password: 'not my password' },
+      tokens.accessToken,
+    );
+    expect(await codeOf(wrongPassword)).toBe('CURRENT_PASSWORD_INCORRECT');
+    const beforeSetup = await post('/auth/mfa/totp/enable', { code: '123456' }, tokens.accessToken);
+    expect(beforeSetup.status).toBe(409);
+    expect(await codeOf(beforeSetup)).toBe('MFA_SETUP_NOT_STARTED');
+
+    const setup = await post('/auth/mfa/totp/setup', { password: credentials.password }, tokens.accessToken);
+    const { secret, otpauthUri } = await readJson<{ secret: string; otpauthUri: string }>(setup);
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(otpauthUri).toBe(
+      `otpauth://totp/CloudNest:${encodeURIComponent(credentials.email)}?secret=${secret}&issuer=CloudNest&algorithm=SHA1&digits=6&period=30`,
+    );
+    const right = authenticatorCode(secret, -1);
+    const wrong = await post(
+      '/auth/mfa/totp/enable',
+      { code: right === '000000' ? '111111' : '000000' },
+      tokens.accessToken,
+    );
+    expect(wrong.status).toBe(401);
+    expect(await codeOf(wrong)).toBe('INVALID_CODE');
+    const meBefore = await readJson<{ mfaEnabled: boolean }>(
+      await server.request('/auth/me', { headers: bearer(tokens.accessToken) }),
+    );
+    expect(meBefore.mfaEnabled).toBe(false);
+
+    const enabled = await post('/auth/mfa/totp/enable', { code: right }, tokens.accessToken);
+    expect(enabled.status).toBe(200);
+    const { recoveryCodes } = await readJson<{ recoveryCodes: string[] }>(enabled);
+    expect(recoveryCodes).toHaveLength(10);
+    expect(new Set(recoveryCodes).size).toBe(10);
+    for (const code of recoveryCodes) expect(code).toMatch(/^[a-z2-7]{5}-[a-z2-7]{5}$/);
+    const me = await readJson<{ mfaEnabled: boolean }>(
+      await server.request('/auth/me', { headers: bearer(tokens.accessToken) }),
+    );
+    expect(me.mfaEnabled).toBe(true);
+    expect((await latestMail(server, credentials.email)).subject).toBe('Two-step sign-in was turned on');
+
+    const again = await post('/auth/mfa/totp/setup', { password: credentials.password }, tokens.accessToken);
+    expect(again.status).toBe(409);
+    expect(await codeOf(again)).toBe('MFA_ALREADY_ENABLED');
+  });
+
+  it('signs out the other sessions when it is turned on, keeping the one that turned it on', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const other = await readJson<TokenPair>(
+      await post('/auth/login', { email: credentials.email, password: credentials.password }),
+    );
+    const setup = await post('/auth/mfa/totp/setup', { password: credentials.password }, tokens.accessToken);
+    const { secret } = await readJson<{ secret: string }>(setup);
+    await post('/auth/mfa/totp/enable', { code: authenticatorCode(secret, -1) }, tokens.accessToken);
+    expect((await server.request('/auth/me', { headers: bearer(tokens.accessToken) })).status).toBe(200);
+    const otherMe = await server.request('/auth/me', { headers: bearer(other.accessToken) });
+    expect(otherMe.status).toBe(401);
+    expect(await codeOf(otherMe)).toBe('SESSION_REVOKED');
+    expect((await post('/auth/refresh', { refreshToken: other.refreshToken })).status).toBe(401);
+  });
+
+  it('asks a password sign-in for the code; a wrong code, then the right one; a code works once', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    const challenge = await challengeFor(credentials);
+    expect(challenge).toEqual({ status: 'mfa_required', mfaToken: expect.any(String), expiresIn: 300 });
+    expect(challenge).not.toHaveProperty('accessToken');
+
+    const code = authenticatorCode(secret);
+    const wrong = await post('/auth/mfa/verify', {
+      mfaToken: challenge.mfaToken,
+      code: code === '000000' ? '111111' : '000000',
+    });
+    expect(wrong.status).toBe(401);
+    expect(await codeOf(wrong)).toBe('INVALID_CODE');
+    const ok = await post('/auth/mfa/verify', { mfaToken: challenge.mfaToken, code });
+    expect(ok.status).toBe(200);
+    const tokens = await readJson<TokenPair & { user: { mfaEnabled: boolean } }>(ok);
+    expect(tokens.user).toMatchObject({ email: credentials.email, mfaEnabled: true });
+    expect((await server.request('/auth/me', { headers: bearer(tokens.accessToken) })).status).toBe(200);
+
+    // The challenge is spent; and the same code with a new challenge is a replay.
+    const spent = await post('/auth/mfa/verify', { mfaToken: challenge.mfaToken, code });
+    expect(await codeOf(spent)).toBe('MFA_CHALLENGE_INVALID');
+    const replay = await post('/auth/mfa/verify', {
+      mfaToken: (await challengeFor(credentials)).mfaToken,
+      code,
+    });
+    expect(replay.status).toBe(401);
+    expect(await codeOf(replay)).toBe('INVALID_CODE');
+  });
+
+  it('ends a challenge after 5 wrong codes, even for the right code afterwards', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    const { mfaToken } = await challengeFor(credentials);
+    const right = authenticatorCode(secret);
+    const wrong = right === '000000' ? '111111' : '000000';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      expect(await codeOf(await post('/auth/mfa/verify', { mfaToken, code: wrong }))).toBe('INVALID_CODE');
+    }
+    const late = await post('/auth/mfa/verify', { mfaToken, code: right });
+    expect(late.status).toBe(401);
+    expect(await codeOf(late)).toBe('MFA_CHALLENGE_INVALID');
+    // A new sign-in gets a new challenge, and the code (unused so far) works with it.
+    const fresh = await post('/auth/mfa/verify', {
+      mfaToken: (await challengeFor(credentials)).mfaToken,
+      code: right,
+    });
+    expect(fresh.status).toBe(200);
+  });
+
+  it('keeps one live challenge per account: a newer sign-in retires the older challenge', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    const first = await challengeFor(credentials);
+    await challengeFor(credentials);
+    const old = await post('/auth/mfa/verify', { mfaToken: first.mfaToken, code: authenticatorCode(secret) });
+    expect(await codeOf(old)).toBe('MFA_CHALLENGE_INVALID');
+    const unknown = await post('/auth/mfa/verify', {
+      mfaToken: 'x'.repeat(43),
+      code: authenticatorCode(secret),
+    });
+    expect(unknown.status).toBe(401);
+    expect(await codeOf(unknown)).toBe('MFA_CHALLENGE_INVALID');
+  });
+
+  it('takes each recovery code once, typed any way, and mails the owner how many are left', async () => {
+    const { credentials, recoveryCodes } = await accountWithTwoStep();
+    const [first, second] = recoveryCodes as [string, string];
+    const ok = await post('/auth/mfa/verify', {
+      mfaToken: (await challengeFor(credentials)).mfaToken,
+      recoveryCode: ` ${first.toUpperCase()} `,
+    });
+    expect(ok.status).toBe(200);
+    const mail = await latestMail(server, credentials.email);
+    expect(mail.subject).toBe('A recovery code was used to sign in');
+    expect(mail.textBody).toContain('9 unused recovery codes remain.');
+    const reused = await post('/auth/mfa/verify', {
+      mfaToken: (await challengeFor(credentials)).mfaToken,
+      recoveryCode: first,
+    });
+    expect(await codeOf(reused)).toBe('INVALID_CODE');
+    const withoutDash = await post('/auth/mfa/verify', {
+      mfaToken: (await challengeFor(credentials)).mfaToken,
+      recoveryCode: second.replace('-', ''),
+    });
+    expect(withoutDash.status).toBe(200);
+  });
+
+  it('refuses a recovery code of another account', async () => {
+    const alice = await accountWithTwoStep();
+    const bob = await accountWithTwoStep();
+    const response = await post('/auth/mfa/verify', {
+      mfaToken: (await challengeFor(alice.credentials)).mfaToken,
+      recoveryCode: bob.recoveryCodes[0],
+    });
+    expect(await codeOf(response)).toBe('INVALID_CODE');
+  });
+
+  it('replaces the recovery codes with re-authentication; the old ones stop working', async () => {
+    const { credentials, tokens, recoveryCodes } = await accountWithTwoStep();
+    const withoutProof = await post('/auth/mfa/recovery-codes', {}, tokens.accessToken);
+    expect(await codeOf(withoutProof)).toBe('REAUTHENTICATION_REQUIRED');
+    const replaced = await post(
+      '/auth/mfa/recovery-codes',
+      { password: credentials.password },
+      tokens.accessToken,
+    );
+    expect(replaced.status).toBe(200);
+    const fresh = (await readJson<{ recoveryCodes: string[] }>(replaced)).recoveryCodes;
+    expect(fresh).toHaveLength(10);
+    expect(fresh).not.toContain(recoveryCodes[0]);
+    expect((await latestMail(server, credentials.email)).subject).toBe('New recovery codes were made');
+    const old = await post('/auth/mfa/verify', {
+      mfaToken: (await challengeFor(credentials)).mfaToken,
+      recoveryCode: recoveryCodes[0],
+    });
+    expect(await codeOf(old)).toBe('INVALID_CODE');
+    const ok = await post('/auth/mfa/verify', {
+      mfaToken: (await challengeFor(credentials)).mfaToken,
+      recoveryCode: fresh[0],
+    });
+    expect(ok.status).toBe(200);
+  });
+
+  it('asks for the code after an emailed sign-in code and after a verification link too', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    await post('/auth/email-code/start', { email: credentials.email });
+    const emailCode = /\b(\d{6})\b/.exec((await latestMail(server, credentials.email)).textBody)?.[1];
+    const byCode = await post('/auth/email-code/verify', { email: credentials.email, code: emailCode });
+    expect(byCode.status).toBe(202);
+    expect(await readJson<Challenge>(byCode)).toMatchObject({ status: 'mfa_required' });
+
+    // An account that turned it on before confirming its address (verification not required here).
+    await server.database.db
+      .updateTable('users')
+      .set({ emailVerifiedAt: null })
+      .where('email', '=', credentials.email)
+      .execute();
+    await post('/auth/email/verify/request', { email: credentials.email });
+    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    const byLink = await post('/auth/email/verify/confirm', { token });
+    expect(byLink.status).toBe(202);
+    const { mfaToken } = await readJson<Challenge>(byLink);
+    const ok = await post('/auth/mfa/verify', { mfaToken, code: authenticatorCode(secret) });
+    expect(ok.status).toBe(200);
+  });
+
+  it('finishes a browser sign-in in cookie mode: no cookie with the challenge, the cookie with the tokens', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    const login = await server.request('/auth/login?mode=cookie', {
+      method: 'POST',
+      json: { email: credentials.email, password: credentials.password },
+    });
+    expect(login.status).toBe(202);
+    expect(login.headers.getSetCookie()).toEqual([]);
+    const { mfaToken } = await readJson<Challenge>(login);
+    const verified = await server.request('/auth/mfa/verify?mode=cookie', {
+      method: 'POST',
+      json: { mfaToken, code: authenticatorCode(secret) },
+    });
+    expect(verified.status).toBe(200);
+    expect(await readJson<Partial<TokenPair>>(verified)).not.toHaveProperty('refreshToken');
+    expect(verified.headers.getSetCookie().some((cookie) => cookie.startsWith('cn_refresh='))).toBe(true);
+  });
+
+  it('turns off with re-authentication; sign-in takes one step again', async () => {
+    const { credentials, tokens } = await accountWithTwoStep();
+    const wrong = await server.request('/auth/mfa/totp', {
+      method: 'DELETE',
+      json: { password: 'not my password' },
+      headers: bearer(tokens.accessToken),
+    });
+    expect(await codeOf(wrong)).toBe('CURRENT_PASSWORD_INCORRECT');
+    const off = await server.request('/auth/mfa/totp', {
+      method: 'DELETE',
+      json: { password: credentials.password },
+      headers: bearer(tokens.accessToken),
+    });
+    expect(off.status).toBe(204);
+    expect((await latestMail(server, credentials.email)).subject).toBe('Two-step sign-in was turned off');
+    const login = await post('/auth/login', { email: credentials.email, password: credentials.password });
+    expect(login.status).toBe(200);
+    expect((await readJson<TokenPair & { user: { mfaEnabled: boolean } }>(login)).user.mfaEnabled).toBe(
+      false,
+    );
+    const offAgain = await server.request('/auth/mfa/totp', {
+      method: 'DELETE',
+      json: { password: credentials.password },
+      headers: bearer(tokens.accessToken),
+    });
+    expect(offAgain.status).toBe(409);
+    expect(await codeOf(offAgain)).toBe('MFA_NOT_ENABLED');
+  });
+
+  it('refuses a challenge once two-step sign-in was turned off after it was issued', async () => {
+    const { credentials, tokens, secret } = await accountWithTwoStep();
+    const { mfaToken } = await challengeFor(credentials);
+    await server.request('/auth/mfa/totp', {
+      method: 'DELETE',
+      json: { password: credentials.password },
+      headers: bearer(tokens.accessToken),
+    });
+    const response = await post('/auth/mfa/verify', { mfaToken, code: authenticatorCode(secret) });
+    expect(await codeOf(response)).toBe('MFA_CHALLENGE_INVALID');
+  });
+
+  it('validates the second step: exactly one of code and recoveryCode, in their shapes', async () => {
+    const mfaToken = 'x'.repeat(43);
+    for (const body of [
+      { mfaToken },
+      { mfaToken, code: '123456', recoveryCode: 'abcde-fghij' },
+      { mfaToken, code: '12345' },
+      { mfaToken, recoveryCode: 'abcde-fghi1' },
+      { code: '123456' },
+    ]) {
+      const response = await post('/auth/mfa/verify', body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(await codeOf(response)).toBe('VALIDATION_FAILED');
+    }
+  });
+});

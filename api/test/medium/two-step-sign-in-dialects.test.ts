@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBase32, hotp, totpStep } from '../../src/auth/totp.js';
+import { bearer, type ErrorBody, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
+import { testDialects } from '../support/test-database.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+/**
+ * Two-step sign-in's writes that must hold under concurrency on each engine: a challenge's
+ * attempt limit, one session per challenge, a code's single use, the count of recovery codes left.
+ */
+describe.each(testDialects())('two-step sign-in on %s', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(RELAXED_LIMITS, dialect);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const post = (path: string, json: unknown, token?: string) =>
+    server.request(path, { method: 'POST', json, headers: token ? bearer(token) : {} });
+  const codeAt = (secret: string, offset: number) =>
+    hotp(decodeBase32(secret), totpStep(new Date()) + offset);
+
+  async function accountWithTwoStep() {
+    const { credentials, tokens } = await registerUser(server);
+    const setup = await post('/auth/mfa/totp/setup', { password: credentials.password }, tokens.accessToken);
+    const { secret } = await readJson<{ secret: string }>(setup);
+    const enabled = await post('/auth/mfa/totp/enable', { code: codeAt(secret, -1) }, tokens.accessToken);
+    expect(enabled.status).toBe(200);
+    const { recoveryCodes } = await readJson<{ recoveryCodes: string[] }>(enabled);
+    return { credentials, secret, recoveryCodes };
+  }
+
+  async function challengeFor(credentials: { email: string; password: string }): Promise<string> {
+    const login = await post('/auth/login', { email: credentials.email, password: credentials.password });
+    expect(login.status).toBe(202);
+    return (await readJson<{ mfaToken: string }>(login)).mfaToken;
+  }
+
+  it('counts at most 5 of 12 concurrent wrong guesses against a challenge', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    const mfaToken = await challengeFor(credentials);
+    const right = codeAt(secret, 0);
+    const wrong = right === '000000' ? '111111' : '000000';
+    const codes = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const response = await post('/auth/mfa/verify', { mfaToken, code: wrong });
+        return (await readJson<ErrorBody>(response)).code;
+      }),
+    );
+    expect(codes.filter((code) => code === 'INVALID_CODE')).toHaveLength(5);
+    expect(codes.filter((code) => code === 'MFA_CHALLENGE_INVALID')).toHaveLength(7);
+    const row = await server.database.db
+      .selectFrom('oneTimeTokens')
+      .select('attempts')
+      .where('purpose', '=', 'mfa_challenge')
+      .where('email', '=', credentials.email)
+      .executeTakeFirstOrThrow();
+    expect(row.attempts).toBe(5);
+  });
+
+  it('gives one session for one code sent twice at once', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    const mfaToken = await challengeFor(credentials);
+    const code = codeAt(secret, 0);
+    const statuses = await Promise.all(
+      [0, 1].map(async () => (await post('/auth/mfa/verify', { mfaToken, code })).status),
+    );
+    expect(statuses.sort()).toEqual([200, 401]);
+    const sessions = await server.database.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.userId')
+      .select('sessions.id')
+      .where('users.email', '=', credentials.email)
+      .execute();
+    // The registration's session and one from the challenge.
+    expect(sessions).toHaveLength(2);
+  });
+
+  it('spends a recovery code once and counts the ones left', async () => {
+    const { credentials, recoveryCodes } = await accountWithTwoStep();
+    const use = async (code: string) =>
+      (await post('/auth/mfa/verify', { mfaToken: await challengeFor(credentials), recoveryCode: code }))
+        .status;
+    expect(await use(recoveryCodes[0] as string)).toBe(200);
+    expect(await use(recoveryCodes[1] as string)).toBe(200);
+    expect(await use(recoveryCodes[0] as string)).toBe(401);
+    const { textBody } = await server.database.db
+      .selectFrom('outbox')
+      .select('textBody')
+      .where('toAddress', '=', credentials.email)
+      .where('subject', '=', 'A recovery code was used to sign in')
+      .orderBy('createdAt', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    expect(textBody).toContain('8 unused recovery codes remain.');
+  });
+});
