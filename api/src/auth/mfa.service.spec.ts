@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
+import { appErrorCode } from '../../test/support/app-error-code.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
-import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { UserRow } from '../database/database.types.js';
 import type { MailService } from '../mail/mail.service.js';
@@ -91,15 +91,6 @@ const pending: TotpCredentialRow = {
 };
 const confirmed: TotpCredentialRow = { ...pending, confirmedAt: T0 };
 
-async function errorCode(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error.code;
-}
-
 describe('MfaService', () => {
   it('names the account in the authenticator after MAIL_FROM, or the site when MAIL_FROM has no name', async () => {
     const named = setup({ env: { MAIL_FROM: '"Acme Cloud" <no-reply@acme.test>' } });
@@ -116,7 +107,9 @@ describe('MfaService', () => {
 
   it('refuses to start a setup when it is on, before asking for the password', async () => {
     const { service, auth } = setup({ user: account({ mfaEnabledAt: T0 }) });
-    expect(await errorCode(service.startTotpSetup(userAuth, { password: 'x' }))).toBe('MFA_ALREADY_ENABLED');
+    expect(await appErrorCode(service.startTotpSetup(userAuth, { password: 'x' }))).toBe(
+      'MFA_ALREADY_ENABLED',
+    );
     expect(auth.confirmIdentity).not.toHaveBeenCalled();
   });
 
@@ -138,11 +131,11 @@ describe('MfaService', () => {
 
   it('does not turn on with a code two steps away, nor when the setup was replaced meanwhile', async () => {
     const wrong = setup({ credential: pending });
-    expect(await errorCode(wrong.service.enableTotp(userAuth, { code: codeAt(2) }))).toBe('INVALID_CODE');
+    expect(await appErrorCode(wrong.service.enableTotp(userAuth, { code: codeAt(2) }))).toBe('INVALID_CODE');
     expect(wrong.mfa.enableTotp).not.toHaveBeenCalled();
     const raced = setup({ credential: pending });
     vi.mocked(raced.mfa.enableTotp).mockResolvedValueOnce(false);
-    expect(await errorCode(raced.service.enableTotp(userAuth, { code: codeAt(0) }))).toBe(
+    expect(await appErrorCode(raced.service.enableTotp(userAuth, { code: codeAt(0) }))).toBe(
       'MFA_SETUP_NOT_STARTED',
     );
     expect(raced.sessions.revokeAll).not.toHaveBeenCalled();
@@ -163,20 +156,20 @@ describe('MfaService', () => {
   it('refuses a code whose step was used, a spent challenge, a disabled account', async () => {
     const replay = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
     vi.mocked(replay.mfa.useTotpStep).mockResolvedValueOnce(false);
-    expect(await errorCode(replay.service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT))).toBe(
+    expect(await appErrorCode(replay.service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT))).toBe(
       'INVALID_CODE',
     );
     expect(replay.oneTimeTokens.markUsed).not.toHaveBeenCalled();
 
     const exhausted = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
     vi.mocked(exhausted.oneTimeTokens.spendAttempt).mockResolvedValueOnce(false);
-    expect(await errorCode(exhausted.service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT))).toBe(
+    expect(await appErrorCode(exhausted.service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT))).toBe(
       'MFA_CHALLENGE_INVALID',
     );
     expect(exhausted.mfa.useTotpStep).not.toHaveBeenCalled();
 
     const disabled = setup({ user: account({ mfaEnabledAt: T0, disabledAt: T0 }), credential: confirmed });
-    expect(await errorCode(disabled.service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT))).toBe(
+    expect(await appErrorCode(disabled.service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT))).toBe(
       'ACCOUNT_DISABLED',
     );
     expect(disabled.auth.startSession).not.toHaveBeenCalled();

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
+import { appErrorCode } from '../../test/support/app-error-code.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
-import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { FileRow } from '../database/database.types.js';
 import type { FilesRepository } from './files.repository.js';
@@ -76,15 +76,6 @@ function setup(options: { file?: FileRow; env?: Record<string, string> } = {}) {
   return { service, files, storage, clock, logger };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error.code;
-}
-
 describe('FilesService.createUpload', () => {
   it('writes no pending row when the URL cannot be signed', async () => {
     const { service, files, storage } = setup();
@@ -136,7 +127,7 @@ describe('FilesService.createUpload', () => {
     ['story', 'image/svg+xml'],
   ] as const)('refuses %s files of type %s with FILE_TYPE_NOT_ALLOWED', async (purpose, contentType) => {
     const { service, files } = setup();
-    expect(await codeOf(service.createUpload(OWNER, { purpose, contentType, size: 10 }))).toBe(
+    expect(await appErrorCode(service.createUpload(OWNER, { purpose, contentType, size: 10 }))).toBe(
       'FILE_TYPE_NOT_ALLOWED',
     );
     expect(files.create).not.toHaveBeenCalled();
@@ -155,7 +146,7 @@ describe('FilesService.createUpload', () => {
         service.createUpload(OWNER, { purpose, contentType: 'image/gif', size: max }),
       ).resolves.toBeDefined();
       expect(
-        await codeOf(service.createUpload(OWNER, { purpose, contentType: 'image/gif', size: max + 1 })),
+        await appErrorCode(service.createUpload(OWNER, { purpose, contentType: 'image/gif', size: max + 1 })),
       ).toBe('FILE_TOO_LARGE');
     },
   );
@@ -172,18 +163,18 @@ describe('FilesService.complete', () => {
   });
 
   it('is FILE_NOT_FOUND for another user (even an admin) and for unknown ids', async () => {
-    expect(await codeOf(setup({ file: file({ status: 'pending' }) }).service.complete(OTHER, FILE_ID))).toBe(
-      'FILE_NOT_FOUND',
-    );
-    expect(await codeOf(setup({ file: file({ status: 'pending' }) }).service.complete(ADMIN, FILE_ID))).toBe(
-      'FILE_NOT_FOUND',
-    );
-    expect(await codeOf(setup().service.complete(OWNER, FILE_ID))).toBe('FILE_NOT_FOUND');
+    expect(
+      await appErrorCode(setup({ file: file({ status: 'pending' }) }).service.complete(OTHER, FILE_ID)),
+    ).toBe('FILE_NOT_FOUND');
+    expect(
+      await appErrorCode(setup({ file: file({ status: 'pending' }) }).service.complete(ADMIN, FILE_ID)),
+    ).toBe('FILE_NOT_FOUND');
+    expect(await appErrorCode(setup().service.complete(OWNER, FILE_ID))).toBe('FILE_NOT_FOUND');
   });
 
   it('is FILE_NOT_UPLOADED while storage has no object', async () => {
     const { service, files } = setup({ file: file({ status: 'pending' }) });
-    expect(await codeOf(service.complete(OWNER, FILE_ID))).toBe('FILE_NOT_UPLOADED');
+    expect(await appErrorCode(service.complete(OWNER, FILE_ID))).toBe('FILE_NOT_UPLOADED');
     expect(files.markReady).not.toHaveBeenCalled();
   });
 
@@ -194,7 +185,7 @@ describe('FilesService.complete', () => {
   ])('deletes an object that differs from the declaration (%o) with FILE_UPLOAD_MISMATCH', async (object) => {
     const { service, files, storage } = setup({ file: file({ status: 'pending' }) });
     storage.head.mockResolvedValue(object);
-    expect(await codeOf(service.complete(OWNER, FILE_ID))).toBe('FILE_UPLOAD_MISMATCH');
+    expect(await appErrorCode(service.complete(OWNER, FILE_ID))).toBe('FILE_UPLOAD_MISMATCH');
     expect(storage.delete).toHaveBeenCalledWith(file().storageKey);
     expect(files.markReady).not.toHaveBeenCalled();
   });
@@ -206,7 +197,7 @@ describe('FilesService.complete', () => {
     files.findById
       .mockResolvedValueOnce(file({ status: 'pending', completedAt: null }))
       .mockResolvedValueOnce(undefined);
-    expect(await codeOf(service.complete(OWNER, FILE_ID))).toBe('FILE_NOT_FOUND');
+    expect(await appErrorCode(service.complete(OWNER, FILE_ID))).toBe('FILE_NOT_FOUND');
   });
 
   it('accepts a stored type with parameters or other case', async () => {
@@ -227,7 +218,9 @@ describe('FilesService reads and deletes', () => {
         expiresInSeconds: 300,
       });
     }
-    expect(await codeOf(setup({ file: temp }).service.downloadUrl(OTHER, FILE_ID))).toBe('FILE_NOT_FOUND');
+    expect(await appErrorCode(setup({ file: temp }).service.downloadUrl(OTHER, FILE_ID))).toBe(
+      'FILE_NOT_FOUND',
+    );
   });
 
   it('lets anyone signed in read public files, preferring the public URL', async () => {
@@ -240,7 +233,7 @@ describe('FilesService reads and deletes', () => {
 
   it('answers FILE_NOT_UPLOADED for a pending file of the caller', async () => {
     expect(
-      await codeOf(setup({ file: file({ status: 'pending' }) }).service.downloadUrl(OWNER, FILE_ID)),
+      await appErrorCode(setup({ file: file({ status: 'pending' }) }).service.downloadUrl(OWNER, FILE_ID)),
     ).toBe('FILE_NOT_UPLOADED');
   });
 
@@ -249,15 +242,19 @@ describe('FilesService reads and deletes', () => {
       url: 'https://storage.example/get',
     });
     for (const hidden of [file({ purpose: 'temp' }), file({ status: 'pending' }), undefined]) {
-      expect(await codeOf(setup({ file: hidden }).service.publicContentUrl(FILE_ID))).toBe('FILE_NOT_FOUND');
+      expect(await appErrorCode(setup({ file: hidden }).service.publicContentUrl(FILE_ID))).toBe(
+        'FILE_NOT_FOUND',
+      );
     }
   });
 
   it('answers FILE_NOT_FOUND, not FILE_NOT_UPLOADED, for a pending public file of someone else', async () => {
     const pending = file({ status: 'pending', completedAt: null });
-    expect(await codeOf(setup({ file: pending }).service.downloadUrl(OTHER, FILE_ID))).toBe('FILE_NOT_FOUND');
+    expect(await appErrorCode(setup({ file: pending }).service.downloadUrl(OTHER, FILE_ID))).toBe(
+      'FILE_NOT_FOUND',
+    );
     // The owner and admins still learn that it is not uploaded yet.
-    expect(await codeOf(setup({ file: pending }).service.downloadUrl(ADMIN, FILE_ID))).toBe(
+    expect(await appErrorCode(setup({ file: pending }).service.downloadUrl(ADMIN, FILE_ID))).toBe(
       'FILE_NOT_UPLOADED',
     );
   });
@@ -284,7 +281,7 @@ describe('FilesService reads and deletes', () => {
       );
     }
     const { service, files } = setup({ file: old });
-    expect(await codeOf(service.remove(OTHER, FILE_ID))).toBe('FILE_NOT_FOUND');
+    expect(await appErrorCode(service.remove(OTHER, FILE_ID))).toBe('FILE_NOT_FOUND');
     expect(files.delete).not.toHaveBeenCalled();
     expect(files.markDeleted).not.toHaveBeenCalled();
   });
@@ -295,14 +292,18 @@ describe('FilesService.readyAvatar', () => {
     await expect(setup({ file: file() }).service.readyAvatar(OWNER.userId, FILE_ID)).resolves.toMatchObject({
       id: FILE_ID,
     });
-    expect(await codeOf(setup({ file: file() }).service.readyAvatar(OTHER.userId, FILE_ID))).toBe(
+    expect(await appErrorCode(setup({ file: file() }).service.readyAvatar(OTHER.userId, FILE_ID))).toBe(
       'FILE_NOT_FOUND',
     );
     expect(
-      await codeOf(setup({ file: file({ purpose: 'story' }) }).service.readyAvatar(OWNER.userId, FILE_ID)),
+      await appErrorCode(
+        setup({ file: file({ purpose: 'story' }) }).service.readyAvatar(OWNER.userId, FILE_ID),
+      ),
     ).toBe('FILE_NOT_AN_AVATAR');
     expect(
-      await codeOf(setup({ file: file({ status: 'pending' }) }).service.readyAvatar(OWNER.userId, FILE_ID)),
+      await appErrorCode(
+        setup({ file: file({ status: 'pending' }) }).service.readyAvatar(OWNER.userId, FILE_ID),
+      ),
     ).toBe('AVATAR_NOT_READY');
   });
 });

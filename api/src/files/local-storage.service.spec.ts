@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { StreamableFile } from '@nestjs/common';
 import { describe, expect, it, vi } from 'vitest';
+import { appErrorCode } from '../../test/support/app-error-code.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
-import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { LocalDownloadQuery, LocalUploadQuery } from './files.dto.js';
 import { LocalStorageRepository } from './local-storage.repository.js';
@@ -46,15 +46,6 @@ async function uploadQuery(storage: LocalStorageRepository, size = 4): Promise<L
   return Object.fromEntries(new URL(url).searchParams) as LocalUploadQuery;
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error.code;
-}
-
 const body = (bytes: string) => Readable.from([Buffer.from(bytes)]);
 const headers = (contentLength: string, contentType = 'image/png') => ({ contentType, contentLength });
 
@@ -83,9 +74,9 @@ describe('LocalStorageService uploads', () => {
   ] as const)('refuses an altered %s with UPLOAD_URL_INVALID', async (field, value) => {
     const { service, storage } = setup();
     const query = { ...(await uploadQuery(storage)), [field]: value };
-    expect(await codeOf(service.receiveUpload(query, headers(query.size, query.type), body('abcd')))).toBe(
-      'UPLOAD_URL_INVALID',
-    );
+    expect(
+      await appErrorCode(service.receiveUpload(query, headers(query.size, query.type), body('abcd'))),
+    ).toBe('UPLOAD_URL_INVALID');
     expect(await storage.head(KEY)).toBeUndefined();
   });
 
@@ -95,10 +86,12 @@ describe('LocalStorageService uploads', () => {
     advance(59_999);
     await expect(service.receiveUpload(query, headers('4'), body('abcd'))).resolves.toBeUndefined();
     advance(1);
-    expect(await codeOf(service.receiveUpload(query, headers('4'), body('abcd')))).toBe('UPLOAD_URL_EXPIRED');
-    expect(await codeOf(service.receiveUpload({ ...query, size: '5' }, headers('5'), body('abcde')))).toBe(
-      'UPLOAD_URL_INVALID',
+    expect(await appErrorCode(service.receiveUpload(query, headers('4'), body('abcd')))).toBe(
+      'UPLOAD_URL_EXPIRED',
     );
+    expect(
+      await appErrorCode(service.receiveUpload({ ...query, size: '5' }, headers('5'), body('abcde'))),
+    ).toBe('UPLOAD_URL_INVALID');
   });
 
   it.each([
@@ -114,7 +107,7 @@ describe('LocalStorageService uploads', () => {
     async (_case, requestHeaders, requestBody) => {
       const { service, storage, dataDir } = setup();
       const query = await uploadQuery(storage);
-      expect(await codeOf(service.receiveUpload(query, requestHeaders, requestBody))).toBe(
+      expect(await appErrorCode(service.receiveUpload(query, requestHeaders, requestBody))).toBe(
         'UPLOAD_CONTENT_MISMATCH',
       );
       expect(await storage.head(KEY)).toBeUndefined();
@@ -150,17 +143,17 @@ describe('LocalStorageService downloads', () => {
   it('refuses altered (DOWNLOAD_URL_INVALID) and expired (DOWNLOAD_URL_EXPIRED) URLs; a missing object is FILE_NOT_FOUND', async () => {
     const { service, storage, advance } = setup();
     const query = await downloadQuery(storage);
-    expect(await codeOf(service.download(query))).toBe('FILE_NOT_FOUND');
-    expect(await codeOf(service.download({ ...query, expires: String(Number(query.expires) + 1) }))).toBe(
-      'DOWNLOAD_URL_INVALID',
-    );
+    expect(await appErrorCode(service.download(query))).toBe('FILE_NOT_FOUND');
+    expect(
+      await appErrorCode(service.download({ ...query, expires: String(Number(query.expires) + 1) })),
+    ).toBe('DOWNLOAD_URL_INVALID');
     // An upload signature never works as a download signature (the method is signed).
     const upload = await uploadQuery(storage);
-    expect(await codeOf(service.download({ key: KEY, expires: upload.expires, sig: upload.sig }))).toBe(
+    expect(await appErrorCode(service.download({ key: KEY, expires: upload.expires, sig: upload.sig }))).toBe(
       'DOWNLOAD_URL_INVALID',
     );
     advance(30_000);
-    expect(await codeOf(service.download(query))).toBe('DOWNLOAD_URL_EXPIRED');
+    expect(await appErrorCode(service.download(query))).toBe('DOWNLOAD_URL_EXPIRED');
   });
 });
 
@@ -174,7 +167,7 @@ describe('LocalStorageRepository signatures', () => {
     const last = alphabet.indexOf(query.sig.slice(-1));
     for (const sig of [`${query.sig.slice(0, -1)}${alphabet[last ^ 1]}`, `${query.sig}=`]) {
       expect(Buffer.from(sig, 'base64url').equals(Buffer.from(query.sig, 'base64url'))).toBe(true);
-      expect(await codeOf(service.receiveUpload({ ...query, sig }, headers('4'), body('abcd')))).toBe(
+      expect(await appErrorCode(service.receiveUpload({ ...query, sig }, headers('4'), body('abcd')))).toBe(
         'UPLOAD_URL_INVALID',
       );
     }
@@ -190,7 +183,7 @@ describe('LocalStorageRepository signing key', () => {
     await second.service.receiveUpload(query, headers('4'), body('abcd'));
     expect((await stat(join(first.dataDir, 'storage-signing.key'))).mode & 0o777).toBe(0o600);
     const elsewhere = setup();
-    expect(await codeOf(elsewhere.service.receiveUpload(query, headers('4'), body('abcd')))).toBe(
+    expect(await appErrorCode(elsewhere.service.receiveUpload(query, headers('4'), body('abcd')))).toBe(
       'UPLOAD_URL_INVALID',
     );
   });

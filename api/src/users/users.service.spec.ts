@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
+import { appErrorCode } from '../../test/support/app-error-code.js';
 import type { ReauthenticationDto } from '../auth/auth.dto.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { UserAuth } from '../auth/auth-context.js';
@@ -72,15 +73,6 @@ function setup(found: UserRow | null = user()) {
   return { service, users, sessions, sessionCache, files, logger, auth, mail };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error.code;
-}
-
 describe('UsersService profile', () => {
   it('updates only the given fields, empty strings clearing them', async () => {
     const { service, users } = setup();
@@ -96,7 +88,7 @@ describe('UsersService profile', () => {
   it('maps a username collision to USERNAME_TAKEN', async () => {
     const { service, users } = setup();
     users.updateProfile.mockResolvedValue('username');
-    expect(await codeOf(service.updateMe(ME, { username: 'taken' }))).toBe('USERNAME_TAKEN');
+    expect(await appErrorCode(service.updateMe(ME, { username: 'taken' }))).toBe('USERNAME_TAKEN');
   });
 
   it('sets an avatar only after FilesService vouches for it, and removes it with null', async () => {
@@ -105,7 +97,7 @@ describe('UsersService profile', () => {
     expect(files.readyAvatar).toHaveBeenCalledWith('user-1', 'file-1');
     expect(me.avatarUrl).toBe('https://api.example.com/files/file-1/content');
     files.readyAvatar.mockRejectedValue(new AppError('AVATAR_NOT_READY'));
-    expect(await codeOf(service.updateMe(ME, { avatarFileId: 'file-2' }))).toBe('AVATAR_NOT_READY');
+    expect(await appErrorCode(service.updateMe(ME, { avatarFileId: 'file-2' }))).toBe('AVATAR_NOT_READY');
     expect(users.updateProfile).toHaveBeenCalledTimes(1);
     await service.updateMe(ME, { avatarFileId: null });
     expect(users.updateProfile).toHaveBeenLastCalledWith('user-1', { avatarFileId: null, updatedAt: T0 });
@@ -133,7 +125,7 @@ describe('UsersService profile', () => {
       avatarUrl: null,
     });
     for (const hidden of [user({ deletedAt: T0 }), user({ disabledAt: T0 }), null]) {
-      expect(await codeOf(setup(hidden).service.profile('user-1'))).toBe('USER_NOT_FOUND');
+      expect(await appErrorCode(setup(hidden).service.profile('user-1'))).toBe('USER_NOT_FOUND');
     }
   });
 
@@ -157,7 +149,9 @@ describe('UsersService profile', () => {
   it('deletes nothing and signs nobody out when re-authentication fails', async () => {
     const { service, users, sessions, auth, mail } = setup();
     auth.confirmIdentity.mockRejectedValue(new AppError('CURRENT_PASSWORD_INCORRECT'));
-    expect(await codeOf(service.deleteMe(ME, { password: 'wrong' }))).toBe('CURRENT_PASSWORD_INCORRECT');
+    expect(await appErrorCode(service.deleteMe(ME, { password: 'wrong' }))).toBe(
+      'CURRENT_PASSWORD_INCORRECT',
+    );
     expect(users.update).not.toHaveBeenCalled();
     expect(sessions.revokeAll).not.toHaveBeenCalled();
     expect(mail.send).not.toHaveBeenCalled();
@@ -207,7 +201,7 @@ describe('UsersService administration', () => {
   it("grants admin only with the acting admin's re-authentication, and tells the new admin", async () => {
     const refused = setup();
     refused.auth.confirmIdentity.mockRejectedValueOnce(new AppError('REAUTHENTICATION_REQUIRED'));
-    expect(await codeOf(refused.service.adminUpdate(ADMIN, 'user-1', { role: 'admin' }))).toBe(
+    expect(await appErrorCode(refused.service.adminUpdate(ADMIN, 'user-1', { role: 'admin' }))).toBe(
       'REAUTHENTICATION_REQUIRED',
     );
     expect(refused.users.update).not.toHaveBeenCalled();
@@ -239,14 +233,16 @@ describe('UsersService administration', () => {
   });
 
   it('refuses self-changes (ADMIN_SELF_CHANGE) and unknown or deleted users (USER_NOT_FOUND)', async () => {
-    expect(await codeOf(setup().service.adminUpdate(ADMIN, 'admin-1', { role: 'user' }))).toBe(
+    expect(await appErrorCode(setup().service.adminUpdate(ADMIN, 'admin-1', { role: 'user' }))).toBe(
       'ADMIN_SELF_CHANGE',
     );
-    expect(await codeOf(setup(null).service.adminUpdate(ADMIN, 'x', { disabled: true }))).toBe(
+    expect(await appErrorCode(setup(null).service.adminUpdate(ADMIN, 'x', { disabled: true }))).toBe(
       'USER_NOT_FOUND',
     );
     expect(
-      await codeOf(setup(user({ deletedAt: T0 })).service.adminUpdate(ADMIN, 'user-1', { disabled: true })),
+      await appErrorCode(
+        setup(user({ deletedAt: T0 })).service.adminUpdate(ADMIN, 'user-1', { disabled: true }),
+      ),
     ).toBe('USER_NOT_FOUND');
   });
 });
