@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from './support/browser';
 import { solidPng } from './support/png';
 import { type Stack, startStack, waitForMail } from './support/stack';
+import { decodeBase32, totp } from './support/totp';
 
 const artifacts = join(import.meta.dirname, '..', '..', 'test-artifacts', 'web');
 const PHONE = { width: 375, height: 740 };
@@ -54,10 +55,27 @@ async function signInWithEmailCode(target: Page, email: string): Promise<void> {
   await expectHeading('Your profile', target);
 }
 
+/** A 6-digit code that is none of the ones the API accepts around `atMs` (one step either side, and the next). */
+function wrongCodeFor(key: Buffer, atMs: number): string {
+  const accepted = [-1, 0, 1, 2].map((steps) => totp(key, atMs + steps * 30_000));
+  return ['000000', '111111', '222222', '333333', '444444'].find(
+    (code) => !accepted.includes(code),
+  ) as string;
+}
+
 async function signOut(): Promise<void> {
   await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
   await expectHeading('Sign in');
 }
+
+describe('the authenticator the test plays (RFC 6238)', () => {
+  it('gives the RFC 6238 SHA-1 test vector', () => {
+    // Appendix B: the ASCII secret "12345678901234567890" at 59 s is 94287082; 6 digits keep the last six.
+    const secret = decodeBase32('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');
+    expect(secret.toString('ascii')).toBe('12345678901234567890');
+    expect(totp(secret, 59_000)).toBe('287082');
+  });
+});
 
 describe('web app in Chromium against the real API', () => {
   beforeAll(async () => {
@@ -521,6 +539,157 @@ describe('web app in Chromium against the real API', () => {
     await page.getByRole('button', { name: 'Set new password' }).click();
     await page.getByText('Your password was changed.').waitFor();
     await signInWithPassword(page, account.username, account.newPassword);
+  });
+
+  it('turns on two-step sign-in; every kind of sign-in then asks for a code (or a recovery code); turns it off', async () => {
+    const own = {
+      email: `hedy.${suffix}@example.com`,
+      username: `hedy_${suffix}`,
+      password: 'frequency hopping 1942',
+    };
+    const other = await browser.newContext({ viewport: PHONE });
+    try {
+      const tab = await other.newPage();
+      await tab.goto(`${stack.webUrl}/sign-up`);
+      await tab.getByLabel('Email').fill(own.email);
+      await tab.getByLabel('Username').fill(own.username);
+      await tab.getByLabel('Password').fill(own.password);
+      await tab.getByRole('button', { name: 'Create account' }).click();
+      await expectHeading('Your profile', tab);
+
+      const section = tab.getByRole('region', { name: 'Two-step sign-in' });
+      await section.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+      await section.getByLabel('Your password').fill(own.password);
+      await section.getByRole('button', { name: 'Continue' }).click();
+      await section.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+      // The key as a person would type it into the app: groups of four.
+      const shownKey = ((await section.getByTestId('totp-secret').textContent()) ?? '').trim();
+      expect(shownKey).toMatch(/^[A-Z2-7]{4}( [A-Z2-7]{4}){7}$/);
+      const key = decodeBase32(shownKey);
+      expect(
+        await tab.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+      ).toBeLessThanOrEqual(0);
+      await screenshot('20-two-step-setup-phone', tab);
+      const turnedOnAt = Date.now();
+      await section.getByLabel('Code from your authenticator app').fill(totp(key, turnedOnAt));
+      await section.getByRole('button', { name: 'Turn on', exact: true }).click();
+      const codes = section.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+      await expect.poll(() => codes.count()).toBe(10);
+      const recoveryCodes = (await codes.allTextContents()).map((code) => code.trim());
+      expect(recoveryCodes[0]).toMatch(/^[a-z2-7]{5}-[a-z2-7]{5}$/);
+      await screenshot('21-two-step-recovery-codes', tab);
+      await section.getByRole('button', { name: 'Done' }).click();
+      await section.getByText('Signing in asks for a code from your authenticator app too.').waitFor();
+      expect(await section.getByRole('list', { name: 'Recovery codes' }).count()).toBe(0);
+
+      // Signing in now takes a code; the field is focused and a wrong code is refused.
+      await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+      await expectHeading('Sign in', tab);
+      await tab.getByLabel('Email or username').fill(own.username);
+      await tab.getByLabel('Password', { exact: true }).fill(own.password);
+      await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expectHeading('Two-step verification', tab);
+      await tab.getByLabel('6-digit code').waitFor();
+      expect(await tab.evaluate(() => document.activeElement?.getAttribute('autocomplete'))).toBe(
+        'one-time-code',
+      );
+      // The API keeps no second session before the second step: no refresh cookie yet.
+      expect((await other.cookies()).some((cookie) => cookie.name === 'cn_refresh')).toBe(false);
+      await tab.keyboard.type(wrongCodeFor(key, turnedOnAt));
+      await tab.keyboard.press('Enter');
+      await tab.getByRole('alert').filter({ hasText: 'That code is wrong or was already used.' }).waitFor();
+      await screenshot('22-two-step-wrong-code', tab);
+      // Turning it on used this step's code, and the API takes each step once; it also accepts the
+      // next step (one step of clock drift either side), which spares the test a 30-second wait.
+      await tab.getByLabel('6-digit code').fill(totp(key, turnedOnAt + 30_000));
+      await tab.getByRole('button', { name: 'Verify' }).click();
+      await expectHeading('Your profile', tab);
+      await section.getByText('Signing in asks for a code from your authenticator app too.').waitFor();
+
+      // Confirming the email address signs in as well, so it asks for the second step too.
+      await tab.getByRole('button', { name: 'Send confirmation link' }).click();
+      await tab.getByText('We sent you a confirmation link').waitFor();
+      const confirmation = await waitForMail(stack.apiUrl, own.email, /confirm your email/i);
+      const link = confirmation.text.match(/https?:\/\/\S+\/verify-email\?token=[\w-]+/)?.[0];
+      expect(link, confirmation.text).toBeDefined();
+      await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+      await expectHeading('Sign in', tab);
+      await tab.goto(link as string);
+      await tab.getByRole('button', { name: 'Confirm my email' }).click();
+      await expectHeading('Two-step verification', tab);
+      await tab.getByText('Your email address is confirmed. One more step signs you in.').waitFor();
+      await tab.getByRole('button', { name: 'Use a recovery code instead' }).click();
+      await tab.getByLabel('Recovery code').fill(recoveryCodes[1] as string);
+      await tab.getByRole('button', { name: 'Verify' }).click();
+      await expectHeading('Email confirmed', tab);
+      await tab.getByRole('link', { name: 'Go to your profile' }).click();
+      await expectHeading('Your profile', tab);
+      await section.getByText('Signing in asks for a code from your authenticator app too.').waitFor();
+
+      // An emailed sign-in code takes the second step too. Without the phone: a recovery code. Five
+      // wrong ones spend the challenge, and the page goes back to the first step, saying why.
+      const startWithEmailCode = async (mailsSoFar: number) => {
+        await tab.getByLabel('Email').fill(own.email);
+        await tab.getByRole('button', { name: 'Continue' }).click();
+        await expectHeading('Enter your code', tab);
+        const mail = await waitForMail(stack.apiUrl, own.email, /sign-in code/i, mailsSoFar + 1);
+        await tab.keyboard.type(mail.text.match(/\b(\d{6})\b/)?.[1] as string);
+        await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await expectHeading('Two-step verification', tab);
+        await tab.getByRole('button', { name: 'Use a recovery code instead' }).click();
+      };
+      await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+      await expectHeading('Sign in', tab);
+      await tab.goto(`${stack.webUrl}/sign-in/code`);
+      await startWithEmailCode(0);
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        const answered = tab.waitForResponse((response) => response.url().includes('/api/auth/mfa/verify'));
+        await tab.getByLabel('Recovery code').fill('aaaaa-aaaaa');
+        await tab.getByRole('button', { name: 'Verify' }).click();
+        expect((await answered).status()).toBe(401);
+      }
+      await tab
+        .getByRole('alert')
+        .filter({ hasText: 'That recovery code is wrong or was already used.' })
+        .waitFor();
+      await tab.getByRole('button', { name: 'Verify' }).click();
+      await expectHeading('Sign in with an email code', tab);
+      await tab
+        .getByRole('alert')
+        .filter({ hasText: 'This sign-in attempt expired or had too many wrong codes.' })
+        .waitFor();
+      await screenshot('23-two-step-challenge-spent', tab);
+      await startWithEmailCode(1);
+      await tab.getByLabel('Recovery code').fill(recoveryCodes[0] as string);
+      await screenshot('24-two-step-recovery-code', tab);
+      await tab.getByRole('button', { name: 'Verify' }).click();
+      await expectHeading('Your profile', tab);
+
+      // New recovery codes (the password again) replace the old ones, shown once as well.
+      await section.getByRole('button', { name: 'New recovery codes' }).click();
+      await section.getByLabel('Your password').fill(own.password);
+      await section.getByRole('button', { name: 'Create new recovery codes' }).click();
+      await expect.poll(() => codes.count()).toBe(10);
+      const replacements = (await codes.allTextContents()).map((code) => code.trim());
+      expect(replacements.filter((code) => recoveryCodes.includes(code))).toEqual([]);
+      await section.getByRole('button', { name: 'Done' }).click();
+
+      // Turning it off asks for the password again; then the password alone signs in.
+      await section.getByRole('button', { name: 'Turn off', exact: true }).click();
+      await section.getByLabel('Your password').fill(own.password);
+      await section.getByRole('button', { name: 'Turn off two-step sign-in' }).click();
+      await section.getByText('Two-step sign-in is off').waitFor();
+      await section.getByRole('button', { name: 'Turn on two-step sign-in' }).waitFor();
+      await screenshot('25-two-step-off', tab);
+      const login = await fetch(`${stack.apiUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: own.username, password: own.password }),
+      });
+      expect(login.status).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 
   it('signs out everywhere', async () => {

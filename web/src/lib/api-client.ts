@@ -9,10 +9,15 @@ import type {
   CreatedApiKey,
   CreatedUpload,
   IdentityProof,
+  MfaChallenge,
   Profile,
   ProfileUpdate,
+  RecoveryCodes,
+  SecondStepProof,
   Session,
+  SignInResult,
   StoredFile,
+  TotpSetup,
 } from './api-types';
 import { messageFor, SESSION_ENDED_CODES } from './error-messages';
 
@@ -28,6 +33,11 @@ const CSRF_COOKIE = 'cn_csrf';
 const CSRF_HEADER = 'X-CSRF-Token';
 /** Refresh this many seconds before the access token expires (or halfway, for short lifetimes). */
 const REFRESH_MARGIN_SECONDS = 60;
+/** The 409s of the two-step routes, and whether two-step sign-in is on when the API answers them. */
+const MFA_STATE_BY_CONFLICT: Readonly<Record<string, boolean>> = {
+  MFA_ALREADY_ENABLED: true,
+  MFA_NOT_ENABLED: false,
+};
 
 /** An API error (or a network failure, code NETWORK_ERROR) with the sentence to show. */
 export class ApiError extends Error {
@@ -82,9 +92,18 @@ class ApiClient {
     return 'accessToken' in body ? this.#accept(body) : null;
   }
 
-  async login(dto: { email?: string; username?: string; password: string }): Promise<AuthUser> {
+  /** Signs in, or answers the challenge when the account has two-step sign-in on (`verifySecondStep`). */
+  login(dto: { email?: string; username?: string; password: string }): Promise<SignInResult> {
+    return this.#signIn('/auth/login?mode=cookie', dto);
+  }
+
+  /** The second step of any sign-in: the challenge's token with an authenticator or recovery code. */
+  async verifySecondStep(challenge: MfaChallenge, proof: SecondStepProof): Promise<AuthUser> {
     return this.#accept(
-      await this.#request<AuthTokens>('POST', '/auth/login?mode=cookie', { body: dto, auth: false }),
+      await this.#request<AuthTokens>('POST', '/auth/mfa/verify?mode=cookie', {
+        body: { mfaToken: challenge.mfaToken, ...proof },
+        auth: false,
+      }),
     );
   }
 
@@ -97,39 +116,35 @@ class ApiClient {
     return this.#request('POST', '/auth/reauthentication/code');
   }
 
-  async verifyEmailCode(email: string, code: string): Promise<AuthUser> {
-    return this.#accept(
-      await this.#request<AuthTokens>('POST', '/auth/email-code/verify?mode=cookie', {
-        body: { email, code },
-        auth: false,
-      }),
-    );
+  verifyEmailCode(email: string, code: string): Promise<SignInResult> {
+    return this.#signIn('/auth/email-code/verify?mode=cookie', { email, code });
   }
 
   /**
    * Confirming signs in. Already signed in here (the usual case: the link opens in the same
    * browser), the extra session it creates is ended at once, so no orphan is left behind.
    */
-  async confirmEmail(token: string): Promise<AuthUser> {
+  async confirmEmail(token: string): Promise<SignInResult> {
     const current = this.#user;
-    if (!current) {
-      return this.#accept(
-        await this.#request<AuthTokens>('POST', '/auth/email/verify/confirm?mode=cookie', {
-          body: { token },
-          auth: false,
-        }),
-      );
-    }
-    const tokens = await this.#request<AuthTokens>('POST', '/auth/email/verify/confirm', {
+    if (!current) return this.#signIn('/auth/email/verify/confirm?mode=cookie', { token });
+    const answer = await this.#respond('POST', '/auth/email/verify/confirm', {
       body: { token },
       auth: false,
     });
+    if (answer.status === 202) {
+      // Two-step sign-in on: the address is confirmed but no extra session was made. The answer
+      // does not say whose address it was, so the profile tells whether this account's now is.
+      const { emailVerified } = await this.profile();
+      this.#setUser({ ...current, emailVerified });
+      return { status: 'signed-in', user: { ...current, emailVerified } };
+    }
+    const tokens = (await answer.json()) as AuthTokens;
     const sessionId = sessionIdOf(tokens.accessToken);
     if (tokens.user.id === current.id && sessionId) {
       await this.revokeSession(sessionId).catch(() => undefined);
       this.#setUser({ ...current, emailVerified: true });
     }
-    return tokens.user;
+    return { status: 'signed-in', user: tokens.user };
   }
 
   /** On page load: exchange the refresh cookie (if this browser has one) for an access token. */
@@ -212,6 +227,35 @@ class ApiClient {
     return this.#request('DELETE', `/auth/api-keys/${encodeURIComponent(id)}`);
   }
 
+  // ------------------------------------------------------------ two-step sign-in
+
+  /** Starts (or restarts) adding an authenticator; it counts once `enableTotp` gets a code from it. */
+  startTotpSetup(proof: IdentityProof): Promise<TotpSetup> {
+    return this.#request('POST', '/auth/mfa/totp/setup', { body: proof });
+  }
+
+  /** Turns two-step sign-in on (the API signs out the other sessions) and returns the recovery codes. */
+  async enableTotp(code: string): Promise<string[]> {
+    const { recoveryCodes } = await this.#request<RecoveryCodes>('POST', '/auth/mfa/totp/enable', {
+      body: { code },
+    });
+    this.#showMfaEnabled(true);
+    return recoveryCodes;
+  }
+
+  async disableTotp(proof: IdentityProof): Promise<void> {
+    await this.#request('DELETE', '/auth/mfa/totp', { body: proof });
+    this.#showMfaEnabled(false);
+  }
+
+  /** A new set of recovery codes; the previous ones stop working. */
+  async replaceRecoveryCodes(proof: IdentityProof): Promise<string[]> {
+    const { recoveryCodes } = await this.#request<RecoveryCodes>('POST', '/auth/mfa/recovery-codes', {
+      body: proof,
+    });
+    return recoveryCodes;
+  }
+
   // ------------------------------------------------------------ administration
 
   /** Accounts, newest first; `query` matches the start of the email or username. */
@@ -254,6 +298,20 @@ class ApiClient {
   // ------------------------------------------------------------ internals
 
   async #request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.#respond(method, path, options);
+    if (response.status === 204 || response.status === 202) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  /** A sign-in route: tokens, or (202) the challenge of an account with two-step sign-in on. */
+  async #signIn(path: string, body: unknown): Promise<SignInResult> {
+    const response = await this.#respond('POST', path, { body, auth: false });
+    if (response.status === 202) return (await response.json()) as MfaChallenge;
+    return { status: 'signed-in', user: this.#accept((await response.json()) as AuthTokens) };
+  }
+
+  /** Sends a request (refreshing the access token when needed); any answer but 2xx is thrown as an ApiError. */
+  async #respond(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const auth = options.auth ?? true;
     if (auth) await this.#freshToken();
     let response = await this.#send(method, path, options, auth);
@@ -264,8 +322,7 @@ class ApiClient {
       response = await this.#send(method, path, options, auth);
     }
     if (!response.ok) throw this.#fail(response, await readError(response));
-    if (response.status === 204 || response.status === 202) return undefined as T;
-    return (await response.json()) as T;
+    return response;
   }
 
   async #send(method: string, path: string, options: RequestOptions, auth: boolean): Promise<Response> {
@@ -292,6 +349,9 @@ class ApiClient {
   /** Turns an error response into an ApiError; a dead session also signs this browser out. */
   #fail(response: Response, body: ApiErrorBody): ApiError {
     if (SESSION_ENDED_CODES.has(body.code) && response.status === 401) this.#forget(body.code);
+    // Two-step sign-in was turned on or off elsewhere (another tab): the refusal says which it is now.
+    const mfaEnabled = MFA_STATE_BY_CONFLICT[body.code];
+    if (mfaEnabled !== undefined) this.#showMfaEnabled(mfaEnabled);
     return toApiError(response.status, body);
   }
 
@@ -370,6 +430,10 @@ class ApiClient {
       this.#user = null;
       for (const listener of this.#listeners) listener(null, endedBy);
     }
+  }
+
+  #showMfaEnabled(mfaEnabled: boolean): void {
+    if (this.#user && this.#user.mfaEnabled !== mfaEnabled) this.#setUser({ ...this.#user, mfaEnabled });
   }
 
   #setUser(user: AuthUser): void {

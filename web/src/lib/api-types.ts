@@ -10,6 +10,8 @@ export interface AuthUser {
   /** As of signing in (a role change signs the account out). */
   role: 'user' | 'admin';
   emailVerified: boolean;
+  /** Whether signing in also takes a code from an authenticator app (two-step sign-in). */
+  mfaEnabled: boolean;
   createdAt: string;
 }
 
@@ -19,6 +21,35 @@ export interface AuthTokens {
   accessToken: string;
   tokenType: 'Bearer';
   expiresIn: number;
+}
+
+/**
+ * A sign-in route's 202 for an account with two-step sign-in on: no tokens yet; the `mfaToken`
+ * goes with a code to `POST /auth/mfa/verify` within `expiresIn` seconds.
+ */
+export interface MfaChallenge {
+  status: 'mfa_required';
+  mfaToken: string;
+  expiresIn: number;
+}
+
+/** How a sign-in ended: signed in, or waiting for the second step. */
+export type SignInResult = { status: 'signed-in'; user: AuthUser } | MfaChallenge;
+
+/** The second step's answer: the authenticator app's current code, or one recovery code. */
+export type SecondStepProof = { code: string } | { recoveryCode: string };
+
+/** An unconfirmed authenticator (API `TotpSetupSchema`): the same secret as text and as a URI. */
+export interface TotpSetup {
+  /** Base32, for typing into an authenticator app. */
+  secret: string;
+  /** `otpauth://totp/…`, shown as a QR code. */
+  otpauthUri: string;
+}
+
+/** Single-use codes for the second step without the authenticator app; the API shows them only once. */
+export interface RecoveryCodes {
+  recoveryCodes: string[];
 }
 
 export interface Session {

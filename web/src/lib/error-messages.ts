@@ -27,6 +27,13 @@ const messages: Readonly<Record<string, string>> = {
   REAUTHENTICATION_REQUIRED: 'Confirm it is you: enter your password, or the code we emailed you.',
   ACCOUNT_LOCKED:
     'Too many wrong passwords: your account is locked for a while. Reset your password to unlock it now.',
+  // Two-step sign-in
+  MFA_CHALLENGE_INVALID:
+    'This sign-in attempt expired or had too many wrong codes. Sign in again, then enter a new code.',
+  MFA_ALREADY_ENABLED: 'Two-step sign-in is already on for your account.',
+  MFA_NOT_ENABLED: 'Two-step sign-in is already off for your account.',
+  MFA_SETUP_NOT_STARTED:
+    'That setup is no longer waiting for a code. Start turning on two-step sign-in again.',
   // Sessions
   ACCOUNT_DELETED: 'Your account was deleted. Its data and files are erased after 30 days.',
   UNAUTHENTICATED: 'Please sign in to continue.',
@@ -54,6 +61,16 @@ const messages: Readonly<Record<string, string>> = {
   UPLOAD_URL_INVALID: 'The upload link was rejected. Try again.',
   UPLOAD_URL_EXPIRED: 'The upload link expired. Try again.',
   UPLOAD_CONTENT_MISMATCH: 'The upload did not match what was announced. Try again.',
+};
+
+/**
+ * INVALID_CODE where the code came from an authenticator app or is a recovery code: the general
+ * sentence sends people to an email that does not exist here.
+ */
+export const WRONG_SECOND_STEP_CODE: Readonly<Record<'authenticator' | 'recovery', string>> = {
+  authenticator:
+    'That code is wrong or was already used. Enter the code your authenticator app shows now (a new one comes every 30 seconds).',
+  recovery: 'That recovery code is wrong or was already used. Check it, or use another one.',
 };
 
 /** The sentence to show for an API error code; `fallback` (the API's message) when unknown. */

@@ -13,6 +13,7 @@ import { ChangePasswordForm } from './change-password-form';
 import { DeleteAccountForm } from './delete-account-form';
 import { ProfileForm } from './profile-form';
 import { SetPasswordForm } from './set-password-form';
+import { TwoStepSignIn } from './two-step-sign-in';
 import { VerifyNotice } from './verify-notice';
 
 export function ProfileView() {
@@ -79,6 +80,12 @@ function ProfileSections({ user }: { user: AuthUser }) {
             </Alert>
           )}
           <ChangePasswordForm />
+        </section>
+      )}
+      {profile && (
+        <section className="card" aria-labelledby="two-step-heading">
+          <h2 id="two-step-heading">Two-step sign-in</h2>
+          <TwoStepSignIn user={user} account={profile} />
         </section>
       )}
       {profile && (

@@ -2,11 +2,13 @@
 
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import type { FormEvent } from 'react';
+import { type FormEvent, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { Field } from '../../components/field';
 import { SubmitButton } from '../../components/submit-button';
+import { TwoStepForm } from '../../components/two-step-form';
 import { api } from '../../lib/api-client';
+import type { MfaChallenge } from '../../lib/api-types';
 import { messageFor } from '../../lib/error-messages';
 import { safeNext } from '../../lib/navigation';
 import { useSession } from '../../lib/session';
@@ -17,6 +19,11 @@ export function SignInForm() {
   const params = useSearchParams();
   const session = useSession();
   const { run, pending, error } = useAction();
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
+  // Kept so that coming back from the second step does not ask for the email or username again.
+  const [identifier, setIdentifier] = useState('');
+  // Why the second step sent this back here (its challenge expired), shown until the next attempt.
+  const [restartedBy, setRestartedBy] = useState<string | undefined>();
   const next = safeNext(params.get('next'));
   // Why the previous session ended (revoked on another device, expired), when it did on its own.
   const reason = params.get('reason') ?? (session.status === 'signed-out' ? session.endedBy : undefined);
@@ -25,14 +32,30 @@ export function SignInForm() {
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const identifier = String(form.get('identifier')).trim();
+    const entered = String(form.get('identifier')).trim();
     const password = String(form.get('password'));
+    setIdentifier(entered);
+    setRestartedBy(undefined);
     await run(async () => {
-      await api.login(
-        identifier.includes('@') ? { email: identifier, password } : { username: identifier, password },
+      const result = await api.login(
+        entered.includes('@') ? { email: entered, password } : { username: entered, password },
       );
-      router.push(next);
+      if (result.status === 'mfa_required') setChallenge(result);
+      else router.push(next);
     });
+  }
+
+  if (challenge) {
+    return (
+      <TwoStepForm
+        challenge={challenge}
+        onSignedIn={() => router.push(next)}
+        onRestart={(endedBy) => {
+          setRestartedBy(endedBy);
+          setChallenge(null);
+        }}
+      />
+    );
   }
 
   return (
@@ -41,7 +64,8 @@ export function SignInForm() {
       {notice === 'password-reset' && (
         <Alert kind="success">Your password was changed. Sign in with the new one.</Alert>
       )}
-      {reason && !error && <Alert kind="info">{messageFor(reason)}</Alert>}
+      {reason && !error && !restartedBy && <Alert kind="info">{messageFor(reason)}</Alert>}
+      {restartedBy && !error && <Alert kind="error">{messageFor(restartedBy)}</Alert>}
       {session.status === 'signed-in' && (
         <Alert kind="info">
           You are signed in as <strong>{session.user.username}</strong>.{' '}
@@ -56,6 +80,7 @@ export function SignInForm() {
           autoComplete="username"
           required
           maxLength={320}
+          defaultValue={identifier}
           error={error?.fieldErrors.email ?? error?.fieldErrors.username}
         />
         <Field

@@ -1,12 +1,14 @@
 'use client';
 
 import Link from 'next/link';
-import { useSearchParams } from 'next/navigation';
+import { useRouter, useSearchParams } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { Field } from '../../components/field';
 import { SubmitButton } from '../../components/submit-button';
+import { TwoStepForm } from '../../components/two-step-form';
 import { api } from '../../lib/api-client';
+import type { MfaChallenge } from '../../lib/api-types';
 import { useAction } from '../../lib/use-action';
 
 /**
@@ -15,16 +17,19 @@ import { useAction } from '../../lib/use-action';
  */
 export function VerifyEmail() {
   const token = useSearchParams().get('token');
+  const router = useRouter();
   const confirm = useAction();
   const resend = useAction();
   const [confirmed, setConfirmed] = useState(false);
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
 
   async function onConfirm() {
     if (!token) return;
     await confirm.run(async () => {
-      await api.confirmEmail(token);
-      setConfirmed(true);
+      const result = await api.confirmEmail(token);
+      if (result.status === 'mfa_required') setChallenge(result);
+      else setConfirmed(true);
     });
   }
 
@@ -46,6 +51,24 @@ export function VerifyEmail() {
           Go to your profile
         </Link>
       </section>
+    );
+  }
+
+  if (challenge) {
+    return (
+      <TwoStepForm
+        challenge={challenge}
+        notice={
+          <Alert kind="success" focus={false}>
+            Your email address is confirmed. One more step signs you in.
+          </Alert>
+        }
+        onSignedIn={() => setConfirmed(true)}
+        // The link is spent (the address is confirmed), so signing in again starts at the sign-in page.
+        onRestart={(endedBy) =>
+          router.push(endedBy ? `/sign-in?reason=${encodeURIComponent(endedBy)}` : '/sign-in')
+        }
+      />
     );
   }
 

@@ -6,7 +6,10 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Alert } from '../../../components/alert';
 import { EmailField, Field } from '../../../components/field';
 import { SubmitButton } from '../../../components/submit-button';
+import { TwoStepForm } from '../../../components/two-step-form';
 import { api } from '../../../lib/api-client';
+import type { MfaChallenge } from '../../../lib/api-types';
+import { messageFor } from '../../../lib/error-messages';
 import { safeNext } from '../../../lib/navigation';
 import { useAction } from '../../../lib/use-action';
 
@@ -17,6 +20,9 @@ export function EmailCodeForm() {
   const next = safeNext(params.get('next'));
   const [email, setEmail] = useState<string | null>(null);
   const [resent, setResent] = useState(false);
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
+  // Why the second step sent this back to the start (its challenge expired), until the next attempt.
+  const [restartedBy, setRestartedBy] = useState<string | undefined>();
   const start = useAction();
   const verify = useAction();
   const codeInput = useRef<HTMLInputElement>(null);
@@ -28,6 +34,7 @@ export function EmailCodeForm() {
   async function onContinue(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const address = String(new FormData(event.currentTarget).get('email')).trim();
+    setRestartedBy(undefined);
     await start.run(async () => {
       await api.startEmailCode(address);
       setEmail(address);
@@ -39,8 +46,9 @@ export function EmailCodeForm() {
     const code = String(new FormData(event.currentTarget).get('code')).replace(/\s/g, '');
     if (!email) return;
     await verify.run(async () => {
-      await api.verifyEmailCode(email, code);
-      router.push(next);
+      const result = await api.verifyEmailCode(email, code);
+      if (result.status === 'mfa_required') setChallenge(result);
+      else router.push(next);
     });
   }
 
@@ -49,11 +57,28 @@ export function EmailCodeForm() {
     if (email && (await start.run(() => api.startEmailCode(email)))) setResent(true);
   }
 
+  if (challenge) {
+    return (
+      <TwoStepForm
+        challenge={challenge}
+        onSignedIn={() => router.push(next)}
+        onRestart={(endedBy) => {
+          // The emailed code is spent: the first step is a new code, so back to the email address.
+          setRestartedBy(endedBy);
+          setChallenge(null);
+          setResent(false);
+          setEmail(null);
+        }}
+      />
+    );
+  }
+
   if (!email) {
     return (
       <section className="card narrow">
         <h1>Sign in with an email code</h1>
         <p>We will email you a 6-digit code. No password needed.</p>
+        {restartedBy && !start.error && <Alert kind="error">{messageFor(restartedBy)}</Alert>}
         {start.error && <Alert kind="error">{start.error.message}</Alert>}
         <form onSubmit={onContinue}>
           <EmailField error={start.error?.fieldErrors.email} />
