@@ -135,6 +135,7 @@ export const AdminUserSchema = dto((z) =>
     displayName: z.string().nullable(),
     role: z.enum(['user', 'admin']),
     emailVerified: z.boolean(),
+    mfaEnabled: z.boolean().describe('Whether the account signs in with two steps.'),
     disabledAt: z.iso.datetime().nullable(),
     deletedAt: z.iso.datetime().nullable(),
     createdAt: z.iso.datetime(),

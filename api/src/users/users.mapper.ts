@@ -39,6 +39,7 @@ export function mapAdminUser(user: UserRow): AdminUserDto {
     displayName: user.displayName,
     role: user.role,
     emailVerified: user.emailVerifiedAt !== null,
+    mfaEnabled: user.mfaEnabledAt !== null,
     disabledAt: user.disabledAt?.toISOString() ?? null,
     deletedAt: user.deletedAt?.toISOString() ?? null,
     createdAt: user.createdAt.toISOString(),

@@ -333,6 +333,28 @@ describe('two-step sign-in (TOTP)', () => {
     expect(await codeOf(response)).toBe('MFA_CHALLENGE_INVALID');
   });
 
+  it('shows admins which accounts sign in with two steps', async () => {
+    const { credentials } = await accountWithTwoStep();
+    const admin = await registerUser(server);
+    await server.database.db
+      .updateTable('users')
+      .set({ role: 'admin' })
+      .where('id', '=', admin.tokens.user.id)
+      .execute();
+    const adminLogin = await readJson<TokenPair>(
+      await post('/auth/login', { email: admin.credentials.email, password: admin.credentials.password }),
+    );
+    const list = async (email: string) => {
+      const response = await server.request(`/admin/users?query=${encodeURIComponent(email)}`, {
+        headers: bearer(adminLogin.accessToken),
+      });
+      expect(response.status).toBe(200);
+      return (await readJson<{ items: { mfaEnabled: boolean }[] }>(response)).items;
+    };
+    expect(await list(credentials.email)).toEqual([expect.objectContaining({ mfaEnabled: true })]);
+    expect(await list(admin.credentials.email)).toEqual([expect.objectContaining({ mfaEnabled: false })]);
+  });
+
   it('validates the second step: exactly one of code and recoveryCode, in their shapes', async () => {
     const mfaToken = 'x'.repeat(43);
     for (const body of [

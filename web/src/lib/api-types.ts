@@ -98,6 +98,8 @@ export interface AdminUser {
   displayName: string | null;
   role: 'user' | 'admin';
   emailVerified: boolean;
+  /** Signs in with two steps (an authenticator app). */
+  mfaEnabled: boolean;
   disabledAt: string | null;
   deletedAt: string | null;
   createdAt: string;

@@ -52,6 +52,7 @@ export function AdminUserRow({
         {user.role === 'admin' && <span className="badge">Admin</span>}
         {user.disabledAt && <span className="badge">Disabled</span>}
         {!user.emailVerified && <span className="badge">Unconfirmed email</span>}
+        {user.mfaEnabled && <span className="badge">Two-step sign-in</span>}
         {self && <span className="badge">You</span>}
         <p className="meta">
           {user.email} · @{user.username} · joined {formatDate(user.createdAt)}
