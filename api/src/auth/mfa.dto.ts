@@ -10,12 +10,21 @@ const TotpCodeSchema = dto((z) =>
     .describe('The current 6-digit code from the authenticator app.'),
 );
 
-/** Recovery codes are compared without case, spaces or dashes, so any way of typing one works. */
+/**
+ * Recovery codes are compared without case, spaces or dashes, and with the digits people type for
+ * look-alike letters read as those letters (base32 has no 0, 1 or 8), so any way of copying one works.
+ */
+const LOOK_ALIKE_DIGITS: Readonly<Record<string, string>> = { '0': 'o', '1': 'l', '8': 'b' };
 const RecoveryCodeSchema = dto((z) =>
   z
     .string()
     .max(64, 'must be at most 64 characters')
-    .transform((code) => code.replace(/[\s-]/g, '').toLowerCase())
+    .transform((code) =>
+      code
+        .replace(/[\s-]/g, '')
+        .toLowerCase()
+        .replace(/[018]/g, (digit) => LOOK_ALIKE_DIGITS[digit] ?? digit),
+    )
     .pipe(z.string().regex(/^[a-z2-7]{10}$/, 'must be one of your 10-character recovery codes'))
     .describe('One of the recovery codes shown when two-step sign-in was turned on (single use).'),
 );

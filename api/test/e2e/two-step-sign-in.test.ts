@@ -192,7 +192,7 @@ describe('two-step sign-in (TOTP)', () => {
     expect(await codeOf(unknown)).toBe('MFA_CHALLENGE_INVALID');
   });
 
-  it('takes each recovery code once, typed any way, and mails the owner how many are left', async () => {
+  it('takes each recovery code once, typed any way (case, dash, look-alike digits), and mails the owner how many are left', async () => {
     const { credentials, recoveryCodes } = await accountWithTwoStep();
     const [first, second] = recoveryCodes as [string, string];
     const ok = await post('/auth/mfa/verify', {
@@ -208,9 +208,11 @@ describe('two-step sign-in (TOTP)', () => {
       recoveryCode: first,
     });
     expect(await codeOf(reused)).toBe('INVALID_CODE');
+    // Without the dash, and with digits for the letters they look like (o → 0, l → 1, b → 8).
+    const retyped = second.replace('-', '').replaceAll('o', '0').replaceAll('l', '1').replaceAll('b', '8');
     const withoutDash = await post('/auth/mfa/verify', {
       mfaToken: (await challengeFor(credentials)).mfaToken,
-      recoveryCode: second.replace('-', ''),
+      recoveryCode: retyped,
     });
     expect(withoutDash.status).toBe(200);
   });
@@ -361,7 +363,7 @@ describe('two-step sign-in (TOTP)', () => {
       { mfaToken },
       { mfaToken, code: '123456', recoveryCode: 'abcde-fghij' },
       { mfaToken, code: '12345' },
-      { mfaToken, recoveryCode: 'abcde-fghi1' },
+      { mfaToken, recoveryCode: 'abcde-fghi9' },
       { code: '123456' },
     ]) {
       const response = await post('/auth/mfa/verify', body);
