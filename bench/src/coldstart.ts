@@ -88,6 +88,7 @@ const APP_ENV = {
   // GET /health needs no database; an unreachable one proves init never connects.
   DATABASE_URL: 'postgres://bench:bench@127.0.0.1:9/bench',
   JWT_SECRET: 'coldstart-benchmark-signing-secret-0123456789',
+  MFA_ENCRYPTION_KEY: 'coldstart-benchmark-mfa-key-0123456789',
   // Never contacted: GET /health needs no storage, and the S3 client is made on first use.
   S3_BUCKET: 'cloudnest-coldstart-bench',
   S3_REGION: 'eu-west-1',

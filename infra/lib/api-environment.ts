@@ -20,6 +20,8 @@ export interface ApiEnvironmentInput {
    * @default - no JWT_SECRET_ARN
    */
   readonly jwtSecret?: secretsmanager.ISecret;
+  /** Passed as `MFA_ENCRYPTION_KEY_SECRET_ARN` (the API requires a key in production). */
+  readonly mfaEncryptionKeySecret: secretsmanager.ISecret;
   readonly corsAllowedOrigins: readonly string[];
   /** `MAIL_FROM`; mail goes through SES when set, to the outbox otherwise. */
   readonly mailFrom?: string;
@@ -61,6 +63,7 @@ export function apiEnvironment(input: ApiEnvironmentInput): Record<string, strin
     DATABASE_ENGINE: input.databaseEngine,
     ...DATABASE_TLS,
     JWT_SECRET_ARN: input.jwtSecret?.secretArn,
+    MFA_ENCRYPTION_KEY_SECRET_ARN: input.mfaEncryptionKeySecret.secretArn,
     JWT_ISSUER,
     JWT_AUDIENCE,
     CORS_ALLOWED_ORIGINS: input.corsAllowedOrigins.join(',') || undefined,

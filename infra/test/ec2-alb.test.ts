@@ -145,6 +145,7 @@ describe('ec2-alb × seoul (seed 004)', () => {
     expect(userData).toMatch(/\\"DATABASE_ENGINE\\":\\"mysql\\"/);
     expect(userData).toMatch(/\\"DATABASE_SSL\\":\\"verify-full\\"/);
     expect(userData).toMatch(/\\"DATABASE_SSL_CA\\":\\"rds\\"/);
+    expect(userData).toMatch(/\\"MFA_ENCRYPTION_KEY_SECRET_ARN\\":\\"/);
     expect(userData).toContain(
       "npm install --omit=dev --no-save --no-audit --no-fund '@node-rs/argon2@^2.2.1'",
     );

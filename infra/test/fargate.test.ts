@@ -61,6 +61,10 @@ describe('fargate × autonote (seed 002, safe form)', () => {
             { Name: 'DATABASE_SSL', Value: 'verify-full' },
             { Name: 'DATABASE_SSL_CA', Value: 'rds' },
             { Name: 'JWT_SECRET_ARN', Value: { Ref: Match.stringLikeRegexp('JwtSecret') } },
+            {
+              Name: 'MFA_ENCRYPTION_KEY_SECRET_ARN',
+              Value: { Ref: Match.stringLikeRegexp('MfaEncryptionKeySecret') },
+            },
             { Name: 'PUBLIC_BASE_URL', Value: 'https://app.example.com' },
             { Name: 'REQUIRE_API_KEY', Value: 'false' },
           ]),
@@ -77,18 +81,20 @@ describe('fargate × autonote (seed 002, safe form)', () => {
     expect(env).not.toMatch(/"Name":"(JWT_SECRET|API_KEYS|DATABASE_URL|JWT_PRIVATE_KEY)"/);
   });
 
-  it('lets the task role read the JWT secret the app fetches', () => {
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: Match.stringLikeRegexp('^ApiTaskDefinitionTaskRole') }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-            Resource: { Ref: Match.stringLikeRegexp('^SecretsJwtSecret') },
-          }),
-        ]),
-      },
-    });
+  it('lets the task role read the JWT secret and the two-step sign-in key the app fetches', () => {
+    for (const secret of ['^SecretsJwtSecret', '^SecretsMfaEncryptionKeySecret']) {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp('^ApiTaskDefinitionTaskRole') }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+              Resource: { Ref: Match.stringLikeRegexp(secret) },
+            }),
+          ]),
+        },
+      });
+    }
   });
 
   it('admits port 3000 on the tasks only from the ALB SG; the ALB is internet-facing in the public subnets', () => {
@@ -240,7 +246,13 @@ describe('fargate with an existing EdDSA JWT secret (jwtSecretArn)', () => {
         ]),
       },
     });
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1); // the database secret only
+    // The database secret and the two-step sign-in key; no JWT secret of its own.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.resourcePropertiesCountIs(
+      'AWS::SecretsManager::Secret',
+      { Description: Match.stringLikeRegexp('JWT') },
+      0,
+    );
   });
 });
 

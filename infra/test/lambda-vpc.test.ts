@@ -118,6 +118,7 @@ describe('lambda-vpc × nest-vpc', () => {
             ],
           },
           JWT_SECRET_ARN: { Ref: Match.stringLikeRegexp('JwtSecret') },
+          MFA_ENCRYPTION_KEY_SECRET_ARN: { Ref: Match.stringLikeRegexp('MfaEncryptionKeySecret') },
           NODE_ENV: 'production',
           MAIL_DRIVER: 'ses',
           AUTH_REQUIRE_EMAIL_VERIFICATION: 'true',
@@ -138,6 +139,25 @@ describe('lambda-vpc × nest-vpc', () => {
         ExcludePunctuation: true,
       },
     });
+  });
+
+  it('generates the two-step sign-in key as {"key": …} and lets only the API function read it', () => {
+    const secrets = template.findResources('AWS::SecretsManager::Secret', {
+      Properties: { GenerateSecretString: { GenerateStringKey: 'key' } },
+    });
+    expect(Object.keys(secrets)).toEqual([expect.stringMatching(/^SecretsMfaEncryptionKeySecret/)]);
+    const [secretId] = Object.keys(secrets);
+    expect(Object.values(secrets)[0]?.Properties.GenerateSecretString).toMatchObject({
+      SecretStringTemplate: '{}',
+      PasswordLength: 64,
+      ExcludePunctuation: true,
+    });
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes(`"Ref":"${secretId}"`),
+    );
+    expect(readers.map((policy) => policy.Properties.Roles)).toEqual([
+      [{ Ref: expect.stringMatching(/^ApiFunctionServiceRole/) }],
+    ]);
   });
 
   it('puts no secret value in any function environment', () => {

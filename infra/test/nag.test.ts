@@ -128,6 +128,8 @@ describe('cdk-nag AwsSolutions and least privilege, every topology × preset', (
       DatabaseSecret3B817195: 'AWS::SecretsManager::Secret',
       UploadsBucketC4B27CC7: 'AWS::S3::Bucket',
       SecretsJwtSecret1DEFB471: 'AWS::SecretsManager::Secret',
+      // A new key would make every stored authenticator secret unreadable.
+      SecretsMfaEncryptionKeySecretA6B08BBD: 'AWS::SecretsManager::Secret',
       NetworkVpcFAC8F4A5: 'AWS::EC2::VPC',
     };
     for (const [name, d] of deployments) {

@@ -21,6 +21,7 @@ import { RateLimitRepository } from './rate-limit.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
 import { SessionsRepository } from './sessions.repository.js';
+import { TotpSecretCipher } from './totp-secret-cipher.js';
 import { UniformResponse } from './uniform-response.js';
 
 /** The Auth Manager; its guard protects every route of the app (see `AuthGuard`). */
@@ -41,6 +42,7 @@ import { UniformResponse } from './uniform-response.js';
     OneTimeTokensRepository,
     ApiKeysRepository,
     MfaRepository,
+    TotpSecretCipher,
     RateLimitRepository,
     CommonPasswordsRepository,
     JwtRepository,

@@ -38,7 +38,7 @@ export class MfaRepository {
   }
 
   /**
-   * Turns two-step sign-in on with the secret `secret` (the one the code was checked against, so
+   * Turns two-step sign-in on with the (sealed) secret `secret` (the one the code was checked against, so
    * a setup restarted meanwhile in another tab is not confirmed by the old one's code), storing
    * the recovery codes' digests and the step of the confirming code, in one transaction.
    * False when that setup is gone or already confirmed.

@@ -16,10 +16,16 @@ import type { RateLimitService } from './rate-limit.service.js';
 import type { SessionStatusCache } from './session-status.cache.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import { decodeBase32, hotp, totpStep } from './totp.js';
+import { TotpSecretCipher } from './totp-secret-cipher.js';
 
 const T0 = new Date('2026-03-01T12:00:00.000Z');
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const CLIENT = { ip: '203.0.113.7', userAgent: 'test' };
+const TEST_ENV = { NODE_ENV: 'test', MFA_ENCRYPTION_KEY: 'test-mfa-encryption-key-0123456789abcdef' };
+const cipherFor = (env: Record<string, string> = {}) =>
+  new TotpSecretCipher(loadConfig({ ...TEST_ENV, ...env }, '/'));
+// As the database holds it: sealed for the account.
+const SEALED = await cipherFor().seal('user-1', SECRET);
 
 const account = (overrides: Partial<UserRow> = {}): UserRow => ({
   ...newUserRow({
@@ -63,10 +69,11 @@ function setup(
   const clock = { now: vi.fn(() => T0) } as unknown as ClockRepository;
   const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;
   const mail = { send: vi.fn(async () => {}) } as unknown as MailService;
-  const config = loadConfig({ NODE_ENV: 'test', ...options.env }, '/');
+  const config = loadConfig({ ...TEST_ENV, ...options.env }, '/');
   const service = new MfaService(
     auth,
     mfa,
+    new TotpSecretCipher(config),
     users,
     oneTimeTokens,
     sessions,
@@ -84,7 +91,7 @@ const userAuth: UserAuth = { method: 'bearer', userId: 'user-1', sessionId: 'ses
 const codeAt = (offset: number) => hotp(decodeBase32(SECRET), totpStep(T0) + offset);
 const pending: TotpCredentialRow = {
   userId: 'user-1',
-  secret: SECRET,
+  secret: SEALED,
   createdAt: T0,
   confirmedAt: null,
   lastUsedStep: null,
@@ -105,6 +112,14 @@ describe('MfaService', () => {
     );
   });
 
+  it('stores the new secret sealed for the account, never in clear', async () => {
+    const { service, mfa } = setup();
+    const { secret } = await service.startTotpSetup(userAuth, { password: 'x' });
+    const stored = vi.mocked(mfa.startTotpSetup).mock.calls[0]?.[1] ?? '';
+    expect(stored).not.toContain(secret);
+    expect(await cipherFor().open('user-1', stored)).toBe(secret);
+  });
+
   it('refuses to start a setup when it is on, before asking for the password', async () => {
     const { service, auth } = setup({ user: account({ mfaEnabledAt: T0 }) });
     expect(await appErrorCode(service.startTotpSetup(userAuth, { password: 'x' }))).toBe(
@@ -117,7 +132,7 @@ describe('MfaService', () => {
     const { service, mfa, sessions, cache, mail } = setup({ credential: pending });
     const { recoveryCodes } = await service.enableTotp(userAuth, { code: codeAt(1) });
     expect(recoveryCodes).toHaveLength(10);
-    expect(mfa.enableTotp).toHaveBeenCalledWith('user-1', SECRET, totpStep(T0) + 1, expect.any(Array), T0);
+    expect(mfa.enableTotp).toHaveBeenCalledWith('user-1', SEALED, totpStep(T0) + 1, expect.any(Array), T0);
     const digests = vi.mocked(mfa.enableTotp).mock.calls[0]?.[3] ?? [];
     // Digests only, never the codes themselves.
     expect(digests.map((d) => d.codeHash)).not.toContain(recoveryCodes[0]?.replace('-', ''));

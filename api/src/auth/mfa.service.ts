@@ -18,6 +18,7 @@ import { RateLimitService } from './rate-limit.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { decodeBase32, encodeBase32, matchingTotpStep, otpauthUri } from './totp.js';
+import { TotpSecretCipher } from './totp-secret-cipher.js';
 
 /** Guesses one sign-in challenge allows before the password (or emailed code) is needed again. */
 const MFA_CHALLENGE_MAX_ATTEMPTS = 5;
@@ -35,6 +36,7 @@ export class MfaService {
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(MfaRepository) private readonly mfa: MfaRepository,
+    @Inject(TotpSecretCipher) private readonly cipher: TotpSecretCipher,
     @Inject(UsersRepository) private readonly users: UsersRepository,
     @Inject(OneTimeTokensRepository) private readonly oneTimeTokens: OneTimeTokensRepository,
     @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
@@ -51,7 +53,8 @@ export class MfaService {
     await this.assertEnabled(auth, false);
     const user = await this.auth.confirmIdentity(auth, proof);
     const secret = encodeBase32(this.crypto.randomBytes(20));
-    if (!(await this.mfa.startTotpSetup(user.id, secret, this.clock.now())))
+    const sealed = await this.cipher.seal(user.id, secret);
+    if (!(await this.mfa.startTotpSetup(user.id, sealed, this.clock.now())))
       throw new AppError('MFA_ALREADY_ENABLED');
     return { secret, otpauthUri: otpauthUri({ issuer: this.issuer(), account: user.email, secret }) };
   }
@@ -67,7 +70,8 @@ export class MfaService {
     const credential = await this.mfa.findTotp(user.id);
     if (!credential || credential.confirmedAt !== null) throw new AppError('MFA_SETUP_NOT_STARTED');
     const now = this.clock.now();
-    const step = matchingTotpStep(decodeBase32(credential.secret), dto.code, now);
+    const secret = decodeBase32(await this.cipher.open(user.id, credential.secret));
+    const step = matchingTotpStep(secret, dto.code, now);
     if (step === undefined) throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
     const { codes, digests } = this.newRecoveryCodes(user.id);
     if (!(await this.mfa.enableTotp(user.id, credential.secret, step, digests, now)))
@@ -129,7 +133,8 @@ export class MfaService {
   private async acceptTotpCode(user: UserRow, code: string, now: Date): Promise<boolean> {
     const credential = await this.mfa.findTotp(user.id);
     if (!credential || credential.confirmedAt === null) return false;
-    const step = matchingTotpStep(decodeBase32(credential.secret), code, now);
+    const secret = decodeBase32(await this.cipher.open(user.id, credential.secret));
+    const step = matchingTotpStep(secret, code, now);
     return step !== undefined && (await this.mfa.useTotpStep(user.id, step));
   }
 

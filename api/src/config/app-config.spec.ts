@@ -6,6 +6,7 @@ const production = {
   NODE_ENV: 'production',
   DATABASE_URL: 'postgres://u:p@db/app',
   JWT_SECRET: 'x'.repeat(32),
+  MFA_ENCRYPTION_KEY: 'm'.repeat(32),
 };
 
 function problemsOf(env: Record<string, string>): string {
@@ -336,8 +337,42 @@ describe('storage and users configuration', () => {
     expect(problemsOf({ NODE_ENV: 'production', PORT: 'abc' })).toBe(
       'Invalid environment: PORT must be an integer 1-65535; ' +
         'DATABASE_URL is required in production (or DATABASE_SECRET_ARN); ' +
-        'JWT_PRIVATE_KEY is required in production (or JWT_SECRET for HS256); keys are generated only in development',
+        'JWT_PRIVATE_KEY is required in production (or JWT_SECRET for HS256); keys are generated only in development; ' +
+        'MFA_ENCRYPTION_KEY is required in production (or MFA_ENCRYPTION_KEY_SECRET_ARN); a key is generated only in development',
     );
+  });
+
+  it('requires the two-step sign-in key in production of an API process, from one source', () => {
+    const withoutKey = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db/app',
+      JWT_SECRET: 's'.repeat(32),
+    };
+    expect(problemsOf(withoutKey)).toBe(
+      'Invalid environment: MFA_ENCRYPTION_KEY is required in production (or MFA_ENCRYPTION_KEY_SECRET_ARN); a key is generated only in development',
+    );
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cloudnest-mfa-AbCdEf';
+    expect(
+      loadConfig({ ...withoutKey, MFA_ENCRYPTION_KEY_SECRET_ARN: arn }, '/').auth.mfaEncryptionKey,
+    ).toEqual({
+      key: undefined,
+      secretArn: arn,
+    });
+    expect(
+      loadConfig({ ...withoutKey, MFA_ENCRYPTION_KEY: 'm'.repeat(32) }, '/').auth.mfaEncryptionKey.key,
+    ).toBe('m'.repeat(32));
+    expect(problemsOf({ ...withoutKey, MFA_ENCRYPTION_KEY: 'short' })).toContain(
+      'MFA_ENCRYPTION_KEY must be at least 32 characters',
+    );
+    expect(
+      problemsOf({ ...withoutKey, MFA_ENCRYPTION_KEY: 'm'.repeat(32), MFA_ENCRYPTION_KEY_SECRET_ARN: arn }),
+    ).toContain('MFA_ENCRYPTION_KEY_SECRET_ARN replaces MFA_ENCRYPTION_KEY');
+    // The migration function holds no secrets of users: it is not asked for the key.
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db/app' }, '/', {
+        signsTokens: false,
+      }),
+    ).not.toThrow();
   });
 
   // Found in review: infra gives the migration function only the database settings, so with the

@@ -179,6 +179,7 @@ function readVariables(read: VariableReader) {
       'must be postgres or mysql',
     ),
     JWT_SECRET_ARN: read.secretArn('JWT_SECRET_ARN'),
+    MFA_ENCRYPTION_KEY_SECRET_ARN: read.secretArn('MFA_ENCRYPTION_KEY_SECRET_ARN'),
     DATABASE_POOL_MAX: read.integer('DATABASE_POOL_MAX', 1, 1000, 10),
     DATABASE_SSL: read.oneOf(
       'DATABASE_SSL',
@@ -200,6 +201,7 @@ function readVariables(read: VariableReader) {
     JWT_PRIVATE_KEY: read.optional('JWT_PRIVATE_KEY'),
     JWT_PREVIOUS_PUBLIC_KEYS: read.optional('JWT_PREVIOUS_PUBLIC_KEYS'),
     JWT_SECRET: read.optional('JWT_SECRET', 32),
+    MFA_ENCRYPTION_KEY: read.optional('MFA_ENCRYPTION_KEY', 32),
     JWT_ISSUER: read.text('JWT_ISSUER', 'cloudnest', 1),
     JWT_AUDIENCE: read.text('JWT_AUDIENCE', 'cloudnest-api', 1),
     JWT_ACCESS_TTL_SECONDS: read.integer('JWT_ACCESS_TTL_SECONDS', 60, 86_400, 900),
@@ -294,6 +296,20 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
     read.problem(
       'JWT_PRIVATE_KEY',
       'is required in production (or JWT_SECRET for HS256); keys are generated only in development',
+    );
+  }
+  if (env.MFA_ENCRYPTION_KEY !== undefined && env.MFA_ENCRYPTION_KEY_SECRET_ARN !== undefined) {
+    read.problem('MFA_ENCRYPTION_KEY_SECRET_ARN', 'replaces MFA_ENCRYPTION_KEY; set only one of them');
+  }
+  if (
+    role.signsTokens !== false &&
+    env.NODE_ENV === 'production' &&
+    env.MFA_ENCRYPTION_KEY === undefined &&
+    env.MFA_ENCRYPTION_KEY_SECRET_ARN === undefined
+  ) {
+    read.problem(
+      'MFA_ENCRYPTION_KEY',
+      'is required in production (or MFA_ENCRYPTION_KEY_SECRET_ARN); a key is generated only in development',
     );
   }
   if (env.NODE_ENV === 'production' && env.CORS_ALLOWED_ORIGINS.includes('*')) {

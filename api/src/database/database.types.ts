@@ -79,7 +79,7 @@ export interface OneTimeTokensTable {
   usedAt: Timestamp | null;
 }
 
-/** `totp_credentials`: an account's authenticator secret; `confirmedAt` null until set up (0004). */
+/** `totp_credentials`: an account's authenticator secret, sealed; `confirmedAt` null until set up (0004). */
 export interface TotpCredentialsTable {
   userId: string;
   secret: string;

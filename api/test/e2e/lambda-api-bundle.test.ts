@@ -41,6 +41,7 @@ function functionEnv(extra: Record<string, string>): Record<string, string> {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     JWT_SECRET,
+    MFA_ENCRYPTION_KEY: 'lambda-e2e-mfa-encryption-key-0123456789',
     MAIL_DRIVER: 'outbox',
     RATE_LIMIT_ENABLED: 'false',
     // Seed 001's auth service signs a new account in at registration (the infra presets set this
@@ -576,13 +577,20 @@ describe('DATABASE_SECRET_ARN', () => {
     }
   });
 
-  it('reads JWT keys from JWT_SECRET_ARN on first use, not during init', async () => {
+  it('reads JWT keys and the two-step sign-in key from their secrets on first use, not during init', async () => {
     const arn = testSecretArn('lambda-jwt');
     fake.secrets.set(arn, JSON.stringify({ secret: 'signing-secret-from-secrets-manager-0123456789' }));
-    const { JWT_SECRET: _inline, ...withoutInlineKey } = functionEnv({
+    const mfaArn = testSecretArn('lambda-mfa-key');
+    fake.secrets.set(mfaArn, JSON.stringify({ key: 'mfa-encryption-key-from-secrets-manager-0123' }));
+    const {
+      JWT_SECRET: _inline,
+      MFA_ENCRYPTION_KEY: _inlineMfaKey,
+      ...withoutInlineKey
+    } = functionEnv({
       ...awsEnv(),
       DATABASE_URL: String(database.connection.url),
       JWT_SECRET_ARN: arn,
+      MFA_ENCRYPTION_KEY_SECRET_ARN: mfaArn,
     });
     const lambda = await startLambdaProcess(handlerFile(), withoutInlineKey);
     try {
@@ -608,6 +616,19 @@ describe('DATABASE_SECRET_ARN', () => {
       );
       expect(me.statusCode).toBe(200);
       expect(fake.calls.filter((call) => call.secretId === arn)).toHaveLength(1);
+      expect(fake.calls.filter((call) => call.secretId === mfaArn)).toHaveLength(0);
+      const setup = decodeResponse(
+        await lambda.invoke(
+          eventFor('http', {
+            method: 'POST',
+            path: '/auth/mfa/totp/setup',
+            headers: { ...JSON_HEADERS, authorization: `Bearer ${accessToken}` },
+            body: JSON.stringify({ password: STRONG_PASSWORD }),
+          }),
+        ),
+      );
+      expect(setup.statusCode).toBe(200);
+      expect(fake.calls.filter((call) => call.secretId === mfaArn)).toHaveLength(1);
     } finally {
       await lambda.close();
     }

@@ -39,6 +39,7 @@ describe('server bundle, Dockerfile and PM2 file', () => {
         API_PREFIX: '/api',
         DATABASE_URL: database.url,
         JWT_SECRET: 'packaging-test-secret-0123456789abcdef',
+        MFA_ENCRYPTION_KEY: 'packaging-test-mfa-key-0123456789abcdef',
         LOG_LEVEL: 'warn',
         MAIL_DRIVER: 'outbox',
       },

@@ -81,6 +81,14 @@ describe('two-step sign-in (TOTP)', () => {
     const setup = await post('/auth/mfa/totp/setup', { password: credentials.password }, tokens.accessToken);
     const { secret, otpauthUri } = await readJson<{ secret: string; otpauthUri: string }>(setup);
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    // The database holds it sealed (TotpSecretCipher), not in clear.
+    const stored = await server.database.db
+      .selectFrom('totpCredentials')
+      .select('secret')
+      .where('userId', '=', tokens.user.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.secret).toMatch(/^v1\./);
+    expect(stored.secret).not.toContain(secret);
     expect(otpauthUri).toBe(
       `otpauth://totp/CloudNest:${encodeURIComponent(credentials.email)}?secret=${secret}&issuer=CloudNest&algorithm=SHA1&digits=6&period=30`,
     );

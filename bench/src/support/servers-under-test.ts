@@ -42,6 +42,7 @@ export async function startCloudNestServer(databaseUrl: string): Promise<CloudNe
       DATA_DIR: dataDir,
       DATABASE_URL: databaseUrl,
       JWT_PRIVATE_KEY: JSON.stringify(privateKey.export({ format: 'jwk' })),
+      MFA_ENCRYPTION_KEY: 'benchmark-mfa-encryption-key-0123456789',
       MAIL_DRIVER: 'outbox',
       RATE_LIMIT_SIGN_IN: '1000000/10s',
       // The benchmark's users sign in at registration (production's default asks them to confirm

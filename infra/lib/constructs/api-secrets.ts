@@ -21,14 +21,23 @@ export interface ApiSecretsProps {
 
 /** JSON field of the generated JWT secret holding the HS256 key. */
 export const JWT_SECRET_FIELD = 'secret';
+/** JSON field of the generated secret holding the key two-step sign-in secrets are encrypted with. */
+export const MFA_ENCRYPTION_KEY_FIELD = 'key';
 
 /**
  * The API's own secrets, which never appear in plaintext in a template or an environment
- * variable: the JWT signing key and, when required, the API keys.
+ * variable: the JWT signing key, the key two-step sign-in secrets are encrypted with at rest and,
+ * when required, the API keys.
  */
 export class ApiSecrets extends Construct {
   /** Secret holding the JWT signing key, passed to every runtime as `JWT_SECRET_ARN`. */
   readonly jwtSecret: secretsmanager.ISecret;
+  /**
+   * Secret holding `{"key": …}`, the key the API encrypts authenticator secrets with, passed as
+   * `MFA_ENCRYPTION_KEY_SECRET_ARN`. Changing it makes every stored authenticator unreadable, so
+   * it is generated once and never rotated on a schedule.
+   */
+  readonly mfaEncryptionKeySecret: secretsmanager.ISecret;
   /** Secret holding `API_KEYS`, when requested. */
   readonly apiKeysSecret?: secretsmanager.ISecret;
 
@@ -56,6 +65,23 @@ export class ApiSecrets extends Construct {
       NagSuppressions.addResourceSuppressions(generated, [rotationReason]);
       this.jwtSecret = generated;
     }
+    const mfaKey = new secretsmanager.Secret(this, 'MfaEncryptionKeySecret', {
+      description: 'CloudNest key for two-step sign-in secrets at rest ({"key": …})',
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: MFA_ENCRYPTION_KEY_FIELD,
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
+    });
+    NagSuppressions.addResourceSuppressions(mfaKey, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Rotating the key would make every stored authenticator secret unreadable; the API has no re-encryption step, so it is not rotated on a schedule.',
+      },
+    ]);
+    this.mfaEncryptionKeySecret = mfaKey;
     if (props.apiKeys) {
       const apiKeys = new secretsmanager.Secret(this, 'ApiKeysSecret', {
         description: 'CloudNest API_KEYS: comma-separated keys accepted in X-API-KEY',

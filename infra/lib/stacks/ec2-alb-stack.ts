@@ -60,6 +60,7 @@ export class Ec2AlbStack extends TopologyStack {
       databaseSecret: this.database.secret,
       databaseEngine: this.database.engine,
       jwtSecret: secrets.jwtSecret,
+      mfaEncryptionKeySecret: secrets.mfaEncryptionKeySecret,
       corsAllowedOrigins: origins,
       mailFrom: settings.mailFrom,
       uploadsBucketName: this.uploads.bucket.bucketName,
@@ -97,6 +98,7 @@ export class Ec2AlbStack extends TopologyStack {
     );
     this.database.secret.grantRead(this.app.backendRole);
     secrets.jwtSecret.grantRead(this.app.backendRole);
+    secrets.mfaEncryptionKeySecret.grantRead(this.app.backendRole);
     this.uploads.grantApiAccess(this.app.backendRole);
     if (settings.mailFrom) grantSendEmail(this, this.app.backendRole, settings.mailFrom);
     dns?.addAlias(

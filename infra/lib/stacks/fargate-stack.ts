@@ -58,6 +58,7 @@ export class FargateStack extends TopologyStack {
       // The app reads the secret itself, so it may hold {"secret"} (HS256) or {"privateKey"}
       // (EdDSA); an ECS-injected JSON key would exist only in the first shape.
       jwtSecret: secrets.jwtSecret,
+      mfaEncryptionKeySecret: secrets.mfaEncryptionKeySecret,
       corsAllowedOrigins,
       mailFrom: settings.mailFrom,
       uploadsBucketName: uploads.bucket.bucketName,
@@ -89,6 +90,7 @@ export class FargateStack extends TopologyStack {
     const taskRole = this.api.taskDefinition.taskRole;
     database.secret.grantRead(taskRole);
     secrets.jwtSecret.grantRead(taskRole);
+    secrets.mfaEncryptionKeySecret.grantRead(taskRole);
     uploads.grantApiAccess(taskRole);
     if (settings.mailFrom) grantSendEmail(this, taskRole, settings.mailFrom);
     if (dns && this.api.loadBalancer) {

@@ -54,6 +54,7 @@ export class ServerlessApiStack extends TopologyStack {
       databaseSecret: database.secret,
       databaseEngine: database.engine,
       jwtSecret: secrets.jwtSecret,
+      mfaEncryptionKeySecret: secrets.mfaEncryptionKeySecret,
       corsAllowedOrigins,
       mailFrom: settings.mailFrom,
       uploadsBucketName: uploads.bucket.bucketName,
@@ -88,6 +89,7 @@ export class ServerlessApiStack extends TopologyStack {
     (proxy ?? database).connections.allowFrom(this.apiFunction, ec2.Port.tcp(database.port), 'API function');
     database.secret.grantRead(this.apiFunction.function);
     secrets.jwtSecret.grantRead(this.apiFunction.function);
+    secrets.mfaEncryptionKeySecret.grantRead(this.apiFunction.function);
     uploads.grantApiAccess(this.apiFunction.function);
     if (settings.mailFrom) grantSendEmail(this, this.apiFunction.function, settings.mailFrom);
 

@@ -13,8 +13,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('totp_credentials')
     .addColumn('user_id', t.id, (c) => c.primaryKey().references('users.id').onDelete('cascade'))
-    // Base32 of 20 random bytes (32 characters), as authenticator apps take it.
-    .addColumn('secret', 'varchar(64)', (c) => c.notNull())
+    // The base32 secret sealed by TotpSecretCipher (AES-256-GCM, ~83 characters), never in clear.
+    .addColumn('secret', 'varchar(255)', (c) => c.notNull())
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .addColumn('confirmed_at', t.timestamp)
     // The 30-second step of the last accepted code: a code is accepted once (RFC 6238 §5.2).
