@@ -170,7 +170,10 @@ export class AuthService {
       throw new AppError('EMAIL_NOT_VERIFIED');
     }
     const changes: Parameters<UsersRepository['update']>[1] = {};
-    if (user.failedLoginCount > 0 || user.lockedUntil !== null)
+    // With two-step sign-in on, the password alone is not a successful sign-in: the failure count
+    // is cleared only when the second step succeeds, so wrong authenticator codes (which count too)
+    // cannot be reset by signing in with the password again.
+    if (user.mfaEnabledAt === null && (user.failedLoginCount > 0 || user.lockedUntil !== null))
       Object.assign(changes, { failedLoginCount: 0, lockedUntil: null });
     if (this.crypto.passwordNeedsRehash(user.passwordHash))
       changes.passwordHash = await this.crypto.hashPassword(dto.password);
@@ -561,8 +564,11 @@ export class AuthService {
     if (user.failedLoginCount > 0) await this.users.update(user.id, { failedLoginCount: 0, updatedAt: now });
   }
 
-  /** Counts a wrong password; resolves to true when this one locked the account. */
-  private async recordFailedLogin(user: UserRow, now: Date): Promise<boolean> {
+  /**
+   * Counts a failed sign-in step (a wrong password, or a wrong code at the second step) towards
+   * the progressive lockout; resolves to true when this one locked the account (its owner is mailed).
+   */
+  async recordFailedLogin(user: UserRow, now: Date): Promise<boolean> {
     const failures = await this.users.incrementFailedLogins(user.id);
     if (failures < this.config.auth.lockoutThreshold) return false;
     // Progressive lockout: 15 min, then 30, 60, … for each repeat.

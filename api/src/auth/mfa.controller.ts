@@ -97,10 +97,10 @@ export class MfaController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Finish signing in with two-step sign-in on: the challenge from the sign-in route and an authenticator or recovery code (5 attempts).',
+      'Finish signing in with two-step sign-in on: the challenge from the sign-in route and an authenticator or recovery code (5 attempts; wrong codes count towards the lockout).',
     tags,
     responses: { 200: AuthTokensSchema },
-    errors: ['INVALID_CODE', 'MFA_CHALLENGE_INVALID', 'ACCOUNT_DISABLED', 'RATE_LIMITED'],
+    errors: ['INVALID_CODE', 'MFA_CHALLENGE_INVALID', 'ACCOUNT_LOCKED', 'ACCOUNT_DISABLED', 'RATE_LIMITED'],
   })
   async verify(
     @ValidBody(MfaVerifySchema) dto: MfaVerifyDto,

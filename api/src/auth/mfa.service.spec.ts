@@ -46,6 +46,7 @@ function setup(
   const user = options.user ?? account();
   const auth = {
     confirmIdentity: vi.fn(async () => user),
+    recordFailedLogin: vi.fn(async () => false),
     startSession: vi.fn(async () => ({ accessToken: 'access' })),
   } as unknown as AuthService;
   const mfa = {
@@ -188,6 +189,31 @@ describe('MfaService', () => {
       'ACCOUNT_DISABLED',
     );
     expect(disabled.auth.startSession).not.toHaveBeenCalled();
+  });
+
+  it('counts a wrong code towards the lockout; the one that locks ends the challenge', async () => {
+    const counted = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
+    expect(await appErrorCode(counted.service.verify({ mfaToken: 'token', code: codeAt(3) }, CLIENT))).toBe(
+      'INVALID_CODE',
+    );
+    expect(counted.auth.recordFailedLogin).toHaveBeenCalledTimes(1);
+    expect(counted.oneTimeTokens.markUsed).not.toHaveBeenCalled();
+
+    const locking = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
+    vi.mocked(locking.auth.recordFailedLogin).mockResolvedValueOnce(true);
+    expect(await appErrorCode(locking.service.verify({ mfaToken: 'token', code: codeAt(3) }, CLIENT))).toBe(
+      'ACCOUNT_LOCKED',
+    );
+    expect(locking.oneTimeTokens.markUsed).toHaveBeenCalledWith('challenge-1', T0);
+
+    const locked = setup({
+      user: account({ mfaEnabledAt: T0, lockedUntil: new Date(T0.getTime() + 60_000) }),
+      credential: confirmed,
+    });
+    expect(await appErrorCode(locked.service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT))).toBe(
+      'ACCOUNT_LOCKED',
+    );
+    expect(locked.auth.startSession).not.toHaveBeenCalled();
   });
 
   it('mails the owner when a recovery code signs in', async () => {

@@ -23,6 +23,8 @@ import { TotpSecretCipher } from './totp-secret-cipher.js';
 /** Guesses one sign-in challenge allows before the password (or emailed code) is needed again. */
 const MFA_CHALLENGE_MAX_ATTEMPTS = 5;
 const RECOVERY_CODE_COUNT = 10;
+const LOCKED_MESSAGE =
+  'Too many failed sign-in attempts: this account is locked for a while; reset the password to unlock it now.';
 const WRONG_CODE_MESSAGE =
   'The code is wrong: enter the current code from your authenticator app, or a recovery code.';
 
@@ -99,9 +101,10 @@ export class MfaService {
 
   /**
    * The second step of signing in. Each guess spends one of the challenge's attempts before it is
-   * checked, and guesses are rate-limited per account too (a challenge costs the password, but
-   * whoever has that can ask for many). An authenticator code is accepted once: a code seen
-   * over someone's shoulder, or sent twice, cannot be used again.
+   * checked, guesses are rate-limited per account too (a challenge costs the password, but
+   * whoever has that can ask for many), and wrong ones count towards the account's progressive
+   * lockout. An authenticator code is accepted once: a code seen over someone's shoulder, or sent
+   * twice, cannot be used again.
    */
   async verify(dto: MfaVerifyDto, client: ClientInfo): Promise<IssuedTokens> {
     await this.rateLimits.consume('signIn', `mfa:ip:${client.ip}`);
@@ -120,13 +123,25 @@ export class MfaService {
     if (!user || user.deletedAt !== null || user.mfaEnabledAt === null || user.email !== challenge.email)
       throw new AppError('MFA_CHALLENGE_INVALID');
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
+    if (user.lockedUntil !== null && user.lockedUntil > now)
+      throw new AppError('ACCOUNT_LOCKED', LOCKED_MESSAGE);
     const accepted =
       dto.code !== undefined
         ? await this.acceptTotpCode(user, dto.code, now)
         : await this.acceptRecoveryCode(user, dto.recoveryCode ?? '', now);
-    if (!accepted) throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
+    if (!accepted) {
+      // Wrong codes count towards the account's lockout like wrong passwords: whoever sends them
+      // holds the password, and without the count they could try every code over a few days.
+      if (await this.auth.recordFailedLogin(user, now)) {
+        await this.oneTimeTokens.markUsed(challenge.id, now);
+        throw new AppError('ACCOUNT_LOCKED', LOCKED_MESSAGE);
+      }
+      throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
+    }
     // Two right answers racing for one challenge: one session.
     if (!(await this.oneTimeTokens.markUsed(challenge.id, now))) throw new AppError('MFA_CHALLENGE_INVALID');
+    if (user.failedLoginCount > 0 || user.lockedUntil !== null)
+      await this.users.update(user.id, { failedLoginCount: 0, lockedUntil: null, updatedAt: now });
     return this.auth.startSession(user, client);
   }
 

@@ -186,6 +186,40 @@ describe('two-step sign-in (TOTP)', () => {
     expect(fresh.status).toBe(200);
   });
 
+  it('counts wrong codes towards the lockout, which signing in with the password does not clear', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    const right = authenticatorCode(secret);
+    const wrong = right === '000000' ? '111111' : '000000';
+    const codes: string[] = [];
+    // AUTH_LOCKOUT_THRESHOLD is 10: two challenges of five wrong codes each.
+    for (let challenge = 0; challenge < 2; challenge++) {
+      const { mfaToken } = await challengeFor(credentials);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        codes.push(await codeOf(await post('/auth/mfa/verify', { mfaToken, code: wrong })));
+      }
+    }
+    expect(codes).toEqual([...Array(9).fill('INVALID_CODE'), 'ACCOUNT_LOCKED']);
+    expect((await latestMail(server, credentials.email)).subject).toContain('locked');
+    // Locked: the password is refused like any wrong one, and the right code would not help.
+    const login = await post('/auth/login', { email: credentials.email, password: credentials.password });
+    expect(await codeOf(login)).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('clears earlier wrong codes once the second step succeeds', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    const right = authenticatorCode(secret);
+    const wrong = right === '000000' ? '111111' : '000000';
+    const { mfaToken } = await challengeFor(credentials);
+    for (let attempt = 0; attempt < 4; attempt++) await post('/auth/mfa/verify', { mfaToken, code: wrong });
+    expect((await post('/auth/mfa/verify', { mfaToken, code: right })).status).toBe(200);
+    const row = await server.database.db
+      .selectFrom('users')
+      .select('failedLoginCount')
+      .where('email', '=', credentials.email)
+      .executeTakeFirstOrThrow();
+    expect(row.failedLoginCount).toBe(0);
+  });
+
   it('keeps one live challenge per account: a newer sign-in retires the older challenge', async () => {
     const { credentials, secret } = await accountWithTwoStep();
     const first = await challengeFor(credentials);

@@ -11,6 +11,9 @@ import { SubmitButton } from './submit-button';
 
 type Method = keyof typeof WRONG_SECOND_STEP_CODE;
 
+/** Refusals after which this challenge cannot succeed. */
+const CHALLENGE_ENDED = new Set(['MFA_CHALLENGE_INVALID', 'ACCOUNT_LOCKED']);
+
 /**
  * The second step of every sign-in (password, emailed code, email confirmation) for an account
  * with two-step sign-in on: the authenticator app's current code, or one of the recovery codes.
@@ -53,8 +56,9 @@ export function TwoStepForm({
       try {
         onSignedIn(await api.verifySecondStep(challenge, proof));
       } catch (caught) {
-        // Retrying cannot help: the challenge is gone, so the first step has to run again.
-        if (!(caught instanceof ApiError && caught.code === 'MFA_CHALLENGE_INVALID')) throw caught;
+        // Retrying cannot help: the challenge is gone (or the account got locked by wrong codes),
+        // so the first step has to run again.
+        if (!(caught instanceof ApiError && CHALLENGE_ENDED.has(caught.code))) throw caught;
         onRestart(caught.code);
       }
     });

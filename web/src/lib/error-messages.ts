@@ -26,7 +26,7 @@ const messages: Readonly<Record<string, string>> = {
   CURRENT_PASSWORD_INCORRECT: 'Your current password is wrong.',
   REAUTHENTICATION_REQUIRED: 'Confirm it is you: enter your password, or the code we emailed you.',
   ACCOUNT_LOCKED:
-    'Too many wrong passwords: your account is locked for a while. Reset your password to unlock it now.',
+    'Too many failed sign-in attempts: your account is locked for a while. Reset your password to unlock it now.',
   // Two-step sign-in
   MFA_CHALLENGE_INVALID:
     'This sign-in attempt expired or had too many wrong codes. Sign in again, then enter a new code.',

@@ -66,7 +66,7 @@ export const errorCodes = {
   ACCOUNT_LOCKED: {
     status: 403,
     message:
-      'Too many wrong passwords: this account is locked for a while; reset the password to unlock it now.',
+      'Too many failed sign-in attempts: this account is locked for a while; reset the password to unlock it now.',
   },
   CSRF_TOKEN_INVALID: { status: 403, message: 'Send the cn_csrf cookie value in the X-CSRF-Token header.' },
   SESSION_NOT_FOUND: { status: 404, message: 'No such session.' },
