@@ -47,6 +47,6 @@ import { UniformResponse } from './uniform-response.js';
     CommonPasswordsRepository,
     JwtRepository,
   ],
-  exports: [AuthService, SessionStatusCache, RateLimitService, UsersRepository, JwtRepository],
+  exports: [AuthService, SessionStatusCache, RateLimitService, UsersRepository, JwtRepository, MfaRepository],
 })
 export class AuthModule {}

@@ -213,6 +213,16 @@ export const mailTemplates = {
       devSummary: 'two-step sign-in off',
     };
   },
+  mfaResetByAdmin(): RenderedMail {
+    const text =
+      'An administrator turned off two-step sign-in for your account (as asked when the authenticator app and the recovery codes were lost) and signed it out everywhere. Sign in with your password and turn it on again from your profile. If you did not ask for this, reset your password and contact support.';
+    return {
+      subject: 'Two-step sign-in was turned off by an administrator',
+      text,
+      html: layout('Two-step sign-in was turned off by an administrator', [text]),
+      devSummary: 'two-step sign-in reset by an admin',
+    };
+  },
   recoveryCodesReplaced(): RenderedMail {
     const text =
       'New recovery codes were made for your two-step sign-in; the earlier ones no longer work. If this was not you, reset your password immediately.';

@@ -36,7 +36,7 @@ export class AdminUsersController {
   @Patch(':id')
   @ApiOperation({
     summary:
-      "Change a user's role or disable them; either signs them out everywhere at once. Granting admin takes your password (or an emailed code).",
+      "Change a user's role, disable them, or turn their two-step sign-in off; each signs them out everywhere at once. Granting admin and turning two-step sign-in off take your password (or an emailed code).",
     tags,
     auth: 'bearer',
     responses: { 200: AdminUserSchema },

@@ -87,10 +87,18 @@ export const AdminUserUpdateSchema = dto((z) =>
         .optional()
         .describe('Granting admin takes your password (or code) as well, in `password` or `code`.'),
       disabled: z.boolean().optional().describe('true signs the user out everywhere and blocks sign-in.'),
+      twoStepSignIn: z
+        .literal('off')
+        .optional()
+        .describe(
+          '"off" turns the user\'s two-step sign-in off (an owner who lost the app and the recovery codes) and signs them out everywhere; takes your password (or code) as well.',
+        ),
       ...ReauthenticationSchema.zod.shape,
     })
     .strict()
-    .refine((v) => v.role !== undefined || v.disabled !== undefined, { message: 'give role or disabled' }),
+    .refine((v) => v.role !== undefined || v.disabled !== undefined || v.twoStepSignIn !== undefined, {
+      message: 'give role, disabled or twoStepSignIn',
+    }),
 );
 export type AdminUserUpdateDto = DtoType<typeof AdminUserUpdateSchema>;
 

@@ -4,6 +4,7 @@ import { appErrorCode } from '../../test/support/app-error-code.js';
 import type { ReauthenticationDto } from '../auth/auth.dto.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { UserAuth } from '../auth/auth-context.js';
+import type { MfaRepository } from '../auth/mfa.repository.js';
 import type { SessionStatusCache } from '../auth/session-status.cache.js';
 import type { SessionsRepository } from '../auth/sessions.repository.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
@@ -60,9 +61,11 @@ function setup(found: UserRow | null = user()) {
   const logger = { warn: vi.fn() } as unknown as Logger;
   const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => user()) };
   const mail = { send: vi.fn(async (_to: string, _mail: RenderedMail) => {}) };
+  const mfa = { disable: vi.fn(async (_userId: string, _now: Date) => {}) };
   const service = new UsersService(
     users as unknown as UsersRepository,
     auth as unknown as AuthService,
+    mfa as unknown as MfaRepository,
     sessions as unknown as SessionsRepository,
     sessionCache as unknown as SessionStatusCache,
     files as unknown as FilesService,
@@ -70,7 +73,7 @@ function setup(found: UserRow | null = user()) {
     mail as unknown as MailService,
     logger,
   );
-  return { service, users, sessions, sessionCache, files, logger, auth, mail };
+  return { service, users, sessions, sessionCache, files, logger, auth, mail, mfa };
 }
 
 describe('UsersService profile', () => {
@@ -218,6 +221,33 @@ describe('UsersService administration', () => {
       'ada@example.com',
       expect.objectContaining({ subject: 'You are now an administrator' }),
     );
+  });
+
+  it("turns a user's two-step sign-in off only with the admin's re-authentication; mails and signs them out", async () => {
+    const refused = setup(user({ mfaEnabledAt: T0 }));
+    refused.auth.confirmIdentity.mockRejectedValueOnce(new AppError('REAUTHENTICATION_REQUIRED'));
+    expect(await appErrorCode(refused.service.adminUpdate(ADMIN, 'user-1', { twoStepSignIn: 'off' }))).toBe(
+      'REAUTHENTICATION_REQUIRED',
+    );
+    expect(refused.mfa.disable).not.toHaveBeenCalled();
+
+    const { service, mfa, mail, sessions, sessionCache } = setup(user({ mfaEnabledAt: T0 }));
+    const result = await service.adminUpdate(ADMIN, 'user-1', { twoStepSignIn: 'off', password: 'pw' });
+    expect(result.mfaEnabled).toBe(false);
+    expect(mfa.disable).toHaveBeenCalledWith('user-1', T0);
+    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'mfa_reset');
+    expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({ subject: 'Two-step sign-in was turned off by an administrator' }),
+    );
+
+    // Already off: nothing to confirm, nothing done.
+    const off = setup();
+    await off.service.adminUpdate(ADMIN, 'user-1', { twoStepSignIn: 'off' });
+    expect(off.auth.confirmIdentity).not.toHaveBeenCalled();
+    expect(off.mfa.disable).not.toHaveBeenCalled();
+    expect(off.sessions.revokeAll).not.toHaveBeenCalled();
   });
 
   it('demotes and disables without re-authentication (taking access away is one step)', async () => {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ReauthenticationDto } from '../auth/auth.dto.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { UserAuth } from '../auth/auth-context.js';
+import { MfaRepository } from '../auth/mfa.repository.js';
 import { SessionStatusCache } from '../auth/session-status.cache.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
 import { ClockRepository } from '../common/clock/clock.repository.js';
@@ -39,6 +40,7 @@ export class UsersService {
   constructor(
     @Inject(UsersRepository) private readonly users: UsersRepository,
     @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(MfaRepository) private readonly mfa: MfaRepository,
     @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
     @Inject(SessionStatusCache) private readonly sessionCache: SessionStatusCache,
     @Inject(FilesService) private readonly files: FilesService,
@@ -124,19 +126,25 @@ export class UsersService {
     const changes: UserUpdate = {};
     if (dto.role !== undefined && dto.role !== user.role) changes.role = dto.role;
     const grantsAdmin = changes.role === 'admin';
-    if (grantsAdmin) await this.auth.confirmIdentity(admin, dto);
+    // Both weaken or widen access beyond what an admin's stolen token alone should do: a second
+    // admin account, or an account whose second factor the thief's accomplice no longer needs.
+    const resetsTwoStep = dto.twoStepSignIn === 'off' && user.mfaEnabledAt !== null;
+    if (grantsAdmin || resetsTwoStep) await this.auth.confirmIdentity(admin, dto);
     const now = this.clock.now();
     if (dto.disabled === true && user.disabledAt === null) changes.disabledAt = now;
     if (dto.disabled === false && user.disabledAt !== null) changes.disabledAt = null;
-    if (Object.keys(changes).length === 0) return mapAdminUser(user);
-    await this.users.update(id, { ...changes, updatedAt: now });
+    if (Object.keys(changes).length === 0 && !resetsTwoStep) return mapAdminUser(user);
+    if (Object.keys(changes).length > 0) await this.users.update(id, { ...changes, updatedAt: now });
+    if (resetsTwoStep) await this.mfa.disable(id, now);
     if (grantsAdmin) await this.mail.send(user.email, mailTemplates.adminGranted());
-    if (changes.role !== undefined || changes.disabledAt) {
-      await this.signOutEverywhere(id, now, changes.disabledAt ? 'account_disabled' : 'role_changed');
+    if (resetsTwoStep) await this.mail.send(user.email, mailTemplates.mfaResetByAdmin());
+    if (changes.role !== undefined || changes.disabledAt || resetsTwoStep) {
+      const reason = changes.disabledAt ? 'account_disabled' : resetsTwoStep ? 'mfa_reset' : 'role_changed';
+      await this.signOutEverywhere(id, now, reason);
     } else {
       this.sessionCache.invalidateUser(id);
     }
-    return mapAdminUser({ ...user, ...changes } as UserRow);
+    return mapAdminUser({ ...user, ...changes, ...(resetsTwoStep ? { mfaEnabledAt: null } : {}) } as UserRow);
   }
 
   // ---------------------------------------------------------------- maintenance

@@ -377,7 +377,7 @@ describe('two-step sign-in (TOTP)', () => {
     expect(await codeOf(response)).toBe('MFA_CHALLENGE_INVALID');
   });
 
-  it('shows admins which accounts sign in with two steps', async () => {
+  it('shows admins which accounts sign in with two steps, and lets them turn it off with re-authentication', async () => {
     const { credentials } = await accountWithTwoStep();
     const admin = await registerUser(server);
     await server.database.db
@@ -397,6 +397,31 @@ describe('two-step sign-in (TOTP)', () => {
     };
     expect(await list(credentials.email)).toEqual([expect.objectContaining({ mfaEnabled: true })]);
     expect(await list(admin.credentials.email)).toEqual([expect.objectContaining({ mfaEnabled: false })]);
+
+    // An owner who lost the app and the codes: an admin turns it off, confirming with their password.
+    const userId = (
+      await server.database.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', credentials.email)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const patch = (json: unknown) =>
+      server.request(`/admin/users/${userId}`, {
+        method: 'PATCH',
+        json,
+        headers: bearer(adminLogin.accessToken),
+      });
+    expect(await codeOf(await patch({ twoStepSignIn: 'off' }))).toBe('REAUTHENTICATION_REQUIRED');
+    const reset = await patch({ twoStepSignIn: 'off', password: admin.credentials.password });
+    expect(reset.status).toBe(200);
+    expect(await readJson<{ mfaEnabled: boolean }>(reset)).toMatchObject({ mfaEnabled: false });
+    expect((await latestMail(server, credentials.email)).subject).toBe(
+      'Two-step sign-in was turned off by an administrator',
+    );
+    const login = await post('/auth/login', { email: credentials.email, password: credentials.password });
+    expect(login.status).toBe(200);
+    expect(await list(credentials.email)).toEqual([expect.objectContaining({ mfaEnabled: false })]);
   });
 
   it('validates the second step: exactly one of code and recoveryCode, in their shapes', async () => {

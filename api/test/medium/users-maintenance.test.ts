@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthService } from '../../src/auth/auth.service.js';
+import { MfaRepository } from '../../src/auth/mfa.repository.js';
 import { SessionStatusCache } from '../../src/auth/session-status.cache.js';
 import { SessionsRepository } from '../../src/auth/sessions.repository.js';
 import { ClockRepository } from '../../src/common/clock/clock.repository.js';
@@ -53,6 +54,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     usersService = new UsersService(
       users,
       auth,
+      new MfaRepository(DatabaseHandle.of(database.db)),
       sessions,
       new SessionStatusCache(sessions, clock, config),
       filesService,

@@ -112,7 +112,11 @@ export interface AdminUsersPage {
 }
 
 /** What an administrator may change; granting admin also carries the acting admin's proof. */
-export type AdminUserChange = { role: 'user' } | ({ role: 'admin' } & IdentityProof) | { disabled: boolean };
+export type AdminUserChange =
+  | { role: 'user' }
+  | ({ role: 'admin' } & IdentityProof)
+  | { disabled: boolean }
+  | ({ twoStepSignIn: 'off' } & IdentityProof);
 
 /** What re-authentication takes (API `ReauthenticationSchema`): the password, or an emailed code. */
 export type IdentityProof = { password: string } | { code: string };

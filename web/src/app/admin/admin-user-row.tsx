@@ -9,10 +9,27 @@ import type { AdminUser, AdminUserChange, Profile } from '../../lib/api-types';
 import { formatDate } from '../../lib/format';
 import { useAction } from '../../lib/use-action';
 
+/** The changes that ask for the acting admin's password (or an emailed code) first. */
+type Confirmed = 'grant-admin' | 'two-step-off';
+
+const CONFIRMED: Record<Confirmed, { label: (username: string) => string; why: string; submit: string }> = {
+  'grant-admin': {
+    label: (username) => `Make ${username} an admin`,
+    why: 'An admin can manage every account',
+    submit: 'Confirm: make admin',
+  },
+  'two-step-off': {
+    label: (username) => `Turn off two-step sign-in for ${username}`,
+    why: 'Only do this for an owner who lost their authenticator app and recovery codes',
+    submit: 'Confirm: turn off two-step sign-in',
+  },
+};
+
 /**
  * One account with what an administrator can do to it. Taking access away (removing admin,
- * disabling) is one click; granting admin opens a form asking for the acting admin's password or
- * an emailed code, as the API requires. An admin's own row has no actions (the API refuses them).
+ * disabling) is one click; granting admin, and turning off the account's two-step sign-in (for an
+ * owner who lost the app and the codes), open a form asking for the acting admin's password or an
+ * emailed code, as the API requires. An admin's own row has no actions (the API refuses them).
  */
 export function AdminUserRow({
   user,
@@ -26,22 +43,33 @@ export function AdminUserRow({
   onChanged: (user: AdminUser) => void;
 }) {
   const change = useAction();
-  const [granting, setGranting] = useState(false);
+  const [confirming, setConfirming] = useState<Confirmed | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
   async function apply(update: AdminUserChange, done: string) {
     setNotice(null);
     const ok = await change.run(async () => onChanged(await api.updateUserAsAdmin(user.id, update)));
     if (ok) {
-      setGranting(false);
+      setConfirming(null);
       setNotice(done);
     }
   }
 
-  function onGrant(event: FormEvent<HTMLFormElement>) {
+  function onConfirm(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const proof = identityProofFrom(new FormData(event.currentTarget), account);
-    void apply({ role: 'admin', ...proof }, `${user.username} is now an admin (signed out to pick it up).`);
+    if (confirming === 'grant-admin')
+      void apply({ role: 'admin', ...proof }, `${user.username} is now an admin (signed out to pick it up).`);
+    if (confirming === 'two-step-off')
+      void apply(
+        { twoStepSignIn: 'off', ...proof },
+        `Two-step sign-in is off for ${user.username}, who was signed out everywhere and mailed.`,
+      );
+  }
+
+  function startConfirming(kind: Confirmed) {
+    setNotice(null);
+    setConfirming(kind);
   }
 
   const name = user.displayName ?? user.username;
@@ -59,25 +87,25 @@ export function AdminUserRow({
         </p>
         {change.error && <Alert kind="error">{change.error.message}</Alert>}
         {notice && <Alert kind="success">{notice}</Alert>}
-        {granting && (
-          <form onSubmit={onGrant} aria-label={`Make ${user.username} an admin`}>
+        {confirming && (
+          <form onSubmit={onConfirm} aria-label={CONFIRMED[confirming].label(user.username)}>
             <IdentityProofFields
               account={account}
-              why="An admin can manage every account"
+              why={CONFIRMED[confirming].why}
               fieldErrors={change.error?.fieldErrors}
             />
             <div className="actions">
               <SubmitButton pending={change.pending} pendingLabel="Saving…">
-                Confirm: make admin
+                {CONFIRMED[confirming].submit}
               </SubmitButton>
-              <button type="button" className="button button-secondary" onClick={() => setGranting(false)}>
+              <button type="button" className="button button-secondary" onClick={() => setConfirming(null)}>
                 Cancel
               </button>
             </div>
           </form>
         )}
       </div>
-      {!self && !granting && (
+      {!self && !confirming && (
         <div className="actions">
           {user.role === 'admin' ? (
             <SubmitButton
@@ -95,12 +123,19 @@ export function AdminUserRow({
               type="button"
               className="button button-secondary"
               aria-label={`Make ${user.username} an admin`}
-              onClick={() => {
-                setNotice(null);
-                setGranting(true);
-              }}
+              onClick={() => startConfirming('grant-admin')}
             >
               Make admin
+            </button>
+          )}
+          {user.mfaEnabled && (
+            <button
+              type="button"
+              className="button button-secondary"
+              aria-label={`Turn off two-step sign-in for ${user.username}`}
+              onClick={() => startConfirming('two-step-off')}
+            >
+              Turn off two-step sign-in
             </button>
           )}
           <SubmitButton
