@@ -1,11 +1,9 @@
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type * as Jose from 'jose';
 import type { JWK, JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { SecretsRepository } from '../aws/secrets.repository.js';
+import { keptSecret } from '../common/crypto/kept-secret.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig, JwtSigning } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -185,18 +183,11 @@ export class JwtRepository {
   /** The configured private key as a JWK; in development an unset key is generated once and kept. */
   private async privateJwk(jose: typeof Jose, configured: string | undefined): Promise<JWK> {
     if (configured !== undefined) return parsePrivateKey(jose, configured);
-    const file = join(this.config.dataDir, DEV_KEY_FILE);
-    if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as JWK;
-    const { privateKey } = await jose.generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    const jwk = await jose.exportJWK(privateKey);
-    await mkdir(this.config.dataDir, { recursive: true });
-    await writeFile(file, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' }).catch(
-      async (error: NodeJS.ErrnoException) => {
-        // Another process generated it first: use theirs so both sign with one key.
-        if (error.code !== 'EEXIST') throw error;
-      },
-    );
-    return JSON.parse(await readFile(file, 'utf8')) as JWK;
+    const kept = await keptSecret(this.config.dataDir, DEV_KEY_FILE, async () => {
+      const { privateKey } = await jose.generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+      return JSON.stringify(await jose.exportJWK(privateKey));
+    });
+    return JSON.parse(kept) as JWK;
   }
 }
 

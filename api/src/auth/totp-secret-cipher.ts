@@ -1,9 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SecretsRepository } from '../aws/secrets.repository.js';
+import { keptSecret } from '../common/crypto/kept-secret.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 
@@ -84,16 +82,9 @@ export class TotpSecretCipher {
       return value;
     }
     // Development only (production requires a key): generated once and kept, like the JWT key.
-    const file = join(this.config.dataDir, DEV_KEY_FILE);
-    if (!existsSync(file)) {
-      await mkdir(this.config.dataDir, { recursive: true });
-      await writeFile(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' }).catch(
-        (error: NodeJS.ErrnoException) => {
-          // Another process generated it first: use theirs.
-          if (error.code !== 'EEXIST') throw error;
-        },
-      );
-    }
-    return (await readFile(file, 'utf8')).trim();
+    const kept = await keptSecret(this.config.dataDir, DEV_KEY_FILE, () =>
+      randomBytes(32).toString('base64url'),
+    );
+    return kept.trim();
   }
 }

@@ -1,10 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
+import { keptSecret } from '../common/crypto/kept-secret.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { STORAGE_KEY_PATTERN } from './file-purposes.js';
@@ -187,19 +188,8 @@ export class LocalStorageRepository extends StorageRepository {
     if (storage.driver === 'local' && storage.signingSecret !== undefined) {
       return Buffer.from(storage.signingSecret, 'utf8');
     }
-    const file = join(this.config.dataDir, KEY_FILE);
-    await mkdir(this.config.dataDir, { recursive: true });
-    const candidate = `${file}.${randomBytes(6).toString('hex')}`;
-    await writeFile(candidate, randomBytes(32).toString('hex'), { mode: 0o600 });
-    try {
-      // link() is atomic and fails if another process won the race; then both use the winner's key.
-      await link(candidate, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      await rm(candidate, { force: true });
-    }
-    return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
+    const kept = await keptSecret(this.config.dataDir, KEY_FILE, () => randomBytes(32).toString('hex'));
+    return Buffer.from(kept.trim(), 'hex');
   }
 }
 
