@@ -534,7 +534,7 @@ export class AuthService {
   }
 
   /** The signed-in user's row; a deleted account's token is treated as signed out. */
-  private async ownAccount(auth: UserAuth): Promise<UserRow> {
+  async ownAccount(auth: UserAuth): Promise<UserRow> {
     const user = await this.users.findById(auth.userId);
     if (!user || user.deletedAt !== null) throw new AppError('SESSION_REVOKED');
     return user;

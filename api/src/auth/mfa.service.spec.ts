@@ -46,6 +46,7 @@ function setup(
   const user = options.user ?? account();
   const auth = {
     confirmIdentity: vi.fn(async () => user),
+    ownAccount: vi.fn(async () => user),
     recordFailedLogin: vi.fn(async () => false),
     startSession: vi.fn(async () => ({ accessToken: 'access' })),
   } as unknown as AuthService;

@@ -12,7 +12,7 @@ import type { ReauthenticationDto } from './auth.dto.js';
 import { AuthService, type IssuedTokens } from './auth.service.js';
 import type { ClientInfo, UserAuth } from './auth-context.js';
 import type { MfaVerifyDto, RecoveryCodesDto, TotpEnableDto, TotpSetupDto } from './mfa.dto.js';
-import { MfaRepository } from './mfa.repository.js';
+import { MfaRepository, type TotpCredentialRow } from './mfa.repository.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
@@ -23,8 +23,6 @@ import { TotpSecretCipher } from './totp-secret-cipher.js';
 /** Guesses one sign-in challenge allows before the password (or emailed code) is needed again. */
 const MFA_CHALLENGE_MAX_ATTEMPTS = 5;
 const RECOVERY_CODE_COUNT = 10;
-const LOCKED_MESSAGE =
-  'Too many failed sign-in attempts: this account is locked for a while; reset the password to unlock it now.';
 const WRONG_CODE_MESSAGE =
   'The code is wrong: enter the current code from your authenticator app, or a recovery code.';
 
@@ -72,8 +70,7 @@ export class MfaService {
     const credential = await this.mfa.findTotp(user.id);
     if (!credential || credential.confirmedAt !== null) throw new AppError('MFA_SETUP_NOT_STARTED');
     const now = this.clock.now();
-    const secret = decodeBase32(await this.cipher.open(user.id, credential.secret));
-    const step = matchingTotpStep(secret, dto.code, now);
+    const step = await this.matchingStep(credential, dto.code, now);
     if (step === undefined) throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
     const { codes, digests } = this.newRecoveryCodes(user.id);
     if (!(await this.mfa.enableTotp(user.id, credential.secret, step, digests, now)))
@@ -123,8 +120,7 @@ export class MfaService {
     if (!user || user.deletedAt !== null || user.mfaEnabledAt === null || user.email !== challenge.email)
       throw new AppError('MFA_CHALLENGE_INVALID');
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
-    if (user.lockedUntil !== null && user.lockedUntil > now)
-      throw new AppError('ACCOUNT_LOCKED', LOCKED_MESSAGE);
+    if (user.lockedUntil !== null && user.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED');
     const accepted =
       dto.code !== undefined
         ? await this.acceptTotpCode(user, dto.code, now)
@@ -134,7 +130,7 @@ export class MfaService {
       // holds the password, and without the count they could try every code over a few days.
       if (await this.auth.recordFailedLogin(user, now)) {
         await this.oneTimeTokens.markUsed(challenge.id, now);
-        throw new AppError('ACCOUNT_LOCKED', LOCKED_MESSAGE);
+        throw new AppError('ACCOUNT_LOCKED');
       }
       throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
     }
@@ -148,9 +144,18 @@ export class MfaService {
   private async acceptTotpCode(user: UserRow, code: string, now: Date): Promise<boolean> {
     const credential = await this.mfa.findTotp(user.id);
     if (!credential || credential.confirmedAt === null) return false;
-    const secret = decodeBase32(await this.cipher.open(user.id, credential.secret));
-    const step = matchingTotpStep(secret, code, now);
+    const step = await this.matchingStep(credential, code, now);
     return step !== undefined && (await this.mfa.useTotpStep(user.id, step));
+  }
+
+  /** The 30-second step `code` belongs to under the account's (sealed) secret, if any near now. */
+  private async matchingStep(
+    credential: TotpCredentialRow,
+    code: string,
+    now: Date,
+  ): Promise<number | undefined> {
+    const secret = await this.cipher.open(credential.userId, credential.secret);
+    return matchingTotpStep(decodeBase32(secret), code, now);
   }
 
   private async acceptRecoveryCode(user: UserRow, code: string, now: Date): Promise<boolean> {
@@ -165,8 +170,7 @@ export class MfaService {
 
   /** The signed-in account, refused when two-step sign-in is not in the state the route needs. */
   private async assertEnabled(auth: UserAuth, enabled: boolean): Promise<UserRow> {
-    const user = await this.users.findById(auth.userId);
-    if (!user || user.deletedAt !== null) throw new AppError('SESSION_REVOKED');
+    const user = await this.auth.ownAccount(auth);
     if (enabled && user.mfaEnabledAt === null) throw new AppError('MFA_NOT_ENABLED');
     if (!enabled && user.mfaEnabledAt !== null) throw new AppError('MFA_ALREADY_ENABLED');
     return user;
