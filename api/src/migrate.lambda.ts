@@ -1,9 +1,13 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { MfaRepository } from './auth/mfa.repository.js';
+import { TotpSecretCipher } from './auth/totp-secret-cipher.js';
+import { type ResealReport, TotpSecretResealer } from './auth/totp-secret-resealer.js';
 import { SecretsRepository } from './aws/secrets.repository.js';
 import { createLogger } from './common/logging/logger.js';
 import { configFromProcessEnvironment } from './config/environment.js';
-import { createDatabase } from './database/database.factory.js';
+import { createDatabase, type Database } from './database/database.factory.js';
 import { remoteConnection } from './database/database-connection.js';
+import { DatabaseHandle } from './database/database-handle.js';
 import { ensureDatabaseExists } from './database/ensure-database.js';
 import { type MigrationReport, migrateToLatest } from './database/migrator.js';
 
@@ -15,8 +19,12 @@ const secrets = new SecretsRepository();
 /** The physical id CloudFormation sees; constant, so an update never "replaces" the schema. */
 const PHYSICAL_RESOURCE_ID = 'cloudnest-database-schema';
 
-/** What the function answers: the migration report, plus the custom-resource fields when invoked as one. */
+/**
+ * What the function answers: the migration report, the re-seal pass when it has the MFA key, plus
+ * the custom-resource fields when invoked as one.
+ */
 export interface MigrationResponse extends MigrationReport {
+  readonly authenticatorSecrets?: ResealReport;
   readonly PhysicalResourceId?: string;
   readonly Data?: { readonly Applied: string; readonly Pending: string };
 }
@@ -40,17 +48,46 @@ export async function handler(
   const created = await ensureDatabaseExists(url, connection.dialect, connection.tls);
   if (created) logger.info('database created');
   const db = await createDatabase({ ...connection, url, poolMax: 1 });
-  let report: MigrationReport;
+  let report: MigrationResponse;
   try {
     report = await migrateToLatest(db);
+    logger.info({ applied: report.applied, pending: report.pending }, 'migrations done');
+    const authenticatorSecrets = await resealAuthenticatorSecrets(db);
+    if (authenticatorSecrets) report = { ...report, authenticatorSecrets };
   } finally {
     await db.destroy();
   }
-  logger.info({ applied: report.applied, pending: report.pending }, 'migrations done');
   if (!customResource) return report;
   return {
     ...report,
     PhysicalResourceId: PHYSICAL_RESOURCE_ID,
     Data: { Applied: report.applied.join(','), Pending: report.pending.join(',') },
   };
+}
+
+/**
+ * After a rotation of the MFA encryption key, moves authenticator secrets under the new key, so
+ * every deploy finishes a rotation (docs/auth.md, "Rotating the key"). Only when the function is
+ * given the key (infra passes its secret); a secret no key opens is reported, not a failed deploy:
+ * failing would block every later deploy and unlock nothing.
+ */
+async function resealAuthenticatorSecrets(db: Database): Promise<ResealReport | undefined> {
+  const { key, secretArn } = config.auth.mfaEncryptionKey;
+  if (key === undefined && secretArn === undefined) return undefined;
+  const resealer = new TotpSecretResealer(
+    new MfaRepository(DatabaseHandle.of(db)),
+    new TotpSecretCipher(config, secrets),
+  );
+  const report = await resealer.resealAll();
+  if (report.unreadable > 0)
+    logger.error(
+      { unreadable: report.unreadable, userIds: report.unreadableUserIds, keyId: report.keyId },
+      'authenticator secrets open under none of the MFA encryption keys: restore the key they were sealed under to previousKeys, or reset those accounts (npm run user:mfa-reset)',
+    );
+  else
+    logger.info(
+      { resealed: report.resealed, keyId: report.keyId },
+      'authenticator secrets sealed under the current key',
+    );
+  return report;
 }

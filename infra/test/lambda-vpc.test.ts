@@ -141,7 +141,7 @@ describe('lambda-vpc × nest-vpc', () => {
     });
   });
 
-  it('generates the two-step sign-in key as {"key": …} and lets only the API function read it', () => {
+  it('generates the two-step sign-in key as {"key": …} and lets only the API and migration functions read it', () => {
     const secrets = template.findResources('AWS::SecretsManager::Secret', {
       Properties: { GenerateSecretString: { GenerateStringKey: 'key' } },
     });
@@ -155,8 +155,9 @@ describe('lambda-vpc × nest-vpc', () => {
     const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
       JSON.stringify(policy.Properties.PolicyDocument).includes(`"Ref":"${secretId}"`),
     );
-    expect(readers.map((policy) => policy.Properties.Roles)).toEqual([
-      [{ Ref: expect.stringMatching(/^ApiFunctionServiceRole/) }],
+    expect(readers.map((policy) => JSON.stringify(policy.Properties.Roles)).sort()).toEqual([
+      expect.stringMatching(/^\[\{"Ref":"ApiFunctionServiceRole/),
+      expect.stringMatching(/^\[\{"Ref":"MigrationRunnerFunctionServiceRole/),
     ]);
   });
 
@@ -194,6 +195,8 @@ describe('lambda-vpc × nest-vpc', () => {
           DATABASE_ENGINE: 'postgres',
           DATABASE_SSL: 'verify-full',
           DATABASE_SSL_CA: 'rds',
+          // So each deploy re-seals authenticator secrets after a key rotation.
+          MFA_ENCRYPTION_KEY_SECRET_ARN: { Ref: Match.stringLikeRegexp('^SecretsMfaEncryptionKeySecret') },
         },
       },
     });

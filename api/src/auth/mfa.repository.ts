@@ -132,6 +132,36 @@ export class MfaRepository {
     });
   }
 
+  /**
+   * Up to `limit` authenticator secrets not sealed under the key `currentKeyPrefix` names, in
+   * account order after `afterUserId` (one batch of a re-seal pass).
+   */
+  async findSealedUnderOtherKeys(
+    currentKeyPrefix: string,
+    afterUserId: string | undefined,
+    limit: number,
+  ): Promise<Pick<TotpCredentialRow, 'userId' | 'secret'>[]> {
+    const db = await this.database.get();
+    let query = db
+      .selectFrom('totpCredentials')
+      .select(['userId', 'secret'])
+      .where('secret', 'not like', `${currentKeyPrefix}%`);
+    if (afterUserId !== undefined) query = query.where('userId', '>', afterUserId);
+    return query.orderBy('userId').limit(limit).execute();
+  }
+
+  /** Replaces a sealed secret only if it is still `from` (a setup restarted meanwhile keeps its own); true when replaced. */
+  async replaceSealedSecret(userId: string, from: string, to: string): Promise<boolean> {
+    const db = await this.database.get();
+    const result = await db
+      .updateTable('totpCredentials')
+      .set({ secret: to })
+      .where('userId', '=', userId)
+      .where('secret', '=', from)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
   private async replaceRecoveryCodes(
     trx: Database,
     userId: string,

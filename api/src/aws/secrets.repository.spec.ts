@@ -50,6 +50,20 @@ describe('SecretsRepository against a Secrets Manager JSON endpoint', () => {
     expect(callsFor(arn)).toBe(2);
   });
 
+  it('a fresh read fetches a rotated value and caches it; a failed one leaves the cached value', async () => {
+    const arn = testSecretArn('rotated');
+    fake.secrets.set(arn, 'before');
+    expect(await repository().getString(arn)).toBe('before');
+    fake.secrets.set(arn, 'after');
+    expect(await repository().getString(arn)).toBe('before');
+    expect(await repository().getString(arn, { fresh: true })).toBe('after');
+    expect(await repository().getString(arn)).toBe('after');
+    fake.secrets.delete(arn);
+    await expect(repository().getString(arn, { fresh: true })).rejects.toThrow(/Could not read secret/);
+    expect(await repository().getString(arn)).toBe('after');
+    expect(callsFor(arn)).toBe(3);
+  });
+
   it('prefetch starts the read without waiting and never rejects', async () => {
     const present = testSecretArn('prefetched');
     fake.secrets.set(present, 'early');

@@ -21,10 +21,22 @@ export class SecretsRepository {
   /** @param clientConfig SDK client overrides; production passes none. */
   constructor(private readonly clientConfig: SecretsManagerClientConfig = {}) {}
 
-  /** The secret's `SecretString`, fetched once per process and cached. */
-  getString(secretId: string): Promise<string> {
+  /**
+   * The secret's `SecretString`, fetched once per process and cached; `{fresh: true}` fetches it
+   * again (for a secret that may have been rotated) and caches the new value, leaving the cached
+   * one in place if that fetch fails.
+   */
+  getString(secretId: string, { fresh = false }: { fresh?: boolean } = {}): Promise<string> {
     const key = `${String(this.clientConfig.endpoint ?? '')}|${secretId}`;
     let value = cache.get(key);
+    if (fresh && value !== undefined) {
+      const refetched = this.fetch(secretId);
+      refetched.then(
+        () => cache.set(key, refetched),
+        () => {},
+      );
+      return refetched;
+    }
     if (value === undefined) {
       value = this.fetch(secretId);
       cache.set(key, value);
@@ -43,8 +55,8 @@ export class SecretsRepository {
   }
 
   /** The secret parsed as a JSON object (the shape RDS and most AWS integrations store). */
-  async getJson(secretId: string): Promise<Record<string, unknown>> {
-    const text = await this.getString(secretId);
+  async getJson(secretId: string, options: { fresh?: boolean } = {}): Promise<Record<string, unknown>> {
+    const text = await this.getString(secretId, options);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

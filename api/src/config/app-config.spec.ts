@@ -356,6 +356,7 @@ describe('storage and users configuration', () => {
       loadConfig({ ...withoutKey, MFA_ENCRYPTION_KEY_SECRET_ARN: arn }, '/').auth.mfaEncryptionKey,
     ).toEqual({
       key: undefined,
+      previousKeys: [],
       secretArn: arn,
     });
     expect(
@@ -367,7 +368,39 @@ describe('storage and users configuration', () => {
     expect(
       problemsOf({ ...withoutKey, MFA_ENCRYPTION_KEY: 'm'.repeat(32), MFA_ENCRYPTION_KEY_SECRET_ARN: arn }),
     ).toContain('MFA_ENCRYPTION_KEY_SECRET_ARN replaces MFA_ENCRYPTION_KEY');
-    // The migration function holds no secrets of users: it is not asked for the key.
+    // The migration function is not required to have the key (it re-seals only when given one).
+    // Previous keys: a list beside MFA_ENCRYPTION_KEY; with the secret they live inside it.
+    expect(
+      loadConfig(
+        {
+          ...withoutKey,
+          MFA_ENCRYPTION_KEY: 'm'.repeat(32),
+          MFA_ENCRYPTION_PREVIOUS_KEYS: ` ${'a'.repeat(32)} , ${'b'.repeat(40)}`,
+        },
+        '/',
+      ).auth.mfaEncryptionKey.previousKeys,
+    ).toEqual(['a'.repeat(32), 'b'.repeat(40)]);
+    expect(
+      problemsOf({
+        ...withoutKey,
+        MFA_ENCRYPTION_KEY: 'm'.repeat(32),
+        MFA_ENCRYPTION_PREVIOUS_KEYS: `${'a'.repeat(32)},short`,
+      }),
+    ).toContain(
+      'MFA_ENCRYPTION_PREVIOUS_KEYS must list keys of at least 32 characters each, separated by commas',
+    );
+    expect(
+      problemsOf({
+        ...withoutKey,
+        MFA_ENCRYPTION_KEY_SECRET_ARN: arn,
+        MFA_ENCRYPTION_PREVIOUS_KEYS: 'a'.repeat(32),
+      }),
+    ).toContain(
+      'MFA_ENCRYPTION_PREVIOUS_KEYS belong in the previousKeys field of the MFA_ENCRYPTION_KEY_SECRET_ARN secret',
+    );
+    expect(problemsOf({ NODE_ENV: 'test', MFA_ENCRYPTION_PREVIOUS_KEYS: 'a'.repeat(32) })).toContain(
+      'MFA_ENCRYPTION_PREVIOUS_KEYS needs MFA_ENCRYPTION_KEY (the key that replaced them)',
+    );
     expect(() =>
       loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db/app' }, '/', {
         signsTokens: false,

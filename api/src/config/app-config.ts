@@ -65,9 +65,15 @@ export interface AuthSettings {
   /**
    * The key two-step sign-in secrets are encrypted with: MFA_ENCRYPTION_KEY, or the `key` field of
    * the secret MFA_ENCRYPTION_KEY_SECRET_ARN names (read on first use); neither → generated once
-   * and kept under DATA_DIR (development only; production requires one).
+   * and kept under DATA_DIR (development only; production requires one). `previousKeys`
+   * (MFA_ENCRYPTION_PREVIOUS_KEYS, or the secret's `previousKeys`) still open what they sealed
+   * until it is re-sealed under the current key (docs/auth.md, "Rotating the key").
    */
-  readonly mfaEncryptionKey: { readonly key: string | undefined; readonly secretArn: string | undefined };
+  readonly mfaEncryptionKey: {
+    readonly key: string | undefined;
+    readonly previousKeys: readonly string[];
+    readonly secretArn: string | undefined;
+  };
   readonly jwt: JwtSigning & {
     /** JWT_SECRET_ARN: signing keys read from Secrets Manager on first use (overrides the fields above). */
     readonly secretArn: string | undefined;
@@ -178,7 +184,11 @@ export function loadConfig(
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     apiBaseUrl: `${(e.API_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '')}${e.API_PREFIX}`,
     auth: {
-      mfaEncryptionKey: { key: e.MFA_ENCRYPTION_KEY, secretArn: e.MFA_ENCRYPTION_KEY_SECRET_ARN },
+      mfaEncryptionKey: {
+        key: e.MFA_ENCRYPTION_KEY,
+        previousKeys: e.MFA_ENCRYPTION_PREVIOUS_KEYS,
+        secretArn: e.MFA_ENCRYPTION_KEY_SECRET_ARN,
+      },
       jwt: {
         ...(e.JWT_SECRET !== undefined
           ? { algorithm: 'HS256' as const, secret: e.JWT_SECRET }

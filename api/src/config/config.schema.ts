@@ -97,6 +97,16 @@ class VariableReader {
       .filter((item) => item.length > 0);
   }
 
+  /** A comma-separated list of keys of at least `minLength` characters each; `[]` when unset. */
+  keyList(name: string, minLength: number): string[] {
+    const keys = this.list(name);
+    if (keys.some((key) => key.length < minLength)) {
+      this.problem(name, `must list keys of at least ${minLength} characters each, separated by commas`);
+      return [];
+    }
+    return keys;
+  }
+
   /** `N/Ts` (at most N requests per T seconds), `fallback` when unset. */
   rateLimit(name: string, fallback: RateLimitRule): RateLimitRule {
     const value = this.env[name];
@@ -202,6 +212,7 @@ function readVariables(read: VariableReader) {
     JWT_PREVIOUS_PUBLIC_KEYS: read.optional('JWT_PREVIOUS_PUBLIC_KEYS'),
     JWT_SECRET: read.optional('JWT_SECRET', 32),
     MFA_ENCRYPTION_KEY: read.optional('MFA_ENCRYPTION_KEY', 32),
+    MFA_ENCRYPTION_PREVIOUS_KEYS: read.keyList('MFA_ENCRYPTION_PREVIOUS_KEYS', 32),
     JWT_ISSUER: read.text('JWT_ISSUER', 'cloudnest', 1),
     JWT_AUDIENCE: read.text('JWT_AUDIENCE', 'cloudnest-api', 1),
     JWT_ACCESS_TTL_SECONDS: read.integer('JWT_ACCESS_TTL_SECONDS', 60, 86_400, 900),
@@ -300,6 +311,14 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
   }
   if (env.MFA_ENCRYPTION_KEY !== undefined && env.MFA_ENCRYPTION_KEY_SECRET_ARN !== undefined) {
     read.problem('MFA_ENCRYPTION_KEY_SECRET_ARN', 'replaces MFA_ENCRYPTION_KEY; set only one of them');
+  }
+  if (env.MFA_ENCRYPTION_PREVIOUS_KEYS.length > 0 && env.MFA_ENCRYPTION_KEY === undefined) {
+    read.problem(
+      'MFA_ENCRYPTION_PREVIOUS_KEYS',
+      env.MFA_ENCRYPTION_KEY_SECRET_ARN === undefined
+        ? 'needs MFA_ENCRYPTION_KEY (the key that replaced them)'
+        : 'belong in the previousKeys field of the MFA_ENCRYPTION_KEY_SECRET_ARN secret',
+    );
   }
   if (
     role.signsTokens !== false &&

@@ -5,10 +5,14 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LambdaBundleReport } from '../../scripts/build-lambda.js';
+import { TotpSecretCipher } from '../../src/auth/totp-secret-cipher.js';
+import { createDatabase } from '../../src/database/database.factory.js';
 import { migrations } from '../../src/database/migrations/index.js';
 import type { MigrationResponse } from '../../src/migrate.lambda.js';
+import { newUserRow } from '../../src/users/new-user.js';
 import { buildLambdaForTest } from '../support/lambda-bundle.js';
 import { type LambdaProcess, startLambdaProcess } from '../support/lambda-process.js';
+import { testConfig } from '../support/test-config.js';
 import { testDialects } from '../support/test-database.js';
 
 const ALL = Object.keys(migrations);
@@ -70,12 +74,13 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
     created.push(name);
     return name;
   };
-  const start = (name: string): Promise<LambdaProcess> =>
+  const start = (name: string, env: Record<string, string> = {}): Promise<LambdaProcess> =>
     startLambdaProcess(join(bundle.dir, 'index.mjs'), {
       // What infra's migrationEnvironment() gives it: no JWT keys (it signs nothing).
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       DATABASE_URL: server.urlOf(name),
+      ...env,
     });
   afterAll(async () => {
     for (const name of created) await server.drop(name);
@@ -125,6 +130,67 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
       });
     } finally {
       await lambda.close();
+    }
+  });
+
+  it('given the MFA key, re-seals authenticator secrets sealed under a previous key after migrating', async () => {
+    const name = freshName();
+    const oldKey = 'old-mfa-encryption-key-0123456789abcdef';
+    const newKey = 'new-mfa-encryption-key-0123456789abcdef';
+    const withOldKey = await start(name, { MFA_ENCRYPTION_KEY: oldKey });
+    const oldKeyId = await new TotpSecretCipher(testConfig({ MFA_ENCRYPTION_KEY: oldKey })).currentKeyId();
+    try {
+      expect(await withOldKey.invoke<MigrationResponse>({})).toEqual({
+        applied: ALL,
+        pending: [],
+        authenticatorSecrets: { keyId: oldKeyId, resealed: 0, unreadable: 0, unreadableUserIds: [] },
+      });
+    } finally {
+      await withOldKey.close();
+    }
+    const userId = '0b0c4d5e-6f70-4a81-9b2c-3d4e5f607182';
+    const db = await createDatabase({ dialect, url: server.urlOf(name), poolMax: 1 });
+    try {
+      const now = new Date();
+      await db
+        .insertInto('users')
+        .values(
+          newUserRow({
+            id: userId,
+            email: 'rotated@example.com',
+            username: 'rotated',
+            passwordHash: null,
+            emailVerifiedAt: null,
+            now,
+          }),
+        )
+        .execute();
+      const sealed = await new TotpSecretCipher(testConfig({ MFA_ENCRYPTION_KEY: oldKey })).seal(
+        userId,
+        'JBSWY3DPEHPK3PXP',
+      );
+      await db
+        .insertInto('totpCredentials')
+        .values({ userId, secret: sealed, createdAt: now, confirmedAt: now, lastUsedStep: null })
+        .execute();
+
+      const rotated = await start(name, { MFA_ENCRYPTION_KEY: newKey, MFA_ENCRYPTION_PREVIOUS_KEYS: oldKey });
+      try {
+        const report = await rotated.invoke<MigrationResponse>({});
+        expect(report.authenticatorSecrets).toMatchObject({ resealed: 1, unreadable: 0 });
+        const { secret } = await db
+          .selectFrom('totpCredentials')
+          .select('secret')
+          .where('userId', '=', userId)
+          .executeTakeFirstOrThrow();
+        expect(
+          await new TotpSecretCipher(testConfig({ MFA_ENCRYPTION_KEY: newKey })).open(userId, secret),
+        ).toBe('JBSWY3DPEHPK3PXP');
+      } finally {
+        await rotated.close();
+      }
+    } finally {
+      await db.destroy();
     }
   });
 });

@@ -87,7 +87,7 @@ describe('two-step sign-in (TOTP)', () => {
       .select('secret')
       .where('userId', '=', tokens.user.id)
       .executeTakeFirstOrThrow();
-    expect(stored.secret).toMatch(/^v1\./);
+    expect(stored.secret).toMatch(/^v2\.[0-9a-f]{12}\./);
     expect(stored.secret).not.toContain(secret);
     expect(otpauthUri).toBe(
       `otpauth://totp/CloudNest:${encodeURIComponent(credentials.email)}?secret=${secret}&issuer=CloudNest&algorithm=SHA1&digits=6&period=30`,

@@ -3,12 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TotpSecretCipher } from '../../src/auth/totp-secret-cipher.js';
 import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
 import type { UserRow } from '../../src/database/database.types.js';
 import { DatabaseHandle } from '../../src/database/database-handle.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { childEnvironment } from '../support/child-environment.js';
+import { testConfig } from '../support/test-config.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
 const apiDir = join(import.meta.dirname, '..', '..');
@@ -148,6 +150,67 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
     const usage = await runCli('src/auth/mfa-reset.cli.ts', [], env);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Usage: npm run user:mfa-reset -- <email>');
+  });
+
+  it('mfa:reseal moves authenticator secrets under the current key and names the ones no key opens', async () => {
+    const oldKey = 'old-mfa-encryption-key-0123456789abcdef';
+    const newKey = 'new-mfa-encryption-key-0123456789abcdef';
+    const sealer = (key: string) => new TotpSecretCipher(testConfig({ MFA_ENCRYPTION_KEY: key }));
+    await database.db.deleteFrom('totpCredentials').execute();
+    const [moved, lost] = [
+      await newUser({ mfaEnabledAt: new Date() }),
+      await newUser({ mfaEnabledAt: new Date() }),
+    ];
+    for (const [owner, key] of [
+      [moved, oldKey],
+      [lost, 'a-key-nobody-kept-anymore-0123456789abc'],
+    ] as const) {
+      await database.db
+        .insertInto('totpCredentials')
+        .values({
+          userId: owner.id,
+          secret: await sealer(key).seal(owner.id, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'),
+          createdAt: new Date(),
+          confirmedAt: new Date(),
+          lastUsedStep: null,
+        })
+        .execute();
+    }
+    const rotated = { ...env, MFA_ENCRYPTION_KEY: newKey, MFA_ENCRYPTION_PREVIOUS_KEYS: oldKey };
+    const newKeyId = await sealer(newKey).currentKeyId();
+
+    const first = await runCli('src/auth/mfa-reseal.cli.ts', [], rotated);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toBe(
+      `Re-sealed 1 authenticator secret(s) under key ${newKeyId}; every other readable one already was.\n`,
+    );
+    expect(first.stderr).toContain(
+      `1 authenticator secret(s) open under none of the configured keys (accounts ${lost.id})`,
+    );
+    const sealedOf = async (userId: string) =>
+      (
+        await database.db
+          .selectFrom('totpCredentials')
+          .select('secret')
+          .where('userId', '=', userId)
+          .executeTakeFirstOrThrow()
+      ).secret;
+    expect(await sealer(newKey).open(moved.id, await sealedOf(moved.id))).toBe(
+      'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+    );
+
+    // The operator resets the account whose key was lost; the next pass has nothing to do.
+    await database.db.deleteFrom('totpCredentials').where('userId', '=', lost.id).execute();
+    expect(await runCli('src/auth/mfa-reseal.cli.ts', [], rotated)).toMatchObject({
+      code: 0,
+      stdout: `Re-sealed 0 authenticator secret(s) under key ${newKeyId}; every other readable one already was.\n`,
+    });
+    // In production a generated key would be one that sealed nothing: it wants the real one.
+    const production = await runCli('src/auth/mfa-reseal.cli.ts', [], { ...env, NODE_ENV: 'production' });
+    expect(production).toMatchObject({
+      code: 1,
+      stderr: 'Set MFA_ENCRYPTION_KEY or MFA_ENCRYPTION_KEY_SECRET_ARN (the key to seal under).\n',
+    });
   });
 
   it('users:purge runs the maintenance job once and reports what it did', async () => {

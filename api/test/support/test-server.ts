@@ -14,12 +14,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * @param options.database another server's database, to run a second app on it (a process after
+ *   a configuration change); it is left for that server to drop.
+ */
 export async function startTestServer(
   env: Record<string, string> = {},
   dialect: 'postgres' | 'mysql' = 'postgres',
-  options: { logger?: Logger } = {},
+  { database: shared, ...options }: { logger?: Logger; database?: TestDatabase } = {},
 ): Promise<TestServer> {
-  const database = await createTestDatabase(dialect);
+  const database = shared ?? (await createTestDatabase(dialect));
   const config = testConfig(env);
   const app = await createApp({ config, database: database.connection, ...options });
   // A free port unless the test chose one (URLs the app builds, e.g. signed file URLs, need it up front).
@@ -43,7 +47,7 @@ export async function startTestServer(
     },
     async close() {
       await app.close();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }

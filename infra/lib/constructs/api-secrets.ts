@@ -34,8 +34,9 @@ export class ApiSecrets extends Construct {
   readonly jwtSecret: secretsmanager.ISecret;
   /**
    * Secret holding `{"key": …}`, the key the API encrypts authenticator secrets with, passed as
-   * `MFA_ENCRYPTION_KEY_SECRET_ARN`. Changing it makes every stored authenticator unreadable, so
-   * it is generated once and never rotated on a schedule.
+   * `MFA_ENCRYPTION_KEY_SECRET_ARN`. Rotated deliberately: a new `key` with the old one in
+   * `previousKeys` (put-secret-value); the migration function re-seals on the next deploy, and the
+   * old key may go once its report shows nothing left (docs/auth.md, "Rotating the key").
    */
   readonly mfaEncryptionKeySecret: secretsmanager.ISecret;
   /** Secret holding `API_KEYS`, when requested. */
@@ -78,7 +79,7 @@ export class ApiSecrets extends Construct {
       {
         id: 'AwsSolutions-SMG4',
         reason:
-          'Rotating the key would make every stored authenticator secret unreadable; the API has no re-encryption step, so it is not rotated on a schedule.',
+          'Rotated deliberately, not on a schedule: the old key must stay in previousKeys until the migration function has re-sealed every authenticator secret under the new one, which an automatic rotation cannot know.',
       },
     ]);
     this.mfaEncryptionKeySecret = mfaKey;

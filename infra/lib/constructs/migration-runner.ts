@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { acknowledgeLambdaFindings, acknowledgeTriggerProviderFindings } from '../nag.js';
@@ -19,6 +20,13 @@ export interface MigrationRunnerProps {
   readonly database: IApiDatabase;
   /** Non-secret configuration (`DATABASE_SECRET_ARN`, `NODE_ENV`, `LOG_LEVEL`). */
   readonly environment: Record<string, string>;
+  /**
+   * The key authenticator secrets are encrypted with (`{"key", "previousKeys"}`): passed as
+   * `MFA_ENCRYPTION_KEY_SECRET_ARN` and made readable, so every run also re-seals what a previous
+   * key sealed and a key rotation completes with the next deploy (docs/auth.md).
+   * @default - authenticator secrets are not re-sealed
+   */
+  readonly mfaEncryptionKeySecret?: secretsmanager.ISecret;
   /**
    * Constructs that must exist before migrations run (the database).
    * @default - none
@@ -44,7 +52,7 @@ export interface MigrationRunnerProps {
 
 /**
  * The migration function (`{applied, pending}`; creates the database if missing; idempotent and
- * safe to run concurrently) and the CDK trigger that invokes it during every deploy, after the
+ * safe to run concurrently; re-seals authenticator secrets after a key rotation) and the CDK trigger that invokes it during every deploy, after the
  * database and before the API switches to the new version. Seed 000 ran it by hand after deploy.
  */
 export class MigrationRunner extends Construct {
@@ -83,6 +91,9 @@ export class MigrationRunner extends Construct {
       timeout,
       environment: {
         ...props.environment,
+        ...(props.mfaEncryptionKeySecret
+          ? { MFA_ENCRYPTION_KEY_SECRET_ARN: props.mfaEncryptionKeySecret.secretArn }
+          : {}),
         ...(props.deploymentId ? { CLOUDNEST_DEPLOYMENT_ID: props.deploymentId } : {}),
       },
       vpc: props.vpc,
@@ -94,6 +105,7 @@ export class MigrationRunner extends Construct {
       description: 'CloudNest database migrations (run by the deploy trigger)',
     });
     props.database.secret.grantRead(this.function);
+    props.mfaEncryptionKeySecret?.grantRead(this.function);
 
     this.trigger = new triggers.Trigger(this, 'Trigger', {
       handler: this.function,

@@ -112,6 +112,7 @@ export class Ec2AlbStack extends TopologyStack {
       code: lambda.Code.fromAsset(settings.migrateCodePath),
       database: this.database,
       environment: migrationEnvironment(preset, this.database),
+      mfaEncryptionKeySecret: secrets.mfaEncryptionKeySecret,
       executeAfter: [this.database],
       executeBefore: [this.app.backendGroup],
       deploymentId: settings.deploymentId,

@@ -106,6 +106,7 @@ export class FargateStack extends TopologyStack {
       code: lambda.Code.fromAsset(settings.migrateCodePath),
       database,
       environment: migrationEnvironment(preset, database),
+      mfaEncryptionKeySecret: secrets.mfaEncryptionKeySecret,
       executeAfter: [database],
       executeBefore: [this.api.service],
       deploymentId: settings.deploymentId,

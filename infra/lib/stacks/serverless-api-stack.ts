@@ -99,6 +99,7 @@ export class ServerlessApiStack extends TopologyStack {
       code: lambda.Code.fromAsset(settings.migrateCodePath),
       database,
       environment: migrationEnvironment(preset, database),
+      mfaEncryptionKeySecret: secrets.mfaEncryptionKeySecret,
       executeAfter: database instanceof Database ? [database] : [],
       executeBefore: [this.apiFunction.alias],
       deploymentId: settings.deploymentId,
