@@ -17,22 +17,34 @@ import { MfaController } from './mfa.controller.js';
 import { MfaRepository } from './mfa.repository.js';
 import { MfaService } from './mfa.service.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { PasskeysController } from './passkeys.controller.js';
+import { PasskeysRepository } from './passkeys.repository.js';
+import { PasskeysService } from './passkeys.service.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TotpSecretCipher } from './totp-secret-cipher.js';
 import { UniformResponse } from './uniform-response.js';
+import { WebAuthnRepository } from './webauthn.repository.js';
 
 /** The Auth Manager; its guard protects every route of the app (see `AuthGuard`). */
 @Module({
-  controllers: [AuthController, MfaController, EmailChangeController, ApiKeysController, JwksController],
+  controllers: [
+    AuthController,
+    MfaController,
+    PasskeysController,
+    EmailChangeController,
+    ApiKeysController,
+    JwksController,
+  ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     AuthService,
     AuthCookies,
     EmailChangeService,
     MfaService,
+    PasskeysService,
     ApiKeysService,
     RateLimitService,
     UniformResponse,
@@ -43,6 +55,8 @@ import { UniformResponse } from './uniform-response.js';
     ApiKeysRepository,
     MfaRepository,
     TotpSecretCipher,
+    PasskeysRepository,
+    WebAuthnRepository,
     RateLimitRepository,
     CommonPasswordsRepository,
     JwtRepository,

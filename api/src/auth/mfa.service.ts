@@ -17,6 +17,7 @@ import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
 import { SessionsRepository } from './sessions.repository.js';
+import { siteName } from './site-name.js';
 import { decodeBase32, encodeBase32, matchingTotpStep, otpauthUri } from './totp.js';
 import { TotpSecretCipher } from './totp-secret-cipher.js';
 
@@ -56,7 +57,7 @@ export class MfaService {
     const sealed = await this.cipher.seal(user.id, secret);
     if (!(await this.mfa.startTotpSetup(user.id, sealed, this.clock.now())))
       throw new AppError('MFA_ALREADY_ENABLED');
-    return { secret, otpauthUri: otpauthUri({ issuer: this.issuer(), account: user.email, secret }) };
+    return { secret, otpauthUri: otpauthUri({ issuer: siteName(this.config), account: user.email, secret }) };
   }
 
   /**
@@ -195,11 +196,5 @@ export class MfaService {
   /** Per account, so one digest never matches another account's code. */
   private recoveryCodeDigest(userId: string, normalisedCode: string): string {
     return this.crypto.sha256(`${userId}:${normalisedCode}`);
-  }
-
-  /** The name an authenticator app lists the account under: MAIL_FROM's display name, or the site's host. */
-  private issuer(): string {
-    const displayName = /^\s*"?([^"<]*?)"?\s*</.exec(this.config.mail.from)?.[1]?.trim();
-    return displayName || new URL(this.config.publicBaseUrl).host;
   }
 }

@@ -46,6 +46,32 @@ export class OneTimeTokensRepository {
   }
 
   /**
+   * Stores a token that belongs to no address yet (a passkey sign-in's challenge: who signs in is
+   * known only from the answer), without retiring any other.
+   */
+  async issueUnbound(token: {
+    id: string;
+    purpose: OneTimeTokenPurpose;
+    tokenHash: string;
+    now: Date;
+    expiresAt: Date;
+  }): Promise<void> {
+    const db = await this.database.get();
+    await db
+      .insertInto('oneTimeTokens')
+      .values({
+        id: token.id,
+        purpose: token.purpose,
+        email: '',
+        userId: null,
+        tokenHash: token.tokenHash,
+        createdAt: token.now,
+        expiresAt: token.expiresAt,
+      })
+      .execute();
+  }
+
+  /**
    * Consumes a link token: marks it used and returns it, atomically (a second use finds nothing).
    * Returns undefined for unknown, used or expired tokens.
    */

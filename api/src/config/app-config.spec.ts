@@ -342,6 +342,48 @@ describe('storage and users configuration', () => {
     );
   });
 
+  it("binds passkeys to PUBLIC_BASE_URL's site unless told otherwise, and refuses a site the origins are not on", () => {
+    expect(
+      loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL: 'https://app.example.com/' }, '/').auth.passkeys,
+    ).toEqual({
+      rpId: 'app.example.com',
+      origins: ['https://app.example.com'],
+    });
+    expect(
+      loadConfig(
+        {
+          NODE_ENV: 'test',
+          WEBAUTHN_RP_ID: 'example.com',
+          WEBAUTHN_ORIGINS: 'https://app.example.com, https://example.com',
+        },
+        '/',
+      ).auth.passkeys,
+    ).toEqual({ rpId: 'example.com', origins: ['https://app.example.com', 'https://example.com'] });
+    expect(
+      problemsOf({
+        NODE_ENV: 'test',
+        PUBLIC_BASE_URL: 'https://app.example.com',
+        WEBAUTHN_RP_ID: 'other.com',
+      }),
+    ).toContain("WEBAUTHN_RP_ID must be app.example.com or a parent domain of it (the web origin's host)");
+    expect(
+      problemsOf({
+        NODE_ENV: 'test',
+        WEBAUTHN_RP_ID: 'notexample.com',
+        WEBAUTHN_ORIGINS: 'https://example.com',
+      }),
+    ).toContain('WEBAUTHN_RP_ID must be example.com or a parent domain of it');
+    expect(problemsOf({ NODE_ENV: 'test', WEBAUTHN_RP_ID: 'https://example.com' })).toContain(
+      'WEBAUTHN_RP_ID must be a domain like example.com (not a URL or an IP address)',
+    );
+    expect(problemsOf({ NODE_ENV: 'test', WEBAUTHN_RP_ID: '10.0.0.1' })).toContain(
+      'WEBAUTHN_RP_ID must be a domain',
+    );
+    expect(problemsOf({ NODE_ENV: 'test', WEBAUTHN_ORIGINS: 'app.example.com' })).toContain(
+      'WEBAUTHN_ORIGINS has app.example.com, not an origin like https://app.example.com',
+    );
+  });
+
   it('requires the two-step sign-in key in production of an API process, from one source', () => {
     const withoutKey = {
       NODE_ENV: 'production',

@@ -86,6 +86,12 @@ export interface AuthSettings {
   readonly sessionCacheSeconds: number;
   readonly requireEmailVerification: boolean;
   readonly emailCodeSignup: boolean;
+  /**
+   * Passkeys (WebAuthn): the relying party id (WEBAUTHN_RP_ID, default the host of the first
+   * origin) and the web origins a ceremony may come from (WEBAUTHN_ORIGINS, default
+   * PUBLIC_BASE_URL's origin: the web app, which serves the API under /api on its own origin).
+   */
+  readonly passkeys: { readonly rpId: string; readonly origins: readonly string[] };
   readonly lockoutThreshold: number;
   readonly lockoutMinutes: number;
   /**
@@ -163,6 +169,7 @@ export function loadConfig(
       : databaseUrl === undefined
         ? { kind: 'embedded', dialect: 'postgres' }
         : { kind: 'url', url: databaseUrl, dialect: databaseUrl.startsWith('mysql:') ? 'mysql' : 'postgres' };
+  const publicBaseUrl = (e.PUBLIC_BASE_URL?.trim() ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   return {
     env: e.NODE_ENV,
     http: {
@@ -181,7 +188,7 @@ export function loadConfig(
       level: e.LOG_LEVEL,
       pretty: e.LOG_PRETTY === undefined ? e.NODE_ENV === 'development' : e.LOG_PRETTY === 'true',
     },
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    publicBaseUrl,
     apiBaseUrl: `${(e.API_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '')}${e.API_PREFIX}`,
     auth: {
       mfaEncryptionKey: {
@@ -207,6 +214,7 @@ export function loadConfig(
       sessionCacheSeconds: e.AUTH_SESSION_CACHE_SECONDS,
       requireEmailVerification: e.AUTH_REQUIRE_EMAIL_VERIFICATION,
       emailCodeSignup: e.AUTH_EMAIL_CODE_SIGNUP,
+      passkeys: passkeySite(e.WEBAUTHN_RP_ID, e.WEBAUTHN_ORIGINS, publicBaseUrl),
       lockoutThreshold: e.AUTH_LOCKOUT_THRESHOLD,
       lockoutMinutes: e.AUTH_LOCKOUT_MINUTES,
       uniformResponseMs: e.AUTH_UNIFORM_RESPONSE_MS,
@@ -264,4 +272,14 @@ function databaseTls(
         ? { kind: 'rds' }
         : { kind: 'file', path: isAbsolute(ca) ? ca : resolve(baseDir, ca) };
   return { mode, ca: trusted };
+}
+
+/** The passkey site: the origins ceremonies come from and the domain passkeys are bound to. */
+function passkeySite(
+  rpId: string | undefined,
+  origins: readonly string[],
+  publicBaseUrl: string,
+): AuthSettings['passkeys'] {
+  const accepted = origins.length > 0 ? origins : [new URL(publicBaseUrl).origin];
+  return { rpId: rpId ?? new URL(accepted[0] as string).hostname, origins: accepted };
 }

@@ -213,6 +213,8 @@ function readVariables(read: VariableReader) {
     JWT_SECRET: read.optional('JWT_SECRET', 32),
     MFA_ENCRYPTION_KEY: read.optional('MFA_ENCRYPTION_KEY', 32),
     MFA_ENCRYPTION_PREVIOUS_KEYS: read.keyList('MFA_ENCRYPTION_PREVIOUS_KEYS', 32),
+    WEBAUTHN_RP_ID: read.optional('WEBAUTHN_RP_ID', 1),
+    WEBAUTHN_ORIGINS: read.list('WEBAUTHN_ORIGINS'),
     JWT_ISSUER: read.text('JWT_ISSUER', 'cloudnest', 1),
     JWT_AUDIENCE: read.text('JWT_AUDIENCE', 'cloudnest-api', 1),
     JWT_ACCESS_TTL_SECONDS: read.integer('JWT_ACCESS_TTL_SECONDS', 60, 86_400, 900),
@@ -331,6 +333,7 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
       'is required in production (or MFA_ENCRYPTION_KEY_SECRET_ARN); a key is generated only in development',
     );
   }
+  checkPasskeySite(read, env.WEBAUTHN_RP_ID, env.WEBAUTHN_ORIGINS, env.PUBLIC_BASE_URL);
   if (env.NODE_ENV === 'production' && env.CORS_ALLOWED_ORIGINS.includes('*')) {
     read.problem('CORS_ALLOWED_ORIGINS', 'must list explicit origins in production ("*" is refused)');
   }
@@ -365,4 +368,36 @@ export function parseEnvironment(
   const parsed = readVariables(read);
   checkCombinations(parsed, read, role);
   return read.problems.length === 0 ? { ok: true, env: parsed } : { ok: false, problems: read.problems };
+}
+
+/**
+ * Passkeys are bound to a site (the relying party id, a domain) and accepted only from the web
+ * origins on it; a browser refuses an id that is not the origin's host or a parent domain of it,
+ * so a mismatch here would only surface as every passkey ceremony failing.
+ */
+function checkPasskeySite(
+  read: VariableReader,
+  rpId: string | undefined,
+  origins: readonly string[],
+  publicBaseUrl: string | undefined,
+): void {
+  for (const origin of origins) {
+    if (!ORIGIN.test(origin))
+      read.problem('WEBAUTHN_ORIGINS', `has ${origin}, not an origin like https://app.example.com`);
+  }
+  if (rpId === undefined) return;
+  if (!/^[a-z0-9.-]+$/.test(rpId) || /^[\d.]+$/.test(rpId) || rpId.startsWith('.') || rpId.endsWith('.')) {
+    read.problem('WEBAUTHN_RP_ID', 'must be a domain like example.com (not a URL or an IP address)');
+    return;
+  }
+  const hosts =
+    origins.length > 0
+      ? origins.filter((origin) => ORIGIN.test(origin)).map((origin) => new URL(origin).hostname)
+      : publicBaseUrl !== undefined && URL.canParse(publicBaseUrl.trim())
+        ? [new URL(publicBaseUrl.trim()).hostname]
+        : [];
+  for (const host of hosts) {
+    if (host !== rpId && !host.endsWith(`.${rpId}`))
+      read.problem('WEBAUTHN_RP_ID', `must be ${host} or a parent domain of it (the web origin's host)`);
+  }
 }

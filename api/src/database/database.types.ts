@@ -64,7 +64,10 @@ export type OneTimeTokenPurpose =
   | 'email_change'
   | 'reauthentication_code'
   /** The second step of a sign-in with two-step sign-in on: the `mfaToken` (0004). */
-  | 'mfa_challenge';
+  | 'mfa_challenge'
+  /** WebAuthn challenges (their SHA-256): adding a passkey, and signing in with one (0005). */
+  | 'passkey_registration'
+  | 'passkey_sign_in';
 
 /** `one_time_tokens`: hashed single-use tokens and email codes with expiry and attempts (0002). */
 export interface OneTimeTokensTable {
@@ -86,6 +89,23 @@ export interface TotpCredentialsTable {
   createdAt: Timestamp;
   confirmedAt: Timestamp | null;
   lastUsedStep: number | null;
+}
+
+/** `passkeys`: an account's WebAuthn credentials (0005). */
+export interface PasskeysTable {
+  id: string;
+  userId: string;
+  credentialId: string;
+  publicKey: string;
+  /** bigint: drivers may return it as a string. */
+  counter: number | string;
+  /** JSON array of the transports the browser reported (`["internal","hybrid"]`). */
+  transports: string;
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean | number;
+  name: string;
+  createdAt: Timestamp;
+  lastUsedAt: Timestamp | null;
 }
 
 /** `mfa_recovery_codes`: SHA-256 of each single-use recovery code (0004). */
@@ -156,6 +176,7 @@ export interface DatabaseSchema {
   oneTimeTokens: OneTimeTokensTable;
   totpCredentials: TotpCredentialsTable;
   mfaRecoveryCodes: MfaRecoveryCodesTable;
+  passkeys: PasskeysTable;
   apiKeys: ApiKeysTable;
   rateLimits: RateLimitsTable;
   outbox: OutboxTable;

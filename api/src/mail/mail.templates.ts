@@ -213,6 +213,24 @@ export const mailTemplates = {
       devSummary: 'two-step sign-in off',
     };
   },
+  passkeyAdded(name: string): RenderedMail {
+    const text = `A passkey named "${name}" was added to your account: it can now sign in without your password. If this was not you, remove it from your profile, reset your password and contact support.`;
+    return {
+      subject: 'A passkey was added to your account',
+      text,
+      html: layout('A passkey was added to your account', [text]),
+      devSummary: `passkey added: ${name}`,
+    };
+  },
+  passkeyRemoved(name: string): RenderedMail {
+    const text = `The passkey named "${name}" was removed from your account and can no longer sign in. If this was not you, reset your password and contact support.`;
+    return {
+      subject: 'A passkey was removed from your account',
+      text,
+      html: layout('A passkey was removed from your account', [text]),
+      devSummary: `passkey removed: ${name}`,
+    };
+  },
   mfaResetByAdmin(): RenderedMail {
     const text =
       'An administrator turned off two-step sign-in for your account (as asked when the authenticator app and the recovery codes were lost) and signed it out everywhere. Sign in with your password and turn it on again from your profile. If you did not ask for this, reset your password and contact support.';

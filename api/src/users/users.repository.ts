@@ -162,6 +162,7 @@ export class UsersRepository {
       await trx.deleteFrom('apiKeys').where('userId', '=', user.id).execute();
       await trx.deleteFrom('totpCredentials').where('userId', '=', user.id).execute();
       await trx.deleteFrom('mfaRecoveryCodes').where('userId', '=', user.id).execute();
+      await trx.deleteFrom('passkeys').where('userId', '=', user.id).execute();
       await trx
         .deleteFrom('oneTimeTokens')
         .where((eb) => eb.or([eb('userId', '=', user.id), eb('email', '=', user.email)]))

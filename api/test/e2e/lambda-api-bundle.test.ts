@@ -118,7 +118,7 @@ describe('the built API bundle', () => {
     expect(JSON.parse(readFileSync(manifest, 'utf8')).version).toMatch(/^0\.1\./);
   });
 
-  it('leaves what the first request does not need out of init: validation, JWT, query builder, drivers, RDS CAs, AWS SDK clients, password list', () => {
+  it('leaves what the first request does not need out of init: validation, JWT, query builder, drivers, RDS CAs, AWS SDK clients, password list, WebAuthn', () => {
     expect(bundle.initPackages).toEqual(expect.arrayContaining(['@nestjs/core', 'fastify', 'pino']));
     for (const lazy of [
       'zod',
@@ -131,6 +131,7 @@ describe('the built API bundle', () => {
       '@aws-sdk/client-sesv2',
       '@aws-sdk/client-secrets-manager',
       '@zxcvbn-ts/language-common',
+      '@simplewebauthn/server',
     ]) {
       expect(bundle.initPackages).not.toContain(lazy);
     }

@@ -115,7 +115,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
   }
 
   async function count(
-    table: 'sessions' | 'apiKeys' | 'oneTimeTokens' | 'totpCredentials' | 'mfaRecoveryCodes',
+    table: 'sessions' | 'apiKeys' | 'oneTimeTokens' | 'totpCredentials' | 'mfaRecoveryCodes' | 'passkeys',
     userId: string,
   ): Promise<number> {
     const row = await database.db
@@ -126,7 +126,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     return Number(row.n);
   }
 
-  it('erases accounts deleted over 30 days ago (files, sessions, keys, tokens, two-step secrets) and frees their email', async () => {
+  it('erases accounts deleted over 30 days ago (files, sessions, keys, tokens, two-step secrets, passkeys) and frees their email', async () => {
     const now = Date.now();
     const old = await newUser({ deletedAt: new Date(now - 31 * DAY) });
     const recent = await newUser({ deletedAt: new Date(now - 29 * DAY) });
@@ -198,6 +198,23 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
       })
       .execute();
 
+    await database.db
+      .insertInto('passkeys')
+      .values({
+        id: crypto.uuid(),
+        userId: old.id,
+        credentialId: crypto.uuid(),
+        publicKey: 'AAAA',
+        counter: 0,
+        transports: '["internal"]',
+        deviceType: 'multiDevice',
+        backedUp: true,
+        name: 'Phone',
+        createdAt: new Date(),
+        lastUsedAt: null,
+      })
+      .execute();
+
     expect(await usersService.purgeDeletedAccounts()).toBe(1);
 
     const erased = await database.db
@@ -227,6 +244,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
       'oneTimeTokens',
       'totpCredentials',
       'mfaRecoveryCodes',
+      'passkeys',
     ] as const)
       expect(await count(table, old.id)).toBe(0);
 

@@ -58,6 +58,26 @@ export const errorCodes = {
     status: 401,
     message: 'This sign-in attempt expired, was used or had too many wrong codes; sign in again.',
   },
+  PASSKEY_CHALLENGE_INVALID: {
+    status: 400,
+    message: 'This passkey request expired or was already used; start adding the passkey again.',
+  },
+  PASSKEY_VERIFICATION_FAILED: {
+    status: 400,
+    message:
+      'The passkey could not be verified (wrong site, no user verification, or a malformed answer from the authenticator); try again.',
+  },
+  PASSKEY_ALREADY_REGISTERED: { status: 409, message: 'This passkey is already registered.' },
+  PASSKEY_LIMIT_REACHED: {
+    status: 409,
+    message: 'This account has the most passkeys it can have; remove one before adding another.',
+  },
+  PASSKEY_NOT_FOUND: { status: 404, message: 'No such passkey on this account.' },
+  PASSKEY_SIGN_IN_FAILED: {
+    status: 401,
+    message:
+      'Signing in with this passkey failed (unknown or removed passkey, or the request expired); try again.',
+  },
   ACCOUNT_HAS_PASSWORD: {
     status: 409,
     message:

@@ -3,6 +3,7 @@ import * as m0001 from './0001_users.js';
 import * as m0002 from './0002_auth.js';
 import * as m0003 from './0003_files.js';
 import * as m0004 from './0004_two_step_sign_in.js';
+import * as m0005 from './0005_passkeys.js';
 
 /**
  * Every migration, imported explicitly (no directory scanning) so a bundler includes them.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002_auth': m0002,
   '0003_files': m0003,
   '0004_two_step_sign_in': m0004,
+  '0005_passkeys': m0005,
 };

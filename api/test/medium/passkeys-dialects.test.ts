@@ -1,0 +1,86 @@
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
+import { SoftwareAuthenticator } from '../support/software-authenticator.js';
+import { testDialects } from '../support/test-database.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const SITE = 'https://app.example.test';
+
+/**
+ * What passkeys store and race on, on each engine: the synced flag (a boolean column), the
+ * signature counter (bigint), and two sign-ins that present one authenticator state at once.
+ */
+describe.each(testDialects())('passkeys on %s', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ...RELAXED_LIMITS, PUBLIC_BASE_URL: SITE }, dialect);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const post = (path: string, json: unknown, token?: string) =>
+    server.request(path, { method: 'POST', json, headers: token ? bearer(token) : {} });
+  const requestOptions = async () =>
+    (
+      await readJson<{ options: PublicKeyCredentialRequestOptionsJSON }>(
+        await post('/auth/passkeys/sign-in/options', {}),
+      )
+    ).options;
+
+  async function withPasskey(device: SoftwareAuthenticator) {
+    const { credentials, tokens } = await registerUser(server);
+    const optionsResponse = await post(
+      '/auth/passkeys/registration/options',
+      { password: credentials.password },
+      tokens.accessToken,
+    );
+    const { options } = await readJson<{ options: PublicKeyCredentialCreationOptionsJSON }>(optionsResponse);
+    expect(
+      (await post('/auth/passkeys', { response: device.register(options) }, tokens.accessToken)).status,
+    ).toBe(201);
+    return tokens.accessToken;
+  }
+
+  it('stores and lists a synced passkey, and records each sign-in', async () => {
+    const device = new SoftwareAuthenticator({ origin: SITE, synced: true });
+    const token = await withPasskey(device);
+    for (let i = 0; i < 2; i += 1) {
+      const signIn = await post('/auth/passkeys/sign-in', {
+        response: device.authenticate(await requestOptions()),
+      });
+      expect(signIn.status).toBe(200);
+    }
+    const { items } = await readJson<{
+      items: { backedUp: boolean; deviceType: string; lastUsedAt: string | null }[];
+    }>(await server.request('/auth/passkeys', { headers: bearer(token) }));
+    expect(items).toEqual([
+      expect.objectContaining({ backedUp: true, deviceType: 'multiDevice', lastUsedAt: expect.any(String) }),
+    ]);
+  });
+
+  it('keeps a counting authenticator’s counter past 2^31, and lets only one of two copies of one state in', async () => {
+    const device = new SoftwareAuthenticator({ origin: SITE, counts: true });
+    await withPasskey(device);
+    // A long-lived security key: its counter no longer fits a 32-bit signed integer.
+    (device.credentials[0] as { counter: number }).counter = 2 ** 31 + 5;
+    expect(
+      (await post('/auth/passkeys/sign-in', { response: device.authenticate(await requestOptions()) }))
+        .status,
+    ).toBe(200);
+    const stored = await server.database.db.selectFrom('passkeys').select('counter').execute();
+    expect(stored.map((row) => Number(row.counter))).toContain(2 ** 31 + 6);
+
+    // The original and a clone answer at once with the same next counter: one session, not two.
+    const clone = device.clone();
+    const answers = [device.authenticate(await requestOptions()), clone.authenticate(await requestOptions())];
+    const statuses = await Promise.all(
+      answers.map(async (response) => (await post('/auth/passkeys/sign-in', { response })).status),
+    );
+    expect(statuses.sort()).toEqual([200, 401]);
+  });
+});
