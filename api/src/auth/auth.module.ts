@@ -61,6 +61,14 @@ import { WebAuthnRepository } from './webauthn.repository.js';
     CommonPasswordsRepository,
     JwtRepository,
   ],
-  exports: [AuthService, SessionStatusCache, RateLimitService, UsersRepository, JwtRepository, MfaRepository],
+  exports: [
+    AuthService,
+    SessionStatusCache,
+    RateLimitService,
+    UsersRepository,
+    JwtRepository,
+    MfaRepository,
+    OneTimeTokensRepository,
+  ],
 })
 export class AuthModule {}

@@ -165,6 +165,16 @@ export class OneTimeTokensRepository {
     return result.numUpdatedRows === 1n;
   }
 
+  /**
+   * Deletes the tokens that expired before `before`, used or not (neither kind can be used again);
+   * resolves to how many. Without it every sign-in challenge and emailed code would stay forever.
+   */
+  async deleteExpired(before: Date): Promise<number> {
+    const db = await this.database.get();
+    const result = await db.deleteFrom('oneTimeTokens').where('expiresAt', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Uses a token; true when this call used it (false when it already was). */
   async markUsed(id: string, now: Date): Promise<boolean> {
     const db = await this.database.get();

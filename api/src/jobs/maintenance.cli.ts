@@ -6,7 +6,7 @@ import { MaintenanceService } from './maintenance.service.js';
 
 /**
  * `npm run users:purge`: one maintenance run (erase accounts deleted over 30 days ago, remove
- * unfinished uploads and temp files over 24 h) against DATABASE_URL or the embedded database.
+ * unfinished uploads and temp files over 24 h, delete one-time tokens a day after they expired) against DATABASE_URL or the embedded database.
  * For cron or a scheduled task where the server's in-process interval is off (or on Lambda).
  */
 await runDatabaseCli('Maintenance failed', async ({ config, connection }) => {
@@ -18,7 +18,7 @@ await runDatabaseCli('Maintenance failed', async ({ config, connection }) => {
   try {
     const report = await context.get(MaintenanceService).runOnce();
     process.stdout.write(
-      `purged ${report.purgedAccounts} deleted account(s), removed ${report.removedFiles} expired file(s)\n`,
+      `purged ${report.purgedAccounts} deleted account(s), removed ${report.removedFiles} expired file(s) and ${report.removedTokens} expired one-time token(s)\n`,
     );
     return 0;
   } finally {

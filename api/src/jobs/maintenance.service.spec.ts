@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { OneTimeTokensRepository } from '../auth/one-time-tokens.repository.js';
+import type { ClockRepository } from '../common/clock/clock.repository.js';
 import type { FilesService } from '../files/files.service.js';
 import type { UsersService } from '../users/users.service.js';
 import { MaintenanceService } from './maintenance.service.js';
@@ -7,13 +9,17 @@ import { MaintenanceService } from './maintenance.service.js';
 function setup() {
   const users = { purgeDeletedAccounts: vi.fn(async () => 2) };
   const files = { cleanupExpired: vi.fn(async () => 5) };
+  const oneTimeTokens = { deleteExpired: vi.fn(async (_before: Date) => 7) };
+  const clock = { now: () => new Date('2026-12-06T12:00:00Z') } as ClockRepository;
   const logger = { info: vi.fn(), error: vi.fn() };
   const service = new MaintenanceService(
     users as unknown as UsersService,
     files as unknown as FilesService,
+    oneTimeTokens as unknown as OneTimeTokensRepository,
+    clock,
     logger as unknown as Logger,
   );
-  return { service, users, files, logger };
+  return { service, users, files, oneTimeTokens, logger };
 }
 
 describe('MaintenanceService', () => {
@@ -21,8 +27,11 @@ describe('MaintenanceService', () => {
     vi.useRealTimers();
   });
 
-  it('runs the account purge and the upload cleanup and reports both', async () => {
-    expect(await setup().service.runOnce()).toEqual({ purgedAccounts: 2, removedFiles: 5 });
+  it('runs the account purge, the upload cleanup and the expired-token cleanup and reports them', async () => {
+    const { service, oneTimeTokens } = setup();
+    expect(await service.runOnce()).toEqual({ purgedAccounts: 2, removedFiles: 5, removedTokens: 7 });
+    // Tokens are kept for a day after they expire.
+    expect(oneTimeTokens.deleteExpired).toHaveBeenCalledWith(new Date('2026-12-05T12:00:00Z'));
   });
 
   it('runs at once and then every interval, never two runs at a time, until shutdown', async () => {
@@ -39,7 +48,10 @@ describe('MaintenanceService', () => {
     finish(0);
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(2);
-    expect(logger.info).toHaveBeenCalledWith({ purgedAccounts: 2, removedFiles: 5 }, 'maintenance run');
+    expect(logger.info).toHaveBeenCalledWith(
+      { purgedAccounts: 2, removedFiles: 5, removedTokens: 7 },
+      'maintenance run',
+    );
     await service.onApplicationShutdown();
     await vi.advanceTimersByTimeAsync(60 * 60_000);
     expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(2);

@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { OneTimeTokensRepository } from '../auth/one-time-tokens.repository.js';
+import { ClockRepository } from '../common/clock/clock.repository.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import { FilesService } from '../files/files.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -8,11 +10,16 @@ import { UsersService } from '../users/users.service.js';
 export interface MaintenanceReport {
   readonly purgedAccounts: number;
   readonly removedFiles: number;
+  readonly removedTokens: number;
 }
 
+/** How long an expired one-time token (link, code, challenge) is kept: a day, for support questions. */
+const EXPIRED_TOKEN_RETENTION_MS = 24 * 60 * 60_000;
+
 /**
- * Periodic housekeeping: erase accounts deleted more than 30 days ago, and remove unfinished uploads
- * and temp files older than 24 h. Runs from `npm run users:purge` (cron, a scheduled task) or on an
+ * Periodic housekeeping: erase accounts deleted more than 30 days ago, remove unfinished uploads
+ * and temp files older than 24 h, and delete one-time tokens (links, emailed codes, sign-in and
+ * passkey challenges) a day after they expired. Runs from `npm run users:purge` (cron, a scheduled task) or on an
  * interval inside the HTTP server (`main.ts`, MAINTENANCE_INTERVAL_MINUTES); never in Lambda. Every
  * step is idempotent, so overlapping runs on several instances are harmless.
  */
@@ -24,13 +31,18 @@ export class MaintenanceService implements OnApplicationShutdown {
   constructor(
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(FilesService) private readonly files: FilesService,
+    @Inject(OneTimeTokensRepository) private readonly oneTimeTokens: OneTimeTokensRepository,
+    @Inject(ClockRepository) private readonly clock: ClockRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async runOnce(): Promise<MaintenanceReport> {
     const purgedAccounts = await this.users.purgeDeletedAccounts();
     const removedFiles = await this.files.cleanupExpired();
-    return { purgedAccounts, removedFiles };
+    const removedTokens = await this.oneTimeTokens.deleteExpired(
+      new Date(this.clock.now().getTime() - EXPIRED_TOKEN_RETENTION_MS),
+    );
+    return { purgedAccounts, removedFiles, removedTokens };
   }
 
   /** Runs now and then every `minutes`; a run still going when the next is due is not doubled. */

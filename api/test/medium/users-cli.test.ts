@@ -215,12 +215,34 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
 
   it('users:purge runs the maintenance job once and reports what it did', async () => {
     const old = await newUser({ deletedAt: new Date(Date.now() - 31 * 24 * 60 * 60 * 1000) });
+    const HOUR = 60 * 60 * 1000;
+    // A challenge that expired two days ago goes; one that expired an hour ago, and a live one, stay.
+    const tokens = [-48 * HOUR, -HOUR, HOUR].map((offset) => ({
+      id: crypto.uuid(),
+      purpose: 'passkey_sign_in' as const,
+      email: '',
+      userId: null,
+      tokenHash: crypto.sha256(crypto.uuid()),
+      createdAt: new Date(Date.now() + offset - 5 * 60_000),
+      expiresAt: new Date(Date.now() + offset),
+    }));
+    await database.db.insertInto('oneTimeTokens').values(tokens).execute();
     const result = await runCli('src/jobs/maintenance.cli.ts', [], env);
     expect(result.stderr).toBe('');
     expect(result).toMatchObject({
       code: 0,
-      stdout: 'purged 1 deleted account(s), removed 0 expired file(s)\n',
+      stdout: 'purged 1 deleted account(s), removed 0 expired file(s) and 1 expired one-time token(s)\n',
     });
     expect((await users.findById(old.id))?.email).toBe(`purged:${old.id}`);
+    const left = await database.db
+      .selectFrom('oneTimeTokens')
+      .select('id')
+      .where(
+        'id',
+        'in',
+        tokens.map((token) => token.id),
+      )
+      .execute();
+    expect(left.map((row) => row.id).sort()).toEqual([tokens[1]?.id, tokens[2]?.id].sort());
   });
 });
