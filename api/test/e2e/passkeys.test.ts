@@ -318,6 +318,56 @@ describe('passkeys', () => {
     expect(await codeOf(full)).toBe('PASSKEY_LIMIT_REACHED');
   });
 
+  it('lets the owner in past a lockout that wrong passwords caused, and clears it', async () => {
+    const { credentials, tokens, device } = await accountWithPasskey();
+    await server.database.db
+      .updateTable('users')
+      .set({ failedLoginCount: 10, lockedUntil: new Date(Date.now() + 15 * 60_000) })
+      .where('id', '=', tokens.user.id)
+      .execute();
+    const locked = await post('/auth/login', { email: credentials.email, password: credentials.password });
+    expect(locked.status).toBe(401);
+    expect((await signInWith(device)).status).toBe(200);
+    const row = await server.database.db
+      .selectFrom('users')
+      .select(['failedLoginCount', 'lockedUntil'])
+      .where('id', '=', tokens.user.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ failedLoginCount: 0, lockedUntil: null });
+    expect(
+      (await post('/auth/login', { email: credentials.email, password: credentials.password })).status,
+    ).toBe(200);
+  });
+
+  it('with email verification required, refuses an account whose address is not verified', async () => {
+    const { tokens, device } = await accountWithPasskey();
+    await server.database.db
+      .updateTable('users')
+      .set({ emailVerifiedAt: null })
+      .where('id', '=', tokens.user.id)
+      .execute();
+    const strict = await startTestServer(
+      { ...RELAXED_LIMITS, PUBLIC_BASE_URL: SITE, AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' },
+      'postgres',
+      { database: server.database },
+    );
+    try {
+      const options = await readJson<{ options: PublicKeyCredentialRequestOptionsJSON }>(
+        await strict.request('/auth/passkeys/sign-in/options', { method: 'POST', json: {} }),
+      );
+      const refused = await strict.request('/auth/passkeys/sign-in', {
+        method: 'POST',
+        json: { response: device.authenticate(options.options) },
+      });
+      expect(refused.status).toBe(403);
+      expect(await codeOf(refused)).toBe('EMAIL_NOT_VERIFIED');
+    } finally {
+      await strict.close();
+    }
+    // Where verification is not required, the same passkey signs in.
+    expect((await signInWith(device)).status).toBe(200);
+  });
+
   it('does not sign a disabled account in', async () => {
     const { tokens, device } = await accountWithPasskey();
     await server.database.db
