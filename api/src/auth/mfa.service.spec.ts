@@ -152,10 +152,27 @@ describe('MfaService', () => {
     expect(wrong.mfa.enableTotp).not.toHaveBeenCalled();
     const raced = setup({ credential: pending });
     vi.mocked(raced.mfa.enableTotp).mockResolvedValueOnce(false);
+    // Restarted in another tab: a new secret.
+    const restarted = {
+      ...pending,
+      secret: await cipherFor().seal('user-1', 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU'),
+    };
+    vi.mocked(raced.mfa.findTotp).mockResolvedValueOnce(pending).mockResolvedValueOnce(restarted);
     expect(await appErrorCode(raced.service.enableTotp(userAuth, { code: codeAt(0) }))).toBe(
       'MFA_SETUP_NOT_STARTED',
     );
+    expect(raced.mfa.enableTotp).toHaveBeenCalledTimes(1);
     expect(raced.sessions.revokeAll).not.toHaveBeenCalled();
+  });
+
+  it('turns on a setup a key rotation re-sealed between reading and confirming it', async () => {
+    const { service, mfa, sessions } = setup({ credential: pending });
+    vi.mocked(mfa.enableTotp).mockResolvedValueOnce(false);
+    const resealed = { ...pending, secret: await cipherFor().seal('user-1', SECRET) };
+    vi.mocked(mfa.findTotp).mockResolvedValueOnce(pending).mockResolvedValueOnce(resealed);
+    expect((await service.enableTotp(userAuth, { code: codeAt(0) })).recoveryCodes).toHaveLength(10);
+    expect(vi.mocked(mfa.enableTotp).mock.calls.map((call) => call[1])).toEqual([SEALED, resealed.secret]);
+    expect(sessions.revokeAll).toHaveBeenCalled();
   });
 
   it('finishes a sign-in: attempt spent first, code used once, challenge used, then a session', async () => {

@@ -74,7 +74,10 @@ export class MfaService {
     const step = await this.matchingStep(credential, dto.code, now);
     if (step === undefined) throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
     const { codes, digests } = this.newRecoveryCodes(user.id);
-    if (!(await this.mfa.enableTotp(user.id, credential.secret, step, digests, now)))
+    if (
+      !(await this.mfa.enableTotp(user.id, credential.secret, step, digests, now)) &&
+      !(await this.enableResealed(credential, step, digests, now))
+    )
       throw new AppError('MFA_SETUP_NOT_STARTED');
     this.sessionCache.invalidate(await this.sessions.revokeAll(user.id, now, 'mfa_enabled', auth.sessionId));
     await this.mail.send(user.email, mailTemplates.mfaEnabled());
@@ -140,6 +143,26 @@ export class MfaService {
     if (user.failedLoginCount > 0 || user.lockedUntil !== null)
       await this.users.update(user.id, { failedLoginCount: 0, lockedUntil: null, updatedAt: now });
     return this.auth.startSession(user, client);
+  }
+
+  /**
+   * The setup's row changed between reading and confirming it. If a re-seal pass (a key rotation)
+   * moved the same secret under the new key, the code was checked against that secret: confirm the
+   * re-sealed row. A setup restarted meanwhile holds another secret and is not confirmed.
+   */
+  private async enableResealed(
+    read: TotpCredentialRow,
+    step: number,
+    digests: { id: string; codeHash: string }[],
+    now: Date,
+  ): Promise<boolean> {
+    const current = await this.mfa.findTotp(read.userId);
+    if (!current || current.confirmedAt !== null || current.secret === read.secret) return false;
+    const [before, after] = await Promise.all([
+      this.cipher.open(read.userId, read.secret),
+      this.cipher.open(current.userId, current.secret),
+    ]);
+    return before === after && this.mfa.enableTotp(read.userId, current.secret, step, digests, now);
   }
 
   private async acceptTotpCode(user: UserRow, code: string, now: Date): Promise<boolean> {
