@@ -1,10 +1,11 @@
-import type { ButtonHTMLAttributes } from 'react';
+import type { ButtonHTMLAttributes, Ref } from 'react';
 
 interface SubmitButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
   pending: boolean;
   /** Shown while pending. */
   pendingLabel: string;
   variant?: 'primary' | 'secondary' | 'danger';
+  ref?: Ref<HTMLButtonElement>;
 }
 
 /** A button that says what it is doing and cannot be pressed twice. */

@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/browser';
 import type {
   AdminUser,
   AdminUserChange,
@@ -10,6 +11,9 @@ import type {
   CreatedUpload,
   IdentityProof,
   MfaChallenge,
+  Passkey,
+  PasskeyCreationOptions,
+  PasskeyRequestOptions,
   Profile,
   ProfileUpdate,
   RecoveryCodes,
@@ -102,6 +106,24 @@ class ApiClient {
     return this.#accept(
       await this.#request<AuthTokens>('POST', '/auth/mfa/verify?mode=cookie', {
         body: { mfaToken: challenge.mfaToken, ...proof },
+        auth: false,
+      }),
+    );
+  }
+
+  /** Options for the browser to sign in with any passkey it holds for this site (no account named). */
+  passkeySignInOptions(): Promise<PasskeyRequestOptions> {
+    return this.#request('POST', '/auth/passkeys/sign-in/options', { body: {}, auth: false });
+  }
+
+  /**
+   * Signs in with what the browser's passkey prompt answered. The authenticator verified its user,
+   * so the API never asks for the two-step code here: the answer is always tokens.
+   */
+  async signInWithPasskey(response: AuthenticationResponseJSON): Promise<AuthUser> {
+    return this.#accept(
+      await this.#request<AuthTokens>('POST', '/auth/passkeys/sign-in?mode=cookie', {
+        body: { response },
         auth: false,
       }),
     );
@@ -254,6 +276,27 @@ class ApiClient {
       body: proof,
     });
     return recoveryCodes;
+  }
+
+  // ------------------------------------------------------------ passkeys
+
+  /** The signed-in account's passkeys, newest first. */
+  async passkeys(): Promise<Passkey[]> {
+    return (await this.#request<{ items: Passkey[] }>('GET', '/auth/passkeys')).items;
+  }
+
+  /** Starts adding a passkey (it can sign in on its own, so the API asks for the proof again). */
+  passkeyCreationOptions(proof: IdentityProof): Promise<PasskeyCreationOptions> {
+    return this.#request('POST', '/auth/passkeys/registration/options', { body: proof });
+  }
+
+  /** Stores the passkey the browser created for those options; without a name the API calls it "Passkey". */
+  addPasskey(response: RegistrationResponseJSON, name?: string): Promise<Passkey> {
+    return this.#request('POST', '/auth/passkeys', { body: name ? { response, name } : { response } });
+  }
+
+  removePasskey(id: string): Promise<void> {
+    return this.#request('DELETE', `/auth/passkeys/${encodeURIComponent(id)}`);
   }
 
   // ------------------------------------------------------------ administration

@@ -1,7 +1,13 @@
 /**
  * Response shapes of the API routes the web app calls; they mirror the zod DTOs in
- * api/src/auth/auth.dto.ts, api/src/users/users.dto.ts and api/src/files/files.dto.ts.
+ * api/src/auth/auth.dto.ts, api/src/auth/passkeys.dto.ts, api/src/users/users.dto.ts and
+ * api/src/files/files.dto.ts.
  */
+
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/browser';
 
 export interface AuthUser {
   id: string;
@@ -50,6 +56,28 @@ export interface TotpSetup {
 /** Single-use codes for the second step without the authenticator app; the API shows them only once. */
 export interface RecoveryCodes {
   recoveryCodes: string[];
+}
+
+/** A passkey of the signed-in account (API `PasskeySchema`); the API keeps only its public key. */
+export interface Passkey {
+  id: string;
+  name: string;
+  createdAt: string;
+  /** The last sign-in with it; null until it signs in once. */
+  lastUsedAt: string | null;
+  /** Synced to the owner's other devices by a passkey manager, not bound to one authenticator. */
+  backedUp: boolean;
+  deviceType: 'singleDevice' | 'multiDevice';
+}
+
+/** What the browser needs to create a passkey (`POST /auth/passkeys/registration/options`), good for 5 minutes. */
+export interface PasskeyCreationOptions {
+  options: PublicKeyCredentialCreationOptionsJSON;
+}
+
+/** What the browser needs to sign in with any passkey of this site (`POST /auth/passkeys/sign-in/options`). */
+export interface PasskeyRequestOptions {
+  options: PublicKeyCredentialRequestOptionsJSON;
 }
 
 export interface Session {

@@ -7,6 +7,12 @@ const messages: Readonly<Record<string, string>> = {
   // Client-side conditions (no response from the API)
   NETWORK_ERROR: 'Could not reach CloudNest. Check your connection and try again.',
   UPLOAD_FAILED: 'The upload did not finish. Try again.',
+  PASSKEY_PROMPT_CANCELLED:
+    'No passkey was used: the prompt was closed or timed out. Try again when you are ready.',
+  PASSKEY_ON_THIS_DEVICE:
+    'This device or password manager already has a passkey for your account. Use another one, or remove the old passkey first.',
+  PASSKEY_UNSUPPORTED: 'This browser cannot use passkeys. Try another browser, or sign in another way.',
+  PASSKEY_PROMPT_FAILED: 'Your browser could not use a passkey here. Try again, or use another device.',
   // Generic
   VALIDATION_FAILED: 'Some fields are not valid; check them and try again.',
   RATE_LIMITED: 'Too many attempts. Wait a moment, then try again.',
@@ -34,6 +40,15 @@ const messages: Readonly<Record<string, string>> = {
   MFA_NOT_ENABLED: 'Two-step sign-in is already off for your account.',
   MFA_SETUP_NOT_STARTED:
     'That setup is no longer waiting for a code. Start turning on two-step sign-in again.',
+  // Passkeys
+  PASSKEY_CHALLENGE_INVALID:
+    'That passkey request expired (after 5 minutes) or was already used. Start again.',
+  PASSKEY_VERIFICATION_FAILED: 'The passkey could not be checked. Try again, or use another device.',
+  PASSKEY_ALREADY_REGISTERED: 'This passkey is already added to an account. Use another one.',
+  PASSKEY_LIMIT_REACHED: 'You have the most passkeys an account can have. Remove one before adding another.',
+  PASSKEY_NOT_FOUND: 'That passkey no longer exists.',
+  PASSKEY_SIGN_IN_FAILED:
+    'That passkey did not sign you in: it may have been removed from your account, or the request expired. Try again, or use your password.',
   // Sessions
   ACCOUNT_DELETED: 'Your account was deleted. Its data and files are erased after 30 days.',
   UNAUTHENTICATED: 'Please sign in to continue.',

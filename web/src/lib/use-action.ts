@@ -3,6 +3,7 @@
 import { useCallback, useRef, useState } from 'react';
 import { ApiError } from './api-client';
 import { messageFor } from './error-messages';
+import { PasskeyPromptError } from './passkeys';
 import { UploadError } from './upload';
 
 export interface ActionError {
@@ -16,7 +17,7 @@ export function toActionError(error: unknown): ActionError {
   if (error instanceof ApiError) {
     return { code: error.code, message: error.message, fieldErrors: error.fieldErrors };
   }
-  if (error instanceof UploadError)
+  if (error instanceof UploadError || error instanceof PasskeyPromptError)
     return { code: error.code, message: messageFor(error.code), fieldErrors: {} };
   return { code: 'UNKNOWN', message: messageFor('UNKNOWN'), fieldErrors: {} };
 }

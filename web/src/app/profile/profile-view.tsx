@@ -11,6 +11,7 @@ import { AvatarUploader } from './avatar-uploader';
 import { ChangeEmailForm } from './change-email-form';
 import { ChangePasswordForm } from './change-password-form';
 import { DeleteAccountForm } from './delete-account-form';
+import { Passkeys } from './passkeys';
 import { ProfileForm } from './profile-form';
 import { SetPasswordForm } from './set-password-form';
 import { TwoStepSignIn } from './two-step-sign-in';
@@ -80,6 +81,12 @@ function ProfileSections({ user }: { user: AuthUser }) {
             </Alert>
           )}
           <ChangePasswordForm />
+        </section>
+      )}
+      {profile && (
+        <section className="card" aria-labelledby="passkeys-heading">
+          <h2 id="passkeys-heading">Passkeys</h2>
+          <Passkeys account={profile} />
         </section>
       )}
       {profile && (

@@ -13,6 +13,7 @@ import { messageFor } from '../../lib/error-messages';
 import { safeNext } from '../../lib/navigation';
 import { useSession } from '../../lib/session';
 import { useAction } from '../../lib/use-action';
+import { PasskeySignIn } from './passkey-sign-in';
 
 export function SignInForm() {
   const router = useRouter();
@@ -96,6 +97,7 @@ export function SignInForm() {
           Sign in
         </SubmitButton>
       </form>
+      <PasskeySignIn onSignedIn={() => router.push(next)} />
       <p className="divider">
         <Link href={`/sign-in/code${next === '/profile' ? '' : `?next=${encodeURIComponent(next)}`}`}>
           Email me a sign-in code instead
