@@ -6,6 +6,7 @@ import { launchBrowser } from './support/browser';
 import { solidPng } from './support/png';
 import { type Stack, startStack, waitForMail } from './support/stack';
 import { decodeBase32, totp } from './support/totp';
+import { addVirtualAuthenticator } from './support/virtual-authenticator';
 
 const artifacts = join(import.meta.dirname, '..', '..', 'test-artifacts', 'web');
 const PHONE = { width: 375, height: 740 };
@@ -731,23 +732,8 @@ describe('web app in Chromium against the real API', () => {
     const other = await browser.newContext({ viewport: DESKTOP });
     try {
       const tab = await other.newPage();
-      // Chromium's virtual authenticator (DevTools protocol): a platform authenticator that keeps
-      // discoverable passkeys, verifies its user without a prompt and syncs them (backup state), as
-      // a phone's passkey manager does. WebAuthn needs a domain: the web origin is localhost.
-      const cdp = await other.newCDPSession(tab);
-      await cdp.send('WebAuthn.enable');
-      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: {
-          protocol: 'ctap2',
-          transport: 'internal',
-          hasResidentKey: true,
-          hasUserVerification: true,
-          isUserVerified: true,
-          automaticPresenceSimulation: true,
-          defaultBackupEligibility: true,
-          defaultBackupState: true,
-        },
-      });
+      // A synced passkey, as a phone's passkey manager keeps it.
+      const authenticator = await addVirtualAuthenticator(other, tab, { synced: true });
       await signUp(tab, own);
 
       // Adding asks for the password first (a passkey signs in on its own); the name field has focus.
@@ -768,7 +754,7 @@ describe('web app in Chromium against the real API', () => {
       await passkeys.getByText('never used').waitFor();
       await passkeys.getByText('Synced', { exact: true }).waitFor();
       expect(await tab.evaluate(() => document.activeElement?.textContent)).toBe('Add a passkey');
-      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      const credentials = await authenticator.credentials();
       expect(credentials).toHaveLength(1);
       expect(credentials[0]?.isResidentCredential).toBe(true);
       await screenshot('26-passkey-added', tab);
@@ -799,12 +785,12 @@ describe('web app in Chromium against the real API', () => {
       // the authenticator cannot verify its user) is a calm note, not an error.
       await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
       await expectHeading('Sign in', tab);
-      await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
+      await authenticator.setUserVerified(false);
       await tab.getByRole('button', { name: 'Sign in with a passkey' }).click();
       await tab.getByRole('status').filter({ hasText: 'No passkey was used' }).waitFor();
       expect(await tab.locator('.alert-error').count()).toBe(0);
       await screenshot('27-passkey-sign-in-cancelled', tab);
-      await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: true });
+      await authenticator.setUserVerified(true);
       const signedIn = tab.waitForResponse((response) =>
         response.url().includes('/api/auth/passkeys/sign-in?'),
       );
@@ -838,18 +824,7 @@ describe('web app in Chromium against the real API', () => {
     const other = await browser.newContext({ viewport: PHONE });
     try {
       const tab = await other.newPage();
-      const cdp = await other.newCDPSession(tab);
-      await cdp.send('WebAuthn.enable');
-      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: {
-          protocol: 'ctap2',
-          transport: 'internal',
-          hasResidentKey: true,
-          hasUserVerification: true,
-          isUserVerified: true,
-          automaticPresenceSimulation: true,
-        },
-      });
+      const authenticator = await addVirtualAuthenticator(other, tab);
       await signInWithEmailCode(tab, email);
 
       const section = tab.getByRole('region', { name: 'Passkeys' });
@@ -861,7 +836,7 @@ describe('web app in Chromium against the real API', () => {
       await section.getByLabel('Code from your email').fill(mail.text.match(/\b(\d{6})\b/)?.[1] as string);
       // The person closes the browser's prompt (here: the authenticator cannot verify them): a calm
       // note, and "Try again" takes the focus.
-      await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
+      await authenticator.setUserVerified(false);
       await section.getByRole('button', { name: 'Create passkey' }).click();
       await section.getByRole('status').filter({ hasText: 'No passkey was used' }).waitFor();
       expect(await section.locator('.alert-error').count()).toBe(0);
@@ -872,7 +847,7 @@ describe('web app in Chromium against the real API', () => {
       await screenshot('30-passkey-prompt-closed-phone', tab);
 
       // The API's options are still good: the prompt opens again without another emailed code.
-      await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: true });
+      await authenticator.setUserVerified(true);
       await tab.keyboard.press('Enter');
       await section.getByText('Passkey “Passkey” added.').waitFor();
       const passkeys = section.getByRole('list', { name: 'Passkeys' }).getByRole('listitem');

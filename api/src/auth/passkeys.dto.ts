@@ -1,4 +1,5 @@
-import { type DtoType, dto } from '../common/validation/dto-schema.js';
+import type { ZodRawShape } from 'zod';
+import { type DtoType, dto, type ZodModule } from '../common/validation/dto-schema.js';
 
 // Passkeys (WebAuthn). Like auth.dto.ts, built on first use, not at import (docs/lambda.md).
 // The answers are the JSON the browser's WebAuthn calls produce through @simplewebauthn/browser
@@ -15,7 +16,18 @@ const base64url = (max: number) =>
   );
 const CredentialIdSchema = base64url(512);
 const ClientDataSchema = base64url(4096);
-const ExtensionResultsSchema = dto((z) => z.record(z.string(), z.unknown()));
+
+/** A PublicKeyCredential as JSON: the credential's id, and the authenticator's `response` fields. */
+function credentialAnswer<const Shape extends ZodRawShape>(z: ZodModule, response: Shape) {
+  return z.object({
+    id: CredentialIdSchema.zod,
+    rawId: CredentialIdSchema.zod,
+    type: z.literal('public-key'),
+    response: z.object(response),
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+    clientExtensionResults: z.record(z.string(), z.unknown()),
+  });
+}
 
 export const PasskeyRegistrationSchema = dto((z) =>
   z
@@ -29,23 +41,14 @@ export const PasskeyRegistrationSchema = dto((z) =>
         .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
         .optional()
         .describe('A name to tell this passkey apart ("Work laptop"); default "Passkey".'),
-      response: z
-        .object({
-          id: CredentialIdSchema.zod,
-          rawId: CredentialIdSchema.zod,
-          type: z.literal('public-key'),
-          response: z.object({
-            clientDataJSON: ClientDataSchema.zod,
-            attestationObject: base64url(16_384).zod,
-            authenticatorData: base64url(8192).zod.optional(),
-            transports: z.array(z.string().max(32)).max(10).optional(),
-            publicKeyAlgorithm: z.number().int().optional(),
-            publicKey: base64url(4096).zod.optional(),
-          }),
-          authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-          clientExtensionResults: ExtensionResultsSchema.zod,
-        })
-        .describe('What startRegistration() resolved to.'),
+      response: credentialAnswer(z, {
+        clientDataJSON: ClientDataSchema.zod,
+        attestationObject: base64url(16_384).zod,
+        authenticatorData: base64url(8192).zod.optional(),
+        transports: z.array(z.string().max(32)).max(10).optional(),
+        publicKeyAlgorithm: z.number().int().optional(),
+        publicKey: base64url(4096).zod.optional(),
+      }).describe('What startRegistration() resolved to.'),
     })
     .strict(),
 );
@@ -54,21 +57,12 @@ export type PasskeyRegistrationDto = DtoType<typeof PasskeyRegistrationSchema>;
 export const PasskeySignInSchema = dto((z) =>
   z
     .object({
-      response: z
-        .object({
-          id: CredentialIdSchema.zod,
-          rawId: CredentialIdSchema.zod,
-          type: z.literal('public-key'),
-          response: z.object({
-            clientDataJSON: ClientDataSchema.zod,
-            authenticatorData: base64url(8192).zod,
-            signature: base64url(2048).zod,
-            userHandle: base64url(128).zod.optional(),
-          }),
-          authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-          clientExtensionResults: ExtensionResultsSchema.zod,
-        })
-        .describe('What startAuthentication() resolved to.'),
+      response: credentialAnswer(z, {
+        clientDataJSON: ClientDataSchema.zod,
+        authenticatorData: base64url(8192).zod,
+        signature: base64url(2048).zod,
+        userHandle: base64url(128).zod.optional(),
+      }).describe('What startAuthentication() resolved to.'),
     })
     .strict(),
 );
