@@ -1,0 +1,214 @@
+import { describe, expect, it, vi } from 'vitest';
+import { appErrorCode } from '../../test/support/app-error-code.js';
+import type { ClockRepository } from '../common/clock/clock.repository.js';
+import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { loadConfig } from '../config/app-config.js';
+import type { MailService } from '../mail/mail.service.js';
+import { newUserRow } from '../users/new-user.js';
+import type { UsersRepository } from '../users/users.repository.js';
+import type { AuthService } from './auth.service.js';
+import type { UserAuth } from './auth-context.js';
+import type { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import type { PasskeyRegistrationDto, PasskeySignInDto } from './passkeys.dto.js';
+import type { PasskeyRow, PasskeysRepository } from './passkeys.repository.js';
+import { PasskeysService } from './passkeys.service.js';
+import type { RateLimitService } from './rate-limit.service.js';
+import type { VerifiedPasskey, WebAuthnRepository } from './webauthn.repository.js';
+
+const T0 = new Date('2026-12-06T12:00:00.000Z');
+const CHALLENGE = 'c2lnbi1pbi1jaGFsbGVuZ2U';
+const clientData = (challenge: string) =>
+  Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge })).toString('base64url');
+const user = newUserRow({
+  id: 'user-1',
+  email: 'ada@example.com',
+  username: 'ada',
+  passwordHash: 'hash',
+  emailVerifiedAt: T0,
+  now: T0,
+});
+const userAuth: UserAuth = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' };
+const stored: PasskeyRow = {
+  id: 'passkey-1',
+  userId: 'user-1',
+  credentialId: 'Y3JlZGVudGlhbA',
+  publicKey: 'AAAA',
+  counter: '7',
+  transports: '["internal","hybrid"]',
+  deviceType: 'singleDevice',
+  backedUp: 0,
+  name: 'Laptop',
+  createdAt: T0,
+  lastUsedAt: null,
+};
+const verified: VerifiedPasskey = {
+  credentialId: 'bmV3LWNyZWRlbnRpYWw',
+  publicKey: 'AAAA',
+  counter: 0,
+  transports: ['internal'],
+  deviceType: 'multiDevice',
+  backedUp: true,
+};
+
+/** A PasskeysService over fakes; the WebAuthn checks themselves are the e2e tests' (a software authenticator). */
+function setup() {
+  const auth = {
+    confirmIdentity: vi.fn(async () => user),
+    ownAccount: vi.fn(async () => user),
+    startSession: vi.fn(async () => ({ accessToken: 'access' })),
+  } as unknown as AuthService;
+  const passkeys = {
+    listByUser: vi.fn(async (): Promise<PasskeyRow[]> => [stored]),
+    findByCredentialId: vi.fn(async (): Promise<PasskeyRow | undefined> => stored),
+    create: vi.fn(async () => 'created' as const),
+    delete: vi.fn(async () => stored),
+    recordUse: vi.fn(async () => true),
+  } as unknown as PasskeysRepository;
+  const webauthn = {
+    registrationOptions: vi.fn(async () => ({ challenge: CHALLENGE })),
+    verifyRegistration: vi.fn(async (): Promise<VerifiedPasskey | undefined> => verified),
+    authenticationOptions: vi.fn(async () => ({ challenge: CHALLENGE })),
+    verifyAuthentication: vi.fn(async () => ({ counter: 8, backedUp: false })),
+  } as unknown as WebAuthnRepository;
+  const oneTimeTokens = {
+    issue: vi.fn(async () => {}),
+    issueUnbound: vi.fn(async () => {}),
+    consume: vi.fn(async () => ({ id: 'token-1', userId: 'user-1' })),
+  } as unknown as OneTimeTokensRepository;
+  const users = {
+    findById: vi.fn(async () => user),
+    update: vi.fn(async () => {}),
+  } as unknown as UsersRepository;
+  const crypto = new CryptoRepository();
+  const clock = { now: () => T0 } as ClockRepository;
+  const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;
+  const mail = { send: vi.fn(async () => {}) } as unknown as MailService;
+  const config = loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL: 'https://app.example.test' }, '/');
+  const service = new PasskeysService(
+    auth,
+    passkeys,
+    webauthn,
+    oneTimeTokens,
+    users,
+    crypto,
+    clock,
+    rateLimits,
+    mail,
+    config,
+  );
+  return { service, auth, passkeys, webauthn, oneTimeTokens, users, crypto, rateLimits, mail };
+}
+
+const registration = (challenge = CHALLENGE): PasskeyRegistrationDto => ({
+  response: {
+    id: verified.credentialId,
+    rawId: verified.credentialId,
+    type: 'public-key',
+    response: { clientDataJSON: clientData(challenge), attestationObject: 'AAAA' },
+    clientExtensionResults: {},
+  },
+});
+const assertion = (challenge = CHALLENGE): PasskeySignInDto => ({
+  response: {
+    id: stored.credentialId,
+    rawId: stored.credentialId,
+    type: 'public-key',
+    response: {
+      clientDataJSON: clientData(challenge),
+      authenticatorData: 'AAAA',
+      signature: 'AAAA',
+      userHandle: Buffer.from('user-1').toString('base64url'),
+    },
+    clientExtensionResults: {},
+  },
+});
+
+describe('PasskeysService', () => {
+  it('keeps the creation challenge as a digest for 5 minutes and excludes the passkeys the account has', async () => {
+    const { service, webauthn, oneTimeTokens, crypto } = setup();
+    await service.registrationOptions(userAuth, { password: 'x' });
+    expect(vi.mocked(webauthn.registrationOptions).mock.calls[0]?.[0]).toMatchObject({
+      site: { rpId: 'app.example.test', origins: ['https://app.example.test'] },
+      userId: 'user-1',
+      userName: 'ada@example.com',
+      exclude: [{ credentialId: stored.credentialId, transports: ['internal', 'hybrid'] }],
+    });
+    expect(oneTimeTokens.issue).toHaveBeenCalledWith(
+      expect.objectContaining({
+        purpose: 'passkey_registration',
+        userId: 'user-1',
+        tokenHash: crypto.sha256(CHALLENGE),
+        expiresAt: new Date(T0.getTime() + 5 * 60_000),
+      }),
+    );
+  });
+
+  it('stores a verified passkey under the default name and mails the owner', async () => {
+    const { service, passkeys, mail } = setup();
+    expect(await service.register(userAuth, registration())).toMatchObject({
+      name: 'Passkey',
+      backedUp: true,
+      deviceType: 'multiDevice',
+      lastUsedAt: null,
+    });
+    expect(vi.mocked(passkeys.create).mock.calls[0]?.[0]).toMatchObject({
+      credentialId: verified.credentialId,
+      transports: '["internal"]',
+    });
+    expect(mail.send).toHaveBeenCalledWith(
+      'ada@example.com',
+      expect.objectContaining({ subject: 'A passkey was added to your account' }),
+    );
+  });
+
+  it('refuses a registration whose challenge is not this account’s, or whose credential id is too long to store', async () => {
+    const foreign = setup();
+    vi.mocked(foreign.oneTimeTokens.consume).mockResolvedValueOnce({
+      id: 'token-2',
+      userId: 'user-2',
+    } as never);
+    expect(await appErrorCode(foreign.service.register(userAuth, registration()))).toBe(
+      'PASSKEY_CHALLENGE_INVALID',
+    );
+    expect(foreign.webauthn.verifyRegistration).not.toHaveBeenCalled();
+
+    const notJson = setup();
+    const dto = registration();
+    dto.response.response.clientDataJSON = 'bm90IGpzb24';
+    expect(await appErrorCode(notJson.service.register(userAuth, dto))).toBe('PASSKEY_CHALLENGE_INVALID');
+    expect(notJson.oneTimeTokens.consume).not.toHaveBeenCalled();
+
+    const long = setup();
+    vi.mocked(long.webauthn.verifyRegistration).mockResolvedValueOnce({
+      ...verified,
+      credentialId: 'A'.repeat(513),
+    });
+    expect(await appErrorCode(long.service.register(userAuth, registration()))).toBe(
+      'PASSKEY_VERIFICATION_FAILED',
+    );
+    expect(long.passkeys.create).not.toHaveBeenCalled();
+  });
+
+  it('signs in: challenge spent, signature checked against the stored key and counter, counter advanced', async () => {
+    const { service, webauthn, passkeys, oneTimeTokens, auth, crypto } = setup();
+    expect(await service.signIn(assertion(), { ip: '203.0.113.7', userAgent: null })).toEqual({
+      accessToken: 'access',
+    });
+    expect(oneTimeTokens.consume).toHaveBeenCalledWith('passkey_sign_in', crypto.sha256(CHALLENGE), T0);
+    expect(vi.mocked(webauthn.verifyAuthentication).mock.calls[0]?.[0]).toMatchObject({
+      challenge: CHALLENGE,
+      passkey: { credentialId: stored.credentialId, counter: 7, transports: ['internal', 'hybrid'] },
+    });
+    expect(passkeys.recordUse).toHaveBeenCalledWith('passkey-1', 7, 8, T0);
+    expect(auth.startSession).toHaveBeenCalledWith(user, { ip: '203.0.113.7', userAgent: null });
+  });
+
+  it('refuses a sign-in that lost the counter race, and never starts a session for it', async () => {
+    const { service, passkeys, auth } = setup();
+    vi.mocked(passkeys.recordUse).mockResolvedValueOnce(false);
+    expect(await appErrorCode(service.signIn(assertion(), { ip: '203.0.113.7', userAgent: null }))).toBe(
+      'PASSKEY_SIGN_IN_FAILED',
+    );
+    expect(auth.startSession).not.toHaveBeenCalled();
+  });
+});
