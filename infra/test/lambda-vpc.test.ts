@@ -282,6 +282,33 @@ describe('lambda-vpc × nest-vpc', () => {
     });
   });
 
+  it('alarms on any error the migration function logs (e.g. an authenticator secret no MFA key opens)', () => {
+    const [topicId] = onlyResource(template, 'AWS::SNS::Topic', {
+      Properties: { KmsMasterKeyId: Match.anyValue() },
+    });
+    const logGroupId = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) =>
+      id.startsWith('MigrationRunnerLogGroup'),
+    );
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logGroupId },
+      FilterPattern: '{ $.level >= 50 }',
+      MetricTransformations: [
+        Match.objectLike({
+          MetricNamespace: 'CloudNest',
+          MetricName: 'MigrationsErrorLogs',
+          MetricValue: '1',
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'MigrationsErrorLogs',
+      Namespace: 'CloudNest',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
   it('grants SES send on the sender identities only, and S3 object access on uploads/ with explicit actions', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],

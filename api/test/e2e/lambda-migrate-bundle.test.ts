@@ -178,6 +178,7 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
       try {
         const report = await rotated.invoke<MigrationResponse>({});
         expect(report.authenticatorSecrets).toMatchObject({ resealed: 1, unreadable: 0 });
+        expect(rotated.output()).not.toMatch(/"level":50/);
         const { secret } = await db
           .selectFrom('totpCredentials')
           .select('secret')
@@ -188,6 +189,30 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
         ).toBe('JBSWY3DPEHPK3PXP');
       } finally {
         await rotated.close();
+      }
+      // The old key dropped too early: the row is reported (the deploy still succeeds) in an
+      // error line, which infra's MigrationsErrorLogs alarm matches ({ $.level >= 50 }).
+      await db.updateTable('totpCredentials').set({ secret: sealed }).where('userId', '=', userId).execute();
+      const dropped = await start(name, { MFA_ENCRYPTION_KEY: newKey });
+      try {
+        const report = await dropped.invoke<MigrationResponse>({});
+        expect(report.authenticatorSecrets).toMatchObject({
+          resealed: 0,
+          unreadable: 1,
+          unreadableUserIds: [userId],
+        });
+        const errorLine = dropped
+          .output()
+          .split('\n')
+          .find((line) => line.includes('"level":50'));
+        expect(JSON.parse(errorLine ?? '{}')).toMatchObject({
+          level: 50,
+          unreadable: 1,
+          userIds: [userId],
+          msg: expect.stringContaining('open under none of the MFA encryption keys'),
+        });
+      } finally {
+        await dropped.close();
       }
     } finally {
       await db.destroy();

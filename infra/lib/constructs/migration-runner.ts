@@ -57,6 +57,8 @@ export interface MigrationRunnerProps {
  */
 export class MigrationRunner extends Construct {
   readonly function: lambda.Function;
+  /** The function's logs (JSON lines; errors there want an operator: `Observability.monitorErrorLogs`). */
+  readonly logGroup: logs.LogGroup;
   readonly securityGroup: ec2.SecurityGroup;
   readonly trigger: triggers.Trigger;
 
@@ -78,7 +80,7 @@ export class MigrationRunner extends Construct {
     );
     props.database.connections.allowFrom(this.securityGroup, ec2.Port.tcp(props.database.port), 'Migrations');
 
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -100,7 +102,7 @@ export class MigrationRunner extends Construct {
       vpcSubnets: { subnets: props.subnets },
       securityGroups: [this.securityGroup],
       tracing: lambda.Tracing.ACTIVE,
-      logGroup,
+      logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       description: 'CloudNest database migrations (run by the deploy trigger)',
     });

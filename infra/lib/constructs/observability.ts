@@ -7,6 +7,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -203,6 +204,29 @@ export class Observability extends Construct {
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       alarmDescription: `${id}: memory above 85% for 15 minutes`,
+    });
+  }
+
+  /**
+   * Any line at error level or above in a log group of the app's JSON logs (pino: `level` ≥ 50).
+   * For a function whose errors are reported rather than thrown: the migration function logs an
+   * authenticator secret no MFA key opens, and does not fail the deploy over it.
+   */
+  monitorErrorLogs(id: string, logGroup: logs.ILogGroup): void {
+    const filter = new logs.MetricFilter(this, `${id}ErrorLogFilter`, {
+      logGroup,
+      filterPattern: logs.FilterPattern.numberValue('$.level', '>=', 50),
+      metricNamespace: 'CloudNest',
+      metricName: `${id}ErrorLogs`,
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    this.add(`${id}ErrorLogs`, {
+      metric: filter.metric({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: logged an error (read the log group for what needs an operator)`,
     });
   }
 

@@ -123,6 +123,7 @@ export class Ec2AlbStack extends TopologyStack {
       Frontend: this.app.frontendTargetGroup,
     });
     observability.monitorDatabase('Database', this.database.instance);
+    observability.monitorErrorLogs('Migrations', this.migrations.logGroup);
     this.observability = observability;
 
     this.outputs({

@@ -113,6 +113,7 @@ export class FargateStack extends TopologyStack {
     });
 
     observability.monitorService('Service', this.api.service);
+    observability.monitorErrorLogs('Migrations', this.migrations.logGroup);
     if (this.api.loadBalancer && this.api.targetGroup) {
       observability.monitorLoadBalancer('LoadBalancer', this.api.loadBalancer, { Api: this.api.targetGroup });
     }

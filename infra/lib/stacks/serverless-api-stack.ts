@@ -112,6 +112,7 @@ export class ServerlessApiStack extends TopologyStack {
     new MaintenanceSchedule(this, 'Maintenance', { target: this.apiFunction.alias });
 
     observability.monitorFunction('ApiFunction', this.apiFunction.function);
+    observability.monitorErrorLogs('Migrations', this.migrations.logGroup);
     observability.monitorHttpApi('HttpApi', this.gateway.api);
     if (database instanceof Database) observability.monitorDatabase('Database', database.instance);
     this.observability = observability;
