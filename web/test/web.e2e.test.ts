@@ -289,6 +289,11 @@ describe('web app in Chromium against the real API', () => {
       const rows = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
       await expect.poll(() => rows.count()).toBe(2);
       await page.getByText('This device').waitFor();
+      // Each row says how it was signed in: the phone with the password.
+      await rows
+        .filter({ hasNot: page.getByText('This device') })
+        .getByText(/ with the password · last active /)
+        .waitFor();
       await screenshot('10-sessions');
       await rows.getByRole('button', { name: /^Sign out/ }).click();
       await page.getByText(/^Signed out /).waitFor();

@@ -225,6 +225,20 @@ export const SessionSchema = dto((z) =>
     lastUsedAt: z.iso.datetime(),
     userAgent: z.string().nullable(),
     ip: z.string().nullable(),
+    signInMethod: z
+      .enum([
+        'password',
+        'email_code',
+        'email_link',
+        'registration',
+        'passkey',
+        'authenticator',
+        'recovery_code',
+      ])
+      .nullable()
+      .describe(
+        'What finished the sign-in: a password, an emailed code or verification link, registering, a passkey, or the second step (authenticator or recovery code); null for sessions from before it was recorded.',
+      ),
     current: z.boolean(),
   }),
 );

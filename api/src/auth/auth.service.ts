@@ -6,7 +6,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import type { OneTimeTokenPurpose, UserRow } from '../database/database.types.js';
+import type { OneTimeTokenPurpose, SignInMethod, UserRow } from '../database/database.types.js';
 import { MailService } from '../mail/mail.service.js';
 import { mailTemplates } from '../mail/mail.templates.js';
 import { newUserRow } from '../users/new-user.js';
@@ -120,7 +120,7 @@ export class AuthService {
     // Without email verification the account and its first session commit together: otherwise a
     // failure between the two writes (the database going away) left an account behind although
     // the client was told registration failed (found by the outage test).
-    const session = verify ? undefined : this.newSession(user.id, client, now);
+    const session = verify ? undefined : this.newSession(user.id, client, now, 'registration');
     const collision = await this.users.create(
       user,
       session && ((trx) => this.sessions.create(session.record, trx)),
@@ -178,7 +178,7 @@ export class AuthService {
     if (this.crypto.passwordNeedsRehash(user.passwordHash))
       changes.passwordHash = await this.crypto.hashPassword(dto.password);
     if (Object.keys(changes).length > 0) await this.users.update(user.id, { ...changes, updatedAt: now });
-    return this.signIn(user, client);
+    return this.signIn(user, client, 'password');
   }
 
   // ------------------------------------------------------------------ tokens and sessions
@@ -256,6 +256,7 @@ export class AuthService {
       lastUsedAt: row.lastUsedAt.toISOString(),
       userAgent: row.userAgent,
       ip: row.ip,
+      signInMethod: row.signInMethod,
       current: row.id === auth.sessionId,
     }));
   }
@@ -284,7 +285,7 @@ export class AuthService {
     const now = this.clock.now();
     if (user.emailVerifiedAt === null)
       await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now });
-    return this.signIn({ ...user, emailVerifiedAt: user.emailVerifiedAt ?? now }, client);
+    return this.signIn({ ...user, emailVerifiedAt: user.emailVerifiedAt ?? now }, client, 'email_link');
   }
 
   // ------------------------------------------------------------------ passwords
@@ -472,7 +473,7 @@ export class AuthService {
       await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now });
       user = { ...user, emailVerifiedAt: now };
     }
-    return this.signIn(user, client);
+    return this.signIn(user, client, 'email_code');
   }
 
   // ------------------------------------------------------------------ internals
@@ -482,16 +483,16 @@ export class AuthService {
    * an account with two-step sign-in on, a challenge. Issuing one retires the account's earlier
    * challenge, so an account has one live challenge and its five guesses at a time.
    */
-  private async signIn(user: UserRow, client: ClientInfo): Promise<SignInResult> {
-    if (user.mfaEnabledAt === null) return this.startSession(user, client);
+  private async signIn(user: UserRow, client: ClientInfo, method: SignInMethod): Promise<SignInResult> {
+    if (user.mfaEnabledAt === null) return this.startSession(user, client, method);
     const mfaToken = await this.issueOneTimeToken('mfa_challenge', user, MFA_CHALLENGE_TTL_MS);
     return { status: 'mfa_required', mfaToken, expiresIn: MFA_CHALLENGE_TTL_MS / 1000 };
   }
 
-  /** A new session for an account that passed every step of signing in. */
-  async startSession(user: UserRow, client: ClientInfo): Promise<IssuedTokens> {
+  /** A new session for an account that passed every step of signing in; `method` names the last step. */
+  async startSession(user: UserRow, client: ClientInfo, method: SignInMethod): Promise<IssuedTokens> {
     const now = this.clock.now();
-    const session = this.newSession(user.id, client, now);
+    const session = this.newSession(user.id, client, now, method);
     await this.sessions.create(session.record);
     return this.tokenResponse(user, session.record.id, session.refreshToken, now);
   }
@@ -501,6 +502,7 @@ export class AuthService {
     userId: string,
     client: ClientInfo,
     now: Date,
+    signInMethod: SignInMethod,
   ): { record: NewSession; refreshToken: string } {
     const refreshToken = this.crypto.randomToken(32);
     return {
@@ -514,6 +516,7 @@ export class AuthService {
         ip: client.ip,
         refreshTokenId: this.crypto.uuid(),
         refreshTokenHash: this.crypto.sha256(refreshToken),
+        signInMethod,
       },
     };
   }

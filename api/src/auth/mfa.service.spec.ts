@@ -185,6 +185,7 @@ describe('MfaService', () => {
     expect(mfa.useTotpStep).toHaveBeenCalledWith('user-1', totpStep(T0));
     expect(oneTimeTokens.markUsed).toHaveBeenCalledWith('challenge-1', T0);
     expect(auth.startSession).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(auth.startSession).mock.calls[0]?.[2]).toBe('authenticator');
   });
 
   it('refuses a code whose step was used, a spent challenge, a disabled account', async () => {
@@ -234,12 +235,14 @@ describe('MfaService', () => {
     expect(locked.auth.startSession).not.toHaveBeenCalled();
   });
 
-  it('mails the owner when a recovery code signs in', async () => {
-    const { service, mail } = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
+  it('mails the owner when a recovery code signs in, and names it as the session’s sign-in method', async () => {
+    const { service, mail, auth } = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
     await service.verify({ mfaToken: 'token', recoveryCode: 'abcdefghij' }, CLIENT);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
       expect.objectContaining({ devSummary: 'recovery code used, 3 left' }),
     );
+    // The session records how it was signed in.
+    expect(vi.mocked(auth.startSession).mock.calls[0]?.[2]).toBe('recovery_code');
   });
 });

@@ -142,7 +142,7 @@ export class MfaService {
     if (!(await this.oneTimeTokens.markUsed(challenge.id, now))) throw new AppError('MFA_CHALLENGE_INVALID');
     if (user.failedLoginCount > 0 || user.lockedUntil !== null)
       await this.users.update(user.id, { failedLoginCount: 0, lockedUntil: null, updatedAt: now });
-    return this.auth.startSession(user, client);
+    return this.auth.startSession(user, client, dto.code !== undefined ? 'authenticator' : 'recovery_code');
   }
 
   /**

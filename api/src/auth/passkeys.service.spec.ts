@@ -200,7 +200,7 @@ describe('PasskeysService', () => {
       passkey: { credentialId: stored.credentialId, counter: 7, transports: ['internal', 'hybrid'] },
     });
     expect(passkeys.recordUse).toHaveBeenCalledWith('passkey-1', 7, 8, T0);
-    expect(auth.startSession).toHaveBeenCalledWith(user, { ip: '203.0.113.7', userAgent: null });
+    expect(auth.startSession).toHaveBeenCalledWith(user, { ip: '203.0.113.7', userAgent: null }, 'passkey');
   });
 
   it('refuses a sign-in that lost the counter race, and never starts a session for it', async () => {

@@ -185,7 +185,7 @@ export class PasskeysService {
     // The owner proved themselves: wrong passwords others tried no longer count against them.
     if (user.failedLoginCount > 0 || user.lockedUntil !== null)
       await this.users.update(user.id, { failedLoginCount: 0, lockedUntil: null, updatedAt: now });
-    return this.auth.startSession(user, client);
+    return this.auth.startSession(user, client, 'passkey');
   }
 }
 

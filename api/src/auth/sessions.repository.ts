@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
-import type { SessionsTable, UsersTable } from '../database/database.types.js';
+import type { SessionsTable, SignInMethod, UsersTable } from '../database/database.types.js';
 import type { DatabaseHandle } from '../database/database-handle.js';
 import { PrecompiledQuery } from '../database/precompiled-query.js';
 
@@ -40,6 +40,7 @@ export interface NewSession {
   readonly ip: string | null;
   readonly refreshTokenId: string;
   readonly refreshTokenHash: string;
+  readonly signInMethod: SignInMethod;
 }
 
 /** Sessions and their refresh-token rotation families. */
@@ -78,6 +79,7 @@ export class SessionsRepository {
           expiresAt: session.expiresAt,
           userAgent: session.userAgent,
           ip: session.ip,
+          signInMethod: session.signInMethod,
         })
         .execute();
       await trx

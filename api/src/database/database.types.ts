@@ -44,7 +44,23 @@ export interface SessionsTable {
   revokedReason: string | null;
   userAgent: string | null;
   ip: string | null;
+  /** How the session was signed in (0006); null for sessions from before that. Optional on insert. */
+  signInMethod: ColumnType<SignInMethod | null, SignInMethod | null | undefined, SignInMethod | null>;
 }
+
+/**
+ * The step that finished a sign-in: a password, an emailed code, a verification link, a new
+ * account's first session, a passkey, or the second step (authenticator or recovery code) after
+ * one of the first three.
+ */
+export type SignInMethod =
+  | 'password'
+  | 'email_code'
+  | 'email_link'
+  | 'registration'
+  | 'passkey'
+  | 'authenticator'
+  | 'recovery_code';
 
 /** `refresh_tokens`: SHA-256 of each opaque refresh token; `rotatedAt` set once exchanged (0002). */
 export interface RefreshTokensTable {

@@ -197,14 +197,17 @@ describe('auth flows over HTTP', () => {
           json: { email: credentials.email, password: credentials.password },
         }),
       );
-      const list = await readJson<{ id: string; current: boolean; userAgent: string | null; ip: string }[]>(
-        await server.request('/auth/sessions', { headers: bearer(first.accessToken) }),
-      );
+      const list = await readJson<
+        { id: string; current: boolean; userAgent: string | null; ip: string; signInMethod: string | null }[]
+      >(await server.request('/auth/sessions', { headers: bearer(first.accessToken) }));
       expect(list).toHaveLength(2);
       expect(list.filter((s) => s.current)).toHaveLength(1);
       const other = list.find((s) => !s.current);
       expect(other?.userAgent).toBe('second-device');
       expect(other?.ip).toBe('127.0.0.1');
+      // How each was signed in: this one by registering, the other with the password.
+      expect(list.find((s) => s.current)?.signInMethod).toBe('registration');
+      expect(other?.signInMethod).toBe('password');
 
       const revoke = await server.request(`/auth/sessions/${other?.id}`, {
         method: 'DELETE',

@@ -137,6 +137,10 @@ describe('passkeys', () => {
     expect(session.user).toMatchObject({ email: credentials.email, mfaEnabled: true });
     const me = await server.request('/auth/me', { headers: bearer(session.accessToken) });
     expect(me.status).toBe(200);
+    const sessions = await readJson<{ current: boolean; signInMethod: string | null }[]>(
+      await server.request('/auth/sessions', { headers: bearer(session.accessToken) }),
+    );
+    expect(sessions.find((listed) => listed.current)?.signInMethod).toBe('passkey');
     const list = await server.request('/auth/passkeys', { headers: bearer(session.accessToken) });
     expect((await readJson<{ items: PasskeyBody[] }>(list)).items[0]?.lastUsedAt).not.toBeNull();
   });

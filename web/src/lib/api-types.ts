@@ -80,12 +80,23 @@ export interface PasskeyRequestOptions {
   options: PublicKeyCredentialRequestOptionsJSON;
 }
 
+/** What finished a sign-in (null for sessions from before the API recorded it). */
+export type SignInMethod =
+  | 'password'
+  | 'email_code'
+  | 'email_link'
+  | 'registration'
+  | 'passkey'
+  | 'authenticator'
+  | 'recovery_code';
+
 export interface Session {
   id: string;
   createdAt: string;
   lastUsedAt: string;
   userAgent: string | null;
   ip: string | null;
+  signInMethod: SignInMethod | null;
   current: boolean;
 }
 

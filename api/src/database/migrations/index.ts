@@ -4,6 +4,7 @@ import * as m0002 from './0002_auth.js';
 import * as m0003 from './0003_files.js';
 import * as m0004 from './0004_two_step_sign_in.js';
 import * as m0005 from './0005_passkeys.js';
+import * as m0006 from './0006_session_sign_in_method.js';
 
 /**
  * Every migration, imported explicitly (no directory scanning) so a bundler includes them.
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_files': m0003,
   '0004_two_step_sign_in': m0004,
   '0005_passkeys': m0005,
+  '0006_session_sign_in_method': m0006,
 };

@@ -8,7 +8,7 @@ import { RequireAuth } from '../../components/require-auth';
 import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
 import type { Session } from '../../lib/api-types';
-import { describeDevice, formatDate } from '../../lib/format';
+import { describeDevice, describeSignInMethod, formatDate } from '../../lib/format';
 import { useAction } from '../../lib/use-action';
 
 export function SessionsView() {
@@ -67,8 +67,9 @@ function SessionList() {
                   <strong>{describeDevice(session.userAgent)}</strong>
                   {session.current && <span className="badge">This device</span>}
                   <p className="meta">
-                    {session.ip ?? 'unknown address'} · signed in {formatDate(session.createdAt)} · last
-                    active {formatDate(session.lastUsedAt)}
+                    {session.ip ?? 'unknown address'} · signed in {formatDate(session.createdAt)}
+                    {describeSignInMethod(session.signInMethod)} · last active{' '}
+                    {formatDate(session.lastUsedAt)}
                   </p>
                 </div>
                 {!session.current && (

@@ -1,0 +1,14 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * How each session was signed in (password, emailed code, passkey, two-step…), so the sessions
+ * list can show it: a session started by a way the owner never uses is worth a second look.
+ * Sessions from before this migration have none.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('sessions').addColumn('sign_in_method', 'varchar(32)').execute();
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('sessions').dropColumn('sign_in_method').execute();
+}
