@@ -22,6 +22,14 @@ describe('auth flows over HTTP', () => {
     await server?.close();
   });
 
+  /** How the session `accessToken` belongs to was signed in, as GET /auth/sessions reports it. */
+  async function currentSignInMethod(accessToken: string): Promise<string | null | undefined> {
+    const sessions = await readJson<{ current: boolean; signInMethod: string | null }[]>(
+      await server.request('/auth/sessions', { headers: bearer(accessToken) }),
+    );
+    return sessions.find((session) => session.current)?.signInMethod;
+  }
+
   describe('register', () => {
     it('creates the account and signs in (201), normalising the email', async () => {
       const credentials = newCredentials();
@@ -365,7 +373,9 @@ describe('auth flows over HTTP', () => {
       const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
       const confirm = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
       expect(confirm.status).toBe(200);
-      expect((await readJson<TokenPair>(confirm)).user.emailVerified).toBe(true);
+      const confirmed = await readJson<TokenPair>(confirm);
+      expect(confirmed.user.emailVerified).toBe(true);
+      expect(await currentSignInMethod(confirmed.accessToken)).toBe('email_link');
       const again = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
       expect((await readJson<ErrorBody>(again)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
     });
@@ -392,7 +402,9 @@ describe('auth flows over HTTP', () => {
         json: { email: credentials.email, code },
       });
       expect(ok.status).toBe(200);
-      expect((await readJson<TokenPair>(ok)).user.email).toBe(credentials.email);
+      const signedIn = await readJson<TokenPair>(ok);
+      expect(signedIn.user.email).toBe(credentials.email);
+      expect(await currentSignInMethod(signedIn.accessToken)).toBe('email_code');
       const reused = await server.request('/auth/email-code/verify', {
         method: 'POST',
         json: { email: credentials.email, code },
