@@ -568,6 +568,15 @@ export class AuthService {
   }
 
   /**
+   * After a step only the owner can take (the second step, a passkey): the wrong guesses others
+   * made no longer count against the account, and a lockout they caused lifts.
+   */
+  async clearFailedLogins(user: UserRow, now: Date): Promise<void> {
+    if (user.failedLoginCount > 0 || user.lockedUntil !== null)
+      await this.users.update(user.id, { failedLoginCount: 0, lockedUntil: null, updatedAt: now });
+  }
+
+  /**
    * Counts a failed sign-in step (a wrong password, or a wrong code at the second step) towards
    * the progressive lockout; resolves to true when this one locked the account (its owner is mailed).
    */

@@ -49,6 +49,7 @@ function setup(
     ownAccount: vi.fn(async () => user),
     recordFailedLogin: vi.fn(async () => false),
     startSession: vi.fn(async () => ({ accessToken: 'access' })),
+    clearFailedLogins: vi.fn(async () => {}),
   } as unknown as AuthService;
   const mfa = {
     findTotp: vi.fn(async () => options.credential),

@@ -140,8 +140,7 @@ export class MfaService {
     }
     // Two right answers racing for one challenge: one session.
     if (!(await this.oneTimeTokens.markUsed(challenge.id, now))) throw new AppError('MFA_CHALLENGE_INVALID');
-    if (user.failedLoginCount > 0 || user.lockedUntil !== null)
-      await this.users.update(user.id, { failedLoginCount: 0, lockedUntil: null, updatedAt: now });
+    await this.auth.clearFailedLogins(user, now);
     return this.auth.startSession(user, client, dto.code !== undefined ? 'authenticator' : 'recovery_code');
   }
 

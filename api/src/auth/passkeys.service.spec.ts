@@ -56,6 +56,7 @@ function setup() {
     confirmIdentity: vi.fn(async () => user),
     ownAccount: vi.fn(async () => user),
     startSession: vi.fn(async () => ({ accessToken: 'access' })),
+    clearFailedLogins: vi.fn(async () => {}),
   } as unknown as AuthService;
   const passkeys = {
     listByUser: vi.fn(async (): Promise<PasskeyRow[]> => [stored]),
@@ -75,10 +76,7 @@ function setup() {
     issueUnbound: vi.fn(async () => {}),
     consume: vi.fn(async () => ({ id: 'token-1', userId: 'user-1' })),
   } as unknown as OneTimeTokensRepository;
-  const users = {
-    findById: vi.fn(async () => user),
-    update: vi.fn(async () => {}),
-  } as unknown as UsersRepository;
+  const users = { findById: vi.fn(async () => user) } as unknown as UsersRepository;
   const crypto = new CryptoRepository();
   const clock = { now: () => T0 } as ClockRepository;
   const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;

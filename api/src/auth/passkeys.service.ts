@@ -182,9 +182,7 @@ export class PasskeysService {
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
     if (this.config.auth.requireEmailVerification && user.emailVerifiedAt === null)
       throw new AppError('EMAIL_NOT_VERIFIED');
-    // The owner proved themselves: wrong passwords others tried no longer count against them.
-    if (user.failedLoginCount > 0 || user.lockedUntil !== null)
-      await this.users.update(user.id, { failedLoginCount: 0, lockedUntil: null, updatedAt: now });
+    await this.auth.clearFailedLogins(user, now);
     return this.auth.startSession(user, client, 'passkey');
   }
 }
