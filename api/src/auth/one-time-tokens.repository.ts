@@ -1,10 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
+import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { OneTimeTokenPurpose, OneTimeTokensTable } from '../database/database.types.js';
 import type { DatabaseHandle } from '../database/database-handle.js';
 
 export type OneTimeTokenRow = Selectable<OneTimeTokensTable>;
+
+/** A token to store: its digest, whom it is for, and when it was made and expires. */
+export interface NewOneTimeToken {
+  readonly id: string;
+  readonly purpose: OneTimeTokenPurpose;
+  readonly email: string;
+  readonly userId: string | null;
+  readonly tokenHash: string;
+  readonly now: Date;
+  readonly expiresAt: Date;
+}
 
 /** Single-use tokens (links) and email codes, stored as SHA-256 digests. */
 @Injectable()
@@ -12,15 +24,7 @@ export class OneTimeTokensRepository {
   constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
   /** Stores a new token and retires the earlier unused ones of the same purpose and address. */
-  async issue(token: {
-    id: string;
-    purpose: OneTimeTokenPurpose;
-    email: string;
-    userId: string | null;
-    tokenHash: string;
-    now: Date;
-    expiresAt: Date;
-  }): Promise<void> {
+  async issue(token: NewOneTimeToken): Promise<void> {
     const db = await this.database.get();
     await db.transaction().execute(async (trx) => {
       await trx
@@ -30,18 +34,7 @@ export class OneTimeTokensRepository {
         .where('purpose', '=', token.purpose)
         .where('usedAt', 'is', null)
         .execute();
-      await trx
-        .insertInto('oneTimeTokens')
-        .values({
-          id: token.id,
-          purpose: token.purpose,
-          email: token.email,
-          userId: token.userId,
-          tokenHash: token.tokenHash,
-          createdAt: token.now,
-          expiresAt: token.expiresAt,
-        })
-        .execute();
+      await insertToken(trx, token);
     });
   }
 
@@ -49,26 +42,8 @@ export class OneTimeTokensRepository {
    * Stores a token that belongs to no address yet (a passkey sign-in's challenge: who signs in is
    * known only from the answer), without retiring any other.
    */
-  async issueUnbound(token: {
-    id: string;
-    purpose: OneTimeTokenPurpose;
-    tokenHash: string;
-    now: Date;
-    expiresAt: Date;
-  }): Promise<void> {
-    const db = await this.database.get();
-    await db
-      .insertInto('oneTimeTokens')
-      .values({
-        id: token.id,
-        purpose: token.purpose,
-        email: '',
-        userId: null,
-        tokenHash: token.tokenHash,
-        createdAt: token.now,
-        expiresAt: token.expiresAt,
-      })
-      .execute();
+  async issueUnbound(token: Omit<NewOneTimeToken, 'email' | 'userId'>): Promise<void> {
+    await insertToken(await this.database.get(), { ...token, email: '', userId: null });
   }
 
   /**
@@ -186,4 +161,19 @@ export class OneTimeTokensRepository {
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
+}
+
+function insertToken(db: Database, token: NewOneTimeToken): Promise<unknown> {
+  return db
+    .insertInto('oneTimeTokens')
+    .values({
+      id: token.id,
+      purpose: token.purpose,
+      email: token.email,
+      userId: token.userId,
+      tokenHash: token.tokenHash,
+      createdAt: token.now,
+      expiresAt: token.expiresAt,
+    })
+    .execute();
 }
