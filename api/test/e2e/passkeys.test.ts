@@ -1,8 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  PublicKeyCredentialCreationOptionsJSON,
-  PublicKeyCredentialRequestOptionsJSON,
-} from '@simplewebauthn/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase32, hotp, totpStep } from '../../src/auth/totp.js';
 import {
@@ -14,13 +10,12 @@ import {
   registerUser,
   type TokenPair,
 } from '../support/auth-helpers.js';
+import { PASSKEY_SITE, passkeyCreationOptions, passkeyRequestOptions } from '../support/passkey-helpers.js';
 import {
   SoftwareAuthenticator,
   type SoftwareAuthenticatorOptions,
 } from '../support/software-authenticator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-
-const SITE = 'https://app.example.test';
 
 interface PasskeyBody {
   id: string;
@@ -34,7 +29,7 @@ interface PasskeyBody {
 describe('passkeys', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ ...RELAXED_LIMITS, PUBLIC_BASE_URL: SITE });
+    server = await startTestServer({ ...RELAXED_LIMITS, PUBLIC_BASE_URL: PASSKEY_SITE });
   });
   afterAll(async () => {
     await server?.close();
@@ -43,13 +38,10 @@ describe('passkeys', () => {
   const post = (path: string, json: unknown, token?: string) =>
     server.request(path, { method: 'POST', json, headers: token ? bearer(token) : {} });
   const authenticator = (options: Partial<SoftwareAuthenticatorOptions> = {}) =>
-    new SoftwareAuthenticator({ origin: SITE, ...options });
+    new SoftwareAuthenticator({ origin: PASSKEY_SITE, ...options });
 
-  async function creationOptions(token: string, password: string) {
-    const response = await post('/auth/passkeys/registration/options', { password }, token);
-    expect(response.status).toBe(200);
-    return (await readJson<{ options: PublicKeyCredentialCreationOptionsJSON }>(response)).options;
-  }
+  const creationOptions = (token: string, password: string) =>
+    passkeyCreationOptions(server, token, password);
 
   /** An account with one passkey on `device`. */
   async function accountWithPasskey(device = authenticator(), name?: string) {
@@ -64,11 +56,7 @@ describe('passkeys', () => {
     return { credentials, tokens, device, passkey: await readJson<PasskeyBody>(created) };
   }
 
-  async function requestOptions() {
-    const response = await post('/auth/passkeys/sign-in/options', {});
-    expect(response.status).toBe(200);
-    return (await readJson<{ options: PublicKeyCredentialRequestOptionsJSON }>(response)).options;
-  }
+  const requestOptions = () => passkeyRequestOptions(server);
 
   const signInWith = async (device: SoftwareAuthenticator, index = 0) =>
     post('/auth/passkeys/sign-in', { response: device.authenticate(await requestOptions(), index) });
@@ -351,17 +339,14 @@ describe('passkeys', () => {
       .where('id', '=', tokens.user.id)
       .execute();
     const strict = await startTestServer(
-      { ...RELAXED_LIMITS, PUBLIC_BASE_URL: SITE, AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' },
+      { ...RELAXED_LIMITS, PUBLIC_BASE_URL: PASSKEY_SITE, AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' },
       'postgres',
       { database: server.database },
     );
     try {
-      const options = await readJson<{ options: PublicKeyCredentialRequestOptionsJSON }>(
-        await strict.request('/auth/passkeys/sign-in/options', { method: 'POST', json: {} }),
-      );
       const refused = await strict.request('/auth/passkeys/sign-in', {
         method: 'POST',
-        json: { response: device.authenticate(options.options) },
+        json: { response: device.authenticate(await passkeyRequestOptions(strict)) },
       });
       expect(refused.status).toBe(403);
       expect(await codeOf(refused)).toBe('EMAIL_NOT_VERIFIED');

@@ -1,14 +1,9 @@
-import type {
-  PublicKeyCredentialCreationOptionsJSON,
-  PublicKeyCredentialRequestOptionsJSON,
-} from '@simplewebauthn/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
+import { PASSKEY_SITE, passkeyCreationOptions, passkeyRequestOptions } from '../support/passkey-helpers.js';
 import { SoftwareAuthenticator } from '../support/software-authenticator.js';
 import { testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-
-const SITE = 'https://app.example.test';
 
 /**
  * What passkeys store and race on, on each engine: the synced flag (a boolean column), the
@@ -17,7 +12,7 @@ const SITE = 'https://app.example.test';
 describe.each(testDialects())('passkeys on %s', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ ...RELAXED_LIMITS, PUBLIC_BASE_URL: SITE }, dialect);
+    server = await startTestServer({ ...RELAXED_LIMITS, PUBLIC_BASE_URL: PASSKEY_SITE }, dialect);
   });
   afterAll(async () => {
     await server?.close();
@@ -25,21 +20,11 @@ describe.each(testDialects())('passkeys on %s', (dialect) => {
 
   const post = (path: string, json: unknown, token?: string) =>
     server.request(path, { method: 'POST', json, headers: token ? bearer(token) : {} });
-  const requestOptions = async () =>
-    (
-      await readJson<{ options: PublicKeyCredentialRequestOptionsJSON }>(
-        await post('/auth/passkeys/sign-in/options', {}),
-      )
-    ).options;
+  const requestOptions = () => passkeyRequestOptions(server);
 
   async function withPasskey(device: SoftwareAuthenticator) {
     const { credentials, tokens } = await registerUser(server);
-    const optionsResponse = await post(
-      '/auth/passkeys/registration/options',
-      { password: credentials.password },
-      tokens.accessToken,
-    );
-    const { options } = await readJson<{ options: PublicKeyCredentialCreationOptionsJSON }>(optionsResponse);
+    const options = await passkeyCreationOptions(server, tokens.accessToken, credentials.password);
     expect(
       (await post('/auth/passkeys', { response: device.register(options) }, tokens.accessToken)).status,
     ).toBe(201);
@@ -47,7 +32,7 @@ describe.each(testDialects())('passkeys on %s', (dialect) => {
   }
 
   it('stores and lists a synced passkey, and records each sign-in', async () => {
-    const device = new SoftwareAuthenticator({ origin: SITE, synced: true });
+    const device = new SoftwareAuthenticator({ origin: PASSKEY_SITE, synced: true });
     const token = await withPasskey(device);
     for (let i = 0; i < 2; i += 1) {
       const signIn = await post('/auth/passkeys/sign-in', {
@@ -64,7 +49,7 @@ describe.each(testDialects())('passkeys on %s', (dialect) => {
   });
 
   it('keeps a counting authenticator’s counter past 2^31, and lets only one of two copies of one state in', async () => {
-    const device = new SoftwareAuthenticator({ origin: SITE, counts: true });
+    const device = new SoftwareAuthenticator({ origin: PASSKEY_SITE, counts: true });
     await withPasskey(device);
     // A long-lived security key: its counter no longer fits a 32-bit signed integer.
     (device.credentials[0] as { counter: number }).counter = 2 ** 31 + 5;
