@@ -69,6 +69,7 @@ import { WebAuthnRepository } from './webauthn.repository.js';
     JwtRepository,
     MfaRepository,
     OneTimeTokensRepository,
+    SessionsRepository,
   ],
 })
 export class AuthModule {}

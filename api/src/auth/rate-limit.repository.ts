@@ -85,9 +85,15 @@ export class RateLimitRepository {
       .executeTakeFirstOrThrow();
   }
 
-  /** Deletes counters whose window ended before `olderThan` (housekeeping). */
-  async prune(olderThan: Date): Promise<void> {
+  /**
+   * Deletes the counters whose window started before `olderThan`; resolves to how many. With
+   * `olderThan` at least the longest window ago, each deleted counter had ended, and a deleted
+   * counter is what an ended one means to `consume` (the next request starts a new window at 1), so
+   * a request racing the delete is counted the same either way.
+   */
+  async prune(olderThan: Date): Promise<number> {
     const db = await this.database.get();
-    await db.deleteFrom('rateLimits').where('windowStart', '<', olderThan).execute();
+    const result = await db.deleteFrom('rateLimits').where('windowStart', '<', olderThan).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

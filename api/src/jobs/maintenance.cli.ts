@@ -5,8 +5,9 @@ import { runDatabaseCli } from '../database/database-cli.js';
 import { MaintenanceService } from './maintenance.service.js';
 
 /**
- * `npm run users:purge`: one maintenance run (erase accounts deleted over 30 days ago, remove
- * unfinished uploads and temp files over 24 h, delete one-time tokens a day after they expired) against DATABASE_URL or the embedded database.
+ * `npm run users:purge`: one maintenance run (`MaintenanceService`: erase accounts deleted over 30
+ * days ago, remove unfinished uploads and temp files over 24 h, delete expired one-time tokens,
+ * ended sessions and ended rate-limit counters) against DATABASE_URL or the embedded database.
  * For cron or a scheduled task where the server's in-process interval is off (or on Lambda).
  */
 await runDatabaseCli('Maintenance failed', async ({ config, connection }) => {
@@ -18,7 +19,7 @@ await runDatabaseCli('Maintenance failed', async ({ config, connection }) => {
   try {
     const report = await context.get(MaintenanceService).runOnce();
     process.stdout.write(
-      `purged ${report.purgedAccounts} deleted account(s), removed ${report.removedFiles} expired file(s) and ${report.removedTokens} expired one-time token(s)\n`,
+      `purged ${report.purgedAccounts} deleted account(s), removed ${report.removedFiles} expired file(s), ${report.removedTokens} expired one-time token(s), ${report.removedSessions} ended session(s) and ${report.removedRateLimitCounters} ended rate-limit counter(s)\n`,
     );
     return 0;
   } finally {

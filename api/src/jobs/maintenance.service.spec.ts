@@ -1,25 +1,39 @@
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { OneTimeTokensRepository } from '../auth/one-time-tokens.repository.js';
+import type { RateLimitService } from '../auth/rate-limit.service.js';
+import type { SessionsRepository } from '../auth/sessions.repository.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import type { FilesService } from '../files/files.service.js';
 import type { UsersService } from '../users/users.service.js';
 import { MaintenanceService } from './maintenance.service.js';
 
+const REPORT = {
+  purgedAccounts: 2,
+  removedFiles: 5,
+  removedTokens: 7,
+  removedSessions: 3,
+  removedRateLimitCounters: 11,
+};
+
 function setup() {
   const users = { purgeDeletedAccounts: vi.fn(async () => 2) };
   const files = { cleanupExpired: vi.fn(async () => 5) };
   const oneTimeTokens = { deleteExpired: vi.fn(async (_before: Date) => 7) };
+  const sessions = { deleteEnded: vi.fn(async (_before: Date) => 3) };
+  const rateLimits = { pruneEndedWindows: vi.fn(async () => 11) };
   const clock = { now: () => new Date('2026-12-06T12:00:00Z') } as ClockRepository;
   const logger = { info: vi.fn(), error: vi.fn() };
   const service = new MaintenanceService(
     users as unknown as UsersService,
     files as unknown as FilesService,
     oneTimeTokens as unknown as OneTimeTokensRepository,
+    sessions as unknown as SessionsRepository,
+    rateLimits as unknown as RateLimitService,
     clock,
     logger as unknown as Logger,
   );
-  return { service, users, files, oneTimeTokens, logger };
+  return { service, users, files, oneTimeTokens, sessions, rateLimits, logger };
 }
 
 describe('MaintenanceService', () => {
@@ -27,11 +41,13 @@ describe('MaintenanceService', () => {
     vi.useRealTimers();
   });
 
-  it('runs the account purge, the upload cleanup and the expired-token cleanup and reports them', async () => {
-    const { service, oneTimeTokens } = setup();
-    expect(await service.runOnce()).toEqual({ purgedAccounts: 2, removedFiles: 5, removedTokens: 7 });
-    // Tokens are kept for a day after they expire.
+  it('runs the account purge and the upload, token, session and rate-limit cleanups and reports them', async () => {
+    const { service, oneTimeTokens, sessions, rateLimits } = setup();
+    expect(await service.runOnce()).toEqual(REPORT);
+    // Tokens are kept for a day after they expire, ended sessions for 30 days.
     expect(oneTimeTokens.deleteExpired).toHaveBeenCalledWith(new Date('2026-12-05T12:00:00Z'));
+    expect(sessions.deleteEnded).toHaveBeenCalledWith(new Date('2026-11-06T12:00:00Z'));
+    expect(rateLimits.pruneEndedWindows).toHaveBeenCalledTimes(1);
   });
 
   it('runs at once and then every interval, never two runs at a time, until shutdown', async () => {
@@ -48,10 +64,7 @@ describe('MaintenanceService', () => {
     finish(0);
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(2);
-    expect(logger.info).toHaveBeenCalledWith(
-      { purgedAccounts: 2, removedFiles: 5, removedTokens: 7 },
-      'maintenance run',
-    );
+    expect(logger.info).toHaveBeenCalledWith(REPORT, 'maintenance run');
     await service.onApplicationShutdown();
     await vi.advanceTimersByTimeAsync(60 * 60_000);
     expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(2);

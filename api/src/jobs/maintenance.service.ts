@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { OneTimeTokensRepository } from '../auth/one-time-tokens.repository.js';
+import { RateLimitService } from '../auth/rate-limit.service.js';
+import { SessionsRepository } from '../auth/sessions.repository.js';
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import { FilesService } from '../files/files.service.js';
@@ -11,17 +13,28 @@ export interface MaintenanceReport {
   readonly purgedAccounts: number;
   readonly removedFiles: number;
   readonly removedTokens: number;
+  readonly removedSessions: number;
+  readonly removedRateLimitCounters: number;
 }
 
 /** How long an expired one-time token (link, code, challenge) is kept: a day, for support questions. */
 const EXPIRED_TOKEN_RETENTION_MS = 24 * 60 * 60_000;
 
 /**
+ * How long an ended (revoked or expired) session is kept, with its device, address and how it
+ * ended: 30 days, for "why was I signed out?" and for looking into a stolen refresh token. After
+ * that it is personal data nobody can see (the API lists active sessions only).
+ */
+const ENDED_SESSION_RETENTION_MS = 30 * 24 * 60 * 60_000;
+
+/**
  * Periodic housekeeping: erase accounts deleted more than 30 days ago, remove unfinished uploads
- * and temp files older than 24 h, and delete one-time tokens (links, emailed codes, sign-in and
- * passkey challenges) a day after they expired. Runs from `npm run users:purge` (cron, a scheduled task) or on an
- * interval inside the HTTP server (`main.ts`, MAINTENANCE_INTERVAL_MINUTES); never in Lambda. Every
- * step is idempotent, so overlapping runs on several instances are harmless.
+ * and temp files older than 24 h, delete one-time tokens (links, emailed codes, sign-in and
+ * passkey challenges) a day after they expired, sessions (and their refresh tokens, one row per
+ * refresh) 30 days after they ended, and rate-limit counters whose window has ended. Runs from
+ * `npm run users:purge` (cron, a scheduled task), on an interval inside the HTTP server (`main.ts`,
+ * MAINTENANCE_INTERVAL_MINUTES), or on Lambda from infra's hourly scheduled event. Every step is
+ * idempotent, so overlapping runs on several instances are harmless.
  */
 @Injectable()
 export class MaintenanceService implements OnApplicationShutdown {
@@ -32,6 +45,8 @@ export class MaintenanceService implements OnApplicationShutdown {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(FilesService) private readonly files: FilesService,
     @Inject(OneTimeTokensRepository) private readonly oneTimeTokens: OneTimeTokensRepository,
+    @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
+    @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
     @Inject(ClockRepository) private readonly clock: ClockRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -39,10 +54,11 @@ export class MaintenanceService implements OnApplicationShutdown {
   async runOnce(): Promise<MaintenanceReport> {
     const purgedAccounts = await this.users.purgeDeletedAccounts();
     const removedFiles = await this.files.cleanupExpired();
-    const removedTokens = await this.oneTimeTokens.deleteExpired(
-      new Date(this.clock.now().getTime() - EXPIRED_TOKEN_RETENTION_MS),
-    );
-    return { purgedAccounts, removedFiles, removedTokens };
+    const now = this.clock.now().getTime();
+    const removedTokens = await this.oneTimeTokens.deleteExpired(new Date(now - EXPIRED_TOKEN_RETENTION_MS));
+    const removedSessions = await this.sessions.deleteEnded(new Date(now - ENDED_SESSION_RETENTION_MS));
+    const removedRateLimitCounters = await this.rateLimits.pruneEndedWindows();
+    return { purgedAccounts, removedFiles, removedTokens, removedSessions, removedRateLimitCounters };
   }
 
   /** Runs now and then every `minutes`; a run still going when the next is due is not doubled. */

@@ -10,6 +10,7 @@ import {
   DEFAULT_LAMBDA_OUTDIR,
   type LambdaBundleReport,
 } from '../../scripts/build-lambda.js';
+import type { MaintenanceReport } from '../../src/jobs/maintenance.service.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { STRONG_PASSWORD } from '../support/auth-helpers.js';
 import { childEnvironment } from '../support/child-environment.js';
@@ -677,7 +678,7 @@ describe('scheduled maintenance through the bundle', () => {
         deletedAt: new Date(now - 31 * 86_400_000),
       })
       .execute();
-    const report = await lambda.invoke<{ purgedAccounts: number; removedFiles: number }>({
+    const report = await lambda.invoke<MaintenanceReport>({
       version: '0',
       id: 'scheduled',
       source: 'aws.events',
@@ -687,6 +688,15 @@ describe('scheduled maintenance through the bundle', () => {
       detail: {},
     });
     expect(report.purgedAccounts).toBeGreaterThanOrEqual(1);
+    // Every step ran in the bundle, the Auth Manager's housekeeping included.
+    expect(Object.keys(report).sort()).toEqual([
+      'purgedAccounts',
+      'removedFiles',
+      'removedRateLimitCounters',
+      'removedSessions',
+      'removedTokens',
+    ]);
+    expect(Object.values(report).every((count) => Number.isInteger(count))).toBe(true);
     const row = await database.db
       .selectFrom('users')
       .select('email')

@@ -216,6 +216,7 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
   it('users:purge runs the maintenance job once and reports what it did', async () => {
     const old = await newUser({ deletedAt: new Date(Date.now() - 31 * 24 * 60 * 60 * 1000) });
     const HOUR = 60 * 60 * 1000;
+    const DAY = 24 * HOUR;
     // A challenge that expired two days ago goes; one that expired an hour ago, and a live one, stay.
     const tokens = [-48 * HOUR, -HOUR, HOUR].map((offset) => ({
       id: crypto.uuid(),
@@ -227,12 +228,66 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
       expiresAt: new Date(Date.now() + offset),
     }));
     await database.db.insertInto('oneTimeTokens').values(tokens).execute();
+    // A session that ended 31 days ago goes (with its refresh token); one that ended 29 days ago stays.
+    const owner = await newUser();
+    const sessions = [31, 29].map((daysAgo) => ({
+      id: crypto.uuid(),
+      userId: owner.id,
+      createdAt: new Date(Date.now() - 40 * DAY),
+      lastUsedAt: new Date(Date.now() - 35 * DAY),
+      expiresAt: new Date(Date.now() + DAY),
+      revokedAt: new Date(Date.now() - daysAgo * DAY),
+      revokedReason: 'logout',
+      userAgent: 'Browser',
+      ip: '203.0.113.9',
+    }));
+    await database.db.insertInto('sessions').values(sessions).execute();
+    await database.db
+      .insertInto('refreshTokens')
+      .values(
+        sessions.map((session) => ({
+          id: crypto.uuid(),
+          sessionId: session.id,
+          parentId: null,
+          tokenHash: crypto.sha256(crypto.uuid()),
+          createdAt: session.createdAt,
+        })),
+      )
+      .execute();
+    // A counter whose window (the longest configured one is 60 s) ended goes; a current one stays.
+    await database.db.deleteFrom('rateLimits').execute();
+    await database.db
+      .insertInto('rateLimits')
+      .values([
+        { key: 'signIn:login:ip:203.0.113.9', windowStart: new Date(Date.now() - HOUR), count: 3 },
+        { key: 'signIn:login:ip:203.0.113.10', windowStart: new Date(), count: 1 },
+      ])
+      .execute();
     const result = await runCli('src/jobs/maintenance.cli.ts', [], env);
     expect(result.stderr).toBe('');
     expect(result).toMatchObject({
       code: 0,
-      stdout: 'purged 1 deleted account(s), removed 0 expired file(s) and 1 expired one-time token(s)\n',
+      stdout:
+        'purged 1 deleted account(s), removed 0 expired file(s), 1 expired one-time token(s), 1 ended session(s) and 1 ended rate-limit counter(s)\n',
     });
+    expect(
+      (await database.db.selectFrom('sessions').select('id').where('userId', '=', owner.id).execute()).map(
+        (row) => row.id,
+      ),
+    ).toEqual([sessions[1]?.id]);
+    const tokensLeft = await database.db
+      .selectFrom('refreshTokens')
+      .select('sessionId')
+      .where(
+        'sessionId',
+        'in',
+        sessions.map((session) => session.id),
+      )
+      .execute();
+    expect(tokensLeft.map((row) => row.sessionId)).toEqual([sessions[1]?.id]);
+    expect(
+      (await database.db.selectFrom('rateLimits').select('key').execute()).map((row) => row.key),
+    ).toEqual(['signIn:login:ip:203.0.113.10']);
     expect((await users.findById(old.id))?.email).toBe(`purged:${old.id}`);
     const left = await database.db
       .selectFrom('oneTimeTokens')
