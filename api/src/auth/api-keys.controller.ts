@@ -2,7 +2,7 @@ import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common'
 import { ApiOperation, ValidBody, ValidParams } from '../common/openapi/api-docs.decorators.js';
 import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
-import { CurrentUser } from './auth.decorators.js';
+import { Client, CurrentUser } from './auth.decorators.js';
 import {
   type ApiKeyCreateDto,
   ApiKeyCreateSchema,
@@ -10,7 +10,7 @@ import {
   CreatedApiKeySchema,
   REAUTHENTICATION_ERRORS,
 } from './auth.dto.js';
-import type { UserAuth } from './auth-context.js';
+import type { ClientInfo, UserAuth } from './auth-context.js';
 
 const tags = ['api-keys'];
 
@@ -27,8 +27,12 @@ export class ApiKeysController {
     responses: { 201: CreatedApiKeySchema },
     errors: [...REAUTHENTICATION_ERRORS],
   })
-  create(@CurrentUser() user: UserAuth, @ValidBody(ApiKeyCreateSchema) dto: ApiKeyCreateDto) {
-    return this.apiKeys.create(user, dto);
+  create(
+    @CurrentUser() user: UserAuth,
+    @ValidBody(ApiKeyCreateSchema) dto: ApiKeyCreateDto,
+    @Client() client: ClientInfo,
+  ) {
+    return this.apiKeys.create(user, dto, client);
   }
 
   @Get()
@@ -51,7 +55,11 @@ export class ApiKeysController {
     responses: { 204: null },
     errors: ['API_KEY_NOT_FOUND'],
   })
-  revoke(@CurrentUser() user: UserAuth, @ValidParams(IdParamsSchema) params: IdParams) {
-    return this.apiKeys.revoke(user, params.id);
+  revoke(
+    @CurrentUser() user: UserAuth,
+    @ValidParams(IdParamsSchema) params: IdParams,
+    @Client() client: ClientInfo,
+  ) {
+    return this.apiKeys.revoke(user, params.id, client);
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
+import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { ApiKeysTable } from '../database/database.types.js';
 import type { DatabaseHandle } from '../database/database-handle.js';
@@ -11,8 +12,9 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export class ApiKeysRepository {
   constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
-  async create(key: Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'>): Promise<void> {
-    const db = await this.database.get();
+  /** Inside `within` when that is a caller's transaction. */
+  async create(key: Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'>, within?: Database): Promise<void> {
+    const db = within ?? (await this.database.get());
     await db.insertInto('apiKeys').values(key).execute();
   }
 
@@ -51,15 +53,23 @@ export class ApiKeysRepository {
     await db.updateTable('apiKeys').set({ lastUsedAt: now }).where('id', '=', id).execute();
   }
 
-  async revoke(userId: string, id: string, now: Date): Promise<boolean> {
-    const db = await this.database.get();
-    const result = await db
-      .updateTable('apiKeys')
-      .set({ revokedAt: now })
-      .where('id', '=', id)
-      .where('userId', '=', userId)
-      .where('revokedAt', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+  /**
+   * Revokes one of the user's active keys; resolves to its name, or undefined when the user has no
+   * active key by that id. Inside `within` when that is a caller's transaction.
+   */
+  async revoke(userId: string, id: string, now: Date, within?: Database): Promise<string | undefined> {
+    return this.database.transaction(async (trx) => {
+      const key = await trx
+        .selectFrom('apiKeys')
+        .select('name')
+        .where('id', '=', id)
+        .where('userId', '=', userId)
+        .where('revokedAt', 'is', null)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!key) return undefined;
+      await trx.updateTable('apiKeys').set({ revokedAt: now }).where('id', '=', id).execute();
+      return key.name;
+    }, within);
   }
 }

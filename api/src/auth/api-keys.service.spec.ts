@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -15,12 +16,16 @@ import type { UserAuth } from './auth-context.js';
 const STATIC = ['k'.repeat(32), 'z'.repeat(40)];
 
 const OWNER: UserAuth = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' };
+const CLIENT = { ip: '203.0.113.7', userAgent: 'Spec/1.0' };
 
 function service(found?: Awaited<ReturnType<ApiKeysRepository['findActiveByHash']>>) {
   const repository = {
     findActiveByHash: vi.fn(async (_digest: string) => found),
     touch: vi.fn(async () => {}),
-    create: vi.fn(async (_row: unknown) => {}),
+    create: vi.fn(async (_row: unknown, _trx?: unknown) => {}),
+    revoke: vi.fn(async (_userId: string, id: string, _now: Date, _trx?: unknown) =>
+      id === 'key-1' ? 'ci' : undefined,
+    ),
   };
   const config = loadConfig(
     { NODE_ENV: 'test', API_KEYS: STATIC.join(','), PUBLIC_BASE_URL: 'https://app.example.com' },
@@ -36,6 +41,7 @@ function service(found?: Awaited<ReturnType<ApiKeysRepository['findActiveByHash'
   });
   const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => owner) };
   const mail = { send: vi.fn(async (_to: string, _mail: RenderedMail) => {}) };
+  const { activity, types: activityTypes } = recordedSecurityActivity();
   return {
     service: new ApiKeysService(
       repository as unknown as ApiKeysRepository,
@@ -43,18 +49,20 @@ function service(found?: Awaited<ReturnType<ApiKeysRepository['findActiveByHash'
       new CryptoRepository(),
       new ClockRepository(),
       mail as unknown as MailService,
+      activity,
       config,
     ),
     repository,
     auth,
     mail,
+    activityTypes,
   };
 }
 
 describe('ApiKeysService.create', () => {
   it('re-authenticates first, stores only the digest, and tells the owner by mail', async () => {
-    const { service: keys, repository, auth, mail } = service();
-    const created = await keys.create(OWNER, { name: 'ci', scopes: ['users:read'], password: 'pw' });
+    const { service: keys, repository, auth, mail, activityTypes } = service();
+    const created = await keys.create(OWNER, { name: 'ci', scopes: ['users:read'], password: 'pw' }, CLIENT);
     expect(auth.confirmIdentity).toHaveBeenCalledWith(OWNER, {
       name: 'ci',
       scopes: ['users:read'],
@@ -62,7 +70,9 @@ describe('ApiKeysService.create', () => {
     });
     expect(repository.create).toHaveBeenCalledWith(
       expect.objectContaining({ userId: 'user-1', keyHash: new CryptoRepository().sha256(created.key) }),
+      SPEC_TRANSACTION,
     );
+    expect(activityTypes()).toEqual(['api_key_created:ci']);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
       expect.objectContaining({
@@ -74,13 +84,29 @@ describe('ApiKeysService.create', () => {
   });
 
   it('creates nothing and mails nobody when re-authentication fails', async () => {
-    const { service: keys, repository, auth, mail } = service();
+    const { service: keys, repository, auth, mail, activityTypes } = service();
     auth.confirmIdentity.mockRejectedValue(new AppError('REAUTHENTICATION_REQUIRED'));
-    await expect(keys.create(OWNER, { name: 'ci', scopes: [] })).rejects.toMatchObject({
+    await expect(keys.create(OWNER, { name: 'ci', scopes: [] }, CLIENT)).rejects.toMatchObject({
       code: 'REAUTHENTICATION_REQUIRED',
     });
     expect(repository.create).not.toHaveBeenCalled();
     expect(mail.send).not.toHaveBeenCalled();
+    expect(activityTypes()).toEqual([]);
+  });
+});
+
+describe('ApiKeysService.revoke', () => {
+  it("revokes one of the owner's keys and records it by name in the activity", async () => {
+    const { service: keys, repository, activityTypes } = service();
+    await keys.revoke(OWNER, 'key-1', CLIENT);
+    expect(repository.revoke).toHaveBeenCalledWith('user-1', 'key-1', expect.any(Date), SPEC_TRANSACTION);
+    expect(activityTypes()).toEqual(['api_key_revoked:ci']);
+  });
+
+  it('answers API_KEY_NOT_FOUND for a key the owner does not have, and records nothing', async () => {
+    const { service: keys, activityTypes } = service();
+    await expect(keys.revoke(OWNER, 'key-2', CLIENT)).rejects.toMatchObject({ code: 'API_KEY_NOT_FOUND' });
+    expect(activityTypes()).toEqual([]);
   });
 });
 

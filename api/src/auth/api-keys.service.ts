@@ -9,7 +9,8 @@ import { mailTemplates } from '../mail/mail.templates.js';
 import { type ApiKeyRow, ApiKeysRepository } from './api-keys.repository.js';
 import type { ApiKeyCreateDto, ApiKeyDto, CreatedApiKeyDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
-import type { AuthContext, UserAuth } from './auth-context.js';
+import type { AuthContext, ClientInfo, UserAuth } from './auth-context.js';
+import { SecurityActivityService } from './security-activity.service.js';
 
 /** Every database key starts with this, so leaked keys are recognisable (secret scanners, logs). */
 export const API_KEY_PREFIX = 'cn_live_';
@@ -40,11 +41,12 @@ export class ApiKeysService {
     @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
     @Inject(ClockRepository) private readonly clock: ClockRepository,
     @Inject(MailService) private readonly mail: MailService,
+    @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** A key outlives every session (signing out does not revoke it), so minting one takes re-authentication. */
-  async create(auth: UserAuth, dto: ApiKeyCreateDto): Promise<CreatedApiKeyDto> {
+  async create(auth: UserAuth, dto: ApiKeyCreateDto, client: ClientInfo): Promise<CreatedApiKeyDto> {
     const owner = await this.authService.confirmIdentity(auth, dto);
     const key = `${API_KEY_PREFIX}${this.crypto.randomToken(32)}`;
     const row: Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'> = {
@@ -56,7 +58,10 @@ export class ApiKeysService {
       scopes: [...new Set(dto.scopes)].join(' '),
       createdAt: this.clock.now(),
     };
-    await this.keys.create(row);
+    await this.activity.withEvents(
+      (trx) => this.keys.create(row, trx),
+      this.activity.event(auth.userId, 'api_key_created', { client }, row.name),
+    );
     const created = toDto({ ...row, lastUsedAt: null, revokedAt: null });
     // The owner hears of every new key: if their password leaked, this is how they find out.
     await this.mail.send(
@@ -70,8 +75,12 @@ export class ApiKeysService {
     return (await this.keys.listActive(auth.userId)).map(toDto);
   }
 
-  async revoke(auth: UserAuth, id: string): Promise<void> {
-    if (!(await this.keys.revoke(auth.userId, id, this.clock.now()))) throw new AppError('API_KEY_NOT_FOUND');
+  async revoke(auth: UserAuth, id: string, client: ClientInfo): Promise<void> {
+    const revoked = await this.activity.withEvents(
+      (trx) => this.keys.revoke(auth.userId, id, this.clock.now(), trx),
+      (name) => name !== undefined && this.activity.event(auth.userId, 'api_key_revoked', { client }, name),
+    );
+    if (revoked === undefined) throw new AppError('API_KEY_NOT_FOUND');
   }
 
   keyRequiredEverywhere(): boolean {

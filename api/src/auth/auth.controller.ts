@@ -115,9 +115,13 @@ export class AuthController {
     auth: 'bearer',
     responses: { 204: null },
   })
-  async logoutAll(@CurrentUser() user: UserAuth, @Res({ passthrough: true }) reply: FastifyReply) {
+  async logoutAll(
+    @CurrentUser() user: UserAuth,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     this.cookies.clear(reply);
-    await this.auth.logoutAll(user);
+    await this.auth.logoutAll(user, client);
   }
 
   @Get('me')
@@ -216,8 +220,12 @@ export class AuthController {
     responses: { 204: null },
     errors: ['CURRENT_PASSWORD_INCORRECT', 'ACCOUNT_LOCKED', 'RATE_LIMITED', 'PASSWORD_TOO_COMMON'],
   })
-  changePassword(@CurrentUser() user: UserAuth, @ValidBody(PasswordChangeSchema) dto: PasswordChangeDto) {
-    return this.auth.changePassword(user, dto);
+  changePassword(
+    @CurrentUser() user: UserAuth,
+    @ValidBody(PasswordChangeSchema) dto: PasswordChangeDto,
+    @Client() client: ClientInfo,
+  ) {
+    return this.auth.changePassword(user, dto, client);
   }
 
   @Post('password/set')
@@ -230,8 +238,12 @@ export class AuthController {
     responses: { 204: null },
     errors: ['ACCOUNT_HAS_PASSWORD', 'INVALID_CODE', 'RATE_LIMITED', 'PASSWORD_TOO_COMMON'],
   })
-  setPassword(@CurrentUser() user: UserAuth, @ValidBody(PasswordSetSchema) dto: PasswordSetDto) {
-    return this.auth.setPassword(user, dto);
+  setPassword(
+    @CurrentUser() user: UserAuth,
+    @ValidBody(PasswordSetSchema) dto: PasswordSetDto,
+    @Client() client: ClientInfo,
+  ) {
+    return this.auth.setPassword(user, dto, client);
   }
 
   @Post('reauthentication/code')

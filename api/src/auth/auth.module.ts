@@ -22,6 +22,9 @@ import { PasskeysRepository } from './passkeys.repository.js';
 import { PasskeysService } from './passkeys.service.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
+import { SecurityActivityController } from './security-activity.controller.js';
+import { SecurityActivityService } from './security-activity.service.js';
+import { SecurityEventsRepository } from './security-events.repository.js';
 import { SessionStatusCache } from './session-status.cache.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TotpSecretCipher } from './totp-secret-cipher.js';
@@ -37,6 +40,7 @@ import { WebAuthnRepository } from './webauthn.repository.js';
     EmailChangeController,
     ApiKeysController,
     JwksController,
+    SecurityActivityController,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
@@ -47,6 +51,7 @@ import { WebAuthnRepository } from './webauthn.repository.js';
     PasskeysService,
     ApiKeysService,
     RateLimitService,
+    SecurityActivityService,
     UniformResponse,
     SessionStatusCache,
     UsersRepository,
@@ -58,6 +63,7 @@ import { WebAuthnRepository } from './webauthn.repository.js';
     PasskeysRepository,
     WebAuthnRepository,
     RateLimitRepository,
+    SecurityEventsRepository,
     CommonPasswordsRepository,
     JwtRepository,
   ],
@@ -70,6 +76,7 @@ import { WebAuthnRepository } from './webauthn.repository.js';
     MfaRepository,
     OneTimeTokensRepository,
     SessionsRepository,
+    SecurityActivityService,
   ],
 })
 export class AuthModule {}

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
+import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -18,6 +19,7 @@ import type { RefreshTokenRecord, RefreshTransaction, SessionsRepository } from 
 import { UniformResponse } from './uniform-response.js';
 
 const T0 = new Date('2026-03-01T12:00:00.000Z');
+const CLIENT = { ip: '203.0.113.7', userAgent: 'Spec/1.0' };
 
 function user(overrides: Partial<UserRow> = {}): UserRow {
   return {
@@ -64,6 +66,7 @@ function setup(
     hasRotatedChild: vi.fn(async () => false),
     rotate: vi.fn(async () => {}),
     revokeSession: vi.fn(async () => {}),
+    db: SPEC_TRANSACTION,
   } satisfies RefreshTransaction;
   const sessions = {
     create: vi.fn(async () => {}),
@@ -109,6 +112,7 @@ function setup(
     ),
   } as unknown as OneTimeTokensRepository;
   const config = loadConfig({ NODE_ENV: 'test', ...env }, '/');
+  const { activity, types: activityTypes } = recordedSecurityActivity(clock);
   const service = new AuthService(
     users,
     sessions,
@@ -121,10 +125,24 @@ function setup(
     new UniformResponse(clock, config, logger),
     common,
     mail,
+    activity,
     config,
     logger,
   );
-  return { service, users, sessions, tx, cache, mail, crypto, rateLimits, clock, logger, oneTimeTokens };
+  return {
+    service,
+    users,
+    sessions,
+    tx,
+    cache,
+    mail,
+    crypto,
+    rateLimits,
+    clock,
+    logger,
+    oneTimeTokens,
+    activityTypes,
+  };
 }
 
 function token(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
@@ -159,7 +177,7 @@ describe('AuthService.refresh', () => {
   });
 
   it('allows the previous token again inside the grace window while its successor is unused', async () => {
-    const { service, tx } = setup(
+    const { service, tx, activityTypes } = setup(
       { AUTH_REFRESH_REUSE_GRACE_SECONDS: '10' },
       {
         token: token({ rotatedAt: new Date(T0.getTime() - 9_000) }),
@@ -168,10 +186,11 @@ describe('AuthService.refresh', () => {
     await service.refresh('x'.repeat(43));
     expect(tx.rotate).toHaveBeenCalled();
     expect(tx.revokeSession).not.toHaveBeenCalled();
+    expect(activityTypes()).toEqual([]);
   });
 
   it('revokes the session after the grace window (REFRESH_TOKEN_REUSED)', async () => {
-    const { service, tx, cache } = setup(
+    const { service, tx, cache, activityTypes } = setup(
       { AUTH_REFRESH_REUSE_GRACE_SECONDS: '10' },
       {
         token: token({ rotatedAt: new Date(T0.getTime() - 11_000) }),
@@ -180,6 +199,7 @@ describe('AuthService.refresh', () => {
     expect(await errorCode(service.refresh('x'.repeat(43)))).toBe('REFRESH_TOKEN_REUSED');
     expect(tx.revokeSession).toHaveBeenCalledWith('session-1', T0, 'refresh_token_reused');
     expect(cache.invalidate).toHaveBeenCalledWith(['session-1']);
+    expect(activityTypes()).toEqual(['refresh_token_reused']);
   });
 
   it('revokes inside the grace window when the successor was already exchanged', async () => {
@@ -232,11 +252,14 @@ describe('AuthService.login', () => {
       ),
     ).toBe('INVALID_CREDENTIALS');
     expect(known.crypto.verifyPassword).toHaveBeenCalledTimes(1);
-    expect(known.users.incrementFailedLogins).toHaveBeenCalledWith('user-1');
+    expect(known.users.incrementFailedLogins).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
+    // The owner sees the failed attempt in their activity; an unknown account has none to see.
+    expect(known.activityTypes()).toEqual(['sign_in_failed:password']);
+    expect(unknown.activityTypes()).toEqual([]);
   });
 
   it('locks for 15 minutes at the threshold, doubling with each earlier lockout, and mails the owner', async () => {
-    const { service, users, mail } = setup(
+    const { service, users, mail, activityTypes } = setup(
       { AUTH_LOCKOUT_THRESHOLD: '3' },
       { user: user({ lockoutCount: 2 }) },
     );
@@ -244,12 +267,17 @@ describe('AuthService.login', () => {
     await errorCode(
       service.login({ email: 'ada@example.com', password: 'guess' }, { ip: '1.2.3.4', userAgent: null }),
     );
-    expect(users.update).toHaveBeenCalledWith('user-1', {
-      failedLoginCount: 0,
-      lockoutCount: 3,
-      lockedUntil: new Date(T0.getTime() + 60 * 60_000),
-      updatedAt: T0,
-    });
+    expect(users.update).toHaveBeenCalledWith(
+      'user-1',
+      {
+        failedLoginCount: 0,
+        lockoutCount: 3,
+        lockedUntil: new Date(T0.getTime() + 60 * 60_000),
+        updatedAt: T0,
+      },
+      SPEC_TRANSACTION,
+    );
+    expect(activityTypes()).toEqual(['sign_in_failed:password', 'account_locked']);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
       expect.objectContaining({ subject: 'Your account was locked' }),
@@ -298,24 +326,27 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
       'CURRENT_PASSWORD_INCORRECT',
     );
     expect(rateLimits.consume).toHaveBeenCalledWith('signIn', 'reauth:account:user-1');
-    expect(users.incrementFailedLogins).toHaveBeenCalledWith('user-1');
+    expect(users.incrementFailedLogins).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
     // Below the threshold nothing is locked and the session stays.
     expect(users.update).not.toHaveBeenCalled();
     expect(sessions.revoke).not.toHaveBeenCalled();
   });
 
   it('signs out the session whose wrong password locks the account, and mails the owner', async () => {
-    const { service, users, mail, sessions, cache } = setup(
+    const { service, users, mail, sessions, cache, activityTypes } = setup(
       { AUTH_LOCKOUT_THRESHOLD: '3' },
       { user: user({ failedLoginCount: 2 }) },
     );
     vi.mocked(users.incrementFailedLogins).mockResolvedValue(3);
     expect(await errorCode(service.confirmIdentity(ME, { password: 'guess' }))).toBe('ACCOUNT_LOCKED');
-    expect(users.incrementFailedLogins).toHaveBeenCalledWith('user-1');
+    expect(users.incrementFailedLogins).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
     expect(users.update).toHaveBeenCalledWith(
       'user-1',
       expect.objectContaining({ lockedUntil: new Date(T0.getTime() + 15 * 60_000) }),
+      SPEC_TRANSACTION,
     );
+    // A wrong password at re-authentication is not listed on its own; the lockout it caused is.
+    expect(activityTypes()).toEqual(['account_locked']);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
       expect.objectContaining({ subject: 'Your account was locked' }),
@@ -380,11 +411,11 @@ describe('AuthService.changePassword', () => {
     const { service, users, rateLimits } = setup({}, { user: user() });
     expect(
       await errorCode(
-        service.changePassword(ME, { currentPassword: 'guess', newPassword: 'a new passphrase' }),
+        service.changePassword(ME, { currentPassword: 'guess', newPassword: 'a new passphrase' }, CLIENT),
       ),
     ).toBe('CURRENT_PASSWORD_INCORRECT');
     expect(rateLimits.consume).toHaveBeenCalledWith('signIn', 'reauth:account:user-1');
-    expect(users.incrementFailedLogins).toHaveBeenCalledWith('user-1');
+    expect(users.incrementFailedLogins).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
   });
 });
 
@@ -418,8 +449,8 @@ describe('AuthService.register', () => {
   });
 
   // Regression (outage test): a session write failing after the user insert left a half-created account.
-  it('writes the account and its first session in one transaction', async () => {
-    const { service, users, sessions } = setup();
+  it('writes the account, its first session and the sign-in event in one transaction', async () => {
+    const { service, users, sessions, activityTypes } = setup();
     const trx = { isTransaction: true };
     vi.mocked(users.create).mockImplementation(async (_user, sameTransaction) => {
       await sameTransaction?.(trx as never);
@@ -435,6 +466,7 @@ describe('AuthService.register', () => {
       expect.objectContaining({ userId: expect.any(String) }),
       trx,
     );
+    expect(activityTypes()).toEqual(['signed_in:registration']);
   });
 
   it('with verification required, answers an existing email like a new one and sends the owner a notice', async () => {
@@ -590,13 +622,18 @@ describe('AuthService.setPassword (a first password for an account made by email
   const passwordless = () => user({ passwordHash: null, emailVerifiedAt: T0 });
 
   it('sets it with a confirmation code, keeps the other sessions and mails the owner', async () => {
-    const { service, users, sessions, mail } = setup(
+    const { service, users, sessions, mail, activityTypes } = setup(
       {},
       { user: passwordless(), code: '424242', codePurpose: 'reauthentication_code' },
     );
-    await service.setPassword(ME, { code: '424242', newPassword: 'a long new passphrase' });
-    expect(users.update).toHaveBeenCalledWith('user-1', { passwordHash: 'hash', updatedAt: T0 });
+    await service.setPassword(ME, { code: '424242', newPassword: 'a long new passphrase' }, CLIENT);
+    expect(users.update).toHaveBeenCalledWith(
+      'user-1',
+      { passwordHash: 'hash', updatedAt: T0 },
+      SPEC_TRANSACTION,
+    );
     expect(sessions.revokeAll).not.toHaveBeenCalled();
+    expect(activityTypes()).toEqual(['password_set']);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
       expect.objectContaining({ subject: 'A password was set for your account' }),
@@ -607,21 +644,21 @@ describe('AuthService.setPassword (a first password for an account made by email
     const wrong = setup({}, { user: passwordless(), code: '424242', codePurpose: 'reauthentication_code' });
     expect(
       await errorCode(
-        wrong.service.setPassword(ME, { code: '000000', newPassword: 'a long new passphrase' }),
+        wrong.service.setPassword(ME, { code: '000000', newPassword: 'a long new passphrase' }, CLIENT),
       ),
     ).toBe('INVALID_CODE');
     expect(wrong.users.update).not.toHaveBeenCalled();
 
     const common = setup({}, { user: passwordless(), code: '424242', codePurpose: 'reauthentication_code' });
     expect(
-      await errorCode(common.service.setPassword(ME, { code: '424242', newPassword: 'password123' })),
+      await errorCode(common.service.setPassword(ME, { code: '424242', newPassword: 'password123' }, CLIENT)),
     ).toBe('PASSWORD_TOO_COMMON');
     expect(common.oneTimeTokens.attemptCode).not.toHaveBeenCalled();
 
     const hasOne = setup({}, { user: user() });
     expect(
       await errorCode(
-        hasOne.service.setPassword(ME, { code: '424242', newPassword: 'a long new passphrase' }),
+        hasOne.service.setPassword(ME, { code: '424242', newPassword: 'a long new passphrase' }, CLIENT),
       ),
     ).toBe('ACCOUNT_HAS_PASSWORD');
     expect(hasOne.users.update).not.toHaveBeenCalled();

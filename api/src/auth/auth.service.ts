@@ -32,6 +32,7 @@ import { CommonPasswordsRepository } from './common-passwords.repository.js';
 import { JwtRepository } from './jwt.repository.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
+import { SecurityActivityService } from './security-activity.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
 import { type NewSession, SessionsRepository } from './sessions.repository.js';
 import { UniformResponse } from './uniform-response.js';
@@ -73,6 +74,7 @@ export class AuthService {
     @Inject(UniformResponse) private readonly uniform: UniformResponse,
     @Inject(CommonPasswordsRepository) private readonly commonPasswords: CommonPasswordsRepository,
     @Inject(MailService) private readonly mail: MailService,
+    @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -123,7 +125,14 @@ export class AuthService {
     const session = verify ? undefined : this.newSession(user.id, client, now, 'registration');
     const collision = await this.users.create(
       user,
-      session && ((trx) => this.sessions.create(session.record, trx)),
+      session &&
+        (async (trx) => {
+          await this.sessions.create(session.record, trx);
+          await this.activity.record(
+            this.activity.event(user.id, 'signed_in', { client }, 'registration'),
+            trx,
+          );
+        }),
     );
     if (collision === 'username') throw new AppError('USERNAME_TAKEN');
     if (collision === 'email') {
@@ -161,7 +170,7 @@ export class AuthService {
     }
     if (!(await this.crypto.verifyPassword(user.passwordHash, dto.password))) {
       // The failure that locks the account also mails its owner.
-      await this.recordFailedLogin(user, now);
+      await this.recordFailedLogin(user, now, { client, method: 'password' });
       await this.uniform.padFrom(started);
       throw new AppError('INVALID_CREDENTIALS');
     }
@@ -212,6 +221,7 @@ export class AuthService {
         return token;
       }
       await tx.revokeSession(token.sessionId, now, 'refresh_token_reused');
+      await this.activity.record(this.activity.event(token.userId, 'refresh_token_reused', 'system'), tx.db);
       return 'reused' as const;
     });
     if (outcome === 'invalid') throw new AppError('INVALID_REFRESH_TOKEN');
@@ -234,8 +244,11 @@ export class AuthService {
     this.sessionCache.invalidate([auth.sessionId]);
   }
 
-  async logoutAll(auth: UserAuth): Promise<void> {
-    const revoked = await this.sessions.revokeAll(auth.userId, this.clock.now(), 'logout_all');
+  async logoutAll(auth: UserAuth, client: ClientInfo): Promise<void> {
+    const revoked = await this.activity.withEvents(
+      (trx) => this.sessions.revokeAll(auth.userId, this.clock.now(), 'logout_all', undefined, trx),
+      this.activity.event(auth.userId, 'signed_out_everywhere', { client }),
+    );
     this.sessionCache.invalidate(revoked);
   }
 
@@ -313,15 +326,25 @@ export class AuthService {
     const passwordHash = await this.crypto.hashPassword(dto.password);
     const user = await this.userForToken('password_reset', dto.token);
     const now = this.clock.now();
-    await this.users.update(user.id, {
-      passwordHash,
-      failedLoginCount: 0,
-      lockedUntil: null,
-      // Receiving the reset link proves control of the mailbox.
-      emailVerifiedAt: user.emailVerifiedAt ?? now,
-      updatedAt: now,
-    });
-    this.sessionCache.invalidate(await this.sessions.revokeAll(user.id, now, 'password_reset'));
+    const revoked = await this.activity.withEvents(
+      async (trx) => {
+        await this.users.update(
+          user.id,
+          {
+            passwordHash,
+            failedLoginCount: 0,
+            lockedUntil: null,
+            // Receiving the reset link proves control of the mailbox.
+            emailVerifiedAt: user.emailVerifiedAt ?? now,
+            updatedAt: now,
+          },
+          trx,
+        );
+        return this.sessions.revokeAll(user.id, now, 'password_reset', undefined, trx);
+      },
+      this.activity.event(user.id, 'password_reset', { client }),
+    );
+    this.sessionCache.invalidate(revoked);
   }
 
   /** Changes the password of the signed-in user and signs out their other sessions. */
@@ -330,31 +353,34 @@ export class AuthService {
    * account has no other proof). Other sessions stay: nothing suggests they are not the owner's,
    * unlike a reset, which exists for a lost or leaked password. The owner is mailed.
    */
-  async setPassword(auth: UserAuth, dto: PasswordSetDto): Promise<void> {
+  async setPassword(auth: UserAuth, dto: PasswordSetDto, client: ClientInfo): Promise<void> {
     const account = await this.ownAccount(auth);
     if (account.passwordHash !== null) throw new AppError('ACCOUNT_HAS_PASSWORD');
     // Before the code is spent, so a refused password does not cost the owner another mail.
     await this.assertPasswordAcceptable(dto.newPassword);
     const user = await this.confirmIdentity(auth, { code: dto.code });
-    await this.users.update(user.id, {
-      passwordHash: await this.crypto.hashPassword(dto.newPassword),
-      updatedAt: this.clock.now(),
-    });
+    const passwordHash = await this.crypto.hashPassword(dto.newPassword);
+    await this.activity.withEvents(
+      (trx) => this.users.update(user.id, { passwordHash, updatedAt: this.clock.now() }, trx),
+      this.activity.event(user.id, 'password_set', { client }),
+    );
     await this.mail.send(user.email, mailTemplates.passwordSet());
   }
 
-  async changePassword(auth: UserAuth, dto: PasswordChangeDto): Promise<void> {
+  async changePassword(auth: UserAuth, dto: PasswordChangeDto, client: ClientInfo): Promise<void> {
     const user = await this.ownAccount(auth);
     await this.checkOwnPassword(user, dto.currentPassword, auth.sessionId);
     await this.assertPasswordAcceptable(dto.newPassword);
+    const passwordHash = await this.crypto.hashPassword(dto.newPassword);
     const now = this.clock.now();
-    await this.users.update(user.id, {
-      passwordHash: await this.crypto.hashPassword(dto.newPassword),
-      updatedAt: now,
-    });
-    this.sessionCache.invalidate(
-      await this.sessions.revokeAll(user.id, now, 'password_changed', auth.sessionId),
+    const revoked = await this.activity.withEvents(
+      async (trx) => {
+        await this.users.update(user.id, { passwordHash, updatedAt: now }, trx);
+        return this.sessions.revokeAll(user.id, now, 'password_changed', auth.sessionId, trx);
+      },
+      this.activity.event(user.id, 'password_changed', { client }),
     );
+    this.sessionCache.invalidate(revoked);
     await this.mail.send(user.email, mailTemplates.passwordChanged());
   }
 
@@ -493,7 +519,10 @@ export class AuthService {
   async startSession(user: UserRow, client: ClientInfo, method: SignInMethod): Promise<IssuedTokens> {
     const now = this.clock.now();
     const session = this.newSession(user.id, client, now, method);
-    await this.sessions.create(session.record);
+    await this.activity.withEvents(
+      (trx) => this.sessions.create(session.record, trx),
+      this.activity.event(user.id, 'signed_in', { client }, method),
+    );
     return this.tokenResponse(user, session.record.id, session.refreshToken, now);
   }
 
@@ -579,18 +608,39 @@ export class AuthService {
   /**
    * Counts a failed sign-in step (a wrong password, or a wrong code at the second step) towards
    * the progressive lockout; resolves to true when this one locked the account (its owner is mailed).
+   * A failed sign-in (`attempt`: who tried, and which step failed) is recorded in the account's
+   * activity, and so is the lockout; a wrong password at re-authentication is not listed on its own
+   * (the session it came from is signed out if it locks the account).
    */
-  async recordFailedLogin(user: UserRow, now: Date): Promise<boolean> {
-    const failures = await this.users.incrementFailedLogins(user.id);
-    if (failures < this.config.auth.lockoutThreshold) return false;
+  async recordFailedLogin(
+    user: UserRow,
+    now: Date,
+    attempt?: { readonly client: ClientInfo; readonly method: SignInMethod },
+  ): Promise<boolean> {
     // Progressive lockout: 15 min, then 30, 60, … for each repeat.
     const minutes = this.config.auth.lockoutMinutes * 2 ** Math.min(user.lockoutCount, 10);
-    await this.users.update(user.id, {
-      failedLoginCount: 0,
-      lockoutCount: user.lockoutCount + 1,
-      lockedUntil: new Date(now.getTime() + minutes * 60_000),
-      updatedAt: now,
-    });
+    const locked = await this.activity.withEvents(
+      async (trx) => {
+        const failures = await this.users.incrementFailedLogins(user.id, trx);
+        if (failures < this.config.auth.lockoutThreshold) return false;
+        await this.users.update(
+          user.id,
+          {
+            failedLoginCount: 0,
+            lockoutCount: user.lockoutCount + 1,
+            lockedUntil: new Date(now.getTime() + minutes * 60_000),
+            updatedAt: now,
+          },
+          trx,
+        );
+        return true;
+      },
+      (locked) => [
+        attempt && this.activity.event(user.id, 'sign_in_failed', { client: attempt.client }, attempt.method),
+        locked && this.activity.event(user.id, 'account_locked', 'system'),
+      ],
+    );
+    if (!locked) return false;
     this.logger.warn({ userId: user.id, minutes }, 'account locked after repeated failed sign-ins');
     await this.mail.send(
       user.email,

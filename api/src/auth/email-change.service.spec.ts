@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
+import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -60,6 +61,7 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
   );
   const logger = { warn: vi.fn() } as unknown as Logger;
   const crypto = new CryptoRepository();
+  const { activity, types: activityTypes } = recordedSecurityActivity(clock as unknown as ClockRepository);
   const service = new EmailChangeService(
     auth as unknown as AuthService,
     users as unknown as UsersRepository,
@@ -69,9 +71,10 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
     rateLimits as unknown as RateLimitService,
     new UniformResponse(clock as unknown as ClockRepository, config, logger),
     mail as unknown as MailService,
+    activity,
     config,
   );
-  return { service, auth, users, oneTimeTokens, rateLimits, mail, clock, crypto };
+  return { service, auth, users, oneTimeTokens, rateLimits, mail, clock, crypto, activityTypes };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
@@ -139,14 +142,17 @@ describe('EmailChangeService.confirm', () => {
   const TOKEN = { token: 'x'.repeat(43) };
 
   it('moves the account to the new, now verified, address and tells the old one', async () => {
-    const { service, users, oneTimeTokens, mail, crypto } = setup({ owner: user({ emailVerifiedAt: null }) });
+    const { service, users, oneTimeTokens, mail, crypto, activityTypes } = setup({
+      owner: user({ emailVerifiedAt: null }),
+    });
     await service.confirm(TOKEN, CLIENT);
     expect(oneTimeTokens.consume).toHaveBeenCalledWith('email_change', crypto.sha256(TOKEN.token), T0);
-    expect(users.updateProfile).toHaveBeenCalledWith('user-1', {
-      email: 'new@example.com',
-      emailVerifiedAt: T0,
-      updatedAt: T0,
-    });
+    expect(users.updateProfile).toHaveBeenCalledWith(
+      'user-1',
+      { email: 'new@example.com', emailVerifiedAt: T0, updatedAt: T0 },
+      SPEC_TRANSACTION,
+    );
+    expect(activityTypes()).toEqual(['email_changed']);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
       expect.objectContaining({

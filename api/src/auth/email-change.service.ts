@@ -12,6 +12,7 @@ import { AuthService } from './auth.service.js';
 import type { ClientInfo, UserAuth } from './auth-context.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
+import { SecurityActivityService } from './security-activity.service.js';
 import { UniformResponse } from './uniform-response.js';
 
 const EMAIL_CHANGE_TTL_MS = 60 * 60 * 1000;
@@ -33,6 +34,7 @@ export class EmailChangeService {
     @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
     @Inject(UniformResponse) private readonly uniform: UniformResponse,
     @Inject(MailService) private readonly mail: MailService,
+    @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -78,11 +80,11 @@ export class EmailChangeService {
     if (!row || !user || user.deletedAt !== null) throw new AppError('INVALID_OR_EXPIRED_TOKEN');
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
     // Someone took the address after the link was sent: the one who opened it controls it, so say so.
-    const collision = await this.users.updateProfile(user.id, {
-      email: row.email,
-      emailVerifiedAt: now,
-      updatedAt: now,
-    });
+    const collision = await this.activity.withEvents(
+      (trx) =>
+        this.users.updateProfile(user.id, { email: row.email, emailVerifiedAt: now, updatedAt: now }, trx),
+      (collision) => !collision && this.activity.event(user.id, 'email_changed', { client }),
+    );
     if (collision) throw new AppError('EMAIL_TAKEN');
     await this.mail.send(user.email, mailTemplates.emailChanged(row.email));
   }

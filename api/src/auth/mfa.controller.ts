@@ -58,8 +58,12 @@ export class MfaController {
     responses: { 200: RecoveryCodesSchema },
     errors: ['MFA_SETUP_NOT_STARTED', 'MFA_ALREADY_ENABLED', 'INVALID_CODE', 'RATE_LIMITED'],
   })
-  enableTotp(@CurrentUser() user: UserAuth, @ValidBody(TotpEnableSchema) dto: TotpEnableDto) {
-    return this.mfa.enableTotp(user, dto);
+  enableTotp(
+    @CurrentUser() user: UserAuth,
+    @ValidBody(TotpEnableSchema) dto: TotpEnableDto,
+    @Client() client: ClientInfo,
+  ) {
+    return this.mfa.enableTotp(user, dto, client);
   }
 
   @Delete('totp')
@@ -71,8 +75,12 @@ export class MfaController {
     responses: { 204: null },
     errors: ['MFA_NOT_ENABLED', ...REAUTHENTICATION_ERRORS],
   })
-  disable(@CurrentUser() user: UserAuth, @ValidBody(ReauthenticationSchema) proof: ReauthenticationDto) {
-    return this.mfa.disable(user, proof);
+  disable(
+    @CurrentUser() user: UserAuth,
+    @ValidBody(ReauthenticationSchema) proof: ReauthenticationDto,
+    @Client() client: ClientInfo,
+  ) {
+    return this.mfa.disable(user, proof, client);
   }
 
   @Post('recovery-codes')
@@ -88,8 +96,9 @@ export class MfaController {
   replaceRecoveryCodes(
     @CurrentUser() user: UserAuth,
     @ValidBody(ReauthenticationSchema) proof: ReauthenticationDto,
+    @Client() client: ClientInfo,
   ) {
-    return this.mfa.replaceRecoveryCodes(user, proof);
+    return this.mfa.replaceRecoveryCodes(user, proof, client);
   }
 
   @Post('verify')

@@ -12,8 +12,8 @@ export type TotpCredentialRow = Selectable<TotpCredentialsTable>;
 export class MfaRepository {
   constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
-  async findTotp(userId: string): Promise<TotpCredentialRow | undefined> {
-    const db = await this.database.get();
+  async findTotp(userId: string, within?: Database): Promise<TotpCredentialRow | undefined> {
+    const db = within ?? (await this.database.get());
     return db.selectFrom('totpCredentials').selectAll().where('userId', '=', userId).executeTakeFirst();
   }
 
@@ -49,9 +49,9 @@ export class MfaRepository {
     step: number,
     recoveryCodes: readonly { id: string; codeHash: string }[],
     now: Date,
+    within?: Database,
   ): Promise<boolean> {
-    const db = await this.database.get();
-    return db.transaction().execute(async (trx) => {
+    return this.database.transaction(async (trx) => {
       const confirmed = await trx
         .updateTable('totpCredentials')
         .set({ confirmedAt: now, lastUsedStep: step })
@@ -67,13 +67,12 @@ export class MfaRepository {
         .execute();
       await this.replaceRecoveryCodes(trx, userId, recoveryCodes, now);
       return true;
-    });
+    }, within);
   }
 
   /** Turns two-step sign-in off: the secret and the recovery codes are deleted. */
-  async disable(userId: string, now: Date): Promise<void> {
-    const db = await this.database.get();
-    await db.transaction().execute(async (trx) => {
+  async disable(userId: string, now: Date, within?: Database): Promise<void> {
+    await this.database.transaction(async (trx) => {
       await trx.deleteFrom('totpCredentials').where('userId', '=', userId).execute();
       await trx.deleteFrom('mfaRecoveryCodes').where('userId', '=', userId).execute();
       await trx
@@ -81,7 +80,7 @@ export class MfaRepository {
         .set({ mfaEnabledAt: null, updatedAt: now })
         .where('id', '=', userId)
         .execute();
-    });
+    }, within);
   }
 
   /**
@@ -105,9 +104,12 @@ export class MfaRepository {
     userId: string,
     recoveryCodes: readonly { id: string; codeHash: string }[],
     now: Date,
+    within?: Database,
   ): Promise<void> {
-    const db = await this.database.get();
-    await db.transaction().execute((trx) => this.replaceRecoveryCodes(trx, userId, recoveryCodes, now));
+    await this.database.transaction(
+      (trx) => this.replaceRecoveryCodes(trx, userId, recoveryCodes, now),
+      within,
+    );
   }
 
   /** Spends an unused recovery code; resolves to how many unused ones remain, or undefined if it was none. */

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { appErrorCode } from '../../test/support/app-error-code.js';
+import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { loadConfig } from '../config/app-config.js';
@@ -73,6 +74,7 @@ function setup(
   const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;
   const mail = { send: vi.fn(async () => {}) } as unknown as MailService;
   const config = loadConfig({ ...TEST_ENV, ...options.env }, '/');
+  const { activity, types: activityTypes } = recordedSecurityActivity(clock);
   const service = new MfaService(
     auth,
     mfa,
@@ -85,9 +87,10 @@ function setup(
     clock,
     rateLimits,
     mail,
+    activity,
     config,
   );
-  return { service, auth, mfa, oneTimeTokens, sessions, cache, mail };
+  return { service, auth, mfa, oneTimeTokens, sessions, cache, mail, activityTypes };
 }
 
 const userAuth: UserAuth = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' };
@@ -132,15 +135,30 @@ describe('MfaService', () => {
   });
 
   it('turns on with the code of the pending secret, keeping the current session and mailing the owner', async () => {
-    const { service, mfa, sessions, cache, mail } = setup({ credential: pending });
-    const { recoveryCodes } = await service.enableTotp(userAuth, { code: codeAt(1) });
+    const { service, mfa, sessions, cache, mail, activityTypes } = setup({ credential: pending });
+    const { recoveryCodes } = await service.enableTotp(userAuth, { code: codeAt(1) }, CLIENT);
     expect(recoveryCodes).toHaveLength(10);
-    expect(mfa.enableTotp).toHaveBeenCalledWith('user-1', SEALED, totpStep(T0) + 1, expect.any(Array), T0);
+    expect(mfa.enableTotp).toHaveBeenCalledWith(
+      'user-1',
+      SEALED,
+      totpStep(T0) + 1,
+      expect.any(Array),
+      T0,
+      SPEC_TRANSACTION,
+    );
     const digests = vi.mocked(mfa.enableTotp).mock.calls[0]?.[3] ?? [];
     // Digests only, never the codes themselves.
     expect(digests.map((d) => d.codeHash)).not.toContain(recoveryCodes[0]?.replace('-', ''));
-    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'mfa_enabled', 'session-1');
+    // The other sessions end in the transaction that turns it on and records it.
+    expect(sessions.revokeAll).toHaveBeenCalledWith(
+      'user-1',
+      T0,
+      'mfa_enabled',
+      'session-1',
+      SPEC_TRANSACTION,
+    );
     expect(cache.invalidate).toHaveBeenCalledWith(['other-session']);
+    expect(activityTypes()).toEqual(['two_step_enabled']);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
       expect.objectContaining({ devSummary: 'two-step sign-in on' }),
@@ -149,7 +167,9 @@ describe('MfaService', () => {
 
   it('does not turn on with a code two steps away, nor when the setup was replaced meanwhile', async () => {
     const wrong = setup({ credential: pending });
-    expect(await appErrorCode(wrong.service.enableTotp(userAuth, { code: codeAt(2) }))).toBe('INVALID_CODE');
+    expect(await appErrorCode(wrong.service.enableTotp(userAuth, { code: codeAt(2) }, CLIENT))).toBe(
+      'INVALID_CODE',
+    );
     expect(wrong.mfa.enableTotp).not.toHaveBeenCalled();
     const raced = setup({ credential: pending });
     vi.mocked(raced.mfa.enableTotp).mockResolvedValueOnce(false);
@@ -159,11 +179,12 @@ describe('MfaService', () => {
       secret: await cipherFor().seal('user-1', 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU'),
     };
     vi.mocked(raced.mfa.findTotp).mockResolvedValueOnce(pending).mockResolvedValueOnce(restarted);
-    expect(await appErrorCode(raced.service.enableTotp(userAuth, { code: codeAt(0) }))).toBe(
+    expect(await appErrorCode(raced.service.enableTotp(userAuth, { code: codeAt(0) }, CLIENT))).toBe(
       'MFA_SETUP_NOT_STARTED',
     );
     expect(raced.mfa.enableTotp).toHaveBeenCalledTimes(1);
     expect(raced.sessions.revokeAll).not.toHaveBeenCalled();
+    expect(raced.activityTypes()).toEqual([]);
   });
 
   it('turns on a setup a key rotation re-sealed between reading and confirming it', async () => {
@@ -171,7 +192,7 @@ describe('MfaService', () => {
     vi.mocked(mfa.enableTotp).mockResolvedValueOnce(false);
     const resealed = { ...pending, secret: await cipherFor().seal('user-1', SECRET) };
     vi.mocked(mfa.findTotp).mockResolvedValueOnce(pending).mockResolvedValueOnce(resealed);
-    expect((await service.enableTotp(userAuth, { code: codeAt(0) })).recoveryCodes).toHaveLength(10);
+    expect((await service.enableTotp(userAuth, { code: codeAt(0) }, CLIENT)).recoveryCodes).toHaveLength(10);
     expect(vi.mocked(mfa.enableTotp).mock.calls.map((call) => call[1])).toEqual([SEALED, resealed.secret]);
     expect(sessions.revokeAll).toHaveBeenCalled();
   });

@@ -4,6 +4,7 @@ import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
 import { MailService } from '../mail/mail.service.js';
 import { mailTemplates } from '../mail/mail.templates.js';
@@ -15,6 +16,7 @@ import type { MfaVerifyDto, RecoveryCodesDto, TotpEnableDto, TotpSetupDto } from
 import { MfaRepository, type TotpCredentialRow } from './mfa.repository.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
+import { SecurityActivityService } from './security-activity.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { siteName } from './site-name.js';
@@ -46,6 +48,7 @@ export class MfaService {
     @Inject(ClockRepository) private readonly clock: ClockRepository,
     @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
     @Inject(MailService) private readonly mail: MailService,
+    @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -65,7 +68,7 @@ export class MfaService {
    * signs out the account's other sessions (they signed in with one step) and returns the
    * recovery codes, which exist only in this response.
    */
-  async enableTotp(auth: UserAuth, dto: TotpEnableDto): Promise<RecoveryCodesDto> {
+  async enableTotp(auth: UserAuth, dto: TotpEnableDto, client: ClientInfo): Promise<RecoveryCodesDto> {
     const user = await this.assertEnabled(auth, false);
     await this.rateLimits.consume('signIn', `mfa-setup:account:${user.id}`);
     const credential = await this.mfa.findTotp(user.id);
@@ -74,28 +77,45 @@ export class MfaService {
     const step = await this.matchingStep(credential, dto.code, now);
     if (step === undefined) throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
     const { codes, digests } = this.newRecoveryCodes(user.id);
-    if (
-      !(await this.mfa.enableTotp(user.id, credential.secret, step, digests, now)) &&
-      !(await this.enableResealed(credential, step, digests, now))
-    )
-      throw new AppError('MFA_SETUP_NOT_STARTED');
-    this.sessionCache.invalidate(await this.sessions.revokeAll(user.id, now, 'mfa_enabled', auth.sessionId));
+    const revoked = await this.activity.withEvents(
+      async (trx) => {
+        const enabled =
+          (await this.mfa.enableTotp(user.id, credential.secret, step, digests, now, trx)) ||
+          (await this.enableResealed(credential, step, digests, now, trx));
+        return enabled
+          ? this.sessions.revokeAll(user.id, now, 'mfa_enabled', auth.sessionId, trx)
+          : undefined;
+      },
+      (revoked) => revoked && this.activity.event(user.id, 'two_step_enabled', { client }),
+    );
+    if (!revoked) throw new AppError('MFA_SETUP_NOT_STARTED');
+    this.sessionCache.invalidate(revoked);
     await this.mail.send(user.email, mailTemplates.mfaEnabled());
     return { recoveryCodes: codes };
   }
 
-  async disable(auth: UserAuth, proof: ReauthenticationDto): Promise<void> {
+  async disable(auth: UserAuth, proof: ReauthenticationDto, client: ClientInfo): Promise<void> {
     await this.assertEnabled(auth, true);
     const user = await this.auth.confirmIdentity(auth, proof);
-    await this.mfa.disable(user.id, this.clock.now());
+    await this.activity.withEvents(
+      (trx) => this.mfa.disable(user.id, this.clock.now(), trx),
+      this.activity.event(user.id, 'two_step_disabled', { client }),
+    );
     await this.mail.send(user.email, mailTemplates.mfaDisabled());
   }
 
-  async replaceRecoveryCodes(auth: UserAuth, proof: ReauthenticationDto): Promise<RecoveryCodesDto> {
+  async replaceRecoveryCodes(
+    auth: UserAuth,
+    proof: ReauthenticationDto,
+    client: ClientInfo,
+  ): Promise<RecoveryCodesDto> {
     await this.assertEnabled(auth, true);
     const user = await this.auth.confirmIdentity(auth, proof);
     const { codes, digests } = this.newRecoveryCodes(user.id);
-    await this.mfa.setRecoveryCodes(user.id, digests, this.clock.now());
+    await this.activity.withEvents(
+      (trx) => this.mfa.setRecoveryCodes(user.id, digests, this.clock.now(), trx),
+      this.activity.event(user.id, 'recovery_codes_regenerated', { client }),
+    );
     await this.mail.send(user.email, mailTemplates.recoveryCodesReplaced());
     return { recoveryCodes: codes };
   }
@@ -132,7 +152,8 @@ export class MfaService {
     if (!accepted) {
       // Wrong codes count towards the account's lockout like wrong passwords: whoever sends them
       // holds the password, and without the count they could try every code over a few days.
-      if (await this.auth.recordFailedLogin(user, now)) {
+      const method = dto.code !== undefined ? 'authenticator' : 'recovery_code';
+      if (await this.auth.recordFailedLogin(user, now, { client, method })) {
         await this.oneTimeTokens.markUsed(challenge.id, now);
         throw new AppError('ACCOUNT_LOCKED');
       }
@@ -154,14 +175,15 @@ export class MfaService {
     step: number,
     digests: { id: string; codeHash: string }[],
     now: Date,
+    trx: Database,
   ): Promise<boolean> {
-    const current = await this.mfa.findTotp(read.userId);
+    const current = await this.mfa.findTotp(read.userId, trx);
     if (!current || current.confirmedAt !== null || current.secret === read.secret) return false;
     const [before, after] = await Promise.all([
       this.cipher.open(read.userId, read.secret),
       this.cipher.open(current.userId, current.secret),
     ]);
-    return before === after && this.mfa.enableTotp(read.userId, current.secret, step, digests, now);
+    return before === after && this.mfa.enableTotp(read.userId, current.secret, step, digests, now, trx);
   }
 
   private async acceptTotpCode(user: UserRow, code: string, now: Date): Promise<boolean> {

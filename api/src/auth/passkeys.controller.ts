@@ -63,8 +63,12 @@ export class PasskeysController {
       'PASSKEY_LIMIT_REACHED',
     ],
   })
-  register(@CurrentUser() user: UserAuth, @ValidBody(PasskeyRegistrationSchema) dto: PasskeyRegistrationDto) {
-    return this.passkeys.register(user, dto);
+  register(
+    @CurrentUser() user: UserAuth,
+    @ValidBody(PasskeyRegistrationSchema) dto: PasskeyRegistrationDto,
+    @Client() client: ClientInfo,
+  ) {
+    return this.passkeys.register(user, dto, client);
   }
 
   @Get()
@@ -87,8 +91,12 @@ export class PasskeysController {
     responses: { 204: null },
     errors: ['PASSKEY_NOT_FOUND'],
   })
-  remove(@CurrentUser() user: UserAuth, @ValidParams(IdParamsSchema) params: IdParams) {
-    return this.passkeys.remove(user, params.id);
+  remove(
+    @CurrentUser() user: UserAuth,
+    @ValidParams(IdParamsSchema) params: IdParams,
+    @Client() client: ClientInfo,
+  ) {
+    return this.passkeys.remove(user, params.id, client);
   }
 
   @Post('sign-in/options')

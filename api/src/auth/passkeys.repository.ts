@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Insertable, Selectable } from 'kysely';
+import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { PasskeysTable } from '../database/database.types.js';
 import { isUniqueViolation } from '../database/database-errors.js';
@@ -33,10 +34,13 @@ export class PasskeysRepository {
    * Stores a new passkey unless the account already has `limit` of them; 'duplicate' when the
    * credential is registered already (to this account or another).
    */
-  async create(row: Insertable<PasskeysTable>, limit: number): Promise<'created' | 'limit' | 'duplicate'> {
-    const db = await this.database.get();
+  async create(
+    row: Insertable<PasskeysTable>,
+    limit: number,
+    within?: Database,
+  ): Promise<'created' | 'limit' | 'duplicate'> {
     try {
-      return await db.transaction().execute(async (trx) => {
+      return await this.database.transaction(async (trx) => {
         // Locks the account's row so two registrations at once cannot both pass the count.
         await trx.selectFrom('users').select('id').where('id', '=', row.userId).forUpdate().execute();
         const { count } = await trx
@@ -47,7 +51,7 @@ export class PasskeysRepository {
         if (Number(count) >= limit) return 'limit';
         await trx.insertInto('passkeys').values(row).execute();
         return 'created';
-      });
+      }, within);
     } catch (error) {
       if (isUniqueViolation(error)) return 'duplicate';
       throw error;
@@ -55,9 +59,8 @@ export class PasskeysRepository {
   }
 
   /** Deletes one of the account's passkeys; resolves to it, or undefined when it has none by that id. */
-  async delete(userId: string, id: string): Promise<PasskeyRow | undefined> {
-    const db = await this.database.get();
-    return db.transaction().execute(async (trx) => {
+  async delete(userId: string, id: string, within?: Database): Promise<PasskeyRow | undefined> {
+    return this.database.transaction(async (trx) => {
       const row = await trx
         .selectFrom('passkeys')
         .selectAll()
@@ -67,7 +70,7 @@ export class PasskeysRepository {
         .executeTakeFirst();
       if (row) await trx.deleteFrom('passkeys').where('id', '=', id).execute();
       return row;
-    });
+    }, within);
   }
 
   /**

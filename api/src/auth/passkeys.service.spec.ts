@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { appErrorCode } from '../../test/support/app-error-code.js';
+import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { loadConfig } from '../config/app-config.js';
@@ -16,6 +17,7 @@ import type { RateLimitService } from './rate-limit.service.js';
 import type { VerifiedPasskey, WebAuthnRepository } from './webauthn.repository.js';
 
 const T0 = new Date('2026-12-06T12:00:00.000Z');
+const CLIENT = { ip: '203.0.113.7', userAgent: 'Spec/1.0' };
 const CHALLENGE = 'c2lnbi1pbi1jaGFsbGVuZ2U';
 const clientData = (challenge: string) =>
   Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge })).toString('base64url');
@@ -82,6 +84,7 @@ function setup() {
   const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;
   const mail = { send: vi.fn(async () => {}) } as unknown as MailService;
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL: 'https://app.example.test' }, '/');
+  const { activity, types: activityTypes } = recordedSecurityActivity(clock);
   const service = new PasskeysService(
     auth,
     passkeys,
@@ -92,9 +95,10 @@ function setup() {
     clock,
     rateLimits,
     mail,
+    activity,
     config,
   );
-  return { service, auth, passkeys, webauthn, oneTimeTokens, users, crypto, rateLimits, mail };
+  return { service, auth, passkeys, webauthn, oneTimeTokens, users, crypto, rateLimits, mail, activityTypes };
 }
 
 const registration = (challenge = CHALLENGE): PasskeyRegistrationDto => ({
@@ -142,8 +146,8 @@ describe('PasskeysService', () => {
   });
 
   it('stores a verified passkey under the default name and mails the owner', async () => {
-    const { service, passkeys, mail } = setup();
-    expect(await service.register(userAuth, registration())).toMatchObject({
+    const { service, passkeys, mail, activityTypes } = setup();
+    expect(await service.register(userAuth, registration(), CLIENT)).toMatchObject({
       name: 'Passkey',
       backedUp: true,
       deviceType: 'multiDevice',
@@ -153,10 +157,33 @@ describe('PasskeysService', () => {
       credentialId: verified.credentialId,
       transports: '["internal"]',
     });
+    expect(vi.mocked(passkeys.create).mock.calls[0]?.[2]).toBe(SPEC_TRANSACTION);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
       expect.objectContaining({ subject: 'A passkey was added to your account' }),
     );
+    expect(activityTypes()).toEqual(['passkey_added:Passkey']);
+  });
+
+  it('records nothing for a passkey refused over the limit or already registered, and removes with a record', async () => {
+    for (const outcome of ['limit', 'duplicate'] as const) {
+      const refused = setup();
+      vi.mocked(refused.passkeys.create).mockResolvedValueOnce(outcome);
+      expect(await appErrorCode(refused.service.register(userAuth, registration(), CLIENT))).toBe(
+        outcome === 'limit' ? 'PASSKEY_LIMIT_REACHED' : 'PASSKEY_ALREADY_REGISTERED',
+      );
+      expect(refused.activityTypes()).toEqual([]);
+    }
+    const removing = setup();
+    await removing.service.remove(userAuth, 'passkey-1', CLIENT);
+    expect(removing.passkeys.delete).toHaveBeenCalledWith('user-1', 'passkey-1', SPEC_TRANSACTION);
+    expect(removing.activityTypes()).toEqual([`passkey_removed:${stored.name}`]);
+    const missing = setup();
+    vi.mocked(missing.passkeys.delete).mockResolvedValueOnce(undefined);
+    expect(await appErrorCode(missing.service.remove(userAuth, 'passkey-2', CLIENT))).toBe(
+      'PASSKEY_NOT_FOUND',
+    );
+    expect(missing.activityTypes()).toEqual([]);
   });
 
   it('refuses a registration whose challenge is not this account’s, or whose credential id is too long to store', async () => {
@@ -165,7 +192,7 @@ describe('PasskeysService', () => {
       id: 'token-2',
       userId: 'user-2',
     } as never);
-    expect(await appErrorCode(foreign.service.register(userAuth, registration()))).toBe(
+    expect(await appErrorCode(foreign.service.register(userAuth, registration(), CLIENT))).toBe(
       'PASSKEY_CHALLENGE_INVALID',
     );
     expect(foreign.webauthn.verifyRegistration).not.toHaveBeenCalled();
@@ -173,7 +200,9 @@ describe('PasskeysService', () => {
     const notJson = setup();
     const dto = registration();
     dto.response.response.clientDataJSON = 'bm90IGpzb24';
-    expect(await appErrorCode(notJson.service.register(userAuth, dto))).toBe('PASSKEY_CHALLENGE_INVALID');
+    expect(await appErrorCode(notJson.service.register(userAuth, dto, CLIENT))).toBe(
+      'PASSKEY_CHALLENGE_INVALID',
+    );
     expect(notJson.oneTimeTokens.consume).not.toHaveBeenCalled();
 
     const long = setup();
@@ -181,7 +210,7 @@ describe('PasskeysService', () => {
       ...verified,
       credentialId: 'A'.repeat(513),
     });
-    expect(await appErrorCode(long.service.register(userAuth, registration()))).toBe(
+    expect(await appErrorCode(long.service.register(userAuth, registration(), CLIENT))).toBe(
       'PASSKEY_VERIFICATION_FAILED',
     );
     expect(long.passkeys.create).not.toHaveBeenCalled();

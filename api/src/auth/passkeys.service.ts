@@ -20,6 +20,7 @@ import type {
 } from './passkeys.dto.js';
 import { type PasskeyRow, PasskeysRepository } from './passkeys.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
+import { SecurityActivityService } from './security-activity.service.js';
 import { siteName } from './site-name.js';
 import { challengeOfClientData, PASSKEY_CEREMONY_TTL_MS, WebAuthnRepository } from './webauthn.repository.js';
 
@@ -48,6 +49,7 @@ export class PasskeysService {
     @Inject(ClockRepository) private readonly clock: ClockRepository,
     @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
     @Inject(MailService) private readonly mail: MailService,
+    @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -86,7 +88,7 @@ export class PasskeysService {
   }
 
   /** Stores the passkey the browser made for the challenge `registrationOptions` gave this account. */
-  async register(auth: UserAuth, dto: PasskeyRegistrationDto): Promise<PasskeyDto> {
+  async register(auth: UserAuth, dto: PasskeyRegistrationDto, client: ClientInfo): Promise<PasskeyDto> {
     const user = await this.auth.ownAccount(auth);
     const now = this.clock.now();
     const challenge = challengeOfClientData(dto.response.response.clientDataJSON);
@@ -116,16 +118,23 @@ export class PasskeysService {
       createdAt: now,
       lastUsedAt: null,
     };
-    const outcome = await this.passkeys.create(passkey, MAX_PASSKEYS_PER_ACCOUNT);
+    const outcome = await this.activity.withEvents(
+      (trx) => this.passkeys.create(passkey, MAX_PASSKEYS_PER_ACCOUNT, trx),
+      (outcome) =>
+        outcome === 'created' && this.activity.event(user.id, 'passkey_added', { client }, passkey.name),
+    );
     if (outcome === 'duplicate') throw new AppError('PASSKEY_ALREADY_REGISTERED');
     if (outcome === 'limit') throw new AppError('PASSKEY_LIMIT_REACHED');
     await this.mail.send(user.email, mailTemplates.passkeyAdded(passkey.name));
     return mapPasskey(passkey);
   }
 
-  async remove(auth: UserAuth, id: string): Promise<void> {
+  async remove(auth: UserAuth, id: string, client: ClientInfo): Promise<void> {
     const user = await this.auth.ownAccount(auth);
-    const removed = await this.passkeys.delete(user.id, id);
+    const removed = await this.activity.withEvents(
+      (trx) => this.passkeys.delete(user.id, id, trx),
+      (removed) => removed && this.activity.event(user.id, 'passkey_removed', { client }, removed.name),
+    );
     if (!removed) throw new AppError('PASSKEY_NOT_FOUND');
     await this.mail.send(user.email, mailTemplates.passkeyRemoved(removed.name));
   }

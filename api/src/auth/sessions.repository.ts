@@ -134,9 +134,18 @@ export class SessionsRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Revokes every active session of a user except `keepSessionId`; returns the revoked ids. */
-  async revokeAll(userId: string, now: Date, reason: string, keepSessionId?: string): Promise<string[]> {
-    const db = await this.database.get();
+  /**
+   * Revokes every active session of a user except `keepSessionId`; returns the revoked ids.
+   * Inside `within` when that is a caller's transaction.
+   */
+  async revokeAll(
+    userId: string,
+    now: Date,
+    reason: string,
+    keepSessionId?: string,
+    within?: Database,
+  ): Promise<string[]> {
+    const db = within ?? (await this.database.get());
     let query = db
       .selectFrom('sessions')
       .select('id')
@@ -208,6 +217,7 @@ export class SessionsRepository {
         .forUpdate()
         .executeTakeFirst();
       const tx: RefreshTransaction = {
+        db: trx,
         async hasRotatedChild(tokenId) {
           const child = await trx
             .selectFrom('refreshTokens')
@@ -267,6 +277,8 @@ export class SessionsRepository {
 
 /** Writes available inside the refresh exchange's transaction. */
 export interface RefreshTransaction {
+  /** The transaction itself, for another repository's writes that belong to the exchange (a security event). */
+  readonly db: Database;
   /** Whether a child of this token has itself been exchanged (so it is not the immediate previous token). */
   hasRotatedChild(tokenId: string): Promise<boolean>;
   /** Marks the token used (if not already) and stores its successor. */

@@ -84,6 +84,8 @@ export interface AuthSettings {
   readonly refreshTtlDays: number;
   readonly refreshReuseGraceSeconds: number;
   readonly sessionCacheSeconds: number;
+  /** How long an account's security activity (`GET /auth/activity`) is kept, in days. */
+  readonly securityEventRetentionDays: number;
   readonly requireEmailVerification: boolean;
   readonly emailCodeSignup: boolean;
   /**
@@ -212,6 +214,7 @@ export function loadConfig(
       refreshTtlDays: e.AUTH_REFRESH_TTL_DAYS,
       refreshReuseGraceSeconds: e.AUTH_REFRESH_REUSE_GRACE_SECONDS,
       sessionCacheSeconds: e.AUTH_SESSION_CACHE_SECONDS,
+      securityEventRetentionDays: e.SECURITY_EVENT_RETENTION_DAYS,
       requireEmailVerification: e.AUTH_REQUIRE_EMAIL_VERIFICATION,
       emailCodeSignup: e.AUTH_EMAIL_CODE_SIGNUP,
       passkeys: passkeySite(e.WEBAUTHN_RP_ID, e.WEBAUTHN_ORIGINS, publicBaseUrl),

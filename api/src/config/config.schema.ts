@@ -221,6 +221,7 @@ function readVariables(read: VariableReader) {
     AUTH_REFRESH_TTL_DAYS: read.integer('AUTH_REFRESH_TTL_DAYS', 1, 365, 30),
     AUTH_REFRESH_REUSE_GRACE_SECONDS: read.integer('AUTH_REFRESH_REUSE_GRACE_SECONDS', 0, 300, 10),
     AUTH_SESSION_CACHE_SECONDS: read.integer('AUTH_SESSION_CACHE_SECONDS', 0, 300, 5),
+    SECURITY_EVENT_RETENTION_DAYS: read.integer('SECURITY_EVENT_RETENTION_DAYS', 1, 3650, 180),
     // On in production: without it registration answers EMAIL_TAKEN, which tells anyone whether an
     // address has an account. Off elsewhere so `npm start` signs a new account straight in.
     AUTH_REQUIRE_EMAIL_VERIFICATION: read.flag('AUTH_REQUIRE_EMAIL_VERIFICATION', nodeEnv === 'production'),

@@ -21,6 +21,16 @@ export class DatabaseHandle {
     return this.database;
   }
 
+  /**
+   * Runs `write` in a transaction: `within` when it is one (a caller's, so writes of several
+   * repositories commit together, like a change and the security event that records it), else a
+   * new one.
+   */
+  async transaction<T>(write: (trx: Database) => Promise<T>, within?: Database): Promise<T> {
+    if (within?.isTransaction) return write(within);
+    return (await this.get()).transaction().execute(write);
+  }
+
   /** Destroys the pool if the database was ever made; does nothing otherwise. */
   async close(): Promise<void> {
     if (this.database === undefined) return;

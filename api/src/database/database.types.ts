@@ -184,6 +184,45 @@ export interface FilesTable {
   completedAt: Timestamp | null;
 }
 
+/**
+ * What happened to an account's security (`security_events.type`, 0007). Stable names: clients
+ * show them. `signed_in` and `sign_in_failed` carry the method in `detail`; `passkey_*` and
+ * `api_key_*` the name; `role_changed` the new role.
+ */
+export type SecurityEventType =
+  | 'signed_in'
+  | 'sign_in_failed'
+  | 'account_locked'
+  | 'password_changed'
+  | 'password_reset'
+  | 'password_set'
+  | 'email_changed'
+  | 'two_step_enabled'
+  | 'two_step_disabled'
+  | 'recovery_codes_regenerated'
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'api_key_created'
+  | 'api_key_revoked'
+  | 'signed_out_everywhere'
+  | 'refresh_token_reused'
+  | 'role_changed'
+  | 'account_disabled'
+  | 'account_enabled';
+
+/** `security_events`: one line of an account's security activity (0007). */
+export interface SecurityEventsTable {
+  id: string;
+  userId: string;
+  type: SecurityEventType;
+  createdAt: Timestamp;
+  ip: string | null;
+  userAgent: string | null;
+  detail: string | null;
+  /** MySQL's tinyint(1) reads as 0/1; the repository maps it. */
+  byAdmin: ColumnType<boolean | number, boolean, boolean>;
+}
+
 /** The whole schema as Kysely sees it (camelCase; the database uses snake_case). */
 export interface DatabaseSchema {
   users: UsersTableWithPurge;
@@ -197,6 +236,7 @@ export interface DatabaseSchema {
   rateLimits: RateLimitsTable;
   outbox: OutboxTable;
   files: FilesTable;
+  securityEvents: SecurityEventsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

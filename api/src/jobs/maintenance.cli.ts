@@ -7,7 +7,8 @@ import { MaintenanceService } from './maintenance.service.js';
 /**
  * `npm run users:purge`: one maintenance run (`MaintenanceService`: erase accounts deleted over 30
  * days ago, remove unfinished uploads and temp files over 24 h, delete expired one-time tokens,
- * ended sessions and ended rate-limit counters) against DATABASE_URL or the embedded database.
+ * ended sessions, ended rate-limit counters and old security activity) against DATABASE_URL or the
+ * embedded database.
  * For cron or a scheduled task where the server's in-process interval is off (or on Lambda).
  */
 await runDatabaseCli('Maintenance failed', async ({ config, connection }) => {
@@ -19,7 +20,7 @@ await runDatabaseCli('Maintenance failed', async ({ config, connection }) => {
   try {
     const report = await context.get(MaintenanceService).runOnce();
     process.stdout.write(
-      `purged ${report.purgedAccounts} deleted account(s), removed ${report.removedFiles} expired file(s), ${report.removedTokens} expired one-time token(s), ${report.removedSessions} ended session(s) and ${report.removedRateLimitCounters} ended rate-limit counter(s)\n`,
+      `purged ${report.purgedAccounts} deleted account(s), removed ${report.removedFiles} expired file(s), ${report.removedTokens} expired one-time token(s), ${report.removedSessions} ended session(s), ${report.removedRateLimitCounters} ended rate-limit counter(s) and ${report.removedSecurityEvents} security event(s) past retention\n`,
     );
     return 0;
   } finally {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { OneTimeTokensRepository } from '../auth/one-time-tokens.repository.js';
 import type { RateLimitService } from '../auth/rate-limit.service.js';
+import type { SecurityActivityService } from '../auth/security-activity.service.js';
 import type { SessionsRepository } from '../auth/sessions.repository.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import type { FilesService } from '../files/files.service.js';
@@ -14,6 +15,7 @@ const REPORT = {
   removedTokens: 7,
   removedSessions: 3,
   removedRateLimitCounters: 11,
+  removedSecurityEvents: 13,
 };
 
 function setup() {
@@ -22,6 +24,7 @@ function setup() {
   const oneTimeTokens = { deleteExpired: vi.fn(async (_before: Date) => 7) };
   const sessions = { deleteEnded: vi.fn(async (_before: Date) => 3) };
   const rateLimits = { pruneEndedWindows: vi.fn(async () => 11) };
+  const activity = { deleteExpired: vi.fn(async () => 13) };
   const clock = { now: () => new Date('2026-12-06T12:00:00Z') } as ClockRepository;
   const logger = { info: vi.fn(), error: vi.fn() };
   const service = new MaintenanceService(
@@ -30,6 +33,7 @@ function setup() {
     oneTimeTokens as unknown as OneTimeTokensRepository,
     sessions as unknown as SessionsRepository,
     rateLimits as unknown as RateLimitService,
+    activity as unknown as SecurityActivityService,
     clock,
     logger as unknown as Logger,
   );

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { OneTimeTokensRepository } from '../auth/one-time-tokens.repository.js';
 import { RateLimitService } from '../auth/rate-limit.service.js';
+import { SecurityActivityService } from '../auth/security-activity.service.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { LOGGER } from '../common/logging/logger.module.js';
@@ -15,6 +16,7 @@ export interface MaintenanceReport {
   readonly removedTokens: number;
   readonly removedSessions: number;
   readonly removedRateLimitCounters: number;
+  readonly removedSecurityEvents: number;
 }
 
 /** How long an expired one-time token (link, code, challenge) is kept: a day, for support questions. */
@@ -31,7 +33,8 @@ const ENDED_SESSION_RETENTION_MS = 30 * 24 * 60 * 60_000;
  * Periodic housekeeping: erase accounts deleted more than 30 days ago, remove unfinished uploads
  * and temp files older than 24 h, delete one-time tokens (links, emailed codes, sign-in and
  * passkey challenges) a day after they expired, sessions (and their refresh tokens, one row per
- * refresh) 30 days after they ended, and rate-limit counters whose window has ended. Runs from
+ * refresh) 30 days after they ended, rate-limit counters whose window has ended, and security
+ * activity older than SECURITY_EVENT_RETENTION_DAYS. Runs from
  * `npm run users:purge` (cron, a scheduled task), on an interval inside the HTTP server (`main.ts`,
  * MAINTENANCE_INTERVAL_MINUTES), or on Lambda from infra's hourly scheduled event. Every step is
  * idempotent, so overlapping runs on several instances are harmless.
@@ -47,6 +50,7 @@ export class MaintenanceService implements OnApplicationShutdown {
     @Inject(OneTimeTokensRepository) private readonly oneTimeTokens: OneTimeTokensRepository,
     @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
     @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
+    @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
     @Inject(ClockRepository) private readonly clock: ClockRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -58,7 +62,15 @@ export class MaintenanceService implements OnApplicationShutdown {
     const removedTokens = await this.oneTimeTokens.deleteExpired(new Date(now - EXPIRED_TOKEN_RETENTION_MS));
     const removedSessions = await this.sessions.deleteEnded(new Date(now - ENDED_SESSION_RETENTION_MS));
     const removedRateLimitCounters = await this.rateLimits.pruneEndedWindows();
-    return { purgedAccounts, removedFiles, removedTokens, removedSessions, removedRateLimitCounters };
+    const removedSecurityEvents = await this.activity.deleteExpired();
+    return {
+      purgedAccounts,
+      removedFiles,
+      removedTokens,
+      removedSessions,
+      removedRateLimitCounters,
+      removedSecurityEvents,
+    };
   }
 
   /** Runs now and then every `minutes`; a run still going when the next is due is not doubled. */

@@ -1,6 +1,6 @@
 import { ReauthenticationSchema, UsernameSchema } from '../auth/auth.dto.js';
 import { type DtoType, dto } from '../common/validation/dto-schema.js';
-import type { UserCursor } from './users.repository.js';
+import { PageCursorSchema } from '../common/validation/page-cursor.dto.js';
 
 // Schemas are DTO definitions, built on first use rather than at import (why: auth.dto.ts).
 
@@ -39,31 +39,6 @@ export const UpdateMeSchema = dto((z) =>
 );
 export type UpdateMeDto = DtoType<typeof UpdateMeSchema>;
 
-export function encodeCursor(cursor: UserCursor): string {
-  return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
-}
-
-// What a timestamp column holds on both dialects (MySQL's datetime ends at 9999; a date before
-// PostgreSQL's 4713 BC made the query fail with a 500).
-const CURSOR_TIME_RANGE = { from: Date.UTC(1970, 0, 1), to: Date.UTC(10_000, 0, 1) };
-
-const CursorSchema = dto((z) =>
-  z
-    .string()
-    .max(200)
-    .transform((value, ctx): UserCursor => {
-      const [iso, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-      const createdAt = new Date(iso ?? '');
-      const time = createdAt.getTime();
-      const inRange = time >= CURSOR_TIME_RANGE.from && time < CURSOR_TIME_RANGE.to;
-      if (!inRange || !z.uuid().safeParse(id).success) {
-        ctx.addIssue({ code: 'custom', message: 'must be a nextCursor from a previous page' });
-        return z.NEVER;
-      }
-      return { createdAt, id: id as string };
-    }),
-);
-
 export const AdminUsersQuerySchema = dto((z) =>
   z.object({
     query: z
@@ -73,7 +48,7 @@ export const AdminUsersQuerySchema = dto((z) =>
       .max(320)
       .optional()
       .describe('Matches the start of the email or the username (case-insensitive).'),
-    cursor: CursorSchema.zod.optional().describe('nextCursor of the previous page.'),
+    cursor: PageCursorSchema.zod.optional().describe('nextCursor of the previous page.'),
     limit: z.coerce.number().int().min(1).max(100).default(20),
   }),
 );

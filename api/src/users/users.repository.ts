@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { PageCursor } from '../common/validation/page-cursor.dto.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { NewUserRow, UserRow, UserUpdate } from '../database/database.types.js';
@@ -62,18 +63,18 @@ export class UsersRepository {
     }
   }
 
-  async update(id: string, changes: UserUpdate): Promise<void> {
-    const db = await this.database.get();
-    await db.updateTable('users').set(changes).where('id', '=', id).execute();
+  /** Inside `db` when that is a caller's transaction (as every write here that takes one). */
+  async update(id: string, changes: UserUpdate, db?: Database): Promise<void> {
+    const target = db ?? (await this.database.get());
+    await target.updateTable('users').set(changes).where('id', '=', id).execute();
   }
 
   /**
    * Atomically counts one failed sign-in and returns the new count (0 for an unknown id, which
    * still does the same queries: sign-in uses that to take equal time for unknown accounts).
    */
-  async incrementFailedLogins(id: string): Promise<number> {
-    const db = await this.database.get();
-    return db.transaction().execute(async (trx) => {
+  async incrementFailedLogins(id: string, db?: Database): Promise<number> {
+    return this.database.transaction(async (trx) => {
       const row = await trx
         .selectFrom('users')
         .select('failedLoginCount')
@@ -83,15 +84,15 @@ export class UsersRepository {
       const count = row ? row.failedLoginCount + 1 : 0;
       await trx.updateTable('users').set({ failedLoginCount: count }).where('id', '=', id).execute();
       return count;
-    });
+    }, db);
   }
 
   // ---------------------------------------------------------------- profiles and administration
 
   /** Updates profile fields; returns the colliding field instead of throwing when a username is taken. */
-  async updateProfile(id: string, changes: UserUpdate): Promise<UniqueUserField | undefined> {
+  async updateProfile(id: string, changes: UserUpdate, db?: Database): Promise<UniqueUserField | undefined> {
     try {
-      await this.update(id, changes);
+      await this.update(id, changes, db);
       return undefined;
     } catch (error) {
       const field = uniqueViolationField(error);
@@ -101,7 +102,7 @@ export class UsersRepository {
   }
 
   /** Newest first, after `cursor`; `prefix` matches the start of the email or the username. */
-  async search(options: { prefix?: string; cursor?: UserCursor; limit: number }): Promise<UserRow[]> {
+  async search(options: { prefix?: string; cursor?: PageCursor; limit: number }): Promise<UserRow[]> {
     const db = await this.database.get();
     let query = db.selectFrom('users').selectAll();
     if (options.prefix) {
@@ -137,7 +138,8 @@ export class UsersRepository {
   /**
    * Erases a deleted account's personal data in one transaction: email and username become
    * placeholders no one can register (freeing both), profile and password are cleared, and
-   * sessions (IPs, user agents), API keys, two-step sign-in secrets and one-time tokens are deleted. The row stays as a tombstone.
+   * sessions (IPs, user agents), API keys, two-step sign-in secrets, passkeys, one-time tokens and the
+   * security activity are deleted. The row stays as a tombstone.
    */
   async erasePersonalData(user: Pick<UserRow, 'id' | 'email'>, now: Date): Promise<void> {
     const db = await this.database.get();
@@ -163,18 +165,13 @@ export class UsersRepository {
       await trx.deleteFrom('totpCredentials').where('userId', '=', user.id).execute();
       await trx.deleteFrom('mfaRecoveryCodes').where('userId', '=', user.id).execute();
       await trx.deleteFrom('passkeys').where('userId', '=', user.id).execute();
+      await trx.deleteFrom('securityEvents').where('userId', '=', user.id).execute();
       await trx
         .deleteFrom('oneTimeTokens')
         .where((eb) => eb.or([eb('userId', '=', user.id), eb('email', '=', user.email)]))
         .execute();
     });
   }
-}
-
-/** Where a page of users starts (see `search`). */
-export interface UserCursor {
-  readonly createdAt: Date;
-  readonly id: string;
 }
 
 /** Recognises unique-constraint violations of users.email / users.username on PostgreSQL and MySQL. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { appErrorCode } from '../../test/support/app-error-code.js';
+import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
 import type { ReauthenticationDto } from '../auth/auth.dto.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { UserAuth } from '../auth/auth-context.js';
@@ -9,12 +10,12 @@ import type { SessionStatusCache } from '../auth/session-status.cache.js';
 import type { SessionsRepository } from '../auth/sessions.repository.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { AppError } from '../common/errors/app-error.js';
+import { encodePageCursor } from '../common/validation/page-cursor.dto.js';
 import type { UserRow } from '../database/database.types.js';
 import type { FilesService } from '../files/files.service.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { RenderedMail } from '../mail/mail.templates.js';
 import { newUserRow } from './new-user.js';
-import { encodeCursor } from './users.dto.js';
 import type { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
@@ -62,6 +63,7 @@ function setup(found: UserRow | null = user()) {
   const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => user()) };
   const mail = { send: vi.fn(async (_to: string, _mail: RenderedMail) => {}) };
   const mfa = { disable: vi.fn(async (_userId: string, _now: Date) => {}) };
+  const { activity, types: activityTypes } = recordedSecurityActivity(clock);
   const service = new UsersService(
     users as unknown as UsersRepository,
     auth as unknown as AuthService,
@@ -71,9 +73,10 @@ function setup(found: UserRow | null = user()) {
     files as unknown as FilesService,
     clock,
     mail as unknown as MailService,
+    activity,
     logger,
   );
-  return { service, users, sessions, sessionCache, files, logger, auth, mail, mfa };
+  return { service, users, sessions, sessionCache, files, logger, auth, mail, mfa, activityTypes };
 }
 
 describe('UsersService profile', () => {
@@ -169,21 +172,27 @@ describe('UsersService administration', () => {
     const page = await service.list({ query: 'ad', limit: 2 });
     expect(users.search).toHaveBeenCalledWith({ prefix: 'ad', cursor: undefined, limit: 3 });
     expect(page.items.map((item) => item.id)).toEqual(['c', 'b']);
-    expect(page.nextCursor).toBe(encodeCursor({ createdAt: T0, id: 'b' }));
+    expect(page.nextCursor).toBe(encodePageCursor({ createdAt: T0, id: 'b' }));
     users.search.mockResolvedValue(rows.slice(0, 2));
     expect((await service.list({ limit: 2 })).nextCursor).toBeNull();
   });
 
   it('disabling revokes the sessions at once; re-enabling only refreshes the cache', async () => {
-    const { service, users, sessions, sessionCache } = setup();
+    const { service, users, sessions, sessionCache, activityTypes } = setup();
     await service.adminUpdate(ADMIN, 'user-1', { disabled: true });
-    expect(users.update).toHaveBeenCalledWith('user-1', { disabledAt: T0, updatedAt: T0 });
+    expect(users.update).toHaveBeenCalledWith('user-1', { disabledAt: T0, updatedAt: T0 }, SPEC_TRANSACTION);
+    expect(activityTypes()).toEqual(['account_disabled']);
     expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'account_disabled');
     expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
 
     const disabled = setup(user({ disabledAt: T0 }));
     const result = await disabled.service.adminUpdate(ADMIN, 'user-1', { disabled: false });
-    expect(disabled.users.update).toHaveBeenCalledWith('user-1', { disabledAt: null, updatedAt: T0 });
+    expect(disabled.users.update).toHaveBeenCalledWith(
+      'user-1',
+      { disabledAt: null, updatedAt: T0 },
+      SPEC_TRANSACTION,
+    );
+    expect(disabled.activityTypes()).toEqual(['account_enabled']);
     expect(disabled.sessions.revokeAll).not.toHaveBeenCalled();
     expect(disabled.sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
     expect(result.disabledAt).toBeNull();
@@ -198,6 +207,7 @@ describe('UsersService administration', () => {
     const same = setup();
     await same.service.adminUpdate(ADMIN, 'user-1', { role: 'user' });
     expect(same.users.update).not.toHaveBeenCalled();
+    expect(same.activityTypes()).toEqual([]);
     expect(same.auth.confirmIdentity).not.toHaveBeenCalled();
   });
 
@@ -210,13 +220,14 @@ describe('UsersService administration', () => {
     expect(refused.users.update).not.toHaveBeenCalled();
     expect(refused.mail.send).not.toHaveBeenCalled();
 
-    const { service, auth, users, mail } = setup();
+    const { service, auth, users, mail, activityTypes } = setup();
     await service.adminUpdate(ADMIN, 'user-1', { role: 'admin', password: 'the admin password' });
+    expect(activityTypes()).toEqual(['role_changed:admin']);
     expect(auth.confirmIdentity).toHaveBeenCalledWith(ADMIN, {
       role: 'admin',
       password: 'the admin password',
     });
-    expect(users.update).toHaveBeenCalledWith('user-1', { role: 'admin', updatedAt: T0 });
+    expect(users.update).toHaveBeenCalledWith('user-1', { role: 'admin', updatedAt: T0 }, SPEC_TRANSACTION);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
       expect.objectContaining({ subject: 'You are now an administrator' }),
@@ -231,10 +242,11 @@ describe('UsersService administration', () => {
     );
     expect(refused.mfa.disable).not.toHaveBeenCalled();
 
-    const { service, mfa, mail, sessions, sessionCache } = setup(user({ mfaEnabledAt: T0 }));
+    const { service, mfa, mail, sessions, sessionCache, activityTypes } = setup(user({ mfaEnabledAt: T0 }));
     const result = await service.adminUpdate(ADMIN, 'user-1', { twoStepSignIn: 'off', password: 'pw' });
+    expect(activityTypes()).toEqual(['two_step_disabled']);
     expect(result.mfaEnabled).toBe(false);
-    expect(mfa.disable).toHaveBeenCalledWith('user-1', T0);
+    expect(mfa.disable).toHaveBeenCalledWith('user-1', T0, SPEC_TRANSACTION);
     expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'mfa_reset');
     expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
     expect(mail.send).toHaveBeenCalledWith(
@@ -254,11 +266,13 @@ describe('UsersService administration', () => {
     const admin = setup(user({ role: 'admin' }));
     await admin.service.adminUpdate(ADMIN, 'user-1', { role: 'user', disabled: true });
     expect(admin.auth.confirmIdentity).not.toHaveBeenCalled();
-    expect(admin.users.update).toHaveBeenCalledWith('user-1', {
-      role: 'user',
-      disabledAt: T0,
-      updatedAt: T0,
-    });
+    expect(admin.users.update).toHaveBeenCalledWith(
+      'user-1',
+      { role: 'user', disabledAt: T0, updatedAt: T0 },
+      SPEC_TRANSACTION,
+    );
+    // Each change is its own line in the user's activity, marked as an administrator's.
+    expect(admin.activityTypes()).toEqual(['role_changed:user', 'account_disabled']);
     expect(admin.mail.send).not.toHaveBeenCalled();
   });
 

@@ -4,24 +4,25 @@ import type { ReauthenticationDto } from '../auth/auth.dto.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { UserAuth } from '../auth/auth-context.js';
 import { MfaRepository } from '../auth/mfa.repository.js';
+import { SecurityActivityService } from '../auth/security-activity.service.js';
 import { SessionStatusCache } from '../auth/session-status.cache.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
+import { encodePageCursor } from '../common/validation/page-cursor.dto.js';
 import type { UserRow, UserUpdate } from '../database/database.types.js';
 import { FilesService } from '../files/files.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { mailTemplates } from '../mail/mail.templates.js';
-import {
-  type AdminUserDto,
-  type AdminUsersPageDto,
-  type AdminUsersQuery,
-  type AdminUserUpdateDto,
-  encodeCursor,
-  type MeDto,
-  type PublicProfileDto,
-  type UpdateMeDto,
+import type {
+  AdminUserDto,
+  AdminUsersPageDto,
+  AdminUsersQuery,
+  AdminUserUpdateDto,
+  MeDto,
+  PublicProfileDto,
+  UpdateMeDto,
 } from './users.dto.js';
 import { mapAdminUser, mapMe, mapPublicProfile } from './users.mapper.js';
 import { UsersRepository } from './users.repository.js';
@@ -46,6 +47,7 @@ export class UsersService {
     @Inject(FilesService) private readonly files: FilesService,
     @Inject(ClockRepository) private readonly clock: ClockRepository,
     @Inject(MailService) private readonly mail: MailService,
+    @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -108,7 +110,7 @@ export class UsersService {
     const last = items[items.length - 1];
     return {
       items: items.map(mapAdminUser),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+      nextCursor: rows.length > query.limit && last ? encodePageCursor(last) : null,
     };
   }
 
@@ -134,8 +136,19 @@ export class UsersService {
     if (dto.disabled === true && user.disabledAt === null) changes.disabledAt = now;
     if (dto.disabled === false && user.disabledAt !== null) changes.disabledAt = null;
     if (Object.keys(changes).length === 0 && !resetsTwoStep) return mapAdminUser(user);
-    if (Object.keys(changes).length > 0) await this.users.update(id, { ...changes, updatedAt: now });
-    if (resetsTwoStep) await this.mfa.disable(id, now);
+    // The account's owner sees each change in their activity, made by an administrator (who is not named).
+    await this.activity.withEvents(
+      async (trx) => {
+        if (Object.keys(changes).length > 0) await this.users.update(id, { ...changes, updatedAt: now }, trx);
+        if (resetsTwoStep) await this.mfa.disable(id, now, trx);
+      },
+      [
+        changes.role !== undefined && this.activity.event(id, 'role_changed', 'admin', changes.role),
+        changes.disabledAt instanceof Date && this.activity.event(id, 'account_disabled', 'admin'),
+        changes.disabledAt === null && this.activity.event(id, 'account_enabled', 'admin'),
+        resetsTwoStep && this.activity.event(id, 'two_step_disabled', 'admin'),
+      ],
+    );
     if (grantsAdmin) await this.mail.send(user.email, mailTemplates.adminGranted());
     if (resetsTwoStep) await this.mail.send(user.email, mailTemplates.mfaResetByAdmin());
     if (changes.role !== undefined || changes.disabledAt || resetsTwoStep) {

@@ -693,6 +693,7 @@ describe('scheduled maintenance through the bundle', () => {
       'purgedAccounts',
       'removedFiles',
       'removedRateLimitCounters',
+      'removedSecurityEvents',
       'removedSessions',
       'removedTokens',
     ]);

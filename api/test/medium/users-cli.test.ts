@@ -268,7 +268,7 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
     expect(result).toMatchObject({
       code: 0,
       stdout:
-        'purged 1 deleted account(s), removed 0 expired file(s), 1 expired one-time token(s), 1 ended session(s) and 1 ended rate-limit counter(s)\n',
+        'purged 1 deleted account(s), removed 0 expired file(s), 1 expired one-time token(s), 1 ended session(s), 1 ended rate-limit counter(s) and 0 security event(s) past retention\n',
     });
     expect(
       (await database.db.selectFrom('sessions').select('id').where('userId', '=', owner.id).execute()).map(

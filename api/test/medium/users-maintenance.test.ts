@@ -3,6 +3,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthService } from '../../src/auth/auth.service.js';
 import { MfaRepository } from '../../src/auth/mfa.repository.js';
+import { SecurityActivityService } from '../../src/auth/security-activity.service.js';
+import { SecurityEventsRepository } from '../../src/auth/security-events.repository.js';
 import { SessionStatusCache } from '../../src/auth/session-status.cache.js';
 import { SessionsRepository } from '../../src/auth/sessions.repository.js';
 import { ClockRepository } from '../../src/common/clock/clock.repository.js';
@@ -60,6 +62,12 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
       filesService,
       clock,
       mail,
+      new SecurityActivityService(
+        new SecurityEventsRepository(DatabaseHandle.of(database.db)),
+        crypto,
+        clock,
+        config,
+      ),
       logger,
     );
   });

@@ -5,6 +5,7 @@ import * as m0003 from './0003_files.js';
 import * as m0004 from './0004_two_step_sign_in.js';
 import * as m0005 from './0005_passkeys.js';
 import * as m0006 from './0006_session_sign_in_method.js';
+import * as m0007 from './0007_security_events.js';
 
 /**
  * Every migration, imported explicitly (no directory scanning) so a bundler includes them.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_two_step_sign_in': m0004,
   '0005_passkeys': m0005,
   '0006_session_sign_in_method': m0006,
+  '0007_security_events': m0007,
 };

@@ -1,0 +1,65 @@
+import { type DtoType, dto } from '../common/validation/dto-schema.js';
+import { PageCursorSchema } from '../common/validation/page-cursor.dto.js';
+import type { SecurityEventType } from '../database/database.types.js';
+
+// Schemas are DTO definitions, built on first use rather than at import (why: auth.dto.ts).
+
+/** Every event type, in the order the docs list them (the OpenAPI enum). */
+export const SECURITY_EVENT_TYPES = [
+  'signed_in',
+  'sign_in_failed',
+  'account_locked',
+  'password_changed',
+  'password_reset',
+  'password_set',
+  'email_changed',
+  'two_step_enabled',
+  'two_step_disabled',
+  'recovery_codes_regenerated',
+  'passkey_added',
+  'passkey_removed',
+  'api_key_created',
+  'api_key_revoked',
+  'signed_out_everywhere',
+  'refresh_token_reused',
+  'role_changed',
+  'account_disabled',
+  'account_enabled',
+] as const satisfies readonly SecurityEventType[];
+
+export const SecurityActivityQuerySchema = dto((z) =>
+  z.object({
+    cursor: PageCursorSchema.zod.optional().describe('nextCursor of the previous page.'),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  }),
+);
+export type SecurityActivityQuery = DtoType<typeof SecurityActivityQuerySchema>;
+
+export const SecurityEventSchema = dto((z) =>
+  z.object({
+    id: z.uuid(),
+    type: z.enum(SECURITY_EVENT_TYPES),
+    createdAt: z.iso.datetime(),
+    ip: z
+      .string()
+      .nullable()
+      .describe('Where the request came from; null for what an administrator or the system did.'),
+    userAgent: z.string().nullable(),
+    detail: z
+      .string()
+      .nullable()
+      .describe(
+        'signed_in and sign_in_failed: the method (password, passkey, authenticator, …); passkey_* and api_key_*: the name; role_changed: the new role.',
+      ),
+    byAdmin: z.boolean().describe('An administrator made this change.'),
+  }),
+);
+export type SecurityEventDto = DtoType<typeof SecurityEventSchema>;
+
+export const SecurityActivityPageSchema = dto((z) =>
+  z.object({
+    items: z.array(SecurityEventSchema.zod),
+    nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page.'),
+  }),
+);
+export type SecurityActivityPageDto = DtoType<typeof SecurityActivityPageSchema>;

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  type ErrorBody,
+  RELAXED_LIMITS,
+  readJson,
+  registerUser,
+  STRONG_PASSWORD,
+  type TokenPair,
+} from '../support/auth-helpers.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+interface SecurityEvent {
+  id: string;
+  type: string;
+  createdAt: string;
+  ip: string | null;
+  userAgent: string | null;
+  detail: string | null;
+  byAdmin: boolean;
+}
+
+interface ActivityPage {
+  items: SecurityEvent[];
+  nextCursor: string | null;
+}
+
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) ActivityTest/1.0';
+
+describe('security activity (GET /auth/activity)', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    // No grace for a used refresh token, so presenting one again is theft at once.
+    server = await startTestServer({ ...RELAXED_LIMITS, AUTH_REFRESH_REUSE_GRACE_SECONDS: '0' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const activity = async (token: string, query = ''): Promise<ActivityPage> => {
+    const response = await server.request(`/auth/activity${query}`, { headers: bearer(token) });
+    expect(response.status).toBe(200);
+    return readJson<ActivityPage>(response);
+  };
+  const kinds = (page: ActivityPage) =>
+    page.items.map((event) => (event.detail ? `${event.type}:${event.detail}` : event.type));
+
+  async function login(email: string, password: string): Promise<Response> {
+    return server.request('/auth/login', {
+      method: 'POST',
+      headers: { 'user-agent': BROWSER },
+      json: { email, password },
+    });
+  }
+
+  it('lists sign-ins, a failed attempt and each change to the account, newest first, with where they came from', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    expect((await login(credentials.email, 'not the password at all')).status).toBe(401);
+    const signedIn = await readJson<TokenPair>(await login(credentials.email, STRONG_PASSWORD));
+    const auth = bearer(signedIn.accessToken);
+    const newPassword = `${STRONG_PASSWORD} and more`;
+    const changed = await server.request('/auth/password/change', {
+      method: 'POST',
+      headers: { ...auth, 'user-agent': BROWSER },
+      json: { currentPassword: STRONG_PASSWORD, newPassword },
+    });
+    expect(changed.status).toBe(204);
+    const created = await server.request('/auth/api-keys', {
+      method: 'POST',
+      headers: auth,
+      json: { name: 'deploy bot', scopes: ['users:read'], password: newPassword },
+    });
+    expect(created.status).toBe(201);
+    const { id: keyId } = await readJson<{ id: string }>(created);
+    expect(
+      (await server.request(`/auth/api-keys/${keyId}`, { method: 'DELETE', headers: auth })).status,
+    ).toBe(204);
+    expect((await server.request('/auth/logout-all', { method: 'POST', headers: auth })).status).toBe(204);
+    const again = await readJson<TokenPair>(await login(credentials.email, newPassword));
+
+    const page = await activity(again.accessToken);
+    expect(kinds(page)).toEqual([
+      'signed_in:password',
+      'signed_out_everywhere',
+      'api_key_revoked:deploy bot',
+      'api_key_created:deploy bot',
+      'password_changed',
+      'signed_in:password',
+      'sign_in_failed:password',
+      'signed_in:registration',
+    ]);
+    expect(page.nextCursor).toBeNull();
+    const [failed] = page.items.filter((event) => event.type === 'sign_in_failed');
+    expect(failed).toMatchObject({ ip: '127.0.0.1', userAgent: BROWSER, byAdmin: false });
+    expect(page.items.find((event) => event.type === 'password_changed')?.userAgent).toBe(BROWSER);
+    const times = page.items.map((event) => Date.parse(event.createdAt));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    // The registration's session is gone, but its record stays.
+    expect((await server.request('/auth/activity', { headers: bearer(tokens.accessToken) })).status).toBe(
+      401,
+    );
+  });
+
+  it('pages with a cursor, and an account sees only its own activity', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    for (let i = 0; i < 4; i++) expect((await login(credentials.email, STRONG_PASSWORD)).status).toBe(200);
+    const other = await registerUser(server);
+
+    const all = await activity(tokens.accessToken);
+    expect(all.items).toHaveLength(5);
+    const first = await activity(tokens.accessToken, '?limit=2');
+    expect(first.items.map((event) => event.id)).toEqual(all.items.slice(0, 2).map((event) => event.id));
+    const second = await activity(tokens.accessToken, `?limit=2&cursor=${first.nextCursor}`);
+    const third = await activity(tokens.accessToken, `?limit=2&cursor=${second.nextCursor}`);
+    expect(third.nextCursor).toBeNull();
+    expect([...first.items, ...second.items, ...third.items].map((event) => event.id)).toEqual(
+      all.items.map((event) => event.id),
+    );
+    expect(kinds(await activity(other.tokens.accessToken))).toEqual(['signed_in:registration']);
+  });
+
+  it('refuses a malformed cursor or limit (400 VALIDATION_FAILED) and callers without a session', async () => {
+    const { tokens } = await registerUser(server);
+    for (const query of ['?cursor=bm90LWEtY3Vyc29y', '?limit=0', '?limit=101', '?limit=ten']) {
+      const response = await server.request(`/auth/activity${query}`, {
+        headers: bearer(tokens.accessToken),
+      });
+      expect(response.status).toBe(400);
+      expect((await readJson<ErrorBody>(response)).code).toBe('VALIDATION_FAILED');
+    }
+    expect((await server.request('/auth/activity')).status).toBe(401);
+  });
+
+  it("marks an administrator's changes as theirs, without the administrator's address", async () => {
+    const admin = await registerUser(server);
+    await server.database.db
+      .updateTable('users')
+      .set({ role: 'admin' })
+      .where('id', '=', admin.tokens.user.id)
+      .execute();
+    const { credentials, tokens } = await registerUser(server);
+    const patch = (json: unknown) =>
+      server.request(`/admin/users/${tokens.user.id}`, {
+        method: 'PATCH',
+        headers: bearer(admin.tokens.accessToken),
+        json,
+      });
+    expect((await patch({ disabled: true })).status).toBe(200);
+    expect((await patch({ disabled: false })).status).toBe(200);
+    const signedIn = await readJson<TokenPair>(await login(credentials.email, STRONG_PASSWORD));
+    const page = await activity(signedIn.accessToken);
+    expect(kinds(page)).toEqual([
+      'signed_in:password',
+      'account_enabled',
+      'account_disabled',
+      'signed_in:registration',
+    ]);
+    for (const event of page.items.slice(1, 3))
+      expect(event).toMatchObject({ byAdmin: true, ip: null, userAgent: null });
+    // The administrator's own activity has none of it.
+    expect(kinds(await activity(admin.tokens.accessToken))).toEqual(['signed_in:registration']);
+  });
+
+  it('records a stolen refresh token presented again, in the transaction that ends the session', async () => {
+    const { credentials } = await registerUser(server);
+    const signedIn = await readJson<TokenPair>(await login(credentials.email, STRONG_PASSWORD));
+    const refresh = () =>
+      server.request('/auth/refresh', { method: 'POST', json: { refreshToken: signedIn.refreshToken } });
+    expect((await refresh()).status).toBe(200);
+    const reused = await refresh();
+    expect((await readJson<ErrorBody>(reused)).code).toBe('REFRESH_TOKEN_REUSED');
+    const later = await readJson<TokenPair>(await login(credentials.email, STRONG_PASSWORD));
+    const page = await activity(later.accessToken);
+    expect(kinds(page).slice(0, 2)).toEqual(['signed_in:password', 'refresh_token_reused']);
+    expect(page.items[1]).toMatchObject({ ip: null, byAdmin: false });
+  });
+});

@@ -1,0 +1,43 @@
+import { SecurityActivityService } from '../../src/auth/security-activity.service.js';
+import type {
+  NewSecurityEventRow,
+  SecurityEventsRepository,
+} from '../../src/auth/security-events.repository.js';
+import { ClockRepository } from '../../src/common/clock/clock.repository.js';
+import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
+import { loadConfig } from '../../src/config/app-config.js';
+import type { Database } from '../../src/database/database.factory.js';
+
+/** What a service spec's repositories receive as the transaction of a recorded change. */
+export const SPEC_TRANSACTION = { isTransaction: true, specTransaction: true } as unknown as Database;
+
+/**
+ * The real SecurityActivityService over an events repository that keeps the events in memory, for
+ * service specs whose repositories are fakes: a change runs with `SPEC_TRANSACTION`, and the events
+ * it records land in `recorded` only when it succeeds (as they commit with it).
+ */
+export function recordedSecurityActivity(clock: ClockRepository = new ClockRepository()) {
+  const recorded: NewSecurityEventRow[] = [];
+  const events = {
+    async withEvents<T>(
+      change: (trx: Database) => Promise<T>,
+      eventsOf: (result: T) => readonly NewSecurityEventRow[],
+    ): Promise<T> {
+      const result = await change(SPEC_TRANSACTION);
+      recorded.push(...eventsOf(result));
+      return result;
+    },
+    async insert(rows: readonly NewSecurityEventRow[]): Promise<void> {
+      recorded.push(...rows);
+    },
+  };
+  const activity = new SecurityActivityService(
+    events as unknown as SecurityEventsRepository,
+    new CryptoRepository(),
+    clock,
+    loadConfig({ NODE_ENV: 'test' }, '/'),
+  );
+  /** The recorded events as `type` or `type:detail`, oldest first. */
+  const types = () => recorded.map((event) => (event.detail ? `${event.type}:${event.detail}` : event.type));
+  return { activity, recorded, types };
+}
