@@ -112,7 +112,7 @@ function setup(
     ),
   } as unknown as OneTimeTokensRepository;
   const config = loadConfig({ NODE_ENV: 'test', ...env }, '/');
-  const { activity, types: activityTypes } = recordedSecurityActivity(clock);
+  const { activity, types: activityTypes, recorded: activityRecorded } = recordedSecurityActivity(clock);
   const service = new AuthService(
     users,
     sessions,
@@ -141,7 +141,9 @@ function setup(
     clock,
     logger,
     oneTimeTokens,
+    activity,
     activityTypes,
+    activityRecorded,
   };
 }
 
@@ -300,6 +302,45 @@ describe('AuthService.login', () => {
     vi.mocked(crypto.passwordNeedsRehash).mockReturnValue(true);
     await service.login({ email: 'ada@example.com', password: 'right' }, { ip: '1.2.3.4', userAgent: null });
     expect(users.update).toHaveBeenCalledWith('user-1', expect.objectContaining({ passwordHash: 'hash' }));
+  });
+});
+
+describe('AuthService.startSession (the new-device notice)', () => {
+  const LINUX_CHROME = {
+    ip: '203.0.113.7',
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36',
+  };
+  const WINDOWS_FIREFOX = {
+    ip: '198.51.100.4',
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; rv:133.0) Gecko/20100101 Firefox/133.0',
+  };
+  const notices = (mail: MailService) =>
+    vi.mocked(mail.send).mock.calls.filter(([, sent]) => sent.subject === 'New sign-in to your account');
+
+  it('mails the owner about a device none of the recent sign-ins came from, once', async () => {
+    const { service, mail, activity, activityRecorded } = setup();
+    activityRecorded.push(activity.event('user-1', 'signed_in', { client: LINUX_CHROME }, 'registration'));
+    await service.startSession(user(), LINUX_CHROME, 'password');
+    expect(notices(mail)).toHaveLength(0);
+    await service.startSession(user(), WINDOWS_FIREFOX, 'password');
+    expect(notices(mail)).toHaveLength(1);
+    expect(notices(mail)[0]?.[1].text).toContain('Firefox on Windows, from the address 198.51.100.4');
+    await service.startSession(user(), WINDOWS_FIREFOX, 'passkey');
+    expect(notices(mail)).toHaveLength(1);
+  });
+
+  it('sends none for an emailed code or link, nor for an account with no recorded sign-in', async () => {
+    const codes = setup();
+    codes.activityRecorded.push(
+      codes.activity.event('user-1', 'signed_in', { client: LINUX_CHROME }, 'password'),
+    );
+    await codes.service.startSession(user(), WINDOWS_FIREFOX, 'email_code');
+    await codes.service.startSession(user(), { ...WINDOWS_FIREFOX, userAgent: 'curl/8.11.0' }, 'email_link');
+    expect(notices(codes.mail)).toHaveLength(0);
+
+    const fresh = setup();
+    await fresh.service.startSession(user(), WINDOWS_FIREFOX, 'password');
+    expect(notices(fresh.mail)).toHaveLength(0);
   });
 });
 

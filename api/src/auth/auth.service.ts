@@ -29,6 +29,7 @@ import type {
 import { mapAuthUser } from './auth.mapper.js';
 import type { ClientInfo, UserAuth } from './auth-context.js';
 import { CommonPasswordsRepository } from './common-passwords.repository.js';
+import { describeDevice } from './device-description.js';
 import { JwtRepository } from './jwt.repository.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
@@ -52,6 +53,14 @@ const EMAIL_CODE_TTL_MS = 10 * 60 * 1000;
 const EMAIL_CODE_MAX_ATTEMPTS = 5;
 const VERIFICATION_TTL_MS = 24 * 60 * 60 * 1000;
 const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
+/** Sign-ins from a new device that are mailed to the owner (see `startSession`). */
+const NEW_DEVICE_MAIL_METHODS: ReadonlySet<SignInMethod> = new Set([
+  'password',
+  'passkey',
+  'authenticator',
+  'recovery_code',
+]);
+
 /** Time to open the authenticator app and type its code after the password was accepted. */
 const MFA_CHALLENGE_TTL_MS = 5 * 60 * 1000;
 
@@ -515,14 +524,32 @@ export class AuthService {
     return { status: 'mfa_required', mfaToken, expiresIn: MFA_CHALLENGE_TTL_MS / 1000 };
   }
 
-  /** A new session for an account that passed every step of signing in; `method` names the last step. */
+  /**
+   * A new session for an account that passed every step of signing in; `method` names the last
+   * step. A sign-in with something a thief could hold (a password, a passkey, a second-step code)
+   * from a device the account has not signed in from lately is mailed to the owner; one with an
+   * emailed code or link is not (the owner's mailbox was the proof, and just received that mail).
+   */
   async startSession(user: UserRow, client: ClientInfo, method: SignInMethod): Promise<IssuedTokens> {
+    const newDevice =
+      NEW_DEVICE_MAIL_METHODS.has(method) && (await this.activity.isNewDevice(user.id, client.userAgent));
     const now = this.clock.now();
     const session = this.newSession(user.id, client, now, method);
     await this.activity.withEvents(
       (trx) => this.sessions.create(session.record, trx),
       this.activity.event(user.id, 'signed_in', { client }, method),
     );
+    if (newDevice) {
+      const sessionsLink = `${this.config.publicBaseUrl}/sessions`;
+      const mail = mailTemplates.newDeviceSignIn(
+        describeDevice(client.userAgent),
+        client.ip,
+        now,
+        sessionsLink,
+      );
+      // MailService.send logs a failed delivery and never throws: a notice cannot keep the owner out.
+      await this.mail.send(user.email, mail);
+    }
     return this.tokenResponse(user, session.record.id, session.refreshToken, now);
   }
 

@@ -7,8 +7,12 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { Database } from '../database/database.factory.js';
 import type { SecurityEventType } from '../database/database.types.js';
 import type { ClientInfo, UserAuth } from './auth-context.js';
+import { describeDevice } from './device-description.js';
 import type { SecurityActivityPageDto, SecurityActivityQuery } from './security-activity.dto.js';
 import { type NewSecurityEventRow, SecurityEventsRepository } from './security-events.repository.js';
+
+/** How many of an account's latest sign-ins a new one is compared with (`isNewDevice`). */
+const RECENT_SIGN_INS = 50;
 
 /** Who did it: the owner from a client, an administrator, or the system (a lockout, theft detection). */
 export type SecurityEventActor = { readonly client: ClientInfo } | 'admin' | 'system';
@@ -68,6 +72,17 @@ export class SecurityActivityService {
   /** Records events inside `db`, the caller's transaction of the writes they describe. */
   record(events: Events, db: Database): Promise<void> {
     return this.events.insert(rows(events), db);
+  }
+
+  /**
+   * Whether a sign-in from `userAgent` would be the account's first from that device (browser and
+   * system, `describeDevice`) among its latest 50 recorded sign-ins. False when none are recorded
+   * (a new account, or one from before the activity existed): there is nothing to compare with.
+   */
+  async isNewDevice(userId: string, userAgent: string | null): Promise<boolean> {
+    const earlier = await this.events.recentSignInUserAgents(userId, RECENT_SIGN_INS);
+    const device = describeDevice(userAgent);
+    return earlier.length > 0 && !earlier.some((agent) => describeDevice(agent) === device);
   }
 
   async list(auth: UserAuth, query: SecurityActivityQuery): Promise<SecurityActivityPageDto> {

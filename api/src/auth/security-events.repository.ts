@@ -54,6 +54,20 @@ export class SecurityEventsRepository {
       .execute();
   }
 
+  /** The user agents of the account's latest `limit` sign-ins, newest first. */
+  async recentSignInUserAgents(userId: string, limit: number): Promise<(string | null)[]> {
+    const db = await this.database.get();
+    const rows = await db
+      .selectFrom('securityEvents')
+      .select('userAgent')
+      .where('userId', '=', userId)
+      .where('type', '=', 'signed_in')
+      .orderBy('createdAt', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.userAgent);
+  }
+
   /** The account's events, newest first, after `cursor`. */
   async listByUser(
     userId: string,

@@ -251,6 +251,21 @@ export const mailTemplates = {
       devSummary: 'recovery codes replaced',
     };
   },
+  newDeviceSignIn(device: string, ip: string, when: Date, sessionsLink: string): RenderedMail {
+    const lines = [
+      `Your account was just signed in to from a device it had not been used from recently: ${device}, from the address ${ip}, on ${when.toUTCString()}.`,
+      'If this was you, there is nothing to do. If not, sign that session out, change your password and turn on two-step sign-in.',
+    ];
+    return {
+      subject: 'New sign-in to your account',
+      text: `${lines.join('\n\n')}\n\nYour sessions: ${sessionsLink}`,
+      html: layout('New sign-in to your account', lines, {
+        label: 'Review your sessions',
+        url: sessionsLink,
+      }),
+      devSummary: `new sign-in: ${device} from ${ip}`,
+    };
+  },
   recoveryCodeUsed(remaining: number, profileLink: string): RenderedMail {
     const left =
       remaining === 0

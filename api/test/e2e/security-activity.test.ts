@@ -175,4 +175,67 @@ describe('security activity (GET /auth/activity)', () => {
     expect(kinds(page).slice(0, 2)).toEqual(['signed_in:password', 'refresh_token_reused']);
     expect(page.items[1]).toMatchObject({ ip: null, byAdmin: false });
   });
+
+  it('mails the owner when the password signs in from a device the account has not used lately, not for a known one or an emailed code', async () => {
+    const { credentials } = await registerUser(server);
+    const chrome = (version: string) =>
+      `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version} Safari/537.36`;
+    const signIn = (userAgent: string) =>
+      server.request('/auth/login', {
+        method: 'POST',
+        headers: { 'user-agent': userAgent },
+        json: { email: credentials.email, password: STRONG_PASSWORD },
+      });
+    const notices = async () =>
+      server.database.db
+        .selectFrom('outbox')
+        .select('textBody')
+        .where('toAddress', '=', credentials.email)
+        .where('subject', '=', 'New sign-in to your account')
+        .execute();
+
+    // Registered from this test's client ("node"); Chrome on Linux is new.
+    expect((await signIn(chrome('131.0.0.0'))).status).toBe(200);
+    const [notice] = await notices();
+    expect(notice?.textBody).toContain('Chrome on Linux, from the address 127.0.0.1');
+    expect(notice?.textBody).toContain('/sessions');
+    // The same device after a browser update, and the registering client again: nothing new.
+    expect((await signIn(chrome('142.0.0.0'))).status).toBe(200);
+    expect((await signIn('node')).status).toBe(200);
+    expect(await notices()).toHaveLength(1);
+    // A sign-in by emailed code proves the mailbox, which just got the code: no notice.
+    expect(
+      (
+        await server.request('/auth/email-code/start', {
+          method: 'POST',
+          json: { email: credentials.email },
+        })
+      ).status,
+    ).toBe(202);
+    const codeMail = await server.database.db
+      .selectFrom('outbox')
+      .select('textBody')
+      .where('toAddress', '=', credentials.email)
+      .orderBy('createdAt', 'desc')
+      .executeTakeFirstOrThrow();
+    const code = /\b(\d{6})\b/.exec(codeMail.textBody)?.[1];
+    const byCode = await server.request('/auth/email-code/verify', {
+      method: 'POST',
+      headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; rv:133.0) Gecko/20100101 Firefox/133.0' },
+      json: { email: credentials.email, code },
+    });
+    expect(byCode.status).toBe(200);
+    expect(await notices()).toHaveLength(1);
+    // Firefox on Windows signed in by code is now a known device for the password too.
+    expect(
+      (await signIn('Mozilla/5.0 (Windows NT 10.0; rv:134.0) Gecko/20100101 Firefox/134.0')).status,
+    ).toBe(200);
+    expect(await notices()).toHaveLength(1);
+    // A device never seen: the second notice.
+    expect((await signIn('curl/8.11.0')).status).toBe(200);
+    expect((await notices()).map((mail) => mail.textBody.includes('curl, from the address'))).toEqual([
+      false,
+      true,
+    ]);
+  });
 });

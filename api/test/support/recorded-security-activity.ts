@@ -14,7 +14,8 @@ export const SPEC_TRANSACTION = { isTransaction: true, specTransaction: true } a
 /**
  * The real SecurityActivityService over an events repository that keeps the events in memory, for
  * service specs whose repositories are fakes: a change runs with `SPEC_TRANSACTION`, and the events
- * it records land in `recorded` only when it succeeds (as they commit with it).
+ * it records land in `recorded` only when it succeeds (as they commit with it). Earlier sign-ins
+ * (for the new-device check) are the `signed_in` events in `recorded`, which a spec may push.
  */
 export function recordedSecurityActivity(clock: ClockRepository = new ClockRepository()) {
   const recorded: NewSecurityEventRow[] = [];
@@ -29,6 +30,13 @@ export function recordedSecurityActivity(clock: ClockRepository = new ClockRepos
     },
     async insert(rows: readonly NewSecurityEventRow[]): Promise<void> {
       recorded.push(...rows);
+    },
+    async recentSignInUserAgents(userId: string, limit: number): Promise<(string | null)[]> {
+      return recorded
+        .filter((event) => event.userId === userId && event.type === 'signed_in')
+        .reverse()
+        .slice(0, limit)
+        .map((event) => event.userAgent);
     },
   };
   const activity = new SecurityActivityService(
