@@ -868,6 +868,62 @@ describe('web app in Chromium against the real API', () => {
     }
   });
 
+  it('lists the security activity newest first, a failed sign-in included, and shows older entries on request', async () => {
+    const own = {
+      email: `joan.${suffix}@example.com`,
+      username: `joan_${suffix}`,
+      password: 'box and pointer 1958',
+    };
+    const other = await browser.newContext({ viewport: DESKTOP });
+    try {
+      const tab = await other.newPage();
+      await signUp(tab, own);
+      // A script's sign-ins through the API: with the sign-up and the two below, one more entry than
+      // the page shows at first (20).
+      for (let signIn = 0; signIn < 18; signIn++) {
+        const response = await fetch(`${stack.apiUrl}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: own.username, password: own.password }),
+        });
+        expect(response.status).toBe(200);
+      }
+      // A wrong password on the sign-in page, then the right one.
+      await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+      await expectHeading('Sign in', tab);
+      await tab.getByLabel('Email or username').fill(own.username);
+      await tab.getByLabel('Password', { exact: true }).fill('not the password');
+      await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await tab.getByRole('alert').filter({ hasText: 'The email, username or password is wrong.' }).waitFor();
+      await signInWithPassword(tab, own.username, own.password);
+
+      await tab.getByRole('banner').getByRole('link', { name: 'Activity' }).click();
+      await expectHeading('Security activity', tab);
+      const entries = tab.getByRole('list', { name: 'Security activity' }).getByRole('listitem');
+      await expect.poll(() => entries.count()).toBe(20);
+      // Newest first: this sign-in, then the failed attempt before it, each with the browser it came from.
+      await entries.nth(0).getByText('Signed in with the password').waitFor();
+      await entries.nth(1).getByText('Failed sign-in attempt (wrong password)').waitFor();
+      await entries
+        .nth(1)
+        .getByText(/ · Chrome on /)
+        .waitFor();
+      await screenshot('31-security-activity', tab);
+
+      // The oldest entry, the sign-up, is on the next page; the button goes once there is no more.
+      await tab.getByRole('button', { name: 'Show older' }).click();
+      await expect.poll(() => entries.count()).toBe(21);
+      await entries.nth(20).getByText('Signed in when the account was created').waitFor();
+      expect(await tab.getByRole('button', { name: 'Show older' }).count()).toBe(0);
+      // Keyboard users are not left on a button that is gone: focus is on the first older entry.
+      expect(await tab.evaluate(() => document.activeElement?.textContent)).toContain(
+        'Signed in when the account was created',
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
   it('signs out everywhere', async () => {
     await page.getByRole('link', { name: 'Sessions' }).click();
     await expectHeading('Sessions');

@@ -9,6 +9,7 @@ import { useSession } from '../lib/session';
 const signedInLinks = [
   { href: '/profile', label: 'Profile' },
   { href: '/sessions', label: 'Sessions' },
+  { href: '/activity', label: 'Activity' },
   { href: '/api-keys', label: 'API keys' },
 ] as const;
 // Shown to admins only; the API checks the role on every request either way.

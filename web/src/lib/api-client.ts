@@ -18,6 +18,7 @@ import type {
   ProfileUpdate,
   RecoveryCodes,
   SecondStepProof,
+  SecurityActivityPage,
   Session,
   SignInResult,
   StoredFile,
@@ -234,6 +235,12 @@ class ApiClient {
 
   revokeSession(id: string): Promise<void> {
     return this.#request('DELETE', `/auth/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /** The account's security activity, newest first; `cursor` is the previous page's `nextCursor`. */
+  securityActivity(cursor?: string): Promise<SecurityActivityPage> {
+    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+    return this.#request('GET', `/auth/activity${query}`);
   }
 
   apiKeys(): Promise<ApiKey[]> {

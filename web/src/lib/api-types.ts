@@ -1,7 +1,7 @@
 /**
  * Response shapes of the API routes the web app calls; they mirror the zod DTOs in
- * api/src/auth/auth.dto.ts, api/src/auth/passkeys.dto.ts, api/src/users/users.dto.ts and
- * api/src/files/files.dto.ts.
+ * api/src/auth/auth.dto.ts, api/src/auth/passkeys.dto.ts, api/src/auth/security-activity.dto.ts,
+ * api/src/users/users.dto.ts and api/src/files/files.dto.ts.
  */
 
 import type {
@@ -98,6 +98,52 @@ export interface Session {
   ip: string | null;
   signInMethod: SignInMethod | null;
   current: boolean;
+}
+
+/** What happened to the account's security (API `SecurityEventType`); the page words each one. */
+export type SecurityEventType =
+  | 'signed_in'
+  | 'sign_in_failed'
+  | 'account_locked'
+  | 'password_changed'
+  | 'password_reset'
+  | 'password_set'
+  | 'email_changed'
+  | 'two_step_enabled'
+  | 'two_step_disabled'
+  | 'recovery_codes_regenerated'
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'api_key_created'
+  | 'api_key_revoked'
+  | 'signed_out_everywhere'
+  | 'refresh_token_reused'
+  | 'role_changed'
+  | 'account_disabled'
+  | 'account_enabled';
+
+/** One entry of the account's security activity (API `SecurityEventSchema`). */
+export interface SecurityEvent {
+  id: string;
+  type: SecurityEventType;
+  createdAt: string;
+  /** Null for what an administrator or the system (a lockout, a reused token) did. */
+  ip: string | null;
+  userAgent: string | null;
+  /**
+   * signed_in and sign_in_failed: the method (a `SignInMethod`); passkey_* and api_key_*: the
+   * name; role_changed: the new role.
+   */
+  detail: string | null;
+  /** An administrator made this change. */
+  byAdmin: boolean;
+}
+
+export interface SecurityActivityPage {
+  /** Newest first. */
+  items: SecurityEvent[];
+  /** Pass back as `cursor` for the next (older) page; null on the last one. */
+  nextCursor: string | null;
 }
 
 export interface ApiKey {

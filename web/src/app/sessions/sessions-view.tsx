@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
 import { Alert } from '../../components/alert';
@@ -50,7 +51,10 @@ function SessionList() {
   return (
     <>
       <h1>Sessions</h1>
-      <p>Devices and browsers signed in to your account. Sign out any you do not recognise.</p>
+      <p>
+        Devices and browsers signed in to your account. Sign out any you do not recognise. Past sign-ins and
+        failed attempts are in your <Link href="/activity">security activity</Link>.
+      </p>
       {error && <Alert kind="error">{error.message}</Alert>}
       {notice && <Alert kind="success">{notice}</Alert>}
       <section className="card" aria-labelledby="sessions-heading" aria-busy={load.pending}>
