@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
 import type { PageCursor } from '../common/validation/page-cursor.dto.js';
+import { deleteInBatches } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { SecurityEventsTable, SecurityEventType } from '../database/database.types.js';
@@ -92,26 +93,24 @@ export class SecurityEventsRepository {
     return rows.map((row) => ({ ...row, byAdmin: Boolean(row.byAdmin) }));
   }
 
-  /**
-   * Deletes the events recorded before `before`, in batches of `batchSize` (one statement each,
-   * so no long transaction over a table every sign-in writes to); resolves to how many.
-   */
+  /** Deletes the events recorded before `before`, `batchSize` at a time; resolves to how many. */
   async deleteOlderThan(before: Date, batchSize = 1000): Promise<number> {
     const db = await this.database.get();
-    let deleted = 0;
-    for (;;) {
-      const ids = (
-        await db
-          .selectFrom('securityEvents')
-          .select('id')
-          .where('createdAt', '<', before)
-          .limit(batchSize)
-          .execute()
-      ).map((row) => row.id);
-      if (ids.length === 0) return deleted;
-      const result = await db.deleteFrom('securityEvents').where('id', 'in', ids).executeTakeFirst();
-      deleted += Number(result.numDeletedRows);
-      if (ids.length < batchSize) return deleted;
-    }
+    return deleteInBatches(
+      async (limit) =>
+        (
+          await db
+            .selectFrom('securityEvents')
+            .select('id')
+            .where('createdAt', '<', before)
+            .limit(limit)
+            .execute()
+        ).map((row) => row.id),
+      async (ids) =>
+        Number(
+          (await db.deleteFrom('securityEvents').where('id', 'in', ids).executeTakeFirst()).numDeletedRows,
+        ),
+      batchSize,
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
+import { deleteInBatches } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { SessionsTable, SignInMethod, UsersTable } from '../database/database.types.js';
@@ -166,29 +167,27 @@ export class SessionsRepository {
 
   /**
    * Deletes the sessions that ended (were revoked, or expired) before `before`, with their
-   * refresh-token families (the foreign key cascades); resolves to how many sessions. Deletes in
-   * batches of `batchSize`, each its own statement, so a first run over years of sessions does not
-   * hold one long transaction over the table every sign-in and refresh writes to. An ended
-   * session's tokens are refused either way (a revoked or expired session answers
-   * INVALID_REFRESH_TOKEN whether its rows exist or not), so nothing a client holds changes meaning.
+   * refresh-token families (the foreign key cascades), `batchSize` at a time; resolves to how many
+   * sessions. An ended session's tokens are refused either way (a revoked or expired session
+   * answers INVALID_REFRESH_TOKEN whether its rows exist or not), so nothing a client holds
+   * changes meaning.
    */
   async deleteEnded(before: Date, batchSize = 500): Promise<number> {
     const db = await this.database.get();
-    let deleted = 0;
-    for (;;) {
-      const ids = (
-        await db
-          .selectFrom('sessions')
-          .select('id')
-          .where((eb) => eb.or([eb('revokedAt', '<', before), eb('expiresAt', '<', before)]))
-          .limit(batchSize)
-          .execute()
-      ).map((row) => row.id);
-      if (ids.length === 0) return deleted;
-      const result = await db.deleteFrom('sessions').where('id', 'in', ids).executeTakeFirst();
-      deleted += Number(result.numDeletedRows);
-      if (ids.length < batchSize) return deleted;
-    }
+    return deleteInBatches(
+      async (limit) =>
+        (
+          await db
+            .selectFrom('sessions')
+            .select('id')
+            .where((eb) => eb.or([eb('revokedAt', '<', before), eb('expiresAt', '<', before)]))
+            .limit(limit)
+            .execute()
+        ).map((row) => row.id),
+      async (ids) =>
+        Number((await db.deleteFrom('sessions').where('id', 'in', ids).executeTakeFirst()).numDeletedRows),
+      batchSize,
+    );
   }
 
   /**

@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { APP_CONFIG } from '../../src/config/config.module.js';
 import { FilesService } from '../../src/files/files.service.js';
-import { bearer, type ErrorBody, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
+import {
+  bearer,
+  type ErrorBody,
+  RELAXED_LIMITS,
+  readJson,
+  registerAdmin,
+  registerUser,
+} from '../support/auth-helpers.js';
 import {
   type FileBody,
   fakePng,
@@ -419,12 +426,7 @@ describe('files with the local driver, over HTTP', () => {
 
     it('lets an admin delete any file', async () => {
       const owner = await registerUser(server);
-      const admin = await registerUser(server);
-      await server.database.db
-        .updateTable('users')
-        .set({ role: 'admin' })
-        .where('id', '=', admin.tokens.user.id)
-        .execute();
+      const admin = await registerAdmin(server);
       const file = await uploadFile(server, owner.tokens.accessToken, 'channel');
       const response = await server.request(`/files/${file.id}`, {
         method: 'DELETE',

@@ -6,6 +6,7 @@ import {
   latestMail,
   RELAXED_LIMITS,
   readJson,
+  registerAdmin,
   registerUser,
   type TokenPair,
   tokenFromMail,
@@ -379,12 +380,7 @@ describe('two-step sign-in (TOTP)', () => {
 
   it('shows admins which accounts sign in with two steps, and lets them turn it off with re-authentication', async () => {
     const { credentials } = await accountWithTwoStep();
-    const admin = await registerUser(server);
-    await server.database.db
-      .updateTable('users')
-      .set({ role: 'admin' })
-      .where('id', '=', admin.tokens.user.id)
-      .execute();
+    const admin = await registerAdmin(server);
     const adminLogin = await readJson<TokenPair>(
       await post('/auth/login', { email: admin.credentials.email, password: admin.credentials.password }),
     );

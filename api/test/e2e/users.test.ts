@@ -6,6 +6,7 @@ import {
   newCredentials,
   RELAXED_LIMITS,
   readJson,
+  registerAdmin,
   registerUser,
   type TokenPair,
 } from '../support/auth-helpers.js';
@@ -53,16 +54,6 @@ describe('users over HTTP', () => {
 
   const patchMe = (token: string, json: unknown) =>
     server.request('/users/me', { method: 'PATCH', headers: bearer(token), json });
-
-  async function newAdmin() {
-    const admin = await registerUser(server);
-    await server.database.db
-      .updateTable('users')
-      .set({ role: 'admin' })
-      .where('id', '=', admin.tokens.user.id)
-      .execute();
-    return admin;
-  }
 
   describe('/users/me', () => {
     it('shows the account and updates display name, bio and username', async () => {
@@ -324,7 +315,7 @@ describe('users over HTTP', () => {
     });
 
     it('searches by email or username prefix, newest first, page by page', async () => {
-      const admin = await newAdmin();
+      const admin = await registerAdmin(server);
       const tag = `pg${Date.now().toString(36)}`;
       const created: string[] = [];
       for (let i = 0; i < 3; i++) {
@@ -380,7 +371,7 @@ describe('users over HTTP', () => {
     });
 
     it('disables a user: their sessions stop at once, sign-in is refused, re-enabling restores it', async () => {
-      const admin = await newAdmin();
+      const admin = await registerAdmin(server);
       const { credentials, tokens } = await registerUser(server);
       expect((await server.request('/users/me', { headers: bearer(tokens.accessToken) })).status).toBe(200);
       const disable = await server.request(`/admin/users/${tokens.user.id}`, {
@@ -408,7 +399,7 @@ describe('users over HTTP', () => {
     });
 
     it('changes roles (the user signs in again to use them); refuses self-changes and unknown users', async () => {
-      const admin = await newAdmin();
+      const admin = await registerAdmin(server);
       const { credentials, tokens } = await registerUser(server);
       const promote = (proof: Record<string, string>) =>
         server.request(`/admin/users/${tokens.user.id}`, {

@@ -42,6 +42,20 @@ export async function registerUser(server: TestServer, credentials = newCredenti
   return { credentials, tokens: await readJson<TokenPair>(response) };
 }
 
+/**
+ * Registers a new account and makes it an administrator in the database (the access token it got
+ * at registration still says `user`: the role is read per session, within the session cache's TTL).
+ */
+export async function registerAdmin(server: TestServer) {
+  const admin = await registerUser(server);
+  await server.database.db
+    .updateTable('users')
+    .set({ role: 'admin' })
+    .where('id', '=', admin.tokens.user.id)
+    .execute();
+  return admin;
+}
+
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }

@@ -1,0 +1,19 @@
+/**
+ * Deletes rows a batch at a time until none are left: `selectIds` finds up to `batchSize` ids of
+ * rows to delete, `deleteIds` deletes those rows and resolves to how many it did; resolves to the
+ * total. Each batch is its own statements, so housekeeping over a large table (a first run over
+ * years of rows) holds no long transaction over a table requests keep writing to.
+ */
+export async function deleteInBatches(
+  selectIds: (limit: number) => Promise<readonly string[]>,
+  deleteIds: (ids: readonly string[]) => Promise<number>,
+  batchSize: number,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const ids = await selectIds(batchSize);
+    if (ids.length === 0) return deleted;
+    deleted += await deleteIds(ids);
+    if (ids.length < batchSize) return deleted;
+  }
+}
