@@ -85,8 +85,14 @@ export class SecurityActivityService {
     return earlier.length > 0 && !earlier.some((agent) => describeDevice(agent) === device);
   }
 
-  async list(auth: UserAuth, query: SecurityActivityQuery): Promise<SecurityActivityPageDto> {
-    const rows = await this.events.listByUser(auth.userId, { cursor: query.cursor, limit: query.limit + 1 });
+  /** The signed-in owner's activity. */
+  list(auth: UserAuth, query: SecurityActivityQuery): Promise<SecurityActivityPageDto> {
+    return this.listOf(auth.userId, query);
+  }
+
+  /** An account's activity, for an administrator (who checked the account exists). */
+  async listOf(userId: string, query: SecurityActivityQuery): Promise<SecurityActivityPageDto> {
+    const rows = await this.events.listByUser(userId, { cursor: query.cursor, limit: query.limit + 1 });
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
     return {

@@ -2,6 +2,11 @@ import { Controller, Get, Inject, Patch } from '@nestjs/common';
 import { CurrentUser, RequireRole } from '../auth/auth.decorators.js';
 import { REAUTHENTICATION_ERRORS } from '../auth/auth.dto.js';
 import type { UserAuth } from '../auth/auth-context.js';
+import {
+  SecurityActivityPageSchema,
+  type SecurityActivityQuery,
+  SecurityActivityQuerySchema,
+} from '../auth/security-activity.dto.js';
 import { ApiOperation, ValidBody, ValidParams, ValidQuery } from '../common/openapi/api-docs.decorators.js';
 import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
 import {
@@ -31,6 +36,22 @@ export class AdminUsersController {
   })
   list(@ValidQuery(AdminUsersQuerySchema) query: AdminUsersQuery) {
     return this.users.list(query);
+  }
+
+  @Get(':id/activity')
+  @ApiOperation({
+    summary:
+      "A user's security activity, newest first (what they see at GET /auth/activity); cursor pagination.",
+    tags,
+    auth: 'bearer',
+    responses: { 200: SecurityActivityPageSchema },
+    errors: ['FORBIDDEN', 'USER_NOT_FOUND', 'VALIDATION_FAILED'],
+  })
+  activity(
+    @ValidParams(IdParamsSchema) params: IdParams,
+    @ValidQuery(SecurityActivityQuerySchema) query: SecurityActivityQuery,
+  ) {
+    return this.users.adminActivity(params.id, query);
   }
 
   @Patch(':id')

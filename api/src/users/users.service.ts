@@ -4,6 +4,7 @@ import type { ReauthenticationDto } from '../auth/auth.dto.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { UserAuth } from '../auth/auth-context.js';
 import { MfaRepository } from '../auth/mfa.repository.js';
+import type { SecurityActivityPageDto, SecurityActivityQuery } from '../auth/security-activity.dto.js';
 import { SecurityActivityService } from '../auth/security-activity.service.js';
 import { SessionStatusCache } from '../auth/session-status.cache.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
@@ -158,6 +159,16 @@ export class UsersService {
       this.sessionCache.invalidateUser(id);
     }
     return mapAdminUser({ ...user, ...changes, ...(resetsTwoStep ? { mfaEnabledAt: null } : {}) } as UserRow);
+  }
+
+  /**
+   * A user's security activity, for an administrator looking into their account (a lockout, a
+   * sign-in they do not recognise). A deleted account's stays readable until it is erased.
+   */
+  async adminActivity(id: string, query: SecurityActivityQuery): Promise<SecurityActivityPageDto> {
+    const user = await this.users.findById(id);
+    if (!user) throw new AppError('USER_NOT_FOUND');
+    return this.activity.listOf(id, query);
   }
 
   // ---------------------------------------------------------------- maintenance

@@ -4,6 +4,7 @@ import {
   type ErrorBody,
   RELAXED_LIMITS,
   readJson,
+  registerAdmin,
   registerUser,
   STRONG_PASSWORD,
   type TokenPair,
@@ -133,12 +134,7 @@ describe('security activity (GET /auth/activity)', () => {
   });
 
   it("marks an administrator's changes as theirs, without the administrator's address", async () => {
-    const admin = await registerUser(server);
-    await server.database.db
-      .updateTable('users')
-      .set({ role: 'admin' })
-      .where('id', '=', admin.tokens.user.id)
-      .execute();
+    const admin = await registerAdmin(server);
     const { credentials, tokens } = await registerUser(server);
     const patch = (json: unknown) =>
       server.request(`/admin/users/${tokens.user.id}`, {
@@ -160,6 +156,34 @@ describe('security activity (GET /auth/activity)', () => {
       expect(event).toMatchObject({ byAdmin: true, ip: null, userAgent: null });
     // The administrator's own activity has none of it.
     expect(kinds(await activity(admin.tokens.accessToken))).toEqual(['signed_in:registration']);
+  });
+
+  it("lets an administrator read a user's activity (GET /admin/users/:id/activity), and only an administrator", async () => {
+    const admin = await registerAdmin(server);
+    const { credentials, tokens } = await registerUser(server);
+    expect((await login(credentials.email, 'not the password at all')).status).toBe(401);
+    const asAdmin = (path: string) => server.request(path, { headers: bearer(admin.tokens.accessToken) });
+
+    const response = await asAdmin(`/admin/users/${tokens.user.id}/activity?limit=1`);
+    expect(response.status).toBe(200);
+    const first = await readJson<ActivityPage>(response);
+    expect(kinds(first)).toEqual(['sign_in_failed:password']);
+    const rest = await readJson<ActivityPage>(
+      await asAdmin(`/admin/users/${tokens.user.id}/activity?cursor=${first.nextCursor}`),
+    );
+    expect([...first.items, ...rest.items]).toEqual((await activity(tokens.accessToken)).items);
+
+    const unknown = await asAdmin('/admin/users/00000000-0000-4000-8000-000000000000/activity');
+    expect(unknown.status).toBe(404);
+    expect((await readJson<ErrorBody>(unknown)).code).toBe('USER_NOT_FOUND');
+    const badCursor = await asAdmin(`/admin/users/${tokens.user.id}/activity?cursor=nope`);
+    expect((await readJson<ErrorBody>(badCursor)).code).toBe('VALIDATION_FAILED');
+    // A user cannot read another's (or their own this way).
+    const asUser = await server.request(`/admin/users/${tokens.user.id}/activity`, {
+      headers: bearer(tokens.accessToken),
+    });
+    expect(asUser.status).toBe(403);
+    expect((await readJson<ErrorBody>(asUser)).code).toBe('FORBIDDEN');
   });
 
   it('records a stolen refresh token presented again, in the transaction that ends the session', async () => {
