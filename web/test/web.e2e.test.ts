@@ -550,7 +550,47 @@ describe('web app in Chromium against the real API', () => {
       await row.getByText(`${account.username} can sign in again.`).waitFor();
       await row.getByRole('button', { name: `Remove admin from ${account.username}` }).click();
       await row.getByText(`${account.username} is no longer an admin.`).waitFor();
+
+      // The account's security activity, as its owner sees it: what the admin just did, newest first.
+      const activityRequests: string[] = [];
+      tab.on('request', (request) => {
+        if (request.url().includes('/activity')) activityRequests.push(request.url());
+      });
+      const showActivity = row.getByRole('button', { name: `Activity of ${account.username}` });
+      expect(await showActivity.getAttribute('aria-expanded')).toBe('false');
+      await showActivity.click();
+      const panel = row.getByRole('region', { name: `Security activity of ${account.username}` });
+      const entries = panel
+        .getByRole('list', { name: `Security activity of ${account.username}` })
+        .getByRole('listitem');
+      await entries.nth(0).getByText('Role changed to user by an administrator').waitFor();
+      await entries.nth(1).getByText('Account enabled by an administrator').waitFor();
+      await entries.nth(2).getByText('Account disabled by an administrator').waitFor();
+      expect(await showActivity.getAttribute('aria-expanded')).toBe('true');
+      expect(await showActivity.getAttribute('aria-controls')).toBe(await panel.getAttribute('id'));
       await screenshot('19-admin-users', tab);
+      // Closing hides the panel; opening it again shows what was loaded, without asking the API again.
+      await showActivity.click();
+      await panel.waitFor({ state: 'hidden' });
+      await showActivity.click();
+      await entries.nth(0).getByText('Role changed to user by an administrator').waitFor();
+      expect(activityRequests).toHaveLength(1);
+      expect(activityRequests[0]).toContain('/api/admin/users/');
+
+      // Reading is allowed on the admin's own row too, which has no other actions.
+      await tab.getByLabel('Search').fill(admin.username);
+      await tab.getByRole('button', { name: 'Search' }).click();
+      const own = tab
+        .getByRole('region', { name: `Accounts starting with “${admin.username}”` })
+        .getByRole('listitem')
+        .filter({ hasText: admin.email });
+      await own.getByText('You', { exact: true }).waitFor();
+      await own.getByRole('button', { name: `Activity of ${admin.username}` }).click();
+      await own
+        .getByRole('list', { name: `Security activity of ${admin.username}` })
+        .getByText('Signed in when the account was created')
+        .waitFor();
+      expect(await own.getByRole('button', { name: `Disable ${admin.username}` }).count()).toBe(0);
 
       // Granting admin signed the account out everywhere, this browser's session included.
       await page.goto(`${stack.webUrl}/profile`);

@@ -321,6 +321,12 @@ class ApiClient {
     return this.#request('PATCH', `/admin/users/${encodeURIComponent(id)}`, { body: change });
   }
 
+  /** A user's security activity as they see it on /activity; `cursor` is the previous page's `nextCursor`. */
+  userActivityAsAdmin(userId: string, cursor?: string): Promise<SecurityActivityPage> {
+    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+    return this.#request('GET', `/admin/users/${encodeURIComponent(userId)}/activity${query}`);
+  }
+
   // ------------------------------------------------------------ profile and files
 
   profile(): Promise<Profile> {

@@ -1,8 +1,9 @@
 'use client';
 
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useCallback, useId, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { IdentityProofFields, identityProofFrom } from '../../components/identity-proof-fields';
+import { SecurityActivityList } from '../../components/security-activity-list';
 import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
 import type { AdminUser, AdminUserChange, Profile } from '../../lib/api-types';
@@ -26,10 +27,17 @@ const CONFIRMED: Record<Confirmed, { label: (username: string) => string; why: s
 };
 
 /**
+ * The account's activity panel: never opened (nothing loaded yet), open, or closed again (hidden, so
+ * reopening shows the pages already loaded without asking the API again).
+ */
+type ActivityPanel = 'unopened' | 'open' | 'closed';
+
+/**
  * One account with what an administrator can do to it. Taking access away (removing admin,
  * disabling) is one click; granting admin, and turning off the account's two-step sign-in (for an
  * owner who lost the app and the codes), open a form asking for the acting admin's password or an
- * emailed code, as the API requires. An admin's own row has no actions (the API refuses them).
+ * emailed code, as the API requires. An admin's own row has no changes (the API refuses them). Every
+ * row, the admin's own included, can show the account's security activity.
  */
 export function AdminUserRow({
   user,
@@ -45,6 +53,8 @@ export function AdminUserRow({
   const change = useAction();
   const [confirming, setConfirming] = useState<Confirmed | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [activityPanel, setActivityPanel] = useState<ActivityPanel>('unopened');
+  const activityPanelId = useId();
 
   async function apply(update: AdminUserChange, done: string) {
     setNotice(null);
@@ -105,55 +115,90 @@ export function AdminUserRow({
           </form>
         )}
       </div>
-      {!self && !confirming && (
-        <div className="actions">
-          {user.role === 'admin' ? (
+      <div className="actions">
+        <button
+          type="button"
+          className="button button-secondary"
+          aria-label={`Activity of ${user.username}`}
+          aria-expanded={activityPanel === 'open'}
+          aria-controls={activityPanelId}
+          onClick={() => setActivityPanel((panel) => (panel === 'open' ? 'closed' : 'open'))}
+        >
+          Activity
+        </button>
+        {!self && !confirming && (
+          <>
+            {user.role === 'admin' ? (
+              <SubmitButton
+                type="button"
+                variant="secondary"
+                pending={change.pending}
+                pendingLabel="Saving…"
+                aria-label={`Remove admin from ${user.username}`}
+                onClick={() => apply({ role: 'user' }, `${user.username} is no longer an admin.`)}
+              >
+                Remove admin
+              </SubmitButton>
+            ) : (
+              <button
+                type="button"
+                className="button button-secondary"
+                aria-label={`Make ${user.username} an admin`}
+                onClick={() => startConfirming('grant-admin')}
+              >
+                Make admin
+              </button>
+            )}
+            {user.mfaEnabled && (
+              <button
+                type="button"
+                className="button button-secondary"
+                aria-label={`Turn off two-step sign-in for ${user.username}`}
+                onClick={() => startConfirming('two-step-off')}
+              >
+                Turn off two-step sign-in
+              </button>
+            )}
             <SubmitButton
               type="button"
-              variant="secondary"
+              variant={user.disabledAt ? 'secondary' : 'danger'}
               pending={change.pending}
               pendingLabel="Saving…"
-              aria-label={`Remove admin from ${user.username}`}
-              onClick={() => apply({ role: 'user' }, `${user.username} is no longer an admin.`)}
+              aria-label={`${user.disabledAt ? 'Enable' : 'Disable'} ${user.username}`}
+              onClick={() =>
+                user.disabledAt
+                  ? apply({ disabled: false }, `${user.username} can sign in again.`)
+                  : apply({ disabled: true }, `${user.username} is disabled and signed out everywhere.`)
+              }
             >
-              Remove admin
+              {user.disabledAt ? 'Enable' : 'Disable'}
             </SubmitButton>
-          ) : (
-            <button
-              type="button"
-              className="button button-secondary"
-              aria-label={`Make ${user.username} an admin`}
-              onClick={() => startConfirming('grant-admin')}
-            >
-              Make admin
-            </button>
-          )}
-          {user.mfaEnabled && (
-            <button
-              type="button"
-              className="button button-secondary"
-              aria-label={`Turn off two-step sign-in for ${user.username}`}
-              onClick={() => startConfirming('two-step-off')}
-            >
-              Turn off two-step sign-in
-            </button>
-          )}
-          <SubmitButton
-            type="button"
-            variant={user.disabledAt ? 'secondary' : 'danger'}
-            pending={change.pending}
-            pendingLabel="Saving…"
-            aria-label={`${user.disabledAt ? 'Enable' : 'Disable'} ${user.username}`}
-            onClick={() =>
-              user.disabledAt
-                ? apply({ disabled: false }, `${user.username} can sign in again.`)
-                : apply({ disabled: true }, `${user.username} is disabled and signed out everywhere.`)
-            }
-          >
-            {user.disabledAt ? 'Enable' : 'Disable'}
-          </SubmitButton>
-        </div>
-      )}
+          </>
+        )}
+      </div>
+      <section
+        id={activityPanelId}
+        className="entry-panel"
+        aria-labelledby={`${activityPanelId}-heading`}
+        hidden={activityPanel !== 'open'}
+      >
+        <h3 id={`${activityPanelId}-heading`}>Security activity of {user.username}</h3>
+        {activityPanel !== 'unopened' && <UserActivity user={user} />}
+      </section>
     </li>
+  );
+}
+
+/** What the account's owner sees on /activity, read through the admin route. */
+function UserActivity({ user }: { user: AdminUser }) {
+  const userId = user.id;
+  // Stable while the row shows the same account (a change replaces `user`), so the list loads once.
+  const load = useCallback((cursor?: string) => api.userActivityAsAdmin(userId, cursor), [userId]);
+  return (
+    <SecurityActivityList
+      load={load}
+      label={`Security activity of ${user.username}`}
+      loadingLabel="Loading activity…"
+    />
   );
 }

@@ -4,6 +4,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { Field } from '../../components/field';
 import { Loading } from '../../components/loading';
+import { NextPageButton } from '../../components/next-page-button';
 import { RequireAuth } from '../../components/require-auth';
 import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
@@ -112,20 +113,14 @@ function AdminUsers({ me }: { me: AuthUser }) {
             ))}
           </ul>
         )}
-        {more.error && <Alert kind="error">{more.error.message}</Alert>}
-        {nextCursor && (
-          <div className="actions">
-            <SubmitButton
-              type="button"
-              variant="secondary"
-              pending={more.pending}
-              pendingLabel="Loading…"
-              onClick={onMore}
-            >
-              Load more
-            </SubmitButton>
-          </div>
-        )}
+        <NextPageButton
+          hasMore={nextCursor !== null}
+          pending={more.pending}
+          error={more.error}
+          label="Load more"
+          pendingLabel="Loading…"
+          onLoad={onMore}
+        />
       </section>
     </>
   );
