@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Patch, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiOperation, ValidBody, ValidParams, ValidQuery } from '../common/openapi/api-docs.decorators.js';
 import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
@@ -18,6 +18,8 @@ import {
   PasskeyOptionsSchema,
   type PasskeyRegistrationDto,
   PasskeyRegistrationSchema,
+  type PasskeyRenameDto,
+  PasskeyRenameSchema,
   PasskeySchema,
   type PasskeySignInDto,
   PasskeySignInSchema,
@@ -80,6 +82,22 @@ export class PasskeysController {
   })
   list(@CurrentUser() user: UserAuth) {
     return this.passkeys.list(user);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Rename a passkey.',
+    tags,
+    auth: 'bearer',
+    responses: { 200: PasskeySchema },
+    errors: ['PASSKEY_NOT_FOUND', 'VALIDATION_FAILED'],
+  })
+  rename(
+    @CurrentUser() user: UserAuth,
+    @ValidParams(IdParamsSchema) params: IdParams,
+    @ValidBody(PasskeyRenameSchema) dto: PasskeyRenameDto,
+  ) {
+    return this.passkeys.rename(user, params.id, dto);
   }
 
   @Delete(':id')

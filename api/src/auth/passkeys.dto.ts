@@ -29,16 +29,21 @@ function credentialAnswer<const Shape extends ZodRawShape>(z: ZodModule, respons
   });
 }
 
+/** A passkey's name: what its owner tells it apart by in the list and in mails. */
+const PasskeyNameSchema = dto((z) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(64, 'must be at most 64 characters')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters'),
+);
+
 export const PasskeyRegistrationSchema = dto((z) =>
   z
     .object({
-      name: z
-        .string()
-        .trim()
-        .min(1, 'must not be empty')
-        .max(64, 'must be at most 64 characters')
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-        .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
+      name: PasskeyNameSchema.zod
         .optional()
         .describe('A name to tell this passkey apart ("Work laptop"); default "Passkey".'),
       response: credentialAnswer(z, {
@@ -78,6 +83,11 @@ export const PasskeyOptionsSchema = dto((z) =>
   }),
 );
 export type PasskeyOptionsDto = DtoType<typeof PasskeyOptionsSchema>;
+
+export const PasskeyRenameSchema = dto((z) =>
+  z.object({ name: PasskeyNameSchema.zod.describe('The new name ("Work laptop").') }).strict(),
+);
+export type PasskeyRenameDto = DtoType<typeof PasskeyRenameSchema>;
 
 export const PasskeySchema = dto((z) =>
   z.object({

@@ -58,6 +58,26 @@ export class PasskeysRepository {
     }
   }
 
+  /**
+   * Renames one of the account's passkeys; resolves to it renamed, or undefined when it has none by
+   * that id. Found first, not by the update's row count: MySQL counts a row whose value did not
+   * change (the same name again) as not updated.
+   */
+  async rename(userId: string, id: string, name: string): Promise<PasskeyRow | undefined> {
+    return this.database.transaction(async (trx) => {
+      const row = await trx
+        .selectFrom('passkeys')
+        .selectAll()
+        .where('id', '=', id)
+        .where('userId', '=', userId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      await trx.updateTable('passkeys').set({ name }).where('id', '=', id).execute();
+      return { ...row, name };
+    });
+  }
+
   /** Deletes one of the account's passkeys; resolves to it, or undefined when it has none by that id. */
   async delete(userId: string, id: string, within?: Database): Promise<PasskeyRow | undefined> {
     return this.database.transaction(async (trx) => {

@@ -16,6 +16,7 @@ import type {
   PasskeyListDto,
   PasskeyOptionsDto,
   PasskeyRegistrationDto,
+  PasskeyRenameDto,
   PasskeySignInDto,
 } from './passkeys.dto.js';
 import { type PasskeyRow, PasskeysRepository } from './passkeys.repository.js';
@@ -127,6 +128,14 @@ export class PasskeysService {
     if (outcome === 'limit') throw new AppError('PASSKEY_LIMIT_REACHED');
     await this.mail.send(user.email, mailTemplates.passkeyAdded(passkey.name));
     return mapPasskey(passkey);
+  }
+
+  /** A new name for one of the account's passkeys (not a security change: no mail, no activity). */
+  async rename(auth: UserAuth, id: string, dto: PasskeyRenameDto): Promise<PasskeyDto> {
+    const user = await this.auth.ownAccount(auth);
+    const renamed = await this.passkeys.rename(user.id, id, dto.name);
+    if (!renamed) throw new AppError('PASSKEY_NOT_FOUND');
+    return mapPasskey(renamed);
   }
 
   async remove(auth: UserAuth, id: string, client: ClientInfo): Promise<void> {

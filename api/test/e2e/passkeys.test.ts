@@ -275,6 +275,46 @@ describe('passkeys', () => {
     expect(twice.status).toBe(404);
   });
 
+  it('renames a passkey of its owner (trimmed, checked like a new name); others cannot', async () => {
+    const { tokens, passkey } = await accountWithPasskey(undefined, 'Passkey');
+    const rename = (json: unknown, token = tokens.accessToken, id = passkey.id) =>
+      server.request(`/auth/passkeys/${id}`, { method: 'PATCH', headers: bearer(token), json });
+
+    const renamed = await rename({ name: '  Work laptop ' });
+    expect(renamed.status).toBe(200);
+    expect(await readJson<PasskeyBody>(renamed)).toMatchObject({ id: passkey.id, name: 'Work laptop' });
+    const list = await readJson<{ items: PasskeyBody[] }>(
+      await server.request('/auth/passkeys', { headers: bearer(tokens.accessToken) }),
+    );
+    expect(list.items.map((item) => item.name)).toEqual(['Work laptop']);
+    // The same name again is a rename too (not a missing passkey).
+    expect((await rename({ name: 'Work laptop' })).status).toBe(200);
+
+    for (const json of [
+      { name: '' },
+      { name: 'x'.repeat(65) },
+      { name: 'tab\there' },
+      {},
+      { name: 'ok', extra: 1 },
+    ]) {
+      const refused = await rename(json);
+      expect(refused.status).toBe(400);
+      expect(await codeOf(refused)).toBe('VALIDATION_FAILED');
+    }
+    const other = await registerUser(server);
+    const foreign = await rename({ name: 'Mine now' }, other.tokens.accessToken);
+    expect(foreign.status).toBe(404);
+    expect(await codeOf(foreign)).toBe('PASSKEY_NOT_FOUND');
+    expect(await codeOf(await rename({ name: 'x' }, tokens.accessToken, randomUUID()))).toBe(
+      'PASSKEY_NOT_FOUND',
+    );
+    // Nothing of it changed the name the owner gave.
+    const after = await readJson<{ items: PasskeyBody[] }>(
+      await server.request('/auth/passkeys', { headers: bearer(tokens.accessToken) }),
+    );
+    expect(after.items.map((item) => item.name)).toEqual(['Work laptop']);
+  });
+
   it('holds at most 20 passkeys per account', async () => {
     const { credentials, tokens } = await accountWithPasskey();
     const now = new Date();

@@ -48,6 +48,26 @@ describe.each(testDialects())('passkeys on %s', (dialect) => {
     ]);
   });
 
+  it('renames a passkey, to the same name again too (MySQL counts an unchanged row as not updated)', async () => {
+    const token = await withPasskey(new SoftwareAuthenticator({ origin: PASSKEY_SITE }));
+    const list = async () =>
+      (
+        await readJson<{ items: { id: string; name: string }[] }>(
+          await server.request('/auth/passkeys', { headers: bearer(token) }),
+        )
+      ).items;
+    const [passkey] = await list();
+    for (const name of ['Work laptop', 'Work laptop']) {
+      const renamed = await server.request(`/auth/passkeys/${passkey?.id}`, {
+        method: 'PATCH',
+        headers: bearer(token),
+        json: { name },
+      });
+      expect(renamed.status).toBe(200);
+    }
+    expect((await list()).map((item) => item.name)).toEqual(['Work laptop']);
+  });
+
   it('keeps a counting authenticator’s counter past 2^31, and lets only one of two copies of one state in', async () => {
     const device = new SoftwareAuthenticator({ origin: PASSKEY_SITE, counts: true });
     await withPasskey(device);
