@@ -65,13 +65,7 @@ export class PasskeysRepository {
    */
   async rename(userId: string, id: string, name: string): Promise<PasskeyRow | undefined> {
     return this.database.transaction(async (trx) => {
-      const row = await trx
-        .selectFrom('passkeys')
-        .selectAll()
-        .where('id', '=', id)
-        .where('userId', '=', userId)
-        .forUpdate()
-        .executeTakeFirst();
+      const row = await lockOwnPasskey(trx, userId, id);
       if (!row) return undefined;
       await trx.updateTable('passkeys').set({ name }).where('id', '=', id).execute();
       return { ...row, name };
@@ -81,13 +75,7 @@ export class PasskeysRepository {
   /** Deletes one of the account's passkeys; resolves to it, or undefined when it has none by that id. */
   async delete(userId: string, id: string, within?: Database): Promise<PasskeyRow | undefined> {
     return this.database.transaction(async (trx) => {
-      const row = await trx
-        .selectFrom('passkeys')
-        .selectAll()
-        .where('id', '=', id)
-        .where('userId', '=', userId)
-        .forUpdate()
-        .executeTakeFirst();
+      const row = await lockOwnPasskey(trx, userId, id);
       if (row) await trx.deleteFrom('passkeys').where('id', '=', id).execute();
       return row;
     }, within);
@@ -107,4 +95,15 @@ export class PasskeysRepository {
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
+}
+
+/** The account's passkey `id`, locked until `trx` ends; undefined when the account has none by that id. */
+function lockOwnPasskey(trx: Database, userId: string, id: string): Promise<PasskeyRow | undefined> {
+  return trx
+    .selectFrom('passkeys')
+    .selectAll()
+    .where('id', '=', id)
+    .where('userId', '=', userId)
+    .forUpdate()
+    .executeTakeFirst();
 }
