@@ -768,7 +768,7 @@ describe('web app in Chromium against the real API', () => {
     }
   });
 
-  it('adds a passkey on the profile, signs in with it (no password, no two-step code) and removes it', async () => {
+  it('adds a passkey on the profile, renames it, signs in with it (no password, no two-step code) and removes it', async () => {
     const own = {
       email: `radia.${suffix}@example.com`,
       username: `radia_${suffix}`,
@@ -803,6 +803,36 @@ describe('web app in Chromium against the real API', () => {
       expect(credentials).toHaveLength(1);
       expect(credentials[0]?.isResidentCredential).toBe(true);
       await screenshot('26-passkey-added', tab);
+
+      // "Rename" turns the row into a form with the name selected; Escape leaves it unchanged, the
+      // API's objection shows on the field, and a saved name replaces the old one in place (focus
+      // back on "Rename"), for good: it is still there after a reload.
+      const focusedLabel = () => tab.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+      await section.getByRole('button', { name: /^Rename passkey Test laptop, added / }).click();
+      const renameForm = section.getByRole('form', { name: 'Rename passkey Test laptop' });
+      const newName = renameForm.getByLabel('Name', { exact: true });
+      expect(await newName.inputValue()).toBe('Test laptop');
+      expect(await tab.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('name');
+      await tab.keyboard.press('Escape');
+      await renameForm.waitFor({ state: 'detached' });
+      expect(await focusedLabel()).toMatch(/^Rename passkey Test laptop, added /);
+      await tab.keyboard.press('Enter');
+      await newName.fill('   ');
+      await renameForm.getByRole('button', { name: 'Save' }).click();
+      await renameForm.getByText('must not be empty', { exact: true }).waitFor();
+      expect(await newName.getAttribute('aria-invalid')).toBe('true');
+      await screenshot('32-passkey-rename-refused', tab);
+      await newName.fill('Work laptop');
+      await newName.press('Enter');
+      await section.getByText('Renamed to “Work laptop”.').waitFor();
+      await renameForm.waitFor({ state: 'detached' });
+      await expect.poll(() => passkeys.count()).toBe(1);
+      await passkeys.getByText('Work laptop', { exact: true }).waitFor();
+      expect(await focusedLabel()).toMatch(/^Rename passkey Work laptop, added /);
+      await tab.reload();
+      await expectHeading('Your profile', tab);
+      await passkeys.getByText('Work laptop', { exact: true }).waitFor();
+      expect(await passkeys.getByText('Test laptop').count()).toBe(0);
 
       // The authenticator already holds a passkey for this account (the API's exclude list): the
       // browser refuses a second one, and the page says so.
@@ -850,9 +880,9 @@ describe('web app in Chromium against the real API', () => {
       await screenshot('28-passkey-used', tab);
 
       // Removing asks once more; then the passkey left on the device no longer signs in.
-      await section.getByRole('button', { name: /^Remove Test laptop, added / }).click();
-      await section.getByRole('button', { name: /^Yes, remove Test laptop/ }).click();
-      await section.getByText('Passkey “Test laptop” removed').waitFor();
+      await section.getByRole('button', { name: /^Remove Work laptop, added / }).click();
+      await section.getByRole('button', { name: /^Yes, remove Work laptop/ }).click();
+      await section.getByText('Passkey “Work laptop” removed').waitFor();
       await section.getByText('No passkeys yet.').waitFor();
       await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
       await expectHeading('Sign in', tab);

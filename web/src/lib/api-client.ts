@@ -302,6 +302,11 @@ class ApiClient {
     return this.#request('POST', '/auth/passkeys', { body: name ? { response, name } : { response } });
   }
 
+  /** The API trims the name and checks it as it checks a new passkey's (1 to 64 characters). */
+  renamePasskey(id: string, name: string): Promise<Passkey> {
+    return this.#request('PATCH', `/auth/passkeys/${encodeURIComponent(id)}`, { body: { name } });
+  }
+
   removePasskey(id: string): Promise<void> {
     return this.#request('DELETE', `/auth/passkeys/${encodeURIComponent(id)}`);
   }

@@ -1,19 +1,25 @@
 'use client';
 
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { SubmitButton } from '../../components/submit-button';
 import { ApiError, api } from '../../lib/api-client';
 import type { Passkey } from '../../lib/api-types';
 import { formatDate } from '../../lib/format';
 import { useAction } from '../../lib/use-action';
+import { RenamePasskeyForm } from './rename-passkey-form';
 
-/** The account's passkeys; "Remove" asks once more, then the passkey can no longer sign in. */
+/**
+ * The account's passkeys; "Rename" turns its row into a form for the name (one row at a time),
+ * "Remove" asks once more, then the passkey can no longer sign in.
+ */
 export function PasskeyList({
   passkeys,
+  onRenamed,
   onRemoved,
 }: {
   passkeys: Passkey[];
+  onRenamed: (passkey: Passkey) => void;
   onRemoved: (passkey: Passkey) => void;
 }) {
   const { run, error } = useAction();
@@ -21,11 +27,27 @@ export function PasskeyList({
   const [removing, setRemoving] = useState<string | null>(null);
   // The pressed button gives way to its confirmation (and back): keyboard focus follows it.
   const [focusId, setFocusId] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
+  // The row whose rename form was open at the last render, to hand focus back to when it closes.
+  const renamingBefore = useRef<string | null>(null);
   const ids = useId();
 
   useEffect(() => {
     if (focusId) document.getElementById(focusId)?.focus();
   }, [focusId]);
+
+  // Leaving the rename form (saved or cancelled) puts keyboard focus back on that row's "Rename";
+  // opening another row's form instead leaves focus to that form.
+  useEffect(() => {
+    if (!renaming && renamingBefore.current)
+      document.getElementById(`${ids}-rename-${renamingBefore.current}`)?.focus();
+    renamingBefore.current = renaming;
+  }, [renaming, ids]);
+
+  /** A save that lands after another row's form was opened leaves that form open. */
+  function closeRenameForm(id: string) {
+    setRenaming((current) => (current === id ? null : current));
+  }
 
   function confirm(id: string | null, back?: string) {
     setConfirming(id);
@@ -94,16 +116,33 @@ export function PasskeyList({
                     Cancel
                   </button>
                 </div>
+              ) : renaming === passkey.id ? (
+                <RenamePasskeyForm
+                  passkey={passkey}
+                  onRenamed={onRenamed}
+                  onClose={() => closeRenameForm(passkey.id)}
+                />
               ) : (
-                <button
-                  id={`${ids}-remove-${passkey.id}`}
-                  type="button"
-                  className="button button-danger"
-                  aria-label={`Remove ${label}`}
-                  onClick={() => confirm(passkey.id)}
-                >
-                  Remove
-                </button>
+                <div className="actions">
+                  <button
+                    id={`${ids}-rename-${passkey.id}`}
+                    type="button"
+                    className="button button-secondary"
+                    aria-label={`Rename passkey ${label}`}
+                    onClick={() => setRenaming(passkey.id)}
+                  >
+                    Rename
+                  </button>
+                  <button
+                    id={`${ids}-remove-${passkey.id}`}
+                    type="button"
+                    className="button button-danger"
+                    aria-label={`Remove ${label}`}
+                    onClick={() => confirm(passkey.id)}
+                  >
+                    Remove
+                  </button>
+                </div>
               )}
             </li>
           );

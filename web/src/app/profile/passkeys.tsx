@@ -51,6 +51,11 @@ export function Passkeys({ account }: { account: Pick<Profile, 'email' | 'hasPas
     closeForm();
   }
 
+  function onRenamed(passkey: Passkey) {
+    setPasskeys((current) => current?.map((p) => (p.id === passkey.id ? passkey : p)) ?? null);
+    setNotice(`Renamed to “${passkey.name}”.`);
+  }
+
   function onRemoved(passkey: Passkey) {
     setPasskeys((current) => current?.filter((p) => p.id !== passkey.id) ?? null);
     setNotice(`Passkey “${passkey.name}” removed: it can no longer sign in to your account.`);
@@ -68,7 +73,7 @@ export function Passkeys({ account }: { account: Pick<Profile, 'email' | 'hasPas
         {passkeys === null ? (
           load.pending && <Loading label="Loading your passkeys…" />
         ) : (
-          <PasskeyList passkeys={passkeys} onRemoved={onRemoved} />
+          <PasskeyList passkeys={passkeys} onRenamed={onRenamed} onRemoved={onRemoved} />
         )}
       </div>
       {adding ? (
