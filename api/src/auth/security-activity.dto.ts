@@ -1,31 +1,8 @@
 import { type DtoType, dto } from '../common/validation/dto-schema.js';
 import { PageCursorSchema } from '../common/validation/page-cursor.dto.js';
-import type { SecurityEventType } from '../database/database.types.js';
+import { SECURITY_EVENT_TYPES } from '../database/database.types.js';
 
 // Schemas are DTO definitions, built on first use rather than at import (why: auth.dto.ts).
-
-/** Every event type, in the order the docs list them (the OpenAPI enum). */
-export const SECURITY_EVENT_TYPES = [
-  'signed_in',
-  'sign_in_failed',
-  'account_locked',
-  'password_changed',
-  'password_reset',
-  'password_set',
-  'email_changed',
-  'two_step_enabled',
-  'two_step_disabled',
-  'recovery_codes_regenerated',
-  'passkey_added',
-  'passkey_removed',
-  'api_key_created',
-  'api_key_revoked',
-  'signed_out_everywhere',
-  'refresh_token_reused',
-  'role_changed',
-  'account_disabled',
-  'account_enabled',
-] as const satisfies readonly SecurityEventType[];
 
 export const SecurityActivityQuerySchema = dto((z) =>
   z.object({

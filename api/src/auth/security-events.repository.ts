@@ -45,11 +45,10 @@ export class SecurityEventsRepository {
     });
   }
 
-  /** Stores events; inside `db` when that is a caller's transaction. */
-  async insert(events: readonly NewSecurityEventRow[], db?: Database): Promise<void> {
+  /** Stores events inside `db`, the transaction of the writes they describe (never on their own). */
+  async insert(events: readonly NewSecurityEventRow[], db: Database): Promise<void> {
     if (events.length === 0) return;
-    const target = db ?? (await this.database.get());
-    await target
+    await db
       .insertInto('securityEvents')
       .values([...events])
       .execute();

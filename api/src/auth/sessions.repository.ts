@@ -69,7 +69,7 @@ export class SessionsRepository {
 
   /** Stores a session and its first refresh token; inside `db` when that is a caller's transaction. */
   async create(session: NewSession, db?: Database): Promise<void> {
-    const write = async (trx: Database) => {
+    await this.database.transaction(async (trx) => {
       await trx
         .insertInto('sessions')
         .values({
@@ -93,12 +93,7 @@ export class SessionsRepository {
           createdAt: session.now,
         })
         .execute();
-    };
-    if (db?.isTransaction) {
-      await write(db);
-      return;
-    }
-    await (await this.database.get()).transaction().execute(write);
+    }, db);
   }
 
   /** The session's state for authorising a request, joined with the user's role and status. */

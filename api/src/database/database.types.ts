@@ -187,28 +187,31 @@ export interface FilesTable {
 /**
  * What happened to an account's security (`security_events.type`, 0007). Stable names: clients
  * show them. `signed_in` and `sign_in_failed` carry the method in `detail`; `passkey_*` and
- * `api_key_*` the name; `role_changed` the new role.
+ * `api_key_*` the name; `role_changed` the new role. One list: the type, and the OpenAPI enum of
+ * the activity routes (security-activity.dto.ts).
  */
-export type SecurityEventType =
-  | 'signed_in'
-  | 'sign_in_failed'
-  | 'account_locked'
-  | 'password_changed'
-  | 'password_reset'
-  | 'password_set'
-  | 'email_changed'
-  | 'two_step_enabled'
-  | 'two_step_disabled'
-  | 'recovery_codes_regenerated'
-  | 'passkey_added'
-  | 'passkey_removed'
-  | 'api_key_created'
-  | 'api_key_revoked'
-  | 'signed_out_everywhere'
-  | 'refresh_token_reused'
-  | 'role_changed'
-  | 'account_disabled'
-  | 'account_enabled';
+export const SECURITY_EVENT_TYPES = [
+  'signed_in',
+  'sign_in_failed',
+  'account_locked',
+  'password_changed',
+  'password_reset',
+  'password_set',
+  'email_changed',
+  'two_step_enabled',
+  'two_step_disabled',
+  'recovery_codes_regenerated',
+  'passkey_added',
+  'passkey_removed',
+  'api_key_created',
+  'api_key_revoked',
+  'signed_out_everywhere',
+  'refresh_token_reused',
+  'role_changed',
+  'account_disabled',
+  'account_enabled',
+] as const;
+export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 
 /** `security_events`: one line of an account's security activity (0007). */
 export interface SecurityEventsTable {
