@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../common/errors/error-codes.js';
 import { type DtoType, dto } from '../common/validation/dto-schema.js';
+import { SIGN_IN_METHODS } from '../database/database.types.js';
 import { KNOWN_API_KEY_SCOPES } from './api-key-scopes.js';
 
 // Every schema here is a `dto()` definition: built on its first parse or OpenAPI use, not when the
@@ -226,15 +227,7 @@ export const SessionSchema = dto((z) =>
     userAgent: z.string().nullable(),
     ip: z.string().nullable(),
     signInMethod: z
-      .enum([
-        'password',
-        'email_code',
-        'email_link',
-        'registration',
-        'passkey',
-        'authenticator',
-        'recovery_code',
-      ])
+      .enum(SIGN_IN_METHODS)
       .nullable()
       .describe(
         'What finished the sign-in: a password, an emailed code or verification link, registering, a passkey, or the second step (authenticator or recovery code); null for sessions from before it was recorded.',

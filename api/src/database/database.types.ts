@@ -53,14 +53,16 @@ export interface SessionsTable {
  * account's first session, a passkey, or the second step (authenticator or recovery code) after
  * one of the first three.
  */
-export type SignInMethod =
-  | 'password'
-  | 'email_code'
-  | 'email_link'
-  | 'registration'
-  | 'passkey'
-  | 'authenticator'
-  | 'recovery_code';
+export const SIGN_IN_METHODS = [
+  'password',
+  'email_code',
+  'email_link',
+  'registration',
+  'passkey',
+  'authenticator',
+  'recovery_code',
+] as const;
+export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
 
 /** `refresh_tokens`: SHA-256 of each opaque refresh token; `rotatedAt` set once exchanged (0002). */
 export interface RefreshTokensTable {
