@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { baseOptions } from './esbuild-options.js';
 import { installNativePackage, LAMBDA_TARGETS, type LambdaTarget, NATIVE_PACKAGES } from './lambda-native.js';
@@ -39,6 +39,8 @@ export interface LambdaBundleReport {
   readonly initBytes: number;
   /** The npm packages whose code is in those bytes (what a cold start compiles), sorted. */
   readonly initPackages: readonly string[];
+  /** The app's own source files in those bytes, relative to `api/` (`src/app.ts`), sorted. */
+  readonly initSources: readonly string[];
   /**
    * Node built-ins some output imports with a static ESM `import` (each makes Node build a facade
    * that runs every lazy export; `builtins-through-require.ts` turns them into `require`), sorted.
@@ -99,6 +101,7 @@ export async function buildLambda(options: LambdaBuildOptions = {}): Promise<Lam
       javascriptBytes: await javascriptBytes(dir),
       initBytes: init.reduce((sum, output) => sum + output.bytes, 0),
       initPackages: packagesIn(init),
+      initSources: sourcesIn(init),
       esmBuiltinImports: esmBuiltinImports(result.metafile),
       nativeBinaries,
     });
@@ -146,6 +149,15 @@ function packagesIn(outputs: readonly Metafile['outputs'][string][]): string[] {
     }
   }
   return [...names].sort();
+}
+
+/** The app's own files among the inputs bundled into `outputs` (esbuild names them from the cwd). */
+function sourcesIn(outputs: readonly Metafile['outputs'][string][]): string[] {
+  const files = outputs.flatMap((output) => Object.keys(output.inputs));
+  const own = files
+    .map((input) => relative(apiDir, resolve(input)))
+    .filter((file) => file.startsWith('src/'));
+  return [...new Set(own)].sort();
 }
 
 /** The bundle's own JavaScript files (entry and chunks), not the installed native packages'. */

@@ -5,7 +5,6 @@ import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { MailService } from '../mail/mail.service.js';
-import type { RenderedMail } from '../mail/mail.templates.js';
 import { newUserRow } from '../users/new-user.js';
 import type { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
@@ -40,7 +39,7 @@ function service(found?: Awaited<ReturnType<ApiKeysRepository['findActiveByHash'
     now: new Date(),
   });
   const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => owner) };
-  const mail = { send: vi.fn(async (_to: string, _mail: RenderedMail) => {}) };
+  const mail = { send: vi.fn<MailService['send']>(async () => {}) };
   const { activity, types: activityTypes } = recordedSecurityActivity();
   return {
     service: new ApiKeysService(
@@ -75,12 +74,11 @@ describe('ApiKeysService.create', () => {
     expect(activityTypes()).toEqual(['api_key_created:ci']);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
-      expect.objectContaining({
-        subject: 'A new API key was created',
-        text: expect.stringContaining('"ci" (scopes: users:read)'),
-      }),
+      'apiKeyCreated',
+      'ci',
+      ['users:read'],
+      'https://app.example.com/api-keys',
     );
-    expect(mail.send.mock.calls[0]?.[1].text).toContain('https://app.example.com/api-keys');
   });
 
   it('creates nothing and mails nobody when re-authentication fails', async () => {

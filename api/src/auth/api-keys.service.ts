@@ -5,7 +5,6 @@ import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MailService } from '../mail/mail.service.js';
-import { mailTemplates } from '../mail/mail.templates.js';
 import { type ApiKeyRow, ApiKeysRepository } from './api-keys.repository.js';
 import type { ApiKeyCreateDto, ApiKeyDto, CreatedApiKeyDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
@@ -66,7 +65,10 @@ export class ApiKeysService {
     // The owner hears of every new key: if their password leaked, this is how they find out.
     await this.mail.send(
       owner.email,
-      mailTemplates.apiKeyCreated(created.name, created.scopes, `${this.config.publicBaseUrl}/api-keys`),
+      'apiKeyCreated',
+      created.name,
+      created.scopes,
+      `${this.config.publicBaseUrl}/api-keys`,
     );
     return { ...created, key };
   }

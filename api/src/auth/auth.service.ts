@@ -8,7 +8,6 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { OneTimeTokenPurpose, SignInMethod, UserRow } from '../database/database.types.js';
 import { MailService } from '../mail/mail.service.js';
-import { mailTemplates } from '../mail/mail.templates.js';
 import { newUserRow } from '../users/new-user.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type {
@@ -116,7 +115,7 @@ export class AuthService {
       // A taken username is a 409 whatever the address: answering 202 first would tell anyone
       // holding a username known to be taken which addresses have accounts.
       if (await this.users.findByUsername(dto.username)) throw new AppError('USERNAME_TAKEN');
-      await this.mail.send(dto.email, mailTemplates.accountExists(`${this.config.publicBaseUrl}/sign-in`));
+      await this.mail.send(dto.email, 'accountExists', `${this.config.publicBaseUrl}/sign-in`);
       return { status: 202, body: { status: 'verification_required' } };
     }
     const now = this.clock.now();
@@ -147,7 +146,7 @@ export class AuthService {
     if (collision === 'email') {
       if (!verify) throw new AppError('EMAIL_TAKEN');
       // Lost a race with a concurrent registration of the same address: same answer as above.
-      await this.mail.send(dto.email, mailTemplates.accountExists(`${this.config.publicBaseUrl}/sign-in`));
+      await this.mail.send(dto.email, 'accountExists', `${this.config.publicBaseUrl}/sign-in`);
       return { status: 202, body: { status: 'verification_required' } };
     }
     if (!session) {
@@ -324,7 +323,8 @@ export class AuthService {
     const token = await this.issueOneTimeToken('password_reset', user, PASSWORD_RESET_TTL_MS);
     await this.mail.send(
       user.email,
-      mailTemplates.passwordReset(`${this.config.publicBaseUrl}/reset-password?token=${token}`),
+      'passwordReset',
+      `${this.config.publicBaseUrl}/reset-password?token=${token}`,
     );
   }
 
@@ -373,7 +373,7 @@ export class AuthService {
       (trx) => this.users.update(user.id, { passwordHash, updatedAt: this.clock.now() }, trx),
       this.activity.event(user.id, 'password_set', { client }),
     );
-    await this.mail.send(user.email, mailTemplates.passwordSet());
+    await this.mail.send(user.email, 'passwordSet');
   }
 
   async changePassword(auth: UserAuth, dto: PasswordChangeDto, client: ClientInfo): Promise<void> {
@@ -390,7 +390,7 @@ export class AuthService {
       this.activity.event(user.id, 'password_changed', { client }),
     );
     this.sessionCache.invalidate(revoked);
-    await this.mail.send(user.email, mailTemplates.passwordChanged());
+    await this.mail.send(user.email, 'passwordChanged');
   }
 
   /**
@@ -442,10 +442,7 @@ export class AuthService {
     if (user.passwordHash !== null) throw new AppError('ACCOUNT_HAS_PASSWORD');
     await this.rateLimits.consume('email', `reauthentication-code:account:${user.id}`);
     const code = await this.issueCode('reauthentication_code', user.email, user.id);
-    await this.mail.send(
-      user.email,
-      mailTemplates.reauthenticationCode(code, `${this.config.publicBaseUrl}/sessions`),
-    );
+    await this.mail.send(user.email, 'reauthenticationCode', code, `${this.config.publicBaseUrl}/sessions`);
   }
 
   // ------------------------------------------------------------------ email codes (seed 003's "Continue")
@@ -461,7 +458,7 @@ export class AuthService {
     if (user ? user.deletedAt !== null || user.disabledAt !== null : !this.config.auth.emailCodeSignup)
       return;
     const code = await this.issueCode('email_code', dto.email, user?.id ?? null);
-    await this.mail.send(dto.email, mailTemplates.signInCode(code));
+    await this.mail.send(dto.email, 'signInCode', code);
   }
 
   /** A new 6-digit code of `purpose` for the address (retiring its earlier ones); returns the code. */
@@ -540,15 +537,15 @@ export class AuthService {
       this.activity.event(user.id, 'signed_in', { client }, method),
     );
     if (newDevice) {
-      const sessionsLink = `${this.config.publicBaseUrl}/sessions`;
-      const mail = mailTemplates.newDeviceSignIn(
+      // MailService.send logs a failed delivery and never throws: a notice cannot keep the owner out.
+      await this.mail.send(
+        user.email,
+        'newDeviceSignIn',
         describeDevice(client.userAgent),
         client.ip,
         now,
-        sessionsLink,
+        `${this.config.publicBaseUrl}/sessions`,
       );
-      // MailService.send logs a failed delivery and never throws: a notice cannot keep the owner out.
-      await this.mail.send(user.email, mail);
     }
     return this.tokenResponse(user, session.record.id, session.refreshToken, now);
   }
@@ -671,7 +668,9 @@ export class AuthService {
     this.logger.warn({ userId: user.id, minutes }, 'account locked after repeated failed sign-ins');
     await this.mail.send(
       user.email,
-      mailTemplates.accountLocked(minutes, `${this.config.publicBaseUrl}/forgot-password`),
+      'accountLocked',
+      minutes,
+      `${this.config.publicBaseUrl}/forgot-password`,
     );
     return true;
   }
@@ -680,7 +679,8 @@ export class AuthService {
     const token = await this.issueOneTimeToken('email_verification', user, VERIFICATION_TTL_MS);
     await this.mail.send(
       user.email,
-      mailTemplates.verifyEmail(`${this.config.publicBaseUrl}/verify-email?token=${token}`),
+      'verifyEmail',
+      `${this.config.publicBaseUrl}/verify-email?token=${token}`,
     );
   }
 

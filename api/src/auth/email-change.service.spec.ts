@@ -7,7 +7,6 @@ import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { UserRow } from '../database/database.types.js';
 import type { MailService } from '../mail/mail.service.js';
-import type { RenderedMail } from '../mail/mail.templates.js';
 import { newUserRow } from '../users/new-user.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import type { ReauthenticationDto } from './auth.dto.js';
@@ -54,7 +53,7 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
     consume: vi.fn(async (_purpose: string, _hash: string, _now: Date) => tokenRow),
   };
   const rateLimits = { consume: vi.fn(async (..._keys: string[]) => {}) };
-  const mail = { send: vi.fn(async (_to: string, _mail: RenderedMail) => {}) };
+  const mail = { send: vi.fn<MailService['send']>(async () => {}) };
   const config = loadConfig(
     { NODE_ENV: 'test', PUBLIC_BASE_URL: 'https://app.example.com', AUTH_UNIFORM_RESPONSE_MS: '500' },
     '/',
@@ -90,10 +89,11 @@ describe('EmailChangeService.request', () => {
     await service.request(ME, { email: 'new@example.com', password: 'pw' }, CLIENT);
     expect(rateLimits.consume).toHaveBeenCalledWith('email', 'ip:1.2.3.4', 'address:new@example.com');
     expect(auth.confirmIdentity).toHaveBeenCalledWith(ME, { email: 'new@example.com', password: 'pw' });
-    const [to, link] = mail.send.mock.calls[0] ?? [];
-    expect(to).toBe('new@example.com');
-    const token = /confirm-email-change\?token=([\w-]+)/.exec(link?.text ?? '')?.[1] ?? '';
-    expect(link?.text).toContain('https://app.example.com/confirm-email-change?token=');
+    const [to, template, link] = mail.send.mock.calls[0] ?? [];
+    expect([to, template]).toEqual(['new@example.com', 'confirmEmailChange']);
+    const token =
+      /^https:\/\/app\.example\.com\/confirm-email-change\?token=([\w-]+)$/.exec(String(link))?.[1] ?? '';
+    expect(token).not.toBe('');
     // Only the digest is stored, for the new address and this user.
     expect(oneTimeTokens.issue).toHaveBeenCalledWith(
       expect.objectContaining({
@@ -105,7 +105,9 @@ describe('EmailChangeService.request', () => {
     );
     expect(mail.send).toHaveBeenLastCalledWith(
       'ada@example.com',
-      expect.objectContaining({ subject: 'A change of your email address was requested' }),
+      'emailChangeRequested',
+      'new@example.com',
+      'https://app.example.com/forgot-password',
     );
   });
 
@@ -153,13 +155,7 @@ describe('EmailChangeService.confirm', () => {
       SPEC_TRANSACTION,
     );
     expect(activityTypes()).toEqual(['email_changed']);
-    expect(mail.send).toHaveBeenCalledWith(
-      'ada@example.com',
-      expect.objectContaining({
-        subject: 'Your email address was changed',
-        text: expect.stringContaining('new@example.com'),
-      }),
-    );
+    expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'emailChanged', 'new@example.com');
   });
 
   it('refuses unknown, used or expired tokens and deleted accounts, changing nothing', async () => {

@@ -5,7 +5,6 @@ import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MailService } from '../mail/mail.service.js';
-import { mailTemplates } from '../mail/mail.templates.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { EmailChangeDto, TokenDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
@@ -62,12 +61,15 @@ export class EmailChangeService {
       });
       await this.mail.send(
         dto.email,
-        mailTemplates.confirmEmailChange(`${this.config.publicBaseUrl}/confirm-email-change?token=${token}`),
+        'confirmEmailChange',
+        `${this.config.publicBaseUrl}/confirm-email-change?token=${token}`,
       );
     });
     await this.mail.send(
       owner.email,
-      mailTemplates.emailChangeRequested(dto.email, `${this.config.publicBaseUrl}/forgot-password`),
+      'emailChangeRequested',
+      dto.email,
+      `${this.config.publicBaseUrl}/forgot-password`,
     );
   }
 
@@ -86,6 +88,6 @@ export class EmailChangeService {
       (collision) => !collision && this.activity.event(user.id, 'email_changed', { client }),
     );
     if (collision) throw new AppError('EMAIL_TAKEN');
-    await this.mail.send(user.email, mailTemplates.emailChanged(row.email));
+    await this.mail.send(user.email, 'emailChanged', row.email);
   }
 }

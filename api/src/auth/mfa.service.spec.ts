@@ -159,10 +159,7 @@ describe('MfaService', () => {
     );
     expect(cache.invalidate).toHaveBeenCalledWith(['other-session']);
     expect(activityTypes()).toEqual(['two_step_enabled']);
-    expect(mail.send).toHaveBeenCalledWith(
-      'ada@example.com',
-      expect.objectContaining({ devSummary: 'two-step sign-in on' }),
-    );
+    expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'mfaEnabled');
   });
 
   it('does not turn on with a code two steps away, nor when the setup was replaced meanwhile', async () => {
@@ -262,7 +259,9 @@ describe('MfaService', () => {
     await service.verify({ mfaToken: 'token', recoveryCode: 'abcdefghij' }, CLIENT);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
-      expect.objectContaining({ devSummary: 'recovery code used, 3 left' }),
+      'recoveryCodeUsed',
+      3,
+      'http://localhost:3000/profile',
     );
     // The session records how it was signed in.
     expect(vi.mocked(auth.startSession).mock.calls[0]?.[2]).toBe('recovery_code');

@@ -7,7 +7,6 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
 import { MailService } from '../mail/mail.service.js';
-import { mailTemplates } from '../mail/mail.templates.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { ReauthenticationDto } from './auth.dto.js';
 import { AuthService, type IssuedTokens } from './auth.service.js';
@@ -90,7 +89,7 @@ export class MfaService {
     );
     if (!revoked) throw new AppError('MFA_SETUP_NOT_STARTED');
     this.sessionCache.invalidate(revoked);
-    await this.mail.send(user.email, mailTemplates.mfaEnabled());
+    await this.mail.send(user.email, 'mfaEnabled');
     return { recoveryCodes: codes };
   }
 
@@ -101,7 +100,7 @@ export class MfaService {
       (trx) => this.mfa.disable(user.id, this.clock.now(), trx),
       this.activity.event(user.id, 'two_step_disabled', { client }),
     );
-    await this.mail.send(user.email, mailTemplates.mfaDisabled());
+    await this.mail.send(user.email, 'mfaDisabled');
   }
 
   async replaceRecoveryCodes(
@@ -116,7 +115,7 @@ export class MfaService {
       (trx) => this.mfa.setRecoveryCodes(user.id, digests, this.clock.now(), trx),
       this.activity.event(user.id, 'recovery_codes_regenerated', { client }),
     );
-    await this.mail.send(user.email, mailTemplates.recoveryCodesReplaced());
+    await this.mail.send(user.email, 'recoveryCodesReplaced');
     return { recoveryCodes: codes };
   }
 
@@ -206,10 +205,7 @@ export class MfaService {
   private async acceptRecoveryCode(user: UserRow, code: string, now: Date): Promise<boolean> {
     const remaining = await this.mfa.useRecoveryCode(user.id, this.recoveryCodeDigest(user.id, code), now);
     if (remaining === undefined) return false;
-    await this.mail.send(
-      user.email,
-      mailTemplates.recoveryCodeUsed(remaining, `${this.config.publicBaseUrl}/profile`),
-    );
+    await this.mail.send(user.email, 'recoveryCodeUsed', remaining, `${this.config.publicBaseUrl}/profile`);
     return true;
   }
 

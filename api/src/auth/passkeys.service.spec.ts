@@ -158,10 +158,7 @@ describe('PasskeysService', () => {
       transports: '["internal"]',
     });
     expect(vi.mocked(passkeys.create).mock.calls[0]?.[2]).toBe(SPEC_TRANSACTION);
-    expect(mail.send).toHaveBeenCalledWith(
-      'ada@example.com',
-      expect.objectContaining({ subject: 'A passkey was added to your account' }),
-    );
+    expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'passkeyAdded', 'Passkey');
     expect(activityTypes()).toEqual(['passkey_added:Passkey']);
   });
 

@@ -5,7 +5,6 @@ import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MailService } from '../mail/mail.service.js';
-import { mailTemplates } from '../mail/mail.templates.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { ReauthenticationDto } from './auth.dto.js';
 import { AuthService, type IssuedTokens } from './auth.service.js';
@@ -126,7 +125,7 @@ export class PasskeysService {
     );
     if (outcome === 'duplicate') throw new AppError('PASSKEY_ALREADY_REGISTERED');
     if (outcome === 'limit') throw new AppError('PASSKEY_LIMIT_REACHED');
-    await this.mail.send(user.email, mailTemplates.passkeyAdded(passkey.name));
+    await this.mail.send(user.email, 'passkeyAdded', passkey.name);
     return mapPasskey(passkey);
   }
 
@@ -145,7 +144,7 @@ export class PasskeysService {
       (removed) => removed && this.activity.event(user.id, 'passkey_removed', { client }, removed.name),
     );
     if (!removed) throw new AppError('PASSKEY_NOT_FOUND');
-    await this.mail.send(user.email, mailTemplates.passkeyRemoved(removed.name));
+    await this.mail.send(user.email, 'passkeyRemoved', removed.name);
   }
 
   /** Options for signing in with a passkey; anyone may ask, so it is rate-limited per address. */

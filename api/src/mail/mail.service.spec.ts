@@ -12,11 +12,20 @@ function setup(send: MailRepository['send']) {
 }
 
 describe('MailService', () => {
-  it('hands the rendered mail to the driver with its recipient', async () => {
+  it('renders the named template with its arguments and hands it to the driver with its recipient', async () => {
     const { service, repository, logger } = setup(async () => {});
-    const mail = mailTemplates.passwordChanged();
-    await service.send('ada@example.com', mail);
-    expect(repository.send).toHaveBeenCalledWith({ to: 'ada@example.com', ...mail });
+    await service.send('ada@example.com', 'accountLocked', 30, 'https://app.example.com/forgot-password');
+    expect(repository.send).toHaveBeenCalledWith({
+      to: 'ada@example.com',
+      ...mailTemplates.accountLocked(30, 'https://app.example.com/forgot-password'),
+    });
+    expect(repository.send.mock.calls[0]?.[0].text).toContain('30 minutes');
+    // Every later send reuses the loaded templates.
+    await service.send('bob@example.com', 'passwordChanged');
+    expect(repository.send).toHaveBeenLastCalledWith({
+      to: 'bob@example.com',
+      ...mailTemplates.passwordChanged(),
+    });
     expect(logger.error).not.toHaveBeenCalled();
   });
 
@@ -25,9 +34,26 @@ describe('MailService', () => {
     const { service, logger } = setup(async () => {
       throw failure;
     });
-    await expect(service.send('ada@example.com', mailTemplates.passwordChanged())).resolves.toBeUndefined();
+    await expect(service.send('ada@example.com', 'passwordChanged')).resolves.toBeUndefined();
     expect(logger.error).toHaveBeenCalledWith(
-      { err: failure, subject: 'Your password was changed' },
+      { err: failure, template: 'passwordChanged' },
+      'sending mail failed',
+    );
+  });
+
+  it('logs a template that cannot render the same way, and sends nothing', async () => {
+    const { service, repository, logger } = setup(async () => {});
+    const broken = vi.spyOn(mailTemplates, 'passwordChanged').mockImplementation(() => {
+      throw new TypeError('render failed');
+    });
+    try {
+      await expect(service.send('ada@example.com', 'passwordChanged')).resolves.toBeUndefined();
+    } finally {
+      broken.mockRestore();
+    }
+    expect(repository.send).not.toHaveBeenCalled();
+    expect(logger.error).toHaveBeenCalledWith(
+      { err: expect.any(TypeError), template: 'passwordChanged' },
       'sending mail failed',
     );
   });

@@ -286,3 +286,6 @@ export const mailTemplates = {
     };
   },
 };
+
+/** Every mail the API sends, by name (`MailService.send` takes the name and the arguments). */
+export type MailTemplates = typeof mailTemplates;

@@ -15,7 +15,6 @@ import { encodePageCursor } from '../common/validation/page-cursor.dto.js';
 import type { UserRow, UserUpdate } from '../database/database.types.js';
 import { FilesService } from '../files/files.service.js';
 import { MailService } from '../mail/mail.service.js';
-import { mailTemplates } from '../mail/mail.templates.js';
 import type {
   AdminUserDto,
   AdminUsersPageDto,
@@ -90,7 +89,7 @@ export class UsersService {
     const now = this.clock.now();
     await this.users.update(auth.userId, { deletedAt: now, updatedAt: now });
     await this.signOutEverywhere(auth.userId, now, 'account_deleted');
-    await this.mail.send(user.email, mailTemplates.accountDeleted(ACCOUNT_PURGE_AFTER_MS / 86_400_000));
+    await this.mail.send(user.email, 'accountDeleted', ACCOUNT_PURGE_AFTER_MS / 86_400_000);
   }
 
   async profile(id: string): Promise<PublicProfileDto> {
@@ -150,8 +149,8 @@ export class UsersService {
         resetsTwoStep && this.activity.event(id, 'two_step_disabled', 'admin'),
       ],
     );
-    if (grantsAdmin) await this.mail.send(user.email, mailTemplates.adminGranted());
-    if (resetsTwoStep) await this.mail.send(user.email, mailTemplates.mfaResetByAdmin());
+    if (grantsAdmin) await this.mail.send(user.email, 'adminGranted');
+    if (resetsTwoStep) await this.mail.send(user.email, 'mfaResetByAdmin');
     if (changes.role !== undefined || changes.disabledAt || resetsTwoStep) {
       const reason = changes.disabledAt ? 'account_disabled' : resetsTwoStep ? 'mfa_reset' : 'role_changed';
       await this.signOutEverywhere(id, now, reason);

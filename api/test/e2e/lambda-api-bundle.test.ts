@@ -138,6 +138,11 @@ describe('the built API bundle', () => {
     }
   });
 
+  it('leaves the mail templates out of init: MailService imports them on the first send', () => {
+    expect(bundle.initSources).toEqual(expect.arrayContaining(['src/app.ts', 'src/mail/mail.service.ts']));
+    expect(bundle.initSources).not.toContain('src/mail/mail.templates.ts');
+  });
+
   it('imports no Node built-in through a static ESM import (no facades: on Node 22 `node:http`’s loads undici)', () => {
     expect(bundle.esmBuiltinImports).toEqual([]);
   });
