@@ -213,6 +213,16 @@ describe('PasskeysService', () => {
     expect(long.passkeys.create).not.toHaveBeenCalled();
   });
 
+  it('counts option requests and sign-in attempts per address, each in its own bucket', async () => {
+    const { service, rateLimits } = setup();
+    await service.signInOptions(CLIENT);
+    await service.signIn(assertion(), CLIENT);
+    expect(vi.mocked(rateLimits.consume).mock.calls).toEqual([
+      ['signIn', 'passkey-options:ip:203.0.113.7'],
+      ['signIn', 'passkey:ip:203.0.113.7'],
+    ]);
+  });
+
   it('signs in: challenge spent, signature checked against the stored key and counter, counter advanced', async () => {
     const { service, webauthn, passkeys, oneTimeTokens, auth, crypto } = setup();
     expect(await service.signIn(assertion(), { ip: '203.0.113.7', userAgent: null })).toEqual({

@@ -147,9 +147,13 @@ export class PasskeysService {
     await this.mail.send(user.email, 'passkeyRemoved', removed.name);
   }
 
-  /** Options for signing in with a passkey; anyone may ask, so it is rate-limited per address. */
+  /**
+   * Options for signing in with a passkey; anyone may ask, so it is rate-limited per address. Its
+   * own counter, not the sign-in attempts': the web app asks on every visit of its sign-in page
+   * (passkey autofill), and those visits must not use up the attempts.
+   */
   async signInOptions(client: ClientInfo): Promise<PasskeyOptionsDto> {
-    await this.rateLimits.consume('signIn', `passkey:ip:${client.ip}`);
+    await this.rateLimits.consume('signIn', `passkey-options:ip:${client.ip}`);
     const options = await this.webauthn.authenticationOptions(this.config.auth.passkeys);
     const now = this.clock.now();
     await this.oneTimeTokens.issueUnbound({
