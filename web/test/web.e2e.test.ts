@@ -857,18 +857,46 @@ describe('web app in Chromium against the real API', () => {
       await twoStep.getByText('Signing in asks for a code from your authenticator app too.').waitFor();
 
       // Signed out, the passkey signs in without typing anything. A prompt the person closes (here:
-      // the authenticator cannot verify its user) is a calm note, not an error.
+      // the authenticator cannot verify its user) is a calm note, not an error. The sign-in page
+      // also asks the browser to offer passkeys in the "Email or username" field's autofill; it is
+      // refused at once here, quietly.
+      const signInOptions = '**/api/auth/passkeys/sign-in/options';
+      const passkeySignIn = () =>
+        tab.waitForResponse((response) => response.url().includes('/api/auth/passkeys/sign-in?'));
+      await authenticator.setUserVerified(false);
       await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
       await expectHeading('Sign in', tab);
-      await authenticator.setUserVerified(false);
+      expect(await tab.getByLabel('Email or username').getAttribute('autocomplete')).toBe(
+        'username webauthn',
+      );
       await tab.getByRole('button', { name: 'Sign in with a passkey' }).click();
       await tab.getByRole('status').filter({ hasText: 'No passkey was used' }).waitFor();
       expect(await tab.locator('.alert-error').count()).toBe(0);
       await screenshot('27-passkey-sign-in-cancelled', tab);
+
+      // The button's prompt. Autofill is kept out of the way (its options refused, as the rate
+      // limit would: the page shows nothing of it), and the page is left first so that nothing
+      // the cancelled attempt started is still waiting.
+      await tab.goto(`${stack.webUrl}/sign-up`);
       await authenticator.setUserVerified(true);
-      const signedIn = tab.waitForResponse((response) =>
-        response.url().includes('/api/auth/passkeys/sign-in?'),
+      let optionsRefused = () => {};
+      const autofillRefused = new Promise<void>((resolve) => {
+        optionsRefused = resolve;
+      });
+      await tab.route(
+        signInOptions,
+        async (route) => {
+          await route.fulfill({ status: 429, json: { statusCode: 429, code: 'RATE_LIMITED' } });
+          optionsRefused();
+        },
+        { times: 1 },
       );
+      await tab.goto(`${stack.webUrl}/sign-in`);
+      await expectHeading('Sign in', tab);
+      await autofillRefused;
+      // (Next's route announcer is a role="alert" too: the page's own messages are `.alert`.)
+      expect(await tab.locator('.alert').count()).toBe(0);
+      const signedIn = passkeySignIn();
       await tab.getByRole('button', { name: 'Sign in with a passkey' }).click();
       expect((await signedIn).status()).toBe(200);
       await expectHeading('Your profile', tab);
@@ -879,14 +907,28 @@ describe('web app in Chromium against the real API', () => {
       expect(await passkeys.getByText('never used').count()).toBe(0);
       await screenshot('28-passkey-used', tab);
 
-      // Removing asks once more; then the passkey left on the device no longer signs in.
+      // Autofill: arriving on the sign-in page is enough. A person picks the passkey among the
+      // field's suggestions; Chromium's virtual authenticator answers such a request at once.
+      const signedInByAutofill = passkeySignIn();
+      await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+      expect((await signedInByAutofill).status()).toBe(200);
+      await expectHeading('Your profile', tab);
+      expect(await tab.getByRole('button', { name: 'Sign in with a passkey' }).count()).toBe(0);
+
+      // Removing asks once more; then the passkey left on the device no longer signs in, by
+      // autofill (the page says so without a click) or by the button.
       await section.getByRole('button', { name: /^Remove Work laptop, added / }).click();
       await section.getByRole('button', { name: /^Yes, remove Work laptop/ }).click();
       await section.getByText('Passkey “Work laptop” removed').waitFor();
       await section.getByText('No passkeys yet.').waitFor();
+      const refusedAutofill = passkeySignIn();
       await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
       await expectHeading('Sign in', tab);
+      expect((await refusedAutofill).status()).toBe(401);
+      await tab.getByRole('alert').filter({ hasText: 'That passkey did not sign you in' }).waitFor();
+      const refusedButton = passkeySignIn();
       await tab.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      expect((await refusedButton).status()).toBe(401);
       await tab.getByRole('alert').filter({ hasText: 'That passkey did not sign you in' }).waitFor();
       await screenshot('29-passkey-removed-sign-in', tab);
     } finally {

@@ -1,11 +1,13 @@
 import {
   type AuthenticationResponseJSON,
   browserSupportsWebAuthn,
+  browserSupportsWebAuthnAutofill,
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
   startAuthentication,
   startRegistration,
+  WebAuthnAbortService,
 } from '@simplewebauthn/browser';
 
 /**
@@ -61,6 +63,34 @@ export async function askForPasskey(
   } catch (caught) {
     throw toPromptError(caught);
   }
+}
+
+/**
+ * Whether this browser offers passkeys among a field's autofill suggestions (WebAuthn conditional
+ * mediation: the field's `autocomplete` ends in `webauthn`).
+ */
+export async function passkeyAutofillSupported(): Promise<boolean> {
+  return passkeysSupported() && (await browserSupportsWebAuthnAutofill());
+}
+
+/**
+ * Waits, without a prompt, for the person to pick a passkey from the autofill of the page's
+ * `autocomplete="… webauthn"` field. Ends (PASSKEY_PROMPT_CANCELLED) when another ceremony starts —
+ * the browser allows one at a time — or on {@link stopPasskeyAutofill}.
+ */
+export async function passkeyFromAutofill(
+  optionsJSON: PublicKeyCredentialRequestOptionsJSON,
+): Promise<AuthenticationResponseJSON> {
+  try {
+    return await startAuthentication({ optionsJSON, useBrowserAutofill: true });
+  } catch (caught) {
+    throw toPromptError(caught);
+  }
+}
+
+/** Ends a pending {@link passkeyFromAutofill} (the page is going away or asks for fresh options). */
+export function stopPasskeyAutofill(): void {
+  WebAuthnAbortService.cancelCeremony();
 }
 
 /** Whether an action's error code is the person closing the prompt: shown calmly, not as a failure. */

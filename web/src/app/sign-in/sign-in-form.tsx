@@ -78,7 +78,9 @@ export function SignInForm() {
         <Field
           label="Email or username"
           name="identifier"
-          autoComplete="username"
+          // "webauthn" (last): where the browser can, the suggestions include the site's passkeys
+          // (PasskeySignIn waits for a pick).
+          autoComplete="username webauthn"
           required
           maxLength={320}
           defaultValue={identifier}
