@@ -212,6 +212,7 @@ export const SECURITY_EVENT_TYPES = [
   'role_changed',
   'account_disabled',
   'account_enabled',
+  'account_deleted',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -1,11 +1,11 @@
 import { Controller, Delete, Get, HttpCode, Inject, Patch } from '@nestjs/common';
-import { AllowApiKey, CurrentUser } from '../auth/auth.decorators.js';
+import { AllowApiKey, Client, CurrentUser } from '../auth/auth.decorators.js';
 import {
   REAUTHENTICATION_ERRORS,
   type ReauthenticationDto,
   ReauthenticationSchema,
 } from '../auth/auth.dto.js';
-import type { UserAuth } from '../auth/auth-context.js';
+import type { ClientInfo, UserAuth } from '../auth/auth-context.js';
 import { ApiOperation, ValidBody, ValidParams } from '../common/openapi/api-docs.decorators.js';
 import { type IdParams, IdParamsSchema } from '../common/validation/id-params.dto.js';
 import { MeSchema, PublicProfileSchema, type UpdateMeDto, UpdateMeSchema } from './users.dto.js';
@@ -51,8 +51,12 @@ export class UsersController {
     responses: { 204: null },
     errors: [...REAUTHENTICATION_ERRORS],
   })
-  deleteMe(@CurrentUser() user: UserAuth, @ValidBody(ReauthenticationSchema) proof: ReauthenticationDto) {
-    return this.users.deleteMe(user, proof);
+  deleteMe(
+    @CurrentUser() user: UserAuth,
+    @ValidBody(ReauthenticationSchema) proof: ReauthenticationDto,
+    @Client() client: ClientInfo,
+  ) {
+    return this.users.deleteMe(user, proof, client);
   }
 
   @Get(':id')

@@ -20,6 +20,7 @@ import { UsersService } from './users.service.js';
 
 const T0 = new Date('2026-03-01T12:00:00.000Z');
 const ME: UserAuth = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' };
+const CLIENT = { ip: '198.51.100.20', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0' };
 const ADMIN: UserAuth = { method: 'bearer', userId: 'admin-1', sessionId: 'session-9', role: 'admin' };
 
 function user(overrides: Partial<UserRow> = {}): UserRow {
@@ -62,7 +63,7 @@ function setup(found: UserRow | null = user()) {
   const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => user()) };
   const mail = { send: vi.fn<MailService['send']>(async () => {}) };
   const mfa = { disable: vi.fn(async (_userId: string, _now: Date) => {}) };
-  const { activity, types: activityTypes } = recordedSecurityActivity(clock);
+  const { activity, recorded, types: activityTypes } = recordedSecurityActivity(clock);
   const service = new UsersService(
     users as unknown as UsersRepository,
     auth as unknown as AuthService,
@@ -75,7 +76,7 @@ function setup(found: UserRow | null = user()) {
     activity,
     logger,
   );
-  return { service, users, sessions, sessionCache, files, logger, auth, mail, mfa, activityTypes };
+  return { service, users, sessions, sessionCache, files, logger, auth, mail, mfa, activityTypes, recorded };
 }
 
 describe('UsersService profile', () => {
@@ -134,25 +135,41 @@ describe('UsersService profile', () => {
     }
   });
 
-  it('deleting the account marks it, revokes every session and drops them from the cache', async () => {
-    const { service, users, sessions, sessionCache, auth, mail } = setup();
-    await service.deleteMe(ME, { password: 'pw' });
+  it('deleting the account marks it, revokes every session in the same transaction, records where from and drops them from the cache', async () => {
+    const { service, users, sessions, sessionCache, auth, mail, recorded } = setup();
+    await service.deleteMe(ME, { password: 'pw' }, CLIENT);
     expect(auth.confirmIdentity).toHaveBeenCalledWith(ME, { password: 'pw' });
-    // The owner hears of it (the deletion may not have been theirs).
+    // The owner hears of it (the deletion may not have been theirs), and support can see where from.
     expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'accountDeleted', 30);
-    expect(users.update).toHaveBeenCalledWith('user-1', { deletedAt: T0, updatedAt: T0 });
-    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'account_deleted');
+    expect(users.update).toHaveBeenCalledWith('user-1', { deletedAt: T0, updatedAt: T0 }, SPEC_TRANSACTION);
+    expect(sessions.revokeAll).toHaveBeenCalledWith(
+      'user-1',
+      T0,
+      'account_deleted',
+      undefined,
+      SPEC_TRANSACTION,
+    );
+    expect(recorded).toEqual([
+      expect.objectContaining({
+        userId: 'user-1',
+        type: 'account_deleted',
+        ip: CLIENT.ip,
+        userAgent: CLIENT.userAgent,
+        byAdmin: false,
+      }),
+    ]);
     expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
   });
 
-  it('deletes nothing and signs nobody out when re-authentication fails', async () => {
-    const { service, users, sessions, auth, mail } = setup();
+  it('deletes nothing, records nothing and signs nobody out when re-authentication fails', async () => {
+    const { service, users, sessions, auth, mail, recorded } = setup();
     auth.confirmIdentity.mockRejectedValue(new AppError('CURRENT_PASSWORD_INCORRECT'));
-    expect(await appErrorCode(service.deleteMe(ME, { password: 'wrong' }))).toBe(
+    expect(await appErrorCode(service.deleteMe(ME, { password: 'wrong' }, CLIENT))).toBe(
       'CURRENT_PASSWORD_INCORRECT',
     );
     expect(users.update).not.toHaveBeenCalled();
     expect(sessions.revokeAll).not.toHaveBeenCalled();
+    expect(recorded).toEqual([]);
     expect(mail.send).not.toHaveBeenCalled();
   });
 });

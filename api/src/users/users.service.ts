@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { ReauthenticationDto } from '../auth/auth.dto.js';
 import { AuthService } from '../auth/auth.service.js';
-import type { UserAuth } from '../auth/auth-context.js';
+import type { ClientInfo, UserAuth } from '../auth/auth-context.js';
 import { MfaRepository } from '../auth/mfa.repository.js';
 import type { SecurityActivityPageDto, SecurityActivityQuery } from '../auth/security-activity.dto.js';
 import { SecurityActivityService } from '../auth/security-activity.service.js';
@@ -81,14 +81,22 @@ export class UsersService {
   }
 
   /**
-   * Marks the account deleted and signs it out everywhere; `purgeDeletedAccounts` erases it after
-   * 30 days. Takes re-authentication: a stolen access token must not be enough to delete an account.
+   * Marks the account deleted and signs it out everywhere, in one transaction with its
+   * `account_deleted` event (where from: an administrator answering "I did not delete it" reads it
+   * until the account is erased); `purgeDeletedAccounts` erases it after 30 days. Takes
+   * re-authentication: a stolen access token must not be enough to delete an account.
    */
-  async deleteMe(auth: UserAuth, proof: ReauthenticationDto): Promise<void> {
+  async deleteMe(auth: UserAuth, proof: ReauthenticationDto, client: ClientInfo): Promise<void> {
     const user = await this.auth.confirmIdentity(auth, proof);
     const now = this.clock.now();
-    await this.users.update(auth.userId, { deletedAt: now, updatedAt: now });
-    await this.signOutEverywhere(auth.userId, now, 'account_deleted');
+    await this.activity.withEvents(
+      async (trx) => {
+        await this.users.update(auth.userId, { deletedAt: now, updatedAt: now }, trx);
+        await this.sessions.revokeAll(auth.userId, now, 'account_deleted', undefined, trx);
+      },
+      this.activity.event(auth.userId, 'account_deleted', { client }),
+    );
+    this.sessionCache.invalidateUser(auth.userId);
     await this.mail.send(user.email, 'accountDeleted', ACCOUNT_PURGE_AFTER_MS / 86_400_000);
   }
 

@@ -186,6 +186,35 @@ describe('security activity (GET /auth/activity)', () => {
     expect((await readJson<ErrorBody>(asUser)).code).toBe('FORBIDDEN');
   });
 
+  it("records an account's deletion with where it came from, for an administrator until the account is erased", async () => {
+    const admin = await registerAdmin(server);
+    const { credentials, tokens } = await registerUser(server);
+    const refused = await server.request('/users/me', {
+      method: 'DELETE',
+      headers: { ...bearer(tokens.accessToken), 'user-agent': BROWSER },
+      json: { password: 'not the password at all' },
+    });
+    expect(refused.status).toBe(400);
+    expect(kinds(await activity(tokens.accessToken))).not.toContain('account_deleted');
+    const deleted = await server.request('/users/me', {
+      method: 'DELETE',
+      headers: { ...bearer(tokens.accessToken), 'user-agent': BROWSER },
+      json: { password: credentials.password },
+    });
+    expect(deleted.status).toBe(204);
+    const response = await server.request(`/admin/users/${tokens.user.id}/activity?limit=1`, {
+      headers: bearer(admin.tokens.accessToken),
+    });
+    const [latest] = (await readJson<ActivityPage>(response)).items;
+    expect(latest).toMatchObject({
+      type: 'account_deleted',
+      userAgent: BROWSER,
+      byAdmin: false,
+      detail: null,
+    });
+    expect(latest?.ip).toEqual(expect.any(String));
+  });
+
   it('records a stolen refresh token presented again, in the transaction that ends the session', async () => {
     const { credentials } = await registerUser(server);
     const signedIn = await readJson<TokenPair>(await login(credentials.email, STRONG_PASSWORD));

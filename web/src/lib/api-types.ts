@@ -120,7 +120,8 @@ export type SecurityEventType =
   | 'refresh_token_reused'
   | 'role_changed'
   | 'account_disabled'
-  | 'account_enabled';
+  | 'account_enabled'
+  | 'account_deleted';
 
 /** One entry of the account's security activity (API `SecurityEventSchema`). */
 export interface SecurityEvent {

@@ -86,6 +86,7 @@ const SECURITY_EVENT_SENTENCES: Readonly<Record<SecurityEventType, (detail: stri
   role_changed: (role) => (role ? `Role changed to ${role}` : 'Role changed'),
   account_disabled: () => 'Account disabled',
   account_enabled: () => 'Account enabled',
+  account_deleted: () => 'Account deleted (erased 30 days later)',
 };
 
 /** One line of the security activity: "Signed in with a passkey", "Account disabled by an administrator". */
