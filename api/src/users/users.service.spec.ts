@@ -192,7 +192,13 @@ describe('UsersService administration', () => {
     await service.adminUpdate(ADMIN, 'user-1', { disabled: true });
     expect(users.update).toHaveBeenCalledWith('user-1', { disabledAt: T0, updatedAt: T0 }, SPEC_TRANSACTION);
     expect(activityTypes()).toEqual(['account_disabled']);
-    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'account_disabled');
+    expect(sessions.revokeAll).toHaveBeenCalledWith(
+      'user-1',
+      T0,
+      'account_disabled',
+      undefined,
+      SPEC_TRANSACTION,
+    );
     expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
 
     const disabled = setup(user({ disabledAt: T0 }));
@@ -213,7 +219,13 @@ describe('UsersService administration', () => {
     expect((await service.adminUpdate(ADMIN, 'user-1', { role: 'admin', password: 'pw' })).role).toBe(
       'admin',
     );
-    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'role_changed');
+    expect(sessions.revokeAll).toHaveBeenCalledWith(
+      'user-1',
+      T0,
+      'role_changed',
+      undefined,
+      SPEC_TRANSACTION,
+    );
     const same = setup();
     await same.service.adminUpdate(ADMIN, 'user-1', { role: 'user' });
     expect(same.users.update).not.toHaveBeenCalled();
@@ -254,7 +266,7 @@ describe('UsersService administration', () => {
     expect(activityTypes()).toEqual(['two_step_disabled']);
     expect(result.mfaEnabled).toBe(false);
     expect(mfa.disable).toHaveBeenCalledWith('user-1', T0, SPEC_TRANSACTION);
-    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'mfa_reset');
+    expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'mfa_reset', undefined, SPEC_TRANSACTION);
     expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
     expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'mfaResetByAdmin');
 

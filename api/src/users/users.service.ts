@@ -144,11 +144,21 @@ export class UsersService {
     if (dto.disabled === true && user.disabledAt === null) changes.disabledAt = now;
     if (dto.disabled === false && user.disabledAt !== null) changes.disabledAt = null;
     if (Object.keys(changes).length === 0 && !resetsTwoStep) return mapAdminUser(user);
+    // Every change but re-enabling signs the account out: its sessions carry the old role, or
+    // passed a second step that is gone. In the transaction of the change, like its events.
+    const signOutReason = changes.disabledAt
+      ? 'account_disabled'
+      : resetsTwoStep
+        ? 'mfa_reset'
+        : changes.role !== undefined
+          ? 'role_changed'
+          : undefined;
     // The account's owner sees each change in their activity, made by an administrator (who is not named).
     await this.activity.withEvents(
       async (trx) => {
         if (Object.keys(changes).length > 0) await this.users.update(id, { ...changes, updatedAt: now }, trx);
         if (resetsTwoStep) await this.mfa.disable(id, now, trx);
+        if (signOutReason) await this.sessions.revokeAll(id, now, signOutReason, undefined, trx);
       },
       [
         changes.role !== undefined && this.activity.event(id, 'role_changed', 'admin', changes.role),
@@ -159,12 +169,7 @@ export class UsersService {
     );
     if (grantsAdmin) await this.mail.send(user.email, 'adminGranted');
     if (resetsTwoStep) await this.mail.send(user.email, 'mfaResetByAdmin');
-    if (changes.role !== undefined || changes.disabledAt || resetsTwoStep) {
-      const reason = changes.disabledAt ? 'account_disabled' : resetsTwoStep ? 'mfa_reset' : 'role_changed';
-      await this.signOutEverywhere(id, now, reason);
-    } else {
-      this.sessionCache.invalidateUser(id);
-    }
+    this.sessionCache.invalidateUser(id);
     return mapAdminUser({ ...user, ...changes, ...(resetsTwoStep ? { mfaEnabledAt: null } : {}) } as UserRow);
   }
 
@@ -223,10 +228,5 @@ export class UsersService {
     const user = await this.users.findById(id);
     if (!user || user.deletedAt !== null) throw new AppError('USER_NOT_FOUND');
     return user;
-  }
-
-  private async signOutEverywhere(userId: string, now: Date, reason: string): Promise<void> {
-    await this.sessions.revokeAll(userId, now, reason);
-    this.sessionCache.invalidateUser(userId);
   }
 }
