@@ -98,6 +98,7 @@ function setup(
     : undefined;
   const oneTimeTokens = {
     issue: vi.fn(async () => {}),
+    consume: vi.fn(async () => undefined),
     attemptCode: vi.fn(
       async (
         _email: string,
@@ -403,7 +404,14 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
       15,
       'http://localhost:3000/forgot-password',
     );
-    expect(sessions.revoke).toHaveBeenCalledWith('user-1', 'session-1', T0, 'reauthentication_lockout');
+    // In the lockout's transaction: no locked account keeps the session that guessed it there.
+    expect(sessions.revoke).toHaveBeenCalledWith(
+      'user-1',
+      'session-1',
+      T0,
+      'reauthentication_lockout',
+      SPEC_TRANSACTION,
+    );
     expect(cache.invalidate).toHaveBeenCalledWith(['session-1']);
   });
 
@@ -452,6 +460,49 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
   it('treats the token of a deleted account as signed out', async () => {
     const { service } = setup({}, { user: user({ deletedAt: T0 }) });
     expect(await errorCode(service.confirmIdentity(ME, { password: 'right' }))).toBe('SESSION_REVOKED');
+  });
+});
+
+describe('AuthService.resetPassword', () => {
+  const RESET = { token: 'reset-token', password: 'correct horse battery staple' };
+  const CLIENT = { ip: '198.51.100.9', userAgent: null };
+
+  it('spends the link in the transaction that sets the password and signs out every session', async () => {
+    const { service, oneTimeTokens, users, sessions, cache, activityTypes, crypto } = setup();
+    vi.mocked(oneTimeTokens.consume).mockResolvedValueOnce({
+      userId: 'user-1',
+      email: 'ada@example.com',
+    } as never);
+    vi.mocked(sessions.revokeAll).mockResolvedValueOnce(['s1', 's2']);
+    await service.resetPassword(RESET, CLIENT);
+    expect(oneTimeTokens.consume).toHaveBeenCalledWith(
+      'password_reset',
+      crypto.sha256('reset-token'),
+      T0,
+      SPEC_TRANSACTION,
+    );
+    expect(users.update).toHaveBeenCalledWith(
+      'user-1',
+      expect.objectContaining({ passwordHash: 'hash', lockedUntil: null }),
+      SPEC_TRANSACTION,
+    );
+    expect(sessions.revokeAll).toHaveBeenCalledWith(
+      'user-1',
+      T0,
+      'password_reset',
+      undefined,
+      SPEC_TRANSACTION,
+    );
+    expect(activityTypes()).toEqual(['password_reset']);
+    expect(cache.invalidate).toHaveBeenCalledWith(['s1', 's2']);
+  });
+
+  it('changes nothing for a spent, unknown or expired link', async () => {
+    const { service, users, sessions, activityTypes } = setup();
+    expect(await errorCode(service.resetPassword(RESET, CLIENT))).toBe('INVALID_OR_EXPIRED_TOKEN');
+    expect(users.update).not.toHaveBeenCalled();
+    expect(sessions.revokeAll).not.toHaveBeenCalled();
+    expect(activityTypes()).toEqual([]);
   });
 });
 

@@ -6,6 +6,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import type { Database } from '../database/database.factory.js';
 import type { OneTimeTokenPurpose, SignInMethod, UserRow } from '../database/database.types.js';
 import { MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
@@ -178,7 +179,7 @@ export class AuthService {
     }
     if (!(await this.crypto.verifyPassword(user.passwordHash, dto.password))) {
       // The failure that locks the account also mails its owner.
-      await this.recordFailedLogin(user, now, { client, method: 'password' });
+      await this.recordFailedLogin(user, now, { attempt: { client, method: 'password' } });
       await this.uniform.padFrom(started);
       throw new AppError('INVALID_CREDENTIALS');
     }
@@ -333,10 +334,12 @@ export class AuthService {
     await this.rateLimits.consume('signIn', `reset:ip:${client.ip}`);
     await this.assertPasswordAcceptable(dto.password);
     const passwordHash = await this.crypto.hashPassword(dto.password);
-    const user = await this.userForToken('password_reset', dto.token);
     const now = this.clock.now();
-    const revoked = await this.activity.withEvents(
+    // The link is spent in the transaction that changes the password and ends the sessions: a
+    // failure between them cannot leave a used link and the old password.
+    const { revoked } = await this.activity.withEvents(
       async (trx) => {
+        const user = await this.userForToken('password_reset', dto.token, trx);
         await this.users.update(
           user.id,
           {
@@ -349,9 +352,12 @@ export class AuthService {
           },
           trx,
         );
-        return this.sessions.revokeAll(user.id, now, 'password_reset', undefined, trx);
+        return {
+          user,
+          revoked: await this.sessions.revokeAll(user.id, now, 'password_reset', undefined, trx),
+        };
       },
-      this.activity.event(user.id, 'password_reset', { client }),
+      ({ user }) => [this.activity.event(user.id, 'password_reset', { client })],
     );
     this.sessionCache.invalidate(revoked);
   }
@@ -610,8 +616,11 @@ export class AuthService {
     const now = this.clock.now();
     if (user.lockedUntil !== null && user.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED');
     if (!(await this.crypto.verifyPassword(user.passwordHash, password))) {
-      if (await this.recordFailedLogin(user, now)) {
-        await this.sessions.revoke(user.id, sessionId, now, 'reauthentication_lockout');
+      const locked = await this.recordFailedLogin(user, now, {
+        // In the lockout's transaction: a locked account must not keep the session that guessed.
+        whenLocked: (trx) => this.sessions.revoke(user.id, sessionId, now, 'reauthentication_lockout', trx),
+      });
+      if (locked) {
         this.sessionCache.invalidate([sessionId]);
         throw new AppError('ACCOUNT_LOCKED');
       }
@@ -634,13 +643,18 @@ export class AuthService {
    * the progressive lockout; resolves to true when this one locked the account (its owner is mailed).
    * A failed sign-in (`attempt`: who tried, and which step failed) is recorded in the account's
    * activity, and so is the lockout; a wrong password at re-authentication is not listed on its own
-   * (the session it came from is signed out if it locks the account).
+   * (the session it came from is signed out if it locks the account). `whenLocked` runs in the
+   * lockout's transaction (what must not outlive the lock: the guessing session, the challenge).
    */
   async recordFailedLogin(
     user: UserRow,
     now: Date,
-    attempt?: { readonly client: ClientInfo; readonly method: SignInMethod },
+    options: {
+      readonly attempt?: { readonly client: ClientInfo; readonly method: SignInMethod };
+      readonly whenLocked?: (trx: Database) => Promise<unknown>;
+    } = {},
   ): Promise<boolean> {
+    const { attempt, whenLocked } = options;
     // Progressive lockout: 15 min, then 30, 60, … for each repeat.
     const minutes = this.config.auth.lockoutMinutes * 2 ** Math.min(user.lockoutCount, 10);
     const locked = await this.activity.withEvents(
@@ -657,6 +671,7 @@ export class AuthService {
           },
           trx,
         );
+        await whenLocked?.(trx);
         return true;
       },
       (locked) => [
@@ -703,8 +718,17 @@ export class AuthService {
     return token;
   }
 
-  private async userForToken(purpose: OneTimeTokenPurpose, token: string): Promise<UserRow> {
-    const row = await this.oneTimeTokens.consume(purpose, this.crypto.sha256(token), this.clock.now());
+  private async userForToken(
+    purpose: OneTimeTokenPurpose,
+    token: string,
+    within?: Database,
+  ): Promise<UserRow> {
+    const row = await this.oneTimeTokens.consume(
+      purpose,
+      this.crypto.sha256(token),
+      this.clock.now(),
+      within,
+    );
     const user = row?.userId ? await this.users.findById(row.userId) : undefined;
     if (!user || user.deletedAt !== null || user.email !== row?.email)
       throw new AppError('INVALID_OR_EXPIRED_TOKEN');

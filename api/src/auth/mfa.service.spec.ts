@@ -235,14 +235,22 @@ describe('MfaService', () => {
       'INVALID_CODE',
     );
     expect(counted.auth.recordFailedLogin).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(counted.auth.recordFailedLogin).mock.calls[0]?.[2]?.attempt).toEqual({
+      client: CLIENT,
+      method: 'authenticator',
+    });
     expect(counted.oneTimeTokens.markUsed).not.toHaveBeenCalled();
 
+    // The lockout runs what it is given in its own transaction (AuthService.recordFailedLogin).
     const locking = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
-    vi.mocked(locking.auth.recordFailedLogin).mockResolvedValueOnce(true);
+    vi.mocked(locking.auth.recordFailedLogin).mockImplementationOnce(async (_user, _now, options) => {
+      await options?.whenLocked?.(SPEC_TRANSACTION);
+      return true;
+    });
     expect(await appErrorCode(locking.service.verify({ mfaToken: 'token', code: codeAt(3) }, CLIENT))).toBe(
       'ACCOUNT_LOCKED',
     );
-    expect(locking.oneTimeTokens.markUsed).toHaveBeenCalledWith('challenge-1', T0);
+    expect(locking.oneTimeTokens.markUsed).toHaveBeenCalledWith('challenge-1', T0, SPEC_TRANSACTION);
 
     const locked = setup({
       user: account({ mfaEnabledAt: T0, lockedUntil: new Date(T0.getTime() + 60_000) }),

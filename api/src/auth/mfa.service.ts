@@ -152,10 +152,12 @@ export class MfaService {
       // Wrong codes count towards the account's lockout like wrong passwords: whoever sends them
       // holds the password, and without the count they could try every code over a few days.
       const method = dto.code !== undefined ? 'authenticator' : 'recovery_code';
-      if (await this.auth.recordFailedLogin(user, now, { client, method })) {
-        await this.oneTimeTokens.markUsed(challenge.id, now);
-        throw new AppError('ACCOUNT_LOCKED');
-      }
+      const locked = await this.auth.recordFailedLogin(user, now, {
+        attempt: { client, method },
+        // The challenge ends with the lock, in its transaction: no guesses left over for after it.
+        whenLocked: (trx) => this.oneTimeTokens.markUsed(challenge.id, now, trx),
+      });
+      if (locked) throw new AppError('ACCOUNT_LOCKED');
       throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
     }
     // Two right answers racing for one challenge: one session.

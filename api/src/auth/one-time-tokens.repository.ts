@@ -54,9 +54,10 @@ export class OneTimeTokensRepository {
     purpose: OneTimeTokenPurpose,
     tokenHash: string,
     now: Date,
+    within?: Database,
   ): Promise<OneTimeTokenRow | undefined> {
-    const db = await this.database.get();
-    return db.transaction().execute(async (trx) => {
+    // Inside a caller's transaction the token is spent only if the change it authorises commits.
+    return this.database.transaction(async (trx) => {
       const row = await trx
         .selectFrom('oneTimeTokens')
         .selectAll()
@@ -67,7 +68,7 @@ export class OneTimeTokensRepository {
       if (!row || row.usedAt !== null || row.expiresAt <= now) return undefined;
       await trx.updateTable('oneTimeTokens').set({ usedAt: now }).where('id', '=', row.id).execute();
       return row;
-    });
+    }, within);
   }
 
   /**
@@ -151,8 +152,8 @@ export class OneTimeTokensRepository {
   }
 
   /** Uses a token; true when this call used it (false when it already was). */
-  async markUsed(id: string, now: Date): Promise<boolean> {
-    const db = await this.database.get();
+  async markUsed(id: string, now: Date, within?: Database): Promise<boolean> {
+    const db = within ?? (await this.database.get());
     const result = await db
       .updateTable('oneTimeTokens')
       .set({ usedAt: now })

@@ -118,8 +118,15 @@ export class SessionsRepository {
   }
 
   /** Revokes one session of a user; false when it does not exist, is not theirs, or is already revoked. */
-  async revoke(userId: string, sessionId: string, now: Date, reason: string): Promise<boolean> {
-    const db = await this.database.get();
+  /** Revokes one active session; inside `within` when that is a caller's transaction. */
+  async revoke(
+    userId: string,
+    sessionId: string,
+    now: Date,
+    reason: string,
+    within?: Database,
+  ): Promise<boolean> {
+    const db = within ?? (await this.database.get());
     const result = await db
       .updateTable('sessions')
       .set({ revokedAt: now, revokedReason: reason })

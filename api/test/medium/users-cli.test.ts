@@ -99,7 +99,7 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
     expect(usage.stderr).toContain('Usage: npm run user:promote -- <email>');
   });
 
-  it('user:mfa-reset turns two-step sign-in off and signs the account out everywhere', async () => {
+  it('user:mfa-reset turns two-step sign-in off and signs the account out everywhere, in one transaction that the activity records', async () => {
     const user = await newUser({ mfaEnabledAt: new Date() });
     const other = await newUser({ mfaEnabledAt: new Date() });
     for (const owner of [user, other]) {
@@ -142,6 +142,15 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
       .execute();
     expect(live.map((row) => row.userId)).toEqual([other.id]);
     expect((await users.findById(other.id))?.mfaEnabledAt).toBeInstanceOf(Date);
+    // The owner's activity shows it, as an administrator's change (support's), without an address.
+    const events = await database.db
+      .selectFrom('securityEvents')
+      .select(['userId', 'type', 'byAdmin', 'ip'])
+      .where('userId', 'in', [user.id, other.id])
+      .execute();
+    expect(events.map((event) => ({ ...event, byAdmin: Boolean(event.byAdmin) }))).toEqual([
+      { userId: user.id, type: 'two_step_disabled', byAdmin: true, ip: null },
+    ]);
 
     const again = await runCli('src/auth/mfa-reset.cli.ts', [user.email], env);
     expect(again).toMatchObject({ code: 0, stdout: `${user.email} does not use two-step sign-in\n` });
