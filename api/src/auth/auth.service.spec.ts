@@ -572,6 +572,32 @@ describe('AuthService.register', () => {
     expect(activityTypes()).toEqual(['signed_in:registration']);
   });
 
+  it('with verification required, writes the account and its verification link in one transaction, then mails the link', async () => {
+    const { service, users, oneTimeTokens, sessions, mail, crypto } = setup({
+      AUTH_REQUIRE_EMAIL_VERIFICATION: 'true',
+      AUTH_UNIFORM_RESPONSE_MS: '0',
+    });
+    const trx = { isTransaction: true };
+    vi.mocked(users.create).mockImplementation(async (_user, sameTransaction) => {
+      await sameTransaction?.(trx as never);
+      return undefined;
+    });
+    const result = await service.register(
+      { email: 'new@example.com', username: 'newname', password: 'fine passphrase' },
+      { ip: '1', userAgent: null },
+    );
+    expect(result.status).toBe(202);
+    expect(sessions.create).not.toHaveBeenCalled();
+    expect(oneTimeTokens.issue).toHaveBeenCalledWith(
+      expect.objectContaining({ purpose: 'email_verification', email: 'new@example.com' }),
+      trx,
+    );
+    const [to, template, link] = vi.mocked(mail.send).mock.calls[0] ?? [];
+    expect([to, template]).toEqual(['new@example.com', 'verifyEmail']);
+    const token = /\/verify-email\?token=([\w-]+)$/.exec(String(link))?.[1] ?? '';
+    expect(vi.mocked(oneTimeTokens.issue).mock.calls[0]?.[0].tokenHash).toBe(crypto.sha256(token));
+  });
+
   it('with verification required, answers an existing email like a new one and sends the owner a notice', async () => {
     const { service, users, mail } = setup({ AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' }, { user: user() });
     const result = await service.register(

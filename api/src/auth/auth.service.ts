@@ -128,21 +128,25 @@ export class AuthService {
       emailVerifiedAt: null,
       now,
     });
-    // Without email verification the account and its first session commit together: otherwise a
-    // failure between the two writes (the database going away) left an account behind although
-    // the client was told registration failed (found by the outage test).
+    // The account commits with its first session (without email verification) or with its
+    // verification link: otherwise a failure between the writes (the database going away) left an
+    // account behind although the client was told registration failed (found by the outage test),
+    // or an unverified account that no link was ever sent for, holding the address and username.
     const session = verify ? undefined : this.newSession(user.id, client, now, 'registration');
-    const collision = await this.users.create(
-      user,
-      session &&
-        (async (trx) => {
-          await this.sessions.create(session.record, trx);
-          await this.activity.record(
-            this.activity.event(user.id, 'signed_in', { client }, 'registration'),
-            trx,
-          );
-        }),
-    );
+    let verificationToken = '';
+    const collision = await this.users.create(user, async (trx) => {
+      if (!session) {
+        verificationToken = await this.issueOneTimeToken(
+          'email_verification',
+          user,
+          VERIFICATION_TTL_MS,
+          trx,
+        );
+        return;
+      }
+      await this.sessions.create(session.record, trx);
+      await this.activity.record(this.activity.event(user.id, 'signed_in', { client }, 'registration'), trx);
+    });
     if (collision === 'username') throw new AppError('USERNAME_TAKEN');
     if (collision === 'email') {
       if (!verify) throw new AppError('EMAIL_TAKEN');
@@ -151,7 +155,7 @@ export class AuthService {
       return { status: 202, body: { status: 'verification_required' } };
     }
     if (!session) {
-      await this.sendVerification(user);
+      await this.mailVerificationLink(user, verificationToken);
       return { status: 202, body: { status: 'verification_required' } };
     }
     return {
@@ -691,7 +695,13 @@ export class AuthService {
   }
 
   private async sendVerification(user: UserRow): Promise<void> {
-    const token = await this.issueOneTimeToken('email_verification', user, VERIFICATION_TTL_MS);
+    await this.mailVerificationLink(
+      user,
+      await this.issueOneTimeToken('email_verification', user, VERIFICATION_TTL_MS),
+    );
+  }
+
+  private async mailVerificationLink(user: UserRow, token: string): Promise<void> {
     await this.mail.send(
       user.email,
       'verifyEmail',
@@ -703,18 +713,22 @@ export class AuthService {
     purpose: OneTimeTokenPurpose,
     user: UserRow,
     ttlMs: number,
+    within?: Database,
   ): Promise<string> {
     const token = this.crypto.randomToken(32);
     const now = this.clock.now();
-    await this.oneTimeTokens.issue({
-      id: this.crypto.uuid(),
-      purpose,
-      email: user.email,
-      userId: user.id,
-      tokenHash: this.crypto.sha256(token),
-      now,
-      expiresAt: new Date(now.getTime() + ttlMs),
-    });
+    await this.oneTimeTokens.issue(
+      {
+        id: this.crypto.uuid(),
+        purpose,
+        email: user.email,
+        userId: user.id,
+        tokenHash: this.crypto.sha256(token),
+        now,
+        expiresAt: new Date(now.getTime() + ttlMs),
+      },
+      within,
+    );
     return token;
   }
 

@@ -23,10 +23,12 @@ export interface NewOneTimeToken {
 export class OneTimeTokensRepository {
   constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
-  /** Stores a new token and retires the earlier unused ones of the same purpose and address. */
-  async issue(token: NewOneTimeToken): Promise<void> {
-    const db = await this.database.get();
-    await db.transaction().execute(async (trx) => {
+  /**
+   * Stores a new token and retires the earlier unused ones of the same purpose and address; inside
+   * `within` when that is a caller's transaction (a new account and its verification link).
+   */
+  async issue(token: NewOneTimeToken, within?: Database): Promise<void> {
+    await this.database.transaction(async (trx) => {
       await trx
         .updateTable('oneTimeTokens')
         .set({ usedAt: token.now })
@@ -35,7 +37,7 @@ export class OneTimeTokensRepository {
         .where('usedAt', 'is', null)
         .execute();
       await insertToken(trx, token);
-    });
+    }, within);
   }
 
   /**
