@@ -537,13 +537,22 @@ export class AuthService {
    * from a device the account has not signed in from lately is mailed to the owner; one with an
    * emailed code or link is not (the owner's mailbox was the proof, and just received that mail).
    */
-  async startSession(user: UserRow, client: ClientInfo, method: SignInMethod): Promise<IssuedTokens> {
+  async startSession(
+    user: UserRow,
+    client: ClientInfo,
+    method: SignInMethod,
+    /** Writes that must commit with the session or not at all (the second step's code, its challenge). */
+    alongside?: (trx: Database) => Promise<void>,
+  ): Promise<IssuedTokens> {
     const newDevice =
       NEW_DEVICE_MAIL_METHODS.has(method) && (await this.activity.isNewDevice(user.id, client.userAgent));
     const now = this.clock.now();
     const session = this.newSession(user.id, client, now, method);
     await this.activity.withEvents(
-      (trx) => this.sessions.create(session.record, trx),
+      async (trx) => {
+        await alongside?.(trx);
+        await this.sessions.create(session.record, trx);
+      },
       this.activity.event(user.id, 'signed_in', { client }, method),
     );
     if (newDevice) {
@@ -637,9 +646,9 @@ export class AuthService {
    * After a step only the owner can take (the second step, a passkey): the wrong guesses others
    * made no longer count against the account, and a lockout they caused lifts.
    */
-  async clearFailedLogins(user: UserRow, now: Date): Promise<void> {
+  async clearFailedLogins(user: UserRow, now: Date, within?: Database): Promise<void> {
     if (user.failedLoginCount > 0 || user.lockedUntil !== null)
-      await this.users.update(user.id, { failedLoginCount: 0, lockedUntil: null, updatedAt: now });
+      await this.users.update(user.id, { failedLoginCount: 0, lockedUntil: null, updatedAt: now }, within);
   }
 
   /**

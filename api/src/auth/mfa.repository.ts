@@ -87,8 +87,8 @@ export class MfaRepository {
    * Records that a code of `step` was accepted, only if no code of that step or a later one was:
    * true when this call is the one that used it (a replayed or concurrently sent code gets false).
    */
-  async useTotpStep(userId: string, step: number): Promise<boolean> {
-    const db = await this.database.get();
+  async useTotpStep(userId: string, step: number, within?: Database): Promise<boolean> {
+    const db = within ?? (await this.database.get());
     const result = await db
       .updateTable('totpCredentials')
       .set({ lastUsedStep: step })
@@ -113,9 +113,13 @@ export class MfaRepository {
   }
 
   /** Spends an unused recovery code; resolves to how many unused ones remain, or undefined if it was none. */
-  async useRecoveryCode(userId: string, codeHash: string, now: Date): Promise<number | undefined> {
-    const db = await this.database.get();
-    return db.transaction().execute(async (trx) => {
+  async useRecoveryCode(
+    userId: string,
+    codeHash: string,
+    now: Date,
+    within?: Database,
+  ): Promise<number | undefined> {
+    return this.database.transaction(async (trx) => {
       const used = await trx
         .updateTable('mfaRecoveryCodes')
         .set({ usedAt: now })
@@ -131,7 +135,7 @@ export class MfaRepository {
         .where('usedAt', 'is', null)
         .executeTakeFirstOrThrow();
       return Number(remaining);
-    });
+    }, within);
   }
 
   /**

@@ -4,6 +4,7 @@ import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/r
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { loadConfig } from '../config/app-config.js';
+import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
 import type { MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
@@ -49,7 +50,18 @@ function setup(
     confirmIdentity: vi.fn(async () => user),
     ownAccount: vi.fn(async () => user),
     recordFailedLogin: vi.fn(async () => false),
-    startSession: vi.fn(async () => ({ accessToken: 'access' })),
+    // Like AuthService: the writes given along run in the session's transaction, before it.
+    startSession: vi.fn(
+      async (
+        _user: UserRow,
+        _client: unknown,
+        _method: string,
+        alongside?: (trx: Database) => Promise<void>,
+      ) => {
+        await alongside?.(SPEC_TRANSACTION);
+        return { accessToken: 'access' };
+      },
+    ),
     clearFailedLogins: vi.fn(async () => {}),
   } as unknown as AuthService;
   const mfa = {
@@ -194,17 +206,41 @@ describe('MfaService', () => {
     expect(sessions.revokeAll).toHaveBeenCalled();
   });
 
-  it('finishes a sign-in: attempt spent first, code used once, challenge used, then a session', async () => {
+  it('finishes a sign-in: attempt spent first, then the code, failures, challenge and session in one transaction', async () => {
     const { service, auth, mfa, oneTimeTokens } = setup({
       user: account({ mfaEnabledAt: T0 }),
       credential: confirmed,
     });
     await service.verify({ mfaToken: 'token', code: codeAt(0) }, CLIENT);
     expect(oneTimeTokens.spendAttempt).toHaveBeenCalledWith('challenge-1', 5);
-    expect(mfa.useTotpStep).toHaveBeenCalledWith('user-1', totpStep(T0));
-    expect(oneTimeTokens.markUsed).toHaveBeenCalledWith('challenge-1', T0);
     expect(auth.startSession).toHaveBeenCalledTimes(1);
     expect(vi.mocked(auth.startSession).mock.calls[0]?.[2]).toBe('authenticator');
+    expect(mfa.useTotpStep).toHaveBeenCalledWith('user-1', totpStep(T0), SPEC_TRANSACTION);
+    expect(auth.clearFailedLogins).toHaveBeenCalledWith(
+      expect.objectContaining({ id: 'user-1' }),
+      T0,
+      SPEC_TRANSACTION,
+    );
+    expect(oneTimeTokens.markUsed).toHaveBeenCalledWith('challenge-1', T0, SPEC_TRANSACTION);
+    // The account's row before the challenge's: the order of the lockout's transaction (no deadlock).
+    expect(vi.mocked(auth.clearFailedLogins).mock.invocationCallOrder[0]).toBeLessThan(
+      vi.mocked(oneTimeTokens.markUsed).mock.invocationCallOrder[0] ?? 0,
+    );
+  });
+
+  it('rolls the spent code back when the challenge was used meanwhile: one session for two right answers', async () => {
+    const { service, oneTimeTokens, auth, mail } = setup({
+      user: account({ mfaEnabledAt: T0 }),
+      credential: confirmed,
+    });
+    vi.mocked(oneTimeTokens.markUsed).mockResolvedValueOnce(false);
+    expect(
+      await appErrorCode(service.verify({ mfaToken: 'token', recoveryCode: 'abcdefghij' }, CLIENT)),
+    ).toBe('MFA_CHALLENGE_INVALID');
+    // Thrown inside the session's transaction (which AuthService rolls back with the spent code),
+    // and not counted as a wrong code; no "recovery code used" mail for it.
+    expect(auth.recordFailedLogin).not.toHaveBeenCalled();
+    expect(mail.send).not.toHaveBeenCalled();
   });
 
   it('refuses a code whose step was used, a spent challenge, a disabled account', async () => {
@@ -214,6 +250,15 @@ describe('MfaService', () => {
       'INVALID_CODE',
     );
     expect(replay.oneTimeTokens.markUsed).not.toHaveBeenCalled();
+    // A replay counts like a wrong code.
+    expect(replay.auth.recordFailedLogin).toHaveBeenCalledTimes(1);
+    const wrongRecovery = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
+    vi.mocked(wrongRecovery.mfa.useRecoveryCode).mockResolvedValueOnce(undefined);
+    expect(
+      await appErrorCode(wrongRecovery.service.verify({ mfaToken: 'token', recoveryCode: 'nope' }, CLIENT)),
+    ).toBe('INVALID_CODE');
+    expect(wrongRecovery.oneTimeTokens.markUsed).not.toHaveBeenCalled();
+    expect(wrongRecovery.mail.send).not.toHaveBeenCalled();
 
     const exhausted = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
     vi.mocked(exhausted.oneTimeTokens.spendAttempt).mockResolvedValueOnce(false);
@@ -240,6 +285,8 @@ describe('MfaService', () => {
       method: 'authenticator',
     });
     expect(counted.oneTimeTokens.markUsed).not.toHaveBeenCalled();
+    // A code matching no step never opens the session's transaction.
+    expect(counted.auth.startSession).not.toHaveBeenCalled();
 
     // The lockout runs what it is given in its own transaction (AuthService.recordFailedLogin).
     const locking = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });

@@ -24,6 +24,9 @@ import { TotpSecretCipher } from './totp-secret-cipher.js';
 
 /** Guesses one sign-in challenge allows before the password (or emailed code) is needed again. */
 const MFA_CHALLENGE_MAX_ATTEMPTS = 5;
+
+/** A second-step code that is wrong or already spent: rolls back the sign-in's transaction. */
+class WrongCode extends Error {}
 const RECOVERY_CODE_COUNT = 10;
 const WRONG_CODE_MESSAGE =
   'The code is wrong: enter the current code from your authenticator app, or a recovery code.';
@@ -144,26 +147,58 @@ export class MfaService {
       throw new AppError('MFA_CHALLENGE_INVALID');
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
     if (user.lockedUntil !== null && user.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED');
-    const accepted =
-      dto.code !== undefined
-        ? await this.acceptTotpCode(user, dto.code, now)
-        : await this.acceptRecoveryCode(user, dto.recoveryCode ?? '', now);
-    if (!accepted) {
-      // Wrong codes count towards the account's lockout like wrong passwords: whoever sends them
-      // holds the password, and without the count they could try every code over a few days.
-      const method = dto.code !== undefined ? 'authenticator' : 'recovery_code';
-      const locked = await this.auth.recordFailedLogin(user, now, {
-        attempt: { client, method },
-        // The challenge ends with the lock, in its transaction: no guesses left over for after it.
-        whenLocked: (trx) => this.oneTimeTokens.markUsed(challenge.id, now, trx),
+    const method = dto.code !== undefined ? 'authenticator' : 'recovery_code';
+    // The code is spent in the transaction that writes the session (with the challenge and the
+    // cleared failure count): a failure between them would otherwise lose a recovery code, one of
+    // ten, for no session. A code already spent (a replay, or two answers racing) rolls it back.
+    const step = dto.code !== undefined ? await this.totpStepOf(user, dto.code, now) : undefined;
+    let remainingRecoveryCodes: number | undefined;
+    const spendCode = async (trx: Database): Promise<void> => {
+      if (dto.code !== undefined) {
+        if (step === undefined || !(await this.mfa.useTotpStep(user.id, step, trx))) throw new WrongCode();
+        return;
+      }
+      remainingRecoveryCodes = await this.mfa.useRecoveryCode(
+        user.id,
+        this.recoveryCodeDigest(user.id, dto.recoveryCode ?? ''),
+        now,
+        trx,
+      );
+      if (remainingRecoveryCodes === undefined) throw new WrongCode();
+    };
+    // A code that matches no step is wrong without a transaction; a recovery code is checked by spending it.
+    const wrongAtOnce = dto.code !== undefined && step === undefined;
+    try {
+      if (wrongAtOnce) throw new WrongCode();
+      const tokens = await this.auth.startSession(user, client, method, async (trx) => {
+        await spendCode(trx);
+        // The account's row before the challenge's, the order a wrong code's lockout takes them in
+        // (recordFailedLogin), so a right and a locking wrong answer racing cannot deadlock.
+        await this.auth.clearFailedLogins(user, now, trx);
+        // Two right answers racing for one challenge: one session.
+        if (!(await this.oneTimeTokens.markUsed(challenge.id, now, trx)))
+          throw new AppError('MFA_CHALLENGE_INVALID');
       });
-      if (locked) throw new AppError('ACCOUNT_LOCKED');
-      throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
+      if (remainingRecoveryCodes !== undefined)
+        await this.mail.send(
+          user.email,
+          'recoveryCodeUsed',
+          remainingRecoveryCodes,
+          `${this.config.publicBaseUrl}/profile`,
+        );
+      return tokens;
+    } catch (error) {
+      if (!(error instanceof WrongCode)) throw error;
     }
-    // Two right answers racing for one challenge: one session.
-    if (!(await this.oneTimeTokens.markUsed(challenge.id, now))) throw new AppError('MFA_CHALLENGE_INVALID');
-    await this.auth.clearFailedLogins(user, now);
-    return this.auth.startSession(user, client, dto.code !== undefined ? 'authenticator' : 'recovery_code');
+    // Wrong codes count towards the account's lockout like wrong passwords: whoever sends them
+    // holds the password, and without the count they could try every code over a few days.
+    const locked = await this.auth.recordFailedLogin(user, now, {
+      attempt: { client, method },
+      // The challenge ends with the lock, in its transaction: no guesses left over for after it.
+      whenLocked: (trx) => this.oneTimeTokens.markUsed(challenge.id, now, trx),
+    });
+    if (locked) throw new AppError('ACCOUNT_LOCKED');
+    throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
   }
 
   /**
@@ -187,11 +222,11 @@ export class MfaService {
     return before === after && this.mfa.enableTotp(read.userId, current.secret, step, digests, now, trx);
   }
 
-  private async acceptTotpCode(user: UserRow, code: string, now: Date): Promise<boolean> {
+  /** The unused-looking step the code matches under the account's confirmed secret, if any. */
+  private async totpStepOf(user: UserRow, code: string, now: Date): Promise<number | undefined> {
     const credential = await this.mfa.findTotp(user.id);
-    if (!credential || credential.confirmedAt === null) return false;
-    const step = await this.matchingStep(credential, code, now);
-    return step !== undefined && (await this.mfa.useTotpStep(user.id, step));
+    if (!credential || credential.confirmedAt === null) return undefined;
+    return this.matchingStep(credential, code, now);
   }
 
   /** The 30-second step `code` belongs to under the account's (sealed) secret, if any near now. */
@@ -202,13 +237,6 @@ export class MfaService {
   ): Promise<number | undefined> {
     const secret = await this.cipher.open(credential.userId, credential.secret);
     return matchingTotpStep(decodeBase32(secret), code, now);
-  }
-
-  private async acceptRecoveryCode(user: UserRow, code: string, now: Date): Promise<boolean> {
-    const remaining = await this.mfa.useRecoveryCode(user.id, this.recoveryCodeDigest(user.id, code), now);
-    if (remaining === undefined) return false;
-    await this.mail.send(user.email, 'recoveryCodeUsed', remaining, `${this.config.publicBaseUrl}/profile`);
-    return true;
   }
 
   /** The signed-in account, refused when two-step sign-in is not in the state the route needs. */

@@ -78,6 +78,39 @@ describe.each(testDialects())('two-step sign-in on %s', (dialect) => {
     expect(sessions).toHaveLength(2);
   });
 
+  it('spends only the winning recovery code when two race for one challenge (the loser rolls back)', async () => {
+    const { credentials, recoveryCodes } = await accountWithTwoStep();
+    const mfaToken = await challengeFor(credentials);
+    const [first, second] = recoveryCodes as [string, string];
+    const answers = await Promise.all(
+      [first, second].map(async (recoveryCode) => {
+        const response = await post('/auth/mfa/verify', { mfaToken, recoveryCode });
+        return { recoveryCode, status: response.status, code: (await readJson<ErrorBody>(response)).code };
+      }),
+    );
+    const won = answers.filter((answer) => answer.status === 200);
+    expect(won).toHaveLength(1);
+    expect(answers.find((answer) => answer.status !== 200)).toMatchObject({
+      status: 401,
+      code: 'MFA_CHALLENGE_INVALID',
+    });
+    const unused = await server.database.db
+      .selectFrom('mfaRecoveryCodes')
+      .innerJoin('users', 'users.id', 'mfaRecoveryCodes.userId')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
+      .where('users.email', '=', credentials.email)
+      .where('mfaRecoveryCodes.usedAt', 'is', null)
+      .executeTakeFirstOrThrow();
+    expect(Number(unused.count)).toBe(9);
+    // The loser's code still signs in.
+    const loser = answers.find((answer) => answer.status !== 200)?.recoveryCode as string;
+    const again = await post('/auth/mfa/verify', {
+      mfaToken: await challengeFor(credentials),
+      recoveryCode: loser,
+    });
+    expect(again.status).toBe(200);
+  });
+
   it('spends a recovery code once and counts the ones left', async () => {
     const { credentials, recoveryCodes } = await accountWithTwoStep();
     const use = async (code: string) =>
