@@ -752,7 +752,7 @@ export class AuthService {
       this.clock.now(),
       within,
     );
-    const user = row?.userId ? await this.users.findById(row.userId) : undefined;
+    const user = row?.userId ? await this.users.findById(row.userId, within) : undefined;
     if (!user || user.deletedAt !== null || user.email !== row?.email)
       throw new AppError('INVALID_OR_EXPIRED_TOKEN');
     return user;

@@ -22,7 +22,12 @@ export class UsersRepository {
     );
   }
 
-  findById(id: string): Promise<UserRow | undefined> {
+  /**
+   * Inside `within` when that is a caller's transaction: on a pool of one connection (a Lambda's)
+   * a read through the pool while the transaction holds the connection would wait for ever.
+   */
+  findById(id: string, within?: Database): Promise<UserRow | undefined> {
+    if (within) return within.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     return this.byId.executeTakeFirst(id);
   }
 

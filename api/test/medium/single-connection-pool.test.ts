@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBase32, hotp, totpStep } from '../../src/auth/totp.js';
+import {
+  bearer,
+  type ErrorBody,
+  latestMail,
+  RELAXED_LIMITS,
+  readJson,
+  registerAdmin,
+  registerUser,
+  tokenFromMail,
+} from '../support/auth-helpers.js';
+import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+/**
+ * A Lambda's pool has one connection. A write that runs in a transaction must run every query of
+ * it on that transaction: a query through the pool meanwhile waits for the connection the
+ * transaction holds, and the request ends as 503 DATABASE_UNAVAILABLE after the pool's wait. Each
+ * flow below writes several rows in one transaction (docs/architecture.md, "Transactions").
+ */
+describe.each(testDialects())('transactional flows on a pool of one connection, %s', (dialect) => {
+  let database: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    server = await startTestServer(
+      { ...RELAXED_LIMITS, AUTH_LOCKOUT_THRESHOLD: '2', AUTH_SESSION_CACHE_SECONDS: '0' },
+      dialect,
+      { database: { ...database, connection: { ...database.connection, poolMax: 1 } } },
+    );
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  const send = (method: string, path: string, json?: unknown, token?: string) =>
+    server.request(path, { method, json, headers: token ? bearer(token) : {} });
+  const codeOf = async (response: Response) => (await readJson<ErrorBody>(response)).code;
+
+  it('resets a password (the link spent with the change and the sign-outs)', async () => {
+    const { credentials } = await registerUser(server);
+    expect((await send('POST', '/auth/password/forgot', { email: credentials.email })).status).toBe(202);
+    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    const reset = await send('POST', '/auth/password/reset', {
+      token,
+      password: 'another long passphrase 9',
+    });
+    expect(reset.status).toBe(204);
+  });
+
+  it('locks the account on a wrong current password and signs out the session that sent it', async () => {
+    const { tokens } = await registerUser(server);
+    const change = () =>
+      send(
+        'POST',
+        '/auth/password/change',
+        { currentPassword: 'not the password at all', newPassword: 'another long passphrase 9' },
+        tokens.accessToken,
+      );
+    expect(await codeOf(await change())).toBe('CURRENT_PASSWORD_INCORRECT');
+    expect(await codeOf(await change())).toBe('ACCOUNT_LOCKED');
+    expect(await codeOf(await send('GET', '/auth/me', undefined, tokens.accessToken))).toBe(
+      'SESSION_REVOKED',
+    );
+  });
+
+  it('signs in with a second-step recovery code (the code, the challenge and the session together)', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const setup = await send(
+      'POST',
+      '/auth/mfa/totp/setup',
+      { password: credentials.password },
+      tokens.accessToken,
+    );
+    const { secret } = await readJson<{ secret: string }>(setup);
+    const code = hotp(decodeBase32(secret), totpStep(new Date()));
+    const enabled = await send('POST', '/auth/mfa/totp/enable', { code }, tokens.accessToken);
+    expect(enabled.status).toBe(200);
+    const { recoveryCodes } = await readJson<{ recoveryCodes: string[] }>(enabled);
+    const login = await send('POST', '/auth/login', {
+      email: credentials.email,
+      password: credentials.password,
+    });
+    const { mfaToken } = await readJson<{ mfaToken: string }>(login);
+    const verified = await send('POST', '/auth/mfa/verify', { mfaToken, recoveryCode: recoveryCodes[0] });
+    expect(verified.status).toBe(200);
+  });
+
+  it('disables an account as an administrator and deletes one as its owner (each with its sign-outs)', async () => {
+    const admin = await registerAdmin(server);
+    const target = await registerUser(server);
+    const disabled = await send(
+      'PATCH',
+      `/admin/users/${target.tokens.user.id}`,
+      { disabled: true },
+      admin.tokens.accessToken,
+    );
+    expect(disabled.status).toBe(200);
+    const owner = await registerUser(server);
+    const deleted = await send(
+      'DELETE',
+      '/users/me',
+      { password: owner.credentials.password },
+      owner.tokens.accessToken,
+    );
+    expect(deleted.status).toBe(204);
+  });
+});
