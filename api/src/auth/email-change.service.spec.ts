@@ -41,7 +41,7 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
   const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => owner) };
   const users = {
     findByEmail: vi.fn(async (_email: string) => (options.taken ? user({ id: 'other' }) : undefined)),
-    findById: vi.fn(async (_id: string) => owner),
+    findById: vi.fn(async (_id: string, _within?: unknown) => owner),
     updateProfile: vi.fn(async (_id: string, _changes: object): Promise<'email' | undefined> => undefined),
   };
   const tokenRow =
@@ -50,7 +50,7 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
       : ({ id: 't1', email: 'new@example.com', userId: 'user-1', ...options.token } as OneTimeTokenRow);
   const oneTimeTokens = {
     issue: vi.fn(async (_token: { email: string; tokenHash: string; purpose: string }) => {}),
-    consume: vi.fn(async (_purpose: string, _hash: string, _now: Date) => tokenRow),
+    consume: vi.fn(async (_purpose: string, _hash: string, _now: Date, _within?: unknown) => tokenRow),
   };
   const rateLimits = { consume: vi.fn(async (..._keys: string[]) => {}) };
   const mail = { send: vi.fn<MailService['send']>(async () => {}) };
@@ -148,7 +148,13 @@ describe('EmailChangeService.confirm', () => {
       owner: user({ emailVerifiedAt: null }),
     });
     await service.confirm(TOKEN, CLIENT);
-    expect(oneTimeTokens.consume).toHaveBeenCalledWith('email_change', crypto.sha256(TOKEN.token), T0);
+    expect(oneTimeTokens.consume).toHaveBeenCalledWith(
+      'email_change',
+      crypto.sha256(TOKEN.token),
+      T0,
+      SPEC_TRANSACTION,
+    );
+    expect(users.findById).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
     expect(users.updateProfile).toHaveBeenCalledWith(
       'user-1',
       { email: 'new@example.com', emailVerifiedAt: T0, updatedAt: T0 },
@@ -169,10 +175,12 @@ describe('EmailChangeService.confirm', () => {
     }
   });
 
-  it('says EMAIL_TAKEN when someone registered the address after the link was sent', async () => {
-    const { service, users, mail } = setup();
+  it('says EMAIL_TAKEN when someone registered the address after the link was sent, inside the transaction', async () => {
+    const { service, users, mail, activityTypes } = setup();
     users.updateProfile.mockResolvedValue('email');
     expect(await codeOf(service.confirm(TOKEN, CLIENT))).toBe('EMAIL_TAKEN');
+    // Thrown inside the change's transaction, which rolls the spent link back with it.
+    expect(activityTypes()).toEqual([]);
     expect(mail.send).not.toHaveBeenCalled();
   });
 });

@@ -77,17 +77,26 @@ export class EmailChangeService {
   async confirm(dto: TokenDto, client: ClientInfo): Promise<void> {
     await this.rateLimits.consume('signIn', `email-change:ip:${client.ip}`);
     const now = this.clock.now();
-    const row = await this.oneTimeTokens.consume('email_change', this.crypto.sha256(dto.token), now);
-    const user = row?.userId ? await this.users.findById(row.userId) : undefined;
-    if (!row || !user || user.deletedAt !== null) throw new AppError('INVALID_OR_EXPIRED_TOKEN');
-    if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
-    // Someone took the address after the link was sent: the one who opened it controls it, so say so.
-    const collision = await this.activity.withEvents(
-      (trx) =>
-        this.users.updateProfile(user.id, { email: row.email, emailVerifiedAt: now, updatedAt: now }, trx),
-      (collision) => !collision && this.activity.event(user.id, 'email_changed', { client }),
+    // The link is spent in the transaction of the change: a refusal (or a failure) leaves it as it
+    // was, on both engines (a unique violation aborts a PostgreSQL transaction, not a MySQL one, so
+    // every refusal here throws inside it).
+    const changed = await this.activity.withEvents(
+      async (trx) => {
+        const row = await this.oneTimeTokens.consume('email_change', this.crypto.sha256(dto.token), now, trx);
+        const user = row?.userId ? await this.users.findById(row.userId, trx) : undefined;
+        if (!row || !user || user.deletedAt !== null) throw new AppError('INVALID_OR_EXPIRED_TOKEN');
+        if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
+        const collision = await this.users.updateProfile(
+          user.id,
+          { email: row.email, emailVerifiedAt: now, updatedAt: now },
+          trx,
+        );
+        // Someone took the address after the link was sent: the one who opened it controls it, so say so.
+        if (collision) throw new AppError('EMAIL_TAKEN');
+        return { user, newEmail: row.email };
+      },
+      ({ user }) => [this.activity.event(user.id, 'email_changed', { client })],
     );
-    if (collision) throw new AppError('EMAIL_TAKEN');
-    await this.mail.send(user.email, 'emailChanged', row.email);
+    await this.mail.send(changed.user.email, 'emailChanged', changed.newEmail);
   }
 }

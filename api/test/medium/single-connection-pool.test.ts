@@ -88,6 +88,34 @@ describe.each(testDialects())('transactional flows on a pool of one connection, 
     expect(verified.status).toBe(200);
   });
 
+  it('changes the sign-in address; an address taken after the link was sent refuses it and leaves the link as it was', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const linkTo = async (email: string) => {
+      const change = await send(
+        'POST',
+        '/auth/email/change',
+        { email, password: credentials.password },
+        tokens.accessToken,
+      );
+      expect(change.status).toBe(202);
+      return tokenFromMail((await latestMail(server, email)).textBody);
+    };
+    const confirm = (token: string) => send('POST', '/auth/email/change/confirm', { token });
+    const taken = `taken.${Date.now()}@example.com`;
+    const refusedLink = await linkTo(taken);
+    await registerUser(server, {
+      email: taken,
+      username: `taken_${Date.now()}`,
+      password: credentials.password,
+    });
+    // Refused inside the change's transaction: the link is not spent (the same answer again, not
+    // INVALID_OR_EXPIRED_TOKEN), on both engines.
+    expect(await codeOf(await confirm(refusedLink))).toBe('EMAIL_TAKEN');
+    expect(await codeOf(await confirm(refusedLink))).toBe('EMAIL_TAKEN');
+    const free = `moved.${Date.now()}@example.com`;
+    expect((await confirm(await linkTo(free))).status).toBe(204);
+  });
+
   it('disables an account as an administrator and deletes one as its owner (each with its sign-outs)', async () => {
     const admin = await registerAdmin(server);
     const target = await registerUser(server);
