@@ -5,6 +5,7 @@ import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
+import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
 import type { MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
@@ -58,7 +59,11 @@ function setup(
       options.user?.username === username ? options.user : undefined,
     ),
     findById: vi.fn(async () => options.user ?? user()),
-    create: vi.fn(async () => undefined),
+    // Like the repository: the writes that must commit with the account run in its transaction.
+    create: vi.fn(async (_user: unknown, sameTransaction?: (trx: Database) => Promise<void>) => {
+      await sameTransaction?.(SPEC_TRANSACTION);
+      return undefined;
+    }),
     update: vi.fn(async () => {}),
     incrementFailedLogins: vi.fn(async () => 1),
   } as unknown as UsersRepository;
@@ -555,12 +560,7 @@ describe('AuthService.register', () => {
 
   // Regression (outage test): a session write failing after the user insert left a half-created account.
   it('writes the account, its first session and the sign-in event in one transaction', async () => {
-    const { service, users, sessions, activityTypes } = setup();
-    const trx = { isTransaction: true };
-    vi.mocked(users.create).mockImplementation(async (_user, sameTransaction) => {
-      await sameTransaction?.(trx as never);
-      return undefined;
-    });
+    const { service, sessions, activityTypes } = setup();
     const result = await service.register(
       { email: 'new@example.com', username: 'newname', password: 'fine passphrase' },
       { ip: '1', userAgent: null },
@@ -569,20 +569,15 @@ describe('AuthService.register', () => {
     expect(sessions.create).toHaveBeenCalledTimes(1);
     expect(sessions.create).toHaveBeenCalledWith(
       expect.objectContaining({ userId: expect.any(String) }),
-      trx,
+      SPEC_TRANSACTION,
     );
     expect(activityTypes()).toEqual(['signed_in:registration']);
   });
 
   it('with verification required, writes the account and its verification link in one transaction, then mails the link', async () => {
-    const { service, users, oneTimeTokens, sessions, mail, crypto } = setup({
+    const { service, oneTimeTokens, sessions, mail, crypto } = setup({
       AUTH_REQUIRE_EMAIL_VERIFICATION: 'true',
       AUTH_UNIFORM_RESPONSE_MS: '0',
-    });
-    const trx = { isTransaction: true };
-    vi.mocked(users.create).mockImplementation(async (_user, sameTransaction) => {
-      await sameTransaction?.(trx as never);
-      return undefined;
     });
     const result = await service.register(
       { email: 'new@example.com', username: 'newname', password: 'fine passphrase' },
@@ -592,7 +587,7 @@ describe('AuthService.register', () => {
     expect(sessions.create).not.toHaveBeenCalled();
     expect(oneTimeTokens.issue).toHaveBeenCalledWith(
       expect.objectContaining({ purpose: 'email_verification', email: 'new@example.com' }),
-      trx,
+      SPEC_TRANSACTION,
     );
     const [to, template, link] = vi.mocked(mail.send).mock.calls[0] ?? [];
     expect([to, template]).toEqual(['new@example.com', 'verifyEmail']);
