@@ -104,6 +104,7 @@ function setup(
   const oneTimeTokens = {
     issue: vi.fn(async () => {}),
     consume: vi.fn(async () => undefined),
+    findLive: vi.fn(async () => undefined),
     attemptCode: vi.fn(
       async (
         _email: string,
@@ -510,6 +511,69 @@ describe('AuthService.resetPassword', () => {
     expect(users.update).not.toHaveBeenCalled();
     expect(sessions.revokeAll).not.toHaveBeenCalled();
     expect(activityTypes()).toEqual([]);
+  });
+});
+
+describe('AuthService.confirmEmailVerification', () => {
+  const LINK = { token: 'verify-token' };
+  const CLIENT = { ip: '198.51.100.9', userAgent: null };
+  const liveLink = { id: 'link-1', userId: 'user-1', email: 'ada@example.com' };
+
+  it('spends the link, marks the address verified and writes the session in one transaction', async () => {
+    const { service, oneTimeTokens, users, sessions, activityTypes, crypto } = setup();
+    vi.mocked(oneTimeTokens.findLive).mockResolvedValueOnce(liveLink as never);
+    vi.mocked(oneTimeTokens.consume).mockResolvedValueOnce(liveLink as never);
+    const result = await service.confirmEmailVerification(LINK, CLIENT);
+    expect(result).toMatchObject({ accessToken: 'access.token.jwt' });
+    const hash = crypto.sha256('verify-token');
+    expect(oneTimeTokens.findLive).toHaveBeenCalledWith('email_verification', hash, T0);
+    expect(oneTimeTokens.consume).toHaveBeenCalledWith('email_verification', hash, T0, SPEC_TRANSACTION);
+    expect(users.update).toHaveBeenCalledWith(
+      'user-1',
+      { emailVerifiedAt: T0, updatedAt: T0 },
+      SPEC_TRANSACTION,
+    );
+    expect(sessions.create).toHaveBeenCalledWith(
+      expect.objectContaining({ userId: 'user-1' }),
+      SPEC_TRANSACTION,
+    );
+    expect(activityTypes()).toEqual(['signed_in:email_link']);
+  });
+
+  it('with two-step sign-in on, answers the challenge, issued in the transaction that spends the link', async () => {
+    const { service, oneTimeTokens, sessions } = setup({}, { user: user({ mfaEnabledAt: T0 }) });
+    vi.mocked(oneTimeTokens.findLive).mockResolvedValueOnce(liveLink as never);
+    vi.mocked(oneTimeTokens.consume).mockResolvedValueOnce(liveLink as never);
+    expect(await service.confirmEmailVerification(LINK, CLIENT)).toMatchObject({ status: 'mfa_required' });
+    expect(oneTimeTokens.consume).toHaveBeenCalledWith(
+      'email_verification',
+      expect.any(String),
+      T0,
+      SPEC_TRANSACTION,
+    );
+    expect(oneTimeTokens.issue).toHaveBeenCalledWith(
+      expect.objectContaining({ purpose: 'mfa_challenge', userId: 'user-1' }),
+      SPEC_TRANSACTION,
+    );
+    expect(sessions.create).not.toHaveBeenCalled();
+  });
+
+  it('signs nobody in for an unknown link, or one spent meanwhile (verifying nothing)', async () => {
+    const unknown = setup();
+    expect(await errorCode(unknown.service.confirmEmailVerification(LINK, CLIENT))).toBe(
+      'INVALID_OR_EXPIRED_TOKEN',
+    );
+    expect(unknown.oneTimeTokens.consume).not.toHaveBeenCalled();
+    const raced = setup();
+    vi.mocked(raced.oneTimeTokens.findLive).mockResolvedValueOnce(liveLink as never);
+    expect(await errorCode(raced.service.confirmEmailVerification(LINK, CLIENT))).toBe(
+      'INVALID_OR_EXPIRED_TOKEN',
+    );
+    for (const { users, sessions, activityTypes } of [unknown, raced]) {
+      expect(users.update).not.toHaveBeenCalled();
+      expect(sessions.create).not.toHaveBeenCalled();
+      expect(activityTypes()).toEqual([]);
+    }
   });
 });
 

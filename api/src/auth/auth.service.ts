@@ -305,13 +305,27 @@ export class AuthService {
     });
   }
 
+  /**
+   * Marks the address verified and signs in (or answers the second step's challenge). The link is
+   * read first (whose account decides what the sign-in writes) and spent in the sign-in's
+   * transaction with the verification: a failure between them cannot leave a spent link and an
+   * unverified address, and of two uses at once one signs in.
+   */
   async confirmEmailVerification(dto: TokenDto, client: ClientInfo): Promise<SignInResult> {
     await this.rateLimits.consume('signIn', `verify:ip:${client.ip}`);
-    const user = await this.userForToken('email_verification', dto.token);
     const now = this.clock.now();
-    if (user.emailVerifiedAt === null)
-      await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now });
-    return this.signIn({ ...user, emailVerifiedAt: user.emailVerifiedAt ?? now }, client, 'email_link');
+    const tokenHash = this.crypto.sha256(dto.token);
+    const link = await this.oneTimeTokens.findLive('email_verification', tokenHash, now);
+    const user = link?.userId ? await this.users.findById(link.userId) : undefined;
+    if (!link || !user || user.deletedAt !== null || user.email !== link.email)
+      throw new AppError('INVALID_OR_EXPIRED_TOKEN');
+    const verified = { ...user, emailVerifiedAt: user.emailVerifiedAt ?? now };
+    return this.signIn(verified, client, 'email_link', async (trx) => {
+      if (!(await this.oneTimeTokens.consume('email_verification', tokenHash, now, trx)))
+        throw new AppError('INVALID_OR_EXPIRED_TOKEN');
+      if (user.emailVerifiedAt === null)
+        await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now }, trx);
+    });
   }
 
   // ------------------------------------------------------------------ passwords
@@ -525,9 +539,19 @@ export class AuthService {
    * an account with two-step sign-in on, a challenge. Issuing one retires the account's earlier
    * challenge, so an account has one live challenge and its five guesses at a time.
    */
-  private async signIn(user: UserRow, client: ClientInfo, method: SignInMethod): Promise<SignInResult> {
-    if (user.mfaEnabledAt === null) return this.startSession(user, client, method);
-    const mfaToken = await this.issueOneTimeToken('mfa_challenge', user, MFA_CHALLENGE_TTL_MS);
+  private async signIn(
+    user: UserRow,
+    client: ClientInfo,
+    method: SignInMethod,
+    /** Writes that must commit with the session, or with the second step's challenge. */
+    alongside?: (trx: Database) => Promise<void>,
+  ): Promise<SignInResult> {
+    if (user.mfaEnabledAt === null) return this.startSession(user, client, method, alongside);
+    // The challenge records nothing in the activity (the sign-in is recorded when it completes).
+    const mfaToken = await this.activity.withEvents(async (trx) => {
+      await alongside?.(trx);
+      return this.issueOneTimeToken('mfa_challenge', user, MFA_CHALLENGE_TTL_MS, trx);
+    }, []);
     return { status: 'mfa_required', mfaToken, expiresIn: MFA_CHALLENGE_TTL_MS / 1000 };
   }
 

@@ -50,6 +50,17 @@ describe.each(testDialects())('transactional flows on a pool of one connection, 
     expect(reset.status).toBe(204);
   });
 
+  it('confirms an email address (the link spent with the verification and the session)', async () => {
+    const { credentials } = await registerUser(server);
+    expect((await send('POST', '/auth/email/verify/request', { email: credentials.email })).status).toBe(202);
+    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    const confirmed = await send('POST', '/auth/email/verify/confirm', { token });
+    expect(confirmed.status).toBe(200);
+    expect(await codeOf(await send('POST', '/auth/email/verify/confirm', { token }))).toBe(
+      'INVALID_OR_EXPIRED_TOKEN',
+    );
+  });
+
   it('locks the account on a wrong current password and signs out the session that sent it', async () => {
     const { tokens } = await registerUser(server);
     const change = () =>
