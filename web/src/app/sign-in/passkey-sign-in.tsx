@@ -65,7 +65,8 @@ export function PasskeySignIn({ onSignedIn }: { onSignedIn: (user: AuthUser) => 
       if (!prompting.current) setAutofillRound((round) => round + 1);
     }, AUTOFILL_RENEW_MS);
     void (async () => {
-      if (!(await passkeyAutofillSupported())) return;
+      // Not for a page already gone (or React's development double run): each request stores a challenge.
+      if (!(await passkeyAutofillSupported()) || !current) return;
       // Autofill is a convenience beside the button: options refused (rate limit) or unreachable
       // mean no suggestions, not an error on the page.
       const options = await api.passkeySignInOptions().then(
