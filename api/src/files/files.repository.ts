@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { FileRow, LiveFileRow } from '../database/database.types.js';
 import type { DatabaseHandle } from '../database/database-handle.js';
@@ -63,14 +64,14 @@ export class FilesRepository {
 
   /**
    * Turns the file into a tombstone and clears it as anyone's avatar, in one transaction: for a
-   * file deleted while its upload URL is still valid, whose object a client could PUT again.
+   * file deleted while its upload URL is still valid, whose object a client could PUT again, or a
+   * replaced avatar (inside `within`, the profile's transaction).
    */
-  async markDeleted(id: string): Promise<void> {
-    const db = await this.database.get();
-    await db.transaction().execute(async (trx) => {
+  async markDeleted(id: string, within?: Database): Promise<void> {
+    await this.database.transaction(async (trx) => {
       await trx.updateTable('users').set({ avatarFileId: null }).where('avatarFileId', '=', id).execute();
       await trx.updateTable('files').set({ status: 'deleted' }).where('id', '=', id).execute();
-    });
+    }, within);
   }
 
   /** Every row of a user, tombstones included (account purge). */

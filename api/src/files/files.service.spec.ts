@@ -4,7 +4,8 @@ import { appErrorCode } from '../../test/support/app-error-code.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { loadConfig } from '../config/app-config.js';
-import type { FileRow } from '../database/database.types.js';
+import type { Database } from '../database/database.factory.js';
+import type { FileRow, LiveFileRow } from '../database/database.types.js';
 import type { FilesRepository } from './files.repository.js';
 import { FilesService } from './files.service.js';
 import type { StorageRepository } from './storage.repository.js';
@@ -284,6 +285,33 @@ describe('FilesService reads and deletes', () => {
     expect(await appErrorCode(service.remove(OTHER, FILE_ID))).toBe('FILE_NOT_FOUND');
     expect(files.delete).not.toHaveBeenCalled();
     expect(files.markDeleted).not.toHaveBeenCalled();
+  });
+});
+
+describe('FilesService.retire and deleteRetired (a replaced avatar)', () => {
+  const SPEC_TRANSACTION = { isTransaction: true } as unknown as Database;
+
+  it('retires the file in the caller’s transaction, then deletes the object and, past the upload URL, the tombstone', async () => {
+    const old = file({ createdAt: new Date(T0.getTime() - 16 * 60_000) });
+    const { service, storage, files } = setup();
+    await service.retire(old as LiveFileRow, SPEC_TRANSACTION);
+    expect(files.markDeleted).toHaveBeenCalledWith(FILE_ID, SPEC_TRANSACTION);
+    await service.deleteRetired(old as LiveFileRow);
+    expect(storage.delete).toHaveBeenCalledWith(old.storageKey);
+    expect(files.delete).toHaveBeenCalledWith(FILE_ID);
+  });
+
+  it('keeps the tombstone while the upload URL works, and logs a failed delete for the cleanup job', async () => {
+    const recent = file({ createdAt: new Date(T0.getTime() - 10 * 60_000) });
+    const kept = setup();
+    await kept.service.deleteRetired(recent as LiveFileRow);
+    expect(kept.storage.delete).toHaveBeenCalledWith(recent.storageKey);
+    expect(kept.files.delete).not.toHaveBeenCalled();
+    const failing = setup();
+    failing.storage.delete.mockRejectedValueOnce(new Error('storage down'));
+    await expect(failing.service.deleteRetired(recent as LiveFileRow)).resolves.toBeUndefined();
+    expect(failing.logger.warn).toHaveBeenCalledTimes(1);
+    expect(failing.files.delete).not.toHaveBeenCalled();
   });
 });
 

@@ -7,6 +7,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import type { Database } from '../database/database.factory.js';
 import type { FileRow, LiveFileRow } from '../database/database.types.js';
 import { EXTENSIONS, FILE_PURPOSES, mediaType, UPLOAD_RETENTION_MS } from './file-purposes.js';
 import { type CreateUploadDto, type FileDto, mapFile, type UploadDto } from './files.dto.js';
@@ -151,6 +152,39 @@ export class FilesService {
       return;
     }
     await this.destroy(file);
+  }
+
+  /**
+   * Retires a user's replaced avatar inside `trx`, the transaction that points the profile at the
+   * new one: the row becomes a tombstone (no longer served), so the profile never points at a
+   * deleted file and a replaced one is never left live. Its object goes after the commit
+   * ({@link deleteRetired}); whatever that leaves, the cleanup job removes from the tombstone.
+   */
+  async retire(file: LiveFileRow, trx: Database): Promise<void> {
+    await this.files.markDeleted(file.id, trx);
+  }
+
+  /**
+   * Deletes a retired file's object, and its tombstone once no upload URL can put the object again
+   * (as `remove`). A failure is logged: the cleanup job retries from the tombstone.
+   */
+  async deleteRetired(file: LiveFileRow): Promise<void> {
+    try {
+      await this.storage.delete(file.storageKey);
+      const uploadUrlExpires = file.createdAt.getTime() + this.config.storage.uploadUrlTtlSeconds * 1000;
+      if (this.clock.now().getTime() >= uploadUrlExpires) await this.files.delete(file.id);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, fileId: file.id },
+        'could not delete a retired file; cleanup will retry',
+      );
+    }
+  }
+
+  /** A user's own live file, or undefined. */
+  async ownFile(userId: string, fileId: string): Promise<LiveFileRow | undefined> {
+    const file = await this.files.findById(fileId);
+    return file?.userId === userId ? file : undefined;
   }
 
   /** The caller's own ready avatar, for `PATCH /users/me {avatarFileId}`. */

@@ -94,10 +94,21 @@ export class UsersRepository {
 
   // ---------------------------------------------------------------- profiles and administration
 
-  /** Updates profile fields; returns the colliding field instead of throwing when a username is taken. */
-  async updateProfile(id: string, changes: UserUpdate, db?: Database): Promise<UniqueUserField | undefined> {
+  /**
+   * Updates profile fields; returns the colliding field instead of throwing when a username is
+   * taken. `alongside` writes what must commit with the change (a replaced avatar's retirement).
+   */
+  async updateProfile(
+    id: string,
+    changes: UserUpdate,
+    db?: Database,
+    alongside?: (trx: Database) => Promise<void>,
+  ): Promise<UniqueUserField | undefined> {
     try {
-      await this.update(id, changes, db);
+      await this.database.transaction(async (trx) => {
+        await this.update(id, changes, trx);
+        await alongside?.(trx);
+      }, db);
       return undefined;
     } catch (error) {
       const field = uniqueViolationField(error);

@@ -11,6 +11,7 @@ import type { SessionsRepository } from '../auth/sessions.repository.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { encodePageCursor } from '../common/validation/page-cursor.dto.js';
+import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
 import type { FilesService } from '../files/files.service.js';
 import type { MailService } from '../mail/mail.service.js';
@@ -44,7 +45,18 @@ function setup(found: UserRow | null = user()) {
   const users = {
     findById: vi.fn(async () => found ?? undefined),
     update: vi.fn(async () => {}),
-    updateProfile: vi.fn(async (): Promise<'username' | 'email' | undefined> => undefined),
+    // Like the repository: what must commit with the change runs in its transaction.
+    updateProfile: vi.fn(
+      async (
+        _id: string,
+        _changes: object,
+        _db?: Database,
+        alongside?: (trx: Database) => Promise<void>,
+      ): Promise<'username' | 'email' | undefined> => {
+        await alongside?.(SPEC_TRANSACTION);
+        return undefined;
+      },
+    ),
     search: vi.fn(async () => [] as UserRow[]),
     listDeletedBefore: vi.fn(async () => [] as UserRow[]),
     erasePersonalData: vi.fn(async (_user: UserRow, _now: Date) => {}),
@@ -57,7 +69,9 @@ function setup(found: UserRow | null = user()) {
       id ? `https://api.example.com/files/${id}/content` : null,
     ),
     removeAllOf: vi.fn(async (_userId: string) => 0),
-    remove: vi.fn(async (_caller: unknown, _id: string) => {}),
+    ownFile: vi.fn(async (_userId: string, id: string) => ({ id, storageKey: `k/${id}` })),
+    retire: vi.fn(async (_file: unknown, _trx: Database) => {}),
+    deleteRetired: vi.fn(async (_file: unknown) => {}),
   };
   const logger = { warn: vi.fn() } as unknown as Logger;
   const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => user()) };
@@ -83,11 +97,12 @@ describe('UsersService profile', () => {
   it('updates only the given fields, empty strings clearing them', async () => {
     const { service, users } = setup();
     const me = await service.updateMe(ME, { displayName: '', bio: 'Hello', username: 'ada' });
-    expect(users.updateProfile).toHaveBeenCalledWith('user-1', {
-      displayName: null,
-      bio: 'Hello',
-      updatedAt: T0,
-    });
+    expect(users.updateProfile).toHaveBeenCalledWith(
+      'user-1',
+      { displayName: null, bio: 'Hello', updatedAt: T0 },
+      undefined,
+      undefined,
+    );
     expect(me).toMatchObject({ displayName: null, bio: 'Hello', username: 'ada' });
   });
 
@@ -106,20 +121,37 @@ describe('UsersService profile', () => {
     expect(await appErrorCode(service.updateMe(ME, { avatarFileId: 'file-2' }))).toBe('AVATAR_NOT_READY');
     expect(users.updateProfile).toHaveBeenCalledTimes(1);
     await service.updateMe(ME, { avatarFileId: null });
-    expect(users.updateProfile).toHaveBeenLastCalledWith('user-1', { avatarFileId: null, updatedAt: T0 });
+    expect(users.updateProfile).toHaveBeenLastCalledWith(
+      'user-1',
+      { avatarFileId: null, updatedAt: T0 },
+      undefined,
+      undefined,
+    );
   });
 
-  it('deletes the replaced avatar file; a failure to do so does not fail the update', async () => {
-    const { service, files, logger } = setup(user({ avatarFileId: 'old' }));
+  it('retires the replaced avatar in the profile’s transaction and deletes its object after the commit', async () => {
+    const { service, files } = setup(user({ avatarFileId: 'old' }));
     await service.updateMe(ME, { avatarFileId: 'new' });
-    expect(files.remove).toHaveBeenCalledWith({ userId: 'user-1', role: 'user' }, 'old');
-    files.remove.mockRejectedValueOnce(new Error('storage down'));
-    await expect(service.updateMe(ME, { avatarFileId: null })).resolves.toMatchObject({ avatarFileId: null });
-    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(files.ownFile).toHaveBeenCalledWith('user-1', 'old');
+    expect(files.retire).toHaveBeenCalledWith(expect.objectContaining({ id: 'old' }), SPEC_TRANSACTION);
+    expect(files.deleteRetired).toHaveBeenCalledWith(expect.objectContaining({ id: 'old' }));
+    expect(files.retire.mock.invocationCallOrder[0]).toBeLessThan(
+      files.deleteRetired.mock.invocationCallOrder[0] ?? 0,
+    );
     const unchanged = setup(user({ avatarFileId: 'old' }));
     await unchanged.service.updateMe(ME, { avatarFileId: 'old' });
     await unchanged.service.updateMe(ME, { bio: 'x' });
-    expect(unchanged.files.remove).not.toHaveBeenCalled();
+    expect(unchanged.files.retire).not.toHaveBeenCalled();
+    expect(unchanged.files.deleteRetired).not.toHaveBeenCalled();
+  });
+
+  it('retires nothing when the new username is taken (the whole change rolls back)', async () => {
+    const { service, users, files } = setup(user({ avatarFileId: 'old' }));
+    users.updateProfile.mockResolvedValueOnce('username');
+    expect(await appErrorCode(service.updateMe(ME, { avatarFileId: 'new', username: 'taken' }))).toBe(
+      'USERNAME_TAKEN',
+    );
+    expect(files.deleteRetired).not.toHaveBeenCalled();
   });
 
   it('hides deleted and disabled users from profiles (USER_NOT_FOUND), never showing the email', async () => {

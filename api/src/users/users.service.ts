@@ -67,15 +67,21 @@ export class UsersService {
       changes.avatarFileId = dto.avatarFileId;
     }
     if (Object.keys(changes).length === 0) return this.me(auth);
-    const collision = await this.users.updateProfile(user.id, { ...changes, updatedAt: this.clock.now() });
-    if (collision === 'username') throw new AppError('USERNAME_TAKEN');
-    if (
+    // A replaced avatar is retired in the profile's transaction and its object deleted after it.
+    const replaced =
       changes.avatarFileId !== undefined &&
       user.avatarFileId !== null &&
       user.avatarFileId !== changes.avatarFileId
-    ) {
-      await this.discardAvatar(user.id, user.avatarFileId);
-    }
+        ? await this.files.ownFile(user.id, user.avatarFileId)
+        : undefined;
+    const collision = await this.users.updateProfile(
+      user.id,
+      { ...changes, updatedAt: this.clock.now() },
+      undefined,
+      replaced && ((trx) => this.files.retire(replaced, trx)),
+    );
+    if (collision === 'username') throw new AppError('USERNAME_TAKEN');
+    if (replaced) await this.files.deleteRetired(replaced);
     const updated = { ...user, ...changes } as UserRow;
     return mapMe(updated, await this.files.publicUrlOfId(updated.avatarFileId));
   }
@@ -214,16 +220,6 @@ export class UsersService {
   }
 
   /** A replaced avatar is never shown again, so its file goes; failing that only leaves it to its owner. */
-  private async discardAvatar(userId: string, fileId: string): Promise<void> {
-    try {
-      await this.files.remove({ userId, role: 'user' }, fileId);
-    } catch (error) {
-      if (!(error instanceof AppError && error.code === 'FILE_NOT_FOUND')) {
-        this.logger.warn({ err: error, userId, fileId }, 'could not delete a replaced avatar');
-      }
-    }
-  }
-
   private async activeUser(id: string): Promise<UserRow> {
     const user = await this.users.findById(id);
     if (!user || user.deletedAt !== null) throw new AppError('USER_NOT_FOUND');

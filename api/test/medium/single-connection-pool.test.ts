@@ -10,6 +10,7 @@ import {
   registerUser,
   tokenFromMail,
 } from '../support/auth-helpers.js';
+import { freePort, selfAddressedEnv, uploadFile } from '../support/files-helpers.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -25,7 +26,12 @@ describe.each(testDialects())('transactional flows on a pool of one connection, 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     server = await startTestServer(
-      { ...RELAXED_LIMITS, AUTH_LOCKOUT_THRESHOLD: '2', AUTH_SESSION_CACHE_SECONDS: '0' },
+      {
+        ...RELAXED_LIMITS,
+        ...selfAddressedEnv(await freePort()),
+        AUTH_LOCKOUT_THRESHOLD: '2',
+        AUTH_SESSION_CACHE_SECONDS: '0',
+      },
       dialect,
       { database: { ...database, connection: { ...database.connection, poolMax: 1 } } },
     );
@@ -125,6 +131,16 @@ describe.each(testDialects())('transactional flows on a pool of one connection, 
     expect(await codeOf(await confirm(refusedLink))).toBe('EMAIL_TAKEN');
     const free = `moved.${Date.now()}@example.com`;
     expect((await confirm(await linkTo(free))).status).toBe(204);
+  });
+
+  it('replaces an avatar (the old file retired with the profile change, its object deleted after)', async () => {
+    const { tokens } = await registerUser(server);
+    const first = await uploadFile(server, tokens.accessToken, 'avatar');
+    const second = await uploadFile(server, tokens.accessToken, 'avatar');
+    for (const avatarFileId of [first.id, second.id]) {
+      expect((await send('PATCH', '/users/me', { avatarFileId }, tokens.accessToken)).status).toBe(200);
+    }
+    expect((await send('GET', `/files/${first.id}`, undefined, tokens.accessToken)).status).toBe(404);
   });
 
   it('disables an account as an administrator and deletes one as its owner (each with its sign-outs)', async () => {
