@@ -31,7 +31,7 @@ import type { ClientInfo, UserAuth } from './auth-context.js';
 import { CommonPasswordsRepository } from './common-passwords.repository.js';
 import { describeDevice } from './device-description.js';
 import { JwtRepository } from './jwt.repository.js';
-import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { type OneTimeTokenRow, OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SecurityActivityService } from './security-activity.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
@@ -315,10 +315,9 @@ export class AuthService {
     await this.rateLimits.consume('signIn', `verify:ip:${client.ip}`);
     const now = this.clock.now();
     const tokenHash = this.crypto.sha256(dto.token);
-    const link = await this.oneTimeTokens.findLive('email_verification', tokenHash, now);
-    const user = link?.userId ? await this.users.findById(link.userId) : undefined;
-    if (!link || !user || user.deletedAt !== null || user.email !== link.email)
-      throw new AppError('INVALID_OR_EXPIRED_TOKEN');
+    const user = await this.accountOfLink(
+      await this.oneTimeTokens.findLive('email_verification', tokenHash, now),
+    );
     const verified = { ...user, emailVerifiedAt: user.emailVerifiedAt ?? now };
     return this.signIn(verified, client, 'email_link', async (trx) => {
       if (!(await this.oneTimeTokens.consume('email_verification', tokenHash, now, trx)))
@@ -776,8 +775,17 @@ export class AuthService {
       this.clock.now(),
       within,
     );
-    const user = row?.userId ? await this.users.findById(row.userId, within) : undefined;
-    if (!user || user.deletedAt !== null || user.email !== row?.email)
+    return this.accountOfLink(row, within);
+  }
+
+  /**
+   * The account a link was mailed for, if it is not deleted and its address is still the one the
+   * link went to (a link mailed before an address change stops working); INVALID_OR_EXPIRED_TOKEN
+   * otherwise, and for no link at all.
+   */
+  private async accountOfLink(link: OneTimeTokenRow | undefined, within?: Database): Promise<UserRow> {
+    const user = link?.userId ? await this.users.findById(link.userId, within) : undefined;
+    if (!link || !user || user.deletedAt !== null || user.email !== link.email)
       throw new AppError('INVALID_OR_EXPIRED_TOKEN');
     return user;
   }

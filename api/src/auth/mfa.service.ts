@@ -24,12 +24,12 @@ import { TotpSecretCipher } from './totp-secret-cipher.js';
 
 /** Guesses one sign-in challenge allows before the password (or emailed code) is needed again. */
 const MFA_CHALLENGE_MAX_ATTEMPTS = 5;
-
-/** A second-step code that is wrong or already spent: rolls back the sign-in's transaction. */
-class WrongCode extends Error {}
 const RECOVERY_CODE_COUNT = 10;
 const WRONG_CODE_MESSAGE =
   'The code is wrong: enter the current code from your authenticator app, or a recovery code.';
+
+/** A second-step code that is wrong or already spent: rolls back the sign-in's transaction. */
+class WrongCode extends Error {}
 
 /**
  * Two-step sign-in with an authenticator app (RFC 6238 TOTP) and single-use recovery codes.

@@ -117,8 +117,10 @@ export class SessionsRepository {
       .execute();
   }
 
-  /** Revokes one session of a user; false when it does not exist, is not theirs, or is already revoked. */
-  /** Revokes one active session; inside `within` when that is a caller's transaction. */
+  /**
+   * Revokes one session of a user; false when it does not exist, is not theirs, or is already
+   * revoked. Inside `within` when that is a caller's transaction.
+   */
   async revoke(
     userId: string,
     sessionId: string,

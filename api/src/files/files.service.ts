@@ -145,8 +145,7 @@ export class FilesService {
     const file = await this.files.findById(id);
     if (!file || (file.userId !== caller.userId && caller.role !== 'admin'))
       throw new AppError('FILE_NOT_FOUND');
-    const uploadUrlExpires = file.createdAt.getTime() + this.config.storage.uploadUrlTtlSeconds * 1000;
-    if (this.clock.now().getTime() < uploadUrlExpires) {
+    if (this.uploadUrlMayStillPut(file)) {
       await this.storage.delete(file.storageKey);
       await this.files.markDeleted(file.id);
       return;
@@ -170,9 +169,8 @@ export class FilesService {
    */
   async deleteRetired(file: LiveFileRow): Promise<void> {
     try {
-      await this.storage.delete(file.storageKey);
-      const uploadUrlExpires = file.createdAt.getTime() + this.config.storage.uploadUrlTtlSeconds * 1000;
-      if (this.clock.now().getTime() >= uploadUrlExpires) await this.files.delete(file.id);
+      if (this.uploadUrlMayStillPut(file)) await this.storage.delete(file.storageKey);
+      else await this.destroy(file);
     } catch (error) {
       this.logger.warn(
         { err: error, fileId: file.id },
@@ -189,8 +187,8 @@ export class FilesService {
 
   /** The caller's own ready avatar, for `PATCH /users/me {avatarFileId}`. */
   async readyAvatar(userId: string, fileId: string): Promise<LiveFileRow> {
-    const file = await this.files.findById(fileId);
-    if (!file || file.userId !== userId) throw new AppError('FILE_NOT_FOUND');
+    const file = await this.ownFile(userId, fileId);
+    if (!file) throw new AppError('FILE_NOT_FOUND');
     if (file.purpose !== 'avatar') throw new AppError('FILE_NOT_AN_AVATAR');
     if (file.status !== 'ready') throw new AppError('AVATAR_NOT_READY');
     return file;
@@ -242,6 +240,13 @@ export class FilesService {
         }
       }
     }
+  }
+
+  /** Whether the file's presigned upload URL is still valid, so a client could PUT the object again. */
+  private uploadUrlMayStillPut(file: FileRow): boolean {
+    return (
+      this.clock.now().getTime() < file.createdAt.getTime() + this.config.storage.uploadUrlTtlSeconds * 1000
+    );
   }
 
   private async destroy(file: FileRow): Promise<void> {

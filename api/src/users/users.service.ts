@@ -219,7 +219,6 @@ export class UsersService {
     }
   }
 
-  /** A replaced avatar is never shown again, so its file goes; failing that only leaves it to its owner. */
   private async activeUser(id: string): Promise<UserRow> {
     const user = await this.users.findById(id);
     if (!user || user.deletedAt !== null) throw new AppError('USER_NOT_FOUND');
