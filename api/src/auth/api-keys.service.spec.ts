@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { confirmedIdentity } from '../../test/support/confirmed-identity.js';
 import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
@@ -38,7 +39,8 @@ function service(found?: Awaited<ReturnType<ApiKeysRepository['findActiveByHash'
     emailVerifiedAt: null,
     now: new Date(),
   });
-  const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => owner) };
+  const confirmed = confirmedIdentity(owner);
+  const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => confirmed) };
   const mail = { send: vi.fn<MailService['send']>(async () => {}) };
   const { activity, types: activityTypes } = recordedSecurityActivity();
   return {
@@ -53,6 +55,7 @@ function service(found?: Awaited<ReturnType<ApiKeysRepository['findActiveByHash'
     ),
     repository,
     auth,
+    confirmed,
     mail,
     activityTypes,
   };
@@ -60,7 +63,7 @@ function service(found?: Awaited<ReturnType<ApiKeysRepository['findActiveByHash'
 
 describe('ApiKeysService.create', () => {
   it('re-authenticates first, stores only the digest, and tells the owner by mail', async () => {
-    const { service: keys, repository, auth, mail, activityTypes } = service();
+    const { service: keys, repository, auth, confirmed, mail, activityTypes } = service();
     const created = await keys.create(OWNER, { name: 'ci', scopes: ['users:read'], password: 'pw' }, CLIENT);
     expect(auth.confirmIdentity).toHaveBeenCalledWith(OWNER, {
       name: 'ci',
@@ -71,6 +74,8 @@ describe('ApiKeysService.create', () => {
       expect.objectContaining({ userId: 'user-1', keyHash: new CryptoRepository().sha256(created.key) }),
       SPEC_TRANSACTION,
     );
+    // The proof is spent in the key's transaction (an emailed code survives a failed write).
+    expect(confirmed.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
     expect(activityTypes()).toEqual(['api_key_created:ci']);
     expect(mail.send).toHaveBeenCalledWith(
       'ada@example.com',
@@ -86,6 +91,19 @@ describe('ApiKeysService.create', () => {
     auth.confirmIdentity.mockRejectedValue(new AppError('REAUTHENTICATION_REQUIRED'));
     await expect(keys.create(OWNER, { name: 'ci', scopes: [] }, CLIENT)).rejects.toMatchObject({
       code: 'REAUTHENTICATION_REQUIRED',
+    });
+    expect(repository.create).not.toHaveBeenCalled();
+    expect(mail.send).not.toHaveBeenCalled();
+    expect(activityTypes()).toEqual([]);
+  });
+
+  it('creates nothing when the confirmation code was used meanwhile', async () => {
+    const { service: keys, repository, confirmed, mail, activityTypes } = service();
+    confirmed.spend.mockRejectedValue(new AppError('INVALID_CODE'));
+    await expect(
+      keys.create(OWNER, { name: 'ci', scopes: [], code: '123456' }, CLIENT),
+    ).rejects.toMatchObject({
+      code: 'INVALID_CODE',
     });
     expect(repository.create).not.toHaveBeenCalled();
     expect(mail.send).not.toHaveBeenCalled();

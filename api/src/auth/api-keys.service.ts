@@ -46,7 +46,7 @@ export class ApiKeysService {
 
   /** A key outlives every session (signing out does not revoke it), so minting one takes re-authentication. */
   async create(auth: UserAuth, dto: ApiKeyCreateDto, client: ClientInfo): Promise<CreatedApiKeyDto> {
-    const owner = await this.authService.confirmIdentity(auth, dto);
+    const { user: owner, spend } = await this.authService.confirmIdentity(auth, dto);
     const key = `${API_KEY_PREFIX}${this.crypto.randomToken(32)}`;
     const row: Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'> = {
       id: this.crypto.uuid(),
@@ -58,7 +58,10 @@ export class ApiKeysService {
       createdAt: this.clock.now(),
     };
     await this.activity.withEvents(
-      (trx) => this.keys.create(row, trx),
+      async (trx) => {
+        await spend(trx);
+        await this.keys.create(row, trx);
+      },
       this.activity.event(auth.userId, 'api_key_created', { client }, row.name),
     );
     const created = toDto({ ...row, lastUsedAt: null, revokedAt: null });

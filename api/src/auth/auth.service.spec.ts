@@ -105,6 +105,7 @@ function setup(
     issue: vi.fn(async () => {}),
     consume: vi.fn(async () => undefined),
     findLive: vi.fn(async () => undefined),
+    markUsed: vi.fn(async (_id: string, _now: Date, _within?: Database) => true),
     attemptCode: vi.fn(
       async (
         _email: string,
@@ -447,14 +448,39 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
     );
     expect(await errorCode(service.confirmIdentity(ME, { code: '000000' }))).toBe('INVALID_CODE');
     await service.confirmIdentity(ME, { code: '424242' });
+    // The attempt is counted now; the code itself is kept for the change to use.
     expect(oneTimeTokens.attemptCode).toHaveBeenCalledWith(
       'ada@example.com',
       'reauthentication_code',
       T0,
       5,
       expect.any(Function),
+      'keep',
     );
+    expect(oneTimeTokens.markUsed).not.toHaveBeenCalled();
     expect(rateLimits.consume).toHaveBeenCalledWith('signIn', 'reauth:account:user-1');
+  });
+
+  it("uses the code in the change's transaction, and refuses when another request used it first", async () => {
+    const passwordless = user({ passwordHash: null, emailVerifiedAt: T0 });
+    const { service, oneTimeTokens } = setup(
+      {},
+      { user: passwordless, code: '424242', codePurpose: 'reauthentication_code' },
+    );
+    const confirmed = await service.confirmIdentity(ME, { code: '424242' });
+    expect(confirmed.user.id).toBe('user-1');
+    await confirmed.spend(SPEC_TRANSACTION);
+    expect(oneTimeTokens.markUsed).toHaveBeenCalledWith('code-1', T0, SPEC_TRANSACTION);
+    vi.mocked(oneTimeTokens.markUsed).mockResolvedValueOnce(false);
+    expect(await errorCode(confirmed.spend(SPEC_TRANSACTION))).toBe('INVALID_CODE');
+  });
+
+  it('spends nothing for a password', async () => {
+    const { service, crypto, oneTimeTokens } = setup({}, { user: user() });
+    vi.mocked(crypto.verifyPassword).mockResolvedValue(true);
+    const confirmed = await service.confirmIdentity(ME, { password: 'right' });
+    await confirmed.spend(SPEC_TRANSACTION);
+    expect(oneTimeTokens.markUsed).not.toHaveBeenCalled();
   });
 
   it('does not take a sign-in code: only one the signed-in owner asked for says what it is for', async () => {
@@ -815,7 +841,7 @@ describe('AuthService.setPassword (a first password for an account made by email
   const passwordless = () => user({ passwordHash: null, emailVerifiedAt: T0 });
 
   it('sets it with a confirmation code, keeps the other sessions and mails the owner', async () => {
-    const { service, users, sessions, mail, activityTypes } = setup(
+    const { service, users, sessions, mail, activityTypes, oneTimeTokens } = setup(
       {},
       { user: passwordless(), code: '424242', codePurpose: 'reauthentication_code' },
     );
@@ -825,12 +851,14 @@ describe('AuthService.setPassword (a first password for an account made by email
       { passwordHash: 'hash', updatedAt: T0 },
       SPEC_TRANSACTION,
     );
+    // The code is used in the password's transaction.
+    expect(oneTimeTokens.markUsed).toHaveBeenCalledWith('code-1', T0, SPEC_TRANSACTION);
     expect(sessions.revokeAll).not.toHaveBeenCalled();
     expect(activityTypes()).toEqual(['password_set']);
     expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'passwordSet');
   });
 
-  it('refuses a wrong code, a common password (before spending the code) and an account with a password', async () => {
+  it('refuses a wrong code, one used meanwhile, a common password (before spending the code) and an account with a password', async () => {
     const wrong = setup({}, { user: passwordless(), code: '424242', codePurpose: 'reauthentication_code' });
     expect(
       await errorCode(
@@ -838,6 +866,16 @@ describe('AuthService.setPassword (a first password for an account made by email
       ),
     ).toBe('INVALID_CODE');
     expect(wrong.users.update).not.toHaveBeenCalled();
+
+    const raced = setup({}, { user: passwordless(), code: '424242', codePurpose: 'reauthentication_code' });
+    vi.mocked(raced.oneTimeTokens.markUsed).mockResolvedValue(false);
+    expect(
+      await errorCode(
+        raced.service.setPassword(ME, { code: '424242', newPassword: 'a long new passphrase' }, CLIENT),
+      ),
+    ).toBe('INVALID_CODE');
+    expect(raced.users.update).not.toHaveBeenCalled();
+    expect(raced.activityTypes()).toEqual([]);
 
     const common = setup({}, { user: passwordless(), code: '424242', codePurpose: 'reauthentication_code' });
     expect(

@@ -49,6 +49,19 @@ export type RegisterResult =
   | { readonly status: 201; readonly body: IssuedTokens }
   | { readonly status: 202; readonly body: { status: 'verification_required' } };
 
+/**
+ * A passed re-authentication: the account, and the spending of the proof, which the change it
+ * authorises runs first in its own transaction. An emailed confirmation code is used only if the
+ * change commits (a change that fails leaves it usable for a retry); a password needs no spending.
+ */
+export interface ConfirmedIdentity {
+  readonly user: UserRow;
+  /** Uses the confirmation code in `trx`; INVALID_CODE (rolling the change back) when a concurrent request used it first. */
+  readonly spend: (trx: Database) => Promise<void>;
+}
+
+const NOTHING_TO_SPEND = async (): Promise<void> => {};
+
 const EMAIL_CODE_TTL_MS = 10 * 60 * 1000;
 const EMAIL_CODE_MAX_ATTEMPTS = 5;
 const VERIFICATION_TTL_MS = 24 * 60 * 60 * 1000;
@@ -390,10 +403,13 @@ export class AuthService {
     if (account.passwordHash !== null) throw new AppError('ACCOUNT_HAS_PASSWORD');
     // Before the code is spent, so a refused password does not cost the owner another mail.
     await this.assertPasswordAcceptable(dto.newPassword);
-    const user = await this.confirmIdentity(auth, { code: dto.code });
+    const { user, spend } = await this.confirmIdentity(auth, { code: dto.code });
     const passwordHash = await this.crypto.hashPassword(dto.newPassword);
     await this.activity.withEvents(
-      (trx) => this.users.update(user.id, { passwordHash, updatedAt: this.clock.now() }, trx),
+      async (trx) => {
+        await spend(trx);
+        await this.users.update(user.id, { passwordHash, updatedAt: this.clock.now() }, trx);
+      },
       this.activity.event(user.id, 'password_set', { client }),
     );
     await this.mail.send(user.email, 'passwordSet');
@@ -422,9 +438,11 @@ export class AuthService {
    * address): the password, or for an account without one, a code from
    * POST /auth/reauthentication/code. Guesses are rate-limited per account and wrong passwords
    * count towards the sign-in lockout, so a token is no password oracle. Resolves to the account's
-   * row (the caller mails its owner about the change).
+   * row (the caller mails its owner about the change) and the proof's `spend`, which the caller
+   * runs in the transaction of the change. Refusals a caller can foresee (a limit, a no-op) belong
+   * before this call, so they do not cost the owner a code either.
    */
-  async confirmIdentity(auth: UserAuth, proof: ReauthenticationDto): Promise<UserRow> {
+  async confirmIdentity(auth: UserAuth, proof: ReauthenticationDto): Promise<ConfirmedIdentity> {
     const user = await this.ownAccount(auth);
     if (user.passwordHash !== null) {
       if (proof.password === undefined)
@@ -433,7 +451,7 @@ export class AuthService {
           'Confirm it is you: send your password as `password`.',
         );
       await this.checkOwnPassword(user, proof.password, auth.sessionId);
-      return user;
+      return { user, spend: NOTHING_TO_SPEND };
     }
     const { code } = proof;
     if (code === undefined) {
@@ -443,15 +461,24 @@ export class AuthService {
       );
     }
     await this.rateLimits.consume('signIn', `reauth:account:${user.id}`);
+    // The attempt commits now (a wrong guess counts even if nothing else happens); the code is used
+    // with the change.
     const row = await this.oneTimeTokens.attemptCode(
       user.email,
       'reauthentication_code',
       this.clock.now(),
       EMAIL_CODE_MAX_ATTEMPTS,
       (candidate) => this.crypto.constantTimeEquals(candidate.tokenHash, this.codeDigest(candidate.id, code)),
+      'keep',
     );
     if (!row) throw new AppError('INVALID_CODE');
-    return user;
+    return {
+      user,
+      spend: async (trx) => {
+        if (!(await this.oneTimeTokens.markUsed(row.id, this.clock.now(), trx)))
+          throw new AppError('INVALID_CODE');
+      },
+    };
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
+import { confirmedIdentity } from '../../test/support/confirmed-identity.js';
 import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
@@ -38,7 +39,11 @@ function user(overrides: Partial<UserRow> = {}): UserRow {
 function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | null; owner?: UserRow } = {}) {
   const owner = options.owner ?? user();
   const clock = { now: vi.fn(() => T0), sleep: vi.fn(async (_ms: number) => {}) };
-  const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => owner) };
+  const confirmed = confirmedIdentity(owner);
+  const auth = {
+    confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => confirmed),
+    ownAccount: vi.fn(async (_auth: UserAuth) => owner),
+  };
   const users = {
     findByEmail: vi.fn(async (_email: string) => (options.taken ? user({ id: 'other' }) : undefined)),
     findById: vi.fn(async (_id: string, _within?: unknown) => owner),
@@ -49,7 +54,9 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
       ? undefined
       : ({ id: 't1', email: 'new@example.com', userId: 'user-1', ...options.token } as OneTimeTokenRow);
   const oneTimeTokens = {
-    issue: vi.fn(async (_token: { email: string; tokenHash: string; purpose: string }) => {}),
+    issue: vi.fn(
+      async (_token: { email: string; tokenHash: string; purpose: string }, _within?: unknown) => {},
+    ),
     consume: vi.fn(async (_purpose: string, _hash: string, _now: Date, _within?: unknown) => tokenRow),
   };
   const rateLimits = { consume: vi.fn(async (..._keys: string[]) => {}) };
@@ -73,7 +80,7 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
     activity,
     config,
   );
-  return { service, auth, users, oneTimeTokens, rateLimits, mail, clock, crypto, activityTypes };
+  return { service, auth, confirmed, users, oneTimeTokens, rateLimits, mail, clock, crypto, activityTypes };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
@@ -85,7 +92,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 
 describe('EmailChangeService.request', () => {
   it('re-authenticates, mails a single-use link to the new address and a notice to the old one', async () => {
-    const { service, auth, oneTimeTokens, rateLimits, mail, crypto } = setup();
+    const { service, auth, confirmed, oneTimeTokens, rateLimits, mail, crypto } = setup();
     await service.request(ME, { email: 'new@example.com', password: 'pw' }, CLIENT);
     expect(rateLimits.consume).toHaveBeenCalledWith('email', 'ip:1.2.3.4', 'address:new@example.com');
     expect(auth.confirmIdentity).toHaveBeenCalledWith(ME, { email: 'new@example.com', password: 'pw' });
@@ -102,6 +109,12 @@ describe('EmailChangeService.request', () => {
         userId: 'user-1',
         tokenHash: crypto.sha256(token),
       }),
+      SPEC_TRANSACTION,
+    );
+    // The confirmation code is used in the link's transaction, before the link is stored.
+    expect(confirmed.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
+    expect(confirmed.spend.mock.invocationCallOrder[0]).toBeLessThan(
+      oneTimeTokens.issue.mock.invocationCallOrder[0] ?? 0,
     );
     expect(mail.send).toHaveBeenLastCalledWith(
       'ada@example.com',
@@ -117,17 +130,21 @@ describe('EmailChangeService.request', () => {
     const taken = setup({ taken: true });
     await taken.service.request(ME, { email: 'new@example.com', password: 'pw' }, CLIENT);
     expect(taken.oneTimeTokens.issue).not.toHaveBeenCalled();
+    // The proof is spent all the same: whether it was is no hint either.
+    expect(taken.confirmed.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
     expect(taken.mail.send.mock.calls.map(([to]) => to)).toEqual(['ada@example.com']);
     // Both wait out the same floor (the fake clock does not move, so each sleeps all of it).
     expect(taken.clock.sleep).toHaveBeenCalledWith(500);
     expect(free.clock.sleep).toHaveBeenCalledWith(500);
   });
 
-  it('refuses the current address, and changes nothing when re-authentication fails', async () => {
+  it('refuses the current address before re-authenticating, and changes nothing when re-authentication fails', async () => {
     const same = setup();
-    expect(await codeOf(same.service.request(ME, { email: 'ada@example.com', password: 'pw' }, CLIENT))).toBe(
+    expect(await codeOf(same.service.request(ME, { email: 'ada@example.com', code: '123456' }, CLIENT))).toBe(
       'VALIDATION_FAILED',
     );
+    // A confirmation code sent with it stays unused.
+    expect(same.auth.confirmIdentity).not.toHaveBeenCalled();
     const refused = setup();
     refused.auth.confirmIdentity.mockRejectedValue(new AppError('CURRENT_PASSWORD_INCORRECT'));
     expect(
@@ -137,6 +154,17 @@ describe('EmailChangeService.request', () => {
       expect(oneTimeTokens.issue).not.toHaveBeenCalled();
       expect(mail.send).not.toHaveBeenCalled();
     }
+  });
+
+  it('stores no link and mails nobody when the code was used meanwhile (the spend refuses)', async () => {
+    const raced = setup();
+    raced.confirmed.spend.mockRejectedValue(new AppError('INVALID_CODE'));
+    expect(
+      await codeOf(raced.service.request(ME, { email: 'new@example.com', code: '123456' }, CLIENT)),
+    ).toBe('INVALID_CODE');
+    // The fake transaction runs the change in order, so the link's write never starts.
+    expect(raced.oneTimeTokens.issue).not.toHaveBeenCalled();
+    expect(raced.mail.send).not.toHaveBeenCalled();
   });
 });
 

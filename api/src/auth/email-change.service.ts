@@ -40,25 +40,35 @@ export class EmailChangeService {
   /** 202 whether or not the new address is free: only a free one gets a link. */
   async request(auth: UserAuth, dto: EmailChangeDto, client: ClientInfo): Promise<void> {
     await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
-    const owner = await this.auth.confirmIdentity(auth, dto);
-    if (dto.email === owner.email) {
+    // Before re-authentication, so asking for the address one has does not spend a confirmation code.
+    if (dto.email === (await this.auth.ownAccount(auth)).email) {
       const issue = { path: 'body.email', message: 'is already your address' };
       throw new AppError('VALIDATION_FAILED', `${issue.path}: ${issue.message}`, { issues: [issue] });
     }
+    const { user: owner, spend } = await this.auth.confirmIdentity(auth, dto);
     await this.uniform.run(async () => {
       // A taken address gets nothing: its owner did not ask, and a link could never be used.
-      if (await this.users.findByEmail(dto.email)) return;
+      const free = (await this.users.findByEmail(dto.email)) === undefined;
       const token = this.crypto.randomToken(32);
       const now = this.clock.now();
-      await this.oneTimeTokens.issue({
-        id: this.crypto.uuid(),
-        purpose: 'email_change',
-        email: dto.email,
-        userId: owner.id,
-        tokenHash: this.crypto.sha256(token),
-        now,
-        expiresAt: new Date(now.getTime() + EMAIL_CHANGE_TTL_MS),
-      });
+      // The request is listed when the change is confirmed (email_changed), so no event here.
+      await this.activity.withEvents(async (trx) => {
+        await spend(trx);
+        if (free)
+          await this.oneTimeTokens.issue(
+            {
+              id: this.crypto.uuid(),
+              purpose: 'email_change',
+              email: dto.email,
+              userId: owner.id,
+              tokenHash: this.crypto.sha256(token),
+              now,
+              expiresAt: new Date(now.getTime() + EMAIL_CHANGE_TTL_MS),
+            },
+            trx,
+          );
+      }, []);
+      if (!free) return;
       await this.mail.send(
         dto.email,
         'confirmEmailChange',

@@ -17,10 +17,9 @@ export class MfaRepository {
     return db.selectFrom('totpCredentials').selectAll().where('userId', '=', userId).executeTakeFirst();
   }
 
-  /** Stores a new, unconfirmed secret, replacing an unconfirmed one; false when one is confirmed. */
-  async startTotpSetup(userId: string, secret: string, now: Date): Promise<boolean> {
-    const db = await this.database.get();
-    return db.transaction().execute(async (trx) => {
+  /** Stores a new, unconfirmed secret, replacing an unconfirmed one; false when one is confirmed. Inside `within` when that is a caller's transaction. */
+  async startTotpSetup(userId: string, secret: string, now: Date, within?: Database): Promise<boolean> {
+    return this.database.transaction(async (trx) => {
       const existing = await trx
         .selectFrom('totpCredentials')
         .select('confirmedAt')
@@ -34,7 +33,7 @@ export class MfaRepository {
         .values({ userId, secret, createdAt: now, confirmedAt: null, lastUsedStep: null })
         .execute();
       return true;
-    });
+    }, within);
   }
 
   /**

@@ -1,8 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { appErrorCode } from '../../test/support/app-error-code.js';
+import { confirmedIdentity } from '../../test/support/confirmed-identity.js';
 import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
@@ -46,8 +48,9 @@ function setup(
   options: { user?: UserRow; credential?: TotpCredentialRow; env?: Record<string, string> } = {},
 ) {
   const user = options.user ?? account();
+  const identity = confirmedIdentity(user);
   const auth = {
-    confirmIdentity: vi.fn(async () => user),
+    confirmIdentity: vi.fn(async () => identity),
     ownAccount: vi.fn(async () => user),
     recordFailedLogin: vi.fn(async () => false),
     // Like AuthService: the writes given along run in the session's transaction, before it.
@@ -102,7 +105,7 @@ function setup(
     activity,
     config,
   );
-  return { service, auth, mfa, oneTimeTokens, sessions, cache, mail, activityTypes };
+  return { service, auth, identity, mfa, oneTimeTokens, sessions, cache, mail, activityTypes };
 }
 
 const userAuth: UserAuth = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' };
@@ -136,6 +139,53 @@ describe('MfaService', () => {
     const stored = vi.mocked(mfa.startTotpSetup).mock.calls[0]?.[1] ?? '';
     expect(stored).not.toContain(secret);
     expect(await cipherFor().open('user-1', stored)).toBe(secret);
+  });
+
+  it('spends the re-authentication in the transaction of each change it confirms', async () => {
+    const started = setup();
+    await started.service.startTotpSetup(userAuth, { code: '123456' });
+    expect(started.mfa.startTotpSetup).toHaveBeenCalledWith(
+      'user-1',
+      expect.any(String),
+      T0,
+      SPEC_TRANSACTION,
+    );
+    const on = { user: account({ mfaEnabledAt: T0 }), credential: confirmed };
+    const disabled = setup(on);
+    await disabled.service.disable(userAuth, { code: '123456' }, CLIENT);
+    expect(disabled.mfa.disable).toHaveBeenCalledWith('user-1', T0, SPEC_TRANSACTION);
+    const replaced = setup(on);
+    await replaced.service.replaceRecoveryCodes(userAuth, { code: '123456' }, CLIENT);
+    expect(replaced.mfa.setRecoveryCodes).toHaveBeenCalledWith(
+      'user-1',
+      expect.any(Array),
+      T0,
+      SPEC_TRANSACTION,
+    );
+    for (const { identity } of [started, disabled, replaced]) {
+      expect(identity.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
+    }
+  });
+
+  it('changes nothing when the confirmation code was used meanwhile', async () => {
+    const on = { user: account({ mfaEnabledAt: T0 }), credential: confirmed };
+    const [started, disabled, replaced] = [setup(), setup(on), setup(on)] as const;
+    const raced = [started, disabled, replaced];
+    for (const { identity } of raced) identity.spend.mockRejectedValue(new AppError('INVALID_CODE'));
+    expect(await appErrorCode(started.service.startTotpSetup(userAuth, { code: '1' }))).toBe('INVALID_CODE');
+    expect(await appErrorCode(disabled.service.disable(userAuth, { code: '1' }, CLIENT))).toBe(
+      'INVALID_CODE',
+    );
+    expect(await appErrorCode(replaced.service.replaceRecoveryCodes(userAuth, { code: '1' }, CLIENT))).toBe(
+      'INVALID_CODE',
+    );
+    expect(started.mfa.startTotpSetup).not.toHaveBeenCalled();
+    expect(disabled.mfa.disable).not.toHaveBeenCalled();
+    expect(replaced.mfa.setRecoveryCodes).not.toHaveBeenCalled();
+    for (const { mail, activityTypes } of raced) {
+      expect(mail.send).not.toHaveBeenCalled();
+      expect(activityTypes()).toEqual([]);
+    }
   });
 
   it('refuses to start a setup when it is on, before asking for the password', async () => {

@@ -57,11 +57,16 @@ export class MfaService {
   /** A new secret to add to an authenticator app; replaces a setup that was never confirmed. */
   async startTotpSetup(auth: UserAuth, proof: ReauthenticationDto): Promise<TotpSetupDto> {
     await this.assertEnabled(auth, false);
-    const user = await this.auth.confirmIdentity(auth, proof);
+    const { user, spend } = await this.auth.confirmIdentity(auth, proof);
     const secret = encodeBase32(this.crypto.randomBytes(20));
     const sealed = await this.cipher.seal(user.id, secret);
-    if (!(await this.mfa.startTotpSetup(user.id, sealed, this.clock.now())))
-      throw new AppError('MFA_ALREADY_ENABLED');
+    // No event: the setup is not listed until it is confirmed (two_step_enabled).
+    await this.activity.withEvents(async (trx) => {
+      await spend(trx);
+      // Thrown inside, so the code is not used when two-step sign-in was turned on meanwhile.
+      if (!(await this.mfa.startTotpSetup(user.id, sealed, this.clock.now(), trx)))
+        throw new AppError('MFA_ALREADY_ENABLED');
+    }, []);
     return { secret, otpauthUri: otpauthUri({ issuer: siteName(this.config), account: user.email, secret }) };
   }
 
@@ -98,9 +103,12 @@ export class MfaService {
 
   async disable(auth: UserAuth, proof: ReauthenticationDto, client: ClientInfo): Promise<void> {
     await this.assertEnabled(auth, true);
-    const user = await this.auth.confirmIdentity(auth, proof);
+    const { user, spend } = await this.auth.confirmIdentity(auth, proof);
     await this.activity.withEvents(
-      (trx) => this.mfa.disable(user.id, this.clock.now(), trx),
+      async (trx) => {
+        await spend(trx);
+        await this.mfa.disable(user.id, this.clock.now(), trx);
+      },
       this.activity.event(user.id, 'two_step_disabled', { client }),
     );
     await this.mail.send(user.email, 'mfaDisabled');
@@ -112,10 +120,13 @@ export class MfaService {
     client: ClientInfo,
   ): Promise<RecoveryCodesDto> {
     await this.assertEnabled(auth, true);
-    const user = await this.auth.confirmIdentity(auth, proof);
+    const { user, spend } = await this.auth.confirmIdentity(auth, proof);
     const { codes, digests } = this.newRecoveryCodes(user.id);
     await this.activity.withEvents(
-      (trx) => this.mfa.setRecoveryCodes(user.id, digests, this.clock.now(), trx),
+      async (trx) => {
+        await spend(trx);
+        await this.mfa.setRecoveryCodes(user.id, digests, this.clock.now(), trx);
+      },
       this.activity.event(user.id, 'recovery_codes_regenerated', { client }),
     );
     await this.mail.send(user.email, 'recoveryCodesReplaced');

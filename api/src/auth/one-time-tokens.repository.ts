@@ -75,7 +75,10 @@ export class OneTimeTokensRepository {
 
   /**
    * Checks an email code against the newest live code for the address. Each call counts an
-   * attempt; after `maxAttempts` the code is dead. `matches` compares in constant time.
+   * attempt, committed whatever the answer; after `maxAttempts` the code is dead. `matches`
+   * compares in constant time. A matching code is used at once, or with `onMatch: 'keep'` left
+   * for the caller to use (`markUsed`) in the transaction of the change it authorises, so a change
+   * that fails does not cost the code.
    */
   async attemptCode(
     email: string,
@@ -83,6 +86,7 @@ export class OneTimeTokensRepository {
     now: Date,
     maxAttempts: number,
     matches: (row: OneTimeTokenRow) => boolean,
+    onMatch: 'use' | 'keep' = 'use',
   ): Promise<OneTimeTokenRow | undefined> {
     const db = await this.database.get();
     return db.transaction().execute(async (trx) => {
@@ -101,9 +105,10 @@ export class OneTimeTokensRepository {
       const attempts = row.attempts + 1;
       const ok = matches(row);
       const exhausted = !ok && attempts >= maxAttempts;
+      const used = (ok && onMatch === 'use') || exhausted;
       await trx
         .updateTable('oneTimeTokens')
-        .set({ attempts, ...(ok || exhausted ? { usedAt: now } : {}) })
+        .set({ attempts, ...(used ? { usedAt: now } : {}) })
         .where('id', '=', row.id)
         .execute();
       return ok ? row : undefined;

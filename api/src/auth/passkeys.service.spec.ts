@@ -1,8 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { appErrorCode } from '../../test/support/app-error-code.js';
+import { confirmedIdentity } from '../../test/support/confirmed-identity.js';
 import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
@@ -12,7 +14,7 @@ import type { UserAuth } from './auth-context.js';
 import type { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import type { PasskeyRegistrationDto, PasskeySignInDto } from './passkeys.dto.js';
 import type { PasskeyRow, PasskeysRepository } from './passkeys.repository.js';
-import { PasskeysService } from './passkeys.service.js';
+import { MAX_PASSKEYS_PER_ACCOUNT, PasskeysService } from './passkeys.service.js';
 import type { RateLimitService } from './rate-limit.service.js';
 import type { VerifiedPasskey, WebAuthnRepository } from './webauthn.repository.js';
 
@@ -54,8 +56,9 @@ const verified: VerifiedPasskey = {
 
 /** A PasskeysService over fakes; the WebAuthn checks themselves are the e2e tests' (a software authenticator). */
 function setup() {
+  const identity = confirmedIdentity(user);
   const auth = {
-    confirmIdentity: vi.fn(async () => user),
+    confirmIdentity: vi.fn(async () => identity),
     ownAccount: vi.fn(async () => user),
     startSession: vi.fn(async () => ({ accessToken: 'access' })),
     clearFailedLogins: vi.fn(async () => {}),
@@ -98,7 +101,19 @@ function setup() {
     activity,
     config,
   );
-  return { service, auth, passkeys, webauthn, oneTimeTokens, users, crypto, rateLimits, mail, activityTypes };
+  return {
+    service,
+    auth,
+    identity,
+    passkeys,
+    webauthn,
+    oneTimeTokens,
+    users,
+    crypto,
+    rateLimits,
+    mail,
+    activityTypes,
+  };
 }
 
 const registration = (challenge = CHALLENGE): PasskeyRegistrationDto => ({
@@ -127,7 +142,7 @@ const assertion = (challenge = CHALLENGE): PasskeySignInDto => ({
 
 describe('PasskeysService', () => {
   it('keeps the creation challenge as a digest for 5 minutes and excludes the passkeys the account has', async () => {
-    const { service, webauthn, oneTimeTokens, crypto } = setup();
+    const { service, identity, webauthn, oneTimeTokens, crypto } = setup();
     await service.registrationOptions(userAuth, { password: 'x' });
     expect(vi.mocked(webauthn.registrationOptions).mock.calls[0]?.[0]).toMatchObject({
       site: { rpId: 'app.example.test', origins: ['https://app.example.test'] },
@@ -142,7 +157,28 @@ describe('PasskeysService', () => {
         tokenHash: crypto.sha256(CHALLENGE),
         expiresAt: new Date(T0.getTime() + 5 * 60_000),
       }),
+      SPEC_TRANSACTION,
     );
+    // The re-authentication is spent with the challenge, so an emailed code survives a failed write.
+    expect(identity.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
+  });
+
+  it('refuses an account at the limit before re-authenticating, and issues no challenge for a used code', async () => {
+    const full = setup();
+    vi.mocked(full.passkeys.listByUser).mockResolvedValue(
+      Array.from({ length: MAX_PASSKEYS_PER_ACCOUNT }, (_, i) => ({ ...stored, id: `passkey-${i}` })),
+    );
+    expect(await appErrorCode(full.service.registrationOptions(userAuth, { code: '123456' }))).toBe(
+      'PASSKEY_LIMIT_REACHED',
+    );
+    // The code sent along stays usable.
+    expect(full.auth.confirmIdentity).not.toHaveBeenCalled();
+    const raced = setup();
+    raced.identity.spend.mockRejectedValue(new AppError('INVALID_CODE'));
+    expect(await appErrorCode(raced.service.registrationOptions(userAuth, { code: '123456' }))).toBe(
+      'INVALID_CODE',
+    );
+    expect(raced.oneTimeTokens.issue).not.toHaveBeenCalled();
   });
 
   it('stores a verified passkey under the default name and mails the owner', async () => {

@@ -25,7 +25,7 @@ import { siteName } from './site-name.js';
 import { challengeOfClientData, PASSKEY_CEREMONY_TTL_MS, WebAuthnRepository } from './webauthn.repository.js';
 
 /** Enough for every device and passkey manager a person uses; bounds what one account can store. */
-const MAX_PASSKEYS_PER_ACCOUNT = 20;
+export const MAX_PASSKEYS_PER_ACCOUNT = 20;
 const DEFAULT_NAME = 'Passkey';
 /** The column's width (and MySQL's index limit): longer credential ids are refused. */
 const MAX_CREDENTIAL_ID_LENGTH = 512;
@@ -60,9 +60,10 @@ export class PasskeysService {
 
   /** Options for the browser to create a passkey; the challenge is the account's only live one. */
   async registrationOptions(auth: UserAuth, proof: ReauthenticationDto): Promise<PasskeyOptionsDto> {
-    const user = await this.auth.confirmIdentity(auth, proof);
-    const existing = await this.passkeys.listByUser(user.id);
+    // Before re-authentication, so an account at the limit does not spend a confirmation code on it.
+    const existing = await this.passkeys.listByUser(auth.userId);
     if (existing.length >= MAX_PASSKEYS_PER_ACCOUNT) throw new AppError('PASSKEY_LIMIT_REACHED');
+    const { user, spend } = await this.auth.confirmIdentity(auth, proof);
     const options = await this.webauthn.registrationOptions({
       site: this.config.auth.passkeys,
       rpName: siteName(this.config),
@@ -75,15 +76,22 @@ export class PasskeysService {
       })),
     });
     const now = this.clock.now();
-    await this.oneTimeTokens.issue({
-      id: this.crypto.uuid(),
-      purpose: 'passkey_registration',
-      email: user.email,
-      userId: user.id,
-      tokenHash: this.crypto.sha256(options.challenge),
-      now,
-      expiresAt: new Date(now.getTime() + PASSKEY_CEREMONY_TTL_MS),
-    });
+    // No event: the passkey is listed when it is stored (passkey_added).
+    await this.activity.withEvents(async (trx) => {
+      await spend(trx);
+      await this.oneTimeTokens.issue(
+        {
+          id: this.crypto.uuid(),
+          purpose: 'passkey_registration',
+          email: user.email,
+          userId: user.id,
+          tokenHash: this.crypto.sha256(options.challenge),
+          now,
+          expiresAt: new Date(now.getTime() + PASSKEY_CEREMONY_TTL_MS),
+        },
+        trx,
+      );
+    }, []);
     return { options: { ...options } };
   }
 

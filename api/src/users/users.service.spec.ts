@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { appErrorCode } from '../../test/support/app-error-code.js';
+import { confirmedIdentity } from '../../test/support/confirmed-identity.js';
 import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
 import type { ReauthenticationDto } from '../auth/auth.dto.js';
 import type { AuthService } from '../auth/auth.service.js';
@@ -74,7 +75,8 @@ function setup(found: UserRow | null = user()) {
     deleteRetired: vi.fn(async (_file: unknown) => {}),
   };
   const logger = { warn: vi.fn() } as unknown as Logger;
-  const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => user()) };
+  const identity = confirmedIdentity(user());
+  const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => identity) };
   const mail = { send: vi.fn<MailService['send']>(async () => {}) };
   const mfa = { disable: vi.fn(async (_userId: string, _now: Date) => {}) };
   const { activity, recorded, types: activityTypes } = recordedSecurityActivity(clock);
@@ -90,7 +92,20 @@ function setup(found: UserRow | null = user()) {
     activity,
     logger,
   );
-  return { service, users, sessions, sessionCache, files, logger, auth, mail, mfa, activityTypes, recorded };
+  return {
+    service,
+    users,
+    sessions,
+    sessionCache,
+    files,
+    logger,
+    auth,
+    identity,
+    mail,
+    mfa,
+    activityTypes,
+    recorded,
+  };
 }
 
 describe('UsersService profile', () => {
@@ -168,9 +183,10 @@ describe('UsersService profile', () => {
   });
 
   it('deleting the account marks it, revokes every session in the same transaction, records where from and drops them from the cache', async () => {
-    const { service, users, sessions, sessionCache, auth, mail, recorded } = setup();
+    const { service, users, sessions, sessionCache, auth, identity, mail, recorded } = setup();
     await service.deleteMe(ME, { password: 'pw' }, CLIENT);
     expect(auth.confirmIdentity).toHaveBeenCalledWith(ME, { password: 'pw' });
+    expect(identity.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
     // The owner hears of it (the deletion may not have been theirs), and support can see where from.
     expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'accountDeleted', 30);
     expect(users.update).toHaveBeenCalledWith('user-1', { deletedAt: T0, updatedAt: T0 }, SPEC_TRANSACTION);
@@ -199,6 +215,16 @@ describe('UsersService profile', () => {
     expect(await appErrorCode(service.deleteMe(ME, { password: 'wrong' }, CLIENT))).toBe(
       'CURRENT_PASSWORD_INCORRECT',
     );
+    expect(users.update).not.toHaveBeenCalled();
+    expect(sessions.revokeAll).not.toHaveBeenCalled();
+    expect(recorded).toEqual([]);
+    expect(mail.send).not.toHaveBeenCalled();
+  });
+
+  it('deletes nothing when the confirmation code was used meanwhile (its spend refuses)', async () => {
+    const { service, users, sessions, identity, mail, recorded } = setup();
+    identity.spend.mockRejectedValue(new AppError('INVALID_CODE'));
+    expect(await appErrorCode(service.deleteMe(ME, { code: '123456' }, CLIENT))).toBe('INVALID_CODE');
     expect(users.update).not.toHaveBeenCalled();
     expect(sessions.revokeAll).not.toHaveBeenCalled();
     expect(recorded).toEqual([]);
@@ -274,8 +300,10 @@ describe('UsersService administration', () => {
     expect(refused.users.update).not.toHaveBeenCalled();
     expect(refused.mail.send).not.toHaveBeenCalled();
 
-    const { service, auth, users, mail, activityTypes } = setup();
+    const { service, auth, identity, users, mail, activityTypes } = setup();
     await service.adminUpdate(ADMIN, 'user-1', { role: 'admin', password: 'the admin password' });
+    // The admin's proof is spent in the change's transaction.
+    expect(identity.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
     expect(activityTypes()).toEqual(['role_changed:admin']);
     expect(auth.confirmIdentity).toHaveBeenCalledWith(ADMIN, {
       role: 'admin',
@@ -293,8 +321,11 @@ describe('UsersService administration', () => {
     );
     expect(refused.mfa.disable).not.toHaveBeenCalled();
 
-    const { service, mfa, mail, sessions, sessionCache, activityTypes } = setup(user({ mfaEnabledAt: T0 }));
+    const { service, identity, mfa, mail, sessions, sessionCache, activityTypes } = setup(
+      user({ mfaEnabledAt: T0 }),
+    );
     const result = await service.adminUpdate(ADMIN, 'user-1', { twoStepSignIn: 'off', password: 'pw' });
+    expect(identity.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
     expect(activityTypes()).toEqual(['two_step_disabled']);
     expect(result.mfaEnabled).toBe(false);
     expect(mfa.disable).toHaveBeenCalledWith('user-1', T0, SPEC_TRANSACTION);

@@ -93,10 +93,11 @@ export class UsersService {
    * re-authentication: a stolen access token must not be enough to delete an account.
    */
   async deleteMe(auth: UserAuth, proof: ReauthenticationDto, client: ClientInfo): Promise<void> {
-    const user = await this.auth.confirmIdentity(auth, proof);
+    const { user, spend } = await this.auth.confirmIdentity(auth, proof);
     const now = this.clock.now();
     await this.activity.withEvents(
       async (trx) => {
+        await spend(trx);
         await this.users.update(auth.userId, { deletedAt: now, updatedAt: now }, trx);
         await this.sessions.revokeAll(auth.userId, now, 'account_deleted', undefined, trx);
       },
@@ -145,7 +146,7 @@ export class UsersService {
     // Both weaken or widen access beyond what an admin's stolen token alone should do: a second
     // admin account, or an account whose second factor the thief's accomplice no longer needs.
     const resetsTwoStep = dto.twoStepSignIn === 'off' && user.mfaEnabledAt !== null;
-    if (grantsAdmin || resetsTwoStep) await this.auth.confirmIdentity(admin, dto);
+    const confirmed = grantsAdmin || resetsTwoStep ? await this.auth.confirmIdentity(admin, dto) : undefined;
     const now = this.clock.now();
     if (dto.disabled === true && user.disabledAt === null) changes.disabledAt = now;
     if (dto.disabled === false && user.disabledAt !== null) changes.disabledAt = null;
@@ -162,6 +163,7 @@ export class UsersService {
     // The account's owner sees each change in their activity, made by an administrator (who is not named).
     await this.activity.withEvents(
       async (trx) => {
+        await confirmed?.spend(trx);
         if (Object.keys(changes).length > 0) await this.users.update(id, { ...changes, updatedAt: now }, trx);
         if (resetsTwoStep) await this.mfa.disable(id, now, trx);
         if (signOutReason) await this.sessions.revokeAll(id, now, signOutReason, undefined, trx);

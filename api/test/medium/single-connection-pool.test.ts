@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthService } from '../../src/auth/auth.service.js';
 import { decodeBase32, hotp, totpStep } from '../../src/auth/totp.js';
+import { DATABASE } from '../../src/database/database.module.js';
+import type { DatabaseHandle } from '../../src/database/database-handle.js';
 import {
   bearer,
   type ErrorBody,
@@ -8,6 +11,7 @@ import {
   readJson,
   registerAdmin,
   registerUser,
+  type TokenPair,
   tokenFromMail,
 } from '../support/auth-helpers.js';
 import { freePort, selfAddressedEnv, uploadFile } from '../support/files-helpers.js';
@@ -30,6 +34,7 @@ describe.each(testDialects())('transactional flows on a pool of one connection, 
         ...RELAXED_LIMITS,
         ...selfAddressedEnv(await freePort()),
         AUTH_LOCKOUT_THRESHOLD: '2',
+        AUTH_EMAIL_CODE_SIGNUP: 'true',
         AUTH_SESSION_CACHE_SECONDS: '0',
       },
       dialect,
@@ -103,6 +108,34 @@ describe.each(testDialects())('transactional flows on a pool of one connection, 
     const { mfaToken } = await readJson<{ mfaToken: string }>(login);
     const verified = await send('POST', '/auth/mfa/verify', { mfaToken, recoveryCode: recoveryCodes[0] });
     expect(verified.status).toBe(200);
+  });
+
+  it('uses an emailed confirmation code with the change it confirms, and leaves it usable when that change fails', async () => {
+    const email = `code.only.${Date.now()}@example.com`;
+    const mailedCode = async () => /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1] ?? '';
+    await send('POST', '/auth/email-code/start', { email });
+    const tokens = await readJson<TokenPair>(
+      await send('POST', '/auth/email-code/verify', { email, code: await mailedCode() }),
+    );
+    expect((await send('POST', '/auth/reauthentication/code', undefined, tokens.accessToken)).status).toBe(
+      202,
+    );
+    const code = await mailedCode();
+    // A change that fails after spending the code in its transaction (on the pool's one connection).
+    const confirmed = await server.app
+      .get(AuthService)
+      .confirmIdentity(
+        { method: 'bearer', userId: tokens.user.id, sessionId: 'unused', role: 'user' },
+        { code },
+      );
+    const failed = server.app.get<symbol, DatabaseHandle>(DATABASE).transaction(async (trx) => {
+      await confirmed.spend(trx);
+      throw new Error('the change failed after using the code');
+    });
+    await expect(failed).rejects.toThrow('the change failed after using the code');
+    const mint = () => send('POST', '/auth/api-keys', { name: 'ci', scopes: [], code }, tokens.accessToken);
+    expect((await mint()).status).toBe(201);
+    expect(await codeOf(await mint())).toBe('INVALID_CODE');
   });
 
   it('changes the sign-in address; an address taken after the link was sent refuses it and leaves the link as it was', async () => {
