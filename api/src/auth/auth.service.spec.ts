@@ -315,6 +315,49 @@ describe('AuthService.login', () => {
   });
 });
 
+describe('AuthService.verifyEmailCode (signing in with an emailed code)', () => {
+  const unverified = () => user({ emailVerifiedAt: null });
+
+  it('uses the code and verifies the address in the transaction that writes the session', async () => {
+    const { service, oneTimeTokens, users, sessions, activityTypes } = setup(
+      {},
+      { user: unverified(), code: '424242' },
+    );
+    const result = await service.verifyEmailCode({ email: 'ada@example.com', code: '424242' }, CLIENT);
+    expect(result).toMatchObject({ accessToken: 'access.token.jwt' });
+    // Checked with the attempt counted and the code kept, then used alongside the session.
+    expect(oneTimeTokens.attemptCode).toHaveBeenCalledWith(
+      'ada@example.com',
+      'email_code',
+      T0,
+      5,
+      expect.any(Function),
+      'keep',
+    );
+    expect(oneTimeTokens.markUsed).toHaveBeenCalledWith('code-1', T0, SPEC_TRANSACTION);
+    expect(users.update).toHaveBeenCalledWith(
+      'user-1',
+      { emailVerifiedAt: T0, updatedAt: T0 },
+      SPEC_TRANSACTION,
+    );
+    expect(sessions.create).toHaveBeenCalledWith(expect.anything(), SPEC_TRANSACTION);
+    expect(activityTypes()).toEqual(['signed_in:email_code']);
+  });
+
+  it('starts no session when another request used the code first', async () => {
+    const { service, oneTimeTokens, sessions, activityTypes } = setup(
+      {},
+      { user: unverified(), code: '424242' },
+    );
+    vi.mocked(oneTimeTokens.markUsed).mockResolvedValue(false);
+    expect(
+      await errorCode(service.verifyEmailCode({ email: 'ada@example.com', code: '424242' }, CLIENT)),
+    ).toBe('INVALID_CODE');
+    expect(sessions.create).not.toHaveBeenCalled();
+    expect(activityTypes()).toEqual([]);
+  });
+});
+
 describe('AuthService.startSession (the new-device notice)', () => {
   const LINUX_CHROME = {
     ip: '203.0.113.7',

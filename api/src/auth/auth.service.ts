@@ -535,6 +535,8 @@ export class AuthService {
   async verifyEmailCode(dto: EmailCodeVerifyDto, client: ClientInfo): Promise<SignInResult> {
     await this.rateLimits.consume('signIn', `code:ip:${client.ip}`);
     const now = this.clock.now();
+    // The attempt commits now; the code is used in the transaction of the session (or challenge)
+    // it buys, so a sign-in that fails leaves it usable, and of two racing with it one commits.
     const row = await this.oneTimeTokens.attemptCode(
       dto.email,
       'email_code',
@@ -542,20 +544,29 @@ export class AuthService {
       EMAIL_CODE_MAX_ATTEMPTS,
       (candidate) =>
         this.crypto.constantTimeEquals(candidate.tokenHash, this.codeDigest(candidate.id, dto.code)),
+      'keep',
     );
     if (!row) throw new AppError('INVALID_CODE');
     let user = await this.users.findByEmail(dto.email);
     if (!user) {
       if (!this.config.auth.emailCodeSignup) throw new AppError('INVALID_CODE');
+      // Made before the code is used: a retry after a failed sign-in finds it (no second account).
       user = await this.createPasswordlessUser(dto.email, now);
     }
     if (user.deletedAt !== null) throw new AppError('INVALID_CODE');
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
-    if (user.emailVerifiedAt === null) {
-      await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now });
-      user = { ...user, emailVerifiedAt: now };
-    }
-    return this.signIn(user, client, 'email_code');
+    const verifies = user.emailVerifiedAt === null;
+    const userId = user.id;
+    return this.signIn(
+      verifies ? { ...user, emailVerifiedAt: now } : user,
+      client,
+      'email_code',
+      async (trx) => {
+        if (!(await this.oneTimeTokens.markUsed(row.id, now, trx))) throw new AppError('INVALID_CODE');
+        // The code came to the address, so it is verified now.
+        if (verifies) await this.users.update(userId, { emailVerifiedAt: now, updatedAt: now }, trx);
+      },
+    );
   }
 
   // ------------------------------------------------------------------ internals
