@@ -16,6 +16,10 @@ export interface DatabaseSizing {
   /** EC2-style instance type without the `db.` prefix, e.g. `t4g.micro`. */
   readonly instanceType: string;
   readonly multiAz: boolean;
+  /**
+   * Deletion protection, and a final snapshot when the stack deletes or replaces the instance.
+   * Off only for a disposable preset (dev): its data and secrets are deleted with the stack.
+   */
   readonly deletionProtection: boolean;
   readonly allocatedStorageGiB: number;
   /** Upper bound for storage autoscaling. */
@@ -62,10 +66,11 @@ export interface Preset {
 const subnets = (region: string, entries: readonly [cidr: string, azLetter: string][]): SubnetSpec[] =>
   entries.map(([cidr, letter]) => ({ cidr, availabilityZone: `${region}${letter}` }));
 
+// Protected like every database that holds real accounts; only dev opts out (it is torn down).
 const SMALL_DATABASE: DatabaseSizing = {
   instanceType: 't4g.micro',
   multiAz: false,
-  deletionProtection: false,
+  deletionProtection: true,
   allocatedStorageGiB: 20,
   maxAllocatedStorageGiB: 50,
 };
@@ -106,7 +111,7 @@ const PRESETS: Record<PresetName, Preset> = {
       natGateways: 1,
     },
     topologies: ['lambda-vpc', 'lambda-image'],
-    database: { ...SMALL_DATABASE, deletionProtection: true },
+    database: SMALL_DATABASE,
     compute: SMALL_COMPUTE,
     requireEmailVerification: true,
     logLevel: 'info',
@@ -191,7 +196,8 @@ const PRESETS: Record<PresetName, Preset> = {
       natGateways: 1,
     },
     topologies: TOPOLOGIES,
-    database: SMALL_DATABASE,
+    // The one disposable preset: its stacks are deleted and recreated, and protection would block that.
+    database: { ...SMALL_DATABASE, deletionProtection: false },
     compute: { ...SMALL_COMPUTE, lambdaMemoryMiB: 512 },
     requireEmailVerification: false,
     logLevel: 'debug',

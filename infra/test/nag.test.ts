@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment } from '../lib/deployment.js';
 import { supportedCombinations } from '../lib/presets.js';
@@ -28,8 +28,21 @@ function identityStatements(template: Template): { resource: string; statement: 
 
 const combinations = supportedCombinations();
 
+/** Ids of the cdk-nag rules acknowledged on a template's database instances. */
+function databaseAcknowledgements(template: Template): string[] {
+  return Object.values(template.findResources('AWS::RDS::DBInstance')).flatMap(
+    (db) =>
+      (db.Metadata?.cdk_nag?.rules_to_suppress ?? []).map((rule: { id: string }) => rule.id) as string[],
+  );
+}
+
 describe('cdk-nag AwsSolutions and least privilege, every topology × preset', () => {
   const deployments = new Map<string, Deployment>();
+  const templateOf = (name: string): Template => {
+    const deployment = deployments.get(name);
+    if (!deployment) throw new Error(`no deployment synthesized for ${name}`);
+    return Template.fromStack(deployment.app);
+  };
   beforeAll(() => {
     for (const { topology, preset } of combinations) {
       deployments.set(`${topology} × ${preset}`, synthesize(sampleSettings(topology, preset)));
@@ -155,15 +168,42 @@ describe('cdk-nag AwsSolutions and least privilege, every topology × preset', (
     }
   });
 
-  it('applies preset protection: prod is Multi-AZ with deletion protection, dev is neither', () => {
+  it('applies preset Multi-AZ: prod has a standby, dev has none', () => {
     for (const [name, d] of deployments) {
       const dbs = Object.values(Template.fromStack(d.app).findResources('AWS::RDS::DBInstance'));
       for (const db of dbs) {
-        if (name.includes('× prod'))
-          expect(db.Properties).toMatchObject({ MultiAZ: true, DeletionProtection: true });
-        if (name.includes('× dev'))
-          expect(db.Properties).toMatchObject({ MultiAZ: false, DeletionProtection: false });
+        if (name.includes('× prod')) expect(db.Properties).toMatchObject({ MultiAZ: true });
+        if (name.includes('× dev')) expect(db.Properties).toMatchObject({ MultiAZ: false });
       }
+    }
+  });
+
+  it('protects every database outside dev: deletion protection, a snapshot on delete and on replacement', () => {
+    for (const { topology, preset } of combinations) {
+      if (preset === 'dev') continue;
+      const template = templateOf(`${topology} × ${preset}`);
+      template.resourceCountIs('AWS::RDS::DBInstance', 1);
+      template.hasResource('AWS::RDS::DBInstance', {
+        DeletionPolicy: 'Snapshot',
+        UpdateReplacePolicy: 'Snapshot',
+        Properties: Match.objectLike({ DeletionProtection: true }),
+      });
+      expect(databaseAcknowledgements(template), `${topology} × ${preset}`).not.toContain(
+        'AwsSolutions-RDS10',
+      );
+    }
+  });
+
+  it('leaves only dev’s database disposable, and acknowledges RDS10 there alone', () => {
+    for (const { topology, preset } of combinations) {
+      if (preset !== 'dev') continue;
+      const template = templateOf(`${topology} × ${preset}`);
+      template.hasResource('AWS::RDS::DBInstance', {
+        DeletionPolicy: 'Delete',
+        UpdateReplacePolicy: 'Delete',
+        Properties: Match.objectLike({ DeletionProtection: false }),
+      });
+      expect(databaseAcknowledgements(template), `${topology} × dev`).toContain('AwsSolutions-RDS10');
     }
   });
 });

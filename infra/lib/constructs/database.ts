@@ -254,7 +254,8 @@ export class Database extends Construct implements IApiDatabase {
         : [
             {
               id: 'AwsSolutions-RDS10',
-              reason: 'Disposable preset (dev): deletion protection would block stack teardown.',
+              reason:
+                'The caller turned deletion protection off for a disposable database (only the dev preset does): protection would block tearing its stack down.',
             },
           ]),
     ]);
