@@ -396,6 +396,25 @@ describe('files with the local driver, over HTTP', () => {
     });
   });
 
+  it("answers errors of cacheable routes with the errors' headers, not the success answer's caching", async () => {
+    const { tokens } = await registerUser(server);
+    const unknownId = '00000000-0000-4000-8000-000000000000';
+    const expectations = [
+      [`/files/${unknownId}/content`, 404, {}],
+      ['/files/not-a-uuid/content', 400, {}],
+      [`/files/${unknownId}`, 404, bearer(tokens.accessToken)],
+      ['/files/local?key=x', 400, {}],
+    ] as const;
+    for (const [path, status, headers] of expectations) {
+      const response = await server.request(path, { headers });
+      expect(response.status, path).toBe(status);
+      expect(response.headers.get('cache-control'), path).toBe('no-store');
+      expect(response.headers.get('cross-origin-resource-policy'), path).toBe('same-origin');
+      expect(response.headers.get('content-type'), path).toBe('application/json; charset=utf-8');
+      expect((await readJson<ErrorBody>(response)).statusCode, path).toBe(status);
+    }
+  });
+
   describe('ownership', () => {
     it("refuses to complete, read or delete another user's private file (404 FILE_NOT_FOUND)", async () => {
       const owner = await registerUser(server);

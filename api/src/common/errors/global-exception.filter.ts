@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { API_SECURITY_HEADERS } from '../http/security-headers.js';
 import { toErrorResponse } from './error-response.js';
 
 /** The one place where errors become HTTP responses (see `toErrorResponse`). */
@@ -13,7 +14,12 @@ export class GlobalExceptionFilter implements ExceptionFilter {
   }
 }
 
-/** Writes the error response and logs unexpected errors with their stack. */
+/**
+ * Writes the error response and logs unexpected errors with their stack. Nest sets a route's
+ * `@Header`s before its pipes and handler run, so an error from those would carry the success
+ * answer's caching and embedding headers (a 404 or 503 of a file cached for a minute, a JSON error
+ * embeddable cross-origin): an error is a JSON data response, with the data responses' headers.
+ */
 function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const response = toErrorResponse(exception, String(request.id));
   if (response.unexpected) {
@@ -22,5 +28,10 @@ function sendError(exception: unknown, request: FastifyRequest, reply: FastifyRe
     request.log.warn({ err: exception }, 'database unavailable');
   }
   if (reply.sent) return;
-  reply.headers(response.headers).status(response.body.statusCode).send(response.body);
+  reply
+    .headers(API_SECURITY_HEADERS)
+    .header('content-type', 'application/json; charset=utf-8')
+    .headers(response.headers)
+    .status(response.body.statusCode)
+    .send(response.body);
 }
