@@ -194,6 +194,32 @@ describe('cdk-nag AwsSolutions and least privilege, every topology × preset', (
     }
   });
 
+  it('retains every generated secret wherever the database is retained (outside dev), under unchanged ids', () => {
+    // A snapshot restored without its credentials, JWT key or MFA key could not be opened, nor
+    // its authenticator secrets decrypted; CloudFormation deletes secrets without a recovery window.
+    const mustRetain = [
+      'DatabaseSecret3B817195',
+      'SecretsJwtSecret1DEFB471',
+      'SecretsMfaEncryptionKeySecretA6B08BBD',
+    ];
+    for (const [name, d] of deployments) {
+      const expected = name.includes('× dev') ? 'Delete' : 'Retain';
+      const secrets = Template.fromStack(d.app).findResources('AWS::SecretsManager::Secret');
+      if (expected === 'Retain') {
+        for (const id of mustRetain) {
+          if (name.includes('(import)') && id.startsWith('DatabaseSecret')) continue;
+          expect(secrets[id], `${name}: ${id}`).toBeDefined();
+        }
+      }
+      for (const [id, secret] of Object.entries(secrets)) {
+        expect(
+          { DeletionPolicy: secret.DeletionPolicy, UpdateReplacePolicy: secret.UpdateReplacePolicy },
+          `${name}: ${id}`,
+        ).toEqual({ DeletionPolicy: expected, UpdateReplacePolicy: expected });
+      }
+    }
+  });
+
   it('leaves only dev’s database disposable, and acknowledges RDS10 there alone', () => {
     for (const { topology, preset } of combinations) {
       if (preset !== 'dev') continue;

@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -17,6 +18,14 @@ export interface ApiSecretsProps {
    * @default false
    */
   readonly apiKeys?: boolean;
+  /**
+   * What happens to the generated secrets when the stack deletes or replaces them. Keep them
+   * wherever the database outlives the stack (as a snapshot): CloudFormation deletes a secret
+   * without a recovery window, and a restored database is useless without the keys its
+   * authenticator secrets were sealed with.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /** JSON field of the generated JWT secret holding the HS256 key. */
@@ -44,6 +53,7 @@ export class ApiSecrets extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiSecretsProps = {}) {
     super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const rotationReason = {
       id: 'AwsSolutions-SMG4',
       reason:
@@ -63,6 +73,7 @@ export class ApiSecrets extends Construct {
           excludePunctuation: true,
         },
       });
+      generated.applyRemovalPolicy(removalPolicy);
       NagSuppressions.addResourceSuppressions(generated, [rotationReason]);
       this.jwtSecret = generated;
     }
@@ -75,6 +86,7 @@ export class ApiSecrets extends Construct {
         excludePunctuation: true,
       },
     });
+    mfaKey.applyRemovalPolicy(removalPolicy);
     NagSuppressions.addResourceSuppressions(mfaKey, [
       {
         id: 'AwsSolutions-SMG4',
@@ -88,6 +100,7 @@ export class ApiSecrets extends Construct {
         description: 'CloudNest API_KEYS: comma-separated keys accepted in X-API-KEY',
         generateSecretString: { passwordLength: 48, excludePunctuation: true },
       });
+      apiKeys.applyRemovalPolicy(removalPolicy);
       NagSuppressions.addResourceSuppressions(apiKeys, [rotationReason]);
       this.apiKeysSecret = apiKeys;
     }

@@ -45,7 +45,8 @@ export interface DatabaseProps {
    */
   readonly multiAz?: boolean;
   /**
-   * Refuse deletion (and snapshot when the stack is deleted anyway).
+   * Refuse deletion, snapshot when the stack deletes or replaces the instance anyway, and retain
+   * the credentials secret; off, instance and secret are deleted with the stack.
    * @default true
    */
   readonly deletionProtection?: boolean;
@@ -161,6 +162,8 @@ export class Database extends Construct implements IApiDatabase {
 
     const username = props.engine === 'postgres' ? 'cloudnest_admin' : 'cloudnest';
     const secret = new rds.DatabaseSecret(this, 'Secret', { username, dbname: this.databaseName });
+    // A snapshot is restored with its master password: the credentials must outlive the stack too.
+    secret.applyRemovalPolicy(deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
     this.secret = secret;
 
     const engine =

@@ -46,7 +46,10 @@ export class Ec2AlbStack extends TopologyStack {
       ...this.databaseSizing(),
     });
     this.uploads = new Uploads(this, 'Uploads', { corsAllowedOrigins: origins });
-    const secrets = new ApiSecrets(this, 'Secrets', { jwtSecretArn: settings.jwtSecretArn });
+    const secrets = new ApiSecrets(this, 'Secrets', {
+      jwtSecretArn: settings.jwtSecretArn,
+      removalPolicy: this.secretRemovalPolicy,
+    });
     const observability = new Observability(this, 'Observability', {
       alarmEmail: settings.alarmEmail,
       autoScalingNotifications: true,

@@ -45,6 +45,7 @@ export class FargateStack extends TopologyStack {
     const secrets = new ApiSecrets(this, 'Secrets', {
       jwtSecretArn: settings.jwtSecretArn,
       apiKeys: requireApiKey,
+      removalPolicy: this.secretRemovalPolicy,
     });
     const observability = new Observability(this, 'Observability', { alarmEmail: settings.alarmEmail });
     const { dns, certificate, url: domainUrl } = this.createDomain();

@@ -45,7 +45,10 @@ export class ServerlessApiStack extends TopologyStack {
           ...this.databaseSizing(),
         });
     const uploads = new Uploads(this, 'Uploads', { corsAllowedOrigins });
-    const secrets = new ApiSecrets(this, 'Secrets', { jwtSecretArn: settings.jwtSecretArn });
+    const secrets = new ApiSecrets(this, 'Secrets', {
+      jwtSecretArn: settings.jwtSecretArn,
+      removalPolicy: this.secretRemovalPolicy,
+    });
     const observability = new Observability(this, 'Observability', { alarmEmail: settings.alarmEmail });
 
     const environment = apiEnvironment({

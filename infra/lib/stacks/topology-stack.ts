@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
@@ -89,6 +89,15 @@ export abstract class TopologyStack extends Stack {
       allocatedStorageGiB: database.allocatedStorageGiB,
       maxAllocatedStorageGiB: database.maxAllocatedStorageGiB,
     };
+  }
+
+  /**
+   * What becomes of the generated secrets (JWT, MFA and API keys) when the stack deletes or
+   * replaces them: retained wherever the database is (its snapshot needs them), deleted only
+   * with a disposable preset's database.
+   */
+  protected get secretRemovalPolicy(): RemovalPolicy {
+    return this.settings.preset.database.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
   }
 
   /** Stack outputs, named as the deploy script and seed 000's scripts read them. */
