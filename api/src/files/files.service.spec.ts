@@ -260,30 +260,30 @@ describe('FilesService reads and deletes', () => {
     );
   });
 
-  it('keeps a tombstone while the upload URL still works, so an object put again is cleaned up', async () => {
-    // Created 10 minutes ago; upload URLs live 15 (UPLOAD_URL_TTL_SECONDS=900).
-    const recent = file({ createdAt: new Date(T0.getTime() - 10 * 60_000) });
-    const { service, storage, files } = setup({ file: recent });
-    await service.remove(OWNER, FILE_ID);
-    expect(storage.delete).toHaveBeenCalledWith(recent.storageKey);
-    expect(files.markDeleted).toHaveBeenCalledWith(FILE_ID);
-    expect(files.delete).not.toHaveBeenCalled();
-  });
-
-  it('deletes the object, then the row, for the owner or an admin once the upload URL has expired', async () => {
-    const old = file({ createdAt: new Date(T0.getTime() - 16 * 60_000) });
+  it('deletes the object, then leaves the row as a tombstone, for the owner or an admin', async () => {
+    // Long after its upload URL expired (15 minutes): an upload that started before the expiry may
+    // still be running, so the row stays for the cleanup job whatever the file's age.
+    const old = file({ createdAt: new Date(T0.getTime() - 60 * 60_000) });
     for (const caller of [OWNER, ADMIN]) {
       const { service, storage, files } = setup({ file: old });
       await service.remove(caller, FILE_ID);
-      expect(storage.delete).toHaveBeenCalledWith(file().storageKey);
-      expect(files.delete).toHaveBeenCalledWith(FILE_ID);
+      expect(storage.delete).toHaveBeenCalledWith(old.storageKey);
+      expect(files.markDeleted).toHaveBeenCalledWith(FILE_ID);
+      expect(files.delete).not.toHaveBeenCalled();
       expect(storage.delete.mock.invocationCallOrder[0]).toBeLessThan(
-        files.delete.mock.invocationCallOrder[0] ?? 0,
+        files.markDeleted.mock.invocationCallOrder[0] ?? 0,
       );
     }
-    const { service, files } = setup({ file: old });
+    const { service, storage, files } = setup({ file: old });
     expect(await appErrorCode(service.remove(OTHER, FILE_ID))).toBe('FILE_NOT_FOUND');
-    expect(files.delete).not.toHaveBeenCalled();
+    expect(storage.delete).not.toHaveBeenCalled();
+    expect(files.markDeleted).not.toHaveBeenCalled();
+  });
+
+  it('keeps the row live when the object cannot be deleted, so the delete can be retried', async () => {
+    const { service, storage, files } = setup({ file: file() });
+    storage.delete.mockRejectedValueOnce(new Error('storage down'));
+    await expect(service.remove(OWNER, FILE_ID)).rejects.toThrow('storage down');
     expect(files.markDeleted).not.toHaveBeenCalled();
   });
 });
@@ -291,25 +291,20 @@ describe('FilesService reads and deletes', () => {
 describe('FilesService.retire and deleteRetired (a replaced avatar)', () => {
   const SPEC_TRANSACTION = { isTransaction: true } as unknown as Database;
 
-  it('retires the file in the caller’s transaction, then deletes the object and, past the upload URL, the tombstone', async () => {
-    const old = file({ createdAt: new Date(T0.getTime() - 16 * 60_000) });
+  it('retires the file in the caller’s transaction, then deletes the object and keeps the tombstone', async () => {
+    const old = file({ createdAt: new Date(T0.getTime() - 60 * 60_000) });
     const { service, storage, files } = setup();
     await service.retire(old as LiveFileRow, SPEC_TRANSACTION);
     expect(files.markDeleted).toHaveBeenCalledWith(FILE_ID, SPEC_TRANSACTION);
     await service.deleteRetired(old as LiveFileRow);
     expect(storage.delete).toHaveBeenCalledWith(old.storageKey);
-    expect(files.delete).toHaveBeenCalledWith(FILE_ID);
+    expect(files.delete).not.toHaveBeenCalled();
   });
 
-  it('keeps the tombstone while the upload URL works, and logs a failed delete for the cleanup job', async () => {
-    const recent = file({ createdAt: new Date(T0.getTime() - 10 * 60_000) });
-    const kept = setup();
-    await kept.service.deleteRetired(recent as LiveFileRow);
-    expect(kept.storage.delete).toHaveBeenCalledWith(recent.storageKey);
-    expect(kept.files.delete).not.toHaveBeenCalled();
+  it('logs a failed delete for the cleanup job instead of failing the profile change', async () => {
     const failing = setup();
     failing.storage.delete.mockRejectedValueOnce(new Error('storage down'));
-    await expect(failing.service.deleteRetired(recent as LiveFileRow)).resolves.toBeUndefined();
+    await expect(failing.service.deleteRetired(file() as LiveFileRow)).resolves.toBeUndefined();
     expect(failing.logger.warn).toHaveBeenCalledTimes(1);
     expect(failing.files.delete).not.toHaveBeenCalled();
   });

@@ -136,21 +136,19 @@ export class FilesService {
   }
 
   /**
-   * Deletes the object and the record (owner or admin). While the upload URL could still be used,
-   * the record stays as a tombstone instead: a presigned PUT cannot be revoked, and an object put
-   * again after the delete would otherwise have no row, so neither the cleanup job nor an account
-   * purge would ever find it. The cleanup job deletes the object again and the tombstone with it.
+   * Deletes the object (owner or admin); the record stays as a tombstone, which no lookup returns,
+   * until the cleanup job deletes the object again and the tombstone with it (24 h after the
+   * upload started). A presigned PUT cannot be revoked, and its expiry is checked when the PUT
+   * starts, not when it ends: an upload that began just before the URL expired may land after a
+   * delete, and without the row the object would be out of reach of the cleanup job and of an
+   * account purge for good.
    */
   async remove(caller: Caller, id: string): Promise<void> {
     const file = await this.files.findById(id);
     if (!file || (file.userId !== caller.userId && caller.role !== 'admin'))
       throw new AppError('FILE_NOT_FOUND');
-    if (this.uploadUrlMayStillPut(file)) {
-      await this.storage.delete(file.storageKey);
-      await this.files.markDeleted(file.id);
-      return;
-    }
-    await this.destroy(file);
+    await this.storage.delete(file.storageKey);
+    await this.files.markDeleted(file.id);
   }
 
   /**
@@ -164,13 +162,12 @@ export class FilesService {
   }
 
   /**
-   * Deletes a retired file's object, and its tombstone once no upload URL can put the object again
-   * (as `remove`). A failure is logged: the cleanup job retries from the tombstone.
+   * Deletes a retired file's object; its tombstone stays for the cleanup job (as `remove`). A
+   * failure is logged: the cleanup job retries from the tombstone.
    */
   async deleteRetired(file: LiveFileRow): Promise<void> {
     try {
-      if (this.uploadUrlMayStillPut(file)) await this.storage.delete(file.storageKey);
-      else await this.destroy(file);
+      await this.storage.delete(file.storageKey);
     } catch (error) {
       this.logger.warn(
         { err: error, fileId: file.id },
@@ -240,13 +237,6 @@ export class FilesService {
         }
       }
     }
-  }
-
-  /** Whether the file's presigned upload URL is still valid, so a client could PUT the object again. */
-  private uploadUrlMayStillPut(file: FileRow): boolean {
-    return (
-      this.clock.now().getTime() < file.createdAt.getTime() + this.config.storage.uploadUrlTtlSeconds * 1000
-    );
   }
 
   private async destroy(file: FileRow): Promise<void> {

@@ -1,10 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppConfig } from '../../src/config/app-config.js';
-import { APP_CONFIG } from '../../src/config/config.module.js';
 import { FilesService } from '../../src/files/files.service.js';
 import {
   bearer,
@@ -17,6 +13,7 @@ import {
 import {
   type FileBody,
   fakePng,
+  filesOnDisk,
   freePort,
   putToStorage,
   selfAddressedEnv,
@@ -36,18 +33,6 @@ function sign(fields: string[]): string {
 
 async function codeOf(response: Response): Promise<string> {
   return (await readJson<ErrorBody>(response)).code;
-}
-
-/** Every file under the server's upload directory (objects, metadata and any partial uploads). */
-async function filesOnDisk(server: TestServer): Promise<string[]> {
-  const root = join(server.app.get<AppConfig>(APP_CONFIG).dataDir, 'uploads');
-  try {
-    return (await readdir(root, { recursive: true, withFileTypes: true }))
-      .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name));
-  } catch {
-    return [];
-  }
 }
 
 async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {

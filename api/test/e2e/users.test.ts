@@ -12,6 +12,7 @@ import {
 } from '../support/auth-helpers.js';
 import {
   fakePng,
+  filesOnDisk,
   freePort,
   putToStorage,
   selfAddressedEnv,
@@ -185,6 +186,16 @@ describe('users over HTTP', () => {
       expect(await readJson<Me>(replaced)).toMatchObject({ avatarFileId: second.id });
       const old = await server.request(`/files/${first.id}`, { headers: bearer(tokens.accessToken) });
       expect(old.status).toBe(404);
+      // Not only unserved: its object is gone, and its row is a tombstone for the cleanup job.
+      const onDisk = await filesOnDisk(server);
+      expect(onDisk.filter((path) => path.includes(first.id))).toEqual([]);
+      expect(onDisk.some((path) => path.includes(second.id))).toBe(true);
+      const row = await server.database.db
+        .selectFrom('files')
+        .select('status')
+        .where('id', '=', first.id)
+        .executeTakeFirst();
+      expect(row).toEqual({ status: 'deleted' });
       expect((await server.request(`/files/${second.id}/content`, { redirect: 'manual' })).status).toBe(302);
     });
 

@@ -1,3 +1,7 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AppConfig } from '../../src/config/app-config.js';
+import { APP_CONFIG } from '../../src/config/config.module.js';
 import { bearer, readJson } from './auth-helpers.js';
 import type { TestServer } from './test-server.js';
 
@@ -82,4 +86,16 @@ export async function uploadFile(
   if (complete.status !== 200)
     throw new Error(`complete failed: ${complete.status} ${await complete.text()}`);
   return readJson<FileBody>(complete);
+}
+
+/** Every file under the local driver's upload directory (objects, metadata and any partial uploads). */
+export async function filesOnDisk(server: TestServer): Promise<string[]> {
+  const root = join(server.app.get<AppConfig>(APP_CONFIG).dataDir, 'uploads');
+  try {
+    return (await readdir(root, { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name));
+  } catch {
+    return [];
+  }
 }
