@@ -35,14 +35,7 @@ export class ApiKeysRepository {
     return db
       .selectFrom('apiKeys')
       .innerJoin('users', 'users.id', 'apiKeys.userId')
-      .select([
-        'apiKeys.id',
-        'apiKeys.userId',
-        'apiKeys.scopes',
-        'users.role',
-        'users.disabledAt',
-        'users.deletedAt',
-      ])
+      .select(['apiKeys.id', 'apiKeys.userId', 'apiKeys.scopes', 'users.disabledAt', 'users.deletedAt'])
       .where('apiKeys.keyHash', '=', keyHash)
       .where('apiKeys.revokedAt', 'is', null)
       .executeTakeFirst();

@@ -139,14 +139,13 @@ describe('ApiKeysService.authenticate', () => {
       id: 'key-1',
       userId: 'user-1',
       scopes: 'users:read files:write',
-      role: 'user',
       disabledAt: null,
       deletedAt: null,
     });
     const result = await keys.authenticate('cn_live_abcdef');
     expect(result).toMatchObject({
       kind: 'user',
-      auth: { userId: 'user-1', scopes: ['users:read', 'files:write'] },
+      auth: { userId: 'user-1', role: 'user', scopes: ['users:read', 'files:write'] },
     });
     const digest = repository.findActiveByHash.mock.calls[0]?.[0];
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
@@ -158,7 +157,6 @@ describe('ApiKeysService.authenticate', () => {
       id: 'key-1',
       userId: 'user-1',
       scopes: '',
-      role: 'user',
       disabledAt: new Date(),
       deletedAt: null,
     });

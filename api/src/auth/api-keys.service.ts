@@ -107,7 +107,7 @@ export class ApiKeysService {
           method: 'apiKey',
           userId: row.userId,
           apiKeyId: row.id,
-          role: row.role,
+          role: 'user',
           scopes: row.scopes ? row.scopes.split(' ') : [],
         },
       };

@@ -10,7 +10,12 @@ export type AuthContext =
       readonly method: 'apiKey';
       readonly userId: string;
       readonly apiKeyId: string;
-      readonly role: 'user' | 'admin';
+      /**
+       * Always 'user': a key acts on its owner's own data, never with an administrator's powers,
+       * whoever made it. A key outlives sign-outs and password changes and sits in scripts and CI
+       * settings; an administrator acts through a signed-in session, as granting the role needs.
+       */
+      readonly role: 'user';
       readonly scopes: readonly string[];
     };
 

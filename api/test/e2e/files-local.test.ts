@@ -439,6 +439,33 @@ describe('files with the local driver, over HTTP', () => {
       expect(response.status).toBe(204);
     });
 
+    it("never lets an administrator's API key act on another user's files (a key carries no admin powers)", async () => {
+      const owner = await registerUser(server);
+      const admin = await registerAdmin(server);
+      const file = await uploadFile(server, owner.tokens.accessToken, 'temp');
+      const create = await server.request('/auth/api-keys', {
+        method: 'POST',
+        headers: bearer(admin.tokens.accessToken),
+        json: { name: 'backup', scopes: ['files:read', 'files:write'], password: admin.credentials.password },
+      });
+      const { key } = await readJson<{ key: string }>(create);
+      for (const method of ['GET', 'DELETE'] as const) {
+        const response = await server.request(`/files/${file.id}`, {
+          method,
+          headers: { 'x-api-key': key },
+          redirect: 'manual',
+        });
+        expect(response.status, method).toBe(404);
+        expect(await codeOf(response)).toBe('FILE_NOT_FOUND');
+      }
+      // The same administrator, signed in, reads it: the key is what holds no admin powers.
+      const signedIn = await server.request(`/files/${file.id}`, {
+        headers: bearer(admin.tokens.accessToken),
+        redirect: 'manual',
+      });
+      expect(signedIn.status).toBe(302);
+    });
+
     it('completing before uploading is 409 FILE_NOT_UPLOADED; completing twice is harmless', async () => {
       const { tokens } = await registerUser(server);
       const bytes = fakePng(30);
