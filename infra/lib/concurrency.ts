@@ -1,7 +1,10 @@
+import type { DatabaseEngine } from './constructs/database.js';
+
 /**
- * How many API Lambda environments the database can hold. Each environment keeps one connection
- * (the Lambda handler's pool is 1), so unbounded concurrency lets a burst exhaust RDS's
- * `max_connections` and fail every request, migrations included.
+ * What a database class can hold. Each API Lambda environment keeps one connection (the Lambda
+ * handler's pool is 1), so unbounded concurrency lets a burst exhaust RDS's `max_connections` and
+ * fail every request, migrations included; and an alarm on connections is only useful below that
+ * limit, so it is sized from the same estimate.
  */
 
 /** Memory (GiB) of a `t`/`m` class by size; `r` classes have twice as much. */
@@ -16,8 +19,19 @@ const SIZE_GIB: Readonly<Record<string, number>> = {
   '8xlarge': 128,
 };
 
-/** RDS PostgreSQL's default: `LEAST({DBInstanceClassMemory/9531392}, 5000)`. */
-const BYTES_PER_CONNECTION = 9_531_392;
+/**
+ * RDS's default `max_connections` divides `DBInstanceClassMemory` by these: PostgreSQL
+ * `LEAST({DBInstanceClassMemory/9531392}, 5000)`, MySQL `{DBInstanceClassMemory/12582880}`.
+ */
+const BYTES_PER_CONNECTION: Readonly<Record<DatabaseEngine, number>> = {
+  postgres: 9_531_392,
+  mysql: 12_582_880,
+};
+/** PostgreSQL's default caps at 5000; MySQL's has no cap. */
+const MAX_CONNECTIONS_CAP: Readonly<Record<DatabaseEngine, number>> = {
+  postgres: 5000,
+  mysql: Number.POSITIVE_INFINITY,
+};
 /**
  * `DBInstanceClassMemory` is what is left after the OS and RDS processes, roughly 70 % of the
  * class's memory (a t4g.micro reports max_connections ≈ 80 rather than 112).
@@ -32,16 +46,32 @@ const MIN_HEADROOM = 10;
  */
 const MAX_DEFAULT = 500;
 
+/** Share of the estimated `max_connections` above which the connections alarm fires. */
+const CONNECTIONS_ALARM_FRACTION = 0.8;
+
 /**
- * Estimated default `max_connections` of RDS PostgreSQL on an instance class (`t4g.micro`, no
- * `db.` prefix); undefined for classes outside the t/m/r families.
+ * Estimated default `max_connections` of RDS PostgreSQL (or MySQL) on an instance class
+ * (`t4g.micro`, no `db.` prefix); undefined for classes outside the t/m/r families.
  */
-export function estimatedMaxConnections(instanceType: string): number | undefined {
+export function estimatedMaxConnections(
+  instanceType: string,
+  engine: DatabaseEngine = 'postgres',
+): number | undefined {
   const match = /^(?:db\.)?([tmr])\d+[a-z]*\.([0-9a-z]+)$/.exec(instanceType);
   const gib = match ? SIZE_GIB[match[2] as string] : undefined;
   if (!match || gib === undefined) return undefined;
   const bytes = gib * (match[1] === 'r' ? 2 : 1) * 2 ** 30 * ENGINE_MEMORY_FRACTION;
-  return Math.min(Math.floor(bytes / BYTES_PER_CONNECTION), 5000);
+  return Math.min(Math.floor(bytes / BYTES_PER_CONNECTION[engine]), MAX_CONNECTIONS_CAP[engine]);
+}
+
+/**
+ * Connections above which the database connections alarm fires: 80 % of the estimated
+ * `max_connections`, so an operator hears of it while new connections still succeed (a fixed 80
+ * was above a t4g.micro's whole limit). Undefined when the class is unknown.
+ */
+export function connectionsAlarmThreshold(instanceType: string, engine: DatabaseEngine): number | undefined {
+  const max = estimatedMaxConnections(instanceType, engine);
+  return max === undefined ? undefined : Math.floor(max * CONNECTIONS_ALARM_FRACTION);
 }
 
 /**

@@ -1,6 +1,10 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultReservedConcurrency, estimatedMaxConnections } from '../lib/concurrency.js';
+import {
+  connectionsAlarmThreshold,
+  defaultReservedConcurrency,
+  estimatedMaxConnections,
+} from '../lib/concurrency.js';
 import { settingsProblems } from '../lib/settings.js';
 import { ServerlessApiStack } from '../lib/stacks/serverless-api-stack.js';
 import { onlyResource, refs, SEED_000_IMPORT, sampleSettings, subnetIds, synthesize } from './support.js';
@@ -401,6 +405,16 @@ describe('lambda-vpc reserved concurrency (one database connection per environme
     expect(defaultReservedConcurrency('t4g.medium')).toBe(252);
     expect(defaultReservedConcurrency('r6g.4xlarge')).toBe(500);
     expect(defaultReservedConcurrency('x2g.large')).toBeUndefined();
+  });
+
+  it('estimates max_connections per engine and alarms at 80 % of it', () => {
+    // RDS defaults: PostgreSQL DBInstanceClassMemory/9531392, MySQL DBInstanceClassMemory/12582880.
+    expect(estimatedMaxConnections('t4g.micro', 'postgres')).toBe(78);
+    expect(estimatedMaxConnections('t4g.small', 'mysql')).toBe(119);
+    expect(connectionsAlarmThreshold('t4g.micro', 'postgres')).toBe(62);
+    expect(connectionsAlarmThreshold('t4g.medium', 'postgres')).toBe(252);
+    expect(connectionsAlarmThreshold('t4g.small', 'mysql')).toBe(95);
+    expect(connectionsAlarmThreshold('x2g.large', 'postgres')).toBeUndefined();
   });
 
   it('reserves the derived default on the API function (t4g.micro in nest-vpc: 62)', () => {

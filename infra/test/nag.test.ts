@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { connectionsAlarmThreshold, estimatedMaxConnections } from '../lib/concurrency.js';
 import type { Deployment } from '../lib/deployment.js';
 import { supportedCombinations } from '../lib/presets.js';
 import { nagErrors, SEED_000_IMPORT, sampleSettings, synthesize } from './support.js';
@@ -36,7 +37,7 @@ function databaseAcknowledgements(template: Template): string[] {
   );
 }
 
-describe('cdk-nag AwsSolutions and least privilege, every topology × preset', () => {
+describe('every topology × preset: cdk-nag AwsSolutions, least privilege, data protection, alarm sizing', () => {
   const deployments = new Map<string, Deployment>();
   const templateOf = (name: string): Template => {
     const deployment = deployments.get(name);
@@ -230,6 +231,26 @@ describe('cdk-nag AwsSolutions and least privilege, every topology × preset', (
         Properties: Match.objectLike({ DeletionProtection: false }),
       });
       expect(databaseAcknowledgements(template), `${topology} × dev`).toContain('AwsSolutions-RDS10');
+    }
+  });
+
+  it('sizes the database connections alarm to the instance class, below its max_connections', () => {
+    for (const { topology, preset } of combinations) {
+      const name = `${topology} × ${preset}`;
+      const template = templateOf(name);
+      const [db] = Object.values(template.findResources('AWS::RDS::DBInstance'));
+      const engine = db?.Properties.Engine as 'postgres' | 'mysql';
+      const instanceClass = String(db?.Properties.DBInstanceClass).replace(/^db\./, '');
+      const max = estimatedMaxConnections(instanceClass, engine);
+      const expected = connectionsAlarmThreshold(instanceClass, engine);
+      if (max === undefined || expected === undefined)
+        throw new Error(`${name}: no estimate for ${instanceClass}`);
+      expect(expected, name).toBeLessThan(max);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/RDS',
+        MetricName: 'DatabaseConnections',
+        Threshold: expected,
+      });
     }
   });
 });

@@ -27,7 +27,9 @@ export interface ObservabilityProps {
    */
   readonly serverErrorRatePercent?: number;
   /**
-   * Connections that raise the database connections alarm (size it to the instance class).
+   * Connections that raise the database connections alarm. Size it below the instance class's
+   * `max_connections` (the stacks pass `connectionsAlarmThreshold`, 80 % of the estimate): at or
+   * above the limit the alarm could fire only once connections are already refused.
    * @default 80
    */
   readonly databaseConnectionsThreshold?: number;

@@ -53,6 +53,7 @@ export class Ec2AlbStack extends TopologyStack {
     const observability = new Observability(this, 'Observability', {
       alarmEmail: settings.alarmEmail,
       autoScalingNotifications: true,
+      ...this.databaseAlarmSizing(this.database.engine),
     });
 
     const backendEnvironment = apiEnvironment({

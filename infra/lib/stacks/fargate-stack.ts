@@ -47,7 +47,10 @@ export class FargateStack extends TopologyStack {
       apiKeys: requireApiKey,
       removalPolicy: this.secretRemovalPolicy,
     });
-    const observability = new Observability(this, 'Observability', { alarmEmail: settings.alarmEmail });
+    const observability = new Observability(this, 'Observability', {
+      alarmEmail: settings.alarmEmail,
+      ...this.databaseAlarmSizing(database.engine),
+    });
     const { dns, certificate, url: domainUrl } = this.createDomain();
 
     const environment = apiEnvironment({

@@ -49,7 +49,10 @@ export class ServerlessApiStack extends TopologyStack {
       jwtSecretArn: settings.jwtSecretArn,
       removalPolicy: this.secretRemovalPolicy,
     });
-    const observability = new Observability(this, 'Observability', { alarmEmail: settings.alarmEmail });
+    const observability = new Observability(this, 'Observability', {
+      alarmEmail: settings.alarmEmail,
+      ...this.databaseAlarmSizing(database.engine),
+    });
 
     const environment = apiEnvironment({
       preset,

@@ -2,6 +2,8 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { connectionsAlarmThreshold } from '../concurrency.js';
+import type { DatabaseEngine } from '../constructs/database.js';
 import { Dns } from '../constructs/dns.js';
 import { type INetwork, Network } from '../constructs/network.js';
 import { presetAvailabilityZones } from '../presets.js';
@@ -89,6 +91,21 @@ export abstract class TopologyStack extends Stack {
       allocatedStorageGiB: database.allocatedStorageGiB,
       maxAllocatedStorageGiB: database.maxAllocatedStorageGiB,
     };
+  }
+
+  /**
+   * Alarm thresholds that depend on the preset's database class: connections above 80 % of its
+   * estimated `max_connections` (a fixed number would sit above a small class's whole limit).
+   */
+  protected databaseAlarmSizing(engine: DatabaseEngine): { databaseConnectionsThreshold: number } {
+    const { instanceType } = this.settings.preset.database;
+    const threshold = connectionsAlarmThreshold(instanceType, engine);
+    if (threshold === undefined) {
+      throw new Error(
+        `No max_connections estimate for the database class ${instanceType}: add its size to lib/concurrency.ts`,
+      );
+    }
+    return { databaseConnectionsThreshold: threshold };
   }
 
   /**
