@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeLambdaFindings } from '../nag.js';
 import { assertNoPlaintextSecrets } from '../validation.js';
+import { isPublicSubnet } from './network.js';
 
 /** Props of {@link ApiFunction}. */
 export interface ApiFunctionProps {
@@ -83,8 +84,7 @@ export class ApiFunction extends Construct implements ec2.IConnectable {
       throw new Error(`reservedConcurrency must be a positive integer, got ${reservedConcurrency}`);
     }
     if (props.subnets.length === 0) throw new Error('ApiFunction needs at least one subnet');
-    const publicIds = new Set(props.vpc.publicSubnets.map((s) => s.subnetId));
-    if (props.subnets.some((s) => publicIds.has(s.subnetId))) {
+    if (props.subnets.some((s) => isPublicSubnet(s, props.vpc))) {
       throw new Error('ApiFunction must not run in public subnets: Lambda ENIs get no public IP');
     }
     assertNoPlaintextSecrets(props.environment);

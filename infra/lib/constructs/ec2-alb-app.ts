@@ -10,6 +10,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { keepEgressClosed } from '../security-groups.js';
 import { LogBucket } from './log-bucket.js';
+import { isPublicSubnet } from './network.js';
 
 /** One Node.js application served by an Auto Scaling group. */
 export interface NodeAppProps {
@@ -117,7 +118,7 @@ export class Ec2AlbApp extends Construct {
       throw new Error('the load balancer needs public subnets in two AZs');
     if (props.instanceSubnets.length === 0) throw new Error('instanceSubnets must not be empty');
     const publicIds = new Set(props.loadBalancerSubnets.map((s) => s.subnetId));
-    if (props.instanceSubnets.some((s) => publicIds.has(s.subnetId))) {
+    if (props.instanceSubnets.some((s) => publicIds.has(s.subnetId) || isPublicSubnet(s, props.vpc))) {
       throw new Error('instances must run in private subnets, not the load balancer subnets');
     }
 

@@ -11,6 +11,7 @@ import { keepEgressClosed } from '../security-groups.js';
 import { assertNoPlaintextSecrets } from '../validation.js';
 import { validateImageTag } from './container-api-function.js';
 import { LogBucket } from './log-bucket.js';
+import { isPublicSubnet } from './network.js';
 
 /** Props of {@link FargateApi}. */
 export interface FargateApiProps {
@@ -113,8 +114,16 @@ export class FargateApi extends Construct implements ec2.IConnectable {
       }
       if (props.loadBalancerSubnets)
         throw new Error('assignPublicIp runs without a load balancer; drop loadBalancerSubnets');
-    } else if (!props.loadBalancerSubnets || props.loadBalancerSubnets.length < 2) {
-      throw new Error('a load balancer needs public subnets in at least two AZs (loadBalancerSubnets)');
+    } else {
+      if (!props.loadBalancerSubnets || props.loadBalancerSubnets.length < 2) {
+        throw new Error('a load balancer needs public subnets in at least two AZs (loadBalancerSubnets)');
+      }
+      // Without a public IP a task in a public subnet cannot pull its image, and it belongs behind the ALB.
+      if (props.taskSubnets.some((s) => isPublicSubnet(s, props.vpc))) {
+        throw new Error(
+          'tasks without a public IP must run in private subnets (NAT egress), not public ones',
+        );
+      }
     }
     for (const name of Object.keys(props.environment)) {
       if (props.secrets[name]) throw new Error(`${name} is both a plain variable and a secret`);

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { acknowledgeLambdaFindings, acknowledgeTriggerProviderFindings } from '../nag.js';
 import { assertNoPlaintextSecrets } from '../validation.js';
 import type { IApiDatabase } from './database.js';
+import { isPublicSubnet } from './network.js';
 
 /** Props of {@link MigrationRunner}. */
 export interface MigrationRunnerProps {
@@ -66,6 +67,11 @@ export class MigrationRunner extends Construct {
     super(scope, id);
     const timeout = props.timeout ?? Duration.minutes(5);
     if (timeout.toSeconds() > 900) throw new Error('timeout cannot exceed Lambda’s 15 minutes');
+    if (props.subnets.some((s) => isPublicSubnet(s, props.vpc))) {
+      throw new Error(
+        'MigrationRunner must not run in public subnets: Lambda ENIs get no public IP, so it could not reach Secrets Manager',
+      );
+    }
     assertNoPlaintextSecrets(props.environment);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

@@ -85,6 +85,23 @@ export interface ExistingNetworkAttributes {
   readonly vpcCidrBlock?: string;
 }
 
+/**
+ * The public subnets every {@link Network} handed out, created or imported. Its VPC reference
+ * cannot list them: `Vpc.fromVpcAttributes` spreads subnet ids over the AZs in equal groups, which
+ * cannot express nest-vpc's one public /28 beside three AZs, so `vpc.publicSubnets` is empty and a
+ * guard reading it would pass anything. Held weakly, by object: nothing outlives its app.
+ */
+const networkPublicSubnets = new WeakSet<ec2.ISubnet>();
+
+/**
+ * True when `subnet` routes to an internet gateway: a public subnet of a {@link Network} (created
+ * or imported), or one `vpc` itself lists as public (a full `ec2.Vpc`). Compute that must stay
+ * private checks its subnets with this rather than with `vpc.publicSubnets` alone.
+ */
+export function isPublicSubnet(subnet: ec2.ISubnet, vpc: ec2.IVpc): boolean {
+  return networkPublicSubnets.has(subnet) || vpc.publicSubnets.some((p) => p.subnetId === subnet.subnetId);
+}
+
 const MIN_PREFIX = 16;
 const MAX_PREFIX = 28;
 
@@ -201,9 +218,11 @@ export class Network extends Construct implements INetwork {
       });
     const privateSubnets = importSubnets('Private', attrs.privateSubnetIds);
     const isolatedSubnets = importSubnets('Isolated', attrs.isolatedSubnetIds);
+    const publicSubnets = importSubnets('Public', attrs.publicSubnetIds);
+    for (const subnet of publicSubnets) networkPublicSubnets.add(subnet);
     return {
       vpc,
-      publicSubnets: importSubnets('Public', attrs.publicSubnetIds),
+      publicSubnets,
       privateSubnets,
       isolatedSubnets,
       dataSubnets: isolatedSubnets.length > 0 ? isolatedSubnets : privateSubnets,
@@ -300,6 +319,7 @@ export class Network extends Construct implements INetwork {
     );
 
     this.publicSubnets = publicSubnets;
+    for (const subnet of publicSubnets) networkPublicSubnets.add(subnet);
     this.privateSubnets = privateSubnets;
     this.isolatedSubnets = isolatedSubnets;
     this.dataSubnets = isolatedSubnets.length > 0 ? isolatedSubnets : privateSubnets;
