@@ -176,6 +176,20 @@ describe('ec2-alb × seoul (seed 004)', () => {
     });
   });
 
+  it('turns MySQL’s slow query log on (the exported slowquery log was empty under the default group)', () => {
+    const [groupId] = onlyResource(template, 'AWS::RDS::DBParameterGroup', {
+      Properties: {
+        Family: 'mysql8.0',
+        Parameters: { slow_query_log: '1', long_query_time: '1', log_output: 'FILE' },
+      },
+    });
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'mysql',
+      DBParameterGroupName: { Ref: groupId },
+      EnableCloudwatchLogsExports: Match.arrayWith(['slowquery']),
+    });
+  });
+
   it('aliases the domain to the ALB in Route 53', () => {
     template.hasResourceProperties('AWS::Route53::RecordSet', {
       Name: 'www.example.com.',

@@ -94,6 +94,14 @@ describe('lambda-vpc × nest-vpc', () => {
     });
   });
 
+  it('keeps PostgreSQL on the default parameter group (slow statements are MySQL-only; infra/README.md says why)', () => {
+    template.resourceCountIs('AWS::RDS::DBParameterGroup', 0);
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      DBParameterGroupName: Match.absent(),
+    });
+  });
+
   it('generates the database credentials in Secrets Manager in the RDS JSON shape and passes only the ARN', () => {
     const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', {
       Properties: {

@@ -171,8 +171,20 @@ export class Database extends Construct implements IApiDatabase {
         ? rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17 })
         : rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
 
+    // MySQL exports its slow query log, which the default group leaves off (slow_query_log=0), so
+    // the export stayed empty. PostgreSQL keeps its default group: see infra/README.md.
+    const parameterGroup =
+      props.engine === 'mysql'
+        ? new rds.ParameterGroup(this, 'ParameterGroup', {
+            engine,
+            description: 'CloudNest MySQL: slow query log (statements over 1 s) to the exported file',
+            parameters: { slow_query_log: '1', long_query_time: '1', log_output: 'FILE' },
+          })
+        : undefined;
+
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       engine,
+      parameterGroup,
       vpc: props.vpc,
       vpcSubnets: { subnets: props.subnets },
       securityGroups: [this.securityGroup],
