@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MAINTENANCE_FAILED_MESSAGE } from '../lib/constructs/observability.js';
 import {
   onlyResource,
   refs,
@@ -183,6 +185,40 @@ describe('fargate × autonote (seed 002, safe form)', () => {
     for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
       expect(group.Properties.RetentionInDays).toBe(30);
     }
+  });
+});
+
+describe('fargate maintenance (runs in-process in every task)', () => {
+  it('alarms on the API’s "maintenance run failed" log line in the task log group', () => {
+    const { template } = synthesize(sampleSettings('fargate', 'autonote'), { nag: false });
+    const [, taskDefinition] = onlyResource(template, 'AWS::ECS::TaskDefinition');
+    const containerLogGroup = (
+      taskDefinition.Properties as {
+        ContainerDefinitions: { LogConfiguration: { Options: Record<string, unknown> } }[];
+      }
+    ).ContainerDefinitions[0]?.LogConfiguration.Options['awslogs-group'];
+    const [, filter] = onlyResource(template, 'AWS::Logs::MetricFilter', {
+      Properties: { FilterPattern: Match.stringLikeRegexp('maintenance run failed') },
+    });
+    expect(filter.Properties).toMatchObject({
+      LogGroupName: containerLogGroup,
+      FilterPattern: '{ $.msg = "maintenance run failed" }',
+    });
+    const metricName = (filter.Properties as { MetricTransformations: { MetricName: string }[] })
+      .MetricTransformations[0]?.MetricName;
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: metricName,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('matches the line the API logs (api/src/jobs/maintenance.service.ts)', () => {
+    const source = readFileSync(
+      new URL('../../api/src/jobs/maintenance.service.ts', import.meta.url),
+      'utf8',
+    );
+    expect(source).toContain(`'${MAINTENANCE_FAILED_MESSAGE}'`);
   });
 });
 

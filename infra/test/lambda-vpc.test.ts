@@ -228,6 +228,47 @@ describe('lambda-vpc × nest-vpc', () => {
     });
   });
 
+  it('alarms on a failed maintenance run: failed async invocations land in an encrypted SSL-only queue', () => {
+    // Async errors top out at 3 an hour (1 + 2 retries), far below the function error alarm's 10 in 5 minutes.
+    const [aliasId] = onlyResource(template, 'AWS::Lambda::Alias');
+    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', {
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      // The alias `live`: only the schedule invokes it asynchronously (HTTP API calls are synchronous).
+      Qualifier: { 'Fn::Select': [7, { 'Fn::Split': [':', { Ref: aliasId }] }] },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [Match.anyValue()],
+    });
+    // The function may send to this queue and nothing else.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+          }),
+        ]),
+      },
+    });
+  });
+
   it('fronts the alias with an HTTP API: $default Lambda proxy, CORS from config, JSON access logs', () => {
     const [aliasId] = onlyResource(template, 'AWS::Lambda::Alias');
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {

@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { isEmail } from '../validation.js';
 
@@ -47,6 +48,12 @@ export interface ObservabilityProps {
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * The message (`msg`) the API logs at error level when an in-process maintenance run fails
+ * (`MaintenanceService.schedule` in api/src/jobs/maintenance.service.ts; a test keeps them equal).
+ */
+export const MAINTENANCE_FAILED_MESSAGE = 'maintenance run failed';
 
 /**
  * One encrypted SNS topic and the alarms that publish to it. The `monitor…` methods add the
@@ -229,6 +236,43 @@ export class Observability extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       alarmDescription: `${id}: logged an error (read the log group for what needs an operator)`,
+    });
+  }
+
+  /**
+   * A failed maintenance run of a server (Fargate task, EC2 instance), which runs the job on an
+   * in-process interval and logs {@link MAINTENANCE_FAILED_MESSAGE} when a run throws: nothing
+   * else would notice, since the server keeps serving.
+   */
+  monitorMaintenanceLogs(id: string, logGroup: logs.ILogGroup): void {
+    const filter = new logs.MetricFilter(this, `${id}MaintenanceFailedFilter`, {
+      logGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.msg', '=', MAINTENANCE_FAILED_MESSAGE),
+      metricNamespace: 'CloudNest',
+      metricName: `${id}MaintenanceFailed`,
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    this.add(`${id}MaintenanceFailed`, {
+      metric: filter.metric({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: a maintenance run failed (account purge, expired uploads…); read the log group`,
+    });
+  }
+
+  /**
+   * Failed asynchronous invocations parked in a queue (the maintenance schedule's on-failure
+   * destination): the alarm stays raised until someone has read and purged the queue.
+   */
+  monitorFailedInvocations(id: string, queue: sqs.IQueue): void {
+    this.add(`${id}FailedRuns`, {
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: a run failed after its retries; the event and error are in the queue (purge it once handled)`,
     });
   }
 

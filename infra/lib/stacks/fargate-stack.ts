@@ -117,6 +117,8 @@ export class FargateStack extends TopologyStack {
     });
 
     observability.monitorService('Service', this.api.service);
+    // Every task runs the maintenance job on its in-process interval.
+    observability.monitorMaintenanceLogs('Service', this.api.logGroup);
     observability.monitorErrorLogs('Migrations', this.migrations.logGroup);
     if (this.api.loadBalancer && this.api.targetGroup) {
       observability.monitorLoadBalancer('LoadBalancer', this.api.loadBalancer, { Api: this.api.targetGroup });

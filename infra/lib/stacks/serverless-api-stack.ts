@@ -115,10 +115,11 @@ export class ServerlessApiStack extends TopologyStack {
       handler: this.apiFunction.alias,
       corsAllowedOrigins,
     });
-    new MaintenanceSchedule(this, 'Maintenance', { target: this.apiFunction.alias });
+    const maintenance = new MaintenanceSchedule(this, 'Maintenance', { target: this.apiFunction.alias });
 
     observability.monitorFunction('ApiFunction', this.apiFunction.function);
     observability.monitorErrorLogs('Migrations', this.migrations.logGroup);
+    observability.monitorFailedInvocations('Maintenance', maintenance.failedRuns);
     observability.monitorHttpApi('HttpApi', this.gateway.api);
     if (database instanceof Database) observability.monitorDatabase('Database', database.instance);
     this.observability = observability;
