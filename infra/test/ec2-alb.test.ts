@@ -152,6 +152,52 @@ describe('ec2-alb × seoul (seed 004)', () => {
     expect(userData).not.toMatch(/JWT_SECRET\\"|API_KEYS|DATABASE_URL|PASSWORD/);
   });
 
+  it('ships the PM2 logs of both groups to 30-day log groups with the CloudWatch agent', () => {
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+    const appLogGroups = Object.keys(logGroups).filter((id) => /^App(Backend|Frontend)LogGroup/.test(id));
+    expect(appLogGroups).toHaveLength(2);
+    for (const id of appLogGroups) expect(logGroups[id]?.Properties.RetentionInDays).toBe(30);
+    const backendId = appLogGroups.find((id) => id.startsWith('AppBackendLogGroup'));
+    expect(userData).toContain('amazon-cloudwatch-agent');
+    expect(userData).toContain('amazon-cloudwatch-agent-ctl -a fetch-config -m ec2');
+    expect(userData).toContain(`{"Ref":"${backendId}"}`);
+    expect(userData).toMatch(/\\"out_file\\":\\"\/var\/log\/cloudnest\/backend\.out\.log\\"/);
+    expect(userData).toMatch(/\\"file_path\\":\\"\/var\/log\/cloudnest\/backend\.out\.log\\"/);
+  });
+
+  it('lets each instance role write only its own log group (CreateLogStream, PutLogEvents)', () => {
+    const logStatements = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([id, policy]) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('logs:')))
+        .map((statement) => ({ id, statement })),
+    );
+    const roleStatements = logStatements.filter(({ id }) => /^App(Backend|Frontend)Role/.test(id));
+    expect(roleStatements).toHaveLength(2);
+    for (const { id, statement } of roleStatements) {
+      const group = id.startsWith('AppBackend') ? 'AppBackendLogGroup' : 'AppFrontendLogGroup';
+      expect(statement).toMatchObject({
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${group}`)), 'Arn'] },
+      });
+    }
+  });
+
+  it('alarms when a backend instance logs "maintenance run failed" (the job runs in-process)', () => {
+    const [, filter] = onlyResource(template, 'AWS::Logs::MetricFilter', {
+      Properties: { FilterPattern: '{ $.msg = "maintenance run failed" }' },
+    });
+    expect(filter.Properties).toMatchObject({
+      LogGroupName: { Ref: expect.stringMatching(/^AppBackendLogGroup/) },
+    });
+    const metricName = (filter.Properties as { MetricTransformations: { MetricName: string }[] })
+      .MetricTransformations[0]?.MetricName;
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: metricName,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
   it('rolls instances one at a time and waits for them to signal health', () => {
     template.hasResource('AWS::AutoScaling::AutoScalingGroup', {
       UpdatePolicy: {
@@ -283,7 +329,8 @@ describe('ec2-alb frontend (the web app, seed 004 port 3000)', () => {
     expect(userData).toContain('pm2 start /opt/cloudnest/frontend/ecosystem.config.json');
     expect(userData).toContain('http://127.0.0.1:3000/ ');
     expect(userData).toContain('cfn-signal');
-    // The frontend instances may read their code asset and signal CloudFormation, nothing else.
+    // The frontend instances may read their code asset, signal CloudFormation and write their own
+    // log group, nothing else.
     const [frontendRole] = onlyResource(template, 'AWS::IAM::Role', {
       Properties: { Description: 'CloudNest frontend instances' },
     });
@@ -292,7 +339,12 @@ describe('ec2-alb frontend (the web app, seed 004 port 3000)', () => {
       .flatMap((policy) =>
         policy.Properties.PolicyDocument.Statement.map((s: { Action: unknown }) => s.Action),
       );
-    expect(actions.sort()).toEqual(['cloudformation:SignalResource', 's3:GetObject']);
+    expect(actions.flat().sort()).toEqual([
+      'cloudformation:SignalResource',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+    ]);
   });
 });
 

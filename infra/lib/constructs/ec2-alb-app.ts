@@ -1,9 +1,10 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { NagSuppressions } from 'cdk-nag';
@@ -102,6 +103,10 @@ export class Ec2AlbApp extends Construct {
   readonly frontendTargetGroup: elbv2.ApplicationTargetGroup;
   /** Role of the backend instances: grant it what the API needs. */
   readonly backendRole: iam.Role;
+  /** The backend's PM2 output (the API's JSON log lines), shipped by the CloudWatch agent. */
+  readonly backendLogGroup: logs.LogGroup;
+  /** The frontend's PM2 output. */
+  readonly frontendLogGroup: logs.LogGroup;
   readonly httpsListener: elbv2.ApplicationListener;
 
   constructor(scope: Construct, id: string, props: Ec2AlbAppProps) {
@@ -179,7 +184,7 @@ export class Ec2AlbApp extends Construct {
       app: NodeAppProps,
       port: number,
       securityGroup: ec2.SecurityGroup,
-    ): { group: autoscaling.AutoScalingGroup; role: iam.Role } => {
+    ): { group: autoscaling.AutoScalingGroup; role: iam.Role; logGroup: logs.LogGroup } => {
       const role = new iam.Role(this, `${name}Role`, {
         assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
         description: `CloudNest ${name.toLowerCase()} instances`,
@@ -193,6 +198,17 @@ export class Ec2AlbApp extends Construct {
           appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore'],
         },
       ]);
+      const logGroup = new logs.LogGroup(this, `${name}LogGroup`, {
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      // The agent writes into a group that already exists: it needs no CreateLogGroup, no Describe*.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
       const userData = ec2.UserData.forLinux();
       const launchTemplate = new ec2.LaunchTemplate(this, `${name}LaunchTemplate`, {
         instanceType,
@@ -232,13 +248,13 @@ export class Ec2AlbApp extends Construct {
         notifications: props.notificationTopic ? [{ topic: props.notificationTopic }] : undefined,
       });
       group.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
-      this.writeUserData(userData, group, role, name.toLowerCase(), app, port, nodeVersion);
+      this.writeUserData(userData, group, role, logGroup, name.toLowerCase(), app, port, nodeVersion);
       if (!props.notificationTopic) {
         NagSuppressions.addResourceSuppressions(group, [
           { id: 'AwsSolutions-AS3', reason: 'No notification topic was given to this construct.' },
         ]);
       }
-      return { group, role };
+      return { group, role, logGroup };
     };
 
     const backend = makeGroup(
@@ -255,7 +271,9 @@ export class Ec2AlbApp extends Construct {
     );
     this.backendGroup = backend.group;
     this.backendRole = backend.role;
+    this.backendLogGroup = backend.logGroup;
     this.frontendGroup = frontend.group;
+    this.frontendLogGroup = frontend.logGroup;
 
     this.backendTargetGroup = new elbv2.ApplicationTargetGroup(this, 'BackendTargetGroup', {
       vpc: props.vpc,
@@ -293,6 +311,7 @@ export class Ec2AlbApp extends Construct {
     userData: ec2.UserData,
     group: autoscaling.AutoScalingGroup,
     role: iam.Role,
+    logGroup: logs.ILogGroup,
     name: string,
     app: NodeAppProps,
     port: number,
@@ -300,7 +319,13 @@ export class Ec2AlbApp extends Construct {
   ): void {
     const dir = `/opt/cloudnest/${name}`;
     const stack = Stack.of(this);
-    userData.addCommands('set -euo pipefail', 'dnf install -y aws-cfn-bootstrap tar xz unzip');
+    const logDir = '/var/log/cloudnest';
+    const outLog = `${logDir}/${name}.out.log`;
+    const errLog = `${logDir}/${name}.err.log`;
+    userData.addCommands(
+      'set -euo pipefail',
+      'dnf install -y aws-cfn-bootstrap tar xz unzip amazon-cloudwatch-agent logrotate',
+    );
     // Reports success or failure to CloudFormation, so a rolling update stops on a bad instance.
     userData.addSignalOnExitCommand(group);
     userData.addCommands(
@@ -314,7 +339,8 @@ export class Ec2AlbApp extends Construct {
       'tar -xJf "$NODE_TGZ" -C /usr/local --strip-components=1',
       'npm install -g pm2@6',
       'id cloudnest >/dev/null 2>&1 || useradd --system --create-home cloudnest',
-      `mkdir -p ${dir}`,
+      `mkdir -p ${dir} ${logDir}`,
+      `chown cloudnest:cloudnest ${logDir}`,
     );
     if (app.codePath) {
       const asset = new s3assets.Asset(this, `${name === 'backend' ? 'Backend' : 'Frontend'}Code`, {
@@ -361,9 +387,52 @@ export class Ec2AlbApp extends Construct {
           exec_mode: 'fork',
           instances: 1,
           env: environment,
+          // Fixed paths the CloudWatch agent tails (PM2's default is under the user's home).
+          out_file: outLog,
+          error_file: errLog,
         },
       ],
     });
+    // Ships both files to the group, one stream per instance and file; without it the logs never
+    // left the instance and vanished with it.
+    const agentConfig = stack.toJsonString({
+      logs: {
+        logs_collected: {
+          files: {
+            collect_list: [
+              {
+                file_path: outLog,
+                log_group_name: logGroup.logGroupName,
+                log_stream_name: '{instance_id}/out',
+              },
+              {
+                file_path: errLog,
+                log_group_name: logGroup.logGroupName,
+                log_stream_name: '{instance_id}/err',
+              },
+            ],
+          },
+        },
+      },
+    });
+    const agentConfigPath = '/opt/aws/amazon-cloudwatch-agent/etc/cloudnest.json';
+    userData.addCommands(
+      `cat > ${agentConfigPath} <<'CLOUDNEST_EOF'`,
+      agentConfig,
+      'CLOUDNEST_EOF',
+      `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${agentConfigPath}`,
+      // The files stay on a 20 GB volume: keep a few days locally (the agent follows copytruncate).
+      `cat > /etc/logrotate.d/cloudnest <<'CLOUDNEST_EOF'`,
+      `${logDir}/*.log {`,
+      '  daily',
+      '  rotate 3',
+      '  compress',
+      '  missingok',
+      '  notifempty',
+      '  copytruncate',
+      '}',
+      'CLOUDNEST_EOF',
+    );
     userData.addCommands(
       `cat > ${dir}/ecosystem.config.json <<'CLOUDNEST_EOF'`,
       ecosystem,

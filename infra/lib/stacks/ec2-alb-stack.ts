@@ -128,6 +128,8 @@ export class Ec2AlbStack extends TopologyStack {
     });
     observability.monitorDatabase('Database', this.database.instance);
     observability.monitorErrorLogs('Migrations', this.migrations.logGroup);
+    // Each backend instance runs the maintenance job on its in-process interval.
+    observability.monitorMaintenanceLogs('Backend', this.app.backendLogGroup);
     this.observability = observability;
 
     this.outputs({
