@@ -6,6 +6,7 @@ import type { SecurityActivityService } from '../auth/security-activity.service.
 import type { SessionsRepository } from '../auth/sessions.repository.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import type { FilesService } from '../files/files.service.js';
+import type { OutboxMailRepository } from '../mail/outbox-mail.repository.js';
 import type { UsersService } from '../users/users.service.js';
 import { MaintenanceService } from './maintenance.service.js';
 
@@ -16,6 +17,7 @@ const REPORT = {
   removedSessions: 3,
   removedRateLimitCounters: 11,
   removedSecurityEvents: 13,
+  removedOutboxMail: 17,
 };
 
 function setup() {
@@ -25,6 +27,7 @@ function setup() {
   const sessions = { deleteEnded: vi.fn(async (_before: Date) => 3) };
   const rateLimits = { pruneEndedWindows: vi.fn(async () => 11) };
   const activity = { deleteExpired: vi.fn(async () => 13) };
+  const outbox = { deleteOlderThan: vi.fn(async (_before: Date) => 17) };
   const clock = { now: () => new Date('2026-12-06T12:00:00Z') } as ClockRepository;
   const logger = { info: vi.fn(), error: vi.fn() };
   const service = new MaintenanceService(
@@ -34,10 +37,11 @@ function setup() {
     sessions as unknown as SessionsRepository,
     rateLimits as unknown as RateLimitService,
     activity as unknown as SecurityActivityService,
+    outbox as unknown as OutboxMailRepository,
     clock,
     logger as unknown as Logger,
   );
-  return { service, users, files, oneTimeTokens, sessions, rateLimits, logger };
+  return { service, users, files, oneTimeTokens, sessions, rateLimits, outbox, logger };
 }
 
 describe('MaintenanceService', () => {
@@ -46,10 +50,11 @@ describe('MaintenanceService', () => {
   });
 
   it('runs the account purge and the upload, token, session and rate-limit cleanups and reports them', async () => {
-    const { service, oneTimeTokens, sessions, rateLimits } = setup();
+    const { service, oneTimeTokens, sessions, rateLimits, outbox } = setup();
     expect(await service.runOnce()).toEqual(REPORT);
-    // Tokens are kept for a day after they expire, ended sessions for 30 days.
+    // Tokens are kept for a day after they expire, outbox mail for two days, ended sessions for 30.
     expect(oneTimeTokens.deleteExpired).toHaveBeenCalledWith(new Date('2026-12-05T12:00:00Z'));
+    expect(outbox.deleteOlderThan).toHaveBeenCalledWith(new Date('2026-12-04T12:00:00Z'));
     expect(sessions.deleteEnded).toHaveBeenCalledWith(new Date('2026-11-06T12:00:00Z'));
     expect(rateLimits.pruneEndedWindows).toHaveBeenCalledTimes(1);
   });

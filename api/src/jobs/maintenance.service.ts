@@ -7,6 +7,7 @@ import { SessionsRepository } from '../auth/sessions.repository.js';
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import { FilesService } from '../files/files.service.js';
+import { OutboxMailRepository } from '../mail/outbox-mail.repository.js';
 import { UsersService } from '../users/users.service.js';
 
 /** What one maintenance run did. */
@@ -17,6 +18,7 @@ export interface MaintenanceReport {
   readonly removedSessions: number;
   readonly removedRateLimitCounters: number;
   readonly removedSecurityEvents: number;
+  readonly removedOutboxMail: number;
 }
 
 /** How long an expired one-time token (link, code, challenge) is kept: a day, for support questions. */
@@ -30,11 +32,19 @@ const EXPIRED_TOKEN_RETENTION_MS = 24 * 60 * 60_000;
 const ENDED_SESSION_RETENTION_MS = 30 * 24 * 60 * 60_000;
 
 /**
+ * How long the outbox driver keeps a message: two days, the longest link's life (a verification
+ * link, 24 h) and a day more. The outbox holds the only plaintext copy of links and codes (the
+ * tokens table stores digests), and where it stands in for a mail service outside development no
+ * one reads it, so kept for ever it would be live credentials, then personal data, at rest.
+ */
+const OUTBOX_RETENTION_MS = 2 * 24 * 60 * 60_000;
+
+/**
  * Periodic housekeeping: erase accounts deleted more than 30 days ago, remove unfinished uploads
  * and temp files older than 24 h, delete one-time tokens (links, emailed codes, sign-in and
  * passkey challenges) a day after they expired, sessions (and their refresh tokens, one row per
- * refresh) 30 days after they ended, rate-limit counters whose window has ended, and security
- * activity older than SECURITY_EVENT_RETENTION_DAYS. Runs from
+ * refresh) 30 days after they ended, rate-limit counters whose window has ended, security
+ * activity older than SECURITY_EVENT_RETENTION_DAYS, and mail the outbox driver kept for two days. Runs from
  * `npm run users:purge` (cron, a scheduled task), on an interval inside the HTTP server (`main.ts`,
  * MAINTENANCE_INTERVAL_MINUTES), or on Lambda from infra's hourly scheduled event. Every step is
  * idempotent, so overlapping runs on several instances are harmless.
@@ -51,6 +61,7 @@ export class MaintenanceService implements OnApplicationShutdown {
     @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
     @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
     @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
+    @Inject(OutboxMailRepository) private readonly outbox: OutboxMailRepository,
     @Inject(ClockRepository) private readonly clock: ClockRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -63,6 +74,7 @@ export class MaintenanceService implements OnApplicationShutdown {
     const removedSessions = await this.sessions.deleteEnded(new Date(now - ENDED_SESSION_RETENTION_MS));
     const removedRateLimitCounters = await this.rateLimits.pruneEndedWindows();
     const removedSecurityEvents = await this.activity.deleteExpired();
+    const removedOutboxMail = await this.outbox.deleteOlderThan(new Date(now - OUTBOX_RETENTION_MS));
     return {
       purgedAccounts,
       removedFiles,
@@ -70,6 +82,7 @@ export class MaintenanceService implements OnApplicationShutdown {
       removedSessions,
       removedRateLimitCounters,
       removedSecurityEvents,
+      removedOutboxMail,
     };
   }
 

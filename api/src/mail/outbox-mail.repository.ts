@@ -54,6 +54,13 @@ export class OutboxMailRepository extends MailRepository {
     this.logger.info(`mail stored in outbox${summary}`);
   }
 
+  /** Deletes the mail stored before `cutoff`; returns how many. */
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    const db = await this.database.get();
+    const result = await db.deleteFrom('outbox').where('createdAt', '<', cutoff).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Newest first, optionally only mail to one address. */
   async list(to: string | undefined, limit: number): Promise<OutboxEntry[]> {
     const db = await this.database.get();

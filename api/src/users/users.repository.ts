@@ -154,8 +154,9 @@ export class UsersRepository {
   /**
    * Erases a deleted account's personal data in one transaction: email and username become
    * placeholders no one can register (freeing both), profile and password are cleared, and
-   * sessions (IPs, user agents), API keys, two-step sign-in secrets, passkeys, one-time tokens and the
-   * security activity are deleted. The row stays as a tombstone.
+   * sessions (IPs, user agents), API keys, two-step sign-in secrets, passkeys, one-time tokens, the
+   * security activity and mail the outbox driver kept for the address are deleted. The row stays
+   * as a tombstone.
    */
   async erasePersonalData(user: Pick<UserRow, 'id' | 'email'>, now: Date): Promise<void> {
     const db = await this.database.get();
@@ -182,6 +183,7 @@ export class UsersRepository {
       await trx.deleteFrom('mfaRecoveryCodes').where('userId', '=', user.id).execute();
       await trx.deleteFrom('passkeys').where('userId', '=', user.id).execute();
       await trx.deleteFrom('securityEvents').where('userId', '=', user.id).execute();
+      await trx.deleteFrom('outbox').where('toAddress', '=', user.email).execute();
       await trx
         .deleteFrom('oneTimeTokens')
         .where((eb) => eb.or([eb('userId', '=', user.id), eb('email', '=', user.email)]))

@@ -697,6 +697,7 @@ describe('scheduled maintenance through the bundle', () => {
     expect(Object.keys(report).sort()).toEqual([
       'purgedAccounts',
       'removedFiles',
+      'removedOutboxMail',
       'removedRateLimitCounters',
       'removedSecurityEvents',
       'removedSessions',

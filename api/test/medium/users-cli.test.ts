@@ -272,12 +272,24 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
         { key: 'signIn:login:ip:203.0.113.10', windowStart: new Date(), count: 1 },
       ])
       .execute();
+    // Outbox mail three days old goes (two days are kept).
+    await database.db
+      .insertInto('outbox')
+      .values({
+        id: crypto.uuid(),
+        toAddress: 'someone@example.com',
+        subject: 'Your sign-in code',
+        textBody: '123456',
+        htmlBody: '<p>123456</p>',
+        createdAt: new Date(Date.now() - 3 * DAY),
+      })
+      .execute();
     const result = await runCli('src/jobs/maintenance.cli.ts', [], env);
     expect(result.stderr).toBe('');
     expect(result).toMatchObject({
       code: 0,
       stdout:
-        'purged 1 deleted account(s), removed 0 expired file(s), 1 expired one-time token(s), 1 ended session(s), 1 ended rate-limit counter(s) and 0 security event(s) past retention\n',
+        'purged 1 deleted account(s), removed 0 expired file(s), 1 expired one-time token(s), 1 ended session(s), 1 ended rate-limit counter(s), 0 security event(s) past retention and 1 outbox message(s)\n',
     });
     expect(
       (await database.db.selectFrom('sessions').select('id').where('userId', '=', owner.id).execute()).map(

@@ -16,6 +16,7 @@ import { FilesRepository } from '../../src/files/files.repository.js';
 import { FilesService } from '../../src/files/files.service.js';
 import { LocalStorageRepository } from '../../src/files/local-storage.repository.js';
 import type { MailService } from '../../src/mail/mail.service.js';
+import { OutboxMailRepository } from '../../src/mail/outbox-mail.repository.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { UsersService } from '../../src/users/users.service.js';
@@ -223,6 +224,22 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
       })
       .execute();
 
+    const mailTo = (to: string, ageMs: number) =>
+      database.db
+        .insertInto('outbox')
+        .values({
+          id: crypto.uuid(),
+          toAddress: to,
+          subject: 'Reset your password',
+          textBody: 'https://app.example/reset?token=plaintext',
+          htmlBody: '<p>link</p>',
+          createdAt: new Date(now - ageMs),
+        })
+        .execute();
+    await mailTo(old.email, 32 * DAY);
+    await mailTo(old.email, HOUR);
+    await mailTo(active.email, HOUR);
+
     expect(await usersService.purgeDeletedAccounts()).toBe(1);
 
     const erased = await database.db
@@ -255,6 +272,19 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
       'passkeys',
     ] as const)
       expect(await count(table, old.id)).toBe(0);
+    // The outbox driver's copies of its mail (plaintext links) go with it; others' stay.
+    const mailCount = async (to: string) =>
+      Number(
+        (
+          await database.db
+            .selectFrom('outbox')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('toAddress', '=', to)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    expect(await mailCount(old.email)).toBe(0);
+    expect(await mailCount(active.email)).toBe(1);
 
     // Within the 30 days nothing is touched.
     expect(await users.findById(recent.id)).toMatchObject({ email: recent.email, displayName: 'Someone' });
@@ -264,6 +294,38 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     // The email and username can be registered again, and a second run has nothing to do.
     await newUser({ email: old.email, username: old.username });
     expect(await usersService.purgeDeletedAccounts()).toBe(0);
+  });
+
+  it('deletes outbox mail older than the cutoff, and nothing newer', async () => {
+    const outbox = new OutboxMailRepository(
+      DatabaseHandle.of(database.db),
+      new ClockRepository(),
+      crypto,
+      config,
+      pino({ level: 'silent' }),
+    );
+    const to = `outbox.${crypto.uuid()}@example.com`;
+    const now = Date.now();
+    const ids = { stale: crypto.uuid(), fresh: crypto.uuid() };
+    for (const [id, ageMs] of [
+      [ids.stale, 3 * DAY],
+      [ids.fresh, DAY],
+    ] as const) {
+      await database.db
+        .insertInto('outbox')
+        .values({
+          id,
+          toAddress: to,
+          subject: 's',
+          textBody: 't',
+          htmlBody: 'h',
+          createdAt: new Date(now - ageMs),
+        })
+        .execute();
+    }
+    expect(await outbox.deleteOlderThan(new Date(now - 2 * DAY))).toBeGreaterThanOrEqual(1);
+    expect((await outbox.list(to, 10)).map((mail) => mail.id)).toEqual([ids.fresh]);
+    expect(await outbox.deleteOlderThan(new Date(now - 2 * DAY))).toBe(0);
   });
 
   it('removes unfinished uploads and temp files older than 24 hours, and nothing else', async () => {
