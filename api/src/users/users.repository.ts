@@ -192,13 +192,19 @@ export class UsersRepository {
   }
 }
 
-/** Recognises unique-constraint violations of users.email / users.username on PostgreSQL and MySQL. */
+/**
+ * Recognises unique-constraint violations of users.email / users.username on PostgreSQL and MySQL,
+ * by the violated key's name only: PostgreSQL's `constraint` (`users_email_key`), MySQL's message
+ * `Duplicate entry '…' for key 'users.email'` (MariaDB: `'email'`). Never by the rest of the
+ * message, which on MySQL quotes the duplicate value: a username containing "email" was taken for
+ * a taken address (a profile change then answered 200 without saving it, a registration
+ * EMAIL_TAKEN for an unused address).
+ */
 export function uniqueViolationField(error: unknown): UniqueUserField | undefined {
-  if (!(error instanceof Error)) return undefined;
-  if (!isUniqueViolation(error)) return undefined;
+  if (!(error instanceof Error) || !isUniqueViolation(error)) return undefined;
   const { constraint } = error as { constraint?: unknown };
-  const where = `${typeof constraint === 'string' ? constraint : ''} ${error.message}`;
-  if (where.includes('email')) return 'email';
-  if (where.includes('username')) return 'username';
-  return undefined;
+  const key =
+    typeof constraint === 'string' ? constraint : (/ for key '([^']*)'\s*$/.exec(error.message)?.[1] ?? '');
+  const column = key.replace(/^users[._]/, '').replace(/_key$/, '');
+  return column === 'email' || column === 'username' ? column : undefined;
 }

@@ -81,6 +81,8 @@ export class UsersService {
       replaced && ((trx) => this.files.retire(replaced, trx)),
     );
     if (collision === 'username') throw new AppError('USERNAME_TAKEN');
+    // The change was rolled back: nothing below may act as if it were saved.
+    if (collision !== undefined) throw new Error(`a profile change collided on ${collision}`);
     if (replaced) await this.files.deleteRetired(replaced);
     const updated = { ...user, ...changes } as UserRow;
     return mapMe(updated, await this.files.publicUrlOfId(updated.avatarFileId));

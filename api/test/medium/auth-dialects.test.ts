@@ -3,6 +3,7 @@ import {
   bearer,
   type ErrorBody,
   latestMail,
+  newCredentials,
   RELAXED_LIMITS,
   readJson,
   registerUser,
@@ -70,6 +71,26 @@ describe.each(testDialects())('auth on %s', (dialect) => {
       .where('email', '=', racer.email)
       .execute();
     expect(rows).toHaveLength(1);
+  });
+
+  it('tells a taken username from a taken address whatever the username says (MySQL quotes it in the error)', async () => {
+    const taken = newCredentials();
+    const username = `email_${taken.username}`.slice(0, 32);
+    await registerUser(server, { ...taken, username });
+    const register = await server.request('/auth/register', {
+      method: 'POST',
+      json: { ...newCredentials(), username },
+    });
+    expect(register.status).toBe(409);
+    expect((await readJson<ErrorBody>(register)).code).toBe('USERNAME_TAKEN');
+    const { tokens } = await registerUser(server);
+    const rename = await server.request('/users/me', {
+      method: 'PATCH',
+      headers: bearer(tokens.accessToken),
+      json: { username },
+    });
+    expect(rename.status).toBe(409);
+    expect((await readJson<ErrorBody>(rename)).code).toBe('USERNAME_TAKEN');
   });
 
   it('verifies an email code and counts failed attempts', async () => {
