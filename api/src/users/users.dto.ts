@@ -28,6 +28,7 @@ export const UpdateMeSchema = dto((z) =>
       username: UsernameSchema.zod.optional(),
       avatarFileId: z
         .uuid({ message: 'must be a UUID' })
+        .toLowerCase()
         .nullable()
         .optional()
         .describe(

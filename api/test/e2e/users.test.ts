@@ -443,6 +443,13 @@ describe('users over HTTP', () => {
       });
       expect(self.status).toBe(409);
       expect(await codeOf(self)).toBe('ADMIN_SELF_CHANGE');
+      // The same id in capitals is the same account (MySQL would match it, PostgreSQL would not).
+      const shouted = await server.request(`/admin/users/${admin.tokens.user.id.toUpperCase()}`, {
+        method: 'PATCH',
+        headers: bearer(admin.tokens.accessToken),
+        json: { role: 'user' },
+      });
+      expect(await codeOf(shouted)).toBe('ADMIN_SELF_CHANGE');
       const unknown = await server.request('/admin/users/00000000-0000-4000-8000-000000000000', {
         method: 'PATCH',
         headers: bearer(admin.tokens.accessToken),

@@ -93,6 +93,15 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     expect((await readJson<ErrorBody>(rename)).code).toBe('USERNAME_TAKEN');
   });
 
+  it('finds a resource by its id in capitals alike on both engines', async () => {
+    const { tokens } = await registerUser(server);
+    const profile = await server.request(`/users/${tokens.user.id.toUpperCase()}`, {
+      headers: bearer(tokens.accessToken),
+    });
+    expect(profile.status).toBe(200);
+    expect((await readJson<{ id: string }>(profile)).id).toBe(tokens.user.id);
+  });
+
   it('verifies an email code and counts failed attempts', async () => {
     const { credentials } = await registerUser(server);
     await server.request('/auth/email-code/start', { method: 'POST', json: { email: credentials.email } });

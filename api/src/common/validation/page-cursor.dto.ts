@@ -33,6 +33,7 @@ export const PageCursorSchema = dto((z) =>
         ctx.addIssue({ code: 'custom', message: 'must be a nextCursor from a previous page' });
         return z.NEVER;
       }
-      return { createdAt, id: id as string };
+      // Lowered like path ids (IdParamsSchema): the engines compare case differently.
+      return { createdAt, id: (id as string).toLowerCase() };
     }),
 );
