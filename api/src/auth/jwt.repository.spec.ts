@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../common/errors/app-error.js';
-import { loadConfig } from '../config/app-config.js';
+import { type AppConfig, loadConfig } from '../config/app-config.js';
 import { JwtRepository } from './jwt.repository.js';
 
 async function privateJwkJson(): Promise<{ private: string; public: string }> {
@@ -76,8 +76,16 @@ describe('JwtRepository', () => {
     expect((await a.jwks()).keys).toEqual([]);
   });
 
-  it('refuses a JWT_PRIVATE_KEY that is not an Ed25519 private JWK', async () => {
-    const jwt = repository({ JWT_PRIVATE_KEY: '{"kty":"RSA"}' });
+  // loadConfig refuses such a key from the environment; one from JWT_SECRET_ARN arrives later.
+  it('refuses a private key that is not an Ed25519 private JWK', async () => {
+    const config = loadConfig(
+      { NODE_ENV: 'test', DATA_DIR: mkdtempSync(join(tmpdir(), 'cloudnest-jwt-')) },
+      '/',
+    );
+    const jwt = new JwtRepository({
+      ...config,
+      auth: { ...config.auth, jwt: { ...config.auth.jwt, algorithm: 'EdDSA', privateKey: '{"kty":"RSA"}' } },
+    } as AppConfig);
     await expect(jwt.sign(claims, new Date())).rejects.toThrow(/Ed25519 private JWK/);
     // Verification reports the key problem as it is: a server fault, not the client's token.
     await expect(jwt.verify('a.b.c')).rejects.toThrow(/Ed25519 private JWK/);

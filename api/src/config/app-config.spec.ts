@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './app-config.js';
 
@@ -18,6 +19,14 @@ function problemsOf(env: Record<string, string>): string {
   }
   throw new Error('expected a ConfigError');
 }
+
+const ed25519 = (() => {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return {
+    pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    jwk: privateKey.export({ format: 'jwk' }) as Record<string, string>,
+  };
+})();
 
 describe('loadConfig', () => {
   it('applies documented defaults', () => {
@@ -99,9 +108,46 @@ describe('loadConfig', () => {
     expect(problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db/app' })).toContain(
       'JWT_PRIVATE_KEY is required in production',
     );
-    expect(problemsOf({ ...base, JWT_SECRET: 's'.repeat(32), JWT_PRIVATE_KEY: '{}' })).toContain(
+    expect(problemsOf({ ...base, JWT_SECRET: 's'.repeat(32), JWT_PRIVATE_KEY: ed25519.pem })).toContain(
       'mutually exclusive',
     );
+  });
+
+  it('accepts an Ed25519 private key as a PEM (also with escaped line breaks) or a private JWK', () => {
+    for (const key of [ed25519.pem, ed25519.pem.replaceAll('\n', '\\n'), JSON.stringify(ed25519.jwk)]) {
+      const config = loadConfig({ ...base, JWT_PRIVATE_KEY: key }, '/');
+      expect(config.auth.jwt).toMatchObject({ algorithm: 'EdDSA', privateKey: key });
+    }
+  });
+
+  it('refuses at boot, naming the variable, a JWT key the token code could not use', () => {
+    const { d: _private, ...publicJwk } = ed25519.jwk;
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    for (const key of [
+      'paste-the-key-here',
+      '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----',
+      '{"kty": "OKP"',
+      JSON.stringify(publicJwk),
+      rsa.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    ]) {
+      expect(problemsOf({ ...base, JWT_PRIVATE_KEY: key })).toContain(
+        'JWT_PRIVATE_KEY must be an Ed25519 private key',
+      );
+    }
+    for (const keys of ['{"keys": [', '"text"', '{"keys": "no"}', JSON.stringify([{ kty: 'OKP' }])]) {
+      expect(problemsOf({ ...base, JWT_PREVIOUS_PUBLIC_KEYS: keys })).toContain(
+        'JWT_PREVIOUS_PUBLIC_KEYS must be JSON',
+      );
+    }
+    for (const keys of [
+      publicJwk,
+      [publicJwk],
+      { keys: [publicJwk] },
+      { ...publicJwk, kid: 'old', d: 'x' },
+    ]) {
+      const config = loadConfig({ ...base, JWT_PREVIOUS_PUBLIC_KEYS: JSON.stringify(keys) }, '/');
+      expect(config.auth.jwt).toMatchObject({ previousPublicKeys: JSON.stringify(keys) });
+    }
   });
 
   it('parses rate limits as N/Ts and rejects other shapes', () => {

@@ -8,6 +8,7 @@
  * see docs/lambda.md), against well under 1 ms for these functions. Request bodies keep their
  * zod DTOs.
  */
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { RateLimitRule } from './app-config.js';
 
 /** The raw variables, as the process sees them. */
@@ -97,6 +98,57 @@ class VariableReader {
       .filter((item) => item.length > 0);
   }
 
+  /**
+   * An Ed25519 private key: a PKCS#8 PEM (line breaks may be written `\n`) or a private JWK. Parsed
+   * here so a bad key stops the boot naming the variable; the token code parses it again with jose
+   * on first use, and until this check a bad key started a ready-looking server whose every token
+   * route answered 500 (parsing one key costs microseconds at a cold start).
+   */
+  ed25519PrivateKey(name: string): string | undefined {
+    const value = this.optional(name);
+    if (value === undefined) return undefined;
+    const trimmed = value.trim();
+    const key = parsedKey(() =>
+      trimmed.startsWith('{')
+        ? createPrivateKey({ key: JSON.parse(trimmed), format: 'jwk' })
+        : createPrivateKey(trimmed.replace(/\\n/g, '\n')),
+    );
+    return key?.asymmetricKeyType === 'ed25519'
+      ? value
+      : this.problem(
+          name,
+          'must be an Ed25519 private key: a PKCS#8 PEM or a private JWK (kty OKP, crv Ed25519, d)',
+        );
+  }
+
+  /** Ed25519 public JWKs: one JWK, an array of them or a JWK Set (`{"keys": […]}`), as JSON. */
+  ed25519PublicJwks(name: string): string | undefined {
+    const value = this.optional(name);
+    if (value === undefined) return undefined;
+    const problem = () =>
+      this.problem(name, 'must be JSON: an Ed25519 public JWK, an array of them or {"keys": [...]}');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return problem();
+    }
+    const list = Array.isArray(parsed)
+      ? parsed
+      : typeof parsed === 'object' && parsed !== null && 'keys' in parsed
+        ? (parsed as { keys: unknown }).keys
+        : [parsed];
+    if (!Array.isArray(list)) return problem();
+    const valid = list.every((jwk) => {
+      if (typeof jwk !== 'object' || jwk === null) return false;
+      const { d: _private, ...publicJwk } = jwk as Record<string, unknown>;
+      return (
+        parsedKey(() => createPublicKey({ key: publicJwk, format: 'jwk' }))?.asymmetricKeyType === 'ed25519'
+      );
+    });
+    return valid ? value : problem();
+  }
+
   /** A comma-separated list of keys of at least `minLength` characters each; `[]` when unset. */
   keyList(name: string, minLength: number): string[] {
     const keys = this.list(name);
@@ -154,6 +206,15 @@ class VariableReader {
   }
 }
 
+/** The key `parse` makes, or undefined when it throws (a malformed PEM, JWK or JSON). */
+function parsedKey(parse: () => KeyObject): KeyObject | undefined {
+  try {
+    return parse();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads every variable; the result is only meaningful when `problems` is empty. */
 function readVariables(read: VariableReader) {
   const nodeEnv = read.oneOf(
@@ -208,8 +269,8 @@ function readVariables(read: VariableReader) {
     DOCS_ENABLED: read.flag('DOCS_ENABLED', true),
     PUBLIC_BASE_URL: read.url('PUBLIC_BASE_URL', 'must be a URL like https://api.example.com'),
     // --- Auth
-    JWT_PRIVATE_KEY: read.optional('JWT_PRIVATE_KEY'),
-    JWT_PREVIOUS_PUBLIC_KEYS: read.optional('JWT_PREVIOUS_PUBLIC_KEYS'),
+    JWT_PRIVATE_KEY: read.ed25519PrivateKey('JWT_PRIVATE_KEY'),
+    JWT_PREVIOUS_PUBLIC_KEYS: read.ed25519PublicJwks('JWT_PREVIOUS_PUBLIC_KEYS'),
     JWT_SECRET: read.optional('JWT_SECRET', 32),
     MFA_ENCRYPTION_KEY: read.optional('MFA_ENCRYPTION_KEY', 32),
     MFA_ENCRYPTION_PREVIOUS_KEYS: read.keyList('MFA_ENCRYPTION_PREVIOUS_KEYS', 32),
