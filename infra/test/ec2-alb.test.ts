@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { onlyResource, refs, sampleSettings, subnetIds, synthesize } from './support.js';
+import { expectAlarmOnFilter, onlyResource, refs, sampleSettings, subnetIds, synthesize } from './support.js';
 
 const sg = (template: Template, description: string) =>
   onlyResource(template, 'AWS::EC2::SecurityGroup', {
@@ -189,13 +189,7 @@ describe('ec2-alb × seoul (seed 004)', () => {
     expect(filter.Properties).toMatchObject({
       LogGroupName: { Ref: expect.stringMatching(/^AppBackendLogGroup/) },
     });
-    const metricName = (filter.Properties as { MetricTransformations: { MetricName: string }[] })
-      .MetricTransformations[0]?.MetricName;
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: metricName,
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-    });
+    expectAlarmOnFilter(template, filter);
   });
 
   it('rolls instances one at a time and waits for them to signal health', () => {

@@ -3,6 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAINTENANCE_FAILED_MESSAGE } from '../lib/constructs/observability.js';
 import {
+  expectAlarmOnFilter,
   onlyResource,
   refs,
   SAMPLE_CERTIFICATE_ARN,
@@ -204,13 +205,7 @@ describe('fargate maintenance (runs in-process in every task)', () => {
       LogGroupName: containerLogGroup,
       FilterPattern: '{ $.msg = "maintenance run failed" }',
     });
-    const metricName = (filter.Properties as { MetricTransformations: { MetricName: string }[] })
-      .MetricTransformations[0]?.MetricName;
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: metricName,
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-    });
+    expectAlarmOnFilter(template, filter);
   });
 
   it('matches the line the API logs (api/src/jobs/maintenance.service.ts)', () => {

@@ -129,6 +129,17 @@ export function onlyResource(
   return found[0] as [string, Record<string, unknown>];
 }
 
+/** Asserts an alarm fires on the first line the metric filter `filter` (a template resource) counts. */
+export function expectAlarmOnFilter(template: Template, filter: Record<string, unknown>): void {
+  const metricName = (filter.Properties as { MetricTransformations: { MetricName: string }[] })
+    .MetricTransformations[0]?.MetricName;
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: metricName,
+    Threshold: 0,
+    ComparisonOperator: 'GreaterThanThreshold',
+  });
+}
+
 /** The route table (`{ Ref }`) associated with a subnet. */
 export function routeTableOf(template: Template, subnetLogicalId: string): unknown {
   const [, association] = onlyResource(template, 'AWS::EC2::SubnetRouteTableAssociation', {

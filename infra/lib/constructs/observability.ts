@@ -222,21 +222,13 @@ export class Observability extends Construct {
    * authenticator secret no MFA key opens, and does not fail the deploy over it.
    */
   monitorErrorLogs(id: string, logGroup: logs.ILogGroup): void {
-    const filter = new logs.MetricFilter(this, `${id}ErrorLogFilter`, {
+    this.alarmOnLogLines(
+      `${id}ErrorLog`,
+      `${id}ErrorLogs`,
       logGroup,
-      filterPattern: logs.FilterPattern.numberValue('$.level', '>=', 50),
-      metricNamespace: 'CloudNest',
-      metricName: `${id}ErrorLogs`,
-      metricValue: '1',
-      defaultValue: 0,
-    });
-    this.add(`${id}ErrorLogs`, {
-      metric: filter.metric({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      threshold: 0,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      alarmDescription: `${id}: logged an error (read the log group for what needs an operator)`,
-    });
+      logs.FilterPattern.numberValue('$.level', '>=', 50),
+      `${id}: logged an error (read the log group for what needs an operator)`,
+    );
   }
 
   /**
@@ -245,20 +237,41 @@ export class Observability extends Construct {
    * else would notice, since the server keeps serving.
    */
   monitorMaintenanceLogs(id: string, logGroup: logs.ILogGroup): void {
-    const filter = new logs.MetricFilter(this, `${id}MaintenanceFailedFilter`, {
+    this.alarmOnLogLines(
+      `${id}MaintenanceFailed`,
+      `${id}MaintenanceFailed`,
       logGroup,
-      filterPattern: logs.FilterPattern.stringValue('$.msg', '=', MAINTENANCE_FAILED_MESSAGE),
+      logs.FilterPattern.stringValue('$.msg', '=', MAINTENANCE_FAILED_MESSAGE),
+      `${id}: a maintenance run failed (account purge, expired uploads…); read the log group`,
+    );
+  }
+
+  /**
+   * An alarm as soon as one line matching `pattern` reaches `logGroup` in five minutes. The
+   * filter's id is `${filterId}Filter` and the metric and alarm are named `name` (ids unchanged
+   * from when each monitor built its own).
+   */
+  private alarmOnLogLines(
+    filterId: string,
+    name: string,
+    logGroup: logs.ILogGroup,
+    pattern: logs.IFilterPattern,
+    alarmDescription: string,
+  ): void {
+    const filter = new logs.MetricFilter(this, `${filterId}Filter`, {
+      logGroup,
+      filterPattern: pattern,
       metricNamespace: 'CloudNest',
-      metricName: `${id}MaintenanceFailed`,
+      metricName: name,
       metricValue: '1',
       defaultValue: 0,
     });
-    this.add(`${id}MaintenanceFailed`, {
+    this.add(name, {
       metric: filter.metric({ period: FIVE_MINUTES, statistic: 'Sum' }),
       threshold: 0,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      alarmDescription: `${id}: a maintenance run failed (account purge, expired uploads…); read the log group`,
+      alarmDescription,
     });
   }
 
