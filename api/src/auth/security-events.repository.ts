@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
 import type { PageCursor } from '../common/validation/page-cursor.dto.js';
-import { deleteInBatches } from '../database/batched-delete.js';
+import { deleteCreatedBefore } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { SecurityEventsTable, SecurityEventType } from '../database/database.types.js';
@@ -94,22 +94,6 @@ export class SecurityEventsRepository {
 
   /** Deletes the events recorded before `before`, `batchSize` at a time; resolves to how many. */
   async deleteOlderThan(before: Date, batchSize = 1000): Promise<number> {
-    const db = await this.database.get();
-    return deleteInBatches(
-      async (limit) =>
-        (
-          await db
-            .selectFrom('securityEvents')
-            .select('id')
-            .where('createdAt', '<', before)
-            .limit(limit)
-            .execute()
-        ).map((row) => row.id),
-      async (ids) =>
-        Number(
-          (await db.deleteFrom('securityEvents').where('id', 'in', ids).executeTakeFirst()).numDeletedRows,
-        ),
-      batchSize,
-    );
+    return deleteCreatedBefore(await this.database.get(), 'securityEvents', before, batchSize);
   }
 }

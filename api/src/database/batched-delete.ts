@@ -1,3 +1,5 @@
+import type { Database } from './database.factory.js';
+
 /**
  * Deletes rows a batch at a time until none are left: `selectIds` finds up to `batchSize` ids of
  * rows to delete, `deleteIds` deletes those rows and resolves to how many it did; resolves to the
@@ -16,4 +18,28 @@ export async function deleteInBatches(
     deleted += await deleteIds(ids);
     if (ids.length < batchSize) return deleted;
   }
+}
+
+/** Tables whose rows expire by age alone: each has an `id` and a `createdAt`. */
+type AgedTable = 'securityEvents' | 'outbox';
+
+/**
+ * Deletes the rows of `table` created before `before`, `batchSize` at a time (as
+ * {@link deleteInBatches}); resolves to how many.
+ */
+export function deleteCreatedBefore(
+  db: Database,
+  table: AgedTable,
+  before: Date,
+  batchSize: number,
+): Promise<number> {
+  return deleteInBatches(
+    async (limit) =>
+      (await db.selectFrom(table).select('id').where('createdAt', '<', before).limit(limit).execute()).map(
+        (row) => row.id,
+      ),
+    async (ids) =>
+      Number((await db.deleteFrom(table).where('id', 'in', ids).executeTakeFirst()).numDeletedRows),
+    batchSize,
+  );
 }

@@ -5,6 +5,7 @@ import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { deleteCreatedBefore } from '../database/batched-delete.js';
 import { DATABASE } from '../database/database.module.js';
 import type { DatabaseHandle } from '../database/database-handle.js';
 import { type MailMessage, MailRepository } from './mail.repository.js';
@@ -54,11 +55,12 @@ export class OutboxMailRepository extends MailRepository {
     this.logger.info(`mail stored in outbox${summary}`);
   }
 
-  /** Deletes the mail stored before `cutoff`; returns how many. */
-  async deleteOlderThan(cutoff: Date): Promise<number> {
-    const db = await this.database.get();
-    const result = await db.deleteFrom('outbox').where('createdAt', '<', cutoff).executeTakeFirst();
-    return Number(result.numDeletedRows);
+  /**
+   * Deletes the mail stored before `cutoff`, `batchSize` at a time (the first run after an upgrade
+   * meets every message ever kept); returns how many.
+   */
+  async deleteOlderThan(cutoff: Date, batchSize = 1000): Promise<number> {
+    return deleteCreatedBefore(await this.database.get(), 'outbox', cutoff, batchSize);
   }
 
   /** Newest first, optionally only mail to one address. */
