@@ -7,6 +7,7 @@ import { keptSecret } from '../common/crypto/kept-secret.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig, JwtSigning } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { previousKeyList, privateKeyText } from '../config/jwt-key-text.js';
 import { jwtSigningFromSecret } from './jwt-signing-secret.js';
 
 /** Claims CloudNest puts in (and requires from) an access token. */
@@ -205,21 +206,21 @@ function rejectedToken(error: unknown): never {
 
 /** Accepts a PKCS8 PEM or a private JWK (JSON) for Ed25519. */
 async function parsePrivateKey(jose: typeof Jose, value: string): Promise<JWK> {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('{')) {
-    const jwk = JSON.parse(trimmed) as JWK;
+  const text = privateKeyText(value);
+  if ('jwk' in text) {
+    const jwk = text.jwk as JWK;
     if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') {
       throw new Error('JWT_PRIVATE_KEY must be an Ed25519 private JWK (kty OKP, crv Ed25519, with d)');
     }
     return jwk;
   }
-  const key = await jose.importPKCS8(trimmed.replace(/\\n/g, '\n'), 'EdDSA', { extractable: true });
+  const key = await jose.importPKCS8(text.pem, 'EdDSA', { extractable: true });
   return jose.exportJWK(key);
 }
 
 function parsePreviousKeys(value: string | undefined): JWK[] {
   if (!value) return [];
-  const parsed = JSON.parse(value) as JWK | JWK[] | { keys: JWK[] };
-  const list = Array.isArray(parsed) ? parsed : 'keys' in parsed ? parsed.keys : [parsed];
-  return list.map(({ d: _private, ...publicKey }) => publicKey);
+  const list = previousKeyList(JSON.parse(value));
+  if (!list) throw new Error('JWT_PREVIOUS_PUBLIC_KEYS must be a JWK, an array of them or {"keys": [...]}');
+  return (list as JWK[]).map(({ d: _private, ...publicKey }) => publicKey);
 }

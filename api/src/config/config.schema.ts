@@ -8,8 +8,9 @@
  * see docs/lambda.md), against well under 1 ms for these functions. Request bodies keep their
  * zod DTOs.
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { RateLimitRule } from './app-config.js';
+import { previousKeyList, privateKeyText } from './jwt-key-text.js';
 
 /** The raw variables, as the process sees them. */
 export type EnvironmentVariables = Readonly<Record<string, string | undefined>>;
@@ -107,12 +108,12 @@ class VariableReader {
   ed25519PrivateKey(name: string): string | undefined {
     const value = this.optional(name);
     if (value === undefined) return undefined;
-    const trimmed = value.trim();
-    const key = parsedKey(() =>
-      trimmed.startsWith('{')
-        ? createPrivateKey({ key: JSON.parse(trimmed), format: 'jwk' })
-        : createPrivateKey(trimmed.replace(/\\n/g, '\n')),
-    );
+    const key = parsedKey(() => {
+      const text = privateKeyText(value);
+      return 'jwk' in text
+        ? createPrivateKey({ key: text.jwk as JsonWebKey, format: 'jwk' })
+        : createPrivateKey(text.pem);
+    });
     return key?.asymmetricKeyType === 'ed25519'
       ? value
       : this.problem(
@@ -127,18 +128,13 @@ class VariableReader {
     if (value === undefined) return undefined;
     const problem = () =>
       this.problem(name, 'must be JSON: an Ed25519 public JWK, an array of them or {"keys": [...]}');
-    let parsed: unknown;
+    let list: unknown[] | undefined;
     try {
-      parsed = JSON.parse(value);
+      list = previousKeyList(JSON.parse(value));
     } catch {
       return problem();
     }
-    const list = Array.isArray(parsed)
-      ? parsed
-      : typeof parsed === 'object' && parsed !== null && 'keys' in parsed
-        ? (parsed as { keys: unknown }).keys
-        : [parsed];
-    if (!Array.isArray(list)) return problem();
+    if (!list) return problem();
     const valid = list.every((jwk) => {
       if (typeof jwk !== 'object' || jwk === null) return false;
       const { d: _private, ...publicJwk } = jwk as Record<string, unknown>;
