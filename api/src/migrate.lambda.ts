@@ -11,8 +11,8 @@ import { DatabaseHandle } from './database/database-handle.js';
 import { ensureDatabaseExists } from './database/ensure-database.js';
 import { type MigrationReport, migrateToLatest } from './database/migrator.js';
 
-// Signs nothing: infra gives it the database secret and no JWT keys.
-const config = configFromProcessEnvironment({ NODE_ENV: 'production' }, { signsTokens: false });
+// Serves no API: infra gives it the database secret and no JWT/MFA keys or API_BASE_URL.
+const config = configFromProcessEnvironment({ NODE_ENV: 'production' }, { servesApi: false });
 const logger = createLogger(config.log);
 const secrets = new SecretsRepository();
 

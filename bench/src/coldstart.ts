@@ -92,6 +92,7 @@ const APP_ENV = {
   // Never contacted: GET /health needs no storage, and the S3 client is made on first use.
   S3_BUCKET: 'cloudnest-coldstart-bench',
   S3_REGION: 'eu-west-1',
+  S3_PUBLIC_BASE_URL: 'https://cloudnest-coldstart-bench.s3.eu-west-1.amazonaws.com',
 };
 
 /** One cold start: wall time from spawn to the marker line, and the child's CPU time by then. */

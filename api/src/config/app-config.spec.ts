@@ -8,6 +8,7 @@ const production = {
   DATABASE_URL: 'postgres://u:p@db/app',
   JWT_SECRET: 'x'.repeat(32),
   MFA_ENCRYPTION_KEY: 'm'.repeat(32),
+  API_BASE_URL: 'https://api.example.com',
 };
 
 function problemsOf(env: Record<string, string>): string {
@@ -384,7 +385,8 @@ describe('storage and users configuration', () => {
       'Invalid environment: PORT must be an integer 1-65535; ' +
         'DATABASE_URL is required in production (or DATABASE_SECRET_ARN); ' +
         'JWT_PRIVATE_KEY is required in production (or JWT_SECRET for HS256); keys are generated only in development; ' +
-        'MFA_ENCRYPTION_KEY is required in production (or MFA_ENCRYPTION_KEY_SECRET_ARN); a key is generated only in development',
+        'MFA_ENCRYPTION_KEY is required in production (or MFA_ENCRYPTION_KEY_SECRET_ARN); a key is generated only in development; ' +
+        'API_BASE_URL is required in production unless S3_BUCKET and S3_PUBLIC_BASE_URL are set (file URLs point at it)',
     );
   });
 
@@ -435,6 +437,7 @@ describe('storage and users configuration', () => {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://u:p@db/app',
       JWT_SECRET: 's'.repeat(32),
+      API_BASE_URL: 'https://api.example.com',
     };
     expect(problemsOf(withoutKey)).toBe(
       'Invalid environment: MFA_ENCRYPTION_KEY is required in production (or MFA_ENCRYPTION_KEY_SECRET_ARN); a key is generated only in development',
@@ -491,9 +494,21 @@ describe('storage and users configuration', () => {
     );
     expect(() =>
       loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db/app' }, '/', {
-        signsTokens: false,
+        servesApi: false,
       }),
     ).not.toThrow();
+  });
+
+  // Found in review: an S3 deployment without a public base served avatar links on localhost.
+  it('requires API_BASE_URL in production of an API process unless S3 serves public files itself', () => {
+    const { API_BASE_URL: _, ...withoutBase } = production;
+    const missing = 'API_BASE_URL is required in production unless S3_BUCKET and S3_PUBLIC_BASE_URL are set';
+    expect(problemsOf(withoutBase)).toContain(missing);
+    expect(problemsOf({ ...withoutBase, S3_BUCKET: 'uploads' })).toContain(missing);
+    const s3 = { ...withoutBase, S3_BUCKET: 'uploads', S3_PUBLIC_BASE_URL: 'https://cdn.example.com' };
+    expect(loadConfig(s3, '/').storage.driver).toBe('s3');
+    expect(loadConfig(production, '/').apiBaseUrl).toBe('https://api.example.com');
+    expect(() => loadConfig(withoutBase, '/', { servesApi: false })).not.toThrow();
   });
 
   // Found in review: infra gives the migration function only the database settings, so with the
@@ -504,6 +519,6 @@ describe('storage and users configuration', () => {
       DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
     };
     expect(() => loadConfig(migration, '/')).toThrow('JWT_PRIVATE_KEY is required in production');
-    expect(loadConfig(migration, '/', { signsTokens: false }).database).toMatchObject({ kind: 'secret' });
+    expect(loadConfig(migration, '/', { servesApi: false }).database).toMatchObject({ kind: 'secret' });
   });
 });

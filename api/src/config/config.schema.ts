@@ -325,11 +325,12 @@ export type ParsedEnvironment = ReturnType<typeof readVariables>;
 /** What the process does, where the rules depend on it. */
 export interface ProcessRole {
   /**
-   * Whether it signs or verifies access tokens (the API does; the migration function and the
-   * database command-line tasks do not, so production does not ask them for JWT keys).
+   * Whether it serves the API: signs and verifies tokens, seals sign-in secrets and hands out file
+   * URLs. The migration function and the database command-line tasks do none of that, so
+   * production does not ask them for JWT and MFA keys or for `API_BASE_URL`.
    * @default true
    */
-  readonly signsTokens?: boolean;
+  readonly servesApi?: boolean;
 }
 
 /** Rules that involve more than one variable; bad variables read as unset here. */
@@ -358,7 +359,7 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
     read.problem('JWT_SECRET_ARN', 'replaces JWT_SECRET and JWT_PRIVATE_KEY; set only one of them');
   }
   if (
-    role.signsTokens !== false &&
+    role.servesApi !== false &&
     env.NODE_ENV === 'production' &&
     env.JWT_SECRET === undefined &&
     env.JWT_PRIVATE_KEY === undefined &&
@@ -381,7 +382,7 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
     );
   }
   if (
-    role.signsTokens !== false &&
+    role.servesApi !== false &&
     env.NODE_ENV === 'production' &&
     env.MFA_ENCRYPTION_KEY === undefined &&
     env.MFA_ENCRYPTION_KEY_SECRET_ARN === undefined
@@ -394,6 +395,19 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
   checkPasskeySite(read, env.WEBAUTHN_RP_ID, env.WEBAUTHN_ORIGINS, env.PUBLIC_BASE_URL);
   if (env.NODE_ENV === 'production' && env.CORS_ALLOWED_ORIGINS.includes('*')) {
     read.problem('CORS_ALLOWED_ORIGINS', 'must list explicit origins in production ("*" is refused)');
+  }
+  // Public files link to S3_PUBLIC_BASE_URL where it is set and to this API otherwise (the local
+  // driver's signed URLs do too), so without either every such link pointed at localhost.
+  if (
+    role.servesApi !== false &&
+    env.NODE_ENV === 'production' &&
+    env.API_BASE_URL === undefined &&
+    (env.S3_BUCKET === undefined || env.S3_PUBLIC_BASE_URL === undefined)
+  ) {
+    read.problem(
+      'API_BASE_URL',
+      'is required in production unless S3_BUCKET and S3_PUBLIC_BASE_URL are set (file URLs point at it)',
+    );
   }
   if (env.S3_BUCKET === undefined) {
     for (const variable of ['S3_REGION', 'S3_ENDPOINT', 'S3_PUBLIC_BASE_URL'] as const) {

@@ -22,8 +22,8 @@ export async function runDatabaseCli(
   task: (context: DatabaseCliContext) => Promise<number>,
 ): Promise<void> {
   try {
-    // migrate, user:promote and users:purge sign no tokens: no JWT keys needed in production.
-    const config = configFromProcessEnvironment({}, { signsTokens: false });
+    // migrate, user:promote and users:purge serve no API: no JWT/MFA keys or API_BASE_URL needed.
+    const config = configFromProcessEnvironment({}, { servesApi: false });
     // While `npm start` runs, its embedded server owns the cluster: the task uses that server.
     const database = await resolveDatabase(config, (message) => process.stderr.write(`${message}\n`), {
       shareRunningServer: true,

@@ -41,6 +41,7 @@ function functionEnv(extra: Record<string, string>): Record<string, string> {
   return {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
+    API_BASE_URL: 'https://api.example.test',
     JWT_SECRET,
     MFA_ENCRYPTION_KEY: 'lambda-e2e-mfa-encryption-key-0123456789',
     MAIL_DRIVER: 'outbox',

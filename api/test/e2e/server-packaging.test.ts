@@ -37,6 +37,7 @@ describe('server bundle, Dockerfile and PM2 file', () => {
         NODE_ENV: 'production',
         PORT: String(port),
         API_PREFIX: '/api',
+        API_BASE_URL: 'https://api.example.test',
         DATABASE_URL: database.url,
         JWT_SECRET: 'packaging-test-secret-0123456789abcdef',
         MFA_ENCRYPTION_KEY: 'packaging-test-mfa-key-0123456789abcdef',

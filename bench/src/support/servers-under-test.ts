@@ -39,6 +39,7 @@ export async function startCloudNestServer(databaseUrl: string): Promise<CloudNe
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
       LOG_PRETTY: 'false',
+      API_BASE_URL: 'http://127.0.0.1',
       DATA_DIR: dataDir,
       DATABASE_URL: databaseUrl,
       JWT_PRIVATE_KEY: JSON.stringify(privateKey.export({ format: 'jwk' })),
