@@ -1,5 +1,4 @@
 import type { DialectAdapter, Kysely, UnknownRow } from 'kysely';
-import { commonJsExports } from '../common/modules/common-js.js';
 import type { DatabaseSchema } from './database.types.js';
 import { type DatabaseTls, driverSslOption } from './database-tls.js';
 
@@ -74,21 +73,25 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
   const resolveUrl = typeof url === 'string' ? async () => url : url;
   if (options.dialect === 'mysql') {
     const pool = async () => {
-      const [{ createPool }, ssl] = await Promise.all([
-        import('mysql2').then((mysql2) => commonJsExports(mysql2, 'createPool')),
+      const [{ createMysqlPool }, ssl] = await Promise.all([
+        import('./mysql-pool.js'),
         driverSslOption(options.tls),
       ]);
-      return createPool({
-        uri: await resolveUrl(),
-        connectionLimit: poolMax,
-        connectTimeout: connectTimeoutMs,
-        ...(ssl ? { ssl } : {}),
-        timezone: 'Z',
-        dateStrings: false,
-        // MySQL has no boolean type; TINYINT(1) columns are our booleans.
-        typeCast: (field, next) =>
-          field.type === 'TINY' && field.length === 1 ? field.string() === '1' : next(),
-      });
+      return createMysqlPool(
+        {
+          uri: await resolveUrl(),
+          connectionLimit: poolMax,
+          connectTimeout: connectTimeoutMs,
+          ...(ssl ? { ssl } : {}),
+          timezone: 'Z',
+          dateStrings: false,
+          // MySQL has no boolean type; TINYINT(1) columns are our booleans.
+          typeCast: (field, next) =>
+            field.type === 'TINY' && field.length === 1 ? field.string() === '1' : next(),
+        },
+        // pg's connectionTimeoutMillis bounds the wait for a pool connection too; so does this.
+        { acquireTimeoutMs: connectTimeoutMs, statementTimeoutMs },
+      );
     };
     return registered(new Kysely<DatabaseSchema>({ dialect: new MysqlDialect({ pool }), plugins }), 'mysql');
   }

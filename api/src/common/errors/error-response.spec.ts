@@ -42,6 +42,23 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(dropped, 'r').body.code).toBe('DATABASE_UNAVAILABLE');
   });
 
+  // PostgreSQL's and MariaDB's run against real servers in test/medium/database-limits.test.ts.
+  it("maps MySQL 8's statement timeout to 503 and other server errors to 500", () => {
+    const timedOut = Object.assign(
+      new Error('Query execution was interrupted, maximum statement execution time exceeded'),
+      {
+        code: 'ER_QUERY_TIMEOUT',
+        errno: 3024,
+      },
+    );
+    expect(toErrorResponse(timedOut, 'r').body.code).toBe('DATABASE_UNAVAILABLE');
+    const syntax = Object.assign(new Error('You have an error in your SQL syntax'), {
+      code: 'ER_PARSE_ERROR',
+      errno: 1064,
+    });
+    expect(toErrorResponse(syntax, 'r').body.code).toBe('INTERNAL_ERROR');
+  });
+
   it("keeps Fastify's body-parser codes that Nest wraps in an HttpException", () => {
     const cause = Object.assign(new Error('Body is too large'), {
       code: 'FST_ERR_CTP_BODY_TOO_LARGE',

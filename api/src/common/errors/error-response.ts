@@ -45,8 +45,9 @@ const statusCodes: Readonly<Record<number, ErrorCode>> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-// Errors that mean "the database is not reachable right now", from pg, mysql2 and Node's sockets.
-const unavailableErrnos = new Set([
+// Errors that mean "the database cannot answer right now", from pg, mysql2, the MySQL pool's
+// bounded wait (database/mysql-pool.ts) and Node's sockets.
+const unavailableCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -54,15 +55,20 @@ const unavailableErrnos = new Set([
   'EHOSTUNREACH',
   'ENOTFOUND',
   'PROTOCOL_CONNECTION_LOST',
+  'POOL_WAIT_TIMEOUT',
 ]);
-// SQLSTATE class 08 (connection exception) and 57P01-57P03 (server shutting down / starting).
-const unavailableSqlStates = /^(08|57P0[1-3])/;
+// SQLSTATE class 08 (connection exception), 57014 (statement timeout: a database too slow to
+// answer in time, not a bad request) and 57P01-57P03 (server shutting down / starting).
+const unavailableSqlStates = /^(08|57014|57P0[1-3])/;
+// MariaDB's ER_STATEMENT_TIMEOUT and MySQL's ER_QUERY_TIMEOUT (max_statement_time / max_execution_time).
+const statementTimeoutErrnos = new Set([1969, 3024]);
 
 function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (unavailableErrnos.has(code) || unavailableSqlStates.test(code)))
+  const { code, errno } = error as { code?: unknown; errno?: unknown };
+  if (typeof code === 'string' && (unavailableCodes.has(code) || unavailableSqlStates.test(code)))
     return true;
+  if (typeof errno === 'number' && statementTimeoutErrnos.has(errno)) return true;
   return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Cannot enqueue|Pool is closed|is not queryable/i.test(
     error.message,
   );

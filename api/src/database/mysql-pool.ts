@@ -1,0 +1,99 @@
+import type { MysqlPool, MysqlPoolConnection } from 'kysely';
+import type { Pool, PoolConnection, PoolOptions, RowDataPacket } from 'mysql2';
+import { commonJsExports } from '../common/modules/common-js.js';
+
+/** The limits PostgreSQL's pool gets from `pg` itself, which mysql2 leaves to its user. */
+export interface MysqlPoolLimits {
+  /** How long a query may wait for a connection, including making a new one. */
+  readonly acquireTimeoutMs: number;
+  /** Server-side limit per statement, set on each connection when it is made. */
+  readonly statementTimeoutMs: number;
+}
+
+/** The error of a wait for a pool connection that took longer than its limit. */
+export const POOL_WAIT_TIMEOUT = 'POOL_WAIT_TIMEOUT';
+
+/**
+ * The statement that bounds a session's statements on this server. MariaDB has
+ * `max_statement_time` (seconds, every statement); MySQL has `max_execution_time` (milliseconds,
+ * read-only SELECTs only), so writes there are bounded by the lock wait alone: a write blocked
+ * behind another transaction's row lock waits `innodb_lock_wait_timeout` (50 s by default).
+ */
+export function sessionLimitsStatement(serverVersion: string, statementTimeoutMs: number): string {
+  const lockWaitSeconds = Math.max(1, Math.ceil(statementTimeoutMs / 1000));
+  const statementLimit = /mariadb/i.test(serverVersion)
+    ? `max_statement_time = ${statementTimeoutMs / 1000}`
+    : `max_execution_time = ${statementTimeoutMs}`;
+  return `SET SESSION ${statementLimit}, innodb_lock_wait_timeout = ${lockWaitSeconds}`;
+}
+
+/** Creates mysql2's pool (loaded here, on the first query) and bounds it: see {@link limitedPool}. */
+export async function createMysqlPool(options: PoolOptions, limits: MysqlPoolLimits): Promise<MysqlPool> {
+  const { createPool } = commonJsExports(await import('mysql2'), 'createPool');
+  return limitedPool(createPool(options), limits);
+}
+
+/**
+ * mysql2's pool as Kysely uses it, with what `pg` does on PostgreSQL: a wait for a connection
+ * fails after `acquireTimeoutMs` (mysql2 would queue it forever behind a stuck pool, so a request
+ * hung instead of answering 503), and every new connection runs {@link sessionLimitsStatement}
+ * before its first query. A connection whose setup fails is destroyed, not handed out or leaked.
+ */
+export function limitedPool(pool: Pool, limits: MysqlPoolLimits): MysqlPool {
+  const prepared = new WeakSet<PoolConnection>();
+  // Which engine answers is asked once per pool, on its first connection.
+  let statement: Promise<string> | undefined;
+  const sessionStatement = (connection: PoolConnection): Promise<string> => {
+    statement ??= new Promise<string>((resolve, reject) =>
+      connection.query<RowDataPacket[]>('SELECT VERSION() AS version', (error, rows) =>
+        error
+          ? reject(error)
+          : resolve(sessionLimitsStatement(String(rows[0]?.version), limits.statementTimeoutMs)),
+      ),
+    ).catch((error: unknown) => {
+      statement = undefined;
+      throw error;
+    });
+    return statement;
+  };
+  const prepare = async (connection: PoolConnection): Promise<void> => {
+    if (prepared.has(connection)) return;
+    const sql = await sessionStatement(connection);
+    await new Promise<void>((resolve, reject) =>
+      connection.query(sql, (error) => (error ? reject(error) : resolve())),
+    );
+    prepared.add(connection);
+  };
+  return {
+    getConnection(callback): void {
+      // Kysely's type asks for a connection even beside an error; its driver reads only the error then.
+      const reply = callback as (error: unknown, connection?: MysqlPoolConnection) => void;
+      let answered = false;
+      /** Answers once; false when the wait had already been answered (by the timer). */
+      const answer = (error: unknown, connection?: PoolConnection): boolean => {
+        if (answered) return false;
+        answered = true;
+        clearTimeout(timer);
+        reply(error, connection);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        const message = `timeout exceeded waiting ${limits.acquireTimeoutMs} ms for a MySQL pool connection`;
+        answer(Object.assign(new Error(message), { code: POOL_WAIT_TIMEOUT }));
+      }, limits.acquireTimeoutMs);
+      pool.getConnection((error, connection) => {
+        if (error) return void answer(error);
+        prepare(connection).then(
+          () => {
+            if (!answer(null, connection)) connection.release();
+          },
+          (setupError: unknown) => {
+            connection.destroy();
+            answer(setupError);
+          },
+        );
+      });
+    },
+    end: (callback) => pool.end(callback),
+  };
+}

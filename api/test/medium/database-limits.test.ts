@@ -1,0 +1,77 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toErrorResponse } from '../../src/common/errors/error-response.js';
+import { createDatabase, type Database } from '../../src/database/database.factory.js';
+import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
+
+const STATEMENT_TIMEOUT_MS = 500;
+const CONNECT_TIMEOUT_MS = 400;
+
+/** What a request would answer for the query's failure, or 'no error'. */
+const answerTo = (query: Promise<unknown>): Promise<string> =>
+  query.then(
+    () => 'no error',
+    (error: unknown) => {
+      const { body } = toErrorResponse(error, 'r');
+      return `${body.statusCode} ${body.code}`;
+    },
+  );
+
+/**
+ * Both engines get the same two limits (docs/architecture.md, "Database limits"): a statement
+ * that runs past DATABASE_STATEMENT_TIMEOUT_MS is stopped by the server, and a query that cannot
+ * get a pool connection in time fails; both answer 503 DATABASE_UNAVAILABLE rather than holding
+ * the request (mysql2 alone set neither: its statements ran unbounded and its waits queued forever).
+ */
+describe.each(testDialects())('database limits on %s', (dialect) => {
+  let database: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    db = await createDatabase({
+      ...database.connection,
+      poolMax: 1,
+      statementTimeoutMs: STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    });
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  const sleep = (seconds: number) =>
+    dialect === 'postgres'
+      ? sql`select pg_sleep(${seconds})`.execute(db)
+      : sql`select sleep(${seconds})`.execute(db);
+
+  it('stops a statement that runs past the statement timeout, with 503', async () => {
+    expect(await answerTo(sleep(5))).toBe('503 DATABASE_UNAVAILABLE');
+    // A statement within the limit runs, on the same (single) connection.
+    expect(await answerTo(sleep(0.05))).toBe('no error');
+  });
+
+  it('fails a wait for a pool connection held elsewhere, with 503, and serves again once it is free', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let inside = () => {};
+    const entered = new Promise<void>((resolve) => {
+      inside = resolve;
+    });
+    const transaction = db.transaction().execute(async (trx) => {
+      await sql`select 1`.execute(trx);
+      inside();
+      await held;
+    });
+    await entered;
+    // Without the bound this wait never ends, and the test times out.
+    expect(await answerTo(sql`select 1`.execute(db))).toBe('503 DATABASE_UNAVAILABLE');
+    release();
+    await transaction;
+    const { rows } = await sql<{ answer: number }>`select 42 as answer`.execute(db);
+    expect(Number(rows[0]?.answer)).toBe(42);
+  });
+});
