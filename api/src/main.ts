@@ -5,7 +5,7 @@ import { ConfigError } from './config/app-config.js';
 import { configFromProcessEnvironment } from './config/environment.js';
 import { createDatabase } from './database/database.factory.js';
 import { resolveDatabase } from './database/database-target.js';
-import { migrateToLatest } from './database/migrator.js';
+import { migrateToLatest, migrationConnection } from './database/migrator.js';
 import { MaintenanceService } from './jobs/maintenance.service.js';
 
 /**
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const database = await resolveDatabase(config, (message) => logger.info(message));
   try {
     if (config.env !== 'production') {
-      const db = await createDatabase({ ...database.connection, poolMax: 1 });
+      const db = await createDatabase(migrationConnection(database.connection));
       try {
         const { applied } = await migrateToLatest(db);
         if (applied.length > 0) logger.info({ applied }, 'migrations applied');

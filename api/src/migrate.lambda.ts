@@ -9,7 +9,7 @@ import { createDatabase, type Database } from './database/database.factory.js';
 import { remoteConnection } from './database/database-connection.js';
 import { DatabaseHandle } from './database/database-handle.js';
 import { ensureDatabaseExists } from './database/ensure-database.js';
-import { type MigrationReport, migrateToLatest } from './database/migrator.js';
+import { type MigrationReport, migrateToLatest, migrationConnection } from './database/migrator.js';
 
 // Serves no API: infra gives it the database secret and no JWT/MFA keys or API_BASE_URL.
 const config = configFromProcessEnvironment({ NODE_ENV: 'production' }, { servesApi: false });
@@ -47,7 +47,7 @@ export async function handler(
   const url = typeof connection.url === 'string' ? connection.url : await connection.url();
   const created = await ensureDatabaseExists(url, connection.dialect, connection.tls);
   if (created) logger.info('database created');
-  const db = await createDatabase({ ...connection, url, poolMax: 1 });
+  const db = await createDatabase(migrationConnection({ ...connection, url }));
   let report: MigrationResponse;
   try {
     report = await migrateToLatest(db);

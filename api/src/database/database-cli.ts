@@ -16,10 +16,15 @@ export interface DatabaseCliContext {
  * is unset, the embedded PostgreSQL under DATA_DIR (the running API's, if it is up); releases both
  * afterwards and reports any failure in one line (a configuration error as the list of bad
  * variables). Sets the exit code.
+ * @param tune the task's connection from the configured one (the migrations' limits)
  */
 export async function runDatabaseCli(
   failure: string,
   task: (context: DatabaseCliContext) => Promise<number>,
+  tune: (connection: DatabaseConnectionOptions) => DatabaseConnectionOptions = (connection) => ({
+    ...connection,
+    poolMax: 1,
+  }),
 ): Promise<void> {
   try {
     // migrate, user:promote and users:purge serve no API: no JWT/MFA keys or API_BASE_URL needed.
@@ -29,7 +34,7 @@ export async function runDatabaseCli(
       shareRunningServer: true,
     });
     try {
-      const connection = { ...database.connection, poolMax: 1 };
+      const connection = tune(database.connection);
       const db = await createDatabase(connection);
       try {
         process.exitCode = await task({ config, connection, db });

@@ -1,10 +1,22 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import type { DatabaseConnectionOptions } from './database.factory.js';
 import { migrations } from './migrations/index.js';
 
 /** Outcome of a migration run, in the shape the migration Lambda returns. */
 export interface MigrationReport {
   readonly applied: string[];
   readonly pending: string[];
+}
+
+/**
+ * The connection migrations run on: one connection; statements may run long (an index built on a
+ * large table; Lambda stops the function at 15 minutes anyway), but a wait for a lock is short,
+ * since DDL queued behind a long transaction would hold every later query on its table behind it.
+ * A migration that fails on the lock is not recorded; the next deploy runs it again (on MySQL over
+ * whatever DDL it had committed: see migrations/repeatable-ddl.ts).
+ */
+export function migrationConnection(connection: DatabaseConnectionOptions): DatabaseConnectionOptions {
+  return { ...connection, poolMax: 1, statementTimeoutMs: 15 * 60_000, lockTimeoutMs: 5000 };
 }
 
 /** The application's migrations; tests may pass another list through the `available` parameters. */

@@ -1,10 +1,11 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type KyselyPlugin, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialectOf } from '../../src/database/database.factory.js';
+import { createDatabase, dialectOf } from '../../src/database/database.factory.js';
 import { migrations } from '../../src/database/migrations/index.js';
 import {
   migrateDown,
   migrateToLatest,
+  migrationConnection,
   migrationStatus,
   pendingMigrations,
 } from '../../src/database/migrator.js';
@@ -56,6 +57,114 @@ describe.each(testDialects())('migrations on %s', (dialect) => {
     ]);
     expect(runs.flatMap((run) => run.applied).sort()).toEqual([...names].sort());
     expect(await pendingMigrations(database.db)).toEqual([]);
+  });
+});
+
+/**
+ * Tables, columns (in order; PostgreSQL's ordinal positions count dropped ones), indexes and
+ * constraints of the current schema, as comparable text.
+ */
+async function schemaOf<DB>(db: Kysely<DB>): Promise<string[]> {
+  const schema = sql.raw(dialectOf(db) === 'mysql' ? 'database()' : 'current_schema()');
+  const columns = await sql<Record<string, unknown>>`select table_name, column_name,
+      data_type, character_maximum_length, is_nullable, column_default
+    from information_schema.columns where table_schema = ${schema}
+    order by table_name, ordinal_position`.execute(db);
+  const constraints = await sql<Record<string, unknown>>`select table_name, constraint_name, constraint_type
+    from information_schema.table_constraints where table_schema = ${schema}
+    order by table_name, constraint_name`.execute(db);
+  const indexes =
+    dialectOf(db) === 'mysql'
+      ? await sql<
+          Record<string, unknown>
+        >`select table_name, index_name, seq_in_index, column_name, non_unique
+          from information_schema.statistics where table_schema = database()
+          order by table_name, index_name, seq_in_index`.execute(db)
+      : await sql<Record<string, unknown>>`select indexdef from pg_indexes
+          where schemaname = current_schema() order by indexname`.execute(db);
+  return [...columns.rows, ...constraints.rows, ...indexes.rows].map((row) => JSON.stringify(row));
+}
+
+/** The database, failing its DDL statement number `n` (0-based) as a lost connection would. */
+function failingAtDdl<DB>(db: Kysely<DB>, n: number): Kysely<DB> {
+  let ddl = 0;
+  const plugin: KyselyPlugin = {
+    transformQuery: ({ node }) => {
+      if (['CreateTableNode', 'AlterTableNode', 'CreateIndexNode'].includes(node.kind) && ddl++ === n) {
+        throw new Error('injected failure');
+      }
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  };
+  return db.withPlugin(plugin);
+}
+
+/**
+ * MySQL commits each DDL statement, so a migration that fails midway (a lock timeout, a lost
+ * connection) keeps what it did before the failure, unrecorded; the next run starts it over and
+ * must step over that (migrations/repeatable-ddl.ts). Each migration is cut before each of its
+ * DDL statements in turn, then run properly; the result must be the schema of a clean run.
+ */
+describe.each(testDialects())('a migration cut short on %s', (dialect) => {
+  let reference: TestDatabase;
+  let database: TestDatabase;
+  beforeAll(async () => {
+    [reference, database] = await Promise.all([createTestDatabase(dialect), createTestDatabase(dialect)]);
+  });
+  afterAll(async () => {
+    await Promise.all([reference?.drop(), database?.drop()]);
+  });
+
+  it('runs again to completion from every point it can fail at', { timeout: 180_000 }, async () => {
+    const names = Object.keys(migrations);
+    for (let i = 0; i < names.length; i++) await migrateDown(database.db);
+    expect(await tableExists(database.db, 'users')).toBe(false);
+    for (const [index, [name, migration]] of Object.entries(migrations).entries()) {
+      const upTo = Object.fromEntries(Object.entries(migrations).slice(0, index + 1));
+      for (let cut = 0; ; cut++) {
+        const completed = await migration.up(failingAtDdl(database.db, cut)).then(
+          () => true,
+          (error: unknown) => {
+            if ((error as Error).message !== 'injected failure') throw error;
+            return false;
+          },
+        );
+        // Run for real over what the cut run left (all of it, once the cut is past its last statement).
+        expect(await migrateToLatest(database.db, upTo)).toEqual({ applied: [name], pending: [] });
+        if (completed) break;
+        expect(await migrateDown(database.db)).toEqual([name]);
+      }
+    }
+    expect(await schemaOf(database.db)).toEqual(await schemaOf(reference.db));
+  });
+
+  it('gives up on a lock it cannot get within the lock timeout, not after the statement timeout', async () => {
+    const db = await createDatabase({ ...migrationConnection(database.connection), lockTimeoutMs: 300 });
+    try {
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let inside = () => {};
+      const entered = new Promise<void>((resolve) => {
+        inside = resolve;
+      });
+      // A transaction that has read users holds a shared lock on the table until it ends.
+      const reader = database.db.transaction().execute(async (trx) => {
+        await sql`select count(*) from users`.execute(trx);
+        inside();
+        await held;
+      });
+      await entered;
+      const alter = db.schema.alterTable('users').addColumn('blocked_column', 'integer').execute();
+      await expect(alter).rejects.toThrow(/lock/i);
+      release();
+      await reader;
+      expect(migrationConnection(database.connection)).toMatchObject({ poolMax: 1, lockTimeoutMs: 5000 });
+    } finally {
+      await db.destroy();
+    }
   });
 });
 

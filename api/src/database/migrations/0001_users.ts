@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
 import { columnTypes } from './column-types.js';
+import { createIndexOnce } from './repeatable-ddl.js';
 
 /** Accounts. Later migrations add auth, files and mail tables that reference it. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const t = columnTypes(db);
   await db.schema
     .createTable('users')
+    .ifNotExists()
     .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('email', 'varchar(320)', (c) => c.notNull().unique())
     .addColumn('username', 'varchar(32)', (c) => c.notNull().unique())
@@ -20,7 +22,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .addColumn('updated_at', t.timestamp, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('users_created_at_idx').on('users').column('created_at').execute();
+  await createIndexOnce(db, 'users_created_at_idx', 'users', ['created_at']);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

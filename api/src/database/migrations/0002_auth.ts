@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { columnTypes } from './column-types.js';
+import { addColumnOnce, createIndexOnce } from './repeatable-ddl.js';
 
 /**
  * Auth: sessions (one refresh-token rotation family each), refresh tokens, one-time tokens (email
@@ -8,18 +9,13 @@ import { columnTypes } from './column-types.js';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const t = columnTypes(db);
-  await db.schema
-    .alterTable('users')
-    .addColumn('failed_login_count', 'integer', (c) => c.notNull().defaultTo(0))
-    .execute();
-  await db.schema
-    .alterTable('users')
-    .addColumn('lockout_count', 'integer', (c) => c.notNull().defaultTo(0))
-    .execute();
-  await db.schema.alterTable('users').addColumn('locked_until', t.timestamp).execute();
+  await addColumnOnce(db, 'users', 'failed_login_count', 'integer', (c) => c.notNull().defaultTo(0));
+  await addColumnOnce(db, 'users', 'lockout_count', 'integer', (c) => c.notNull().defaultTo(0));
+  await addColumnOnce(db, 'users', 'locked_until', t.timestamp);
 
   await db.schema
     .createTable('sessions')
+    .ifNotExists()
     .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('user_id', t.id, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
@@ -30,10 +26,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('user_agent', 'varchar(512)')
     .addColumn('ip', 'varchar(64)')
     .execute();
-  await db.schema.createIndex('sessions_user_id_idx').on('sessions').column('user_id').execute();
+  await createIndexOnce(db, 'sessions_user_id_idx', 'sessions', ['user_id']);
 
   await db.schema
     .createTable('refresh_tokens')
+    .ifNotExists()
     .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('session_id', t.id, (c) => c.notNull().references('sessions.id').onDelete('cascade'))
     .addColumn('parent_id', t.id)
@@ -41,19 +38,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .addColumn('rotated_at', t.timestamp)
     .execute();
-  await db.schema
-    .createIndex('refresh_tokens_session_id_idx')
-    .on('refresh_tokens')
-    .column('session_id')
-    .execute();
-  await db.schema
-    .createIndex('refresh_tokens_parent_id_idx')
-    .on('refresh_tokens')
-    .column('parent_id')
-    .execute();
+  await createIndexOnce(db, 'refresh_tokens_session_id_idx', 'refresh_tokens', ['session_id']);
+  await createIndexOnce(db, 'refresh_tokens_parent_id_idx', 'refresh_tokens', ['parent_id']);
 
   await db.schema
     .createTable('one_time_tokens')
+    .ifNotExists()
     .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('purpose', 'varchar(32)', (c) => c.notNull())
     .addColumn('email', 'varchar(320)', (c) => c.notNull())
@@ -64,14 +54,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', t.timestamp, (c) => c.notNull())
     .addColumn('used_at', t.timestamp)
     .execute();
-  await db.schema
-    .createIndex('one_time_tokens_email_purpose_idx')
-    .on('one_time_tokens')
-    .columns(['email', 'purpose'])
-    .execute();
+  await createIndexOnce(db, 'one_time_tokens_email_purpose_idx', 'one_time_tokens', ['email', 'purpose']);
 
   await db.schema
     .createTable('api_keys')
+    .ifNotExists()
     .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('user_id', t.id, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('name', 'varchar(100)', (c) => c.notNull())
@@ -82,10 +69,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_used_at', t.timestamp)
     .addColumn('revoked_at', t.timestamp)
     .execute();
-  await db.schema.createIndex('api_keys_user_id_idx').on('api_keys').column('user_id').execute();
+  await createIndexOnce(db, 'api_keys_user_id_idx', 'api_keys', ['user_id']);
 
   await db.schema
     .createTable('rate_limits')
+    .ifNotExists()
     .addColumn('key', 'varchar(200)', (c) => c.primaryKey())
     .addColumn('window_start', t.timestamp, (c) => c.notNull())
     .addColumn('count', 'integer', (c) => c.notNull())
@@ -93,6 +81,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('outbox')
+    .ifNotExists()
     .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('to_address', 'varchar(320)', (c) => c.notNull())
     .addColumn('subject', 'varchar(200)', (c) => c.notNull())
@@ -100,7 +89,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('html_body', t.text, (c) => c.notNull())
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('outbox_created_at_idx').on('outbox').column('created_at').execute();
+  await createIndexOnce(db, 'outbox_created_at_idx', 'outbox', ['created_at']);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

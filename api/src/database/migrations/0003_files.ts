@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { dialectOf } from '../database.factory.js';
 import { columnTypes } from './column-types.js';
+import { addColumnOnce, createIndexOnce } from './repeatable-ddl.js';
 
 /**
  * Files uploaded directly to storage (one row per upload, pending until completed), and
@@ -10,6 +11,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const t = columnTypes(db);
   await db.schema
     .createTable('files')
+    .ifNotExists()
     .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('user_id', t.id, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('purpose', 'varchar(16)', (c) => c.notNull())
@@ -21,20 +23,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .addColumn('completed_at', t.timestamp)
     .execute();
-  await db.schema.createIndex('files_user_id_idx').on('files').column('user_id').execute();
+  await createIndexOnce(db, 'files_user_id_idx', 'files', ['user_id']);
   // The cleanup job scans pending uploads and temp files by age.
-  await db.schema
-    .createIndex('files_status_created_at_idx')
-    .on('files')
-    .columns(['status', 'created_at'])
-    .execute();
-  await db.schema
-    .createIndex('files_purpose_created_at_idx')
-    .on('files')
-    .columns(['purpose', 'created_at'])
-    .execute();
-  await db.schema.alterTable('users').addColumn('purged_at', t.timestamp).execute();
-  await db.schema.createIndex('users_deleted_at_idx').on('users').column('deleted_at').execute();
+  await createIndexOnce(db, 'files_status_created_at_idx', 'files', ['status', 'created_at']);
+  await createIndexOnce(db, 'files_purpose_created_at_idx', 'files', ['purpose', 'created_at']);
+  await addColumnOnce(db, 'users', 'purged_at', t.timestamp);
+  await createIndexOnce(db, 'users_deleted_at_idx', 'users', ['deleted_at']);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { columnTypes } from './column-types.js';
+import { addColumnOnce, createIndexOnce } from './repeatable-ddl.js';
 
 /**
  * Two-step sign-in (TOTP): the authenticator secret of each account that set one up, its
@@ -8,10 +9,11 @@ import { columnTypes } from './column-types.js';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const t = columnTypes(db);
-  await db.schema.alterTable('users').addColumn('mfa_enabled_at', t.timestamp).execute();
+  await addColumnOnce(db, 'users', 'mfa_enabled_at', t.timestamp);
 
   await db.schema
     .createTable('totp_credentials')
+    .ifNotExists()
     .addColumn('user_id', t.id, (c) => c.primaryKey().references('users.id').onDelete('cascade'))
     // The base32 secret sealed by TotpSecretCipher (AES-256-GCM, ~83 characters), never in clear.
     .addColumn('secret', 'varchar(255)', (c) => c.notNull())
@@ -23,17 +25,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('mfa_recovery_codes')
+    .ifNotExists()
     .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('user_id', t.id, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('code_hash', 'varchar(64)', (c) => c.notNull())
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .addColumn('used_at', t.timestamp)
     .execute();
-  await db.schema
-    .createIndex('mfa_recovery_codes_user_id_code_hash_idx')
-    .on('mfa_recovery_codes')
-    .columns(['user_id', 'code_hash'])
-    .execute();
+  await createIndexOnce(db, 'mfa_recovery_codes_user_id_code_hash_idx', 'mfa_recovery_codes', [
+    'user_id',
+    'code_hash',
+  ]);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { columnTypes } from './column-types.js';
+import { createIndexOnce } from './repeatable-ddl.js';
 
 /**
  * Passkeys (WebAuthn credentials): a public key per authenticator an account registered, looked
@@ -10,6 +11,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const t = columnTypes(db);
   await db.schema
     .createTable('passkeys')
+    .ifNotExists()
     .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('user_id', t.id, (c) => c.notNull().references('users.id').onDelete('cascade'))
     // base64url of the authenticator's credential id; registration refuses longer ones (the
@@ -26,7 +28,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .addColumn('last_used_at', t.timestamp)
     .execute();
-  await db.schema.createIndex('passkeys_user_id_idx').on('passkeys').column('user_id').execute();
+  await createIndexOnce(db, 'passkeys_user_id_idx', 'passkeys', ['user_id']);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { addColumnOnce } from './repeatable-ddl.js';
 
 /**
  * How each session was signed in (password, emailed code, passkey, two-step…), so the sessions
@@ -6,7 +7,7 @@ import type { Kysely } from 'kysely';
  * Sessions from before this migration have none.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('sessions').addColumn('sign_in_method', 'varchar(32)').execute();
+  await addColumnOnce(db, 'sessions', 'sign_in_method', 'varchar(32)');
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { columnTypes } from './column-types.js';
+import { createIndexOnce } from './repeatable-ddl.js';
 
 /**
  * The account's security activity: sign-ins and failed attempts, and every change to how the
@@ -11,6 +12,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const t = columnTypes(db);
   await db.schema
     .createTable('security_events')
+    .ifNotExists()
     .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('user_id', t.id, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('type', 'varchar(40)', (c) => c.notNull())
@@ -23,17 +25,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('by_admin', t.boolean, (c) => c.notNull().defaultTo(false))
     .execute();
   // The owner's list, newest first, paged by (created_at, id).
-  await db.schema
-    .createIndex('security_events_user_created_idx')
-    .on('security_events')
-    .columns(['user_id', 'created_at', 'id'])
-    .execute();
+  await createIndexOnce(db, 'security_events_user_created_idx', 'security_events', [
+    'user_id',
+    'created_at',
+    'id',
+  ]);
   // The retention sweep.
-  await db.schema
-    .createIndex('security_events_created_idx')
-    .on('security_events')
-    .column('created_at')
-    .execute();
+  await createIndexOnce(db, 'security_events_created_idx', 'security_events', ['created_at']);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
