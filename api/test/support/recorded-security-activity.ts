@@ -7,9 +7,15 @@ import { ClockRepository } from '../../src/common/clock/clock.repository.js';
 import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import type { Database } from '../../src/database/database.factory.js';
+import type { Transactions } from '../../src/database/transactions.js';
 
 /** What a service spec's repositories receive as the transaction of a recorded change. */
 export const SPEC_TRANSACTION = { isTransaction: true, specTransaction: true } as unknown as Database;
+
+/** The services' transactions in a spec: the work runs with `SPEC_TRANSACTION`. */
+export const SPEC_TRANSACTIONS = {
+  run: <T>(work: (trx: Database) => Promise<T>): Promise<T> => work(SPEC_TRANSACTION),
+} as unknown as Transactions;
 
 /**
  * The real SecurityActivityService over an events repository that keeps the events in memory, for
