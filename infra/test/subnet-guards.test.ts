@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +61,12 @@ describe('subnet guards: compute never lands in public subnets of a Network (its
     expect(() => apiFunction(stack, network, network.publicSubnets)).toThrow(
       /ApiFunction must not run in public subnets/,
     );
+  });
+
+  it('fails when a public subnet of a Network is imported again by its id', () => {
+    const { stack, network } = stackWithImportedNetwork();
+    const again = ec2.Subnet.fromSubnetId(stack, 'Again', 'subnet-0479d42241a7eae8f');
+    expect(() => apiFunction(stack, network, [again])).toThrow(/ApiFunction must not run in public subnets/);
   });
 
   it('accepts ApiFunction in private subnets, created or imported', () => {

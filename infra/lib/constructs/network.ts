@@ -1,7 +1,7 @@
 import { Annotations, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { cidrContains, cidrsOverlap, type Ipv4Block, parseCidr } from '../cidr.js';
 
 /** One subnet of a {@link NetworkLayout}: an exact CIDR in a named availability zone. */
@@ -86,12 +86,22 @@ export interface ExistingNetworkAttributes {
 }
 
 /**
- * The public subnets every {@link Network} handed out, created or imported. Its VPC reference
- * cannot list them: `Vpc.fromVpcAttributes` spreads subnet ids over the AZs in equal groups, which
- * cannot express nest-vpc's one public /28 beside three AZs, so `vpc.publicSubnets` is empty and a
- * guard reading it would pass anything. Held weakly, by object: nothing outlives its app.
+ * The ids of the public subnets every {@link Network} handed out, created or imported, per app
+ * (the construct tree's root). Its VPC reference cannot list them: `Vpc.fromVpcAttributes` spreads
+ * subnet ids over the AZs in equal groups, which cannot express nest-vpc's one public /28 beside
+ * three AZs, so `vpc.publicSubnets` is empty and a guard reading it would pass anything. By id, so
+ * the same subnet imported again (`Subnet.fromSubnetId`) is still known as public; per app, since
+ * an imported id means a subnet of one account and region.
  */
-const networkPublicSubnets = new WeakSet<ec2.ISubnet>();
+const networkPublicSubnetIds = new WeakMap<IConstruct, Set<string>>();
+
+function registerPublicSubnets(subnets: readonly ec2.ISubnet[]): void {
+  for (const subnet of subnets) {
+    const root = subnet.node.root;
+    const ids = networkPublicSubnetIds.get(root) ?? new Set<string>();
+    networkPublicSubnetIds.set(root, ids.add(subnet.subnetId));
+  }
+}
 
 /**
  * True when `subnet` routes to an internet gateway: a public subnet of a {@link Network} (created
@@ -99,7 +109,10 @@ const networkPublicSubnets = new WeakSet<ec2.ISubnet>();
  * private checks its subnets with this rather than with `vpc.publicSubnets` alone.
  */
 export function isPublicSubnet(subnet: ec2.ISubnet, vpc: ec2.IVpc): boolean {
-  return networkPublicSubnets.has(subnet) || vpc.publicSubnets.some((p) => p.subnetId === subnet.subnetId);
+  return (
+    networkPublicSubnetIds.get(subnet.node.root)?.has(subnet.subnetId) === true ||
+    vpc.publicSubnets.some((p) => p.subnetId === subnet.subnetId)
+  );
 }
 
 const MIN_PREFIX = 16;
@@ -219,7 +232,7 @@ export class Network extends Construct implements INetwork {
     const privateSubnets = importSubnets('Private', attrs.privateSubnetIds);
     const isolatedSubnets = importSubnets('Isolated', attrs.isolatedSubnetIds);
     const publicSubnets = importSubnets('Public', attrs.publicSubnetIds);
-    for (const subnet of publicSubnets) networkPublicSubnets.add(subnet);
+    registerPublicSubnets(publicSubnets);
     return {
       vpc,
       publicSubnets,
@@ -319,7 +332,7 @@ export class Network extends Construct implements INetwork {
     );
 
     this.publicSubnets = publicSubnets;
-    for (const subnet of publicSubnets) networkPublicSubnets.add(subnet);
+    registerPublicSubnets(publicSubnets);
     this.privateSubnets = privateSubnets;
     this.isolatedSubnets = isolatedSubnets;
     this.dataSubnets = isolatedSubnets.length > 0 ? isolatedSubnets : privateSubnets;
