@@ -14,14 +14,6 @@ export interface DatabaseConnectionOptions {
   readonly poolMax?: number;
   /** Server-side limit per statement, so a stuck query cannot hold a request forever. @default 10000 */
   readonly statementTimeoutMs?: number;
-  /**
-   * How long a statement may wait for a lock before failing: PostgreSQL's `lock_timeout`, MySQL's
-   * `lock_wait_timeout` (metadata locks) and at most this for row locks. The migrations set it, so
-   * DDL queued behind a long transaction fails (and is retried by the next deploy) instead of
-   * stalling every query on the table behind it.
-   * @default - only the statement timeout bounds lock waits
-   */
-  readonly lockTimeoutMs?: number;
   /** How long to wait for a new connection before failing fast. @default 2000 */
   readonly connectTimeoutMs?: number;
   /** TLS to the server. @default 'disable' */
@@ -98,7 +90,7 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
             field.type === 'TINY' && field.length === 1 ? field.string() === '1' : next(),
         },
         // pg's connectionTimeoutMillis bounds the wait for a pool connection too; so does this.
-        { acquireTimeoutMs: connectTimeoutMs, statementTimeoutMs, lockTimeoutMs: options.lockTimeoutMs },
+        { acquireTimeoutMs: connectTimeoutMs, statementTimeoutMs },
       );
     };
     return registered(new Kysely<DatabaseSchema>({ dialect: new MysqlDialect({ pool }), plugins }), 'mysql');
@@ -124,7 +116,6 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
       max: poolMax,
       connectionTimeoutMillis: connectTimeoutMs,
       statement_timeout: statementTimeoutMs,
-      ...(options.lockTimeoutMs === undefined ? {} : { lock_timeout: options.lockTimeoutMs }),
       ssl,
       idleTimeoutMillis: 30_000,
     });

@@ -1,5 +1,5 @@
-import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
-import type { DatabaseConnectionOptions } from './database.factory.js';
+import { type Kysely, type Migration, type MigrationResultSet, Migrator, sql } from 'kysely';
+import { type DatabaseConnectionOptions, dialectOf } from './database.factory.js';
 import { migrations } from './migrations/index.js';
 
 /** Outcome of a migration run, in the shape the migration Lambda returns. */
@@ -9,23 +9,62 @@ export interface MigrationReport {
 }
 
 /**
- * The connection migrations run on: one connection; statements may run long (an index built on a
- * large table; Lambda stops the function at 15 minutes anyway), but a wait for a lock is short,
- * since DDL queued behind a long transaction would hold every later query on its table behind it.
- * A migration that fails on the lock is not recorded; the next deploy runs it again (on MySQL over
- * whatever DDL it had committed: see migrations/repeatable-ddl.ts).
+ * The connection migrations run on: one connection, whose statements may run long (an index built
+ * on a large table; Lambda stops the function at 15 minutes anyway).
  */
 export function migrationConnection(connection: DatabaseConnectionOptions): DatabaseConnectionOptions {
-  return { ...connection, poolMax: 1, statementTimeoutMs: 15 * 60_000, lockTimeoutMs: 5000 };
+  return { ...connection, poolMax: 1, statementTimeoutMs: 15 * 60_000 };
+}
+
+/**
+ * How long a migration's statement may wait for a lock. DDL queued behind a long transaction
+ * would hold every later query on its table behind it, so it gives up instead; the migration is
+ * not recorded and the next deploy runs it again (on MySQL over whatever DDL it had committed:
+ * see migrations/repeatable-ddl.ts). Waiting for another run's migration lock is not bounded by it.
+ */
+const MIGRATION_LOCK_TIMEOUT_MS = 5000;
+
+/** Options of {@link migrateToLatest}. */
+export interface MigrateOptions {
+  /** @default 5000 (see MIGRATION_LOCK_TIMEOUT_MS) */
+  readonly lockTimeoutMs?: number;
 }
 
 /** The application's migrations; tests may pass another list through the `available` parameters. */
 type MigrationList = Record<string, Migration>;
 
-function migratorFor<DB>(db: Kysely<DB>, available: MigrationList = migrations): Migrator {
+/**
+ * Sets the lock timeout as each migration starts, not on the connection: Kysely's PostgreSQL
+ * migration lock raises `lock_timeout` to an hour for the rest of its transaction (it must wait
+ * out a concurrent run), which would otherwise cover every migration after it.
+ */
+function withLockTimeout(migration: Migration, lockTimeoutMs: number): Migration {
+  const bounded =
+    (step: (db: Kysely<unknown>) => Promise<void>) =>
+    async (db: Kysely<unknown>): Promise<void> => {
+      const seconds = Math.max(1, Math.ceil(lockTimeoutMs / 1000));
+      await (dialectOf(db) === 'mysql'
+        ? // Metadata locks (DDL) and row locks (a data step).
+          sql`set session lock_wait_timeout = ${sql.lit(seconds)}, innodb_lock_wait_timeout = ${sql.lit(seconds)}`
+        : sql`select set_config('lock_timeout', ${String(lockTimeoutMs)}, true)`
+      ).execute(db);
+      await step(db);
+    };
+  const { down } = migration;
+  return { up: bounded(migration.up), ...(down ? { down: bounded(down) } : {}) };
+}
+
+function migratorFor<DB>(
+  db: Kysely<DB>,
+  available: MigrationList = migrations,
+  lockTimeoutMs = MIGRATION_LOCK_TIMEOUT_MS,
+): Migrator {
+  const bounded = Object.fromEntries(
+    Object.entries(available).map(([name, migration]) => [name, withLockTimeout(migration, lockTimeoutMs)]),
+  );
   return new Migrator({
     db,
-    provider: { getMigrations: async () => available },
+    provider: { getMigrations: async () => bounded },
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
   });
@@ -46,14 +85,15 @@ function unwrap(result: MigrationResultSet, direction: string): string[] {
 
 /**
  * Applies every pending migration. Kysely takes a lock first (advisory lock on PostgreSQL,
- * GET_LOCK on MySQL) so concurrent runs are serialised, and on PostgreSQL each migration runs in
- * a transaction, so a failure leaves the schema as it was.
+ * GET_LOCK on MySQL) so concurrent runs are serialised, and on PostgreSQL the pending migrations
+ * run in one transaction, so a failure leaves the schema as it was.
  */
 export async function migrateToLatest<DB>(
   db: Kysely<DB>,
   available?: MigrationList,
+  options: MigrateOptions = {},
 ): Promise<MigrationReport> {
-  const applied = unwrap(await migratorFor(db, available).migrateToLatest(), 'up');
+  const applied = unwrap(await migratorFor(db, available, options.lockTimeoutMs).migrateToLatest(), 'up');
   return { applied, pending: await pendingMigrations(db, available) };
 }
 

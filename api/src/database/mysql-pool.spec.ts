@@ -5,26 +5,20 @@ import { sessionLimitsStatement } from './mysql-pool.js';
 // server runs here, so its branch is checked by the statement it sends.
 describe('sessionLimitsStatement', () => {
   it('bounds every statement on MariaDB with max_statement_time, in seconds', () => {
-    expect(sessionLimitsStatement('10.11.19-MariaDB-0+deb12u1', { statementTimeoutMs: 10_000 })).toBe(
+    expect(sessionLimitsStatement('10.11.19-MariaDB-0+deb12u1', 10_000)).toBe(
       'SET SESSION max_statement_time = 10, innodb_lock_wait_timeout = 10',
     );
-    expect(sessionLimitsStatement('11.4.2-MariaDB', { statementTimeoutMs: 1500 })).toBe(
+    expect(sessionLimitsStatement('11.4.2-MariaDB', 1500)).toBe(
       'SET SESSION max_statement_time = 1.5, innodb_lock_wait_timeout = 2',
     );
   });
 
   it('bounds SELECTs on MySQL with max_execution_time, in milliseconds, and lock waits in seconds', () => {
-    expect(sessionLimitsStatement('8.0.39', { statementTimeoutMs: 10_000 })).toBe(
+    expect(sessionLimitsStatement('8.0.39', 10_000)).toBe(
       'SET SESSION max_execution_time = 10000, innodb_lock_wait_timeout = 10',
     );
-    expect(sessionLimitsStatement('8.4.2', { statementTimeoutMs: 100 })).toBe(
+    expect(sessionLimitsStatement('8.4.2', 100)).toBe(
       'SET SESSION max_execution_time = 100, innodb_lock_wait_timeout = 1',
-    );
-  });
-
-  it('bounds metadata lock waits too when given a lock timeout (the migrations)', () => {
-    expect(sessionLimitsStatement('8.0.39', { statementTimeoutMs: 900_000, lockTimeoutMs: 5000 })).toBe(
-      'SET SESSION max_execution_time = 900000, innodb_lock_wait_timeout = 5, lock_wait_timeout = 5',
     );
   });
 });

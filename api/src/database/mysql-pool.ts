@@ -8,37 +8,24 @@ export interface MysqlPoolLimits {
   readonly acquireTimeoutMs: number;
   /** Server-side limit per statement, set on each connection when it is made. */
   readonly statementTimeoutMs: number;
-  /**
-   * How long a statement may wait for a table's metadata lock (DDL behind a long transaction).
-   * @default - the server's (`lock_wait_timeout`, a year)
-   */
-  readonly lockTimeoutMs?: number;
 }
 
-/** The error of a wait for a pool connection that took longer than its limit. */
-export const POOL_WAIT_TIMEOUT = 'POOL_WAIT_TIMEOUT';
+/** The error code of a wait for a pool connection that took longer than its limit. */
+const POOL_WAIT_TIMEOUT = 'POOL_WAIT_TIMEOUT';
 
 /**
  * The statement that bounds a session's statements on this server. MariaDB has
  * `max_statement_time` (seconds, every statement); MySQL has `max_execution_time` (milliseconds,
- * read-only SELECTs only), so writes there are bounded by the lock waits alone: a write blocked
+ * read-only SELECTs only), so writes there are bounded by the lock wait alone: a write blocked
  * behind another transaction's row lock waits `innodb_lock_wait_timeout` (50 s by default), set
- * here to the statement limit; DDL waiting for a metadata lock waits `lock_wait_timeout`, set to
- * `lockTimeoutMs` when given (the migrations' connection).
+ * here to the statement limit.
  */
-export function sessionLimitsStatement(
-  serverVersion: string,
-  { statementTimeoutMs, lockTimeoutMs }: Omit<MysqlPoolLimits, 'acquireTimeoutMs'>,
-): string {
-  const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
-  const limits = [
-    /mariadb/i.test(serverVersion)
-      ? `max_statement_time = ${statementTimeoutMs / 1000}`
-      : `max_execution_time = ${statementTimeoutMs}`,
-    `innodb_lock_wait_timeout = ${seconds(Math.min(statementTimeoutMs, lockTimeoutMs ?? statementTimeoutMs))}`,
-  ];
-  if (lockTimeoutMs !== undefined) limits.push(`lock_wait_timeout = ${seconds(lockTimeoutMs)}`);
-  return `SET SESSION ${limits.join(', ')}`;
+export function sessionLimitsStatement(serverVersion: string, statementTimeoutMs: number): string {
+  const lockWaitSeconds = Math.max(1, Math.ceil(statementTimeoutMs / 1000));
+  const statementLimit = /mariadb/i.test(serverVersion)
+    ? `max_statement_time = ${statementTimeoutMs / 1000}`
+    : `max_execution_time = ${statementTimeoutMs}`;
+  return `SET SESSION ${statementLimit}, innodb_lock_wait_timeout = ${lockWaitSeconds}`;
 }
 
 /** Creates mysql2's pool (loaded here, on the first query) and bounds it: see {@link limitedPool}. */
@@ -60,7 +47,9 @@ export function limitedPool(pool: Pool, limits: MysqlPoolLimits): MysqlPool {
   const sessionStatement = (connection: PoolConnection): Promise<string> => {
     statement ??= new Promise<string>((resolve, reject) =>
       connection.query<RowDataPacket[]>('SELECT VERSION() AS version', (error, rows) =>
-        error ? reject(error) : resolve(sessionLimitsStatement(String(rows[0]?.version), limits)),
+        error
+          ? reject(error)
+          : resolve(sessionLimitsStatement(String(rows[0]?.version), limits.statementTimeoutMs)),
       ),
     ).catch((error: unknown) => {
       statement = undefined;

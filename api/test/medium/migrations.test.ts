@@ -138,32 +138,73 @@ describe.each(testDialects())('a migration cut short on %s', (dialect) => {
     }
     expect(await schemaOf(database.db)).toEqual(await schemaOf(reference.db));
   });
+});
 
-  it('gives up on a lock it cannot get within the lock timeout, not after the statement timeout', async () => {
-    const db = await createDatabase({ ...migrationConnection(database.connection), lockTimeoutMs: 300 });
+describe.each(testDialects())('migration locks on %s', (dialect) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const withMigration = (name: string, up: (db: Kysely<unknown>) => Promise<void>) => ({
+    ...migrations,
+    [name]: { up },
+  });
+
+  it('gives up on a table lock it cannot get within the lock timeout, leaving the migration pending', async () => {
+    const blocked = withMigration('9001_blocked', async (db) => {
+      await db.schema.alterTable('users').addColumn('blocked_column', 'integer').execute();
+    });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let inside = () => {};
+    const entered = new Promise<void>((resolve) => {
+      inside = resolve;
+    });
+    // A transaction that has read users holds a shared lock on the table until it ends.
+    const reader = database.db.transaction().execute(async (trx) => {
+      await sql`select count(*) from users`.execute(trx);
+      inside();
+      await held;
+    });
+    await entered;
+    const db = await createDatabase(migrationConnection(database.connection));
     try {
-      let release = () => {};
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let inside = () => {};
-      const entered = new Promise<void>((resolve) => {
-        inside = resolve;
-      });
-      // A transaction that has read users holds a shared lock on the table until it ends.
-      const reader = database.db.transaction().execute(async (trx) => {
-        await sql`select count(*) from users`.execute(trx);
-        inside();
-        await held;
-      });
-      await entered;
-      const alter = db.schema.alterTable('users').addColumn('blocked_column', 'integer').execute();
-      await expect(alter).rejects.toThrow(/lock/i);
+      // Without the bound the ALTER waits for the reader, which waits for the ALTER: the test times out.
+      await expect(migrateToLatest(db, blocked, { lockTimeoutMs: 300 })).rejects.toThrow(/9001_blocked/);
       release();
       await reader;
-      expect(migrationConnection(database.connection)).toMatchObject({ poolMax: 1, lockTimeoutMs: 5000 });
+      expect(await pendingMigrations(db, blocked)).toEqual(['9001_blocked']);
     } finally {
+      release();
       await db.destroy();
+    }
+  });
+
+  // Kysely's PostgreSQL migration lock raises lock_timeout for its transaction; a lock timeout set
+  // on the connection was overridden by it, and one that covered the migration lock would fail a
+  // run waiting behind another.
+  it('still serialises concurrent runs that wait longer than the lock timeout', async () => {
+    const slow = withMigration('9002_slow', async (db) => {
+      await (dialectOf(db) === 'mysql' ? sql`select sleep(1)` : sql`select pg_sleep(1)`).execute(db);
+    });
+    const [a, b] = await Promise.all([
+      createDatabase(migrationConnection(database.connection)),
+      createDatabase(migrationConnection(database.connection)),
+    ]);
+    try {
+      const runs = await Promise.all([
+        migrateToLatest(a, slow, { lockTimeoutMs: 300 }),
+        migrateToLatest(b, slow, { lockTimeoutMs: 300 }),
+      ]);
+      expect(runs.flatMap((run) => run.applied)).toEqual(['9002_slow']);
+    } finally {
+      await Promise.all([a.destroy(), b.destroy()]);
     }
   });
 });
