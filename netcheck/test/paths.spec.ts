@@ -258,6 +258,31 @@ describe('unknowns are never silent passes', () => {
   });
 });
 
+describe('VPCs with overlapping CIDRs', () => {
+  it('a local route delivers only inside its own VPC', async () => {
+    const result = await path('overlapping-vpcs.yaml', { from: 'App', to: 'Db', port: 5432 });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt?.code).toBe('NO_ROUTE_TO_DESTINATION');
+    expect(result.blockedAt?.reason).toContain('local route stays in VpcA');
+  });
+
+  it("an address as the destination is looked up in the source's VPC first", async () => {
+    const result = await path('overlapping-vpcs.yaml', { from: 'App', to: '10.0.1.9', port: 22 });
+    expect(result.path.at(-1)?.detail).toBe('address in SubnetA');
+  });
+
+  it('an address in subnets of several VPCs is ambiguous: unknown', async () => {
+    const result = await path('overlapping-vpcs.yaml', { from: 'internet', to: '10.0.1.9', port: 22 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.reason).toContain('SubnetB1 (VpcB), SubnetA (VpcA)');
+  });
+
+  it("an address as the source is looked up in the destination's VPC first", async () => {
+    const result = await path('overlapping-vpcs.yaml', { from: '10.0.1.9', to: 'Db', port: 5432 });
+    expect(result.path[0]?.detail).toBe('address in SubnetB1');
+  });
+});
+
 describe('cdk.out with cross-stack exports', () => {
   it('answers the infra team questions', async () => {
     const { model } = await checkFixture('cdk-out');

@@ -27,6 +27,10 @@ type Endpoint =
       readonly kind: 'private-address';
       readonly address: number;
       readonly subnet?: Subnet;
+      /** Every subnet containing the address; VPCs may overlap, so there can be several. */
+      readonly candidates: readonly Subnet[];
+      /** Set when the address is in subnets of several VPCs and the query does not say which. */
+      readonly ambiguous?: string;
       readonly label: string;
     }
   | { readonly kind: 'aws-service'; readonly service: string; readonly label: string };
@@ -52,10 +56,10 @@ function resolveEndpoint(model: NetworkModel, text: string, side: 'from' | 'to')
   if (address !== undefined) {
     if (INTERNET.has(address))
       return { kind: 'internet', addresses: IntervalSet.single(address), label: text };
-    const subnet = [...model.subnets.values()].find(
+    const candidates = [...model.subnets.values()].filter(
       (candidate) => !(candidate.cidr instanceof Unresolved) && candidate.cidr.addresses.has(address),
     );
-    return { kind: 'private-address', address, subnet, label: text };
+    return { kind: 'private-address', address, subnet: candidates[0], candidates, label: text };
   }
   const workload = findWorkload(model, text);
   if (workload) return { kind: 'workload', workload, label: workload.id };
@@ -63,6 +67,35 @@ function resolveEndpoint(model: NetworkModel, text: string, side: 'from' | 'to')
   throw new PathQueryError(
     `unknown ${side === 'from' ? 'source' : 'destination'} "${text}": expected internet, an IPv4 address${side === 'to' ? ', aws:<service>' : ''} or one of: ${known.join(', ') || '(no workloads in the template)'}`,
   );
+}
+
+/** VPCs a workload's interfaces are in, when its subnets are known. */
+function vpcsOf(model: NetworkModel, endpoint: Endpoint): Set<string> {
+  const vpcs = new Set<string>();
+  if (endpoint.kind !== 'workload' || endpoint.workload.subnetIds instanceof Unresolved) return vpcs;
+  for (const subnetId of endpoint.workload.subnetIds) {
+    const vpcId = model.subnets.get(subnetId)?.vpcId;
+    if (vpcId) vpcs.add(vpcId);
+  }
+  return vpcs;
+}
+
+/**
+ * Picks the subnet a private address is in. VPCs may share CIDRs (a dev and a prod stack both on
+ * 10.0.0.0/16), so an address can be in subnets of several VPCs: the one in the other end's VPC is
+ * meant (its local route is what the packet meets); with none there, several are ambiguous.
+ */
+function settleAddress(model: NetworkModel, endpoint: Endpoint, other: Endpoint): Endpoint {
+  if (endpoint.kind !== 'private-address' || endpoint.candidates.length < 2) return endpoint;
+  const vpcs = vpcsOf(model, other);
+  const near = endpoint.candidates.filter((subnet) => vpcs.has(subnet.vpcId));
+  if (near.length === 1) return { ...endpoint, subnet: near[0] };
+  const names = endpoint.candidates.map((subnet) => `${subnet.id} (${subnet.vpcId})`).join(', ');
+  return {
+    ...endpoint,
+    subnet: undefined,
+    ambiguous: `${endpoint.label} is in subnets of several VPCs with overlapping CIDRs: ${names}; which host is meant is ambiguous (ask from or to a workload instead)`,
+  };
 }
 
 const caches = new WeakMap<NetworkModel, Map<string, FlowOutcome[]>>();
@@ -281,8 +314,10 @@ function serviceOutcomes(spec: FlowSpec, source: Placement, service: string): Fl
 export function findPath(model: NetworkModel, query: PathQuery): PathResult {
   const protocol = query.protocol ?? 'tcp';
   const spec: FlowSpec = { model, protocol, port: query.port };
-  const from = resolveEndpoint(model, query.from, 'from');
-  const to = resolveEndpoint(model, query.to, 'to');
+  const unsettledFrom = resolveEndpoint(model, query.from, 'from');
+  const unsettledTo = resolveEndpoint(model, query.to, 'to');
+  const from = settleAddress(model, unsettledFrom, unsettledTo);
+  const to = settleAddress(model, unsettledTo, unsettledFrom);
   const incomplete = model.unresolvedContent[0];
   const ipv6 = ipv6Qualifier(model, from, to);
   const result = (combined: Combined): PathResult => ({
@@ -318,6 +353,17 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
   if (from.kind === 'workload' && to.kind === 'workload' && from.workload.id === to.workload.id) {
     throw new PathQueryError('source and destination are the same resource');
   }
+
+  const ambiguous = [from, to].find(
+    (endpoint): endpoint is Extract<Endpoint, { kind: 'private-address' }> =>
+      endpoint.kind === 'private-address' && endpoint.ambiguous !== undefined,
+  );
+  if (ambiguous)
+    return result({
+      reachable: 'unknown',
+      path: [sourceHop(from), destinationHop(to)],
+      blockedAt: { resource: ambiguous.label, code: 'UNRESOLVED_VALUE', reason: ambiguous.ambiguous ?? '' },
+    });
 
   if (to.kind === 'workload') {
     const why = notListening(to.workload, query.port, protocol);

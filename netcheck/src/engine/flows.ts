@@ -790,6 +790,21 @@ export function evaluateInternal(spec: FlowSpec, source: Placement, destination:
             ),
           ];
         }
+        // A local route delivers only inside its table's VPC: another VPC with an overlapping CIDR
+        // is a different network (overlapping VPCs cannot even be peered).
+        if (dstSubnet.vpcId !== table.vpcId) {
+          return [
+            routeBlocked(
+              branch,
+              {
+                resource: table.id,
+                code: 'NO_ROUTE_TO_DESTINATION',
+                reason: `${describeAddressSet(match.addresses)} matches ${describeRoute(match.route)}, but the local route stays in ${table.vpcId} and ${dstSubnet.id} is in ${dstSubnet.vpcId}, which is not connected to it`,
+              },
+              match.unknownReason,
+            ),
+          ];
+        }
         const crossSubnet = srcSubnet.id !== dstSubnet.id;
         const deliver: Continue = (afterAcls) =>
           securityGroupStep(
