@@ -90,20 +90,32 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     documentHeaders ??= documentSecurityHeaders();
     return documentHeaders;
   };
+  const corsEnabled = config.http.corsOrigins.length > 0;
   // Callback-style hook: an async hook costs a promise per request on every route.
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeadersFor(request.url));
     reply.header('x-request-id', request.id);
+    // @fastify/cors routes every OPTIONS to itself and answered one that is no preflight with a
+    // plain-text `400 Invalid Preflight Request`. The API has no OPTIONS routes, so such a request
+    // gets what it gets without CORS: the JSON 404 of an unknown route. This hook runs before the
+    // plugin's (registered first), so the plugin sees only real preflights.
+    if (corsEnabled && request.method === 'OPTIONS' && !isPreflight(request.headers)) {
+      reply.callNotFound();
+      return;
+    }
     if (hasBody(request.headers)) armBodyDeadline(request.raw, reply.raw, config.http.requestTimeoutMs);
     done();
   });
-  if (config.http.corsOrigins.length > 0) {
+  if (corsEnabled) {
     const origins = config.http.corsOrigins;
     // Imported only when configured: most deployments serve the browser app from the same origin.
     const { default: cors } = await import('@fastify/cors');
     await app.register(cors, {
       origin: origins.includes('*') ? true : [...origins],
       credentials: !origins.includes('*'),
+      // Every method a route uses (the plugin's default is GET, HEAD and POST, which made browsers
+      // refuse cross-origin PATCH, PUT and DELETE).
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       exposedHeaders: ['x-request-id', 'retry-after'],
       maxAge: 600,
     });
@@ -123,6 +135,11 @@ function armBodyDeadline(request: IncomingMessage, response: ServerResponse, tim
   const clear = () => clearTimeout(deadline);
   request.once('end', clear);
   response.once('close', clear);
+}
+
+/** Whether an OPTIONS request is a CORS preflight (Fetch standard: it names an origin and a method). */
+function isPreflight(headers: IncomingHttpHeaders): boolean {
+  return headers.origin !== undefined && headers['access-control-request-method'] !== undefined;
 }
 
 /** Whether a request announces a body (only those need a body deadline). */

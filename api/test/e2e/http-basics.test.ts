@@ -96,6 +96,54 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  // Found in review: @fastify/cors allows GET, HEAD and POST unless told otherwise, so browsers
+  // refused cross-origin PATCH /users/me, DELETE /auth/sessions/:id and PUT /files/local.
+  it('allows in a preflight every method the API has', async () => {
+    for (const [method, path] of [
+      ['PATCH', '/api/users/me'],
+      ['DELETE', '/api/auth/sessions/00000000-0000-4000-8000-000000000000'],
+      ['PUT', '/api/files/local'],
+    ] as const) {
+      const preflight = await server.request(path, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example.com',
+          'access-control-request-method': method,
+          'access-control-request-headers': 'authorization, content-type',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      const allowed = (preflight.headers.get('access-control-allow-methods') ?? '').split(/,\s*/);
+      expect(allowed).toEqual(expect.arrayContaining(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']));
+    }
+  });
+
+  // Found in review: an OPTIONS that is no preflight got @fastify/cors's plain-text
+  // `400 Invalid Preflight Request`; it is routed like any request the API has no route for.
+  it('answers an OPTIONS that is not a preflight as an unknown route, with the JSON error shape', async () => {
+    for (const headers of [
+      {},
+      { origin: 'https://app.example.com' },
+      { 'access-control-request-method': 'PATCH' },
+    ]) {
+      const response = await server.request('/api/health', {
+        method: 'OPTIONS',
+        headers: { ...headers, 'x-request-id': 'trace-44' },
+      });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('x-request-id')).toBe('trace-44');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('access-control-allow-methods')).toBeNull();
+      expect(await response.json()).toEqual({
+        statusCode: 404,
+        code: 'ROUTE_NOT_FOUND',
+        message: expect.any(String),
+        requestId: 'trace-44',
+      });
+    }
+  });
+
   it('sets the API security headers on data responses, unknown routes included', async () => {
     for (const path of ['/api/health', '/api/no-such-route', '/api/docsearch']) {
       const response = await server.request(path);

@@ -461,6 +461,29 @@ describe('CORS through the bundle', () => {
       expect(preflight.statusCode).toBe(204);
       expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
       expect(preflight.headers['access-control-allow-credentials']).toBe('true');
+      // Found in review: the plugin's default methods (GET, HEAD, POST) made browsers refuse these.
+      for (const [method, path] of [
+        ['PATCH', '/users/me'],
+        ['DELETE', '/auth/sessions/00000000-0000-4000-8000-000000000000'],
+      ] as const) {
+        const response = decodeResponse(
+          await lambda.invoke(
+            eventFor('http', {
+              method: 'OPTIONS',
+              path,
+              headers: { origin: 'https://app.example.com', 'access-control-request-method': method },
+            }),
+          ),
+        );
+        expect(response.statusCode).toBe(204);
+        expect(String(response.headers['access-control-allow-methods']).split(/,\s*/)).toContain(method);
+      }
+      // An OPTIONS that is no preflight is an unknown route (it was a plain-text 400).
+      const notPreflight = decodeResponse(
+        await lambda.invoke(eventFor('http', { method: 'OPTIONS', path: '/auth/me' })),
+      );
+      expect(notPreflight.statusCode).toBe(404);
+      expect(notPreflight.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
     } finally {
       await lambda.close();
     }
