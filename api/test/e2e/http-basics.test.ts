@@ -144,6 +144,20 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
     }
   });
 
+  // Found in review: `OPTIONS *` reaches no hook, so its 404 carried the request id in the body only.
+  it('answers OPTIONS * with the JSON error shape and the request id in the header too', async () => {
+    const answer = await rawExchange(
+      server.baseUrl,
+      'OPTIONS * HTTP/1.1\r\nHost: x\r\nX-Request-Id: trace-45\r\nConnection: close\r\n\r\n',
+    );
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 404 Not Found');
+    expect(head.toLowerCase()).toContain('x-content-type-options: nosniff');
+    const parsed = JSON.parse(body) as { requestId: string; code: string };
+    expect(parsed.code).toBe('ROUTE_NOT_FOUND');
+    expect(head.toLowerCase()).toContain(`x-request-id: ${parsed.requestId}`);
+  });
+
   it('sets the API security headers on data responses, unknown routes included', async () => {
     for (const path of ['/api/health', '/api/no-such-route', '/api/docsearch']) {
       const response = await server.request(path);

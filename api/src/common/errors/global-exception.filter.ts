@@ -30,6 +30,9 @@ function sendError(exception: unknown, request: FastifyRequest, reply: FastifyRe
   if (reply.sent) return;
   reply
     .headers(API_SECURITY_HEADERS)
+    // Usually set already by the onRequest hook, but some requests reach Nest's not-found handler
+    // without any hook (`OPTIONS *`), and the body's request id must be findable in the header too.
+    .header('x-request-id', response.body.requestId)
     .header('content-type', 'application/json; charset=utf-8')
     .headers(response.headers)
     .status(response.body.statusCode)
