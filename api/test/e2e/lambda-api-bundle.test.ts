@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bundleJavaScriptFiles,
@@ -321,6 +321,20 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
       message: expect.any(String),
       requestId: `trace-${kind}`,
     });
+  });
+
+  // Found in review: HTTP API request ids are base64 (`JKJaXmPLvHcESHA=`) and were replaced by a
+  // UUID, so the app's log no longer matched API Gateway's access log.
+  it.runIf(kind === 'http')('keeps API Gateway’s own request id when the caller sends none', async () => {
+    const event = eventFor(kind, { path: '/no-such-route' }) as APIGatewayProxyEventV2;
+    const response = decodeResponse(
+      await lambda.invoke({
+        ...event,
+        requestContext: { ...event.requestContext, requestId: 'JKJaXmPLvHcESHA=' },
+      }),
+    );
+    expect(response.headers['x-request-id']).toBe('JKJaXmPLvHcESHA=');
+    expect(response.json()).toMatchObject({ requestId: 'JKJaXmPLvHcESHA=' });
   });
 
   it('registers with a base64 body, logs in, and reads /auth/me with the access token and cookies present', async () => {

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * Printable ASCII with no space, quote, backslash or other character that would need escaping in
+ * a log line or a header. `=`, `+` and `/` are in because API Gateway's HTTP API request ids are
+ * base64 (`JKJaXmPLvHcESHA=`), and the Lambda adapter hands them over as X-Request-Id: refusing
+ * them replaced every such id with a UUID that no longer matched API Gateway's access log.
+ */
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:=+/-]{1,128}$/;
 
 /**
  * Uses the caller's X-Request-Id when it is a sane token (so ids chain across ALB/API Gateway and
