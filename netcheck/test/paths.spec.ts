@@ -258,6 +258,23 @@ describe('unknowns are never silent passes', () => {
   });
 });
 
+describe('internet gateways carry public addresses only', () => {
+  it('a private or special-purpose destination routed through NAT → IGW is not reachable', async () => {
+    for (const to of ['192.168.10.5', '172.20.0.5', '100.64.1.1']) {
+      const result = await path('seed-000-nest-vpc-fixed.yaml', { from: 'BackendFunction', to, port: 5432 });
+      expect(result.reachable, to).toBe(false);
+      expect(result.blockedAt?.code, to).toBe('NO_ROUTE_TO_DESTINATION');
+      expect(result.blockedAt?.reason, to).toContain('an internet gateway does not route private addresses');
+    }
+  });
+
+  it('so is one routed straight to the IGW from a public subnet', async () => {
+    const result = await path('split-default-halves.yaml', { from: 'Web', to: '192.168.10.5', port: 443 });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt?.code).toBe('NO_ROUTE_TO_DESTINATION');
+  });
+});
+
 describe('VPCs with overlapping CIDRs', () => {
   it('a local route delivers only inside its own VPC', async () => {
     const result = await path('overlapping-vpcs.yaml', { from: 'App', to: 'Db', port: 5432 });

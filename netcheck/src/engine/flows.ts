@@ -320,8 +320,44 @@ function targetOutcome(trace: Trace, route: Route, what: string): FlowOutcome[] 
   return undefined;
 }
 
-/** Internet gateway egress: the gateway must be attached to the VPC and the interface needs a public IP. */
+/**
+ * Internet gateway egress: the gateway must be attached to the VPC and the interface needs a public
+ * IP. An IGW exchanges traffic with public addresses only: the private and special-purpose part of
+ * the destination (RFC 1918, 100.64.0.0/10…) that a default route sends there is dropped.
+ */
 function internetGatewayEgress(
+  spec: FlowSpec,
+  trace: Trace,
+  igwId: string,
+  vpcId: string,
+  publicIp: Placement['publicIp'],
+  publicIpReason: string,
+  destination: IntervalSet,
+): FlowOutcome[] {
+  const notPublic = destination.subtract(INTERNET);
+  if (notPublic.isEmpty()) return publicEgress(spec, trace, igwId, vpcId, publicIp, publicIpReason);
+  const publicPart = destination.intersect(INTERNET);
+  const both = !publicPart.isEmpty();
+  const blocked = blockedOutcome(both ? trace.within(`to ${describeAddressSet(notPublic)}`) : trace, {
+    resource: igwId,
+    code: 'NO_ROUTE_TO_DESTINATION',
+    reason: `${describeAddressSet(notPublic)} is not a public address, and an internet gateway does not route private addresses (nothing on the internet answers for them); reach it through peering, a transit gateway or a VPN`,
+  });
+  if (!both) return [blocked];
+  return [
+    ...publicEgress(
+      spec,
+      trace.within(`to ${describeAddressSet(publicPart)}`),
+      igwId,
+      vpcId,
+      publicIp,
+      publicIpReason,
+    ),
+    blocked,
+  ];
+}
+
+function publicEgress(
   spec: FlowSpec,
   trace: Trace,
   igwId: string,
@@ -469,6 +505,7 @@ function natGatewayEgress(
             natSubnet.vpcId,
             true,
             'NAT gateway Elastic IP',
+            match.addresses,
           );
         if (target.kind === 'nat-gateway') {
           return [
@@ -577,6 +614,7 @@ export function evaluateOutbound(
                 subnet.vpcId,
                 source.publicIp,
                 source.publicIpReason,
+                match.addresses,
               );
             case 'nat-gateway':
               return natGatewayEgress(spec, branch, target.id, source, match.addresses, service);
