@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './app-config.js';
 
@@ -89,6 +90,42 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...base, CORS_ALLOWED_ORIGINS: 'https://ok.example.com, not a url' })).toContain(
       'CORS_ALLOWED_ORIGINS has "not a url"',
     );
+  });
+
+  // Found in review: any text passed, and createApp then threw proxy-addr's own error.
+  it('refuses TRUSTED_PROXIES entries that are no address, range or proxy-addr name, naming the variable', () => {
+    for (const entry of [
+      'not-an-ip',
+      '10.0.0.0/33',
+      '10.0.0.0/0',
+      '10.0.0.0/',
+      '10.0.0.0/8/8',
+      '10.0.0.0/x',
+      '::1/129',
+      '256.0.0.1',
+      'localhost',
+    ]) {
+      expect(problemsOf({ ...base, TRUSTED_PROXIES: `127.0.0.1, ${entry}` })).toBe(
+        `Invalid environment: TRUSTED_PROXIES has "${entry}", which is not an IP address, a CIDR range like 10.0.0.0/8, loopback, linklocal or uniquelocal`,
+      );
+    }
+  });
+
+  it('accepts TRUSTED_PROXIES addresses, CIDR ranges and proxy-addr names, all of which Fastify takes', () => {
+    const entries = [
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '10.0.0.0/32',
+      '::1',
+      'fd00::/8',
+      '::/128',
+      'loopback',
+      'linklocal',
+      'uniquelocal',
+    ];
+    const { trustedProxies } = loadConfig({ ...base, TRUSTED_PROXIES: entries.join(', ') }, '/').http;
+    expect(trustedProxies).toEqual(entries);
+    expect(() => Fastify({ trustProxy: [...trustedProxies] })).not.toThrow();
   });
 
   it('requires an explicit database in production (no embedded PostgreSQL there)', () => {

@@ -9,6 +9,7 @@
  * zod DTOs.
  */
 import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { RateLimitRule } from './app-config.js';
 import { previousKeyList, privateKeyText } from './jwt-key-text.js';
 
@@ -145,6 +146,23 @@ class VariableReader {
     return valid ? value : problem();
   }
 
+  /**
+   * A comma-separated list of what proxy-addr (Fastify's `trustProxy`) takes: IP addresses, CIDR
+   * ranges, and its names for the loopback, link-local and unique-local ranges. Checked here
+   * because for anything else (a `/0` range included) proxy-addr threw its own bare error from
+   * `createApp`. Its netmask notation (`10.0.0.0/255.0.0.0`) is not accepted: a prefix says the same.
+   */
+  proxyList(name: string): string[] {
+    const entries = this.list(name);
+    for (const entry of entries.filter((item) => !isProxyEntry(item))) {
+      this.problem(
+        name,
+        `has "${entry}", which is not an IP address, a CIDR range like 10.0.0.0/8, loopback, linklocal or uniquelocal`,
+      );
+    }
+    return entries;
+  }
+
   /** A comma-separated list of keys of at least `minLength` characters each; `[]` when unset. */
   keyList(name: string, minLength: number): string[] {
     const keys = this.list(name);
@@ -200,6 +218,20 @@ class VariableReader {
     if (value === undefined) return undefined;
     return pattern.test(value) ? value : this.problem(name, message);
   }
+}
+
+const PROXY_RANGE_NAMES: readonly string[] = ['loopback', 'linklocal', 'uniquelocal'];
+const PREFIX_LENGTH = /^\d{1,3}$/;
+
+/** An address, `address/prefix` (1-32 for IPv4, 1-128 for IPv6), or one of proxy-addr's range names. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const slash = entry.indexOf('/');
+  if (slash === -1) return isIP(entry) !== 0;
+  const version = isIP(entry.slice(0, slash));
+  const prefix = entry.slice(slash + 1);
+  const bits = Number(prefix);
+  return version !== 0 && PREFIX_LENGTH.test(prefix) && bits >= 1 && bits <= (version === 4 ? 32 : 128);
 }
 
 /** The key `parse` makes, or undefined when it throws (a malformed PEM, JWK or JSON). */
@@ -258,7 +290,7 @@ function readVariables(read: VariableReader) {
     DATABASE_HOST: read.optional('DATABASE_HOST', 1),
     DATABASE_STATEMENT_TIMEOUT_MS: read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 100, 600_000, 10_000),
     CORS_ALLOWED_ORIGINS: read.list('CORS_ALLOWED_ORIGINS'),
-    TRUSTED_PROXIES: read.list('TRUSTED_PROXIES'),
+    TRUSTED_PROXIES: read.proxyList('TRUSTED_PROXIES'),
     BODY_LIMIT_BYTES: read.integer('BODY_LIMIT_BYTES', 1024, 100 * 1024 * 1024, 1024 * 1024),
     REQUEST_TIMEOUT_MS: read.integer('REQUEST_TIMEOUT_MS', 1000, 600_000, 30_000),
     SHUTDOWN_TIMEOUT_MS: read.integer('SHUTDOWN_TIMEOUT_MS', 0, 600_000, 10_000),
