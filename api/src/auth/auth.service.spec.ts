@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
+import {
+  recordedSecurityActivity,
+  SPEC_TRANSACTION,
+  SPEC_TRANSACTIONS,
+} from '../../test/support/recorded-security-activity.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -134,6 +138,7 @@ function setup(
     common,
     mail,
     activity,
+    SPEC_TRANSACTIONS,
     config,
     logger,
   );

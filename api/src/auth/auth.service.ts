@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { Database } from '../database/database.factory.js';
 import type { OneTimeTokenPurpose, SignInMethod, UserRow } from '../database/database.types.js';
+import { Transactions } from '../database/transactions.js';
 import { MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
 import { UsersRepository } from '../users/users.repository.js';
@@ -97,6 +98,7 @@ export class AuthService {
     @Inject(CommonPasswordsRepository) private readonly commonPasswords: CommonPasswordsRepository,
     @Inject(MailService) private readonly mail: MailService,
     @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
+    @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -585,10 +587,10 @@ export class AuthService {
   ): Promise<SignInResult> {
     if (user.mfaEnabledAt === null) return this.startSession(user, client, method, alongside);
     // The challenge records nothing in the activity (the sign-in is recorded when it completes).
-    const mfaToken = await this.activity.withEvents(async (trx) => {
+    const mfaToken = await this.transactions.run(async (trx) => {
       await alongside?.(trx);
       return this.issueOneTimeToken('mfa_challenge', user, MFA_CHALLENGE_TTL_MS, trx);
-    }, []);
+    });
     return { status: 'mfa_required', mfaToken, expiresIn: MFA_CHALLENGE_TTL_MS / 1000 };
   }
 

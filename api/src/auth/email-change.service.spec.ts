@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { confirmedIdentity } from '../../test/support/confirmed-identity.js';
-import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
+import {
+  recordedSecurityActivity,
+  SPEC_TRANSACTION,
+  SPEC_TRANSACTIONS,
+} from '../../test/support/recorded-security-activity.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -78,6 +82,7 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
     new UniformResponse(clock as unknown as ClockRepository, config, logger),
     mail as unknown as MailService,
     activity,
+    SPEC_TRANSACTIONS,
     config,
   );
   return { service, auth, confirmed, users, oneTimeTokens, rateLimits, mail, clock, crypto, activityTypes };

@@ -4,6 +4,7 @@ import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Transactions } from '../database/transactions.js';
 import { MailService } from '../mail/mail.service.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { EmailChangeDto, TokenDto } from './auth.dto.js';
@@ -34,6 +35,7 @@ export class EmailChangeService {
     @Inject(UniformResponse) private readonly uniform: UniformResponse,
     @Inject(MailService) private readonly mail: MailService,
     @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
+    @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -52,7 +54,7 @@ export class EmailChangeService {
       const token = this.crypto.randomToken(32);
       const now = this.clock.now();
       // The request is listed when the change is confirmed (email_changed), so no event here.
-      await this.activity.withEvents(async (trx) => {
+      await this.transactions.run(async (trx) => {
         await spend(trx);
         if (free)
           await this.oneTimeTokens.issue(
@@ -67,7 +69,7 @@ export class EmailChangeService {
             },
             trx,
           );
-      }, []);
+      });
       if (!free) return;
       await this.mail.send(
         dto.email,

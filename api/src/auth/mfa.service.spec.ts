@@ -1,7 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { appErrorCode } from '../../test/support/app-error-code.js';
 import { confirmedIdentity } from '../../test/support/confirmed-identity.js';
-import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
+import {
+  recordedSecurityActivity,
+  SPEC_TRANSACTION,
+  SPEC_TRANSACTIONS,
+} from '../../test/support/recorded-security-activity.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -103,6 +107,7 @@ function setup(
     rateLimits,
     mail,
     activity,
+    SPEC_TRANSACTIONS,
     config,
   );
   return { service, auth, identity, mfa, oneTimeTokens, sessions, cache, mail, activityTypes };

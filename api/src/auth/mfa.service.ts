@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
+import { Transactions } from '../database/transactions.js';
 import { MailService } from '../mail/mail.service.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { ReauthenticationDto } from './auth.dto.js';
@@ -51,6 +52,7 @@ export class MfaService {
     @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
     @Inject(MailService) private readonly mail: MailService,
     @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
+    @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -61,12 +63,12 @@ export class MfaService {
     const secret = encodeBase32(this.crypto.randomBytes(20));
     const sealed = await this.cipher.seal(user.id, secret);
     // No event: the setup is not listed until it is confirmed (two_step_enabled).
-    await this.activity.withEvents(async (trx) => {
+    await this.transactions.run(async (trx) => {
       await spend(trx);
       // Thrown inside, so the code is not used when two-step sign-in was turned on meanwhile.
       if (!(await this.mfa.startTotpSetup(user.id, sealed, this.clock.now(), trx)))
         throw new AppError('MFA_ALREADY_ENABLED');
-    }, []);
+    });
     return { secret, otpauthUri: otpauthUri({ issuer: siteName(this.config), account: user.email, secret }) };
   }
 

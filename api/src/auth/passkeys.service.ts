@@ -4,6 +4,7 @@ import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Transactions } from '../database/transactions.js';
 import { MailService } from '../mail/mail.service.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { ReauthenticationDto } from './auth.dto.js';
@@ -50,6 +51,7 @@ export class PasskeysService {
     @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
     @Inject(MailService) private readonly mail: MailService,
     @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
+    @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -77,7 +79,7 @@ export class PasskeysService {
     });
     const now = this.clock.now();
     // No event: the passkey is listed when it is stored (passkey_added).
-    await this.activity.withEvents(async (trx) => {
+    await this.transactions.run(async (trx) => {
       await spend(trx);
       await this.oneTimeTokens.issue(
         {
@@ -91,7 +93,7 @@ export class PasskeysService {
         },
         trx,
       );
-    }, []);
+    });
     return { options: { ...options } };
   }
 
