@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { findPath } from '../src/engine/find-path.js';
 import { ALL_RULES } from '../src/rules/index.js';
 import { checkFixture, findingKeys } from './fixture-helpers.js';
 
@@ -178,6 +179,7 @@ describe('exact findings of the golden networks', () => {
     'ses-smtp-endpoint-only.yaml': ['NV-LMB-001 Mailer', 'NV-LMB-002 Mailer'],
     'sg-pairing-port-range.yaml': ['NV-SG-003 CacheClientSg', 'NV-SG-003 CacheSg'],
     'split-default-halves.yaml': [],
+    'nat-eip-ref.yaml': ['NV-NAT-001 Nat'],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {
@@ -193,6 +195,16 @@ describe('exact findings of the golden networks', () => {
     const sg = findings.find((finding) => finding.id === 'NV-SG-001');
     expect(sg?.message).toContain('tcp/5432');
     expect(sg?.message).toContain('SourceSecurityGroupId');
+  });
+
+  it('NV-NAT-001: AllocationId: !Ref Eip is the address, not the allocation id', async () => {
+    const { findings, model } = await checkFixture('nat-eip-ref.yaml');
+    expect(findings.find((finding) => finding.id === 'NV-NAT-001')?.message).toContain(
+      '!GetAtt Eip.AllocationId',
+    );
+    const result = findPath(model, { from: 'App', to: 'internet', port: 443 });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt).toMatchObject({ code: 'NAT_GATEWAY_NO_ELASTIC_IP', resource: 'Nat' });
   });
 
   it('NV-SG-003 compares port ranges, not only the lowest port of a rule', async () => {

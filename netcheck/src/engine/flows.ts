@@ -442,7 +442,9 @@ function natGatewayEgress(
       blockedOutcome(next, {
         resource: natId,
         code: 'NAT_GATEWAY_NO_ELASTIC_IP',
-        reason: `${natId} is a public NAT gateway without an AllocationId; allocate an AWS::EC2::EIP and set AllocationId: !GetAtt Eip.AllocationId`,
+        reason: nat.elasticIpProblem
+          ? `${natId} is a public NAT gateway without a usable Elastic IP: ${nat.elasticIpProblem}`
+          : `${natId} is a public NAT gateway without an AllocationId; allocate an AWS::EC2::EIP and set AllocationId: !GetAtt Eip.AllocationId`,
       }),
     ];
   }

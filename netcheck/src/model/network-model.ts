@@ -127,6 +127,8 @@ export interface NatGateway {
   readonly hasElasticIp: Tri;
   readonly elasticIpResource?: string;
   readonly elasticIpUnresolved?: string;
+  /** Set when an AllocationId is given but cannot be an allocation id (e.g. `!Ref Eip`, the address). */
+  readonly elasticIpProblem?: string;
 }
 
 /** The peer of a security group rule. */

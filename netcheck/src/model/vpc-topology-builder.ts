@@ -1,6 +1,6 @@
 import { ipv6CidrIncludesInternet } from '../net/address-space.js';
-import type { Cidr } from '../net/ipv4.js';
-import { asBoolean, asString, Unresolved } from '../template/template-values.js';
+import { type Cidr, parseIpv4 } from '../net/ipv4.js';
+import { asBoolean, asString, type CfnValue, ResourceRef, Unresolved } from '../template/template-values.js';
 import type { ModelBuilderContext } from './model-builder-context.js';
 import { EXTERNAL_PREFIX, unnamedReferenceReason } from './model-builder-context.js';
 import type {
@@ -415,7 +415,9 @@ function buildNatGateways(context: ModelBuilderContext): void {
     const allocation = context.reference(resource.properties.AllocationId, ['AWS::EC2::EIP']);
     let hasElasticIp: Tri = false;
     let elasticIpUnresolved: string | undefined;
-    if (allocation?.kind === 'resource' || allocation?.kind === 'external') hasElasticIp = true;
+    const elasticIpProblem = allocationIdProblem(resource.properties.AllocationId);
+    if (elasticIpProblem) hasElasticIp = false;
+    else if (allocation?.kind === 'resource' || allocation?.kind === 'external') hasElasticIp = true;
     else if (allocation?.kind === 'unresolved') {
       hasElasticIp = 'unknown';
       elasticIpUnresolved = allocation.reason;
@@ -427,10 +429,29 @@ function buildNatGateways(context: ModelBuilderContext): void {
       connectivity:
         connectivity instanceof Unresolved ? connectivity : connectivity === 'private' ? 'private' : 'public',
       hasElasticIp,
-      elasticIpResource: allocation?.kind === 'resource' ? allocation.id : undefined,
+      elasticIpResource: allocation?.kind === 'resource' && !elasticIpProblem ? allocation.id : undefined,
       elasticIpUnresolved,
+      elasticIpProblem,
     });
   }
+}
+
+/**
+ * Why an AllocationId value cannot be an allocation id. `Ref` on an AWS::EC2::EIP returns its
+ * public address, not `eipalloc-…`, and CreateNatGateway rejects it: only `!GetAtt Eip.AllocationId`
+ * names the allocation. A literal or parameter string counts unless it is an IPv4 address.
+ */
+function allocationIdProblem(value: CfnValue | undefined): string | undefined {
+  if (value instanceof ResourceRef) {
+    if (value.attribute === 'AllocationId') return undefined;
+    // The template's own logical id (without the stack prefix of a multi-template model).
+    const eip = value.logicalId.split('/').pop() ?? value.logicalId;
+    const written = value.attribute ? `!GetAtt ${eip}.${value.attribute}` : `!Ref ${eip}`;
+    return `AllocationId is ${written}, which returns the Elastic IP's ${value.attribute ?? 'public address'}, not its allocation id (CreateNatGateway rejects it); use !GetAtt ${eip}.AllocationId`;
+  }
+  if (typeof value === 'string' && parseIpv4(value) !== undefined)
+    return `AllocationId "${value}" is an IP address, not an allocation id (eipalloc-…); use !GetAtt <Eip>.AllocationId`;
+  return undefined;
 }
 
 /** Extracts the short service name from `com.amazonaws.<region>.<service>` (region may be unknown). */

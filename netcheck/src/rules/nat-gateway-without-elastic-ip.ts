@@ -11,7 +11,14 @@ export const natGatewayWithoutElasticIp: Rule = {
     const out: RuleOutcome[] = [];
     for (const nat of model.natGateways.values()) {
       if (nat.connectivity === 'private') continue;
-      if (nat.hasElasticIp === false) {
+      if (nat.elasticIpProblem) {
+        out.push(
+          violation(
+            nat.id,
+            `${nat.id} is a public NAT gateway without a usable Elastic IP: ${nat.elasticIpProblem}. The stack fails to create it, and private subnets routed to it cannot reach the internet.`,
+          ),
+        );
+      } else if (nat.hasElasticIp === false) {
         out.push(
           violation(
             nat.id,

@@ -10,7 +10,7 @@ export const privateNatGatewayWithElasticIp: Rule = {
   evaluate({ model }) {
     const out: RuleOutcome[] = [];
     for (const nat of model.natGateways.values()) {
-      if (nat.connectivity === 'private' && nat.hasElasticIp === true) {
+      if (nat.connectivity === 'private' && (nat.hasElasticIp === true || nat.elasticIpProblem)) {
         out.push(
           violation(
             nat.id,
