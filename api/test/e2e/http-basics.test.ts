@@ -122,11 +122,12 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
   // Found in review: an OPTIONS that is no preflight got @fastify/cors's plain-text
   // `400 Invalid Preflight Request`; it is routed like any request the API has no route for.
   it('answers an OPTIONS that is not a preflight as an unknown route, with the JSON error shape', async () => {
-    for (const headers of [
+    const notPreflights: Record<string, string>[] = [
       {},
       { origin: 'https://app.example.com' },
       { 'access-control-request-method': 'PATCH' },
-    ]) {
+    ];
+    for (const headers of notPreflights) {
       const response = await server.request('/api/health', {
         method: 'OPTIONS',
         headers: { ...headers, 'x-request-id': 'trace-44' },
