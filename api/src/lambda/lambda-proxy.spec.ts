@@ -1,4 +1,4 @@
-import type { ALBEvent, APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,7 +7,7 @@ import {
   type EventRequest,
   eventFor,
 } from '../../test/support/lambda-events.js';
-import { createLambdaProxy, type LambdaHttpHandler } from './lambda-proxy.js';
+import { createLambdaProxy, type LambdaHttpEvent, type LambdaHttpHandler } from './lambda-proxy.js';
 
 const context = { awsRequestId: 'test', callbackWaitsForEmptyEventLoop: true } as Context;
 const PNG_BYTES = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe, 0x0a]);
@@ -122,6 +122,49 @@ describe('boot', () => {
     });
     await expect(createLambdaProxy(app)).rejects.toThrow('plugin failed to load');
     await app.close().catch(() => undefined);
+  });
+});
+
+// Found in review: a direct invoke with anything else failed with an opaque TypeError
+// (`Cannot read properties of undefined (reading 'method')`).
+describe('events that are not HTTP requests', () => {
+  let app: FastifyInstance;
+  let handler: LambdaHttpHandler;
+  beforeAll(async () => {
+    app = await echoApp();
+    handler = await createLambdaProxy(app);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('refuses each with an error that says so', async () => {
+    const http = eventFor('http', { path: '/echo' }) as APIGatewayProxyEventV2;
+    const { http: _http, ...contextWithoutHttp } = http.requestContext;
+    const rest = eventFor('rest', { path: '/echo' }) as APIGatewayProxyEvent;
+    const alb = eventFor('alb', { path: '/echo' }) as ALBEvent;
+    for (const event of [
+      {},
+      null,
+      'GET /echo',
+      { version: '2.0' },
+      { ...http, requestContext: contextWithoutHttp },
+      { ...http, rawPath: undefined },
+      { ...rest, requestContext: undefined },
+      { ...rest, httpMethod: undefined },
+      { ...alb, path: 42 },
+      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+    ]) {
+      await expect(handler(event as unknown as LambdaHttpEvent, context)).rejects.toThrow(
+        /^Unsupported event: /,
+      );
+    }
+  });
+
+  it('still answers the three kinds it supports', async () => {
+    for (const kind of EVENT_KINDS) {
+      expect(decodeResponse(await handler(eventFor(kind, { path: '/echo' }), context)).statusCode).toBe(200);
+    }
   });
 });
 

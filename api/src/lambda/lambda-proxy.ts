@@ -81,6 +81,8 @@ export async function createLambdaProxy(app: FastifyInstance): Promise<LambdaHtt
     return proxy(normalisePath(event), context);
   };
   return async (event, context) => {
+    // The function is invoked by API Gateway and ALB; anything else is someone's direct invoke.
+    if (!isHttpApiEvent(event) && !isAlbEvent(event) && !isRestEvent(event)) throw unsupported(event);
     if (requestMethod(event) !== 'HEAD') return answer(event, context);
     return withoutBody(await answer(asGetRequest(event), context));
   };
@@ -177,12 +179,54 @@ function keepFirstSetCookie(response: LambdaHttpResponse): boolean {
   return cookies.length > 1;
 }
 
-function isAlbEvent(event: LambdaHttpEvent): event is ALBEvent {
-  return 'elb' in event.requestContext;
+/*
+ * The three payloads, told apart by the fields this file and the library read, so an event of
+ * another kind (`{}`, a test event, version 2.0 without `requestContext.http`) is refused with a
+ * message rather than failing on the first field it lacks with a TypeError. The parameter types say
+ * what a well-formed event is; the checks hold for whatever arrives.
+ */
+type Fields = Partial<Record<string, unknown>>;
+
+function fieldsOf(value: unknown): Fields | undefined {
+  return typeof value === 'object' && value !== null ? (value as Fields) : undefined;
 }
 
+/** API Gateway HTTP API, payload 2.0. */
 function isHttpApiEvent(event: LambdaHttpEvent): event is APIGatewayProxyEventV2 {
-  return 'version' in event && event.version === '2.0';
+  const fields = fieldsOf(event);
+  return (
+    fields?.version === '2.0' &&
+    typeof fields.rawPath === 'string' &&
+    typeof fieldsOf(fieldsOf(fields.requestContext)?.http)?.method === 'string'
+  );
+}
+
+/** Payload 1.0 (REST, or an HTTP API set to 1.0) and ALB share these fields. */
+function hasVersion1Request(event: LambdaHttpEvent): boolean {
+  const fields = fieldsOf(event);
+  return (
+    fields?.version !== '2.0' &&
+    typeof fields?.httpMethod === 'string' &&
+    typeof fields.path === 'string' &&
+    fieldsOf(fields.requestContext) !== undefined
+  );
+}
+
+function isAlbEvent(event: LambdaHttpEvent): event is ALBEvent {
+  return hasVersion1Request(event) && 'elb' in event.requestContext;
+}
+
+function isRestEvent(event: LambdaHttpEvent): event is APIGatewayProxyEvent {
+  return hasVersion1Request(event) && !('elb' in event.requestContext);
+}
+
+/** Names the event's top-level fields (not their values, which may be anything). */
+function unsupported(event: unknown): Error {
+  const fields = fieldsOf(event);
+  const shape = fields ? `an object with ${JSON.stringify(Object.keys(fields).slice(0, 20))}` : typeof event;
+  return new Error(
+    `Unsupported event: expected an API Gateway REST (payload 1.0), HTTP API (2.0) or ALB request, got ${shape}`,
+  );
 }
 
 /**
