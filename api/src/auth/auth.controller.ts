@@ -69,7 +69,13 @@ export class AuthController {
     summary: 'Sign in with email or username and password. 202 with a challenge when two-step sign-in is on.',
     tags,
     responses: { 200: AuthTokensSchema, 202: MfaChallengeSchema },
-    errors: ['INVALID_CREDENTIALS', 'EMAIL_NOT_VERIFIED', 'ACCOUNT_DISABLED', 'RATE_LIMITED'],
+    errors: [
+      'INVALID_CREDENTIALS',
+      'EMAIL_NOT_VERIFIED',
+      'ACCOUNT_DISABLED',
+      'RATE_LIMITED',
+      'SIGN_IN_INTERRUPTED',
+    ],
   })
   async login(
     @ValidBody(LoginSchema) dto: LoginDto,
@@ -174,7 +180,7 @@ export class AuthController {
     summary: 'Confirm an email address with the emailed token; signs in.',
     tags,
     responses: { 200: AuthTokensSchema, 202: MfaChallengeSchema },
-    errors: ['INVALID_OR_EXPIRED_TOKEN'],
+    errors: ['INVALID_OR_EXPIRED_TOKEN', 'ACCOUNT_DISABLED', 'SIGN_IN_INTERRUPTED'],
   })
   async confirmVerification(
     @ValidBody(TokenSchema) dto: TokenDto,
@@ -280,7 +286,7 @@ export class AuthController {
     summary: 'Sign in with the emailed code (5 attempts).',
     tags,
     responses: { 200: AuthTokensSchema, 202: MfaChallengeSchema },
-    errors: ['INVALID_CODE', 'RATE_LIMITED'],
+    errors: ['INVALID_CODE', 'ACCOUNT_DISABLED', 'RATE_LIMITED', 'SIGN_IN_INTERRUPTED'],
   })
   async verifyEmailCode(
     @ValidBody(EmailCodeVerifySchema) dto: EmailCodeVerifyDto,

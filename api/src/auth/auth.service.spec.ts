@@ -48,6 +48,8 @@ function setup(
     user?: UserRow;
     code?: string;
     codePurpose?: 'email_code' | 'reauthentication_code';
+    /** The account's row as the session's transaction finds it, when it changed since the read. */
+    lockedUser?: UserRow;
   } = {},
 ) {
   const clock = { now: vi.fn(() => T0), sleep: vi.fn(async () => {}) } as unknown as ClockRepository;
@@ -63,6 +65,7 @@ function setup(
       options.user?.username === username ? options.user : undefined,
     ),
     findById: vi.fn(async () => options.user ?? user()),
+    lockById: vi.fn(async () => options.lockedUser ?? options.user ?? user()),
     // Like the repository: the writes that must commit with the account run in its transaction.
     create: vi.fn(async (_user: unknown, sameTransaction?: (trx: Database) => Promise<void>) => {
       await sameTransaction?.(SPEC_TRANSACTION);
@@ -363,6 +366,39 @@ describe('AuthService.verifyEmailCode (signing in with an emailed code)', () => 
   });
 });
 
+describe('AuthService.startSession (the account changed meanwhile)', () => {
+  const client = { ip: '203.0.113.7', userAgent: null };
+
+  it('writes no session when the password, two-step sign-in or the account changed since the sign-in read it', async () => {
+    for (const changed of [
+      user({ passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$reset' }),
+      user({ mfaEnabledAt: T0 }),
+      user({ email: 'new@example.com' }),
+      user({ disabledAt: T0 }),
+      user({ deletedAt: T0 }),
+    ]) {
+      const { service, sessions, activityTypes } = setup({}, { lockedUser: changed });
+      await expect(service.startSession(user(), client, 'password')).rejects.toMatchObject({
+        code: 'SIGN_IN_INTERRUPTED',
+      });
+      expect(sessions.create).not.toHaveBeenCalled();
+      expect(activityTypes()).toEqual([]);
+    }
+  });
+
+  it('writes the session, the row locked in its transaction, when only the failure count or verification moved', async () => {
+    const { service, users, sessions } = setup(
+      {},
+      {
+        lockedUser: user({ failedLoginCount: 3, emailVerifiedAt: T0, updatedAt: new Date(T0.getTime() + 1) }),
+      },
+    );
+    await service.startSession(user(), client, 'password');
+    expect(users.lockById).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
+    expect(sessions.create).toHaveBeenCalledOnce();
+  });
+});
+
 describe('AuthService.startSession (the new-device notice)', () => {
   const LINUX_CHROME = {
     ip: '203.0.113.7',
@@ -614,6 +650,22 @@ describe('AuthService.confirmEmailVerification', () => {
     expect(activityTypes()).toEqual(['signed_in:email_link']);
   });
 
+  // Found in review: the link signed a disabled account in (a session row and a sign-in event).
+  it('refuses a disabled account, leaving the link unspent and writing nothing', async () => {
+    const { service, oneTimeTokens, users, sessions, activityTypes } = setup(
+      {},
+      { user: user({ disabledAt: T0 }) },
+    );
+    vi.mocked(oneTimeTokens.findLive).mockResolvedValueOnce(liveLink as never);
+    await expect(service.confirmEmailVerification(LINK, CLIENT)).rejects.toMatchObject({
+      code: 'ACCOUNT_DISABLED',
+    });
+    expect(oneTimeTokens.consume).not.toHaveBeenCalled();
+    expect(users.update).not.toHaveBeenCalled();
+    expect(sessions.create).not.toHaveBeenCalled();
+    expect(activityTypes()).toEqual([]);
+  });
+
   it('with two-step sign-in on, answers the challenge, issued in the transaction that spends the link', async () => {
     const { service, oneTimeTokens, sessions } = setup({}, { user: user({ mfaEnabledAt: T0 }) });
     vi.mocked(oneTimeTokens.findLive).mockResolvedValueOnce(liveLink as never);
@@ -810,6 +862,13 @@ describe('answers that must not tell whether an account exists', () => {
       expect(unknown.elapsed()).toBe(500);
     },
   );
+
+  it('mails no verification link to a disabled account, in the same time', async () => {
+    const disabled = timed(120, { user: user({ disabledAt: T0 }) });
+    await disabled.service.requestEmailVerification({ email: 'ada@example.com' }, client);
+    expect(disabled.mail.send).not.toHaveBeenCalled();
+    expect(disabled.elapsed()).toBe(500);
+  });
 
   it('failed sign-ins take it too, the one that locks the account and mails its owner included', async () => {
     const locking = timed(200, {

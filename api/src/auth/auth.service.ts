@@ -316,7 +316,8 @@ export class AuthService {
     await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
     await this.uniform.run(async () => {
       const user = await this.users.findByEmail(dto.email);
-      if (user && user.emailVerifiedAt === null && user.deletedAt === null) await this.sendVerification(user);
+      if (user && user.emailVerifiedAt === null && user.deletedAt === null && user.disabledAt === null)
+        await this.sendVerification(user);
     });
   }
 
@@ -333,6 +334,8 @@ export class AuthService {
     const user = await this.accountOfLink(
       await this.oneTimeTokens.findLive('email_verification', tokenHash, now),
     );
+    // Every other way in refuses a disabled account; the link, which signs in, does too.
+    if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
     const verified = { ...user, emailVerifiedAt: user.emailVerifiedAt ?? now };
     return this.signIn(verified, client, 'email_link', async (trx) => {
       if (!(await this.oneTimeTokens.consume('email_verification', tokenHash, now, trx)))
@@ -558,15 +561,26 @@ export class AuthService {
     if (user.deletedAt !== null) throw new AppError('INVALID_CODE');
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
     const verifies = user.emailVerifiedAt === null;
+    // With verification required, an unverified account has never been signed in to, and its
+    // password (if any) was chosen by whoever registered the address without proving they hold
+    // it. The code proves the mailbox, not that: kept, the password would let someone who
+    // registered the owner's address first sign in as soon as the owner verified it by signing in
+    // (account pre-hijacking, found in review). The owner can set a password of their own.
+    const dropsPassword = verifies && this.config.auth.requireEmailVerification && user.passwordHash !== null;
     const userId = user.id;
     return this.signIn(
-      verifies ? { ...user, emailVerifiedAt: now } : user,
+      verifies ? { ...user, emailVerifiedAt: now, ...(dropsPassword ? { passwordHash: null } : {}) } : user,
       client,
       'email_code',
       async (trx) => {
         if (!(await this.oneTimeTokens.markUsed(row.id, now, trx))) throw new AppError('INVALID_CODE');
         // The code came to the address, so it is verified now.
-        if (verifies) await this.users.update(userId, { emailVerifiedAt: now, updatedAt: now }, trx);
+        if (verifies)
+          await this.users.update(
+            userId,
+            { emailVerifiedAt: now, updatedAt: now, ...(dropsPassword ? { passwordHash: null } : {}) },
+            trx,
+          );
       },
     );
   }
@@ -614,6 +628,13 @@ export class AuthService {
     await this.activity.withEvents(
       async (trx) => {
         await alongside?.(trx);
+        // The sign-in was decided on a row read before this transaction. A password reset or
+        // change, or two-step sign-in turned on, that committed since then signed out every
+        // session it found; this one would have been missed (a thief's old-password sign-in racing
+        // the owner's reset kept its session). With the row locked, a later change waits for this
+        // session and revokes it; an earlier one is seen here.
+        const current = await this.users.lockById(user.id, trx);
+        if (!current || signInGroundsChanged(user, current)) throw new AppError('SIGN_IN_INTERRUPTED');
         await this.sessions.create(session.record, trx);
       },
       this.activity.event(user.id, 'signed_in', { client }, method),
@@ -861,4 +882,19 @@ export class AuthService {
   private async assertPasswordAcceptable(password: string): Promise<void> {
     if (await this.commonPasswords.isCommon(password)) throw new AppError('PASSWORD_TOO_COMMON');
   }
+}
+
+/**
+ * Whether what a sign-in was decided on changed before its session was written: the password
+ * (reset, changed, removed), two-step sign-in (on or off), the address, or the account disabled
+ * or deleted. Each such change that signs the account out must also stop a sign-in in flight.
+ */
+function signInGroundsChanged(decided: UserRow, current: UserRow): boolean {
+  return (
+    current.passwordHash !== decided.passwordHash ||
+    (current.mfaEnabledAt === null) !== (decided.mfaEnabledAt === null) ||
+    current.email !== decided.email ||
+    current.disabledAt !== null ||
+    current.deletedAt !== null
+  );
 }

@@ -109,7 +109,14 @@ export class MfaController {
       'Finish signing in with two-step sign-in on: the challenge from the sign-in route and an authenticator or recovery code (5 attempts; wrong codes count towards the lockout).',
     tags,
     responses: { 200: AuthTokensSchema },
-    errors: ['INVALID_CODE', 'MFA_CHALLENGE_INVALID', 'ACCOUNT_LOCKED', 'ACCOUNT_DISABLED', 'RATE_LIMITED'],
+    errors: [
+      'INVALID_CODE',
+      'MFA_CHALLENGE_INVALID',
+      'ACCOUNT_LOCKED',
+      'ACCOUNT_DISABLED',
+      'RATE_LIMITED',
+      'SIGN_IN_INTERRUPTED',
+    ],
   })
   async verify(
     @ValidBody(MfaVerifySchema) dto: MfaVerifyDto,

@@ -138,7 +138,13 @@ export class PasskeysController {
       'Sign in with the passkey the browser chose for those options: no password, no two-step code (the authenticator verified its user).',
     tags,
     responses: { 200: AuthTokensSchema },
-    errors: ['PASSKEY_SIGN_IN_FAILED', 'ACCOUNT_DISABLED', 'EMAIL_NOT_VERIFIED', 'RATE_LIMITED'],
+    errors: [
+      'PASSKEY_SIGN_IN_FAILED',
+      'ACCOUNT_DISABLED',
+      'EMAIL_NOT_VERIFIED',
+      'RATE_LIMITED',
+      'SIGN_IN_INTERRUPTED',
+    ],
   })
   async signIn(
     @ValidBody(PasskeySignInSchema) dto: PasskeySignInDto,

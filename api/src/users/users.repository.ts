@@ -31,6 +31,15 @@ export class UsersRepository {
     return this.byId.executeTakeFirst(id);
   }
 
+  /**
+   * The account's row, locked until the caller's transaction ends: a change that updates the row
+   * (a new password, two-step sign-in turned on) waits for that transaction, or that transaction
+   * waits for the change and reads what it wrote.
+   */
+  lockById(id: string, trx: Database): Promise<UserRow | undefined> {
+    return trx.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  }
+
   async findByEmail(email: string): Promise<UserRow | undefined> {
     const db = await this.database.get();
     return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();

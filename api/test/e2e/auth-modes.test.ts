@@ -54,6 +54,48 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
     });
     expect(later.status).toBe(200);
   });
+  // Found in review (account pre-hijacking): someone registers the owner's address with a
+  // password of their choosing; the owner later signs in with an emailed code, which verifies the
+  // address, and the registrant's password then signed in too.
+  it("drops a password the address's owner never proved when an emailed code first verifies the account", async () => {
+    const email = newCredentials().email;
+    const squatter = { ...newCredentials(), email, password: 'a passphrase the owner never chose' };
+    expect((await server.request('/auth/register', { method: 'POST', json: squatter })).status).toBe(202);
+    expect((await server.request('/auth/email-code/start', { method: 'POST', json: { email } })).status).toBe(
+      202,
+    );
+    const code = /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1];
+    const owner = await server.request('/auth/email-code/verify', { method: 'POST', json: { email, code } });
+    expect(owner.status).toBe(200);
+    const { accessToken } = await readJson<TokenPair>(owner);
+    const squatterLogin = await server.request('/auth/login', {
+      method: 'POST',
+      json: { email, password: squatter.password },
+    });
+    expect(squatterLogin.status).toBe(401);
+    expect((await readJson<ErrorBody>(squatterLogin)).code).toBe('INVALID_CREDENTIALS');
+    const me = await server.request('/users/me', { headers: bearer(accessToken) });
+    expect(await readJson(me)).toMatchObject({ email, hasPassword: false });
+  });
+
+  // Found in review: the link signed a disabled account in. (A link confirmed by the registrant
+  // keeps the password: see the test above.)
+  it('refuses to confirm the address of a disabled account', async () => {
+    const disabled = newCredentials();
+    await server.request('/auth/register', { method: 'POST', json: disabled });
+    const link = tokenFromMail((await latestMail(server, disabled.email)).textBody);
+    await server.database.db
+      .updateTable('users')
+      .set({ disabledAt: new Date() })
+      .where('email', '=', disabled.email)
+      .execute();
+    const confirm = await server.request('/auth/email/verify/confirm', {
+      method: 'POST',
+      json: { token: link },
+    });
+    expect(confirm.status).toBe(403);
+    expect((await readJson<ErrorBody>(confirm)).code).toBe('ACCOUNT_DISABLED');
+  });
 });
 
 describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {

@@ -54,6 +54,10 @@ export const errorCodes = {
     status: 409,
     message: 'Start setting up two-step sign-in first (POST /auth/mfa/totp/setup).',
   },
+  SIGN_IN_INTERRUPTED: {
+    status: 409,
+    message: 'The account changed while signing in (a new password or two-step sign-in); sign in again.',
+  },
   MFA_CHALLENGE_INVALID: {
     status: 401,
     message: 'This sign-in attempt expired, was used or had too many wrong codes; sign in again.',
