@@ -233,6 +233,13 @@ describe('databases', () => {
     expect(result.path.at(-2)?.detail).toContain('0.0.0.0/1');
   });
 
+  it("a Multi-AZ DB cluster's own PubliclyAccessible: false keeps it off the internet", async () => {
+    const result = await path('db-cluster-not-public.yaml', { from: 'internet', to: 'Db', port: 5432 });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt?.code).toBe('RESOURCE_NOT_PUBLICLY_ACCESSIBLE');
+    expect(result.blockedAt?.reason).toContain('PubliclyAccessible is false');
+  });
+
   it('a database does not listen on other ports', async () => {
     const result = await path('db-public.yaml', { from: 'internet', to: 'Database', port: 22 });
     expect(result.blockedAt?.code).toBe('DESTINATION_PORT_NOT_LISTENING');

@@ -180,6 +180,7 @@ describe('exact findings of the golden networks', () => {
     'sg-pairing-port-range.yaml': ['NV-SG-003 CacheClientSg', 'NV-SG-003 CacheSg'],
     'split-default-halves.yaml': [],
     'nat-eip-ref.yaml': ['NV-NAT-001 Nat'],
+    'db-cluster-not-public.yaml': ['NV-SG-001 DbSg'],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {

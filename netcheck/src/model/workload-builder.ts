@@ -508,8 +508,10 @@ function databases(context: ModelBuilderContext): void {
     );
     let publiclyAccessible: Tri;
     let reason: string;
+    // A cluster's own PubliclyAccessible (Multi-AZ DB clusters) decides when set; Aurora sets it
+    // on the member instances, so a cluster without it is public when any member is.
     const explicit =
-      db.type === 'AWS::RDS::DBCluster'
+      db.type === 'AWS::RDS::DBCluster' && properties.PubliclyAccessible === undefined
         ? clusterMembers.get(db.id)
         : properties.PubliclyAccessible === undefined
           ? undefined
