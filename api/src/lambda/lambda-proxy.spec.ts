@@ -207,6 +207,56 @@ describe('stage prefixes', () => {
   });
 });
 
+// Found in review: HTTP API hands over rawPath percent-decoded (fastify/aws-lambda-fastify#169), and
+// appending `?rawQueryString` to it let a decoded `?` or `#` change what was path and what query.
+describe('HTTP API paths, which arrive decoded', () => {
+  let app: FastifyInstance;
+  let handler: LambdaHttpHandler;
+  beforeAll(async () => {
+    app = Fastify();
+    app.get('/items', async () => ({ list: [] }));
+    app.get('/items/:id', async (request) => ({ params: request.params, query: request.query }));
+    handler = await createLambdaProxy(app);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  /** The HTTP API event for a client's `encodedUrl`, with rawPath decoded as API Gateway delivers it. */
+  const decodedEvent = (encodedUrl: string): APIGatewayProxyEventV2 => {
+    const [encodedPath = '', rawQueryString = ''] = encodedUrl.split('?', 2);
+    const event = eventFor('http', { path: encodedPath }) as APIGatewayProxyEventV2;
+    return { ...event, rawPath: decodeURIComponent(encodedPath), rawQueryString };
+  };
+
+  it.each([
+    ['/items/a%3Fb', 'a decoded ? that would start a query'],
+    ['/items/a%3Fb?mode=cookie', 'a decoded ? before the real query'],
+    ['/items/a%23b?mode=cookie', 'a decoded # that would swallow the query as a fragment'],
+    ['/items/100%25?x=1', 'a decoded % not followed by two hex digits'],
+    ['/items/caf%C3%A9%20au%20lait', 'a space and non-ASCII'],
+    ['/items/tab%09', 'a control character'],
+  ])('routes %s as the HTTP server does (%s)', async (encodedUrl) => {
+    const response = decodeResponse(await handler(decodedEvent(encodedUrl), context));
+    const server = await app.inject({ url: encodedUrl });
+    expect([response.statusCode, response.json()]).toEqual([server.statusCode, server.json()]);
+  });
+
+  it('answers 404 for a path whose decoded ? made it look like a route with a query', async () => {
+    const response = decodeResponse(await handler(decodedEvent('/items%3Fx'), context));
+    expect(response.statusCode).toBe(404);
+    expect((await app.inject({ url: '/items%3Fx' })).statusCode).toBe(404);
+  });
+
+  it('leaves an encoded path as it is, stage stripped', async () => {
+    const event = eventFor('http', { path: '/items/a%2Fb?x=1', stage: 'prod' });
+    expect(decodeResponse(await handler(event, context)).json()).toEqual({
+      params: { id: 'a/b' },
+      query: { x: '1' },
+    });
+  });
+});
+
 describe('ALB specifics', () => {
   let app: FastifyInstance;
   let handler: LambdaHttpHandler;

@@ -35,8 +35,9 @@ export function isBinaryResponse(response: LightMyRequestResponse): boolean {
 /**
  * Wraps a Fastify instance (Nest's adapter instance) as one handler for all three event kinds, on
  * top of `@fastify/aws-lambda`. It adds what that library leaves out: HTTP API named stages
- * stripped from the path, the HTTP API's and ALB's query strings routed verbatim (so `?tag=a,b`
- * stays one value, repeated keys stay repeated, and Fastify decodes them as the HTTP server does),
+ * stripped from the path, which arrives decoded and is escaped again, the HTTP API's and ALB's
+ * query strings routed verbatim (so `?tag=a,b` stays one value, repeated keys stay repeated, and
+ * Fastify decodes them as the HTTP server does),
  * base64 for every non-text response, and for ALB the status line, multi-value response headers,
  * the client's address and a Set-Cookie the single-value mode can carry.
  *
@@ -240,7 +241,32 @@ function normalisePath(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): La
   const stage = event.requestContext.stage;
   const path = stage && stage !== '$default' ? withoutStage(event.rawPath, stage) : event.rawPath;
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
-  return { ...event, rawPath: `${path}${query}`, queryStringParameters: undefined };
+  return { ...event, rawPath: `${asEncodedPath(path)}${query}`, queryStringParameters: undefined };
+}
+
+/**
+ * Characters an encoded path never holds literally: a `%` that starts no escape, `?`, `#`, space,
+ * controls and anything beyond ASCII. The surrogate range is matched whole, so a pair is encoded as
+ * its one character.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const NOT_IN_ENCODED_PATH = /%(?![0-9A-Fa-f]{2})|[?#\u0000-\u0020\u007f]|[^\u0000-\u007f]+/g;
+
+/**
+ * HTTP API delivers `rawPath` percent-decoded (`/items/a%3Fb` arrives as `/items/a?b`;
+ * fastify/aws-lambda-fastify#169), so a `?` or `#` the client encoded would split the URL we hand
+ * Fastify: `/health%3Fx` was answered as `/health` (200 where the server says 404), and a decoded
+ * `#` turned the real query string into a fragment. Escaping what cannot appear literally in an
+ * encoded path restores those and leaves an encoded path (REST's, or a future HTTP API's) as it is.
+ * What decoding merged cannot be told apart again: `%2F` arrives as `/` (a path parameter holding
+ * a slash splits in two) and `%2541` as `%41`, read as `A`.
+ */
+function asEncodedPath(path: string): string {
+  return path.replace(NOT_IN_ENCODED_PATH, (characters) =>
+    [...Buffer.from(characters, 'utf8')]
+      .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join(''),
+  );
 }
 
 function withoutStage(path: string, stage: string): string {
