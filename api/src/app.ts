@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { AppError } from './common/errors/app-error.js';
 import { answerClientError, answerFrameworkError } from './common/http/framework-errors.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { ZOD_ONLY_SCHEMA_CONTROLLER } from './common/http/schema-compilers.js';
@@ -47,7 +48,11 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     keepAliveTimeout: 72_000,
     // Node checks request and header deadlines on this interval (default 30 s): without it a
     // client trickling its headers kept its connection up to 30 s past REQUEST_TIMEOUT_MS.
-    http: { connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs) },
+    // Node's own Host check answered a bare 400 (no JSON, no request id): the onRequest hook does it.
+    http: {
+      connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs),
+      requireHostHeader: false,
+    },
     trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
@@ -95,6 +100,12 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeadersFor(request.url));
     reply.header('x-request-id', request.id);
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (HTTP/1.0 has no such rule).
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      reply.header('connection', 'close');
+      done(new AppError('BAD_REQUEST'));
+      return;
+    }
     // @fastify/cors routes every OPTIONS to itself and answered one that is no preflight with a
     // plain-text `400 Invalid Preflight Request`. The API has no OPTIONS routes, so such a request
     // gets what it gets without CORS: the JSON 404 of an unknown route. This hook runs before the

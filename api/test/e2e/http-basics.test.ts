@@ -84,6 +84,28 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
     }
   });
 
+  // Found in review: Node refused these itself (requireHostHeader), with a bare 400.
+  it('answers an HTTP/1.1 request without Host with the JSON error shape (HTTP/1.0 needs none)', async () => {
+    const answer = await rawExchange(
+      server.baseUrl,
+      'GET /api/health HTTP/1.1\r\nX-Request-Id: trace-46\r\n\r\n',
+    );
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    // …and closes the connection, as Node did (rawExchange reads until it closes).
+    expect(head.toLowerCase()).toContain('connection: close');
+    expect(head.toLowerCase()).toContain('x-content-type-options: nosniff');
+    expect(head.toLowerCase()).toContain('x-request-id: trace-46');
+    expect(JSON.parse(body)).toEqual({
+      statusCode: 400,
+      code: 'BAD_REQUEST',
+      message: errorCodes.BAD_REQUEST.message,
+      requestId: 'trace-46',
+    });
+    const http10 = await rawExchange(server.baseUrl, 'GET /api/health HTTP/1.0\r\n\r\n');
+    expect(http10.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+  });
+
   it('allows listed origins and no others', async () => {
     const allowed = await server.request('/api/health', { headers: { origin: 'https://app.example.com' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
