@@ -181,6 +181,7 @@ describe('exact findings of the golden networks', () => {
     'split-default-halves.yaml': [],
     'nat-eip-ref.yaml': ['NV-NAT-001 Nat'],
     'db-cluster-not-public.yaml': ['NV-SG-001 DbSg'],
+    'prefix-list-open-db.yaml': ['NV-SG-001 DbSg', 'NV-UNK-001 ReportingDbSg'],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {
@@ -206,6 +207,16 @@ describe('exact findings of the golden networks', () => {
     const result = findPath(model, { from: 'App', to: 'internet', port: 443 });
     expect(result.reachable).toBe(false);
     expect(result.blockedAt).toMatchObject({ code: 'NAT_GATEWAY_NO_ELASTIC_IP', resource: 'Nat' });
+  });
+
+  it('NV-SG-001 reads the entries of a prefix list declared in the template', async () => {
+    const { findings, model } = await checkFixture('prefix-list-open-db.yaml');
+    const open = findings.find((finding) => finding.id === 'NV-SG-001');
+    expect(open?.message).toContain('Anywhere (0.0.0.0/0)');
+    const unknown = findings.find((finding) => finding.id === 'NV-UNK-001');
+    expect(unknown?.message).toContain('pl-0123456789abcdef0');
+    expect(findPath(model, { from: 'App', to: 'Db', port: 5432 }).reachable).toBe(true);
+    expect(findPath(model, { from: 'App', to: 'ReportingDb', port: 5432 }).reachable).toBe('unknown');
   });
 
   it('NV-SG-003 compares port ranges, not only the lowest port of a rule', async () => {

@@ -219,6 +219,19 @@ describe('routes to a customer-managed prefix list', () => {
   });
 });
 
+describe('a prefix list declared in the template', () => {
+  it('routes like one route per entry: the answers are definite', async () => {
+    const out = await path('template-prefix-list-route.yaml', { from: 'Bastion', to: 'internet', port: 443 });
+    expect(out.reachable).toBe(true);
+    const inbound = await path('template-prefix-list-route.yaml', {
+      from: 'internet',
+      to: 'Bastion',
+      port: 22,
+    });
+    expect(inbound.reachable).toBe(true);
+  });
+});
+
 describe('internet gateways declared outside the templates', () => {
   const fixture = 'external-igw-attachment.yaml';
 

@@ -81,9 +81,13 @@ export function evaluateSecurityGroups(
           }
           break;
         case 'prefix-list':
+          if (!(rule.peer.addresses instanceof Unresolved)) {
+            // A list declared in the templates: its entries are known addresses.
+            matched = universe.intersect(rule.peer.addresses);
+            break;
+          }
           matched = universe;
-          if (!peer.viaGatewayEndpoint)
-            ruleUnknown ??= `prefix list ${rule.peer.label} contents are unknown offline`;
+          if (!peer.viaGatewayEndpoint) ruleUnknown ??= rule.peer.addresses.reason;
           break;
         case 'unresolved':
           matched = universe;

@@ -135,7 +135,11 @@ export interface NatGateway {
 export type SecurityGroupPeer =
   | { readonly kind: 'cidr'; readonly cidr: Cidr }
   | { readonly kind: 'security-group'; readonly groupId: string }
-  | { readonly kind: 'prefix-list'; readonly label: string }
+  /**
+   * A prefix list: `addresses` are its entries when the list is declared in the templates,
+   * otherwise an Unresolved (a `pl-…` id whose contents are not in the template).
+   */
+  | { readonly kind: 'prefix-list'; readonly label: string; readonly addresses: IntervalSet | Unresolved }
   /** An IPv6 peer (`CidrIpv6`): never matches IPv4 flows, but `::/0` still exposes a port. */
   | { readonly kind: 'ipv6-cidr'; readonly cidr: MaybeResolved<string> }
   | { readonly kind: 'unresolved'; readonly reason: string };

@@ -10,6 +10,7 @@ import type {
   SecurityGroupRule,
   SecurityGroupRuleOrigin,
 } from './network-model.js';
+import { resolvePrefixList } from './prefix-lists.js';
 import { vpcIdOf } from './vpc-topology-builder.js';
 
 /**
@@ -58,8 +59,8 @@ function peerOf(
     };
   }
   if (rule[prefixKey] !== undefined) {
-    const label = asString(rule[prefixKey]);
-    return { kind: 'prefix-list', label: typeof label === 'string' ? label : 'prefix list' };
+    const { label, addresses } = resolvePrefixList(context, rule[prefixKey]);
+    return { kind: 'prefix-list', label, addresses };
   }
   // IPv6 rules do not affect IPv4 reachability, but are kept: `::/0` exposes a port (NV-SG-001).
   if (rule.CidrIpv6 !== undefined) {

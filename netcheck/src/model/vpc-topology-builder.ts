@@ -11,6 +11,7 @@ import type {
   Tri,
   Vpc,
 } from './network-model.js';
+import { resolvePrefixList } from './prefix-lists.js';
 
 /** Suffixes of synthetic per-VPC elements that CloudFormation creates implicitly. */
 export const MAIN_ROUTE_TABLE_SUFFIX = '.MainRouteTable';
@@ -244,14 +245,18 @@ function buildRouteTables(context: ModelBuilderContext): void {
       );
     }
     let destination: RouteDestination;
+    let destinations: RouteDestination[] | undefined;
     const { DestinationCidrBlock, DestinationPrefixListId, DestinationIpv6CidrBlock } = resource.properties;
     if (DestinationCidrBlock !== undefined) {
       const cidr = context.cidr(DestinationCidrBlock, `${resource.id}.DestinationCidrBlock`);
       destination =
         cidr instanceof Unresolved ? { kind: 'unresolved', reason: cidr.reason } : { kind: 'cidr', cidr };
     } else if (DestinationPrefixListId !== undefined) {
-      const label = asString(DestinationPrefixListId);
-      destination = { kind: 'prefix-list', label: typeof label === 'string' ? label : 'prefix list' };
+      const list = resolvePrefixList(context, DestinationPrefixListId);
+      destination = { kind: 'prefix-list', label: list.label };
+      // A list declared in the templates routes like one route per entry (longest prefix wins).
+      if (!(list.addresses instanceof Unresolved))
+        destinations = list.cidrs.map((cidr) => ({ kind: 'cidr', cidr }));
     } else if (DestinationIpv6CidrBlock !== undefined) {
       // IPv6 routes do not carry IPv4 traffic; one to the internet qualifies IPv4 answers.
       const text = asString(DestinationIpv6CidrBlock);
@@ -279,14 +284,16 @@ function buildRouteTables(context: ModelBuilderContext): void {
     }
     const target = routeTarget(context, resource.properties);
     for (const candidate of tables) {
-      candidate.routes.push({
-        id: resource.id,
-        routeTableId: candidate.id,
-        destination,
-        target,
-        uncertain,
-        tableUnresolved: table === undefined || undefined,
-      });
+      for (const each of destinations ?? [destination]) {
+        candidate.routes.push({
+          id: resource.id,
+          routeTableId: candidate.id,
+          destination: each,
+          target,
+          uncertain,
+          tableUnresolved: table === undefined || undefined,
+        });
+      }
     }
   }
 }

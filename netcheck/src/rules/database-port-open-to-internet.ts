@@ -21,8 +21,16 @@ function ruleAllowsPort(rule: SecurityGroupRule, port: number): boolean {
  * addresses (`::/0`), an Unresolved for an IPv6 CIDR that is not literal, undefined for none.
  */
 function internetPeer(rule: SecurityGroupRule): IntervalSet | 'ipv6' | Unresolved | undefined {
-  if (rule.peer.kind === 'cidr') {
-    const publicPart = rule.peer.cidr.addresses.intersect(INTERNET);
+  const addresses =
+    rule.peer.kind === 'cidr'
+      ? rule.peer.cidr.addresses
+      : rule.peer.kind === 'prefix-list'
+        ? rule.peer.addresses
+        : undefined;
+  // A prefix list whose entries are not in the template is judged per port (see evaluate).
+  if (addresses instanceof Unresolved) return undefined;
+  if (addresses) {
+    const publicPart = addresses.intersect(INTERNET);
     return publicPart.isEmpty() ? undefined : publicPart;
   }
   if (rule.peer.kind !== 'ipv6-cidr') return undefined;
@@ -34,6 +42,7 @@ function internetPeer(rule: SecurityGroupRule): IntervalSet | 'ipv6' | Unresolve
 
 function peerText(rule: SecurityGroupRule): string {
   if (rule.peer.kind === 'cidr') return rule.peer.cidr.text;
+  if (rule.peer.kind === 'prefix-list') return rule.peer.label;
   if (rule.peer.kind === 'ipv6-cidr' && typeof rule.peer.cidr === 'string') return rule.peer.cidr;
   return '?';
 }
@@ -89,6 +98,15 @@ export const databasePortOpenToInternet: Rule = {
             databasePortsByGroup.get(group.id)?.has(port)
           ) {
             out.push(undecided(group.id, `${rule.id} on the database port ${port}: ${rule.peer.reason}`));
+            continue;
+          }
+          if (
+            rule.peer.kind === 'prefix-list' &&
+            rule.peer.addresses instanceof Unresolved &&
+            ruleAllowsPort(rule, port)
+          ) {
+            // Its entries may include public addresses: unknown, never a silent pass.
+            maybe(rule, port, rule.peer.addresses.reason);
             continue;
           }
           const peer = internetPeer(rule);
