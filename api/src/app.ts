@@ -55,7 +55,9 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     },
     trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    return503OnClosing: true,
+    // Fastify's 503 during shutdown has its own body (no code, no request id, no security headers):
+    // the onRequest hook answers instead.
+    return503OnClosing: false,
     schemaController: ZOD_ONLY_SCHEMA_CONTROLLER,
     // What the router and Node's HTTP parser refuse before any hook or filter runs gets the same
     // error shape as everything else.
@@ -96,10 +98,22 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     return documentHeaders;
   };
   const corsEnabled = config.http.corsOrigins.length > 0;
+  // Set when Fastify starts closing (it then also marks every response Connection: close). Requests
+  // still arriving on open connections, pipelined or kept alive, are refused with a 503, as
+  // Fastify's return503OnClosing did, but in the API's error shape.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   // Callback-style hook: an async hook costs a promise per request on every route.
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeadersFor(request.url));
     reply.header('x-request-id', request.id);
+    if (closing) {
+      done(new AppError('SERVICE_UNAVAILABLE'));
+      return;
+    }
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (HTTP/1.0 has no such rule).
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
       reply.header('connection', 'close');

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { errorCodes } from '../../src/common/errors/error-codes.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -223,6 +223,51 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
     expect(await ui.text()).toContain('/api/docs/json');
     const script = await server.request('/api/docs/assets/swagger-ui-bundle.js');
     expect(script.status).toBe(200);
+  });
+});
+
+// Found in review: Fastify's return503OnClosing answered with its own body (no code, no request id,
+// no security headers).
+describe('requests that arrive while the server shuts down', () => {
+  it('get 503 SERVICE_UNAVAILABLE in the JSON error shape, and the connection closes', async () => {
+    const server = await startTestServer();
+    const httpServer = server.app.getHttpServer();
+    const { port } = new URL(server.baseUrl);
+    const socket = connect({ host: '127.0.0.1', port: Number(port) });
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+    });
+    const socketClosed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    let closing: Promise<void> | undefined;
+    try {
+      // A request in progress keeps the connection from being reaped as idle when the server
+      // closes; the 100 Continue says its headers have been read.
+      socket.write(
+        'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n',
+      );
+      await vi.waitFor(() => expect(received).toContain('100 Continue'));
+      closing = server.close();
+      await vi.waitFor(() => expect(httpServer.listening).toBe(false));
+      // The first request's body, then a second request behind it on the same connection.
+      socket.write('{}GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: trace-47\r\n\r\n');
+      await socketClosed;
+    } finally {
+      socket.destroy();
+      await closing;
+    }
+    const second = received.slice(received.lastIndexOf('HTTP/1.1 '));
+    const [head = '', body = ''] = second.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+    expect(head.toLowerCase()).toContain('x-content-type-options: nosniff');
+    expect(head.toLowerCase()).toContain('x-request-id: trace-47');
+    expect(head.toLowerCase()).toContain('connection: close');
+    expect(JSON.parse(body)).toEqual({
+      statusCode: 503,
+      code: 'SERVICE_UNAVAILABLE',
+      message: errorCodes.SERVICE_UNAVAILABLE.message,
+      requestId: 'trace-47',
+    });
   });
 });
 
