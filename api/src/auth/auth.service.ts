@@ -29,6 +29,7 @@ import type {
 } from './auth.dto.js';
 import { mapAuthUser } from './auth.mapper.js';
 import type { ClientInfo, UserAuth } from './auth-context.js';
+import { clientNetwork } from './client-network.js';
 import { CommonPasswordsRepository } from './common-passwords.repository.js';
 import { describeDevice } from './device-description.js';
 import { JwtRepository } from './jwt.repository.js';
@@ -106,7 +107,11 @@ export class AuthService {
   // ------------------------------------------------------------------ registration and sign-in
 
   async register(dto: RegisterDto, client: ClientInfo): Promise<RegisterResult> {
-    await this.rateLimits.consume('signIn', `register:ip:${client.ip}`, `register:account:${dto.email}`);
+    await this.rateLimits.consume(
+      'signIn',
+      `register:ip:${clientNetwork(client.ip)}`,
+      `register:account:${dto.email}`,
+    );
     // With verification on, every registration mails the address (a link, or "you already have an
     // account"): the mail limit per address keeps it from being used to flood someone's inbox.
     if (this.config.auth.requireEmailVerification)
@@ -181,7 +186,11 @@ export class AuthService {
 
   async login(dto: LoginDto, client: ClientInfo): Promise<SignInResult> {
     const identifier = dto.email ?? dto.username ?? '';
-    await this.rateLimits.consume('signIn', `login:ip:${client.ip}`, `login:account:${identifier}`);
+    await this.rateLimits.consume(
+      'signIn',
+      `login:ip:${clientNetwork(client.ip)}`,
+      `login:account:${identifier}`,
+    );
     const started = this.clock.now().getTime();
     const user = dto.email
       ? await this.users.findByEmail(dto.email)
@@ -313,7 +322,7 @@ export class AuthService {
 
   /** Always 202: sends a link only when the address belongs to an unverified account. */
   async requestEmailVerification(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
-    await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
+    await this.rateLimits.consume('email', `ip:${clientNetwork(client.ip)}`, `address:${dto.email}`);
     await this.uniform.run(async () => {
       const user = await this.users.findByEmail(dto.email);
       if (user && user.emailVerifiedAt === null && user.deletedAt === null && user.disabledAt === null)
@@ -328,7 +337,7 @@ export class AuthService {
    * unverified address, and of two uses at once one signs in.
    */
   async confirmEmailVerification(dto: TokenDto, client: ClientInfo): Promise<SignInResult> {
-    await this.rateLimits.consume('signIn', `verify:ip:${client.ip}`);
+    await this.rateLimits.consume('signIn', `verify:ip:${clientNetwork(client.ip)}`);
     const now = this.clock.now();
     const tokenHash = this.crypto.sha256(dto.token);
     const user = await this.accountOfLink(
@@ -349,7 +358,7 @@ export class AuthService {
 
   /** Always 202, whether or not the address has an account. */
   async forgotPassword(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
-    await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
+    await this.rateLimits.consume('email', `ip:${clientNetwork(client.ip)}`, `address:${dto.email}`);
     await this.uniform.run(() => this.sendPasswordReset(dto));
   }
 
@@ -366,7 +375,7 @@ export class AuthService {
 
   /** Single-use token; sets the password, unlocks the account and signs out every session. */
   async resetPassword(dto: PasswordResetDto, client: ClientInfo): Promise<void> {
-    await this.rateLimits.consume('signIn', `reset:ip:${client.ip}`);
+    await this.rateLimits.consume('signIn', `reset:ip:${clientNetwork(client.ip)}`);
     await this.assertPasswordAcceptable(dto.password);
     const passwordHash = await this.crypto.hashPassword(dto.password);
     const now = this.clock.now();
@@ -504,7 +513,7 @@ export class AuthService {
 
   /** Always 202: mails a 6-digit code to existing accounts (and to new addresses when sign-up by code is on). */
   async startEmailCode(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
-    await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
+    await this.rateLimits.consume('email', `ip:${clientNetwork(client.ip)}`, `address:${dto.email}`);
     await this.uniform.run(() => this.sendEmailCode(dto));
   }
 
@@ -538,21 +547,40 @@ export class AuthService {
   }
 
   async verifyEmailCode(dto: EmailCodeVerifyDto, client: ClientInfo): Promise<SignInResult> {
-    await this.rateLimits.consume('signIn', `code:ip:${client.ip}`);
+    await this.rateLimits.consume(
+      'signIn',
+      `code:ip:${clientNetwork(client.ip)}`,
+      `code:address:${dto.email}`,
+    );
+    const started = this.clock.now().getTime();
     const now = this.clock.now();
+    let user = await this.users.findByEmail(dto.email);
+    // A locked account takes no code, right or wrong: the lock is what bounds the guesses.
+    const locked = user?.lockedUntil != null && user.lockedUntil > now;
     // The attempt commits now; the code is used in the transaction of the session (or challenge)
     // it buys, so a sign-in that fails leaves it usable, and of two racing with it one commits.
-    const row = await this.oneTimeTokens.attemptCode(
-      dto.email,
-      'email_code',
-      now,
-      EMAIL_CODE_MAX_ATTEMPTS,
-      (candidate) =>
-        this.crypto.constantTimeEquals(candidate.tokenHash, this.codeDigest(candidate.id, dto.code)),
-      'keep',
-    );
-    if (!row) throw new AppError('INVALID_CODE');
-    let user = await this.users.findByEmail(dto.email);
+    const row = locked
+      ? undefined
+      : await this.oneTimeTokens.attemptCode(
+          dto.email,
+          'email_code',
+          now,
+          EMAIL_CODE_MAX_ATTEMPTS,
+          (candidate) =>
+            this.crypto.constantTimeEquals(candidate.tokenHash, this.codeDigest(candidate.id, dto.code)),
+          'keep',
+        );
+    if (!row) {
+      // Wrong codes count towards the account's lockout like wrong passwords (found in review:
+      // five guesses per code and a new code every 20 s were ~21,600 guesses a day, with no limit
+      // per account). Unknown and locked addresses do the same bookkeeping, and every failure is
+      // padded, so the answer does not tell whether the address has an account.
+      if (user && !locked && user.deletedAt === null)
+        await this.recordFailedLogin(user, now, { attempt: { client, method: 'email_code' } });
+      else await this.users.incrementFailedLogins(this.crypto.uuid());
+      await this.uniform.padFrom(started);
+      throw new AppError('INVALID_CODE');
+    }
     if (!user) {
       if (!this.config.auth.emailCodeSignup) throw new AppError('INVALID_CODE');
       // Made before the code is used: a retry after a failed sign-in finds it (no second account).
@@ -567,22 +595,20 @@ export class AuthService {
     // registered the owner's address first sign in as soon as the owner verified it by signing in
     // (account pre-hijacking, found in review). The owner can set a password of their own.
     const dropsPassword = verifies && this.config.auth.requireEmailVerification && user.passwordHash !== null;
+    const changes: Parameters<UsersRepository['update']>[1] = {
+      // The code came to the address, so it is verified now.
+      ...(verifies ? { emailVerifiedAt: now } : {}),
+      ...(dropsPassword ? { passwordHash: null } : {}),
+      // A completed sign-in clears the failure count, as a password's does (with two-step sign-in
+      // on, only the second step completes it).
+      ...(user.mfaEnabledAt === null && user.failedLoginCount > 0 ? { failedLoginCount: 0 } : {}),
+    };
     const userId = user.id;
-    return this.signIn(
-      verifies ? { ...user, emailVerifiedAt: now, ...(dropsPassword ? { passwordHash: null } : {}) } : user,
-      client,
-      'email_code',
-      async (trx) => {
-        if (!(await this.oneTimeTokens.markUsed(row.id, now, trx))) throw new AppError('INVALID_CODE');
-        // The code came to the address, so it is verified now.
-        if (verifies)
-          await this.users.update(
-            userId,
-            { emailVerifiedAt: now, updatedAt: now, ...(dropsPassword ? { passwordHash: null } : {}) },
-            trx,
-          );
-      },
-    );
+    return this.signIn({ ...user, ...changes }, client, 'email_code', async (trx) => {
+      if (!(await this.oneTimeTokens.markUsed(row.id, now, trx))) throw new AppError('INVALID_CODE');
+      if (Object.keys(changes).length > 0)
+        await this.users.update(userId, { ...changes, updatedAt: now }, trx);
+    });
   }
 
   // ------------------------------------------------------------------ internals

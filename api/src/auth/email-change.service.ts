@@ -10,6 +10,7 @@ import { UsersRepository } from '../users/users.repository.js';
 import type { EmailChangeDto, TokenDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 import type { ClientInfo, UserAuth } from './auth-context.js';
+import { clientNetwork } from './client-network.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SecurityActivityService } from './security-activity.service.js';
@@ -41,7 +42,7 @@ export class EmailChangeService {
 
   /** 202 whether or not the new address is free: only a free one gets a link. */
   async request(auth: UserAuth, dto: EmailChangeDto, client: ClientInfo): Promise<void> {
-    await this.rateLimits.consume('email', `ip:${client.ip}`, `address:${dto.email}`);
+    await this.rateLimits.consume('email', `ip:${clientNetwork(client.ip)}`, `address:${dto.email}`);
     // Before re-authentication, so asking for the address one has does not spend a confirmation code.
     if (dto.email === (await this.auth.ownAccount(auth)).email) {
       const issue = { path: 'body.email', message: 'is already your address' };
@@ -87,7 +88,7 @@ export class EmailChangeService {
 
   /** Single-use link from the new address's mailbox; the new address counts as verified. */
   async confirm(dto: TokenDto, client: ClientInfo): Promise<void> {
-    await this.rateLimits.consume('signIn', `email-change:ip:${client.ip}`);
+    await this.rateLimits.consume('signIn', `email-change:ip:${clientNetwork(client.ip)}`);
     const now = this.clock.now();
     // The link is spent in the transaction of the change: a refusal (or a failure) leaves it as it
     // was, on both engines (a unique violation aborts a PostgreSQL transaction, not a MySQL one, so

@@ -12,6 +12,7 @@ import { UsersRepository } from '../users/users.repository.js';
 import type { ReauthenticationDto } from './auth.dto.js';
 import { AuthService, type IssuedTokens } from './auth.service.js';
 import type { ClientInfo, UserAuth } from './auth-context.js';
+import { clientNetwork } from './client-network.js';
 import type { MfaVerifyDto, RecoveryCodesDto, TotpEnableDto, TotpSetupDto } from './mfa.dto.js';
 import { MfaRepository, type TotpCredentialRow } from './mfa.repository.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
@@ -143,7 +144,7 @@ export class MfaService {
    * twice, cannot be used again.
    */
   async verify(dto: MfaVerifyDto, client: ClientInfo): Promise<IssuedTokens> {
-    await this.rateLimits.consume('signIn', `mfa:ip:${client.ip}`);
+    await this.rateLimits.consume('signIn', `mfa:ip:${clientNetwork(client.ip)}`);
     const now = this.clock.now();
     const challenge = await this.oneTimeTokens.findLive(
       'mfa_challenge',

@@ -10,6 +10,7 @@ import { UsersRepository } from '../users/users.repository.js';
 import type { ReauthenticationDto } from './auth.dto.js';
 import { AuthService, type IssuedTokens } from './auth.service.js';
 import type { ClientInfo, UserAuth } from './auth-context.js';
+import { clientNetwork } from './client-network.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import type {
   PasskeyDto,
@@ -163,7 +164,7 @@ export class PasskeysService {
    * (passkey autofill), and those visits must not use up the attempts.
    */
   async signInOptions(client: ClientInfo): Promise<PasskeyOptionsDto> {
-    await this.rateLimits.consume('signIn', `passkey-options:ip:${client.ip}`);
+    await this.rateLimits.consume('signIn', `passkey-options:ip:${clientNetwork(client.ip)}`);
     const options = await this.webauthn.authenticationOptions(this.config.auth.passkeys);
     const now = this.clock.now();
     await this.oneTimeTokens.issueUnbound({
@@ -181,7 +182,7 @@ export class PasskeysService {
    * the same code: whether a credential is known is nobody's business.
    */
   async signIn(dto: PasskeySignInDto, client: ClientInfo): Promise<IssuedTokens> {
-    await this.rateLimits.consume('signIn', `passkey:ip:${client.ip}`);
+    await this.rateLimits.consume('signIn', `passkey:ip:${clientNetwork(client.ip)}`);
     const now = this.clock.now();
     const challenge = challengeOfClientData(dto.response.response.clientDataJSON);
     if (challenge === undefined) throw new AppError('PASSKEY_SIGN_IN_FAILED');

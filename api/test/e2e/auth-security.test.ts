@@ -332,6 +332,55 @@ describe('brute force', () => {
     expect((await attempt(relaxed, credentials.email, password, '192.0.2.1')).status).toBe(200);
   });
 
+  // Found in review: a per-IP limit keyed by the full IPv6 address let one /64 make 2^64 times
+  // the attempts, and wrong emailed codes counted towards nothing per account.
+  it('counts sign-in code guesses per IPv6 /64, and per address', async () => {
+    const guess = (email: string, ip: string) =>
+      limited.request('/auth/email-code/verify', {
+        method: 'POST',
+        headers: { 'x-forwarded-for': ip },
+        json: { email, code: '000000' },
+      });
+    const fromOneNetwork: number[] = [];
+    for (let i = 1; i <= 6; i++)
+      fromOneNetwork.push((await guess(`guess${i}@example.com`, `2001:db8:0:7::${i}`)).status);
+    expect(fromOneNetwork).toEqual([401, 401, 401, 401, 401, 429]);
+    expect((await guess('guess7@example.com', '2001:db8:0:8::1')).status).toBe(401);
+    const atOneAddress: number[] = [];
+    for (let i = 1; i <= 6; i++)
+      atOneAddress.push((await guess('one-address@example.com', `2001:db8:${i}::1`)).status);
+    expect(atOneAddress.at(-1)).toBe(429);
+  });
+
+  it('locks the account after 10 wrong emailed codes; the right one is then refused too', async () => {
+    const { credentials } = await registerUser(relaxed);
+    const email = credentials.email;
+    const verify = (code: string) =>
+      relaxed.request('/auth/email-code/verify', {
+        method: 'POST',
+        headers: { 'x-forwarded-for': '192.0.2.3' },
+        json: { email, code },
+      });
+    const latestCode = async () => /\b(\d{6})\b/.exec((await latestMail(relaxed, email)).textBody)?.[1] ?? '';
+    // Each code takes five guesses; two codes' worth reach the threshold.
+    for (let round = 0; round < 2; round++) {
+      await relaxed.request('/auth/email-code/start', { method: 'POST', json: { email } });
+      const right = await latestCode();
+      const wrong = right === '000000' ? '111111' : '000000';
+      for (let i = 0; i < 5; i++) expect(await codeOf(await verify(wrong))).toBe('INVALID_CODE');
+    }
+    const row = await relaxed.database.db
+      .selectFrom('users')
+      .select('lockedUntil')
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
+    expect(row.lockedUntil?.getTime()).toBeGreaterThan(Date.now());
+    await relaxed.request('/auth/email-code/start', { method: 'POST', json: { email } });
+    const refused = await verify(await latestCode());
+    expect(refused.status).toBe(401);
+    expect(await codeOf(refused)).toBe('INVALID_CODE');
+  });
+
   it('doubles the lockout on repeat', async () => {
     const { credentials } = await registerUser(relaxed);
     const lockNow = async () => {
