@@ -179,6 +179,17 @@ export function buildSecurityGroups(context: ModelBuilderContext): void {
         group[direction].push(unresolvedRule(resource.id, `${resource.id}.${key}`, direction, list));
         continue;
       }
+      if (list !== undefined && list !== null && !Array.isArray(list)) {
+        // CloudFormation rejects a single rule given as a map; dropping it would hide e.g. an
+        // open port, so it is an unknown rule and the shape is reported.
+        const reason = new Unresolved(`${key} of ${resource.id} must be a list of rules`);
+        group[direction].push(unresolvedRule(resource.id, `${resource.id}.${key}`, direction, reason));
+        context.diagnose(
+          resource.id,
+          `${key} must be a list of rules, not ${typeof list === 'object' ? 'a map' : `a ${typeof list}`} (CloudFormation rejects it); answers through this group are unknown`,
+        );
+        continue;
+      }
       const rules = Array.isArray(list) ? list : [];
       rules.forEach((rule, index) => {
         if (!isRecord(rule)) {

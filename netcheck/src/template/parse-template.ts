@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { JsonObject, JsonValue } from './template-values.js';
 import { cloudFormationYamlTags } from './yaml-intrinsic-tags.js';
 
@@ -40,12 +40,11 @@ function isJsonObject(value: unknown): value is JsonObject {
  */
 export function parseTemplate(text: string, options: TemplateOptions = {}): ParsedTemplate {
   let document: unknown;
-  const trimmed = text.trimStart();
+  // Editors on Windows save UTF-8 with a byte order mark; JSON.parse rejects it.
+  const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
   try {
     // JSON is valid YAML, but JSON.parse is several times faster on large CDK outputs.
-    document = trimmed.startsWith('{')
-      ? JSON.parse(text)
-      : parseYaml(text, { customTags: cloudFormationYamlTags(), maxAliasCount: -1 });
+    document = source.trimStart().startsWith('{') ? JSON.parse(source) : parseYamlTemplate(source);
   } catch (error) {
     throw new TemplateParseError(`cannot parse template: ${(error as Error).message}`);
   }
@@ -56,7 +55,61 @@ export function parseTemplate(text: string, options: TemplateOptions = {}): Pars
   if (!isJsonObject(resources)) {
     throw new TemplateParseError('template has no Resources section');
   }
+  checkResources(resources, isJsonObject(document.Conditions) ? document.Conditions : {});
   return { name: options.name ?? 'template', body: document, params: { ...options.params } };
+}
+
+/** YAML with CloudFormation's short-form tags; any other tag (`!Foo`) is an error, as in CloudFormation. */
+function parseYamlTemplate(text: string): unknown {
+  const document = parseDocument(text, { customTags: cloudFormationYamlTags() });
+  const [error] = document.errors;
+  if (error) throw error;
+  // yaml only warns about an unknown tag and keeps the plain value, which would hide the mistake.
+  const unknownTag = document.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
+  if (unknownTag)
+    throw new Error(
+      `${unknownTag.message.split('\n')[0]?.replace(/:$/, '')} (not a CloudFormation intrinsic)`,
+    );
+  return document.toJS({ maxAliasCount: -1 });
+}
+
+function describeJson(value: JsonValue | undefined): string {
+  if (value === null || value === undefined) return 'null';
+  return Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+}
+
+/**
+ * Rejects resources CloudFormation rejects at validation (no or non-string Type, Properties that
+ * are not an object, a Condition not defined in Conditions): the model would otherwise skip them
+ * and report a clean network. `Fn::ForEach::*` entries are loops, reported by the model builder.
+ */
+function checkResources(resources: JsonObject, conditions: JsonObject): void {
+  for (const [id, resource] of Object.entries(resources)) {
+    if (id.startsWith('Fn::ForEach::')) continue;
+    if (!isJsonObject(resource))
+      throw new TemplateParseError(`resource ${id} is ${describeJson(resource)}, not an object with a Type`);
+    if (resource.Type === undefined) throw new TemplateParseError(`resource ${id} has no Type`);
+    if (typeof resource.Type !== 'string')
+      throw new TemplateParseError(`Type of ${id} is not a string: ${JSON.stringify(resource.Type)}`);
+    if (
+      resource.Properties !== undefined &&
+      resource.Properties !== null &&
+      !isJsonObject(resource.Properties)
+    )
+      throw new TemplateParseError(
+        `Properties of ${id} must be an object, not ${describeJson(resource.Properties)}`,
+      );
+    const condition = resource.Condition;
+    if (condition === undefined) continue;
+    if (typeof condition !== 'string')
+      throw new TemplateParseError(
+        `Condition of ${id} must be the name of a condition, not ${describeJson(condition)}`,
+      );
+    if (!Object.hasOwn(conditions, condition))
+      throw new TemplateParseError(
+        `resource ${id} names Condition ${condition}, which is not defined in Conditions`,
+      );
+  }
 }
 
 /** Derives a stack-like name from a file path (`cdk.out/Api.template.json` → `Api`). */
