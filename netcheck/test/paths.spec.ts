@@ -327,6 +327,15 @@ describe('queries', () => {
     expect(() => findPath(model, { from: 'Nope', to: 'internet', port: 443 })).toThrow(/ApiFunction/);
   });
 
+  it('an internet-facing ALB with a TargetType: lambda target group invokes the function', async () => {
+    const result = await path('alb-lambda-target.yaml', { from: 'internet', to: 'Fn', port: 443 });
+    expect(result.reachable).toBe(true);
+    expect(result.path.map((hop) => hop.resource)).toContain('Alb');
+    expect(result.path.at(-2)?.kind).toBe('load-balancer');
+    const other = await path('alb-lambda-target.yaml', { from: 'internet', to: 'Fn', port: 8443 });
+    expect(other.reachable).toBe(false);
+  });
+
   it('Lambda functions accept no network connections from other workloads', async () => {
     const result = await path('baseline-two-az.yaml', { from: 'AppService', to: 'ApiFunction', port: 443 });
     expect(result.blockedAt?.code).toBe('LAMBDA_NOT_NETWORK_REACHABLE');

@@ -181,6 +181,7 @@ describe('exact findings of the golden networks', () => {
     'split-default-halves.yaml': [],
     'nat-eip-ref.yaml': ['NV-NAT-001 Nat'],
     'db-cluster-not-public.yaml': ['NV-SG-001 DbSg'],
+    'alb-lambda-target.yaml': ['NV-LMB-001 Fn'],
     'prefix-list-open-db.yaml': ['NV-SG-001 DbSg', 'NV-UNK-001 ReportingDbSg'],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {

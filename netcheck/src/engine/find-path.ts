@@ -374,7 +374,7 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
         blockedAt: { resource: to.label, code: 'DESTINATION_PORT_NOT_LISTENING', reason: why },
       });
     if (to.workload.kind === 'lambda-function')
-      return result(combine(lambdaDestination(from, to, query.port, protocol), 'any'));
+      return result(combine(lambdaDestination(model, from, to, query.port, protocol), 'any'));
   }
 
   const outcomes: FlowOutcome[] = [];
@@ -522,6 +522,7 @@ function ipv6Qualifier(
 
 /** Lambda functions are reached only through invocation services, never through their ENIs. */
 function lambdaDestination(
+  model: NetworkModel,
   from: Endpoint,
   to: Extract<Endpoint, { kind: 'workload' }>,
   port: number,
@@ -529,6 +530,10 @@ function lambdaDestination(
 ): FlowOutcome[] {
   const invokers = to.workload.internetInvokers ?? [];
   const src = sourceHop(from);
+  const viaLoadBalancers =
+    from.kind === 'internet' ? loadBalancerInvocation(model, from, to, port, protocol) : [];
+  const throughLoadBalancer = (): FlowOutcome[] | undefined =>
+    viaLoadBalancers.some((outcome) => outcome.reachable !== false) ? viaLoadBalancers : undefined;
   if (from.kind === 'internet' && invokers.length > 0) {
     if (port === 443 && protocol === 'tcp') {
       return single(
@@ -544,22 +549,59 @@ function lambdaDestination(
         true,
       );
     }
-    return single([src], false, {
-      resource: to.label,
-      code: 'RESOURCE_NOT_PUBLICLY_ACCESSIBLE',
-      reason: `${to.label} is reachable from the internet only over HTTPS (tcp/443) through ${invokers.join(', ')}`,
-    });
+    return (
+      throughLoadBalancer() ??
+      single([src], false, {
+        resource: to.label,
+        code: 'RESOURCE_NOT_PUBLICLY_ACCESSIBLE',
+        reason: `${to.label} is reachable from the internet only over HTTPS (tcp/443) through ${invokers.join(', ')}`,
+      })
+    );
   }
   if (from.kind === 'internet') {
+    // Blocked at every load balancer: their outcomes say where.
+    if (viaLoadBalancers.length > 0) return viaLoadBalancers;
     return single([src], false, {
       resource: to.label,
       code: 'RESOURCE_NOT_PUBLICLY_ACCESSIBLE',
-      reason: `no API Gateway, HTTP API or function URL invokes ${to.label}, and Lambda interfaces accept no inbound connections`,
+      reason: `no API Gateway, HTTP API, function URL or load balancer invokes ${to.label}, and Lambda interfaces accept no inbound connections`,
     });
   }
   return single([src], false, {
     resource: to.label,
     code: 'LAMBDA_NOT_NETWORK_REACHABLE',
     reason: `${to.label} accepts no network connections; call it through the Lambda API (aws:lambda)`,
+  });
+}
+
+/**
+ * internet → function through load balancers with a `TargetType: lambda` target group naming it:
+ * the function is reached exactly when the load balancer is (on its listener port); the load
+ * balancer then invokes it through the Lambda service.
+ */
+function loadBalancerInvocation(
+  model: NetworkModel,
+  from: Endpoint,
+  to: Extract<Endpoint, { kind: 'workload' }>,
+  port: number,
+  protocol: 'tcp' | 'udp',
+): FlowOutcome[] {
+  return (to.workload.loadBalancerInvokers ?? []).map((lbId) => {
+    const toLb = findPath(model, { from: from.label, to: lbId, port, protocol });
+    const hops = toLb.path.map((hop) =>
+      hop.kind === 'destination' ? { ...hop, kind: 'load-balancer' as const } : hop,
+    );
+    const invoke: Hop = {
+      resource: to.label,
+      kind: 'destination',
+      detail: `invoked by ${lbId} through a TargetType: lambda target group (not over the network)`,
+    };
+    return {
+      reachable: toLb.reachable,
+      hops: toLb.reachable === false ? hops : [...hops, invoke],
+      blockedAt: toLb.blockedAt,
+      scope: '',
+      arrived: toLb.reachable !== false,
+    };
   });
 }

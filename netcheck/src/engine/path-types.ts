@@ -13,6 +13,7 @@ export type HopKind =
   | 'internet-gateway'
   | 'vpc-endpoint'
   | 'api-gateway'
+  | 'load-balancer'
   | 'aws-managed-network'
   | 'destination';
 

@@ -255,6 +255,11 @@ export interface Workload {
   readonly outsideVpc?: boolean;
   /** Lambda functions: how they can be invoked from the internet (API Gateway, function URL). */
   readonly internetInvokers?: string[];
+  /**
+   * Lambda functions: load balancers forwarding to a `TargetType: lambda` target group naming
+   * them; the load balancer invokes the function through the Lambda service, not the network.
+   */
+  readonly loadBalancerInvokers?: string[];
   /** Lambda functions: model id of the execution role. */
   readonly roleId?: string;
   /** Lambda functions: AWS API service prefixes the role allows (`ses`, `s3`…) → where the grant is. */

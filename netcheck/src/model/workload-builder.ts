@@ -606,4 +606,19 @@ export function buildWorkloads(context: ModelBuilderContext, raw: ReadonlyMap<st
   loadBalancers(context);
   databases(context);
   targetGroups(context);
+  lambdaTargets(context);
+}
+
+/** Records which load balancers invoke a function through a `TargetType: lambda` target group. */
+function lambdaTargets(context: ModelBuilderContext): void {
+  const { workloads } = context.model;
+  for (const group of context.model.targetGroups.values()) {
+    if (group.targetType !== 'lambda') continue;
+    for (const target of group.targets) {
+      const fn = workloads.get(target.workloadId);
+      if (fn?.kind !== 'lambda-function') continue;
+      const invokers = new Set([...(fn.loadBalancerInvokers ?? []), ...group.loadBalancerIds]);
+      workloads.set(fn.id, { ...fn, loadBalancerInvokers: [...invokers] });
+    }
+  }
 }

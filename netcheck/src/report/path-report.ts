@@ -11,6 +11,7 @@ const HOP_LABELS: Readonly<Record<HopKind, string>> = {
   'internet-gateway': 'internet gateway',
   'vpc-endpoint': 'VPC endpoint',
   'api-gateway': 'API Gateway',
+  'load-balancer': 'load balancer',
   'aws-managed-network': 'AWS-managed network',
   destination: 'destination',
 };

@@ -35,7 +35,8 @@ export const loadBalancerTargetChain: Rule = {
         }
       }
       for (const group of model.targetGroups.values()) {
-        if (!group.loadBalancerIds.includes(lb.id)) continue;
+        // A Lambda target is invoked through the Lambda service: there is no network path to check.
+        if (!group.loadBalancerIds.includes(lb.id) || group.targetType === 'lambda') continue;
         for (const target of group.targets) {
           if (!model.workloads.has(target.workloadId)) continue;
           const ports = new Set(
