@@ -320,6 +320,15 @@ describe('cdk.out with cross-stack exports', () => {
   });
 });
 
+describe('SAM Globals', () => {
+  it('merge into a function like SAM: maps recursively, lists global then local', async () => {
+    const { model } = await checkFixture('sam-globals-merge.yaml');
+    const worker = model.workloads.get('Worker');
+    expect(worker?.subnetIds).toEqual(['PrivateA', 'PrivateB']);
+    expect(worker?.securityGroupIds).toEqual(['LambdaSg']);
+  });
+});
+
 describe('queries', () => {
   it('rejects unknown endpoints with the list of workloads', async () => {
     const { model } = await checkFixture('baseline-two-az.yaml');

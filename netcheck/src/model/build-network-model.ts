@@ -18,13 +18,42 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** SAM's Globals.Function section applies to every AWS::Serverless::Function (function values win). */
+/** An intrinsic function (`{Ref: …}`, `{"Fn::If": …}`): SAM merges it as a plain value. */
+function isIntrinsic(value: JsonObject): boolean {
+  const keys = Object.keys(value);
+  const [key] = keys;
+  return (
+    keys.length === 1 && key !== undefined && (key === 'Ref' || key === 'Condition' || key.startsWith('Fn::'))
+  );
+}
+
+/**
+ * SAM's Globals merge (samtranslator `globals.py`): maps merge key by key, recursively; lists are
+ * concatenated, global items first; otherwise (scalars, intrinsics, differing shapes) the
+ * function's own value wins. Replacing a map would drop e.g. the global SecurityGroupIds when a
+ * function sets only its own VpcConfig.SubnetIds.
+ */
+function mergeSamGlobal(global: JsonValue, local: JsonValue): JsonValue {
+  if (Array.isArray(global) && Array.isArray(local)) return [...global, ...local];
+  if (isObject(global) && isObject(local) && !isIntrinsic(global) && !isIntrinsic(local)) {
+    const merged: JsonObject = { ...global };
+    for (const [key, value] of Object.entries(local)) {
+      const inherited = merged[key];
+      merged[key] = inherited === undefined ? value : mergeSamGlobal(inherited, value);
+    }
+    return merged;
+  }
+  return local;
+}
+
+/** SAM's Globals.Function section applies to every AWS::Serverless::Function. */
 function withSamGlobals(template: ParsedTemplate, resource: RawResource): RawResource {
   if (resource.Type !== 'AWS::Serverless::Function') return resource;
   const globals = template.body.Globals;
   const functionGlobals = isObject(globals) && isObject(globals.Function) ? globals.Function : undefined;
   if (!functionGlobals) return resource;
-  return { ...resource, Properties: { ...functionGlobals, ...(resource.Properties ?? {}) } };
+  const merged = mergeSamGlobal(functionGlobals, resource.Properties ?? {});
+  return { ...resource, Properties: isObject(merged) ? merged : functionGlobals };
 }
 
 function uniqueNames(templates: readonly ParsedTemplate[]): string[] {
