@@ -173,6 +173,22 @@ describe('routing', () => {
   });
 });
 
+describe('interface endpoint private DNS', () => {
+  it('needs EnableDnsHostnames (default false) and EnableDnsSupport on the VPC', async () => {
+    const result = await path('endpoint-without-dns-hostnames.yaml', {
+      from: 'Mailer',
+      to: 'aws:secretsmanager',
+      port: 443,
+    });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt).toMatchObject({
+      code: 'ENDPOINT_PRIVATE_DNS_UNAVAILABLE',
+      resource: 'SecretsManagerEndpoint',
+    });
+    expect(result.blockedAt?.reason).toContain('EnableDnsHostnames');
+  });
+});
+
 describe('SES endpoints (seed 003)', () => {
   it('an email-smtp interface endpoint does not serve the SES API (email.<region>.amazonaws.com)', async () => {
     const result = await path('ses-smtp-endpoint-only.yaml', { from: 'Mailer', to: 'aws:ses', port: 443 });

@@ -23,6 +23,8 @@ export const EXPLANATION_CODES = {
   LAMBDA_NOT_NETWORK_REACHABLE:
     'Lambda network interfaces accept no inbound connections; functions are invoked through the Lambda API.',
   DESTINATION_PORT_NOT_LISTENING: 'The destination does not listen on this port.',
+  ENDPOINT_PRIVATE_DNS_UNAVAILABLE:
+    "The interface endpoint's private DNS does not apply: the VPC needs EnableDnsSupport and EnableDnsHostnames.",
   UNRESOLVED_VALUE:
     'A value needed to decide could not be resolved offline (parameter, import, external resource).',
   PARTIALLY_REACHABLE: 'Reachable for some placements or addresses and blocked for others.',

@@ -1,5 +1,5 @@
 import { endpointServicesFor } from '../model/iam-permissions.js';
-import type { NetworkModel, Subnet, Tri, Workload } from '../model/network-model.js';
+import type { NetworkModel, Subnet, Tri, Vpc, Workload } from '../model/network-model.js';
 import { INTERNET } from '../net/address-space.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { parseIpv4 } from '../net/ipv4.js';
@@ -266,6 +266,21 @@ function serviceOutcomes(spec: FlowSpec, source: Placement, service: string): Fl
     if (endpoint.endpointType === 'Gateway') {
       options.push(evaluateOutbound(spec, source, INTERNET, endpoint.service));
     } else if (endpoint.endpointType === 'Interface' && endpoint.privateDnsEnabled) {
+      // Private DNS needs both VPC attributes; without them the SDK resolves the public endpoint.
+      const vpc = spec.model.vpcs.get(endpoint.vpcId);
+      const dns = privateDnsProblem(endpoint.id, endpoint.vpcId, vpc);
+      if (dns) {
+        const hop: Hop = { resource: endpoint.id, kind: 'vpc-endpoint', detail: dns.reason };
+        const code = dns.definite ? 'ENDPOINT_PRIVATE_DNS_UNAVAILABLE' : 'UNRESOLVED_VALUE';
+        options.push(
+          single([hop], dns.definite ? false : 'unknown', {
+            resource: endpoint.id,
+            code,
+            reason: dns.reason,
+          }),
+        );
+        continue;
+      }
       const target = {
         groups: endpoint.securityGroupIds,
         publicIp: false,
@@ -298,8 +313,37 @@ function serviceOutcomes(spec: FlowSpec, source: Placement, service: string): Fl
   if (working) return working.outcomes;
   const undecided = combined.find((option) => option.result.reachable === 'unknown');
   if (undecided) return undecided.outcomes;
+  // An endpoint that would serve the call but for the VPC's DNS attributes explains it best.
+  const dnsBlocked = combined.find(
+    (option) => option.result.blockedAt?.code === 'ENDPOINT_PRIVATE_DNS_UNAVAILABLE',
+  );
+  if (dnsBlocked) return dnsBlocked.outcomes;
   // Explain with the internet path: it is what a function without endpoints would use.
   return combined[combined.length - 1]?.outcomes ?? [];
+}
+
+/** Why an interface endpoint's private DNS does not (or may not) apply in its VPC. */
+function privateDnsProblem(
+  endpointId: string,
+  vpcId: string,
+  vpc: Vpc | undefined,
+): { reason: string; definite: boolean } | undefined {
+  if (!vpc) return { reason: `VPC ${vpcId} of ${endpointId} is unknown`, definite: false };
+  const missing = [
+    vpc.dnsSupport === false ? 'EnableDnsSupport' : undefined,
+    vpc.dnsHostnames === false ? 'EnableDnsHostnames' : undefined,
+  ].filter((name): name is string => name !== undefined);
+  if (missing.length > 0)
+    return {
+      reason: `${endpointId} has PrivateDnsEnabled, but ${vpcId} does not set ${missing.join(' and ')} to true (CloudFormation defaults EnableDnsHostnames to false); private DNS needs both, so the service name resolves to its public endpoint`,
+      definite: true,
+    };
+  if (vpc.dnsSupport === 'unknown' || vpc.dnsHostnames === 'unknown')
+    return {
+      reason: `whether ${vpcId} enables DNS support and hostnames (needed for ${endpointId}'s private DNS) is unknown`,
+      definite: false,
+    };
+  return undefined;
 }
 
 /**

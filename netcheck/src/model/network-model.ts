@@ -34,6 +34,12 @@ export interface Vpc {
   readonly defaultNetworkAclId: string;
   /** Synthetic id of the VPC's default security group. */
   readonly defaultSecurityGroupId: string;
+  /**
+   * EnableDnsSupport / EnableDnsHostnames (CloudFormation defaults: true / false); interface
+   * endpoints' private DNS needs both. Unknown for VPCs outside the templates.
+   */
+  readonly dnsSupport: Tri;
+  readonly dnsHostnames: Tri;
 }
 
 /** A subnet. */

@@ -41,12 +41,14 @@ function createVpc(
   external: boolean,
   cidrs: Cidr[],
   unresolvedCidrs: string[],
+  dns: Pick<Vpc, 'dnsSupport' | 'dnsHostnames'> = { dnsSupport: 'unknown', dnsHostnames: 'unknown' },
 ): Vpc {
   const vpc: Vpc = {
     id,
     external,
     cidrs,
     unresolvedCidrs,
+    ...dns,
     mainRouteTableId: `${id}${MAIN_ROUTE_TABLE_SUFFIX}`,
     defaultNetworkAclId: `${id}${DEFAULT_NACL_SUFFIX}`,
     defaultSecurityGroupId: `${id}${DEFAULT_SECURITY_GROUP_SUFFIX}`,
@@ -103,6 +105,10 @@ function buildVpcs(context: ModelBuilderContext): void {
       false,
       cidr instanceof Unresolved ? [] : [cidr],
       cidr instanceof Unresolved ? [cidr.reason] : [],
+      {
+        dnsSupport: vpcAttribute(resource.properties.EnableDnsSupport, true),
+        dnsHostnames: vpcAttribute(resource.properties.EnableDnsHostnames, false),
+      },
     );
   }
   for (const resource of context.ofType('AWS::EC2::VPCCidrBlock')) {
@@ -119,6 +125,13 @@ function buildVpcs(context: ModelBuilderContext): void {
     else vpc.cidrs.push(cidr);
   }
   // Every VPC CIDR gets a local route in every table of the VPC.
+}
+
+/** A boolean VPC attribute with CloudFormation's default when absent. */
+function vpcAttribute(value: CfnValue | undefined, byDefault: boolean): Tri {
+  const parsed = asBoolean(value);
+  if (parsed instanceof Unresolved) return 'unknown';
+  return parsed ?? byDefault;
 }
 
 function buildInternetGateways(context: ModelBuilderContext): void {

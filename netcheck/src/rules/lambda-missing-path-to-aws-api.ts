@@ -22,10 +22,14 @@ export const lambdaMissingPathToAwsApi: Rule = {
           const endpoints = endpointServicesFor(service)
             .map((name) => `com.amazonaws.<region>.${name}`)
             .join(' or ');
+          const why =
+            result.blockedAt?.code === 'ENDPOINT_PRIVATE_DNS_UNAVAILABLE'
+              ? `its VPC endpoint does not serve it (${result.blockedAt.reason}) and there is no NAT path to the internet`
+              : `no NAT path to the internet (${result.blockedAt?.code}: ${result.blockedAt?.reason}) and no VPC endpoint ${endpoints}`;
           out.push(
             violation(
               fn.id,
-              `${fn.id} may call ${service} (granted by ${grantedBy}) but has no network path to it${partial ? ' from every subnet' : ''}: no NAT path to the internet (${result.blockedAt?.code}: ${result.blockedAt?.reason}) and no VPC endpoint ${endpoints}. Calls will time out. ${this.fix}`,
+              `${fn.id} may call ${service} (granted by ${grantedBy}) but has no network path to it${partial ? ' from every subnet' : ''}: ${why}. Calls will time out. ${this.fix}`,
             ),
           );
         } else if (result.reachable === 'unknown') {
