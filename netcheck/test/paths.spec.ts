@@ -210,6 +210,12 @@ describe('security groups and NACLs', () => {
     });
   });
 
+  it('an internet client whose ephemeral port some return entry allows gets through', async () => {
+    const result = await path('nacl-linux-ephemeral.yaml', { from: 'internet', to: 'Db', port: 5432 });
+    expect(result.reachable).toBe(true);
+    expect(result.path.find((hop) => hop.kind === 'network-acl-outbound')?.detail).toContain('32768-65535');
+  });
+
   it('a NACL without ephemeral return ports blocks the web server', async () => {
     const blocked = await path('nacl-no-ephemeral.yaml', { from: 'internet', to: 'Web', port: 443 });
     expect(blocked.blockedAt).toMatchObject({ code: 'SUBNET_ACL_RESTRICTION', resource: 'WebAcl' });

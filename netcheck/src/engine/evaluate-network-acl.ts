@@ -14,6 +14,11 @@ export interface NetworkAclDecision {
   readonly unknown: IntervalSet;
   /** The first entry that allowed traffic (for path output). */
   readonly allowedBy?: NetworkAclEntry;
+  /**
+   * Peer addresses for which at least one port of the range is allowed (a superset of `allowed`
+   * when the peer's addresses are known): for a client that picks its own ephemeral port.
+   */
+  readonly someAllowed: IntervalSet;
   /** Peer addresses for which some port matched no entry and hit the implicit final `*` deny. */
   readonly implicitlyDenied: IntervalSet;
   /** The first entry that denied traffic; undefined means the implicit final `*` deny. */
@@ -45,6 +50,7 @@ export function evaluateNetworkAcl(
       allowed: universe,
       denied: IntervalSet.empty(),
       unknown: IntervalSet.empty(),
+      someAllowed: universe,
       implicitlyDenied: IntervalSet.empty(),
     };
   let remaining: Box[] = [{ addresses: universe, ports }];
@@ -101,19 +107,35 @@ export function evaluateNetworkAcl(
   let deniedAddresses = denied.reduce((set, box) => set.union(box.addresses), IntervalSet.empty());
   unknown = unknown.subtract(deniedAddresses);
   allowed = allowed.filter((box) => !box.addresses.isEmpty());
+  const someAllowed = allowed.reduce((set, box) => set.union(box.addresses), IntervalSet.empty());
   let allowedAddresses = universe.subtract(deniedAddresses).subtract(unknown);
   if (!addresses) {
     // Unknown peer address: only a uniform answer is decisive.
     if (deniedAddresses.isEmpty() && unknown.isEmpty())
-      return { allowed: ALL_IPV4, denied: IntervalSet.empty(), unknown, allowedBy, implicitlyDenied };
+      return {
+        allowed: ALL_IPV4,
+        denied: IntervalSet.empty(),
+        unknown,
+        someAllowed: ALL_IPV4,
+        allowedBy,
+        implicitlyDenied,
+      };
     if (allowedAddresses.isEmpty() && unknown.isEmpty())
-      return { allowed: allowedAddresses, denied: ALL_IPV4, unknown, deniedBy, implicitlyDenied };
+      return {
+        allowed: allowedAddresses,
+        denied: ALL_IPV4,
+        unknown,
+        someAllowed,
+        deniedBy,
+        implicitlyDenied,
+      };
     allowedAddresses = IntervalSet.empty();
     deniedAddresses = IntervalSet.empty();
     return {
       allowed: allowedAddresses,
       denied: deniedAddresses,
       unknown: ALL_IPV4,
+      someAllowed: IntervalSet.empty(),
       unknownReason: unknownReason ?? 'the peer’s address is unknown',
       implicitlyDenied,
     };
@@ -122,6 +144,7 @@ export function evaluateNetworkAcl(
     allowed: allowedAddresses,
     denied: deniedAddresses,
     unknown,
+    someAllowed,
     allowedBy,
     deniedBy,
     unknownReason,

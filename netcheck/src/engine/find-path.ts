@@ -463,7 +463,8 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
     if (to.kind === 'aws-service') throw new PathQueryError('internet → AWS service is outside the template');
     for (const placement of placements) {
       const key = `in|${placementKey(placement)}|${addressKey(from.addresses)}|${query.port}|${protocol}`;
-      const middle = cached(model, key, () => evaluateInbound(spec, placement, from.addresses));
+      // An internet client picks its own ephemeral port: one the NACL lets back out is enough.
+      const middle = cached(model, key, () => evaluateInbound(spec, placement, from.addresses, 'some'));
       outcomes.push(
         ...framed(
           middle,

@@ -2,7 +2,11 @@ import type { NetworkModel, Route, Subnet } from '../model/network-model.js';
 import { describeAddressSet, EPHEMERAL_PORTS, INTERNET } from '../net/address-space.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { Unresolved } from '../template/template-values.js';
-import { describeNetworkAclEntry, evaluateNetworkAcl } from './evaluate-network-acl.js';
+import {
+  describeNetworkAclEntry,
+  evaluateNetworkAcl,
+  type NetworkAclDecision,
+} from './evaluate-network-acl.js';
 import {
   describeSecurityGroupRule,
   evaluateSecurityGroups,
@@ -165,6 +169,25 @@ function securityGroupStep(
 }
 
 /**
+ * How the return leg's ephemeral port is judged: `every` port of 1024-65535 must be allowed (AWS's
+ * recommendation: the connecting side may be a NAT gateway, a load balancer, Lambda), or `some`
+ * port suffices — for "can some internet client connect?", where the client picks its own port
+ * (Linux 32768-60999, Windows 49152-65535), so a Linux-range return entry lets clients in.
+ */
+export type ClientPorts = 'every' | 'some';
+
+/** A return-leg decision where a peer passes when any of its ephemeral ports is allowed. */
+function anyClientPort(decision: NetworkAclDecision): NetworkAclDecision {
+  const allowed = decision.allowed.union(decision.someAllowed);
+  return {
+    ...decision,
+    allowed,
+    unknown: decision.unknown.subtract(allowed),
+    denied: decision.denied.subtract(allowed),
+  };
+}
+
+/**
  * Network ACL check of a subnet for traffic leaving (`outbound`) or entering (`inbound`) it, plus
  * the stateless return leg on the ephemeral ports in the opposite direction.
  */
@@ -175,6 +198,7 @@ function networkAclStep(
   direction: 'outbound' | 'inbound',
   peerAddresses: IntervalSet | undefined,
   next: Continue,
+  clientPorts: ClientPorts = 'every',
 ): FlowOutcome[] {
   const acl = spec.model.networkAcls.get(subnet.networkAclId);
   const kind = direction === 'outbound' ? 'network-acl-outbound' : 'network-acl-inbound';
@@ -217,11 +241,16 @@ function networkAclStep(
       reason: `${acl.id} ${direction} ${spec.protocol}/${spec.port}${peerAddresses ? ` ${requestEgress ? 'to' : 'from'} ${describeAddressSet(request.denied)}` : ''} is denied by ${describeNetworkAclEntry(request.deniedBy)}`,
     }),
     (afterRequest, addresses) => {
-      const ret = evaluateNetworkAcl(acl, !requestEgress, spec.protocol, EPHEMERAL_PORTS, addresses);
+      const every = evaluateNetworkAcl(acl, !requestEgress, spec.protocol, EPHEMERAL_PORTS, addresses);
+      const some = clientPorts === 'some' && addresses !== undefined;
+      const ret = some ? anyClientPort(every) : every;
+      const partly = some && !every.allowed.covers(ret.allowed);
       const returnHop: Hop = {
         resource: acl.id,
         kind: requestEgress ? 'network-acl-inbound' : 'network-acl-outbound',
-        detail: `return traffic on ephemeral ports 1024-65535 allowed by ${describeNetworkAclEntry(ret.allowedBy)}`,
+        detail: partly
+          ? `return traffic allowed for clients whose ephemeral port ${describeNetworkAclEntry(ret.allowedBy)} covers (not the whole 1024-65535)`
+          : `return traffic on ephemeral ports 1024-65535 allowed by ${describeNetworkAclEntry(ret.allowedBy)}`,
       };
       return split(
         afterRequest,
@@ -231,7 +260,7 @@ function networkAclStep(
         () => ({
           resource: acl.id,
           code: 'SUBNET_ACL_RESTRICTION',
-          reason: `${acl.id} does not allow the stateless return traffic (${requestEgress ? 'inbound' : 'outbound'} ${spec.protocol} 1024-65535${addresses ? ` ${requestEgress ? 'from' : 'to'} ${describeAddressSet(ret.denied)}` : ''}); first blocking entry: ${describeNetworkAclEntry(ret.deniedBy)}`,
+          reason: `${acl.id} does not allow the stateless return traffic (${requestEgress ? 'inbound' : 'outbound'} ${spec.protocol} ${some ? 'on any port of ' : ''}1024-65535${addresses ? ` ${requestEgress ? 'from' : 'to'} ${describeAddressSet(ret.denied)}` : ''}); first blocking entry: ${describeNetworkAclEntry(ret.deniedBy)}`,
         }),
         next,
       );
@@ -652,7 +681,12 @@ export function evaluateOutbound(
  * Inbound flow from public addresses to a placement: an attached internet gateway, a public IP on
  * the interface, a return route to the IGW, NACLs both ways, then security group ingress.
  */
-export function evaluateInbound(spec: FlowSpec, destination: Placement, sources: IntervalSet): FlowOutcome[] {
+export function evaluateInbound(
+  spec: FlowSpec,
+  destination: Placement,
+  sources: IntervalSet,
+  clientPorts: ClientPorts = 'every',
+): FlowOutcome[] {
   const start = new Trace();
   const subnet = destination.subnet;
   if (!subnet) {
@@ -731,16 +765,23 @@ export function evaluateInbound(spec: FlowSpec, destination: Placement, sources:
         ),
       ];
     }
-    return networkAclStep(spec, branch, subnet, 'inbound', match.addresses, (afterAcl, remaining) =>
-      securityGroupStep(
-        spec,
-        afterAcl,
-        destination,
-        'ingress',
-        { addresses: remaining, groups: 'none' },
-        'destination',
-        (done) => [arrived(done)],
-      ),
+    return networkAclStep(
+      spec,
+      branch,
+      subnet,
+      'inbound',
+      match.addresses,
+      (afterAcl, remaining) =>
+        securityGroupStep(
+          spec,
+          afterAcl,
+          destination,
+          'ingress',
+          { addresses: remaining, groups: 'none' },
+          'destination',
+          (done) => [arrived(done)],
+        ),
+      clientPorts,
     );
   });
 }
