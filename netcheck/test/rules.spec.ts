@@ -182,6 +182,7 @@ describe('exact findings of the golden networks', () => {
     'nat-eip-ref.yaml': ['NV-NAT-001 Nat'],
     'db-cluster-not-public.yaml': ['NV-SG-001 DbSg'],
     'alb-lambda-target.yaml': ['NV-LMB-001 Fn'],
+    'sg-prefix-list-other-service.yaml': ['NV-LMB-001 Reader', 'NV-UNK-001 Reader'],
     'nacl-linux-ephemeral.yaml': ['NV-NACL-001 Nacl', 'NV-RDS-001 Db', 'NV-SG-001 DbSg'],
     'endpoint-without-dns-hostnames.yaml': ['NV-LMB-001 Mailer', 'NV-LMB-002 Mailer', 'NV-LMB-002 Mailer'],
     'prefix-list-open-db.yaml': ['NV-SG-001 DbSg', 'NV-UNK-001 ReportingDbSg'],

@@ -232,6 +232,18 @@ describe('a prefix list declared in the template', () => {
   });
 });
 
+describe('security group egress to a prefix list by id', () => {
+  it('is not assumed to be the gateway endpoint’s list: the flow is unknown', async () => {
+    const result = await path('sg-prefix-list-other-service.yaml', {
+      from: 'Reader',
+      to: 'aws:s3',
+      port: 443,
+    });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.reason).toContain('pl-02cd2c6b');
+  });
+});
+
 describe('internet gateways declared outside the templates', () => {
   const fixture = 'external-igw-attachment.yaml';
 

@@ -11,10 +11,11 @@ export interface SecurityGroupPeerView {
   /** Security groups of the peer's interface: a list, `none` (internet, NAT'd traffic) or `unknown`. */
   readonly groups: readonly string[] | 'none' | 'unknown';
   /**
-   * True when the flow targets an AWS service through a gateway endpoint: a prefix-list rule is
-   * then taken to be that service's list (the usual reason to write one).
+   * The AWS service the flow reaches through a gateway endpoint, if any. A rule naming a prefix
+   * list by id is still not taken to be that service's list: AWS-managed list ids differ by
+   * region and the template does not say which service an id is (DynamoDB's is not S3's).
    */
-  readonly viaGatewayEndpoint?: boolean;
+  readonly gatewayEndpointService?: string;
 }
 
 /** Result of evaluating a set of security groups against a flow. */
@@ -87,7 +88,9 @@ export function evaluateSecurityGroups(
             break;
           }
           matched = universe;
-          if (!peer.viaGatewayEndpoint) ruleUnknown ??= rule.peer.addresses.reason;
+          ruleUnknown ??= peer.gatewayEndpointService
+            ? `whether ${rule.peer.label} is the prefix list of ${peer.gatewayEndpointService} (its gateway endpoint's) is unknown offline; AWS-managed prefix list ids differ by region`
+            : rule.peer.addresses.reason;
           break;
         case 'unresolved':
           matched = universe;

@@ -602,7 +602,7 @@ export function evaluateOutbound(
     start,
     source,
     'egress',
-    { addresses: destination, groups: 'none', viaGatewayEndpoint: service !== undefined },
+    { addresses: destination, groups: 'none', gatewayEndpointService: service },
     'source',
     (afterSg, dst) =>
       networkAclStep(spec, afterSg, subnet, 'outbound', dst, (afterAcl, remaining) => {
