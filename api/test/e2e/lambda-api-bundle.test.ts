@@ -323,20 +323,6 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
     });
   });
 
-  // Found in review: HTTP API request ids are base64 (`JKJaXmPLvHcESHA=`) and were replaced by a
-  // UUID, so the app's log no longer matched API Gateway's access log.
-  it.runIf(kind === 'http')('keeps API Gateway’s own request id when the caller sends none', async () => {
-    const event = eventFor(kind, { path: '/no-such-route' }) as APIGatewayProxyEventV2;
-    const response = decodeResponse(
-      await lambda.invoke({
-        ...event,
-        requestContext: { ...event.requestContext, requestId: 'JKJaXmPLvHcESHA=' },
-      }),
-    );
-    expect(response.headers['x-request-id']).toBe('JKJaXmPLvHcESHA=');
-    expect(response.json()).toMatchObject({ requestId: 'JKJaXmPLvHcESHA=' });
-  });
-
   it('registers with a base64 body, logs in, and reads /auth/me with the access token and cookies present', async () => {
     const id = `${kind}${Date.now().toString(36)}`;
     const credentials = {
@@ -425,7 +411,7 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
   });
 });
 
-describe('stage paths through the bundle', () => {
+describe('API Gateway paths and request ids through the bundle', () => {
   let lambda: LambdaProcess;
   beforeAll(async () => {
     lambda = await startLambdaProcess(
@@ -435,6 +421,20 @@ describe('stage paths through the bundle', () => {
   });
   afterAll(async () => {
     await lambda?.close();
+  });
+
+  // Found in review: HTTP API request ids are base64 (`JKJaXmPLvHcESHA=`) and were replaced by a
+  // UUID, so the app's log no longer matched API Gateway's access log.
+  it('keeps an HTTP API’s own request id when the caller sends none', async () => {
+    const event = eventFor('http', { path: '/no-such-route' }) as APIGatewayProxyEventV2;
+    const response = decodeResponse(
+      await lambda.invoke({
+        ...event,
+        requestContext: { ...event.requestContext, requestId: 'JKJaXmPLvHcESHA=' },
+      }),
+    );
+    expect(response.headers['x-request-id']).toBe('JKJaXmPLvHcESHA=');
+    expect(response.json()).toMatchObject({ requestId: 'JKJaXmPLvHcESHA=' });
   });
 
   it('serves /{stage}/health for REST and for HTTP API named stages, and leaves REST custom-domain paths alone', async () => {
