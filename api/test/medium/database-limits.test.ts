@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toErrorResponse } from '../../src/common/errors/error-response.js';
 import { createDatabase, type Database } from '../../src/database/database.factory.js';
+import { holdTransaction } from '../support/held-transaction.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
 const STATEMENT_TIMEOUT_MS = 500;
@@ -53,24 +54,10 @@ describe.each(testDialects())('database limits on %s', (dialect) => {
   });
 
   it('fails a wait for a pool connection held elsewhere, with 503, and serves again once it is free', async () => {
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let inside = () => {};
-    const entered = new Promise<void>((resolve) => {
-      inside = resolve;
-    });
-    const transaction = db.transaction().execute(async (trx) => {
-      await sql`select 1`.execute(trx);
-      inside();
-      await held;
-    });
-    await entered;
+    const busy = await holdTransaction(db, (trx) => sql`select 1`.execute(trx));
     // Without the bound this wait never ends, and the test times out.
     expect(await answerTo(sql`select 1`.execute(db))).toBe('503 DATABASE_UNAVAILABLE');
-    release();
-    await transaction;
+    await busy.release();
     const { rows } = await sql<{ answer: number }>`select 42 as answer`.execute(db);
     expect(Number(rows[0]?.answer)).toBe(42);
   });

@@ -9,6 +9,7 @@ import {
   migrationStatus,
   pendingMigrations,
 } from '../../src/database/migrator.js';
+import { holdTransaction } from '../support/held-transaction.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
 async function tableExists<DB>(db: Kysely<DB>, table: string): Promise<boolean> {
@@ -158,30 +159,16 @@ describe.each(testDialects())('migration locks on %s', (dialect) => {
     const blocked = withMigration('9001_blocked', async (db) => {
       await db.schema.alterTable('users').addColumn('blocked_column', 'integer').execute();
     });
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let inside = () => {};
-    const entered = new Promise<void>((resolve) => {
-      inside = resolve;
-    });
     // A transaction that has read users holds a shared lock on the table until it ends.
-    const reader = database.db.transaction().execute(async (trx) => {
-      await sql`select count(*) from users`.execute(trx);
-      inside();
-      await held;
-    });
-    await entered;
+    const reader = await holdTransaction(database.db, (trx) => sql`select count(*) from users`.execute(trx));
     const db = await createDatabase(migrationConnection(database.connection));
     try {
       // Without the bound the ALTER waits for the reader, which waits for the ALTER: the test times out.
       await expect(migrateToLatest(db, blocked, { lockTimeoutMs: 300 })).rejects.toThrow(/9001_blocked/);
-      release();
-      await reader;
+      await reader.release();
       expect(await pendingMigrations(db, blocked)).toEqual(['9001_blocked']);
     } finally {
-      release();
+      await reader.release();
       await db.destroy();
     }
   });
