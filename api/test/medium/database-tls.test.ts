@@ -146,10 +146,15 @@ describe('TLS to PostgreSQL (DATABASE_SSL, DATABASE_SSL_CA)', () => {
  * checks an IP host against the name "localhost". A host-name mismatch needs a second name for
  * this machine, which a fresh machine need not have, so that case is proven on PostgreSQL above.
  */
-const mysqlServers =
-  process.env.TEST_MYSQL_URL && process.env.TEST_MYSQL_CA
-    ? [{ url: process.env.TEST_MYSQL_URL, caFile: process.env.TEST_MYSQL_CA }]
-    : [];
+const mysqlServers = process.env.TEST_MYSQL_URL
+  ? [{ url: process.env.TEST_MYSQL_URL, caFile: requiredCa(process.env.TEST_MYSQL_CA) }]
+  : [];
+
+/** A MySQL server to test without its CA would drop this group silently: refuse instead. */
+function requiredCa(caFile: string | undefined): string {
+  if (caFile) return caFile;
+  throw new Error('TEST_MYSQL_URL is set without TEST_MYSQL_CA (scripts/mariadb-test-server.sh sets both)');
+}
 
 describe.for(mysqlServers)('TLS to MySQL (DATABASE_SSL, DATABASE_SSL_CA)', ({ url, caFile }) => {
   const byName = url.replace('127.0.0.1', 'localhost');

@@ -20,6 +20,7 @@ declare module 'vitest' {
  * migrated once into a template database; each test file clones it (fast) for isolation.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  requireBothDialectsInCi();
   const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-test-pg-'));
   const server = await EmbeddedPostgres.start({ dataDir, ephemeral: true });
   await server.ensureDatabase(TEMPLATE_DATABASE);
@@ -34,4 +35,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
+}
+
+/**
+ * The MySQL half of every dialect test runs only with TEST_MYSQL_URL (testDialects). In CI its
+ * absence is an error, not a quietly shorter run (found in review: the GitHub workflow installed
+ * MariaDB but never started it, and reported all green on PostgreSQL alone); elsewhere, a notice.
+ */
+function requireBothDialectsInCi(): void {
+  if (process.env.TEST_MYSQL_URL) return;
+  const how = 'start a MariaDB with eval "$(scripts/mariadb-test-server.sh)", as .ci/run does';
+  if (process.env.CI)
+    throw new Error(`CI must test both SQL dialects, but TEST_MYSQL_URL is not set: ${how}`);
+  process.stderr.write(`TEST_MYSQL_URL is not set: the MySQL-dialect tests do not run (${how}).\n`);
 }
