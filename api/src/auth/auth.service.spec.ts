@@ -147,6 +147,7 @@ function setup(
   );
   return {
     service,
+    jwt,
     users,
     sessions,
     tx,
@@ -187,10 +188,12 @@ async function errorCode(promise: Promise<unknown>): Promise<string | undefined>
 
 describe('AuthService.refresh', () => {
   it('rotates a current token and returns a new pair', async () => {
-    const { service, tx } = setup({}, { token: token() });
+    const { service, tx, jwt } = setup({}, { token: token() });
     const result = await service.refresh('x'.repeat(43));
     expect(tx.rotate).toHaveBeenCalledWith('rt-1', T0, expect.objectContaining({ sessionId: 'session-1' }));
     expect(result.refreshToken).not.toBe('x'.repeat(43));
+    // The new access token is for the refreshed session's user and session.
+    expect(jwt.sign).toHaveBeenCalledWith({ sub: 'user-1', sid: 'session-1' }, T0);
     expect(result.accessToken).toBe('access.token.jwt');
   });
 

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { importPKCS8, SignJWT } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loggerOptions } from '../../src/common/logging/logger.js';
 import {
   bearer,
   type ErrorBody,
@@ -477,43 +478,74 @@ describe('logs', () => {
         done();
       },
     });
-    const logger = pino({ level: 'trace' }, sink);
+    // The app's own logger options (its redaction included), writing to the test's sink.
+    const logger = pino(loggerOptions('trace'), sink);
     const server = await startTestServer({ ...RELAXED_LIMITS, LOG_LEVEL: 'trace' }, 'postgres', { logger });
     try {
       const credentials = newCredentials();
       const { tokens } = await registerUser(server, credentials);
+      // Each step must succeed, or the secret it carries would not be exercised at all.
+      const expectStatus = async (response: Promise<Response>, status: number) => {
+        const answered = await response;
+        expect(answered.status).toBe(status);
+        return answered;
+      };
       const login = await readJson<TokenPair>(
-        await server.request('/auth/login', {
-          method: 'POST',
-          json: { email: credentials.email, password: credentials.password },
-        }),
+        await expectStatus(
+          server.request('/auth/login', {
+            method: 'POST',
+            json: { email: credentials.email, password: credentials.password },
+          }),
+          200,
+        ),
       );
       const refreshed = await readJson<TokenPair>(
-        await server.request('/auth/refresh', { method: 'POST', json: { refreshToken: login.refreshToken } }),
+        await expectStatus(
+          server.request('/auth/refresh', { method: 'POST', json: { refreshToken: login.refreshToken } }),
+          200,
+        ),
       );
-      await server.request('/auth/login', {
-        method: 'POST',
-        json: { email: credentials.email, password: 'a wrong guess here' },
-      });
-      await server.request('/auth/email-code/start', { method: 'POST', json: { email: credentials.email } });
+      await expectStatus(
+        server.request('/auth/login', {
+          method: 'POST',
+          json: { email: credentials.email, password: 'a wrong guess here' },
+        }),
+        401,
+      );
+      await expectStatus(
+        server.request('/auth/email-code/start', { method: 'POST', json: { email: credentials.email } }),
+        202,
+      );
       const code = /\b(\d{6})\b/.exec((await latestMail(server, credentials.email)).textBody)?.[1] as string;
-      await server.request('/auth/email-code/verify', {
-        method: 'POST',
-        json: { email: credentials.email, code },
-      });
-      await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
+      await expectStatus(
+        server.request('/auth/email-code/verify', {
+          method: 'POST',
+          json: { email: credentials.email, code },
+        }),
+        200,
+      );
+      await expectStatus(
+        server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } }),
+        202,
+      );
       const resetToken = tokenFromMail((await latestMail(server, credentials.email)).textBody);
       const apiKey = await readJson<{ key: string }>(
-        await server.request('/auth/api-keys', {
-          method: 'POST',
-          headers: bearer(tokens.accessToken),
-          // The re-authentication password travels in this body: it must not reach the log either.
-          json: { name: 'k', password: credentials.password },
-        }),
+        await expectStatus(
+          server.request('/auth/api-keys', {
+            method: 'POST',
+            headers: bearer(tokens.accessToken),
+            // The re-authentication password travels in this body: it must not reach the log either.
+            json: { name: 'k', password: credentials.password },
+          }),
+          201,
+        ),
       );
-      await server.request('/auth/me', {
-        headers: { ...bearer(tokens.accessToken), 'x-api-key': apiKey.key },
-      });
+      await expectStatus(
+        server.request('/auth/me', {
+          headers: { ...bearer(tokens.accessToken), 'x-api-key': apiKey.key },
+        }),
+        200,
+      );
       const secrets = [
         credentials.password,
         tokens.accessToken,
@@ -524,6 +556,7 @@ describe('logs', () => {
         resetToken,
         apiKey.key,
       ];
+      expect(secrets.every((secret) => typeof secret === 'string' && secret.length > 0)).toBe(true);
       const logged = lines.join('\n');
       expect(lines.length).toBeGreaterThan(10);
       for (const secret of secrets) expect(logged).not.toContain(secret);

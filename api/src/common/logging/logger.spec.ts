@@ -1,7 +1,8 @@
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BatchedLogDestination } from './batched-log-destination.js';
-import { createLogger, isoTimestamp } from './logger.js';
+import { createLogger, isoTimestamp, loggerOptions } from './logger.js';
 
 describe('isoTimestamp', () => {
   afterEach(() => {
@@ -50,5 +51,71 @@ describe('createLogger', () => {
     // (Its flush timer is unref'd; ending it would close this worker's stdout.)
     const logger = createLogger({ level: 'info', pretty: false, asynchronous: true });
     expect(destinationOf(logger)).toBeInstanceOf(BatchedLogDestination);
+  });
+});
+
+// Found in review: the e2e "logs never contain secrets" test used a logger of its own, so this
+// redaction was checked nowhere.
+describe('loggerOptions redaction', () => {
+  it('censors credentials in request headers, response cookies and bodies, and keeps the rest', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    pino(loggerOptions('info'), sink).info(
+      {
+        req: {
+          headers: {
+            authorization: 'Bearer s3cr3t-jwt',
+            cookie: 'cn_refresh=c00kie',
+            'x-api-key': 'cn_live_k3y',
+            host: 'api',
+          },
+        },
+        res: { headers: { 'set-cookie': 'cn_refresh=n3w-c00kie' } },
+        body: {
+          password: 'pa55word',
+          currentPassword: 'old-pa55',
+          newPassword: 'new-pa55',
+          refreshToken: 'r3fresh',
+          accessToken: 'acc3ss',
+          token: 'l1nk',
+          email: 'ada@example.com',
+        },
+      },
+      'request',
+    );
+    const [line = ''] = lines;
+    for (const secret of [
+      's3cr3t-jwt',
+      'c00kie',
+      'cn_live_k3y',
+      'n3w-c00kie',
+      'pa55word',
+      'old-pa55',
+      'new-pa55',
+      'r3fresh',
+      'acc3ss',
+      'l1nk',
+    ])
+      expect(line).not.toContain(secret);
+    const logged = JSON.parse(line) as {
+      req: { headers: Record<string, string> };
+      body: Record<string, string>;
+    };
+    expect(logged.req.headers).toEqual({
+      authorization: '[redacted]',
+      cookie: '[redacted]',
+      'x-api-key': '[redacted]',
+      host: 'api',
+    });
+    expect(logged.body).toMatchObject({
+      password: '[redacted]',
+      token: '[redacted]',
+      email: 'ada@example.com',
+    });
   });
 });

@@ -31,12 +31,7 @@ const REDACTED_PATHS = [
  * `sync: false`, which also loads `worker_threads` to register an exit flush).
  */
 export function createLogger(options: { level: string; pretty: boolean; asynchronous?: boolean }): Logger {
-  const config: LoggerOptions = {
-    level: options.level,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    base: undefined,
-    timestamp: isoTimestamp(),
-  };
+  const config = loggerOptions(options.level);
   if (options.pretty) {
     config.transport = {
       target: 'pino-pretty',
@@ -46,6 +41,16 @@ export function createLogger(options: { level: string; pretty: boolean; asynchro
   }
   if (!options.asynchronous) return pino(config, pino.destination({ dest: STDOUT_FD, sync: true }));
   return pino(config, batchedLogDestination(1));
+}
+
+/** The options of every logger the app makes, whatever it writes to: the level, redaction, time. */
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    base: undefined,
+    timestamp: isoTimestamp(),
+  };
 }
 
 /**
