@@ -162,7 +162,15 @@ export const ApiKeyCreateSchema = dto((z) =>
   z
     .object({
       ...ReauthenticationSchema.zod.shape,
-      name: z.string().trim().min(1).max(100),
+      // Passkey names' rule (passkeys.dto.ts): the name is quoted in the plain-text apiKeyCreated
+      // mail, where a line break would let the key's creator write paragraphs of their own.
+      name: z
+        .string()
+        .trim()
+        .min(1)
+        .max(100)
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+        .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters'),
       // Only scopes a route checks (stored space-separated, deduplicated by the service).
       scopes: z
         .array(z.enum(KNOWN_API_KEY_SCOPES, { error: `must be one of ${KNOWN_API_KEY_SCOPES.join(', ')}` }))
