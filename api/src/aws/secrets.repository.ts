@@ -1,4 +1,5 @@
 import type { SecretsManagerClient, SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { awsRequestHandler } from './http-limits.js';
 
 /**
  * One fetch per secret per process (a Lambda execution environment), shared by every repository
@@ -86,7 +87,12 @@ export class SecretsRepository {
 
   private sdkClient(): Promise<SecretsManagerClient> {
     this.client ??= import('@aws-sdk/client-secrets-manager').then(
-      ({ SecretsManagerClient }) => new SecretsManagerClient({ maxAttempts: 3, ...this.clientConfig }),
+      ({ SecretsManagerClient }) =>
+        new SecretsManagerClient({
+          maxAttempts: 3,
+          requestHandler: awsRequestHandler(),
+          ...this.clientConfig,
+        }),
     );
     return this.client;
   }

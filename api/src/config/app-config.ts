@@ -119,6 +119,8 @@ export interface MailSettings {
   readonly sesRegion: string | undefined;
   /** Endpoint override for a local SES emulator; production uses the SDK's default. */
   readonly sesEndpoint: string | undefined;
+  /** The longest one SES send may take, retries included (it runs while a request waits). */
+  readonly sendTimeoutMs: number;
 }
 
 /** Where uploaded files live: an S3 bucket (S3_BUCKET set) or DATA_DIR/uploads. */
@@ -235,6 +237,7 @@ export function loadConfig(
       from: e.MAIL_FROM,
       sesRegion: e.SES_REGION,
       sesEndpoint: e.SES_ENDPOINT,
+      sendTimeoutMs: e.MAIL_SEND_TIMEOUT_MS,
     },
     storage: {
       ...(e.S3_BUCKET !== undefined

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Inject, Injectable } from '@nestjs/common';
+import { awsRequestHandler } from '../aws/http-limits.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import {
@@ -107,6 +108,7 @@ export class S3StorageRepository extends StorageRepository {
           // Flexible checksums would add x-amz-checksum-* to presigned PUTs that browsers cannot compute.
           requestChecksumCalculation: 'WHEN_REQUIRED',
           responseChecksumValidation: 'WHEN_REQUIRED',
+          requestHandler: awsRequestHandler(),
         });
         return { client, s3, getSignedUrl: presigner.getSignedUrl };
       },

@@ -1,5 +1,6 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { Inject, Injectable } from '@nestjs/common';
+import { awsRequestHandler } from '../aws/http-limits.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { type MailMessage, MailRepository } from './mail.repository.js';
@@ -38,6 +39,8 @@ export class SesMailRepository extends MailRepository {
           },
         },
       }),
+      // The whole send, retries included, within the budget: mail is sent while a request waits.
+      { abortSignal: AbortSignal.timeout(this.config.mail.sendTimeoutMs) },
     );
   }
 
@@ -46,6 +49,7 @@ export class SesMailRepository extends MailRepository {
       client: new SESv2Client({
         ...(this.config.mail.sesRegion ? { region: this.config.mail.sesRegion } : {}),
         ...(this.config.mail.sesEndpoint ? { endpoint: this.config.mail.sesEndpoint } : {}),
+        requestHandler: awsRequestHandler(this.config.mail.sendTimeoutMs),
       }),
       SendEmailCommand,
     }));

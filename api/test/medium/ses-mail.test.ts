@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import emulatorModule from 'aws-ses-v2-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailTemplates } from '../../src/mail/mail.templates.js';
@@ -71,5 +71,32 @@ describe('SesMailRepository against a local SESv2 emulator', () => {
     await expect(
       repository.send({ to: 'x@example.com', ...mailTemplates.passwordChanged() }),
     ).rejects.toThrow();
+  });
+  // Found in review: the SDK has no time limit of its own, so an SES that accepted the connection
+  // and never answered left the send — and the user's request waiting on it — pending for ever.
+  it('gives up on an SES that never answers within MAIL_SEND_TIMEOUT_MS', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => {
+      held.push(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const config = testConfig({
+        MAIL_DRIVER: 'ses',
+        SES_REGION: 'eu-west-1',
+        SES_ENDPOINT: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        MAIL_SEND_TIMEOUT_MS: '800',
+      });
+      const send = new SesMailRepository(config).send({
+        to: 'someone@example.com',
+        ...mailTemplates.signInCode('482913'),
+      });
+      // Without a limit this never settles and the test times out.
+      await expect(send).rejects.toThrow();
+      expect(held.length).toBeGreaterThan(0);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
