@@ -74,6 +74,28 @@ export class FilesRepository {
     }, within);
   }
 
+  /**
+   * Takes an expired file for removal: locks its row and, if it is still expired (created before
+   * `cutoff`, and pending, a tombstone or a temp file), makes it a tombstone no longer anyone's
+   * avatar. False when it is not: an upload completed since the cleanup listed it stays, and a
+   * completion racing the cleanup either lands first (and the file stays) or finds a tombstone.
+   */
+  async claimExpired(id: string, cutoff: Date): Promise<boolean> {
+    return this.database.transaction(async (trx) => {
+      const row = await trx
+        .selectFrom('files')
+        .select(['status', 'purpose', 'createdAt'])
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      const expired =
+        row !== undefined && row.createdAt < cutoff && (row.status !== 'ready' || row.purpose === 'temp');
+      if (!expired || row.status === 'deleted') return expired;
+      await this.markDeleted(id, trx);
+      return true;
+    });
+  }
+
   /** Every row of a user, tombstones included (account purge). */
   async listByUser(userId: string, limit: number): Promise<FileRow[]> {
     const db = await this.database.get();

@@ -46,6 +46,7 @@ function setup(options: { file?: FileRow; env?: Record<string, string> } = {}) {
     delete: vi.fn(async () => {}),
     listByUser: vi.fn(async () => [] as FileRow[]),
     listExpired: vi.fn(async () => [] as FileRow[]),
+    claimExpired: vi.fn(async (_id: string, _cutoff: Date) => true),
   };
   const storage = {
     presignUpload: vi.fn(async (request: { signedAt: Date; expiresInSeconds: number }) => ({
@@ -340,6 +341,18 @@ describe('FilesService.cleanupExpired', () => {
     expect(files.listExpired).toHaveBeenCalledWith(new Date('2026-02-28T12:00:00.000Z'), 100);
     expect(storage.delete.mock.calls).toEqual([['ka'], ['kb']]);
     expect(files.delete.mock.calls).toEqual([['a'], ['b']]);
+  });
+
+  it('leaves a file it cannot claim as expired any more (completed since the listing)', async () => {
+    const { service, files, storage } = setup();
+    const completed = file({ id: 'completed', storageKey: 'kc' });
+    const stale = file({ id: 'stale', storageKey: 'ks' });
+    files.listExpired.mockResolvedValueOnce([completed, stale]).mockResolvedValueOnce([]);
+    files.claimExpired.mockImplementation(async (id: string) => id !== 'completed');
+    expect(await service.cleanupExpired()).toBe(1);
+    expect(files.claimExpired).toHaveBeenCalledWith('completed', new Date('2026-02-28T12:00:00.000Z'));
+    expect(storage.delete.mock.calls).toEqual([['ks']]);
+    expect(files.delete.mock.calls).toEqual([['stale']]);
   });
 
   it('logs a file that cannot be removed, skips it and goes on', async () => {

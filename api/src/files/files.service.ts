@@ -229,6 +229,8 @@ export class FilesService {
       if (batch.length === 0) return removed;
       for (const file of batch) {
         try {
+          // Found in review: an upload completed after the listing was deleted with the rest.
+          if (!(await this.files.claimExpired(file.id, cutoff))) continue;
           await this.destroy(file);
           removed++;
         } catch (error) {

@@ -351,6 +351,28 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     expect(await filesService.cleanupExpired()).toBe(0);
   });
 
+  // Found in review: a pending upload completed between the cleanup's listing and its delete was
+  // deleted although it was ready (and could be an avatar by then).
+  it('claims only files that are still expired, turning them into tombstones', async () => {
+    const owner = await newUser();
+    const cutoff = new Date(Date.now() - 24 * HOUR);
+    const completed = await newFile(owner.id, 'avatar', 'pending', 25 * HOUR);
+    expect(await files.markReady(completed.id, new Date())).toBe(true);
+    await users.update(owner.id, { avatarFileId: completed.id, updatedAt: new Date() });
+    expect(await files.claimExpired(completed.id, cutoff)).toBe(false);
+    expect(await files.findById(completed.id)).toMatchObject({ status: 'ready' });
+    expect((await users.findById(owner.id))?.avatarFileId).toBe(completed.id);
+
+    const stale = await newFile(owner.id, 'story', 'pending', 25 * HOUR);
+    expect(await files.claimExpired(stale.id, cutoff)).toBe(true);
+    expect(await files.findById(stale.id)).toBeUndefined();
+    // A completion after the claim finds a tombstone.
+    expect(await files.markReady(stale.id, new Date())).toBe(false);
+    const fresh = await newFile(owner.id, 'temp', 'ready', HOUR);
+    expect(await files.claimExpired(fresh.id, cutoff)).toBe(false);
+    expect(await files.claimExpired(crypto.uuid(), cutoff)).toBe(false);
+  });
+
   it('searches by prefix with LIKE wildcards taken literally, and pages through equal timestamps', async () => {
     const tag = crypto
       .randomToken(4)
