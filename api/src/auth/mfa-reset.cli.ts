@@ -19,9 +19,15 @@ const USAGE = 'Usage: npm run user:mfa-reset -- <email>';
  * The owner's security activity lists it as an administrator's `two_step_disabled`. It mails no
  * one: support, who confirmed the owner's identity, tells them.
  */
-const email = process.argv[2];
-if (email === undefined || !email.includes('@')) {
-  process.stderr.write(`${USAGE}\n`);
+// Exactly the one address: anything after it was meant for something (a second account, a flag
+// this command does not have), and acting on the first while ignoring the rest would hide that.
+const [email, ...extra] = process.argv.slice(2);
+if (email === undefined || !email.includes('@') || extra.length > 0) {
+  process.stderr.write(
+    extra.length > 0
+      ? `Unexpected argument(s) after the email: ${extra.join(' ')}\n${USAGE}\n`
+      : `${USAGE}\n`,
+  );
   process.exitCode = 2;
 } else {
   await runDatabaseCli('Resetting two-step sign-in failed', async ({ config, db }) => {

@@ -99,6 +99,22 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
     expect(usage.stderr).toContain('Usage: npm run user:promote -- <email>');
   });
 
+  it('user:promote refuses arguments after the email instead of ignoring them', async () => {
+    const user = await newUser();
+    const other = await newUser();
+    for (const args of [
+      [user.email, other.email],
+      [user.email, '--dry-run'],
+    ]) {
+      const result = await runCli('src/users/promote.cli.ts', args, env);
+      expect(result, args.join(' ')).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toContain(`Unexpected argument(s) after the email: ${args[1]}`);
+      expect(result.stderr).toContain('Usage: npm run user:promote -- <email>');
+    }
+    expect((await users.findById(user.id))?.role).toBe('user');
+    expect((await users.findById(other.id))?.role).toBe('user');
+  });
+
   it('user:mfa-reset turns two-step sign-in off and signs the account out everywhere, in one transaction that the activity records', async () => {
     const user = await newUser({ mfaEnabledAt: new Date() });
     const other = await newUser({ mfaEnabledAt: new Date() });
@@ -159,6 +175,15 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
     const usage = await runCli('src/auth/mfa-reset.cli.ts', [], env);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Usage: npm run user:mfa-reset -- <email>');
+  });
+
+  it('user:mfa-reset refuses arguments after the email instead of ignoring them', async () => {
+    const user = await newUser({ mfaEnabledAt: new Date() });
+    const result = await runCli('src/auth/mfa-reset.cli.ts', [user.email, 'also-this@example.com'], env);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toContain('Unexpected argument(s) after the email: also-this@example.com');
+    expect(result.stderr).toContain('Usage: npm run user:mfa-reset -- <email>');
+    expect((await users.findById(user.id))?.mfaEnabledAt).toBeInstanceOf(Date);
   });
 
   it('mfa:reseal moves authenticator secrets under the current key and names the ones no key opens', async () => {
