@@ -7,6 +7,7 @@ import { TotpSecretCipher } from '../../src/auth/totp-secret-cipher.js';
 import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
 import type { UserRow } from '../../src/database/database.types.js';
 import { DatabaseHandle } from '../../src/database/database-handle.js';
+import { migrationStatus } from '../../src/database/migrator.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { childEnvironment } from '../support/child-environment.js';
@@ -345,5 +346,66 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
       )
       .execute();
     expect(left.map((row) => row.id).sort()).toEqual([tokens[1]?.id, tokens[2]?.id].sort());
+  });
+});
+
+describe.each(testDialects())('migrate CLI on %s', (dialect) => {
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-cli-'));
+    const url = database.connection.url;
+    if (typeof url !== 'string') throw new Error('expected a database URL');
+    env = { DATABASE_URL: url, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+  });
+  afterAll(async () => {
+    await database?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const applied = async () =>
+    (await migrationStatus(database.db)).filter((m) => m.executedAt !== null).map((m) => m.name);
+
+  it('down without --yes reverts nothing and says what it would revert, in production too', async () => {
+    const before = await applied();
+    const latest = before.at(-1);
+    const refused = await runCli('src/database/migrate.cli.ts', ['down'], env);
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toContain(`down would revert ${latest} (applied `);
+    expect(refused.stderr).toContain('npm run migrate -- down --yes');
+    expect(refused.stderr).not.toContain('NODE_ENV is production');
+
+    const production = await runCli('src/database/migrate.cli.ts', ['down'], {
+      ...env,
+      NODE_ENV: 'production',
+    });
+    expect(production).toMatchObject({ code: 2, stdout: '' });
+    expect(production.stderr).toContain(`down would revert ${latest} (applied `);
+    expect(production.stderr).toContain('NODE_ENV is production');
+
+    for (const args of [
+      ['down', '--force'],
+      ['down', '--yes', 'now'],
+      ['down', 'yes'],
+    ]) {
+      const usage = await runCli('src/database/migrate.cli.ts', args, env);
+      expect(usage, args.join(' ')).toMatchObject({ code: 2, stdout: '' });
+      expect(usage.stderr).toContain('Usage: npm run migrate -- up|status|down --yes');
+    }
+    expect(await applied()).toEqual(before);
+  });
+
+  it('down --yes reverts the latest migration, and up applies it again', async () => {
+    const before = await applied();
+    const latest = before.at(-1);
+    const down = await runCli('src/database/migrate.cli.ts', ['down', '--yes'], env);
+    expect(down).toMatchObject({ code: 0, stdout: `reverted: ${latest}\n` });
+    expect(await applied()).toEqual(before.slice(0, -1));
+    const up = await runCli('src/database/migrate.cli.ts', ['up'], env);
+    expect(up).toMatchObject({ code: 0, stdout: `applied: ${latest}\n` });
+    expect(await applied()).toEqual(before);
   });
 });
