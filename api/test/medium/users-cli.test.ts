@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { migrationStatus } from '../../src/database/migrator.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { childEnvironment } from '../support/child-environment.js';
+import { S3RVER_CREDENTIALS } from '../support/s3-server.js';
 import { testConfig } from '../support/test-config.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
@@ -347,7 +349,59 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
       .execute();
     expect(left.map((row) => row.id).sort()).toEqual([tokens[1]?.id, tokens[2]?.id].sort());
   });
+
+  // Last: the account it cannot purge stays overdue, which would fail a later run in this file.
+  it('users:purge exits 1 and names what it could not erase or remove when storage is unreachable', async () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const file = (owner: UserRow, purpose: 'avatar' | 'temp', status: 'ready' | 'pending') => {
+      const id = crypto.uuid();
+      const prefix = purpose === 'avatar' ? 'users' : 'temp';
+      return {
+        id,
+        userId: owner.id,
+        purpose,
+        storageKey: `uploads/${prefix}/${owner.id}/${id}.png`,
+        contentType: 'image/png',
+        size: 10,
+        status,
+        createdAt: new Date(Date.now() - 2 * DAY),
+        completedAt: status === 'ready' ? new Date(Date.now() - 2 * DAY) : null,
+      };
+    };
+    // Its avatar is on S3, which is down: the erasure (files first) cannot happen.
+    const overdue = await newUser({ deletedAt: new Date(Date.now() - 31 * DAY) });
+    const live = await newUser();
+    const [avatar, upload] = [file(overdue, 'avatar', 'ready'), file(live, 'temp', 'pending')];
+    await database.db.insertInto('files').values([avatar, upload]).execute();
+    const s3 = {
+      S3_BUCKET: 'cloudnest-test',
+      S3_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
+      S3_REGION: 'us-east-1',
+      ...S3RVER_CREDENTIALS,
+      // One attempt: the SDK's retries only make the refused connection take longer.
+      AWS_MAX_ATTEMPTS: '1',
+    };
+
+    const result = await runCli('src/jobs/maintenance.cli.ts', [], { ...env, ...s3 });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('purged 0 deleted account(s), removed 0 expired file(s)');
+    expect(result.stdout).toContain('could not purge a deleted account');
+    expect(result.stderr).toContain(
+      `Maintenance incomplete: 1 deleted account(s) past their erasure date could not be purged (accounts ${overdue.id}); 1 expired file(s) could not be removed (files ${upload.id}). The next run retries them.`,
+    );
+    expect((await users.findById(overdue.id))?.email).toBe(overdue.email);
+  });
 });
+
+/** A loopback port nothing listens on (one just released), for a server that is down. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
+  return address.port;
+}
 
 describe.each(testDialects())('migrate CLI on %s', (dialect) => {
   let database: TestDatabase;
