@@ -411,7 +411,9 @@ class ApiClient {
   #fail(response: Response, body: ApiErrorBody): ApiError {
     if (SESSION_ENDED_CODES.has(body.code) && response.status === 401) this.#forget(body.code);
     // Two-step sign-in was turned on or off elsewhere (another tab): the refusal says which it is now.
-    const mfaEnabled = MFA_STATE_BY_CONFLICT[body.code];
+    const mfaEnabled = Object.hasOwn(MFA_STATE_BY_CONFLICT, body.code)
+      ? MFA_STATE_BY_CONFLICT[body.code]
+      : undefined;
     if (mfaEnabled !== undefined) this.#showMfaEnabled(mfaEnabled);
     return toApiError(response.status, body);
   }

@@ -90,7 +90,10 @@ export const WRONG_SECOND_STEP_CODE: Readonly<Record<'authenticator' | 'recovery
 
 /** The sentence to show for an API error code; `fallback` (the API's message) when unknown. */
 export function messageFor(code: string, fallback?: string): string {
-  return messages[code] ?? fallback ?? 'Something went wrong. Try again.';
+  // Own keys only: a code can come from the address (`/sign-in?reason=`), and `__proto__` or
+  // `constructor` would otherwise find Object.prototype's members, which React cannot render.
+  const known = Object.hasOwn(messages, code) ? messages[code] : undefined;
+  return known ?? fallback ?? 'Something went wrong. Try again.';
 }
 
 /** Codes after which the browser no longer holds a usable session. */
