@@ -3,16 +3,13 @@
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../lib/api-client';
 import type { AuthUser, MfaChallenge, SecondStepProof } from '../lib/api-types';
-import { WRONG_SECOND_STEP_CODE } from '../lib/error-messages';
+import { SECOND_STEP_ENDED_CODES, WRONG_SECOND_STEP_CODE } from '../lib/error-messages';
 import { useAction } from '../lib/use-action';
 import { Alert } from './alert';
 import { Field } from './field';
 import { SubmitButton } from './submit-button';
 
 type Method = keyof typeof WRONG_SECOND_STEP_CODE;
-
-/** Refusals after which this challenge cannot succeed. */
-const CHALLENGE_ENDED = new Set(['MFA_CHALLENGE_INVALID', 'ACCOUNT_LOCKED']);
 
 /**
  * The second step of every sign-in (password, emailed code, email confirmation) for an account
@@ -29,8 +26,8 @@ export function TwoStepForm({
   /** Signed in: carry on as after a sign-in without the second step. */
   onSignedIn: (user: AuthUser) => void;
   /**
-   * Back to the first step: the person chose to, or (`endedBy` MFA_CHALLENGE_INVALID) the
-   * challenge expired, was used, or had too many wrong codes, so only a new sign-in helps.
+   * Back to the first step: the person chose to, or (`endedBy`, one of SECOND_STEP_ENDED_CODES)
+   * the challenge can no longer succeed, so only a new sign-in helps.
    */
   onRestart: (endedBy?: string) => void;
   /** Shown above the form, e.g. what the first step already did. */
@@ -56,9 +53,9 @@ export function TwoStepForm({
       try {
         onSignedIn(await api.verifySecondStep(challenge, proof));
       } catch (caught) {
-        // Retrying cannot help: the challenge is gone (or the account got locked by wrong codes),
-        // so the first step has to run again.
-        if (!(caught instanceof ApiError && CHALLENGE_ENDED.has(caught.code))) throw caught;
+        // Retrying cannot help: the challenge is gone, the account got locked or disabled, or it
+        // changed meanwhile, so the first step has to run again.
+        if (!(caught instanceof ApiError && SECOND_STEP_ENDED_CODES.has(caught.code))) throw caught;
         onRestart(caught.code);
       }
     });

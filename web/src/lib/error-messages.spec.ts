@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageFor } from './error-messages';
+import { messageFor, SECOND_STEP_ENDED_CODES, WRONG_SIGN_IN_CODE } from './error-messages';
 
 describe('messageFor', () => {
   it('words a known code for people', () => {
@@ -20,4 +20,30 @@ describe('messageFor', () => {
       expect(messageFor(code, 'fallback')).toBe('fallback');
     },
   );
+});
+
+describe('the sign-in refusals', () => {
+  it('says what SIGN_IN_INTERRUPTED means: sign in again', () => {
+    expect(messageFor('SIGN_IN_INTERRUPTED')).toBe(
+      'Your account changed while you were signing in. Sign in again.',
+    );
+  });
+
+  // The API answers these to a second step that can no longer succeed: staying on the form would
+  // only collect more codes for a challenge that is gone.
+  it.each(['MFA_CHALLENGE_INVALID', 'ACCOUNT_LOCKED', 'SIGN_IN_INTERRUPTED', 'ACCOUNT_DISABLED'])(
+    '%s ends the second step',
+    (code) => {
+      expect(SECOND_STEP_ENDED_CODES.has(code)).toBe(true);
+    },
+  );
+
+  it.each(['INVALID_CODE', 'RATE_LIMITED', 'NETWORK_ERROR'])('%s keeps the second step', (code) => {
+    expect(SECOND_STEP_ENDED_CODES.has(code)).toBe(false);
+  });
+
+  it('tells a wrong emailed sign-in code may mean a locked account, and how to unlock it', () => {
+    expect(WRONG_SIGN_IN_CODE).toMatch(/locked for a while/);
+    expect(WRONG_SIGN_IN_CODE).toMatch(/resetting your password unlocks it/);
+  });
 });

@@ -31,6 +31,7 @@ const messages: Readonly<Record<string, string>> = {
   INVALID_OR_EXPIRED_TOKEN: 'This link is invalid, expired or already used. Ask for a new one.',
   CURRENT_PASSWORD_INCORRECT: 'Your current password is wrong.',
   REAUTHENTICATION_REQUIRED: 'Confirm it is you: enter your password, or the code we emailed you.',
+  SIGN_IN_INTERRUPTED: 'Your account changed while you were signing in. Sign in again.',
   ACCOUNT_LOCKED:
     'Too many failed sign-in attempts: your account is locked for a while. Reset your password to unlock it now.',
   // Two-step sign-in
@@ -87,6 +88,26 @@ export const WRONG_SECOND_STEP_CODE: Readonly<Record<'authenticator' | 'recovery
     'That code is wrong or was already used. Enter the code your authenticator app shows now (a new one comes every 30 seconds).',
   recovery: 'That recovery code is wrong or was already used. Check it, or use another one.',
 };
+
+/**
+ * INVALID_CODE on the emailed-code sign-in: wrong codes count towards the account's lockout, and
+ * a locked account answers the same INVALID_CODE (so a guesser learns nothing), so say it may be
+ * the lock and how to lift it.
+ */
+export const WRONG_SIGN_IN_CODE =
+  'That code is wrong or has expired. Check the email or ask for a new code; if it keeps failing, the account may be locked for a while; resetting your password unlocks it.';
+
+/**
+ * Refusals of the second step after which its challenge cannot succeed, so the sign-in starts
+ * again: the challenge expired, was used or met too many wrong codes; the account got locked or
+ * disabled; or it changed meanwhile (a new password, two-step sign-in toggled: SIGN_IN_INTERRUPTED).
+ */
+export const SECOND_STEP_ENDED_CODES: ReadonlySet<string> = new Set([
+  'MFA_CHALLENGE_INVALID',
+  'ACCOUNT_LOCKED',
+  'SIGN_IN_INTERRUPTED',
+  'ACCOUNT_DISABLED',
+]);
 
 /** The sentence to show for an API error code; `fallback` (the API's message) when unknown. */
 export function messageFor(code: string, fallback?: string): string {

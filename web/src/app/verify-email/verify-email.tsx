@@ -73,11 +73,14 @@ export function VerifyEmail() {
   }
 
   const linkFailed = !token || confirm.error?.code === 'INVALID_OR_EXPIRED_TOKEN';
+  // A disabled account cannot be confirmed into (the API refuses every way in): neither the button
+  // nor a new link would help, so the page only says why.
+  const accountDisabled = confirm.error?.code === 'ACCOUNT_DISABLED';
   return (
     <section className="card narrow">
       <h1>Confirm your email</h1>
       {confirm.error && <Alert kind="error">{confirm.error.message}</Alert>}
-      {token && !linkFailed && (
+      {token && !linkFailed && !accountDisabled && (
         <>
           <p>Confirm that this email address is yours.</p>
           <SubmitButton

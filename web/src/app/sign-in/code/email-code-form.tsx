@@ -9,7 +9,7 @@ import { SubmitButton } from '../../../components/submit-button';
 import { TwoStepForm } from '../../../components/two-step-form';
 import { api } from '../../../lib/api-client';
 import type { MfaChallenge } from '../../../lib/api-types';
-import { messageFor } from '../../../lib/error-messages';
+import { messageFor, WRONG_SIGN_IN_CODE } from '../../../lib/error-messages';
 import { safeNext } from '../../../lib/navigation';
 import { useAction } from '../../../lib/use-action';
 
@@ -100,7 +100,11 @@ export function EmailCodeForm() {
         If <strong>{email}</strong> has an account, we sent it a 6-digit code. It is valid for 10 minutes.
       </Alert>
       {resent && <Alert kind="success">We sent a new code; the previous one no longer works.</Alert>}
-      {verify.error && <Alert kind="error">{verify.error.message}</Alert>}
+      {verify.error && (
+        <Alert kind="error">
+          {verify.error.code === 'INVALID_CODE' ? WRONG_SIGN_IN_CODE : verify.error.message}
+        </Alert>
+      )}
       {start.error && <Alert kind="error">{start.error.message}</Alert>}
       <form onSubmit={onVerify}>
         <Field
