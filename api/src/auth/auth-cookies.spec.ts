@@ -41,7 +41,11 @@ async function server(): Promise<FastifyInstance> {
   });
   app.post('/refresh-token', async (request) => {
     try {
-      return { token: cookies.refreshTokenFrom(request, (request.body as { token?: string } | null)?.token) };
+      const { refreshToken, csrf } = cookies.refreshTokenFrom(
+        request,
+        (request.body as { token?: string } | null)?.token,
+      );
+      return { token: refreshToken, ...(csrf === undefined ? {} : { csrf }) };
     } catch (error) {
       if (error instanceof AppError) return { code: error.code };
       throw error;
@@ -100,15 +104,15 @@ describe('AuthCookies', () => {
           headers: { cookie, ...(csrf === undefined ? {} : { 'x-csrf-token': csrf }) },
         })
         .then((response) => response.json());
-    expect(await refresh('cn_refresh=a%2Bb; cn_csrf=c1', 'c1')).toEqual({ token: 'a+b' });
-    expect(await refresh(' cn_csrf = c1 ;cn_refresh=r ', 'c1')).toEqual({ token: 'r' });
+    expect(await refresh('cn_refresh=a%2Bb; cn_csrf=c1', 'c1')).toEqual({ token: 'a+b', csrf: 'c1' });
+    expect(await refresh(' cn_csrf = c1 ;cn_refresh=r ', 'c1')).toEqual({ token: 'r', csrf: 'c1' });
     expect(await refresh('cn_refresh=a; cn_csrf=c1', 'forged')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
     expect(await refresh('cn_refresh=a; cn_csrf=c1')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
     expect(await refresh('cn_refresh=a', '')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
     expect(await refresh('theme=dark', 'c1')).toEqual({ code: 'INVALID_REFRESH_TOKEN' });
     expect(await refresh('garbage', 'c1')).toEqual({ code: 'INVALID_REFRESH_TOKEN' });
     // A malformed escape stays as sent (no exception), as @fastify/cookie's parser left it.
-    expect(await refresh('cn_refresh=%E0%A4%A; cn_csrf=c1', 'c1')).toEqual({ token: '%E0%A4%A' });
+    expect(await refresh('cn_refresh=%E0%A4%A; cn_csrf=c1', 'c1')).toEqual({ token: '%E0%A4%A', csrf: 'c1' });
   });
 
   it('prefers a refresh token in the body and then ignores cookies and CSRF', async () => {

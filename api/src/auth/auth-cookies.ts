@@ -30,8 +30,14 @@ export class AuthCookies {
     @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
   ) {}
 
-  /** Returns the response body; in cookie mode sets the cookies and leaves the refresh token out. */
-  deliver(tokens: IssuedTokens, delivery: TokenDelivery, reply: FastifyReply): AuthTokensDto {
+  /**
+   * Returns the response body; in cookie mode sets the cookies and leaves the refresh token out.
+   * `csrf` is the CSRF value a cookie refresh just checked: it is kept rather than replaced, since
+   * every tab of the browser shares the cookie and echoes it (found in review: with a new value per
+   * refresh, a tab that read the old one before another tab's refresh landed was refused
+   * `CSRF_TOKEN_INVALID`, and the web app then signed every tab out).
+   */
+  deliver(tokens: IssuedTokens, delivery: TokenDelivery, reply: FastifyReply, csrf?: string): AuthTokensDto {
     if (delivery.mode !== 'cookie') return tokens;
     const maxAge = this.config.auth.refreshTtlDays * 86_400;
     setCookie(reply, {
@@ -45,7 +51,7 @@ export class AuthCookies {
     setCookie(reply, {
       ...this.baseOptions(),
       name: CSRF_COOKIE,
-      value: this.crypto.randomToken(24),
+      value: csrf ?? this.crypto.randomToken(24),
       path: '/',
       maxAge,
     });
@@ -69,15 +75,20 @@ export class AuthCookies {
     return this.deliver(result, delivery, reply);
   }
 
-  /** The refresh token from the body, or (cookie mode) from the cookie after the CSRF check. */
-  refreshTokenFrom(request: FastifyRequest, fromBody: string | undefined): string {
-    if (fromBody !== undefined) return fromBody;
+  /**
+   * The refresh token from the body, or (cookie mode) from the cookie after the CSRF check, with
+   * the CSRF value it passed (for `deliver` to keep).
+   */
+  refreshTokenFrom(
+    request: FastifyRequest,
+    fromBody: string | undefined,
+  ): { readonly refreshToken: string; readonly csrf?: string } {
+    if (fromBody !== undefined) return { refreshToken: fromBody };
     const cookies = cookiesOf(request);
     const cookie = cookies[REFRESH_COOKIE];
     if (!cookie)
       throw new AppError('INVALID_REFRESH_TOKEN', 'Send refreshToken in the body, or use cookie mode.');
-    this.assertCsrf(request, cookies);
-    return cookie;
+    return { refreshToken: cookie, csrf: this.assertCsrf(request, cookies) };
   }
 
   clear(reply: FastifyReply): void {
@@ -85,13 +96,15 @@ export class AuthCookies {
     clearCookie(reply, { ...this.baseOptions(), name: CSRF_COOKIE, path: '/' });
   }
 
-  private assertCsrf(request: FastifyRequest, cookies: Cookies): void {
+  /** Checks the double-submit pair and returns the value. */
+  private assertCsrf(request: FastifyRequest, cookies: Cookies): string {
     const expected = cookies[CSRF_COOKIE];
     const header = request.headers[CSRF_HEADER];
     const presented = Array.isArray(header) ? header[0] : header;
     if (!expected || !presented || !this.crypto.constantTimeEquals(expected, presented)) {
       throw new AppError('CSRF_TOKEN_INVALID');
     }
+    return expected;
   }
 
   private baseOptions() {

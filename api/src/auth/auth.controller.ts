@@ -101,8 +101,8 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const tokens = await this.auth.refresh(this.cookies.refreshTokenFrom(request, dto?.refreshToken));
-    return this.cookies.deliver(tokens, delivery, reply);
+    const { refreshToken, csrf } = this.cookies.refreshTokenFrom(request, dto?.refreshToken);
+    return this.cookies.deliver(await this.auth.refresh(refreshToken), delivery, reply, csrf);
   }
 
   @Post('logout')

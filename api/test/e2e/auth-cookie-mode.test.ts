@@ -66,6 +66,32 @@ describe('cookie mode for browsers (?mode=cookie)', () => {
     expect(rotated).not.toBe(cookies.get('cn_refresh')?.value);
   });
 
+  // Found in review: a new CSRF value per refresh refused a second tab that had read the value
+  // before the first tab's refresh replaced it, and the web app then signed every tab out.
+  it('keeps the CSRF value across refreshes, so a tab holding it is not refused after another tab refreshed', async () => {
+    const { cookies } = await signUpWithCookies();
+    const csrf = cookies.get('cn_csrf')?.value ?? '';
+    const first = await server.request('/api/auth/refresh?mode=cookie', {
+      method: 'POST',
+      headers: {
+        cookie: `cn_refresh=${cookies.get('cn_refresh')?.value}; cn_csrf=${csrf}`,
+        'x-csrf-token': csrf,
+      },
+    });
+    expect(first.status).toBe(200);
+    const after = cookiesOf(first);
+    expect(after.get('cn_csrf')?.value).toBe(csrf);
+    // The second tab read the value before the first refresh and sends the cookies the browser now holds.
+    const second = await server.request('/api/auth/refresh?mode=cookie', {
+      method: 'POST',
+      headers: {
+        cookie: `cn_refresh=${after.get('cn_refresh')?.value}; cn_csrf=${after.get('cn_csrf')?.value}`,
+        'x-csrf-token': csrf,
+      },
+    });
+    expect(second.status).toBe(200);
+  });
+
   it('refuses a cookie refresh without the CSRF header or with a wrong one (403 CSRF_TOKEN_INVALID)', async () => {
     const { cookies } = await signUpWithCookies();
     const cookieHeader = `cn_refresh=${cookies.get('cn_refresh')?.value}; cn_csrf=${cookies.get('cn_csrf')?.value}`;
