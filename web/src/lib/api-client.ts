@@ -38,6 +38,9 @@ const CSRF_COOKIE = 'cn_csrf';
 const CSRF_HEADER = 'X-CSRF-Token';
 /** Refresh this many seconds before the access token expires (or halfway, for short lifetimes). */
 const REFRESH_MARGIN_SECONDS = 60;
+/** After a refresh the API could not answer (5xx, 429, offline): try again after 5 s, doubling up to a minute. */
+const RETRY_FIRST_MS = 5_000;
+const RETRY_MAX_MS = 60_000;
 /** The 409s of the two-step routes, and whether two-step sign-in is on when the API answers them. */
 const MFA_STATE_BY_CONFLICT: Readonly<Record<string, boolean>> = {
   MFA_ALREADY_ENABLED: true,
@@ -62,6 +65,16 @@ export class ApiError extends Error {
 /** Called when the signed-in user changes; `endedBy` is the error code when a session ended on its own. */
 export type SessionListener = (user: AuthUser | null, endedBy?: string) => void;
 
+/**
+ * What a refresh came to: a new access token; the end of the session (the API refused the cookie, or
+ * there is none); or no verdict for now (the API or the network is briefly down), which keeps the
+ * session and says why there is no new token.
+ */
+type RefreshOutcome =
+  | { status: 'renewed'; user: AuthUser }
+  | { status: 'ended' }
+  | { status: 'unavailable'; error: ApiError };
+
 interface RequestOptions {
   body?: unknown;
   /** Send the Bearer token (refreshing first when needed). @default true */
@@ -69,12 +82,14 @@ interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-class ApiClient {
+export class ApiClient {
   #accessToken: string | null = null;
   #expiresAt = 0;
   #user: AuthUser | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #refreshing: Promise<AuthUser | null> | null = null;
+  #refreshing: Promise<RefreshOutcome> | null = null;
+  /** Refreshes in a row the API could not answer, for the backoff. */
+  #refreshFailures = 0;
   readonly #listeners = new Set<SessionListener>();
 
   get user(): AuthUser | null {
@@ -174,7 +189,7 @@ class ApiClient {
   restore(): Promise<AuthUser | null> {
     if (this.#user) return Promise.resolve(this.#user);
     if (!readCookie(CSRF_COOKIE)) return Promise.resolve(null);
-    return this.#refresh();
+    return this.#refresh().then((outcome) => (outcome.status === 'renewed' ? outcome.user : this.#user));
   }
 
   async signOut(): Promise<void> {
@@ -379,7 +394,13 @@ class ApiClient {
     if (auth && response.status === 401) {
       // The token may have expired in flight (a sleeping laptop): refresh once and retry.
       const body = await readError(response);
-      if (body.code !== 'TOKEN_EXPIRED' || !(await this.#refresh())) throw this.#fail(response, body);
+      if (body.code !== 'TOKEN_EXPIRED') throw this.#fail(response, body);
+      const expired = this.#accessToken;
+      const outcome = await this.#refresh();
+      if (outcome.status === 'unavailable') throw outcome.error;
+      // Only a new token can get another answer: the same one would meet the same 401. A refresh
+      // the API refused has already ended the session (and said why).
+      if (!this.#accessToken || this.#accessToken === expired) throw this.#fail(response, body);
       response = await this.#send(method, path, options, auth);
     }
     if (!response.ok) throw this.#fail(response, await readError(response));
@@ -425,22 +446,25 @@ class ApiClient {
 
   async #freshToken(): Promise<void> {
     if (this.#accessToken && Date.now() < this.#expiresAt - 5_000) return;
-    if (this.#accessToken || readCookie(CSRF_COOKIE)) await this.#refresh();
+    if (!this.#accessToken && !readCookie(CSRF_COOKIE)) return;
+    const outcome = await this.#refresh();
+    // A token that has run out would only earn a certain 401: say why there is no new one instead.
+    if (outcome.status === 'unavailable' && Date.now() >= this.#expiresAt) throw outcome.error;
   }
 
   /** One refresh at a time: concurrent callers share the same exchange (refresh tokens are single-use). */
-  #refresh(): Promise<AuthUser | null> {
+  #refresh(): Promise<RefreshOutcome> {
     this.#refreshing ??= this.#exchangeCookie().finally(() => {
       this.#refreshing = null;
     });
     return this.#refreshing;
   }
 
-  async #exchangeCookie(): Promise<AuthUser | null> {
+  async #exchangeCookie(): Promise<RefreshOutcome> {
     const csrf = readCookie(CSRF_COOKIE);
     if (!csrf) {
       this.#forget(this.#user ? 'INVALID_REFRESH_TOKEN' : undefined);
-      return null;
+      return { status: 'ended' };
     }
     let response: Response;
     try {
@@ -451,21 +475,36 @@ class ApiClient {
         cache: 'no-store',
       });
     } catch {
-      // Offline: keep the current state; the next request retries.
-      return this.#user;
+      // Offline: keep the session (the cookie is still good); try again later.
+      return this.#unavailable(new ApiError(0, 'NETWORK_ERROR', messageFor('NETWORK_ERROR')));
     }
     if (response.status === 401 || response.status === 403) {
       this.#forget((await readError(response)).code);
-      return null;
+      return { status: 'ended' };
     }
-    // Rate limited or the API is briefly down: keep what we have; a later request tries again.
-    if (!response.ok) return this.#user;
-    return this.#accept((await response.json()) as AuthTokens);
+    // Rate limited or the API is briefly down: no verdict on the session, so keep it; try again later.
+    if (!response.ok) return this.#unavailable(toApiError(response.status, await readError(response)));
+    return { status: 'renewed', user: this.#accept((await response.json()) as AuthTokens) };
+  }
+
+  /**
+   * A refresh without an answer: keeps the session and tries again with backoff, so the token is
+   * renewed once the API is back without waiting for a click (the expiry timer has already fired).
+   */
+  #unavailable(error: ApiError): RefreshOutcome {
+    if (this.#user) {
+      const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** this.#refreshFailures);
+      this.#refreshFailures += 1;
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => void this.#refresh(), delay);
+    }
+    return { status: 'unavailable', error };
   }
 
   #accept(tokens: AuthTokens): AuthUser {
     this.#accessToken = tokens.accessToken;
     this.#expiresAt = Date.now() + tokens.expiresIn * 1000;
+    this.#refreshFailures = 0;
     clearTimeout(this.#timer);
     const margin = Math.min(REFRESH_MARGIN_SECONDS, tokens.expiresIn / 2);
     this.#timer = setTimeout(() => void this.#refresh(), (tokens.expiresIn - margin) * 1000);
@@ -485,6 +524,7 @@ class ApiClient {
   #forget(endedBy?: string): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#refreshFailures = 0;
     this.#accessToken = null;
     this.#expiresAt = 0;
     // A dead session's CSRF cookie would only make every page load try (and fail) a refresh.

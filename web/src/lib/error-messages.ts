@@ -117,11 +117,14 @@ export function messageFor(code: string, fallback?: string): string {
   return known ?? fallback ?? 'Something went wrong. Try again.';
 }
 
-/** Codes after which the browser no longer holds a usable session. */
+/**
+ * Codes after which the browser no longer holds a usable session. Not TOKEN_EXPIRED: an expired
+ * access token is renewed by the refresh cookie, and only the refresh endpoint's own verdict says
+ * the session is over (a refresh the API could not answer leaves it alive).
+ */
 export const SESSION_ENDED_CODES: ReadonlySet<string> = new Set([
   'SESSION_REVOKED',
   'INVALID_TOKEN',
-  'TOKEN_EXPIRED',
   'INVALID_REFRESH_TOKEN',
   'REFRESH_TOKEN_REUSED',
   'CSRF_TOKEN_INVALID',

@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiClient, ApiError } from './api-client';
+import { FakeApi } from './testing/fake-api';
+
+let fake: FakeApi;
+let client: ApiClient;
+/** What the client told its listeners: `null:<code>` when the session ended, the user's name otherwise. */
+let told: string[];
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: new Date('2026-06-01T09:00:00Z') });
+  fake = new FakeApi();
+  vi.stubGlobal('document', fake.jar);
+  vi.stubGlobal('fetch', fake.fetch);
+  client = new ApiClient();
+  told = [];
+  client.subscribe((user, endedBy) => told.push(user ? user.username : `null:${endedBy}`));
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+async function signIn(): Promise<void> {
+  await client.login({ username: 'ada', password: 'correct horse battery 42' });
+  told.length = 0;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<ApiError> {
+  const caught = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(caught instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(caught)}`);
+  return caught;
+}
+
+describe('a refresh that fails for a while (the API or the network is briefly down)', () => {
+  it.each([
+    ['503 from the API', { status: 503, code: 'DATABASE_UNAVAILABLE' }, 'DATABASE_UNAVAILABLE'],
+    ['429', { status: 429, code: 'RATE_LIMITED' }, 'RATE_LIMITED'],
+    ['no network', 'offline', 'NETWORK_ERROR'],
+  ] as const)('keeps the session after the access token expired (%s)', async (_name, refreshAnswer, code) => {
+    await signIn();
+    fake.refreshAnswer = refreshAnswer;
+    await vi.advanceTimersByTimeAsync(16 * 60_000); // the laptop slept past the token's lifetime
+
+    const error = await errorOf(client.sessions());
+    expect(error.code).toBe(code);
+    // Still signed in, and the cookie that lets a later refresh work is still there.
+    expect(client.user?.username).toBe('ada');
+    expect(fake.jar.values.has('cn_csrf')).toBe(true);
+    expect(told).toEqual([]);
+    // The expired token is not sent again and again (each answer would be a certain 401).
+    expect(fake.count('GET /auth/sessions')).toBe(0);
+
+    fake.refreshAnswer = 'ok';
+    await expect(client.sessions()).resolves.toEqual([]);
+  });
+
+  it('retries a request that met TOKEN_EXPIRED only with a new token', async () => {
+    await signIn();
+    // The token expired in flight (or the API's clock is ahead): the client still thinks it good.
+    fake.expireTokens();
+    fake.refreshAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+    const error = await errorOf(client.sessions());
+    expect(error.code).toBe('DATABASE_UNAVAILABLE');
+    expect(fake.count('GET /auth/sessions')).toBe(1); // not resent with the same expired token
+    expect(client.user?.username).toBe('ada');
+    expect(told).toEqual([]);
+  });
+
+  it('a TOKEN_EXPIRED answer alone does not end the session', async () => {
+    await signIn();
+    fake.expireTokens();
+    fake.refreshAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+    await errorOf(client.sessions());
+    fake.refreshAnswer = 'ok';
+    await expect(client.sessions()).resolves.toEqual([]);
+    expect(told).toEqual(['ada']);
+  });
+
+  it('tries the refresh again later, backing off, and renews the token once the API is back', async () => {
+    await signIn();
+    fake.refreshAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+    await vi.advanceTimersByTimeAsync((fake.accessTtlSeconds - 60) * 1000); // the silent refresh is due
+    expect(fake.count('POST /auth/refresh')).toBe(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    const retries = fake.count('POST /auth/refresh') - 1;
+    expect(retries).toBeGreaterThanOrEqual(2); // tried again within the minute
+    expect(retries).toBeLessThanOrEqual(6); // but not in a tight loop
+    fake.refreshAnswer = 'ok';
+    await vi.advanceTimersByTimeAsync(60_000);
+    const renewed = fake.count('POST /auth/refresh');
+    await expect(client.sessions()).resolves.toEqual([]);
+    expect(fake.count('POST /auth/refresh')).toBe(renewed); // the request found a fresh token
+    expect(told).toEqual(['ada']);
+  });
+});
+
+describe('a refresh the API refuses', () => {
+  it("ends the session with the refresh endpoint's verdict", async () => {
+    await signIn();
+    fake.refreshAnswer = { status: 401, code: 'SESSION_REVOKED' };
+    await vi.advanceTimersByTimeAsync(16 * 60_000);
+    expect(client.user).toBeNull();
+    expect(told).toEqual(['null:SESSION_REVOKED']);
+    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+  });
+
+  it("a request meeting TOKEN_EXPIRED keeps the refresh's reason for the end", async () => {
+    await signIn();
+    fake.expireTokens();
+    fake.refreshAnswer = { status: 401, code: 'SESSION_REVOKED' };
+    await errorOf(client.sessions());
+    // Told once, with why: not overwritten by the TOKEN_EXPIRED that led to the refresh.
+    expect(told).toEqual(['null:SESSION_REVOKED']);
+  });
+
+  it('a request meeting TOKEN_EXPIRED refreshes once and retries with the new token', async () => {
+    await signIn();
+    fake.expireTokens();
+    await expect(client.sessions()).resolves.toEqual([]);
+    expect(fake.count('GET /auth/sessions')).toBe(2);
+    expect(fake.count('POST /auth/refresh')).toBe(1);
+    expect(client.user?.username).toBe('ada');
+  });
+});

@@ -1,0 +1,115 @@
+import type { AuthTokens, AuthUser } from '../api-types';
+
+/**
+ * A stand-in for the browser's cookie jar as `document.cookie` shows it to page scripts: reading
+ * lists `name=value` pairs, assigning sets one cookie, and `Max-Age=0` removes it.
+ */
+export class CookieJar {
+  readonly values = new Map<string, string>();
+
+  get cookie(): string {
+    return [...this.values].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  set cookie(assignment: string) {
+    const [pair = '', ...attributes] = assignment.split(';').map((part) => part.trim());
+    const [name = '', ...value] = pair.split('=');
+    if (attributes.some((attribute) => attribute.toLowerCase() === 'max-age=0')) this.values.delete(name);
+    else this.values.set(name, value.join('='));
+  }
+}
+
+/** How the fake answers a route: normally, with an error, or not at all (the network is down). */
+export type Answer = 'ok' | 'offline' | { status: number; code: string };
+
+export const USER: AuthUser = {
+  id: 'u1',
+  email: 'ada@example.com',
+  username: 'ada',
+  role: 'user',
+  emailVerified: true,
+  mfaEnabled: false,
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
+/**
+ * The few API routes the client's session handling touches, with the API's rules for them: access
+ * tokens expire (401 TOKEN_EXPIRED), the refresh compares `X-CSRF-Token` with the `cn_csrf`
+ * cookie (403 CSRF_TOKEN_INVALID), and sign-out clears the cookies. Use `fetch` as `globalThis.fetch`.
+ */
+export class FakeApi {
+  readonly jar = new CookieJar();
+  /** Every request, as `METHOD /path` (without `/api` and the query). */
+  readonly calls: string[] = [];
+  refreshAnswer: Answer = 'ok';
+  logoutAnswer: Answer = 'ok';
+  /** Whether a refresh sets a new `cn_csrf` value (the API did, before it kept one per session). */
+  rotateCsrf = false;
+  readonly accessTtlSeconds = 900;
+  readonly #expiry = new Map<string, number>();
+  #serial = 0;
+  #csrfSerial = 1;
+
+  readonly fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(String(input), 'https://app.cloudnest.test');
+    const path = url.pathname.replace(/^\/api/, '');
+    const method = init.method ?? 'GET';
+    this.calls.push(`${method} ${path}`);
+    const headers = new Headers(init.headers);
+    if (path === '/auth/login') return this.#signIn();
+    if (path === '/auth/refresh') {
+      if (this.refreshAnswer !== 'ok') return answer(this.refreshAnswer);
+      if (headers.get('X-CSRF-Token') !== this.jar.values.get('cn_csrf'))
+        return error(403, 'CSRF_TOKEN_INVALID');
+      return this.#signIn(this.rotateCsrf);
+    }
+    const token = headers.get('Authorization')?.replace(/^Bearer /, '') ?? '';
+    const expiresAt = this.#expiry.get(token);
+    if (expiresAt === undefined) return error(401, 'INVALID_TOKEN');
+    if (Date.now() >= expiresAt) return error(401, 'TOKEN_EXPIRED');
+    if (path === '/auth/logout') {
+      if (this.logoutAnswer !== 'ok') return answer(this.logoutAnswer);
+      this.jar.values.delete('cn_csrf');
+      return new Response(null, { status: 204 });
+    }
+    if (path === '/auth/sessions') return json(200, []);
+    return error(404, 'NOT_FOUND');
+  };
+
+  /** Every access token issued so far is expired from now on (it expired in flight, clocks differ). */
+  expireTokens(): void {
+    for (const token of this.#expiry.keys()) this.#expiry.set(token, Date.now());
+  }
+
+  /** The calls to one route so far. */
+  count(call: string): number {
+    return this.calls.filter((made) => made === call).length;
+  }
+
+  #signIn(newCsrf = true): Response {
+    const accessToken = `access-${++this.#serial}`;
+    this.#expiry.set(accessToken, Date.now() + this.accessTtlSeconds * 1000);
+    if (newCsrf || !this.jar.values.has('cn_csrf'))
+      this.jar.values.set('cn_csrf', `csrf-${this.#csrfSerial++}`);
+    const tokens: AuthTokens = {
+      user: USER,
+      accessToken,
+      tokenType: 'Bearer',
+      expiresIn: this.accessTtlSeconds,
+    };
+    return json(200, tokens);
+  }
+}
+
+function answer(answer: Exclude<Answer, 'ok'>): Response {
+  if (answer === 'offline') throw new TypeError('Failed to fetch');
+  return error(answer.status, answer.code);
+}
+
+function error(status: number, code: string): Response {
+  return json(status, { statusCode: status, code, message: `${code} (fake API)` });
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
