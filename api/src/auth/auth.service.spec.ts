@@ -110,6 +110,7 @@ function setup(
     : undefined;
   const oneTimeTokens = {
     issue: vi.fn(async () => {}),
+    retireAll: vi.fn(async () => {}),
     consume: vi.fn(async () => undefined),
     findLive: vi.fn(async () => undefined),
     markUsed: vi.fn(async (_id: string, _now: Date, _within?: Database) => true),

@@ -396,6 +396,9 @@ export class AuthService {
           },
           trx,
         );
+        // A second step started with the old password must not finish after the reset (found in
+        // review: its challenge lived on for its five minutes).
+        await this.oneTimeTokens.retireAll(user.id, 'mfa_challenge', now, trx);
         return {
           user,
           revoked: await this.sessions.revokeAll(user.id, now, 'password_reset', undefined, trx),
@@ -438,6 +441,7 @@ export class AuthService {
     const revoked = await this.activity.withEvents(
       async (trx) => {
         await this.users.update(user.id, { passwordHash, updatedAt: now }, trx);
+        await this.oneTimeTokens.retireAll(user.id, 'mfa_challenge', now, trx);
         return this.sessions.revokeAll(user.id, now, 'password_changed', auth.sessionId, trx);
       },
       this.activity.event(user.id, 'password_changed', { client }),

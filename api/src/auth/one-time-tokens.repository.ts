@@ -41,6 +41,20 @@ export class OneTimeTokensRepository {
   }
 
   /**
+   * Retires the account's unused tokens of `purpose`, inside `within` (the change that outdates
+   * them): a second step's challenge issued for the old password, when the password changes.
+   */
+  async retireAll(userId: string, purpose: OneTimeTokenPurpose, now: Date, within: Database): Promise<void> {
+    await within
+      .updateTable('oneTimeTokens')
+      .set({ usedAt: now })
+      .where('userId', '=', userId)
+      .where('purpose', '=', purpose)
+      .where('usedAt', 'is', null)
+      .execute();
+  }
+
+  /**
    * Stores a token that belongs to no address yet (a passkey sign-in's challenge: who signs in is
    * known only from the answer), without retiring any other.
    */
