@@ -5,6 +5,8 @@ import { usePathname, useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { api } from '../lib/api-client';
 import { useSession } from '../lib/session';
+import { toActionError } from '../lib/use-action';
+import { Alert } from './alert';
 
 const signedInLinks = [
   { href: '/profile', label: 'Profile' },
@@ -20,16 +22,20 @@ export function SiteHeader() {
   const pathname = usePathname();
   const router = useRouter();
   const [signingOut, setSigningOut] = useState(false);
+  // Why the last sign-out did not go through: the session may still be alive on the server, so
+  // the page says so and offers to try again rather than looking signed out.
+  const [signOutError, setSignOutError] = useState<string | null>(null);
 
   async function signOut() {
     setSigningOut(true);
+    setSignOutError(null);
     try {
       await api.signOut();
-    } catch {
-      // Signed out locally either way; the server session may already be gone.
+      router.push('/sign-in');
+    } catch (caught) {
+      setSignOutError(toActionError(caught).message);
     } finally {
       setSigningOut(false);
-      router.push('/sign-in');
     }
   }
 
@@ -71,6 +77,16 @@ export function SiteHeader() {
           ) : null}
         </ul>
       </nav>
+      {signOutError && session.status === 'signed-in' && (
+        <div className="sign-out-failed">
+          <Alert kind="error">
+            {signOutError}{' '}
+            <button type="button" className="link-button" onClick={signOut} disabled={signingOut}>
+              {signingOut ? 'Signing out…' : 'Try signing out again'}
+            </button>
+          </Alert>
+        </div>
+      )}
     </header>
   );
 }

@@ -127,3 +127,41 @@ describe('a refresh the API refuses', () => {
     expect(client.user?.username).toBe('ada');
   });
 });
+
+describe('signing out', () => {
+  it('signs out on the server, then here', async () => {
+    await signIn();
+    await client.signOut();
+    expect(client.user).toBeNull();
+    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    expect(told).toEqual(['null:undefined']);
+  });
+
+  it.each([
+    ['503 from the API', { status: 503, code: 'DATABASE_UNAVAILABLE' }],
+    ['no network', 'offline'],
+  ] as const)('does not pretend when the server did not sign out (%s)', async (_name, logoutAnswer) => {
+    await signIn();
+    fake.logoutAnswer = logoutAnswer;
+    const error = await errorOf(client.signOut());
+    expect(error.code).toBe('SIGN_OUT_NOT_CONFIRMED');
+    // A reload must not sign back in: the readable cookie a refresh needs is gone anyway.
+    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    // The session stays usable here so that "Try again" can still reach the server.
+    expect(client.user?.username).toBe('ada');
+    expect(told).toEqual([]);
+
+    fake.logoutAnswer = 'ok';
+    await client.signOut();
+    expect(client.user).toBeNull();
+    expect(fake.count('POST /auth/logout')).toBe(2);
+  });
+
+  it('counts a session the server already ended as signed out', async () => {
+    await signIn();
+    fake.logoutAnswer = { status: 401, code: 'SESSION_REVOKED' };
+    await client.signOut();
+    expect(client.user).toBeNull();
+    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+  });
+});

@@ -512,12 +512,30 @@ export class ApiClient {
     return tokens.user;
   }
 
+  /**
+   * Signs out on the server first. A 401 means the session had already ended there, which is what
+   * was asked. Any other failure (5xx, offline) left it alive there: saying "signed out" would be
+   * untrue, so this throws SIGN_OUT_NOT_CONFIRMED and keeps the token in memory for "Try again";
+   * the `cn_csrf` cookie is dropped at once so that a reload cannot sign back in meanwhile.
+   */
   async #endRemotely(path: string): Promise<void> {
     try {
       await this.#request('POST', path);
-    } finally {
-      this.#forget();
+    } catch (caught) {
+      if (!(caught instanceof ApiError && caught.status === 401)) {
+        expireCookie(CSRF_COOKIE);
+        // Without the cookie a refresh can only fail and end the session with a wrong reason.
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        throw new ApiError(
+          caught instanceof ApiError ? caught.status : 0,
+          'SIGN_OUT_NOT_CONFIRMED',
+          messageFor('SIGN_OUT_NOT_CONFIRMED'),
+          caught instanceof ApiError ? caught.requestId : undefined,
+        );
+      }
     }
+    this.#forget();
   }
 
   /** Drops the in-memory session; `endedBy` tells listeners why it ended on its own. */

@@ -7,6 +7,8 @@ const messages: Readonly<Record<string, string>> = {
   // Client-side conditions (no response from the API)
   NETWORK_ERROR: 'Could not reach CloudNest. Check your connection and try again.',
   UPLOAD_FAILED: 'The upload did not finish. Try again.',
+  SIGN_OUT_NOT_CONFIRMED:
+    'Signing out did not reach CloudNest, so your session may still be active. Reloading will not sign you back in here, but try again to end it.',
   PASSKEY_PROMPT_CANCELLED:
     'No passkey was used: the prompt was closed or timed out. Try again when you are ready.',
   PASSKEY_ON_THIS_DEVICE:
