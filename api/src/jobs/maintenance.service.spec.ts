@@ -8,7 +8,7 @@ import type { ClockRepository } from '../common/clock/clock.repository.js';
 import type { FilesService } from '../files/files.service.js';
 import type { OutboxMailRepository } from '../mail/outbox-mail.repository.js';
 import type { UsersService } from '../users/users.service.js';
-import { MaintenanceService } from './maintenance.service.js';
+import { MaintenanceRunError, MaintenanceService } from './maintenance.service.js';
 
 const REPORT = {
   purgedAccounts: 2,
@@ -77,6 +77,21 @@ describe('MaintenanceService', () => {
     await service.onApplicationShutdown();
     await vi.advanceTimersByTimeAsync(60 * 60_000);
     expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(2);
+  });
+
+  it('runs every step when one fails, then reports the failure with what the others did', async () => {
+    const { service, users, outbox } = setup();
+    users.purgeDeletedAccounts.mockRejectedValueOnce(new Error('statement timeout'));
+    const failure = await service.runOnce().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(MaintenanceRunError);
+    const { report, failures, message } = failure as MaintenanceRunError;
+    expect(message).toBe('maintenance steps failed: purgedAccounts (statement timeout)');
+    expect(failures.map((f) => f.step)).toEqual(['purgedAccounts']);
+    expect(report).toEqual({ ...REPORT, purgedAccounts: 0 });
+    expect(outbox.deleteOlderThan).toHaveBeenCalledTimes(1);
   });
 
   it('does nothing with an interval of 0, and logs a failed run without stopping', async () => {
