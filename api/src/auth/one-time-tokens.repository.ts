@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
+import { deleteInBatches } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { OneTimeTokenPurpose, OneTimeTokensTable } from '../database/database.types.js';
@@ -166,10 +167,24 @@ export class OneTimeTokensRepository {
    * Deletes the tokens that expired before `before`, used or not (neither kind can be used again);
    * resolves to how many. Without it every sign-in challenge and emailed code would stay forever.
    */
-  async deleteExpired(before: Date): Promise<number> {
+  async deleteExpired(before: Date, batchSize = 1000): Promise<number> {
     const db = await this.database.get();
-    const result = await db.deleteFrom('oneTimeTokens').where('expiresAt', '<', before).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return deleteInBatches(
+      async (limit) =>
+        (
+          await db
+            .selectFrom('oneTimeTokens')
+            .select('id')
+            .where('expiresAt', '<', before)
+            .limit(limit)
+            .execute()
+        ).map((row) => row.id),
+      async (ids) =>
+        Number(
+          (await db.deleteFrom('oneTimeTokens').where('id', 'in', ids).executeTakeFirst()).numDeletedRows,
+        ),
+      batchSize,
+    );
   }
 
   /** Uses a token; true when this call used it (false when it already was). */

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { deleteInBatches } from '../database/batched-delete.js';
 import { dialectOf, loadKysely } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import { isTransientConflict } from '../database/database-errors.js';
@@ -91,9 +92,30 @@ export class RateLimitRepository {
    * counter is what an ended one means to `consume` (the next request starts a new window at 1), so
    * a request racing the delete is counted the same either way.
    */
-  async prune(olderThan: Date): Promise<number> {
+  async prune(olderThan: Date, batchSize = 1000): Promise<number> {
     const db = await this.database.get();
-    const result = await db.deleteFrom('rateLimits').where('windowStart', '<', olderThan).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return deleteInBatches(
+      async (limit) =>
+        (
+          await db
+            .selectFrom('rateLimits')
+            .select('key')
+            .where('windowStart', '<', olderThan)
+            .limit(limit)
+            .execute()
+        ).map((row) => row.key),
+      // Still ended: a counter that started a new window since it was selected stays.
+      async (keys) =>
+        Number(
+          (
+            await db
+              .deleteFrom('rateLimits')
+              .where('key', 'in', keys)
+              .where('windowStart', '<', olderThan)
+              .executeTakeFirst()
+          ).numDeletedRows,
+        ),
+      batchSize,
+    );
   }
 }

@@ -50,4 +50,15 @@ describe.each(testDialects())('database rate limits on %s', (dialect) => {
     const left = await database.db.selectFrom('rateLimits').select('key').execute();
     expect(left).toEqual([]);
   });
+
+  it('prunes a batch at a time until no ended window is left, and keeps the current ones', async () => {
+    const old = new Date('2026-01-01T00:00:00.000Z');
+    const current = new Date('2026-01-01T02:00:00.000Z');
+    for (const key of ['old-a', 'old-b', 'old-c']) await limits.consume(key, 5, 10, old);
+    await limits.consume('current', 5, 10, current);
+    expect(await limits.prune(new Date(old.getTime() + 3_600_000), 1)).toBe(3);
+    const left = await database.db.selectFrom('rateLimits').select('key').execute();
+    expect(left.map((row) => row.key)).toEqual(['current']);
+    await limits.prune(new Date(current.getTime() + 3_600_000));
+  });
 });

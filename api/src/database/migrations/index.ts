@@ -6,10 +6,12 @@ import * as m0004 from './0004_two_step_sign_in.js';
 import * as m0005 from './0005_passkeys.js';
 import * as m0006 from './0006_session_sign_in_method.js';
 import * as m0007 from './0007_security_events.js';
+import * as m0008 from './0008_housekeeping_indexes.js';
 
 /**
  * Every migration, imported explicitly (no directory scanning) so a bundler includes them.
- * Names sort in application order; never rename or edit one that has shipped.
+ * Names sort in application order; never rename one that has shipped or change the schema it makes
+ * (making its steps repeatable, as in 2026-12, changes no schema).
  */
 export const migrations: Record<string, Migration> = {
   '0001_users': m0001,
@@ -19,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0005_passkeys': m0005,
   '0006_session_sign_in_method': m0006,
   '0007_security_events': m0007,
+  '0008_housekeeping_indexes': m0008,
 };
