@@ -1,6 +1,6 @@
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
-import { runDatabaseCli } from '../database/database-cli.js';
+import { runDatabaseCli, singleEmailArgument } from '../database/database-cli.js';
 import { DatabaseHandle } from '../database/database-handle.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { MfaRepository } from './mfa.repository.js';
@@ -19,17 +19,8 @@ const USAGE = 'Usage: npm run user:mfa-reset -- <email>';
  * The owner's security activity lists it as an administrator's `two_step_disabled`. It mails no
  * one: support, who confirmed the owner's identity, tells them.
  */
-// Exactly the one address: anything after it was meant for something (a second account, a flag
-// this command does not have), and acting on the first while ignoring the rest would hide that.
-const [email, ...extra] = process.argv.slice(2);
-if (email === undefined || !email.includes('@') || extra.length > 0) {
-  process.stderr.write(
-    extra.length > 0
-      ? `Unexpected argument(s) after the email: ${extra.join(' ')}\n${USAGE}\n`
-      : `${USAGE}\n`,
-  );
-  process.exitCode = 2;
-} else {
+const email = singleEmailArgument(USAGE);
+if (email !== undefined) {
   await runDatabaseCli('Resetting two-step sign-in failed', async ({ config, db }) => {
     const database = DatabaseHandle.of(db);
     const users = new UsersRepository(database);

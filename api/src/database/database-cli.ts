@@ -50,3 +50,24 @@ export async function runDatabaseCli(
     process.exitCode = 1;
   }
 }
+
+/**
+ * The one email address a command takes (`npm run user:promote -- <email>`), or undefined after
+ * writing the usage and setting exit code 2. Exactly one: anything after it was meant for
+ * something (a second account, a flag the command does not have), and acting on the first while
+ * ignoring the rest would hide that.
+ */
+export function singleEmailArgument(
+  usage: string,
+  args: readonly string[] = process.argv.slice(2),
+): string | undefined {
+  const [email, ...extra] = args;
+  if (email?.includes('@') && extra.length === 0) return email;
+  process.stderr.write(
+    extra.length > 0
+      ? `Unexpected argument(s) after the email: ${extra.join(' ')}\n${usage}\n`
+      : `${usage}\n`,
+  );
+  process.exitCode = 2;
+  return undefined;
+}

@@ -1,4 +1,4 @@
-import { runDatabaseCli } from '../database/database-cli.js';
+import { runDatabaseCli, singleEmailArgument } from '../database/database-cli.js';
 import { DatabaseHandle } from '../database/database-handle.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -9,17 +9,8 @@ const USAGE = 'Usage: npm run user:promote -- <email>';
  * made; later ones can be promoted with PATCH /admin/users/:id). Takes effect within
  * AUTH_SESSION_CACHE_SECONDS on running servers, as the guard reads the role with the session.
  */
-// Exactly the one address: anything after it was meant for something (a second account, a flag
-// this command does not have), and acting on the first while ignoring the rest would hide that.
-const [email, ...extra] = process.argv.slice(2);
-if (email === undefined || !email.includes('@') || extra.length > 0) {
-  process.stderr.write(
-    extra.length > 0
-      ? `Unexpected argument(s) after the email: ${extra.join(' ')}\n${USAGE}\n`
-      : `${USAGE}\n`,
-  );
-  process.exitCode = 2;
-} else {
+const email = singleEmailArgument(USAGE);
+if (email !== undefined) {
   await runDatabaseCli('Promotion failed', async ({ db }) => {
     const users = new UsersRepository(DatabaseHandle.of(db));
     const user = await users.findByEmail(email.trim().toLowerCase());
