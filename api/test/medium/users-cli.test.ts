@@ -43,25 +43,34 @@ function runCli(script: string, args: string[], env: Record<string, string>): Pr
   });
 }
 
+/** A fresh database of `dialect`, and the environment a CLI child process needs to use it. */
+async function cliDatabase(dialect: 'postgres' | 'mysql') {
+  const database = await createTestDatabase(dialect);
+  const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-cli-'));
+  const url = database.connection.url;
+  if (typeof url !== 'string') throw new Error('expected a database URL');
+  return {
+    database,
+    env: { DATABASE_URL: url, DATA_DIR: dataDir, LOG_LEVEL: 'silent' } as Record<string, string>,
+    dispose: async () => {
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe.each(testDialects())('user CLIs on %s', (dialect) => {
   let database: TestDatabase;
   let users: UsersRepository;
   let env: Record<string, string>;
-  let dataDir: string;
+  let dispose = async () => {};
   const crypto = new CryptoRepository();
 
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
+    ({ database, env, dispose } = await cliDatabase(dialect));
     users = new UsersRepository(DatabaseHandle.of(database.db));
-    dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-cli-'));
-    const url = database.connection.url;
-    if (typeof url !== 'string') throw new Error('expected a database URL');
-    env = { DATABASE_URL: url, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
   });
-  afterAll(async () => {
-    await database?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => dispose());
 
   async function newUser(changes: Partial<UserRow> = {}): Promise<UserRow> {
     const id = crypto.uuid();
@@ -406,19 +415,12 @@ async function closedPort(): Promise<number> {
 describe.each(testDialects())('migrate CLI on %s', (dialect) => {
   let database: TestDatabase;
   let env: Record<string, string>;
-  let dataDir: string;
+  let dispose = async () => {};
 
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-cli-'));
-    const url = database.connection.url;
-    if (typeof url !== 'string') throw new Error('expected a database URL');
-    env = { DATABASE_URL: url, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+    ({ database, env, dispose } = await cliDatabase(dialect));
   });
-  afterAll(async () => {
-    await database?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => dispose());
 
   const applied = async () =>
     (await migrationStatus(database.db)).filter((m) => m.executedAt !== null).map((m) => m.name);
