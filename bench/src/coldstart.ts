@@ -93,6 +93,8 @@ const APP_ENV = {
   S3_BUCKET: 'cloudnest-coldstart-bench',
   S3_REGION: 'eu-west-1',
   S3_PUBLIC_BASE_URL: 'https://cloudnest-coldstart-bench.s3.eu-west-1.amazonaws.com',
+  // Mail goes through SES in production (never sent here): its links point at the web app.
+  PUBLIC_BASE_URL: 'https://app.example.com',
 };
 
 /** One cold start: wall time from spawn to the marker line, and the child's CPU time by then. */

@@ -244,7 +244,9 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
     problems.push(
       `siteUrl "${settings.siteUrl}" must be an https origin like https://app.example.com (no path or trailing slash)`,
     );
-  } else if (preset.name !== 'dev' && siteUrl(settings) === undefined) {
+  } else if ((preset.name !== 'dev' || settings.mailFrom) && siteUrl(settings) === undefined) {
+    // The API refuses to start in production with SES mail and no PUBLIC_BASE_URL (its links
+    // would point at localhost), so even the dev preset needs a site once it sends mail.
     problems.push(
       `preset "${preset.name}" needs siteUrl, the https origin of the web app (mail links go to its /verify-email and /reset-password pages)${topology === 'ec2-alb' ? '' : '; the domain names the API, not the site'}`,
     );

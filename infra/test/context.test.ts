@@ -128,6 +128,19 @@ describe('settings from CDK context', () => {
     expect(problems('fargate', 'autonote')).toEqual([]);
   });
 
+  // The API refuses production SES mail without PUBLIC_BASE_URL (links would point at localhost).
+  it('asks the dev preset for siteUrl once it sends mail, and not before', () => {
+    const problems = (extra: Record<string, string>) =>
+      settingsProblems(
+        settingsFromLookup(lookupFrom({ topology: 'lambda-vpc', preset: 'dev', ...extra })),
+      ).filter((p) => /needs siteUrl/.test(p));
+    expect(problems({})).toEqual([]);
+    expect(problems({ mailFrom: 'no-reply@example.com' })).toEqual([
+      expect.stringMatching(/preset "dev" needs siteUrl/),
+    ]);
+    expect(problems({ mailFrom: 'no-reply@example.com', siteUrl: 'https://app.example.com' })).toEqual([]);
+  });
+
   it('lists every settings problem at once', () => {
     const settings = settingsFromLookup(
       lookupFrom({ topology: 'lambda-image', preset: 'seoul', fargatePublicIp: 'true', mailFrom: 'nobody' }),

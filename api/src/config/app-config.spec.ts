@@ -10,6 +10,7 @@ const production = {
   JWT_SECRET: 'x'.repeat(32),
   MFA_ENCRYPTION_KEY: 'm'.repeat(32),
   API_BASE_URL: 'https://api.example.com',
+  PUBLIC_BASE_URL: 'https://app.example.com',
 };
 
 function problemsOf(env: Record<string, string>): string {
@@ -423,7 +424,8 @@ describe('storage and users configuration', () => {
         'DATABASE_URL is required in production (or DATABASE_SECRET_ARN); ' +
         'JWT_PRIVATE_KEY is required in production (or JWT_SECRET for HS256); keys are generated only in development; ' +
         'MFA_ENCRYPTION_KEY is required in production (or MFA_ENCRYPTION_KEY_SECRET_ARN); a key is generated only in development; ' +
-        'API_BASE_URL is required in production unless S3_BUCKET and S3_PUBLIC_BASE_URL are set (file URLs point at it)',
+        'API_BASE_URL is required in production unless S3_BUCKET and S3_PUBLIC_BASE_URL are set (file URLs point at it); ' +
+        'PUBLIC_BASE_URL is required in production when mail goes out through SES (its links point at it)',
     );
   });
 
@@ -475,6 +477,7 @@ describe('storage and users configuration', () => {
       DATABASE_URL: 'postgres://u:p@db/app',
       JWT_SECRET: 's'.repeat(32),
       API_BASE_URL: 'https://api.example.com',
+      PUBLIC_BASE_URL: 'https://app.example.com',
     };
     expect(problemsOf(withoutKey)).toBe(
       'Invalid environment: MFA_ENCRYPTION_KEY is required in production (or MFA_ENCRYPTION_KEY_SECRET_ARN); a key is generated only in development',
@@ -546,6 +549,29 @@ describe('storage and users configuration', () => {
     expect(loadConfig(s3, '/').storage.driver).toBe('s3');
     expect(loadConfig(production, '/').apiBaseUrl).toBe('https://api.example.com');
     expect(() => loadConfig(withoutBase, '/', { servesApi: false })).not.toThrow();
+  });
+
+  // Found in review: mail links pointed at localhost, and a sender SES cannot parse failed every send.
+  it('requires PUBLIC_BASE_URL in production when mail goes out through SES, and a sender SES accepts', () => {
+    const { PUBLIC_BASE_URL: _, ...withoutSite } = production;
+    const missing = 'PUBLIC_BASE_URL is required in production when mail goes out through SES';
+    expect(problemsOf(withoutSite)).toContain(missing);
+    expect(problemsOf({ ...withoutSite, MAIL_DRIVER: 'ses' })).toContain(missing);
+    expect(loadConfig({ ...withoutSite, MAIL_DRIVER: 'outbox' }, '/').mail.driver).toBe('outbox');
+    expect(() => loadConfig(withoutSite, '/', { servesApi: false })).not.toThrow();
+    const badSender = 'MAIL_FROM must be an address or "Name <address>"';
+    for (const from of ['not an address', 'Ünïcode Name <no-reply@example.com>', 'Name <no-reply>', 'a@b'])
+      expect(problemsOf({ ...production, MAIL_FROM: from })).toContain(badSender);
+    for (const from of [
+      'no-reply@example.com',
+      'CloudNest <no-reply@example.com>',
+      '=?UTF-8?B?w5xuw68=?= <a@example.com>',
+    ])
+      expect(loadConfig({ ...production, MAIL_FROM: from }, '/').mail.from).toBe(from);
+    // The outbox keeps mail in the database: any sender text will do.
+    expect(loadConfig({ NODE_ENV: 'test', MAIL_FROM: 'not an address' }, '/').mail.from).toBe(
+      'not an address',
+    );
   });
 
   // Found in review: infra gives the migration function only the database settings, so with the

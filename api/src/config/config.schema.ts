@@ -22,6 +22,9 @@ const RATE_LIMIT = /^(\d+)\/(\d+)s$/;
 const API_PREFIX = /^$|^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** A sender SES accepts: `address` or `Name <address>`, the name printable ASCII. */
+const MAIL_SENDER = /^(?:[\x20-\x7e]*<[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
+
 const ORIGIN = /^https?:\/\/[^/\s]+$/;
 
 /**
@@ -440,6 +443,28 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
     read.problem(
       'API_BASE_URL',
       'is required in production unless S3_BUCKET and S3_PUBLIC_BASE_URL are set (file URLs point at it)',
+    );
+  }
+  // Mail that leaves the system (SES) carries links to the web app: without PUBLIC_BASE_URL every
+  // verification, reset and sign-in link pointed at http://localhost:PORT (found in review).
+  const sendsMail = (env.MAIL_DRIVER ?? (env.NODE_ENV === 'production' ? 'ses' : 'outbox')) === 'ses';
+  if (
+    role.servesApi !== false &&
+    env.NODE_ENV === 'production' &&
+    sendsMail &&
+    env.PUBLIC_BASE_URL === undefined
+  ) {
+    read.problem(
+      'PUBLIC_BASE_URL',
+      'is required in production when mail goes out through SES (its links point at it)',
+    );
+  }
+  // SES refuses a sender it cannot parse, and a display name outside ASCII unless RFC 2047-encoded:
+  // every send would fail, and a failed send is only logged.
+  if (sendsMail && !MAIL_SENDER.test(env.MAIL_FROM)) {
+    read.problem(
+      'MAIL_FROM',
+      'must be an address or "Name <address>", the name in ASCII (or RFC 2047-encoded)',
     );
   }
   if (env.S3_BUCKET === undefined) {
