@@ -99,7 +99,8 @@ const settings: DeploymentSettings[] = supportedCombinations().map(({ topology, 
   imageTag: gitSha(),
   corsAllowedOrigins: ['https://app.example.com'],
   mailFrom: 'no-reply@example.com',
-  siteUrl: topology === 'ec2-alb' || preset === 'dev' ? undefined : 'https://app.example.com',
+  // Mail goes out (mailFrom), so every topology but ec2-alb (whose domain is the site) names its site.
+  siteUrl: topology === 'ec2-alb' ? undefined : 'https://app.example.com',
   domain:
     topology === 'ec2-alb'
       ? { zoneName: 'example.com', hostedZoneId: 'Z0000000000EXAMPLE', recordName: 'www' }

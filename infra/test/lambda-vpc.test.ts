@@ -506,8 +506,11 @@ describe('lambda-vpc reserved concurrency (one database connection per environme
 });
 
 describe('lambda-vpc siteUrl', () => {
-  it('in dev without siteUrl leaves PUBLIC_BASE_URL unset (the API links to localhost)', () => {
-    const { template } = synthesize(sampleSettings('lambda-vpc', 'dev'), { nag: false });
+  it('in dev without siteUrl or mail leaves PUBLIC_BASE_URL unset (mail stays in the outbox)', () => {
+    const { template } = synthesize(
+      sampleSettings('lambda-vpc', 'dev', { siteUrl: undefined, mailFrom: undefined }),
+      { nag: false },
+    );
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'CloudNest API',
       Environment: { Variables: Match.objectLike({ PUBLIC_BASE_URL: Match.absent() }) },

@@ -75,8 +75,9 @@ export function sampleSettings(
     alarmEmail: 'ops@example.com',
     mailFrom: 'no-reply@example.com',
     domain: sampleDomain(topology, preset),
-    // The web app's origin: derived from the domain on ec2-alb, optional in dev.
-    siteUrl: topology === 'ec2-alb' || preset === 'dev' ? undefined : 'https://app.example.com',
+    // The web app's origin: derived from the domain on ec2-alb; given elsewhere, dev included, since
+    // these settings send mail (mailFrom) and mail links must point at the site.
+    siteUrl: topology === 'ec2-alb' ? undefined : 'https://app.example.com',
     ...overrides,
   };
 }
