@@ -4,7 +4,14 @@ import { decodeBase32, hotp, totpStep } from '../../src/auth/totp.js';
 import { sealedUnderKeyPrefix, TotpSecretCipher } from '../../src/auth/totp-secret-cipher.js';
 import { TotpSecretResealer } from '../../src/auth/totp-secret-resealer.js';
 import { DatabaseHandle } from '../../src/database/database-handle.js';
-import { bearer, RELAXED_LIMITS, readJson, registerUser, type TokenPair } from '../support/auth-helpers.js';
+import {
+  bearer,
+  clearOfTotpStepBoundary,
+  RELAXED_LIMITS,
+  readJson,
+  registerUser,
+  type TokenPair,
+} from '../support/auth-helpers.js';
 import { testConfig } from '../support/test-config.js';
 import { testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -57,6 +64,7 @@ describe.each(testDialects())('rotating the MFA encryption key on %s', (dialect)
     );
     const { secret } = await readJson<{ secret: string }>(setup);
     if (confirm) {
+      await clearOfTotpStepBoundary();
       const enabled = await post(
         before,
         '/auth/mfa/totp/enable',

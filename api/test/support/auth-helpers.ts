@@ -89,3 +89,18 @@ export const RELAXED_LIMITS = {
   RATE_LIMIT_EMAIL: '10000/10s',
   RATE_LIMIT_REFRESH: '10000/10s',
 };
+
+/** The length of a TOTP step (RFC 6238's 30 s, what the API uses). */
+const TOTP_STEP_MS = 30_000;
+
+/**
+ * Waits, if need be, until at least `marginMs` of the current TOTP step is left. Tests compute
+ * codes for steps relative to "now" (the previous one, the next one) and the server checks them
+ * a moment later against its own "now": across a step boundary a code for the previous step fell
+ * out of the accepted window (a CI run failed that way). A wait for a clock condition, not a
+ * fixed sleep: most calls return at once.
+ */
+export async function clearOfTotpStepBoundary(marginMs = 3000): Promise<void> {
+  const left = TOTP_STEP_MS - (Date.now() % TOTP_STEP_MS);
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
