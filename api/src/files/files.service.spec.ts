@@ -337,7 +337,7 @@ describe('FilesService.cleanupExpired', () => {
     const { service, files, storage } = setup();
     const stale = [file({ id: 'a', storageKey: 'ka' }), file({ id: 'b', storageKey: 'kb' })];
     files.listExpired.mockResolvedValueOnce(stale).mockResolvedValueOnce([]);
-    expect(await service.cleanupExpired()).toBe(2);
+    expect(await service.cleanupExpired()).toEqual({ removed: 2, failed: [] });
     expect(files.listExpired).toHaveBeenCalledWith(new Date('2026-02-28T12:00:00.000Z'), 100);
     expect(storage.delete.mock.calls).toEqual([['ka'], ['kb']]);
     expect(files.delete.mock.calls).toEqual([['a'], ['b']]);
@@ -349,7 +349,7 @@ describe('FilesService.cleanupExpired', () => {
     const stale = file({ id: 'stale', storageKey: 'ks' });
     files.listExpired.mockResolvedValueOnce([completed, stale]).mockResolvedValueOnce([]);
     files.claimExpired.mockImplementation(async (id: string) => id !== 'completed');
-    expect(await service.cleanupExpired()).toBe(1);
+    expect(await service.cleanupExpired()).toEqual({ removed: 1, failed: [] });
     expect(files.claimExpired).toHaveBeenCalledWith('completed', new Date('2026-02-28T12:00:00.000Z'));
     expect(storage.delete.mock.calls).toEqual([['ks']]);
     expect(files.delete.mock.calls).toEqual([['stale']]);
@@ -363,7 +363,7 @@ describe('FilesService.cleanupExpired', () => {
     storage.delete.mockImplementation(async (key: string) => {
       if (key === 'kx') throw new Error('storage down');
     });
-    expect(await service.cleanupExpired()).toBe(1);
+    expect(await service.cleanupExpired()).toEqual({ removed: 1, failed: ['broken'] });
     expect(files.delete.mock.calls).toEqual([['fine']]);
     expect(logger.warn).toHaveBeenCalledTimes(1);
   });

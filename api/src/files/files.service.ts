@@ -216,9 +216,10 @@ export class FilesService {
 
   /**
    * Removes uploads never completed and temp files older than 24 h (on S3 a lifecycle rule also
-   * expires the objects; this keeps the table in step). One failure is logged and skipped.
+   * expires the objects; this keeps the table in step). One failure is logged and skipped. Returns
+   * how many were removed, and the ids of those that could not be.
    */
-  async cleanupExpired(): Promise<number> {
+  async cleanupExpired(): Promise<{ removed: number; failed: string[] }> {
     const cutoff = new Date(this.clock.now().getTime() - UPLOAD_RETENTION_MS);
     let removed = 0;
     const failed = new Set<string>();
@@ -226,7 +227,7 @@ export class FilesService {
       const batch = (await this.files.listExpired(cutoff, BATCH + failed.size)).filter(
         (f) => !failed.has(f.id),
       );
-      if (batch.length === 0) return removed;
+      if (batch.length === 0) return { removed, failed: [...failed] };
       for (const file of batch) {
         try {
           // Found in review: an upload completed after the listing was deleted with the rest.

@@ -12,7 +12,9 @@ import { MaintenanceRunError, MaintenanceService } from './maintenance.service.j
 
 const REPORT = {
   purgedAccounts: 2,
+  unpurgedAccounts: ['stuck-account'],
   removedFiles: 5,
+  unremovedFiles: ['stuck-file'],
   removedTokens: 7,
   removedSessions: 3,
   removedRateLimitCounters: 11,
@@ -21,8 +23,8 @@ const REPORT = {
 };
 
 function setup() {
-  const users = { purgeDeletedAccounts: vi.fn(async () => 2) };
-  const files = { cleanupExpired: vi.fn(async () => 5) };
+  const users = { purgeDeletedAccounts: vi.fn(async () => ({ purged: 2, failed: ['stuck-account'] })) };
+  const files = { cleanupExpired: vi.fn(async () => ({ removed: 5, failed: ['stuck-file'] })) };
   const oneTimeTokens = { deleteExpired: vi.fn(async (_before: Date) => 7) };
   const sessions = { deleteEnded: vi.fn(async (_before: Date) => 3) };
   const rateLimits = { pruneEndedWindows: vi.fn(async () => 11) };
@@ -62,15 +64,16 @@ describe('MaintenanceService', () => {
   it('runs at once and then every interval, never two runs at a time, until shutdown', async () => {
     vi.useFakeTimers();
     const { service, users, logger } = setup();
-    let finish: (value: number) => void = () => {};
+    type Purge = { purged: number; failed: string[] };
+    let finish: (value: Purge) => void = () => {};
     users.purgeDeletedAccounts.mockImplementationOnce(
-      () => new Promise<number>((resolve) => (finish = resolve)),
+      () => new Promise<Purge>((resolve) => (finish = resolve)),
     );
     service.schedule(10);
     expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(1);
-    finish(0);
+    finish({ purged: 0, failed: [] });
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     expect(users.purgeDeletedAccounts).toHaveBeenCalledTimes(2);
     expect(logger.info).toHaveBeenCalledWith(REPORT, 'maintenance run');
@@ -90,7 +93,7 @@ describe('MaintenanceService', () => {
     const { report, failures, message } = failure as MaintenanceRunError;
     expect(message).toBe('maintenance steps failed: purgedAccounts (statement timeout)');
     expect(failures.map((f) => f.step)).toEqual(['purgedAccounts']);
-    expect(report).toEqual({ ...REPORT, purgedAccounts: 0 });
+    expect(report).toEqual({ ...REPORT, purgedAccounts: 0, unpurgedAccounts: [] });
     expect(outbox.deleteOlderThan).toHaveBeenCalledTimes(1);
   });
 

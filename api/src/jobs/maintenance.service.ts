@@ -13,7 +13,11 @@ import { UsersService } from '../users/users.service.js';
 /** What one maintenance run did. */
 export interface MaintenanceReport {
   readonly purgedAccounts: number;
+  /** Deleted accounts past their erasure date that could not be purged (each logged; retried next run). */
+  readonly unpurgedAccounts: readonly string[];
   readonly removedFiles: number;
+  /** Expired files that could not be removed (each logged; retried next run). */
+  readonly unremovedFiles: readonly string[];
   readonly removedTokens: number;
   readonly removedSessions: number;
   readonly removedRateLimitCounters: number;
@@ -94,28 +98,36 @@ export class MaintenanceService implements OnApplicationShutdown {
   async runOnce(): Promise<MaintenanceReport> {
     const now = this.clock.now().getTime();
     const failures: { step: keyof MaintenanceReport; error: unknown }[] = [];
-    const step = async (name: keyof MaintenanceReport, work: () => Promise<number>): Promise<number> => {
+    const step = async <T>(name: keyof MaintenanceReport, work: () => Promise<T>, none: T): Promise<T> => {
       try {
         return await work();
       } catch (error) {
         failures.push({ step: name, error });
-        return 0;
+        return none;
       }
     };
+    const count = (name: keyof MaintenanceReport, work: () => Promise<number>) => step(name, work, 0);
+    const accounts = await step('purgedAccounts', () => this.users.purgeDeletedAccounts(), {
+      purged: 0,
+      failed: [],
+    });
+    const files = await step('removedFiles', () => this.files.cleanupExpired(), { removed: 0, failed: [] });
     const report: MaintenanceReport = {
-      purgedAccounts: await step('purgedAccounts', () => this.users.purgeDeletedAccounts()),
-      removedFiles: await step('removedFiles', () => this.files.cleanupExpired()),
-      removedTokens: await step('removedTokens', () =>
+      purgedAccounts: accounts.purged,
+      unpurgedAccounts: accounts.failed,
+      removedFiles: files.removed,
+      unremovedFiles: files.failed,
+      removedTokens: await count('removedTokens', () =>
         this.oneTimeTokens.deleteExpired(new Date(now - EXPIRED_TOKEN_RETENTION_MS)),
       ),
-      removedSessions: await step('removedSessions', () =>
+      removedSessions: await count('removedSessions', () =>
         this.sessions.deleteEnded(new Date(now - ENDED_SESSION_RETENTION_MS)),
       ),
-      removedRateLimitCounters: await step('removedRateLimitCounters', () =>
+      removedRateLimitCounters: await count('removedRateLimitCounters', () =>
         this.rateLimits.pruneEndedWindows(),
       ),
-      removedSecurityEvents: await step('removedSecurityEvents', () => this.activity.deleteExpired()),
-      removedOutboxMail: await step('removedOutboxMail', () =>
+      removedSecurityEvents: await count('removedSecurityEvents', () => this.activity.deleteExpired()),
+      removedOutboxMail: await count('removedOutboxMail', () =>
         this.outbox.deleteOlderThan(new Date(now - OUTBOX_RETENTION_MS)),
       ),
     };

@@ -375,7 +375,7 @@ describe('UsersService.purgeDeletedAccounts', () => {
     const { service, users, files } = setup();
     const old = user({ id: 'old', deletedAt: new Date('2026-01-01T00:00:00.000Z') });
     users.listDeletedBefore.mockResolvedValueOnce([old]).mockResolvedValueOnce([]);
-    expect(await service.purgeDeletedAccounts()).toBe(1);
+    expect(await service.purgeDeletedAccounts()).toEqual({ purged: 1, failed: [] });
     expect(users.listDeletedBefore).toHaveBeenCalledWith(new Date('2026-01-30T12:00:00.000Z'), 50);
     expect(files.removeAllOf).toHaveBeenCalledWith('old');
     expect(users.erasePersonalData).toHaveBeenCalledWith(old, T0);
@@ -393,7 +393,7 @@ describe('UsersService.purgeDeletedAccounts', () => {
       if (id === 'stuck') throw new Error('storage down');
       return 0;
     });
-    expect(await service.purgeDeletedAccounts()).toBe(1);
+    expect(await service.purgeDeletedAccounts()).toEqual({ purged: 1, failed: ['stuck'] });
     expect(users.erasePersonalData.mock.calls.map(([row]) => row.id)).toEqual(['fine']);
     expect(logger.warn).toHaveBeenCalledTimes(1);
   });

@@ -198,9 +198,10 @@ export class UsersService {
   /**
    * Erases accounts deleted more than 30 days ago: their files (objects and rows) go, and the row
    * keeps no personal data, so the email and username can be registered again. Idempotent; one
-   * failing account is logged and retried on the next run. Returns how many were purged.
+   * failing account is logged and retried on the next run. Returns how many were purged, and the
+   * ids of those that could not be.
    */
-  async purgeDeletedAccounts(): Promise<number> {
+  async purgeDeletedAccounts(): Promise<{ purged: number; failed: string[] }> {
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - ACCOUNT_PURGE_AFTER_MS);
     const failed = new Set<string>();
@@ -209,7 +210,7 @@ export class UsersService {
       const batch = (await this.users.listDeletedBefore(cutoff, PURGE_BATCH + failed.size)).filter(
         (user) => !failed.has(user.id),
       );
-      if (batch.length === 0) return purged;
+      if (batch.length === 0) return { purged, failed: [...failed] };
       for (const user of batch) {
         try {
           await this.files.removeAllOf(user.id);

@@ -240,7 +240,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     await mailTo(old.email, HOUR);
     await mailTo(active.email, HOUR);
 
-    expect(await usersService.purgeDeletedAccounts()).toBe(1);
+    expect(await usersService.purgeDeletedAccounts()).toEqual({ purged: 1, failed: [] });
 
     const erased = await database.db
       .selectFrom('users')
@@ -293,7 +293,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
 
     // The email and username can be registered again, and a second run has nothing to do.
     await newUser({ email: old.email, username: old.username });
-    expect(await usersService.purgeDeletedAccounts()).toBe(0);
+    expect(await usersService.purgeDeletedAccounts()).toEqual({ purged: 0, failed: [] });
   });
 
   it('deletes outbox mail older than the cutoff, and nothing newer', async () => {
@@ -338,7 +338,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     const freshTemp = await newFile(owner.id, 'temp', 'ready', HOUR);
     const oldAvatar = await newFile(owner.id, 'avatar', 'ready', 48 * HOUR);
 
-    expect(await filesService.cleanupExpired()).toBe(2);
+    expect(await filesService.cleanupExpired()).toEqual({ removed: 2, failed: [] });
 
     for (const gone of [stalePending, staleTemp]) {
       expect(await files.findById(gone.id)).toBeUndefined();
@@ -348,7 +348,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
       expect(await files.findById(kept.id)).toBeDefined();
       expect(await storage.head(kept.storageKey)).toBeDefined();
     }
-    expect(await filesService.cleanupExpired()).toBe(0);
+    expect(await filesService.cleanupExpired()).toEqual({ removed: 0, failed: [] });
   });
 
   // Found in review: a pending upload completed between the cleanup's listing and its delete was
