@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { DatabaseCa, DatabaseTls } from '../database/database-tls.js';
-import { type ProcessRole, parseEnvironment } from './config.schema.js';
+import { mailDriver, type ProcessRole, parseEnvironment } from './config.schema.js';
 
 /** The database the API talks to. `embedded` means: start a local PostgreSQL under DATA_DIR. */
 export type DatabaseSettings =
@@ -233,7 +233,7 @@ export function loadConfig(
       staticApiKeys: e.API_KEYS,
     },
     mail: {
-      driver: e.MAIL_DRIVER ?? (e.NODE_ENV === 'production' ? 'ses' : 'outbox'),
+      driver: mailDriver(e),
       from: e.MAIL_FROM,
       sesRegion: e.SES_REGION,
       sesEndpoint: e.SES_ENDPOINT,

@@ -371,6 +371,8 @@ export interface ProcessRole {
 
 /** Rules that involve more than one variable; bad variables read as unset here. */
 function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: ProcessRole): void {
+  // What only a production process that serves the API must have (see ProcessRole).
+  const productionApi = role.servesApi !== false && env.NODE_ENV === 'production';
   // An embedded database is a development convenience; production must name its database.
   if (
     env.NODE_ENV === 'production' &&
@@ -395,8 +397,7 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
     read.problem('JWT_SECRET_ARN', 'replaces JWT_SECRET and JWT_PRIVATE_KEY; set only one of them');
   }
   if (
-    role.servesApi !== false &&
-    env.NODE_ENV === 'production' &&
+    productionApi &&
     env.JWT_SECRET === undefined &&
     env.JWT_PRIVATE_KEY === undefined &&
     env.JWT_SECRET_ARN === undefined
@@ -418,8 +419,7 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
     );
   }
   if (
-    role.servesApi !== false &&
-    env.NODE_ENV === 'production' &&
+    productionApi &&
     env.MFA_ENCRYPTION_KEY === undefined &&
     env.MFA_ENCRYPTION_KEY_SECRET_ARN === undefined
   ) {
@@ -435,8 +435,7 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
   // Public files link to S3_PUBLIC_BASE_URL where it is set and to this API otherwise (the local
   // driver's signed URLs do too), so without either every such link pointed at localhost.
   if (
-    role.servesApi !== false &&
-    env.NODE_ENV === 'production' &&
+    productionApi &&
     env.API_BASE_URL === undefined &&
     (env.S3_BUCKET === undefined || env.S3_PUBLIC_BASE_URL === undefined)
   ) {
@@ -447,13 +446,8 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
   }
   // Mail that leaves the system (SES) carries links to the web app: without PUBLIC_BASE_URL every
   // verification, reset and sign-in link pointed at http://localhost:PORT (found in review).
-  const sendsMail = (env.MAIL_DRIVER ?? (env.NODE_ENV === 'production' ? 'ses' : 'outbox')) === 'ses';
-  if (
-    role.servesApi !== false &&
-    env.NODE_ENV === 'production' &&
-    sendsMail &&
-    env.PUBLIC_BASE_URL === undefined
-  ) {
+  const sendsMail = mailDriver(env) === 'ses';
+  if (productionApi && sendsMail && env.PUBLIC_BASE_URL === undefined) {
     read.problem(
       'PUBLIC_BASE_URL',
       'is required in production when mail goes out through SES (its links point at it)',
@@ -482,6 +476,11 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
       );
     }
   }
+}
+
+/** The mail driver in effect: MAIL_DRIVER, or SES in production and the outbox elsewhere. */
+export function mailDriver(env: Pick<ParsedEnvironment, 'MAIL_DRIVER' | 'NODE_ENV'>): 'ses' | 'outbox' {
+  return env.MAIL_DRIVER ?? (env.NODE_ENV === 'production' ? 'ses' : 'outbox');
 }
 
 /**
