@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectAlarmOnFilter, onlyResource, refs, sampleSettings, subnetIds, synthesize } from './support.js';
+import {
+  expectAlarmOnFilter,
+  expectMailNotDeliveredAlarm,
+  onlyResource,
+  refs,
+  sampleSettings,
+  subnetIds,
+  synthesize,
+} from './support.js';
 
 const sg = (template: Template, description: string) =>
   onlyResource(template, 'AWS::EC2::SecurityGroup', {
@@ -190,6 +198,14 @@ describe('ec2-alb × seoul (seed 004)', () => {
       LogGroupName: { Ref: expect.stringMatching(/^AppBackendLogGroup/) },
     });
     expectAlarmOnFilter(template, filter);
+  });
+
+  it('alarms when a backend instance logs "mail not delivered" (its in-process pass gave up on a mail)', () => {
+    const logGroup = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) =>
+      id.startsWith('AppBackendLogGroup'),
+    );
+    expectMailNotDeliveredAlarm(template, { Ref: logGroup });
+    template.resourceCountIs('AWS::Events::Rule', 0);
   });
 
   it('rolls instances one at a time and waits for them to signal health', () => {

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MAINTENANCE_FAILED_MESSAGE } from '../lib/constructs/observability.js';
 import {
   expectAlarmOnFilter,
+  expectMailNotDeliveredAlarm,
   onlyResource,
   refs,
   SAMPLE_CERTIFICATE_ARN,
@@ -214,6 +215,27 @@ describe('fargate maintenance (runs in-process in every task)', () => {
       'utf8',
     );
     expect(source).toContain(`'${MAINTENANCE_FAILED_MESSAGE}'`);
+  });
+});
+
+describe('fargate mail delivery (runs in-process in every task)', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthesize(sampleSettings('fargate', 'autonote'), { nag: false }));
+  });
+
+  it('alarms on the API’s "mail not delivered" log line in the task log group', () => {
+    const [, taskDefinition] = onlyResource(template, 'AWS::ECS::TaskDefinition');
+    const containerLogGroup = (
+      taskDefinition.Properties as {
+        ContainerDefinitions: { LogConfiguration: { Options: Record<string, unknown> } }[];
+      }
+    ).ContainerDefinitions[0]?.LogConfiguration.Options['awslogs-group'];
+    expectMailNotDeliveredAlarm(template, containerLogGroup);
+  });
+
+  it('schedules no delivery pass with EventBridge (the tasks’ interval runs it)', () => {
+    template.resourceCountIs('AWS::Events::Rule', 0);
   });
 });
 

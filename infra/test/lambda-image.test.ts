@@ -1,6 +1,12 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sampleSettings, synthesize } from './support.js';
+import {
+  apiLogGroup,
+  expectMailNotDeliveredAlarm,
+  onlyResource,
+  sampleSettings,
+  synthesize,
+} from './support.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 
@@ -73,6 +79,15 @@ describe('lambda-image × nest-vpc (seed 001)', () => {
       Runtime: 'nodejs22.x',
     });
     template.resourceCountIs('Custom::Trigger', 1);
+  });
+
+  it('runs the mail delivery pass every minute and alarms on undelivered mail, like the zip function', () => {
+    const [aliasId] = onlyResource(template, 'AWS::Lambda::Alias');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { Ref: aliasId }, Input: '{"job":"deliver-mail"}' })],
+    });
+    expectMailNotDeliveredAlarm(template, apiLogGroup(template));
   });
 });
 

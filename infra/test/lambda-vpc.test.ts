@@ -1,13 +1,28 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   connectionsAlarmThreshold,
   defaultReservedConcurrency,
   estimatedMaxConnections,
 } from '../lib/concurrency.js';
+import {
+  MaintenanceSchedule,
+  type MaintenanceScheduleProps,
+} from '../lib/constructs/maintenance-schedule.js';
 import { settingsProblems } from '../lib/settings.js';
 import { ServerlessApiStack } from '../lib/stacks/serverless-api-stack.js';
-import { onlyResource, refs, SEED_000_IMPORT, sampleSettings, subnetIds, synthesize } from './support.js';
+import {
+  apiLogGroup,
+  expectMailNotDeliveredAlarm,
+  onlyResource,
+  refs,
+  SEED_000_IMPORT,
+  sampleSettings,
+  subnetIds,
+  synthesize,
+} from './support.js';
 
 const PRIVATE = ['10.0.0.16/28', '10.0.0.32/28', '10.0.0.48/28'];
 const ISOLATED = ['10.0.0.64/28', '10.0.0.80/28', '10.0.0.96/28'];
@@ -226,6 +241,36 @@ describe('lambda-vpc × nest-vpc', () => {
       Principal: 'events.amazonaws.com',
       FunctionName: { Ref: aliasId },
     });
+  });
+
+  it('invokes the API alias every minute with {"job":"deliver-mail"} to retry queued mail (no server interval on Lambda)', () => {
+    const [aliasId] = onlyResource(template, 'AWS::Lambda::Alias');
+    const [ruleId, rule] = onlyResource(template, 'AWS::Events::Rule', {
+      Properties: { ScheduleExpression: 'rate(1 minute)' },
+    });
+    expect(rule.Properties).toMatchObject({
+      State: 'ENABLED',
+      Targets: [
+        { Arn: { Ref: aliasId }, Input: '{"job":"deliver-mail"}', RetryPolicy: { MaximumRetryAttempts: 2 } },
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { Ref: aliasId },
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+    // The hourly rule still sends the plain scheduled event, which the handler reads as maintenance.
+    const [, hourly] = onlyResource(template, 'AWS::Events::Rule', {
+      Properties: { ScheduleExpression: 'rate(1 hour)' },
+    });
+    expect((hourly.Properties as { Targets: object[] }).Targets[0]).not.toHaveProperty('Input');
+    // One async configuration for both rules: a failed delivery pass lands in the maintenance queue.
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+  });
+
+  it('alarms on the API’s "mail not delivered" log line in the function log group', () => {
+    expectMailNotDeliveredAlarm(template, apiLogGroup(template));
   });
 
   it('alarms on a failed maintenance run: failed async invocations land in an encrypted SSL-only queue', () => {
@@ -598,5 +643,35 @@ describe('lambda-vpc settings validation', () => {
 
   it('uses ServerlessApiStack for lambda-vpc', () => {
     expect(synthesize(sampleSettings('lambda-vpc', 'dev')).app).toBeInstanceOf(ServerlessApiStack);
+  });
+});
+
+describe('MaintenanceSchedule mail delivery interval', () => {
+  const schedule = (props: Partial<MaintenanceScheduleProps>): Template => {
+    const stack = new Stack(new App(), 'S');
+    const target = new lambda.Function(stack, 'Fn', {
+      code: lambda.Code.fromInline('x'),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+    });
+    new MaintenanceSchedule(stack, 'Maintenance', { target, ...props });
+    return Template.fromStack(stack);
+  };
+
+  it('runs the mail delivery pass at mailDeliveryEvery, leaving the hourly maintenance rule as it was', () => {
+    const template = schedule({ mailDeliveryEvery: Duration.minutes(5) });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Input: '{"job":"deliver-mail"}' })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+    template.resourceCountIs('AWS::Events::Rule', 2);
+  });
+
+  it('fails when mailDeliveryEvery is under a minute or not whole minutes (EventBridge rates are minutes)', () => {
+    expect(() => schedule({ mailDeliveryEvery: Duration.seconds(30) })).toThrow(
+      /mailDeliveryEvery must be a whole number of minutes, at least 1, got 30 seconds/,
+    );
+    expect(() => schedule({ mailDeliveryEvery: Duration.seconds(90) })).toThrow(/mailDeliveryEvery/);
   });
 });

@@ -141,6 +141,40 @@ export function expectAlarmOnFilter(template: Template, filter: Record<string, u
   });
 }
 
+/** The log group (`{ Ref }`) the API function (`CloudNest API`) writes to. */
+export function apiLogGroup(template: Template): unknown {
+  const [, fn] = onlyResource(template, 'AWS::Lambda::Function', {
+    Properties: { Description: 'CloudNest API' },
+  });
+  return (fn.Properties as { LoggingConfig: { LogGroup: unknown } }).LoggingConfig.LogGroup;
+}
+
+/**
+ * Asserts the API's "mail not delivered" line in `logGroupName` (a template `{ Ref }`) is counted
+ * and raises an alarm on the first one in 5 minutes, to the alarm topic and back.
+ */
+export function expectMailNotDeliveredAlarm(template: Template, logGroupName: unknown): void {
+  const [, filter] = onlyResource(template, 'AWS::Logs::MetricFilter', {
+    // The literal the API logs, so a changed constant fails here too.
+    Properties: { LogGroupName: logGroupName, FilterPattern: '{ $.msg = "mail not delivered" }' },
+  });
+  expectAlarmOnFilter(template, filter);
+  const [topicId] = onlyResource(template, 'AWS::SNS::Topic', {
+    Properties: { KmsMasterKeyId: Match.anyValue() },
+  });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: (filter.Properties as { MetricTransformations: { MetricName: string }[] })
+      .MetricTransformations[0]?.MetricName,
+    Namespace: 'CloudNest',
+    Period: 300,
+    Statistic: 'Sum',
+    EvaluationPeriods: 1,
+    TreatMissingData: 'notBreaching',
+    AlarmActions: [{ Ref: topicId }],
+    OKActions: [{ Ref: topicId }],
+  });
+}
+
 /** The route table (`{ Ref }`) associated with a subnet. */
 export function routeTableOf(template: Template, subnetLogicalId: string): unknown {
   const [, association] = onlyResource(template, 'AWS::EC2::SubnetRouteTableAssociation', {

@@ -9,29 +9,51 @@ import { Construct } from 'constructs';
 
 /** Props of {@link MaintenanceSchedule}. */
 export interface MaintenanceScheduleProps {
-  /** The API function (or alias); it runs one maintenance pass per scheduled event. */
+  /**
+   * The API function (or alias); it runs one maintenance pass per scheduled event and one mail
+   * delivery pass per `{"job":"deliver-mail"}` event.
+   */
   readonly target: lambda.IFunction;
   /**
-   * How often the pass runs.
+   * How often the maintenance pass runs.
    * @default Duration.hours(1)
    */
   readonly every?: Duration;
+  /**
+   * How often the mail delivery pass runs: it retries queued mail whose first attempt (made in
+   * the request) failed, so this bounds how late a retried mail can arrive. A whole number of
+   * minutes, at least one (EventBridge's finest rate).
+   * @default Duration.minutes(1)
+   */
+  readonly mailDeliveryEvery?: Duration;
 }
 
+/** The event that makes the API function run one mail delivery pass (api/src/lambda.ts). */
+export const MAIL_DELIVERY_EVENT = { job: 'deliver-mail' } as const;
+
 /**
- * Runs the API's maintenance job (erasing accounts deleted over 30 days ago, removing expired
- * uploads) on the serverless topologies. Servers run it on an in-process interval; a function has
- * no long-lived process, so an EventBridge schedule invokes it with a scheduled event instead.
- * A run that still fails after Lambda's two retries lands in `failedRuns`, which an alarm watches:
- * at most three errors an hour never reach the function error alarm.
+ * Runs the API's background jobs on the serverless topologies: the maintenance job (erasing
+ * accounts deleted over 30 days ago, removing expired uploads) hourly, and the mail delivery pass
+ * (retrying queued mail with backoff) every minute. Servers run both on in-process intervals; a
+ * function has no long-lived process, so EventBridge rules invoke it instead. Both rules live here
+ * because a function takes one async-invoke configuration: a run of either job that still fails
+ * after Lambda's two retries lands in `failedRuns`, which an alarm watches.
  */
 export class MaintenanceSchedule extends Construct {
+  /** The hourly maintenance rule (a plain scheduled event). */
   readonly rule: events.Rule;
+  /** The per-minute mail delivery rule (the event is {@link MAIL_DELIVERY_EVENT}). */
+  readonly mailDeliveryRule: events.Rule;
   /** Failed runs (the event and the error), kept 14 days for whoever answers the alarm. */
   readonly failedRuns: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: MaintenanceScheduleProps) {
     super(scope, id);
+    const every = props.every ?? Duration.hours(1);
+    const mailDeliveryEvery = props.mailDeliveryEvery ?? Duration.minutes(1);
+    assertRate('every', every);
+    assertRate('mailDeliveryEvery', mailDeliveryEvery);
+
     this.failedRuns = new sqs.Queue(this, 'FailedRuns', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -41,19 +63,37 @@ export class MaintenanceSchedule extends Construct {
       {
         id: 'AwsSolutions-SQS3',
         reason:
-          'This queue is itself the dead-letter destination of failed maintenance runs; nothing consumes it, an operator reads it when its alarm fires.',
+          'This queue is itself the dead-letter destination of failed scheduled runs (maintenance, mail delivery); nothing consumes it, an operator reads it when its alarm fires.',
       },
     ]);
-    // Only the schedule invokes the function asynchronously (HTTP API requests are synchronous), so
-    // this applies to maintenance runs alone.
+    // Only these rules invoke the function asynchronously (HTTP API requests are synchronous), so
+    // this applies to scheduled runs alone.
     props.target.configureAsyncInvoke({
       retryAttempts: 2,
       onFailure: new destinations.SqsDestination(this.failedRuns),
     });
     this.rule = new events.Rule(this, 'Rule', {
       description: 'CloudNest API maintenance: account purge and expired uploads',
-      schedule: events.Schedule.rate(props.every ?? Duration.hours(1)),
+      schedule: events.Schedule.rate(every),
       targets: [new targets.LambdaFunction(props.target, { retryAttempts: 2 })],
     });
+    this.mailDeliveryRule = new events.Rule(this, 'MailDeliveryRule', {
+      description: 'CloudNest API mail delivery: retries queued mail whose earlier attempt failed',
+      schedule: events.Schedule.rate(mailDeliveryEvery),
+      targets: [
+        new targets.LambdaFunction(props.target, {
+          event: events.RuleTargetInput.fromObject(MAIL_DELIVERY_EVENT),
+          retryAttempts: 2,
+        }),
+      ],
+    });
+  }
+}
+
+/** EventBridge rates are whole minutes; naming the prop beats CDK's unit-conversion error. */
+function assertRate(name: string, duration: Duration): void {
+  const minutes = duration.toMinutes({ integral: false });
+  if (!Number.isInteger(minutes) || minutes < 1) {
+    throw new Error(`${name} must be a whole number of minutes, at least 1, got ${duration.toHumanString()}`);
   }
 }

@@ -56,6 +56,13 @@ const FIVE_MINUTES = Duration.minutes(5);
 export const MAINTENANCE_FAILED_MESSAGE = 'maintenance run failed';
 
 /**
+ * The message (`msg`) the API logs at error level when it gives up on a mail: its delivery window
+ * passed or SES refused it for good (api/src/mail/). Retried failures log at warn level and alarm
+ * on nothing.
+ */
+export const MAIL_NOT_DELIVERED_MESSAGE = 'mail not delivered';
+
+/**
  * One encrypted SNS topic and the alarms that publish to it. The `monitor…` methods add the
  * alarms for one resource each, so a stack states what it watches in one line per resource.
  */
@@ -243,6 +250,21 @@ export class Observability extends Construct {
       logGroup,
       logs.FilterPattern.stringValue('$.msg', '=', MAINTENANCE_FAILED_MESSAGE),
       `${id}: a maintenance run failed (account purge, expired uploads…); read the log group`,
+    );
+  }
+
+  /**
+   * A mail the API gave up on ({@link MAIL_NOT_DELIVERED_MESSAGE}) in the API's log group: the
+   * request that queued it has long been answered, so nobody else learns that a user never got
+   * the mail.
+   */
+  monitorMailDeliveryLogs(id: string, logGroup: logs.ILogGroup): void {
+    this.alarmOnLogLines(
+      `${id}MailNotDelivered`,
+      `${id}MailNotDelivered`,
+      logGroup,
+      logs.FilterPattern.stringValue('$.msg', '=', MAIL_NOT_DELIVERED_MESSAGE),
+      `${id}: a mail was given up on (delivery window passed or SES refused it); read the log group for which mail and why`,
     );
   }
 

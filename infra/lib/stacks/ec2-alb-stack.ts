@@ -128,8 +128,9 @@ export class Ec2AlbStack extends TopologyStack {
     });
     observability.monitorDatabase('Database', this.database.instance);
     observability.monitorErrorLogs('Migrations', this.migrations.logGroup);
-    // Each backend instance runs the maintenance job on its in-process interval.
+    // Each backend instance runs the maintenance job and the mail delivery pass on in-process intervals.
     observability.monitorMaintenanceLogs('Backend', this.app.backendLogGroup);
+    observability.monitorMailDeliveryLogs('Backend', this.app.backendLogGroup);
     this.observability = observability;
 
     this.outputs({

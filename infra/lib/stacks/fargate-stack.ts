@@ -117,8 +117,9 @@ export class FargateStack extends TopologyStack {
     });
 
     observability.monitorService('Service', this.api.service);
-    // Every task runs the maintenance job on its in-process interval.
+    // Every task runs the maintenance job and the mail delivery pass on in-process intervals.
     observability.monitorMaintenanceLogs('Service', this.api.logGroup);
+    observability.monitorMailDeliveryLogs('Service', this.api.logGroup);
     observability.monitorErrorLogs('Migrations', this.migrations.logGroup);
     if (this.api.loadBalancer && this.api.targetGroup) {
       observability.monitorLoadBalancer('LoadBalancer', this.api.loadBalancer, { Api: this.api.targetGroup });

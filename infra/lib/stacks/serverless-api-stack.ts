@@ -120,6 +120,8 @@ export class ServerlessApiStack extends TopologyStack {
     observability.monitorFunction('ApiFunction', this.apiFunction.function);
     observability.monitorErrorLogs('Migrations', this.migrations.logGroup);
     observability.monitorFailedInvocations('Maintenance', maintenance.failedRuns);
+    // Requests and scheduled delivery passes alike log a mail given up on to the function's group.
+    observability.monitorMailDeliveryLogs('ApiFunction', this.apiFunction.logGroup);
     observability.monitorHttpApi('HttpApi', this.gateway.api);
     if (database instanceof Database) observability.monitorDatabase('Database', database.instance);
     this.observability = observability;
