@@ -5,6 +5,7 @@ import { configFromProcessEnvironment } from './config/environment.js';
 import { remoteConnection } from './database/database-connection.js';
 import { type MaintenanceReport, MaintenanceService } from './jobs/maintenance.service.js';
 import { createLambdaProxy, type LambdaHttpEvent, type LambdaHttpResponse } from './lambda/lambda-proxy.js';
+import { type MailDeliveryReport, MailService } from './mail/mail.service.js';
 
 // Everything below runs once per execution environment (Lambda's Init phase); invocations only
 // call `handler`. Init does no network I/O: the pool connects on the first query, and the
@@ -27,23 +28,34 @@ export interface ScheduledEvent {
   readonly 'detail-type': 'Scheduled Event';
 }
 
+/** Infra's per-minute rule sends this (a constant input) to retry the mail that failed. */
+export interface MailDeliveryEvent {
+  readonly job: 'deliver-mail';
+}
+
 function isScheduledEvent(event: unknown): event is ScheduledEvent {
   const candidate = event as Partial<Record<string, unknown>> | null;
   return candidate?.source === 'aws.events' && candidate['detail-type'] === 'Scheduled Event';
 }
 
+function isMailDeliveryEvent(event: unknown): event is MailDeliveryEvent {
+  return (event as Partial<Record<string, unknown>> | null)?.job === 'deliver-mail';
+}
+
 /**
  * The API's Lambda entrypoint for API Gateway REST (payload 1.0), HTTP API (2.0) and ALB events,
  * over the same `createApp()` as the HTTP server. A scheduled event runs one maintenance pass
- * (account purge, expired uploads) instead: a function has no long-lived process to run the
- * server's in-process interval.
+ * (account purge, expired uploads) instead, and a mail delivery event one pass over the mail
+ * queue: a function has no long-lived process to run the server's in-process intervals.
  */
 export function handler(event: LambdaHttpEvent, context: Context): Promise<LambdaHttpResponse>;
 export function handler(event: ScheduledEvent, context: Context): Promise<MaintenanceReport>;
+export function handler(event: MailDeliveryEvent, context: Context): Promise<MailDeliveryReport>;
 export function handler(
-  event: LambdaHttpEvent | ScheduledEvent,
+  event: LambdaHttpEvent | ScheduledEvent | MailDeliveryEvent,
   context: Context,
-): Promise<LambdaHttpResponse | MaintenanceReport> {
+): Promise<LambdaHttpResponse | MaintenanceReport | MailDeliveryReport> {
   if (isScheduledEvent(event)) return app.get(MaintenanceService).runOnce();
+  if (isMailDeliveryEvent(event)) return app.get(MailService).deliverDue();
   return proxy(event, context);
 }

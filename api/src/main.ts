@@ -7,6 +7,7 @@ import { createDatabase } from './database/database.factory.js';
 import { resolveDatabase } from './database/database-target.js';
 import { migrateToLatest, migrationConnection } from './database/migrator.js';
 import { MaintenanceService } from './jobs/maintenance.service.js';
+import { MailService } from './mail/mail.service.js';
 
 /**
  * The HTTP server: config → database (embedded PostgreSQL when DATABASE_URL is unset) →
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     await app.listen({ port: config.http.port, host: config.http.host });
     // Only the long-running server housekeeps in-process; Lambda never calls this.
     app.get(MaintenanceService).schedule(config.maintenanceIntervalMinutes);
+    app.get(MailService).schedule(config.mail.retryIntervalSeconds);
     logger.info(
       `CloudNest API listening on http://${config.http.host}:${config.http.port}${config.http.prefix}`,
     );

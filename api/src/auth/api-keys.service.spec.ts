@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { confirmedIdentity } from '../../test/support/confirmed-identity.js';
 import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
+import { recordingMail } from '../../test/support/recording-mail.js';
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
-import type { MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
 import type { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
@@ -41,7 +41,7 @@ function service(found?: Awaited<ReturnType<ApiKeysRepository['findActiveByHash'
   });
   const confirmed = confirmedIdentity(owner);
   const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => confirmed) };
-  const mail = { send: vi.fn<MailService['send']>(async () => {}) };
+  const mail = recordingMail();
   const { activity, types: activityTypes } = recordedSecurityActivity();
   return {
     service: new ApiKeysService(
@@ -49,7 +49,7 @@ function service(found?: Awaited<ReturnType<ApiKeysRepository['findActiveByHash'
       auth as unknown as AuthService,
       new CryptoRepository(),
       new ClockRepository(),
-      mail as unknown as MailService,
+      mail,
       activity,
       config,
     ),
@@ -77,7 +77,7 @@ describe('ApiKeysService.create', () => {
     // The proof is spent in the key's transaction (an emailed code survives a failed write).
     expect(confirmed.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
     expect(activityTypes()).toEqual(['api_key_created:ci']);
-    expect(mail.send).toHaveBeenCalledWith(
+    expect(mail.sent).toHaveBeenCalledWith(
       'ada@example.com',
       'apiKeyCreated',
       'ci',
@@ -93,7 +93,7 @@ describe('ApiKeysService.create', () => {
       code: 'REAUTHENTICATION_REQUIRED',
     });
     expect(repository.create).not.toHaveBeenCalled();
-    expect(mail.send).not.toHaveBeenCalled();
+    expect(mail.sent).not.toHaveBeenCalled();
     expect(activityTypes()).toEqual([]);
   });
 
@@ -106,7 +106,7 @@ describe('ApiKeysService.create', () => {
       code: 'INVALID_CODE',
     });
     expect(repository.create).not.toHaveBeenCalled();
-    expect(mail.send).not.toHaveBeenCalled();
+    expect(mail.sent).not.toHaveBeenCalled();
     expect(activityTypes()).toEqual([]);
   });
 });

@@ -67,7 +67,7 @@ export class ApiKeysService {
     const created = toDto({ ...row, lastUsedAt: null, revokedAt: null });
     // The owner hears of every new key: if their password leaked, this is how they find out.
     await this.mail.send(
-      owner.email,
+      owner,
       'apiKeyCreated',
       created.name,
       created.scopes,

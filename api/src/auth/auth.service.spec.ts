@@ -5,13 +5,13 @@ import {
   SPEC_TRANSACTION,
   SPEC_TRANSACTIONS,
 } from '../../test/support/recorded-security-activity.js';
+import { recordingMail } from '../../test/support/recording-mail.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
-import type { MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { AuthService } from './auth.service.js';
@@ -95,7 +95,7 @@ function setup(
     revoke: vi.fn(async () => true),
   } as unknown as SessionsRepository;
   const cache = { invalidate: vi.fn(), invalidateUser: vi.fn() } as unknown as SessionStatusCache;
-  const mail = { send: vi.fn(async () => {}) } as unknown as MailService;
+  const mail = recordingMail();
   const jwt = { sign: vi.fn(async () => 'access.token.jwt') } as unknown as JwtRepository;
   const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;
   const common = {
@@ -300,7 +300,7 @@ describe('AuthService.login', () => {
       SPEC_TRANSACTION,
     );
     expect(activityTypes()).toEqual(['sign_in_failed:password', 'account_locked']);
-    expect(mail.send).toHaveBeenCalledWith(
+    expect(mail.sent).toHaveBeenCalledWith(
       'ada@example.com',
       'accountLocked',
       60,
@@ -412,8 +412,8 @@ describe('AuthService.startSession (the new-device notice)', () => {
     ip: '198.51.100.4',
     userAgent: 'Mozilla/5.0 (Windows NT 10.0; rv:133.0) Gecko/20100101 Firefox/133.0',
   };
-  const notices = (mail: MailService) =>
-    vi.mocked(mail.send).mock.calls.filter(([, template]) => template === 'newDeviceSignIn');
+  const notices = (mail: ReturnType<typeof recordingMail>) =>
+    mail.sent.mock.calls.filter(([, template]) => template === 'newDeviceSignIn');
 
   it('mails the owner about a device none of the recent sign-ins came from, once', async () => {
     const { service, mail, activity, activityRecorded } = setup();
@@ -493,7 +493,7 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
     );
     // A wrong password at re-authentication is not listed on its own; the lockout it caused is.
     expect(activityTypes()).toEqual(['account_locked']);
-    expect(mail.send).toHaveBeenCalledWith(
+    expect(mail.sent).toHaveBeenCalledWith(
       'ada@example.com',
       'accountLocked',
       15,
@@ -783,7 +783,7 @@ describe('AuthService.register', () => {
       expect.objectContaining({ purpose: 'email_verification', email: 'new@example.com' }),
       SPEC_TRANSACTION,
     );
-    const [to, template, link] = vi.mocked(mail.send).mock.calls[0] ?? [];
+    const [to, template, link] = mail.sent.mock.calls[0] ?? [];
     expect([to, template]).toEqual(['new@example.com', 'verifyEmail']);
     const token = /\/verify-email\?token=([\w-]+)$/.exec(String(link))?.[1] ?? '';
     expect(vi.mocked(oneTimeTokens.issue).mock.calls[0]?.[0].tokenHash).toBe(crypto.sha256(token));
@@ -797,7 +797,7 @@ describe('AuthService.register', () => {
     );
     expect(result).toEqual({ status: 202, body: { status: 'verification_required' } });
     expect(users.create).not.toHaveBeenCalled();
-    expect(mail.send).toHaveBeenCalledWith(
+    expect(mail.sent).toHaveBeenCalledWith(
       'ada@example.com',
       'accountExists',
       'http://localhost:3000/sign-in',
@@ -811,7 +811,7 @@ describe('AuthService.register', () => {
     const client = { ip: '1', userAgent: null };
     const existing = setup({ AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' }, { user: user() });
     expect(await errorCode(existing.service.register(taken, client))).toBe('USERNAME_TAKEN');
-    expect(existing.mail.send).not.toHaveBeenCalled();
+    expect(existing.mail.sent).not.toHaveBeenCalled();
     const fresh = setup({ AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' });
     vi.mocked(fresh.users.create).mockResolvedValue('username');
     expect(await errorCode(fresh.service.register({ ...taken, email: 'nobody@example.com' }, client))).toBe(
@@ -831,7 +831,7 @@ describe('answers that must not tell whether an account exists', () => {
     vi.mocked(context.clock.sleep).mockImplementation(async (ms: number) => {
       elapsed += ms;
     });
-    vi.mocked(context.mail.send).mockImplementation(async () => {
+    vi.mocked(context.mail.sent).mockImplementation(async () => {
       elapsed += sendMs;
     });
     return { ...context, elapsed: () => elapsed };
@@ -857,12 +857,12 @@ describe('answers that must not tell whether an account exists', () => {
     async (_, call) => {
       const known = timed(120, { user: user() });
       await call(known.service);
-      expect(known.mail.send).toHaveBeenCalledTimes(1);
+      expect(known.mail.sent).toHaveBeenCalledTimes(1);
       expect(known.clock.sleep).toHaveBeenCalledWith(380);
       expect(known.elapsed()).toBe(500);
       const unknown = timed(120);
       await call(unknown.service);
-      expect(unknown.mail.send).not.toHaveBeenCalled();
+      expect(unknown.mail.sent).not.toHaveBeenCalled();
       expect(unknown.elapsed()).toBe(500);
     },
   );
@@ -870,7 +870,7 @@ describe('answers that must not tell whether an account exists', () => {
   it('mails no verification link to a disabled account, in the same time', async () => {
     const disabled = timed(120, { user: user({ disabledAt: T0 }) });
     await disabled.service.requestEmailVerification({ email: 'ada@example.com' }, client);
-    expect(disabled.mail.send).not.toHaveBeenCalled();
+    expect(disabled.mail.sent).not.toHaveBeenCalled();
     expect(disabled.elapsed()).toBe(500);
   });
 
@@ -883,7 +883,7 @@ describe('answers that must not tell whether an account exists', () => {
     expect(
       await errorCode(locking.service.login({ email: 'ada@example.com', password: 'guess' }, client)),
     ).toBe('INVALID_CREDENTIALS');
-    expect(locking.mail.send).toHaveBeenCalledTimes(1);
+    expect(locking.mail.sent).toHaveBeenCalledTimes(1);
     expect(locking.elapsed()).toBe(500);
     const unknown = timed(200);
     expect(
@@ -930,7 +930,7 @@ describe('AuthService.sendReauthenticationCode', () => {
         expiresAt: new Date(T0.getTime() + 10 * 60_000),
       }),
     );
-    expect(mail.send).toHaveBeenCalledWith(
+    expect(mail.sent).toHaveBeenCalledWith(
       'ada@example.com',
       'reauthenticationCode',
       expect.stringMatching(/^\d{6}$/),
@@ -943,7 +943,7 @@ describe('AuthService.sendReauthenticationCode', () => {
     expect(await errorCode(service.sendReauthenticationCode(ME))).toBe('ACCOUNT_HAS_PASSWORD');
     expect(rateLimits.consume).not.toHaveBeenCalled();
     expect(oneTimeTokens.issue).not.toHaveBeenCalled();
-    expect(mail.send).not.toHaveBeenCalled();
+    expect(mail.sent).not.toHaveBeenCalled();
   });
 });
 
@@ -966,7 +966,9 @@ describe('AuthService.setPassword (a first password for an account made by email
     expect(oneTimeTokens.markUsed).toHaveBeenCalledWith('code-1', T0, SPEC_TRANSACTION);
     expect(sessions.revokeAll).not.toHaveBeenCalled();
     expect(activityTypes()).toEqual(['password_set']);
-    expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'passwordSet');
+    expect(mail.sent).toHaveBeenCalledWith('ada@example.com', 'passwordSet');
+    // Queued in the change's transaction: the two commit together.
+    expect(mail.queue).toHaveBeenCalledWith(SPEC_TRANSACTION, expect.anything(), 'passwordSet');
   });
 
   it('refuses a wrong code, one used meanwhile, a common password (before spending the code) and an account with a password', async () => {

@@ -366,11 +366,7 @@ export class AuthService {
     const user = await this.users.findByEmail(dto.email);
     if (!user || user.deletedAt !== null) return;
     const token = await this.issueOneTimeToken('password_reset', user, PASSWORD_RESET_TTL_MS);
-    await this.mail.send(
-      user.email,
-      'passwordReset',
-      `${this.config.publicBaseUrl}/reset-password?token=${token}`,
-    );
+    await this.mail.send(user, 'passwordReset', `${this.config.publicBaseUrl}/reset-password?token=${token}`);
   }
 
   /** Single-use token; sets the password, unlocks the account and signs out every session. */
@@ -422,14 +418,15 @@ export class AuthService {
     await this.assertPasswordAcceptable(dto.newPassword);
     const { user, spend } = await this.confirmIdentity(auth, { code: dto.code });
     const passwordHash = await this.crypto.hashPassword(dto.newPassword);
-    await this.activity.withEvents(
+    const notice = await this.activity.withEvents(
       async (trx) => {
         await spend(trx);
         await this.users.update(user.id, { passwordHash, updatedAt: this.clock.now() }, trx);
+        return this.mail.queue(trx, user, 'passwordSet');
       },
       this.activity.event(user.id, 'password_set', { client }),
     );
-    await this.mail.send(user.email, 'passwordSet');
+    await this.mail.deliver(notice);
   }
 
   async changePassword(auth: UserAuth, dto: PasswordChangeDto, client: ClientInfo): Promise<void> {
@@ -438,16 +435,19 @@ export class AuthService {
     await this.assertPasswordAcceptable(dto.newPassword);
     const passwordHash = await this.crypto.hashPassword(dto.newPassword);
     const now = this.clock.now();
-    const revoked = await this.activity.withEvents(
+    const { revoked, notice } = await this.activity.withEvents(
       async (trx) => {
         await this.users.update(user.id, { passwordHash, updatedAt: now }, trx);
         await this.oneTimeTokens.retireAll(user.id, 'mfa_challenge', now, trx);
-        return this.sessions.revokeAll(user.id, now, 'password_changed', auth.sessionId, trx);
+        return {
+          revoked: await this.sessions.revokeAll(user.id, now, 'password_changed', auth.sessionId, trx),
+          notice: await this.mail.queue(trx, user, 'passwordChanged'),
+        };
       },
       this.activity.event(user.id, 'password_changed', { client }),
     );
     this.sessionCache.invalidate(revoked);
-    await this.mail.send(user.email, 'passwordChanged');
+    await this.mail.deliver(notice);
   }
 
   /**
@@ -510,7 +510,7 @@ export class AuthService {
     if (user.passwordHash !== null) throw new AppError('ACCOUNT_HAS_PASSWORD');
     await this.rateLimits.consume('email', `reauthentication-code:account:${user.id}`);
     const code = await this.issueCode('reauthentication_code', user.email, user.id);
-    await this.mail.send(user.email, 'reauthenticationCode', code, `${this.config.publicBaseUrl}/sessions`);
+    await this.mail.send(user, 'reauthenticationCode', code, `${this.config.publicBaseUrl}/sessions`);
   }
 
   // ------------------------------------------------------------------ email codes (seed 003's "Continue")
@@ -670,9 +670,9 @@ export class AuthService {
       this.activity.event(user.id, 'signed_in', { client }, method),
     );
     if (newDevice) {
-      // MailService.send logs a failed delivery and never throws: a notice cannot keep the owner out.
+      // MailService.send never throws (a failed attempt stays queued): a notice cannot keep the owner out.
       await this.mail.send(
-        user.email,
+        user,
         'newDeviceSignIn',
         describeDevice(client.userAgent),
         client.ip,
@@ -808,12 +808,7 @@ export class AuthService {
     );
     if (!locked) return false;
     this.logger.warn({ userId: user.id, minutes }, 'account locked after repeated failed sign-ins');
-    await this.mail.send(
-      user.email,
-      'accountLocked',
-      minutes,
-      `${this.config.publicBaseUrl}/forgot-password`,
-    );
+    await this.mail.send(user, 'accountLocked', minutes, `${this.config.publicBaseUrl}/forgot-password`);
     return true;
   }
 
@@ -825,11 +820,7 @@ export class AuthService {
   }
 
   private async mailVerificationLink(user: UserRow, token: string): Promise<void> {
-    await this.mail.send(
-      user.email,
-      'verifyEmail',
-      `${this.config.publicBaseUrl}/verify-email?token=${token}`,
-    );
+    await this.mail.send(user, 'verifyEmail', `${this.config.publicBaseUrl}/verify-email?token=${token}`);
   }
 
   private async issueOneTimeToken(

@@ -6,12 +6,12 @@ import {
   SPEC_TRANSACTION,
   SPEC_TRANSACTIONS,
 } from '../../test/support/recorded-security-activity.js';
+import { recordingMail } from '../../test/support/recording-mail.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { UserRow } from '../database/database.types.js';
-import type { MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import type { ReauthenticationDto } from './auth.dto.js';
@@ -64,7 +64,7 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
     consume: vi.fn(async (_purpose: string, _hash: string, _now: Date, _within?: unknown) => tokenRow),
   };
   const rateLimits = { consume: vi.fn(async (..._keys: string[]) => {}) };
-  const mail = { send: vi.fn<MailService['send']>(async () => {}) };
+  const mail = recordingMail();
   const config = loadConfig(
     { NODE_ENV: 'test', PUBLIC_BASE_URL: 'https://app.example.com', AUTH_UNIFORM_RESPONSE_MS: '500' },
     '/',
@@ -80,7 +80,7 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
     clock as unknown as ClockRepository,
     rateLimits as unknown as RateLimitService,
     new UniformResponse(clock as unknown as ClockRepository, config, logger),
-    mail as unknown as MailService,
+    mail,
     activity,
     SPEC_TRANSACTIONS,
     config,
@@ -101,7 +101,7 @@ describe('EmailChangeService.request', () => {
     await service.request(ME, { email: 'new@example.com', password: 'pw' }, CLIENT);
     expect(rateLimits.consume).toHaveBeenCalledWith('email', 'ip:1.2.3.4', 'address:new@example.com');
     expect(auth.confirmIdentity).toHaveBeenCalledWith(ME, { email: 'new@example.com', password: 'pw' });
-    const [to, template, link] = mail.send.mock.calls[0] ?? [];
+    const [to, template, link] = mail.sent.mock.calls[0] ?? [];
     expect([to, template]).toEqual(['new@example.com', 'confirmEmailChange']);
     const token =
       /^https:\/\/app\.example\.com\/confirm-email-change\?token=([\w-]+)$/.exec(String(link))?.[1] ?? '';
@@ -121,7 +121,7 @@ describe('EmailChangeService.request', () => {
     expect(confirmed.spend.mock.invocationCallOrder[0]).toBeLessThan(
       oneTimeTokens.issue.mock.invocationCallOrder[0] ?? 0,
     );
-    expect(mail.send).toHaveBeenLastCalledWith(
+    expect(mail.sent).toHaveBeenLastCalledWith(
       'ada@example.com',
       'emailChangeRequested',
       'new@example.com',
@@ -137,7 +137,7 @@ describe('EmailChangeService.request', () => {
     expect(taken.oneTimeTokens.issue).not.toHaveBeenCalled();
     // The proof is spent all the same: whether it was is no hint either.
     expect(taken.confirmed.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
-    expect(taken.mail.send.mock.calls.map(([to]) => to)).toEqual(['ada@example.com']);
+    expect(taken.mail.sent.mock.calls.map(([to]) => to)).toEqual(['ada@example.com']);
     // Both wait out the same floor (the fake clock does not move, so each sleeps all of it).
     expect(taken.clock.sleep).toHaveBeenCalledWith(500);
     expect(free.clock.sleep).toHaveBeenCalledWith(500);
@@ -157,7 +157,7 @@ describe('EmailChangeService.request', () => {
     ).toBe('CURRENT_PASSWORD_INCORRECT');
     for (const { oneTimeTokens, mail } of [same, refused]) {
       expect(oneTimeTokens.issue).not.toHaveBeenCalled();
-      expect(mail.send).not.toHaveBeenCalled();
+      expect(mail.sent).not.toHaveBeenCalled();
     }
   });
 
@@ -169,7 +169,7 @@ describe('EmailChangeService.request', () => {
     ).toBe('INVALID_CODE');
     // The fake transaction runs the change in order, so the link's write never starts.
     expect(raced.oneTimeTokens.issue).not.toHaveBeenCalled();
-    expect(raced.mail.send).not.toHaveBeenCalled();
+    expect(raced.mail.sent).not.toHaveBeenCalled();
   });
 });
 
@@ -194,7 +194,14 @@ describe('EmailChangeService.confirm', () => {
       SPEC_TRANSACTION,
     );
     expect(activityTypes()).toEqual(['email_changed']);
-    expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'emailChanged', 'new@example.com');
+    expect(mail.sent).toHaveBeenCalledWith('ada@example.com', 'emailChanged', 'new@example.com');
+    // Queued in the change's transaction: the two commit together.
+    expect(mail.queue).toHaveBeenCalledWith(
+      SPEC_TRANSACTION,
+      expect.anything(),
+      'emailChanged',
+      'new@example.com',
+    );
   });
 
   it('refuses unknown, used or expired tokens and deleted accounts, changing nothing', async () => {
@@ -204,7 +211,7 @@ describe('EmailChangeService.confirm', () => {
     expect(await codeOf(deleted.service.confirm(TOKEN, CLIENT))).toBe('INVALID_OR_EXPIRED_TOKEN');
     for (const { users, mail } of [unknown, deleted]) {
       expect(users.updateProfile).not.toHaveBeenCalled();
-      expect(mail.send).not.toHaveBeenCalled();
+      expect(mail.sent).not.toHaveBeenCalled();
     }
   });
 
@@ -214,6 +221,6 @@ describe('EmailChangeService.confirm', () => {
     expect(await codeOf(service.confirm(TOKEN, CLIENT))).toBe('EMAIL_TAKEN');
     // Thrown inside the change's transaction, which rolls the spent link back with it.
     expect(activityTypes()).toEqual([]);
-    expect(mail.send).not.toHaveBeenCalled();
+    expect(mail.sent).not.toHaveBeenCalled();
   });
 });

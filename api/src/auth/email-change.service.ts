@@ -55,31 +55,32 @@ export class EmailChangeService {
       const token = this.crypto.randomToken(32);
       const now = this.clock.now();
       // The request is listed when the change is confirmed (email_changed), so no event here.
-      await this.transactions.run(async (trx) => {
+      const link = await this.transactions.run(async (trx) => {
         await spend(trx);
-        if (free)
-          await this.oneTimeTokens.issue(
-            {
-              id: this.crypto.uuid(),
-              purpose: 'email_change',
-              email: dto.email,
-              userId: owner.id,
-              tokenHash: this.crypto.sha256(token),
-              now,
-              expiresAt: new Date(now.getTime() + EMAIL_CHANGE_TTL_MS),
-            },
-            trx,
-          );
+        if (!free) return undefined;
+        await this.oneTimeTokens.issue(
+          {
+            id: this.crypto.uuid(),
+            purpose: 'email_change',
+            email: dto.email,
+            userId: owner.id,
+            tokenHash: this.crypto.sha256(token),
+            now,
+            expiresAt: new Date(now.getTime() + EMAIL_CHANGE_TTL_MS),
+          },
+          trx,
+        );
+        return this.mail.queue(
+          trx,
+          dto.email,
+          'confirmEmailChange',
+          `${this.config.publicBaseUrl}/confirm-email-change?token=${token}`,
+        );
       });
-      if (!free) return;
-      await this.mail.send(
-        dto.email,
-        'confirmEmailChange',
-        `${this.config.publicBaseUrl}/confirm-email-change?token=${token}`,
-      );
+      if (link) await this.mail.deliver(link);
     });
     await this.mail.send(
-      owner.email,
+      owner,
       'emailChangeRequested',
       dto.email,
       `${this.config.publicBaseUrl}/forgot-password`,
@@ -106,10 +107,11 @@ export class EmailChangeService {
         );
         // Someone took the address after the link was sent: the one who opened it controls it, so say so.
         if (collision) throw new AppError('EMAIL_TAKEN');
-        return { user, newEmail: row.email };
+        // To the old address: the one the owner may no longer control if this was not them.
+        return { user, notice: await this.mail.queue(trx, user, 'emailChanged', row.email) };
       },
       ({ user }) => [this.activity.event(user.id, 'email_changed', { client })],
     );
-    await this.mail.send(changed.user.email, 'emailChanged', changed.newEmail);
+    await this.mail.deliver(changed.notice);
   }
 }

@@ -6,13 +6,13 @@ import {
   SPEC_TRANSACTION,
   SPEC_TRANSACTIONS,
 } from '../../test/support/recorded-security-activity.js';
+import { recordingMail } from '../../test/support/recording-mail.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
-import type { MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import type { AuthService } from './auth.service.js';
@@ -91,7 +91,7 @@ function setup(
   const cache = { invalidate: vi.fn() } as unknown as SessionStatusCache;
   const clock = { now: vi.fn(() => T0) } as unknown as ClockRepository;
   const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;
-  const mail = { send: vi.fn(async () => {}) } as unknown as MailService;
+  const mail = recordingMail();
   const config = loadConfig({ ...TEST_ENV, ...options.env }, '/');
   const { activity, types: activityTypes } = recordedSecurityActivity(clock);
   const service = new MfaService(
@@ -188,7 +188,7 @@ describe('MfaService', () => {
     expect(disabled.mfa.disable).not.toHaveBeenCalled();
     expect(replaced.mfa.setRecoveryCodes).not.toHaveBeenCalled();
     for (const { mail, activityTypes } of raced) {
-      expect(mail.send).not.toHaveBeenCalled();
+      expect(mail.sent).not.toHaveBeenCalled();
       expect(activityTypes()).toEqual([]);
     }
   });
@@ -226,7 +226,9 @@ describe('MfaService', () => {
     );
     expect(cache.invalidate).toHaveBeenCalledWith(['other-session']);
     expect(activityTypes()).toEqual(['two_step_enabled']);
-    expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'mfaEnabled');
+    expect(mail.sent).toHaveBeenCalledWith('ada@example.com', 'mfaEnabled');
+    // Queued in the change's transaction: the two commit together.
+    expect(mail.queue).toHaveBeenCalledWith(SPEC_TRANSACTION, expect.anything(), 'mfaEnabled');
   });
 
   it('does not turn on with a code two steps away, nor when the setup was replaced meanwhile', async () => {
@@ -295,7 +297,7 @@ describe('MfaService', () => {
     // Thrown inside the session's transaction (which AuthService rolls back with the spent code),
     // and not counted as a wrong code; no "recovery code used" mail for it.
     expect(auth.recordFailedLogin).not.toHaveBeenCalled();
-    expect(mail.send).not.toHaveBeenCalled();
+    expect(mail.sent).not.toHaveBeenCalled();
   });
 
   it('refuses a code whose step was used, a spent challenge, a disabled account', async () => {
@@ -313,7 +315,7 @@ describe('MfaService', () => {
       await appErrorCode(wrongRecovery.service.verify({ mfaToken: 'token', recoveryCode: 'nope' }, CLIENT)),
     ).toBe('INVALID_CODE');
     expect(wrongRecovery.oneTimeTokens.markUsed).not.toHaveBeenCalled();
-    expect(wrongRecovery.mail.send).not.toHaveBeenCalled();
+    expect(wrongRecovery.mail.sent).not.toHaveBeenCalled();
 
     const exhausted = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
     vi.mocked(exhausted.oneTimeTokens.spendAttempt).mockResolvedValueOnce(false);
@@ -367,7 +369,7 @@ describe('MfaService', () => {
   it('mails the owner when a recovery code signs in, and names it as the session’s sign-in method', async () => {
     const { service, mail, auth } = setup({ user: account({ mfaEnabledAt: T0 }), credential: confirmed });
     await service.verify({ mfaToken: 'token', recoveryCode: 'abcdefghij' }, CLIENT);
-    expect(mail.send).toHaveBeenCalledWith(
+    expect(mail.sent).toHaveBeenCalledWith(
       'ada@example.com',
       'recoveryCodeUsed',
       3,

@@ -87,34 +87,37 @@ export class MfaService {
     const step = await this.matchingStep(credential, dto.code, now);
     if (step === undefined) throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
     const { codes, digests } = this.newRecoveryCodes(user.id);
-    const revoked = await this.activity.withEvents(
+    const enabled = await this.activity.withEvents(
       async (trx) => {
         const enabled =
           (await this.mfa.enableTotp(user.id, credential.secret, step, digests, now, trx)) ||
           (await this.enableResealed(credential, step, digests, now, trx));
-        return enabled
-          ? this.sessions.revokeAll(user.id, now, 'mfa_enabled', auth.sessionId, trx)
-          : undefined;
+        if (!enabled) return undefined;
+        return {
+          revoked: await this.sessions.revokeAll(user.id, now, 'mfa_enabled', auth.sessionId, trx),
+          notice: await this.mail.queue(trx, user, 'mfaEnabled'),
+        };
       },
-      (revoked) => revoked && this.activity.event(user.id, 'two_step_enabled', { client }),
+      (enabled) => enabled && this.activity.event(user.id, 'two_step_enabled', { client }),
     );
-    if (!revoked) throw new AppError('MFA_SETUP_NOT_STARTED');
-    this.sessionCache.invalidate(revoked);
-    await this.mail.send(user.email, 'mfaEnabled');
+    if (!enabled) throw new AppError('MFA_SETUP_NOT_STARTED');
+    this.sessionCache.invalidate(enabled.revoked);
+    await this.mail.deliver(enabled.notice);
     return { recoveryCodes: codes };
   }
 
   async disable(auth: UserAuth, proof: ReauthenticationDto, client: ClientInfo): Promise<void> {
     await this.assertEnabled(auth, true);
     const { user, spend } = await this.auth.confirmIdentity(auth, proof);
-    await this.activity.withEvents(
+    const notice = await this.activity.withEvents(
       async (trx) => {
         await spend(trx);
         await this.mfa.disable(user.id, this.clock.now(), trx);
+        return this.mail.queue(trx, user, 'mfaDisabled');
       },
       this.activity.event(user.id, 'two_step_disabled', { client }),
     );
-    await this.mail.send(user.email, 'mfaDisabled');
+    await this.mail.deliver(notice);
   }
 
   async replaceRecoveryCodes(
@@ -125,14 +128,15 @@ export class MfaService {
     await this.assertEnabled(auth, true);
     const { user, spend } = await this.auth.confirmIdentity(auth, proof);
     const { codes, digests } = this.newRecoveryCodes(user.id);
-    await this.activity.withEvents(
+    const notice = await this.activity.withEvents(
       async (trx) => {
         await spend(trx);
         await this.mfa.setRecoveryCodes(user.id, digests, this.clock.now(), trx);
+        return this.mail.queue(trx, user, 'recoveryCodesReplaced');
       },
       this.activity.event(user.id, 'recovery_codes_regenerated', { client }),
     );
-    await this.mail.send(user.email, 'recoveryCodesReplaced');
+    await this.mail.deliver(notice);
     return { recoveryCodes: codes };
   }
 
@@ -195,7 +199,7 @@ export class MfaService {
       });
       if (remainingRecoveryCodes !== undefined)
         await this.mail.send(
-          user.email,
+          user,
           'recoveryCodeUsed',
           remainingRecoveryCodes,
           `${this.config.publicBaseUrl}/profile`,

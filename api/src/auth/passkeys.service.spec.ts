@@ -6,11 +6,11 @@ import {
   SPEC_TRANSACTION,
   SPEC_TRANSACTIONS,
 } from '../../test/support/recorded-security-activity.js';
+import { recordingMail } from '../../test/support/recording-mail.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
-import type { MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import type { AuthService } from './auth.service.js';
@@ -89,7 +89,7 @@ function setup() {
   const crypto = new CryptoRepository();
   const clock = { now: () => T0 } as ClockRepository;
   const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;
-  const mail = { send: vi.fn(async () => {}) } as unknown as MailService;
+  const mail = recordingMail();
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL: 'https://app.example.test' }, '/');
   const { activity, types: activityTypes } = recordedSecurityActivity(clock);
   const service = new PasskeysService(
@@ -199,7 +199,9 @@ describe('PasskeysService', () => {
       transports: '["internal"]',
     });
     expect(vi.mocked(passkeys.create).mock.calls[0]?.[2]).toBe(SPEC_TRANSACTION);
-    expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'passkeyAdded', 'Passkey');
+    expect(mail.sent).toHaveBeenCalledWith('ada@example.com', 'passkeyAdded', 'Passkey');
+    // Queued in the change's transaction: the two commit together.
+    expect(mail.queue).toHaveBeenCalledWith(SPEC_TRANSACTION, expect.anything(), 'passkeyAdded', 'Passkey');
     expect(activityTypes()).toEqual(['passkey_added:Passkey']);
   });
 

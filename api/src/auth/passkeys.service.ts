@@ -129,14 +129,18 @@ export class PasskeysService {
       createdAt: now,
       lastUsedAt: null,
     };
-    const outcome = await this.activity.withEvents(
-      (trx) => this.passkeys.create(passkey, MAX_PASSKEYS_PER_ACCOUNT, trx),
-      (outcome) =>
+    const { outcome, notice } = await this.activity.withEvents(
+      async (trx) => {
+        const outcome = await this.passkeys.create(passkey, MAX_PASSKEYS_PER_ACCOUNT, trx);
+        if (outcome !== 'created') return { outcome };
+        return { outcome, notice: await this.mail.queue(trx, user, 'passkeyAdded', passkey.name) };
+      },
+      ({ outcome }) =>
         outcome === 'created' && this.activity.event(user.id, 'passkey_added', { client }, passkey.name),
     );
     if (outcome === 'duplicate') throw new AppError('PASSKEY_ALREADY_REGISTERED');
     if (outcome === 'limit') throw new AppError('PASSKEY_LIMIT_REACHED');
-    await this.mail.send(user.email, 'passkeyAdded', passkey.name);
+    if (notice) await this.mail.deliver(notice);
     return mapPasskey(passkey);
   }
 
@@ -151,11 +155,16 @@ export class PasskeysService {
   async remove(auth: UserAuth, id: string, client: ClientInfo): Promise<void> {
     const user = await this.auth.ownAccount(auth);
     const removed = await this.activity.withEvents(
-      (trx) => this.passkeys.delete(user.id, id, trx),
+      async (trx) => {
+        const removed = await this.passkeys.delete(user.id, id, trx);
+        return (
+          removed && { ...removed, notice: await this.mail.queue(trx, user, 'passkeyRemoved', removed.name) }
+        );
+      },
       (removed) => removed && this.activity.event(user.id, 'passkey_removed', { client }, removed.name),
     );
     if (!removed) throw new AppError('PASSKEY_NOT_FOUND');
-    await this.mail.send(user.email, 'passkeyRemoved', removed.name);
+    await this.mail.deliver(removed.notice);
   }
 
   /**

@@ -119,8 +119,10 @@ export interface MailSettings {
   readonly sesRegion: string | undefined;
   /** Endpoint override for a local SES emulator; production uses the SDK's default. */
   readonly sesEndpoint: string | undefined;
-  /** The longest one SES send may take, retries included (it runs while a request waits). */
+  /** The longest one SES attempt may take (the first runs while a request waits). */
   readonly sendTimeoutMs: number;
+  /** How often the HTTP server retries queued mail that failed (0 = never; Lambda: infra's per-minute event). */
+  readonly retryIntervalSeconds: number;
 }
 
 /** Where uploaded files live: an S3 bucket (S3_BUCKET set) or DATA_DIR/uploads. */
@@ -238,6 +240,7 @@ export function loadConfig(
       sesRegion: e.SES_REGION,
       sesEndpoint: e.SES_ENDPOINT,
       sendTimeoutMs: e.MAIL_SEND_TIMEOUT_MS,
+      retryIntervalSeconds: e.MAIL_RETRY_INTERVAL_SECONDS,
     },
     storage: {
       ...(e.S3_BUCKET !== undefined

@@ -333,6 +333,7 @@ function readVariables(read: VariableReader) {
     SES_REGION: read.optional('SES_REGION'),
     SES_ENDPOINT: read.url('SES_ENDPOINT', 'must be a URL'),
     MAIL_SEND_TIMEOUT_MS: read.integer('MAIL_SEND_TIMEOUT_MS', 500, 60_000, 5000),
+    MAIL_RETRY_INTERVAL_SECONDS: read.integer('MAIL_RETRY_INTERVAL_SECONDS', 0, 3600, 30),
     // --- Users and files
     API_BASE_URL: read.url('API_BASE_URL', 'must be a URL like https://api.example.com'),
     S3_BUCKET: read.matching('S3_BUCKET', S3_BUCKET, 'must be an S3 bucket name'),

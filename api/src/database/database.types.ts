@@ -166,6 +166,28 @@ export interface OutboxTable {
   createdAt: Timestamp;
 }
 
+/**
+ * `mail_queue`: a mail not yet delivered (0009). `nextAttemptAt` is also the lease of an attempt in
+ * progress (set ahead before sending, so no other pass takes the row meanwhile); the row is
+ * deleted once delivered or given up after `deliverBy`.
+ */
+export interface MailQueueTable {
+  id: string;
+  toAddress: string;
+  /** The account the mail is about, when the sender knew it (named in the log if it fails). */
+  userId: string | null;
+  template: string;
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+  devSummary: string;
+  attempts: number;
+  nextAttemptAt: Timestamp;
+  deliverBy: Timestamp;
+  lastError: string | null;
+  createdAt: Timestamp;
+}
+
 /** Why a file was uploaded; decides its key prefix, allowed types, size limit and visibility. */
 export type FilePurpose = 'avatar' | 'story' | 'channel' | 'temp';
 
@@ -241,6 +263,7 @@ export interface DatabaseSchema {
   apiKeys: ApiKeysTable;
   rateLimits: RateLimitsTable;
   outbox: OutboxTable;
+  mailQueue: MailQueueTable;
   files: FilesTable;
   securityEvents: SecurityEventsTable;
 }

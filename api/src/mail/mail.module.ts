@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { DevOutboxController } from './dev-outbox.controller.js';
 import { MailRepository } from './mail.repository.js';
 import { MailService } from './mail.service.js';
+import { MailQueueRepository } from './mail-queue.repository.js';
 import { OutboxMailRepository } from './outbox-mail.repository.js';
 import { SesMailRepository } from './ses-mail.repository.js';
 
@@ -19,6 +20,7 @@ export class MailModule {
         OutboxMailRepository,
         SesMailRepository,
         { provide: MailRepository, useExisting: driver },
+        MailQueueRepository,
         MailService,
       ],
       exports: [MailService, OutboxMailRepository],

@@ -1,60 +1,249 @@
 import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import type { MailRepository } from './mail.repository.js';
-import { MailService } from './mail.service.js';
+import { testConfig } from '../../test/support/test-config.js';
+import type { ClockRepository } from '../common/clock/clock.repository.js';
+import type { CryptoRepository } from '../common/crypto/crypto.repository.js';
+import type { Database } from '../database/database.factory.js';
+import { type MailMessage, MailRejectedError, type MailRepository } from './mail.repository.js';
+import { MAIL_NOT_DELIVERED_MESSAGE, MAIL_RETRY_MESSAGE, MailService } from './mail.service.js';
 import { mailTemplates } from './mail.templates.js';
+import type { MailQueueRepository, QueuedMailRow } from './mail-queue.repository.js';
 
-function setup(send: MailRepository['send']) {
-  const logger = { error: vi.fn() };
-  const repository = { send: vi.fn(send) };
-  const service = new MailService(repository as unknown as MailRepository, logger as unknown as Logger);
-  return { service, repository, logger };
+const T0 = new Date('2026-12-07T00:00:00Z');
+const ADA = { id: 'user-1', email: 'ada@example.com' };
+
+/** The queue's contract in memory (the SQL is tested on both engines in test/medium/mail-queue). */
+function memoryQueue() {
+  const rows = new Map<string, QueuedMailRow>();
+  const inserted: { row: QueuedMailRow; db: Database | undefined }[] = [];
+  const queue = {
+    rows,
+    inserted,
+    insert: vi.fn(async (row: QueuedMailRow, db?: Database) => {
+      rows.set(row.id, { ...row });
+      inserted.push({ row, db });
+    }),
+    claimDue: vi.fn(async (now: Date, leaseUntil: Date, limit: number) => {
+      const due = [...rows.values()]
+        .filter((row) => row.nextAttemptAt <= now)
+        .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())
+        .slice(0, limit);
+      for (const row of due) row.nextAttemptAt = leaseUntil;
+      return due.map((row) => ({ ...row }));
+    }),
+    delete: vi.fn(async (id: string) => {
+      rows.delete(id);
+    }),
+    reschedule: vi.fn(async (id: string, attempts: number, nextAttemptAt: Date, lastError: string) => {
+      const row = rows.get(id);
+      if (row) Object.assign(row, { attempts, nextAttemptAt, lastError });
+    }),
+  };
+  return queue;
+}
+
+function setup(send: (message: MailMessage) => Promise<void> = async () => {}) {
+  let now = T0;
+  let ids = 0;
+  const driver = { send: vi.fn(send) };
+  const queue = memoryQueue();
+  const logger = { error: vi.fn(), warn: vi.fn(), info: vi.fn() };
+  const clock = { now: () => now } as ClockRepository;
+  const crypto = { uuid: () => `mail-${++ids}` } as CryptoRepository;
+  const service = new MailService(
+    driver as unknown as MailRepository,
+    queue as unknown as MailQueueRepository,
+    clock,
+    crypto,
+    testConfig({ MAIL_SEND_TIMEOUT_MS: '5000' }),
+    logger as unknown as Logger,
+  );
+  const advance = (ms: number) => {
+    now = new Date(now.getTime() + ms);
+  };
+  return { service, driver, queue, logger, advance };
 }
 
 describe('MailService', () => {
-  it('renders the named template with its arguments and hands it to the driver with its recipient', async () => {
-    const { service, repository, logger } = setup(async () => {});
+  it('renders the named template, queues it, sends it to its recipient and removes it from the queue', async () => {
+    const { service, driver, queue, logger } = setup();
     await service.send('ada@example.com', 'accountLocked', 30, 'https://app.example.com/forgot-password');
-    expect(repository.send).toHaveBeenCalledWith({
+    expect(driver.send).toHaveBeenCalledWith({
       to: 'ada@example.com',
       ...mailTemplates.accountLocked(30, 'https://app.example.com/forgot-password'),
     });
-    expect(repository.send.mock.calls[0]?.[0].text).toContain('30 minutes');
-    // Every later send reuses the loaded templates.
-    await service.send('bob@example.com', 'passwordChanged');
-    expect(repository.send).toHaveBeenLastCalledWith({
-      to: 'bob@example.com',
+    expect(queue.inserted).toHaveLength(1);
+    expect(queue.rows.size).toBe(0);
+    // An account as the recipient: its address, and its id kept for the log.
+    await service.send(ADA, 'passwordChanged');
+    expect(driver.send).toHaveBeenLastCalledWith({
+      to: 'ada@example.com',
       ...mailTemplates.passwordChanged(),
     });
+    expect(queue.inserted[1]?.row.userId).toBe('user-1');
     expect(logger.error).not.toHaveBeenCalled();
   });
 
-  it('logs a failed send instead of throwing, so answers never depend on delivery', async () => {
-    const failure = new Error('SES throttled');
-    const { service, logger } = setup(async () => {
-      throw failure;
+  it('queues in the caller’s transaction and sends nothing until told to deliver', async () => {
+    const { service, driver, queue } = setup();
+    const trx = { isTransaction: true } as unknown as Database;
+    const queued = await service.queue(trx, ADA, 'mfaEnabled');
+    expect(queue.inserted[0]?.db).toBe(trx);
+    expect(driver.send).not.toHaveBeenCalled();
+    // Held for the delivery that follows the commit: a pass does not take it meanwhile.
+    expect(await queue.claimDue(T0, T0, 10)).toEqual([]);
+    await service.deliver(queued);
+    expect(driver.send).toHaveBeenCalledTimes(1);
+    expect(queue.rows.size).toBe(0);
+  });
+
+  it('keeps a mail whose send failed and retries it with backoff until it goes out', async () => {
+    let failures = 2;
+    const { service, driver, queue, logger, advance } = setup(async () => {
+      if (failures-- > 0) throw new Error('SES throttled');
     });
-    await expect(service.send('ada@example.com', 'passwordChanged')).resolves.toBeUndefined();
+    await expect(service.send(ADA, 'passwordChanged')).resolves.toBeUndefined();
+    const [row] = queue.rows.values();
+    expect(row).toMatchObject({ attempts: 1, nextAttemptAt: new Date(T0.getTime() + 30_000) });
+    expect(row?.lastError).toBe('Error: SES throttled');
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ template: 'passwordChanged', userId: 'user-1', attempts: 1 }),
+      MAIL_RETRY_MESSAGE,
+    );
+    // Not due yet: a pass does nothing.
+    advance(29_000);
+    expect(await service.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 0 });
+    advance(1_000);
+    expect(await service.deliverDue()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    // The wait doubles: 60 s after the second failure.
+    expect([...queue.rows.values()][0]).toMatchObject({
+      attempts: 2,
+      nextAttemptAt: new Date(T0.getTime() + 30_000 + 60_000),
+    });
+    advance(59_000);
+    expect(await service.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 0 });
+    advance(1_000);
+    expect(await service.deliverDue()).toEqual({ sent: 1, retried: 0, failed: 0 });
+    expect(driver.send).toHaveBeenCalledTimes(3);
+    expect(queue.rows.size).toBe(0);
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('gives up a code once it would arrive after it expired, and logs it naming the account', async () => {
+    const { service, queue, logger, advance } = setup(async () => {
+      throw new Error('SES unavailable');
+    });
+    await service.send(ADA, 'signInCode', '482913');
+    // Retried after 30 s, 1, 2 and 4 min (7.5 min in); a sixth attempt would be 15.5 min in, past the code's 10.
+    for (const wait of [30_000, 60_000, 120_000]) {
+      advance(wait);
+      expect(await service.deliverDue()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    }
+    advance(240_000);
+    expect(await service.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 1 });
+    expect(queue.rows.size).toBe(0);
     expect(logger.error).toHaveBeenCalledWith(
-      { err: failure, template: 'passwordChanged' },
-      'sending mail failed',
+      expect.objectContaining({ template: 'signInCode', userId: 'user-1', attempts: 5 }),
+      MAIL_NOT_DELIVERED_MESSAGE,
     );
   });
 
-  it('logs a template that cannot render the same way, and sends nothing', async () => {
-    const { service, repository, logger } = setup(async () => {});
+  it('keeps retrying a security notice for a day, every 30 minutes at most', async () => {
+    const { service, queue, logger, advance } = setup(async () => {
+      throw new Error('SES unavailable');
+    });
+    await service.send(ADA, 'passwordChanged');
+    for (let hour = 0; hour < 23; hour++) {
+      advance(60 * 60_000);
+      await service.deliverDue();
+    }
+    const [row] = queue.rows.values();
+    expect(row?.attempts).toBe(24);
+    expect(row ? row.nextAttemptAt.getTime() - (T0.getTime() + 23 * 60 * 60_000) : 0).toBe(30 * 60_000);
+    expect(logger.error).not.toHaveBeenCalled();
+    advance(60 * 60_000);
+    await service.deliverDue();
+    expect(queue.rows.size).toBe(0);
+    expect(logger.error).toHaveBeenCalledWith(expect.anything(), MAIL_NOT_DELIVERED_MESSAGE);
+  });
+
+  it('ends a pass after 20 s of sending and leaves the rest for the next', async () => {
+    let slow = false;
+    const { service, queue, advance } = setup(async () => {
+      if (!slow) throw new Error('SES throttled');
+      advance(1_000);
+    });
+    for (let index = 0; index < 30; index++)
+      await service.send(`user${index}@example.com`, 'passwordChanged');
+    slow = true;
+    advance(30_000);
+    expect(await service.deliverDue()).toEqual({ sent: 20, retried: 0, failed: 0 });
+    expect(queue.rows.size).toBe(10);
+    expect(await service.deliverDue()).toEqual({ sent: 10, retried: 0, failed: 0 });
+  });
+
+  it('sends nothing past its delivery window, however late the next pass comes', async () => {
+    let failing = true;
+    const { service, driver, queue, logger, advance } = setup(async () => {
+      if (failing) throw new Error('SES throttled');
+    });
+    await service.send(ADA, 'signInCode', '482913');
+    failing = false;
+    advance(11 * 60_000);
+    expect(await service.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 1 });
+    expect(driver.send).toHaveBeenCalledTimes(1);
+    expect(queue.rows.size).toBe(0);
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.objectContaining({ template: 'signInCode', attempts: 1, lastError: 'Error: SES throttled' }),
+      MAIL_NOT_DELIVERED_MESSAGE,
+    );
+  });
+
+  it('gives up at once a mail the service refused for good', async () => {
+    const refusal = new MailRejectedError('SES refused the message: MessageRejected');
+    const { service, queue, logger } = setup(async () => {
+      throw refusal;
+    });
+    await service.send(ADA, 'passwordChanged');
+    expect(queue.rows.size).toBe(0);
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.objectContaining({ err: refusal, template: 'passwordChanged', userId: 'user-1', attempts: 1 }),
+      MAIL_NOT_DELIVERED_MESSAGE,
+    );
+  });
+
+  it('logs a template that cannot render, queues and sends nothing, and does not throw', async () => {
+    const { service, driver, queue, logger } = setup();
     const broken = vi.spyOn(mailTemplates, 'passwordChanged').mockImplementation(() => {
       throw new TypeError('render failed');
     });
     try {
-      await expect(service.send('ada@example.com', 'passwordChanged')).resolves.toBeUndefined();
+      await expect(service.send(ADA, 'passwordChanged')).resolves.toBeUndefined();
     } finally {
       broken.mockRestore();
     }
-    expect(repository.send).not.toHaveBeenCalled();
+    expect(driver.send).not.toHaveBeenCalled();
+    expect(queue.inserted).toHaveLength(0);
     expect(logger.error).toHaveBeenCalledWith(
-      { err: expect.any(TypeError), template: 'passwordChanged' },
-      'sending mail failed',
+      { err: expect.any(TypeError), template: 'passwordChanged', userId: 'user-1' },
+      MAIL_NOT_DELIVERED_MESSAGE,
     );
+  });
+
+  it('leaves a mail whose queue update failed to be taken again after its lease', async () => {
+    const { service, queue, logger, advance } = setup(async () => {
+      throw new Error('SES throttled');
+    });
+    queue.reschedule.mockRejectedValueOnce(new Error('connection lost'));
+    await expect(service.send(ADA, 'passwordChanged')).resolves.toBeUndefined();
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.objectContaining({ err: expect.objectContaining({ message: 'connection lost' }) }),
+      expect.stringContaining('retried after its lease'),
+    );
+    // Still queued under the lease of its first attempt (the send's limit and a minute).
+    advance(64_000);
+    expect(await service.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 0 });
+    advance(1_000);
+    expect(await service.deliverDue()).toEqual({ sent: 0, retried: 1, failed: 0 });
   });
 });

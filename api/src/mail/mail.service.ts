@@ -1,8 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { ClockRepository } from '../common/clock/clock.repository.js';
+import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { LOGGER } from '../common/logging/logger.module.js';
-import { MailRepository } from './mail.repository.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { Database } from '../database/database.factory.js';
+import { MailRejectedError, MailRepository } from './mail.repository.js';
 import type { MailTemplates, RenderedMail } from './mail.templates.js';
+import { MailQueueRepository, type QueuedMailRow } from './mail-queue.repository.js';
 
 /** The name of one of the API's mails (`passwordChanged`, `signInCode`, …). */
 export type MailTemplateName = keyof MailTemplates;
@@ -10,33 +16,225 @@ export type MailTemplateName = keyof MailTemplates;
 /** What the template `T` is rendered from. */
 export type MailTemplateArguments<T extends MailTemplateName> = Parameters<MailTemplates[T]>;
 
-/** Renders a template and sends it through whichever driver is configured. */
+/** Who a mail goes to: an address, or an account (whose id the log names if delivery fails). */
+export type MailRecipient = string | { readonly id: string; readonly email: string };
+
+/** A mail queued in a change's transaction, to be handed to {@link MailService.deliver} after it commits. */
+export type QueuedMail = QueuedMailRow;
+
+/** What one delivery pass over the queue did. */
+export interface MailDeliveryReport {
+  readonly sent: number;
+  /** Attempts that failed and were scheduled again. */
+  readonly retried: number;
+  /** Mail given up (refused for good, or its delivery window passed), each logged. */
+  readonly failed: number;
+}
+
+/** Logged at error level for every mail given up; infra alarms on it. */
+export const MAIL_NOT_DELIVERED_MESSAGE = 'mail not delivered';
+/** Logged at warn level for a failed attempt that will be retried. */
+export const MAIL_RETRY_MESSAGE = 'mail delivery failed, will retry';
+
+/**
+ * How long a mail is worth delivering when its template does not say (security notices): a day.
+ * Mail with a code or link says its own (`RenderedMail.deliverWithinMs`), since a code that arrives
+ * after it expired only confuses.
+ */
+const DEFAULT_DELIVERY_WINDOW_MS = 24 * 60 * 60_000;
+/** The wait after the first failed attempt; it doubles per failure up to {@link MAX_RETRY_DELAY_MS}. */
+const FIRST_RETRY_DELAY_MS = 30_000;
+const MAX_RETRY_DELAY_MS = 30 * 60_000;
+/**
+ * How long an attempt holds its mail before another pass may take it, beyond the send's own time
+ * limit: a process that dies mid-attempt leaves the mail to be retried after this.
+ */
+const LEASE_MARGIN_MS = 60_000;
+/** Mail taken per claim of a delivery pass (a pass that runs out of time leaves the rest of its batch leased). */
+const CLAIM_BATCH = 10;
+/** How long one delivery pass may go on claiming more. */
+const PASS_BUDGET_MS = 20_000;
+
+/**
+ * Mail, through a durable queue (`mail_queue`). Every mail is rendered and stored first — in the
+ * transaction of the change it is about when the caller has one ({@link queue}) — and then
+ * attempted once at once, while the request waits (with SES: one call, no SDK retries, so an
+ * answer's timing does not stretch with SES's throttling). A mail that fails stays queued and is
+ * retried with backoff by a delivery pass: on an interval in the server (`schedule`), on Lambda
+ * from infra's per-minute event. Delivered mail is deleted; mail refused for good or past its
+ * delivery window is deleted and logged ({@link MAIL_NOT_DELIVERED_MESSAGE}). Delivery is at least
+ * once: a process that dies between sending and deleting sends that mail again after the lease.
+ */
 @Injectable()
-export class MailService {
+export class MailService implements OnApplicationShutdown {
   // The templates are imported on the first send, not with the services that name them: most
   // requests send no mail, and a Lambda's Init should not compile them (docs/lambda.md).
   private templates?: Promise<MailTemplates>;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
 
   constructor(
     @Inject(MailRepository) private readonly mail: MailRepository,
+    @Inject(MailQueueRepository) private readonly mailQueue: MailQueueRepository,
+    @Inject(ClockRepository) private readonly clock: ClockRepository,
+    @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /**
-   * Never throws: a failed render or send is logged, not surfaced, so no answer reveals or depends
-   * on delivery (an account-neutral 202 must not turn into a 500 for existing accounts only).
+   * Queues a mail and makes its first delivery attempt. Never throws: a mail that cannot be
+   * rendered or queued is logged, one that fails to send is retried later, so no answer reveals or
+   * depends on delivery (an account-neutral 202 must not turn into a 500 for existing accounts only).
    */
   async send<T extends MailTemplateName>(
-    to: string,
+    to: MailRecipient,
     template: T,
     ...args: MailTemplateArguments<T>
   ): Promise<void> {
+    let queued: QueuedMail;
     try {
-      const rendered = await this.render(template, args);
-      await this.mail.send({ to, ...rendered });
+      queued = await this.queue(undefined, to, template, ...args);
     } catch (error) {
-      this.logger.error({ err: error, template }, 'sending mail failed');
+      this.logger.error({ err: error, template, userId: userIdOf(to) }, MAIL_NOT_DELIVERED_MESSAGE);
+      return;
     }
+    await this.deliver(queued);
+  }
+
+  /**
+   * Renders a mail and queues it in `trx`, the transaction of the change it is about, so the two
+   * commit together; throws if either fails (and the change rolls back with it). Hand the result
+   * to {@link deliver} once the transaction has committed.
+   */
+  async queue<T extends MailTemplateName>(
+    trx: Database | undefined,
+    to: MailRecipient,
+    template: T,
+    ...args: MailTemplateArguments<T>
+  ): Promise<QueuedMail> {
+    const rendered = await this.render(template, args);
+    const now = this.clock.now();
+    const row: QueuedMail = {
+      id: this.crypto.uuid(),
+      toAddress: typeof to === 'string' ? to : to.email,
+      userId: userIdOf(to) ?? null,
+      template,
+      subject: rendered.subject,
+      textBody: rendered.text,
+      htmlBody: rendered.html,
+      devSummary: rendered.devSummary,
+      attempts: 0,
+      // Held by the attempt {@link deliver} makes right after; a pass takes it only if that never happens.
+      nextAttemptAt: this.leaseFrom(now),
+      deliverBy: new Date(now.getTime() + (rendered.deliverWithinMs ?? DEFAULT_DELIVERY_WINDOW_MS)),
+      lastError: null,
+      createdAt: now,
+    };
+    await this.mailQueue.insert(row, trx);
+    return row;
+  }
+
+  /** One delivery attempt of a queued mail. Never throws (see {@link send}). */
+  async deliver(queued: QueuedMail): Promise<void> {
+    await this.attempt(queued);
+  }
+
+  /**
+   * Delivers the mail that is due, a batch at a time, until none is left or the pass has run for
+   * {@link PASS_BUDGET_MS}: one more attempt (at most MAIL_SEND_TIMEOUT_MS) still fits a Lambda
+   * run's 30 s. What is left waits for the next pass. A pass over an empty queue is one query.
+   */
+  async deliverDue(): Promise<MailDeliveryReport> {
+    const report = { sent: 0, retried: 0, failed: 0 };
+    const end = this.clock.now().getTime() + PASS_BUDGET_MS;
+    const spent = () => this.clock.now().getTime() >= end;
+    while (!spent()) {
+      const now = this.clock.now();
+      // Another pass running at once may take some of a batch: only an empty claim ends the pass.
+      const claimed = await this.mailQueue.claimDue(now, this.leaseFrom(now), CLAIM_BATCH);
+      if (claimed.length === 0) return report;
+      for (const row of claimed) {
+        // Claimed and not attempted: taken again once its lease has passed.
+        if (spent()) return report;
+        report[await this.attempt(row)]++;
+      }
+    }
+    return report;
+  }
+
+  /** Runs a delivery pass now and then every `seconds`; a pass still going when the next is due is not doubled. */
+  schedule(seconds: number): void {
+    if (seconds <= 0 || this.timer) return;
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.deliverDue()
+        .then((report) => {
+          if (report.sent + report.retried + report.failed > 0)
+            this.logger.info(report, 'mail delivery pass');
+        })
+        .catch((error: unknown) => this.logger.error({ err: error }, 'mail delivery pass failed'))
+        .finally(() => {
+          this.running = undefined;
+        });
+    };
+    this.timer = setInterval(tick, seconds * 1000);
+    this.timer.unref(); // shutdown closes the app, which clears it
+    tick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private async attempt(row: QueuedMail): Promise<'sent' | 'retried' | 'failed'> {
+    const log = { template: row.template, userId: row.userId ?? undefined, mailId: row.id };
+    try {
+      if (this.clock.now() > row.deliverBy) {
+        // No pass ran while it was worth sending (retries off, a long outage of the passes).
+        await this.mailQueue.delete(row.id);
+        this.logger.error(
+          { ...log, attempts: row.attempts, lastError: row.lastError },
+          MAIL_NOT_DELIVERED_MESSAGE,
+        );
+        return 'failed';
+      }
+      try {
+        await this.mail.send({
+          to: row.toAddress,
+          subject: row.subject,
+          text: row.textBody,
+          html: row.htmlBody,
+          devSummary: row.devSummary,
+        });
+      } catch (error) {
+        const attempts = row.attempts + 1;
+        const nextAttemptAt = new Date(this.clock.now().getTime() + retryDelay(attempts));
+        if (error instanceof MailRejectedError || nextAttemptAt > row.deliverBy) {
+          await this.mailQueue.delete(row.id);
+          this.logger.error({ err: error, ...log, attempts }, MAIL_NOT_DELIVERED_MESSAGE);
+          return 'failed';
+        }
+        await this.mailQueue.reschedule(row.id, attempts, nextAttemptAt, errorText(error));
+        this.logger.warn({ err: error, ...log, attempts, nextAttemptAt }, MAIL_RETRY_MESSAGE);
+        return 'retried';
+      }
+      await this.mailQueue.delete(row.id);
+      return 'sent';
+    } catch (error) {
+      // The queue itself failed (the database): the mail keeps its lease and is taken again after it.
+      this.logger.error(
+        { err: error, ...log },
+        'mail queue update failed; the mail is retried after its lease',
+      );
+      return 'retried';
+    }
+  }
+
+  private leaseFrom(now: Date): Date {
+    return new Date(now.getTime() + this.config.mail.sendTimeoutMs + LEASE_MARGIN_MS);
   }
 
   private async render<T extends MailTemplateName>(
@@ -53,4 +251,17 @@ export class MailService {
     const render = (await this.templates)[template] as (...values: MailTemplateArguments<T>) => RenderedMail;
     return render(...args);
   }
+}
+
+function userIdOf(to: MailRecipient): string | undefined {
+  return typeof to === 'string' ? undefined : to.id;
+}
+
+/** The wait before attempt `attempts + 1`: 30 s, 1 min, 2 min, … up to 30 min. */
+function retryDelay(attempts: number): number {
+  return Math.min(FIRST_RETRY_DELAY_MS * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -4,7 +4,14 @@ export interface RenderedMail {
   readonly text: string;
   readonly html: string;
   readonly devSummary: string;
+  /**
+   * How long after it was decided the mail is still worth delivering: the life of the code or link
+   * it carries. Unset for notices (the queue's default applies).
+   */
+  readonly deliverWithinMs?: number;
 }
+
+const MINUTES = 60_000;
 
 const escapeHtml = (value: string): string =>
   value.replace(
@@ -39,6 +46,7 @@ export const mailTemplates = {
         },
       ),
       devSummary: `verify email: ${link}`,
+      deliverWithinMs: 24 * 60 * MINUTES,
     };
   },
   accountExists(signInLink: string): RenderedMail {
@@ -64,6 +72,7 @@ export const mailTemplates = {
         },
       ),
       devSummary: `password reset: ${link}`,
+      deliverWithinMs: 60 * MINUTES,
     };
   },
   signInCode(code: string): RenderedMail {
@@ -73,6 +82,7 @@ export const mailTemplates = {
       text,
       html: layout('Your sign-in code', [`Your sign-in code is ${code}.`, 'It expires in 10 minutes.']),
       devSummary: `sign-in code: ${code}`,
+      deliverWithinMs: 10 * MINUTES,
     };
   },
   reauthenticationCode(code: string, sessionsLink: string): RenderedMail {
@@ -89,6 +99,7 @@ export const mailTemplates = {
         url: sessionsLink,
       }),
       devSummary: `confirmation code: ${code}`,
+      deliverWithinMs: 10 * MINUTES,
     };
   },
   accountLocked(minutes: number, resetLink: string): RenderedMail {
@@ -114,6 +125,7 @@ export const mailTemplates = {
         { label: 'Confirm this address', url: link },
       ),
       devSummary: `confirm email change: ${link}`,
+      deliverWithinMs: 60 * MINUTES,
     };
   },
   emailChangeRequested(newEmail: string, resetLink: string): RenderedMail {

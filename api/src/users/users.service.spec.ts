@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { appErrorCode } from '../../test/support/app-error-code.js';
 import { confirmedIdentity } from '../../test/support/confirmed-identity.js';
 import { recordedSecurityActivity, SPEC_TRANSACTION } from '../../test/support/recorded-security-activity.js';
+import { recordingMail } from '../../test/support/recording-mail.js';
 import type { ReauthenticationDto } from '../auth/auth.dto.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { UserAuth } from '../auth/auth-context.js';
@@ -15,7 +16,6 @@ import { encodePageCursor } from '../common/validation/page-cursor.dto.js';
 import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
 import type { FilesService } from '../files/files.service.js';
-import type { MailService } from '../mail/mail.service.js';
 import { newUserRow } from './new-user.js';
 import type { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
@@ -77,7 +77,7 @@ function setup(found: UserRow | null = user()) {
   const logger = { warn: vi.fn() } as unknown as Logger;
   const identity = confirmedIdentity(user());
   const auth = { confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => identity) };
-  const mail = { send: vi.fn<MailService['send']>(async () => {}) };
+  const mail = recordingMail();
   const mfa = { disable: vi.fn(async (_userId: string, _now: Date) => {}) };
   const { activity, recorded, types: activityTypes } = recordedSecurityActivity(clock);
   const service = new UsersService(
@@ -88,7 +88,7 @@ function setup(found: UserRow | null = user()) {
     sessionCache as unknown as SessionStatusCache,
     files as unknown as FilesService,
     clock,
-    mail as unknown as MailService,
+    mail,
     activity,
     logger,
   );
@@ -188,7 +188,9 @@ describe('UsersService profile', () => {
     expect(auth.confirmIdentity).toHaveBeenCalledWith(ME, { password: 'pw' });
     expect(identity.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
     // The owner hears of it (the deletion may not have been theirs), and support can see where from.
-    expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'accountDeleted', 30);
+    expect(mail.sent).toHaveBeenCalledWith('ada@example.com', 'accountDeleted', 30);
+    // Queued in the change's transaction: the two commit together.
+    expect(mail.queue).toHaveBeenCalledWith(SPEC_TRANSACTION, expect.anything(), 'accountDeleted', 30);
     expect(users.update).toHaveBeenCalledWith('user-1', { deletedAt: T0, updatedAt: T0 }, SPEC_TRANSACTION);
     expect(sessions.revokeAll).toHaveBeenCalledWith(
       'user-1',
@@ -218,7 +220,7 @@ describe('UsersService profile', () => {
     expect(users.update).not.toHaveBeenCalled();
     expect(sessions.revokeAll).not.toHaveBeenCalled();
     expect(recorded).toEqual([]);
-    expect(mail.send).not.toHaveBeenCalled();
+    expect(mail.sent).not.toHaveBeenCalled();
   });
 
   it('deletes nothing when the confirmation code was used meanwhile (its spend refuses)', async () => {
@@ -228,7 +230,7 @@ describe('UsersService profile', () => {
     expect(users.update).not.toHaveBeenCalled();
     expect(sessions.revokeAll).not.toHaveBeenCalled();
     expect(recorded).toEqual([]);
-    expect(mail.send).not.toHaveBeenCalled();
+    expect(mail.sent).not.toHaveBeenCalled();
   });
 });
 
@@ -298,7 +300,7 @@ describe('UsersService administration', () => {
       'REAUTHENTICATION_REQUIRED',
     );
     expect(refused.users.update).not.toHaveBeenCalled();
-    expect(refused.mail.send).not.toHaveBeenCalled();
+    expect(refused.mail.sent).not.toHaveBeenCalled();
 
     const { service, auth, identity, users, mail, activityTypes } = setup();
     await service.adminUpdate(ADMIN, 'user-1', { role: 'admin', password: 'the admin password' });
@@ -310,7 +312,7 @@ describe('UsersService administration', () => {
       password: 'the admin password',
     });
     expect(users.update).toHaveBeenCalledWith('user-1', { role: 'admin', updatedAt: T0 }, SPEC_TRANSACTION);
-    expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'adminGranted');
+    expect(mail.sent).toHaveBeenCalledWith('ada@example.com', 'adminGranted');
   });
 
   it("turns a user's two-step sign-in off only with the admin's re-authentication; mails and signs them out", async () => {
@@ -331,7 +333,7 @@ describe('UsersService administration', () => {
     expect(mfa.disable).toHaveBeenCalledWith('user-1', T0, SPEC_TRANSACTION);
     expect(sessions.revokeAll).toHaveBeenCalledWith('user-1', T0, 'mfa_reset', undefined, SPEC_TRANSACTION);
     expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
-    expect(mail.send).toHaveBeenCalledWith('ada@example.com', 'mfaResetByAdmin');
+    expect(mail.sent).toHaveBeenCalledWith('ada@example.com', 'mfaResetByAdmin');
 
     // Already off: nothing to confirm, nothing done.
     const off = setup();
@@ -352,7 +354,7 @@ describe('UsersService administration', () => {
     );
     // Each change is its own line in the user's activity, marked as an administrator's.
     expect(admin.activityTypes()).toEqual(['role_changed:user', 'account_disabled']);
-    expect(admin.mail.send).not.toHaveBeenCalled();
+    expect(admin.mail.sent).not.toHaveBeenCalled();
   });
 
   it('refuses self-changes (ADMIN_SELF_CHANGE) and unknown or deleted users (USER_NOT_FOUND)', async () => {

@@ -97,16 +97,17 @@ export class UsersService {
   async deleteMe(auth: UserAuth, proof: ReauthenticationDto, client: ClientInfo): Promise<void> {
     const { user, spend } = await this.auth.confirmIdentity(auth, proof);
     const now = this.clock.now();
-    await this.activity.withEvents(
+    const notice = await this.activity.withEvents(
       async (trx) => {
         await spend(trx);
         await this.users.update(auth.userId, { deletedAt: now, updatedAt: now }, trx);
         await this.sessions.revokeAll(auth.userId, now, 'account_deleted', undefined, trx);
+        return this.mail.queue(trx, user, 'accountDeleted', ACCOUNT_PURGE_AFTER_MS / 86_400_000);
       },
       this.activity.event(auth.userId, 'account_deleted', { client }),
     );
     this.sessionCache.invalidateUser(auth.userId);
-    await this.mail.send(user.email, 'accountDeleted', ACCOUNT_PURGE_AFTER_MS / 86_400_000);
+    await this.mail.deliver(notice);
   }
 
   async profile(id: string): Promise<PublicProfileDto> {
@@ -163,12 +164,16 @@ export class UsersService {
           ? 'role_changed'
           : undefined;
     // The account's owner sees each change in their activity, made by an administrator (who is not named).
-    await this.activity.withEvents(
+    const notices = await this.activity.withEvents(
       async (trx) => {
         await confirmed?.spend(trx);
         if (Object.keys(changes).length > 0) await this.users.update(id, { ...changes, updatedAt: now }, trx);
         if (resetsTwoStep) await this.mfa.disable(id, now, trx);
         if (signOutReason) await this.sessions.revokeAll(id, now, signOutReason, undefined, trx);
+        return [
+          ...(grantsAdmin ? [await this.mail.queue(trx, user, 'adminGranted')] : []),
+          ...(resetsTwoStep ? [await this.mail.queue(trx, user, 'mfaResetByAdmin')] : []),
+        ];
       },
       [
         changes.role !== undefined && this.activity.event(id, 'role_changed', 'admin', changes.role),
@@ -177,8 +182,7 @@ export class UsersService {
         resetsTwoStep && this.activity.event(id, 'two_step_disabled', 'admin'),
       ],
     );
-    if (grantsAdmin) await this.mail.send(user.email, 'adminGranted');
-    if (resetsTwoStep) await this.mail.send(user.email, 'mfaResetByAdmin');
+    for (const notice of notices) await this.mail.deliver(notice);
     this.sessionCache.invalidateUser(id);
     return mapAdminUser({ ...user, ...changes, ...(resetsTwoStep ? { mfaEnabledAt: null } : {}) } as UserRow);
   }

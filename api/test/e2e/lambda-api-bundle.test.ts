@@ -11,6 +11,7 @@ import {
   type LambdaBundleReport,
 } from '../../scripts/build-lambda.js';
 import type { MaintenanceReport } from '../../src/jobs/maintenance.service.js';
+import type { MailDeliveryReport } from '../../src/mail/mail.service.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { STRONG_PASSWORD } from '../support/auth-helpers.js';
 import { childEnvironment } from '../support/child-environment.js';
@@ -750,5 +751,38 @@ describe('scheduled maintenance through the bundle', () => {
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     expect(row.email).toBe(`purged:${id}`);
+  });
+
+  it('runs one pass over the mail queue for infra’s deliver-mail event: a due mail goes out and leaves the queue', async () => {
+    const id = crypto.randomUUID();
+    const to = `queued.${id}@example.com`;
+    const now = Date.now();
+    await database.db
+      .insertInto('mailQueue')
+      .values({
+        id,
+        toAddress: to,
+        userId: null,
+        template: 'passwordChanged',
+        subject: 'Your password was changed',
+        textBody: 'queued before this run',
+        htmlBody: '<p>queued before this run</p>',
+        devSummary: 'password changed notice',
+        attempts: 1,
+        nextAttemptAt: new Date(now - 1000),
+        deliverBy: new Date(now + 86_400_000),
+        lastError: 'Error: SES throttled',
+        createdAt: new Date(now - 60_000),
+      })
+      .execute();
+    const report = await lambda.invoke<MailDeliveryReport>({ job: 'deliver-mail' });
+    expect(report).toEqual({ sent: 1, retried: 0, failed: 0 });
+    const delivered = await database.db
+      .selectFrom('outbox')
+      .select('textBody')
+      .where('toAddress', '=', to)
+      .execute();
+    expect(delivered).toEqual([{ textBody: 'queued before this run' }]);
+    expect(await database.db.selectFrom('mailQueue').select('id').where('id', '=', id).execute()).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import emulatorModule from 'aws-ses-v2-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MailRejectedError } from '../../src/mail/mail.repository.js';
 import { mailTemplates } from '../../src/mail/mail.templates.js';
 import { SesMailRepository } from '../../src/mail/ses-mail.repository.js';
 import { testConfig } from '../support/test-config.js';
@@ -72,6 +73,54 @@ describe('SesMailRepository against a local SESv2 emulator', () => {
       repository.send({ to: 'x@example.com', ...mailTemplates.passwordChanged() }),
     ).rejects.toThrow();
   });
+  /**
+   * An endpoint answering every SendEmail with one SES error the way SESv2's REST-JSON protocol
+   * does (status, `x-amzn-errortype`, a JSON message), counting the requests it gets.
+   */
+  async function failingSes(status: number, errorType: string, run: (endpoint: string) => Promise<void>) {
+    let requests = 0;
+    const failing = createHttpServer((request, response) => {
+      requests++;
+      request.resume();
+      response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': errorType });
+      response.end(JSON.stringify({ message: `simulated ${errorType}` }));
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      await run(`http://127.0.0.1:${(failing.address() as AddressInfo).port}`);
+    } finally {
+      await new Promise((resolve) => failing.close(resolve));
+    }
+    return requests;
+  }
+  const sesAt = (endpoint: string) =>
+    new SesMailRepository(
+      testConfig({ MAIL_DRIVER: 'ses', SES_REGION: 'eu-west-1', SES_ENDPOINT: endpoint }),
+    );
+
+  it('makes one attempt per send: the mail queue retries, not the SDK (a throttled SES cost a request three)', async () => {
+    const requests = await failingSes(429, 'TooManyRequestsException', async (endpoint) => {
+      const send = sesAt(endpoint).send({ to: 'ada@example.com', ...mailTemplates.passwordChanged() });
+      await expect(send).rejects.toThrow();
+      // Throttling may pass: not a refusal, so the queue tries again later.
+      await expect(send).rejects.not.toBeInstanceOf(MailRejectedError);
+    });
+    expect(requests).toBe(1);
+  });
+
+  it('turns a refusal no retry can change into MailRejectedError, and leaves server faults retryable', async () => {
+    await failingSes(400, 'MessageRejected', async (endpoint) => {
+      const send = sesAt(endpoint).send({ to: 'ada@example.com', ...mailTemplates.passwordChanged() });
+      await expect(send).rejects.toBeInstanceOf(MailRejectedError);
+      await expect(send).rejects.toThrow('SES refused the message: MessageRejected');
+    });
+    await failingSes(500, 'InternalFailure', async (endpoint) => {
+      const send = sesAt(endpoint).send({ to: 'ada@example.com', ...mailTemplates.passwordChanged() });
+      await expect(send).rejects.toThrow();
+      await expect(send).rejects.not.toBeInstanceOf(MailRejectedError);
+    });
+  });
+
   // Found in review: the SDK has no time limit of its own, so an SES that accepted the connection
   // and never answered left the send — and the user's request waiting on it — pending for ever.
   it('gives up on an SES that never answers within MAIL_SEND_TIMEOUT_MS', async () => {

@@ -1,0 +1,36 @@
+import { vi } from 'vitest';
+import type { MailRecipient, MailService, QueuedMail } from '../../src/mail/mail.service.js';
+
+/** A queued mail as the fake keeps it: what was asked for, and the transaction it was queued in. */
+interface RecordedQueuedMail {
+  readonly to: string;
+  readonly template: string;
+  readonly args: readonly unknown[];
+  readonly trx: unknown;
+}
+
+/**
+ * MailService for service unit tests. `sent` is called with (address, template, ...arguments) for
+ * every mail that would go out: each `send`, and each queued mail once it is `deliver`ed — a mail
+ * queued and never delivered (a service that forgot to) is not in it. `queue` records the
+ * transaction it was given, so a test can check the mail is written with the change.
+ */
+export function recordingMail() {
+  const address = (to: MailRecipient) => (typeof to === 'string' ? to : to.email);
+  const sent = vi.fn<(to: string, template: string, ...args: unknown[]) => void>();
+  const fake = {
+    sent,
+    send: vi.fn(async (to: MailRecipient, template: string, ...args: unknown[]) => {
+      sent(address(to), template, ...args);
+    }),
+    queue: vi.fn(
+      async (trx: unknown, to: MailRecipient, template: string, ...args: unknown[]) =>
+        ({ to: address(to), template, args, trx }) satisfies RecordedQueuedMail,
+    ),
+    deliver: vi.fn(async (queued: QueuedMail) => {
+      const recorded = queued as unknown as RecordedQueuedMail;
+      sent(recorded.to, recorded.template, ...recorded.args);
+    }),
+  };
+  return fake as unknown as MailService & { readonly sent: typeof sent };
+}
