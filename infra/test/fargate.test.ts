@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAINTENANCE_FAILED_MESSAGE } from '../lib/constructs/observability.js';
+import { MAIL_NOT_DELIVERED_MESSAGE, MAINTENANCE_FAILED_MESSAGE } from '../lib/constructs/observability.js';
 import {
   expectAlarmOnFilter,
   expectMailNotDeliveredAlarm,
@@ -232,6 +232,11 @@ describe('fargate mail delivery (runs in-process in every task)', () => {
       }
     ).ContainerDefinitions[0]?.LogConfiguration.Options['awslogs-group'];
     expectMailNotDeliveredAlarm(template, containerLogGroup);
+  });
+
+  it('matches the line the API logs (api/src/mail/mail.service.ts)', () => {
+    const source = readFileSync(new URL('../../api/src/mail/mail.service.ts', import.meta.url), 'utf8');
+    expect(source).toContain(`MAIL_NOT_DELIVERED_MESSAGE = '${MAIL_NOT_DELIVERED_MESSAGE}'`);
   });
 
   it('schedules no delivery pass with EventBridge (the tasks’ interval runs it)', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +9,7 @@ import {
   estimatedMaxConnections,
 } from '../lib/concurrency.js';
 import {
+  MAIL_DELIVERY_EVENT,
   MaintenanceSchedule,
   type MaintenanceScheduleProps,
 } from '../lib/constructs/maintenance-schedule.js';
@@ -267,6 +269,12 @@ describe('lambda-vpc × nest-vpc', () => {
     expect((hourly.Properties as { Targets: object[] }).Targets[0]).not.toHaveProperty('Input');
     // One async configuration for both rules: a failed delivery pass lands in the maintenance queue.
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+  });
+
+  it('sends the event the API handler reads as a delivery pass (api/src/lambda.ts)', () => {
+    const source = readFileSync(new URL('../../api/src/lambda.ts', import.meta.url), 'utf8');
+    expect(source).toContain(`readonly job: '${MAIL_DELIVERY_EVENT.job}'`);
+    expect(source).toContain(`?.job === '${MAIL_DELIVERY_EVENT.job}'`);
   });
 
   it('alarms on the API’s "mail not delivered" log line in the function log group', () => {
