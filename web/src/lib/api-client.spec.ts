@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiClient, ApiError } from './api-client';
 import { FakeApi } from './testing/fake-api';
+import { FakeLockManager } from './testing/fake-locks';
 
 let fake: FakeApi;
 let client: ApiClient;
@@ -163,5 +164,88 @@ describe('signing out', () => {
     await client.signOut();
     expect(client.user).toBeNull();
     expect(fake.jar.values.has('cn_csrf')).toBe(false);
+  });
+});
+
+describe('tabs of one browser refreshing at once (one single-use refresh cookie)', () => {
+  /** A second tab: its own client (its own access token), the same cookie jar. */
+  function openTab(): ApiClient {
+    return new ApiClient();
+  }
+
+  /** Lets the fake API's latency pass while `work` runs. */
+  async function settled<T>(work: Promise<T>): Promise<T> {
+    await vi.advanceTimersByTimeAsync(2_000);
+    return work;
+  }
+
+  beforeEach(() => {
+    // Each exchange takes a while, so that two tabs' refreshes overlap unless something orders them.
+    fake.refreshLatencyMs = 200;
+  });
+
+  it('takes turns through navigator.locks: each tab renews with the cookie the previous one got', async () => {
+    vi.stubGlobal('navigator', { locks: new FakeLockManager() });
+    await signIn();
+    const [first, second, third] = [openTab(), openTab(), openTab()];
+    // Three tabs reloading together (a browser restoring its tabs): each restores from the cookie.
+    const users = await settled(Promise.all([first.restore(), second.restore(), third.restore()]));
+
+    expect(users.map((user) => user?.username)).toEqual(['ada', 'ada', 'ada']);
+    expect(fake.maxConcurrentRefreshes).toBe(1);
+    expect(fake.count('POST /auth/refresh')).toBe(3);
+    // The first tab's timer, due later, still finds a live session.
+    await vi.advanceTimersByTimeAsync(15 * 60_000);
+    expect(client.user?.username).toBe('ada');
+    expect(told).toEqual(['ada']);
+  });
+
+  it('without navigator.locks, callers in one tab still share one refresh', async () => {
+    vi.stubGlobal('navigator', {});
+    await signIn();
+    fake.expireTokens();
+    await vi.advanceTimersByTimeAsync(16 * 60_000 - 1);
+    const refreshesBefore = fake.count('POST /auth/refresh');
+    await Promise.all([client.sessions(), client.sessions(), client.sessions()]);
+    expect(fake.count('POST /auth/refresh') - refreshesBefore).toBeLessThanOrEqual(1);
+    expect(client.user?.username).toBe('ada');
+  });
+
+  it('a tab that waited for the lock and finds the session ended spends no refresh', async () => {
+    vi.stubGlobal('navigator', { locks: new FakeLockManager() });
+    await signIn();
+    fake.refreshAnswer = { status: 401, code: 'SESSION_REVOKED' };
+    const [first, second] = [openTab(), openTab()];
+    const users = await settled(Promise.all([first.restore(), second.restore()]));
+    expect(users).toEqual([null, null]);
+    // The first tab's refusal dropped cn_csrf, so the second could tell without asking.
+    expect(fake.count('POST /auth/refresh')).toBe(1);
+  });
+});
+
+describe('retrying a refresh the API could not answer', () => {
+  /** When each refresh went out, in seconds after the first. */
+  async function refreshTimesWith(random: () => number): Promise<number[]> {
+    client = new ApiClient({ random });
+    await signIn();
+    fake.refreshAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+    const times: number[] = [];
+    vi.stubGlobal('fetch', (input: string | URL | Request, init?: RequestInit) => {
+      if (String(input).includes('/auth/refresh')) times.push(Date.now());
+      return fake.fetch(input, init);
+    });
+    await vi.advanceTimersByTimeAsync((fake.accessTtlSeconds - 60) * 1000 + 4 * 60_000);
+    return times.map((time) => (time - (times[0] ?? 0)) / 1000);
+  }
+
+  it('waits a random part of the backoff (equal jitter), so clients back from an outage spread out', async () => {
+    // The least random draw: half of each backoff step (5 s doubling up to 60 s).
+    expect((await refreshTimesWith(() => 0)).slice(0, 7)).toEqual([0, 2.5, 7.5, 17.5, 37.5, 67.5, 97.5]);
+  });
+
+  it('never waits longer than the backoff step itself', async () => {
+    const times = await refreshTimesWith(() => 0.999_999);
+    const gaps = times.slice(1, 7).map((time, index) => time - (times[index] ?? 0));
+    expect(gaps.map(Math.round)).toEqual([5, 10, 20, 40, 60, 60]);
   });
 });

@@ -38,9 +38,19 @@ const CSRF_COOKIE = 'cn_csrf';
 const CSRF_HEADER = 'X-CSRF-Token';
 /** Refresh this many seconds before the access token expires (or halfway, for short lifetimes). */
 const REFRESH_MARGIN_SECONDS = 60;
-/** After a refresh the API could not answer (5xx, 429, offline): try again after 5 s, doubling up to a minute. */
+/**
+ * After a refresh the API could not answer (5xx, 429, offline): try again after 5 s, doubling up to
+ * a minute, each wait drawn between half the step and the whole step ("equal jitter"): clients that
+ * lost the API together would otherwise all come back in the same second, and the half kept makes
+ * sure none of them retries in a tight loop.
+ */
 const RETRY_FIRST_MS = 5_000;
 const RETRY_MAX_MS = 60_000;
+/**
+ * The Web Lock every tab of this origin takes around a refresh: the refresh cookie is one per
+ * browser and single-use, so tabs must spend it one after another (docs/web.md, "Tokens").
+ */
+const REFRESH_LOCK = 'cloudnest-refresh';
 /** The 409s of the two-step routes, and whether two-step sign-in is on when the API answers them. */
 const MFA_STATE_BY_CONFLICT: Readonly<Record<string, boolean>> = {
   MFA_ALREADY_ENABLED: true,
@@ -75,6 +85,17 @@ type RefreshOutcome =
   | { status: 'ended' }
   | { status: 'unavailable'; error: ApiError };
 
+/** What the client takes from its surroundings, so that tests can choose it. */
+export interface ApiClientEnvironment {
+  /** A number in [0, 1) for the retry backoff's jitter. @default Math.random */
+  readonly random?: () => number;
+}
+
+/** The part of `navigator.locks` (the Web Locks API) the refresh uses. */
+interface RefreshLocks {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
 interface RequestOptions {
   body?: unknown;
   /** Send the Bearer token (refreshing first when needed). @default true */
@@ -91,6 +112,11 @@ export class ApiClient {
   /** Refreshes in a row the API could not answer, for the backoff. */
   #refreshFailures = 0;
   readonly #listeners = new Set<SessionListener>();
+  readonly #random: () => number;
+
+  constructor(environment: ApiClientEnvironment = {}) {
+    this.#random = environment.random ?? Math.random;
+  }
 
   get user(): AuthUser | null {
     return this.#user;
@@ -452,9 +478,18 @@ export class ApiClient {
     if (outcome.status === 'unavailable' && Date.now() >= this.#expiresAt) throw outcome.error;
   }
 
-  /** One refresh at a time: concurrent callers share the same exchange (refresh tokens are single-use). */
+  /**
+   * One refresh at a time, since refresh tokens are single-use: concurrent callers in this tab share
+   * the same exchange, and tabs take turns through a Web Lock. Inside the lock the tab still makes
+   * its own exchange: it needs its own access token (tokens are never passed between tabs), and the
+   * cookie it reads there is the one the previous holder's answer just set, never a spent one. A
+   * browser without Web Locks keeps only the in-tab sharing (and the API's grace window).
+   */
   #refresh(): Promise<RefreshOutcome> {
-    this.#refreshing ??= this.#exchangeCookie().finally(() => {
+    const locks = refreshLocks();
+    this.#refreshing ??= (
+      locks ? locks.request(REFRESH_LOCK, () => this.#exchangeCookie()) : this.#exchangeCookie()
+    ).finally(() => {
       this.#refreshing = null;
     });
     return this.#refreshing;
@@ -493,7 +528,8 @@ export class ApiClient {
    */
   #unavailable(error: ApiError): RefreshOutcome {
     if (this.#user) {
-      const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** this.#refreshFailures);
+      const step = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** this.#refreshFailures);
+      const delay = step / 2 + (step / 2) * this.#random();
       this.#refreshFailures += 1;
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => void this.#refresh(), delay);
@@ -598,6 +634,11 @@ function sessionIdOf(accessToken: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The browser's Web Locks, when it has them (every current browser, in a secure context). */
+function refreshLocks(): RefreshLocks | undefined {
+  return typeof navigator === 'undefined' ? undefined : navigator.locks;
 }
 
 function readCookie(name: string): string | undefined {

@@ -35,7 +35,10 @@ export const USER: AuthUser = {
 /**
  * The few API routes the client's session handling touches, with the API's rules for them: access
  * tokens expire (401 TOKEN_EXPIRED), the refresh compares `X-CSRF-Token` with the `cn_csrf`
- * cookie (403 CSRF_TOKEN_INVALID), and sign-out clears the cookies. Use `fetch` as `globalThis.fetch`.
+ * cookie (403 CSRF_TOKEN_INVALID) and spends the single-use `cn_refresh` cookie (presenting a spent
+ * one revokes the session: REFRESH_TOKEN_REUSED, as past the API's grace window), and sign-out
+ * clears the cookies. Use `fetch` as `globalThis.fetch`; clients sharing one FakeApi are tabs of
+ * one browser (one cookie jar).
  */
 export class FakeApi {
   readonly jar = new CookieJar();
@@ -46,6 +49,15 @@ export class FakeApi {
   /** Whether a refresh sets a new `cn_csrf` value (the API did, before it kept one per session). */
   rotateCsrf = false;
   readonly accessTtlSeconds = 900;
+  /** How long the refresh takes between reading the cookie and rotating it (lets tabs overlap). */
+  refreshLatencyMs = 0;
+  /** Refreshes under way now, and the most there were at once. */
+  #refreshesInFlight = 0;
+  maxConcurrentRefreshes = 0;
+  /** The browser's `cn_refresh` (httpOnly: not in the jar page scripts read), and the spent ones. */
+  #refreshCookie: string | undefined;
+  readonly #spentRefreshTokens = new Set<string>();
+  #sessionRevoked = false;
   readonly #expiry = new Map<string, number>();
   #serial = 0;
   #csrfSerial = 1;
@@ -56,13 +68,11 @@ export class FakeApi {
     const method = init.method ?? 'GET';
     this.calls.push(`${method} ${path}`);
     const headers = new Headers(init.headers);
-    if (path === '/auth/login') return this.#signIn();
-    if (path === '/auth/refresh') {
-      if (this.refreshAnswer !== 'ok') return answer(this.refreshAnswer);
-      if (headers.get('X-CSRF-Token') !== this.jar.values.get('cn_csrf'))
-        return error(403, 'CSRF_TOKEN_INVALID');
-      return this.#signIn(this.rotateCsrf);
+    if (path === '/auth/login') {
+      this.#sessionRevoked = false;
+      return this.#signIn();
     }
+    if (path === '/auth/refresh') return this.#refresh(headers);
     const token = headers.get('Authorization')?.replace(/^Bearer /, '') ?? '';
     const expiresAt = this.#expiry.get(token);
     if (expiresAt === undefined) return error(401, 'INVALID_TOKEN');
@@ -70,6 +80,7 @@ export class FakeApi {
     if (path === '/auth/logout') {
       if (this.logoutAnswer !== 'ok') return answer(this.logoutAnswer);
       this.jar.values.delete('cn_csrf');
+      this.#refreshCookie = undefined;
       return new Response(null, { status: 204 });
     }
     if (path === '/auth/sessions') return json(200, []);
@@ -86,8 +97,31 @@ export class FakeApi {
     return this.calls.filter((made) => made === call).length;
   }
 
+  async #refresh(headers: Headers): Promise<Response> {
+    // The browser attaches the cookies as the request leaves; the answer comes back later.
+    const presented = this.#refreshCookie;
+    const csrf = this.jar.values.get('cn_csrf');
+    this.#refreshesInFlight += 1;
+    this.maxConcurrentRefreshes = Math.max(this.maxConcurrentRefreshes, this.#refreshesInFlight);
+    try {
+      if (this.refreshLatencyMs > 0) await new Promise((done) => setTimeout(done, this.refreshLatencyMs));
+      if (this.refreshAnswer !== 'ok') return answer(this.refreshAnswer);
+      if (headers.get('X-CSRF-Token') !== csrf) return error(403, 'CSRF_TOKEN_INVALID');
+      if (this.#sessionRevoked || presented === undefined) return error(401, 'INVALID_REFRESH_TOKEN');
+      if (this.#spentRefreshTokens.has(presented)) {
+        this.#sessionRevoked = true;
+        return error(401, 'REFRESH_TOKEN_REUSED');
+      }
+      this.#spentRefreshTokens.add(presented);
+      return this.#signIn(this.rotateCsrf);
+    } finally {
+      this.#refreshesInFlight -= 1;
+    }
+  }
+
   #signIn(newCsrf = true): Response {
     const accessToken = `access-${++this.#serial}`;
+    this.#refreshCookie = `refresh-${this.#serial}`;
     this.#expiry.set(accessToken, Date.now() + this.accessTtlSeconds * 1000);
     if (newCsrf || !this.jar.values.has('cn_csrf'))
       this.jar.values.set('cn_csrf', `csrf-${this.#csrfSerial++}`);
