@@ -18,7 +18,17 @@ describe('ApiKeyCreateSchema name', () => {
   it('refuses line breaks and other control characters, which would reach the plain-text security mail', () => {
     // A name that would add a paragraph of the creator's to the mail telling the owner a key was made.
     const injected = 'CI\n\nThis key was created by support, no action needed.';
-    for (const name of [injected, 'CI\r\nbot', 'tab\tbed', 'bell\u0007', 'del\u007f', 'nul\u0000']) {
+    // Also what starts a line or turns text around without being a C0 control (found in review).
+    const unseen = ['CI\u2028Support says: no action needed', 'next\u0085line', 'yek-IC\u202e'];
+    for (const name of [
+      injected,
+      'CI\r\nbot',
+      'tab\tbed',
+      'bell\u0007',
+      'del\u007f',
+      'nul\u0000',
+      ...unseen,
+    ]) {
       let error: unknown;
       try {
         create(name);

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../common/errors/error-codes.js';
+import { SINGLE_LINE_TEXT, SINGLE_LINE_TEXT_MESSAGE } from '../common/validation/display-text.js';
 import { type DtoType, dto } from '../common/validation/dto-schema.js';
 import { SIGN_IN_METHODS } from '../database/database.types.js';
 import { KNOWN_API_KEY_SCOPES } from './api-key-scopes.js';
@@ -162,15 +163,9 @@ export const ApiKeyCreateSchema = dto((z) =>
   z
     .object({
       ...ReauthenticationSchema.zod.shape,
-      // Passkey names' rule (passkeys.dto.ts): the name is quoted in the plain-text apiKeyCreated
+      // One line (display-text.ts): the name is quoted in the plain-text apiKeyCreated
       // mail, where a line break would let the key's creator write paragraphs of their own.
-      name: z
-        .string()
-        .trim()
-        .min(1)
-        .max(100)
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-        .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters'),
+      name: z.string().trim().min(1).max(100).regex(SINGLE_LINE_TEXT, SINGLE_LINE_TEXT_MESSAGE),
       // Only scopes a route checks (stored space-separated, deduplicated by the service).
       scopes: z
         .array(z.enum(KNOWN_API_KEY_SCOPES, { error: `must be one of ${KNOWN_API_KEY_SCOPES.join(', ')}` }))

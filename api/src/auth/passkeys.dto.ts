@@ -1,4 +1,5 @@
 import type { ZodRawShape } from 'zod';
+import { SINGLE_LINE_TEXT, SINGLE_LINE_TEXT_MESSAGE } from '../common/validation/display-text.js';
 import { type DtoType, dto, type ZodModule } from '../common/validation/dto-schema.js';
 
 // Passkeys (WebAuthn). Like auth.dto.ts, built on first use, not at import (docs/lambda.md).
@@ -36,8 +37,7 @@ const PasskeyNameSchema = dto((z) =>
     .trim()
     .min(1, 'must not be empty')
     .max(64, 'must be at most 64 characters')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters'),
+    .regex(SINGLE_LINE_TEXT, SINGLE_LINE_TEXT_MESSAGE),
 );
 
 export const PasskeyRegistrationSchema = dto((z) =>

@@ -1,10 +1,14 @@
 import { ReauthenticationSchema, UsernameSchema } from '../auth/auth.dto.js';
+import {
+  MULTI_LINE_TEXT,
+  MULTI_LINE_TEXT_MESSAGE,
+  SINGLE_LINE_TEXT,
+  SINGLE_LINE_TEXT_MESSAGE,
+} from '../common/validation/display-text.js';
 import { type DtoType, dto } from '../common/validation/dto-schema.js';
 import { PageCursorSchema } from '../common/validation/page-cursor.dto.js';
 
 // Schemas are DTO definitions, built on first use rather than at import (why: auth.dto.ts).
-
-const noControlCharacters = /^[^\p{Cc}]*$/u;
 
 export const UpdateMeSchema = dto((z) =>
   z
@@ -13,7 +17,7 @@ export const UpdateMeSchema = dto((z) =>
         .string()
         .trim()
         .max(100)
-        .regex(noControlCharacters, 'must not contain control characters')
+        .regex(SINGLE_LINE_TEXT, SINGLE_LINE_TEXT_MESSAGE)
         .nullable()
         .optional()
         .describe('Shown instead of the username; null clears it.'),
@@ -21,7 +25,7 @@ export const UpdateMeSchema = dto((z) =>
         .string()
         .trim()
         .max(500)
-        .regex(/^(?:[^\p{Cc}]|\n)*$/u, 'must not contain control characters other than line breaks')
+        .regex(MULTI_LINE_TEXT, MULTI_LINE_TEXT_MESSAGE)
         .nullable()
         .optional()
         .describe('Up to 500 characters; null clears it.'),
