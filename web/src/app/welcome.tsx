@@ -1,11 +1,15 @@
 'use client';
 
 import Link from 'next/link';
+import { Alert } from '../components/alert';
 import { Loading } from '../components/loading';
+import { SessionReconnecting } from '../components/session-reconnecting';
+import { messageFor } from '../lib/error-messages';
 import { useSession } from '../lib/session';
 
 export function Welcome() {
   const session = useSession();
+  if (session.status === 'reconnecting') return <SessionReconnecting message={session.message} />;
   return (
     <section className="card">
       <h1>CloudNest</h1>
@@ -21,6 +25,9 @@ export function Welcome() {
             Go to your profile
           </Link>
         </p>
+      )}
+      {session.status === 'signed-out' && session.endedBy && (
+        <Alert kind="info">{messageFor(session.endedBy)}</Alert>
       )}
       {session.status === 'signed-out' && (
         <div className="actions">

@@ -100,7 +100,49 @@ describe('a refresh that fails for a while (the API or the network is briefly do
   });
 });
 
+describe('a page load whose first refresh gets no answer', () => {
+  beforeEach(() => {
+    fake.signedInEarlier();
+  });
+
+  it('keeps the session, says why it is not restored yet, and signs in once the API answers', async () => {
+    fake.refreshAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+    const error = await errorOf(client.restore());
+    expect(error.code).toBe('DATABASE_UNAVAILABLE');
+    expect(fake.jar.values.has('cn_csrf')).toBe(true);
+    expect(told).toEqual([]);
+
+    fake.refreshAnswer = 'ok';
+    await vi.advanceTimersByTimeAsync(5_000); // the first retry, jitter or not
+    expect(told).toEqual(['ada']);
+    expect(client.user?.username).toBe('ada');
+  });
+
+  it('ends with the reason when a retry meets a refusal', async () => {
+    fake.refreshAnswer = 'offline';
+    await errorOf(client.restore());
+    fake.refreshAnswer = { status: 401, code: 'SESSION_REVOKED' };
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(told).toEqual(['null:SESSION_REVOKED']);
+    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+  });
+});
+
 describe('a refresh the API refuses', () => {
+  it.each([
+    ['401 SESSION_REVOKED', 401, 'SESSION_REVOKED'],
+    ['403 CSRF_TOKEN_INVALID', 403, 'CSRF_TOKEN_INVALID'],
+  ] as const)('on a page load ends the session for this browser (%s)', async (_name, status, code) => {
+    fake.signedInEarlier();
+    fake.refreshAnswer = { status, code };
+    await expect(client.restore()).resolves.toBeNull();
+    expect(told).toEqual([`null:${code}`]);
+    // A cookie that cannot work would make every later page load try (and fail) again.
+    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(fake.count('POST /auth/refresh')).toBe(1);
+  });
+
   it("ends the session with the refresh endpoint's verdict", async () => {
     await signIn();
     fake.refreshAnswer = { status: 401, code: 'SESSION_REVOKED' };
@@ -156,6 +198,33 @@ describe('signing out', () => {
     await client.signOut();
     expect(client.user).toBeNull();
     expect(fake.count('POST /auth/logout')).toBe(2);
+  });
+
+  describe('trying again after the access token expired (the failed try dropped cn_csrf)', () => {
+    beforeEach(async () => {
+      await signIn();
+      fake.logoutAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+      await errorOf(client.signOut());
+      fake.logoutAnswer = 'ok';
+    });
+
+    it('signs out here only, and says the session may still be alive on the server', async () => {
+      await vi.advanceTimersByTimeAsync(16 * 60_000);
+      await client.signOut();
+      expect(client.user).toBeNull();
+      // Not "your session has ended": nothing told the server, and no refresh can (no cn_csrf).
+      expect(told).toEqual(['null:SIGNED_OUT_HERE_ONLY']);
+      expect(fake.count('POST /auth/refresh')).toBe(0);
+      expect(fake.count('POST /auth/logout')).toBe(1);
+    });
+
+    it('treats TOKEN_EXPIRED from the API the same (its clock is ahead)', async () => {
+      fake.expireTokens();
+      await client.signOut();
+      expect(told).toEqual(['null:SIGNED_OUT_HERE_ONLY']);
+      expect(fake.count('POST /auth/refresh')).toBe(0);
+      expect(fake.count('POST /auth/logout')).toBe(2);
+    });
   });
 
   it('counts a session the server already ended as signed out', async () => {

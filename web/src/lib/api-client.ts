@@ -109,6 +109,11 @@ export class ApiClient {
   #user: AuthUser | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #refreshing: Promise<RefreshOutcome> | null = null;
+  /**
+   * A sign-out did not reach the API, and `cn_csrf` was dropped: the access token in memory is the
+   * only way left to end the session, and no refresh can renew it.
+   */
+  #signOutUnconfirmed = false;
   /** Refreshes in a row the API could not answer, for the backoff. */
   #refreshFailures = 0;
   readonly #listeners = new Set<SessionListener>();
@@ -211,11 +216,18 @@ export class ApiClient {
     return { status: 'signed-in', user: tokens.user };
   }
 
-  /** On page load: exchange the refresh cookie (if this browser has one) for an access token. */
-  restore(): Promise<AuthUser | null> {
-    if (this.#user) return Promise.resolve(this.#user);
-    if (!readCookie(CSRF_COOKIE)) return Promise.resolve(null);
-    return this.#refresh().then((outcome) => (outcome.status === 'renewed' ? outcome.user : this.#user));
+  /**
+   * On page load: exchange the refresh cookie (if this browser has one) for an access token. Null
+   * when there is no session. When the API could not answer (5xx, 429, offline) this throws why:
+   * the session is kept and the refresh retried with backoff, and listeners hear of the user once
+   * it is renewed (or of the end, if the API refuses it).
+   */
+  async restore(): Promise<AuthUser | null> {
+    if (this.#user) return this.#user;
+    if (!readCookie(CSRF_COOKIE)) return null;
+    const outcome = await this.#refresh();
+    if (outcome.status === 'unavailable') throw outcome.error;
+    return outcome.status === 'renewed' ? outcome.user : this.#user;
   }
 
   async signOut(): Promise<void> {
@@ -420,7 +432,7 @@ export class ApiClient {
     if (auth && response.status === 401) {
       // The token may have expired in flight (a sleeping laptop): refresh once and retry.
       const body = await readError(response);
-      if (body.code !== 'TOKEN_EXPIRED') throw this.#fail(response, body);
+      if (body.code !== 'TOKEN_EXPIRED' || this.#signOutUnconfirmed) throw this.#fail(response, body);
       const expired = this.#accessToken;
       const outcome = await this.#refresh();
       if (outcome.status === 'unavailable') throw outcome.error;
@@ -471,6 +483,7 @@ export class ApiClient {
   }
 
   async #freshToken(): Promise<void> {
+    if (this.#signOutUnconfirmed) return;
     if (this.#accessToken && Date.now() < this.#expiresAt - 5_000) return;
     if (!this.#accessToken && !readCookie(CSRF_COOKIE)) return;
     const outcome = await this.#refresh();
@@ -525,15 +538,15 @@ export class ApiClient {
   /**
    * A refresh without an answer: keeps the session and tries again with backoff, so the token is
    * renewed once the API is back without waiting for a click (the expiry timer has already fired).
+   * Also with no user yet: a page load whose first refresh failed still holds a session (the
+   * cookie it just sent), and the retry's success is what signs the page in.
    */
   #unavailable(error: ApiError): RefreshOutcome {
-    if (this.#user) {
-      const step = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** this.#refreshFailures);
-      const delay = step / 2 + (step / 2) * this.#random();
-      this.#refreshFailures += 1;
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => void this.#refresh(), delay);
-    }
+    const step = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** this.#refreshFailures);
+    const delay = step / 2 + (step / 2) * this.#random();
+    this.#refreshFailures += 1;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#refresh(), delay);
     return { status: 'unavailable', error };
   }
 
@@ -541,6 +554,7 @@ export class ApiClient {
     this.#accessToken = tokens.accessToken;
     this.#expiresAt = Date.now() + tokens.expiresIn * 1000;
     this.#refreshFailures = 0;
+    this.#signOutUnconfirmed = false;
     clearTimeout(this.#timer);
     const margin = Math.min(REFRESH_MARGIN_SECONDS, tokens.expiresIn / 2);
     this.#timer = setTimeout(() => void this.#refresh(), (tokens.expiresIn - margin) * 1000);
@@ -553,13 +567,27 @@ export class ApiClient {
    * was asked. Any other failure (5xx, offline) left it alive there: saying "signed out" would be
    * untrue, so this throws SIGN_OUT_NOT_CONFIRMED and keeps the token in memory for "Try again";
    * the `cn_csrf` cookie is dropped at once so that a reload cannot sign back in meanwhile.
+   *
+   * That token is then the only way to reach the session: once it has expired (or the API says
+   * TOKEN_EXPIRED), no refresh can renew it without `cn_csrf`, and the API cannot be told. The
+   * browser is signed out here, with SIGNED_OUT_HERE_ONLY as the reason: the session may live on
+   * the server until it expires, and the page says so (with how to end it) instead of "signed out".
    */
   async #endRemotely(path: string): Promise<void> {
+    if (this.#signOutUnconfirmed && Date.now() >= this.#expiresAt) {
+      this.#forget('SIGNED_OUT_HERE_ONLY');
+      return;
+    }
     try {
       await this.#request('POST', path);
     } catch (caught) {
+      if (this.#signOutUnconfirmed && caught instanceof ApiError && caught.code === 'TOKEN_EXPIRED') {
+        this.#forget('SIGNED_OUT_HERE_ONLY');
+        return;
+      }
       if (!(caught instanceof ApiError && caught.status === 401)) {
         expireCookie(CSRF_COOKIE);
+        this.#signOutUnconfirmed = true;
         // Without the cookie a refresh can only fail and end the session with a wrong reason.
         clearTimeout(this.#timer);
         this.#timer = undefined;
@@ -579,6 +607,7 @@ export class ApiClient {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#refreshFailures = 0;
+    this.#signOutUnconfirmed = false;
     this.#accessToken = null;
     this.#expiresAt = 0;
     // A dead session's CSRF cookie would only make every page load try (and fail) a refresh.

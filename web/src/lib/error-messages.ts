@@ -9,6 +9,8 @@ const messages: Readonly<Record<string, string>> = {
   UPLOAD_FAILED: 'The upload did not finish. Try again.',
   SIGN_OUT_NOT_CONFIRMED:
     'Signing out did not reach CloudNest, so your session may still be active. Reloading will not sign you back in here, but try again to end it.',
+  SIGNED_OUT_HERE_ONLY:
+    'You are signed out in this browser, but CloudNest could not be told, so that session may stay active on the server until it expires. To end it now, sign in and sign it out under Sessions, or use "Sign out everywhere".',
   PASSKEY_PROMPT_CANCELLED:
     'No passkey was used: the prompt was closed or timed out. Try again when you are ready.',
   PASSKEY_ON_THIS_DEVICE:

@@ -3,10 +3,17 @@
 import { createContext, type ReactNode, useContext, useEffect, useState } from 'react';
 import { api } from './api-client';
 import type { AuthUser } from './api-types';
+import { toActionError } from './use-action';
 
 export type SessionState =
   | { status: 'loading' }
   | { status: 'signed-in'; user: AuthUser }
+  /**
+   * A session from an earlier visit that could not be restored yet: the API did not answer the
+   * page load's refresh (`message` says why). The client keeps retrying; this becomes signed-in
+   * (or signed-out, if the API refuses the session) once it answers.
+   */
+  | { status: 'reconnecting'; message: string }
   /** `endedBy`: the error code when the session ended on its own (revoked elsewhere, expired). */
   | { status: 'signed-out'; endedBy?: string };
 
@@ -20,11 +27,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const unsubscribe = api.subscribe((user, endedBy) =>
       setState(user ? { status: 'signed-in', user } : { status: 'signed-out', endedBy }),
     );
-    void api.restore().then((user) =>
-      setState((previous) => {
-        if (user) return { status: 'signed-in', user };
-        return previous.status === 'loading' ? { status: 'signed-out' } : previous;
-      }),
+    api.restore().then(
+      (user) =>
+        setState((previous) => {
+          if (user) return { status: 'signed-in', user };
+          return previous.status === 'loading' ? { status: 'signed-out' } : previous;
+        }),
+      // No answer is no verdict: looking signed out would send people to sign in again for nothing.
+      (caught: unknown) =>
+        setState((previous) =>
+          previous.status === 'loading'
+            ? { status: 'reconnecting', message: toActionError(caught).message }
+            : previous,
+        ),
     );
     return unsubscribe;
   }, []);

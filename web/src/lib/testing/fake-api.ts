@@ -87,6 +87,12 @@ export class FakeApi {
     return error(404, 'NOT_FOUND');
   };
 
+  /** The browser kept the cookies of a sign-in on an earlier visit (a reload starts from them). */
+  signedInEarlier(): void {
+    this.#refreshCookie = 'refresh-earlier';
+    this.jar.values.set('cn_csrf', 'csrf-earlier');
+  }
+
   /** Every access token issued so far is expired from now on (it expired in flight, clocks differ). */
   expireTokens(): void {
     for (const token of this.#expiry.keys()) this.#expiry.set(token, Date.now());
