@@ -307,6 +307,24 @@ describe('brute force', () => {
     expect(statuses.at(-1)).toBe(429);
   });
 
+  it('gives an account one budget whether it is named by its email or its username', async () => {
+    const { credentials } = await registerUser(limited);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const json =
+        i % 2 === 0
+          ? { email: credentials.email, password: 'nope nope' }
+          : { username: credentials.username, password: 'nope nope' };
+      const response = await limited.request('/auth/login', {
+        method: 'POST',
+        headers: { 'x-forwarded-for': `198.51.100.${50 + i}` },
+        json,
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
   it('locks the account after 10 failures (even the right password fails), mails the owner, and a reset unlocks', async () => {
     const { credentials } = await registerUser(relaxed);
     for (let i = 0; i < 10; i++)
