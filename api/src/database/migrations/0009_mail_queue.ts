@@ -21,7 +21,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('subject', 'varchar(200)', (c) => c.notNull())
     .addColumn('text_body', t.text, (c) => c.notNull())
     .addColumn('html_body', t.text, (c) => c.notNull())
-    .addColumn('dev_summary', 'varchar(500)', (c) => c.notNull())
+    .addColumn('dev_summary', t.text, (c) => c.notNull()) // holds links: PUBLIC_BASE_URL has no length limit
     .addColumn('attempts', 'integer', (c) => c.notNull())
     .addColumn('next_attempt_at', t.timestamp, (c) => c.notNull())
     .addColumn('deliver_by', t.timestamp, (c) => c.notNull())
