@@ -207,6 +207,103 @@ describe('web app in Chromium against the real API', () => {
     }
   });
 
+  describe('when refreshing goes wrong', () => {
+    let laptop: BrowserContext;
+    let tab: Page;
+    const refreshRoute = '**/api/auth/refresh?mode=cookie';
+
+    beforeAll(async () => {
+      laptop = await browser.newContext({ viewport: DESKTOP });
+      tab = await laptop.newPage();
+      await signUp(tab, {
+        email: `refresh.${suffix}@example.com`,
+        username: `refresh_${suffix}`,
+        password: account.password,
+      });
+    });
+
+    afterAll(async () => {
+      await laptop?.close();
+    });
+
+    it('lets two tabs reloading at once take turns with the single-use refresh cookie', async () => {
+      const second = await laptop.newPage();
+      await second.goto(`${stack.webUrl}/profile`);
+      await expectHeading('Your profile', second);
+      // Each refresh is held a moment before it goes on, so two tabs' exchanges would overlap.
+      let inFlight = 0;
+      let mostAtOnce = 0;
+      await laptop.route(refreshRoute, async (route) => {
+        inFlight += 1;
+        mostAtOnce = Math.max(mostAtOnce, inFlight);
+        await new Promise((held) => setTimeout(held, 700));
+        inFlight -= 1;
+        await route.continue();
+      });
+      const answers: number[] = [];
+      const recordAnswer = (response: { url(): string; status(): number }) => {
+        if (response.url().includes('/api/auth/refresh')) answers.push(response.status());
+      };
+      tab.on('response', recordAnswer);
+      second.on('response', recordAnswer);
+      try {
+        await Promise.all([tab.reload(), second.reload()]);
+        await Promise.all([expectHeading('Your profile', tab), expectHeading('Your profile', second)]);
+        expect(answers).toEqual([200, 200]);
+        // The second tab's refresh waited for the first one's answer (navigator.locks).
+        expect(mostAtOnce).toBe(1);
+      } finally {
+        await laptop.unroute(refreshRoute);
+        await second.close();
+      }
+    });
+
+    it('shows a signed-in page reconnecting when the refresh on load gets no answer, and carries on', async () => {
+      await laptop.route(refreshRoute, (route) =>
+        route.fulfill({
+          status: 503,
+          json: { statusCode: 503, code: 'DATABASE_UNAVAILABLE', message: 'down (test)' },
+        }),
+      );
+      await tab.reload();
+      await expectHeading('Reconnecting…', tab);
+      await tab.getByText('You are still signed in').waitFor();
+      await screenshot('04b-reconnecting', tab);
+      // Not sent to sign in, and the cookie a later refresh needs is still there.
+      expect(new URL(tab.url()).pathname).toBe('/profile');
+      expect(await tab.evaluate(() => document.cookie)).toMatch(/cn_csrf=/);
+
+      await laptop.unroute(refreshRoute);
+      await tab.getByRole('button', { name: 'Try again now' }).click();
+      await expectHeading('Your profile', tab);
+    });
+
+    it('sends a browser whose refresh the API refuses with CSRF_TOKEN_INVALID to sign in, and drops cn_csrf', async () => {
+      // The API compares the cookie with the header the page copied from it, so a page cannot
+      // provoke the refusal by itself (a spoiled cookie is echoed as it is): it is played here.
+      await laptop.route(refreshRoute, (route) =>
+        route.fulfill({
+          status: 403,
+          json: { statusCode: 403, code: 'CSRF_TOKEN_INVALID', message: 'refused (test)' },
+        }),
+      );
+      await tab.reload();
+      await expectHeading('Sign in', tab);
+      await laptop.unroute(refreshRoute);
+      await tab.getByText('Your session could not be verified').waitFor();
+      expect(new URL(tab.url()).searchParams.get('reason')).toBe('CSRF_TOKEN_INVALID');
+      expect(await tab.evaluate(() => document.cookie)).not.toMatch(/cn_csrf=/);
+      // A reload does not try the dead cookie again.
+      let refreshes = 0;
+      tab.on('request', (request) => {
+        if (request.url().includes('/api/auth/refresh')) refreshes += 1;
+      });
+      await tab.goto(`${stack.webUrl}/`);
+      await tab.getByRole('link', { name: 'Create an account' }).waitFor();
+      expect(refreshes).toBe(0);
+    });
+  });
+
   it('uploads an avatar straight to storage with a progress bar, and shows it', async () => {
     // Record every progress bar value the page shows while the upload runs.
     await page.evaluate(() => {
