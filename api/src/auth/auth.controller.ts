@@ -177,10 +177,17 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Confirm an email address with the emailed token; signs in.',
+    summary:
+      'Confirm an email address with the emailed token; signs in. A pending registration’s link makes the account (409 when its address or username became an account’s meanwhile: register again).',
     tags,
     responses: { 200: AuthTokensSchema, 202: MfaChallengeSchema },
-    errors: ['INVALID_OR_EXPIRED_TOKEN', 'ACCOUNT_DISABLED', 'SIGN_IN_INTERRUPTED'],
+    errors: [
+      'INVALID_OR_EXPIRED_TOKEN',
+      'ACCOUNT_DISABLED',
+      'SIGN_IN_INTERRUPTED',
+      'EMAIL_TAKEN',
+      'USERNAME_TAKEN',
+    ],
   })
   async confirmVerification(
     @ValidBody(TokenSchema) dto: TokenDto,

@@ -20,6 +20,7 @@ import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { PasskeysController } from './passkeys.controller.js';
 import { PasskeysRepository } from './passkeys.repository.js';
 import { PasskeysService } from './passkeys.service.js';
+import { PendingRegistrationsRepository } from './pending-registrations.repository.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SecurityActivityController } from './security-activity.controller.js';
@@ -57,6 +58,7 @@ import { WebAuthnRepository } from './webauthn.repository.js';
     UsersRepository,
     SessionsRepository,
     OneTimeTokensRepository,
+    PendingRegistrationsRepository,
     ApiKeysRepository,
     MfaRepository,
     TotpSecretCipher,
@@ -75,6 +77,7 @@ import { WebAuthnRepository } from './webauthn.repository.js';
     JwtRepository,
     MfaRepository,
     OneTimeTokensRepository,
+    PendingRegistrationsRepository,
     SessionsRepository,
     SecurityActivityService,
   ],

@@ -18,6 +18,10 @@ import { AuthService } from './auth.service.js';
 import type { CommonPasswordsRepository } from './common-passwords.repository.js';
 import type { JwtRepository } from './jwt.repository.js';
 import type { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import type {
+  PendingRegistrationRow,
+  PendingRegistrationsRepository,
+} from './pending-registrations.repository.js';
 import type { RateLimitService } from './rate-limit.service.js';
 import type { SessionStatusCache } from './session-status.cache.js';
 import type { RefreshTokenRecord, RefreshTransaction, SessionsRepository } from './sessions.repository.js';
@@ -127,6 +131,14 @@ function setup(
           : undefined,
     ),
   } as unknown as OneTimeTokensRepository;
+  const pendingRegistrations = {
+    create: vi.fn(async (_row: PendingRegistrationRow) => {}),
+    findLive: vi.fn(async (): Promise<PendingRegistrationRow | undefined> => undefined),
+    newestLive: vi.fn(async (): Promise<PendingRegistrationRow | undefined> => undefined),
+    renewLink: vi.fn(async () => {}),
+    consumeAll: vi.fn(async (_email: string, _tokenHash: string, _trx: Database) => true),
+    delete: vi.fn(async () => {}),
+  };
   const config = loadConfig({ NODE_ENV: 'test', ...env }, '/');
   const { activity, types: activityTypes, recorded: activityRecorded } = recordedSecurityActivity(clock);
   const service = new AuthService(
@@ -134,6 +146,7 @@ function setup(
     sessions,
     cache,
     oneTimeTokens,
+    pendingRegistrations as unknown as PendingRegistrationsRepository,
     jwt,
     crypto,
     clock,
@@ -149,6 +162,7 @@ function setup(
   return {
     service,
     jwt,
+    pendingRegistrations,
     users,
     sessions,
     tx,
@@ -707,6 +721,81 @@ describe('AuthService.confirmEmailVerification', () => {
   });
 });
 
+describe('AuthService.confirmEmailVerification of a pending registration', () => {
+  const LINK = { token: 'registration-token' };
+  const CLIENT = { ip: '198.51.100.9', userAgent: null };
+  const pending = (crypto: CryptoRepository) => ({
+    id: 'pending-1',
+    email: 'new@example.com',
+    username: 'newname',
+    passwordHash: 'registrant-hash',
+    tokenHash: crypto.sha256('registration-token'),
+    createdAt: T0,
+    expiresAt: new Date(T0.getTime() + 60_000),
+  });
+
+  it('makes the verified account with its session and sign-in event, ending the address’s registrations in the same transaction', async () => {
+    const { service, pendingRegistrations, users, sessions, activityTypes, crypto } = setup();
+    pendingRegistrations.findLive.mockResolvedValueOnce(pending(crypto));
+    const result = await service.confirmEmailVerification(LINK, CLIENT);
+    expect(result).toMatchObject({ accessToken: 'access.token.jwt' });
+    expect(users.create).toHaveBeenCalledWith(
+      expect.objectContaining({
+        email: 'new@example.com',
+        username: 'newname',
+        passwordHash: 'registrant-hash',
+        emailVerifiedAt: T0,
+      }),
+      expect.any(Function),
+    );
+    expect(pendingRegistrations.consumeAll).toHaveBeenCalledWith(
+      'new@example.com',
+      crypto.sha256('registration-token'),
+      SPEC_TRANSACTION,
+    );
+    expect(sessions.create).toHaveBeenCalledWith(
+      expect.objectContaining({ signInMethod: 'email_link' }),
+      SPEC_TRANSACTION,
+    );
+    expect(activityTypes()).toEqual(['signed_in:email_link']);
+  });
+
+  it('answers which field an account took meanwhile, and spends the registration', async () => {
+    for (const field of ['email', 'username'] as const) {
+      const { service, pendingRegistrations, users, crypto } = setup();
+      pendingRegistrations.findLive.mockResolvedValueOnce(pending(crypto));
+      vi.mocked(users.create).mockResolvedValueOnce(field);
+      expect(await errorCode(service.confirmEmailVerification(LINK, CLIENT))).toBe(
+        field === 'email' ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN',
+      );
+      expect(pendingRegistrations.delete).toHaveBeenCalledWith('pending-1');
+    }
+  });
+
+  it('makes nothing for a link another use spent first', async () => {
+    const { service, pendingRegistrations, sessions, activityTypes, crypto } = setup();
+    pendingRegistrations.findLive.mockResolvedValueOnce(pending(crypto));
+    pendingRegistrations.consumeAll.mockResolvedValueOnce(false);
+    expect(await errorCode(service.confirmEmailVerification(LINK, CLIENT))).toBe('INVALID_OR_EXPIRED_TOKEN');
+    expect(sessions.create).not.toHaveBeenCalled();
+    expect(activityTypes()).toEqual([]);
+  });
+
+  it('mails a new link for the newest registration of an address that has no account', async () => {
+    const { service, pendingRegistrations, mail, crypto } = setup({ AUTH_UNIFORM_RESPONSE_MS: '0' });
+    pendingRegistrations.newestLive.mockResolvedValueOnce(pending(crypto));
+    await service.requestEmailVerification({ email: 'new@example.com' }, CLIENT);
+    const [to, template, link] = mail.sent.mock.calls[0] ?? [];
+    expect([to, template]).toEqual(['new@example.com', 'verifyEmail']);
+    const token = /\/verify-email\?token=([\w-]+)$/.exec(String(link))?.[1] ?? '';
+    expect(pendingRegistrations.renewLink).toHaveBeenCalledWith(
+      'pending-1',
+      crypto.sha256(token),
+      new Date(T0.getTime() + 24 * 60 * 60_000),
+    );
+  });
+});
+
 describe('AuthService.changePassword', () => {
   const ME = { method: 'bearer', userId: 'user-1', sessionId: 'session-1', role: 'user' } as const;
 
@@ -768,8 +857,8 @@ describe('AuthService.register', () => {
     expect(activityTypes()).toEqual(['signed_in:registration']);
   });
 
-  it('with verification required, writes the account and its verification link in one transaction, then mails the link', async () => {
-    const { service, oneTimeTokens, sessions, mail, crypto } = setup({
+  it('with verification required, keeps a pending registration and mails its link, making no account', async () => {
+    const { service, pendingRegistrations, users, sessions, mail, crypto } = setup({
       AUTH_REQUIRE_EMAIL_VERIFICATION: 'true',
       AUTH_UNIFORM_RESPONSE_MS: '0',
     });
@@ -777,16 +866,21 @@ describe('AuthService.register', () => {
       { email: 'new@example.com', username: 'newname', password: 'fine passphrase' },
       { ip: '1', userAgent: null },
     );
-    expect(result.status).toBe(202);
+    expect(result).toEqual({ status: 202, body: { status: 'verification_required' } });
+    expect(users.create).not.toHaveBeenCalled();
     expect(sessions.create).not.toHaveBeenCalled();
-    expect(oneTimeTokens.issue).toHaveBeenCalledWith(
-      expect.objectContaining({ purpose: 'email_verification', email: 'new@example.com' }),
-      SPEC_TRANSACTION,
-    );
     const [to, template, link] = mail.sent.mock.calls[0] ?? [];
     expect([to, template]).toEqual(['new@example.com', 'verifyEmail']);
     const token = /\/verify-email\?token=([\w-]+)$/.exec(String(link))?.[1] ?? '';
-    expect(vi.mocked(oneTimeTokens.issue).mock.calls[0]?.[0].tokenHash).toBe(crypto.sha256(token));
+    expect(pendingRegistrations.create).toHaveBeenCalledWith({
+      id: expect.any(String),
+      email: 'new@example.com',
+      username: 'newname',
+      passwordHash: 'hash',
+      tokenHash: crypto.sha256(token),
+      createdAt: T0,
+      expiresAt: new Date(T0.getTime() + 24 * 60 * 60_000),
+    });
   });
 
   it('with verification required, answers an existing email like a new one and sends the owner a notice', async () => {
@@ -813,10 +907,13 @@ describe('AuthService.register', () => {
     expect(await errorCode(existing.service.register(taken, client))).toBe('USERNAME_TAKEN');
     expect(existing.mail.sent).not.toHaveBeenCalled();
     const fresh = setup({ AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' });
-    vi.mocked(fresh.users.create).mockResolvedValue('username');
+    vi.mocked(fresh.users.findByEmail).mockResolvedValue(undefined);
+    vi.mocked(fresh.users.findByUsername).mockResolvedValue(user());
     expect(await errorCode(fresh.service.register({ ...taken, email: 'nobody@example.com' }, client))).toBe(
       'USERNAME_TAKEN',
     );
+    expect(fresh.pendingRegistrations.create).not.toHaveBeenCalled();
+    expect(fresh.mail.sent).not.toHaveBeenCalled();
   });
 });
 

@@ -9,7 +9,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { Database } from '../database/database.factory.js';
 import type { OneTimeTokenPurpose, SignInMethod, UserRow } from '../database/database.types.js';
 import { Transactions } from '../database/transactions.js';
-import { MailService } from '../mail/mail.service.js';
+import { type MailRecipient, MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type {
@@ -34,6 +34,7 @@ import { CommonPasswordsRepository } from './common-passwords.repository.js';
 import { describeDevice } from './device-description.js';
 import { JwtRepository } from './jwt.repository.js';
 import { type OneTimeTokenRow, OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { PendingRegistrationsRepository } from './pending-registrations.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SecurityActivityService } from './security-activity.service.js';
 import { SessionStatusCache } from './session-status.cache.js';
@@ -91,6 +92,8 @@ export class AuthService {
     @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
     @Inject(SessionStatusCache) private readonly sessionCache: SessionStatusCache,
     @Inject(OneTimeTokensRepository) private readonly oneTimeTokens: OneTimeTokensRepository,
+    @Inject(PendingRegistrationsRepository)
+    private readonly pendingRegistrations: PendingRegistrationsRepository,
     @Inject(JwtRepository) private readonly jwt: JwtRepository,
     @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
     @Inject(ClockRepository) private readonly clock: ClockRepository,
@@ -119,26 +122,9 @@ export class AuthService {
     await this.assertPasswordAcceptable(dto.password);
     // Hash before looking anything up, so "email exists" and "new account" take the same time.
     const passwordHash = await this.crypto.hashPassword(dto.password);
-    const verify = this.config.auth.requireEmailVerification;
     // With verification on, the answer is the same for a new and an existing address; the work is not.
-    return verify
-      ? this.uniform.run(() => this.registerAccount(dto, client, passwordHash, verify))
-      : this.registerAccount(dto, client, passwordHash, verify);
-  }
-
-  private async registerAccount(
-    dto: RegisterDto,
-    client: ClientInfo,
-    passwordHash: string,
-    verify: boolean,
-  ): Promise<RegisterResult> {
-    if (verify && (await this.users.findByEmail(dto.email))) {
-      // A taken username is a 409 whatever the address: answering 202 first would tell anyone
-      // holding a username known to be taken which addresses have accounts.
-      if (await this.users.findByUsername(dto.username)) throw new AppError('USERNAME_TAKEN');
-      await this.mail.send(dto.email, 'accountExists', `${this.config.publicBaseUrl}/sign-in`);
-      return { status: 202, body: { status: 'verification_required' } };
-    }
+    if (this.config.auth.requireEmailVerification)
+      return this.uniform.run(() => this.registerPending(dto, passwordHash));
     const now = this.clock.now();
     const user = newUserRow({
       id: this.crypto.uuid(),
@@ -148,40 +134,64 @@ export class AuthService {
       emailVerifiedAt: null,
       now,
     });
-    // The account commits with its first session (without email verification) or with its
-    // verification link: otherwise a failure between the writes (the database going away) left an
-    // account behind although the client was told registration failed (found by the outage test),
-    // or an unverified account that no link was ever sent for, holding the address and username.
-    const session = verify ? undefined : this.newSession(user.id, client, now, 'registration');
-    let verificationToken = '';
-    const collision = await this.users.create(user, async (trx) => {
-      if (!session) {
-        verificationToken = await this.issueOneTimeToken(
-          'email_verification',
-          user,
-          VERIFICATION_TTL_MS,
-          trx,
-        );
-        return;
-      }
-      await this.sessions.create(session.record, trx);
-      await this.activity.record(this.activity.event(user.id, 'signed_in', { client }, 'registration'), trx);
-    });
-    if (collision === 'username') throw new AppError('USERNAME_TAKEN');
-    if (collision === 'email') {
-      if (!verify) throw new AppError('EMAIL_TAKEN');
-      // Lost a race with a concurrent registration of the same address: same answer as above.
+    const created = await this.createSignedIn(user, client, now, 'registration');
+    if (created === 'username') throw new AppError('USERNAME_TAKEN');
+    if (created === 'email') throw new AppError('EMAIL_TAKEN');
+    return { status: 201, body: created };
+  }
+
+  /**
+   * Registration with email verification: nothing becomes an account before its link is opened
+   * (`confirmEmailVerification`). A new address gets a pending registration and the link; an
+   * address with an account gets a notice. Both check the username against accounts alone and
+   * answer alike, and neither reserves anything: an account made here at once took the username
+   * and answered sign-ins with EMAIL_NOT_VERIFIED, while a taken address made nothing, so
+   * registering the same fresh username again, or signing in with the password just chosen, told
+   * the two apart (found in review).
+   */
+  private async registerPending(dto: RegisterDto, passwordHash: string): Promise<RegisterResult> {
+    // A taken username is a 409 whatever the address: answering 202 first would tell anyone
+    // holding a username known to be taken which addresses have accounts.
+    if (await this.users.findByUsername(dto.username)) throw new AppError('USERNAME_TAKEN');
+    if (await this.users.findByEmail(dto.email)) {
       await this.mail.send(dto.email, 'accountExists', `${this.config.publicBaseUrl}/sign-in`);
       return { status: 202, body: { status: 'verification_required' } };
     }
-    if (!session) {
-      await this.mailVerificationLink(user, verificationToken);
-      return { status: 202, body: { status: 'verification_required' } };
-    }
-    return {
-      status: 201,
-      body: await this.tokenResponse(user, session.record.id, session.refreshToken, now),
-    };
+    const token = this.crypto.randomToken(32);
+    const now = this.clock.now();
+    await this.pendingRegistrations.create({
+      id: this.crypto.uuid(),
+      email: dto.email,
+      username: dto.username,
+      passwordHash,
+      tokenHash: this.crypto.sha256(token),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + VERIFICATION_TTL_MS),
+    });
+    await this.mailVerificationLink(dto.email, token);
+    return { status: 202, body: { status: 'verification_required' } };
+  }
+
+  /**
+   * Creates an account with its first session and the sign-in's activity, all in one transaction
+   * with `alongside` (what the account is made from): a failure between the writes left an account
+   * behind although the client was told registration failed (found by the outage test). Resolves
+   * to the tokens, or to the field another account already holds.
+   */
+  private async createSignedIn(
+    user: UserRow,
+    client: ClientInfo,
+    now: Date,
+    method: SignInMethod,
+    alongside?: (trx: Database) => Promise<void>,
+  ): Promise<IssuedTokens | 'email' | 'username'> {
+    const session = this.newSession(user.id, client, now, method);
+    const collision = await this.users.create(user, async (trx) => {
+      await alongside?.(trx);
+      await this.sessions.create(session.record, trx);
+      await this.activity.record(this.activity.event(user.id, 'signed_in', { client }, method), trx);
+    });
+    return collision ?? this.tokenResponse(user, session.record.id, session.refreshToken, now);
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<SignInResult> {
@@ -324,8 +334,22 @@ export class AuthService {
     await this.rateLimits.consume('email', `ip:${clientNetwork(client.ip)}`, `address:${dto.email}`);
     await this.uniform.run(async () => {
       const user = await this.users.findByEmail(dto.email);
-      if (user && user.emailVerifiedAt === null && user.deletedAt === null && user.disabledAt === null)
-        await this.sendVerification(user);
+      if (user) {
+        if (user.emailVerifiedAt === null && user.deletedAt === null && user.disabledAt === null)
+          await this.sendVerification(user);
+        return;
+      }
+      // A registration waiting for its link: a new link (the one mailed before stops working).
+      const now = this.clock.now();
+      const pending = await this.pendingRegistrations.newestLive(dto.email, now);
+      if (!pending) return;
+      const token = this.crypto.randomToken(32);
+      await this.pendingRegistrations.renewLink(
+        pending.id,
+        this.crypto.sha256(token),
+        new Date(now.getTime() + VERIFICATION_TTL_MS),
+      );
+      await this.mailVerificationLink(pending.email, token);
     });
   }
 
@@ -339,9 +363,9 @@ export class AuthService {
     await this.rateLimits.consume('signIn', `verify:ip:${clientNetwork(client.ip)}`);
     const now = this.clock.now();
     const tokenHash = this.crypto.sha256(dto.token);
-    const user = await this.accountOfLink(
-      await this.oneTimeTokens.findLive('email_verification', tokenHash, now),
-    );
+    const link = await this.oneTimeTokens.findLive('email_verification', tokenHash, now);
+    if (!link) return this.confirmRegistration(tokenHash, client, now);
+    const user = await this.accountOfLink(link);
     // Every other way in refuses a disabled account; the link, which signs in, does too.
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
     const verified = { ...user, emailVerifiedAt: user.emailVerifiedAt ?? now };
@@ -351,6 +375,32 @@ export class AuthService {
       if (user.emailVerifiedAt === null)
         await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now }, trx);
     });
+  }
+
+  /**
+   * A pending registration's link: makes the account (address verified) and signs it in, ending
+   * every registration of the address in the same transaction. The first link of an address
+   * opened wins; if the address or the username became an account's since, the registration is
+   * spent and the answer says which (409 EMAIL_TAKEN / USERNAME_TAKEN: register again).
+   */
+  private async confirmRegistration(tokenHash: string, client: ClientInfo, now: Date): Promise<SignInResult> {
+    const pending = await this.pendingRegistrations.findLive(tokenHash, now);
+    if (!pending) throw new AppError('INVALID_OR_EXPIRED_TOKEN');
+    const user = newUserRow({
+      id: this.crypto.uuid(),
+      email: pending.email,
+      username: pending.username,
+      passwordHash: pending.passwordHash,
+      emailVerifiedAt: now,
+      now,
+    });
+    const created = await this.createSignedIn(user, client, now, 'email_link', async (trx) => {
+      if (!(await this.pendingRegistrations.consumeAll(pending.email, tokenHash, trx)))
+        throw new AppError('INVALID_OR_EXPIRED_TOKEN');
+    });
+    if (typeof created === 'object') return created;
+    await this.pendingRegistrations.delete(pending.id);
+    throw new AppError(created === 'email' ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN');
   }
 
   // ------------------------------------------------------------------ passwords
@@ -818,8 +868,8 @@ export class AuthService {
     );
   }
 
-  private async mailVerificationLink(user: UserRow, token: string): Promise<void> {
-    await this.mail.send(user, 'verifyEmail', `${this.config.publicBaseUrl}/verify-email?token=${token}`);
+  private async mailVerificationLink(to: MailRecipient, token: string): Promise<void> {
+    await this.mail.send(to, 'verifyEmail', `${this.config.publicBaseUrl}/verify-email?token=${token}`);
   }
 
   private async issueOneTimeToken(

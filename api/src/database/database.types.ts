@@ -188,6 +188,20 @@ export interface MailQueueTable {
   createdAt: Timestamp;
 }
 
+/**
+ * `pending_registrations`: a registration waiting for its emailed link (0010); it becomes an
+ * account when the link is opened, or is deleted a day after it expired.
+ */
+export interface PendingRegistrationsTable {
+  id: string;
+  email: string;
+  username: string;
+  passwordHash: string;
+  tokenHash: string;
+  createdAt: Timestamp;
+  expiresAt: Timestamp;
+}
+
 /** Why a file was uploaded; decides its key prefix, allowed types, size limit and visibility. */
 export type FilePurpose = 'avatar' | 'story' | 'channel' | 'temp';
 
@@ -264,6 +278,7 @@ export interface DatabaseSchema {
   rateLimits: RateLimitsTable;
   outbox: OutboxTable;
   mailQueue: MailQueueTable;
+  pendingRegistrations: PendingRegistrationsTable;
   files: FilesTable;
   securityEvents: SecurityEventsTable;
 }

@@ -26,7 +26,7 @@ await runDatabaseCli('Maintenance failed', async ({ config, connection }) => {
   try {
     const report = await context.get(MaintenanceService).runOnce();
     process.stdout.write(
-      `purged ${report.purgedAccounts} deleted account(s), removed ${report.removedFiles} expired file(s), ${report.removedTokens} expired one-time token(s), ${report.removedSessions} ended session(s), ${report.removedRateLimitCounters} ended rate-limit counter(s), ${report.removedSecurityEvents} security event(s) past retention and ${report.removedOutboxMail} outbox message(s)\n`,
+      `purged ${report.purgedAccounts} deleted account(s), removed ${report.removedFiles} expired file(s), ${report.removedTokens} expired one-time token(s), ${report.removedPendingRegistrations} expired registration(s), ${report.removedSessions} ended session(s), ${report.removedRateLimitCounters} ended rate-limit counter(s), ${report.removedSecurityEvents} security event(s) past retention and ${report.removedOutboxMail} outbox message(s)\n`,
     );
     const { unpurgedAccounts: accounts, unremovedFiles: files } = report;
     if (accounts.length === 0 && files.length === 0) return 0;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { OneTimeTokensRepository } from '../auth/one-time-tokens.repository.js';
+import type { PendingRegistrationsRepository } from '../auth/pending-registrations.repository.js';
 import type { RateLimitService } from '../auth/rate-limit.service.js';
 import type { SecurityActivityService } from '../auth/security-activity.service.js';
 import type { SessionsRepository } from '../auth/sessions.repository.js';
@@ -16,6 +17,7 @@ const REPORT = {
   removedFiles: 5,
   unremovedFiles: ['stuck-file'],
   removedTokens: 7,
+  removedPendingRegistrations: 19,
   removedSessions: 3,
   removedRateLimitCounters: 11,
   removedSecurityEvents: 13,
@@ -26,6 +28,7 @@ function setup() {
   const users = { purgeDeletedAccounts: vi.fn(async () => ({ purged: 2, failed: ['stuck-account'] })) };
   const files = { cleanupExpired: vi.fn(async () => ({ removed: 5, failed: ['stuck-file'] })) };
   const oneTimeTokens = { deleteExpired: vi.fn(async (_before: Date) => 7) };
+  const pendingRegistrations = { deleteExpired: vi.fn(async (_before: Date) => 19) };
   const sessions = { deleteEnded: vi.fn(async (_before: Date) => 3) };
   const rateLimits = { pruneEndedWindows: vi.fn(async () => 11) };
   const activity = { deleteExpired: vi.fn(async () => 13) };
@@ -36,6 +39,7 @@ function setup() {
     users as unknown as UsersService,
     files as unknown as FilesService,
     oneTimeTokens as unknown as OneTimeTokensRepository,
+    pendingRegistrations as unknown as PendingRegistrationsRepository,
     sessions as unknown as SessionsRepository,
     rateLimits as unknown as RateLimitService,
     activity as unknown as SecurityActivityService,
@@ -43,7 +47,7 @@ function setup() {
     clock,
     logger as unknown as Logger,
   );
-  return { service, users, files, oneTimeTokens, sessions, rateLimits, outbox, logger };
+  return { service, users, files, oneTimeTokens, pendingRegistrations, sessions, rateLimits, outbox, logger };
 }
 
 describe('MaintenanceService', () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { OneTimeTokensRepository } from '../auth/one-time-tokens.repository.js';
+import { PendingRegistrationsRepository } from '../auth/pending-registrations.repository.js';
 import { RateLimitService } from '../auth/rate-limit.service.js';
 import { SecurityActivityService } from '../auth/security-activity.service.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
@@ -19,6 +20,8 @@ export interface MaintenanceReport {
   /** Expired files that could not be removed (each logged; retried next run). */
   readonly unremovedFiles: readonly string[];
   readonly removedTokens: number;
+  /** Registrations whose link expired unopened (each holds a password hash). */
+  readonly removedPendingRegistrations: number;
   readonly removedSessions: number;
   readonly removedRateLimitCounters: number;
   readonly removedSecurityEvents: number;
@@ -66,7 +69,7 @@ const OUTBOX_RETENTION_MS = 2 * 24 * 60 * 60_000;
 /**
  * Periodic housekeeping: erase accounts deleted more than 30 days ago, remove unfinished uploads
  * and temp files older than 24 h, delete one-time tokens (links, emailed codes, sign-in and
- * passkey challenges) a day after they expired, sessions (and their refresh tokens, one row per
+ * passkey challenges) a day after they expired, registrations whose link expired unopened, sessions (and their refresh tokens, one row per
  * refresh) 30 days after they ended, rate-limit counters whose window has ended, security
  * activity older than SECURITY_EVENT_RETENTION_DAYS, and mail the outbox driver kept for two days. Runs from
  * `npm run users:purge` (cron, a scheduled task), on an interval inside the HTTP server (`main.ts`,
@@ -82,6 +85,8 @@ export class MaintenanceService implements OnApplicationShutdown {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(FilesService) private readonly files: FilesService,
     @Inject(OneTimeTokensRepository) private readonly oneTimeTokens: OneTimeTokensRepository,
+    @Inject(PendingRegistrationsRepository)
+    private readonly pendingRegistrations: PendingRegistrationsRepository,
     @Inject(SessionsRepository) private readonly sessions: SessionsRepository,
     @Inject(RateLimitService) private readonly rateLimits: RateLimitService,
     @Inject(SecurityActivityService) private readonly activity: SecurityActivityService,
@@ -119,6 +124,10 @@ export class MaintenanceService implements OnApplicationShutdown {
       unremovedFiles: files.failed,
       removedTokens: await count('removedTokens', () =>
         this.oneTimeTokens.deleteExpired(new Date(now - EXPIRED_TOKEN_RETENTION_MS)),
+      ),
+      // At once: an expired registration is of no use to anyone, and it holds a password hash.
+      removedPendingRegistrations: await count('removedPendingRegistrations', () =>
+        this.pendingRegistrations.deleteExpired(new Date(now)),
       ),
       removedSessions: await count('removedSessions', () =>
         this.sessions.deleteEnded(new Date(now - ENDED_SESSION_RETENTION_MS)),

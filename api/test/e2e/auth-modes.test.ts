@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
+import { newUserRow } from '../../src/users/new-user.js';
 import {
   bearer,
   type ErrorBody,
@@ -12,6 +14,36 @@ import {
 } from '../support/auth-helpers.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
+/** Registers with verification on and opens the link: an account, verified and signed in. */
+async function registerVerified(server: TestServer) {
+  const credentials = newCredentials();
+  expect((await server.request('/auth/register', { method: 'POST', json: credentials })).status).toBe(202);
+  const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+  const confirmed = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
+  expect(confirmed.status).toBe(200);
+  return { credentials, tokens: await readJson<TokenPair>(confirmed) };
+}
+
+/** An account with a password and an unverified address, as registration made them until 2026-12-07. */
+async function unverifiedAccount(server: TestServer) {
+  const credentials = newCredentials();
+  const passwordHash = await new CryptoRepository().hashPassword(credentials.password);
+  await server.database.db
+    .insertInto('users')
+    .values(
+      newUserRow({
+        id: crypto.randomUUID(),
+        email: credentials.email,
+        username: credentials.username,
+        passwordHash,
+        emailVerifiedAt: null,
+        now: new Date(),
+      }),
+    )
+    .execute();
+  return credentials;
+}
+
 describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -22,8 +54,8 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
   });
 
   it('answers 202 for new and existing emails alike; the owner of the existing one gets a notice', async () => {
-    const credentials = newCredentials();
-    const fresh = await server.request('/auth/register', { method: 'POST', json: credentials });
+    const { credentials } = await registerVerified(server);
+    const fresh = await server.request('/auth/register', { method: 'POST', json: newCredentials() });
     const again = await server.request('/auth/register', {
       method: 'POST',
       json: { ...newCredentials(), email: credentials.email },
@@ -34,7 +66,7 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
     expect((await latestMail(server, credentials.email)).subject).toBe('You already have an account');
   });
 
-  it('refuses sign-in until the email is confirmed; confirming returns tokens', async () => {
+  it('makes no account until the link is opened (signing in first is a wrong password); the link makes it and signs in', async () => {
     const credentials = newCredentials();
     await server.request('/auth/register', { method: 'POST', json: credentials });
     const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
@@ -42,25 +74,136 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
       method: 'POST',
       json: { email: credentials.email, password: credentials.password },
     });
-    expect(early.status).toBe(403);
-    expect((await readJson<ErrorBody>(early)).code).toBe('EMAIL_NOT_VERIFIED');
+    expect(early.status).toBe(401);
+    expect((await readJson<ErrorBody>(early)).code).toBe('INVALID_CREDENTIALS');
+    expect(
+      await server.database.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', credentials.email)
+        .execute(),
+    ).toEqual([]);
     const confirm = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
     expect(confirm.status).toBe(200);
     const tokens = await readJson<TokenPair>(confirm);
-    expect(tokens.user.emailVerified).toBe(true);
+    expect(tokens.user).toMatchObject({
+      email: credentials.email,
+      username: credentials.username,
+      emailVerified: true,
+    });
     const later = await server.request('/auth/login', {
       method: 'POST',
       json: { email: credentials.email, password: credentials.password },
     });
     expect(later.status).toBe(200);
+    // Spent: the link does not make a second account or sign in again.
+    const again = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
+    expect((await readJson<ErrorBody>(again)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
   });
-  // Found in review (account pre-hijacking): someone registers the owner's address with a
-  // password of their choosing; the owner later signs in with an emailed code, which verifies the
-  // address, and the registrant's password then signed in too.
-  it("drops a password the address's owner never proved when an emailed code first verifies the account", async () => {
+
+  // Found in review: a registration made an unverified account at once, holding its username and
+  // answering sign-ins with EMAIL_NOT_VERIFIED, while one for an address with an account made
+  // nothing; each difference told which addresses have accounts.
+  it('tells nobody whether an address has an account: the same fresh username and the password just chosen answer alike', async () => {
+    const { credentials: owner } = await registerVerified(server);
+    const probes = [
+      { email: newCredentials().email, expected: 'no account' },
+      { email: owner.email, expected: 'an account' },
+    ];
+    const answers: unknown[] = [];
+    for (const { email } of probes) {
+      const probe = { ...newCredentials(), email, password: 'a passphrase of the prober 7' };
+      const first = await server.request('/auth/register', { method: 'POST', json: probe });
+      // The same username again, with an address of the prober's.
+      const second = await server.request('/auth/register', {
+        method: 'POST',
+        json: { ...newCredentials(), username: probe.username },
+      });
+      const login = await server.request('/auth/login', {
+        method: 'POST',
+        json: { email, password: probe.password },
+      });
+      answers.push([first.status, second.status, login.status, (await readJson<ErrorBody>(login)).code]);
+    }
+    expect(answers).toEqual([
+      [202, 202, 401, 'INVALID_CREDENTIALS'],
+      [202, 202, 401, 'INVALID_CREDENTIALS'],
+    ]);
+  });
+
+  it('lets the first link opened of an address make the account; the address’s other registrations end with it', async () => {
     const email = newCredentials().email;
     const squatter = { ...newCredentials(), email, password: 'a passphrase the owner never chose' };
-    expect((await server.request('/auth/register', { method: 'POST', json: squatter })).status).toBe(202);
+    await server.request('/auth/register', { method: 'POST', json: squatter });
+    const squattersLink = tokenFromMail((await latestMail(server, email)).textBody);
+    const owner = { ...newCredentials(), email };
+    await server.request('/auth/register', { method: 'POST', json: owner });
+    const ownersLink = tokenFromMail((await latestMail(server, email)).textBody);
+    expect(ownersLink).not.toBe(squattersLink);
+    const confirmed = await server.request('/auth/email/verify/confirm', {
+      method: 'POST',
+      json: { token: ownersLink },
+    });
+    expect((await readJson<TokenPair>(confirmed)).user.username).toBe(owner.username);
+    const late = await server.request('/auth/email/verify/confirm', {
+      method: 'POST',
+      json: { token: squattersLink },
+    });
+    expect((await readJson<ErrorBody>(late)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+    const squatterLogin = await server.request('/auth/login', {
+      method: 'POST',
+      json: { email, password: squatter.password },
+    });
+    expect(squatterLogin.status).toBe(401);
+  });
+
+  it('answers a link whose username an account took meanwhile with 409 USERNAME_TAKEN', async () => {
+    const first = newCredentials();
+    const second = { ...newCredentials(), username: first.username };
+    await server.request('/auth/register', { method: 'POST', json: first });
+    const firstLink = tokenFromMail((await latestMail(server, first.email)).textBody);
+    await server.request('/auth/register', { method: 'POST', json: second });
+    const secondLink = tokenFromMail((await latestMail(server, second.email)).textBody);
+    expect(
+      (await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token: secondLink } }))
+        .status,
+    ).toBe(200);
+    const late = await server.request('/auth/email/verify/confirm', {
+      method: 'POST',
+      json: { token: firstLink },
+    });
+    expect(late.status).toBe(409);
+    expect((await readJson<ErrorBody>(late)).code).toBe('USERNAME_TAKEN');
+  });
+
+  it('mails a new link for a registration whose link was lost; the old one stops working', async () => {
+    const credentials = newCredentials();
+    await server.request('/auth/register', { method: 'POST', json: credentials });
+    const lost = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    expect(
+      (
+        await server.request('/auth/email/verify/request', {
+          method: 'POST',
+          json: { email: credentials.email },
+        })
+      ).status,
+    ).toBe(202);
+    const renewed = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    expect(renewed).not.toBe(lost);
+    const old = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token: lost } });
+    expect((await readJson<ErrorBody>(old)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+    expect(
+      (await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token: renewed } }))
+        .status,
+    ).toBe(200);
+  });
+
+  // Found in review (account pre-hijacking): an unverified account (now: one left from before
+  // registrations were held apart) has only the password its registrant chose; the owner signs in
+  // with an emailed code, which verifies the address, and that password then signed in too.
+  it("drops a password the address's owner never proved when an emailed code first verifies the account", async () => {
+    const squatter = await unverifiedAccount(server);
+    const email = squatter.email;
     expect((await server.request('/auth/email-code/start', { method: 'POST', json: { email } })).status).toBe(
       202,
     );
@@ -78,23 +221,39 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
     expect(await readJson(me)).toMatchObject({ email, hasPassword: false });
   });
 
-  // Found in review: the link signed a disabled account in. (A link confirmed by the registrant
-  // keeps the password: see the test above.)
-  it('refuses to confirm the address of a disabled account', async () => {
-    const disabled = newCredentials();
-    await server.request('/auth/register', { method: 'POST', json: disabled });
-    const link = tokenFromMail((await latestMail(server, disabled.email)).textBody);
+  // Accounts left unverified from before registrations were held apart (or made while verification
+  // was off) still verify through a link, and sign-ins still tell them to.
+  it('still verifies an unverified account by a requested link, and refuses a disabled one', async () => {
+    const legacy = await unverifiedAccount(server);
+    const refused = await server.request('/auth/login', {
+      method: 'POST',
+      json: { email: legacy.email, password: legacy.password },
+    });
+    expect((await readJson<ErrorBody>(refused)).code).toBe('EMAIL_NOT_VERIFIED');
+    await server.request('/auth/email/verify/request', { method: 'POST', json: { email: legacy.email } });
+    const link = tokenFromMail((await latestMail(server, legacy.email)).textBody);
     await server.database.db
       .updateTable('users')
       .set({ disabledAt: new Date() })
-      .where('email', '=', disabled.email)
+      .where('email', '=', legacy.email)
       .execute();
-    const confirm = await server.request('/auth/email/verify/confirm', {
+    // Found in review: the link signed a disabled account in.
+    const disabled = await server.request('/auth/email/verify/confirm', {
       method: 'POST',
       json: { token: link },
     });
-    expect(confirm.status).toBe(403);
-    expect((await readJson<ErrorBody>(confirm)).code).toBe('ACCOUNT_DISABLED');
+    expect(disabled.status).toBe(403);
+    expect((await readJson<ErrorBody>(disabled)).code).toBe('ACCOUNT_DISABLED');
+    await server.database.db
+      .updateTable('users')
+      .set({ disabledAt: null })
+      .where('email', '=', legacy.email)
+      .execute();
+    const confirmed = await server.request('/auth/email/verify/confirm', {
+      method: 'POST',
+      json: { token: link },
+    });
+    expect(confirmed.status).toBe(200);
   });
 });
 

@@ -739,6 +739,7 @@ describe('scheduled maintenance through the bundle', () => {
       'purgedAccounts',
       'removedFiles',
       'removedOutboxMail',
+      'removedPendingRegistrations',
       'removedRateLimitCounters',
       'removedSecurityEvents',
       'removedSessions',

@@ -321,12 +321,33 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
         createdAt: new Date(Date.now() - 3 * DAY),
       })
       .execute();
+    // A registration whose link expired unopened goes at once (it holds a password hash); a live one stays.
+    const registration = (id: string, expiresAt: Date) => ({
+      id,
+      email: `${id}@example.com`,
+      username: id.slice(0, 30),
+      passwordHash: 'argon2-hash',
+      tokenHash: crypto.sha256(id),
+      createdAt: new Date(expiresAt.getTime() - DAY),
+      expiresAt,
+    });
+    const [expiredRegistration, liveRegistration] = [crypto.uuid(), crypto.uuid()];
+    await database.db
+      .insertInto('pendingRegistrations')
+      .values([
+        registration(expiredRegistration, new Date(Date.now() - 60_000)),
+        registration(liveRegistration, new Date(Date.now() + HOUR)),
+      ])
+      .execute();
     const result = await runCli('src/jobs/maintenance.cli.ts', [], env);
     expect(result.stderr).toBe('');
+    expect(
+      (await database.db.selectFrom('pendingRegistrations').select('id').execute()).map((row) => row.id),
+    ).toEqual([liveRegistration]);
     expect(result).toMatchObject({
       code: 0,
       stdout:
-        'purged 1 deleted account(s), removed 0 expired file(s), 1 expired one-time token(s), 1 ended session(s), 1 ended rate-limit counter(s), 0 security event(s) past retention and 1 outbox message(s)\n',
+        'purged 1 deleted account(s), removed 0 expired file(s), 1 expired one-time token(s), 1 expired registration(s), 1 ended session(s), 1 ended rate-limit counter(s), 0 security event(s) past retention and 1 outbox message(s)\n',
     });
     expect(
       (await database.db.selectFrom('sessions').select('id').where('userId', '=', owner.id).execute()).map(

@@ -8,6 +8,7 @@ import * as m0006 from './0006_session_sign_in_method.js';
 import * as m0007 from './0007_security_events.js';
 import * as m0008 from './0008_housekeeping_indexes.js';
 import * as m0009 from './0009_mail_queue.js';
+import * as m0010 from './0010_pending_registrations.js';
 
 /**
  * Every migration, imported explicitly (no directory scanning) so a bundler includes them.
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0007_security_events': m0007,
   '0008_housekeeping_indexes': m0008,
   '0009_mail_queue': m0009,
+  '0010_pending_registrations': m0010,
 };

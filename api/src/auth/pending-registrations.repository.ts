@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Selectable } from 'kysely';
+import { deleteInBatches } from '../database/batched-delete.js';
+import type { Database } from '../database/database.factory.js';
+import { DATABASE } from '../database/database.module.js';
+import type { PendingRegistrationsTable } from '../database/database.types.js';
+import type { DatabaseHandle } from '../database/database-handle.js';
+
+export type PendingRegistrationRow = Selectable<PendingRegistrationsTable>;
+
+/**
+ * Registrations waiting for their emailed link (`pending_registrations`). An address may have
+ * several (its owner's and someone else's): a new one retires none, so nobody can void the owner's
+ * link by registering the address again; the first link opened makes the account, which voids the rest.
+ */
+@Injectable()
+export class PendingRegistrationsRepository {
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
+
+  async create(row: PendingRegistrationRow): Promise<void> {
+    await (await this.database.get()).insertInto('pendingRegistrations').values(row).execute();
+  }
+
+  /** The live registration a link's token belongs to, if any. */
+  async findLive(tokenHash: string, now: Date): Promise<PendingRegistrationRow | undefined> {
+    return (await this.database.get())
+      .selectFrom('pendingRegistrations')
+      .selectAll()
+      .where('tokenHash', '=', tokenHash)
+      .where('expiresAt', '>', now)
+      .executeTakeFirst();
+  }
+
+  /** The address's newest live registration (a resent link is for that one). */
+  async newestLive(email: string, now: Date): Promise<PendingRegistrationRow | undefined> {
+    return (await this.database.get())
+      .selectFrom('pendingRegistrations')
+      .selectAll()
+      .where('email', '=', email)
+      .where('expiresAt', '>', now)
+      .orderBy('createdAt', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  /** A new link for a registration: the old one stops working. */
+  async renewLink(id: string, tokenHash: string, expiresAt: Date): Promise<void> {
+    await (await this.database.get())
+      .updateTable('pendingRegistrations')
+      .set({ tokenHash, expiresAt })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Ends every registration of `email` inside `trx`, the transaction that makes its account; true
+   * when the one with `tokenHash` was among them (false: another use of the link got there first).
+   */
+  async consumeAll(email: string, tokenHash: string, trx: Database): Promise<boolean> {
+    const rows = await trx
+      .selectFrom('pendingRegistrations')
+      .select(['id', 'tokenHash'])
+      .where('email', '=', email)
+      .forUpdate()
+      .execute();
+    if (!rows.some((row) => row.tokenHash === tokenHash)) return false;
+    await trx.deleteFrom('pendingRegistrations').where('email', '=', email).execute();
+    return true;
+  }
+
+  /** Deletes one registration (its link was opened, and the account could not be made). */
+  async delete(id: string): Promise<void> {
+    await (await this.database.get()).deleteFrom('pendingRegistrations').where('id', '=', id).execute();
+  }
+
+  /** Deletes registrations that expired before `before`, `batchSize` at a time; returns how many. */
+  async deleteExpired(before: Date, batchSize = 1000): Promise<number> {
+    const db = await this.database.get();
+    return deleteInBatches(
+      async (limit) =>
+        (
+          await db
+            .selectFrom('pendingRegistrations')
+            .select('id')
+            .where('expiresAt', '<', before)
+            .limit(limit)
+            .execute()
+        ).map((row) => row.id),
+      async (ids) =>
+        Number(
+          (await db.deleteFrom('pendingRegistrations').where('id', 'in', ids).executeTakeFirst())
+            .numDeletedRows,
+        ),
+      batchSize,
+    );
+  }
+}
