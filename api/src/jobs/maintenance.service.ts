@@ -7,6 +7,7 @@ import { SecurityActivityService } from '../auth/security-activity.service.js';
 import { SessionsRepository } from '../auth/sessions.repository.js';
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { LOGGER } from '../common/logging/logger.module.js';
+import { RepeatingJob } from '../common/scheduling/repeating-job.js';
 import { FilesService } from '../files/files.service.js';
 import { OutboxMailRepository } from '../mail/outbox-mail.repository.js';
 import { UsersService } from '../users/users.service.js';
@@ -78,8 +79,12 @@ const OUTBOX_RETENTION_MS = 2 * 24 * 60 * 60_000;
  */
 @Injectable()
 export class MaintenanceService implements OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly interval = new RepeatingJob(() =>
+    this.runOnce().then(
+      (report) => this.logger.info(report, 'maintenance run'),
+      (error: unknown) => this.logger.error({ err: error }, 'maintenance run failed'),
+    ),
+  );
 
   constructor(
     @Inject(UsersService) private readonly users: UsersService,
@@ -144,27 +149,12 @@ export class MaintenanceService implements OnApplicationShutdown {
     return report;
   }
 
-  /** Runs now and then every `minutes`; a run still going when the next is due is not doubled. */
+  /** Runs now and then every `minutes` (the HTTP server's interval; 0: never). */
   schedule(minutes: number): void {
-    if (minutes <= 0 || this.timer) return;
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.runOnce()
-        .then((report) => this.logger.info(report, 'maintenance run'))
-        .catch((error: unknown) => this.logger.error({ err: error }, 'maintenance run failed'))
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
-    this.timer = setInterval(tick, minutes * 60_000);
-    // The timer alone must not keep the process alive (shutdown closes the app, which clears it).
-    this.timer.unref();
-    tick();
+    this.interval.start(minutes * 60_000);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.interval.stop();
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { LOGGER } from '../common/logging/logger.module.js';
+import { RepeatingJob } from '../common/scheduling/repeating-job.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { Database } from '../database/database.factory.js';
@@ -70,8 +71,14 @@ export class MailService implements OnApplicationShutdown {
   // The templates are imported on the first send, not with the services that name them: most
   // requests send no mail, and a Lambda's Init should not compile them (docs/lambda.md).
   private templates?: Promise<MailTemplates>;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly interval = new RepeatingJob(() =>
+    this.deliverDue().then(
+      (report) => {
+        if (report.sent + report.retried + report.failed > 0) this.logger.info(report, 'mail delivery pass');
+      },
+      (error: unknown) => this.logger.error({ err: error }, 'mail delivery pass failed'),
+    ),
+  );
 
   constructor(
     @Inject(MailRepository) private readonly mail: MailRepository,
@@ -163,30 +170,13 @@ export class MailService implements OnApplicationShutdown {
     return report;
   }
 
-  /** Runs a delivery pass now and then every `seconds`; a pass still going when the next is due is not doubled. */
+  /** Runs a delivery pass now and then every `seconds` (the HTTP server's interval; 0: never). */
   schedule(seconds: number): void {
-    if (seconds <= 0 || this.timer) return;
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.deliverDue()
-        .then((report) => {
-          if (report.sent + report.retried + report.failed > 0)
-            this.logger.info(report, 'mail delivery pass');
-        })
-        .catch((error: unknown) => this.logger.error({ err: error }, 'mail delivery pass failed'))
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
-    this.timer = setInterval(tick, seconds * 1000);
-    this.timer.unref(); // shutdown closes the app, which clears it
-    tick();
+    this.interval.start(seconds * 1000);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.interval.stop();
   }
 
   private async attempt(row: QueuedMail): Promise<'sent' | 'retried' | 'failed'> {
