@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
-import { deleteInBatches } from '../database/batched-delete.js';
+import { deleteExpiredBefore } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { OneTimeTokenPurpose, OneTimeTokensTable } from '../database/database.types.js';
@@ -168,23 +168,7 @@ export class OneTimeTokensRepository {
    * resolves to how many. Without it every sign-in challenge and emailed code would stay forever.
    */
   async deleteExpired(before: Date, batchSize = 1000): Promise<number> {
-    const db = await this.database.get();
-    return deleteInBatches(
-      async (limit) =>
-        (
-          await db
-            .selectFrom('oneTimeTokens')
-            .select('id')
-            .where('expiresAt', '<', before)
-            .limit(limit)
-            .execute()
-        ).map((row) => row.id),
-      async (ids) =>
-        Number(
-          (await db.deleteFrom('oneTimeTokens').where('id', 'in', ids).executeTakeFirst()).numDeletedRows,
-        ),
-      batchSize,
-    );
+    return deleteExpiredBefore(await this.database.get(), 'oneTimeTokens', before, batchSize);
   }
 
   /** Uses a token; true when this call used it (false when it already was). */

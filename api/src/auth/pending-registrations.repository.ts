@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
-import { deleteInBatches } from '../database/batched-delete.js';
+import { deleteExpiredBefore } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { PendingRegistrationsTable } from '../database/database.types.js';
@@ -75,23 +75,6 @@ export class PendingRegistrationsRepository {
 
   /** Deletes registrations that expired before `before`, `batchSize` at a time; returns how many. */
   async deleteExpired(before: Date, batchSize = 1000): Promise<number> {
-    const db = await this.database.get();
-    return deleteInBatches(
-      async (limit) =>
-        (
-          await db
-            .selectFrom('pendingRegistrations')
-            .select('id')
-            .where('expiresAt', '<', before)
-            .limit(limit)
-            .execute()
-        ).map((row) => row.id),
-      async (ids) =>
-        Number(
-          (await db.deleteFrom('pendingRegistrations').where('id', 'in', ids).executeTakeFirst())
-            .numDeletedRows,
-        ),
-      batchSize,
-    );
+    return deleteExpiredBefore(await this.database.get(), 'pendingRegistrations', before, batchSize);
   }
 }

@@ -43,3 +43,27 @@ export function deleteCreatedBefore(
     batchSize,
   );
 }
+
+/** Tables whose rows end at an `expiresAt`: each has an `id`. */
+type ExpiringTable = 'oneTimeTokens' | 'pendingRegistrations';
+
+/**
+ * Deletes the rows of `table` that expired before `before`, `batchSize` at a time (as
+ * {@link deleteInBatches}); resolves to how many.
+ */
+export function deleteExpiredBefore(
+  db: Database,
+  table: ExpiringTable,
+  before: Date,
+  batchSize: number,
+): Promise<number> {
+  return deleteInBatches(
+    async (limit) =>
+      (await db.selectFrom(table).select('id').where('expiresAt', '<', before).limit(limit).execute()).map(
+        (row) => row.id,
+      ),
+    async (ids) =>
+      Number((await db.deleteFrom(table).where('id', 'in', ids).executeTakeFirst()).numDeletedRows),
+    batchSize,
+  );
+}
