@@ -196,14 +196,15 @@ export class AuthService {
 
   async login(dto: LoginDto, client: ClientInfo): Promise<SignInResult> {
     const identifier = dto.email ?? dto.username ?? '';
-    await this.rateLimits.consume('signIn', `login:ip:${clientNetwork(client.ip)}`);
+    await this.rateLimits.consume(
+      'signIn',
+      `login:ip:${clientNetwork(client.ip)}`,
+      `login:account:${identifier}`,
+    );
     const started = this.clock.now().getTime();
     const user = dto.email
       ? await this.users.findByEmail(dto.email)
       : await this.users.findByUsername(identifier);
-    // Per account, whichever identifier was typed (found in review: keyed by the identifier, an
-    // account's email and username had a budget each); an unknown one is limited as typed.
-    await this.rateLimits.consume('signIn', `login:account:${user?.id ?? identifier}`);
     const now = this.clock.now();
     const lockedOut = user?.lockedUntil != null && user.lockedUntil > now;
     if (!user || user.passwordHash === null || user.deletedAt !== null || lockedOut) {
