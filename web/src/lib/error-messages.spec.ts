@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { messageFor, SECOND_STEP_ENDED_CODES, WRONG_SIGN_IN_CODE } from './error-messages';
+import {
+  messageFor,
+  NOT_CONFIRMED_YET_HINT,
+  SECOND_STEP_ENDED_CODES,
+  SPENT_REGISTRATION,
+  WRONG_SIGN_IN_CODE,
+} from './error-messages';
 
 describe('messageFor', () => {
   it('words a known code for people', () => {
@@ -45,5 +51,22 @@ describe('the sign-in refusals', () => {
   it('tells a wrong emailed sign-in code may mean a locked account, and how to unlock it', () => {
     expect(WRONG_SIGN_IN_CODE).toMatch(/locked for a while/);
     expect(WRONG_SIGN_IN_CODE).toMatch(/resetting your password unlocks it/);
+  });
+});
+
+describe('the hint under a wrong password', () => {
+  // Said to every INVALID_CREDENTIALS, whatever was typed, so it must hold nothing about an address.
+  it('points a new sign-up to the emailed link, in general terms', () => {
+    expect(NOT_CONFIRMED_YET_HINT).toBe(
+      'Just signed up? Open the link we emailed you first: your account is created when you do.',
+    );
+  });
+});
+
+describe('a spent sign-up on /verify-email', () => {
+  it('words the two 409s with the next step, not the sign-up form’s sentences', () => {
+    expect(SPENT_REGISTRATION.EMAIL_TAKEN).toBe('This address already has an account.');
+    expect(SPENT_REGISTRATION.USERNAME_TAKEN).toMatch(/Sign up again with another one\.$/);
+    expect(SPENT_REGISTRATION.USERNAME_TAKEN).not.toMatch(/Choose another one/);
   });
 });

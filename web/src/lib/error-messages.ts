@@ -102,6 +102,24 @@ export const WRONG_SIGN_IN_CODE =
   'That code is wrong or has expired. Check the email or ask for a new code; if it keeps failing, the account may be locked for a while; resetting your password unlocks it.';
 
 /**
+ * Under INVALID_CREDENTIALS on /sign-in. With email verification a sign-up is no account until its
+ * link is opened, so signing in before that is a wrong password. Said to every wrong password, so
+ * it tells nothing about the address typed.
+ */
+export const NOT_CONFIRMED_YET_HINT =
+  'Just signed up? Open the link we emailed you first: your account is created when you do.';
+
+/**
+ * What /verify-email says when opening a sign-up's link is refused for good (409): the registration
+ * is spent, so neither the button nor a new link can help, and the sentence gives the next step.
+ * (`messageFor` would say "Sign in instead" / "Choose another one", and the page has no field.)
+ */
+export const SPENT_REGISTRATION: Readonly<Record<'EMAIL_TAKEN' | 'USERNAME_TAKEN', string>> = {
+  EMAIL_TAKEN: 'This address already has an account.',
+  USERNAME_TAKEN: 'The username you chose was taken before you confirmed. Sign up again with another one.',
+};
+
+/**
  * Refusals of the second step after which its challenge cannot succeed, so the sign-in starts
  * again: the challenge expired, was used or met too many wrong codes; the account got locked or
  * disabled; or it changed meanwhile (a new password, two-step sign-in toggled: SIGN_IN_INTERRUPTED).

@@ -9,7 +9,7 @@ import { SubmitButton } from '../../components/submit-button';
 import { TwoStepForm } from '../../components/two-step-form';
 import { api } from '../../lib/api-client';
 import type { MfaChallenge } from '../../lib/api-types';
-import { messageFor } from '../../lib/error-messages';
+import { messageFor, NOT_CONFIRMED_YET_HINT } from '../../lib/error-messages';
 import { safeNext } from '../../lib/navigation';
 import { useSession } from '../../lib/session';
 import { useAction } from '../../lib/use-action';
@@ -73,7 +73,12 @@ export function SignInForm() {
           <Link href="/profile">Go to your profile</Link>
         </Alert>
       )}
-      {error && <Alert kind="error">{error.message}</Alert>}
+      {error && (
+        <Alert kind="error">
+          {error.message}
+          {error.code === 'INVALID_CREDENTIALS' && <p className="alert-hint">{NOT_CONFIRMED_YET_HINT}</p>}
+        </Alert>
+      )}
       <form onSubmit={onSubmit}>
         <Field
           label="Email or username"

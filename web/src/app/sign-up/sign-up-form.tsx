@@ -38,6 +38,13 @@ export function SignUpForm() {
           We sent a confirmation link to <strong>{checkEmail}</strong>. Open it to finish creating your
           account.
         </Alert>
+        <p>
+          Your account exists only once you open the link: until then you cannot sign in. If the link expires
+          or gets lost, simply sign up again.
+        </p>
+        <button type="button" className="button button-secondary" onClick={() => setCheckEmail(null)}>
+          Sign up again
+        </button>
       </section>
     );
   }

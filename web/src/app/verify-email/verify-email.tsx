@@ -10,6 +10,7 @@ import { TwoStepForm } from '../../components/two-step-form';
 import { api } from '../../lib/api-client';
 import type { MfaChallenge } from '../../lib/api-types';
 import { useAction } from '../../lib/use-action';
+import { confirmationEnd } from './confirmation-end';
 
 /**
  * The page the verification email links to: `/verify-email?token=…`. Confirming takes a click
@@ -73,14 +74,25 @@ export function VerifyEmail() {
   }
 
   const linkFailed = !token || confirm.error?.code === 'INVALID_OR_EXPIRED_TOKEN';
-  // A disabled account cannot be confirmed into (the API refuses every way in): neither the button
-  // nor a new link would help, so the page only says why.
-  const accountDisabled = confirm.error?.code === 'ACCOUNT_DISABLED';
+  // Refusals no click can turn around (a spent sign-up, a disabled account): the button goes and
+  // the page says what to do instead.
+  const ended = confirmationEnd(confirm.error?.code);
   return (
     <section className="card narrow">
       <h1>Confirm your email</h1>
-      {confirm.error && <Alert kind="error">{confirm.error.message}</Alert>}
-      {token && !linkFailed && !accountDisabled && (
+      {ended ? (
+        <>
+          <Alert kind="error">{ended.message}</Alert>
+          {ended.next && (
+            <Link className="button button-primary" href={ended.next.href}>
+              {ended.next.label}
+            </Link>
+          )}
+        </>
+      ) : (
+        confirm.error && <Alert kind="error">{confirm.error.message}</Alert>
+      )}
+      {token && !linkFailed && !ended && (
         <>
           <p>Confirm that this email address is yours.</p>
           <SubmitButton
@@ -95,7 +107,12 @@ export function VerifyEmail() {
       )}
       {linkFailed && (
         <>
+          <p>
+            Signing up? Your account is created only when you open its link. If the link expired or got lost,{' '}
+            <Link href="/sign-up">sign up again</Link>: a new link cannot be sent for a sign-up.
+          </p>
           <h2>Send a new link</h2>
+          <p className="hint">For an account that exists but whose address is not confirmed yet.</p>
           {sentTo ? (
             <Alert kind="success">
               If <strong>{sentTo}</strong> has an unconfirmed account, we sent it a new link.
