@@ -168,7 +168,7 @@ export class AuthService {
       createdAt: now,
       expiresAt: new Date(now.getTime() + VERIFICATION_TTL_MS),
     });
-    await this.mailVerificationLink(dto.email, token);
+    await this.mailVerificationLink(dto.email, dto.username, token);
     return { status: 202, body: { status: 'verification_required' } };
   }
 
@@ -335,22 +335,11 @@ export class AuthService {
     await this.rateLimits.consume('email', `ip:${clientNetwork(client.ip)}`, `address:${dto.email}`);
     await this.uniform.run(async () => {
       const user = await this.users.findByEmail(dto.email);
-      if (user) {
-        if (user.emailVerifiedAt === null && user.deletedAt === null && user.disabledAt === null)
-          await this.sendVerification(user);
-        return;
-      }
-      // A registration waiting for its link: a new link (the one mailed before stops working).
-      const now = this.clock.now();
-      const pending = await this.pendingRegistrations.newestLive(dto.email, now);
-      if (!pending) return;
-      const token = this.crypto.randomToken(32);
-      await this.pendingRegistrations.renewLink(
-        pending.id,
-        this.crypto.sha256(token),
-        new Date(now.getTime() + VERIFICATION_TTL_MS),
-      );
-      await this.mailVerificationLink(pending.email, token);
+      // Not for a registration waiting for its link (found in review): the newest registration of an
+      // address may be someone else's, and a new link for it would hand the owner that account (and
+      // void their own link). A lost link is replaced by registering again.
+      if (user && user.emailVerifiedAt === null && user.deletedAt === null && user.disabledAt === null)
+        await this.sendVerification(user);
     });
   }
 
@@ -400,8 +389,17 @@ export class AuthService {
         throw new AppError('INVALID_OR_EXPIRED_TOKEN');
     });
     if (typeof created === 'object') return created;
+    // The account's insert comes first in its transaction, so a second use of the same link racing
+    // the first meets the first's account here: that link is spent, not taken (found in review).
+    if (!(await this.pendingRegistrations.findLive(tokenHash, this.clock.now())))
+      throw new AppError('INVALID_OR_EXPIRED_TOKEN');
+    if (created === 'email') {
+      // The address has an account: none of its registrations can become one.
+      await this.pendingRegistrations.deleteForEmail(pending.email);
+      throw new AppError('EMAIL_TAKEN');
+    }
     await this.pendingRegistrations.delete(pending.id);
-    throw new AppError(created === 'email' ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN');
+    throw new AppError('USERNAME_TAKEN');
   }
 
   // ------------------------------------------------------------------ passwords
@@ -865,12 +863,18 @@ export class AuthService {
   private async sendVerification(user: UserRow): Promise<void> {
     await this.mailVerificationLink(
       user,
+      user.username,
       await this.issueOneTimeToken('email_verification', user, VERIFICATION_TTL_MS),
     );
   }
 
-  private async mailVerificationLink(to: MailRecipient, token: string): Promise<void> {
-    await this.mail.send(to, 'verifyEmail', `${this.config.publicBaseUrl}/verify-email?token=${token}`);
+  private async mailVerificationLink(to: MailRecipient, username: string, token: string): Promise<void> {
+    await this.mail.send(
+      to,
+      'verifyEmail',
+      `${this.config.publicBaseUrl}/verify-email?token=${token}`,
+      username,
+    );
   }
 
   private async issueOneTimeToken(

@@ -10,8 +10,9 @@ export type PendingRegistrationRow = Selectable<PendingRegistrationsTable>;
 
 /**
  * Registrations waiting for their emailed link (`pending_registrations`). An address may have
- * several (its owner's and someone else's): a new one retires none, so nobody can void the owner's
- * link by registering the address again; the first link opened makes the account, which voids the rest.
+ * several (its owner's and someone else's): a new one retires none and no link is ever renewed, so
+ * nobody can void the owner's link or keep their own registration alive past its 24 h; the first
+ * link opened makes the account, which ends the rest.
  */
 @Injectable()
 export class PendingRegistrationsRepository {
@@ -31,27 +32,6 @@ export class PendingRegistrationsRepository {
       .executeTakeFirst();
   }
 
-  /** The address's newest live registration (a resent link is for that one). */
-  async newestLive(email: string, now: Date): Promise<PendingRegistrationRow | undefined> {
-    return (await this.database.get())
-      .selectFrom('pendingRegistrations')
-      .selectAll()
-      .where('email', '=', email)
-      .where('expiresAt', '>', now)
-      .orderBy('createdAt', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-  }
-
-  /** A new link for a registration: the old one stops working. */
-  async renewLink(id: string, tokenHash: string, expiresAt: Date): Promise<void> {
-    await (await this.database.get())
-      .updateTable('pendingRegistrations')
-      .set({ tokenHash, expiresAt })
-      .where('id', '=', id)
-      .execute();
-  }
-
   /**
    * Ends every registration of `email` inside `trx`, the transaction that makes its account; true
    * when the one with `tokenHash` was among them (false: another use of the link got there first).
@@ -66,6 +46,11 @@ export class PendingRegistrationsRepository {
     if (!rows.some((row) => row.tokenHash === tokenHash)) return false;
     await trx.deleteFrom('pendingRegistrations').where('email', '=', email).execute();
     return true;
+  }
+
+  /** Deletes every registration of an address that has an account now. */
+  async deleteForEmail(email: string): Promise<void> {
+    await (await this.database.get()).deleteFrom('pendingRegistrations').where('email', '=', email).execute();
   }
 
   /** Deletes one registration (its link was opened, and the account could not be made). */

@@ -29,22 +29,21 @@ function layout(title: string, paragraphs: string[], action?: { label: string; u
 
 /** The mails the API sends. Plain text and HTML from the same words. */
 export const mailTemplates = {
-  verifyEmail(link: string): RenderedMail {
+  verifyEmail(link: string, username: string): RenderedMail {
     const lines = [
-      'Confirm your email address to finish setting up your account.',
+      `Confirm your email address to finish setting up the account "${username}".`,
       `Open this link: ${link}`,
     ];
+    // Named, so that someone who receives a link for a registration they did not make (someone
+    // else registered their address) can tell it is not theirs.
+    const ignore = 'If you did not sign up, or that is not the username you chose, ignore this email.';
     return {
       subject: 'Confirm your email address',
-      text: `${lines.join('\n\n')}\n\nIf you did not sign up, ignore this email.`,
-      html: layout(
-        'Confirm your email address',
-        [lines[0] as string, 'If you did not sign up, ignore this email.'],
-        {
-          label: 'Confirm email',
-          url: link,
-        },
-      ),
+      text: `${lines.join('\n\n')}\n\n${ignore}`,
+      html: layout('Confirm your email address', [lines[0] as string, ignore], {
+        label: 'Confirm email',
+        url: link,
+      }),
       devSummary: `verify email: ${link}`,
       deliverWithinMs: 24 * 60 * MINUTES,
     };
