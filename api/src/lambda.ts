@@ -56,6 +56,8 @@ export function handler(
   context: Context,
 ): Promise<LambdaHttpResponse | MaintenanceReport | MailDeliveryReport> {
   if (isScheduledEvent(event)) return app.get(MaintenanceService).runOnce();
-  if (isMailDeliveryEvent(event)) return app.get(MailService).deliverDue();
+  // The pass ends in time for the invocation's own timeout (an attempt cut off there could be sent twice).
+  if (isMailDeliveryEvent(event))
+    return app.get(MailService).deliverDue(Date.now() + context.getRemainingTimeInMillis());
   return proxy(event, context);
 }

@@ -121,7 +121,7 @@ export interface MailSettings {
   readonly sesEndpoint: string | undefined;
   /** The longest one SES attempt may take (the first runs while a request waits). */
   readonly sendTimeoutMs: number;
-  /** How often the HTTP server retries queued mail that failed (0 = never; Lambda: infra's per-minute event). */
+  /** How often the HTTP server retries queued mail that failed (at least 5 s; Lambda: infra's per-minute event). */
   readonly retryIntervalSeconds: number;
 }
 

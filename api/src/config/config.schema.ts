@@ -332,8 +332,11 @@ function readVariables(read: VariableReader) {
     MAIL_FROM: read.text('MAIL_FROM', 'CloudNest <no-reply@cloudnest.local>', 3),
     SES_REGION: read.optional('SES_REGION'),
     SES_ENDPOINT: read.url('SES_ENDPOINT', 'must be a URL'),
-    MAIL_SEND_TIMEOUT_MS: read.integer('MAIL_SEND_TIMEOUT_MS', 500, 60_000, 5000),
-    MAIL_RETRY_INTERVAL_SECONDS: read.integer('MAIL_RETRY_INTERVAL_SECONDS', 0, 3600, 30),
+    // At most 10 s: a Lambda delivery pass (30 s) must fit an attempt, and the first attempt runs
+    // while a request waits.
+    MAIL_SEND_TIMEOUT_MS: read.integer('MAIL_SEND_TIMEOUT_MS', 500, 10_000, 5000),
+    // Not 0: mail whose first attempt failed (and its links and codes) would stay queued for ever.
+    MAIL_RETRY_INTERVAL_SECONDS: read.integer('MAIL_RETRY_INTERVAL_SECONDS', 5, 3600, 30),
     // --- Users and files
     API_BASE_URL: read.url('API_BASE_URL', 'must be a URL like https://api.example.com'),
     S3_BUCKET: read.matching('S3_BUCKET', S3_BUCKET, 'must be an S3 bucket name'),

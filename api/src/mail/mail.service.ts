@@ -53,8 +53,10 @@ const MAX_RETRY_DELAY_MS = 30 * 60_000;
 const LEASE_MARGIN_MS = 60_000;
 /** Mail taken per claim of a delivery pass (a pass that runs out of time leaves the rest of its batch leased). */
 const CLAIM_BATCH = 10;
-/** How long one delivery pass may go on claiming more. */
-const PASS_BUDGET_MS = 20_000;
+/** How long a delivery pass may run when its caller sets no deadline (the server's interval). */
+const PASS_MS = 25_000;
+/** Room left after an attempt's own limit for the queue's queries around it. */
+const ATTEMPT_MARGIN_MS = 2_000;
 
 /**
  * Mail, through a durable queue (`mail_queue`). Every mail is rendered and stored first — in the
@@ -148,14 +150,15 @@ export class MailService implements OnApplicationShutdown {
   }
 
   /**
-   * Delivers the mail that is due, a batch at a time, until none is left or the pass has run for
-   * {@link PASS_BUDGET_MS}: one more attempt (at most MAIL_SEND_TIMEOUT_MS) still fits a Lambda
-   * run's 30 s. What is left waits for the next pass. A pass over an empty queue is one query.
+   * Delivers the mail that is due, a batch at a time, until none is left or no further attempt
+   * (at most MAIL_SEND_TIMEOUT_MS, a margin besides) can end before `deadline`: by default
+   * {@link PASS_MS} from now; a Lambda run passes the time its invocation has left. What is left
+   * waits for the next pass. A pass over an empty queue is one query.
    */
-  async deliverDue(): Promise<MailDeliveryReport> {
+  async deliverDue(deadline = this.clock.now().getTime() + PASS_MS): Promise<MailDeliveryReport> {
     const report = { sent: 0, retried: 0, failed: 0 };
-    const end = this.clock.now().getTime() + PASS_BUDGET_MS;
-    const spent = () => this.clock.now().getTime() >= end;
+    const last = deadline - this.config.mail.sendTimeoutMs - ATTEMPT_MARGIN_MS;
+    const spent = () => this.clock.now().getTime() > last;
     while (!spent()) {
       const now = this.clock.now();
       // Another pass running at once may take some of a batch: only an empty claim ends the pass.
@@ -170,7 +173,7 @@ export class MailService implements OnApplicationShutdown {
     return report;
   }
 
-  /** Runs a delivery pass now and then every `seconds` (the HTTP server's interval; 0: never). */
+  /** Runs a delivery pass now and then every `seconds` (the HTTP server's interval). */
   schedule(seconds: number): void {
     this.interval.start(seconds * 1000);
   }
@@ -201,12 +204,16 @@ export class MailService implements OnApplicationShutdown {
         });
       } catch (error) {
         const attempts = row.attempts + 1;
-        const nextAttemptAt = new Date(this.clock.now().getTime() + retryDelay(attempts));
-        if (error instanceof MailRejectedError || nextAttemptAt > row.deliverBy) {
+        const now = this.clock.now();
+        if (error instanceof MailRejectedError || now >= row.deliverBy) {
           await this.mailQueue.delete(row.id);
           this.logger.error({ err: error, ...log, attempts }, MAIL_NOT_DELIVERED_MESSAGE);
           return 'failed';
         }
+        // The last retry comes no later than the end of the window: a code has its whole life.
+        const nextAttemptAt = new Date(
+          Math.min(now.getTime() + retryDelay(attempts), row.deliverBy.getTime()),
+        );
         await this.mailQueue.reschedule(row.id, attempts, nextAttemptAt, errorText(error));
         this.logger.warn({ err: error, ...log, attempts, nextAttemptAt }, MAIL_RETRY_MESSAGE);
         return 'retried';
