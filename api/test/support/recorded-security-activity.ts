@@ -12,10 +12,25 @@ import type { Transactions } from '../../src/database/transactions.js';
 /** What a service spec's repositories receive as the transaction of a recorded change. */
 export const SPEC_TRANSACTION = { isTransaction: true, specTransaction: true } as unknown as Database;
 
+/**
+ * Whether a spec transaction is running: the spec fakes check what must happen only after a commit
+ * (recording-mail.ts refuses a mail delivered inside one). One spec runs at a time per file.
+ */
+let openSpecTransactions = 0;
+export const specTransactionOpen = (): boolean => openSpecTransactions > 0;
+
+/** Runs `work` as a spec transaction. */
+export async function inSpecTransaction<T>(work: (trx: Database) => Promise<T>): Promise<T> {
+  openSpecTransactions++;
+  try {
+    return await work(SPEC_TRANSACTION);
+  } finally {
+    openSpecTransactions--;
+  }
+}
+
 /** The services' transactions in a spec: the work runs with `SPEC_TRANSACTION`. */
-export const SPEC_TRANSACTIONS = {
-  run: <T>(work: (trx: Database) => Promise<T>): Promise<T> => work(SPEC_TRANSACTION),
-} as unknown as Transactions;
+export const SPEC_TRANSACTIONS = { run: inSpecTransaction } as unknown as Transactions;
 
 /**
  * The real SecurityActivityService over an events repository that keeps the events in memory, for
@@ -30,7 +45,7 @@ export function recordedSecurityActivity(clock: ClockRepository = new ClockRepos
       change: (trx: Database) => Promise<T>,
       eventsOf: (result: T) => readonly NewSecurityEventRow[],
     ): Promise<T> {
-      const result = await change(SPEC_TRANSACTION);
+      const result = await inSpecTransaction(change);
       recorded.push(...eventsOf(result));
       return result;
     },
