@@ -23,6 +23,15 @@ const LAYOUT_CHANGING = {
   'right-to-left override': 'gpj.\u202eexe',
   'left-to-right mark': 'a\u200eb',
   'right-to-left isolate': 'a\u2067b\u2069',
+  // Every end of the ranges, so a typo in one is caught.
+  'Arabic letter mark': 'a\u061cb',
+  'right-to-left mark': 'a\u200fb',
+  'left-to-right embedding': 'a\u202ab',
+  'pop directional formatting': 'a\u202cb',
+  'left-to-right override': 'a\u202db',
+  'left-to-right isolate': 'a\u2066b',
+  'first strong isolate': 'a\u2068b',
+  'pop directional isolate': 'a\u2069b',
 };
 
 describe('display text rules', () => {
