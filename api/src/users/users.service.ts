@@ -182,8 +182,9 @@ export class UsersService {
         resetsTwoStep && this.activity.event(id, 'two_step_disabled', 'admin'),
       ],
     );
-    for (const notice of notices) await this.mail.deliver(notice);
+    // First: the change takes effect on this instance without waiting for the mail's attempts.
     this.sessionCache.invalidateUser(id);
+    for (const notice of notices) await this.mail.deliver(notice);
     return mapAdminUser({ ...user, ...changes, ...(resetsTwoStep ? { mfaEnabledAt: null } : {}) } as UserRow);
   }
 
