@@ -318,3 +318,29 @@ describe('retrying a refresh the API could not answer', () => {
     expect(gaps.map(Math.round)).toEqual([5, 10, 20, 40, 60, 60]);
   });
 });
+
+describe('confirmEmail', () => {
+  /** The confirm requests' bodies, answered 400 REGISTRATION_PASSWORD_REQUIRED. */
+  function stubConfirm(): unknown[] {
+    const bodies: unknown[] = [];
+    vi.stubGlobal('fetch', async (_input: string, init: RequestInit = {}) => {
+      bodies.push(JSON.parse(String(init.body)));
+      return new Response(
+        JSON.stringify({
+          statusCode: 400,
+          code: 'REGISTRATION_PASSWORD_REQUIRED',
+          message: 'Password required',
+        }),
+        { status: 400, headers: { 'Content-Type': 'application/json' } },
+      );
+    });
+    return bodies;
+  }
+
+  it('sends the token alone first, then with the sign-up password', async () => {
+    const bodies = stubConfirm();
+    expect((await errorOf(client.confirmEmail('tok'))).code).toBe('REGISTRATION_PASSWORD_REQUIRED');
+    await errorOf(client.confirmEmail('tok', 'correct horse battery 42'));
+    expect(bodies).toEqual([{ token: 'tok' }, { token: 'tok', password: 'correct horse battery 42' }]);
+  });
+});

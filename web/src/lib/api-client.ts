@@ -192,12 +192,15 @@ export class ApiClient {
   /**
    * Confirming signs in. Already signed in here (the usual case: the link opens in the same
    * browser), the extra session it creates is ended at once, so no orphan is left behind.
+   * A sign-up's link also needs the password chosen at sign-up (without it: 400
+   * REGISTRATION_PASSWORD_REQUIRED, nothing spent); an older account's link ignores `password`.
    */
-  async confirmEmail(token: string): Promise<SignInResult> {
+  async confirmEmail(token: string, password?: string): Promise<SignInResult> {
+    const body = password === undefined ? { token } : { token, password };
     const current = this.#user;
-    if (!current) return this.#signIn('/auth/email/verify/confirm?mode=cookie', { token });
+    if (!current) return this.#signIn('/auth/email/verify/confirm?mode=cookie', body);
     const answer = await this.#respond('POST', '/auth/email/verify/confirm', {
-      body: { token },
+      body,
       auth: false,
     });
     if (answer.status === 202) {

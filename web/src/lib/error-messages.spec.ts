@@ -70,3 +70,18 @@ describe('a spent sign-up on /verify-email', () => {
     expect(SPENT_REGISTRATION.USERNAME_TAKEN).not.toMatch(/Choose another one/);
   });
 });
+
+// /verify-email: a sign-up's link opens only with the password chosen at sign-up.
+describe('the sign-up password refusals', () => {
+  it('says what to type when the password is required', () => {
+    expect(messageFor('REGISTRATION_PASSWORD_REQUIRED')).toBe(
+      'This link finishes a sign-up. To confirm it is yours, enter the password you chose when signing up.',
+    );
+  });
+
+  it('says the password is not the sign-up one', () => {
+    expect(messageFor('REGISTRATION_PASSWORD_WRONG')).toBe(
+      'That is not the password chosen for this sign-up.',
+    );
+  });
+});

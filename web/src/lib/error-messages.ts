@@ -33,6 +33,9 @@ const messages: Readonly<Record<string, string>> = {
   EMAIL_NOT_VERIFIED: 'Confirm your email address first: open the link we sent you.',
   INVALID_CODE: 'That code is wrong or has expired. Check the email or ask for a new code.',
   INVALID_OR_EXPIRED_TOKEN: 'This link is invalid, expired or already used. Ask for a new one.',
+  REGISTRATION_PASSWORD_REQUIRED:
+    'This link finishes a sign-up. To confirm it is yours, enter the password you chose when signing up.',
+  REGISTRATION_PASSWORD_WRONG: 'That is not the password chosen for this sign-up.',
   CURRENT_PASSWORD_INCORRECT: 'Your current password is wrong.',
   REAUTHENTICATION_REQUIRED: 'Confirm it is you: enter your password, or the code we emailed you.',
   SIGN_IN_INTERRUPTED: 'Your account changed while you were signing in. Sign in again.',

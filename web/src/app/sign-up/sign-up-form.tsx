@@ -39,8 +39,8 @@ export function SignUpForm() {
           account.
         </Alert>
         <p>
-          Your account exists only once you open the link: until then you cannot sign in. If the link expires
-          or gets lost, simply sign up again.
+          Your account exists only once you open the link: until then you cannot sign in. Opening it asks for
+          the password you just chose. If the link expires or gets lost, simply sign up again.
         </p>
         <button type="button" className="button button-secondary" onClick={() => setCheckEmail(null)}>
           Sign up again

@@ -2,19 +2,22 @@
 
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { Field } from '../../components/field';
 import { SubmitButton } from '../../components/submit-button';
 import { TwoStepForm } from '../../components/two-step-form';
-import { api } from '../../lib/api-client';
+import { ApiError, api } from '../../lib/api-client';
 import type { MfaChallenge } from '../../lib/api-types';
 import { useAction } from '../../lib/use-action';
 import { confirmationEnd } from './confirmation-end';
+import { passwordRefusal } from './registration-password';
 
 /**
  * The page the verification email links to: `/verify-email?token=…`. Confirming takes a click
  * rather than happening on load, so mail scanners that open links cannot spend the token.
+ * A sign-up's link also needs the password chosen at sign-up: the page asks for it once the API
+ * says so (`passwordRefusal`), since it cannot tell a sign-up's link from an older account's.
  */
 export function VerifyEmail() {
   const token = useSearchParams().get('token');
@@ -24,13 +27,30 @@ export function VerifyEmail() {
   const [confirmed, setConfirmed] = useState(false);
   const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
+  /** The API asked for the sign-up's password: the field stays from then on. */
+  const [askPassword, setAskPassword] = useState(false);
+  const passwordInput = useRef<HTMLInputElement>(null);
 
-  async function onConfirm() {
+  // The field appears after the first click: it takes focus (a wrong password later focuses its error).
+  useEffect(() => {
+    if (askPassword) passwordInput.current?.focus();
+  }, [askPassword]);
+
+  async function onConfirm(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
     if (!token) return;
+    const password = askPassword
+      ? String(new FormData(event.currentTarget).get('password') ?? '')
+      : undefined;
     await confirm.run(async () => {
-      const result = await api.confirmEmail(token);
-      if (result.status === 'mfa_required') setChallenge(result);
-      else setConfirmed(true);
+      try {
+        const result = await api.confirmEmail(token, password);
+        if (result.status === 'mfa_required') setChallenge(result);
+        else setConfirmed(true);
+      } catch (caught) {
+        if (caught instanceof ApiError && passwordRefusal(caught.code)) setAskPassword(true);
+        throw caught;
+      }
     });
   }
 
@@ -77,6 +97,7 @@ export function VerifyEmail() {
   // Refusals no click can turn around (a spent sign-up, a disabled account): the button goes and
   // the page says what to do instead.
   const ended = confirmationEnd(confirm.error?.code);
+  const aboutPassword = passwordRefusal(confirm.error?.code);
   return (
     <section className="card narrow">
       <h1>Confirm your email</h1>
@@ -90,20 +111,32 @@ export function VerifyEmail() {
           )}
         </>
       ) : (
-        confirm.error && <Alert kind="error">{confirm.error.message}</Alert>
+        confirm.error && (
+          // Asking for the password is no error: the prompt is announced, and the field takes focus.
+          <Alert kind={aboutPassword?.alert ?? 'error'} focus={aboutPassword?.alert !== 'info'}>
+            {confirm.error.message}
+          </Alert>
+        )
       )}
       {token && !linkFailed && !ended && (
-        <>
-          <p>Confirm that this email address is yours.</p>
-          <SubmitButton
-            type="button"
-            pending={confirm.pending}
-            pendingLabel="Confirming…"
-            onClick={onConfirm}
-          >
+        <form onSubmit={onConfirm}>
+          {!askPassword && <p>Confirm that this email address is yours.</p>}
+          {askPassword && (
+            <Field
+              ref={passwordInput}
+              label="The password you chose when signing up"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              maxLength={128}
+              hint="Forgot it? Sign up again. After 5 wrong passwords this link stops working."
+            />
+          )}
+          <SubmitButton pending={confirm.pending} pendingLabel="Confirming…">
             Confirm my email
           </SubmitButton>
-        </>
+        </form>
       )}
       {linkFailed && (
         <>
