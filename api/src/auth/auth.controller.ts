@@ -9,6 +9,8 @@ import {
   EmailCodeVerifySchema,
   type EmailOnlyDto,
   EmailOnlySchema,
+  type EmailVerificationConfirmDto,
+  EmailVerificationConfirmSchema,
   type LoginDto,
   LoginSchema,
   MfaChallengeSchema,
@@ -178,11 +180,13 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Confirm an email address with the emailed token; signs in. A pending registration’s link makes the account (409 when its address or username became an account’s meanwhile: register again).',
+      'Confirm an email address with the emailed token; signs in. A sign-up’s link makes the account, given the password chosen at sign-up (409 when its address or username became an account’s meanwhile: register again).',
     tags,
     responses: { 200: AuthTokensSchema, 202: MfaChallengeSchema },
     errors: [
       'INVALID_OR_EXPIRED_TOKEN',
+      'REGISTRATION_PASSWORD_REQUIRED',
+      'REGISTRATION_PASSWORD_WRONG',
       'ACCOUNT_DISABLED',
       'SIGN_IN_INTERRUPTED',
       'EMAIL_TAKEN',
@@ -190,7 +194,7 @@ export class AuthController {
     ],
   })
   async confirmVerification(
-    @ValidBody(TokenSchema) dto: TokenDto,
+    @ValidBody(EmailVerificationConfirmSchema) dto: EmailVerificationConfirmDto,
     @ValidQuery(TokenDeliverySchema) delivery: TokenDelivery,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,

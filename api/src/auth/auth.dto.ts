@@ -84,6 +84,23 @@ export type TokenDelivery = DtoType<typeof TokenDeliverySchema>;
 export const TokenSchema = dto((z) => z.object({ token: OpaqueTokenSchema.zod }).strict());
 export type TokenDto = DtoType<typeof TokenSchema>;
 
+export const EmailVerificationConfirmSchema = dto((z) =>
+  z
+    .object({
+      token: OpaqueTokenSchema.zod,
+      password: z
+        .string()
+        .min(1, 'is required')
+        .max(128, 'must be at most 128 characters')
+        .optional()
+        .describe(
+          'A sign-up’s link also needs the password chosen at sign-up (REGISTRATION_PASSWORD_REQUIRED).',
+        ),
+    })
+    .strict(),
+);
+export type EmailVerificationConfirmDto = DtoType<typeof EmailVerificationConfirmSchema>;
+
 export const EmailOnlySchema = dto((z) => z.object({ email: EmailSchema.zod }).strict());
 export type EmailOnlyDto = DtoType<typeof EmailOnlySchema>;
 

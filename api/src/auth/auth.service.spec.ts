@@ -135,6 +135,7 @@ function setup(
     create: vi.fn(async (_row: PendingRegistrationRow) => {}),
     findLive: vi.fn(async (): Promise<PendingRegistrationRow | undefined> => undefined),
     consumeAll: vi.fn(async (_email: string, _tokenHash: string, _trx: Database) => true),
+    spendAttempt: vi.fn(async (_id: string, _max: number) => true),
     delete: vi.fn(async () => {}),
     deleteForEmail: vi.fn(async () => {}),
   };
@@ -721,7 +722,7 @@ describe('AuthService.confirmEmailVerification', () => {
 });
 
 describe('AuthService.confirmEmailVerification of a pending registration', () => {
-  const LINK = { token: 'registration-token' };
+  const LINK = { token: 'registration-token', password: 'fine passphrase' };
   const CLIENT = { ip: '198.51.100.9', userAgent: null };
   const pending = (crypto: CryptoRepository) => ({
     id: 'pending-1',
@@ -729,13 +730,21 @@ describe('AuthService.confirmEmailVerification of a pending registration', () =>
     username: 'newname',
     passwordHash: 'registrant-hash',
     tokenHash: crypto.sha256('registration-token'),
+    attempts: 0,
     createdAt: T0,
     expiresAt: new Date(T0.getTime() + 60_000),
   });
+  /** A registration whose password is the one in LINK. */
+  const withPassword = (context: ReturnType<typeof setup>) => {
+    vi.mocked(context.crypto.verifyPassword).mockImplementation(
+      async (hash: string, password: string) => hash === 'registrant-hash' && password === 'fine passphrase',
+    );
+    context.pendingRegistrations.findLive.mockResolvedValueOnce(pending(context.crypto));
+    return context;
+  };
 
   it('makes the verified account with its session and sign-in event, ending the address’s registrations in the same transaction', async () => {
-    const { service, pendingRegistrations, users, sessions, activityTypes, crypto } = setup();
-    pendingRegistrations.findLive.mockResolvedValueOnce(pending(crypto));
+    const { service, pendingRegistrations, users, sessions, activityTypes, crypto } = withPassword(setup());
     const result = await service.confirmEmailVerification(LINK, CLIENT);
     expect(result).toMatchObject({ accessToken: 'access.token.jwt' });
     expect(users.create).toHaveBeenCalledWith(
@@ -759,9 +768,33 @@ describe('AuthService.confirmEmailVerification of a pending registration', () =>
     expect(activityTypes()).toEqual(['signed_in:email_link']);
   });
 
+  // Found in review: the link alone made the account, so the owner of an address someone else had
+  // registered made that account, with the registrant's password, by opening the link mailed to them.
+  it('asks for the password chosen at sign-up, counts each one given, and makes nothing without the right one', async () => {
+    const context = withPassword(setup());
+    context.pendingRegistrations.findLive.mockResolvedValue(pending(context.crypto));
+    expect(await errorCode(context.service.confirmEmailVerification({ token: LINK.token }, CLIENT))).toBe(
+      'REGISTRATION_PASSWORD_REQUIRED',
+    );
+    expect(context.pendingRegistrations.spendAttempt).not.toHaveBeenCalled();
+    expect(
+      await errorCode(
+        context.service.confirmEmailVerification({ ...LINK, password: 'the owner’s guess' }, CLIENT),
+      ),
+    ).toBe('REGISTRATION_PASSWORD_WRONG');
+    expect(context.pendingRegistrations.spendAttempt).toHaveBeenCalledWith('pending-1', 5);
+    // Spent: the registration ends.
+    context.pendingRegistrations.spendAttempt.mockResolvedValueOnce(false);
+    expect(await errorCode(context.service.confirmEmailVerification(LINK, CLIENT))).toBe(
+      'INVALID_OR_EXPIRED_TOKEN',
+    );
+    expect(context.pendingRegistrations.delete).toHaveBeenCalledWith('pending-1');
+    expect(context.users.create).not.toHaveBeenCalled();
+  });
+
   it('answers which field an account took meanwhile, and spends the registration (all of the address’s, for the address)', async () => {
     for (const field of ['email', 'username'] as const) {
-      const { service, pendingRegistrations, users, crypto } = setup();
+      const { service, pendingRegistrations, users, crypto } = withPassword(setup());
       pendingRegistrations.findLive.mockResolvedValue(pending(crypto));
       vi.mocked(users.create).mockResolvedValueOnce(field);
       expect(await errorCode(service.confirmEmailVerification(LINK, CLIENT))).toBe(
@@ -776,16 +809,15 @@ describe('AuthService.confirmEmailVerification of a pending registration', () =>
   // Found in review: the account's insert comes first, so a second use of a link racing the first
   // met the first's account and answered 409 EMAIL_TAKEN ("an account exists, sign in instead").
   it('answers a link whose registration another use just turned into the account as spent', async () => {
-    const { service, pendingRegistrations, users, crypto } = setup();
-    pendingRegistrations.findLive.mockResolvedValueOnce(pending(crypto)).mockResolvedValueOnce(undefined);
+    const { service, pendingRegistrations, users } = withPassword(setup());
+    pendingRegistrations.findLive.mockResolvedValueOnce(undefined);
     vi.mocked(users.create).mockResolvedValueOnce('email');
     expect(await errorCode(service.confirmEmailVerification(LINK, CLIENT))).toBe('INVALID_OR_EXPIRED_TOKEN');
     expect(pendingRegistrations.deleteForEmail).not.toHaveBeenCalled();
   });
 
   it('makes nothing for a link another use spent first', async () => {
-    const { service, pendingRegistrations, sessions, activityTypes, crypto } = setup();
-    pendingRegistrations.findLive.mockResolvedValueOnce(pending(crypto));
+    const { service, pendingRegistrations, sessions, activityTypes } = withPassword(setup());
     pendingRegistrations.consumeAll.mockResolvedValueOnce(false);
     expect(await errorCode(service.confirmEmailVerification(LINK, CLIENT))).toBe('INVALID_OR_EXPIRED_TOKEN');
     expect(sessions.create).not.toHaveBeenCalled();

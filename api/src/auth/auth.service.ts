@@ -16,6 +16,7 @@ import type {
   AuthTokensDto,
   EmailCodeVerifyDto,
   EmailOnlyDto,
+  EmailVerificationConfirmDto,
   LoginDto,
   MfaChallengeDto,
   PasswordChangeDto,
@@ -69,6 +70,8 @@ const EMAIL_CODE_TTL_MS = 10 * 60 * 1000;
 const EMAIL_CODE_MAX_ATTEMPTS = 5;
 const VERIFICATION_TTL_MS = 24 * 60 * 60 * 1000;
 const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
+/** Wrong passwords a sign-up's link takes before the sign-up ends. */
+const REGISTRATION_PASSWORD_ATTEMPTS = 5;
 /** Sign-ins from a new device that are mailed to the owner (see `startSession`). */
 const NEW_DEVICE_MAIL_METHODS: ReadonlySet<SignInMethod> = new Set([
   'password',
@@ -349,12 +352,15 @@ export class AuthService {
    * transaction with the verification: a failure between them cannot leave a spent link and an
    * unverified address, and of two uses at once one signs in.
    */
-  async confirmEmailVerification(dto: TokenDto, client: ClientInfo): Promise<SignInResult> {
+  async confirmEmailVerification(
+    dto: EmailVerificationConfirmDto,
+    client: ClientInfo,
+  ): Promise<SignInResult> {
     await this.rateLimits.consume('signIn', `verify:ip:${clientNetwork(client.ip)}`);
     const now = this.clock.now();
     const tokenHash = this.crypto.sha256(dto.token);
     const link = await this.oneTimeTokens.findLive('email_verification', tokenHash, now);
-    if (!link) return this.confirmRegistration(tokenHash, client, now);
+    if (!link) return this.confirmRegistration(tokenHash, dto.password, client, now);
     const user = await this.accountOfLink(link);
     // Every other way in refuses a disabled account; the link, which signs in, does too.
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
@@ -373,9 +379,24 @@ export class AuthService {
    * opened wins; if the address or the username became an account's since, the registration is
    * spent and the answer says which (409 EMAIL_TAKEN / USERNAME_TAKEN: register again).
    */
-  private async confirmRegistration(tokenHash: string, client: ClientInfo, now: Date): Promise<SignInResult> {
+  private async confirmRegistration(
+    tokenHash: string,
+    password: string | undefined,
+    client: ClientInfo,
+    now: Date,
+  ): Promise<SignInResult> {
     const pending = await this.pendingRegistrations.findLive(tokenHash, now);
     if (!pending) throw new AppError('INVALID_OR_EXPIRED_TOKEN');
+    // The link proves the mailbox; the password proves this is the registrant. Without it, the
+    // owner of an address someone else registered made that account, with its password, by opening
+    // the link mailed to them (docs/auth.md).
+    if (password === undefined) throw new AppError('REGISTRATION_PASSWORD_REQUIRED');
+    if (!(await this.pendingRegistrations.spendAttempt(pending.id, REGISTRATION_PASSWORD_ATTEMPTS))) {
+      await this.pendingRegistrations.delete(pending.id);
+      throw new AppError('INVALID_OR_EXPIRED_TOKEN');
+    }
+    if (!(await this.crypto.verifyPassword(pending.passwordHash, password)))
+      throw new AppError('REGISTRATION_PASSWORD_WRONG');
     const user = newUserRow({
       id: this.crypto.uuid(),
       email: pending.email,

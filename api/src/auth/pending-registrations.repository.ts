@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Selectable } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import { deleteExpiredBefore } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
@@ -7,6 +7,7 @@ import type { PendingRegistrationsTable } from '../database/database.types.js';
 import type { DatabaseHandle } from '../database/database-handle.js';
 
 export type PendingRegistrationRow = Selectable<PendingRegistrationsTable>;
+export type NewPendingRegistrationRow = Insertable<PendingRegistrationsTable>;
 
 /**
  * Registrations waiting for their emailed link (`pending_registrations`). An address may have
@@ -18,7 +19,7 @@ export type PendingRegistrationRow = Selectable<PendingRegistrationsTable>;
 export class PendingRegistrationsRepository {
   constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
-  async create(row: PendingRegistrationRow): Promise<void> {
+  async create(row: NewPendingRegistrationRow): Promise<void> {
     await (await this.database.get()).insertInto('pendingRegistrations').values(row).execute();
   }
 
@@ -46,6 +47,20 @@ export class PendingRegistrationsRepository {
     if (!rows.some((row) => row.tokenHash === tokenHash)) return false;
     await trx.deleteFrom('pendingRegistrations').where('email', '=', email).execute();
     return true;
+  }
+
+  /**
+   * Counts one password given with the link, before it is checked, so guesses made at once cannot
+   * exceed `max`; false once `max` were spent (the registration is then of no use: delete it).
+   */
+  async spendAttempt(id: string, max: number): Promise<boolean> {
+    const { numUpdatedRows } = await (await this.database.get())
+      .updateTable('pendingRegistrations')
+      .set({ attempts: sql<number>`attempts + 1` })
+      .where('id', '=', id)
+      .where('attempts', '<', max)
+      .executeTakeFirst();
+    return numUpdatedRows > 0n;
   }
 
   /** Deletes every registration of an address that has an account now. */

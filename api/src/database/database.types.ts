@@ -198,6 +198,7 @@ export interface PendingRegistrationsTable {
   username: string;
   passwordHash: string;
   tokenHash: string;
+  attempts: Generated<number>;
   createdAt: Timestamp;
   expiresAt: Timestamp;
 }

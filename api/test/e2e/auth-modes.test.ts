@@ -19,7 +19,10 @@ async function registerVerified(server: TestServer) {
   const credentials = newCredentials();
   expect((await server.request('/auth/register', { method: 'POST', json: credentials })).status).toBe(202);
   const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
-  const confirmed = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
+  const confirmed = await server.request('/auth/email/verify/confirm', {
+    method: 'POST',
+    json: { token, password: credentials.password },
+  });
   expect(confirmed.status).toBe(200);
   return { credentials, tokens: await readJson<TokenPair>(confirmed) };
 }
@@ -88,7 +91,13 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
         .where('email', '=', credentials.email)
         .execute(),
     ).toEqual([]);
-    const confirm = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
+    // The link alone does not make the account: the password chosen at sign-up goes with it.
+    const bare = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
+    expect((await readJson<ErrorBody>(bare)).code).toBe('REGISTRATION_PASSWORD_REQUIRED');
+    const confirm = await server.request('/auth/email/verify/confirm', {
+      method: 'POST',
+      json: { token, password: credentials.password },
+    });
     expect(confirm.status).toBe(200);
     const tokens = await readJson<TokenPair>(confirm);
     expect(tokens.user).toMatchObject({
@@ -102,7 +111,10 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
     });
     expect(later.status).toBe(200);
     // Spent: the link does not make a second account or sign in again.
-    const again = await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token } });
+    const again = await server.request('/auth/email/verify/confirm', {
+      method: 'POST',
+      json: { token, password: credentials.password },
+    });
     expect((await readJson<ErrorBody>(again)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
   });
 
@@ -147,12 +159,12 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
     expect(ownersLink).not.toBe(squattersLink);
     const confirmed = await server.request('/auth/email/verify/confirm', {
       method: 'POST',
-      json: { token: ownersLink },
+      json: { token: ownersLink, password: owner.password },
     });
     expect((await readJson<TokenPair>(confirmed)).user.username).toBe(owner.username);
     const late = await server.request('/auth/email/verify/confirm', {
       method: 'POST',
-      json: { token: squattersLink },
+      json: { token: squattersLink, password: squatter.password },
     });
     expect((await readJson<ErrorBody>(late)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
     const squatterLogin = await server.request('/auth/login', {
@@ -160,6 +172,39 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
       json: { email, password: squatter.password },
     });
     expect(squatterLogin.status).toBe(401);
+  });
+
+  // Found in review: the link alone made the account, so an owner who opened the link of a
+  // registration someone else made of their address created that account, password and all.
+  it('makes no account from someone else’s registration of your address when you open its link', async () => {
+    const email = newCredentials().email;
+    const squatter = { ...newCredentials(), email, password: 'a passphrase the owner never chose' };
+    await server.request('/auth/register', { method: 'POST', json: squatter });
+    const mailed = await latestMail(server, email);
+    const link = tokenFromMail(mailed.textBody);
+    const confirm = (password?: string) =>
+      server.request('/auth/email/verify/confirm', { method: 'POST', json: { token: link, password } });
+    expect((await readJson<ErrorBody>(await confirm())).code).toBe('REGISTRATION_PASSWORD_REQUIRED');
+    // The owner's own passwords are not the squatter's; five wrong ones end the registration.
+    for (let attempt = 0; attempt < 5; attempt++)
+      expect((await readJson<ErrorBody>(await confirm(`owner's password ${attempt}`))).code).toBe(
+        'REGISTRATION_PASSWORD_WRONG',
+      );
+    expect((await readJson<ErrorBody>(await confirm(squatter.password))).code).toBe(
+      'INVALID_OR_EXPIRED_TOKEN',
+    );
+    expect(
+      await server.database.db.selectFrom('users').select('id').where('email', '=', email).execute(),
+    ).toEqual([]);
+    // The owner registers themselves and confirms with their own password.
+    const owner = { ...newCredentials(), email };
+    await server.request('/auth/register', { method: 'POST', json: owner });
+    const ownersLink = tokenFromMail((await latestMail(server, email)).textBody);
+    const mine = await server.request('/auth/email/verify/confirm', {
+      method: 'POST',
+      json: { token: ownersLink, password: owner.password },
+    });
+    expect((await readJson<TokenPair>(mine)).user.username).toBe(owner.username);
   });
 
   it('answers a link whose username an account took meanwhile with 409 USERNAME_TAKEN', async () => {
@@ -170,12 +215,16 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
     await server.request('/auth/register', { method: 'POST', json: second });
     const secondLink = tokenFromMail((await latestMail(server, second.email)).textBody);
     expect(
-      (await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token: secondLink } }))
-        .status,
+      (
+        await server.request('/auth/email/verify/confirm', {
+          method: 'POST',
+          json: { token: secondLink, password: second.password },
+        })
+      ).status,
     ).toBe(200);
     const late = await server.request('/auth/email/verify/confirm', {
       method: 'POST',
-      json: { token: firstLink },
+      json: { token: firstLink, password: first.password },
     });
     expect(late.status).toBe(409);
     expect((await readJson<ErrorBody>(late)).code).toBe('USERNAME_TAKEN');
@@ -198,7 +247,12 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
     const fresh = tokenFromMail((await latestMail(server, credentials.email)).textBody);
     expect(fresh).not.toBe(tokenFromMail(first.textBody));
     expect(
-      (await server.request('/auth/email/verify/confirm', { method: 'POST', json: { token: fresh } })).status,
+      (
+        await server.request('/auth/email/verify/confirm', {
+          method: 'POST',
+          json: { token: fresh, password: credentials.password },
+        })
+      ).status,
     ).toBe(200);
   });
 
@@ -211,7 +265,7 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
         const response = await server.request('/auth/email/verify/confirm', {
           method: 'POST',
           headers: { 'x-forwarded-for': `203.0.113.${device + 1}` },
-          json: { token },
+          json: { token, password: credentials.password },
         });
         return response.status === 200
           ? '200'

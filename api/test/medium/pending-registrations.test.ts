@@ -15,6 +15,7 @@ describe.each(testDialects())('pending registrations on %s', (dialect) => {
   let registrations: PendingRegistrationsRepository;
   const crypto = new CryptoRepository();
   const registration = (email: string, token: string, createdAt: Date): PendingRegistrationRow => ({
+    attempts: 0,
     id: crypto.uuid(),
     email,
     username: `u_${crypto.uuid().slice(0, 12)}`,
@@ -65,6 +66,14 @@ describe.each(testDialects())('pending registrations on %s', (dialect) => {
       .transaction()
       .execute((trx) => registrations.consumeAll(email, crypto.sha256(`${email}:b`), trx));
     expect(again).toBe(false);
+  });
+
+  it('counts passwords given with a link up to the limit, whatever runs at once', async () => {
+    const row = registration(`${crypto.uuid()}@example.com`, `${crypto.uuid()}:attempts`, T0);
+    await registrations.create(row);
+    const spent = await Promise.all(Array.from({ length: 8 }, () => registrations.spendAttempt(row.id, 5)));
+    expect(spent.filter(Boolean)).toHaveLength(5);
+    expect(await registrations.spendAttempt(row.id, 5)).toBe(false);
   });
 
   it('deletes registrations whose link expired, and only those', async () => {

@@ -39,6 +39,11 @@ export const errorCodes = {
     message: 'The link is invalid, expired or already used; ask for a new one.',
   },
   INVALID_CODE: { status: 401, message: 'The code is wrong or expired; ask for a new one.' },
+  REGISTRATION_PASSWORD_REQUIRED: {
+    status: 400,
+    message: 'This link creates an account: send the password chosen when signing up as `password`.',
+  },
+  REGISTRATION_PASSWORD_WRONG: { status: 401, message: 'That is not the password chosen for this sign-up.' },
   CURRENT_PASSWORD_INCORRECT: { status: 400, message: 'The current password is wrong.' },
   REAUTHENTICATION_REQUIRED: {
     status: 403,

@@ -19,6 +19,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('username', 'varchar(32)', (c) => c.notNull())
     .addColumn('password_hash', 'varchar(255)', (c) => c.notNull())
     .addColumn('token_hash', 'varchar(64)', (c) => c.notNull().unique())
+    // Wrong passwords given with the link; the registration ends at five.
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .addColumn('expires_at', t.timestamp, (c) => c.notNull())
     .execute();
