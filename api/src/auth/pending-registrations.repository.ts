@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Insertable, type Selectable, sql } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import { deleteExpiredBefore } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
@@ -56,7 +56,8 @@ export class PendingRegistrationsRepository {
   async spendAttempt(id: string, max: number): Promise<boolean> {
     const { numUpdatedRows } = await (await this.database.get())
       .updateTable('pendingRegistrations')
-      .set({ attempts: sql<number>`attempts + 1` })
+      // The expression builder, not kysely's `sql` tag: a value import would load Kysely at a Lambda's init.
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
       .where('id', '=', id)
       .where('attempts', '<', max)
       .executeTakeFirst();
