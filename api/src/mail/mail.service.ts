@@ -61,12 +61,13 @@ const ATTEMPT_MARGIN_MS = 2_000;
 /**
  * Mail, through a durable queue (`mail_queue`). Every mail is rendered and stored first — in the
  * transaction of the change it is about when the caller has one ({@link queue}) — and then
- * attempted once at once, while the request waits (with SES: one call, no SDK retries, so an
+ * attempted once right away, while the request waits (with SES: one call, no SDK retries, so an
  * answer's timing does not stretch with SES's throttling). A mail that fails stays queued and is
  * retried with backoff by a delivery pass: on an interval in the server (`schedule`), on Lambda
  * from infra's per-minute event. Delivered mail is deleted; mail refused for good or past its
  * delivery window is deleted and logged ({@link MAIL_NOT_DELIVERED_MESSAGE}). Delivery is at least
- * once: a process that dies between sending and deleting sends that mail again after the lease.
+ * once: a mail whose row outlives a send SES accepted (the process died, the attempt's time limit
+ * cut in, the delete failed) is sent again after its lease (docs/architecture.md, "Mail").
  */
 @Injectable()
 export class MailService implements OnApplicationShutdown {
@@ -185,15 +186,9 @@ export class MailService implements OnApplicationShutdown {
   private async attempt(row: QueuedMail): Promise<'sent' | 'retried' | 'failed'> {
     const log = { template: row.template, userId: row.userId ?? undefined, mailId: row.id };
     try {
-      if (this.clock.now() > row.deliverBy) {
-        // No pass ran while it was worth sending (retries off, a long outage of the passes).
-        await this.mailQueue.delete(row.id);
-        this.logger.error(
-          { ...log, attempts: row.attempts, lastError: row.lastError },
-          MAIL_NOT_DELIVERED_MESSAGE,
-        );
-        return 'failed';
-      }
+      // No pass ran while it was worth sending (passes failing, or none running, for its window).
+      if (this.clock.now() > row.deliverBy)
+        return await this.giveUp(row, { ...log, attempts: row.attempts, lastError: row.lastError });
       try {
         await this.mail.send({
           to: row.toAddress,
@@ -205,11 +200,8 @@ export class MailService implements OnApplicationShutdown {
       } catch (error) {
         const attempts = row.attempts + 1;
         const now = this.clock.now();
-        if (error instanceof MailRejectedError || now >= row.deliverBy) {
-          await this.mailQueue.delete(row.id);
-          this.logger.error({ err: error, ...log, attempts }, MAIL_NOT_DELIVERED_MESSAGE);
-          return 'failed';
-        }
+        if (error instanceof MailRejectedError || now >= row.deliverBy)
+          return await this.giveUp(row, { err: error, ...log, attempts });
         // The last retry comes no later than the end of the window: a code has its whole life.
         const nextAttemptAt = new Date(
           Math.min(now.getTime() + retryDelay(attempts), row.deliverBy.getTime()),
@@ -228,6 +220,13 @@ export class MailService implements OnApplicationShutdown {
       );
       return 'retried';
     }
+  }
+
+  /** Deletes a mail that will not go out, and logs it as not delivered (infra alarms on the line). */
+  private async giveUp(row: QueuedMail, details: Record<string, unknown>): Promise<'failed'> {
+    await this.mailQueue.delete(row.id);
+    this.logger.error(details, MAIL_NOT_DELIVERED_MESSAGE);
+    return 'failed';
   }
 
   private leaseFrom(now: Date): Date {
