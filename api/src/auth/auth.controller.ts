@@ -28,8 +28,6 @@ import {
   StatusSchema,
   type TokenDelivery,
   TokenDeliverySchema,
-  type TokenDto,
-  TokenSchema,
   UserSchema,
 } from './auth.dto.js';
 import { AuthService } from './auth.service.js';

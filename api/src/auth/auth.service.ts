@@ -25,7 +25,6 @@ import type {
   ReauthenticationDto,
   RegisterDto,
   SessionDto,
-  TokenDto,
   UserDto,
 } from './auth.dto.js';
 import { mapAuthUser } from './auth.mapper.js';
