@@ -84,6 +84,15 @@ describe('ApiKeysService.create', () => {
       ['users:read'],
       'https://app.example.com/api-keys',
     );
+    // Queued with the key: no key exists without its notice.
+    expect(mail.queue).toHaveBeenCalledWith(
+      SPEC_TRANSACTION,
+      expect.anything(),
+      'apiKeyCreated',
+      'ci',
+      ['users:read'],
+      'https://app.example.com/api-keys',
+    );
   });
 
   it('creates nothing and mails nobody when re-authentication fails', async () => {

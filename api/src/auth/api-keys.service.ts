@@ -57,22 +57,25 @@ export class ApiKeysService {
       scopes: [...new Set(dto.scopes)].join(' '),
       createdAt: this.clock.now(),
     };
-    await this.activity.withEvents(
+    const created = toDto({ ...row, lastUsedAt: null, revokedAt: null });
+    // The owner hears of every new key: if their password leaked, this is how they find out. The
+    // notice is queued with the key, so a key never exists without it.
+    const notice = await this.activity.withEvents(
       async (trx) => {
         await spend(trx);
         await this.keys.create(row, trx);
+        return this.mail.queue(
+          trx,
+          owner,
+          'apiKeyCreated',
+          created.name,
+          created.scopes,
+          `${this.config.publicBaseUrl}/api-keys`,
+        );
       },
       this.activity.event(auth.userId, 'api_key_created', { client }, row.name),
     );
-    const created = toDto({ ...row, lastUsedAt: null, revokedAt: null });
-    // The owner hears of every new key: if their password leaked, this is how they find out.
-    await this.mail.send(
-      owner,
-      'apiKeyCreated',
-      created.name,
-      created.scopes,
-      `${this.config.publicBaseUrl}/api-keys`,
-    );
+    await this.mail.deliver(notice);
     return { ...created, key };
   }
 

@@ -444,6 +444,16 @@ describe('AuthService.startSession (the new-device notice)', () => {
       T0,
       'http://localhost:3000/sessions',
     ]);
+    // Queued with the session: no session from a new device exists without its notice.
+    expect(mail.queue).toHaveBeenCalledWith(
+      SPEC_TRANSACTION,
+      expect.anything(),
+      'newDeviceSignIn',
+      'Firefox on Windows',
+      '198.51.100.4',
+      T0,
+      'http://localhost:3000/sessions',
+    );
     await service.startSession(user(), WINDOWS_FIREFOX, 'passkey');
     expect(notices(mail)).toHaveLength(1);
   });
@@ -991,6 +1001,8 @@ describe('answers that must not tell whether an account exists', () => {
       const known = timed(120, { user: user() });
       await call(known.service);
       expect(known.mail.sent).toHaveBeenCalledTimes(1);
+      // The mail is waited for until the answer is due, no longer (a slow SES must not stretch it).
+      expect(vi.mocked(known.mail.sendBefore).mock.calls[0]?.[0]).toBe(T0.getTime() + 500);
       expect(known.clock.sleep).toHaveBeenCalledWith(380);
       expect(known.elapsed()).toBe(500);
       const unknown = timed(120);
@@ -1017,6 +1029,15 @@ describe('answers that must not tell whether an account exists', () => {
       await errorCode(locking.service.login({ email: 'ada@example.com', password: 'guess' }, client)),
     ).toBe('INVALID_CREDENTIALS');
     expect(locking.mail.sent).toHaveBeenCalledTimes(1);
+    // Queued with the lock, and waited for until the answer is due, no longer.
+    expect(locking.mail.queue).toHaveBeenCalledWith(
+      SPEC_TRANSACTION,
+      expect.anything(),
+      'accountLocked',
+      expect.any(Number),
+      expect.any(String),
+    );
+    expect(vi.mocked(locking.mail.deliver).mock.calls[0]?.[1]).toBe(T0.getTime() + 500);
     expect(locking.elapsed()).toBe(500);
     const unknown = timed(200);
     expect(
@@ -1034,6 +1055,17 @@ describe('answers that must not tell whether an account exists', () => {
     const fresh = timed(150, { env });
     expect((await fresh.service.register(dto, client)).status).toBe(202);
     expect(fresh.elapsed()).toBe(500);
+    for (const { mail } of [existing, fresh])
+      expect(vi.mocked(mail.sendBefore).mock.calls.map(([answerBy]) => answerBy)).toEqual([
+        T0.getTime() + 500,
+      ]);
+  });
+
+  it('waits for the mail as long as it takes when there is no floor (AUTH_UNIFORM_RESPONSE_MS=0)', async () => {
+    const unpadded = timed(120, { user: user(), env: { AUTH_UNIFORM_RESPONSE_MS: '0' } });
+    await unpadded.service.forgotPassword({ email: 'ada@example.com' }, client);
+    expect(vi.mocked(unpadded.mail.sendBefore).mock.calls[0]?.[0]).toBeUndefined();
+    expect(unpadded.clock.sleep).not.toHaveBeenCalled();
   });
 
   it('says so when the work overruns the floor (it no longer hides the difference)', async () => {

@@ -126,7 +126,7 @@ export class AuthService {
     const passwordHash = await this.crypto.hashPassword(dto.password);
     // With verification on, the answer is the same for a new and an existing address; the work is not.
     if (this.config.auth.requireEmailVerification)
-      return this.uniform.run(() => this.registerPending(dto, passwordHash));
+      return this.uniform.run((answerBy) => this.registerPending(dto, passwordHash, answerBy));
     const now = this.clock.now();
     const user = newUserRow({
       id: this.crypto.uuid(),
@@ -151,12 +151,21 @@ export class AuthService {
    * registering the same fresh username again, or signing in with the password just chosen, told
    * the two apart (found in review).
    */
-  private async registerPending(dto: RegisterDto, passwordHash: string): Promise<RegisterResult> {
+  private async registerPending(
+    dto: RegisterDto,
+    passwordHash: string,
+    answerBy: number | undefined,
+  ): Promise<RegisterResult> {
     // A taken username is a 409 whatever the address: answering 202 first would tell anyone
     // holding a username known to be taken which addresses have accounts.
     if (await this.users.findByUsername(dto.username)) throw new AppError('USERNAME_TAKEN');
     if (await this.users.findByEmail(dto.email)) {
-      await this.mail.send(dto.email, 'accountExists', `${this.config.publicBaseUrl}/sign-in`);
+      await this.mail.sendBefore(
+        answerBy,
+        dto.email,
+        'accountExists',
+        `${this.config.publicBaseUrl}/sign-in`,
+      );
       return { status: 202, body: { status: 'verification_required' } };
     }
     const token = this.crypto.randomToken(32);
@@ -170,7 +179,7 @@ export class AuthService {
       createdAt: now,
       expiresAt: new Date(now.getTime() + VERIFICATION_TTL_MS),
     });
-    await this.mailVerificationLink(dto.email, dto.username, token);
+    await this.mailVerificationLink(dto.email, dto.username, token, answerBy);
     return { status: 202, body: { status: 'verification_required' } };
   }
 
@@ -219,7 +228,10 @@ export class AuthService {
     }
     if (!(await this.crypto.verifyPassword(user.passwordHash, dto.password))) {
       // The failure that locks the account also mails its owner.
-      await this.recordFailedLogin(user, now, { attempt: { client, method: 'password' } });
+      await this.recordFailedLogin(user, now, {
+        attempt: { client, method: 'password' },
+        answerBy: this.uniform.answerBy(started),
+      });
       await this.uniform.padFrom(started);
       throw new AppError('INVALID_CREDENTIALS');
     }
@@ -335,13 +347,13 @@ export class AuthService {
   /** Always 202: sends a link only when the address belongs to an unverified account. */
   async requestEmailVerification(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
     await this.rateLimits.consume('email', `ip:${clientNetwork(client.ip)}`, `address:${dto.email}`);
-    await this.uniform.run(async () => {
+    await this.uniform.run(async (answerBy) => {
       const user = await this.users.findByEmail(dto.email);
       // Not for a registration waiting for its link (found in review): the newest registration of an
       // address may be someone else's, and a new link for it would hand the owner that account (and
       // void their own link). A lost link is replaced by registering again.
       if (user && user.emailVerifiedAt === null && user.deletedAt === null && user.disabledAt === null)
-        await this.sendVerification(user);
+        await this.sendVerification(user, answerBy);
     });
   }
 
@@ -427,14 +439,19 @@ export class AuthService {
   /** Always 202, whether or not the address has an account. */
   async forgotPassword(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
     await this.rateLimits.consume('email', `ip:${clientNetwork(client.ip)}`, `address:${dto.email}`);
-    await this.uniform.run(() => this.sendPasswordReset(dto));
+    await this.uniform.run((answerBy) => this.sendPasswordReset(dto, answerBy));
   }
 
-  private async sendPasswordReset(dto: EmailOnlyDto): Promise<void> {
+  private async sendPasswordReset(dto: EmailOnlyDto, answerBy: number | undefined): Promise<void> {
     const user = await this.users.findByEmail(dto.email);
     if (!user || user.deletedAt !== null) return;
     const token = await this.issueOneTimeToken('password_reset', user, PASSWORD_RESET_TTL_MS);
-    await this.mail.send(user, 'passwordReset', `${this.config.publicBaseUrl}/reset-password?token=${token}`);
+    await this.mail.sendBefore(
+      answerBy,
+      user,
+      'passwordReset',
+      `${this.config.publicBaseUrl}/reset-password?token=${token}`,
+    );
   }
 
   /** Single-use token; sets the password, unlocks the account and signs out every session. */
@@ -586,15 +603,15 @@ export class AuthService {
   /** Always 202: mails a 6-digit code to existing accounts (and to new addresses when sign-up by code is on). */
   async startEmailCode(dto: EmailOnlyDto, client: ClientInfo): Promise<void> {
     await this.rateLimits.consume('email', `ip:${clientNetwork(client.ip)}`, `address:${dto.email}`);
-    await this.uniform.run(() => this.sendEmailCode(dto));
+    await this.uniform.run((answerBy) => this.sendEmailCode(dto, answerBy));
   }
 
-  private async sendEmailCode(dto: EmailOnlyDto): Promise<void> {
+  private async sendEmailCode(dto: EmailOnlyDto, answerBy: number | undefined): Promise<void> {
     const user = await this.users.findByEmail(dto.email);
     if (user ? user.deletedAt !== null || user.disabledAt !== null : !this.config.auth.emailCodeSignup)
       return;
     const code = await this.issueCode('email_code', dto.email, user?.id ?? null);
-    await this.mail.send(dto.email, 'signInCode', code);
+    await this.mail.sendBefore(answerBy, dto.email, 'signInCode', code);
   }
 
   /** A new 6-digit code of `purpose` for the address (retiring its earlier ones); returns the code. */
@@ -648,7 +665,10 @@ export class AuthService {
       // per account). Unknown and locked addresses do the same bookkeeping, and every failure is
       // padded, so the answer does not tell whether the address has an account.
       if (user && !locked && user.deletedAt === null)
-        await this.recordFailedLogin(user, now, { attempt: { client, method: 'email_code' } });
+        await this.recordFailedLogin(user, now, {
+          attempt: { client, method: 'email_code' },
+          answerBy: this.uniform.answerBy(started),
+        });
       else await this.users.incrementFailedLogins(this.crypto.uuid());
       await this.uniform.padFrom(started);
       throw new AppError('INVALID_CODE');
@@ -723,7 +743,7 @@ export class AuthService {
       NEW_DEVICE_MAIL_METHODS.has(method) && (await this.activity.isNewDevice(user.id, client.userAgent));
     const now = this.clock.now();
     const session = this.newSession(user.id, client, now, method);
-    await this.activity.withEvents(
+    const notice = await this.activity.withEvents(
       async (trx) => {
         await alongside?.(trx);
         // The sign-in was decided on a row read before this transaction. A password reset or
@@ -734,20 +754,22 @@ export class AuthService {
         const current = await this.users.lockById(user.id, trx);
         if (!current || signInGroundsChanged(user, current)) throw new AppError('SIGN_IN_INTERRUPTED');
         await this.sessions.create(session.record, trx);
+        // Queued with the session, so no session from a new device exists without its notice.
+        if (!newDevice) return undefined;
+        return this.mail.queue(
+          trx,
+          user,
+          'newDeviceSignIn',
+          describeDevice(client.userAgent),
+          client.ip,
+          now,
+          `${this.config.publicBaseUrl}/sessions`,
+        );
       },
       this.activity.event(user.id, 'signed_in', { client }, method),
     );
-    if (newDevice) {
-      // MailService.send never throws (a failed attempt stays queued): a notice cannot keep the owner out.
-      await this.mail.send(
-        user,
-        'newDeviceSignIn',
-        describeDevice(client.userAgent),
-        client.ip,
-        now,
-        `${this.config.publicBaseUrl}/sessions`,
-      );
-    }
+    // MailService.deliver never throws (a failed attempt stays queued): a notice cannot keep the owner out.
+    if (notice) await this.mail.deliver(notice);
     return this.tokenResponse(user, session.record.id, session.refreshToken, now);
   }
 
@@ -847,15 +869,18 @@ export class AuthService {
     options: {
       readonly attempt?: { readonly client: ClientInfo; readonly method: SignInMethod };
       readonly whenLocked?: (trx: Database) => Promise<unknown>;
+      /** When the caller's account-neutral answer is due: the lockout mail is waited for no longer. */
+      readonly answerBy?: number;
     } = {},
   ): Promise<boolean> {
-    const { attempt, whenLocked } = options;
+    const { attempt, whenLocked, answerBy } = options;
     // Progressive lockout: 15 min, then 30, 60, … for each repeat.
     const minutes = this.config.auth.lockoutMinutes * 2 ** Math.min(user.lockoutCount, 10);
-    const locked = await this.activity.withEvents(
+    // The owner's notice is queued with the lock: no account is locked without it.
+    const notice = await this.activity.withEvents(
       async (trx) => {
         const failures = await this.users.incrementFailedLogins(user.id, trx);
-        if (failures < this.config.auth.lockoutThreshold) return false;
+        if (failures < this.config.auth.lockoutThreshold) return undefined;
         await this.users.update(
           user.id,
           {
@@ -867,29 +892,42 @@ export class AuthService {
           trx,
         );
         await whenLocked?.(trx);
-        return true;
+        return this.mail.queue(
+          trx,
+          user,
+          'accountLocked',
+          minutes,
+          `${this.config.publicBaseUrl}/forgot-password`,
+        );
       },
       (locked) => [
         attempt && this.activity.event(user.id, 'sign_in_failed', { client: attempt.client }, attempt.method),
         locked && this.activity.event(user.id, 'account_locked', 'system'),
       ],
     );
-    if (!locked) return false;
+    if (!notice) return false;
     this.logger.warn({ userId: user.id, minutes }, 'account locked after repeated failed sign-ins');
-    await this.mail.send(user, 'accountLocked', minutes, `${this.config.publicBaseUrl}/forgot-password`);
+    await this.mail.deliver(notice, answerBy);
     return true;
   }
 
-  private async sendVerification(user: UserRow): Promise<void> {
+  private async sendVerification(user: UserRow, answerBy: number | undefined): Promise<void> {
     await this.mailVerificationLink(
       user,
       user.username,
       await this.issueOneTimeToken('email_verification', user, VERIFICATION_TTL_MS),
+      answerBy,
     );
   }
 
-  private async mailVerificationLink(to: MailRecipient, username: string, token: string): Promise<void> {
-    await this.mail.send(
+  private async mailVerificationLink(
+    to: MailRecipient,
+    username: string,
+    token: string,
+    answerBy: number | undefined,
+  ): Promise<void> {
+    await this.mail.sendBefore(
+      answerBy,
       to,
       'verifyEmail',
       `${this.config.publicBaseUrl}/verify-email?token=${token}`,

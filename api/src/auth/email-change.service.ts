@@ -49,7 +49,7 @@ export class EmailChangeService {
       throw new AppError('VALIDATION_FAILED', `${issue.path}: ${issue.message}`, { issues: [issue] });
     }
     const { user: owner, spend } = await this.auth.confirmIdentity(auth, dto);
-    await this.uniform.run(async () => {
+    await this.uniform.run(async (answerBy) => {
       // A taken address gets nothing: its owner did not ask, and a link could never be used.
       const free = (await this.users.findByEmail(dto.email)) === undefined;
       const token = this.crypto.randomToken(32);
@@ -77,7 +77,7 @@ export class EmailChangeService {
           `${this.config.publicBaseUrl}/confirm-email-change?token=${token}`,
         );
       });
-      if (link) await this.mail.deliver(link);
+      if (link) await this.mail.deliver(link, answerBy);
     });
     await this.mail.send(
       owner,

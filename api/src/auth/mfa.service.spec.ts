@@ -375,6 +375,14 @@ describe('MfaService', () => {
       3,
       'http://localhost:3000/profile',
     );
+    // Queued in the transaction that spends the code: no code is spent without its notice.
+    expect(mail.queue).toHaveBeenCalledWith(
+      SPEC_TRANSACTION,
+      expect.anything(),
+      'recoveryCodeUsed',
+      3,
+      'http://localhost:3000/profile',
+    );
     // The session records how it was signed in.
     expect(vi.mocked(auth.startSession).mock.calls[0]?.[2]).toBe('recovery_code');
   });

@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
 import { Transactions } from '../database/transactions.js';
-import { MailService } from '../mail/mail.service.js';
+import { MailService, type QueuedMail } from '../mail/mail.service.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { ReauthenticationDto } from './auth.dto.js';
 import { AuthService, type IssuedTokens } from './auth.service.js';
@@ -170,19 +170,27 @@ export class MfaService {
     // cleared failure count): a failure between them would otherwise lose a recovery code, one of
     // ten, for no session. A code already spent (a replay, or two answers racing) rolls it back.
     const step = dto.code !== undefined ? await this.totpStepOf(user, dto.code, now) : undefined;
-    let remainingRecoveryCodes: number | undefined;
+    // A recovery code's use is mailed to the owner, queued in the transaction that spends it.
+    let recoveryCodeNotice: QueuedMail | undefined;
     const spendCode = async (trx: Database): Promise<void> => {
       if (dto.code !== undefined) {
         if (step === undefined || !(await this.mfa.useTotpStep(user.id, step, trx))) throw new WrongCode();
         return;
       }
-      remainingRecoveryCodes = await this.mfa.useRecoveryCode(
+      const remaining = await this.mfa.useRecoveryCode(
         user.id,
         this.recoveryCodeDigest(user.id, dto.recoveryCode ?? ''),
         now,
         trx,
       );
-      if (remainingRecoveryCodes === undefined) throw new WrongCode();
+      if (remaining === undefined) throw new WrongCode();
+      recoveryCodeNotice = await this.mail.queue(
+        trx,
+        user,
+        'recoveryCodeUsed',
+        remaining,
+        `${this.config.publicBaseUrl}/profile`,
+      );
     };
     // A code that matches no step is wrong without a transaction; a recovery code is checked by spending it.
     const wrongAtOnce = dto.code !== undefined && step === undefined;
@@ -197,13 +205,7 @@ export class MfaService {
         if (!(await this.oneTimeTokens.markUsed(challenge.id, now, trx)))
           throw new AppError('MFA_CHALLENGE_INVALID');
       });
-      if (remainingRecoveryCodes !== undefined)
-        await this.mail.send(
-          user,
-          'recoveryCodeUsed',
-          remainingRecoveryCodes,
-          `${this.config.publicBaseUrl}/profile`,
-        );
+      if (recoveryCodeNotice) await this.mail.deliver(recoveryCodeNotice);
       return tokens;
     } catch (error) {
       if (!(error instanceof WrongCode)) throw error;

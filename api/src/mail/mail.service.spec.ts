@@ -5,7 +5,12 @@ import type { ClockRepository } from '../common/clock/clock.repository.js';
 import type { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import type { Database } from '../database/database.factory.js';
 import { type MailMessage, MailRejectedError, type MailRepository } from './mail.repository.js';
-import { MAIL_NOT_DELIVERED_MESSAGE, MAIL_RETRY_MESSAGE, MailService } from './mail.service.js';
+import {
+  MAIL_ATTEMPT_OUTLASTED_ANSWER_MESSAGE,
+  MAIL_NOT_DELIVERED_MESSAGE,
+  MAIL_RETRY_MESSAGE,
+  MailService,
+} from './mail.service.js';
 import { mailTemplates } from './mail.templates.js';
 import type { MailQueueRepository, QueuedMailRow } from './mail-queue.repository.js';
 
@@ -48,7 +53,17 @@ function setup(send: (message: MailMessage) => Promise<void> = async () => {}) {
   const driver = { send: vi.fn(send) };
   const queue = memoryQueue();
   const logger = { error: vi.fn(), warn: vi.fn(), info: vi.fn() };
-  const clock = { now: () => now } as ClockRepository;
+  // A timer that fires on the next macrotask: an attempt against the in-memory fakes ends before it.
+  const sleep = vi.fn(
+    (ms: number) =>
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          advance(ms);
+          resolve();
+        }, 0),
+      ),
+  );
+  const clock = { now: () => now, sleep } as unknown as ClockRepository;
   const crypto = { uuid: () => `mail-${++ids}` } as CryptoRepository;
   const service = new MailService(
     driver as unknown as MailRepository,
@@ -58,10 +73,10 @@ function setup(send: (message: MailMessage) => Promise<void> = async () => {}) {
     testConfig({ MAIL_SEND_TIMEOUT_MS: '5000' }),
     logger as unknown as Logger,
   );
-  const advance = (ms: number) => {
+  function advance(ms: number) {
     now = new Date(now.getTime() + ms);
-  };
-  return { service, driver, queue, logger, advance };
+  }
+  return { service, driver, queue, logger, advance, sleep };
 }
 
 describe('MailService', () => {
@@ -254,5 +269,54 @@ describe('MailService', () => {
     expect(await service.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 0 });
     advance(1_000);
     expect(await service.deliverDue()).toEqual({ sent: 0, retried: 1, failed: 0 });
+  });
+
+  it('waits for an attempt no later than its answer is due; the attempt goes on and its mail goes out', async () => {
+    let release = () => {};
+    const { service, driver, queue, logger, sleep } = setup(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    const link = 'https://app.example.com/reset-password?token=t';
+    await service.sendBefore(T0.getTime() + 500, ADA, 'passwordReset', link);
+    expect(sleep).toHaveBeenCalledWith(500);
+    expect(driver.send).toHaveBeenCalledTimes(1);
+    // In flight: still queued under its lease, so a pass would take it only if it never ends.
+    expect(queue.rows.size).toBe(1);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ template: 'passwordReset', userId: 'user-1' }),
+      MAIL_ATTEMPT_OUTLASTED_ANSWER_MESSAGE,
+    );
+    release();
+    await vi.waitFor(() => expect(queue.rows.size).toBe(0));
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('returns when an attempt ends before its answer is due, and waits for it without a due time', async () => {
+    const { service, driver, queue, logger } = setup();
+    await service.sendBefore(T0.getTime() + 500, ADA, 'passwordChanged');
+    expect(queue.rows.size).toBe(0);
+    // Past due already (the work before it took the whole floor): not waited for at all.
+    let release = () => {};
+    driver.send.mockImplementationOnce(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    await service.sendBefore(T0.getTime() - 1, ADA, 'passwordChanged');
+    expect(queue.rows.size).toBe(1);
+    release();
+    await vi.waitFor(() => expect(queue.rows.size).toBe(0));
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    // No due time (no floor configured): the caller waits for the attempt, however long it takes.
+    driver.send.mockImplementationOnce(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    await service.send(ADA, 'passwordChanged');
+    expect(queue.rows.size).toBe(0);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
   });
 });

@@ -36,6 +36,9 @@ export interface MailDeliveryReport {
 export const MAIL_NOT_DELIVERED_MESSAGE = 'mail not delivered';
 /** Logged at warn level for a failed attempt that will be retried. */
 export const MAIL_RETRY_MESSAGE = 'mail delivery failed, will retry';
+/** Logged at warn level when an account-neutral answer went out before its mail's attempt ended. */
+export const MAIL_ATTEMPT_OUTLASTED_ANSWER_MESSAGE =
+  'mail attempt still running when its account-neutral answer was due; it goes on without the answer';
 
 /**
  * How long a mail is worth delivering when its template does not say (security notices): a day.
@@ -62,7 +65,8 @@ const ATTEMPT_MARGIN_MS = 2_000;
  * Mail, through a durable queue (`mail_queue`). Every mail is rendered and stored first — in the
  * transaction of the change it is about when the caller has one ({@link queue}) — and then
  * attempted once right away, while the request waits (with SES: one call, no SDK retries, so an
- * answer's timing does not stretch with SES's throttling). A mail that fails stays queued and is
+ * answer's timing does not stretch with SES's throttling; an account-neutral answer waits only
+ * until it is due, {@link deliver}). A mail that fails stays queued and is
  * retried with backoff by a delivery pass: on an interval in the server (`schedule`), on Lambda
  * from infra's per-minute event. Delivered mail is deleted; mail refused for good or past its
  * delivery window is deleted and logged ({@link MAIL_NOT_DELIVERED_MESSAGE}). Delivery is at least
@@ -97,7 +101,20 @@ export class MailService implements OnApplicationShutdown {
    * rendered or queued is logged, one that fails to send is retried later, so no answer reveals or
    * depends on delivery (an account-neutral 202 must not turn into a 500 for existing accounts only).
    */
-  async send<T extends MailTemplateName>(
+  send<T extends MailTemplateName>(
+    to: MailRecipient,
+    template: T,
+    ...args: MailTemplateArguments<T>
+  ): Promise<void> {
+    return this.sendBefore(undefined, to, template, ...args);
+  }
+
+  /**
+   * {@link send} for an answer due at `answerBy` (epoch ms; undefined: whenever the attempt ends):
+   * the first attempt is waited for no longer than that (see {@link deliver}).
+   */
+  async sendBefore<T extends MailTemplateName>(
+    answerBy: number | undefined,
     to: MailRecipient,
     template: T,
     ...args: MailTemplateArguments<T>
@@ -109,7 +126,7 @@ export class MailService implements OnApplicationShutdown {
       this.logger.error({ err: error, template, userId: userIdOf(to) }, MAIL_NOT_DELIVERED_MESSAGE);
       return;
     }
-    await this.deliver(queued);
+    await this.deliver(queued, answerBy);
   }
 
   /**
@@ -145,9 +162,31 @@ export class MailService implements OnApplicationShutdown {
     return row;
   }
 
-  /** One delivery attempt of a queued mail. Never throws (see {@link send}). */
-  async deliver(queued: QueuedMail): Promise<void> {
-    await this.attempt(queued);
+  /**
+   * One delivery attempt of a queued mail. Never throws (see {@link send}). With `answerBy` (epoch
+   * ms: when an account-neutral answer is due, `UniformResponse`) the caller waits for the attempt
+   * no later than that: an SES that is slow rather than refusing would otherwise hold the answers
+   * of existing accounts only, up to MAIL_SEND_TIMEOUT_MS, and tell them apart. The attempt goes on
+   * without the caller — in the server it ends on its own; a Lambda environment is frozen with the
+   * answer and the attempt resumes when it thaws — and its mail's lease (the send's time limit and
+   * a minute) lets a delivery pass take the mail if it never ends.
+   */
+  async deliver(queued: QueuedMail, answerBy?: number): Promise<void> {
+    const attempt = this.attempt(queued);
+    if (answerBy === undefined) {
+      await attempt;
+      return;
+    }
+    let ended = false;
+    const waited = attempt.then(() => {
+      ended = true;
+    });
+    await Promise.race([waited, this.clock.sleep(Math.max(0, answerBy - this.clock.now().getTime()))]);
+    if (!ended)
+      this.logger.warn(
+        { template: queued.template, userId: queued.userId ?? undefined, mailId: queued.id },
+        MAIL_ATTEMPT_OUTLASTED_ANSWER_MESSAGE,
+      );
   }
 
   /**

@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import emulatorModule from 'aws-ses-v2-local';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MailService } from '../../src/mail/mail.service.js';
 import {
   bearer,
@@ -25,14 +25,20 @@ interface StoredMail {
 
 /**
  * SES going down and coming back: a loopback gate in front of the SESv2 emulator answers 503
- * ServiceUnavailable while `down`, and passes every request through otherwise. The app runs with
- * the SES driver and the real AWS SDK; only the endpoint is local.
+ * ServiceUnavailable while `down`, holds every request unanswered while `slow` (until
+ * `releaseHeld`), and passes every request through otherwise. The app runs with the SES driver and
+ * the real AWS SDK; only the endpoint is local.
  */
 describe('mail through SES going down and coming back', () => {
   let emulator: Server;
   let gate: Server;
   let emulatorPort: number;
   let down = false;
+  let slow = false;
+  const held: (() => void)[] = [];
+  const releaseHeld = () => {
+    for (const pass of held.splice(0)) pass();
+  };
   let server: TestServer;
   const previous = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
 
@@ -63,20 +69,24 @@ describe('mail through SES going down and coming back', () => {
         response.end(JSON.stringify({ message: 'simulated outage' }));
         return;
       }
-      const upstream = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: emulatorPort,
-          method: request.method,
-          path: request.url,
-          headers: request.headers,
-        },
-        (answer) => {
-          response.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(response);
-        },
-      );
-      request.pipe(upstream);
+      const pass = () => {
+        const upstream = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: emulatorPort,
+            method: request.method,
+            path: request.url,
+            headers: request.headers,
+          },
+          (answer) => {
+            response.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(response);
+          },
+        );
+        request.pipe(upstream);
+      };
+      if (slow) held.push(pass);
+      else pass();
     });
     await new Promise<void>((resolve) => gate.listen(0, '127.0.0.1', resolve));
     // The SDK's default credential chain, as on AWS (there: the role); only this test sets them.
@@ -97,6 +107,7 @@ describe('mail through SES going down and coming back', () => {
     process.env.AWS_SECRET_ACCESS_KEY = previous.secret;
     if (previous.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
     if (previous.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+    releaseHeld();
     await new Promise((resolve) => gate?.close(resolve));
     await new Promise((resolve) => emulator?.close(resolve));
   });
@@ -134,6 +145,51 @@ describe('mail through SES going down and coming back', () => {
       json: { email: credentials.email, password: `${STRONG_PASSWORD} again` },
     });
     expect(login.status).toBe(200);
+  });
+
+  describe('answers that must not tell whether an account exists (AUTH_UNIFORM_RESPONSE_MS)', () => {
+    let padded: TestServer;
+    beforeAll(async () => {
+      padded = await startTestServer({
+        ...RELAXED_LIMITS,
+        MAIL_DRIVER: 'ses',
+        SES_REGION: 'eu-west-1',
+        SES_ENDPOINT: `http://127.0.0.1:${(gate.address() as AddressInfo).port}`,
+        MAIL_FROM: 'CloudNest <no-reply@cloudnest.test>',
+        AUTH_UNIFORM_RESPONSE_MS: '300',
+        MAIL_SEND_TIMEOUT_MS: '10000',
+      });
+    });
+    afterAll(() => padded?.close());
+
+    it('are not held back by a slow SES: the mail goes on after the answer and goes out', async () => {
+      const { credentials } = await registerUser(padded);
+      const queuedFor = (to: string) =>
+        padded.database.db.selectFrom('mailQueue').selectAll().where('toAddress', '=', to).execute();
+      slow = true;
+      try {
+        const forgot = await padded.request('/auth/password/forgot', {
+          method: 'POST',
+          json: { email: credentials.email },
+        });
+        expect(forgot.status).toBe(202);
+        // Answered while SES still held the send: the attempt is in flight, neither failed nor
+        // timed out (waiting for it, the answer came only when the send's 10 s limit cut it off).
+        expect(held).toHaveLength(1);
+        expect(await queuedFor(credentials.email)).toMatchObject([
+          { template: 'passwordReset', attempts: 0, lastError: null },
+        ]);
+      } finally {
+        slow = false;
+        releaseHeld();
+      }
+      await vi.waitFor(async () => expect(await stored(credentials.email)).toHaveLength(1), {
+        timeout: 5000,
+      });
+      await vi.waitFor(async () => expect(await queuedFor(credentials.email)).toEqual([]), {
+        timeout: 5000,
+      });
+    });
   });
 
   it('sends a notice at once when SES is up, leaving nothing queued', async () => {
