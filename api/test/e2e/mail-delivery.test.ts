@@ -49,6 +49,14 @@ describe('mail through SES going down and coming back', () => {
     return store.emails.filter((mail) => mail.destination.to.includes(to));
   };
   const queued = () => server.database.db.selectFrom('mailQueue').selectAll().execute();
+  /** The app's mail settings: the SES driver, through the gate. */
+  const sesThroughGate = () => ({
+    ...RELAXED_LIMITS,
+    MAIL_DRIVER: 'ses',
+    SES_REGION: 'eu-west-1',
+    SES_ENDPOINT: `http://127.0.0.1:${(gate.address() as AddressInfo).port}`,
+    MAIL_FROM: 'CloudNest <no-reply@cloudnest.test>',
+  });
   /** What a delivery pass would find once the retry is due (the first comes 30 s later). */
   const makeQueueDue = () =>
     server.database.db
@@ -92,14 +100,7 @@ describe('mail through SES going down and coming back', () => {
     // The SDK's default credential chain, as on AWS (there: the role); only this test sets them.
     process.env.AWS_ACCESS_KEY_ID = 'local-emulator';
     process.env.AWS_SECRET_ACCESS_KEY = 'local-emulator';
-    server = await startTestServer({
-      ...RELAXED_LIMITS,
-      MAIL_DRIVER: 'ses',
-      SES_REGION: 'eu-west-1',
-      SES_ENDPOINT: `http://127.0.0.1:${(gate.address() as AddressInfo).port}`,
-      MAIL_FROM: 'CloudNest <no-reply@cloudnest.test>',
-      AUTH_UNIFORM_RESPONSE_MS: '0',
-    });
+    server = await startTestServer({ ...sesThroughGate(), AUTH_UNIFORM_RESPONSE_MS: '0' });
   });
   afterAll(async () => {
     await server?.close();
@@ -151,11 +152,7 @@ describe('mail through SES going down and coming back', () => {
     let padded: TestServer;
     beforeAll(async () => {
       padded = await startTestServer({
-        ...RELAXED_LIMITS,
-        MAIL_DRIVER: 'ses',
-        SES_REGION: 'eu-west-1',
-        SES_ENDPOINT: `http://127.0.0.1:${(gate.address() as AddressInfo).port}`,
-        MAIL_FROM: 'CloudNest <no-reply@cloudnest.test>',
+        ...sesThroughGate(),
         AUTH_UNIFORM_RESPONSE_MS: '300',
         MAIL_SEND_TIMEOUT_MS: '10000',
       });
