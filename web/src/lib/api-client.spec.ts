@@ -292,6 +292,40 @@ describe('tabs of one browser refreshing at once (one single-use refresh cookie)
   });
 });
 
+describe('a refresh that gets no answer at all (a hung connection)', () => {
+  it('is abandoned after 8 s and made once more at once, which renews the session', async () => {
+    await signIn();
+    fake.expireTokens();
+    fake.refreshesUnanswered = 1;
+    const sessions = client.sessions();
+    await vi.advanceTimersByTimeAsync(7_999);
+    expect(fake.count('POST /auth/refresh')).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(sessions).resolves.toEqual([]);
+    expect(fake.count('POST /auth/refresh')).toBe(2);
+    expect(client.user?.username).toBe('ada');
+    expect(told).toEqual(['ada']);
+  });
+
+  it('unanswered twice: keeps the session, frees the lock for other tabs, and tries again later', async () => {
+    vi.stubGlobal('navigator', { locks: new FakeLockManager() });
+    await signIn();
+    fake.expireTokens();
+    fake.refreshesUnanswered = 2;
+    const sessions = errorOf(client.sessions());
+    await vi.advanceTimersByTimeAsync(16_000);
+    expect((await sessions).code).toBe('NETWORK_ERROR');
+    expect(client.user?.username).toBe('ada');
+    expect(fake.jar.values.has('cn_csrf')).toBe(true);
+    // Another tab is not kept waiting behind the hung exchange.
+    await expect(new ApiClient().restore()).resolves.toMatchObject({ username: 'ada' });
+    // This tab's retry (after its backoff) renews with the cookie the other tab's answer set.
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(fake.count('POST /auth/refresh')).toBe(4);
+    await expect(client.sessions()).resolves.toEqual([]);
+  });
+});
+
 describe('retrying a refresh the API could not answer', () => {
   /** When each refresh went out, in seconds after the first. */
   async function refreshTimesWith(random: () => number): Promise<number[]> {

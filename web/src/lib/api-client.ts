@@ -51,6 +51,15 @@ const RETRY_MAX_MS = 60_000;
  * browser and single-use, so tabs must spend it one after another (docs/web.md, "Tokens").
  */
 const REFRESH_LOCK = 'cloudnest-refresh';
+/**
+ * How long a refresh may go unanswered (a connection that hangs) before the tab abandons it and
+ * makes it once more at once: without a limit it held the cross-tab lock, and every tab's refresh,
+ * until the browser gave up on the connection. Shorter than the API's 10 s grace for a refresh
+ * cookie presented twice (`AUTH_REFRESH_REUSE_GRACE_SECONDS`), so if the lost answer had rotated
+ * the cookie, the second try, which presents the old one again, still gets a sibling instead of
+ * ending the session as a reuse.
+ */
+const REFRESH_TIMEOUT_MS = 8_000;
 /** The 409s of the two-step routes, and whether two-step sign-in is on when the API answers them. */
 const MFA_STATE_BY_CONFLICT: Readonly<Record<string, boolean>> = {
   MFA_ALREADY_ENABLED: true,
@@ -512,30 +521,29 @@ export class ApiClient {
   }
 
   async #exchangeCookie(): Promise<RefreshOutcome> {
-    const csrf = readCookie(CSRF_COOKIE);
-    if (!csrf) {
-      this.#forget(this.#user ? 'INVALID_REFRESH_TOKEN' : undefined);
-      return { status: 'ended' };
+    for (let attempt = 1; ; attempt += 1) {
+      const csrf = readCookie(CSRF_COOKIE);
+      if (!csrf) {
+        this.#forget(this.#user ? 'INVALID_REFRESH_TOKEN' : undefined);
+        return { status: 'ended' };
+      }
+      let response: Response;
+      try {
+        response = await postRefresh(csrf);
+      } catch (error) {
+        // Unanswered in time: once more at once (REFRESH_TIMEOUT_MS says why that is safe).
+        if (error instanceof RefreshUnanswered && attempt === 1) continue;
+        // Offline, or unanswered twice: keep the session (the cookie is still good); try again later.
+        return this.#unavailable(new ApiError(0, 'NETWORK_ERROR', messageFor('NETWORK_ERROR')));
+      }
+      if (response.status === 401 || response.status === 403) {
+        this.#forget((await readError(response)).code);
+        return { status: 'ended' };
+      }
+      // Rate limited or the API is briefly down: no verdict on the session, so keep it; try again later.
+      if (!response.ok) return this.#unavailable(toApiError(response.status, await readError(response)));
+      return { status: 'renewed', user: this.#accept((await response.json()) as AuthTokens) };
     }
-    let response: Response;
-    try {
-      response = await fetch(`${API_BASE}/auth/refresh?mode=cookie`, {
-        method: 'POST',
-        headers: { Accept: 'application/json', [CSRF_HEADER]: csrf },
-        credentials: 'same-origin',
-        cache: 'no-store',
-      });
-    } catch {
-      // Offline: keep the session (the cookie is still good); try again later.
-      return this.#unavailable(new ApiError(0, 'NETWORK_ERROR', messageFor('NETWORK_ERROR')));
-    }
-    if (response.status === 401 || response.status === 403) {
-      this.#forget((await readError(response)).code);
-      return { status: 'ended' };
-    }
-    // Rate limited or the API is briefly down: no verdict on the session, so keep it; try again later.
-    if (!response.ok) return this.#unavailable(toApiError(response.status, await readError(response)));
-    return { status: 'renewed', user: this.#accept((await response.json()) as AuthTokens) };
   }
 
   /**
@@ -643,6 +651,37 @@ function toApiError(status: number, body: ApiErrorBody): ApiError {
       ? `${messageFor(body.code)} (${first.path.split('.').pop()}: ${first.message})`
       : messageFor(body.code, body.message);
   return new ApiError(status, body.code, message, body.requestId, fieldErrors);
+}
+
+/** A refresh abandoned after {@link REFRESH_TIMEOUT_MS} without a whole answer. */
+class RefreshUnanswered extends Error {}
+
+/**
+ * `POST /auth/refresh` with its answer read in full, abandoned (RefreshUnanswered) when headers and
+ * body have not both arrived within REFRESH_TIMEOUT_MS: a body that never ends held the lock as
+ * surely as headers that never come.
+ */
+async function postRefresh(csrf: string): Promise<Response> {
+  const abandon = new AbortController();
+  const timer = setTimeout(() => abandon.abort(), REFRESH_TIMEOUT_MS);
+  try {
+    const answer = await fetch(`${API_BASE}/auth/refresh?mode=cookie`, {
+      method: 'POST',
+      headers: { Accept: 'application/json', [CSRF_HEADER]: csrf },
+      credentials: 'same-origin',
+      cache: 'no-store',
+      signal: abandon.signal,
+    });
+    const body = await answer.arrayBuffer();
+    return new Response(body.byteLength > 0 ? body : null, {
+      status: answer.status,
+      headers: answer.headers,
+    });
+  } catch (error) {
+    throw abandon.signal.aborted ? new RefreshUnanswered('no answer in time', { cause: error }) : error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function readError(response: Response): Promise<ApiErrorBody> {

@@ -51,6 +51,8 @@ export class FakeApi {
   readonly accessTtlSeconds = 900;
   /** How long the refresh takes between reading the cookie and rotating it (lets tabs overlap). */
   refreshLatencyMs = 0;
+  /** How many of the next refreshes get no answer at all (a hung connection) until the client aborts them. */
+  refreshesUnanswered = 0;
   /** Refreshes under way now, and the most there were at once. */
   #refreshesInFlight = 0;
   maxConcurrentRefreshes = 0;
@@ -72,7 +74,13 @@ export class FakeApi {
       this.#sessionRevoked = false;
       return this.#signIn();
     }
-    if (path === '/auth/refresh') return this.#refresh(headers);
+    if (path === '/auth/refresh') {
+      if (this.refreshesUnanswered > 0) {
+        this.refreshesUnanswered -= 1;
+        return unanswered(init.signal);
+      }
+      return this.#refresh(headers);
+    }
     const token = headers.get('Authorization')?.replace(/^Bearer /, '') ?? '';
     const expiresAt = this.#expiry.get(token);
     if (expiresAt === undefined) return error(401, 'INVALID_TOKEN');
@@ -139,6 +147,15 @@ export class FakeApi {
     };
     return json(200, tokens);
   }
+}
+
+/** A request nothing answers: it ends only when `signal` aborts it, rejecting as fetch does. */
+function unanswered(signal: AbortSignal | null | undefined): Promise<Response> {
+  return new Promise((_, reject) => {
+    signal?.addEventListener('abort', () =>
+      reject(new DOMException('The operation was aborted.', 'AbortError')),
+    );
+  });
 }
 
 function answer(answer: Exclude<Answer, 'ok'>): Response {
