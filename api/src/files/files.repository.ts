@@ -15,8 +15,8 @@ export class FilesRepository {
   }
 
   /** A file by id; tombstones (deleted files) are not found. */
-  async findById(id: string): Promise<LiveFileRow | undefined> {
-    const db = await this.database.get();
+  async findById(id: string, within?: Database): Promise<LiveFileRow | undefined> {
+    const db = within ?? (await this.database.get());
     const row = await db
       .selectFrom('files')
       .selectAll()
@@ -24,6 +24,15 @@ export class FilesRepository {
       .where('status', '<>', 'deleted')
       .executeTakeFirst();
     return row as LiveFileRow | undefined;
+  }
+
+  /**
+   * A file by id, its row locked until `trx` ends, so that a delete ({@link markDeleted}) waits for
+   * that transaction or that transaction sees the delete; a tombstone is not found.
+   */
+  async lockById(id: string, trx: Database): Promise<LiveFileRow | undefined> {
+    const row = await trx.selectFrom('files').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    return row?.status === 'deleted' ? undefined : (row as LiveFileRow | undefined);
   }
 
   /** A file whose owner is neither deleted nor disabled (what anyone may see of public files). */
@@ -69,6 +78,14 @@ export class FilesRepository {
    */
   async markDeleted(id: string, within?: Database): Promise<void> {
     await this.database.transaction(async (trx) => {
+      // Only its owner can have it as avatar. The owner's row is locked first (every transaction
+      // that changes an avatar locks the user, then the file): a profile change choosing this file
+      // that has not committed yet is waited for and then seen, where the update alone, on
+      // PostgreSQL, skipped the row it still read with the old avatar (found in review: the profile
+      // then pointed at a tombstone).
+      const file = await trx.selectFrom('files').select('userId').where('id', '=', id).executeTakeFirst();
+      if (file)
+        await trx.selectFrom('users').select('id').where('id', '=', file.userId).forUpdate().execute();
       await trx.updateTable('users').set({ avatarFileId: null }).where('avatarFileId', '=', id).execute();
       await trx.updateTable('files').set({ status: 'deleted' }).where('id', '=', id).execute();
     }, within);

@@ -176,15 +176,20 @@ export class FilesService {
     }
   }
 
-  /** A user's own live file, or undefined. */
-  async ownFile(userId: string, fileId: string): Promise<LiveFileRow | undefined> {
-    const file = await this.files.findById(fileId);
+  /** A user's own live file, or undefined (read in `within`, a transaction, when given). */
+  async ownFile(userId: string, fileId: string, within?: Database): Promise<LiveFileRow | undefined> {
+    const file = await this.files.findById(fileId, within);
     return file?.userId === userId ? file : undefined;
   }
 
-  /** The caller's own ready avatar, for `PATCH /users/me {avatarFileId}`. */
-  async readyAvatar(userId: string, fileId: string): Promise<LiveFileRow> {
-    const file = await this.ownFile(userId, fileId);
+  /**
+   * The caller's own ready avatar, for `PATCH /users/me {avatarFileId}`. Within the profile
+   * change's transaction (`within`) its row is locked: a delete racing the change either waits for
+   * it (and then clears the avatar) or is seen here.
+   */
+  async readyAvatar(userId: string, fileId: string, within?: Database): Promise<LiveFileRow> {
+    const found = within ? await this.files.lockById(fileId, within) : await this.files.findById(fileId);
+    const file = found?.userId === userId ? found : undefined;
     if (!file) throw new AppError('FILE_NOT_FOUND');
     if (file.purpose !== 'avatar') throw new AppError('FILE_NOT_AN_AVATAR');
     if (file.status !== 'ready') throw new AppError('AVATAR_NOT_READY');

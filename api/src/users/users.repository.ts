@@ -111,12 +111,14 @@ export class UsersRepository {
     id: string,
     changes: UserUpdate,
     db?: Database,
-    alongside?: (trx: Database) => Promise<void>,
+    /** Runs in the change's transaction with the row as it was, locked, before the change. */
+    alongside?: (trx: Database, before: UserRow | undefined) => Promise<void>,
   ): Promise<UniqueUserField | undefined> {
     try {
       await this.database.transaction(async (trx) => {
+        const before = alongside ? await this.lockById(id, trx) : undefined;
         await this.update(id, changes, trx);
-        await alongside?.(trx);
+        await alongside?.(trx, before);
       }, db);
       return undefined;
     } catch (error) {

@@ -40,8 +40,11 @@ function user(overrides: Partial<UserRow> = {}): UserRow {
   };
 }
 
-/** A UsersService over fake repositories and a fixed clock. */
-function setup(found: UserRow | null = user()) {
+/**
+ * A UsersService over fake repositories and a fixed clock. `locked` is the row as the profile
+ * change's transaction finds it, locked (by default the same as `found`, read before it).
+ */
+function setup(found: UserRow | null = user(), locked: UserRow | null = found) {
   const clock = { now: vi.fn(() => T0) } as unknown as ClockRepository;
   const users = {
     findById: vi.fn(async () => found ?? undefined),
@@ -52,9 +55,9 @@ function setup(found: UserRow | null = user()) {
         _id: string,
         _changes: object,
         _db?: Database,
-        alongside?: (trx: Database) => Promise<void>,
+        alongside?: (trx: Database, before: UserRow | undefined) => Promise<void>,
       ): Promise<'username' | 'email' | undefined> => {
-        await alongside?.(SPEC_TRANSACTION);
+        await alongside?.(SPEC_TRANSACTION, locked ?? undefined);
         return undefined;
       },
     ),
@@ -65,7 +68,7 @@ function setup(found: UserRow | null = user()) {
   const sessions = { revokeAll: vi.fn(async () => ['s1', 's2']) };
   const sessionCache = { invalidateUser: vi.fn() };
   const files = {
-    readyAvatar: vi.fn(async () => ({})),
+    readyAvatar: vi.fn(async (_userId: string, _id: string, _within?: Database): Promise<object> => ({})),
     publicUrlOfId: vi.fn(async (id: string | null) =>
       id ? `https://api.example.com/files/${id}/content` : null,
     ),
@@ -131,6 +134,8 @@ describe('UsersService profile', () => {
     const { service, users, files } = setup();
     const me = await service.updateMe(ME, { avatarFileId: 'file-1' });
     expect(files.readyAvatar).toHaveBeenCalledWith('user-1', 'file-1');
+    // And again in the profile's transaction, under lock: a delete since the first check is seen there.
+    expect(files.readyAvatar).toHaveBeenCalledWith('user-1', 'file-1', SPEC_TRANSACTION);
     expect(me.avatarUrl).toBe('https://api.example.com/files/file-1/content');
     files.readyAvatar.mockRejectedValue(new AppError('AVATAR_NOT_READY'));
     expect(await appErrorCode(service.updateMe(ME, { avatarFileId: 'file-2' }))).toBe('AVATAR_NOT_READY');
@@ -140,14 +145,28 @@ describe('UsersService profile', () => {
       'user-1',
       { avatarFileId: null, updatedAt: T0 },
       undefined,
-      undefined,
+      expect.any(Function),
     );
+    expect(files.readyAvatar).toHaveBeenCalledTimes(3);
+  });
+
+  it('saves nothing when the avatar was deleted after the first check (seen under lock)', async () => {
+    const { service, users, files } = setup(user({ avatarFileId: 'old' }));
+    files.readyAvatar.mockImplementation(async (_userId: string, _id: string, within?: Database) => {
+      if (within) throw new AppError('FILE_NOT_FOUND');
+      return {};
+    });
+    expect(await appErrorCode(service.updateMe(ME, { avatarFileId: 'new' }))).toBe('FILE_NOT_FOUND');
+    // Thrown inside the profile's transaction (rolled back), before the old avatar was retired.
+    expect(users.updateProfile).toHaveBeenCalledTimes(1);
+    expect(files.retire).not.toHaveBeenCalled();
+    expect(files.deleteRetired).not.toHaveBeenCalled();
   });
 
   it('retires the replaced avatar in the profile’s transaction and deletes its object after the commit', async () => {
     const { service, files } = setup(user({ avatarFileId: 'old' }));
     await service.updateMe(ME, { avatarFileId: 'new' });
-    expect(files.ownFile).toHaveBeenCalledWith('user-1', 'old');
+    expect(files.ownFile).toHaveBeenCalledWith('user-1', 'old', SPEC_TRANSACTION);
     expect(files.retire).toHaveBeenCalledWith(expect.objectContaining({ id: 'old' }), SPEC_TRANSACTION);
     expect(files.deleteRetired).toHaveBeenCalledWith(expect.objectContaining({ id: 'old' }));
     expect(files.retire.mock.invocationCallOrder[0]).toBeLessThan(
@@ -158,6 +177,19 @@ describe('UsersService profile', () => {
     await unchanged.service.updateMe(ME, { bio: 'x' });
     expect(unchanged.files.retire).not.toHaveBeenCalled();
     expect(unchanged.files.deleteRetired).not.toHaveBeenCalled();
+  });
+
+  it('retires the avatar the locked row holds: one saved by a change that committed meanwhile', async () => {
+    // Read 'old' before the transaction; another change set 'between' and committed before the lock.
+    const { service, files } = setup(user({ avatarFileId: 'old' }), user({ avatarFileId: 'between' }));
+    await service.updateMe(ME, { avatarFileId: 'new' });
+    expect(files.retire).toHaveBeenCalledTimes(1);
+    expect(files.retire).toHaveBeenCalledWith(expect.objectContaining({ id: 'between' }), SPEC_TRANSACTION);
+    expect(files.deleteRetired).toHaveBeenCalledWith(expect.objectContaining({ id: 'between' }));
+    // And one that already set this avatar meanwhile replaced nothing of ours.
+    const same = setup(user({ avatarFileId: 'old' }), user({ avatarFileId: 'new' }));
+    await same.service.updateMe(ME, { avatarFileId: 'new' });
+    expect(same.files.retire).not.toHaveBeenCalled();
   });
 
   it('retires nothing when the new username is taken (the whole change rolls back)', async () => {

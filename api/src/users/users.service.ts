@@ -12,7 +12,7 @@ import { ClockRepository } from '../common/clock/clock.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import { encodePageCursor } from '../common/validation/page-cursor.dto.js';
-import type { UserRow, UserUpdate } from '../database/database.types.js';
+import type { LiveFileRow, UserRow, UserUpdate } from '../database/database.types.js';
 import { FilesService } from '../files/files.service.js';
 import { MailService } from '../mail/mail.service.js';
 import type {
@@ -68,17 +68,24 @@ export class UsersService {
     }
     if (Object.keys(changes).length === 0) return this.me(auth);
     // A replaced avatar is retired in the profile's transaction and its object deleted after it.
-    const replaced =
-      changes.avatarFileId !== undefined &&
-      user.avatarFileId !== null &&
-      user.avatarFileId !== changes.avatarFileId
-        ? await this.files.ownFile(user.id, user.avatarFileId)
-        : undefined;
+    // Which one it replaces is read from the row locked in that transaction, not from `user`: two
+    // changes at once both read the first avatar there, and the one saved in between stayed
+    // public (found in review).
+    let replaced: LiveFileRow | undefined;
     const collision = await this.users.updateProfile(
       user.id,
       { ...changes, updatedAt: this.clock.now() },
       undefined,
-      replaced && ((trx) => this.files.retire(replaced, trx)),
+      changes.avatarFileId === undefined
+        ? undefined
+        : async (trx, before) => {
+            // Checked again under lock: a delete of the file since the check above is seen here.
+            if (changes.avatarFileId) await this.files.readyAvatar(user.id, changes.avatarFileId, trx);
+            const previous = before?.avatarFileId ?? null;
+            if (previous === null || previous === changes.avatarFileId) return;
+            replaced = await this.files.ownFile(user.id, previous, trx);
+            if (replaced) await this.files.retire(replaced, trx);
+          },
     );
     if (collision === 'username') throw new AppError('USERNAME_TAKEN');
     // The change was rolled back: nothing below may act as if it were saved.

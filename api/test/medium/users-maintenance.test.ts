@@ -373,6 +373,44 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     expect(await files.claimExpired(crypto.uuid(), cutoff)).toBe(false);
   });
 
+  it('a file deleted while a profile change makes it the avatar leaves no profile pointing at a tombstone', async () => {
+    const owner = await newUser();
+    const avatar = await newFile(owner.id, 'avatar', 'ready', 0);
+    // The profile change, as UsersService makes it: the user's row locked, the avatar set, the file
+    // checked under lock; it holds there, uncommitted, while the delete starts.
+    let hold = () => {};
+    const held = new Promise<void>((resolve) => {
+      hold = resolve;
+    });
+    let chosen = () => {};
+    const changed = new Promise<void>((resolve) => {
+      chosen = resolve;
+    });
+    const change = users.updateProfile(
+      owner.id,
+      { avatarFileId: avatar.id, updatedAt: new Date() },
+      undefined,
+      async (trx) => {
+        await filesService.readyAvatar(owner.id, avatar.id, trx);
+        chosen();
+        await held;
+      },
+    );
+    await changed;
+    let deleted = false;
+    const deletion = files.markDeleted(avatar.id).then(() => {
+      deleted = true;
+    });
+    // The delete waits for the change (its row locks), rather than going past it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(deleted).toBe(false);
+    hold();
+    expect(await change).toBeUndefined();
+    await deletion;
+    expect((await users.findById(owner.id))?.avatarFileId).toBeNull();
+    expect(await files.findById(avatar.id)).toBeUndefined();
+  });
+
   it('searches by prefix with LIKE wildcards taken literally, and pages through equal timestamps', async () => {
     const tag = crypto
       .randomToken(4)
