@@ -101,6 +101,11 @@ export class AuthGuard implements CanActivate {
         auth = keyAuth.auth;
       } else if (scopes !== undefined && presentedKey !== undefined && !keyAuth) {
         throw new AppError('INVALID_API_KEY');
+      } else if (scopes === undefined && presentedKey !== undefined) {
+        // A key on a route that takes none (account management needs a person): say so rather than
+        // "send a Bearer token" as to someone who sent nothing. The key is not looked up, so the
+        // answer is the same for a valid and a made-up one.
+        throw new AppError('BEARER_REQUIRED');
       }
     }
     if (!auth) throw new AppError('UNAUTHENTICATED');

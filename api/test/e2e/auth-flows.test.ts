@@ -589,7 +589,7 @@ describe('auth flows over HTTP', () => {
       expect(notice.textBody).toContain('"persistence" (scopes: files:read)');
     });
 
-    it('refuses to manage keys with an API key instead of a signed-in user', async () => {
+    it('refuses to manage keys or the account with an API key instead of a signed-in user (403 BEARER_REQUIRED)', async () => {
       const { credentials, tokens } = await registerUser(server);
       const created = await readJson<{ key: string }>(
         await server.request('/auth/api-keys', {
@@ -599,7 +599,19 @@ describe('auth flows over HTTP', () => {
         }),
       );
       const response = await server.request('/auth/api-keys', { headers: { 'x-api-key': created.key } });
-      expect(response.status).toBe(401);
+      expect(response.status).toBe(403);
+      expect((await readJson<ErrorBody>(response)).code).toBe('BEARER_REQUIRED');
+      // The same for a made-up key (it is not looked up) and on the account's own routes.
+      for (const [path, key] of [
+        ['/auth/api-keys', 'cn_made_up_key'],
+        ['/users/me', created.key],
+      ] as const) {
+        const refused = await server.request(path, { headers: { 'x-api-key': key } });
+        expect(refused.status).toBe(403);
+        expect((await readJson<ErrorBody>(refused)).code).toBe('BEARER_REQUIRED');
+      }
+      // Nothing presented at all is still 401 UNAUTHENTICATED.
+      expect((await readJson<ErrorBody>(await server.request('/users/me'))).code).toBe('UNAUTHENTICATED');
     });
   });
 
