@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionsRepository } from '../../src/auth/sessions.repository.js';
 import { TotpSecretCipher } from '../../src/auth/totp-secret-cipher.js';
 import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
 import type { UserRow } from '../../src/database/database.types.js';
@@ -90,11 +91,52 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
     return user;
   }
 
-  it('user:promote makes the account with that email an admin', async () => {
+  it('user:promote makes the account with that email an admin, as the admin route does', async () => {
     const user = await newUser();
+    const sessions = new SessionsRepository(DatabaseHandle.of(database.db));
+    const session = crypto.uuid();
+    await sessions.create({
+      id: session,
+      userId: user.id,
+      now: new Date(),
+      expiresAt: new Date(Date.now() + 86_400_000),
+      userAgent: null,
+      ip: null,
+      signInMethod: 'password',
+      refreshTokenId: crypto.uuid(),
+      refreshTokenHash: crypto.sha256(crypto.randomToken(32)),
+    });
     const result = await runCli('src/users/promote.cli.ts', [user.email.toUpperCase()], env);
-    expect(result).toMatchObject({ code: 0, stdout: `${user.email} is now an admin\n` });
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: `${user.email} is now an admin (signed out; sign in again)\n`,
+    });
     expect((await users.findById(user.id))?.role).toBe('admin');
+    // With the change: its sessions signed out, the owner's activity and the notice.
+    expect(
+      (
+        await database.db
+          .selectFrom('sessions')
+          .select('revokedReason')
+          .where('id', '=', session)
+          .executeTakeFirst()
+      )?.revokedReason,
+    ).toBe('role_changed');
+    const events = await database.db
+      .selectFrom('securityEvents')
+      .select(['type', 'byAdmin', 'detail'])
+      .where('userId', '=', user.id)
+      .execute();
+    expect(events.map((event) => ({ ...event, byAdmin: Boolean(event.byAdmin) }))).toEqual([
+      { type: 'role_changed', byAdmin: true, detail: 'admin' },
+    ]);
+    const mail = await database.db
+      .selectFrom('outbox')
+      .select('subject')
+      .where('toAddress', '=', user.email)
+      .execute();
+    expect(mail).toEqual([{ subject: 'You are now an administrator' }]);
+    expect(await database.db.selectFrom('mailQueue').selectAll().execute()).toEqual([]);
     const again = await runCli('src/users/promote.cli.ts', [user.email], env);
     expect(again).toMatchObject({ code: 0, stdout: `${user.email} is already an admin\n` });
   });
