@@ -115,7 +115,9 @@ export class LocalStorageRepository extends StorageRepository {
 
   /**
    * Streams `body` to a temporary file and renames it into place only when exactly `size` bytes
-   * arrived, so a short, long or aborted upload never leaves a partial object. False on a mismatch.
+   * arrived, so a short, long or aborted upload never leaves a partial object. False when the body
+   * was not exactly `size` bytes; a failure to store it (disk full, read-only, unusable directory)
+   * is thrown, as it is no fault of the client's.
    */
   async write(key: string, contentType: string, size: number, body: Readable): Promise<boolean> {
     const path = this.pathOf(key);
@@ -130,18 +132,19 @@ export class LocalStorageRepository extends StorageRepository {
     });
     try {
       await pipeline(body, limit, createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
+      if (received !== size) {
+        await rm(temporary, { force: true });
+        return false;
+      }
+      await writeFile(metaPath(path), JSON.stringify({ contentType }), { mode: 0o600 });
+      await rename(temporary, path);
+      return true;
     } catch (error) {
       await rm(temporary, { force: true });
-      if (error instanceof TooManyBytes || body.destroyed || isPrematureClose(error)) return false;
+      // pipeline() destroys every stream whichever failed, so only the error tells whose it was.
+      if (error instanceof TooManyBytes || isCutOff(error)) return false;
       throw error;
     }
-    if (received !== size) {
-      await rm(temporary, { force: true });
-      return false;
-    }
-    await writeFile(metaPath(path), JSON.stringify({ contentType }), { mode: 0o600 });
-    await rename(temporary, path);
-    return true;
   }
 
   /** The object as a stream with its size and type, or undefined when it does not exist. */
@@ -201,7 +204,8 @@ function metaPath(path: string): string {
   return `${path}.meta.json`;
 }
 
-function isPrematureClose(error: unknown): boolean {
+/** Whether the request body ended before its last byte: closed early, or its connection reset. */
+function isCutOff(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET';
 }

@@ -1,12 +1,13 @@
 import { mkdtempSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { StreamableFile } from '@nestjs/common';
 import { describe, expect, it, vi } from 'vitest';
 import { appErrorCode } from '../../test/support/app-error-code.js';
 import type { ClockRepository } from '../common/clock/clock.repository.js';
+import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
 import type { LocalDownloadQuery, LocalUploadQuery } from './files.dto.js';
 import { LocalStorageRepository } from './local-storage.repository.js';
@@ -122,6 +123,58 @@ describe('LocalStorageService uploads', () => {
     expect(await storage.head(KEY)).toBeDefined();
   });
 });
+
+// Found in review (2026-12-07): every write-side error was answered as the client's fault.
+describe('LocalStorageService upload failures', () => {
+  /** Makes the key's directory refuse new files: tests run as root, which ignores permissions. */
+  async function unwritableDirectory(dataDir: string): Promise<void> {
+    const directory = join(dataDir, dirname(KEY));
+    await mkdir(dirname(directory), { recursive: true });
+    await symlink('/proc/self/fdinfo', directory);
+  }
+
+  it('rethrows a failure to store the bytes (a server fault, not UPLOAD_CONTENT_MISMATCH)', async () => {
+    const { service, storage, dataDir } = setup();
+    const query = await uploadQuery(storage);
+    await unwritableDirectory(dataDir);
+    const error = await service.receiveUpload(query, headers('4'), body('abcd')).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).not.toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'ENOENT' });
+  });
+
+  it.each([
+    ['a short body', () => body('abc')],
+    ['a body reset by the client', () => resetBody(new Error('aborted'), 'ECONNRESET')],
+    ['a body closed early', () => closedBody()],
+  ])('still refuses %s with UPLOAD_CONTENT_MISMATCH and keeps no file', async (_case, makeBody) => {
+    const { service, storage, dataDir } = setup();
+    const query = await uploadQuery(storage);
+    expect(await appErrorCode(service.receiveUpload(query, headers('4'), makeBody()))).toBe(
+      'UPLOAD_CONTENT_MISMATCH',
+    );
+    const left = await readdir(join(dataDir, 'uploads'), { recursive: true });
+    expect(left.filter((name) => name.endsWith('.png') || name.endsWith('.part'))).toEqual([]);
+  });
+});
+
+/** Two bytes, then the error a request stream raises when its connection is reset. */
+function resetBody(error: Error, code: string): Readable {
+  const stream = new Readable({ read() {} });
+  stream.push(Buffer.from('ab'));
+  setImmediate(() => stream.destroy(Object.assign(error, { code })));
+  return stream;
+}
+
+/** Two bytes, then closed without an end or an error (a request destroyed at its deadline). */
+function closedBody(): Readable {
+  const stream = new Readable({ read() {} });
+  stream.push(Buffer.from('ab'));
+  setImmediate(() => stream.destroy());
+  return stream;
+}
 
 describe('LocalStorageService downloads', () => {
   async function downloadQuery(storage: LocalStorageRepository): Promise<LocalDownloadQuery> {

@@ -1,6 +1,13 @@
 import { createHmac } from 'node:crypto';
+import { mkdir, symlink } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loggerOptions } from '../../src/common/logging/logger.js';
+import type { AppConfig } from '../../src/config/app-config.js';
+import { APP_CONFIG } from '../../src/config/config.module.js';
 import { FilesService } from '../../src/files/files.service.js';
 import {
   bearer,
@@ -44,17 +51,36 @@ async function waitFor(condition: () => Promise<boolean>, what: string): Promise
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** A JSON log line as pino writes it. */
+interface LogLine {
+  msg?: string;
+  reqId?: string;
+  err?: { code?: string };
+}
+
 describe('files with the local driver, over HTTP', () => {
   let server: TestServer;
+  const logs: LogLine[] = [];
   beforeAll(async () => {
     const port = await freePort();
-    // A 4 KiB JSON limit proves uploads have their own limit (the signed length), not the global one.
-    server = await startTestServer({
-      ...RELAXED_LIMITS,
-      ...selfAddressedEnv(port),
-      BODY_LIMIT_BYTES: '4096',
-      STORAGE_SIGNING_SECRET: SIGNING_SECRET,
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs.push(JSON.parse(chunk.toString()) as LogLine);
+        done();
+      },
     });
+    // A 4 KiB JSON limit proves uploads have their own limit (the signed length), not the global one.
+    server = await startTestServer(
+      {
+        ...RELAXED_LIMITS,
+        ...selfAddressedEnv(port),
+        BODY_LIMIT_BYTES: '4096',
+        STORAGE_SIGNING_SECRET: SIGNING_SECRET,
+      },
+      'postgres',
+      // The app's own logger options, keeping errors so a test can see a failure was logged.
+      { logger: pino(loggerOptions('error'), sink) },
+    );
   });
   afterAll(async () => {
     await server?.close();
@@ -353,6 +379,34 @@ describe('files with the local driver, over HTTP', () => {
         headers: bearer(tokens.accessToken),
       });
       expect(await codeOf(complete)).toBe('FILE_NOT_UPLOADED');
+    });
+
+    // Found in review (2026-12-07): a failure to write the file was answered 400
+    // UPLOAD_CONTENT_MISMATCH ("the body was not exactly N bytes") and never logged. (Bodies cut
+    // short or reset stay UPLOAD_CONTENT_MISMATCH: the unit spec, and the cut-off upload above.)
+    it('answers a failure to store the bytes with a logged 500 INTERNAL_ERROR, not UPLOAD_CONTENT_MISMATCH', async () => {
+      const { tokens } = await registerUser(server);
+      const bytes = fakePng(100);
+      const upload = await startUpload(server, tokens.accessToken, {
+        purpose: 'temp',
+        contentType: 'image/png',
+        size: bytes.length,
+      });
+      // Tests run as root, which ignores permissions: /proc/self/fdinfo accepts no new files.
+      const directory = join(server.app.get<AppConfig>(APP_CONFIG).dataDir, dirname(upload.key));
+      await mkdir(dirname(directory), { recursive: true });
+      await symlink('/proc/self/fdinfo', directory);
+      const response = await putToStorage(upload, bytes);
+      expect(response.status).toBe(500);
+      const body = await readJson<ErrorBody>(response);
+      expect(body.code).toBe('INTERNAL_ERROR');
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          msg: 'unhandled error',
+          reqId: body.requestId,
+          err: expect.objectContaining({ code: 'ENOENT' }),
+        }),
+      );
     });
   });
 
