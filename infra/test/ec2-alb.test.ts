@@ -1,13 +1,20 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Ec2AlbApp, type Ec2AlbAppProps } from '../lib/constructs/ec2-alb-app.js';
+import { Network } from '../lib/constructs/network.js';
+import { resolvePreset } from '../lib/presets.js';
 import {
   expectAlarmOnFilter,
   expectMailNotDeliveredAlarm,
   onlyResource,
+  placeholderCode,
   refs,
+  SAMPLE_CERTIFICATE_ARN,
   sampleSettings,
   subnetIds,
   synthesize,
@@ -392,6 +399,41 @@ describe('ec2-alb validation', () => {
     expect(() => synthesize(sampleSettings('ec2-alb', 'seoul', { backendCodePath: undefined }))).toThrow(
       /needs backendCodePath/,
     );
+  });
+
+  it('fails when an instance environment variable name says it carries a secret (user data is readable)', () => {
+    const stack = new Stack(new App(), 'S', { env: { account: '123456789012', region: 'us-east-1' } });
+    const network = new Network(stack, 'Network', { layout: resolvePreset('dev').network });
+    const props: Ec2AlbAppProps = {
+      vpc: network.vpc,
+      loadBalancerSubnets: network.publicSubnets,
+      instanceSubnets: network.privateSubnets,
+      certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', SAMPLE_CERTIFICATE_ARN),
+      backend: { codePath: placeholderCode().backend },
+    };
+    expect(
+      () =>
+        new Ec2AlbApp(stack, 'Backend', {
+          ...props,
+          backend: { ...props.backend, environment: { JWT_SECRET: 'x' } },
+        }),
+    ).toThrow('environment variable JWT_SECRET would hold a secret in plaintext; pass a secret ARN instead');
+    expect(
+      () =>
+        new Ec2AlbApp(stack, 'Frontend', {
+          ...props,
+          frontend: { environment: { DATABASE_URL: 'mysql://u:p@h/db' } },
+        }),
+    ).toThrow(/environment variable DATABASE_URL would hold a secret in plaintext/);
+  });
+
+  it('accepts the stack’s own environment, which passes secrets as ARNs only', () => {
+    const { template } = synthesize(sampleSettings('ec2-alb', 'dev'), { nag: false });
+    const userData = JSON.stringify(template.findResources('AWS::EC2::LaunchTemplate')).replace(/\\/g, '');
+    // Each is a reference to its secret's ARN, resolved at deploy time.
+    for (const name of ['DATABASE_SECRET_ARN', 'JWT_SECRET_ARN', 'MFA_ENCRYPTION_KEY_SECRET_ARN']) {
+      expect(userData).toContain(`"${name}":"",{"Ref":`);
+    }
   });
 
   it('fails when uploads would make temp/ public', async () => {

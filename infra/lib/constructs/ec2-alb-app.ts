@@ -10,6 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { keepEgressClosed } from '../security-groups.js';
+import { assertNoPlaintextSecrets } from '../validation.js';
 import { LogBucket } from './log-bucket.js';
 import { isPublicSubnet } from './network.js';
 
@@ -25,7 +26,11 @@ export interface NodeAppProps {
    * @default 'main.mjs' (backend), 'server.js' (frontend)
    */
   readonly entry?: string;
-  /** Non-secret environment; secrets travel as ARNs resolved by the application. */
+  /**
+   * Non-secret environment; secrets travel as ARNs resolved by the application. Names that say
+   * they carry a secret (`JWT_SECRET`, `DATABASE_URL`…) are refused.
+   * @default - none beyond `NODE_ENV=production` and `PORT`
+   */
   readonly environment?: Record<string, string>;
   /**
    * Packages the bundle leaves external (native modules such as `@node-rs/argon2`), installed with
@@ -126,6 +131,10 @@ export class Ec2AlbApp extends Construct {
     if (props.instanceSubnets.some((s) => publicIds.has(s.subnetId) || isPublicSubnet(s, props.vpc))) {
       throw new Error('instances must run in private subnets, not the load balancer subnets');
     }
+    // Both environments are written into the PM2 ecosystem file in the user data, which anyone
+    // allowed ec2:DescribeLaunchTemplateVersions can read.
+    assertNoPlaintextSecrets(props.backend.environment ?? {});
+    assertNoPlaintextSecrets(props.frontend?.environment ?? {});
 
     this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: props.vpc,
