@@ -147,8 +147,11 @@ describe('LocalStorageService upload failures', () => {
 
   it.each([
     ['a short body', () => body('abc')],
-    ['a body reset by the client', () => resetBody(new Error('aborted'), 'ECONNRESET')],
-    ['a body closed early', () => closedBody()],
+    [
+      'a body reset by the client',
+      () => cutOffBody(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })),
+    ],
+    ['a body closed early', () => cutOffBody()],
   ])('still refuses %s with UPLOAD_CONTENT_MISMATCH and keeps no file', async (_case, makeBody) => {
     const { service, storage, dataDir } = setup();
     const query = await uploadQuery(storage);
@@ -160,20 +163,18 @@ describe('LocalStorageService upload failures', () => {
   });
 });
 
-/** Two bytes, then the error a request stream raises when its connection is reset. */
-function resetBody(error: Error, code: string): Readable {
-  const stream = new Readable({ read() {} });
-  stream.push(Buffer.from('ab'));
-  setImmediate(() => stream.destroy(Object.assign(error, { code })));
-  return stream;
-}
-
-/** Two bytes, then closed without an end or an error (a request destroyed at its deadline). */
-function closedBody(): Readable {
-  const stream = new Readable({ read() {} });
-  stream.push(Buffer.from('ab'));
-  setImmediate(() => stream.destroy());
-  return stream;
+/**
+ * Two bytes, then (once they are read, as a request's stream fails only while it is being read)
+ * destroyed: with the error of a connection reset, or without one, as at the body's deadline.
+ */
+function cutOffBody(error?: Error): Readable {
+  let reads = 0;
+  return new Readable({
+    read() {
+      if (reads++ === 0) this.push(Buffer.from('ab'));
+      else setImmediate(() => this.destroy(error));
+    },
+  });
 }
 
 describe('LocalStorageService downloads', () => {
