@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
-import type { FileRow, LiveFileRow } from '../database/database.types.js';
+import type { FilePurpose, FileRow, LiveFileRow } from '../database/database.types.js';
 import type { DatabaseHandle } from '../database/database-handle.js';
 
 /** All reads and writes of `files`. */
@@ -111,6 +111,37 @@ export class FilesRepository {
       await this.markDeleted(id, trx);
       return true;
     });
+  }
+
+  /**
+   * Turns every ready file of `userId` with one of `purposes` into a tombstone and clears the
+   * user's avatar, inside `trx`; returns the files (their objects are the caller's to delete).
+   */
+  async markAllDeleted(
+    userId: string,
+    purposes: readonly FilePurpose[],
+    trx: Database,
+  ): Promise<LiveFileRow[]> {
+    const rows = (await trx
+      .selectFrom('files')
+      .selectAll()
+      .where('userId', '=', userId)
+      .where('purpose', 'in', [...purposes])
+      .where('status', '=', 'ready')
+      .forUpdate()
+      .execute()) as LiveFileRow[];
+    if (rows.length === 0) return rows;
+    await trx.updateTable('users').set({ avatarFileId: null }).where('id', '=', userId).execute();
+    await trx
+      .updateTable('files')
+      .set({ status: 'deleted' })
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .execute();
+    return rows;
   }
 
   /** Every row of a user, tombstones included (account purge). */

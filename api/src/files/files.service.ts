@@ -9,7 +9,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { Database } from '../database/database.factory.js';
 import type { FileRow, LiveFileRow } from '../database/database.types.js';
-import { EXTENSIONS, FILE_PURPOSES, mediaType, UPLOAD_RETENTION_MS } from './file-purposes.js';
+import { EXTENSIONS, FILE_PURPOSES, mediaType, PURPOSE_NAMES, UPLOAD_RETENTION_MS } from './file-purposes.js';
 import { type CreateUploadDto, type FileDto, mapFile, type UploadDto } from './files.dto.js';
 import { FilesRepository } from './files.repository.js';
 import { StorageRepository } from './storage.repository.js';
@@ -18,6 +18,14 @@ import { StorageRepository } from './storage.repository.js';
 type Caller = Pick<AuthContext, 'userId' | 'role'>;
 
 const BATCH = 100;
+/** The purposes anyone may read (from the bucket itself when S3_PUBLIC_BASE_URL is set). */
+const PUBLIC_PURPOSES = PURPOSE_NAMES.filter((purpose) => FILE_PURPOSES[purpose].public);
+/**
+ * How many retired objects a request deletes itself ({@link deleteRetiredObjects}); the cleanup
+ * job removes the rest from their tombstones (those of files uploaded in the last 24 h at its first
+ * run after that), so a request is not held by an account with thousands of files.
+ */
+const OBJECTS_PER_REQUEST = 100;
 
 /**
  * Direct-to-storage uploads: the API validates what the client declares (purpose, type, size),
@@ -159,6 +167,22 @@ export class FilesService {
    */
   async retire(file: LiveFileRow, trx: Database): Promise<void> {
     await this.files.markDeleted(file.id, trx);
+  }
+
+  /**
+   * Retires every ready public file (avatar, stories, channel images) of an account being deleted,
+   * inside `trx`, its deletion's transaction. The API stops serving them with the account anyway,
+   * but with S3_PUBLIC_BASE_URL their objects are read straight from the bucket, which knows
+   * nothing of accounts: they must go now, not at the purge 30 days later (found in review).
+   * Returns them for {@link deleteRetiredObjects} after the commit.
+   */
+  retirePublicFilesOf(userId: string, trx: Database): Promise<LiveFileRow[]> {
+    return this.files.markAllDeleted(userId, PUBLIC_PURPOSES, trx);
+  }
+
+  /** {@link deleteRetired} for each of `files`, up to {@link OBJECTS_PER_REQUEST} of them. */
+  async deleteRetiredObjects(files: readonly LiveFileRow[]): Promise<void> {
+    for (const file of files.slice(0, OBJECTS_PER_REQUEST)) await this.deleteRetired(file);
   }
 
   /**

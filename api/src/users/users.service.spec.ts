@@ -75,6 +75,11 @@ function setup(found: UserRow | null = user(), locked: UserRow | null = found) {
     removeAllOf: vi.fn(async (_userId: string) => 0),
     ownFile: vi.fn(async (_userId: string, id: string) => ({ id, storageKey: `k/${id}` })),
     retire: vi.fn(async (_file: unknown, _trx: Database) => {}),
+    retirePublicFilesOf: vi.fn(async (_userId: string, _trx: Database) => [
+      { id: 'avatar-1' },
+      { id: 'story-1' },
+    ]),
+    deleteRetiredObjects: vi.fn(async (_files: readonly unknown[]) => {}),
     deleteRetired: vi.fn(async (_file: unknown) => {}),
   };
   const logger = { warn: vi.fn() } as unknown as Logger;
@@ -241,6 +246,17 @@ describe('UsersService profile', () => {
       }),
     ]);
     expect(sessionCache.invalidateUser).toHaveBeenCalledWith('user-1');
+  });
+
+  it('deleting the account retires its public files in the same transaction and deletes their objects after it', async () => {
+    const { service, files } = setup();
+    await service.deleteMe(ME, { password: 'pw' }, CLIENT);
+    // With S3_PUBLIC_BASE_URL they are read from the bucket itself: they cannot wait for the purge.
+    expect(files.retirePublicFilesOf).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
+    expect(files.deleteRetiredObjects).toHaveBeenCalledWith([{ id: 'avatar-1' }, { id: 'story-1' }]);
+    expect(files.retirePublicFilesOf.mock.invocationCallOrder[0]).toBeLessThan(
+      files.deleteRetiredObjects.mock.invocationCallOrder[0] ?? 0,
+    );
   });
 
   it('deletes nothing, records nothing and signs nobody out when re-authentication fails', async () => {

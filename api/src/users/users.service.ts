@@ -104,16 +104,21 @@ export class UsersService {
   async deleteMe(auth: UserAuth, proof: ReauthenticationDto, client: ClientInfo): Promise<void> {
     const { user, spend } = await this.auth.confirmIdentity(auth, proof);
     const now = this.clock.now();
-    const notice = await this.activity.withEvents(
+    const { notice, retired } = await this.activity.withEvents(
       async (trx) => {
         await spend(trx);
         await this.users.update(auth.userId, { deletedAt: now, updatedAt: now }, trx);
         await this.sessions.revokeAll(auth.userId, now, 'account_deleted', undefined, trx);
-        return this.mail.queue(trx, user, 'accountDeleted', ACCOUNT_PURGE_AFTER_MS / 86_400_000);
+        return {
+          // Public files go now (they may be read from the bucket directly); the rest at the purge.
+          retired: await this.files.retirePublicFilesOf(auth.userId, trx),
+          notice: await this.mail.queue(trx, user, 'accountDeleted', ACCOUNT_PURGE_AFTER_MS / 86_400_000),
+        };
       },
       this.activity.event(auth.userId, 'account_deleted', { client }),
     );
     this.sessionCache.invalidateUser(auth.userId);
+    await this.files.deleteRetiredObjects(retired);
     await this.mail.deliver(notice);
   }
 

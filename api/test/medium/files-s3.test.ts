@@ -2,7 +2,7 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3StorageRepository } from '../../src/files/s3-storage.repository.js';
 import { bearer, type ErrorBody, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
-import { type FileBody, fakePng, putToStorage, startUpload } from '../support/files-helpers.js';
+import { type FileBody, fakePng, putToStorage, startUpload, uploadFile } from '../support/files-helpers.js';
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
 import { testConfig } from '../support/test-config.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -188,6 +188,51 @@ describe('the s3 storage driver against an S3-compatible server', () => {
       });
       expect(response.status).toBe(404);
       expect((await readJson<ErrorBody>(response)).code).toBe('ROUTE_NOT_FOUND');
+    });
+  });
+
+  describe('through the API, with public files read from the bucket (S3_PUBLIC_BASE_URL)', () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startTestServer({
+        ...RELAXED_LIMITS,
+        ...s3.env,
+        S3_PUBLIC_BASE_URL: `${s3.endpoint}/${s3.bucket}`,
+      });
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it('deletes an account’s public objects with the account, not at the purge 30 days later', async () => {
+      const { credentials, tokens } = await registerUser(server);
+      const avatar = await uploadFile(server, tokens.accessToken, 'avatar');
+      const story = await uploadFile(server, tokens.accessToken, 'story');
+      const temp = await uploadFile(server, tokens.accessToken, 'temp');
+      const set = await server.request('/users/me', {
+        method: 'PATCH',
+        headers: bearer(tokens.accessToken),
+        json: { avatarFileId: avatar.id },
+      });
+      expect(set.status).toBe(200);
+      // Straight from the bucket: the URL the profile hands out, which the API cannot take back.
+      for (const file of [avatar, story]) {
+        expect(file.url).toBe(`${s3.endpoint}/${s3.bucket}/${file.key}`);
+        expect((await fetch(file.url ?? '')).status).toBe(200);
+      }
+
+      const deleted = await server.request('/users/me', {
+        method: 'DELETE',
+        headers: bearer(tokens.accessToken),
+        json: { password: credentials.password },
+      });
+      expect(deleted.status).toBe(204);
+      for (const file of [avatar, story]) {
+        expect((await fetch(file.url ?? '')).status).toBe(404);
+        expect(await exists(file.key)).toBe(false);
+      }
+      // A private file is no one's to read meanwhile; it goes with the purge.
+      expect(await exists(temp.key)).toBe(true);
     });
   });
 });
