@@ -99,6 +99,13 @@ const CASES: ReadonlyArray<{
     passing: 's3-gateway-endpoint.yaml',
   },
   {
+    // Grants for what the Lambda service delivers (destinations, dead-letter target) need no path.
+    id: 'NV-LMB-002',
+    failing: 'lambda-grant-beside-destination.yaml',
+    resources: ['Worker', 'Worker'],
+    passing: 'lambda-delivery-targets.yaml',
+  },
+  {
     id: 'NV-LMB-003',
     failing: 'lambda-public-subnet.yaml',
     resources: ['PublicFunction'],
@@ -114,7 +121,8 @@ const CASES: ReadonlyArray<{
 
 describe('rules: one failing and one passing fixture each', () => {
   it('covers every registered rule', () => {
-    expect(CASES.map((testCase) => testCase.id).sort()).toEqual(ALL_RULES.map((rule) => rule.id).sort());
+    const covered = [...new Set(CASES.map((testCase) => testCase.id))];
+    expect(covered.sort()).toEqual(ALL_RULES.map((rule) => rule.id).sort());
   });
 
   for (const testCase of CASES) {
@@ -186,6 +194,8 @@ describe('exact findings of the golden networks', () => {
     'nacl-linux-ephemeral.yaml': ['NV-NACL-001 Nacl', 'NV-RDS-001 Db', 'NV-SG-001 DbSg'],
     'endpoint-without-dns-hostnames.yaml': ['NV-LMB-001 Mailer', 'NV-LMB-002 Mailer', 'NV-LMB-002 Mailer'],
     'prefix-list-open-db.yaml': ['NV-SG-001 DbSg', 'NV-UNK-001 ReportingDbSg'],
+    'lambda-delivery-targets.yaml': ['NV-LMB-001 Worker'],
+    'lambda-grant-beside-destination.yaml': ['NV-LMB-001 Worker', 'NV-LMB-002 Worker', 'NV-LMB-002 Worker'],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {
@@ -239,6 +249,23 @@ describe('exact findings of the golden networks', () => {
     expect(messages).toHaveLength(1);
     expect(messages[0]).toContain('may call ses');
     expect(messages.join(' ')).not.toContain('may call secretsmanager');
+  });
+
+  it('NV-LMB-002 ignores grants on what the Lambda service delivers for the function', async () => {
+    const { findings, model } = await checkFixture('lambda-delivery-targets.yaml');
+    expect(findings.filter((finding) => finding.id === 'NV-LMB-002')).toEqual([]);
+    expect([...(model.workloads.get('Worker')?.awsApiPermissions?.keys() ?? [])]).toEqual([]);
+  });
+
+  it("NV-LMB-002 counts grants on a queue beside the destination and on another function's DLQ", async () => {
+    const { findings } = await checkFixture('lambda-grant-beside-destination.yaml');
+    const messages = findings
+      .filter((finding) => finding.id === 'NV-LMB-002')
+      .map((finding) => finding.message)
+      .sort();
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain('may call sns (granted by WorkerRoleDefaultPolicy (sns:Publish))');
+    expect(messages[1]).toContain('may call sqs (granted by WorkerJobsPolicy (sqs:SendMessage))');
   });
 
   it('marks unresolved checks as NV-UNK-001 warnings naming the import', async () => {

@@ -1,5 +1,8 @@
-import type { CfnValue } from '../template/template-values.js';
+import type { Sourced } from '../template/sourced-value.js';
+import { items, member } from '../template/sourced-value.js';
+import type { CfnValue, JsonObject } from '../template/template-values.js';
 import { asList, asString, isRecord, ResourceRef, Unresolved } from '../template/template-values.js';
+import { namesOnlyDeliveryTargets } from './lambda-delivery-targets.js';
 import type { ModelBuilderContext, ResolvedResource } from './model-builder-context.js';
 
 /**
@@ -11,6 +14,15 @@ const HANDLED_BY_LAMBDA_SERVICE = new Set(['logs', 'xray', 'kms']);
 /** Actions the Lambda service (event source mappings) performs on the function's behalf. */
 const EVENT_SOURCE_POLLER_ACTION =
   /^(sqs:(ReceiveMessage|DeleteMessage|GetQueueAttributes|ChangeMessageVisibility)|dynamodb:(GetRecords|GetShardIterator|DescribeStream|ListStreams)|kinesis:.*|ec2:.*NetworkInterface.*|ec2:Describe.*)$/i;
+
+/**
+ * Actions the Lambda service performs with the function's role to deliver an asynchronous
+ * invocation's result to a destination or dead-letter target (what CDK grants with the target:
+ * `grantSendMessages`, `grantPublish`, `grantInvoke`, events:PutEvents). Granted only on the
+ * function's own targets they are the service's; on any other resource, the function's code uses them.
+ */
+const LAMBDA_DELIVERY_ACTION =
+  /^(sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)|sns:Publish|events:PutEvents|lambda:InvokeFunction)$/i;
 
 /** AWS managed policies whose names identify the services they grant (prefix match). */
 const MANAGED_POLICY_SERVICES: ReadonlyArray<[RegExp, string]> = [
@@ -43,26 +55,59 @@ const SAM_POLICY_TEMPLATE_SERVICES: ReadonlyArray<[RegExp, string]> = [
 
 type PermissionMap = Map<string, string>;
 
-function addActions(actions: CfnValue | undefined, where: string, out: PermissionMap): void {
+/**
+ * Whose permissions are read: the templates' properties as written (a statement's `Resource` is
+ * compared as the template expresses it) and the keys of what the Lambda service delivers for the
+ * function (`lambda-delivery-targets.ts`).
+ */
+export interface GrantScope {
+  readonly raw: ReadonlyMap<string, JsonObject>;
+  readonly deliveryTargets: ReadonlySet<string>;
+}
+
+function addActions(
+  actions: CfnValue | undefined,
+  deliveryOnly: boolean,
+  where: string,
+  out: PermissionMap,
+): void {
   const list = asList(actions);
   if (list instanceof Unresolved) return;
   for (const action of list) {
     if (typeof action !== 'string' || !action.includes(':')) continue;
     if (EVENT_SOURCE_POLLER_ACTION.test(action)) continue;
+    if (deliveryOnly && LAMBDA_DELIVERY_ACTION.test(action)) continue;
     const service = action.slice(0, action.indexOf(':')).toLowerCase();
     if (HANDLED_BY_LAMBDA_SERVICE.has(service)) continue;
     if (!out.has(service)) out.set(service, `${where} (${action})`);
   }
 }
 
-function addDocument(document: CfnValue | undefined, where: string, out: PermissionMap): void {
-  if (!isRecord(document)) return;
-  const statements = asList(document.Statement);
+/** Adds a policy document's allowed actions; `holderId` is the resource the document is written in. */
+function addDocument(
+  document: Sourced,
+  holderId: string,
+  scope: GrantScope,
+  where: string,
+  out: PermissionMap,
+): void {
+  if (!isRecord(document.value)) return;
+  const statements = items(member(document, 'Statement'));
   if (statements instanceof Unresolved) return;
   for (const statement of statements) {
-    if (!isRecord(statement) || statement.Effect !== 'Allow') continue;
-    addActions(statement.Action, where, out);
+    if (!isRecord(statement.value) || statement.value.Effect !== 'Allow') continue;
+    const deliveryOnly = namesOnlyDeliveryTargets(
+      member(statement, 'Resource'),
+      holderId,
+      scope.deliveryTargets,
+    );
+    addActions(statement.value.Action, deliveryOnly, where, out);
   }
+}
+
+/** A resource's evaluated properties paired with the properties as written. */
+function propertiesOf(resource: ResolvedResource, scope: GrantScope): Sourced {
+  return { value: resource.properties, raw: scope.raw.get(resource.id) };
 }
 
 function managedPolicyName(arn: CfnValue): string | undefined {
@@ -74,13 +119,17 @@ function managedPolicyName(arn: CfnValue): string | undefined {
 
 function addManagedPolicy(
   context: ModelBuilderContext,
+  scope: GrantScope,
   arn: CfnValue,
   where: string,
   out: PermissionMap,
 ): void {
   if (arn instanceof ResourceRef) {
     const policy = context.resources.find((resource) => resource.id === arn.logicalId);
-    if (policy) addDocument(policy.properties.PolicyDocument, `${where} → ${policy.id}`, out);
+    if (policy) {
+      const document = member(propertiesOf(policy, scope), 'PolicyDocument');
+      addDocument(document, policy.id, scope, `${where} → ${policy.id}`, out);
+    }
     return;
   }
   const name = managedPolicyName(arn);
@@ -90,44 +139,57 @@ function addManagedPolicy(
   }
 }
 
-/** Permissions granted to a role through its inline policies, attached policies and managed ARNs. */
-export function rolePermissions(context: ModelBuilderContext, roleId: string): PermissionMap {
+/**
+ * Permissions granted to a role through its inline policies, attached policies and managed ARNs,
+ * except the delivery actions of statements naming only `scope`'s delivery targets.
+ */
+export function rolePermissions(
+  context: ModelBuilderContext,
+  roleId: string,
+  scope: GrantScope,
+): PermissionMap {
   const out: PermissionMap = new Map();
   const role = context.resources.find(
     (resource) => resource.id === roleId && resource.type === 'AWS::IAM::Role',
   );
   if (!role) return out;
-  const inline = asList(role.properties.Policies);
+  const inline = items(member(propertiesOf(role, scope), 'Policies'));
   if (!(inline instanceof Unresolved)) {
     for (const policy of inline) {
-      if (!isRecord(policy)) continue;
-      addDocument(policy.PolicyDocument, `${roleId} policy ${asString(policy.PolicyName) ?? ''}`.trim(), out);
+      if (!isRecord(policy.value)) continue;
+      const where = `${roleId} policy ${asString(policy.value.PolicyName) ?? ''}`.trim();
+      addDocument(member(policy, 'PolicyDocument'), roleId, scope, where, out);
     }
   }
   const managed = asList(role.properties.ManagedPolicyArns);
   if (!(managed instanceof Unresolved)) {
-    for (const arn of managed) addManagedPolicy(context, arn, roleId, out);
+    for (const arn of managed) addManagedPolicy(context, scope, arn, roleId, out);
   }
   for (const policy of context.ofType('AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy')) {
     const roles = asList(policy.properties.Roles);
     if (roles instanceof Unresolved) continue;
     if (roles.some((role) => role instanceof ResourceRef && role.logicalId === roleId)) {
-      addDocument(policy.properties.PolicyDocument, policy.id, out);
+      addDocument(member(propertiesOf(policy, scope), 'PolicyDocument'), policy.id, scope, policy.id, out);
     }
   }
   return out;
 }
 
 /** Permissions of a SAM function's `Policies` property (managed names, templates, inline documents). */
-export function samPolicyPermissions(context: ModelBuilderContext, fn: ResolvedResource): PermissionMap {
+export function samPolicyPermissions(
+  context: ModelBuilderContext,
+  fn: ResolvedResource,
+  scope: GrantScope,
+): PermissionMap {
   const out: PermissionMap = new Map();
-  const policies = asList(fn.properties.Policies);
+  const policies = items(member(propertiesOf(fn, scope), 'Policies'));
   if (policies instanceof Unresolved) return out;
-  for (const policy of policies) {
+  for (const sourced of policies) {
+    const policy = sourced.value;
     if (typeof policy === 'string' || policy instanceof Unresolved || policy instanceof ResourceRef) {
-      addManagedPolicy(context, policy, `${fn.id} Policies`, out);
+      addManagedPolicy(context, scope, policy, `${fn.id} Policies`, out);
     } else if (isRecord(policy)) {
-      if (policy.Statement !== undefined) addDocument(policy, `${fn.id} Policies`, out);
+      if (policy.Statement !== undefined) addDocument(sourced, fn.id, scope, `${fn.id} Policies`, out);
       for (const templateName of Object.keys(policy)) {
         for (const [pattern, service] of SAM_POLICY_TEMPLATE_SERVICES) {
           if (pattern.test(templateName) && !out.has(service))

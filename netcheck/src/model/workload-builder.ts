@@ -8,7 +8,8 @@ import {
   ResourceRef,
   Unresolved,
 } from '../template/template-values.js';
-import { rolePermissions, samPolicyPermissions } from './iam-permissions.js';
+import { type GrantScope, rolePermissions, samPolicyPermissions } from './iam-permissions.js';
+import { lambdaDeliveryTargets } from './lambda-delivery-targets.js';
 import type { ModelBuilderContext, ResolvedResource } from './model-builder-context.js';
 import type { ListeningPort, MaybeResolved, TargetGroup, Tri, Workload } from './network-model.js';
 import { referencedLogicalIds } from './raw-references.js';
@@ -63,14 +64,19 @@ function addWorkload(context: ModelBuilderContext, workload: Workload): void {
   context.model.workloads.set(workload.id, workload);
 }
 
-function lambdaFunctions(context: ModelBuilderContext, invokers: Map<string, string[]>): void {
+function lambdaFunctions(
+  context: ModelBuilderContext,
+  raw: ReadonlyMap<string, JsonObject>,
+  invokers: Map<string, string[]>,
+): void {
   for (const fn of context.ofType('AWS::Lambda::Function', 'AWS::Serverless::Function')) {
     const vpcConfig = fn.properties.VpcConfig;
     const roleRef = fn.properties.Role;
     const roleId = roleRef instanceof ResourceRef ? roleRef.logicalId : undefined;
-    const permissions = roleId ? rolePermissions(context, roleId) : new Map<string, string>();
+    const scope: GrantScope = { raw, deliveryTargets: lambdaDeliveryTargets(context, raw, fn) };
+    const permissions = roleId ? rolePermissions(context, roleId, scope) : new Map<string, string>();
     if (fn.type === 'AWS::Serverless::Function') {
-      for (const [service, where] of samPolicyPermissions(context, fn))
+      for (const [service, where] of samPolicyPermissions(context, fn, scope))
         if (!permissions.has(service)) permissions.set(service, where);
     }
     const base = {
@@ -599,7 +605,7 @@ function internetInvokers(
 
 /** Builds workloads (compute, load balancers, databases) and target groups into the context's model. */
 export function buildWorkloads(context: ModelBuilderContext, raw: ReadonlyMap<string, JsonObject>): void {
-  lambdaFunctions(context, internetInvokers(context, raw));
+  lambdaFunctions(context, raw, internetInvokers(context, raw));
   ecsServices(context);
   ec2Instances(context);
   autoScalingGroups(context);
