@@ -400,7 +400,7 @@ describe('lambda-vpc × nest-vpc', () => {
       FilterPattern: '{ $.level >= 50 }',
       MetricTransformations: [
         Match.objectLike({
-          MetricNamespace: 'CloudNest',
+          MetricNamespace: 'CloudNest/CloudNest-nest-vpc-lambda-vpc',
           MetricName: 'MigrationsErrorLogs',
           MetricValue: '1',
         }),
@@ -408,7 +408,7 @@ describe('lambda-vpc × nest-vpc', () => {
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'MigrationsErrorLogs',
-      Namespace: 'CloudNest',
+      Namespace: 'CloudNest/CloudNest-nest-vpc-lambda-vpc',
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: [{ Ref: topicId }],

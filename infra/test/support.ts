@@ -130,12 +130,19 @@ export function onlyResource(
   return found[0] as [string, Record<string, unknown>];
 }
 
+/** The namespace and name of the metric a metric filter (a template resource) publishes. */
+export function filterMetric(filter: Record<string, unknown>): { Namespace: string; MetricName: string } {
+  const transformation = (
+    filter.Properties as { MetricTransformations: { MetricNamespace: string; MetricName: string }[] }
+  ).MetricTransformations[0];
+  if (!transformation) throw new Error('metric filter without a metric transformation');
+  return { Namespace: transformation.MetricNamespace, MetricName: transformation.MetricName };
+}
+
 /** Asserts an alarm fires on the first line the metric filter `filter` (a template resource) counts. */
 export function expectAlarmOnFilter(template: Template, filter: Record<string, unknown>): void {
-  const metricName = (filter.Properties as { MetricTransformations: { MetricName: string }[] })
-    .MetricTransformations[0]?.MetricName;
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-    MetricName: metricName,
+    ...filterMetric(filter),
     Threshold: 0,
     ComparisonOperator: 'GreaterThanThreshold',
   });
@@ -163,9 +170,7 @@ export function expectMailNotDeliveredAlarm(template: Template, logGroupName: un
     Properties: { KmsMasterKeyId: Match.anyValue() },
   });
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-    MetricName: (filter.Properties as { MetricTransformations: { MetricName: string }[] })
-      .MetricTransformations[0]?.MetricName,
-    Namespace: 'CloudNest',
+    ...filterMetric(filter),
     Period: 300,
     Statistic: 'Sum',
     EvaluationPeriods: 1,

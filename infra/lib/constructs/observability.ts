@@ -271,7 +271,7 @@ export class Observability extends Construct {
   /**
    * An alarm as soon as one line matching `pattern` reaches `logGroup` in five minutes. The
    * filter's id is `${filterId}Filter` and the metric and alarm are named `name` (ids unchanged
-   * from when each monitor built its own).
+   * from when each monitor built its own). The metric lives in `CloudNest/<stack name>`.
    */
   private alarmOnLogLines(
     filterId: string,
@@ -280,10 +280,14 @@ export class Observability extends Construct {
     pattern: logs.IFilterPattern,
     alarmDescription: string,
   ): void {
+    // Deployments share an account and region (dev, prod and autonote all default to us-east-1),
+    // and one metric fed by two stacks' filters raises and clears both stacks' alarms. The stack
+    // name is unique there, but a metric filter's dimension values can only be fields of the log
+    // event, never a constant, so the name goes into the namespace.
     const filter = new logs.MetricFilter(this, `${filterId}Filter`, {
       logGroup,
       filterPattern: pattern,
-      metricNamespace: 'CloudNest',
+      metricNamespace: `CloudNest/${Stack.of(this).stackName}`,
       metricName: name,
       metricValue: '1',
       defaultValue: 0,
