@@ -1,6 +1,15 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import {
+  type FileHandle,
+  mkdir,
+  open as openFile,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -108,7 +117,7 @@ export class LocalStorageRepository extends StorageRepository {
       const { contentType } = JSON.parse(meta) as { contentType?: string };
       return { size: stats.size, contentType };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isMissing(error)) return undefined;
       throw error;
     }
   }
@@ -147,15 +156,35 @@ export class LocalStorageRepository extends StorageRepository {
     }
   }
 
-  /** The object as a stream with its size and type, or undefined when it does not exist. */
+  /**
+   * The object as a stream with its size and type, or undefined when it does not exist. Size and
+   * bytes come from one descriptor, opened first: an object deleted or replaced meanwhile is
+   * served whole as it was when opened, or not found, never failed halfway. The stream closes the
+   * descriptor when it ends, fails or is destroyed (an aborted download, a HEAD request).
+   */
   async open(key: string): Promise<OpenedObject | undefined> {
-    const object = await this.head(key);
-    if (!object) return undefined;
-    return {
-      size: object.size,
-      contentType: object.contentType ?? 'application/octet-stream',
-      stream: createReadStream(this.pathOf(key)),
-    };
+    const path = this.pathOf(key);
+    let handle: FileHandle;
+    try {
+      handle = await openFile(path, 'r');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    try {
+      const [stats, meta] = await Promise.all([handle.stat(), readFile(metaPath(path), 'utf8')]);
+      const { contentType } = JSON.parse(meta) as { contentType?: string };
+      return {
+        size: stats.size,
+        contentType: contentType ?? 'application/octet-stream',
+        stream: handle.createReadStream(),
+      };
+    } catch (error) {
+      await handle.close();
+      // The metadata goes right after the object: without it, the object was deleted meanwhile.
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
   }
 
   async delete(key: string): Promise<void> {
@@ -202,6 +231,10 @@ function expiresAt(validity: Validity): number {
 
 function metaPath(path: string): string {
   return `${path}.meta.json`;
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
 /** Whether the request body ended before its last byte: closed early, or its connection reset. */

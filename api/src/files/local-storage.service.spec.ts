@@ -1,5 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { mkdir, readdir, stat, symlink } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -192,6 +192,53 @@ describe('LocalStorageService downloads', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of file.getStream()) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('abcd');
+  });
+
+  async function readAll(file: StreamableFile): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of file.getStream()) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString();
+  }
+
+  /** Runs `change` (synchronously) the moment the repository has opened an object. */
+  function onceOpened(storage: LocalStorageRepository, change: () => void): void {
+    const open = storage.open.bind(storage);
+    vi.spyOn(storage, 'open').mockImplementationOnce(async (key) => {
+      const opened = await open(key);
+      change();
+      return opened;
+    });
+  }
+
+  // Found in review (2026-12-07): the object was checked, then opened again by path when the
+  // response read it, so one deleted or replaced in between failed the stream (a 500).
+  it('serves the object as it was when opened, even if deleted or replaced right after', async () => {
+    const { service, storage, dataDir } = setup();
+    const object = join(dataDir, KEY);
+    await service.receiveUpload(await uploadQuery(storage), headers('4'), body('abcd'));
+    onceOpened(storage, () => {
+      rmSync(object);
+      rmSync(`${object}.meta.json`);
+    });
+    const deleted = await service.download(await downloadQuery(storage));
+    expect(deleted.getHeaders()).toMatchObject({ type: 'image/png', length: 4 });
+    expect(await readAll(deleted)).toBe('abcd');
+
+    await service.receiveUpload(await uploadQuery(storage), headers('4'), body('abcd'));
+    onceOpened(storage, () => {
+      rmSync(object);
+      writeFileSync(object, 'a longer object');
+    });
+    const replaced = await service.download(await downloadQuery(storage));
+    expect(replaced.getHeaders()).toMatchObject({ length: 4 });
+    expect(await readAll(replaced)).toBe('abcd');
+  });
+
+  it('is FILE_NOT_FOUND for an object whose metadata is already gone (deleted meanwhile)', async () => {
+    const { service, storage, dataDir } = setup();
+    await service.receiveUpload(await uploadQuery(storage), headers('4'), body('abcd'));
+    await rm(join(dataDir, `${KEY}.meta.json`));
+    expect(await appErrorCode(service.download(await downloadQuery(storage)))).toBe('FILE_NOT_FOUND');
   });
 
   it('refuses altered (DOWNLOAD_URL_INVALID) and expired (DOWNLOAD_URL_EXPIRED) URLs; a missing object is FILE_NOT_FOUND', async () => {

@@ -1,14 +1,16 @@
 import { createHmac } from 'node:crypto';
-import { mkdir, symlink } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, readdir, readlink, symlink } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loggerOptions } from '../../src/common/logging/logger.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { APP_CONFIG } from '../../src/config/config.module.js';
 import { FilesService } from '../../src/files/files.service.js';
+import { LocalStorageRepository } from '../../src/files/local-storage.repository.js';
 import {
   bearer,
   type ErrorBody,
@@ -49,6 +51,14 @@ async function waitFor(condition: () => Promise<boolean>, what: string): Promise
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** How many of this process's file descriptors are open on `path` (deleted or not). */
+async function descriptorsOn(path: string): Promise<number> {
+  const targets = await Promise.all(
+    (await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
+  );
+  return targets.filter((target) => target === path || target === `${path} (deleted)`).length;
 }
 
 /** A JSON log line as pino writes it. */
@@ -432,6 +442,67 @@ describe('files with the local driver, over HTTP', () => {
       const response = await fetch(expired);
       expect(response.status).toBe(403);
       expect(await codeOf(response)).toBe('DOWNLOAD_URL_EXPIRED');
+    });
+  });
+
+  describe('serving a file', () => {
+    async function storedFile(purpose: string, bytes: Uint8Array) {
+      const { tokens } = await registerUser(server);
+      const file = await uploadFile(server, tokens.accessToken, purpose, bytes);
+      const redirect = await server.request(`/files/${file.id}`, {
+        headers: bearer(tokens.accessToken),
+        redirect: 'manual',
+      });
+      const path = join(server.app.get<AppConfig>(APP_CONFIG).dataDir, file.key);
+      return { location: redirect.headers.get('location') ?? '', path };
+    }
+
+    /** Runs `change` (synchronously) the moment the repository has opened an object. */
+    function onceOpened(change: () => void): void {
+      const storage = server.app.get(LocalStorageRepository);
+      const open = storage.open.bind(storage);
+      vi.spyOn(storage, 'open').mockImplementationOnce(async (key) => {
+        const opened = await open(key);
+        change();
+        return opened;
+      });
+    }
+
+    // Found in review (2026-12-07): the object was checked, then opened again by path, so the
+    // owner deleting it in between made the download a 500.
+    it('serves a file deleted while its download starts whole, and one deleted before as 404 FILE_NOT_FOUND', async () => {
+      const bytes = fakePng(1000);
+      const { location, path } = await storedFile('temp', bytes);
+      onceOpened(() => {
+        rmSync(path);
+        rmSync(`${path}.meta.json`);
+      });
+      const during = await fetch(location);
+      expect(during.status).toBe(200);
+      expect(during.headers.get('content-length')).toBe('1000');
+      expect(new Uint8Array(await during.arrayBuffer())).toEqual(bytes);
+      const after = await fetch(location);
+      expect(after.status).toBe(404);
+      expect(await codeOf(after)).toBe('FILE_NOT_FOUND');
+    });
+
+    it('closes the file after a download, a HEAD request and a download the client aborts', async () => {
+      const bytes = fakePng(8 * 1024 * 1024);
+      const { location, path } = await storedFile('story', bytes);
+      const closed = async () => (await descriptorsOn(path)) === 0;
+      const download = await fetch(location);
+      expect((await download.arrayBuffer()).byteLength).toBe(bytes.length);
+      await waitFor(closed, 'the file to be closed after a download');
+      const head = await fetch(location, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-length')).toBe(String(bytes.length));
+      await waitFor(closed, 'the file to be closed after a HEAD request');
+      const abort = new AbortController();
+      const aborted = await fetch(location, { signal: abort.signal });
+      await aborted.body?.getReader().read();
+      expect(await descriptorsOn(path)).toBe(1);
+      abort.abort();
+      await waitFor(closed, 'the file to be closed after an aborted download');
     });
   });
 
