@@ -4,13 +4,14 @@ import {
   type FileHandle,
   mkdir,
   open as openFile,
+  readdir,
   readFile,
   rename,
   rm,
   stat,
   writeFile,
 } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
@@ -126,7 +127,8 @@ export class LocalStorageRepository extends StorageRepository {
    * Streams `body` to a temporary file and renames it into place only when exactly `size` bytes
    * arrived, so a short, long or aborted upload never leaves a partial object. False when the body
    * was not exactly `size` bytes; a failure to store it (disk full, read-only, unusable directory)
-   * is thrown, as it is no fault of the client's.
+   * is thrown, as it is no fault of the client's. True also when the key was deleted while the
+   * body arrived: the upload counts as stored and deleted at once, and leaves nothing.
    */
   async write(key: string, contentType: string, size: number, body: Readable): Promise<boolean> {
     const path = this.pathOf(key);
@@ -146,7 +148,12 @@ export class LocalStorageRepository extends StorageRepository {
         return false;
       }
       await writeFile(metaPath(path), JSON.stringify({ contentType }), { mode: 0o600 });
-      await rename(temporary, path);
+      if (!(await renameUnlessDeleted(temporary, path))) {
+        // delete(key) removed the partial file while the body arrived (the file was deleted during
+        // its upload): as with S3 when a DELETE follows the PUT, it was stored and deleted, so
+        // nothing of it may stay, not even the metadata written just now.
+        await rm(metaPath(path), { force: true });
+      }
       return true;
     } catch (error) {
       await rm(temporary, { force: true });
@@ -187,10 +194,29 @@ export class LocalStorageRepository extends StorageRepository {
     }
   }
 
+  /**
+   * Deletes the object, its metadata and the partial files of its uploads (`<name>.<hex>.part`),
+   * which `write` removes itself but a process killed midway leaves behind. The cleanup job and the
+   * account purge delete only keys whose upload URLs expired long before (rows older than 24 h,
+   * accounts deleted 30 days ago; a URL lives at most an hour), so no upload of them can still be
+   * running. Other deletes (`DELETE /files/:id`, a replaced avatar) can race an upload of the key
+   * with a URL still valid: that upload then finds its partial file gone (see `write`).
+   */
   async delete(key: string): Promise<void> {
     const path = this.pathOf(key);
     await rm(path, { force: true });
     await rm(metaPath(path), { force: true });
+    const directory = dirname(path);
+    const prefix = `${basename(path)}.`;
+    let names: string[];
+    try {
+      names = await readdir(directory);
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    const parts = names.filter((name) => name.startsWith(prefix) && name.endsWith('.part'));
+    await Promise.all(parts.map((name) => rm(join(directory, name), { force: true })));
   }
 
   publicUrl(): undefined {
@@ -231,6 +257,17 @@ function expiresAt(validity: Validity): number {
 
 function metaPath(path: string): string {
   return `${path}.meta.json`;
+}
+
+/** Renames `from` to `to`; false when `from` is gone (removed by `delete` meanwhile). */
+async function renameUnlessDeleted(from: string, to: string): Promise<boolean> {
+  try {
+    await rename(from, to);
+    return true;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
+  }
 }
 
 function isMissing(error: unknown): boolean {

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rm, stat, symlink } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -273,6 +273,53 @@ describe('LocalStorageRepository signatures', () => {
       );
     }
     await expect(service.receiveUpload(query, headers('4'), body('abcd'))).resolves.toBeUndefined();
+  });
+});
+
+// Found in review (2026-12-07): delete() left the partial file of an upload whose process was
+// killed midway, up to the purpose's size limit, for good.
+describe('LocalStorageRepository delete', () => {
+  const OTHER = KEY.replace('22222222-2222', '33333333-3333');
+
+  it("removes the key's object, metadata and partial uploads, and nothing of another key", async () => {
+    const { service, storage, dataDir } = setup();
+    await service.receiveUpload(await uploadQuery(storage), headers('4'), body('abcd'));
+    const directory = join(dataDir, dirname(KEY));
+    const name = (key: string) => key.slice(dirname(key).length + 1);
+    for (const left of [`${name(KEY)}.0123456789ab.part`, `${name(KEY)}.ba9876543210.part`]) {
+      await writeFile(join(directory, left), 'ab');
+    }
+    await writeFile(join(directory, `${name(OTHER)}.0123456789ab.part`), 'ab');
+    await storage.delete(KEY);
+    expect(await readdir(directory)).toEqual([`${name(OTHER)}.0123456789ab.part`]);
+    await storage.delete(OTHER);
+    expect(await readdir(directory)).toEqual([]);
+  });
+
+  it('ends an upload in progress for the deleted key as stored and deleted: nothing is left', async () => {
+    const { storage, dataDir } = setup();
+    const directory = join(dataDir, dirname(KEY));
+    let finish: (() => void) | undefined;
+    const slowBody = new Readable({
+      read() {
+        if (finish) return;
+        this.push(Buffer.from('ab'));
+        finish = () => {
+          this.push(Buffer.from('cd'));
+          this.push(null);
+        };
+      },
+    });
+    const writing = storage.write(KEY, 'image/png', 4, slowBody);
+    for (let attempt = 0; !(await readdir(directory).catch(() => [])).length; attempt++) {
+      if (attempt > 200) throw new Error('the upload never created its partial file');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await storage.delete(KEY);
+    finish?.();
+    await expect(writing).resolves.toBe(true);
+    expect(await readdir(directory)).toEqual([]);
+    expect(await storage.head(KEY)).toBeUndefined();
   });
 });
 

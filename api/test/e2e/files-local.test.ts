@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdir, readdir, readlink, symlink } from 'node:fs/promises';
+import { mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -189,6 +189,69 @@ describe('files with the local driver, over HTTP', () => {
       .where('id', '=', upload.fileId)
       .executeTakeFirst();
     expect(row).toBeUndefined();
+  });
+
+  // Found in review (2026-12-07): only the upload itself removed its partial file, so one whose
+  // process was killed midway stayed on disk for good (up to the purpose's size limit).
+  it("removes the partial file of an upload whose process was killed with the upload's expired row", async () => {
+    const { tokens } = await registerUser(server);
+    const upload = await startUpload(server, tokens.accessToken, {
+      purpose: 'avatar',
+      contentType: 'image/png',
+      size: 1000,
+    });
+    const path = join(server.app.get<AppConfig>(APP_CONFIG).dataDir, upload.key);
+    await mkdir(dirname(path), { recursive: true });
+    // What `write` leaves when the process dies before renaming or removing it.
+    await writeFile(`${path}.0123456789ab.part`, fakePng(400));
+    await server.database.db
+      .updateTable('files')
+      .set({ createdAt: new Date(Date.now() - 25 * 3_600_000) })
+      .where('id', '=', upload.fileId)
+      .execute();
+    await server.app.get(FilesService).cleanupExpired();
+    expect((await filesOnDisk(server)).filter((file) => file.includes(upload.fileId))).toEqual([]);
+  });
+
+  it('leaves nothing of an upload whose file is deleted while it is being sent', async () => {
+    const { tokens } = await registerUser(server);
+    const upload = await startUpload(server, tokens.accessToken, {
+      purpose: 'temp',
+      contentType: 'image/png',
+      size: 100_000,
+    });
+    const ofThisUpload = async () =>
+      (await filesOnDisk(server)).filter((path) => path.includes(upload.fileId));
+    const request = httpRequest(upload.upload.url, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/png', 'content-length': '100000' },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      request.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+    });
+    request.write(Buffer.alloc(10_000));
+    await waitFor(
+      async () => (await ofThisUpload()).some((path) => path.endsWith('.part')),
+      'the upload to start streaming to a temporary file',
+    );
+    const removed = await server.request(`/files/${upload.fileId}`, {
+      method: 'DELETE',
+      headers: bearer(tokens.accessToken),
+    });
+    expect(removed.status).toBe(204);
+    request.end(Buffer.alloc(90_000));
+    // As with S3 when a DELETE follows the PUT: the upload went through, and its file is gone.
+    expect(await answered).toBe(204);
+    expect(await ofThisUpload()).toEqual([]);
+    const complete = await server.request(`/files/${upload.fileId}/complete`, {
+      method: 'POST',
+      headers: bearer(tokens.accessToken),
+    });
+    expect(await codeOf(complete)).toBe('FILE_NOT_FOUND');
   });
 
   it('documents the routes in OpenAPI from the same schemas', async () => {
