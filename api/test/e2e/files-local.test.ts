@@ -31,6 +31,16 @@ import {
 } from '../support/files-helpers.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
+/** Runs the cleanup job as it would run a day after the upload `fileId` started. */
+async function cleanupADayLater(server: TestServer, fileId: string): Promise<void> {
+  await server.database.db
+    .updateTable('files')
+    .set({ createdAt: new Date(Date.now() - 25 * 3_600_000) })
+    .where('id', '=', fileId)
+    .execute();
+  await server.app.get(FilesService).cleanupExpired();
+}
+
 const SIGNING_SECRET = 'local-signing-secret-for-e2e-tests-0123456789';
 
 /** Signs like the server does, so a test can mint a URL that is valid but already expired. */
@@ -176,12 +186,7 @@ describe('files with the local driver, over HTTP', () => {
     expect((await putToStorage(upload, bytes)).status).toBe(204);
     expect((await filesOnDisk(server)).some((path) => path.includes(upload.fileId))).toBe(true);
     // A day later the cleanup job deletes the object again, and the tombstone with it.
-    await server.database.db
-      .updateTable('files')
-      .set({ createdAt: new Date(Date.now() - 25 * 3_600_000) })
-      .where('id', '=', upload.fileId)
-      .execute();
-    await server.app.get(FilesService).cleanupExpired();
+    await cleanupADayLater(server, upload.fileId);
     expect((await filesOnDisk(server)).filter((path) => path.includes(upload.fileId))).toEqual([]);
     const row = await server.database.db
       .selectFrom('files')
@@ -204,12 +209,7 @@ describe('files with the local driver, over HTTP', () => {
     await mkdir(dirname(path), { recursive: true });
     // What `write` leaves when the process dies before renaming or removing it.
     await writeFile(`${path}.0123456789ab.part`, fakePng(400));
-    await server.database.db
-      .updateTable('files')
-      .set({ createdAt: new Date(Date.now() - 25 * 3_600_000) })
-      .where('id', '=', upload.fileId)
-      .execute();
-    await server.app.get(FilesService).cleanupExpired();
+    await cleanupADayLater(server, upload.fileId);
     expect((await filesOnDisk(server)).filter((file) => file.includes(upload.fileId))).toEqual([]);
   });
 
