@@ -227,6 +227,24 @@ describe('signing out', () => {
     });
   });
 
+  it('signs out everywhere on the server, then here', async () => {
+    await signIn();
+    await client.signOutEverywhere();
+    expect(client.user).toBeNull();
+    expect(told).toEqual(['null:undefined']);
+  });
+
+  it('does not count a session the server already ended as signed out everywhere: the others were not reached', async () => {
+    await signIn();
+    fake.logoutAllAnswer = { status: 401, code: 'SESSION_REVOKED' };
+    await client.signOutEverywhere();
+    expect(client.user).toBeNull();
+    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    // The reason the session ends with (the last one told, which the sign-in page shows): not
+    // "signed out", but what is left to do.
+    expect(told.at(-1)).toBe('null:SIGN_OUT_EVERYWHERE_NOT_DONE');
+  });
+
   it('counts a session the server already ended as signed out', async () => {
     await signIn();
     fake.logoutAnswer = { status: 401, code: 'SESSION_REVOKED' };

@@ -246,8 +246,14 @@ export class ApiClient {
     await this.#endRemotely('/auth/logout');
   }
 
+  /**
+   * Signs out every session of the account. Unlike signing out here, a 401 is not what was asked:
+   * this browser's session had already ended (perhaps ended by whoever else holds one), so the
+   * others could not be reached from it. The session ends here with SIGN_OUT_EVERYWHERE_NOT_DONE,
+   * which says so and how to finish (found in review: the page had moved on as on success).
+   */
   async signOutEverywhere(): Promise<void> {
-    await this.#endRemotely('/auth/logout-all');
+    await this.#endRemotely('/auth/logout-all', 'SIGN_OUT_EVERYWHERE_NOT_DONE');
   }
 
   // ------------------------------------------------------------ account
@@ -584,7 +590,7 @@ export class ApiClient {
    * browser is signed out here, with SIGNED_OUT_HERE_ONLY as the reason: the session may live on
    * the server until it expires, and the page says so (with how to end it) instead of "signed out".
    */
-  async #endRemotely(path: string): Promise<void> {
+  async #endRemotely(path: string, refusedBecause?: string): Promise<void> {
     if (this.#signOutUnconfirmed && Date.now() >= this.#expiresAt) {
       this.#forget('SIGNED_OUT_HERE_ONLY');
       return;
@@ -609,6 +615,8 @@ export class ApiClient {
           caught instanceof ApiError ? caught.requestId : undefined,
         );
       }
+      this.#forget(refusedBecause);
+      return;
     }
     this.#forget();
   }

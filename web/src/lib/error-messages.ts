@@ -9,6 +9,8 @@ const messages: Readonly<Record<string, string>> = {
   UPLOAD_FAILED: 'The upload did not finish. Try again.',
   SIGN_OUT_NOT_CONFIRMED:
     'Signing out did not reach CloudNest, so your session may still be active. Reloading will not sign you back in here, but try again to end it.',
+  SIGN_OUT_EVERYWHERE_NOT_DONE:
+    'Your other sessions were not signed out: the session in this browser had already ended, so it could not reach them. Sign in again and use "Sign out everywhere", or reset your password, which also signs out every session.',
   SIGNED_OUT_HERE_ONLY:
     'You are signed out in this browser, but CloudNest could not be told, so that session may stay active on the server until it expires. To end it now, sign in and sign it out under Sessions, or use "Sign out everywhere".',
   PASSKEY_PROMPT_CANCELLED:

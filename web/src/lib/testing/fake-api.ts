@@ -46,6 +46,7 @@ export class FakeApi {
   readonly calls: string[] = [];
   refreshAnswer: Answer = 'ok';
   logoutAnswer: Answer = 'ok';
+  logoutAllAnswer: Answer = 'ok';
   /** Whether a refresh sets a new `cn_csrf` value (the API did, before it kept one per session). */
   rotateCsrf = false;
   readonly accessTtlSeconds = 900;
@@ -89,6 +90,13 @@ export class FakeApi {
       if (this.logoutAnswer !== 'ok') return answer(this.logoutAnswer);
       this.jar.values.delete('cn_csrf');
       this.#refreshCookie = undefined;
+      return new Response(null, { status: 204 });
+    }
+    if (path === '/auth/logout-all') {
+      if (this.logoutAllAnswer !== 'ok') return answer(this.logoutAllAnswer);
+      this.jar.values.delete('cn_csrf');
+      this.#refreshCookie = undefined;
+      this.#sessionRevoked = true;
       return new Response(null, { status: 204 });
     }
     if (path === '/auth/sessions') return json(200, []);
