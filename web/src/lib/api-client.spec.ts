@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiClient, ApiError } from './api-client';
-import { FakeApi } from './testing/fake-api';
+import type { AuthTokens } from './api-types';
+import { FakeApi, USER } from './testing/fake-api';
 import { FakeLockManager } from './testing/fake-locks';
 
 let fake: FakeApi;
@@ -388,6 +389,36 @@ describe('confirmEmail', () => {
     });
     return bodies;
   }
+
+  it("ends the session another account's link makes while this browser is signed in, and stays signed in", async () => {
+    await signIn();
+    const requests: { path: string; authorization: string | null }[] = [];
+    const bob = { ...USER, id: 'u2', username: 'bob', email: 'bob@example.com' };
+    vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
+      const path = new URL(input, 'https://app.cloudnest.test').pathname.replace(/^\/api/, '');
+      requests.push({ path, authorization: new Headers(init.headers).get('Authorization') });
+      if (path === '/auth/email/verify/confirm') {
+        const tokens: AuthTokens = {
+          user: bob,
+          accessToken: 'bob-access',
+          tokenType: 'Bearer',
+          expiresIn: 900,
+        };
+        return new Response(JSON.stringify(tokens), {
+          status: 200,
+          headers: { 'Content-Type': 'application/json' },
+        });
+      }
+      return new Response(null, { status: 204 });
+    });
+    expect(await client.confirmEmail('bobs-token')).toEqual({ status: 'signed-in', user: USER });
+    expect(client.user?.username).toBe('ada');
+    // Bob's new session is ended with its own token (ada's could not end it).
+    expect(requests).toEqual([
+      { path: '/auth/email/verify/confirm', authorization: null },
+      { path: '/auth/logout', authorization: 'Bearer bob-access' },
+    ]);
+  });
 
   it('sends the token alone first, then with the sign-up password', async () => {
     const bodies = stubConfirm();

@@ -220,12 +220,21 @@ export class ApiClient {
       return { status: 'signed-in', user: { ...current, emailVerified } };
     }
     const tokens = (await answer.json()) as AuthTokens;
-    const sessionId = sessionIdOf(tokens.accessToken);
-    if (tokens.user.id === current.id && sessionId) {
-      await this.revokeSession(sessionId).catch(() => undefined);
-      this.#setUser({ ...current, emailVerified: true });
+    if (tokens.user.id !== current.id) {
+      // Another account's link (someone else's sign-up opened in this browser): the session it made
+      // is ended with its own token, rather than left alive with its refresh token thrown away
+      // (found in review). This browser stays signed in as it was.
+      await fetch(`${API_BASE}/auth/logout`, {
+        method: 'POST',
+        headers: { Accept: 'application/json', Authorization: `Bearer ${tokens.accessToken}` },
+        credentials: 'same-origin',
+      }).catch(() => undefined);
+      return { status: 'signed-in', user: current };
     }
-    return { status: 'signed-in', user: tokens.user };
+    const sessionId = sessionIdOf(tokens.accessToken);
+    if (sessionId) await this.revokeSession(sessionId).catch(() => undefined);
+    this.#setUser({ ...current, emailVerified: true });
+    return { status: 'signed-in', user: { ...current, emailVerified: true } };
   }
 
   /**

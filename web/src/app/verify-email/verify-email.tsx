@@ -67,7 +67,7 @@ export function VerifyEmail() {
     return (
       <section className="card narrow">
         <h1>Email confirmed</h1>
-        <Alert kind="success">Thank you — your email address is confirmed and you are signed in.</Alert>
+        <Alert kind="success">Thank you — the email address is confirmed and you are signed in.</Alert>
         <Link className="button button-primary" href="/profile">
           Go to your profile
         </Link>
