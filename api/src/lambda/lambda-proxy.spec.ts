@@ -29,6 +29,7 @@ async function echoApp(): Promise<FastifyInstance> {
     ip: request.ip,
     cookie: request.headers.cookie ?? null,
     multi: request.headers['x-multi'] ?? null,
+    requestIdHeader: request.headers['x-request-id'] ?? null,
   });
   app.get('/echo', echo);
   app.get('/api/echo', echo);
@@ -69,6 +70,25 @@ describe.each(EVENT_KINDS)('createLambdaProxy with %s events', (kind) => {
     expect(spoofed.json()).toMatchObject({ ip: '203.0.113.7' });
   });
 
+  it('answers a method Node does not know as the HTTP server does: 400 BAD_REQUEST in the error shape', async () => {
+    // light-my-request throws on it, which failed the invocation (found in review).
+    const response = await invoke({
+      method: 'FOO',
+      path: '/echo',
+      headers: { 'x-request-id': 'trace-foo' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      statusCode: 400,
+      code: 'BAD_REQUEST',
+      message: expect.any(String),
+      requestId: 'trace-foo',
+    });
+    expect(response.headers['x-request-id']).toBe('trace-foo');
+    expect(response.headers['content-type']).toContain('application/json');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it('answers 404 for a route that does not exist', async () => {
     expect((await invoke({ path: '/nope' })).statusCode).toBe(404);
   });
@@ -101,6 +121,35 @@ describe.each(EVENT_KINDS)('createLambdaProxy with %s events', (kind) => {
     expect(png.body.equals(PNG_BYTES)).toBe(true);
     const json = await invoke({ path: '/echo' });
     expect(json.isBase64Encoded).toBe(false);
+  });
+});
+
+describe('REST header names, which keep the case the client wrote', () => {
+  let app: FastifyInstance;
+  let handler: LambdaHttpHandler;
+  beforeAll(async () => {
+    app = await echoApp();
+    handler = await createLambdaProxy(app);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it("keeps the caller's X-Request-Id, not API Gateway's request id (found in review)", async () => {
+    const event = eventFor('rest', { path: '/echo', headers: { 'X-Request-Id': 'trace-abc' } });
+    const response = decodeResponse(await handler(event, context));
+    expect(response.json()).toMatchObject({ requestIdHeader: 'trace-abc' });
+  });
+
+  it('hands every header to the app under its lower-case name, values of one name kept together', async () => {
+    const event = eventFor('rest', { path: '/echo' }) as APIGatewayProxyEvent;
+    const response = decodeResponse(
+      await handler(
+        { ...event, multiValueHeaders: { ...event.multiValueHeaders, 'X-Multi': ['a'], 'x-multi': ['b'] } },
+        context,
+      ),
+    );
+    expect(response.json()).toMatchObject({ multi: 'a, b' });
   });
 });
 

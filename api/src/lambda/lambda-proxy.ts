@@ -1,8 +1,11 @@
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, METHODS, STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
 import awsLambdaFastify, { type LambdaResponse } from '@fastify/aws-lambda';
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { errorBodyFor } from '../common/errors/error-response.js';
+import { requestIdFor } from '../common/http/request-id.js';
+import { API_SECURITY_HEADERS } from '../common/http/security-headers.js';
 
 /** The events one handler answers: API Gateway REST (payload 1.0), HTTP API (2.0) and ALB. */
 export type LambdaHttpEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2 | ALBEvent;
@@ -84,7 +87,9 @@ export async function createLambdaProxy(app: FastifyInstance): Promise<LambdaHtt
   return async (event, context) => {
     // The function is invoked by API Gateway and ALB; anything else is someone's direct invoke.
     if (!isHttpApiEvent(event) && !isAlbEvent(event) && !isRestEvent(event)) throw unsupported(event);
-    if (requestMethod(event) !== 'HEAD') return answer(event, context);
+    const method = requestMethod(event);
+    if (!KNOWN_METHODS.has(method)) return unknownMethodAnswer(event);
+    if (method !== 'HEAD') return answer(event, context);
     return withoutBody(await answer(asGetRequest(event), context));
   };
 }
@@ -97,6 +102,57 @@ export async function createLambdaProxy(app: FastifyInstance): Promise<LambdaHtt
  */
 function requestMethod(event: LambdaHttpEvent): string {
   return isHttpApiEvent(event) ? event.requestContext.http.method : event.httpMethod;
+}
+
+/** What Node's HTTP parser accepts; light-my-request throws on anything else. */
+const KNOWN_METHODS = new Set(METHODS);
+
+/**
+ * A method Node does not know (`FOO`; ALB forwards any token): the HTTP server's parser refuses it
+ * with 400 BAD_REQUEST in the API's error shape (`answerClientError`), while light-my-request
+ * throws, which failed the invocation (a 502 without the shape, counted as a function error; found
+ * in review). Answered here the way the server answers, headers included.
+ */
+function unknownMethodAnswer(event: LambdaHttpEvent): LambdaHttpResponse {
+  const requestId = requestIdFor({
+    headers: {
+      'x-request-id':
+        headerOf(event, 'x-request-id') ??
+        ('requestId' in event.requestContext ? event.requestContext.requestId : undefined),
+    },
+  } as unknown as IncomingMessage);
+  const body = errorBodyFor('BAD_REQUEST', requestId);
+  const headers: Record<string, string> = {
+    ...API_SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'x-request-id': requestId,
+  };
+  const response: LambdaHttpResponse = {
+    statusCode: body.statusCode,
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    headers,
+  };
+  if (!isAlbEvent(event)) return response;
+  response.statusDescription = `${body.statusCode} ${STATUS_CODES[body.statusCode] ?? ''}`.trim();
+  // As the library answers that mode: both forms of the headers.
+  if (event.multiValueHeaders !== undefined)
+    response.multiValueHeaders = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name, [value]]),
+    );
+  return response;
+}
+
+/** A request header of any event kind, by its lower-case name (REST keeps the client's case). */
+function headerOf(event: LambdaHttpEvent, name: string): string | undefined {
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === name && typeof value === 'string') return value;
+  }
+  const multi = 'multiValueHeaders' in event ? event.multiValueHeaders : undefined;
+  for (const [key, values] of Object.entries(multi ?? {})) {
+    if (key.toLowerCase() === name && values?.[0] !== undefined) return values[0];
+  }
+  return undefined;
 }
 
 function asGetRequest(event: LambdaHttpEvent): LambdaHttpEvent {
@@ -237,11 +293,30 @@ function unsupported(event: unknown): Error {
  * is the app's own `/v1` prefix even when the stage is also named `v1`.
  */
 function normalisePath(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): LambdaHttpEvent {
-  if (!isHttpApiEvent(event)) return event;
+  if (!isHttpApiEvent(event)) return withLowerCaseHeaders(event);
   const stage = event.requestContext.stage;
   const path = stage && stage !== '$default' ? withoutStage(event.rawPath, stage) : event.rawPath;
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
   return { ...event, rawPath: `${asEncodedPath(path)}${query}`, queryStringParameters: undefined };
+}
+
+/**
+ * REST keeps header names as the client wrote them (`X-Request-Id`), and the library looks some up
+ * by their lower-case name only: it added API Gateway's request id as `x-request-id` beside the
+ * caller's `X-Request-Id`, which then lost (found in review). Header names are case-insensitive, so
+ * the app sees them lower-cased, as from HTTP API, ALB and Node's server (values of names differing
+ * only in case are kept together).
+ */
+function withLowerCaseHeaders(event: APIGatewayProxyEvent): APIGatewayProxyEvent {
+  const headers: APIGatewayProxyEvent['headers'] = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  if (!event.multiValueHeaders) return { ...event, headers };
+  const multiValueHeaders: APIGatewayProxyEvent['multiValueHeaders'] = {};
+  for (const [name, values] of Object.entries(event.multiValueHeaders)) {
+    const key = name.toLowerCase();
+    multiValueHeaders[key] = [...(multiValueHeaders[key] ?? []), ...(values ?? [])];
+  }
+  return { ...event, headers, multiValueHeaders };
 }
 
 /**
