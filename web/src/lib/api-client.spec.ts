@@ -119,6 +119,23 @@ describe('a page load whose first refresh gets no answer', () => {
     expect(client.user?.username).toBe('ada');
   });
 
+  it('ends, and says so, when another tab signed out meanwhile (the retry finds no cookie)', async () => {
+    fake.refreshAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+    await errorOf(client.restore());
+    fake.jar.values.delete('cn_csrf');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(told).toEqual(['null:INVALID_REFRESH_TOKEN']);
+    expect(fake.count('POST /auth/refresh')).toBe(1);
+  });
+
+  it('ends, and says so, when "Try again now" finds the cookie gone', async () => {
+    fake.refreshAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+    await errorOf(client.restore());
+    fake.jar.values.delete('cn_csrf');
+    expect(await client.restore()).toBeNull();
+    expect(told).toEqual(['null:INVALID_REFRESH_TOKEN']);
+  });
+
   it('ends with the reason when a retry meets a refusal', async () => {
     fake.refreshAnswer = 'offline';
     await errorOf(client.restore());

@@ -245,7 +245,12 @@ export class ApiClient {
    */
   async restore(): Promise<AuthUser | null> {
     if (this.#user) return this.#user;
-    if (!readCookie(CSRF_COOKIE)) return null;
+    if (!readCookie(CSRF_COOKIE)) {
+      // A session kept through unanswered refreshes ("Reconnecting…") whose cookie is gone since
+      // (another tab signed out) has ended: say so, or the page would wait for it for good.
+      if (this.#refreshFailures > 0) this.#forget('INVALID_REFRESH_TOKEN');
+      return null;
+    }
     const outcome = await this.#refresh();
     if (outcome.status === 'unavailable') throw outcome.error;
     return outcome.status === 'renewed' ? outcome.user : this.#user;
@@ -539,7 +544,8 @@ export class ApiClient {
     for (let attempt = 1; ; attempt += 1) {
       const csrf = readCookie(CSRF_COOKIE);
       if (!csrf) {
-        this.#forget(this.#user ? 'INVALID_REFRESH_TOKEN' : undefined);
+        // Also for a session kept through unanswered refreshes and not restored yet (see restore).
+        this.#forget(this.#user || this.#refreshFailures > 0 ? 'INVALID_REFRESH_TOKEN' : undefined);
         return { status: 'ended' };
       }
       let response: Response;
