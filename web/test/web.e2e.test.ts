@@ -141,7 +141,7 @@ describe('web app in Chromium against the real API', () => {
     await page.getByRole('button', { name: 'Send confirmation link' }).click();
     await page.getByText('We sent you a confirmation link').waitFor();
     const mail = await waitForMail(stack.apiUrl, account.email, /confirm your email/i);
-    const link = mail.text.match(/https?:\/\/\S+\/verify-email\?token=[\w-]+/)?.[0];
+    const link = mail.text.match(/https?:\/\/\S+\/verify-email#token=[\w-]+/)?.[0];
     expect(link, mail.text).toBeDefined();
     await page.goto(link as string);
     await expectHeading('Confirm your email');
@@ -546,7 +546,7 @@ describe('web app in Chromium against the real API', () => {
       await section.getByText('Your address changes when you open it.').waitFor();
       await screenshot('16-change-email', tab);
       const mail = await waitForMail(stack.apiUrl, moved, /confirm your new email/i);
-      const link = mail.text.match(/https?:\/\/\S+\/confirm-email-change\?token=[\w-]+/)?.[0];
+      const link = mail.text.match(/https?:\/\/\S+\/confirm-email-change#token=[\w-]+/)?.[0];
       expect(link, mail.text).toBeDefined();
       await tab.goto(link as string);
       await expectHeading('Confirm your new email', tab);
@@ -712,10 +712,12 @@ describe('web app in Chromium against the real API', () => {
     await page.getByText('we sent it a link').waitFor();
     await screenshot('14-forgot-password');
     const mail = await waitForMail(stack.apiUrl, account.email, /reset your password/i);
-    const link = mail.text.match(/https?:\/\/\S+\/reset-password\?token=[\w-]+/)?.[0];
+    const link = mail.text.match(/https?:\/\/\S+\/reset-password#token=[\w-]+/)?.[0];
     expect(link, mail.text).toBeDefined();
     await page.goto(link as string);
     await expectHeading('Choose a new password');
+    // Read from the fragment (never sent to a server) and gone from the address bar once read.
+    expect(new URL(page.url()).hash).toBe('');
     await page.getByLabel('New password', { exact: true }).fill(account.newPassword);
     await page.getByLabel('Repeat the new password').fill(account.newPassword);
     await screenshot('15-reset-password');
@@ -788,7 +790,7 @@ describe('web app in Chromium against the real API', () => {
       await tab.getByRole('button', { name: 'Send confirmation link' }).click();
       await tab.getByText('We sent you a confirmation link').waitFor();
       const confirmation = await waitForMail(stack.apiUrl, own.email, /confirm your email/i);
-      const link = confirmation.text.match(/https?:\/\/\S+\/verify-email\?token=[\w-]+/)?.[0];
+      const link = confirmation.text.match(/https?:\/\/\S+\/verify-email#token=[\w-]+/)?.[0];
       expect(link, confirmation.text).toBeDefined();
       await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
       await expectHeading('Sign in', tab);

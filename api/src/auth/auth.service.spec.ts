@@ -917,7 +917,7 @@ describe('AuthService.register', () => {
     expect(sessions.create).not.toHaveBeenCalled();
     const [to, template, link] = mail.sent.mock.calls[0] ?? [];
     expect([to, template]).toEqual(['new@example.com', 'verifyEmail']);
-    const token = /\/verify-email\?token=([\w-]+)$/.exec(String(link))?.[1] ?? '';
+    const token = /\/verify-email#token=([\w-]+)$/.exec(String(link))?.[1] ?? '';
     expect(pendingRegistrations.create).toHaveBeenCalledWith({
       id: expect.any(String),
       email: 'new@example.com',

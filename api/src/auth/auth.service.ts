@@ -33,6 +33,7 @@ import { clientNetwork } from './client-network.js';
 import { CommonPasswordsRepository } from './common-passwords.repository.js';
 import { describeDevice } from './device-description.js';
 import { JwtRepository } from './jwt.repository.js';
+import { linkWithToken } from './mailed-link.js';
 import { type OneTimeTokenRow, OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { PendingRegistrationsRepository } from './pending-registrations.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
@@ -450,7 +451,7 @@ export class AuthService {
       answerBy,
       user,
       'passwordReset',
-      `${this.config.publicBaseUrl}/reset-password?token=${token}`,
+      linkWithToken(this.config.publicBaseUrl, '/reset-password', token),
     );
   }
 
@@ -930,7 +931,7 @@ export class AuthService {
       answerBy,
       to,
       'verifyEmail',
-      `${this.config.publicBaseUrl}/verify-email?token=${token}`,
+      linkWithToken(this.config.publicBaseUrl, '/verify-email', token),
       username,
     );
   }

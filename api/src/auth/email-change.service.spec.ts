@@ -104,7 +104,7 @@ describe('EmailChangeService.request', () => {
     const [to, template, link] = mail.sent.mock.calls[0] ?? [];
     expect([to, template]).toEqual(['new@example.com', 'confirmEmailChange']);
     const token =
-      /^https:\/\/app\.example\.com\/confirm-email-change\?token=([\w-]+)$/.exec(String(link))?.[1] ?? '';
+      /^https:\/\/app\.example\.com\/confirm-email-change#token=([\w-]+)$/.exec(String(link))?.[1] ?? '';
     expect(token).not.toBe('');
     // Only the digest is stored, for the new address and this user.
     expect(oneTimeTokens.issue).toHaveBeenCalledWith(

@@ -11,6 +11,7 @@ import type { EmailChangeDto, TokenDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 import type { ClientInfo, UserAuth } from './auth-context.js';
 import { clientNetwork } from './client-network.js';
+import { linkWithToken } from './mailed-link.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SecurityActivityService } from './security-activity.service.js';
@@ -74,7 +75,7 @@ export class EmailChangeService {
           trx,
           dto.email,
           'confirmEmailChange',
-          `${this.config.publicBaseUrl}/confirm-email-change?token=${token}`,
+          linkWithToken(this.config.publicBaseUrl, '/confirm-email-change', token),
         );
       });
       if (link) await this.mail.deliver(link, answerBy);

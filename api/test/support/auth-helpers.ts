@@ -76,7 +76,7 @@ export async function latestMail(
   return row;
 }
 
-/** The token in a link like …?token=XYZ inside a mail body. */
+/** The token in a link like …#token=XYZ inside a mail body. */
 export function tokenFromMail(text: string): string {
   const match = /token=([A-Za-z0-9_-]+)/.exec(text);
   if (!match?.[1]) throw new Error(`no token in mail: ${text}`);

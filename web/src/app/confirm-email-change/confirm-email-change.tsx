@@ -1,19 +1,19 @@
 'use client';
 
 import Link from 'next/link';
-import { useSearchParams } from 'next/navigation';
 import { useState } from 'react';
 import { Alert } from '../../components/alert';
 import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
+import { useLinkToken } from '../../lib/link-token';
 import { useAction } from '../../lib/use-action';
 
 /**
- * The page the email-change mail links to: `/confirm-email-change?token=…`. Like email
+ * The page the email-change mail links to: `/confirm-email-change#token=…` (`useLinkToken`). Like email
  * verification it takes a click, so mail scanners that open links cannot spend the token.
  */
 export function ConfirmEmailChange() {
-  const token = useSearchParams().get('token');
+  const token = useLinkToken();
   const confirm = useAction();
   const [confirmed, setConfirmed] = useState(false);
 
@@ -36,6 +36,8 @@ export function ConfirmEmailChange() {
       </section>
     );
   }
+  // Not read yet: the fragment exists only in the browser.
+  if (token === undefined) return null;
   return (
     <section className="card narrow">
       <h1>Confirm your new email</h1>

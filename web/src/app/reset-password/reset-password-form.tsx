@@ -1,17 +1,18 @@
 'use client';
 
 import Link from 'next/link';
-import { useRouter, useSearchParams } from 'next/navigation';
+import { useRouter } from 'next/navigation';
 import type { FormEvent } from 'react';
 import { Alert } from '../../components/alert';
 import { NewPasswordField } from '../../components/field';
 import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
+import { useLinkToken } from '../../lib/link-token';
 import { useAction } from '../../lib/use-action';
 
-/** The page the reset email links to: `/reset-password?token=…`. */
+/** The page the reset email links to: `/reset-password#token=…` (`useLinkToken`). */
 export function ResetPasswordForm() {
-  const token = useSearchParams().get('token');
+  const token = useLinkToken();
   const router = useRouter();
   const { run, pending, error, setError } = useAction();
 
@@ -32,6 +33,8 @@ export function ResetPasswordForm() {
     if (await run(() => api.resetPassword(token, password))) router.push('/sign-in?notice=password-reset');
   }
 
+  // Not read yet: the fragment exists only in the browser.
+  if (token === undefined) return null;
   if (!token) {
     return (
       <section className="card narrow">

@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useRouter, useSearchParams } from 'next/navigation';
+import { useRouter } from 'next/navigation';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { Field } from '../../components/field';
@@ -9,18 +9,19 @@ import { SubmitButton } from '../../components/submit-button';
 import { TwoStepForm } from '../../components/two-step-form';
 import { ApiError, api } from '../../lib/api-client';
 import type { MfaChallenge } from '../../lib/api-types';
+import { useLinkToken } from '../../lib/link-token';
 import { useAction } from '../../lib/use-action';
 import { confirmationEnd } from './confirmation-end';
 import { passwordRefusal } from './registration-password';
 
 /**
- * The page the verification email links to: `/verify-email?token=…`. Confirming takes a click
+ * The page the verification email links to: `/verify-email#token=…` (`useLinkToken`). Confirming takes a click
  * rather than happening on load, so mail scanners that open links cannot spend the token.
  * A sign-up's link also needs the password chosen at sign-up: the page asks for it once the API
  * says so (`passwordRefusal`), since it cannot tell a sign-up's link from an older account's.
  */
 export function VerifyEmail() {
-  const token = useSearchParams().get('token');
+  const token = useLinkToken();
   const router = useRouter();
   const confirm = useAction();
   const resend = useAction();
@@ -93,6 +94,8 @@ export function VerifyEmail() {
     );
   }
 
+  // Not read yet: the fragment exists only in the browser.
+  if (token === undefined) return null;
   const linkFailed = !token || confirm.error?.code === 'INVALID_OR_EXPIRED_TOKEN';
   // Refusals no click can turn around (a spent sign-up, a disabled account): the button goes and
   // the page says what to do instead.
