@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
-import { deleteExpiredBefore } from '../database/batched-delete.js';
+import { type BatchedDeleteOptions, deleteExpiredBefore } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { OneTimeTokenPurpose, OneTimeTokensTable } from '../database/database.types.js';
@@ -167,8 +167,11 @@ export class OneTimeTokensRepository {
    * Deletes the tokens that expired before `before`, used or not (neither kind can be used again);
    * resolves to how many. Without it every sign-in challenge and emailed code would stay forever.
    */
-  async deleteExpired(before: Date, batchSize = 1000): Promise<number> {
-    return deleteExpiredBefore(await this.database.get(), 'oneTimeTokens', before, batchSize);
+  async deleteExpired(
+    before: Date,
+    { batchSize = 1000, mayContinue }: BatchedDeleteOptions = {},
+  ): Promise<number> {
+    return deleteExpiredBefore(await this.database.get(), 'oneTimeTokens', before, batchSize, mayContinue);
   }
 
   /** Uses a token; true when this call used it (false when it already was). */

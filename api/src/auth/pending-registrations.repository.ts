@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Insertable, Selectable } from 'kysely';
-import { deleteExpiredBefore } from '../database/batched-delete.js';
+import { type BatchedDeleteOptions, deleteExpiredBefore } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { PendingRegistrationsTable } from '../database/database.types.js';
@@ -75,7 +75,11 @@ export class PendingRegistrationsRepository {
   }
 
   /** Deletes registrations that expired before `before`, `batchSize` at a time; returns how many. */
-  async deleteExpired(before: Date, batchSize = 1000): Promise<number> {
-    return deleteExpiredBefore(await this.database.get(), 'pendingRegistrations', before, batchSize);
+  async deleteExpired(
+    before: Date,
+    { batchSize = 1000, mayContinue }: BatchedDeleteOptions = {},
+  ): Promise<number> {
+    const db = await this.database.get();
+    return deleteExpiredBefore(db, 'pendingRegistrations', before, batchSize, mayContinue);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { deleteInBatches } from '../database/batched-delete.js';
+import { type BatchedDeleteOptions, deleteInBatches } from '../database/batched-delete.js';
 import { dialectOf, loadKysely } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import { isTransientConflict } from '../database/database-errors.js';
@@ -92,7 +92,10 @@ export class RateLimitRepository {
    * counter is what an ended one means to `consume` (the next request starts a new window at 1), so
    * a request racing the delete is counted the same either way.
    */
-  async prune(olderThan: Date, batchSize = 1000): Promise<number> {
+  async prune(
+    olderThan: Date,
+    { batchSize = 1000, mayContinue }: BatchedDeleteOptions = {},
+  ): Promise<number> {
     const db = await this.database.get();
     return deleteInBatches(
       async (limit) =>
@@ -116,6 +119,7 @@ export class RateLimitRepository {
           ).numDeletedRows,
         ),
       batchSize,
+      mayContinue,
     );
   }
 }

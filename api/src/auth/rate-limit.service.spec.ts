@@ -31,7 +31,13 @@ describe('RateLimitService.pruneEndedWindows', () => {
     });
     expect(await service.pruneEndedWindows()).toBe(4);
     // The email rule's 15 minutes, not the sign-in rule's 10 s: a 5-minute-old email counter still counts.
-    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-06T11:45:00.000Z'));
+    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-06T11:45:00.000Z'), {
+      mayContinue: undefined,
+    });
+    // A maintenance run's deadline reaches the batched delete.
+    const mayContinue = () => false;
+    await service.pruneEndedWindows(mayContinue);
+    expect(limits.prune).toHaveBeenLastCalledWith(new Date('2026-12-06T11:45:00.000Z'), { mayContinue });
   });
 
   it('prunes with rate limiting turned off too (counters from before it was turned off)', async () => {
@@ -39,6 +45,8 @@ describe('RateLimitService.pruneEndedWindows', () => {
     await service.consume('signIn', 'login:ip:203.0.113.9');
     expect(limits.consume).not.toHaveBeenCalled();
     await service.pruneEndedWindows();
-    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-06T11:00:00.000Z'));
+    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-06T11:00:00.000Z'), {
+      mayContinue: undefined,
+    });
   });
 });

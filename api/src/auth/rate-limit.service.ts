@@ -44,11 +44,12 @@ export class RateLimitService {
    * Deletes the counters whose window has ended under every rule (housekeeping); resolves to how
    * many. Their keys hold addresses and sign-in identifiers, and without this every address that
    * ever signed in, and every email anyone typed, kept a row. Runs whether or not limits are on:
-   * rows from before they were turned off go too.
+   * rows from before they were turned off go too. `mayContinue` is asked before each batch
+   * (`BatchedDeleteOptions`).
    */
-  pruneEndedWindows(): Promise<number> {
+  pruneEndedWindows(mayContinue?: () => boolean): Promise<number> {
     const { signIn, email, refresh } = this.config.auth.rateLimits;
     const longest = Math.max(signIn.windowSeconds, email.windowSeconds, refresh.windowSeconds);
-    return this.limits.prune(new Date(this.clock.now().getTime() - longest * 1000));
+    return this.limits.prune(new Date(this.clock.now().getTime() - longest * 1000), { mayContinue });
   }
 }

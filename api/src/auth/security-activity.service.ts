@@ -109,10 +109,15 @@ export class SecurityActivityService {
     };
   }
 
-  /** Deletes the events older than the retention (housekeeping); resolves to how many. */
-  deleteExpired(): Promise<number> {
+  /**
+   * Deletes the events older than the retention (housekeeping); resolves to how many.
+   * `mayContinue` is asked before each batch (`BatchedDeleteOptions`).
+   */
+  deleteExpired(mayContinue?: () => boolean): Promise<number> {
     const days = this.config.auth.securityEventRetentionDays;
-    return this.events.deleteOlderThan(new Date(this.clock.now().getTime() - days * 86_400_000));
+    return this.events.deleteOlderThan(new Date(this.clock.now().getTime() - days * 86_400_000), {
+      mayContinue,
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
 import type { PageCursor } from '../common/validation/page-cursor.dto.js';
-import { deleteCreatedBefore } from '../database/batched-delete.js';
+import { type BatchedDeleteOptions, deleteCreatedBefore } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { SecurityEventsTable, SecurityEventType } from '../database/database.types.js';
@@ -93,7 +93,10 @@ export class SecurityEventsRepository {
   }
 
   /** Deletes the events recorded before `before`, `batchSize` at a time; resolves to how many. */
-  async deleteOlderThan(before: Date, batchSize = 1000): Promise<number> {
-    return deleteCreatedBefore(await this.database.get(), 'securityEvents', before, batchSize);
+  async deleteOlderThan(
+    before: Date,
+    { batchSize = 1000, mayContinue }: BatchedDeleteOptions = {},
+  ): Promise<number> {
+    return deleteCreatedBefore(await this.database.get(), 'securityEvents', before, batchSize, mayContinue);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
-import { deleteInBatches } from '../database/batched-delete.js';
+import { type BatchedDeleteOptions, deleteInBatches } from '../database/batched-delete.js';
 import type { Database } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
 import type { SessionsTable, SignInMethod, UsersTable } from '../database/database.types.js';
@@ -176,7 +176,10 @@ export class SessionsRepository {
    * answers INVALID_REFRESH_TOKEN whether its rows exist or not), so nothing a client holds
    * changes meaning.
    */
-  async deleteEnded(before: Date, batchSize = 500): Promise<number> {
+  async deleteEnded(
+    before: Date,
+    { batchSize = 500, mayContinue }: BatchedDeleteOptions = {},
+  ): Promise<number> {
     const db = await this.database.get();
     return deleteInBatches(
       async (limit) =>
@@ -191,6 +194,7 @@ export class SessionsRepository {
       async (ids) =>
         Number((await db.deleteFrom('sessions').where('id', 'in', ids).executeTakeFirst()).numDeletedRows),
       batchSize,
+      mayContinue,
     );
   }
 

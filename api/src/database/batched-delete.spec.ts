@@ -36,6 +36,17 @@ describe('deleteInBatches', () => {
     expect(empty.selects).toEqual([2]);
   });
 
+  it('asks mayContinue before each batch, the first included, and stops where it answers no', async () => {
+    const rows = table(5);
+    let answers = 2;
+    expect(await deleteInBatches(rows.selectIds, rows.deleteIds, 2, () => answers-- > 0)).toBe(4);
+    expect(rows.rows).toEqual(['row-4']);
+    expect(rows.selects).toEqual([2, 2]);
+    const untouched = table(3);
+    expect(await deleteInBatches(untouched.selectIds, untouched.deleteIds, 2, () => false)).toBe(0);
+    expect(untouched.selects).toEqual([]);
+  });
+
   it('reports what the deletes did, not what the selects found (a row deleted meanwhile)', async () => {
     const rows = table(3);
     expect(await deleteInBatches(rows.selectIds, async (ids) => ids.length - 1, 5)).toBe(2);

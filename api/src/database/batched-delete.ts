@@ -1,18 +1,32 @@
 import type { Database } from './database.factory.js';
 
+/** How a repository's batched delete runs (each has its own default batch size). */
+export interface BatchedDeleteOptions {
+  readonly batchSize?: number;
+  /**
+   * Asked before each batch, the first included; `false` ends the delete there and the rest waits
+   * for the next call. A maintenance run on Lambda stops this way at its deadline: cut off by the
+   * function's timeout instead, it would fail and its later steps would not run (MaintenanceService).
+   */
+  readonly mayContinue?: () => boolean;
+}
+
 /**
- * Deletes rows a batch at a time until none are left: `selectIds` finds up to `batchSize` ids of
- * rows to delete, `deleteIds` deletes those rows and resolves to how many it did; resolves to the
- * total. Each batch is its own statements, so housekeeping over a large table (a first run over
- * years of rows) holds no long transaction over a table requests keep writing to.
+ * Deletes rows a batch at a time until none are left, or until `mayContinue` answers `false`
+ * before a batch: `selectIds` finds up to `batchSize` ids of rows to delete, `deleteIds` deletes
+ * those rows and resolves to how many it did; resolves to the total. Each batch is its own
+ * statements, so housekeeping over a large table (a first run over years of rows) holds no long
+ * transaction over a table requests keep writing to.
  */
 export async function deleteInBatches(
   selectIds: (limit: number) => Promise<readonly string[]>,
   deleteIds: (ids: readonly string[]) => Promise<number>,
   batchSize: number,
+  mayContinue: () => boolean = () => true,
 ): Promise<number> {
   let deleted = 0;
   for (;;) {
+    if (!mayContinue()) return deleted;
     const ids = await selectIds(batchSize);
     if (ids.length === 0) return deleted;
     deleted += await deleteIds(ids);
@@ -32,6 +46,7 @@ export function deleteCreatedBefore(
   table: AgedTable,
   before: Date,
   batchSize: number,
+  mayContinue?: () => boolean,
 ): Promise<number> {
   return deleteInBatches(
     async (limit) =>
@@ -41,6 +56,7 @@ export function deleteCreatedBefore(
     async (ids) =>
       Number((await db.deleteFrom(table).where('id', 'in', ids).executeTakeFirst()).numDeletedRows),
     batchSize,
+    mayContinue,
   );
 }
 
@@ -56,6 +72,7 @@ export function deleteExpiredBefore(
   table: ExpiringTable,
   before: Date,
   batchSize: number,
+  mayContinue?: () => boolean,
 ): Promise<number> {
   return deleteInBatches(
     async (limit) =>
@@ -65,5 +82,6 @@ export function deleteExpiredBefore(
     async (ids) =>
       Number((await db.deleteFrom(table).where('id', 'in', ids).executeTakeFirst()).numDeletedRows),
     batchSize,
+    mayContinue,
   );
 }

@@ -367,4 +367,21 @@ describe('FilesService.cleanupExpired', () => {
     expect(files.delete.mock.calls).toEqual([['fine']]);
     expect(logger.warn).toHaveBeenCalledTimes(1);
   });
+
+  it('asks mayContinue before each listing and each file, and stops where it answers no (a run at its deadline)', async () => {
+    const { service, files, storage } = setup();
+    files.listExpired.mockResolvedValueOnce([
+      file({ id: 'a', storageKey: 'ka' }),
+      file({ id: 'b', storageKey: 'kb' }),
+      file({ id: 'c', storageKey: 'kc' }),
+    ]);
+    let answers = 3; // the listing, then files a and b
+    expect(await service.cleanupExpired(() => answers-- > 0)).toEqual({ removed: 2, failed: [] });
+    expect(storage.delete.mock.calls).toEqual([['ka'], ['kb']]);
+    expect(files.claimExpired.mock.calls.map(([id]) => id)).toEqual(['a', 'b']);
+    // Out of time before it starts: not even the listing.
+    files.listExpired.mockClear();
+    expect(await service.cleanupExpired(() => false)).toEqual({ removed: 0, failed: [] });
+    expect(files.listExpired).not.toHaveBeenCalled();
+  });
 });

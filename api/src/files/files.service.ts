@@ -246,18 +246,26 @@ export class FilesService {
   /**
    * Removes uploads never completed and temp files older than 24 h (on S3 a lifecycle rule also
    * expires the objects; this keeps the table in step). One failure is logged and skipped. Returns
-   * how many were removed, and the ids of those that could not be.
+   * how many were removed, and the ids of those that could not be. `mayContinue` is asked before
+   * each listing and each file; `false` stops the cleanup there, the rest left for the next run (a
+   * maintenance run at its deadline).
    */
-  async cleanupExpired(): Promise<{ removed: number; failed: string[] }> {
+  async cleanupExpired(
+    mayContinue: () => boolean = () => true,
+  ): Promise<{ removed: number; failed: string[] }> {
     const cutoff = new Date(this.clock.now().getTime() - UPLOAD_RETENTION_MS);
     let removed = 0;
     const failed = new Set<string>();
+    const result = () => ({ removed, failed: [...failed] });
     for (;;) {
+      if (!mayContinue()) return result();
       const batch = (await this.files.listExpired(cutoff, BATCH + failed.size)).filter(
         (f) => !failed.has(f.id),
       );
-      if (batch.length === 0) return { removed, failed: [...failed] };
+      if (batch.length === 0) return result();
       for (const file of batch) {
+        // A batch is 100 files (each a storage call), far more than one check ahead could answer for.
+        if (!mayContinue()) return result();
         try {
           // Found in review: an upload completed after the listing was deleted with the rest.
           if (!(await this.files.claimExpired(file.id, cutoff))) continue;

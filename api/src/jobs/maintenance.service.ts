@@ -12,6 +12,17 @@ import { FilesService } from '../files/files.service.js';
 import { OutboxMailRepository } from '../mail/outbox-mail.repository.js';
 import { UsersService } from '../users/users.service.js';
 
+/** A step of a maintenance run, named by the count it reports. */
+export type MaintenanceStep =
+  | 'purgedAccounts'
+  | 'removedFiles'
+  | 'removedTokens'
+  | 'removedPendingRegistrations'
+  | 'removedSessions'
+  | 'removedRateLimitCounters'
+  | 'removedSecurityEvents'
+  | 'removedOutboxMail';
+
 /** What one maintenance run did. */
 export interface MaintenanceReport {
   readonly purgedAccounts: number;
@@ -27,6 +38,11 @@ export interface MaintenanceReport {
   readonly removedRateLimitCounters: number;
   readonly removedSecurityEvents: number;
   readonly removedOutboxMail: number;
+  /**
+   * Only on a run given a deadline that stopped steps at it (Lambda): those steps, which may have
+   * work left for the next run. Not a failure: what they did is counted above.
+   */
+  readonly unfinishedSteps?: readonly MaintenanceStep[];
 }
 
 /**
@@ -37,7 +53,7 @@ export interface MaintenanceReport {
 export class MaintenanceRunError extends AggregateError {
   constructor(
     readonly report: MaintenanceReport,
-    readonly failures: readonly { readonly step: keyof MaintenanceReport; readonly error: unknown }[],
+    readonly failures: readonly { readonly step: MaintenanceStep; readonly error: unknown }[],
   ) {
     super(
       failures.map((failure) => failure.error),
@@ -48,6 +64,40 @@ export class MaintenanceRunError extends AggregateError {
     this.name = 'MaintenanceRunError';
   }
 }
+
+/** Logged at warn level when a run stopped steps at its deadline (docs/lambda.md, "Scheduled jobs"). */
+export const MAINTENANCE_UNFINISHED_MESSAGE =
+  'maintenance run stopped at its deadline; the backlog continues next run';
+
+/**
+ * The time one unit of a step's work is allowed: a batch of a bulk delete (a select and a delete
+ * of up to 1000 rows), one expired file (a claim, a storage delete, a row delete) or one deleted
+ * account (its files and its erasure). Under a deadline a step starts a unit only while this much
+ * of its share is left, so the unit ends inside the share. Each takes well under a second on a
+ * healthy database and bucket; what a unit stuck until the statement timeout overruns falls to the
+ * Lambda handler's margin.
+ */
+const UNIT_ALLOWANCE_MS = 2_000;
+
+/** A step's work: `mayContinue` is asked before each unit, and `false` ends the step there. */
+interface Step {
+  readonly name: MaintenanceStep;
+  readonly run: (mayContinue: () => boolean) => Promise<Partial<MaintenanceReport>>;
+}
+
+/** What a run reports before its steps fill it in (and what a failed step leaves). */
+const NOTHING_DONE: MaintenanceReport = {
+  purgedAccounts: 0,
+  unpurgedAccounts: [],
+  removedFiles: 0,
+  unremovedFiles: [],
+  removedTokens: 0,
+  removedPendingRegistrations: 0,
+  removedSessions: 0,
+  removedRateLimitCounters: 0,
+  removedSecurityEvents: 0,
+  removedOutboxMail: 0,
+};
 
 /** How long an expired one-time token (link, code, challenge) is kept: a day, for support questions. */
 const EXPIRED_TOKEN_RETENTION_MS = 24 * 60 * 60_000;
@@ -74,8 +124,9 @@ const OUTBOX_RETENTION_MS = 2 * 24 * 60 * 60_000;
  * refresh) 30 days after they ended, rate-limit counters whose window has ended, security
  * activity older than SECURITY_EVENT_RETENTION_DAYS, and mail the outbox driver kept for two days. Runs from
  * `npm run users:purge` (cron, a scheduled task), on an interval inside the HTTP server (`main.ts`,
- * MAINTENANCE_INTERVAL_MINUTES), or on Lambda from infra's hourly scheduled event. Every step is
- * idempotent, so overlapping runs on several instances are harmless.
+ * MAINTENANCE_INTERVAL_MINUTES), or on Lambda from infra's hourly scheduled event, which gives
+ * it a deadline ({@link MaintenanceService.runOnce}). Every step is idempotent, so overlapping
+ * runs on several instances are harmless, and a run stopped part-way is continued by the next.
  */
 @Injectable()
 export class MaintenanceService implements OnApplicationShutdown {
@@ -104,47 +155,44 @@ export class MaintenanceService implements OnApplicationShutdown {
    * Runs every step, each whatever the others did, and reports what they removed; throws a
    * {@link MaintenanceRunError} after the last one when any failed (so the Lambda's scheduled run,
    * the CLI and the interval's log all see the failure).
+   *
+   * Given a `deadline` (epoch ms; the Lambda handler passes its invocation's end, less a margin),
+   * no unit of work starts that could not end before it, and a step cut short is reported in
+   * `unfinishedSteps` and logged, not thrown: its backlog continues next run. So that no step can
+   * starve the others (a backlog outlasting every run would otherwise stop the steps after it for
+   * as long as it lasts), each step may use an equal share of the time left when it starts: at
+   * least an eighth of the budget, and more when the steps before it needed less. The bulk deletes
+   * come first and the per-item steps with a storage call each (expired files, then deleted
+   * accounts) last, so when one of those has a backlog, as usual, it gets nearly the whole budget;
+   * the account purge, whose date is a promise to users, gets what everything else left.
+   * Without a deadline (the server's interval, the CLI) every step runs to the end.
    */
-  async runOnce(): Promise<MaintenanceReport> {
-    const now = this.clock.now().getTime();
-    const failures: { step: keyof MaintenanceReport; error: unknown }[] = [];
-    const step = async <T>(name: keyof MaintenanceReport, work: () => Promise<T>, none: T): Promise<T> => {
+  async runOnce(deadline?: number): Promise<MaintenanceReport> {
+    const steps = this.steps(this.clock.now().getTime());
+    const failures: { step: MaintenanceStep; error: unknown }[] = [];
+    const unfinished: MaintenanceStep[] = [];
+    let report = NOTHING_DONE;
+    for (const [index, step] of steps.entries()) {
+      const until = deadline === undefined ? undefined : this.shareOf(deadline, steps.length - index);
+      let stopped = false;
+      // Every loop returns on the first `false`, so one means work was left unstarted (or not
+      // looked for): the step is unfinished, without having to report it itself.
+      const mayContinue = () => {
+        if (until === undefined || this.clock.now().getTime() + UNIT_ALLOWANCE_MS <= until) return true;
+        stopped = true;
+        return false;
+      };
       try {
-        return await work();
+        report = { ...report, ...(await step.run(mayContinue)) };
+        if (stopped) unfinished.push(step.name);
       } catch (error) {
-        failures.push({ step: name, error });
-        return none;
+        failures.push({ step: step.name, error });
       }
-    };
-    const count = (name: keyof MaintenanceReport, work: () => Promise<number>) => step(name, work, 0);
-    const accounts = await step('purgedAccounts', () => this.users.purgeDeletedAccounts(), {
-      purged: 0,
-      failed: [],
-    });
-    const files = await step('removedFiles', () => this.files.cleanupExpired(), { removed: 0, failed: [] });
-    const report: MaintenanceReport = {
-      purgedAccounts: accounts.purged,
-      unpurgedAccounts: accounts.failed,
-      removedFiles: files.removed,
-      unremovedFiles: files.failed,
-      removedTokens: await count('removedTokens', () =>
-        this.oneTimeTokens.deleteExpired(new Date(now - EXPIRED_TOKEN_RETENTION_MS)),
-      ),
-      // At once: an expired registration is of no use to anyone, and it holds a password hash.
-      removedPendingRegistrations: await count('removedPendingRegistrations', () =>
-        this.pendingRegistrations.deleteExpired(new Date(now)),
-      ),
-      removedSessions: await count('removedSessions', () =>
-        this.sessions.deleteEnded(new Date(now - ENDED_SESSION_RETENTION_MS)),
-      ),
-      removedRateLimitCounters: await count('removedRateLimitCounters', () =>
-        this.rateLimits.pruneEndedWindows(),
-      ),
-      removedSecurityEvents: await count('removedSecurityEvents', () => this.activity.deleteExpired()),
-      removedOutboxMail: await count('removedOutboxMail', () =>
-        this.outbox.deleteOlderThan(new Date(now - OUTBOX_RETENTION_MS)),
-      ),
-    };
+    }
+    if (unfinished.length > 0) {
+      report = { ...report, unfinishedSteps: unfinished };
+      this.logger.warn({ unfinishedSteps: unfinished }, MAINTENANCE_UNFINISHED_MESSAGE);
+    }
     if (failures.length > 0) throw new MaintenanceRunError(report, failures);
     return report;
   }
@@ -156,5 +204,76 @@ export class MaintenanceService implements OnApplicationShutdown {
 
   onApplicationShutdown(): Promise<void> {
     return this.interval.stop();
+  }
+
+  /** Until when a step may start units: an equal share of what is left before `deadline`. */
+  private shareOf(deadline: number, stepsLeft: number): number {
+    const now = this.clock.now().getTime();
+    return now + (deadline - now) / stepsLeft;
+  }
+
+  /** The run's steps in the order they run (see {@link runOnce}), their cutoffs taken at `now`. */
+  private steps(now: number): readonly Step[] {
+    return [
+      {
+        name: 'removedTokens',
+        run: async (mayContinue) => ({
+          removedTokens: await this.oneTimeTokens.deleteExpired(new Date(now - EXPIRED_TOKEN_RETENTION_MS), {
+            mayContinue,
+          }),
+        }),
+      },
+      {
+        name: 'removedPendingRegistrations',
+        // At once: an expired registration is of no use to anyone, and it holds a password hash.
+        run: async (mayContinue) => ({
+          removedPendingRegistrations: await this.pendingRegistrations.deleteExpired(new Date(now), {
+            mayContinue,
+          }),
+        }),
+      },
+      {
+        name: 'removedSessions',
+        run: async (mayContinue) => ({
+          removedSessions: await this.sessions.deleteEnded(new Date(now - ENDED_SESSION_RETENTION_MS), {
+            mayContinue,
+          }),
+        }),
+      },
+      {
+        name: 'removedRateLimitCounters',
+        run: async (mayContinue) => ({
+          removedRateLimitCounters: await this.rateLimits.pruneEndedWindows(mayContinue),
+        }),
+      },
+      {
+        name: 'removedSecurityEvents',
+        run: async (mayContinue) => ({
+          removedSecurityEvents: await this.activity.deleteExpired(mayContinue),
+        }),
+      },
+      {
+        name: 'removedOutboxMail',
+        run: async (mayContinue) => ({
+          removedOutboxMail: await this.outbox.deleteOlderThan(new Date(now - OUTBOX_RETENTION_MS), {
+            mayContinue,
+          }),
+        }),
+      },
+      {
+        name: 'removedFiles',
+        run: async (mayContinue) => {
+          const { removed, failed } = await this.files.cleanupExpired(mayContinue);
+          return { removedFiles: removed, unremovedFiles: failed };
+        },
+      },
+      {
+        name: 'purgedAccounts',
+        run: async (mayContinue) => {
+          const { purged, failed } = await this.users.purgeDeletedAccounts(mayContinue);
+          return { purgedAccounts: purged, unpurgedAccounts: failed };
+        },
+      },
+    ];
   }
 }

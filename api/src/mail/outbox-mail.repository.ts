@@ -5,7 +5,7 @@ import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { deleteCreatedBefore } from '../database/batched-delete.js';
+import { type BatchedDeleteOptions, deleteCreatedBefore } from '../database/batched-delete.js';
 import { DATABASE } from '../database/database.module.js';
 import type { DatabaseHandle } from '../database/database-handle.js';
 import { type MailMessage, MailRepository } from './mail.repository.js';
@@ -59,8 +59,11 @@ export class OutboxMailRepository extends MailRepository {
    * Deletes the mail stored before `cutoff`, `batchSize` at a time (the first run after an upgrade
    * meets every message ever kept); returns how many.
    */
-  async deleteOlderThan(cutoff: Date, batchSize = 1000): Promise<number> {
-    return deleteCreatedBefore(await this.database.get(), 'outbox', cutoff, batchSize);
+  async deleteOlderThan(
+    cutoff: Date,
+    { batchSize = 1000, mayContinue }: BatchedDeleteOptions = {},
+  ): Promise<number> {
+    return deleteCreatedBefore(await this.database.get(), 'outbox', cutoff, batchSize, mayContinue);
   }
 
   /** Newest first, optionally only mail to one address. */

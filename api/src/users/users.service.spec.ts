@@ -447,4 +447,20 @@ describe('UsersService.purgeDeletedAccounts', () => {
     expect(users.erasePersonalData.mock.calls.map(([row]) => row.id)).toEqual(['fine']);
     expect(logger.warn).toHaveBeenCalledTimes(1);
   });
+
+  it('asks mayContinue before each listing and each account, and stops where it answers no (a run at its deadline)', async () => {
+    const { service, users, files } = setup();
+    const accounts = ['a', 'b', 'c'].map((id) =>
+      user({ id, deletedAt: new Date('2026-01-01T00:00:00.000Z') }),
+    );
+    users.listDeletedBefore.mockResolvedValueOnce(accounts);
+    let answers = 3; // the listing, then accounts a and b
+    expect(await service.purgeDeletedAccounts(() => answers-- > 0)).toEqual({ purged: 2, failed: [] });
+    expect(files.removeAllOf.mock.calls).toEqual([['a'], ['b']]);
+    expect(users.erasePersonalData.mock.calls.map(([row]) => row.id)).toEqual(['a', 'b']);
+    // Out of time before it starts: not even the listing.
+    users.listDeletedBefore.mockClear();
+    expect(await service.purgeDeletedAccounts(() => false)).toEqual({ purged: 0, failed: [] });
+    expect(users.listDeletedBefore).not.toHaveBeenCalled();
+  });
 });

@@ -216,19 +216,27 @@ export class UsersService {
    * Erases accounts deleted more than 30 days ago: their files (objects and rows) go, and the row
    * keeps no personal data, so the email and username can be registered again. Idempotent; one
    * failing account is logged and retried on the next run. Returns how many were purged, and the
-   * ids of those that could not be.
+   * ids of those that could not be. `mayContinue` is asked before each listing and each account;
+   * `false` stops the purge there, the rest left for the next run (a maintenance run at its
+   * deadline).
    */
-  async purgeDeletedAccounts(): Promise<{ purged: number; failed: string[] }> {
+  async purgeDeletedAccounts(
+    mayContinue: () => boolean = () => true,
+  ): Promise<{ purged: number; failed: string[] }> {
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - ACCOUNT_PURGE_AFTER_MS);
     const failed = new Set<string>();
     let purged = 0;
+    const result = () => ({ purged, failed: [...failed] });
     for (;;) {
+      if (!mayContinue()) return result();
       const batch = (await this.users.listDeletedBefore(cutoff, PURGE_BATCH + failed.size)).filter(
         (user) => !failed.has(user.id),
       );
-      if (batch.length === 0) return { purged, failed: [...failed] };
+      if (batch.length === 0) return result();
       for (const user of batch) {
+        // A batch is 50 accounts, far more than one check ahead could answer for.
+        if (!mayContinue()) return result();
         try {
           await this.files.removeAllOf(user.id);
           await this.users.erasePersonalData(user, now);

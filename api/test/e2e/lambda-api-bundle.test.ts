@@ -10,7 +10,10 @@ import {
   DEFAULT_LAMBDA_OUTDIR,
   type LambdaBundleReport,
 } from '../../scripts/build-lambda.js';
-import type { MaintenanceReport } from '../../src/jobs/maintenance.service.js';
+import {
+  MAINTENANCE_UNFINISHED_MESSAGE,
+  type MaintenanceReport,
+} from '../../src/jobs/maintenance.service.js';
 import type { MailDeliveryReport } from '../../src/mail/mail.service.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { STRONG_PASSWORD } from '../support/auth-helpers.js';
@@ -752,6 +755,58 @@ describe('scheduled maintenance through the bundle', () => {
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     expect(row.email).toBe(`purged:${id}`);
+  });
+
+  it('stops a maintenance pass at the invocation’s deadline without failing it: with too little time left nothing starts, and the report says what waits', async () => {
+    const now = Date.now();
+    const id = crypto.randomUUID();
+    await database.db
+      .insertInto('users')
+      .values({
+        ...newUserRow({
+          id,
+          email: `late.${id}@example.com`,
+          username: `late_${id.slice(0, 8)}`,
+          passwordHash: null,
+          emailVerifiedAt: null,
+          now: new Date(now - 40 * 86_400_000),
+        }),
+        deletedAt: new Date(now - 31 * 86_400_000),
+      })
+      .execute();
+    const scheduled = {
+      version: '0',
+      id: 'scheduled-late',
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      time: new Date(now).toISOString(),
+      resources: ['arn:aws:events:eu-west-1:123456789012:rule/cloudnest-maintenance'],
+      detail: {},
+    };
+    // Less than the handler keeps for itself after a run's deadline: no step may start a unit.
+    const report = await lambda.invoke<MaintenanceReport>(scheduled, { remainingTimeMs: 1000 });
+    expect(report.purgedAccounts).toBe(0);
+    expect([...(report.unfinishedSteps ?? [])].sort()).toEqual([
+      'purgedAccounts',
+      'removedFiles',
+      'removedOutboxMail',
+      'removedPendingRegistrations',
+      'removedRateLimitCounters',
+      'removedSecurityEvents',
+      'removedSessions',
+      'removedTokens',
+    ]);
+    expect(lambda.output()).toContain(MAINTENANCE_UNFINISHED_MESSAGE);
+    const waiting = await database.db
+      .selectFrom('users')
+      .select('email')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(waiting.email).toBe(`late.${id}@example.com`);
+    // The next run with the time a run has continues where it stopped.
+    const next = await lambda.invoke<MaintenanceReport>(scheduled);
+    expect(next.purgedAccounts).toBeGreaterThanOrEqual(1);
+    expect(next.unfinishedSteps).toBeUndefined();
   });
 
   it('runs one pass over the mail queue for infra’s deliver-mail event: a due mail goes out and leaves the queue', async () => {

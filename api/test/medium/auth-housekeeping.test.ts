@@ -95,14 +95,14 @@ describe.each(testDialects())('auth housekeeping on %s', (dialect) => {
       await newSession({ expiresAt: new Date(cutoff.getTime() + DAY) }),
     ];
     // Five ended sessions in batches of two: three rounds, the last one short.
-    expect(await sessions.deleteEnded(cutoff, 2)).toBe(5);
+    expect(await sessions.deleteEnded(cutoff, { batchSize: 2 })).toBe(5);
     const left = await database.db.selectFrom('sessions').select('id').where('userId', '=', userId).execute();
     expect(left.map((row) => row.id).sort()).toEqual([...kept].sort());
     const tokens = await database.db.selectFrom('refreshTokens').select('sessionId').execute();
     expect(tokens.filter((row) => gone.includes(row.sessionId))).toEqual([]);
     expect(tokens.filter((row) => kept.includes(row.sessionId))).toHaveLength(7);
     // Nothing left to do: a second run deletes nothing.
-    expect(await sessions.deleteEnded(cutoff, 2)).toBe(0);
+    expect(await sessions.deleteEnded(cutoff, { batchSize: 2 })).toBe(0);
   });
 
   it('prunes the rate-limit counters whose window ended under the longest configured rule', async () => {

@@ -86,7 +86,7 @@ describe.each(testDialects())('pending registrations on %s', (dialect) => {
     const live = registration(`${crypto.uuid()}@example.com`, 'live', T0);
     await registrations.create(expired);
     await registrations.create(live);
-    expect(await registrations.deleteExpired(T0, 1)).toBe(1);
+    expect(await registrations.deleteExpired(T0, { batchSize: 1 })).toBe(1);
     expect(
       (await database.db.selectFrom('pendingRegistrations').select('id').execute()).map((row) => row.id),
     ).toEqual([live.id]);

@@ -56,7 +56,7 @@ describe.each(testDialects())('database rate limits on %s', (dialect) => {
     const current = new Date('2026-01-01T02:00:00.000Z');
     for (const key of ['old-a', 'old-b', 'old-c']) await limits.consume(key, 5, 10, old);
     await limits.consume('current', 5, 10, current);
-    expect(await limits.prune(new Date(old.getTime() + 3_600_000), 1)).toBe(3);
+    expect(await limits.prune(new Date(old.getTime() + 3_600_000), { batchSize: 1 })).toBe(3);
     const left = await database.db.selectFrom('rateLimits').select('key').execute();
     expect(left.map((row) => row.key)).toEqual(['current']);
     await limits.prune(new Date(current.getTime() + 3_600_000));

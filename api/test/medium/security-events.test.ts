@@ -160,7 +160,7 @@ describe.each(testDialects())('security events on %s', (dialect) => {
     );
     const repository = new SecurityEventsRepository(DatabaseHandle.of(database.db));
     // Older than 30 days, two at a time (two batches): the events of 40, 35 and 31 days ago.
-    expect(await repository.deleteOlderThan(new Date(now.getTime() - 30 * DAY), 2)).toBe(3);
+    expect(await repository.deleteOlderThan(new Date(now.getTime() - 30 * DAY), { batchSize: 2 })).toBe(3);
     // The configured retention (30 days here) finds nothing more.
     expect(await activity.deleteExpired()).toBe(0);
     const left = await list(userId, { limit: 10 });

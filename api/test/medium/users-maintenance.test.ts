@@ -325,7 +325,7 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
         .execute();
     }
     // One row a batch, so the batches run until none is left.
-    expect(await outbox.deleteOlderThan(new Date(now - 2 * DAY), 1)).toBeGreaterThanOrEqual(2);
+    expect(await outbox.deleteOlderThan(new Date(now - 2 * DAY), { batchSize: 1 })).toBeGreaterThanOrEqual(2);
     expect((await outbox.list(to, 10)).map((mail) => mail.id)).toEqual([ids.fresh]);
     expect(await outbox.deleteOlderThan(new Date(now - 2 * DAY))).toBe(0);
   });

@@ -6,8 +6,11 @@ import { childEnvironment } from './child-environment.js';
 
 /** A built Lambda handler running in its own Node process (see `lambda-host.mjs`). */
 export interface LambdaProcess {
-  /** Invokes the handler with one event; resolves with its result, rejects with its error. */
-  invoke<T = unknown>(event: unknown): Promise<T>;
+  /**
+   * Invokes the handler with one event; resolves with its result, rejects with its error.
+   * `remainingTimeMs` is what the context's `getRemainingTimeInMillis()` starts from (default 30 s).
+   */
+  invoke<T = unknown>(event: unknown, options?: { readonly remainingTimeMs?: number }): Promise<T>;
   /** Everything the handler logged (stdout and stderr). */
   output(): string;
   close(): Promise<void>;
@@ -56,14 +59,16 @@ export async function startLambdaProcess(
     for (const waiter of pending.values()) waiter.reject(new Error(`handler process exited:\n${output}`));
     pending.clear();
   });
-  const call = (id: string, event?: unknown) =>
+  const call = (id: string, event?: unknown, remainingTimeMs?: number) =>
     new Promise<unknown>((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      if (event !== undefined) (child.stdin as Writable).write(`${JSON.stringify({ id, event })}\n`);
+      if (event !== undefined)
+        (child.stdin as Writable).write(`${JSON.stringify({ id, event, remainingTimeMs })}\n`);
     });
   await call('init');
   return {
-    invoke: <T>(event: unknown) => call(String(++nextId), event) as Promise<T>,
+    invoke: <T>(event: unknown, options?: { readonly remainingTimeMs?: number }) =>
+      call(String(++nextId), event, options?.remainingTimeMs) as Promise<T>,
     output: () => output,
     async close() {
       child.stdin?.end();
