@@ -332,6 +332,32 @@ describe('FilesService.readyAvatar', () => {
   });
 });
 
+describe('FilesService.removeAllOf (account purge)', () => {
+  it('deletes every file, object first, batch after batch', async () => {
+    const { service, files, storage } = setup();
+    const rows = [file({ id: 'f1', storageKey: 'k1' }), file({ id: 'f2', storageKey: 'k2' })];
+    files.listByUser.mockResolvedValueOnce(rows).mockResolvedValueOnce([]);
+    expect(await service.removeAllOf(OWNER.userId)).toEqual({ removed: 2, complete: true });
+    expect(storage.delete.mock.calls).toEqual([['k1'], ['k2']]);
+    expect(files.delete.mock.calls).toEqual([['f1'], ['f2']]);
+  });
+
+  it('stops before the next file once mayContinue answers no (a run at its deadline), not complete', async () => {
+    const { service, files, storage } = setup();
+    files.listByUser.mockResolvedValueOnce([
+      file({ id: 'f1', storageKey: 'k1' }),
+      file({ id: 'f2', storageKey: 'k2' }),
+    ]);
+    let answers = 1;
+    expect(await service.removeAllOf(OWNER.userId, () => answers-- > 0)).toEqual({
+      removed: 1,
+      complete: false,
+    });
+    expect(storage.delete.mock.calls).toEqual([['k1']]);
+    expect(files.delete.mock.calls).toEqual([['f1']]);
+  });
+});
+
 describe('FilesService.cleanupExpired', () => {
   it('asks for files older than 24 h by the injected clock and removes each', async () => {
     const { service, files, storage } = setup();

@@ -232,14 +232,25 @@ export class FilesService {
     return this.storage.publicUrl(file.storageKey) ?? `${this.config.apiBaseUrl}/files/${file.id}/content`;
   }
 
-  /** Deletes every file of a user (account purge); returns how many. */
-  async removeAllOf(userId: string): Promise<number> {
+  /**
+   * Deletes every file of a user (account purge). `mayContinue` is asked before each file (a
+   * scheduled run's deadline, `MaintenanceService`): an account with thousands of files must not
+   * hold a run past its time. `complete` is false when it answered no; the next run goes on from
+   * the files left (each is deleted object first, then row, so none is half gone).
+   */
+  async removeAllOf(
+    userId: string,
+    mayContinue: () => boolean = () => true,
+  ): Promise<{ removed: number; complete: boolean }> {
     let removed = 0;
     for (;;) {
       const batch = await this.files.listByUser(userId, BATCH);
-      if (batch.length === 0) return removed;
-      for (const file of batch) await this.destroy(file);
-      removed += batch.length;
+      if (batch.length === 0) return { removed, complete: true };
+      for (const file of batch) {
+        if (!mayContinue()) return { removed, complete: false };
+        await this.destroy(file);
+        removed++;
+      }
     }
   }
 

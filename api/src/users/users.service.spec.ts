@@ -72,7 +72,10 @@ function setup(found: UserRow | null = user(), locked: UserRow | null = found) {
     publicUrlOfId: vi.fn(async (id: string | null) =>
       id ? `https://api.example.com/files/${id}/content` : null,
     ),
-    removeAllOf: vi.fn(async (_userId: string) => 0),
+    removeAllOf: vi.fn(async (_userId: string, _mayContinue?: () => boolean) => ({
+      removed: 0,
+      complete: true,
+    })),
     ownFile: vi.fn(async (_userId: string, id: string) => ({ id, storageKey: `k/${id}` })),
     retire: vi.fn(async (_file: unknown, _trx: Database) => {}),
     retirePublicFilesOf: vi.fn(async (_userId: string, _trx: Database) => [
@@ -427,7 +430,7 @@ describe('UsersService.purgeDeletedAccounts', () => {
     users.listDeletedBefore.mockResolvedValueOnce([old]).mockResolvedValueOnce([]);
     expect(await service.purgeDeletedAccounts()).toEqual({ purged: 1, failed: [] });
     expect(users.listDeletedBefore).toHaveBeenCalledWith(new Date('2026-01-30T12:00:00.000Z'), 50);
-    expect(files.removeAllOf).toHaveBeenCalledWith('old');
+    expect(files.removeAllOf).toHaveBeenCalledWith('old', expect.any(Function));
     expect(users.erasePersonalData).toHaveBeenCalledWith(old, T0);
     expect(files.removeAllOf.mock.invocationCallOrder[0]).toBeLessThan(
       users.erasePersonalData.mock.invocationCallOrder[0] ?? 0,
@@ -441,7 +444,7 @@ describe('UsersService.purgeDeletedAccounts', () => {
     users.listDeletedBefore.mockResolvedValueOnce([stuck, fine]).mockResolvedValueOnce([stuck]);
     files.removeAllOf.mockImplementation(async (id: string) => {
       if (id === 'stuck') throw new Error('storage down');
-      return 0;
+      return { removed: 0, complete: true };
     });
     expect(await service.purgeDeletedAccounts()).toEqual({ purged: 1, failed: ['stuck'] });
     expect(users.erasePersonalData.mock.calls.map(([row]) => row.id)).toEqual(['fine']);
@@ -456,11 +459,21 @@ describe('UsersService.purgeDeletedAccounts', () => {
     users.listDeletedBefore.mockResolvedValueOnce(accounts);
     let answers = 3; // the listing, then accounts a and b
     expect(await service.purgeDeletedAccounts(() => answers-- > 0)).toEqual({ purged: 2, failed: [] });
-    expect(files.removeAllOf.mock.calls).toEqual([['a'], ['b']]);
+    expect(files.removeAllOf.mock.calls.map(([id]) => id)).toEqual(['a', 'b']);
     expect(users.erasePersonalData.mock.calls.map(([row]) => row.id)).toEqual(['a', 'b']);
     // Out of time before it starts: not even the listing.
     users.listDeletedBefore.mockClear();
     expect(await service.purgeDeletedAccounts(() => false)).toEqual({ purged: 0, failed: [] });
     expect(users.listDeletedBefore).not.toHaveBeenCalled();
+  });
+
+  it("keeps an account's data when its files ran out the time, and stops there", async () => {
+    const { service, users, files } = setup();
+    const many = user({ id: 'many', deletedAt: new Date('2026-01-01T00:00:00.000Z') });
+    users.listDeletedBefore.mockResolvedValueOnce([many, user({ id: 'next' })]);
+    files.removeAllOf.mockResolvedValueOnce({ removed: 120, complete: false });
+    expect(await service.purgeDeletedAccounts()).toEqual({ purged: 0, failed: [] });
+    expect(users.erasePersonalData).not.toHaveBeenCalled();
+    expect(files.removeAllOf).toHaveBeenCalledTimes(1);
   });
 });

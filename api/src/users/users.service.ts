@@ -238,7 +238,8 @@ export class UsersService {
         // A batch is 50 accounts, far more than one check ahead could answer for.
         if (!mayContinue()) return result();
         try {
-          await this.files.removeAllOf(user.id);
+          // Out of time among the account's files: its data stays until they are all gone.
+          if (!(await this.files.removeAllOf(user.id, mayContinue)).complete) return result();
           await this.users.erasePersonalData(user, now);
           purged++;
         } catch (error) {
