@@ -109,6 +109,17 @@ describe('web app in Chromium against the real API', () => {
     );
   });
 
+  it("sends its pages with the security headers (a page can't be framed, no plugins, no <base>)", async () => {
+    const response = await fetch(`${stack.webUrl}/sign-in`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    const policy = response.headers.get('content-security-policy') ?? '';
+    for (const directive of ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"])
+      expect(policy).toContain(directive);
+  });
+
   it('signs up and lands on the profile', async () => {
     await page.goto(stack.webUrl);
     await expectHeading('CloudNest');
