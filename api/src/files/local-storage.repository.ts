@@ -114,8 +114,7 @@ export class LocalStorageRepository extends StorageRepository {
   async head(key: string): Promise<StoredObject | undefined> {
     const path = this.pathOf(key);
     try {
-      const [stats, meta] = await Promise.all([stat(path), readFile(metaPath(path), 'utf8')]);
-      const { contentType } = JSON.parse(meta) as { contentType?: string };
+      const [stats, contentType] = await Promise.all([stat(path), readContentType(path)]);
       return { size: stats.size, contentType };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -179,8 +178,7 @@ export class LocalStorageRepository extends StorageRepository {
       throw error;
     }
     try {
-      const [stats, meta] = await Promise.all([handle.stat(), readFile(metaPath(path), 'utf8')]);
-      const { contentType } = JSON.parse(meta) as { contentType?: string };
+      const [stats, contentType] = await Promise.all([handle.stat(), readContentType(path)]);
       return {
         size: stats.size,
         contentType: contentType ?? 'application/octet-stream',
@@ -257,6 +255,12 @@ function expiresAt(validity: Validity): number {
 
 function metaPath(path: string): string {
   return `${path}.meta.json`;
+}
+
+/** The content type `write` recorded beside the object at `path` (rejects with ENOENT without one). */
+async function readContentType(path: string): Promise<string | undefined> {
+  const { contentType } = JSON.parse(await readFile(metaPath(path), 'utf8')) as { contentType?: string };
+  return contentType;
 }
 
 /** Renames `from` to `to`; false when `from` is gone (removed by `delete` meanwhile). */
