@@ -43,18 +43,25 @@ async function echoApp(): Promise<FastifyInstance> {
   return app;
 }
 
+/** The echo app and a proxy in front of it for the enclosing describe, closed after it. */
+function withEchoProxy(use: (handler: LambdaHttpHandler, app: FastifyInstance) => void): void {
+  let app: FastifyInstance | undefined;
+  beforeAll(async () => {
+    app = await echoApp();
+    use(await createLambdaProxy(app), app);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+}
+
 describe.each(EVENT_KINDS)('createLambdaProxy with %s events', (kind) => {
-  let app: FastifyInstance;
   let handler: LambdaHttpHandler;
   const invoke = async (request: EventRequest) =>
     decodeResponse(await handler(eventFor(kind, request), context));
 
-  beforeAll(async () => {
-    app = await echoApp();
-    handler = await createLambdaProxy(app);
-  });
-  afterAll(async () => {
-    await app.close();
+  withEchoProxy((proxy) => {
+    handler = proxy;
   });
 
   it('routes the path and keeps repeated query keys as lists', async () => {
@@ -125,14 +132,9 @@ describe.each(EVENT_KINDS)('createLambdaProxy with %s events', (kind) => {
 });
 
 describe('REST header names, which keep the case the client wrote', () => {
-  let app: FastifyInstance;
   let handler: LambdaHttpHandler;
-  beforeAll(async () => {
-    app = await echoApp();
-    handler = await createLambdaProxy(app);
-  });
-  afterAll(async () => {
-    await app.close();
+  withEchoProxy((proxy) => {
+    handler = proxy;
   });
 
   it("keeps the caller's X-Request-Id, not API Gateway's request id (found in review)", async () => {
@@ -177,14 +179,9 @@ describe('boot', () => {
 // Found in review: a direct invoke with anything else failed with an opaque TypeError
 // (`Cannot read properties of undefined (reading 'method')`).
 describe('events that are not HTTP requests', () => {
-  let app: FastifyInstance;
   let handler: LambdaHttpHandler;
-  beforeAll(async () => {
-    app = await echoApp();
-    handler = await createLambdaProxy(app);
-  });
-  afterAll(async () => {
-    await app.close();
+  withEchoProxy((proxy) => {
+    handler = proxy;
   });
 
   it('refuses each with an error that says so', async () => {
@@ -218,14 +215,9 @@ describe('events that are not HTTP requests', () => {
 });
 
 describe('stage prefixes', () => {
-  let app: FastifyInstance;
   let handler: LambdaHttpHandler;
-  beforeAll(async () => {
-    app = await echoApp();
-    handler = await createLambdaProxy(app);
-  });
-  afterAll(async () => {
-    await app.close();
+  withEchoProxy((proxy) => {
+    handler = proxy;
   });
   const urlOf = async (event: ReturnType<typeof eventFor>) => {
     const response = decodeResponse(await handler(event, context));
@@ -309,12 +301,9 @@ describe('HTTP API paths, which arrive decoded', () => {
 describe('ALB specifics', () => {
   let app: FastifyInstance;
   let handler: LambdaHttpHandler;
-  beforeAll(async () => {
-    app = await echoApp();
-    handler = await createLambdaProxy(app);
-  });
-  afterAll(async () => {
-    await app.close();
+  withEchoProxy((proxy, echo) => {
+    app = echo;
+    handler = proxy;
   });
 
   it('adds the status line ALB requires', async () => {
