@@ -708,16 +708,16 @@ describe('scheduled maintenance through the bundle', () => {
     await lambda?.close();
   });
 
-  it('runs one maintenance pass for an EventBridge scheduled event: accounts deleted over 30 days ago are erased', async () => {
-    const now = Date.now();
+  /** An account deleted 31 days before `now`, due for the purge; resolves to its id. */
+  async function insertAccountDueForPurge(name: string, now: number): Promise<string> {
     const id = crypto.randomUUID();
     await database.db
       .insertInto('users')
       .values({
         ...newUserRow({
           id,
-          email: `gone.${id}@example.com`,
-          username: `gone_${id.slice(0, 8)}`,
+          email: `${name}.${id}@example.com`,
+          username: `${name}_${id.slice(0, 8)}`,
           passwordHash: null,
           emailVerifiedAt: null,
           now: new Date(now - 40 * 86_400_000),
@@ -725,15 +725,24 @@ describe('scheduled maintenance through the bundle', () => {
         deletedAt: new Date(now - 31 * 86_400_000),
       })
       .execute();
-    const report = await lambda.invoke<MaintenanceReport>({
-      version: '0',
-      id: 'scheduled',
-      source: 'aws.events',
-      'detail-type': 'Scheduled Event',
-      time: new Date(now).toISOString(),
-      resources: ['arn:aws:events:eu-west-1:123456789012:rule/cloudnest-maintenance'],
-      detail: {},
-    });
+    return id;
+  }
+
+  /** The event infra's hourly EventBridge rule sends. */
+  const scheduledEvent = (id: string, now: number) => ({
+    version: '0',
+    id,
+    source: 'aws.events',
+    'detail-type': 'Scheduled Event',
+    time: new Date(now).toISOString(),
+    resources: ['arn:aws:events:eu-west-1:123456789012:rule/cloudnest-maintenance'],
+    detail: {},
+  });
+
+  it('runs one maintenance pass for an EventBridge scheduled event: accounts deleted over 30 days ago are erased', async () => {
+    const now = Date.now();
+    const id = await insertAccountDueForPurge('gone', now);
+    const report = await lambda.invoke<MaintenanceReport>(scheduledEvent('scheduled', now));
     expect(report.purgedAccounts).toBeGreaterThanOrEqual(1);
     // Every step ran in the bundle, the Auth Manager's housekeeping included.
     const { unpurgedAccounts, unremovedFiles, ...counts } = report;
@@ -759,30 +768,8 @@ describe('scheduled maintenance through the bundle', () => {
 
   it('stops a maintenance pass at the invocation’s deadline without failing it: with too little time left nothing starts, and the report says what waits', async () => {
     const now = Date.now();
-    const id = crypto.randomUUID();
-    await database.db
-      .insertInto('users')
-      .values({
-        ...newUserRow({
-          id,
-          email: `late.${id}@example.com`,
-          username: `late_${id.slice(0, 8)}`,
-          passwordHash: null,
-          emailVerifiedAt: null,
-          now: new Date(now - 40 * 86_400_000),
-        }),
-        deletedAt: new Date(now - 31 * 86_400_000),
-      })
-      .execute();
-    const scheduled = {
-      version: '0',
-      id: 'scheduled-late',
-      source: 'aws.events',
-      'detail-type': 'Scheduled Event',
-      time: new Date(now).toISOString(),
-      resources: ['arn:aws:events:eu-west-1:123456789012:rule/cloudnest-maintenance'],
-      detail: {},
-    };
+    const id = await insertAccountDueForPurge('late', now);
+    const scheduled = scheduledEvent('scheduled-late', now);
     // Less than the handler keeps for itself after a run's deadline: no step may start a unit.
     const report = await lambda.invoke<MaintenanceReport>(scheduled, { remainingTimeMs: 1000 });
     expect(report.purgedAccounts).toBe(0);
