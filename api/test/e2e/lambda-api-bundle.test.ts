@@ -728,6 +728,18 @@ describe('scheduled maintenance through the bundle', () => {
     return id;
   }
 
+  /** Every step of a maintenance run, by the count it reports, sorted. */
+  const EVERY_STEP = [
+    'purgedAccounts',
+    'removedFiles',
+    'removedOutboxMail',
+    'removedPendingRegistrations',
+    'removedRateLimitCounters',
+    'removedSecurityEvents',
+    'removedSessions',
+    'removedTokens',
+  ];
+
   /** The event infra's hourly EventBridge rule sends. */
   const scheduledEvent = (id: string, now: number) => ({
     version: '0',
@@ -747,16 +759,7 @@ describe('scheduled maintenance through the bundle', () => {
     // Every step ran in the bundle, the Auth Manager's housekeeping included.
     const { unpurgedAccounts, unremovedFiles, ...counts } = report;
     expect([unpurgedAccounts, unremovedFiles]).toEqual([[], []]);
-    expect(Object.keys(counts).sort()).toEqual([
-      'purgedAccounts',
-      'removedFiles',
-      'removedOutboxMail',
-      'removedPendingRegistrations',
-      'removedRateLimitCounters',
-      'removedSecurityEvents',
-      'removedSessions',
-      'removedTokens',
-    ]);
+    expect(Object.keys(counts).sort()).toEqual(EVERY_STEP);
     expect(Object.values(counts).every((count) => Number.isInteger(count))).toBe(true);
     const row = await database.db
       .selectFrom('users')
@@ -773,16 +776,7 @@ describe('scheduled maintenance through the bundle', () => {
     // Less than the handler keeps for itself after a run's deadline: no step may start a unit.
     const report = await lambda.invoke<MaintenanceReport>(scheduled, { remainingTimeMs: 1000 });
     expect(report.purgedAccounts).toBe(0);
-    expect([...(report.unfinishedSteps ?? [])].sort()).toEqual([
-      'purgedAccounts',
-      'removedFiles',
-      'removedOutboxMail',
-      'removedPendingRegistrations',
-      'removedRateLimitCounters',
-      'removedSecurityEvents',
-      'removedSessions',
-      'removedTokens',
-    ]);
+    expect([...(report.unfinishedSteps ?? [])].sort()).toEqual(EVERY_STEP);
     expect(lambda.output()).toContain(MAINTENANCE_UNFINISHED_MESSAGE);
     const waiting = await database.db
       .selectFrom('users')
