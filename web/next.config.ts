@@ -26,18 +26,11 @@ const nextConfig: NextConfig = {
     return [
       {
         source: '/:path*',
+        // The Content-Security-Policy is set per request, with a nonce, in src/proxy.ts.
         headers: [
           { key: 'X-Content-Type-Options', value: 'nosniff' },
           { key: 'Referrer-Policy', value: 'same-origin' },
           { key: 'X-Frame-Options', value: 'DENY' },
-          // The part of a Content-Security-Policy that cannot break the pages (found missing in review,
-          // 2026-12-07): no framing, no plugins, no <base> that would re-point relative URLs. Scripts
-          // are not restricted yet: Next renders inline scripts, which need per-request nonces
-          // (middleware) before `script-src` can leave out 'unsafe-inline' (docs/web.md, "Headers").
-          {
-            key: 'Content-Security-Policy',
-            value: "frame-ancestors 'none'; object-src 'none'; base-uri 'none'",
-          },
         ],
       },
     ];

@@ -392,6 +392,10 @@ describe('ec2-alb validation', () => {
     const userData = JSON.stringify(template.findResources('AWS::EC2::LaunchTemplate')).replace(/\\/g, '');
     expect(userData).toContain('"PUBLIC_BASE_URL":"https://example.com"');
     expect(userData).toContain('"NEXT_PUBLIC_BASE_URL":"https://example.com"');
+    // The pages' Content-Security-Policy admits the bucket browsers upload to and load avatars from.
+    expect(userData).toMatch(
+      /"STORAGE_ORIGINS":"https:\/\/",\{"Fn::GetAtt":\["UploadsBucket\w+","RegionalDomainName"\]\}/,
+    );
     template.hasOutput('SiteUrl', { Value: 'https://example.com' });
   });
 

@@ -87,7 +87,9 @@ export class Ec2AlbStack extends TopologyStack {
         codePath: settings.frontendCodePath,
         environment: {
           NEXT_PUBLIC_BASE_URL: siteUrl,
-          NEXT_PUBLIC_S3_URL: this.uploads.bucket.bucketRegionalDomainName,
+          // The pages' Content-Security-Policy lets browsers PUT uploads to the bucket and load
+          // avatars from it (web/src/proxy.ts).
+          STORAGE_ORIGINS: this.uploads.publicBaseUrl,
         },
       },
       instanceType: new ec2.InstanceType(preset.compute.ec2InstanceType),

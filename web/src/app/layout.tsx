@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from 'next';
+import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import { SiteHeader } from '../components/site-header';
 import { SessionProvider } from '../lib/session';
@@ -11,7 +12,13 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+/**
+ * Every page is rendered per request (`connection()`), so that Next can put the nonce of the
+ * request's Content-Security-Policy (`proxy.ts`) on its scripts. The pages are thin, with no data of
+ * their own, so rendering one is cheap.
+ */
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  await connection();
   return (
     <html lang="en">
       <body>
