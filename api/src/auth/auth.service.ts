@@ -307,11 +307,26 @@ export class AuthService {
   }
 
   async logoutAll(auth: UserAuth, client: ClientInfo): Promise<void> {
+    const now = this.clock.now();
     const revoked = await this.activity.withEvents(
-      (trx) => this.sessions.revokeAll(auth.userId, this.clock.now(), 'logout_all', undefined, trx),
+      async (trx) => {
+        await this.retirePendingEmailChanges(auth.userId, now, trx);
+        return this.sessions.revokeAll(auth.userId, now, 'logout_all', undefined, trx);
+      },
       this.activity.event(auth.userId, 'signed_out_everywhere', { client }),
     );
     this.sessionCache.invalidate(revoked);
+  }
+
+  /**
+   * A change of sign-in address requested before the password was reset or changed, or before
+   * every session was signed out, is the one these exist to stop: whoever had the password asked
+   * for it, and the link went to their mailbox (found in review, 2026-12-07: it still worked, so
+   * the advice of the "change requested" mail, "reset your password", did not help). The owner
+   * asks again if it was theirs.
+   */
+  private retirePendingEmailChanges(userId: string, now: Date, trx: Database): Promise<void> {
+    return this.oneTimeTokens.retireAll(userId, 'email_change', now, trx);
   }
 
   // A promise chain, not an async function: the hottest authenticated route keeps no suspended
@@ -481,6 +496,7 @@ export class AuthService {
         // A second step started with the old password must not finish after the reset (found in
         // review: its challenge lived on for its five minutes).
         await this.oneTimeTokens.retireAll(user.id, 'mfa_challenge', now, trx);
+        await this.retirePendingEmailChanges(user.id, now, trx);
         return {
           user,
           revoked: await this.sessions.revokeAll(user.id, now, 'password_reset', undefined, trx),
@@ -525,6 +541,7 @@ export class AuthService {
       async (trx) => {
         await this.users.update(user.id, { passwordHash, updatedAt: now }, trx);
         await this.oneTimeTokens.retireAll(user.id, 'mfa_challenge', now, trx);
+        await this.retirePendingEmailChanges(user.id, now, trx);
         return {
           revoked: await this.sessions.revokeAll(user.id, now, 'password_changed', auth.sessionId, trx),
           notice: await this.mail.queue(trx, user, 'passwordChanged'),

@@ -479,6 +479,64 @@ describe('auth flows over HTTP', () => {
       expect((await readJson<ErrorBody>(reset)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
     });
 
+    it('drops a pending change once the password is reset or changed, or every session signed out', async () => {
+      // Whoever had the password asked for the change; the mail to the old address says to reset it.
+      const requestChange = async (accessToken: string, password: string) => {
+        const newEmail = `taken.over.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
+        const change = await server.request('/auth/email/change', {
+          method: 'POST',
+          headers: bearer(accessToken),
+          json: { email: newEmail, password },
+        });
+        expect(change.status).toBe(202);
+        return tokenFromMail((await latestMail(server, newEmail)).textBody);
+      };
+      const confirm = (token: string) =>
+        server.request('/auth/email/change/confirm', { method: 'POST', json: { token } });
+
+      const { credentials, tokens } = await registerUser(server);
+      const afterReset = await requestChange(tokens.accessToken, credentials.password);
+      await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
+      const resetToken = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+      const newPassword = 'the owner took it back 12';
+      const reset = await server.request('/auth/password/reset', {
+        method: 'POST',
+        json: { token: resetToken, password: newPassword },
+      });
+      expect(reset.status).toBe(204);
+      expect((await readJson<ErrorBody>(await confirm(afterReset))).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+
+      const signedIn = await readJson<TokenPair>(
+        await server.request('/auth/login', {
+          method: 'POST',
+          json: { email: credentials.email, password: newPassword },
+        }),
+      );
+      const afterChange = await requestChange(signedIn.accessToken, newPassword);
+      const change = await server.request('/auth/password/change', {
+        method: 'POST',
+        headers: bearer(signedIn.accessToken),
+        json: { currentPassword: newPassword, newPassword: 'and changed it once more 3' },
+      });
+      expect(change.status).toBe(204);
+      expect((await readJson<ErrorBody>(await confirm(afterChange))).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+
+      const afterSignOut = await requestChange(signedIn.accessToken, 'and changed it once more 3');
+      const everywhere = await server.request('/auth/logout-all', {
+        method: 'POST',
+        headers: bearer(signedIn.accessToken),
+      });
+      expect(everywhere.status).toBe(204);
+      expect((await readJson<ErrorBody>(await confirm(afterSignOut))).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+      const me = await readJson<TokenPair>(
+        await server.request('/auth/login', {
+          method: 'POST',
+          json: { email: credentials.email, password: 'and changed it once more 3' },
+        }),
+      );
+      expect(me.user.email).toBe(credentials.email);
+    });
+
     it('answers a taken address with the same 202 and mails it nothing; needs the password', async () => {
       const { credentials, tokens } = await registerUser(server);
       const other = await registerUser(server);
