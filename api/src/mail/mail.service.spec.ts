@@ -47,7 +47,10 @@ function memoryQueue() {
   return queue;
 }
 
-function setup(send: (message: MailMessage) => Promise<void> = async () => {}) {
+function setup(
+  send: (message: MailMessage) => Promise<void> = async () => {},
+  env: Record<string, string> = {},
+) {
   let now = T0;
   let ids = 0;
   const driver = { send: vi.fn(send) };
@@ -70,13 +73,13 @@ function setup(send: (message: MailMessage) => Promise<void> = async () => {}) {
     queue as unknown as MailQueueRepository,
     clock,
     crypto,
-    testConfig({ MAIL_SEND_TIMEOUT_MS: '5000' }),
+    testConfig({ MAIL_SEND_TIMEOUT_MS: '5000', ...env }),
     logger as unknown as Logger,
   );
   function advance(ms: number) {
     now = new Date(now.getTime() + ms);
   }
-  return { service, driver, queue, logger, advance, sleep };
+  return { service, driver, queue, logger, advance, sleep, now: () => now };
 }
 
 describe('MailService', () => {
@@ -149,14 +152,17 @@ describe('MailService', () => {
       throw new Error('SES unavailable');
     });
     await service.send(ADA, 'signInCode', '482913');
-    // Retried after 30 s, 1, 2 and 4 min (7.5 min in), then once more as the code's 10 minutes end
-    // (the next step, 8 min, is cut to the window), and given up when that fails too.
+    // Retried after 30 s, 1, 2 and 4 min (7.5 min in), then once more as late as a pass can still
+    // make it before the code's 10 minutes end (the next step, 8 min, is cut to 10 min less a
+    // minute between passes, the send's 5 s and 2 s), and given up when that fails too.
     for (const wait of [30_000, 60_000, 120_000, 240_000]) {
       advance(wait);
       expect(await service.deliverDue()).toEqual({ sent: 0, retried: 1, failed: 0 });
     }
-    expect([...queue.rows.values()][0]?.nextAttemptAt).toEqual(new Date(T0.getTime() + 10 * 60_000));
-    advance(150_000);
+    expect([...queue.rows.values()][0]?.nextAttemptAt).toEqual(new Date(T0.getTime() + 10 * 60_000 - 67_000));
+    advance(83_000 - 1);
+    expect(await service.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 0 });
+    advance(1);
     expect(await service.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 1 });
     expect(queue.rows.size).toBe(0);
     expect(logger.error).toHaveBeenCalledWith(
@@ -164,6 +170,46 @@ describe('MailService', () => {
       MAIL_NOT_DELIVERED_MESSAGE,
     );
   });
+
+  // Found in review: the last retry was due at the very end of the window, so a pass landing even
+  // a millisecond later gave it up unsent (a reset link went its last 28.5 minutes untried).
+  it.each([
+    { every: 30, template: 'passwordReset' as const },
+    { every: 30, template: 'signInCode' as const },
+    { every: 300, template: 'passwordReset' as const },
+  ])(
+    'makes the last attempt at a $template inside its life when passes every $every s never land on its end',
+    async ({ every, template }) => {
+      const attempts: number[] = [];
+      const context = setup(
+        async () => {
+          attempts.push(context.now().getTime());
+          throw new Error('SES unavailable');
+        },
+        { MAIL_RETRY_INTERVAL_SECONDS: String(every) },
+      );
+      const { service, queue, logger, advance } = context;
+      if (template === 'signInCode') await service.send(ADA, template, '482913');
+      else await service.send(ADA, template, 'https://app.example.com/reset-password#token=t');
+      const deliverBy = [...queue.rows.values()][0]?.deliverBy.getTime() ?? 0;
+      // A pass every interval and a few milliseconds, as timers and the passes' own work drift.
+      while (queue.rows.size > 0 && context.now().getTime() < deliverBy + 60 * 60_000) {
+        advance(every * 1000 + 7);
+        await service.deliverDue();
+      }
+      // The last attempt came as late as a pass could still make it — after the retry due a pass
+      // interval (a minute at least), the send's 5 s and 2 s before the end — and ended inside the
+      // window; it failed too, so the mail was given up then, not kept to the end.
+      const last = attempts.at(-1) ?? 0;
+      expect(last).toBeGreaterThanOrEqual(deliverBy - Math.max(every * 1000, 60_000) - 7_000);
+      expect(last).toBeLessThanOrEqual(deliverBy - 7_000);
+      expect(queue.rows.size).toBe(0);
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.objectContaining({ template, attempts: attempts.length }),
+        MAIL_NOT_DELIVERED_MESSAGE,
+      );
+    },
+  );
 
   it('keeps retrying a security notice for a day, every 30 minutes at most', async () => {
     const { service, queue, logger, advance } = setup(async () => {

@@ -60,6 +60,12 @@ const CLAIM_BATCH = 10;
 const PASS_MS = 25_000;
 /** Room left after an attempt's own limit for the queue's queries around it. */
 const ATTEMPT_MARGIN_MS = 2_000;
+/**
+ * The longest wait between two delivery passes the last retry of a mail allows for, at least:
+ * on Lambda passes come from infra's event, every minute (EventBridge's finest rate, infra's
+ * default), not every MAIL_RETRY_INTERVAL_SECONDS.
+ */
+const MIN_PASS_INTERVAL_MS = 60_000;
 
 /**
  * Mail, through a durable queue (`mail_queue`). Every mail is rendered and stored first — in the
@@ -238,13 +244,13 @@ export class MailService implements OnApplicationShutdown {
         });
       } catch (error) {
         const attempts = row.attempts + 1;
-        const now = this.clock.now();
-        if (error instanceof MailRejectedError || now >= row.deliverBy)
+        const now = this.clock.now().getTime();
+        const lastRetryAt = this.lastRetryAt(row);
+        // A failure at or after the last retry's time is the last retry's (or one no pass could
+        // follow up in time): nothing more can be promised before the window ends.
+        if (error instanceof MailRejectedError || now >= lastRetryAt)
           return await this.giveUp(row, { err: error, ...log, attempts });
-        // The last retry comes no later than the end of the window: a code has its whole life.
-        const nextAttemptAt = new Date(
-          Math.min(now.getTime() + retryDelay(attempts), row.deliverBy.getTime()),
-        );
+        const nextAttemptAt = new Date(Math.min(now + retryDelay(attempts), lastRetryAt));
         await this.mailQueue.reschedule(row.id, attempts, nextAttemptAt, errorText(error));
         this.logger.warn({ err: error, ...log, attempts, nextAttemptAt }, MAIL_RETRY_MESSAGE);
         return 'retried';
@@ -266,6 +272,19 @@ export class MailService implements OnApplicationShutdown {
     await this.mailQueue.delete(row.id);
     this.logger.error(details, MAIL_NOT_DELIVERED_MESSAGE);
     return 'failed';
+  }
+
+  /**
+   * When the last retry of `row` is due: early enough that a pass still takes it before its
+   * delivery window ends — a pass comes within one interval of it being due, and the send and the
+   * queue's queries around it must end in the window — so a code or link gets nearly its whole
+   * life. Capped at the window's end instead, the last retry was given up unsent by any pass that
+   * did not land on that very millisecond (found in review: a reset link's last 28.5 minutes had
+   * no attempt).
+   */
+  private lastRetryAt(row: QueuedMail): number {
+    const passInterval = Math.max(this.config.mail.retryIntervalSeconds * 1000, MIN_PASS_INTERVAL_MS);
+    return row.deliverBy.getTime() - passInterval - this.config.mail.sendTimeoutMs - ATTEMPT_MARGIN_MS;
   }
 
   private leaseFrom(now: Date): Date {
