@@ -76,6 +76,7 @@ function setup(
       return undefined;
     }),
     update: vi.fn(async () => {}),
+    replacePasswordHash: vi.fn(async () => true),
     incrementFailedLogins: vi.fn(async () => 1),
   } as unknown as UsersRepository;
   const tx = {
@@ -332,12 +333,35 @@ describe('AuthService.login', () => {
     ).toBe('INVALID_CREDENTIALS');
   });
 
-  it('rehashes on sign-in when the stored hash used older parameters', async () => {
-    const { service, crypto, users } = setup({}, { user: user() });
+  it('rehashes on sign-in when the stored hash used older parameters, and signs in', async () => {
+    // The row the session's transaction locks holds the new hash, as after the rehash.
+    const { service, crypto, users } = setup(
+      {},
+      { user: user(), lockedUser: user({ passwordHash: 'hash' }) },
+    );
     vi.mocked(crypto.verifyPassword).mockResolvedValue(true);
     vi.mocked(crypto.passwordNeedsRehash).mockReturnValue(true);
-    await service.login({ email: 'ada@example.com', password: 'right' }, { ip: '1.2.3.4', userAgent: null });
-    expect(users.update).toHaveBeenCalledWith('user-1', expect.objectContaining({ passwordHash: 'hash' }));
+    const result = await service.login(
+      { email: 'ada@example.com', password: 'right' },
+      { ip: '1.2.3.4', userAgent: null },
+    );
+    expect(users.replacePasswordHash).toHaveBeenCalledWith('user-1', user().passwordHash, 'hash', T0);
+    expect(result).toMatchObject({ accessToken: 'access.token.jwt' });
+  });
+
+  it('refuses the sign-in when a reset replaced the password before the rehash could', async () => {
+    const { service, crypto, users } = setup(
+      {},
+      { user: user(), lockedUser: user({ passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$reset' }) },
+    );
+    vi.mocked(crypto.verifyPassword).mockResolvedValue(true);
+    vi.mocked(crypto.passwordNeedsRehash).mockReturnValue(true);
+    vi.mocked(users.replacePasswordHash).mockResolvedValue(false);
+    expect(
+      await errorCode(
+        service.login({ email: 'ada@example.com', password: 'right' }, { ip: '1.2.3.4', userAgent: null }),
+      ),
+    ).toBe('SIGN_IN_INTERRUPTED');
   });
 });
 

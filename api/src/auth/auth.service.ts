@@ -240,16 +240,32 @@ export class AuthService {
     if (this.config.auth.requireEmailVerification && user.emailVerifiedAt === null) {
       throw new AppError('EMAIL_NOT_VERIFIED');
     }
-    const changes: Parameters<UsersRepository['update']>[1] = {};
     // With two-step sign-in on, the password alone is not a successful sign-in: the failure count
     // is cleared only when the second step succeeds, so wrong authenticator codes (which count too)
     // cannot be reset by signing in with the password again.
     if (user.mfaEnabledAt === null && (user.failedLoginCount > 0 || user.lockedUntil !== null))
-      Object.assign(changes, { failedLoginCount: 0, lockedUntil: null });
-    if (this.crypto.passwordNeedsRehash(user.passwordHash))
-      changes.passwordHash = await this.crypto.hashPassword(dto.password);
-    if (Object.keys(changes).length > 0) await this.users.update(user.id, { ...changes, updatedAt: now });
-    return this.signIn(user, client, 'password');
+      await this.users.update(user.id, { failedLoginCount: 0, lockedUntil: null, updatedAt: now });
+    const signingIn = await this.rehashedIfOutdated(user, user.passwordHash, dto.password, now);
+    return this.signIn(signingIn, client, 'password');
+  }
+
+  /**
+   * The account with its password hashed again when the stored hash used older parameters. The
+   * session check compares the hash the sign-in was decided on with the row's, so it must be given
+   * the new one (until 2026-12-07, found in review, every rehash ended in 409 SIGN_IN_INTERRUPTED);
+   * and the hash is replaced only if it is still the one verified, so a reset that committed
+   * meanwhile keeps its password and this sign-in is the one refused.
+   */
+  private async rehashedIfOutdated(
+    user: UserRow,
+    storedHash: string,
+    password: string,
+    now: Date,
+  ): Promise<UserRow> {
+    if (!this.crypto.passwordNeedsRehash(storedHash)) return user;
+    const passwordHash = await this.crypto.hashPassword(password);
+    const replaced = await this.users.replacePasswordHash(user.id, storedHash, passwordHash, now);
+    return replaced ? { ...user, passwordHash } : user;
   }
 
   // ------------------------------------------------------------------ tokens and sessions

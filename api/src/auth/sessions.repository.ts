@@ -142,6 +142,12 @@ export class SessionsRepository {
   /**
    * Revokes every active session of a user except `keepSessionId`; returns the revoked ids.
    * Inside `within` when that is a caller's transaction.
+   *
+   * The sessions are read with a lock, which on MySQL is also what makes the read see the latest
+   * committed rows: a plain read in InnoDB's REPEATABLE READ sees the transaction's snapshot, taken
+   * at its first read. A password reset reads the account, waits for a sign-in that holds the
+   * account's row, and then missed the session that sign-in committed (found in review,
+   * 2026-12-07; PostgreSQL's READ COMMITTED reads each statement afresh).
    */
   async revokeAll(
     userId: string,
@@ -157,7 +163,7 @@ export class SessionsRepository {
       .where('userId', '=', userId)
       .where('revokedAt', 'is', null);
     if (keepSessionId) query = query.where('id', '!=', keepSessionId);
-    const ids = (await query.execute()).map((row) => row.id);
+    const ids = (await query.forUpdate().execute()).map((row) => row.id);
     if (ids.length > 0) {
       await db
         .updateTable('sessions')

@@ -84,6 +84,21 @@ export class UsersRepository {
   }
 
   /**
+   * Replaces the password hash only while it is still `expected` (a rehash on sign-in): a reset or
+   * change that committed since the row was read keeps its password. True when it was replaced.
+   */
+  async replacePasswordHash(id: string, expected: string, next: string, now: Date): Promise<boolean> {
+    const db = await this.database.get();
+    const result = await db
+      .updateTable('users')
+      .set({ passwordHash: next, updatedAt: now })
+      .where('id', '=', id)
+      .where('passwordHash', '=', expected)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
    * Atomically counts one failed sign-in and returns the new count (0 for an unknown id, which
    * still does the same queries: sign-in uses that to take equal time for unknown accounts).
    */

@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { hash } from '@node-rs/argon2';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/database/database.factory.js';
 import {
   bearer,
   type ErrorBody,
@@ -8,6 +12,7 @@ import {
   readJson,
   registerUser,
   type TokenPair,
+  tokenFromMail,
 } from '../support/auth-helpers.js';
 import { testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -102,6 +107,70 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     expect((await readJson<{ id: string }>(profile)).id).toBe(tokens.user.id);
   });
 
+  it('signs in with a password hashed with older parameters, and stores it hashed with today’s', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const outdated = await hash(credentials.password, { memoryCost: 8192, timeCost: 2, parallelism: 1 });
+    const users = () =>
+      server.database.db.selectFrom('users').select('passwordHash').where('id', '=', tokens.user.id);
+    await server.database.db
+      .updateTable('users')
+      .set({ passwordHash: outdated })
+      .where('id', '=', tokens.user.id)
+      .execute();
+    const login = await server.request('/auth/login', {
+      method: 'POST',
+      json: { email: credentials.email, password: credentials.password },
+    });
+    // Until 2026-12-07 the rehash made the session's check see a changed password: 409 SIGN_IN_INTERRUPTED.
+    expect(login.status).toBe(200);
+    const { passwordHash } = await users().executeTakeFirstOrThrow();
+    expect(passwordHash).not.toBe(outdated);
+    expect(passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+
+  it('a password reset signs out the session a sign-in committed while the reset waited for the account', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const userId = tokens.user.id;
+    await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
+    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    const db = server.database.db;
+    const sessionId = randomUUID();
+    let reset: Promise<Response> | undefined;
+    // What a sign-in does: it holds the account's row while it writes its session. The reset reads
+    // the account, then waits for the row; the session commits before the reset goes on.
+    await db.transaction().execute(async (trx) => {
+      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+      reset = server.request('/auth/password/reset', {
+        method: 'POST',
+        json: { token, password: 'a password after the race 5' },
+      });
+      await untilAnotherConnectionWaitsForALock(db, dialect);
+      const now = new Date();
+      await trx
+        .insertInto('sessions')
+        .values({
+          id: sessionId,
+          userId,
+          createdAt: now,
+          lastUsedAt: now,
+          expiresAt: new Date(now.getTime() + 86_400_000),
+          revokedAt: null,
+          revokedReason: null,
+          userAgent: null,
+          ip: null,
+        })
+        .execute();
+    });
+    expect((await reset)?.status).toBe(204);
+    const session = await db
+      .selectFrom('sessions')
+      .select('revokedAt')
+      .where('id', '=', sessionId)
+      .executeTakeFirstOrThrow();
+    // Until 2026-12-07 MySQL's reset read the sessions from its snapshot, taken before this one existed.
+    expect(session.revokedAt).not.toBeNull();
+  });
+
   it('verifies an email code and counts failed attempts', async () => {
     const { credentials } = await registerUser(server);
     await server.request('/auth/email-code/start', { method: 'POST', json: { email: credentials.email } });
@@ -123,3 +192,26 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     expect((await readJson<TokenPair>(ok)).user.emailVerified).toBe(true);
   });
 });
+
+/**
+ * Resolves once another connection waits for a row lock (polls; fails the test after 10 s). On
+ * MariaDB that shows as a statement updating `users` still running (InnoDB's lock-wait tables
+ * leave it out), which only the held lock can keep running.
+ */
+async function untilAnotherConnectionWaitsForALock(
+  db: Database,
+  dialect: 'postgres' | 'mysql',
+): Promise<void> {
+  const waiting =
+    dialect === 'postgres'
+      ? "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'"
+      : "select count(*) as n from information_schema.processlist where info like 'update `users`%'";
+  const query = sql<{ n: number }>`${sql.raw(waiting)}`;
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const { rows } = await query.execute(db);
+    if (Number(rows[0]?.n) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('nothing waited for the lock within 10 s');
+}
