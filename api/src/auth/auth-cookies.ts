@@ -36,9 +36,13 @@ export class AuthCookies {
    * every tab of the browser shares the cookie and echoes it (found in review: with a new value per
    * refresh, a tab that read the old one before another tab's refresh landed was refused
    * `CSRF_TOKEN_INVALID`, and the web app then signed every tab out).
+   *
+   * A refresh from the cookie answers in cookie mode whatever `?mode` says: the cookie is httpOnly
+   * so that page scripts never hold the refresh token, and a script that sends the readable CSRF
+   * value without `?mode=cookie` got the next one in the body (found in review, 2026-12-07).
    */
   deliver(tokens: IssuedTokens, delivery: TokenDelivery, reply: FastifyReply, csrf?: string): AuthTokensDto {
-    if (delivery.mode !== 'cookie') return tokens;
+    if (delivery.mode !== 'cookie' && csrf === undefined) return tokens;
     const maxAge = this.config.auth.refreshTtlDays * 86_400;
     setCookie(reply, {
       ...this.baseOptions(),

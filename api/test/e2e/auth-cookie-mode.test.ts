@@ -66,6 +66,27 @@ describe('cookie mode for browsers (?mode=cookie)', () => {
     expect(rotated).not.toBe(cookies.get('cn_refresh')?.value);
   });
 
+  // Found in review (2026-12-07): without ?mode=cookie a page script holding the readable CSRF value
+  // got the refresh token in the body, out of the httpOnly cookie that keeps it from scripts.
+  it('answers a refresh from the cookie in cookie mode even without ?mode=cookie', async () => {
+    const { cookies } = await signUpWithCookies();
+    const csrf = cookies.get('cn_csrf')?.value ?? '';
+    const response = await server.request('/api/auth/refresh', {
+      method: 'POST',
+      headers: {
+        cookie: `cn_refresh=${cookies.get('cn_refresh')?.value}; cn_csrf=${csrf}`,
+        'x-csrf-token': csrf,
+      },
+    });
+    expect(response.status).toBe(200);
+    const body = await readJson<Partial<TokenPair>>(response);
+    expect(body.accessToken).toBeDefined();
+    expect(body).not.toHaveProperty('refreshToken');
+    const rotated = cookiesOf(response).get('cn_refresh');
+    expect(rotated?.value).not.toBe(cookies.get('cn_refresh')?.value);
+    expect(rotated?.attributes).toContain('httponly');
+  });
+
   // Found in review: a new CSRF value per refresh refused a second tab that had read the value
   // before the first tab's refresh replaced it, and the web app then signed every tab out.
   it('keeps the CSRF value across refreshes, so a tab holding it is not refused after another tab refreshed', async () => {
