@@ -178,13 +178,14 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Confirm an email address with the emailed token; signs in. A sign-up’s link makes the account, given the password chosen at sign-up (409 when its address or username became an account’s meanwhile: register again).',
+      'Confirm an email address with the emailed token; signs in. A sign-up’s link makes the account, given the password chosen at sign-up (409 when its address or username became an account’s meanwhile: register again); an account unverified from before takes its password too.',
     tags,
     responses: { 200: AuthTokensSchema, 202: MfaChallengeSchema },
     errors: [
       'INVALID_OR_EXPIRED_TOKEN',
       'REGISTRATION_PASSWORD_REQUIRED',
       'REGISTRATION_PASSWORD_WRONG',
+      'ACCOUNT_LOCKED',
       'ACCOUNT_DISABLED',
       'SIGN_IN_INTERRUPTED',
       'EMAIL_TAKEN',

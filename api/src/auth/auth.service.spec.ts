@@ -755,6 +755,50 @@ describe('AuthService.confirmEmailVerification', () => {
   });
 });
 
+describe('AuthService.confirmEmailVerification of an account unverified from before', () => {
+  const CLIENT = { ip: '198.51.100.9', userAgent: null };
+  const liveLink = { id: 'link-1', userId: 'user-1', email: 'ada@example.com' };
+  const REQUIRED = { AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' };
+
+  // Found in review (2026-12-07): opening the link verified a squatter's account, password and all.
+  it('takes the password chosen at registration, refusing without it and counting a wrong one', async () => {
+    const { service, oneTimeTokens, users, sessions, crypto } = setup(REQUIRED, { user: user() });
+    vi.mocked(oneTimeTokens.findLive).mockResolvedValue(liveLink as never);
+    expect(await errorCode(service.confirmEmailVerification({ token: 'verify-token' }, CLIENT))).toBe(
+      'REGISTRATION_PASSWORD_REQUIRED',
+    );
+    expect(
+      await errorCode(
+        service.confirmEmailVerification({ token: 'verify-token', password: 'a guess' }, CLIENT),
+      ),
+    ).toBe('REGISTRATION_PASSWORD_WRONG');
+    expect(users.incrementFailedLogins).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
+    expect(oneTimeTokens.consume).not.toHaveBeenCalled();
+    expect(sessions.create).not.toHaveBeenCalled();
+
+    vi.mocked(crypto.verifyPassword).mockResolvedValue(true);
+    vi.mocked(oneTimeTokens.consume).mockResolvedValueOnce(liveLink as never);
+    expect(
+      await service.confirmEmailVerification({ token: 'verify-token', password: 'the registrant’s' }, CLIENT),
+    ).toMatchObject({ accessToken: 'access.token.jwt' });
+  });
+
+  it('refuses while the account is locked, and asks nothing of an account without a password', async () => {
+    const locked = setup(REQUIRED, { user: user({ lockedUntil: new Date(T0.getTime() + 60_000) }) });
+    vi.mocked(locked.oneTimeTokens.findLive).mockResolvedValue(liveLink as never);
+    vi.mocked(locked.crypto.verifyPassword).mockResolvedValue(true);
+    expect(
+      await errorCode(locked.service.confirmEmailVerification({ token: 't', password: 'right' }, CLIENT)),
+    ).toBe('ACCOUNT_LOCKED');
+    const passwordless = setup(REQUIRED, { user: user({ passwordHash: null }) });
+    vi.mocked(passwordless.oneTimeTokens.findLive).mockResolvedValue(liveLink as never);
+    vi.mocked(passwordless.oneTimeTokens.consume).mockResolvedValueOnce(liveLink as never);
+    expect(await passwordless.service.confirmEmailVerification({ token: 't' }, CLIENT)).toMatchObject({
+      accessToken: 'access.token.jwt',
+    });
+  });
+});
+
 describe('AuthService.confirmEmailVerification of a pending registration', () => {
   const LINK = { token: 'registration-token', password: 'fine passphrase' };
   const CLIENT = { ip: '198.51.100.9', userAgent: null };

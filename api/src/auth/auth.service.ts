@@ -407,6 +407,12 @@ export class AuthService {
     const user = await this.accountOfLink(link);
     // Every other way in refuses a disabled account; the link, which signs in, does too.
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
+    if (
+      this.config.auth.requireEmailVerification &&
+      user.emailVerifiedAt === null &&
+      user.passwordHash !== null
+    )
+      await this.checkRegistrantPassword(user, user.passwordHash, dto.password, client, now);
     const verified = { ...user, emailVerifiedAt: user.emailVerifiedAt ?? now };
     return this.signIn(verified, client, 'email_link', async (trx) => {
       if (!(await this.oneTimeTokens.consume('email_verification', tokenHash, now, trx)))
@@ -414,6 +420,29 @@ export class AuthService {
       if (user.emailVerifiedAt === null)
         await this.users.update(user.id, { emailVerifiedAt: now, updatedAt: now }, trx);
     });
+  }
+
+  /**
+   * An account still unverified while verification is required (made before registrations were
+   * held apart, or while verification was off) was never signed in to, and its password was chosen
+   * by whoever registered the address. Its link proves the mailbox, not that password, so it takes
+   * the password too, as a pending registration's does (found in review, 2026-12-07: the owner
+   * verifying a squatter's account by its link let the squatter sign in with theirs). An owner who
+   * does not know it resets it, or signs in by emailed code, which drops it. A wrong one counts
+   * towards the lockout; the link stays unspent.
+   */
+  private async checkRegistrantPassword(
+    user: UserRow,
+    passwordHash: string,
+    password: string | undefined,
+    client: ClientInfo,
+    now: Date,
+  ): Promise<void> {
+    if (password === undefined) throw new AppError('REGISTRATION_PASSWORD_REQUIRED');
+    if (user.lockedUntil !== null && user.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED');
+    if (await this.crypto.verifyPassword(passwordHash, password)) return;
+    await this.recordFailedLogin(user, now, { attempt: { client, method: 'email_link' } });
+    throw new AppError('REGISTRATION_PASSWORD_WRONG');
   }
 
   /**
