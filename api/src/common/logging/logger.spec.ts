@@ -119,3 +119,37 @@ describe('loggerOptions redaction', () => {
     });
   });
 });
+
+describe('loggerOptions error serializer', () => {
+  it('logs a database error without the statement mysql2 puts on it, bound values and all', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const statement =
+      "insert into `mail_queue` (`text_body`) values ('Open https://x/reset-password#token=S3CRET')";
+    const timeout = Object.assign(new Error('Query execution was interrupted'), {
+      code: 'ER_QUERY_TIMEOUT',
+      errno: 1969,
+      sql: statement,
+    });
+    const wrapped = new Error('could not queue', { cause: timeout });
+    Object.assign(wrapped, { inner: timeout });
+    pino(loggerOptions('info'), sink).warn({ err: timeout }, 'database unavailable');
+    pino(loggerOptions('info'), sink).warn({ err: wrapped }, 'wrapped');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).not.toContain('S3CRET');
+    const logged = JSON.parse(lines[0] ?? '') as { err: Record<string, unknown> };
+    expect(logged.err).toMatchObject({
+      type: 'Error',
+      message: 'Query execution was interrupted',
+      code: 'ER_QUERY_TIMEOUT',
+      errno: 1969,
+    });
+    expect(logged.err).not.toHaveProperty('sql');
+    expect(typeof logged.err.stack).toBe('string');
+  });
+});

@@ -48,9 +48,34 @@ export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: errorWithoutStatements },
     base: undefined,
     timestamp: isoTimestamp(),
   };
+}
+
+/** Deepest an error's causes are followed when statements are taken out. */
+const MAX_ERROR_DEPTH = 8;
+
+/**
+ * pino's error serializer, without the statement text a database error carries: mysql2 puts the
+ * failed statement on every server error as `sql`, with the bound values written into it, so a
+ * mail-queue insert that timed out logged the reset link or sign-in code it held, and other writes
+ * password hashes and token digests (found in review, 2026-12-07). The code, errno and message
+ * stay, which is what an operator reads.
+ */
+function errorWithoutStatements(error: Error): Record<string, unknown> {
+  return withoutStatements(pino.stdSerializers.err(error), MAX_ERROR_DEPTH) as Record<string, unknown>;
+}
+
+function withoutStatements(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || depth === 0) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutStatements(item, depth - 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key !== 'sql') copy[key] = withoutStatements(item, depth - 1);
+  }
+  return copy;
 }
 
 /**
