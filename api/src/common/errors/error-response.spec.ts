@@ -43,7 +43,7 @@ describe('toErrorResponse', () => {
   });
 
   // PostgreSQL's and MariaDB's run against real servers in test/medium/database-limits.test.ts.
-  it("maps MySQL 8's statement timeout to 503 and other server errors to 500", () => {
+  it("maps MySQL 8's statement and lock-wait timeouts to 503 and other server errors to 500", () => {
     const timedOut = Object.assign(
       new Error('Query execution was interrupted, maximum statement execution time exceeded'),
       {
@@ -52,6 +52,14 @@ describe('toErrorResponse', () => {
       },
     );
     expect(toErrorResponse(timedOut, 'r').body.code).toBe('DATABASE_UNAVAILABLE');
+    // A write waiting for a row lock: MySQL 8's statement limit does not cover it, the lock wait's does.
+    const lockWait = Object.assign(new Error('Lock wait timeout exceeded; try restarting transaction'), {
+      code: 'ER_LOCK_WAIT_TIMEOUT',
+      errno: 1205,
+    });
+    expect(toErrorResponse(lockWait, 'r')).toMatchObject({
+      body: { statusCode: 503, code: 'DATABASE_UNAVAILABLE' },
+    });
     const syntax = Object.assign(new Error('You have an error in your SQL syntax'), {
       code: 'ER_PARSE_ERROR',
       errno: 1064,

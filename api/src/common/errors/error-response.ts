@@ -60,8 +60,11 @@ const unavailableCodes = new Set([
 // SQLSTATE class 08 (connection exception), 57014 (statement timeout: a database too slow to
 // answer in time, not a bad request) and 57P01-57P03 (server shutting down / starting).
 const unavailableSqlStates = /^(08|57014|57P0[1-3])/;
-// MariaDB's ER_STATEMENT_TIMEOUT and MySQL's ER_QUERY_TIMEOUT (max_statement_time / max_execution_time).
-const statementTimeoutErrnos = new Set([1969, 3024]);
+// MariaDB's ER_STATEMENT_TIMEOUT and MySQL's ER_QUERY_TIMEOUT (max_statement_time / max_execution_time),
+// and ER_LOCK_WAIT_TIMEOUT: MySQL 8's max_execution_time covers only reads, so a write held behind
+// another transaction's row lock ends at innodb_lock_wait_timeout instead (database/mysql-pool.ts
+// sets it from the same limit). It answered 500 until 2026-12-07 (found in review).
+const statementTimeoutErrnos = new Set([1969, 3024, 1205]);
 
 function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
