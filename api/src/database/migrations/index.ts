@@ -9,6 +9,7 @@ import * as m0007 from './0007_security_events.js';
 import * as m0008 from './0008_housekeeping_indexes.js';
 import * as m0009 from './0009_mail_queue.js';
 import * as m0010 from './0010_pending_registrations.js';
+import * as m0011 from './0011_mysql_foreign_keys.js';
 
 /**
  * Every migration, imported explicitly (no directory scanning) so a bundler includes them.
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0008_housekeeping_indexes': m0008,
   '0009_mail_queue': m0009,
   '0010_pending_registrations': m0010,
+  '0011_mysql_foreign_keys': m0011,
 };
