@@ -469,6 +469,35 @@ describe('storage and users configuration', () => {
     expect(problemsOf({ NODE_ENV: 'test', WEBAUTHN_ORIGINS: 'app.example.com' })).toContain(
       'WEBAUTHN_ORIGINS has app.example.com, not an origin like https://app.example.com',
     );
+    // Found in review (2026-12-07): these passed the pattern and crashed `new URL()` later.
+    for (const origin of ['https://app.example.com:99999', 'http://['])
+      expect(problemsOf({ NODE_ENV: 'test', WEBAUTHN_ORIGINS: origin })).toContain(
+        `WEBAUTHN_ORIGINS has ${origin}, not an origin`,
+      );
+    expect(problemsOf({ NODE_ENV: 'test', CORS_ALLOWED_ORIGINS: 'https://app.example.com:99999' })).toContain(
+      'CORS_ALLOWED_ORIGINS has "https://app.example.com:99999"',
+    );
+  });
+
+  // Found in review (2026-12-07): `localhost:3000` parses as a URL of scheme `localhost:`, whose
+  // origin "null" crashed the passkey settings with a TypeError naming no variable.
+  it('takes only http(s) URLs, trimmed, naming the variable otherwise', () => {
+    expect(problemsOf({ NODE_ENV: 'test', PUBLIC_BASE_URL: 'localhost:3000' })).toContain(
+      'PUBLIC_BASE_URL must be a URL like https://api.example.com',
+    );
+    expect(problemsOf({ NODE_ENV: 'test', S3_BUCKET: 'uploads', S3_ENDPOINT: 'ftp://minio:9000' })).toContain(
+      'S3_ENDPOINT must be a URL',
+    );
+    const config = loadConfig(
+      {
+        ...production,
+        API_BASE_URL: 'https://api.example.com/ ',
+        PUBLIC_BASE_URL: ' https://app.example.com',
+      },
+      '/',
+    );
+    expect(config.apiBaseUrl).toBe('https://api.example.com');
+    expect(config.publicBaseUrl).toBe('https://app.example.com');
   });
 
   it('requires the two-step sign-in key in production of an API process, from one source', () => {

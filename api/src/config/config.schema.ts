@@ -28,6 +28,15 @@ const MAIL_SENDER = /^(?:[\x20-\x7e]*<[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@
 const ORIGIN = /^https?:\/\/[^/\s]+$/;
 
 /**
+ * `scheme://host[:port]` that the URL parser also accepts: the pattern alone let through a port
+ * past 65535 or a broken IPv6 literal, which then crashed `new URL()` later with no variable named
+ * (found in review, 2026-12-07).
+ */
+function isOrigin(value: string): boolean {
+  return ORIGIN.test(value) && URL.canParse(value);
+}
+
+/**
  * Reads variables one at a time and collects a problem (`NAME message`) for each bad one instead
  * of stopping, so one error can name every bad variable. A bad variable reads as `undefined`
  * (or its fallback), which the cross-variable checks then treat as unset.
@@ -88,11 +97,19 @@ class VariableReader {
     return value === undefined ? fallback : value === 'true' || value === '1';
   }
 
-  /** A URL the WHATWG parser accepts (surrounding spaces aside); `undefined` when unset. */
+  /**
+   * An http(s) URL, trimmed; `undefined` when unset. Only those: the WHATWG parser also accepts
+   * `localhost:3000` (scheme `localhost:`), whose origin is "null", and using it crashed later
+   * without naming the variable (found in review, 2026-12-07), as a value with a trailing space
+   * became a signed URL's base with the space in it.
+   */
   url(name: string, message: string): string | undefined {
-    const value = this.env[name];
+    const value = this.env[name]?.trim();
     if (value === undefined) return undefined;
-    return URL.canParse(value.trim()) ? value : this.problem(name, message);
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    return url && (url.protocol === 'https:' || url.protocol === 'http:') && url.host !== ''
+      ? value
+      : this.problem(name, message);
   }
 
   /** A comma-separated list of trimmed, non-empty items; `[]` when unset. */
@@ -473,7 +490,7 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
     }
   }
   for (const origin of env.CORS_ALLOWED_ORIGINS) {
-    if (origin !== '*' && !ORIGIN.test(origin)) {
+    if (origin !== '*' && !isOrigin(origin)) {
       read.problem(
         'CORS_ALLOWED_ORIGINS',
         `has "${origin}", which is not an origin like https://app.example.com`,
@@ -515,7 +532,7 @@ function checkPasskeySite(
   publicBaseUrl: string | undefined,
 ): void {
   for (const origin of origins) {
-    if (!ORIGIN.test(origin))
+    if (!isOrigin(origin))
       read.problem('WEBAUTHN_ORIGINS', `has ${origin}, not an origin like https://app.example.com`);
   }
   if (rpId === undefined) return;
@@ -525,7 +542,7 @@ function checkPasskeySite(
   }
   const hosts =
     origins.length > 0
-      ? origins.filter((origin) => ORIGIN.test(origin)).map((origin) => new URL(origin).hostname)
+      ? origins.filter(isOrigin).map((origin) => new URL(origin).hostname)
       : publicBaseUrl !== undefined && URL.canParse(publicBaseUrl.trim())
         ? [new URL(publicBaseUrl.trim()).hostname]
         : [];
