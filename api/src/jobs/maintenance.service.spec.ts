@@ -11,6 +11,7 @@ import type { FilesService } from '../files/files.service.js';
 import type { OutboxMailRepository } from '../mail/outbox-mail.repository.js';
 import type { UsersService } from '../users/users.service.js';
 import {
+  MAINTENANCE_STOPPED_MESSAGE,
   MAINTENANCE_UNFINISHED_MESSAGE,
   MaintenanceRunError,
   MaintenanceService,
@@ -307,6 +308,93 @@ describe('MaintenanceService', () => {
       expect(failures.map((f) => f.step)).toEqual(['removedSessions']);
       expect(report.unfinishedSteps).toHaveLength(7);
       expect(report.unfinishedSteps).not.toContain('removedSessions');
+    });
+  });
+
+  describe('told to stop (the server shutting down)', () => {
+    it('ends the step it is on after its current unit, starts no other, and reports them unfinished', async () => {
+      const context = setup();
+      const { worked } = withBacklogs(context, everyStep(3), 500);
+      const stop = new AbortController();
+      // Shutdown comes while the session cleanup works on its second batch.
+      context.sessions.deleteEnded.mockImplementation(
+        async (_before: Date, options?: BatchedDeleteOptions) => {
+          let done = 0;
+          while (done < 3 && options?.mayContinue?.() !== false) {
+            done++;
+            if (done === 2) stop.abort();
+          }
+          return done;
+        },
+      );
+      const report = await context.service.runOnce(undefined, stop.signal);
+      expect(report).toMatchObject({ removedTokens: 3, removedPendingRegistrations: 3, removedSessions: 2 });
+      expect(worked.map((unit) => unit.step)).toEqual([
+        'removedTokens',
+        'removedTokens',
+        'removedTokens',
+        'removedPendingRegistrations',
+        'removedPendingRegistrations',
+        'removedPendingRegistrations',
+      ]);
+      for (const later of [
+        context.rateLimits.pruneEndedWindows,
+        context.activity.deleteExpired,
+        context.outbox.deleteOlderThan,
+        context.files.cleanupExpired,
+        context.users.purgeDeletedAccounts,
+      ])
+        expect(later).not.toHaveBeenCalled();
+      expect(report.unfinishedSteps).toEqual([
+        'removedSessions',
+        'removedRateLimitCounters',
+        'removedSecurityEvents',
+        'removedOutboxMail',
+        'removedFiles',
+        'purgedAccounts',
+      ]);
+      // Expected at shutdown, so no warning about a backlog.
+      expect(context.logger.info).toHaveBeenCalledWith(
+        { unfinishedSteps: report.unfinishedSteps },
+        MAINTENANCE_STOPPED_MESSAGE,
+      );
+      expect(context.logger.warn).not.toHaveBeenCalled();
+      expect(context.logger.error).not.toHaveBeenCalled();
+    });
+
+    it('stops a scheduled run at shutdown: the hooks wait for the unit under way and no more', async () => {
+      const context = setup();
+      withBacklogs(context, everyStep(3), 500);
+      // The token cleanup's batches each wait for the test to finish them.
+      const batches: (() => void)[] = [];
+      context.oneTimeTokens.deleteExpired.mockImplementation(
+        async (_before: Date, options?: BatchedDeleteOptions) => {
+          let done = 0;
+          while (done < 3 && options?.mayContinue?.() !== false) {
+            await new Promise<void>((resolve) => batches.push(resolve));
+            done++;
+          }
+          return done;
+        },
+      );
+      context.service.schedule(60);
+      await vi.waitFor(() => expect(batches).toHaveLength(1));
+      context.service.beforeApplicationShutdown();
+      let stopped = false;
+      const shutdown = context.service.onApplicationShutdown().then(() => {
+        stopped = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(stopped).toBe(false);
+      batches.shift()?.();
+      await shutdown;
+      expect(batches).toHaveLength(0);
+      expect(context.pendingRegistrations.deleteExpired).not.toHaveBeenCalled();
+      expect(context.users.purgeDeletedAccounts).not.toHaveBeenCalled();
+      expect(context.logger.info).toHaveBeenCalledWith(
+        expect.objectContaining({ removedTokens: 1, unfinishedSteps: expect.arrayContaining([...STEPS]) }),
+        'maintenance run',
+      );
     });
   });
 

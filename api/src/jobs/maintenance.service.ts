@@ -1,4 +1,9 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { OneTimeTokensRepository } from '../auth/one-time-tokens.repository.js';
 import { PendingRegistrationsRepository } from '../auth/pending-registrations.repository.js';
@@ -68,6 +73,9 @@ export class MaintenanceRunError extends AggregateError {
 /** Logged at warn level when a run stopped steps at its deadline (docs/lambda.md, "Scheduled jobs"). */
 export const MAINTENANCE_UNFINISHED_MESSAGE =
   'maintenance run stopped at its deadline; the backlog continues next run';
+/** Logged at info level when shutdown stopped a run: expected, not a backlog to watch. */
+export const MAINTENANCE_STOPPED_MESSAGE =
+  'maintenance run stopped for shutdown; the rest continues next run';
 
 /**
  * The time one unit of a step's work is allowed: a batch of a bulk delete (a select and a delete
@@ -129,9 +137,9 @@ const OUTBOX_RETENTION_MS = 2 * 24 * 60 * 60_000;
  * runs on several instances are harmless, and a run stopped part-way is continued by the next.
  */
 @Injectable()
-export class MaintenanceService implements OnApplicationShutdown {
-  private readonly interval = new RepeatingJob(() =>
-    this.runOnce().then(
+export class MaintenanceService implements BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly interval = new RepeatingJob((stop) =>
+    this.runOnce(undefined, stop).then(
       (report) => this.logger.info(report, 'maintenance run'),
       (error: unknown) => this.logger.error({ err: error }, 'maintenance run failed'),
     ),
@@ -166,19 +174,31 @@ export class MaintenanceService implements OnApplicationShutdown {
    * accounts) last, so when one of those has a backlog, as usual, it gets nearly the whole budget;
    * the account purge, whose date is a promise to users, gets what everything else left.
    * Without a deadline (the server's interval, the CLI) every step runs to the end.
+   *
+   * `stop` (the server's shutdown) is asked through the same `mayContinue` as the deadline: once
+   * aborted, the step in progress ends after its current unit (a batch, a file, an account's
+   * file), the steps after it do not start, and all of them are reported in `unfinishedSteps`.
    */
-  async runOnce(deadline?: number): Promise<MaintenanceReport> {
+  async runOnce(deadline?: number, stop?: AbortSignal): Promise<MaintenanceReport> {
     const steps = this.steps(this.clock.now().getTime());
     const failures: { step: MaintenanceStep; error: unknown }[] = [];
     const unfinished: MaintenanceStep[] = [];
     let report = NOTHING_DONE;
     for (const [index, step] of steps.entries()) {
+      if (stop?.aborted) {
+        unfinished.push(step.name);
+        continue;
+      }
       const until = deadline === undefined ? undefined : this.shareOf(deadline, steps.length - index);
       let stopped = false;
       // Every loop returns on the first `false`, so one means work was left unstarted (or not
       // looked for): the step is unfinished, without having to report it itself.
       const mayContinue = () => {
-        if (until === undefined || this.clock.now().getTime() + UNIT_ALLOWANCE_MS <= until) return true;
+        if (
+          !stop?.aborted &&
+          (until === undefined || this.clock.now().getTime() + UNIT_ALLOWANCE_MS <= until)
+        )
+          return true;
         stopped = true;
         return false;
       };
@@ -191,7 +211,8 @@ export class MaintenanceService implements OnApplicationShutdown {
     }
     if (unfinished.length > 0) {
       report = { ...report, unfinishedSteps: unfinished };
-      this.logger.warn({ unfinishedSteps: unfinished }, MAINTENANCE_UNFINISHED_MESSAGE);
+      if (stop?.aborted) this.logger.info({ unfinishedSteps: unfinished }, MAINTENANCE_STOPPED_MESSAGE);
+      else this.logger.warn({ unfinishedSteps: unfinished }, MAINTENANCE_UNFINISHED_MESSAGE);
     }
     if (failures.length > 0) throw new MaintenanceRunError(report, failures);
     return report;
@@ -202,6 +223,12 @@ export class MaintenanceService implements OnApplicationShutdown {
     this.interval.start(minutes * 60_000);
   }
 
+  /** Tells a run in progress to stop after its current unit, while the HTTP server drains. */
+  beforeApplicationShutdown(): void {
+    void this.interval.stop();
+  }
+
+  /** Waits for that run to end, before the pool closes. */
   onApplicationShutdown(): Promise<void> {
     return this.interval.stop();
   }

@@ -7,6 +7,8 @@ import type { Database } from '../database/database.factory.js';
 import { type MailMessage, MailRejectedError, type MailRepository } from './mail.repository.js';
 import {
   MAIL_ATTEMPT_OUTLASTED_ANSWER_MESSAGE,
+  MAIL_ATTEMPTS_AWAITED_AT_SHUTDOWN_MESSAGE,
+  MAIL_ATTEMPTS_OUTLASTED_SHUTDOWN_MESSAGE,
   MAIL_NOT_DELIVERED_MESSAGE,
   MAIL_RETRY_MESSAGE,
   MailService,
@@ -364,5 +366,99 @@ describe('MailService', () => {
     await service.send(ADA, 'passwordChanged');
     expect(queue.rows.size).toBe(0);
     expect(logger.warn).toHaveBeenCalledTimes(1);
+  });
+  describe('at shutdown', () => {
+    /** A promise and the function that settles it, for sends and timers a test holds. */
+    function held() {
+      let release = () => {};
+      const promise = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return { promise, release: () => release() };
+    }
+    /** Resolves with whether `promise` settled within a few turns of the event loop. */
+    async function settledSoon(promise: Promise<unknown>): Promise<boolean> {
+      let settled = false;
+      void promise.then(() => {
+        settled = true;
+      });
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
+      return settled;
+    }
+
+    it('ends a pass after the mail it is sending, whose send and bookkeeping finish; the rest waits', async () => {
+      let failing = true;
+      const sending = held();
+      const { service, driver, queue, logger, advance, sleep } = setup(async () => {
+        if (failing) throw new Error('SES throttled');
+        await sending.promise;
+      });
+      for (const to of ['a@example.com', 'b@example.com', 'c@example.com'])
+        await service.send(to, 'passwordChanged');
+      failing = false;
+      advance(30_000);
+      // The bound on attempts a request left running is not what this test is about: never due.
+      sleep.mockImplementation(() => new Promise<void>(() => {}));
+      service.schedule(30);
+      await vi.waitFor(() => expect(driver.send).toHaveBeenCalledTimes(4));
+      service.beforeApplicationShutdown();
+      const shutdown = service.onApplicationShutdown();
+      // The send under way is not cut off: shutdown waits for it.
+      expect(await settledSoon(shutdown)).toBe(false);
+      sending.release();
+      await shutdown;
+      expect(driver.send).toHaveBeenCalledTimes(4);
+      expect(driver.send).toHaveBeenLastCalledWith(expect.objectContaining({ to: 'a@example.com' }));
+      // Sent and deleted; the other two, claimed with it, wait for their lease and the next pass.
+      expect([...queue.rows.values()].map((row) => [row.toAddress, row.attempts])).toEqual([
+        ['b@example.com', 1],
+        ['c@example.com', 1],
+      ]);
+      expect(logger.info).toHaveBeenCalledWith({ sent: 1, retried: 0, failed: 0 }, 'mail delivery pass');
+      expect(logger.warn).not.toHaveBeenCalledWith(
+        expect.anything(),
+        MAIL_ATTEMPTS_OUTLASTED_SHUTDOWN_MESSAGE,
+      );
+    });
+
+    it('waits for an attempt a request left running, so its mail is deleted before the pool closes', async () => {
+      const sending = held();
+      const { service, queue, logger, sleep } = setup(() => sending.promise);
+      await service.sendBefore(T0.getTime() + 500, ADA, 'passwordChanged');
+      expect(queue.rows.size).toBe(1);
+      const bound = held();
+      sleep.mockImplementationOnce(() => bound.promise);
+      const shutdown = service.onApplicationShutdown();
+      expect(await settledSoon(shutdown)).toBe(false);
+      expect(sleep).toHaveBeenLastCalledWith(5_000 + 2_000);
+      expect(logger.info).toHaveBeenCalledWith({ attempts: 1 }, MAIL_ATTEMPTS_AWAITED_AT_SHUTDOWN_MESSAGE);
+      sending.release();
+      await shutdown;
+      expect(queue.rows.size).toBe(0);
+      expect(logger.warn).not.toHaveBeenCalledWith(
+        expect.anything(),
+        MAIL_ATTEMPTS_OUTLASTED_SHUTDOWN_MESSAGE,
+      );
+    });
+
+    it('waits no longer than the send’s limit and the margin, and logs what it left running', async () => {
+      const { service, queue, logger, sleep } = setup(() => new Promise<void>(() => {}));
+      await service.sendBefore(T0.getTime() + 500, ADA, 'passwordChanged');
+      const bound = held();
+      sleep.mockImplementationOnce(() => bound.promise);
+      const shutdown = service.onApplicationShutdown();
+      expect(await settledSoon(shutdown)).toBe(false);
+      bound.release();
+      await shutdown;
+      expect(queue.rows.size).toBe(1);
+      expect(logger.warn).toHaveBeenCalledWith({ attempts: 1 }, MAIL_ATTEMPTS_OUTLASTED_SHUTDOWN_MESSAGE);
+    });
+
+    it('returns at once, setting no timer, when nothing is under way', async () => {
+      const { service, sleep } = setup();
+      await service.send(ADA, 'passwordChanged');
+      await service.onApplicationShutdown();
+      expect(sleep).not.toHaveBeenCalled();
+    });
   });
 });

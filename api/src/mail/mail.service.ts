@@ -1,4 +1,9 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
@@ -39,6 +44,11 @@ export const MAIL_RETRY_MESSAGE = 'mail delivery failed, will retry';
 /** Logged at warn level when an account-neutral answer went out before its mail's attempt ended. */
 export const MAIL_ATTEMPT_OUTLASTED_ANSWER_MESSAGE =
   'mail attempt still running when its account-neutral answer was due; it goes on without the answer';
+/** Logged at info level when shutdown waits for attempts under way before the pool closes. */
+export const MAIL_ATTEMPTS_AWAITED_AT_SHUTDOWN_MESSAGE = 'shutdown waits for the mail attempts under way';
+/** Logged at warn level when shutdown closes the pool under attempts that outlasted their time limit. */
+export const MAIL_ATTEMPTS_OUTLASTED_SHUTDOWN_MESSAGE =
+  'mail attempts still running at shutdown; their mail is retried after its lease';
 
 /**
  * How long a mail is worth delivering when its template does not say (security notices): a day.
@@ -80,12 +90,14 @@ const MIN_PASS_INTERVAL_MS = 60_000;
  * cut in, the delete failed) is sent again after its lease (docs/architecture.md, "Mail").
  */
 @Injectable()
-export class MailService implements OnApplicationShutdown {
+export class MailService implements BeforeApplicationShutdown, OnApplicationShutdown {
   // The templates are imported on the first send, not with the services that name them: most
   // requests send no mail, and a Lambda's Init should not compile them (docs/lambda.md).
   private templates?: Promise<MailTemplates>;
-  private readonly interval = new RepeatingJob(() =>
-    this.deliverDue().then(
+  /** Attempts under way, the ones requests left running included (see {@link onApplicationShutdown}). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly interval = new RepeatingJob((stop) =>
+    this.deliverDue(undefined, stop).then(
       (report) => {
         if (report.sent + report.retried + report.failed > 0) this.logger.info(report, 'mail delivery pass');
       },
@@ -173,9 +185,9 @@ export class MailService implements OnApplicationShutdown {
    * ms: when an account-neutral answer is due, `UniformResponse`) the caller waits for the attempt
    * no later than that: an SES that is slow rather than refusing would otherwise hold the answers
    * of existing accounts only, up to MAIL_SEND_TIMEOUT_MS, and tell them apart. The attempt goes on
-   * without the caller — in the server it ends on its own; a Lambda environment is frozen with the
-   * answer and the attempt resumes when it thaws — and its mail's lease (the send's time limit and
-   * a minute) lets a delivery pass take the mail if it never ends.
+   * without the caller — in the server it ends on its own (shutdown waits for it); a Lambda
+   * environment is frozen with the answer and the attempt resumes when it thaws — and its mail's
+   * lease (the send's time limit and a minute) lets a delivery pass take the mail if it never ends.
    */
   async deliver(queued: QueuedMail, answerBy?: number): Promise<void> {
     const attempt = this.attempt(queued);
@@ -199,12 +211,16 @@ export class MailService implements OnApplicationShutdown {
    * Delivers the mail that is due, a batch at a time, until none is left or no further attempt
    * (at most MAIL_SEND_TIMEOUT_MS, a margin besides) can end before `deadline`: by default
    * {@link PASS_MS} from now; a Lambda run passes the time its invocation has left. What is left
-   * waits for the next pass. A pass over an empty queue is one query.
+   * waits for the next pass. A pass over an empty queue is one query. Once `stop` is aborted
+   * (shutdown) the pass ends after the mail it is on, its send and bookkeeping done.
    */
-  async deliverDue(deadline = this.clock.now().getTime() + PASS_MS): Promise<MailDeliveryReport> {
+  async deliverDue(
+    deadline = this.clock.now().getTime() + PASS_MS,
+    stop?: AbortSignal,
+  ): Promise<MailDeliveryReport> {
     const report = { sent: 0, retried: 0, failed: 0 };
     const last = deadline - this.config.mail.sendTimeoutMs - ATTEMPT_MARGIN_MS;
-    const spent = () => this.clock.now().getTime() > last;
+    const spent = () => stop?.aborted === true || this.clock.now().getTime() > last;
     while (!spent()) {
       const now = this.clock.now();
       // Another pass running at once may take some of a batch: only an empty claim ends the pass.
@@ -224,11 +240,45 @@ export class MailService implements OnApplicationShutdown {
     this.interval.start(seconds * 1000);
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.interval.stop();
+  /**
+   * Tells a pass in progress to end after its current mail, as shutdown begins: it winds down
+   * while the HTTP server drains, rather than after.
+   */
+  beforeApplicationShutdown(): void {
+    void this.interval.stop();
   }
 
-  private async attempt(row: QueuedMail): Promise<'sent' | 'retried' | 'failed'> {
+  /**
+   * Runs before the pool closes (the database module's hook comes last): waits for the pass to end
+   * and for attempts under way, requests' included — an account-neutral answer leaves its mail's
+   * attempt running (see {@link deliver}), and one cut off by the pool closing under it has its
+   * mail sent again after its lease when SES had accepted it. Each attempt is bounded by
+   * MAIL_SEND_TIMEOUT_MS, so the wait is no longer than that and the margin, inside
+   * SHUTDOWN_TIMEOUT_MS's default; past it, the pool closes under what is left.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([this.interval.stop(), this.attemptsEnded()]);
+  }
+
+  private async attemptsEnded(): Promise<void> {
+    // No timer when nothing is under way, the usual case: a pending one would hold a test's process.
+    if (this.inFlight.size === 0) return;
+    this.logger.info({ attempts: this.inFlight.size }, MAIL_ATTEMPTS_AWAITED_AT_SHUTDOWN_MESSAGE);
+    const ended = Promise.allSettled([...this.inFlight]).then(() => true);
+    const bound = this.clock.sleep(this.config.mail.sendTimeoutMs + ATTEMPT_MARGIN_MS).then(() => false);
+    if (!(await Promise.race([ended, bound])))
+      this.logger.warn({ attempts: this.inFlight.size }, MAIL_ATTEMPTS_OUTLASTED_SHUTDOWN_MESSAGE);
+  }
+
+  /** One delivery attempt, tracked while under way (see {@link onApplicationShutdown}). Never rejects. */
+  private attempt(row: QueuedMail): Promise<'sent' | 'retried' | 'failed'> {
+    const attempt = this.attemptOnce(row);
+    this.inFlight.add(attempt);
+    void attempt.finally(() => this.inFlight.delete(attempt));
+    return attempt;
+  }
+
+  private async attemptOnce(row: QueuedMail): Promise<'sent' | 'retried' | 'failed'> {
     const log = { template: row.template, userId: row.userId ?? undefined, mailId: row.id };
     try {
       // No pass ran while it was worth sending (passes failing, or none running, for its window).
