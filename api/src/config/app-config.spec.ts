@@ -364,7 +364,12 @@ describe('storage and users configuration', () => {
     expect(loadConfig(base, '/').database.tls).toEqual({ mode: 'disable' });
     expect(loadConfig({ ...base, DATABASE_SSL: 'require' }, '/').database.tls).toEqual({ mode: 'require' });
     const config = loadConfig(
-      { ...base, DATABASE_SSL: 'verify-full', DATABASE_HOST: 'proxy.example.com' },
+      {
+        ...base,
+        DATABASE_SSL: 'verify-full',
+        DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cloudnest-db-AbCdEf',
+        DATABASE_HOST: 'proxy.example.com',
+      },
       '/',
     );
     expect(config.database.tls).toEqual({ mode: 'verify-full', ca: { kind: 'system' } });
@@ -477,6 +482,16 @@ describe('storage and users configuration', () => {
     expect(problemsOf({ NODE_ENV: 'test', CORS_ALLOWED_ORIGINS: 'https://app.example.com:99999' })).toContain(
       'CORS_ALLOWED_ORIGINS has "https://app.example.com:99999"',
     );
+  });
+
+  it('refuses DATABASE_HOST without DATABASE_SECRET_ARN, whose host it replaces', () => {
+    expect(
+      problemsOf({
+        NODE_ENV: 'test',
+        DATABASE_URL: 'postgres://u:p@db/app',
+        DATABASE_HOST: 'proxy.example.com',
+      }),
+    ).toContain('DATABASE_HOST needs DATABASE_SECRET_ARN');
   });
 
   // Found in review (2026-12-07): `localhost:3000` parses as a URL of scheme `localhost:`, whose

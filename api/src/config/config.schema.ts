@@ -405,6 +405,13 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
   if (env.DATABASE_URL !== undefined && env.DATABASE_SECRET_ARN !== undefined) {
     read.problem('DATABASE_SECRET_ARN', 'and DATABASE_URL are mutually exclusive (set one)');
   }
+  // Found in review (2026-12-07): beside DATABASE_URL it was ignored without a word.
+  if (env.DATABASE_HOST !== undefined && env.DATABASE_SECRET_ARN === undefined) {
+    read.problem(
+      'DATABASE_HOST',
+      'needs DATABASE_SECRET_ARN (it replaces that secret’s host; DATABASE_URL names its own)',
+    );
+  }
   if (env.DATABASE_SSL_CA !== undefined && env.DATABASE_SSL !== 'verify-full') {
     read.problem('DATABASE_SSL_CA', 'needs DATABASE_SSL=verify-full (only then is the certificate checked)');
   }
