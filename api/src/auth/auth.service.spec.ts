@@ -597,6 +597,46 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
     expect(rateLimits.consume).toHaveBeenCalledWith('signIn', 'reauth:account:user-1');
   });
 
+  // Found in review (2026-12-07): wrong codes were not counted, so a session could guess on.
+  it('counts a wrong code towards the lockout, and signs out the session whose guess locks the account', async () => {
+    const passwordless = user({ passwordHash: null, emailVerifiedAt: T0 });
+    const counted = setup({}, { user: passwordless, code: '424242', codePurpose: 'reauthentication_code' });
+    expect(await errorCode(counted.service.confirmIdentity(ME, { code: '000000' }))).toBe('INVALID_CODE');
+    expect(counted.users.incrementFailedLogins).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
+    expect(counted.sessions.revoke).not.toHaveBeenCalled();
+
+    const locking = setup(
+      { AUTH_LOCKOUT_THRESHOLD: '3' },
+      { user: passwordless, code: '424242', codePurpose: 'reauthentication_code' },
+    );
+    vi.mocked(locking.users.incrementFailedLogins).mockResolvedValue(3);
+    expect(await errorCode(locking.service.confirmIdentity(ME, { code: '000000' }))).toBe('ACCOUNT_LOCKED');
+    expect(locking.sessions.revoke).toHaveBeenCalledWith(
+      'user-1',
+      'session-1',
+      T0,
+      'reauthentication_lockout',
+      SPEC_TRANSACTION,
+    );
+    expect(locking.cache.invalidate).toHaveBeenCalledWith(['session-1']);
+  });
+
+  it('refuses even the right code while the account is locked, and clears the failures on success', async () => {
+    const locked = user({
+      passwordHash: null,
+      emailVerifiedAt: T0,
+      lockedUntil: new Date(T0.getTime() + 60_000),
+    });
+    const refused = setup({}, { user: locked, code: '424242', codePurpose: 'reauthentication_code' });
+    expect(await errorCode(refused.service.confirmIdentity(ME, { code: '424242' }))).toBe('ACCOUNT_LOCKED');
+    expect(refused.oneTimeTokens.attemptCode).not.toHaveBeenCalled();
+
+    const failing = user({ passwordHash: null, emailVerifiedAt: T0, failedLoginCount: 2 });
+    const cleared = setup({}, { user: failing, code: '424242', codePurpose: 'reauthentication_code' });
+    await cleared.service.confirmIdentity(ME, { code: '424242' });
+    expect(cleared.users.update).toHaveBeenCalledWith('user-1', { failedLoginCount: 0, updatedAt: T0 });
+  });
+
   it("uses the code in the change's transaction, and refuses when another request used it first", async () => {
     const passwordless = user({ passwordHash: null, emailVerifiedAt: T0 });
     const { service, oneTimeTokens } = setup(

@@ -627,17 +627,22 @@ export class AuthService {
       );
     }
     await this.rateLimits.consume('signIn', `reauth:account:${user.id}`);
+    const now = this.clock.now();
+    // Wrong codes count towards the lockout as wrong passwords do (found in review, 2026-12-07:
+    // three codes a minute, five guesses each, let a session guess on without end).
+    if (user.lockedUntil !== null && user.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED');
     // The attempt commits now (a wrong guess counts even if nothing else happens); the code is used
     // with the change.
     const row = await this.oneTimeTokens.attemptCode(
       user.email,
       'reauthentication_code',
-      this.clock.now(),
+      now,
       EMAIL_CODE_MAX_ATTEMPTS,
       (candidate) => this.crypto.constantTimeEquals(candidate.tokenHash, this.codeDigest(candidate.id, code)),
       'keep',
     );
-    if (!row) throw new AppError('INVALID_CODE');
+    if (!row) return this.refuseReauthentication(user, auth.sessionId, now, 'INVALID_CODE');
+    if (user.failedLoginCount > 0) await this.users.update(user.id, { failedLoginCount: 0, updatedAt: now });
     return {
       user,
       spend: async (trx) => {
@@ -895,18 +900,27 @@ export class AuthService {
     if (user.passwordHash === null) throw new AppError('CURRENT_PASSWORD_INCORRECT');
     const now = this.clock.now();
     if (user.lockedUntil !== null && user.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED');
-    if (!(await this.crypto.verifyPassword(user.passwordHash, password))) {
-      const locked = await this.recordFailedLogin(user, now, {
-        // In the lockout's transaction: a locked account must not keep the session that guessed.
-        whenLocked: (trx) => this.sessions.revoke(user.id, sessionId, now, 'reauthentication_lockout', trx),
-      });
-      if (locked) {
-        this.sessionCache.invalidate([sessionId]);
-        throw new AppError('ACCOUNT_LOCKED');
-      }
-      throw new AppError('CURRENT_PASSWORD_INCORRECT');
-    }
+    if (!(await this.crypto.verifyPassword(user.passwordHash, password)))
+      return this.refuseReauthentication(user, sessionId, now, 'CURRENT_PASSWORD_INCORRECT');
     if (user.failedLoginCount > 0) await this.users.update(user.id, { failedLoginCount: 0, updatedAt: now });
+  }
+
+  /**
+   * A wrong password or code at re-authentication counts towards the lockout, and the session that
+   * guessed ends with the lock, in its transaction (a locked account must not keep it).
+   */
+  private async refuseReauthentication(
+    user: UserRow,
+    sessionId: string,
+    now: Date,
+    refusal: 'CURRENT_PASSWORD_INCORRECT' | 'INVALID_CODE',
+  ): Promise<never> {
+    const locked = await this.recordFailedLogin(user, now, {
+      whenLocked: (trx) => this.sessions.revoke(user.id, sessionId, now, 'reauthentication_lockout', trx),
+    });
+    if (!locked) throw new AppError(refusal);
+    this.sessionCache.invalidate([sessionId]);
+    throw new AppError('ACCOUNT_LOCKED');
   }
 
   /**
