@@ -368,6 +368,22 @@ describe('AuthService.login', () => {
 describe('AuthService.verifyEmailCode (signing in with an emailed code)', () => {
   const unverified = () => user({ emailVerifiedAt: null });
 
+  // Found in review (2026-12-07): five taken four-digit names in a row answered 500.
+  it('makes an account for a new address by code, with a longer name suffix when short ones are taken', async () => {
+    const { service, users } = setup(
+      { AUTH_EMAIL_CODE_SIGNUP: 'true' },
+      { code: '424242', lockedUser: user({ passwordHash: null, emailVerifiedAt: T0 }) },
+    );
+    vi.mocked(users.findByEmail).mockResolvedValue(undefined);
+    for (let taken = 0; taken < 4; taken++) vi.mocked(users.create).mockResolvedValueOnce('username');
+    const result = await service.verifyEmailCode({ email: 'ada@example.com', code: '424242' }, CLIENT);
+    expect(result).toMatchObject({ accessToken: 'access.token.jwt' });
+    const names = vi.mocked(users.create).mock.calls.map(([row]) => (row as { username: string }).username);
+    expect(names).toHaveLength(5);
+    for (const name of names.slice(0, 3)) expect(name).toMatch(/^ada\d{4}$/);
+    for (const name of names.slice(3)) expect(name).toMatch(/^ada\d{8}$/);
+  });
+
   it('uses the code and verifies the address in the transaction that writes the session', async () => {
     const { service, oneTimeTokens, users, sessions, activityTypes } = setup(
       {},

@@ -1067,10 +1067,14 @@ export class AuthService {
       .slice(0, 24)
       .padEnd(3, '0');
     for (let attempt = 0; attempt < 5; attempt++) {
+      // Four digits give a local part 10,000 names: common ones (info, admin) and addresses alike in
+      // their first 24 characters fill them, and every try failing answered 500 (found in review,
+      // 2026-12-07). Later tries take eight, still within the 32 characters a username has.
+      const digits = attempt < 3 ? 4 : 8;
       const user = newUserRow({
         id: this.crypto.uuid(),
         email,
-        username: `${base}${this.crypto.randomDigits(4)}`,
+        username: `${base}${this.crypto.randomDigits(digits)}`,
         passwordHash: null,
         emailVerifiedAt: now,
         now,
