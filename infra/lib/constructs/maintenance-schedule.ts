@@ -22,7 +22,9 @@ export interface MaintenanceScheduleProps {
   /**
    * How often the mail delivery pass runs: it retries queued mail whose first attempt (made in
    * the request) failed, so this bounds how late a retried mail can arrive. A whole number of
-   * minutes, at least one (EventBridge's finest rate).
+   * minutes, at least one (EventBridge's finest rate). Longer than a minute, give the function
+   * `MAIL_RETRY_INTERVAL_SECONDS` of the same length: the API schedules a code's or link's last
+   * retry one pass interval before its life ends (at least a minute), so a pass still takes it.
    * @default Duration.minutes(1)
    */
   readonly mailDeliveryEvery?: Duration;
