@@ -349,6 +349,24 @@ describe('AuthService.login', () => {
     expect(result).toMatchObject({ accessToken: 'access.token.jwt' });
   });
 
+  // Found in review (2026-12-07): the challenge was issued without the check a session gets, so an
+  // old-password sign-in racing a reset on a two-step account finished its second step afterwards.
+  it('issues no second-step challenge when the password changed since it was checked', async () => {
+    const twoStep = user({ mfaEnabledAt: T0 });
+    const { service, crypto, oneTimeTokens, users } = setup(
+      {},
+      { user: twoStep, lockedUser: { ...twoStep, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$reset' } },
+    );
+    vi.mocked(crypto.verifyPassword).mockResolvedValue(true);
+    expect(
+      await errorCode(
+        service.login({ email: 'ada@example.com', password: 'right' }, { ip: '1.2.3.4', userAgent: null }),
+      ),
+    ).toBe('SIGN_IN_INTERRUPTED');
+    expect(users.lockById).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
+    expect(oneTimeTokens.issue).not.toHaveBeenCalled();
+  });
+
   it('refuses the sign-in when a reset replaced the password before the rehash could', async () => {
     const { service, crypto, users } = setup(
       {},

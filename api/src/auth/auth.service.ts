@@ -789,6 +789,13 @@ export class AuthService {
     // The challenge records nothing in the activity (the sign-in is recorded when it completes).
     const mfaToken = await this.transactions.run(async (trx) => {
       await alongside?.(trx);
+      // As for a session (startSession): a reset or change that committed since the decision retired
+      // the challenges it found and would miss this one, which the second step then completes
+      // against the new row (found in review, 2026-12-07: an old-password sign-in racing the
+      // owner's reset on a two-step account kept its way in). Locked, a later change waits for the
+      // challenge and retires it; an earlier one is seen here.
+      const current = await this.users.lockById(user.id, trx);
+      if (!current || signInGroundsChanged(user, current)) throw new AppError('SIGN_IN_INTERRUPTED');
       return this.issueOneTimeToken('mfa_challenge', user, MFA_CHALLENGE_TTL_MS, trx);
     });
     return { status: 'mfa_required', mfaToken, expiresIn: MFA_CHALLENGE_TTL_MS / 1000 };

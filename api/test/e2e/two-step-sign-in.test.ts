@@ -413,6 +413,45 @@ describe('two-step sign-in (TOTP)', () => {
     expect(await codeOf(stale)).toBe('MFA_CHALLENGE_INVALID');
   });
 
+  // Found in review (2026-12-07): the challenge was issued without the lock a session takes, so a
+  // login racing the reset got one the reset never saw, and its second step signed in afterwards.
+  it('never lets an old-password sign-in racing a reset finish its second step', async () => {
+    const survivors: number[] = [];
+    // Staggered starts sweep the login across the reset's transaction (as for one-step accounts in
+    // auth-security.test.ts); which ones overlap varies, but none may end signed in.
+    const delays = Array.from({ length: 16 }, (_, index) => index * 8);
+    // Made and sent their reset links all at once: only the race itself runs one at a time.
+    const accounts = await Promise.all(
+      delays.map(async () => {
+        const account = await accountWithTwoStep();
+        expect((await post('/auth/password/forgot', { email: account.credentials.email })).status).toBe(202);
+        const token = tokenFromMail((await latestMail(server, account.credentials.email)).textBody);
+        return { ...account, token };
+      }),
+    );
+    for (const [index, delay] of delays.entries()) {
+      const { credentials, secret, token } = accounts[index] as (typeof accounts)[number];
+      const reset = post('/auth/password/reset', { token, password: 'a brand new passphrase 99' });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const login = await post('/auth/login', { email: credentials.email, password: credentials.password });
+      expect((await reset).status).toBe(204);
+      if (login.status !== 202) {
+        expect(['INVALID_CREDENTIALS', 'SIGN_IN_INTERRUPTED']).toContain(await codeOf(login));
+        continue;
+      }
+      const { mfaToken } = await readJson<Challenge>(login);
+      const verify = await post('/auth/mfa/verify', { mfaToken, code: authenticatorCode(secret) });
+      if (verify.status === 200) {
+        const tokens = await readJson<TokenPair>(verify);
+        if ((await server.request('/auth/me', { headers: bearer(tokens.accessToken) })).status === 200)
+          survivors.push(delay);
+      } else {
+        expect(await codeOf(verify)).toBe('MFA_CHALLENGE_INVALID');
+      }
+    }
+    expect(survivors).toEqual([]);
+  });
+
   it('shows admins which accounts sign in with two steps, and lets them turn it off with re-authentication', async () => {
     const { credentials } = await accountWithTwoStep();
     const admin = await registerAdmin(server);
