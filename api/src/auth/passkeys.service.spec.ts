@@ -254,6 +254,32 @@ describe('PasskeysService', () => {
       'PASSKEY_VERIFICATION_FAILED',
     );
     expect(long.passkeys.create).not.toHaveBeenCalled();
+
+    // Found in review (2026-12-07): a key past its column failed the insert with a 500.
+    const bigKey = setup();
+    vi.mocked(bigKey.webauthn.verifyRegistration).mockResolvedValueOnce({
+      ...verified,
+      publicKey: 'A'.repeat(1025),
+    });
+    expect(await appErrorCode(bigKey.service.register(userAuth, registration(), CLIENT))).toBe(
+      'PASSKEY_VERIFICATION_FAILED',
+    );
+    expect(bigKey.passkeys.create).not.toHaveBeenCalled();
+  });
+
+  it('keeps only the transports WebAuthn defines, each once (made-up ones overflowed the column)', async () => {
+    const { service, webauthn, passkeys } = setup();
+    vi.mocked(webauthn.verifyRegistration).mockResolvedValueOnce({
+      ...verified,
+      transports: [
+        'usb',
+        ...Array.from({ length: 10 }, (_, index) => `made-up-transport-${index}`.padEnd(32, 'x')),
+        'usb',
+        'nfc',
+      ],
+    });
+    await service.register(userAuth, registration(), CLIENT);
+    expect(vi.mocked(passkeys.create).mock.calls[0]?.[0]).toMatchObject({ transports: '["usb","nfc"]' });
   });
 
   it('counts option requests and sign-in attempts per address, each in its own bucket', async () => {

@@ -31,6 +31,26 @@ export const MAX_PASSKEYS_PER_ACCOUNT = 20;
 const DEFAULT_NAME = 'Passkey';
 /** The column's width (and MySQL's index limit): longer credential ids are refused. */
 const MAX_CREDENTIAL_ID_LENGTH = 512;
+/**
+ * The stored public key's column (migration 0005). The key comes as the authenticator wrote it,
+ * extra CBOR entries included, so a longer one is refused rather than failing the insert with a
+ * 500 (found in review, 2026-12-07), like a credential id past its column.
+ */
+const MAX_PUBLIC_KEY_LENGTH = 1024;
+/**
+ * The transports WebAuthn defines. The browser reports them and the library passes them through,
+ * so anything else is dropped (and each kept once): ten made-up 32-character names overflowed the
+ * 200-character column with a 500 (found in review, 2026-12-07).
+ */
+const KNOWN_TRANSPORTS: ReadonlySet<string> = new Set([
+  'ble',
+  'cable',
+  'hybrid',
+  'internal',
+  'nfc',
+  'smart-card',
+  'usb',
+]);
 
 /**
  * Passkeys: adding one takes re-authentication (a stolen access token must not be able to plant a
@@ -114,7 +134,11 @@ export class PasskeysService {
       response: dto.response,
       challenge,
     });
-    if (!verified || verified.credentialId.length > MAX_CREDENTIAL_ID_LENGTH)
+    if (
+      !verified ||
+      verified.credentialId.length > MAX_CREDENTIAL_ID_LENGTH ||
+      verified.publicKey.length > MAX_PUBLIC_KEY_LENGTH
+    )
       throw new AppError('PASSKEY_VERIFICATION_FAILED');
     const passkey: PasskeyRow = {
       id: this.crypto.uuid(),
@@ -122,7 +146,9 @@ export class PasskeysService {
       credentialId: verified.credentialId,
       publicKey: verified.publicKey,
       counter: verified.counter,
-      transports: JSON.stringify(verified.transports),
+      transports: JSON.stringify(
+        [...new Set(verified.transports)].filter((name) => KNOWN_TRANSPORTS.has(name)),
+      ),
       deviceType: verified.deviceType,
       backedUp: verified.backedUp,
       name: dto.name ?? DEFAULT_NAME,
