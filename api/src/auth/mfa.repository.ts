@@ -20,6 +20,10 @@ export class MfaRepository {
   /** Stores a new, unconfirmed secret, replacing an unconfirmed one; false when one is confirmed. Inside `within` when that is a caller's transaction. */
   async startTotpSetup(userId: string, secret: string, now: Date, within?: Database): Promise<boolean> {
     return this.database.transaction(async (trx) => {
+      // Setups of one account take turns on its row: `for update` on an absent credential locks
+      // nothing, so two at once (a double click, two tabs) both inserted and one failed on the key
+      // with a 500 (found in review, 2026-12-07).
+      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
       const existing = await trx
         .selectFrom('totpCredentials')
         .select('confirmedAt')

@@ -385,6 +385,37 @@ describe('two-step sign-in (TOTP)', () => {
 
   // Found in review: a challenge issued for the old password could still be answered for its
   // five minutes after a reset (the second step does not look at the password).
+  // Found in review (2026-12-07): concurrent setups both inserted the credential; one answered 500.
+  it('takes setups started at once (a double click, two tabs) one after the other; the last one stands', async () => {
+    // Three accounts at once, four setups each: the collision is a matter of timing.
+    const accounts = await Promise.all(Array.from({ length: 3 }, () => registerUser(server)));
+    const setups = await Promise.all(
+      accounts.map(({ credentials, tokens }) =>
+        Promise.all(
+          Array.from({ length: 4 }, () =>
+            post('/auth/mfa/totp/setup', { password: credentials.password }, tokens.accessToken),
+          ),
+        ),
+      ),
+    );
+    expect(setups.flat().map((response) => response.status)).toEqual(Array(12).fill(200));
+    // Exactly one secret of each account is live: the setup that came last replaced the others.
+    await clearOfTotpStepBoundary();
+    for (const [index, { tokens }] of accounts.entries()) {
+      const secrets = await Promise.all(
+        (setups[index] ?? []).map((response) => readJson<{ secret: string }>(response)),
+      );
+      const outcomes = await Promise.all(
+        secrets.map(({ secret }) =>
+          post('/auth/mfa/totp/enable', { code: authenticatorCode(secret, -1) }, tokens.accessToken).then(
+            (response) => response.status,
+          ),
+        ),
+      );
+      expect(outcomes.filter((status) => status === 200)).toHaveLength(1);
+    }
+  });
+
   it('refuses a challenge issued before the password was reset or changed', async () => {
     const { credentials, secret } = await accountWithTwoStep();
     const beforeReset = await challengeFor(credentials);
