@@ -299,8 +299,10 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
   });
 
   // Accounts left unverified from before registrations were held apart (or made while verification
-  // was off) still verify through a link, and sign-ins still tell them to.
-  it('still verifies an unverified account by a requested link, and refuses a disabled one', async () => {
+  // was off) still verify through a link, given the password chosen at registration (since
+  // 2026-12-07: the link alone verified a squatter's account, password and all), and sign-ins
+  // still tell them to.
+  it('still verifies an unverified account by a requested link and its password, and refuses a disabled one', async () => {
     const legacy = await unverifiedAccount(server);
     const refused = await server.request('/auth/login', {
       method: 'POST',
@@ -317,7 +319,7 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
     // Found in review: the link signed a disabled account in.
     const disabled = await server.request('/auth/email/verify/confirm', {
       method: 'POST',
-      json: { token: link },
+      json: { token: link, password: legacy.password },
     });
     expect(disabled.status).toBe(403);
     expect((await readJson<ErrorBody>(disabled)).code).toBe('ACCOUNT_DISABLED');
@@ -326,11 +328,21 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
       .set({ disabledAt: null })
       .where('email', '=', legacy.email)
       .execute();
-    const confirmed = await server.request('/auth/email/verify/confirm', {
-      method: 'POST',
-      json: { token: link },
-    });
+    const confirm = (json: { token: string; password?: string }) =>
+      server.request('/auth/email/verify/confirm', { method: 'POST', json });
+    expect((await readJson<ErrorBody>(await confirm({ token: link }))).code).toBe(
+      'REGISTRATION_PASSWORD_REQUIRED',
+    );
+    expect(
+      (await readJson<ErrorBody>(await confirm({ token: link, password: 'the squatter’s?' }))).code,
+    ).toBe('REGISTRATION_PASSWORD_WRONG');
+    const confirmed = await confirm({ token: link, password: legacy.password });
     expect(confirmed.status).toBe(200);
+    const signIn = await server.request('/auth/login', {
+      method: 'POST',
+      json: { email: legacy.email, password: legacy.password },
+    });
+    expect(signIn.status).toBe(200);
   });
 });
 
