@@ -33,10 +33,12 @@ const CASES: ReadonlyArray<{
     passing: 'baseline-two-az.yaml',
   },
   {
+    // The passing fixture has a private NAT gateway (without an AllocationId): baseline-two-az.yaml
+    // has none, so the rule stayed silent there even when it flagged every private NAT.
     id: 'NV-NAT-004',
     failing: 'misc-mistakes.yaml',
     resources: ['TransitNat'],
-    passing: 'baseline-two-az.yaml',
+    passing: 'private-nat-without-eip.yaml',
   },
   {
     id: 'NV-RT-001',
@@ -196,6 +198,7 @@ describe('exact findings of the golden networks', () => {
     'prefix-list-open-db.yaml': ['NV-SG-001 DbSg', 'NV-UNK-001 ReportingDbSg'],
     'lambda-delivery-targets.yaml': ['NV-LMB-001 Worker'],
     'lambda-grant-beside-destination.yaml': ['NV-LMB-001 Worker', 'NV-LMB-002 Worker', 'NV-LMB-002 Worker'],
+    'private-nat-without-eip.yaml': [],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {
@@ -221,6 +224,24 @@ describe('exact findings of the golden networks', () => {
     const result = findPath(model, { from: 'App', to: 'internet', port: 443 });
     expect(result.reachable).toBe(false);
     expect(result.blockedAt).toMatchObject({ code: 'NAT_GATEWAY_NO_ELASTIC_IP', resource: 'Nat' });
+  });
+
+  it('NV-NAT-004 accepts a private NAT gateway without an AllocationId', async () => {
+    const { findings, model } = await checkFixture('private-nat-without-eip.yaml');
+    // Pins the fixture's shape, so the passing case cannot become vacuous again if it is edited.
+    expect(model.natGateways.get('PartnerNat')).toMatchObject({
+      connectivity: 'private',
+      hasElasticIp: false,
+    });
+    expect(model.natGateways.get('PartnerNat')?.elasticIpProblem).toBeUndefined();
+    expect(model.natGateways.get('PublicNat')).toMatchObject({ connectivity: 'public', hasElasticIp: true });
+    expect(findings.filter((finding) => finding.id === 'NV-NAT-004')).toEqual([]);
+    // The partner route really goes through the private NAT, so the fixture models one in use.
+    expect(findPath(model, { from: 'App', to: '192.168.1.1', port: 443 }).blockedAt).toMatchObject({
+      code: 'NAT_GATEWAY_PRIVATE_CONNECTIVITY',
+      resource: 'PartnerNat',
+    });
+    expect(findPath(model, { from: 'App', to: 'internet', port: 443 }).reachable).toBe(true);
   });
 
   it('NV-SG-001 reads the entries of a prefix list declared in the template', async () => {
