@@ -132,7 +132,11 @@ describe('passkeys', () => {
     );
     expect(sessions.find((listed) => listed.current)?.signInMethod).toBe('passkey');
     const list = await server.request('/auth/passkeys', { headers: bearer(session.accessToken) });
-    expect((await readJson<{ items: PasskeyBody[] }>(list)).items[0]?.lastUsedAt).not.toBeNull();
+    // `not.toBeNull()` also passed on a missing field or an empty list (test audit, 2026-12-07).
+    const { items } = await readJson<{ items: PasskeyBody[] }>(list);
+    expect(items).toHaveLength(1);
+    expect(items[0]?.lastUsedAt).toEqual(expect.any(String));
+    expect(Date.now() - Date.parse(items[0]?.lastUsedAt ?? '')).toBeLessThan(60_000);
   });
 
   it('delivers the session as cookies in cookie mode, like a password sign-in', async () => {
