@@ -17,8 +17,21 @@ describe('MfaVerifySchema', () => {
     expect(recoveryCodeOf('ab01b xyz23')).toBe('abolbxyz23');
   });
 
+  it('reads the sixteen-character codes given since 2026-12-07 the same way', () => {
+    expect(recoveryCodeOf('abcd-efgh-ijkl-mn23')).toBe('abcdefghijklmn23');
+    expect(recoveryCodeOf('ABCD EFGH IJKL MN23')).toBe('abcdefghijklmn23');
+    expect(recoveryCodeOf('ab0d-8fgh-1jkl-mn23')).toBe('abodbfghljklmn23');
+  });
+
   it('refuses what cannot be a recovery code, and both or neither of the two proofs', () => {
-    for (const typed of ['abolb-xyz2', 'abolb-xyz239', 'abolb-xyz29', 'abolb-xyz2!']) {
+    for (const typed of [
+      'abolb-xyz2',
+      'abolb-xyz239',
+      'abolb-xyz29',
+      'abolb-xyz2!',
+      'abcd-efgh-ijkl-mn2',
+      'abcd-efgh-ijkl-mn234',
+    ]) {
       expect(MfaVerifySchema.zod.safeParse({ mfaToken, recoveryCode: typed }).success, typed).toBe(false);
     }
     expect(MfaVerifySchema.zod.safeParse({ mfaToken }).success).toBe(false);

@@ -25,7 +25,15 @@ const RecoveryCodeSchema = dto((z) =>
         .toLowerCase()
         .replace(/[018]/g, (digit) => LOOK_ALIKE_DIGITS[digit] ?? digit),
     )
-    .pipe(z.string().regex(/^[a-z2-7]{10}$/, 'must be one of your 10-character recovery codes'))
+    // Sixteen characters since 2026-12-07 (80 bits); the ten-character codes given before still work.
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^(?:[a-z2-7]{16}|[a-z2-7]{10})$/,
+          'must be one of your recovery codes (16 characters, or 10 for older ones)',
+        ),
+    )
     .describe('One of the recovery codes shown when two-step sign-in was turned on (single use).'),
 );
 

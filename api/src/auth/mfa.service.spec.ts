@@ -205,6 +205,9 @@ describe('MfaService', () => {
     const { service, mfa, sessions, cache, mail, activityTypes } = setup({ credential: pending });
     const { recoveryCodes } = await service.enableTotp(userAuth, { code: codeAt(1) }, CLIENT);
     expect(recoveryCodes).toHaveLength(10);
+    // 80 bits each (16 base32 characters): 50 left a copy of the database searchable (review, 2026-12-07).
+    for (const code of recoveryCodes) expect(code).toMatch(/^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/);
+    expect(new Set(recoveryCodes).size).toBe(10);
     expect(mfa.enableTotp).toHaveBeenCalledWith(
       'user-1',
       SEALED,
@@ -215,7 +218,10 @@ describe('MfaService', () => {
     );
     const digests = vi.mocked(mfa.enableTotp).mock.calls[0]?.[3] ?? [];
     // Digests only, never the codes themselves.
-    expect(digests.map((d) => d.codeHash)).not.toContain(recoveryCodes[0]?.replace('-', ''));
+    expect(digests.map((d) => d.codeHash)).not.toContain(recoveryCodes[0]?.replaceAll('-', ''));
+    expect(digests[0]?.codeHash).toBe(
+      new CryptoRepository().sha256(`user-1:${recoveryCodes[0]?.replaceAll('-', '')}`),
+    );
     // The other sessions end in the transaction that turns it on and records it.
     expect(sessions.revokeAll).toHaveBeenCalledWith(
       'user-1',
