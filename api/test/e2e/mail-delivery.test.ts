@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import emulatorModule from 'aws-ses-v2-local';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,6 +10,7 @@ import {
   STRONG_PASSWORD,
   tokenFromMail,
 } from '../support/auth-helpers.js';
+import { forwardToSesEmulator } from '../support/ses-gate.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 // CommonJS with `exports.default`: Node's loader hands over module.exports, Vite unwraps it.
@@ -77,22 +78,7 @@ describe('mail through SES going down and coming back', () => {
         response.end(JSON.stringify({ message: 'simulated outage' }));
         return;
       }
-      const pass = () => {
-        const upstream = httpRequest(
-          {
-            host: '127.0.0.1',
-            port: emulatorPort,
-            method: request.method,
-            path: request.url,
-            headers: request.headers,
-          },
-          (answer) => {
-            response.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(response);
-          },
-        );
-        request.pipe(upstream);
-      };
+      const pass = () => forwardToSesEmulator(request, response, emulatorPort);
       if (slow) held.push(pass);
       else pass();
     });

@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIL_ATTEMPTS_AWAITED_AT_SHUTDOWN_MESSAGE } from '../../src/mail/mail.service.js';
 import { RELAXED_LIMITS } from '../support/auth-helpers.js';
 import { freePort, httpStatus, type ServerProcess, spawnServer, waitFor } from '../support/server-process.js';
+import { forwardToSesEmulator } from '../support/ses-gate.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 // CommonJS with `exports.default`: Node's loader hands over module.exports, Vite unwraps it.
@@ -52,22 +53,7 @@ describe('server shutdown with mail going out through a slow SES', () => {
     emulator = await startSesEmulator({ host: '127.0.0.1', port: 0 });
     emulatorPort = (emulator.address() as AddressInfo).port;
     gate = createServer((request, response) => {
-      held.push(() => {
-        const upstream = httpRequest(
-          {
-            host: '127.0.0.1',
-            port: emulatorPort,
-            method: request.method,
-            path: request.url,
-            headers: request.headers,
-          },
-          (answer) => {
-            response.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(response);
-          },
-        );
-        request.pipe(upstream);
-      });
+      held.push(() => forwardToSesEmulator(request, response, emulatorPort));
     });
     await new Promise<void>((resolve) => gate.listen(0, '127.0.0.1', resolve));
     database = await createTestDatabase('postgres');
