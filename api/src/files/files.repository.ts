@@ -62,11 +62,12 @@ export class FilesRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Deletes the row and clears it as anyone's avatar, in one transaction. */
+  /** Deletes the row and clears it as its owner's avatar, in one transaction. */
   async delete(id: string): Promise<void> {
     const db = await this.database.get();
     await db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ avatarFileId: null }).where('avatarFileId', '=', id).execute();
+      const file = await trx.selectFrom('files').select('userId').where('id', '=', id).executeTakeFirst();
+      if (file) await clearAvatar(trx, file.userId, id);
       await trx.deleteFrom('files').where('id', '=', id).execute();
     });
   }
@@ -84,9 +85,10 @@ export class FilesRepository {
       // PostgreSQL, skipped the row it still read with the old avatar (found in review: the profile
       // then pointed at a tombstone).
       const file = await trx.selectFrom('files').select('userId').where('id', '=', id).executeTakeFirst();
-      if (file)
+      if (file) {
         await trx.selectFrom('users').select('id').where('id', '=', file.userId).forUpdate().execute();
-      await trx.updateTable('users').set({ avatarFileId: null }).where('avatarFileId', '=', id).execute();
+        await clearAvatar(trx, file.userId, id);
+      }
       await trx.updateTable('files').set({ status: 'deleted' }).where('id', '=', id).execute();
     }, within);
   }
@@ -99,6 +101,12 @@ export class FilesRepository {
    */
   async claimExpired(id: string, cutoff: Date): Promise<boolean> {
     return this.database.transaction(async (trx) => {
+      // The owner's row first, then the file's, the order of every other path here: the file's
+      // first deadlocked with its owner deleting it at the same moment (found in review,
+      // 2026-12-07; PostgreSQL's 40P01, and the owner's request answered 500).
+      const owner = await trx.selectFrom('files').select('userId').where('id', '=', id).executeTakeFirst();
+      if (!owner) return false;
+      await trx.selectFrom('users').select('id').where('id', '=', owner.userId).forUpdate().execute();
       const row = await trx
         .selectFrom('files')
         .select(['status', 'purpose', 'createdAt'])
@@ -114,7 +122,7 @@ export class FilesRepository {
   }
 
   /**
-   * Turns every ready file of `userId` with one of `purposes` into a tombstone and clears the
+   * Turns every ready or pending file of `userId` with one of `purposes` into a tombstone and clears the
    * user's avatar, inside `trx`; returns the files (their objects are the caller's to delete).
    */
   async markAllDeleted(
@@ -122,12 +130,15 @@ export class FilesRepository {
     purposes: readonly FilePurpose[],
     trx: Database,
   ): Promise<LiveFileRow[]> {
+    // Pending ones too: a completion racing the account's deletion would otherwise turn one ready
+    // after this ran, served from the bucket until the purge (found in review, 2026-12-07). As a
+    // tombstone, its completion finds no pending row.
     const rows = (await trx
       .selectFrom('files')
       .selectAll()
       .where('userId', '=', userId)
       .where('purpose', 'in', [...purposes])
-      .where('status', '=', 'ready')
+      .where('status', 'in', ['ready', 'pending'])
       .forUpdate()
       .execute()) as LiveFileRow[];
     if (rows.length === 0) return rows;
@@ -162,4 +173,18 @@ export class FilesRepository {
       .limit(limit)
       .execute();
   }
+}
+
+/**
+ * Clears `fileId` as the avatar of `userId`, its owner (only the owner can hold it). By the owner's
+ * id: matched by `avatar_file_id` alone, which no index serves, MySQL's update locked every user row
+ * it scanned, and two users changing avatars at once deadlocked (found in review, 2026-12-07).
+ */
+async function clearAvatar(trx: Database, userId: string, fileId: string): Promise<void> {
+  await trx
+    .updateTable('users')
+    .set({ avatarFileId: null })
+    .where('id', '=', userId)
+    .where('avatarFileId', '=', fileId)
+    .execute();
 }

@@ -170,7 +170,7 @@ export class FilesService {
   }
 
   /**
-   * Retires every ready public file (avatar, stories, channel images) of an account being deleted,
+   * Retires every ready or pending public file (avatar, stories, channel images) of an account being deleted,
    * inside `trx`, its deletion's transaction. The API stops serving them with the account anyway,
    * but with S3_PUBLIC_BASE_URL their objects are read straight from the bucket, which knows
    * nothing of accounts: they must go now, not at the purge 30 days later (found in review).

@@ -184,9 +184,21 @@ export class UsersRepository {
    * security activity and mail the outbox driver kept for the address are deleted. The row stays
    * as a tombstone.
    */
-  async erasePersonalData(user: Pick<UserRow, 'id' | 'email'>, now: Date): Promise<void> {
+  async erasePersonalData(account: Pick<UserRow, 'id'>, now: Date): Promise<void> {
     const db = await this.database.get();
     await db.transaction().execute(async (trx) => {
+      // The row as it is now, locked, and not erased yet: a run that listed it before another
+      // instance's run erased it would otherwise erase again with the listed address, which a new
+      // account may hold by then, and delete that account's codes and links (found in review,
+      // 2026-12-07).
+      const user = await trx
+        .selectFrom('users')
+        .select(['id', 'email'])
+        .where('id', '=', account.id)
+        .where('purgedAt', 'is', null)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!user) return;
       await trx
         .updateTable('users')
         .set({

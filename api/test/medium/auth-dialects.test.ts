@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/database/database.factory.js';
 import {
   bearer,
   type ErrorBody,
@@ -14,6 +12,7 @@ import {
   type TokenPair,
   tokenFromMail,
 } from '../support/auth-helpers.js';
+import { untilAnotherConnectionWaitsForALock } from '../support/lock-waits.js';
 import { testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -144,7 +143,7 @@ describe.each(testDialects())('auth on %s', (dialect) => {
         method: 'POST',
         json: { token, password: 'a password after the race 5' },
       });
-      await untilAnotherConnectionWaitsForALock(db, dialect);
+      await untilAnotherConnectionWaitsForALock(db, dialect, 'update `users`');
       const now = new Date();
       await trx
         .insertInto('sessions')
@@ -192,26 +191,3 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     expect((await readJson<TokenPair>(ok)).user.emailVerified).toBe(true);
   });
 });
-
-/**
- * Resolves once another connection waits for a row lock (polls; fails the test after 10 s). On
- * MariaDB that shows as a statement updating `users` still running (InnoDB's lock-wait tables
- * leave it out), which only the held lock can keep running.
- */
-async function untilAnotherConnectionWaitsForALock(
-  db: Database,
-  dialect: 'postgres' | 'mysql',
-): Promise<void> {
-  const waiting =
-    dialect === 'postgres'
-      ? "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'"
-      : "select count(*) as n from information_schema.processlist where info like 'update `users`%'";
-  const query = sql<{ n: number }>`${sql.raw(waiting)}`;
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const { rows } = await query.execute(db);
-    if (Number(rows[0]?.n) > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('nothing waited for the lock within 10 s');
-}

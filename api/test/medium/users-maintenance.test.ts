@@ -20,6 +20,7 @@ import { OutboxMailRepository } from '../../src/mail/outbox-mail.repository.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { UsersService } from '../../src/users/users.service.js';
+import { untilAnotherConnectionWaitsForALock } from '../support/lock-waits.js';
 import { testConfig } from '../support/test-config.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
@@ -409,6 +410,99 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     await deletion;
     expect((await users.findById(owner.id))?.avatarFileId).toBeNull();
     expect(await files.findById(avatar.id)).toBeUndefined();
+  });
+
+  // Found in review (2026-12-07): cleared by `avatar_file_id` alone, which no index serves, MySQL's
+  // update locked every user row it scanned, and two profile changes at once deadlocked.
+  it('two users replacing their avatars at once both go through', async () => {
+    const pairs = await Promise.all(
+      [0, 1].map(async () => {
+        const owner = await newUser();
+        const avatar = await newFile(owner.id, 'avatar', 'ready', 0);
+        await users.update(owner.id, { avatarFileId: avatar.id, updatedAt: new Date() });
+        return { owner, avatar };
+      }),
+    );
+    // Each change as the profile makes it: its own row locked first, then the old avatar retired,
+    // both holding their locks when the other retires its avatar.
+    let arrived = 0;
+    let bothLocked = () => {};
+    const barrier = new Promise<void>((resolve) => {
+      bothLocked = resolve;
+    });
+    const outcomes = await Promise.allSettled(
+      pairs.map(({ owner, avatar }) =>
+        database.db.transaction().execute(async (trx) => {
+          await trx.selectFrom('users').select('id').where('id', '=', owner.id).forUpdate().execute();
+          arrived += 1;
+          if (arrived === 2) bothLocked();
+          await barrier;
+          await files.markDeleted(avatar.id, trx);
+        }),
+      ),
+    );
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled']);
+    for (const { owner, avatar } of pairs) {
+      expect((await users.findById(owner.id))?.avatarFileId).toBeNull();
+      expect(await files.findById(avatar.id)).toBeUndefined();
+    }
+  });
+
+  // Found in review (2026-12-07): the cleanup locked the file, then its owner; a delete locks the
+  // owner, then the file. Both at once deadlocked (PostgreSQL 40P01; the owner's request a 500).
+  it('the expired-file cleanup and the owner deleting that file take their locks in one order', async () => {
+    const owner = await newUser();
+    const temp = await newFile(owner.id, 'temp', 'ready', 25 * HOUR);
+    const cutoff = new Date(Date.now() - 24 * HOUR);
+    let claiming: Promise<boolean> | undefined;
+    // The owner's delete holds the owner's row when the cleanup comes for the file.
+    await database.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('users').select('id').where('id', '=', owner.id).forUpdate().execute();
+      claiming = files.claimExpired(temp.id, cutoff);
+      await untilAnotherConnectionWaitsForALock(database.db, dialect, 'select `id` from `users`');
+      await files.markDeleted(temp.id, trx);
+    });
+    // The cleanup waited, then found the tombstone the delete left: still its to remove.
+    expect(await claiming).toBe(true);
+    expect(await files.findById(temp.id)).toBeUndefined();
+  });
+
+  // Found in review (2026-12-07): a run that listed the account before another instance's run
+  // erased it erased again with the listed address, deleting a new account's codes and links.
+  it('erases an account once: a second run with a stale listing leaves the address’s new owner alone', async () => {
+    const old = await newUser({ deletedAt: new Date(Date.now() - 40 * DAY) });
+    await users.erasePersonalData(old, new Date());
+    const successor = await newUser({ email: old.email });
+    const token = {
+      id: crypto.uuid(),
+      purpose: 'password_reset' as const,
+      email: old.email,
+      userId: successor.id,
+      tokenHash: crypto.sha256(crypto.randomToken()),
+      createdAt: new Date(),
+      expiresAt: new Date(Date.now() + HOUR),
+      usedAt: null,
+    };
+    await database.db.insertInto('oneTimeTokens').values(token).execute();
+    await users.erasePersonalData(old, new Date());
+    expect(await count('oneTimeTokens', successor.id)).toBe(1);
+    expect((await users.findById(successor.id))?.email).toBe(old.email);
+  });
+
+  // Found in review (2026-12-07): only ready files were retired, so a completion racing the
+  // deletion turned a story ready afterwards, served from the bucket until the purge.
+  it("retires an account's pending public files with its ready ones, so a late completion finds a tombstone", async () => {
+    const owner = await newUser();
+    const pending = await newFile(owner.id, 'story', 'pending', 0);
+    const ready = await newFile(owner.id, 'avatar', 'ready', 0);
+    const privateFile = await newFile(owner.id, 'temp', 'pending', 0);
+    const retired = await database.db
+      .transaction()
+      .execute((trx) => files.markAllDeleted(owner.id, ['avatar', 'story', 'channel'], trx));
+    expect(retired.map((file) => file.id).sort()).toEqual([pending.id, ready.id].sort());
+    expect(await files.markReady(pending.id, new Date())).toBe(false);
+    expect(await files.findById(pending.id)).toBeUndefined();
+    expect(await files.findById(privateFile.id)).toMatchObject({ status: 'pending' });
   });
 
   it('searches by prefix with LIKE wildcards taken literally, and pages through equal timestamps', async () => {
