@@ -392,6 +392,8 @@ describe('ec2-alb validation', () => {
     const userData = JSON.stringify(template.findResources('AWS::EC2::LaunchTemplate')).replace(/\\/g, '');
     expect(userData).toContain('"PUBLIC_BASE_URL":"https://example.com"');
     expect(userData).toContain('"NEXT_PUBLIC_BASE_URL":"https://example.com"');
+    // Next's server keeps idle connections longer than the ALB's 60 s idle timeout (no 502s on reuse).
+    expect(userData).toContain('"KEEP_ALIVE_TIMEOUT":"72000"');
     // The pages' Content-Security-Policy admits the bucket browsers upload to and load avatars from.
     expect(userData).toMatch(
       /"STORAGE_ORIGINS":"https:\/\/",\{"Fn::GetAtt":\["UploadsBucket\w+","RegionalDomainName"\]\}/,

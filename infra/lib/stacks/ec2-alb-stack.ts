@@ -90,6 +90,9 @@ export class Ec2AlbStack extends TopologyStack {
           // The pages' Content-Security-Policy lets browsers PUT uploads to the bucket and load
           // avatars from it (web/src/proxy.ts).
           STORAGE_ORIGINS: this.uploads.publicBaseUrl,
+          // Longer than the ALB's 60 s idle timeout (Next's server keeps idle connections 5 s by
+          // default, so the ALB reused closed ones: intermittent 502s; found in review, 2026-12-07).
+          KEEP_ALIVE_TIMEOUT: '72000',
         },
       },
       instanceType: new ec2.InstanceType(preset.compute.ec2InstanceType),
