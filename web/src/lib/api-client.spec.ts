@@ -410,15 +410,21 @@ describe('confirmEmail', () => {
 
   it("ends the session another account's link makes while this browser is signed in, and stays signed in", async () => {
     await signIn();
-    const requests: { path: string; authorization: string | null }[] = [];
+    const requests: { method: string; path: string; authorization: string | null }[] = [];
     const bob = { ...USER, id: 'u2', username: 'bob', email: 'bob@example.com' };
+    // A token shaped like the API's: its payload names the session.
+    const bobAccess = `e30.${btoa(JSON.stringify({ sub: 'u2', sid: 's-bob' })).replace(/=+$/, '')}.sig`;
     vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
       const path = new URL(input, 'https://app.cloudnest.test').pathname.replace(/^\/api/, '');
-      requests.push({ path, authorization: new Headers(init.headers).get('Authorization') });
+      requests.push({
+        method: init.method ?? 'GET',
+        path,
+        authorization: new Headers(init.headers).get('Authorization'),
+      });
       if (path === '/auth/email/verify/confirm') {
         const tokens: AuthTokens = {
           user: bob,
-          accessToken: 'bob-access',
+          accessToken: bobAccess,
           tokenType: 'Bearer',
           expiresIn: 900,
         };
@@ -431,10 +437,11 @@ describe('confirmEmail', () => {
     });
     expect(await client.confirmEmail('bobs-token')).toEqual({ status: 'signed-in', user: USER });
     expect(client.user?.username).toBe('ada');
-    // Bob's new session is ended with its own token (ada's could not end it).
+    // Bob's new session is ended with its own token (ada's could not end it), by revoking it: the
+    // API's sign-out would also clear this browser's cookies, ada's (review, 2026-12-07).
     expect(requests).toEqual([
-      { path: '/auth/email/verify/confirm', authorization: null },
-      { path: '/auth/logout', authorization: 'Bearer bob-access' },
+      { method: 'POST', path: '/auth/email/verify/confirm', authorization: null },
+      { method: 'DELETE', path: '/auth/sessions/s-bob', authorization: `Bearer ${bobAccess}` },
     ]);
   });
 
@@ -443,5 +450,26 @@ describe('confirmEmail', () => {
     expect((await errorOf(client.confirmEmail('tok'))).code).toBe('REGISTRATION_PASSWORD_REQUIRED');
     await errorOf(client.confirmEmail('tok', 'correct horse battery 42'));
     expect(bodies).toEqual([{ token: 'tok' }, { token: 'tok', password: 'correct horse battery 42' }]);
+  });
+});
+
+describe('confirmEmailChange', () => {
+  // Found in review (2026-12-07): the change was made, the profile read after it failed, and the page
+  // said the confirmation failed; trying again then met the spent link.
+  it('resolves once the change is confirmed, even when the profile cannot be read after it', async () => {
+    await signIn();
+    const paths: string[] = [];
+    vi.stubGlobal('fetch', async (input: string) => {
+      const path = new URL(input, 'https://app.cloudnest.test').pathname.replace(/^\/api/, '');
+      paths.push(path);
+      if (path === '/auth/email/change/confirm') return new Response(null, { status: 204 });
+      return new Response(
+        JSON.stringify({ statusCode: 503, code: 'DATABASE_UNAVAILABLE', message: 'Try again' }),
+        { status: 503, headers: { 'Content-Type': 'application/json' } },
+      );
+    });
+    await expect(client.confirmEmailChange('change-token')).resolves.toBeUndefined();
+    expect(paths).toEqual(['/auth/email/change/confirm', '/users/me']);
+    expect(client.user?.username).toBe('ada');
   });
 });

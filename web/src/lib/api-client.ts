@@ -214,8 +214,12 @@ export class ApiClient {
     });
     if (answer.status === 202) {
       // Two-step sign-in on: the address is confirmed but no extra session was made. The answer
-      // does not say whose address it was, so the profile tells whether this account's now is.
-      const { emailVerified } = await this.profile();
+      // does not say whose address it was, so the profile tells whether this account's now is
+      // (best effort: the confirmation is done whether or not that read gets through).
+      const emailVerified = await this.profile().then(
+        (profile) => profile.emailVerified,
+        () => current.emailVerified,
+      );
       this.#setUser({ ...current, emailVerified });
       return { status: 'signed-in', user: { ...current, emailVerified } };
     }
@@ -223,12 +227,16 @@ export class ApiClient {
     if (tokens.user.id !== current.id) {
       // Another account's link (someone else's sign-up opened in this browser): the session it made
       // is ended with its own token, rather than left alive with its refresh token thrown away
-      // (found in review). This browser stays signed in as it was.
-      await fetch(`${API_BASE}/auth/logout`, {
-        method: 'POST',
-        headers: { Accept: 'application/json', Authorization: `Bearer ${tokens.accessToken}` },
-        credentials: 'same-origin',
-      }).catch(() => undefined);
+      // (found in review). By revoking that session, not by signing out: the API's sign-out also
+      // clears this browser's cookies, which are this account's (found in review, 2026-12-07: the
+      // browser lost its own session and left it alive on the server). It stays signed in as it was.
+      const otherSession = sessionIdOf(tokens.accessToken);
+      if (otherSession)
+        await fetch(`${API_BASE}/auth/sessions/${encodeURIComponent(otherSession)}`, {
+          method: 'DELETE',
+          headers: { Accept: 'application/json', Authorization: `Bearer ${tokens.accessToken}` },
+          credentials: 'same-origin',
+        }).catch(() => undefined);
       return { status: 'signed-in', user: current };
     }
     const sessionId = sessionIdOf(tokens.accessToken);
@@ -281,10 +289,11 @@ export class ApiClient {
   async confirmEmailChange(token: string): Promise<void> {
     await this.#request('POST', '/auth/email/change/confirm', { body: { token }, auth: false });
     const current = this.#user;
-    if (current) {
-      const profile = await this.profile();
-      this.#setUser({ ...current, email: profile.email, emailVerified: profile.emailVerified });
-    }
+    if (!current) return;
+    // Best effort: the change is made, and a failed read must not report it as failed (the link is
+    // spent, so trying again would say it is invalid; found in review, 2026-12-07).
+    const profile = await this.profile().catch(() => undefined);
+    if (profile) this.#setUser({ ...current, email: profile.email, emailVerified: profile.emailVerified });
   }
 
   /** Deletes the account after re-authentication; the API signs out every session, this one included. */
