@@ -473,3 +473,65 @@ describe('confirmEmailChange', () => {
     expect(client.user?.username).toBe('ada');
   });
 });
+
+// Found in review (2026-12-07): a tab heard of another tab's sign-out only at its next refresh (up
+// to 14 minutes, showing the account's data meanwhile), and went on as whoever signed in next.
+describe('another tab signing out or in', () => {
+  const BOB = { ...USER, id: 'u2', username: 'bob', email: 'bob@example.com' };
+
+  it('ends this tab when it is looked at again after another tab signed out', async () => {
+    await signIn();
+    const other = new ApiClient();
+    expect((await other.restore())?.username).toBe('ada');
+    await other.signOut();
+    client.recheck();
+    expect(told).toEqual(['null:SIGNED_OUT_IN_ANOTHER_TAB']);
+    expect(client.user).toBeNull();
+  });
+
+  it('ends this tab, leaving the cookie, when another account signed in in another tab', async () => {
+    await signIn();
+    fake.signInAs = BOB;
+    const other = new ApiClient();
+    await other.login({ username: 'bob', password: 'another fine passphrase' });
+    client.recheck();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(told).toEqual(['null:SIGNED_IN_AS_SOMEONE_ELSE']);
+    expect(client.user).toBeNull();
+    // The cookie is bob's, alive: the other tab goes on.
+    expect(fake.jar.values.has('cn_csrf')).toBe(true);
+    expect((await other.sessions()).length).toBe(0);
+  });
+
+  it('also when this tab finds out at its own timed refresh, never going on as the other account', async () => {
+    await signIn();
+    fake.signInAs = BOB;
+    await new ApiClient().login({ username: 'bob', password: 'another fine passphrase' });
+    await vi.advanceTimersByTimeAsync(15 * 60_000);
+    expect(told).toEqual(['null:SIGNED_IN_AS_SOMEONE_ELSE']);
+  });
+
+  it('goes on when the same account signed in again in another tab, and asks nothing when nothing changed', async () => {
+    await signIn();
+    client.recheck();
+    expect(fake.count('POST /auth/refresh')).toBe(0);
+    await new ApiClient().login({ username: 'ada', password: 'correct horse battery 42' });
+    client.recheck();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fake.count('POST /auth/refresh')).toBe(1);
+    expect(client.user?.username).toBe('ada');
+    expect(told).toEqual(['ada']);
+  });
+});
+
+// Found in review (2026-12-07): signing in again while signed in replaced the refresh cookie and
+// left the earlier session active on the server for its 30 days.
+describe('signing in while signed in', () => {
+  it('ends the earlier session with its own token', async () => {
+    await signIn();
+    await client.login({ username: 'ada', password: 'correct horse battery 42' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fake.revokedSessions).toEqual(['s-1']);
+    expect(client.user?.username).toBe('ada');
+  });
+});

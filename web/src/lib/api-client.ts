@@ -125,6 +125,8 @@ export class ApiClient {
   #signOutUnconfirmed = false;
   /** Refreshes in a row the API could not answer, for the backoff. */
   #refreshFailures = 0;
+  /** The `cn_csrf` value when this tab last signed in or refreshed: a sign-in elsewhere sets another. */
+  #csrfSeen: string | undefined;
   readonly #listeners = new Set<SessionListener>();
   readonly #random: () => number;
 
@@ -149,7 +151,7 @@ export class ApiClient {
       body: dto,
       auth: false,
     });
-    return 'accessToken' in body ? this.#accept(body) : null;
+    return 'accessToken' in body ? this.#acceptSignIn(body) : null;
   }
 
   /** Signs in, or answers the challenge when the account has two-step sign-in on (`verifySecondStep`). */
@@ -159,7 +161,7 @@ export class ApiClient {
 
   /** The second step of any sign-in: the challenge's token with an authenticator or recovery code. */
   async verifySecondStep(challenge: MfaChallenge, proof: SecondStepProof): Promise<AuthUser> {
-    return this.#accept(
+    return this.#acceptSignIn(
       await this.#request<AuthTokens>('POST', '/auth/mfa/verify?mode=cookie', {
         body: { mfaToken: challenge.mfaToken, ...proof },
         auth: false,
@@ -177,7 +179,7 @@ export class ApiClient {
    * so the API never asks for the two-step code here: the answer is always tokens.
    */
   async signInWithPasskey(response: AuthenticationResponseJSON): Promise<AuthUser> {
-    return this.#accept(
+    return this.#acceptSignIn(
       await this.#request<AuthTokens>('POST', '/auth/passkeys/sign-in?mode=cookie', {
         body: { response },
         auth: false,
@@ -262,6 +264,20 @@ export class ApiClient {
     const outcome = await this.#refresh();
     if (outcome.status === 'unavailable') throw outcome.error;
     return outcome.status === 'renewed' ? outcome.user : this.#user;
+  }
+
+  /**
+   * For when the tab is looked at again (it became visible, or got the focus): another tab may have
+   * signed out, or signed in, meanwhile. This tab heard of it only at its next refresh, up to 14
+   * minutes later, showing the account's pages and data meanwhile, or then went on as the account
+   * that signed in (found in review, 2026-12-07). Without `cn_csrf` the session has ended; with
+   * another value than this tab last saw, a refresh tells which account the cookie holds now.
+   */
+  recheck(): void {
+    if (!this.#user || this.#signOutUnconfirmed) return;
+    const csrf = readCookie(CSRF_COOKIE);
+    if (!csrf) this.#forget('SIGNED_OUT_IN_ANOTHER_TAB');
+    else if (csrf !== this.#csrfSeen) void this.#refresh();
   }
 
   async signOut(): Promise<void> {
@@ -462,7 +478,7 @@ export class ApiClient {
   async #signIn(path: string, body: unknown): Promise<SignInResult> {
     const response = await this.#respond('POST', path, { body, auth: false });
     if (response.status === 202) return (await response.json()) as MfaChallenge;
-    return { status: 'signed-in', user: this.#accept((await response.json()) as AuthTokens) };
+    return { status: 'signed-in', user: this.#acceptSignIn((await response.json()) as AuthTokens) };
   }
 
   /** Sends a request (refreshing the access token when needed); any answer but 2xx is thrown as an ApiError. */
@@ -572,7 +588,15 @@ export class ApiClient {
       }
       // Rate limited or the API is briefly down: no verdict on the session, so keep it; try again later.
       if (!response.ok) return this.#unavailable(toApiError(response.status, await readError(response)));
-      return { status: 'renewed', user: this.#accept((await response.json()) as AuthTokens) };
+      const tokens = (await response.json()) as AuthTokens;
+      if (this.#user && tokens.user.id !== this.#user.id) {
+        // The cookie holds another account's session now (it signed in in another tab): adopted,
+        // this tab would go on as that account under the first one's pages and data (found in
+        // review, 2026-12-07). Its cookie stays, the other tab's.
+        this.#forget('SIGNED_IN_AS_SOMEONE_ELSE', { keepCookie: true });
+        return { status: 'ended' };
+      }
+      return { status: 'renewed', user: this.#accept(tokens) };
     }
   }
 
@@ -591,8 +615,32 @@ export class ApiClient {
     return { status: 'unavailable', error };
   }
 
+  /**
+   * A sign-in's tokens. Signing in while signed in (the sign-in page offers it) replaces this
+   * browser's refresh cookie, so the session before it could no longer be reached from here: it is
+   * ended with its own access token (best effort; found in review, 2026-12-07: it stayed active for
+   * its 30 days).
+   */
+  #acceptSignIn(tokens: AuthTokens): AuthUser {
+    const previous = this.#accessToken;
+    const previousSession = previous === null ? undefined : sessionIdOf(previous);
+    const user = this.#accept(tokens);
+    if (
+      previous !== null &&
+      previousSession !== undefined &&
+      previousSession !== sessionIdOf(tokens.accessToken)
+    )
+      void fetch(`${API_BASE}/auth/sessions/${encodeURIComponent(previousSession)}`, {
+        method: 'DELETE',
+        headers: { Accept: 'application/json', Authorization: `Bearer ${previous}` },
+        credentials: 'same-origin',
+      }).catch(() => undefined);
+    return user;
+  }
+
   #accept(tokens: AuthTokens): AuthUser {
     this.#accessToken = tokens.accessToken;
+    this.#csrfSeen = readCookie(CSRF_COOKIE);
     this.#expiresAt = Date.now() + tokens.expiresIn * 1000;
     this.#refreshFailures = 0;
     this.#signOutUnconfirmed = false;
@@ -645,16 +693,20 @@ export class ApiClient {
     this.#forget();
   }
 
-  /** Drops the in-memory session; `endedBy` tells listeners why it ended on its own. */
-  #forget(endedBy?: string): void {
+  /**
+   * Drops the in-memory session; `endedBy` tells listeners why it ended on its own. `keepCookie`:
+   * the cookie is another session's, alive (another tab signed in), not this one's.
+   */
+  #forget(endedBy?: string, { keepCookie = false }: { keepCookie?: boolean } = {}): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#refreshFailures = 0;
     this.#signOutUnconfirmed = false;
     this.#accessToken = null;
     this.#expiresAt = 0;
+    this.#csrfSeen = undefined;
     // A dead session's CSRF cookie would only make every page load try (and fail) a refresh.
-    if (endedBy) expireCookie(CSRF_COOKIE);
+    if (endedBy && !keepCookie) expireCookie(CSRF_COOKIE);
     if (this.#user || endedBy) {
       this.#user = null;
       for (const listener of this.#listeners) listener(null, endedBy);

@@ -13,6 +13,9 @@ const messages: Readonly<Record<string, string>> = {
     'Your other sessions were not signed out: the session in this browser had already ended, so it could not reach them. Sign in again and use "Sign out everywhere", or reset your password, which also signs out every session.',
   SIGNED_OUT_HERE_ONLY:
     'You are signed out in this browser, but CloudNest could not be told, so that session may stay active on the server until it expires. To end it now, sign in and sign it out under Sessions, or use "Sign out everywhere".',
+  SIGNED_OUT_IN_ANOTHER_TAB: 'You signed out of CloudNest in another tab.',
+  SIGNED_IN_AS_SOMEONE_ELSE:
+    'Another account signed in to CloudNest in this browser, in another tab. Sign in again to go on here.',
   PASSKEY_PROMPT_CANCELLED:
     'No passkey was used: the prompt was closed or timed out. Try again when you are ready.',
   PASSKEY_ON_THIS_DEVICE:

@@ -41,7 +41,17 @@ export function SessionProvider({ children }: { children: ReactNode }) {
             : previous,
         ),
     );
-    return unsubscribe;
+    // Another tab may have signed out or in while this one was out of sight (api.recheck).
+    const recheck = () => {
+      if (document.visibilityState === 'visible') api.recheck();
+    };
+    document.addEventListener('visibilitychange', recheck);
+    window.addEventListener('focus', recheck);
+    return () => {
+      unsubscribe();
+      document.removeEventListener('visibilitychange', recheck);
+      window.removeEventListener('focus', recheck);
+    };
   }, []);
 
   return <SessionContext.Provider value={state}>{children}</SessionContext.Provider>;

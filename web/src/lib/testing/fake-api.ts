@@ -49,6 +49,10 @@ export class FakeApi {
   logoutAllAnswer: Answer = 'ok';
   /** Whether a refresh sets a new `cn_csrf` value (the API did, before it kept one per session). */
   rotateCsrf = false;
+  /** Who the next sign-in signs in (another tab may sign in another account). */
+  signInAs: AuthUser = USER;
+  /** The session ids `DELETE /auth/sessions/:id` revoked. */
+  readonly revokedSessions: string[] = [];
   readonly accessTtlSeconds = 900;
   /** How long the refresh takes between reading the cookie and rotating it (lets tabs overlap). */
   refreshLatencyMs = 0;
@@ -61,6 +65,8 @@ export class FakeApi {
   #refreshCookie: string | undefined;
   readonly #spentRefreshTokens = new Set<string>();
   #sessionRevoked = false;
+  /** The session the refresh cookie belongs to, and its account. */
+  #session = { id: '', user: USER };
   readonly #expiry = new Map<string, number>();
   #serial = 0;
   #csrfSerial = 1;
@@ -73,6 +79,7 @@ export class FakeApi {
     const headers = new Headers(init.headers);
     if (path === '/auth/login') {
       this.#sessionRevoked = false;
+      this.#session = { id: `s-${this.#serial + 1}`, user: this.signInAs };
       return this.#signIn();
     }
     if (path === '/auth/refresh') {
@@ -100,11 +107,16 @@ export class FakeApi {
       return new Response(null, { status: 204 });
     }
     if (path === '/auth/sessions') return json(200, []);
+    if (method === 'DELETE' && path.startsWith('/auth/sessions/')) {
+      this.revokedSessions.push(decodeURIComponent(path.slice('/auth/sessions/'.length)));
+      return new Response(null, { status: 204 });
+    }
     return error(404, 'NOT_FOUND');
   };
 
   /** The browser kept the cookies of a sign-in on an earlier visit (a reload starts from them). */
   signedInEarlier(): void {
+    this.#session = { id: 's-earlier', user: USER };
     this.#refreshCookie = 'refresh-earlier';
     this.jar.values.set('cn_csrf', 'csrf-earlier');
   }
@@ -141,14 +153,19 @@ export class FakeApi {
     }
   }
 
+  /** Tokens of the cookie's session; the access token is shaped like the API's (its payload names the session). */
   #signIn(newCsrf = true): Response {
-    const accessToken = `access-${++this.#serial}`;
+    const payload = btoa(JSON.stringify({ sub: this.#session.user.id, sid: this.#session.id })).replace(
+      /=+$/,
+      '',
+    );
+    const accessToken = `e30.${payload}.access-${++this.#serial}`;
     this.#refreshCookie = `refresh-${this.#serial}`;
     this.#expiry.set(accessToken, Date.now() + this.accessTtlSeconds * 1000);
     if (newCsrf || !this.jar.values.has('cn_csrf'))
       this.jar.values.set('cn_csrf', `csrf-${this.#csrfSerial++}`);
     const tokens: AuthTokens = {
-      user: USER,
+      user: this.#session.user,
       accessToken,
       tokenType: 'Bearer',
       expiresIn: this.accessTtlSeconds,
