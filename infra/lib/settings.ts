@@ -193,6 +193,19 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
   }
   if (settings.fargatePublicIp) {
     if (topology !== 'fargate') problems.push('fargatePublicIp only applies to the fargate topology');
+    // The tasks answer on their public IPs over plain HTTP (no load balancer, no certificate):
+    // passwords, tokens and the API key itself in clear text. Until 2026-12-07 (found in review)
+    // every preset accepted it, and a domain's certificate was silently dropped.
+    if (preset.name !== 'dev') {
+      problems.push(
+        `fargatePublicIp serves the API over plain HTTP from the tasks' public IPs: only preset "dev" may use it (preset "${preset.name}" serves HTTPS behind the ALB)`,
+      );
+    }
+    if (settings.domain) {
+      problems.push(
+        'fargatePublicIp has no load balancer to serve the domain with its certificate: drop domain or fargatePublicIp',
+      );
+    }
     if (settings.requireApiKey === false) {
       problems.push(
         'fargatePublicIp exposes tasks to the internet and requires requireApiKey (it cannot be false)',

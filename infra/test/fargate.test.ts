@@ -244,10 +244,12 @@ describe('fargate mail delivery (runs in-process in every task)', () => {
   });
 });
 
-describe('fargate public-IP form (seed 002 as written)', () => {
+describe('fargate public-IP form (seed 002 as written; dev only: plain HTTP)', () => {
   let template: Template;
   beforeAll(() => {
-    ({ template } = synthesize(sampleSettings('fargate', 'autonote', { fargatePublicIp: true })));
+    ({ template } = synthesize(
+      sampleSettings('fargate', 'dev', { fargatePublicIp: true, domain: undefined }),
+    ));
   });
 
   it('forces REQUIRE_API_KEY=true and injects API_KEYS from Secrets Manager', () => {
@@ -268,7 +270,7 @@ describe('fargate public-IP form (seed 002 as written)', () => {
       NetworkConfiguration: {
         AwsvpcConfiguration: Match.objectLike({
           AssignPublicIp: 'ENABLED',
-          Subnets: refs(subnetIds(template, ['10.0.1.0/24', '10.0.2.0/24'])),
+          Subnets: refs(subnetIds(template, ['10.10.0.0/24', '10.10.1.0/24'])),
         }),
       },
     });
@@ -344,8 +346,27 @@ describe('fargate with a hosted zone', () => {
 describe('fargate validation', () => {
   it('fails when the public-IP form is asked for without an API key', () => {
     expect(() =>
-      synthesize(sampleSettings('fargate', 'autonote', { fargatePublicIp: true, requireApiKey: false })),
+      synthesize(
+        sampleSettings('fargate', 'dev', { fargatePublicIp: true, requireApiKey: false, domain: undefined }),
+      ),
     ).toThrow(/fargatePublicIp exposes tasks to the internet and requires requireApiKey/);
+  });
+
+  // Found in review (2026-12-07): the public-IP form serves plain HTTP; autonote and prod took it,
+  // dropping the domain's certificate, with an https:// ApiUrl that nothing served.
+  it('refuses the public-IP form outside dev, and with a domain it could not serve', () => {
+    for (const preset of ['autonote', 'prod'] as const)
+      expect(() =>
+        synthesize(sampleSettings('fargate', preset, { fargatePublicIp: true, domain: undefined })),
+      ).toThrow(/fargatePublicIp serves the API over plain HTTP .* only preset "dev"/);
+    expect(() =>
+      synthesize(
+        sampleSettings('fargate', 'dev', {
+          fargatePublicIp: true,
+          domain: { zoneName: 'example.com', recordName: 'api', certificateArn: SAMPLE_CERTIFICATE_ARN },
+        }),
+      ),
+    ).toThrow(/fargatePublicIp has no load balancer to serve the domain/);
   });
 
   it('fails outside dev without a certificate or hosted zone (the ALB would serve plain HTTP)', () => {
