@@ -3,8 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 
 /**
- * Lets `grantee` send mail through SES as `mailFrom`: the address identity and its domain
- * identity, nothing else (SES authorizes against whichever identity is verified).
+ * Lets `grantee` send mail through SES as `mailFrom` and no other address: on the address identity
+ * or its domain identity (SES authorizes against whichever is verified), with the From address
+ * pinned by `ses:FromAddress`. Without the condition the domain identity let the API send as any
+ * address of the domain (found in review, 2026-12-07).
  */
 export function grantSendEmail(scope: IConstruct, grantee: iam.IGrantable, mailFrom: string): void {
   const stack = Stack.of(scope);
@@ -15,6 +17,7 @@ export function grantSendEmail(scope: IConstruct, grantee: iam.IGrantable, mailF
     new iam.PolicyStatement({
       actions: ['ses:SendEmail', 'ses:SendRawEmail'],
       resources: [identity(domain), identity(mailFrom)],
+      conditions: { StringEquals: { 'ses:FromAddress': mailFrom } },
     }),
   );
 }

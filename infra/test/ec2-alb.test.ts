@@ -239,11 +239,17 @@ describe('ec2-alb × seoul (seed 004)', () => {
     });
   });
 
-  it('turns MySQL’s slow query log on (the exported slowquery log was empty under the default group)', () => {
+  it('turns MySQL’s slow query log on (the exported slowquery log was empty under the default group) and requires TLS', () => {
     const [groupId] = onlyResource(template, 'AWS::RDS::DBParameterGroup', {
       Properties: {
         Family: 'mysql8.0',
-        Parameters: { slow_query_log: '1', long_query_time: '1', log_output: 'FILE' },
+        // TLS required on the server too, not only by the API's DATABASE_SSL (review, 2026-12-07).
+        Parameters: {
+          slow_query_log: '1',
+          long_query_time: '1',
+          log_output: 'FILE',
+          require_secure_transport: 'ON',
+        },
       },
     });
     template.hasResourceProperties('AWS::RDS::DBInstance', {

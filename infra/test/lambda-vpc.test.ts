@@ -419,8 +419,12 @@ describe('lambda-vpc × nest-vpc', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
-    const ses = policies.find((s) => [s.Action].flat().includes('ses:SendEmail'));
+    const ses = policies.find((s) => [s.Action].flat().includes('ses:SendEmail')) as
+      | { Resource: unknown; Condition?: unknown }
+      | undefined;
     expect(JSON.stringify(ses?.Resource)).toMatch(/identity\/example\.com.*identity\/no-reply@example\.com/);
+    // As the sender only: the domain identity alone would let the API send as any of its addresses.
+    expect(ses?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'no-reply@example.com' } });
     const s3 = policies.find((s) => [s.Action].flat().includes('s3:PutObject'));
     expect([s3?.Action].flat().sort()).toEqual([
       's3:AbortMultipartUpload',

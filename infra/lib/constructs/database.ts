@@ -172,13 +172,22 @@ export class Database extends Construct implements IApiDatabase {
         : rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
 
     // MySQL exports its slow query log, which the default group leaves off (slow_query_log=0), so
-    // the export stayed empty. PostgreSQL keeps its default group: see infra/README.md.
+    // the export stayed empty. It also refuses connections without TLS: RDS MySQL 8.0 leaves
+    // require_secure_transport off, so any client in the allowed groups could send credentials in
+    // clear text (found in review, 2026-12-07; PostgreSQL 17 on RDS forces TLS by default, and the
+    // proxy requires it). PostgreSQL keeps its default group: see infra/README.md.
     const parameterGroup =
       props.engine === 'mysql'
         ? new rds.ParameterGroup(this, 'ParameterGroup', {
             engine,
+            // Unchanged when TLS was required: a new description would replace the group.
             description: 'CloudNest MySQL: slow query log (statements over 1 s) to the exported file',
-            parameters: { slow_query_log: '1', long_query_time: '1', log_output: 'FILE' },
+            parameters: {
+              slow_query_log: '1',
+              long_query_time: '1',
+              log_output: 'FILE',
+              require_secure_transport: 'ON',
+            },
           })
         : undefined;
 
