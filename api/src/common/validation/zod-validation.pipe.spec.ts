@@ -79,6 +79,31 @@ describe('ZodValidationPipe', () => {
       tags: [],
     });
   });
+
+  // Found in review (2026-12-07): a field that takes any JSON (a passkey's clientExtensionResults)
+  // carried 20,000 levels into the recursive check here: a stack overflow, a 500 after seconds.
+  it('refuses nesting past 32 levels in a field that takes any JSON, and walks no further', async () => {
+    const AnySchema = dto((z) => z.object({ extensions: z.record(z.string(), z.unknown()) }));
+    const anyPipe = new ZodValidationPipe(AnySchema, 'body');
+    const nested = (depth: number): unknown => {
+      let value: unknown = 'leaf';
+      for (let level = 0; level < depth; level++) value = [value];
+      return value;
+    };
+    await expect(anyPipe.transform({ extensions: { x: nested(30) } })).resolves.toBeDefined();
+    for (const depth of [40, 20_000]) {
+      expect(catchError(() => anyPipe.transform({ extensions: { x: nested(depth) } }))).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: `body.extensions.x.${Array(31).fill('0').join('.')}: must not nest deeper than 32 levels`,
+      });
+    }
+    // The path of a reported string is still the one it was found at.
+    expect(
+      catchError(() => anyPipe.transform({ extensions: { a: { b: ['ok', 'bad\u0000'] } } })),
+    ).toMatchObject({
+      message: 'body.extensions.a.b.1: must not contain the NUL character (U+0000)',
+    });
+  });
 });
 
 function catchError(action: () => unknown): unknown {

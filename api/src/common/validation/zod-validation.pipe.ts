@@ -64,23 +64,49 @@ export class ZodValidationPipe<T> implements PipeTransform<unknown, T | Promise<
 }
 
 const LONE_SURROGATE = /\p{Cs}/u;
+/**
+ * Deepest nesting a request may carry. The DTOs nest a few levels; fields typed `unknown` (a
+ * passkey's `clientExtensionResults`) take any JSON, and 20,000 levels overflowed the recursive
+ * walk here with a 500 after seconds of CPU (found in review, 2026-12-07).
+ */
+const MAX_DEPTH = 32;
+
+interface Visit {
+  readonly value: unknown;
+  readonly depth: number;
+  /** The key under the parent, and the parent: the path is built only for what is reported. */
+  readonly key?: string;
+  readonly parent?: Visit;
+}
 
 /** The first string (or object key) no database can store as it is, with why; undefined if none. */
-function unstorableString(
-  value: unknown,
-  path: string[] = [],
-): { readonly path: string[]; readonly message: string } | undefined {
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) return { path, message: 'must not contain the NUL character (U+0000)' };
-    if (LONE_SURROGATE.test(value)) {
-      return { path, message: 'must be valid Unicode (it holds a lone UTF-16 surrogate)' };
+function unstorableString(root: unknown): { readonly path: string[]; readonly message: string } | undefined {
+  // Iterative, children pushed last-first so they are visited in order.
+  const pending: Visit[] = [{ value: root, depth: 0 }];
+  for (let visit = pending.pop(); visit !== undefined; visit = pending.pop()) {
+    const problem =
+      (visit.key !== undefined && stringProblem(visit.key)) ||
+      (typeof visit.value === 'string' && stringProblem(visit.value)) ||
+      (visit.depth > MAX_DEPTH && `must not nest deeper than ${MAX_DEPTH} levels`);
+    if (problem) return { path: pathOf(visit), message: problem };
+    if (visit.value === null || typeof visit.value !== 'object') continue;
+    const entries = Object.entries(visit.value);
+    for (let index = entries.length - 1; index >= 0; index--) {
+      const [key, value] = entries[index] as [string, unknown];
+      pending.push({ value, key, parent: visit, depth: visit.depth + 1 });
     }
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object') return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const found = unstorableString(key, [...path, key]) ?? unstorableString(item, [...path, key]);
-    if (found) return found;
   }
   return undefined;
+}
+
+function stringProblem(value: string): string | undefined {
+  if (value.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
+  if (LONE_SURROGATE.test(value)) return 'must be valid Unicode (it holds a lone UTF-16 surrogate)';
+  return undefined;
+}
+
+function pathOf(visit: Visit): string[] {
+  const path: string[] = [];
+  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent) path.unshift(at.key);
+  return path;
 }
