@@ -96,6 +96,24 @@ describe.each(EVENT_KINDS)('createLambdaProxy with %s events', (kind) => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  // Found in review (2026-12-07): light-my-request parses the URL as a browser would, `\` as `/`:
+  // `/\x/echo` lost its first segment as a host and reached /echo, and `/\` threw (a failed
+  // invocation, a 502 without the error shape). The HTTP server answers each 404.
+  it.each(['/\\', '/\\[/echo', '/\\x/echo', '//x/echo'])(
+    'answers %s as the HTTP server does: 404',
+    async (path) => {
+      const response = await invoke({ path });
+      expect(response.statusCode).toBe(404);
+    },
+  );
+
+  it('answers a request line no URL can be made of as the HTTP server does: 400 in the error shape', async () => {
+    // Not from API Gateway or ALB, whose paths start with `/`; a direct invoke can send anything.
+    const response = await invoke({ path: 'http://[' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST' });
+  });
+
   it('answers 404 for a route that does not exist', async () => {
     expect((await invoke({ path: '/nope' })).statusCode).toBe(404);
   });

@@ -88,9 +88,16 @@ export async function createLambdaProxy(app: FastifyInstance): Promise<LambdaHtt
     // The function is invoked by API Gateway and ALB; anything else is someone's direct invoke.
     if (!isHttpApiEvent(event) && !isAlbEvent(event) && !isRestEvent(event)) throw unsupported(event);
     const method = requestMethod(event);
-    if (!KNOWN_METHODS.has(method)) return unknownMethodAnswer(event);
-    if (method !== 'HEAD') return answer(event, context);
-    return withoutBody(await answer(asGetRequest(event), context));
+    if (!KNOWN_METHODS.has(method)) return badRequestAnswer(event);
+    try {
+      if (method !== 'HEAD') return await answer(event, context);
+      return withoutBody(await answer(asGetRequest(event), context));
+    } catch (error) {
+      // A request line light-my-request cannot make a URL of, which the HTTP server refuses with
+      // 400 (answerClientError): failing the invocation would be a 502 without the error shape.
+      if ((error as { code?: unknown }).code === 'ERR_INVALID_URL') return badRequestAnswer(event);
+      throw error;
+    }
   };
 }
 
@@ -108,12 +115,12 @@ function requestMethod(event: LambdaHttpEvent): string {
 const KNOWN_METHODS = new Set(METHODS);
 
 /**
- * A method Node does not know (`FOO`; ALB forwards any token): the HTTP server's parser refuses it
- * with 400 BAD_REQUEST in the API's error shape (`answerClientError`), while light-my-request
- * throws, which failed the invocation (a 502 without the shape, counted as a function error; found
- * in review). Answered here the way the server answers, headers included.
+ * A method Node does not know (`FOO`; ALB forwards any token), or a URL it cannot parse: the HTTP
+ * server's parser refuses it with 400 BAD_REQUEST in the API's error shape (`answerClientError`),
+ * while light-my-request throws, which failed the invocation (a 502 without the shape, counted as
+ * a function error; found in review). Answered here the way the server answers, headers included.
  */
-function unknownMethodAnswer(event: LambdaHttpEvent): LambdaHttpResponse {
+function badRequestAnswer(event: LambdaHttpEvent): LambdaHttpResponse {
   const requestId = requestIdFor({
     headers: {
       'x-request-id':
@@ -180,7 +187,7 @@ function albRequest(event: ALBEvent): LambdaHttpEvent {
   const sourceIp = albClientAddress(event);
   return {
     ...event,
-    path: query ? `${event.path}?${query}` : event.path,
+    path: query ? `${withEscapedBackslashes(event.path)}?${query}` : withEscapedBackslashes(event.path),
     queryStringParameters: undefined,
     multiValueQueryStringParameters: undefined,
     requestContext: sourceIp ? { ...event.requestContext, identity: { sourceIp } } : event.requestContext,
@@ -293,7 +300,8 @@ function unsupported(event: unknown): Error {
  * is the app's own `/v1` prefix even when the stage is also named `v1`.
  */
 function normalisePath(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): LambdaHttpEvent {
-  if (!isHttpApiEvent(event)) return withLowerCaseHeaders(event);
+  if (!isHttpApiEvent(event))
+    return withLowerCaseHeaders({ ...event, path: withEscapedBackslashes(event.path) });
   const stage = event.requestContext.stage;
   const path = stage && stage !== '$default' ? withoutStage(event.rawPath, stage) : event.rawPath;
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
@@ -320,12 +328,22 @@ function withLowerCaseHeaders(event: APIGatewayProxyEvent): APIGatewayProxyEvent
 }
 
 /**
- * Characters an encoded path never holds literally: a `%` that starts no escape, `?`, `#`, space,
- * controls and anything beyond ASCII. The surrogate range is matched whole, so a pair is encoded as
+ * Characters an encoded path never holds literally: a `%` that starts no escape, `?`, `#`, `\`,
+ * space, controls and anything beyond ASCII. The surrogate range is matched whole, so a pair is encoded as
  * its one character.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const NOT_IN_ENCODED_PATH = /%(?![0-9A-Fa-f]{2})|[?#\u0000-\u0020\u007f]|[^\u0000-\u007f]+/g;
+const NOT_IN_ENCODED_PATH = /%(?![0-9A-Fa-f]{2})|[?#\\\u0000-\u0020\u007f]|[^\u0000-\u007f]+/g;
+
+/**
+ * A backslash in a path goes to the app as `%5C`, as the server reads it. light-my-request parses
+ * the URL with the WHATWG parser, for which `\` is a `/` in an http URL: `/\x/health` became the
+ * host `x` and the path `/health` (answered 200 where the server says 404), and `/\` threw, which
+ * failed the invocation with a 502 without the error shape (found in review, 2026-12-07).
+ */
+function withEscapedBackslashes(path: string): string {
+  return path.replaceAll('\\', '%5C');
+}
 
 /**
  * HTTP API delivers `rawPath` percent-decoded (`/items/a%3Fb` arrives as `/items/a?b`;
