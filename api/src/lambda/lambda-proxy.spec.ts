@@ -29,6 +29,7 @@ async function echoApp(): Promise<FastifyInstance> {
     ip: request.ip,
     cookie: request.headers.cookie ?? null,
     multi: request.headers['x-multi'] ?? null,
+    userAgent: request.headers['user-agent'] ?? null,
     requestIdHeader: request.headers['x-request-id'] ?? null,
   });
   app.get('/echo', echo);
@@ -112,6 +113,15 @@ describe.each(EVENT_KINDS)('createLambdaProxy with %s events', (kind) => {
     const response = await invoke({ path: 'http://[' });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST' });
+  });
+
+  // Found in review (2026-12-07): light-my-request names a request without one `lightMyRequest`,
+  // so every such client was one "device" in sessions, activity and new-device mail.
+  it('passes no User-Agent when the client sent none, and the one it sent otherwise', async () => {
+    expect((await invoke({ path: '/echo', without: ['user-agent'] })).json()).toMatchObject({
+      userAgent: null,
+    });
+    expect((await invoke({ path: '/echo' })).json()).toMatchObject({ userAgent: 'vitest' });
   });
 
   it('answers 404 for a route that does not exist', async () => {

@@ -188,6 +188,7 @@ function albRequest(event: ALBEvent): LambdaHttpEvent {
   return {
     ...event,
     path: query ? `${withEscapedBackslashes(event.path)}?${query}` : withEscapedBackslashes(event.path),
+    headers: withoutMadeUpUserAgent(event.headers),
     queryStringParameters: undefined,
     multiValueQueryStringParameters: undefined,
     requestContext: sourceIp ? { ...event.requestContext, identity: { sourceIp } } : event.requestContext,
@@ -300,12 +301,19 @@ function unsupported(event: unknown): Error {
  * is the app's own `/v1` prefix even when the stage is also named `v1`.
  */
 function normalisePath(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): LambdaHttpEvent {
-  if (!isHttpApiEvent(event))
-    return withLowerCaseHeaders({ ...event, path: withEscapedBackslashes(event.path) });
+  if (!isHttpApiEvent(event)) {
+    const rest = withLowerCaseHeaders({ ...event, path: withEscapedBackslashes(event.path) });
+    return { ...rest, headers: withoutMadeUpUserAgent(rest.headers) };
+  }
   const stage = event.requestContext.stage;
   const path = stage && stage !== '$default' ? withoutStage(event.rawPath, stage) : event.rawPath;
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
-  return { ...event, rawPath: `${asEncodedPath(path)}${query}`, queryStringParameters: undefined };
+  return {
+    ...event,
+    headers: withoutMadeUpUserAgent(event.headers),
+    rawPath: `${asEncodedPath(path)}${query}`,
+    queryStringParameters: undefined,
+  };
 }
 
 /**
@@ -334,6 +342,19 @@ function withLowerCaseHeaders(event: APIGatewayProxyEvent): APIGatewayProxyEvent
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const NOT_IN_ENCODED_PATH = /%(?![0-9A-Fa-f]{2})|[?#\\\u0000-\u0020\u007f]|[^\u0000-\u007f]+/g;
+
+/**
+ * The headers with `user-agent` explicitly absent when the client sent none (in neither form),
+ * which light-my-request reads as "none" instead of making one up (`lightMyRequest`): every such
+ * client was one device in sessions, activity and new-device mail (found in review, 2026-12-07).
+ */
+function withoutMadeUpUserAgent<Headers extends Record<string, string | undefined>>(
+  headers: Headers | null | undefined,
+): Headers {
+  const given = headers ?? ({} as Headers);
+  if (Object.keys(given).some((name) => name.toLowerCase() === 'user-agent')) return given;
+  return { ...given, 'user-agent': undefined };
+}
 
 /**
  * A backslash in a path goes to the app as `%5C`, as the server reads it. light-my-request parses

@@ -11,6 +11,8 @@ export interface EventRequest {
   /** Path as the app routes it, with an optional query string (`/users?tag=a&tag=b`). */
   readonly path: string;
   readonly headers?: Record<string, string>;
+  /** Headers the client did not send, of the ones every event has otherwise (`user-agent`). */
+  readonly without?: readonly string[];
   readonly cookies?: readonly string[];
   readonly body?: string | Buffer;
   /** Send the body base64-encoded, as API Gateway does for binary media types. @default false */
@@ -34,6 +36,7 @@ export function eventFor(
     'user-agent': 'vitest',
     ...request.headers,
   };
+  for (const name of request.without ?? []) delete headers[name];
   const bodyBuffer =
     request.body === undefined
       ? undefined
