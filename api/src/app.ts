@@ -86,6 +86,12 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   if (config.http.prefix) app.setGlobalPrefix(config.http.prefix);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
+  // An `Expect` other than 100-continue is answered as if absent (RFC 9110 §10.1.1 lets a server
+  // ignore it): Node answered it a bare 417, no JSON, request id or security headers (found in
+  // review, 2026-12-07).
+  fastify.server.on('checkExpectation', (request, response) =>
+    fastify.server.emit('request', request, response),
+  );
   // The documentation pages are HTML and get helmet's document headers; everything else is data.
   // Decided on the raw URL: `request.routeOptions` builds a fresh object on every access.
   const docsPath = `${config.http.prefix}/docs`;

@@ -104,6 +104,14 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
     });
     const http10 = await rawExchange(server.baseUrl, 'GET /api/health HTTP/1.0\r\n\r\n');
     expect(http10.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    // An expectation other than 100-continue is ignored, not a bare 417 (found in review, 2026-12-07).
+    const expecting = await rawExchange(
+      server.baseUrl,
+      'GET /api/health HTTP/1.1\r\nHost: localhost\r\nExpect: foo\r\nConnection: close\r\n\r\n',
+    );
+    expect(expecting.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(expecting.toLowerCase()).toContain('x-content-type-options: nosniff');
+    expect(expecting.toLowerCase()).toContain('x-request-id: ');
   });
 
   it('allows listed origins and no others', async () => {
