@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -36,6 +37,7 @@ export interface CreateAppOptions {
  */
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
   const { config } = options;
+  const corsHeaders = corsHeadersFor(config.http.corsOrigins);
   const logger = options.logger ?? createLogger(config.log);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -61,7 +63,10 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     schemaController: ZOD_ONLY_SCHEMA_CONTROLLER,
     // What the router and Node's HTTP parser refuse before any hook or filter runs gets the same
     // error shape as everything else.
-    frameworkErrors: answerFrameworkError,
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      reply.headers(corsHeaders(request.headers.origin));
+      answerFrameworkError(error, request, reply);
+    },
     clientErrorHandler: answerClientError,
     // No Nest middleware anywhere (guards, pipes and Fastify hooks do that work), so no
     // @fastify/middie: registering it cost ~3 ms of every Lambda cold start and left a hook on
@@ -117,12 +122,14 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     reply.headers(securityHeadersFor(request.url));
     reply.header('x-request-id', request.id);
     if (closing) {
+      reply.headers(corsHeaders(request.headers.origin));
       done(new AppError('SERVICE_UNAVAILABLE'));
       return;
     }
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (HTTP/1.0 has no such rule).
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
       reply.header('connection', 'close');
+      reply.headers(corsHeaders(request.headers.origin));
       done(new AppError('BAD_REQUEST'));
       return;
     }
@@ -166,6 +173,30 @@ function armBodyDeadline(request: IncomingMessage, response: ServerResponse, tim
   const clear = () => clearTimeout(deadline);
   request.once('end', clear);
   response.once('close', clear);
+}
+
+/**
+ * The CORS headers @fastify/cors would add for `origin`, for the answers given before its hook runs:
+ * the router's refusals, the 503 while shutting down and the missing-Host 400 had none, so a
+ * browser on an allowed origin saw a network error instead of the error (found in review,
+ * 2026-12-07). None when CORS is off or the origin is not allowed.
+ */
+function corsHeadersFor(
+  origins: readonly string[],
+): (origin: string | undefined) => Readonly<Record<string, string>> {
+  const none = {};
+  if (origins.length === 0) return () => none;
+  const exposed = { 'access-control-expose-headers': 'x-request-id, retry-after' };
+  if (origins.includes('*')) return () => ({ 'access-control-allow-origin': '*', ...exposed });
+  return (origin) =>
+    origin !== undefined && origins.includes(origin)
+      ? {
+          'access-control-allow-origin': origin,
+          'access-control-allow-credentials': 'true',
+          vary: 'Origin',
+          ...exposed,
+        }
+      : { vary: 'Origin' };
 }
 
 /** Whether an OPTIONS request is a CORS preflight (Fetch standard: it names an origin and a method). */

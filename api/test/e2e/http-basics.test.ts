@@ -38,10 +38,15 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
       ['/api/users/%zz', 400, 'BAD_REQUEST'],
       [`/api/files/${'a'.repeat(201)}`, 414, 'URI_TOO_LONG'],
     ] as const) {
-      const response = await server.request(path, { headers: { 'x-request-id': 'trace-43' } });
+      const response = await server.request(path, {
+        headers: { 'x-request-id': 'trace-43', origin: 'https://app.example.com' },
+      });
       expect(response.status).toBe(status);
       expect(response.headers.get('x-request-id')).toBe('trace-43');
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      // Readable by a browser on an allowed origin, as every other error is (review, 2026-12-07).
+      expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(response.headers.get('access-control-allow-credentials')).toBe('true');
       expect(await response.json()).toEqual({
         statusCode: status,
         code,
