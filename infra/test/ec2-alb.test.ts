@@ -5,7 +5,11 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Ec2AlbApp, type Ec2AlbAppProps } from '../lib/constructs/ec2-alb-app.js';
+import {
+  Ec2AlbApp,
+  type Ec2AlbAppProps,
+  SESSION_MANAGER_CHANNEL_ACTIONS,
+} from '../lib/constructs/ec2-alb-app.js';
 import { Network } from '../lib/constructs/network.js';
 import { resolvePreset } from '../lib/presets.js';
 import {
@@ -136,11 +140,25 @@ describe('ec2-alb × seoul (seed 004)', () => {
         BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
       }),
     });
-    template.hasResourceProperties('AWS::IAM::Role', {
-      ManagedPolicyArns: [
-        { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonSSMManagedInstanceCore')])] },
-      ],
-    });
+    // Session Manager's own actions, not AmazonSSMManagedInstanceCore, which let an instance read
+    // every Parameter Store value in the account (review, 2026-12-07).
+    const ec2Roles = Object.values(template.findResources('AWS::IAM::Role')).filter((role) =>
+      JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes('ec2.amazonaws.com'),
+    );
+    expect(ec2Roles).toHaveLength(2);
+    for (const role of ec2Roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[],
+    );
+    expect(
+      statements.filter((statement) => statement.Action === 'ssm:UpdateInstanceInformation'),
+    ).toHaveLength(2);
+    expect(
+      statements.filter(
+        (statement) => JSON.stringify(statement.Action) === JSON.stringify(SESSION_MANAGER_CHANNEL_ACTIONS),
+      ),
+    ).toHaveLength(2);
+    expect(JSON.stringify(statements)).not.toMatch(/"ssm:Get|ssm:\*/);
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Scheme: 'internet-facing',
       Subnets: refs(subnetIds(template, ['10.0.1.0/24', '10.0.2.0/24'])),
@@ -352,8 +370,8 @@ describe('ec2-alb frontend (the web app, seed 004 port 3000)', () => {
     expect(userData).toContain('pm2 start /opt/cloudnest/frontend/ecosystem.config.json');
     expect(userData).toContain('http://127.0.0.1:3000/ ');
     expect(userData).toContain('cfn-signal');
-    // The frontend instances may read their code asset, signal CloudFormation and write their own
-    // log group, nothing else.
+    // The frontend instances may read their code asset, signal CloudFormation, write their own log
+    // group and take Session Manager sessions, nothing else.
     const [frontendRole] = onlyResource(template, 'AWS::IAM::Role', {
       Properties: { Description: 'CloudNest frontend instances' },
     });
@@ -367,6 +385,8 @@ describe('ec2-alb frontend (the web app, seed 004 port 3000)', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:GetObject',
+      'ssm:UpdateInstanceInformation',
+      ...SESSION_MANAGER_CHANNEL_ACTIONS,
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectionsAlarmThreshold, estimatedMaxConnections } from '../lib/concurrency.js';
+import { SESSION_MANAGER_CHANNEL_ACTIONS } from '../lib/constructs/ec2-alb-app.js';
 import type { Deployment } from '../lib/deployment.js';
 import { supportedCombinations } from '../lib/presets.js';
 import { nagErrors, SEED_000_IMPORT, sampleSettings, synthesize } from './support.js';
@@ -94,6 +95,7 @@ describe('every topology × preset: cdk-nag AwsSolutions, least privilege, data 
       'logs:PutRetentionPolicy',
       'logs:DeleteRetentionPolicy',
       'ec2:DescribeNetworkInterfaces',
+      ...SESSION_MANAGER_CHANNEL_ACTIONS,
     ]);
     const problems: string[] = [];
     let examined = 0;

@@ -83,6 +83,14 @@ export interface Ec2AlbAppProps {
 /** Ports and health paths of seed 004. */
 export const BACKEND_PORT = 9999;
 export const FRONTEND_PORT = 3000;
+
+/** What the SSM agent needs for Session Manager's channels (AWS documents "*" as their only resource). */
+export const SESSION_MANAGER_CHANNEL_ACTIONS = [
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+];
 export const BACKEND_HEALTH_PATH = '/api/health';
 
 // Answers 200 on every path until a real frontend is deployed, so the `/*` rule is healthy.
@@ -197,16 +205,37 @@ export class Ec2AlbApp extends Construct {
       const role = new iam.Role(this, `${name}Role`, {
         assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
         description: `CloudNest ${name.toLowerCase()} instances`,
-        managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
       });
-      NagSuppressions.addResourceSuppressions(role, [
-        {
-          id: 'AwsSolutions-IAM4',
-          reason:
-            'AmazonSSMManagedInstanceCore is what Session Manager needs; it replaces SSH from the world.',
-          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore'],
-        },
-      ]);
+      // Session Manager (instead of SSH from the world) and nothing more: the agent registers the
+      // instance and opens its channels. AmazonSSMManagedInstanceCore also let either instance read
+      // every Parameter Store value in the account (found in review, 2026-12-07).
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:UpdateInstanceInformation'],
+          resources: [Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: SESSION_MANAGER_CHANNEL_ACTIONS,
+          resources: ['*'],
+        }),
+      );
+      NagSuppressions.addResourceSuppressions(
+        role,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              "Session Manager's channel actions (ssmmessages:*Channel) have no resource-level permissions, and the agent registers whichever instance it runs on.",
+            appliesTo: [
+              'Resource::*',
+              { regex: '/^Resource::arn:<AWS::Partition>:ec2:[^:]+:<AWS::AccountId>:instance\\/\\*$/g' },
+            ],
+          },
+        ],
+        true,
+      );
       const logGroup = new logs.LogGroup(this, `${name}LogGroup`, {
         retention: logs.RetentionDays.ONE_MONTH,
         removalPolicy: RemovalPolicy.DESTROY,
