@@ -54,17 +54,23 @@ describe('createLogger', () => {
   });
 });
 
+/** A stream that keeps each line a logger writes. */
+function lineSink(): { lines: string[]; sink: Writable } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { lines, sink };
+}
+
 // Found in review: the e2e "logs never contain secrets" test used a logger of its own, so this
 // redaction was checked nowhere.
 describe('loggerOptions redaction', () => {
   it('censors credentials in request headers, response cookies and bodies, and keeps the rest', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const { lines, sink } = lineSink();
     pino(loggerOptions('info'), sink).info(
       {
         req: {
@@ -122,13 +128,7 @@ describe('loggerOptions redaction', () => {
 
 describe('loggerOptions error serializer', () => {
   it('logs a database error without the statement mysql2 puts on it, bound values and all', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const { lines, sink } = lineSink();
     const statement =
       "insert into `mail_queue` (`text_body`) values ('Open https://x/reset-password#token=S3CRET')";
     const timeout = Object.assign(new Error('Query execution was interrupted'), {
