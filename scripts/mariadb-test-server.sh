@@ -24,7 +24,10 @@ dir=$(mktemp -d /tmp/cloudnest-mariadb-XXXXXX)
 chmod 755 "$dir"
 run_as=()
 if [ "$(id -u)" = 0 ]; then chown mysql:mysql "$dir"; run_as=(--user=mysql); fi
-mariadb-install-db "${run_as[@]}" --datadir="$dir/data" --auth-root-authentication-method=socket >/dev/null 2>&1
+# No test database: it comes with grants to every user on any database named test or test_*, which
+# the test databases are, so a user's own grants (the API user's row rights) went untested.
+mariadb-install-db "${run_as[@]}" --datadir="$dir/data" --auth-root-authentication-method=socket \
+  --skip-test-db >/dev/null 2>&1
 # The CA and the server's certificate, valid for a day. mysql2 checks an IP host against the name
 # "localhost" (it sends no server name for IPs), hence both names.
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj '/CN=CloudNest MariaDB test CA' \
@@ -48,7 +51,9 @@ done
 password=$(node -e "console.log(require('crypto').randomBytes(12).toString('hex'))")
 mariadb --socket="$dir/mysqld.sock" -uroot -e "
   CREATE USER 'cloudnest'@'127.0.0.1' IDENTIFIED BY '$password';
-  GRANT ALL PRIVILEGES ON *.* TO 'cloudnest'@'127.0.0.1';
+  -- GRANT OPTION like RDS's master user: the migrations grant the API user its rights.
+  GRANT ALL PRIVILEGES ON *.* TO 'cloudnest'@'127.0.0.1' WITH GRANT OPTION;
+  DROP USER IF EXISTS ''@'localhost', ''@'$(hostname)';
   CREATE DATABASE cloudnest_test;"
 echo "export TEST_MYSQL_URL=mysql://cloudnest:$password@127.0.0.1:$port/cloudnest_test"
 echo "export TEST_MYSQL_CA=$dir/ca.pem"

@@ -5,6 +5,7 @@ import { type ResealReport, TotpSecretResealer } from './auth/totp-secret-reseal
 import { SecretsRepository } from './aws/secrets.repository.js';
 import { createLogger } from './common/logging/logger.js';
 import { configFromProcessEnvironment } from './config/environment.js';
+import { apiUserCredentialsFromSecret, grantApiUser } from './database/api-user.js';
 import { createDatabase, type Database } from './database/database.factory.js';
 import { remoteConnection } from './database/database-connection.js';
 import { DatabaseHandle } from './database/database-handle.js';
@@ -25,13 +26,16 @@ const PHYSICAL_RESOURCE_ID = 'cloudnest-database-schema';
  */
 export interface MigrationResponse extends MigrationReport {
   readonly authenticatorSecrets?: ResealReport;
+  /** The user the API connects as, created or updated and granted its rights by this run. */
+  readonly apiUser?: string;
   readonly PhysicalResourceId?: string;
   readonly Data?: { readonly Applied: string; readonly Pending: string };
 }
 
 /**
- * The migration function: creates the database if it does not exist, then applies pending
- * migrations (serialised across concurrent invocations by Kysely's migration lock). Idempotent.
+ * The migration function: creates the database if it does not exist, applies pending migrations
+ * (serialised across concurrent invocations by Kysely's migration lock) and, given the API user's
+ * secret, grants that user its rights. Idempotent.
  * Works when invoked directly, as a CDK `Trigger`, or as the onEvent handler of a CDK custom
  * resource `Provider` (Delete leaves the schema alone: data outlives stacks).
  */
@@ -52,6 +56,8 @@ export async function handler(
   try {
     report = await migrateToLatest(db);
     logger.info({ applied: report.applied, pending: report.pending }, 'migrations done');
+    const apiUser = await grantApiUserFromSecret(db);
+    if (apiUser) report = { ...report, apiUser };
     const authenticatorSecrets = await resealAuthenticatorSecrets(db);
     if (authenticatorSecrets) report = { ...report, authenticatorSecrets };
   } finally {
@@ -63,6 +69,20 @@ export async function handler(
     PhysicalResourceId: PHYSICAL_RESOURCE_ID,
     Data: { Applied: report.applied.join(','), Pending: report.pending.join(',') },
   };
+}
+
+/**
+ * Creates the user the API connects as, sets its password from its secret and grants it row rights
+ * on every table, the ones this run created included (database/api-user.ts). Only when infra
+ * passes that secret; a database CloudNest did not create may leave the API on its given user.
+ */
+async function grantApiUserFromSecret(db: Database): Promise<string | undefined> {
+  const secretArn = config.database.apiUserSecretArn;
+  if (secretArn === undefined) return undefined;
+  const credentials = apiUserCredentialsFromSecret(await secrets.getJson(secretArn), secretArn);
+  await grantApiUser(db, credentials);
+  logger.info({ apiUser: credentials.username }, 'API database user granted its rights');
+  return credentials.username;
 }
 
 /**

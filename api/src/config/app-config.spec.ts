@@ -628,4 +628,25 @@ describe('storage and users configuration', () => {
     expect(() => loadConfig(migration, '/')).toThrow('JWT_PRIVATE_KEY is required in production');
     expect(loadConfig(migration, '/', { servesApi: false }).database).toMatchObject({ kind: 'secret' });
   });
+
+  it('takes the API user secret in the migrations and refuses it in a process that serves the API', () => {
+    const apiUser = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-api-user-AbCdEf';
+    const migration = {
+      NODE_ENV: 'production',
+      DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
+      DATABASE_API_USER_SECRET_ARN: apiUser,
+    };
+    expect(loadConfig(migration, '/', { servesApi: false }).database.apiUserSecretArn).toBe(apiUser);
+    expect(
+      loadConfig({ NODE_ENV: 'test' }, '/', { servesApi: false }).database.apiUserSecretArn,
+    ).toBeUndefined();
+    expect(() => loadConfig({ NODE_ENV: 'test', DATABASE_API_USER_SECRET_ARN: apiUser }, '/')).toThrow(
+      'DATABASE_API_USER_SECRET_ARN is for the migrations',
+    );
+    expect(() =>
+      loadConfig({ NODE_ENV: 'test', DATABASE_API_USER_SECRET_ARN: 'db-api-user' }, '/', {
+        servesApi: false,
+      }),
+    ).toThrow('DATABASE_API_USER_SECRET_ARN must be a Secrets Manager ARN');
+  });
 });

@@ -41,6 +41,11 @@ export interface AppConfig {
     readonly tls: DatabaseTls;
     /** Host that replaces the secret's (an RDS Proxy endpoint), from DATABASE_HOST. */
     readonly hostOverride: string | undefined;
+    /**
+     * DATABASE_API_USER_SECRET_ARN: the secret (RDS shape) of the user the API connects as, which
+     * the migrations create and grant row rights to (`database/api-user.ts`). Migrations only.
+     */
+    readonly apiUserSecretArn: string | undefined;
   };
 }
 
@@ -263,6 +268,7 @@ export function loadConfig(
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
       tls: databaseTls(e.DATABASE_SSL, e.DATABASE_SSL_CA, baseDir),
       hostOverride: e.DATABASE_HOST,
+      apiUserSecretArn: e.DATABASE_API_USER_SECRET_ARN,
     },
   };
 }

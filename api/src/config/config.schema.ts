@@ -291,6 +291,7 @@ function readVariables(read: VariableReader) {
     DATA_DIR: read.text('DATA_DIR', '.data', 1),
     DATABASE_URL: read.databaseUrl('DATABASE_URL'),
     DATABASE_SECRET_ARN: read.secretArn('DATABASE_SECRET_ARN'),
+    DATABASE_API_USER_SECRET_ARN: read.secretArn('DATABASE_API_USER_SECRET_ARN'),
     DATABASE_ENGINE: read.oneOf(
       'DATABASE_ENGINE',
       ['postgres', 'mysql'],
@@ -404,6 +405,14 @@ function checkCombinations(env: ParsedEnvironment, read: VariableReader, role: P
   }
   if (env.DATABASE_URL !== undefined && env.DATABASE_SECRET_ARN !== undefined) {
     read.problem('DATABASE_SECRET_ARN', 'and DATABASE_URL are mutually exclusive (set one)');
+  }
+  // The API itself connects as that user through DATABASE_SECRET_ARN; given this, it would
+  // ignore it without a word.
+  if (env.DATABASE_API_USER_SECRET_ARN !== undefined && role.servesApi !== false) {
+    read.problem(
+      'DATABASE_API_USER_SECRET_ARN',
+      'is for the migrations, which create that user; the API connects as it through DATABASE_SECRET_ARN',
+    );
   }
   // Found in review (2026-12-07): beside DATABASE_URL it was ignored without a word.
   if (env.DATABASE_HOST !== undefined && env.DATABASE_SECRET_ARN === undefined) {

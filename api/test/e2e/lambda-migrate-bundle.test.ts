@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { sql } from 'kysely';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,6 +13,7 @@ import type { MigrationResponse } from '../../src/migrate.lambda.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { buildLambdaForTest } from '../support/lambda-bundle.js';
 import { type LambdaProcess, startLambdaProcess } from '../support/lambda-process.js';
+import { startFakeSecretsManager, testSecretArn } from '../support/secrets-manager-server.js';
 import { testConfig } from '../support/test-config.js';
 import { testDialects } from '../support/test-database.js';
 
@@ -55,6 +57,8 @@ function serverFor(dialect: 'postgres' | 'mysql') {
           ? `drop database if exists \`${name}\``
           : `drop database if exists "${name}" with (force)`,
       ),
+    dropUser: (user: string) =>
+      run(dialect === 'mysql' ? `drop user if exists '${user}'@'%'` : `drop role if exists ${user}`),
   };
 }
 
@@ -82,8 +86,10 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
       DATABASE_URL: server.urlOf(name),
       ...env,
     });
+  const users: string[] = [];
   afterAll(async () => {
     for (const name of created) await server.drop(name);
+    for (const user of users) await server.dropUser(user);
   });
 
   it('creates a missing database, applies every migration, and is a no-op the second time', async () => {
@@ -108,6 +114,69 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
       expect(reports.every((report) => report.pending.length === 0)).toBe(true);
     } finally {
       await Promise.all(lambdas.map((lambda) => lambda.close()));
+    }
+  });
+
+  it('given the API user secret, creates that user with row rights only, and moves it to a rotated password', async () => {
+    const secrets = await startFakeSecretsManager();
+    const name = freshName();
+    const apiUser = `cloudnest_api_${randomBytes(4).toString('hex')}`;
+    users.push(apiUser);
+    const arn = testSecretArn('api-user');
+    // The RDS shape CDK's DatabaseSecret stores, attached to the instance.
+    const setPassword = (password: string) =>
+      secrets.secrets.set(
+        arn,
+        JSON.stringify({ engine: dialect, host: '127.0.0.1', username: apiUser, password, dbname: name }),
+      );
+    const env = {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'test-secret',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      DATABASE_API_USER_SECRET_ARN: arn,
+    };
+    const connectAs = (password: string) => {
+      const url = new URL(server.urlOf(name));
+      url.username = apiUser;
+      url.password = password;
+      return createDatabase({ dialect, url: url.toString(), poolMax: 1, connectTimeoutMs: 5000 });
+    };
+    const deploy = async (): Promise<MigrationResponse> => {
+      const lambda = await start(name, env);
+      try {
+        return await lambda.invoke<MigrationResponse>({});
+      } finally {
+        await lambda.close();
+      }
+    };
+    try {
+      const first = randomBytes(18).toString('base64url');
+      setPassword(first);
+      expect(await deploy()).toEqual({ applied: ALL, pending: [], apiUser });
+      const api = await connectAs(first);
+      try {
+        await sql`select count(*) from users`.execute(api);
+        await expect(sql`drop table users`.execute(api)).rejects.toThrow(/denied|must be owner/);
+      } finally {
+        await api.destroy();
+      }
+
+      const rotated = randomBytes(18).toString('base64url');
+      setPassword(rotated);
+      expect(await deploy()).toEqual({ applied: [], pending: [], apiUser });
+      const afterRotation = await connectAs(rotated);
+      const withOldPassword = await connectAs(first);
+      try {
+        await sql`select count(*) from users`.execute(afterRotation);
+        await expect(sql`select 1`.execute(withOldPassword)).rejects.toThrow();
+      } finally {
+        await afterRotation.destroy();
+        await withOldPassword.destroy();
+      }
+      expect(secrets.calls.filter((call) => call.secretId === arn)).toHaveLength(2);
+    } finally {
+      await secrets.close();
     }
   });
 

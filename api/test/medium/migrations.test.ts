@@ -30,34 +30,34 @@ describe.each(testDialects())('migrations on %s', (dialect) => {
   });
 
   it('starts fully migrated with nothing pending', async () => {
-    expect(await pendingMigrations(database.db)).toEqual([]);
-    const status = await migrationStatus(database.db);
+    expect(await pendingMigrations(database.owner)).toEqual([]);
+    const status = await migrationStatus(database.owner);
     expect(status.map((m) => m.name)).toEqual(Object.keys(migrations));
     expect(status.every((m) => m.executedAt instanceof Date)).toBe(true);
   });
 
   it('is idempotent: a second run applies nothing', async () => {
-    expect(await migrateToLatest(database.db)).toEqual({ applied: [], pending: [] });
+    expect(await migrateToLatest(database.owner)).toEqual({ applied: [], pending: [] });
   });
 
   it('reverts the latest migration and re-applies it', async () => {
     const names = Object.keys(migrations);
     const last = names[names.length - 1];
-    expect(await migrateDown(database.db)).toEqual([last]);
-    expect(await pendingMigrations(database.db)).toEqual([last]);
-    expect((await migrateToLatest(database.db)).applied).toEqual([last]);
+    expect(await migrateDown(database.owner)).toEqual([last]);
+    expect(await pendingMigrations(database.owner)).toEqual([last]);
+    expect((await migrateToLatest(database.owner)).applied).toEqual([last]);
   });
 
   it('serialises concurrent runs (the migration lock) so each migration applies once', async () => {
     const names = Object.keys(migrations);
-    for (let i = 0; i < names.length; i++) await migrateDown(database.db);
+    for (let i = 0; i < names.length; i++) await migrateDown(database.owner);
     const runs = await Promise.all([
-      migrateToLatest(database.db),
-      migrateToLatest(database.db),
-      migrateToLatest(database.db),
+      migrateToLatest(database.owner),
+      migrateToLatest(database.owner),
+      migrateToLatest(database.owner),
     ]);
     expect(runs.flatMap((run) => run.applied).sort()).toEqual([...names].sort());
-    expect(await pendingMigrations(database.db)).toEqual([]);
+    expect(await pendingMigrations(database.owner)).toEqual([]);
   });
 });
 
@@ -119,12 +119,12 @@ describe.each(testDialects())('a migration cut short on %s', (dialect) => {
 
   it('runs again to completion from every point it can fail at', { timeout: 180_000 }, async () => {
     const names = Object.keys(migrations);
-    for (let i = 0; i < names.length; i++) await migrateDown(database.db);
-    expect(await tableExists(database.db, 'users')).toBe(false);
+    for (let i = 0; i < names.length; i++) await migrateDown(database.owner);
+    expect(await tableExists(database.owner, 'users')).toBe(false);
     for (const [index, [name, migration]] of Object.entries(migrations).entries()) {
       const upTo = Object.fromEntries(Object.entries(migrations).slice(0, index + 1));
       for (let cut = 0; ; cut++) {
-        const completed = await migration.up(failingAtDdl(database.db, cut)).then(
+        const completed = await migration.up(failingAtDdl(database.owner, cut)).then(
           () => true,
           (error: unknown) => {
             if ((error as Error).message !== 'injected failure') throw error;
@@ -132,12 +132,12 @@ describe.each(testDialects())('a migration cut short on %s', (dialect) => {
           },
         );
         // Run for real over what the cut run left (all of it, once the cut is past its last statement).
-        expect(await migrateToLatest(database.db, upTo)).toEqual({ applied: [name], pending: [] });
+        expect(await migrateToLatest(database.owner, upTo)).toEqual({ applied: [name], pending: [] });
         if (completed) break;
-        expect(await migrateDown(database.db)).toEqual([name]);
+        expect(await migrateDown(database.owner)).toEqual([name]);
       }
     }
-    expect(await schemaOf(database.db)).toEqual(await schemaOf(reference.db));
+    expect(await schemaOf(database.owner)).toEqual(await schemaOf(reference.owner));
   });
 });
 
@@ -160,8 +160,10 @@ describe.each(testDialects())('migration locks on %s', (dialect) => {
       await db.schema.alterTable('users').addColumn('blocked_column', 'integer').execute();
     });
     // A transaction that has read users holds a shared lock on the table until it ends.
-    const reader = await holdTransaction(database.db, (trx) => sql`select count(*) from users`.execute(trx));
-    const db = await createDatabase(migrationConnection(database.connection));
+    const reader = await holdTransaction(database.owner, (trx) =>
+      sql`select count(*) from users`.execute(trx),
+    );
+    const db = await createDatabase(migrationConnection(database.ownerConnection));
     try {
       // Without the bound the ALTER waits for the reader, which waits for the ALTER: the test times out.
       await expect(migrateToLatest(db, blocked, { lockTimeoutMs: 300 })).rejects.toThrow(/9001_blocked/);
@@ -181,8 +183,8 @@ describe.each(testDialects())('migration locks on %s', (dialect) => {
       await (dialectOf(db) === 'mysql' ? sql`select sleep(1)` : sql`select pg_sleep(1)`).execute(db);
     });
     const [a, b] = await Promise.all([
-      createDatabase(migrationConnection(database.connection)),
-      createDatabase(migrationConnection(database.connection)),
+      createDatabase(migrationConnection(database.ownerConnection)),
+      createDatabase(migrationConnection(database.ownerConnection)),
     ]);
     try {
       const runs = await Promise.all([
@@ -215,8 +217,8 @@ describe('a failing migration on PostgreSQL', () => {
         },
       },
     };
-    await expect(migrateToLatest(database.db, broken)).rejects.toThrow(/9999_broken/);
-    expect(await tableExists(database.db, 'half_done')).toBe(false);
-    expect(await pendingMigrations(database.db, broken)).toEqual(['9999_broken']);
+    await expect(migrateToLatest(database.owner, broken)).rejects.toThrow(/9999_broken/);
+    expect(await tableExists(database.owner, 'half_done')).toBe(false);
+    expect(await pendingMigrations(database.owner, broken)).toEqual(['9999_broken']);
   });
 });

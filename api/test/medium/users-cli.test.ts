@@ -44,11 +44,14 @@ function runCli(script: string, args: string[], env: Record<string, string>): Pr
   });
 }
 
-/** A fresh database of `dialect`, and the environment a CLI child process needs to use it. */
-async function cliDatabase(dialect: 'postgres' | 'mysql') {
+/**
+ * A fresh database of `dialect`, and the environment a CLI child process needs to use it: as the
+ * API user (what an operator's user tasks need), or as the tables' owner (what migrations need).
+ */
+async function cliDatabase(dialect: 'postgres' | 'mysql', as: 'api' | 'owner' = 'api') {
   const database = await createTestDatabase(dialect);
   const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-cli-'));
-  const url = database.connection.url;
+  const url = (as === 'owner' ? database.ownerConnection : database.connection).url;
   if (typeof url !== 'string') throw new Error('expected a database URL');
   return {
     database,
@@ -481,12 +484,12 @@ describe.each(testDialects())('migrate CLI on %s', (dialect) => {
   let dispose = async () => {};
 
   beforeAll(async () => {
-    ({ database, env, dispose } = await cliDatabase(dialect));
+    ({ database, env, dispose } = await cliDatabase(dialect, 'owner'));
   });
   afterAll(() => dispose());
 
   const applied = async () =>
-    (await migrationStatus(database.db)).filter((m) => m.executedAt !== null).map((m) => m.name);
+    (await migrationStatus(database.owner)).filter((m) => m.executedAt !== null).map((m) => m.name);
 
   it('down without --yes reverts nothing and says what it would revert, in production too', async () => {
     const before = await applied();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { grantApiUser } from '../../src/database/api-user.js';
 import {
   createDatabase,
   type Database,
@@ -13,11 +14,26 @@ import { TEMPLATE_DATABASE } from './global-setup.js';
 /** A database created for one test file, dropped by `drop()`. */
 export interface TestDatabase {
   readonly dialect: 'postgres' | 'mysql';
-  /** The connection URL (for child processes). */
+  /** The connection URL of the API user (for child processes), as the app connects on AWS. */
   readonly url: string;
+  /** How the app under test connects: as the API user (row rights only; see global-setup.ts). */
   readonly connection: DatabaseConnectionOptions;
+  /** A connection as the API user, for the test's own rows. */
   readonly db: Database;
+  /** How the migrations connect: as the tables' owner (DDL; the administrator here). */
+  readonly ownerConnection: DatabaseConnectionOptions;
+  /** A connection as the tables' owner, for what only migrations may do. */
+  readonly owner: Database;
   drop(): Promise<void>;
+}
+
+/** `url` with the API user's name and password in place of the administrator's. */
+function asApiUser(url: string): string {
+  const { username, password } = inject('apiUser');
+  const withUser = new URL(url);
+  withUser.username = username;
+  withUser.password = password;
+  return withUser.toString();
 }
 
 /** The dialects the medium tier runs against: PostgreSQL always, MySQL when TEST_MYSQL_URL is set. */
@@ -37,16 +53,22 @@ export async function createPostgresTestDatabase(): Promise<TestDatabase> {
   await admin.connect();
   await admin.query(`create database ${name} template ${TEMPLATE_DATABASE}`);
   await admin.end();
-  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+  const ownerUrl = adminUrl.replace(/\/postgres$/, `/${name}`);
+  const url = asApiUser(ownerUrl);
   const connection: DatabaseConnectionOptions = { url, dialect: 'postgres', poolMax: 5 };
   const db = await createDatabase(connection);
+  const ownerConnection: DatabaseConnectionOptions = { url: ownerUrl, dialect: 'postgres', poolMax: 2 };
+  const owner = await createDatabase(ownerConnection);
   return {
     dialect: 'postgres',
     url,
     connection,
     db,
+    ownerConnection,
+    owner,
     async drop() {
       await db.destroy();
+      await owner.destroy();
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
@@ -63,18 +85,29 @@ export async function createMysqlTestDatabase(): Promise<TestDatabase> {
   const admin = await mysql.createConnection(adminUrl);
   await admin.query(`create database \`${name}\``);
   await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const connection: DatabaseConnectionOptions = { url: url.toString(), dialect: 'mysql', poolMax: 5 };
+  const ownerUrl = new URL(adminUrl);
+  ownerUrl.pathname = `/${name}`;
+  const ownerConnection: DatabaseConnectionOptions = {
+    url: ownerUrl.toString(),
+    dialect: 'mysql',
+    poolMax: 2,
+  };
+  const owner = await createDatabase(ownerConnection);
+  await migrateToLatest(owner);
+  await grantApiUser(owner, inject('apiUser'));
+  const url = asApiUser(ownerUrl.toString());
+  const connection: DatabaseConnectionOptions = { url, dialect: 'mysql', poolMax: 5 };
   const db = await createDatabase(connection);
-  await migrateToLatest(db);
   return {
     dialect: 'mysql',
-    url: url.toString(),
+    url,
     connection,
     db,
+    ownerConnection,
+    owner,
     async drop() {
       await db.destroy();
+      await owner.destroy();
       const client = await mysql.createConnection(adminUrl);
       await client.query(`drop database if exists \`${name}\``);
       await client.end();
