@@ -11,7 +11,7 @@ export interface ApiEnvironmentInput {
   readonly apiPrefix?: string;
   /** `PORT` for servers (Fargate, EC2); Lambda ignores it. */
   readonly port?: number;
-  /** Secret in the RDS JSON shape, passed as `DATABASE_SECRET_ARN`. */
+  /** Secret in the RDS JSON shape of the API's database user, passed as `DATABASE_SECRET_ARN`. */
   readonly databaseSecret: secretsmanager.ISecret;
   /** `DATABASE_ENGINE`: must match the secret's `engine`. */
   readonly databaseEngine: DatabaseEngine;
@@ -81,15 +81,26 @@ export function apiEnvironment(input: ApiEnvironmentInput): Record<string, strin
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-/** What the migration function reads: the database secret and engine, and the log level. */
+/**
+ * What the migration function reads: the database secret (the tables' owner) and engine, the log
+ * level, and the secret of the API's own user when it has one (the function creates that user and
+ * grants its rights).
+ */
 export function migrationEnvironment(
   preset: Preset,
-  database: { readonly secret: secretsmanager.ISecret; readonly engine: DatabaseEngine },
+  database: {
+    readonly secret: secretsmanager.ISecret;
+    readonly apiSecret: secretsmanager.ISecret;
+    readonly engine: DatabaseEngine;
+  },
 ): Record<string, string> {
   return {
     NODE_ENV: 'production',
     LOG_LEVEL: preset.logLevel,
     DATABASE_SECRET_ARN: database.secret.secretArn,
+    ...(database.apiSecret === database.secret
+      ? {}
+      : { DATABASE_API_USER_SECRET_ARN: database.apiSecret.secretArn }),
     DATABASE_ENGINE: database.engine,
     ...DATABASE_TLS,
   };

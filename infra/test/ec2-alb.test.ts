@@ -466,6 +466,8 @@ describe('ec2-alb validation', () => {
     for (const name of ['DATABASE_SECRET_ARN', 'JWT_SECRET_ARN', 'MFA_ENCRYPTION_KEY_SECRET_ARN']) {
       expect(userData).toContain(`"${name}":"",{"Ref":`);
     }
+    // The backend connects as the API's own database user, never as the master user.
+    expect(userData).toMatch(/"DATABASE_SECRET_ARN":"",\{"Ref":"DatabaseApiUserSecretAttachment/);
   });
 
   it('fails when uploads would make temp/ public', async () => {

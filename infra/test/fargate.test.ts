@@ -60,7 +60,11 @@ describe('fargate × autonote (seed 002, safe form)', () => {
           Secrets: Match.absent(),
           Environment: Match.arrayWith([
             { Name: 'PORT', Value: '3000' },
-            { Name: 'DATABASE_SECRET_ARN', Value: { Ref: Match.stringLikeRegexp('DatabaseSecret') } },
+            // The API's own database user, not the master user the migrations connect as.
+            {
+              Name: 'DATABASE_SECRET_ARN',
+              Value: { Ref: Match.stringLikeRegexp('^DatabaseApiUserSecretAttachment') },
+            },
             { Name: 'DATABASE_ENGINE', Value: 'postgres' },
             { Name: 'DATABASE_SSL', Value: 'verify-full' },
             { Name: 'DATABASE_SSL_CA', Value: 'rds' },
@@ -306,8 +310,9 @@ describe('fargate with an existing EdDSA JWT secret (jwtSecretArn)', () => {
         ]),
       },
     });
-    // The database secret and the two-step sign-in key; no JWT secret of its own.
-    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    // The database's two secrets (master and API user) and the two-step sign-in key; no JWT secret
+    // of its own.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
     template.resourcePropertiesCountIs(
       'AWS::SecretsManager::Secret',
       { Description: Match.stringLikeRegexp('JWT') },

@@ -122,7 +122,9 @@ describe('lambda-vpc × nest-vpc', () => {
   it('generates the database credentials in Secrets Manager in the RDS JSON shape and passes only the ARN', () => {
     const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', {
       Properties: {
-        GenerateSecretString: { SecretStringTemplate: Match.stringLikeRegexp('"dbname":"cloudnest"') },
+        GenerateSecretString: {
+          SecretStringTemplate: '{"username":"cloudnest_admin","dbname":"cloudnest"}',
+        },
       },
     });
     template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
@@ -133,7 +135,7 @@ describe('lambda-vpc × nest-vpc', () => {
       Description: 'CloudNest API',
       Environment: {
         Variables: Match.objectLike({
-          DATABASE_SECRET_ARN: { Ref: secretId },
+          DATABASE_SECRET_ARN: { Ref: apiUserSecretAttachment() },
           DATABASE_ENGINE: 'postgres',
           // RDS PostgreSQL 15+ refuses plaintext; the API verifies the server with the RDS CAs it
           // carries, so the runtime's CA bundle is not loaded at every cold start.
@@ -157,6 +159,61 @@ describe('lambda-vpc × nest-vpc', () => {
         }),
       },
     });
+  });
+
+  /** The API user's secret as attached to the instance (it then carries host and port). */
+  const apiUserSecretAttachment = () => {
+    const [apiUserSecret] = onlyResource(template, 'AWS::SecretsManager::Secret', {
+      Properties: {
+        GenerateSecretString: {
+          SecretStringTemplate: '{"username":"cloudnest_api","dbname":"cloudnest"}',
+          ExcludeCharacters: Match.stringLikeRegexp("'"),
+        },
+      },
+    });
+    return onlyResource(template, 'AWS::SecretsManager::SecretTargetAttachment', {
+      Properties: { SecretId: { Ref: apiUserSecret }, TargetType: 'AWS::RDS::DBInstance' },
+    })[0];
+  };
+
+  it('connects the API as its own database user; only the migration function holds the master secret', () => {
+    const [masterSecret] = onlyResource(template, 'AWS::SecretsManager::Secret', {
+      Properties: {
+        GenerateSecretString: { SecretStringTemplate: Match.stringLikeRegexp('cloudnest_admin') },
+      },
+    });
+    const attachment = apiUserSecretAttachment();
+    const roleNamed = (prefix: string) => {
+      const found = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) =>
+        id.startsWith(prefix),
+      );
+      expect(found).toHaveLength(1);
+      return found[0];
+    };
+    const migrationRole = roleNamed('MigrationRunnerFunctionServiceRole');
+    const apiRole = roleNamed('ApiFunctionServiceRole');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest database migrations (run by the deploy trigger)',
+      Role: { 'Fn::GetAtt': [migrationRole, 'Arn'] },
+      Environment: {
+        Variables: Match.objectLike({
+          DATABASE_SECRET_ARN: { Ref: masterSecret },
+          DATABASE_API_USER_SECRET_ARN: { Ref: attachment },
+        }),
+      },
+    });
+    // Which roles may read which database secret.
+    const readers = (secretRef: unknown) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) =>
+          JSON.stringify(policy.Properties.PolicyDocument.Statement).includes(JSON.stringify(secretRef)),
+        )
+        .flatMap((policy) => policy.Properties.Roles as unknown[]);
+    expect(readers({ Ref: masterSecret })).toEqual([{ Ref: migrationRole }]);
+    expect(readers({ Ref: attachment })).toEqual(
+      expect.arrayContaining([{ Ref: apiRole }, { Ref: migrationRole }]),
+    );
+    expect(readers({ Ref: attachment })).toHaveLength(2);
   });
 
   it('generates the JWT key as the JSON the API reads ({"secret": …}, 64 characters)', () => {
@@ -497,9 +554,15 @@ describe('lambda-vpc with RDS Proxy', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'CloudNest API',
       Environment: {
-        Variables: Match.objectLike({ DATABASE_HOST: { 'Fn::GetAtt': [Match.anyValue(), 'Endpoint'] } }),
+        Variables: Match.objectLike({
+          DATABASE_HOST: { 'Fn::GetAtt': [Match.anyValue(), 'Endpoint'] },
+          DATABASE_SECRET_ARN: { Ref: Match.stringLikeRegexp('^DatabaseApiUserSecretAttachment') },
+        }),
       },
     });
+    // The proxy accepts the API's user, whose secret the API connects with.
+    const [proxy] = Object.values(template.findResources('AWS::RDS::DBProxy'));
+    expect(JSON.stringify(proxy?.Properties.Auth)).toMatch(/"Ref":"DatabaseApiUserSecret[0-9A-F]{8}"/);
   });
 });
 

@@ -17,10 +17,17 @@ export interface IApiDatabase extends ec2.IConnectable {
   readonly engine: DatabaseEngine;
   readonly port: number;
   /**
-   * Secret in the RDS JSON shape (`host`, `port`, `username`, `password`, `dbname`, `engine`):
-   * what the API reads through `DATABASE_SECRET_ARN`.
+   * Secret in the RDS JSON shape (`host`, `port`, `username`, `password`, `dbname`, `engine`) of
+   * the user that owns the tables: what the migration function connects with.
    */
   readonly secret: secretsmanager.ISecret;
+  /**
+   * Secret, same shape, of the user the API connects as (`DATABASE_SECRET_ARN` of the API). For a
+   * database CloudNest creates, a user with row rights only, which the migration function creates
+   * and grants (it gets this secret as `DATABASE_API_USER_SECRET_ARN`); for an existing database,
+   * the given secret itself.
+   */
+  readonly apiSecret: secretsmanager.ISecret;
 }
 
 /** Props of {@link Database}. */
@@ -90,7 +97,7 @@ const DEFAULT_PORTS: Record<DatabaseEngine, number> = { postgres: 5432, mysql: 3
 
 /**
  * An encrypted, private RDS instance (PostgreSQL 17 or MySQL 8.0) with generated credentials in
- * Secrets Manager, 7-day backups, exported logs and a security group that starts closed: nothing
+ * Secrets Manager (the master user's, for migrations, and the API user's), 7-day backups, exported logs and a security group that starts closed: nothing
  * reaches it until a stack calls `allowFrom` (seed 000 opened 5432 to 0.0.0.0/0).
  */
 export class Database extends Construct implements IApiDatabase {
@@ -111,10 +118,13 @@ export class Database extends Construct implements IApiDatabase {
         mutable: true,
       },
     );
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(scoped, 'Secret', attrs.secretArn);
     return {
       engine: attrs.engine,
       port,
-      secret: secretsmanager.Secret.fromSecretCompleteArn(scoped, 'Secret', attrs.secretArn),
+      secret,
+      // Its users are the operator's to manage: the API connects with the secret it was given.
+      apiSecret: secret,
       connections: new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(port) }),
     };
   }
@@ -122,6 +132,7 @@ export class Database extends Construct implements IApiDatabase {
   readonly engine: DatabaseEngine;
   readonly port: number;
   readonly secret: secretsmanager.ISecret;
+  readonly apiSecret: secretsmanager.ISecret;
   readonly connections: ec2.Connections;
   readonly instance: rds.DatabaseInstance;
   readonly securityGroup: ec2.SecurityGroup;
@@ -162,8 +173,17 @@ export class Database extends Construct implements IApiDatabase {
 
     const username = props.engine === 'postgres' ? 'cloudnest_admin' : 'cloudnest';
     const secret = new rds.DatabaseSecret(this, 'Secret', { username, dbname: this.databaseName });
+    // The API's own user: rows, no DDL, no user management (an injection cannot drop a table or
+    // create a login). The migration function creates it and grants its rights on every deploy;
+    // attached below, so it carries the instance's host and port like the master secret.
+    const apiUserSecret = new rds.DatabaseSecret(this, 'ApiUserSecret', {
+      username: 'cloudnest_api',
+      dbname: this.databaseName,
+    });
     // A snapshot is restored with its master password: the credentials must outlive the stack too.
-    secret.applyRemovalPolicy(deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+    for (const credentials of [secret, apiUserSecret]) {
+      credentials.applyRemovalPolicy(deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+    }
     this.secret = secret;
 
     const engine =
@@ -217,6 +237,7 @@ export class Database extends Construct implements IApiDatabase {
       cloudwatchLogsRetention: logs.RetentionDays.ONE_MONTH,
     });
     this.connections = this.instance.connections;
+    this.apiSecret = apiUserSecret.attach(this.instance);
     if (props.engine === 'mysql') {
       Validations.of(this.instance).acknowledge({
         id: 'CloudFormation-Validate::E9006',
@@ -234,7 +255,8 @@ export class Database extends Construct implements IApiDatabase {
       });
       keepEgressClosed(proxySecurityGroup);
       this.proxy = this.instance.addProxy('Proxy', {
-        secrets: [secret],
+        // The API connects through it as its own user; the migrations go to the instance.
+        secrets: [secret, apiUserSecret],
         vpc: props.vpc,
         vpcSubnets: { subnets: props.subnets },
         securityGroups: [proxySecurityGroup],
@@ -253,7 +275,18 @@ export class Database extends Construct implements IApiDatabase {
         {
           id: 'AwsSolutions-SMG4',
           reason:
-            'The API reads the secret once per cold start and keeps a pool; single-user rotation would break live connections until every function/task restarts. Rotate during a deploy.',
+            'The migration function reads it on each deploy; single-user rotation of the master user is left to an operator (RDS keeps no connection from it). Rotate during a deploy.',
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(
+      apiUserSecret,
+      [
+        {
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'The API reads the secret once per cold start and keeps a pool; single-user rotation would break live connections until every function/task restarts. Change the value and deploy: the migration function sets the new password.',
         },
       ],
       true,

@@ -113,6 +113,8 @@ export class MigrationRunner extends Construct {
       description: 'CloudNest database migrations (run by the deploy trigger)',
     });
     props.database.secret.grantRead(this.function);
+    // It sets the API user's password from that secret (the same secret for an existing database).
+    props.database.apiSecret.grantRead(this.function);
     props.mfaEncryptionKeySecret?.grantRead(this.function);
 
     this.trigger = new triggers.Trigger(this, 'Trigger', {

@@ -61,7 +61,7 @@ export class Ec2AlbStack extends TopologyStack {
       region: this.region,
       apiPrefix: '/api',
       port: BACKEND_PORT,
-      databaseSecret: this.database.secret,
+      databaseSecret: this.database.apiSecret,
       databaseEngine: this.database.engine,
       jwtSecret: secrets.jwtSecret,
       mfaEncryptionKeySecret: secrets.mfaEncryptionKeySecret,
@@ -105,7 +105,7 @@ export class Ec2AlbStack extends TopologyStack {
       ec2.Port.tcp(this.database.port),
       'Backend instances',
     );
-    this.database.secret.grantRead(this.app.backendRole);
+    this.database.apiSecret.grantRead(this.app.backendRole);
     secrets.jwtSecret.grantRead(this.app.backendRole);
     secrets.mfaEncryptionKeySecret.grantRead(this.app.backendRole);
     this.uploads.grantApiAccess(this.app.backendRole);
@@ -145,6 +145,7 @@ export class Ec2AlbStack extends TopologyStack {
       MigrationFunctionName: this.migrations.function.functionName,
       UploadsBucketName: this.uploads.bucket.bucketName,
       DatabaseSecretArn: this.database.secret.secretArn,
+      DatabaseApiUserSecretArn: this.database.apiSecret.secretArn,
       DatabaseEndpoint: this.database.instance.dbInstanceEndpointAddress,
       BackendAutoScalingGroupName: this.app.backendGroup.autoScalingGroupName,
       AlarmTopicArn: observability.topic.topicArn,

@@ -57,7 +57,7 @@ export class FargateStack extends TopologyStack {
       preset,
       region: this.region,
       port: 3000,
-      databaseSecret: database.secret,
+      databaseSecret: database.apiSecret,
       databaseEngine: database.engine,
       // The app reads the secret itself, so it may hold {"secret"} (HS256) or {"privateKey"}
       // (EdDSA); an ECS-injected JSON key would exist only in the first shape.
@@ -92,7 +92,7 @@ export class FargateStack extends TopologyStack {
     });
     database.connections.allowFrom(this.api, ec2.Port.tcp(database.port), 'API tasks');
     const taskRole = this.api.taskDefinition.taskRole;
-    database.secret.grantRead(taskRole);
+    database.apiSecret.grantRead(taskRole);
     secrets.jwtSecret.grantRead(taskRole);
     secrets.mfaEncryptionKeySecret.grantRead(taskRole);
     uploads.grantApiAccess(taskRole);
@@ -135,6 +135,7 @@ export class FargateStack extends TopologyStack {
       MigrationFunctionName: this.migrations.function.functionName,
       UploadsBucketName: uploads.bucket.bucketName,
       DatabaseSecretArn: database.secret.secretArn,
+      DatabaseApiUserSecretArn: database.apiSecret.secretArn,
       DatabaseEndpoint: database.instance.dbInstanceEndpointAddress,
       ApiKeysSecretArn: secrets.apiKeysSecret?.secretArn,
       AlarmTopicArn: observability.topic.topicArn,

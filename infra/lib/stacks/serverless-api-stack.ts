@@ -57,7 +57,7 @@ export class ServerlessApiStack extends TopologyStack {
     const environment = apiEnvironment({
       preset,
       region: this.region,
-      databaseSecret: database.secret,
+      databaseSecret: database.apiSecret,
       databaseEngine: database.engine,
       jwtSecret: secrets.jwtSecret,
       mfaEncryptionKeySecret: secrets.mfaEncryptionKeySecret,
@@ -93,7 +93,7 @@ export class ServerlessApiStack extends TopologyStack {
             code: lambda.Code.fromAsset(settings.apiCodePath),
           });
     (proxy ?? database).connections.allowFrom(this.apiFunction, ec2.Port.tcp(database.port), 'API function');
-    database.secret.grantRead(this.apiFunction.function);
+    database.apiSecret.grantRead(this.apiFunction.function);
     secrets.jwtSecret.grantRead(this.apiFunction.function);
     secrets.mfaEncryptionKeySecret.grantRead(this.apiFunction.function);
     uploads.grantApiAccess(this.apiFunction.function);
@@ -133,6 +133,7 @@ export class ServerlessApiStack extends TopologyStack {
       MigrationFunctionName: this.migrations.function.functionName,
       UploadsBucketName: uploads.bucket.bucketName,
       DatabaseSecretArn: database.secret.secretArn,
+      DatabaseApiUserSecretArn: database.apiSecret.secretArn,
       DatabaseEndpoint:
         database instanceof Database ? database.instance.dbInstanceEndpointAddress : undefined,
       DatabaseProxyEndpoint: proxy?.endpoint,
