@@ -93,11 +93,9 @@ export function settingsFromLookup(
     migrateCodePath: lookup('migrateCodePath') ?? API_ARTIFACTS.migrate,
     backendCodePath: topology === 'ec2-alb' ? (lookup('backendCodePath') ?? API_ARTIFACTS.server) : undefined,
     backendRuntimeDependencies: topology === 'ec2-alb' ? serverRuntimeDependencies() : undefined,
-    // The web build when it exists; otherwise the frontend group serves a placeholder.
-    frontendCodePath:
-      topology === 'ec2-alb'
-        ? (lookup('frontendCodePath') ?? (existsSync(WEB_ARTIFACT) ? WEB_ARTIFACT : undefined))
-        : undefined,
+    // The web build, which must exist (missingArtifacts): a deploy without it used to serve a
+    // placeholder page where the web app belongs. Templates without builds: `npm run synth -- --placeholder`.
+    frontendCodePath: topology === 'ec2-alb' ? (lookup('frontendCodePath') ?? WEB_ARTIFACT) : undefined,
     imageTag: lookup('imageTag'),
     repositoryName: lookup('repositoryName'),
     deploymentId: lookup('deploymentId'),

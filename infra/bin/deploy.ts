@@ -45,7 +45,8 @@ Options:
   -p, --profile <name>    AWS profile to use (default: the default credential chain)
   -r, --region <region>   deploy the preset to another region (default: the preset's region)
       --image-tag <tag>   image tag for lambda-image/fargate (default: git HEAD SHA)
-      --skip-build        do not build the API or the image; the tag must already be in ECR
+      --skip-build        do not build the API, the web app (ec2-alb) or the image; the builds
+                          (and the image tag) must already exist
       --create-stack      first deploy of an image topology: create the ECR repository stack first
   -c, --context <k=v>     extra CDK context, repeatable (e.g. -c alarmEmail=ops@example.com,
                           -c zoneName=example.com -c hostedZoneId=Z123, -c corsOrigins=https://app.example.com)
@@ -218,6 +219,20 @@ export function checkBootstrap(options: DeployOptions, account: string): void {
   }
 }
 
+/**
+ * The builds a deploy of `topology` runs before CDK: the API bundles always, and for ec2-alb the
+ * web app's standalone build too (its frontend instances serve it; without it the stack used to
+ * fall back to a placeholder page, found in review 2026-12-07).
+ */
+export function buildCommands(topology: Topology): { readonly what: string; readonly args: string[] }[] {
+  return [
+    { what: 'API build', args: ['run', 'build', '-w', 'api'] },
+    ...(topology === 'ec2-alb'
+      ? [{ what: 'web app build', args: ['run', 'build:ec2', '-w', '@cloudnest/web'] }]
+      : []),
+  ];
+}
+
 function gitSha(): string {
   const sha = run('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT });
   if (sha.status !== 0) throw new DeployError('Not a git checkout: pass --image-tag <tag>');
@@ -263,13 +278,18 @@ async function main(argv: string[]): Promise<void> {
     console.log(`  Docker ${docker.stdout.trim()}`);
   }
 
+  const builds = buildCommands(options.topology);
   step(
     ++n,
     total,
-    options.skipBuild ? 'Skipping the API build (--skip-build)' : 'Building the API (npm run build -w api)',
+    options.skipBuild
+      ? 'Skipping the builds (--skip-build)'
+      : `Building (${builds.map((build) => `npm ${build.args.join(' ')}`).join(', ')})`,
   );
-  if (!options.skipBuild)
-    must(run('npm', ['run', 'build', '-w', 'api'], { cwd: REPO_ROOT, stdio: 'inherit' }), 'API build');
+  if (!options.skipBuild) {
+    for (const build of builds)
+      must(run('npm', build.args, { cwd: REPO_ROOT, stdio: 'inherit' }), build.what);
+  }
 
   const imageTag = options.imageTag ?? (image ? gitSha() : undefined);
   const deploymentId = `${gitSha().slice(0, 12)}-${Date.now()}`;

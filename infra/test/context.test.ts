@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_ARTIFACTS, missingArtifacts, settingsFromLookup } from '../bin/context.js';
+import { API_ARTIFACTS, missingArtifacts, settingsFromLookup, WEB_ARTIFACT } from '../bin/context.js';
 import { settingsProblems } from '../lib/settings.js';
 
 const lookupFrom = (values: Record<string, string>) => (key: string) => values[key];
@@ -94,6 +94,14 @@ describe('settings from CDK context', () => {
     expect(missingArtifacts(ec2)).toContain(
       '/nonexistent/web does not exist: run `npm run build:ec2 -w @cloudnest/web` first',
     );
+    // Unnamed, the web app's build is required too (a deploy used to fall back to a placeholder
+    // page when it was missing).
+    expect(settingsFromLookup(lookupFrom({ topology: 'ec2-alb', preset: 'dev' })).frontendCodePath).toBe(
+      WEB_ARTIFACT,
+    );
+    expect(
+      settingsFromLookup(lookupFrom({ topology: 'fargate', preset: 'dev' })).frontendCodePath,
+    ).toBeUndefined();
   });
 
   it('requires mailFrom where the preset requires email verification, not elsewhere', () => {

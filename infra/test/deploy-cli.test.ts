@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DeployError, parseDeployArgs, USAGE } from '../bin/deploy.js';
+import { buildCommands, DeployError, parseDeployArgs, USAGE } from '../bin/deploy.js';
 
 const INFRA = join(import.meta.dirname, '..');
 
@@ -57,6 +57,17 @@ describe('deploy argument parsing', () => {
       context: ['alarmEmail=a@b.co'],
     });
     expect(parseDeployArgs(['--help'])).toBeUndefined();
+  });
+
+  it('builds the API for every topology and the web app too for ec2-alb', () => {
+    const api = ['run', 'build', '-w', 'api'];
+    for (const topology of ['lambda-vpc', 'lambda-image', 'fargate'] as const) {
+      expect(buildCommands(topology).map((build) => build.args)).toEqual([api]);
+    }
+    expect(buildCommands('ec2-alb').map((build) => build.args)).toEqual([
+      api,
+      ['run', 'build:ec2', '-w', '@cloudnest/web'],
+    ]);
   });
 
   it('fails when the topology or preset is missing or unknown', () => {

@@ -131,6 +131,19 @@ describe('the deploy workflow (.github/workflows/deploy.yml)', () => {
     }
   });
 
+  it('builds the web app for ec2-alb, whose frontend serves it, and only there', () => {
+    // The step that runs the web build, with its `if:`.
+    const step = /\n {6}- name: [^\n]*\n((?: {8}.*\n)*? {8}run: npm run build:ec2 -w @cloudnest\/web\n)/.exec(
+      deployWorkflow(),
+    )?.[1];
+    const condition = /^ {8}if: (.*)$/m.exec(step ?? '')?.[1];
+    expect(condition).toBeDefined();
+    const builds = (topology: string) =>
+      isTruthy(evaluateExpression(condition ?? 'false', { env: { TOPOLOGY: topology } }));
+    expect(builds('ec2-alb')).toBe(true);
+    for (const topology of ['lambda-vpc', 'lambda-image', 'fargate']) expect(builds(topology)).toBe(false);
+  });
+
   it('evaluates expressions the way GitHub Actions does', () => {
     const github: ExpressionContext = { github: { event_name: 'push', event: {} } };
     // && binds tighter than ||.
