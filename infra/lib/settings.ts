@@ -247,10 +247,16 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
     problems.push(`stackName "${settings.stackName}" is not a valid CloudFormation stack name`);
   }
   // Without a sender the API writes mail to its outbox, which only development can read: no
-  // account could ever confirm its address.
+  // account could ever confirm its address, and outside dev no password reset, emailed sign-in
+  // code or address change would arrive either, while the API answered as if it had sent them
+  // (autonote deployed that way until the seed-coverage review of 2026-12-07).
   if (preset.requireEmailVerification && !settings.mailFrom) {
     problems.push(
       `preset "${preset.name}" requires email verification (AUTH_REQUIRE_EMAIL_VERIFICATION=true): give mailFrom, a verified SES sender; without it mail only reaches the outbox and no account can be confirmed`,
+    );
+  } else if (preset.name !== 'dev' && !settings.mailFrom) {
+    problems.push(
+      `preset "${preset.name}" deploys a production API that mails password resets, sign-in codes and address changes: give mailFrom, a verified SES sender; without it mail only reaches the outbox, which production cannot read`,
     );
   }
   if (settings.siteUrl !== undefined && !HTTPS_ORIGIN.test(settings.siteUrl)) {

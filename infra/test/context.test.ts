@@ -104,7 +104,7 @@ describe('settings from CDK context', () => {
     ).toBeUndefined();
   });
 
-  it('requires mailFrom where the preset requires email verification, not elsewhere', () => {
+  it('requires mailFrom outside the dev preset', () => {
     const problems = (topology: string, preset: string, extra: Record<string, string> = {}) =>
       settingsProblems(
         settingsFromLookup(
@@ -133,7 +133,13 @@ describe('settings from CDK context', () => {
       );
     }
     expect(problems('lambda-vpc', 'dev')).toEqual([]);
-    expect(problems('fargate', 'autonote')).toEqual([]);
+    // No email verification, but password resets and sign-in codes still go by mail.
+    expect(problems('fargate', 'autonote')).toEqual([
+      expect.stringMatching(
+        /preset "autonote" deploys a production API that mails password resets.*give mailFrom/,
+      ),
+    ]);
+    expect(problems('fargate', 'autonote', { mailFrom: 'no-reply@example.com' })).toEqual([]);
   });
 
   // The API refuses production SES mail without PUBLIC_BASE_URL (links would point at localhost).
