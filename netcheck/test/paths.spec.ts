@@ -86,6 +86,82 @@ describe('seed 000 (nest-vpc) as written and corrected', () => {
   });
 });
 
+describe('seed 002 (AutoNote on Fargate) as written and corrected', () => {
+  it('as written: the internet reaches the task on tcp/3000 through the IGW, straight to its public IP', async () => {
+    const result = await path('seed-002-autonote-fargate.yaml', {
+      from: 'internet',
+      to: 'ServerService',
+      port: 3000,
+    });
+    expect(result.reachable).toBe(true);
+    expect(kinds(result)).toEqual([
+      'source',
+      'internet-gateway',
+      'route-table',
+      'network-acl-inbound',
+      'security-group-ingress',
+      'destination',
+    ]);
+    expect(result.path.find((hop) => hop.kind === 'security-group-ingress')?.detail).toContain(
+      'tcp/3000 from 0.0.0.0/0',
+    );
+  });
+
+  it('corrected: only the ALB reaches the task, which keeps its public IP for egress', async () => {
+    const fixture = 'seed-002-autonote-fargate-fixed.yaml';
+    const direct = await path(fixture, { from: 'internet', to: 'ServerService', port: 3000 });
+    expect(direct.reachable).toBe(false);
+    expect(direct.blockedAt).toMatchObject({ code: 'ENI_SG_RULES_MISMATCH', resource: 'ServerSg' });
+    expect((await path(fixture, { from: 'internet', to: 'Alb', port: 443 })).reachable).toBe(true);
+    expect((await path(fixture, { from: 'Alb', to: 'ServerService', port: 3000 })).reachable).toBe(true);
+    const egress = await path(fixture, { from: 'ServerService', to: 'aws:secretsmanager', port: 443 });
+    expect(egress.reachable).toBe(true);
+    expect(kinds(egress)).toContain('internet-gateway');
+  });
+});
+
+describe('seed 004 (EC2 + ALB + RDS MySQL) as written and corrected', () => {
+  it('as written: SSH reaches the public instances from "Your IP" (203.0.113.10) only', async () => {
+    const fixture = 'seed-004-ec2-alb.yaml';
+    for (const instance of ['FrontendInstance', 'BackendInstance']) {
+      expect((await path(fixture, { from: '203.0.113.10', to: instance, port: 22 })).reachable).toBe(true);
+      const other = await path(fixture, { from: '8.8.8.8', to: instance, port: 22 });
+      expect(other.reachable).toBe(false);
+      expect(other.blockedAt?.code).toBe('ENI_SG_RULES_MISMATCH');
+    }
+  });
+
+  it('as written: the database in the public subnets is shielded by rds-sg alone', async () => {
+    const fixture = 'seed-004-ec2-alb.yaml';
+    const { model } = await checkFixture(fixture);
+    expect(model.workloads.get('Database')?.publiclyAccessible).toBe(true);
+    const result = await path(fixture, { from: 'internet', to: 'Database', port: 3306 });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt).toMatchObject({ code: 'ENI_SG_RULES_MISMATCH', resource: 'RdsSg' });
+    expect((await path(fixture, { from: 'BackendInstance', to: 'Database', port: 3306 })).reachable).toBe(
+      true,
+    );
+  });
+
+  it('corrected: instances in private subnets behind the two-zone ALB, egress through the NAT', async () => {
+    const fixture = 'seed-004-ec2-alb-fixed.yaml';
+    const ssh = await path(fixture, { from: 'internet', to: 'FrontendInstance', port: 22 });
+    expect(ssh.reachable).toBe(false);
+    expect(ssh.blockedAt?.code).toBe('RESOURCE_NOT_PUBLICLY_ACCESSIBLE');
+    expect((await path(fixture, { from: 'Alb', to: 'FrontendInstance', port: 3000 })).reachable).toBe(true);
+    expect((await path(fixture, { from: 'Alb', to: 'BackendInstance', port: 9999 })).reachable).toBe(true);
+    expect((await path(fixture, { from: 'BackendInstance', to: 'Database', port: 3306 })).reachable).toBe(
+      true,
+    );
+    expect((await path(fixture, { from: 'FrontendInstance', to: 'Database', port: 3306 })).reachable).toBe(
+      false,
+    );
+    const ssm = await path(fixture, { from: 'BackendInstance', to: 'aws:ssm', port: 443 });
+    expect(ssm.reachable).toBe(true);
+    expect(kinds(ssm)).toContain('nat-gateway');
+  });
+});
+
 describe('NAT gateway failures (seed 003)', () => {
   it('NAT without an Elastic IP', async () => {
     const result = await path('nat-without-eip.yaml', {

@@ -119,6 +119,58 @@ const CASES: ReadonlyArray<{
     resources: ['Alb', 'PrivateAlb'],
     passing: 'baseline-two-az.yaml',
   },
+  {
+    // Seed 004's ALB in Public Subnet C alone; the fixed twin spans subnets A and C.
+    id: 'NV-ALB-002',
+    failing: 'seed-004-ec2-alb.yaml',
+    resources: ['Alb'],
+    passing: 'seed-004-ec2-alb-fixed.yaml',
+  },
+  {
+    // Two subnets in one zone; the passing ALBs tell zones apart by name, zone id and GetAZs entry.
+    id: 'NV-ALB-002',
+    failing: 'alb-single-az.yaml',
+    resources: ['SameZoneAlb'],
+    passing: 'alb-two-zones.yaml',
+  },
+  {
+    id: 'NV-RDS-002',
+    failing: 'seed-004-ec2-alb.yaml',
+    resources: ['Database'],
+    passing: 'db-public-subnet-private-address.yaml',
+  },
+  {
+    // Seed 002's Fargate task on tcp/3000; the fixed twin keeps the public IP behind an ALB.
+    id: 'NV-CMP-001',
+    failing: 'seed-002-autonote-fargate.yaml',
+    resources: ['ServerService'],
+    passing: 'seed-002-autonote-fargate-fixed.yaml',
+  },
+  {
+    id: 'NV-CMP-001',
+    failing: 'compute-exposure.yaml',
+    resources: ['Jenkins', 'OpenHost', 'PublicTaskService', 'WebGroup'],
+    passing: 'compute-exposure-near-miss.yaml',
+  },
+  {
+    id: 'NV-CMP-002',
+    failing: 'compute-exposure.yaml',
+    resources: ['Bastion', 'DualStackBastion', 'OpenHost', 'WindowsHost'],
+    passing: 'compute-exposure-near-miss.yaml',
+  },
+  {
+    // Seed 004's "SSH (22): Your IP Address" on both public instances.
+    id: 'NV-CMP-003',
+    failing: 'seed-004-ec2-alb.yaml',
+    resources: ['BackendInstance', 'FrontendInstance'],
+    passing: 'seed-004-ec2-alb-fixed.yaml',
+  },
+  {
+    id: 'NV-CMP-003',
+    failing: 'compute-exposure.yaml',
+    resources: ['OfficeHost'],
+    passing: 'compute-exposure-near-miss.yaml',
+  },
 ];
 
 describe('rules: one failing and one passing fixture each', () => {
@@ -199,6 +251,35 @@ describe('exact findings of the golden networks', () => {
     'lambda-delivery-targets.yaml': ['NV-LMB-001 Worker'],
     'lambda-grant-beside-destination.yaml': ['NV-LMB-001 Worker', 'NV-LMB-002 Worker', 'NV-LMB-002 Worker'],
     'private-nat-without-eip.yaml': [],
+    'seed-002-autonote-fargate.yaml': ['NV-CMP-001 ServerService'],
+    'seed-002-autonote-fargate-fixed.yaml': [],
+    'seed-004-ec2-alb.yaml': [
+      'NV-ALB-002 Alb',
+      'NV-CMP-003 BackendInstance',
+      'NV-CMP-003 FrontendInstance',
+      'NV-RDS-002 Database',
+    ],
+    'seed-004-ec2-alb-fixed.yaml': [],
+    'compute-exposure.yaml': [
+      'NV-CMP-001 Jenkins',
+      'NV-CMP-001 OpenHost',
+      'NV-CMP-001 PublicTaskService',
+      'NV-CMP-001 WebGroup',
+      'NV-CMP-002 Bastion',
+      'NV-CMP-002 DualStackBastion',
+      'NV-CMP-002 OpenHost',
+      'NV-CMP-002 WindowsHost',
+      'NV-CMP-003 OfficeHost',
+    ],
+    'compute-exposure-near-miss.yaml': [],
+    'alb-single-az.yaml': [
+      'NV-ALB-002 SameZoneAlb',
+      'NV-UNK-001 FloatingAlb',
+      'NV-UNK-001 MixedAlb',
+      'NV-UNK-001 ParamAlb',
+    ],
+    'alb-two-zones.yaml': [],
+    'db-public-subnet-private-address.yaml': [],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {
@@ -287,6 +368,97 @@ describe('exact findings of the golden networks', () => {
     expect(messages).toHaveLength(2);
     expect(messages[0]).toContain('may call sns (granted by WorkerRoleDefaultPolicy (sns:Publish))');
     expect(messages[1]).toContain('may call sqs (granted by WorkerJobsPolicy (sqs:SendMessage))');
+  });
+
+  it("NV-CMP-001 explains seed 002's exposure: tcp/3000, the 0.0.0.0/0 rule, no load balancer", async () => {
+    const { findings } = await checkFixture('seed-002-autonote-fargate.yaml');
+    const message = findings.find((finding) => finding.id === 'NV-CMP-001')?.message ?? '';
+    expect(message).toContain('tcp/3000');
+    expect(message).toContain('ServerSg.SecurityGroupIngress[0]: tcp/3000 from 0.0.0.0/0');
+    expect(message).toContain('AssignPublicIp is ENABLED');
+    expect(message).toContain('not 443/80');
+  });
+
+  it('NV-CMP-001 names the reason per workload: bypassed load balancer, task IPs, application port', async () => {
+    const { findings } = await checkFixture('compute-exposure.yaml');
+    const message = (resource: string): string =>
+      findings.find((finding) => finding.id === 'NV-CMP-001' && finding.resource === resource)?.message ?? '';
+    expect(message('WebGroup')).toContain('tcp/443');
+    expect(message('WebGroup')).toContain('target of Alb');
+    expect(message('PublicTaskService')).toContain('public IPs');
+    expect(message('PublicTaskService')).not.toContain('not 443/80');
+    expect(message('Jenkins')).toContain('tcp/8080');
+    // One finding per workload, every exposed port in it; a range is asked about at its first port.
+    expect(message('OpenHost')).toContain('tcp/20 (first port of tcp/20-25');
+    expect(message('OpenHost')).toContain('tcp/8000 (first port of tcp/8000-8100');
+  });
+
+  it('NV-CMP-002 counts address sets and ::/0; NV-CMP-003 keeps the allowlisted ports apart', async () => {
+    const { findings } = await checkFixture('compute-exposure.yaml');
+    const message = (id: string, resource: string): string =>
+      findings.find((finding) => finding.id === id && finding.resource === resource)?.message ?? '';
+    expect(message('NV-CMP-002', 'WindowsHost')).toContain(
+      'RDP (tcp/3389) from the internet (all public addresses)',
+    );
+    expect(message('NV-CMP-002', 'WindowsHost')).toContain('Elastic IP');
+    expect(message('NV-CMP-002', 'DualStackBastion')).toContain('::/0');
+    expect(message('NV-CMP-002', 'OpenHost')).toContain('SSH (tcp/22)');
+    expect(message('NV-CMP-002', 'OpenHost')).toContain('Telnet (tcp/23)');
+    expect(message('NV-CMP-003', 'OfficeHost')).toContain('RDP (tcp/3389) from 198.51.100.0/24');
+    const seed = await checkFixture('seed-004-ec2-alb.yaml');
+    const ssh = seed.findings.find((finding) => finding.resource === 'FrontendInstance');
+    expect(ssh).toMatchObject({ id: 'NV-CMP-003', severity: 'warning' });
+    expect(ssh?.message).toContain('SSH (tcp/22) from 203.0.113.10/32');
+    expect(ssh?.message).toContain('Session Manager');
+  });
+
+  it('the NV-CMP near misses are near: public IPs, open-looking rules, and the engine blocks', async () => {
+    const { model } = await checkFixture('compute-exposure-near-miss.yaml');
+    // Pins the fixture's shape, so the passing case cannot become vacuous if it is edited.
+    expect(findPath(model, { from: 'internet', to: 'WebServer', port: 443 }).reachable).toBe(true);
+    expect(findPath(model, { from: 'internet', to: 'WebServer', port: 80 }).reachable).toBe(true);
+    expect(model.workloads.get('AppInstance')?.publicIp).toBe(true);
+    expect(findPath(model, { from: 'Alb', to: 'AppInstance', port: 8080 }).reachable).toBe(true);
+    expect(findPath(model, { from: 'internet', to: 'AppInstance', port: 8080 }).reachable).toBe(false);
+    expect(model.workloads.get('WorkerService')?.publicIp).toBe(true);
+    expect(findPath(model, { from: 'internet', to: 'PrivateBastion', port: 22 }).blockedAt?.code).toBe(
+      'RESOURCE_NOT_PUBLICLY_ACCESSIBLE',
+    );
+    expect(findPath(model, { from: 'AppInstance', to: 'VpcAdminHost', port: 22 }).reachable).toBe(true);
+    expect(findPath(model, { from: 'internet', to: 'GuardedHost', port: 8080 }).blockedAt).toMatchObject({
+      code: 'SUBNET_ACL_RESTRICTION',
+      resource: 'GuardedAcl',
+    });
+  });
+
+  it("NV-ALB-002 on seed 004's one-subnet ALB, and on two subnets in one zone", async () => {
+    const seed = await checkFixture('seed-004-ec2-alb.yaml');
+    expect(seed.findings.find((finding) => finding.id === 'NV-ALB-002')?.message).toContain(
+      'one subnet (PublicSubnetC)',
+    );
+    const { findings } = await checkFixture('alb-single-az.yaml');
+    expect(findings.find((finding) => finding.id === 'NV-ALB-002')?.message).toContain(
+      'ZoneASubnet1 in eu-west-1a, ZoneASubnet2 in eu-west-1a',
+    );
+    const mixed = findings.find((finding) => finding.resource === 'MixedAlb');
+    expect(mixed?.message).toContain('zone id euw1-az2');
+    expect(mixed?.message).toContain('cannot be compared');
+    expect(findings.find((finding) => finding.resource === 'FloatingAlb')?.message).toContain(
+      'AWS picks the zone',
+    );
+  });
+
+  it('NV-RDS-002 on seed 004 as drawn: public by default, in public subnets, one rule from exposure', async () => {
+    const { findings } = await checkFixture('seed-004-ec2-alb.yaml');
+    const database = findings.find((finding) => finding.id === 'NV-RDS-002');
+    expect(database).toMatchObject({ resource: 'Database', severity: 'warning' });
+    expect(database?.message).toContain('AWS defaults it to true');
+    expect(database?.message).toContain('PublicSubnetA, PublicSubnetC');
+    // A reachable database is NV-RDS-001's alone.
+    const reachable = await checkFixture('db-public.yaml');
+    expect(reachable.findings.filter((finding) => finding.id === 'NV-RDS-002')).toEqual([]);
+    const nearMiss = await checkFixture('db-public-subnet-private-address.yaml');
+    expect(nearMiss.model.workloads.get('DefaultPublicDb')?.publiclyAccessible).toBe(true);
   });
 
   it('marks unresolved checks as NV-UNK-001 warnings naming the import', async () => {

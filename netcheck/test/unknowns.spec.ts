@@ -90,6 +90,8 @@ describe('standalone rules whose group or ACL cannot be resolved', () => {
       'NV-MODEL-001 HttpsOutOnly',
       'NV-MODEL-001 SshFromAnywhere',
       'NV-UNK-001 Vpc.DefaultSecurityGroup',
+      // SshFromAnywhere (tcp/22 from 0.0.0.0/0) may belong to WebSg: NV-CMP-002 cannot decide.
+      'NV-UNK-001 Web',
       'NV-UNK-001 WebSg',
     ]);
   });
@@ -136,7 +138,15 @@ describe('subnet associations and routes that cannot be resolved', () => {
 
   it('NAT rules do not judge a NAT gateway’s subnet whose route table is unknown', async () => {
     const { findings } = await checkFixture(fixture);
-    expect(findingKeys(findings)).toEqual(['NV-UNK-001 CondNat', 'NV-UNK-001 CondNat']);
+    // The instances' SSH (open to 0.0.0.0/0) is reachable or not depending on the same unknown
+    // tables / ACL: NV-CMP-002 says so rather than passing.
+    expect(findingKeys(findings)).toEqual([
+      'NV-UNK-001 AclInstance',
+      'NV-UNK-001 CondInstance',
+      'NV-UNK-001 CondNat',
+      'NV-UNK-001 CondNat',
+      'NV-UNK-001 IfInstance',
+    ]);
   });
 
   it('with the condition given, the answers are definite', async () => {
@@ -215,7 +225,11 @@ describe('routes to a customer-managed prefix list', () => {
   });
 
   it('NV-NAT-002 cannot decide for a NAT gateway in that subnet', async () => {
-    expect(findingKeys((await checkFixture(fixture)).findings)).toEqual(['NV-UNK-001 Nat']);
+    // Whether Bastion's SSH (open to 0.0.0.0/0) is reachable depends on that list: NV-CMP-002 says so.
+    expect(findingKeys((await checkFixture(fixture)).findings)).toEqual([
+      'NV-UNK-001 Bastion',
+      'NV-UNK-001 Nat',
+    ]);
   });
 });
 
@@ -260,7 +274,8 @@ describe('internet gateways declared outside the templates', () => {
     expect(result.reachable).toBe('unknown');
     const { model, findings } = await checkFixture(fixture);
     expect(model.workloads.get('DbB')?.publiclyAccessible).toBe('unknown');
-    expect(findingKeys(findings)).toEqual(['NV-UNK-001 DbB']);
+    // DbA: public by AWS's default, in public subnets, kept off the internet by its group alone.
+    expect(findingKeys(findings)).toEqual(['NV-RDS-002 DbA', 'NV-UNK-001 DbB']);
   });
 });
 
@@ -296,5 +311,43 @@ describe('IPv6 routes to the internet', () => {
 
   it('questions about one IPv4 address stay definite', async () => {
     expect((await path(fixture, { from: '8.8.8.8', to: 'Host', port: 22 })).reachable).toBe(false);
+  });
+});
+
+describe('administrative ports over IPv6', () => {
+  it('SSH open to ::/0 in a subnet routing IPv6 to the IGW is NV-UNK-001, not a pass', async () => {
+    const { findings } = await checkFixture('ipv6-internet-route.yaml');
+    expect(findingKeys(findings)).toEqual(['NV-UNK-001 Host']);
+    const message = findings[0]?.message ?? '';
+    expect(message).toContain('NV-CMP-002');
+    expect(message).toContain('::/0 → Igw');
+  });
+});
+
+describe('Availability Zones of load balancer subnets', () => {
+  const fixture = 'alb-single-az.yaml';
+
+  it('a zone given by a parameter without a value is unknown, never a guess', async () => {
+    const { findings } = await checkFixture(fixture);
+    const param = findings.find((finding) => finding.resource === 'ParamAlb');
+    expect(param).toMatchObject({ id: 'NV-UNK-001', severity: 'warning' });
+    expect(param?.message).toContain('NV-ALB-002');
+    expect(param?.message).toContain('SecondAz');
+  });
+
+  it('with the zone given, the answer is definite', async () => {
+    const same = await checkFixture(fixture, { SecondAz: 'eu-west-1a' });
+    expect(findingKeys(same.findings)).toContain('NV-ALB-002 ParamAlb');
+    const other = await checkFixture(fixture, { SecondAz: 'eu-west-1b' });
+    expect(other.findings.filter((finding) => finding.resource === 'ParamAlb')).toEqual([]);
+  });
+
+  it('Fn::GetAZs entries are positional: different entries differ, but no entry equals a literal name', async () => {
+    const { model } = await checkFixture('alb-two-zones.yaml');
+    expect(model.subnets.get('Position0Subnet')?.zone.kind).toBe('position');
+    // Even with the region known, which name entry 0 is depends on the account.
+    const withRegion = await checkFixture('alb-two-zones.yaml', { 'AWS::Region': 'eu-west-1' });
+    expect(withRegion.model.subnets.get('Position0Subnet')?.zone).toMatchObject({ kind: 'position' });
+    expect(withRegion.findings).toEqual([]);
   });
 });

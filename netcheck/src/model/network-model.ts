@@ -42,6 +42,17 @@ export interface Vpc {
   readonly dnsHostnames: Tri;
 }
 
+/**
+ * The Availability Zone a subnet is in, as far as the template says: a zone name
+ * (`AvailabilityZone`), a zone id (`AvailabilityZoneId`; names map to ids differently per
+ * account, so the two cannot be compared), an entry of `Fn::GetAZs` (positional: entries at
+ * different positions are different zones, but which name an entry is depends on the account), or
+ * unknown (not given — AWS then picks a zone — or unresolved).
+ */
+export type SubnetZone =
+  | { readonly kind: 'name' | 'id' | 'position'; readonly value: string }
+  | { readonly kind: 'unknown'; readonly reason: string };
+
 /** A subnet. */
 export interface Subnet {
   readonly id: string;
@@ -56,7 +67,7 @@ export interface Subnet {
   readonly explicitRouteTable: boolean;
   /** Network ACL in effect: the associated one, else the VPC's default NACL. */
   readonly networkAclId: string;
-  readonly availabilityZone?: string;
+  readonly zone: SubnetZone;
 }
 
 /** Destination of a route. */

@@ -1,13 +1,15 @@
 import { ipv6CidrIncludesInternet } from '../net/address-space.js';
 import { type Cidr, parseIpv4 } from '../net/ipv4.js';
+import { GET_AZS_ENTRY_PREFIX } from '../template/intrinsic-resolver.js';
 import { asBoolean, asString, type CfnValue, ResourceRef, Unresolved } from '../template/template-values.js';
-import type { ModelBuilderContext } from './model-builder-context.js';
+import type { ModelBuilderContext, ResolvedResource } from './model-builder-context.js';
 import { EXTERNAL_PREFIX, unnamedReferenceReason } from './model-builder-context.js';
 import type {
   InternetGateway,
   RouteDestination,
   RouteTable,
   RouteTarget,
+  SubnetZone,
   Tri,
   Vpc,
 } from './network-model.js';
@@ -414,7 +416,6 @@ function buildSubnets(context: ModelBuilderContext): void {
       });
       acl = id;
     }
-    const zone = asString(resource.properties.AvailabilityZone);
     context.model.subnets.set(resource.id, {
       id: resource.id,
       vpcId: vpc.id,
@@ -424,9 +425,29 @@ function buildSubnets(context: ModelBuilderContext): void {
       routeTableId: explicitTable ?? vpc.mainRouteTableId,
       explicitRouteTable: explicitTable !== undefined,
       networkAclId: acl ?? vpc.defaultNetworkAclId,
-      availabilityZone: typeof zone === 'string' ? zone : undefined,
+      zone: subnetZone(resource),
     });
   }
+}
+
+/** The subnet's Availability Zone as far as the template says (see {@link SubnetZone}). */
+function subnetZone(resource: ResolvedResource): SubnetZone {
+  const name = asString(resource.properties.AvailabilityZone);
+  const id = asString(resource.properties.AvailabilityZoneId);
+  for (const [value, property] of [
+    [name, 'AvailabilityZone'],
+    [id, 'AvailabilityZoneId'],
+  ] as const) {
+    if (value instanceof Unresolved) return { kind: 'unknown', reason: `${property}: ${value.reason}` };
+    if (typeof value !== 'string' || value === '') continue;
+    if (property === 'AvailabilityZoneId') return { kind: 'id', value };
+    return value.startsWith(GET_AZS_ENTRY_PREFIX) ? { kind: 'position', value } : { kind: 'name', value };
+  }
+  return {
+    kind: 'unknown',
+    reason:
+      'neither AvailabilityZone nor AvailabilityZoneId is set, so AWS picks the zone when it creates the subnet',
+  };
 }
 
 function buildNatGateways(context: ModelBuilderContext): void {

@@ -1,9 +1,14 @@
+import { adminPortOpenToInternet } from './admin-port-open-to-internet.js';
+import { adminPortReachableFromAllowlist } from './admin-port-reachable-from-allowlist.js';
+import { computeDirectlyReachableFromInternet } from './compute-directly-reachable-from-internet.js';
+import { databaseInPublicSubnet } from './database-in-public-subnet.js';
 import { databasePortOpenToInternet } from './database-port-open-to-internet.js';
 import { databaseReachableFromInternet } from './database-reachable-from-internet.js';
 import { ineffectiveEgressRestriction } from './ineffective-egress-restriction.js';
 import { lambdaInPublicSubnet } from './lambda-in-public-subnet.js';
 import { lambdaMissingPathToAwsApi } from './lambda-missing-path-to-aws-api.js';
 import { lambdaWithoutInternetEgress } from './lambda-without-internet-egress.js';
+import { loadBalancerSingleAvailabilityZone } from './load-balancer-single-availability-zone.js';
 import { loadBalancerTargetChain } from './load-balancer-target-chain.js';
 import { natGatewayRouteLoop } from './nat-gateway-route-loop.js';
 import { natGatewaySubnetWithoutIgwRoute } from './nat-gateway-subnet-without-igw-route.js';
@@ -30,8 +35,13 @@ export const ALL_RULES: readonly Rule[] = [
   securityGroupPairingMismatch,
   networkAclReturnPathBlocked,
   databaseReachableFromInternet,
+  databaseInPublicSubnet,
   lambdaWithoutInternetEgress,
   lambdaMissingPathToAwsApi,
   lambdaInPublicSubnet,
   loadBalancerTargetChain,
+  loadBalancerSingleAvailabilityZone,
+  computeDirectlyReachableFromInternet,
+  adminPortOpenToInternet,
+  adminPortReachableFromAllowlist,
 ];

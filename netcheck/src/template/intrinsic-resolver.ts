@@ -27,6 +27,17 @@ export interface RawResource {
 
 const MAX_DEPTH = 64;
 
+/** Prefix of the values `Fn::GetAZs` evaluates to (see {@link getAzsEntry}). */
+export const GET_AZS_ENTRY_PREFIX = 'Fn::GetAZs:';
+
+/**
+ * The `index`-th entry of `Fn::GetAZs` for `region` ('' when the region is unknown): a positional
+ * placeholder, `Fn::GetAZs:<region>#<index>`, never mistaken for a literal zone name.
+ */
+export function getAzsEntry(region: string, index: number): string {
+  return `${GET_AZS_ENTRY_PREFIX}${region}#${index}`;
+}
+
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -248,12 +259,12 @@ export class IntrinsicResolver {
       }
       case 'Fn::GetAZs': {
         const region = this.evaluate(argument, next);
-        // Real AZ names only label subnets; reachability never depends on them.
-        const prefix =
-          typeof region === 'string' && region !== ''
-            ? region
-            : (this.template.params['AWS::Region'] ?? 'az-');
-        return ['a', 'b', 'c', 'd', 'e', 'f'].map((letter) => `${prefix}${letter}`);
+        const named =
+          typeof region === 'string' && region !== '' ? region : (this.template.params['AWS::Region'] ?? '');
+        // Which zone names a region lists, and in which order, depends on the account, so the
+        // entries stay positional rather than guessed names: NV-ALB-002 compares zones, and only
+        // "different positions are different zones" is certain.
+        return [0, 1, 2, 3, 4, 5].map((index) => getAzsEntry(named, index));
       }
       case 'Fn::If': {
         if (!Array.isArray(argument) || argument.length !== 3 || typeof argument[0] !== 'string') {
