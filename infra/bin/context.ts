@@ -106,6 +106,8 @@ export function settingsFromLookup(
     jwtSecretArn: lookup('jwtSecretArn'),
     rdsProxy: flag('rdsProxy', lookup('rdsProxy')),
     reservedConcurrency: reservation(lookup('reservedConcurrency')),
+    lambdaMemoryMiB: integer('lambdaMemoryMiB', lookup('lambdaMemoryMiB')),
+    lambdaTimeoutSeconds: integer('lambdaTimeoutSeconds', lookup('lambdaTimeoutSeconds')),
     fargatePublicIp: flag('fargatePublicIp', lookup('fargatePublicIp')),
     requireApiKey: flag('requireApiKey', lookup('requireApiKey')),
     domain: zoneName

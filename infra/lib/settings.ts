@@ -124,6 +124,18 @@ export interface DeploymentSettings {
    */
   readonly reservedConcurrency?: number | 'none';
   /**
+   * Memory of the API function in MB, 128–10240 (Lambda gives CPU in proportion: more memory is a
+   * faster cold start and argon2). Lambda topologies only.
+   * @default the preset's (1024 MB; dev 512)
+   */
+  readonly lambdaMemoryMiB?: number;
+  /**
+   * Timeout of the API function in seconds, 3–30: API Gateway's HTTP API gives up after 30 s, so
+   * a longer function would keep working for a client that has its 504. Lambda topologies only.
+   * @default the preset's (30)
+   */
+  readonly lambdaTimeoutSeconds?: number;
+  /**
    * fargate: seed 002's public-IP form (no ALB). Forces `REQUIRE_API_KEY=true`.
    * @default false
    */
@@ -210,6 +222,17 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
       problems.push(
         'fargatePublicIp exposes tasks to the internet and requires requireApiKey (it cannot be false)',
       );
+    }
+  }
+  for (const [key, value, min, max] of [
+    ['lambdaMemoryMiB', settings.lambdaMemoryMiB, 128, 10_240],
+    ['lambdaTimeoutSeconds', settings.lambdaTimeoutSeconds, 3, 30],
+  ] as const) {
+    if (value === undefined) continue;
+    if (!LAMBDA_TOPOLOGIES.includes(topology)) {
+      problems.push(`${key} only applies to the Lambda topologies (lambda-vpc, lambda-image)`);
+    } else if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${key} must be a whole number from ${min} to ${max}, got ${value}`);
     }
   }
   if (settings.reservedConcurrency !== undefined) {

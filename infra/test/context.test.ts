@@ -104,6 +104,28 @@ describe('settings from CDK context', () => {
     ).toBeUndefined();
   });
 
+  it('takes the API function’s memory and timeout, within Lambda’s and the HTTP API’s limits', () => {
+    const settings = (topology: string, extra: Record<string, string>) =>
+      settingsFromLookup(lookupFrom({ topology, preset: 'dev', ...extra }));
+    const sized = settings('lambda-vpc', { lambdaMemoryMiB: '2048', lambdaTimeoutSeconds: '10' });
+    expect(sized).toMatchObject({ lambdaMemoryMiB: 2048, lambdaTimeoutSeconds: 10 });
+    expect(settingsProblems(sized)).toEqual([]);
+    expect(
+      settingsProblems(
+        settings('lambda-image', { imageTag: 'abc123', lambdaMemoryMiB: '64', lambdaTimeoutSeconds: '60' }),
+      ),
+    ).toEqual([
+      'lambdaMemoryMiB must be a whole number from 128 to 10240, got 64',
+      'lambdaTimeoutSeconds must be a whole number from 3 to 30, got 60',
+    ]);
+    expect(settingsProblems(settings('fargate', { lambdaMemoryMiB: '2048' }))).toContain(
+      'lambdaMemoryMiB only applies to the Lambda topologies (lambda-vpc, lambda-image)',
+    );
+    expect(() => settings('lambda-vpc', { lambdaTimeoutSeconds: '10s' })).toThrow(
+      'lambdaTimeoutSeconds must be a whole number, got "10s"',
+    );
+  });
+
   it('requires mailFrom outside the dev preset', () => {
     const problems = (topology: string, preset: string, extra: Record<string, string> = {}) =>
       settingsProblems(

@@ -547,6 +547,19 @@ describe('lambda-vpc import mode (seed 000’s SAM parameters)', () => {
   });
 });
 
+describe('lambda-vpc with the function sized at deploy time', () => {
+  it('uses lambdaMemoryMiB and lambdaTimeoutSeconds instead of the preset’s', () => {
+    const { template } = synthesize(
+      sampleSettings('lambda-vpc', 'dev', { lambdaMemoryMiB: 2048, lambdaTimeoutSeconds: 10 }),
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'CloudNest API',
+      MemorySize: 2048,
+      Timeout: 10,
+    });
+  });
+});
+
 describe('lambda-vpc with RDS Proxy', () => {
   it('puts a TLS-only proxy in front of the database and points the API at it', () => {
     const { template } = synthesize(sampleSettings('lambda-vpc', 'dev', { rdsProxy: true }));

@@ -76,8 +76,8 @@ export class ServerlessApiStack extends TopologyStack {
       vpc: network.vpc,
       subnets: network.privateSubnets,
       environment,
-      memorySize: preset.compute.lambdaMemoryMiB,
-      timeout: Duration.seconds(preset.compute.lambdaTimeoutSeconds),
+      memorySize: settings.lambdaMemoryMiB ?? preset.compute.lambdaMemoryMiB,
+      timeout: Duration.seconds(settings.lambdaTimeoutSeconds ?? preset.compute.lambdaTimeoutSeconds),
       // One connection per environment: cap them below the database's max_connections.
       reservedConcurrency: reservedConcurrency(settings),
     };
