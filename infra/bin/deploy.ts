@@ -233,6 +233,36 @@ export function buildCommands(topology: Topology): { readonly what: string; read
   ];
 }
 
+/**
+ * After `cdk deploy`, waits until the deployed API answers `GET <apiUrl>/health/ready` with 200 —
+ * the database reachable through the new version — polling every `intervalMs` for up to
+ * `timeoutMs` (a new custom domain's record and fresh ec2-alb instances take minutes). Seed 001
+ * checked its deploy by hand with curl; a stack that deployed but cannot serve fails the deploy.
+ */
+export async function waitUntilServing(
+  apiUrl: string,
+  { timeoutMs = 300_000, intervalMs = 5_000 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<void> {
+  const url = `${apiUrl.replace(/\/$/, '')}/health/ready`;
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  for (;;) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(Math.min(10_000, timeoutMs)) });
+      const body = await response.text();
+      if (response.status === 200) return;
+      last = `${response.status} ${body.slice(0, 200)}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    if (Date.now() + intervalMs > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new DeployError(
+    `deployed, but ${url} did not answer 200 within ${Math.round(timeoutMs / 1000)} s (last: ${last}); see the stack's alarms and the API's logs`,
+  );
+}
+
 function gitSha(): string {
   const sha = run('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT });
   if (sha.status !== 0) throw new DeployError('Not a git checkout: pass --image-tag <tag>');
@@ -257,7 +287,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const image = IMAGE_TOPOLOGIES.includes(options.topology);
   const stack = `CloudNest-${options.preset}-${options.topology}`;
-  const total = image ? 6 : 4;
+  const total = image ? 7 : 5;
   let n = 0;
   console.log(
     `Deploying ${stack} to ${options.region}${options.profile ? ` with profile ${options.profile}` : ''}`,
@@ -417,6 +447,11 @@ async function main(argv: string[]): Promise<void> {
       ),
       'ECS service stabilization',
     );
+  }
+  if (outputs.ApiUrl) {
+    step(++n, total, `Checking ${outputs.ApiUrl}/health/ready`);
+    await waitUntilServing(outputs.ApiUrl);
+    console.log('  ready: the new version serves and reaches its database');
   }
   console.log(`\nDone: ${stack}${outputs.ApiUrl ? ` → ${outputs.ApiUrl}` : ''}`);
 }

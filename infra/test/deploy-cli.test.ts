@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCommands, DeployError, parseDeployArgs, USAGE } from '../bin/deploy.js';
+import { buildCommands, DeployError, parseDeployArgs, USAGE, waitUntilServing } from '../bin/deploy.js';
 
 const INFRA = join(import.meta.dirname, '..');
 
@@ -132,7 +134,7 @@ describe('deploy script run without AWS', () => {
   it('stops at the prerequisites when there are no credentials', () => {
     const { status, out } = deploy(['--topology', 'lambda-vpc', '--preset', 'nest-vpc']);
     expect(status).toBe(2);
-    expect(out).toContain('[1/4] Checking prerequisites');
+    expect(out).toContain('[1/5] Checking prerequisites');
     expect(out).toMatch(/deploy: No usable AWS credentials: run `aws configure`/);
     expect(out).not.toContain('[2/4]');
   });
@@ -149,5 +151,44 @@ describe('deploy script run without AWS', () => {
     });
     expect(status).toBe(2);
     expect(out).toMatch(/AWS CLI not found/);
+  });
+});
+
+describe('the check after deploying', () => {
+  /** A loopback API whose readiness answers the given statuses in turn, then the last one. */
+  async function apiAnswering(statuses: number[]) {
+    const asked: string[] = [];
+    const server = createServer((request, response) => {
+      asked.push(String(request.url));
+      const status = statuses[Math.min(asked.length - 1, statuses.length - 1)] ?? 500;
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(status === 200 ? { status: 'ok' } : { status: 'error' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}/api`, asked, close: () => server.close() };
+  }
+
+  it('waits until the deployed API is ready', async () => {
+    const api = await apiAnswering([503, 503, 200]);
+    try {
+      await waitUntilServing(`${api.url}/`, { timeoutMs: 5_000, intervalMs: 10 });
+      expect(api.asked).toEqual(['/api/health/ready', '/api/health/ready', '/api/health/ready']);
+    } finally {
+      api.close();
+    }
+  });
+
+  it('fails the deploy, with the last answer, when it never gets ready', async () => {
+    const api = await apiAnswering([503]);
+    try {
+      const waiting = waitUntilServing(api.url, { timeoutMs: 300, intervalMs: 50 });
+      await expect(waiting).rejects.toThrow(DeployError);
+      await expect(waiting).rejects.toThrow(
+        /did not answer 200 within 0 s \(last: 503 \{"status":"error"\}\)/,
+      );
+    } finally {
+      api.close();
+    }
   });
 });
