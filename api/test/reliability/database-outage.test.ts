@@ -151,7 +151,10 @@ describe(`database outage (${profile.outageClients} clients, ${profile.outageSec
         `ready again ${recoveredAfterMs} ms after PostgreSQL restarted`,
     );
 
+    // Still running: neither exited nor killed by a signal (a crash by SIGSEGV/SIGABRT or the OOM
+    // killer's SIGKILL leaves exitCode null and sets signalCode).
     expect(server.child.exitCode).toBeNull();
+    expect(server.child.signalCode).toBeNull();
     expect(notReadyAfterMs).toBeLessThanOrEqual(3000);
     expect(recoveredAfterMs).toBeLessThanOrEqual(10_000);
     // Nothing hangs: every request got an answer within 5 s.

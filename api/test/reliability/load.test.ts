@@ -14,7 +14,8 @@ interface Unexpected {
 
 /**
  * Issue 8, load: N concurrent clients for T seconds mixing register, login, /auth/me, refresh and
- * upload intents (when the files module serves POST /files/uploads) on the real app over loopback.
+ * upload intents (POST /files/uploads, always sent, and each kind must have been sent) on the real
+ * app over loopback.
  * The sign-in limits are raised, so a 429 counts as unexpected. Every answer must be the expected
  * one, and every 201 registration must exist afterwards (zero lost writes). Run twice: each client
  * with its own X-Forwarded-For address (TRUSTED_PROXIES=127.0.0.1), as distinct users would, and

@@ -1,9 +1,23 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes } from '../../src/common/errors/error-codes.js';
-import { newCredentials, RELAXED_LIMITS, readJson, type TokenPair } from '../support/auth-helpers.js';
+import {
+  bearer,
+  newCredentials,
+  RELAXED_LIMITS,
+  readJson,
+  registerAdmin,
+  registerUser,
+  type TokenPair,
+} from '../support/auth-helpers.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { exampleOf, type FuzzOperation, operationsOf } from './openapi-operations.js';
+import {
+  badValuesFor,
+  exampleOf,
+  type FuzzOperation,
+  type FuzzParameter,
+  operationsOf,
+} from './openapi-operations.js';
 import { headerSafe, type RawRequest, type RawResponse, sendRaw } from './raw-http.js';
 import { reliabilityProfile } from './reliability-profile.js';
 
@@ -82,9 +96,27 @@ type Mutation =
   | { kind: 'bad-token'; authorization: string }
   | { kind: 'bad-path'; value: string }
   | { kind: 'bad-query'; query: string }
-  | { kind: 'bad-forwarded-for'; value: string };
+  | { kind: 'bad-forwarded-for'; value: string }
+  | {
+      kind: 'bad-parameter';
+      parameter: number;
+      value: ParameterValue;
+      form: 'single' | 'repeated' | 'bracket';
+    };
 
-const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
+/**
+ * A value for one documented path or query parameter: one aimed at its schema (`badValuesFor`:
+ * wrong type, out of range, too long, not in the enum or pattern), or a hostile one (unicode edge
+ * cases, invalid UTF-8, huge), already percent-encoded.
+ */
+type ParameterValue = { aimed: number } | { encoded: string };
+
+/** Keys a mass-assignment attack sends, and values that would mean "make me an admin". */
+const PRIVILEGED_KEYS = ['__proto__', 'constructor', 'prototype', 'role', 'id', 'isAdmin'];
+const PRIVILEGED_VALUES = ['admin', true, { role: 'admin', isAdmin: true }];
+
+/** Mutations that break the JSON body an operation documents (its validation's input). */
+const bodyMutations: fc.Arbitrary<Mutation>[] = [
   fc.record({
     kind: fc.constant('wrong-type' as const),
     field: fc.nat(),
@@ -100,11 +132,8 @@ const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('missing-field' as const), field: fc.nat() }),
   fc.record({
     kind: fc.constant('extra-field' as const),
-    key: fc.oneof(
-      fc.string(),
-      fc.constantFrom('__proto__', 'constructor', 'prototype', 'role', 'id', 'isAdmin'),
-    ),
-    value: fc.jsonValue({ maxDepth: 2 }),
+    key: fc.oneof(fc.string(), fc.constantFrom(...PRIVILEGED_KEYS)),
+    value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(...PRIVILEGED_VALUES)),
   }),
   fc.record({
     kind: fc.constant('huge-string' as const),
@@ -123,6 +152,10 @@ const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
     depth: fc.integer({ min: 100, max: 5_000 }),
     shape: fc.constantFrom('array' as const, 'object' as const),
   }),
+];
+
+/** Mutations of everything around the operation's own inputs: framing, headers, URL, size. */
+const transportMutations: fc.Arbitrary<Mutation>[] = [
   fc.record({
     kind: fc.constant('invalid-json' as const),
     text: fc.oneof(
@@ -160,7 +193,7 @@ const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
     kind: fc.constant('bad-path' as const),
     value: fc.oneof(
       fc.constantFrom(...BAD_PATH_VALUES),
-      fc.string({ unit: 'binary', maxLength: 50 }).map(encodeURIComponent),
+      fc.string({ unit: 'binary', maxLength: 50 }).map(percentEncode),
     ),
   }),
   fc.record({
@@ -194,25 +227,109 @@ const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
       fc.string({ maxLength: 120 }),
     ),
   }),
+];
+
+/** Percent-encoded sequences no encoder produces from a string: invalid and overlong UTF-8, a surrogate. */
+const INVALID_ENCODINGS = ['%ff%fe', '%C0%AF', '%E0%80%80', '%ED%A0%80', '%F4%90%80%80', '%', '%zz', '%00'];
+
+const badParameter: fc.Arbitrary<Mutation> = fc.record({
+  kind: fc.constant('bad-parameter' as const),
+  parameter: fc.nat(),
+  value: fc.oneof(
+    { weight: 4, arbitrary: fc.record({ aimed: fc.nat() }) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .oneof(fc.constantFrom(...UNICODE_EDGES), fc.string({ unit: 'binary', maxLength: 40 }))
+        .map((text) => ({ encoded: percentEncode(text) })),
+    },
+    { weight: 1, arbitrary: fc.constantFrom(...INVALID_ENCODINGS).map((encoded) => ({ encoded })) },
+    {
+      weight: 1,
+      // Past 16 KiB the whole request line is refused (431 HEADERS_TOO_LARGE) before any route.
+      arbitrary: fc.integer({ min: 500, max: 20_000 }).map((length) => ({ encoded: 'A'.repeat(length) })),
+    },
+  ),
+  // Repeated (`limit=1&limit=x`) arrives as an array; `limit[]=x` as another, undocumented name.
+  form: fc.oneof(
+    { weight: 6, arbitrary: fc.constant('single' as const) },
+    { weight: 3, arbitrary: fc.constant('repeated' as const) },
+    { weight: 1, arbitrary: fc.constant('bracket' as const) },
+  ),
+});
+
+/**
+ * The mutations for one operation. Every kind is sent to every operation, but most of the runs
+ * break what the operation itself reads (its JSON body, its documented parameters), so each one's
+ * validation is reached many times over: the test requires it.
+ */
+function mutationsFor(operation: FuzzOperation): fc.Arbitrary<Mutation> {
+  const parameterCount = operation.pathParameters.length + operation.queryParameters.length;
+  const bodyWeight = operation.body ? 2 : 1;
+  const weighted = [
+    ...bodyMutations.map((arbitrary) => ({ arbitrary, weight: bodyWeight })),
+    ...transportMutations.map((arbitrary) => ({ arbitrary, weight: 1 })),
+  ];
+  // Without a body, two runs in three break a parameter (a GET ignores the body mutations).
+  if (parameterCount > 0) weighted.push({ arbitrary: badParameter, weight: operation.body ? 7 : 28 });
+  return fc.oneof(...weighted);
+}
+
+/** Whose access token a request carries. */
+type Account = 'none' | 'user' | 'admin';
+
+/**
+ * `fitting` is the account the operation is for (the admin on admin routes, the ordinary user on
+ * other signed-in routes, none on public ones): most runs use it, so requests get past the
+ * authentication and role checks to validation. `other` is the wrong one (the ordinary user on
+ * admin routes, the admin elsewhere) and `none` sends no token.
+ */
+const accountArbitrary = fc.oneof(
+  { weight: 17, arbitrary: fc.constant('fitting' as const) },
+  { weight: 2, arbitrary: fc.constant('other' as const) },
+  { weight: 1, arbitrary: fc.constant('none' as const) },
 );
+
+function accountFor(operation: FuzzOperation, choice: 'fitting' | 'other' | 'none'): Account {
+  if (choice === 'none') return 'none';
+  if (operation.admin) return choice === 'fitting' ? 'admin' : 'user';
+  if (operation.bearer) return choice === 'fitting' ? 'user' : 'admin';
+  return choice === 'fitting' ? 'none' : 'user';
+}
+
+/** What every validation pipe answers with (ValidBody/ValidQuery/ValidParams, zod-validation.pipe.ts). */
+const VALIDATION_CODE = 'VALIDATION_FAILED';
 
 /**
  * Issue 8, malformed input: a fast-check property over every operation of the OpenAPI document
  * (so new endpoints are covered automatically), sending wrong types, missing and extra fields,
  * huge strings, invalid JSON, wrong content types, unicode edge cases, oversized bodies, deep
- * nesting, bad tokens, bad path parameters and query strings, and forged X-Forwarded-For addresses
- * (the server trusts loopback as a proxy). Zero 5xx, zero crashes, and every
- * 4xx is JSON with the error shape and a `code` from the registry.
+ * nesting, bad tokens, bad path parameters and query strings, wrong values for each documented
+ * parameter, and forged X-Forwarded-For addresses (the server trusts loopback as a proxy), as no
+ * one, an ordinary user and an administrator. Zero 5xx, zero crashes, every 4xx is JSON with the
+ * error shape and a `code` from the registry; every operation that takes a body or a query
+ * reaches its validation; an oversized JSON body is 413; an extra `role` grants nothing.
  */
 describe(`malformed input (${profile.fuzzRuns} requests)`, () => {
   let server: TestServer;
   let operations: FuzzOperation[];
-  let accessToken = '';
+  const tokens: Record<Exclude<Account, 'none'>, string> = { user: '', admin: '' };
+  /** Every administrator the test made; no other account may become one. */
+  const adminIds = new Set<string>();
 
   /** A fresh account: fuzzed requests may sign it out, change its password or delete it. */
-  const signIn = async () => {
-    const response = await server.request('/auth/register', { method: 'POST', json: newCredentials() });
-    accessToken = (await readJson<TokenPair>(response)).accessToken;
+  const signIn = async (account: Exclude<Account, 'none'>) => {
+    if (account === 'admin') {
+      const admin = await registerAdmin(server);
+      adminIds.add(admin.tokens.user.id);
+      tokens.admin = admin.tokens.accessToken;
+    } else {
+      tokens.user = (await registerUser(server)).tokens.accessToken;
+    }
+  };
+  const roleOf = async (accessToken: string) => {
+    const response = await server.request('/auth/me', { headers: bearer(accessToken) });
+    return response.status === 200 ? (await readJson<{ role: string }>(response)).role : undefined;
   };
 
   beforeAll(async () => {
@@ -223,7 +340,8 @@ describe(`malformed input (${profile.fuzzRuns} requests)`, () => {
       TRUSTED_PROXIES: '127.0.0.1',
     });
     operations = operationsOf(await readJson(await server.request('/docs/json')));
-    await signIn();
+    await signIn('user');
+    await signIn('admin');
   });
   afterAll(async () => {
     await server?.close();
@@ -239,68 +357,192 @@ describe(`malformed input (${profile.fuzzRuns} requests)`, () => {
     expect(response.status).toBe(201);
   });
 
+  it('makes no admin of a client that asks to be one', async () => {
+    // Unknown keys are refused (strict schemas); a `__proto__` key already by the JSON parser. If
+    // either were ever accepted, the account must still be an ordinary one.
+    const asks = [
+      { extra: '"role":"admin","isAdmin":true', refusedWith: VALIDATION_CODE },
+      { extra: '"__proto__":{"role":"admin","isAdmin":true}', refusedWith: 'INVALID_JSON' },
+    ];
+    for (const { extra, refusedWith } of asks) {
+      // As text, so `__proto__` arrives as an own key.
+      const registered = await server.request('/auth/register', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `${JSON.stringify(newCredentials()).slice(0, -1)},${extra}}`,
+      });
+      if (registered.status === 201) {
+        const { accessToken } = await readJson<TokenPair>(registered);
+        expect(await roleOf(accessToken)).toBe('user');
+        expect((await server.request('/admin/users', { headers: bearer(accessToken) })).status).toBe(403);
+      } else {
+        expect(registered.status).toBe(400);
+        expect(await readJson<{ code: string }>(registered)).toMatchObject({ code: refusedWith });
+      }
+    }
+    const { tokens: user } = await registerUser(server);
+    const patched = await server.request('/users/me', {
+      method: 'PATCH',
+      headers: bearer(user.accessToken),
+      json: { role: 'admin', isAdmin: true },
+    });
+    expect(patched.status).toBe(400);
+    expect(await roleOf(user.accessToken)).toBe('user');
+    expect((await server.request('/admin/users', { headers: bearer(user.accessToken) })).status).toBe(403);
+  });
+
   it('answers every malformed request with a JSON 4xx (or a 2xx), never a 5xx', async () => {
     const perOperation = new Map<string, number>();
     const perKind = new Map<string, number>();
     const perStatus = new Map<number, number>();
+    const perAccount = new Map<Account, number>();
+    /** Requests answered 400 VALIDATION_FAILED, by operation. */
+    const validated = new Map<string, number>();
+    /** Operations that refused the ordinary user with FORBIDDEN but are not marked admin-only. */
+    const unmarkedAdmin = new Set<string>();
+    const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).join();
+    let privilegeChecks = 0;
     let sent = 0;
+    const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
 
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(),
-        mutationArbitrary,
-        fc.boolean(),
-        async (operationIndex, mutation, withToken) => {
-          const operation = operations[operationIndex % operations.length] as FuzzOperation;
-          const raw = buildRequest(operation, mutation, withToken ? accessToken : undefined);
+    /** No account other than the test's own administrators is an admin. */
+    const assertNoNewAdmin = async (label: string) => {
+      privilegeChecks++;
+      const admins = await server.database.db
+        .selectFrom('users')
+        .select('id')
+        .where('role', '=', 'admin')
+        .execute();
+      const gained = admins.filter((row) => !adminIds.has(row.id)).map((row) => row.id);
+      if (gained.length > 0) throw new Error(`${label}: these accounts became admin: ${gained.join(', ')}`);
+    };
+
+    // So that an admin made before (by the test above) is not blamed on a fuzzed request.
+    await assertNoNewAdmin('before the fuzzing');
+    // Each operation gets its share of the runs, so coverage does not hang on the draw.
+    const runsPerOperation = Math.ceil(profile.fuzzRuns / operations.length);
+    for (const operation of operations) {
+      const label = `${operation.method} ${operation.path}`;
+      await fc.assert(
+        fc.asyncProperty(mutationsFor(operation), accountArbitrary, async (mutation, choice) => {
+          const account = accountFor(operation, choice);
+          const token = account === 'none' ? undefined : tokens[account];
+          const raw = buildRequest(operation, mutation, token);
           const response = await sendRaw(server.baseUrl, raw);
           sent++;
-          const label = `${operation.method} ${operation.path}`;
-          perOperation.set(label, (perOperation.get(label) ?? 0) + 1);
-          perKind.set(mutation.kind, (perKind.get(mutation.kind) ?? 0) + 1);
-          perStatus.set(response.status, (perStatus.get(response.status) ?? 0) + 1);
-          const problem = problemWith(response);
-          if (problem) throw new Error(`${label} ${mutation.kind}: ${problem}`);
-          // The fuzzed request signed our account out (logout, password change, deletion): start over.
-          if (withToken && response.status === 401) await signIn();
-        },
-      ),
-      { numRuns: profile.fuzzRuns },
-    );
+          bump(perOperation, label);
+          bump(perKind, mutation.kind);
+          bump(perStatus, response.status);
+          bump(perAccount, account);
+          const { problem, body } = inspect(response);
+          const where = `${label} ${mutation.kind} as ${account}`;
+          if (problem) throw new Error(`${where}: ${problem}`);
+          if (response.status === 400 && body?.code === VALIDATION_CODE) bump(validated, label);
+          // The body limit is checked before anything else reads the body, signed in or not.
+          if (
+            mutation.kind === 'oversized' &&
+            operation.body &&
+            (response.status !== 413 || body?.code !== 'PAYLOAD_TOO_LARGE')
+          )
+            throw new Error(`${where}: ${response.status} ${body?.code}, not 413 PAYLOAD_TOO_LARGE`);
+          if (
+            !operation.admin &&
+            account === 'user' &&
+            mutation.kind !== 'bad-token' &&
+            body?.code === 'FORBIDDEN'
+          )
+            unmarkedAdmin.add(label);
+          if (Object.getOwnPropertyNames(Object.prototype).join() !== prototypeKeys)
+            throw new Error(`${where}: Object.prototype was polluted`);
+          // Mass assignment: an accepted request with an extra `role`, `isAdmin`, `__proto__`, …
+          // must not have made anyone an admin, least of all an account it signed in.
+          if (mutation.kind === 'extra-field' && response.status < 300) {
+            await assertNoNewAdmin(where);
+            const signedIn = body?.accessToken;
+            if (typeof signedIn === 'string' && (await roleOf(signedIn)) === 'admin')
+              throw new Error(`${where}: the account it signed in is an admin`);
+          }
+          // The fuzzed request may have signed our account out (logout, password change, deletion).
+          if (token && mutation.kind !== 'bad-token' && response.status === 401 && !(await roleOf(token)))
+            await signIn(account as Exclude<Account, 'none'>);
+        }),
+        { numRuns: runsPerOperation },
+      );
+    }
+    await assertNoNewAdmin('after the fuzzing');
 
+    const needValidation = operations
+      .filter((operation) => operation.body !== undefined || operation.queryParameters.length > 0)
+      .map((operation) => `${operation.method} ${operation.path}`);
+    const leastValidated = needValidation
+      .map((label) => `${validated.get(label) ?? 0}/${perOperation.get(label) ?? 0} ${label}`)
+      .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10))
+      .slice(0, 3);
     console.log(
-      `fuzz: ${sent} requests over ${perOperation.size}/${operations.length} operations; by kind ${JSON.stringify(Object.fromEntries(perKind))}; by status ${JSON.stringify(Object.fromEntries(perStatus))}`,
+      `fuzz: ${sent} requests over ${perOperation.size}/${operations.length} operations; ` +
+        `validation reached on ${needValidation.filter((label) => validated.has(label)).length}/${needValidation.length} operations with a body or query (fewest: ${leastValidated.join(', ')}); ` +
+        `${privilegeChecks} privilege checks; by account ${JSON.stringify(Object.fromEntries(perAccount))}; ` +
+        `by kind ${JSON.stringify(Object.fromEntries(perKind))}; by status ${JSON.stringify(Object.fromEntries(perStatus))}`,
     );
     expect(sent).toBeGreaterThanOrEqual(profile.fuzzRuns);
     expect([...perOperation.keys()].length).toBe(operations.length);
+    // Coverage means validation reached, not requests sent: a route behind a check the fuzzer
+    // never passes (an admin route fuzzed as an ordinary user) would otherwise count as covered.
+    expect(
+      needValidation.filter((label) => !validated.has(label)),
+      'operations that never reached validation',
+    ).toEqual([]);
+    expect([...unmarkedAdmin], 'FORBIDDEN to the ordinary user but not marked admin-only').toEqual([]);
+    expect(perAccount.get('admin') ?? 0).toBeGreaterThan(0);
     // Still alive and still talking to its database.
     expect((await server.request('/health/ready')).status).toBe(200);
   });
 });
 
-/** Undefined when the answer is acceptable, otherwise what is wrong with it. */
-function problemWith(response: RawResponse): string | undefined {
-  if (response.status === 0) return `no answer (${response.error})`;
-  if (response.status >= 500) return `${response.status} ${response.body.slice(0, 300)}`;
-  if (response.status < 400) return undefined;
-  if (!response.contentType.startsWith('application/json'))
-    return `${response.status} with content-type "${response.contentType}"`;
-  try {
-    const body = JSON.parse(response.body) as Partial<Record<string, unknown>>;
-    // The whole shape, with a code from the registry: Fastify's own bodies (`FST_ERR_BAD_URL`)
-    // are UPPER_SNAKE too, and passed the earlier check.
-    if (typeof body.code !== 'string' || !Object.hasOwn(errorCodes, body.code))
-      return `${response.status} without a registered code: ${response.body.slice(0, 200)}`;
-    if (
-      body.statusCode !== response.status ||
-      typeof body.message !== 'string' ||
-      typeof body.requestId !== 'string'
-    )
-      return `${response.status} without the error shape: ${response.body.slice(0, 200)}`;
-  } catch {
-    return `${response.status} with a body that is not JSON: ${response.body.slice(0, 200)}`;
+/** The problem with an answer (undefined when acceptable), and its JSON body when it has one. */
+function inspect(response: RawResponse): { problem?: string; body?: Partial<Record<string, unknown>> } {
+  if (response.status === 0) return { problem: `no answer (${response.error})` };
+  if (response.status >= 500) return { problem: `${response.status} ${response.body.slice(0, 300)}` };
+  let body: Partial<Record<string, unknown>> | undefined;
+  if (response.contentType.startsWith('application/json')) {
+    try {
+      const parsed: unknown = JSON.parse(response.body);
+      if (parsed !== null && typeof parsed === 'object') body = parsed as Partial<Record<string, unknown>>;
+    } catch {
+      if (response.status >= 400)
+        return { problem: `${response.status} with a body that is not JSON: ${response.body.slice(0, 200)}` };
+    }
   }
-  return undefined;
+  if (response.status < 400) return { body };
+  if (!response.contentType.startsWith('application/json'))
+    return { problem: `${response.status} with content-type "${response.contentType}"` };
+  // The whole shape, with a code from the registry: Fastify's own bodies (`FST_ERR_BAD_URL`)
+  // are UPPER_SNAKE too, and passed the earlier check.
+  if (typeof body?.code !== 'string' || !Object.hasOwn(errorCodes, body.code))
+    return { problem: `${response.status} without a registered code: ${response.body.slice(0, 200)}` };
+  if (
+    body.statusCode !== response.status ||
+    typeof body.message !== 'string' ||
+    typeof body.requestId !== 'string'
+  )
+    return { problem: `${response.status} without the error shape: ${response.body.slice(0, 200)}` };
+  return { body };
+}
+
+/** Every byte of the UTF-8 encoding percent-encoded except unreserved ones (never throws, unlike encodeURIComponent on a lone surrogate). */
+function percentEncode(text: string): string {
+  let encoded = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    encoded += /[A-Za-z0-9\-._~]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return encoded;
+}
+
+/** A valid-looking value for a parameter (what an honest client would send), percent-encoded. */
+function exampleParameter(parameter: FuzzParameter): string {
+  if (parameter.schema?.format === 'uuid') return crypto.randomUUID();
+  return percentEncode(String(exampleOf(parameter.schema) ?? 'x'));
 }
 
 function buildRequest(
@@ -310,11 +552,42 @@ function buildRequest(
 ): RawRequest {
   const headers: Record<string, string> = {};
   if (accessToken) headers.authorization = `Bearer ${accessToken}`;
-  let path = operation.path.replace(/\{([^}]+)\}/g, () =>
-    mutation.kind === 'bad-path' ? mutation.value : crypto.randomUUID(),
-  );
+
+  const parameters = [...operation.pathParameters, ...operation.queryParameters];
+  const target =
+    mutation.kind === 'bad-parameter' ? parameters[mutation.parameter % parameters.length] : undefined;
+  let targetValue = '';
+  if (mutation.kind === 'bad-parameter' && target) {
+    if ('aimed' in mutation.value) {
+      const aimed = badValuesFor(target.schema);
+      targetValue = percentEncode(aimed[mutation.value.aimed % aimed.length] ?? '');
+    } else {
+      targetValue = mutation.value.encoded;
+    }
+  }
+
+  let path = operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    if (mutation.kind === 'bad-path') return mutation.value;
+    if (target?.in === 'path' && target.name === name) return targetValue;
+    return crypto.randomUUID();
+  });
   if (mutation.kind === 'bad-path' && operation.pathParameters.length === 0) path += `/${mutation.value}`;
-  if (mutation.kind === 'bad-query') path += `?${mutation.query}`;
+
+  // Required query parameters get an honest value, except the one being broken.
+  const query: string[] = [];
+  for (const parameter of operation.queryParameters) {
+    const name = percentEncode(parameter.name);
+    if (parameter === target && mutation.kind === 'bad-parameter') {
+      if (mutation.form === 'repeated')
+        query.push(`${name}=${exampleParameter(parameter)}`, `${name}=${targetValue}`);
+      else if (mutation.form === 'bracket') query.push(`${name}%5B%5D=${targetValue}`);
+      else query.push(`${name}=${targetValue}`);
+    } else if (parameter.required) {
+      query.push(`${name}=${exampleParameter(parameter)}`);
+    }
+  }
+  if (mutation.kind === 'bad-query') query.push(mutation.query);
+  if (query.length > 0) path += `?${query.join('&')}`;
   if (mutation.kind === 'bad-token') headers.authorization = headerSafe(mutation.authorization);
   if (mutation.kind === 'bad-forwarded-for') headers['x-forwarded-for'] = headerSafe(mutation.value);
 

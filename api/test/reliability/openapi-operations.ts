@@ -7,10 +7,21 @@ export interface SchemaNode {
   readonly enum?: readonly unknown[];
   readonly const?: unknown;
   readonly format?: string;
+  readonly pattern?: string;
   readonly minLength?: number;
+  readonly maxLength?: number;
   readonly minimum?: number;
+  readonly maximum?: number;
   readonly anyOf?: readonly SchemaNode[];
   readonly oneOf?: readonly SchemaNode[];
+}
+
+/** A documented path or query parameter. */
+export interface FuzzParameter {
+  readonly name: string;
+  readonly in: 'path' | 'query';
+  readonly required: boolean;
+  readonly schema: SchemaNode | undefined;
 }
 
 /** One documented operation, flattened for the fuzzer. */
@@ -18,11 +29,26 @@ export interface FuzzOperation {
   readonly method: string;
   /** OpenAPI template, e.g. `/auth/sessions/{id}`. */
   readonly path: string;
-  readonly pathParameters: readonly string[];
-  readonly queryParameters: readonly string[];
+  readonly pathParameters: readonly FuzzParameter[];
+  readonly queryParameters: readonly FuzzParameter[];
   /** The application/json request body schema, when the operation takes one. */
   readonly body: SchemaNode | undefined;
   readonly bearer: boolean;
+  /**
+   * Only an administrator gets past the role check (`@RequireRole('admin')`): the operation is
+   * tagged `admin` or documents FORBIDDEN, the code only the role check answers with. The fuzz
+   * test also fails if an operation not marked here refuses the ordinary user with FORBIDDEN.
+   */
+  readonly admin: boolean;
+  /** The error codes the operation documents (from its `default` response). */
+  readonly errors: readonly string[];
+}
+
+interface OpenApiParameter {
+  readonly name: string;
+  readonly in: string;
+  readonly required?: boolean;
+  readonly schema?: SchemaNode;
 }
 
 interface OpenApiDocument {
@@ -33,9 +59,11 @@ interface OpenApiDocument {
         Record<
           string,
           {
-            parameters?: readonly { name: string; in: string }[];
+            tags?: readonly string[];
+            parameters?: readonly OpenApiParameter[];
             requestBody?: { content?: Record<string, { schema?: SchemaNode }> };
             security?: readonly Record<string, unknown>[];
+            responses?: Record<string, { description?: string }>;
           }
         >
       >
@@ -46,14 +74,25 @@ interface OpenApiDocument {
 /** Every operation of the document, so a new endpoint is fuzzed without touching the fuzzer. */
 export function operationsOf(document: OpenApiDocument): FuzzOperation[] {
   return Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, operation]) => ({
-      method: method.toUpperCase(),
-      path,
-      pathParameters: (operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
-      queryParameters: (operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
-      body: operation.requestBody?.content?.['application/json']?.schema,
-      bearer: (operation.security ?? []).some((requirement) => 'bearer' in requirement),
-    })),
+    Object.entries(methods).map(([method, operation]) => {
+      const parameters = (where: 'path' | 'query'): FuzzParameter[] =>
+        (operation.parameters ?? [])
+          .filter((p) => p.in === where)
+          .map((p) => ({ name: p.name, in: where, required: p.required === true, schema: p.schema }));
+      // The builder lists them as "Error (codes: A, B)" (src/docs/openapi.builder.ts).
+      const described = /\(codes: ([^)]*)\)/.exec(operation.responses?.default?.description ?? '')?.[1];
+      const errors = described ? described.split(',').map((code) => code.trim()) : [];
+      return {
+        method: method.toUpperCase(),
+        path,
+        pathParameters: parameters('path'),
+        queryParameters: parameters('query'),
+        body: operation.requestBody?.content?.['application/json']?.schema,
+        bearer: (operation.security ?? []).some((requirement) => 'bearer' in requirement),
+        admin: (operation.tags ?? []).includes('admin') || errors.includes('FORBIDDEN'),
+        errors,
+      };
+    }),
   );
 }
 
@@ -87,4 +126,57 @@ export function exampleOf(schema: SchemaNode | undefined, depth = 0): unknown {
     default:
       return null;
   }
+}
+
+/**
+ * Values aimed at one documented parameter's schema, as they arrive after percent-decoding:
+ * wrong types, just out of range, too long, not in the enum, not matching the pattern or format.
+ * Most must be refused by validation; a few are edge cases that may be valid (the nil UUID).
+ */
+export function badValuesFor(schema: SchemaNode | undefined): string[] {
+  const values = ['', ' ', 'null', 'undefined', '[]', '{}', 'true'];
+  const type = Array.isArray(schema?.type) ? schema?.type[0] : schema?.type;
+  if (type === 'integer' || type === 'number') {
+    const min = schema?.minimum ?? 0;
+    const max = schema?.maximum ?? 2 ** 53;
+    values.push(
+      String(min - 1),
+      String(max + 1),
+      String(min + 0.5),
+      '1e3',
+      '-0',
+      'NaN',
+      'Infinity',
+      '0x10',
+      '1_0',
+      '9'.repeat(400),
+      `1${'0'.repeat(30)}`,
+      '\u0661\u0662', // Arabic-Indic digits
+      '\uff11', // fullwidth 1
+      'abc',
+    );
+  }
+  if (schema?.enum)
+    values.push(
+      ...schema.enum.flatMap((option) => [
+        String(option).toUpperCase(),
+        ` ${String(option)}`,
+        `${String(option)}x`,
+      ]),
+    );
+  if (schema?.maxLength !== undefined)
+    values.push('x'.repeat(schema.maxLength + 1), 'é'.repeat(schema.maxLength + 1));
+  if (schema?.pattern !== undefined) values.push('fuzz', '../../etc/passwd', 'a/b\\c', '%2e%2e');
+  if (schema?.format === 'uuid') {
+    const uuid = crypto.randomUUID();
+    values.push(
+      'not-a-uuid',
+      `{${uuid}}`,
+      `${uuid}0`,
+      uuid.replaceAll('-', ''),
+      uuid.slice(0, 35),
+      '00000000-0000-0000-0000-000000000000',
+    );
+  }
+  return values;
 }
