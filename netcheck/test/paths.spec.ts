@@ -455,3 +455,30 @@ describe('split default route', () => {
     expect(result.reachable).toBe(true);
   });
 });
+
+describe('route targets the review found mishandled (2026-12-07)', () => {
+  it('a route with GatewayId naming a NAT gateway goes through that NAT gateway', async () => {
+    const result = await path('route-gatewayid-nat.yaml', { from: 'Fn', to: 'internet', port: 443 });
+    expect(result.reachable).toBe(true);
+    expect(result.path.find((hop) => hop.kind === 'nat-gateway')?.resource).toBe('Nat');
+    expect(kinds(result)).toContain('internet-gateway');
+  });
+
+  it('a private NAT gateway forwards private destinations through its subnet’s route table', async () => {
+    const result = await path('private-nat-to-onprem.yaml', { from: 'Fn', to: '192.168.5.5', port: 443 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt).toMatchObject({ code: 'UNSUPPORTED_ROUTE_TARGET', resource: 'NatToTgw' });
+    expect(result.path.map((hop) => hop.resource)).toEqual(expect.arrayContaining(['PrivateNat', 'NatRt']));
+  });
+
+  it('a private NAT gateway still blocks public destinations', async () => {
+    for (const to of ['internet', '8.8.8.8']) {
+      const result = await path('private-nat-to-onprem.yaml', { from: 'Fn', to, port: 443 });
+      expect(result.reachable).toBe(false);
+      expect(result.blockedAt).toMatchObject({
+        code: 'NAT_GATEWAY_PRIVATE_CONNECTIVITY',
+        resource: 'PrivateNat',
+      });
+    }
+  });
+});

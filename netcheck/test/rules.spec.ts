@@ -53,10 +53,24 @@ const CASES: ReadonlyArray<{
     passing: 'baseline-two-az.yaml',
   },
   {
+    // GatewayId naming a NAT gateway: EC2 accepts it and the route works.
+    id: 'NV-RT-002',
+    failing: 'igw-route-no-attachment.yaml',
+    resources: ['PublicRoute'],
+    passing: 'route-gatewayid-nat.yaml',
+  },
+  {
     id: 'NV-RT-003',
     failing: 'misc-mistakes.yaml',
     resources: ['PrivateDefaultRouteB', 'VpcCidrRouteB'],
     passing: 'split-default-route.yaml',
+  },
+  {
+    // Same destination, but under mutually exclusive Conditions: never both deployed.
+    id: 'NV-RT-003',
+    failing: 'misc-mistakes.yaml',
+    resources: ['PrivateDefaultRouteB', 'VpcCidrRouteB'],
+    passing: 'conditional-exclusive-routes.yaml',
   },
   {
     id: 'NV-SG-001',
@@ -108,6 +122,21 @@ const CASES: ReadonlyArray<{
     passing: 'lambda-delivery-targets.yaml',
   },
   {
+    // KMS operations only the function's code performs; near miss: rds-db:connect, EFS Client*,
+    // iam:PassRole are not API calls.
+    id: 'NV-LMB-002',
+    failing: 'lambda-kms-grants.yaml',
+    resources: ['DecryptorFn', 'SignerFn'],
+    passing: 'isolated-lambda-nonapi-actions.yaml',
+  },
+  {
+    // What CDK's SqsEventSource grants is the poller's (the Lambda service's), not the code's.
+    id: 'NV-LMB-002',
+    failing: 'lambda-kms-grants.yaml',
+    resources: ['DecryptorFn', 'SignerFn'],
+    passing: 'sqs-event-source-isolated.yaml',
+  },
+  {
     id: 'NV-LMB-003',
     failing: 'lambda-public-subnet.yaml',
     resources: ['PublicFunction'],
@@ -117,6 +146,13 @@ const CASES: ReadonlyArray<{
     id: 'NV-ALB-001',
     failing: 'alb-missing-target-egress.yaml',
     resources: ['Alb', 'PrivateAlb'],
+    passing: 'baseline-two-az.yaml',
+  },
+  {
+    // A conditional route that matches no public address leaves the subnets definitely private.
+    id: 'NV-ALB-001',
+    failing: 'alb-private-subnets-conditional-route.yaml',
+    resources: ['Alb'],
     passing: 'baseline-two-az.yaml',
   },
   {
@@ -280,6 +316,20 @@ describe('exact findings of the golden networks', () => {
     ],
     'alb-two-zones.yaml': [],
     'db-public-subnet-private-address.yaml': [],
+    'sqs-event-source-isolated.yaml': ['NV-LMB-001 Fn'],
+    'sqs-event-source-isolated-oldcdk.yaml': ['NV-LMB-001 Fn'],
+    'isolated-lambda-nonapi-actions.yaml': ['NV-LMB-001 Fn'],
+    'lambda-kms-grants.yaml': [
+      'NV-LMB-001 DecryptorFn',
+      'NV-LMB-001 EnvKeyFn',
+      'NV-LMB-001 QueueConsumerFn',
+      'NV-LMB-001 SecretReaderFn',
+      'NV-LMB-001 SignerFn',
+      'NV-LMB-002 DecryptorFn',
+      'NV-LMB-002 SignerFn',
+    ],
+    'route-gatewayid-nat.yaml': [],
+    'private-nat-to-onprem.yaml': ['NV-LMB-001 Fn'],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {
@@ -318,9 +368,13 @@ describe('exact findings of the golden networks', () => {
     expect(model.natGateways.get('PublicNat')).toMatchObject({ connectivity: 'public', hasElasticIp: true });
     expect(findings.filter((finding) => finding.id === 'NV-NAT-004')).toEqual([]);
     // The partner route really goes through the private NAT, so the fixture models one in use.
-    expect(findPath(model, { from: 'App', to: '192.168.1.1', port: 443 }).blockedAt).toMatchObject({
-      code: 'NAT_GATEWAY_PRIVATE_CONNECTIVITY',
-      resource: 'PartnerNat',
+    // A private NAT forwards private destinations through its subnet's route table, which here
+    // (the main table) has no route to the partner network.
+    const partner = findPath(model, { from: 'App', to: '192.168.1.1', port: 443 });
+    expect(partner.path.map((hop) => hop.resource)).toContain('PartnerNat');
+    expect(partner.blockedAt).toMatchObject({
+      code: 'NO_ROUTE_TO_DESTINATION',
+      resource: 'Vpc.MainRouteTable',
     });
     expect(findPath(model, { from: 'App', to: 'internet', port: 443 }).reachable).toBe(true);
   });
@@ -357,6 +411,29 @@ describe('exact findings of the golden networks', () => {
     const { findings, model } = await checkFixture('lambda-delivery-targets.yaml');
     expect(findings.filter((finding) => finding.id === 'NV-LMB-002')).toEqual([]);
     expect([...(model.workloads.get('Worker')?.awsApiPermissions?.keys() ?? [])]).toEqual([]);
+  });
+
+  it('NV-LMB-002 ignores what needs no path: event source polling, IAM auth, EFS mounts, PassRole', async () => {
+    const apis = async (fixture: string, fn = 'Fn'): Promise<string[]> => {
+      const { model } = await checkFixture(fixture);
+      return [...(model.workloads.get(fn)?.awsApiPermissions?.keys() ?? [])].sort();
+    };
+    expect(await apis('sqs-event-source-isolated.yaml')).toEqual([]);
+    expect(await apis('sqs-event-source-isolated-oldcdk.yaml')).toEqual([]);
+    expect(await apis('isolated-lambda-nonapi-actions.yaml')).toEqual([]);
+  });
+
+  it('NV-LMB-002 counts KMS only where the function’s code must be the caller', async () => {
+    const { model, findings } = await checkFixture('lambda-kms-grants.yaml');
+    const apis = (fn: string): string[] => [...(model.workloads.get(fn)?.awsApiPermissions?.keys() ?? [])];
+    expect(apis('SignerFn')).toEqual(['kms']);
+    expect(apis('DecryptorFn')).toEqual(['kms']);
+    // Secrets Manager decrypts for SecretReaderFn; Lambda for the poller and for KmsKeyArn.
+    expect(apis('SecretReaderFn')).toEqual(['secretsmanager']);
+    expect(apis('QueueConsumerFn')).toEqual([]);
+    expect(apis('EnvKeyFn')).toEqual([]);
+    const signer = findings.find((finding) => finding.id === 'NV-LMB-002' && finding.resource === 'SignerFn');
+    expect(signer?.message).toContain('may call kms (granted by SignerRole policy sign (kms:Sign))');
   });
 
   it("NV-LMB-002 counts grants on a queue beside the destination and on another function's DLQ", async () => {

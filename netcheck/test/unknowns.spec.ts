@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findPath } from '../src/engine/find-path.js';
 import type { PathQuery, PathResult } from '../src/engine/path-types.js';
+import { Unresolved } from '../src/template/template-values.js';
 import { checkFixture, findingKeys } from './fixture-helpers.js';
 
 /**
@@ -349,5 +350,288 @@ describe('Availability Zones of load balancer subnets', () => {
     const withRegion = await checkFixture('alb-two-zones.yaml', { 'AWS::Region': 'eu-west-1' });
     expect(withRegion.model.subnets.get('Position0Subnet')?.zone).toMatchObject({ kind: 'position' });
     expect(withRegion.findings).toEqual([]);
+  });
+});
+
+describe('associations whose SubnetId cannot be resolved (review 2026-12-07)', () => {
+  const fixture = 'assoc-unresolved-subnet.yaml';
+
+  it('every subnet an Fn::If association may name has an unknown route table', async () => {
+    const result = await path(fixture, { from: 'internet', to: 'Db', port: 5432 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt).toMatchObject({
+      code: 'UNRESOLVED_VALUE',
+      resource: 'DbSubnetA.UnresolvedRouteTable',
+    });
+    expect(result.blockedAt?.reason).toContain('PublicAssoc may associate it with PublicRt');
+    const { model } = await checkFixture(fixture);
+    expect(model.subnets.get('DbSubnetA')?.routeTableId).toBe('DbSubnetA.UnresolvedRouteTable');
+    expect(model.subnets.get('OtherSubnet')?.routeTableId).toBe('OtherSubnet.UnresolvedRouteTable');
+    // Named by neither branch: the main table, for certain.
+    expect(model.subnets.get('DbSubnetB')?.routeTableId).toBe('Vpc.MainRouteTable');
+  });
+
+  it('an imported SubnetId may name any subnet of the table’s VPC that has no association of its own', async () => {
+    const a = await path(fixture, { from: 'internet', to: 'HostA', port: 443 });
+    expect(a.reachable).toBe('unknown');
+    expect(a.blockedAt?.reason).toContain('edge-subnet-id');
+    // EdgeB's own association stays: EC2 rejects a second one for a subnet.
+    const b = await path(fixture, { from: 'internet', to: 'HostB', port: 443 });
+    expect(b.reachable).toBe(false);
+    expect(b.blockedAt).toMatchObject({ code: 'NO_ROUTE_TO_DESTINATION', resource: 'EdgePrivateRt' });
+  });
+
+  it('a network ACL association that may name a subnet makes its ACL unknown, even beside an explicit one', async () => {
+    const c = await path(fixture, { from: 'internet', to: 'HostC', port: 443 });
+    expect(c.reachable).toBe('unknown');
+    expect(c.blockedAt?.resource).toBe('EdgeC.UnresolvedNetworkAcl');
+  });
+
+  it('reports the database as undecided (NV-UNK-001), not as safe', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual(['NV-SG-001 DbSg', 'NV-UNK-001 Db']);
+  });
+
+  it('with the condition given, the answers are definite', async () => {
+    const a = { Layout: 'a' };
+    expect((await path(fixture, { from: 'internet', to: 'Db', port: 5432 }, a)).reachable).toBe(true);
+    expect((await path(fixture, { from: 'internet', to: 'HostC', port: 443 }, a)).blockedAt).toMatchObject({
+      code: 'SUBNET_ACL_RESTRICTION',
+      resource: 'BlockAcl',
+    });
+    expect(findingKeys((await checkFixture(fixture, a)).findings)).toEqual([
+      'NV-RDS-001 Db',
+      'NV-SG-001 DbSg',
+    ]);
+    const b = { Layout: 'b' };
+    expect((await path(fixture, { from: 'internet', to: 'Db', port: 5432 }, b)).reachable).toBe(false);
+    expect((await path(fixture, { from: 'internet', to: 'HostC', port: 443 }, b)).reachable).toBe(true);
+  });
+});
+
+describe('VPC endpoint lists with members that cannot be resolved (review 2026-12-07)', () => {
+  const fixture = 'endpoint-unresolved-lists.yaml';
+
+  it('a gateway endpoint whose RouteTableIds are unresolved may route any table of its VPC', async () => {
+    const result = await path(fixture, { from: 'Fn', to: 'aws:s3', port: 443 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.reason).toContain('S3Endpoint may route this table');
+    expect(result.blockedAt?.reason).toContain('ExtraRouteTables');
+  });
+
+  it('keeps the members that resolve: RtB is routed for certain, Rt may be', async () => {
+    const routed = await path(fixture, { from: 'FnB', to: 'aws:dynamodb', port: 443 });
+    expect(routed.reachable).toBe(true);
+    expect(routed.path.find((hop) => hop.kind === 'vpc-endpoint')?.resource).toBe('DynamoEndpoint');
+    const maybe = await path(fixture, { from: 'Fn', to: 'aws:dynamodb', port: 443 });
+    expect(maybe.reachable).toBe('unknown');
+    expect(maybe.blockedAt?.reason).toContain('shared-route-table');
+    const { model } = await checkFixture(fixture);
+    expect(model.vpcEndpoints.get('DynamoEndpoint')?.routeTableIds).toEqual(['RtB']);
+  });
+
+  it('an interface endpoint whose SecurityGroupIds are unresolved has unknown groups, not the default group', async () => {
+    const result = await path(fixture, { from: 'Fn', to: 'aws:secretsmanager', port: 443 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.reason).toContain('shared-endpoint-sg');
+    const { model } = await checkFixture(fixture);
+    expect(model.vpcEndpoints.get('SecretsEndpoint')?.securityGroupIds).toBeInstanceOf(Unresolved);
+  });
+
+  it('an interface endpoint with a subnet that cannot be resolved may have interfaces Fn’s path to is unknown', async () => {
+    const result = await path(fixture, { from: 'Fn', to: 'aws:sqs', port: 443 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.reason).toContain('shared-endpoint-subnet');
+    const { model } = await checkFixture(fixture);
+    expect(model.vpcEndpoints.get('SqsEndpoint')?.subnetIds).toEqual(['SubnetA']);
+  });
+
+  it('an interface endpoint under an unresolved Condition may not exist: the call it serves is unknown', async () => {
+    const result = await path(fixture, { from: 'Fn', to: 'aws:ssm', port: 443 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt).toMatchObject({ code: 'UNRESOLVED_VALUE', resource: 'SsmEndpoint' });
+    expect(result.blockedAt?.reason).toContain('SsmEndpoint may not exist (Condition SsmEnabled');
+    const given = { WithSsm: 'true' };
+    expect((await path(fixture, { from: 'Fn', to: 'aws:ssm', port: 443 }, given)).reachable).toBe(true);
+  });
+
+  it('an interface endpoint whose PrivateDnsEnabled is unresolved may not serve SDK calls: unknown', async () => {
+    const result = await path(fixture, { from: 'Fn', to: 'aws:sns', port: 443 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.reason).toContain('whether SnsEndpoint has private DNS is unknown');
+    const on = await path(fixture, { from: 'Fn', to: 'aws:sns', port: 443 }, { SnsPrivateDns: 'true' });
+    expect(on.reachable).toBe(true);
+    const off = await path(fixture, { from: 'Fn', to: 'aws:sns', port: 443 }, { SnsPrivateDns: 'false' });
+    expect(off.reachable).toBe(false);
+  });
+
+  it('NV-LMB-002 cannot decide (NV-UNK-001) rather than report errors', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual([
+      'NV-LMB-001 Fn',
+      'NV-LMB-001 FnB',
+      'NV-UNK-001 Fn',
+      'NV-UNK-001 Fn',
+      'NV-UNK-001 Fn',
+      'NV-UNK-001 Fn',
+      'NV-UNK-001 Fn',
+      'NV-UNK-001 Fn',
+    ]);
+    const messages = findings.map((finding) => finding.message).join('\n');
+    for (const service of ['s3', 'secretsmanager', 'dynamodb', 'sqs', 'ssm', 'sns'])
+      expect(messages).toContain(`NV-LMB-002 could not be verified: path to ${service}:`);
+  });
+});
+
+describe('NV-SG-001 on database ports opened to CIDRs that cannot be resolved (review 2026-12-07)', () => {
+  const fixture = 'sg-db-port-unresolved-cidr.yaml';
+
+  it('reports NV-UNK-001 on groups protecting no modelled database; a group reference is never the internet', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual(['NV-UNK-001 PgSg', 'NV-UNK-001 RedisSg']);
+    const message = (resource: string): string =>
+      findings.find((finding) => finding.resource === resource)?.message ?? '';
+    expect(message('PgSg')).toContain('may allow database port(s) 5432 from the internet');
+    expect(message('PgSg')).toContain('AllowedCidr');
+    expect(message('RedisSg')).toContain('may allow database port(s) 6379');
+    expect(message('RedisSg')).toContain('office-cidr');
+  });
+
+  it('with the CIDR given, the answers are definite', async () => {
+    const open = await checkFixture(fixture, { AllowedCidr: '0.0.0.0/0' });
+    expect(findingKeys(open.findings)).toEqual(['NV-SG-001 PgSg', 'NV-UNK-001 RedisSg']);
+    const closed = await checkFixture(fixture, { AllowedCidr: '10.0.0.0/16' });
+    expect(findingKeys(closed.findings)).toEqual(['NV-UNK-001 RedisSg']);
+  });
+});
+
+describe('routes that may not exist decide only the addresses they cover (review 2026-12-07)', () => {
+  const fixture = 'alb-private-subnets-conditional-route.yaml';
+
+  it('a conditional on-premises route leaves the answers about the internet and the VPC definite', async () => {
+    expect((await path(fixture, { from: 'Fn', to: 'internet', port: 443 })).reachable).toBe(true);
+    expect((await path(fixture, { from: 'Fn', to: 'Alb', port: 443 })).reachable).toBe(true);
+    const inbound = await path(fixture, { from: 'internet', to: 'Alb', port: 443 });
+    expect(inbound.reachable).toBe(false);
+    expect(inbound.blockedAt).toMatchObject({ code: 'NO_ROUTE_TO_DESTINATION', resource: 'PrivateRt' });
+  });
+
+  it('conditional routes to the internet gateway make only their addresses unknown', async () => {
+    const inbound = await path(fixture, { from: 'internet', to: 'MaybeAlb', port: 443 });
+    expect(inbound.reachable).toBe('unknown');
+    expect(inbound.blockedAt?.reason).toContain('MaybeLowHalf may not exist');
+    // Inside the VPC the local route decides, whatever those routes do.
+    expect((await path(fixture, { from: 'MaybeFn', to: 'Alb', port: 443 })).reachable).toBe(true);
+  });
+
+  it('NV-ALB-001 fires on the private subnets; undecided subnets are NV-UNK-001 for NV-ALB-001 and NV-LMB-003', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual([
+      'NV-ALB-001 Alb',
+      'NV-UNK-001 MaybeAlb',
+      'NV-UNK-001 MaybeDefault',
+      'NV-UNK-001 MaybeFn',
+      'NV-UNK-001 MaybeFn',
+    ]);
+    const messages = findings.map((finding) => finding.message).join('\n');
+    expect(messages).toContain('NV-ALB-001 could not be verified');
+    expect(messages).toContain('NV-LMB-003 could not be verified');
+    // The split routes may shadow MaybeDefault: undecided too (NV-RT-003).
+    expect(messages).toContain('NV-RT-003 could not be verified: MaybeDefault (0.0.0.0/0)');
+  });
+
+  it('with the conditions given, the answers are definite', async () => {
+    const exposed = await checkFixture(fixture, { Exposure: 'public', HasVpn: 'true' });
+    expect(findingKeys(exposed.findings)).toEqual([
+      'NV-ALB-001 Alb',
+      'NV-LMB-001 MaybeFn',
+      'NV-LMB-003 MaybeFn',
+      'NV-RT-003 MaybeDefault',
+    ]);
+    const hidden = await checkFixture(fixture, { Exposure: 'private', HasVpn: 'false' });
+    expect(findingKeys(hidden.findings)).toEqual(['NV-ALB-001 Alb', 'NV-ALB-001 MaybeAlb']);
+  });
+});
+
+describe('a database port that cannot be resolved (review 2026-12-07)', () => {
+  const fixture = 'db-port-unresolved.yaml';
+
+  it('is not the engine default: what the network lets through is unknown, never reachable', async () => {
+    const result = await path(fixture, { from: 'Fn', to: 'Db', port: 5432 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt).toMatchObject({ code: 'UNRESOLVED_VALUE', resource: 'Db' });
+    expect(result.blockedAt?.reason).toContain('DbPort');
+    const { model, matrix } = await checkFixture(fixture);
+    expect(model.workloads.get('Db')?.listeningPorts).toEqual([]);
+    // The matrix still lists the flow, on the engine's default port, as unknown.
+    expect(matrix.find((entry) => entry.from === 'Fn' && entry.to === 'Db')).toMatchObject({
+      port: 5432,
+      reachable: 'unknown',
+    });
+  });
+
+  it('NV-SG-001 cannot decide for internet rules of its groups; no port of PublicDb is reachable', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual(['NV-LMB-001 Fn', 'NV-UNK-001 OpsSg']);
+    expect(findings.find((finding) => finding.resource === 'OpsSg')?.message).toContain(
+      'Db listens on an unknown port',
+    );
+  });
+
+  it('with the port given, the answers are definite', async () => {
+    const pg = { DbPort: '5432' };
+    expect((await path(fixture, { from: 'Fn', to: 'Db', port: 5432 }, pg)).reachable).toBe(true);
+    expect(findingKeys((await checkFixture(fixture, pg)).findings)).toEqual(['NV-LMB-001 Fn']);
+    const other = await path(fixture, { from: 'Fn', to: 'Db', port: 5432 }, { DbPort: '3306' });
+    expect(other.blockedAt?.code).toBe('DESTINATION_PORT_NOT_LISTENING');
+    expect(findingKeys((await checkFixture(fixture, { DbPort: '8443' })).findings)).toEqual([
+      'NV-LMB-001 Fn',
+      'NV-SG-001 OpsSg',
+    ]);
+  });
+});
+
+describe('mutually exclusive conditional routes (review 2026-12-07)', () => {
+  const fixture = 'conditional-exclusive-routes.yaml';
+
+  it('are not a definite duplicate: NV-RT-003 is undecided (NV-UNK-001)', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual(['NV-UNK-001 Fn', 'NV-UNK-001 PrivateDefaultDev']);
+    expect(findings.find((finding) => finding.resource === 'PrivateDefaultDev')?.message).toContain(
+      'NV-RT-003 could not be verified: PrivateDefaultDev in PrivateRt has the same destination 0.0.0.0/0 as PrivateDefault if both exist',
+    );
+  });
+
+  it('with the condition given, only one route exists', async () => {
+    expect(findingKeys((await checkFixture(fixture, { Env: 'prod' })).findings)).toEqual([]);
+    // The transit gateway is not followed: NV-LMB-001 cannot decide.
+    expect(findingKeys((await checkFixture(fixture, { Env: 'dev' })).findings)).toEqual(['NV-UNK-001 Fn']);
+  });
+});
+
+describe('return traffic allowed on part of the ephemeral range (review 2026-12-07)', () => {
+  const fixture = 'nacl-partial-return-range.yaml';
+
+  it('to a workload, depends on its operating system’s range: unknown, not a definite block', async () => {
+    const result = await path(fixture, { from: 'FnA', to: 'internet', port: 443 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt).toMatchObject({ code: 'UNRESOLVED_VALUE', resource: 'LinuxAcl' });
+    expect(result.blockedAt?.reason).toContain('client’s ephemeral port range');
+  });
+
+  it('to a NAT gateway, which uses all of 1024-65535, is a definite block', async () => {
+    const result = await path(fixture, { from: 'FnB', to: 'internet', port: 443 });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt).toMatchObject({ code: 'SUBNET_ACL_RESTRICTION', resource: 'NatAcl' });
+  });
+
+  it('NV-NACL-001 still reports both ACLs', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual([
+      'NV-LMB-001 FnB',
+      'NV-NACL-001 LinuxAcl',
+      'NV-NACL-001 NatAcl',
+      'NV-UNK-001 FnA',
+    ]);
   });
 });

@@ -60,6 +60,55 @@ describe('lookupRoutes (longest prefix match over address sets)', () => {
   });
 });
 
+describe('lookupRoutes with routes that may not exist (review 2026-12-07)', () => {
+  const m = buildNetworkModel([
+    parseTemplate(`
+Parameters:
+  Flag: { Type: String }
+Conditions:
+  On: !Equals [!Ref Flag, 'on']
+Resources:
+  Vpc: { Type: AWS::EC2::VPC, Properties: { CidrBlock: 10.0.0.0/16 } }
+  Sub: { Type: AWS::EC2::Subnet, Properties: { VpcId: !Ref Vpc, CidrBlock: 10.0.0.0/24 } }
+  Nat: { Type: AWS::EC2::NatGateway, Properties: { SubnetId: !Ref Sub, AllocationId: eipalloc-1 } }
+  Rt: { Type: AWS::EC2::RouteTable, Properties: { VpcId: !Ref Vpc } }
+  MaybeDefault: { Type: AWS::EC2::Route, Condition: On, Properties: { RouteTableId: !Ref Rt, DestinationCidrBlock: 0.0.0.0/0, TransitGatewayId: tgw-1 } }
+  Default: { Type: AWS::EC2::Route, Properties: { RouteTableId: !Ref Rt, DestinationCidrBlock: 0.0.0.0/0, NatGatewayId: !Ref Nat } }
+  OnPrem: { Type: AWS::EC2::Route, Condition: On, Properties: { RouteTableId: !Ref Rt, DestinationCidrBlock: 172.16.0.0/12, TransitGatewayId: tgw-1 } }
+  Wide: { Type: AWS::EC2::Route, Condition: On, Properties: { RouteTableId: !Ref Rt, DestinationCidrBlock: 10.1.0.0/16, TransitGatewayId: tgw-1 } }
+  Narrow: { Type: AWS::EC2::Route, Properties: { RouteTableId: !Ref Rt, DestinationCidrBlock: 10.1.2.0/24, VpcPeeringConnectionId: pcx-1 } }
+`),
+  ]);
+  const table = m.routeTables.get('Rt');
+  if (!table) throw new Error('no table');
+
+  it('leaves addresses the uncertain route does not cover definite', () => {
+    const matches = lookupRoutes(m, table, INTERNET);
+    expect(matches.map((match) => [match.route?.id, match.unknownReason])).toEqual([['Default', undefined]]);
+  });
+
+  it('gives the addresses it would win both answers, each marked unknown', () => {
+    const matches = lookupRoutes(m, table, addresses('172.16.1.0/24'));
+    expect(matches.map((match) => match.route?.id)).toEqual(['OnPrem', 'Default']);
+    for (const match of matches) expect(match.unknownReason).toContain('OnPrem may not exist (Condition On');
+  });
+
+  it('respects longest prefix: a more specific certain route decides alone', () => {
+    const [match, extra] = lookupRoutes(m, table, addresses('10.1.2.5/32'));
+    expect(extra).toBeUndefined();
+    expect(match?.route?.id).toBe('Narrow');
+    expect(match?.unknownReason).toBeUndefined();
+    const wide = lookupRoutes(m, table, addresses('10.1.3.0/24'));
+    expect(wide.map((each) => each.route?.id)).toEqual(['Wide', 'Default']);
+  });
+
+  it('on equal prefixes, a route that certainly exists wins over one that may not', () => {
+    const [match] = lookupRoutes(m, table, addresses('8.8.8.0/24'));
+    expect(match?.route?.id).toBe('Default');
+    expect(match?.unknownReason).toBeUndefined();
+  });
+});
+
 const groups = `
   Vpc: { Type: AWS::EC2::VPC, Properties: { CidrBlock: 10.0.0.0/16 } }
   App: { Type: AWS::EC2::SecurityGroup, Properties: { GroupDescription: app, VpcId: !Ref Vpc } }

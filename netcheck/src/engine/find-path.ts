@@ -265,7 +265,7 @@ function serviceOutcomes(spec: FlowSpec, source: Placement, service: string): Fl
       continue;
     if (endpoint.endpointType === 'Gateway') {
       options.push(evaluateOutbound(spec, source, INTERNET, endpoint.service));
-    } else if (endpoint.endpointType === 'Interface' && endpoint.privateDnsEnabled) {
+    } else if (endpoint.endpointType === 'Interface' && endpoint.privateDnsEnabled !== false) {
       // Private DNS needs both VPC attributes; without them the SDK resolves the public endpoint.
       const vpc = spec.model.vpcs.get(endpoint.vpcId);
       const dns = privateDnsProblem(endpoint.id, endpoint.vpcId, vpc);
@@ -281,11 +281,21 @@ function serviceOutcomes(spec: FlowSpec, source: Placement, service: string): Fl
         );
         continue;
       }
+      const groups = endpoint.securityGroupIds;
       const target = {
-        groups: endpoint.securityGroupIds,
+        groups: groups instanceof Unresolved ? ('unknown' as const) : groups,
+        groupsUnknownReason: groups instanceof Unresolved ? groups.reason : undefined,
         publicIp: false,
         publicIpReason: 'interface endpoint',
-      } as const;
+      };
+      // Interfaces in subnets that cannot be resolved: the SDK may be handed any of them.
+      const elsewhere = endpoint.unresolvedSubnets
+        ? single(
+            [{ resource: endpoint.id, kind: 'vpc-endpoint', detail: endpoint.unresolvedSubnets }],
+            'unknown',
+            { resource: endpoint.id, code: 'UNRESOLVED_VALUE', reason: endpoint.unresolvedSubnets },
+          )
+        : [];
       const outcomes = endpoint.subnetIds.flatMap((subnetId) =>
         evaluateInternal(spec, source, placementInSubnet(spec.model, subnetId, target)).map((outcome) => ({
           ...outcome,
@@ -303,7 +313,27 @@ function serviceOutcomes(spec: FlowSpec, source: Placement, service: string): Fl
           ],
         })),
       );
-      options.push(outcomes);
+      // An endpoint that may not exist, or whose private DNS may be off (then SDK calls resolve to
+      // the public endpoint), serves the call in some deployments only; where even it would not,
+      // the answer stays "no".
+      const uncertain = [
+        endpoint.uncertain && `${endpoint.id} may not exist (${endpoint.uncertain})`,
+        endpoint.privateDnsEnabled === 'unknown' &&
+          `whether ${endpoint.id} has private DNS is unknown (PrivateDnsEnabled: ${endpoint.privateDnsUnresolved})`,
+      ]
+        .filter(Boolean)
+        .join('; ');
+      options.push(
+        [...outcomes, ...elsewhere].map((outcome) =>
+          uncertain && outcome.reachable === true
+            ? {
+                ...outcome,
+                reachable: 'unknown' as const,
+                blockedAt: { resource: endpoint.id, code: 'UNRESOLVED_VALUE' as const, reason: uncertain },
+              }
+            : outcome,
+        ),
+      );
     }
   }
   options.push(evaluateOutbound(spec, source, INTERNET));
@@ -357,13 +387,18 @@ function privateDnsProblem(
  */
 export function findPath(model: NetworkModel, query: PathQuery): PathResult {
   const protocol = query.protocol ?? 'tcp';
-  const spec: FlowSpec = { model, protocol, port: query.port };
   const unsettledFrom = resolveEndpoint(model, query.from, 'from');
+  // Load balancers use the whole ephemeral range; other sources' operating systems are not known.
+  const sourcePorts =
+    unsettledFrom.kind === 'workload' && unsettledFrom.workload.role === 'load-balancer' ? 'every' : 'host';
+  const spec: FlowSpec = { model, protocol, port: query.port, sourcePorts };
   const unsettledTo = resolveEndpoint(model, query.to, 'to');
   const from = settleAddress(model, unsettledFrom, unsettledTo);
   const to = settleAddress(model, unsettledTo, unsettledFrom);
   const incomplete = model.unresolvedContent[0];
   const ipv6 = ipv6Qualifier(model, from, to);
+  // A database whose port is unknown may not listen on the port asked about.
+  const portUnknown = to.kind === 'workload' ? to.workload.listeningPortUnknown : undefined;
   const result = (combined: Combined): PathResult => ({
     from: from.label,
     to: to.label,
@@ -377,6 +412,16 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
             resource: ipv6.table,
             code: 'UNRESOLVED_VALUE' as const,
             reason: `over IPv4: ${combined.blockedAt?.reason ?? 'not reachable'}; over IPv6 (not modelled) ${ipv6.table} routes ${ipv6.route}`,
+          },
+        }
+      : {}),
+    ...(portUnknown && combined.reachable === true
+      ? {
+          reachable: 'unknown' as const,
+          blockedAt: {
+            resource: to.label,
+            code: 'UNRESOLVED_VALUE' as const,
+            reason: `the network lets ${protocol}/${query.port} through, but whether ${to.label} listens on it is unknown: ${portUnknown}`,
           },
         }
       : {}),
@@ -484,7 +529,7 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
     const src = sourceHop(from, source);
     const sourceScope = sources.length > 1 ? `from ${source.subnetId}` : '';
     if (to.kind === 'internet') {
-      const key = `out|${placementKey(source)}|${addressKey(to.addresses)}|${query.port}|${protocol}`;
+      const key = `out|${placementKey(source)}|${sourcePorts}|${addressKey(to.addresses)}|${query.port}|${protocol}`;
       outcomes.push(
         ...framed(
           cached(model, key, () => evaluateOutbound(spec, source, to.addresses)),
@@ -494,7 +539,7 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
         ),
       );
     } else if (to.kind === 'aws-service') {
-      const key = `svc|${placementKey(source)}|${to.service}|${query.port}|${protocol}`;
+      const key = `svc|${placementKey(source)}|${sourcePorts}|${to.service}|${query.port}|${protocol}`;
       outcomes.push(
         ...framed(
           cached(model, key, () => serviceOutcomes(spec, source, to.service)),
@@ -504,7 +549,7 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
         ),
       );
     } else if (to.kind === 'private-address' && !to.subnet) {
-      const key = `out|${placementKey(source)}|${to.label}|${query.port}|${protocol}`;
+      const key = `out|${placementKey(source)}|${sourcePorts}|${to.label}|${query.port}|${protocol}`;
       outcomes.push(
         ...framed(
           cached(model, key, () => evaluateOutbound(spec, source, IntervalSet.single(to.address))),
@@ -517,7 +562,7 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
       const destinations =
         to.kind === 'workload' ? placementsOf(model, to.workload) : [addressPlacement(model, to)];
       for (const destination of destinations) {
-        const key = `int|${placementKey(source)}|${placementKey(destination)}|${query.port}|${protocol}`;
+        const key = `int|${placementKey(source)}|${sourcePorts}|${placementKey(destination)}|${query.port}|${protocol}`;
         const scope = [sourceScope, destinations.length > 1 ? `to ${destination.subnetId}` : '']
           .filter(Boolean)
           .join(' ');

@@ -1,4 +1,4 @@
-import type { NetworkModel, Route, Subnet } from '../model/network-model.js';
+import type { NatGateway, NetworkModel, Route, Subnet } from '../model/network-model.js';
 import { describeAddressSet, EPHEMERAL_PORTS, INTERNET } from '../net/address-space.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { Unresolved } from '../template/template-values.js';
@@ -23,6 +23,12 @@ export interface FlowSpec {
   readonly model: NetworkModel;
   readonly protocol: 'tcp' | 'udp';
   readonly port: number;
+  /**
+   * How the source picks its ephemeral ports, for the return legs addressed to it: `every` for a
+   * load balancer (it uses all of 1024-65535), `host` for a workload whose OS range is not known
+   * (the default: `every`).
+   */
+  readonly sourcePorts?: ClientPorts;
 }
 
 /** An outcome that reached the destination side (as opposed to being blocked on the way). */
@@ -169,12 +175,30 @@ function securityGroupStep(
 }
 
 /**
- * How the return leg's ephemeral port is judged: `every` port of 1024-65535 must be allowed (AWS's
- * recommendation: the connecting side may be a NAT gateway, a load balancer, Lambda), or `some`
- * port suffices — for "can some internet client connect?", where the client picks its own port
- * (Linux 32768-60999, Windows 49152-65535), so a Linux-range return entry lets clients in.
+ * How the return leg's ephemeral port is judged: `every` port of 1024-65535 must be allowed (the
+ * connecting side is a NAT gateway or a load balancer, which use the whole range); `some` port
+ * suffices — for "can some internet client connect?", where the client picks its own port
+ * (Linux 32768-60999, Windows 49152-65535), so a Linux-range return entry lets clients in; `host`:
+ * the client is an instance, task or function whose OS range is not in the template, so a return
+ * entry covering only part of 1024-65535 makes the answer unknown (it works for Linux clients when
+ * it covers 32768-60999), neither reachable nor a definite block.
  */
-export type ClientPorts = 'every' | 'some';
+export type ClientPorts = 'every' | 'some' | 'host';
+
+const HOST_EPHEMERAL_PORTS_UNKNOWN =
+  'the return traffic is allowed on part of the ephemeral range 1024-65535 only, so it depends on the client’s ephemeral port range (Linux 32768-60999, Windows 49152-65535), which the template does not say';
+
+/** A return-leg decision for a host client: peers allowed on part of the range are unknown. */
+function hostClientPorts(decision: NetworkAclDecision): NetworkAclDecision {
+  const partly = decision.someAllowed.subtract(decision.allowed).subtract(decision.unknown);
+  if (partly.isEmpty()) return decision;
+  return {
+    ...decision,
+    unknown: decision.unknown.union(partly),
+    denied: decision.denied.subtract(partly),
+    unknownReason: [decision.unknownReason, HOST_EPHEMERAL_PORTS_UNKNOWN].filter(Boolean).join('; '),
+  };
+}
 
 /** A return-leg decision where a peer passes when any of its ephemeral ports is allowed. */
 function anyClientPort(decision: NetworkAclDecision): NetworkAclDecision {
@@ -198,7 +222,8 @@ function networkAclStep(
   direction: 'outbound' | 'inbound',
   peerAddresses: IntervalSet | undefined,
   next: Continue,
-  clientPorts: ClientPorts = 'every',
+  // Return legs are addressed to the flow's source unless the caller says otherwise.
+  clientPorts: ClientPorts = spec.sourcePorts ?? 'every',
 ): FlowOutcome[] {
   const acl = spec.model.networkAcls.get(subnet.networkAclId);
   const kind = direction === 'outbound' ? 'network-acl-outbound' : 'network-acl-inbound';
@@ -243,7 +268,7 @@ function networkAclStep(
     (afterRequest, addresses) => {
       const every = evaluateNetworkAcl(acl, !requestEgress, spec.protocol, EPHEMERAL_PORTS, addresses);
       const some = clientPorts === 'some' && addresses !== undefined;
-      const ret = some ? anyClientPort(every) : every;
+      const ret = some ? anyClientPort(every) : clientPorts === 'host' ? hostClientPorts(every) : every;
       const partly = some && !every.allowed.covers(ret.allowed);
       const returnHop: Hop = {
         resource: acl.id,
@@ -452,13 +477,24 @@ function natGatewayEgress(
   }
   let next = trace;
   if (nat.connectivity === 'private') {
-    return [
-      blockedOutcome(trace, {
-        resource: natId,
-        code: 'NAT_GATEWAY_PRIVATE_CONNECTIVITY',
-        reason: `${natId} has ConnectivityType private and cannot reach the internet; use a public NAT gateway with an Elastic IP`,
-      }),
-    ];
+    // A private NAT gateway translates to its private address and forwards through its subnet's
+    // route table (to a transit gateway, a peering, a VPN): only public destinations are out of
+    // its reach.
+    const publicPart = destination.intersect(INTERNET);
+    const privatePart = destination.subtract(INTERNET);
+    const both = !publicPart.isEmpty() && !privatePart.isEmpty();
+    const blocked = publicPart.isEmpty()
+      ? []
+      : [
+          blockedOutcome(both ? trace.within(`to ${describeAddressSet(publicPart)}`) : trace, {
+            resource: natId,
+            code: 'NAT_GATEWAY_PRIVATE_CONNECTIVITY',
+            reason: `${natId} has ConnectivityType private and cannot reach the internet; use a public NAT gateway with an Elastic IP`,
+          }),
+        ];
+    if (privatePart.isEmpty()) return blocked;
+    const scoped = both ? trace.within(`to ${describeAddressSet(privatePart)}`) : trace;
+    return [...natSubnetRouting(spec, scoped, nat, source, privatePart, service), ...blocked];
   }
   if (nat.connectivity instanceof Unresolved) {
     next = next.stepUnknown(
@@ -483,6 +519,24 @@ function natGatewayEgress(
       unknownAt(natId, nat.elasticIpUnresolved ?? 'AllocationId unresolved'),
     );
   }
+  return natSubnetRouting(spec, next, nat, source, destination, service);
+}
+
+/**
+ * From a NAT gateway on: its subnet's network ACL (when the flow enters from another subnet),
+ * then its subnet's route table — an internet gateway for public destinations, or any target for a
+ * private NAT gateway's private ones.
+ */
+function natSubnetRouting(
+  spec: FlowSpec,
+  trace: Trace,
+  nat: NatGateway,
+  source: Placement,
+  destination: IntervalSet,
+  service: string | undefined,
+): FlowOutcome[] {
+  const natId = nat.id;
+  let next = trace;
   const natSubnet = typeof nat.subnetId === 'string' ? spec.model.subnets.get(nat.subnetId) : undefined;
   if (!natSubnet) {
     const reason =
@@ -498,11 +552,13 @@ function natGatewayEgress(
   next = next.step({
     resource: natId,
     kind: 'nat-gateway',
-    detail: `${natId} in ${natSubnet.id}${nat.elasticIpResource ? ` with Elastic IP ${nat.elasticIpResource}` : ''} translates the source address`,
+    detail: `${nat.connectivity === 'private' ? 'private NAT gateway ' : ''}${natId} in ${natSubnet.id}${nat.elasticIpResource ? ` with Elastic IP ${nat.elasticIpResource}` : ''} translates the source address`,
   });
+  const natPorts: FlowSpec = { ...spec, sourcePorts: 'every' };
   // NAT subnet's NACL sees the original flow when it enters from another subnet.
   const enterNat: Continue = (afterEnter) =>
-    networkAclStep(spec, afterEnter, natSubnet, 'outbound', destination, (afterLeave, remaining) => {
+    // Return traffic reaches the NAT subnet on the NAT gateway's own ports: all of 1024-65535.
+    networkAclStep(natPorts, afterEnter, natSubnet, 'outbound', destination, (afterLeave, remaining) => {
       const table = routeTableOf(spec, natSubnet);
       if (!table || remaining === undefined) {
         const reason = `route table of ${natSubnet.id} is unknown`;
@@ -519,7 +575,7 @@ function natGatewayEgress(
               {
                 resource: table.id,
                 code: 'NO_ROUTE_TO_DESTINATION',
-                reason: `${table.id} (route table of NAT subnet ${natSubnet.id}) has no route for ${describeAddressSet(match.addresses)}; add 0.0.0.0/0 → an attached internet gateway`,
+                reason: `${table.id} (route table of NAT subnet ${natSubnet.id}) has no route for ${describeAddressSet(match.addresses)}; ${nat.connectivity === 'private' ? 'add a route for it to the transit gateway, peering connection or VPN that reaches that network' : 'add 0.0.0.0/0 → an attached internet gateway'}`,
               },
               match.unknownReason,
             ),
@@ -575,6 +631,7 @@ function natGatewayEgress(
       });
     });
   if (source.subnet && source.subnet.id !== natSubnet.id) {
+    // Its return leaves the NAT subnet for the source's own ephemeral port (spec.sourcePorts).
     return networkAclStep(spec, next, natSubnet, 'inbound', source.addresses, enterNat);
   }
   return enterNat(next, destination);

@@ -1,4 +1,5 @@
 import type { ListeningPort, NetworkModel, Workload } from '../model/network-model.js';
+import { defaultDatabasePort } from '../model/workload-builder.js';
 import { ALL_IPV4, INTERNET } from '../net/address-space.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { Unresolved } from '../template/template-values.js';
@@ -27,6 +28,13 @@ export interface ServedPort extends ListeningPort {
 export function servedPorts(model: NetworkModel, workload: Workload): ServedPort[] {
   if (workload.kind === 'lambda-function')
     return [{ port: 443, protocol: 'tcp', reason: 'HTTPS invocation' }];
+  // A database whose port is unknown is still asked about on its engine's default port, so the
+  // matrix lists its flows (their answers are unknown) rather than dropping them.
+  const engineDefault = workload.listeningPortUnknown ? defaultDatabasePort(workload.engine) : undefined;
+  if (engineDefault !== undefined)
+    return [
+      { port: engineDefault, protocol: 'tcp', reason: `engine default (${workload.listeningPortUnknown})` },
+    ];
   if (workload.listeningPorts.length > 0 || workload.securityGroupIds instanceof Unresolved)
     return workload.listeningPorts;
   if (workload.kind !== 'ec2-instance' && workload.kind !== 'autoscaling-group') return [];

@@ -7,13 +7,59 @@ import type { ModelBuilderContext, ResolvedResource } from './model-builder-cont
 
 /**
  * IAM service prefixes whose calls never leave through the function's ENI: the Lambda service
- * itself writes logs and traces, manages VPC interfaces and decrypts environment variables.
+ * itself writes logs and traces and manages VPC interfaces. (`kms:` is judged per action: see
+ * {@link KMS_ON_CALLERS_BEHALF}.)
  */
-const HANDLED_BY_LAMBDA_SERVICE = new Set(['logs', 'xray', 'kms']);
+const HANDLED_BY_LAMBDA_SERVICE = new Set(['logs', 'xray']);
 
-/** Actions the Lambda service (event source mappings) performs on the function's behalf. */
+/**
+ * Actions the Lambda service (event source mappings) performs on the function's behalf: what CDK's
+ * SqsEventSource / `grantConsumeMessages` grant (the batch forms and GetQueueUrl included), stream
+ * reads, ENI management. The poller is Lambda's; the function's code is handed the records.
+ */
 const EVENT_SOURCE_POLLER_ACTION =
-  /^(sqs:(ReceiveMessage|DeleteMessage|GetQueueAttributes|ChangeMessageVisibility)|dynamodb:(GetRecords|GetShardIterator|DescribeStream|ListStreams)|kinesis:.*|ec2:.*NetworkInterface.*|ec2:Describe.*)$/i;
+  /^(sqs:(ReceiveMessage|DeleteMessage|DeleteMessageBatch|GetQueueAttributes|GetQueueUrl|ChangeMessageVisibility|ChangeMessageVisibilityBatch)|dynamodb:(GetRecords|GetShardIterator|DescribeStream|ListStreams)|kinesis:.*|ec2:.*NetworkInterface.*|ec2:Describe.*)$/i;
+
+/**
+ * Permissions that are not calls to an AWS API endpoint, so they need no network path from the
+ * function: `rds-db:connect` (the service's only action) authorises IAM database authentication —
+ * the SDK signs the token locally and the database checks it on connect; the EFS `Client*` actions
+ * are checked when the file system is mounted over NFS (by Lambda, through the mount target);
+ * `iam:PassRole` authorises handing a role to another service inside some other call.
+ */
+const NOT_AN_API_CALL = /^(rds-db:.*|elasticfilesystem:Client(Mount|Write|RootAccess|\*)|iam:PassRole)$/i;
+
+/**
+ * KMS operations that AWS services perform with the caller's permissions on its behalf: S3, SQS,
+ * SNS, DynamoDB, Secrets Manager, SSM… call Decrypt / GenerateDataKey* when the function reads or
+ * writes a resource encrypted with a customer managed key, and Lambda decrypts environment
+ * variables with the function's KmsKeyArn. CDK adds exactly these with every grant on such a
+ * resource (and key policies, not roles, hold its `kms:*`), so beside a grant on another service
+ * they do not show that the function's code calls KMS: they count only when the role names no other
+ * service that could be the one calling, and the function has no KmsKeyArn. A wildcard is read the
+ * same way. Operations no service performs for a caller (Sign, Verify, GetPublicKey, GenerateMac,
+ * GenerateRandom, key management…) always count: only the function's code calls them.
+ */
+const KMS_ON_CALLERS_BEHALF =
+  /^kms:(Decrypt|Encrypt|ReEncrypt\w*|GenerateDataKey\w*|DescribeKey|CreateGrant|RetireGrant|ListGrants|.*\*.*)$/i;
+
+/**
+ * Service prefixes that never call KMS with the caller's permissions for it (they encrypt with
+ * their own service principal, or store nothing): a role naming only these and KMS can only be
+ * using KMS from its code.
+ */
+const NEVER_CALLS_KMS_FOR_CALLER = new Set([
+  'kms',
+  'logs',
+  'xray',
+  'ec2',
+  'iam',
+  'sts',
+  'rds-db',
+  'elasticfilesystem',
+  'lambda',
+  'cloudwatch',
+]);
 
 /**
  * Actions the Lambda service performs with the function's role to deliver an asynchronous
@@ -65,21 +111,48 @@ export interface GrantScope {
   readonly deliveryTargets: ReadonlySet<string>;
 }
 
-function addActions(
-  actions: CfnValue | undefined,
-  deliveryOnly: boolean,
-  where: string,
-  out: PermissionMap,
-): void {
+/** What a function's policies grant, before deciding which grants mean calls from its code. */
+export interface Grants {
+  /** Service prefix → where it is granted, for APIs the function's code calls. */
+  readonly api: PermissionMap;
+  /** Every service prefix granted, including actions the Lambda service performs. */
+  readonly named: Set<string>;
+  /** Where a KMS operation that services also perform on the caller's behalf is granted. */
+  kmsOnBehalf?: string;
+}
+
+/** An empty set of grants. */
+export function emptyGrants(): Grants {
+  return { api: new Map(), named: new Set() };
+}
+
+/**
+ * The AWS APIs the function's code calls, from everything its policies grant (see
+ * {@link KMS_ON_CALLERS_BEHALF}); `ownKmsKey`: the function sets KmsKeyArn (environment variables).
+ */
+export function apiPermissions(grants: Grants, ownKmsKey: boolean): PermissionMap {
+  const out = new Map(grants.api);
+  const others = [...grants.named].filter((service) => !NEVER_CALLS_KMS_FOR_CALLER.has(service));
+  if (grants.kmsOnBehalf && !out.has('kms') && others.length === 0 && !ownKmsKey)
+    out.set('kms', grants.kmsOnBehalf);
+  return out;
+}
+
+function addActions(actions: CfnValue | undefined, deliveryOnly: boolean, where: string, out: Grants): void {
   const list = asList(actions);
   if (list instanceof Unresolved) return;
   for (const action of list) {
     if (typeof action !== 'string' || !action.includes(':')) continue;
-    if (EVENT_SOURCE_POLLER_ACTION.test(action)) continue;
-    if (deliveryOnly && LAMBDA_DELIVERY_ACTION.test(action)) continue;
     const service = action.slice(0, action.indexOf(':')).toLowerCase();
+    out.named.add(service);
+    if (EVENT_SOURCE_POLLER_ACTION.test(action) || NOT_AN_API_CALL.test(action)) continue;
+    if (deliveryOnly && LAMBDA_DELIVERY_ACTION.test(action)) continue;
     if (HANDLED_BY_LAMBDA_SERVICE.has(service)) continue;
-    if (!out.has(service)) out.set(service, `${where} (${action})`);
+    if (KMS_ON_CALLERS_BEHALF.test(action)) {
+      out.kmsOnBehalf ??= `${where} (${action})`;
+      continue;
+    }
+    if (!out.api.has(service)) out.api.set(service, `${where} (${action})`);
   }
 }
 
@@ -89,7 +162,7 @@ function addDocument(
   holderId: string,
   scope: GrantScope,
   where: string,
-  out: PermissionMap,
+  out: Grants,
 ): void {
   if (!isRecord(document.value)) return;
   const statements = items(member(document, 'Statement'));
@@ -122,7 +195,7 @@ function addManagedPolicy(
   scope: GrantScope,
   arn: CfnValue,
   where: string,
-  out: PermissionMap,
+  out: Grants,
 ): void {
   if (arn instanceof ResourceRef) {
     const policy = context.resources.find((resource) => resource.id === arn.logicalId);
@@ -135,24 +208,26 @@ function addManagedPolicy(
   const name = managedPolicyName(arn);
   if (!name) return;
   for (const [pattern, service] of MANAGED_POLICY_SERVICES) {
-    if (pattern.test(name) && !out.has(service)) out.set(service, `${where} managed policy ${name}`);
+    if (!pattern.test(name)) continue;
+    out.named.add(service);
+    if (!out.api.has(service)) out.api.set(service, `${where} managed policy ${name}`);
   }
 }
 
 /**
- * Permissions granted to a role through its inline policies, attached policies and managed ARNs,
- * except the delivery actions of statements naming only `scope`'s delivery targets.
+ * Adds what a role grants through its inline policies, attached policies and managed ARNs, except
+ * the delivery actions of statements naming only `scope`'s delivery targets.
  */
-export function rolePermissions(
+export function addRoleGrants(
   context: ModelBuilderContext,
   roleId: string,
   scope: GrantScope,
-): PermissionMap {
-  const out: PermissionMap = new Map();
+  out: Grants,
+): void {
   const role = context.resources.find(
     (resource) => resource.id === roleId && resource.type === 'AWS::IAM::Role',
   );
-  if (!role) return out;
+  if (!role) return;
   const inline = items(member(propertiesOf(role, scope), 'Policies'));
   if (!(inline instanceof Unresolved)) {
     for (const policy of inline) {
@@ -172,18 +247,17 @@ export function rolePermissions(
       addDocument(member(propertiesOf(policy, scope), 'PolicyDocument'), policy.id, scope, policy.id, out);
     }
   }
-  return out;
 }
 
-/** Permissions of a SAM function's `Policies` property (managed names, templates, inline documents). */
-export function samPolicyPermissions(
+/** Adds what a SAM function's `Policies` property grants (managed names, templates, inline documents). */
+export function addSamPolicyGrants(
   context: ModelBuilderContext,
   fn: ResolvedResource,
   scope: GrantScope,
-): PermissionMap {
-  const out: PermissionMap = new Map();
+  out: Grants,
+): void {
   const policies = items(member(propertiesOf(fn, scope), 'Policies'));
-  if (policies instanceof Unresolved) return out;
+  if (policies instanceof Unresolved) return;
   for (const sourced of policies) {
     const policy = sourced.value;
     if (typeof policy === 'string' || policy instanceof Unresolved || policy instanceof ResourceRef) {
@@ -192,13 +266,13 @@ export function samPolicyPermissions(
       if (policy.Statement !== undefined) addDocument(sourced, fn.id, scope, `${fn.id} Policies`, out);
       for (const templateName of Object.keys(policy)) {
         for (const [pattern, service] of SAM_POLICY_TEMPLATE_SERVICES) {
-          if (pattern.test(templateName) && !out.has(service))
-            out.set(service, `${fn.id} Policies ${templateName}`);
+          if (!pattern.test(templateName)) continue;
+          out.named.add(service);
+          if (!out.api.has(service)) out.api.set(service, `${fn.id} Policies ${templateName}`);
         }
       }
     }
   }
-  return out;
 }
 
 /**

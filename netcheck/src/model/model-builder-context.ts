@@ -136,6 +136,53 @@ export class ModelBuilderContext {
     return ids;
   }
 
+  /**
+   * Every resource an unresolved reference may name: for an `Fn::If` on an undecided condition,
+   * the ids its branches name (recursively, lists flattened; a branch naming a resource that is not
+   * created is no deployment). Undefined when some alternative is unknown (an import, a parameter
+   * without value): it may name anything.
+   */
+  candidateIds(value: CfnValue | undefined, expectedTypes?: readonly string[]): string[] | undefined {
+    if (value === undefined || value === null) return [];
+    const values =
+      value instanceof Unresolved ? value.alternatives : Array.isArray(value) ? value : undefined;
+    if (value instanceof Unresolved && !values) return undefined;
+    if (values) {
+      const ids = new Set<string>();
+      for (const alternative of values) {
+        const inner = this.candidateIds(alternative, expectedTypes);
+        if (!inner) return undefined;
+        for (const id of inner) ids.add(id);
+      }
+      return [...ids];
+    }
+    const reference = this.reference(value, expectedTypes);
+    if (!reference || reference.kind === 'missing') return [];
+    return reference.kind === 'unresolved' ? undefined : [reference.id];
+  }
+
+  /**
+   * A list of references → the ids that can be resolved, and the members (or the whole list) that
+   * cannot, so that one unresolved member does not hide the others.
+   */
+  referenceList(
+    value: CfnValue | undefined,
+    expectedTypes?: readonly string[],
+  ): { ids: string[]; unresolved: Array<{ value: CfnValue; reason: Unresolved }> } {
+    const list = asList(value);
+    if (list instanceof Unresolved) return { ids: [], unresolved: [{ value: list, reason: list }] };
+    const ids: string[] = [];
+    const unresolved: Array<{ value: CfnValue; reason: Unresolved }> = [];
+    for (const item of list) {
+      for (const member of Array.isArray(item) ? item : [item]) {
+        const id = this.referenceId(member, expectedTypes);
+        if (id instanceof Unresolved) unresolved.push({ value: member, reason: id });
+        else if (id !== undefined) ids.push(id);
+      }
+    }
+    return { ids, unresolved };
+  }
+
   /** Parses a CIDR property value. */
   cidr(value: CfnValue | undefined, what: string): Cidr | Unresolved {
     if (value instanceof Unresolved) return value;

@@ -159,7 +159,12 @@ export type SecurityGroupPeer =
   | { readonly kind: 'prefix-list'; readonly label: string; readonly addresses: IntervalSet | Unresolved }
   /** An IPv6 peer (`CidrIpv6`): never matches IPv4 flows, but `::/0` still exposes a port. */
   | { readonly kind: 'ipv6-cidr'; readonly cidr: MaybeResolved<string> }
-  | { readonly kind: 'unresolved'; readonly reason: string };
+  /**
+   * A peer that cannot be resolved. `securityGroup`: it is a group (an unresolved
+   * SourceSecurityGroupId / name), never addresses; otherwise (an unresolved CidrIp, a rule unknown
+   * as a whole) it may be any addresses, the internet included.
+   */
+  | { readonly kind: 'unresolved'; readonly reason: string; readonly securityGroup?: boolean };
 
 /** How a security group rule came to exist. */
 export type SecurityGroupRuleOrigin =
@@ -230,10 +235,19 @@ export interface VpcEndpoint {
   readonly endpointType: 'Gateway' | 'Interface' | 'GatewayLoadBalancer';
   /** Short service name (`s3`, `dynamodb`, `secretsmanager`…) or unresolved. */
   readonly service: MaybeResolved<string>;
+  /** Route tables a gateway endpoint certainly routes (those it may route get uncertain routes). */
   readonly routeTableIds: string[];
+  /** Subnets of an interface endpoint's network interfaces that could be resolved. */
   readonly subnetIds: string[];
-  readonly securityGroupIds: string[];
-  readonly privateDnsEnabled: boolean;
+  /** Set when some of SubnetIds cannot be resolved: the endpoint may have interfaces elsewhere. */
+  readonly unresolvedSubnets?: string;
+  /** Security groups of an interface endpoint; unresolved when any of them cannot be resolved. */
+  readonly securityGroupIds: MaybeResolved<string[]>;
+  /** PrivateDnsEnabled (CloudFormation's default: false); unknown when unresolved. */
+  readonly privateDnsEnabled: Tri;
+  readonly privateDnsUnresolved?: string;
+  /** Set when the endpoint's existence depends on an unresolved Condition. */
+  readonly uncertain?: string;
 }
 
 /** Kinds of workloads (things with network interfaces that traffic is about). */
@@ -281,6 +295,11 @@ export interface Workload {
   readonly roleId?: string;
   /** Lambda functions: AWS API service prefixes the role allows (`ses`, `s3`…) → where the grant is. */
   readonly awsApiPermissions?: ReadonlyMap<string, string>;
+  /**
+   * Databases: why the port they listen on is unknown (an unresolved Port, or no Port and no known
+   * default for the engine); listeningPorts is then empty and answers on any port are unknown.
+   */
+  readonly listeningPortUnknown?: string;
   /** Databases: engine name. */
   readonly engine?: string;
   /** Databases: PubliclyAccessible as resolved (including AWS's default rule). */

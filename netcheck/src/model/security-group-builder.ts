@@ -49,13 +49,14 @@ function peerOf(
   if (rule[groupKey] !== undefined) {
     const id = context.referenceId(rule[groupKey], ['AWS::EC2::SecurityGroup']);
     return id instanceof Unresolved || id === undefined
-      ? { kind: 'unresolved', reason: `${groupKey}: ${id?.reason ?? 'empty'}` }
+      ? { kind: 'unresolved', reason: `${groupKey}: ${id?.reason ?? 'empty'}`, securityGroup: true }
       : { kind: 'security-group', groupId: id };
   }
   if (rule.SourceSecurityGroupName !== undefined) {
     return {
       kind: 'unresolved',
       reason: 'SourceSecurityGroupName refers to a group by name (default VPC / EC2-Classic)',
+      securityGroup: true,
     };
   }
   if (rule[prefixKey] !== undefined) {

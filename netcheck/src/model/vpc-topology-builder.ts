@@ -209,6 +209,9 @@ function routeTarget(context: ModelBuilderContext, properties: Record<string, un
       }
       if (reference.type === 'AWS::EC2::InternetGateway')
         return { kind: 'internet-gateway', id: reference.id };
+      // EC2 accepts a NAT gateway's id in GatewayId and routes to it (NatGatewayId is the
+      // documented property, but the route works the same).
+      if (reference.type === 'AWS::EC2::NatGateway') return { kind: 'nat-gateway', id: reference.id };
       if (reference.type === 'AWS::EC2::VPNGateway')
         return { kind: 'unsupported', id: reference.id, targetType: 'VPN gateway' };
       return { kind: 'missing', id: reference.id, reason: `is a ${reference.type}, not a gateway` };
@@ -337,25 +340,48 @@ function publicIpSetting(value: unknown): Tri {
   return parsed ?? false;
 }
 
+/** The VPC of the route table or network ACL an association names, when known. */
+function associationTargetVpc(
+  context: ModelBuilderContext,
+  targetType: string,
+  targetId: string | undefined,
+): string | undefined {
+  if (targetId === undefined) return undefined;
+  if (targetType === 'AWS::EC2::RouteTable') return context.model.routeTables.get(targetId)?.vpcId;
+  // Network ACLs are built after subnets; the VPC's default ACL is already in the model.
+  const builtIn = context.model.networkAcls.get(targetId);
+  if (builtIn) return builtIn.vpcId;
+  const acl = context.ofType('AWS::EC2::NetworkAcl').find((resource) => resource.id === targetId);
+  return acl ? vpcIdOf(context, acl.properties.VpcId) : undefined;
+}
+
 /**
  * Subnet → associated table/ACL id from association resources. An association whose table/ACL
  * cannot be resolved, or whose Condition is unresolved, gives an Unresolved: falling back to the
  * main table / default ACL would be a definite answer about a table that may not be in effect.
+ *
+ * An association whose SubnetId cannot be resolved may name any subnet its value allows — both
+ * branches of an undecided `Fn::If`, else every subnet of the table's / ACL's VPC (of the
+ * templates, when that is unknown too) — and each of them gets an Unresolved. For route tables
+ * (`exclusive`), a subnet that certainly has an association of its own keeps it: EC2 rejects a
+ * second route table association of a subnet (Resource.AlreadyAssociated). A network ACL
+ * association replaces the subnet's current one, so for ACLs every candidate is uncertain.
  */
 function associations(
   context: ModelBuilderContext,
   type: string,
   property: string,
   targetType: string,
+  exclusive: boolean,
 ): Map<string, string | Unresolved> {
   const out = new Map<string, string | Unresolved>();
+  const unnamed: Array<{ resource: ResolvedResource; subnet: Unresolved }> = [];
   for (const resource of context.ofType(type)) {
     const subnet = context.referenceId(resource.properties.SubnetId, ['AWS::EC2::Subnet']);
     if (typeof subnet !== 'string') {
-      context.diagnose(
-        resource.id,
-        `association for a subnet that cannot be resolved (${subnet?.reason ?? 'no SubnetId'}); ignored`,
-      );
+      // CloudFormation requires SubnetId: without one the association names nothing.
+      if (subnet === undefined) context.diagnose(resource.id, 'association without SubnetId; ignored');
+      else unnamed.push({ resource, subnet });
       continue;
     }
     const reference = context.reference(resource.properties[property], [targetType]);
@@ -363,6 +389,24 @@ function associations(
       out.set(subnet, new Unresolved(`${resource.id} may not exist (${resource.uncertain})`));
     else if (reference?.kind === 'resource' || reference?.kind === 'external') out.set(subnet, reference.id);
     else out.set(subnet, new Unresolved(`${resource.id}: ${unnamedReferenceReason(property, reference)}`));
+  }
+  for (const { resource, subnet } of unnamed) {
+    const reference = context.reference(resource.properties[property], [targetType]);
+    const target =
+      reference?.kind === 'resource' || reference?.kind === 'external' ? reference.id : undefined;
+    const vpcId = associationTargetVpc(context, targetType, target);
+    const candidates =
+      context.candidateIds(resource.properties.SubnetId, ['AWS::EC2::Subnet']) ??
+      context
+        .ofType('AWS::EC2::Subnet')
+        .filter((candidate) => vpcId === undefined || vpcIdOf(context, candidate.properties.VpcId) === vpcId)
+        .map((candidate) => candidate.id);
+    const why = `${resource.id} may associate it with ${target ?? `a ${property} that cannot be resolved`} (SubnetId: ${subnet.reason})`;
+    for (const candidate of candidates) {
+      const current = out.get(candidate);
+      if (exclusive && typeof current === 'string') continue;
+      out.set(candidate, new Unresolved(current instanceof Unresolved ? `${current.reason}; ${why}` : why));
+    }
   }
   return out;
 }
@@ -373,12 +417,14 @@ function buildSubnets(context: ModelBuilderContext): void {
     'AWS::EC2::SubnetRouteTableAssociation',
     'RouteTableId',
     'AWS::EC2::RouteTable',
+    true,
   );
   const naclOf = associations(
     context,
     'AWS::EC2::SubnetNetworkAclAssociation',
     'NetworkAclId',
     'AWS::EC2::NetworkAcl',
+    false,
   );
   for (const resource of context.ofType('AWS::EC2::Subnet')) {
     const vpc = context.model.vpcs.get(vpcIdOf(context, resource.properties.VpcId)) as Vpc;
@@ -522,30 +568,58 @@ function buildVpcEndpoints(context: ModelBuilderContext): void {
           : 'Gateway';
     const service = endpointServiceName(properties.ServiceName);
     const vpcId = vpcIdOf(context, properties.VpcId);
-    const listOf = (value: unknown, types: string[]): string[] => {
-      const ids = context.referenceIds(value as Parameters<ModelBuilderContext['referenceIds']>[0], types);
-      return ids instanceof Unresolved ? [] : ids;
-    };
-    const routeTableIds = listOf(properties.RouteTableIds, ['AWS::EC2::RouteTable']);
-    const securityGroupIds = listOf(properties.SecurityGroupIds, ['AWS::EC2::SecurityGroup']);
+    // One member that cannot be resolved must neither drop the others nor read as "none": the
+    // resolved ones are kept and the rest stays uncertain.
+    const tables = context.referenceList(properties.RouteTableIds, ['AWS::EC2::RouteTable']);
+    const subnets = context.referenceList(properties.SubnetIds, ['AWS::EC2::Subnet']);
+    const groups = context.referenceList(properties.SecurityGroupIds, ['AWS::EC2::SecurityGroup']);
+    const reasons = (list: typeof groups): string | undefined =>
+      list.unresolved.length > 0 ? list.unresolved.map((item) => item.reason.reason).join('; ') : undefined;
+    const unresolvedGroups = reasons(groups);
     const vpc = context.model.vpcs.get(vpcId);
+    // CloudFormation's default is false; an unresolved value may be either.
+    const privateDns = asBoolean(properties.PrivateDnsEnabled);
     context.model.vpcEndpoints.set(resource.id, {
       id: resource.id,
       vpcId,
       endpointType,
       service,
-      routeTableIds,
-      subnetIds: listOf(properties.SubnetIds, ['AWS::EC2::Subnet']),
-      // An interface endpoint without SecurityGroupIds gets the VPC's default group.
-      securityGroupIds:
-        securityGroupIds.length === 0 && endpointType === 'Interface' && vpc
+      routeTableIds: tables.ids,
+      subnetIds: subnets.ids,
+      unresolvedSubnets: reasons(subnets) && `SubnetIds of ${resource.id}: ${reasons(subnets)}`,
+      // An interface endpoint without SecurityGroupIds gets the VPC's default group; one whose
+      // groups cannot all be resolved has unknown groups (not the default group, not none).
+      securityGroupIds: unresolvedGroups
+        ? new Unresolved(`SecurityGroupIds of ${resource.id}: ${unresolvedGroups}`)
+        : groups.ids.length === 0 && endpointType === 'Interface' && vpc
           ? [vpc.defaultSecurityGroupId]
-          : securityGroupIds,
-      privateDnsEnabled: asBoolean(properties.PrivateDnsEnabled) === true,
+          : groups.ids,
+      privateDnsEnabled: privateDns instanceof Unresolved ? 'unknown' : privateDns === true,
+      privateDnsUnresolved: privateDns instanceof Unresolved ? privateDns.reason : undefined,
+      uncertain: resource.uncertain,
     });
     if (endpointType !== 'Gateway') continue;
-    // A gateway endpoint adds a route for the service's managed prefix list to each listed table.
-    for (const tableId of routeTableIds) {
+    // A gateway endpoint adds a route for the service's managed prefix list to each listed table;
+    // a table it may list (an unresolved member) gets the route as one that may not exist.
+    const routed: Array<{ tableId: string; uncertain?: string; tableUnresolved?: boolean }> = tables.ids.map(
+      (tableId) => ({ tableId, uncertain: resource.uncertain }),
+    );
+    for (const item of tables.unresolved) {
+      const candidates =
+        context.candidateIds(item.value, ['AWS::EC2::RouteTable']) ??
+        [...context.model.routeTables.values()]
+          .filter((table) => table.vpcId === vpcId && !table.unknownContents)
+          .map((table) => table.id);
+      for (const tableId of candidates) {
+        if (routed.some((entry) => entry.tableId === tableId)) continue;
+        routed.push({
+          tableId,
+          uncertain: `${resource.id} may route this table (RouteTableIds: ${item.reason.reason})`,
+          tableUnresolved: true,
+        });
+      }
+    }
+    for (const { tableId, uncertain, tableUnresolved } of routed) {
       const table = context.model.routeTables.get(tableId);
       table?.routes.push({
         id: `${resource.id}`,
@@ -556,7 +630,8 @@ function buildVpcEndpoints(context: ModelBuilderContext): void {
           label: `pl-${service instanceof Unresolved ? '?' : service} (${resource.id})`,
         },
         target: { kind: 'vpc-endpoint', id: resource.id },
-        uncertain: resource.uncertain,
+        uncertain,
+        tableUnresolved,
       });
     }
   }

@@ -8,7 +8,13 @@ import {
   ResourceRef,
   Unresolved,
 } from '../template/template-values.js';
-import { type GrantScope, rolePermissions, samPolicyPermissions } from './iam-permissions.js';
+import {
+  addRoleGrants,
+  addSamPolicyGrants,
+  apiPermissions,
+  emptyGrants,
+  type GrantScope,
+} from './iam-permissions.js';
 import { lambdaDeliveryTargets } from './lambda-delivery-targets.js';
 import type { ModelBuilderContext, ResolvedResource } from './model-builder-context.js';
 import type { ListeningPort, MaybeResolved, TargetGroup, Tri, Workload } from './network-model.js';
@@ -74,11 +80,10 @@ function lambdaFunctions(
     const roleRef = fn.properties.Role;
     const roleId = roleRef instanceof ResourceRef ? roleRef.logicalId : undefined;
     const scope: GrantScope = { raw, deliveryTargets: lambdaDeliveryTargets(context, raw, fn) };
-    const permissions = roleId ? rolePermissions(context, roleId, scope) : new Map<string, string>();
-    if (fn.type === 'AWS::Serverless::Function') {
-      for (const [service, where] of samPolicyPermissions(context, fn, scope))
-        if (!permissions.has(service)) permissions.set(service, where);
-    }
+    const grants = emptyGrants();
+    if (roleId) addRoleGrants(context, roleId, scope, grants);
+    if (fn.type === 'AWS::Serverless::Function') addSamPolicyGrants(context, fn, scope, grants);
+    const permissions = apiPermissions(grants, fn.properties.KmsKeyArn !== undefined);
     const base = {
       id: fn.id,
       type: fn.type,
@@ -493,7 +498,19 @@ function databases(context: ModelBuilderContext): void {
     const engineText = asString(properties.Engine);
     const engine = typeof engineText === 'string' ? engineText : undefined;
     const portValue = asNumber(properties.Port);
-    const port = typeof portValue === 'number' ? portValue : defaultDatabasePort(engine);
+    // An unresolved Port is not the engine's default: the database may listen anywhere.
+    const port =
+      typeof portValue === 'number'
+        ? portValue
+        : portValue instanceof Unresolved
+          ? undefined
+          : defaultDatabasePort(engine);
+    const portUnknown =
+      portValue instanceof Unresolved
+        ? `Port: ${portValue.reason}`
+        : port === undefined
+          ? `no Port is given and the default port of engine ${engineText instanceof Unresolved ? `(unresolved: ${engineText.reason})` : (engine ?? '(none)')} is unknown`
+          : undefined;
     const groupRef = properties.DBSubnetGroupName;
     const subnetGroup =
       groupRef instanceof ResourceRef
@@ -551,6 +568,7 @@ function databases(context: ModelBuilderContext): void {
                 reason: portValue === port ? 'Port property' : `default port of ${engine}`,
               },
             ],
+      listeningPortUnknown: portUnknown,
       engine,
       publiclyAccessible,
     });

@@ -1,4 +1,4 @@
-import { isPublicRouteTable } from '../engine/internet-route.js';
+import { subnetIsPublic } from '../engine/internet-route.js';
 import { Unresolved } from '../template/template-values.js';
 import type { Rule, RuleOutcome } from './rule.js';
 import { undecided, violation } from './rule.js';
@@ -23,17 +23,17 @@ export const databaseInPublicSubnet: Rule = {
     const out: RuleOutcome[] = [];
     for (const database of model.workloads.values()) {
       if (database.role !== 'database' || database.subnetIds instanceof Unresolved) continue;
-      if (database.publiclyAccessible === false) continue;
+      // Publicly accessible on an unknown port: undecided, which NV-RDS-001 reports.
+      if (database.publiclyAccessible === false || database.listeningPortUnknown) continue;
       const reached = database.listeningPorts.some(
         (listening) =>
           context.path({ from: 'internet', to: database.id, port: listening.port }).reachable !== false,
       );
       if (reached) continue;
-      const publicness = database.subnetIds.map((subnetId) => {
-        const subnet = model.subnets.get(subnetId);
-        const table = subnet ? model.routeTables.get(subnet.routeTableId) : undefined;
-        return { subnetId, isPublic: table ? isPublicRouteTable(model, table) : ('unknown' as const) };
-      });
+      const publicness = database.subnetIds.map((subnetId) => ({
+        subnetId,
+        isPublic: subnetIsPublic(model, subnetId),
+      }));
       const publicSubnets = publicness
         .filter((entry) => entry.isPublic === true)
         .map((entry) => entry.subnetId);

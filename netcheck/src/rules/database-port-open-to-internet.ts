@@ -16,6 +16,19 @@ function ruleAllowsPort(rule: SecurityGroupRule, port: number): boolean {
   return (rule.protocol === 'tcp' || rule.protocol === 'all') && rule.ports.has(port);
 }
 
+/** Whether a rule may carry TCP (its protocol is tcp, all, or unresolved). */
+function mayBeTcp(rule: SecurityGroupRule): boolean {
+  return rule.protocol instanceof Unresolved || rule.protocol === 'tcp' || rule.protocol === 'all';
+}
+
+/**
+ * A peer that cannot be resolved but may be addresses (an unresolved CidrIp, a rule unknown as a
+ * whole): the internet among them. An unresolved security group reference is never the internet.
+ */
+function unresolvedAddressPeer(rule: SecurityGroupRule): string | undefined {
+  return rule.peer.kind === 'unresolved' && !rule.peer.securityGroup ? rule.peer.reason : undefined;
+}
+
 /**
  * The internet addresses a rule's peer covers: an IPv4 set, `ipv6` for an IPv6 CIDR with public
  * addresses (`::/0`), an Unresolved for an IPv6 CIDR that is not literal, undefined for none.
@@ -60,14 +73,21 @@ export const databasePortOpenToInternet: Rule = {
   fix: "Allow the database port only from the application's security group (SourceSecurityGroupId) or private CIDRs; use a bastion or SSM for admin access.",
   evaluate({ model }) {
     const out: RuleOutcome[] = [];
-    // Ports of modelled databases, per security group protecting them.
+    // Ports of modelled databases, per security group protecting them; and the databases whose
+    // port is unknown, whose groups may open it on any port.
     const databasePortsByGroup = new Map<string, Set<number>>();
+    const unknownPortsByGroup = new Map<string, string[]>();
     for (const workload of model.workloads.values()) {
       if (workload.role !== 'database' || workload.securityGroupIds instanceof Unresolved) continue;
       for (const groupId of workload.securityGroupIds) {
         const ports = databasePortsByGroup.get(groupId) ?? new Set<number>();
         for (const listening of workload.listeningPorts) ports.add(listening.port);
         databasePortsByGroup.set(groupId, ports);
+        if (workload.listeningPortUnknown) {
+          const unknown = unknownPortsByGroup.get(groupId) ?? [];
+          unknown.push(`${workload.id} listens on an unknown port (${workload.listeningPortUnknown})`);
+          unknownPortsByGroup.set(groupId, unknown);
+        }
       }
     }
     for (const group of model.securityGroups.values()) {
@@ -79,9 +99,17 @@ export const databasePortOpenToInternet: Rule = {
         if (port !== undefined) entry.ports.push(port);
         undecidedRules.set(rule.id, entry);
       };
+      const violating = new Set<string>();
       for (const rule of group.ingress) {
+        if (!mayBeTcp(rule)) continue;
+        const addressPeer = unresolvedAddressPeer(rule);
+        // Unresolved ports or protocol with a peer that is (or may be) the internet.
+        if (addressPeer && (rule.ports instanceof Unresolved || rule.protocol instanceof Unresolved)) {
+          maybe(rule, undefined, addressPeer);
+          continue;
+        }
         const peer = internetPeer(rule);
-        if (!peer || rule.protocol === 'udp') continue;
+        if (!peer) continue;
         const unresolved = [rule.protocol, rule.ports, peer].find(
           (value): value is Unresolved => value instanceof Unresolved,
         );
@@ -92,6 +120,12 @@ export const databasePortOpenToInternet: Rule = {
         const openIpv6: string[] = [];
         const rules: string[] = [];
         for (const rule of group.ingress) {
+          const addressPeer = unresolvedAddressPeer(rule);
+          if (addressPeer) {
+            // e.g. `CidrIp: !Ref AllowedCidr` without a value: deployed as 0.0.0.0/0, it is open.
+            if (ruleAllowsPort(rule, port)) maybe(rule, port, addressPeer);
+            continue;
+          }
           if (
             rule.peer.kind === 'unresolved' &&
             rule.protocol !== 'udp' &&
@@ -118,6 +152,7 @@ export const databasePortOpenToInternet: Rule = {
           if (peer === 'ipv6') openIpv6.push(peerText(rule));
           else open = open.union(peer);
           rules.push(`${rule.id} (${peerText(rule)})`);
+          violating.add(rule.id);
         }
         if (open.isEmpty() && openIpv6.length === 0) continue;
         const protects = databasePortsByGroup.get(group.id)?.has(port)
@@ -133,6 +168,13 @@ export const databasePortOpenToInternet: Rule = {
             `${group.id} allows tcp/${port} from ${from} via ${rules.join(', ')}${protects}. ${this.fix}`,
           ),
         );
+      }
+      // Any port the internet is let in on may be the port of a database whose port is unknown.
+      const unknownPorts = unknownPortsByGroup.get(group.id);
+      for (const rule of unknownPorts ? group.ingress : []) {
+        if (violating.has(rule.id) || undecidedRules.has(rule.id) || !mayBeTcp(rule)) continue;
+        const peer = internetPeer(rule);
+        if (peer && !(peer instanceof Unresolved)) maybe(rule, undefined, (unknownPorts ?? []).join('; '));
       }
       for (const [ruleId, { ports: rulePorts, reason }] of undecidedRules) {
         const which = rulePorts.length > 0 ? `database port(s) ${rulePorts.join(', ')}` : 'a database port';

@@ -1,7 +1,7 @@
-import { isPublicRouteTable } from '../engine/internet-route.js';
+import { subnetIsPublic } from '../engine/internet-route.js';
 import { Unresolved } from '../template/template-values.js';
 import type { Rule, RuleOutcome } from './rule.js';
-import { violation } from './rule.js';
+import { undecided, violation } from './rule.js';
 
 /**
  * NV-LMB-003: a VPC Lambda function in a public subnet. Lambda interfaces never get a public IP,
@@ -16,12 +16,27 @@ export const lambdaInPublicSubnet: Rule = {
     const out: RuleOutcome[] = [];
     for (const fn of model.workloads.values()) {
       if (fn.kind !== 'lambda-function' || fn.outsideVpc || fn.subnetIds instanceof Unresolved) continue;
-      const publicSubnets = fn.subnetIds.filter((subnetId) => {
-        const subnet = model.subnets.get(subnetId);
-        const table = subnet ? model.routeTables.get(subnet.routeTableId) : undefined;
-        return table !== undefined && isPublicRouteTable(model, table) === true;
-      });
-      if (publicSubnets.length === 0) continue;
+      const publicness = fn.subnetIds.map((subnetId) => ({
+        subnetId,
+        isPublic: subnetIsPublic(model, subnetId),
+      }));
+      const publicSubnets = publicness
+        .filter((entry) => entry.isPublic === true)
+        .map((entry) => entry.subnetId);
+      if (publicSubnets.length === 0) {
+        const undecidedSubnets = publicness
+          .filter((entry) => entry.isPublic === 'unknown')
+          .map((entry) => entry.subnetId);
+        // A subnet that may be public is reported as undecided, never passed.
+        if (undecidedSubnets.length > 0)
+          out.push(
+            undecided(
+              fn.id,
+              `whether ${fn.id}'s subnet(s) ${undecidedSubnets.join(', ')} route the internet to an internet gateway is unknown`,
+            ),
+          );
+        continue;
+      }
       out.push(
         violation(
           fn.id,

@@ -1,4 +1,4 @@
-import { isPublicRouteTable } from '../engine/internet-route.js';
+import { subnetIsPublic } from '../engine/internet-route.js';
 import { Unresolved } from '../template/template-values.js';
 import type { Rule, RuleOutcome } from './rule.js';
 import { undecided, violation } from './rule.js';
@@ -20,16 +20,29 @@ export const loadBalancerTargetChain: Rule = {
     for (const lb of model.workloads.values()) {
       if (lb.kind !== 'load-balancer' || !lb.loadBalancer) continue;
       if (lb.loadBalancer.scheme === 'internet-facing' && !(lb.subnetIds instanceof Unresolved)) {
-        const notPublic = lb.subnetIds.filter((subnetId) => {
-          const subnet = model.subnets.get(subnetId);
-          const table = subnet ? model.routeTables.get(subnet.routeTableId) : undefined;
-          return table !== undefined && isPublicRouteTable(model, table) === false;
-        });
+        const publicness = lb.subnetIds.map((subnetId) => ({
+          subnetId,
+          isPublic: subnetIsPublic(model, subnetId),
+        }));
+        const notPublic = publicness
+          .filter((entry) => entry.isPublic === false)
+          .map((entry) => entry.subnetId);
+        const undecidedSubnets = publicness
+          .filter((entry) => entry.isPublic === 'unknown')
+          .map((entry) => entry.subnetId);
         if (notPublic.length > 0) {
           out.push(
             violation(
               lb.id,
               `${lb.id} is internet-facing but subnet(s) ${notPublic.join(', ')} do not route the internet to an attached internet gateway, so it is unreachable from the internet there. ${this.fix}`,
+            ),
+          );
+        } else if (undecidedSubnets.length > 0) {
+          // Neither "public" nor "not public" may be assumed for these: say so, never pass.
+          out.push(
+            undecided(
+              lb.id,
+              `whether ${lb.id}'s subnet(s) ${undecidedSubnets.join(', ')} route the internet to an attached internet gateway is unknown`,
             ),
           );
         }

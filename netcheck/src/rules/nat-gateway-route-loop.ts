@@ -21,8 +21,20 @@ export const natGatewayRouteLoop: Rule = {
         out.push(undecided(nat.id, table.unknownContents));
         continue;
       }
-      const loops = summarizeInternetRoutes(model, table).toNat;
-      if (loops.length === 0) continue;
+      const summary = summarizeInternetRoutes(model, table);
+      const loops = summary.toNat;
+      if (loops.length === 0) {
+        // A loop through a route that may not exist is a loop in some deployments: never a pass.
+        const maybe = summary.maybeToNat.map((part) => `${part.route.id} (${part.addresses})`);
+        if (maybe.length > 0)
+          out.push(
+            undecided(
+              nat.id,
+              `${table.id} may send public traffic back to a NAT gateway via ${maybe.join(', ')}: ${summary.unknown.join('; ')}`,
+            ),
+          );
+        continue;
+      }
       const routes = loops.map(
         (part) =>
           `${part.route.id} (${part.addresses} → ${part.route.target.kind === 'nat-gateway' ? part.route.target.id : '?'})`,

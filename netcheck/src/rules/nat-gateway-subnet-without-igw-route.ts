@@ -36,8 +36,20 @@ export const natGatewaySubnetWithoutIgwRoute: Rule = {
             `${nat.id} is in ${subnet.id}, whose route table ${where} has no route to an internet gateway for ${summary.unrouted.join(', ')}; translated traffic is dropped. ${this.fix}`,
           ),
         );
-      } else if (summary.unknown.length > 0 && summary.toAttachedIgw.length === 0) {
-        out.push(undecided(nat.id, `routes of ${table.id} are unresolved: ${summary.unknown.join('; ')}`));
+      } else if (
+        (summary.unknown.length > 0 ||
+          summary.toOtherTarget.length > 0 ||
+          summary.maybeNotPublic.length > 0) &&
+        summary.toAttachedIgw.length === 0
+      ) {
+        // A transit gateway or peering may lead to an internet exit elsewhere: not followed.
+        const elsewhere = summary.toOtherTarget.map((part) => `${part.addresses} via ${part.route.id}`);
+        out.push(
+          undecided(
+            nat.id,
+            `routes of ${table.id} are unresolved or not followed: ${[...summary.unknown, ...summary.maybeNotPublic, ...elsewhere].join('; ')}`,
+          ),
+        );
       }
     }
     return out;

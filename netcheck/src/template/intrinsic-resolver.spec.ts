@@ -76,6 +76,8 @@ describe('IntrinsicResolver', () => {
     expect(values.imported).toBeInstanceOf(Unresolved);
     expect((values.imported as Unresolved).reason).toContain('Other-Export');
     expect(values.ifUnknown).toBeInstanceOf(Unresolved);
+    // Either branch may be deployed: both are kept, so what the value may name stays known.
+    expect((values.ifUnknown as Unresolved).alternatives).toEqual(['yes', 'no']);
     expect(values.subnets).toBeInstanceOf(Unresolved);
     // An SSM parameter's Default is a parameter name, never the value.
     expect(values.secret).toBeInstanceOf(Unresolved);

@@ -271,7 +271,17 @@ export class IntrinsicResolver {
           return new Unresolved('malformed Fn::If');
         }
         const chosen = this.condition(argument[0]);
-        if (chosen instanceof Unresolved) return new Unresolved(`Fn::If on ${chosen.reason}`);
+        if (chosen instanceof Unresolved) {
+          // Either branch may be deployed: both are kept, so what the value may name is known.
+          const branches = [argument[1], argument[2]].map((branch) =>
+            this.evaluate(branch as JsonValue, next),
+          );
+          return new Unresolved(
+            `Fn::If on ${chosen.reason}`,
+            undefined,
+            branches.map((branch) => (branch === NO_VALUE ? undefined : branch)),
+          );
+        }
         return this.evaluate(argument[chosen ? 1 : 2] as JsonValue, next);
       }
       case 'Fn::Equals': {

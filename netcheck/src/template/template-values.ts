@@ -10,10 +10,14 @@ export class Unresolved {
   /**
    * @param reason why the value is unknown, phrased for a human (e.g. `Fn::ImportValue "SharedVpc"`).
    * @param partial best-effort text with `*` for unknown parts (e.g. `com.amazonaws.*.s3`).
+   * @param alternatives the values it is known to be one of: the branches of an `Fn::If` whose
+   *   condition is undecided (`undefined` for `AWS::NoValue`: the property is absent). What an
+   *   unresolved reference may name — both subnets of `SubnetId: !If […]` — is then still known.
    */
   constructor(
     readonly reason: string,
     readonly partial?: string,
+    readonly alternatives?: ReadonlyArray<CfnValue | undefined>,
   ) {}
 }
 
