@@ -15,6 +15,7 @@ import { resolvePreset } from '../lib/presets.js';
 import {
   expectAlarmOnFilter,
   expectMailNotDeliveredAlarm,
+  expectSecretSwitchAfterMigrations,
   onlyResource,
   placeholderCode,
   refs,
@@ -47,6 +48,10 @@ describe('ec2-alb × seoul (seed 004)', () => {
       Properties: { LaunchTemplateData: { SecurityGroupIds: [getAtt(backendSg)] } },
     });
     userData = JSON.stringify(backendTemplate.Properties);
+  });
+
+  it('swaps the instances’ secret read only after the migrations ran, before new instances boot', () => {
+    expectSecretSwitchAfterMigrations(template, 'AppBackendRoleDefaultPolicy', 'AppBackendGroupASG');
   });
 
   it('redirects HTTP 80 to HTTPS 443, which serves the ACM certificate with a TLS 1.2+ policy', () => {

@@ -5,6 +5,7 @@ import { MAIL_NOT_DELIVERED_MESSAGE, MAINTENANCE_FAILED_MESSAGE } from '../lib/c
 import {
   expectAlarmOnFilter,
   expectMailNotDeliveredAlarm,
+  expectSecretSwitchAfterMigrations,
   onlyResource,
   refs,
   SAMPLE_CERTIFICATE_ARN,
@@ -25,6 +26,10 @@ describe('fargate × autonote (seed 002, safe form)', () => {
     albSg = onlyResource(template, 'AWS::EC2::SecurityGroup', {
       Properties: { GroupDescription: Match.stringLikeRegexp('^CloudNest API load balancer') },
     })[0];
+  });
+
+  it('swaps the task role’s secret read only after the migrations ran, before new tasks start', () => {
+    expectSecretSwitchAfterMigrations(template, 'ApiTaskDefinitionTaskRoleDefaultPolicy', 'ApiServiceD5B4A50A');
   });
 
   it('runs at least one task in the private subnets without public IPs, with a rollback circuit breaker', () => {

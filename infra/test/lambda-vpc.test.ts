@@ -18,6 +18,7 @@ import { ServerlessApiStack } from '../lib/stacks/serverless-api-stack.js';
 import {
   apiLogGroup,
   expectMailNotDeliveredAlarm,
+  expectSecretSwitchAfterMigrations,
   onlyResource,
   refs,
   SEED_000_IMPORT,
@@ -214,6 +215,12 @@ describe('lambda-vpc × nest-vpc', () => {
       expect.arrayContaining([{ Ref: apiRole }, { Ref: migrationRole }]),
     );
     expect(readers({ Ref: attachment })).toHaveLength(2);
+  });
+
+  // Found in review: on an upgrade the policy swap came first, so for the minutes the migrations
+  // (and an RDS Proxy change) took, the old version's cold starts could not read their secret.
+  it('swaps the API role’s secret read only after the migrations ran, before the new version runs', () => {
+    expectSecretSwitchAfterMigrations(template, 'ApiFunctionServiceRoleDefaultPolicy', 'ApiFunction6');
   });
 
   it('generates the JWT key as the JSON the API reads ({"secret": …}, 64 characters)', () => {

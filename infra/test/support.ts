@@ -187,3 +187,33 @@ export function routeTableOf(template: Template, subnetLogicalId: string): unkno
   });
   return (association.Properties as { RouteTableId: unknown }).RouteTableId;
 }
+
+/**
+ * The logical ids `logicalIdPrefix`'s one resource waits for (DependsOn), with the prefix of each
+ * id kept to what a test names (`MigrationRunnerTrigger…`).
+ */
+export function dependenciesOf(template: Template, logicalIdPrefix: string): string[] {
+  const resources = template.toJSON().Resources as Record<string, { DependsOn?: string[] }>;
+  const ids = Object.keys(resources).filter((id) => id.startsWith(logicalIdPrefix));
+  if (ids.length !== 1)
+    throw new Error(`expected one resource named ${logicalIdPrefix}…, found ${ids.length}`);
+  return resources[ids[0] ?? '']?.DependsOn ?? [];
+}
+
+/**
+ * Asserts the upgrade order of the switch from the master user's secret to the API user's: the
+ * role's policy (which drops the master secret's read) changes only after the migrations ran, and
+ * what runs the new version waits for that policy.
+ */
+export function expectSecretSwitchAfterMigrations(
+  template: Template,
+  policy: string,
+  consumer: string,
+): void {
+  const policyDependencies = dependenciesOf(template, policy);
+  if (!policyDependencies.some((id) => id.startsWith('MigrationRunnerTrigger')))
+    throw new Error(`${policy} does not wait for the migration trigger: ${policyDependencies.join(', ')}`);
+  const consumerDependencies = dependenciesOf(template, consumer);
+  if (!consumerDependencies.some((id) => id.startsWith(policy)))
+    throw new Error(`${consumer} does not wait for ${policy}: ${consumerDependencies.join(', ')}`);
+}

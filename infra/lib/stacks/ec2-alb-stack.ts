@@ -106,6 +106,8 @@ export class Ec2AlbStack extends TopologyStack {
       'Backend instances',
     );
     this.database.apiSecret.grantRead(this.app.backendRole);
+    // New instances boot only once their role may read what their user data names.
+    this.app.backendGroup.node.addDependency(this.app.backendRole);
     secrets.jwtSecret.grantRead(this.app.backendRole);
     secrets.mfaEncryptionKeySecret.grantRead(this.app.backendRole);
     this.uploads.grantApiAccess(this.app.backendRole);
@@ -123,7 +125,9 @@ export class Ec2AlbStack extends TopologyStack {
       environment: migrationEnvironment(preset, this.database),
       mfaEncryptionKeySecret: secrets.mfaEncryptionKeySecret,
       executeAfter: [this.database],
-      executeBefore: [this.app.backendGroup],
+      // The instances' role too: its policy swaps the master secret's read for the API user's, which
+      // must not happen while old instances still read the master secret.
+      executeBefore: [this.app.backendGroup, this.app.backendRole],
       deploymentId: settings.deploymentId,
     });
 

@@ -112,7 +112,9 @@ export class FargateStack extends TopologyStack {
       environment: migrationEnvironment(preset, database),
       mfaEncryptionKeySecret: secrets.mfaEncryptionKeySecret,
       executeAfter: [database],
-      executeBefore: [this.api.service],
+      // The task role too: its policy swaps the master secret's read for the API user's, which must
+      // not happen while old tasks still start with the master secret (the service waits for it).
+      executeBefore: [this.api.service, taskRole],
       deploymentId: settings.deploymentId,
     });
 

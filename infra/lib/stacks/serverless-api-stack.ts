@@ -107,7 +107,13 @@ export class ServerlessApiStack extends TopologyStack {
       environment: migrationEnvironment(preset, database),
       mfaEncryptionKeySecret: secrets.mfaEncryptionKeySecret,
       executeAfter: database instanceof Database ? [database] : [],
-      executeBefore: [this.apiFunction.alias],
+      // The role too: its policy swaps the master secret's read for the API user's, which must not
+      // happen while the old version still runs and reads the master secret (the function itself
+      // waits for its role's policy).
+      executeBefore: [
+        this.apiFunction.alias,
+        ...(this.apiFunction.function.role ? [this.apiFunction.function.role] : []),
+      ],
       deploymentId: settings.deploymentId,
     });
 
