@@ -165,6 +165,23 @@ describe.each(testDialects())('the API database user on %s', (dialect) => {
     }
   });
 
+  // Found in review: mysql2 puts the failed statement on its errors, and these hold the password.
+  it('fails without the password in the error when the user cannot be created', async () => {
+    const secret = password();
+    await grantApiUser(owner, { username: apiUser, password: secret });
+    // The API user may not create users: its attempt fails at the first statement.
+    const api = await connectAs(apiUser, secret);
+    const other = { username: `cloudnest_other_${suffix()}`, password: password() };
+    const failure = await grantApiUser(api, other).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(Error);
+    const everything =
+      JSON.stringify(failure, Object.getOwnPropertyNames(failure)) + String((failure as Error).cause ?? '');
+    expect(everything).not.toContain(other.password);
+  });
+
   it('refuses to make the migrating user the API user', async () => {
     await expect(grantApiUser(owner, { username: master, password: password() })).rejects.toThrow(
       `The API user (${master}) is the user running the migrations`,

@@ -286,7 +286,7 @@ export class Database extends Construct implements IApiDatabase {
         {
           id: 'AwsSolutions-SMG4',
           reason:
-            'The API reads the secret once per cold start and keeps a pool; single-user rotation would break live connections until every function/task restarts. Change the value and deploy: the migration function sets the new password.',
+            'The API reads the secret once per cold start and keeps a pool; single-user rotation would break live connections until every function/task restarts. Change the value, deploy (the migration function sets the new password), then restart the API (infra/README.md).',
         },
       ],
       true,
