@@ -124,14 +124,17 @@ export interface DeploymentSettings {
    */
   readonly reservedConcurrency?: number | 'none';
   /**
-   * Memory of the API function in MB, 128–10240 (Lambda gives CPU in proportion: more memory is a
-   * faster cold start and argon2). Lambda topologies only.
+   * Memory of the API function in MB, 256–10240 (Lambda gives CPU in proportion: more memory is a
+   * faster cold start and argon2; below 256 the app and argon2's 19 MiB do not fit). Lambda
+   * topologies only.
    * @default the preset's (1024 MB; dev 512)
    */
   readonly lambdaMemoryMiB?: number;
   /**
-   * Timeout of the API function in seconds, 3–30: API Gateway's HTTP API gives up after 30 s, so
-   * a longer function would keep working for a client that has its 504. Lambda topologies only.
+   * Timeout of the API function in seconds, 10–30: API Gateway's HTTP API gives up after 30 s, so
+   * a longer function would keep working for a client that has its 504; the scheduled maintenance
+   * and mail runs keep a 3 s margin of it, so much less would leave them no time. Lambda
+   * topologies only.
    * @default the preset's (30)
    */
   readonly lambdaTimeoutSeconds?: number;
@@ -225,8 +228,8 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
     }
   }
   for (const [key, value, min, max] of [
-    ['lambdaMemoryMiB', settings.lambdaMemoryMiB, 128, 10_240],
-    ['lambdaTimeoutSeconds', settings.lambdaTimeoutSeconds, 3, 30],
+    ['lambdaMemoryMiB', settings.lambdaMemoryMiB, 256, 10_240],
+    ['lambdaTimeoutSeconds', settings.lambdaTimeoutSeconds, 10, 30],
   ] as const) {
     if (value === undefined) continue;
     if (!LAMBDA_TOPOLOGIES.includes(topology)) {

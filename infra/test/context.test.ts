@@ -115,8 +115,8 @@ describe('settings from CDK context', () => {
         settings('lambda-image', { imageTag: 'abc123', lambdaMemoryMiB: '64', lambdaTimeoutSeconds: '60' }),
       ),
     ).toEqual([
-      'lambdaMemoryMiB must be a whole number from 128 to 10240, got 64',
-      'lambdaTimeoutSeconds must be a whole number from 3 to 30, got 60',
+      'lambdaMemoryMiB must be a whole number from 256 to 10240, got 64',
+      'lambdaTimeoutSeconds must be a whole number from 10 to 30, got 60',
     ]);
     expect(settingsProblems(settings('fargate', { lambdaMemoryMiB: '2048' }))).toContain(
       'lambdaMemoryMiB only applies to the Lambda topologies (lambda-vpc, lambda-image)',
