@@ -29,7 +29,11 @@ describe('fargate × autonote (seed 002, safe form)', () => {
   });
 
   it('swaps the task role’s secret read only after the migrations ran, before new tasks start', () => {
-    expectSecretSwitchAfterMigrations(template, 'ApiTaskDefinitionTaskRoleDefaultPolicy', 'ApiServiceD5B4A50A');
+    expectSecretSwitchAfterMigrations(
+      template,
+      'ApiTaskDefinitionTaskRoleDefaultPolicy',
+      'ApiServiceD5B4A50A',
+    );
   });
 
   it('runs at least one task in the private subnets without public IPs, with a rollback circuit breaker', () => {
