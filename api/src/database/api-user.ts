@@ -87,9 +87,15 @@ async function grantPostgresRole(db: Database, { username, password }: ApiUserCr
       ? sql`create role ${role} login password ${verifier}`
       : sql`alter role ${role} with login password ${verifier}`
     ).execute(trx);
-    const names = await sql<{ database: string; schema: string }>`
+    const names = await sql<{ database: string; schema: string | null }>`
       select current_database() as database, current_schema() as schema`.execute(trx);
-    const { database, schema } = names.rows[0] ?? { database: '', schema: '' };
+    const { database, schema } = names.rows[0] ?? { database: '', schema: null };
+    // The tables are wherever the migrations created them: the first schema of the search path.
+    if (schema === null) {
+      throw new Error(
+        'The migrating user has no current schema (an empty search_path): no tables to grant on.',
+      );
+    }
     await sql`grant connect on database ${sql.id(database)} to ${role}`.execute(trx);
     await sql`grant usage on schema ${sql.id(schema)} to ${role}`.execute(trx);
     await sql`grant select, insert, update, delete on all tables in schema ${sql.id(schema)} to ${role}`.execute(
