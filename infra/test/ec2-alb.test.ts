@@ -203,6 +203,43 @@ describe('ec2-alb × seoul (seed 004)', () => {
     expect(userData).toMatch(/\\"file_path\\":\\"\/var\/log\/cloudnest\/backend\.out\.log\\"/);
   });
 
+  // Seed 004 monitors memory use, which EC2 does not measure.
+  it('publishes memory and disk use from the agent into CloudNest/EC2 only, and alarms on them per group', () => {
+    expect(userData).toMatch(/\\"namespace\\":\\"CloudNest\/EC2\\"/);
+    expect(userData).toContain('mem_used_percent');
+    expect(userData).toMatch(/\\"aggregation_dimensions\\":\[\[\\"AutoScalingGroupName\\"\]\]/);
+    const metricStatements = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(
+      ([id, policy]) =>
+        (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+          .filter((statement) => [statement.Action].flat().includes('cloudwatch:PutMetricData'))
+          .map((statement) => ({ id, statement })),
+    );
+    expect(metricStatements.map(({ id }) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'AppBackendRoleDefaultPolicy',
+      'AppFrontendRoleDefaultPolicy',
+    ]);
+    for (const { statement } of metricStatements) {
+      expect(statement).toMatchObject({
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': 'CloudNest/EC2' } },
+      });
+    }
+    for (const [group, metricName, threshold] of [
+      ['AppBackendGroupASG', 'mem_used_percent', 90],
+      ['AppFrontendGroupASG', 'mem_used_percent', 90],
+      ['AppBackendGroupASG', 'disk_used_percent', 85],
+      ['AppFrontendGroupASG', 'disk_used_percent', 85],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'CloudNest/EC2',
+        MetricName: metricName,
+        Threshold: threshold,
+        Dimensions: [{ Name: 'AutoScalingGroupName', Value: { Ref: Match.stringLikeRegexp(`^${group}`) } }],
+        AlarmActions: Match.anyValue(),
+      });
+    }
+  });
+
   it('lets each instance role write only its own log group (CreateLogStream, PutLogEvents)', () => {
     const logStatements = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([id, policy]) =>
       (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
@@ -387,6 +424,7 @@ describe('ec2-alb frontend (the web app, seed 004 port 3000)', () => {
       );
     expect(actions.flat().sort()).toEqual([
       'cloudformation:SignalResource',
+      'cloudwatch:PutMetricData',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:GetObject',

@@ -10,6 +10,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource?: unknown;
+  Condition?: { StringEquals?: Record<string, unknown> };
 }
 
 /** Every identity-policy statement of a template (managed, inline and role policies). */
@@ -86,7 +87,7 @@ describe('every topology × preset: cdk-nag AwsSolutions, least privilege, data 
     }
   });
 
-  it('grants no wildcard action and no Allow on every resource except X-Ray, ECR login and log retention', () => {
+  it('grants no wildcard action and no Allow on every resource except X-Ray, ECR login, log retention and namespaced metrics', () => {
     // These APIs have no resource-level permissions (AWS documents "*" as their only resource).
     const resourceWildcardAllowed = new Set([
       'xray:PutTraceSegments',
@@ -111,7 +112,11 @@ describe('every topology × preset: cdk-nag AwsSolutions, least privilege, data 
             statement.Resource === '*' ||
             (Array.isArray(statement.Resource) && statement.Resource.includes('*'))
           ) {
-            for (const action of actions.filter((a) => !resourceWildcardAllowed.has(a))) {
+            // PutMetricData has no resource either; it is allowed only held to one namespace.
+            const namespaced = statement.Condition?.StringEquals?.['cloudwatch:namespace'] !== undefined;
+            const allowed = (action: string) =>
+              resourceWildcardAllowed.has(action) || (action === 'cloudwatch:PutMetricData' && namespaced);
+            for (const action of actions.filter((a) => !allowed(a))) {
               problems.push(`${name} ${resource}: ${action} on *`);
             }
           }

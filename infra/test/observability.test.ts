@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { INSTANCE_METRICS_NAMESPACE } from '../lib/constructs/ec2-alb-app.js';
 import { type PresetName, resolvePreset, supportedCombinations, type Topology } from '../lib/presets.js';
 import { type DeploymentSettings, stackName } from '../lib/settings.js';
 import { sampleSettings, synthesize } from './support.js';
@@ -47,7 +48,13 @@ function customAlarmMetrics(template: Template): Map<string, string> {
   const metrics = new Map<string, string>();
   for (const [id, alarm] of Object.entries(template.findResources('AWS::CloudWatch::Alarm'))) {
     const { Namespace, MetricName, Dimensions } = alarm.Properties as AlarmProperties;
-    if (typeof Namespace !== 'string' || Namespace.startsWith('AWS/')) continue;
+    // AWS's metrics, and the instance agent's (memory, disk), have no log filter behind them.
+    if (
+      typeof Namespace !== 'string' ||
+      Namespace.startsWith('AWS/') ||
+      Namespace === INSTANCE_METRICS_NAMESPACE
+    )
+      continue;
     metrics.set(
       id,
       identity(

@@ -14,6 +14,9 @@ import { assertNoPlaintextSecrets } from '../validation.js';
 import { LogBucket } from './log-bucket.js';
 import { isPublicSubnet } from './network.js';
 
+/** Where the instances' CloudWatch agent publishes memory and disk use. */
+export const INSTANCE_METRICS_NAMESPACE = 'CloudNest/EC2';
+
 /** One Node.js application served by an Auto Scaling group. */
 export interface NodeAppProps {
   /**
@@ -227,7 +230,7 @@ export class Ec2AlbApp extends Construct {
           {
             id: 'AwsSolutions-IAM5',
             reason:
-              "Session Manager's channel actions (ssmmessages:*Channel) have no resource-level permissions, and the agent registers whichever instance it runs on.",
+              "Session Manager's channel actions (ssmmessages:*Channel) and cloudwatch:PutMetricData (held to the CloudNest/EC2 namespace by condition) have no resource-level permissions, and the agent registers whichever instance it runs on.",
             appliesTo: [
               'Resource::*',
               { regex: '/^Resource::arn:<AWS::Partition>:ec2:[^:]+:<AWS::AccountId>:instance\\/\\*$/g' },
@@ -235,6 +238,15 @@ export class Ec2AlbApp extends Construct {
           },
         ],
         true,
+      );
+      // The agent also publishes memory and disk use, which EC2 itself does not measure (seed 004
+      // monitors memory); only into CloudNest's namespace, since PutMetricData takes no resource.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': INSTANCE_METRICS_NAMESPACE } },
+        }),
       );
       const logGroup = new logs.LogGroup(this, `${name}LogGroup`, {
         retention: logs.RetentionDays.ONE_MONTH,
@@ -434,6 +446,23 @@ export class Ec2AlbApp extends Construct {
     // Ships both files to the group, one stream per instance and file; without it the logs never
     // left the instance and vanished with it.
     const agentConfig = stack.toJsonString({
+      // Memory and root-disk use per Auto Scaling group (the aggregate the alarms watch), beside
+      // the per-instance series.
+      metrics: {
+        namespace: INSTANCE_METRICS_NAMESPACE,
+        // The agent's own placeholders, filled in on the instance.
+        append_dimensions: {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudWatch agent placeholder
+          AutoScalingGroupName: '${aws:AutoScalingGroupName}',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudWatch agent placeholder
+          InstanceId: '${aws:InstanceId}',
+        },
+        aggregation_dimensions: [['AutoScalingGroupName']],
+        metrics_collected: {
+          mem: { measurement: ['mem_used_percent'] },
+          disk: { measurement: ['used_percent'], resources: ['/'] },
+        },
+      },
       logs: {
         logs_collected: {
           files: {

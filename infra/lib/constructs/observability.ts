@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -312,6 +313,36 @@ export class Observability extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       alarmDescription: `${id}: a run failed after its retries; the event and error are in the queue (purge it once handled)`,
+    });
+  }
+
+  /**
+   * Memory and root-disk use of an Auto Scaling group's instances, as their CloudWatch agent
+   * publishes them (`Ec2AlbApp`): EC2 measures neither, and a Node process that leaks or logs
+   * fill the disk long before CPU says anything.
+   */
+  monitorInstances(id: string, group: autoscaling.IAutoScalingGroup, namespace: string): void {
+    const metric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace,
+        metricName,
+        dimensionsMap: { AutoScalingGroupName: group.autoScalingGroupName },
+        statistic,
+        period: FIVE_MINUTES,
+      });
+    this.add(`${id}Memory`, {
+      metric: metric('mem_used_percent', 'Maximum'),
+      threshold: 90,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: an instance used over 90% of its memory for 15 minutes`,
+    });
+    this.add(`${id}Disk`, {
+      metric: metric('disk_used_percent', 'Maximum'),
+      threshold: 85,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${id}: an instance's root volume is over 85% full`,
     });
   }
 

@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import { apiEnvironment, migrationEnvironment } from '../api-environment.js';
 import { ApiSecrets } from '../constructs/api-secrets.js';
 import { Database } from '../constructs/database.js';
-import { BACKEND_PORT, Ec2AlbApp } from '../constructs/ec2-alb-app.js';
+import { BACKEND_PORT, Ec2AlbApp, INSTANCE_METRICS_NAMESPACE } from '../constructs/ec2-alb-app.js';
 import { MigrationRunner } from '../constructs/migration-runner.js';
 import { Observability } from '../constructs/observability.js';
 import { Uploads } from '../constructs/uploads.js';
@@ -136,6 +136,8 @@ export class Ec2AlbStack extends TopologyStack {
       Frontend: this.app.frontendTargetGroup,
     });
     observability.monitorDatabase('Database', this.database.instance);
+    observability.monitorInstances('Backend', this.app.backendGroup, INSTANCE_METRICS_NAMESPACE);
+    observability.monitorInstances('Frontend', this.app.frontendGroup, INSTANCE_METRICS_NAMESPACE);
     observability.monitorErrorLogs('Migrations', this.migrations.logGroup);
     // Each backend instance runs the maintenance job and the mail delivery pass on in-process intervals.
     observability.monitorMaintenanceLogs('Backend', this.app.backendLogGroup);
