@@ -153,11 +153,9 @@ function deployedEnvironment(secretsManager: FakeSecretsManager): Record<string,
     SES_REGION: 'eu-west-1',
     AUTH_REQUIRE_EMAIL_VERIFICATION: 'true',
     REQUIRE_API_KEY: 'false',
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'ASIACOLDSTARTBENCH',
-    AWS_SECRET_ACCESS_KEY: 'coldstart-bench-secret-access-key',
+    ...secretsManager.clientEnvironment,
+    // Lambda's role credentials come with a session token.
     AWS_SESSION_TOKEN: 'coldstart-bench-session-token',
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
   };
 }
 

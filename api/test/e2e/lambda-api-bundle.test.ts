@@ -584,13 +584,6 @@ describe('DATABASE_SECRET_ARN', () => {
   afterAll(async () => {
     await fake?.close();
   });
-  /** The SDK's own endpoint variable and dummy credentials: the production code path, pointed here. */
-  const awsEnv = () => ({
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDTEST',
-    AWS_SECRET_ACCESS_KEY: 'test-secret',
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.endpoint,
-  });
   const secretFor = (url: string, engine = 'postgres') => {
     const parsed = new URL(url);
     return JSON.stringify({
@@ -609,7 +602,7 @@ describe('DATABASE_SECRET_ARN', () => {
     const release = fake.hold();
     const lambda = await startLambdaProcess(
       handlerFile(),
-      functionEnv({ ...awsEnv(), DATABASE_SECRET_ARN: arn }),
+      functionEnv({ ...fake.clientEnvironment, DATABASE_SECRET_ARN: arn }),
     );
     try {
       // Init is over although Secrets Manager has not answered yet.
@@ -636,7 +629,7 @@ describe('DATABASE_SECRET_ARN', () => {
       MFA_ENCRYPTION_KEY: _inlineMfaKey,
       ...withoutInlineKey
     } = functionEnv({
-      ...awsEnv(),
+      ...fake.clientEnvironment,
       DATABASE_URL: String(database.connection.url),
       JWT_SECRET_ARN: arn,
       MFA_ENCRYPTION_KEY_SECRET_ARN: mfaArn,
@@ -688,7 +681,7 @@ describe('DATABASE_SECRET_ARN', () => {
     fake.secrets.set(arn, secretFor(String(database.connection.url), 'mysql'));
     const lambda = await startLambdaProcess(
       handlerFile(),
-      functionEnv({ ...awsEnv(), DATABASE_SECRET_ARN: arn }),
+      functionEnv({ ...fake.clientEnvironment, DATABASE_SECRET_ARN: arn }),
     );
     try {
       const ready = decodeResponse(await lambda.invoke(eventFor('http', { path: '/health/ready' })));

@@ -15,7 +15,7 @@ import { buildLambdaForTest } from '../support/lambda-bundle.js';
 import { type LambdaProcess, startLambdaProcess } from '../support/lambda-process.js';
 import { startFakeSecretsManager, testSecretArn } from '../support/secrets-manager-server.js';
 import { testConfig } from '../support/test-config.js';
-import { testDialects } from '../support/test-database.js';
+import { testDialects, withCredentials } from '../support/test-database.js';
 
 const ALL = Object.keys(migrations);
 
@@ -129,19 +129,14 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
         arn,
         JSON.stringify({ engine: dialect, host: '127.0.0.1', username: apiUser, password, dbname: name }),
       );
-    const env = {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDTEST',
-      AWS_SECRET_ACCESS_KEY: 'test-secret',
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-      DATABASE_API_USER_SECRET_ARN: arn,
-    };
-    const connectAs = (password: string) => {
-      const url = new URL(server.urlOf(name));
-      url.username = apiUser;
-      url.password = password;
-      return createDatabase({ dialect, url: url.toString(), poolMax: 1, connectTimeoutMs: 5000 });
-    };
+    const env = { ...secrets.clientEnvironment, DATABASE_API_USER_SECRET_ARN: arn };
+    const connectAs = (password: string) =>
+      createDatabase({
+        dialect,
+        url: withCredentials(server.urlOf(name), apiUser, password),
+        poolMax: 1,
+        connectTimeoutMs: 5000,
+      });
     const deploy = async (): Promise<MigrationResponse> => {
       const lambda = await start(name, env);
       try {

@@ -7,7 +7,7 @@ import { grantApiUser } from '../../src/database/api-user.js';
 import { createDatabase, type Database } from '../../src/database/database.factory.js';
 import { migrateToLatest } from '../../src/database/migrator.js';
 import { newUserRow } from '../../src/users/new-user.js';
-import { testDialects } from '../support/test-database.js';
+import { testDialects, withCredentials } from '../support/test-database.js';
 
 const password = () => randomBytes(18).toString('base64url');
 const suffix = () => randomBytes(4).toString('hex');
@@ -26,10 +26,8 @@ async function asAdmin(dialect: 'postgres' | 'mysql', statement: string): Promis
 
 function urlFor(dialect: 'postgres' | 'mysql', user: string, secret: string, database: string): string {
   const url = new URL(dialect === 'mysql' ? String(process.env.TEST_MYSQL_URL) : inject('postgresAdminUrl'));
-  url.username = user;
-  url.password = secret;
   url.pathname = `/${database}`;
-  return url.toString();
+  return withCredentials(url.toString(), user, secret);
 }
 
 /** What a statement run as `user` fails with, or undefined when it succeeds. */

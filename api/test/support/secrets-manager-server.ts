@@ -14,6 +14,11 @@ export interface FakeSecretsManager {
   readonly calls: SecretsManagerCall[];
   /** Secret values by id (ARN); a missing id answers ResourceNotFoundException. */
   readonly secrets: Map<string, string | Buffer>;
+  /**
+   * What a process's AWS SDK needs to call this fake through its default credential chain: the
+   * SDK's own endpoint variable, a region and dummy keys (the production code path, pointed here).
+   */
+  readonly clientEnvironment: Readonly<Record<string, string>>;
   /** Holds every answer until the returned function is called (to prove nobody waits for it). */
   hold(): () => void;
   close(): Promise<void>;
@@ -86,8 +91,15 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
+    clientEnvironment: {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'test-secret',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+    },
     calls,
     secrets,
     hold() {

@@ -27,13 +27,18 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** `url` with the API user's name and password in place of the administrator's. */
-function asApiUser(url: string): string {
-  const { username, password } = inject('apiUser');
+/** `url` with `username` and `password` in place of the ones it names. */
+export function withCredentials(url: string, username: string, password: string): string {
   const withUser = new URL(url);
   withUser.username = username;
   withUser.password = password;
   return withUser.toString();
+}
+
+/** `url` with the API user's name and password in place of the administrator's. */
+function asApiUser(url: string): string {
+  const { username, password } = inject('apiUser');
+  return withCredentials(url, username, password);
 }
 
 /** The dialects the medium tier runs against: PostgreSQL always, MySQL when TEST_MYSQL_URL is set. */
