@@ -11,7 +11,7 @@ import { type MailDeliveryReport, MailService } from './mail/mail.service.js';
 // call `handler`. Init does no network I/O: the pool connects on the first query, and the
 // database secret (if any) is only prefetched, never awaited.
 const config = configFromProcessEnvironment({ NODE_ENV: 'production' });
-const secrets = new SecretsRepository();
+const secrets = new SecretsRepository({ signing: config.awsSigning });
 const connection = remoteConnection(config, secrets);
 if (connection === undefined) {
   throw new Error('Set DATABASE_URL or DATABASE_SECRET_ARN: the Lambda handler has no embedded database.');

@@ -15,7 +15,7 @@ import { type MigrationReport, migrateToLatest, migrationConnection } from './da
 // Serves no API: infra gives it the database secret and no JWT/MFA keys or API_BASE_URL.
 const config = configFromProcessEnvironment({ NODE_ENV: 'production' }, { servesApi: false });
 const logger = createLogger(config.log);
-const secrets = new SecretsRepository();
+const secrets = new SecretsRepository({ signing: config.awsSigning });
 
 /** The physical id CloudFormation sees; constant, so an update never "replaces" the schema. */
 const PHYSICAL_RESOURCE_ID = 'cloudnest-database-schema';

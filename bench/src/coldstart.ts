@@ -118,8 +118,8 @@ const SECRET_ARNS = {
 
 /**
  * What infra gives a deployed API function (infra/lib/api-environment.ts): secrets as ARNs
- * rather than values, so Init starts fetching the database secret (loading the Secrets Manager
- * client, signing, one round trip) while the app boots; the JWT and MFA keys are read on first
+ * rather than values, so Init starts fetching the database secret (one signed request, or the
+ * SDK's client where the environment has no credentials) while the app boots; the JWT and MFA keys are read on first
  * use. Lambda's own variables for the SDK: a region and the role's session credentials. Here the
  * endpoint is a fake on loopback over plain HTTP, so Lambda's TLS handshake is not in the figure.
  */

@@ -55,7 +55,7 @@ export class JwtRepository {
     // Optional: only JWT_SECRET_ARN needs it, and the default instance shares the process-wide cache.
     @Optional()
     @Inject(SecretsRepository)
-    private readonly secrets: SecretsRepository = new SecretsRepository(),
+    private readonly secrets: SecretsRepository = new SecretsRepository({ signing: config.awsSigning }),
   ) {}
 
   async sign(claims: AccessClaims, now: Date): Promise<string> {

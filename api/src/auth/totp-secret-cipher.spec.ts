@@ -91,11 +91,7 @@ describe('TotpSecretCipher', () => {
   });
 
   it('reads the key from MFA_ENCRYPTION_KEY_SECRET_ARN on first use, and names a bad secret', async () => {
-    const secrets = new SecretsRepository({
-      endpoint: fake.endpoint,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-    });
+    const secrets = new SecretsRepository({ sdk: fake.sdkConfig });
     const arn = testSecretArn('mfa-key');
     fake.secrets.set(arn, JSON.stringify({ key: 's'.repeat(64) }));
     const fromSecret = cipher({ MFA_ENCRYPTION_KEY_SECRET_ARN: arn }, secrets);
@@ -111,12 +107,7 @@ describe('TotpSecretCipher', () => {
   });
 
   describe('rotation', () => {
-    const secretsClient = () =>
-      new SecretsRepository({
-        endpoint: fake.endpoint,
-        region: 'eu-west-1',
-        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-      });
+    const secretsClient = () => new SecretsRepository({ sdk: fake.sdkConfig });
     const callsFor = (arn: string) => fake.calls.filter((call) => call.secretId === arn).length;
 
     it('opens what a previous key sealed, seals under the current one, and reseals only what is not', async () => {

@@ -70,7 +70,7 @@ export class TotpSecretCipher {
     // Optional like JwtRepository's: only MFA_ENCRYPTION_KEY_SECRET_ARN needs it.
     @Optional()
     @Inject(SecretsRepository)
-    private readonly secrets: SecretsRepository = new SecretsRepository(),
+    private readonly secrets: SecretsRepository = new SecretsRepository({ signing: config.awsSigning }),
     @Optional()
     @Inject(ClockRepository)
     private readonly clock: ClockRepository = new ClockRepository(),

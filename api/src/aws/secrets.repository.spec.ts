@@ -12,12 +12,7 @@ describe('SecretsRepository against a Secrets Manager JSON endpoint', () => {
   beforeAll(async () => {
     fake = await startFakeSecretsManager();
     // Dummy credentials exist only here; production uses the default chain (the function's role).
-    repository = () =>
-      new SecretsRepository({
-        endpoint: fake.endpoint,
-        region: 'eu-west-1',
-        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-      });
+    repository = () => new SecretsRepository({ sdk: fake.sdkConfig });
   });
   afterAll(async () => {
     await fake?.close();
@@ -72,6 +67,55 @@ describe('SecretsRepository against a Secrets Manager JSON endpoint', () => {
     client.prefetch(testSecretArn('absent-prefetch'));
     expect(await client.getString(present)).toBe('early');
     expect(callsFor(present)).toBe(1);
+  });
+
+  describe('with the environment’s credentials (as on Lambda)', () => {
+    const viaSdk = (arn: string) =>
+      fake.calls
+        .filter((call) => call.secretId === arn)
+        .map((call) => call.headers['amz-sdk-invocation-id'] !== undefined);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    beforeAll(() => {
+      process.on('warning', onWarning);
+    });
+    afterAll(() => {
+      process.off('warning', onWarning);
+    });
+
+    it('reads with its own signed request, not the SDK', async () => {
+      const arn = testSecretArn('signed-path');
+      fake.secrets.set(arn, 'signed');
+      expect(await new SecretsRepository({ signing: fake.signing }).getString(arn)).toBe('signed');
+      expect(viaSdk(arn)).toEqual([false]);
+    });
+
+    it('falls back to the SDK, with a warning, when the signed request fails', async () => {
+      const arn = testSecretArn('fallback');
+      fake.secrets.set(arn, 'through-the-sdk');
+      fake.failNext(1);
+      expect(await new SecretsRepository({ signing: fake.signing, sdk: fake.sdkConfig }).getString(arn)).toBe(
+        'through-the-sdk',
+      );
+      expect(viaSdk(arn)).toEqual([false, true]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(
+        warnings.some((warning) => warning.includes(arn) && warning.includes('InternalServiceError')),
+      ).toBe(true);
+    });
+
+    it('reports what the SDK reports when both fail, and still has no binary secrets', async () => {
+      const arn = testSecretArn('absent-both');
+      const repository = new SecretsRepository({ signing: fake.signing, sdk: fake.sdkConfig });
+      await expect(repository.getString(arn)).rejects.toThrow(
+        /Could not read secret .*absent-both.*can't find/,
+      );
+      expect(viaSdk(arn)).toEqual([false, true]);
+      const binary = testSecretArn('signed-path-binary');
+      fake.secrets.set(binary, Buffer.from([1]));
+      await expect(repository.getString(binary)).rejects.toThrow('has no SecretString');
+      expect(viaSdk(binary)).toEqual([false]);
+    });
   });
 
   it('refuses secrets that are not JSON objects or have no string', async () => {

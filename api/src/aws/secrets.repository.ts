@@ -1,5 +1,7 @@
 import type { SecretsManagerClient, SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import type { AwsSigning } from '../config/app-config.js';
 import { awsRequestHandler } from './http-limits.js';
+import type { SecretValue, SignedSecretsManager } from './signed-secrets-manager.js';
 
 /**
  * One fetch per secret per process (a Lambda execution environment), shared by every repository
@@ -8,19 +10,37 @@ import { awsRequestHandler } from './http-limits.js';
  */
 const cache = new Map<string, Promise<string>>();
 
+export interface SecretsRepositoryOptions {
+  /**
+   * The configuration's `awsSigning`: when present, a read is one request CloudNest signs itself
+   * ({@link SignedSecretsManager}), and the SDK is loaded only if that fails.
+   */
+  readonly signing?: AwsSigning | undefined;
+  /** SDK client overrides (tests point it at a local server); production passes none. */
+  readonly sdk?: SecretsManagerClientConfig;
+}
+
 /**
- * Reads secrets from AWS Secrets Manager with the SDK's default credential chain (the Lambda or
- * task role; never static keys). The SDK is imported on the first fetch, so a process that never
- * needs a secret never loads it.
+ * Reads secrets from AWS Secrets Manager with the default credential chain's credentials (the
+ * Lambda or task role; never static keys). Where the environment holds those credentials, as on
+ * Lambda, a read is one signed request without the SDK (its client, ~225 KiB, cost a cold start
+ * more than anything else it loaded); anywhere else, or when that request fails for any reason,
+ * the SDK's client reads it, imported on first use, so a process that never needs a secret never
+ * loads it.
  *
- * Tests point it at a local server with `clientConfig` (endpoint and dummy credentials) or with the
- * SDK's own `AWS_ENDPOINT_URL_SECRETS_MANAGER`; the request path is the production one either way.
+ * Tests point either path at a local server (`AWS_ENDPOINT_URL_SECRETS_MANAGER`, or `sdk` with
+ * an endpoint and dummy credentials); the request path is the production one either way.
  */
 export class SecretsRepository {
   private client: Promise<SecretsManagerClient> | undefined;
+  private signed: Promise<SignedSecretsManager> | undefined;
+  private readonly signing: AwsSigning | undefined;
+  private readonly sdkConfig: SecretsManagerClientConfig;
 
-  /** @param clientConfig SDK client overrides; production passes none. */
-  constructor(private readonly clientConfig: SecretsManagerClientConfig = {}) {}
+  constructor({ signing, sdk = {} }: SecretsRepositoryOptions = {}) {
+    this.signing = signing;
+    this.sdkConfig = sdk;
+  }
 
   /**
    * The secret's `SecretString`, fetched once per process and cached; `{fresh: true}` fetches it
@@ -28,7 +48,7 @@ export class SecretsRepository {
    * one in place if that fetch fails.
    */
   getString(secretId: string, { fresh = false }: { fresh?: boolean } = {}): Promise<string> {
-    const key = `${String(this.clientConfig.endpoint ?? '')}|${secretId}`;
+    const key = `${this.signing?.secretsManagerEndpoint ?? String(this.sdkConfig.endpoint ?? '')}|${secretId}`;
     let value = cache.get(key);
     if (fresh && value !== undefined) {
       const refetched = this.fetch(secretId);
@@ -71,18 +91,46 @@ export class SecretsRepository {
   }
 
   private async fetch(secretId: string): Promise<string> {
-    const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-    const client = await this.sdkClient();
-    let output: { SecretString?: string };
-    try {
-      output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    } catch (error) {
-      throw new Error(`Could not read secret ${secretId}: ${(error as Error).message}`, { cause: error });
-    }
+    const output =
+      (this.signing && (await this.fetchSigned(this.signing, secretId))) ??
+      (await this.fetchWithSdk(secretId));
     if (output.SecretString === undefined) {
       throw new Error(`Secret ${secretId} has no SecretString (binary secrets are not supported).`);
     }
     return output.SecretString;
+  }
+
+  /**
+   * The signed request, or `undefined` after a warning when it failed: the SDK then reads the secret
+   * with its retries, and reports the error if there is one. The warning (Node's, on stderr, in
+   * the function's log) is there because a signed path that always failed would otherwise only
+   * show as slower cold starts.
+   */
+  private async fetchSigned(signing: AwsSigning, secretId: string): Promise<SecretValue | undefined> {
+    try {
+      // Imported on the first read, so a process without secrets (the target's figure in
+      // docs/lambda.md) does not load even the signer.
+      this.signed ??= import('./signed-secrets-manager.js').then(
+        ({ SignedSecretsManager }) => new SignedSecretsManager(signing),
+      );
+      return await (await this.signed).getSecretValue(secretId);
+    } catch (error) {
+      process.emitWarning(
+        `Reading secret ${secretId} with a signed request failed (${(error as Error).message}); reading it with the AWS SDK.`,
+        'SecretsManagerWarning',
+      );
+      return undefined;
+    }
+  }
+
+  private async fetchWithSdk(secretId: string): Promise<SecretValue> {
+    const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    const client = await this.sdkClient();
+    try {
+      return await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    } catch (error) {
+      throw new Error(`Could not read secret ${secretId}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   private sdkClient(): Promise<SecretsManagerClient> {
@@ -91,7 +139,7 @@ export class SecretsRepository {
         new SecretsManagerClient({
           maxAttempts: 3,
           requestHandler: awsRequestHandler(),
-          ...this.clientConfig,
+          ...this.sdkConfig,
         }),
     );
     return this.client;

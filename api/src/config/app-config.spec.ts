@@ -649,4 +649,82 @@ describe('storage and users configuration', () => {
       }),
     ).toThrow('DATABASE_API_USER_SECRET_ARN must be a Secrets Manager ARN');
   });
+
+  describe('awsSigning (Secrets Manager reads without the SDK)', () => {
+    // What Lambda's runtime sets for a function with a role.
+    const lambda = {
+      ...base,
+      AWS_REGION: 'eu-central-1',
+      AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret-key',
+      AWS_SESSION_TOKEN: 'session-token',
+    };
+
+    it('takes the region, the regional endpoint and the role’s credentials from Lambda’s environment', () => {
+      const signing = loadConfig(lambda, '/').awsSigning;
+      expect(signing).toMatchObject({
+        region: 'eu-central-1',
+        secretsManagerEndpoint: 'https://secretsmanager.eu-central-1.amazonaws.com',
+      });
+      expect(signing?.credentials()).toEqual({
+        accessKeyId: 'ASIAEXAMPLE',
+        secretAccessKey: 'secret-key',
+        sessionToken: 'session-token',
+      });
+      expect(
+        loadConfig({ ...lambda, AWS_REGION: 'cn-north-1' }, '/').awsSigning?.secretsManagerEndpoint,
+      ).toBe('https://secretsmanager.cn-north-1.amazonaws.com.cn');
+      expect(
+        loadConfig({ ...lambda, AWS_REGION: 'us-gov-west-1' }, '/').awsSigning?.secretsManagerEndpoint,
+      ).toBe('https://secretsmanager.us-gov-west-1.amazonaws.com');
+    });
+
+    it('never writes the credentials out with the configuration', () => {
+      const text = JSON.stringify(loadConfig(lambda, '/'));
+      expect(text).toContain('eu-central-1');
+      expect(text).not.toContain('secret-key');
+      expect(text).not.toContain('session-token');
+    });
+
+    it('uses the SDK’s endpoint variables, the service’s first, unless told to ignore them', () => {
+      const endpoints = {
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://sm:1',
+      };
+      expect(loadConfig({ ...lambda, ...endpoints }, '/').awsSigning?.secretsManagerEndpoint).toBe(
+        'http://sm:1',
+      );
+      expect(
+        loadConfig({ ...lambda, AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }, '/').awsSigning
+          ?.secretsManagerEndpoint,
+      ).toBe('http://127.0.0.1:4566');
+      expect(
+        loadConfig({ ...lambda, ...endpoints, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, '/').awsSigning
+          ?.secretsManagerEndpoint,
+      ).toBe('https://secretsmanager.eu-central-1.amazonaws.com');
+    });
+
+    it('leaves every read to the SDK where the SDK would not use the environment’s keys, or does what only it does', () => {
+      const { AWS_ACCESS_KEY_ID: _key, ...withoutKey } = lambda;
+      const { AWS_REGION: _region, ...withoutRegion } = lambda;
+      for (const env of [
+        base,
+        withoutKey,
+        withoutRegion,
+        { ...lambda, AWS_PROFILE: 'admin' },
+        { ...lambda, AWS_USE_FIPS_ENDPOINT: 'true' },
+        { ...lambda, AWS_USE_DUALSTACK_ENDPOINT: 'TRUE' },
+        { ...lambda, AWS_REGION: 'us-iso-east-1' },
+        { ...lambda, AWS_ENDPOINT_URL_SECRETS_MANAGER: 'not a url' },
+        { ...lambda, AWS_ENDPOINT_URL: 'http://127.0.0.1:4566/prefix' },
+      ]) {
+        expect(loadConfig(env, '/').awsSigning).toBeUndefined();
+      }
+      expect(loadConfig({ ...lambda, AWS_USE_FIPS_ENDPOINT: 'false' }, '/').awsSigning).toBeDefined();
+      expect(loadConfig({ ...lambda, AWS_SESSION_TOKEN: '' }, '/').awsSigning?.credentials()).toEqual({
+        accessKeyId: 'ASIAEXAMPLE',
+        secretAccessKey: 'secret-key',
+      });
+    });
+  });
 });

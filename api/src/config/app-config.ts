@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { DatabaseCa, DatabaseTls } from '../database/database-tls.js';
-import { mailDriver, type ProcessRole, parseEnvironment } from './config.schema.js';
+import { mailDriver, type ParsedEnvironment, type ProcessRole, parseEnvironment } from './config.schema.js';
 
 /** The database the API talks to. `embedded` means: start a local PostgreSQL under DATA_DIR. */
 export type DatabaseSettings =
@@ -34,6 +34,8 @@ export interface AppConfig {
   readonly storage: StorageSettings;
   /** Minutes between in-process maintenance runs of the HTTP server (0: never); Lambda runs it on a scheduled event. */
   readonly maintenanceIntervalMinutes: number;
+  /** How to sign an AWS request without the SDK, when the environment allows it (see {@link AwsSigning}). */
+  readonly awsSigning: AwsSigning | undefined;
   readonly database: DatabaseSettings & {
     readonly poolMax: number;
     readonly statementTimeoutMs: number;
@@ -47,6 +49,29 @@ export interface AppConfig {
      */
     readonly apiUserSecretArn: string | undefined;
   };
+}
+
+/** Credentials as the AWS SDK's environment provider reads them. */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/**
+ * What signing a Secrets Manager request without the SDK needs (`aws/signed-secrets-manager.ts`),
+ * taken from the SDK's own variables the way the SDK takes them. Present only when the SDK's
+ * default chain would use credentials from the environment — on Lambda, the function role's
+ * temporary credentials, which the runtime puts there — and nothing asks for what only the SDK
+ * implements (a profile, FIPS or dual-stack endpoints, a partition other than the commercial, China
+ * and GovCloud ones, an endpoint URL with a path); otherwise every read goes through the SDK.
+ */
+export interface AwsSigning {
+  readonly region: string;
+  /** AWS_ENDPOINT_URL_SECRETS_MANAGER, else AWS_ENDPOINT_URL, else the region's public endpoint. */
+  readonly secretsManagerEndpoint: string;
+  /** A function, so that logging or serialising the configuration never writes them out. */
+  readonly credentials: () => AwsCredentials;
 }
 
 /** A fixed-window rate limit: at most `limit` requests per `windowSeconds`. */
@@ -261,6 +286,7 @@ export function loadConfig(
       downloadUrlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS,
     },
     maintenanceIntervalMinutes: e.MAINTENANCE_INTERVAL_MINUTES,
+    awsSigning: awsSigning(e),
     dataDir: isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(baseDir, e.DATA_DIR),
     database: {
       ...database,
@@ -270,6 +296,41 @@ export function loadConfig(
       hostOverride: e.DATABASE_HOST,
       apiUserSecretArn: e.DATABASE_API_USER_SECRET_ARN,
     },
+  };
+}
+
+/** Regions of the partitions whose endpoints follow `secretsmanager.<region>.amazonaws.com[.cn]`. */
+const STANDARD_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d+$/;
+
+/** See {@link AwsSigning}; the SDK's rules for the same variables, narrowed to what it covers. */
+function awsSigning(e: ParsedEnvironment): AwsSigning | undefined {
+  const { AWS_REGION: region, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = e;
+  const enabled = (value: string | undefined) => value?.toLowerCase() === 'true';
+  if (region === undefined || !STANDARD_REGION.test(region)) return undefined;
+  // With a profile set, the SDK's chain skips the environment's keys.
+  if (!accessKeyId || !secretAccessKey || e.AWS_PROFILE !== undefined) return undefined;
+  if (enabled(e.AWS_USE_FIPS_ENDPOINT) || enabled(e.AWS_USE_DUALSTACK_ENDPOINT)) return undefined;
+  const configured = enabled(e.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)
+    ? undefined
+    : (e.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? e.AWS_ENDPOINT_URL);
+  // An endpoint with a path or query is left to the SDK: CloudNest's signer signs requests to `/`.
+  const endpoint = configured !== undefined && URL.canParse(configured) ? new URL(configured) : undefined;
+  if (
+    configured !== undefined &&
+    !(endpoint && /^https?:$/.test(endpoint.protocol) && endpoint.pathname === '/' && endpoint.search === '')
+  )
+    return undefined;
+  const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  const sessionToken = e.AWS_SESSION_TOKEN || undefined;
+  const credentials: AwsCredentials = {
+    accessKeyId,
+    secretAccessKey,
+    ...(sessionToken ? { sessionToken } : {}),
+  };
+  return {
+    region,
+    secretsManagerEndpoint: configured ?? `https://secretsmanager.${region}.${domain}`,
+    credentials: () => credentials,
   };
 }
 

@@ -367,6 +367,20 @@ function readVariables(read: VariableReader) {
     // leads to an expired URL.
     DOWNLOAD_URL_TTL_SECONDS: read.integer('DOWNLOAD_URL_TTL_SECONDS', 120, 86_400, 300),
     MAINTENANCE_INTERVAL_MINUTES: read.integer('MAINTENANCE_INTERVAL_MINUTES', 0, 1440, 60),
+    // --- The AWS SDK's own variables. Not checked here (the SDK reads and checks them itself);
+    // read so `SecretsRepository` can sign its one request without loading the SDK, as the SDK
+    // would (`aws/signed-secrets-manager.ts`). Lambda's runtime sets the region and the function
+    // role's temporary credentials.
+    AWS_REGION: read.optional('AWS_REGION'),
+    AWS_ACCESS_KEY_ID: read.optional('AWS_ACCESS_KEY_ID'),
+    AWS_SECRET_ACCESS_KEY: read.optional('AWS_SECRET_ACCESS_KEY'),
+    AWS_SESSION_TOKEN: read.optional('AWS_SESSION_TOKEN'),
+    AWS_PROFILE: read.optional('AWS_PROFILE'),
+    AWS_ENDPOINT_URL: read.optional('AWS_ENDPOINT_URL'),
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: read.optional('AWS_ENDPOINT_URL_SECRETS_MANAGER'),
+    AWS_USE_FIPS_ENDPOINT: read.optional('AWS_USE_FIPS_ENDPOINT'),
+    AWS_USE_DUALSTACK_ENDPOINT: read.optional('AWS_USE_DUALSTACK_ENDPOINT'),
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: read.optional('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'),
   };
 }
 

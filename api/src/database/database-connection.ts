@@ -10,7 +10,7 @@ import { databaseUrlResolver } from './database-secret.js';
  */
 export function remoteConnection(
   config: AppConfig,
-  secrets: SecretsRepository = new SecretsRepository(),
+  secrets: SecretsRepository = new SecretsRepository({ signing: config.awsSigning }),
 ): DatabaseConnectionOptions | undefined {
   const settings = config.database;
   const tuning = {

@@ -148,6 +148,12 @@ describe('the built API bundle', () => {
     expect(bundle.initSources).not.toContain('src/mail/mail.templates.ts');
   });
 
+  it('leaves the signed Secrets Manager read out of init: SecretsRepository imports it on the first read', () => {
+    expect(bundle.initSources).toEqual(expect.arrayContaining(['src/aws/secrets.repository.ts']));
+    expect(bundle.initSources).not.toContain('src/aws/signed-secrets-manager.ts');
+    expect(bundle.initSources).not.toContain('src/aws/sigv4.ts');
+  });
+
   it('imports no Node built-in through a static ESM import (no facades: on Node 22 `node:http`’s loads undici)', () => {
     expect(bundle.esmBuiltinImports).toEqual([]);
   });
@@ -584,6 +590,11 @@ describe('DATABASE_SECRET_ARN', () => {
   afterAll(async () => {
     await fake?.close();
   });
+  /** Per call for the secret: whether the AWS SDK made it (it sends an invocation id). */
+  const viaSdk = (arn: string) =>
+    fake.calls
+      .filter((call) => call.secretId === arn)
+      .map((call) => call.headers['amz-sdk-invocation-id'] !== undefined);
   const secretFor = (url: string, engine = 'postgres') => {
     const parsed = new URL(url);
     return JSON.stringify({
@@ -612,9 +623,27 @@ describe('DATABASE_SECRET_ARN', () => {
         const ready = decodeResponse(await lambda.invoke(eventFor('http', { path: '/health/ready' })));
         expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'up' } });
       }
-      expect(fake.calls.filter((call) => call.secretId === arn)).toHaveLength(1);
+      // One request, signed by the handler itself: the SDK was not loaded (docs/lambda.md, "Secrets").
+      expect(viaSdk(arn)).toEqual([false]);
     } finally {
       release();
+      await lambda.close();
+    }
+  });
+
+  it('reads the secret through the SDK when its own signed request fails', async () => {
+    const arn = testSecretArn('lambda-db-fallback');
+    fake.secrets.set(arn, secretFor(String(database.connection.url)));
+    fake.failNext(1);
+    const lambda = await startLambdaProcess(
+      handlerFile(),
+      functionEnv({ ...fake.clientEnvironment, DATABASE_SECRET_ARN: arn }),
+    );
+    try {
+      const ready = decodeResponse(await lambda.invoke(eventFor('http', { path: '/health/ready' })));
+      expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'up' } });
+      expect(viaSdk(arn)).toEqual([false, true]);
+    } finally {
       await lambda.close();
     }
   });
@@ -657,7 +686,7 @@ describe('DATABASE_SECRET_ARN', () => {
         ),
       );
       expect(me.statusCode).toBe(200);
-      expect(fake.calls.filter((call) => call.secretId === arn)).toHaveLength(1);
+      expect(viaSdk(arn)).toEqual([false]);
       expect(fake.calls.filter((call) => call.secretId === mfaArn)).toHaveLength(0);
       const setup = decodeResponse(
         await lambda.invoke(

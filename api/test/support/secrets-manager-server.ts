@@ -1,5 +1,12 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsSigning } from '../../src/config/app-config.js';
+import { AwsSha256 } from './aws-sha256.js';
+
+/** The only credentials the fake accepts (dummy ones; nothing here reaches AWS). */
+const TEST_CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } as const;
+const TEST_REGION = 'eu-west-1';
 
 /** A request the fake received, for assertions. */
 export interface SecretsManagerCall {
@@ -19,19 +26,32 @@ export interface FakeSecretsManager {
    * SDK's own endpoint variable, a region and dummy keys (the production code path, pointed here).
    */
   readonly clientEnvironment: Readonly<Record<string, string>>;
+  /** The same for an SDK client made in this process (`SecretsRepository`'s `sdk` option). */
+  readonly sdkConfig: {
+    readonly endpoint: string;
+    readonly region: string;
+    readonly credentials: typeof TEST_CREDENTIALS;
+  };
+  /** What the configuration would hold for the signed path with `clientEnvironment` set. */
+  readonly signing: AwsSigning;
+  /** Answers the next `count` requests with a 500 InternalServiceError, as a bad moment of the service would. */
+  failNext(count: number): void;
   /** Holds every answer until the returned function is called (to prove nobody waits for it). */
   hold(): () => void;
   close(): Promise<void>;
 }
 
 /**
- * Starts the fake on 127.0.0.1. It checks what the real service checks first (the target
- * header and a SigV4 Authorization header) so a client that skipped signing would fail here too.
+ * Starts the fake on 127.0.0.1. It checks what the real service checks first: the target header,
+ * and a SigV4 signature it recomputes with AWS's own signer over what arrived (the signed headers,
+ * path and body, the credential scope's date, region and service), so a request signed wrongly, or
+ * changed after signing, fails here as it would at AWS.
  */
 export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
   const calls: SecretsManagerCall[] = [];
   const secrets = new Map<string, string | Buffer>();
   let gate: Promise<void> = Promise.resolve();
+  let failures = 0;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -68,6 +88,22 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
           'MissingAuthenticationTokenException',
         );
       }
+      const signatureProblem = await checkSignature(request, Buffer.concat(chunks));
+      if (signatureProblem !== undefined) {
+        return reply(
+          403,
+          { __type: 'InvalidSignatureException', message: signatureProblem },
+          'InvalidSignatureException',
+        );
+      }
+      if (failures > 0) {
+        failures--;
+        return reply(
+          500,
+          { __type: 'InternalServiceError', message: 'injected failure' },
+          'InternalServiceError',
+        );
+      }
       const value = secretId === undefined ? undefined : secrets.get(secretId);
       if (value === undefined) {
         return reply(
@@ -95,10 +131,15 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
   return {
     endpoint,
     clientEnvironment: {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDTEST',
-      AWS_SECRET_ACCESS_KEY: 'test-secret',
+      AWS_REGION: TEST_REGION,
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+    },
+    sdkConfig: { endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS },
+    signing: { region: TEST_REGION, secretsManagerEndpoint: endpoint, credentials: () => TEST_CREDENTIALS },
+    failNext(count) {
+      failures = count;
     },
     calls,
     secrets,
@@ -115,6 +156,60 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+
+/**
+ * Why the request's signature is wrong, or `undefined` when it is right: the request is signed
+ * again, from the headers it says it signed, with the one key pair the fake knows, and the two
+ * signatures must match; the signing time must be within AWS's 5 minutes.
+ */
+async function checkSignature(request: IncomingMessage, body: Buffer): Promise<string | undefined> {
+  const match = AUTHORIZATION.exec(String(request.headers.authorization));
+  if (match === null) return 'malformed Authorization header';
+  const [, accessKeyId, day, region, service, signedHeaderList, signature] = match as unknown as string[];
+  if (accessKeyId !== TEST_CREDENTIALS.accessKeyId) return `unknown access key ${accessKeyId}`;
+  if (service !== 'secretsmanager') return `signed for service ${service}`;
+  const amzDate = String(request.headers['x-amz-date'] ?? '');
+  const signedAt = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+  if (signedAt === null || !amzDate.startsWith(String(day))) return 'bad X-Amz-Date';
+  const [, y, mo, d, h, mi, sec] = signedAt.map(Number) as number[];
+  const signingDate = new Date(Date.UTC(y as number, (mo as number) - 1, d, h, mi, sec));
+  if (Math.abs(Date.now() - signingDate.getTime()) > 5 * 60_000) return 'signature expired';
+  const headers: Record<string, string> = {};
+  for (const name of String(signedHeaderList).split(';')) {
+    const value = request.headers[name];
+    if (value === undefined) return `signed header ${name} missing`;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const url = new URL(request.url ?? '/', 'http://fake');
+  const signer = new SignatureV4({
+    credentials: TEST_CREDENTIALS,
+    region: String(region),
+    service: 'secretsmanager',
+    sha256: AwsSha256,
+    applyChecksum: false,
+  });
+  const expected = await signer.sign(
+    {
+      method: request.method ?? 'POST',
+      protocol: 'http:',
+      hostname: String(request.headers.host),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body,
+    },
+    { signingDate, signableHeaders: new Set(Object.keys(headers)) },
+  );
+  const recomputed = AUTHORIZATION.exec(String(expected.headers.authorization));
+  if (recomputed === null || recomputed[5] !== signedHeaderList)
+    return `signed headers ${signedHeaderList} are not what AWS signs`;
+  return recomputed[6] === signature
+    ? undefined
+    : 'The request signature we calculated does not match the signature you provided.';
 }
 
 /** A syntactically valid secret ARN for tests. */
