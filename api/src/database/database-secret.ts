@@ -1,4 +1,5 @@
 import type { SecretsRepository } from '../aws/secrets.repository.js';
+import type { ConnectionUrlSource } from './credential-renewal.js';
 
 /** Engines as RDS writes them in a secret's `engine` field, by the dialect that speaks to them. */
 const ENGINES: Readonly<Record<'postgres' | 'mysql', readonly string[]>> = {
@@ -50,14 +51,15 @@ export function databaseUrlFromSecret(
 
 /**
  * A lazy URL for `DatabaseConnectionOptions.url`: reads the secret on the first query (cached for
- * the life of the process by the repository) and builds the URL from it.
+ * the life of the process by the repository) and builds the URL from it; `fresh` reads the secret
+ * again, after the database refused the password (a rotation: `CredentialRenewal`).
  */
 export function databaseUrlResolver(
   secrets: SecretsRepository,
   secretArn: string,
   dialect: 'postgres' | 'mysql',
   hostOverride?: string,
-): () => Promise<string> {
-  return async () =>
-    databaseUrlFromSecret(await secrets.getJson(secretArn), dialect, secretArn, hostOverride);
+): ConnectionUrlSource {
+  return async ({ fresh = false } = {}) =>
+    databaseUrlFromSecret(await secrets.getJson(secretArn, { fresh }), dialect, secretArn, hostOverride);
 }

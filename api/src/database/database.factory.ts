@@ -1,14 +1,24 @@
-import type { DialectAdapter, Kysely, UnknownRow } from 'kysely';
+import type {
+  DialectAdapter,
+  Kysely,
+  MysqlPool,
+  MysqlPoolConnection,
+  PostgresPool,
+  UnknownRow,
+} from 'kysely';
+import { type ConnectionUrlSource, CredentialRenewal, isCredentialRefusal } from './credential-renewal.js';
 import type { DatabaseSchema } from './database.types.js';
 import { type DatabaseTls, driverSslOption } from './database-tls.js';
+import type { RetirableMysqlPool } from './mysql-pool.js';
 
 /** Where and how to connect. */
 export interface DatabaseConnectionOptions {
   /**
    * The connection URL, or a function that resolves it on the first query (the Lambda handler
-   * passes one that reads DATABASE_SECRET_ARN, so fetching the secret never blocks init).
+   * passes one that reads DATABASE_SECRET_ARN, so fetching the secret never blocks init) and again,
+   * `fresh`, when the server refuses its credentials (a rotated password: `CredentialRenewal`).
    */
-  readonly url: string | (() => Promise<string>);
+  readonly url: string | ConnectionUrlSource;
   readonly dialect: 'postgres' | 'mysql';
   /** @default 10 */
   readonly poolMax?: number;
@@ -70,16 +80,16 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
   const camelCase = new RowMappingCamelCasePlugin();
   const plugins = [camelCase];
   const { url } = options;
-  const resolveUrl = typeof url === 'string' ? async () => url : url;
+  const readUrl: ConnectionUrlSource = typeof url === 'string' ? async () => url : url;
   if (options.dialect === 'mysql') {
-    const pool = async () => {
+    const createPool = async (uri: string) => {
       const [{ createMysqlPool }, ssl] = await Promise.all([
         import('./mysql-pool.js'),
         driverSslOption(options.tls),
       ]);
       return createMysqlPool(
         {
-          uri: await resolveUrl(),
+          uri,
           connectionLimit: poolMax,
           connectTimeout: connectTimeoutMs,
           ...(ssl ? { ssl } : {}),
@@ -93,24 +103,19 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
         { acquireTimeoutMs: connectTimeoutMs, statementTimeoutMs },
       );
     };
+    const renewal = new CredentialRenewal<RetirableMysqlPool>(readUrl, {
+      create: createPool,
+      end: (pool) =>
+        new Promise<void>((resolve, reject) => pool.end((error) => (error ? reject(error) : resolve()))),
+      retire: (pool) => pool.retire(),
+    });
+    const pool = async () => renewingMysqlPool(renewal);
     return registered(new Kysely<DatabaseSchema>({ dialect: new MysqlDialect({ pool }), plugins }), 'mysql');
   }
   // One pool for Kysely and the direct path, made on the first query by either. A failure (the
   // secret holding the URL could not be read) is not kept: the next query tries again.
-  let pgPool: Promise<import('pg').Pool> | undefined;
-  const pool = () => {
-    pgPool ??= createPgPool().catch((error: unknown) => {
-      pgPool = undefined;
-      throw error;
-    });
-    return pgPool;
-  };
-  const createPgPool = async () => {
-    const [{ default: pg }, ssl, connectionString] = await Promise.all([
-      import('pg'),
-      driverSslOption(options.tls),
-      resolveUrl(),
-    ]);
+  const createPgPool = async (connectionString: string) => {
+    const [{ default: pg }, ssl] = await Promise.all([import('pg'), driverSslOption(options.tls)]);
     const created = new pg.Pool({
       connectionString,
       max: poolMax,
@@ -127,23 +132,81 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     created.on('connect', (client) => client.on('error', () => {}));
     return created;
   };
+  // pg's end() already waits for the clients lent out to come back, and ends them then.
+  const renewal = new CredentialRenewal<import('pg').Pool>(readUrl, {
+    create: createPgPool,
+    end: (pool) => pool.end(),
+    retire: (pool) => pool.end(),
+  });
+  const connectOrRenew = (current: import('pg').Pool) =>
+    current.connect().catch(async (error: unknown) => {
+      const renewed = isCredentialRefusal(error) ? await renewal.renewAfterRefusal(current) : undefined;
+      if (renewed === undefined) throw error;
+      return renewed.connect();
+    });
+  const pool = async (): Promise<PostgresPool> => ({
+    connect: () => (renewal.ready ? connectOrRenew(renewal.ready) : renewal.pool().then(connectOrRenew)),
+    end: () => renewal.end(),
+  });
   const db = registered(
     new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), plugins }),
     'postgres',
   );
   // One promise hop from the driver's answer to mapped rows, and no async frame once the pool
   // exists: see PrecompiledQuery.execute.
-  let readyPool: import('pg').Pool | undefined;
-  const rowsOf = (on: import('pg').Pool, sql: string, parameters: readonly unknown[]) =>
-    on.query<UnknownRow>(sql, [...parameters]).then((result) => camelCase.mapRows(result.rows));
+  // The refusal handler rides on the same `then` as the mapping: still one hop on success.
+  const rowsOf = (
+    on: import('pg').Pool,
+    sql: string,
+    parameters: readonly unknown[],
+  ): Promise<UnknownRow[]> =>
+    on.query<UnknownRow>(sql, [...parameters]).then(
+      (result) => camelCase.mapRows(result.rows),
+      (error: unknown) => retryAfterRefusal(on, error, sql, parameters),
+    );
+  const retryAfterRefusal = async (
+    on: import('pg').Pool,
+    error: unknown,
+    sql: string,
+    parameters: readonly unknown[],
+  ) => {
+    const renewed = isCredentialRefusal(error) ? await renewal.renewAfterRefusal(on) : undefined;
+    if (renewed === undefined) throw error;
+    const result = await renewed.query<UnknownRow>(sql, [...parameters]);
+    return camelCase.mapRows(result.rows);
+  };
   directQueries.set(db, (sql, parameters) => {
-    if (readyPool !== undefined) return rowsOf(readyPool, sql, parameters);
-    return pool().then((made) => {
-      readyPool = made;
-      return rowsOf(made, sql, parameters);
-    });
+    const ready = renewal.ready;
+    if (ready !== undefined) return rowsOf(ready, sql, parameters);
+    return renewal.pool().then((made) => rowsOf(made, sql, parameters));
   });
   return db;
+}
+
+/**
+ * Kysely's MySQL pool over the current pool of `renewal`: a connection the server refuses for its
+ * credentials is asked for once more from the pool made with the re-read secret.
+ */
+function renewingMysqlPool(renewal: CredentialRenewal<RetirableMysqlPool>): MysqlPool {
+  return {
+    getConnection(callback) {
+      const reply = callback as (error: unknown, connection?: MysqlPoolConnection) => void;
+      renewal.pool().then(
+        (current) =>
+          current.getConnection((error, connection) => {
+            if (!isCredentialRefusal(error)) return reply(error, connection);
+            renewal.renewAfterRefusal(current).then(
+              (renewed) => (renewed ? renewed.getConnection(callback) : reply(error)),
+              () => reply(error),
+            );
+          }),
+        (error: unknown) => reply(error),
+      );
+    },
+    end(callback) {
+      renewal.end().then(() => callback(undefined), callback);
+    },
+  };
 }
 
 function registered(db: Database, dialect: DatabaseConnectionOptions['dialect']): Database {

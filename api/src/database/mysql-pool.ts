@@ -28,8 +28,22 @@ export function sessionLimitsStatement(serverVersion: string, statementTimeoutMs
   return `SET SESSION ${statementLimit}, innodb_lock_wait_timeout = ${lockWaitSeconds}`;
 }
 
+/** Kysely's MySQL pool, plus a way to end it that lets the connections in use finish first. */
+export interface RetirableMysqlPool extends MysqlPool {
+  /**
+   * Ends the pool once every connection it handed out has been released, or after `graceMs`
+   * (a connection destroyed while out is never released). For a pool that was replaced while in
+   * use (`CredentialRenewal`): mysql2's `end()` closes connections in use too, so a transaction
+   * running on the old pool would lose its connection mid-way.
+   */
+  retire(graceMs?: number): Promise<void>;
+}
+
 /** Creates mysql2's pool (loaded here, on the first query) and bounds it: see {@link limitedPool}. */
-export async function createMysqlPool(options: PoolOptions, limits: MysqlPoolLimits): Promise<MysqlPool> {
+export async function createMysqlPool(
+  options: PoolOptions,
+  limits: MysqlPoolLimits,
+): Promise<RetirableMysqlPool> {
   const { createPool } = commonJsExports(await import('mysql2'), 'createPool');
   return limitedPool(createPool(options), limits);
 }
@@ -40,8 +54,15 @@ export async function createMysqlPool(options: PoolOptions, limits: MysqlPoolLim
  * hung instead of answering 503), and every new connection runs {@link sessionLimitsStatement}
  * before its first query. A connection whose setup fails is destroyed, not handed out or leaked.
  */
-export function limitedPool(pool: Pool, limits: MysqlPoolLimits): MysqlPool {
+export function limitedPool(pool: Pool, limits: MysqlPoolLimits): RetirableMysqlPool {
   const prepared = new WeakSet<PoolConnection>();
+  // Connections handed out and not yet back in the pool (mysql2 emits 'release' when one is).
+  const inUse = new Set<PoolConnection>();
+  let onAllReleased: (() => void) | undefined;
+  pool.on('release', (connection: PoolConnection) => {
+    inUse.delete(connection);
+    if (inUse.size === 0) onAllReleased?.();
+  });
   // Which engine answers is asked once per pool, on its first connection.
   let statement: Promise<string> | undefined;
   const sessionStatement = (connection: PoolConnection): Promise<string> => {
@@ -86,7 +107,8 @@ export function limitedPool(pool: Pool, limits: MysqlPoolLimits): MysqlPool {
         if (error) return void answer(error);
         prepare(connection).then(
           () => {
-            if (!answer(null, connection)) connection.release();
+            if (answer(null, connection)) inUse.add(connection);
+            else connection.release();
           },
           (setupError: unknown) => {
             connection.destroy();
@@ -96,5 +118,17 @@ export function limitedPool(pool: Pool, limits: MysqlPoolLimits): MysqlPool {
       });
     },
     end: (callback) => pool.end(callback),
+    retire: (graceMs = 60_000) =>
+      new Promise<void>((resolve) => {
+        const end = () => {
+          clearTimeout(timer);
+          onAllReleased = undefined;
+          pool.end(() => resolve());
+        };
+        const timer = setTimeout(end, graceMs);
+        timer.unref();
+        if (inUse.size === 0) end();
+        else onAllReleased = end;
+      }),
   };
 }

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { CredentialRenewal, isCredentialRefusal } from './credential-renewal.js';
+
+/** Stands in for a driver pool: the URL it was made with, and whether it was ended or retired. */
+interface PoolRecord {
+  readonly url: string;
+  state: 'open' | 'ended' | 'retired';
+}
+
+// The real pools, the secret and the refusals run in test/medium/database-credential-renewal.test.ts
+// on both engines; this covers the decisions around them (when to read, when to replace).
+function setup({ secret = 'url-1', minIntervalMs = 30_000 } = {}) {
+  let now = 0;
+  const source = { value: secret, failing: false };
+  const reads: boolean[] = [];
+  const made: PoolRecord[] = [];
+  const renewal = new CredentialRenewal<PoolRecord>(
+    async ({ fresh = false } = {}) => {
+      reads.push(fresh);
+      if (source.failing) throw new Error('secret unavailable');
+      return source.value;
+    },
+    {
+      create: async (url) => {
+        const pool: PoolRecord = { url, state: 'open' };
+        made.push(pool);
+        return pool;
+      },
+      end: async (pool) => {
+        pool.state = 'ended';
+      },
+      retire: async (pool) => {
+        pool.state = 'retired';
+      },
+    },
+    minIntervalMs,
+    () => now,
+  );
+  return { renewal, source, reads, made, advance: (ms: number) => (now += ms) };
+}
+
+describe('CredentialRenewal', () => {
+  it('makes the pool on first use from the cached secret, and does not keep a failure to make it', async () => {
+    const { renewal, source, reads, made } = setup();
+    source.failing = true;
+    await expect(renewal.pool()).rejects.toThrow('secret unavailable');
+    source.failing = false;
+    expect(renewal.ready).toBeUndefined();
+    const pool = await renewal.pool();
+    expect(await renewal.pool()).toBe(pool);
+    expect(renewal.ready).toBe(pool);
+    expect(pool.url).toBe('url-1');
+    expect(reads).toEqual([false, false]);
+    expect(made).toHaveLength(1);
+  });
+
+  it('after a refusal reads the secret fresh, and replaces and retires the pool when it changed', async () => {
+    const { renewal, source, reads } = setup();
+    const first = await renewal.pool();
+    source.value = 'url-2';
+    const renewed = await renewal.renewAfterRefusal(first);
+    expect(renewed?.url).toBe('url-2');
+    expect(await renewal.pool()).toBe(renewed);
+    expect(renewal.ready).toBe(renewed);
+    expect(first.state).toBe('retired');
+    expect(reads).toEqual([false, true]);
+    // A refusal still arriving from the old pool gets the new one, without another read.
+    expect(await renewal.renewAfterRefusal(first)).toBe(renewed);
+    expect(reads).toEqual([false, true]);
+  });
+
+  it('keeps the pool when the secret did not change or could not be read', async () => {
+    const { renewal, source, reads, made, advance } = setup();
+    const pool = await renewal.pool();
+    expect(await renewal.renewAfterRefusal(pool)).toBeUndefined();
+    advance(30_000);
+    source.failing = true;
+    expect(await renewal.renewAfterRefusal(pool)).toBeUndefined();
+    expect(reads).toEqual([false, true, true]);
+    expect(made).toEqual([pool]);
+    expect(pool.state).toBe('open');
+  });
+
+  it('reads fresh at most once per interval, and concurrent refusals share one read', async () => {
+    const { renewal, source, reads, advance } = setup({ minIntervalMs: 30_000 });
+    const pool = await renewal.pool();
+    const together = await Promise.all([renewal.renewAfterRefusal(pool), renewal.renewAfterRefusal(pool)]);
+    expect(together).toEqual([undefined, undefined]);
+    advance(29_999);
+    source.value = 'url-2';
+    expect(await renewal.renewAfterRefusal(pool)).toBeUndefined();
+    expect(reads).toEqual([false, true]);
+    advance(1);
+    expect((await renewal.renewAfterRefusal(pool))?.url).toBe('url-2');
+    expect(reads).toEqual([false, true, true]);
+  });
+
+  it('ends the current pool on shutdown', async () => {
+    const { renewal } = setup();
+    const pool = await renewal.pool();
+    await renewal.end();
+    expect(pool.state).toBe('ended');
+    expect(renewal.ready).toBeUndefined();
+  });
+});
+
+describe('isCredentialRefusal', () => {
+  it('knows PostgreSQL’s and MySQL’s refusals of the credentials, and nothing else', () => {
+    for (const code of ['28P01', '28000', 'ER_ACCESS_DENIED_ERROR'])
+      expect(isCredentialRefusal({ code })).toBe(true);
+    for (const error of [
+      { code: '57P01' },
+      { code: 'ECONNREFUSED' },
+      { code: 'ER_DBACCESS_DENIED_ERROR' },
+      null,
+      'x',
+    ])
+      expect(isCredentialRefusal(error)).toBe(false);
+  });
+});

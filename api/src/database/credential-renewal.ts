@@ -1,0 +1,118 @@
+/** Reads the connection URL; `fresh` asks the source to read it again (a rotated secret). */
+export type ConnectionUrlSource = (options?: { readonly fresh?: boolean }) => Promise<string>;
+
+/**
+ * Whether the server refused the credentials themselves: PostgreSQL's `invalid_password` and
+ * `invalid_authorization_specification` (a user that no longer exists), MySQL's access denied.
+ */
+export function isCredentialRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '28P01' || code === '28000' || code === 'ER_ACCESS_DENIED_ERROR';
+}
+
+interface PoolEntry<P> {
+  readonly pool: P;
+  readonly url: string;
+}
+
+/**
+ * The driver pool of a database whose credentials come from a secret, renewed when they change.
+ * A process reads the secret once; when its password is rotated (the migration function moves the
+ * API user to a new password on deploy; RDS rotation does it on schedule), connections the pool
+ * already holds keep working and new ones are refused. On such a refusal this reads the secret
+ * again — at most once per `minIntervalMs`, so a refusal that is not a rotation does not turn every
+ * request into a Secrets Manager call — and, if the URL changed, replaces the pool, lets the old
+ * one finish what it has checked out, and has the caller try once more on the new pool, so no
+ * request fails because of the rotation.
+ */
+export class CredentialRenewal<P> {
+  private current: Promise<PoolEntry<P>> | undefined;
+  private renewal: { readonly after: PoolEntry<P>; readonly result: Promise<P | undefined> } | undefined;
+  private lastFreshRead = Number.NEGATIVE_INFINITY;
+
+  /**
+   * @param pools how to make a pool for a URL, end one (shutdown) and retire a replaced one (ends
+   *   it once the connections it lent out are back)
+   * @param minIntervalMs @default 30000
+   * @param now the clock (tests move it)
+   */
+  constructor(
+    private readonly readUrl: ConnectionUrlSource,
+    private readonly pools: {
+      readonly create: (url: string) => Promise<P>;
+      readonly end: (pool: P) => Promise<void>;
+      readonly retire: (pool: P) => Promise<void>;
+    },
+    private readonly minIntervalMs = 30_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The current pool once made: what a hot path uses without a promise hop. */
+  ready: P | undefined;
+
+  /** The current pool, made on the first call; a failure to make it is not kept. */
+  async pool(): Promise<P> {
+    return (await this.entry()).pool;
+  }
+
+  /**
+   * Called with the pool that refused the credentials: resolves to a new pool to try once more, or
+   * `undefined` when there is none (the secret is unchanged, unreadable, or was read too recently).
+   * Concurrent callers share one renewal.
+   */
+  async renewAfterRefusal(refused: P): Promise<P | undefined> {
+    const current = await this.entry();
+    if (current.pool !== refused) return current.pool;
+    if (this.renewal?.after === current) return this.renewal.result;
+    const result = this.renew(current).finally(() => {
+      this.renewal = undefined;
+    });
+    this.renewal = { after: current, result };
+    return result;
+  }
+
+  /** Ends the current pool (shutdown). */
+  async end(): Promise<void> {
+    const current = this.current;
+    this.current = undefined;
+    this.ready = undefined;
+    if (current) await this.pools.end((await current).pool);
+  }
+
+  private entry(): Promise<PoolEntry<P>> {
+    this.current ??= this.readUrl()
+      .then(async (url) => {
+        const pool = await this.pools.create(url);
+        this.ready = pool;
+        return { pool, url };
+      })
+      .catch((error: unknown) => {
+        this.current = undefined;
+        throw error;
+      });
+    return this.current;
+  }
+
+  private async renew(refused: PoolEntry<P>): Promise<P | undefined> {
+    if (this.now() - this.lastFreshRead < this.minIntervalMs) return undefined;
+    this.lastFreshRead = this.now();
+    let url: string;
+    try {
+      url = await this.readUrl({ fresh: true });
+    } catch {
+      return undefined;
+    }
+    if (url === refused.url) return undefined;
+    let renewed: PoolEntry<P>;
+    try {
+      renewed = { pool: await this.pools.create(url), url };
+    } catch {
+      return undefined;
+    }
+    this.current = Promise.resolve(renewed);
+    this.ready = renewed.pool;
+    // Connections checked out of the old pool finish their work first.
+    this.pools.retire(refused.pool).catch(() => {});
+    return renewed.pool;
+  }
+}
