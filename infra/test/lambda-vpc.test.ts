@@ -761,6 +761,49 @@ describe('MaintenanceSchedule mail delivery interval', () => {
     });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
     template.resourceCountIs('AWS::Events::Rule', 2);
+    // The API retries on the same interval, so a code's last retry is not scheduled between passes.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { MAIL_RETRY_INTERVAL_SECONDS: '300' } },
+    });
+  });
+
+  it('reaches the function behind an alias, as the stacks pass it', () => {
+    const stack = new Stack(new App(), 'S');
+    const fn = new lambda.Function(stack, 'Fn', {
+      code: lambda.Code.fromInline('x'),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+    });
+    const alias = new lambda.Alias(stack, 'Live', { aliasName: 'live', version: fn.currentVersion });
+    new MaintenanceSchedule(stack, 'Maintenance', { target: alias, mailDeliveryEvery: Duration.minutes(2) });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { MAIL_RETRY_INTERVAL_SECONDS: '120' } },
+    });
+  });
+
+  it('leaves the API’s retry interval alone at the default of one minute', () => {
+    const template = schedule({});
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      expect(JSON.stringify(fn)).not.toContain('MAIL_RETRY_INTERVAL_SECONDS');
+    }
+  });
+
+  it('refuses a longer interval it cannot tell the function about, and one past the API’s hour', () => {
+    const stack = new Stack(new App(), 'S');
+    const imported = lambda.Function.fromFunctionArn(
+      stack,
+      'Imported',
+      'arn:aws:lambda:eu-west-1:123456789012:function:api',
+    );
+    expect(
+      () =>
+        new MaintenanceSchedule(stack, 'Maintenance', {
+          target: imported,
+          mailDeliveryEvery: Duration.minutes(5),
+        }),
+    ).toThrow(/needs MAIL_RETRY_INTERVAL_SECONDS=300 on the function/);
+    expect(() => schedule({ mailDeliveryEvery: Duration.minutes(61) })).toThrow(/at most 60 minutes/);
   });
 
   it('fails when mailDeliveryEvery is under a minute or not whole minutes (EventBridge rates are minutes)', () => {

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
@@ -22,9 +22,10 @@ export interface MaintenanceScheduleProps {
   /**
    * How often the mail delivery pass runs: it retries queued mail whose first attempt (made in
    * the request) failed, so this bounds how late a retried mail can arrive. A whole number of
-   * minutes, at least one (EventBridge's finest rate). Longer than a minute, give the function
-   * `MAIL_RETRY_INTERVAL_SECONDS` of the same length: the API schedules a code's or link's last
-   * retry one pass interval before its life ends (at least a minute), so a pass still takes it.
+   * minutes, 1 to 60 (EventBridge's finest rate; the API's longest retry interval). Longer than a
+   * minute, the function gets `MAIL_RETRY_INTERVAL_SECONDS` of the same length: the API schedules
+   * a code's or link's last retry one pass interval before its life ends (at least a minute), so a
+   * pass still takes it. The target must then be a function or an alias of one made in this app.
    * @default Duration.minutes(1)
    */
   readonly mailDeliveryEvery?: Duration;
@@ -55,6 +56,12 @@ export class MaintenanceSchedule extends Construct {
     const mailDeliveryEvery = props.mailDeliveryEvery ?? Duration.minutes(1);
     assertRate('every', every);
     assertRate('mailDeliveryEvery', mailDeliveryEvery);
+    if (mailDeliveryEvery.toMinutes() > 60) {
+      throw new Error(
+        `mailDeliveryEvery must be at most 60 minutes (the API's longest MAIL_RETRY_INTERVAL_SECONDS), got ${mailDeliveryEvery.toHumanString()}`,
+      );
+    }
+    if (mailDeliveryEvery.toMinutes() > 1) tellRetryInterval(props.target, mailDeliveryEvery);
 
     this.failedRuns = new sqs.Queue(this, 'FailedRuns', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -90,6 +97,21 @@ export class MaintenanceSchedule extends Construct {
       ],
     });
   }
+}
+
+/**
+ * Sets the function's `MAIL_RETRY_INTERVAL_SECONDS` to the delivery pass's interval. Found in
+ * review: a longer interval left at the API's default of 30 s let a mailed code's last retry fall
+ * between two passes, after the code had expired.
+ */
+function tellRetryInterval(target: lambda.IFunction, every: Duration): void {
+  const fn = target instanceof lambda.Alias ? target.version.lambda : target;
+  if (!(fn instanceof lambda.Function)) {
+    throw new Error(
+      `mailDeliveryEvery longer than a minute needs MAIL_RETRY_INTERVAL_SECONDS=${every.toSeconds()} on the function; give a function or an alias of one made in this app, or set it yourself and keep the default`,
+    );
+  }
+  fn.addEnvironment('MAIL_RETRY_INTERVAL_SECONDS', String(every.toSeconds()));
 }
 
 /** EventBridge rates are whole minutes; naming the prop beats CDK's unit-conversion error. */
