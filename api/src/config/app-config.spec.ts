@@ -654,6 +654,7 @@ describe('storage and users configuration', () => {
     // What Lambda's runtime sets for a function with a role.
     const lambda = {
       ...base,
+      AWS_LAMBDA_FUNCTION_NAME: 'cloudnest-api',
       AWS_REGION: 'eu-central-1',
       AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'secret-key',
@@ -707,13 +708,19 @@ describe('storage and users configuration', () => {
     it('leaves every read to the SDK where the SDK would not use the environment’s keys, or does what only it does', () => {
       const { AWS_ACCESS_KEY_ID: _key, ...withoutKey } = lambda;
       const { AWS_REGION: _region, ...withoutRegion } = lambda;
+      const { AWS_LAMBDA_FUNCTION_NAME: _name, ...notOnLambda } = lambda;
       for (const env of [
         base,
         withoutKey,
         withoutRegion,
+        // Elsewhere ~/.aws/config may set endpoints or FIPS for the SDK.
+        notOnLambda,
+        { ...lambda, AWS_CONFIG_FILE: '/opt/aws/config' },
+        // The SDK refuses such a value; the signed path must not go ahead without it.
+        { ...lambda, AWS_USE_FIPS_ENDPOINT: '1' },
         { ...lambda, AWS_PROFILE: 'admin' },
         { ...lambda, AWS_USE_FIPS_ENDPOINT: 'true' },
-        { ...lambda, AWS_USE_DUALSTACK_ENDPOINT: 'TRUE' },
+        { ...lambda, AWS_USE_DUALSTACK_ENDPOINT: 'true' },
         { ...lambda, AWS_REGION: 'us-iso-east-1' },
         { ...lambda, AWS_ENDPOINT_URL_SECRETS_MANAGER: 'not a url' },
         { ...lambda, AWS_ENDPOINT_URL: 'http://127.0.0.1:4566/prefix' },

@@ -60,11 +60,13 @@ export interface AwsCredentials {
 
 /**
  * What signing a Secrets Manager request without the SDK needs (`aws/signed-secrets-manager.ts`),
- * taken from the SDK's own variables the way the SDK takes them. Present only when the SDK's
- * default chain would use credentials from the environment — on Lambda, the function role's
- * temporary credentials, which the runtime puts there — and nothing asks for what only the SDK
- * implements (a profile, FIPS or dual-stack endpoints, a partition other than the commercial, China
- * and GovCloud ones, an endpoint URL with a path); otherwise every read goes through the SDK.
+ * taken from the SDK's own variables the way the SDK takes them. Present only on Lambda
+ * (`AWS_LAMBDA_FUNCTION_NAME`), where the SDK's default chain takes the function role's temporary
+ * credentials from the environment and no shared config file exists (elsewhere `~/.aws/config`
+ * could name endpoints or FIPS for the SDK, found in review), and only when nothing asks for what
+ * only the SDK implements (a profile, `AWS_CONFIG_FILE`, FIPS or dual-stack endpoints, a partition
+ * other than the commercial, China and GovCloud ones, an endpoint URL with a path, a flag that is
+ * not exactly `true` or `false`, which the SDK refuses); otherwise every read goes through the SDK.
  */
 export interface AwsSigning {
   readonly region: string;
@@ -305,14 +307,21 @@ const STANDARD_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d+$/;
 /** See {@link AwsSigning}; the SDK's rules for the same variables, narrowed to what it covers. */
 function awsSigning(e: ParsedEnvironment): AwsSigning | undefined {
   const { AWS_REGION: region, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = e;
-  const enabled = (value: string | undefined) => value?.toLowerCase() === 'true';
+  if (e.AWS_LAMBDA_FUNCTION_NAME === undefined || e.AWS_CONFIG_FILE !== undefined) return undefined;
   if (region === undefined || !STANDARD_REGION.test(region)) return undefined;
   // With a profile set, the SDK's chain skips the environment's keys.
   if (!accessKeyId || !secretAccessKey || e.AWS_PROFILE !== undefined) return undefined;
-  if (enabled(e.AWS_USE_FIPS_ENDPOINT) || enabled(e.AWS_USE_DUALSTACK_ENDPOINT)) return undefined;
-  const configured = enabled(e.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)
-    ? undefined
-    : (e.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? e.AWS_ENDPOINT_URL);
+  const flags = [
+    e.AWS_USE_FIPS_ENDPOINT,
+    e.AWS_USE_DUALSTACK_ENDPOINT,
+    e.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS,
+  ];
+  if (flags.some((flag) => flag !== undefined && flag !== 'true' && flag !== 'false')) return undefined;
+  if (e.AWS_USE_FIPS_ENDPOINT === 'true' || e.AWS_USE_DUALSTACK_ENDPOINT === 'true') return undefined;
+  const configured =
+    e.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true'
+      ? undefined
+      : (e.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? e.AWS_ENDPOINT_URL);
   // An endpoint with a path or query is left to the SDK: CloudNest's signer signs requests to `/`.
   const endpoint = configured !== undefined && URL.canParse(configured) ? new URL(configured) : undefined;
   if (

@@ -381,6 +381,9 @@ function readVariables(read: VariableReader) {
     AWS_USE_FIPS_ENDPOINT: read.optional('AWS_USE_FIPS_ENDPOINT'),
     AWS_USE_DUALSTACK_ENDPOINT: read.optional('AWS_USE_DUALSTACK_ENDPOINT'),
     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: read.optional('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'),
+    AWS_CONFIG_FILE: read.optional('AWS_CONFIG_FILE'),
+    // Set by Lambda's runtime: the signed path is for Lambda only (see awsSigning).
+    AWS_LAMBDA_FUNCTION_NAME: read.optional('AWS_LAMBDA_FUNCTION_NAME'),
   };
 }
 

@@ -9,14 +9,15 @@ interface PoolRecord {
 
 // The real pools, the secret and the refusals run in test/medium/database-credential-renewal.test.ts
 // on both engines; this covers the decisions around them (when to read, when to replace).
-function setup({ secret = 'url-1', minIntervalMs = 30_000 } = {}) {
+function setup({ secret = 'url-1' } = {}) {
   let now = 0;
-  const source = { value: secret, failing: false };
+  const source: { value: string; failing: boolean; gate?: Promise<void> } = { value: secret, failing: false };
   const reads: boolean[] = [];
   const made: PoolRecord[] = [];
   const renewal = new CredentialRenewal<PoolRecord>(
     async ({ fresh = false } = {}) => {
       reads.push(fresh);
+      await source.gate;
       if (source.failing) throw new Error('secret unavailable');
       return source.value;
     },
@@ -33,7 +34,7 @@ function setup({ secret = 'url-1', minIntervalMs = 30_000 } = {}) {
         pool.state = 'retired';
       },
     },
-    minIntervalMs,
+    { firstMs: 2000, maxMs: 30_000 },
     () => now,
   );
   return { renewal, source, reads, made, advance: (ms: number) => (now += ms) };
@@ -73,7 +74,7 @@ describe('CredentialRenewal', () => {
     const { renewal, source, reads, made, advance } = setup();
     const pool = await renewal.pool();
     expect(await renewal.renewAfterRefusal(pool)).toBeUndefined();
-    advance(30_000);
+    advance(2000);
     source.failing = true;
     expect(await renewal.renewAfterRefusal(pool)).toBeUndefined();
     expect(reads).toEqual([false, true, true]);
@@ -81,18 +82,64 @@ describe('CredentialRenewal', () => {
     expect(pool.state).toBe('open');
   });
 
-  it('reads fresh at most once per interval, and concurrent refusals share one read', async () => {
-    const { renewal, source, reads, advance } = setup({ minIntervalMs: 30_000 });
+  it('spaces out reads that change nothing, 2 s doubling to 30 s, and shares one read among concurrent refusals', async () => {
+    const { renewal, source, reads, advance } = setup();
     const pool = await renewal.pool();
-    const together = await Promise.all([renewal.renewAfterRefusal(pool), renewal.renewAfterRefusal(pool)]);
-    expect(together).toEqual([undefined, undefined]);
-    advance(29_999);
+    const freshReads = () => reads.filter(Boolean).length;
+    expect(await Promise.all([renewal.renewAfterRefusal(pool), renewal.renewAfterRefusal(pool)])).toEqual([
+      undefined,
+      undefined,
+    ]);
+    expect(freshReads()).toBe(1);
+    // Waits of 2, 4, 8, 16, then 30 s (capped) before each next read.
+    for (const wait of [2000, 4000, 8000, 16_000, 30_000, 30_000]) {
+      advance(wait - 1);
+      await renewal.renewAfterRefusal(pool);
+      const before = freshReads();
+      advance(1);
+      await renewal.renewAfterRefusal(pool);
+      expect(freshReads()).toBe(before + 1);
+    }
+    // RDS moves the secret a moment after the password: the next read finds it.
     source.value = 'url-2';
-    expect(await renewal.renewAfterRefusal(pool)).toBeUndefined();
-    expect(reads).toEqual([false, true]);
-    advance(1);
+    advance(30_000);
     expect((await renewal.renewAfterRefusal(pool))?.url).toBe('url-2');
-    expect(reads).toEqual([false, true, true]);
+  });
+
+  it('reads again 2 s after a renewal, however long the wait had grown before it', async () => {
+    const { renewal, source, advance } = setup();
+    const first = await renewal.pool();
+    // Two unchanged reads: the next wait has grown to 8 s.
+    await renewal.renewAfterRefusal(first);
+    advance(2000);
+    await renewal.renewAfterRefusal(first);
+    advance(4000);
+    source.value = 'url-2';
+    const second = await renewal.renewAfterRefusal(first);
+    expect(second?.url).toBe('url-2');
+    source.value = 'url-3';
+    advance(2000);
+    expect(second && (await renewal.renewAfterRefusal(second))?.url).toBe('url-3');
+  });
+
+  it('opens nothing once ended, also when a renewal was under way', async () => {
+    const { renewal, source, made } = setup();
+    const first = await renewal.pool();
+    let release = () => {};
+    source.gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    source.value = 'url-2';
+    const renewing = renewal.renewAfterRefusal(first);
+    const ending = renewal.end();
+    release();
+    expect(await renewing).toBeUndefined();
+    await ending;
+    expect(made).toEqual([first]);
+    expect(first.state).toBe('ended');
+    expect(renewal.ready).toBeUndefined();
+    await expect(renewal.pool()).rejects.toThrow('closed');
+    expect(await renewal.renewAfterRefusal(first)).toBeUndefined();
   });
 
   it('ends the current pool on shutdown', async () => {

@@ -20,20 +20,25 @@ interface PoolEntry<P> {
  * A process reads the secret once; when its password is rotated (the migration function moves the
  * API user to a new password on deploy; RDS rotation does it on schedule), connections the pool
  * already holds keep working and new ones are refused. On such a refusal this reads the secret
- * again — at most once per `minIntervalMs`, so a refusal that is not a rotation does not turn every
- * request into a Secrets Manager call — and, if the URL changed, replaces the pool, lets the old
- * one finish what it has checked out, and has the caller try once more on the new pool, so no
- * request fails because of the rotation.
+ * again and, if the URL changed, replaces the pool, retires the old one (it ends once what it lent
+ * out is back) and has the caller try once more on the new pool, so no request fails because of
+ * the rotation. A read that finds the secret unchanged spaces the next one out, 2 s and doubling to
+ * 30 s: RDS's rotation changes the password a moment before the secret's current version, so the
+ * first read may come too early, while a refusal that no secret fixes must not turn every request
+ * into a Secrets Manager call.
  */
 export class CredentialRenewal<P> {
   private current: Promise<PoolEntry<P>> | undefined;
   private renewal: { readonly after: PoolEntry<P>; readonly result: Promise<P | undefined> } | undefined;
-  private lastFreshRead = Number.NEGATIVE_INFINITY;
+  private nextReadAt = Number.NEGATIVE_INFINITY;
+  private wait: number;
+  private closed = false;
 
   /**
    * @param pools how to make a pool for a URL, end one (shutdown) and retire a replaced one (ends
    *   it once the connections it lent out are back)
-   * @param minIntervalMs @default 30000
+   * @param spacing the wait after a read that changed nothing, and its cap as it doubles
+   *   @default { firstMs: 2000, maxMs: 30000 }
    * @param now the clock (tests move it)
    */
   constructor(
@@ -43,9 +48,11 @@ export class CredentialRenewal<P> {
       readonly end: (pool: P) => Promise<void>;
       readonly retire: (pool: P) => Promise<void>;
     },
-    private readonly minIntervalMs = 30_000,
+    private readonly spacing = { firstMs: 2000, maxMs: 30_000 },
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.wait = spacing.firstMs;
+  }
 
   /** The current pool once made: what a hot path uses without a promise hop. */
   ready: P | undefined;
@@ -57,10 +64,11 @@ export class CredentialRenewal<P> {
 
   /**
    * Called with the pool that refused the credentials: resolves to a new pool to try once more, or
-   * `undefined` when there is none (the secret is unchanged, unreadable, or was read too recently).
-   * Concurrent callers share one renewal.
+   * `undefined` when there is none (the secret is unchanged, unreadable, or was read too recently,
+   * or the database is being closed). Concurrent callers share one renewal.
    */
   async renewAfterRefusal(refused: P): Promise<P | undefined> {
+    if (this.closed) return undefined;
     const current = await this.entry();
     if (current.pool !== refused) return current.pool;
     if (this.renewal?.after === current) return this.renewal.result;
@@ -71,18 +79,25 @@ export class CredentialRenewal<P> {
     return result;
   }
 
-  /** Ends the current pool (shutdown). */
+  /** Ends the current pool (shutdown), after a renewal under way has settled; nothing opens after. */
   async end(): Promise<void> {
+    this.closed = true;
+    await this.renewal?.result;
     const current = this.current;
     this.current = undefined;
     this.ready = undefined;
-    if (current) await this.pools.end((await current).pool);
+    if (current) await this.pools.end(await current.then((entry) => entry.pool));
   }
 
   private entry(): Promise<PoolEntry<P>> {
+    if (this.closed) return Promise.reject(new Error('The database connection was closed.'));
     this.current ??= this.readUrl()
       .then(async (url) => {
         const pool = await this.pools.create(url);
+        if (this.closed) {
+          await this.pools.end(pool);
+          throw new Error('The database connection was closed.');
+        }
         this.ready = pool;
         return { pool, url };
       })
@@ -94,21 +109,30 @@ export class CredentialRenewal<P> {
   }
 
   private async renew(refused: PoolEntry<P>): Promise<P | undefined> {
-    if (this.now() - this.lastFreshRead < this.minIntervalMs) return undefined;
-    this.lastFreshRead = this.now();
-    let url: string;
+    if (this.now() < this.nextReadAt) return undefined;
+    let url: string | undefined;
     try {
       url = await this.readUrl({ fresh: true });
     } catch {
+      url = undefined;
+    }
+    if (url === undefined || url === refused.url || this.closed) {
+      this.nextReadAt = this.now() + this.wait;
+      this.wait = Math.min(this.wait * 2, this.spacing.maxMs);
       return undefined;
     }
-    if (url === refused.url) return undefined;
     let renewed: PoolEntry<P>;
     try {
       renewed = { pool: await this.pools.create(url), url };
     } catch {
       return undefined;
     }
+    if (this.closed) {
+      await this.pools.end(renewed.pool).catch(() => {});
+      return undefined;
+    }
+    this.wait = this.spacing.firstMs;
+    this.nextReadAt = this.now() + this.wait;
     this.current = Promise.resolve(renewed);
     this.ready = renewed.pool;
     // Connections checked out of the old pool finish their work first.

@@ -132,11 +132,10 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     created.on('connect', (client) => client.on('error', () => {}));
     return created;
   };
-  // pg's end() already waits for the clients lent out to come back, and ends them then.
   const renewal = new CredentialRenewal<import('pg').Pool>(readUrl, {
     create: createPgPool,
     end: (pool) => pool.end(),
-    retire: (pool) => pool.end(),
+    retire: retirePgPool,
   });
   const connectOrRenew = (current: import('pg').Pool) =>
     current.connect().catch(async (error: unknown) => {
@@ -184,6 +183,21 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
 }
 
 /**
+ * Ends a replaced pg pool without failing what it still serves. pg's `end()` waits for the clients
+ * lent out to come back, but never serves the requests queued for a client (one asked for while
+ * the pool was full, or in the tick before an idle client is handed over): they would wait out
+ * the connection timeout and fail (found in review). So the queue drains first — each waiter gets
+ * a client or is refused and moves to the new pool — within a bound in case it never does.
+ */
+export async function retirePgPool(pool: import('pg').Pool, boundMs = 10_000): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  await new Promise((resolve) => setImmediate(resolve));
+  while (pool.waitingCount > 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  await pool.end();
+}
+
+/**
  * Kysely's MySQL pool over the current pool of `renewal`: a connection the server refuses for its
  * credentials is asked for once more from the pool made with the re-read secret.
  */
@@ -191,17 +205,18 @@ function renewingMysqlPool(renewal: CredentialRenewal<RetirableMysqlPool>): Mysq
   return {
     getConnection(callback) {
       const reply = callback as (error: unknown, connection?: MysqlPoolConnection) => void;
-      renewal.pool().then(
-        (current) =>
-          current.getConnection((error, connection) => {
-            if (!isCredentialRefusal(error)) return reply(error, connection);
-            renewal.renewAfterRefusal(current).then(
-              (renewed) => (renewed ? renewed.getConnection(callback) : reply(error)),
-              () => reply(error),
-            );
-          }),
-        (error: unknown) => reply(error),
-      );
+      const from = (current: RetirableMysqlPool) =>
+        current.getConnection((error, connection) => {
+          if (!isCredentialRefusal(error)) return reply(error, connection);
+          renewal.renewAfterRefusal(current).then(
+            (renewed) => (renewed ? renewed.getConnection(callback) : reply(error)),
+            () => reply(error),
+          );
+        });
+      // The current pool taken synchronously once it exists, so a request never holds on to a
+      // pool that is retired before it asks (mysql2 answers "Pool is closed" then).
+      if (renewal.ready) return from(renewal.ready);
+      renewal.pool().then(from, (error: unknown) => reply(error));
     },
     end(callback) {
       renewal.end().then(() => callback(undefined), callback);

@@ -56,13 +56,22 @@ export async function createMysqlPool(
  */
 export function limitedPool(pool: Pool, limits: MysqlPoolLimits): RetirableMysqlPool {
   const prepared = new WeakSet<PoolConnection>();
-  // Connections handed out and not yet back in the pool (mysql2 emits 'release' when one is).
+  // Connections taken from mysql2 and not yet back (mysql2 emits 'release' when one returns to
+  // its free list, and nothing when one dies while out: those leave on their own 'end'/'error').
   const inUse = new Set<PoolConnection>();
+  const watched = new WeakSet<PoolConnection>();
   let onAllReleased: (() => void) | undefined;
-  pool.on('release', (connection: PoolConnection) => {
-    inUse.delete(connection);
-    if (inUse.size === 0) onAllReleased?.();
-  });
+  const back = (connection: PoolConnection) => {
+    if (inUse.delete(connection) && inUse.size === 0) onAllReleased?.();
+  };
+  const lend = (connection: PoolConnection) => {
+    inUse.add(connection);
+    if (watched.has(connection)) return;
+    watched.add(connection);
+    connection.once('end', () => back(connection));
+    connection.once('error', () => back(connection));
+  };
+  pool.on('release', back);
   // Which engine answers is asked once per pool, on its first connection.
   let statement: Promise<string> | undefined;
   const sessionStatement = (connection: PoolConnection): Promise<string> => {
@@ -105,10 +114,11 @@ export function limitedPool(pool: Pool, limits: MysqlPoolLimits): RetirableMysql
       }, limits.acquireTimeoutMs);
       pool.getConnection((error, connection) => {
         if (error) return void answer(error);
+        // Counted from here, not from the hand-over: a retirement during the setup below must wait.
+        lend(connection);
         prepare(connection).then(
           () => {
-            if (answer(null, connection)) inUse.add(connection);
-            else connection.release();
+            if (!answer(null, connection)) connection.release();
           },
           (setupError: unknown) => {
             connection.destroy();

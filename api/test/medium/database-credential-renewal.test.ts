@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import type { PoolConnection } from 'mysql2';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsRepository } from '../../src/aws/secrets.repository.js';
 import { grantApiUser } from '../../src/database/api-user.js';
-import { createDatabase, type Database, directQueryOf } from '../../src/database/database.factory.js';
+import {
+  createDatabase,
+  type Database,
+  directQueryOf,
+  retirePgPool,
+} from '../../src/database/database.factory.js';
 import { databaseUrlResolver } from '../../src/database/database-secret.js';
+import { createMysqlPool } from '../../src/database/mysql-pool.js';
 import {
   type FakeSecretsManager,
   startFakeSecretsManager,
@@ -111,6 +119,41 @@ describe.each(testDialects())('a rotated database password on %s', (dialect) => 
         expect(await direct?.('select 3 as three', [])).toEqual([{ three: 3 }]);
       });
       expect(reads()).toBe(2);
+    });
+  }
+
+  if (dialect === 'postgres') {
+    it('retires a pg pool without failing a query queued for its idle client in the same tick', async () => {
+      const pool = new pg.Pool({ connectionString: database.url, max: 1, connectionTimeoutMillis: 2000 });
+      await pool.query('select 1');
+      // pg queues this one for the idle client until the next tick; end() alone never serves it.
+      const queued = pool.query<{ two: number }>('select 2 as two');
+      const retiring = retirePgPool(pool);
+      expect((await queued).rows).toEqual([{ two: 2 }]);
+      await retiring;
+      expect(pool.ended).toBe(true);
+    });
+  }
+
+  // mysql2's end() would cut connections in use, so a replaced MySQL pool waits for them.
+  if (dialect === 'mysql') {
+    it('retires a MySQL pool at once when its only connection out died instead of coming back', async () => {
+      const pool = await createMysqlPool(
+        { uri: database.url },
+        { acquireTimeoutMs: 2000, statementTimeoutMs: 5000 },
+      );
+      // mysql2's own connection object, which Kysely's type narrows to what Kysely calls.
+      const connection = await new Promise<PoolConnection>((resolve, reject) =>
+        pool.getConnection((error, lent) =>
+          error ? reject(error) : resolve(lent as unknown as PoolConnection),
+        ),
+      );
+      const ended = new Promise<void>((resolve) => connection.once('end', () => resolve()));
+      await sql.raw(`KILL ${connection.threadId}`).execute(database.owner);
+      await ended;
+      const started = Date.now();
+      await pool.retire(10_000);
+      expect(Date.now() - started).toBeLessThan(2000);
     });
   }
 

@@ -22,8 +22,9 @@ export interface FakeSecretsManager {
   /** Secret values by id (ARN); a missing id answers ResourceNotFoundException. */
   readonly secrets: Map<string, string | Buffer>;
   /**
-   * What a process's AWS SDK needs to call this fake through its default credential chain: the
-   * SDK's own endpoint variable, a region and dummy keys (the production code path, pointed here).
+   * What a Lambda function's process needs to call this fake as it calls Secrets Manager: the
+   * variables Lambda's runtime sets (the function's name, a region, the role's keys; dummies here)
+   * and the SDK's own endpoint variable (the production code path, pointed here).
    */
   readonly clientEnvironment: Readonly<Record<string, string>>;
   /** The same for an SDK client made in this process (`SecretsRepository`'s `sdk` option). */
@@ -131,6 +132,7 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
   return {
     endpoint,
     clientEnvironment: {
+      AWS_LAMBDA_FUNCTION_NAME: 'cloudnest-test-function',
       AWS_REGION: TEST_REGION,
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
