@@ -162,6 +162,43 @@ describe('seed 004 (EC2 + ALB + RDS MySQL) as written and corrected', () => {
   });
 });
 
+describe('seed 003 (Lambda VPC networking) as written and corrected', () => {
+  const fixture = 'seed-003-lambda-vpc-nat.yaml';
+
+  it('as written: from either subnet the Lambda meets the NAT without an Elastic IP', async () => {
+    const result = await path(fixture, { from: 'MobileAuthHandler', to: 'internet', port: 443 });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt).toMatchObject({ code: 'NAT_GATEWAY_NO_ELASTIC_IP', resource: 'NatGateway' });
+    for (const to of ['aws:ses', 'aws:secretsmanager']) {
+      expect((await path(fixture, { from: 'MobileAuthHandler', to, port: 443 })).reachable, to).toBe(false);
+    }
+    // The KMS endpoint does serve KMS.
+    expect((await path(fixture, { from: 'MobileAuthHandler', to: 'aws:kms', port: 443 })).reachable).toBe(
+      true,
+    );
+  });
+
+  it('as written: the NAT gateway’s own subnet routes the internet back to a NAT', async () => {
+    const { model } = await checkFixture(fixture);
+    const tableA = model.routeTables.get(model.subnets.get('PublicSubnetA')?.routeTableId ?? '');
+    expect(tableA?.routes.map((route) => route.target)).toEqual([{ kind: 'nat-gateway', id: 'NatGateway' }]);
+    // The mobile app still reaches the function through API Gateway.
+    const api = await path(fixture, { from: 'internet', to: 'MobileAuthHandler', port: 443 });
+    expect(api.reachable).toBe(true);
+    expect(kinds(api)).toContain('api-gateway');
+  });
+
+  it('corrected: SES through the NAT gateway, Secrets Manager through its interface endpoint', async () => {
+    const fixed = 'seed-003-lambda-vpc-nat-fixed.yaml';
+    const ses = await path(fixed, { from: 'MobileAuthHandler', to: 'aws:ses', port: 443 });
+    expect(ses.reachable).toBe(true);
+    expect(kinds(ses)).toEqual(expect.arrayContaining(['nat-gateway', 'internet-gateway']));
+    const secrets = await path(fixed, { from: 'MobileAuthHandler', to: 'aws:secretsmanager', port: 443 });
+    expect(secrets.reachable).toBe(true);
+    expect(secrets.path.at(-2)?.resource).toBe('SecretsManagerEndpoint');
+  });
+});
+
 describe('NAT gateway failures (seed 003)', () => {
   it('NAT without an Elastic IP', async () => {
     const result = await path('nat-without-eip.yaml', {
@@ -480,5 +517,92 @@ describe('route targets the review found mishandled (2026-12-07)', () => {
         resource: 'PrivateNat',
       });
     }
+  });
+});
+
+describe('internet-facing load balancers called from inside the VPC (review 2026-12, E1)', () => {
+  it('need an internet path: the private subnet without a NAT has none', async () => {
+    const result = await path('alb-internet-facing-hairpin.yaml', { from: 'App', to: 'Alb', port: 443 });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt).toMatchObject({ code: 'NO_ROUTE_TO_DESTINATION', resource: 'PrivRt' });
+  });
+
+  it('an internal load balancer is still reached over the local route', async () => {
+    const result = await path('alb-internet-facing-hairpin.yaml', {
+      from: 'App',
+      to: 'InternalAlb',
+      port: 443,
+    });
+    expect(result.reachable).toBe(true);
+    expect(result.path.find((hop) => hop.kind === 'route-table')?.detail).toContain('local');
+    expect(kinds(result)).not.toContain('internet-gateway');
+  });
+
+  it('near miss: through the NAT and back in through the IGW when the ALB admits the internet', async () => {
+    const result = await path('alb-internet-facing-hairpin-nat.yaml', { from: 'App', to: 'Alb', port: 443 });
+    expect(result.reachable).toBe(true);
+    expect(kinds(result)).toEqual(expect.arrayContaining(['nat-gateway', 'internet-gateway']));
+    expect(result.path.find((hop) => hop.kind === 'security-group-ingress')?.detail).toContain('0.0.0.0/0');
+  });
+
+  it('a security group reference never matches the NAT’s public address', async () => {
+    const result = await path('alb-internet-facing-hairpin-nat.yaml', {
+      from: 'App',
+      to: 'SgRefAlb',
+      port: 443,
+    });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt).toMatchObject({ code: 'ENI_SG_RULES_MISMATCH', resource: 'SgRefAlbSg' });
+  });
+});
+
+describe('interface endpoints with private DNS beside a NAT path (review 2026-12, E2)', () => {
+  it('capture the service’s calls: the NAT path is not an alternative', async () => {
+    const result = await path('endpoint-private-dns-sg-blocks.yaml', {
+      from: 'Fn',
+      to: 'aws:secretsmanager',
+      port: 443,
+    });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt).toMatchObject({ code: 'ENI_SG_RULES_MISMATCH', resource: 'EndpointSg' });
+    expect(kinds(result)).not.toContain('nat-gateway');
+  });
+
+  it('near miss: the endpoint admits the function, and serves the call', async () => {
+    const result = await path('endpoint-private-dns-sg-admits.yaml', {
+      from: 'Fn',
+      to: 'aws:secretsmanager',
+      port: 443,
+    });
+    expect(result.reachable).toBe(true);
+    expect(result.path.at(-2)?.resource).toBe('SecretsEndpoint');
+    expect(kinds(result)).not.toContain('nat-gateway');
+  });
+
+  it('other services still go through the NAT', async () => {
+    const result = await path('endpoint-private-dns-sg-blocks.yaml', {
+      from: 'Fn',
+      to: 'aws:sqs',
+      port: 443,
+    });
+    expect(result.reachable).toBe(true);
+    expect(kinds(result)).toContain('nat-gateway');
+  });
+});
+
+describe('return routes of flows inside a VPC (review 2026-12, E3)', () => {
+  it('a more specific route in the destination’s table sends the replies to a middlebox: unknown', async () => {
+    const result = await path('return-route-via-firewall.yaml', { from: 'Client', to: 'Server', port: 80 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt).toMatchObject({ code: 'UNSUPPORTED_ROUTE_TARGET', resource: 'ToA' });
+    expect(result.path.some((hop) => hop.resource === 'RtB' && hop.detail.includes('return route'))).toBe(
+      true,
+    );
+  });
+
+  it('near miss: with only the local route, the flow is reachable both ways', async () => {
+    const fixture = 'return-route-local.yaml';
+    expect((await path(fixture, { from: 'Client', to: 'Server', port: 80 })).reachable).toBe(true);
+    expect((await path(fixture, { from: 'Server', to: 'Client', port: 80 })).reachable).toBe(true);
   });
 });

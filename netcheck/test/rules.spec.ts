@@ -21,6 +21,13 @@ const CASES: ReadonlyArray<{
     passing: 'baseline-two-az.yaml',
   },
   {
+    // Seed 003 as written: the routes still name the NAT created without an Elastic IP.
+    id: 'NV-NAT-001',
+    failing: 'seed-003-lambda-vpc-nat.yaml',
+    resources: ['NatGateway'],
+    passing: 'seed-003-lambda-vpc-nat-fixed.yaml',
+  },
+  {
     id: 'NV-NAT-002',
     failing: 'nat-subnet-local-only.yaml',
     resources: ['NatGateway'],
@@ -31,6 +38,13 @@ const CASES: ReadonlyArray<{
     failing: 'nat-route-loop.yaml',
     resources: ['NatGateway'],
     passing: 'baseline-two-az.yaml',
+  },
+  {
+    // Seed 003: both NATs sit in a subnet whose 0.0.0.0/0 goes to a NAT, the replacement too.
+    id: 'NV-NAT-003',
+    failing: 'seed-003-lambda-vpc-nat.yaml',
+    resources: ['NatGateway', 'NewNatGateway'],
+    passing: 'seed-003-lambda-vpc-nat-fixed.yaml',
   },
   {
     // The passing fixture has a private NAT gateway (without an AllocationId): baseline-two-az.yaml
@@ -135,6 +149,14 @@ const CASES: ReadonlyArray<{
     failing: 'lambda-kms-grants.yaml',
     resources: ['DecryptorFn', 'SignerFn'],
     passing: 'sqs-event-source-isolated.yaml',
+  },
+  {
+    // Private DNS sends the calls to the endpoint, whose group drops them: the NAT path is no
+    // alternative (review 2026-12, E2). Near miss: the endpoint's group admits the function's.
+    id: 'NV-LMB-002',
+    failing: 'endpoint-private-dns-sg-blocks.yaml',
+    resources: ['Fn'],
+    passing: 'endpoint-private-dns-sg-admits.yaml',
   },
   {
     id: 'NV-LMB-003',
@@ -296,6 +318,15 @@ describe('exact findings of the golden networks', () => {
       'NV-RDS-002 Database',
     ],
     'seed-004-ec2-alb-fixed.yaml': [],
+    'seed-003-lambda-vpc-nat.yaml': [
+      'NV-LMB-001 MobileAuthHandler',
+      'NV-LMB-002 MobileAuthHandler',
+      'NV-LMB-002 MobileAuthHandler',
+      'NV-NAT-001 NatGateway',
+      'NV-NAT-003 NatGateway',
+      'NV-NAT-003 NewNatGateway',
+    ],
+    'seed-003-lambda-vpc-nat-fixed.yaml': [],
     'compute-exposure.yaml': [
       'NV-CMP-001 Jenkins',
       'NV-CMP-001 OpenHost',
@@ -330,6 +361,10 @@ describe('exact findings of the golden networks', () => {
     ],
     'route-gatewayid-nat.yaml': [],
     'private-nat-to-onprem.yaml': ['NV-LMB-001 Fn'],
+    'alb-internet-facing-hairpin.yaml': [],
+    'alb-internet-facing-hairpin-nat.yaml': [],
+    'endpoint-private-dns-sg-blocks.yaml': ['NV-LMB-002 Fn'],
+    'endpoint-private-dns-sg-admits.yaml': [],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {
@@ -397,6 +432,19 @@ describe('exact findings of the golden networks', () => {
     expect(messages).toContain('FromPort: 7000, ToPort: 7100');
   });
 
+  it('NV-LMB-002 on seed 003 as written: SES and Secrets Manager, the KMS endpoint serving neither', async () => {
+    const { findings } = await checkFixture('seed-003-lambda-vpc-nat.yaml');
+    const messages = findings
+      .filter((finding) => finding.id === 'NV-LMB-002')
+      .map((finding) => finding.message)
+      .sort();
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain('may call secretsmanager');
+    expect(messages[0]).toContain('com.amazonaws.<region>.secretsmanager');
+    expect(messages[1]).toContain('may call ses');
+    expect(messages[1]).toContain('com.amazonaws.<region>.email');
+  });
+
   it('NV-LMB-002 names only the service without a path (SES), not the one with an endpoint', async () => {
     const { findings } = await checkFixture('lambda-isolated-needs-ses.yaml');
     const messages = findings
@@ -405,6 +453,16 @@ describe('exact findings of the golden networks', () => {
     expect(messages).toHaveLength(1);
     expect(messages[0]).toContain('may call ses');
     expect(messages.join(' ')).not.toContain('may call secretsmanager');
+  });
+
+  it('NV-LMB-002 names the interface endpoint that private DNS sends the calls to, not the NAT', async () => {
+    const { findings } = await checkFixture('endpoint-private-dns-sg-blocks.yaml');
+    const message = findings.find((finding) => finding.id === 'NV-LMB-002')?.message ?? '';
+    expect(message).toContain('private DNS');
+    expect(message).toContain('SecretsEndpoint');
+    expect(message).toContain('ENI_SG_RULES_MISMATCH');
+    expect(message).toContain('EndpointSg');
+    expect(message).not.toContain('no NAT path');
   });
 
   it('NV-LMB-002 ignores grants on what the Lambda service delivers for the function', async () => {

@@ -510,7 +510,12 @@ describe('routes that may not exist decide only the addresses they cover (review
 
   it('a conditional on-premises route leaves the answers about the internet and the VPC definite', async () => {
     expect((await path(fixture, { from: 'Fn', to: 'internet', port: 443 })).reachable).toBe(true);
-    expect((await path(fixture, { from: 'Fn', to: 'Alb', port: 443 })).reachable).toBe(true);
+    // Alb is internet-facing: its name resolves to public addresses, so Fn goes out through the NAT
+    // and cannot come back in, since Alb's subnets are not public (this used to be "reachable"
+    // over the local route, review 2026-12 E1).
+    const toAlb = await path(fixture, { from: 'Fn', to: 'Alb', port: 443 });
+    expect(toAlb.reachable).toBe(false);
+    expect(toAlb.blockedAt).toMatchObject({ code: 'NO_ROUTE_TO_DESTINATION', resource: 'PrivateRt' });
     const inbound = await path(fixture, { from: 'internet', to: 'Alb', port: 443 });
     expect(inbound.reachable).toBe(false);
     expect(inbound.blockedAt).toMatchObject({ code: 'NO_ROUTE_TO_DESTINATION', resource: 'PrivateRt' });
@@ -520,8 +525,9 @@ describe('routes that may not exist decide only the addresses they cover (review
     const inbound = await path(fixture, { from: 'internet', to: 'MaybeAlb', port: 443 });
     expect(inbound.reachable).toBe('unknown');
     expect(inbound.blockedAt?.reason).toContain('MaybeLowHalf may not exist');
-    // Inside the VPC the local route decides, whatever those routes do.
-    expect((await path(fixture, { from: 'MaybeFn', to: 'Alb', port: 443 })).reachable).toBe(true);
+    // Whatever those routes do on MaybeFn's way out, the way into Alb (private subnets) is closed:
+    // a definite "no" (it used to be "reachable" over the local route, review 2026-12 E1).
+    expect((await path(fixture, { from: 'MaybeFn', to: 'Alb', port: 443 })).reachable).toBe(false);
   });
 
   it('NV-ALB-001 fires on the private subnets; undecided subnets are NV-UNK-001 for NV-ALB-001 and NV-LMB-003', async () => {
@@ -633,5 +639,43 @@ describe('return traffic allowed on part of the ephemeral range (review 2026-12-
       'NV-NACL-001 NatAcl',
       'NV-UNK-001 FnA',
     ]);
+  });
+});
+
+describe('interface endpoints whose private DNS may apply, beside a NAT path (review 2026-12, E2)', () => {
+  const fixture = 'endpoint-private-dns-uncertain.yaml';
+
+  it('an endpoint under an unresolved Condition may capture the calls: the NAT path is not a proof', async () => {
+    const result = await path(fixture, { from: 'Fn', to: 'aws:secretsmanager', port: 443 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.reason).toContain('SecretsEndpoint may not exist');
+  });
+
+  it('so does one whose PrivateDnsEnabled is unresolved, or whose VPC’s DNS attributes are', async () => {
+    const sns = await path(fixture, { from: 'Fn', to: 'aws:sns', port: 443 });
+    expect(sns.reachable).toBe('unknown');
+    expect(sns.blockedAt?.reason).toContain('whether SnsEndpoint has private DNS is unknown');
+    const sqs = await path(fixture, { from: 'OtherFn', to: 'aws:sqs', port: 443 });
+    expect(sqs.reachable).toBe('unknown');
+    expect(sqs.blockedAt?.reason).toContain('OtherVpc');
+  });
+
+  it('NV-LMB-002 cannot decide (NV-UNK-001) rather than pass', async () => {
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual(['NV-UNK-001 Fn', 'NV-UNK-001 Fn', 'NV-UNK-001 OtherFn']);
+  });
+
+  it('with the values given, the answers are definite', async () => {
+    const captured = { WithSecretsEndpoint: 'true', SnsPrivateDns: 'true', OtherDnsHostnames: 'true' };
+    const free = { WithSecretsEndpoint: 'false', SnsPrivateDns: 'false', OtherDnsHostnames: 'false' };
+    const queries: PathQuery[] = [
+      { from: 'Fn', to: 'aws:secretsmanager', port: 443 },
+      { from: 'Fn', to: 'aws:sns', port: 443 },
+      { from: 'OtherFn', to: 'aws:sqs', port: 443 },
+    ];
+    for (const query of queries) {
+      expect((await path(fixture, query, captured)).reachable, query.to).toBe(false);
+      expect((await path(fixture, query, free)).reachable, query.to).toBe(true);
+    }
   });
 });

@@ -1,5 +1,4 @@
-import { endpointServicesFor } from '../model/iam-permissions.js';
-import type { NetworkModel, Subnet, Tri, Vpc, Workload } from '../model/network-model.js';
+import type { NetworkModel, Subnet, Tri, VpcEndpoint, Workload } from '../model/network-model.js';
 import { INTERNET } from '../net/address-space.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { parseIpv4 } from '../net/ipv4.js';
@@ -11,8 +10,10 @@ import {
   type FlowOutcome,
   type FlowSpec,
 } from './flows.js';
+import { evaluateViaInternet } from './internet-facing-load-balancer.js';
 import type { BlockedAt, Hop, PathQuery, PathResult } from './path-types.js';
 import { type Placement, placementInSubnet, placementKey, placementsOf } from './placement.js';
+import { endpointsFor, privateDnsCapture } from './private-dns.js';
 
 /** Thrown for a query that names something netcheck does not know (CLI exit code 2). */
 export class PathQueryError extends Error {
@@ -251,129 +252,174 @@ function single(hops: Hop[], reachable: Tri, blockedAt?: BlockedAt): FlowOutcome
   return [{ reachable, hops, blockedAt, scope: '', arrived: reachable !== false }];
 }
 
-/** Evaluates a workload → AWS service API call: gateway endpoint, interface endpoint, or the internet. */
+/** Marks an option's `true` outcomes unknown: they hold only where `reason`'s value allows. */
+function qualified(outcomes: FlowOutcome[], resource: string, reason: string): FlowOutcome[] {
+  return outcomes.map((outcome) =>
+    outcome.reachable === true
+      ? {
+          ...outcome,
+          reachable: 'unknown' as const,
+          blockedAt: { resource, code: 'UNRESOLVED_VALUE' as const, reason },
+        }
+      : outcome,
+  );
+}
+
+/** A workload → interface endpoint call: to each of its interfaces, over the local route. */
+function interfaceEndpointOutcomes(spec: FlowSpec, source: Placement, endpoint: VpcEndpoint): FlowOutcome[] {
+  const groups = endpoint.securityGroupIds;
+  const target = {
+    groups: groups instanceof Unresolved ? ('unknown' as const) : groups,
+    groupsUnknownReason: groups instanceof Unresolved ? groups.reason : undefined,
+    publicIp: false,
+    publicIpReason: 'interface endpoint',
+  };
+  // Interfaces in subnets that cannot be resolved: the SDK may be handed any of them.
+  const elsewhere = endpoint.unresolvedSubnets
+    ? single(
+        [{ resource: endpoint.id, kind: 'vpc-endpoint', detail: endpoint.unresolvedSubnets }],
+        'unknown',
+        { resource: endpoint.id, code: 'UNRESOLVED_VALUE', reason: endpoint.unresolvedSubnets },
+      )
+    : [];
+  const resolvedTo = `calls to ${String(endpoint.service)} resolve to interface endpoint ${endpoint.id} (private DNS)`;
+  const outcomes = endpoint.subnetIds.flatMap((subnetId) =>
+    evaluateInternal(spec, source, placementInSubnet(spec.model, subnetId, target)).map((outcome) => ({
+      ...outcome,
+      hops: [
+        ...outcome.hops,
+        ...(outcome.arrived
+          ? [
+              {
+                resource: endpoint.id,
+                kind: 'vpc-endpoint' as const,
+                detail: `interface endpoint for ${String(endpoint.service)} (private DNS)`,
+              },
+            ]
+          : []),
+      ],
+      // Say where the call was headed: the blocking hop is the endpoint's group, NACL or route.
+      blockedAt:
+        outcome.reachable === false && outcome.blockedAt
+          ? { ...outcome.blockedAt, reason: `${resolvedTo}: ${outcome.blockedAt.reason}` }
+          : outcome.blockedAt,
+    })),
+  );
+  return [...outcomes, ...elsewhere];
+}
+
+/**
+ * Evaluates a workload → AWS service API call: gateway endpoint, interface endpoint, or the
+ * internet. An interface endpoint with private DNS answers for the service's name inside its VPC,
+ * so where it certainly does, the NAT / internet path is never taken for that service (calls the
+ * endpoint drops are dropped); where it may (see {@link privateDnsCapture}), a working internet
+ * path proves nothing.
+ */
 function serviceOutcomes(spec: FlowSpec, source: Placement, service: string): FlowOutcome[] {
-  const endpointNames = endpointServicesFor(service);
-  const options: FlowOutcome[][] = [];
-  const vpcId = source.subnet?.vpcId;
-  for (const endpoint of spec.model.vpcEndpoints.values()) {
-    if (
-      endpoint.vpcId !== vpcId ||
-      typeof endpoint.service !== 'string' ||
-      !endpointNames.includes(endpoint.service)
-    )
-      continue;
+  // Options other than interface endpoints (gateway endpoints, the internet), and interface ones.
+  const routed: FlowOutcome[][] = [];
+  const interfaces: FlowOutcome[][] = [];
+  const uncertain: Array<{ endpoint: string; reason: string }> = [];
+  // Outcomes of the endpoint(s) whose private DNS certainly takes the calls.
+  const captured: FlowOutcome[][] = [];
+  for (const endpoint of endpointsFor(spec.model, source.subnet?.vpcId, service)) {
     if (endpoint.endpointType === 'Gateway') {
-      options.push(evaluateOutbound(spec, source, INTERNET, endpoint.service));
-    } else if (endpoint.endpointType === 'Interface' && endpoint.privateDnsEnabled !== false) {
-      // Private DNS needs both VPC attributes; without them the SDK resolves the public endpoint.
-      const vpc = spec.model.vpcs.get(endpoint.vpcId);
-      const dns = privateDnsProblem(endpoint.id, endpoint.vpcId, vpc);
-      if (dns) {
-        const hop: Hop = { resource: endpoint.id, kind: 'vpc-endpoint', detail: dns.reason };
-        const code = dns.definite ? 'ENDPOINT_PRIVATE_DNS_UNAVAILABLE' : 'UNRESOLVED_VALUE';
-        options.push(
-          single([hop], dns.definite ? false : 'unknown', {
+      routed.push(evaluateOutbound(spec, source, INTERNET, String(endpoint.service)));
+      continue;
+    }
+    if (endpoint.endpointType !== 'Interface') continue;
+    const capture = privateDnsCapture(spec.model, endpoint, service);
+    if (capture.kind === 'none') {
+      // Private DNS would serve the call but for the VPC's DNS attributes: explains a failure best.
+      if (capture.unavailable) {
+        const hop: Hop = { resource: endpoint.id, kind: 'vpc-endpoint', detail: capture.unavailable };
+        interfaces.push(
+          single([hop], false, {
             resource: endpoint.id,
-            code,
-            reason: dns.reason,
+            code: 'ENDPOINT_PRIVATE_DNS_UNAVAILABLE',
+            reason: capture.unavailable,
           }),
         );
-        continue;
       }
-      const groups = endpoint.securityGroupIds;
-      const target = {
-        groups: groups instanceof Unresolved ? ('unknown' as const) : groups,
-        groupsUnknownReason: groups instanceof Unresolved ? groups.reason : undefined,
-        publicIp: false,
-        publicIpReason: 'interface endpoint',
-      };
-      // Interfaces in subnets that cannot be resolved: the SDK may be handed any of them.
-      const elsewhere = endpoint.unresolvedSubnets
-        ? single(
-            [{ resource: endpoint.id, kind: 'vpc-endpoint', detail: endpoint.unresolvedSubnets }],
-            'unknown',
-            { resource: endpoint.id, code: 'UNRESOLVED_VALUE', reason: endpoint.unresolvedSubnets },
-          )
-        : [];
-      const outcomes = endpoint.subnetIds.flatMap((subnetId) =>
-        evaluateInternal(spec, source, placementInSubnet(spec.model, subnetId, target)).map((outcome) => ({
-          ...outcome,
-          hops: [
-            ...outcome.hops,
-            ...(outcome.arrived
-              ? [
-                  {
-                    resource: endpoint.id,
-                    kind: 'vpc-endpoint' as const,
-                    detail: `interface endpoint for ${endpoint.service} (private DNS)`,
-                  },
-                ]
-              : []),
-          ],
-        })),
-      );
-      // An endpoint that may not exist, or whose private DNS may be off (then SDK calls resolve to
-      // the public endpoint), serves the call in some deployments only; where even it would not,
-      // the answer stays "no".
-      const uncertain = [
-        endpoint.uncertain && `${endpoint.id} may not exist (${endpoint.uncertain})`,
-        endpoint.privateDnsEnabled === 'unknown' &&
-          `whether ${endpoint.id} has private DNS is unknown (PrivateDnsEnabled: ${endpoint.privateDnsUnresolved})`,
-      ]
-        .filter(Boolean)
-        .join('; ');
-      options.push(
-        [...outcomes, ...elsewhere].map((outcome) =>
-          uncertain && outcome.reachable === true
-            ? {
-                ...outcome,
-                reachable: 'unknown' as const,
-                blockedAt: { resource: endpoint.id, code: 'UNRESOLVED_VALUE' as const, reason: uncertain },
-              }
-            : outcome,
-        ),
-      );
+      continue;
+    }
+    const outcomes = interfaceEndpointOutcomes(spec, source, endpoint);
+    if (capture.kind === 'certain') {
+      captured.push(outcomes);
+      interfaces.push(outcomes);
+    } else {
+      // It serves the call in some deployments only; where even it would not, the answer stays "no".
+      uncertain.push({ endpoint: endpoint.id, reason: capture.reason });
+      interfaces.push(qualified(outcomes, endpoint.id, capture.reason));
     }
   }
-  options.push(evaluateOutbound(spec, source, INTERNET));
+  // A captured service's calls never reach the NAT (and a gateway endpoint beside the interface
+  // one makes the capture uncertain, so `routed` is empty then).
+  if (captured.length === 0) routed.push(evaluateOutbound(spec, source, INTERNET));
+  const first = uncertain[0];
+  const options = [
+    ...(first
+      ? routed.map((outcomes) =>
+          qualified(
+            outcomes,
+            first.endpoint,
+            `${uncertain.map((item) => item.reason).join('; ')}: where private DNS answers, calls to ${service} go to ${uncertain.map((item) => item.endpoint).join(', ')} instead of this path`,
+          ),
+        )
+      : routed),
+    ...interfaces,
+  ];
   // Any working option is enough; each option itself must work for every address/branch.
   const combined = options.map((outcomes) => ({ outcomes, result: combine(outcomes, 'all') }));
   const working = combined.find((option) => option.result.reachable === true);
   if (working) return working.outcomes;
   const undecided = combined.find((option) => option.result.reachable === 'unknown');
   if (undecided) return undecided.outcomes;
-  // An endpoint that would serve the call but for the VPC's DNS attributes explains it best.
+  // An endpoint the calls certainly go to explains a failure; then one that would serve the call
+  // but for the VPC's DNS attributes.
+  const capturedBy = captured[0];
+  if (capturedBy) return capturedBy;
   const dnsBlocked = combined.find(
     (option) => option.result.blockedAt?.code === 'ENDPOINT_PRIVATE_DNS_UNAVAILABLE',
   );
   if (dnsBlocked) return dnsBlocked.outcomes;
   // Explain with the internet path: it is what a function without endpoints would use.
-  return combined[combined.length - 1]?.outcomes ?? [];
+  return routed[routed.length - 1] ?? [];
 }
 
-/** Why an interface endpoint's private DNS does not (or may not) apply in its VPC. */
-function privateDnsProblem(
-  endpointId: string,
-  vpcId: string,
-  vpc: Vpc | undefined,
-): { reason: string; definite: boolean } | undefined {
-  if (!vpc) return { reason: `VPC ${vpcId} of ${endpointId} is unknown`, definite: false };
-  const missing = [
-    vpc.dnsSupport === false ? 'EnableDnsSupport' : undefined,
-    vpc.dnsHostnames === false ? 'EnableDnsHostnames' : undefined,
-  ].filter((name): name is string => name !== undefined);
-  if (missing.length > 0)
-    return {
-      reason: `${endpointId} has PrivateDnsEnabled, but ${vpcId} does not set ${missing.join(' and ')} to true (CloudFormation defaults EnableDnsHostnames to false); private DNS needs both, so the service name resolves to its public endpoint`,
-      definite: true,
-    };
-  if (vpc.dnsSupport === 'unknown' || vpc.dnsHostnames === 'unknown')
-    return {
-      reason: `whether ${vpcId} enables DNS support and hostnames (needed for ${endpointId}'s private DNS) is unknown`,
-      definite: false,
-    };
-  return undefined;
+/**
+ * A flow from inside a VPC to a load balancer: an internal one is reached over the private network,
+ * an internet-facing one only through the internet (its DNS name resolves to public addresses).
+ * With an unresolved Scheme, an answer holds only when both readings give it.
+ */
+function loadBalancerOutcomes(
+  spec: FlowSpec,
+  source: Placement,
+  destination: Placement,
+  lb: Workload,
+): FlowOutcome[] {
+  const scheme = lb.loadBalancer?.scheme;
+  if (scheme === 'internal') return evaluateInternal(spec, source, destination);
+  if (scheme === 'internet-facing') return evaluateViaInternet(spec, source, destination, lb.id);
+  const internal = evaluateInternal(spec, source, destination);
+  const viaInternet = evaluateViaInternet(spec, source, destination, lb.id);
+  const [asInternal, asInternetFacing] = [combine(internal, 'all'), combine(viaInternet, 'all')];
+  if (asInternal.reachable === asInternetFacing.reachable && asInternal.reachable !== 'unknown')
+    return internal;
+  const reason = `${lb.id}'s Scheme is unresolved (${scheme?.reason ?? 'unknown'}): internal it would be ${describeTri(asInternal.reachable)}, internet-facing ${describeTri(asInternetFacing.reachable)}`;
+  return [
+    {
+      reachable: 'unknown',
+      hops: asInternal.path,
+      blockedAt: { resource: lb.id, code: 'UNRESOLVED_VALUE', reason },
+      scope: '',
+      arrived: false,
+    },
+  ];
+}
+
+function describeTri(value: Tri): string {
+  return value === true ? 'reachable' : value === false ? 'not reachable' : 'undecided';
 }
 
 /**
@@ -566,14 +612,11 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
         const scope = [sourceScope, destinations.length > 1 ? `to ${destination.subnetId}` : '']
           .filter(Boolean)
           .join(' ');
-        outcomes.push(
-          ...framed(
-            cached(model, key, () => evaluateInternal(spec, source, destination)),
-            src,
-            destinationHop(to, destination),
-            scope,
-          ),
-        );
+        const evaluate = (): FlowOutcome[] =>
+          to.kind === 'workload' && to.workload.loadBalancer
+            ? loadBalancerOutcomes(spec, source, destination, to.workload)
+            : evaluateInternal(spec, source, destination);
+        outcomes.push(...framed(cached(model, key, evaluate), src, destinationHop(to, destination), scope));
       }
     }
   }

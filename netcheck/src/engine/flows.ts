@@ -843,6 +843,91 @@ export function evaluateInbound(
   });
 }
 
+/**
+ * The return route of a flow between two subnets of a VPC: the replies leave through the
+ * destination subnet's route table, which may send the source's addresses somewhere more specific
+ * than the local route (an inspection design: a firewall or Gateway Load Balancer endpoint, an
+ * appliance's interface). Such a route decides like any other: a target netcheck does not follow
+ * makes the answer unknown, a missing one blocks, a gateway drops private addresses. A source
+ * whose addresses are unknown is looked up as the whole VPC: only local routes keep it definite.
+ */
+function internalReturnRoute(
+  spec: FlowSpec,
+  trace: Trace,
+  dstSubnet: Subnet,
+  source: Placement,
+): FlowOutcome[] {
+  const table = routeTableOf(spec, dstSubnet);
+  if (!table) {
+    const reason = `route table ${dstSubnet.routeTableId} (for the replies) is unknown`;
+    return [unknownArrival(trace, dstSubnet.routeTableId, 'route-table', reason)];
+  }
+  const vpcAddresses = (spec.model.vpcs.get(table.vpcId)?.cidrs ?? []).reduce(
+    (all, cidr) => all.union(cidr.addresses),
+    IntervalSet.empty(),
+  );
+  const addresses = source.addresses ?? vpcAddresses;
+  const matches = lookupRoutes(spec.model, table, addresses);
+  return matches.flatMap((match) => {
+    const forward = routeHop(
+      table.id,
+      match.route,
+      matches.length > 1 ? match.addresses : undefined,
+      !dstSubnet.explicitRouteTable,
+    );
+    const hop = { ...forward, detail: `${forward.detail} (return route)` };
+    const branch = routeBranch(trace, matches, match, 'from', table.id, hop);
+    const route = match.route;
+    const what = `the replies to ${describeAddressSet(match.addresses)}`;
+    if (route?.target.kind === 'local') return [arrived(branch)];
+    if (!route) {
+      return [
+        routeBlocked(
+          branch,
+          {
+            resource: table.id,
+            code: 'NO_ROUTE_TO_DESTINATION',
+            reason: `${table.id} has no route for ${what}`,
+          },
+          match.unknownReason,
+        ),
+      ];
+    }
+    if (!source.addresses) {
+      const reason = `the source's addresses are unknown, and ${table.id} sends part of the VPC (${describeAddressSet(match.addresses)}) via ${describeRoute(route)}, not the local route`;
+      return [arrived(branch.stepUnknown({ ...hop, detail: reason }, unknownAt(table.id, reason)))];
+    }
+    const special = targetOutcome(branch, route, what);
+    if (special) return special;
+    if (route.target.kind === 'nat-gateway') {
+      // A NAT gateway as a middlebox for traffic inside the VPC translates the replies' source.
+      const reason = `${route.id} sends ${what} to NAT gateway ${route.target.id}; netcheck does not follow replies through it`;
+      return [
+        {
+          ...arrived(
+            branch.stepUnknown(
+              { resource: route.target.id, kind: 'nat-gateway', detail: reason },
+              unknownAt(route.id, reason, 'UNSUPPORTED_ROUTE_TARGET'),
+            ),
+          ),
+          arrived: false,
+        },
+      ];
+    }
+    return [
+      routeBlocked(
+        branch,
+        {
+          resource: table.id,
+          code: 'NO_ROUTE_TO_DESTINATION',
+          reason: `${table.id} sends ${what} via ${describeRoute(route)} instead of the local route, which drops them`,
+        },
+        match.unknownReason,
+      ),
+    ];
+  });
+}
+
 /** Flow between two placements inside VPCs (the local route, NACLs when subnets differ, both SGs). */
 export function evaluateInternal(spec: FlowSpec, source: Placement, destination: Placement): FlowOutcome[] {
   const start = new Trace();
@@ -952,7 +1037,8 @@ export function evaluateInternal(spec: FlowSpec, source: Placement, destination:
             'ingress',
             { addresses: source.addresses, groups: source.groups },
             'destination',
-            (done) => [arrived(done)],
+            // Replies between subnets leave through the destination subnet's route table.
+            (done) => (crossSubnet ? internalReturnRoute(spec, done, dstSubnet, source) : [arrived(done)]),
           );
         if (!crossSubnet) return deliver(branch, match.addresses);
         // NACLs filter only traffic crossing a subnet boundary.

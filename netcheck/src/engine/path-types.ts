@@ -15,6 +15,8 @@ export type HopKind =
   | 'api-gateway'
   | 'load-balancer'
   | 'aws-managed-network'
+  /** Out to the internet and back in (a call to an internet-facing load balancer's public address). */
+  | 'internet'
   | 'destination';
 
 /** One step of a path: the resource traversed and what matched there. */

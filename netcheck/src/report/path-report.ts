@@ -13,6 +13,7 @@ const HOP_LABELS: Readonly<Record<HopKind, string>> = {
   'api-gateway': 'API Gateway',
   'load-balancer': 'load balancer',
   'aws-managed-network': 'AWS-managed network',
+  internet: 'internet',
   destination: 'destination',
 };
 
