@@ -286,7 +286,7 @@ export class Database extends Construct implements IApiDatabase {
         {
           id: 'AwsSolutions-SMG4',
           reason:
-            'The API reads the secret once per cold start and keeps a pool; single-user rotation would break live connections until every function/task restarts. Change the value, deploy (the migration function sets the new password), then restart the API (infra/README.md).',
+            'Not rotated by a schedule of its own: change the value and deploy, and the migration function sets the new password; running API processes re-read the secret when the database refuses the old one (api/src/database/credential-renewal.ts). A hosted rotation Lambda would need its own network path to the database and to Secrets Manager, not added (infra/README.md).',
         },
       ],
       true,
