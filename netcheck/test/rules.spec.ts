@@ -205,6 +205,37 @@ const CASES: ReadonlyArray<{
     passing: 'seed-002-autonote-fargate-fixed.yaml',
   },
   {
+    // Seed 002's task moved into its private subnets without a NAT or endpoints: no image pull,
+    // no awslogs stream, no secret. Near miss: the same task with a NAT path.
+    id: 'NV-ECS-001',
+    failing: 'ecs-private-no-nat.yaml',
+    resources: ['ServerService', 'ServerService', 'ServerService'],
+    passing: 'ecs-private-nat.yaml',
+  },
+  {
+    // Private DNS sends the calls to the endpoints, whose group admits the ALB's group, not the
+    // task's. Near miss: the group admits the task's (and S3 has its gateway endpoint).
+    id: 'NV-ECS-001',
+    failing: 'ecs-private-endpoints-sg-blocks.yaml',
+    resources: ['ServerService', 'ServerService', 'ServerService'],
+    passing: 'ecs-private-endpoints.yaml',
+  },
+  {
+    // Registries and secret stores read from the task definition; near miss: seed 002 as written,
+    // whose public IP in a public subnet reaches ECR and Secrets Manager.
+    id: 'NV-ECS-001',
+    failing: 'ecs-task-start-needs.yaml',
+    resources: [
+      'CdkRepoService',
+      'CdkRepoService',
+      'PublicImageService',
+      'RepoUriService',
+      'SpotSsmService',
+      'SpotSsmService',
+    ],
+    passing: 'seed-002-autonote-fargate.yaml',
+  },
+  {
     id: 'NV-CMP-001',
     failing: 'compute-exposure.yaml',
     resources: ['Jenkins', 'OpenHost', 'PublicTaskService', 'WebGroup'],
@@ -365,6 +396,29 @@ describe('exact findings of the golden networks', () => {
     'alb-internet-facing-hairpin-nat.yaml': [],
     'endpoint-private-dns-sg-blocks.yaml': ['NV-LMB-002 Fn'],
     'endpoint-private-dns-sg-admits.yaml': [],
+    'ecs-private-no-nat.yaml': [
+      'NV-ECS-001 ServerService',
+      'NV-ECS-001 ServerService',
+      'NV-ECS-001 ServerService',
+    ],
+    'ecs-private-nat.yaml': [],
+    'ecs-private-endpoints.yaml': [],
+    'ecs-private-endpoints-sg-blocks.yaml': [
+      'NV-ECS-001 ServerService',
+      'NV-ECS-001 ServerService',
+      'NV-ECS-001 ServerService',
+      'NV-SG-003 AlbSg',
+    ],
+    'ecs-task-start-needs.yaml': [
+      'NV-ECS-001 CdkRepoService',
+      'NV-ECS-001 CdkRepoService',
+      'NV-ECS-001 PublicImageService',
+      'NV-ECS-001 RepoUriService',
+      'NV-ECS-001 SpotSsmService',
+      'NV-ECS-001 SpotSsmService',
+      'NV-UNK-001 UnknownImageService',
+      'NV-UNK-001 UnknownImageService',
+    ],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
     it(fixture, async () => {
@@ -526,6 +580,112 @@ describe('exact findings of the golden networks', () => {
     // One finding per workload, every exposed port in it; a range is asked about at its first port.
     expect(message('OpenHost')).toContain('tcp/20 (first port of tcp/20-25');
     expect(message('OpenHost')).toContain('tcp/8000 (first port of tcp/8000-8100');
+  });
+
+  it('NV-ECS-001 names each start dependency of the private task and where it is blocked', async () => {
+    const { findings } = await checkFixture('ecs-private-no-nat.yaml');
+    const messages = findings
+      .filter((finding) => finding.id === 'NV-ECS-001')
+      .map((finding) => finding.message)
+      .sort();
+    expect(messages).toHaveLength(3);
+    const [image, logs, secrets] = [
+      messages.find((message) => message.includes('ecr.dkr')) ?? '',
+      messages.find((message) => message.includes('CloudWatch Logs')) ?? '',
+      messages.find((message) => message.includes('Secrets Manager')) ?? '',
+    ];
+    expect(image).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the template's Fn::Sub text, as written.
+      'image !Sub ${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/autonote/server:latest (container server)',
+    );
+    // One route table blocks all three for the same reason: explained once.
+    expect(image).toContain('ecr.api, ecr.dkr, s3 (NO_ROUTE_TO_DESTINATION at PrivateRouteTable');
+    expect(image).toContain('CannotPullContainerError');
+    expect(logs).toContain('awslogs log driver (container server)');
+    expect(logs).toContain('com.amazonaws.<region>.logs');
+    expect(secrets).toContain('secret X_API_KEY (container server)');
+    expect(secrets).toContain('com.amazonaws.<region>.secretsmanager');
+    for (const message of messages) {
+      expect(message).toContain('ServerService');
+      expect(message).toContain('cannot start');
+    }
+  });
+
+  it('NV-ECS-001 names the endpoint group that drops the calls private DNS sends to the endpoints', async () => {
+    const { findings, model } = await checkFixture('ecs-private-endpoints-sg-blocks.yaml');
+    const messages = findings
+      .filter((finding) => finding.id === 'NV-ECS-001')
+      .map((finding) => finding.message);
+    expect(messages).toHaveLength(3);
+    for (const message of messages) {
+      expect(message).toContain('EndpointSg');
+      expect(message).toContain('private DNS');
+      expect(message).not.toContain('no NAT path');
+    }
+    const image = messages.find((message) => message.includes('ecr.dkr')) ?? '';
+    expect(image).toContain('EcrApiEndpoint');
+    expect(image).toContain('EcrDkrEndpoint');
+    // The layers still come through the S3 gateway endpoint: only the ECR APIs are named.
+    expect(image).not.toContain('s3 (');
+    expect(findPath(model, { from: 'ServerService', to: 'aws:s3', port: 443 }).reachable).toBe(true);
+  });
+
+  it('the NV-ECS-001 near misses are near: private task, no public IP, paths through the NAT or endpoints', async () => {
+    const withEndpoints = await checkFixture('ecs-private-endpoints.yaml');
+    const task = withEndpoints.model.workloads.get('ServerService');
+    expect(task?.publicIp).toBe(false);
+    // No way out of the VPC: every start dependency goes through an endpoint.
+    expect(
+      findPath(withEndpoints.model, { from: 'ServerService', to: 'internet', port: 443 }).reachable,
+    ).toBe(false);
+    for (const service of ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager']) {
+      const path = findPath(withEndpoints.model, { from: 'ServerService', to: `aws:${service}`, port: 443 });
+      expect(path.reachable).toBe(true);
+      expect(path.path.map((hop) => hop.kind)).toContain('vpc-endpoint');
+    }
+    const withNat = await checkFixture('ecs-private-nat.yaml');
+    expect(withNat.model.workloads.get('ServerService')?.publicIp).toBe(false);
+    const viaNat = findPath(withNat.model, { from: 'ServerService', to: 'aws:ecr.dkr', port: 443 });
+    expect(viaNat.reachable).toBe(true);
+    expect(viaNat.path.map((hop) => hop.kind)).toContain('nat-gateway');
+    // Seed 002 as written: no NAT, but the task's public IP reaches ECR through the IGW.
+    const seed = await checkFixture('seed-002-autonote-fargate.yaml');
+    const direct = findPath(seed.model, { from: 'ServerService', to: 'aws:ecr.dkr', port: 443 });
+    expect(direct.reachable).toBe(true);
+    expect(direct.path.map((hop) => hop.kind)).not.toContain('nat-gateway');
+  });
+
+  it('NV-ECS-001 reads registries and secret stores from the task definition', async () => {
+    const { findings, model } = await checkFixture('ecs-task-start-needs.yaml');
+    const messages = (resource: string): string =>
+      findings
+        .filter((finding) => finding.resource === resource)
+        .map((finding) => finding.message)
+        .join('\n');
+    expect(messages('PublicImageService')).toContain('image nginx:1.27 (container web)');
+    expect(messages('PublicImageService')).toContain('the internet');
+    expect(messages('PublicImageService')).not.toContain('ecr.dkr');
+    expect(messages('SpotSsmService')).toContain('public.ecr.aws/docker/library/node:22');
+    expect(messages('SpotSsmService')).toContain('secret DATABASE_URL, secret CONFIG (container worker)');
+    expect(messages('SpotSsmService')).toContain('com.amazonaws.<region>.ssm');
+    expect(messages('CdkRepoService')).toContain('ecr.dkr');
+    expect(messages('CdkRepoService')).toContain('secret DB_PASSWORD (container api)');
+    expect(messages('CdkRepoService')).toContain('com.amazonaws.<region>.secretsmanager');
+    expect(messages('RepoUriService')).toContain('ecr.dkr');
+    expect(messages('CdkRepoService')).toContain('image *.dkr.ecr.*.amazonaws.com/*:abc123 (container api)');
+    expect(messages('RepoUriService')).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the template's Fn::Sub text, as written.
+      'image !Sub ${Repo.RepositoryUri}:1.0 (container api)',
+    );
+    // Undecided: either registry may be the deployed one, and neither is reachable.
+    expect(messages('UnknownImageService')).toContain('parameter ImageUri has no value');
+    expect(messages('UnknownImageService')).toContain('ecr.api, ecr.dkr, s3');
+    expect(messages('UnknownImageService')).toContain('the internet');
+    // Out of scope: the EC2 launch type, and what ECS runs on EC2 by default.
+    expect(model.workloads.get('Ec2LaunchService')?.taskStartNeeds).toBeUndefined();
+    expect(model.workloads.get('DefaultLaunchService')?.taskStartNeeds).toBeUndefined();
+    expect(messages('Ec2LaunchService')).toBe('');
+    expect(messages('DefaultLaunchService')).toBe('');
   });
 
   it('NV-CMP-002 counts address sets and ::/0; NV-CMP-003 keeps the allowlisted ports apart', async () => {

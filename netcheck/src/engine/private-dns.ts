@@ -1,5 +1,6 @@
 import { endpointServicesFor } from '../model/iam-permissions.js';
-import type { NetworkModel, Vpc, VpcEndpoint } from '../model/network-model.js';
+import type { NetworkModel, Vpc, VpcEndpoint, Workload } from '../model/network-model.js';
+import { Unresolved } from '../template/template-values.js';
 
 /**
  * Whether an interface endpoint's private DNS answers for its service's public name inside its VPC,
@@ -83,4 +84,19 @@ export function capturingEndpoint(
   return endpointsFor(model, vpcId, service).find(
     (endpoint) => privateDnsCapture(model, endpoint, service).kind === 'certain',
   );
+}
+
+/**
+ * The interface endpoint whose private DNS certainly takes a workload's calls to `service` in one
+ * of its subnets' VPCs (the engine then never tries the NAT path), so a rule's message can name it
+ * instead of "no NAT path".
+ */
+export function capturingEndpointOf(
+  model: NetworkModel,
+  workload: Workload,
+  service: string,
+): VpcEndpoint | undefined {
+  if (workload.subnetIds instanceof Unresolved) return undefined;
+  const vpcs = new Set(workload.subnetIds.map((subnetId) => model.subnets.get(subnetId)?.vpcId));
+  return [...vpcs].map((vpcId) => capturingEndpoint(model, vpcId, service)).find(Boolean);
 }

@@ -260,6 +260,24 @@ export type WorkloadKind =
   | 'rds-instance'
   | 'rds-cluster';
 
+/**
+ * Something a Fargate task's own network interface must reach before its containers start (the
+ * platform pulls images, creates the awslogs stream and fetches secrets through it):
+ * - `ecr`: an image in a private ECR registry: `ecr.api` (auth token), `ecr.dkr` (manifests) and S3
+ *   (the layers);
+ * - `internet`: an image in a public registry (Docker Hub, ECR Public, ghcr.io…);
+ * - `logs`: a container with the `awslogs` log driver;
+ * - `secretsmanager` / `ssm`: a container secret whose ValueFrom is a Secrets Manager secret / an
+ *   SSM parameter.
+ */
+export interface TaskStartNeed {
+  readonly requirement: 'ecr' | 'internet' | 'logs' | 'secretsmanager' | 'ssm';
+  /** What needs it, for messages: `image nginx:1.27 (container web)`. */
+  readonly purpose: string;
+  /** Set when the task may not need it: the image, log driver, ValueFrom or launch type is unresolved. */
+  readonly uncertain?: string;
+}
+
 /** A port a workload accepts connections on, and why netcheck believes so. */
 export interface ListeningPort {
   readonly port: number;
@@ -295,6 +313,12 @@ export interface Workload {
   readonly roleId?: string;
   /** Lambda functions: AWS API service prefixes the role allows (`ses`, `s3`…) → where the grant is. */
   readonly awsApiPermissions?: ReadonlyMap<string, string>;
+  /**
+   * ECS services that run on Fargate (awsvpc): what their tasks must reach to start; unresolved
+   * when the task definition cannot be read. Absent when the launch type is EC2 or external (the
+   * instance's container agent pulls and logs through the instance's network, not the task's).
+   */
+  readonly taskStartNeeds?: MaybeResolved<readonly TaskStartNeed[]>;
   /**
    * Databases: why the port they listen on is unknown (an unresolved Port, or no Port and no known
    * default for the engine); listeningPorts is then empty and answers on any port are unknown.

@@ -8,6 +8,7 @@ import {
   ResourceRef,
   Unresolved,
 } from '../template/template-values.js';
+import { taskStartNeeds } from './ecs-task-start-needs.js';
 import {
   addRoleGrants,
   addSamPolicyGrants,
@@ -135,7 +136,7 @@ function containerPorts(taskDefinition: ResolvedResource | undefined): Listening
   return ports;
 }
 
-function ecsServices(context: ModelBuilderContext): void {
+function ecsServices(context: ModelBuilderContext, raw: ReadonlyMap<string, JsonObject>): void {
   for (const service of context.ofType('AWS::ECS::Service')) {
     const network = service.properties.NetworkConfiguration;
     const awsvpc =
@@ -176,6 +177,8 @@ function ecsServices(context: ModelBuilderContext): void {
         ? `AssignPublicIp is ${publicIp === true ? 'ENABLED' : publicIp === false ? 'DISABLED (default)' : 'unresolved'}`
         : 'bridge/host networking',
       listeningPorts,
+      // Bridge / host mode has no task interface to judge (and Fargate requires awsvpc).
+      ...(awsvpc ? { taskStartNeeds: taskStartNeeds(context, raw, service, task) } : {}),
     });
   }
 }
@@ -624,7 +627,7 @@ function internetInvokers(
 /** Builds workloads (compute, load balancers, databases) and target groups into the context's model. */
 export function buildWorkloads(context: ModelBuilderContext, raw: ReadonlyMap<string, JsonObject>): void {
   lambdaFunctions(context, raw, internetInvokers(context, raw));
-  ecsServices(context);
+  ecsServices(context, raw);
   ec2Instances(context);
   autoScalingGroups(context);
   loadBalancers(context);

@@ -4,6 +4,7 @@ import { computeDirectlyReachableFromInternet } from './compute-directly-reachab
 import { databaseInPublicSubnet } from './database-in-public-subnet.js';
 import { databasePortOpenToInternet } from './database-port-open-to-internet.js';
 import { databaseReachableFromInternet } from './database-reachable-from-internet.js';
+import { ecsTaskMissingPathToStart } from './ecs-task-missing-path-to-start.js';
 import { ineffectiveEgressRestriction } from './ineffective-egress-restriction.js';
 import { lambdaInPublicSubnet } from './lambda-in-public-subnet.js';
 import { lambdaMissingPathToAwsApi } from './lambda-missing-path-to-aws-api.js';
@@ -39,6 +40,7 @@ export const ALL_RULES: readonly Rule[] = [
   lambdaWithoutInternetEgress,
   lambdaMissingPathToAwsApi,
   lambdaInPublicSubnet,
+  ecsTaskMissingPathToStart,
   loadBalancerTargetChain,
   loadBalancerSingleAvailabilityZone,
   computeDirectlyReachableFromInternet,

@@ -1,7 +1,5 @@
-import { capturingEndpoint } from '../engine/private-dns.js';
+import { capturingEndpointOf } from '../engine/private-dns.js';
 import { endpointServicesFor } from '../model/iam-permissions.js';
-import type { NetworkModel, Workload } from '../model/network-model.js';
-import { Unresolved } from '../template/template-values.js';
 import type { Rule, RuleOutcome } from './rule.js';
 import { undecided, violation } from './rule.js';
 
@@ -9,16 +7,6 @@ import { undecided, violation } from './rule.js';
  * NV-LMB-002: a VPC Lambda function is granted an AWS API (ses:, s3:, secretsmanager:…) it has no
  * network path to: neither a NAT path to the public endpoint nor a matching VPC endpoint.
  */
-/**
- * The interface endpoint whose private DNS certainly takes a function's calls to `service` (the
- * engine then never tries the NAT path), so the message names it instead of "no NAT path".
- */
-function capturedBy(model: NetworkModel, fn: Workload, service: string): string | undefined {
-  if (fn.subnetIds instanceof Unresolved) return undefined;
-  const vpcs = new Set(fn.subnetIds.map((subnetId) => model.subnets.get(subnetId)?.vpcId));
-  return [...vpcs].map((vpcId) => capturingEndpoint(model, vpcId, service)?.id).find(Boolean);
-}
-
 export const lambdaMissingPathToAwsApi: Rule = {
   id: 'NV-LMB-002',
   severity: 'error',
@@ -35,7 +23,7 @@ export const lambdaMissingPathToAwsApi: Rule = {
           const endpoints = endpointServicesFor(service)
             .map((name) => `com.amazonaws.<region>.${name}`)
             .join(' or ');
-          const endpoint = capturedBy(context.model, fn, service);
+          const endpoint = capturingEndpointOf(context.model, fn, service)?.id;
           const why = endpoint
             ? `${result.blockedAt?.code} at ${result.blockedAt?.resource}: ${result.blockedAt?.reason}. A NAT path does not help: inside the VPC, private DNS sends every call to ${endpoint}`
             : result.blockedAt?.code === 'ENDPOINT_PRIVATE_DNS_UNAVAILABLE'

@@ -1,0 +1,235 @@
+import type { Sourced } from '../template/sourced-value.js';
+import { items, member } from '../template/sourced-value.js';
+import type { JsonObject } from '../template/template-values.js';
+import { asList, asString, isRecord, ResourceRef, Unresolved } from '../template/template-values.js';
+import type { ModelBuilderContext, ResolvedResource } from './model-builder-context.js';
+import type { MaybeResolved, TaskStartNeed } from './network-model.js';
+import { referencedLogicalIds } from './raw-references.js';
+
+/**
+ * A private ECR registry's host: `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` (unknown
+ * account or region are `*` in a partly evaluated value). ECR Public (`public.ecr.aws`) is not one:
+ * it has no VPC endpoint and is reached over the internet like any public registry.
+ */
+const PRIVATE_ECR_IMAGE = /^[^/]+\.dkr\.ecr(-fips)?\.[^/.]+\.amazonaws\.com(\.cn)?\//;
+
+type Requirement = TaskStartNeed['requirement'];
+
+/** Whether a service's tasks run on Fargate, and what leaves that open. */
+type Launch = { readonly fargate: false } | { readonly fargate: true; readonly uncertain?: string };
+
+/** The template part of a model id (`Stack/` when several templates are loaded, else empty). */
+function templatePrefix(id: string): string {
+  return id.slice(0, id.lastIndexOf('/') + 1);
+}
+
+function isFargateProvider(name: string | Unresolved | undefined): boolean {
+  return name === 'FARGATE' || name === 'FARGATE_SPOT';
+}
+
+/**
+ * Fargate when LaunchType says so, or a capacity provider strategy names FARGATE / FARGATE_SPOT
+ * (some tasks run there). With neither, the cluster's default strategy decides (EC2 when it has
+ * none), so only the task definition tells: one that does not list FARGATE in
+ * RequiresCompatibilities (absent means EC2) cannot run on Fargate; one that lists only FARGATE
+ * runs nowhere else.
+ */
+function fargateLaunch(service: ResolvedResource, task: ResolvedResource | undefined): Launch {
+  const launchType = asString(service.properties.LaunchType);
+  if (launchType instanceof Unresolved)
+    return { fargate: true, uncertain: `LaunchType of ${service.id}: ${launchType.reason}` };
+  if (launchType !== undefined) return { fargate: launchType === 'FARGATE' };
+  const strategy = asList(service.properties.CapacityProviderStrategy);
+  if (strategy instanceof Unresolved)
+    return { fargate: true, uncertain: `CapacityProviderStrategy of ${service.id}: ${strategy.reason}` };
+  if (strategy.length > 0) {
+    const providers = strategy.map((item) => (isRecord(item) ? asString(item.CapacityProvider) : undefined));
+    if (providers.some(isFargateProvider)) return { fargate: true };
+    const unknown = providers.find((provider): provider is Unresolved => provider instanceof Unresolved);
+    return unknown
+      ? { fargate: true, uncertain: `a capacity provider of ${service.id}: ${unknown.reason}` }
+      : { fargate: false };
+  }
+  if (!task) return { fargate: true, uncertain: `${service.id} gives no LaunchType` };
+  const compatibilities = asList(task.properties.RequiresCompatibilities);
+  if (compatibilities instanceof Unresolved)
+    return {
+      fargate: true,
+      uncertain: `RequiresCompatibilities of ${task.id}: ${compatibilities.reason}`,
+    };
+  const names = compatibilities.map(asString);
+  const unknown = names.find((name): name is Unresolved => name instanceof Unresolved);
+  if (unknown)
+    return { fargate: true, uncertain: `RequiresCompatibilities of ${task.id}: ${unknown.reason}` };
+  if (!names.includes('FARGATE')) return { fargate: false };
+  if (names.length === 1) return { fargate: true };
+  return {
+    fargate: true,
+    uncertain: `${service.id} gives neither LaunchType nor CapacityProviderStrategy, so its cluster's default capacity provider strategy decides (EC2 when there is none), and ${task.id} allows ${names.join(' and ')}`,
+  };
+}
+
+/**
+ * A value as messages show it: the text; for one netcheck cannot evaluate, the `!Sub` template as
+ * written, else its evaluated part with `*` holes, else why it is unknown.
+ */
+function shown(of: Sourced): string {
+  const { value, raw } = of;
+  if (typeof value === 'string') return value;
+  if (value instanceof ResourceRef)
+    return value.attribute ? `!GetAtt ${value.logicalId}.${value.attribute}` : `!Ref ${value.logicalId}`;
+  const sub = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw['Fn::Sub'] : undefined;
+  if (typeof sub === 'string') return `!Sub ${sub}`;
+  if (value instanceof Unresolved)
+    return value.partial && value.partial !== '*' ? value.partial : `(${value.reason})`;
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * The registry an image reference's text names: private ECR, or any other (Docker Hub when the
+ * first path component is not a host: `nginx:1.27`, `library/node`). Undefined when the registry
+ * part is not known (`*:latest` from an unresolved repository URI).
+ */
+function registryOf(text: string): 'ecr' | 'internet' | undefined {
+  if (PRIVATE_ECR_IMAGE.test(text)) return 'ecr';
+  const slash = text.indexOf('/');
+  const first = slash < 0 ? (text.split(/[:@]/)[0] ?? '') : text.slice(0, slash);
+  if (first.includes('*')) return undefined;
+  return 'internet';
+}
+
+/** Which resource types a value names, directly or inside an expression netcheck cannot evaluate. */
+function namedTypes(context: ModelBuilderContext, of: Sourced, prefix: string): Set<string | undefined> {
+  const ids =
+    of.value instanceof ResourceRef
+      ? [of.value.logicalId]
+      : [...referencedLogicalIds(of.raw)].map((id) => prefix + id);
+  return new Set(ids.map((id) => context.typeOf(id)));
+}
+
+function imageRegistry(
+  context: ModelBuilderContext,
+  image: Sourced,
+  prefix: string,
+): 'ecr' | 'internet' | Unresolved {
+  const { value } = image;
+  const text = typeof value === 'string' ? value : value instanceof Unresolved ? value.partial : undefined;
+  const byText = text === undefined ? undefined : registryOf(text);
+  if (byText) return byText;
+  // `!GetAtt Repo.RepositoryUri`, `!Sub ${Repo.RepositoryUri}:tag`, CDK's Join over the Arn.
+  if (namedTypes(context, image, prefix).has('AWS::ECR::Repository')) return 'ecr';
+  if (value === undefined) return new Unresolved('no Image');
+  return new Unresolved(value instanceof Unresolved ? value.reason : `Image ${shown(image)}`);
+}
+
+/**
+ * Where a secret's ValueFrom points: a Secrets Manager ARN (a secret's Ref is its ARN; CDK writes a
+ * JSON field as `Join [Ref Secret, ':field::']`), an SSM parameter ARN, or a parameter name (a
+ * value that is not an ARN names a parameter in the task's Region).
+ */
+function secretStore(
+  context: ModelBuilderContext,
+  valueFrom: Sourced,
+  prefix: string,
+): 'secretsmanager' | 'ssm' | Unresolved {
+  const { value } = valueFrom;
+  const text = typeof value === 'string' ? value : value instanceof Unresolved ? value.partial : undefined;
+  const arn = text === undefined ? undefined : /^arn:[^:]*:([^:]+):/.exec(text);
+  if (arn?.[1] === 'secretsmanager' || arn?.[1] === 'ssm') return arn[1];
+  if (typeof value === 'string' && !arn) return 'ssm';
+  const types = namedTypes(context, valueFrom, prefix);
+  if (types.has('AWS::SecretsManager::Secret') || types.has('AWS::SecretsManager::SecretTargetAttachment'))
+    return 'secretsmanager';
+  if (types.has('AWS::SSM::Parameter')) return 'ssm';
+  return new Unresolved(
+    value instanceof Unresolved
+      ? value.reason
+      : `ValueFrom ${shown(valueFrom)} is neither a Secrets Manager nor an SSM ARN`,
+  );
+}
+
+/** One container's needs: image, awslogs, secrets (several secrets of one store in one need). */
+function containerNeeds(
+  context: ModelBuilderContext,
+  container: Sourced,
+  label: string,
+  prefix: string,
+): TaskStartNeed[] {
+  const needs: TaskStartNeed[] = [];
+  const where = `(container ${label})`;
+  const image = member(container, 'Image');
+  const registry = imageRegistry(context, image, prefix);
+  const imagePurpose = `image ${shown(image)} ${where}`;
+  if (registry instanceof Unresolved) {
+    // Either reading may be the deployed one: each must work for a definite "starts".
+    const uncertain = `the registry of its image is unknown: ${registry.reason}`;
+    needs.push({ requirement: 'ecr', purpose: imagePurpose, uncertain });
+    needs.push({ requirement: 'internet', purpose: imagePurpose, uncertain });
+  } else needs.push({ requirement: registry, purpose: imagePurpose });
+
+  const driver = asString(member(member(container, 'LogConfiguration'), 'LogDriver').value);
+  if (driver === 'awslogs') needs.push({ requirement: 'logs', purpose: `awslogs log driver ${where}` });
+  else if (driver instanceof Unresolved)
+    needs.push({
+      requirement: 'logs',
+      purpose: `log driver ${where}`,
+      uncertain: `its LogDriver is unresolved (${driver.reason})`,
+    });
+
+  const secrets = items(member(container, 'Secrets'));
+  if (secrets instanceof Unresolved) {
+    const uncertain = `its Secrets are unresolved (${secrets.reason})`;
+    needs.push({ requirement: 'secretsmanager', purpose: `secrets ${where}`, uncertain });
+    needs.push({ requirement: 'ssm', purpose: `secrets ${where}`, uncertain });
+    return needs;
+  }
+  const byStore = new Map<Requirement, string[]>();
+  const unknown: Array<{ name: string; reason: string }> = [];
+  for (const secret of secrets) {
+    const nameValue = asString(member(secret, 'Name').value);
+    const name = `secret ${typeof nameValue === 'string' ? nameValue : shown(member(secret, 'Name'))}`;
+    const store = secretStore(context, member(secret, 'ValueFrom'), prefix);
+    if (store instanceof Unresolved) unknown.push({ name, reason: store.reason });
+    else byStore.set(store, [...(byStore.get(store) ?? []), name]);
+  }
+  for (const [store, names] of byStore)
+    needs.push({ requirement: store, purpose: `${names.join(', ')} ${where}` });
+  for (const { name, reason } of unknown) {
+    const uncertain = `whether its ValueFrom is a Secrets Manager secret or an SSM parameter is unknown (${reason})`;
+    needs.push({ requirement: 'secretsmanager', purpose: `${name} ${where}`, uncertain });
+    needs.push({ requirement: 'ssm', purpose: `${name} ${where}`, uncertain });
+  }
+  return needs;
+}
+
+/**
+ * What an ECS service's tasks must reach to start, when they run on Fargate in awsvpc mode (the
+ * caller passes only those). Undefined when the launch type is not Fargate; unresolved when the
+ * task definition or its container list cannot be read.
+ */
+export function taskStartNeeds(
+  context: ModelBuilderContext,
+  raw: ReadonlyMap<string, JsonObject>,
+  service: ResolvedResource,
+  task: ResolvedResource | undefined,
+): MaybeResolved<TaskStartNeed[]> | undefined {
+  const launch = fargateLaunch(service, task);
+  if (!launch.fargate) return undefined;
+  if (!task)
+    return new Unresolved(`TaskDefinition of ${service.id} is not a task definition in the loaded templates`);
+  const containers = items(member({ value: task.properties, raw: raw.get(task.id) }, 'ContainerDefinitions'));
+  if (containers instanceof Unresolved)
+    return new Unresolved(`ContainerDefinitions of ${task.id}: ${containers.reason}`);
+  const prefix = templatePrefix(task.id);
+  const needs = containers.flatMap((container, index) => {
+    const name = asString(member(container, 'Name').value);
+    return containerNeeds(context, container, typeof name === 'string' ? name : `#${index + 1}`, prefix);
+  });
+  const { uncertain } = launch;
+  if (!uncertain) return needs;
+  const onFargate = `whether the tasks run on Fargate is unknown (${uncertain})`;
+  return needs.map((need) => ({
+    ...need,
+    uncertain: need.uncertain ? `${need.uncertain}; ${onFargate}` : onFargate,
+  }));
+}
