@@ -284,6 +284,21 @@ describe('ec2-alb × seoul (seed 004)', () => {
     });
   });
 
+  it('rotates the API user’s MySQL password every 30 days (seed 001), from its own SG in the private subnets', () => {
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      HostedRotationLambda: Match.objectLike({ RotationType: 'MySQLSingleUser' }),
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+    const rotationSg = sg(template, '^CloudNest API user password rotation');
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: getAtt(dbSg),
+      SourceSecurityGroupId: getAtt(rotationSg),
+      FromPort: 3306,
+      ToPort: 3306,
+    });
+  });
+
   it('runs MySQL 8.0 Multi-AZ, private, encrypted, with 7-day backups', () => {
     template.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'mysql',

@@ -79,23 +79,67 @@ describe('lambda-vpc × nest-vpc', () => {
     });
   });
 
-  it('admits only the API and migration SGs to the database, on 5432 (seed 000 allowed 0.0.0.0/0)', () => {
+  it('admits only the API, migration and password-rotation SGs to the database, on 5432 (seed 000 allowed 0.0.0.0/0)', () => {
+    const rotationSg = onlyResource(template, 'AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: Match.stringLikeRegexp('^CloudNest API user password rotation') },
+    })[0];
     const ingress = template.findResources('AWS::EC2::SecurityGroupIngress', {
       Properties: { GroupId: { 'Fn::GetAtt': [dbSg, 'GroupId'] } },
     });
     const rules = Object.values(ingress).map((r) => r.Properties);
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
     for (const rule of rules) {
       expect(rule).toMatchObject({ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 });
       expect(rule.CidrIp).toBeUndefined();
     }
     expect(rules.map((r) => r.SourceSecurityGroupId['Fn::GetAtt'][0]).sort()).toEqual(
-      [apiSg, migrationSg].sort(),
+      [apiSg, migrationSg, rotationSg].sort(),
     );
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('^CloudNest postgres database'),
       SecurityGroupIngress: Match.absent(),
     });
+  });
+
+  it('rotates the API user’s password every 30 days from the private subnets (seed 001), not at once on creation', () => {
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: Match.anyValue(),
+      HostedRotationLambda: Match.objectLike({
+        RotationType: 'PostgreSQLSingleUser',
+        VpcSubnetIds: Match.anyValue(),
+      }),
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    const [schedule] = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'));
+    // The API user's secret (attached to the instance), not the master user's.
+    const secretRef = JSON.stringify(schedule?.Properties.SecretId);
+    expect(secretRef).toMatch(/ApiUserSecret/);
+    const subnets = JSON.stringify(schedule?.Properties.HostedRotationLambda.VpcSubnetIds);
+    for (const id of subnetIds(template, PRIVATE)) expect(subnets).toContain(id);
+    for (const id of subnetIds(template, ISOLATED)) expect(subnets).not.toContain(id);
+    // Its SG reaches Secrets Manager's public endpoint and the database, nothing else.
+    const rotationSg = onlyResource(template, 'AWS::EC2::SecurityGroup', {
+      Properties: {
+        GroupDescription: Match.stringLikeRegexp('^CloudNest API user password rotation'),
+        SecurityGroupEgress: [
+          Match.objectLike({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+        ],
+      },
+    })[0];
+    const egress = Object.values(
+      template.findResources('AWS::EC2::SecurityGroupEgress', {
+        Properties: { GroupId: { 'Fn::GetAtt': [rotationSg, 'GroupId'] } },
+      }),
+    ).map((r) => r.Properties);
+    expect(egress).toEqual([
+      expect.objectContaining({
+        DestinationSecurityGroupId: { 'Fn::GetAtt': [dbSg, 'GroupId'] },
+        FromPort: 5432,
+        ToPort: 5432,
+      }),
+    ]);
   });
 
   it('keeps PostgreSQL private, encrypted, backed up 7 days, in the isolated subnets, deletion-protected', () => {

@@ -42,6 +42,7 @@ export class Ec2AlbStack extends TopologyStack {
     this.database = new Database(this, 'Database', {
       vpc: network.vpc,
       subnets: network.dataSubnets,
+      apiUserRotation: { subnets: network.privateSubnets },
       engine: 'mysql',
       ...this.databaseSizing(),
     });

@@ -38,6 +38,7 @@ export class FargateStack extends TopologyStack {
     const database = new Database(this, 'Database', {
       vpc: network.vpc,
       subnets: network.dataSubnets,
+      apiUserRotation: { subnets: network.privateSubnets },
       engine: 'postgres',
       ...this.databaseSizing(),
     });

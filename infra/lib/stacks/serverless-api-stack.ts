@@ -40,6 +40,7 @@ export class ServerlessApiStack extends TopologyStack {
       : new Database(this, 'Database', {
           vpc: network.vpc,
           subnets: network.dataSubnets,
+          apiUserRotation: { subnets: network.privateSubnets },
           engine: 'postgres',
           proxy: settings.rdsProxy,
           ...this.databaseSizing(),
