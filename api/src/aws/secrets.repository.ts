@@ -22,9 +22,10 @@ export interface SecretsRepositoryOptions {
 
 /**
  * Reads secrets from AWS Secrets Manager with the default credential chain's credentials (the
- * Lambda or task role; never static keys). Where the environment holds those credentials, as on
- * Lambda, a read is one signed request without the SDK (its client, ~225 KiB, cost a cold start
- * more than anything else it loaded); anywhere else, or when that request fails for any reason,
+ * Lambda or task role; never static keys). On Lambda, where the runtime puts the role's
+ * credentials in the environment, a read is one signed request without the SDK (its client,
+ * ~225 KiB, cost a cold start more than anything else it loaded); anywhere else, or when that
+ * request fails for any reason,
  * the SDK's client reads it, imported on first use, so a process that never needs a secret never
  * loads it.
  *
