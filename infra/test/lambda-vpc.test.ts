@@ -124,6 +124,7 @@ describe('lambda-vpc × nest-vpc', () => {
       Properties: {
         GroupDescription: Match.stringLikeRegexp('^CloudNest API user password rotation'),
         SecurityGroupEgress: [
+          Match.objectLike({ CidrIp: '255.255.255.255/32' }),
           Match.objectLike({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
         ],
       },

@@ -75,6 +75,23 @@ describe('netcheck over every synthesized topology', () => {
     },
   );
 
+  it.each(cases)(
+    '$name: the API user’s password rotation reaches the database port and Secrets Manager',
+    ({ name }) => {
+      const { result, one } = workloads(name);
+      const database = one((w) => w.role === 'database', 'database');
+      const rotation = one((w) => w.kind === 'secret-rotation', 'rotation function');
+      expect(rotation.secretRotation?.databaseId).toBe(database.id);
+      for (const query of [
+        { to: database.id, port: database.listeningPorts[0]?.port as number },
+        { to: 'aws:secretsmanager', port: 443 },
+      ]) {
+        const path = findPath(result.model, { from: rotation.id, ...query });
+        expect(path.reachable, `${query.to}: ${JSON.stringify(path.blockedAt)}`).toBe(true);
+      }
+    },
+  );
+
   it.each(cases)('$name: no error findings', ({ name }) => {
     const { result } = workloads(name);
     expect(result.findings.filter((f) => f.severity === 'error')).toEqual([]);

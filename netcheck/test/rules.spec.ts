@@ -236,6 +236,22 @@ const CASES: ReadonlyArray<{
     passing: 'seed-002-autonote-fargate.yaml',
   },
   {
+    // A hosted rotation function in private subnets without a NAT or a secretsmanager endpoint:
+    // it reaches the database but not Secrets Manager. Near miss: the same with a NAT.
+    id: 'NV-ROT-001',
+    failing: 'rotation-private-no-nat.yaml',
+    resources: ['ApiUserRotation'],
+    passing: 'rotation-private-nat.yaml',
+  },
+  {
+    // The database path closed on both sides (no egress to it, no ingress from the rotation
+    // group), and a schedule without VpcSubnetIds on the same private database.
+    id: 'NV-ROT-001',
+    failing: 'rotation-no-database-path.yaml',
+    resources: ['ApiUserRotation', 'OutsideVpcRotation'],
+    passing: 'rotation-private-nat.yaml',
+  },
+  {
     id: 'NV-CMP-001',
     failing: 'compute-exposure.yaml',
     resources: ['Jenkins', 'OpenHost', 'PublicTaskService', 'WebGroup'],
@@ -770,5 +786,36 @@ describe('exact findings of the golden networks', () => {
     expect(findings.find((finding) => finding.id === 'NV-RT-002')?.message).toContain(
       'Condition HasNat is false',
     );
+  });
+});
+
+describe('NV-ROT-001: what a hosted rotation function cannot reach', () => {
+  const messages = async (fixture: string): Promise<Record<string, string>> => {
+    const { findings } = await checkFixture(fixture);
+    return Object.fromEntries(
+      findings.filter((finding) => finding.id === 'NV-ROT-001').map((f) => [f.resource, f.message]),
+    );
+  };
+
+  it('names Secrets Manager and the route table when there is no NAT or endpoint', async () => {
+    const message = (await messages('rotation-private-no-nat.yaml')).ApiUserRotation ?? '';
+    expect(message).toContain('Secrets Manager');
+    expect(message).toContain('PrivateRouteTable');
+    expect(message).toContain('Secrets Manager on tcp/443');
+    expect(message).not.toContain('Database on tcp/5432');
+  });
+
+  it('names the database, its port and the blocking group when the group pair is missing', async () => {
+    const found = await messages('rotation-no-database-path.yaml');
+    expect(found.ApiUserRotation).toContain('Database on tcp/5432');
+    expect(found.ApiUserRotation).toContain('RotationSg');
+    expect(found.ApiUserRotation).not.toContain('Secrets Manager on tcp/443');
+    expect(found.OutsideVpcRotation).toContain('outside any VPC');
+    expect(found.OutsideVpcRotation).toContain('not publicly accessible');
+  });
+
+  it('finds nothing at all on the working rotation', async () => {
+    const { findings } = await checkFixture('rotation-private-nat.yaml');
+    expect(findings.filter((finding) => finding.severity !== 'info')).toEqual([]);
   });
 });

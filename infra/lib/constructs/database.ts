@@ -338,6 +338,7 @@ export class Database extends Construct implements IApiDatabase {
       description: 'CloudNest API user password rotation: to the database and to Secrets Manager',
       allowAllOutbound: false,
     });
+    keepEgressClosed(securityGroup);
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager API through the NAT');
     // Both sides: the database's ingress and this group's egress to it.
     this.instance.connections.allowFrom(securityGroup, ec2.Port.tcp(this.port), 'API user password rotation');

@@ -258,7 +258,9 @@ export type WorkloadKind =
   | 'autoscaling-group'
   | 'load-balancer'
   | 'rds-instance'
-  | 'rds-cluster';
+  | 'rds-cluster'
+  /** The Lambda function Secrets Manager creates for a RotationSchedule's HostedRotationLambda. */
+  | 'secret-rotation';
 
 /**
  * Something a Fargate task's own network interface must reach before its containers start (the
@@ -276,6 +278,19 @@ export interface TaskStartNeed {
   readonly purpose: string;
   /** Set when the task may not need it: the image, log driver, ValueFrom or launch type is unresolved. */
   readonly uncertain?: string;
+}
+
+/**
+ * What a hosted rotation function (`AWS::SecretsManager::RotationSchedule` with
+ * `HostedRotationLambda`) works on: the secret, and the database whose password it changes, by
+ * model id (an RDS instance or cluster workload); unresolved when the secret is not tied to one in
+ * the loaded templates (a proxy, an ARN, a secret without a SecretTargetAttachment).
+ */
+export interface SecretRotation {
+  /** Model id of what SecretId names (the secret or its attachment), when it names a resource. */
+  readonly secretId?: string;
+  readonly rotationType: string;
+  readonly databaseId: MaybeResolved<string>;
 }
 
 /** A port a workload accepts connections on, and why netcheck believes so. */
@@ -319,6 +334,8 @@ export interface Workload {
    * instance's container agent pulls and logs through the instance's network, not the task's).
    */
   readonly taskStartNeeds?: MaybeResolved<readonly TaskStartNeed[]>;
+  /** Hosted rotation functions: the secret and the database they rotate. */
+  readonly secretRotation?: SecretRotation;
   /**
    * Databases: why the port they listen on is unknown (an unresolved Port, or no Port and no known
    * default for the engine); listeningPorts is then empty and answers on any port are unknown.

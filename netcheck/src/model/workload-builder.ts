@@ -1,3 +1,4 @@
+import { member } from '../template/sourced-value.js';
 import type { CfnValue, JsonObject } from '../template/template-values.js';
 import {
   asBoolean,
@@ -20,6 +21,7 @@ import { lambdaDeliveryTargets } from './lambda-delivery-targets.js';
 import type { ModelBuilderContext, ResolvedResource } from './model-builder-context.js';
 import type { ListeningPort, MaybeResolved, TargetGroup, Tri, Workload } from './network-model.js';
 import { referencedLogicalIds } from './raw-references.js';
+import { commaSeparatedIds, rotatedDatabase, templatePrefix } from './secret-rotations.js';
 
 /** Default listener port per database engine family. */
 export function defaultDatabasePort(engine: string | undefined): number | undefined {
@@ -578,6 +580,58 @@ function databases(context: ModelBuilderContext): void {
   }
 }
 
+/**
+ * Hosted rotation functions: Secrets Manager's transform turns a RotationSchedule's
+ * HostedRotationLambda into a Lambda function placed in VpcSubnetIds with VpcSecurityGroupIds
+ * (without them it runs outside any VPC). Modelled as compute so the engine answers its paths; a
+ * schedule naming its own RotationLambdaARN is left to that function's workload.
+ */
+function secretRotations(context: ModelBuilderContext, raw: ReadonlyMap<string, JsonObject>): void {
+  for (const schedule of context.ofType('AWS::SecretsManager::RotationSchedule')) {
+    const hosted = schedule.properties.HostedRotationLambda;
+    if (hosted === undefined) continue;
+    const lambda = member({ value: schedule.properties, raw: raw.get(schedule.id) }, 'HostedRotationLambda');
+    const rotationType = isRecord(hosted) ? asString(hosted.RotationType) : undefined;
+    const base = {
+      id: schedule.id,
+      type: schedule.type,
+      kind: 'secret-rotation' as const,
+      role: 'compute' as const,
+      publicIp: false,
+      publicIpReason: 'Lambda network interfaces never receive a public IP address',
+      listeningPorts: [],
+      secretRotation: {
+        secretId:
+          schedule.properties.SecretId instanceof ResourceRef
+            ? schedule.properties.SecretId.logicalId
+            : undefined,
+        rotationType: typeof rotationType === 'string' ? rotationType : '(unresolved RotationType)',
+        databaseId: rotatedDatabase(context, schedule),
+      },
+    };
+    const subnetsOf = member(lambda, 'VpcSubnetIds');
+    if (subnetsOf.value === undefined && !(hosted instanceof Unresolved)) {
+      addWorkload(context, { ...base, subnetIds: [], securityGroupIds: [], outsideVpc: true });
+      continue;
+    }
+    const prefix = templatePrefix(schedule.id);
+    const subnetIds =
+      hosted instanceof Unresolved ? hosted : commaSeparatedIds(context, subnetsOf, prefix, SUBNET);
+    const groupsOf = member(lambda, 'VpcSecurityGroupIds');
+    const groups =
+      hosted instanceof Unresolved
+        ? hosted
+        : groupsOf.value === undefined
+          ? []
+          : commaSeparatedIds(context, groupsOf, prefix, SECURITY_GROUP);
+    addWorkload(context, {
+      ...base,
+      subnetIds,
+      securityGroupIds: groupsOrDefault(context, groups, subnetIds),
+    });
+  }
+}
+
 /** Finds which Lambda functions the internet can invoke (API Gateway, HTTP APIs, function URLs, SAM events). */
 function internetInvokers(
   context: ModelBuilderContext,
@@ -632,6 +686,7 @@ export function buildWorkloads(context: ModelBuilderContext, raw: ReadonlyMap<st
   autoScalingGroups(context);
   loadBalancers(context);
   databases(context);
+  secretRotations(context, raw);
   targetGroups(context);
   lambdaTargets(context);
 }

@@ -18,6 +18,7 @@ import { networkAclReturnPathBlocked } from './network-acl-return-path-blocked.j
 import { privateNatGatewayWithElasticIp } from './private-nat-gateway-with-elastic-ip.js';
 import { routeToMissingGateway } from './route-to-missing-gateway.js';
 import type { Rule } from './rule.js';
+import { secretRotationMissingPath } from './secret-rotation-missing-path.js';
 import { securityGroupPairingMismatch } from './security-group-pairing-mismatch.js';
 import { shadowedRoute } from './shadowed-route.js';
 import { suspiciousRoutePrefix } from './suspicious-route-prefix.js';
@@ -41,6 +42,7 @@ export const ALL_RULES: readonly Rule[] = [
   lambdaMissingPathToAwsApi,
   lambdaInPublicSubnet,
   ecsTaskMissingPathToStart,
+  secretRotationMissingPath,
   loadBalancerTargetChain,
   loadBalancerSingleAvailabilityZone,
   computeDirectlyReachableFromInternet,
