@@ -79,7 +79,12 @@ export async function handler(
 async function grantApiUserFromSecret(db: Database): Promise<string | undefined> {
   const secretArn = config.database.apiUserSecretArn;
   if (secretArn === undefined) return undefined;
-  const credentials = apiUserCredentialsFromSecret(await secrets.getJson(secretArn), secretArn);
+  // Read afresh on every run: a warm environment still holding the value from before a rotation
+  // would set the old password back, and the API (which re-reads the secret) could not sign in.
+  const credentials = apiUserCredentialsFromSecret(
+    await secrets.getJson(secretArn, { fresh: true }),
+    secretArn,
+  );
   await grantApiUser(db, credentials);
   logger.info({ apiUser: credentials.username }, 'API database user granted its rights');
   return credentials.username;

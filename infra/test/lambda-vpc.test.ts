@@ -112,7 +112,14 @@ describe('lambda-vpc × nest-vpc', () => {
       RotateImmediatelyOnUpdate: false,
     });
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
-    const [schedule] = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'));
+    const [[scheduleId, schedule] = []] = Object.entries(
+      template.findResources('AWS::SecretsManager::RotationSchedule'),
+    );
+    // Setting a schedule up makes Secrets Manager test the function, which signs in as the API
+    // user: the migration trigger, which creates that user, comes first.
+    const [[triggerId, trigger] = []] = Object.entries(template.findResources('Custom::Trigger'));
+    expect(schedule?.DependsOn).toContain(triggerId);
+    expect(trigger?.DependsOn ?? []).not.toContain(scheduleId);
     // The API user's secret (attached to the instance), not the master user's.
     const secretRef = JSON.stringify(schedule?.Properties.SecretId);
     expect(secretRef).toMatch(/ApiUserSecret/);

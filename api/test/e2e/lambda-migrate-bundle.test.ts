@@ -170,6 +170,24 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
         await withOldPassword.destroy();
       }
       expect(secrets.calls.filter((call) => call.secretId === arn)).toHaveLength(2);
+
+      // A warm environment invoked again after a rotation (a manual run) reads the secret afresh:
+      // with the value it had cached it would set the old password back.
+      const warm = await start(name, env);
+      try {
+        await warm.invoke<MigrationResponse>({});
+        const third = randomBytes(18).toString('base64url');
+        setPassword(third);
+        await warm.invoke<MigrationResponse>({});
+        const afterWarmRun = await connectAs(third);
+        try {
+          await sql`select count(*) from users`.execute(afterWarmRun);
+        } finally {
+          await afterWarmRun.destroy();
+        }
+      } finally {
+        await warm.close();
+      }
     } finally {
       await secrets.close();
     }

@@ -77,19 +77,6 @@ export interface DatabaseProps {
    * @default false
    */
   readonly proxy?: boolean;
-  /**
-   * Rotate the API user's password on a schedule: Secrets Manager's hosted single-user rotation
-   * function for the engine runs in `subnets`, which need a path to Secrets Manager (a NAT) as well
-   * as to the database. Running API processes follow a rotation without a restart (they re-read
-   * the secret when the database refuses the old password: `api/src/database/credential-renewal.ts`),
-   * and the migration function sets the password from the same secret on every deploy.
-   * @default no rotation schedule
-   */
-  readonly apiUserRotation?: {
-    readonly subnets: ec2.ISubnet[];
-    /** @default Duration.days(30) */
-    readonly every?: Duration;
-  };
 }
 
 /** Attributes of a database that already exists (seed 000's `DatabaseSecurityGroupId`). */
@@ -251,7 +238,6 @@ export class Database extends Construct implements IApiDatabase {
     });
     this.connections = this.instance.connections;
     this.apiSecret = apiUserSecret.attach(this.instance);
-    if (props.apiUserRotation) this.rotateApiUser(props.vpc, props.engine, props.apiUserRotation);
     if (props.engine === 'mysql') {
       Validations.of(this.instance).acknowledge({
         id: 'CloudFormation-Validate::E9006',
@@ -319,37 +305,5 @@ export class Database extends Construct implements IApiDatabase {
             },
           ]),
     ]);
-  }
-
-  /**
-   * The API user's rotation schedule. Single-user: the function signs in as that user and changes
-   * its own password, so it needs no master secret; the API's next new connection is refused for
-   * a moment (RDS changes the password just before the secret's current version) and renews.
-   * Not rotated at once when the schedule is created: on a stack's first deploy the user exists
-   * only after the migration trigger has run.
-   */
-  private rotateApiUser(
-    vpc: ec2.IVpc,
-    engine: DatabaseEngine,
-    rotation: NonNullable<DatabaseProps['apiUserRotation']>,
-  ): void {
-    const securityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
-      vpc,
-      description: 'CloudNest API user password rotation: to the database and to Secrets Manager',
-      allowAllOutbound: false,
-    });
-    keepEgressClosed(securityGroup);
-    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager API through the NAT');
-    // Both sides: the database's ingress and this group's egress to it.
-    this.instance.connections.allowFrom(securityGroup, ec2.Port.tcp(this.port), 'API user password rotation');
-    const options = { vpc, vpcSubnets: { subnets: rotation.subnets }, securityGroups: [securityGroup] };
-    this.apiSecret.addRotationSchedule('ApiUserRotation', {
-      hostedRotation:
-        engine === 'postgres'
-          ? secretsmanager.HostedRotation.postgreSqlSingleUser(options)
-          : secretsmanager.HostedRotation.mysqlSingleUser(options),
-      automaticallyAfter: rotation.every ?? Duration.days(30),
-      rotateImmediatelyOnUpdate: false,
-    });
   }
 }

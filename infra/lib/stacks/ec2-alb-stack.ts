@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { apiEnvironment, migrationEnvironment } from '../api-environment.js';
 import { ApiSecrets } from '../constructs/api-secrets.js';
+import { ApiUserRotation } from '../constructs/api-user-rotation.js';
 import { Database } from '../constructs/database.js';
 import { BACKEND_PORT, Ec2AlbApp, INSTANCE_METRICS_NAMESPACE } from '../constructs/ec2-alb-app.js';
 import { MigrationRunner } from '../constructs/migration-runner.js';
@@ -42,7 +43,6 @@ export class Ec2AlbStack extends TopologyStack {
     this.database = new Database(this, 'Database', {
       vpc: network.vpc,
       subnets: network.dataSubnets,
-      apiUserRotation: { subnets: network.privateSubnets },
       engine: 'mysql',
       ...this.databaseSizing(),
     });
@@ -130,6 +130,11 @@ export class Ec2AlbStack extends TopologyStack {
       // must not happen while old instances still read the master secret.
       executeBefore: [this.app.backendGroup, this.app.backendRole],
       deploymentId: settings.deploymentId,
+    });
+    new ApiUserRotation(this, 'ApiUserRotation', {
+      database: this.database,
+      subnets: network.privateSubnets,
+      after: this.migrations.trigger,
     });
 
     observability.monitorLoadBalancer('LoadBalancer', this.app.loadBalancer, {

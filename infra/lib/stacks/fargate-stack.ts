@@ -7,6 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { apiEnvironment, migrationEnvironment } from '../api-environment.js';
 import { ApiSecrets } from '../constructs/api-secrets.js';
+import { ApiUserRotation } from '../constructs/api-user-rotation.js';
 import { Database } from '../constructs/database.js';
 import { FargateApi } from '../constructs/fargate-api.js';
 import { MigrationRunner } from '../constructs/migration-runner.js';
@@ -38,7 +39,6 @@ export class FargateStack extends TopologyStack {
     const database = new Database(this, 'Database', {
       vpc: network.vpc,
       subnets: network.dataSubnets,
-      apiUserRotation: { subnets: network.privateSubnets },
       engine: 'postgres',
       ...this.databaseSizing(),
     });
@@ -117,6 +117,11 @@ export class FargateStack extends TopologyStack {
       // not happen while old tasks still start with the master secret (the service waits for it).
       executeBefore: [this.api.service, taskRole],
       deploymentId: settings.deploymentId,
+    });
+    new ApiUserRotation(this, 'ApiUserRotation', {
+      database,
+      subnets: network.privateSubnets,
+      after: this.migrations.trigger,
     });
 
     observability.monitorService('Service', this.api.service);

@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { apiEnvironment, migrationEnvironment } from '../api-environment.js';
 import { ApiFunction } from '../constructs/api-function.js';
 import { ApiSecrets } from '../constructs/api-secrets.js';
+import { ApiUserRotation } from '../constructs/api-user-rotation.js';
 import { ContainerApiFunction } from '../constructs/container-api-function.js';
 import { Database } from '../constructs/database.js';
 import { HttpApiGateway } from '../constructs/http-api-gateway.js';
@@ -40,7 +41,6 @@ export class ServerlessApiStack extends TopologyStack {
       : new Database(this, 'Database', {
           vpc: network.vpc,
           subnets: network.dataSubnets,
-          apiUserRotation: { subnets: network.privateSubnets },
           engine: 'postgres',
           proxy: settings.rdsProxy,
           ...this.databaseSizing(),
@@ -117,6 +117,14 @@ export class ServerlessApiStack extends TopologyStack {
       ],
       deploymentId: settings.deploymentId,
     });
+    // A database given by the operator keeps its own rotation, if any.
+    if (database instanceof Database) {
+      new ApiUserRotation(this, 'ApiUserRotation', {
+        database,
+        subnets: network.privateSubnets,
+        after: this.migrations.trigger,
+      });
+    }
 
     this.gateway = new HttpApiGateway(this, 'HttpApi', {
       handler: this.apiFunction.alias,
