@@ -704,6 +704,50 @@ describe('exact findings of the golden networks', () => {
     expect(messages('DefaultLaunchService')).toBe('');
   });
 
+  it('NV-ECS-001 leaves an image from a registry host that is not a known public one undecided', async () => {
+    // registry.corp.internal:5000 may sit in the VPC or behind a transit gateway: not "the internet".
+    const { findings } = await checkFixture('ecs-private-endpoints-corp-registry.yaml');
+    expect(findingKeys(findings)).toEqual(['NV-UNK-001 ServerService']);
+    const message = findings[0]?.message ?? '';
+    expect(message).toContain('NV-ECS-001 could not be verified');
+    expect(message).toContain('image registry.corp.internal:5000/autonote/server:1 (container server)');
+    expect(message).toContain('not a known public registry');
+  });
+
+  it('NV-ECS-001: an ECR image in another Region needs the internet; the endpoints serve their own Region', async () => {
+    const fixture = 'ecs-private-endpoints-cross-region.yaml';
+    const elsewhere = await checkFixture(fixture, { 'AWS::Region': 'us-east-1' });
+    expect(findingKeys(elsewhere.findings)).toEqual(['NV-ECS-001 ServerService']);
+    const message = elsewhere.findings[0]?.message ?? '';
+    expect(message).toContain('the internet');
+    expect(message).toContain(
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/autonote/proxy:2 (container proxy',
+    );
+    expect(message).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the template's Fn::Sub text, as written.
+      '!Sub ${AWS::AccountId}.dkr.ecr.eu-west-1.amazonaws.com/autonote/server:latest',
+    );
+    expect(message).toContain('us-east-1');
+    expect(message).not.toContain('ecr.dkr (');
+    // Deployed to eu-west-1: the local endpoints serve the pulls.
+    expect(findingKeys((await checkFixture(fixture, { 'AWS::Region': 'eu-west-1' })).findings)).toEqual([]);
+    // Region unknown: whether the endpoints serve the pulls cannot be decided.
+    const unknown = await checkFixture(fixture);
+    expect(findingKeys(unknown.findings)).toEqual(['NV-UNK-001 ServerService']);
+    expect(unknown.findings[0]?.message).toContain('AWS::Region');
+  });
+
+  it('NV-ECS-001 says a path is missing from some subnets, not "from every subnet"', async () => {
+    const { findings } = await checkFixture('ecs-private-nat-one-subnet.yaml');
+    const messages = findings.filter((finding) => finding.id === 'NV-ECS-001').map((f) => f.message);
+    expect(messages.length).toBeGreaterThan(0);
+    for (const message of messages) {
+      expect(message).toContain('no network path from some of their subnets to');
+      expect(message).toContain('blocked from PrivateSubnetB');
+      expect(message).not.toContain('from every subnet');
+    }
+  });
+
   it('NV-CMP-002 counts address sets and ::/0; NV-CMP-003 keeps the allowlisted ports apart', async () => {
     const { findings } = await checkFixture('compute-exposure.yaml');
     const message = (id: string, resource: string): string =>

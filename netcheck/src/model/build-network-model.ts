@@ -160,7 +160,12 @@ export function buildNetworkModel(templates: readonly ParsedTemplate[]): Network
       });
     }
   }
-  const context = new ModelBuilderContext(model, resolved, resourceTypes);
+  const regions = new Map<string, string>();
+  templates.forEach((template, index) => {
+    const region = template.params['AWS::Region'];
+    if (region) regions.set(prefixed ? `${names[index]}/` : '', region);
+  });
+  const context = new ModelBuilderContext(model, resolved, resourceTypes, regions);
   for (const [id, reason] of absent) context.absent.set(id, reason);
   buildVpcTopology(context);
   buildSecurityGroups(context);

@@ -8,10 +8,36 @@ import { referencedLogicalIds } from './raw-references.js';
 
 /**
  * A private ECR registry's host: `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` (unknown
- * account or region are `*` in a partly evaluated value). ECR Public (`public.ecr.aws`) is not one:
- * it has no VPC endpoint and is reached over the internet like any public registry.
+ * account or region are `*` in a partly evaluated value; group 2 is the region). ECR Public
+ * (`public.ecr.aws`) is not one: it has no VPC endpoint and is reached over the internet like any
+ * public registry.
  */
-const PRIVATE_ECR_IMAGE = /^[^/]+\.dkr\.ecr(-fips)?\.[^/.]+\.amazonaws\.com(\.cn)?\//;
+const PRIVATE_ECR_IMAGE = /^[^/]+\.dkr\.ecr(-fips)?\.([^/.]+)\.amazonaws\.com(\.cn)?\//;
+
+/**
+ * Registry hosts known to be on the internet: Docker Hub (also what an image without a host pulls
+ * from), ECR Public, GitHub, Quay, Google (Container Registry, Artifact Registry), GitLab,
+ * Microsoft and Kubernetes. Any other host (`registry.corp.internal:5000`) may sit in the VPC or
+ * behind a transit gateway, VPN or peering: whether the tasks reach it is undecided.
+ */
+const PUBLIC_REGISTRY_HOSTS = new Set([
+  'docker.io',
+  'registry-1.docker.io',
+  'index.docker.io',
+  'public.ecr.aws',
+  'ghcr.io',
+  'quay.io',
+  'gcr.io',
+  'registry.gitlab.com',
+  'mcr.microsoft.com',
+  'registry.k8s.io',
+]);
+const PUBLIC_REGISTRY_SUFFIXES = ['.gcr.io', '.pkg.dev'];
+
+function isPublicRegistryHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  return PUBLIC_REGISTRY_HOSTS.has(name) || PUBLIC_REGISTRY_SUFFIXES.some((suffix) => name.endsWith(suffix));
+}
 
 type Requirement = TaskStartNeed['requirement'];
 
@@ -86,16 +112,47 @@ function shown(of: Sourced): string {
 }
 
 /**
- * The registry an image reference's text names: private ECR, or any other (Docker Hub when the
- * first path component is not a host: `nginx:1.27`, `library/node`). Undefined when the registry
- * part is not known (`*:latest` from an unresolved repository URI).
+ * Where an image's registry is, and so what pulling it needs: private ECR in the stack's Region
+ * (`ecr`: its VPC endpoints serve it), a known public registry or ECR in another Region (`internet`;
+ * `note` says why for the latter), or a case netcheck cannot decide (`uncertain`, with every
+ * requirement the deployed reading may have).
  */
-function registryOf(text: string): 'ecr' | 'internet' | undefined {
-  if (PRIVATE_ECR_IMAGE.test(text)) return 'ecr';
+type ImageSource =
+  | { readonly requirement: 'ecr' }
+  | { readonly requirement: 'internet'; readonly note?: string }
+  | { readonly uncertain: string; readonly requirements: readonly Requirement[] };
+
+/**
+ * The registry an image reference's text names. The first path component is a host when it has a
+ * `.` or `:` or is `localhost` (Docker's rule), else the image is on Docker Hub (`nginx:1.27`,
+ * `library/node`). Undefined when the registry part is not known (`*:latest` from an unresolved
+ * repository URI). `region`: the stack's, when given.
+ */
+function registryOf(text: string, region: string | undefined): ImageSource | undefined {
+  const ecr = PRIVATE_ECR_IMAGE.exec(text);
+  if (ecr) {
+    const imageRegion = ecr[2] ?? '*';
+    // `*`: `${AWS::Region}`, or a value netcheck cannot evaluate; read as the stack's Region.
+    if (imageRegion.includes('*') || imageRegion === region) return { requirement: 'ecr' };
+    if (region === undefined)
+      return {
+        uncertain: `its image is in ECR in ${imageRegion} and the stack's Region is unknown (pass --param AWS::Region=…); the ECR and S3 VPC endpoints serve only their own Region, so another Region's registry is reached over the internet`,
+        requirements: ['ecr', 'internet'],
+      };
+    return {
+      requirement: 'internet',
+      note: `ECR in ${imageRegion}, not the stack's Region ${region}: the VPC endpoints serve only their own Region`,
+    };
+  }
   const slash = text.indexOf('/');
   const first = slash < 0 ? (text.split(/[:@]/)[0] ?? '') : text.slice(0, slash);
   if (first.includes('*')) return undefined;
-  return 'internet';
+  const isHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (!isHost || isPublicRegistryHost(first)) return { requirement: 'internet' };
+  return {
+    uncertain: `its registry host ${first} is not a known public registry: it may be in the VPC or reached through a transit gateway, VPN or peering, which netcheck cannot tell from the template`,
+    requirements: ['internet'],
+  };
 }
 
 /** Which resource types a value names, directly or inside an expression netcheck cannot evaluate. */
@@ -111,15 +168,18 @@ function imageRegistry(
   context: ModelBuilderContext,
   image: Sourced,
   prefix: string,
-): 'ecr' | 'internet' | Unresolved {
+  region: string | undefined,
+): ImageSource {
   const { value } = image;
   const text = typeof value === 'string' ? value : value instanceof Unresolved ? value.partial : undefined;
-  const byText = text === undefined ? undefined : registryOf(text);
+  const byText = text === undefined ? undefined : registryOf(text, region);
   if (byText) return byText;
   // `!GetAtt Repo.RepositoryUri`, `!Sub ${Repo.RepositoryUri}:tag`, CDK's Join over the Arn.
-  if (namedTypes(context, image, prefix).has('AWS::ECR::Repository')) return 'ecr';
-  if (value === undefined) return new Unresolved('no Image');
-  return new Unresolved(value instanceof Unresolved ? value.reason : `Image ${shown(image)}`);
+  if (namedTypes(context, image, prefix).has('AWS::ECR::Repository')) return { requirement: 'ecr' };
+  // Either reading may be the deployed one: each must work for a definite "starts".
+  const reason =
+    value === undefined ? 'no Image' : value instanceof Unresolved ? value.reason : `Image ${shown(image)}`;
+  return { uncertain: `the registry of its image is unknown: ${reason}`, requirements: ['ecr', 'internet'] };
 }
 
 /**
@@ -154,18 +214,23 @@ function containerNeeds(
   container: Sourced,
   label: string,
   prefix: string,
+  region: string | undefined,
 ): TaskStartNeed[] {
   const needs: TaskStartNeed[] = [];
   const where = `(container ${label})`;
   const image = member(container, 'Image');
-  const registry = imageRegistry(context, image, prefix);
+  const source = imageRegistry(context, image, prefix, region);
   const imagePurpose = `image ${shown(image)} ${where}`;
-  if (registry instanceof Unresolved) {
-    // Either reading may be the deployed one: each must work for a definite "starts".
-    const uncertain = `the registry of its image is unknown: ${registry.reason}`;
-    needs.push({ requirement: 'ecr', purpose: imagePurpose, uncertain });
-    needs.push({ requirement: 'internet', purpose: imagePurpose, uncertain });
-  } else needs.push({ requirement: registry, purpose: imagePurpose });
+  if ('uncertain' in source) {
+    const { uncertain } = source;
+    for (const requirement of source.requirements)
+      needs.push({ requirement, purpose: imagePurpose, uncertain });
+  } else if (source.requirement === 'internet' && source.note)
+    needs.push({
+      requirement: 'internet',
+      purpose: `image ${shown(image)} (container ${label}; ${source.note})`,
+    });
+  else needs.push({ requirement: source.requirement, purpose: imagePurpose });
 
   const driver = asString(member(member(container, 'LogConfiguration'), 'LogDriver').value);
   if (driver === 'awslogs') needs.push({ requirement: 'logs', purpose: `awslogs log driver ${where}` });
@@ -223,7 +288,8 @@ export function taskStartNeeds(
   const prefix = templatePrefix(task.id);
   const needs = containers.flatMap((container, index) => {
     const name = asString(member(container, 'Name').value);
-    return containerNeeds(context, container, typeof name === 'string' ? name : `#${index + 1}`, prefix);
+    const label = typeof name === 'string' ? name : `#${index + 1}`;
+    return containerNeeds(context, container, label, prefix, context.regionOf(task.id));
   });
   const { uncertain } = launch;
   if (!uncertain) return needs;

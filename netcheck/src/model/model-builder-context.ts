@@ -53,7 +53,14 @@ export class ModelBuilderContext {
     readonly model: NetworkModel,
     readonly resources: readonly ResolvedResource[],
     private readonly types: ReadonlyMap<string, string>,
+    /** Per template prefix (`Stack/`, or '' for a single template): its Region, when given (`--param AWS::Region=…`). */
+    private readonly regions: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  /** The Region of the template that declares a model id; undefined when not given. */
+  regionOf(id: string): string | undefined {
+    return this.regions.get(id.slice(0, id.lastIndexOf('/') + 1));
+  }
 
   /** Resources of one CloudFormation type. */
   ofType(...types: string[]): ResolvedResource[] {

@@ -25,9 +25,9 @@ const REQUIREMENTS: Readonly<
   },
   internet: {
     targets: ['internet'],
-    what: 'the internet (a public registry)',
+    what: 'the internet (a public registry, or ECR in another Region)',
     error: 'CannotPullContainerError',
-    fix: "Give the task's subnets a NAT path (or AssignPublicIp: ENABLED in public subnets), or copy the image into ECR (a pull-through cache rule does it) and add the ECR endpoints.",
+    fix: "Give the task's subnets a NAT path (or AssignPublicIp: ENABLED in public subnets), or copy the image into ECR in the stack's Region (a pull-through cache rule or cross-Region replication does it) and add the ECR endpoints.",
   },
   logs: {
     targets: ['aws:logs'],
@@ -143,7 +143,7 @@ export const ecsTaskMissingPathToStart: Rule = {
           out.push(
             violation(
               service.id,
-              `${service.id}'s tasks cannot start: ${purposes} needs ${what}, but the tasks have no network path${partial ? ' from every subnet' : ''} to ${blockedBecause(context.model, service, blocked)}. ${partial ? `Fargate stops each task placed there before its containers run (${error})` : `Fargate stops each task before its containers run (${error}), so the service never reaches its desired count`}. ${remedy}`,
+              `${service.id}'s tasks cannot start: ${purposes} needs ${what}, but the tasks have no network path${partial ? ' from some of their subnets' : ''} to ${blockedBecause(context.model, service, blocked)}. ${partial ? `Fargate stops each task placed there before its containers run (${error})` : `Fargate stops each task before its containers run (${error}), so the service never reaches its desired count`}. ${remedy}`,
             ),
           );
         } else if (blocked.length > 0) {

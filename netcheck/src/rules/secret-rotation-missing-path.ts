@@ -72,7 +72,7 @@ export const secretRotationMissingPath: Rule = {
           const result = context.path({ from: fn.id, to: databaseId, port });
           if (isBlocked(result))
             problems.push(
-              `to ${databaseId} on tcp/${port}${result.blockedAt?.code === 'PARTIALLY_REACHABLE' ? ' from every subnet' : ''} (${blockedAt(result)}), so it cannot sign in to change the password`,
+              `to ${databaseId} on tcp/${port}${result.blockedAt?.code === 'PARTIALLY_REACHABLE' ? ' from some of its subnets' : ''} (${blockedAt(result)}), so it cannot sign in to change the password`,
             );
           else if (result.reachable === 'unknown')
             open.push(`path to ${databaseId} on tcp/${port}: ${result.blockedAt?.reason ?? 'undecided'}`);
