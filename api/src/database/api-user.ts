@@ -97,6 +97,9 @@ async function grantPostgresRole(db: Database, { username, password }: ApiUserCr
       );
     }
     await sql`grant connect on database ${sql.id(database)} to ${role}`.execute(trx);
+    // PostgreSQL gives every role (PUBLIC) temporary tables on every database; the API needs none,
+    // and this database belongs to CloudNest alone (its owner keeps the right as owner).
+    await sql`revoke temporary on database ${sql.id(database)} from public`.execute(trx);
     await sql`grant usage on schema ${sql.id(schema)} to ${role}`.execute(trx);
     await sql`grant select, insert, update, delete on all tables in schema ${sql.id(schema)} to ${role}`.execute(
       trx,

@@ -129,6 +129,9 @@ describe.each(testDialects())('the API database user on %s', (dialect) => {
     expect(DENIED[dialect]).toContain(await refusal(api, sql`alter table users add column x int`));
     expect(DENIED[dialect]).toContain(await refusal(api, sql`create table intruder (id int)`));
     expect(DENIED[dialect]).toContain(await refusal(api, sql`truncate table sessions`));
+    // Temporary tables: PostgreSQL gives PUBLIC the right on every database unless revoked; MySQL
+    // needs CREATE TEMPORARY TABLES, which the per-table grants do not include.
+    expect(DENIED[dialect]).toContain(await refusal(api, sql`create temporary table scratch (id int)`));
   });
 
   it('is idempotent, moves the user to a new password, and covers tables created since', async () => {
