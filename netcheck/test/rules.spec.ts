@@ -178,6 +178,14 @@ const CASES: ReadonlyArray<{
     passing: 'baseline-two-az.yaml',
   },
   {
+    // NLB targets that keep the client's address but admit only the VPC CIDR; the twin admits
+    // 0.0.0.0/0, and its ip targets (client IP not preserved by default) the VPC CIDR alone.
+    id: 'NV-ALB-001',
+    failing: 'nlb-client-ip-vpc-cidr.yaml',
+    resources: ['IpNlb', 'PublicNlb'],
+    passing: 'nlb-client-ip-open.yaml',
+  },
+  {
     // Seed 004's ALB in Public Subnet C alone; the fixed twin spans subnets A and C.
     id: 'NV-ALB-002',
     failing: 'seed-004-ec2-alb.yaml',
@@ -339,6 +347,8 @@ describe('exact findings of the golden networks', () => {
     'main-table-subnet.yaml': ['NV-LMB-001 Worker'],
     's3-gateway-endpoint.yaml': ['NV-LMB-001 Reader'],
     'alb-missing-target-egress.yaml': ['NV-ALB-001 Alb', 'NV-ALB-001 PrivateAlb', 'NV-SG-003 AlbSg'],
+    'nlb-client-ip-vpc-cidr.yaml': ['NV-ALB-001 IpNlb', 'NV-ALB-001 PublicNlb'],
+    'nlb-client-ip-open.yaml': [],
     'split-default-route.yaml': ['NV-LMB-001 ApiFunction', 'NV-LMB-002 ApiFunction', 'NV-RT-001 SplitRoute'],
     'import-value-unknown.yaml': ['NV-UNK-001 Api', 'NV-UNK-001 Database', 'NV-UNK-001 DbSg'],
     'short-form-intrinsics.yaml': [],
@@ -748,6 +758,21 @@ describe('exact findings of the golden networks', () => {
     }
   });
 
+  it('NV-LMB-001/002 say a path is missing from some subnets, not "from every subnet"', async () => {
+    const { findings } = await checkFixture('lambda-nat-one-subnet.yaml');
+    expect(findingKeys(findings)).toEqual(['NV-LMB-001 MobileAuthHandler', 'NV-LMB-002 MobileAuthHandler']);
+    const internet = findings.find((finding) => finding.id === 'NV-LMB-001')?.message ?? '';
+    expect(internet).toContain('cannot reach the internet on tcp/443 from some of its subnets:');
+    const ses = findings.find((finding) => finding.id === 'NV-LMB-002')?.message ?? '';
+    expect(ses).toContain('may call ses');
+    expect(ses).toContain('has no network path to it from some of its subnets:');
+    for (const message of [internet, ses]) {
+      expect(message).toContain('PARTIALLY_REACHABLE');
+      expect(message).toContain('PrivateSubnetB');
+      expect(message).not.toContain('from every subnet');
+    }
+  });
+
   it('NV-CMP-002 counts address sets and ::/0; NV-CMP-003 keeps the allowlisted ports apart', async () => {
     const { findings } = await checkFixture('compute-exposure.yaml');
     const message = (id: string, resource: string): string =>
@@ -784,6 +809,23 @@ describe('exact findings of the golden networks', () => {
       code: 'SUBNET_ACL_RESTRICTION',
       resource: 'GuardedAcl',
     });
+  });
+
+  it('NV-ALB-001 judges NLB targets that keep the client address from the clients, not the NLB', async () => {
+    const { findings, model } = await checkFixture('nlb-client-ip-vpc-cidr.yaml');
+    const message = findings.find((finding) => finding.resource === 'PublicNlb')?.message ?? '';
+    expect(message).toContain('preserves the client IP');
+    expect(message).toContain('AppInstance');
+    expect(message).toContain('tcp/8080');
+    expect(message).toContain('AppSg');
+    expect(findings.find((finding) => finding.resource === 'IpNlb')?.message).toContain(
+      'preserve_client_ip.enabled is true',
+    );
+    // The NLB's own addresses get through: only the clients' are dropped.
+    expect(findPath(model, { from: 'PublicNlb', to: 'AppInstance', port: 8080 }).reachable).toBe(true);
+    const open = await checkFixture('nlb-client-ip-open.yaml');
+    expect(open.model.targetGroups.get('AppTargetGroup')?.preserveClientIp).toBe(true);
+    expect(open.model.targetGroups.get('IpTargetGroup')?.preserveClientIp).toBe(false);
   });
 
   it("NV-ALB-002 on seed 004's one-subnet ALB, and on two subnets in one zone", async () => {

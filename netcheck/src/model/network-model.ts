@@ -358,6 +358,12 @@ export interface TargetGroup {
   readonly port?: number;
   readonly healthCheckPort?: number;
   readonly targetType: string;
+  /**
+   * Whether a Network Load Balancer forwarding to this group keeps the client's source address
+   * (`preserve_client_ip.enabled`; AWS's default: true for instance targets and for UDP/TCP_UDP,
+   * false for ip targets over TCP/TLS, never for alb targets).
+   */
+  readonly preserveClientIp: MaybeResolved<boolean>;
   /** Workload ids registered as targets, each with the port traffic is sent to. */
   readonly targets: Array<{ readonly workloadId: string; readonly port: MaybeResolved<number> }>;
   /** Load balancers forwarding to this group (through listeners or listener rules). */

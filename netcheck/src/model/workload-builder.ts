@@ -384,17 +384,46 @@ function forwardedTargetGroups(actions: CfnValue | undefined): string[] {
   return ids;
 }
 
+/**
+ * A target group's `preserve_client_ip.enabled` attribute, or AWS's default for its target type
+ * and protocol: instance targets and UDP/TCP_UDP keep the client address, ip targets over TCP/TLS
+ * do not, alb targets never do.
+ */
+function preserveClientIp(
+  properties: Record<string, CfnValue>,
+  targetType: MaybeResolved<string> | undefined,
+): MaybeResolved<boolean> {
+  const attributes = asList(properties.TargetGroupAttributes);
+  if (attributes instanceof Unresolved) return new Unresolved('TargetGroupAttributes');
+  for (const attribute of attributes) {
+    if (!isRecord(attribute) || attribute.Key !== 'preserve_client_ip.enabled') continue;
+    const value = asString(attribute.Value);
+    if (value instanceof Unresolved) return new Unresolved('preserve_client_ip.enabled');
+    return value === 'true';
+  }
+  if (targetType instanceof Unresolved) return new Unresolved('TargetType');
+  const type = targetType ?? 'instance';
+  if (type === 'alb' || type === 'lambda') return false;
+  if (type === 'instance') return true;
+  const protocol = asString(properties.Protocol);
+  if (protocol instanceof Unresolved) return new Unresolved('target group Protocol');
+  return protocol === 'UDP' || protocol === 'TCP_UDP';
+}
+
 function targetGroups(context: ModelBuilderContext): void {
   const groups = context.model.targetGroups;
   for (const resource of context.ofType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
     const port = asNumber(resource.properties.Port);
     const healthText = resource.properties.HealthCheckPort;
     const health = healthText === 'traffic-port' ? undefined : asNumber(healthText);
+    const targetTypeText = asString(resource.properties.TargetType);
+    const targetType = targetTypeText instanceof Unresolved ? 'unresolved' : (targetTypeText ?? 'instance');
     const targetGroup: TargetGroup = {
       id: resource.id,
       port: typeof port === 'number' ? port : undefined,
       healthCheckPort: typeof health === 'number' ? health : undefined,
-      targetType: (asString(resource.properties.TargetType) as string | undefined) ?? 'instance',
+      targetType,
+      preserveClientIp: preserveClientIp(resource.properties, targetTypeText),
       targets: [],
       loadBalancerIds: [],
     };

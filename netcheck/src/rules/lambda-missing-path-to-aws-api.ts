@@ -32,7 +32,7 @@ export const lambdaMissingPathToAwsApi: Rule = {
           out.push(
             violation(
               fn.id,
-              `${fn.id} may call ${service} (granted by ${grantedBy}) but has no network path to it${partial ? ' from every subnet' : ''}: ${why}. Calls will time out. ${endpoint ? `Allow tcp/443 from the function's security group on ${endpoint}'s security groups (and in the network ACLs between them).` : this.fix}`,
+              `${fn.id} may call ${service} (granted by ${grantedBy}) but has no network path to it${partial ? ' from some of its subnets' : ''}: ${why}. Calls will time out. ${endpoint ? `Allow tcp/443 from the function's security group on ${endpoint}'s security groups (and in the network ACLs between them).` : this.fix}`,
             ),
           );
         } else if (result.reachable === 'unknown') {

@@ -19,7 +19,7 @@ export const lambdaWithoutInternetEgress: Rule = {
         out.push(
           violation(
             fn.id,
-            `${fn.id} cannot reach the internet on tcp/${INTERNET_EGRESS_PORT}${partial ? ' from every subnet' : ''}: ${result.blockedAt?.code} at ${result.blockedAt?.resource}: ${result.blockedAt?.reason}. ${this.fix}`,
+            `${fn.id} cannot reach the internet on tcp/${INTERNET_EGRESS_PORT}${partial ? ' from some of its subnets' : ''}: ${result.blockedAt?.code} at ${result.blockedAt?.resource}: ${result.blockedAt?.reason}. ${this.fix}`,
           ),
         );
       } else if (result.reachable === 'unknown') {

@@ -1,4 +1,7 @@
+import { evaluateSecurityGroups } from '../engine/evaluate-security-groups.js';
 import { subnetIsPublic } from '../engine/internet-route.js';
+import type { NetworkModel, TargetGroup, Workload } from '../model/network-model.js';
+import { INTERNET } from '../net/address-space.js';
 import { Unresolved } from '../template/template-values.js';
 import type { Rule, RuleOutcome } from './rule.js';
 import { undecided, violation } from './rule.js';
@@ -6,7 +9,9 @@ import { undecided, violation } from './rule.js';
 /**
  * NV-ALB-001: a broken load balancer chain — the LB cannot reach a registered target on its
  * traffic or health-check port (LB egress / target ingress missing), or an internet-facing LB sits
- * in subnets that are not public.
+ * in subnets that are not public. An internet-facing Network Load Balancer that preserves the
+ * client IP hands its targets the clients' public addresses, so their groups must admit those on
+ * the traffic port (admitting only the VPC CIDR lets health checks pass and drops every client).
  */
 export const loadBalancerTargetChain: Rule = {
   id: 'NV-ALB-001',
@@ -59,6 +64,15 @@ export const loadBalancerTargetChain: Rule = {
             out.push(undecided(lb.id, `port of target ${target.workloadId}: ${target.port.reason}`));
           for (const port of ports) {
             const result = context.path({ from: lb.id, to: target.workloadId, port });
+            if (result.reachable !== false && port === target.port) {
+              const clients = clientAddressOutcome(model, lb, group, target.workloadId, port);
+              if (clients)
+                out.push(
+                  clients.kind === 'violation'
+                    ? violation(lb.id, clients.message)
+                    : undecided(lb.id, clients.message),
+                );
+            }
             if (result.reachable === false) {
               const role =
                 port === group.healthCheckPort && port !== target.port ? 'health-check' : 'traffic';
@@ -83,3 +97,55 @@ export const loadBalancerTargetChain: Rule = {
     return out;
   },
 };
+
+/**
+ * The traffic leg of an internet-facing NLB whose target group preserves the client IP, judged
+ * from the clients' addresses (all public IPv4 addresses) on the target's security groups. A rule
+ * referencing one of the NLB's own security groups admits the clients too. Undefined when the leg
+ * holds or does not apply (ALB, internal NLB, client IP not preserved).
+ */
+function clientAddressOutcome(
+  model: NetworkModel,
+  lb: Workload,
+  group: TargetGroup,
+  targetId: string,
+  port: number,
+): { kind: 'violation' | 'undecided'; message: string } | undefined {
+  const settings = lb.loadBalancer;
+  if (settings?.lbType !== 'network' || settings.scheme === 'internal' || group.preserveClientIp === false)
+    return undefined;
+  const target = model.workloads.get(targetId);
+  if (!target) return undefined;
+  const leg = `${lb.id} → ${targetId}:${port} from the clients' addresses`;
+  if (target.securityGroupIds instanceof Unresolved)
+    return { kind: 'undecided', message: `${leg}: ${target.securityGroupIds.reason}` };
+  const lbGroups = lb.securityGroupIds instanceof Unresolved ? 'unknown' : lb.securityGroupIds;
+  const decision = evaluateSecurityGroups(model, target.securityGroupIds, 'ingress', 'tcp', port, {
+    addresses: INTERNET,
+    groups: lbGroups.length === 0 ? 'none' : lbGroups,
+  });
+  if (!decision.allowed.isEmpty()) return undefined;
+  const uncertain: string[] = [];
+  if (settings.scheme instanceof Unresolved) uncertain.push(`${lb.id}'s Scheme is unresolved`);
+  if (group.preserveClientIp instanceof Unresolved)
+    uncertain.push(
+      `whether ${group.id} preserves the client IP is unknown (${group.preserveClientIp.reason})`,
+    );
+  if (!decision.unknown.isEmpty())
+    uncertain.push(decision.unknownReason ?? 'security group rules unresolved');
+  if (uncertain.length > 0)
+    return {
+      kind: 'undecided',
+      message: `${leg}: the target's groups admit no internet address for certain, and ${uncertain.join('; ')}`,
+    };
+  const why =
+    group.targetType === 'instance'
+      ? 'instance targets keep it unless preserve_client_ip.enabled is false'
+      : 'preserve_client_ip.enabled is true';
+  const withLbGroups =
+    lbGroups !== 'unknown' && lbGroups.length > 0 ? ` or from ${lb.id}'s security group` : '';
+  return {
+    kind: 'violation',
+    message: `${lb.id} is an internet-facing Network Load Balancer that preserves the client IP for ${group.id} (${why}), so target ${targetId} sees each client's public address on tcp/${port}, but its security groups (${target.securityGroupIds.join(', ')}) admit no internet address there: health checks from the load balancer pass while every client connection is dropped. Allow tcp/${port} from the clients (0.0.0.0/0 for a public service)${withLbGroups}, or set preserve_client_ip.enabled to false on the target group (the targets then see the load balancer's private addresses; not possible for UDP).`,
+  };
+}
