@@ -142,6 +142,20 @@ describe('CredentialRenewal', () => {
     expect(await renewal.renewAfterRefusal(first)).toBeUndefined();
   });
 
+  it('retries a refused use once on the renewed pool, and passes any other failure on unread', async () => {
+    const { renewal, source, reads } = setup();
+    const first = await renewal.pool();
+    const other = new Error('connection reset');
+    await expect(renewal.retryAfterRefusal(first, other, async () => 'retried')).rejects.toBe(other);
+    expect(reads).toEqual([false]);
+    source.value = 'url-2';
+    const used: string[] = [];
+    const refusal = { code: '28P01' };
+    expect(await renewal.retryAfterRefusal(first, refusal, async (pool) => used.push(pool.url))).toBe(1);
+    expect(used).toEqual(['url-2']);
+    expect(await renewal.withPool(async (pool) => pool.url)).toBe('url-2');
+  });
+
   it('ends the current pool on shutdown', async () => {
     const { renewal } = setup();
     const pool = await renewal.pool();

@@ -62,6 +62,22 @@ export class CredentialRenewal<P> {
     return (await this.entry()).pool;
   }
 
+  /** `use` on the current pool: at once when it exists (no promise hop), else once it is made. */
+  withPool<T>(use: (pool: P) => Promise<T>): Promise<T> {
+    const ready = this.ready;
+    return ready !== undefined ? use(ready) : this.pool().then(use);
+  }
+
+  /**
+   * After a use of `refused` failed with `error`: when the database refused the credentials and a
+   * renewed pool is there (see {@link renewAfterRefusal}), `retry` on it once; otherwise `error`.
+   */
+  async retryAfterRefusal<T>(refused: P, error: unknown, retry: (pool: P) => Promise<T>): Promise<T> {
+    const renewed = isCredentialRefusal(error) ? await this.renewAfterRefusal(refused) : undefined;
+    if (renewed === undefined) throw error;
+    return retry(renewed);
+  }
+
   /**
    * Called with the pool that refused the credentials: resolves to a new pool to try once more, or
    * `undefined` when there is none (the secret is unchanged, unreadable, or was read too recently,

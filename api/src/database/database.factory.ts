@@ -138,13 +138,11 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
     retire: retirePgPool,
   });
   const connectOrRenew = (current: import('pg').Pool) =>
-    current.connect().catch(async (error: unknown) => {
-      const renewed = isCredentialRefusal(error) ? await renewal.renewAfterRefusal(current) : undefined;
-      if (renewed === undefined) throw error;
-      return renewed.connect();
-    });
+    current
+      .connect()
+      .catch((error: unknown) => renewal.retryAfterRefusal(current, error, (renewed) => renewed.connect()));
   const pool = async (): Promise<PostgresPool> => ({
-    connect: () => (renewal.ready ? connectOrRenew(renewal.ready) : renewal.pool().then(connectOrRenew)),
+    connect: () => renewal.withPool(connectOrRenew),
     end: () => renewal.end(),
   });
   const db = registered(
@@ -154,26 +152,20 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
   // One promise hop from the driver's answer to mapped rows, and no async frame once the pool
   // exists: see PrecompiledQuery.execute.
   // The refusal handler rides on the same `then` as the mapping: still one hop on success.
+  const mapped = (result: import('pg').QueryResult<UnknownRow>) => camelCase.mapRows(result.rows);
   const rowsOf = (
     on: import('pg').Pool,
     sql: string,
     parameters: readonly unknown[],
   ): Promise<UnknownRow[]> =>
-    on.query<UnknownRow>(sql, [...parameters]).then(
-      (result) => camelCase.mapRows(result.rows),
-      (error: unknown) => retryAfterRefusal(on, error, sql, parameters),
-    );
-  const retryAfterRefusal = async (
-    on: import('pg').Pool,
-    error: unknown,
-    sql: string,
-    parameters: readonly unknown[],
-  ) => {
-    const renewed = isCredentialRefusal(error) ? await renewal.renewAfterRefusal(on) : undefined;
-    if (renewed === undefined) throw error;
-    const result = await renewed.query<UnknownRow>(sql, [...parameters]);
-    return camelCase.mapRows(result.rows);
-  };
+    on
+      .query<UnknownRow>(sql, [...parameters])
+      .then(mapped, (error: unknown) =>
+        renewal.retryAfterRefusal(on, error, (renewed) =>
+          renewed.query<UnknownRow>(sql, [...parameters]).then(mapped),
+        ),
+      );
+  // `ready` read here rather than through `withPool`: no closure per query on this path.
   directQueries.set(db, (sql, parameters) => {
     const ready = renewal.ready;
     if (ready !== undefined) return rowsOf(ready, sql, parameters);
@@ -208,10 +200,9 @@ function renewingMysqlPool(renewal: CredentialRenewal<RetirableMysqlPool>): Mysq
       const from = (current: RetirableMysqlPool) =>
         current.getConnection((error, connection) => {
           if (!isCredentialRefusal(error)) return reply(error, connection);
-          renewal.renewAfterRefusal(current).then(
-            (renewed) => (renewed ? renewed.getConnection(callback) : reply(error)),
-            () => reply(error),
-          );
+          renewal
+            .retryAfterRefusal(current, error, async (renewed) => renewed.getConnection(callback))
+            .catch(() => reply(error));
         });
       // The current pool taken synchronously once it exists, so a request never holds on to a
       // pool that is retired before it asks (mysql2 answers "Pool is closed" then).
