@@ -70,10 +70,6 @@ describe('SecretsRepository against a Secrets Manager JSON endpoint', () => {
   });
 
   describe('with the environment’s credentials (as on Lambda)', () => {
-    const viaSdk = (arn: string) =>
-      fake.calls
-        .filter((call) => call.secretId === arn)
-        .map((call) => call.headers['amz-sdk-invocation-id'] !== undefined);
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.message);
     beforeAll(() => {
@@ -87,7 +83,7 @@ describe('SecretsRepository against a Secrets Manager JSON endpoint', () => {
       const arn = testSecretArn('signed-path');
       fake.secrets.set(arn, 'signed');
       expect(await new SecretsRepository({ signing: fake.signing }).getString(arn)).toBe('signed');
-      expect(viaSdk(arn)).toEqual([false]);
+      expect(fake.viaSdk(arn)).toEqual([false]);
     });
 
     it('falls back to the SDK, with a warning, when the signed request fails', async () => {
@@ -97,7 +93,7 @@ describe('SecretsRepository against a Secrets Manager JSON endpoint', () => {
       expect(await new SecretsRepository({ signing: fake.signing, sdk: fake.sdkConfig }).getString(arn)).toBe(
         'through-the-sdk',
       );
-      expect(viaSdk(arn)).toEqual([false, true]);
+      expect(fake.viaSdk(arn)).toEqual([false, true]);
       await new Promise((resolve) => setImmediate(resolve));
       expect(
         warnings.some((warning) => warning.includes(arn) && warning.includes('InternalServiceError')),
@@ -110,11 +106,11 @@ describe('SecretsRepository against a Secrets Manager JSON endpoint', () => {
       await expect(repository.getString(arn)).rejects.toThrow(
         /Could not read secret .*absent-both.*can't find/,
       );
-      expect(viaSdk(arn)).toEqual([false, true]);
+      expect(fake.viaSdk(arn)).toEqual([false, true]);
       const binary = testSecretArn('signed-path-binary');
       fake.secrets.set(binary, Buffer.from([1]));
       await expect(repository.getString(binary)).rejects.toThrow('has no SecretString');
-      expect(viaSdk(binary)).toEqual([false]);
+      expect(fake.viaSdk(binary)).toEqual([false]);
     });
   });
 

@@ -590,11 +590,6 @@ describe('DATABASE_SECRET_ARN', () => {
   afterAll(async () => {
     await fake?.close();
   });
-  /** Per call for the secret: whether the AWS SDK made it (it sends an invocation id). */
-  const viaSdk = (arn: string) =>
-    fake.calls
-      .filter((call) => call.secretId === arn)
-      .map((call) => call.headers['amz-sdk-invocation-id'] !== undefined);
   const secretFor = (url: string, engine = 'postgres') => {
     const parsed = new URL(url);
     return JSON.stringify({
@@ -624,7 +619,7 @@ describe('DATABASE_SECRET_ARN', () => {
         expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'up' } });
       }
       // One request, signed by the handler itself: the SDK was not loaded (docs/lambda.md, "Secrets").
-      expect(viaSdk(arn)).toEqual([false]);
+      expect(fake.viaSdk(arn)).toEqual([false]);
     } finally {
       release();
       await lambda.close();
@@ -642,7 +637,7 @@ describe('DATABASE_SECRET_ARN', () => {
     try {
       const ready = decodeResponse(await lambda.invoke(eventFor('http', { path: '/health/ready' })));
       expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'up' } });
-      expect(viaSdk(arn)).toEqual([false, true]);
+      expect(fake.viaSdk(arn)).toEqual([false, true]);
     } finally {
       await lambda.close();
     }
@@ -686,7 +681,7 @@ describe('DATABASE_SECRET_ARN', () => {
         ),
       );
       expect(me.statusCode).toBe(200);
-      expect(viaSdk(arn)).toEqual([false]);
+      expect(fake.viaSdk(arn)).toEqual([false]);
       expect(fake.calls.filter((call) => call.secretId === mfaArn)).toHaveLength(0);
       const setup = decodeResponse(
         await lambda.invoke(

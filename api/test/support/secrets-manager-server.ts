@@ -35,6 +35,8 @@ export interface FakeSecretsManager {
   };
   /** What the configuration would hold for the signed path with `clientEnvironment` set. */
   readonly signing: AwsSigning;
+  /** Per request for `secretId`, in order: whether the AWS SDK made it (it sends an invocation id). */
+  viaSdk(secretId: string): boolean[];
   /** Answers the next `count` requests with a 500 InternalServiceError, as a bad moment of the service would. */
   failNext(count: number): void;
   /** Holds every answer until the returned function is called (to prove nobody waits for it). */
@@ -140,6 +142,10 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     },
     sdkConfig: { endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS },
     signing: { region: TEST_REGION, secretsManagerEndpoint: endpoint, credentials: () => TEST_CREDENTIALS },
+    viaSdk: (secretId) =>
+      calls
+        .filter((call) => call.secretId === secretId)
+        .map((call) => call.headers['amz-sdk-invocation-id'] !== undefined),
     failNext(count) {
       failures = count;
     },
