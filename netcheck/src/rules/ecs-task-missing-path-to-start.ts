@@ -3,7 +3,7 @@ import { capturingEndpointOf } from '../engine/private-dns.js';
 import type { NetworkModel, TaskStartNeed, Workload } from '../model/network-model.js';
 import { Unresolved } from '../template/template-values.js';
 import type { Rule, RuleOutcome } from './rule.js';
-import { undecided, violation } from './rule.js';
+import { blockedSomewhere, partlyReachable, undecided, violation } from './rule.js';
 
 type Requirement = TaskStartNeed['requirement'];
 
@@ -88,11 +88,6 @@ function blockedBecause(model: NetworkModel, service: Workload, blocked: readonl
     .join('; ');
 }
 
-/** Whether a result is a definite "no" from some subnet (mixed placements count: tasks land in each). */
-function isBlocked(result: PathResult): boolean {
-  return result.reachable === false || result.blockedAt?.code === 'PARTIALLY_REACHABLE';
-}
-
 /**
  * NV-ECS-001: an ECS service's Fargate tasks cannot start because their interface has no path to
  * what the platform fetches before the containers run: the image (ECR, or a public registry on the
@@ -124,14 +119,14 @@ export const ecsTaskMissingPathToStart: Rule = {
           target,
           result: context.path({ from: service.id, to: target, port: 443 }),
         }));
-        const blocked = checks.filter((check) => isBlocked(check.result));
+        const blocked = checks.filter((check) => blockedSomewhere(check.result));
         const open = checks.filter(
-          (check) => !isBlocked(check.result) && check.result.reachable === 'unknown',
+          (check) => !blockedSomewhere(check.result) && check.result.reachable === 'unknown',
         );
         const certain = group.filter((need) => !need.uncertain);
         const purposes = (certain.length > 0 ? certain : group).map((need) => need.purpose).join('; ');
         if (blocked.length > 0 && certain.length > 0) {
-          const partial = blocked.some((check) => check.result.blockedAt?.code === 'PARTIALLY_REACHABLE');
+          const partial = blocked.some((check) => partlyReachable(check.result));
           const captured = blocked.map((check) =>
             check.target === 'internet'
               ? undefined

@@ -1,7 +1,7 @@
 import { capturingEndpointOf } from '../engine/private-dns.js';
 import { endpointServicesFor } from '../model/iam-permissions.js';
 import type { Rule, RuleOutcome } from './rule.js';
-import { undecided, violation } from './rule.js';
+import { blockedSomewhere, partlyReachable, undecided, violation } from './rule.js';
 
 /**
  * NV-LMB-002: a VPC Lambda function is granted an AWS API (ses:, s3:, secretsmanager:…) it has no
@@ -18,8 +18,8 @@ export const lambdaMissingPathToAwsApi: Rule = {
       if (fn.kind !== 'lambda-function' || fn.outsideVpc || !fn.awsApiPermissions) continue;
       for (const [service, grantedBy] of fn.awsApiPermissions) {
         const result = context.path({ from: fn.id, to: `aws:${service}`, port: 443 });
-        const partial = result.blockedAt?.code === 'PARTIALLY_REACHABLE';
-        if (result.reachable === false || partial) {
+        const partial = partlyReachable(result);
+        if (blockedSomewhere(result)) {
           const endpoints = endpointServicesFor(service)
             .map((name) => `com.amazonaws.<region>.${name}`)
             .join(' or ');

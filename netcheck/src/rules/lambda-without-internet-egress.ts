@@ -1,6 +1,6 @@
 import { INTERNET_EGRESS_PORT } from '../engine/traffic-matrix.js';
 import type { Rule, RuleOutcome } from './rule.js';
-import { undecided, violation } from './rule.js';
+import { blockedSomewhere, partlyReachable, undecided, violation } from './rule.js';
 
 /** NV-LMB-001: a VPC Lambda function that cannot reach the internet (no NAT path). */
 export const lambdaWithoutInternetEgress: Rule = {
@@ -14,8 +14,8 @@ export const lambdaWithoutInternetEgress: Rule = {
     for (const fn of context.model.workloads.values()) {
       if (fn.kind !== 'lambda-function' || fn.outsideVpc) continue;
       const result = context.path({ from: fn.id, to: 'internet', port: INTERNET_EGRESS_PORT });
-      const partial = result.blockedAt?.code === 'PARTIALLY_REACHABLE';
-      if (result.reachable === false || partial) {
+      const partial = partlyReachable(result);
+      if (blockedSomewhere(result)) {
         out.push(
           violation(
             fn.id,

@@ -37,6 +37,19 @@ export interface Rule {
   evaluate(context: RuleContext): RuleOutcome[];
 }
 
+/** Whether some of the source's placements reach the destination and others are blocked. */
+export function partlyReachable(result: PathResult): boolean {
+  return result.blockedAt?.code === 'PARTIALLY_REACHABLE';
+}
+
+/**
+ * A definite "no" from some of the source's placements: a function or task may run in any of its
+ * subnets, so a path missing from one of them is a finding too.
+ */
+export function blockedSomewhere(result: PathResult): boolean {
+  return result.reachable === false || partlyReachable(result);
+}
+
 /** Creates a rule context whose path queries are memoised (several rules ask the same questions). */
 export function createRuleContext(model: NetworkModel): RuleContext {
   const memo = new Map<string, PathResult>();

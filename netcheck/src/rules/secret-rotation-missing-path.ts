@@ -2,12 +2,7 @@ import type { PathResult } from '../engine/path-types.js';
 import { capturingEndpointOf } from '../engine/private-dns.js';
 import { Unresolved } from '../template/template-values.js';
 import type { Rule, RuleOutcome } from './rule.js';
-import { undecided, violation } from './rule.js';
-
-/** A definite "no" from some subnet (the function may run in any of them). */
-function isBlocked(result: PathResult): boolean {
-  return result.reachable === false || result.blockedAt?.code === 'PARTIALLY_REACHABLE';
-}
+import { blockedSomewhere, partlyReachable, undecided, violation } from './rule.js';
 
 function blockedAt(result: PathResult): string {
   const at = result.blockedAt;
@@ -70,16 +65,16 @@ export const secretRotationMissingPath: Rule = {
           );
         else {
           const result = context.path({ from: fn.id, to: databaseId, port });
-          if (isBlocked(result))
+          if (blockedSomewhere(result))
             problems.push(
-              `to ${databaseId} on tcp/${port}${result.blockedAt?.code === 'PARTIALLY_REACHABLE' ? ' from some of its subnets' : ''} (${blockedAt(result)}), so it cannot sign in to change the password`,
+              `to ${databaseId} on tcp/${port}${partlyReachable(result) ? ' from some of its subnets' : ''} (${blockedAt(result)}), so it cannot sign in to change the password`,
             );
           else if (result.reachable === 'unknown')
             open.push(`path to ${databaseId} on tcp/${port}: ${result.blockedAt?.reason ?? 'undecided'}`);
         }
       }
       const api = context.path({ from: fn.id, to: 'aws:secretsmanager', port: 443 });
-      if (isBlocked(api)) {
+      if (blockedSomewhere(api)) {
         const endpoint = capturingEndpointOf(context.model, fn, 'secretsmanager')?.id;
         problems.push(
           `to Secrets Manager on tcp/443 (${blockedAt(api)}; ${endpoint ? `a NAT path would not help: inside the VPC, private DNS sends every call to ${endpoint}, whose security groups must admit the rotation's` : 'no NAT path and no VPC endpoint com.amazonaws.<region>.secretsmanager'}), so it cannot read or stage the secret's versions`,
