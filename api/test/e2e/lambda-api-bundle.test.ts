@@ -33,6 +33,7 @@ import { type LambdaProcess, startLambdaProcess } from '../support/lambda-proces
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
 import {
   type FakeSecretsManager,
+  rdsSecretFor,
   startFakeSecretsManager,
   testSecretArn,
 } from '../support/secrets-manager-server.js';
@@ -590,21 +591,10 @@ describe('DATABASE_SECRET_ARN', () => {
   afterAll(async () => {
     await fake?.close();
   });
-  const secretFor = (url: string, engine = 'postgres') => {
-    const parsed = new URL(url);
-    return JSON.stringify({
-      engine,
-      host: parsed.hostname,
-      port: Number(parsed.port),
-      username: decodeURIComponent(parsed.username),
-      password: decodeURIComponent(parsed.password),
-      dbname: parsed.pathname.slice(1),
-    });
-  };
 
   it('finishes init while the secret is still in flight, then connects with it, fetching it once', async () => {
     const arn = testSecretArn('lambda-db');
-    fake.secrets.set(arn, secretFor(String(database.connection.url)));
+    fake.secrets.set(arn, rdsSecretFor(String(database.connection.url), 'postgres'));
     const release = fake.hold();
     const lambda = await startLambdaProcess(
       handlerFile(),
@@ -628,7 +618,7 @@ describe('DATABASE_SECRET_ARN', () => {
 
   it('reads the secret through the SDK when its own signed request fails', async () => {
     const arn = testSecretArn('lambda-db-fallback');
-    fake.secrets.set(arn, secretFor(String(database.connection.url)));
+    fake.secrets.set(arn, rdsSecretFor(String(database.connection.url), 'postgres'));
     fake.failNext(1);
     const lambda = await startLambdaProcess(
       handlerFile(),
@@ -702,7 +692,7 @@ describe('DATABASE_SECRET_ARN', () => {
 
   it('reports the database down when the secret is for another engine', async () => {
     const arn = testSecretArn('lambda-db-mysql');
-    fake.secrets.set(arn, secretFor(String(database.connection.url), 'mysql'));
+    fake.secrets.set(arn, rdsSecretFor(String(database.connection.url), 'mysql'));
     const lambda = await startLambdaProcess(
       handlerFile(),
       functionEnv({ ...fake.clientEnvironment, DATABASE_SECRET_ARN: arn }),

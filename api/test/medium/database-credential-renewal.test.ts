@@ -15,10 +15,16 @@ import { databaseUrlResolver } from '../../src/database/database-secret.js';
 import { createMysqlPool } from '../../src/database/mysql-pool.js';
 import {
   type FakeSecretsManager,
+  rdsSecretFor,
   startFakeSecretsManager,
   testSecretArn,
 } from '../support/secrets-manager-server.js';
-import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  testDialects,
+  withCredentials,
+} from '../support/test-database.js';
 
 const newPassword = () => randomBytes(18).toString('base64url');
 
@@ -42,21 +48,10 @@ describe.each(testDialects())('a rotated database password on %s', (dialect) => 
   async function rotatingUser() {
     const username = `rotating_${randomBytes(4).toString('hex')}`;
     const arn = testSecretArn(username);
-    const server = new URL(database.url);
     const setPassword = async (password: string, { inSecret = true } = {}) => {
       await grantApiUser(database.owner, { username, password });
       if (!inSecret) return;
-      fake.secrets.set(
-        arn,
-        JSON.stringify({
-          engine: dialect,
-          host: server.hostname,
-          port: Number(server.port),
-          username,
-          password,
-          dbname: server.pathname.slice(1),
-        }),
-      );
+      fake.secrets.set(arn, rdsSecretFor(withCredentials(database.url, username, password), dialect));
     };
     await setPassword(newPassword());
     const db = await createDatabase({

@@ -220,6 +220,19 @@ async function checkSignature(request: IncomingMessage, body: Buffer): Promise<s
     : 'The request signature we calculated does not match the signature you provided.';
 }
 
+/** The JSON of an RDS-shaped secret (what CDK's DatabaseSecret holds once attached) for a database URL. */
+export function rdsSecretFor(url: string, engine: string): string {
+  const parsed = new URL(url);
+  return JSON.stringify({
+    engine,
+    host: parsed.hostname,
+    port: Number(parsed.port),
+    username: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    dbname: parsed.pathname.slice(1),
+  });
+}
+
 /** A syntactically valid secret ARN for tests. */
 export function testSecretArn(name: string): string {
   return `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
