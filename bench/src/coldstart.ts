@@ -31,6 +31,7 @@ import { buildLambda, LAMBDA_ESBUILD_OPTIONS } from '../../api/scripts/build-lam
 import { baseOptions } from '../../api/scripts/esbuild-options.js';
 import {
   type FakeSecretsManager,
+  rdsSecretFor,
   startFakeSecretsManager,
   testSecretArn,
 } from '../../api/test/support/secrets-manager-server.js';
@@ -127,14 +128,7 @@ function deployedEnvironment(secretsManager: FakeSecretsManager): Record<string,
   const { DATABASE_URL: _url, JWT_SECRET: _jwt, MFA_ENCRYPTION_KEY: _mfa, ...rest } = APP_ENV;
   secretsManager.secrets.set(
     SECRET_ARNS.database,
-    JSON.stringify({
-      engine: 'postgres',
-      host: '127.0.0.1',
-      port: 9,
-      username: 'cloudnest_api',
-      password: 'never-used-0123456789',
-      dbname: 'cloudnest',
-    }),
+    rdsSecretFor('postgres://cloudnest_api:never-used-0123456789@127.0.0.1:9/cloudnest', 'postgres'),
   );
   secretsManager.secrets.set(SECRET_ARNS.jwt, JSON.stringify({ secret: APP_ENV.JWT_SECRET }));
   secretsManager.secrets.set(SECRET_ARNS.mfa, JSON.stringify({ key: APP_ENV.MFA_ENCRYPTION_KEY }));
