@@ -23,7 +23,9 @@ export function SiteHeader() {
   const router = useRouter();
   const [signingOut, setSigningOut] = useState(false);
   // Why the last sign-out did not go through: the session may still be alive on the server, so
-  // the page says so and offers to try again rather than looking signed out.
+  // the page says so and offers to try again rather than looking signed out. Shown only while the
+  // client still has that sign-out outstanding: once the session ends or a new one begins (in
+  // this tab or adopted from another), the message would be about a session that is gone.
   const [signOutError, setSignOutError] = useState<string | null>(null);
 
   async function signOut() {
@@ -77,7 +79,7 @@ export function SiteHeader() {
           ) : null}
         </ul>
       </nav>
-      {signOutError && session.status === 'signed-in' && (
+      {signOutError && session.status === 'signed-in' && api.signOutPending && (
         <div className="sign-out-failed">
           <Alert kind="error">
             {signOutError}{' '}

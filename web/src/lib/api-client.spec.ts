@@ -218,6 +218,28 @@ describe('signing out', () => {
     expect(fake.count('POST /auth/logout')).toBe(2);
   });
 
+  it('has the failed sign-out outstanding until the session ends or a new one begins', async () => {
+    await signIn();
+    expect(client.signOutPending).toBe(false);
+    fake.logoutAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+    await errorOf(client.signOut());
+    expect(client.signOutPending).toBe(true);
+
+    // Signing in again (here, or adopted from another tab) starts a session that was never
+    // asked to end; the listeners hear of it, so the header drops the old warning.
+    fake.logoutAnswer = 'ok';
+    await signIn();
+    expect(client.signOutPending).toBe(false);
+
+    fake.logoutAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+    await errorOf(client.signOut());
+    expect(client.signOutPending).toBe(true);
+    await vi.advanceTimersByTimeAsync(16 * 60_000);
+    await client.signOut();
+    expect(told).toEqual(['null:SIGNED_OUT_HERE_ONLY']);
+    expect(client.signOutPending).toBe(false);
+  });
+
   describe('trying again after the access token expired (the failed try dropped cn_csrf)', () => {
     beforeEach(async () => {
       await signIn();

@@ -138,6 +138,15 @@ export class ApiClient {
     return this.#user;
   }
 
+  /**
+   * True while a sign-out the API did not confirm is outstanding. A new session and the end of
+   * this one both clear it, and both tell the listeners, so a view reading it on each session
+   * change never shows a stale "not signed out" for a later session.
+   */
+  get signOutPending(): boolean {
+    return this.#signOutUnconfirmed;
+  }
+
   subscribe(listener: SessionListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
