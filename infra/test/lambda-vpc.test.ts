@@ -833,6 +833,31 @@ describe('MaintenanceSchedule mail delivery interval', () => {
     });
   });
 
+  it('keeps a retry interval the function already has when it is at least the pass interval, refuses a shorter one', () => {
+    const withVariable = (value: string): Stack => {
+      const stack = new Stack(new App(), 'S');
+      const fn = new lambda.Function(stack, 'Fn', {
+        code: lambda.Code.fromInline('x'),
+        handler: 'index.handler',
+        runtime: lambda.Runtime.NODEJS_22_X,
+        environment: { MAIL_RETRY_INTERVAL_SECONDS: value },
+      });
+      new MaintenanceSchedule(stack, 'Maintenance', { target: fn, mailDeliveryEvery: Duration.minutes(5) });
+      return stack;
+    };
+    // Longer than the pass: the API schedules the last retry earlier still, which a pass takes.
+    Template.fromStack(withVariable('600')).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { MAIL_RETRY_INTERVAL_SECONDS: '600' } },
+    });
+    Template.fromStack(withVariable('300')).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { MAIL_RETRY_INTERVAL_SECONDS: '300' } },
+    });
+    expect(() => withVariable('60')).toThrow(
+      /S\/Fn sets MAIL_RETRY_INTERVAL_SECONDS=60, but mailDeliveryEvery \(5 minutes\) needs at least 300/,
+    );
+    expect(() => withVariable('five minutes')).toThrow(/needs at least 300/);
+  });
+
   it('leaves the API’s retry interval alone at the default of one minute', () => {
     const template = schedule({});
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -25,7 +25,8 @@ export interface MaintenanceScheduleProps {
    * minutes, 1 to 60 (EventBridge's finest rate; the API's longest retry interval). Longer than a
    * minute, the function gets `MAIL_RETRY_INTERVAL_SECONDS` of the same length: the API schedules
    * a code's or link's last retry one pass interval before its life ends (at least a minute), so a
-   * pass still takes it. The target must then be a function or an alias of one made in this app.
+   * pass still takes it; a value the function already sets is kept when at least as long, refused
+   * when shorter. The target must then be a function or an alias of one made in this app.
    * @default Duration.minutes(1)
    */
   readonly mailDeliveryEvery?: Duration;
@@ -102,16 +103,39 @@ export class MaintenanceSchedule extends Construct {
 /**
  * Sets the function's `MAIL_RETRY_INTERVAL_SECONDS` to the delivery pass's interval. Found in
  * review: a longer interval left at the API's default of 30 s let a mailed code's last retry fall
- * between two passes, after the code had expired.
+ * between two passes, after the code had expired. A value the function already has is kept when
+ * it is at least the pass interval (the API then schedules the last retry earlier still, which a
+ * pass takes) and refused when shorter, rather than replaced without a word.
  */
 function tellRetryInterval(target: lambda.IFunction, every: Duration): void {
   const fn = target instanceof lambda.Alias ? target.version.lambda : target;
+  const seconds = every.toSeconds();
   if (!(fn instanceof lambda.Function)) {
     throw new Error(
-      `mailDeliveryEvery longer than a minute needs MAIL_RETRY_INTERVAL_SECONDS=${every.toSeconds()} on the function; give a function or an alias of one made in this app, or set it yourself and keep the default`,
+      `mailDeliveryEvery longer than a minute needs MAIL_RETRY_INTERVAL_SECONDS=${seconds} on the function; give a function or an alias of one made in this app, or set it yourself and keep the default`,
     );
   }
-  fn.addEnvironment('MAIL_RETRY_INTERVAL_SECONDS', String(every.toSeconds()));
+  const given = environmentOf(fn)[RETRY_INTERVAL_VARIABLE];
+  if (given === undefined) {
+    fn.addEnvironment(RETRY_INTERVAL_VARIABLE, String(seconds));
+    return;
+  }
+  if (typeof given !== 'string' || !/^\d+$/.test(given) || Number(given) < seconds) {
+    throw new Error(
+      `${fn.node.path} sets ${RETRY_INTERVAL_VARIABLE}=${typeof given === 'string' ? given : JSON.stringify(given)}, but mailDeliveryEvery (${every.toHumanString()}) needs at least ${seconds}: a mail's last retry would fall between two delivery passes. Remove the variable (it is then set to ${seconds}) or raise it.`,
+    );
+  }
+}
+
+const RETRY_INTERVAL_VARIABLE = 'MAIL_RETRY_INTERVAL_SECONDS';
+
+/** The function's environment variables as they stand now (lambda.Function keeps them private). */
+function environmentOf(fn: lambda.Function): Record<string, unknown> {
+  const cfn = fn.node.defaultChild as lambda.CfnFunction;
+  const environment: unknown = Stack.of(fn).resolve(cfn.environment);
+  if (typeof environment !== 'object' || environment === null) return {};
+  const variables = (environment as { variables?: unknown }).variables;
+  return typeof variables === 'object' && variables !== null ? (variables as Record<string, unknown>) : {};
 }
 
 /** EventBridge rates are whole minutes; naming the prop beats CDK's unit-conversion error. */
