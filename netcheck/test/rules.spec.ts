@@ -244,6 +244,22 @@ const CASES: ReadonlyArray<{
     passing: 'seed-002-autonote-fargate.yaml',
   },
   {
+    // The container's environment file comes from S3, like the image layers; without the S3
+    // gateway endpoint neither downloads (one finding each). Near miss: the same with the endpoint.
+    id: 'NV-ECS-001',
+    failing: 'ecs-private-env-files-no-s3.yaml',
+    resources: ['ServerService', 'ServerService'],
+    passing: 'ecs-private-env-files.yaml',
+  },
+  {
+    // A ghcr.io image with registry credentials in Secrets Manager, no NAT, no secretsmanager
+    // endpoint: the pull and the credentials fail. Near miss: a NAT and the secretsmanager endpoint.
+    id: 'NV-ECS-001',
+    failing: 'ecs-private-registry-credentials.yaml',
+    resources: ['ServerService', 'ServerService'],
+    passing: 'ecs-private-registry-credentials-nat.yaml',
+  },
+  {
     // A hosted rotation function in private subnets without a NAT or a secretsmanager endpoint:
     // it reaches the database but not Secrets Manager. Near miss: the same with a NAT.
     id: 'NV-ROT-001',
@@ -444,6 +460,22 @@ describe('exact findings of the golden networks', () => {
       'NV-ECS-001 SpotSsmService',
       'NV-UNK-001 UnknownImageService',
       'NV-UNK-001 UnknownImageService',
+    ],
+    'ecs-private-env-files.yaml': [],
+    'ecs-private-env-files-no-s3.yaml': ['NV-ECS-001 ServerService', 'NV-ECS-001 ServerService'],
+    'ecs-private-registry-credentials.yaml': ['NV-ECS-001 ServerService', 'NV-ECS-001 ServerService'],
+    'ecs-private-registry-credentials-nat.yaml': [],
+    'ecs-task-start-credentials-env-files.yaml': [
+      'NV-ECS-001 EnvFilesService',
+      'NV-ECS-001 EnvFilesService',
+      'NV-ECS-001 OptionalCredentialsService',
+      'NV-ECS-001 OptionalEnvFilesService',
+      'NV-ECS-001 ParamCredentialsService',
+      'NV-ECS-001 ParamCredentialsService',
+      'NV-ECS-001 UnresolvedCredentialsService',
+      'NV-UNK-001 OptionalCredentialsService',
+      'NV-UNK-001 OptionalEnvFilesService',
+      'NV-UNK-001 UnresolvedCredentialsService',
     ],
   };
   for (const [fixture, expected] of Object.entries(EXPECTED)) {
@@ -756,6 +788,155 @@ describe('exact findings of the golden networks', () => {
       expect(message).toContain('blocked from PrivateSubnetB');
       expect(message).not.toContain('from every subnet');
     }
+  });
+
+  it('NV-ECS-001 names the environment files that S3 must serve, apart from the image layers', async () => {
+    const { findings } = await checkFixture('ecs-private-env-files-no-s3.yaml');
+    const messages = findings.filter((finding) => finding.id === 'NV-ECS-001').map((f) => f.message);
+    expect(messages).toHaveLength(2);
+    const envFiles = messages.find((message) => message.includes('environment file')) ?? '';
+    expect(envFiles).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the template's Fn::Sub text, as written.
+      "ServerService's tasks cannot start: environment file !Sub arn:${AWS::Partition}:s3:::${ConfigBucket}/server/prod.env (container server) needs S3 (s3)",
+    );
+    expect(envFiles).toContain('no network path to s3 (NO_ROUTE_TO_DESTINATION at PrivateRouteTable');
+    expect(envFiles).toContain('ResourceInitializationError: failed to download env files');
+    expect(envFiles).toContain(
+      "S3 gateway endpoint com.amazonaws.<region>.s3 on the task subnets' route tables",
+    );
+    expect(envFiles).not.toContain('ecr.dkr');
+    // The image layers are blocked at the same place: the ECR finding names s3 alone.
+    const image = messages.find((message) => message.includes('ECR: ecr.api')) ?? '';
+    expect(image).toContain('no network path to s3 (');
+    expect(image).not.toContain('environment file');
+  });
+
+  it('the NV-ECS-001 environment-file near miss is near: the S3 gateway endpoint serves the file', async () => {
+    const { findings, model } = await checkFixture('ecs-private-env-files.yaml');
+    expect(findings).toEqual([]);
+    const needs = model.workloads.get('ServerService')?.taskStartNeeds;
+    expect(needs).toContainEqual({
+      requirement: 's3',
+      purpose:
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the template's Fn::Sub text, as written.
+        'environment file !Sub arn:${AWS::Partition}:s3:::${ConfigBucket}/server/prod.env (container server)',
+    });
+    const s3 = findPath(model, { from: 'ServerService', to: 'aws:s3', port: 443 });
+    expect(s3.reachable).toBe(true);
+    expect(s3.path.map((hop) => hop.kind)).toContain('vpc-endpoint');
+    expect(findPath(model, { from: 'ServerService', to: 'internet', port: 443 }).reachable).toBe(false);
+  });
+
+  it('NV-ECS-001 names the private registry credentials that Secrets Manager must serve', async () => {
+    const { findings } = await checkFixture('ecs-private-registry-credentials.yaml');
+    const messages = findings.filter((finding) => finding.id === 'NV-ECS-001').map((f) => f.message);
+    expect(messages).toHaveLength(2);
+    const credentials = messages.find((message) => message.includes('Secrets Manager')) ?? '';
+    expect(credentials).toContain(
+      "ServerService's tasks cannot start: registry credentials !Ref RegistryCredentials (container server) needs Secrets Manager (secretsmanager)",
+    );
+    expect(credentials).toContain('no VPC endpoint com.amazonaws.<region>.secretsmanager');
+    expect(credentials).toContain('ResourceInitializationError: unable to pull secrets or registry auth');
+    const image = messages.find((message) => message.includes('the internet')) ?? '';
+    expect(image).toContain('image ghcr.io/acme/app:1 (container server)');
+    expect(image).not.toContain('registry credentials');
+  });
+
+  it('the NV-ECS-001 registry-credentials near miss is near: the endpoint serves them, the NAT the pull', async () => {
+    const { findings, model } = await checkFixture('ecs-private-registry-credentials-nat.yaml');
+    expect(findings).toEqual([]);
+    expect(model.workloads.get('ServerService')?.publicIp).toBe(false);
+    expect(model.workloads.get('ServerService')?.taskStartNeeds).toContainEqual({
+      requirement: 'secretsmanager',
+      purpose: 'registry credentials !Ref RegistryCredentials (container server)',
+    });
+    const secrets = findPath(model, { from: 'ServerService', to: 'aws:secretsmanager', port: 443 });
+    expect(secrets.reachable).toBe(true);
+    expect(secrets.path.map((hop) => hop.kind)).toContain('vpc-endpoint');
+    const pull = findPath(model, { from: 'ServerService', to: 'internet', port: 443 });
+    expect(pull.path.map((hop) => hop.kind)).toContain('nat-gateway');
+  });
+
+  it('NV-ECS-001 reads registry credentials and environment files; one that may be absent is undecided', async () => {
+    const { findings, model } = await checkFixture('ecs-task-start-credentials-env-files.yaml');
+    const messages = (id: string, resource: string): string =>
+      findings
+        .filter((finding) => finding.id === id && finding.resource === resource)
+        .map((finding) => finding.message)
+        .join('\n');
+    const needs = (resource: string, requirement: string) => {
+      const all = model.workloads.get(resource)?.taskStartNeeds;
+      return Array.isArray(all) ? all.filter((need) => need.requirement === requirement) : [];
+    };
+    // Only a Secrets Manager secret is accepted: an unknown value still needs Secrets Manager.
+    expect(needs('ParamCredentialsService', 'secretsmanager')).toEqual([
+      {
+        requirement: 'secretsmanager',
+        purpose:
+          'registry credentials (parameter RegistryCredentialsArn has no value (pass --param RegistryCredentialsArn=…)) (container app)',
+      },
+    ]);
+    expect(messages('NV-ECS-001', 'ParamCredentialsService')).toContain('needs Secrets Manager');
+    // Credentials that may be absent: undecided, not a violation and not a silent pass.
+    const [optional] = needs('OptionalCredentialsService', 'secretsmanager');
+    expect(optional?.uncertain).toContain('its CredentialsParameter may be absent');
+    expect(optional?.purpose).toBe(
+      'registry credentials arn:aws:secretsmanager:eu-west-1:123456789012:secret:ghcr-AbCdEf (container app)',
+    );
+    expect(messages('NV-ECS-001', 'OptionalCredentialsService')).not.toContain('Secrets Manager');
+    const optionalUnk = messages('NV-UNK-001', 'OptionalCredentialsService');
+    expect(optionalUnk).toContain('NV-ECS-001 could not be verified');
+    expect(optionalUnk).toContain('may need Secrets Manager (secretsmanager)');
+    expect(optionalUnk).toContain('RegistryMode');
+    expect(needs('UnresolvedCredentialsService', 'secretsmanager')[0]?.uncertain).toContain(
+      'its RepositoryCredentials are unresolved',
+    );
+    expect(messages('NV-ECS-001', 'UnresolvedCredentialsService')).not.toContain('Secrets Manager');
+    expect(messages('NV-UNK-001', 'UnresolvedCredentialsService')).toContain(
+      'registry credentials (container app)',
+    );
+    // The files certainly there are named; the one that may be absent is left out of the violation.
+    const envFiles = messages('NV-ECS-001', 'EnvFilesService');
+    expect(envFiles).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the template's Fn::Sub text, as written.
+      'environment files arn:aws:s3:::acme-shared-config/common.env, !Sub arn:${AWS::Partition}:s3:::${ConfigBucket}/api.env (container api) needs S3 (s3)',
+    );
+    expect(envFiles).not.toContain('overrides.env');
+    expect(needs('EnvFilesService', 's3').map((need) => Boolean(need.uncertain))).toEqual([false, true]);
+    // A list that may be absent: undecided.
+    expect(needs('OptionalEnvFilesService', 's3')[0]?.uncertain).toContain(
+      'its EnvironmentFiles are unresolved',
+    );
+    expect(messages('NV-ECS-001', 'OptionalEnvFilesService')).not.toContain('environment file');
+    expect(messages('NV-UNK-001', 'OptionalEnvFilesService')).toContain(
+      'environment files (container api) may need S3 (s3)',
+    );
+    // Decided conditions: present credentials and files are violations, absent ones need nothing.
+    const decided = await checkFixture('ecs-task-start-credentials-env-files.yaml', {
+      RegistryMode: 'private',
+      ConfigMode: 'overrides',
+    });
+    expect(decided.findings.filter((finding) => finding.id === 'NV-UNK-001')).toEqual([]);
+    const decidedMessages = decided.findings.map((finding) => finding.message).join('\n');
+    expect(decidedMessages).toContain(
+      'registry credentials arn:aws:secretsmanager:eu-west-1:123456789012:secret:ghcr-AbCdEf (container app) needs Secrets Manager',
+    );
+    expect(decidedMessages).toContain(
+      'arn:aws:s3:::acme-shared-config/overrides.env (container api) needs S3',
+    );
+    const absent = await checkFixture('ecs-task-start-credentials-env-files.yaml', {
+      RegistryMode: 'public',
+      ConfigMode: 'plain',
+    });
+    expect(findingKeys(absent.findings)).toEqual([
+      'NV-ECS-001 EnvFilesService',
+      'NV-ECS-001 EnvFilesService',
+      'NV-ECS-001 OptionalCredentialsService',
+      'NV-ECS-001 OptionalEnvFilesService',
+      'NV-ECS-001 ParamCredentialsService',
+      'NV-ECS-001 ParamCredentialsService',
+      'NV-ECS-001 UnresolvedCredentialsService',
+    ]);
   });
 
   it('NV-LMB-001/002 say a path is missing from some subnets, not "from every subnet"', async () => {

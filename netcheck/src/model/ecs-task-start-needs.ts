@@ -1,6 +1,6 @@
 import type { Sourced } from '../template/sourced-value.js';
 import { items, member } from '../template/sourced-value.js';
-import type { JsonObject } from '../template/template-values.js';
+import type { CfnValue, JsonObject } from '../template/template-values.js';
 import { asList, asString, isRecord, ResourceRef, Unresolved } from '../template/template-values.js';
 import type { ModelBuilderContext, ResolvedResource } from './model-builder-context.js';
 import type { MaybeResolved, TaskStartNeed } from './network-model.js';
@@ -208,7 +208,130 @@ function secretStore(
   );
 }
 
-/** One container's needs: image, awslogs, secrets (several secrets of one store in one need). */
+/**
+ * Why a value written in the task definition may be missing from the deployed one: an `Fn::If`
+ * whose condition is undecided with `AWS::NoValue` as a branch. Undefined when it is there, even
+ * if netcheck cannot evaluate it (a parameter without a value, an import: something is deployed).
+ */
+function mayBeAbsent(value: CfnValue | undefined): string | undefined {
+  return value instanceof Unresolved && value.alternatives?.includes(undefined) ? value.reason : undefined;
+}
+
+/** A value that may be absent as messages show it: what it is when present (its other branches). */
+function shownWhenPresent(of: Sourced): string {
+  const { value } = of;
+  const branches = value instanceof Unresolved ? (value.alternatives ?? []) : [];
+  const present = branches
+    .filter((branch) => branch !== undefined)
+    .map((branch) => shown({ value: branch, raw: undefined }));
+  return present.length > 0 ? present.join(' or ') : shown(of);
+}
+
+/** `Secrets`: one need per store (several secrets of one store in one need). */
+function secretNeeds(
+  context: ModelBuilderContext,
+  container: Sourced,
+  where: string,
+  prefix: string,
+): TaskStartNeed[] {
+  const secrets = items(member(container, 'Secrets'));
+  if (secrets instanceof Unresolved) {
+    const uncertain = `its Secrets are unresolved (${secrets.reason})`;
+    return [
+      { requirement: 'secretsmanager', purpose: `secrets ${where}`, uncertain },
+      { requirement: 'ssm', purpose: `secrets ${where}`, uncertain },
+    ];
+  }
+  const needs: TaskStartNeed[] = [];
+  const byStore = new Map<Requirement, string[]>();
+  const unknown: Array<{ name: string; reason: string }> = [];
+  for (const secret of secrets) {
+    const nameValue = asString(member(secret, 'Name').value);
+    const name = `secret ${typeof nameValue === 'string' ? nameValue : shown(member(secret, 'Name'))}`;
+    const store = secretStore(context, member(secret, 'ValueFrom'), prefix);
+    if (store instanceof Unresolved) unknown.push({ name, reason: store.reason });
+    else byStore.set(store, [...(byStore.get(store) ?? []), name]);
+  }
+  for (const [store, names] of byStore)
+    needs.push({ requirement: store, purpose: `${names.join(', ')} ${where}` });
+  for (const { name, reason } of unknown) {
+    const uncertain = `whether its ValueFrom is a Secrets Manager secret or an SSM parameter is unknown (${reason})`;
+    needs.push({ requirement: 'secretsmanager', purpose: `${name} ${where}`, uncertain });
+    needs.push({ requirement: 'ssm', purpose: `${name} ${where}`, uncertain });
+  }
+  return needs;
+}
+
+/**
+ * `RepositoryCredentials` (private registry authentication): the task execution role reads the
+ * `CredentialsParameter` secret at task start, through the task's interface. ECS takes only a
+ * Secrets Manager secret there (its ARN, or its name in the task's Region), so the need is Secrets
+ * Manager whatever the value evaluates to, unlike a `Secrets` ValueFrom, which may be an SSM
+ * parameter; it is uncertain only when the credentials may not be in the deployed definition.
+ */
+function registryCredentialNeeds(container: Sourced, where: string): TaskStartNeed[] {
+  const credentials = member(container, 'RepositoryCredentials');
+  if (credentials.value instanceof Unresolved)
+    return [
+      {
+        requirement: 'secretsmanager',
+        purpose: `registry credentials ${where}`,
+        uncertain: `its RepositoryCredentials are unresolved (${credentials.value.reason})`,
+      },
+    ];
+  const parameter = member(credentials, 'CredentialsParameter');
+  // Absent: no private registry authentication (CloudFormation rejects credentials without it).
+  if (parameter.value === undefined || parameter.value === null) return [];
+  const absent = mayBeAbsent(parameter.value);
+  const purpose = `registry credentials ${absent ? shownWhenPresent(parameter) : shown(parameter)} ${where}`;
+  return [
+    absent
+      ? {
+          requirement: 'secretsmanager',
+          purpose,
+          uncertain: `its CredentialsParameter may be absent (${absent})`,
+        }
+      : { requirement: 'secretsmanager', purpose },
+  ];
+}
+
+/**
+ * `EnvironmentFiles`: Fargate downloads each S3 object before the container starts (the only Type
+ * ECS accepts is `s3`), so every file listed is a need whatever its Value evaluates to. A list
+ * netcheck cannot read may be empty, and an item may be absent: those needs are uncertain. The
+ * object's Region is not read (S3 ARNs have none): an S3 gateway endpoint counts as serving it.
+ */
+function environmentFileNeeds(container: Sourced, where: string): TaskStartNeed[] {
+  const files = items(member(container, 'EnvironmentFiles'));
+  if (files instanceof Unresolved)
+    return [
+      {
+        requirement: 's3',
+        purpose: `environment files ${where}`,
+        uncertain: `its EnvironmentFiles are unresolved (${files.reason})`,
+      },
+    ];
+  const needs: TaskStartNeed[] = [];
+  const certain: string[] = [];
+  for (const file of files) {
+    const absent = mayBeAbsent(file.value);
+    if (absent)
+      needs.push({
+        requirement: 's3',
+        purpose: `an environment file ${where}`,
+        uncertain: `it may be absent (${absent})`,
+      });
+    else certain.push(shown(member(file, 'Value')));
+  }
+  if (certain.length > 0)
+    needs.unshift({
+      requirement: 's3',
+      purpose: `environment file${certain.length > 1 ? 's' : ''} ${certain.join(', ')} ${where}`,
+    });
+  return needs;
+}
+
+/** One container's needs: image, awslogs, secrets, registry credentials, environment files. */
 function containerNeeds(
   context: ModelBuilderContext,
   container: Sourced,
@@ -241,30 +364,12 @@ function containerNeeds(
       uncertain: `its LogDriver is unresolved (${driver.reason})`,
     });
 
-  const secrets = items(member(container, 'Secrets'));
-  if (secrets instanceof Unresolved) {
-    const uncertain = `its Secrets are unresolved (${secrets.reason})`;
-    needs.push({ requirement: 'secretsmanager', purpose: `secrets ${where}`, uncertain });
-    needs.push({ requirement: 'ssm', purpose: `secrets ${where}`, uncertain });
-    return needs;
-  }
-  const byStore = new Map<Requirement, string[]>();
-  const unknown: Array<{ name: string; reason: string }> = [];
-  for (const secret of secrets) {
-    const nameValue = asString(member(secret, 'Name').value);
-    const name = `secret ${typeof nameValue === 'string' ? nameValue : shown(member(secret, 'Name'))}`;
-    const store = secretStore(context, member(secret, 'ValueFrom'), prefix);
-    if (store instanceof Unresolved) unknown.push({ name, reason: store.reason });
-    else byStore.set(store, [...(byStore.get(store) ?? []), name]);
-  }
-  for (const [store, names] of byStore)
-    needs.push({ requirement: store, purpose: `${names.join(', ')} ${where}` });
-  for (const { name, reason } of unknown) {
-    const uncertain = `whether its ValueFrom is a Secrets Manager secret or an SSM parameter is unknown (${reason})`;
-    needs.push({ requirement: 'secretsmanager', purpose: `${name} ${where}`, uncertain });
-    needs.push({ requirement: 'ssm', purpose: `${name} ${where}`, uncertain });
-  }
-  return needs;
+  return [
+    ...needs,
+    ...secretNeeds(context, container, where, prefix),
+    ...registryCredentialNeeds(container, where),
+    ...environmentFileNeeds(container, where),
+  ];
 }
 
 /**

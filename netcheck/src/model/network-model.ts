@@ -264,19 +264,25 @@ export type WorkloadKind =
 
 /**
  * Something a Fargate task's own network interface must reach before its containers start (the
- * platform pulls images, creates the awslogs stream and fetches secrets through it):
+ * platform, 1.4 and later, pulls images, creates the awslogs stream and fetches secrets, registry
+ * credentials and environment files through it):
  * - `ecr`: an image in a private ECR registry: `ecr.api` (auth token), `ecr.dkr` (manifests) and S3
  *   (the layers);
  * - `internet`: an image in a public registry (Docker Hub, ECR Public, ghcr.io…);
  * - `logs`: a container with the `awslogs` log driver;
  * - `secretsmanager` / `ssm`: a container secret whose ValueFrom is a Secrets Manager secret / an
- *   SSM parameter.
+ *   SSM parameter; `secretsmanager` also for `RepositoryCredentials.CredentialsParameter` (private
+ *   registry authentication: always a Secrets Manager secret);
+ * - `s3`: a container's `EnvironmentFiles` (S3 objects, downloaded before the container starts).
  */
 export interface TaskStartNeed {
-  readonly requirement: 'ecr' | 'internet' | 'logs' | 'secretsmanager' | 'ssm';
+  readonly requirement: 'ecr' | 'internet' | 'logs' | 'secretsmanager' | 'ssm' | 's3';
   /** What needs it, for messages: `image nginx:1.27 (container web)`. */
   readonly purpose: string;
-  /** Set when the task may not need it: the image, log driver, ValueFrom or launch type is unresolved. */
+  /**
+   * Set when the task may not need it: the image, log driver, ValueFrom or launch type is
+   * unresolved, or the registry credentials or environment files may be absent.
+   */
   readonly uncertain?: string;
 }
 

@@ -10,8 +10,9 @@ type Requirement = TaskStartNeed['requirement'];
 /**
  * Per requirement: the path destinations it needs, all on tcp/443 (`aws:<endpoint service>` or
  * `internet`; pulling from ECR takes the registry API for the auth token, the Docker registry
- * endpoint for manifests, and S3, where ECR keeps the layers), how a message names it, the error
- * Fargate stops the task with, and the fix when no interface endpoint takes the calls.
+ * endpoint for manifests, and S3, where ECR keeps the layers; environment files are S3 objects too),
+ * how a message names it, the error Fargate stops the task with, and the fix when no interface
+ * endpoint takes the calls.
  */
 const REQUIREMENTS: Readonly<
   Record<Requirement, { targets: readonly string[]; what: string; error: string; fix: string }>
@@ -46,6 +47,12 @@ const REQUIREMENTS: Readonly<
     what: 'SSM Parameter Store (ssm)',
     error: 'ResourceInitializationError: unable to pull secrets or registry auth',
     fix: "Give the task's subnets a NAT path, or add an interface endpoint com.amazonaws.<region>.ssm with private DNS, its security groups admitting tcp/443 from the task's.",
+  },
+  s3: {
+    targets: ['aws:s3'],
+    what: 'S3 (s3)',
+    error: 'ResourceInitializationError: failed to download env files',
+    fix: "Give the task's subnets a NAT path (or AssignPublicIp: ENABLED in public subnets), or add an S3 gateway endpoint com.amazonaws.<region>.s3 on the task subnets' route tables (it serves buckets in the stack's Region).",
   },
 };
 
@@ -91,16 +98,17 @@ function blockedBecause(model: NetworkModel, service: Workload, blocked: readonl
 /**
  * NV-ECS-001: an ECS service's Fargate tasks cannot start because their interface has no path to
  * what the platform fetches before the containers run: the image (ECR, or a public registry on the
- * internet), the awslogs stream, the secrets. Judged by the engine's AWS-service answers, so NAT
- * paths, public IPs, gateway endpoints and interface endpoints with private DNS (their groups and
- * ACLs included) count exactly as for NV-LMB-002.
+ * internet), the awslogs stream, the secrets, the private registry's credentials (Secrets Manager)
+ * and the environment files (S3). Judged by the engine's AWS-service answers, so NAT paths, public
+ * IPs, gateway endpoints and interface endpoints with private DNS (their groups and ACLs included)
+ * count exactly as for NV-LMB-002.
  */
 export const ecsTaskMissingPathToStart: Rule = {
   id: 'NV-ECS-001',
   severity: 'error',
   description:
-    'ECS Fargate service whose tasks cannot start: no network path to the image registry, CloudWatch Logs or the secrets store.',
-  fix: 'Give the task subnets a NAT path, or add the VPC endpoints the task needs (ecr.api, ecr.dkr, an S3 gateway endpoint, logs, secretsmanager / ssm) with private DNS.',
+    'ECS Fargate service whose tasks cannot start: no network path to the image registry, CloudWatch Logs, the secrets store (secrets, private registry credentials) or S3 (environment files).',
+  fix: 'Give the task subnets a NAT path, or add the VPC endpoints the task needs (ecr.api, ecr.dkr, an S3 gateway endpoint for image layers and environment files, logs, secretsmanager for secrets and registry credentials / ssm) with private DNS.',
   evaluate(context) {
     const out: RuleOutcome[] = [];
     for (const service of context.model.workloads.values()) {
