@@ -130,3 +130,50 @@ describe('log metrics are per deployment (several stacks in one account and regi
     }
   });
 });
+
+interface PolicyStatementJson {
+  Effect: string;
+  Principal?: { Service?: unknown };
+  Action: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+describe('alarm notifications', () => {
+  it.each(['lambda-vpc', 'lambda-image', 'fargate', 'ec2-alb'] satisfies Topology[])(
+    'lets CloudWatch publish to every topic an alarm of %s notifies',
+    (topology) => {
+      const { template } = synthesize(sampleSettings(topology, 'dev'), { nag: false });
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      const topics = new Set(
+        alarms.flatMap((alarm) =>
+          ((alarm.Properties as { AlarmActions?: { Ref?: string }[] }).AlarmActions ?? []).map((a) => a.Ref),
+        ),
+      );
+      expect(topics.size).toBeGreaterThan(0);
+      const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+      for (const topic of topics) {
+        expect(topic, 'alarm actions name topics of the stack').toBeDefined();
+        // A topic policy replaces SNS's default one: some policy on the topic must allow CloudWatch.
+        const statements = policies
+          .filter((policy) =>
+            (policy.Properties as { Topics: { Ref?: string }[] }).Topics.some((t) => t.Ref === topic),
+          )
+          .flatMap(
+            (policy) =>
+              (policy.Properties as { PolicyDocument: { Statement: PolicyStatementJson[] } }).PolicyDocument
+                .Statement,
+          );
+        const allows = statements.filter(
+          (statement) =>
+            statement.Effect === 'Allow' &&
+            statement.Principal?.Service === 'cloudwatch.amazonaws.com' &&
+            statement.Action === 'sns:Publish',
+        );
+        expect(allows, `${topic}: no statement lets CloudWatch publish`).toHaveLength(1);
+        // Only alarms of this account: not a confused deputy for another account's alarms.
+        expect(allows[0]?.Condition?.StringEquals?.['aws:SourceAccount']).toBeDefined();
+        expect(JSON.stringify(allows[0]?.Condition?.ArnLike?.['aws:SourceArn'])).toContain(':alarm:*');
+      }
+    },
+  );
+});

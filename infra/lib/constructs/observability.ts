@@ -89,6 +89,7 @@ export class Observability extends Construct {
       throw new Error(`alarmEmail "${props.alarmEmail}" is not an email address`);
     }
 
+    const stack = Stack.of(this);
     // CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, so the topic
     // gets its own key that CloudWatch may use.
     const key = new kms.Key(this, 'TopicKey', {
@@ -103,7 +104,6 @@ export class Observability extends Construct {
       }),
     );
     if (props.autoScalingNotifications) {
-      const stack = Stack.of(this);
       // Principal "*" narrowed by conditions: naming the service-linked role directly would fail
       // in accounts where Auto Scaling has not created it yet.
       key.addToResourcePolicy(
@@ -121,6 +121,23 @@ export class Observability extends Construct {
       );
     }
     this.topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
+    // A topic policy replaces SNS's default one, whose account-wide allow is what lets CloudWatch
+    // publish; enforceSSL's policy holds only a Deny, so without this statement every alarm action
+    // failed with "not authorized to perform: SNS:Publish" (found in review, 2026-12-07).
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+          },
+        },
+      }),
+    );
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     this.action = new cwActions.SnsAction(this.topic);
   }
