@@ -224,6 +224,16 @@ describe('ec2-alb × seoul (seed 004)', () => {
         Condition: { StringEquals: { 'cloudwatch:namespace': 'CloudNest/EC2' } },
       });
     }
+    // The agent resolves the group dimension from the instance's tags and publishes nothing
+    // until it can: both roles may call ec2:DescribeTags.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudWatch agent placeholder
+    expect(userData).toContain('\\"AutoScalingGroupName\\":\\"${aws:AutoScalingGroupName}\\"');
+    const tagStatements = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([id, policy]) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+        .filter((statement) => [statement.Action].flat().includes('ec2:DescribeTags'))
+        .map(() => id.replace(/[0-9A-F]{8}$/, '')),
+    );
+    expect(tagStatements.sort()).toEqual(['AppBackendRoleDefaultPolicy', 'AppFrontendRoleDefaultPolicy']);
     for (const [group, metricName, threshold] of [
       ['AppBackendGroupASG', 'mem_used_percent', 90],
       ['AppFrontendGroupASG', 'mem_used_percent', 90],
@@ -428,7 +438,8 @@ describe('ec2-alb frontend (the web app, seed 004 port 3000)', () => {
     expect(userData).toContain('http://127.0.0.1:3000/ ');
     expect(userData).toContain('cfn-signal');
     // The frontend instances may read their code asset, signal CloudFormation, write their own log
-    // group and take Session Manager sessions, nothing else.
+    // group and metrics (and read tags for the metrics' group dimension) and take Session Manager
+    // sessions, nothing else.
     const [frontendRole] = onlyResource(template, 'AWS::IAM::Role', {
       Properties: { Description: 'CloudNest frontend instances' },
     });
@@ -440,6 +451,7 @@ describe('ec2-alb frontend (the web app, seed 004 port 3000)', () => {
     expect(actions.flat().sort()).toEqual([
       'cloudformation:SignalResource',
       'cloudwatch:PutMetricData',
+      'ec2:DescribeTags',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:GetObject',

@@ -96,6 +96,7 @@ describe('every topology × preset: cdk-nag AwsSolutions, least privilege, data 
       'logs:PutRetentionPolicy',
       'logs:DeleteRetentionPolicy',
       'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeTags',
       ...SESSION_MANAGER_CHANNEL_ACTIONS,
     ]);
     const problems: string[] = [];

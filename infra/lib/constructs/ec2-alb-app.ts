@@ -230,7 +230,7 @@ export class Ec2AlbApp extends Construct {
           {
             id: 'AwsSolutions-IAM5',
             reason:
-              "Session Manager's channel actions (ssmmessages:*Channel) and cloudwatch:PutMetricData (held to the CloudNest/EC2 namespace by condition) have no resource-level permissions, and the agent registers whichever instance it runs on.",
+              "Session Manager's channel actions (ssmmessages:*Channel), cloudwatch:PutMetricData (held to the CloudNest/EC2 namespace by condition) and ec2:DescribeTags (the CloudWatch agent's Auto Scaling group dimension) have no resource-level permissions, and the agent registers whichever instance it runs on.",
             appliesTo: [
               'Resource::*',
               { regex: '/^Resource::arn:<AWS::Partition>:ec2:[^:]+:<AWS::AccountId>:instance\\/\\*$/g' },
@@ -246,6 +246,15 @@ export class Ec2AlbApp extends Construct {
           actions: ['cloudwatch:PutMetricData'],
           resources: ['*'],
           conditions: { StringEquals: { 'cloudwatch:namespace': INSTANCE_METRICS_NAMESPACE } },
+        }),
+      );
+      // The agent fills `${aws:AutoScalingGroupName}` (the dimension the alarms watch) from the
+      // instance's tags through DescribeTags, and publishes no metric until that call succeeds:
+      // without it the memory and disk alarms never had data (found in review, 2026-12-07).
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ec2:DescribeTags'],
+          resources: ['*'],
         }),
       );
       const logGroup = new logs.LogGroup(this, `${name}LogGroup`, {
