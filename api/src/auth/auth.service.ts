@@ -788,6 +788,8 @@ export class AuthService {
     if (user.mfaEnabledAt === null) return this.startSession(user, client, method, alongside);
     // The challenge records nothing in the activity (the sign-in is recorded when it completes).
     const mfaToken = await this.transactions.run(async (trx) => {
+      // The account's row before the tokens `alongside` spends, as in startSession.
+      await this.users.lockById(user.id, trx);
       await alongside?.(trx);
       // As for a session (startSession): a reset or change that committed since the decision retired
       // the challenges it found and would miss this one, which the second step then completes
@@ -820,12 +822,19 @@ export class AuthService {
     const session = this.newSession(user.id, client, now, method);
     const notice = await this.activity.withEvents(
       async (trx) => {
-        await alongside?.(trx);
         // The sign-in was decided on a row read before this transaction. A password reset or
         // change, or two-step sign-in turned on, that committed since then signed out every
         // session it found; this one would have been missed (a thief's old-password sign-in racing
         // the owner's reset kept its session). With the row locked, a later change waits for this
         // session and revokes it; an earlier one is seen here.
+        //
+        // The account's row is taken before `alongside` touches anything, and read again after
+        // it (its own writes to the row are part of what was decided): a reset or change locks
+        // that row and then retires the account's second-step challenges, so a sign-in that
+        // marked its challenge used before taking the row deadlocked with it, and one of the two
+        // answered 500 (found in review, 2026-12-07).
+        await this.users.lockById(user.id, trx);
+        await alongside?.(trx);
         const current = await this.users.lockById(user.id, trx);
         if (!current || signInGroundsChanged(user, current)) throw new AppError('SIGN_IN_INTERRUPTED');
         await this.sessions.create(session.record, trx);

@@ -8,6 +8,7 @@ import {
   readJson,
   registerUser,
 } from '../support/auth-helpers.js';
+import { untilAnotherConnectionWaitsForALock } from '../support/lock-waits.js';
 import { testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -46,6 +47,36 @@ describe.each(testDialects())('two-step sign-in on %s', (dialect) => {
     expect(login.status).toBe(202);
     return (await readJson<{ mfaToken: string }>(login)).mfaToken;
   }
+
+  it('a right code racing a password reset waits for the account and answers 4xx, not a deadlock', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    const mfaToken = await challengeFor(credentials);
+    const db = server.database.db;
+    const { id: userId } = await db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', credentials.email)
+      .executeTakeFirstOrThrow();
+    let verify: Promise<Response> | undefined;
+    // What a reset or password change does: it holds the account's row, then retires the account's
+    // challenges. Until 2026-12-07 the second step marked its challenge used before taking the
+    // row, so the two waited for each other and the database killed one (a 500).
+    await db.transaction().execute(async (trx) => {
+      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+      verify = post('/auth/mfa/verify', { mfaToken, code: codeAt(secret, 0) });
+      await untilAnotherConnectionWaitsForALock(db, dialect, 'select');
+      await trx
+        .updateTable('oneTimeTokens')
+        .set({ usedAt: new Date() })
+        .where('userId', '=', userId)
+        .where('purpose', '=', 'mfa_challenge')
+        .where('usedAt', 'is', null)
+        .execute();
+    });
+    const response = await verify;
+    expect(response?.status).toBe(401);
+    if (response) expect((await readJson<ErrorBody>(response)).code).toBe('MFA_CHALLENGE_INVALID');
+  });
 
   it('counts at most 5 of 12 concurrent wrong guesses against a challenge', async () => {
     const { credentials, secret } = await accountWithTwoStep();
