@@ -326,7 +326,7 @@ export class AuthService {
     const now = this.clock.now();
     const revoked = await this.activity.withEvents(
       async (trx) => {
-        await this.retirePendingEmailChanges(auth.userId, now, trx);
+        await this.retireOutstandingLinks(auth.userId, now, trx);
         return this.sessions.revokeAll(auth.userId, now, 'logout_all', undefined, trx);
       },
       this.activity.event(auth.userId, 'signed_out_everywhere', { client }),
@@ -335,14 +335,19 @@ export class AuthService {
   }
 
   /**
-   * A change of sign-in address requested before the password was reset or changed, or before
-   * every session was signed out, is the one these exist to stop: whoever had the password asked
-   * for it, and the link went to their mailbox (found in review, 2026-12-07: it still worked, so
-   * the advice of the "change requested" mail, "reset your password", did not help). The owner
-   * asks again if it was theirs.
+   * The links that act on the account, retired when the password is reset or changed or every
+   * session signed out: those are what the owner does to take the account back. A change of
+   * sign-in address requested before is the one these exist to stop: whoever had the password
+   * asked for it, and the link went to their mailbox (found in review, 2026-12-07: it still
+   * worked, so the advice of the "change requested" mail, "reset your password", did not help).
+   * A reset link mailed before could still reset the password the owner just chose, and sign out
+   * every session, for the rest of its hour (found in review the same day). The owner asks again
+   * if either was theirs.
    */
-  private retirePendingEmailChanges(userId: string, now: Date, trx: Database): Promise<void> {
-    return this.oneTimeTokens.retireAll(userId, 'email_change', now, trx);
+  private retireOutstandingLinks(userId: string, now: Date, trx: Database): Promise<void> {
+    return this.oneTimeTokens
+      .retireAll(userId, 'email_change', now, trx)
+      .then(() => this.oneTimeTokens.retireAll(userId, 'password_reset', now, trx));
   }
 
   // A promise chain, not an async function: the hottest authenticated route keeps no suspended
@@ -541,7 +546,7 @@ export class AuthService {
         // A second step started with the old password must not finish after the reset (found in
         // review: its challenge lived on for its five minutes).
         await this.oneTimeTokens.retireAll(user.id, 'mfa_challenge', now, trx);
-        await this.retirePendingEmailChanges(user.id, now, trx);
+        await this.retireOutstandingLinks(user.id, now, trx);
         return {
           user,
           revoked: await this.sessions.revokeAll(user.id, now, 'password_reset', undefined, trx),
@@ -586,7 +591,7 @@ export class AuthService {
       async (trx) => {
         await this.users.update(user.id, { passwordHash, updatedAt: now }, trx);
         await this.oneTimeTokens.retireAll(user.id, 'mfa_challenge', now, trx);
-        await this.retirePendingEmailChanges(user.id, now, trx);
+        await this.retireOutstandingLinks(user.id, now, trx);
         return {
           revoked: await this.sessions.revokeAll(user.id, now, 'password_changed', auth.sessionId, trx),
           notice: await this.mail.queue(trx, user, 'passwordChanged'),

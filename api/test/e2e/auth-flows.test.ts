@@ -537,6 +537,43 @@ describe('auth flows over HTTP', () => {
       expect(me.user.email).toBe(credentials.email);
     });
 
+    it('drops an earlier reset link once the password is changed or every session signed out', async () => {
+      // The owner took the account back; a reset link mailed before (leaked, forwarded) must not
+      // reset the password they just chose, or sign them out, for the rest of its hour.
+      const { credentials, tokens } = await registerUser(server);
+      const resetLink = async () => {
+        await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
+        return tokenFromMail((await latestMail(server, credentials.email)).textBody);
+      };
+      const reset = (token: string) =>
+        server.request('/auth/password/reset', {
+          method: 'POST',
+          json: { token, password: 'whoever holds the link 7' },
+        });
+
+      const beforeChange = await resetLink();
+      const change = await server.request('/auth/password/change', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { currentPassword: credentials.password, newPassword: 'the owner took it back 21' },
+      });
+      expect(change.status).toBe(204);
+      expect((await readJson<ErrorBody>(await reset(beforeChange))).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+
+      const beforeSignOut = await resetLink();
+      const everywhere = await server.request('/auth/logout-all', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(everywhere.status).toBe(204);
+      expect((await readJson<ErrorBody>(await reset(beforeSignOut))).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+      const login = await server.request('/auth/login', {
+        method: 'POST',
+        json: { email: credentials.email, password: 'the owner took it back 21' },
+      });
+      expect(login.status).toBe(200);
+    });
+
     it('answers a taken address with the same 202 and mails it nothing; needs the password', async () => {
       const { credentials, tokens } = await registerUser(server);
       const other = await registerUser(server);
