@@ -49,7 +49,7 @@ export class UsersController {
     tags,
     auth: 'bearer',
     responses: { 204: null },
-    errors: [...REAUTHENTICATION_ERRORS],
+    errors: [...REAUTHENTICATION_ERRORS, 'LAST_ADMIN'],
   })
   deleteMe(
     @CurrentUser() user: UserAuth,

@@ -40,6 +40,22 @@ export class UsersRepository {
     return trx.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   }
 
+  /**
+   * The ids of the active administrators (not disabled, not deleted), their rows locked until the
+   * caller's transaction ends, always in id order: two changes that each take an admin away wait
+   * for one another instead of both passing a count made before either committed.
+   */
+  async lockActiveAdmins(trx: Database): Promise<string[]> {
+    const rows = await activeAdmins(trx).forUpdate().execute();
+    return rows.map((row) => row.id);
+  }
+
+  /** The ids of the active administrators, unlocked: for a refusal checked before a transaction. */
+  async activeAdminIds(): Promise<string[]> {
+    const rows = await activeAdmins(await this.database.get()).execute();
+    return rows.map((row) => row.id);
+  }
+
   async findByEmail(email: string): Promise<UserRow | undefined> {
     const db = await this.database.get();
     return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
@@ -245,4 +261,14 @@ export function uniqueViolationField(error: unknown): UniqueUserField | undefine
     typeof constraint === 'string' ? constraint : (/ for key '([^']*)'\s*$/.exec(error.message)?.[1] ?? '');
   const column = key.replace(/^users[._]/, '').replace(/_key$/, '');
   return column === 'email' || column === 'username' ? column : undefined;
+}
+
+function activeAdmins(db: Database) {
+  return db
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('disabledAt', 'is', null)
+    .where('deletedAt', 'is', null)
+    .orderBy('id');
 }

@@ -62,6 +62,9 @@ function setup(found: UserRow | null = user(), locked: UserRow | null = found) {
       },
     ),
     search: vi.fn(async () => [] as UserRow[]),
+    // The active administrators: ADMIN alone unless a test says otherwise.
+    activeAdminIds: vi.fn(async (): Promise<string[]> => ['admin-1']),
+    lockActiveAdmins: vi.fn(async (_trx: Database): Promise<string[]> => ['admin-1']),
     listDeletedBefore: vi.fn(async () => [] as UserRow[]),
     erasePersonalData: vi.fn(async (_user: UserRow, _now: Date) => {}),
   };
@@ -274,6 +277,31 @@ describe('UsersService profile', () => {
     expect(mail.sent).not.toHaveBeenCalled();
   });
 
+  it('refuses to delete the only administrator’s account (LAST_ADMIN), before asking for the proof', async () => {
+    const { service, users, auth, identity } = setup(user({ id: 'admin-1', role: 'admin' }));
+    expect(await appErrorCode(service.deleteMe(ADMIN, { password: 'pw' }, CLIENT))).toBe('LAST_ADMIN');
+    expect(auth.confirmIdentity).not.toHaveBeenCalled();
+    expect(identity.spend).not.toHaveBeenCalled();
+    expect(users.update).not.toHaveBeenCalled();
+  });
+
+  it('deletes an administrator’s account while another admin remains, checked again under the lock', async () => {
+    const { service, users, auth } = setup(user({ id: 'admin-1', role: 'admin' }));
+    auth.confirmIdentity.mockResolvedValue(confirmedIdentity(user({ id: 'admin-1', role: 'admin' })));
+    users.activeAdminIds.mockResolvedValue(['admin-1', 'admin-2']);
+    users.lockActiveAdmins.mockResolvedValue(['admin-1', 'admin-2']);
+    await service.deleteMe(ADMIN, { password: 'pw' }, CLIENT);
+    expect(users.lockActiveAdmins).toHaveBeenCalledWith(SPEC_TRANSACTION);
+    expect(users.update).toHaveBeenCalledWith('admin-1', { deletedAt: T0, updatedAt: T0 }, SPEC_TRANSACTION);
+
+    // The other admin was demoted or deleted between the first look and the transaction.
+    const raced = setup(user({ id: 'admin-1', role: 'admin' }));
+    raced.auth.confirmIdentity.mockResolvedValue(confirmedIdentity(user({ id: 'admin-1', role: 'admin' })));
+    raced.users.activeAdminIds.mockResolvedValue(['admin-1', 'admin-2']);
+    expect(await appErrorCode(raced.service.deleteMe(ADMIN, { password: 'pw' }, CLIENT))).toBe('LAST_ADMIN');
+    expect(raced.users.update).not.toHaveBeenCalled();
+  });
+
   it('deletes nothing when the confirmation code was used meanwhile (its spend refuses)', async () => {
     const { service, users, sessions, identity, mail, recorded } = setup();
     identity.spend.mockRejectedValue(new AppError('INVALID_CODE'));
@@ -406,6 +434,38 @@ describe('UsersService administration', () => {
     // Each change is its own line in the user's activity, marked as an administrator's.
     expect(admin.activityTypes()).toEqual(['role_changed:user', 'account_disabled']);
     expect(admin.mail.sent).not.toHaveBeenCalled();
+  });
+
+  it('re-enables a disabled admin only after re-authentication; a disabled user without it', async () => {
+    const disabledAdmin = setup(user({ role: 'admin', disabledAt: T0 }));
+    await disabledAdmin.service.adminUpdate(ADMIN, 'user-1', { disabled: false, password: 'pw' });
+    expect(disabledAdmin.auth.confirmIdentity).toHaveBeenCalledWith(ADMIN, {
+      disabled: false,
+      password: 'pw',
+    });
+    expect(disabledAdmin.identity.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
+
+    const disabledUser = setup(user({ disabledAt: T0 }));
+    await disabledUser.service.adminUpdate(ADMIN, 'user-1', { disabled: false });
+    expect(disabledUser.auth.confirmIdentity).not.toHaveBeenCalled();
+    expect(disabledUser.users.update).toHaveBeenCalledWith(
+      'user-1',
+      { disabledAt: null, updatedAt: T0 },
+      SPEC_TRANSACTION,
+    );
+  });
+
+  it('takes an admin away only while the acting admin still is one (two admins demoting each other)', async () => {
+    const { service, users } = setup(user({ role: 'admin' }));
+    users.lockActiveAdmins.mockResolvedValue(['user-1']);
+    expect(await appErrorCode(service.adminUpdate(ADMIN, 'user-1', { role: 'user' }))).toBe('FORBIDDEN');
+    expect(await appErrorCode(service.adminUpdate(ADMIN, 'user-1', { disabled: true }))).toBe('FORBIDDEN');
+    expect(users.update).not.toHaveBeenCalled();
+    // Still an admin: the change goes through, with the admins' rows locked in its transaction.
+    users.lockActiveAdmins.mockResolvedValue(['admin-1', 'user-1']);
+    await service.adminUpdate(ADMIN, 'user-1', { role: 'user' });
+    expect(users.lockActiveAdmins).toHaveBeenCalledWith(SPEC_TRANSACTION);
+    expect(users.update).toHaveBeenCalledTimes(1);
   });
 
   it('refuses self-changes (ADMIN_SELF_CHANGE) and unknown or deleted users (USER_NOT_FOUND)', async () => {

@@ -102,11 +102,15 @@ export class UsersService {
    * re-authentication: a stolen access token must not be enough to delete an account.
    */
   async deleteMe(auth: UserAuth, proof: ReauthenticationDto, client: ClientInfo): Promise<void> {
+    // Before the proof, so the refusal costs the owner no code; decided again under the lock below.
+    const account = await this.users.findById(auth.userId);
+    if (account?.role === 'admin') assertAnotherAdmin(auth.userId, await this.users.activeAdminIds());
     const { user, spend } = await this.auth.confirmIdentity(auth, proof);
     const now = this.clock.now();
     const { notice, retired } = await this.activity.withEvents(
       async (trx) => {
         await spend(trx);
+        if (user.role === 'admin') assertAnotherAdmin(auth.userId, await this.users.lockActiveAdmins(trx));
         await this.users.update(auth.userId, { deletedAt: now, updatedAt: now }, trx);
         await this.sessions.revokeAll(auth.userId, now, 'account_deleted', undefined, trx);
         return {
@@ -145,8 +149,8 @@ export class UsersService {
   }
 
   /**
-   * Role and disabled flag. Granting admin takes the acting admin's re-authentication, and the new
-   * admin is told: an admin's stolen access token must not be enough to make another account
+   * Role and disabled flag. Granting admin (or re-enabling an admin) takes the acting admin's
+   * re-authentication, and the new admin is told: an admin's stolen access token must not be enough to make another account
    * admin, which would outlive the session it was stolen from. Taking access away (demoting,
    * disabling) stays one step, since it is what an admin does in a hurry.
    */
@@ -158,13 +162,23 @@ export class UsersService {
     const changes: UserUpdate = {};
     if (dto.role !== undefined && dto.role !== user.role) changes.role = dto.role;
     const grantsAdmin = changes.role === 'admin';
-    // Both weaken or widen access beyond what an admin's stolen token alone should do: a second
-    // admin account, or an account whose second factor the thief's accomplice no longer needs.
-    const resetsTwoStep = dto.twoStepSignIn === 'off' && user.mfaEnabledAt !== null;
-    const confirmed = grantsAdmin || resetsTwoStep ? await this.auth.confirmIdentity(admin, dto) : undefined;
     const now = this.clock.now();
     if (dto.disabled === true && user.disabledAt === null) changes.disabledAt = now;
     if (dto.disabled === false && user.disabledAt !== null) changes.disabledAt = null;
+    // Re-enabling an account that is still an admin gives back an admin, like granting the role
+    // (found in review, 2026-12-07: a stolen admin token could revive a disabled admin account).
+    const enablesAdmin = changes.disabledAt === null && (changes.role ?? user.role) === 'admin';
+    // These weaken or widen access beyond what an admin's stolen token alone should do: a second
+    // admin account, or an account whose second factor the thief's accomplice no longer needs.
+    const resetsTwoStep = dto.twoStepSignIn === 'off' && user.mfaEnabledAt !== null;
+    const confirmed =
+      grantsAdmin || enablesAdmin || resetsTwoStep ? await this.auth.confirmIdentity(admin, dto) : undefined;
+    // Demoting or disabling an admin: two admins doing that to each other at once would each pass
+    // the guard with the role they had before, and leave none.
+    const removesAdmin =
+      user.role === 'admin' &&
+      user.disabledAt === null &&
+      (changes.role === 'user' || changes.disabledAt instanceof Date);
     if (Object.keys(changes).length === 0 && !resetsTwoStep) return mapAdminUser(user);
     // Every change but re-enabling signs the account out: its sessions carry the old role, or
     // passed a second step that is gone. In the transaction of the change, like its events.
@@ -179,6 +193,10 @@ export class UsersService {
     const notices = await this.activity.withEvents(
       async (trx) => {
         await confirmed?.spend(trx);
+        // Under the lock of every active admin's row, in one order: the acting admin must still be
+        // one, so at least they remain (they cannot change themselves).
+        if (removesAdmin && !(await this.users.lockActiveAdmins(trx)).includes(admin.userId))
+          throw new AppError('FORBIDDEN');
         if (Object.keys(changes).length > 0) await this.users.update(id, { ...changes, updatedAt: now }, trx);
         if (resetsTwoStep) await this.mfa.disable(id, now, trx);
         if (signOutReason) await this.sessions.revokeAll(id, now, signOutReason, undefined, trx);
@@ -255,4 +273,13 @@ export class UsersService {
     if (!user || user.deletedAt !== null) throw new AppError('USER_NOT_FOUND');
     return user;
   }
+}
+
+/**
+ * The only active administrator deleting their account would leave nobody able to administer,
+ * and getting one back takes database access (`npm run user:promote`), which on Lambda sits in a
+ * private VPC (found in review, 2026-12-07: the docs promised it could not happen).
+ */
+function assertAnotherAdmin(userId: string, activeAdminIds: readonly string[]): void {
+  if (!activeAdminIds.some((id) => id !== userId)) throw new AppError('LAST_ADMIN');
 }

@@ -76,6 +76,7 @@ const messages: Readonly<Record<string, string>> = {
   // Administration
   FORBIDDEN: 'You are not allowed to do this.',
   ADMIN_SELF_CHANGE: 'You cannot change your own role or disable yourself; ask another admin.',
+  LAST_ADMIN: 'You are the only administrator. Make another account an administrator first.',
   // API keys
   API_KEY_NOT_FOUND: 'That API key no longer exists.',
   // Profile and files

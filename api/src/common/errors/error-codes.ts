@@ -113,6 +113,10 @@ export const errorCodes = {
     status: 409,
     message: 'You cannot change your own role or disable yourself; ask another admin.',
   },
+  LAST_ADMIN: {
+    status: 409,
+    message: 'You are the only administrator: make another account an administrator first.',
+  },
   FILE_NOT_FOUND: { status: 404, message: 'No such file (or it is not yours).' },
   FILE_TYPE_NOT_ALLOWED: {
     status: 400,
