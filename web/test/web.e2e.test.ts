@@ -727,8 +727,12 @@ describe('web app in Chromium against the real API', () => {
         body: JSON.stringify({ email: account.email, password: account.password }),
       });
       expect(((await refused.json()) as { code: string }).code).toBe('ACCOUNT_DISABLED');
+      // Still an admin while disabled: enabling gives back an admin, so it asks for the password too.
       await row.getByRole('button', { name: `Enable ${account.username}` }).click();
-      await row.getByText(`${account.username} can sign in again.`).waitFor();
+      const enable = row.getByRole('form', { name: `Enable ${account.username}, an admin` });
+      await enable.getByLabel('Your password').fill(admin.password);
+      await enable.getByRole('button', { name: 'Confirm: enable admin' }).click();
+      await row.getByText(`${account.username} can sign in again, as an admin.`).waitFor();
       await row.getByRole('button', { name: `Remove admin from ${account.username}` }).click();
       await row.getByText(`${account.username} is no longer an admin.`).waitFor();
 

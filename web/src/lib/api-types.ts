@@ -202,6 +202,8 @@ export type AdminUserChange =
   | { role: 'user' }
   | ({ role: 'admin' } & IdentityProof)
   | { disabled: boolean }
+  // Enabling an account that is still an admin gives back an admin: the API asks as for granting.
+  | ({ disabled: false } & IdentityProof)
   | ({ twoStepSignIn: 'off' } & IdentityProof);
 
 /** What re-authentication takes (API `ReauthenticationSchema`): the password, or an emailed code. */

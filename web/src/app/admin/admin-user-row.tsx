@@ -11,13 +11,19 @@ import { formatDate } from '../../lib/format';
 import { useAction } from '../../lib/use-action';
 
 /** The changes that ask for the acting admin's password (or an emailed code) first. */
-type Confirmed = 'grant-admin' | 'two-step-off';
+type Confirmed = 'grant-admin' | 'enable-admin' | 'two-step-off';
 
 const CONFIRMED: Record<Confirmed, { label: (username: string) => string; why: string; submit: string }> = {
   'grant-admin': {
     label: (username) => `Make ${username} an admin`,
     why: 'An admin can manage every account',
     submit: 'Confirm: make admin',
+  },
+  // A disabled account that is still an admin comes back as one: the API asks as for granting it.
+  'enable-admin': {
+    label: (username) => `Enable ${username}, an admin`,
+    why: 'This account comes back as an admin, who can manage every account',
+    submit: 'Confirm: enable admin',
   },
   'two-step-off': {
     label: (username) => `Turn off two-step sign-in for ${username}`,
@@ -34,8 +40,8 @@ type ActivityPanel = 'unopened' | 'open' | 'closed';
 
 /**
  * One account with what an administrator can do to it. Taking access away (removing admin,
- * disabling) is one click; granting admin, and turning off the account's two-step sign-in (for an
- * owner who lost the app and the codes), open a form asking for the acting admin's password or an
+ * disabling) is one click; granting admin, enabling a disabled admin, and turning off the account's
+ * two-step sign-in (for an owner who lost the app and the codes), open a form asking for the acting admin's password or an
  * emailed code, as the API requires. An admin's own row has no changes (the API refuses them). Every
  * row, the admin's own included, can show the account's security activity.
  */
@@ -70,6 +76,8 @@ export function AdminUserRow({
     const proof = identityProofFrom(new FormData(event.currentTarget), account);
     if (confirming === 'grant-admin')
       void apply({ role: 'admin', ...proof }, `${user.username} is now an admin (signed out to pick it up).`);
+    if (confirming === 'enable-admin')
+      void apply({ disabled: false, ...proof }, `${user.username} can sign in again, as an admin.`);
     if (confirming === 'two-step-off')
       void apply(
         { twoStepSignIn: 'off', ...proof },
@@ -167,7 +175,9 @@ export function AdminUserRow({
               aria-label={`${user.disabledAt ? 'Enable' : 'Disable'} ${user.username}`}
               onClick={() =>
                 user.disabledAt
-                  ? apply({ disabled: false }, `${user.username} can sign in again.`)
+                  ? user.role === 'admin'
+                    ? startConfirming('enable-admin')
+                    : apply({ disabled: false }, `${user.username} can sign in again.`)
                   : apply({ disabled: true }, `${user.username} is disabled and signed out everywhere.`)
               }
             >
