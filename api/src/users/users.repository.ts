@@ -41,6 +41,20 @@ export class UsersRepository {
   }
 
   /**
+   * Marks the account deleted unless it already is; false when it was (two deletions racing: the
+   * second waited for the first's row lock and must not delete, notify or restart the 30 days again).
+   */
+  async markDeleted(id: string, now: Date, trx: Database): Promise<boolean> {
+    const result = await trx
+      .updateTable('users')
+      .set({ deletedAt: now, updatedAt: now })
+      .where('id', '=', id)
+      .where('deletedAt', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
    * The ids of the active administrators (not disabled, not deleted), their rows locked until the
    * caller's transaction ends, always in id order: two changes that each take an admin away wait
    * for one another instead of both passing a count made before either committed.

@@ -62,6 +62,7 @@ function setup(found: UserRow | null = user(), locked: UserRow | null = found) {
       },
     ),
     search: vi.fn(async () => [] as UserRow[]),
+    markDeleted: vi.fn(async (_id: string, _now: Date, _trx: Database) => true),
     // The active administrators: ADMIN alone unless a test says otherwise.
     activeAdminIds: vi.fn(async (): Promise<string[]> => ['admin-1']),
     lockActiveAdmins: vi.fn(async (_trx: Database): Promise<string[]> => ['admin-1']),
@@ -234,7 +235,7 @@ describe('UsersService profile', () => {
     expect(mail.sent).toHaveBeenCalledWith('ada@example.com', 'accountDeleted', 30);
     // Queued in the change's transaction: the two commit together.
     expect(mail.queue).toHaveBeenCalledWith(SPEC_TRANSACTION, expect.anything(), 'accountDeleted', 30);
-    expect(users.update).toHaveBeenCalledWith('user-1', { deletedAt: T0, updatedAt: T0 }, SPEC_TRANSACTION);
+    expect(users.markDeleted).toHaveBeenCalledWith('user-1', T0, SPEC_TRANSACTION);
     expect(sessions.revokeAll).toHaveBeenCalledWith(
       'user-1',
       T0,
@@ -271,7 +272,7 @@ describe('UsersService profile', () => {
     expect(await appErrorCode(service.deleteMe(ME, { password: 'wrong' }, CLIENT))).toBe(
       'CURRENT_PASSWORD_INCORRECT',
     );
-    expect(users.update).not.toHaveBeenCalled();
+    expect(users.markDeleted).not.toHaveBeenCalled();
     expect(sessions.revokeAll).not.toHaveBeenCalled();
     expect(recorded).toEqual([]);
     expect(mail.sent).not.toHaveBeenCalled();
@@ -282,7 +283,7 @@ describe('UsersService profile', () => {
     expect(await appErrorCode(service.deleteMe(ADMIN, { password: 'pw' }, CLIENT))).toBe('LAST_ADMIN');
     expect(auth.confirmIdentity).not.toHaveBeenCalled();
     expect(identity.spend).not.toHaveBeenCalled();
-    expect(users.update).not.toHaveBeenCalled();
+    expect(users.markDeleted).not.toHaveBeenCalled();
   });
 
   it('deletes an administrator’s account while another admin remains, checked again under the lock', async () => {
@@ -292,21 +293,32 @@ describe('UsersService profile', () => {
     users.lockActiveAdmins.mockResolvedValue(['admin-1', 'admin-2']);
     await service.deleteMe(ADMIN, { password: 'pw' }, CLIENT);
     expect(users.lockActiveAdmins).toHaveBeenCalledWith(SPEC_TRANSACTION);
-    expect(users.update).toHaveBeenCalledWith('admin-1', { deletedAt: T0, updatedAt: T0 }, SPEC_TRANSACTION);
+    expect(users.markDeleted).toHaveBeenCalledWith('admin-1', T0, SPEC_TRANSACTION);
 
     // The other admin was demoted or deleted between the first look and the transaction.
     const raced = setup(user({ id: 'admin-1', role: 'admin' }));
     raced.auth.confirmIdentity.mockResolvedValue(confirmedIdentity(user({ id: 'admin-1', role: 'admin' })));
     raced.users.activeAdminIds.mockResolvedValue(['admin-1', 'admin-2']);
     expect(await appErrorCode(raced.service.deleteMe(ADMIN, { password: 'pw' }, CLIENT))).toBe('LAST_ADMIN');
-    expect(raced.users.update).not.toHaveBeenCalled();
+    expect(raced.users.markDeleted).not.toHaveBeenCalled();
+  });
+
+  it('does nothing twice when the account was deleted meanwhile (a second deletion sent at once)', async () => {
+    const { service, users, sessions, files, mail, recorded } = setup();
+    users.markDeleted.mockResolvedValue(false);
+    await service.deleteMe(ME, { password: 'pw' }, CLIENT);
+    expect(sessions.revokeAll).not.toHaveBeenCalled();
+    expect(files.retirePublicFilesOf).not.toHaveBeenCalled();
+    expect(files.deleteRetiredObjects).not.toHaveBeenCalled();
+    expect(mail.queue).not.toHaveBeenCalled();
+    expect(recorded).toEqual([]);
   });
 
   it('deletes nothing when the confirmation code was used meanwhile (its spend refuses)', async () => {
     const { service, users, sessions, identity, mail, recorded } = setup();
     identity.spend.mockRejectedValue(new AppError('INVALID_CODE'));
     expect(await appErrorCode(service.deleteMe(ME, { code: '123456' }, CLIENT))).toBe('INVALID_CODE');
-    expect(users.update).not.toHaveBeenCalled();
+    expect(users.markDeleted).not.toHaveBeenCalled();
     expect(sessions.revokeAll).not.toHaveBeenCalled();
     expect(recorded).toEqual([]);
     expect(mail.sent).not.toHaveBeenCalled();

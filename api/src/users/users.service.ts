@@ -107,11 +107,14 @@ export class UsersService {
     if (account?.role === 'admin') assertAnotherAdmin(auth.userId, await this.users.activeAdminIds());
     const { user, spend } = await this.auth.confirmIdentity(auth, proof);
     const now = this.clock.now();
-    const { notice, retired } = await this.activity.withEvents(
+    const deleted = await this.activity.withEvents(
       async (trx) => {
         await spend(trx);
         if (user.role === 'admin') assertAnotherAdmin(auth.userId, await this.users.lockActiveAdmins(trx));
-        await this.users.update(auth.userId, { deletedAt: now, updatedAt: now }, trx);
+        // A second deletion sent at once (a double click, a retry after a timeout) waited here for
+        // the first and answers as it did, with nothing done twice (found in review, 2026-12-07:
+        // two notices, two events, and the erasure's 30 days started again).
+        if (!(await this.users.markDeleted(auth.userId, now, trx))) return undefined;
         await this.sessions.revokeAll(auth.userId, now, 'account_deleted', undefined, trx);
         return {
           // Public files go now (they may be read from the bucket directly); the rest at the purge.
@@ -119,11 +122,12 @@ export class UsersService {
           notice: await this.mail.queue(trx, user, 'accountDeleted', ACCOUNT_PURGE_AFTER_MS / 86_400_000),
         };
       },
-      this.activity.event(auth.userId, 'account_deleted', { client }),
+      (done) => [done && this.activity.event(auth.userId, 'account_deleted', { client })],
     );
     this.sessionCache.invalidateUser(auth.userId);
-    await this.files.deleteRetiredObjects(retired);
-    await this.mail.deliver(notice);
+    if (!deleted) return;
+    await this.files.deleteRetiredObjects(deleted.retired);
+    await this.mail.deliver(deleted.notice);
   }
 
   async profile(id: string): Promise<PublicProfileDto> {

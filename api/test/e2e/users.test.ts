@@ -297,6 +297,36 @@ describe('users over HTTP', () => {
       });
       expect(await codeOf(again)).toBe('EMAIL_TAKEN');
     });
+
+    it('deletes once when the deletion is sent twice at once (a double click, a retry)', async () => {
+      const { credentials, tokens } = await registerUser(server);
+      const remove = () =>
+        server.request('/users/me', {
+          method: 'DELETE',
+          headers: bearer(tokens.accessToken),
+          json: { password: credentials.password },
+        });
+      const answers = await Promise.all([remove(), remove()]);
+      // The second waited for the first's row, or came after it and found its session signed out.
+      expect(answers.map((answer) => answer.status).sort()).toSatisfy(
+        (statuses: number[]) => statuses[0] === 204 && [204, 401].includes(statuses[1] ?? 0),
+      );
+      const db = server.database.db;
+      const events = await db
+        .selectFrom('securityEvents')
+        .select('type')
+        .where('userId', '=', tokens.user.id)
+        .where('type', '=', 'account_deleted')
+        .execute();
+      expect(events).toHaveLength(1);
+      const notices = await db
+        .selectFrom('outbox')
+        .select('subject')
+        .where('toAddress', '=', credentials.email)
+        .where('subject', '=', 'Your account was deleted')
+        .execute();
+      expect(notices).toHaveLength(1);
+    });
   });
 
   describe('GET /users/:id', () => {
