@@ -476,6 +476,22 @@ describe('AuthService.startSession (the account changed meanwhile)', () => {
   });
 });
 
+describe('AuthService.startSession (earlier lockouts)', () => {
+  const client = { ip: '203.0.113.7', userAgent: null };
+  it('sets the lockout count back once the owner completes a sign-in, in the session’s transaction', async () => {
+    const { service, users, sessions } = setup({}, { lockedUser: user({ lockoutCount: 4 }) });
+    await service.startSession(user({ lockoutCount: 4 }), client, 'password');
+    expect(users.update).toHaveBeenCalledWith('user-1', { lockoutCount: 0, updatedAt: T0 }, SPEC_TRANSACTION);
+    expect(sessions.create).toHaveBeenCalledOnce();
+  });
+
+  it('writes nothing to the account when there was no lockout', async () => {
+    const { service, users } = setup();
+    await service.startSession(user(), client, 'password');
+    expect(users.update).not.toHaveBeenCalled();
+  });
+});
+
 describe('AuthService.startSession (the new-device notice)', () => {
   const LINUX_CHROME = {
     ip: '203.0.113.7',

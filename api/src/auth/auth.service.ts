@@ -845,6 +845,11 @@ export class AuthService {
         await alongside?.(trx);
         const current = await this.users.lockById(user.id, trx);
         if (!current || signInGroundsChanged(user, current)) throw new AppError('SIGN_IN_INTERRUPTED');
+        // The owner got in: earlier lockouts stop doubling the next one. Left counting, a stranger
+        // who knows only the address could, with wrong emailed codes, make every later lockout
+        // last days (15 min × 2^10 after ten; found in review, 2026-12-07).
+        if (current.lockoutCount > 0)
+          await this.users.update(user.id, { lockoutCount: 0, updatedAt: now }, trx);
         await this.sessions.create(session.record, trx);
         // Queued with the session, so no session from a new device exists without its notice.
         if (!newDevice) return undefined;
