@@ -58,7 +58,7 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
       ? undefined
       : ({ id: 't1', email: 'new@example.com', userId: 'user-1', ...options.token } as OneTimeTokenRow);
   const oneTimeTokens = {
-    issue: vi.fn(
+    issueForAccount: vi.fn(
       async (_token: { email: string; tokenHash: string; purpose: string }, _within?: unknown) => {},
     ),
     consume: vi.fn(async (_purpose: string, _hash: string, _now: Date, _within?: unknown) => tokenRow),
@@ -101,13 +101,15 @@ describe('EmailChangeService.request', () => {
     await service.request(ME, { email: 'new@example.com', password: 'pw' }, CLIENT);
     expect(rateLimits.consume).toHaveBeenCalledWith('email', 'ip:1.2.3.4', 'address:new@example.com');
     expect(auth.confirmIdentity).toHaveBeenCalledWith(ME, { email: 'new@example.com', password: 'pw' });
-    const [to, template, link] = mail.sent.mock.calls[0] ?? [];
+    const [to, template, link, username] = mail.sent.mock.calls[0] ?? [];
     expect([to, template]).toEqual(['new@example.com', 'confirmEmailChange']);
+    // Which account asks is named: two may ask for the same address.
+    expect(username).toBe('ada');
     const token =
       /^https:\/\/app\.example\.com\/confirm-email-change#token=([\w-]+)$/.exec(String(link))?.[1] ?? '';
     expect(token).not.toBe('');
     // Only the digest is stored, for the new address and this user.
-    expect(oneTimeTokens.issue).toHaveBeenCalledWith(
+    expect(oneTimeTokens.issueForAccount).toHaveBeenCalledWith(
       expect.objectContaining({
         purpose: 'email_change',
         email: 'new@example.com',
@@ -119,7 +121,7 @@ describe('EmailChangeService.request', () => {
     // The confirmation code is used in the link's transaction, before the link is stored.
     expect(confirmed.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
     expect(confirmed.spend.mock.invocationCallOrder[0]).toBeLessThan(
-      oneTimeTokens.issue.mock.invocationCallOrder[0] ?? 0,
+      oneTimeTokens.issueForAccount.mock.invocationCallOrder[0] ?? 0,
     );
     expect(mail.sent).toHaveBeenLastCalledWith(
       'ada@example.com',
@@ -134,7 +136,7 @@ describe('EmailChangeService.request', () => {
     await free.service.request(ME, { email: 'new@example.com', password: 'pw' }, CLIENT);
     const taken = setup({ taken: true });
     await taken.service.request(ME, { email: 'new@example.com', password: 'pw' }, CLIENT);
-    expect(taken.oneTimeTokens.issue).not.toHaveBeenCalled();
+    expect(taken.oneTimeTokens.issueForAccount).not.toHaveBeenCalled();
     // The proof is spent all the same: whether it was is no hint either.
     expect(taken.confirmed.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
     expect(taken.mail.sent.mock.calls.map(([to]) => to)).toEqual(['ada@example.com']);
@@ -158,7 +160,7 @@ describe('EmailChangeService.request', () => {
       await codeOf(refused.service.request(ME, { email: 'new@example.com', password: 'no' }, CLIENT)),
     ).toBe('CURRENT_PASSWORD_INCORRECT');
     for (const { oneTimeTokens, mail } of [same, refused]) {
-      expect(oneTimeTokens.issue).not.toHaveBeenCalled();
+      expect(oneTimeTokens.issueForAccount).not.toHaveBeenCalled();
       expect(mail.sent).not.toHaveBeenCalled();
     }
   });
@@ -170,7 +172,7 @@ describe('EmailChangeService.request', () => {
       await codeOf(raced.service.request(ME, { email: 'new@example.com', code: '123456' }, CLIENT)),
     ).toBe('INVALID_CODE');
     // The fake transaction runs the change in order, so the link's write never starts.
-    expect(raced.oneTimeTokens.issue).not.toHaveBeenCalled();
+    expect(raced.oneTimeTokens.issueForAccount).not.toHaveBeenCalled();
     expect(raced.mail.sent).not.toHaveBeenCalled();
   });
 });

@@ -59,7 +59,7 @@ export class EmailChangeService {
       const link = await this.transactions.run(async (trx) => {
         await spend(trx);
         if (!free) return undefined;
-        await this.oneTimeTokens.issue(
+        await this.oneTimeTokens.issueForAccount(
           {
             id: this.crypto.uuid(),
             purpose: 'email_change',
@@ -71,11 +71,14 @@ export class EmailChangeService {
           },
           trx,
         );
+        // The account is named: two accounts may ask for the same address, and its owner confirms
+        // one of them knowing which.
         return this.mail.queue(
           trx,
           dto.email,
           'confirmEmailChange',
           linkWithToken(this.config.publicBaseUrl, '/confirm-email-change', token),
+          owner.username,
         );
       });
       if (link) await this.mail.deliver(link, answerBy);

@@ -42,6 +42,17 @@ export class OneTimeTokensRepository {
   }
 
   /**
+   * Stores a new token for what one account asked, retiring that account's earlier unused ones of
+   * the same purpose whatever address they went to (an address change: a new request replaces the
+   * account's pending one, and leaves another account's request for the same address alone; found
+   * in review, 2026-12-07, when retiring by address let anyone void someone's pending change).
+   */
+  async issueForAccount(token: NewOneTimeToken & { readonly userId: string }, within: Database): Promise<void> {
+    await this.retireAll(token.userId, token.purpose, token.now, within);
+    await insertToken(within, token);
+  }
+
+  /**
    * Retires the account's unused tokens of `purpose`, inside `within` (the change that outdates
    * them): a second step's challenge issued for the old password, when the password changes.
    */

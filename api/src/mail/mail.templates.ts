@@ -113,9 +113,9 @@ export const mailTemplates = {
       devSummary: `account locked for ${minutes} min`,
     };
   },
-  confirmEmailChange(link: string): RenderedMail {
+  confirmEmailChange(link: string, username: string): RenderedMail {
     const lines = [
-      'Someone asked to make this the sign-in address of a CloudNest account.',
+      `Someone asked to make this the sign-in address of the CloudNest account @${username}.`,
       `Open this link within 1 hour to confirm: ${link}`,
     ];
     return {

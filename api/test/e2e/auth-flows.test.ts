@@ -479,6 +479,46 @@ describe('auth flows over HTTP', () => {
       expect((await readJson<ErrorBody>(reset)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
     });
 
+    it('keeps one pending change per account: a newer request replaces it, another account’s leaves it', async () => {
+      const freshAddress = () =>
+        `moving.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`.toLowerCase();
+      const requestChange = async (
+        account: { tokens: TokenPair; credentials: { password: string } },
+        to: string,
+      ) => {
+        const change = await server.request('/auth/email/change', {
+          method: 'POST',
+          headers: bearer(account.tokens.accessToken),
+          json: { email: to, password: account.credentials.password },
+        });
+        expect(change.status).toBe(202);
+        return (await latestMail(server, to)).textBody;
+      };
+      const confirm = (mail: string) =>
+        server.request('/auth/email/change/confirm', {
+          method: 'POST',
+          json: { token: tokenFromMail(mail) },
+        });
+
+      const mine = await registerUser(server);
+      const someoneElse = await registerUser(server);
+      const wanted = freshAddress();
+      const myLink = await requestChange(mine, wanted);
+      // Another account asking for the same address does not void this account's link, and the
+      // mail says which account each link is for.
+      const theirLink = await requestChange(someoneElse, wanted);
+      expect(myLink).toContain(`@${mine.tokens.user.username}`);
+      expect(theirLink).toContain(`@${someoneElse.tokens.user.username}`);
+      expect((await confirm(myLink)).status).toBe(204);
+      expect((await readJson<ErrorBody>(await confirm(theirLink))).code).toBe('EMAIL_TAKEN');
+
+      // A newer request of the same account replaces its pending one, whatever address that named.
+      const first = await requestChange(someoneElse, freshAddress());
+      const second = await requestChange(someoneElse, freshAddress());
+      expect((await readJson<ErrorBody>(await confirm(first))).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+      expect((await confirm(second)).status).toBe(204);
+    });
+
     it('drops a pending change once the password is reset or changed, or every session signed out', async () => {
       // Whoever had the password asked for the change; the mail to the old address says to reset it.
       const requestChange = async (accessToken: string, password: string) => {
