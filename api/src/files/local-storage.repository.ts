@@ -146,11 +146,12 @@ export class LocalStorageRepository extends StorageRepository {
         await rm(temporary, { force: true });
         return false;
       }
-      await writeFile(metaPath(path), JSON.stringify({ contentType }), { mode: 0o600 });
-      if (!(await renameUnlessDeleted(temporary, path))) {
-        // delete(key) removed the partial file while the body arrived (the file was deleted during
+      const recorded = await writeContentType(path, contentType);
+      if (!recorded || !(await renameUnlessDeleted(temporary, path))) {
+        // delete(key) removed the partial files while the body arrived (the file was deleted during
         // its upload): as with S3 when a DELETE follows the PUT, it was stored and deleted, so
         // nothing of it may stay, not even the metadata written just now.
+        await rm(temporary, { force: true });
         await rm(metaPath(path), { force: true });
       }
       return true;
@@ -255,6 +256,24 @@ function expiresAt(validity: Validity): number {
 
 function metaPath(path: string): string {
   return `${path}.meta.json`;
+}
+
+/**
+ * Records the content type beside the object at `path`, written aside and renamed into place (false
+ * when the key was deleted meanwhile): an upload URL may be used again while the object is read,
+ * and a file rewritten in place is empty for a moment, which a reader parsed as a SyntaxError, a
+ * 500 (found in review, 2026-12-07).
+ */
+async function writeContentType(path: string, contentType: string): Promise<boolean> {
+  const temporary = `${metaPath(path)}.${randomBytes(6).toString('hex')}.part`;
+  try {
+    await writeFile(temporary, JSON.stringify({ contentType }), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  // False when delete(key) removed it meanwhile (it removes the key's `.part` files).
+  return renameUnlessDeleted(temporary, metaPath(path));
 }
 
 /** The content type `write` recorded beside the object at `path` (rejects with ENOENT without one). */

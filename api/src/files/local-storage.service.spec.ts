@@ -349,3 +349,28 @@ describe('LocalStorageRepository signing key', () => {
     await expect(storage.head('uploads/temp/../../etc/passwd')).rejects.toThrow('Not a storage key');
   });
 });
+
+describe('LocalStorageRepository metadata', () => {
+  it('never shows a reader a half-written content type while an upload URL is used again', async () => {
+    const { storage } = setup();
+    expect(await storage.write(KEY, 'image/png', 4, body('abcd'))).toBe(true);
+    // A still-valid upload URL may be PUT again while the file is read (a download, a HEAD at
+    // completion). Written in place, the metadata was empty for a moment, and a reader got a
+    // SyntaxError: a 500 (found in review, 2026-12-07).
+    const failures: unknown[] = [];
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; i < 300; i++)
+        await storage.write(KEY, i % 2 ? 'image/png' : 'image/jpeg', 4, body('abcd'));
+      writing = false;
+    })();
+    while (writing) {
+      await storage.head(KEY).then(
+        (object) => expect(object?.contentType).toMatch(/^image\/(png|jpeg)$/),
+        (error: unknown) => failures.push(error),
+      );
+    }
+    await writer;
+    expect(failures).toEqual([]);
+  });
+});
