@@ -47,6 +47,17 @@ export const STORAGE_KEY_PATTERN =
 /** Unfinished uploads and temp files are removed after this long (S3 lifecycle rule on AWS, the job locally). */
 export const UPLOAD_RETENTION_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * A tombstone (a deleted file's row) is kept this long after its upload started, for the cleanup
+ * job to delete an object a late upload puts under its key: the longest upload URL the settings
+ * allow (`UPLOAD_URL_TTL_SECONDS` ≤ 1 h, not the current setting, which may have been lowered
+ * since the URL was issued) and an hour for an upload begun just before the URL expired to arrive
+ * (storage checks the expiry when an upload starts, not when it ends). Until 2026-12-07 it was
+ * the uploads' 24 h, so a public upload put after its account's deletion stayed readable from the
+ * bucket for up to a day (found in review).
+ */
+export const TOMBSTONE_RETENTION_MS = 2 * 60 * 60 * 1000;
+
 /** The media type without parameters, lower-cased: `image/PNG; x=y` → `image/png`. */
 export function mediaType(contentType: string | undefined): string | undefined {
   return contentType?.split(';')[0]?.trim().toLowerCase();

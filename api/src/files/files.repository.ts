@@ -94,12 +94,13 @@ export class FilesRepository {
   }
 
   /**
-   * Takes an expired file for removal: locks its row and, if it is still expired (created before
-   * `cutoff`, and pending, a tombstone or a temp file), makes it a tombstone no longer anyone's
-   * avatar. False when it is not: an upload completed since the cleanup listed it stays, and a
-   * completion racing the cleanup either lands first (and the file stays) or finds a tombstone.
+   * Takes an expired file for removal: locks its row and, if it is still expired (a pending upload
+   * or temp file created before `cutoffs.upload`, a tombstone before `cutoffs.tombstone`), makes it
+   * a tombstone no longer anyone's avatar. False when it is not: an upload completed since the
+   * cleanup listed it stays, and a completion racing the cleanup either lands first (and the file
+   * stays) or finds a tombstone.
    */
-  async claimExpired(id: string, cutoff: Date): Promise<boolean> {
+  async claimExpired(id: string, cutoffs: ExpiryCutoffs): Promise<boolean> {
     return this.database.transaction(async (trx) => {
       // The owner's row first, then the file's, the order of every other path here: the file's
       // first deadlocked with its owner deleting it at the same moment (found in review,
@@ -114,7 +115,10 @@ export class FilesRepository {
         .forUpdate()
         .executeTakeFirst();
       const expired =
-        row !== undefined && row.createdAt < cutoff && (row.status !== 'ready' || row.purpose === 'temp');
+        row !== undefined &&
+        (row.status === 'deleted'
+          ? row.createdAt < cutoffs.tombstone
+          : row.createdAt < cutoffs.upload && (row.status === 'pending' || row.purpose === 'temp'));
       if (!expired || row.status === 'deleted') return expired;
       await this.markDeleted(id, trx);
       return true;
@@ -161,18 +165,35 @@ export class FilesRepository {
     return db.selectFrom('files').selectAll().where('userId', '=', userId).limit(limit).execute();
   }
 
-  /** Pending uploads, tombstones and temp files created before `cutoff`, oldest first. */
-  async listExpired(cutoff: Date, limit: number): Promise<FileRow[]> {
+  /** Pending uploads and temp files created before `cutoffs.upload`, tombstones before `cutoffs.tombstone`, oldest first. */
+  async listExpired(cutoffs: ExpiryCutoffs, limit: number): Promise<FileRow[]> {
     const db = await this.database.get();
     return db
       .selectFrom('files')
       .selectAll()
-      .where('createdAt', '<', cutoff)
-      .where((eb) => eb.or([eb('status', 'in', ['pending', 'deleted']), eb('purpose', '=', 'temp')]))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'deleted'), eb('createdAt', '<', cutoffs.tombstone)]),
+          eb.and([
+            eb('createdAt', '<', cutoffs.upload),
+            eb.or([eb('status', '=', 'pending'), eb('purpose', '=', 'temp')]),
+          ]),
+        ]),
+      )
       .orderBy('createdAt')
       .limit(limit)
       .execute();
   }
+}
+
+/**
+ * When rows become the cleanup job's: a pending upload or temp file once `upload` passed (a client
+ * may still complete an upload it made in time), a tombstone once `tombstone` passed, which is
+ * when no upload URL of it can still put an object there.
+ */
+export interface ExpiryCutoffs {
+  readonly upload: Date;
+  readonly tombstone: Date;
 }
 
 /**

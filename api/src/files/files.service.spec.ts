@@ -46,7 +46,7 @@ function setup(options: { file?: FileRow; env?: Record<string, string> } = {}) {
     delete: vi.fn(async () => {}),
     listByUser: vi.fn(async () => [] as FileRow[]),
     listExpired: vi.fn(async () => [] as FileRow[]),
-    claimExpired: vi.fn(async (_id: string, _cutoff: Date) => true),
+    claimExpired: vi.fn(async (_id: string, _cutoffs: { upload: Date; tombstone: Date }) => true),
   };
   const storage = {
     presignUpload: vi.fn(async (request: { signedAt: Date; expiresInSeconds: number }) => ({
@@ -359,12 +359,18 @@ describe('FilesService.removeAllOf (account purge)', () => {
 });
 
 describe('FilesService.cleanupExpired', () => {
-  it('asks for files older than 24 h by the injected clock and removes each', async () => {
+  const CUTOFFS = {
+    upload: new Date('2026-02-28T12:00:00.000Z'),
+    tombstone: new Date('2026-03-01T10:00:00.000Z'),
+  };
+
+  it('asks for uploads older than 24 h, and tombstones past their upload URL, by the injected clock, and removes each', async () => {
     const { service, files, storage } = setup();
     const stale = [file({ id: 'a', storageKey: 'ka' }), file({ id: 'b', storageKey: 'kb' })];
     files.listExpired.mockResolvedValueOnce(stale).mockResolvedValueOnce([]);
     expect(await service.cleanupExpired()).toEqual({ removed: 2, failed: [] });
-    expect(files.listExpired).toHaveBeenCalledWith(new Date('2026-02-28T12:00:00.000Z'), 100);
+    // Unfinished uploads a day before 2026-03-01T12:00Z, tombstones two hours before it.
+    expect(files.listExpired).toHaveBeenCalledWith(CUTOFFS, 100);
     expect(storage.delete.mock.calls).toEqual([['ka'], ['kb']]);
     expect(files.delete.mock.calls).toEqual([['a'], ['b']]);
   });
@@ -376,7 +382,7 @@ describe('FilesService.cleanupExpired', () => {
     files.listExpired.mockResolvedValueOnce([completed, stale]).mockResolvedValueOnce([]);
     files.claimExpired.mockImplementation(async (id: string) => id !== 'completed');
     expect(await service.cleanupExpired()).toEqual({ removed: 1, failed: [] });
-    expect(files.claimExpired).toHaveBeenCalledWith('completed', new Date('2026-02-28T12:00:00.000Z'));
+    expect(files.claimExpired).toHaveBeenCalledWith('completed', CUTOFFS);
     expect(storage.delete.mock.calls).toEqual([['ks']]);
     expect(files.delete.mock.calls).toEqual([['stale']]);
   });

@@ -9,7 +9,14 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { Database } from '../database/database.factory.js';
 import type { FileRow, LiveFileRow } from '../database/database.types.js';
-import { EXTENSIONS, FILE_PURPOSES, mediaType, PURPOSE_NAMES, UPLOAD_RETENTION_MS } from './file-purposes.js';
+import {
+  EXTENSIONS,
+  FILE_PURPOSES,
+  mediaType,
+  PURPOSE_NAMES,
+  TOMBSTONE_RETENTION_MS,
+  UPLOAD_RETENTION_MS,
+} from './file-purposes.js';
 import { type CreateUploadDto, type FileDto, mapFile, type UploadDto } from './files.dto.js';
 import { FilesRepository } from './files.repository.js';
 import { StorageRepository } from './storage.repository.js';
@@ -264,13 +271,17 @@ export class FilesService {
   async cleanupExpired(
     mayContinue: () => boolean = () => true,
   ): Promise<{ removed: number; failed: string[] }> {
-    const cutoff = new Date(this.clock.now().getTime() - UPLOAD_RETENTION_MS);
+    const now = this.clock.now().getTime();
+    const cutoffs = {
+      upload: new Date(now - UPLOAD_RETENTION_MS),
+      tombstone: new Date(now - TOMBSTONE_RETENTION_MS),
+    };
     let removed = 0;
     const failed = new Set<string>();
     const result = () => ({ removed, failed: [...failed] });
     for (;;) {
       if (!mayContinue()) return result();
-      const batch = (await this.files.listExpired(cutoff, BATCH + failed.size)).filter(
+      const batch = (await this.files.listExpired(cutoffs, BATCH + failed.size)).filter(
         (f) => !failed.has(f.id),
       );
       if (batch.length === 0) return result();
@@ -279,7 +290,7 @@ export class FilesService {
         if (!mayContinue()) return result();
         try {
           // Found in review: an upload completed after the listing was deleted with the rest.
-          if (!(await this.files.claimExpired(file.id, cutoff))) continue;
+          if (!(await this.files.claimExpired(file.id, cutoffs))) continue;
           await this.destroy(file);
           removed++;
         } catch (error) {

@@ -24,7 +24,8 @@ import { untilAnotherConnectionWaitsForALock } from '../support/lock-waits.js';
 import { testConfig } from '../support/test-config.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
-const HOUR = 60 * 60 * 1000;
+const MINUTE = 60 * 1000;
+const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 describe.each(testDialects())('account purge, upload cleanup and user search on %s', (dialect) => {
@@ -352,11 +353,31 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     expect(await filesService.cleanupExpired()).toEqual({ removed: 0, failed: [] });
   });
 
+  it('removes a tombstone two hours after its upload started (no URL can put anything then), not a day', async () => {
+    const owner = await newUser();
+    // The longest upload URL the settings allow is an hour, and an upload begun before it expired
+    // gets another to arrive.
+    const pastItsUrl = await newFile(owner.id, 'story', 'ready', 2 * HOUR + MINUTE);
+    const urlStillValid = await newFile(owner.id, 'story', 'ready', 2 * HOUR - MINUTE);
+    const pending = await newFile(owner.id, 'story', 'pending', 3 * HOUR);
+    for (const file of [pastItsUrl, urlStillValid]) await files.markDeleted(file.id);
+
+    expect(await filesService.cleanupExpired()).toEqual({ removed: 1, failed: [] });
+    // The object a late upload put under a deleted account's public key goes with the tombstone.
+    expect(await storage.head(pastItsUrl.storageKey)).toBeUndefined();
+    expect(await files.findById(pastItsUrl.id)).toBeUndefined();
+    // Its URL may still put an object: the tombstone stays to remove it later.
+    expect(await storage.head(urlStillValid.storageKey)).toBeDefined();
+    // An unfinished upload keeps its day: a client may still complete what it put in time.
+    expect(await files.findById(pending.id)).toMatchObject({ status: 'pending' });
+  });
+
   // Found in review: a pending upload completed between the cleanup's listing and its delete was
   // deleted although it was ready (and could be an avatar by then).
   it('claims only files that are still expired, turning them into tombstones', async () => {
     const owner = await newUser();
-    const cutoff = new Date(Date.now() - 24 * HOUR);
+    const day = new Date(Date.now() - 24 * HOUR);
+    const cutoff = { upload: day, tombstone: day };
     const completed = await newFile(owner.id, 'avatar', 'pending', 25 * HOUR);
     expect(await files.markReady(completed.id, new Date())).toBe(true);
     await users.update(owner.id, { avatarFileId: completed.id, updatedAt: new Date() });
@@ -453,7 +474,8 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
   it('the expired-file cleanup and the owner deleting that file take their locks in one order', async () => {
     const owner = await newUser();
     const temp = await newFile(owner.id, 'temp', 'ready', 25 * HOUR);
-    const cutoff = new Date(Date.now() - 24 * HOUR);
+    const day = new Date(Date.now() - 24 * HOUR);
+    const cutoff = { upload: day, tombstone: day };
     let claiming: Promise<boolean> | undefined;
     // The owner's delete holds the owner's row when the cleanup comes for the file.
     await database.db.transaction().execute(async (trx) => {
