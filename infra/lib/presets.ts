@@ -142,7 +142,10 @@ const PRESETS: Record<PresetName, Preset> = {
     topologies: ['fargate'],
     database: SMALL_DATABASE,
     compute: { ...SMALL_COMPUTE, fargateCpu: 512, fargateMemoryMiB: 1024, fargateMaxCount: 4 },
-    requireEmailVerification: false,
+    // Seed 002 says nothing of sign-up; a production API that answers a taken address with 409
+    // EMAIL_TAKEN tells anyone who has an account (it was off "for seed compatibility" until
+    // 2026-12-07, found in review). Its mail goes out through SES, so confirmations arrive.
+    requireEmailVerification: true,
     logLevel: 'info',
   },
   // Seed 004: Seoul, two AZs (2a, 2c), 10.0.1-4.0/24. Instances move from the seed's public

@@ -276,13 +276,11 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
   // account could ever confirm its address, and outside dev no password reset, emailed sign-in
   // code or address change would arrive either, while the API answered as if it had sent them
   // (autonote deployed that way until the seed-coverage review of 2026-12-07).
+  // Every preset but dev requires email verification (2026-12-07: autonote did not, and had its
+  // own message for the resets and codes that would not arrive).
   if (preset.requireEmailVerification && !settings.mailFrom) {
     problems.push(
       `preset "${preset.name}" requires email verification (AUTH_REQUIRE_EMAIL_VERIFICATION=true): give mailFrom, a verified SES sender; without it mail only reaches the outbox and no account can be confirmed`,
-    );
-  } else if (preset.name !== 'dev' && !settings.mailFrom) {
-    problems.push(
-      `preset "${preset.name}" deploys a production API that mails password resets, sign-in codes and address changes: give mailFrom, a verified SES sender; without it mail only reaches the outbox, which production cannot read`,
     );
   }
   if (settings.siteUrl !== undefined && !HTTPS_ORIGIN.test(settings.siteUrl)) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_ARTIFACTS, missingArtifacts, settingsFromLookup, WEB_ARTIFACT } from '../bin/context.js';
+import { PRESET_NAMES, resolvePreset } from '../lib/presets.js';
 import { settingsProblems } from '../lib/settings.js';
 
 const lookupFrom = (values: Record<string, string>) => (key: string) => values[key];
@@ -144,6 +145,7 @@ describe('settings from CDK context', () => {
       ['lambda-vpc', 'nest-vpc'],
       ['ec2-alb', 'seoul'],
       ['fargate', 'prod'],
+      ['fargate', 'autonote'],
     ]) {
       expect(problems(topology as string, preset as string)).toEqual([
         expect.stringMatching(
@@ -155,13 +157,12 @@ describe('settings from CDK context', () => {
       );
     }
     expect(problems('lambda-vpc', 'dev')).toEqual([]);
-    // No email verification, but password resets and sign-in codes still go by mail.
-    expect(problems('fargate', 'autonote')).toEqual([
-      expect.stringMatching(
-        /preset "autonote" deploys a production API that mails password resets.*give mailFrom/,
-      ),
-    ]);
-    expect(problems('fargate', 'autonote', { mailFrom: 'no-reply@example.com' })).toEqual([]);
+  });
+
+  it('requires email verification on every preset but dev (no 409 EMAIL_TAKEN from a production API)', () => {
+    for (const name of PRESET_NAMES) {
+      expect(resolvePreset(name).requireEmailVerification, name).toBe(name !== 'dev');
+    }
   });
 
   // The API refuses production SES mail without PUBLIC_BASE_URL (links would point at localhost).
