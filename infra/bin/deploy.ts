@@ -224,6 +224,29 @@ export function checkBootstrap(options: DeployOptions, account: string): void {
  * web app's standalone build too (its frontend instances serve it; without it the stack used to
  * fall back to a placeholder page, found in review 2026-12-07).
  */
+/**
+ * `docker build` for the topology's image, tagged `reference`. BuildKit (Docker Desktop, the
+ * containerd image store) attaches provenance attestations by default, which makes the push an
+ * OCI image index; Lambda takes only a single-manifest image and refuses the index (found in
+ * review, 2026-12-07; the workflow already turned both off), so neither is made. Needs Docker 23+
+ * (buildx as `docker build`).
+ */
+export function imageBuildArgs(topology: Topology, reference: string): string[] {
+  const dockerfile = topology === 'lambda-image' ? 'api/Dockerfile.lambda' : 'api/Dockerfile';
+  return [
+    'build',
+    '--platform',
+    'linux/arm64',
+    '--provenance=false',
+    '--sbom=false',
+    '-f',
+    dockerfile,
+    '-t',
+    reference,
+    '.',
+  ];
+}
+
 export function buildCommands(topology: Topology): { readonly what: string; readonly args: string[] }[] {
   return [
     { what: 'API build', args: ['run', 'build', '-w', 'api'] },
@@ -368,18 +391,22 @@ async function main(argv: string[]): Promise<void> {
       total,
       options.skipBuild ? `Checking ${uri}:${imageTag} exists` : `Building and pushing ${uri}:${imageTag}`,
     );
+    const found = run('aws', [
+      'ecr',
+      'describe-images',
+      '--repository-name',
+      repository,
+      '--image-ids',
+      `imageTag=${imageTag}`,
+      ...awsArgs(options),
+    ]);
     if (options.skipBuild) {
-      const found = run('aws', [
-        'ecr',
-        'describe-images',
-        '--repository-name',
-        repository,
-        '--image-ids',
-        `imageTag=${imageTag}`,
-        ...awsArgs(options),
-      ]);
       if (found.status !== 0)
         throw new DeployError(`Image ${uri}:${imageTag} is not in ECR; build it or drop --skip-build.`);
+    } else if (found.status === 0) {
+      // The repository's tags are immutable: a rebuilt image could not replace it, and the push
+      // would fail (the workflow skips it the same way).
+      console.log(`  ${uri}:${imageTag} is already in ECR (tags are immutable): not built again`);
     } else {
       const password = must(
         run('aws', ['ecr', 'get-login-password', ...awsArgs(options).slice(0, -2)]),
@@ -391,16 +418,11 @@ async function main(argv: string[]): Promise<void> {
         }),
         'docker login',
       );
-      const dockerfile = options.topology === 'lambda-image' ? 'api/Dockerfile.lambda' : 'api/Dockerfile';
       must(
-        run(
-          'docker',
-          ['build', '--platform', 'linux/arm64', '-f', dockerfile, '-t', `${uri}:${imageTag}`, '.'],
-          {
-            cwd: REPO_ROOT,
-            stdio: 'inherit',
-          },
-        ),
+        run('docker', imageBuildArgs(options.topology, `${uri}:${imageTag}`), {
+          cwd: REPO_ROOT,
+          stdio: 'inherit',
+        }),
         'docker build',
       );
       must(run('docker', ['push', `${uri}:${imageTag}`], { stdio: 'inherit' }), 'docker push');

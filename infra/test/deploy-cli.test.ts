@@ -3,7 +3,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCommands, DeployError, parseDeployArgs, USAGE, waitUntilServing } from '../bin/deploy.js';
+import {
+  buildCommands,
+  DeployError,
+  imageBuildArgs,
+  parseDeployArgs,
+  USAGE,
+  waitUntilServing,
+} from '../bin/deploy.js';
 
 const INFRA = join(import.meta.dirname, '..');
 
@@ -70,6 +77,14 @@ describe('deploy argument parsing', () => {
       api,
       ['run', 'build:ec2', '-w', '@cloudnest/web'],
     ]);
+  });
+
+  it('builds single-manifest arm64 images, as Lambda requires (no provenance or SBOM index)', () => {
+    const lambda = imageBuildArgs('lambda-image', 'repo:abc');
+    expect(lambda).toEqual(expect.arrayContaining(['--provenance=false', '--sbom=false', '-t', 'repo:abc']));
+    expect(lambda.join(' ')).toContain('--platform linux/arm64 ');
+    expect(lambda.join(' ')).toContain('-f api/Dockerfile.lambda ');
+    expect(imageBuildArgs('fargate', 'repo:abc').join(' ')).toContain('-f api/Dockerfile ');
   });
 
   it('fails when the topology or preset is missing or unknown', () => {
