@@ -309,10 +309,10 @@ describe('ec2-alb × seoul (seed 004)', () => {
     });
   });
 
-  it('runs MySQL 8.0 Multi-AZ, private, encrypted, with 7-day backups', () => {
+  it('runs MySQL 8.4 Multi-AZ, private, encrypted, with 7-day backups', () => {
     template.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'mysql',
-      EngineVersion: '8.0',
+      EngineVersion: '8.4',
       MultiAZ: true,
       PubliclyAccessible: false,
       StorageEncrypted: true,
@@ -327,7 +327,7 @@ describe('ec2-alb × seoul (seed 004)', () => {
   it('turns MySQL’s slow query log on (the exported slowquery log was empty under the default group) and requires TLS', () => {
     const [groupId] = onlyResource(template, 'AWS::RDS::DBParameterGroup', {
       Properties: {
-        Family: 'mysql8.0',
+        Family: 'mysql8.4',
         // TLS required on the server too, not only by the API's DATABASE_SSL (review, 2026-12-07).
         Parameters: {
           slow_query_log: '1',

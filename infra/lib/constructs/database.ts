@@ -96,7 +96,7 @@ export interface ExistingDatabaseAttributes {
 const DEFAULT_PORTS: Record<DatabaseEngine, number> = { postgres: 5432, mysql: 3306 };
 
 /**
- * An encrypted, private RDS instance (PostgreSQL 17 or MySQL 8.0) with generated credentials in
+ * An encrypted, private RDS instance (PostgreSQL 17 or MySQL 8.4) with generated credentials in
  * Secrets Manager (the master user's, for migrations, and the API user's), 7-day backups, exported logs and a security group that starts closed: nothing
  * reaches it until a stack calls `allowFrom` (seed 000 opened 5432 to 0.0.0.0/0).
  */
@@ -189,10 +189,13 @@ export class Database extends Construct implements IApiDatabase {
     const engine =
       props.engine === 'postgres'
         ? rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17 })
-        : rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+        : // 8.4, the LTS line: RDS ended standard support for 8.0 on 2026-07-31, so a new 8.0
+          // instance started on paid Extended Support (found in review, 2026-12-07). 8.4 creates
+          // users with caching_sha2_password, which mysql2 speaks over the TLS the API requires.
+          rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.of('8.4', '8.4') });
 
     // MySQL exports its slow query log, which the default group leaves off (slow_query_log=0), so
-    // the export stayed empty. It also refuses connections without TLS: RDS MySQL 8.0 leaves
+    // the export stayed empty. It also refuses connections without TLS: RDS MySQL leaves
     // require_secure_transport off, so any client in the allowed groups could send credentials in
     // clear text (found in review, 2026-12-07; PostgreSQL 17 on RDS forces TLS by default, and the
     // proxy requires it). PostgreSQL keeps its default group: see infra/README.md.
@@ -242,7 +245,7 @@ export class Database extends Construct implements IApiDatabase {
       Validations.of(this.instance).acknowledge({
         id: 'CloudFormation-Validate::E9006',
         reason:
-          'RDS accepts the major version "8.0" and picks the current 8.0 minor; minor upgrades stay automatic.',
+          'RDS accepts the major version "8.4" and picks the current 8.4 minor; minor upgrades stay automatic.',
       });
     }
     acknowledgeLogRetentionFindings(this);

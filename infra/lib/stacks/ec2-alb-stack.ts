@@ -16,7 +16,7 @@ import { TopologyStack, type TopologyStackProps } from './topology-stack.js';
 
 /**
  * `ec2-alb` (seed 004): Next.js and NestJS on EC2 Auto Scaling groups behind one ALB with path
- * rules, RDS MySQL 8.0 in private subnets reachable only from the backend, an S3 uploads bucket,
+ * rules, RDS MySQL 8.4 in private subnets reachable only from the backend, an S3 uploads bucket,
  * Route 53 and ACM when a hosted zone is given.
  */
 export class Ec2AlbStack extends TopologyStack {
