@@ -1,4 +1,5 @@
 import { Aspects, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -12,16 +13,14 @@ export function acknowledgeLambdaFindings(
   options: { readonly pinnedRuntime: boolean },
 ): void {
   NagSuppressions.addResourceSuppressions(
-    fn,
+    // The function and its role (`vpcFunctionRole`, a sibling of the function in the tree).
+    [fn, ...(fn.role instanceof iam.Role ? [fn.role] : [])],
     [
       {
         id: 'AwsSolutions-IAM4',
         reason:
-          'AWSLambdaBasicExecutionRole (log writes) and AWSLambdaVPCAccessExecutionRole (ENI management, which has no resource-level permissions) are the AWS-maintained minimum for a VPC function.',
-        appliesTo: [
-          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
-        ],
+          'AWSLambdaENIManagementAccess: the AWS-maintained ENI management a VPC function needs, which has no resource-level permissions (log writes are granted on the function’s own group only).',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaENIManagementAccess'],
       },
       {
         id: 'AwsSolutions-IAM5',

@@ -243,8 +243,8 @@ describe('lambda-vpc × nest-vpc', () => {
       expect(found).toHaveLength(1);
       return found[0];
     };
-    const migrationRole = roleNamed('MigrationRunnerFunctionServiceRole');
-    const apiRole = roleNamed('ApiFunctionServiceRole');
+    const migrationRole = roleNamed('MigrationRunnerRole');
+    const apiRole = roleNamed('ApiRole');
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'CloudNest database migrations (run by the deploy trigger)',
       Role: { 'Fn::GetAtt': [migrationRole, 'Arn'] },
@@ -272,7 +272,7 @@ describe('lambda-vpc × nest-vpc', () => {
   // Found in review: on an upgrade the policy swap came first, so for the minutes the migrations
   // (and an RDS Proxy change) took, the old version's cold starts could not read their secret.
   it('swaps the API role’s secret read only after the migrations ran, before the new version runs', () => {
-    expectSecretSwitchAfterMigrations(template, 'ApiFunctionServiceRoleDefaultPolicy', 'ApiFunction6');
+    expectSecretSwitchAfterMigrations(template, 'ApiRoleDefaultPolicy', 'ApiFunction6');
   });
 
   it('generates the JWT key as the JSON the API reads ({"secret": …}, 64 characters)', () => {
@@ -301,8 +301,8 @@ describe('lambda-vpc × nest-vpc', () => {
       JSON.stringify(policy.Properties.PolicyDocument).includes(`"Ref":"${secretId}"`),
     );
     expect(readers.map((policy) => JSON.stringify(policy.Properties.Roles)).sort()).toEqual([
-      expect.stringMatching(/^\[\{"Ref":"ApiFunctionServiceRole/),
-      expect.stringMatching(/^\[\{"Ref":"MigrationRunnerFunctionServiceRole/),
+      expect.stringMatching(/^\[\{"Ref":"ApiRole/),
+      expect.stringMatching(/^\[\{"Ref":"MigrationRunnerRole/),
     ]);
   });
 

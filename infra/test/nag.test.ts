@@ -128,6 +128,38 @@ describe('every topology × preset: cdk-nag AwsSolutions, least privilege, data 
     expect(problems).toEqual([]);
   });
 
+  it('lets the API and migration functions write logs only to their own groups', () => {
+    let examined = 0;
+    for (const [name, d] of deployments) {
+      for (const stack of d.stacks) {
+        const template = Template.fromStack(stack);
+        for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
+          const description = String(fn.Properties.Description ?? '');
+          if (!/^CloudNest (API|database migrations)/.test(description)) continue;
+          examined += 1;
+          const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+          const role = template.findResources('AWS::IAM::Role')[roleId];
+          // No AWSLambdaBasicExecutionRole / VPCAccessExecutionRole: their log actions are on `*`.
+          expect(JSON.stringify(role?.Properties.ManagedPolicyArns), `${name} ${id}`).not.toMatch(
+            /AWSLambda(Basic|VPCAccess)ExecutionRole/,
+          );
+          const logStatements = Object.values(template.findResources('AWS::IAM::Policy'))
+            .filter((policy) => (policy.Properties.Roles as { Ref?: string }[]).some((r) => r.Ref === roleId))
+            .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+            .filter((statement) => [statement.Action].flat().some((a) => a.startsWith('logs:')))
+            .map((statement) => ({ statement }));
+          const ownGroup = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+          expect(logStatements.length, `${name} ${id}`).toBeGreaterThan(0);
+          for (const { statement } of logStatements) {
+            expect(JSON.stringify(statement.Resource), `${name} ${id}`).toContain(`"${ownGroup}"`);
+            expect([statement.Action].flat().sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+          }
+        }
+      }
+    }
+    expect(examined).toBeGreaterThanOrEqual(10);
+  });
+
   it('declares egress on every security group, so none gets CloudFormation’s default allow-all', () => {
     const open: string[] = [];
     for (const [name, d] of deployments) {

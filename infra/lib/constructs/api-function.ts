@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { vpcFunctionRole } from '../function-role.js';
 import { acknowledgeLambdaFindings } from '../nag.js';
 import { assertNoPlaintextSecrets } from '../validation.js';
 import { isPublicSubnet } from './network.js';
@@ -121,6 +122,7 @@ export class ApiFunction extends Construct implements ec2.IConnectable {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       description: 'CloudNest API',
+      role: vpcFunctionRole(this, this.logGroup, 'CloudNest API function'),
     });
     this.alias = new lambda.Alias(this, 'LiveAlias', {
       aliasName: 'live',

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
+import { vpcFunctionRole } from '../function-role.js';
 import { acknowledgeLambdaFindings, acknowledgeTriggerProviderFindings } from '../nag.js';
 import { assertNoPlaintextSecrets } from '../validation.js';
 import type { IApiDatabase } from './database.js';
@@ -111,6 +112,7 @@ export class MigrationRunner extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       description: 'CloudNest database migrations (run by the deploy trigger)',
+      role: vpcFunctionRole(this, this.logGroup, 'CloudNest migration function'),
     });
     props.database.secret.grantRead(this.function);
     // It sets the API user's password from that secret (the same secret for an existing database).
