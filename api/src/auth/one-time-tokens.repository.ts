@@ -47,7 +47,10 @@ export class OneTimeTokensRepository {
    * account's pending one, and leaves another account's request for the same address alone; found
    * in review, 2026-12-07, when retiring by address let anyone void someone's pending change).
    */
-  async issueForAccount(token: NewOneTimeToken & { readonly userId: string }, within: Database): Promise<void> {
+  async issueForAccount(
+    token: NewOneTimeToken & { readonly userId: string },
+    within: Database,
+  ): Promise<void> {
     await this.retireAll(token.userId, token.purpose, token.now, within);
     await insertToken(within, token);
   }
