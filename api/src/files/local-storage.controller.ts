@@ -1,6 +1,6 @@
-import { Controller, Get, Header, HttpCode, Inject, Put, Req } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Put, Req, Res } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyExempt, Public } from '../auth/auth.decorators.js';
 import { ApiOperation, ValidQuery } from '../common/openapi/api-docs.decorators.js';
 import {
@@ -42,20 +42,35 @@ export class LocalStorageController {
   @Public()
   @ApiKeyExempt()
   @Header('Cache-Control', 'private, max-age=300')
+  @Header('Accept-Ranges', 'bytes')
   // Helmet's same-origin default would stop a frontend on another origin from showing the image.
   @Header('Cross-Origin-Resource-Policy', 'cross-origin')
   @ApiOperation({
     summary: 'Local driver: serve a file at a signed URL (where GET /files/:id redirects).',
     tags,
     auth: 'none',
-    responses: { 200: null },
-    errors: ['DOWNLOAD_URL_INVALID', 'DOWNLOAD_URL_EXPIRED', 'FILE_NOT_FOUND'],
+    responses: { 200: null, 206: null },
+    errors: ['DOWNLOAD_URL_INVALID', 'DOWNLOAD_URL_EXPIRED', 'FILE_NOT_FOUND', 'RANGE_NOT_SATISFIABLE'],
   })
-  download(@ValidQuery(LocalDownloadQuerySchema) query: LocalDownloadQuery) {
-    return this.local.download(query);
+  async download(
+    @ValidQuery(LocalDownloadQuerySchema) query: LocalDownloadQuery,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { file, contentRange } = await this.local.download(
+      query,
+      request.headers.range,
+      headerText(request.headers['if-range']),
+    );
+    if (contentRange) reply.status(206).header('content-range', contentRange);
+    return file;
   }
 }
 
 function uploadHeaders(request: FastifyRequest) {
   return { contentType: request.headers['content-type'], contentLength: request.headers['content-length'] };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }

@@ -18,6 +18,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { keptSecret } from '../common/crypto/kept-secret.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import type { ByteRange } from './byte-range.js';
 import { STORAGE_KEY_PATTERN } from './file-purposes.js';
 import {
   type PresignedUpload,
@@ -41,10 +42,11 @@ export interface SignedFields {
   readonly expires: string;
 }
 
-/** An object opened for reading. */
+/** An object opened for reading: all of it, or `range` of its `size` bytes. */
 export interface OpenedObject extends StoredObject {
   readonly stream: Readable;
   readonly contentType: string;
+  readonly range?: ByteRange;
 }
 
 class TooManyBytes extends Error {}
@@ -169,7 +171,10 @@ export class LocalStorageRepository extends StorageRepository {
    * served whole as it was when opened, or not found, never failed halfway. The stream closes the
    * descriptor when it ends, fails or is destroyed (an aborted download, a HEAD request).
    */
-  async open(key: string): Promise<OpenedObject | undefined> {
+  async open(
+    key: string,
+    range?: (size: number) => ByteRange | undefined,
+  ): Promise<OpenedObject | undefined> {
     const path = this.pathOf(key);
     let handle: FileHandle;
     try {
@@ -180,10 +185,13 @@ export class LocalStorageRepository extends StorageRepository {
     }
     try {
       const [stats, contentType] = await Promise.all([handle.stat(), readContentType(path)]);
+      // Decided on the size of this descriptor's file, so the range and the bytes agree.
+      const bytes = range?.(stats.size);
       return {
         size: stats.size,
         contentType: contentType ?? 'application/octet-stream',
-        stream: handle.createReadStream(),
+        stream: handle.createReadStream(bytes ? { start: bytes.start, end: bytes.end } : {}),
+        ...(bytes ? { range: bytes } : {}),
       };
     } catch (error) {
       await handle.close();

@@ -524,12 +524,31 @@ describe('files with the local driver, over HTTP', () => {
     function onceOpened(change: () => void): void {
       const storage = server.app.get(LocalStorageRepository);
       const open = storage.open.bind(storage);
-      vi.spyOn(storage, 'open').mockImplementationOnce(async (key) => {
-        const opened = await open(key);
+      vi.spyOn(storage, 'open').mockImplementationOnce(async (key, range) => {
+        const opened = await open(key, range);
         change();
         return opened;
       });
     }
+
+    it('answers a byte range with 206 and Content-Range, and one past the end with a JSON 416', async () => {
+      const bytes = fakePng(1000);
+      const { location } = await storedFile('story', bytes);
+      const whole = await fetch(location);
+      expect(whole.headers.get('accept-ranges')).toBe('bytes');
+      await whole.arrayBuffer();
+      const part = await fetch(location, { headers: { range: 'bytes=100-199' } });
+      expect(part.status).toBe(206);
+      expect(part.headers.get('content-range')).toBe('bytes 100-199/1000');
+      expect(part.headers.get('content-length')).toBe('100');
+      expect(new Uint8Array(await part.arrayBuffer())).toEqual(bytes.slice(100, 200));
+      const past = await fetch(location, { headers: { range: 'bytes=1000-' } });
+      expect(past.status).toBe(416);
+      expect(past.headers.get('content-range')).toBe('bytes */1000');
+      const body = await readJson<ErrorBody>(past);
+      expect(body).toMatchObject({ statusCode: 416, code: 'RANGE_NOT_SATISFIABLE' });
+      expect(body.requestId).toEqual(expect.any(String));
+    });
 
     // Found in review (2026-12-07): the object was checked, then opened again by path, so the
     // owner deleting it in between made the download a 500.

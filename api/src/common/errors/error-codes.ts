@@ -153,6 +153,10 @@ export const errorCodes = {
   },
   DOWNLOAD_URL_INVALID: { status: 403, message: 'The download URL is invalid; ask the API for a new one.' },
   DOWNLOAD_URL_EXPIRED: { status: 403, message: 'The download URL has expired; ask the API for a new one.' },
+  RANGE_NOT_SATISFIABLE: {
+    status: 416,
+    message: 'The requested byte range starts past the end of the file; see Content-Range for its size.',
+  },
   // Server side
   INTERNAL_ERROR: {
     status: 500,
