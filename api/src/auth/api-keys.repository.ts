@@ -46,6 +46,16 @@ export class ApiKeysRepository {
     await db.updateTable('apiKeys').set({ lastUsedAt: now }).where('id', '=', id).execute();
   }
 
+  /** Revokes every active key of the user, inside the caller's transaction. */
+  async revokeAllOf(userId: string, now: Date, trx: Database): Promise<void> {
+    await trx
+      .updateTable('apiKeys')
+      .set({ revokedAt: now })
+      .where('userId', '=', userId)
+      .where('revokedAt', 'is', null)
+      .execute();
+  }
+
   /**
    * Revokes one of the user's active keys; resolves to its name, or undefined when the user has no
    * active key by that id. Inside `within` when that is a caller's transaction.

@@ -14,10 +14,13 @@ import type { Database } from '../database/database.factory.js';
 import type { UserRow } from '../database/database.types.js';
 import { newUserRow } from '../users/new-user.js';
 import type { UsersRepository } from '../users/users.repository.js';
+import type { ApiKeysRepository } from './api-keys.repository.js';
 import { AuthService } from './auth.service.js';
 import type { CommonPasswordsRepository } from './common-passwords.repository.js';
 import type { JwtRepository } from './jwt.repository.js';
+import type { MfaRepository } from './mfa.repository.js';
 import type { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import type { PasskeysRepository } from './passkeys.repository.js';
 import type {
   PendingRegistrationRow,
   PendingRegistrationsRepository,
@@ -96,7 +99,7 @@ function setup(
         exchange: (t: RefreshTokenRecord | undefined, x: RefreshTransaction) => unknown,
       ) => exchange(options.token, tx),
     ),
-    revokeAll: vi.fn(async () => []),
+    revokeAll: vi.fn(async (): Promise<string[]> => []),
     revoke: vi.fn(async () => true),
   } as unknown as SessionsRepository;
   const cache = { invalidate: vi.fn(), invalidateUser: vi.fn() } as unknown as SessionStatusCache;
@@ -142,6 +145,9 @@ function setup(
   };
   const config = loadConfig({ NODE_ENV: 'test', ...env }, '/');
   const { activity, types: activityTypes, recorded: activityRecorded } = recordedSecurityActivity(clock);
+  const apiKeys = { revokeAllOf: vi.fn(async (_userId: string, _now: Date, _trx: Database) => {}) };
+  const passkeys = { deleteAllOf: vi.fn(async (_userId: string, _trx: Database) => {}) };
+  const mfa = { disable: vi.fn(async (_userId: string, _now: Date, _trx?: Database) => {}) };
   const service = new AuthService(
     users,
     sessions,
@@ -159,9 +165,15 @@ function setup(
     SPEC_TRANSACTIONS,
     config,
     logger,
+    apiKeys as unknown as ApiKeysRepository,
+    passkeys as unknown as PasskeysRepository,
+    mfa as unknown as MfaRepository,
   );
   return {
     service,
+    apiKeys,
+    passkeys,
+    mfa,
     jwt,
     pendingRegistrations,
     users,
@@ -401,6 +413,52 @@ describe('AuthService.verifyEmailCode (signing in with an emailed code)', () => 
     expect(names).toHaveLength(5);
     for (const name of names.slice(0, 3)) expect(name).toMatch(/^ada\d{4}$/);
     for (const name of names.slice(3)) expect(name).toMatch(/^ada\d{8}$/);
+  });
+
+  it('ends what the registrant set up when the owner first proves the address (verification required)', async () => {
+    // Registered while verification was off: a password, sessions, keys, a passkey, a second step.
+    const squatted = user({ emailVerifiedAt: null, mfaEnabledAt: T0 });
+    const { service, sessions, apiKeys, passkeys, mfa, users, cache } = setup(
+      { AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' },
+      { user: squatted, code: '424242', lockedUser: user({ passwordHash: null, emailVerifiedAt: T0 }) },
+    );
+    vi.mocked(sessions.revokeAll).mockResolvedValue(['registrant-1', 'registrant-2']);
+    const result = await service.verifyEmailCode({ email: 'ada@example.com', code: '424242' }, CLIENT);
+    // The owner gets a session, not the registrant's second step.
+    expect(result).toMatchObject({ accessToken: 'access.token.jwt' });
+    expect(sessions.revokeAll).toHaveBeenCalledWith(
+      'user-1',
+      T0,
+      'registrant_replaced',
+      undefined,
+      SPEC_TRANSACTION,
+    );
+    expect(apiKeys.revokeAllOf).toHaveBeenCalledWith('user-1', T0, SPEC_TRANSACTION);
+    expect(passkeys.deleteAllOf).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
+    expect(mfa.disable).toHaveBeenCalledWith('user-1', T0, SPEC_TRANSACTION);
+    expect(users.update).toHaveBeenCalledWith(
+      'user-1',
+      { emailVerifiedAt: T0, passwordHash: null, mfaEnabledAt: null, updatedAt: T0 },
+      SPEC_TRANSACTION,
+    );
+    // Before the owner's session is written, in its transaction; and gone from this instance's cache.
+    expect(vi.mocked(sessions.revokeAll).mock.invocationCallOrder[0]).toBeLessThan(
+      vi.mocked(sessions.create).mock.invocationCallOrder[0] ?? 0,
+    );
+    expect(cache.invalidate).toHaveBeenCalledWith(['registrant-1', 'registrant-2']);
+  });
+
+  it('ends nothing of an account that was verified, or when verification is not required', async () => {
+    for (const [env, account] of [
+      [{ AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' }, user({ emailVerifiedAt: T0 })],
+      [{}, user({ emailVerifiedAt: null })],
+    ] as const) {
+      const { service, sessions, apiKeys, passkeys, mfa } = setup(env, { user: account, code: '424242' });
+      await service.verifyEmailCode({ email: 'ada@example.com', code: '424242' }, CLIENT);
+      expect(sessions.revokeAll).not.toHaveBeenCalled();
+      for (const call of [apiKeys.revokeAllOf, passkeys.deleteAllOf, mfa.disable])
+        expect(call).not.toHaveBeenCalled();
+    }
   });
 
   it('uses the code and verifies the address in the transaction that writes the session', async () => {

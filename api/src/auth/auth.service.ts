@@ -12,6 +12,7 @@ import { Transactions } from '../database/transactions.js';
 import { type MailRecipient, MailService } from '../mail/mail.service.js';
 import { newUserRow } from '../users/new-user.js';
 import { UsersRepository } from '../users/users.repository.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
 import type {
   AuthTokensDto,
   EmailCodeVerifyDto,
@@ -34,7 +35,9 @@ import { CommonPasswordsRepository } from './common-passwords.repository.js';
 import { describeDevice } from './device-description.js';
 import { JwtRepository } from './jwt.repository.js';
 import { linkWithToken } from './mailed-link.js';
+import { MfaRepository } from './mfa.repository.js';
 import { type OneTimeTokenRow, OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { PasskeysRepository } from './passkeys.repository.js';
 import { PendingRegistrationsRepository } from './pending-registrations.repository.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { SecurityActivityService } from './security-activity.service.js';
@@ -108,6 +111,9 @@ export class AuthService {
     @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(ApiKeysRepository) private readonly apiKeys: ApiKeysRepository,
+    @Inject(PasskeysRepository) private readonly passkeys: PasskeysRepository,
+    @Inject(MfaRepository) private readonly mfa: MfaRepository,
   ) {}
 
   // ------------------------------------------------------------------ registration and sign-in
@@ -767,16 +773,38 @@ export class AuthService {
       // The code came to the address, so it is verified now.
       ...(verifies ? { emailVerifiedAt: now } : {}),
       ...(dropsPassword ? { passwordHash: null } : {}),
+      // The registrant's second step goes with their password (ended below): the owner signs in.
+      ...(dropsPassword && user.mfaEnabledAt !== null ? { mfaEnabledAt: null } : {}),
       // A completed sign-in clears the failure count, as a password's does (with two-step sign-in
       // on, only the second step completes it).
       ...(user.mfaEnabledAt === null && user.failedLoginCount > 0 ? { failedLoginCount: 0 } : {}),
     };
     const userId = user.id;
-    return this.signIn({ ...user, ...changes }, client, 'email_code', async (trx) => {
+    let registrantSessions: string[] = [];
+    const result = await this.signIn({ ...user, ...changes }, client, 'email_code', async (trx) => {
       if (!(await this.oneTimeTokens.markUsed(row.id, now, trx))) throw new AppError('INVALID_CODE');
+      if (dropsPassword) registrantSessions = await this.endRegistrantAccess(userId, now, trx);
       if (Object.keys(changes).length > 0)
         await this.users.update(userId, { ...changes, updatedAt: now }, trx);
     });
+    this.sessionCache.invalidate(registrantSessions);
+    return result;
+  }
+
+  /**
+   * Everything whoever registered the address may have set up while it was unproven (verification
+   * was off, or the account predates it), ended when the owner first proves the mailbox: their
+   * sessions, API keys, passkeys and second step. Dropping the password alone left the registrant
+   * refreshing their sessions, calling with their keys and signing in with their passkey, and a
+   * second step of theirs asked the owner for a code from the registrant's app (found in review,
+   * 2026-12-07). Resolves to the sessions revoked.
+   */
+  private async endRegistrantAccess(userId: string, now: Date, trx: Database): Promise<string[]> {
+    const sessions = await this.sessions.revokeAll(userId, now, 'registrant_replaced', undefined, trx);
+    await this.apiKeys.revokeAllOf(userId, now, trx);
+    await this.passkeys.deleteAllOf(userId, trx);
+    await this.mfa.disable(userId, now, trx);
+    return sessions;
   }
 
   // ------------------------------------------------------------------ internals

@@ -72,6 +72,11 @@ export class PasskeysRepository {
     });
   }
 
+  /** Deletes every passkey of the account, inside the caller's transaction. */
+  async deleteAllOf(userId: string, trx: Database): Promise<void> {
+    await trx.deleteFrom('passkeys').where('userId', '=', userId).execute();
+  }
+
   /** Deletes one of the account's passkeys; resolves to it, or undefined when it has none by that id. */
   async delete(userId: string, id: string, within?: Database): Promise<PasskeyRow | undefined> {
     return this.database.transaction(async (trx) => {
