@@ -105,7 +105,10 @@ function setup(
   const cache = { invalidate: vi.fn(), invalidateUser: vi.fn() } as unknown as SessionStatusCache;
   const mail = recordingMail();
   const jwt = { sign: vi.fn(async () => 'access.token.jwt') } as unknown as JwtRepository;
-  const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;
+  const rateLimits = {
+    consume: vi.fn(async () => {}),
+    codeGuessesLeft: vi.fn(async (_address: string) => true),
+  } as unknown as RateLimitService;
   const common = {
     isCommon: vi.fn(async (p: string) => p === 'password123'),
   } as unknown as CommonPasswordsRepository;
@@ -459,6 +462,21 @@ describe('AuthService.verifyEmailCode (signing in with an emailed code)', () => 
       for (const call of [apiKeys.revokeAllOf, passkeys.deleteAllOf, mfa.disable])
         expect(call).not.toHaveBeenCalled();
     }
+  });
+
+  it('takes no code for an address without an account once its guesses are spent, right or wrong', async () => {
+    const { service, users, oneTimeTokens, rateLimits } = setup(
+      { AUTH_EMAIL_CODE_SIGNUP: 'true' },
+      { code: '424242' },
+    );
+    vi.mocked(users.findByEmail).mockResolvedValue(undefined);
+    vi.mocked(rateLimits.codeGuessesLeft).mockResolvedValue(false);
+    expect(
+      await errorCode(service.verifyEmailCode({ email: 'new@example.com', code: '424242' }, CLIENT)),
+    ).toBe('INVALID_CODE');
+    expect(rateLimits.codeGuessesLeft).toHaveBeenCalledWith('new@example.com');
+    expect(oneTimeTokens.attemptCode).not.toHaveBeenCalled();
+    expect(users.create).not.toHaveBeenCalled();
   });
 
   it('uses the code and verifies the address in the transaction that writes the session', async () => {

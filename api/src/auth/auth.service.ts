@@ -726,8 +726,12 @@ export class AuthService {
     const started = this.clock.now().getTime();
     const now = this.clock.now();
     let user = await this.users.findByEmail(dto.email);
-    // A locked account takes no code, right or wrong: the lock is what bounds the guesses.
-    const locked = user?.lockedUntil != null && user.lockedUntil > now;
+    // A locked account takes no code, right or wrong: the lock is what bounds the guesses. An
+    // address without an account has a budget of guesses instead, and takes none once it is spent.
+    const locked =
+      user === undefined
+        ? !(await this.rateLimits.codeGuessesLeft(dto.email))
+        : user.lockedUntil !== null && user.lockedUntil > now;
     // The attempt commits now; the code is used in the transaction of the session (or challenge)
     // it buys, so a sign-in that fails leaves it usable, and of two racing with it one commits.
     const row = locked

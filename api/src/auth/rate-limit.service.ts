@@ -41,6 +41,28 @@ export class RateLimitService {
   }
 
   /**
+   * Counts one emailed-code attempt for an address that has no account, and says whether the
+   * address still has guesses left: `AUTH_LOCKOUT_THRESHOLD` per `AUTH_LOCKOUT_MINUTES`, what an
+   * account gets before its lockout. Such an address has no lockout of its own, so with sign-up by
+   * code its guesses were bounded only by the per-address request limit, ~21,600 a day at codes
+   * that create an account (found in review, 2026-12-07). Not switched off with
+   * `RATE_LIMIT_ENABLED`, as the lockout is not; the caller answers a spent budget as it answers a
+   * locked account (INVALID_CODE), not with a 429 that would tell the two apart.
+   */
+  async codeGuessesLeft(address: string): Promise<boolean> {
+    const { lockoutThreshold, lockoutMinutes } = this.config.auth;
+    const key = `codeGuesses:${address}`;
+    const stored = key.length > 150 ? `codeGuesses:#${this.crypto.sha256(key)}` : key;
+    const decision = await this.limits.consume(
+      stored,
+      lockoutThreshold,
+      lockoutMinutes * 60,
+      this.clock.now(),
+    );
+    return decision.allowed;
+  }
+
+  /**
    * Deletes the counters whose window has ended under every rule (housekeeping); resolves to how
    * many. Their keys hold addresses and sign-in identifiers, and without this every address that
    * ever signed in, and every email anyone typed, kept a row. Runs whether or not limits are on:
@@ -49,7 +71,12 @@ export class RateLimitService {
    */
   pruneEndedWindows(mayContinue?: () => boolean): Promise<number> {
     const { signIn, email, refresh } = this.config.auth.rateLimits;
-    const longest = Math.max(signIn.windowSeconds, email.windowSeconds, refresh.windowSeconds);
+    const longest = Math.max(
+      signIn.windowSeconds,
+      email.windowSeconds,
+      refresh.windowSeconds,
+      this.config.auth.lockoutMinutes * 60,
+    );
     return this.limits.prune(new Date(this.clock.now().getTime() - longest * 1000), { mayContinue });
   }
 }

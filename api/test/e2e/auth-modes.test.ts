@@ -373,6 +373,33 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
     expect(passwordLogin.status).toBe(401);
   });
 
+  it('gives an address without an account ten guesses, as an account gets before its lockout', async () => {
+    const email = `guessed.${Date.now()}@example.com`;
+    const code = async () => {
+      await server.request('/auth/email-code/start', { method: 'POST', json: { email } });
+      return /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1] as string;
+    };
+    const verify = (guess: string) =>
+      server.request('/auth/email-code/verify', { method: 'POST', json: { email, code: guess } });
+    // AUTH_LOCKOUT_THRESHOLD is 10: two codes of five wrong guesses each.
+    for (let round = 0; round < 2; round++) {
+      const right = await code();
+      const wrong = right === '000000' ? '111111' : '000000';
+      for (let guess = 0; guess < 5; guess++)
+        expect((await readJson<ErrorBody>(await verify(wrong))).code).toBe('INVALID_CODE');
+    }
+    // Spent: even the right code of a fresh mail makes no account, with the same answer.
+    const refused = await verify(await code());
+    expect(refused.status).toBe(401);
+    expect((await readJson<ErrorBody>(refused)).code).toBe('INVALID_CODE');
+    const made = await server.database.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', email)
+      .execute();
+    expect(made).toEqual([]);
+  });
+
   it('has the account confirm sensitive changes with an emailed code, as it has no password', async () => {
     const email = `code.only.${Date.now()}@example.com`;
     const signInCode = async () => {
