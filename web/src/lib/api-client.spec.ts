@@ -189,6 +189,32 @@ describe('a refresh the API refuses', () => {
   });
 });
 
+describe('signing up', () => {
+  it('signs in at once when the API answers 201 with tokens', async () => {
+    const user = await client.register({
+      email: 'ada@example.com',
+      username: 'ada',
+      password: 'pw pw pw pw 1',
+    });
+    expect(user?.username).toBe('ada');
+    expect(client.user?.username).toBe('ada');
+    expect(told).toEqual(['ada']);
+  });
+
+  // Every production preset requires email verification: the API answers 202 without a session.
+  it('answers null, signed in as nobody, when the address must be confirmed first (202)', async () => {
+    fake.registrationNeedsConfirmation = true;
+    const user = await client.register({
+      email: 'ada@example.com',
+      username: 'ada',
+      password: 'pw pw pw pw 1',
+    });
+    expect(user).toBeNull();
+    expect(client.user).toBeNull();
+    expect(told).toEqual([]);
+  });
+});
+
 describe('signing out', () => {
   it('signs out on the server, then here', async () => {
     await signIn();

@@ -154,13 +154,16 @@ export class ApiClient {
 
   // ------------------------------------------------------------ signing in and out
 
-  /** 201 signs in; 202 means the account must confirm its email first (returns null). */
+  /**
+   * 201 signs in; 202 means the address must be confirmed first (returns null). Read from the
+   * status, not the body: `#request` answers a 202 with no body, and reading one from it failed
+   * every sign-up while email verification was on, every production preset's setting (found in
+   * review, 2026-12-07).
+   */
   async register(dto: { email: string; username: string; password: string }): Promise<AuthUser | null> {
-    const body = await this.#request<AuthTokens | { status: string }>('POST', '/auth/register?mode=cookie', {
-      body: dto,
-      auth: false,
-    });
-    return 'accessToken' in body ? this.#acceptSignIn(body) : null;
+    const response = await this.#respond('POST', '/auth/register?mode=cookie', { body: dto, auth: false });
+    if (response.status === 202) return null;
+    return this.#acceptSignIn((await response.json()) as AuthTokens);
   }
 
   /** Signs in, or answers the challenge when the account has two-step sign-in on (`verifySecondStep`). */

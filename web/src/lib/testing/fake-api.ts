@@ -49,6 +49,8 @@ export class FakeApi {
   logoutAllAnswer: Answer = 'ok';
   /** Whether a refresh sets a new `cn_csrf` value (the API did, before it kept one per session). */
   rotateCsrf = false;
+  /** Whether a registration must confirm its address first (the API's AUTH_REQUIRE_EMAIL_VERIFICATION). */
+  registrationNeedsConfirmation = false;
   /** Who the next sign-in signs in (another tab may sign in another account). */
   signInAs: AuthUser = USER;
   /** The session ids `DELETE /auth/sessions/:id` revoked. */
@@ -77,6 +79,13 @@ export class FakeApi {
     const method = init.method ?? 'GET';
     this.calls.push(`${method} ${path}`);
     const headers = new Headers(init.headers);
+    if (path === '/auth/register') {
+      // As the API: 202 while addresses must be confirmed first (no session), else a sign-in.
+      if (this.registrationNeedsConfirmation) return json(202, { status: 'verification_required' });
+      this.#sessionRevoked = false;
+      this.#session = { id: `s-${this.#serial + 1}`, user: this.signInAs };
+      return this.#signIn();
+    }
     if (path === '/auth/login') {
       this.#sessionRevoked = false;
       this.#session = { id: `s-${this.#serial + 1}`, user: this.signInAs };
