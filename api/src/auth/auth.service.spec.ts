@@ -335,7 +335,6 @@ describe('AuthService.login', () => {
       'accountLocked',
       60,
       'http://localhost:3000/forgot-password',
-      false,
     );
   });
 
@@ -673,7 +672,6 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
       'accountLocked',
       15,
       'http://localhost:3000/forgot-password',
-      false,
     );
     // In the lockout's transaction: no locked account keeps the session that guessed it there.
     expect(sessions.revoke).toHaveBeenCalledWith(
@@ -1272,7 +1270,6 @@ describe('answers that must not tell whether an account exists', () => {
       'accountLocked',
       expect.any(Number),
       expect.any(String),
-      expect.any(Boolean),
     );
     expect(vi.mocked(locking.mail.deliver).mock.calls[0]?.[1]).toBe(T0.getTime() + 500);
     expect(locking.elapsed()).toBe(500);

@@ -101,11 +101,8 @@ export const mailTemplates = {
       deliverWithinMs: 10 * MINUTES,
     };
   },
-  /** `twoStep`: the account has two-step sign-in on, and a reset does not lift the lock (wrong codes count). */
-  accountLocked(minutes: number, resetLink: string, twoStep = false): RenderedMail {
-    const text = twoStep
-      ? `Your account was locked for ${minutes} minutes after repeated failed sign-in attempts or wrong two-step codes. If this was not you, reset your password now: ${resetLink} (with two-step sign-in on, the lock lasts its ${minutes} minutes either way).`
-      : `Your account was locked for ${minutes} minutes after repeated failed sign-in attempts. If this was not you, reset your password now: ${resetLink} (a reset also unlocks the account).`;
+  accountLocked(minutes: number, resetLink: string): RenderedMail {
+    const text = `Your account was locked for ${minutes} minutes after repeated failed sign-in attempts. If this was not you, reset your password now: ${resetLink} (a reset also unlocks the account).`;
     return {
       subject: 'Your account was locked',
       text,

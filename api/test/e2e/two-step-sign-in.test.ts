@@ -211,38 +211,6 @@ describe('two-step sign-in (TOTP)', () => {
     expect(await codeOf(login)).toBe('INVALID_CREDENTIALS');
   });
 
-  it('keeps a lockout of wrong codes through a password reset, and says so in the lockout mail', async () => {
-    const { credentials, secret } = await accountWithTwoStep();
-    const right = authenticatorCode(secret);
-    const wrong = right === '000000' ? '111111' : '000000';
-    const codes: string[] = [];
-    // AUTH_LOCKOUT_THRESHOLD is 10: two challenges of five wrong codes each.
-    for (let challenge = 0; challenge < 2; challenge++) {
-      const { mfaToken } = await challengeFor(credentials);
-      for (let attempt = 0; attempt < 5; attempt++) {
-        codes.push(await codeOf(await post('/auth/mfa/verify', { mfaToken, code: wrong })));
-      }
-    }
-    expect(codes.at(-1)).toBe('ACCOUNT_LOCKED');
-    const lockMail = await latestMail(server, credentials.email);
-    expect(lockMail.textBody).toContain('the lock lasts its 15 minutes either way');
-    expect(lockMail.textBody).not.toContain('a reset also unlocks');
-
-    // Whoever holds the mailbox (and so the password after a reset) gets no fresh guesses from it.
-    await post('/auth/password/forgot', { email: credentials.email });
-    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
-    const newPassword = 'reset by whoever reads the mail 4';
-    expect((await post('/auth/password/reset', { token, password: newPassword })).status).toBe(204);
-    const login = await post('/auth/login', { email: credentials.email, password: newPassword });
-    expect(await codeOf(login)).toBe('INVALID_CREDENTIALS');
-    const row = await server.database.db
-      .selectFrom('users')
-      .select('lockedUntil')
-      .where('email', '=', credentials.email)
-      .executeTakeFirstOrThrow();
-    expect(row.lockedUntil).not.toBeNull();
-  });
-
   it('clears earlier wrong codes once the second step succeeds', async () => {
     const { credentials, secret } = await accountWithTwoStep();
     const right = authenticatorCode(secret);
