@@ -90,7 +90,11 @@ function setup(
   const sessions = { revokeAll: vi.fn(async () => ['other-session']) } as unknown as SessionsRepository;
   const cache = { invalidate: vi.fn() } as unknown as SessionStatusCache;
   const clock = { now: vi.fn(() => T0) } as unknown as ClockRepository;
-  const rateLimits = { consume: vi.fn(async () => {}) } as unknown as RateLimitService;
+  const rateLimits = {
+    consume: vi.fn(async () => {}),
+    secondStepGuessesLeft: vi.fn(async (_userId: string) => true),
+    recordWrongSecondStep: vi.fn(async (_userId: string) => {}),
+  } as unknown as RateLimitService;
   const mail = recordingMail();
   const config = loadConfig({ ...TEST_ENV, ...options.env }, '/');
   const { activity, types: activityTypes } = recordedSecurityActivity(clock);

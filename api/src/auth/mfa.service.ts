@@ -165,6 +165,8 @@ export class MfaService {
       throw new AppError('MFA_CHALLENGE_INVALID');
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
     if (user.lockedUntil !== null && user.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED');
+    // The day's budget of wrong codes, which a password reset does not restore (the lock it lifts).
+    if (!(await this.rateLimits.secondStepGuessesLeft(user.id))) throw new AppError('ACCOUNT_LOCKED');
     const method = dto.code !== undefined ? 'authenticator' : 'recovery_code';
     // The code is spent in the transaction that writes the session (with the challenge and the
     // cleared failure count): a failure between them would otherwise lose a recovery code, one of
@@ -212,6 +214,7 @@ export class MfaService {
     }
     // Wrong codes count towards the account's lockout like wrong passwords: whoever sends them
     // holds the password, and without the count they could try every code over a few days.
+    await this.rateLimits.recordWrongSecondStep(user.id);
     const locked = await this.auth.recordFailedLogin(user, now, {
       attempt: { client, method },
       // The challenge ends with the lock, in its transaction: no guesses left over for after it.

@@ -86,6 +86,18 @@ export class RateLimitRepository {
       .executeTakeFirstOrThrow();
   }
 
+  /** The count of `key` in its current window of `windowSeconds` (0 when none or ended), not counting. */
+  async peek(key: string, windowSeconds: number, now: Date): Promise<number> {
+    const db = await this.database.get();
+    const row = await db
+      .selectFrom('rateLimits')
+      .select(['windowStart', 'count'])
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (!row || row.windowStart.getTime() <= now.getTime() - windowSeconds * 1000) return 0;
+    return Number(row.count);
+  }
+
   /**
    * Deletes the counters whose window started before `olderThan`; resolves to how many. With
    * `olderThan` at least the longest window ago, each deleted counter had ended, and a deleted

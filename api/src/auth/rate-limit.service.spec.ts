@@ -23,21 +23,30 @@ function setup(env: Record<string, string>) {
 }
 
 describe('RateLimitService.pruneEndedWindows', () => {
-  it('deletes only counters older than the longest window of any rule', async () => {
+  it('deletes only counters older than the longest window of any rule or guess budget', async () => {
     const { service, limits } = setup({
       RATE_LIMIT_SIGN_IN: '5/10s',
       RATE_LIMIT_EMAIL: '3/900s',
-      RATE_LIMIT_REFRESH: '30/60s',
+      RATE_LIMIT_REFRESH: '30/172800s',
     });
     expect(await service.pruneEndedWindows()).toBe(4);
-    // The email rule's 15 minutes, not the sign-in rule's 10 s: a 5-minute-old email counter still counts.
-    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-06T11:45:00.000Z'), {
+    // The refresh rule's two days: a day-old refresh counter still counts.
+    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-04T12:00:00.000Z'), {
       mayContinue: undefined,
     });
     // A maintenance run's deadline reaches the batched delete.
     const mayContinue = () => false;
     await service.pruneEndedWindows(mayContinue);
-    expect(limits.prune).toHaveBeenLastCalledWith(new Date('2026-12-06T11:45:00.000Z'), { mayContinue });
+    expect(limits.prune).toHaveBeenLastCalledWith(new Date('2026-12-04T12:00:00.000Z'), { mayContinue });
+  });
+
+  it('keeps the second step’s day of wrong codes past shorter rules', async () => {
+    const { service, limits } = setup({ RATE_LIMIT_EMAIL: '3/900s' });
+    await service.pruneEndedWindows();
+    // Pruned at the rules' 15 minutes, a budget of wrong second-step codes would restart early.
+    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-05T12:00:00.000Z'), {
+      mayContinue: undefined,
+    });
   });
 
   it('prunes with rate limiting turned off too (counters from before it was turned off)', async () => {
@@ -45,7 +54,7 @@ describe('RateLimitService.pruneEndedWindows', () => {
     await service.consume('signIn', 'login:ip:203.0.113.9');
     expect(limits.consume).not.toHaveBeenCalled();
     await service.pruneEndedWindows();
-    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-06T11:00:00.000Z'), {
+    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-05T12:00:00.000Z'), {
       mayContinue: undefined,
     });
   });

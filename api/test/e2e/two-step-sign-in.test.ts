@@ -211,6 +211,38 @@ describe('two-step sign-in (TOTP)', () => {
     expect(await codeOf(login)).toBe('INVALID_CREDENTIALS');
   });
 
+  it('lets a reset lift a lockout, but not restore the day’s budget of wrong codes', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    const right = authenticatorCode(secret);
+    const wrong = right === '000000' ? '111111' : '000000';
+    let password = credentials.password;
+    const tenWrongCodes = async () => {
+      const codes: string[] = [];
+      for (let challenge = 0; challenge < 2; challenge++) {
+        const { mfaToken } = await challengeFor({ email: credentials.email, password });
+        for (let attempt = 0; attempt < 5; attempt++)
+          codes.push(await codeOf(await post('/auth/mfa/verify', { mfaToken, code: wrong })));
+      }
+      return codes.at(-1);
+    };
+    const reset = async (to: string) => {
+      await post('/auth/password/forgot', { email: credentials.email });
+      const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+      expect((await post('/auth/password/reset', { token, password: to })).status).toBe(204);
+      password = to;
+    };
+    // Whoever holds the mailbox: lock, reset (which lifts the lock), lock again, reset again.
+    expect(await tenWrongCodes()).toBe('ACCOUNT_LOCKED');
+    await reset('reset by whoever reads the mail 1');
+    expect(await tenWrongCodes()).toBe('ACCOUNT_LOCKED');
+    await reset('reset by whoever reads the mail 2');
+    // Twenty wrong codes today: the second step takes no code, not even the right one.
+    const { mfaToken } = await challengeFor({ email: credentials.email, password });
+    const refused = await post('/auth/mfa/verify', { mfaToken, code: authenticatorCode(secret) });
+    expect(refused.status).toBe(403);
+    expect(await codeOf(refused)).toBe('ACCOUNT_LOCKED');
+  });
+
   it('clears earlier wrong codes once the second step succeeds', async () => {
     const { credentials, secret } = await accountWithTwoStep();
     const right = authenticatorCode(secret);

@@ -30,6 +30,16 @@ describe.each(testDialects())('database rate limits on %s', (dialect) => {
     expect((await limits.consume('k2', 3, 10, new Date(start.getTime() + 10_000))).allowed).toBe(true);
   });
 
+  it('tells the count of the current window without counting, and 0 once it has ended', async () => {
+    const start = new Date('2026-01-01T00:00:00.000Z');
+    expect(await limits.peek('peeked', 60, start)).toBe(0);
+    await limits.consume('peeked', 5, 60, start);
+    await limits.consume('peeked', 5, 60, start);
+    expect(await limits.peek('peeked', 60, new Date(start.getTime() + 59_000))).toBe(2);
+    expect(await limits.peek('peeked', 60, new Date(start.getTime() + 59_000))).toBe(2);
+    expect(await limits.peek('peeked', 60, new Date(start.getTime() + 60_000))).toBe(0);
+  });
+
   it('counts exactly under concurrency, including the race to create the first row', async () => {
     const now = new Date('2026-01-01T00:00:00.000Z');
     const decisions = await Promise.all(Array.from({ length: 20 }, () => limits.consume('k3', 7, 60, now)));
