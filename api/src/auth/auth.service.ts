@@ -332,6 +332,8 @@ export class AuthService {
     const now = this.clock.now();
     const revoked = await this.activity.withEvents(
       async (trx) => {
+        // The account's row first, as every change that retires its links takes it.
+        await this.users.lockById(auth.userId, trx);
         await this.retireOutstandingLinks(auth.userId, now, trx);
         return this.sessions.revokeAll(auth.userId, now, 'logout_all', undefined, trx);
       },
@@ -536,6 +538,10 @@ export class AuthService {
     // failure between them cannot leave a used link and the old password.
     const { revoked } = await this.activity.withEvents(
       async (trx) => {
+        // The account's row before the link's, the order of every change that retires an
+        // account's links (a password change, signing out everywhere): the link's first
+        // deadlocked with them (found in review, 2026-12-07).
+        await this.lockOwnerOfLink('password_reset', dto.token, now, trx);
         const user = await this.userForToken('password_reset', dto.token, trx);
         await this.users.update(
           user.id,
@@ -1105,6 +1111,21 @@ export class AuthService {
       within,
     );
     return this.accountOfLink(row, within);
+  }
+
+  /**
+   * Locks the row of the account a live link of `purpose` belongs to, if any, inside `trx`: a
+   * change made with a link takes the account's row before it spends the link, as the changes that
+   * retire an account's links (password change, reset, signing out everywhere) do.
+   */
+  async lockOwnerOfLink(
+    purpose: OneTimeTokenPurpose,
+    token: string,
+    now: Date,
+    trx: Database,
+  ): Promise<void> {
+    const link = await this.oneTimeTokens.findLive(purpose, this.crypto.sha256(token), now, trx);
+    if (link?.userId) await this.users.lockById(link.userId, trx);
   }
 
   /**

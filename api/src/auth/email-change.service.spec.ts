@@ -47,10 +47,12 @@ function setup(options: { taken?: boolean; token?: Partial<OneTimeTokenRow> | nu
   const auth = {
     confirmIdentity: vi.fn(async (_auth: UserAuth, _proof: ReauthenticationDto) => confirmed),
     ownAccount: vi.fn(async (_auth: UserAuth) => owner),
+    lockOwnerOfLink: vi.fn(async (_purpose: string, _token: string, _now: Date, _trx: unknown) => {}),
   };
   const users = {
     findByEmail: vi.fn(async (_email: string) => (options.taken ? user({ id: 'other' }) : undefined)),
     findById: vi.fn(async (_id: string, _within?: unknown) => owner),
+    lockById: vi.fn(async (_id: string, _trx: unknown) => owner),
     updateProfile: vi.fn(async (_id: string, _changes: object): Promise<'email' | undefined> => undefined),
   };
   const tokenRow =

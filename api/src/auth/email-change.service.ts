@@ -57,6 +57,8 @@ export class EmailChangeService {
       const now = this.clock.now();
       // The request is listed when the change is confirmed (email_changed), so no event here.
       const link = await this.transactions.run(async (trx) => {
+        // The account's row first, the order of every change that retires its links (a reset).
+        await this.users.lockById(owner.id, trx);
         await spend(trx);
         if (!free) return undefined;
         await this.oneTimeTokens.issueForAccount(
@@ -100,6 +102,8 @@ export class EmailChangeService {
     // every refusal here throws inside it).
     const changed = await this.activity.withEvents(
       async (trx) => {
+        // The account's row before the link's, as a reset or password change that retires it takes them.
+        await this.auth.lockOwnerOfLink('email_change', dto.token, now, trx);
         const row = await this.oneTimeTokens.consume('email_change', this.crypto.sha256(dto.token), now, trx);
         const user = row?.userId ? await this.users.findById(row.userId, trx) : undefined;
         if (!row || !user || user.deletedAt !== null) throw new AppError('INVALID_OR_EXPIRED_TOKEN');

@@ -149,8 +149,9 @@ export class OneTimeTokensRepository {
     purpose: OneTimeTokenPurpose,
     tokenHash: string,
     now: Date,
+    within?: Database,
   ): Promise<OneTimeTokenRow | undefined> {
-    const db = await this.database.get();
+    const db = within ?? (await this.database.get());
     return db
       .selectFrom('oneTimeTokens')
       .selectAll()

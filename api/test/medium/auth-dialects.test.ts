@@ -143,7 +143,7 @@ describe.each(testDialects())('auth on %s', (dialect) => {
         method: 'POST',
         json: { token, password: 'a password after the race 5' },
       });
-      await untilAnotherConnectionWaitsForALock(db, dialect, 'update `users`');
+      await untilAnotherConnectionWaitsForALock(db, dialect, 'select * from `users`');
       const now = new Date();
       await trx
         .insertInto('sessions')
@@ -168,6 +168,36 @@ describe.each(testDialects())('auth on %s', (dialect) => {
       .executeTakeFirstOrThrow();
     // Until 2026-12-07 MySQL's reset read the sessions from its snapshot, taken before this one existed.
     expect(session.revokedAt).not.toBeNull();
+  });
+
+  it('a reset link racing a password change waits for the account and answers 4xx, not a deadlock', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const userId = tokens.user.id;
+    await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
+    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    const db = server.database.db;
+    let reset: Promise<Response> | undefined;
+    // What a password change does: it holds the account's row, then retires the account's reset
+    // links. Until 2026-12-07 the reset spent its link before taking the row, so the two waited
+    // for each other and the database killed one (a 500).
+    await db.transaction().execute(async (trx) => {
+      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+      reset = server.request('/auth/password/reset', {
+        method: 'POST',
+        json: { token, password: 'a password after the race 6' },
+      });
+      await untilAnotherConnectionWaitsForALock(db, dialect, 'select * from `users`');
+      await trx
+        .updateTable('oneTimeTokens')
+        .set({ usedAt: new Date() })
+        .where('userId', '=', userId)
+        .where('purpose', '=', 'password_reset')
+        .where('usedAt', 'is', null)
+        .execute();
+    });
+    const response = await reset;
+    expect(response?.status).toBe(400);
+    if (response) expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
   });
 
   it('verifies an email code and counts failed attempts', async () => {
