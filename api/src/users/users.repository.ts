@@ -60,7 +60,12 @@ export class UsersRepository {
    * for one another instead of both passing a count made before either committed.
    */
   async lockActiveAdmins(trx: Database): Promise<string[]> {
-    const rows = await activeAdmins(trx).forUpdate().execute();
+    // Found unlocked, then locked by primary key and checked again: no index serves `role`, and
+    // MySQL's FOR UPDATE over the scan locked every row of the table, holding up every sign-in
+    // until the admin change committed (found in review, 2026-12-07).
+    const candidates = (await activeAdmins(trx).execute()).map((row) => row.id);
+    if (candidates.length === 0) return [];
+    const rows = await activeAdmins(trx).where('id', 'in', candidates).forUpdate().execute();
     return rows.map((row) => row.id);
   }
 
