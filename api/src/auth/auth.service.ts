@@ -543,6 +543,13 @@ export class AuthService {
         // deadlocked with them (found in review, 2026-12-07).
         await this.lockOwnerOfLink('password_reset', dto.token, now, trx);
         const user = await this.userForToken('password_reset', dto.token, trx);
+        // The link proves the mailbox for the first time, with verification required: whatever
+        // the address's unproven registrant set up goes, as when an emailed code proves it first
+        // (found in review, 2026-12-07: their keys, passkeys and second step outlived the reset).
+        const registrantSessions =
+          this.config.auth.requireEmailVerification && user.emailVerifiedAt === null
+            ? await this.endRegistrantAccess(user.id, now, trx)
+            : [];
         await this.users.update(
           user.id,
           {
@@ -561,7 +568,10 @@ export class AuthService {
         await this.retireOutstandingLinks(user.id, now, trx);
         return {
           user,
-          revoked: await this.sessions.revokeAll(user.id, now, 'password_reset', undefined, trx),
+          revoked: [
+            ...registrantSessions,
+            ...(await this.sessions.revokeAll(user.id, now, 'password_reset', undefined, trx)),
+          ],
         };
       },
       ({ user }) => [this.activity.event(user.id, 'password_reset', { client })],
@@ -800,14 +810,17 @@ export class AuthService {
 
   /**
    * Everything whoever registered the address may have set up while it was unproven (verification
-   * was off, or the account predates it), ended when the owner first proves the mailbox: their
-   * sessions, API keys, passkeys and second step. Dropping the password alone left the registrant
+   * was off, or the account predates it), ended when the owner first proves the mailbox (an
+   * emailed code or a reset link): their sessions, pending links, API keys, passkeys and second step. Dropping the password alone left the registrant
    * refreshing their sessions, calling with their keys and signing in with their passkey, and a
    * second step of theirs asked the owner for a code from the registrant's app (found in review,
    * 2026-12-07). Resolves to the sessions revoked.
    */
   private async endRegistrantAccess(userId: string, now: Date, trx: Database): Promise<string[]> {
     const sessions = await this.sessions.revokeAll(userId, now, 'registrant_replaced', undefined, trx);
+    // Their links too: an address change they asked for would hand them the account back.
+    await this.retireOutstandingLinks(userId, now, trx);
+    await this.oneTimeTokens.retireAll(userId, 'mfa_challenge', now, trx);
     await this.apiKeys.revokeAllOf(userId, now, trx);
     await this.passkeys.deleteAllOf(userId, trx);
     await this.mfa.disable(userId, now, trx);

@@ -8,6 +8,7 @@ import {
   readJson,
   registerUser,
   type TokenPair,
+  tokenFromMail,
 } from '../support/auth-helpers.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -35,6 +36,54 @@ describe.each(testDialects())('the registrant of an unproven address on %s', (di
     await before?.close();
     await after?.close();
     await database?.drop();
+  });
+
+  it('loses every way in once the owner resets the password, and an address change it asked for dies', async () => {
+    const registrant = await registerUser(before);
+    const { email, password } = registrant.credentials;
+    const auth = bearer(registrant.tokens.accessToken);
+    const key = await readJson<{ key: string }>(
+      await before.request('/auth/api-keys', {
+        method: 'POST',
+        headers: auth,
+        json: { name: 'kept', scopes: ['users:read'], password },
+      }),
+    );
+    // The registrant asks to move the account to a mailbox of theirs.
+    const theirs = `registrant.${Date.now()}@example.com`;
+    expect(
+      (
+        await before.request('/auth/email/change', {
+          method: 'POST',
+          headers: auth,
+          json: { email: theirs, password },
+        })
+      ).status,
+    ).toBe(202);
+    const changeToken = tokenFromMail((await latestMail(before, theirs)).textBody);
+
+    // Verification now required: the owner resets the password from the mailbox.
+    await after.request('/auth/password/forgot', { method: 'POST', json: { email } });
+    const resetToken = tokenFromMail((await latestMail(after, email)).textBody);
+    const reset = await after.request('/auth/password/reset', {
+      method: 'POST',
+      json: { token: resetToken, password: 'the owner’s own password 8' },
+    });
+    expect(reset.status).toBe(204);
+
+    const profile = `/users/${registrant.tokens.user.id}`;
+    expect((await after.request(profile, { headers: { 'x-api-key': key.key } })).status).toBe(401);
+    const moved = await after.request('/auth/email/change/confirm', {
+      method: 'POST',
+      json: { token: changeToken },
+    });
+    expect(moved.status).toBe(400);
+    const account = await database.db
+      .selectFrom('users')
+      .select(['email'])
+      .where('id', '=', registrant.tokens.user.id)
+      .executeTakeFirstOrThrow();
+    expect(account.email).toBe(email);
   });
 
   it('loses every way in once the owner proves the address with an emailed code', async () => {
