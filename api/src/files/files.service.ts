@@ -152,8 +152,8 @@ export class FilesService {
 
   /**
    * Deletes the object (owner or admin); the record stays as a tombstone, which no lookup returns,
-   * until the cleanup job deletes the object again and the tombstone with it (24 h after the
-   * upload started). A presigned PUT cannot be revoked, and its expiry is checked when the PUT
+   * until the cleanup job deletes the object again and the tombstone with it (2 h after the
+   * upload started, `TOMBSTONE_RETENTION_MS`). A presigned PUT cannot be revoked, and its expiry is checked when the PUT
    * starts, not when it ends: an upload that began just before the URL expired may land after a
    * delete, and without the row the object would be out of reach of the cleanup job and of an
    * account purge for good.

@@ -204,9 +204,10 @@ export class LocalStorageRepository extends StorageRepository {
   /**
    * Deletes the object, its metadata and the partial files of its uploads (`<name>.<hex>.part`),
    * which `write` removes itself but a process killed midway leaves behind. The cleanup job and the
-   * account purge delete only keys whose upload URLs expired long before (rows older than 24 h,
-   * accounts deleted 30 days ago; a URL lives at most an hour), so no upload of them can still be
-   * running. Other deletes (`DELETE /files/:id`, a replaced avatar) can race an upload of the key
+   * account purge delete only keys whose upload URLs expired well before (unfinished uploads older
+   * than 24 h, tombstones older than 2 h, accounts deleted 30 days ago; a URL lives at most an
+   * hour), so an upload of them is still running only if it has taken over an hour, and then finds
+   * its partial file gone (see `write`). Other deletes (`DELETE /files/:id`, a replaced avatar) can race an upload of the key
    * with a URL still valid: that upload then finds its partial file gone (see `write`).
    */
   async delete(key: string): Promise<void> {
