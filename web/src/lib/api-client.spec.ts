@@ -189,6 +189,30 @@ describe('a refresh the API refuses', () => {
   });
 });
 
+describe('a session ending in a tab that another tab has signed in since', () => {
+  it('leaves the newer session’s cookie alone when a stale request meets a 401', async () => {
+    await signIn();
+    const seen = fake.jar.values.get('cn_csrf');
+    // Another tab of the browser signs in (another account, or the same one again).
+    const other = new ApiClient();
+    await other.login({ username: 'bob', password: 'correct horse battery 42' });
+    const newer = fake.jar.values.get('cn_csrf');
+    expect(newer).not.toBe(seen);
+    // This tab's session is gone on the server; its next request learns it.
+    fake.forgetTokens();
+    expect((await errorOf(client.sessions())).code).toBe('INVALID_TOKEN');
+    expect(client.user).toBeNull();
+    expect(fake.jar.values.get('cn_csrf')).toBe(newer);
+  });
+
+  it('still drops its own dead session’s cookie', async () => {
+    await signIn();
+    fake.forgetTokens();
+    await errorOf(client.sessions());
+    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+  });
+});
+
 describe('signing up', () => {
   it('signs in at once when the API answers 201 with tokens', async () => {
     const user = await client.register({

@@ -710,6 +710,9 @@ export class ApiClient {
    * the cookie is another session's, alive (another tab signed in), not this one's.
    */
   #forget(endedBy?: string, { keepCookie = false }: { keepCookie?: boolean } = {}): void {
+    // Another tab may have signed in since this one last did: the cookie is then that session's,
+    // alive, and a stale request's 401 here must not end it (found in review, 2026-12-07).
+    const cookieOfAnotherSession = this.#csrfSeen !== undefined && readCookie(CSRF_COOKIE) !== this.#csrfSeen;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#refreshFailures = 0;
@@ -718,7 +721,7 @@ export class ApiClient {
     this.#expiresAt = 0;
     this.#csrfSeen = undefined;
     // A dead session's CSRF cookie would only make every page load try (and fail) a refresh.
-    if (endedBy && !keepCookie) expireCookie(CSRF_COOKIE);
+    if (endedBy && !keepCookie && !cookieOfAnotherSession) expireCookie(CSRF_COOKIE);
     if (this.#user || endedBy) {
       this.#user = null;
       for (const listener of this.#listeners) listener(null, endedBy);

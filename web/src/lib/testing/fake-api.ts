@@ -130,6 +130,11 @@ export class FakeApi {
     this.jar.values.set('cn_csrf', 'csrf-earlier');
   }
 
+  /** Every access token issued so far is unknown from now on (its session ended on the server). */
+  forgetTokens(): void {
+    this.#expiry.clear();
+  }
+
   /** Every access token issued so far is expired from now on (it expired in flight, clocks differ). */
   expireTokens(): void {
     for (const token of this.#expiry.keys()) this.#expiry.set(token, Date.now());
