@@ -777,6 +777,29 @@ describe('web app in Chromium against the real API', () => {
         .waitFor();
       expect(await own.getByRole('button', { name: `Disable ${admin.username}` }).count()).toBe(0);
 
+      // A deleted account (kept until its erasure) shows as deleted and offers no changes.
+      const gone = {
+        username: `gone${Date.now()}`,
+        email: `gone.${Date.now()}@example.com`,
+        password: admin.password,
+      };
+      const { accessToken: goneToken } = await api('/auth/register', gone);
+      const deleted = await fetch(`${stack.apiUrl}/api/users/me`, {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${String(goneToken)}` },
+        body: JSON.stringify({ password: gone.password }),
+      });
+      expect(deleted.status).toBe(204);
+      await tab.getByLabel('Search').fill(gone.username);
+      await tab.getByRole('button', { name: 'Search' }).click();
+      const goneRow = tab
+        .getByRole('region', { name: `Accounts starting with “${gone.username}”` })
+        .getByRole('listitem')
+        .filter({ hasText: gone.email });
+      await goneRow.getByText('Deleted', { exact: true }).waitFor();
+      expect(await goneRow.getByRole('button', { name: `Disable ${gone.username}` }).count()).toBe(0);
+      expect(await goneRow.getByRole('button', { name: `Make ${gone.username} an admin` }).count()).toBe(0);
+
       // Granting admin signed the account out everywhere, this browser's session included.
       await page.goto(`${stack.webUrl}/profile`);
       await expectHeading('Sign in');

@@ -95,7 +95,8 @@ export function AdminUserRow({
     <li data-user-id={user.id}>
       <div>
         <strong>{name}</strong>
-        {user.role === 'admin' && <span className="badge">Admin</span>}
+        {user.role === 'admin' && !user.deletedAt && <span className="badge">Admin</span>}
+        {user.deletedAt && <span className="badge">Deleted</span>}
         {user.disabledAt && <span className="badge">Disabled</span>}
         {!user.emailVerified && <span className="badge">Unconfirmed email</span>}
         {user.mfaEnabled && <span className="badge">Two-step sign-in</span>}
@@ -134,7 +135,8 @@ export function AdminUserRow({
         >
           Activity
         </button>
-        {!self && !confirming && (
+        {/* A deleted account (erased 30 days after) takes no change: the API answers USER_NOT_FOUND. */}
+        {!self && !confirming && !user.deletedAt && (
           <>
             {user.role === 'admin' ? (
               <SubmitButton

@@ -49,7 +49,8 @@ function ApiKeys() {
         Keys let scripts and services call the API with an <code>X-API-KEY</code> header instead of signing
         in.
       </p>
-      {created && <NewKeyNotice created={created} onDone={() => setCreated(null)} />}
+      {/* Keyed by the key: a second new key starts uncopied, not with the first one's "Copied". */}
+      {created && <NewKeyNotice key={created.id} created={created} onDone={() => setCreated(null)} />}
       <section className="card" aria-labelledby="create-key-heading">
         <h2 id="create-key-heading">Create a key</h2>
         {account ? (

@@ -41,7 +41,14 @@ export function ConfirmEmailChange() {
   return (
     <section className="card narrow">
       <h1>Confirm your new email</h1>
-      {confirm.error && <Alert kind="error">{confirm.error.message}</Alert>}
+      {confirm.error && (
+        <Alert kind="error">
+          {confirm.error.code === 'EMAIL_TAKEN'
+            ? // Not "sign in instead": someone else took the new address after the link was sent.
+              'Another account uses this address now. Choose another address on your profile.'
+            : confirm.error.message}
+        </Alert>
+      )}
       {token ? (
         <>
           <p>Make this address the one you sign in with.</p>
