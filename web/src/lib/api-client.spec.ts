@@ -213,6 +213,16 @@ describe('a session ending in a tab that another tab has signed in since', () =>
   });
 });
 
+describe('resetting the password with a link', () => {
+  it('ends the session this tab holds: the API signed out every session of the account', async () => {
+    await signIn();
+    await client.resetPassword('link-token', 'a new password 77');
+    expect(client.user).toBeNull();
+    expect(told).toEqual(['null:undefined']);
+    expect(fake.count('POST /auth/password/reset')).toBe(1);
+  });
+});
+
 describe('signing up', () => {
   it('signs in at once when the API answers 201 with tokens', async () => {
     const user = await client.register({

@@ -338,8 +338,15 @@ export class ApiClient {
     return this.#request('POST', '/auth/password/forgot', { body: { email }, auth: false });
   }
 
-  resetPassword(token: string, password: string): Promise<void> {
-    return this.#request('POST', '/auth/password/reset', { body: { token, password }, auth: false });
+  /**
+   * Sets a new password with a reset link. The API signs out every session of the account, so a
+   * session held here ends too (found in review, 2026-12-07: the tab kept saying "signed in as …"
+   * until its next request failed). The cookie stays: if the link was another account's, a reload
+   * finds this tab's session alive and restores it; if it was this one's, the refresh fails then.
+   */
+  async resetPassword(token: string, password: string): Promise<void> {
+    await this.#request('POST', '/auth/password/reset', { body: { token, password }, auth: false });
+    this.#forget();
   }
 
   changePassword(currentPassword: string, newPassword: string): Promise<void> {

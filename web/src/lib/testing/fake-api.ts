@@ -86,6 +86,11 @@ export class FakeApi {
       this.#session = { id: `s-${this.#serial + 1}`, user: this.signInAs };
       return this.#signIn();
     }
+    if (path === '/auth/password/reset') {
+      // Every session of the account ends (the cookies stay until a refresh meets the dead session).
+      this.#sessionRevoked = true;
+      return new Response(null, { status: 204 });
+    }
     if (path === '/auth/login') {
       this.#sessionRevoked = false;
       this.#session = { id: `s-${this.#serial + 1}`, user: this.signInAs };
