@@ -113,6 +113,7 @@ export class MfaController {
       'INVALID_CODE',
       'MFA_CHALLENGE_INVALID',
       'ACCOUNT_LOCKED',
+      'SECOND_STEP_LIMIT_REACHED',
       'ACCOUNT_DISABLED',
       'RATE_LIMITED',
       'SIGN_IN_INTERRUPTED',

@@ -166,7 +166,8 @@ export class MfaService {
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
     if (user.lockedUntil !== null && user.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED');
     // The day's budget of wrong codes, which a password reset does not restore (the lock it lifts).
-    if (!(await this.rateLimits.secondStepGuessesLeft(user.id))) throw new AppError('ACCOUNT_LOCKED');
+    if (!(await this.rateLimits.secondStepGuessesLeft(user.id)))
+      throw new AppError('SECOND_STEP_LIMIT_REACHED');
     const method = dto.code !== undefined ? 'authenticator' : 'recovery_code';
     // The code is spent in the transaction that writes the session (with the challenge and the
     // cleared failure count): a failure between them would otherwise lose a recovery code, one of

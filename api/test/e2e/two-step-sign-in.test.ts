@@ -240,7 +240,7 @@ describe('two-step sign-in (TOTP)', () => {
     const { mfaToken } = await challengeFor({ email: credentials.email, password });
     const refused = await post('/auth/mfa/verify', { mfaToken, code: authenticatorCode(secret) });
     expect(refused.status).toBe(403);
-    expect(await codeOf(refused)).toBe('ACCOUNT_LOCKED');
+    expect(await codeOf(refused)).toBe('SECOND_STEP_LIMIT_REACHED');
   });
 
   it('clears earlier wrong codes once the second step succeeds', async () => {

@@ -37,12 +37,15 @@ describe('the sign-in refusals', () => {
 
   // The API answers these to a second step that can no longer succeed: staying on the form would
   // only collect more codes for a challenge that is gone.
-  it.each(['MFA_CHALLENGE_INVALID', 'ACCOUNT_LOCKED', 'SIGN_IN_INTERRUPTED', 'ACCOUNT_DISABLED'])(
-    '%s ends the second step',
-    (code) => {
-      expect(SECOND_STEP_ENDED_CODES.has(code)).toBe(true);
-    },
-  );
+  it.each([
+    'MFA_CHALLENGE_INVALID',
+    'ACCOUNT_LOCKED',
+    'SECOND_STEP_LIMIT_REACHED',
+    'SIGN_IN_INTERRUPTED',
+    'ACCOUNT_DISABLED',
+  ])('%s ends the second step', (code) => {
+    expect(SECOND_STEP_ENDED_CODES.has(code)).toBe(true);
+  });
 
   it.each(['INVALID_CODE', 'RATE_LIMITED', 'NETWORK_ERROR'])('%s keeps the second step', (code) => {
     expect(SECOND_STEP_ENDED_CODES.has(code)).toBe(false);

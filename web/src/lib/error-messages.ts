@@ -46,6 +46,8 @@ const messages: Readonly<Record<string, string>> = {
   SIGN_IN_INTERRUPTED: 'Your account changed while you were signing in. Sign in again.',
   ACCOUNT_LOCKED:
     'Too many failed sign-in attempts: your account is locked for a while. Reset your password to unlock it now.',
+  SECOND_STEP_LIMIT_REACHED:
+    'Too many wrong codes today: two-step sign-in takes no more until tomorrow, even after a password reset. Sign in with a passkey meanwhile.',
   // Two-step sign-in
   MFA_CHALLENGE_INVALID:
     'This sign-in attempt expired or had too many wrong codes. Sign in again, then enter a new code.',
@@ -136,6 +138,7 @@ export const SPENT_REGISTRATION: Readonly<Record<'EMAIL_TAKEN' | 'USERNAME_TAKEN
 export const SECOND_STEP_ENDED_CODES: ReadonlySet<string> = new Set([
   'MFA_CHALLENGE_INVALID',
   'ACCOUNT_LOCKED',
+  'SECOND_STEP_LIMIT_REACHED',
   'SIGN_IN_INTERRUPTED',
   'ACCOUNT_DISABLED',
 ]);

@@ -97,6 +97,11 @@ export const errorCodes = {
     message:
       'Too many failed sign-in attempts: this account is locked for a while; reset the password to unlock it now.',
   },
+  SECOND_STEP_LIMIT_REACHED: {
+    status: 403,
+    message:
+      'Too many wrong two-step codes today: this account takes no more until tomorrow (a password reset does not change that); sign in with a passkey meanwhile.',
+  },
   CSRF_TOKEN_INVALID: { status: 403, message: 'Send the cn_csrf cookie value in the X-CSRF-Token header.' },
   SESSION_NOT_FOUND: { status: 404, message: 'No such session.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'No such API key.' },
