@@ -1,11 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ExpressionBuilder } from 'kysely';
 import { type BatchedDeleteOptions, deleteInBatches } from '../database/batched-delete.js';
 import { dialectOf, loadKysely } from '../database/database.factory.js';
 import { DATABASE } from '../database/database.module.js';
+import type { DatabaseSchema } from '../database/database.types.js';
 import { isTransientConflict } from '../database/database-errors.js';
 import type { DatabaseHandle } from '../database/database-handle.js';
 
 const MAX_ATTEMPTS = 8;
+
+/** Keys starting with `prefix` whose windows are longer: their counters end before `olderThan`. */
+export interface PrefixWindow {
+  readonly prefix: string;
+  readonly olderThan: Date;
+}
 
 /** The outcome of counting one request against a limit. */
 export interface RateLimitDecision {
@@ -99,36 +107,43 @@ export class RateLimitRepository {
   }
 
   /**
-   * Deletes the counters whose window started before `olderThan`; resolves to how many. With
-   * `olderThan` at least the longest window ago, each deleted counter had ended, and a deleted
-   * counter is what an ended one means to `consume` (the next request starts a new window at 1), so
-   * a request racing the delete is counted the same either way.
+   * Deletes the counters whose window started before `olderThan`, and those of keys starting with
+   * one of `longerWindows`' prefixes before that entry's own `olderThan` (budgets counted over
+   * longer windows than the request limits); resolves to how many. With each cutoff at least its
+   * window ago, each deleted counter had ended, and a deleted counter is what an ended one means
+   * to `consume` (the next request starts a new window at 1), so a request racing the delete is
+   * counted the same either way.
    */
   async prune(
     olderThan: Date,
-    { batchSize = 1000, mayContinue }: BatchedDeleteOptions = {},
+    {
+      batchSize = 1000,
+      mayContinue,
+      longerWindows = [],
+    }: BatchedDeleteOptions & { readonly longerWindows?: readonly PrefixWindow[] } = {},
   ): Promise<number> {
     const db = await this.database.get();
+    // The prefixes are fixed names without LIKE wildcards (`secondStep:`), never user input.
+    const ended = (eb: ExpressionBuilder<DatabaseSchema, 'rateLimits'>) =>
+      eb.or([
+        eb.and([
+          ...longerWindows.map((window) => eb('key', 'not like', `${window.prefix}%`)),
+          eb('windowStart', '<', olderThan),
+        ]),
+        ...longerWindows.map((window) =>
+          eb.and([eb('key', 'like', `${window.prefix}%`), eb('windowStart', '<', window.olderThan)]),
+        ),
+      ]);
     return deleteInBatches(
       async (limit) =>
-        (
-          await db
-            .selectFrom('rateLimits')
-            .select('key')
-            .where('windowStart', '<', olderThan)
-            .limit(limit)
-            .execute()
-        ).map((row) => row.key),
+        (await db.selectFrom('rateLimits').select('key').where(ended).limit(limit).execute()).map(
+          (row) => row.key,
+        ),
       // Still ended: a counter that started a new window since it was selected stays.
       async (keys) =>
         Number(
-          (
-            await db
-              .deleteFrom('rateLimits')
-              .where('key', 'in', keys)
-              .where('windowStart', '<', olderThan)
-              .executeTakeFirst()
-          ).numDeletedRows,
+          (await db.deleteFrom('rateLimits').where('key', 'in', keys).where(ended).executeTakeFirst())
+            .numDeletedRows,
         ),
       batchSize,
       mayContinue,

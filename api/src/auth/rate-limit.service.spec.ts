@@ -23,29 +23,31 @@ function setup(env: Record<string, string>) {
 }
 
 describe('RateLimitService.pruneEndedWindows', () => {
-  it('deletes only counters older than the longest window of any rule or guess budget', async () => {
+  it('deletes only counters older than the longest window of any rule, and the guess budgets after their own', async () => {
     const { service, limits } = setup({
       RATE_LIMIT_SIGN_IN: '5/10s',
       RATE_LIMIT_EMAIL: '3/900s',
-      RATE_LIMIT_REFRESH: '30/172800s',
+      RATE_LIMIT_REFRESH: '30/60s',
+      AUTH_LOCKOUT_MINUTES: '30',
     });
     expect(await service.pruneEndedWindows()).toBe(4);
-    // The refresh rule's two days: a day-old refresh counter still counts.
-    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-04T12:00:00.000Z'), {
+    // The email rule's 15 minutes, not the sign-in rule's 10 s: a 5-minute-old email counter still
+    // counts. Guesses at codes for addresses without an account: the lockout's 30 minutes; wrong
+    // second-step codes: a day (pruned at 15 minutes, either budget would start over early).
+    const longerWindows = [
+      { prefix: 'codeGuesses:', olderThan: new Date('2026-12-06T11:30:00.000Z') },
+      { prefix: 'secondStep:', olderThan: new Date('2026-12-05T12:00:00.000Z') },
+    ];
+    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-06T11:45:00.000Z'), {
       mayContinue: undefined,
+      longerWindows,
     });
     // A maintenance run's deadline reaches the batched delete.
     const mayContinue = () => false;
     await service.pruneEndedWindows(mayContinue);
-    expect(limits.prune).toHaveBeenLastCalledWith(new Date('2026-12-04T12:00:00.000Z'), { mayContinue });
-  });
-
-  it('keeps the second step’s day of wrong codes past shorter rules', async () => {
-    const { service, limits } = setup({ RATE_LIMIT_EMAIL: '3/900s' });
-    await service.pruneEndedWindows();
-    // Pruned at the rules' 15 minutes, a budget of wrong second-step codes would restart early.
-    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-05T12:00:00.000Z'), {
-      mayContinue: undefined,
+    expect(limits.prune).toHaveBeenLastCalledWith(new Date('2026-12-06T11:45:00.000Z'), {
+      mayContinue,
+      longerWindows,
     });
   });
 
@@ -54,8 +56,9 @@ describe('RateLimitService.pruneEndedWindows', () => {
     await service.consume('signIn', 'login:ip:203.0.113.9');
     expect(limits.consume).not.toHaveBeenCalled();
     await service.pruneEndedWindows();
-    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-05T12:00:00.000Z'), {
+    expect(limits.prune).toHaveBeenCalledWith(new Date('2026-12-06T11:00:00.000Z'), {
       mayContinue: undefined,
+      longerWindows: expect.any(Array),
     });
   });
 });

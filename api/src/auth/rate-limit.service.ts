@@ -103,13 +103,20 @@ export class RateLimitService {
    */
   pruneEndedWindows(mayContinue?: () => boolean): Promise<number> {
     const { signIn, email, refresh } = this.config.auth.rateLimits;
-    const longest = Math.max(
-      signIn.windowSeconds,
-      email.windowSeconds,
-      refresh.windowSeconds,
-      this.config.auth.lockoutMinutes * 60,
-      DAY_SECONDS,
-    );
-    return this.limits.prune(new Date(this.clock.now().getTime() - longest * 1000), { mayContinue });
+    const longest = Math.max(signIn.windowSeconds, email.windowSeconds, refresh.windowSeconds);
+    const now = this.clock.now().getTime();
+    const before = (seconds: number) => new Date(now - seconds * 1000);
+    // The guess budgets count over their own, longer windows: pruned at the rules' longest, a
+    // budget would start over early.
+    return this.limits.prune(before(longest), {
+      mayContinue,
+      longerWindows: [
+        {
+          prefix: 'codeGuesses:',
+          olderThan: before(Math.max(longest, this.config.auth.lockoutMinutes * 60)),
+        },
+        { prefix: 'secondStep:', olderThan: before(Math.max(longest, DAY_SECONDS)) },
+      ],
+    });
   }
 }

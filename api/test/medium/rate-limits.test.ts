@@ -71,4 +71,29 @@ describe.each(testDialects())('database rate limits on %s', (dialect) => {
     expect(left.map((row) => row.key)).toEqual(['current']);
     await limits.prune(new Date(current.getTime() + 3_600_000));
   });
+  it('prunes keys with longer windows (the guess budgets) only after their own cutoff', async () => {
+    // Last here: it starts from an empty table.
+    await database.db.deleteFrom('rateLimits').execute();
+    const now = new Date('2026-03-01T12:00:00.000Z');
+    const ago = (ms: number) => new Date(now.getTime() - ms);
+    const HOUR = 3_600_000;
+    await limits.consume('signIn:ended', 5, 60, ago(2 * 60_000));
+    await limits.consume('secondStep:today', 20, 86_400, ago(2 * HOUR));
+    await limits.consume('secondStep:yesterday', 20, 86_400, ago(25 * HOUR));
+    await limits.consume('codeGuesses:running', 10, 900, ago(10 * 60_000));
+    const removed = await limits.prune(ago(60_000), {
+      longerWindows: [
+        { prefix: 'codeGuesses:', olderThan: ago(15 * 60_000) },
+        { prefix: 'secondStep:', olderThan: ago(24 * HOUR) },
+      ],
+    });
+    expect(removed).toBe(2);
+    const left = await database.db
+      .selectFrom('rateLimits')
+      .select('key')
+      .where('key', 'in', ['signIn:ended', 'secondStep:today', 'secondStep:yesterday', 'codeGuesses:running'])
+      .orderBy('key')
+      .execute();
+    expect(left.map((row) => row.key)).toEqual(['codeGuesses:running', 'secondStep:today']);
+  });
 });
