@@ -78,13 +78,13 @@ describe('a spent sign-up on /verify-email', () => {
 describe('the sign-up password refusals', () => {
   it('says what to type when the password is required', () => {
     expect(messageFor('REGISTRATION_PASSWORD_REQUIRED')).toBe(
-      'This link finishes a sign-up. To confirm it is yours, enter the password you chose when signing up.',
+      'This link confirms a sign-up. To show it is yours, enter the password chosen when this address was signed up.',
     );
   });
 
   it('says the password is not the sign-up one', () => {
     expect(messageFor('REGISTRATION_PASSWORD_WRONG')).toBe(
-      'That is not the password chosen for this sign-up.',
+      'That is not the password chosen when this address was signed up.',
     );
   });
 });

@@ -38,9 +38,11 @@ const messages: Readonly<Record<string, string>> = {
   EMAIL_NOT_VERIFIED: 'Confirm your email address first: open the link we sent you.',
   INVALID_CODE: 'That code is wrong or has expired. Check the email or ask for a new code.',
   INVALID_OR_EXPIRED_TOKEN: 'This link is invalid, expired or already used. Ask for a new one.',
+  // Said of a pending sign-up and of an older account still unconfirmed (made before confirmations
+  // were required): both are the password chosen when the address was signed up.
   REGISTRATION_PASSWORD_REQUIRED:
-    'This link finishes a sign-up. To confirm it is yours, enter the password you chose when signing up.',
-  REGISTRATION_PASSWORD_WRONG: 'That is not the password chosen for this sign-up.',
+    'This link confirms a sign-up. To show it is yours, enter the password chosen when this address was signed up.',
+  REGISTRATION_PASSWORD_WRONG: 'That is not the password chosen when this address was signed up.',
   CURRENT_PASSWORD_INCORRECT: 'Your current password is wrong.',
   REAUTHENTICATION_REQUIRED: 'Confirm it is you: enter your password, or the code we emailed you.',
   SIGN_IN_INTERRUPTED: 'Your account changed while you were signing in. Sign in again.',

@@ -133,7 +133,9 @@ export function VerifyEmail() {
               autoComplete="current-password"
               required
               maxLength={128}
-              hint="Forgot it? Sign up again. After 5 wrong passwords this link stops working."
+              // Right for a pending sign-up and for an older unconfirmed account alike (the API asks
+              // both): the first is signed up again, the second reset or signed in to by code.
+              hint="Forgot it? Sign up again, or, if the account exists, reset its password or sign in with an emailed code. Wrong passwords are limited."
             />
           )}
           <SubmitButton pending={confirm.pending} pendingLabel="Confirming…">
