@@ -38,7 +38,8 @@ describe.each(testDialects())('the registrant of an unproven address on %s', (di
     await database?.drop();
   });
 
-  it('loses every way in once the owner resets the password, and an address change it asked for dies', async () => {
+  /** An account registered while verification was off, signed in, with an API key of its own. */
+  async function registrantWithKey() {
     const registrant = await registerUser(before);
     const { email, password } = registrant.credentials;
     const auth = bearer(registrant.tokens.accessToken);
@@ -49,6 +50,11 @@ describe.each(testDialects())('the registrant of an unproven address on %s', (di
         json: { name: 'kept', scopes: ['users:read'], password },
       }),
     );
+    return { registrant, email, password, auth, key };
+  }
+
+  it('loses every way in once the owner resets the password, and an address change it asked for dies', async () => {
+    const { registrant, email, password, auth, key } = await registrantWithKey();
     // The registrant asks to move the account to a mailbox of theirs.
     const theirs = `registrant.${Date.now()}@example.com`;
     expect(
@@ -88,16 +94,7 @@ describe.each(testDialects())('the registrant of an unproven address on %s', (di
 
   it('loses every way in once the owner proves the address with an emailed code', async () => {
     // Verification off: the registrant is signed in at once, adds a key and a second step.
-    const registrant = await registerUser(before);
-    const { email, password } = registrant.credentials;
-    const auth = bearer(registrant.tokens.accessToken);
-    const key = await readJson<{ key: string }>(
-      await before.request('/auth/api-keys', {
-        method: 'POST',
-        headers: auth,
-        json: { name: 'kept', scopes: ['users:read'], password },
-      }),
-    );
+    const { registrant, email, password, auth, key } = await registrantWithKey();
     const setup = await readJson<{ secret: string }>(
       await before.request('/auth/mfa/totp/setup', { method: 'POST', headers: auth, json: { password } }),
     );
