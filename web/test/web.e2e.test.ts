@@ -698,6 +698,10 @@ describe('web app in Chromium against the real API', () => {
       // Granting admin asks for the acting admin's password; a wrong one changes nothing.
       await row.getByRole('button', { name: `Make ${account.username} an admin` }).click();
       const grant = row.getByRole('form', { name: `Make ${account.username} an admin` });
+      const focused = (locator: typeof grant) =>
+        locator.evaluate((element) => element === document.activeElement);
+      // The button gave way to the form: keyboard focus is in it, not at the top of the page.
+      await expect.poll(() => focused(grant.getByLabel('Your password'))).toBe(true);
       await grant.getByLabel('Your password').fill('not my password');
       await grant.getByRole('button', { name: 'Confirm: make admin' }).click();
       await row.getByRole('alert').filter({ hasText: 'Your current password is wrong.' }).waitFor();
@@ -705,6 +709,10 @@ describe('web app in Chromium against the real API', () => {
       await screenshot('18-admin-grant', tab);
       await grant.getByRole('button', { name: 'Confirm: make admin' }).click();
       await row.getByText(`${account.username} is now an admin`).waitFor();
+      // The form is gone: focus is back in the row.
+      await expect
+        .poll(() => focused(row.getByRole('button', { name: `Activity of ${account.username}` })))
+        .toBe(true);
       await row.getByText('Admin', { exact: true }).waitFor();
       const granted = await waitForMail(stack.apiUrl, account.email, /you are now an administrator/i);
       expect(granted.text).toContain('administrator');

@@ -1,6 +1,6 @@
 'use client';
 
-import { type FormEvent, useCallback, useId, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { IdentityProofFields, identityProofFrom } from '../../components/identity-proof-fields';
 import { SecurityActivityList } from '../../components/security-activity-list';
@@ -58,6 +58,17 @@ export function AdminUserRow({
 }) {
   const change = useAction();
   const [confirming, setConfirming] = useState<Confirmed | null>(null);
+  // The pressed button gives way to its form, and the form to the buttons again: keyboard focus
+  // follows, to the form's first field and back to the row's "Activity" button (always there),
+  // rather than falling to the top of the page (found in review, 2026-12-07).
+  const confirmForm = useRef<HTMLFormElement>(null);
+  const activityButton = useRef<HTMLButtonElement>(null);
+  const confirmingBefore = useRef<Confirmed | null>(null);
+  useEffect(() => {
+    if (confirming) confirmForm.current?.querySelector<HTMLInputElement>('input')?.focus();
+    else if (confirmingBefore.current) activityButton.current?.focus();
+    confirmingBefore.current = confirming;
+  }, [confirming]);
   const [notice, setNotice] = useState<string | null>(null);
   const [activityPanel, setActivityPanel] = useState<ActivityPanel>('unopened');
   const activityPanelId = useId();
@@ -107,7 +118,11 @@ export function AdminUserRow({
         {change.error && <Alert kind="error">{change.error.message}</Alert>}
         {notice && <Alert kind="success">{notice}</Alert>}
         {confirming && (
-          <form onSubmit={onConfirm} aria-label={CONFIRMED[confirming].label(user.username)}>
+          <form
+            ref={confirmForm}
+            onSubmit={onConfirm}
+            aria-label={CONFIRMED[confirming].label(user.username)}
+          >
             <IdentityProofFields
               account={account}
               why={CONFIRMED[confirming].why}
@@ -128,6 +143,7 @@ export function AdminUserRow({
         <button
           type="button"
           className="button button-secondary"
+          ref={activityButton}
           aria-label={`Activity of ${user.username}`}
           aria-expanded={activityPanel === 'open'}
           aria-controls={activityPanelId}
