@@ -519,8 +519,15 @@ describe('web app in Chromium against the real API', () => {
     const list = page.getByRole('list', { name: 'API keys' });
     await list.getByText('backup script').waitFor();
     await page.getByRole('button', { name: 'Revoke backup script' }).click();
+    // The button gave way to its confirmation, which has keyboard focus (not the top of the page).
+    const isFocused = (name: string) =>
+      page.getByRole('button', { name }).evaluate((element) => element === document.activeElement);
+    await expect.poll(() => isFocused('Revoke backup script')).toBe(true);
     await page.getByRole('button', { name: 'Revoke backup script' }).click();
     await page.getByText('No API keys yet').waitFor();
+    await expect
+      .poll(() => page.getByText('No API keys yet').evaluate((element) => element === document.activeElement))
+      .toBe(true);
     await screenshot('13-api-keys-revoked');
     const refused = await callWithKey();
     expect(refused.status).toBe(401);
@@ -1266,6 +1273,13 @@ describe('web app in Chromium against the real API', () => {
       const rows = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
       await expect.poll(() => rows.count()).toBe(2);
       const everywhere = page.waitForRequest((request) => request.url().endsWith('/api/auth/logout-all'));
+      // Asked and cancelled first: keyboard focus moves to the question's button and back.
+      const hasFocus = (name: string) =>
+        page.getByRole('button', { name }).evaluate((element) => element === document.activeElement);
+      await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+      await expect.poll(() => hasFocus('Yes, sign out everywhere')).toBe(true);
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await expect.poll(() => hasFocus('Sign out everywhere')).toBe(true);
       await page.getByRole('button', { name: 'Sign out everywhere' }).click();
       await page.getByRole('button', { name: 'Yes, sign out everywhere' }).click();
       await everywhere;

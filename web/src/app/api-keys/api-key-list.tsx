@@ -1,6 +1,6 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
@@ -12,21 +12,38 @@ export function ApiKeyList({ keys, onRevoked }: { keys: ApiKey[]; onRevoked: (id
   const { run, error } = useAction();
   const [confirming, setConfirming] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<string | null>(null);
+  // The pressed button gives way to its confirmation and back: keyboard focus follows it (and,
+  // once a key is revoked and its row gone, goes to the list) rather than to the top of the page.
+  const [focusId, setFocusId] = useState<string | null>(null);
+  const ids = useId();
+  useEffect(() => {
+    if (focusId) document.getElementById(focusId)?.focus();
+  }, [focusId]);
+
+  function confirm(id: string | null, back?: string) {
+    setConfirming(id);
+    setFocusId(id ? `${ids}-yes-${id}` : back ? `${ids}-revoke-${back}` : null);
+  }
 
   async function revoke(key: ApiKey) {
     setRevoking(key.id);
     const ok = await run(() => api.revokeApiKey(key.id));
     setRevoking(null);
     setConfirming(null);
+    setFocusId(ok ? `${ids}-list` : `${ids}-revoke-${key.id}`);
     if (ok) onRevoked(key.id);
   }
 
   if (keys.length === 0)
-    return <p className="empty">No API keys yet. Create one above when a script needs access.</p>;
+    return (
+      <p id={`${ids}-list`} tabIndex={-1} className="empty">
+        No API keys yet. Create one above when a script needs access.
+      </p>
+    );
   return (
     <>
       {error && <Alert kind="error">{error.message}</Alert>}
-      <ul className="list" aria-label="API keys">
+      <ul id={`${ids}-list`} tabIndex={-1} className="list" aria-label="API keys">
         {keys.map((key) => (
           <li key={key.id}>
             <div>
@@ -39,6 +56,7 @@ export function ApiKeyList({ keys, onRevoked }: { keys: ApiKey[]; onRevoked: (id
             {confirming === key.id ? (
               <div className="actions">
                 <SubmitButton
+                  id={`${ids}-yes-${key.id}`}
                   type="button"
                   variant="danger"
                   pending={revoking === key.id}
@@ -47,16 +65,21 @@ export function ApiKeyList({ keys, onRevoked }: { keys: ApiKey[]; onRevoked: (id
                 >
                   Revoke {key.name}
                 </SubmitButton>
-                <button type="button" className="button button-secondary" onClick={() => setConfirming(null)}>
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  onClick={() => confirm(null, key.id)}
+                >
                   Cancel
                 </button>
               </div>
             ) : (
               <button
+                id={`${ids}-revoke-${key.id}`}
                 type="button"
                 className="button button-danger"
                 aria-label={`Revoke ${key.name}`}
-                onClick={() => setConfirming(key.id)}
+                onClick={() => confirm(key.id)}
               >
                 Revoke
               </button>

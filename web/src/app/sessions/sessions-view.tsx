@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Alert } from '../../components/alert';
 import { Loading } from '../../components/loading';
 import { RequireAuth } from '../../components/require-auth';
@@ -24,6 +24,16 @@ function SessionList() {
   const everywhere = useAction();
   const [revokingId, setRevokingId] = useState<string | null>(null);
   const [confirmAll, setConfirmAll] = useState(false);
+  // The pressed button gives way to its confirmation and back: keyboard focus follows it, rather
+  // than falling to the top of the page (found in review, 2026-12-07).
+  const confirmAllButton = useRef<HTMLButtonElement>(null);
+  const startButton = useRef<HTMLButtonElement>(null);
+  const confirmedBefore = useRef(false);
+  useEffect(() => {
+    if (confirmAll) confirmAllButton.current?.focus();
+    else if (confirmedBefore.current) startButton.current?.focus();
+    confirmedBefore.current = confirmAll;
+  }, [confirmAll]);
   const [notice, setNotice] = useState<string | null>(null);
 
   const refresh = useCallback(() => load.run(async () => setSessions(await api.sessions())), [load.run]);
@@ -99,6 +109,7 @@ function SessionList() {
         {confirmAll ? (
           <div className="actions">
             <SubmitButton
+              ref={confirmAllButton}
               type="button"
               variant="danger"
               pending={everywhere.pending}
@@ -112,7 +123,12 @@ function SessionList() {
             </button>
           </div>
         ) : (
-          <button type="button" className="button button-danger" onClick={() => setConfirmAll(true)}>
+          <button
+            ref={startButton}
+            type="button"
+            className="button button-danger"
+            onClick={() => setConfirmAll(true)}
+          >
             Sign out everywhere
           </button>
         )}
