@@ -860,6 +860,12 @@ describe('web app in Chromium against the real API', () => {
 
       const section = tab.getByRole('region', { name: 'Two-step sign-in' });
       await section.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+      // The button gave way to the identity check: its field has keyboard focus.
+      await expect
+        .poll(() =>
+          section.getByLabel('Your password').evaluate((element) => element === document.activeElement),
+        )
+        .toBe(true);
       await section.getByLabel('Your password').fill(own.password);
       await section.getByRole('button', { name: 'Continue' }).click();
       await section.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
