@@ -583,6 +583,8 @@ describe('another tab signing out or in', () => {
     // The cookie is bob's, alive: the other tab goes on.
     expect(fake.jar.values.has('cn_csrf')).toBe(true);
     expect((await other.sessions()).length).toBe(0);
+    // This tab's own session, which this browser can no longer reach, is ended on the server.
+    expect(fake.revokedSessions).toEqual(['s-1']);
   });
 
   it('also when this tab finds out at its own timed refresh, never going on as the other account', async () => {

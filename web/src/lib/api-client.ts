@@ -612,6 +612,10 @@ export class ApiClient {
         // The cookie holds another account's session now (it signed in in another tab): adopted,
         // this tab would go on as that account under the first one's pages and data (found in
         // review, 2026-12-07). Its cookie stays, the other tab's.
+        // This tab's own session can no longer be reached from this browser (the cookie is the
+        // other account's): ended with its access token while that still works (best effort;
+        // found in review, 2026-12-07: it stayed active for its 30 days).
+        if (this.#accessToken) endSessionQuietly(this.#accessToken);
         this.#forget('SIGNED_IN_AS_SOMEONE_ELSE', { keepCookie: true });
         return { status: 'ended' };
       }
@@ -644,16 +648,7 @@ export class ApiClient {
     const previous = this.#accessToken;
     const previousSession = previous === null ? undefined : sessionIdOf(previous);
     const user = this.#accept(tokens);
-    if (
-      previous !== null &&
-      previousSession !== undefined &&
-      previousSession !== sessionIdOf(tokens.accessToken)
-    )
-      void fetch(`${API_BASE}/auth/sessions/${encodeURIComponent(previousSession)}`, {
-        method: 'DELETE',
-        headers: { Accept: 'application/json', Authorization: `Bearer ${previous}` },
-        credentials: 'same-origin',
-      }).catch(() => undefined);
+    if (previous !== null && previousSession !== sessionIdOf(tokens.accessToken)) endSessionQuietly(previous);
     return user;
   }
 
@@ -802,6 +797,20 @@ async function readError(response: Response): Promise<ApiErrorBody> {
 }
 
 /** The `sid` claim of an access token (read, not verified: only used to end that session). */
+/**
+ * Ends the session `accessToken` belongs to (DELETE /auth/sessions/:sid with its own token), not
+ * waiting and ignoring the answer: for a session this browser is about to lose its way to.
+ */
+function endSessionQuietly(accessToken: string): void {
+  const session = sessionIdOf(accessToken);
+  if (session === undefined) return;
+  void fetch(`${API_BASE}/auth/sessions/${encodeURIComponent(session)}`, {
+    method: 'DELETE',
+    headers: { Accept: 'application/json', Authorization: `Bearer ${accessToken}` },
+    credentials: 'same-origin',
+  }).catch(() => undefined);
+}
+
 function sessionIdOf(accessToken: string): string | undefined {
   try {
     const payload = accessToken.split('.')[1] ?? '';
