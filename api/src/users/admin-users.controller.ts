@@ -57,7 +57,7 @@ export class AdminUsersController {
   @Patch(':id')
   @ApiOperation({
     summary:
-      "Change a user's role, disable them, or turn their two-step sign-in off; each signs them out everywhere at once. Granting admin and turning two-step sign-in off take your password (or an emailed code).",
+      "Change a user's role, disable them, or turn their two-step sign-in off; each signs them out everywhere at once. Granting admin, enabling a disabled admin and turning two-step sign-in off take your password (or an emailed code).",
     tags,
     auth: 'bearer',
     responses: { 200: AdminUserSchema },
