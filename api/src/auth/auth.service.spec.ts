@@ -815,8 +815,9 @@ describe('AuthService.resetPassword', () => {
       T0,
       SPEC_TRANSACTION,
     );
-    // Read on the transaction too: a pool of one connection (a Lambda's) has no other.
-    expect(users.findById).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
+    // Read on the transaction too (a pool of one connection, a Lambda's, has no other), and locked:
+    // the row as committed now, not a snapshot from before the wait.
+    expect(users.lockById).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
     expect(users.update).toHaveBeenCalledWith(
       'user-1',
       expect.objectContaining({ passwordHash: 'hash', lockedUntil: null }),

@@ -673,6 +673,10 @@ export class AuthService {
     return {
       user,
       spend: async (trx) => {
+        // The account's row before the code's, the order of every change that retires an
+        // account's tokens (on MySQL those lock every token row of the account; found in review,
+        // 2026-12-07).
+        await this.users.lockById(user.id, trx);
         if (!(await this.oneTimeTokens.markUsed(row.id, this.clock.now(), trx)))
           throw new AppError('INVALID_CODE');
       },
@@ -1147,7 +1151,14 @@ export class AuthService {
    * otherwise, and for no link at all.
    */
   private async accountOfLink(link: OneTimeTokenRow | undefined, within?: Database): Promise<UserRow> {
-    const user = link?.userId ? await this.users.findById(link.userId, within) : undefined;
+    // Inside a transaction, a locking read: the row as committed now (MySQL's plain reads would
+    // give the snapshot taken before the transaction waited for the row, e.g. the address before
+    // a change that just committed; found in review, 2026-12-07).
+    const user = !link?.userId
+      ? undefined
+      : within
+        ? await this.users.lockById(link.userId, within)
+        : await this.users.findById(link.userId);
     if (!link || !user || user.deletedAt !== null || user.email !== link.email)
       throw new AppError('INVALID_OR_EXPIRED_TOKEN');
     return user;

@@ -193,7 +193,7 @@ describe('EmailChangeService.confirm', () => {
       T0,
       SPEC_TRANSACTION,
     );
-    expect(users.findById).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
+    expect(users.lockById).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
     expect(users.updateProfile).toHaveBeenCalledWith(
       'user-1',
       { email: 'new@example.com', emailVerifiedAt: T0, updatedAt: T0 },

@@ -105,7 +105,8 @@ export class EmailChangeService {
         // The account's row before the link's, as a reset or password change that retires it takes them.
         await this.auth.lockOwnerOfLink('email_change', dto.token, now, trx);
         const row = await this.oneTimeTokens.consume('email_change', this.crypto.sha256(dto.token), now, trx);
-        const user = row?.userId ? await this.users.findById(row.userId, trx) : undefined;
+        // A locking read: the row as committed now, not MySQL's snapshot from before the wait.
+        const user = row?.userId ? await this.users.lockById(row.userId, trx) : undefined;
         if (!row || !user || user.deletedAt !== null) throw new AppError('INVALID_OR_EXPIRED_TOKEN');
         if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
         const collision = await this.users.updateProfile(

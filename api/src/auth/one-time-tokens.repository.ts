@@ -30,6 +30,10 @@ export class OneTimeTokensRepository {
    */
   async issue(token: NewOneTimeToken, within?: Database): Promise<void> {
     await this.database.transaction(async (trx) => {
+      // The account's row first (the insert's foreign key takes a share of it anyway): changes
+      // that retire an account's tokens hold that row and then wait for the tokens, so retiring
+      // the address's tokens before it deadlocked with them (found in review, 2026-12-07).
+      if (token.userId) await lockAccount(trx, token.userId);
       await trx
         .updateTable('oneTimeTokens')
         .set({ usedAt: token.now })
@@ -51,6 +55,7 @@ export class OneTimeTokensRepository {
     token: NewOneTimeToken & { readonly userId: string },
     within: Database,
   ): Promise<void> {
+    await lockAccount(within, token.userId);
     await this.retireAll(token.userId, token.purpose, token.now, within);
     await insertToken(within, token);
   }
@@ -200,6 +205,11 @@ export class OneTimeTokensRepository {
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
+}
+
+/** Locks the account's row for the caller's transaction (the order every token change keeps). */
+async function lockAccount(trx: Database, userId: string): Promise<void> {
+  await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
 }
 
 function insertToken(db: Database, token: NewOneTimeToken): Promise<unknown> {

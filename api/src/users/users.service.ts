@@ -109,8 +109,10 @@ export class UsersService {
     const now = this.clock.now();
     const deleted = await this.activity.withEvents(
       async (trx) => {
-        await spend(trx);
+        // The admins' rows (in id order) before the proof's spend locks this account's row:
+        // taken the other way round, two admins deleting themselves at once deadlocked.
         if (user.role === 'admin') assertAnotherAdmin(auth.userId, await this.users.lockActiveAdmins(trx));
+        await spend(trx);
         // A second deletion sent at once (a double click, a retry after a timeout) waited here for
         // the first and answers as it did, with nothing done twice (found in review, 2026-12-07:
         // two notices, two events, and the erasure's 30 days started again).
@@ -196,11 +198,12 @@ export class UsersService {
     // The account's owner sees each change in their activity, made by an administrator (who is not named).
     const notices = await this.activity.withEvents(
       async (trx) => {
-        await confirmed?.spend(trx);
         // Under the lock of every active admin's row, in one order: the acting admin must still be
-        // one, so at least they remain (they cannot change themselves).
+        // one, so at least they remain (they cannot change themselves). Before the proof's spend,
+        // which locks the acting admin's row alone, out of that order.
         if (removesAdmin && !(await this.users.lockActiveAdmins(trx)).includes(admin.userId))
           throw new AppError('FORBIDDEN');
+        await confirmed?.spend(trx);
         if (Object.keys(changes).length > 0) await this.users.update(id, { ...changes, updatedAt: now }, trx);
         if (resetsTwoStep) await this.mfa.disable(id, now, trx);
         if (signOutReason) await this.sessions.revokeAll(id, now, signOutReason, undefined, trx);

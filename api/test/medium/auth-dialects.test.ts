@@ -200,6 +200,41 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     if (response) expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
   });
 
+  it('a new reset link issued while signing out everywhere waits for the account, not a deadlock', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const userId = tokens.user.id;
+    const forgot = () =>
+      server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
+    expect((await forgot()).status).toBe(202);
+    const db = server.database.db;
+    let second: Promise<Response> | undefined;
+    // What signing out everywhere does: it holds the account's row, then retires the account's
+    // links. Until 2026-12-07 issuing a link retired the address's earlier one first and took the
+    // row only for its insert's foreign key, so the two waited for each other.
+    await db.transaction().execute(async (trx) => {
+      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+      second = forgot();
+      await untilAnotherConnectionWaitsForALock(db, dialect, 'select `id` from `users`');
+      await trx
+        .updateTable('oneTimeTokens')
+        .set({ usedAt: new Date() })
+        .where('userId', '=', userId)
+        .where('purpose', '=', 'password_reset')
+        .where('usedAt', 'is', null)
+        .execute();
+    });
+    expect((await second)?.status).toBe(202);
+    // The link issued after the sign-out is the one left.
+    const live = await db
+      .selectFrom('oneTimeTokens')
+      .select('id')
+      .where('userId', '=', userId)
+      .where('purpose', '=', 'password_reset')
+      .where('usedAt', 'is', null)
+      .execute();
+    expect(live).toHaveLength(1);
+  });
+
   it('verifies an email code and counts failed attempts', async () => {
     const { credentials } = await registerUser(server);
     await server.request('/auth/email-code/start', { method: 'POST', json: { email: credentials.email } });
