@@ -166,6 +166,8 @@ export class MfaService {
     if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
     if (user.lockedUntil !== null && user.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED');
     // The day's budget of wrong codes, which a password reset does not restore (the lock it lifts).
+    // Checked here and counted once a code is wrong: guesses sent at once on one challenge may pass
+    // together, at most its five attempts over the budget.
     if (!(await this.rateLimits.secondStepGuessesLeft(user.id)))
       throw new AppError('SECOND_STEP_LIMIT_REACHED');
     const method = dto.code !== undefined ? 'authenticator' : 'recovery_code';

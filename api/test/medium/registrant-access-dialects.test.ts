@@ -93,8 +93,17 @@ describe.each(testDialects())('the registrant of an unproven address on %s', (di
   });
 
   it('loses every way in once the owner proves the address with an emailed code', async () => {
-    // Verification off: the registrant is signed in at once, adds a key and a second step.
+    // Verification off: the registrant is signed in at once, adds a key and a second step, and
+    // asks to move the account to a mailbox of theirs.
     const { registrant, email, password, auth, key } = await registrantWithKey();
+    const theirs = `registrant.code.${Date.now()}@example.com`;
+    const change = await before.request('/auth/email/change', {
+      method: 'POST',
+      headers: auth,
+      json: { email: theirs, password },
+    });
+    expect(change.status).toBe(202);
+    const changeToken = tokenFromMail((await latestMail(before, theirs)).textBody);
     const setup = await readJson<{ secret: string }>(
       await before.request('/auth/mfa/totp/setup', { method: 'POST', headers: auth, json: { password } }),
     );
@@ -122,6 +131,12 @@ describe.each(testDialects())('the registrant of an unproven address on %s', (di
 
     const keyAfter = await after.request(profile, { headers: { 'x-api-key': key.key } });
     expect(keyAfter.status).toBe(401);
+    // The address change the registrant asked for died with the rest.
+    const moved = await after.request('/auth/email/change/confirm', {
+      method: 'POST',
+      json: { token: changeToken },
+    });
+    expect(moved.status).toBe(400);
     // The registrant's sessions are revoked; only the owner's new one is live.
     const sessions = await database.db
       .selectFrom('sessions')
