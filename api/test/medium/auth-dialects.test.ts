@@ -263,6 +263,40 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     if (response) expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
   });
 
+  it('a confirmation code spent while the account’s links are retired waits for the account, not a deadlock', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const userId = tokens.user.id;
+    const db = server.database.db;
+    // An account without a password confirms with an emailed code.
+    await db.updateTable('users').set({ passwordHash: null }).where('id', '=', userId).execute();
+    const auth = { authorization: `Bearer ${tokens.accessToken}` };
+    await server.request('/auth/reauthentication/code', { method: 'POST', headers: auth });
+    const code = /\b(\d{6})\b/.exec((await latestMail(server, credentials.email)).textBody)?.[1] as string;
+    let created: Promise<Response> | undefined;
+    // What a change that retires the account's tokens does: it holds the account's row, then
+    // updates its token rows (MySQL locks every one of them). Until 2026-12-07 spending the code
+    // took the code's row first, so the two waited for each other.
+    await db.transaction().execute(async (trx) => {
+      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+      created = server.request('/auth/api-keys', {
+        method: 'POST',
+        headers: auth,
+        json: { name: 'raced', code },
+      });
+      await untilAnotherConnectionWaitsForALock(db, dialect, 'select * from `users`');
+      await trx
+        .updateTable('oneTimeTokens')
+        .set({ usedAt: new Date() })
+        .where('userId', '=', userId)
+        .where('usedAt', 'is', null)
+        .execute();
+    });
+    const response = await created;
+    // The code was retired before it could be spent: refused, nothing made, no 500.
+    expect(response?.status).toBe(401);
+    if (response) expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_CODE');
+  });
+
   it('verifies an email code and counts failed attempts', async () => {
     const { credentials } = await registerUser(server);
     await server.request('/auth/email-code/start', { method: 'POST', json: { email: credentials.email } });
