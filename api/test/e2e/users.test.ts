@@ -19,7 +19,7 @@ import {
   startUpload,
   uploadFile,
 } from '../support/files-helpers.js';
-import { untilAnotherConnectionWaitsForALock } from '../support/lock-waits.js';
+import { whileAccountsHeld } from '../support/lock-waits.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 interface Me {
@@ -310,14 +310,14 @@ describe('users over HTTP', () => {
       const db = server.database.db;
       // Both pass re-authentication and then meet at the account's row: held here until both
       // wait for it, so the two deletions overlap whatever the machine's timing.
-      let answers: Promise<Response[]> | undefined;
-      await db.transaction().execute(async (trx) => {
-        await trx.selectFrom('users').select('id').where('id', '=', tokens.user.id).forUpdate().execute();
-        answers = Promise.all([remove(), remove()]);
-        await untilAnotherConnectionWaitsForALock(db, 'postgres', 'update `users`', 2);
+      const answers = await whileAccountsHeld(db, 'postgres', {
+        userIds: [tokens.user.id],
+        send: () => Promise.all([remove(), remove()]),
+        mysqlStatement: 'update `users`',
+        waiters: 2,
       });
       // The second found the account deleted and answers as the first did, having done nothing.
-      expect((await answers)?.map((answer) => answer.status)).toEqual([204, 204]);
+      expect(answers.map((answer) => answer.status)).toEqual([204, 204]);
       const events = await db
         .selectFrom('securityEvents')
         .select('type')

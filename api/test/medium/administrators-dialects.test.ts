@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, type ErrorBody, RELAXED_LIMITS, readJson, registerAdmin } from '../support/auth-helpers.js';
-import { untilAnotherConnectionWaitsForALock } from '../support/lock-waits.js';
+import { whileAccountsHeld } from '../support/lock-waits.js';
 import { testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -52,18 +52,13 @@ describe.each(testDialects())('administrators on %s', (dialect) => {
     // Both pass the guard as admins and then meet in the database: held here until both wait, so
     // the two changes overlap whatever the machine's timing.
     const db = server.database.db;
-    let answers: Promise<Response[]> | undefined;
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .selectFrom('users')
-        .select('id')
-        .where('id', 'in', [first.tokens.user.id, second.tokens.user.id])
-        .forUpdate()
-        .execute();
-      answers = Promise.all([demote(first, second), demote(second, first)]);
-      await untilAnotherConnectionWaitsForALock(db, dialect, 'select `id` from `users`', 2);
+    const answers = await whileAccountsHeld(db, dialect, {
+      userIds: [first.tokens.user.id, second.tokens.user.id],
+      send: () => Promise.all([demote(first, second), demote(second, first)]),
+      mysqlStatement: 'select `id` from `users`',
+      waiters: 2,
     });
-    const statuses = (await answers)?.map((answer) => answer.status).sort();
+    const statuses = answers.map((answer) => answer.status).sort();
     // One goes through; the other was made by someone no longer an admin by then.
     expect(statuses).toEqual([200, 403]);
     expect(await activeAdmins()).toHaveLength(1);

@@ -12,7 +12,7 @@ import {
   type TokenPair,
   tokenFromMail,
 } from '../support/auth-helpers.js';
-import { untilAnotherConnectionWaitsForALock } from '../support/lock-waits.js';
+import { retireUnusedTokens, whileAccountsHeld } from '../support/lock-waits.js';
 import { testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -134,33 +134,34 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
     const db = server.database.db;
     const sessionId = randomUUID();
-    let reset: Promise<Response> | undefined;
     // What a sign-in does: it holds the account's row while it writes its session. The reset reads
     // the account, then waits for the row; the session commits before the reset goes on.
-    await db.transaction().execute(async (trx) => {
-      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
-      reset = server.request('/auth/password/reset', {
-        method: 'POST',
-        json: { token, password: 'a password after the race 5' },
-      });
-      await untilAnotherConnectionWaitsForALock(db, dialect, 'select * from `users`');
-      const now = new Date();
-      await trx
-        .insertInto('sessions')
-        .values({
-          id: sessionId,
-          userId,
-          createdAt: now,
-          lastUsedAt: now,
-          expiresAt: new Date(now.getTime() + 86_400_000),
-          revokedAt: null,
-          revokedReason: null,
-          userAgent: null,
-          ip: null,
-        })
-        .execute();
+    const reset = await whileAccountsHeld(db, dialect, {
+      userIds: [userId],
+      send: () =>
+        server.request('/auth/password/reset', {
+          method: 'POST',
+          json: { token, password: 'a password after the race 5' },
+        }),
+      meanwhile: async (trx) => {
+        const now = new Date();
+        await trx
+          .insertInto('sessions')
+          .values({
+            id: sessionId,
+            userId,
+            createdAt: now,
+            lastUsedAt: now,
+            expiresAt: new Date(now.getTime() + 86_400_000),
+            revokedAt: null,
+            revokedReason: null,
+            userAgent: null,
+            ip: null,
+          })
+          .execute();
+      },
     });
-    expect((await reset)?.status).toBe(204);
+    expect(reset.status).toBe(204);
     const session = await db
       .selectFrom('sessions')
       .select('revokedAt')
@@ -176,28 +177,20 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
     const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
     const db = server.database.db;
-    let reset: Promise<Response> | undefined;
     // What a password change does: it holds the account's row, then retires the account's reset
     // links. Until 2026-12-07 the reset spent its link before taking the row, so the two waited
     // for each other and the database killed one (a 500).
-    await db.transaction().execute(async (trx) => {
-      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
-      reset = server.request('/auth/password/reset', {
-        method: 'POST',
-        json: { token, password: 'a password after the race 6' },
-      });
-      await untilAnotherConnectionWaitsForALock(db, dialect, 'select * from `users`');
-      await trx
-        .updateTable('oneTimeTokens')
-        .set({ usedAt: new Date() })
-        .where('userId', '=', userId)
-        .where('purpose', '=', 'password_reset')
-        .where('usedAt', 'is', null)
-        .execute();
+    const response = await whileAccountsHeld(db, dialect, {
+      userIds: [userId],
+      send: () =>
+        server.request('/auth/password/reset', {
+          method: 'POST',
+          json: { token, password: 'a password after the race 6' },
+        }),
+      meanwhile: (trx) => retireUnusedTokens(trx, userId, 'password_reset'),
     });
-    const response = await reset;
-    expect(response?.status).toBe(400);
-    if (response) expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+    expect(response.status).toBe(400);
+    expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
   });
 
   it('a new reset link issued while signing out everywhere waits for the account, not a deadlock', async () => {
@@ -207,23 +200,16 @@ describe.each(testDialects())('auth on %s', (dialect) => {
       server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
     expect((await forgot()).status).toBe(202);
     const db = server.database.db;
-    let second: Promise<Response> | undefined;
     // What signing out everywhere does: it holds the account's row, then retires the account's
     // links. Until 2026-12-07 issuing a link retired the address's earlier one first and took the
     // row only for its insert's foreign key, so the two waited for each other.
-    await db.transaction().execute(async (trx) => {
-      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
-      second = forgot();
-      await untilAnotherConnectionWaitsForALock(db, dialect, 'select `id` from `users`');
-      await trx
-        .updateTable('oneTimeTokens')
-        .set({ usedAt: new Date() })
-        .where('userId', '=', userId)
-        .where('purpose', '=', 'password_reset')
-        .where('usedAt', 'is', null)
-        .execute();
+    const second = await whileAccountsHeld(db, dialect, {
+      userIds: [userId],
+      send: forgot,
+      mysqlStatement: 'select `id` from `users`',
+      meanwhile: (trx) => retireUnusedTokens(trx, userId, 'password_reset'),
     });
-    expect((await second)?.status).toBe(202);
+    expect(second.status).toBe(202);
     // The link issued after the sign-out is the one left.
     const live = await db
       .selectFrom('oneTimeTokens')
@@ -241,26 +227,25 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
     const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
     const db = server.database.db;
-    let reset: Promise<Response> | undefined;
     // The owner moves the account to another address while a link mailed to the old one is used.
     // Until 2026-12-07 MySQL's reset compared the link with its snapshot from before it waited
     // for the row, so the old mailbox could still set the password.
-    await db.transaction().execute(async (trx) => {
-      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
-      reset = server.request('/auth/password/reset', {
-        method: 'POST',
-        json: { token, password: 'the old mailbox tries 9' },
-      });
-      await untilAnotherConnectionWaitsForALock(db, dialect, 'select * from `users`');
-      await trx
-        .updateTable('users')
-        .set({ email: `moved.${credentials.email}` })
-        .where('id', '=', userId)
-        .execute();
+    const response = await whileAccountsHeld(db, dialect, {
+      userIds: [userId],
+      send: () =>
+        server.request('/auth/password/reset', {
+          method: 'POST',
+          json: { token, password: 'the old mailbox tries 9' },
+        }),
+      meanwhile: (trx) =>
+        trx
+          .updateTable('users')
+          .set({ email: `moved.${credentials.email}` })
+          .where('id', '=', userId)
+          .execute(),
     });
-    const response = await reset;
-    expect(response?.status).toBe(400);
-    if (response) expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
+    expect(response.status).toBe(400);
+    expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
   });
 
   it('a confirmation code spent while the account’s links are retired waits for the account, not a deadlock', async () => {
@@ -272,29 +257,18 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     const auth = { authorization: `Bearer ${tokens.accessToken}` };
     await server.request('/auth/reauthentication/code', { method: 'POST', headers: auth });
     const code = /\b(\d{6})\b/.exec((await latestMail(server, credentials.email)).textBody)?.[1] as string;
-    let created: Promise<Response> | undefined;
     // What a change that retires the account's tokens does: it holds the account's row, then
     // updates its token rows (MySQL locks every one of them). Until 2026-12-07 spending the code
     // took the code's row first, so the two waited for each other.
-    await db.transaction().execute(async (trx) => {
-      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
-      created = server.request('/auth/api-keys', {
-        method: 'POST',
-        headers: auth,
-        json: { name: 'raced', code },
-      });
-      await untilAnotherConnectionWaitsForALock(db, dialect, 'select * from `users`');
-      await trx
-        .updateTable('oneTimeTokens')
-        .set({ usedAt: new Date() })
-        .where('userId', '=', userId)
-        .where('usedAt', 'is', null)
-        .execute();
+    const response = await whileAccountsHeld(db, dialect, {
+      userIds: [userId],
+      send: () =>
+        server.request('/auth/api-keys', { method: 'POST', headers: auth, json: { name: 'raced', code } }),
+      meanwhile: (trx) => retireUnusedTokens(trx, userId),
     });
-    const response = await created;
     // The code was retired before it could be spent: refused, nothing made, no 500.
-    expect(response?.status).toBe(401);
-    if (response) expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_CODE');
+    expect(response.status).toBe(401);
+    expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_CODE');
   });
 
   it('verifies an email code and counts failed attempts', async () => {

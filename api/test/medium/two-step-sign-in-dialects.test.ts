@@ -8,7 +8,7 @@ import {
   readJson,
   registerUser,
 } from '../support/auth-helpers.js';
-import { untilAnotherConnectionWaitsForALock } from '../support/lock-waits.js';
+import { retireUnusedTokens, whileAccountsHeld } from '../support/lock-waits.js';
 import { testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -57,25 +57,17 @@ describe.each(testDialects())('two-step sign-in on %s', (dialect) => {
       .select('id')
       .where('email', '=', credentials.email)
       .executeTakeFirstOrThrow();
-    let verify: Promise<Response> | undefined;
     // What a reset or password change does: it holds the account's row, then retires the account's
     // challenges. Until 2026-12-07 the second step marked its challenge used before taking the
     // row, so the two waited for each other and the database killed one (a 500).
-    await db.transaction().execute(async (trx) => {
-      await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
-      verify = post('/auth/mfa/verify', { mfaToken, code: codeAt(secret, 0) });
-      await untilAnotherConnectionWaitsForALock(db, dialect, 'select');
-      await trx
-        .updateTable('oneTimeTokens')
-        .set({ usedAt: new Date() })
-        .where('userId', '=', userId)
-        .where('purpose', '=', 'mfa_challenge')
-        .where('usedAt', 'is', null)
-        .execute();
+    const response = await whileAccountsHeld(db, dialect, {
+      userIds: [userId],
+      send: () => post('/auth/mfa/verify', { mfaToken, code: codeAt(secret, 0) }),
+      mysqlStatement: 'select',
+      meanwhile: (trx) => retireUnusedTokens(trx, userId, 'mfa_challenge'),
     });
-    const response = await verify;
-    expect(response?.status).toBe(401);
-    if (response) expect((await readJson<ErrorBody>(response)).code).toBe('MFA_CHALLENGE_INVALID');
+    expect(response.status).toBe(401);
+    expect((await readJson<ErrorBody>(response)).code).toBe('MFA_CHALLENGE_INVALID');
   });
 
   it('counts at most 5 of 12 concurrent wrong guesses against a challenge', async () => {

@@ -20,7 +20,7 @@ import { OutboxMailRepository } from '../../src/mail/outbox-mail.repository.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { UsersService } from '../../src/users/users.service.js';
-import { untilAnotherConnectionWaitsForALock } from '../support/lock-waits.js';
+import { whileAccountsHeld } from '../support/lock-waits.js';
 import { testConfig } from '../support/test-config.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
@@ -476,16 +476,15 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     const temp = await newFile(owner.id, 'temp', 'ready', 25 * HOUR);
     const day = new Date(Date.now() - 24 * HOUR);
     const cutoff = { upload: day, tombstone: day };
-    let claiming: Promise<boolean> | undefined;
     // The owner's delete holds the owner's row when the cleanup comes for the file.
-    await database.db.transaction().execute(async (trx) => {
-      await trx.selectFrom('users').select('id').where('id', '=', owner.id).forUpdate().execute();
-      claiming = files.claimExpired(temp.id, cutoff);
-      await untilAnotherConnectionWaitsForALock(database.db, dialect, 'select `id` from `users`');
-      await files.markDeleted(temp.id, trx);
+    const claimed = await whileAccountsHeld(database.db, dialect, {
+      userIds: [owner.id],
+      send: () => files.claimExpired(temp.id, cutoff),
+      mysqlStatement: 'select `id` from `users`',
+      meanwhile: (trx) => files.markDeleted(temp.id, trx),
     });
     // The cleanup waited, then found the tombstone the delete left: still its to remove.
-    expect(await claiming).toBe(true);
+    expect(claimed).toBe(true);
     expect(await files.findById(temp.id)).toBeUndefined();
   });
 
