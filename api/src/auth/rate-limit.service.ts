@@ -28,9 +28,12 @@ export class RateLimitService {
     const rule: RateLimitRule = settings[name];
     const now = this.clock.now();
     for (const key of keys) {
-      // Keys embed user input (emails); long ones are digested to fit the column.
-      const stored = key.length > 150 ? `${name}:#${this.crypto.sha256(key)}` : `${name}:${key}`;
-      const decision = await this.limits.consume(stored, rule.limit, rule.windowSeconds, now);
+      const decision = await this.limits.consume(
+        this.storedKey(name, key),
+        rule.limit,
+        rule.windowSeconds,
+        now,
+      );
       if (!decision.allowed) {
         throw new AppError(
           'RATE_LIMITED',
@@ -54,7 +57,7 @@ export class RateLimitService {
   async codeGuessesLeft(address: string): Promise<boolean> {
     const { lockoutThreshold, lockoutMinutes } = this.config.auth;
     const decision = await this.limits.consume(
-      this.storedKey(`codeGuesses:${address}`),
+      this.storedKey('codeGuesses', address),
       lockoutThreshold,
       lockoutMinutes * 60,
       this.clock.now(),
@@ -71,27 +74,23 @@ export class RateLimitService {
    * nothing but the day's end restores it. Kept with `RATE_LIMIT_ENABLED=false`, as the lockout is.
    */
   async secondStepGuessesLeft(userId: string): Promise<boolean> {
-    const count = await this.limits.peek(
-      this.storedKey(`secondStep:${userId}`),
-      DAY_SECONDS,
-      this.clock.now(),
-    );
+    const count = await this.limits.peek(this.storedKey('secondStep', userId), DAY_SECONDS, this.clock.now());
     return count < this.config.auth.lockoutThreshold * 2;
   }
 
   /** Counts one wrong second-step code of the account ({@link secondStepGuessesLeft}). */
   async recordWrongSecondStep(userId: string): Promise<void> {
     await this.limits.consume(
-      this.storedKey(`secondStep:${userId}`),
+      this.storedKey('secondStep', userId),
       this.config.auth.lockoutThreshold * 2,
       DAY_SECONDS,
       this.clock.now(),
     );
   }
 
-  /** Keys embed user input (emails); long ones are digested to fit the column. */
-  private storedKey(key: string): string {
-    return key.length > 150 ? `${key.slice(0, key.indexOf(':'))}:#${this.crypto.sha256(key)}` : key;
+  /** `<name>:<key>`. Keys embed user input (emails); long ones are digested to fit the column. */
+  private storedKey(name: string, key: string): string {
+    return key.length > 150 ? `${name}:#${this.crypto.sha256(key)}` : `${name}:${key}`;
   }
 
   /**
