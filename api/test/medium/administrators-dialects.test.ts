@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, type ErrorBody, RELAXED_LIMITS, readJson, registerAdmin } from '../support/auth-helpers.js';
+import {
+  bearer,
+  type ErrorBody,
+  latestMail,
+  RELAXED_LIMITS,
+  readJson,
+  registerAdmin,
+} from '../support/auth-helpers.js';
 import { whileAccountsHeld } from '../support/lock-waits.js';
 import { testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -61,6 +68,54 @@ describe.each(testDialects())('administrators on %s', (dialect) => {
     const statuses = answers.map((answer) => answer.status).sort();
     // One goes through; the other was made by someone no longer an admin by then.
     expect(statuses).toEqual([200, 403]);
+    expect(await activeAdmins()).toHaveLength(1);
+  });
+
+  it('keeps an admin when the only two, without passwords, delete their accounts at once', async () => {
+    const db = server.database.db;
+    // Exactly two active admins: those the test before left are demoted first.
+    await db.updateTable('users').set({ role: 'user' }).where('role', '=', 'admin').execute();
+    const admins = [await registerAdmin(server), await registerAdmin(server)];
+    // No password: the deletion is confirmed with an emailed code, whose spending locks the
+    // account's own row inside the deletion's transaction, after the admins' rows.
+    await db
+      .updateTable('users')
+      .set({ passwordHash: null })
+      .where(
+        'id',
+        'in',
+        admins.map((admin) => admin.tokens.user.id),
+      )
+      .execute();
+    const codes: string[] = [];
+    for (const admin of admins) {
+      const asked = await server.request('/auth/reauthentication/code', {
+        method: 'POST',
+        headers: bearer(admin.tokens.accessToken),
+      });
+      expect(asked.status).toBe(202);
+      codes.push(
+        /\b(\d{6})\b/.exec((await latestMail(server, admin.credentials.email)).textBody)?.[1] as string,
+      );
+    }
+    const deleteOwn = (index: number) =>
+      server.request('/users/me', {
+        method: 'DELETE',
+        headers: bearer(admins[index]?.tokens.accessToken as string),
+        json: { code: codes[index] },
+      });
+    // Both pass the proof and meet at the admins' rows, held here until both wait. Taking each
+    // one's own row (the code's spend) before the admins' rows deadlocked the two (a 500).
+    const answers = await whileAccountsHeld(db, dialect, {
+      userIds: admins.map((admin) => admin.tokens.user.id),
+      send: () => Promise.all([deleteOwn(0), deleteOwn(1)]),
+      mysqlStatement: 'select `id` from `users`',
+      waiters: 2,
+    });
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([204, 409]);
+    const refused = answers.find((answer) => answer.status === 409);
+    expect((await readJson<ErrorBody>(refused as Response)).code).toBe('LAST_ADMIN');
     expect(await activeAdmins()).toHaveLength(1);
   });
 });
