@@ -379,6 +379,8 @@ describe('exact findings of the golden networks', () => {
     'nacl-linux-ephemeral.yaml': ['NV-NACL-001 Nacl', 'NV-RDS-001 Db', 'NV-SG-001 DbSg'],
     'endpoint-without-dns-hostnames.yaml': ['NV-LMB-001 Mailer', 'NV-LMB-002 Mailer', 'NV-LMB-002 Mailer'],
     'prefix-list-open-db.yaml': ['NV-SG-001 DbSg', 'NV-UNK-001 ReportingDbSg'],
+    // A security group reference, even an imported one, is never the internet.
+    'db-sg-imported-source-group.yaml': [],
     'lambda-delivery-targets.yaml': ['NV-LMB-001 Worker'],
     'lambda-grant-beside-destination.yaml': ['NV-LMB-001 Worker', 'NV-LMB-002 Worker', 'NV-LMB-002 Worker'],
     'private-nat-without-eip.yaml': [],

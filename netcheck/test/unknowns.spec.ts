@@ -679,3 +679,86 @@ describe('interface endpoints whose private DNS may apply, beside a NAT path (re
     }
   });
 });
+
+describe('Elastic IPs that may or may not be associated (review 2026-12-07)', () => {
+  const fixture = 'instance-elastic-ip-conditional.yaml';
+
+  it('an EIP whose InstanceId is an undecided Fn::If, or under an undecided Condition, makes the public address unknown', async () => {
+    for (const to of ['Inst', 'Other']) {
+      const result = await path(fixture, { from: 'internet', to, port: 22 });
+      expect(result.reachable, to).toBe('unknown');
+      expect(result.blockedAt?.reason, to).toContain('Elastic IP');
+    }
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toEqual(expect.arrayContaining(['NV-UNK-001 Inst', 'NV-UNK-001 Other']));
+  });
+
+  it('with the parameter given, the answers are definite', async () => {
+    for (const to of ['Inst', 'Other']) {
+      expect((await path(fixture, { from: 'internet', to, port: 22 }, { Pub: 'yes' })).reachable, to).toBe(
+        true,
+      );
+      expect((await path(fixture, { from: 'internet', to, port: 22 }, { Pub: 'no' })).reachable, to).toBe(
+        false,
+      );
+    }
+  });
+});
+
+describe('a load balancer whose Type cannot be resolved (review 2026-12-07)', () => {
+  const fixture = 'load-balancer-type-conditional.yaml';
+
+  it('without SecurityGroups, whether the default group filters it is unknown', async () => {
+    const result = await path(fixture, { from: 'internet', to: 'Lb', port: 5432 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.reason).toContain('Type is unresolved');
+  });
+
+  it('with the type given, the answers are definite: an NLB filters nothing, an ALB gets the default group', async () => {
+    expect((await path(fixture, { from: 'internet', to: 'Lb', port: 5432 }, { Kind: 'nlb' })).reachable).toBe(
+      true,
+    );
+    const alb = await path(fixture, { from: 'internet', to: 'Lb', port: 5432 }, { Kind: 'alb' });
+    expect(alb.reachable).toBe(false);
+    expect(alb.blockedAt?.resource).toBe('Vpc.DefaultSecurityGroup');
+  });
+});
+
+describe('a database whose PubliclyAccessible cannot be resolved (review 2026-12-07)', () => {
+  const fixture = 'db-publicly-accessible-conditional.yaml';
+
+  it('is unknown, not AWS default for an unset value', async () => {
+    const result = await path(fixture, { from: 'internet', to: 'Database', port: 5432 });
+    expect(result.reachable).toBe('unknown');
+    expect(result.blockedAt?.reason).toContain('PubliclyAccessible is unresolved');
+    const { findings } = await checkFixture(fixture);
+    expect(findingKeys(findings)).toContain('NV-UNK-001 Database');
+    expect(findingKeys(findings)).not.toContain('NV-RDS-001 Database');
+  });
+
+  it('with the parameter given, the answers are definite', async () => {
+    const reach = async (Env: string) =>
+      (await path(fixture, { from: 'internet', to: 'Database', port: 5432 }, { Env })).reachable;
+    expect(await reach('prod')).toBe(false);
+    expect(await reach('dev')).toBe(true);
+    const { findings } = await checkFixture(fixture, { Env: 'dev' });
+    expect(findingKeys(findings)).toContain('NV-RDS-001 Database');
+  });
+});
+
+describe('NV-ALB-002 on a load balancer whose Type cannot be resolved (review 2026-12-07)', () => {
+  const fixture = 'load-balancer-type-conditional.yaml';
+
+  it('one subnet is undecided, not an error: a Network Load Balancer may use one zone', async () => {
+    const keys = findingKeys((await checkFixture(fixture)).findings);
+    expect(keys).toContain('NV-UNK-001 OneZoneLb');
+    expect(keys).not.toContain('NV-ALB-002 OneZoneLb');
+  });
+
+  it('with the type given, the answers are definite', async () => {
+    expect(findingKeys((await checkFixture(fixture, { Kind: 'alb' })).findings)).toContain(
+      'NV-ALB-002 OneZoneLb',
+    );
+    expect(findingKeys((await checkFixture(fixture, { Kind: 'nlb' })).findings)).toEqual([]);
+  });
+});

@@ -307,6 +307,8 @@ export interface ListeningPort {
 }
 
 /** A workload: compute, load balancer or database. */
+export type LoadBalancerType = 'application' | 'network' | 'gateway';
+
 export interface Workload {
   readonly id: string;
   readonly type: string;
@@ -354,7 +356,8 @@ export interface Workload {
   /** Load balancers. */
   readonly loadBalancer?: {
     readonly scheme: MaybeResolved<'internet-facing' | 'internal'>;
-    readonly lbType: 'application' | 'network' | 'gateway';
+    /** Unresolved when `Type` is (an `Fn::If` on an undecided condition, a parameter without a value). */
+    readonly lbType: MaybeResolved<LoadBalancerType>;
   };
 }
 

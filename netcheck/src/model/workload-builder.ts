@@ -19,7 +19,14 @@ import {
 } from './iam-permissions.js';
 import { lambdaDeliveryTargets } from './lambda-delivery-targets.js';
 import type { ModelBuilderContext, ResolvedResource } from './model-builder-context.js';
-import type { ListeningPort, MaybeResolved, TargetGroup, Tri, Workload } from './network-model.js';
+import type {
+  ListeningPort,
+  LoadBalancerType,
+  MaybeResolved,
+  TargetGroup,
+  Tri,
+  Workload,
+} from './network-model.js';
 import { referencedLogicalIds } from './raw-references.js';
 import { commaSeparatedIds, rotatedDatabase, templatePrefix } from './secret-rotations.js';
 
@@ -185,13 +192,42 @@ function ecsServices(context: ModelBuilderContext, raw: ReadonlyMap<string, Json
   }
 }
 
-function elasticIpTargets(context: ModelBuilderContext): Set<string> {
-  const withElasticIp = new Set<string>();
+/** An Elastic IP an instance has for certain (`true`), or may have (`unknown`), and why. */
+interface ElasticIpOf {
+  readonly publicIp: true | 'unknown';
+  readonly reason: string;
+}
+
+/**
+ * The instances `AWS::EC2::EIP` and `EIPAssociation` resources give an Elastic IP. An association
+ * under an undecided Condition, or whose InstanceId is an undecided `Fn::If` or cannot be resolved
+ * at all, may give one: those instances' public address is unknown, never "none" (found in review,
+ * 2026-12-07: such an instance with SSH open to the world was reported unreachable).
+ */
+function elasticIpTargets(context: ModelBuilderContext): Map<string, ElasticIpOf> {
+  const targets = new Map<string, ElasticIpOf>();
+  const note = (instanceId: string, found: ElasticIpOf) => {
+    if (targets.get(instanceId)?.publicIp !== true) targets.set(instanceId, found);
+  };
+  const instances = context.ofType('AWS::EC2::Instance').map((instance) => instance.id);
   for (const resource of context.ofType('AWS::EC2::EIP', 'AWS::EC2::EIPAssociation')) {
     const instance = resource.properties.InstanceId;
-    if (instance instanceof ResourceRef) withElasticIp.add(instance.logicalId);
+    if (instance === undefined) continue;
+    if (instance instanceof ResourceRef) {
+      note(
+        instance.logicalId,
+        resource.uncertain
+          ? { publicIp: 'unknown', reason: `Elastic IP ${resource.id} may not exist (${resource.uncertain})` }
+          : { publicIp: true, reason: 'an Elastic IP is associated' },
+      );
+    } else if (instance instanceof Unresolved) {
+      const named = instance.alternatives?.filter((value) => value instanceof ResourceRef);
+      const reason = `Elastic IP ${resource.id}'s InstanceId is unresolved (${instance.reason})`;
+      for (const id of named ? named.map((ref) => ref.logicalId) : instances)
+        note(id, { publicIp: 'unknown', reason: `${reason} and may name it` });
+    }
   }
-  return withElasticIp;
+  return targets;
 }
 
 function ec2Instances(context: ModelBuilderContext): void {
@@ -221,15 +257,20 @@ function ec2Instances(context: ModelBuilderContext): void {
     }
     let publicIp: Tri;
     let publicIpReason: string;
-    if (withElasticIp.has(instance.id)) {
+    const elasticIp = withElasticIp.get(instance.id);
+    if (elasticIp?.publicIp === true) {
       publicIp = true;
-      publicIpReason = 'an Elastic IP is associated';
+      publicIpReason = elasticIp.reason;
     } else if (nic?.AssociatePublicIpAddress !== undefined) {
       publicIp = tri(asBoolean(nic.AssociatePublicIpAddress), 'unknown');
       publicIpReason = `NetworkInterfaces[0].AssociatePublicIpAddress is ${String(publicIp)}`;
     } else {
       publicIp = publicIpFromSubnets(context, subnetIds);
       publicIpReason = `subnet MapPublicIpOnLaunch is ${String(publicIp)}`;
+    }
+    if (elasticIp && publicIp !== true) {
+      publicIp = 'unknown';
+      publicIpReason = `${elasticIp.reason}; without it, ${publicIpReason}`;
     }
     addWorkload(context, {
       id: instance.id,
@@ -318,12 +359,31 @@ function autoScalingGroups(context: ModelBuilderContext): void {
   }
 }
 
+/**
+ * A load balancer's `Type` (CloudFormation's default: application). An undecided `Fn::If` whose
+ * branches agree is that type; otherwise the type is unknown.
+ */
+function loadBalancerType(value: CfnValue | undefined): MaybeResolved<LoadBalancerType> {
+  const named = (text: CfnValue | undefined): LoadBalancerType | undefined =>
+    text === undefined || text === 'application'
+      ? 'application'
+      : text === 'network' || text === 'gateway'
+        ? text
+        : undefined;
+  if (value instanceof Unresolved) {
+    const types = value.alternatives?.map(named) ?? [undefined];
+    const first = types[0];
+    return first !== undefined && types.every((type) => type === first)
+      ? first
+      : new Unresolved(`Type: ${value.reason}`);
+  }
+  return named(value) ?? 'application';
+}
+
 function loadBalancers(context: ModelBuilderContext): void {
   for (const lb of context.ofType('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
     const properties = lb.properties;
-    const lbTypeText = asString(properties.Type);
-    const lbType =
-      lbTypeText === 'network' ? 'network' : lbTypeText === 'gateway' ? 'gateway' : 'application';
+    const lbType = loadBalancerType(properties.Type);
     const schemeText = asString(properties.Scheme) ?? 'internet-facing';
     const scheme =
       schemeText instanceof Unresolved
@@ -340,8 +400,17 @@ function loadBalancers(context: ModelBuilderContext): void {
       );
     }
     const groups = context.referenceIds(properties.SecurityGroups, SECURITY_GROUP);
-    // NLBs may have no security group at all; ALBs without one get the VPC default group.
-    const securityGroupIds = lbType === 'application' ? groupsOrDefault(context, groups, subnetIds) : groups;
+    // NLBs may have no security group at all; ALBs without one get the VPC default group. With the
+    // type unknown and no groups given, which of the two applies is unknown too: taking it for an
+    // ALB answered "blocked by the default group" for what may be an NLB filtering nothing.
+    const securityGroupIds =
+      lbType instanceof Unresolved && !(groups instanceof Unresolved) && groups.length === 0
+        ? new Unresolved(
+            `${lb.id} has no SecurityGroups and its Type is unresolved (${lbType.reason}): an Application Load Balancer gets the VPC default group, a Network Load Balancer none`,
+          )
+        : lbType === 'application'
+          ? groupsOrDefault(context, groups, subnetIds)
+          : groups;
     const publicIp: Tri = scheme instanceof Unresolved ? 'unknown' : scheme === 'internet-facing';
     addWorkload(context, {
       id: lb.id,
@@ -512,17 +581,31 @@ function defaultPubliclyAccessible(context: ModelBuilderContext, subnetIds: Mayb
   return false;
 }
 
+/** A database's (or a cluster member's) PubliclyAccessible as written. */
+type PubliclyAccessibleSetting = boolean | 'unset' | Unresolved;
+
+function publiclyAccessibleSetting(value: CfnValue | undefined): PubliclyAccessibleSetting {
+  if (value === undefined) return 'unset';
+  const flag = asBoolean(value);
+  if (typeof flag === 'boolean') return flag;
+  // An undecided Fn::If whose branches agree is that value.
+  const branches = value instanceof Unresolved ? value.alternatives?.map(asBoolean) : undefined;
+  if (
+    branches?.length &&
+    typeof branches[0] === 'boolean' &&
+    branches.every((branch) => branch === branches[0])
+  )
+    return branches[0];
+  return flag instanceof Unresolved ? flag : new Unresolved('PubliclyAccessible is null');
+}
+
 function databases(context: ModelBuilderContext): void {
-  const clusterMembers = new Map<string, Tri[]>();
+  const clusterMembers = new Map<string, PubliclyAccessibleSetting[]>();
   for (const instance of context.ofType('AWS::RDS::DBInstance')) {
     const cluster = instance.properties.DBClusterIdentifier;
     if (cluster instanceof ResourceRef) {
       const list = clusterMembers.get(cluster.logicalId) ?? [];
-      list.push(
-        instance.properties.PubliclyAccessible === undefined
-          ? 'unknown'
-          : tri(asBoolean(instance.properties.PubliclyAccessible), 'unknown'),
-      );
+      list.push(publiclyAccessibleSetting(instance.properties.PubliclyAccessible));
       clusterMembers.set(cluster.logicalId, list);
     }
   }
@@ -567,21 +650,32 @@ function databases(context: ModelBuilderContext): void {
     let reason: string;
     // A cluster's own PubliclyAccessible (Multi-AZ DB clusters) decides when set; Aurora sets it
     // on the member instances, so a cluster without it is public when any member is.
-    const explicit =
+    // A member (or the database itself) without the setting gets AWS's default; an unresolved one
+    // may be either (read as the default, it gave a definite answer with a false explanation).
+    const settings =
       db.type === 'AWS::RDS::DBCluster' && properties.PubliclyAccessible === undefined
-        ? clusterMembers.get(db.id)
-        : properties.PubliclyAccessible === undefined
-          ? undefined
-          : [tri(asBoolean(properties.PubliclyAccessible), 'unknown')];
-    if (explicit && explicit.length > 0 && explicit.every((value) => value !== 'unknown')) {
-      publiclyAccessible = explicit.some((value) => value === true);
-      reason = `PubliclyAccessible is ${String(publiclyAccessible)}`;
-    } else {
+        ? (clusterMembers.get(db.id) ?? ['unset'])
+        : [publiclyAccessibleSetting(properties.PubliclyAccessible)];
+    const unresolved = settings.find((setting) => setting instanceof Unresolved);
+    if (settings.includes(true)) {
+      publiclyAccessible = true;
+      reason = 'PubliclyAccessible is true';
+    } else if (settings.includes('unset') && defaultPubliclyAccessible(context, subnetIds) !== false) {
       publiclyAccessible = defaultPubliclyAccessible(context, subnetIds);
       reason =
         publiclyAccessible === 'unknown'
           ? 'PubliclyAccessible is not set and the VPC’s internet gateway attachment is unknown'
-          : `PubliclyAccessible is not set; AWS defaults it to ${String(publiclyAccessible)} because the VPC ${publiclyAccessible ? 'has' : 'has no'} internet gateway attached`;
+          : 'PubliclyAccessible is not set; AWS defaults it to true because the VPC has internet gateway attached';
+    } else if (unresolved) {
+      publiclyAccessible = 'unknown';
+      reason = `PubliclyAccessible is unresolved (${unresolved.reason})`;
+    } else if (settings.includes('unset')) {
+      publiclyAccessible = false;
+      reason =
+        'PubliclyAccessible is not set; AWS defaults it to false because the VPC has no internet gateway attached';
+    } else {
+      publiclyAccessible = false;
+      reason = 'PubliclyAccessible is false';
     }
     addWorkload(context, {
       id: db.id,

@@ -126,8 +126,12 @@ export const databasePortOpenToInternet: Rule = {
             if (ruleAllowsPort(rule, port)) maybe(rule, port, addressPeer);
             continue;
           }
+          // A security group reference, resolved or not, admits members of a group, never the
+          // internet (the docs said so; the rule reported it as undecided, found in review
+          // 2026-12-07). A rule that could not be read at all may be anything.
           if (
             rule.peer.kind === 'unresolved' &&
+            !rule.peer.securityGroup &&
             rule.protocol !== 'udp' &&
             databasePortsByGroup.get(group.id)?.has(port)
           ) {

@@ -25,6 +25,16 @@ function describeZone(kind: 'name' | 'id' | 'position', value: string): string {
  * Zone names, zone ids and `Fn::GetAZs` positions are three vocabularies: equal within one, but a
  * name and an id (or a position) may or may not be the same zone, depending on the account.
  */
+/** A violation, or, when `unknownBecause` is set (it may not be an ALB), an undecided outcome saying why. */
+function verdictUnless(unknownBecause: string | undefined, resource: string, message: string): RuleOutcome {
+  return unknownBecause === undefined
+    ? violation(resource, message)
+    : undecided(
+        resource,
+        `whether ${resource} is an Application Load Balancer is unknown (${unknownBecause}); if it is: ${message}`,
+      );
+}
+
 function countZones(model: NetworkModel, subnetIds: readonly string[]): ZoneCount {
   const byKind = new Map<string, Set<string>>();
   const zones: string[] = [];
@@ -69,7 +79,11 @@ export const loadBalancerSingleAvailabilityZone: Rule = {
   evaluate({ model }) {
     const out: RuleOutcome[] = [];
     for (const lb of model.workloads.values()) {
-      if (lb.kind !== 'load-balancer' || lb.loadBalancer?.lbType !== 'application') continue;
+      const lbType = lb.loadBalancer?.lbType;
+      if (lb.kind !== 'load-balancer' || (lbType !== 'application' && !(lbType instanceof Unresolved)))
+        continue;
+      // May be an NLB, which one zone suits: what would be a violation is undecided instead.
+      const unlessNotAnAlb = lbType instanceof Unresolved ? lbType.reason : undefined;
       if (lb.subnetIds instanceof Unresolved) {
         out.push(undecided(lb.id, `subnets of ${lb.id}: ${lb.subnetIds.reason}`));
         continue;
@@ -77,7 +91,8 @@ export const loadBalancerSingleAvailabilityZone: Rule = {
       const subnetIds = [...new Set(lb.subnetIds)];
       if (subnetIds.length < 2) {
         out.push(
-          violation(
+          verdictUnless(
+            unlessNotAnAlb,
             lb.id,
             `${lb.id} is an Application Load Balancer with ${subnetIds.length === 0 ? 'no subnets' : `one subnet (${subnetIds[0]})`}; an ALB needs subnets in at least two Availability Zones and CloudFormation fails to create it. ${this.fix}`,
           ),
@@ -88,7 +103,8 @@ export const loadBalancerSingleAvailabilityZone: Rule = {
       if (count.atLeast >= 2) continue;
       if (count.atMost < 2) {
         out.push(
-          violation(
+          verdictUnless(
+            unlessNotAnAlb,
             lb.id,
             `${lb.id} is an Application Load Balancer whose subnets are all in one Availability Zone (${count.zones.join(', ')}); an ALB needs subnets in at least two zones and CloudFormation fails to create it. ${this.fix}`,
           ),

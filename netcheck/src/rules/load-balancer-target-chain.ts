@@ -112,7 +112,11 @@ function clientAddressOutcome(
   port: number,
 ): { kind: 'violation' | 'undecided'; message: string } | undefined {
   const settings = lb.loadBalancer;
-  if (settings?.lbType !== 'network' || settings.scheme === 'internal' || group.preserveClientIp === false)
+  if (
+    (settings?.lbType !== 'network' && !(settings?.lbType instanceof Unresolved)) ||
+    settings.scheme === 'internal' ||
+    group.preserveClientIp === false
+  )
     return undefined;
   const target = model.workloads.get(targetId);
   if (!target) return undefined;
@@ -126,6 +130,8 @@ function clientAddressOutcome(
   });
   if (!decision.allowed.isEmpty()) return undefined;
   const uncertain: string[] = [];
+  if (settings.lbType instanceof Unresolved)
+    uncertain.push(`whether ${lb.id} is a Network Load Balancer is unknown (${settings.lbType.reason})`);
   if (settings.scheme instanceof Unresolved) uncertain.push(`${lb.id}'s Scheme is unresolved`);
   if (group.preserveClientIp instanceof Unresolved)
     uncertain.push(
