@@ -1308,3 +1308,105 @@ describe('web app in Chromium against the real API', () => {
     expect(policyViolations).toEqual([]);
   });
 });
+
+// Every production preset requires a confirmed address before the first sign-in; the run above uses
+// development's default (off). This stack serves the same build against an API with it on, so the
+// production sign-up path runs in the browser too (found in review, 2026-12-07: a sign-up that read
+// the 202's missing body failed only there).
+describe('sign-up with email verification required (the production presets)', () => {
+  let verifying: Stack;
+  let verifyingBrowser: Browser;
+  const newcomer = {
+    email: `grace.${suffix}@example.com`,
+    username: `grace_${suffix}`,
+    password: 'a fresh long passphrase 7',
+  };
+
+  beforeAll(async () => {
+    // The first stack has stopped (its afterAll): this one's API takes its port, which the build's
+    // `/api` rewrite points at.
+    verifying = await startStack({
+      build: false,
+      apiPort: Number(new URL(stack.apiUrl).port),
+      apiEnv: { AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' },
+    });
+    verifyingBrowser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await verifyingBrowser?.close().catch(() => undefined);
+    await verifying?.stop();
+  });
+
+  it('signs up by the emailed link and the chosen password; a taken address is answered the same way', async () => {
+    const context = await verifyingBrowser.newContext({ viewport: DESKTOP });
+    try {
+      const tab = await context.newPage();
+      await tab.goto(`${verifying.webUrl}/sign-up`);
+      await tab.getByLabel('Email').fill(newcomer.email);
+      await tab.getByLabel('Username').fill(newcomer.username);
+      await tab.getByLabel('Password').fill(newcomer.password);
+      await tab.getByRole('button', { name: 'Create account' }).click();
+      await expectHeading('Check your email', tab);
+      await tab.getByText(newcomer.email).waitFor();
+      expect((await context.cookies()).map((cookie) => cookie.name)).not.toContain('cn_refresh');
+
+      // No account before the link is opened: the password chosen is not a way in yet.
+      await tab.goto(`${verifying.webUrl}/sign-in`);
+      await tab.getByLabel('Email or username').fill(newcomer.email);
+      await tab.getByLabel('Password', { exact: true }).fill(newcomer.password);
+      await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await tab.getByRole('alert').filter({ hasText: 'The email, username or password is wrong.' }).waitFor();
+
+      const mail = await waitForMail(verifying.apiUrl, newcomer.email, /confirm your email/i);
+      const link = mail.text.match(/https?:\/\/\S+\/verify-email#token=[\w-]+/)?.[0];
+      expect(link, mail.text).toBeDefined();
+      await tab.goto(link as string);
+      await expectHeading('Confirm your email', tab);
+      await tab.getByRole('button', { name: 'Confirm my email' }).click();
+      // A sign-up's link asks for the password chosen at sign-up; the field takes focus.
+      const password = tab.getByLabel('The password you chose when signing up');
+      await expect.poll(() => password.evaluate((element) => element === document.activeElement)).toBe(true);
+      await password.fill('not the password at all');
+      await tab.getByRole('button', { name: 'Confirm my email' }).click();
+      await tab
+        .getByRole('alert')
+        .filter({ hasText: 'That is not the password chosen when this address was signed up.' })
+        .waitFor();
+      await password.fill(newcomer.password);
+      await tab.getByRole('button', { name: 'Confirm my email' }).click();
+      await expectHeading('Email confirmed', tab);
+      await tab.getByRole('link', { name: 'Go to your profile' }).click();
+      await expectHeading('Your profile', tab);
+      expect(await tab.getByLabel('Username').inputValue()).toBe(newcomer.username);
+      expect(await tab.getByText('is not confirmed yet').count()).toBe(0);
+      expect((await context.cookies()).map((cookie) => cookie.name)).toContain('cn_refresh');
+
+      // Signing up again with the address, now an account's, looks exactly like a new sign-up; the
+      // owner is told by mail instead.
+      const stranger = await verifyingBrowser.newContext({ viewport: DESKTOP });
+      try {
+        const other = await stranger.newPage();
+        await other.goto(`${verifying.webUrl}/sign-up`);
+        await other.getByLabel('Email').fill(newcomer.email);
+        await other.getByLabel('Username').fill(`not_${newcomer.username}`);
+        await other.getByLabel('Password').fill('someone else entirely 9');
+        await other.getByRole('button', { name: 'Create account' }).click();
+        await expectHeading('Check your email', other);
+        await other.getByText(newcomer.email).waitFor();
+        await waitForMail(verifying.apiUrl, newcomer.email, /already have an account/i);
+      } finally {
+        await stranger.close();
+      }
+
+      await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+      await expectHeading('Sign in', tab);
+      await tab.getByLabel('Email or username').fill(newcomer.username);
+      await tab.getByLabel('Password', { exact: true }).fill(newcomer.password);
+      await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expectHeading('Your profile', tab);
+    } finally {
+      await context.close();
+    }
+  });
+});

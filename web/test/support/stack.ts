@@ -20,13 +20,30 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+export interface StackOptions {
+  /**
+   * Runs `next build` before `next start` (production mode only). A second stack of the same run
+   * serves the build the first one made.
+   * @default true
+   */
+  readonly build?: boolean;
+  /**
+   * The API's port. The build compiles the API's origin into its `/api` rewrite, so a second stack
+   * serving the first one's build must take over the first one's port (once that has stopped).
+   * @default a free loopback port
+   */
+  readonly apiPort?: number;
+  /** Variables added to (or replacing) the API's development settings below. */
+  readonly apiEnv?: Readonly<Record<string, string>>;
+}
+
 /**
  * Starts the stack. WEB_E2E_MODE=dev serves the web app with `next dev` (quick iteration);
  * the default is the production path: one `next build`, then `next start`.
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const mode = process.env.WEB_E2E_MODE === 'dev' ? 'dev' : 'production';
-  const [apiPort, webPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+  const [apiPort, webPort] = [options.apiPort ?? (await freeLoopbackPort()), await freeLoopbackPort()];
   const webUrl = `http://localhost:${webPort}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-web-e2e-'));
@@ -69,9 +86,10 @@ export async function startStack(): Promise<Stack> {
         MAINTENANCE_INTERVAL_MINUTES: '0',
         // Accounts without a password (made by an emailed code) confirm sensitive changes differently.
         AUTH_EMAIL_CODE_SIGNUP: 'true',
+        ...options.apiEnv,
       },
     });
-    if (mode === 'production') {
+    if (mode === 'production' && options.build !== false) {
       const began = Date.now();
       await run('next build', process.execPath, [nextBin, 'build'], {
         cwd: webDir,
