@@ -1,4 +1,5 @@
 import type { SecretsManagerClient, SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { SECRET_UNAVAILABLE } from '../common/errors/secret-unavailable.js';
 import type { AwsSigning } from '../config/app-config.js';
 import { awsRequestHandler } from './http-limits.js';
 import type { SecretValue, SignedSecretsManager } from './signed-secrets-manager.js';
@@ -130,7 +131,10 @@ export class SecretsRepository {
     try {
       return await client.send(new GetSecretValueCommand({ SecretId: secretId }));
     } catch (error) {
-      throw new Error(`Could not read secret ${secretId}: ${(error as Error).message}`, { cause: error });
+      throw Object.assign(
+        new Error(`Could not read secret ${secretId}: ${(error as Error).message}`, { cause: error }),
+        { code: SECRET_UNAVAILABLE },
+      );
     }
   }
 

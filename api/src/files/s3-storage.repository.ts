@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Inject, Injectable } from '@nestjs/common';
 import { awsRequestHandler } from '../aws/http-limits.js';
+import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import {
@@ -18,6 +19,30 @@ interface Sdk {
   readonly client: S3Client;
   readonly s3: S3Module;
   readonly getSignedUrl: PresignerModule['getSignedUrl'];
+}
+
+/**
+ * What an S3 call's failure becomes: S3 unreachable, timing out, throttling or failing on its side
+ * is 503 STORAGE_UNAVAILABLE (before 2026-12-07 a socket error answered "database unavailable",
+ * which sent the operator to the wrong system, and a 5xx from S3 an opaque 500); anything else
+ * (access denied, a missing bucket: configuration) stays an error to log with its stack.
+ */
+function storageFailure(error: unknown): unknown {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const name = (error as { name?: unknown }).name;
+  const unavailable =
+    status === undefined ||
+    status >= 500 ||
+    status === 429 ||
+    name === 'TimeoutError' ||
+    name === 'SlowDown' ||
+    name === 'RequestTimeout';
+  // The cause goes into the warning the exception filter logs.
+  return unavailable
+    ? Object.assign(new AppError('STORAGE_UNAVAILABLE', undefined, undefined, { 'retry-after': '2' }), {
+        cause: error,
+      })
+    : error;
 }
 
 /** Headers S3 must check against the signature, so the client cannot upload another type or length. */
@@ -78,13 +103,17 @@ export class S3StorageRepository extends StorageRepository {
       // condition on s3:prefix is enough to cause it), and a HEAD has no body telling the two apart:
       // "not uploaded yet" must not become a 500.
       if (status === 404 || status === 403 || (error as Error).name === 'NotFound') return undefined;
-      throw error;
+      throw storageFailure(error);
     }
   }
 
   async delete(key: string): Promise<void> {
     const { client, s3 } = await this.loadSdk();
-    await client.send(new s3.DeleteObjectCommand({ Bucket: this.settings().bucket, Key: key }));
+    try {
+      await client.send(new s3.DeleteObjectCommand({ Bucket: this.settings().bucket, Key: key }));
+    } catch (error) {
+      throw storageFailure(error);
+    }
   }
 
   publicUrl(key: string): string | undefined {

@@ -47,6 +47,17 @@ describe.each(testDialects())('database limits on %s', (dialect) => {
       ? sql`select pg_sleep(${seconds})`.execute(db)
       : sql`select sleep(${seconds})`.execute(db);
 
+  it('answers a password the server refuses (a rotation not read yet) with 503, not 500', async () => {
+    const url = new URL(String(database.connection.url));
+    url.password = 'not-the-password';
+    const refused = await createDatabase({ ...database.connection, url: url.toString() });
+    try {
+      expect(await answerTo(sql`select 1`.execute(refused))).toBe('503 DATABASE_UNAVAILABLE');
+    } finally {
+      await refused.destroy();
+    }
+  });
+
   it('stops a statement that runs past the statement timeout, with 503', async () => {
     expect(await answerTo(sleep(5))).toBe('503 DATABASE_UNAVAILABLE');
     // A statement within the limit runs, on the same (single) connection.

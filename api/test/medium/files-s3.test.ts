@@ -1,5 +1,8 @@
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../src/common/errors/app-error.js';
+import { toErrorResponse } from '../../src/common/errors/error-response.js';
+import { freeLoopbackPort } from '../../src/common/net/free-loopback-port.js';
 import { S3StorageRepository } from '../../src/files/s3-storage.repository.js';
 import { bearer, type ErrorBody, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
 import { type FileBody, fakePng, putToStorage, startUpload, uploadFile } from '../support/files-helpers.js';
@@ -95,6 +98,30 @@ describe('the s3 storage driver against an S3-compatible server', () => {
     expect(put.status).toBe(403);
     expect(await put.text()).toContain('Request has expired');
     expect(await exists(key('2'))).toBe(false);
+  });
+
+  // Found in review (2026-12-07): the socket error reached the client as 503 DATABASE_UNAVAILABLE
+  // and the operator as "database unavailable".
+  it('answers S3 that cannot be reached with 503 STORAGE_UNAVAILABLE, not "database unavailable"', async () => {
+    const nowhere = new S3StorageRepository(
+      testConfig({ ...s3.env, S3_ENDPOINT: `http://127.0.0.1:${await freeLoopbackPort()}` }),
+    );
+    for (const attempt of [
+      () => nowhere.head(key('unreachable')),
+      () => nowhere.delete(key('unreachable')),
+    ]) {
+      const failure = await attempt().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(AppError);
+      expect(toErrorResponse(failure, 'r')).toMatchObject({
+        body: { statusCode: 503, code: 'STORAGE_UNAVAILABLE' },
+        headers: { 'retry-after': '2' },
+        unexpected: false,
+      });
+      expect((failure as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
+    }
   });
 
   it('gives public URLs only when S3_PUBLIC_BASE_URL is set', () => {

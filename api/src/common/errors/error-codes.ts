@@ -168,6 +168,7 @@ export const errorCodes = {
     message: 'Something went wrong on our side; the request id identifies it in our logs.',
   },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; retry shortly.' },
+  STORAGE_UNAVAILABLE: { status: 503, message: 'File storage is unavailable; retry shortly.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is unavailable; retry shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

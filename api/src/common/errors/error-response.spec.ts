@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from './app-error.js';
 import { errorCodes } from './error-codes.js';
 import { toErrorResponse } from './error-response.js';
+import { SECRET_UNAVAILABLE } from './secret-unavailable.js';
 
 describe('toErrorResponse', () => {
   it('shapes an AppError from the registry with its details and headers', () => {
@@ -40,6 +41,53 @@ describe('toErrorResponse', () => {
     // pg's answer for a query on a client whose connection the server dropped.
     const dropped = new Error('Client has encountered a connection error and is not queryable');
     expect(toErrorResponse(dropped, 'r').body.code).toBe('DATABASE_UNAVAILABLE');
+  });
+
+  // Found in review (2026-12-07): each of these answered an opaque 500.
+  it('maps a refused password, a full server, a DNS hiccup and a shutting-down server to 503', () => {
+    const failures = [
+      { code: '28P01', message: 'password authentication failed for user "cloudnest_api"' },
+      { code: '53300', message: 'sorry, too many clients already' },
+      { code: '57P05', message: 'terminating connection due to idle-session timeout' },
+      { code: 'EAI_AGAIN', message: 'getaddrinfo EAI_AGAIN db.internal' },
+      { code: 'ER_CON_COUNT_ERROR', errno: 1040, message: 'Too many connections' },
+      {
+        code: 'ER_TOO_MANY_USER_CONNECTIONS',
+        errno: 1203,
+        message: 'User has more than max_user_connections',
+      },
+      { code: 'ER_ACCESS_DENIED_ERROR', errno: 1045, message: "Access denied for user 'cloudnest_api'" },
+      { code: 'ER_SERVER_SHUTDOWN', errno: 1053, message: 'Server shutdown in progress' },
+    ];
+    for (const { message, ...fields } of failures) {
+      const response = toErrorResponse(Object.assign(new Error(message), fields), 'r');
+      expect(response, fields.code).toMatchObject({
+        body: { statusCode: 503, code: 'DATABASE_UNAVAILABLE' },
+        headers: { 'retry-after': '2' },
+        unexpected: false,
+      });
+    }
+  });
+
+  it('answers deadlocks with 503 and Retry-After, and flags them for logging (a lock-order bug)', () => {
+    for (const code of ['40P01', '40001', 'ER_LOCK_DEADLOCK']) {
+      const response = toErrorResponse(Object.assign(new Error('deadlock detected'), { code }), 'r');
+      expect(response, code).toMatchObject({
+        body: { statusCode: 503, code: 'DATABASE_UNAVAILABLE' },
+        headers: { 'retry-after': '1' },
+        unexpected: true,
+      });
+    }
+  });
+
+  it('answers a secret Secrets Manager did not give with 503 SERVICE_UNAVAILABLE', () => {
+    const unread = Object.assign(new Error('Could not read secret db: Rate exceeded'), {
+      code: SECRET_UNAVAILABLE,
+    });
+    expect(toErrorResponse(unread, 'r')).toMatchObject({
+      body: { statusCode: 503, code: 'SERVICE_UNAVAILABLE' },
+      headers: { 'retry-after': '2' },
+    });
   });
 
   // PostgreSQL's and MariaDB's run against real servers in test/medium/database-limits.test.ts.

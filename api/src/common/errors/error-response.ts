@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { AppError } from './app-error.js';
 import { type ErrorCode, errorCodes } from './error-codes.js';
+import { SECRET_UNAVAILABLE } from './secret-unavailable.js';
 
 /** The body of every error response. */
 export interface ErrorBody {
@@ -46,7 +47,9 @@ const statusCodes: Readonly<Record<number, ErrorCode>> = {
 };
 
 // Errors that mean "the database cannot answer right now", from pg, mysql2, the MySQL pool's
-// bounded wait (database/mysql-pool.ts) and Node's sockets.
+// bounded wait (database/mysql-pool.ts) and Node's sockets. Storage and other AWS calls turn their
+// own failures into their own codes (files/s3-storage.repository.ts): S3 unreachable answered
+// "database unavailable" until 2026-12-07 (found in review).
 const unavailableCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -54,27 +57,44 @@ const unavailableCodes = new Set([
   'EPIPE',
   'EHOSTUNREACH',
   'ENOTFOUND',
+  // A resolver that could not answer now (a VPC's DNS under load): not "no such host".
+  'EAI_AGAIN',
   'PROTOCOL_CONNECTION_LOST',
   'POOL_WAIT_TIMEOUT',
 ]);
-// SQLSTATE class 08 (connection exception), 57014 (statement timeout: a database too slow to
-// answer in time, not a bad request) and 57P01-57P03 (server shutting down / starting).
-const unavailableSqlStates = /^(08|57014|57P0[1-3])/;
+// SQLSTATE class 08 (connection exception), class 28 (the password refused: between a rotation's
+// change and the secret's update, until database/credential-renewal.ts reads the new one), class
+// 53 (insufficient resources: too many connections, out of memory or disk), 57014 (statement
+// timeout: a database too slow to answer in time, not a bad request) and 57P01-57P05 (server
+// shutting down or starting, idle-session timeout). Classes 28 and 53 answered 500 until
+// 2026-12-07 (found in review).
+const unavailableSqlStates = /^(08|28|53|57014|57P0[1-5])/;
 // MariaDB's ER_STATEMENT_TIMEOUT and MySQL's ER_QUERY_TIMEOUT (max_statement_time / max_execution_time),
 // and ER_LOCK_WAIT_TIMEOUT: MySQL 8's max_execution_time covers only reads, so a write held behind
 // another transaction's row lock ends at innodb_lock_wait_timeout instead (database/mysql-pool.ts
-// sets it from the same limit). It answered 500 until 2026-12-07 (found in review).
-const statementTimeoutErrnos = new Set([1969, 3024, 1205]);
+// sets it from the same limit). It answered 500 until 2026-12-07 (found in review). Then MySQL's
+// too many connections (1040, per user 1203), access denied (1045, as class 28 above) and server
+// shutdown (1053, as 57P01).
+const unavailableErrnos = new Set([1969, 3024, 1205, 1040, 1203, 1045, 1053]);
+// Deadlocks and serialization failures: the request may simply be sent again, so a client gets
+// 503 with Retry-After rather than an opaque 500; each is still logged with its stack, since a
+// deadlock between CloudNest's own transactions is a lock-order bug to fix.
+const transactionConflictCodes = new Set(['40P01', '40001', 'ER_LOCK_DEADLOCK']);
 
 function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code, errno } = error as { code?: unknown; errno?: unknown };
   if (typeof code === 'string' && (unavailableCodes.has(code) || unavailableSqlStates.test(code)))
     return true;
-  if (typeof errno === 'number' && statementTimeoutErrnos.has(errno)) return true;
+  if (typeof errno === 'number' && unavailableErrnos.has(errno)) return true;
   return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Cannot enqueue|Pool is closed|is not queryable/i.test(
     error.message,
   );
+}
+
+function isTransactionConflict(error: unknown): boolean {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && transactionConflictCodes.has(code);
 }
 
 function fastifyErrorCode(error: unknown): ErrorCode | undefined {
@@ -106,9 +126,19 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
     if (error.details) body.details = error.details;
     return { body, headers: error.headers ?? {}, unexpected: false };
   }
-  if (isDatabaseUnavailable(error)) {
+  if (isDatabaseUnavailable(error) || isTransactionConflict(error)) {
     return {
       body: fromCode('DATABASE_UNAVAILABLE', requestId),
+      headers: { 'retry-after': isTransactionConflict(error) ? '1' : '2' },
+      unexpected: isTransactionConflict(error),
+    };
+  }
+  // A secret (the database's, the signing keys) that Secrets Manager did not give: throttled, timed
+  // out, or not reachable (aws/secrets.repository.ts). Nothing the client sent; it answered 500
+  // until 2026-12-07 (found in review).
+  if (error instanceof Error && (error as { code?: unknown }).code === SECRET_UNAVAILABLE) {
+    return {
+      body: fromCode('SERVICE_UNAVAILABLE', requestId),
       headers: { 'retry-after': '2' },
       unexpected: false,
     };

@@ -24,8 +24,12 @@ function sendError(exception: unknown, request: FastifyRequest, reply: FastifyRe
   const response = toErrorResponse(exception, String(request.id));
   if (response.unexpected) {
     request.log.error({ err: exception }, 'unhandled error');
-  } else if (response.body.code === 'DATABASE_UNAVAILABLE') {
-    request.log.warn({ err: exception }, 'database unavailable');
+  } else if (response.body.statusCode === 503) {
+    // What could not answer (the database, storage, Secrets Manager), for the operator.
+    request.log.warn(
+      { err: exception },
+      response.body.code === 'DATABASE_UNAVAILABLE' ? 'database unavailable' : 'unavailable',
+    );
   }
   if (reply.sent) return;
   reply
