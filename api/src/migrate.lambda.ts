@@ -48,7 +48,9 @@ export async function handler(
   }
   const connection = remoteConnection(config, secrets);
   if (connection === undefined) throw new Error('Set DATABASE_URL or DATABASE_SECRET_ARN to migrate.');
-  const url = typeof connection.url === 'string' ? connection.url : await connection.url();
+  // Afresh on every run, like the API user's secret below: a warm environment still holding the
+  // master password from before a rotation failed the next deploy (found in review, 2026-12-07).
+  const url = typeof connection.url === 'string' ? connection.url : await connection.url({ fresh: true });
   const created = await ensureDatabaseExists(url, connection.dialect, connection.tls);
   if (created) logger.info('database created');
   const db = await createDatabase(migrationConnection({ ...connection, url }));

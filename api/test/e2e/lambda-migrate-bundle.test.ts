@@ -47,6 +47,7 @@ function serverFor(dialect: 'postgres' | 'mysql') {
   };
   return {
     urlOf,
+    run,
     exists: async (name: string) =>
       (dialect === 'mysql'
         ? await run('select schema_name from information_schema.schemata where schema_name = ?', [name])
@@ -189,6 +190,59 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
         await warm.close();
       }
     } finally {
+      await secrets.close();
+    }
+  });
+
+  // Found in review (2026-12-07): the master secret was read once per environment, so a deploy
+  // that ran in a warm environment after the master password's rotation failed to connect.
+  it('reads the master secret afresh on every run: a warm environment follows its rotation', async () => {
+    const secrets = await startFakeSecretsManager();
+    const name = freshName();
+    const master = `cloudnest_master_${randomBytes(4).toString('hex')}`;
+    users.push(master);
+    const first = randomBytes(18).toString('base64url');
+    await server.run(
+      dialect === 'mysql'
+        ? `create user '${master}'@'%' identified by '${first}'`
+        : `create role ${master} login createdb createrole password '${first}'`,
+    );
+    if (dialect === 'mysql')
+      await server.run(`grant all privileges on *.* to '${master}'@'%' with grant option`);
+    const arn = testSecretArn('master');
+    const port = Number(new URL(server.urlOf(name)).port);
+    const setPassword = (password: string) =>
+      secrets.secrets.set(
+        arn,
+        JSON.stringify({
+          engine: dialect,
+          host: '127.0.0.1',
+          port,
+          username: master,
+          password,
+          dbname: name,
+        }),
+      );
+    setPassword(first);
+    const warm = await startLambdaProcess(join(bundle.dir, 'index.mjs'), {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      ...secrets.clientEnvironment,
+      DATABASE_SECRET_ARN: arn,
+      DATABASE_ENGINE: dialect,
+    });
+    try {
+      expect(await warm.invoke<MigrationResponse>({})).toEqual({ applied: ALL, pending: [] });
+      const rotated = randomBytes(18).toString('base64url');
+      await server.run(
+        dialect === 'mysql'
+          ? `alter user '${master}'@'%' identified by '${rotated}'`
+          : `alter role ${master} password '${rotated}'`,
+      );
+      setPassword(rotated);
+      expect(await warm.invoke<MigrationResponse>({})).toEqual({ applied: [], pending: [] });
+    } finally {
+      await warm.close();
       await secrets.close();
     }
   });
