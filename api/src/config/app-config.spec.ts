@@ -74,6 +74,25 @@ describe('loadConfig', () => {
     expect(message).toContain('LOG_LEVEL must be one of');
   });
 
+  // Found in review (2026-12-07): each of these loaded, then misbehaved without naming the variable.
+  it('refuses an empty HOST, a DATABASE_URL with an upper-case or indented scheme, and API_PREFIX dot segments', () => {
+    expect(problemsOf({ ...base, HOST: '' })).toBe('Invalid environment: HOST must not be empty');
+    for (const url of ['MYSQL://u:p@db/app', ' mysql://u:p@db/app', 'Postgres://u:p@db/app']) {
+      expect(problemsOf({ ...base, DATABASE_URL: url }), url).toBe(
+        'Invalid environment: DATABASE_URL must start with postgres://, postgresql:// or mysql://',
+      );
+    }
+    for (const prefix of ['/.', '/..', '/api/..', '/./api']) {
+      expect(problemsOf({ ...base, API_PREFIX: prefix }), prefix).toBe(
+        'Invalid environment: API_PREFIX must not contain . or .. segments (clients resolve them away)',
+      );
+    }
+    expect(loadConfig({ ...base, API_PREFIX: '/v1.2/.well' }, '/').http.prefix).toBe('/v1.2/.well');
+    expect(loadConfig({ ...base, DATABASE_URL: 'mysql://u:p@db/app' }, '/').database).toMatchObject({
+      dialect: 'mysql',
+    });
+  });
+
   it('refuses a wildcard CORS origin in production but allows it in development', () => {
     expect(
       problemsOf({

@@ -215,7 +215,10 @@ class VariableReader {
     } catch {
       return this.problem(name, 'must be a URL like postgres://user:pass@host:5432/db');
     }
-    if (!['postgres:', 'postgresql:', 'mysql:'].includes(url.protocol)) {
+    // On the text as written, not on the parsed URL: the parser lower-cases the scheme and trims
+    // spaces, so ` mysql://…` or `MYSQL://…` passed here and then ran as PostgreSQL, whose choice
+    // reads the text (found in review, 2026-12-07).
+    if (!/^(postgres|postgresql|mysql):\/\//.test(value)) {
       return this.problem(name, 'must start with postgres://, postgresql:// or mysql://');
     }
     if (url.pathname.length <= 1) return this.problem(name, 'must name a database (the path after the host)');
@@ -263,6 +266,19 @@ function parsedKey(parse: () => KeyObject): KeyObject | undefined {
   }
 }
 
+/**
+ * API_PREFIX: empty, or a path of segments. `.` and `..` segments are refused: clients resolve them
+ * away (`/api/../v1` is requested as `/v1`), so the API would never be reached at its prefix.
+ */
+function apiPrefix(read: VariableReader): string {
+  const message = 'must be empty or a path like /api (leading slash, no trailing slash)';
+  const prefix = read.matching('API_PREFIX', API_PREFIX, message);
+  if (prefix?.split('/').some((segment) => segment === '.' || segment === '..')) {
+    return read.problem('API_PREFIX', 'must not contain . or .. segments (clients resolve them away)') ?? '';
+  }
+  return prefix ?? '';
+}
+
 /** Reads every variable; the result is only meaningful when `problems` is empty. */
 function readVariables(read: VariableReader) {
   const nodeEnv = read.oneOf(
@@ -274,13 +290,10 @@ function readVariables(read: VariableReader) {
   return {
     NODE_ENV: nodeEnv,
     PORT: read.integer('PORT', 1, 65535, 3000),
-    HOST: read.optional('HOST'),
-    API_PREFIX:
-      read.matching(
-        'API_PREFIX',
-        API_PREFIX,
-        'must be empty or a path like /api (leading slash, no trailing slash)',
-      ) ?? '',
+    // Empty is refused, not read as unset: Fastify listens on every interface for '' (found in
+    // review, 2026-12-07), where the development default is loopback only.
+    HOST: read.optional('HOST', 1),
+    API_PREFIX: apiPrefix(read),
     LOG_LEVEL: read.oneOf(
       'LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
