@@ -171,6 +171,21 @@ describe('REST header names, which keep the case the client wrote', () => {
     expect(response.json()).toMatchObject({ requestIdHeader: 'trace-abc' });
   });
 
+  // Found in review (2026-12-07): the library falls back to API Gateway's id only when the header is
+  // absent, so an unusable one became a random UUID that matched no line of API Gateway's log.
+  it.each(['rest', 'http'] as const)(
+    "hands the app API Gateway's request id when the caller's X-Request-Id is unusable (%s)",
+    async (kind) => {
+      for (const unusable of ['has space', 'x'.repeat(129), 'quote"d']) {
+        const event = eventFor(kind, { path: '/echo', headers: { 'x-request-id': unusable } });
+        const gatewayId = (event as APIGatewayProxyEvent).requestContext.requestId;
+        expect(gatewayId).toMatch(/\S/);
+        const response = decodeResponse(await handler(event, context));
+        expect(response.json(), unusable).toMatchObject({ requestIdHeader: gatewayId });
+      }
+    },
+  );
+
   it('hands every header to the app under its lower-case name, values of one name kept together', async () => {
     const event = eventFor('rest', { path: '/echo' }) as APIGatewayProxyEvent;
     const response = decodeResponse(

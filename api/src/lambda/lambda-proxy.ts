@@ -4,7 +4,7 @@ import awsLambdaFastify, { type LambdaResponse } from '@fastify/aws-lambda';
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { errorBodyFor } from '../common/errors/error-response.js';
-import { requestIdFor } from '../common/http/request-id.js';
+import { isAcceptableRequestId, requestIdFor } from '../common/http/request-id.js';
 import { API_SECURITY_HEADERS } from '../common/http/security-headers.js';
 
 /** The events one handler answers: API Gateway REST (payload 1.0), HTTP API (2.0) and ALB. */
@@ -121,11 +121,14 @@ const KNOWN_METHODS = new Set(METHODS);
  * a function error; found in review). Answered here the way the server answers, headers included.
  */
 function badRequestAnswer(event: LambdaHttpEvent): LambdaHttpResponse {
+  const given = headerOf(event, 'x-request-id');
   const requestId = requestIdFor({
     headers: {
-      'x-request-id':
-        headerOf(event, 'x-request-id') ??
-        ('requestId' in event.requestContext ? event.requestContext.requestId : undefined),
+      'x-request-id': isAcceptableRequestId(given)
+        ? given
+        : 'requestId' in event.requestContext
+          ? event.requestContext.requestId
+          : undefined,
     },
   } as unknown as IncomingMessage);
   const body = errorBodyFor('BAD_REQUEST', requestId);
@@ -302,18 +305,40 @@ function unsupported(event: unknown): Error {
  */
 function normalisePath(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): LambdaHttpEvent {
   if (!isHttpApiEvent(event)) {
-    const rest = withLowerCaseHeaders({ ...event, path: withEscapedBackslashes(event.path) });
+    const rest = withoutUnusableRequestId(
+      withLowerCaseHeaders({ ...event, path: withEscapedBackslashes(event.path) }),
+    );
     return { ...rest, headers: withoutMadeUpUserAgent(rest.headers) };
   }
   const stage = event.requestContext.stage;
   const path = stage && stage !== '$default' ? withoutStage(event.rawPath, stage) : event.rawPath;
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
+  const httpApi = withoutUnusableRequestId(event);
   return {
-    ...event,
-    headers: withoutMadeUpUserAgent(event.headers),
+    ...httpApi,
+    headers: withoutMadeUpUserAgent(httpApi.headers),
     rawPath: `${asEncodedPath(path)}${query}`,
     queryStringParameters: undefined,
   };
+}
+
+/**
+ * The event without an X-Request-Id the app would not use (`isAcceptableRequestId`): the library
+ * gives the app API Gateway's request id only when the header is absent, so an unusable one became
+ * a random UUID matching no line of API Gateway's access log (found in review, 2026-12-07). Header
+ * names are lower-case here (HTTP API's are; REST's were made so).
+ */
+function withoutUnusableRequestId<Event extends APIGatewayProxyEvent | APIGatewayProxyEventV2>(
+  event: Event,
+): Event {
+  const headers = event.headers ?? {};
+  const multiValue = 'multiValueHeaders' in event ? event.multiValueHeaders : undefined;
+  const given = multiValue?.['x-request-id'] ?? headers['x-request-id'];
+  if (given === undefined || isAcceptableRequestId(given)) return event;
+  const { 'x-request-id': _dropped, ...kept } = headers;
+  if (!multiValue) return { ...event, headers: kept };
+  const { 'x-request-id': _droppedValues, ...keptValues } = multiValue;
+  return { ...event, headers: kept, multiValueHeaders: keptValues };
 }
 
 /**

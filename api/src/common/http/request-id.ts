@@ -15,6 +15,15 @@ const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:=+/-]{1,128}$/;
  */
 export function requestIdFor(request: IncomingMessage): string {
   const header = request.headers['x-request-id'];
-  const candidate = Array.isArray(header) ? header[0] : header;
-  return candidate && ACCEPTABLE_REQUEST_ID.test(candidate) ? candidate : randomUUID();
+  return isAcceptableRequestId(header) ? (firstOf(header) as string) : randomUUID();
+}
+
+/** Whether `requestIdFor` would use this X-Request-Id value (the first, when repeated). */
+export function isAcceptableRequestId(header: string | readonly string[] | undefined): boolean {
+  const candidate = firstOf(header);
+  return candidate !== undefined && ACCEPTABLE_REQUEST_ID.test(candidate);
+}
+
+function firstOf(header: string | readonly string[] | undefined): string | undefined {
+  return typeof header === 'string' ? header : header?.[0];
 }
