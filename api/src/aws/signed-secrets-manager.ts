@@ -69,7 +69,10 @@ export class SignedSecretsManager {
     const answer = parseAnswer(text);
     if (status !== 200) {
       const type = typeof answer?.__type === 'string' ? answer.__type.split('#').at(-1) : `HTTP ${status}`;
-      const message = typeof answer?.message === 'string' ? answer.message : text.slice(0, 200);
+      // The service's exceptions say `Message`, its request layer's (signature, token) `message`:
+      // reading only the latter put the raw JSON in the warning (found in review, 2026-12-07).
+      const said = answer?.Message ?? answer?.message;
+      const message = typeof said === 'string' ? said : text.slice(0, 200);
       throw new SecretsManagerError(type ?? `HTTP ${status}`, message);
     }
     if (answer === undefined)

@@ -103,7 +103,7 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
         failures--;
         return reply(
           500,
-          { __type: 'InternalServiceError', message: 'injected failure' },
+          { __type: 'InternalServiceError', Message: 'injected failure' },
           'InternalServiceError',
         );
       }
@@ -111,9 +111,11 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
       if (value === undefined) {
         return reply(
           400,
+          // The service's own exceptions carry `Message` (the request's signing errors, above,
+          // `message`), as AWS sends them.
           {
             __type: 'ResourceNotFoundException',
-            message: "Secrets Manager can't find the specified secret.",
+            Message: "Secrets Manager can't find the specified secret.",
           },
           'ResourceNotFoundException',
         );
