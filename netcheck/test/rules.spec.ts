@@ -381,6 +381,8 @@ describe('exact findings of the golden networks', () => {
     'prefix-list-open-db.yaml': ['NV-SG-001 DbSg', 'NV-UNK-001 ReportingDbSg'],
     // A security group reference, even an imported one, is never the internet.
     'db-sg-imported-source-group.yaml': [],
+    'instance-secondary-interface-eip.yaml': ['NV-CMP-002 Eni2'],
+    'instance-primary-interface-eip.yaml': ['NV-CMP-002 Inst'],
     'lambda-delivery-targets.yaml': ['NV-LMB-001 Worker'],
     'lambda-grant-beside-destination.yaml': ['NV-LMB-001 Worker', 'NV-LMB-002 Worker', 'NV-LMB-002 Worker'],
     'private-nat-without-eip.yaml': [],

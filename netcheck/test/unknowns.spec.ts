@@ -762,3 +762,23 @@ describe('NV-ALB-002 on a load balancer whose Type cannot be resolved (review 20
     expect(findingKeys((await checkFixture(fixture, { Kind: 'nlb' })).findings)).toEqual([]);
   });
 });
+
+describe('standalone network interfaces of instances (review 2026-12-07)', () => {
+  it('a secondary interface with an Elastic IP is reachable on its own subnet and groups; the primary is not', async () => {
+    const fixture = 'instance-secondary-interface-eip.yaml';
+    const secondary = await path(fixture, { from: 'internet', to: 'Eni2', port: 22 });
+    expect(secondary.reachable).toBe(true);
+    expect(secondary.path.at(-1)?.detail).toContain('PubB');
+    expect((await path(fixture, { from: 'internet', to: 'Inst', port: 22 })).reachable).toBe(false);
+  });
+
+  it('an instance whose primary interface is a standalone one takes its subnet, groups and Elastic IP', async () => {
+    const result = await path('instance-primary-interface-eip.yaml', {
+      from: 'internet',
+      to: 'Inst',
+      port: 22,
+    });
+    expect(result.reachable).toBe(true);
+    expect(result.path.at(-1)?.detail).toContain('PubA');
+  });
+});

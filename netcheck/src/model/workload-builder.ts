@@ -192,46 +192,93 @@ function ecsServices(context: ModelBuilderContext, raw: ReadonlyMap<string, Json
   }
 }
 
-/** An Elastic IP an instance has for certain (`true`), or may have (`unknown`), and why. */
+/** An Elastic IP an instance or network interface has for certain (`true`), or may have (`unknown`), and why. */
 interface ElasticIpOf {
   readonly publicIp: true | 'unknown';
   readonly reason: string;
 }
 
+const NETWORK_INTERFACE = ['AWS::EC2::NetworkInterface'];
+
 /**
- * The instances `AWS::EC2::EIP` and `EIPAssociation` resources give an Elastic IP. An association
- * under an undecided Condition, or whose InstanceId is an undecided `Fn::If` or cannot be resolved
- * at all, may give one: those instances' public address is unknown, never "none" (found in review,
- * 2026-12-07: such an instance with SSH open to the world was reported unreachable).
+ * The instances and standalone network interfaces `AWS::EC2::EIP` and `EIPAssociation` resources
+ * give an Elastic IP (by InstanceId or NetworkInterfaceId). An association under an undecided
+ * Condition, or whose target is an undecided `Fn::If` or cannot be resolved at all, may give one:
+ * that public address is unknown, never "none" (found in review, 2026-12-07: such an instance
+ * with SSH open to the world was reported unreachable).
  */
 function elasticIpTargets(context: ModelBuilderContext): Map<string, ElasticIpOf> {
   const targets = new Map<string, ElasticIpOf>();
-  const note = (instanceId: string, found: ElasticIpOf) => {
-    if (targets.get(instanceId)?.publicIp !== true) targets.set(instanceId, found);
+  const note = (id: string, found: ElasticIpOf) => {
+    if (targets.get(id)?.publicIp !== true) targets.set(id, found);
   };
-  const instances = context.ofType('AWS::EC2::Instance').map((instance) => instance.id);
+  const candidates = {
+    InstanceId: context.ofType('AWS::EC2::Instance').map((instance) => instance.id),
+    NetworkInterfaceId: context.ofType(...NETWORK_INTERFACE).map((nic) => nic.id),
+  };
   for (const resource of context.ofType('AWS::EC2::EIP', 'AWS::EC2::EIPAssociation')) {
-    const instance = resource.properties.InstanceId;
-    if (instance === undefined) continue;
-    if (instance instanceof ResourceRef) {
-      note(
-        instance.logicalId,
-        resource.uncertain
-          ? { publicIp: 'unknown', reason: `Elastic IP ${resource.id} may not exist (${resource.uncertain})` }
-          : { publicIp: true, reason: 'an Elastic IP is associated' },
-      );
-    } else if (instance instanceof Unresolved) {
-      const named = instance.alternatives?.filter((value) => value instanceof ResourceRef);
-      const reason = `Elastic IP ${resource.id}'s InstanceId is unresolved (${instance.reason})`;
-      for (const id of named ? named.map((ref) => ref.logicalId) : instances)
-        note(id, { publicIp: 'unknown', reason: `${reason} and may name it` });
+    for (const property of ['InstanceId', 'NetworkInterfaceId'] as const) {
+      const target = resource.properties[property];
+      if (target instanceof ResourceRef) {
+        note(
+          target.logicalId,
+          resource.uncertain
+            ? {
+                publicIp: 'unknown',
+                reason: `Elastic IP ${resource.id} may not exist (${resource.uncertain})`,
+              }
+            : { publicIp: true, reason: 'an Elastic IP is associated' },
+        );
+      } else if (target instanceof Unresolved) {
+        const named = target.alternatives?.filter((value) => value instanceof ResourceRef);
+        const reason = `Elastic IP ${resource.id}'s ${property} is unresolved (${target.reason})`;
+        for (const id of named ? named.map((ref) => ref.logicalId) : candidates[property])
+          note(id, { publicIp: 'unknown', reason: `${reason} and may name it` });
+      }
     }
   }
   return targets;
 }
 
+/** A standalone network interface attached to an instance, and at which device index. */
+interface InterfaceAttachment {
+  readonly instanceId: string;
+  readonly primary: boolean;
+}
+
+/**
+ * Standalone `AWS::EC2::NetworkInterface`s attached to an instance of the templates: through an
+ * instance's `NetworkInterfaces` entry naming them, or a `NetworkInterfaceAttachment`.
+ */
+function interfaceAttachments(context: ModelBuilderContext): Map<string, InterfaceAttachment> {
+  const attachments = new Map<string, InterfaceAttachment>();
+  const attach = (nic: CfnValue | undefined, instanceId: string, deviceIndex: CfnValue | undefined) => {
+    if (nic instanceof ResourceRef && context.typeOf(nic.logicalId) === NETWORK_INTERFACE[0])
+      attachments.set(nic.logicalId, { instanceId, primary: String(deviceIndex ?? '0') === '0' });
+  };
+  for (const instance of context.ofType('AWS::EC2::Instance')) {
+    const interfaces = asList(instance.properties.NetworkInterfaces);
+    if (interfaces instanceof Unresolved) continue;
+    for (const entry of interfaces.filter(isRecord))
+      attach(entry.NetworkInterfaceId, instance.id, entry.DeviceIndex);
+  }
+  for (const attachment of context.ofType('AWS::EC2::NetworkInterfaceAttachment')) {
+    const { InstanceId: instance, NetworkInterfaceId: nic, DeviceIndex: deviceIndex } = attachment.properties;
+    if (instance instanceof ResourceRef) attach(nic, instance.logicalId, deviceIndex ?? '1');
+  }
+  return attachments;
+}
+
+/** The subnet (one) of a `SubnetId` value. */
+function subnetOf(context: ModelBuilderContext, value: CfnValue | undefined): MaybeResolved<string[]> {
+  if (value === undefined) return new Unresolved('instance without SubnetId is placed in the default VPC');
+  const id = context.referenceId(value, SUBNET);
+  return id === undefined ? new Unresolved('no SubnetId') : id instanceof Unresolved ? id : [id];
+}
+
 function ec2Instances(context: ModelBuilderContext): void {
   const withElasticIp = elasticIpTargets(context);
+  const attachments = interfaceAttachments(context);
   for (const instance of context.ofType('AWS::EC2::Instance')) {
     const properties = instance.properties;
     const interfaces = asList(properties.NetworkInterfaces);
@@ -240,16 +287,19 @@ function ec2Instances(context: ModelBuilderContext): void {
         ? undefined
         : interfaces.find((nic) => isRecord(nic) && String(nic.DeviceIndex ?? '0') === '0');
     const nic = isRecord(primary) ? primary : undefined;
-    let subnetIds: MaybeResolved<string[]>;
-    const subnetValue = nic?.SubnetId ?? properties.SubnetId;
-    if (subnetValue === undefined)
-      subnetIds = new Unresolved('instance without SubnetId is placed in the default VPC');
-    else {
-      const id = context.referenceId(subnetValue, SUBNET);
-      subnetIds = id === undefined ? new Unresolved('no SubnetId') : id instanceof Unresolved ? id : [id];
-    }
+    // A primary interface given as a standalone NetworkInterface: its subnet, groups and EIP.
+    const standalone =
+      nic?.NetworkInterfaceId instanceof ResourceRef
+        ? context.resources.find(
+            (resource) => resource.id === (nic.NetworkInterfaceId as ResourceRef).logicalId,
+          )
+        : undefined;
+    const subnetIds = subnetOf(
+      context,
+      standalone?.properties.SubnetId ?? nic?.SubnetId ?? properties.SubnetId,
+    );
     let groups: MaybeResolved<string[]> = context.referenceIds(
-      nic?.GroupSet ?? properties.SecurityGroupIds,
+      standalone?.properties.GroupSet ?? nic?.GroupSet ?? properties.SecurityGroupIds,
       SECURITY_GROUP,
     );
     if (!(groups instanceof Unresolved) && groups.length === 0 && properties.SecurityGroups !== undefined) {
@@ -257,13 +307,16 @@ function ec2Instances(context: ModelBuilderContext): void {
     }
     let publicIp: Tri;
     let publicIpReason: string;
-    const elasticIp = withElasticIp.get(instance.id);
+    const elasticIp = withElasticIp.get(instance.id) ?? (standalone && withElasticIp.get(standalone.id));
     if (elasticIp?.publicIp === true) {
       publicIp = true;
       publicIpReason = elasticIp.reason;
     } else if (nic?.AssociatePublicIpAddress !== undefined) {
       publicIp = tri(asBoolean(nic.AssociatePublicIpAddress), 'unknown');
       publicIpReason = `NetworkInterfaces[0].AssociatePublicIpAddress is ${String(publicIp)}`;
+    } else if (standalone) {
+      publicIp = false;
+      publicIpReason = `its network interface ${standalone.id} has no Elastic IP`;
     } else {
       publicIp = publicIpFromSubnets(context, subnetIds);
       publicIpReason = `subnet MapPublicIpOnLaunch is ${String(publicIp)}`;
@@ -281,6 +334,41 @@ function ec2Instances(context: ModelBuilderContext): void {
       securityGroupIds: groupsOrDefault(context, groups, subnetIds),
       publicIp,
       publicIpReason,
+      listeningPorts: [],
+    });
+  }
+  secondaryInterfaces(context, attachments, withElasticIp);
+}
+
+/**
+ * An instance's secondary network interfaces, each a workload of its own: its own subnet, groups
+ * and address (only an Elastic IP makes one public). Modelled as the instance was, they went
+ * unseen: SSH open to the world on a secondary interface's Elastic IP passed (found in review,
+ * 2026-12-07).
+ */
+function secondaryInterfaces(
+  context: ModelBuilderContext,
+  attachments: ReadonlyMap<string, InterfaceAttachment>,
+  withElasticIp: ReadonlyMap<string, ElasticIpOf>,
+): void {
+  for (const nic of context.ofType(...NETWORK_INTERFACE)) {
+    const attachment = attachments.get(nic.id);
+    if (!attachment || attachment.primary) continue;
+    const subnetIds = subnetOf(context, nic.properties.SubnetId);
+    const elasticIp = withElasticIp.get(nic.id);
+    addWorkload(context, {
+      id: nic.id,
+      type: nic.type,
+      kind: 'ec2-instance',
+      role: 'compute',
+      subnetIds,
+      securityGroupIds: groupsOrDefault(
+        context,
+        context.referenceIds(nic.properties.GroupSet, SECURITY_GROUP),
+        subnetIds,
+      ),
+      publicIp: elasticIp?.publicIp ?? false,
+      publicIpReason: `a secondary interface of ${attachment.instanceId}: ${elasticIp?.reason ?? 'no Elastic IP (only one makes a secondary interface public)'}`,
       listeningPorts: [],
     });
   }
