@@ -163,6 +163,31 @@ describe('CredentialRenewal', () => {
     expect(pool.state).toBe('ended');
     expect(renewal.ready).toBeUndefined();
   });
+
+  // Found in review (2026-12-07): a shutdown while the first pool was being made (its secret still
+  // being read) rejected, and the server logged an error for a clean stop.
+  it('ends cleanly while the first pool is being made, and ends that pool once it is', async () => {
+    const { renewal, source, made } = setup();
+    let open = () => {};
+    source.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const first = renewal.pool();
+    const ended = renewal.end();
+    open();
+    await expect(ended).resolves.toBeUndefined();
+    await expect(first).rejects.toThrow('The database connection was closed.');
+    expect(made.map((pool) => pool.state)).toEqual(['ended']);
+  });
+
+  it('ends cleanly when the first pool could not be made', async () => {
+    const { renewal, source } = setup();
+    source.failing = true;
+    const first = renewal.pool();
+    const ended = renewal.end();
+    await expect(first).rejects.toThrow('secret unavailable');
+    await expect(ended).resolves.toBeUndefined();
+  });
 });
 
 describe('isCredentialRefusal', () => {

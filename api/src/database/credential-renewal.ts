@@ -102,7 +102,13 @@ export class CredentialRenewal<P> {
     const current = this.current;
     this.current = undefined;
     this.ready = undefined;
-    if (current) await this.pools.end(await current.then((entry) => entry.pool));
+    // A pool still being made ends itself once made (see `entry`), and one that could not be made
+    // has nothing to end: neither is a failed shutdown (found in review, 2026-12-07).
+    const pool = await current?.then(
+      (entry) => entry.pool,
+      () => undefined,
+    );
+    if (pool !== undefined) await this.pools.end(pool);
   }
 
   private entry(): Promise<PoolEntry<P>> {
