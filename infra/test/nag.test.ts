@@ -1,8 +1,11 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectionsAlarmThreshold, estimatedMaxConnections } from '../lib/concurrency.js';
 import { SESSION_MANAGER_CHANNEL_ACTIONS } from '../lib/constructs/ec2-alb-app.js';
 import type { Deployment } from '../lib/deployment.js';
+import { applyAwsSolutionsChecks } from '../lib/nag.js';
 import { supportedCombinations } from '../lib/presets.js';
 import { nagErrors, SEED_000_IMPORT, sampleSettings, synthesize } from './support.js';
 
@@ -71,6 +74,18 @@ describe('every topology × preset: cdk-nag AwsSolutions, least privilege, data 
     expect(new Set(combinations.map((c) => c.preset))).toEqual(
       new Set(['nest-vpc', 'autonote', 'seoul', 'dev', 'prod']),
     );
+  });
+
+  // The control case: an empty list below would also come from checks that never ran (a broken
+  // aspect, a changed cdk-nag API), and every template would pass (found in a test audit, 2026-12-07).
+  it('runs the checks (the control case): a bucket that allows plain HTTP is an error', () => {
+    const app = new App();
+    applyAwsSolutionsChecks(app);
+    const stack = new Stack(app, 'NagControl');
+    new s3.Bucket(stack, 'PlainHttpBucket');
+    app.synth();
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-S10'));
+    expect(errors.map((error) => error.id)).toEqual(['/NagControl/PlainHttpBucket/Resource']);
   });
 
   it('leaves zero unacknowledged cdk-nag errors', () => {
