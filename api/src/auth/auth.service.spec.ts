@@ -268,6 +268,15 @@ describe('AuthService.refresh', () => {
     }
   });
 
+  // Found in a test audit (2026-12-07): disabling an account revokes its sessions first, so no
+  // other test reached this check; a session left active (a revocation that failed) must not renew.
+  it('refuses to renew an active session of a disabled or deleted account', async () => {
+    for (const owner of [user({ disabledAt: T0 }), user({ deletedAt: T0 })]) {
+      const { service } = setup({}, { token: token(), user: owner });
+      expect(await errorCode(service.refresh('x'.repeat(43)))).toBe('INVALID_REFRESH_TOKEN');
+    }
+  });
+
   it('counts the refresh against the per-session limit before taking the row lock', async () => {
     const { service, rateLimits, sessions } = setup({}, { token: token() });
     await service.refresh('x'.repeat(43));

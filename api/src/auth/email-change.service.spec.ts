@@ -221,6 +221,16 @@ describe('EmailChangeService.confirm', () => {
     }
   });
 
+  // Found in a test audit (2026-12-07): nothing failed without this refusal.
+  it('refuses a disabled account with ACCOUNT_DISABLED inside the transaction, changing nothing', async () => {
+    const { service, users, mail, activityTypes } = setup({ owner: user({ disabledAt: T0 }) });
+    expect(await codeOf(service.confirm(TOKEN, CLIENT))).toBe('ACCOUNT_DISABLED');
+    expect(users.updateProfile).not.toHaveBeenCalled();
+    // Thrown inside the change's transaction, which rolls the spent link back with it.
+    expect(activityTypes()).toEqual([]);
+    expect(mail.sent).not.toHaveBeenCalled();
+  });
+
   it('says EMAIL_TAKEN when someone registered the address after the link was sent, inside the transaction', async () => {
     const { service, users, mail, activityTypes } = setup();
     users.updateProfile.mockResolvedValue('email');
