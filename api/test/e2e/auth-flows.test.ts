@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
@@ -216,6 +217,10 @@ describe('auth flows over HTTP', () => {
       // How each was signed in: this one by registering, the other with the password.
       expect(list.find((s) => s.current)?.signInMethod).toBe('registration');
       expect(other?.signInMethod).toBe('password');
+      // Used first, so its status is in this instance's cache: the revocation must take effect at
+      // once all the same (found in a test audit, 2026-12-07: without this the 401 came from the
+      // database whether or not the cache entry was dropped).
+      expect((await server.request('/auth/me', { headers: bearer(second.accessToken) })).status).toBe(200);
 
       const revoke = await server.request(`/auth/sessions/${other?.id}`, {
         method: 'DELETE',
@@ -345,6 +350,8 @@ describe('auth flows over HTTP', () => {
         json: { currentPassword: 'wrong password!', newPassword: 'another fine phrase 99' },
       });
       expect((await readJson<ErrorBody>(wrong)).code).toBe('CURRENT_PASSWORD_INCORRECT');
+      // In use (its status cached) before the change, which must end it at once all the same.
+      expect((await server.request('/auth/me', { headers: bearer(other.accessToken) })).status).toBe(200);
       const change = await server.request('/auth/password/change', {
         method: 'POST',
         headers: bearer(tokens.accessToken),
@@ -667,6 +674,40 @@ describe('auth flows over HTTP', () => {
         headers: bearer(tokens.accessToken),
       });
       expect((await readJson<ErrorBody>(missing)).code).toBe('API_KEY_NOT_FOUND');
+    });
+
+    // Found in a test audit (2026-12-07): no test called a route a key's scopes do not cover.
+    it('lets a key call only the routes its scopes name (403 INSUFFICIENT_SCOPE for the rest)', async () => {
+      const { credentials, tokens } = await registerUser(server);
+      const mint = async (scopes: string[]) =>
+        (
+          await readJson<{ key: string }>(
+            await server.request('/auth/api-keys', {
+              method: 'POST',
+              headers: bearer(tokens.accessToken),
+              json: { name: scopes.join(' '), scopes, password: credentials.password },
+            }),
+          )
+        ).key;
+      const withKey = (key: string, path: string, init: { method?: string; json?: unknown } = {}) =>
+        server.request(path, { ...init, headers: { 'x-api-key': key } });
+      const upload = { json: { purpose: 'avatar', contentType: 'image/png', size: 68 }, method: 'POST' };
+      const refused = async (response: Response) => {
+        expect(response.status).toBe(403);
+        expect((await readJson<ErrorBody>(response)).code).toBe('INSUFFICIENT_SCOPE');
+      };
+
+      const profileReader = await mint(['users:read']);
+      expect((await withKey(profileReader, `/users/${tokens.user.id}`)).status).toBe(200);
+      await refused(await withKey(profileReader, '/files/uploads', upload));
+
+      const fileReader = await mint(['files:read']);
+      await refused(await withKey(fileReader, '/files/uploads', upload));
+      await refused(await withKey(fileReader, `/files/${randomUUID()}`, { method: 'DELETE' }));
+      await refused(await withKey(fileReader, `/users/${tokens.user.id}`));
+
+      const fileWriter = await mint(['files:write']);
+      expect((await withKey(fileWriter, '/files/uploads', upload)).status).toBe(201);
     });
 
     it('grants only scopes a route checks: a misspelt one is refused with 400 naming the known ones', async () => {

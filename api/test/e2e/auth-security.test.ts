@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { importPKCS8, SignJWT } from 'jose';
 import { pino } from 'pino';
@@ -60,6 +60,17 @@ describe('access token verification', () => {
 
   it('accepts a token we sign with the configured key (the control case)', async () => {
     expect((await me(await sign({ sub: session.user.id, sid: sid() }))).status).toBe(200);
+  });
+
+  // Found in a test audit (2026-12-07): nothing failed without the check that a session belongs to
+  // the token's subject (only a holder of the signing key could mint such a token).
+  it("rejects a validly signed token naming another user's session", async () => {
+    const stranger = (await registerUser(server)).tokens;
+    for (const sub of [stranger.user.id, randomUUID()]) {
+      const response = await me(await sign({ sub, sid: sid() }));
+      expect(response.status, sub).toBe(401);
+      expect(await codeOf(response)).toBe('SESSION_REVOKED');
+    }
   });
 
   it('rejects alg "none"', async () => {
