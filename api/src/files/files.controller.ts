@@ -34,7 +34,7 @@ export class FilesController {
     tags,
     auth: 'bearerOrApiKey',
     responses: { 200: FileSchema },
-    errors: ['FILE_NOT_FOUND', 'FILE_NOT_UPLOADED', 'FILE_UPLOAD_MISMATCH'],
+    errors: ['FILE_NOT_FOUND', 'FILE_NOT_UPLOADED', 'FILE_UPLOAD_MISMATCH', 'STORAGE_UNAVAILABLE'],
   })
   complete(@CurrentAuth() auth: AuthContext, @ValidParams(IdParamsSchema) params: IdParams) {
     return this.files.complete(auth, params.id);
@@ -82,7 +82,7 @@ export class FilesController {
     tags,
     auth: 'bearerOrApiKey',
     responses: { 204: null },
-    errors: ['FILE_NOT_FOUND'],
+    errors: ['FILE_NOT_FOUND', 'STORAGE_UNAVAILABLE'],
   })
   remove(@CurrentAuth() auth: AuthContext, @ValidParams(IdParamsSchema) params: IdParams) {
     return this.files.remove(auth, params.id);
