@@ -693,6 +693,13 @@ describe('Elastic IPs that may or may not be associated (review 2026-12-07)', ()
     expect(findingKeys(findings)).toEqual(expect.arrayContaining(['NV-UNK-001 Inst', 'NV-UNK-001 Other']));
   });
 
+  it('an EIP under the Condition of the instance it names (or an Fn::If on it) is certain for it: an error', async () => {
+    const keys = findingKeys((await checkFixture(fixture)).findings);
+    expect(keys).toEqual(expect.arrayContaining(['NV-CMP-002 Bastion', 'NV-CMP-002 Guarded']));
+    expect(keys).not.toContain('NV-UNK-001 Bastion');
+    expect(keys).not.toContain('NV-UNK-001 Guarded');
+  });
+
   it('with the parameter given, the answers are definite', async () => {
     for (const to of ['Inst', 'Other']) {
       expect((await path(fixture, { from: 'internet', to, port: 22 }, { Pub: 'yes' })).reachable, to).toBe(

@@ -216,13 +216,18 @@ function elasticIpTargets(context: ModelBuilderContext): Map<string, ElasticIpOf
     InstanceId: context.ofType('AWS::EC2::Instance').map((instance) => instance.id),
     NetworkInterfaceId: context.ofType(...NETWORK_INTERFACE).map((nic) => nic.id),
   };
+  // The netcheck model keeps a resource under an undecided Condition (as if created): an Elastic IP
+  // under that same Condition exists exactly when it does, so it is certain for it (the optional
+  // bastion and its address; found in review, 2026-12-07).
+  const uncertainty = (id: string) => context.resources.find((resource) => resource.id === id)?.uncertain;
+  const conditionOf = (id: string) => /^Condition ([^:]+):/.exec(uncertainty(id) ?? '')?.[1];
   for (const resource of context.ofType('AWS::EC2::EIP', 'AWS::EC2::EIPAssociation')) {
     for (const property of ['InstanceId', 'NetworkInterfaceId'] as const) {
       const target = resource.properties[property];
       if (target instanceof ResourceRef) {
         note(
           target.logicalId,
-          resource.uncertain
+          resource.uncertain && resource.uncertain !== uncertainty(target.logicalId)
             ? {
                 publicIp: 'unknown',
                 reason: `Elastic IP ${resource.id} may not exist (${resource.uncertain})`,
@@ -232,8 +237,21 @@ function elasticIpTargets(context: ModelBuilderContext): Map<string, ElasticIpOf
       } else if (target instanceof Unresolved) {
         const named = target.alternatives?.filter((value) => value instanceof ResourceRef);
         const reason = `Elastic IP ${resource.id}'s ${property} is unresolved (${target.reason})`;
-        for (const id of named ? named.map((ref) => ref.logicalId) : candidates[property])
-          note(id, { publicIp: 'unknown', reason: `${reason} and may name it` });
+        for (const id of named ? named.map((ref) => ref.logicalId) : candidates[property]) {
+          // `!If [C, !Ref X, …]` for an X under Condition C names X whenever X exists.
+          const whenItExists =
+            !resource.uncertain &&
+            target.condition !== undefined &&
+            target.condition === conditionOf(id) &&
+            target.alternatives?.[0] instanceof ResourceRef &&
+            target.alternatives[0].logicalId === id;
+          note(
+            id,
+            whenItExists
+              ? { publicIp: true, reason: 'an Elastic IP is associated (under its Condition)' }
+              : { publicIp: 'unknown', reason: `${reason} and may name it` },
+          );
+        }
       }
     }
   }
@@ -307,7 +325,10 @@ function ec2Instances(context: ModelBuilderContext): void {
     }
     let publicIp: Tri;
     let publicIpReason: string;
-    const elasticIp = withElasticIp.get(instance.id) ?? (standalone && withElasticIp.get(standalone.id));
+    // The instance's own entry or its interface's, a certain one first.
+    const elasticIp = [withElasticIp.get(instance.id), standalone && withElasticIp.get(standalone.id)]
+      .filter((entry): entry is ElasticIpOf => entry !== undefined)
+      .sort((a, b) => Number(b.publicIp === true) - Number(a.publicIp === true))[0];
     if (elasticIp?.publicIp === true) {
       publicIp = true;
       publicIpReason = elasticIp.reason;

@@ -280,6 +280,7 @@ export class IntrinsicResolver {
             `Fn::If on ${chosen.reason}`,
             undefined,
             branches.map((branch) => (branch === NO_VALUE ? undefined : branch)),
+            argument[0],
           );
         }
         return this.evaluate(argument[chosen ? 1 : 2] as JsonValue, next);

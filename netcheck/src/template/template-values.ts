@@ -13,11 +13,14 @@ export class Unresolved {
    * @param alternatives the values it is known to be one of: the branches of an `Fn::If` whose
    *   condition is undecided (`undefined` for `AWS::NoValue`: the property is absent). What an
    *   unresolved reference may name — both subnets of `SubnetId: !If […]` — is then still known.
+   * @param condition for an `Fn::If`: the name of its undecided condition (`alternatives[0]` is the
+   *   value when it is true), so a value can be related to resources under the same Condition.
    */
   constructor(
     readonly reason: string,
     readonly partial?: string,
     readonly alternatives?: ReadonlyArray<CfnValue | undefined>,
+    readonly condition?: string,
   ) {}
 }
 
