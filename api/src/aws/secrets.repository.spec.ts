@@ -4,6 +4,7 @@ import {
   startFakeSecretsManager,
   testSecretArn,
 } from '../../test/support/secrets-manager-server.js';
+import { SECRET_UNAVAILABLE } from '../common/errors/secret-unavailable.js';
 import { SecretsRepository } from './secrets.repository.js';
 
 describe('SecretsRepository against a Secrets Manager JSON endpoint', () => {
@@ -43,6 +44,25 @@ describe('SecretsRepository against a Secrets Manager JSON endpoint', () => {
     fake.secrets.set(arn, 'now-there');
     expect(await repository().getString(arn)).toBe('now-there');
     expect(callsFor(arn)).toBe(2);
+  });
+
+  // Found in review (2026-12-07): every failure was marked "unavailable" (a 503 to retry), a wrong
+  // ARN or a missing permission included, which must stay a loud 500.
+  it('marks only a failure to wait out as SECRET_UNAVAILABLE, not a missing secret', async () => {
+    const missing = await repository()
+      .getString(testSecretArn('never-there'))
+      .catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(Error);
+    expect((missing as { code?: unknown }).code).toBeUndefined();
+    const arn = testSecretArn('busy');
+    fake.secrets.set(arn, 'value');
+    // More server errors than the SDK's attempts: the read fails for now.
+    fake.failNext(10);
+    const busy = await repository()
+      .getString(arn)
+      .catch((error: unknown) => error);
+    fake.failNext(0);
+    expect((busy as { code?: unknown }).code).toBe(SECRET_UNAVAILABLE);
   });
 
   it('a fresh read fetches a rotated value and caches it; a failed one leaves the cached value', async () => {

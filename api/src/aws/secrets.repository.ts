@@ -3,6 +3,7 @@ import { SECRET_UNAVAILABLE } from '../common/errors/secret-unavailable.js';
 import type { AwsSigning } from '../config/app-config.js';
 import { awsRequestHandler } from './http-limits.js';
 import type { SecretValue, SignedSecretsManager } from './signed-secrets-manager.js';
+import { isTransientAwsFailure } from './transient-failure.js';
 
 /**
  * One fetch per secret per process (a Lambda execution environment), shared by every repository
@@ -131,10 +132,12 @@ export class SecretsRepository {
     try {
       return await client.send(new GetSecretValueCommand({ SecretId: secretId }));
     } catch (error) {
-      throw Object.assign(
-        new Error(`Could not read secret ${secretId}: ${(error as Error).message}`, { cause: error }),
-        { code: SECRET_UNAVAILABLE },
-      );
+      const unread = new Error(`Could not read secret ${secretId}: ${(error as Error).message}`, {
+        cause: error,
+      });
+      // Only a failure to wait out is a 503; a wrong ARN, a missing permission or a key that cannot
+      // decrypt it stays a loud 500 (found in review, 2026-12-07).
+      throw isTransientAwsFailure(error) ? Object.assign(unread, { code: SECRET_UNAVAILABLE }) : unread;
     }
   }
 

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Inject, Injectable } from '@nestjs/common';
 import { awsRequestHandler } from '../aws/http-limits.js';
+import { isTransientAwsFailure } from '../aws/transient-failure.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -25,20 +26,12 @@ interface Sdk {
  * What an S3 call's failure becomes: S3 unreachable, timing out, throttling or failing on its side
  * is 503 STORAGE_UNAVAILABLE (before 2026-12-07 a socket error answered "database unavailable",
  * which sent the operator to the wrong system, and a 5xx from S3 an opaque 500); anything else
- * (access denied, a missing bucket: configuration) stays an error to log with its stack.
+ * (credentials, access denied, a missing bucket: configuration) stays an error to log with its
+ * stack.
  */
 function storageFailure(error: unknown): unknown {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const name = (error as { name?: unknown }).name;
-  const unavailable =
-    status === undefined ||
-    status >= 500 ||
-    status === 429 ||
-    name === 'TimeoutError' ||
-    name === 'SlowDown' ||
-    name === 'RequestTimeout';
   // The cause goes into the warning the exception filter logs.
-  return unavailable
+  return isTransientAwsFailure(error)
     ? Object.assign(new AppError('STORAGE_UNAVAILABLE', undefined, undefined, { 'retry-after': '2' }), {
         cause: error,
       })

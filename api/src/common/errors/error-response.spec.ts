@@ -44,19 +44,10 @@ describe('toErrorResponse', () => {
   });
 
   // Found in review (2026-12-07): each of these answered an opaque 500.
-  it('maps a refused password, a full server, a DNS hiccup and a shutting-down server to 503', () => {
+  it('maps an idle-session timeout, a DNS hiccup and a shutting-down server to 503, logged as a warning', () => {
     const failures = [
-      { code: '28P01', message: 'password authentication failed for user "cloudnest_api"' },
-      { code: '53300', message: 'sorry, too many clients already' },
       { code: '57P05', message: 'terminating connection due to idle-session timeout' },
       { code: 'EAI_AGAIN', message: 'getaddrinfo EAI_AGAIN db.internal' },
-      { code: 'ER_CON_COUNT_ERROR', errno: 1040, message: 'Too many connections' },
-      {
-        code: 'ER_TOO_MANY_USER_CONNECTIONS',
-        errno: 1203,
-        message: 'User has more than max_user_connections',
-      },
-      { code: 'ER_ACCESS_DENIED_ERROR', errno: 1045, message: "Access denied for user 'cloudnest_api'" },
       { code: 'ER_SERVER_SHUTDOWN', errno: 1053, message: 'Server shutdown in progress' },
     ];
     for (const { message, ...fields } of failures) {
@@ -69,25 +60,48 @@ describe('toErrorResponse', () => {
     }
   });
 
-  it('answers deadlocks with 503 and Retry-After, and flags them for logging (a lock-order bug)', () => {
-    for (const code of ['40P01', '40001', 'ER_LOCK_DEADLOCK']) {
-      const response = toErrorResponse(Object.assign(new Error('deadlock detected'), { code }), 'r');
-      expect(response, code).toMatchObject({
+  // The client can only retry, the operator must act: 503, and an error with its stack in the log.
+  it('maps refused credentials, a full server and deadlocks to 503, flagged for logging as errors', () => {
+    const failures = [
+      { code: '28P01', message: 'password authentication failed for user "cloudnest_api"' },
+      { code: '28000', message: 'no pg_hba.conf entry for host' },
+      { code: '53300', message: 'sorry, too many clients already' },
+      { code: '40P01', message: 'deadlock detected' },
+      { code: '40001', message: 'could not serialize access due to concurrent update' },
+      { code: 'ER_CON_COUNT_ERROR', errno: 1040, message: 'Too many connections' },
+      {
+        code: 'ER_TOO_MANY_USER_CONNECTIONS',
+        errno: 1203,
+        message: 'User has more than max_user_connections',
+      },
+      { code: 'ER_ACCESS_DENIED_ERROR', errno: 1045, message: "Access denied for user 'cloudnest_api'" },
+      { code: 'ER_LOCK_DEADLOCK', errno: 1213, message: 'Deadlock found when trying to get lock' },
+    ];
+    for (const { message, ...fields } of failures) {
+      const response = toErrorResponse(Object.assign(new Error(message), fields), 'r');
+      expect(response, fields.code).toMatchObject({
         body: { statusCode: 503, code: 'DATABASE_UNAVAILABLE' },
-        headers: { 'retry-after': '1' },
+        headers: { 'retry-after': '2' },
         unexpected: true,
       });
     }
+    // A query over a configured limit fails the same way every time: not something to retry.
+    const tempFiles = Object.assign(new Error('temporary file size exceeds temp_file_limit'), {
+      code: '53400',
+    });
+    expect(toErrorResponse(tempFiles, 'r').body.code).toBe('INTERNAL_ERROR');
   });
 
-  it('answers a secret Secrets Manager did not give with 503 SERVICE_UNAVAILABLE', () => {
-    const unread = Object.assign(new Error('Could not read secret db: Rate exceeded'), {
-      code: SECRET_UNAVAILABLE,
-    });
-    expect(toErrorResponse(unread, 'r')).toMatchObject({
-      body: { statusCode: 503, code: 'SERVICE_UNAVAILABLE' },
-      headers: { 'retry-after': '2' },
-    });
+  it('answers a secret Secrets Manager did not give with 503 SERVICE_UNAVAILABLE, not the database', () => {
+    for (const reason of ['Rate exceeded', 'connect ECONNREFUSED 10.0.0.5:443']) {
+      const unread = Object.assign(new Error(`Could not read secret db: ${reason}`), {
+        code: SECRET_UNAVAILABLE,
+      });
+      expect(toErrorResponse(unread, 'r'), reason).toMatchObject({
+        body: { statusCode: 503, code: 'SERVICE_UNAVAILABLE' },
+        headers: { 'retry-after': '2' },
+      });
+    }
   });
 
   // PostgreSQL's and MariaDB's run against real servers in test/medium/database-limits.test.ts.

@@ -62,24 +62,26 @@ const unavailableCodes = new Set([
   'PROTOCOL_CONNECTION_LOST',
   'POOL_WAIT_TIMEOUT',
 ]);
-// SQLSTATE class 08 (connection exception), class 28 (the password refused: between a rotation's
-// change and the secret's update, until database/credential-renewal.ts reads the new one), class
-// 53 (insufficient resources: too many connections, out of memory or disk), 57014 (statement
-// timeout: a database too slow to answer in time, not a bad request) and 57P01-57P05 (server
-// shutting down or starting, idle-session timeout). Classes 28 and 53 answered 500 until
-// 2026-12-07 (found in review).
-const unavailableSqlStates = /^(08|28|53|57014|57P0[1-5])/;
+// SQLSTATE class 08 (connection exception), 57014 (statement timeout: a database too slow to
+// answer in time, not a bad request) and 57P01-57P05 (server shutting down or starting,
+// idle-session timeout).
+const unavailableSqlStates = /^(08|57014|57P0[1-5])/;
 // MariaDB's ER_STATEMENT_TIMEOUT and MySQL's ER_QUERY_TIMEOUT (max_statement_time / max_execution_time),
 // and ER_LOCK_WAIT_TIMEOUT: MySQL 8's max_execution_time covers only reads, so a write held behind
 // another transaction's row lock ends at innodb_lock_wait_timeout instead (database/mysql-pool.ts
 // sets it from the same limit). It answered 500 until 2026-12-07 (found in review). Then MySQL's
-// too many connections (1040, per user 1203), access denied (1045, as class 28 above) and server
-// shutdown (1053, as 57P01).
-const unavailableErrnos = new Set([1969, 3024, 1205, 1040, 1203, 1045, 1053]);
-// Deadlocks and serialization failures: the request may simply be sent again, so a client gets
-// 503 with Retry-After rather than an opaque 500; each is still logged with its stack, since a
-// deadlock between CloudNest's own transactions is a lock-order bug to fix.
-const transactionConflictCodes = new Set(['40P01', '40001', 'ER_LOCK_DEADLOCK']);
+// server shutdown (1053, as 57P01).
+const unavailableErrnos = new Set([1969, 3024, 1205, 1053]);
+// Failures the client can only wait out but an operator must act on, so they are 503 with
+// Retry-After and also logged as errors with their stack (the error-level log alarm): the
+// credentials refused (SQLSTATE class 28, MySQL 1045: between a rotation's change and the
+// secret's update, until database/credential-renewal.ts reads the new one; or a missing role, a
+// pg_hba.conf entry), the server out of connections, memory or disk (53000-53300, MySQL
+// 1040/1203), and deadlocks or serialization failures (a deadlock between CloudNest's own
+// transactions is a lock-order bug to fix). All were opaque 500s until 2026-12-07 (found in
+// review); 53400 (a query over a configured limit) fails the same way every time and stays a 500.
+const operatorSqlStates = /^(28|53[0-3]00$|40P01$|40001$)/;
+const operatorErrnos = new Set([1045, 1040, 1203, 1213]);
 
 function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -92,9 +94,14 @@ function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
-function isTransactionConflict(error: unknown): boolean {
-  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && transactionConflictCodes.has(code);
+/** A database failure to answer 503 and log as an error (see `operatorSqlStates`). */
+function needsOperator(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, errno } = error as { code?: unknown; errno?: unknown };
+  return (
+    (typeof code === 'string' && operatorSqlStates.test(code)) ||
+    (typeof errno === 'number' && operatorErrnos.has(errno))
+  );
 }
 
 function fastifyErrorCode(error: unknown): ErrorCode | undefined {
@@ -126,21 +133,22 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
     if (error.details) body.details = error.details;
     return { body, headers: error.headers ?? {}, unexpected: false };
   }
-  if (isDatabaseUnavailable(error) || isTransactionConflict(error)) {
-    return {
-      body: fromCode('DATABASE_UNAVAILABLE', requestId),
-      headers: { 'retry-after': isTransactionConflict(error) ? '1' : '2' },
-      unexpected: isTransactionConflict(error),
-    };
-  }
-  // A secret (the database's, the signing keys) that Secrets Manager did not give: throttled, timed
-  // out, or not reachable (aws/secrets.repository.ts). Nothing the client sent; it answered 500
-  // until 2026-12-07 (found in review).
+  // A secret (the database's, the signing keys) that Secrets Manager did not give for now:
+  // throttled, timed out, or not reachable (aws/secrets.repository.ts). Before the database
+  // checks, which would read its socket error as the database's. Nothing the client sent; it
+  // answered 500 until 2026-12-07 (found in review).
   if (error instanceof Error && (error as { code?: unknown }).code === SECRET_UNAVAILABLE) {
     return {
       body: fromCode('SERVICE_UNAVAILABLE', requestId),
       headers: { 'retry-after': '2' },
       unexpected: false,
+    };
+  }
+  if (needsOperator(error) || isDatabaseUnavailable(error)) {
+    return {
+      body: fromCode('DATABASE_UNAVAILABLE', requestId),
+      headers: { 'retry-after': '2' },
+      unexpected: needsOperator(error),
     };
   }
   // Nest wraps Fastify's own errors (body parsing, limits) in an HttpException; the cause keeps the code.

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_SECURITY_HEADERS } from '../http/security-headers.js';
+import { AppError } from './app-error.js';
 import { toErrorResponse } from './error-response.js';
 
 /** The one place where errors become HTTP responses (see `toErrorResponse`). */
@@ -24,8 +25,9 @@ function sendError(exception: unknown, request: FastifyRequest, reply: FastifyRe
   const response = toErrorResponse(exception, String(request.id));
   if (response.unexpected) {
     request.log.error({ err: exception }, 'unhandled error');
-  } else if (response.body.statusCode === 503) {
-    // What could not answer (the database, storage, Secrets Manager), for the operator.
+  } else if (response.body.statusCode === 503 && !isDrainAnswer(exception)) {
+    // What could not answer (the database, storage, Secrets Manager), for the operator; not the
+    // answer every request gets while the server drains, which says nothing new.
     request.log.warn(
       { err: exception },
       response.body.code === 'DATABASE_UNAVAILABLE' ? 'database unavailable' : 'unavailable',
@@ -41,4 +43,9 @@ function sendError(exception: unknown, request: FastifyRequest, reply: FastifyRe
     .headers(response.headers)
     .status(response.body.statusCode)
     .send(response.body);
+}
+
+/** The SERVICE_UNAVAILABLE the app itself answers while it shuts down (app.ts). */
+function isDrainAnswer(exception: unknown): boolean {
+  return exception instanceof AppError && exception.code === 'SERVICE_UNAVAILABLE';
 }
