@@ -484,6 +484,16 @@ describe('storage and users configuration', () => {
         WEBAUTHN_ORIGINS: 'https://example.com',
       }),
     ).toContain('WEBAUTHN_RP_ID must be example.com or a parent domain of it');
+    // Without WEBAUTHN_RP_ID the first origin's host is the passkeys' domain: an origin outside it
+    // cannot use them (found in review, 2026-12-07: it loaded, and every ceremony there failed).
+    const outside = { NODE_ENV: 'test', WEBAUTHN_ORIGINS: 'https://app.example.com,https://example.com' };
+    expect(problemsOf(outside)).toBe(
+      "Invalid environment: WEBAUTHN_ORIGINS has example.com, which is not app.example.com (the first origin's host, the passkeys' domain by default) or under it: set WEBAUTHN_RP_ID to a domain both share",
+    );
+    expect(
+      loadConfig({ NODE_ENV: 'test', WEBAUTHN_ORIGINS: 'https://example.com,https://app.example.com' }, '/')
+        .auth.passkeys.rpId,
+    ).toBe('example.com');
     expect(problemsOf({ NODE_ENV: 'test', WEBAUTHN_RP_ID: 'https://example.com' })).toContain(
       'WEBAUTHN_RP_ID must be a domain like example.com (not a URL or an IP address)',
     );

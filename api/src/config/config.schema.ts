@@ -581,7 +581,21 @@ function checkPasskeySite(
     if (!isOrigin(origin))
       read.problem('WEBAUTHN_ORIGINS', `has ${origin}, not an origin like https://app.example.com`);
   }
-  if (rpId === undefined) return;
+  if (rpId === undefined) {
+    // The passkeys' domain then defaults to the first origin's host, which every other origin
+    // must be that host or under: a parent's origin beside it failed every ceremony there, with
+    // nothing said at startup (found in review, 2026-12-07).
+    const hosts = origins.filter(isOrigin).map((origin) => new URL(origin).hostname);
+    const first = hosts[0];
+    for (const host of hosts.slice(1)) {
+      if (first !== undefined && host !== first && !host.endsWith(`.${first}`))
+        read.problem(
+          'WEBAUTHN_ORIGINS',
+          `has ${host}, which is not ${first} (the first origin's host, the passkeys' domain by default) or under it: set WEBAUTHN_RP_ID to a domain both share`,
+        );
+    }
+    return;
+  }
   if (!/^[a-z0-9.-]+$/.test(rpId) || /^[\d.]+$/.test(rpId) || rpId.startsWith('.') || rpId.endsWith('.')) {
     read.problem('WEBAUTHN_RP_ID', 'must be a domain like example.com (not a URL or an IP address)');
     return;
