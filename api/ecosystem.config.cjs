@@ -1,7 +1,8 @@
-// PM2 process file for the EC2 topology (seed 004): the backend on port 9999 under /api, behind
-// the ALB. Build first (`npm run build -w @cloudnest/api`), then `pm2 start api/ecosystem.config.cjs`.
-// DATABASE_URL and the JWT key come from the instance environment (user data reads them from
-// Secrets Manager at boot); nothing secret lives in this file.
+// PM2 process file for running the backend by hand on a server of your own (seed 004's layout:
+// port 9999 under /api, behind a load balancer). Build first (`npm run build -w @cloudnest/api`),
+// then `pm2 start api/ecosystem.config.cjs` with DATABASE_URL (or DATABASE_SECRET_ARN), the JWT key
+// and MFA_ENCRYPTION_KEY in the environment; nothing secret lives in this file. infra's ec2-alb
+// topology does not use it: its user data writes its own process file with the secrets' ARNs.
 module.exports = {
   apps: [
     {
