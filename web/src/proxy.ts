@@ -23,13 +23,15 @@ export function proxy(request: NextRequest): NextResponse {
 export const config = {
   matcher: [
     {
-      // Pages only: the API (proxied in development) answers with its own headers, and static files
-      // and prefetched route data are not documents a policy applies to.
-      source: '/((?!api/|_next/static|_next/image|favicon.ico).*)',
-      missing: [
-        { type: 'header', key: 'next-router-prefetch' },
-        { type: 'header', key: 'purpose', value: 'prefetch' },
-      ],
+      // Everything but the API (proxied in development; it answers with its own headers) and the
+      // router's prefetches of route data, which only the app's own scripts send and which are
+      // no document. Static files get the header too, where it does nothing: the unanchored
+      // exclusions before (`_next/static`, `favicon.ico`) let `/favicon.ico/x` serve the app's 404
+      // page without a policy, and Chrome's prerenders and speculative prefetches (`Purpose:
+      // prefetch`), which become the page the user sees, had none either (found in review,
+      // 2026-12-07).
+      source: '/((?!api/).*)',
+      missing: [{ type: 'header', key: 'next-router-prefetch' }],
     },
   ],
 };

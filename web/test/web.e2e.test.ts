@@ -150,6 +150,57 @@ describe('web app in Chromium against the real API', () => {
     expect(nonces[0]).not.toBe(nonces[1]);
   });
 
+  // Found in review (2026-12-07): a browser's prerender or speculative prefetch (which becomes the
+  // page) and app pages under the excluded prefixes (the 404 page at /favicon.ico/x) had no policy.
+  it('gives prerendered pages and every page address a Content-Security-Policy with a nonce on every script', async () => {
+    for (const [path, headers] of [
+      ['/sign-in', { purpose: 'prefetch' }],
+      ['/sign-in', { 'sec-purpose': 'prefetch;prerender' }],
+      ['/favicon.ico/x', {}],
+      ['/_next/staticx', {}],
+      ['/_next/image-x', {}],
+    ] as const) {
+      const response = await fetch(`${stack.webUrl}${path}`, { headers });
+      const nonce = response.headers.get('content-security-policy')?.match(/'nonce-([^']+)'/)?.[1];
+      expect(nonce, `${path} ${JSON.stringify(headers)}`).toBeDefined();
+      const scripts = (await response.text()).match(/<script\b[^>]*>/g) ?? [];
+      expect(scripts.length, path).toBeGreaterThan(0);
+      for (const script of scripts) expect(script, path).toContain(`nonce="${nonce}"`);
+    }
+  });
+
+  // Found in review (2026-12-07): submitted before the page's scripts ran (a slow network, a
+  // password manager's auto-submit), the forms sent a GET with the password in the address, which
+  // lands in history and the load balancer's access log.
+  it('never puts a password in the address when a form is submitted before the scripts load', async () => {
+    const context = await newContext({ viewport: DESKTOP });
+    try {
+      const tab = await context.newPage();
+      await tab.route('**/_next/static/**', (route) => route.abort());
+      // Every required field filled, or the browser's own validation holds the form back.
+      const forms = {
+        '/sign-in': { 'Email or username': 'early.bird@example.com', Password: 'a secret passphrase 1' },
+        '/sign-up': {
+          Email: 'early.bird@example.com',
+          Username: 'early_bird',
+          Password: 'a secret passphrase 1',
+        },
+      };
+      for (const [path, fields] of Object.entries(forms)) {
+        await tab.goto(`${stack.webUrl}${path}`);
+        for (const [label, value] of Object.entries(fields))
+          await tab.getByLabel(label, { exact: true }).fill(value);
+        const sent = tab.waitForRequest((request) => request.isNavigationRequest());
+        await tab.getByLabel('Password', { exact: true }).press('Enter');
+        const request = await sent;
+        expect(request.url(), path).not.toContain('secret');
+        expect(request.method(), path).toBe('POST');
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   it("refuses a script injected into a page's markup, while the page's own scripts run", async () => {
     const context = await browser.newContext({ viewport: DESKTOP });
     try {

@@ -77,7 +77,7 @@ export function TwoStepForm({
         <p>Enter one of the recovery codes you saved when you turned on two-step sign-in. Each works once.</p>
       )}
       {message && <Alert kind="error">{message}</Alert>}
-      <form onSubmit={onSubmit}>
+      <form method="post" onSubmit={onSubmit}>
         {method === 'authenticator' ? (
           <Field
             key="authenticator"

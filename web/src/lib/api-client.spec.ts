@@ -38,6 +38,13 @@ async function errorOf(promise: Promise<unknown>): Promise<ApiError> {
   return caught;
 }
 
+describe('a cn_csrf cookie that is not valid percent-encoding (another site of the domain may set one)', () => {
+  it('restores no session instead of failing with a URIError', async () => {
+    fake.jar.values.set('cn_csrf', '%E0');
+    await expect(client.restore()).resolves.toBeNull();
+  });
+});
+
 describe('a refresh that fails for a while (the API or the network is briefly down)', () => {
   it.each([
     ['503 from the API', { status: 503, code: 'DATABASE_UNAVAILABLE' }, 'DATABASE_UNAVAILABLE'],

@@ -831,9 +831,22 @@ function readCookie(name: string): string | undefined {
   if (typeof document === 'undefined') return undefined;
   for (const part of document.cookie.split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key === name) return decodedCookieValue(value.join('='));
   }
   return undefined;
+}
+
+/**
+ * A cookie's value, percent-decoded when it is valid percent-encoding and as it is otherwise (as the
+ * API's cookie parser reads it). Another site of the domain can set a `cn_csrf` that is not: the
+ * URIError left every page "Reconnecting…" for good (found in review, 2026-12-07).
+ */
+function decodedCookieValue(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function expireCookie(name: string): void {

@@ -119,6 +119,7 @@ export function AdminUserRow({
         {notice && <Alert kind="success">{notice}</Alert>}
         {confirming && (
           <form
+            method="post"
             ref={confirmForm}
             onSubmit={onConfirm}
             aria-label={CONFIRMED[confirming].label(user.username)}

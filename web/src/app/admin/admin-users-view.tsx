@@ -76,7 +76,7 @@ function AdminUsers({ me }: { me: AuthUser }) {
         device.
       </p>
       <search className="card">
-        <form onSubmit={onSearch}>
+        <form method="post" onSubmit={onSearch}>
           <Field
             label="Search"
             name="query"

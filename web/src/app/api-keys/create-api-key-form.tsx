@@ -37,7 +37,7 @@ export function CreateApiKeyForm({
     field.startsWith('scopes'),
   )?.[1];
   return (
-    <form onSubmit={onSubmit}>
+    <form method="post" onSubmit={onSubmit}>
       {error && <Alert kind="error">{error.message}</Alert>}
       <Field
         label="Name"

@@ -33,7 +33,7 @@ export function ForgotPasswordForm() {
         <>
           <p>Enter your account's email and we will send you a link to choose a new password.</p>
           {error && <Alert kind="error">{error.message}</Alert>}
-          <form onSubmit={onSubmit}>
+          <form method="post" onSubmit={onSubmit}>
             <EmailField error={error?.fieldErrors.email} />
             <SubmitButton pending={pending} pendingLabel="Sending…">
               Send reset link

@@ -101,7 +101,7 @@ export function AddPasskeyForm({
   }
 
   return (
-    <form onSubmit={onSubmit} aria-label="Add a passkey">
+    <form method="post" onSubmit={onSubmit} aria-label="Add a passkey">
       {message}
       <p className="hint">
         Your browser then asks where to save it (this device, your phone, a password manager or a security

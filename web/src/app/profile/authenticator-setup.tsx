@@ -53,7 +53,7 @@ export function AuthenticatorSetup({
         </code>
       </li>
       <li>
-        <form onSubmit={onSubmit}>
+        <form method="post" onSubmit={onSubmit}>
           <Field
             label="Code from your authenticator app"
             name="code"

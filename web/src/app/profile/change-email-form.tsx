@@ -27,7 +27,7 @@ export function ChangeEmailForm({ account }: { account: Pick<Profile, 'email' | 
   }
 
   return (
-    <form onSubmit={onSubmit}>
+    <form method="post" onSubmit={onSubmit}>
       {error && <Alert kind="error">{error.message}</Alert>}
       {sentTo && (
         <Alert kind="success">

@@ -26,7 +26,7 @@ export function ChangePasswordForm() {
   }
 
   return (
-    <form onSubmit={onSubmit}>
+    <form method="post" onSubmit={onSubmit}>
       {error && <Alert kind="error">{error.message}</Alert>}
       {changed && <Alert kind="success">Password changed. Your other devices were signed out.</Alert>}
       <Field

@@ -22,7 +22,7 @@ export function DeleteAccountForm({ account }: { account: Pick<Profile, 'email' 
   }
 
   return (
-    <form onSubmit={onSubmit}>
+    <form method="post" onSubmit={onSubmit}>
       {error && <Alert kind="error">{error.message}</Alert>}
       <p className="hint">
         Signs you out on every device. Your profile disappears at once; your data and files are erased after

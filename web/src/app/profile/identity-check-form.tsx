@@ -50,7 +50,7 @@ export function IdentityCheckForm({
   }
 
   return (
-    <form onSubmit={onSubmit} aria-label="Confirm it is you">
+    <form method="post" onSubmit={onSubmit} aria-label="Confirm it is you">
       {hint && <p className="hint">{hint}</p>}
       <IdentityProofFields account={account} why={why} fieldErrors={fieldErrors} />
       <div className="actions">

@@ -31,7 +31,7 @@ export function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (
   }
 
   return (
-    <form onSubmit={onSubmit}>
+    <form method="post" onSubmit={onSubmit}>
       {error && <Alert kind="error">{error.message}</Alert>}
       {saved && !pending && <Alert kind="success">Your profile was saved.</Alert>}
       <Field

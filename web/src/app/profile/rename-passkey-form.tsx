@@ -45,7 +45,12 @@ export function RenamePasskeyForm({
   }
 
   return (
-    <form onSubmit={onSubmit} onKeyDown={onKeyDown} aria-label={`Rename passkey ${passkey.name}`}>
+    <form
+      method="post"
+      onSubmit={onSubmit}
+      onKeyDown={onKeyDown}
+      aria-label={`Rename passkey ${passkey.name}`}
+    >
       {error && <Alert kind="error">{error.message}</Alert>}
       <Field
         ref={nameInput}

@@ -30,7 +30,7 @@ export function SetPasswordForm({
   }
 
   return (
-    <form onSubmit={onSubmit}>
+    <form method="post" onSubmit={onSubmit}>
       {error && <Alert kind="error">{error.message}</Alert>}
       <p className="hint">
         Your account has no password: you sign in with emailed codes. Set one to sign in with it as well.

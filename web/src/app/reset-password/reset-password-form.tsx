@@ -61,7 +61,7 @@ export function ResetPasswordForm() {
           )}
         </Alert>
       )}
-      <form onSubmit={onSubmit}>
+      <form method="post" onSubmit={onSubmit}>
         <NewPasswordField
           hint="At least 8 characters; common passwords are refused. Every device will be signed out."
           error={error?.fieldErrors.password}

@@ -79,7 +79,7 @@ export function SignInForm() {
           {error.code === 'INVALID_CREDENTIALS' && <p className="alert-hint">{NOT_CONFIRMED_YET_HINT}</p>}
         </Alert>
       )}
-      <form onSubmit={onSubmit}>
+      <form method="post" onSubmit={onSubmit}>
         <Field
           label="Email or username"
           name="identifier"

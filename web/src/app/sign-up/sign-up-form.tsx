@@ -53,7 +53,7 @@ export function SignUpForm() {
     <section className="card narrow">
       <h1>Create an account</h1>
       {error && <Alert kind="error">{error.message}</Alert>}
-      <form onSubmit={onSubmit} noValidate={false}>
+      <form method="post" onSubmit={onSubmit} noValidate={false}>
         <EmailField error={error?.fieldErrors.email} />
         <Field
           label="Username"

@@ -122,7 +122,7 @@ export function VerifyEmail() {
         )
       )}
       {token && !linkFailed && !ended && (
-        <form onSubmit={onConfirm}>
+        <form method="post" onSubmit={onConfirm}>
           {!askPassword && <p>Confirm that this email address is yours.</p>}
           {askPassword && (
             <Field
@@ -158,7 +158,7 @@ export function VerifyEmail() {
           ) : (
             <>
               {resend.error && <Alert kind="error">{resend.error.message}</Alert>}
-              <form onSubmit={onResend}>
+              <form method="post" onSubmit={onResend}>
                 <Field
                   label="Email"
                   name="email"

@@ -80,7 +80,7 @@ export function EmailCodeForm() {
         <p>We will email you a 6-digit code. No password needed.</p>
         {restartedBy && !start.error && <Alert kind="error">{messageFor(restartedBy)}</Alert>}
         {start.error && <Alert kind="error">{start.error.message}</Alert>}
-        <form onSubmit={onContinue}>
+        <form method="post" onSubmit={onContinue}>
           <EmailField error={start.error?.fieldErrors.email} />
           <SubmitButton pending={start.pending} pendingLabel="Sending a code…">
             Continue
@@ -106,7 +106,7 @@ export function EmailCodeForm() {
         </Alert>
       )}
       {start.error && <Alert kind="error">{start.error.message}</Alert>}
-      <form onSubmit={onVerify}>
+      <form method="post" onSubmit={onVerify}>
         <Field
           ref={codeInput}
           label="6-digit code"
