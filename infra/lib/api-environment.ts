@@ -35,6 +35,11 @@ export interface ApiEnvironmentInput {
   readonly requireApiKey: boolean;
   /** `TRUSTED_PROXIES`: CIDRs of the load balancer in front of a server. */
   readonly trustedProxies?: readonly string[];
+  /**
+   * `DATABASE_POOL_MAX` of each server process (`serverPoolSize`).
+   * @default - the API's default (10; a Lambda environment uses 1 whatever this says)
+   */
+  readonly databasePoolMax?: number;
 }
 
 /**
@@ -61,6 +66,7 @@ export function apiEnvironment(input: ApiEnvironmentInput): Record<string, strin
     LOG_LEVEL: input.preset.logLevel,
     DATABASE_SECRET_ARN: input.databaseSecret.secretArn,
     DATABASE_ENGINE: input.databaseEngine,
+    DATABASE_POOL_MAX: input.databasePoolMax === undefined ? undefined : String(input.databasePoolMax),
     ...DATABASE_TLS,
     JWT_SECRET_ARN: input.jwtSecret?.secretArn,
     MFA_ENCRYPTION_KEY_SECRET_ARN: input.mfaEncryptionKeySecret.secretArn,

@@ -84,3 +84,25 @@ export function defaultReservedConcurrency(instanceType: string): number | undef
   if (max === undefined) return undefined;
   return Math.min(MAX_DEFAULT, Math.max(1, max - Math.max(MIN_HEADROOM, Math.ceil(max * HEADROOM_FRACTION))));
 }
+
+/** The API's own default pool size (`DATABASE_POOL_MAX`), the most a server is given. */
+const API_DEFAULT_POOL = 10;
+
+/**
+ * `DATABASE_POOL_MAX` for each server process (a Fargate task, an EC2 instance's API) when up to
+ * `processes` of them may hold pools at once: the estimated `max_connections` minus the headroom
+ * {@link defaultReservedConcurrency} keeps, shared out, at most the API's default of 10, at least
+ * 1. A deploy runs old and new side by side, so `processes` counts twice the scaling maximum: with
+ * the default of 10 each, autonote's four tasks deployed at full scale held 80 connections against
+ * a t4g.micro's ~78 (found in review, 2026-12-07). Undefined when the class is unknown.
+ */
+export function serverPoolSize(
+  instanceType: string,
+  engine: DatabaseEngine,
+  processes: number,
+): number | undefined {
+  const max = estimatedMaxConnections(instanceType, engine);
+  if (max === undefined) return undefined;
+  const usable = max - Math.max(MIN_HEADROOM, Math.ceil(max * HEADROOM_FRACTION));
+  return Math.max(1, Math.min(API_DEFAULT_POOL, Math.floor(usable / processes)));
+}

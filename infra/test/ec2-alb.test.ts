@@ -328,12 +328,13 @@ describe('ec2-alb × seoul (seed 004)', () => {
     const [groupId] = onlyResource(template, 'AWS::RDS::DBParameterGroup', {
       Properties: {
         Family: 'mysql8.4',
-        // TLS required on the server too, not only by the API's DATABASE_SSL (review, 2026-12-07).
+        // TLS required on the server too, not only by the API's DATABASE_SSL (review, 2026-12-07),
+        // as 1: an instance group's allowed values for the boolean are 0 and 1 (second review).
         Parameters: {
           slow_query_log: '1',
           long_query_time: '1',
           log_output: 'FILE',
-          require_secure_transport: 'ON',
+          require_secure_transport: '1',
         },
       },
     });

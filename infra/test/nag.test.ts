@@ -6,7 +6,7 @@ import { connectionsAlarmThreshold, estimatedMaxConnections } from '../lib/concu
 import { SESSION_MANAGER_CHANNEL_ACTIONS } from '../lib/constructs/ec2-alb-app.js';
 import type { Deployment } from '../lib/deployment.js';
 import { applyAwsSolutionsChecks } from '../lib/nag.js';
-import { supportedCombinations } from '../lib/presets.js';
+import { resolvePreset, supportedCombinations } from '../lib/presets.js';
 import { nagErrors, SEED_000_IMPORT, sampleSettings, synthesize } from './support.js';
 
 interface Statement {
@@ -86,6 +86,25 @@ describe('every topology × preset: cdk-nag AwsSolutions, least privilege, data 
     app.synth();
     const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-S10'));
     expect(errors.map((error) => error.id)).toEqual(['/NagControl/PlainHttpBucket/Resource']);
+  });
+
+  // Found in review (2026-12-07): every server used the API's default pool of 10, so autonote's four
+  // tasks, doubled during a deploy, could open 80 connections against a t4g.micro's ~78.
+  it("sizes each server's database pool so every server of a deploy's overlap fits the database", () => {
+    const servers = combinations.filter(({ topology }) => topology === 'fargate' || topology === 'ec2-alb');
+    expect(servers.length).toBeGreaterThan(0);
+    for (const { topology, preset } of servers) {
+      const name = `${topology} × ${preset}`;
+      const pool = Number(
+        /DATABASE_POOL_MAX[^0-9]{1,20}(\d+)/.exec(JSON.stringify(templateOf(name).toJSON()))?.[1],
+      );
+      const { compute, database } = resolvePreset(preset);
+      const processes = 2 * (topology === 'fargate' ? compute.fargateMaxCount : compute.ec2MaxCapacity);
+      const engine = topology === 'ec2-alb' ? 'mysql' : 'postgres';
+      const max = estimatedMaxConnections(database.instanceType, engine) as number;
+      expect(pool, name).toBeGreaterThanOrEqual(1);
+      expect(pool * processes, name).toBeLessThanOrEqual(max - 10);
+    }
   });
 
   it('leaves zero unacknowledged cdk-nag errors', () => {

@@ -209,7 +209,9 @@ export class Database extends Construct implements IApiDatabase {
               slow_query_log: '1',
               long_query_time: '1',
               log_output: 'FILE',
-              require_secure_transport: 'ON',
+              // An instance parameter group takes the boolean as 0/1 (AWS's allowed values; only
+              // Aurora's cluster groups take ON), so 'ON' could fail the group's creation.
+              require_secure_transport: '1',
             },
           })
         : undefined;

@@ -73,6 +73,7 @@ export class Ec2AlbStack extends TopologyStack {
       publicBaseUrl: siteUrl,
       requireApiKey: settings.requireApiKey ?? false,
       trustedProxies: preset.network.publicSubnets.map((s) => s.cidr),
+      databasePoolMax: this.serverPoolMax(this.database.engine, preset.compute.ec2MaxCapacity),
     });
     this.app = new Ec2AlbApp(this, 'App', {
       vpc: network.vpc,

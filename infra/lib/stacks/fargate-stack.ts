@@ -72,6 +72,7 @@ export class FargateStack extends TopologyStack {
       publicBaseUrl: this.siteUrl,
       requireApiKey,
       trustedProxies: publicIp ? undefined : preset.network.publicSubnets.map((s) => s.cidr),
+      databasePoolMax: this.serverPoolMax(database.engine, preset.compute.fargateMaxCount),
     });
     const injected: Record<string, ecs.Secret> = {};
     if (secrets.apiKeysSecret) injected.API_KEYS = ecs.Secret.fromSecretsManager(secrets.apiKeysSecret);

@@ -2,7 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import { connectionsAlarmThreshold } from '../concurrency.js';
+import { connectionsAlarmThreshold, serverPoolSize } from '../concurrency.js';
 import type { DatabaseEngine } from '../constructs/database.js';
 import { Dns } from '../constructs/dns.js';
 import { type INetwork, Network } from '../constructs/network.js';
@@ -97,6 +97,21 @@ export abstract class TopologyStack extends Stack {
    * Alarm thresholds that depend on the preset's database class: connections above 80 % of its
    * estimated `max_connections` (a fixed number would sit above a small class's whole limit).
    */
+  /**
+   * `DATABASE_POOL_MAX` for servers of which up to `maxProcesses` run at once outside a deploy
+   * (`serverPoolSize`, which doubles it for the deploy's overlap).
+   */
+  protected serverPoolMax(engine: DatabaseEngine, maxProcesses: number): number {
+    const { instanceType } = this.settings.preset.database;
+    const pool = serverPoolSize(instanceType, engine, 2 * maxProcesses);
+    if (pool === undefined) {
+      throw new Error(
+        `No max_connections estimate for the database class ${instanceType}: add its size to lib/concurrency.ts`,
+      );
+    }
+    return pool;
+  }
+
   protected databaseAlarmSizing(engine: DatabaseEngine): { databaseConnectionsThreshold: number } {
     const { instanceType } = this.settings.preset.database;
     const threshold = connectionsAlarmThreshold(instanceType, engine);
