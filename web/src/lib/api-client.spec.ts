@@ -45,6 +45,27 @@ describe('a cn_csrf cookie that is not valid percent-encoding (another site of t
   });
 });
 
+// Found in review (2026-12-07): the token a 401 was compared with was read after the answer, so a
+// request sent before the timer's refresh renewed the token refreshed a second time (spending a
+// single-use refresh token and a slot of the refresh limit) instead of retrying with the new one.
+describe('a request whose token was renewed while it was in flight', () => {
+  it('retries with the renewed token, without renewing again', async () => {
+    await signIn();
+    let answer = () => {};
+    fake.holdNextAuthorized = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const sessions = client.sessions();
+    // The timer renews the token (~1 min before it expires); the held request's token then expires.
+    await vi.advanceTimersByTimeAsync(16 * 60_000);
+    expect(fake.count('POST /auth/refresh')).toBe(1);
+    answer();
+    await expect(sessions).resolves.toEqual([]);
+    expect(fake.count('POST /auth/refresh')).toBe(1);
+    expect(fake.count('GET /auth/sessions')).toBe(2);
+  });
+});
+
 describe('a refresh that fails for a while (the API or the network is briefly down)', () => {
   it.each([
     ['503 from the API', { status: 503, code: 'DATABASE_UNAVAILABLE' }, 'DATABASE_UNAVAILABLE'],

@@ -504,17 +504,22 @@ export class ApiClient {
   async #respond(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const auth = options.auth ?? true;
     if (auth) await this.#freshToken();
+    // The token the request goes with, compared after a 401 (read then, it was whatever a refresh
+    // in the meantime had put there: found in review, 2026-12-07).
+    const sentWith = this.#accessToken;
     let response = await this.#send(method, path, options, auth);
     if (auth && response.status === 401) {
-      // The token may have expired in flight (a sleeping laptop): refresh once and retry.
+      // The token may have expired in flight (a sleeping laptop): refresh once and retry, or just
+      // retry when a refresh (the timer's, another request's) renewed it meanwhile.
       const body = await readError(response);
       if (body.code !== 'TOKEN_EXPIRED' || this.#signOutUnconfirmed) throw this.#fail(response, body);
-      const expired = this.#accessToken;
-      const outcome = await this.#refresh();
-      if (outcome.status === 'unavailable') throw outcome.error;
+      if (this.#accessToken === sentWith) {
+        const outcome = await this.#refresh();
+        if (outcome.status === 'unavailable') throw outcome.error;
+      }
       // Only a new token can get another answer: the same one would meet the same 401. A refresh
       // the API refused has already ended the session (and said why).
-      if (!this.#accessToken || this.#accessToken === expired) throw this.#fail(response, body);
+      if (!this.#accessToken || this.#accessToken === sentWith) throw this.#fail(response, body);
       response = await this.#send(method, path, options, auth);
     }
     if (!response.ok) throw this.#fail(response, await readError(response));

@@ -60,6 +60,11 @@ export class FakeApi {
   refreshLatencyMs = 0;
   /** How many of the next refreshes get no answer at all (a hung connection) until the client aborts them. */
   refreshesUnanswered = 0;
+  /**
+   * Held until it settles: the answer to the next request that carries an access token, judged
+   * when it settles (a request in flight while the client renews its token).
+   */
+  holdNextAuthorized: Promise<void> | undefined;
   /** Refreshes under way now, and the most there were at once. */
   #refreshesInFlight = 0;
   maxConcurrentRefreshes = 0;
@@ -104,6 +109,11 @@ export class FakeApi {
       return this.#refresh(headers);
     }
     const token = headers.get('Authorization')?.replace(/^Bearer /, '') ?? '';
+    const held = this.holdNextAuthorized;
+    if (held && token) {
+      this.holdNextAuthorized = undefined;
+      await held;
+    }
     const expiresAt = this.#expiry.get(token);
     if (expiresAt === undefined) return error(401, 'INVALID_TOKEN');
     if (Date.now() >= expiresAt) return error(401, 'TOKEN_EXPIRED');
