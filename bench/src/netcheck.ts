@@ -10,6 +10,8 @@ import { describeMachine, median, printTable, round, writeResult } from './suppo
 /** What the benchmark records. */
 export interface NetcheckBenchResult {
   readonly name: 'netcheck';
+  /** When it ran (ISO 8601), as every other result records. */
+  readonly date: string;
   readonly resources: number;
   readonly runs: number;
   readonly medianMs: number;
@@ -360,6 +362,7 @@ export async function run(): Promise<NetcheckBenchResult> {
   const parseOnlyMedianMs = median(parseTimes);
   const result: NetcheckBenchResult = {
     name: 'netcheck',
+    date: new Date().toISOString(),
     resources,
     runs: RUNS,
     medianMs: round(medianMs),

@@ -23,7 +23,7 @@ import { startCloudNestServer, startRawFastifyServer } from './support/servers-u
 
 const CONNECTIONS = 100;
 const PIPELINING = 10;
-/** Distinct signed-in users whose tokens the /auth/me load rotates through (one per connection). */
+/** Distinct signed-in users whose tokens the /auth/me load rotates through (one per request, in turn). */
 const USERS = 100;
 const TARGETS = { health: 0.85, me: 0.8 } as const;
 /** The measured time is split into this many rounds, rotating the three servers' order (a multiple of 3). */
@@ -130,7 +130,7 @@ export async function run(): Promise<ThroughputResult> {
       name: 'throughput',
       date: new Date().toISOString(),
       machine,
-      method: `autocannon -c ${CONNECTIONS} -p ${PIPELINING}; per endpoint a ${warmupSeconds} s warm-up of each server, then ${measureSeconds} s measured per server in ${ROUNDS} alternating rounds, each starting one server later (peer, peer with duties, app; peer with duties, app, peer; …); servers in their own processes, each a production bundle (node <bundle>), load generator in the benchmark process; /auth/me rotates ${USERS} users' tokens, one per connection`,
+      method: `autocannon -c ${CONNECTIONS} -p ${PIPELINING}; per endpoint a ${warmupSeconds} s warm-up of each server, then ${measureSeconds} s measured per server in ${ROUNDS} alternating rounds, each starting one server later (peer, peer with duties, app; peer with duties, app, peer; …); servers in their own processes, each a production bundle (node <bundle>), load generator in the benchmark process; /auth/me rotates ${USERS} users' tokens, request by request`,
       health,
       me,
       memory: {

@@ -7,6 +7,9 @@ import { spawn, spawnSync } from 'node:child_process';
  * the machine's other load, so it tells a 1% change from noise in one run (docs/lambda.md,
  * "Counting instructions"). Optional: valgrind is a Debian package, not an npm one.
  */
+/** How long one counted run may take before it is killed (and its count fails). */
+const COUNT_TIMEOUT_MS = 180_000;
+
 export function valgrindAvailable(): boolean {
   return spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0;
 }
@@ -36,8 +39,15 @@ export function countInstructions(
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-20_000);
     });
-    child.once('error', reject);
+    // A cold start under valgrind takes ~15 s; one that hangs must not hang the benchmark (found
+    // in review, 2026-12-07).
+    const timer = setTimeout(() => child.kill('SIGKILL'), COUNT_TIMEOUT_MS);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     child.once('exit', (code) => {
+      clearTimeout(timer);
       const refs = /I\s+refs:\s+([\d,]+)/.exec(stderr)?.[1];
       if (code === 0 && refs && expectOutput.test(stdout)) resolve(Number(refs.replaceAll(',', '')));
       else reject(new Error(`valgrind ${args.join(' ')} exited ${code}:\n${stderr.slice(-2000)}`));

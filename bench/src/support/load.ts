@@ -12,7 +12,12 @@ export interface LoadOptions {
   readonly durationSeconds: number;
   readonly method?: 'GET' | 'POST';
   readonly body?: string;
-  /** One set of headers per connection, handed out round-robin (e.g. one user's token each). */
+  /**
+   * Sets of headers handed out round-robin, one per request (e.g. the users' tokens in turn).
+   * autocannon resets a request's context after each pass through a one-request list, so what was
+   * documented as "one per connection" was one per request (found in review, 2026-12-07); every
+   * server gets the same rotation.
+   */
   readonly headersPerConnection?: readonly Readonly<Record<string, string>>[];
 }
 
@@ -62,7 +67,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     durationSeconds: (result.finish.getTime() - result.start.getTime()) / 1000,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
-    unexpected: result.errors + result.timeouts + result.non2xx,
+    // autocannon counts a timeout among `errors` too.
+    unexpected: result.errors + result.non2xx,
   };
 }
 
