@@ -5,6 +5,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+// A reader that stops early (`netcheck check … | head`) closes the pipe: stop quietly with the
+// exit code the run has, not a stack trace and 1, which reads as "errors found" (review, 2026-12-07).
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(packageRoot, 'dist', 'cli.js');
 let cli;

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,24 @@ async function netcheck(...args: string[]): Promise<CliResult> {
 }
 
 describe('netcheck CLI', () => {
+  // Found in review (2026-12-07): a reader that stops early (`| head`) crashed the CLI with an
+  // EPIPE stack trace and exit 1, which a CI gate reads as "errors found".
+  it('stops quietly with its own exit code when the reader closes the pipe early', async () => {
+    // Eight copies of one stack: ~220 KB of JSON, more than the pipe holds, so writes follow the close.
+    const copies = Array(8).fill(fixturePath('seed-000-nest-vpc-fixed.yaml'));
+    const child = spawn(process.execPath, [BIN, 'matrix', ...copies, '--format', 'json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  });
+
   it('check: exit 0 and JSON {findings, matrix} for a correct network', async () => {
     const result = await netcheck('check', fixturePath('baseline-two-az.yaml'), '--format', 'json');
     expect(result.code).toBe(0);

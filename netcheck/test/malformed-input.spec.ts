@@ -34,6 +34,20 @@ describe('malformed templates are rejected', () => {
       /Condition of Vpc must be the name of a condition/,
     ],
     [
+      // Found in review (2026-12-07): the alias limit was off, and nine such lines ran the process
+      // out of memory.
+      'a YAML alias bomb',
+      [
+        'a: &a [x, x, x, x, x, x, x, x, x, x]',
+        ...'bcdefgh'
+          .split('')
+          .map((name, index) => `${name}: &${name} [${Array(10).fill(`*${'abcdefgh'[index]}`).join(', ')}]`),
+        'Resources: {}',
+        '',
+      ].join('\n'),
+      /Excessive alias count/,
+    ],
+    [
       'an unknown short-form tag',
       'Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: !Foo 10.0.0.0/16}\n',
       /!Foo/,

@@ -427,6 +427,9 @@ describe('exact findings of the golden networks', () => {
     'sqs-event-source-isolated.yaml': ['NV-LMB-001 Fn'],
     'sqs-event-source-isolated-oldcdk.yaml': ['NV-LMB-001 Fn'],
     'isolated-lambda-nonapi-actions.yaml': ['NV-LMB-001 Fn'],
+    'lambda-kinesis-producer-isolated.yaml': ['NV-LMB-001 Fn', 'NV-LMB-002 Fn'],
+    'lambda-sagemaker-runtime-endpoint.json': ['NV-LMB-001 Fn'],
+    'lambda-appconfigdata-endpoint.json': ['NV-LMB-001 Fn'],
     'lambda-kms-grants.yaml': [
       'NV-LMB-001 DecryptorFn',
       'NV-LMB-001 EnvKeyFn',
@@ -595,6 +598,8 @@ describe('exact findings of the golden networks', () => {
     expect(await apis('sqs-event-source-isolated.yaml')).toEqual([]);
     expect(await apis('sqs-event-source-isolated-oldcdk.yaml')).toEqual([]);
     expect(await apis('isolated-lambda-nonapi-actions.yaml')).toEqual([]);
+    // Writing to a stream is the function's own call, not the poller's.
+    expect(await apis('lambda-kinesis-producer-isolated.yaml')).toEqual(['kinesis']);
   });
 
   it('NV-LMB-002 counts KMS only where the function’s code must be the caller', async () => {

@@ -15,19 +15,26 @@ const HANDLED_BY_LAMBDA_SERVICE = new Set(['logs', 'xray']);
 /**
  * Actions the Lambda service (event source mappings) performs on the function's behalf: what CDK's
  * SqsEventSource / `grantConsumeMessages` grant (the batch forms and GetQueueUrl included), stream
- * reads, ENI management. The poller is Lambda's; the function's code is handed the records.
+ * reads (Kinesis's as `grantRead` lists them), ENI management (what AWSLambdaVPCAccessExecutionRole
+ * grants). The poller is Lambda's; the function's code is handed the records. Until 2026-12-07 every
+ * `kinesis:` and `ec2:Describe` action was taken for the poller's, so a function writing to a
+ * stream (`grantWrite`: PutRecord) without a path to Kinesis passed (found in review).
  */
 const EVENT_SOURCE_POLLER_ACTION =
-  /^(sqs:(ReceiveMessage|DeleteMessage|DeleteMessageBatch|GetQueueAttributes|GetQueueUrl|ChangeMessageVisibility|ChangeMessageVisibilityBatch)|dynamodb:(GetRecords|GetShardIterator|DescribeStream|ListStreams)|kinesis:.*|ec2:.*NetworkInterface.*|ec2:Describe.*)$/i;
+  /^(sqs:(ReceiveMessage|DeleteMessage|DeleteMessageBatch|GetQueueAttributes|GetQueueUrl|ChangeMessageVisibility|ChangeMessageVisibilityBatch)|dynamodb:(GetRecords|GetShardIterator|DescribeStream|ListStreams)|kinesis:(GetRecords|GetShardIterator|DescribeStream|DescribeStreamSummary|DescribeStreamConsumer|ListShards|ListStreams|ListStreamConsumers|SubscribeToShard|RegisterStreamConsumer)|ec2:(CreateNetworkInterface|DeleteNetworkInterface|DescribeNetworkInterfaces|AssignPrivateIpAddresses|UnassignPrivateIpAddresses|DescribeSubnets|DescribeSecurityGroups|DescribeVpcs))$/i;
 
 /**
  * Permissions that are not calls to an AWS API endpoint, so they need no network path from the
  * function: `rds-db:connect` (the service's only action) authorises IAM database authentication —
  * the SDK signs the token locally and the database checks it on connect; the EFS `Client*` actions
  * are checked when the file system is mounted over NFS (by Lambda, through the mount target);
- * `iam:PassRole` authorises handing a role to another service inside some other call.
+ * `iam:PassRole` authorises handing a role to another service inside some other call. The same
+ * holds for the data planes reached inside the VPC with IAM authentication: Neptune
+ * (`neptune-db:`), MSK (`kafka-cluster:`), ElastiCache and MemoryDB (`Connect`) and DAX's item
+ * calls, each signed locally and sent to the cluster itself (found in review, 2026-12-07).
  */
-const NOT_AN_API_CALL = /^(rds-db:.*|elasticfilesystem:Client(Mount|Write|RootAccess|\*)|iam:PassRole)$/i;
+const NOT_AN_API_CALL =
+  /^(rds-db:.*|neptune-db:.*|kafka-cluster:.*|elasticache:Connect|memorydb:Connect|dax:(GetItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|BatchWriteItem|ConditionCheckItem|Query|Scan)|elasticfilesystem:Client(Mount|Write|RootAccess|\*)|iam:PassRole)$/i;
 
 /**
  * KMS operations that AWS services perform with the caller's permissions on its behalf: S3, SQS,
@@ -287,6 +294,10 @@ export const ENDPOINT_SERVICES_FOR_IAM_PREFIX: Readonly<Record<string, readonly 
   kinesis: ['kinesis-streams'],
   firehose: ['kinesis-firehose'],
   bedrock: ['bedrock-runtime', 'bedrock'],
+  // One IAM prefix, two APIs each (found in review, 2026-12-07): InvokeEndpoint goes to the
+  // runtime, AppConfig's configuration reads to appconfigdata. Either endpoint counts, as for ECR.
+  sagemaker: ['sagemaker.api', 'sagemaker.runtime'],
+  appconfig: ['appconfig', 'appconfigdata'],
   'execute-api': ['execute-api'],
 };
 

@@ -70,8 +70,14 @@ function parseYamlTemplate(text: string): unknown {
     throw new Error(
       `${unknownTag.message.split('\n')[0]?.replace(/:$/, '')} (not a CloudFormation intrinsic)`,
     );
-  return document.toJS({ maxAliasCount: -1 });
+  // The YAML library's guard against alias bombs (a few lines that expand to gigabytes; found in
+  // review, 2026-12-07: it was switched off). CloudFormation itself rejects aliases; hand-written
+  // templates may still use a few.
+  return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
 }
+
+/** Aliases a template may expand (the YAML library's default is 100). */
+const MAX_ALIAS_COUNT = 1000;
 
 function describeJson(value: JsonValue | undefined): string {
   if (value === null || value === undefined) return 'null';
