@@ -61,12 +61,21 @@ async function signUp(
   target: Page,
   account: { email: string; username: string; password: string },
 ): Promise<void> {
-  await target.goto(`${stack.webUrl}/sign-up`);
+  await submitSignUp(target, account, stack.webUrl);
+  await expectHeading('Your profile', target);
+}
+
+/** Fills in /sign-up of the web app at `webUrl` in `target` and submits it. */
+async function submitSignUp(
+  target: Page,
+  account: { email: string; username: string; password: string },
+  webUrl: string,
+): Promise<void> {
+  await target.goto(`${webUrl}/sign-up`);
   await target.getByLabel('Email').fill(account.email);
   await target.getByLabel('Username').fill(account.username);
   await target.getByLabel('Password').fill(account.password);
   await target.getByRole('button', { name: 'Create account' }).click();
-  await expectHeading('Your profile', target);
 }
 
 /** Seed 003's "Continue": the email, then the code mailed to it (which makes the account if it is new). */
@@ -1393,11 +1402,7 @@ describe('sign-up with email verification required (the production presets)', ()
     const context = await verifyingBrowser.newContext({ viewport: DESKTOP });
     try {
       const tab = await context.newPage();
-      await tab.goto(`${verifying.webUrl}/sign-up`);
-      await tab.getByLabel('Email').fill(newcomer.email);
-      await tab.getByLabel('Username').fill(newcomer.username);
-      await tab.getByLabel('Password').fill(newcomer.password);
-      await tab.getByRole('button', { name: 'Create account' }).click();
+      await submitSignUp(tab, newcomer, verifying.webUrl);
       await expectHeading('Check your email', tab);
       await tab.getByText(newcomer.email).waitFor();
       expect((await context.cookies()).map((cookie) => cookie.name)).not.toContain('cn_refresh');
@@ -1438,11 +1443,12 @@ describe('sign-up with email verification required (the production presets)', ()
       const stranger = await verifyingBrowser.newContext({ viewport: DESKTOP });
       try {
         const other = await stranger.newPage();
-        await other.goto(`${verifying.webUrl}/sign-up`);
-        await other.getByLabel('Email').fill(newcomer.email);
-        await other.getByLabel('Username').fill(`not_${newcomer.username}`);
-        await other.getByLabel('Password').fill('someone else entirely 9');
-        await other.getByRole('button', { name: 'Create account' }).click();
+        const taken = {
+          ...newcomer,
+          username: `not_${newcomer.username}`,
+          password: 'someone else entirely 9',
+        };
+        await submitSignUp(other, taken, verifying.webUrl);
         await expectHeading('Check your email', other);
         await other.getByText(newcomer.email).waitFor();
         await waitForMail(verifying.apiUrl, newcomer.email, /already have an account/i);
