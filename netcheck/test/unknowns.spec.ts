@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { check } from '../src/check.js';
 import { findPath } from '../src/engine/find-path.js';
 import type { PathQuery, PathResult } from '../src/engine/path-types.js';
 import { Unresolved } from '../src/template/template-values.js';
-import { checkFixture, findingKeys } from './fixture-helpers.js';
+import { checkFixture, findingKeys, fixturePath } from './fixture-helpers.js';
 
 /**
  * Never a silent pass: inputs netcheck cannot resolve must give "unknown" (a path answer and/or an
@@ -787,5 +788,24 @@ describe('standalone network interfaces of instances (review 2026-12-07)', () =>
     });
     expect(result.reachable).toBe(true);
     expect(result.path.at(-1)?.detail).toContain('PubA');
+  });
+});
+
+describe('one export name from two loaded stacks (review 2026-12-07)', () => {
+  const files = (...names: string[]) => names.map((name) => fixturePath(`${name}.yaml`));
+
+  it('is either stack’s value: what depends on it is unknown, never silently the last stack’s', async () => {
+    const { findings } = await check(files('dup-export-app', 'dup-export-network-a', 'dup-export-network-b'));
+    const unknown = findings.filter((finding) => finding.id === 'NV-UNK-001');
+    expect(unknown.length).toBeGreaterThan(0);
+    expect(unknown.map((finding) => finding.message).join('\n')).toContain(
+      'Fn::ImportValue "prod-SubnetA" is exported by',
+    );
+  });
+
+  it('with one exporter loaded, the import resolves', async () => {
+    const { findings } = await check(files('dup-export-app', 'dup-export-network-a'));
+    expect(findings.map((finding) => finding.message).join('\n')).not.toContain('is exported by');
+    expect(findings.map((finding) => finding.message).join('\n')).not.toContain('prod-SubnetA');
   });
 });

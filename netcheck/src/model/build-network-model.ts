@@ -94,7 +94,7 @@ function emptyModel(names: string[], resourceTypes: Map<string, string>): Networ
 export function buildNetworkModel(templates: readonly ParsedTemplate[]): NetworkModel {
   const names = uniqueNames(templates);
   const prefixed = templates.length > 1;
-  let exportTable: Map<string, () => CfnValue | undefined> | undefined;
+  let exportTable: Map<string, { stack: string; value: () => CfnValue | undefined }[]> | undefined;
   const resolvers: IntrinsicResolver[] = [];
   const inProgress = new Set<string>();
   const lookupExport: ExportLookup = (name) => {
@@ -106,17 +106,27 @@ export function buildNetworkModel(templates: readonly ParsedTemplate[]): Network
         for (const output of Object.values(outputs)) {
           if (!isObject(output) || !isObject(output.Export)) continue;
           const exportName = resolver.resolve(output.Export.Name);
-          if (typeof exportName === 'string')
-            exportTable.set(exportName, () => resolver.resolve(output.Value));
+          if (typeof exportName !== 'string') continue;
+          const exporters = exportTable.get(exportName) ?? [];
+          exporters.push({ stack: resolver.template.name, value: () => resolver.resolve(output.Value) });
+          exportTable.set(exportName, exporters);
         }
       }
     }
-    const value = exportTable.get(name);
+    const exporters = exportTable.get(name);
     // An export whose value imports itself (directly or not) must not recurse forever.
-    if (!value || inProgress.has(name)) return undefined;
+    if (!exporters || inProgress.has(name)) return undefined;
     inProgress.add(name);
     try {
-      return value();
+      if (exporters.length === 1) return exporters[0]?.value();
+      // Two loaded stacks export the name (CloudFormation refuses the second, so one of them is
+      // not what is deployed): either value, never silently the last one (found in review,
+      // 2026-12-07).
+      return new Unresolved(
+        `Fn::ImportValue "${name}" is exported by ${exporters.map((exporter) => exporter.stack).join(' and ')}`,
+        undefined,
+        exporters.map((exporter) => exporter.value()),
+      );
     } finally {
       inProgress.delete(name);
     }
