@@ -219,7 +219,8 @@ function elasticIpTargets(context: ModelBuilderContext): Map<string, ElasticIpOf
   // The netcheck model keeps a resource under an undecided Condition (as if created): an Elastic IP
   // under that same Condition exists exactly when it does, so it is certain for it (the optional
   // bastion and its address; found in review, 2026-12-07).
-  const uncertainty = (id: string) => context.resources.find((resource) => resource.id === id)?.uncertain;
+  const uncertainties = new Map(context.resources.map((resource) => [resource.id, resource.uncertain]));
+  const uncertainty = (id: string) => uncertainties.get(id);
   const conditionOf = (id: string) => /^Condition ([^:]+):/.exec(uncertainty(id) ?? '')?.[1];
   for (const resource of context.ofType('AWS::EC2::EIP', 'AWS::EC2::EIPAssociation')) {
     for (const property of ['InstanceId', 'NetworkInterfaceId'] as const) {
@@ -326,9 +327,10 @@ function ec2Instances(context: ModelBuilderContext): void {
     let publicIp: Tri;
     let publicIpReason: string;
     // The instance's own entry or its interface's, a certain one first.
-    const elasticIp = [withElasticIp.get(instance.id), standalone && withElasticIp.get(standalone.id)]
-      .filter((entry): entry is ElasticIpOf => entry !== undefined)
-      .sort((a, b) => Number(b.publicIp === true) - Number(a.publicIp === true))[0];
+    const own = withElasticIp.get(instance.id);
+    const viaInterface = standalone && withElasticIp.get(standalone.id);
+    const elasticIp =
+      own?.publicIp !== true && viaInterface?.publicIp === true ? viaInterface : (own ?? viaInterface);
     if (elasticIp?.publicIp === true) {
       publicIp = true;
       publicIpReason = elasticIp.reason;
@@ -766,11 +768,12 @@ function databases(context: ModelBuilderContext): void {
         ? (clusterMembers.get(db.id) ?? ['unset'])
         : [publiclyAccessibleSetting(properties.PubliclyAccessible)];
     const unresolved = settings.find((setting) => setting instanceof Unresolved);
+    const byDefault = settings.includes('unset') ? defaultPubliclyAccessible(context, subnetIds) : undefined;
     if (settings.includes(true)) {
       publiclyAccessible = true;
       reason = 'PubliclyAccessible is true';
-    } else if (settings.includes('unset') && defaultPubliclyAccessible(context, subnetIds) !== false) {
-      publiclyAccessible = defaultPubliclyAccessible(context, subnetIds);
+    } else if (byDefault === true || byDefault === 'unknown') {
+      publiclyAccessible = byDefault;
       reason =
         publiclyAccessible === 'unknown'
           ? 'PubliclyAccessible is not set and the VPC’s internet gateway attachment is unknown'
@@ -778,7 +781,7 @@ function databases(context: ModelBuilderContext): void {
     } else if (unresolved) {
       publiclyAccessible = 'unknown';
       reason = `PubliclyAccessible is unresolved (${unresolved.reason})`;
-    } else if (settings.includes('unset')) {
+    } else if (byDefault === false) {
       publiclyAccessible = false;
       reason =
         'PubliclyAccessible is not set; AWS defaults it to false because the VPC has no internet gateway attached';
