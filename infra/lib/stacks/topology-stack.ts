@@ -98,29 +98,33 @@ export abstract class TopologyStack extends Stack {
    * estimated `max_connections` (a fixed number would sit above a small class's whole limit).
    */
   /**
-   * `DATABASE_POOL_MAX` for servers of which up to `maxProcesses` run at once outside a deploy
-   * (`serverPoolSize`, which doubles it for the deploy's overlap).
+   * `DATABASE_POOL_MAX` for servers of which up to `maxProcesses` run at once outside a deploy;
+   * doubled for the deploy's overlap before `serverPoolSize` shares the connections out.
    */
   protected serverPoolMax(engine: DatabaseEngine, maxProcesses: number): number {
-    const { instanceType } = this.settings.preset.database;
-    const pool = serverPoolSize(instanceType, engine, 2 * maxProcesses);
-    if (pool === undefined) {
-      throw new Error(
-        `No max_connections estimate for the database class ${instanceType}: add its size to lib/concurrency.ts`,
-      );
-    }
-    return pool;
+    return this.sizedByDatabaseClass((instanceType) =>
+      serverPoolSize(instanceType, engine, 2 * maxProcesses),
+    );
   }
 
   protected databaseAlarmSizing(engine: DatabaseEngine): { databaseConnectionsThreshold: number } {
+    return {
+      databaseConnectionsThreshold: this.sizedByDatabaseClass((instanceType) =>
+        connectionsAlarmThreshold(instanceType, engine),
+      ),
+    };
+  }
+
+  /** A figure derived from the preset's database class, which `lib/concurrency.ts` must know. */
+  private sizedByDatabaseClass(size: (instanceType: string) => number | undefined): number {
     const { instanceType } = this.settings.preset.database;
-    const threshold = connectionsAlarmThreshold(instanceType, engine);
-    if (threshold === undefined) {
+    const value = size(instanceType);
+    if (value === undefined) {
       throw new Error(
         `No max_connections estimate for the database class ${instanceType}: add its size to lib/concurrency.ts`,
       );
     }
-    return { databaseConnectionsThreshold: threshold };
+    return value;
   }
 
   /**
