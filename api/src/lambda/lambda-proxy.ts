@@ -1,10 +1,10 @@
-import { type IncomingMessage, METHODS, STATUS_CODES } from 'node:http';
+import { METHODS, STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
 import awsLambdaFastify, { type LambdaResponse } from '@fastify/aws-lambda';
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { errorBodyFor } from '../common/errors/error-response.js';
-import { isAcceptableRequestId, requestIdFor } from '../common/http/request-id.js';
+import { isAcceptableRequestId, requestIdFrom } from '../common/http/request-id.js';
 import { API_SECURITY_HEADERS } from '../common/http/security-headers.js';
 
 /** The events one handler answers: API Gateway REST (payload 1.0), HTTP API (2.0) and ALB. */
@@ -121,16 +121,9 @@ const KNOWN_METHODS = new Set(METHODS);
  * a function error; found in review). Answered here the way the server answers, headers included.
  */
 function badRequestAnswer(event: LambdaHttpEvent): LambdaHttpResponse {
-  const given = headerOf(event, 'x-request-id');
-  const requestId = requestIdFor({
-    headers: {
-      'x-request-id': isAcceptableRequestId(given)
-        ? given
-        : 'requestId' in event.requestContext
-          ? event.requestContext.requestId
-          : undefined,
-    },
-  } as unknown as IncomingMessage);
+  // The caller's id, else API Gateway's (the library's order), else a new one.
+  const gatewayId = 'requestId' in event.requestContext ? event.requestContext.requestId : undefined;
+  const requestId = requestIdFrom(headerOf(event, 'x-request-id'), gatewayId);
   const body = errorBodyFor('BAD_REQUEST', requestId);
   const headers: Record<string, string> = {
     ...API_SECURITY_HEADERS,

@@ -14,8 +14,16 @@ const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:=+/-]{1,128}$/;
  * services), otherwise generates a UUID. Untrusted values never reach the logs unchecked.
  */
 export function requestIdFor(request: IncomingMessage): string {
-  const header = request.headers['x-request-id'];
-  return isAcceptableRequestId(header) ? (firstOf(header) as string) : randomUUID();
+  return requestIdFrom(request.headers['x-request-id']);
+}
+
+/**
+ * The header's id when it is a sane token (the first value of a repeated header), else
+ * `fallback` when that is one (the Lambda proxy's API Gateway request id), else a new UUID.
+ */
+export function requestIdFrom(header: string | readonly string[] | undefined, fallback?: string): string {
+  if (isAcceptableRequestId(header)) return firstOf(header) as string;
+  return fallback !== undefined && isAcceptableRequestId(fallback) ? fallback : randomUUID();
 }
 
 /** Whether `requestIdFor` would use this X-Request-Id value (the first, when repeated). */
