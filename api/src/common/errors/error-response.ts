@@ -144,11 +144,12 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
       unexpected: false,
     };
   }
-  if (needsOperator(error) || isDatabaseUnavailable(error)) {
+  const operatorsToo = needsOperator(error);
+  if (operatorsToo || isDatabaseUnavailable(error)) {
     return {
       body: fromCode('DATABASE_UNAVAILABLE', requestId),
       headers: { 'retry-after': '2' },
-      unexpected: needsOperator(error),
+      unexpected: operatorsToo,
     };
   }
   // Nest wraps Fastify's own errors (body parsing, limits) in an HttpException; the cause keeps the code.
