@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
+  codeFromMail,
   type ErrorBody,
   latestMail,
   newCredentials,
@@ -396,7 +397,7 @@ describe('auth flows over HTTP', () => {
         json: { email: credentials.email },
       });
       expect(start.status).toBe(202);
-      const code = /\b(\d{6})\b/.exec((await latestMail(server, credentials.email)).textBody)?.[1] as string;
+      const code = codeFromMail((await latestMail(server, credentials.email)).textBody);
       const wrongCode = code === '000000' ? '111111' : '000000';
       const wrong = await server.request('/auth/email-code/verify', {
         method: 'POST',
@@ -422,7 +423,7 @@ describe('auth flows over HTTP', () => {
     it('kills the code after 5 wrong attempts, even for the right code afterwards', async () => {
       const { credentials } = await registerUser(server);
       await server.request('/auth/email-code/start', { method: 'POST', json: { email: credentials.email } });
-      const code = /\b(\d{6})\b/.exec((await latestMail(server, credentials.email)).textBody)?.[1] as string;
+      const code = codeFromMail((await latestMail(server, credentials.email)).textBody);
       const wrongCode = code === '000000' ? '111111' : '000000';
       for (let i = 0; i < 5; i++) {
         await server.request('/auth/email-code/verify', {

@@ -3,6 +3,7 @@ import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
 import { newUserRow } from '../../src/users/new-user.js';
 import {
   bearer,
+  codeFromMail,
   type ErrorBody,
   latestMail,
   newCredentials,
@@ -284,7 +285,7 @@ describe('AUTH_REQUIRE_EMAIL_VERIFICATION=true', () => {
     expect((await server.request('/auth/email-code/start', { method: 'POST', json: { email } })).status).toBe(
       202,
     );
-    const code = /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1];
+    const code = codeFromMail((await latestMail(server, email)).textBody);
     const owner = await server.request('/auth/email-code/verify', { method: 'POST', json: { email, code } });
     expect(owner.status).toBe(200);
     const { accessToken } = await readJson<TokenPair>(owner);
@@ -360,7 +361,7 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
     expect((await server.request('/auth/email-code/start', { method: 'POST', json: { email } })).status).toBe(
       202,
     );
-    const code = /\b(\d{6})\b/.exec((await latestMail(server, email.toLowerCase())).textBody)?.[1] as string;
+    const code = codeFromMail((await latestMail(server, email.toLowerCase())).textBody);
     const verify = await server.request('/auth/email-code/verify', { method: 'POST', json: { email, code } });
     expect(verify.status).toBe(200);
     const tokens = await readJson<TokenPair>(verify);
@@ -377,7 +378,7 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
     const email = `guessed.${Date.now()}@example.com`;
     const code = async () => {
       await server.request('/auth/email-code/start', { method: 'POST', json: { email } });
-      return /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1] as string;
+      return codeFromMail((await latestMail(server, email)).textBody);
     };
     const verify = (guess: string) =>
       server.request('/auth/email-code/verify', { method: 'POST', json: { email, code: guess } });
@@ -404,7 +405,7 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
     const email = `code.only.${Date.now()}@example.com`;
     const signInCode = async () => {
       await server.request('/auth/email-code/start', { method: 'POST', json: { email } });
-      return /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1] as string;
+      return codeFromMail((await latestMail(server, email)).textBody);
     };
     const tokens = await readJson<TokenPair>(
       await server.request('/auth/email-code/verify', {
@@ -421,7 +422,7 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
       const mail = await latestMail(server, email);
       expect(mail.subject).toMatch(/^Your confirmation code: \d{6}$/);
       expect(mail.textBody).toContain('If that was not you, someone else is signed in to your account');
-      return /\b(\d{6})\b/.exec(mail.textBody)?.[1] as string;
+      return codeFromMail(mail.textBody);
     };
     const me = await readJson<{ hasPassword: boolean }>(
       await server.request('/users/me', { headers: bearer(tokens.accessToken) }),
@@ -457,7 +458,7 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
   it('gives an account made by email code its first password, confirmed with an emailed code', async () => {
     const email = `first.password.${Date.now()}@example.com`;
     await server.request('/auth/email-code/start', { method: 'POST', json: { email } });
-    const signInCode = /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1] as string;
+    const signInCode = codeFromMail((await latestMail(server, email)).textBody);
     const tokens = await readJson<TokenPair>(
       await server.request('/auth/email-code/verify', { method: 'POST', json: { email, code: signInCode } }),
     );
@@ -471,7 +472,7 @@ describe('AUTH_EMAIL_CODE_SIGNUP=true', () => {
       method: 'POST',
       headers: bearer(tokens.accessToken),
     });
-    const code = /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1] as string;
+    const code = codeFromMail((await latestMail(server, email)).textBody);
     expect((await setPassword({ code, newPassword })).status).toBe(204);
     expect((await latestMail(server, email)).subject).toBe('A password was set for your account');
     // This session stays; the password now signs in, and the account is no longer password-less.

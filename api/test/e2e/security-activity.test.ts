@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
+  codeFromMail,
   type ErrorBody,
   RELAXED_LIMITS,
   readJson,
@@ -271,7 +272,7 @@ describe('security activity (GET /auth/activity)', () => {
       .where('toAddress', '=', credentials.email)
       .orderBy('createdAt', 'desc')
       .executeTakeFirstOrThrow();
-    const code = /\b(\d{6})\b/.exec(codeMail.textBody)?.[1];
+    const code = codeFromMail(codeMail.textBody);
     const byCode = await server.request('/auth/email-code/verify', {
       method: 'POST',
       headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; rv:133.0) Gecko/20100101 Firefox/133.0' },

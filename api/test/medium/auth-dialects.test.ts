@@ -3,6 +3,7 @@ import { hash } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
+  codeFromMail,
   type ErrorBody,
   latestMail,
   newCredentials,
@@ -25,6 +26,16 @@ describe.each(testDialects())('auth on %s', (dialect) => {
   afterAll(async () => {
     await server?.close();
   });
+
+  /** A registered account with a reset link mailed to it, and the reset that link makes. */
+  async function accountWithResetLink() {
+    const { credentials, tokens } = await registerUser(server);
+    await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
+    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    const resetTo = (password: string) =>
+      server.request('/auth/password/reset', { method: 'POST', json: { token, password } });
+    return { credentials, userId: tokens.user.id, resetTo };
+  }
 
   it('registers, signs in, reads the account and lists sessions', async () => {
     const { credentials, tokens } = await registerUser(server);
@@ -128,21 +139,14 @@ describe.each(testDialects())('auth on %s', (dialect) => {
   });
 
   it('a password reset signs out the session a sign-in committed while the reset waited for the account', async () => {
-    const { credentials, tokens } = await registerUser(server);
-    const userId = tokens.user.id;
-    await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
-    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    const { userId, resetTo } = await accountWithResetLink();
     const db = server.database.db;
     const sessionId = randomUUID();
     // What a sign-in does: it holds the account's row while it writes its session. The reset reads
     // the account, then waits for the row; the session commits before the reset goes on.
     const reset = await whileAccountsHeld(db, dialect, {
       userIds: [userId],
-      send: () =>
-        server.request('/auth/password/reset', {
-          method: 'POST',
-          json: { token, password: 'a password after the race 5' },
-        }),
+      send: () => resetTo('a password after the race 5'),
       meanwhile: async (trx) => {
         const now = new Date();
         await trx
@@ -172,21 +176,14 @@ describe.each(testDialects())('auth on %s', (dialect) => {
   });
 
   it('a reset link racing a password change waits for the account and answers 4xx, not a deadlock', async () => {
-    const { credentials, tokens } = await registerUser(server);
-    const userId = tokens.user.id;
-    await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
-    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    const { userId, resetTo } = await accountWithResetLink();
     const db = server.database.db;
     // What a password change does: it holds the account's row, then retires the account's reset
     // links. Until 2026-12-07 the reset spent its link before taking the row, so the two waited
     // for each other and the database killed one (a 500).
     const response = await whileAccountsHeld(db, dialect, {
       userIds: [userId],
-      send: () =>
-        server.request('/auth/password/reset', {
-          method: 'POST',
-          json: { token, password: 'a password after the race 6' },
-        }),
+      send: () => resetTo('a password after the race 6'),
       meanwhile: (trx) => retireUnusedTokens(trx, userId, 'password_reset'),
     });
     expect(response.status).toBe(400);
@@ -222,21 +219,14 @@ describe.each(testDialects())('auth on %s', (dialect) => {
   });
 
   it('a reset link checks the account as committed after its wait, not as it read it before', async () => {
-    const { credentials, tokens } = await registerUser(server);
-    const userId = tokens.user.id;
-    await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
-    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    const { credentials, userId, resetTo } = await accountWithResetLink();
     const db = server.database.db;
     // The owner moves the account to another address while a link mailed to the old one is used.
     // Until 2026-12-07 MySQL's reset compared the link with its snapshot from before it waited
     // for the row, so the old mailbox could still set the password.
     const response = await whileAccountsHeld(db, dialect, {
       userIds: [userId],
-      send: () =>
-        server.request('/auth/password/reset', {
-          method: 'POST',
-          json: { token, password: 'the old mailbox tries 9' },
-        }),
+      send: () => resetTo('the old mailbox tries 9'),
       meanwhile: (trx) =>
         trx
           .updateTable('users')
@@ -256,7 +246,7 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     await db.updateTable('users').set({ passwordHash: null }).where('id', '=', userId).execute();
     const auth = { authorization: `Bearer ${tokens.accessToken}` };
     await server.request('/auth/reauthentication/code', { method: 'POST', headers: auth });
-    const code = /\b(\d{6})\b/.exec((await latestMail(server, credentials.email)).textBody)?.[1] as string;
+    const code = codeFromMail((await latestMail(server, credentials.email)).textBody);
     // What a change that retires the account's tokens does: it holds the account's row, then
     // updates its token rows (MySQL locks every one of them). Until 2026-12-07 spending the code
     // took the code's row first, so the two waited for each other.
@@ -274,7 +264,7 @@ describe.each(testDialects())('auth on %s', (dialect) => {
   it('verifies an email code and counts failed attempts', async () => {
     const { credentials } = await registerUser(server);
     await server.request('/auth/email-code/start', { method: 'POST', json: { email: credentials.email } });
-    const code = /\b(\d{6})\b/.exec((await latestMail(server, credentials.email)).textBody)?.[1] as string;
+    const code = codeFromMail((await latestMail(server, credentials.email)).textBody);
     const wrong = code === '123456' ? '654321' : '123456';
     expect(
       (

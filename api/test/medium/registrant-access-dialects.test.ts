@@ -3,6 +3,7 @@ import { decodeBase32, hotp, totpStep } from '../../src/auth/totp.js';
 import {
   bearer,
   clearOfTotpStepBoundary,
+  codeFromMail,
   latestMail,
   RELAXED_LIMITS,
   readJson,
@@ -118,7 +119,7 @@ describe.each(testDialects())('the registrant of an unproven address on %s', (di
 
     // Verification now required: the owner of the mailbox signs in by code.
     await after.request('/auth/email-code/start', { method: 'POST', json: { email } });
-    const mailed = /\b(\d{6})\b/.exec((await latestMail(after, email)).textBody)?.[1] ?? '';
+    const mailed = codeFromMail((await latestMail(after, email)).textBody);
     const owner = await after.request('/auth/email-code/verify', {
       method: 'POST',
       json: { email, code: mailed },

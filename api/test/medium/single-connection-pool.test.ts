@@ -5,6 +5,7 @@ import { DATABASE } from '../../src/database/database.module.js';
 import type { DatabaseHandle } from '../../src/database/database-handle.js';
 import {
   bearer,
+  codeFromMail,
   type ErrorBody,
   latestMail,
   RELAXED_LIMITS,
@@ -112,7 +113,7 @@ describe.each(testDialects())('transactional flows on a pool of one connection, 
 
   it('uses an emailed confirmation code with the change it confirms, and leaves it usable when that change fails', async () => {
     const email = `code.only.${Date.now()}@example.com`;
-    const mailedCode = async () => /\b(\d{6})\b/.exec((await latestMail(server, email)).textBody)?.[1] ?? '';
+    const mailedCode = async () => codeFromMail((await latestMail(server, email)).textBody);
     await send('POST', '/auth/email-code/start', { email });
     const signInCode = await mailedCode();
     // The sign-in code is used in the session's transaction: once.

@@ -83,6 +83,13 @@ export function tokenFromMail(text: string): string {
   return match[1];
 }
 
+/** The 6-digit code inside a mail body (a sign-in, confirmation or second-step code). */
+export function codeFromMail(text: string): string {
+  const match = /\b(\d{6})\b/.exec(text);
+  if (!match?.[1]) throw new Error(`no 6-digit code in mail: ${text}`);
+  return match[1];
+}
+
 /** Environment for tests that are not about rate limits (the defaults would throttle a test suite). */
 export const RELAXED_LIMITS = {
   RATE_LIMIT_SIGN_IN: '10000/10s',
