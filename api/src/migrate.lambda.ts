@@ -87,7 +87,17 @@ async function grantApiUserFromSecret(db: Database): Promise<string | undefined>
     await secrets.getJson(secretArn, { fresh: true }),
     secretArn,
   );
-  await grantApiUser(db, credentials);
+  // Mid-rotation the database may hold the pending password already: setting the current one
+  // would undo it, and the API would be refused once the rotation made the pending one current
+  // (found in review, 2026-12-07). The rotation owns the password until it finishes.
+  const keepPassword = await secrets.rotationInProgress(secretArn);
+  if (keepPassword) {
+    logger.warn(
+      { apiUser: credentials.username },
+      "the API user's secret is being rotated: its password is left to the rotation",
+    );
+  }
+  await grantApiUser(db, credentials, { keepPassword });
   logger.info({ apiUser: credentials.username }, 'API database user granted its rights');
   return credentials.username;
 }

@@ -267,6 +267,19 @@ describe('lambda-vpc × nest-vpc', () => {
       expect.arrayContaining([{ Ref: apiRole }, { Ref: migrationRole }]),
     );
     expect(readers({ Ref: attachment })).toHaveLength(2);
+    // The migration function asks whether a rotation of the API user's secret is under way
+    // (DescribeSecret) before it sets that user's password.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: migrationRole }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['secretsmanager:DescribeSecret']),
+            Resource: { Ref: attachment },
+          }),
+        ]),
+      },
+    });
   });
 
   // Found in review: on an upgrade the policy swap came first, so for the minutes the migrations

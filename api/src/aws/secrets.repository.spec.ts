@@ -134,6 +134,27 @@ describe('SecretsRepository against a Secrets Manager JSON endpoint', () => {
     });
   });
 
+  // A deploy whose migration ran between a rotation's setSecret and finishSecret set the API
+  // user's password back to the outgoing value (found in review, 2026-12-07).
+  it('tells a secret in the middle of a rotation (an AWSPENDING version) from one at rest', async () => {
+    const arn = testSecretArn('rotating');
+    fake.secrets.set(arn, 'current');
+    expect(await repository().rotationInProgress(arn)).toBe(false);
+    fake.pending.set(arn, 'pending');
+    expect(await repository().rotationInProgress(arn)).toBe(true);
+    // Asked of the service every time: a rotation starts and ends while a process lives.
+    fake.pending.delete(arn);
+    expect(await repository().rotationInProgress(arn)).toBe(false);
+    expect(fake.calls.filter((call) => call.secretId === arn).map((call) => call.target)).toEqual([
+      'secretsmanager.DescribeSecret',
+      'secretsmanager.DescribeSecret',
+      'secretsmanager.DescribeSecret',
+    ]);
+    await expect(repository().rotationInProgress(testSecretArn('not-there'))).rejects.toThrow(
+      /Could not describe secret .*not-there/,
+    );
+  });
+
   it('refuses secrets that are not JSON objects or have no string', async () => {
     const text = testSecretArn('text');
     fake.secrets.set(text, 'not json');

@@ -93,6 +93,28 @@ export class SecretsRepository {
     return parsed as Record<string, unknown>;
   }
 
+  /**
+   * Whether a rotation of the secret has begun and not finished: a version carries `AWSPENDING`
+   * without `AWSCURRENT` (between the rotation's createSecret and finishSecret steps; a failed
+   * rotation leaves it so until the next attempt). The database may already hold the pending
+   * password then, so whoever sets a password from `AWSCURRENT` would undo the rotation. Always
+   * asked of the service (never cached), through the SDK: only the migration function asks, once
+   * per run, where the SDK's load time does not matter.
+   */
+  async rotationInProgress(secretId: string): Promise<boolean> {
+    const { DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+    const client = await this.sdkClient();
+    let stages: Record<string, string[]> | undefined;
+    try {
+      ({ VersionIdsToStages: stages } = await client.send(new DescribeSecretCommand({ SecretId: secretId })));
+    } catch (error) {
+      throw new Error(`Could not describe secret ${secretId}: ${(error as Error).message}`, { cause: error });
+    }
+    return Object.values(stages ?? {}).some(
+      (labels) => labels.includes('AWSPENDING') && !labels.includes('AWSCURRENT'),
+    );
+  }
+
   private async fetch(secretId: string): Promise<string> {
     const output =
       (this.signing && (await this.fetchSigned(this.signing, secretId))) ??

@@ -55,14 +55,28 @@ export function apiUserCredentialsFromSecret(
   return { username, password };
 }
 
+export interface GrantApiUserOptions {
+  /**
+   * Leave an existing user's password as it is (a new user still gets the given one): while a
+   * rotation of its secret is under way the database may already hold the pending password, which
+   * setting the current one would undo just before the rotation makes the pending one current.
+   * @default false
+   */
+  readonly keepPassword?: boolean;
+}
+
 /**
  * Creates the API user if it does not exist, sets its password to the secret's (so rotating the
- * secret and running the migrations again moves the user to the new password), and grants it
- * SELECT, INSERT, UPDATE and DELETE on every application table of the current database, SELECT
- * only on the migration tables. Idempotent; run after the migrations, by the user that owns the
- * tables (the RDS master user), never the API user itself.
+ * secret and running the migrations again moves the user to the new password) unless told to keep
+ * it, and grants it SELECT, INSERT, UPDATE and DELETE on every application table of the current
+ * database, SELECT only on the migration tables. Idempotent; run after the migrations, by the user
+ * that owns the tables (the RDS master user), never the API user itself.
  */
-export async function grantApiUser(db: Database, credentials: ApiUserCredentials): Promise<void> {
+export async function grantApiUser(
+  db: Database,
+  credentials: ApiUserCredentials,
+  { keepPassword = false }: GrantApiUserOptions = {},
+): Promise<void> {
   const { username } = apiUserCredentialsFromSecret({ ...credentials }, 'given to grantApiUser');
   const current = await sql<{ name: string }>`select current_user as name`.execute(db);
   // MySQL answers user@host; PostgreSQL the role.
@@ -71,11 +85,15 @@ export async function grantApiUser(db: Database, credentials: ApiUserCredentials
       `The API user (${username}) is the user running the migrations: give the API its own user, with its own secret.`,
     );
   }
-  if (dialectOf(db) === 'mysql') await grantMysqlUser(db, credentials);
-  else await grantPostgresRole(db, credentials);
+  if (dialectOf(db) === 'mysql') await grantMysqlUser(db, credentials, keepPassword);
+  else await grantPostgresRole(db, credentials, keepPassword);
 }
 
-async function grantPostgresRole(db: Database, { username, password }: ApiUserCredentials): Promise<void> {
+async function grantPostgresRole(
+  db: Database,
+  { username, password }: ApiUserCredentials,
+  keepPassword: boolean,
+): Promise<void> {
   const role = sql.id(username);
   // A SCRAM verifier rather than the password: the statement text (which the server may log
   // with an error) never holds the password itself.
@@ -83,10 +101,9 @@ async function grantPostgresRole(db: Database, { username, password }: ApiUserCr
   await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${GRANT_LOCK_KEY})`.execute(trx);
     const existing = await sql`select 1 from pg_roles where rolname = ${username}`.execute(trx);
-    await (existing.rows.length === 0
-      ? sql`create role ${role} login password ${verifier}`
-      : sql`alter role ${role} with login password ${verifier}`
-    ).execute(trx);
+    if (existing.rows.length === 0) await sql`create role ${role} login password ${verifier}`.execute(trx);
+    else if (keepPassword) await sql`alter role ${role} with login`.execute(trx);
+    else await sql`alter role ${role} with login password ${verifier}`.execute(trx);
     const names = await sql<{ database: string; schema: string | null }>`
       select current_database() as database, current_schema() as schema`.execute(trx);
     const { database, schema } = names.rows[0] ?? { database: '', schema: null };
@@ -114,13 +131,17 @@ async function grantPostgresRole(db: Database, { username, password }: ApiUserCr
   });
 }
 
-async function grantMysqlUser(db: Database, { username, password }: ApiUserCredentials): Promise<void> {
+async function grantMysqlUser(
+  db: Database,
+  { username, password }: ApiUserCredentials,
+  keepPassword: boolean,
+): Promise<void> {
   // 'name'@'%': the API connects from whatever address its subnets give it. The literals are safe:
   // both match patterns without quotes or backslashes (apiUserCredentialsFromSecret).
   const user = sql.raw(`'${username}'@'%'`);
   const secret = sql.raw(`'${password}'`);
   await withoutStatement(sql`create user if not exists ${user} identified by ${secret}`.execute(db));
-  await withoutStatement(sql`alter user ${user} identified by ${secret}`.execute(db));
+  if (!keepPassword) await withoutStatement(sql`alter user ${user} identified by ${secret}`.execute(db));
   // Table by table rather than on `db`.*: MySQL privileges add up, so under a database-wide grant
   // the migration tables could not stay read-only. A table a later migration creates gets its
   // grant from the same run, before the API that uses it is deployed.

@@ -118,26 +118,20 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
     }
   });
 
-  it('given the API user secret, creates that user with row rights only, and moves it to a rotated password', async () => {
+  /**
+   * A fresh database, a fake Secrets Manager holding the API user's secret (`arn`), and ways to
+   * change that secret, run a deploy's migration and sign in as the API user.
+   */
+  const withApiUserSecret = async () => {
     const secrets = await startFakeSecretsManager();
     const name = freshName();
     const apiUser = `cloudnest_api_${randomBytes(4).toString('hex')}`;
     users.push(apiUser);
     const arn = testSecretArn('api-user');
     // The RDS shape CDK's DatabaseSecret stores, attached to the instance.
-    const setPassword = (password: string) =>
-      secrets.secrets.set(
-        arn,
-        JSON.stringify({ engine: dialect, host: '127.0.0.1', username: apiUser, password, dbname: name }),
-      );
+    const secretWith = (password: string) =>
+      JSON.stringify({ engine: dialect, host: '127.0.0.1', username: apiUser, password, dbname: name });
     const env = { ...secrets.clientEnvironment, DATABASE_API_USER_SECRET_ARN: arn };
-    const connectAs = (password: string) =>
-      createDatabase({
-        dialect,
-        url: withCredentials(server.urlOf(name), apiUser, password),
-        poolMax: 1,
-        connectTimeoutMs: 5000,
-      });
     const deploy = async (): Promise<MigrationResponse> => {
       const lambda = await start(name, env);
       try {
@@ -146,6 +140,27 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
         await lambda.close();
       }
     };
+    return {
+      secrets,
+      name,
+      apiUser,
+      arn,
+      env,
+      deploy,
+      secretWith,
+      setPassword: (password: string) => secrets.secrets.set(arn, secretWith(password)),
+      connectAs: (password: string) =>
+        createDatabase({
+          dialect,
+          url: withCredentials(server.urlOf(name), apiUser, password),
+          poolMax: 1,
+          connectTimeoutMs: 5000,
+        }),
+    };
+  };
+
+  it('given the API user secret, creates that user with row rights only, and moves it to a rotated password', async () => {
+    const { secrets, name, apiUser, arn, env, deploy, setPassword, connectAs } = await withApiUserSecret();
     try {
       const first = randomBytes(18).toString('base64url');
       setPassword(first);
@@ -170,7 +185,10 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
         await afterRotation.destroy();
         await withOldPassword.destroy();
       }
-      expect(secrets.calls.filter((call) => call.secretId === arn)).toHaveLength(2);
+      const reads = secrets.calls.filter(
+        (call) => call.secretId === arn && call.target === 'secretsmanager.GetSecretValue',
+      );
+      expect(reads).toHaveLength(2);
 
       // A warm environment invoked again after a rotation (a manual run) reads the secret afresh:
       // with the value it had cached it would set the old password back.
@@ -189,6 +207,47 @@ describe.each(testDialects())('the bundled migration function on %s', (dialect) 
       } finally {
         await warm.close();
       }
+    } finally {
+      await secrets.close();
+    }
+  });
+
+  // Found in review (2026-12-07): a deploy whose migration ran between a rotation's setSecret and
+  // finishSecret set the password back to the outgoing AWSCURRENT value, and once finishSecret made
+  // the new one current every new API connection was refused.
+  it("leaves the API user's password to a rotation under way", async () => {
+    const { secrets, apiUser, arn, deploy, secretWith, setPassword, connectAs } = await withApiUserSecret();
+    const signsIn = async (password: string): Promise<boolean> => {
+      const api = await connectAs(password);
+      try {
+        await sql`select count(*) from users`.execute(api);
+        return true;
+      } catch {
+        return false;
+      } finally {
+        await api.destroy();
+      }
+    };
+    try {
+      const first = randomBytes(18).toString('base64url');
+      setPassword(first);
+      expect(await deploy()).toEqual({ applied: ALL, pending: [], apiUser });
+      // The hosted single-user rotation: createSecret stores the pending version, setSecret signs
+      // in as the user and changes its password to it; finishSecret has not run yet.
+      const next = randomBytes(18).toString('base64url');
+      secrets.pending.set(arn, secretWith(next));
+      await server.run(
+        dialect === 'mysql'
+          ? `alter user '${apiUser}'@'%' identified by '${next}'`
+          : `alter role ${apiUser} password '${next}'`,
+      );
+      expect(await deploy()).toEqual({ applied: [], pending: [], apiUser });
+      expect(await signsIn(next)).toBe(true);
+      // finishSecret: the pending version becomes current; the next deploy sets that password.
+      setPassword(next);
+      secrets.pending.delete(arn);
+      expect(await deploy()).toEqual({ applied: [], pending: [], apiUser });
+      expect([await signsIn(next), await signsIn(first)]).toEqual([true, false]);
     } finally {
       await secrets.close();
     }

@@ -7,6 +7,8 @@ import { AwsSha256 } from './aws-sha256.js';
 /** The only credentials the fake accepts (dummy ones; nothing here reaches AWS). */
 const TEST_CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } as const;
 const TEST_REGION = 'eu-west-1';
+const CURRENT_VERSION = '00000000-0000-0000-0000-000000000001';
+const PENDING_VERSION = '00000000-0000-0000-0000-000000000002';
 
 /** A request the fake received, for assertions. */
 export interface SecretsManagerCall {
@@ -15,12 +17,18 @@ export interface SecretsManagerCall {
   readonly headers: IncomingHttpHeaders;
 }
 
-/** A loopback server speaking Secrets Manager's JSON 1.1 protocol (`GetSecretValue` only). */
+/** A loopback server speaking Secrets Manager's JSON 1.1 protocol (`GetSecretValue`, `DescribeSecret`). */
 export interface FakeSecretsManager {
   readonly endpoint: string;
   readonly calls: SecretsManagerCall[];
   /** Secret values by id (ARN); a missing id answers ResourceNotFoundException. */
   readonly secrets: Map<string, string | Buffer>;
+  /**
+   * Secrets in the middle of a rotation: the `AWSPENDING` value by id. `DescribeSecret` lists a
+   * pending version beside the current one, and `GetSecretValue` with `VersionStage: AWSPENDING`
+   * answers it; `secrets` stays the `AWSCURRENT` value, as until the rotation's finishSecret.
+   */
+  readonly pending: Map<string, string>;
   /**
    * What a Lambda function's process needs to call this fake as it calls Secrets Manager: the
    * variables Lambda's runtime sets (the function's name, a region, the role's keys; dummies here)
@@ -53,6 +61,7 @@ export interface FakeSecretsManager {
 export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
   const calls: SecretsManagerCall[] = [];
   const secrets = new Map<string, string | Buffer>();
+  const pending = new Map<string, string>();
   let gate: Promise<void> = Promise.resolve();
   let failures = 0;
   const server = createServer((request, response) => {
@@ -63,8 +72,11 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
       const target = request.headers['x-amz-target'];
       const targetName = Array.isArray(target) ? target[0] : target;
       let secretId: string | undefined;
+      let versionStage: string | undefined;
       try {
-        secretId = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId?: string }).SecretId;
+        ({ SecretId: secretId, VersionStage: versionStage } = JSON.parse(
+          Buffer.concat(chunks).toString('utf8'),
+        ) as { SecretId?: string; VersionStage?: string });
       } catch {
         secretId = undefined;
       }
@@ -77,7 +89,10 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
         });
         response.end(JSON.stringify(body));
       };
-      if (request.method !== 'POST' || targetName !== 'secretsmanager.GetSecretValue') {
+      if (
+        request.method !== 'POST' ||
+        (targetName !== 'secretsmanager.GetSecretValue' && targetName !== 'secretsmanager.DescribeSecret')
+      ) {
         return reply(
           400,
           { __type: 'UnknownOperationException', message: 'unsupported' },
@@ -107,7 +122,9 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
           'InternalServiceError',
         );
       }
-      const value = secretId === undefined ? undefined : secrets.get(secretId);
+      const current = secretId === undefined ? undefined : secrets.get(secretId);
+      const pendingValue = secretId === undefined ? undefined : pending.get(secretId);
+      const value = versionStage === 'AWSPENDING' ? pendingValue : current;
       if (value === undefined) {
         return reply(
           400,
@@ -120,12 +137,23 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
           'ResourceNotFoundException',
         );
       }
+      if (targetName === 'secretsmanager.DescribeSecret') {
+        return reply(200, {
+          ARN: secretId,
+          Name: secretId?.split(':').at(-1),
+          RotationEnabled: true,
+          VersionIdsToStages: {
+            [CURRENT_VERSION]: ['AWSCURRENT'],
+            ...(pendingValue === undefined ? {} : { [PENDING_VERSION]: ['AWSPENDING'] }),
+          },
+        });
+      }
       return reply(200, {
         ARN: secretId,
         Name: secretId?.split(':').at(-1),
-        VersionId: '00000000-0000-0000-0000-000000000001',
+        VersionId: versionStage === 'AWSPENDING' ? PENDING_VERSION : CURRENT_VERSION,
         ...(Buffer.isBuffer(value) ? { SecretBinary: value.toString('base64') } : { SecretString: value }),
-        VersionStages: ['AWSCURRENT'],
+        VersionStages: [versionStage === 'AWSPENDING' ? 'AWSPENDING' : 'AWSCURRENT'],
         CreatedDate: 1_795_000_000,
       });
     });
@@ -153,6 +181,7 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     },
     calls,
     secrets,
+    pending,
     hold() {
       let release = () => {};
       gate = new Promise<void>((resolve) => {
