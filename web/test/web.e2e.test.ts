@@ -441,6 +441,33 @@ describe('web app in Chromium against the real API', () => {
       await tab.getByRole('link', { name: 'Create an account' }).waitFor();
       expect(refreshes).toBe(0);
     });
+
+    // Found in review (2026-12-07): a window in view beside the one signing out heard of it only
+    // when it got the focus or was shown again, or at its next refresh (~14 minutes).
+    it('signs a window in view out at once when another window signs out, with no focus or visibility change', async () => {
+      await signInWithPassword(tab, `refresh.${suffix}@example.com`, account.password);
+      const beside = await laptop.newPage();
+      try {
+        await beside.goto(`${stack.webUrl}/profile`);
+        await expectHeading('Your profile', beside);
+        await beside.evaluate(() => {
+          const events: string[] = [];
+          (window as unknown as { wakeEvents: string[] }).wakeEvents = events;
+          window.addEventListener('focus', () => events.push('focus'));
+          document.addEventListener('visibilitychange', () => events.push('visibilitychange'));
+        });
+        await tab.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+        await expectHeading('Sign in', tab);
+        await expectHeading('Sign in', beside);
+        await beside.getByText('You signed out of CloudNest in another tab.').waitFor();
+        // What told it was the other window's message, not one of the events it already heeded.
+        expect(
+          await beside.evaluate(() => (window as unknown as { wakeEvents: string[] }).wakeEvents),
+        ).toEqual([]);
+      } finally {
+        await beside.close();
+      }
+    });
   });
 
   it('uploads an avatar straight to storage with a progress bar, and shows it', async () => {
