@@ -24,7 +24,8 @@ export function acknowledgeLambdaFindings(
       },
       {
         id: 'AwsSolutions-IAM5',
-        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
+        reason:
+          'X-Ray PutTraceSegments/PutTelemetryRecords and ec2:DescribeSubnets (Lambda’s VPC networking) support no resource-level permissions.',
         appliesTo: ['Resource::*'],
       },
       ...(options.pinnedRuntime

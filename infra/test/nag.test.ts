@@ -121,7 +121,7 @@ describe('every topology × preset: cdk-nag AwsSolutions, least privilege, data 
     }
   });
 
-  it('grants no wildcard action and no Allow on every resource except X-Ray, ECR login, log retention and namespaced metrics', () => {
+  it('grants no wildcard action and no Allow on every resource except X-Ray, ECR login, EC2 descriptions, log retention and namespaced metrics', () => {
     // These APIs have no resource-level permissions (AWS documents "*" as their only resource).
     const resourceWildcardAllowed = new Set([
       'xray:PutTraceSegments',
@@ -130,6 +130,7 @@ describe('every topology × preset: cdk-nag AwsSolutions, least privilege, data 
       'logs:PutRetentionPolicy',
       'logs:DeleteRetentionPolicy',
       'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
       'ec2:DescribeTags',
       ...SESSION_MANAGER_CHANNEL_ACTIONS,
     ]);
@@ -192,6 +193,37 @@ describe('every topology × preset: cdk-nag AwsSolutions, least privilege, data 
       }
     }
     expect(examined).toBeGreaterThanOrEqual(10);
+  });
+
+  // AWSLambdaENIManagementAccess lacks ec2:DescribeSubnets, which Lambda's execution-role list for
+  // VPC functions names (AWSLambdaVPCAccessExecutionRole gained it in its v3 of 2024-01; found in
+  // review, 2026-12-07).
+  it('gives the VPC functions what Lambda needs to manage their network interfaces, DescribeSubnets included', () => {
+    let examined = 0;
+    for (const [name, d] of deployments) {
+      for (const stack of d.stacks) {
+        const template = Template.fromStack(stack);
+        for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
+          if (fn.Properties.VpcConfig === undefined) continue;
+          if (!/^CloudNest (API|database migrations)/.test(String(fn.Properties.Description ?? ''))) continue;
+          examined += 1;
+          const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+          const role = template.findResources('AWS::IAM::Role')[roleId];
+          expect(JSON.stringify(role?.Properties.ManagedPolicyArns), `${name} ${id}`).toMatch(
+            /AWSLambdaENIManagementAccess/,
+          );
+          const describesSubnets = Object.values(template.findResources('AWS::IAM::Policy'))
+            .filter((policy) => (policy.Properties.Roles as { Ref?: string }[]).some((r) => r.Ref === roleId))
+            .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+            .some(
+              (statement) =>
+                [statement.Action].flat().includes('ec2:DescribeSubnets') && statement.Resource === '*',
+            );
+          expect(describesSubnets, `${name} ${id}`).toBe(true);
+        }
+      }
+    }
+    expect(examined).toBeGreaterThanOrEqual(8);
   });
 
   it('declares egress on every security group, so none gets CloudFormation’s default allow-all', () => {
