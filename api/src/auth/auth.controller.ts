@@ -234,7 +234,13 @@ export class AuthController {
     tags,
     auth: 'bearer',
     responses: { 204: null },
-    errors: ['CURRENT_PASSWORD_INCORRECT', 'ACCOUNT_LOCKED', 'RATE_LIMITED', 'PASSWORD_TOO_COMMON'],
+    errors: [
+      'CURRENT_PASSWORD_INCORRECT',
+      'CONFIRMATION_INTERRUPTED',
+      'ACCOUNT_LOCKED',
+      'RATE_LIMITED',
+      'PASSWORD_TOO_COMMON',
+    ],
   })
   changePassword(
     @CurrentUser() user: UserAuth,
@@ -252,7 +258,13 @@ export class AuthController {
     tags,
     auth: 'bearer',
     responses: { 204: null },
-    errors: ['ACCOUNT_HAS_PASSWORD', 'INVALID_CODE', 'RATE_LIMITED', 'PASSWORD_TOO_COMMON'],
+    errors: [
+      'ACCOUNT_HAS_PASSWORD',
+      'INVALID_CODE',
+      'CONFIRMATION_INTERRUPTED',
+      'RATE_LIMITED',
+      'PASSWORD_TOO_COMMON',
+    ],
   })
   setPassword(
     @CurrentUser() user: UserAuth,

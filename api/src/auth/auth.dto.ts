@@ -163,6 +163,7 @@ export type ReauthenticationDto = DtoType<typeof ReauthenticationSchema>;
 export const REAUTHENTICATION_ERRORS = [
   'REAUTHENTICATION_REQUIRED',
   'CURRENT_PASSWORD_INCORRECT',
+  'CONFIRMATION_INTERRUPTED',
   'INVALID_CODE',
   'ACCOUNT_LOCKED',
   'RATE_LIMITED',

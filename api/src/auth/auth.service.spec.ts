@@ -708,6 +708,34 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
     expect(users.update).toHaveBeenCalledWith('user-1', { failedLoginCount: 0, updatedAt: T0 });
   });
 
+  // Found in review (2026-12-07): a proof checked before a password reset was spent after it.
+  it('spends the proof under the account lock only while the password it was checked against stands', async () => {
+    const held = setup({}, { user: user() });
+    vi.mocked(held.crypto.verifyPassword).mockResolvedValue(true);
+    await (await held.service.confirmIdentity(ME, { password: 'right' })).spend(SPEC_TRANSACTION);
+    expect(held.users.lockById).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
+
+    for (const since of [
+      user({ passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$reset' }),
+      user({ disabledAt: T0 }),
+    ]) {
+      const changed = setup({}, { user: user(), lockedUser: since });
+      vi.mocked(changed.crypto.verifyPassword).mockResolvedValue(true);
+      const { spend } = await changed.service.confirmIdentity(ME, { password: 'right' });
+      expect(await errorCode(spend(SPEC_TRANSACTION))).toBe('CONFIRMATION_INTERRUPTED');
+    }
+
+    // An account without a password that got one meanwhile (a reset): the code is not used.
+    const passwordless = user({ passwordHash: null, emailVerifiedAt: T0 });
+    const coded = setup(
+      {},
+      { user: passwordless, code: '424242', codePurpose: 'reauthentication_code', lockedUser: user() },
+    );
+    const { spend } = await coded.service.confirmIdentity(ME, { code: '424242' });
+    expect(await errorCode(spend(SPEC_TRANSACTION))).toBe('CONFIRMATION_INTERRUPTED');
+    expect(coded.oneTimeTokens.markUsed).not.toHaveBeenCalled();
+  });
+
   it('asks an account without a password for an emailed code, and checks it', async () => {
     const passwordless = user({ passwordHash: null, emailVerifiedAt: T0 });
     const { service, rateLimits, oneTimeTokens } = setup(

@@ -59,15 +59,18 @@ export type RegisterResult =
 /**
  * A passed re-authentication: the account, and the spending of the proof, which the change it
  * authorises runs first in its own transaction. An emailed confirmation code is used only if the
- * change commits (a change that fails leaves it usable for a retry); a password needs no spending.
+ * change commits (a change that fails leaves it usable for a retry).
  */
 export interface ConfirmedIdentity {
   readonly user: UserRow;
-  /** Uses the confirmation code in `trx`; INVALID_CODE (rolling the change back) when a concurrent request used it first. */
+  /**
+   * Locks the account's row in `trx` and holds the proof to it: CONFIRMATION_INTERRUPTED when the
+   * password changed or the account was disabled or deleted since the proof was checked; then uses
+   * the confirmation code, INVALID_CODE (rolling the change back) when a concurrent request used
+   * it first.
+   */
   readonly spend: (trx: Database) => Promise<void>;
 }
-
-const NOTHING_TO_SPEND = async (): Promise<void> => {};
 
 const EMAIL_CODE_TTL_MS = 10 * 60 * 1000;
 const EMAIL_CODE_MAX_ATTEMPTS = 5;
@@ -611,6 +614,7 @@ export class AuthService {
     const now = this.clock.now();
     const { revoked, notice } = await this.activity.withEvents(
       async (trx) => {
+        await this.lockUnchanged(user, trx);
         await this.users.update(user.id, { passwordHash, updatedAt: now }, trx);
         await this.oneTimeTokens.retireAll(user.id, 'mfa_challenge', now, trx);
         await this.retireOutstandingLinks(user.id, now, trx);
@@ -644,7 +648,7 @@ export class AuthService {
           'Confirm it is you: send your password as `password`.',
         );
       await this.checkOwnPassword(user, proof.password, auth.sessionId);
-      return { user, spend: NOTHING_TO_SPEND };
+      return { user, spend: (trx) => this.lockUnchanged(user, trx) };
     }
     const { code } = proof;
     if (code === undefined) {
@@ -676,11 +680,30 @@ export class AuthService {
         // The account's row before the code's, the order of every change that retires an
         // account's tokens (on MySQL those lock every token row of the account; found in review,
         // 2026-12-07).
-        await this.users.lockById(user.id, trx);
+        await this.lockUnchanged(user, trx);
         if (!(await this.oneTimeTokens.markUsed(row.id, this.clock.now(), trx)))
           throw new AppError('INVALID_CODE');
       },
     };
+  }
+
+  /**
+   * In the transaction of a change confirmed by `confirmed`'s password or code: locks the account's
+   * row and refuses with CONFIRMATION_INTERRUPTED if, since the proof was checked, the password
+   * changed (a reset, another change) or the account was disabled or deleted. A password reset
+   * takes this row first, so without the check a change confirmed just before the reset could
+   * commit just after it: a thief's password change overwrote the owner's new password, and an
+   * address change got a link the reset never retired (found in review, 2026-12-07).
+   */
+  private async lockUnchanged(confirmed: UserRow, trx: Database): Promise<void> {
+    const current = await this.users.lockById(confirmed.id, trx);
+    if (
+      !current ||
+      current.passwordHash !== confirmed.passwordHash ||
+      current.disabledAt !== null ||
+      current.deletedAt !== null
+    )
+      throw new AppError('CONFIRMATION_INTERRUPTED');
   }
 
   /**

@@ -66,6 +66,7 @@ function setup(found: UserRow | null = user(), locked: UserRow | null = found) {
     // The active administrators: ADMIN alone unless a test says otherwise.
     activeAdminIds: vi.fn(async (): Promise<string[]> => ['admin-1']),
     lockActiveAdmins: vi.fn(async (_trx: Database): Promise<string[]> => ['admin-1']),
+    lockById: vi.fn(async (_id: string, _trx: Database) => found ?? undefined),
     listDeletedBefore: vi.fn(async () => [] as UserRow[]),
     erasePersonalData: vi.fn(async (_user: UserRow, _now: Date) => {}),
   };
@@ -395,8 +396,17 @@ describe('UsersService administration', () => {
 
     const { service, auth, identity, users, mail, activityTypes } = setup();
     await service.adminUpdate(ADMIN, 'user-1', { role: 'admin', password: 'the admin password' });
-    // The admin's proof is spent in the change's transaction.
+    // The admin's proof is spent in the change's transaction, after both rows are locked in id
+    // order: the spend locks the admin's row, and two admins granting each other at once would
+    // otherwise each hold their own row and wait for the other's.
     expect(identity.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
+    expect(users.lockById.mock.calls).toEqual([
+      ['admin-1', SPEC_TRANSACTION],
+      ['user-1', SPEC_TRANSACTION],
+    ]);
+    expect(users.lockById.mock.invocationCallOrder[1]).toBeLessThan(
+      identity.spend.mock.invocationCallOrder[0] as number,
+    );
     expect(activityTypes()).toEqual(['role_changed:admin']);
     expect(auth.confirmIdentity).toHaveBeenCalledWith(ADMIN, {
       role: 'admin',

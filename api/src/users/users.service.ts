@@ -203,6 +203,11 @@ export class UsersService {
         // which locks the acting admin's row alone, out of that order.
         if (removesAdmin && !(await this.users.lockActiveAdmins(trx)).includes(admin.userId))
           throw new AppError('FORBIDDEN');
+        // Otherwise the acting admin's and the account's rows, in id order, for the same reason:
+        // two admins granting each other admin at once would each hold their own row and wait
+        // for the other's.
+        else if (confirmed)
+          for (const rowId of [admin.userId, id].sort()) await this.users.lockById(rowId, trx);
         await confirmed?.spend(trx);
         if (Object.keys(changes).length > 0) await this.users.update(id, { ...changes, updatedAt: now }, trx);
         if (resetsTwoStep) await this.mfa.disable(id, now, trx);

@@ -190,6 +190,64 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     expect((await readJson<ErrorBody>(response)).code).toBe('INVALID_OR_EXPIRED_TOKEN');
   });
 
+  /**
+   * Sends `send` (a change confirmed with the account's password) while the account's row is held,
+   * and meanwhile does what a password reset does under that lock: a new password, the account's
+   * links and codes retired. Resolves to the change's answer and the reset's password.
+   */
+  async function racingAReset(userId: string, send: () => Promise<Response>) {
+    const resetPassword = 'the owner reset it to this';
+    const response = await whileAccountsHeld(server.database.db, dialect, {
+      userIds: [userId],
+      send,
+      meanwhile: async (trx) => {
+        await trx
+          .updateTable('users')
+          .set({ passwordHash: await hash(resetPassword) })
+          .where('id', '=', userId)
+          .execute();
+        await retireUnusedTokens(trx, userId);
+      },
+    });
+    return { response, resetPassword };
+  }
+
+  // Found in review (2026-12-07): the change checked the password, then wrote the new hash
+  // unconditionally, so a thief's change racing the owner's reset replaced the reset's password.
+  it('a password change confirmed before a reset and committed after it is refused; the reset stands', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const { response, resetPassword } = await racingAReset(tokens.user.id, () =>
+      server.request('/auth/password/change', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { currentPassword: credentials.password, newPassword: 'the thief chose this one' },
+      }),
+    );
+    expect(response.status).toBe(409);
+    expect((await readJson<ErrorBody>(response)).code).toBe('CONFIRMATION_INTERRUPTED');
+    const signIn = (password: string) =>
+      server.request('/auth/login', { method: 'POST', json: { email: credentials.email, password } });
+    expect((await signIn(resetPassword)).status).toBe(200);
+    expect((await signIn('the thief chose this one')).status).toBe(401);
+  });
+
+  // Found in review (2026-12-07): "a pending change dies with a password reset", but a request
+  // confirmed before the reset and committed after it issued a link the reset never retired.
+  it('an address change confirmed before a reset and committed after it is refused and mails no link', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const newAddress = `taken-over-${randomUUID()}@example.com`;
+    const { response } = await racingAReset(tokens.user.id, () =>
+      server.request('/auth/email/change', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { email: newAddress, password: credentials.password },
+      }),
+    );
+    expect(response.status).toBe(409);
+    expect((await readJson<ErrorBody>(response)).code).toBe('CONFIRMATION_INTERRUPTED');
+    expect(await latestMail(server, newAddress).catch(() => undefined)).toBeUndefined();
+  });
+
   it('a new reset link issued while signing out everywhere waits for the account, not a deadlock', async () => {
     const { credentials, tokens } = await registerUser(server);
     const userId = tokens.user.id;

@@ -46,6 +46,8 @@ const messages: Readonly<Record<string, string>> = {
   CURRENT_PASSWORD_INCORRECT: 'Your current password is wrong.',
   REAUTHENTICATION_REQUIRED: 'Confirm it is you: enter your password, or the code we emailed you.',
   SIGN_IN_INTERRUPTED: 'Your account changed while you were signing in. Sign in again.',
+  CONFIRMATION_INTERRUPTED:
+    'Your password changed (or the account was disabled) while this was being confirmed, so nothing was changed.',
   ACCOUNT_LOCKED:
     'Too many failed sign-in attempts: your account is locked for a while. Reset your password to unlock it now.',
   SECOND_STEP_LIMIT_REACHED:

@@ -50,6 +50,11 @@ export const errorCodes = {
     message:
       'Confirm it is you: send your password as `password`, or for an account without one, a code from POST /auth/reauthentication/code as `code`.',
   },
+  CONFIRMATION_INTERRUPTED: {
+    status: 409,
+    message:
+      'The account changed while this was being confirmed (a new password, or it was disabled); nothing was changed.',
+  },
   MFA_ALREADY_ENABLED: {
     status: 409,
     message: 'Two-step sign-in is already on; turn it off first to set up another authenticator.',
