@@ -377,6 +377,13 @@ describe('ec2-alb × seoul (seed 004)', () => {
         Rules: Match.arrayWith([
           Match.objectLike({ Prefix: 'uploads/temp/', ExpirationInDays: 1, Status: 'Enabled' }),
           Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+          // A deletion only adds a delete marker on a versioned bucket: the bytes of deleted files
+          // and purged accounts go with their noncurrent version, a day later.
+          Match.objectLike({
+            Id: 'ExpireNoncurrentVersions',
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            Status: 'Enabled',
+          }),
         ]),
       },
       LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),

@@ -105,7 +105,11 @@ export class Uploads extends Construct {
           noncurrentVersionExpiration: Duration.days(1),
         },
         { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-        { id: 'ExpireNoncurrentVersions', noncurrentVersionExpiration: Duration.days(30) },
+        // One day, not 30: on a versioned bucket the API's DeleteObject only adds a delete marker,
+        // so a deleted file's or a purged account's bytes lived on as a noncurrent version for
+        // as long as this says, after CloudNest had told the owner they were gone (found in
+        // review, 2026-12-07). A day still undoes an operator's slip; the rule keeps its id.
+        { id: 'ExpireNoncurrentVersions', noncurrentVersionExpiration: Duration.days(1) },
         { id: 'RemoveExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
       ],
       removalPolicy,
