@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,14 @@ describe('TotpSecretCipher', () => {
     expect(await later.open('user-1', first)).toBe(SECRET);
     expect(await later.open('user-1', second)).toBe(SECRET);
     await expect(cipher({}).open('user-1', first)).rejects.toThrow();
+  });
+
+  it('in development refuses a kept key file shorter than a configured key may be', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cloudnest-cipher-short-'));
+    writeFileSync(join(dataDir, 'mfa-encryption.key'), 'short\n');
+    await expect(cipher({ DATA_DIR: dataDir }).seal('user-1', SECRET)).rejects.toThrow(
+      /mfa-encryption\.key must hold a key of at least 32 characters/,
+    );
   });
 
   it('reads the key from MFA_ENCRYPTION_KEY_SECRET_ARN on first use, and names a bad secret', async () => {

@@ -194,8 +194,14 @@ export class TotpSecretCipher {
       return { current, previous: previous as string[], rotatable: true };
     }
     // Development only (production requires a key): generated once and kept, like the JWT key.
-    const kept = await keptSecret(this.config.dataDir, DEV_KEY_FILE, () =>
-      randomBytes(32).toString('base64url'),
+    const kept = await keptSecret(
+      this.config.dataDir,
+      DEV_KEY_FILE,
+      () => randomBytes(32).toString('base64url'),
+      {
+        pattern: new RegExp(`^\\S{${MIN_KEY_LENGTH},}$`),
+        description: `a key of at least ${MIN_KEY_LENGTH} characters`,
+      },
     );
     return { current: kept.trim(), previous: [], rotatable: false };
   }

@@ -212,8 +212,17 @@ export class LocalStorageRepository extends StorageRepository {
    */
   async delete(key: string): Promise<void> {
     const path = this.pathOf(key);
+    // Partial files first, then the object and its metadata: an upload that puts its files in
+    // place after the partial files are gone fails its rename and removes what it wrote; one that
+    // did so before loses them to the removals below. The other order left an upload whose
+    // renames landed between the removals and the listing stored after a 204 (found in review,
+    // 2026-12-07).
+    await this.removePartialFiles(path);
     await rm(path, { force: true });
     await rm(metaPath(path), { force: true });
+  }
+
+  private async removePartialFiles(path: string): Promise<void> {
     const directory = dirname(path);
     const prefix = `${basename(path)}.`;
     let names: string[];
@@ -254,7 +263,10 @@ export class LocalStorageRepository extends StorageRepository {
     if (storage.driver === 'local' && storage.signingSecret !== undefined) {
       return Buffer.from(storage.signingSecret, 'utf8');
     }
-    const kept = await keptSecret(this.config.dataDir, KEY_FILE, () => randomBytes(32).toString('hex'));
+    const kept = await keptSecret(this.config.dataDir, KEY_FILE, () => randomBytes(32).toString('hex'), {
+      pattern: /^[0-9a-f]{64}$/i,
+      description: '64 hexadecimal characters (a 32-byte key)',
+    });
     return Buffer.from(kept.trim(), 'hex');
   }
 }

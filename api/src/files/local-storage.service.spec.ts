@@ -371,6 +371,15 @@ describe('LocalStorageRepository signing key', () => {
     );
   });
 
+  // Found in review (2026-12-07): a passphrase in the file decoded as hex to an empty HMAC key.
+  it('refuses a key file that does not hold a 32-byte hex key instead of signing with what hex decoding leaves', async () => {
+    const { storage, dataDir } = setup();
+    writeFileSync(join(dataDir, 'storage-signing.key'), 'my operator passphrase');
+    await expect(uploadQuery(storage)).rejects.toThrow(
+      /storage-signing\.key must hold 64 hexadecimal characters/,
+    );
+  });
+
   it('uses STORAGE_SIGNING_SECRET when set, so instances on different disks agree', async () => {
     const secret = { STORAGE_SIGNING_SECRET: 'x'.repeat(40) };
     const query = await uploadQuery(setup(secret).storage);

@@ -30,4 +30,15 @@ describe('keptSecret', () => {
     writeFileSync(join(dataDir, 'k.key'), 'operator-provided');
     expect(await keptSecret(dataDir, 'k.key', () => 'generated')).toBe('operator-provided');
   });
+
+  it('refuses a kept file that is not of the given shape, naming the file', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cloudnest-kept-shape-'));
+    const hex = { pattern: /^[0-9a-f]{4}$/, description: 'four hex digits' };
+    writeFileSync(join(dataDir, 'k.key'), 'ab12\n');
+    expect(await keptSecret(dataDir, 'k.key', () => 'cd34', hex)).toBe('ab12\n');
+    writeFileSync(join(dataDir, 'k.key'), 'an operator passphrase');
+    await expect(keptSecret(dataDir, 'k.key', () => 'cd34', hex)).rejects.toThrow(
+      `${join(dataDir, 'k.key')} must hold four hex digits`,
+    );
+  });
 });
