@@ -11,6 +11,7 @@ import type { FilesService } from '../files/files.service.js';
 import type { OutboxMailRepository } from '../mail/outbox-mail.repository.js';
 import type { UsersService } from '../users/users.service.js';
 import {
+  MAINTENANCE_OVERRAN_MESSAGE,
   MAINTENANCE_STOPPED_MESSAGE,
   MAINTENANCE_UNFINISHED_MESSAGE,
   MaintenanceRunError,
@@ -293,6 +294,26 @@ describe('MaintenanceService', () => {
         MAINTENANCE_UNFINISHED_MESSAGE,
       );
       expect(context.logger.error).not.toHaveBeenCalled();
+    });
+
+    // Found in review (2026-12-07): a storage call stuck past the deadline (S3 unreachable) held
+    // the run until the invocation timed out, and its report was lost.
+    it('stops waiting for a step still working at the deadline, and reports it and the rest unfinished', async () => {
+      const context = setup();
+      withBacklogs(context, everyStep(1), 10);
+      const deadline = T0 + BUDGET_MS;
+      // The expired-files step hangs on a storage call begun 100 ms before the deadline.
+      context.files.cleanupExpired.mockImplementation(() => {
+        context.clock.time = deadline - 100;
+        return new Promise(() => {});
+      });
+      const report = await context.service.runOnce(deadline);
+      expect(report.unfinishedSteps).toEqual(['removedFiles', 'purgedAccounts']);
+      expect(context.users.purgeDeletedAccounts).not.toHaveBeenCalled();
+      // The steps before it are reported as they ran.
+      expect(report.removedTokens).toBe(1);
+      expect(report.removedOutboxMail).toBe(1);
+      expect(context.logger.warn).toHaveBeenCalledWith({ step: 'removedFiles' }, MAINTENANCE_OVERRAN_MESSAGE);
     });
 
     it('still throws for a step that failed, with the steps it stopped in the report', async () => {

@@ -73,6 +73,11 @@ export class MaintenanceRunError extends AggregateError {
 /** Logged at warn level when a run stopped steps at its deadline (docs/lambda.md, "Scheduled jobs"). */
 export const MAINTENANCE_UNFINISHED_MESSAGE =
   'maintenance run stopped at its deadline; the backlog continues next run';
+/** Logged at warn level when a step was still working at the deadline and the run stopped waiting. */
+export const MAINTENANCE_OVERRAN_MESSAGE =
+  'maintenance step still working at the deadline; the run stopped waiting for it';
+/** What a step "returns" when the deadline passed first. */
+const OVERRAN = Symbol('overran');
 /** Logged at info level when shutdown stopped a run: expected, not a backlog to watch. */
 export const MAINTENANCE_STOPPED_MESSAGE =
   'maintenance run stopped for shutdown; the rest continues next run';
@@ -82,8 +87,8 @@ export const MAINTENANCE_STOPPED_MESSAGE =
  * of up to 1000 rows), one expired file (a claim, a storage delete, a row delete) or one deleted
  * account (its files and its erasure). Under a deadline a step starts a unit only while this much
  * of its share is left, so the unit ends inside the share. Each takes well under a second on a
- * healthy database and bucket; what a unit stuck until the statement timeout overruns falls to the
- * Lambda handler's margin.
+ * healthy database and bucket; a unit still stuck at the deadline itself is left behind
+ * (`unlessPast`), and the handler's margin is for returning the report.
  */
 const UNIT_ALLOWANCE_MS = 2_000;
 
@@ -184,8 +189,9 @@ export class MaintenanceService implements BeforeApplicationShutdown, OnApplicat
     const failures: { step: MaintenanceStep; error: unknown }[] = [];
     const unfinished: MaintenanceStep[] = [];
     let report = NOTHING_DONE;
+    let overran = false;
     for (const [index, step] of steps.entries()) {
-      if (stop?.aborted) {
+      if (stop?.aborted || overran) {
         unfinished.push(step.name);
         continue;
       }
@@ -203,7 +209,16 @@ export class MaintenanceService implements BeforeApplicationShutdown, OnApplicat
         return false;
       };
       try {
-        report = { ...report, ...(await step.run(mayContinue)) };
+        const work = step.run(mayContinue);
+        const done = deadline === undefined ? await work : await this.unlessPast(deadline, work);
+        if (done === OVERRAN) {
+          // Its counts are lost with it; what its units did stays done (every unit commits alone).
+          overran = true;
+          unfinished.push(step.name);
+          this.logger.warn({ step: step.name }, MAINTENANCE_OVERRAN_MESSAGE);
+          continue;
+        }
+        report = { ...report, ...done };
         if (stopped) unfinished.push(step.name);
       } catch (error) {
         failures.push({ step: step.name, error });
@@ -216,6 +231,25 @@ export class MaintenanceService implements BeforeApplicationShutdown, OnApplicat
     }
     if (failures.length > 0) throw new MaintenanceRunError(report, failures);
     return report;
+  }
+
+  /**
+   * `work`'s result, or OVERRAN once `deadline` passes first. A unit normally ends well inside its
+   * allowance, but one stuck on a storage call (S3 unreachable: the SDK's three attempts of up to
+   * 12 s each) outran the Lambda handler's margin, and the invocation timed out, losing the report
+   * and being retried twice (found in review, 2026-12-07). The run stops waiting instead; the
+   * unit, abandoned, is idempotent like all of them and is done again by the next run.
+   */
+  private async unlessPast<T>(deadline: number, work: Promise<T>): Promise<T | typeof OVERRAN> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const past = new Promise<typeof OVERRAN>((resolve) => {
+      timer = setTimeout(() => resolve(OVERRAN), Math.max(0, deadline - this.clock.now().getTime()));
+    });
+    try {
+      return await Promise.race([work, past]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Runs now and then every `minutes` (the HTTP server's interval; 0: never). */
