@@ -34,9 +34,8 @@ export interface MigrateOptions {
 type MigrationList = Record<string, Migration>;
 
 /**
- * Sets the lock timeout as each migration starts, not on the connection: Kysely's PostgreSQL
- * migration lock raises `lock_timeout` to an hour for the rest of its transaction (it must wait
- * out a concurrent run), which would otherwise cover every migration after it.
+ * Sets the lock timeout as each migration starts, not on the connection: the wait for Kysely's
+ * migration lock (a concurrent run holding it) must not be cut short by the 5 s meant for DDL.
  */
 function withLockTimeout(migration: Migration, lockTimeoutMs: number): Migration {
   const bounded =

@@ -14,18 +14,28 @@ export interface MysqlPoolLimits {
 const POOL_WAIT_TIMEOUT = 'POOL_WAIT_TIMEOUT';
 
 /**
- * The statement that bounds a session's statements on this server. MariaDB has
- * `max_statement_time` (seconds, every statement); MySQL has `max_execution_time` (milliseconds,
- * read-only SELECTs only), so writes there are bounded by the lock wait alone: a write blocked
- * behind another transaction's row lock waits `innodb_lock_wait_timeout` (50 s by default), set
- * here to the statement limit.
+ * The statement that sets up a session on this server.
+ *
+ * Limits: MariaDB has `max_statement_time` (seconds, every statement); MySQL has
+ * `max_execution_time` (milliseconds, read-only SELECTs only), so writes there are bounded by the
+ * lock wait alone: a write blocked behind another transaction's row lock waits
+ * `innodb_lock_wait_timeout` (50 s by default), set here to the statement limit.
+ *
+ * Isolation: READ COMMITTED, PostgreSQL's default, which the code is written for. Under InnoDB's
+ * default REPEATABLE READ an UPDATE that matched nothing still took a gap lock, so two requests
+ * retiring and issuing tokens for neighbouring addresses deadlocked on each other's inserts (503,
+ * an alarm, and an account-existence oracle; found in review, 2026-12-07), and plain reads saw the
+ * transaction's first snapshot. MariaDB names the variable `tx_isolation` (`transaction_isolation`
+ * only from 11.1), MySQL 8 `transaction_isolation`.
  */
-export function sessionLimitsStatement(serverVersion: string, statementTimeoutMs: number): string {
+export function sessionSetupStatement(serverVersion: string, statementTimeoutMs: number): string {
   const lockWaitSeconds = Math.max(1, Math.ceil(statementTimeoutMs / 1000));
-  const statementLimit = /mariadb/i.test(serverVersion)
+  const mariadb = /mariadb/i.test(serverVersion);
+  const statementLimit = mariadb
     ? `max_statement_time = ${statementTimeoutMs / 1000}`
     : `max_execution_time = ${statementTimeoutMs}`;
-  return `SET SESSION ${statementLimit}, innodb_lock_wait_timeout = ${lockWaitSeconds}`;
+  const isolation = `${mariadb ? 'tx_isolation' : 'transaction_isolation'} = 'READ-COMMITTED'`;
+  return `SET SESSION ${statementLimit}, innodb_lock_wait_timeout = ${lockWaitSeconds}, ${isolation}`;
 }
 
 /** Kysely's MySQL pool, plus a way to end it that lets the connections in use finish first. */
@@ -51,7 +61,7 @@ export async function createMysqlPool(
 /**
  * mysql2's pool as Kysely uses it, with what `pg` does on PostgreSQL: a wait for a connection
  * fails after `acquireTimeoutMs` (mysql2 would queue it forever behind a stuck pool, so a request
- * hung instead of answering 503), and every new connection runs {@link sessionLimitsStatement}
+ * hung instead of answering 503), and every new connection runs {@link sessionSetupStatement}
  * before its first query. A connection whose setup fails is destroyed, not handed out or leaked.
  */
 export function limitedPool(pool: Pool, limits: MysqlPoolLimits): RetirableMysqlPool {
@@ -79,7 +89,7 @@ export function limitedPool(pool: Pool, limits: MysqlPoolLimits): RetirableMysql
       connection.query<RowDataPacket[]>('SELECT VERSION() AS version', (error, rows) =>
         error
           ? reject(error)
-          : resolve(sessionLimitsStatement(String(rows[0]?.version), limits.statementTimeoutMs)),
+          : resolve(sessionSetupStatement(String(rows[0]?.version), limits.statementTimeoutMs)),
       ),
     ).catch((error: unknown) => {
       statement = undefined;
