@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { findPath, PathQueryError } from '../src/engine/find-path.js';
 import type { PathQuery, PathResult } from '../src/engine/path-types.js';
-import { checkFixture } from './fixture-helpers.js';
+import { buildNetworkModel } from '../src/model/build-network-model.js';
+import { loadTemplateFile } from '../src/template/parse-template.js';
+import { checkFixture, fixturePath } from './fixture-helpers.js';
 
 async function path(fixture: string, query: PathQuery, params?: Record<string, string>): Promise<PathResult> {
   const { model } = await checkFixture(fixture, params);
@@ -545,6 +547,21 @@ describe('internet-facing load balancers called from inside the VPC (review 2026
     expect(result.path.find((hop) => hop.kind === 'security-group-ingress')?.detail).toContain('0.0.0.0/0');
   });
 
+  it('answers do not depend on asking about a workload in the same placement first', async () => {
+    // A fresh model per order: check() would fill the path cache before the questions are asked.
+    const answers = async (order: readonly string[]): Promise<Record<string, PathResult['reachable']>> => {
+      const model = buildNetworkModel([
+        await loadTemplateFile(fixturePath('nlb-shares-placement-with-instance.yaml')),
+      ]);
+      return Object.fromEntries(
+        order.map((to) => [to, findPath(model, { from: 'App', to, port: 443 }).reachable] as const),
+      );
+    };
+    const expected = { Web: true, Nlb: false };
+    expect(await answers(['Web', 'Nlb'])).toEqual(expected);
+    expect(await answers(['Nlb', 'Web'])).toEqual(expected);
+  });
+
   it('a security group reference never matches the NAT’s public address', async () => {
     const result = await path('alb-internet-facing-hairpin-nat.yaml', {
       from: 'App',
@@ -587,6 +604,46 @@ describe('interface endpoints with private DNS beside a NAT path (review 2026-12
     });
     expect(result.reachable).toBe(true);
     expect(kinds(result)).toContain('nat-gateway');
+  });
+});
+
+describe('ingress routing through an internet gateway edge route table (review 2026-12-07)', () => {
+  const fixture = 'igw-ingress-routing.yaml';
+
+  it('a route for the subnet to an appliance makes what enters through the IGW unknown', async () => {
+    const inbound = await path(fixture, { from: 'internet', to: 'Web', port: 22 });
+    expect(inbound.reachable).toBe('unknown');
+    expect(inbound.blockedAt).toMatchObject({ code: 'UNSUPPORTED_ROUTE_TARGET', resource: 'EdgeRoute' });
+    // The replies to Web's own calls enter through the same gateway.
+    const replies = await path(fixture, { from: 'Web', to: 'internet', port: 443 });
+    expect(replies.reachable).toBe('unknown');
+    expect(replies.blockedAt).toMatchObject({ code: 'UNSUPPORTED_ROUTE_TARGET', resource: 'EdgeRoute' });
+  });
+
+  it('near miss: a subnet the edge table leaves to the local route is reached directly', async () => {
+    expect((await path(fixture, { from: 'internet', to: 'Direct', port: 22 })).reachable).toBe(true);
+    expect((await path(fixture, { from: 'Direct', to: 'internet', port: 443 })).reachable).toBe(true);
+  });
+});
+
+describe('route propagation from a virtual private gateway (review 2026-12-07)', () => {
+  const fixture = 'vgw-route-propagation.yaml';
+
+  it('makes "no route" unknown: propagated routes (a default route too) are not in the template', async () => {
+    for (const to of ['internet', '192.168.10.5']) {
+      const result = await path(fixture, { from: 'HybridApp', to, port: 443 });
+      expect(result.reachable).toBe('unknown');
+      expect(result.blockedAt?.reason).toContain('Propagation');
+    }
+  });
+
+  it('near miss: a table without propagation still has no route', async () => {
+    const result = await path(fixture, { from: 'IsolatedApp', to: 'internet', port: 443 });
+    expect(result.reachable).toBe(false);
+    expect(result.blockedAt).toMatchObject({
+      code: 'NO_ROUTE_TO_DESTINATION',
+      resource: 'IsolatedRouteTable',
+    });
   });
 });
 

@@ -111,6 +111,13 @@ const CASES: ReadonlyArray<{
     passing: 'nacl-with-ephemeral.yaml',
   },
   {
+    // Outbound allow-all with no inbound ephemeral entry: the replies to outbound calls are dropped.
+    id: 'NV-NACL-001',
+    failing: 'nacl-outbound-all-no-ephemeral.yaml',
+    resources: ['NatAcl', 'WebAcl'],
+    passing: 'nacl-allow-all-both-ways.yaml',
+  },
+  {
     id: 'NV-RDS-001',
     failing: 'db-public.yaml',
     resources: ['Database'],
@@ -288,6 +295,13 @@ const CASES: ReadonlyArray<{
     passing: 'compute-exposure-near-miss.yaml',
   },
   {
+    // Groups, subnet and public IP set by the instances' launch templates, not the instances.
+    id: 'NV-CMP-002',
+    failing: 'instance-launch-template.yaml',
+    resources: ['GroupsHost', 'NamedHost', 'NicHost'],
+    passing: 'instance-launch-template-near-miss.yaml',
+  },
+  {
     // Seed 004's "SSH (22): Your IP Address" on both public instances.
     id: 'NV-CMP-003',
     failing: 'seed-004-ec2-alb.yaml',
@@ -353,12 +367,16 @@ describe('exact findings of the golden networks', () => {
       'NV-NAT-002 NatGateway',
     ],
     'db-sg-open-private-db.yaml': ['NV-SG-001 DbSg'],
+    'db-sg-open-all-protocols.yaml': ['NV-SG-001 DbSg', 'NV-SG-001 DbSg'],
+    'vgw-route-propagation.yaml': [],
     'db-public.yaml': ['NV-RDS-001 Database', 'NV-SG-001 DbSg'],
     'lambda-isolated-needs-ses.yaml': ['NV-LMB-001 Mailer', 'NV-LMB-002 Mailer'],
     'lambda-public-subnet.yaml': ['NV-LMB-001 PublicFunction', 'NV-LMB-003 PublicFunction'],
     'cdk-placeholder-egress.json': ['NV-SG-003 AppSecurityGroup6A8DA2C1'],
     'nacl-no-ephemeral.yaml': ['NV-NACL-001 WebAcl', 'NV-NACL-001 WebAcl'],
     'nacl-with-ephemeral.yaml': [],
+    'nacl-outbound-all-no-ephemeral.yaml': ['NV-NACL-001 NatAcl', 'NV-NACL-001 WebAcl'],
+    'nacl-allow-all-both-ways.yaml': [],
     'igw-route-no-attachment.yaml': ['NV-RT-002 PublicRoute'],
     'main-table-subnet.yaml': ['NV-LMB-001 Worker'],
     's3-gateway-endpoint.yaml': ['NV-LMB-001 Reader'],
@@ -416,6 +434,16 @@ describe('exact findings of the golden networks', () => {
       'NV-CMP-003 OfficeHost',
     ],
     'compute-exposure-near-miss.yaml': [],
+    'instance-launch-template.yaml': [
+      'NV-CMP-002 GroupsHost',
+      'NV-CMP-002 NamedHost',
+      'NV-CMP-002 NicHost',
+      'NV-MODEL-001 NamedHost',
+    ],
+    'instance-launch-template-near-miss.yaml': [],
+    'instance-two-interfaces.yaml': ['NV-CMP-002 OneNicBox'],
+    // Web's SSH passes a firewall appliance netcheck does not follow: undecided, not an error.
+    'igw-ingress-routing.yaml': ['NV-CMP-002 Direct', 'NV-UNK-001 Web'],
     'alb-single-az.yaml': [
       'NV-ALB-002 SameZoneAlb',
       'NV-UNK-001 FloatingAlb',
@@ -531,6 +559,19 @@ describe('exact findings of the golden networks', () => {
       resource: 'Vpc.MainRouteTable',
     });
     expect(findPath(model, { from: 'App', to: 'internet', port: 443 }).reachable).toBe(true);
+  });
+
+  it('NV-SG-001 gives one finding per rule, naming the database ports it opens', async () => {
+    const { findings } = await checkFixture('db-sg-open-all-protocols.yaml');
+    const messages = findings.filter((finding) => finding.id === 'NV-SG-001').map((f) => f.message);
+    expect(messages).toHaveLength(2);
+    const all = messages.find((message) => message.includes('AdminAnything')) ?? '';
+    expect(all).toContain('1433, 1521');
+    expect(all).toContain('5432');
+    expect(all).not.toContain('SecurityGroupIngress[0]');
+    expect(messages.find((message) => message.includes('DbSg.SecurityGroupIngress[0]'))).toContain(
+      'tcp/5432 from',
+    );
   });
 
   it('NV-SG-001 reads the entries of a prefix list declared in the template', async () => {
@@ -999,6 +1040,54 @@ describe('exact findings of the golden networks', () => {
       code: 'SUBNET_ACL_RESTRICTION',
       resource: 'GuardedAcl',
     });
+  });
+
+  it("an instance takes its launch template's network settings where it sets none itself", async () => {
+    const { findings, model } = await checkFixture('instance-launch-template.yaml');
+    expect(model.workloads.get('GroupsHost')?.securityGroupIds).toEqual(['SshSg']);
+    expect(model.workloads.get('NicHost')).toMatchObject({
+      subnetIds: ['UnmappedSubnet'],
+      securityGroupIds: ['SshSg'],
+      publicIp: true,
+    });
+    expect(model.workloads.get('NamedHost')?.securityGroupIds).toEqual(['SshSg']);
+    expect(findings.find((finding) => finding.id === 'NV-MODEL-001')?.message).toContain('Version 3');
+    const nearMiss = await checkFixture('instance-launch-template-near-miss.yaml');
+    // The instance's own properties win over the template's.
+    expect(nearMiss.model.workloads.get('OverrideHost')?.securityGroupIds).toEqual(['HttpsSg']);
+    expect(nearMiss.model.workloads.get('PrivateIpHost')).toMatchObject({
+      subnetIds: ['MappedSubnet'],
+      securityGroupIds: ['SshSg'],
+      publicIp: false,
+    });
+  });
+
+  it('an instance launched with two network interfaces gets no public IP from its subnet', async () => {
+    const { model } = await checkFixture('instance-two-interfaces.yaml');
+    expect(model.workloads.get('TwoNicBox')?.publicIp).toBe(false);
+    expect(model.workloads.get('TemplateTwoNicBox')?.publicIp).toBe(false);
+    expect(model.workloads.get('OneNicBox')?.publicIp).toBe(true);
+    expect(findPath(model, { from: 'internet', to: 'TwoNicBox', port: 22 }).blockedAt?.code).toBe(
+      'RESOURCE_NOT_PUBLICLY_ACCESSIBLE',
+    );
+  });
+
+  it('NV-NACL-001 takes an outbound allow-all entry for the request of outbound connections', async () => {
+    const { findings, model } = await checkFixture('nacl-outbound-all-no-ephemeral.yaml');
+    const messages = findings.filter((finding) => finding.id === 'NV-NACL-001').map((f) => f.message);
+    expect(messages.find((message) => message.startsWith('WebAcl'))).toContain(
+      'outbound all traffic to 0.0.0.0/0',
+    );
+    expect(messages.find((message) => message.startsWith('NatAcl'))).toContain('inbound from');
+    // Pins the fixture: the engine drops the replies the rule is about.
+    expect(findPath(model, { from: 'Web', to: 'internet', port: 443 }).blockedAt).toMatchObject({
+      resource: 'WebAcl',
+    });
+    expect(findPath(model, { from: 'App', to: 'internet', port: 443 }).blockedAt).toMatchObject({
+      resource: 'NatAcl',
+    });
+    const nearMiss = await checkFixture('nacl-allow-all-both-ways.yaml');
+    expect(findPath(nearMiss.model, { from: 'Web', to: 'internet', port: 443 }).reachable).toBe(true);
   });
 
   it('NV-ALB-001 judges NLB targets that keep the client address from the clients, not the NLB', async () => {

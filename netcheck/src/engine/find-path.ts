@@ -607,8 +607,11 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
     } else {
       const destinations =
         to.kind === 'workload' ? placementsOf(model, to.workload) : [addressPlacement(model, to)];
+      // A load balancer is judged by its scheme (an internet-facing one over the internet path), so
+      // it must not share answers with a workload in the same subnet with the same groups.
+      const lbKey = to.kind === 'workload' && to.workload.loadBalancer ? `lb:${to.workload.id}` : 'local';
       for (const destination of destinations) {
-        const key = `int|${placementKey(source)}|${sourcePorts}|${placementKey(destination)}|${query.port}|${protocol}`;
+        const key = `int|${placementKey(source)}|${sourcePorts}|${placementKey(destination)}|${lbKey}|${query.port}|${protocol}`;
         const scope = [sourceScope, destinations.length > 1 ? `to ${destination.subnetId}` : '']
           .filter(Boolean)
           .join(' ');

@@ -1,4 +1,4 @@
-import type { NatGateway, NetworkModel, Route, Subnet } from '../model/network-model.js';
+import type { InternetGateway, NatGateway, NetworkModel, Route, Subnet } from '../model/network-model.js';
 import { describeAddressSet, EPHEMERAL_PORTS, INTERNET } from '../net/address-space.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { Unresolved } from '../template/template-values.js';
@@ -383,13 +383,13 @@ function internetGatewayEgress(
   spec: FlowSpec,
   trace: Trace,
   igwId: string,
-  vpcId: string,
+  replyTo: ReplyAddress,
   publicIp: Placement['publicIp'],
   publicIpReason: string,
   destination: IntervalSet,
 ): FlowOutcome[] {
   const notPublic = destination.subtract(INTERNET);
-  if (notPublic.isEmpty()) return publicEgress(spec, trace, igwId, vpcId, publicIp, publicIpReason);
+  if (notPublic.isEmpty()) return publicEgress(spec, trace, igwId, replyTo, publicIp, publicIpReason);
   const publicPart = destination.intersect(INTERNET);
   const both = !publicPart.isEmpty();
   const blocked = blockedOutcome(both ? trace.within(`to ${describeAddressSet(notPublic)}`) : trace, {
@@ -403,7 +403,7 @@ function internetGatewayEgress(
       spec,
       trace.within(`to ${describeAddressSet(publicPart)}`),
       igwId,
-      vpcId,
+      replyTo,
       publicIp,
       publicIpReason,
     ),
@@ -411,14 +411,22 @@ function internetGatewayEgress(
   ];
 }
 
+/** Where the replies to a flow leaving through an internet gateway come back to. */
+interface ReplyAddress {
+  readonly subnet: Subnet;
+  /** The interface's addresses; the subnet's CIDR when undefined. */
+  readonly addresses?: IntervalSet;
+}
+
 function publicEgress(
   spec: FlowSpec,
   trace: Trace,
   igwId: string,
-  vpcId: string,
+  replyTo: ReplyAddress,
   publicIp: Placement['publicIp'],
   publicIpReason: string,
 ): FlowOutcome[] {
+  const vpcId = replyTo.subnet.vpcId;
   const igw = spec.model.internetGateways.get(igwId);
   if (!igw) {
     const reason = `internet gateway ${igwId} is not in the loaded templates`;
@@ -455,11 +463,63 @@ function publicEgress(
       unknownAt(igwId, `whether the interface has a public IP is unknown (${publicIpReason})`),
     );
   }
-  return [
-    arrived(
-      next.step({ resource: igwId, kind: 'internet-gateway', detail: `${igwId} attached to ${vpcId}` }),
-    ),
-  ];
+  const atGateway = next.step({
+    resource: igwId,
+    kind: 'internet-gateway',
+    detail: `${igwId} attached to ${vpcId}`,
+  });
+  // The replies enter through the same gateway, so its edge route table decides them.
+  return (
+    ingressRouting(spec, atGateway, igw, replyTo.subnet, replyTo.addresses, 'the replies entering') ?? [
+      arrived(atGateway),
+    ]
+  );
+}
+
+/**
+ * Ingress routing: an internet gateway with an edge route table routes what enters it by that
+ * table. A route there for the subnet's addresses to anything but the local route (a firewall
+ * appliance's interface, an instance, a Gateway Load Balancer endpoint) sends the traffic through
+ * a middlebox netcheck does not follow: unknown, as for any route to one. Undefined when the local
+ * route delivers it (or the gateway has no edge table).
+ */
+function ingressRouting(
+  spec: FlowSpec,
+  trace: Trace,
+  igw: InternetGateway,
+  subnet: Subnet,
+  addresses: IntervalSet | undefined,
+  what: string,
+): FlowOutcome[] | undefined {
+  const unresolved = igw.unresolvedEdgeRouteTables[0];
+  if (unresolved) {
+    const reason = `${igw.id} has an edge route table that cannot be resolved (${unresolved}): ${what} ${igw.id} may be routed to a middlebox`;
+    return [{ ...unknownArrival(trace, igw.id, 'internet-gateway', reason), arrived: false }];
+  }
+  const inside = addresses ?? (subnet.cidr instanceof Unresolved ? undefined : subnet.cidr.addresses);
+  for (const tableId of igw.edgeRouteTableIds) {
+    const table = spec.model.routeTables.get(tableId);
+    if (!table || !inside) {
+      const reason = table
+        ? `the addresses of ${subnet.id} are unknown, and ${igw.id} routes what enters it by edge route table ${tableId}`
+        : `${igw.id}'s edge route table ${tableId} is not in the loaded templates`;
+      return [{ ...unknownArrival(trace, igw.id, 'internet-gateway', reason), arrived: false }];
+    }
+    for (const match of lookupRoutes(spec.model, table, inside)) {
+      const route = match.route;
+      if (!route || route.target.kind === 'local') continue;
+      const hop = routeHop(table.id, route, match.addresses, false);
+      const branch = trace.step({ ...hop, detail: `${hop.detail} (edge route table of ${igw.id})` });
+      const entering = `${what} ${igw.id} for ${describeAddressSet(match.addresses)}`;
+      const reason = `${route.id} sends ${entering} to ${describeRoute(route)}; netcheck does not follow it`;
+      return (
+        targetOutcome(branch, route, entering) ?? [
+          { ...unknownArrival(branch, route.id, 'route-table', reason), arrived: false },
+        ]
+      );
+    }
+  }
+  return undefined;
 }
 
 function natGatewayEgress(
@@ -589,7 +649,7 @@ function natSubnetRouting(
             spec,
             branch,
             target.id,
-            natSubnet.vpcId,
+            { subnet: natSubnet },
             true,
             'NAT gateway Elastic IP',
             match.addresses,
@@ -699,7 +759,7 @@ export function evaluateOutbound(
                 spec,
                 branch,
                 target.id,
-                subnet.vpcId,
+                { subnet, addresses: source.addresses },
                 source.publicIp,
                 source.publicIpReason,
                 match.addresses,
@@ -791,6 +851,9 @@ export function evaluateInbound(
       unknownAt(igwId, `whether the destination has a public IP is unknown (${destination.publicIpReason})`),
     );
   }
+  const ingress =
+    attached && ingressRouting(spec, trace, attached, subnet, destination.addresses, 'traffic entering');
+  if (ingress) return ingress;
   const table = routeTableOf(spec, subnet);
   if (!table) {
     const reason = `route table ${subnet.routeTableId} is unknown`;

@@ -156,13 +156,34 @@ export function lookupRoutes(
       if (!uncertain) return [{ route: endpointRoute, addresses: destination, unknownReason }];
       // The endpoint may not route this table: without it, the other routes decide.
       const why = [...reasons, uncertain];
-      return [
+      return withPropagatedRoutes(table, [
         { route: endpointRoute, addresses: destination, unknownReason: joinReasons(why) },
         ...partition(ranked, 0, destination, why),
-      ];
+      ]);
     }
   }
-  return partition(ranked, 0, destination, reasons);
+  return withPropagatedRoutes(table, partition(ranked, 0, destination, reasons));
+}
+
+/**
+ * Addresses no route of the table matches may still be routed by a route it learns through
+ * propagation (its contents are not in the template): "no route" is not definite there. A static
+ * route wins over a propagated one of the same prefix, so the table's own routes still decide.
+ */
+function withPropagatedRoutes(table: RouteTable, matches: RouteMatch[]): RouteMatch[] {
+  const propagations = table.routePropagations ?? [];
+  if (propagations.length === 0) return matches;
+  return matches.map((match) =>
+    match.route
+      ? match
+      : {
+          ...match,
+          unknownReason: joinReasons([
+            ...(match.unknownReason ? [match.unknownReason] : []),
+            ...propagations,
+          ]),
+        },
+  );
 }
 
 /** Describes a route for path output: `0.0.0.0/0 → NatGatewayA`. */

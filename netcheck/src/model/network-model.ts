@@ -116,6 +116,12 @@ export interface RouteTable {
    * with these is reachable over IPv6, so a definite "not reachable" over IPv4 becomes unknown.
    */
   readonly ipv6InternetRoutes?: Ipv6InternetRoute[];
+  /**
+   * Route propagation into the table (`AWS::EC2::VPNGatewayRoutePropagation`), one reason each:
+   * it learns routes from on-premises that are not in the template (a default route among them
+   * is forced tunnelling), so where it has no route of its own, one may be learned.
+   */
+  readonly routePropagations?: string[];
 }
 
 /** An IPv6 route to the internet, kept only to qualify IPv4 answers. */
@@ -133,6 +139,13 @@ export interface InternetGateway {
   readonly attachedVpcIds: string[];
   /** Reasons attachments could not be resolved. */
   readonly unresolvedAttachments: string[];
+  /**
+   * Edge route tables (`AWS::EC2::GatewayRouteTableAssociation`): what enters through the gateway
+   * is routed by them (ingress routing, e.g. to a firewall appliance), not straight to the subnet.
+   */
+  readonly edgeRouteTableIds: string[];
+  /** Edge associations whose route table cannot be resolved: ingress through the gateway is unknown. */
+  readonly unresolvedEdgeRouteTables: string[];
 }
 
 /** A NAT gateway. */

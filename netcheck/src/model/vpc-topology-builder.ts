@@ -142,12 +142,20 @@ function buildInternetGateways(context: ModelBuilderContext): void {
       id: resource.id,
       attachedVpcIds: [],
       unresolvedAttachments: [],
+      edgeRouteTableIds: [],
+      unresolvedEdgeRouteTables: [],
     });
   }
   const placeholder = (id: string): InternetGateway => {
     const existing = context.model.internetGateways.get(id);
     if (existing) return existing;
-    const created: InternetGateway = { id, attachedVpcIds: [], unresolvedAttachments: [] };
+    const created: InternetGateway = {
+      id,
+      attachedVpcIds: [],
+      unresolvedAttachments: [],
+      edgeRouteTableIds: [],
+      unresolvedEdgeRouteTables: [],
+    };
     context.model.internetGateways.set(id, created);
     return created;
   };
@@ -170,6 +178,17 @@ function buildInternetGateways(context: ModelBuilderContext): void {
     if (resource.uncertain) igw.unresolvedAttachments.push(`${resource.id}: ${resource.uncertain}`);
     else if (vpc?.kind === 'unresolved') igw.unresolvedAttachments.push(`${resource.id}: ${vpc.reason}`);
     else if (vpc) igw.attachedVpcIds.push(vpcIdOf(context, resource.properties.VpcId));
+  }
+  // Ingress routing. An association under an unresolved Condition counts like a certain one: a
+  // route it brings to an appliance makes answers unknown, which holds whether it exists or not.
+  // A virtual private gateway's edge table is not followed (VPN paths are unknown anyway).
+  for (const resource of context.ofType('AWS::EC2::GatewayRouteTableAssociation')) {
+    const gateway = context.reference(resource.properties.GatewayId, ['AWS::EC2::InternetGateway']);
+    const igw = gateway?.kind === 'resource' ? context.model.internetGateways.get(gateway.id) : undefined;
+    if (!igw) continue;
+    const table = context.referenceId(resource.properties.RouteTableId, ['AWS::EC2::RouteTable']);
+    if (typeof table === 'string') igw.edgeRouteTableIds.push(table);
+    else igw.unresolvedEdgeRouteTables.push(`${resource.id}: RouteTableId: ${table?.reason ?? 'absent'}`);
   }
 }
 
@@ -232,7 +251,24 @@ function buildRouteTables(context: ModelBuilderContext): void {
       main: false,
       routes: [],
       ipv6InternetRoutes: [],
+      routePropagations: [],
     });
+  }
+  for (const resource of context.ofType('AWS::EC2::VPNGatewayRoutePropagation')) {
+    const gateway = context.referenceId(resource.properties.VpnGatewayId, ['AWS::EC2::VPNGateway']);
+    const from = typeof gateway === 'string' ? gateway : 'a VPN gateway';
+    const ids = context.referenceIds(resource.properties.RouteTableIds, ['AWS::EC2::RouteTable']);
+    const may = resource.uncertain ? ` (if it exists: ${resource.uncertain})` : '';
+    // An unresolved list may name any table declared here.
+    const tables =
+      ids instanceof Unresolved
+        ? [...context.model.routeTables.values()]
+        : ids.map((id) => context.model.routeTables.get(id));
+    for (const table of tables) {
+      table?.routePropagations?.push(
+        `${resource.id} propagates routes from ${from} into ${table.id}${ids instanceof Unresolved ? ` (its RouteTableIds are unresolved: ${ids.reason})` : ''}${may}; they are learned from the VPN's other side, not declared in the template`,
+      );
+    }
   }
   for (const resource of context.ofType('AWS::EC2::Route')) {
     const reference = context.reference(resource.properties.RouteTableId, ['AWS::EC2::RouteTable']);

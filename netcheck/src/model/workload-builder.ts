@@ -300,30 +300,44 @@ function ec2Instances(context: ModelBuilderContext): void {
   const attachments = interfaceAttachments(context);
   for (const instance of context.ofType('AWS::EC2::Instance')) {
     const properties = instance.properties;
-    const interfaces = asList(properties.NetworkInterfaces);
-    const primary =
-      interfaces instanceof Unresolved
-        ? undefined
-        : interfaces.find((nic) => isRecord(nic) && String(nic.DeviceIndex ?? '0') === '0');
-    const nic = isRecord(primary) ? primary : undefined;
+    // EC2 merges a launch template under the instance's own properties, field by field: reading
+    // the instance alone gave a template's open SSH group the VPC default group instead.
+    const launch = isRecord(properties.LaunchTemplate)
+      ? launchTemplateData(context, instance.id, properties.LaunchTemplate)
+      : undefined;
+    const template = launch instanceof Unresolved ? undefined : launch;
+    const ownNic = primaryInterface(properties.NetworkInterfaces);
+    const templateNic = primaryInterface(template?.NetworkInterfaces);
+    const nic = ownNic ?? templateNic;
     // A primary interface given as a standalone NetworkInterface: its subnet, groups and EIP.
+    const nicRef = ownNic?.NetworkInterfaceId ?? templateNic?.NetworkInterfaceId;
     const standalone =
-      nic?.NetworkInterfaceId instanceof ResourceRef
-        ? context.resources.find(
-            (resource) => resource.id === (nic.NetworkInterfaceId as ResourceRef).logicalId,
-          )
+      nicRef instanceof ResourceRef
+        ? context.resources.find((resource) => resource.id === nicRef.logicalId)
         : undefined;
-    const subnetIds = subnetOf(
-      context,
-      standalone?.properties.SubnetId ?? nic?.SubnetId ?? properties.SubnetId,
-    );
+    const subnetValue =
+      standalone?.properties.SubnetId ?? ownNic?.SubnetId ?? properties.SubnetId ?? templateNic?.SubnetId;
+    const subnetIds =
+      subnetValue === undefined && launch instanceof Unresolved
+        ? new Unresolved(`no SubnetId on the instance, and ${launch.reason}`)
+        : subnetOf(context, subnetValue);
     let groups: MaybeResolved<string[]> = context.referenceIds(
-      standalone?.properties.GroupSet ?? nic?.GroupSet ?? properties.SecurityGroupIds,
+      standalone?.properties.GroupSet ??
+        ownNic?.GroupSet ??
+        properties.SecurityGroupIds ??
+        templateNic?.Groups ??
+        template?.SecurityGroupIds,
       SECURITY_GROUP,
     );
-    if (!(groups instanceof Unresolved) && groups.length === 0 && properties.SecurityGroups !== undefined) {
-      groups = new Unresolved('SecurityGroups by name (default VPC)');
+    if (!(groups instanceof Unresolved) && groups.length === 0) {
+      if (properties.SecurityGroups !== undefined || template?.SecurityGroups !== undefined)
+        groups = new Unresolved('SecurityGroups by name (default VPC)');
+      else if (launch instanceof Unresolved)
+        groups = new Unresolved(`no SecurityGroupIds on the instance, and ${launch.reason}`);
     }
+    const associate = ownNic?.AssociatePublicIpAddress ?? templateNic?.AssociatePublicIpAddress;
+    const ownCount = interfacesAtLaunch(properties.NetworkInterfaces);
+    const interfaceCount = ownCount > 0 ? ownCount : interfacesAtLaunch(template?.NetworkInterfaces);
     let publicIp: Tri;
     let publicIpReason: string;
     // The instance's own entry or its interface's, a certain one first.
@@ -334,12 +348,19 @@ function ec2Instances(context: ModelBuilderContext): void {
     if (elasticIp?.publicIp === true) {
       publicIp = true;
       publicIpReason = elasticIp.reason;
-    } else if (nic?.AssociatePublicIpAddress !== undefined) {
-      publicIp = tri(asBoolean(nic.AssociatePublicIpAddress), 'unknown');
-      publicIpReason = `NetworkInterfaces[0].AssociatePublicIpAddress is ${String(publicIp)}`;
+    } else if (associate !== undefined) {
+      publicIp = tri(asBoolean(associate), 'unknown');
+      const where = ownNic?.AssociatePublicIpAddress !== undefined ? '' : "the launch template's ";
+      publicIpReason = `${where}NetworkInterfaces[0].AssociatePublicIpAddress is ${String(publicIp)}`;
     } else if (standalone) {
       publicIp = false;
       publicIpReason = `its network interface ${standalone.id} has no Elastic IP`;
+    } else if (interfaceCount > 1) {
+      publicIp = false;
+      publicIpReason = multipleInterfaces(interfaceCount);
+    } else if (launch instanceof Unresolved && nic === undefined) {
+      publicIp = 'unknown';
+      publicIpReason = `whether it gets a public IP depends on its launch template: ${launch.reason}`;
     } else {
       publicIp = publicIpFromSubnets(context, subnetIds);
       publicIpReason = `subnet MapPublicIpOnLaunch is ${String(publicIp)}`;
@@ -361,6 +382,69 @@ function ec2Instances(context: ModelBuilderContext): void {
     });
   }
   secondaryInterfaces(context, attachments, withElasticIp);
+}
+
+/** How many interfaces a `NetworkInterfaces` list launches with (0 when absent or unresolved). */
+function interfacesAtLaunch(value: CfnValue | undefined): number {
+  const interfaces = asList(value);
+  return interfaces instanceof Unresolved ? 0 : interfaces.filter(isRecord).length;
+}
+
+/**
+ * Why an instance launched with several interfaces has no public IP: EC2 auto-assigns one only to
+ * an instance launched with a single interface, whatever the subnet's MapPublicIpOnLaunch says.
+ */
+function multipleInterfaces(count: number): string {
+  return `launched with ${count} network interfaces, so EC2 auto-assigns no public IP (it does only with one)`;
+}
+
+/** The primary (device index 0) entry of a `NetworkInterfaces` list. */
+function primaryInterface(value: CfnValue | undefined): Record<string, CfnValue> | undefined {
+  const interfaces = asList(value);
+  if (interfaces instanceof Unresolved) return undefined;
+  const primary = interfaces.find((nic) => isRecord(nic) && String(nic.DeviceIndex ?? '0') === '0');
+  return isRecord(primary) ? primary : undefined;
+}
+
+/** Versions taken for the data as declared (the default one may lag after an update: README's known gaps). */
+const DECLARED_VERSIONS = new Set(['$Latest', '$Default']);
+const DECLARED_VERSION_ATTRIBUTES = new Set(['LatestVersionNumber', 'DefaultVersionNumber']);
+
+/**
+ * The `LaunchTemplateData` a launch template specification (`LaunchTemplateId` or
+ * `LaunchTemplateName`, and `Version`) names, or why it is unknown. A version netcheck cannot
+ * tie to the declared data (a literal number, a parameter) still gets the declared data — the
+ * only one in the template — and a note on `owner`, so the guess is visible.
+ */
+function launchTemplateData(
+  context: ModelBuilderContext,
+  owner: string,
+  spec: Record<string, CfnValue>,
+): Record<string, CfnValue> | Unresolved {
+  const ref = spec.LaunchTemplateId ?? spec.LaunchTemplateName;
+  const template = context
+    .ofType('AWS::EC2::LaunchTemplate')
+    .find((candidate) =>
+      ref instanceof ResourceRef
+        ? candidate.id === ref.logicalId
+        : typeof ref === 'string' && candidate.properties.LaunchTemplateName === ref,
+    );
+  if (!template) return new Unresolved('its launch template is not in the loaded templates');
+  const version = spec.Version;
+  const declared =
+    version === undefined ||
+    (typeof version === 'string' && DECLARED_VERSIONS.has(version)) ||
+    (version instanceof ResourceRef &&
+      version.logicalId === template.id &&
+      DECLARED_VERSION_ATTRIBUTES.has(version.attribute ?? ''));
+  if (!declared) {
+    const text = version instanceof Unresolved ? `(${version.reason})` : JSON.stringify(version);
+    context.diagnose(
+      owner,
+      `launch template ${template.id} Version ${text.replace(/^"(.*)"$/, '$1')}: which version that is cannot be known before deploy; the network settings declared in ${template.id} are used`,
+    );
+  }
+  return isRecord(template.properties.LaunchTemplateData) ? template.properties.LaunchTemplateData : {};
 }
 
 /**
@@ -400,7 +484,7 @@ function secondaryInterfaces(
 function launchSettings(
   context: ModelBuilderContext,
   group: ResolvedResource,
-): { groups: MaybeResolved<string[]>; publicIp?: Tri } {
+): { groups: MaybeResolved<string[]>; publicIp?: Tri; publicIpReason?: string } {
   const properties = group.properties;
   const mixed =
     isRecord(properties.MixedInstancesPolicy) && isRecord(properties.MixedInstancesPolicy.LaunchTemplate)
@@ -412,23 +496,14 @@ function launchSettings(
       ? mixed
       : undefined;
   if (spec) {
-    const templateRef = spec.LaunchTemplateId ?? spec.LaunchTemplateName;
-    const template =
-      templateRef instanceof ResourceRef
-        ? context.resources.find((r) => r.id === templateRef.logicalId)
-        : undefined;
-    if (!template) return { groups: new Unresolved('launch template is not in the loaded templates') };
-    const data = isRecord(template.properties.LaunchTemplateData)
-      ? template.properties.LaunchTemplateData
-      : {};
-    const interfaces = asList(data.NetworkInterfaces);
-    const nic = interfaces instanceof Unresolved ? undefined : interfaces.find(isRecord);
+    const data = launchTemplateData(context, group.id, spec);
+    if (data instanceof Unresolved) return { groups: data };
+    const nic = primaryInterface(data.NetworkInterfaces);
     const groups = context.referenceIds(nic?.Groups ?? data.SecurityGroupIds, SECURITY_GROUP);
-    const publicIp =
-      nic?.AssociatePublicIpAddress === undefined
-        ? undefined
-        : tri(asBoolean(nic.AssociatePublicIpAddress), 'unknown');
-    return { groups, publicIp };
+    if (nic?.AssociatePublicIpAddress !== undefined)
+      return { groups, publicIp: tri(asBoolean(nic.AssociatePublicIpAddress), 'unknown') };
+    const count = interfacesAtLaunch(data.NetworkInterfaces);
+    return count > 1 ? { groups, publicIp: false, publicIpReason: multipleInterfaces(count) } : { groups };
   }
   const configRef = properties.LaunchConfigurationName;
   const config =
@@ -462,9 +537,10 @@ function autoScalingGroups(context: ModelBuilderContext): void {
       securityGroupIds: groupsOrDefault(context, settings.groups, subnetIds),
       publicIp,
       publicIpReason:
-        settings.publicIp === undefined
+        settings.publicIpReason ??
+        (settings.publicIp === undefined
           ? `subnet MapPublicIpOnLaunch is ${String(publicIp)}`
-          : `launch settings AssociatePublicIpAddress is ${String(publicIp)}`,
+          : `launch settings AssociatePublicIpAddress is ${String(publicIp)}`),
       listeningPorts: [],
     });
   }

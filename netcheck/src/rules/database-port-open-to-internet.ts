@@ -99,7 +99,8 @@ export const databasePortOpenToInternet: Rule = {
         if (port !== undefined) entry.ports.push(port);
         undecidedRules.set(rule.id, entry);
       };
-      const violating = new Set<string>();
+      // Rules that open database ports to the internet, by rule id, with the ports they open.
+      const violating = new Map<string, { rule: SecurityGroupRule; ports: number[] }>();
       for (const rule of group.ingress) {
         if (!mayBeTcp(rule)) continue;
         const addressPeer = unresolvedAddressPeer(rule);
@@ -116,9 +117,6 @@ export const databasePortOpenToInternet: Rule = {
         if (unresolved) maybe(rule, undefined, unresolved.reason);
       }
       for (const port of [...ports].sort((a, b) => a - b)) {
-        let open = IntervalSet.empty();
-        const openIpv6: string[] = [];
-        const rules: string[] = [];
         for (const rule of group.ingress) {
           const addressPeer = unresolvedAddressPeer(rule);
           if (addressPeer) {
@@ -153,24 +151,43 @@ export const databasePortOpenToInternet: Rule = {
             maybe(rule, port, rule.uncertain);
             continue;
           }
-          if (peer === 'ipv6') openIpv6.push(peerText(rule));
-          else open = open.union(peer);
-          rules.push(`${rule.id} (${peerText(rule)})`);
-          violating.add(rule.id);
+          const entry = violating.get(rule.id) ?? { rule, ports: [] };
+          entry.ports.push(port);
+          violating.set(rule.id, entry);
         }
-        if (open.isEmpty() && openIpv6.length === 0) continue;
-        const protects = databasePortsByGroup.get(group.id)?.has(port)
-          ? ' and protects a database listening on it'
-          : '';
+      }
+      // One finding per rule, naming its ports (one per port repeated a `-1` rule's finding for
+      // every database port); rules opening the same ports share one, so their address sets add
+      // up (`0.0.0.0/1` + `128.0.0.0/1` is the whole internet).
+      const byPorts = new Map<string, { rules: SecurityGroupRule[]; ports: number[] }>();
+      for (const { rule, ports: rulePorts } of violating.values()) {
+        const key = rulePorts.join(',');
+        const shared = byPorts.get(key) ?? { rules: [], ports: rulePorts };
+        shared.rules.push(rule);
+        byPorts.set(key, shared);
+      }
+      for (const { rules, ports: openPorts } of byPorts.values()) {
+        let open = IntervalSet.empty();
+        const openIpv6: string[] = [];
+        for (const rule of rules) {
+          const peer = internetPeer(rule);
+          if (peer === 'ipv6') openIpv6.push(peerText(rule));
+          else if (peer instanceof IntervalSet) open = open.union(peer);
+        }
         const from = [
           ...(open.isEmpty() ? [] : [describeAddressSet(open)]),
           ...openIpv6.map((cidr) => `the IPv6 internet (${cidr})`),
         ].join(' and ');
+        const listening = openPorts.filter((port) => databasePortsByGroup.get(group.id)?.has(port));
+        const protects =
+          listening.length === 0
+            ? ''
+            : ` and protects a database listening on ${openPorts.length > 1 ? listening.join(', ') : 'it'}`;
+        const which =
+          openPorts.length > 1 ? `the database ports tcp/${openPorts.join(', ')}` : `tcp/${openPorts[0]}`;
+        const via = rules.map((rule) => `${rule.id} (${peerText(rule)})`).join(', ');
         out.push(
-          violation(
-            group.id,
-            `${group.id} allows tcp/${port} from ${from} via ${rules.join(', ')}${protects}. ${this.fix}`,
-          ),
+          violation(group.id, `${group.id} allows ${which} from ${from} via ${via}${protects}. ${this.fix}`),
         );
       }
       // Any port the internet is let in on may be the port of a database whose port is unknown.
