@@ -10,6 +10,7 @@ import * as m0008 from './0008_housekeeping_indexes.js';
 import * as m0009 from './0009_mail_queue.js';
 import * as m0010 from './0010_pending_registrations.js';
 import * as m0011 from './0011_mysql_foreign_keys.js';
+import * as m0012 from './0012_lookup_indexes.js';
 
 /**
  * Every migration, imported explicitly (no directory scanning) so a bundler includes them.
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0009_mail_queue': m0009,
   '0010_pending_registrations': m0010,
   '0011_mysql_foreign_keys': m0011,
+  '0012_lookup_indexes': m0012,
 };
