@@ -40,6 +40,9 @@ export class DocsService {
 
   uiPage(): string {
     this.assertEnabled();
+    // A page whose scripts all 404 is no answer: where the assets are not shipped (the Lambda
+    // bundles), say so and point at the document (found in review, 2026-12-07).
+    swaggerUiDirectory();
     const base = `${this.config.http.prefix}/docs`;
     return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -55,11 +58,11 @@ export class DocsService {
 
   async uiAsset(name: 'swagger-ui.css' | 'swagger-ui-bundle.js'): Promise<Buffer> {
     this.assertEnabled();
+    const directory = swaggerUiDirectory();
     try {
-      const packageJson = createRequire(import.meta.url).resolve('swagger-ui-dist/package.json');
-      return await readFile(join(dirname(packageJson), name));
+      return await readFile(join(directory, name));
     } catch {
-      throw new AppError('NOT_FOUND', 'The Swagger UI assets are not part of this build; use /docs/json.');
+      throw notInThisBuild();
     }
   }
 
@@ -67,4 +70,20 @@ export class DocsService {
     if (!this.config.http.docsEnabled)
       throw new AppError('NOT_FOUND', 'API documentation is disabled (DOCS_ENABLED=false).');
   }
+}
+
+/** Where `swagger-ui-dist` is installed; NOT_FOUND where this build does not ship it (the Lambda bundles). */
+function swaggerUiDirectory(): string {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  } catch {
+    throw notInThisBuild();
+  }
+}
+
+function notInThisBuild(): AppError {
+  return new AppError(
+    'NOT_FOUND',
+    'Swagger UI is not part of this build; the OpenAPI document is at /docs/json.',
+  );
 }

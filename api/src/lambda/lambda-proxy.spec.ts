@@ -58,8 +58,10 @@ function withEchoProxy(use: (handler: LambdaHttpHandler, app: FastifyInstance) =
 
 describe.each(EVENT_KINDS)('createLambdaProxy with %s events', (kind) => {
   let handler: LambdaHttpHandler;
-  const invoke = async (request: EventRequest) =>
-    decodeResponse(await handler(eventFor(kind, request), context));
+  const invoke = async (request: EventRequest) => {
+    const event = eventFor(kind, request);
+    return decodeResponse(await handler(event, context), event);
+  };
 
   withEchoProxy((proxy) => {
     handler = proxy;
@@ -274,6 +276,23 @@ describe('stage prefixes', () => {
     expect(await urlOf(eventFor('http', { path: '/echo', stage: '$default' }))).toBe('/echo');
   });
 
+  it('keeps an HTTP API path on a custom domain, whose mapping picked the stage, as it is', async () => {
+    const onExecuteApi = eventFor('http', { path: '/api/echo', stage: 'api' }) as APIGatewayProxyEventV2;
+    expect(onExecuteApi.rawPath).toBe('/api/api/echo');
+    expect(await urlOf(onExecuteApi)).toBe('/api/echo');
+    const onCustomDomain = {
+      ...onExecuteApi,
+      rawPath: '/api/echo',
+      requestContext: {
+        ...onExecuteApi.requestContext,
+        domainName: 'api.example.com',
+        domainPrefix: 'api',
+        http: { ...onExecuteApi.requestContext.http, path: '/api/echo' },
+      },
+    };
+    expect(await urlOf(onCustomDomain)).toBe('/api/echo');
+  });
+
   it('routes a REST request for /{stage}/echo to /echo', async () => {
     expect(await urlOf(eventFor('rest', { path: '/echo', stage: 'prod' }))).toBe('/echo');
   });
@@ -430,8 +449,10 @@ describe('ALB specifics', () => {
 describe.each(EVENT_KINDS)('HEAD with %s events, on an app without HEAD routes', (kind) => {
   let app: FastifyInstance;
   let handler: LambdaHttpHandler;
-  const invoke = async (request: EventRequest) =>
-    decodeResponse(await handler(eventFor(kind, request), context));
+  const invoke = async (request: EventRequest) => {
+    const event = eventFor(kind, request);
+    return decodeResponse(await handler(event, context), event);
+  };
 
   beforeAll(async () => {
     app = Fastify({ exposeHeadRoutes: false });

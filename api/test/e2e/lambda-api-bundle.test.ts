@@ -296,8 +296,10 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
   afterAll(async () => {
     await lambda?.close();
   });
-  const invoke = async (request: EventRequest) =>
-    decodeResponse(await lambda.invoke(eventFor(kind, request)));
+  const invoke = async (request: EventRequest) => {
+    const event = eventFor(kind, request);
+    return decodeResponse(await lambda.invoke(event), event);
+  };
 
   it('answers liveness and readiness', async () => {
     const live = await invoke({ path: '/health' });
@@ -319,6 +321,20 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
     const response = await invoke({ path: '/docs/json' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ openapi: '3.1.0', paths: { '/auth/me': expect.any(Object) } });
+  });
+
+  // Found in review (2026-12-07): the bundle ships no Swagger UI assets, yet /docs served a page
+  // whose scripts all answered 404.
+  it('answers /docs with a 404 naming the OpenAPI document, as the bundle ships no Swagger UI', async () => {
+    for (const path of ['/docs', '/docs/assets/swagger-ui-bundle.js']) {
+      const response = await invoke({ path });
+      expect([path, response.statusCode, response.json<{ code: string }>().code]).toEqual([
+        path,
+        404,
+        'NOT_FOUND',
+      ]);
+      expect(response.json<{ message: string }>().message).toContain('/docs/json');
+    }
   });
 
   it('answers an unknown route with the JSON error shape and the caller’s request id', async () => {
@@ -529,8 +545,10 @@ describe('files on S3 through the bundle (the AWS SDK loads from its chunks on f
     await lambda?.close();
     await s3?.close();
   });
-  const invoke = async (request: EventRequest) =>
-    decodeResponse(await lambda.invoke(eventFor('http', request)));
+  const invoke = async (request: EventRequest) => {
+    const event = eventFor('http', request);
+    return decodeResponse(await lambda.invoke(event), event);
+  };
 
   it('presigns an upload, verifies the stored object and redirects to a download URL that serves it', async () => {
     const { registered } = await registerThrough(invoke, 's3');

@@ -64,8 +64,9 @@ export function eventFor(
       requestContext: {
         accountId: '123456789012',
         apiId: 'api-id',
-        domainName: 'api.example.com',
-        domainPrefix: 'api',
+        // A named stage shows in rawPath only on API Gateway's own domain.
+        domainName: stage === '$default' ? 'api.example.com' : 'api-id.execute-api.eu-west-1.amazonaws.com',
+        domainPrefix: stage === '$default' ? 'api' : 'api-id',
         http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'vitest' },
         requestId,
         routeKey: '$default',
@@ -171,22 +172,50 @@ export interface DecodedResponse {
   json<T>(): T;
 }
 
-/** Reads a handler's result the way API Gateway or ALB would before sending it to the client. */
-export function decodeResponse(result: {
-  statusCode: number;
-  headers?: Record<string, string | number | boolean>;
-  multiValueHeaders?: Record<string, (string | number | boolean)[]>;
-  cookies?: string[];
-  body?: string;
-  isBase64Encoded?: boolean;
-}): DecodedResponse {
+/**
+ * Which fields of a response the front end that sent `event` reads: HTTP API (payload 2.0)
+ * `headers` and `cookies`; REST `headers` and `multiValueHeaders`, merged; ALB `multiValueHeaders`
+ * when its target group sends multi-value events, `headers` otherwise. Without the event, every
+ * field is read (for tests about other things than headers).
+ */
+function fieldsReadFor(event: object | undefined) {
+  if (event === undefined) return { headers: true, multiValueHeaders: true, cookies: true };
+  if ((event as { version?: unknown }).version === '2.0')
+    return { headers: true, multiValueHeaders: false, cookies: true };
+  if ((event as { requestContext?: { elb?: unknown } }).requestContext?.elb !== undefined) {
+    const multiValue = (event as { multiValueHeaders?: unknown }).multiValueHeaders !== undefined;
+    return { headers: !multiValue, multiValueHeaders: multiValue, cookies: false };
+  }
+  return { headers: true, multiValueHeaders: true, cookies: false };
+}
+
+/**
+ * Reads a handler's result the way API Gateway or ALB would before sending it to the client: given
+ * the event that was sent (`via`), only what that front end reads, so a header or cookie put where
+ * it would drop it is missing here too (found in review, 2026-12-07: merged alike for every kind,
+ * v2 cookies only in `multiValueHeaders` would still have passed).
+ */
+export function decodeResponse(
+  result: {
+    statusCode: number;
+    headers?: Record<string, string | number | boolean>;
+    multiValueHeaders?: Record<string, (string | number | boolean)[]>;
+    cookies?: string[];
+    body?: string;
+    isBase64Encoded?: boolean;
+  },
+  via?: object,
+): DecodedResponse {
+  const read = fieldsReadFor(via);
   const headers: Record<string, string> = {};
-  const setCookies: string[] = [...(result.cookies ?? [])];
-  for (const [key, value] of Object.entries(result.headers ?? {})) {
+  const setCookies: string[] = read.cookies ? [...(result.cookies ?? [])] : [];
+  for (const [key, value] of Object.entries(read.headers ? (result.headers ?? {}) : {})) {
     if (key.toLowerCase() === 'set-cookie') setCookies.push(String(value));
     else headers[key.toLowerCase()] = String(value);
   }
-  for (const [key, values] of Object.entries(result.multiValueHeaders ?? {})) {
+  for (const [key, values] of Object.entries(
+    read.multiValueHeaders ? (result.multiValueHeaders ?? {}) : {},
+  )) {
     if (key.toLowerCase() === 'set-cookie') {
       for (const value of values) if (!setCookies.includes(String(value))) setCookies.push(String(value));
     } else headers[key.toLowerCase()] = values.map(String).join(', ');
