@@ -171,15 +171,21 @@ describe('ec2-alb × seoul (seed 004)', () => {
   });
 
   it('installs Node 22 (checksum-verified) and runs the backend under PM2 with API_PREFIX=/api on 9999', () => {
-    expect(userData).toContain('NODE_VERSION=22.');
+    // A current Node 22 release by default (22.12.0 of 2024-12 was, with a year of fixes missing).
+    const [, minor] = /NODE_VERSION=22\.(\d+)\./.exec(userData) ?? [];
+    expect(Number(minor)).toBeGreaterThanOrEqual(23);
     expect(userData).toContain('sha256sum -c -');
     expect(userData).toContain('npm install -g pm2');
     expect(userData).toContain('pm2 start');
     expect(userData).toContain('pm2 startup systemd');
     expect(userData).toMatch(/\\"exec_mode\\":\\"fork\\"/);
+    // Longer than the API's own shutdown limit (SHUTDOWN_TIMEOUT_MS, 10 s): PM2's default is 1.6 s.
+    expect(Number(/\\"kill_timeout\\":(\d+)/.exec(userData)?.[1])).toBeGreaterThan(10_000);
     expect(userData).toMatch(/\\"API_PREFIX\\":\\"\/api\\"/);
     expect(userData).toMatch(/\\"PORT\\":\\"9999\\"/);
     expect(userData).toContain('cfn-signal');
+    // The instance signals once the API is ready (its database reached), not merely alive.
+    expect(userData).toContain('http://127.0.0.1:9999/api/health/ready');
     expect(userData).toMatch(/\\"DATABASE_ENGINE\\":\\"mysql\\"/);
     expect(userData).toMatch(/\\"DATABASE_SSL\\":\\"verify-full\\"/);
     expect(userData).toMatch(/\\"DATABASE_SSL_CA\\":\\"rds\\"/);

@@ -39,7 +39,8 @@ describe('fargate × autonote (seed 002, safe form)', () => {
   it('runs at least one task in the private subnets without public IPs, with a rollback circuit breaker', () => {
     template.hasResourceProperties('AWS::ECS::Service', {
       LaunchType: 'FARGATE',
-      DesiredCount: 1,
+      // Left to autoscaling: a count here would reset a scaled-out service on every deploy.
+      DesiredCount: Match.absent(),
       DeploymentConfiguration: Match.objectLike({
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
         MinimumHealthyPercent: 100,
@@ -353,7 +354,11 @@ describe('fargate with a hosted zone', () => {
     template.hasOutput('ApiUrl', { Value: 'https://api.example.com' });
     // The domain names the API; mail links go to the web app's origin.
     template.hasOutput('SiteUrl', { Value: 'https://app.example.com' });
-    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: Match.absent() });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ScalableDimension: 'ecs:service:DesiredCount',
+      MinCapacity: 2,
+    });
   });
 });
 

@@ -72,8 +72,9 @@ export interface Ec2AlbAppProps {
    */
   readonly maxCapacity?: number;
   /**
-   * Node.js release installed from nodejs.org (checksum-verified).
-   * @default '22.12.0'
+   * Node.js release installed from nodejs.org (checksum-verified). Raise it with each Node 22
+   * security release: the instances run exactly this one (the images track `22` themselves).
+   * @default '22.23.5'
    */
   readonly nodeVersion?: string;
   /**
@@ -95,6 +96,14 @@ export const SESSION_MANAGER_CHANNEL_ACTIONS = [
   'ssmmessages:OpenDataChannel',
 ];
 export const BACKEND_HEALTH_PATH = '/api/health';
+/**
+ * What a new backend instance must answer before it signals CloudFormation: readiness (the
+ * database reached), not liveness, so a build that cannot reach its database (a wrong CA, a
+ * driver missing from the bundle) stops the rolling update instead of replacing every healthy
+ * instance (found in review, 2026-12-07). The load balancer keeps checking liveness, so a
+ * database outage never takes instances out.
+ */
+export const BACKEND_READY_PATH = '/api/health/ready';
 
 // Answers 200 on every path until a real frontend is deployed, so the `/*` rule is healthy.
 const PLACEHOLDER_FRONTEND = `const http = require('node:http');
@@ -129,7 +138,9 @@ export class Ec2AlbApp extends Construct {
     super(scope, id);
     const minCapacity = props.minCapacity ?? 1;
     const maxCapacity = props.maxCapacity ?? 2;
-    const nodeVersion = props.nodeVersion ?? '22.12.0';
+    // 22.23.5, the release the benchmarks run the bundles on; 22.12.0 (2024-12), the default until
+    // 2026-12-07, lacked a year of security fixes (found in review).
+    const nodeVersion = props.nodeVersion ?? '22.23.5';
     if (!/^22\.\d+\.\d+$/.test(nodeVersion))
       throw new Error(`nodeVersion must be a Node 22 release, got ${nodeVersion}`);
     if (minCapacity < 1 || maxCapacity < minCapacity) {
@@ -445,6 +456,10 @@ export class Ec2AlbApp extends Construct {
           script: app.entry,
           exec_mode: 'fork',
           instances: 1,
+          // PM2 sends SIGINT, then SIGKILL after kill_timeout, 1.6 s by default: the API's drain
+          // (SHUTDOWN_TIMEOUT_MS, 10 s, with a mail send's 7 s inside) was cut off, and a manual
+          // `pm2 restart` killed requests in flight (found in review, 2026-12-07).
+          kill_timeout: 15_000,
           env: environment,
           // Fixed paths the CloudWatch agent tails (PM2's default is under the user's home).
           out_file: outLog,
@@ -517,7 +532,7 @@ export class Ec2AlbApp extends Construct {
       `sudo -u cloudnest -H pm2 start ${dir}/ecosystem.config.json`,
       'sudo -u cloudnest -H pm2 save',
       'env PATH="$PATH:/usr/local/bin" pm2 startup systemd -u cloudnest --hp /home/cloudnest',
-      `curl -fsS --retry 30 --retry-delay 2 --retry-all-errors http://127.0.0.1:${port}${name === 'backend' ? BACKEND_HEALTH_PATH : '/'} >/dev/null`,
+      `curl -fsS --retry 30 --retry-delay 2 --retry-all-errors http://127.0.0.1:${port}${name === 'backend' ? BACKEND_READY_PATH : '/'} >/dev/null`,
     );
   }
 }

@@ -50,7 +50,8 @@ export interface FargateApiProps {
    */
   readonly memoryLimitMiB?: number;
   /**
-   * Tasks kept running; also the autoscaling minimum. At least 1.
+   * Tasks kept running at the least: the autoscaling minimum, which sets the service's count once
+   * it is created. The template itself names no count (see the service below). At least 1.
    * @default 1
    */
   readonly desiredCount?: number;
@@ -182,6 +183,11 @@ export class FargateApi extends Construct implements ec2.IConnectable {
       healthCheckGracePeriod: publicIp ? undefined : Duration.seconds(60),
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
+    // No DesiredCount in the template: each deploy sends the service's properties again, and one
+    // there set a service autoscaling had grown to 8 tasks back to the minimum, draining the rest
+    // under load (found in review, 2026-12-07; aws/aws-cdk#3919). CloudFormation creates a service
+    // without one at 1 task, and the scaling minimum below raises it from there.
+    (this.service.node.defaultChild as ecs.CfnService).addPropertyDeletionOverride('DesiredCount');
     const scaling = this.service.autoScaleTaskCount({ minCapacity: desiredCount, maxCapacity: maxCount });
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
 
