@@ -65,7 +65,7 @@ export interface ConfirmedIdentity {
   readonly user: UserRow;
   /**
    * Locks the account's row in `trx` and holds the proof to it: CONFIRMATION_INTERRUPTED when the
-   * password changed or the account was disabled or deleted since the proof was checked; then uses
+   * password changed or the account was disabled since the proof was checked; then uses
    * the confirmation code, INVALID_CODE (rolling the change back) when a concurrent request used
    * it first.
    */
@@ -690,19 +690,16 @@ export class AuthService {
   /**
    * In the transaction of a change confirmed by `confirmed`'s password or code: locks the account's
    * row and refuses with CONFIRMATION_INTERRUPTED if, since the proof was checked, the password
-   * changed (a reset, another change) or the account was disabled or deleted. A password reset
+   * changed (a reset, another change) or the account was disabled. A password reset
    * takes this row first, so without the check a change confirmed just before the reset could
    * commit just after it: a thief's password change overwrote the owner's new password, and an
    * address change got a link the reset never retired (found in review, 2026-12-07).
    */
   private async lockUnchanged(confirmed: UserRow, trx: Database): Promise<void> {
     const current = await this.users.lockById(confirmed.id, trx);
-    if (
-      !current ||
-      current.passwordHash !== confirmed.passwordHash ||
-      current.disabledAt !== null ||
-      current.deletedAt !== null
-    )
+    // A deletion meanwhile is not a refusal here: a second deletion sent at once (a double click)
+    // waits for the first and answers as it did (UsersService.deleteMe).
+    if (!current || current.passwordHash !== confirmed.passwordHash || current.disabledAt !== null)
       throw new AppError('CONFIRMATION_INTERRUPTED');
   }
 
