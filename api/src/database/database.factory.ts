@@ -121,6 +121,10 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
       max: poolMax,
       connectionTimeoutMillis: connectTimeoutMs,
       statement_timeout: statementTimeoutMs,
+      // A transaction idle this long is a process that stopped between two statements (a Lambda
+      // environment frozen mid-transaction): the server ends it rather than keep its row locks
+      // until the environment thaws or is reaped (found in review, 2026-12-07).
+      idle_in_transaction_session_timeout: 3 * statementTimeoutMs,
       ssl,
       idleTimeoutMillis: 30_000,
     });

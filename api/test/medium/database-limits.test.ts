@@ -72,4 +72,26 @@ describe.each(testDialects())('database limits on %s', (dialect) => {
     const { rows } = await sql<{ answer: number }>`select 42 as answer`.execute(db);
     expect(Number(rows[0]?.answer)).toBe(42);
   });
+
+  // Found in review (2026-12-07): a Lambda environment frozen mid-transaction (a maintenance unit
+  // the pass stopped waiting for) kept its transaction, and its row locks, open on the server
+  // until the environment thawed or was reaped. PostgreSQL ends such a session after three
+  // statement timeouts of idleness; MySQL has no such setting (its lock waits are bounded).
+  it.runIf(dialect === 'postgres')(
+    'ends a transaction left idle for three statement timeouts, and serves the next query',
+    async () => {
+      const left = await db
+        .transaction()
+        .execute(async (trx) => {
+          await sql`select 1`.execute(trx);
+          await new Promise((resolve) => setTimeout(resolve, 3 * STATEMENT_TIMEOUT_MS + 700));
+          await sql`select 1`.execute(trx);
+          return 'still open';
+        })
+        .catch(() => 'ended by the server');
+      expect(left).toBe('ended by the server');
+      const { rows } = await sql<{ answer: number }>`select 42 as answer`.execute(db);
+      expect(Number(rows[0]?.answer)).toBe(42);
+    },
+  );
 });
