@@ -207,6 +207,8 @@ describe('ec2-alb × seoul (seed 004)', () => {
     expect(userData).toContain(`{"Ref":"${backendId}"}`);
     expect(userData).toMatch(/\\"out_file\\":\\"\/var\/log\/cloudnest\/backend\.out\.log\\"/);
     expect(userData).toMatch(/\\"file_path\\":\\"\/var\/log\/cloudnest\/backend\.out\.log\\"/);
+    // Without merge_logs PM2 writes backend.out-0.log (its process id), which the agent never reads.
+    expect(userData.match(/\\"merge_logs\\":true/g)).toHaveLength(1);
   });
 
   // Seed 004 monitors memory use, which EC2 does not measure.
@@ -418,6 +420,17 @@ describe('ec2-alb × seoul (seed 004)', () => {
   it('alarms on target 5xx and unhealthy hosts of both groups, and RDS CPU, storage and connections', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     expect(alarms.filter((a) => a.MetricName === 'UnHealthyHostCount')).toHaveLength(2);
+    // No healthy target at all (instances that never got healthy): the load balancer answers 503
+    // without counting a request, which the 5xx rate cannot see.
+    const noHealthy = alarms.filter((a) => a.MetricName === 'HealthyHostCount');
+    expect(noHealthy).toHaveLength(2);
+    for (const alarm of noHealthy)
+      expect(alarm).toMatchObject({
+        Statistic: 'Minimum',
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
     expect(alarms.filter((a) => a.MetricName === 'HTTPCode_Target_5XX_Count')).toHaveLength(2);
     for (const metric of ['CPUUtilization', 'FreeStorageSpace', 'DatabaseConnections']) {
       expect(alarms.some((a) => a.MetricName === metric && a.Namespace === 'AWS/RDS')).toBe(true);

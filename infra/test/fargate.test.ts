@@ -194,6 +194,15 @@ describe('fargate × autonote (seed 002, safe form)', () => {
 
   it('alarms on ALB 5xx rate, unhealthy hosts and target 5xx, and keeps logs 30 days', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount' });
+    // Tasks that die before their first health check leave no healthy target: the load balancer
+    // answers 503 without counting a request, which the 5xx rate cannot see.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'HealthyHostCount',
+      Statistic: 'Minimum',
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HTTPCode_Target_5XX_Count' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('target5xx') })]),
@@ -293,6 +302,15 @@ describe('fargate public-IP form (seed 002 as written; dev only: plain HTTP)', (
       SecurityGroupIngress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 3000, ToPort: 3000 })],
     });
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
+  });
+
+  it('alarms on any error line of the tasks, as no load balancer counts their 5xx', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.level >= 50 }',
+      LogGroupName: { Ref: Match.stringLikeRegexp('^ApiLogGroup') },
+      MetricTransformations: [Match.objectLike({ MetricName: 'ServiceErrorLogs' })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ServiceErrorLogs' });
   });
 });
 

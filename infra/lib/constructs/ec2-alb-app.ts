@@ -464,6 +464,10 @@ export class Ec2AlbApp extends Construct {
           // Fixed paths the CloudWatch agent tails (PM2's default is under the user's home).
           out_file: outLog,
           error_file: errLog,
+          // Written as named: otherwise PM2 inserts its process id (`backend.out-0.log`), since it
+          // merges logs by itself only when `instances` is unset, and the agent read files that
+          // never existed, so no line left the instances (found in review, 2026-12-07).
+          merge_logs: true,
         },
       ],
     });

@@ -180,7 +180,7 @@ export class Observability extends Construct {
     });
   }
 
-  /** Load balancer 5xx rate (target and ELB errors) and unhealthy hosts of each target group. */
+  /** Load balancer 5xx rate (target and ELB errors), and unhealthy hosts and no healthy host of each target group. */
   monitorLoadBalancer(
     id: string,
     alb: elbv2.IApplicationLoadBalancer,
@@ -212,6 +212,17 @@ export class Observability extends Construct {
         evaluationPeriods: 3,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         alarmDescription: `${id}: ${name} target group has unhealthy hosts for 3 minutes`,
+      });
+      // When no target is healthy (tasks that die at startup, instances that never got healthy)
+      // the load balancer answers 503 without counting a request, so the 5xx rate above reads 0
+      // (found in review, 2026-12-07). Missing data is no healthy host either.
+      this.add(`${id}${name}NoHealthyHosts`, {
+        metric: group.metrics.healthyHostCount({ period: Duration.minutes(1), statistic: 'Minimum' }),
+        threshold: 1,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        alarmDescription: `${id}: ${name} target group has had no healthy host for 3 minutes (everyone gets 503)`,
       });
       this.add(`${id}${name}Target5xx`, {
         metric: group.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: FIVE_MINUTES }),

@@ -132,6 +132,10 @@ export class FargateStack extends TopologyStack {
     observability.monitorErrorLogs('Migrations', this.migrations.logGroup);
     if (this.api.loadBalancer && this.api.targetGroup) {
       observability.monitorLoadBalancer('LoadBalancer', this.api.loadBalancer, { Api: this.api.targetGroup });
+    } else {
+      // No load balancer counts 5xx or healthy tasks in the public-IP form: the tasks' own error
+      // lines (a 500, a failed start-up) are all there is to alarm on (found in review, 2026-12-07).
+      observability.monitorErrorLogs('Service', this.api.logGroup);
     }
     observability.monitorDatabase('Database', database.instance);
     this.observability = observability;
