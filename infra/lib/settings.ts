@@ -144,7 +144,7 @@ export interface DeploymentSettings {
    */
   readonly fargatePublicIp?: boolean;
   /**
-   * `REQUIRE_API_KEY` for the API.
+   * `REQUIRE_API_KEY` for the API. Not on ec2-alb, whose web app calls the API from browsers.
    * @default false, true when `fargatePublicIp`
    */
   readonly requireApiKey?: boolean;
@@ -226,6 +226,13 @@ export function settingsProblems(settings: DeploymentSettings): string[] {
         'fargatePublicIp exposes tasks to the internet and requires requireApiKey (it cannot be false)',
       );
     }
+  }
+  // The web app sends no X-API-KEY (a key in browser code would be no secret), so with it required
+  // every call of the frontend this topology deploys failed (found in review, 2026-12-07).
+  if (topology === 'ec2-alb' && settings.requireApiKey === true) {
+    problems.push(
+      'requireApiKey cannot be true on ec2-alb: every call of the web app it deploys would be refused (browsers hold no API key)',
+    );
   }
   for (const [key, value, min, max] of [
     ['lambdaMemoryMiB', settings.lambdaMemoryMiB, 256, 10_240],

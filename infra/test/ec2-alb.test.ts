@@ -489,6 +489,14 @@ describe('ec2-alb frontend (the web app, seed 004 port 3000)', () => {
 });
 
 describe('ec2-alb validation', () => {
+  // Found in review (2026-12-07): the web app this topology always deploys sends no X-API-KEY, so
+  // every call, the page load's refresh included, failed with 401 API_KEY_REQUIRED.
+  it('refuses requireApiKey, which would lock out the web app it deploys', () => {
+    expect(() => synthesize(sampleSettings('ec2-alb', 'seoul', { requireApiKey: true }))).toThrow(
+      /requireApiKey .* the web app/,
+    );
+  });
+
   it('fails when there is neither a hosted zone nor a certificate', () => {
     expect(() => synthesize(sampleSettings('ec2-alb', 'seoul', { domain: undefined }))).toThrow(
       /give domain.hostedZoneId or domain.certificateArn/,

@@ -104,7 +104,7 @@ export function TwoStepForm({
             spellCheck={false}
             maxLength={64}
             required
-            hint="For example abcde-fghij."
+            hint="For example abcd-efgh-ijkl-mnop."
             error={error?.fieldErrors.recoveryCode}
           />
         )}

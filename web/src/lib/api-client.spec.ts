@@ -647,3 +647,26 @@ describe('signing in while signed in', () => {
     expect(client.user?.username).toBe('ada');
   });
 });
+
+// Found in review (2026-12-07): a wrong password at re-authentication that locks the account
+// revokes the session and answers 403 ACCOUNT_LOCKED; the page stayed signed in, and the next
+// click said only "This session was signed out", never that the account was locked.
+describe('a re-authentication refused because it locked the account', () => {
+  it('ends the session here with ACCOUNT_LOCKED once the API confirms the session is gone', async () => {
+    await signIn();
+    fake.apiKeyAnswer = 'lockingRefusal';
+    const error = await errorOf(client.createApiKey('ci', [], { password: 'wrong' }));
+    expect(error.code).toBe('ACCOUNT_LOCKED');
+    expect(told).toEqual(['null:ACCOUNT_LOCKED']);
+    expect(client.user).toBeNull();
+  });
+
+  it('keeps a session the API did not end (the account was locked already)', async () => {
+    await signIn();
+    fake.apiKeyAnswer = { status: 403, code: 'ACCOUNT_LOCKED' };
+    const error = await errorOf(client.createApiKey('ci', [], { password: 'wrong' }));
+    expect(error.code).toBe('ACCOUNT_LOCKED');
+    expect(told).toEqual([]);
+    expect(client.user?.username).toBe('ada');
+  });
+});

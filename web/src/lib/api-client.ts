@@ -522,8 +522,25 @@ export class ApiClient {
       if (!this.#accessToken || this.#accessToken === sentWith) throw this.#fail(response, body);
       response = await this.#send(method, path, options, auth);
     }
-    if (!response.ok) throw this.#fail(response, await readError(response));
+    if (!response.ok) {
+      const body = await readError(response);
+      if (auth && response.status === 403 && body.code === 'ACCOUNT_LOCKED') await this.#endIfLockedOut();
+      throw this.#fail(response, body);
+    }
     return response;
+  }
+
+  /**
+   * After a re-authentication answered 403 ACCOUNT_LOCKED: a wrong guess that locked the account
+   * also revoked the session it came from, so ask the API whether this one is still alive and end
+   * it here if not, saying why. Without this the page stayed signed in, and the next request's
+   * 401 said only that the session was signed out, never that the account was locked and a reset
+   * unlocks it (found in review, 2026-12-07). An account locked before the guess keeps its
+   * session, and so does a probe that gets no answer.
+   */
+  async #endIfLockedOut(): Promise<void> {
+    const probe = await this.#send('GET', '/auth/me', {}, true).catch(() => undefined);
+    if (probe?.status === 401) this.#forget('ACCOUNT_LOCKED');
   }
 
   async #send(method: string, path: string, options: RequestOptions, auth: boolean): Promise<Response> {

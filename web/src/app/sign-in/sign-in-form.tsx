@@ -77,6 +77,12 @@ export function SignInForm() {
         <Alert kind="error">
           {error.message}
           {error.code === 'INVALID_CREDENTIALS' && <p className="alert-hint">{NOT_CONFIRMED_YET_HINT}</p>}
+          {/* Signing in mails no link, and the link may be long gone (found in review, 2026-12-07). */}
+          {error.code === 'EMAIL_NOT_VERIFIED' && (
+            <p className="alert-hint">
+              No link, or it expired? <Link href="/verify-email">Send a new one</Link>.
+            </p>
+          )}
         </Alert>
       )}
       <form method="post" onSubmit={onSubmit}>

@@ -47,6 +47,12 @@ export class FakeApi {
   refreshAnswer: Answer = 'ok';
   logoutAnswer: Answer = 'ok';
   logoutAllAnswer: Answer = 'ok';
+  /**
+   * The answer to `POST /auth/api-keys` (a re-authenticated change). `lockingRefusal`: a wrong
+   * password that locks the account, which the API answers 403 ACCOUNT_LOCKED after revoking the
+   * session the guess came from.
+   */
+  apiKeyAnswer: Answer | 'lockingRefusal' = 'ok';
   /** Whether a refresh sets a new `cn_csrf` value (the API did, before it kept one per session). */
   rotateCsrf = false;
   /** Whether a registration must confirm its address first (the API's AUTH_REQUIRE_EMAIL_VERIFICATION). */
@@ -130,7 +136,17 @@ export class FakeApi {
       this.#sessionRevoked = true;
       return new Response(null, { status: 204 });
     }
+    if (path === '/auth/me') return json(200, this.#session.user);
     if (path === '/auth/sessions') return json(200, []);
+    if (method === 'POST' && path === '/auth/api-keys') {
+      if (this.apiKeyAnswer === 'lockingRefusal') {
+        this.#sessionRevoked = true;
+        this.forgetTokens();
+        return error(403, 'ACCOUNT_LOCKED');
+      }
+      if (this.apiKeyAnswer !== 'ok') return answer(this.apiKeyAnswer);
+      return json(201, { id: 'key-1', name: 'ci', prefix: 'cn_live_abcd', scopes: [], key: 'cn_live_x' });
+    }
     if (method === 'DELETE' && path.startsWith('/auth/sessions/')) {
       this.revokedSessions.push(decodeURIComponent(path.slice('/auth/sessions/'.length)));
       return new Response(null, { status: 204 });
