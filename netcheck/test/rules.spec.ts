@@ -111,11 +111,25 @@ const CASES: ReadonlyArray<{
     passing: 'nacl-with-ephemeral.yaml',
   },
   {
-    // Outbound allow-all with no inbound ephemeral entry: the replies to outbound calls are dropped.
+    // An allow-all outbound entry carrying only replies is no request.
     id: 'NV-NACL-001',
+    failing: 'nacl-no-ephemeral.yaml',
+    resources: ['WebAcl', 'WebAcl'],
+    passing: 'nacl-replies-only-database.yaml',
+  },
+  {
+    // Outbound allow-all from subnets routed to the internet, no inbound ephemeral entry: the
+    // replies to their outbound calls are dropped.
+    id: 'NV-NACL-002',
     failing: 'nacl-outbound-all-no-ephemeral.yaml',
     resources: ['NatAcl', 'WebAcl'],
     passing: 'nacl-allow-all-both-ways.yaml',
+  },
+  {
+    id: 'NV-NACL-002',
+    failing: 'nacl-outbound-all-no-ephemeral.yaml',
+    resources: ['NatAcl', 'WebAcl'],
+    passing: 'nacl-replies-only-database.yaml',
   },
   {
     id: 'NV-RDS-001',
@@ -375,7 +389,8 @@ describe('exact findings of the golden networks', () => {
     'cdk-placeholder-egress.json': ['NV-SG-003 AppSecurityGroup6A8DA2C1'],
     'nacl-no-ephemeral.yaml': ['NV-NACL-001 WebAcl', 'NV-NACL-001 WebAcl'],
     'nacl-with-ephemeral.yaml': [],
-    'nacl-outbound-all-no-ephemeral.yaml': ['NV-NACL-001 NatAcl', 'NV-NACL-001 WebAcl'],
+    'nacl-outbound-all-no-ephemeral.yaml': ['NV-NACL-002 NatAcl', 'NV-NACL-002 WebAcl'],
+    'nacl-replies-only-database.yaml': [],
     'nacl-allow-all-both-ways.yaml': [],
     'igw-route-no-attachment.yaml': ['NV-RT-002 PublicRoute'],
     'main-table-subnet.yaml': ['NV-LMB-001 Worker'],
@@ -1072,9 +1087,13 @@ describe('exact findings of the golden networks', () => {
     );
   });
 
-  it('NV-NACL-001 takes an outbound allow-all entry for the request of outbound connections', async () => {
+  it('NV-NACL-002 warns of an outbound allow-all entry whose internet replies are dropped', async () => {
     const { findings, model } = await checkFixture('nacl-outbound-all-no-ephemeral.yaml');
-    const messages = findings.filter((finding) => finding.id === 'NV-NACL-001').map((f) => f.message);
+    expect(findings.filter((finding) => finding.id === 'NV-NACL-002').map((f) => f.severity)).toEqual([
+      'warning',
+      'warning',
+    ]);
+    const messages = findings.filter((finding) => finding.id === 'NV-NACL-002').map((f) => f.message);
     expect(messages.find((message) => message.startsWith('WebAcl'))).toContain(
       'outbound all traffic to 0.0.0.0/0',
     );

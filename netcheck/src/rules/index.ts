@@ -14,6 +14,7 @@ import { loadBalancerTargetChain } from './load-balancer-target-chain.js';
 import { natGatewayRouteLoop } from './nat-gateway-route-loop.js';
 import { natGatewaySubnetWithoutIgwRoute } from './nat-gateway-subnet-without-igw-route.js';
 import { natGatewayWithoutElasticIp } from './nat-gateway-without-elastic-ip.js';
+import { networkAclInternetRepliesBlocked } from './network-acl-internet-replies-blocked.js';
 import { networkAclReturnPathBlocked } from './network-acl-return-path-blocked.js';
 import { privateNatGatewayWithElasticIp } from './private-nat-gateway-with-elastic-ip.js';
 import { routeToMissingGateway } from './route-to-missing-gateway.js';
@@ -36,6 +37,7 @@ export const ALL_RULES: readonly Rule[] = [
   ineffectiveEgressRestriction,
   securityGroupPairingMismatch,
   networkAclReturnPathBlocked,
+  networkAclInternetRepliesBlocked,
   databaseReachableFromInternet,
   databaseInPublicSubnet,
   lambdaWithoutInternetEgress,

@@ -7,10 +7,11 @@ import { violation } from './rule.js';
 /**
  * NV-NACL-001: an allowed request whose stateless return traffic (ephemeral ports 1024-65535 in
  * the other direction) falls through to the implicit deny. Entries that look like return rules
- * themselves (wide ranges inside 1024-65535) are not treated as requests. An entry allowing every
- * port is both: the return entry of the other direction's requests and the request entry of its
- * own (outbound allow-all with only tcp/443 inbound drops the replies to every outbound call —
- * the most common NACL mistake, which skipping such entries never reported).
+ * themselves (wide ranges inside 1024-65535) or allow every port are not treated as requests: an
+ * allow-all entry is as often there only to carry the replies to the other direction's requests
+ * (a database subnet: tcp/5432 in from the app subnet, everything out to it), and taken for a
+ * request it failed such valid templates (found in review, 2026-12-07). Where an allow-all entry
+ * is a request, to the internet from a subnet routed there, NV-NACL-002 warns.
  */
 export const networkAclReturnPathBlocked: Rule = {
   id: 'NV-NACL-001',
@@ -31,14 +32,14 @@ export const networkAclReturnPathBlocked: Rule = {
           continue;
         if (entry.protocol !== 'tcp' && entry.protocol !== 'udp' && entry.protocol !== 'all') continue;
         const returnLike = EPHEMERAL_PORTS.covers(entry.ports) && entry.ports.size() >= 1000;
-        if (returnLike) continue;
+        if (returnLike || entry.ports.covers(EPHEMERAL_PORTS)) continue;
         const protocol = entry.protocol === 'udp' ? 'udp' : 'tcp';
         const ret = evaluateNetworkAcl(acl, !entry.egress, protocol, EPHEMERAL_PORTS, entry.addresses);
         // Only the implicit deny means a forgotten return rule; an explicit deny entry is deliberate.
         if (ret.implicitlyDenied.isEmpty()) continue;
         const [range] = entry.ports.ranges();
         const ports = range ? (range[0] === range[1] ? `${range[0]}` : `${range[0]}-${range[1]}`) : '?';
-        const what = entry.protocol === 'all' ? 'all traffic' : `${protocol}/${ports}`;
+        const what = `${protocol}/${ports}`;
         out.push(
           violation(
             acl.id,
