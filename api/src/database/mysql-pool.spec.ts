@@ -6,10 +6,10 @@ import { sessionSetupStatement } from './mysql-pool.js';
 describe('sessionSetupStatement', () => {
   it('bounds every statement on MariaDB with max_statement_time, in seconds', () => {
     expect(sessionSetupStatement('10.11.19-MariaDB-0+deb12u1', 10_000)).toBe(
-      "SET SESSION max_statement_time = 10, innodb_lock_wait_timeout = 10, tx_isolation = 'READ-COMMITTED'",
+      "SET SESSION max_statement_time = 10, innodb_lock_wait_timeout = 10, tx_isolation = 'READ-COMMITTED', idle_transaction_timeout = 30",
     );
     expect(sessionSetupStatement('11.4.2-MariaDB', 1500)).toBe(
-      "SET SESSION max_statement_time = 1.5, innodb_lock_wait_timeout = 2, tx_isolation = 'READ-COMMITTED'",
+      "SET SESSION max_statement_time = 1.5, innodb_lock_wait_timeout = 2, tx_isolation = 'READ-COMMITTED', idle_transaction_timeout = 6",
     );
   });
 

@@ -35,7 +35,10 @@ export function sessionSetupStatement(serverVersion: string, statementTimeoutMs:
     ? `max_statement_time = ${statementTimeoutMs / 1000}`
     : `max_execution_time = ${statementTimeoutMs}`;
   const isolation = `${mariadb ? 'tx_isolation' : 'transaction_isolation'} = 'READ-COMMITTED'`;
-  return `SET SESSION ${statementLimit}, innodb_lock_wait_timeout = ${lockWaitSeconds}, ${isolation}`;
+  // MariaDB ends a transaction left idle this long (PostgreSQL's idle_in_transaction_session_timeout,
+  // database.factory.ts); MySQL 8 has no such setting.
+  const idle = mariadb ? `, idle_transaction_timeout = ${3 * lockWaitSeconds}` : '';
+  return `SET SESSION ${statementLimit}, innodb_lock_wait_timeout = ${lockWaitSeconds}, ${isolation}${idle}`;
 }
 
 /** Kysely's MySQL pool, plus a way to end it that lets the connections in use finish first. */
