@@ -292,11 +292,10 @@ function unsupported(event: unknown): Error {
 
 /**
  * The path the app should route, without the API Gateway stage. HTTP API puts a named stage in
- * `rawPath` (`/prod/health`) on its execute-api domain; on a custom domain, whose API mapping
- * selects the stage, `rawPath` is the client's path (stripping there turned `/api/health` into
- * `/health` whenever the stage was named `api`; found in review, 2026-12-07). REST never puts it in
- * `path` (only in `requestContext.path`), so a REST path is routed as it is: on a custom domain
- * `/v1/users` is the app's own `/v1` prefix even when the stage is also named `v1`.
+ * `rawPath` (`/prod/health`), on its execute-api domain and on a custom domain's API mapping alike
+ * (CodeGenieApp/serverless-express#465: the mapping key is dropped, the stage kept). REST never
+ * puts it in `path` (only in `requestContext.path`), so a REST path is routed as it is: on a
+ * custom domain `/v1/users` is the app's own `/v1` prefix even when the stage is also named `v1`.
  */
 function normalisePath(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): LambdaHttpEvent {
   if (!isHttpApiEvent(event)) {
@@ -305,10 +304,8 @@ function normalisePath(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): La
     );
     return { ...rest, headers: withoutMadeUpUserAgent(rest.headers) };
   }
-  const { stage, domainName } = event.requestContext;
-  const onExecuteApi = !domainName || EXECUTE_API_DOMAIN.test(domainName);
-  const path =
-    stage && stage !== '$default' && onExecuteApi ? withoutStage(event.rawPath, stage) : event.rawPath;
+  const stage = event.requestContext.stage;
+  const path = stage && stage !== '$default' ? withoutStage(event.rawPath, stage) : event.rawPath;
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
   const httpApi = withoutUnusableRequestId(event);
   return {
@@ -404,9 +401,6 @@ function asEncodedPath(path: string): string {
       .join(''),
   );
 }
-
-/** API Gateway's own host names (`{api-id}.execute-api.{region}.amazonaws.com`, `.com.cn` in China). */
-const EXECUTE_API_DOMAIN = /\.execute-api\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 
 function withoutStage(path: string, stage: string): string {
   if (path === `/${stage}`) return '/';

@@ -64,9 +64,8 @@ export function eventFor(
       requestContext: {
         accountId: '123456789012',
         apiId: 'api-id',
-        // A named stage shows in rawPath only on API Gateway's own domain.
-        domainName: stage === '$default' ? 'api.example.com' : 'api-id.execute-api.eu-west-1.amazonaws.com',
-        domainPrefix: stage === '$default' ? 'api' : 'api-id',
+        domainName: 'api.example.com',
+        domainPrefix: 'api',
         http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'vitest' },
         requestId,
         routeKey: '$default',
