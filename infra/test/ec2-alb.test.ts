@@ -429,7 +429,8 @@ describe('ec2-alb × seoul (seed 004)', () => {
         Statistic: 'Minimum',
         Threshold: 1,
         ComparisonOperator: 'LessThanThreshold',
-        TreatMissingData: 'breaching',
+        TreatMissingData: 'notBreaching',
+        EvaluationPeriods: 5,
       });
     expect(alarms.filter((a) => a.MetricName === 'HTTPCode_Target_5XX_Count')).toHaveLength(2);
     for (const metric of ['CPUUtilization', 'FreeStorageSpace', 'DatabaseConnections']) {

@@ -201,7 +201,8 @@ describe('fargate × autonote (seed 002, safe form)', () => {
       Statistic: 'Minimum',
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
-      TreatMissingData: 'breaching',
+      TreatMissingData: 'notBreaching',
+      EvaluationPeriods: 5,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HTTPCode_Target_5XX_Count' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {

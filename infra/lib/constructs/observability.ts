@@ -215,14 +215,15 @@ export class Observability extends Construct {
       });
       // When no target is healthy (tasks that die at startup, instances that never got healthy)
       // the load balancer answers 503 without counting a request, so the 5xx rate above reads 0
-      // (found in review, 2026-12-07). Missing data is no healthy host either.
+      // (found in review, 2026-12-07). The load balancer reports 0 healthy hosts once targets are
+      // registered; missing data (before any are, during a stack's first deploy) is no alarm, and
+      // five minutes leave a first deploy's targets time to pass their health checks.
       this.add(`${id}${name}NoHealthyHosts`, {
         metric: group.metrics.healthyHostCount({ period: Duration.minutes(1), statistic: 'Minimum' }),
         threshold: 1,
-        evaluationPeriods: 3,
+        evaluationPeriods: 5,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-        alarmDescription: `${id}: ${name} target group has had no healthy host for 3 minutes (everyone gets 503)`,
+        alarmDescription: `${id}: ${name} target group has had no healthy host for 5 minutes (everyone gets 503)`,
       });
       this.add(`${id}${name}Target5xx`, {
         metric: group.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: FIVE_MINUTES }),
