@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { arch, platform, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freeLoopbackPort } from '../common/net/free-loopback-port.js';
 import { ensureDatabaseExists } from './ensure-database.js';
@@ -68,10 +68,7 @@ export class EmbeddedPostgres {
     // The server's user only needs to traverse DATA_DIR to reach its own cluster directory.
     if (runAs) await chmod(options.dataDir, ((await stat(options.dataDir)).mode & 0o777) | 0o711);
     const password = await readOrCreatePassword(passwordFileOf(options.dataDir));
-    const clusterVersion = await readFile(join(clusterDir, 'PG_VERSION'), 'utf8').then(
-      (text) => text.trim(),
-      () => undefined,
-    );
+    const clusterVersion = await initialisedVersion(clusterDir, log);
     if (clusterVersion === undefined) {
       await initialiseCluster(binaries.initdb, clusterDir, password, runAs, log);
     } else if (clusterVersion !== String(binaries.major)) {
@@ -95,8 +92,10 @@ export class EmbeddedPostgres {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { LC_MESSAGES: 'C', LANG: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' },
     });
-    await waitUntilReady(server);
-    // The watchdog polls our pid and stops the server when we are gone, however we died.
+    // The watchdog polls our pid and stops the server when we are gone, however we died. Started
+    // at once, not once the server is ready: a Ctrl-C while it started up (a second or more after
+    // a crash, replaying WAL) left an orphan server that refused every later start (found in
+    // review, 2026-12-07).
     const watchdog = spawn(
       '/bin/sh',
       [
@@ -109,6 +108,12 @@ export class EmbeddedPostgres {
       { detached: true, stdio: 'ignore' },
     );
     watchdog.unref();
+    try {
+      await waitUntilReady(server);
+    } catch (error) {
+      watchdog.kill();
+      throw error;
+    }
     const instance = new EmbeddedPostgres(server, watchdog, password, port, log);
     // Last resort for exits that skip our shutdown path (process.exit, uncaught errors).
     process.once('exit', () => instance.signalStop());
@@ -205,8 +210,33 @@ function ensureUnprivilegedUser(): RunAs {
 async function readOrCreatePassword(file: string): Promise<string> {
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const password = randomBytes(24).toString('base64url');
-  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  // Written aside and renamed into place: a crash between creating and writing the file left it
+  // empty, and every later start failed (found in review, 2026-12-07).
+  const aside = `${file}.${randomBytes(6).toString('hex')}`;
+  await writeFile(aside, `${password}\n`, { mode: 0o600 });
+  await rename(aside, file);
   return password;
+}
+
+/**
+ * The major version of the cluster in `clusterDir`, or undefined when there is none to start.
+ * Clusters are initialised aside and renamed into place (see initialiseCluster); one whose
+ * `global/pg_control` is missing is what an earlier version left when its initdb was killed
+ * (initdb writes PG_VERSION first), and is removed so it is initialised again: it never held data.
+ */
+async function initialisedVersion(
+  clusterDir: string,
+  log: (message: string) => void,
+): Promise<string | undefined> {
+  const version = await readFile(join(clusterDir, 'PG_VERSION'), 'utf8').then(
+    (text) => text.trim(),
+    () => undefined,
+  );
+  if (version === undefined) return undefined;
+  if (existsSync(join(clusterDir, 'global', 'pg_control'))) return version;
+  log(`${clusterDir} is an unfinished initialisation (no global/pg_control): initialising again`);
+  await rm(clusterDir, { recursive: true, force: true });
+  return undefined;
 }
 
 async function initialiseCluster(
@@ -217,12 +247,19 @@ async function initialiseCluster(
   log: (message: string) => void,
 ): Promise<void> {
   log(`initialising embedded PostgreSQL in ${clusterDir}`);
-  await rm(clusterDir, { recursive: true, force: true });
-  await mkdir(clusterDir, { recursive: true, mode: 0o700 });
-  const passwordFile = join(tmpdir(), `cloudnest-pw-${randomBytes(6).toString('hex')}`);
+  // Into a directory of its own, renamed into place once initdb succeeded: a cluster killed
+  // mid-initdb (Ctrl-C, the OOM killer, two first starts at once) was taken for a finished one,
+  // since initdb writes PG_VERSION first, and failed every later start or lacked its databases
+  // (found in review, 2026-12-07). Unfinished ones left by killed runs are removed after a while.
+  await removeAbandonedInitialisations(clusterDir);
+  const building = `${clusterDir}.init-${randomBytes(6).toString('hex')}`;
+  await mkdir(building, { recursive: true, mode: 0o700 });
+  // Beside the cluster, where postgres.password holds the same secret, rather than in /tmp, where a
+  // run killed during initdb left the live superuser password behind (found in review, 2026-12-07).
+  const passwordFile = `${building}.pw`;
   await writeFile(passwordFile, password, { mode: 0o600 });
   if (runAs) {
-    await chown(clusterDir, runAs.uid, runAs.gid);
+    await chown(building, runAs.uid, runAs.gid);
     await chown(passwordFile, runAs.uid, runAs.gid);
   }
   try {
@@ -230,7 +267,7 @@ async function initialiseCluster(
       initdb,
       [
         '-D',
-        clusterDir,
+        building,
         '-U',
         SUPERUSER,
         '--auth=scram-sha-256',
@@ -247,14 +284,36 @@ async function initialiseCluster(
     );
     if (result.status !== 0) {
       const hint = runAs
-        ? ` The "${runAs.name}" user must be able to reach ${clusterDir} and the binaries in node_modules (every parent directory needs o+x); set DATA_DIR to such a place.`
+        ? ` The "${runAs.name}" user must be able to reach ${clusterDir} and the PostgreSQL binaries (${dirname(initdb)}): every parent directory of both needs o+x. Set DATA_DIR to such a place, and keep the checkout out of a private home directory such as /root (or chmod o+x its parents).`
         : '';
       throw new Error(`initdb failed: ${(result.stderr || result.error?.message || '').trim()}.${hint}`);
     }
+    await chmod(building, 0o700);
+    try {
+      await rename(building, clusterDir);
+    } catch (error) {
+      // Another process's first start finished its cluster first: use that one.
+      if (!['ENOTEMPTY', 'EEXIST'].includes(String((error as NodeJS.ErrnoException).code))) throw error;
+    }
   } finally {
     await rm(passwordFile, { force: true });
+    await rm(building, { recursive: true, force: true });
   }
-  await chmod(clusterDir, 0o700);
+}
+
+/** Initialisations killed midway, older than an initdb takes, so a concurrent one is left alone. */
+async function removeAbandonedInitialisations(clusterDir: string): Promise<void> {
+  const parent = dirname(clusterDir);
+  const prefix = `${clusterDir.slice(parent.length + 1)}.init-`;
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue;
+    const path = join(parent, name);
+    const modified = await stat(path).then(
+      (stats) => stats.mtimeMs,
+      () => Date.now(),
+    );
+    if (Date.now() - modified > 10 * 60_000) await rm(path, { recursive: true, force: true });
+  }
 }
 
 /** A server from a process that just died may still be shutting down; wait a little for it. */

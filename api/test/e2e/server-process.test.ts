@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,33 @@ describe('server process with embedded PostgreSQL', () => {
       'readiness',
     );
     const pgPid = postmasterPid(dataDir);
+    server.child.kill('SIGKILL');
+    await server.exited;
+    await waitFor(() => !isProcessAlive(pgPid), 10_000, 'the watchdog to stop PostgreSQL');
+  });
+
+  // Found in review (2026-12-07): the watchdog started only once PostgreSQL was ready, so a
+  // Ctrl-C or kill during its start-up (a second or more after a crash) left an orphan server that
+  // refused every later start.
+  it('guards PostgreSQL with its watchdog from the moment it is spawned, not once it is ready', async () => {
+    const port = await freePort();
+    const server = spawnServer({ DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development' });
+    const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+    // The first moment the server exists: its pid file, usually long before it is ready.
+    await waitFor(() => existsSync(pidFile) && postmasterPid(dataDir) > 0, 30_000, 'postmaster.pid', 5);
+    const pgPid = postmasterPid(dataDir);
+    const commandLines = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          return ''; // the process ended meanwhile
+        }
+      });
+    expect(commandLines.some((line) => line.includes(`pg-watchdog\0${server.child.pid}\0${pgPid}`))).toBe(
+      true,
+    );
     server.child.kill('SIGKILL');
     await server.exited;
     await waitFor(() => !isProcessAlive(pgPid), 10_000, 'the watchdog to stop PostgreSQL');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -34,6 +34,37 @@ describe('EmbeddedPostgres', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  // Found in review (2026-12-07): initdb writes PG_VERSION first, so a first start killed during
+  // initdb left a directory every later start took for a cluster and failed on.
+  it('initialises again over a cluster an interrupted initdb left unfinished', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-pg-unfinished-'));
+    dataDirs.push(dataDir);
+    const first = await EmbeddedPostgres.start({ dataDir, ephemeral: true });
+    const major = (await readFile(join(dataDir, 'postgres', 'PG_VERSION'), 'utf8')).trim();
+    await first.stop();
+    // What initdb has written a moment after it began.
+    await rm(join(dataDir, 'postgres'), { recursive: true, force: true });
+    await mkdir(join(dataDir, 'postgres'), { mode: 0o700 });
+    await writeFile(join(dataDir, 'postgres', 'PG_VERSION'), `${major}\n`);
+    const logged: string[] = [];
+    const again = await EmbeddedPostgres.start({
+      dataDir,
+      ephemeral: true,
+      log: (line) => logged.push(line),
+    });
+    try {
+      await again.ensureDatabase('after_unfinished');
+      const client = new pg.Client({ connectionString: again.url('after_unfinished') });
+      await client.connect();
+      await client.end();
+      expect(logged.join('\n')).toContain('unfinished initialisation');
+    } finally {
+      await again.stop();
+    }
+    // Nothing of the build is left beside the cluster.
+    expect((await readdir(dataDir)).filter((name) => name.includes('.init-'))).toEqual([]);
   });
 
   it('refuses a cluster of another PostgreSQL major version, saying what to do', async () => {
