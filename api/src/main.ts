@@ -26,7 +26,18 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ ...config.log, asynchronous: true });
-  const database = await resolveDatabase(config, (message) => logger.info(message));
+  let database: Awaited<ReturnType<typeof resolveDatabase>>;
+  try {
+    database = await resolveDatabase(config, (message) => logger.info(message));
+  } catch (error) {
+    // Only the embedded PostgreSQL starts here (a remote database is connected on the first
+    // query): a DATA_DIR it cannot use was a bare stack trace, naming no variable (found in
+    // review, 2026-12-07). Written directly: the asynchronous logger would not flush before exit.
+    process.stderr.write(
+      `Could not start the embedded PostgreSQL in DATA_DIR=${config.dataDir} (set DATA_DIR to a writable directory, or DATABASE_URL to use another server): ${(error as Error).message}\n`,
+    );
+    process.exit(1);
+  }
   try {
     if (config.env !== 'production') {
       const db = await createDatabase(migrationConnection(database.connection));

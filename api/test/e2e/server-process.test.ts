@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +138,18 @@ describe('server process with embedded PostgreSQL', () => {
     server.child.kill('SIGKILL');
     await server.exited;
     await waitFor(() => !isProcessAlive(pgPid), 10_000, 'the watchdog to stop PostgreSQL');
+  });
+
+  // Found in review (2026-12-07): a DATA_DIR the embedded PostgreSQL cannot use ended in a bare
+  // stack trace naming no variable.
+  it('exits non-zero naming DATA_DIR when the embedded PostgreSQL cannot use it', async () => {
+    const notADirectory = join(dataDir, 'a-file');
+    writeFileSync(notADirectory, 'not a directory');
+    const server = spawnServer({ DATA_DIR: join(notADirectory, 'data'), PORT: String(await freePort()) });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toContain(
+      `Could not start the embedded PostgreSQL in DATA_DIR=${notADirectory}/data`,
+    );
   });
 
   it('exits non-zero naming the variable when the configuration is invalid', async () => {
