@@ -36,6 +36,8 @@ const services = [
 ];
 
 let stopping = false;
+/** The exit code of the first service that stopped on its own, if one did. */
+let firstExitCode;
 const children = services.map((service) => {
   // Own process group: a signal reaches the service and everything it started (PostgreSQL, Next's workers).
   const child = spawn(process.execPath, service.args, {
@@ -55,7 +57,10 @@ const children = services.map((service) => {
   }
   child.once('exit', (code, signal) => {
     process.stdout.write(`${prefix}exited (${signal ?? code})\n`);
-    stopAll(code ?? 0);
+    // The first service to stop on its own decides the exit code (EADDRINUSE, a crash); the ones
+    // stopped after it by our SIGINT do not turn a failure into 0 (found in review, 2026-12-07).
+    if (!stopping) firstExitCode = code ?? 1;
+    stopAll(firstExitCode ?? code ?? 0);
   });
   return child;
 });
@@ -85,3 +90,6 @@ function signal(child, name) {
 
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
+// A closed terminal: the services run in process groups of their own, which its SIGHUP does not
+// reach, so they kept their ports and PostgreSQL running (found in review, 2026-12-07).
+process.on('SIGHUP', () => stopAll(0));
