@@ -3,6 +3,7 @@ import { ConfigError } from '../config/app-config.js';
 import { configFromProcessEnvironment } from '../config/environment.js';
 import { createDatabase, type Database, type DatabaseConnectionOptions } from './database.factory.js';
 import { resolveDatabase } from './database-target.js';
+import { pendingMigrations } from './migrator.js';
 
 /** What a command-line task gets: the configuration, its database connection and a Kysely on it. */
 export interface DatabaseCliContext {
@@ -25,6 +26,7 @@ export async function runDatabaseCli(
     ...connection,
     poolMax: 1,
   }),
+  { needsSchema = true }: { readonly needsSchema?: boolean } = {},
 ): Promise<void> {
   try {
     // migrate, user:promote and users:purge serve no API: no JWT/MFA keys or API_BASE_URL needed.
@@ -37,6 +39,16 @@ export async function runDatabaseCli(
       const connection = tune(database.connection);
       const db = await createDatabase(connection);
       try {
+        // A task on a database that was never migrated (a DATA_DIR `npm start` never ran on) failed
+        // with a bare `relation "users" does not exist` (found in review, 2026-12-07).
+        const pending = needsSchema ? await pendingMigrations(db) : [];
+        if (pending.length > 0) {
+          process.stderr.write(
+            `${failure}: the database lacks ${pending.length} migration(s) (${pending.join(', ')}): run \`npm run migrate -- up\` first (npm start does it outside production).\n`,
+          );
+          process.exitCode = 1;
+          return;
+        }
         process.exitCode = await task({ config, connection, db });
       } finally {
         await db.destroy();

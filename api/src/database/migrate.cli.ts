@@ -55,5 +55,7 @@ if (command !== 'up' && command !== 'down' && command !== 'status') {
       return 0;
     },
     migrationConnection,
+    // Migrations are what make the schema.
+    { needsSchema: false },
   );
 }

@@ -531,3 +531,23 @@ describe.each(testDialects())('migrate CLI on %s', (dialect) => {
     expect(await applied()).toEqual(before);
   });
 });
+
+describe('user CLIs on a DATA_DIR never migrated', () => {
+  // Found in review (2026-12-07): on a database never migrated the task failed with a bare SQL
+  // error (relation "users" does not exist).
+  it('user:promote on a database never migrated says to migrate first', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-cli-unmigrated-'));
+    try {
+      // No DATABASE_URL: the embedded PostgreSQL under a DATA_DIR `npm start` never ran on.
+      const result = await runCli('src/users/promote.cli.ts', ['someone@example.com'], {
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('the database lacks');
+      expect(result.stderr).toContain('npm run migrate -- up');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
