@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { arch, platform, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { keptSecret } from '../common/crypto/kept-secret.js';
 import { freeLoopbackPort } from '../common/net/free-loopback-port.js';
 import { ensureDatabaseExists } from './ensure-database.js';
 
@@ -67,7 +68,11 @@ export class EmbeddedPostgres {
     await mkdir(options.dataDir, { recursive: true });
     // The server's user only needs to traverse DATA_DIR to reach its own cluster directory.
     if (runAs) await chmod(options.dataDir, ((await stat(options.dataDir)).mode & 0o777) | 0o711);
-    const password = await readOrCreatePassword(passwordFileOf(options.dataDir));
+    // Generated once and kept like the development keys; linked into place, so a crash never leaves
+    // the file empty and two first starts at once use the same one.
+    const password = (
+      await keptSecret(options.dataDir, PASSWORD_FILE, () => `${randomBytes(24).toString('base64url')}\n`)
+    ).trim();
     const clusterVersion = await initialisedVersion(clusterDir, log);
     if (clusterVersion === undefined) {
       await initialiseCluster(binaries.initdb, clusterDir, password, runAs, log);
@@ -166,7 +171,8 @@ export class EmbeddedPostgres {
 }
 
 const clusterDirOf = (dataDir: string) => join(dataDir, 'postgres');
-const passwordFileOf = (dataDir: string) => join(dataDir, 'postgres.password');
+const PASSWORD_FILE = 'postgres.password';
+const passwordFileOf = (dataDir: string) => join(dataDir, PASSWORD_FILE);
 
 function connectionUrl(password: string, port: number, database: string): string {
   return `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
@@ -205,17 +211,6 @@ function ensureUnprivilegedUser(): RunAs {
   const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
   return { uid, gid, name };
-}
-
-async function readOrCreatePassword(file: string): Promise<string> {
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const password = randomBytes(24).toString('base64url');
-  // Written aside and renamed into place: a crash between creating and writing the file left it
-  // empty, and every later start failed (found in review, 2026-12-07).
-  const aside = `${file}.${randomBytes(6).toString('hex')}`;
-  await writeFile(aside, `${password}\n`, { mode: 0o600 });
-  await rename(aside, file);
-  return password;
 }
 
 /**
@@ -304,7 +299,7 @@ async function initialiseCluster(
 /** Initialisations killed midway, older than an initdb takes, so a concurrent one is left alone. */
 async function removeAbandonedInitialisations(clusterDir: string): Promise<void> {
   const parent = dirname(clusterDir);
-  const prefix = `${clusterDir.slice(parent.length + 1)}.init-`;
+  const prefix = `${basename(clusterDir)}.init-`;
   for (const name of await readdir(parent).catch(() => [] as string[])) {
     if (!name.startsWith(prefix)) continue;
     const path = join(parent, name);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 /**
  * The contents of `dataDir/fileName`: a secret generated once (development's JWT key, the
- * two-step sign-in key, the local storage signing key) and kept, so restarts and other processes
+ * two-step sign-in key, the local storage signing key, the embedded PostgreSQL's password) and kept, so restarts and other processes
  * on the same DATA_DIR (the CLIs, a second server) use the same one. A new secret is written to a
  * unique temporary file (mode 0600) and linked into place: link() is atomic and fails when another
  * process won the race, and then both use the winner's — nobody ever reads a half-written file.
