@@ -136,26 +136,25 @@ function vpcAttribute(value: CfnValue | undefined, byDefault: boolean): Tri {
   return parsed ?? byDefault;
 }
 
+/** An internet gateway with nothing attached or associated yet. */
+function newInternetGateway(id: string): InternetGateway {
+  return {
+    id,
+    attachedVpcIds: [],
+    unresolvedAttachments: [],
+    edgeRouteTableIds: [],
+    unresolvedEdgeRouteTables: [],
+  };
+}
+
 function buildInternetGateways(context: ModelBuilderContext): void {
   for (const resource of context.ofType('AWS::EC2::InternetGateway')) {
-    context.model.internetGateways.set(resource.id, {
-      id: resource.id,
-      attachedVpcIds: [],
-      unresolvedAttachments: [],
-      edgeRouteTableIds: [],
-      unresolvedEdgeRouteTables: [],
-    });
+    context.model.internetGateways.set(resource.id, newInternetGateway(resource.id));
   }
   const placeholder = (id: string): InternetGateway => {
     const existing = context.model.internetGateways.get(id);
     if (existing) return existing;
-    const created: InternetGateway = {
-      id,
-      attachedVpcIds: [],
-      unresolvedAttachments: [],
-      edgeRouteTableIds: [],
-      unresolvedEdgeRouteTables: [],
-    };
+    const created = newInternetGateway(id);
     context.model.internetGateways.set(id, created);
     return created;
   };

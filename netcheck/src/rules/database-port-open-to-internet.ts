@@ -29,6 +29,13 @@ function unresolvedAddressPeer(rule: SecurityGroupRule): string | undefined {
   return rule.peer.kind === 'unresolved' && !rule.peer.securityGroup ? rule.peer.reason : undefined;
 }
 
+/** A rule that opens database ports to the internet: from where, and which ports. */
+interface OpeningRule {
+  readonly rule: SecurityGroupRule;
+  readonly peer: IntervalSet | 'ipv6';
+  readonly ports: number[];
+}
+
 /**
  * The internet addresses a rule's peer covers: an IPv4 set, `ipv6` for an IPv6 CIDR with public
  * addresses (`::/0`), an Unresolved for an IPv6 CIDR that is not literal, undefined for none.
@@ -100,7 +107,7 @@ export const databasePortOpenToInternet: Rule = {
         undecidedRules.set(rule.id, entry);
       };
       // Rules that open database ports to the internet, by rule id, with the ports they open.
-      const violating = new Map<string, { rule: SecurityGroupRule; ports: number[] }>();
+      const violating = new Map<string, OpeningRule>();
       for (const rule of group.ingress) {
         if (!mayBeTcp(rule)) continue;
         const addressPeer = unresolvedAddressPeer(rule);
@@ -151,7 +158,7 @@ export const databasePortOpenToInternet: Rule = {
             maybe(rule, port, rule.uncertain);
             continue;
           }
-          const entry = violating.get(rule.id) ?? { rule, ports: [] };
+          const entry = violating.get(rule.id) ?? { rule, peer, ports: [] };
           entry.ports.push(port);
           violating.set(rule.id, entry);
         }
@@ -159,20 +166,20 @@ export const databasePortOpenToInternet: Rule = {
       // One finding per rule, naming its ports (one per port repeated a `-1` rule's finding for
       // every database port); rules opening the same ports share one, so their address sets add
       // up (`0.0.0.0/1` + `128.0.0.0/1` is the whole internet).
-      const byPorts = new Map<string, { rules: SecurityGroupRule[]; ports: number[] }>();
-      for (const { rule, ports: rulePorts } of violating.values()) {
-        const key = rulePorts.join(',');
-        const shared = byPorts.get(key) ?? { rules: [], ports: rulePorts };
-        shared.rules.push(rule);
+      const byPorts = new Map<string, { opening: OpeningRule[]; ports: number[] }>();
+      for (const opening of violating.values()) {
+        const key = opening.ports.join(',');
+        const shared = byPorts.get(key) ?? { opening: [], ports: opening.ports };
+        shared.opening.push(opening);
         byPorts.set(key, shared);
       }
-      for (const { rules, ports: openPorts } of byPorts.values()) {
+      for (const { opening, ports: openPorts } of byPorts.values()) {
+        const rules = opening.map(({ rule }) => rule);
         let open = IntervalSet.empty();
         const openIpv6: string[] = [];
-        for (const rule of rules) {
-          const peer = internetPeer(rule);
+        for (const { rule, peer } of opening) {
           if (peer === 'ipv6') openIpv6.push(peerText(rule));
-          else if (peer instanceof IntervalSet) open = open.union(peer);
+          else open = open.union(peer);
         }
         const from = [
           ...(open.isEmpty() ? [] : [describeAddressSet(open)]),
