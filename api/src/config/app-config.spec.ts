@@ -246,6 +246,23 @@ describe('loadConfig', () => {
       'DATABASE_URL must name a database',
     );
   });
+
+  it('refuses TLS settings in DATABASE_URL, which the drivers would let override DATABASE_SSL', () => {
+    for (const url of [
+      'postgres://u:p@db:5432/app?sslmode=disable',
+      'postgresql://u:p@db/app?application_name=api&SSLROOTCERT=/ca.pem',
+      'postgres://u:p@db/app?uselibpqcompat=true',
+      'mysql://u:p@db/app?ssl={"rejectUnauthorized":false}',
+    ]) {
+      expect(problemsOf({ ...base, DATABASE_URL: url, DATABASE_SSL: 'verify-full' })).toContain(
+        'DATABASE_URL must not set TLS in its query',
+      );
+    }
+    const withOtherSettings = 'postgres://u:p@db:5432/app?application_name=api';
+    expect(loadConfig({ ...base, DATABASE_URL: withOtherSettings }, '/').database).toMatchObject({
+      url: withOtherSettings,
+    });
+  });
 });
 
 /** The problems as text, or '' when the environment is valid (other variables may be required too). */

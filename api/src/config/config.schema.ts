@@ -222,6 +222,15 @@ class VariableReader {
       return this.problem(name, 'must start with postgres://, postgresql:// or mysql://');
     }
     if (url.pathname.length <= 1) return this.problem(name, 'must name a database (the path after the host)');
+    // Both drivers let TLS settings in the URL's query override the ones they are given, so
+    // `?sslmode=disable` silently undid DATABASE_SSL=verify-full; TLS has one place to be set.
+    const tlsParameter = [...url.searchParams.keys()].find((key) => TLS_URL_PARAMETER.test(key));
+    if (tlsParameter !== undefined) {
+      return this.problem(
+        name,
+        `must not set TLS in its query (${tlsParameter}); use DATABASE_SSL and DATABASE_SSL_CA`,
+      );
+    }
     return value;
   }
 
@@ -243,6 +252,8 @@ class VariableReader {
   }
 }
 
+/** Query parameters pg (`sslmode`, `sslrootcert`, …, `uselibpqcompat`) or mysql2 (`ssl`) read as TLS settings. */
+const TLS_URL_PARAMETER = /^(ssl|uselibpqcompat$)/i;
 const PROXY_RANGE_NAMES: readonly string[] = ['loopback', 'linklocal', 'uniquelocal'];
 const PREFIX_LENGTH = /^\d{1,3}$/;
 

@@ -10,6 +10,7 @@ import { type ConnectionUrlSource, CredentialRenewal, isCredentialRefusal } from
 import type { DatabaseSchema } from './database.types.js';
 import { type DatabaseTls, driverSslOption } from './database-tls.js';
 import type { RetirableMysqlPool } from './mysql-pool.js';
+import { postgresClientConfig } from './postgres-client-config.js';
 
 /** Where and how to connect. */
 export interface DatabaseConnectionOptions {
@@ -115,9 +116,13 @@ export async function createDatabase(options: DatabaseConnectionOptions): Promis
   // One pool for Kysely and the direct path, made on the first query by either. A failure (the
   // secret holding the URL could not be read) is not kept: the next query tries again.
   const createPgPool = async (connectionString: string) => {
-    const [{ default: pg }, ssl] = await Promise.all([import('pg'), driverSslOption(options.tls)]);
+    const [{ default: pg }, ssl, settings] = await Promise.all([
+      import('pg'),
+      driverSslOption(options.tls),
+      postgresClientConfig(connectionString),
+    ]);
     const created = new pg.Pool({
-      connectionString,
+      ...settings,
       max: poolMax,
       connectionTimeoutMillis: connectTimeoutMs,
       statement_timeout: statementTimeoutMs,

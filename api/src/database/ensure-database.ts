@@ -1,5 +1,6 @@
 import { commonJsExports } from '../common/modules/common-js.js';
 import { type DatabaseTls, type DriverSsl, driverSslOption } from './database-tls.js';
+import { postgresClientConfig } from './postgres-client-config.js';
 
 /** SQLSTATEs PostgreSQL raises when a concurrent CREATE DATABASE of the same name won the race. */
 const ALREADY_CREATED = new Set(['42P04', '23505']);
@@ -50,7 +51,8 @@ async function connectToMaintenanceDatabase(
   for (const maintenance of ['postgres', 'template1']) {
     const url = new URL(target);
     url.pathname = `/${maintenance}`;
-    const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000, ssl });
+    const settings = await postgresClientConfig(url.toString());
+    const client = new pg.Client({ ...settings, connectionTimeoutMillis: 5000, ssl });
     try {
       await client.connect();
       return client;
