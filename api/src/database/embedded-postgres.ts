@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { arch, platform, userInfo } from 'node:os';
@@ -314,7 +314,7 @@ async function removeAbandonedInitialisations(clusterDir: string): Promise<void>
 /** A server from a process that just died may still be shutting down; wait a little for it. */
 async function waitForPreviousServerToExit(clusterDir: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    if (!(await livePostmaster(clusterDir))) return;
+    if (!(await livePostmaster(clusterDir))) return removeLockOfUnrelatedProcess(clusterDir);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(
@@ -324,12 +324,51 @@ async function waitForPreviousServerToExit(clusterDir: string): Promise<void> {
 
 /** The cluster's server as its postmaster.pid describes it, if that process is alive. */
 async function livePostmaster(clusterDir: string): Promise<{ port: number; ready: boolean } | undefined> {
+  const lock = await readLockFile(clusterDir);
+  if (lock === undefined || !isAlive(lock.pid) || !isPostgresProcess(lock.pid)) return undefined;
+  return { port: lock.port, ready: lock.ready };
+}
+
+async function readLockFile(
+  clusterDir: string,
+): Promise<{ pid: number; port: number; ready: boolean } | undefined> {
   // postmaster.pid: pid, data directory, start time, port, socket directory, listen address,
   // shared memory key, status.
-  const lines = (await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const lines = (await readFile(lockFileOf(clusterDir), 'utf8').catch(() => '')).split('\n');
   const pid = Number(lines[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
-  return { port: Number(lines[3]), ready: lines[7]?.trim() === 'ready' };
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return { pid, port: Number(lines[3]), ready: lines[7]?.trim() === 'ready' };
+}
+
+const lockFileOf = (clusterDir: string) => join(clusterDir, 'postmaster.pid');
+
+/**
+ * Removes a postmaster.pid whose pid now belongs to a live process that is not PostgreSQL: after a
+ * reboot or a container restart the number is reused (low pids above all), and PostgreSQL, which
+ * only asks whether that pid is alive, then refuses to start ("lock file already exists") until
+ * the file is deleted by hand (found in review, 2026-12-07). A dead pid is left to PostgreSQL,
+ * which also checks its shared memory for orphaned backends.
+ */
+async function removeLockOfUnrelatedProcess(clusterDir: string): Promise<void> {
+  const lock = await readLockFile(clusterDir);
+  if (lock === undefined || !isAlive(lock.pid) || isPostgresProcess(lock.pid)) return;
+  await rm(lockFileOf(clusterDir), { force: true });
+}
+
+/**
+ * Whether `pid` runs a `postgres` binary (the server and its backends all do). When the platform
+ * cannot say (no /proc and no `ps`), it answers yes: a live server is never taken for a stale one.
+ */
+function isPostgresProcess(pid: number): boolean {
+  let command: string;
+  try {
+    command = readFileSync(`/proc/${pid}/comm`, 'utf8');
+  } catch {
+    const listed = spawnSync('ps', ['-p', String(pid), '-o', 'comm='], { encoding: 'utf8' });
+    if (listed.status !== 0 || listed.error) return true;
+    command = listed.stdout;
+  }
+  return basename(command.trim()) === 'postgres';
 }
 
 function isAlive(pid: number): boolean {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,33 @@ describe('EmbeddedPostgres', () => {
     }
     // Nothing of the build is left beside the cluster.
     expect((await readdir(dataDir)).filter((name) => name.includes('.init-'))).toEqual([]);
+  });
+
+  // Found in review (2026-12-07): after a reboot or a container restart the pid in a postmaster.pid
+  // left by a killed server belongs to some other live process, and both this class and
+  // PostgreSQL took the file for a running server, so every start failed until it was deleted.
+  it('starts over a postmaster.pid whose pid now belongs to a live process that is not PostgreSQL', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-pg-stale-lock-'));
+    dataDirs.push(dataDir);
+    const lockFile = join(dataDir, 'postgres', 'postmaster.pid');
+    const first = await EmbeddedPostgres.start({ dataDir, ephemeral: true });
+    const lock = await readFile(lockFile, 'utf8');
+    await first.stop();
+    const unrelated = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const [, ...rest] = lock.split('\n');
+      await writeFile(lockFile, [String(unrelated.pid), ...rest].join('\n'));
+      const again = await EmbeddedPostgres.start({ dataDir, ephemeral: true });
+      try {
+        await again.ensureDatabase('after_stale_lock');
+        expect(Number((await readFile(lockFile, 'utf8')).split('\n')[0])).not.toBe(unrelated.pid);
+      } finally {
+        await again.stop();
+      }
+      expect(unrelated.exitCode).toBeNull();
+    } finally {
+      unrelated.kill();
+    }
   });
 
   it('refuses a cluster of another PostgreSQL major version, saying what to do', async () => {
