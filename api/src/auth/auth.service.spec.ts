@@ -715,15 +715,24 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
     await (await held.service.confirmIdentity(ME, { password: 'right' })).spend(SPEC_TRANSACTION);
     expect(held.users.lockById).toHaveBeenCalledWith('user-1', SPEC_TRANSACTION);
 
+    // Only the password checked holds, under the hash checked (a reset put another one in place).
+    const onlyTheCheckedHash = (hash: string) => Promise.resolve(hash === user().passwordHash);
     for (const since of [
       user({ passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$reset' }),
       user({ disabledAt: T0 }),
     ]) {
       const changed = setup({}, { user: user(), lockedUser: since });
-      vi.mocked(changed.crypto.verifyPassword).mockResolvedValue(true);
+      vi.mocked(changed.crypto.verifyPassword).mockImplementation(onlyTheCheckedHash);
       const { spend } = await changed.service.confirmIdentity(ME, { password: 'right' });
       expect(await errorCode(spend(SPEC_TRANSACTION))).toBe('CONFIRMATION_INTERRUPTED');
     }
+
+    // A sign-in re-hashed the same password with newer parameters meanwhile: not an interruption.
+    const rehash = '$argon2id$v=19$m=19456,t=3,p=1$rehashed';
+    const rehashed = setup({}, { user: user(), lockedUser: user({ passwordHash: rehash }) });
+    vi.mocked(rehashed.crypto.verifyPassword).mockResolvedValue(true);
+    await (await rehashed.service.confirmIdentity(ME, { password: 'right' })).spend(SPEC_TRANSACTION);
+    expect(rehashed.crypto.verifyPassword).toHaveBeenLastCalledWith(rehash, 'right');
 
     // An account without a password that got one meanwhile (a reset): the code is not used.
     const passwordless = user({ passwordHash: null, emailVerifiedAt: T0 });

@@ -614,7 +614,7 @@ export class AuthService {
     const now = this.clock.now();
     const { revoked, notice } = await this.activity.withEvents(
       async (trx) => {
-        await this.lockUnchanged(user, trx);
+        await this.lockUnchanged(user, trx, dto.currentPassword);
         await this.users.update(user.id, { passwordHash, updatedAt: now }, trx);
         await this.oneTimeTokens.retireAll(user.id, 'mfa_challenge', now, trx);
         await this.retireOutstandingLinks(user.id, now, trx);
@@ -648,7 +648,8 @@ export class AuthService {
           'Confirm it is you: send your password as `password`.',
         );
       await this.checkOwnPassword(user, proof.password, auth.sessionId);
-      return { user, spend: (trx) => this.lockUnchanged(user, trx) };
+      const { password } = proof;
+      return { user, spend: (trx) => this.lockUnchanged(user, trx, password) };
     }
     const { code } = proof;
     if (code === undefined) {
@@ -694,13 +695,21 @@ export class AuthService {
    * takes this row first, so without the check a change confirmed just before the reset could
    * commit just after it: a thief's password change overwrote the owner's new password, and an
    * address change got a link the reset never retired (found in review, 2026-12-07).
+   * @param password the password that was the proof: a hash that changed meanwhile still holds it
+   *   when a sign-in only re-hashed it with newer parameters, which is no interruption (until
+   *   2026-12-07 that refused the change too).
    */
-  private async lockUnchanged(confirmed: UserRow, trx: Database): Promise<void> {
+  private async lockUnchanged(confirmed: UserRow, trx: Database, password?: string): Promise<void> {
     const current = await this.users.lockById(confirmed.id, trx);
     // A deletion meanwhile is not a refusal here: a second deletion sent at once (a double click)
     // waits for the first and answers as it did (UsersService.deleteMe).
-    if (!current || current.passwordHash !== confirmed.passwordHash || current.disabledAt !== null)
-      throw new AppError('CONFIRMATION_INTERRUPTED');
+    if (!current || current.disabledAt !== null) throw new AppError('CONFIRMATION_INTERRUPTED');
+    if (current.passwordHash === confirmed.passwordHash) return;
+    const rehashed =
+      password !== undefined &&
+      current.passwordHash !== null &&
+      (await this.crypto.verifyPassword(current.passwordHash, password));
+    if (!rehashed) throw new AppError('CONFIRMATION_INTERRUPTED');
   }
 
   /**
