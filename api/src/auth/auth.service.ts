@@ -991,6 +991,23 @@ export class AuthService {
   }
 
   /** The signed-in user's row; a deleted account's token is treated as signed out. */
+  /**
+   * In the transaction that finishes a change a session starts with one request and completes
+   * with another (a passkey's registration, turning on two-step sign-in): locks the account's row
+   * and refuses with SESSION_REVOKED unless the session is still live and the account active. A
+   * password reset, password change or "sign out everywhere" revokes the session under that lock,
+   * but the second request needs only the session, which the guard's cache (and a request already
+   * past it) still honours: a thief who asked for the challenge before the owner's reset finished
+   * the passkey or authenticator after it (found in review, 2026-12-07).
+   */
+  async lockLiveSession(auth: UserAuth, trx: Database): Promise<UserRow> {
+    const user = await this.users.lockById(auth.userId, trx);
+    if (!user || user.deletedAt !== null || user.disabledAt !== null) throw new AppError('SESSION_REVOKED');
+    if (!(await this.sessions.isLiveIn(auth.sessionId, this.clock.now(), trx)))
+      throw new AppError('SESSION_REVOKED');
+    return user;
+  }
+
   async ownAccount(auth: UserAuth): Promise<UserRow> {
     const user = await this.users.findById(auth.userId);
     if (!user || user.deletedAt !== null) throw new AppError('SESSION_REVOKED');

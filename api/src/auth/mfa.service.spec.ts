@@ -56,6 +56,7 @@ function setup(
   const auth = {
     confirmIdentity: vi.fn(async () => identity),
     ownAccount: vi.fn(async () => user),
+    lockLiveSession: vi.fn(async () => user),
     recordFailedLogin: vi.fn(async () => false),
     // Like AuthService: the writes given along run in the session's transaction, before it.
     startSession: vi.fn(
@@ -239,6 +240,38 @@ describe('MfaService', () => {
     expect(mail.sent).toHaveBeenCalledWith('ada@example.com', 'mfaEnabled');
     // Queued in the change's transaction: the two commit together.
     expect(mail.queue).toHaveBeenCalledWith(SPEC_TRANSACTION, expect.anything(), 'mfaEnabled');
+  });
+
+  // Found in review (2026-12-07): a setup waited for its code for good, open to a session's guesses.
+  it('does not turn on with the right code once the setup is older than its 15 minutes', async () => {
+    const started = (minutesAgo: number) => ({
+      ...pending,
+      createdAt: new Date(T0.getTime() - minutesAgo * 60_000),
+    });
+    const stale = setup({ credential: started(16) });
+    expect(await appErrorCode(stale.service.enableTotp(userAuth, { code: codeAt(0) }, CLIENT))).toBe(
+      'MFA_SETUP_NOT_STARTED',
+    );
+    expect(stale.mfa.enableTotp).not.toHaveBeenCalled();
+    const fresh = setup({ credential: started(14) });
+    expect(
+      (await fresh.service.enableTotp(userAuth, { code: codeAt(0) }, CLIENT)).recoveryCodes,
+    ).toHaveLength(10);
+  });
+
+  // Found in review (2026-12-07): a thief who started the setup before the owner's password reset
+  // finished it after, on a session the reset had revoked.
+  it('turns on only while the session is live, checked under the account lock in the change', async () => {
+    const live = setup({ credential: pending });
+    await live.service.enableTotp(userAuth, { code: codeAt(0) }, CLIENT);
+    expect(live.auth.lockLiveSession).toHaveBeenCalledWith(userAuth, SPEC_TRANSACTION);
+    const revoked = setup({ credential: pending });
+    vi.mocked(revoked.auth.lockLiveSession).mockRejectedValueOnce(new AppError('SESSION_REVOKED'));
+    expect(await appErrorCode(revoked.service.enableTotp(userAuth, { code: codeAt(0) }, CLIENT))).toBe(
+      'SESSION_REVOKED',
+    );
+    expect(revoked.mfa.enableTotp).not.toHaveBeenCalled();
+    expect(revoked.activityTypes()).toEqual([]);
   });
 
   it('does not turn on with a code two steps away, nor when the setup was replaced meanwhile', async () => {

@@ -27,6 +27,13 @@ import { TotpSecretCipher } from './totp-secret-cipher.js';
 /** Guesses one sign-in challenge allows before the password (or emailed code) is needed again. */
 const MFA_CHALLENGE_MAX_ATTEMPTS = 5;
 const RECOVERY_CODE_COUNT = 10;
+/**
+ * How long a started setup waits for its first code. Without a limit an abandoned setup stayed
+ * open for good, and anyone holding a session of the account could guess its code at the setup's
+ * rate limit (~43,000 a day) until two-step sign-in turned on with a secret the owner no longer
+ * has (found in review, 2026-12-07). Scanning the code and typing one takes a minute or two.
+ */
+export const TOTP_SETUP_TTL_MS = 15 * 60_000;
 const WRONG_CODE_MESSAGE =
   'The code is wrong: enter the current code from your authenticator app, or a recovery code.';
 
@@ -84,11 +91,17 @@ export class MfaService {
     const credential = await this.mfa.findTotp(user.id);
     if (!credential || credential.confirmedAt !== null) throw new AppError('MFA_SETUP_NOT_STARTED');
     const now = this.clock.now();
+    if (now.getTime() - credential.createdAt.getTime() > TOTP_SETUP_TTL_MS)
+      throw new AppError(
+        'MFA_SETUP_NOT_STARTED',
+        'That setup expired: start setting up two-step sign-in again.',
+      );
     const step = await this.matchingStep(credential, dto.code, now);
     if (step === undefined) throw new AppError('INVALID_CODE', WRONG_CODE_MESSAGE);
     const { codes, digests } = this.newRecoveryCodes(user.id);
     const enabled = await this.activity.withEvents(
       async (trx) => {
+        await this.auth.lockLiveSession(auth, trx);
         const enabled =
           (await this.mfa.enableTotp(user.id, credential.secret, step, digests, now, trx)) ||
           (await this.enableResealed(credential, step, digests, now, trx));

@@ -64,6 +64,7 @@ function setup() {
   const auth = {
     confirmIdentity: vi.fn(async () => identity),
     ownAccount: vi.fn(async () => user),
+    lockLiveSession: vi.fn(async () => user),
     startSession: vi.fn(async () => ({ accessToken: 'access' })),
     clearFailedLogins: vi.fn(async () => {}),
   } as unknown as AuthService;
@@ -203,6 +204,22 @@ describe('PasskeysService', () => {
     // Queued in the change's transaction: the two commit together.
     expect(mail.queue).toHaveBeenCalledWith(SPEC_TRANSACTION, expect.anything(), 'passkeyAdded', 'Passkey');
     expect(activityTypes()).toEqual(['passkey_added:Passkey']);
+  });
+
+  // Found in review (2026-12-07): a thief who asked for the options before the owner's password
+  // reset stored the passkey after it, on a session the reset had revoked.
+  it('stores a passkey only while the session is live, checked under the account lock in the change', async () => {
+    const live = setup();
+    await live.service.register(userAuth, registration(), CLIENT);
+    expect(live.auth.lockLiveSession).toHaveBeenCalledWith(userAuth, SPEC_TRANSACTION);
+    const revoked = setup();
+    vi.mocked(revoked.auth.lockLiveSession).mockRejectedValueOnce(new AppError('SESSION_REVOKED'));
+    expect(await appErrorCode(revoked.service.register(userAuth, registration(), CLIENT))).toBe(
+      'SESSION_REVOKED',
+    );
+    expect(revoked.passkeys.create).not.toHaveBeenCalled();
+    expect(revoked.mail.queue).not.toHaveBeenCalled();
+    expect(revoked.activityTypes()).toEqual([]);
   });
 
   it('records nothing for a passkey refused over the limit or already registered, and removes with a record', async () => {

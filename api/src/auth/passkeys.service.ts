@@ -157,6 +157,7 @@ export class PasskeysService {
     };
     const { outcome, notice } = await this.activity.withEvents(
       async (trx) => {
+        await this.auth.lockLiveSession(auth, trx);
         const outcome = await this.passkeys.create(passkey, MAX_PASSKEYS_PER_ACCOUNT, trx);
         if (outcome !== 'created') return { outcome };
         return { outcome, notice: await this.mail.queue(trx, user, 'passkeyAdded', passkey.name) };

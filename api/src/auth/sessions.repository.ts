@@ -105,6 +105,20 @@ export class SessionsRepository {
     return { userId: row.userId, active, role: row.role };
   }
 
+  /**
+   * Whether the session is neither revoked nor expired, read in `trx` with the session's row locked
+   * (on MySQL a locking read is also what sees the latest committed row; see `revokeAll`).
+   */
+  async isLiveIn(sessionId: string, now: Date, trx: Database): Promise<boolean> {
+    const row = await trx
+      .selectFrom('sessions')
+      .select(['revokedAt', 'expiresAt'])
+      .where('id', '=', sessionId)
+      .forUpdate()
+      .executeTakeFirst();
+    return row !== undefined && row.revokedAt === null && row.expiresAt > now;
+  }
+
   async listActive(userId: string, now: Date): Promise<SessionRow[]> {
     const db = await this.database.get();
     return db

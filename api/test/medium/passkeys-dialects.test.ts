@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
+import { bearer, type ErrorBody, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
+import { revokeSessions, whileAccountsHeld } from '../support/lock-waits.js';
 import { PASSKEY_SITE, passkeyCreationOptions, passkeyRequestOptions } from '../support/passkey-helpers.js';
 import { SoftwareAuthenticator } from '../support/software-authenticator.js';
 import { testDialects } from '../support/test-database.js';
@@ -30,6 +31,27 @@ describe.each(testDialects())('passkeys on %s', (dialect) => {
     ).toBe(201);
     return tokens.accessToken;
   }
+
+  // Found in review (2026-12-07): the options needed the password, the registration only the
+  // session, so a thief who asked before the owner's reset stored a passkey after it.
+  it('refuses a registration completed after a password reset revoked the session, storing nothing', async () => {
+    const device = new SoftwareAuthenticator({ origin: PASSKEY_SITE });
+    const { credentials, tokens } = await registerUser(server);
+    const options = await passkeyCreationOptions(server, tokens.accessToken, credentials.password);
+    const response = await whileAccountsHeld(server.database.db, dialect, {
+      userIds: [tokens.user.id],
+      send: () => post('/auth/passkeys', { response: device.register(options) }, tokens.accessToken),
+      meanwhile: (trx) => revokeSessions(trx, tokens.user.id),
+    });
+    expect(response.status).toBe(401);
+    expect((await readJson<ErrorBody>(response)).code).toBe('SESSION_REVOKED');
+    const stored = await server.database.db
+      .selectFrom('passkeys')
+      .select('id')
+      .where('userId', '=', tokens.user.id)
+      .execute();
+    expect(stored).toEqual([]);
+  });
 
   it('stores and lists a synced passkey, and records each sign-in', async () => {
     const device = new SoftwareAuthenticator({ origin: PASSKEY_SITE, synced: true });

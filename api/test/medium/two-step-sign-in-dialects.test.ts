@@ -8,7 +8,7 @@ import {
   readJson,
   registerUser,
 } from '../support/auth-helpers.js';
-import { retireUnusedTokens, whileAccountsHeld } from '../support/lock-waits.js';
+import { retireUnusedTokens, revokeSessions, whileAccountsHeld } from '../support/lock-waits.js';
 import { testDialects } from '../support/test-database.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -47,6 +47,24 @@ describe.each(testDialects())('two-step sign-in on %s', (dialect) => {
     expect(login.status).toBe(202);
     return (await readJson<{ mfaToken: string }>(login)).mfaToken;
   }
+
+  // Found in review (2026-12-07): the setup needed the password, turning it on only the session,
+  // so a thief who started the setup before the owner's reset turned it on after it.
+  it('refuses to turn on with a right code sent after a password reset revoked the session', async () => {
+    const { credentials, tokens } = await registerUser(server);
+    const setup = await post('/auth/mfa/totp/setup', { password: credentials.password }, tokens.accessToken);
+    const { secret } = await readJson<{ secret: string }>(setup);
+    await clearOfTotpStepBoundary();
+    const response = await whileAccountsHeld(server.database.db, dialect, {
+      userIds: [tokens.user.id],
+      send: () => post('/auth/mfa/totp/enable', { code: codeAt(secret, 0) }, tokens.accessToken),
+      meanwhile: (trx) => revokeSessions(trx, tokens.user.id),
+    });
+    expect(response.status).toBe(401);
+    expect((await readJson<ErrorBody>(response)).code).toBe('SESSION_REVOKED');
+    const login = await post('/auth/login', { email: credentials.email, password: credentials.password });
+    expect(login.status).toBe(200);
+  });
 
   it('a right code racing a password reset waits for the account and answers 4xx, not a deadlock', async () => {
     const { credentials, secret } = await accountWithTwoStep();

@@ -76,3 +76,13 @@ export function retireUnusedTokens(
   if (purpose) query = query.where('purpose', '=', purpose);
   return query.where('usedAt', 'is', null).execute();
 }
+
+/** Revokes the account's live sessions, as a password reset does under the account's lock: a `meanwhile` above. */
+export function revokeSessions(trx: Database, userId: string): Promise<unknown> {
+  return trx
+    .updateTable('sessions')
+    .set({ revokedAt: new Date(), revokedReason: 'password_reset' })
+    .where('userId', '=', userId)
+    .where('revokedAt', 'is', null)
+    .execute();
+}
