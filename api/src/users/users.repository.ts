@@ -58,15 +58,30 @@ export class UsersRepository {
    * The ids of the active administrators (not disabled, not deleted), their rows locked until the
    * caller's transaction ends, always in id order: two changes that each take an admin away wait
    * for one another instead of both passing a count made before either committed.
+   * @param alongside an account whose row is locked with theirs, in the same order, whatever its
+   *   role (the account a change is about, or one deleting itself): its role is then read under
+   *   the lock, not from before it.
    */
-  async lockActiveAdmins(trx: Database): Promise<string[]> {
+  async lockActiveAdmins(trx: Database, alongside?: string): Promise<string[]> {
     // Found unlocked, then locked by primary key and checked again: no index serves `role`, and
     // MySQL's FOR UPDATE over the scan locked every row of the table, holding up every sign-in
     // until the admin change committed (found in review, 2026-12-07).
     const candidates = (await activeAdmins(trx).execute()).map((row) => row.id);
-    if (candidates.length === 0) return [];
-    const rows = await activeAdmins(trx).where('id', 'in', candidates).forUpdate().execute();
-    return rows.map((row) => row.id);
+    const ids =
+      alongside === undefined || candidates.includes(alongside) ? candidates : [...candidates, alongside];
+    if (ids.length === 0) return [];
+    // One statement, in id order, the account alongside in its place in that order: every
+    // transaction that locks several accounts' rows takes them in that one order.
+    const rows = await trx
+      .selectFrom('users')
+      .select(['id', 'role', 'disabledAt', 'deletedAt'])
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    return rows
+      .filter((row) => row.role === 'admin' && row.disabledAt === null && row.deletedAt === null)
+      .map((row) => row.id);
   }
 
   /** The ids of the active administrators, unlocked: for a refusal checked before a transaction. */

@@ -293,8 +293,15 @@ describe('UsersService profile', () => {
     users.activeAdminIds.mockResolvedValue(['admin-1', 'admin-2']);
     users.lockActiveAdmins.mockResolvedValue(['admin-1', 'admin-2']);
     await service.deleteMe(ADMIN, { password: 'pw' }, CLIENT);
-    expect(users.lockActiveAdmins).toHaveBeenCalledWith(SPEC_TRANSACTION);
+    expect(users.lockActiveAdmins).toHaveBeenCalledWith(SPEC_TRANSACTION, 'admin-1');
     expect(users.markDeleted).toHaveBeenCalledWith('admin-1', T0, SPEC_TRANSACTION);
+
+    // Found in review (2026-12-07): read as a plain user before the proof, promoted while the
+    // password was checked, and the only other admin gone meanwhile: the role under the lock counts.
+    const promoted = setup(user());
+    promoted.users.lockActiveAdmins.mockResolvedValue(['user-1']);
+    expect(await appErrorCode(promoted.service.deleteMe(ME, { password: 'pw' }, CLIENT))).toBe('LAST_ADMIN');
+    expect(promoted.users.markDeleted).not.toHaveBeenCalled();
 
     // The other admin was demoted or deleted between the first look and the transaction.
     const raced = setup(user({ id: 'admin-1', role: 'admin' }));
@@ -396,15 +403,12 @@ describe('UsersService administration', () => {
 
     const { service, auth, identity, users, mail, activityTypes } = setup();
     await service.adminUpdate(ADMIN, 'user-1', { role: 'admin', password: 'the admin password' });
-    // The admin's proof is spent in the change's transaction, after both rows are locked in id
-    // order: the spend locks the admin's row, and two admins granting each other at once would
-    // otherwise each hold their own row and wait for the other's.
+    // The admin's proof is spent in the change's transaction, after the admins' rows and the
+    // account's are locked in id order: the spend locks the admin's row, and two admins granting
+    // each other at once would otherwise each hold their own row and wait for the other's.
     expect(identity.spend).toHaveBeenCalledWith(SPEC_TRANSACTION);
-    expect(users.lockById.mock.calls).toEqual([
-      ['admin-1', SPEC_TRANSACTION],
-      ['user-1', SPEC_TRANSACTION],
-    ]);
-    expect(users.lockById.mock.invocationCallOrder[1]).toBeLessThan(
+    expect(users.lockActiveAdmins).toHaveBeenCalledWith(SPEC_TRANSACTION, 'user-1');
+    expect(users.lockActiveAdmins.mock.invocationCallOrder[0]).toBeLessThan(
       identity.spend.mock.invocationCallOrder[0] as number,
     );
     expect(activityTypes()).toEqual(['role_changed:admin']);
@@ -486,8 +490,26 @@ describe('UsersService administration', () => {
     // Still an admin: the change goes through, with the admins' rows locked in its transaction.
     users.lockActiveAdmins.mockResolvedValue(['admin-1', 'user-1']);
     await service.adminUpdate(ADMIN, 'user-1', { role: 'user' });
-    expect(users.lockActiveAdmins).toHaveBeenCalledWith(SPEC_TRANSACTION);
+    expect(users.lockActiveAdmins).toHaveBeenCalledWith(SPEC_TRANSACTION, 'user-1');
     expect(users.update).toHaveBeenCalledTimes(1);
+  });
+
+  // Found in review (2026-12-07): only taking admin away checked the acting admin under the lock;
+  // one demoted after the guard passed could still grant admin or turn off a second step.
+  it('makes no change at all once the acting admin is no longer one under the lock', async () => {
+    for (const dto of [
+      { role: 'admin' as const, password: 'pw' },
+      { twoStepSignIn: 'off' as const, password: 'pw' },
+      { disabled: true },
+    ]) {
+      const demoted = setup(user({ mfaEnabledAt: T0 }));
+      demoted.users.lockActiveAdmins.mockResolvedValue(['admin-2']);
+      expect(await appErrorCode(demoted.service.adminUpdate(ADMIN, 'user-1', dto))).toBe('FORBIDDEN');
+      expect(demoted.users.update).not.toHaveBeenCalled();
+      expect(demoted.mfa.disable).not.toHaveBeenCalled();
+      expect(demoted.identity.spend).not.toHaveBeenCalled();
+      expect(demoted.activityTypes()).toEqual([]);
+    }
   });
 
   it('refuses self-changes (ADMIN_SELF_CHANGE) and unknown or deleted users (USER_NOT_FOUND)', async () => {

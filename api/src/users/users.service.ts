@@ -109,9 +109,13 @@ export class UsersService {
     const now = this.clock.now();
     const deleted = await this.activity.withEvents(
       async (trx) => {
-        // The admins' rows (in id order) before the proof's spend locks this account's row:
-        // taken the other way round, two admins deleting themselves at once deadlocked.
-        if (user.role === 'admin') assertAnotherAdmin(auth.userId, await this.users.lockActiveAdmins(trx));
+        // The admins' rows and this account's, in id order, before the proof's spend locks this
+        // one again: taken the other way round, two admins deleting themselves at once deadlocked.
+        // Whether it is an admin is read under that lock: the role read before the proof missed a
+        // promotion while the password was checked, and the last admin could delete their account
+        // (found in review, 2026-12-07).
+        const admins = await this.users.lockActiveAdmins(trx, auth.userId);
+        if (admins.includes(auth.userId)) assertAnotherAdmin(auth.userId, admins);
         await spend(trx);
         // A second deletion sent at once (a double click, a retry after a timeout) waited here for
         // the first and answers as it did, with nothing done twice (found in review, 2026-12-07:
@@ -179,12 +183,6 @@ export class UsersService {
     const resetsTwoStep = dto.twoStepSignIn === 'off' && user.mfaEnabledAt !== null;
     const confirmed =
       grantsAdmin || enablesAdmin || resetsTwoStep ? await this.auth.confirmIdentity(admin, dto) : undefined;
-    // Demoting or disabling an admin: two admins doing that to each other at once would each pass
-    // the guard with the role they had before, and leave none.
-    const removesAdmin =
-      user.role === 'admin' &&
-      user.disabledAt === null &&
-      (changes.role === 'user' || changes.disabledAt instanceof Date);
     if (Object.keys(changes).length === 0 && !resetsTwoStep) return mapAdminUser(user);
     // Every change but re-enabling signs the account out: its sessions carry the old role, or
     // passed a second step that is gone. In the transaction of the change, like its events.
@@ -198,16 +196,18 @@ export class UsersService {
     // The account's owner sees each change in their activity, made by an administrator (who is not named).
     const notices = await this.activity.withEvents(
       async (trx) => {
-        // Under the lock of every active admin's row, in one order: the acting admin must still be
-        // one, so at least they remain (they cannot change themselves). Before the proof's spend,
-        // which locks the acting admin's row alone, out of that order.
-        if (removesAdmin && !(await this.users.lockActiveAdmins(trx)).includes(admin.userId))
+        // Under the lock of every active admin's row and the account's, in one order (two admins
+        // demoting each other at once would each pass the guard with the role they had before and
+        // leave none; granting each other admin, each hold their own row and wait for the
+        // other's), and before the proof's spend,
+        // which locks the acting admin's row alone: the acting admin must still be one. The guard
+        // passed on the role the session had, and an admin demoted or disabled since (while the
+        // password was checked, or on an instance whose session cache still held the old role)
+        // could still grant admin or turn off someone's two-step sign-in (found in review,
+        // 2026-12-07; taking admin away was already checked). They also remain an admin
+        // themselves, so a change that takes one away leaves at least one.
+        if (!(await this.users.lockActiveAdmins(trx, id)).includes(admin.userId))
           throw new AppError('FORBIDDEN');
-        // Otherwise the acting admin's and the account's rows, in id order, for the same reason:
-        // two admins granting each other admin at once would each hold their own row and wait
-        // for the other's.
-        else if (confirmed)
-          for (const rowId of [admin.userId, id].sort()) await this.users.lockById(rowId, trx);
         await confirmed?.spend(trx);
         if (Object.keys(changes).length > 0) await this.users.update(id, { ...changes, updatedAt: now }, trx);
         if (resetsTwoStep) await this.mfa.disable(id, now, trx);

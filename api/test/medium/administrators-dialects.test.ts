@@ -7,6 +7,7 @@ import {
   RELAXED_LIMITS,
   readJson,
   registerAdmin,
+  registerUser,
 } from '../support/auth-helpers.js';
 import { whileAccountsHeld } from '../support/lock-waits.js';
 import { testDialects } from '../support/test-database.js';
@@ -17,6 +18,9 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
  * account, and two admins taking each other's role at once leave one of them admin (their rows
  * are locked in one order, so the second change sees the first).
  */
+/** How the statement that locks the admins' rows begins on MySQL (see whileAccountsHeld). */
+const LOCKING_ADMINS = 'select `id`, `role`';
+
 describe.each(testDialects())('administrators on %s', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
@@ -63,13 +67,36 @@ describe.each(testDialects())('administrators on %s', (dialect) => {
     const answers = await whileAccountsHeld(db, dialect, {
       userIds: [first.tokens.user.id, second.tokens.user.id],
       send: () => Promise.all([demote(first, second), demote(second, first)]),
-      mysqlStatement: 'select `id` from `users`',
+      mysqlStatement: LOCKING_ADMINS,
       waiters: 2,
     });
     const statuses = answers.map((answer) => answer.status).sort();
     // One goes through; the other was made by someone no longer an admin by then.
     expect(statuses).toEqual([200, 403]);
     expect(await activeAdmins()).toHaveLength(1);
+  });
+
+  // Found in review (2026-12-07): only taking admin away checked the acting admin under the lock,
+  // so one demoted after the guard passed (while the password was checked, or on an instance whose
+  // session cache still held the old role) could still make an accomplice admin.
+  it('refuses a grant of admin by an admin demoted while it waited, and changes nothing', async () => {
+    const acting = await registerAdmin(server);
+    const candidate = await registerUser(server);
+    const response = await whileAccountsHeld(server.database.db, dialect, {
+      userIds: [acting.tokens.user.id],
+      send: () =>
+        server.request(`/admin/users/${candidate.tokens.user.id}`, {
+          method: 'PATCH',
+          headers: bearer(acting.tokens.accessToken),
+          json: { role: 'admin', password: acting.credentials.password },
+        }),
+      mysqlStatement: LOCKING_ADMINS,
+      meanwhile: (trx) =>
+        trx.updateTable('users').set({ role: 'user' }).where('id', '=', acting.tokens.user.id).execute(),
+    });
+    expect(response.status).toBe(403);
+    expect((await readJson<ErrorBody>(response)).code).toBe('FORBIDDEN');
+    expect(await activeAdmins()).not.toContain(candidate.tokens.user.id);
   });
 
   it('keeps an admin when the only two, without passwords, delete their accounts at once', async () => {
@@ -108,7 +135,7 @@ describe.each(testDialects())('administrators on %s', (dialect) => {
     const answers = await whileAccountsHeld(db, dialect, {
       userIds: admins.map((admin) => admin.tokens.user.id),
       send: () => Promise.all([deleteOwn(0), deleteOwn(1)]),
-      mysqlStatement: 'select `id` from `users`',
+      mysqlStatement: LOCKING_ADMINS,
       waiters: 2,
     });
     const statuses = answers.map((answer) => answer.status).sort();
