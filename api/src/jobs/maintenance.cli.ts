@@ -2,10 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
 import { createLogger } from '../common/logging/logger.js';
 import { runDatabaseCli } from '../database/database-cli.js';
-import { MaintenanceService } from './maintenance.service.js';
-
-/** How many of the accounts or files left behind are named; past it the rest are counted. */
-const NAMED_LEFTOVERS = 100;
+import { MaintenanceRunError, MaintenanceService, namedLeftovers } from './maintenance.service.js';
 
 /**
  * `npm run users:purge`: one maintenance run (`MaintenanceService`: erase accounts deleted over 30
@@ -13,9 +10,9 @@ const NAMED_LEFTOVERS = 100;
  * ended sessions, ended rate-limit counters and old security activity) against DATABASE_URL or the
  * embedded database.
  * For cron or a scheduled task where the server's in-process interval is off (or on Lambda).
- * Exits 1 when the run left an account or file it should have removed (storage unreachable, say),
- * naming them from the run's report: the service only logs each one as a WARN and carries on,
- * which a scheduler never reads, and an erasure past its date is what the run is for.
+ * Exits 1 when a step failed or the run left an account or file it should have removed (storage
+ * unreachable, say), naming them from the run's report (a scheduler reads the exit code, not the
+ * log; an erasure past its date is what the run is for), and prints what the other steps did.
  */
 await runDatabaseCli('Maintenance failed', async ({ config, connection }) => {
   const logger = createLogger({ ...config.log, level: 'warn' });
@@ -24,28 +21,30 @@ await runDatabaseCli('Maintenance failed', async ({ config, connection }) => {
     { logger: false },
   );
   try {
-    const report = await context.get(MaintenanceService).runOnce();
+    // A run with failed steps still reports what the others did and what they left behind.
+    const outcome = await context
+      .get(MaintenanceService)
+      .runOnce()
+      .then(
+        (report) => ({ report, failure: undefined }),
+        (error: unknown) => {
+          if (!(error instanceof MaintenanceRunError)) throw error;
+          return { report: error.report, failure: error };
+        },
+      );
+    const { report, failure } = outcome;
     process.stdout.write(
       `purged ${report.purgedAccounts} deleted account(s), removed ${report.removedFiles} expired file(s), ${report.removedTokens} expired one-time token(s), ${report.removedPendingRegistrations} expired registration(s), ${report.removedSessions} ended session(s), ${report.removedRateLimitCounters} ended rate-limit counter(s), ${report.removedSecurityEvents} security event(s) past retention and ${report.removedOutboxMail} outbox message(s)\n`,
     );
-    const { unpurgedAccounts: accounts, unremovedFiles: files } = report;
-    if (accounts.length === 0 && files.length === 0) return 0;
-    const named = (ids: readonly string[]) =>
-      ids.length <= NAMED_LEFTOVERS
-        ? ids.join(', ')
-        : `${ids.slice(0, NAMED_LEFTOVERS).join(', ')} and ${ids.length - NAMED_LEFTOVERS} more`;
-    const problems = [
-      ...(accounts.length
-        ? [
-            `${accounts.length} deleted account(s) past their erasure date could not be purged (accounts ${named(accounts)})`,
-          ]
-        : []),
-      ...(files.length
-        ? [`${files.length} expired file(s) could not be removed (files ${named(files)})`]
-        : []),
-    ];
-    process.stderr.write(`Maintenance incomplete: ${problems.join('; ')}. The next run retries them.\n`);
-    return 1;
+    const { unremovedFiles: files } = report;
+    // The accounts left behind are one of the failures, named in the run's error.
+    if (failure) process.stderr.write(`Maintenance failed: ${failure.message}\n`);
+    if (files.length > 0) {
+      process.stderr.write(
+        `Maintenance incomplete: ${files.length} expired file(s) could not be removed (files ${namedLeftovers(files)}). The next run retries them.\n`,
+      );
+    }
+    return failure || files.length > 0 ? 1 : 0;
   } finally {
     await context.close();
   }

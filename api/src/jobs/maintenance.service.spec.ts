@@ -21,7 +21,7 @@ import {
 
 const REPORT = {
   purgedAccounts: 2,
-  unpurgedAccounts: ['stuck-account'],
+  unpurgedAccounts: [],
   removedFiles: 5,
   unremovedFiles: ['stuck-file'],
   removedTokens: 7,
@@ -39,7 +39,7 @@ const BUDGET_MS = 27_000;
 type MayContinue = () => boolean;
 
 function setup() {
-  const users = { purgeDeletedAccounts: vi.fn(async () => ({ purged: 2, failed: ['stuck-account'] })) };
+  const users = { purgeDeletedAccounts: vi.fn(async () => ({ purged: 2, failed: [] as string[] })) };
   const files = { cleanupExpired: vi.fn(async () => ({ removed: 5, failed: ['stuck-file'] })) };
   const oneTimeTokens = { deleteExpired: vi.fn(async (_before: Date) => 7) };
   const pendingRegistrations = { deleteExpired: vi.fn(async (_before: Date) => 19) };
@@ -203,6 +203,29 @@ describe('MaintenanceService', () => {
     expect(failures.map((f) => f.step)).toEqual(['purgedAccounts']);
     expect(report).toEqual({ ...REPORT, purgedAccounts: 0, unpurgedAccounts: [] });
     expect(outbox.deleteOlderThan).toHaveBeenCalledTimes(1);
+  });
+
+  // Found in review (2026-12-07): an account whose erasure kept failing was a WARN line per run,
+  // which alarms on nothing, on the servers and on Lambda alike.
+  it('fails a run that left a deleted account past its erasure date, after every step ran', async () => {
+    const { service, users, outbox } = setup();
+    users.purgeDeletedAccounts.mockResolvedValueOnce({ purged: 2, failed: ['stuck-account'] });
+    const failure = await service.runOnce().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(MaintenanceRunError);
+    const { report, failures, message } = failure as MaintenanceRunError;
+    expect(failures.map((f) => f.step)).toEqual(['purgedAccounts']);
+    expect(message).toContain(
+      '1 deleted account(s) past their erasure date could not be purged (accounts stuck-account)',
+    );
+    expect(report).toEqual({ ...REPORT, unpurgedAccounts: ['stuck-account'] });
+    expect(outbox.deleteOlderThan).toHaveBeenCalledTimes(1);
+    // A file left behind (REPORT has one) is reported, not a failure: an expired upload promises
+    // nobody anything.
+    expect(REPORT.unremovedFiles).toEqual(['stuck-file']);
+    expect(await setup().service.runOnce()).toEqual(REPORT);
   });
 
   it('does nothing with an interval of 0, and logs a failed run without stopping', async () => {

@@ -70,6 +70,26 @@ export class MaintenanceRunError extends AggregateError {
   }
 }
 
+/** How many of the ids a run left behind a message names; past it the rest are counted. */
+const NAMED_LEFTOVERS = 100;
+
+/** `ids`, the first {@link NAMED_LEFTOVERS} of them named and the rest counted. */
+export function namedLeftovers(ids: readonly string[]): string {
+  return ids.length <= NAMED_LEFTOVERS
+    ? ids.join(', ')
+    : `${ids.slice(0, NAMED_LEFTOVERS).join(', ')} and ${ids.length - NAMED_LEFTOVERS} more`;
+}
+
+/** Deleted accounts past their erasure date that a run could not purge (each retried next run). */
+export class UnpurgedAccountsError extends Error {
+  constructor(readonly accountIds: readonly string[]) {
+    super(
+      `${accountIds.length} deleted account(s) past their erasure date could not be purged (accounts ${namedLeftovers(accountIds)})`,
+    );
+    this.name = 'UnpurgedAccountsError';
+  }
+}
+
 /** Logged at warn level when a run stopped steps at its deadline (docs/lambda.md, "Scheduled jobs"). */
 export const MAINTENANCE_UNFINISHED_MESSAGE =
   'maintenance run stopped at its deadline; the backlog continues next run';
@@ -229,6 +249,12 @@ export class MaintenanceService implements BeforeApplicationShutdown, OnApplicat
       if (stop?.aborted) this.logger.info({ unfinishedSteps: unfinished }, MAINTENANCE_STOPPED_MESSAGE);
       else this.logger.warn({ unfinishedSteps: unfinished }, MAINTENANCE_UNFINISHED_MESSAGE);
     }
+    // An erasure past its date breaks a promise to the account's owner: a run that left one fails,
+    // so the servers' log alarm and the Lambda's failed-run queue see it. It was a WARN line per
+    // account, which alarms on nothing, and an account whose objects could never be deleted kept
+    // its data past the 30 days unnoticed (found in review, 2026-12-07).
+    if (report.unpurgedAccounts.length > 0)
+      failures.push({ step: 'purgedAccounts', error: new UnpurgedAccountsError(report.unpurgedAccounts) });
     if (failures.length > 0) throw new MaintenanceRunError(report, failures);
     return report;
   }

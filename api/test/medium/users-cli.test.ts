@@ -462,7 +462,10 @@ describe.each(testDialects())('user CLIs on %s', (dialect) => {
     expect(result.stdout).toContain('purged 0 deleted account(s), removed 0 expired file(s)');
     expect(result.stdout).toContain('could not purge a deleted account');
     expect(result.stderr).toContain(
-      `Maintenance incomplete: 1 deleted account(s) past their erasure date could not be purged (accounts ${overdue.id}); 1 expired file(s) could not be removed (files ${upload.id}). The next run retries them.`,
+      `Maintenance failed: maintenance steps failed: purgedAccounts (1 deleted account(s) past their erasure date could not be purged (accounts ${overdue.id}))`,
+    );
+    expect(result.stderr).toContain(
+      `Maintenance incomplete: 1 expired file(s) could not be removed (files ${upload.id}). The next run retries them.`,
     );
     expect((await users.findById(overdue.id))?.email).toBe(overdue.email);
   });
