@@ -1225,6 +1225,24 @@ describe('AuthService.register', () => {
     );
   });
 
+  // Found in review (2026-12-07): "sign in instead" told the owner of a deleted account, not yet
+  // erased, to do what is refused; the notice now says when the address is free again.
+  it('with verification required, tells the address of a deleted account when it can register again', async () => {
+    const deletedAt = new Date('2026-12-01T10:00:00Z');
+    const { service, users, mail } = setup(
+      { AUTH_REQUIRE_EMAIL_VERIFICATION: 'true' },
+      { user: user({ deletedAt }) },
+    );
+    const result = await service.register(
+      { email: 'ada@example.com', username: 'newname', password: 'fine passphrase' },
+      { ip: '1', userAgent: null },
+    );
+    expect(result).toEqual({ status: 202, body: { status: 'verification_required' } });
+    expect(users.create).not.toHaveBeenCalled();
+    expect(mail.sent).toHaveBeenCalledWith('ada@example.com', 'addressOfDeletedAccount', '2026-12-31');
+    expect(mail.sent).not.toHaveBeenCalledWith('ada@example.com', 'accountExists', expect.anything());
+  });
+
   // Found in review: 202 for an existing address came before the username check, so a username
   // known to be taken told an attacker which addresses had accounts (202) and which not (409).
   it('with verification required, answers a taken username with 409 whether or not the email has an account', async () => {

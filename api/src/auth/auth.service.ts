@@ -10,6 +10,7 @@ import type { Database } from '../database/database.factory.js';
 import type { OneTimeTokenPurpose, SignInMethod, UserRow } from '../database/database.types.js';
 import { Transactions } from '../database/transactions.js';
 import { type MailRecipient, MailService } from '../mail/mail.service.js';
+import { ACCOUNT_PURGE_AFTER_MS } from '../users/account-retention.js';
 import { newUserRow } from '../users/new-user.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
@@ -169,7 +170,21 @@ export class AuthService {
     // A taken username is a 409 whatever the address: answering 202 first would tell anyone
     // holding a username known to be taken which addresses have accounts.
     if (await this.users.findByUsername(dto.username)) throw new AppError('USERNAME_TAKEN');
-    if (await this.users.findByEmail(dto.email)) {
+    const existing = await this.users.findByEmail(dto.email);
+    if (existing?.deletedAt) {
+      // "Sign in instead" was a dead end for an account deleted and not yet erased: signing in and
+      // resetting the password are refused (found in review, 2026-12-07). The address is free
+      // again once the purge has erased the account.
+      const erasedBy = new Date(existing.deletedAt.getTime() + ACCOUNT_PURGE_AFTER_MS + 60 * 60_000);
+      await this.mail.sendBefore(
+        answerBy,
+        dto.email,
+        'addressOfDeletedAccount',
+        erasedBy.toISOString().slice(0, 10),
+      );
+      return { status: 202, body: { status: 'verification_required' } };
+    }
+    if (existing) {
       await this.mail.sendBefore(
         answerBy,
         dto.email,

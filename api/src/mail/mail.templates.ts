@@ -57,6 +57,15 @@ export const mailTemplates = {
       devSummary: 'account already exists notice',
     };
   },
+  addressOfDeletedAccount(availableAfter: string): RenderedMail {
+    const text = `Someone tried to create an account with this email address. It belongs to an account that was deleted, whose data is kept until ${availableAfter} in case the deletion was a mistake; the address can be registered again after that. If you did not delete it, contact support before then. If it was not you who tried to register, you can ignore this email.`;
+    return {
+      subject: 'This address belongs to a deleted account',
+      text,
+      html: layout('This address belongs to a deleted account', [text]),
+      devSummary: 'address of a deleted account notice',
+    };
+  },
   passwordReset(link: string): RenderedMail {
     const text = `Someone asked to reset your password. Open this link within 1 hour to choose a new one: ${link}\n\nIf it was not you, ignore this email; your password stays as it is.`;
     return {

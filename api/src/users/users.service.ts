@@ -15,6 +15,7 @@ import { encodePageCursor } from '../common/validation/page-cursor.dto.js';
 import type { LiveFileRow, UserRow, UserUpdate } from '../database/database.types.js';
 import { FilesService } from '../files/files.service.js';
 import { MailService } from '../mail/mail.service.js';
+import { ACCOUNT_PURGE_AFTER_MS } from './account-retention.js';
 import type {
   AdminUserDto,
   AdminUsersPageDto,
@@ -27,8 +28,6 @@ import type {
 import { mapAdminUser, mapMe, mapPublicProfile } from './users.mapper.js';
 import { UsersRepository } from './users.repository.js';
 
-/** Deleted accounts keep their data this long (a grace period for mistakes), then it is erased. */
-export const ACCOUNT_PURGE_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
 const PURGE_BATCH = 50;
 
 /**
