@@ -58,6 +58,17 @@ export class FilesRepository {
       .set({ status: 'ready', completedAt })
       .where('id', '=', id)
       .where('status', '=', 'pending')
+      // Only while its owner's account stands: an instance whose session cache still honoured a
+      // deleted account's token let it start and complete an upload after the deletion retired
+      // its public files, and that one stayed public until the purge (found in review, 2026-12-07).
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('users')
+            .select('users.id')
+            .whereRef('users.id', '=', 'files.userId')
+            .where('users.deletedAt', 'is', null),
+        ),
+      )
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }

@@ -673,6 +673,37 @@ describe('files with the local driver, over HTTP', () => {
       expect(signedIn.status).toBe(302);
     });
 
+    // Found in review (2026-12-07): another instance's session cache honours a deleted account's
+    // token for a few seconds, and an upload it completed then stayed public until the purge.
+    it('does not complete an upload once its owner deleted the account (404 FILE_NOT_FOUND)', async () => {
+      const { tokens } = await registerUser(server);
+      const bytes = fakePng(30);
+      const upload = await startUpload(server, tokens.accessToken, {
+        purpose: 'avatar',
+        contentType: 'image/png',
+        size: bytes.length,
+      });
+      await putToStorage(upload, bytes);
+      // Deleted elsewhere: this instance's session cache still takes the token.
+      await server.database.db
+        .updateTable('users')
+        .set({ deletedAt: new Date() })
+        .where('id', '=', tokens.user.id)
+        .execute();
+      const response = await server.request(`/files/${upload.fileId}/complete`, {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+      });
+      expect(response.status).toBe(404);
+      expect(await codeOf(response)).toBe('FILE_NOT_FOUND');
+      const row = await server.database.db
+        .selectFrom('files')
+        .select('status')
+        .where('id', '=', upload.fileId)
+        .executeTakeFirstOrThrow();
+      expect(row.status).toBe('pending');
+    });
+
     it('completing before uploading is 409 FILE_NOT_UPLOADED; completing twice is harmless', async () => {
       const { tokens } = await registerUser(server);
       const bytes = fakePng(30);
