@@ -190,6 +190,7 @@ export class AuthController {
       'SIGN_IN_INTERRUPTED',
       'EMAIL_TAKEN',
       'USERNAME_TAKEN',
+      'RATE_LIMITED',
     ],
   })
   async confirmVerification(
@@ -221,7 +222,7 @@ export class AuthController {
     summary: 'Set a new password with the emailed token; signs out every session and unlocks the account.',
     tags,
     responses: { 204: null },
-    errors: ['INVALID_OR_EXPIRED_TOKEN', 'PASSWORD_TOO_COMMON'],
+    errors: ['INVALID_OR_EXPIRED_TOKEN', 'PASSWORD_TOO_COMMON', 'RATE_LIMITED'],
   })
   resetPassword(@ValidBody(PasswordResetSchema) dto: PasswordResetDto, @Client() client: ClientInfo) {
     return this.auth.resetPassword(dto, client);
@@ -261,6 +262,7 @@ export class AuthController {
     errors: [
       'ACCOUNT_HAS_PASSWORD',
       'INVALID_CODE',
+      'ACCOUNT_LOCKED',
       'CONFIRMATION_INTERRUPTED',
       'RATE_LIMITED',
       'PASSWORD_TOO_COMMON',

@@ -34,6 +34,7 @@ export class DocsService {
         .map((wrapper) => wrapper.metatype)
         .filter((metatype): metatype is ControllerClass => typeof metatype === 'function'),
       this.config.http.prefix,
+      { requireApiKey: this.config.auth.requireApiKey },
     );
     return this.cached;
   }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import * as z from 'zod';
+import { API_KEY_EXEMPT } from '../auth/auth.decorators.js';
 import {
   API_OPERATION,
   API_REQUEST_SCHEMAS,
@@ -62,6 +63,24 @@ const securityByAuth: Record<string, JsonSchema[]> = {
 };
 
 /**
+ * The same under REQUIRE_API_KEY=true, where the guard asks every route but the exempt ones for
+ * a valid X-API-KEY as well: a client generated from the plain table called POST /auth/login
+ * without one and always got 401 API_KEY_REQUIRED (found in review, 2026-12-07).
+ */
+const securityByAuthWithKeyRequired: Record<string, JsonSchema[]> = {
+  none: [{ apiKey: [] }],
+  bearer: [{ bearer: [], apiKey: [] }],
+  apiKey: [{ apiKey: [] }],
+  bearerOrApiKey: [{ bearer: [], apiKey: [] }, { apiKey: [] }],
+};
+
+/** How the document is built for this deployment. */
+export interface OpenApiOptions {
+  /** REQUIRE_API_KEY: every route but `@ApiKeyExempt()` ones also needs X-API-KEY. @default false */
+  readonly requireApiKey?: boolean;
+}
+
+/**
  * Builds the OpenAPI document from the routes' own metadata: Nest's path/method decorators plus
  * the zod schemas that `ValidBody`/`ValidQuery`/`ValidParams` validate with, so the document cannot
  * drift from what the server enforces. Built on first request, never at startup, and only once zod
@@ -70,6 +89,7 @@ const securityByAuth: Record<string, JsonSchema[]> = {
 export function buildOpenApiDocument(
   controllers: readonly ControllerClass[],
   prefix: string,
+  options: OpenApiOptions = {},
 ): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
   for (const controller of controllers) {
@@ -83,12 +103,18 @@ export function buildOpenApiDocument(
       if (method === undefined || operation === undefined) continue;
       const routePaths = [Reflect.getMetadata(PATH_METADATA, handler) ?? ''].flat() as string[];
       const schemas = (Reflect.getMetadata(API_REQUEST_SCHEMAS, prototype, key) ?? {}) as RequestSchemas;
+      // Read as the guard reads it: the handler's decorator, else the controller's.
+      const keyExempt = (Reflect.getMetadata(API_KEY_EXEMPT, handler) ??
+        Reflect.getMetadata(API_KEY_EXEMPT, controller)) as boolean | undefined;
+      const security = (
+        options.requireApiKey && keyExempt !== true ? securityByAuthWithKeyRequired : securityByAuth
+      )[operation.auth ?? 'none'] as JsonSchema[];
       for (const controllerPath of controllerPaths) {
         for (const routePath of routePaths) {
           const path = joinPath(prefix, controllerPath, routePath);
           paths[path] ??= {};
           (paths[path] as Record<string, JsonSchema>)[RequestMethod[method].toLowerCase()] =
-            describeOperation(path, key, operation, schemas);
+            describeOperation(path, key, operation, schemas, security);
         }
       }
     }
@@ -117,6 +143,7 @@ function describeOperation(
   key: string,
   operation: ApiOperationOptions,
   schemas: RequestSchemas,
+  security: JsonSchema[],
 ): JsonSchema {
   const parameters: JsonSchema[] = [];
   for (const part of ['params', 'query'] as const) {
@@ -152,18 +179,22 @@ function describeOperation(
   responses.default = {
     description: `Error${operation.errors?.length ? ` (codes: ${operation.errors.join(', ')})` : ''}`,
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    // The same codes for a client generator to read (the description is prose).
+    'x-error-codes': [...(operation.errors ?? [])],
   };
   const described: JsonSchema = {
     operationId: key,
     summary: operation.summary,
     tags: operation.tags ?? [],
-    security: securityByAuth[operation.auth ?? 'none'],
+    security,
     parameters,
     responses,
   };
   if (schemas.body) {
     described.requestBody = {
-      required: true,
+      // A body the schema lets be absent (the refresh token, which cookie mode sends as a cookie)
+      // is optional: `required: true` told generated clients to send one that is not needed.
+      required: !schemas.body.zod.safeParse(undefined).success,
       content: { 'application/json': { schema: toJsonSchema(schemas.body, 'input') } },
     };
   }

@@ -541,6 +541,19 @@ describe('REQUIRE_API_KEY=true (seed 002 hardening)', () => {
     expect(docs.status).toBe(401);
   });
 
+  // Found in review (2026-12-07): the document said the public routes need nothing and the
+  // account routes only a Bearer token, so a client generated from it never sent the key.
+  it('documents the key each route needs in this mode, and none for health', async () => {
+    const docs = await server.request('/docs/json', { headers: { 'x-api-key': STATIC_KEY } });
+    expect(docs.status).toBe(200);
+    const { paths } = await readJson<{
+      paths: Record<string, Record<string, { security: Record<string, string[]>[] }>>;
+    }>(docs);
+    expect(paths['/auth/login']?.post?.security).toEqual([{ apiKey: [] }]);
+    expect(paths['/auth/me']?.get?.security).toEqual([{ bearer: [], apiKey: [] }]);
+    expect(paths['/health']?.get?.security).toEqual([]);
+  });
+
   it('accepts the static key and a database key', async () => {
     const headers = { 'x-api-key': STATIC_KEY };
     const credentials = newCredentials();

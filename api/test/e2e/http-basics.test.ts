@@ -234,6 +234,23 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/api/health/ready']?.get?.responses['503']).toBeDefined();
+    // Found in review (2026-12-07): the codes were prose only, the refresh body was "required"
+    // though cookie mode sends none, and the account routes needed no key by the document.
+    type Operation = {
+      security: unknown[];
+      requestBody?: { required: boolean };
+      responses: Record<string, { 'x-error-codes'?: string[] }>;
+    };
+    const operation = (path: string, method: string) =>
+      (doc.paths[path] as Record<string, Operation> | undefined)?.[method];
+    expect(operation('/api/auth/password/reset', 'post')?.responses.default?.['x-error-codes']).toEqual([
+      'INVALID_OR_EXPIRED_TOKEN',
+      'PASSWORD_TOO_COMMON',
+      'RATE_LIMITED',
+    ]);
+    expect(operation('/api/auth/refresh', 'post')?.requestBody?.required).toBe(false);
+    expect(operation('/api/auth/login', 'post')?.requestBody?.required).toBe(true);
+    expect(operation('/api/auth/me', 'get')?.security).toEqual([{ bearer: [] }]);
     const ui = await server.request('/api/docs');
     expect(ui.headers.get('content-type')).toContain('text/html');
     expect(await ui.text()).toContain('/api/docs/json');
