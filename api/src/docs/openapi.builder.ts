@@ -168,13 +168,7 @@ function describeOperation(
   }
   const responses: Record<string, JsonSchema> = {};
   for (const [status, schema] of Object.entries(operation.responses)) {
-    responses[status] =
-      schema === null
-        ? { description: 'No content' }
-        : {
-            description: 'Success',
-            content: { 'application/json': { schema: toJsonSchema(schema, 'output') } },
-          };
+    responses[status] = describeResponse(Number(status), schema);
   }
   responses.default = {
     description: `Error${operation.errors?.length ? ` (codes: ${operation.errors.join(', ')})` : ''}`,
@@ -190,6 +184,9 @@ function describeOperation(
     parameters,
     responses,
   };
+  // The local driver's upload takes the file's bytes, not JSON: without this the document showed
+  // no body at all (found in review, 2026-12-07).
+  if (operation.bytesBody) described.requestBody = { required: true, content: { '*/*': { schema: BYTES } } };
   if (schemas.body) {
     described.requestBody = {
       // A body the schema lets be absent (the refresh token, which cookie mode sends as a cookie)
@@ -199,4 +196,26 @@ function describeOperation(
     };
   }
   return described;
+}
+
+/** A body of raw bytes, as OpenAPI 3.1 describes one to client generators. */
+const BYTES: JsonSchema = { type: 'string', format: 'binary' };
+
+/**
+ * One success response. A file's bytes and a redirect's `Location` are described too: both read
+ * "No content" until 2026-12-07 (found in review), so a generated client dropped the bytes.
+ */
+function describeResponse(status: number, schema: DtoSchema | null | 'bytes'): JsonSchema {
+  if (schema === 'bytes') return { description: "The file's bytes", content: { '*/*': { schema: BYTES } } };
+  if (schema === null && status >= 300 && status < 400) {
+    return {
+      description: 'Redirect',
+      headers: { Location: { description: 'Where to read it', schema: { type: 'string', format: 'uri' } } },
+    };
+  }
+  if (schema === null) return { description: 'No content' };
+  return {
+    description: 'Success',
+    content: { 'application/json': { schema: toJsonSchema(schema, 'output') } },
+  };
 }

@@ -32,6 +32,7 @@ export class LocalStorageController {
     tags,
     auth: 'none',
     responses: { 204: null },
+    bytesBody: true,
     errors: ['UPLOAD_URL_INVALID', 'UPLOAD_URL_EXPIRED', 'UPLOAD_CONTENT_MISMATCH'],
   })
   upload(@ValidQuery(LocalUploadQuerySchema) query: LocalUploadQuery, @Req() request: FastifyRequest) {
@@ -49,7 +50,7 @@ export class LocalStorageController {
     summary: 'Local driver: serve a file at a signed URL (where GET /files/:id redirects).',
     tags,
     auth: 'none',
-    responses: { 200: null, 206: null },
+    responses: { 200: 'bytes', 206: 'bytes' },
     errors: ['DOWNLOAD_URL_INVALID', 'DOWNLOAD_URL_EXPIRED', 'FILE_NOT_FOUND', 'RANGE_NOT_SATISFIABLE'],
   })
   async download(

@@ -267,6 +267,14 @@ describe('files with the local driver, over HTTP', () => {
       'size',
       'type',
     ]);
+    // Found in review (2026-12-07): the bytes in and out, and the redirects' Location, read "No content".
+    const local = doc.paths['/files/local'] as Record<string, { requestBody?: unknown; responses: unknown }>;
+    const bytes = { '*/*': { schema: { type: 'string', format: 'binary' } } };
+    expect(local.put?.requestBody).toEqual({ required: true, content: bytes });
+    expect(local.get?.responses).toMatchObject({ 200: { content: bytes }, 206: { content: bytes } });
+    expect(doc.paths['/files/{id}']?.get).toMatchObject({
+      responses: { 302: { headers: { Location: expect.any(Object) } } },
+    });
     for (const path of [
       '/users/me',
       '/users/{id}',

@@ -11,8 +11,13 @@ export interface ApiOperationOptions {
   readonly summary: string;
   readonly tags?: readonly string[];
   readonly auth?: ApiAuth;
-  /** Success responses by status code; `null` means an empty body. */
-  readonly responses: Readonly<Record<number, DtoSchema | null>>;
+  /**
+   * Success responses by status code: a JSON body's schema, `null` for an empty body (a 3xx then
+   * documents its `Location`), or `'bytes'` for a file's bytes.
+   */
+  readonly responses: Readonly<Record<number, DtoSchema | null | 'bytes'>>;
+  /** The request body is raw bytes (an upload), not JSON. @default false */
+  readonly bytesBody?: boolean;
   /** Error codes this route may answer with (from the registry), for the docs. */
   readonly errors?: readonly string[];
 }
