@@ -73,6 +73,9 @@ describe('TotpSecretCipher', () => {
       sealing.open('user-1', `${format}.${keyId}.${bytes.toString('base64url')}`),
     ).rejects.toThrow();
     await expect(sealing.open('user-1', SECRET)).rejects.toThrow('not a sealed authenticator secret');
+    // Cut short: its last bytes are no full tag, and are not checked as a shorter one.
+    const short = bytes.subarray(0, 14).toString('base64url');
+    await expect(sealing.open('user-1', `${format}.${keyId}.${short}`)).rejects.toThrow(/tag length/);
   });
 
   it('in development generates a key once under DATA_DIR (0600) and every process uses it', async () => {

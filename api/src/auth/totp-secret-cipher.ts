@@ -227,7 +227,11 @@ function ringKey(material: string): RingKey {
 
 function decrypt(key: Buffer, userId: string, payload: string): string {
   const bytes = Buffer.from(payload, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES))
+  // The tag's length pinned: a value cut short would otherwise be checked against a tag of a few
+  // bytes (Node accepts 4), which guessing can match (found in review, 2026-12-07).
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES), {
+    authTagLength: TAG_BYTES,
+  })
     .setAAD(Buffer.from(userId, 'utf8'))
     .setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
   return Buffer.concat([
