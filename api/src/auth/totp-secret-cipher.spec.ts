@@ -74,7 +74,7 @@ describe('TotpSecretCipher', () => {
     ).rejects.toThrow();
     await expect(sealing.open('user-1', SECRET)).rejects.toThrow('not a sealed authenticator secret');
     // Cut short: its last bytes are no full tag, and are not checked as a shorter one.
-    const short = bytes.subarray(0, 14).toString('base64url');
+    const short = bytes.subarray(0, 12).toString('base64url');
     await expect(sealing.open('user-1', `${format}.${keyId}.${short}`)).rejects.toThrow(/tag length/);
   });
 
