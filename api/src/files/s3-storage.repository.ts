@@ -62,8 +62,9 @@ export class S3StorageRepository extends StorageRepository {
       ContentType: request.contentType,
       ContentLength: request.size,
     });
+    const expiresIn = await this.validSeconds(client, request);
     const url = await getSignedUrl(client, command, {
-      expiresIn: request.expiresInSeconds,
+      expiresIn,
       signingDate: request.signedAt,
       signableHeaders: SIGNED_UPLOAD_HEADERS,
     });
@@ -71,16 +72,32 @@ export class S3StorageRepository extends StorageRepository {
       url,
       method: 'PUT',
       headers: { 'Content-Type': request.contentType, 'Content-Length': String(request.size) },
-      expiresAt: new Date(request.signedAt.getTime() + request.expiresInSeconds * 1000),
+      expiresAt: new Date(request.signedAt.getTime() + expiresIn * 1000),
     };
   }
 
   async presignDownload(key: string, validity: Validity): Promise<string> {
     const { client, s3, getSignedUrl } = await this.loadSdk();
     return getSignedUrl(client, new s3.GetObjectCommand({ Bucket: this.settings().bucket, Key: key }), {
-      expiresIn: validity.expiresInSeconds,
+      expiresIn: await this.validSeconds(client, validity),
       signingDate: validity.signedAt,
     });
+  }
+
+  /**
+   * How long a URL signed now can work: what was asked, cut to the life left in the credentials
+   * that sign it. S3 refuses a presigned URL once the temporary credentials that signed it expire
+   * (ExpiredToken), and the role credentials on ECS, EC2 and Lambda rotate every few hours, the
+   * SDK renewing them only in their last minutes: a URL signed then stopped working long before
+   * the `expiresAt` the API returned. Now the URL and `expiresAt` say the same, true time.
+   * Credentials without an expiry (long-term keys, the local stand-ins) leave it as asked.
+   */
+  private async validSeconds(client: S3Client, validity: Validity): Promise<number> {
+    // The provider the signer itself calls: memoised, so this is the identity that signs.
+    const { expiration } = await client.config.credentials();
+    if (expiration === undefined) return validity.expiresInSeconds;
+    const left = Math.floor((expiration.getTime() - validity.signedAt.getTime()) / 1000);
+    return Math.max(1, Math.min(validity.expiresInSeconds, left));
   }
 
   async head(key: string): Promise<StoredObject | undefined> {

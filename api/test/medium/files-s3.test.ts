@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../src/common/errors/app-error.js';
@@ -261,5 +263,70 @@ describe('the s3 storage driver against an S3-compatible server', () => {
       // A private file is no one's to read meanwhile; it goes with the purge.
       expect(await exists(temp.key)).toBe(true);
     });
+  });
+});
+
+/**
+ * Role credentials as ECS, EC2 and Lambda give them: temporary, with an expiry, fetched by the SDK's
+ * default chain (here its container-credentials provider, from an endpoint on loopback as ECS
+ * serves them). S3 refuses a presigned URL once the credentials that signed it expire.
+ */
+describe('the s3 storage driver with role credentials that expire before the URL would', () => {
+  let s3: TestS3Server;
+  let endpoint: Server;
+  let credentialsExpire: Date;
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    credentialsExpire = new Date(Date.now() + 10 * 60_000);
+    endpoint = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(
+        JSON.stringify({
+          // The keys s3rver knows (it checks the key id, not the signature).
+          AccessKeyId: S3RVER_CREDENTIALS.AWS_ACCESS_KEY_ID,
+          SecretAccessKey: S3RVER_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+          Token: 'role-session-token',
+          Expiration: credentialsExpire.toISOString(),
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const { port } = endpoint.address() as AddressInfo;
+    vi.stubEnv('AWS_ACCESS_KEY_ID', undefined);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', undefined);
+    vi.stubEnv('AWS_CONTAINER_CREDENTIALS_FULL_URI', `http://127.0.0.1:${port}/credentials`);
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await new Promise((resolve) => endpoint?.close(resolve));
+    await s3?.close();
+  });
+
+  // Found in review (2026-12-07): the URL and the API's `expiresAt` promised the full TTL, and S3
+  // refused the URL when the credentials expired, up to the whole TTL earlier.
+  it('signs uploads and downloads for no longer than the credentials live, and says so', async () => {
+    const storage = new S3StorageRepository(testConfig(s3.env));
+    const signedAt = new Date();
+    const upload = await storage.presignUpload({
+      key: 'uploads/temp/00000000-0000-4000-8000-000000000000/00000009-0000-4000-8000-000000000000.png',
+      contentType: 'image/png',
+      size: 10,
+      signedAt,
+      expiresInSeconds: 3600,
+    });
+    const url = new URL(upload.url);
+    expect(url.searchParams.get('X-Amz-Security-Token')).toBe('role-session-token');
+    const left = Math.floor((credentialsExpire.getTime() - signedAt.getTime()) / 1000);
+    expect(url.searchParams.get('X-Amz-Expires')).toBe(String(left));
+    expect(upload.expiresAt.getTime()).toBe(signedAt.getTime() + left * 1000);
+    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: fakePng(10) });
+    expect(put.status).toBe(200);
+    const download = new URL(
+      await storage.presignDownload('uploads/x.png', { signedAt, expiresInSeconds: 3600 }),
+    );
+    expect(download.searchParams.get('X-Amz-Expires')).toBe(String(left));
+    // Asked for less than the credentials' life: as asked.
+    const short = new URL(await storage.presignDownload('uploads/x.png', { signedAt, expiresInSeconds: 60 }));
+    expect(short.searchParams.get('X-Amz-Expires')).toBe('60');
   });
 });
