@@ -1391,6 +1391,240 @@ describe('web app in Chromium against the real API', () => {
     }
   });
 
+  // Found 2026-12-07: the forms that confirm a change with the password or an emailed code chose
+  // which from the profile (and /admin's rows from the list) read when the page loaded. Changed
+  // elsewhere since (a password set in another tab, an account deleted), the form offered a proof
+  // the API refused, and only a reload got the person out.
+  describe('when the account changed behind the page', () => {
+    /** Mails to `email` whose subject matches, in the dev outbox. */
+    const mailCount = async (email: string, subject: RegExp) =>
+      (
+        (await (await fetch(`${stack.apiUrl}/api/dev/outbox?to=${encodeURIComponent(email)}`)).json()) as {
+          subject: string;
+        }[]
+      ).filter((message) => subject.test(message.subject)).length;
+
+    /** The 6-digit code of the mail `send` makes the API write to `email`. */
+    const mailedCode = async (email: string, subject: RegExp, send: () => Promise<unknown>) => {
+      const before = await mailCount(email, subject);
+      await send();
+      const mail = await waitForMail(stack.apiUrl, email, subject, before + 1);
+      return mail.text.match(/\b(\d{6})\b/)?.[1] as string;
+    };
+
+    const post = async (path: string, body: unknown, token?: string) => {
+      const response = await fetch(`${stack.apiUrl}/api${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+      expect(response.ok, `${path}: ${response.status}`).toBe(true);
+      // 202 and 204 carry no body.
+      const text = await response.text();
+      return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+    };
+
+    /**
+     * Gives the account made by email code at `email` a password through the API, on a session of
+     * its own: what the owner does in another tab or on another device.
+     */
+    const setPasswordElsewhere = async (email: string, password: string) => {
+      const signInCode = await mailedCode(email, /sign-in code/i, () =>
+        post('/auth/email-code/start', { email }),
+      );
+      const { accessToken } = await post('/auth/email-code/verify', { email, code: signInCode });
+      const token = String(accessToken);
+      const code = await mailedCode(email, /confirmation code/i, () =>
+        post('/auth/reauthentication/code', {}, token),
+      );
+      await post('/auth/password/set', { code, newPassword: password }, token);
+    };
+
+    it('offers the password once one was set elsewhere, when "Email me a code" is refused, and completes with it', async () => {
+      const email = `stale.code.${suffix}@example.com`;
+      const password = 'a passphrase set elsewhere 1';
+      const context = await newContext({ viewport: DESKTOP });
+      try {
+        const tab = await context.newPage();
+        await signInWithEmailCode(tab, email);
+        const deletion = tab.getByRole('region', { name: 'Delete account' });
+        await deletion.getByRole('button', { name: 'Email me a code' }).waitFor();
+
+        await setPasswordElsewhere(email, password);
+        // The page still offers a code: asking for one is refused (409 ACCOUNT_HAS_PASSWORD), and
+        // the page reads the account again instead of leaving that as a dead end.
+        await deletion.getByRole('button', { name: 'Email me a code' }).click();
+        await deletion.getByLabel('Your password').waitFor();
+        await deletion.getByText('Your account has a password now').waitFor();
+        expect(await deletion.getByRole('button', { name: 'Email me a code' }).count()).toBe(0);
+        // Every form of the page follows, the password section included.
+        await tab.getByRole('region', { name: 'Change password' }).getByLabel('Current password').waitFor();
+        const address = tab.getByRole('region', { name: 'Email address' });
+        await address.getByLabel('New email').fill(`stale.code.new.${suffix}@example.com`);
+        await address.getByLabel('Your password').fill(password);
+        await address.getByRole('button', { name: 'Change email address' }).click();
+        await address.getByText('We sent a link to').waitFor();
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('turns "Set a password" into the password change when a password was set elsewhere', async () => {
+      const email = `stale.set.${suffix}@example.com`;
+      const context = await newContext({ viewport: DESKTOP });
+      try {
+        const tab = await context.newPage();
+        await signInWithEmailCode(tab, email);
+        const section = tab.getByRole('region', { name: 'Set a password' });
+        const code = await mailedCode(email, /confirmation code/i, () =>
+          section.getByRole('button', { name: 'Email me a code' }).click(),
+        );
+        await setPasswordElsewhere(email, 'a passphrase set elsewhere 2');
+        await section.getByLabel('Code from your email').fill(code);
+        await section.getByLabel('New password').fill('a passphrase set here 2');
+        await section.getByRole('button', { name: 'Set password' }).click();
+        // 409 ACCOUNT_HAS_PASSWORD: the section is the password change, saying why.
+        const change = tab.getByRole('region', { name: 'Change password' });
+        await change.getByLabel('Current password').waitFor();
+        await change.getByText('Your account has a password now').waitFor();
+        expect(await tab.getByRole('region', { name: 'Set a password' }).count()).toBe(0);
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('asks for the password on /api-keys when an emailed code is refused because one was set elsewhere, and creates the key', async () => {
+      const email = `stale.key.${suffix}@example.com`;
+      const password = 'a passphrase set elsewhere 3';
+      const context = await newContext({ viewport: DESKTOP });
+      try {
+        const tab = await context.newPage();
+        await signInWithEmailCode(tab, email);
+        await tab.getByRole('link', { name: 'API keys' }).click();
+        await expectHeading('API keys', tab);
+        const create = tab.getByRole('region', { name: 'Create a key' });
+        await create.getByLabel('Name').fill('stale bot');
+        const code = await mailedCode(email, /confirmation code/i, () =>
+          create.getByRole('button', { name: 'Email me a code' }).click(),
+        );
+        await setPasswordElsewhere(email, password);
+        await create.getByLabel('Code from your email').fill(code);
+        await create.getByRole('button', { name: 'Create key' }).click();
+        // 403 REAUTHENTICATION_REQUIRED (the account has a password now): the form asks for it.
+        await create.getByLabel('Your password').fill(password);
+        await create.getByText('Your account changed since this page was loaded').waitFor();
+        await create.getByRole('button', { name: 'Create key' }).click();
+        expect(((await tab.getByTestId('new-api-key').textContent()) ?? '').trim()).toMatch(/^cn_live_/);
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('reads the account again when the page is looked at again, before any form is refused', async () => {
+      const email = `stale.focus.${suffix}@example.com`;
+      const context = await newContext({ viewport: DESKTOP });
+      try {
+        const tab = await context.newPage();
+        await signInWithEmailCode(tab, email);
+        const deletion = tab.getByRole('region', { name: 'Delete account' });
+        await deletion.getByRole('button', { name: 'Email me a code' }).waitFor();
+        await setPasswordElsewhere(email, 'a passphrase set elsewhere 4');
+        // Back from the other tab: the window gets the focus (Playwright's pages never lose it).
+        await tab.evaluate(() => window.dispatchEvent(new Event('focus')));
+        await deletion.getByLabel('Your password').waitFor();
+        await tab.getByRole('region', { name: 'Change password' }).waitFor();
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('reads an /admin row again when its change is refused: deleted since, or made an admin since (enabling then takes the password)', async () => {
+      const admin = {
+        email: `stale.admin.${suffix}@example.com`,
+        username: `stale_admin_${suffix}`,
+        password: 'admin passphrase stale 5',
+      };
+      const gone = {
+        email: `stale.gone.${suffix}@example.com`,
+        username: `stale_gone_${suffix}`,
+        password: 'a passphrase that goes 5',
+      };
+      const context = await newContext({ viewport: DESKTOP });
+      try {
+        await post('/auth/register', admin);
+        await stack.promote(admin.email);
+        const { accessToken } = await post('/auth/register', gone);
+        const tab = await context.newPage();
+        await signInWithPassword(tab, admin.username, admin.password);
+        await tab.goto(`${stack.webUrl}/admin`);
+        await tab.getByLabel('Search').fill(gone.username);
+        await tab.getByRole('button', { name: 'Search' }).click();
+        const row = tab
+          .getByRole('region', { name: `Accounts starting with “${gone.username}”` })
+          .getByRole('listitem')
+          .filter({ hasText: gone.email });
+        await row.getByRole('button', { name: `Disable ${gone.username}` }).waitFor();
+
+        const deleted = await fetch(`${stack.apiUrl}/api/users/me`, {
+          method: 'DELETE',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${String(accessToken)}` },
+          body: JSON.stringify({ password: gone.password }),
+        });
+        expect(deleted.status).toBe(204);
+        // 404 USER_NOT_FOUND: the row is read again and shows the account as it is now.
+        await row.getByRole('button', { name: `Disable ${gone.username}` }).click();
+        await row.getByText('Deleted', { exact: true }).waitFor();
+        await row.getByText('This account changed since the list was loaded').waitFor();
+        expect(await row.getByRole('button', { name: `Disable ${gone.username}` }).count()).toBe(0);
+
+        // A disabled account another admin made an admin meanwhile: enabling it gives back an admin,
+        // which the API confirms with the acting admin's password (403 REAUTHENTICATION_REQUIRED to
+        // the one click the row offered). The row, read again, asks for it.
+        const revived = {
+          email: `stale.revived.${suffix}@example.com`,
+          username: `stale_revived_${suffix}`,
+          password: 'a passphrase that returns 5',
+        };
+        const { user } = await post('/auth/register', revived);
+        const revivedId = (user as { id: string }).id;
+        const { accessToken: adminToken } = await post('/auth/login', {
+          email: admin.email,
+          password: admin.password,
+        });
+        const patch = async (body: unknown) => {
+          const response = await fetch(`${stack.apiUrl}/api/admin/users/${revivedId}`, {
+            method: 'PATCH',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${String(adminToken)}` },
+            body: JSON.stringify(body),
+          });
+          expect(response.status).toBe(200);
+        };
+        await patch({ disabled: true });
+        await tab.getByLabel('Search').fill(revived.username);
+        await tab.getByRole('button', { name: 'Search' }).click();
+        const revivedRow = tab
+          .getByRole('region', { name: `Accounts starting with “${revived.username}”` })
+          .getByRole('listitem')
+          .filter({ hasText: revived.email });
+        await revivedRow.getByRole('button', { name: `Enable ${revived.username}` }).waitFor();
+        await patch({ role: 'admin', password: admin.password });
+        await revivedRow.getByRole('button', { name: `Enable ${revived.username}` }).click();
+        await revivedRow.getByText('Admin', { exact: true }).waitFor();
+        await revivedRow.getByText('This account changed since the list was loaded').waitFor();
+        await revivedRow.getByRole('button', { name: `Enable ${revived.username}` }).click();
+        const enable = revivedRow.getByRole('form', { name: `Enable ${revived.username}, an admin` });
+        await enable.getByLabel('Your password').fill(admin.password);
+        await enable.getByRole('button', { name: 'Confirm: enable admin' }).click();
+        await revivedRow.getByText(`${revived.username} can sign in again, as an admin.`).waitFor();
+      } finally {
+        await context.close();
+      }
+    });
+  });
+
   it('met no refusal of its Content-Security-Policy on any page of the run (uploads, QR codes, passkeys, …)', () => {
     expect(policyViolations).toEqual([]);
   });

@@ -20,6 +20,9 @@ export function identityProofFrom(form: FormData, account: Account): IdentityPro
 /**
  * "Confirm it is you" inside a form whose action the API guards with re-authentication: the
  * password, or for an account made by email code, a code this mails to the account's address.
+ * Which one follows `account`, which the page keeps current (`useProfileUpdates`): when the account
+ * got a password elsewhere, asking for a code is refused (ACCOUNT_HAS_PASSWORD), the page reads the
+ * account again, and these fields turn into the password with that refusal above it.
  */
 export function IdentityProofFields({
   account,
@@ -33,24 +36,28 @@ export function IdentityProofFields({
 }) {
   const send = useAction();
   const [sent, setSent] = useState(false);
+  const sendError = send.error && <Alert kind="error">{send.error.message}</Alert>;
 
   if (account.hasPassword) {
     return (
-      <Field
-        label="Your password"
-        name="password"
-        type="password"
-        autoComplete="current-password"
-        required
-        maxLength={128}
-        hint={`${why}, so this asks for your password.`}
-        error={fieldErrors?.password}
-      />
+      <>
+        {sendError}
+        <Field
+          label="Your password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          maxLength={128}
+          hint={`${why}, so this asks for your password.`}
+          error={fieldErrors?.password}
+        />
+      </>
     );
   }
   return (
     <>
-      {send.error && <Alert kind="error">{send.error.message}</Alert>}
+      {sendError}
       {sent && <Alert kind="success">We emailed a code to {account.email}.</Alert>}
       <Field
         label="Code from your email"

@@ -670,3 +670,58 @@ describe('a re-authentication refused because it locked the account', () => {
     expect(client.user?.username).toBe('ada');
   });
 });
+
+// Found 2026-12-07: forms chose between the password and an emailed code from the profile read
+// when the page loaded; once the account got a password elsewhere, the API refused the code and
+// only a reload showed the password field.
+describe('a proof refused because the account changed elsewhere', () => {
+  let profiles: boolean[];
+  beforeEach(() => {
+    profiles = [];
+  });
+
+  it.each(['REAUTHENTICATION_REQUIRED', 'ACCOUNT_HAS_PASSWORD', 'CONFIRMATION_INTERRUPTED'])(
+    'reads the profile again for its followers before %s reaches the form',
+    async (code) => {
+      await signIn();
+      const heard: string[] = [];
+      fake.hasPassword = false;
+      client.subscribeProfile((profile) => heard.push(`hasPassword: ${profile.hasPassword}`));
+      await client.profile();
+      fake.hasPassword = true; // set in another tab
+      fake.apiKeyAnswer = { status: code === 'REAUTHENTICATION_REQUIRED' ? 403 : 409, code };
+      const error = await errorOf(client.createApiKey('ci', [], { code: '123456' }));
+      heard.push(`refused: ${error.code}`);
+      expect(heard).toEqual(['hasPassword: false', 'hasPassword: true', `refused: ${code}`]);
+      expect(fake.count('GET /users/me')).toBe(2);
+    },
+  );
+
+  it('reads nothing more for other refusals, or when no page follows the profile', async () => {
+    await signIn();
+    fake.apiKeyAnswer = { status: 409, code: 'ACCOUNT_HAS_PASSWORD' };
+    await errorOf(client.createApiKey('ci', [], { code: '123456' }));
+    const unsubscribe = client.subscribeProfile((profile) => profiles.push(profile.hasPassword));
+    fake.apiKeyAnswer = { status: 401, code: 'INVALID_CODE' };
+    await errorOf(client.createApiKey('ci', [], { code: '123456' }));
+    unsubscribe();
+    fake.apiKeyAnswer = { status: 403, code: 'REAUTHENTICATION_REQUIRED' };
+    await errorOf(client.createApiKey('ci', [], { code: '123456' }));
+    expect(fake.count('GET /users/me')).toBe(0);
+    expect(profiles).toEqual([]);
+  });
+
+  it('reads the profile again when the tab is looked at again, only while a page follows it', async () => {
+    await signIn();
+    client.recheck();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fake.count('GET /users/me')).toBe(0);
+    client.subscribeProfile((profile) => profiles.push(profile.hasPassword));
+    // Focus and visibility arrive together on a tab switch: one read.
+    client.recheck();
+    client.recheck();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fake.count('GET /users/me')).toBe(1);
+    expect(profiles).toEqual([true]);
+  });
+});

@@ -24,7 +24,7 @@ import type {
   StoredFile,
   TotpSetup,
 } from './api-types';
-import { messageFor, SESSION_ENDED_CODES } from './error-messages';
+import { ACCOUNT_CHANGED_CODES, messageFor, SESSION_ENDED_CODES } from './error-messages';
 
 /**
  * The one module that talks to the API. The access token lives only in this object's memory; the
@@ -85,6 +85,12 @@ export class ApiError extends Error {
 export type SessionListener = (user: AuthUser | null, endedBy?: string) => void;
 
 /**
+ * Called with the signed-in account's profile each time the client reads it (`GET /users/me`) or
+ * saves it, so pages that decide from it (which proof a form asks for) follow what the API says now.
+ */
+export type ProfileListener = (profile: Profile) => void;
+
+/**
  * What a refresh came to: a new access token; the end of the session (the API refused the cookie, or
  * there is none); or no verdict for now (the API or the network is briefly down), which keeps the
  * session and says why there is no new token.
@@ -128,6 +134,9 @@ export class ApiClient {
   /** The `cn_csrf` value when this tab last signed in or refreshed: a sign-in elsewhere sets another. */
   #csrfSeen: string | undefined;
   readonly #listeners = new Set<SessionListener>();
+  readonly #profileListeners = new Set<ProfileListener>();
+  /** The profile read under way for the listeners, shared by the focus and refusal that ask at once. */
+  #profileRereading: Promise<void> | null = null;
   readonly #random: () => number;
 
   constructor(environment: ApiClientEnvironment = {}) {
@@ -150,6 +159,18 @@ export class ApiClient {
   subscribe(listener: SessionListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Follows the signed-in account's profile: every one this client reads or saves from now on. A
+   * page reads the profile once as it loads, but the account can change meanwhile elsewhere (a
+   * password set in another tab), and a form deciding from the old copy offers a proof the API
+   * refuses; the client reads it again on such a refusal (ACCOUNT_CHANGED_CODES) and when the tab
+   * is looked at again (`recheck`), but only while someone follows it.
+   */
+  subscribeProfile(listener: ProfileListener): () => void {
+    this.#profileListeners.add(listener);
+    return () => this.#profileListeners.delete(listener);
   }
 
   // ------------------------------------------------------------ signing in and out
@@ -283,13 +304,21 @@ export class ApiClient {
    * signed out, or signed in, meanwhile. This tab heard of it only at its next refresh, up to 14
    * minutes later, showing the account's pages and data meanwhile, or then went on as the account
    * that signed in (found in review, 2026-12-07). Without `cn_csrf` the session has ended; with
-   * another value than this tab last saw, a refresh tells which account the cookie holds now.
+   * another value than this tab last saw, a refresh tells which account the cookie holds now. Pages
+   * following the profile (`subscribeProfile`) get it read again too.
    */
   recheck(): void {
     if (!this.#user || this.#signOutUnconfirmed) return;
     const csrf = readCookie(CSRF_COOKIE);
-    if (!csrf) this.#forget('SIGNED_OUT_IN_ANOTHER_TAB');
-    else if (csrf !== this.#csrfSeen) void this.#refresh();
+    if (!csrf) {
+      this.#forget('SIGNED_OUT_IN_ANOTHER_TAB');
+      return;
+    }
+    if (csrf !== this.#csrfSeen) void this.#refresh();
+    // The account itself may have changed there too (a password set): a page showing a form
+    // that asks for a proof reads it again, before the form is refused. (Were the cookie another
+    // account's, the refresh above ends this tab's session whatever this read says.)
+    void this.#rereadProfile();
   }
 
   async signOut(): Promise<void> {
@@ -463,12 +492,15 @@ export class ApiClient {
 
   // ------------------------------------------------------------ profile and files
 
-  profile(): Promise<Profile> {
-    return this.#request('GET', '/users/me');
+  async profile(): Promise<Profile> {
+    const profile = await this.#request<Profile>('GET', '/users/me');
+    this.#tellProfile(profile);
+    return profile;
   }
 
   async updateProfile(update: ProfileUpdate): Promise<Profile> {
     const profile = await this.#request<Profile>('PATCH', '/users/me', { body: update });
+    this.#tellProfile(profile);
     if (this.#user && profile.username !== this.#user.username) {
       this.#setUser({ ...this.#user, username: profile.username });
     }
@@ -525,9 +557,34 @@ export class ApiClient {
     if (!response.ok) {
       const body = await readError(response);
       if (auth && response.status === 403 && body.code === 'ACCOUNT_LOCKED') await this.#endIfLockedOut();
+      // The page offered a proof from an old copy of the account: read it again before the refusal
+      // reaches the form, so the form shows the right proof beside the message instead of a dead
+      // end only a reload got out of (found 2026-12-07).
+      if (auth && ACCOUNT_CHANGED_CODES.has(body.code)) await this.#rereadProfile();
       throw this.#fail(response, body);
     }
     return response;
+  }
+
+  /**
+   * Reads the profile again for its listeners (`subscribeProfile`), if any; best effort, since the
+   * caller has its own answer to give. Reads asked for while one is under way share it.
+   */
+  #rereadProfile(): Promise<void> {
+    if (this.#profileListeners.size === 0 || !this.#user) return Promise.resolve();
+    this.#profileRereading ??= this.profile()
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.#profileRereading = null;
+      });
+    return this.#profileRereading;
+  }
+
+  #tellProfile(profile: Profile): void {
+    for (const listener of this.#profileListeners) listener(profile);
   }
 
   /**

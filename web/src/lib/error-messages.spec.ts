@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ACCOUNT_CHANGED_CODES,
   messageFor,
   NOT_CONFIRMED_YET_HINT,
   SECOND_STEP_ENDED_CODES,
@@ -86,5 +87,14 @@ describe('the sign-up password refusals', () => {
     expect(messageFor('REGISTRATION_PASSWORD_WRONG')).toBe(
       'That is not the password chosen when this address was signed up.',
     );
+  });
+});
+
+// The API client reads the profile again on these, and the form then asks for the other proof: the
+// sentence has to say why the form changed under the person (the API's own is written for developers).
+describe('the refusals that mean the account changed since the page loaded', () => {
+  it.each([...ACCOUNT_CHANGED_CODES])('words %s for people, as a change of the account', (code) => {
+    expect(messageFor(code, 'api')).not.toBe('api');
+    expect(messageFor(code)).toMatch(/account|password/i);
   });
 });

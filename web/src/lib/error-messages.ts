@@ -44,7 +44,10 @@ const messages: Readonly<Record<string, string>> = {
     'This link confirms a sign-up. To show it is yours, enter the password chosen when this address was signed up.',
   REGISTRATION_PASSWORD_WRONG: 'That is not the password chosen when this address was signed up.',
   CURRENT_PASSWORD_INCORRECT: 'Your current password is wrong.',
-  REAUTHENTICATION_REQUIRED: 'Confirm it is you: enter your password, or the code we emailed you.',
+  // The web app sends the proof the account took when the page read it, so this means it changed
+  // since (ACCOUNT_CHANGED_CODES): the page has read it again and asks for the right proof.
+  REAUTHENTICATION_REQUIRED:
+    'Your account changed since this page was loaded (a password was set or removed elsewhere), so it is confirmed another way now. Nothing was changed: confirm it is you again below.',
   SIGN_IN_INTERRUPTED: 'Your account changed while you were signing in. Sign in again.',
   CONFIRMATION_INTERRUPTED:
     'Your password changed (or the account was disabled) while this was being confirmed, so nothing was changed.',
@@ -78,7 +81,8 @@ const messages: Readonly<Record<string, string>> = {
   REFRESH_TOKEN_REUSED: 'For your safety this session was signed out. Please sign in again.',
   CSRF_TOKEN_INVALID: 'Your session could not be verified. Please sign in again.',
   SESSION_NOT_FOUND: 'That session no longer exists.',
-  ACCOUNT_HAS_PASSWORD: 'Your account has a password: enter it instead of a code.',
+  ACCOUNT_HAS_PASSWORD:
+    'Your account has a password now (set in another tab or on another device): confirm with it instead of an emailed code.',
   // Administration
   FORBIDDEN: 'You are not allowed to do this.',
   ADMIN_SELF_CHANGE: 'You cannot change your own role or disable yourself; ask another admin.',
@@ -91,6 +95,10 @@ const messages: Readonly<Record<string, string>> = {
   FILE_TOO_LARGE: 'The image is too large; choose one under 5 MB.',
   FILE_NOT_UPLOADED: 'The upload did not reach storage. Try again.',
   FILE_UPLOAD_MISMATCH: 'The uploaded file did not match what was announced. Try again.',
+  // The avatar flow can meet both (PATCH /users/me, POST /files/{id}/complete): found in review,
+  // 2026-12-07, when they showed the API's developer wording.
+  FILE_NOT_FOUND: 'That upload is no longer there. Choose the picture again.',
+  STORAGE_UNAVAILABLE: 'File storage is not answering right now. Try again in a moment.',
   AVATAR_NOT_READY: 'The picture is not ready yet. Try again.',
   FILE_NOT_AN_AVATAR: 'That file cannot be used as a profile picture.',
   UPLOAD_URL_INVALID: 'The upload link was rejected. Try again.',
@@ -146,6 +154,42 @@ export const SECOND_STEP_ENDED_CODES: ReadonlySet<string> = new Set([
   'SIGN_IN_INTERRUPTED',
   'ACCOUNT_DISABLED',
 ]);
+
+/**
+ * Refusals that mean the page's copy of the signed-in account is out of date: the proof a form
+ * offered (the password, or an emailed code for an account without one) is no longer the one the
+ * account takes, or the account changed while the proof was being checked. The API client reads
+ * the profile again before passing them on, so the form asks for the right proof (docs/web.md,
+ * "Re-authentication"). From api/src/auth/auth.service.ts: `confirmIdentity` answers
+ * REAUTHENTICATION_REQUIRED to the wrong kind of proof, `setPassword` and
+ * `sendReauthenticationCode` answer ACCOUNT_HAS_PASSWORD, and `lockUnchanged` answers
+ * CONFIRMATION_INTERRUPTED when the password changed since the proof was checked.
+ */
+export const ACCOUNT_CHANGED_CODES: ReadonlySet<string> = new Set([
+  'REAUTHENTICATION_REQUIRED',
+  'ACCOUNT_HAS_PASSWORD',
+  'CONFIRMATION_INTERRUPTED',
+]);
+
+/**
+ * Under "Change password" when the profile, read again, has a password the page did not know of:
+ * "Set a password" gave way to it without a word otherwise (its form, and its refusal, are gone).
+ */
+export const PASSWORD_SET_ELSEWHERE =
+  'Your account has a password now: it was set in another tab or on another device. You can sign in with it, or change it here.';
+
+/**
+ * On an /admin row whose change the API refused because the account (or the acting admin's own)
+ * is not what the list showed: the row, read again, shows it as it is now. USER_NOT_FOUND: deleted
+ * (or erased) since; REAUTHENTICATION_REQUIRED: the change needs the admin's proof now (the account
+ * became an admin meanwhile), or the admin's account changed how it confirms.
+ */
+export const ADMIN_ROW_CHANGED: Readonly<Record<'USER_NOT_FOUND' | 'REAUTHENTICATION_REQUIRED', string>> = {
+  USER_NOT_FOUND:
+    'This account changed since the list was loaded: it was deleted, so it takes no more changes. The row shows it as it is now.',
+  REAUTHENTICATION_REQUIRED:
+    'This account changed since the list was loaded (or yours did), and the change now needs you to confirm it is you. The row shows it as it is now: try again.',
+};
 
 /** The sentence to show for an API error code; `fallback` (the API's message) when unknown. */
 export function messageFor(code: string, fallback?: string): string {

@@ -5,8 +5,9 @@ import { Alert } from '../../components/alert';
 import { IdentityProofFields, identityProofFrom } from '../../components/identity-proof-fields';
 import { SecurityActivityList } from '../../components/security-activity-list';
 import { SubmitButton } from '../../components/submit-button';
-import { api } from '../../lib/api-client';
+import { ApiError, api } from '../../lib/api-client';
 import type { AdminUser, AdminUserChange, Profile } from '../../lib/api-types';
+import { ADMIN_ROW_CHANGED } from '../../lib/error-messages';
 import { formatDate } from '../../lib/format';
 import { useAction } from '../../lib/use-action';
 
@@ -33,6 +34,18 @@ const CONFIRMED: Record<Confirmed, { label: (username: string) => string; why: s
 };
 
 /**
+ * Refusals meaning the row is not the account as it is now (deleted since, or now an admin whose
+ * enabling needs the acting admin's proof; api/src/users/users.service.ts `adminUpdate`): the row
+ * is read again. REAUTHENTICATION_REQUIRED may instead mean the admin's own account changed; the
+ * API client then reads their profile again too (ACCOUNT_CHANGED_CODES).
+ */
+function rowChangedMessage(code: string): string | undefined {
+  return Object.hasOwn(ADMIN_ROW_CHANGED, code)
+    ? ADMIN_ROW_CHANGED[code as keyof typeof ADMIN_ROW_CHANGED]
+    : undefined;
+}
+
+/**
  * The account's activity panel: never opened (nothing loaded yet), open, or closed again (hidden, so
  * reopening shows the pages already loaded without asking the API again).
  */
@@ -50,11 +63,14 @@ export function AdminUserRow({
   self,
   account,
   onChanged,
+  onStale,
 }: {
   user: AdminUser;
   self: boolean;
   account: Pick<Profile, 'email' | 'hasPassword'>;
   onChanged: (user: AdminUser) => void;
+  /** Reads the account again after the API said the row is out of date. */
+  onStale: (user: AdminUser) => Promise<void>;
 }) {
   const change = useAction();
   const [confirming, setConfirming] = useState<Confirmed | null>(null);
@@ -75,7 +91,19 @@ export function AdminUserRow({
 
   async function apply(update: AdminUserChange, done: string) {
     setNotice(null);
-    const ok = await change.run(async () => onChanged(await api.updateUserAsAdmin(user.id, update)));
+    const ok = await change.run(async () => {
+      try {
+        onChanged(await api.updateUserAsAdmin(user.id, update));
+      } catch (caught) {
+        if (caught instanceof ApiError && rowChangedMessage(caught.code)) {
+          // A deleted account takes no change, so its form goes; an open form whose proof the
+          // admin's account, read again, takes another way stays, with the right field.
+          if (caught.code === 'USER_NOT_FOUND') setConfirming(null);
+          await onStale(user);
+        }
+        throw caught;
+      }
+    });
     if (ok) {
       setConfirming(null);
       setNotice(done);
@@ -115,7 +143,9 @@ export function AdminUserRow({
         <p className="meta">
           {user.email} · @{user.username} · joined {formatDate(user.createdAt)}
         </p>
-        {change.error && <Alert kind="error">{change.error.message}</Alert>}
+        {change.error && (
+          <Alert kind="error">{rowChangedMessage(change.error.code) ?? change.error.message}</Alert>
+        )}
         {notice && <Alert kind="success">{notice}</Alert>}
         {confirming && (
           <form

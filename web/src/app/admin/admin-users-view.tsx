@@ -10,6 +10,7 @@ import { SubmitButton } from '../../components/submit-button';
 import { api } from '../../lib/api-client';
 import type { AdminUser, AuthUser, Profile } from '../../lib/api-types';
 import { useAction } from '../../lib/use-action';
+import { useProfileUpdates } from '../../lib/use-profile-updates';
 import { AdminUserRow } from './admin-user-row';
 
 export function AdminUsersView() {
@@ -23,6 +24,8 @@ function AdminUsers({ me }: { me: AuthUser }) {
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   // How the acting admin confirms granting admin: their password, or an emailed code.
   const [account, setAccount] = useState<Profile | null>(null);
+  // Read again by the API client when the admin's proof is refused because their account changed.
+  useProfileUpdates(setAccount);
   const load = useAction();
   const more = useAction();
 
@@ -59,6 +62,21 @@ function AdminUsers({ me }: { me: AuthUser }) {
 
   const replace = (changed: AdminUser) =>
     setUsers((current) => current?.map((user) => (user.id === changed.id ? changed : user)) ?? null);
+
+  /**
+   * A row the API said is out of date (the account was deleted or changed since the list was
+   * read): read again, found by its address (the search matches its start; the id picks the row
+   * among longer addresses). Not found, it was erased or its address changed: the list is read
+   * again from the start, as the search it shows.
+   */
+  const reread = async (stale: AdminUser) => {
+    const found = await api
+      .adminUsers(stale.email, null)
+      .then((page) => page.items.find((user) => user.id === stale.id))
+      .catch(() => undefined);
+    if (found) replace(found);
+    else await search(query);
+  };
 
   if (load.error?.code === 'FORBIDDEN') {
     return (
@@ -109,6 +127,7 @@ function AdminUsers({ me }: { me: AuthUser }) {
                 self={user.id === me.id}
                 account={account}
                 onChanged={replace}
+                onStale={reread}
               />
             ))}
           </ul>

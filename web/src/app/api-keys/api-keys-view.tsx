@@ -7,6 +7,7 @@ import { RequireAuth } from '../../components/require-auth';
 import { api } from '../../lib/api-client';
 import type { ApiKey, CreatedApiKey, Profile } from '../../lib/api-types';
 import { useAction } from '../../lib/use-action';
+import { useProfileUpdates } from '../../lib/use-profile-updates';
 import { ApiKeyList } from './api-key-list';
 import { CreateApiKeyForm } from './create-api-key-form';
 import { NewKeyNotice } from './new-key-notice';
@@ -19,6 +20,8 @@ function ApiKeys() {
   const [keys, setKeys] = useState<ApiKey[] | null>(null);
   // Whether the account confirms with a password or an emailed code (creating a key asks for it).
   const [account, setAccount] = useState<Profile | null>(null);
+  // Read again by the API client when a proof is refused because the account changed elsewhere.
+  useProfileUpdates(setAccount);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const load = useAction();
 

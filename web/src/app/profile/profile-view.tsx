@@ -6,7 +6,9 @@ import { Loading } from '../../components/loading';
 import { RequireAuth } from '../../components/require-auth';
 import { api } from '../../lib/api-client';
 import type { AuthUser, Profile } from '../../lib/api-types';
+import { PASSWORD_SET_ELSEWHERE } from '../../lib/error-messages';
 import { type ActionError, toActionError } from '../../lib/use-action';
+import { useProfileUpdates } from '../../lib/use-profile-updates';
 import { AvatarUploader } from './avatar-uploader';
 import { ChangeEmailForm } from './change-email-form';
 import { ChangePasswordForm } from './change-password-form';
@@ -25,11 +27,21 @@ function ProfileSections({ user }: { user: AuthUser }) {
   const [profile, setProfile] = useState<Profile | null>(null);
   const [error, setError] = useState<ActionError | null>(null);
   const [passwordSet, setPasswordSet] = useState(false);
+  // Whether the account had no password when the page loaded: if it has one later without this
+  // page's "Set password" (set in another tab), "Change password" says where it came from.
+  const [loadedWithoutPassword, setLoadedWithoutPassword] = useState(false);
+  // The forms below decide from `profile` which proof to ask for: it follows the API client's
+  // every read, e.g. the one after a refusal that says the account changed elsewhere.
+  useProfileUpdates(setProfile);
 
   useEffect(() => {
     let active = true;
     api.profile().then(
-      (loaded) => active && setProfile(loaded),
+      (loaded) => {
+        if (!active) return;
+        setProfile(loaded);
+        setLoadedWithoutPassword(!loaded.hasPassword);
+      },
       (caught: unknown) => active && setError(toActionError(caught)),
     );
     return () => {
@@ -75,10 +87,12 @@ function ProfileSections({ user }: { user: AuthUser }) {
       ) : (
         <section className="card" aria-labelledby="password-heading">
           <h2 id="password-heading">Change password</h2>
-          {passwordSet && (
+          {passwordSet ? (
             <Alert kind="success">
               Password set: you can now sign in with it as well as with emailed codes.
             </Alert>
+          ) : (
+            loadedWithoutPassword && <Alert kind="info">{PASSWORD_SET_ELSEWHERE}</Alert>
           )}
           <ChangePasswordForm />
         </section>

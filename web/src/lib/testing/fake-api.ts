@@ -1,4 +1,4 @@
-import type { AuthTokens, AuthUser } from '../api-types';
+import type { AuthTokens, AuthUser, Profile } from '../api-types';
 
 /**
  * A stand-in for the browser's cookie jar as `document.cookie` shows it to page scripts: reading
@@ -59,6 +59,8 @@ export class FakeApi {
   registrationNeedsConfirmation = false;
   /** Who the next sign-in signs in (another tab may sign in another account). */
   signInAs: AuthUser = USER;
+  /** Whether `GET /users/me` says the account has a password (another tab may set one). */
+  hasPassword = true;
   /** The session ids `DELETE /auth/sessions/:id` revoked. */
   readonly revokedSessions: string[] = [];
   readonly accessTtlSeconds = 900;
@@ -138,6 +140,15 @@ export class FakeApi {
     }
     if (path === '/auth/me') return json(200, this.#session.user);
     if (path === '/auth/sessions') return json(200, []);
+    if (method === 'GET' && path === '/users/me') {
+      const { id, email, username, role, emailVerified, createdAt } = this.#session.user;
+      const profile: Profile = {
+        ...{ id, email, username, role, emailVerified, createdAt },
+        ...{ displayName: null, bio: null, avatarFileId: null, avatarUrl: null },
+        hasPassword: this.hasPassword,
+      };
+      return json(200, profile);
+    }
     if (method === 'POST' && path === '/auth/api-keys') {
       if (this.apiKeyAnswer === 'lockingRefusal') {
         this.#sessionRevoked = true;
