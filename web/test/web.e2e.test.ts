@@ -1443,13 +1443,22 @@ describe('web app in Chromium against the real API', () => {
       await post('/auth/password/set', { code, newPassword: password }, token);
     };
 
-    it('offers the password once one was set elsewhere, when "Email me a code" is refused, and completes with it', async () => {
-      const email = `stale.code.${suffix}@example.com`;
-      const password = 'a passphrase set elsewhere 1';
+    /** Runs `steps` in a new desktop tab signed in by emailed code as `email`, closed after. */
+    const inTabSignedInAs = async (email: string, steps: (tab: Page) => Promise<void>) => {
       const context = await newContext({ viewport: DESKTOP });
       try {
         const tab = await context.newPage();
         await signInWithEmailCode(tab, email);
+        await steps(tab);
+      } finally {
+        await context.close();
+      }
+    };
+
+    it('offers the password once one was set elsewhere, when "Email me a code" is refused, and completes with it', async () => {
+      const email = `stale.code.${suffix}@example.com`;
+      const password = 'a passphrase set elsewhere 1';
+      await inTabSignedInAs(email, async (tab) => {
         const deletion = tab.getByRole('region', { name: 'Delete account' });
         await deletion.getByRole('button', { name: 'Email me a code' }).waitFor();
 
@@ -1467,17 +1476,12 @@ describe('web app in Chromium against the real API', () => {
         await address.getByLabel('Your password').fill(password);
         await address.getByRole('button', { name: 'Change email address' }).click();
         await address.getByText('We sent a link to').waitFor();
-      } finally {
-        await context.close();
-      }
+      });
     });
 
     it('turns "Set a password" into the password change when a password was set elsewhere', async () => {
       const email = `stale.set.${suffix}@example.com`;
-      const context = await newContext({ viewport: DESKTOP });
-      try {
-        const tab = await context.newPage();
-        await signInWithEmailCode(tab, email);
+      await inTabSignedInAs(email, async (tab) => {
         const section = tab.getByRole('region', { name: 'Set a password' });
         const code = await mailedCode(email, /confirmation code/i, () =>
           section.getByRole('button', { name: 'Email me a code' }).click(),
@@ -1491,18 +1495,13 @@ describe('web app in Chromium against the real API', () => {
         await change.getByLabel('Current password').waitFor();
         await change.getByText('Your account has a password now').waitFor();
         expect(await tab.getByRole('region', { name: 'Set a password' }).count()).toBe(0);
-      } finally {
-        await context.close();
-      }
+      });
     });
 
     it('asks for the password on /api-keys when an emailed code is refused because one was set elsewhere, and creates the key', async () => {
       const email = `stale.key.${suffix}@example.com`;
       const password = 'a passphrase set elsewhere 3';
-      const context = await newContext({ viewport: DESKTOP });
-      try {
-        const tab = await context.newPage();
-        await signInWithEmailCode(tab, email);
+      await inTabSignedInAs(email, async (tab) => {
         await tab.getByRole('link', { name: 'API keys' }).click();
         await expectHeading('API keys', tab);
         const create = tab.getByRole('region', { name: 'Create a key' });
@@ -1518,17 +1517,12 @@ describe('web app in Chromium against the real API', () => {
         await create.getByText('Your account changed since this page was loaded').waitFor();
         await create.getByRole('button', { name: 'Create key' }).click();
         expect(((await tab.getByTestId('new-api-key').textContent()) ?? '').trim()).toMatch(/^cn_live_/);
-      } finally {
-        await context.close();
-      }
+      });
     });
 
     it('reads the account again when the page is looked at again, before any form is refused', async () => {
       const email = `stale.focus.${suffix}@example.com`;
-      const context = await newContext({ viewport: DESKTOP });
-      try {
-        const tab = await context.newPage();
-        await signInWithEmailCode(tab, email);
+      await inTabSignedInAs(email, async (tab) => {
         const deletion = tab.getByRole('region', { name: 'Delete account' });
         await deletion.getByRole('button', { name: 'Email me a code' }).waitFor();
         await setPasswordElsewhere(email, 'a passphrase set elsewhere 4');
@@ -1536,9 +1530,7 @@ describe('web app in Chromium against the real API', () => {
         await tab.evaluate(() => window.dispatchEvent(new Event('focus')));
         await deletion.getByLabel('Your password').waitFor();
         await tab.getByRole('region', { name: 'Change password' }).waitFor();
-      } finally {
-        await context.close();
-      }
+      });
     });
 
     it('reads an /admin row again when its change is refused: deleted since, or made an admin since (enabling then takes the password)', async () => {
