@@ -79,6 +79,24 @@ async function submitSignUp(
 }
 
 /** Seed 003's "Continue": the email, then the code mailed to it (which makes the account if it is new). */
+/**
+ * POSTs JSON to the API directly (what the person does elsewhere, or set-up the UI has its own test
+ * for), failing the test unless it succeeds; the answer's JSON, or {} for 202/204.
+ */
+async function postToApi(path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${stack.apiUrl}/api${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  expect(response.ok, `${path}: ${response.status}`).toBe(true);
+  const text = await response.text();
+  return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+}
+
 async function signInWithEmailCode(target: Page, email: string): Promise<void> {
   await target.goto(`${stack.webUrl}/sign-in/code`);
   await expectHeading('Sign in with an email code', target);
@@ -751,25 +769,20 @@ describe('web app in Chromium against the real API', () => {
 
       // The account has two-step sign-in on (set up through the API here; its UI has its own test)
       // and its owner lost the app: the admin turns it off below.
-      const api = async (path: string, body: unknown, token?: string) => {
-        const response = await fetch(`${stack.apiUrl}/api${path}`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: JSON.stringify(body),
-        });
-        expect(response.ok, `${path}: ${response.status}`).toBe(true);
-        return (await response.json()) as Record<string, unknown>;
-      };
-      const { accessToken } = await api('/auth/login', { email: account.email, password: account.password });
-      const { secret } = await api(
+      const { accessToken } = await postToApi('/auth/login', {
+        email: account.email,
+        password: account.password,
+      });
+      const { secret } = await postToApi(
         '/auth/mfa/totp/setup',
         { password: account.password },
         String(accessToken),
       );
-      await api('/auth/mfa/totp/enable', { code: totp(decodeBase32(String(secret))) }, String(accessToken));
+      await postToApi(
+        '/auth/mfa/totp/enable',
+        { code: totp(decodeBase32(String(secret))) },
+        String(accessToken),
+      );
 
       const tab = await other.newPage();
       await signUp(tab, admin);
@@ -885,7 +898,7 @@ describe('web app in Chromium against the real API', () => {
         email: `gone.${Date.now()}@example.com`,
         password: admin.password,
       };
-      const { accessToken: goneToken } = await api('/auth/register', gone);
+      const { accessToken: goneToken } = await postToApi('/auth/register', gone);
       const deleted = await fetch(`${stack.apiUrl}/api/users/me`, {
         method: 'DELETE',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${String(goneToken)}` },
@@ -1412,35 +1425,20 @@ describe('web app in Chromium against the real API', () => {
       return mail.text.match(/\b(\d{6})\b/)?.[1] as string;
     };
 
-    const post = async (path: string, body: unknown, token?: string) => {
-      const response = await fetch(`${stack.apiUrl}/api${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-      expect(response.ok, `${path}: ${response.status}`).toBe(true);
-      // 202 and 204 carry no body.
-      const text = await response.text();
-      return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-    };
-
     /**
      * Gives the account made by email code at `email` a password through the API, on a session of
      * its own: what the owner does in another tab or on another device.
      */
     const setPasswordElsewhere = async (email: string, password: string) => {
       const signInCode = await mailedCode(email, /sign-in code/i, () =>
-        post('/auth/email-code/start', { email }),
+        postToApi('/auth/email-code/start', { email }),
       );
-      const { accessToken } = await post('/auth/email-code/verify', { email, code: signInCode });
+      const { accessToken } = await postToApi('/auth/email-code/verify', { email, code: signInCode });
       const token = String(accessToken);
       const code = await mailedCode(email, /confirmation code/i, () =>
-        post('/auth/reauthentication/code', {}, token),
+        postToApi('/auth/reauthentication/code', {}, token),
       );
-      await post('/auth/password/set', { code, newPassword: password }, token);
+      await postToApi('/auth/password/set', { code, newPassword: password }, token);
     };
 
     /** Runs `steps` in a new desktop tab signed in by emailed code as `email`, closed after. */
@@ -1546,9 +1544,9 @@ describe('web app in Chromium against the real API', () => {
       };
       const context = await newContext({ viewport: DESKTOP });
       try {
-        await post('/auth/register', admin);
+        await postToApi('/auth/register', admin);
         await stack.promote(admin.email);
-        const { accessToken } = await post('/auth/register', gone);
+        const { accessToken } = await postToApi('/auth/register', gone);
         const tab = await context.newPage();
         await signInWithPassword(tab, admin.username, admin.password);
         await tab.goto(`${stack.webUrl}/admin`);
@@ -1580,9 +1578,9 @@ describe('web app in Chromium against the real API', () => {
           username: `stale_revived_${suffix}`,
           password: 'a passphrase that returns 5',
         };
-        const { user } = await post('/auth/register', revived);
+        const { user } = await postToApi('/auth/register', revived);
         const revivedId = (user as { id: string }).id;
-        const { accessToken: adminToken } = await post('/auth/login', {
+        const { accessToken: adminToken } = await postToApi('/auth/login', {
           email: admin.email,
           password: admin.password,
         });
