@@ -3,8 +3,13 @@
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 const ORIGIN = /^https?:\/\/[^/\s*]+$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-/** Names that say a variable carries a secret value. */
-const SECRET_NAME = /SECRET$|PASSWORD|PRIVATE_KEY|^API_KEYS$|^DATABASE_URL$/;
+/**
+ * Names that say a variable carries a secret value: by suffix, and the API's own secret-valued
+ * variables by name (the MFA keys and AWS's session credentials slipped through the suffixes until
+ * 2026-12-07, found in review). Their `…_SECRET_ARN` forms name a secret and pass.
+ */
+const SECRET_NAME =
+  /SECRET$|PASSWORD|PRIVATE_KEY|^API_KEYS$|^DATABASE_URL$|^MFA_ENCRYPTION_(KEY|PREVIOUS_KEYS)$|^AWS_(SECRET_ACCESS_KEY|SESSION_TOKEN)$/;
 
 /** Throws unless `arn` is a Secrets Manager secret ARN. */
 export function assertSecretArn(what: string, arn: string): void {

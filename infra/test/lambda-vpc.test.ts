@@ -649,6 +649,18 @@ describe('lambda-vpc with RDS Proxy', () => {
     const [proxy] = Object.values(template.findResources('AWS::RDS::DBProxy'));
     expect(JSON.stringify(proxy?.Properties.Auth)).toMatch(/"Ref":"DatabaseApiUserSecret[0-9A-F]{8}"/);
   });
+
+  // Found in review (2026-12-07): every proxy was named "Proxy", and a proxy's name must be unique
+  // in the account and region, so a second stack with one failed to create.
+  it('names each stack’s proxy uniquely, within RDS’s limits', () => {
+    const names = (['lambda-vpc', 'lambda-image'] as const).map((topology) => {
+      const { template } = synthesize(sampleSettings(topology, 'dev', { rdsProxy: true }));
+      const [proxy] = Object.values(template.findResources('AWS::RDS::DBProxy'));
+      return String(proxy?.Properties.DBProxyName);
+    });
+    expect(new Set(names).size).toBe(2);
+    for (const name of names) expect(name).toMatch(/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,58}[A-Za-z0-9]$/);
+  });
 });
 
 describe('lambda-vpc reserved concurrency (one database connection per environment)', () => {

@@ -44,7 +44,8 @@ export interface ApiFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /**
    * Most environments running at once. Each holds a database connection, so this caps the
-   * connections the API can open (requests beyond it are throttled, 429 at the HTTP API).
+   * connections the API can open (requests beyond it are throttled: a 5xx at the HTTP API, whose
+   * Lambda proxy integration turns Lambda's throttle into an integration error).
    * @default - no reservation (the account's unreserved pool)
    */
   readonly reservedConcurrency?: number;

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -260,6 +260,10 @@ export class Database extends Construct implements IApiDatabase {
       });
       keepEgressClosed(proxySecurityGroup);
       this.proxy = this.instance.addProxy('Proxy', {
+        // Unique per stack: without a name (and without the feature flag that changes it) CDK names
+        // every proxy "Proxy", which must be unique in the account and region, so a second stack
+        // with a proxy failed to create (found in review, 2026-12-07).
+        dbProxyName: Names.uniqueResourceName(this, { maxLength: 60 }),
         // The API connects through it as its own user; the migrations go to the instance.
         secrets: [secret, apiUserSecret],
         vpc: props.vpc,
