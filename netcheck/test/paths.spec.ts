@@ -331,10 +331,15 @@ describe('security groups and NACLs', () => {
     expect(result.path.find((hop) => hop.kind === 'network-acl-outbound')?.detail).toContain('32768-65535');
   });
 
-  it('a NACL without ephemeral return ports blocks the web server', async () => {
-    const blocked = await path('nacl-no-ephemeral.yaml', { from: 'internet', to: 'Web', port: 443 });
-    expect(blocked.blockedAt).toMatchObject({ code: 'SUBNET_ACL_RESTRICTION', resource: 'WebAcl' });
-    expect(blocked.blockedAt?.reason).toContain('return traffic');
+  it('a NACL without ephemeral return ports still lets in a client connecting from port 443', async () => {
+    // Its outbound tcp/443 entry carries the replies to a client whose source port is 443: any
+    // internet client may pick that port (review, 2026-12-08; it used to be a definite block).
+    // NV-NACL-001 still reports the missing ephemeral return entry (rules.spec.ts).
+    const partly = await path('nacl-no-ephemeral.yaml', { from: 'internet', to: 'Web', port: 443 });
+    expect(partly.reachable).toBe(true);
+    expect(partly.path.find((hop) => hop.kind === 'network-acl-outbound')?.detail).toContain(
+      'not the whole ephemeral range',
+    );
     const open = await path('nacl-with-ephemeral.yaml', { from: 'internet', to: 'Web', port: 443 });
     expect(open.reachable).toBe(true);
   });
@@ -661,5 +666,37 @@ describe('return routes of flows inside a VPC (review 2026-12, E3)', () => {
     const fixture = 'return-route-local.yaml';
     expect((await path(fixture, { from: 'Client', to: 'Server', port: 80 })).reachable).toBe(true);
     expect((await path(fixture, { from: 'Server', to: 'Client', port: 80 })).reachable).toBe(true);
+  });
+});
+
+describe('NACL return traffic to internet clients (review, 2026-12-08)', () => {
+  const fixture = 'nacl-client-source-port.yaml';
+
+  it('an internet client may pick any source port: an outbound entry for tcp/80 lets it in', async () => {
+    const result = await path(fixture, { from: 'internet', to: 'Bastion', port: 22 });
+    expect(result.reachable).toBe(true);
+    expect(result.path.map((hop) => hop.detail).join('\n')).toContain('OutHttp');
+  });
+
+  it('NV-CMP-002 fires, and NV-NACL-001 still asks for the ephemeral return entry', async () => {
+    const { findings } = await checkFixture(fixture);
+    const keys = findings.map((finding) => `${finding.id} ${finding.resource}`);
+    expect(keys).toContain('NV-CMP-002 Bastion');
+    expect(keys).toContain('NV-NACL-001 Acl');
+  });
+});
+
+describe('function URLs on an alias, APIs defined by an OpenAPI body (review, 2026-12-08)', () => {
+  const fixture = 'lambda-url-alias.yaml';
+
+  it('a function URL naming an alias invokes the alias’s function', async () => {
+    const result = await path(fixture, { from: 'internet', to: 'Fn', port: 443 });
+    expect(result.reachable).toBe(true);
+    expect(result.path.map((hop) => hop.detail).join('\n')).toContain('function URL Url');
+    expect((await path(fixture, { from: 'internet', to: 'Fn', port: 80 })).reachable).toBe(false);
+  });
+
+  it('a REST API whose Body integrates a function invokes it', async () => {
+    expect((await path(fixture, { from: 'internet', to: 'Fn2', port: 443 })).reachable).toBe(true);
   });
 });

@@ -221,6 +221,14 @@ const CASES: ReadonlyArray<{
     passing: 'alb-two-zones.yaml',
   },
   {
+    // Review, 2026-12-08: internet-facing NLBs forwarding tcp/5432 to a private database host (an
+    // instance target, an ip target); path answers do not follow them to such targets.
+    id: 'NV-ALB-003',
+    failing: 'nlb-database-port.yaml',
+    resources: ['IpNlb', 'Nlb'],
+    passing: 'nlb-database-port-near-miss.yaml',
+  },
+  {
     id: 'NV-RDS-002',
     failing: 'seed-004-ec2-alb.yaml',
     resources: ['Database'],
@@ -398,6 +406,9 @@ describe('exact findings of the golden networks', () => {
     'alb-missing-target-egress.yaml': ['NV-ALB-001 Alb', 'NV-ALB-001 PrivateAlb', 'NV-SG-003 AlbSg'],
     'nlb-client-ip-vpc-cidr.yaml': ['NV-ALB-001 IpNlb', 'NV-ALB-001 PublicNlb'],
     'nlb-client-ip-open.yaml': [],
+    'nlb-database-port.yaml': ['NV-ALB-003 IpNlb', 'NV-ALB-003 Nlb'],
+    'nlb-database-port-near-miss.yaml': [],
+    'lb-listener-port-unresolved.yaml': ['NV-SG-001 AlbSg', 'NV-UNK-001 Alb'],
     'split-default-route.yaml': ['NV-LMB-001 ApiFunction', 'NV-LMB-002 ApiFunction', 'NV-RT-001 SplitRoute'],
     'import-value-unknown.yaml': ['NV-UNK-001 Api', 'NV-UNK-001 Database', 'NV-UNK-001 DbSg'],
     'short-form-intrinsics.yaml': [],

@@ -281,6 +281,58 @@ describe('internet gateways declared outside the templates', () => {
   });
 });
 
+describe('routes to an internet gateway outside the templates (review, 2026-12-08)', () => {
+  // EC2 accepts a route to an IGW only when it is attached to the VPC: the route is evidence of one.
+  for (const fixture of ['igw-route-imported.yaml', 'igw-route-literal.yaml']) {
+    it(`${fixture}: internet answers are unknown, not IGW_NOT_ATTACHED`, async () => {
+      const ssh = await path(fixture, { from: 'internet', to: 'Bastion', port: 22 });
+      expect(ssh.reachable).toBe('unknown');
+      expect(ssh.blockedAt?.reason).toContain('PublicRoute');
+      expect((await path(fixture, { from: 'internet', to: 'Db', port: 5432 })).reachable).toBe('unknown');
+      // What the security groups block stays a definite block.
+      expect((await path(fixture, { from: 'internet', to: 'Bastion', port: 23 })).reachable).toBe(false);
+    });
+
+    it(`${fixture}: the database's unset PubliclyAccessible is unknown, and the rules say so`, async () => {
+      const { model, findings } = await checkFixture(fixture);
+      expect(model.workloads.get('Db')?.publiclyAccessible).toBe('unknown');
+      expect(findingKeys(findings)).toEqual(['NV-SG-001 DbSg', 'NV-UNK-001 Bastion', 'NV-UNK-001 Db']);
+    });
+  }
+});
+
+describe('load balancer listeners netcheck cannot read (review, 2026-12-08)', () => {
+  const fixture = 'lb-listener-port-unresolved.yaml';
+
+  it('a port only an unresolved listener may have is unknown, not DESTINATION_PORT_NOT_LISTENING', async () => {
+    const admin = await path(fixture, { from: 'internet', to: 'Alb', port: 9000 });
+    expect(admin.reachable).toBe('unknown');
+    expect(admin.blockedAt?.reason).toContain('AdminListener');
+    expect((await path(fixture, { from: 'internet', to: 'Alb', port: 443 })).reachable).toBe(true);
+  });
+
+  it('with the values given, the answers are definite; an undecided Fn::If keeps both ports', async () => {
+    const admin = { AdminPort: '9000' };
+    expect((await path(fixture, { from: 'internet', to: 'Alb', port: 9000 }, admin)).reachable).toBe(true);
+    expect((await path(fixture, { from: 'internet', to: 'Alb', port: 8080 }, admin)).reachable).toBe(
+      'unknown',
+    );
+    const east = await path(
+      fixture,
+      { from: 'internet', to: 'Alb', port: 8080 },
+      { ...admin, 'AWS::Region': 'us-east-1' },
+    );
+    expect(east.reachable).toBe(false);
+    expect(east.blockedAt?.code).toBe('DESTINATION_PORT_NOT_LISTENING');
+    expect((await path(fixture, { from: 'internet', to: 'Alb', port: 22 }, admin)).reachable).toBe(false);
+  });
+
+  it('a TCP_UDP listener listens on udp too', async () => {
+    const dns = await path(fixture, { from: 'internet', to: 'Nlb', port: 53, protocol: 'udp' });
+    expect(dns.reachable).toBe(true);
+  });
+});
+
 describe('Fn::ForEach loops', () => {
   const fixture = 'foreach-loop.yaml';
 
@@ -314,6 +366,19 @@ describe('IPv6 routes to the internet', () => {
   it('questions about one IPv4 address stay definite', async () => {
     expect((await path(fixture, { from: '8.8.8.8', to: 'Host', port: 22 })).reachable).toBe(false);
   });
+});
+
+describe('IPv6 routes to a gateway that may be the IGW (review, 2026-12-08)', () => {
+  for (const fixture of ['ipv6-internet-route-conditional.yaml', 'ipv6-internet-route-imported.yaml']) {
+    it(`${fixture}: internet answers are unknown, and NV-CMP-002 cannot decide`, async () => {
+      const inbound = await path(fixture, { from: 'internet', to: 'Host', port: 22 });
+      expect(inbound.reachable).toBe('unknown');
+      expect(inbound.blockedAt?.reason).toContain('::/0 → GatewayId');
+      expect((await path(fixture, { from: 'Host', to: 'internet', port: 443 })).reachable).toBe('unknown');
+      const { findings } = await checkFixture(fixture);
+      expect(findingKeys(findings)).toEqual(['NV-UNK-001 Host']);
+    });
+  }
 });
 
 describe('administrative ports over IPv6', () => {
@@ -767,7 +832,8 @@ describe('NV-ALB-002 on a load balancer whose Type cannot be resolved (review 20
     expect(findingKeys((await checkFixture(fixture, { Kind: 'alb' })).findings)).toContain(
       'NV-ALB-002 OneZoneLb',
     );
-    expect(findingKeys((await checkFixture(fixture, { Kind: 'nlb' })).findings)).toEqual([]);
+    // As an NLB, Lb answers tcp/5432 from the whole internet: NV-ALB-003 (review, 2026-12-08).
+    expect(findingKeys((await checkFixture(fixture, { Kind: 'nlb' })).findings)).toEqual(['NV-ALB-003 Lb']);
   });
 });
 

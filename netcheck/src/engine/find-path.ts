@@ -239,12 +239,38 @@ function addressPlacement(
   return { ...placement, addresses: IntervalSet.single(endpoint.address) };
 }
 
+/** Listeners of a load balancer that may be on `protocol`/`port` but cannot be read for certain. */
+function unresolvedListenersFor(workload: Workload, port: number, protocol: 'tcp' | 'udp'): string[] {
+  return (workload.unresolvedListeners ?? [])
+    .filter(
+      (listener) =>
+        listener.protocols.includes(protocol) &&
+        (listener.ports === undefined || listener.ports.includes(port)),
+    )
+    .map((listener) => listener.reason);
+}
+
+function listensOn(workload: Workload, port: number, protocol: 'tcp' | 'udp'): boolean {
+  return workload.listeningPorts.some(
+    (listening) => listening.port === port && listening.protocol === protocol,
+  );
+}
+
+/** Why whether the destination listens on the port is unknown, if it is. */
+function listenerUncertainty(workload: Workload, port: number, protocol: 'tcp' | 'udp'): string | undefined {
+  if (workload.listeningPortUnknown) return workload.listeningPortUnknown;
+  if (workload.role !== 'load-balancer' || listensOn(workload, port, protocol)) return undefined;
+  const unresolved = unresolvedListenersFor(workload, port, protocol);
+  return unresolved.length > 0 ? unresolved.join('; ') : undefined;
+}
+
 function notListening(workload: Workload, port: number, protocol: 'tcp' | 'udp'): string | undefined {
   const lbWithListeners = workload.role === 'load-balancer' && workload.listeningPorts.length > 0;
   if (!lbWithListeners && workload.role !== 'database') return undefined;
   if (workload.listeningPorts.length === 0) return undefined;
-  if (workload.listeningPorts.some((listening) => listening.port === port && listening.protocol === protocol))
-    return undefined;
+  if (listensOn(workload, port, protocol)) return undefined;
+  // The port may be that of a listener netcheck cannot read: the network decides, then unknown.
+  if (unresolvedListenersFor(workload, port, protocol).length > 0) return undefined;
   return `${workload.id} listens on ${workload.listeningPorts.map((listening) => `${listening.protocol}/${listening.port}`).join(', ')}, not ${protocol}/${port}`;
 }
 
@@ -443,8 +469,10 @@ export function findPath(model: NetworkModel, query: PathQuery): PathResult {
   const to = settleAddress(model, unsettledTo, unsettledFrom);
   const incomplete = model.unresolvedContent[0];
   const ipv6 = ipv6Qualifier(model, from, to);
-  // A database whose port is unknown may not listen on the port asked about.
-  const portUnknown = to.kind === 'workload' ? to.workload.listeningPortUnknown : undefined;
+  // A database whose port is unknown may not listen on the port asked about, nor may a load
+  // balancer on a port that only a listener netcheck cannot read may have.
+  const portUnknown =
+    to.kind === 'workload' ? listenerUncertainty(to.workload, query.port, protocol) : undefined;
   const result = (combined: Combined): PathResult => ({
     from: from.label,
     to: to.label,

@@ -1,5 +1,12 @@
+import { internetGatewayAttachment } from '../model/internet-gateway-attachment.js';
+import { EXTERNAL_PREFIX } from '../model/model-builder-context.js';
 import type { InternetGateway, NatGateway, NetworkModel, Route, Subnet } from '../model/network-model.js';
-import { describeAddressSet, EPHEMERAL_PORTS, INTERNET } from '../net/address-space.js';
+import {
+  ANY_CLIENT_SOURCE_PORTS,
+  describeAddressSet,
+  EPHEMERAL_PORTS,
+  INTERNET,
+} from '../net/address-space.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { Unresolved } from '../template/template-values.js';
 import {
@@ -177,8 +184,10 @@ function securityGroupStep(
 /**
  * How the return leg's ephemeral port is judged: `every` port of 1024-65535 must be allowed (the
  * connecting side is a NAT gateway or a load balancer, which use the whole range); `some` port
- * suffices — for "can some internet client connect?", where the client picks its own port
- * (Linux 32768-60999, Windows 49152-65535), so a Linux-range return entry lets clients in; `host`:
+ * suffices — for "can some internet client connect?", where the client picks its own source port,
+ * any of 1-65535 (Linux 32768-60999, Windows 49152-65535 by default, but a client may bind any
+ * port, 80 or 443 included), so a Linux-range return entry, or an outbound entry for tcp/443 that
+ * meant to allow the subnet's own HTTPS requests, lets clients in; `host`:
  * the client is an instance, task or function whose OS range is not in the template, so a return
  * entry covering only part of 1024-65535 makes the answer unknown (it works for Linux clients when
  * it covers 32768-60999), neither reachable nor a definite block.
@@ -268,13 +277,20 @@ function networkAclStep(
     (afterRequest, addresses) => {
       const every = evaluateNetworkAcl(acl, !requestEgress, spec.protocol, EPHEMERAL_PORTS, addresses);
       const some = clientPorts === 'some' && addresses !== undefined;
-      const ret = some ? anyClientPort(every) : clientPorts === 'host' ? hostClientPorts(every) : every;
+      // An arbitrary client may pick any source port, not only an ephemeral one.
+      const ret = some
+        ? anyClientPort(
+            evaluateNetworkAcl(acl, !requestEgress, spec.protocol, ANY_CLIENT_SOURCE_PORTS, addresses),
+          )
+        : clientPorts === 'host'
+          ? hostClientPorts(every)
+          : every;
       const partly = some && !every.allowed.covers(ret.allowed);
       const returnHop: Hop = {
         resource: acl.id,
         kind: requestEgress ? 'network-acl-inbound' : 'network-acl-outbound',
         detail: partly
-          ? `return traffic allowed for clients whose ephemeral port ${describeNetworkAclEntry(ret.allowedBy)} covers (not the whole 1024-65535)`
+          ? `return traffic allowed for clients connecting from a source port that ${describeNetworkAclEntry(ret.allowedBy)} allows (not the whole ephemeral range 1024-65535)`
           : `return traffic on ephemeral ports 1024-65535 allowed by ${describeNetworkAclEntry(ret.allowedBy)}`,
       };
       return split(
@@ -285,7 +301,7 @@ function networkAclStep(
         () => ({
           resource: acl.id,
           code: 'SUBNET_ACL_RESTRICTION',
-          reason: `${acl.id} does not allow the stateless return traffic (${requestEgress ? 'inbound' : 'outbound'} ${spec.protocol} ${some ? 'on any port of ' : ''}1024-65535${addresses ? ` ${requestEgress ? 'from' : 'to'} ${describeAddressSet(ret.denied)}` : ''}); first blocking entry: ${describeNetworkAclEntry(ret.deniedBy)}`,
+          reason: `${acl.id} does not allow the stateless return traffic (${requestEgress ? 'inbound' : 'outbound'} ${spec.protocol} ${some ? 'on any port of 1-65535' : '1024-65535'}${addresses ? ` ${requestEgress ? 'from' : 'to'} ${describeAddressSet(ret.denied)}` : ''}); first blocking entry: ${describeNetworkAclEntry(ret.deniedBy)}`,
         }),
         next,
       );
@@ -810,23 +826,25 @@ export function evaluateInbound(
     const reason = destination.unknownReason ?? 'placement unknown';
     return [unknownArrival(start, destination.subnetId, 'destination', reason)];
   }
-  const gateways = [...spec.model.internetGateways.values()];
-  const attached = gateways.find((igw) => igw.attachedVpcIds.includes(subnet.vpcId));
+  const attachment = internetGatewayAttachment(spec.model, subnet.vpcId);
+  const attached = attachment.kind === 'attached' ? attachment.igw : undefined;
   let trace = start;
+  if (attachment.kind === 'none') {
+    return [
+      blockedOutcome(trace, {
+        resource: subnet.vpcId,
+        code: 'IGW_NOT_ATTACHED',
+        reason: `no internet gateway is attached to ${subnet.vpcId}, so nothing enters it from the internet`,
+      }),
+    ];
+  }
   if (!attached) {
-    const uncertain = gateways.find((igw) => igw.unresolvedAttachments.length > 0);
-    if (!uncertain && !spec.model.vpcs.get(subnet.vpcId)?.external) {
-      return [
-        blockedOutcome(trace, {
-          resource: subnet.vpcId,
-          code: 'IGW_NOT_ATTACHED',
-          reason: `no internet gateway is attached to ${subnet.vpcId}, so nothing enters it from the internet`,
-        }),
-      ];
-    }
     trace = trace.stepUnknown(
       { resource: subnet.vpcId, kind: 'internet-gateway', detail: 'internet gateway attachment unknown' },
-      unknownAt(subnet.vpcId, `whether an internet gateway is attached to ${subnet.vpcId} is unknown`),
+      unknownAt(
+        subnet.vpcId,
+        `whether an internet gateway is attached to ${subnet.vpcId} is unknown${attachment.kind === 'unknown' ? ` (${attachment.reason})` : ''}`,
+      ),
     );
   } else {
     trace = trace.step({
@@ -867,9 +885,21 @@ export function evaluateInbound(
       ...forward,
       detail: `${forward.detail} (return route)`,
     };
-    const branch = routeBranch(trace, matches, match, 'from', table.id, hop);
+    let branch = routeBranch(trace, matches, match, 'from', table.id, hop);
     const target = match.route?.target;
-    if (target?.kind !== 'internet-gateway' || (attached && target.id !== attached.id)) {
+    // The VPC's IGW may be one outside the templates, and this route may go to it: the NACLs and
+    // security groups still decide (a definite block there holds either way).
+    const outsideIgw =
+      !attached &&
+      (target?.kind === 'unsupported' || target?.kind === 'unresolved') &&
+      target.mayBeInternetGateway === true;
+    if (outsideIgw && match.route) {
+      const reason = `${match.route.id} may send the replies to an internet gateway outside the loaded templates (${target.kind === 'unsupported' ? target.id.slice(EXTERNAL_PREFIX.length) : target.reason})`;
+      branch = branch.stepUnknown(
+        { resource: match.route.id, kind: 'internet-gateway', detail: `undecided: ${reason}` },
+        unknownAt(match.route.id, reason),
+      );
+    } else if (target?.kind !== 'internet-gateway' || (attached && target.id !== attached.id)) {
       if (target && (target.kind === 'unsupported' || target.kind === 'unresolved')) {
         return targetOutcome(branch, match.route as Route, describeAddressSet(match.addresses)) ?? [];
       }

@@ -40,6 +40,12 @@ export interface Vpc {
    */
   readonly dnsSupport: Tri;
   readonly dnsHostnames: Tri;
+  /**
+   * Routes of the VPC's tables whose `GatewayId` names a gateway outside the templates that may be
+   * an internet gateway (one reason each). EC2 rejects a route to an internet gateway that is not
+   * attached to the route table's VPC, so such a route is evidence that one may be attached.
+   */
+  readonly possibleInternetGatewayRoutes: string[];
 }
 
 /**
@@ -83,11 +89,20 @@ export type RouteTarget =
   | { readonly kind: 'internet-gateway'; readonly id: string }
   | { readonly kind: 'nat-gateway'; readonly id: string }
   | { readonly kind: 'vpc-endpoint'; readonly id: string }
-  /** A target type netcheck does not follow (peering, transit gateway, VPN gateway, instance, ENI…). */
-  | { readonly kind: 'unsupported'; readonly id: string; readonly targetType: string }
+  /**
+   * A target type netcheck does not follow (peering, transit gateway, VPN gateway, instance, ENI…).
+   * `mayBeInternetGateway`: a `GatewayId` naming a gateway outside the templates (a literal
+   * `igw-…`, a parameter, an import of an unloaded stack), which may be the VPC's internet gateway.
+   */
+  | {
+      readonly kind: 'unsupported';
+      readonly id: string;
+      readonly targetType: string;
+      readonly mayBeInternetGateway?: true;
+    }
   /** A reference to a resource that is not created (false Condition) or of the wrong type. */
   | { readonly kind: 'missing'; readonly id: string; readonly reason: string }
-  | { readonly kind: 'unresolved'; readonly reason: string };
+  | { readonly kind: 'unresolved'; readonly reason: string; readonly mayBeInternetGateway?: true };
 
 /** A route in a route table. */
 export interface Route {
@@ -319,6 +334,13 @@ export interface ListeningPort {
   readonly reason: string;
 }
 
+/** A load balancer listener whose port or protocol is not known for certain. */
+export interface UnresolvedListener {
+  readonly reason: string;
+  readonly ports?: readonly number[];
+  readonly protocols: readonly ('tcp' | 'udp')[];
+}
+
 /** A workload: compute, load balancer or database. */
 export type LoadBalancerType = 'application' | 'network' | 'gateway';
 
@@ -362,6 +384,13 @@ export interface Workload {
    * default for the engine); listeningPorts is then empty and answers on any port are unknown.
    */
   readonly listeningPortUnknown?: string;
+  /**
+   * Load balancers: listeners whose port or protocol cannot be resolved (a parameter without a
+   * value, an undecided `Fn::If`). A port not in listeningPorts may be one of theirs, so "not
+   * listening" is not definite. `ports`: the candidates when they are known (both branches of an
+   * `Fn::If`); absent when the listener may be on any port.
+   */
+  readonly unresolvedListeners?: UnresolvedListener[];
   /** Databases: engine name. */
   readonly engine?: string;
   /** Databases: PubliclyAccessible as resolved (including AWS's default rule). */

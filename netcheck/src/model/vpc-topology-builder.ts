@@ -54,6 +54,7 @@ function createVpc(
     mainRouteTableId: `${id}${MAIN_ROUTE_TABLE_SUFFIX}`,
     defaultNetworkAclId: `${id}${DEFAULT_NACL_SUFFIX}`,
     defaultSecurityGroupId: `${id}${DEFAULT_SECURITY_GROUP_SUFFIX}`,
+    possibleInternetGatewayRoutes: [],
   };
   context.model.vpcs.set(id, vpc);
   // The main route table is not a template resource. A template VPC's main table holds only the
@@ -191,6 +192,31 @@ function buildInternetGateways(context: ModelBuilderContext): void {
   }
 }
 
+/** Literal ids of gateways that `GatewayId` accepts besides internet gateways. */
+const OTHER_GATEWAY_ID = /^(vgw|nat|cagw|lgw)-/;
+
+/**
+ * Records a route whose gateway may be an internet gateway outside the templates: EC2 accepts a
+ * route to an internet gateway only when it is attached to the table's VPC, so the VPC may have one
+ * (an IGW attached by another stack), and "no internet gateway attached" is no longer definite.
+ */
+function notePossibleInternetGateway(
+  context: ModelBuilderContext,
+  tables: readonly RouteTable[],
+  routeId: string,
+  target: RouteTarget,
+): void {
+  if (target.kind !== 'unresolved' && target.kind !== 'unsupported') return;
+  if (!target.mayBeInternetGateway) return;
+  const gateway = target.kind === 'unsupported' ? target.id.slice(EXTERNAL_PREFIX.length) : target.reason;
+  for (const table of tables) {
+    const vpc = context.model.vpcs.get(table.vpcId);
+    if (!vpc || vpc.external) continue;
+    const reason = `${routeId} routes to a gateway outside the loaded templates (${gateway}); EC2 accepts a route to an internet gateway only when it is attached to ${vpc.id}, so one may be`;
+    if (!vpc.possibleInternetGatewayRoutes.includes(reason)) vpc.possibleInternetGatewayRoutes.push(reason);
+  }
+}
+
 function routeTarget(context: ModelBuilderContext, properties: Record<string, unknown>): RouteTarget {
   const candidates: Array<[string, string[] | undefined, RouteTarget['kind'] | 'gateway']> = [
     ['GatewayId', undefined, 'gateway'],
@@ -209,8 +235,13 @@ function routeTarget(context: ModelBuilderContext, properties: Record<string, un
     const value = properties[property] as Parameters<ModelBuilderContext['reference']>[0];
     const reference = context.reference(value, expected);
     if (!reference) continue;
-    if (reference.kind === 'unresolved')
-      return { kind: 'unresolved', reason: `${property}: ${reference.reason}` };
+    if (reference.kind === 'unresolved') {
+      const reason = `${property}: ${reference.reason}`;
+      // A GatewayId that cannot be resolved may be an internet gateway (or a VPN gateway…).
+      return kind === 'gateway'
+        ? { kind: 'unresolved', reason, mayBeInternetGateway: true }
+        : { kind: 'unresolved', reason };
+    }
     if (reference.kind === 'missing') return { kind: 'missing', id: reference.id, reason: reference.reason };
     if (kind === 'gateway') {
       if (reference.kind === 'external') {
@@ -223,6 +254,8 @@ function routeTarget(context: ModelBuilderContext, properties: Record<string, un
           kind: 'unsupported',
           id: reference.id,
           targetType: `gateway ${literal} outside the loaded templates`,
+          // Only an id of another gateway type (`vgw-…`, `nat-…`) is certainly not an IGW.
+          ...(OTHER_GATEWAY_ID.test(literal) ? {} : { mayBeInternetGateway: true as const }),
         };
       }
       if (reference.type === 'AWS::EC2::InternetGateway')
@@ -316,14 +349,22 @@ function buildRouteTables(context: ModelBuilderContext): void {
       const internet = typeof text === 'string' ? ipv6CidrIncludesInternet(text) !== false : true;
       const egressOnly = resource.properties.EgressOnlyInternetGatewayId !== undefined;
       const target = routeTarget(context, resource.properties);
-      if (!internet || (!egressOnly && target.kind !== 'internet-gateway')) continue;
+      if (internet) notePossibleInternetGateway(context, tables, resource.id, target);
+      // A GatewayId that is not a plain Ref to an IGW (an undecided Fn::If, an import, a literal, a
+      // parameter) may still be one: dropping the route would leave a definite IPv4-only answer.
+      const maybeIgw =
+        (target.kind === 'unresolved' || target.kind === 'unsupported') &&
+        target.mayBeInternetGateway === true;
+      if (!internet || (!egressOnly && target.kind !== 'internet-gateway' && !maybeIgw)) continue;
       const eigw = context.reference(resource.properties.EgressOnlyInternetGatewayId);
       const gateway =
         target.kind === 'internet-gateway'
           ? target.id
-          : eigw && eigw.kind !== 'unresolved'
-            ? eigw.id
-            : 'an egress-only internet gateway';
+          : maybeIgw && !egressOnly
+            ? `${target.kind === 'unsupported' ? target.id.slice(EXTERNAL_PREFIX.length) : target.reason}, which may be an internet gateway`
+            : eigw && eigw.kind !== 'unresolved'
+              ? eigw.id
+              : 'an egress-only internet gateway';
       for (const candidate of tables) {
         candidate.ipv6InternetRoutes?.push({
           id: resource.id,
@@ -336,6 +377,7 @@ function buildRouteTables(context: ModelBuilderContext): void {
       destination = { kind: 'unresolved', reason: 'route has no destination' };
     }
     const target = routeTarget(context, resource.properties);
+    notePossibleInternetGateway(context, tables, resource.id, target);
     for (const candidate of tables) {
       for (const each of destinations ?? [destination]) {
         candidate.routes.push({

@@ -17,6 +17,7 @@ import {
   emptyGrants,
   type GrantScope,
 } from './iam-permissions.js';
+import { internetGatewayAttachment } from './internet-gateway-attachment.js';
 import { lambdaDeliveryTargets } from './lambda-delivery-targets.js';
 import type { ModelBuilderContext, ResolvedResource } from './model-builder-context.js';
 import type {
@@ -609,18 +610,54 @@ function loadBalancers(context: ModelBuilderContext): void {
       publicIp,
       publicIpReason: `Scheme is ${scheme instanceof Unresolved ? 'unresolved' : scheme}`,
       listeningPorts: [],
+      unresolvedListeners: [],
       loadBalancer: { scheme, lbType },
     });
   }
   for (const listener of context.ofType('AWS::ElasticLoadBalancingV2::Listener')) {
     const lbRef = listener.properties.LoadBalancerArn;
     const lb = lbRef instanceof ResourceRef ? context.model.workloads.get(lbRef.logicalId) : undefined;
+    if (!lb) continue;
     const port = asNumber(listener.properties.Port);
-    if (!lb || typeof port !== 'number') continue;
-    const protocolText = asString(listener.properties.Protocol);
-    const protocol = protocolText === 'UDP' ? 'udp' : 'tcp';
-    lb.listeningPorts.push({ port, protocol, reason: `listener ${listener.id}` });
+    const protocols = listenerProtocols(listener.properties.Protocol);
+    if (typeof port === 'number' && !(protocols instanceof Unresolved)) {
+      for (const protocol of protocols)
+        lb.listeningPorts.push({ port, protocol, reason: `listener ${listener.id}` });
+      continue;
+    }
+    // A listener that cannot be read is not dropped: the port asked about may be its port, so
+    // "not listening" would be a guess (the answer is unknown instead).
+    const candidates = port instanceof Unresolved ? port.alternatives?.map(asNumber) : [port];
+    const ports =
+      candidates?.every((candidate): candidate is number => typeof candidate === 'number') === true
+        ? candidates
+        : undefined;
+    const reasons = [
+      port instanceof Unresolved
+        ? `Port: ${port.reason}`
+        : typeof port !== 'number'
+          ? 'Port is not a number'
+          : '',
+      protocols instanceof Unresolved ? `Protocol: ${protocols.reason}` : '',
+    ].filter(Boolean);
+    lb.unresolvedListeners?.push({
+      reason: `listener ${listener.id}: ${reasons.join('; ')}`,
+      ports,
+      protocols: protocols instanceof Unresolved ? ['tcp', 'udp'] : protocols,
+    });
   }
+}
+
+/**
+ * The transport protocols a listener accepts: UDP listeners UDP, TCP_UDP both, every other protocol
+ * (HTTP, HTTPS, TCP, TLS, absent) TCP. Unresolved when the Protocol is.
+ */
+function listenerProtocols(value: CfnValue | undefined): MaybeResolved<Array<'tcp' | 'udp'>> {
+  const text = asString(value);
+  if (text instanceof Unresolved) return text;
+  if (text === 'UDP') return ['udp'];
+  if (text === 'TCP_UDP') return ['tcp', 'udp'];
+  return ['tcp'];
 }
 
 function forwardedTargetGroups(actions: CfnValue | undefined): string[] {
@@ -758,14 +795,9 @@ function defaultPubliclyAccessible(context: ModelBuilderContext, subnetIds: Mayb
   if (subnetIds instanceof Unresolved || subnetIds.length === 0) return 'unknown';
   const subnet = context.model.subnets.get(subnetIds[0] as string);
   if (!subnet) return 'unknown';
-  const gateways = [...context.model.internetGateways.values()];
-  if (gateways.some((igw) => igw.attachedVpcIds.includes(subnet.vpcId))) return true;
-  if (
-    gateways.some((igw) => igw.unresolvedAttachments.length > 0) ||
-    context.model.vpcs.get(subnet.vpcId)?.external
-  )
-    return 'unknown';
-  return false;
+  const attachment = internetGatewayAttachment(context.model, subnet.vpcId);
+  if (attachment.kind === 'attached') return true;
+  return attachment.kind === 'unknown' ? 'unknown' : false;
 }
 
 /** A database's (or a cluster member's) PubliclyAccessible as written. */
@@ -953,19 +985,31 @@ function internetInvokers(
     context.ofType('AWS::Lambda::Function', 'AWS::Serverless::Function').map((fn) => fn.id),
   );
   const prefixOf = (id: string): string => id.slice(0, id.length - (id.split('/').pop()?.length ?? 0));
-  const add = (fnId: string, via: string): void => {
-    if (!functionIds.has(fnId)) return;
-    const list = byFunction.get(fnId) ?? [];
-    if (!list.includes(via)) list.push(via);
-    byFunction.set(fnId, list);
+  const refsOf = (resourceId: string, value: JsonObject[keyof JsonObject] | undefined): string[] =>
+    [...referencedLogicalIds(value)].map((id) => prefixOf(resourceId) + id);
+  // A function URL or permission may name an alias or a version (`TargetFunctionArn: !Ref Live`):
+  // what it invokes is the alias's / version's function.
+  const qualified = new Map<string, string[]>();
+  for (const resource of context.ofType('AWS::Lambda::Alias', 'AWS::Lambda::Version'))
+    qualified.set(resource.id, refsOf(resource.id, raw.get(resource.id)?.FunctionName));
+  const add = (id: string, via: string): void => {
+    for (const fnId of functionIds.has(id) ? [id] : (qualified.get(id) ?? [])) {
+      if (!functionIds.has(fnId)) continue;
+      const list = byFunction.get(fnId) ?? [];
+      if (!list.includes(via)) list.push(via);
+      byFunction.set(fnId, list);
+    }
   };
   for (const resource of context.resources) {
     const properties = raw.get(resource.id) ?? {};
-    const prefix = prefixOf(resource.id);
-    const refs = (value: JsonObject[keyof JsonObject] | undefined): string[] =>
-      [...referencedLogicalIds(value)].map((id) => prefix + id);
+    const refs = (value: JsonObject[keyof JsonObject] | undefined): string[] => refsOf(resource.id, value);
     if (resource.type === 'AWS::ApiGateway::Method') {
       for (const fnId of refs(properties.Integration)) add(fnId, `API Gateway ${resource.id}`);
+    } else if (resource.type === 'AWS::ApiGateway::RestApi' || resource.type === 'AWS::ApiGatewayV2::Api') {
+      // An OpenAPI Body's x-amazon-apigateway-integration URIs (or an HTTP API's quick-create
+      // Target) name the functions the API invokes.
+      for (const fnId of [...refs(properties.Body), ...refs(properties.Target)])
+        add(fnId, `API ${resource.id}`);
     } else if (resource.type === 'AWS::ApiGatewayV2::Integration') {
       for (const fnId of refs(properties.IntegrationUri)) add(fnId, `HTTP API ${resource.id}`);
     } else if (resource.type === 'AWS::Lambda::Url') {

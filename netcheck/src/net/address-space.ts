@@ -46,6 +46,13 @@ export const PRIVATE_RFC1918: IntervalSet = cidrSet(['10.0.0.0/8', '172.16.0.0/1
 /** Ephemeral ports a client may pick for the return leg of a connection (AWS's NACL recommendation). */
 export const EPHEMERAL_PORTS: IntervalSet = IntervalSet.range(1024, 65535);
 
+/**
+ * Source ports an arbitrary internet client may connect from. Well-behaved clients use an
+ * ephemeral range (within 1024-65535), but nothing stops one from binding any port (e.g. 80 or
+ * 443), so "can some internet client connect?" judges the NACL's return leg over all of these.
+ */
+export const ANY_CLIENT_SOURCE_PORTS: IntervalSet = IntervalSet.range(1, 65535);
+
 /** Every port. */
 export const ALL_PORTS: IntervalSet = IntervalSet.range(0, 65535);
 

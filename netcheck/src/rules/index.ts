@@ -9,6 +9,7 @@ import { ineffectiveEgressRestriction } from './ineffective-egress-restriction.j
 import { lambdaInPublicSubnet } from './lambda-in-public-subnet.js';
 import { lambdaMissingPathToAwsApi } from './lambda-missing-path-to-aws-api.js';
 import { lambdaWithoutInternetEgress } from './lambda-without-internet-egress.js';
+import { loadBalancerExposesPrivatePort } from './load-balancer-exposes-private-port.js';
 import { loadBalancerSingleAvailabilityZone } from './load-balancer-single-availability-zone.js';
 import { loadBalancerTargetChain } from './load-balancer-target-chain.js';
 import { natGatewayRouteLoop } from './nat-gateway-route-loop.js';
@@ -47,6 +48,7 @@ export const ALL_RULES: readonly Rule[] = [
   secretRotationMissingPath,
   loadBalancerTargetChain,
   loadBalancerSingleAvailabilityZone,
+  loadBalancerExposesPrivatePort,
   computeDirectlyReachableFromInternet,
   adminPortOpenToInternet,
   adminPortReachableFromAllowlist,
