@@ -408,6 +408,8 @@ describe('exact findings of the golden networks', () => {
     'nlb-client-ip-open.yaml': [],
     'nlb-database-port.yaml': ['NV-ALB-003 IpNlb', 'NV-ALB-003 Nlb'],
     'nlb-database-port-near-miss.yaml': [],
+    // A Gateway Load Balancer: no Scheme, a listener without Port or Protocol, no client connections.
+    'gateway-load-balancer.yaml': [],
     'lb-listener-port-unresolved.yaml': ['NV-SG-001 AlbSg', 'NV-UNK-001 Alb'],
     'split-default-route.yaml': ['NV-LMB-001 ApiFunction', 'NV-LMB-002 ApiFunction', 'NV-RT-001 SplitRoute'],
     'import-value-unknown.yaml': ['NV-UNK-001 Api', 'NV-UNK-001 Database', 'NV-UNK-001 DbSg'],

@@ -572,7 +572,9 @@ function loadBalancers(context: ModelBuilderContext): void {
   for (const lb of context.ofType('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
     const properties = lb.properties;
     const lbType = loadBalancerType(properties.Type);
-    const schemeText = asString(properties.Scheme) ?? 'internet-facing';
+    // A Gateway Load Balancer takes no Scheme and no client connections: traffic reaches it only
+    // through GWLB endpoints that route tables send it to, so it is never internet-facing.
+    const schemeText = lbType === 'gateway' ? 'internal' : (asString(properties.Scheme) ?? 'internet-facing');
     const scheme =
       schemeText instanceof Unresolved
         ? schemeText
@@ -617,7 +619,9 @@ function loadBalancers(context: ModelBuilderContext): void {
   for (const listener of context.ofType('AWS::ElasticLoadBalancingV2::Listener')) {
     const lbRef = listener.properties.LoadBalancerArn;
     const lb = lbRef instanceof ResourceRef ? context.model.workloads.get(lbRef.logicalId) : undefined;
-    if (!lb) continue;
+    // A Gateway Load Balancer's listener has no Port or Protocol by design (it forwards every IP
+    // packet to its appliances over GENEVE): it listens on no port a client connects to.
+    if (!lb || lb.loadBalancer?.lbType === 'gateway') continue;
     const port = asNumber(listener.properties.Port);
     const protocols = listenerProtocols(listener.properties.Protocol);
     if (typeof port === 'number' && !(protocols instanceof Unresolved)) {
