@@ -101,6 +101,7 @@ function setup(
     ),
     revokeAll: vi.fn(async (): Promise<string[]> => []),
     revoke: vi.fn(async () => true),
+    isLiveIn: vi.fn(async (_sessionId: string, _now: Date, _trx: unknown) => true),
   } as unknown as SessionsRepository;
   const cache = { invalidate: vi.fn(), invalidateUser: vi.fn() } as unknown as SessionStatusCache;
   const mail = recordingMail();
@@ -733,6 +734,14 @@ describe('AuthService.confirmIdentity (re-authentication before deleting the acc
     vi.mocked(rehashed.crypto.verifyPassword).mockResolvedValue(true);
     await (await rehashed.service.confirmIdentity(ME, { password: 'right' })).spend(SPEC_TRANSACTION);
     expect(rehashed.crypto.verifyPassword).toHaveBeenLastCalledWith(rehash, 'right');
+    expect(rehashed.sessions.isLiveIn).toHaveBeenCalledWith(ME.sessionId, T0, SPEC_TRANSACTION);
+
+    // A reset to the same password also leaves a hash that holds it, but signed this session out.
+    const resetToSame = setup({}, { user: user(), lockedUser: user({ passwordHash: rehash }) });
+    vi.mocked(resetToSame.crypto.verifyPassword).mockResolvedValue(true);
+    vi.mocked(resetToSame.sessions.isLiveIn).mockResolvedValue(false);
+    const { spend: afterReset } = await resetToSame.service.confirmIdentity(ME, { password: 'right' });
+    expect(await errorCode(afterReset(SPEC_TRANSACTION))).toBe('CONFIRMATION_INTERRUPTED');
 
     // An account without a password that got one meanwhile (a reset): the code is not used.
     const passwordless = user({ passwordHash: null, emailVerifiedAt: T0 });

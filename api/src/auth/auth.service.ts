@@ -629,7 +629,7 @@ export class AuthService {
     const now = this.clock.now();
     const { revoked, notice } = await this.activity.withEvents(
       async (trx) => {
-        await this.lockUnchanged(user, trx, dto.currentPassword);
+        await this.lockUnchanged(user, trx, { password: dto.currentPassword, sessionId: auth.sessionId });
         await this.users.update(user.id, { passwordHash, updatedAt: now }, trx);
         await this.oneTimeTokens.retireAll(user.id, 'mfa_challenge', now, trx);
         await this.retireOutstandingLinks(user.id, now, trx);
@@ -664,7 +664,7 @@ export class AuthService {
         );
       await this.checkOwnPassword(user, proof.password, auth.sessionId);
       const { password } = proof;
-      return { user, spend: (trx) => this.lockUnchanged(user, trx, password) };
+      return { user, spend: (trx) => this.lockUnchanged(user, trx, { password, sessionId: auth.sessionId }) };
     }
     const { code } = proof;
     if (code === undefined) {
@@ -710,20 +710,27 @@ export class AuthService {
    * takes this row first, so without the check a change confirmed just before the reset could
    * commit just after it: a thief's password change overwrote the owner's new password, and an
    * address change got a link the reset never retired (found in review, 2026-12-07).
-   * @param password the password that was the proof: a hash that changed meanwhile still holds it
-   *   when a sign-in only re-hashed it with newer parameters, which is no interruption (until
-   *   2026-12-07 that refused the change too).
+   * @param byPassword the password that was the proof and the session that sent it: a hash that
+   *   changed meanwhile still holds that password when a sign-in only re-hashed it with newer
+   *   parameters, which is no interruption (until 2026-12-07 that refused the change too). A reset
+   *   or change to the same password also leaves a hash that holds it, but signs the session out,
+   *   so the session must still be live as well (found in review, 2026-12-07).
    */
-  private async lockUnchanged(confirmed: UserRow, trx: Database, password?: string): Promise<void> {
+  private async lockUnchanged(
+    confirmed: UserRow,
+    trx: Database,
+    byPassword?: { readonly password: string; readonly sessionId: string },
+  ): Promise<void> {
     const current = await this.users.lockById(confirmed.id, trx);
     // A deletion meanwhile is not a refusal here: a second deletion sent at once (a double click)
     // waits for the first and answers as it did (UsersService.deleteMe).
     if (!current || current.disabledAt !== null) throw new AppError('CONFIRMATION_INTERRUPTED');
     if (current.passwordHash === confirmed.passwordHash) return;
     const rehashed =
-      password !== undefined &&
+      byPassword !== undefined &&
       current.passwordHash !== null &&
-      (await this.crypto.verifyPassword(current.passwordHash, password));
+      (await this.sessions.isLiveIn(byPassword.sessionId, this.clock.now(), trx)) &&
+      (await this.crypto.verifyPassword(current.passwordHash, byPassword.password));
     if (!rehashed) throw new AppError('CONFIRMATION_INTERRUPTED');
   }
 
