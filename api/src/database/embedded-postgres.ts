@@ -343,16 +343,43 @@ async function readLockFile(
 const lockFileOf = (clusterDir: string) => join(clusterDir, 'postmaster.pid');
 
 /**
- * Removes a postmaster.pid whose pid now belongs to a live process that is not PostgreSQL: after a
- * reboot or a container restart the number is reused (low pids above all), and PostgreSQL, which
- * only asks whether that pid is alive, then refuses to start ("lock file already exists") until
- * the file is deleted by hand (found in review, 2026-12-07). A dead pid is left to PostgreSQL,
- * which also checks its shared memory for orphaned backends.
+ * Removes a postmaster.pid left from before this boot whose pid now belongs to a live process that
+ * is not PostgreSQL: after a reboot the number is reused (low pids above all), and PostgreSQL,
+ * which only asks whether that pid is alive, then refused to start ("lock file already exists")
+ * until the file was deleted by hand (found in review, 2026-12-07). Only a lock older than the boot
+ * is certainly stale: a newer one may be a live server's in another PID namespace (a second
+ * container sharing DATA_DIR, where the same pid is some other process), and removing that would
+ * start a second server on one cluster. Such a lock is refused with what to do instead. A dead
+ * pid is left to PostgreSQL, which also checks its shared memory for orphaned backends.
  */
 async function removeLockOfUnrelatedProcess(clusterDir: string): Promise<void> {
   const lock = await readLockFile(clusterDir);
   if (lock === undefined || !isAlive(lock.pid) || isPostgresProcess(lock.pid)) return;
-  await rm(lockFileOf(clusterDir), { force: true });
+  const written = await stat(lockFileOf(clusterDir)).then(
+    (stats) => stats.mtimeMs,
+    () => undefined,
+  );
+  const booted = bootTimeMs();
+  if (written !== undefined && booted !== undefined && written < booted) {
+    await rm(lockFileOf(clusterDir), { force: true });
+    return;
+  }
+  throw new Error(
+    `${lockFileOf(clusterDir)} names pid ${lock.pid}, which is running but is not PostgreSQL here. If no other process or container uses this DATA_DIR (a container restarted with the same volume), delete that file and start again; otherwise stop the other one or set DATA_DIR.`,
+  );
+}
+
+/** When the machine booted (Linux's /proc/stat `btime`), or undefined where that cannot be read. */
+function bootTimeMs(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((entry) => entry.startsWith('btime '));
+    const seconds = Number(line?.slice('btime '.length));
+    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

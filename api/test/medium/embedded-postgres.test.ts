@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { freePort } from '../support/server-process.js';
 
@@ -68,20 +68,41 @@ describe('EmbeddedPostgres', () => {
     expect((await readdir(dataDir)).filter((name) => name.includes('.init-'))).toEqual([]);
   });
 
-  // Found in review (2026-12-07): after a reboot or a container restart the pid in a postmaster.pid
-  // left by a killed server belongs to some other live process, and both this class and
-  // PostgreSQL took the file for a running server, so every start failed until it was deleted.
-  it('starts over a postmaster.pid whose pid now belongs to a live process that is not PostgreSQL', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-pg-stale-lock-'));
-    dataDirs.push(dataDir);
-    const lockFile = join(dataDir, 'postgres', 'postmaster.pid');
-    const first = await EmbeddedPostgres.start({ dataDir, ephemeral: true });
-    const lock = await readFile(lockFile, 'utf8');
-    await first.stop();
-    const unrelated = spawn('sleep', ['60'], { stdio: 'ignore' });
-    try {
+  // Found in review (2026-12-07): after a reboot the pid in a postmaster.pid left by a killed
+  // server belongs to some other live process, and both this class and PostgreSQL took the file
+  // for a running server, so every start failed until it was deleted by hand.
+  describe('a postmaster.pid naming a live process that is not PostgreSQL', () => {
+    /** A stopped cluster whose lock names `pid`, written at `writtenAt`. */
+    async function clusterLockedBy(
+      pid: number,
+      writtenAt: Date,
+    ): Promise<{ dataDir: string; lockFile: string }> {
+      const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-pg-stale-lock-'));
+      dataDirs.push(dataDir);
+      const lockFile = join(dataDir, 'postgres', 'postmaster.pid');
+      const first = await EmbeddedPostgres.start({ dataDir, ephemeral: true });
+      const lock = await readFile(lockFile, 'utf8');
+      await first.stop();
       const [, ...rest] = lock.split('\n');
-      await writeFile(lockFile, [String(unrelated.pid), ...rest].join('\n'));
+      await writeFile(lockFile, [String(pid), ...rest].join('\n'));
+      await utimes(lockFile, writtenAt, writtenAt);
+      return { dataDir, lockFile };
+    }
+    const bootedAt = async () => {
+      const btime = (await readFile('/proc/stat', 'utf8')).match(/^btime (\d+)$/m)?.[1];
+      return new Date(Number(btime) * 1000);
+    };
+    let unrelated: ChildProcess;
+    beforeAll(() => {
+      unrelated = spawn('sleep', ['120'], { stdio: 'ignore' });
+    });
+    afterAll(() => {
+      unrelated?.kill();
+    });
+
+    it('starts over one left from before this boot: its pid was reused', async () => {
+      const beforeBoot = new Date((await bootedAt()).getTime() - 60_000);
+      const { dataDir, lockFile } = await clusterLockedBy(unrelated.pid as number, beforeBoot);
       const again = await EmbeddedPostgres.start({ dataDir, ephemeral: true });
       try {
         await again.ensureDatabase('after_stale_lock');
@@ -90,9 +111,16 @@ describe('EmbeddedPostgres', () => {
         await again.stop();
       }
       expect(unrelated.exitCode).toBeNull();
-    } finally {
-      unrelated.kill();
-    }
+    });
+
+    // The same pid in another PID namespace (a second container on the DATA_DIR) may be its server.
+    it('refuses one written since the boot, saying which file to delete if nothing else uses it', async () => {
+      const { dataDir, lockFile } = await clusterLockedBy(unrelated.pid as number, new Date());
+      await expect(EmbeddedPostgres.start({ dataDir, ephemeral: true })).rejects.toThrow(
+        `${lockFile} names pid ${unrelated.pid}, which is running but is not PostgreSQL here`,
+      );
+      expect(await readFile(lockFile, 'utf8')).toMatch(new RegExp(`^${unrelated.pid}\n`));
+    });
   });
 
   it('refuses a cluster of another PostgreSQL major version, saying what to do', async () => {
