@@ -175,7 +175,7 @@ export class AuthService {
       // "Sign in instead" was a dead end for an account deleted and not yet erased: signing in and
       // resetting the password are refused (found in review, 2026-12-07). The address is free
       // again once the purge has erased the account.
-      const erasedBy = new Date(existing.deletedAt.getTime() + ACCOUNT_PURGE_AFTER_MS + 60 * 60_000);
+      const erasedBy = new Date(existing.deletedAt.getTime() + ACCOUNT_PURGE_AFTER_MS);
       await this.mail.sendBefore(
         answerBy,
         dto.email,
@@ -1012,7 +1012,6 @@ export class AuthService {
     };
   }
 
-  /** The signed-in user's row; a deleted account's token is treated as signed out. */
   /**
    * In the transaction that finishes a change a session starts with one request and completes
    * with another (a passkey's registration, turning on two-step sign-in): locks the account's row
@@ -1030,6 +1029,7 @@ export class AuthService {
     return user;
   }
 
+  /** The signed-in user's row; a deleted account's token is treated as signed out. */
   async ownAccount(auth: UserAuth): Promise<UserRow> {
     const user = await this.users.findById(auth.userId);
     if (!user || user.deletedAt !== null) throw new AppError('SESSION_REVOKED');

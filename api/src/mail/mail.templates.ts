@@ -58,7 +58,7 @@ export const mailTemplates = {
     };
   },
   addressOfDeletedAccount(availableAfter: string): RenderedMail {
-    const text = `Someone tried to create an account with this email address. It belongs to an account that was deleted, whose data is kept until ${availableAfter} in case the deletion was a mistake; the address can be registered again after that. If you did not delete it, contact support before then. If it was not you who tried to register, you can ignore this email.`;
+    const text = `Someone tried to create an account with this email address. It belongs to an account that was deleted, whose data is kept until ${availableAfter} in case the deletion was a mistake; the address can be registered again once the account has been erased after that date. If you did not delete it, contact support before then. If it was not you who tried to register, you can ignore this email.`;
     return {
       subject: 'This address belongs to a deleted account',
       text,

@@ -292,8 +292,14 @@ describe('the s3 storage driver with role credentials that expire before the URL
     });
     await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
     const { port } = endpoint.address() as AddressInfo;
+    // Nothing ahead of the container provider in the default chain: no keys in the environment, no
+    // profile or shared files (a developer's ~/.aws would otherwise sign with its keys).
     vi.stubEnv('AWS_ACCESS_KEY_ID', undefined);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', undefined);
+    vi.stubEnv('AWS_SESSION_TOKEN', undefined);
+    vi.stubEnv('AWS_PROFILE', undefined);
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/cloudnest-credentials');
+    vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/cloudnest-config');
     vi.stubEnv('AWS_CONTAINER_CREDENTIALS_FULL_URI', `http://127.0.0.1:${port}/credentials`);
   });
   afterAll(async () => {
