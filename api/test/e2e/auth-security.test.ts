@@ -287,6 +287,99 @@ describe('a sign-in racing a password reset', () => {
   });
 });
 
+/**
+ * Expired, revoked and other accounts' credentials. Found by mutation testing (2026-12-07): with
+ * the expiry, revocation or owner condition dropped from the repositories' queries, every test
+ * still passed (the unit specs mock the repositories, and no test presented such a credential).
+ */
+describe('expired, revoked and other accounts’ credentials', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ...RELAXED_LIMITS });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  /** Ends the account's unused one-time tokens of `purpose` a second ago. */
+  const expire = (email: string, purpose: 'password_reset' | 'email_code') =>
+    server.database.db
+      .updateTable('oneTimeTokens')
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where('email', '=', email)
+      .where('purpose', '=', purpose)
+      .execute();
+  /** An API key of the account that may read profiles. */
+  const apiKeyOf = async ({ credentials, tokens }: Awaited<ReturnType<typeof registerUser>>) =>
+    readJson<{ id: string; key: string }>(
+      await server.request('/auth/api-keys', {
+        method: 'POST',
+        headers: bearer(tokens.accessToken),
+        json: { name: 'bot', scopes: ['users:read'], password: credentials.password },
+      }),
+    );
+  const profileWithKey = (userId: string, key: string) =>
+    server.request(`/users/${userId}`, { headers: { 'x-api-key': key } });
+
+  it('refuses a password-reset link past its expiry', async () => {
+    const { credentials } = await registerUser(server);
+    await server.request('/auth/password/forgot', { method: 'POST', json: { email: credentials.email } });
+    const token = tokenFromMail((await latestMail(server, credentials.email)).textBody);
+    await expire(credentials.email, 'password_reset');
+    const reset = await server.request('/auth/password/reset', {
+      method: 'POST',
+      json: { token, password: 'a brand new secret phrase 7' },
+    });
+    expect(reset.status).toBe(400);
+    expect(await codeOf(reset)).toBe('INVALID_OR_EXPIRED_TOKEN');
+  });
+
+  it('refuses an emailed sign-in code past its expiry', async () => {
+    const { credentials } = await registerUser(server);
+    await server.request('/auth/email-code/start', { method: 'POST', json: { email: credentials.email } });
+    const code = codeFromMail((await latestMail(server, credentials.email)).textBody);
+    await expire(credentials.email, 'email_code');
+    const verify = await server.request('/auth/email-code/verify', {
+      method: 'POST',
+      json: { email: credentials.email, code },
+    });
+    expect(verify.status).toBe(401);
+  });
+
+  it('refuses an API key once it is revoked', async () => {
+    const account = await registerUser(server);
+    const { id, key } = await apiKeyOf(account);
+    expect((await profileWithKey(account.tokens.user.id, key)).status).toBe(200);
+    const revoke = await server.request(`/auth/api-keys/${id}`, {
+      method: 'DELETE',
+      headers: bearer(account.tokens.accessToken),
+    });
+    expect(revoke.status).toBe(204);
+    const after = await profileWithKey(account.tokens.user.id, key);
+    expect(after.status).toBe(401);
+    expect(await codeOf(after)).toBe('INVALID_API_KEY');
+  });
+
+  it('lets no account revoke another’s session or API key', async () => {
+    const owner = await registerUser(server);
+    const other = await registerUser(server);
+    const [session] = await readJson<{ id: string }[]>(
+      await server.request('/auth/sessions', { headers: bearer(owner.tokens.accessToken) }),
+    );
+    const { id, key } = await apiKeyOf(owner);
+    for (const path of [`/auth/sessions/${session?.id}`, `/auth/api-keys/${id}`]) {
+      const refused = await server.request(path, {
+        method: 'DELETE',
+        headers: bearer(other.tokens.accessToken),
+      });
+      expect(refused.status, path).toBe(404);
+    }
+    expect((await server.request('/auth/me', { headers: bearer(owner.tokens.accessToken) })).status).toBe(
+      200,
+    );
+    expect((await profileWithKey(owner.tokens.user.id, key)).status).toBe(200);
+  });
+});
+
 describe('brute force', () => {
   let limited: TestServer;
   let relaxed: TestServer;

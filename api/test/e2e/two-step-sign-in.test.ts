@@ -193,6 +193,21 @@ describe('two-step sign-in (TOTP)', () => {
     expect(fresh.status).toBe(200);
   });
 
+  // Found by mutation testing (2026-12-07): dropping the expiry from the challenge lookup passed.
+  it('refuses the right code for a challenge past its expiry', async () => {
+    const { credentials, secret } = await accountWithTwoStep();
+    const { mfaToken } = await challengeFor(credentials);
+    await server.database.db
+      .updateTable('oneTimeTokens')
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where('email', '=', credentials.email)
+      .where('purpose', '=', 'mfa_challenge')
+      .execute();
+    const late = await post('/auth/mfa/verify', { mfaToken, code: authenticatorCode(secret) });
+    expect(late.status).toBe(401);
+    expect(await codeOf(late)).toBe('MFA_CHALLENGE_INVALID');
+  });
+
   it('counts wrong codes towards the lockout, which signing in with the password does not clear', async () => {
     const { credentials, secret } = await accountWithTwoStep();
     const right = authenticatorCode(secret);
