@@ -650,6 +650,44 @@ describe('lambda-vpc with RDS Proxy', () => {
     expect(JSON.stringify(proxy?.Properties.Auth)).toMatch(/"Ref":"DatabaseApiUserSecret[0-9A-F]{8}"/);
   });
 
+  // Found by mutation testing (2026-12-07): with a proxy, the database's ingress was asserted by
+  // nothing, so opening it to the VPC's CIDR instead of the proxy's group passed every test.
+  it('admits only the proxy, migration and password-rotation SGs to the database, never a CIDR', () => {
+    const { template } = synthesize(sampleSettings('lambda-vpc', 'dev', { rdsProxy: true }));
+    const group = (description: string) =>
+      onlyResource(template, 'AWS::EC2::SecurityGroup', {
+        Properties: { GroupDescription: Match.stringLikeRegexp(`^${description}`) },
+      })[0];
+    const rules = Object.values(
+      template.findResources('AWS::EC2::SecurityGroupIngress', {
+        Properties: { GroupId: { 'Fn::GetAtt': [group('CloudNest postgres database'), 'GroupId'] } },
+      }),
+    ).map((rule) => rule.Properties);
+    const [instance] = Object.keys(template.findResources('AWS::RDS::DBInstance'));
+    // The database's port: 5432, or (the proxy's rule) the instance's own endpoint port.
+    const ports = [5432, { 'Fn::GetAtt': [instance, 'Endpoint.Port'] }];
+    for (const rule of rules) {
+      expect(rule.IpProtocol).toBe('tcp');
+      expect(ports).toContainEqual(rule.FromPort);
+      expect(rule.ToPort).toEqual(rule.FromPort);
+      expect(rule.CidrIp).toBeUndefined();
+      expect(rule.CidrIpv6).toBeUndefined();
+    }
+    // Nor inline on the group, where CDK puts a CIDR rule.
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^CloudNest postgres database'),
+      SecurityGroupIngress: Match.absent(),
+    });
+    // The proxy's group twice: CDK's proxy adds its own rule on the endpoint port beside ours.
+    expect([...new Set(rules.map((rule) => rule.SourceSecurityGroupId['Fn::GetAtt'][0]))].sort()).toEqual(
+      [
+        group('CloudNest RDS Proxy'),
+        group('CloudNest migrations'),
+        group('CloudNest API user password rotation'),
+      ].sort(),
+    );
+  });
+
   // Found in review (2026-12-07): every proxy was named "Proxy", and a proxy's name must be unique
   // in the account and region, so a second stack with one failed to create.
   it('names each stack’s proxy uniquely, within RDS’s limits', () => {

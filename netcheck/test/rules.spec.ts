@@ -408,6 +408,8 @@ describe('exact findings of the golden networks', () => {
     'nlb-client-ip-open.yaml': [],
     'nlb-database-port.yaml': ['NV-ALB-003 IpNlb', 'NV-ALB-003 Nlb'],
     'nlb-database-port-near-miss.yaml': [],
+    'nlb-database-port-scheme-unresolved.yaml': ['NV-ALB-003 IpNlb', 'NV-UNK-001 Nlb'],
+    'nlb-database-custom-port.yaml': ['NV-ALB-003 IpNlb', 'NV-ALB-003 Nlb'],
     // A Gateway Load Balancer: no Scheme, a listener without Port or Protocol, no client connections.
     'gateway-load-balancer.yaml': [],
     'lb-listener-port-unresolved.yaml': ['NV-SG-001 AlbSg', 'NV-UNK-001 Alb'],

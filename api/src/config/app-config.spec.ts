@@ -101,6 +101,14 @@ describe('loadConfig', () => {
         CORS_ALLOWED_ORIGINS: '*',
       }),
     ).toContain('CORS_ALLOWED_ORIGINS must list explicit origins in production');
+    // Anywhere in the list (mutation testing, 2026-12-07: a check of the first entry alone passed).
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://u:p@db/app',
+        CORS_ALLOWED_ORIGINS: 'https://app.example.com,*',
+      }),
+    ).toContain('CORS_ALLOWED_ORIGINS must list explicit origins in production');
     expect(loadConfig({ NODE_ENV: 'development', CORS_ALLOWED_ORIGINS: '*' }, '/').http.corsOrigins).toEqual([
       '*',
     ]);

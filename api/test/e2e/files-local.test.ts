@@ -643,6 +643,23 @@ describe('files with the local driver, over HTTP', () => {
       expect((await server.request(`/files/${upload.fileId}/content`)).status).toBe(404);
     });
 
+    // Found by mutation testing (2026-12-07): the owner check could be dropped with every test passing.
+    it("hides a disabled account's public files from the API at once", async () => {
+      const owner = await registerUser(server);
+      const admin = await registerAdmin(server);
+      const file = await uploadFile(server, owner.tokens.accessToken, 'channel');
+      expect((await server.request(`/files/${file.id}/content`)).status).toBe(200);
+      const disable = await server.request(`/admin/users/${owner.tokens.user.id}`, {
+        method: 'PATCH',
+        headers: bearer(admin.tokens.accessToken),
+        json: { disabled: true },
+      });
+      expect(disable.status).toBe(200);
+      const hidden = await server.request(`/files/${file.id}/content`);
+      expect(hidden.status).toBe(404);
+      expect(await codeOf(hidden)).toBe('FILE_NOT_FOUND');
+    });
+
     it('lets an admin delete any file', async () => {
       const owner = await registerUser(server);
       const admin = await registerAdmin(server);

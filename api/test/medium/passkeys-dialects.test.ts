@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PasskeysRepository } from '../../src/auth/passkeys.repository.js';
 import { bearer, type ErrorBody, RELAXED_LIMITS, readJson, registerUser } from '../support/auth-helpers.js';
 import { revokeSessions, whileAccountsHeld } from '../support/lock-waits.js';
 import { PASSKEY_SITE, passkeyCreationOptions, passkeyRequestOptions } from '../support/passkey-helpers.js';
@@ -109,5 +110,29 @@ describe.each(testDialects())('passkeys on %s', (dialect) => {
       answers.map(async (response) => (await post('/auth/passkeys/sign-in', { response })).status),
     );
     expect(statuses.sort()).toEqual([200, 401]);
+  });
+
+  // Found by mutation testing (2026-12-07): the race above is also stopped by the WebAuthn
+  // library's own "counter must grow" check when the two sign-ins happen to run one after the
+  // other, so dropping the compare-and-set passed. Asked directly: a stale counter moves nothing.
+  it('advances a passkey’s counter only from the value the sign-in read (compare-and-set)', async () => {
+    await withPasskey(new SoftwareAuthenticator({ origin: PASSKEY_SITE, counts: true }));
+    const db = server.database.db;
+    const row = await db
+      .selectFrom('passkeys')
+      .select(['id', 'counter'])
+      .orderBy('createdAt', 'desc')
+      .executeTakeFirstOrThrow();
+    const passkeys = server.app.get(PasskeysRepository);
+    const read = Number(row.counter);
+    expect(await passkeys.recordUse(row.id, read, read + 1, new Date())).toBe(true);
+    // A second sign-in that read the same value lost the race: nothing changes.
+    expect(await passkeys.recordUse(row.id, read, read + 5, new Date())).toBe(false);
+    const stored = await db
+      .selectFrom('passkeys')
+      .select('counter')
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(stored.counter)).toBe(read + 1);
   });
 });
