@@ -464,6 +464,7 @@ describe('exact findings of the golden networks', () => {
       'NV-CMP-003 OfficeHost',
     ],
     'compute-exposure-near-miss.yaml': [],
+    'compute-open-group-behind-nacl.yaml': ['NV-CMP-001 WebHost', 'NV-CMP-002 WebHost', 'NV-SG-001 OpenSg'],
     'instance-launch-template.yaml': [
       'NV-CMP-002 GroupsHost',
       'NV-CMP-002 NamedHost',

@@ -108,9 +108,42 @@ export function candidatePorts(
       while (port <= high && skip.has(port)) port += 1;
       if (port <= high && !ports.has(port))
         ports.set(port, `first port of tcp/${low}-${high} opened by ${rule.id}`);
+      // Where the subnet's NACL splits the range, the parts can differ: ask at the start of each
+      // too. An allow-all group behind a NACL that admits only 80, 443 and the ephemeral ports was
+      // asked about port 1 alone, which the NACL blocks, and passed (found by review, 2026-12-07).
+      for (const boundary of naclBoundaries(model, workload, port + 1, high)) {
+        if (!skip.has(boundary) && !ports.has(boundary))
+          ports.set(
+            boundary,
+            `tcp/${boundary}, where the subnet's NACL splits tcp/${low}-${high} opened by ${rule.id}`,
+          );
+      }
     }
   }
   return toList(ports);
+}
+
+/** At most this many NACL boundaries are asked about per range (each is a path question). */
+const MAX_NACL_BOUNDARIES = 32;
+
+/**
+ * The ports in [from, to] where an inbound entry of a NACL of the workload's subnets begins or
+ * ends (the first port after its end), in order: the starts of the parts a NACL may treat apart.
+ */
+function naclBoundaries(model: NetworkModel, workload: Workload, from: number, to: number): number[] {
+  if (workload.subnetIds instanceof Unresolved || from > to) return [];
+  const boundaries = new Set<number>();
+  for (const subnetId of workload.subnetIds) {
+    const naclId = model.subnets.get(subnetId)?.networkAclId;
+    for (const entry of (naclId ? model.networkAcls.get(naclId)?.entries : undefined) ?? []) {
+      if (entry.egress || entry.ports instanceof Unresolved) continue;
+      for (const [low, high] of entry.ports.ranges()) {
+        for (const boundary of [low, high + 1])
+          if (boundary >= from && boundary <= to) boundaries.add(boundary);
+      }
+    }
+  }
+  return [...boundaries].sort((a, b) => a - b).slice(0, MAX_NACL_BOUNDARIES);
 }
 
 function toList(ports: ReadonlyMap<number, string>): CandidatePort[] {
