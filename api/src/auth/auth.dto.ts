@@ -25,7 +25,9 @@ export const UsernameSchema = dto((z) =>
     .trim()
     .toLowerCase()
     .regex(/^[a-z0-9_.-]{3,32}$/, 'must be 3-32 characters of a-z, 0-9, _, . or -')
-    .describe('Public handle: 3-32 of [a-z0-9_.-].'),
+    .describe(
+      'Public handle: 3-32 of [a-z0-9_.-], checked after trimming and lower-casing (" Ada " is ada).',
+    ),
 );
 
 export const PasswordSchema = dto((z) =>
