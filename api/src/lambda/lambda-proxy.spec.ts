@@ -32,6 +32,7 @@ async function echoApp(): Promise<FastifyInstance> {
     userAgent: request.headers['user-agent'] ?? null,
     requestIdHeader: request.headers['x-request-id'] ?? null,
   });
+  app.get('/', echo);
   app.get('/echo', echo);
   app.get('/api/echo', echo);
   app.post('/bytes', async (request) => ({ hex: (request.body as Buffer).toString('hex') }));
@@ -287,6 +288,22 @@ describe('stage prefixes', () => {
     expect(await urlOf(onCustomDomain)).toBe('/api/echo');
   });
 
+  // Found by mutation testing (2026-12-07): only /{stage}/… paths were ever sent.
+  it('routes an HTTP API request for the bare named stage (/prod) to /', async () => {
+    const event = eventFor('http', { path: '/', stage: 'prod' }) as APIGatewayProxyEventV2;
+    const bare = {
+      ...event,
+      rawPath: '/prod',
+      requestContext: { ...event.requestContext, http: { ...event.requestContext.http, path: '/prod' } },
+    };
+    expect(await urlOf(bare)).toBe('/');
+  });
+
+  it('keeps an HTTP API path whose first segment only starts with the stage name', async () => {
+    const event = eventFor('http', { path: '/echo', stage: 'e' }) as APIGatewayProxyEventV2;
+    expect(await urlOf({ ...event, rawPath: '/echo' })).toBe('/echo');
+  });
+
   it('routes a REST request for /{stage}/echo to /echo', async () => {
     expect(await urlOf(eventFor('rest', { path: '/echo', stage: 'prod' }))).toBe('/echo');
   });
@@ -400,6 +417,20 @@ describe('ALB specifics', () => {
       expect(response.json()).toMatchObject({ query: { q: 'hello world', 'k ey': 'café' } });
     },
   );
+
+  // Found by mutation testing (2026-12-07): with multi-value headers the client's own lines come
+  // first; reading the first one instead of ALB's last let a client choose its address.
+  it('takes the address ALB appended to the last X-Forwarded-For line in multi-value mode', async () => {
+    const event = eventFor('alb', { path: '/echo', albMultiValue: true }) as ALBEvent;
+    const twoLines = {
+      ...event,
+      multiValueHeaders: {
+        ...event.multiValueHeaders,
+        'x-forwarded-for': ['198.51.100.66', '198.51.100.9, 192.0.2.44'],
+      },
+    };
+    expect(decodeResponse(await handler(twoLines, context)).json()).toMatchObject({ ip: '192.0.2.44' });
+  });
 
   it('takes the client address the load balancer appended to X-Forwarded-For', async () => {
     const event = eventFor('alb', { path: '/echo', albMultiValue: false }) as ALBEvent;

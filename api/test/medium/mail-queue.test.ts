@@ -115,6 +115,30 @@ describe.each(testDialects())('the mail queue on %s', (dialect) => {
 
   // The pass-level test above can pass without the claim's compare-and-set when the two passes
   // happen not to overlap (found in review, on PostgreSQL); these claims start together, 20 times.
+  // Found by mutation testing (2026-12-07): without the claim's order a backlog larger than one
+  // batch was claimed in storage order, and old mail could wait behind newer mail.
+  it('claims the mail due longest first, whatever order the rows were written in', async () => {
+    for (let index = 0; index < 3; index++) await mail.send(`user${index}@example.com`, 'passwordChanged');
+    driver.failing = true;
+    // They were sent: queue three more and make them due in the reverse of their writing order.
+    await database.db.deleteFrom('mailQueue').execute();
+    for (let index = 0; index < 3; index++) await mail.send(`user${index}@example.com`, 'passwordChanged');
+    for (const row of await queued()) {
+      const index = Number(row.toAddress.slice('user'.length, 'user'.length + 1));
+      await database.db
+        .updateTable('mailQueue')
+        .set({ nextAttemptAt: new Date(now.getTime() - (index + 1) * 60_000) })
+        .where('id', '=', row.id)
+        .execute();
+    }
+    const claimed = await new MailQueueRepository(DatabaseHandle.of(database.db)).claimDue(
+      now,
+      new Date(now.getTime() + 65_000),
+      1,
+    );
+    expect(claimed.map((row) => row.toAddress)).toEqual(['user2@example.com']);
+  });
+
   it('never gives one mail to two claims made at once', async () => {
     const repository = new MailQueueRepository(DatabaseHandle.of(database.db));
     for (let round = 0; round < 20; round++) {

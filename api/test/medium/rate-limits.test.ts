@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimitRepository } from '../../src/auth/rate-limit.repository.js';
+import { RateLimitService } from '../../src/auth/rate-limit.service.js';
+import type { ClockRepository } from '../../src/common/clock/clock.repository.js';
+import { CryptoRepository } from '../../src/common/crypto/crypto.repository.js';
 import { DatabaseHandle } from '../../src/database/database-handle.js';
+import { testConfig } from '../support/test-config.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/test-database.js';
 
 describe.each(testDialects())('database rate limits on %s', (dialect) => {
@@ -95,5 +99,23 @@ describe.each(testDialects())('database rate limits on %s', (dialect) => {
       .orderBy('key')
       .execute();
     expect(left.map((row) => row.key)).toEqual(['codeGuesses:running', 'secondStep:today']);
+  });
+
+  // Found by mutation testing (2026-12-07): the key column holds 200 characters and an address
+  // may have 320; only the service's digest of long keys keeps the insert from failing (a 500), and
+  // no test sent a long address.
+  // Last: its rows would count in the whole-table checks above.
+  it('counts a request for the longest valid address without overflowing the key column', async () => {
+    const email = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(50)}.com`;
+    expect(email.length).toBeLessThanOrEqual(320);
+    const now = new Date('2026-12-07T00:00:00.000Z');
+    const service = new RateLimitService(
+      limits,
+      { now: () => now } as ClockRepository,
+      testConfig({ RATE_LIMIT_ENABLED: 'true' }),
+      new CryptoRepository(),
+    );
+    await expect(service.consume('email', `address:${email}`)).resolves.toBeUndefined();
+    await expect(service.codeGuessesLeft(email)).resolves.toBe(true);
   });
 });

@@ -152,6 +152,22 @@ describe('toErrorResponse', () => {
     });
   });
 
+  // Found by mutation testing (2026-12-07): dropping the "< 500" checks answered a server failure
+  // as a 4xx (or an unlogged 503) with every test passing.
+  it('answers a framework error or HttpException with a 5xx status as an opaque, logged 500', () => {
+    for (const statusCode of [500, 503]) {
+      const response = toErrorResponse(
+        Object.assign(new Error('FST_ERR_SOMETHING internal detail'), { statusCode }),
+        'req-5xx',
+      );
+      expect(response.body).toMatchObject({ statusCode: 500, code: 'INTERNAL_ERROR', requestId: 'req-5xx' });
+      expect(response.unexpected).toBe(true);
+    }
+    const upstream = toErrorResponse(new HttpException('upstream detail', 503), 'req-http-5xx');
+    expect(upstream.body).toMatchObject({ statusCode: 500, code: 'INTERNAL_ERROR' });
+    expect(upstream.unexpected).toBe(true);
+  });
+
   it('uses only UPPER_SNAKE codes in the registry', () => {
     for (const code of Object.keys(errorCodes)) expect(code).toMatch(/^[A-Z][A-Z0-9_]*$/);
   });
