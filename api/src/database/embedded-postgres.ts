@@ -314,7 +314,9 @@ async function removeAbandonedInitialisations(clusterDir: string): Promise<void>
 /** A server from a process that just died may still be shutting down; wait a little for it. */
 async function waitForPreviousServerToExit(clusterDir: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    if (!(await livePostmaster(clusterDir))) return removeLockOfUnrelatedProcess(clusterDir);
+    const lock = await readLockFile(clusterDir);
+    if (lock === undefined || !isAlive(lock.pid)) return;
+    if (!isPostgresProcess(lock.pid)) return removeLockOfUnrelatedProcess(clusterDir, lock.pid);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(
@@ -343,8 +345,8 @@ async function readLockFile(
 const lockFileOf = (clusterDir: string) => join(clusterDir, 'postmaster.pid');
 
 /**
- * Removes a postmaster.pid left from before this boot whose pid now belongs to a live process that
- * is not PostgreSQL: after a reboot the number is reused (low pids above all), and PostgreSQL,
+ * Removes a postmaster.pid left from before this boot whose pid (`pid`) now belongs to a live
+ * process that is not PostgreSQL: after a reboot the number is reused (low pids above all), and PostgreSQL,
  * which only asks whether that pid is alive, then refused to start ("lock file already exists")
  * until the file was deleted by hand (found in review, 2026-12-07). Only a lock older than the boot
  * is certainly stale: a newer one may be a live server's in another PID namespace (a second
@@ -352,9 +354,7 @@ const lockFileOf = (clusterDir: string) => join(clusterDir, 'postmaster.pid');
  * start a second server on one cluster. Such a lock is refused with what to do instead. A dead
  * pid is left to PostgreSQL, which also checks its shared memory for orphaned backends.
  */
-async function removeLockOfUnrelatedProcess(clusterDir: string): Promise<void> {
-  const lock = await readLockFile(clusterDir);
-  if (lock === undefined || !isAlive(lock.pid) || isPostgresProcess(lock.pid)) return;
+async function removeLockOfUnrelatedProcess(clusterDir: string, pid: number): Promise<void> {
   const written = await stat(lockFileOf(clusterDir)).then(
     (stats) => stats.mtimeMs,
     () => undefined,
@@ -365,7 +365,7 @@ async function removeLockOfUnrelatedProcess(clusterDir: string): Promise<void> {
     return;
   }
   throw new Error(
-    `${lockFileOf(clusterDir)} names pid ${lock.pid}, which is running but is not PostgreSQL here. If no other process or container uses this DATA_DIR (a container restarted with the same volume), delete that file and start again; otherwise stop the other one or set DATA_DIR.`,
+    `${lockFileOf(clusterDir)} names pid ${pid}, which is running but is not PostgreSQL here. If no other process or container uses this DATA_DIR (a container restarted with the same volume), delete that file and start again; otherwise stop the other one or set DATA_DIR.`,
   );
 }
 
