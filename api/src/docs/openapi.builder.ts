@@ -63,16 +63,17 @@ const securityByAuth: Record<string, JsonSchema[]> = {
 };
 
 /**
- * The same under REQUIRE_API_KEY=true, where the guard asks every route but the exempt ones for
- * a valid X-API-KEY as well: a client generated from the plain table called POST /auth/login
+ * `requirements` under REQUIRE_API_KEY=true, where the guard asks every route but the exempt ones
+ * for a valid X-API-KEY as well: each alternative also needs the key, and a route that needs
+ * nothing needs the key alone. A client generated from the plain table called POST /auth/login
  * without one and always got 401 API_KEY_REQUIRED (found in review, 2026-12-07).
  */
-const securityByAuthWithKeyRequired: Record<string, JsonSchema[]> = {
-  none: [{ apiKey: [] }],
-  bearer: [{ bearer: [], apiKey: [] }],
-  apiKey: [{ apiKey: [] }],
-  bearerOrApiKey: [{ bearer: [], apiKey: [] }, { apiKey: [] }],
-};
+function withApiKey(requirements: readonly JsonSchema[]): JsonSchema[] {
+  return (requirements.length === 0 ? [{}] : requirements).map((requirement) => ({
+    ...requirement,
+    apiKey: [],
+  }));
+}
 
 /** How the document is built for this deployment. */
 export interface OpenApiOptions {
@@ -106,9 +107,8 @@ export function buildOpenApiDocument(
       // Read as the guard reads it: the handler's decorator, else the controller's.
       const keyExempt = (Reflect.getMetadata(API_KEY_EXEMPT, handler) ??
         Reflect.getMetadata(API_KEY_EXEMPT, controller)) as boolean | undefined;
-      const security = (
-        options.requireApiKey && keyExempt !== true ? securityByAuthWithKeyRequired : securityByAuth
-      )[operation.auth ?? 'none'] as JsonSchema[];
+      const plain = securityByAuth[operation.auth ?? 'none'] as JsonSchema[];
+      const security = options.requireApiKey && keyExempt !== true ? withApiKey(plain) : plain;
       for (const controllerPath of controllerPaths) {
         for (const routePath of routePaths) {
           const path = joinPath(prefix, controllerPath, routePath);
