@@ -1021,12 +1021,11 @@ export class AuthService {
    * past it) still honours: a thief who asked for the challenge before the owner's reset finished
    * the passkey or authenticator after it (found in review, 2026-12-07).
    */
-  async lockLiveSession(auth: UserAuth, trx: Database): Promise<UserRow> {
+  async lockLiveSession(auth: UserAuth, trx: Database): Promise<void> {
     const user = await this.users.lockById(auth.userId, trx);
     if (!user || user.deletedAt !== null || user.disabledAt !== null) throw new AppError('SESSION_REVOKED');
     if (!(await this.sessions.isLiveIn(auth.sessionId, this.clock.now(), trx)))
       throw new AppError('SESSION_REVOKED');
-    return user;
   }
 
   /** The signed-in user's row; a deleted account's token is treated as signed out. */

@@ -56,7 +56,7 @@ function setup(
   const auth = {
     confirmIdentity: vi.fn(async () => identity),
     ownAccount: vi.fn(async () => user),
-    lockLiveSession: vi.fn(async () => user),
+    lockLiveSession: vi.fn(async () => {}),
     recordFailedLogin: vi.fn(async () => false),
     // Like AuthService: the writes given along run in the session's transaction, before it.
     startSession: vi.fn(

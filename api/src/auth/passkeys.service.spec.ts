@@ -64,7 +64,7 @@ function setup() {
   const auth = {
     confirmIdentity: vi.fn(async () => identity),
     ownAccount: vi.fn(async () => user),
-    lockLiveSession: vi.fn(async () => user),
+    lockLiveSession: vi.fn(async () => {}),
     startSession: vi.fn(async () => ({ accessToken: 'access' })),
     clearFailedLogins: vi.fn(async () => {}),
   } as unknown as AuthService;

@@ -22,17 +22,16 @@ await runDatabaseCli('Maintenance failed', async ({ config, connection }) => {
   );
   try {
     // A run with failed steps still reports what the others did and what they left behind.
-    const outcome = await context
+    const { report, failure } = await context
       .get(MaintenanceService)
       .runOnce()
       .then(
-        (report) => ({ report, failure: undefined }),
+        (done) => ({ report: done, failure: undefined }),
         (error: unknown) => {
           if (!(error instanceof MaintenanceRunError)) throw error;
           return { report: error.report, failure: error };
         },
       );
-    const { report, failure } = outcome;
     process.stdout.write(
       `purged ${report.purgedAccounts} deleted account(s), removed ${report.removedFiles} expired file(s), ${report.removedTokens} expired one-time token(s), ${report.removedPendingRegistrations} expired registration(s), ${report.removedSessions} ended session(s), ${report.removedRateLimitCounters} ended rate-limit counter(s), ${report.removedSecurityEvents} security event(s) past retention and ${report.removedOutboxMail} outbox message(s)\n`,
     );

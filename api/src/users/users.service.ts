@@ -195,16 +195,16 @@ export class UsersService {
     // The account's owner sees each change in their activity, made by an administrator (who is not named).
     const notices = await this.activity.withEvents(
       async (trx) => {
-        // Under the lock of every active admin's row and the account's, in one order (two admins
-        // demoting each other at once would each pass the guard with the role they had before and
-        // leave none; granting each other admin, each hold their own row and wait for the
-        // other's), and before the proof's spend,
-        // which locks the acting admin's row alone: the acting admin must still be one. The guard
-        // passed on the role the session had, and an admin demoted or disabled since (while the
-        // password was checked, or on an instance whose session cache still held the old role)
-        // could still grant admin or turn off someone's two-step sign-in (found in review,
-        // 2026-12-07; taking admin away was already checked). They also remain an admin
-        // themselves, so a change that takes one away leaves at least one.
+        // Every active admin's row and the account's, locked in one order before the proof's spend
+        // (which locks the acting admin's row alone): two admins demoting each other at once would
+        // each pass the guard with the role they had before and leave none, and two granting each
+        // other admin would each hold their own row and wait for the other's.
+        // Under that lock the acting admin must still be one: the guard passed on the role the
+        // session had, and an admin demoted or disabled since (while the password was checked, or
+        // on an instance whose session cache still held the old role) could still grant admin or
+        // turn off someone's two-step sign-in (found in review, 2026-12-07; taking admin away was
+        // already checked). They also remain an admin themselves, so a change that takes one away
+        // leaves at least one.
         if (!(await this.users.lockActiveAdmins(trx, id)).includes(admin.userId))
           throw new AppError('FORBIDDEN');
         await confirmed?.spend(trx);
