@@ -1,5 +1,7 @@
-import { internetGatewayAttachment } from '../model/internet-gateway-attachment.js';
-import { EXTERNAL_PREFIX } from '../model/model-builder-context.js';
+import {
+  internetGatewayAttachment,
+  possibleOutsideInternetGateway,
+} from '../model/internet-gateway-attachment.js';
 import type { InternetGateway, NatGateway, NetworkModel, Route, Subnet } from '../model/network-model.js';
 import {
   ANY_CLIENT_SOURCE_PORTS,
@@ -889,12 +891,9 @@ export function evaluateInbound(
     const target = match.route?.target;
     // The VPC's IGW may be one outside the templates, and this route may go to it: the NACLs and
     // security groups still decide (a definite block there holds either way).
-    const outsideIgw =
-      !attached &&
-      (target?.kind === 'unsupported' || target?.kind === 'unresolved') &&
-      target.mayBeInternetGateway === true;
-    if (outsideIgw && match.route) {
-      const reason = `${match.route.id} may send the replies to an internet gateway outside the loaded templates (${target.kind === 'unsupported' ? target.id.slice(EXTERNAL_PREFIX.length) : target.reason})`;
+    const outsideIgw = attached ? undefined : possibleOutsideInternetGateway(target);
+    if (outsideIgw !== undefined && match.route) {
+      const reason = `${match.route.id} may send the replies to an internet gateway outside the loaded templates (${outsideIgw})`;
       branch = branch.stepUnknown(
         { resource: match.route.id, kind: 'internet-gateway', detail: `undecided: ${reason}` },
         unknownAt(match.route.id, reason),

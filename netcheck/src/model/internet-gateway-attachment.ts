@@ -1,4 +1,5 @@
-import type { InternetGateway, NetworkModel } from './network-model.js';
+import { EXTERNAL_PREFIX } from './model-builder-context.js';
+import type { InternetGateway, NetworkModel, RouteTarget } from './network-model.js';
 
 /** Whether an internet gateway is attached to a VPC, as far as the templates say. */
 export type InternetGatewayAttachment =
@@ -23,4 +24,16 @@ export function internetGatewayAttachment(model: NetworkModel, vpcId: string): I
   if (vpc.possibleInternetGatewayRoutes.length > 0)
     return { kind: 'unknown', reason: vpc.possibleInternetGatewayRoutes.join('; ') };
   return { kind: 'none' };
+}
+
+/**
+ * What a route's target names when it is a gateway outside the loaded templates that may be an
+ * internet gateway (an import, a parameter, a literal id that is not another gateway type), or
+ * undefined when it is not such a target.
+ */
+export function possibleOutsideInternetGateway(target: RouteTarget | undefined): string | undefined {
+  if (target?.kind === 'unsupported' && target.mayBeInternetGateway === true)
+    return target.id.slice(EXTERNAL_PREFIX.length);
+  if (target?.kind === 'unresolved' && target.mayBeInternetGateway === true) return target.reason;
+  return undefined;
 }

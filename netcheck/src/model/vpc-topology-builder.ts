@@ -2,6 +2,7 @@ import { ipv6CidrIncludesInternet } from '../net/address-space.js';
 import { type Cidr, parseIpv4 } from '../net/ipv4.js';
 import { GET_AZS_ENTRY_PREFIX } from '../template/intrinsic-resolver.js';
 import { asBoolean, asString, type CfnValue, ResourceRef, Unresolved } from '../template/template-values.js';
+import { possibleOutsideInternetGateway } from './internet-gateway-attachment.js';
 import type { ModelBuilderContext, ResolvedResource } from './model-builder-context.js';
 import { EXTERNAL_PREFIX, unnamedReferenceReason } from './model-builder-context.js';
 import type {
@@ -206,9 +207,8 @@ function notePossibleInternetGateway(
   routeId: string,
   target: RouteTarget,
 ): void {
-  if (target.kind !== 'unresolved' && target.kind !== 'unsupported') return;
-  if (!target.mayBeInternetGateway) return;
-  const gateway = target.kind === 'unsupported' ? target.id.slice(EXTERNAL_PREFIX.length) : target.reason;
+  const gateway = possibleOutsideInternetGateway(target);
+  if (gateway === undefined) return;
   for (const table of tables) {
     const vpc = context.model.vpcs.get(table.vpcId);
     if (!vpc || vpc.external) continue;
@@ -352,16 +352,15 @@ function buildRouteTables(context: ModelBuilderContext): void {
       if (internet) notePossibleInternetGateway(context, tables, resource.id, target);
       // A GatewayId that is not a plain Ref to an IGW (an undecided Fn::If, an import, a literal, a
       // parameter) may still be one: dropping the route would leave a definite IPv4-only answer.
-      const maybeIgw =
-        (target.kind === 'unresolved' || target.kind === 'unsupported') &&
-        target.mayBeInternetGateway === true;
-      if (!internet || (!egressOnly && target.kind !== 'internet-gateway' && !maybeIgw)) continue;
+      const outsideIgw = possibleOutsideInternetGateway(target);
+      if (!internet || (!egressOnly && target.kind !== 'internet-gateway' && outsideIgw === undefined))
+        continue;
       const eigw = context.reference(resource.properties.EgressOnlyInternetGatewayId);
       const gateway =
         target.kind === 'internet-gateway'
           ? target.id
-          : maybeIgw && !egressOnly
-            ? `${target.kind === 'unsupported' ? target.id.slice(EXTERNAL_PREFIX.length) : target.reason}, which may be an internet gateway`
+          : outsideIgw !== undefined && !egressOnly
+            ? `${outsideIgw}, which may be an internet gateway`
             : eigw && eigw.kind !== 'unresolved'
               ? eigw.id
               : 'an egress-only internet gateway';
