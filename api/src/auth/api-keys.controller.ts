@@ -23,7 +23,6 @@ export class ApiKeysController {
     summary:
       'Create an API key (confirm with your password, or an emailed code); the key is shown only in this response.',
     tags,
-    auth: 'bearer',
     responses: { 201: CreatedApiKeySchema },
     errors: [...REAUTHENTICATION_ERRORS],
   })
@@ -39,7 +38,6 @@ export class ApiKeysController {
   @ApiOperation({
     summary: 'Active API keys (without the keys).',
     tags,
-    auth: 'bearer',
     responses: { 200: ApiKeyListSchema },
   })
   list(@CurrentUser() user: UserAuth) {
@@ -51,7 +49,6 @@ export class ApiKeysController {
   @ApiOperation({
     summary: 'Revoke an API key.',
     tags,
-    auth: 'bearer',
     responses: { 204: null },
     errors: ['API_KEY_NOT_FOUND'],
   })

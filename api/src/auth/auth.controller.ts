@@ -107,7 +107,7 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Sign out the current session.', tags, auth: 'bearer', responses: { 204: null } })
+  @ApiOperation({ summary: 'Sign out the current session.', tags, responses: { 204: null } })
   async logout(@CurrentUser() user: UserAuth, @Res({ passthrough: true }) reply: FastifyReply) {
     this.cookies.clear(reply);
     await this.auth.logout(user);
@@ -118,7 +118,6 @@ export class AuthController {
   @ApiOperation({
     summary: 'Sign out every session of the account.',
     tags,
-    auth: 'bearer',
     responses: { 204: null },
   })
   async logoutAll(
@@ -131,7 +130,7 @@ export class AuthController {
   }
 
   @Get('me')
-  @ApiOperation({ summary: 'The signed-in account.', tags, auth: 'bearer', responses: { 200: UserSchema } })
+  @ApiOperation({ summary: 'The signed-in account.', tags, responses: { 200: UserSchema } })
   me(@CurrentUser() user: UserAuth) {
     return this.auth.me(user);
   }
@@ -140,7 +139,6 @@ export class AuthController {
   @ApiOperation({
     summary: 'Active sessions of the account.',
     tags,
-    auth: 'bearer',
     responses: { 200: SessionListSchema },
   })
   sessions(@CurrentUser() user: UserAuth) {
@@ -152,7 +150,6 @@ export class AuthController {
   @ApiOperation({
     summary: 'Sign out one session.',
     tags,
-    auth: 'bearer',
     responses: { 204: null },
     errors: ['SESSION_NOT_FOUND'],
   })
@@ -233,7 +230,6 @@ export class AuthController {
   @ApiOperation({
     summary: 'Change the password; signs out the other sessions.',
     tags,
-    auth: 'bearer',
     responses: { 204: null },
     errors: [
       'CURRENT_PASSWORD_INCORRECT',
@@ -257,7 +253,6 @@ export class AuthController {
     summary:
       'Give an account made by email code its first password, confirmed with a code from POST /auth/reauthentication/code.',
     tags,
-    auth: 'bearer',
     responses: { 204: null },
     errors: [
       'ACCOUNT_HAS_PASSWORD',
@@ -282,7 +277,6 @@ export class AuthController {
     summary:
       'Email the signed-in owner of an account without a password a 6-digit code to confirm a sensitive change with (valid 10 minutes).',
     tags,
-    auth: 'bearer',
     responses: { 202: null },
     errors: ['ACCOUNT_HAS_PASSWORD', 'RATE_LIMITED'],
   })

@@ -21,6 +21,30 @@ export const ApiKeyExempt = () => SetMetadata(API_KEY_EXEMPT, true);
 /** Only users with this role (admins pass every role check). */
 export const RequireRole = (role: 'admin') => SetMetadata(REQUIRED_ROLE, role);
 
+/** What a route's decorators require of a request before its handler runs. */
+export interface RoutePolicy {
+  readonly isPublic: boolean;
+  readonly apiKeyExempt: boolean;
+  readonly apiKeyScopes: readonly string[] | undefined;
+  readonly requiredRole: 'admin' | undefined;
+}
+
+/**
+ * A route's policy: the handler's decorator, else its controller's. One reading for the guard,
+ * which enforces it, and the OpenAPI document, which describes it (security and the guard's
+ * error codes), so the two cannot disagree.
+ */
+export function routePolicyOf(handler: object, controller: object): RoutePolicy {
+  const read = <T>(key: string): T | undefined =>
+    (Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller)) as T | undefined;
+  return {
+    isPublic: read<boolean>(IS_PUBLIC) === true,
+    apiKeyExempt: read<boolean>(API_KEY_EXEMPT) === true,
+    apiKeyScopes: read<string[]>(API_KEY_SCOPES),
+    requiredRole: read<'admin'>(REQUIRED_ROLE),
+  };
+}
+
 /** The request's {@link AuthContext} (set by the guard). */
 export const CurrentAuth = createParamDecorator((_data: unknown, context: ExecutionContext): AuthContext => {
   const auth = context.switchToHttp().getRequest<FastifyRequest>().auth;

@@ -1,9 +1,8 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../common/errors/app-error.js';
 import { type ApiKeyAuthentication, ApiKeysService } from './api-keys.service.js';
-import { API_KEY_EXEMPT, API_KEY_SCOPES, IS_PUBLIC, REQUIRED_ROLE } from './auth.decorators.js';
+import { type RoutePolicy, routePolicyOf } from './auth.decorators.js';
 import type { AuthContext } from './auth-context.js';
 import { JwtRepository } from './jwt.repository.js';
 import { SessionStatusCache } from './session-status.cache.js';
@@ -17,7 +16,6 @@ import { SessionStatusCache } from './session-status.cache.js';
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
-    @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(JwtRepository) private readonly jwt: JwtRepository,
     @Inject(SessionStatusCache) private readonly sessions: SessionStatusCache,
     @Inject(ApiKeysService) private readonly apiKeys: ApiKeysService,
@@ -55,13 +53,7 @@ export class AuthGuard implements CanActivate {
     }
     let policy = byHandler.get(handler);
     if (!policy) {
-      const targets = [handler, controller];
-      policy = {
-        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true,
-        apiKeyExempt: this.reflector.getAllAndOverride<boolean | undefined>(API_KEY_EXEMPT, targets) === true,
-        apiKeyScopes: this.reflector.getAllAndOverride<string[] | undefined>(API_KEY_SCOPES, targets),
-        requiredRole: this.reflector.getAllAndOverride<'admin' | undefined>(REQUIRED_ROLE, targets),
-      };
+      policy = routePolicyOf(handler, controller);
       byHandler.set(handler, policy);
     }
     return policy;
@@ -138,12 +130,4 @@ function admit(request: FastifyRequest, auth: AuthContext, policy: RoutePolicy):
 function headerValue(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** What a route's decorators require (handler metadata overrides its controller's). */
-interface RoutePolicy {
-  readonly isPublic: boolean;
-  readonly apiKeyExempt: boolean;
-  readonly apiKeyScopes: readonly string[] | undefined;
-  readonly requiredRole: 'admin' | undefined;
 }

@@ -23,7 +23,6 @@ export class EmailChangeController {
     summary:
       'Change your sign-in address (confirm with your password, or an emailed code): mails a link to the new address; 202 whether or not it is free.',
     tags,
-    auth: 'bearer',
     responses: { 202: null },
     errors: [...REAUTHENTICATION_ERRORS, 'VALIDATION_FAILED'],
   })

@@ -37,7 +37,6 @@ export class MfaController {
     summary:
       'Start turning on two-step sign-in (confirm with your password, or an emailed code): a new authenticator secret.',
     tags,
-    auth: 'bearer',
     responses: { 200: TotpSetupSchema },
     errors: ['MFA_ALREADY_ENABLED', ...REAUTHENTICATION_ERRORS],
   })
@@ -54,7 +53,6 @@ export class MfaController {
     summary:
       'Turn two-step sign-in on with a code from the authenticator app; signs out the other sessions and returns the recovery codes (shown once).',
     tags,
-    auth: 'bearer',
     responses: { 200: RecoveryCodesSchema },
     errors: ['MFA_SETUP_NOT_STARTED', 'MFA_ALREADY_ENABLED', 'INVALID_CODE', 'RATE_LIMITED'],
   })
@@ -71,7 +69,6 @@ export class MfaController {
   @ApiOperation({
     summary: 'Turn two-step sign-in off (confirm with your password, or an emailed code).',
     tags,
-    auth: 'bearer',
     responses: { 204: null },
     errors: ['MFA_NOT_ENABLED', ...REAUTHENTICATION_ERRORS],
   })
@@ -89,7 +86,6 @@ export class MfaController {
     summary:
       'New recovery codes in place of the earlier ones (confirm with your password, or an emailed code).',
     tags,
-    auth: 'bearer',
     responses: { 200: RecoveryCodesSchema },
     errors: ['MFA_NOT_ENABLED', ...REAUTHENTICATION_ERRORS],
   })

@@ -41,7 +41,6 @@ export class PasskeysController {
     summary:
       'Start adding a passkey (confirm with your password, or an emailed code): WebAuthn creation options, good for 5 minutes.',
     tags,
-    auth: 'bearer',
     responses: { 200: PasskeyOptionsSchema },
     errors: ['PASSKEY_LIMIT_REACHED', ...REAUTHENTICATION_ERRORS],
   })
@@ -56,7 +55,6 @@ export class PasskeysController {
   @ApiOperation({
     summary: 'Add the passkey the browser created for those options; the owner is mailed.',
     tags,
-    auth: 'bearer',
     responses: { 201: PasskeySchema },
     errors: [
       'PASSKEY_CHALLENGE_INVALID',
@@ -77,7 +75,6 @@ export class PasskeysController {
   @ApiOperation({
     summary: 'Your passkeys, newest first.',
     tags,
-    auth: 'bearer',
     responses: { 200: PasskeyListSchema },
   })
   list(@CurrentUser() user: UserAuth) {
@@ -88,7 +85,6 @@ export class PasskeysController {
   @ApiOperation({
     summary: 'Rename a passkey.',
     tags,
-    auth: 'bearer',
     responses: { 200: PasskeySchema },
     errors: ['PASSKEY_NOT_FOUND', 'VALIDATION_FAILED'],
   })
@@ -105,7 +101,6 @@ export class PasskeysController {
   @ApiOperation({
     summary: 'Remove a passkey (it can no longer sign in); the owner is mailed.',
     tags,
-    auth: 'bearer',
     responses: { 204: null },
     errors: ['PASSKEY_NOT_FOUND'],
   })

@@ -18,7 +18,6 @@ export class SecurityActivityController {
     summary:
       "The account's security activity, newest first: sign-ins, failed attempts, and changes to its password, address, two-step sign-in, passkeys and API keys; cursor pagination.",
     tags: ['auth'],
-    auth: 'bearer',
     responses: { 200: SecurityActivityPageSchema },
     errors: ['VALIDATION_FAILED'],
   })

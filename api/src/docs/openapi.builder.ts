@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import * as z from 'zod';
-import { API_KEY_EXEMPT } from '../auth/auth.decorators.js';
+import { type RoutePolicy, routePolicyOf } from '../auth/auth.decorators.js';
 import {
   API_OPERATION,
   API_REQUEST_SCHEMAS,
@@ -17,6 +17,8 @@ type JsonSchema = Record<string, unknown>;
 export interface OpenApiDocument {
   openapi: '3.1.0';
   info: { title: string; version: string; description: string };
+  /** Codes any request may get whichever operation it was meant for (see `PROTOCOL_ERROR_CODES`). */
+  'x-error-codes': string[];
   servers: { url: string }[];
   paths: Record<string, Record<string, JsonSchema>>;
   components: { securitySchemes: Record<string, JsonSchema>; schemas: Record<string, JsonSchema> };
@@ -55,12 +57,11 @@ function joinPath(...parts: string[]): string {
   return `/${joined}`;
 }
 
-const securityByAuth: Record<string, JsonSchema[]> = {
-  none: [],
-  bearer: [{ bearer: [] }],
-  apiKey: [{ apiKey: [] }],
-  bearerOrApiKey: [{ bearer: [] }, { apiKey: [] }],
-};
+/** Who may call a route, as the guard decides it: public, a Bearer token, or also an API key. */
+function securityOf(policy: RoutePolicy): JsonSchema[] {
+  if (policy.isPublic) return [];
+  return policy.apiKeyScopes === undefined ? [{ bearer: [] }] : [{ bearer: [] }, { apiKey: [] }];
+}
 
 /**
  * `requirements` under REQUIRE_API_KEY=true, where the guard asks every route but the exempt ones
@@ -73,6 +74,63 @@ function withApiKey(requirements: readonly JsonSchema[]): JsonSchema[] {
     ...requirement,
     apiKey: [],
   }));
+}
+
+/**
+ * Codes any request may get before (or instead of) reaching an operation, or from any of them:
+ * a URL, header block or request that the HTTP layer refuses, a path or method no route has, and
+ * the 5xx of an outage or a fault. The document lists them once, at its root.
+ */
+const PROTOCOL_ERROR_CODES = [
+  'BAD_REQUEST',
+  'ROUTE_NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'REQUEST_TIMEOUT',
+  'URI_TOO_LONG',
+  'HEADERS_TOO_LARGE',
+  'INTERNAL_ERROR',
+  'DATABASE_UNAVAILABLE',
+  'SERVICE_UNAVAILABLE',
+];
+
+/** Methods whose body Fastify reads (and refuses when it is not JSON, too large, or of another type). */
+const BODY_METHODS = new Set<RequestMethod>([
+  RequestMethod.POST,
+  RequestMethod.PUT,
+  RequestMethod.PATCH,
+  RequestMethod.DELETE,
+]);
+
+/**
+ * Every code an operation may answer with: the ones its handler documents, then what runs before
+ * the handler adds for it — reading the body, the guard (by the route's policy and REQUIRE_API_KEY)
+ * and the validation pipes. Only the handler's own codes were listed until 2026-12-08, so a client
+ * generated from the document did not know an expired token's TOKEN_EXPIRED or a wrong field's
+ * VALIDATION_FAILED on most routes (found by checking the fuzzer's answers against the document).
+ */
+function errorCodesOf(
+  method: RequestMethod,
+  operation: ApiOperationOptions,
+  schemas: RequestSchemas,
+  policy: RoutePolicy,
+  keyRequired: boolean,
+): string[] {
+  const codes = new Set(operation.errors ?? []);
+  const add = (...more: string[]) => {
+    for (const code of more) codes.add(code);
+  };
+  if (BODY_METHODS.has(method)) add('INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE');
+  if (keyRequired) add('API_KEY_REQUIRED', 'INVALID_API_KEY');
+  if (!policy.isPublic) {
+    add('UNAUTHENTICATED', 'INVALID_TOKEN', 'TOKEN_EXPIRED', 'SESSION_REVOKED');
+    // A key on a route that takes none is told to send a Bearer token; on one that takes keys it is
+    // looked up and judged.
+    if (policy.apiKeyScopes === undefined) add('BEARER_REQUIRED');
+    else add('INVALID_API_KEY', 'INSUFFICIENT_SCOPE');
+  }
+  if (policy.requiredRole !== undefined) add('FORBIDDEN');
+  if (schemas.params ?? schemas.query ?? schemas.body) add('VALIDATION_FAILED');
+  return [...codes];
 }
 
 /** How the document is built for this deployment. */
@@ -104,17 +162,17 @@ export function buildOpenApiDocument(
       if (method === undefined || operation === undefined) continue;
       const routePaths = [Reflect.getMetadata(PATH_METADATA, handler) ?? ''].flat() as string[];
       const schemas = (Reflect.getMetadata(API_REQUEST_SCHEMAS, prototype, key) ?? {}) as RequestSchemas;
-      // Read as the guard reads it: the handler's decorator, else the controller's.
-      const keyExempt = (Reflect.getMetadata(API_KEY_EXEMPT, handler) ??
-        Reflect.getMetadata(API_KEY_EXEMPT, controller)) as boolean | undefined;
-      const plain = securityByAuth[operation.auth ?? 'none'] as JsonSchema[];
-      const security = options.requireApiKey && keyExempt !== true ? withApiKey(plain) : plain;
+      const policy = routePolicyOf(handler, controller);
+      const keyRequired = options.requireApiKey === true && !policy.apiKeyExempt;
+      const plain = securityOf(policy);
+      const security = keyRequired ? withApiKey(plain) : plain;
+      const errors = errorCodesOf(method, operation, schemas, policy, keyRequired);
       for (const controllerPath of controllerPaths) {
         for (const routePath of routePaths) {
           const path = joinPath(prefix, controllerPath, routePath);
           paths[path] ??= {};
           (paths[path] as Record<string, JsonSchema>)[RequestMethod[method].toLowerCase()] =
-            describeOperation(path, key, operation, schemas, security);
+            describeOperation(path, key, operation, schemas, security, errors);
         }
       }
     }
@@ -126,6 +184,7 @@ export function buildOpenApiDocument(
       version: '0.1.0',
       description: 'Every error response is JSON {statusCode, code, message, requestId} with a stable code.',
     },
+    'x-error-codes': [...PROTOCOL_ERROR_CODES],
     servers: [{ url: '/' }],
     paths,
     components: {
@@ -144,6 +203,7 @@ function describeOperation(
   operation: ApiOperationOptions,
   schemas: RequestSchemas,
   security: JsonSchema[],
+  errors: readonly string[],
 ): JsonSchema {
   const parameters: JsonSchema[] = [];
   for (const part of ['params', 'query'] as const) {
@@ -171,10 +231,11 @@ function describeOperation(
     responses[status] = describeResponse(Number(status), schema);
   }
   responses.default = {
-    description: `Error${operation.errors?.length ? ` (codes: ${operation.errors.join(', ')})` : ''}`,
+    description: `Error${errors.length ? ` (codes: ${errors.join(', ')})` : ''}`,
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-    // The same codes for a client generator to read (the description is prose).
-    'x-error-codes': [...(operation.errors ?? [])],
+    // The same codes for a client generator to read (the description is prose); those of any
+    // operation are at the document's root.
+    'x-error-codes': [...errors],
   };
   const described: JsonSchema = {
     operationId: key,

@@ -18,7 +18,6 @@ export class FilesController {
     summary:
       'Start an upload: returns a short-lived URL the client PUTs the bytes to, bound to type and size.',
     tags,
-    auth: 'bearerOrApiKey',
     responses: { 201: UploadSchema },
     errors: ['FILE_TYPE_NOT_ALLOWED', 'FILE_TOO_LARGE', 'VALIDATION_FAILED'],
   })
@@ -32,7 +31,6 @@ export class FilesController {
   @ApiOperation({
     summary: 'After the upload: checks the stored object against the declared size and type, marks it ready.',
     tags,
-    auth: 'bearerOrApiKey',
     responses: { 200: FileSchema },
     errors: ['FILE_NOT_FOUND', 'FILE_NOT_UPLOADED', 'FILE_UPLOAD_MISMATCH', 'STORAGE_UNAVAILABLE'],
   })
@@ -47,7 +45,6 @@ export class FilesController {
   @ApiOperation({
     summary: 'Redirects (302) to a short-lived download URL, or the public URL of a public file.',
     tags,
-    auth: 'bearerOrApiKey',
     responses: { 302: null },
     errors: ['FILE_NOT_FOUND', 'FILE_NOT_UPLOADED'],
   })
@@ -66,7 +63,6 @@ export class FilesController {
     summary:
       'Public files (avatars, stories, channels) without credentials, e.g. for <img>: 302 to the bytes.',
     tags,
-    auth: 'none',
     responses: { 302: null },
     errors: ['FILE_NOT_FOUND'],
   })
@@ -80,7 +76,6 @@ export class FilesController {
   @ApiOperation({
     summary: 'Delete a file (its owner or an admin); an avatar in use is cleared from the profile.',
     tags,
-    auth: 'bearerOrApiKey',
     responses: { 204: null },
     errors: ['FILE_NOT_FOUND', 'STORAGE_UNAVAILABLE'],
   })

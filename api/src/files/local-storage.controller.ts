@@ -30,7 +30,6 @@ export class LocalStorageController {
   @ApiOperation({
     summary: 'Local driver: receive an upload at a signed URL from POST /files/uploads.',
     tags,
-    auth: 'none',
     responses: { 204: null },
     bytesBody: true,
     errors: ['UPLOAD_URL_INVALID', 'UPLOAD_URL_EXPIRED', 'UPLOAD_CONTENT_MISMATCH'],
@@ -49,7 +48,6 @@ export class LocalStorageController {
   @ApiOperation({
     summary: 'Local driver: serve a file at a signed URL (where GET /files/:id redirects).',
     tags,
-    auth: 'none',
     responses: { 200: 'bytes', 206: 'bytes' },
     errors: ['DOWNLOAD_URL_INVALID', 'DOWNLOAD_URL_EXPIRED', 'FILE_NOT_FOUND', 'RANGE_NOT_SATISFIABLE'],
   })

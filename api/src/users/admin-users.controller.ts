@@ -30,7 +30,6 @@ export class AdminUsersController {
   @ApiOperation({
     summary: 'Users, newest first, searched by email or username prefix; cursor pagination.',
     tags,
-    auth: 'bearer',
     responses: { 200: AdminUsersPageSchema },
     errors: ['FORBIDDEN', 'VALIDATION_FAILED'],
   })
@@ -43,7 +42,6 @@ export class AdminUsersController {
     summary:
       "A user's security activity, newest first (what they see at GET /auth/activity); cursor pagination.",
     tags,
-    auth: 'bearer',
     responses: { 200: SecurityActivityPageSchema },
     errors: ['FORBIDDEN', 'USER_NOT_FOUND', 'VALIDATION_FAILED'],
   })
@@ -59,7 +57,6 @@ export class AdminUsersController {
     summary:
       "Change a user's role, disable them, or turn their two-step sign-in off; each signs them out everywhere at once. Granting admin, enabling a disabled admin and turning two-step sign-in off take your password (or an emailed code).",
     tags,
-    auth: 'bearer',
     responses: { 200: AdminUserSchema },
     errors: [
       'FORBIDDEN',

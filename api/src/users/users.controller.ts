@@ -18,7 +18,7 @@ export class UsersController {
   constructor(@Inject(UsersService) private readonly users: UsersService) {}
 
   @Get('me')
-  @ApiOperation({ summary: 'Your profile.', tags, auth: 'bearer', responses: { 200: MeSchema } })
+  @ApiOperation({ summary: 'Your profile.', tags, responses: { 200: MeSchema } })
   me(@CurrentUser() user: UserAuth) {
     return this.users.me(user);
   }
@@ -27,7 +27,6 @@ export class UsersController {
   @ApiOperation({
     summary: 'Change your display name, bio, username or avatar (a completed avatar upload of yours).',
     tags,
-    auth: 'bearer',
     responses: { 200: MeSchema },
     errors: [
       'USERNAME_TAKEN',
@@ -47,7 +46,6 @@ export class UsersController {
     summary:
       'Delete your account (confirm with your password, or an emailed code): signs out everywhere now; personal data and files are erased after 30 days.',
     tags,
-    auth: 'bearer',
     responses: { 204: null },
     errors: [...REAUTHENTICATION_ERRORS, 'LAST_ADMIN'],
   })
@@ -64,7 +62,6 @@ export class UsersController {
   @ApiOperation({
     summary: 'A public profile (never the email).',
     tags,
-    auth: 'bearerOrApiKey',
     responses: { 200: PublicProfileSchema },
     errors: ['USER_NOT_FOUND'],
   })

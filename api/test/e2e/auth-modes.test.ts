@@ -546,12 +546,20 @@ describe('REQUIRE_API_KEY=true (seed 002 hardening)', () => {
   it('documents the key each route needs in this mode, and none for health', async () => {
     const docs = await server.request('/docs/json', { headers: { 'x-api-key': STATIC_KEY } });
     expect(docs.status).toBe(200);
-    const { paths } = await readJson<{
-      paths: Record<string, Record<string, { security: Record<string, string[]>[] }>>;
-    }>(docs);
+    type Operation = {
+      security: Record<string, string[]>[];
+      responses: { default: { 'x-error-codes': string[] } };
+    };
+    const { paths } = await readJson<{ paths: Record<string, Record<string, Operation>> }>(docs);
     expect(paths['/auth/login']?.post?.security).toEqual([{ apiKey: [] }]);
     expect(paths['/auth/me']?.get?.security).toEqual([{ bearer: [], apiKey: [] }]);
     expect(paths['/health']?.get?.security).toEqual([]);
+    // And the guard's answers to a missing or wrong key, where it asks for one.
+    const codes = (path: string, method: string) => paths[path]?.[method]?.responses.default['x-error-codes'];
+    expect(codes('/auth/login', 'post')).toEqual(
+      expect.arrayContaining(['API_KEY_REQUIRED', 'INVALID_API_KEY']),
+    );
+    expect(codes('/health', 'get')).not.toContain('API_KEY_REQUIRED');
   });
 
   it('accepts the static key and a database key', async () => {

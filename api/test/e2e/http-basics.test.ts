@@ -230,6 +230,7 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
   it('serves an OpenAPI 3.1 document and the Swagger UI page', async () => {
     const doc = (await (await server.request('/api/docs/json')).json()) as {
       openapi: string;
+      'x-error-codes': string[];
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     };
     expect(doc.openapi).toBe('3.1.0');
@@ -243,11 +244,30 @@ describe('HTTP basics under API_PREFIX with CORS', () => {
     };
     const operation = (path: string, method: string) =>
       (doc.paths[path] as Record<string, Operation> | undefined)?.[method];
+    // The handler's own codes, then the body parser's and the validation pipe's (a public route:
+    // no guard codes).
     expect(operation('/api/auth/password/reset', 'post')?.responses.default?.['x-error-codes']).toEqual([
       'INVALID_OR_EXPIRED_TOKEN',
       'PASSWORD_TOO_COMMON',
       'RATE_LIMITED',
+      'INVALID_JSON',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'PAYLOAD_TOO_LARGE',
+      'VALIDATION_FAILED',
     ]);
+    // A signed-in route lists the guard's codes; a GET reads no body.
+    expect(operation('/api/auth/me', 'get')?.responses.default?.['x-error-codes']).toEqual([
+      'UNAUTHENTICATED',
+      'INVALID_TOKEN',
+      'TOKEN_EXPIRED',
+      'SESSION_REVOKED',
+      'BEARER_REQUIRED',
+    ]);
+    expect(operation('/api/admin/users', 'get')?.responses.default?.['x-error-codes']).toContain('FORBIDDEN');
+    expect(operation('/api/files/uploads', 'post')?.responses.default?.['x-error-codes']).toEqual(
+      expect.arrayContaining(['INVALID_API_KEY', 'INSUFFICIENT_SCOPE']),
+    );
+    expect(doc['x-error-codes']).toEqual(expect.arrayContaining(['ROUTE_NOT_FOUND', 'DATABASE_UNAVAILABLE']));
     expect(operation('/api/auth/refresh', 'post')?.requestBody?.required).toBe(false);
     expect(operation('/api/auth/login', 'post')?.requestBody?.required).toBe(true);
     expect(operation('/api/auth/me', 'get')?.security).toEqual([{ bearer: [] }]);

@@ -307,8 +307,9 @@ const VALIDATION_CODE = 'VALIDATION_FAILED';
  * nesting, bad tokens, bad path parameters and query strings, wrong values for each documented
  * parameter, and forged X-Forwarded-For addresses (the server trusts loopback as a proxy), as no
  * one, an ordinary user and an administrator. Zero 5xx, zero crashes, every 4xx is JSON with the
- * error shape and a `code` from the registry; every operation that takes a body or a query
- * reaches its validation; an oversized JSON body is 413; an extra `role` grants nothing.
+ * error shape and a `code` from the registry that the operation's document lists; every
+ * operation that takes a body or a query reaches its validation; an oversized JSON body is 413;
+ * an extra `role` grants nothing.
  */
 describe(`malformed input (${profile.fuzzRuns} requests)`, () => {
   let server: TestServer;
@@ -398,6 +399,8 @@ describe(`malformed input (${profile.fuzzRuns} requests)`, () => {
     const perAccount = new Map<Account, number>();
     /** Requests answered 400 VALIDATION_FAILED, by operation. */
     const validated = new Map<string, number>();
+    /** Codes answered that the operation's document does not list, as "operation code (mutation)". */
+    const undocumented = new Set<string>();
     /** Operations that refused the ordinary user with FORBIDDEN but are not marked admin-only. */
     const unmarkedAdmin = new Set<string>();
     const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).join();
@@ -438,6 +441,14 @@ describe(`malformed input (${profile.fuzzRuns} requests)`, () => {
           const where = `${label} ${mutation.kind} as ${account}`;
           if (problem) throw new Error(`${where}: ${problem}`);
           if (response.status === 400 && body?.code === VALIDATION_CODE) bump(validated, label);
+          // The document is what clients are generated from: a code it does not list for the
+          // operation is one a generated client cannot tell its user about.
+          if (
+            response.status >= 400 &&
+            typeof body?.code === 'string' &&
+            !operation.errors.includes(body.code)
+          )
+            undocumented.add(`${label} ${body.code} (${mutation.kind})`);
           // The body limit is checked before anything else reads the body, signed in or not.
           if (
             mutation.kind === 'oversized' &&
@@ -493,6 +504,7 @@ describe(`malformed input (${profile.fuzzRuns} requests)`, () => {
       'operations that never reached validation',
     ).toEqual([]);
     expect([...unmarkedAdmin], 'FORBIDDEN to the ordinary user but not marked admin-only').toEqual([]);
+    expect([...undocumented].sort(), 'error codes the OpenAPI document does not list').toEqual([]);
     expect(perAccount.get('admin') ?? 0).toBeGreaterThan(0);
     // Still alive and still talking to its database.
     expect((await server.request('/health/ready')).status).toBe(200);

@@ -40,7 +40,10 @@ export interface FuzzOperation {
    * test also fails if an operation not marked here refuses the ordinary user with FORBIDDEN.
    */
   readonly admin: boolean;
-  /** The error codes the operation documents (from its `default` response). */
+  /**
+   * The error codes the operation may answer with: its `default` response's `x-error-codes` and
+   * the document's own (the codes of any request), as the builder writes them.
+   */
   readonly errors: readonly string[];
 }
 
@@ -52,6 +55,7 @@ interface OpenApiParameter {
 }
 
 interface OpenApiDocument {
+  readonly 'x-error-codes'?: readonly string[];
   readonly paths: Readonly<
     Record<
       string,
@@ -63,7 +67,7 @@ interface OpenApiDocument {
             parameters?: readonly OpenApiParameter[];
             requestBody?: { content?: Record<string, { schema?: SchemaNode }> };
             security?: readonly Record<string, unknown>[];
-            responses?: Record<string, { description?: string }>;
+            responses?: Record<string, { 'x-error-codes'?: readonly string[] }>;
           }
         >
       >
@@ -79,9 +83,7 @@ export function operationsOf(document: OpenApiDocument): FuzzOperation[] {
         (operation.parameters ?? [])
           .filter((p) => p.in === where)
           .map((p) => ({ name: p.name, in: where, required: p.required === true, schema: p.schema }));
-      // The builder lists them as "Error (codes: A, B)" (src/docs/openapi.builder.ts).
-      const described = /\(codes: ([^)]*)\)/.exec(operation.responses?.default?.description ?? '')?.[1];
-      const errors = described ? described.split(',').map((code) => code.trim()) : [];
+      const own = operation.responses?.default?.['x-error-codes'] ?? [];
       return {
         method: method.toUpperCase(),
         path,
@@ -89,8 +91,8 @@ export function operationsOf(document: OpenApiDocument): FuzzOperation[] {
         queryParameters: parameters('query'),
         body: operation.requestBody?.content?.['application/json']?.schema,
         bearer: (operation.security ?? []).some((requirement) => 'bearer' in requirement),
-        admin: (operation.tags ?? []).includes('admin') || errors.includes('FORBIDDEN'),
-        errors,
+        admin: (operation.tags ?? []).includes('admin') || own.includes('FORBIDDEN'),
+        errors: [...own, ...(document['x-error-codes'] ?? [])],
       };
     }),
   );

@@ -3,14 +3,10 @@ import { Body, Param, Query } from '@nestjs/common';
 import type { DtoSchema } from '../validation/dto-schema.js';
 import { type RequestPart, ZodValidationPipe } from '../validation/zod-validation.pipe.js';
 
-/** How a route authenticates, for the OpenAPI document. */
-export type ApiAuth = 'none' | 'bearer' | 'apiKey' | 'bearerOrApiKey';
-
 /** What a route documents about itself beyond its path and method. */
 export interface ApiOperationOptions {
   readonly summary: string;
   readonly tags?: readonly string[];
-  readonly auth?: ApiAuth;
   /**
    * Success responses by status code: a JSON body's schema, `null` for an empty body (a 3xx then
    * documents its `Location`), or `'bytes'` for a file's bytes.
@@ -18,7 +14,10 @@ export interface ApiOperationOptions {
   readonly responses: Readonly<Record<number, DtoSchema | null | 'bytes'>>;
   /** The request body is raw bytes (an upload), not JSON. @default false */
   readonly bytesBody?: boolean;
-  /** Error codes this route may answer with (from the registry), for the docs. */
+  /**
+   * Error codes the route's own work may answer with (from the registry), for the docs; the ones
+   * of the body parser, the guard and the validation pipes are added from the route's metadata.
+   */
   readonly errors?: readonly string[];
 }
 
@@ -28,7 +27,7 @@ export const API_REQUEST_SCHEMAS = Symbol('cloudnest:api-request-schemas');
 /** Request schemas by part, stored on the handler for the OpenAPI builder. */
 export type RequestSchemas = Partial<Record<RequestPart, DtoSchema>>;
 
-/** Documents a route for OpenAPI (summary, auth, responses). */
+/** Documents a route for OpenAPI (summary, responses; who may call it comes from the guard's decorators). */
 export function ApiOperation(options: ApiOperationOptions): MethodDecorator {
   return (target, propertyKey) => {
     Reflect.defineMetadata(API_OPERATION, options, target, propertyKey);
