@@ -1,3 +1,5 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -296,6 +298,43 @@ describe.each(testDialects())('account purge, upload cleanup and user search on 
     // The email and username can be registered again, and a second run has nothing to do.
     await newUser({ email: old.email, username: old.username });
     expect(await usersService.purgeDeletedAccounts()).toEqual({ purged: 0, failed: [] });
+  });
+
+  // More accounts fail than a run lists at once (50): the run must neither list the same failing
+  // ones again and again nor stop at them, leaving the accounts deleted after them unerased.
+  it('purges the accounts listed after more than a batch of ones that fail, and reports exactly those', async () => {
+    const now = Date.now();
+    const stuck: { user: UserRow; file: FileRow }[] = [];
+    for (let index = 0; index < 51; index++) {
+      const user = await newUser({ deletedAt: new Date(now - 40 * DAY - index * MINUTE) });
+      const file = await newFile(user.id, 'story', 'ready', 40 * DAY);
+      // An object storage cannot delete: a directory stands where its file is.
+      const path = join(config.dataDir, file.storageKey);
+      await rm(path);
+      await mkdir(path);
+      stuck.push({ user, file });
+    }
+    // Deleted later than every stuck account, so listed after them.
+    const withFile = await newUser({ deletedAt: new Date(now - 35 * DAY) });
+    const withoutFile = await newUser({ deletedAt: new Date(now - 34 * DAY) });
+    const itsFile = await newFile(withFile.id, 'avatar', 'ready', 40 * DAY);
+
+    const { purged, failed } = await usersService.purgeDeletedAccounts();
+    expect(purged).toBe(2);
+    expect([...failed].sort()).toEqual(stuck.map(({ user }) => user.id).sort());
+    for (const { id } of [withFile, withoutFile])
+      expect((await users.findById(id))?.email).toBe(`purged:${id}`);
+    expect(await files.findById(itsFile.id)).toBeUndefined();
+    // What could not be purged keeps its data and its file, to be purged on a later run.
+    for (const { user, file } of stuck) {
+      expect(await users.findById(user.id)).toMatchObject({ email: user.email, purgedAt: null });
+      expect(await files.findById(file.id)).toBeDefined();
+    }
+
+    // Once storage can delete them, the next run purges them all.
+    for (const { file } of stuck) await rm(join(config.dataDir, file.storageKey), { recursive: true });
+    expect(await usersService.purgeDeletedAccounts()).toEqual({ purged: stuck.length, failed: [] });
+    for (const { user } of stuck) expect((await users.findById(user.id))?.email).toBe(`purged:${user.id}`);
   });
 
   it('deletes outbox mail older than the cutoff, and nothing newer', async () => {
