@@ -121,6 +121,38 @@ describe('SesMailRepository against a local SESv2 emulator', () => {
     });
   });
 
+  // Each of SendEmail's errors that no retry can change, as SESv2 answers it: the queue gives the
+  // message up at once instead of sending it again and again for days.
+  it.each([
+    [400, 'MessageRejected'],
+    [400, 'MailFromDomainNotVerifiedException'],
+    [400, 'BadRequestException'],
+    [404, 'NotFoundException'],
+  ])('takes %i %s for a refusal (MailRejectedError)', async (status, errorType) => {
+    await failingSes(status, errorType, async (endpoint) => {
+      const send = sesAt(endpoint).send({ to: 'ada@example.com', ...mailTemplates.passwordChanged() });
+      await expect(send).rejects.toBeInstanceOf(MailRejectedError);
+      await expect(send).rejects.toThrow(`SES refused the message: ${errorType}`);
+    });
+  });
+
+  // What an operator can lift (a paused or suspended account, a quota) or time heals (throttling,
+  // a server fault) leaves the message to the queue's next try.
+  it.each([
+    [400, 'AccountSuspendedException'],
+    [400, 'SendingPausedException'],
+    [400, 'LimitExceededException'],
+    [429, 'TooManyRequestsException'],
+    [500, 'InternalFailure'],
+    [503, 'ServiceUnavailable'],
+  ])('leaves %i %s retryable', async (status, errorType) => {
+    await failingSes(status, errorType, async (endpoint) => {
+      const send = sesAt(endpoint).send({ to: 'ada@example.com', ...mailTemplates.passwordChanged() });
+      await expect(send).rejects.toMatchObject({ name: errorType });
+      await expect(send).rejects.not.toBeInstanceOf(MailRejectedError);
+    });
+  });
+
   // Found in review: the SDK has no time limit of its own, so an SES that accepted the connection
   // and never answered left the send — and the user's request waiting on it — pending for ever.
   it('gives up on an SES that never answers within MAIL_SEND_TIMEOUT_MS', async () => {
