@@ -65,6 +65,26 @@ describe('ZodValidationPipe', () => {
     });
   });
 
+  // In a field that takes any JSON (a passkey's clientExtensionResults) the client chooses the keys
+  // as freely as the values: the guarantee that nothing unstorable gets past the pipe covers both.
+  it('refuses the NUL character in an object key, nested too, as it does in a value', async () => {
+    const AnySchema = dto((z) => z.object({ extensions: z.record(z.string(), z.unknown()) }));
+    const anyPipe = new ZodValidationPipe(AnySchema, 'body');
+    await expect(anyPipe.transform({ extensions: { a: { key: 'value' } } })).resolves.toEqual({
+      extensions: { a: { key: 'value' } },
+    });
+    expect(
+      catchError(() => anyPipe.transform({ extensions: { a: { 'k\u0000ey': 'value' } } })),
+    ).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'body.extensions.a.k\u0000ey: must not contain the NUL character (U+0000)',
+    });
+    expect(catchError(() => anyPipe.transform({ extensions: { '\u0000': 1 } }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'body.extensions.\u0000: must not contain the NUL character (U+0000)',
+    });
+  });
+
   // Regression: UTF-8 cannot encode a lone surrogate; pg stored U+FFFD in its place, silently.
   it('refuses a lone UTF-16 surrogate, and keeps characters outside the BMP (surrogate pairs)', () => {
     expect(catchError(() => pipe.transform({ name: 'a\ud800', tags: [] }))).toMatchObject({
