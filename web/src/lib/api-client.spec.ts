@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiClient, ApiError } from './api-client';
 import type { AuthTokens } from './api-types';
+import { SESSION_ENDED_CODES } from './error-messages';
 import { FakeApi, USER } from './testing/fake-api';
 import { FakeLockManager } from './testing/fake-locks';
 
@@ -215,6 +216,54 @@ describe('a refresh the API refuses', () => {
     expect(fake.count('POST /auth/refresh')).toBe(1);
     expect(client.user?.username).toBe('ada');
   });
+});
+
+// Only a 401 says the session is over: the same codes under another status, or a 401 about the
+// request (a wrong password), refuse that one request, and signing the user out for them would
+// throw away a live session and whatever the page held.
+describe('an error answer to a request and the session', () => {
+  const createKey = () => client.createApiKey('ci', [], { password: 'correct horse battery 42' });
+
+  it.each([...SESSION_ENDED_CODES])(
+    'ends the session on 401 %s, saying why, and drops its cookie',
+    async (code) => {
+      await signIn();
+      fake.apiKeyAnswer = { status: 401, code };
+      expect((await errorOf(createKey())).code).toBe(code);
+      expect(told).toEqual([`null:${code}`]);
+      expect(client.user).toBeNull();
+      expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    },
+  );
+
+  it.each([403, 409, 429])('keeps the session when %i comes with a session-ended code', async (status) => {
+    await signIn();
+    for (const code of SESSION_ENDED_CODES) {
+      fake.apiKeyAnswer = { status, code };
+      const error = await errorOf(createKey());
+      expect([error.status, error.code]).toEqual([status, code]);
+    }
+    expect(told).toEqual([]);
+    expect(client.user?.username).toBe('ada');
+    expect(fake.jar.values.has('cn_csrf')).toBe(true);
+    await expect(client.sessions()).resolves.toEqual([]);
+  });
+
+  it.each(['INVALID_CREDENTIALS', 'INVALID_CODE'])(
+    'keeps the session on 401 %s: the proof was wrong, not the session',
+    async (code) => {
+      await signIn();
+      fake.apiKeyAnswer = { status: 401, code };
+      const error = await errorOf(createKey());
+      expect([error.status, error.code]).toEqual([401, code]);
+      expect(told).toEqual([]);
+      expect(client.user?.username).toBe('ada');
+      // Not taken for an expired token either: no refresh, no second try.
+      expect(fake.count('POST /auth/refresh')).toBe(0);
+      expect(fake.count('POST /auth/api-keys')).toBe(1);
+      await expect(client.sessions()).resolves.toEqual([]);
+    },
+  );
 });
 
 describe('a session ending in a tab that another tab has signed in since', () => {
