@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { createApp } from '../../src/app.js';
+import { type ErrorAnswer, undocumentedErrorAnswers } from './documented-error-codes.js';
 import { testConfig } from './test-config.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -11,6 +12,10 @@ export interface TestServer {
   readonly database: TestDatabase;
   /** `fetch` relative to the server, JSON in and out. */
   request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /**
+   * Stops the server; fails if an error answer that `request` received has a code the OpenAPI
+   * document does not list for its operation, so every e2e test also checks the document.
+   */
   close(): Promise<void>;
 }
 
@@ -31,6 +36,7 @@ export async function startTestServer(
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const baseUrl = `http://127.0.0.1:${port}`;
+  const errorAnswers: ErrorAnswer[] = [];
   return {
     app,
     baseUrl,
@@ -39,15 +45,30 @@ export async function startTestServer(
       const { json, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (json !== undefined) headers.set('content-type', 'application/json');
+      const method = (rest.method ?? 'GET').toUpperCase();
       return fetch(`${baseUrl}${path}`, {
         ...rest,
         headers,
         body: json !== undefined ? JSON.stringify(json) : rest.body,
+      }).then(async (response) => {
+        if (response.status >= 400 && response.headers.get('content-type')?.startsWith('application/json')) {
+          const body = (await response.clone().json()) as { code?: unknown };
+          if (typeof body.code === 'string') errorAnswers.push({ method, path, code: body.code });
+        }
+        return response;
       });
     },
     async close() {
-      await app.close();
-      if (!shared) await database.drop();
+      try {
+        const undocumented = await undocumentedErrorAnswers(app, config, errorAnswers);
+        if (undocumented.length > 0)
+          throw new Error(
+            `error codes answered that the OpenAPI document does not list: ${undocumented.join(', ')}`,
+          );
+      } finally {
+        await app.close();
+        if (!shared) await database.drop();
+      }
     },
   };
 }
