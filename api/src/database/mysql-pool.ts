@@ -18,8 +18,11 @@ const POOL_WAIT_TIMEOUT = 'POOL_WAIT_TIMEOUT';
  *
  * Limits: MariaDB has `max_statement_time` (seconds, every statement); MySQL has
  * `max_execution_time` (milliseconds, read-only SELECTs only), so writes there are bounded by the
- * lock wait alone: a write blocked behind another transaction's row lock waits
- * `innodb_lock_wait_timeout` (50 s by default), set here to the statement limit.
+ * lock waits alone, both set here to the statement limit: a write blocked behind another
+ * transaction's row lock waits `innodb_lock_wait_timeout` (50 s by default), and one blocked by a
+ * table's metadata lock (a migration's ALTER TABLE copying it) `lock_wait_timeout`, a year by
+ * default: until 2026-12-08 such writes held their pool connections for the whole copy and
+ * emptied the pool (found in review).
  *
  * Isolation: READ COMMITTED, PostgreSQL's default, which the code is written for. Under InnoDB's
  * default REPEATABLE READ an UPDATE that matched nothing still took a gap lock, so two requests
@@ -38,7 +41,7 @@ export function sessionSetupStatement(serverVersion: string, statementTimeoutMs:
   // MariaDB ends a transaction left idle this long (PostgreSQL's idle_in_transaction_session_timeout,
   // database.factory.ts); MySQL 8 has no such setting.
   const idle = mariadb ? `, idle_transaction_timeout = ${3 * lockWaitSeconds}` : '';
-  return `SET SESSION ${statementLimit}, innodb_lock_wait_timeout = ${lockWaitSeconds}, ${isolation}${idle}`;
+  return `SET SESSION ${statementLimit}, innodb_lock_wait_timeout = ${lockWaitSeconds}, lock_wait_timeout = ${lockWaitSeconds}, ${isolation}${idle}`;
 }
 
 /** Kysely's MySQL pool, plus a way to end it that lets the connections in use finish first. */

@@ -58,6 +58,25 @@ describe.each(testDialects())('database limits on %s', (dialect) => {
     }
   });
 
+  // A write queued behind a lock is bounded too: on PostgreSQL by the statement timeout, on
+  // MySQL (whose statement limit covers SELECTs only) by both lock waits. The metadata lock's
+  // wait (a migration's ALTER TABLE) was MySQL's default, a year, until 2026-12-08.
+  it("bounds its sessions' lock waits by the statement timeout", async () => {
+    if (dialect === 'mysql') {
+      const { rows } = await sql<{ rowLocks: number; tableLocks: number }>`select
+        @@session.innodb_lock_wait_timeout as rowLocks, @@session.lock_wait_timeout as tableLocks`.execute(
+        db,
+      );
+      const seconds = Math.ceil(STATEMENT_TIMEOUT_MS / 1000);
+      expect(rows[0]).toEqual({ rowLocks: seconds, tableLocks: seconds });
+    } else {
+      const { rows } = await sql<{
+        limit: string;
+      }>`select current_setting('statement_timeout') as limit`.execute(db);
+      expect(rows[0]?.limit).toBe(`${STATEMENT_TIMEOUT_MS}ms`);
+    }
+  });
+
   it('stops a statement that runs past the statement timeout, with 503', async () => {
     expect(await answerTo(sleep(5))).toBe('503 DATABASE_UNAVAILABLE');
     // A statement within the limit runs, on the same (single) connection.
