@@ -60,8 +60,8 @@ export class PasskeysRepository {
 
   /**
    * Renames one of the account's passkeys; resolves to it renamed, or undefined when it has none by
-   * that id. Found first, not by the update's row count: MySQL counts a row whose value did not
-   * change (the same name again) as not updated.
+   * that id. Found and locked first, which also gives the row to answer with (the update's row
+   * count would do for "found" on both engines: mysql2 asks MySQL for matched, not changed, rows).
    */
   async rename(userId: string, id: string, name: string): Promise<PasskeyRow | undefined> {
     return this.database.transaction(async (trx) => {

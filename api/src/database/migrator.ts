@@ -92,8 +92,40 @@ export async function migrateToLatest<DB>(
   available?: MigrationList,
   options: MigrateOptions = {},
 ): Promise<MigrationReport> {
+  await assertUnicodeDatabase(db);
   const applied = unwrap(await migratorFor(db, available, options.lockTimeoutMs).migrateToLatest(), 'up');
   return { applied, pending: await pendingMigrations(db, available) };
+}
+
+/**
+ * Refuses a database whose text encoding cannot hold what users type. The tables take the
+ * database's default, and on a latin1 (or utf8mb3, or SQL_ASCII) database a display name in
+ * Korean, an emoji in a passkey's name or a user agent outside Latin-1 failed with a 500
+ * (found in review, 2026-12-08: upstream MariaDB and MySQL 5.7 long defaulted to latin1; RDS MySQL 8 defaults
+ * to utf8mb4). The migration step creates the database as UTF-8 itself; this names the problem
+ * when someone else created it.
+ */
+async function assertUnicodeDatabase<DB>(db: Kysely<DB>): Promise<void> {
+  const mysql = dialectOf(db) === 'mysql';
+  const { rows } = await (mysql
+    ? sql<{ name: string; encoding: string }>`select database() as name, @@character_set_database as encoding`
+    : sql<{
+        name: string;
+        encoding: string;
+      }>`select datname as name, pg_encoding_to_char(encoding) as encoding
+          from pg_database where datname = current_database()`
+  ).execute(db);
+  const { name = '?', encoding = '?' } = rows[0] ?? {};
+  if (mysql && encoding !== 'utf8mb4') {
+    throw new Error(
+      `The database ${name} stores text as ${encoding}; CloudNest needs utf8mb4. Run ALTER DATABASE \`${name}\` CHARACTER SET utf8mb4, and ALTER TABLE … CONVERT TO CHARACTER SET utf8mb4 for each table created before.`,
+    );
+  }
+  if (!mysql && encoding !== 'UTF8') {
+    throw new Error(
+      `The database ${name} stores text as ${encoding}; CloudNest needs UTF8. Create it with ENCODING 'UTF8' (PostgreSQL cannot change a database's encoding in place: dump and restore into the new one).`,
+    );
+  }
 }
 
 /** Reverts the most recent migration. */

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../../src/database/database.factory.js';
 import { ensureDatabaseExists } from '../../src/database/ensure-database.js';
+import { migrateToLatest } from '../../src/database/migrator.js';
 import { testDialects } from '../support/test-database.js';
 
 /** The server URL of a dialect's test server with `database` (percent-encoded) as its path. */
@@ -47,5 +48,57 @@ describe.each(testDialects())('a database name with reserved URL characters on %
       await db.destroy();
     }
     expect(await ensureDatabaseExists(url, dialect)).toBe(false);
+  });
+});
+
+describe.each(testDialects())('a database whose text encoding is not UTF-8, on %s', (dialect) => {
+  const name = `latin_${randomBytes(4).toString('hex')}`;
+  const url = urlNaming(dialect, name);
+  afterAll(() => dropDatabase(dialect, name));
+
+  // Found in review (2026-12-08): on a latin1 database a Korean display name was a 500.
+  it('is refused by the migration step, naming the encoding, with nothing applied', async () => {
+    if (dialect === 'mysql') {
+      const client = await mysql.createConnection(String(process.env.TEST_MYSQL_URL));
+      await client.query(`create database ${client.escapeId(name)} character set latin1`);
+      await client.end();
+    } else {
+      const client = new pg.Client({ connectionString: inject('postgresAdminUrl') });
+      await client.connect();
+      await client.query(
+        `create database ${client.escapeIdentifier(name)} template template0 encoding 'SQL_ASCII' lc_collate 'C' lc_ctype 'C'`,
+      );
+      await client.end();
+    }
+    const db = await createDatabase({ url, dialect, poolMax: 1 });
+    try {
+      await expect(migrateToLatest(db)).rejects.toThrow(
+        dialect === 'mysql'
+          ? `The database ${name} stores text as latin1; CloudNest needs utf8mb4.`
+          : `The database ${name} stores text as SQL_ASCII; CloudNest needs UTF8.`,
+      );
+      const schema = dialect === 'mysql' ? sql`database()` : sql`current_schema()`;
+      const { rows } = await sql<{ n: number }>`select count(*) as n from information_schema.tables
+        where table_schema = ${schema}`.execute(db);
+      expect(Number(rows[0]?.n)).toBe(0);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('is not what the migration step creates', async () => {
+    const created = `utf_${randomBytes(4).toString('hex')}`;
+    const createdUrl = urlNaming(dialect, created);
+    try {
+      expect(await ensureDatabaseExists(createdUrl, dialect)).toBe(true);
+      const db = await createDatabase({ url: createdUrl, dialect, poolMax: 1 });
+      try {
+        expect((await migrateToLatest(db)).pending).toEqual([]);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      await dropDatabase(dialect, created);
+    }
   });
 });
