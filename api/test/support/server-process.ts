@@ -57,6 +57,18 @@ export function postmasterPid(dataDir: string): number {
   return Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
 }
 
+/**
+ * What the postmaster says of itself in line 8 of its pid file: `starting` until it accepts
+ * connections, then `ready` (PostgreSQL 10+); undefined before it has written that line.
+ */
+export function postmasterStatus(dataDir: string): string | undefined {
+  return (
+    readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')
+      .split('\n')[7]
+      ?.trim() || undefined
+  );
+}
+
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
