@@ -1,6 +1,7 @@
 import { Aspects, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
@@ -61,6 +62,30 @@ export function acknowledgeTriggerProviderFindings(scope: IConstruct): void {
         appliesTo: [{ regex: '/^Resource::<.*MigrationRunner.*\\.Arn>:\\*$/' }],
       },
       { id: 'AwsSolutions-L1', reason: 'CDK-owned trigger provider; its runtime is chosen by aws-cdk-lib.' },
+    ],
+    true,
+  );
+}
+
+/**
+ * Acknowledges the findings on the singleton provider behind `AwsCustomResource` (the default
+ * security group's rules, constructs/default-security-group.ts).
+ */
+export function acknowledgeAwsCustomResourceProviderFindings(scope: IConstruct): void {
+  const stack = Stack.of(scope);
+  const provider = stack.node.tryFindChild(
+    `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
+  );
+  if (!provider) return;
+  NagSuppressions.addResourceSuppressions(
+    provider,
+    [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          'CDK-owned AwsCustomResource provider: AWSLambdaBasicExecutionRole only lets it write logs; its EC2 calls are granted on the one security group.',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      },
     ],
     true,
   );

@@ -97,6 +97,85 @@ describe('Network built from the nest-vpc preset (seed 000)', () => {
   });
 });
 
+describe('the VPC’s default security group', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthNetwork(resolvePreset('nest-vpc').network);
+  });
+
+  /** A custom resource's SDK call, with the VPC's default group written as `<default group>`. */
+  const callOf = (rule: string, phase: 'Create' | 'Delete'): Record<string, unknown> => {
+    const [resource] = Object.values(
+      template.findResources('Custom::VpcDefaultSecurityGroupRule', {
+        Properties: {
+          Create: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(`SecurityGroup${rule}`)])] },
+        },
+      }),
+    ) as { Properties: Record<string, { 'Fn::Join': [string, unknown[]] }> }[];
+    const parts = resource?.Properties[phase]?.['Fn::Join'][1] ?? [];
+    const text = parts
+      .map((part) =>
+        JSON.stringify(part) === JSON.stringify({ 'Fn::GetAtt': [vpcId(), 'DefaultSecurityGroup'] })
+          ? '<default group>'
+          : part,
+      )
+      .join('');
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+  const vpcId = () => Object.keys(template.findResources('AWS::EC2::VPC'))[0] as string;
+
+  // Security Hub EC2.2 / CIS 5.4: AWS's rules (all traffic between its members, all egress) stay
+  // on a CfnVPC's default group unless removed; anything later created without a group gets them.
+  it('has AWS’s ingress and egress rules revoked at deploy, and put back on delete', () => {
+    expect(template.findResources('Custom::VpcDefaultSecurityGroupRule')).toSatisfy(
+      (found: object) => Object.keys(found).length === 2,
+    );
+    expect(callOf('Ingress', 'Create')).toMatchObject({
+      service: 'EC2',
+      action: 'revokeSecurityGroupIngress',
+      parameters: {
+        GroupId: '<default group>',
+        IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: '<default group>' }] }],
+      },
+      ignoreErrorCodesMatching: 'InvalidPermission\\.NotFound',
+    });
+    expect(callOf('Egress', 'Create')).toMatchObject({
+      action: 'revokeSecurityGroupEgress',
+      parameters: {
+        GroupId: '<default group>',
+        IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      },
+    });
+    expect(callOf('Ingress', 'Delete')).toMatchObject({ action: 'authorizeSecurityGroupIngress' });
+    expect(callOf('Egress', 'Delete')).toMatchObject({
+      action: 'authorizeSecurityGroupEgress',
+      ignoreErrorCodesMatching: 'InvalidPermission\\.Duplicate',
+    });
+  });
+
+  it('lets the deploy-time function edit that one group and nothing else', () => {
+    const groupArn = {
+      'Fn::Join': [
+        '',
+        Match.arrayWith([':security-group/', { 'Fn::GetAtt': [vpcId(), 'DefaultSecurityGroup'] }]),
+      ],
+    };
+    for (const direction of ['Ingress', 'Egress']) {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: [`ec2:RevokeSecurityGroup${direction}`, `ec2:AuthorizeSecurityGroup${direction}`],
+              Resource: groupArn,
+            },
+          ],
+        },
+      });
+    }
+  });
+});
+
 describe('Network with a NAT per AZ (prod preset)', () => {
   it('puts one NAT in each AZ and routes each private subnet to the NAT of its own AZ', () => {
     const preset = resolvePreset('prod');

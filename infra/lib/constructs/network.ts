@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import { cidrContains, cidrsOverlap, type Ipv4Block, parseCidr } from '../cidr.js';
+import { RestrictedDefaultSecurityGroup } from './default-security-group.js';
 
 /** One subnet of a {@link NetworkLayout}: an exact CIDR in a named availability zone. */
 export interface SubnetSpec {
@@ -264,6 +265,10 @@ export class Network extends Construct implements INetwork {
       enableDnsSupport: true,
     });
     Tags.of(cfnVpc).add('Name', this.node.path);
+    new RestrictedDefaultSecurityGroup(this, 'DefaultSecurityGroup', {
+      securityGroupId: cfnVpc.attrDefaultSecurityGroup,
+      logRetention: props.flowLogRetention,
+    });
     const isolatedSpecs = layout.isolatedSubnets ?? [];
     const availabilityZones = [
       ...new Set(
