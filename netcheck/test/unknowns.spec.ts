@@ -875,3 +875,21 @@ describe('one export name from two loaded stacks (review 2026-12-07)', () => {
     expect(findings.map((finding) => finding.message).join('\n')).not.toContain('prod-SubnetA');
   });
 });
+
+describe("an administrative port open to a parameter's CIDR", () => {
+  const fixture = 'admin-port-cidr-parameter.yaml';
+
+  // The parameter may be 0.0.0.0/0: undecided, never silence (the branch that says so could be
+  // removed with every other test passing).
+  it('is NV-UNK-001 until the CIDR is known, then NV-CMP-002 for everyone and nothing for an office', async () => {
+    const undecided = (await checkFixture(fixture)).findings.filter((finding) => finding.resource === 'Host');
+    expect(undecided.map((finding) => `${finding.id} ${finding.message}`).join('\n')).toMatch(
+      /NV-UNK-001 .*SSH tcp\/22 is open to everyone/,
+    );
+    expect(findingKeys((await checkFixture(fixture, { AdminCidr: '0.0.0.0/0' })).findings)).toContain(
+      'NV-CMP-002 Host',
+    );
+    const office = findingKeys((await checkFixture(fixture, { AdminCidr: '198.51.100.0/24' })).findings);
+    expect(office.filter((key) => key.endsWith(' Host') && /NV-(CMP-002|UNK-001)/.test(key))).toEqual([]);
+  });
+});

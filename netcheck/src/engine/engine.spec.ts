@@ -260,3 +260,27 @@ Resources:
     ).toBe(true);
   });
 });
+
+// An entry for another protocol is skipped, not matched: every other test's entries are -1 or tcp.
+describe('evaluateNetworkAcl protocol matching', () => {
+  const protocols = buildNetworkModel([
+    parseTemplate(`Resources:
+  Vpc: { Type: AWS::EC2::VPC, Properties: { CidrBlock: 10.0.0.0/16 } }
+  Acl: { Type: AWS::EC2::NetworkAcl, Properties: { VpcId: !Ref Vpc } }
+  DenyUdp: { Type: AWS::EC2::NetworkAclEntry, Properties: { NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: 17, RuleAction: deny, CidrBlock: 0.0.0.0/0, PortRange: { From: 0, To: 65535 } } }
+  AllowTcp: { Type: AWS::EC2::NetworkAclEntry, Properties: { NetworkAclId: !Ref Acl, RuleNumber: 200, Protocol: 6, RuleAction: allow, CidrBlock: 0.0.0.0/0, PortRange: { From: 443, To: 443 } } }
+`),
+  ]);
+  const acl = protocols.networkAcls.get('Acl');
+  if (!acl) throw new Error('no acl');
+
+  it('lets a UDP entry decide nothing for TCP, and a TCP entry nothing for UDP', () => {
+    const tcp = evaluateNetworkAcl(acl, false, 'tcp', IntervalSet.single(443), INTERNET);
+    expect(tcp.allowed.equals(INTERNET)).toBe(true);
+    expect(tcp.allowedBy?.id).toBe('AllowTcp');
+    expect(tcp.deniedBy).toBeUndefined();
+    const udp = evaluateNetworkAcl(acl, false, 'udp', IntervalSet.single(443), INTERNET);
+    expect(udp.allowed.isEmpty()).toBe(true);
+    expect(udp.deniedBy?.id).toBe('DenyUdp');
+  });
+});
