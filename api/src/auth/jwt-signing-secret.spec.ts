@@ -36,3 +36,10 @@ describe('jwtSigningFromSecret', () => {
     );
   });
 });
+
+describe('jwtSigningFromSecret length floor', () => {
+  // The floor is exact: a secret one character short is refused, not only an obviously short one.
+  it('refuses an HS256 secret one character short of 32', () => {
+    expect(() => jwtSigningFromSecret({ secret: 'x'.repeat(31) }, 'arn')).toThrow('at least 32 characters');
+  });
+});

@@ -40,3 +40,18 @@ describe('isTransientAwsFailure', () => {
       expect(isTransientAwsFailure(error), String(error)).toBe(false);
   });
 });
+
+// Each case is decided by one clause alone (the cases above are also matched by a second one): a
+// plain 500 InternalFailure, a 429 under an unlisted name or a reset connection is a 503 to wait
+// out, not a 500.
+describe('isTransientAwsFailure, clause by clause', () => {
+  it('waits out any 500 and any 429, whatever the exception is named', () => {
+    expect(isTransientAwsFailure(sdkError('InternalFailure', { status: 500 }))).toBe(true);
+    expect(isTransientAwsFailure(sdkError('LimitExceededException', { status: 429 }))).toBe(true);
+  });
+
+  it('waits out a connection the service reset', () => {
+    expect(isTransientAwsFailure(sdkError('Error', { code: 'ECONNRESET' }))).toBe(true);
+    expect(isTransientAwsFailure(sdkError('Error', { code: 'ETIMEDOUT' }))).toBe(true);
+  });
+});
