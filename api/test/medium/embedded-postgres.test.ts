@@ -13,6 +13,23 @@ describe('EmbeddedPostgres', () => {
     for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
   });
 
+  // An initialisation directory is removed only once it is older than an initdb takes: a fresh one
+  // may be a concurrent first start's, still building.
+  it('removes an abandoned initialisation and leaves a concurrent one alone', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-pg-concurrent-'));
+    dataDirs.push(dataDir);
+    const abandoned = join(dataDir, 'postgres.init-abandoned');
+    const concurrent = join(dataDir, 'postgres.init-concurrent');
+    await mkdir(abandoned, { mode: 0o700 });
+    await mkdir(concurrent, { mode: 0o700 });
+    const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000);
+    await utimes(abandoned, elevenMinutesAgo, elevenMinutesAgo);
+    const server = await EmbeddedPostgres.start({ dataDir, ephemeral: true });
+    await server.stop();
+    const left = (await readdir(dataDir)).filter((name) => name.includes('.init-'));
+    expect(left).toEqual(['postgres.init-concurrent']);
+  });
+
   it('restarts a stopped cluster on the port it asked for, keeping its data', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'cloudnest-pg-port-'));
     dataDirs.push(dataDir);

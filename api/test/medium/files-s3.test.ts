@@ -336,3 +336,30 @@ describe('the s3 storage driver with role credentials that expire before the URL
     expect(short.searchParams.get('X-Amz-Expires')).toBe('60');
   });
 });
+
+// S3 answers a HEAD of a missing key with 403 when the role may not list the bucket; that is "not
+// uploaded yet", not a storage failure (a 5xx on completing an upload). s3rver always answers 404.
+describe('S3StorageRepository.head on a bucket the role may not list', () => {
+  it('reads a 403 HEAD as no object', async () => {
+    for (const [name, value] of Object.entries(S3RVER_CREDENTIALS)) vi.stubEnv(name, value);
+    const s3 = createServer((request, response) => {
+      request.resume();
+      response.writeHead(403, { 'content-type': 'application/xml' }).end();
+    });
+    await new Promise<void>((resolve) => s3.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = s3.address() as AddressInfo;
+      const storage = new S3StorageRepository(
+        testConfig({ S3_BUCKET: 'bucket', S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_REGION: 'us-east-1' }),
+      );
+      await expect(
+        storage.head(
+          'uploads/temp/00000000-0000-4000-8000-000000000000/00000001-0000-4000-8000-000000000000.png',
+        ),
+      ).resolves.toBeUndefined();
+    } finally {
+      await new Promise((resolve) => s3.close(resolve));
+      vi.unstubAllEnvs();
+    }
+  });
+});
