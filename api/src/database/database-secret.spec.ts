@@ -49,5 +49,10 @@ describe('databaseUrlFromSecret', () => {
 
   it('fails on a port that is not a port', () => {
     expect(() => databaseUrlFromSecret({ ...rds, port: 'x' }, 'postgres', 'arn')).toThrow('invalid port');
+    // The bounds themselves: 0 and 65536 are not ports, 1 and 65535 are.
+    expect(() => databaseUrlFromSecret({ ...rds, port: 0 }, 'postgres', 'arn')).toThrow('invalid port');
+    expect(() => databaseUrlFromSecret({ ...rds, port: 65536 }, 'postgres', 'arn')).toThrow('invalid port');
+    expect(databaseUrlFromSecret({ ...rds, port: 1 }, 'postgres', 'arn')).toContain(':1/');
+    expect(databaseUrlFromSecret({ ...rds, port: 65535 }, 'postgres', 'arn')).toContain(':65535/');
   });
 });

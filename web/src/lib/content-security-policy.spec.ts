@@ -73,6 +73,8 @@ describe('parseStorageOrigins', () => {
       "https://b.example.com'",
       'ftp://b.example.com',
       '*',
+      // A wildcard host would let the page load from every bucket of the provider.
+      'https://*.s3.amazonaws.com',
     ]) {
       expect(() => parseStorageOrigins(value), value).toThrow(/^STORAGE_ORIGINS: /);
     }
