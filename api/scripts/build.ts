@@ -15,9 +15,13 @@ export async function buildServer(): Promise<void> {
     entryPoints: {
       main: join(apiDir, 'src', 'main.ts'),
       migrate: join(apiDir, 'src', 'database', 'migrate.cli.ts'),
-      // One-off tasks in the image: `node api/dist/server/user-promote.mjs <email>`, `… maintenance.mjs`.
+      // One-off tasks in the image: `node api/dist/server/user-promote.mjs <email>`, `… maintenance.mjs`,
+      // `… user-mfa-reset.mjs <email>` and `… mfa-reseal.mjs` (the image has no sources or tsx, so
+      // a CLI not bundled here does not exist on a deployed stack; found in review, 2026-12-08).
       'user-promote': join(apiDir, 'src', 'users', 'promote.cli.ts'),
       maintenance: join(apiDir, 'src', 'jobs', 'maintenance.cli.ts'),
+      'user-mfa-reset': join(apiDir, 'src', 'auth', 'mfa-reset.cli.ts'),
+      'mfa-reseal': join(apiDir, 'src', 'auth', 'mfa-reseal.cli.ts'),
     },
     outdir,
     outExtension: { '.js': '.mjs' },

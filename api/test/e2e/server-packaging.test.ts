@@ -71,6 +71,24 @@ describe('server bundle, Dockerfile and PM2 file', () => {
     }
   });
 
+  // The image has the bundles and node_modules, no sources and no tsx: a one-off task the docs name
+  // must be a bundle of its own (user:mfa-reset and mfa:reseal were not; found in review, 2026-12-08).
+  it('bundles the one-off CLIs the docs name, each runnable against the database on its own', async () => {
+    const env = {
+      NODE_ENV: 'production',
+      DATABASE_URL: database.url,
+      MFA_ENCRYPTION_KEY: 'packaging-test-mfa-key-0123456789abcdef',
+      MAIL_DRIVER: 'outbox',
+    };
+    for (const cli of ['user-promote', 'user-mfa-reset']) {
+      const run = spawnServer(env, [`dist/server/${cli}.mjs`, 'nobody@example.com']);
+      expect(await run.exited, run.output()).toBe(1);
+      expect(run.output()).toContain('No account with email nobody@example.com');
+    }
+    const reseal = spawnServer(env, ['dist/server/mfa-reseal.mjs']);
+    expect(await reseal.exited, reseal.output()).toBe(0);
+  });
+
   it('keeps Nest building every route handler at boot (the Lambda bundles defer it; a broken route fails the boot here)', () => {
     const bundle = readFileSync(join(apiDir, 'dist', 'server', 'main.mjs'), 'utf8');
     expect(bundle.includes('createCallbackProxy(')).toBe(true);
