@@ -31,6 +31,10 @@ const nextConfig: NextConfig = {
           { key: 'X-Content-Type-Options', value: 'nosniff' },
           { key: 'Referrer-Policy', value: 'same-origin' },
           { key: 'X-Frame-Options', value: 'DENY' },
+          // As the API sends it: a visitor who only ever loaded pages (no API call yet) otherwise
+          // got no HSTS, and a later http:// link could be intercepted before the 80 → 443
+          // redirect (found in review, 2026-12-08). Browsers ignore it over plain HTTP (dev).
+          { key: 'Strict-Transport-Security', value: 'max-age=31536000; includeSubDomains' },
         ],
       },
     ];

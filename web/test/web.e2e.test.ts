@@ -157,6 +157,7 @@ describe('web app in Chromium against the real API', () => {
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
       expect(response.headers.get('referrer-policy')).toBe('same-origin');
       expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
       const policy = response.headers.get('content-security-policy') ?? '';
       for (const directive of [
         "frame-ancestors 'none'",
