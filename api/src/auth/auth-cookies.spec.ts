@@ -6,6 +6,10 @@ import { loadConfig } from '../config/app-config.js';
 import type { IssuedTokens } from './auth.service.js';
 import { AuthCookies } from './auth-cookies.js';
 
+const crypto = new CryptoRepository();
+/** What the refresh cookie carries of a CSRF value (auth-cookies.ts). */
+const digestOf = (csrf: string) => crypto.sha256(`cn_csrf:${csrf}`);
+
 const USER: IssuedTokens['user'] = {
   id: '00000000-0000-4000-8000-000000000001',
   email: 'ada@example.com',
@@ -29,11 +33,12 @@ const TOKENS: IssuedTokens = {
  */
 async function server(): Promise<FastifyInstance> {
   const config = loadConfig({ NODE_ENV: 'test', API_PREFIX: '/api', AUTH_REFRESH_TTL_DAYS: '30' }, '/');
-  const cookies = new AuthCookies(config, new CryptoRepository());
+  const cookies = new AuthCookies(config, crypto);
   const app = Fastify();
   app.post('/deliver/:mode', async (request, reply) => {
     const { mode } = request.params as { mode: 'body' | 'cookie' };
-    return cookies.deliver(TOKENS, { mode }, reply);
+    const { csrf } = (request.body ?? {}) as { csrf?: string };
+    return cookies.deliver(TOKENS, { mode }, reply, csrf);
   });
   app.post('/clear', async (_request, reply) => {
     cookies.clear(reply);
@@ -67,12 +72,14 @@ describe('AuthCookies', () => {
   it('sets the refresh cookie and the CSRF cookie with the attributes @fastify/cookie wrote before', async () => {
     const response = await app.inject({ method: 'POST', url: '/deliver/cookie' });
     const [refresh, csrf] = response.headers['set-cookie'] as string[];
-    // The refresh cookie exactly as @fastify/cookie 11 serialised the same call (recorded before
-    // the plugin was dropped): value URI-encoded, then Max-Age, Path, HttpOnly, Secure, SameSite.
-    expect(refresh).toBe(
-      'cn_refresh=abc%2B%2F%3D%C3%A9; Max-Age=2592000; Path=/api/auth; HttpOnly; Secure; SameSite=Strict',
-    );
     expect(csrf).toMatch(/^cn_csrf=[\w-]{32}; Max-Age=2592000; Path=\/; Secure; SameSite=Strict$/);
+    const csrfValue = /^cn_csrf=([\w-]{32});/.exec(csrf ?? '')?.[1] as string;
+    // The refresh cookie's attributes exactly as @fastify/cookie 11 serialised the same call
+    // (recorded before the plugin was dropped): value URI-encoded, then Max-Age, Path, HttpOnly,
+    // Secure, SameSite. The value is the token bound to the CSRF value's digest.
+    expect(refresh).toBe(
+      `cn_refresh=abc%2B%2F%3D%C3%A9.${digestOf(csrfValue)}; Max-Age=2592000; Path=/api/auth; HttpOnly; Secure; SameSite=Strict`,
+    );
     expect(response.json()).toEqual({
       user: USER,
       accessToken: 'access',
@@ -95,24 +102,68 @@ describe('AuthCookies', () => {
     ]);
   });
 
-  it('reads the refresh token from the cookie, URI-decoded, when the CSRF header matches the cookie', async () => {
-    const refresh = (cookie: string, csrf?: string) =>
-      app
-        .inject({
-          method: 'POST',
-          url: '/refresh-token',
-          headers: { cookie, ...(csrf === undefined ? {} : { 'x-csrf-token': csrf }) },
-        })
-        .then((response) => response.json());
-    expect(await refresh('cn_refresh=a%2Bb; cn_csrf=c1', 'c1')).toEqual({ token: 'a+b', csrf: 'c1' });
-    expect(await refresh(' cn_csrf = c1 ;cn_refresh=r ', 'c1')).toEqual({ token: 'r', csrf: 'c1' });
-    expect(await refresh('cn_refresh=a; cn_csrf=c1', 'forged')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
-    expect(await refresh('cn_refresh=a; cn_csrf=c1')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
-    expect(await refresh('cn_refresh=a', '')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+  const refresh = (cookie: string, csrf?: string) =>
+    app
+      .inject({
+        method: 'POST',
+        url: '/refresh-token',
+        headers: { cookie, ...(csrf === undefined ? {} : { 'x-csrf-token': csrf }) },
+      })
+      .then((response) => response.json());
+
+  it('reads the refresh token from the cookie, URI-decoded, when the CSRF header is the value it is bound to', async () => {
+    const bound = `.${digestOf('c1')}`;
+    expect(await refresh(`cn_refresh=a%2Bb${bound}; cn_csrf=c1`, 'c1')).toEqual({ token: 'a+b', csrf: 'c1' });
+    expect(await refresh(` cn_csrf = c1 ;cn_refresh=r${bound} `, 'c1')).toEqual({ token: 'r', csrf: 'c1' });
+    // The cn_csrf cookie is not what is checked: without it, the header still has to be the value.
+    expect(await refresh(`cn_refresh=r${bound}`, 'c1')).toEqual({ token: 'r', csrf: 'c1' });
+    expect(await refresh(`cn_refresh=a${bound}; cn_csrf=c1`, 'forged')).toEqual({
+      code: 'CSRF_TOKEN_INVALID',
+    });
+    expect(await refresh(`cn_refresh=a${bound}; cn_csrf=c1`)).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+    expect(await refresh(`cn_refresh=a${bound}`, '')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
     expect(await refresh('theme=dark', 'c1')).toEqual({ code: 'INVALID_REFRESH_TOKEN' });
     expect(await refresh('garbage', 'c1')).toEqual({ code: 'INVALID_REFRESH_TOKEN' });
     // A malformed escape stays as sent (no exception), as @fastify/cookie's parser left it.
-    expect(await refresh('cn_refresh=%E0%A4%A; cn_csrf=c1', 'c1')).toEqual({ token: '%E0%A4%A', csrf: 'c1' });
+    expect(await refresh(`cn_refresh=%E0%A4%A${bound}; cn_csrf=c1`, 'c1')).toEqual({
+      token: '%E0%A4%A',
+      csrf: 'c1',
+    });
+  });
+
+  // Found in review (2026-12-08): the header only had to equal the cn_csrf cookie, a value tied to
+  // nothing, so a pair anyone makes up passed with a refresh cookie left in the browser.
+  it('refuses a made-up CSRF pair, even one the cn_csrf cookie matches', async () => {
+    const victims = `cn_refresh=victim.${digestOf('victims-csrf')}`;
+    expect(await refresh(`${victims}; cn_csrf=anything`, 'anything')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+  });
+
+  // A sibling subdomain is the same site: it can plant cookies for the parent domain, and a longer
+  // path puts its cn_refresh first in the header.
+  it('finds the refresh cookie bound to the header among several, and refuses one bound to another value', async () => {
+    const planted = `cn_refresh=attackers.${digestOf('attackers-csrf')}`;
+    const own = `cn_refresh=mine.${digestOf('my-csrf')}`;
+    expect(await refresh(`${planted}; ${own}; cn_csrf=my-csrf`, 'my-csrf')).toEqual({
+      token: 'mine',
+      csrf: 'my-csrf',
+    });
+    // A planted cn_csrf the page cannot see changes nothing either.
+    expect(await refresh(`cn_csrf=attackers-csrf; ${own}; cn_csrf=my-csrf`, 'my-csrf')).toEqual({
+      token: 'mine',
+      csrf: 'my-csrf',
+    });
+    expect(await refresh(`${planted}; cn_csrf=my-csrf`, 'my-csrf')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+  });
+
+  it('checks a cookie written before the binding the old way, and writes the binding of the same value', async () => {
+    expect(await refresh('cn_refresh=old; cn_csrf=c1', 'c1')).toEqual({ token: 'old', csrf: 'c1' });
+    expect(await refresh('cn_refresh=old; cn_csrf=c1', 'forged')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+    expect(await refresh('cn_refresh=old', 'c1')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+    // The refresh then delivers with the value it passed: the same cn_csrf, now bound.
+    const response = await app.inject({ method: 'POST', url: '/deliver/cookie', payload: { csrf: 'c1' } });
+    const [refreshCookie, csrfCookie] = response.headers['set-cookie'] as string[];
+    expect(refreshCookie).toMatch(new RegExp(`^cn_refresh=abc%2B%2F%3D%C3%A9\\.${digestOf('c1')};`));
+    expect(csrfCookie).toMatch(/^cn_csrf=c1;/);
   });
 
   it('prefers a refresh token in the body and then ignores cookies and CSRF', async () => {

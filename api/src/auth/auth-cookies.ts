@@ -18,6 +18,17 @@ export const CSRF_HEADER = 'x-csrf-token';
  * stays in memory. Because a cookie is sent automatically, exchanging it also needs a double-submit
  * CSRF token: a readable `cn_csrf` cookie whose value the page echoes in `X-CSRF-Token`.
  *
+ * The refresh cookie also carries a digest of that CSRF value (`<refresh token>.<sha256>`), and a
+ * refresh needs a header whose digest it holds. Until 2026-12-08 (found in review) the header only
+ * had to equal the `cn_csrf` cookie, a random value tied to nothing: anyone at a browser left with
+ * the refresh cookie (a sign-out that did not reach the API drops only `cn_csrf`) could set a
+ * `cn_csrf` of their own and echo it, and a host on a sibling subdomain (the same site for
+ * SameSite) could plant its own `cn_refresh`, signing the browser in as its account, or a `cn_csrf`
+ * on `/api/auth` the page cannot see, refusing every refresh. Now a planted refresh cookie does
+ * not answer to this browser's CSRF value (and the one that does is found among several), and the
+ * `cn_csrf` cookie itself is no longer read. A cookie written before that has no digest and is
+ * checked the old way once; its refresh writes the digest of the same value.
+ *
  * The two cookies are written and read here with the `cookie` package rather than through
  * `@fastify/cookie`: that plugin put an `onRequest` and an `onSend` hook on every route for what
  * four auth routes use, and registering it cost each Lambda cold start ~3 ms (docs/lambda.md).
@@ -44,10 +55,11 @@ export class AuthCookies {
   deliver(tokens: IssuedTokens, delivery: TokenDelivery, reply: FastifyReply, csrf?: string): AuthTokensDto {
     if (delivery.mode !== 'cookie' && csrf === undefined) return tokens;
     const maxAge = this.config.auth.refreshTtlDays * 86_400;
+    const csrfValue = csrf ?? this.crypto.randomToken(24);
     setCookie(reply, {
       ...this.baseOptions(),
       name: REFRESH_COOKIE,
-      value: tokens.refreshToken,
+      value: `${tokens.refreshToken}.${this.csrfDigest(csrfValue)}`,
       httpOnly: true,
       path: this.authPath(),
       maxAge,
@@ -55,7 +67,7 @@ export class AuthCookies {
     setCookie(reply, {
       ...this.baseOptions(),
       name: CSRF_COOKIE,
-      value: csrf ?? this.crypto.randomToken(24),
+      value: csrfValue,
       path: '/',
       maxAge,
     });
@@ -88,11 +100,26 @@ export class AuthCookies {
     fromBody: string | undefined,
   ): { readonly refreshToken: string; readonly csrf?: string } {
     if (fromBody !== undefined) return { refreshToken: fromBody };
-    const cookies = cookiesOf(request);
-    const cookie = cookies[REFRESH_COOKIE];
-    if (!cookie)
+    const cookieHeader = request.headers.cookie;
+    const refreshCookies = cookieHeader ? cookieValues(cookieHeader, REFRESH_COOKIE) : [];
+    if (refreshCookies.length === 0)
       throw new AppError('INVALID_REFRESH_TOKEN', 'Send refreshToken in the body, or use cookie mode.');
-    return { refreshToken: cookie, csrf: this.assertCsrf(request, cookies) };
+    const header = request.headers[CSRF_HEADER];
+    const presented = Array.isArray(header) ? header[0] : header;
+    if (!presented) throw new AppError('CSRF_TOKEN_INVALID');
+    const digest = this.csrfDigest(presented);
+    // Every cookie of that name the browser sent, not only the first: a planted one on a longer
+    // path comes first, and must not hide this browser's own.
+    for (const value of refreshCookies) {
+      const bound = BOUND_REFRESH_COOKIE.exec(value);
+      if (bound && this.crypto.constantTimeEquals(bound[2] as string, digest))
+        return { refreshToken: bound[1] as string, csrf: presented };
+    }
+    const unbound = refreshCookies.find((value) => !BOUND_REFRESH_COOKIE.test(value));
+    const expected = cookiesOf(request)[CSRF_COOKIE];
+    if (unbound !== undefined && expected && this.crypto.constantTimeEquals(expected, presented))
+      return { refreshToken: unbound, csrf: presented };
+    throw new AppError('CSRF_TOKEN_INVALID');
   }
 
   clear(reply: FastifyReply): void {
@@ -100,15 +127,9 @@ export class AuthCookies {
     clearCookie(reply, { ...this.baseOptions(), name: CSRF_COOKIE, path: '/' });
   }
 
-  /** Checks the double-submit pair and returns the value. */
-  private assertCsrf(request: FastifyRequest, cookies: Cookies): string {
-    const expected = cookies[CSRF_COOKIE];
-    const header = request.headers[CSRF_HEADER];
-    const presented = Array.isArray(header) ? header[0] : header;
-    if (!expected || !presented || !this.crypto.constantTimeEquals(expected, presented)) {
-      throw new AppError('CSRF_TOKEN_INVALID');
-    }
-    return expected;
+  /** What the refresh cookie holds of a CSRF value: enough to check one, nothing to forge one with. */
+  private csrfDigest(csrf: string): string {
+    return this.crypto.sha256(`${CSRF_COOKIE}:${csrf}`);
   }
 
   private baseOptions() {
@@ -118,6 +139,29 @@ export class AuthCookies {
   private authPath(): string {
     return `${this.config.http.prefix}/auth`;
   }
+}
+
+/** A refresh cookie bound to a CSRF value: the token (base64url, no dot), a dot, the value's digest. */
+const BOUND_REFRESH_COOKIE = /^(.+)\.([0-9a-f]{64})$/;
+
+/**
+ * Every value a Cookie header gives `name`, in order, read as `cookie`'s parser reads one: trimmed,
+ * unquoted, URI-decoded when that is valid (as sent otherwise).
+ */
+function cookieValues(header: string, name: string): string[] {
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=');
+    if (equals < 0 || pair.slice(0, equals).trim() !== name) continue;
+    let value = pair.slice(equals + 1).trim();
+    if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      values.push(value.includes('%') ? decodeURIComponent(value) : value);
+    } catch {
+      values.push(value);
+    }
+  }
+  return values;
 }
 
 /** The request's cookies by name (an empty object without a Cookie header); values URI-decoded. */

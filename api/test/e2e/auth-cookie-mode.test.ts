@@ -129,6 +129,25 @@ describe('cookie mode for browsers (?mode=cookie)', () => {
     expect((await readJson<ErrorBody>(wrong)).code).toBe('CSRF_TOKEN_INVALID');
   });
 
+  // Found in review (2026-12-08): the header only had to equal the cn_csrf cookie, so with the
+  // refresh cookie left in a browser (a sign-out that never reached the API drops only cn_csrf),
+  // anyone there could make up a pair and be signed in.
+  it('refuses the real refresh cookie with a made-up CSRF pair, and takes it with its own', async () => {
+    const { cookies } = await signUpWithCookies();
+    const refreshCookie = `cn_refresh=${cookies.get('cn_refresh')?.value}`;
+    const madeUp = await server.request('/api/auth/refresh?mode=cookie', {
+      method: 'POST',
+      headers: { cookie: `${refreshCookie}; cn_csrf=made-up`, 'x-csrf-token': 'made-up' },
+    });
+    expect(madeUp.status).toBe(403);
+    expect((await readJson<ErrorBody>(madeUp)).code).toBe('CSRF_TOKEN_INVALID');
+    const own = await server.request('/api/auth/refresh?mode=cookie', {
+      method: 'POST',
+      headers: { cookie: refreshCookie, 'x-csrf-token': cookies.get('cn_csrf')?.value ?? '' },
+    });
+    expect(own.status).toBe(200);
+  });
+
   it('clears the cookies on logout', async () => {
     const { body } = await signUpWithCookies();
     const response = await server.request('/api/auth/logout', {
