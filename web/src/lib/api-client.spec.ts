@@ -67,6 +67,22 @@ describe('a request whose token was renewed while it was in flight', () => {
   });
 });
 
+// A token about to run out would expire on its way (clocks differ, requests queue): a request
+// renews one with under 5 s left first, and does not renew one with more (the timer does that).
+describe('a request made as the access token is about to expire', () => {
+  it.each([
+    [3, 1],
+    [10, 0],
+  ])('with %i s left, renews it first %i time(s)', async (secondsLeft, refreshes) => {
+    await signIn();
+    // The clock moves without the timer firing (a laptop waking up just before its refresh).
+    vi.setSystemTime(Date.now() + (fake.accessTtlSeconds - secondsLeft) * 1000);
+    await expect(client.sessions()).resolves.toEqual([]);
+    expect(fake.count('POST /auth/refresh')).toBe(refreshes);
+    expect(fake.count('GET /auth/sessions')).toBe(1);
+  });
+});
+
 describe('a refresh that fails for a while (the API or the network is briefly down)', () => {
   it.each([
     ['503 from the API', { status: 503, code: 'DATABASE_UNAVAILABLE' }, 'DATABASE_UNAVAILABLE'],
