@@ -45,6 +45,8 @@ export async function undocumentedErrorAnswers(
       ]),
     })),
   );
+  // As the router decides: a static path (`/files/local`) before a parametric one (`/files/{id}`).
+  operations.sort((a, b) => parametersIn(a.label) - parametersIn(b.label));
   const undocumented = new Set<string>();
   for (const answer of answers) {
     const path = answer.path.split('?')[0] ?? '';
@@ -54,4 +56,8 @@ export async function undocumentedErrorAnswers(
     if (operation && !operation.codes.has(answer.code)) undocumented.add(`${operation.label} ${answer.code}`);
   }
   return [...undocumented].sort();
+}
+
+function parametersIn(template: string): number {
+  return template.split('{').length - 1;
 }
