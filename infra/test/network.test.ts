@@ -104,7 +104,7 @@ describe('the VPC’s default security group', () => {
   });
 
   /** A custom resource's SDK call, with the VPC's default group written as `<default group>`. */
-  const callOf = (rule: string, phase: 'Create' | 'Delete'): Record<string, unknown> => {
+  const callOf = (rule: string, phase: 'Create' | 'Update' | 'Delete'): Record<string, unknown> => {
     const [resource] = Object.values(
       template.findResources('Custom::VpcDefaultSecurityGroupRule', {
         Properties: {
@@ -126,7 +126,7 @@ describe('the VPC’s default security group', () => {
 
   // Security Hub EC2.2 / CIS 5.4: AWS's rules (all traffic between its members, all egress) stay
   // on a CfnVPC's default group unless removed; anything later created without a group gets them.
-  it('has AWS’s ingress and egress rules revoked at deploy, and put back on delete', () => {
+  it('has AWS’s ingress and egress rules revoked at deploy (a replaced VPC’s too), and put back on delete', () => {
     expect(template.findResources('Custom::VpcDefaultSecurityGroupRule')).toSatisfy(
       (found: object) => Object.keys(found).length === 2,
     );
@@ -146,6 +146,8 @@ describe('the VPC’s default security group', () => {
         IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
       },
     });
+    expect(callOf('Ingress', 'Update')).toEqual(callOf('Ingress', 'Create'));
+    expect(callOf('Egress', 'Update')).toEqual(callOf('Egress', 'Create'));
     expect(callOf('Ingress', 'Delete')).toMatchObject({ action: 'authorizeSecurityGroupIngress' });
     expect(callOf('Egress', 'Delete')).toMatchObject({
       action: 'authorizeSecurityGroupEgress',

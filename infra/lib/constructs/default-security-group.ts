@@ -66,6 +66,9 @@ export class RestrictedDefaultSecurityGroup extends Construct {
       new cr.AwsCustomResource(this, direction, {
         resourceType: 'Custom::VpcDefaultSecurityGroupRule',
         onCreate: call('revoke', 'InvalidPermission\\.NotFound'),
+        // A replaced VPC (a new CIDR) comes as an update with another group: revoked too, and the
+        // new physical id makes CloudFormation delete (re-authorize) the old one's.
+        onUpdate: call('revoke', 'InvalidPermission\\.NotFound'),
         onDelete: call('authorize', 'InvalidPermission\\.Duplicate'),
         policy: cr.AwsCustomResourcePolicy.fromStatements([
           new iam.PolicyStatement({
