@@ -146,15 +146,14 @@ const BOUND_REFRESH_COOKIE = /^(.+)\.([0-9a-f]{64})$/;
 
 /**
  * Every value a Cookie header gives `name`, in order, read as `cookie`'s parser reads one: trimmed,
- * unquoted, URI-decoded when that is valid (as sent otherwise).
+ * URI-decoded when that is valid (as sent otherwise).
  */
 function cookieValues(header: string, name: string): string[] {
   const values: string[] = [];
   for (const pair of header.split(';')) {
     const equals = pair.indexOf('=');
     if (equals < 0 || pair.slice(0, equals).trim() !== name) continue;
-    let value = pair.slice(equals + 1).trim();
-    if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    const value = pair.slice(equals + 1).trim();
     try {
       values.push(value.includes('%') ? decodeURIComponent(value) : value);
     } catch {
