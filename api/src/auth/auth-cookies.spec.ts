@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
@@ -31,14 +32,17 @@ const TOKENS: IssuedTokens = {
  * A bare Fastify server (no cookie plugin) whose routes call AuthCookies, as the auth controller
  * does; requests go through Fastify's own request and reply objects.
  */
+/** The clock the cookies read; tests move it past the day older cookies stop being taken. */
+let now = new Date('2026-12-08T12:00:00Z');
+
 async function server(): Promise<FastifyInstance> {
   const config = loadConfig({ NODE_ENV: 'test', API_PREFIX: '/api', AUTH_REFRESH_TTL_DAYS: '30' }, '/');
-  const cookies = new AuthCookies(config, crypto);
+  const cookies = new AuthCookies(config, crypto, { now: () => now } as ClockRepository);
   const app = Fastify();
   app.post('/deliver/:mode', async (request, reply) => {
     const { mode } = request.params as { mode: 'body' | 'cookie' };
-    const { csrf } = (request.body ?? {}) as { csrf?: string };
-    return cookies.deliver(TOKENS, { mode }, reply, csrf);
+    const { csrf, legacy } = (request.body ?? {}) as { csrf?: string; legacy?: boolean };
+    return cookies.deliver(TOKENS, { mode }, reply, csrf, legacy);
   });
   app.post('/clear', async (_request, reply) => {
     cookies.clear(reply);
@@ -46,11 +50,15 @@ async function server(): Promise<FastifyInstance> {
   });
   app.post('/refresh-token', async (request) => {
     try {
-      const { refreshToken, csrf } = cookies.refreshTokenFrom(
+      const { refreshToken, csrf, fromLegacyCookie } = cookies.refreshTokenFrom(
         request,
         (request.body as { token?: string } | null)?.token,
       );
-      return { token: refreshToken, ...(csrf === undefined ? {} : { csrf }) };
+      return {
+        token: refreshToken,
+        ...(csrf === undefined ? {} : { csrf }),
+        ...(fromLegacyCookie ? { legacy: true } : {}),
+      };
     } catch (error) {
       if (error instanceof AppError) return { code: error.code };
       throw error;
@@ -71,9 +79,11 @@ describe('AuthCookies', () => {
 
   it('sets the refresh cookie and the CSRF cookie with the attributes @fastify/cookie wrote before', async () => {
     const response = await app.inject({ method: 'POST', url: '/deliver/cookie' });
-    const [refresh, csrf] = response.headers['set-cookie'] as string[];
-    expect(csrf).toMatch(/^cn_csrf=[\w-]{32}; Max-Age=2592000; Path=\/; Secure; SameSite=Strict$/);
-    const csrfValue = /^cn_csrf=([\w-]{32});/.exec(csrf ?? '')?.[1] as string;
+    const [refresh, csrf, ...others] = response.headers['set-cookie'] as string[];
+    // `__Host-`: Secure, Path=/ and no Domain, so no other host can set one for this one.
+    expect(csrf).toMatch(/^__Host-cn_csrf=[\w-]{32}; Max-Age=2592000; Path=\/; Secure; SameSite=Strict$/);
+    const csrfValue = /^__Host-cn_csrf=([\w-]{32});/.exec(csrf ?? '')?.[1] as string;
+    expect(others).toEqual([]);
     // The refresh cookie's attributes exactly as @fastify/cookie 11 serialised the same call
     // (recorded before the plugin was dropped): value URI-encoded, then Max-Age, Path, HttpOnly,
     // Secure, SameSite. The value is the token bound to the CSRF value's digest.
@@ -94,10 +104,11 @@ describe('AuthCookies', () => {
     expect(response.json()).toMatchObject({ refreshToken: TOKENS.refreshToken });
   });
 
-  it('clears both cookies the way @fastify/cookie cleared them', async () => {
+  it('clears the cookies the way @fastify/cookie cleared them, the CSRF cookie under both names', async () => {
     const response = await app.inject({ method: 'POST', url: '/clear' });
     expect(response.headers['set-cookie']).toEqual([
       'cn_refresh=; Max-Age=0; Path=/api/auth; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; SameSite=Strict',
+      '__Host-cn_csrf=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; SameSite=Strict',
       'cn_csrf=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; SameSite=Strict',
     ]);
   });
@@ -111,59 +122,90 @@ describe('AuthCookies', () => {
       })
       .then((response) => response.json());
 
-  it('reads the refresh token from the cookie, URI-decoded, when the CSRF header is the value it is bound to', async () => {
+  it('reads the refresh token from the cookie, URI-decoded, when the CSRF header is the cookie’s value and the one it is bound to', async () => {
     const bound = `.${digestOf('c1')}`;
-    expect(await refresh(`cn_refresh=a%2Bb${bound}; cn_csrf=c1`, 'c1')).toEqual({ token: 'a+b', csrf: 'c1' });
-    expect(await refresh(` cn_csrf = c1 ;cn_refresh=r${bound} `, 'c1')).toEqual({ token: 'r', csrf: 'c1' });
-    // The cn_csrf cookie is not what is checked: without it, the header still has to be the value.
-    expect(await refresh(`cn_refresh=r${bound}`, 'c1')).toEqual({ token: 'r', csrf: 'c1' });
-    expect(await refresh(`cn_refresh=a${bound}; cn_csrf=c1`, 'forged')).toEqual({
+    expect(await refresh(`cn_refresh=a%2Bb${bound}; __Host-cn_csrf=c1`, 'c1')).toEqual({
+      token: 'a+b',
+      csrf: 'c1',
+    });
+    expect(await refresh(` __Host-cn_csrf = c1 ;cn_refresh=r${bound} `, 'c1')).toEqual({
+      token: 'r',
+      csrf: 'c1',
+    });
+    expect(await refresh(`cn_refresh=a${bound}; __Host-cn_csrf=c1`, 'forged')).toEqual({
       code: 'CSRF_TOKEN_INVALID',
     });
-    expect(await refresh(`cn_refresh=a${bound}; cn_csrf=c1`)).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+    expect(await refresh(`cn_refresh=a${bound}; __Host-cn_csrf=c1`)).toEqual({ code: 'CSRF_TOKEN_INVALID' });
     expect(await refresh(`cn_refresh=a${bound}`, '')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
     expect(await refresh('theme=dark', 'c1')).toEqual({ code: 'INVALID_REFRESH_TOKEN' });
     expect(await refresh('garbage', 'c1')).toEqual({ code: 'INVALID_REFRESH_TOKEN' });
     // A malformed escape stays as sent (no exception), as @fastify/cookie's parser left it.
-    expect(await refresh(`cn_refresh=%E0%A4%A${bound}; cn_csrf=c1`, 'c1')).toEqual({
+    expect(await refresh(`cn_refresh=%E0%A4%A${bound}; __Host-cn_csrf=c1`, 'c1')).toEqual({
       token: '%E0%A4%A',
       csrf: 'c1',
     });
   });
 
-  // Found in review (2026-12-08): the header only had to equal the cn_csrf cookie, a value tied to
+  // Found in review (2026-12-08): the header only had to equal the CSRF cookie, a value tied to
   // nothing, so a pair anyone makes up passed with a refresh cookie left in the browser.
-  it('refuses a made-up CSRF pair, even one the cn_csrf cookie matches', async () => {
+  it('refuses a made-up CSRF pair, even one a CSRF cookie matches', async () => {
     const victims = `cn_refresh=victim.${digestOf('victims-csrf')}`;
+    expect(await refresh(`${victims}; __Host-cn_csrf=anything`, 'anything')).toEqual({
+      code: 'CSRF_TOKEN_INVALID',
+    });
     expect(await refresh(`${victims}; cn_csrf=anything`, 'anything')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
   });
 
-  // A sibling subdomain is the same site: it can plant cookies for the parent domain, and a longer
-  // path puts its cn_refresh first in the header.
-  it('finds the refresh cookie bound to the header among several, and refuses one bound to another value', async () => {
+  // A sibling subdomain is the same site: it can plant cookies for the parent domain (not a
+  // `__Host-` one), and a longer path puts its cn_refresh first in the header.
+  it('finds the refresh cookie bound to this browser’s CSRF value among several, and takes none bound to another', async () => {
     const planted = `cn_refresh=attackers.${digestOf('attackers-csrf')}`;
     const own = `cn_refresh=mine.${digestOf('my-csrf')}`;
-    expect(await refresh(`${planted}; ${own}; cn_csrf=my-csrf`, 'my-csrf')).toEqual({
+    expect(await refresh(`${planted}; ${own}; __Host-cn_csrf=my-csrf`, 'my-csrf')).toEqual({
       token: 'mine',
       csrf: 'my-csrf',
     });
-    // A planted cn_csrf the page cannot see changes nothing either.
-    expect(await refresh(`cn_csrf=attackers-csrf; ${own}; cn_csrf=my-csrf`, 'my-csrf')).toEqual({
+    // A planted CSRF cookie under the old name changes nothing either.
+    expect(await refresh(`cn_csrf=attackers-csrf; ${own}; __Host-cn_csrf=my-csrf`, 'my-csrf')).toEqual({
       token: 'mine',
       csrf: 'my-csrf',
     });
-    expect(await refresh(`${planted}; cn_csrf=my-csrf`, 'my-csrf')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+    expect(await refresh(`${planted}; __Host-cn_csrf=my-csrf`, 'my-csrf')).toEqual({
+      code: 'CSRF_TOKEN_INVALID',
+    });
+    // A browser with no session of its own: the planted pair has no `__Host-` cookie behind it.
+    expect(await refresh(`${planted}; cn_csrf=attackers-csrf`, 'attackers-csrf')).toEqual({
+      code: 'CSRF_TOKEN_INVALID',
+    });
   });
 
-  it('checks a cookie written before the binding the old way, and writes the binding of the same value', async () => {
-    expect(await refresh('cn_refresh=old; cn_csrf=c1', 'c1')).toEqual({ token: 'old', csrf: 'c1' });
+  it('checks a cookie written before the binding the old way until 2027-01-08, and writes the new form of the same value', async () => {
+    expect(await refresh('cn_refresh=old; cn_csrf=c1', 'c1')).toEqual({
+      token: 'old',
+      csrf: 'c1',
+      legacy: true,
+    });
     expect(await refresh('cn_refresh=old; cn_csrf=c1', 'forged')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
     expect(await refresh('cn_refresh=old', 'c1')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
-    // The refresh then delivers with the value it passed: the same cn_csrf, now bound.
-    const response = await app.inject({ method: 'POST', url: '/deliver/cookie', payload: { csrf: 'c1' } });
-    const [refreshCookie, csrfCookie] = response.headers['set-cookie'] as string[];
+    // The refresh then delivers with the value it passed: the same value, bound, under the new name,
+    // and the old name's cookie dropped.
+    const response = await app.inject({
+      method: 'POST',
+      url: '/deliver/cookie',
+      payload: { csrf: 'c1', legacy: true },
+    });
+    const [refreshCookie, csrfCookie, legacyCookie] = response.headers['set-cookie'] as string[];
     expect(refreshCookie).toMatch(new RegExp(`^cn_refresh=abc%2B%2F%3D%C3%A9\\.${digestOf('c1')};`));
-    expect(csrfCookie).toMatch(/^cn_csrf=c1;/);
+    expect(csrfCookie).toMatch(/^__Host-cn_csrf=c1;/);
+    expect(legacyCookie).toMatch(/^cn_csrf=; Max-Age=0;/);
+    // Those cookies lasted 30 days: after that, the old form is refused.
+    const before = now;
+    now = new Date('2027-01-08T00:00:00Z');
+    try {
+      expect(await refresh('cn_refresh=old; cn_csrf=c1', 'c1')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+    } finally {
+      now = before;
+    }
   });
 
   it('prefers a refresh token in the body and then ignores cookies and CSRF', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Cookies, parseCookie, type SetCookie, stringifySetCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -9,25 +10,42 @@ import type { AuthTokensDto, MfaChallengeDto, TokenDelivery } from './auth.dto.j
 import type { IssuedTokens, SignInResult } from './auth.service.js';
 
 export const REFRESH_COOKIE = 'cn_refresh';
-export const CSRF_COOKIE = 'cn_csrf';
+/**
+ * `__Host-`: a cookie of that name must be Secure, on `/` and without a Domain, so no other host
+ * (a sibling subdomain) can set one for this host, and the value the page echoes is this host's.
+ */
+export const CSRF_COOKIE = '__Host-cn_csrf';
+/** The CSRF cookie's name before 2026-12-08, read only to let those sessions refresh once more. */
+export const LEGACY_CSRF_COOKIE = 'cn_csrf';
+/**
+ * Until when a refresh cookie written before 2026-12-08 (no CSRF digest, a `cn_csrf` beside it)
+ * is taken, checked the old way: its refresh writes the bound form. Those cookies lasted
+ * AUTH_REFRESH_TTL_DAYS (30 by default), and after this a sibling subdomain cannot use the old
+ * form's weakness (below) to sign a browser in.
+ */
+const LEGACY_COOKIES_ACCEPTED_UNTIL = Date.parse('2027-01-08T00:00:00Z');
+/** Names what the refresh cookie holds a digest of (fixed: not a cookie's name). */
+const CSRF_DIGEST_LABEL = 'cn_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
 /**
  * Cookie mode for browsers (`?mode=cookie`): the refresh token travels in an httpOnly, Secure,
  * SameSite=Strict cookie scoped to the auth routes, so page scripts never see it; the access token
  * stays in memory. Because a cookie is sent automatically, exchanging it also needs a double-submit
- * CSRF token: a readable `cn_csrf` cookie whose value the page echoes in `X-CSRF-Token`.
+ * CSRF token: a readable `__Host-cn_csrf` cookie whose value the page echoes in `X-CSRF-Token`.
  *
  * The refresh cookie also carries a digest of that CSRF value (`<refresh token>.<sha256>`), and a
- * refresh needs a header whose digest it holds. Until 2026-12-08 (found in review) the header only
- * had to equal the `cn_csrf` cookie, a random value tied to nothing: anyone at a browser left with
- * the refresh cookie (a sign-out that did not reach the API drops only `cn_csrf`) could set a
- * `cn_csrf` of their own and echo it, and a host on a sibling subdomain (the same site for
- * SameSite) could plant its own `cn_refresh`, signing the browser in as its account, or a `cn_csrf`
- * on `/api/auth` the page cannot see, refusing every refresh. Now a planted refresh cookie does
- * not answer to this browser's CSRF value (and the one that does is found among several), and the
- * `cn_csrf` cookie itself is no longer read. A cookie written before that has no digest and is
- * checked the old way once; its refresh writes the digest of the same value.
+ * refresh needs a header that equals the `__Host-cn_csrf` cookie and whose digest a refresh cookie
+ * holds. Until 2026-12-08 (found in review) the header only had to equal a `cn_csrf` cookie, a
+ * random value tied to nothing that any host of the site could set: anyone at a browser left with
+ * the refresh cookie (a sign-out that did not reach the API drops only the CSRF cookie) could set
+ * one of their own and echo it, and a host on a sibling subdomain (the same site for SameSite)
+ * could plant its own `cn_refresh` and `cn_csrf`, signing the browser in as its account, or a
+ * `cn_csrf` on a longer path that the page read first, refusing every refresh. Now a sibling can
+ * set neither the CSRF cookie the page reads nor a refresh cookie that answers to it, and the
+ * refresh cookie that does is found among several. A cookie written before then has no digest and
+ * is checked the old way, until LEGACY_COOKIES_ACCEPTED_UNTIL; its refresh writes the new form of
+ * the same value and drops `cn_csrf`.
  *
  * The two cookies are written and read here with the `cookie` package rather than through
  * `@fastify/cookie`: that plugin put an `onRequest` and an `onSend` hook on every route for what
@@ -39,6 +57,7 @@ export class AuthCookies {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
+    @Inject(ClockRepository) private readonly clock: ClockRepository,
   ) {}
 
   /**
@@ -52,7 +71,13 @@ export class AuthCookies {
    * so that page scripts never hold the refresh token, and a script that sends the readable CSRF
    * value without `?mode=cookie` got the next one in the body (found in review, 2026-12-07).
    */
-  deliver(tokens: IssuedTokens, delivery: TokenDelivery, reply: FastifyReply, csrf?: string): AuthTokensDto {
+  deliver(
+    tokens: IssuedTokens,
+    delivery: TokenDelivery,
+    reply: FastifyReply,
+    csrf?: string,
+    fromLegacyCookie = false,
+  ): AuthTokensDto {
     if (delivery.mode !== 'cookie' && csrf === undefined) return tokens;
     const maxAge = this.config.auth.refreshTtlDays * 86_400;
     const csrfValue = csrf ?? this.crypto.randomToken(24);
@@ -71,6 +96,8 @@ export class AuthCookies {
       path: '/',
       maxAge,
     });
+    // A session from before the rename refreshes onto the new cookie; the old one goes with it.
+    if (fromLegacyCookie) clearCookie(reply, { ...this.baseOptions(), name: LEGACY_CSRF_COOKIE, path: '/' });
     const { refreshToken: _inCookie, ...body } = tokens;
     return body;
   }
@@ -93,12 +120,12 @@ export class AuthCookies {
 
   /**
    * The refresh token from the body, or (cookie mode) from the cookie after the CSRF check, with
-   * the CSRF value it passed (for `deliver` to keep).
+   * the CSRF value it passed (for `deliver` to keep) and whether that was the old form's.
    */
   refreshTokenFrom(
     request: FastifyRequest,
     fromBody: string | undefined,
-  ): { readonly refreshToken: string; readonly csrf?: string } {
+  ): { readonly refreshToken: string; readonly csrf?: string; readonly fromLegacyCookie?: true } {
     if (fromBody !== undefined) return { refreshToken: fromBody };
     const cookieHeader = request.headers.cookie;
     const refreshCookies = cookieHeader ? cookieValues(cookieHeader, REFRESH_COOKIE) : [];
@@ -107,29 +134,39 @@ export class AuthCookies {
     const header = request.headers[CSRF_HEADER];
     const presented = Array.isArray(header) ? header[0] : header;
     if (!presented) throw new AppError('CSRF_TOKEN_INVALID');
-    const digest = this.csrfDigest(presented);
-    // Every cookie of that name the browser sent, not only the first: a planted one on a longer
-    // path comes first, and must not hide this browser's own.
-    for (const value of refreshCookies) {
-      const bound = BOUND_REFRESH_COOKIE.exec(value);
-      if (bound && this.crypto.constantTimeEquals(bound[2] as string, digest))
-        return { refreshToken: bound[1] as string, csrf: presented };
+    const cookies = cookiesOf(request);
+    const own = cookies[CSRF_COOKIE];
+    if (own !== undefined && this.crypto.constantTimeEquals(own, presented)) {
+      const digest = this.csrfDigest(presented);
+      // Every cookie of that name the browser sent, not only the first: a planted one on a longer
+      // path comes first, and must not hide this browser's own.
+      for (const value of refreshCookies) {
+        const bound = BOUND_REFRESH_COOKIE.exec(value);
+        if (bound && this.crypto.constantTimeEquals(bound[2] as string, digest))
+          return { refreshToken: bound[1] as string, csrf: presented };
+      }
     }
+    const legacy = cookies[LEGACY_CSRF_COOKIE];
     const unbound = refreshCookies.find((value) => !BOUND_REFRESH_COOKIE.test(value));
-    const expected = cookiesOf(request)[CSRF_COOKIE];
-    if (unbound !== undefined && expected && this.crypto.constantTimeEquals(expected, presented))
-      return { refreshToken: unbound, csrf: presented };
+    if (
+      unbound !== undefined &&
+      legacy !== undefined &&
+      this.clock.now().getTime() < LEGACY_COOKIES_ACCEPTED_UNTIL &&
+      this.crypto.constantTimeEquals(legacy, presented)
+    )
+      return { refreshToken: unbound, csrf: presented, fromLegacyCookie: true };
     throw new AppError('CSRF_TOKEN_INVALID');
   }
 
   clear(reply: FastifyReply): void {
     clearCookie(reply, { ...this.baseOptions(), name: REFRESH_COOKIE, path: this.authPath() });
     clearCookie(reply, { ...this.baseOptions(), name: CSRF_COOKIE, path: '/' });
+    clearCookie(reply, { ...this.baseOptions(), name: LEGACY_CSRF_COOKIE, path: '/' });
   }
 
   /** What the refresh cookie holds of a CSRF value: enough to check one, nothing to forge one with. */
   private csrfDigest(csrf: string): string {
-    return this.crypto.sha256(`${CSRF_COOKIE}:${csrf}`);
+    return this.crypto.sha256(`${CSRF_DIGEST_LABEL}:${csrf}`);
   }
 
   private baseOptions() {

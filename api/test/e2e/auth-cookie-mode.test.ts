@@ -48,16 +48,16 @@ describe('cookie mode for browsers (?mode=cookie)', () => {
     expect(refresh?.attributes).toContain('secure');
     expect(refresh?.attributes).toContain('samesite=strict');
     expect(refresh?.attributes).toContain('path=/api/auth');
-    const csrf = cookies.get('cn_csrf');
+    const csrf = cookies.get('__Host-cn_csrf');
     expect(csrf?.attributes).not.toContain('httponly');
   });
 
   it('refreshes from the cookie when X-CSRF-Token matches, and rotates the cookie', async () => {
     const { cookies } = await signUpWithCookies();
-    const cookieHeader = `cn_refresh=${cookies.get('cn_refresh')?.value}; cn_csrf=${cookies.get('cn_csrf')?.value}`;
+    const cookieHeader = `cn_refresh=${cookies.get('cn_refresh')?.value}; __Host-cn_csrf=${cookies.get('__Host-cn_csrf')?.value}`;
     const response = await server.request('/api/auth/refresh?mode=cookie', {
       method: 'POST',
-      headers: { cookie: cookieHeader, 'x-csrf-token': cookies.get('cn_csrf')?.value ?? '' },
+      headers: { cookie: cookieHeader, 'x-csrf-token': cookies.get('__Host-cn_csrf')?.value ?? '' },
     });
     expect(response.status).toBe(200);
     expect(await readJson<Partial<TokenPair>>(response)).not.toHaveProperty('refreshToken');
@@ -70,11 +70,11 @@ describe('cookie mode for browsers (?mode=cookie)', () => {
   // got the refresh token in the body, out of the httpOnly cookie that keeps it from scripts.
   it('answers a refresh from the cookie in cookie mode even without ?mode=cookie', async () => {
     const { cookies } = await signUpWithCookies();
-    const csrf = cookies.get('cn_csrf')?.value ?? '';
+    const csrf = cookies.get('__Host-cn_csrf')?.value ?? '';
     const response = await server.request('/api/auth/refresh', {
       method: 'POST',
       headers: {
-        cookie: `cn_refresh=${cookies.get('cn_refresh')?.value}; cn_csrf=${csrf}`,
+        cookie: `cn_refresh=${cookies.get('cn_refresh')?.value}; __Host-cn_csrf=${csrf}`,
         'x-csrf-token': csrf,
       },
     });
@@ -91,22 +91,22 @@ describe('cookie mode for browsers (?mode=cookie)', () => {
   // before the first tab's refresh replaced it, and the web app then signed every tab out.
   it('keeps the CSRF value across refreshes, so a tab holding it is not refused after another tab refreshed', async () => {
     const { cookies } = await signUpWithCookies();
-    const csrf = cookies.get('cn_csrf')?.value ?? '';
+    const csrf = cookies.get('__Host-cn_csrf')?.value ?? '';
     const first = await server.request('/api/auth/refresh?mode=cookie', {
       method: 'POST',
       headers: {
-        cookie: `cn_refresh=${cookies.get('cn_refresh')?.value}; cn_csrf=${csrf}`,
+        cookie: `cn_refresh=${cookies.get('cn_refresh')?.value}; __Host-cn_csrf=${csrf}`,
         'x-csrf-token': csrf,
       },
     });
     expect(first.status).toBe(200);
     const after = cookiesOf(first);
-    expect(after.get('cn_csrf')?.value).toBe(csrf);
+    expect(after.get('__Host-cn_csrf')?.value).toBe(csrf);
     // The second tab read the value before the first refresh and sends the cookies the browser now holds.
     const second = await server.request('/api/auth/refresh?mode=cookie', {
       method: 'POST',
       headers: {
-        cookie: `cn_refresh=${after.get('cn_refresh')?.value}; cn_csrf=${after.get('cn_csrf')?.value}`,
+        cookie: `cn_refresh=${after.get('cn_refresh')?.value}; __Host-cn_csrf=${after.get('__Host-cn_csrf')?.value}`,
         'x-csrf-token': csrf,
       },
     });
@@ -115,7 +115,7 @@ describe('cookie mode for browsers (?mode=cookie)', () => {
 
   it('refuses a cookie refresh without the CSRF header or with a wrong one (403 CSRF_TOKEN_INVALID)', async () => {
     const { cookies } = await signUpWithCookies();
-    const cookieHeader = `cn_refresh=${cookies.get('cn_refresh')?.value}; cn_csrf=${cookies.get('cn_csrf')?.value}`;
+    const cookieHeader = `cn_refresh=${cookies.get('cn_refresh')?.value}; __Host-cn_csrf=${cookies.get('__Host-cn_csrf')?.value}`;
     const missing = await server.request('/api/auth/refresh?mode=cookie', {
       method: 'POST',
       headers: { cookie: cookieHeader },
@@ -129,23 +129,61 @@ describe('cookie mode for browsers (?mode=cookie)', () => {
     expect((await readJson<ErrorBody>(wrong)).code).toBe('CSRF_TOKEN_INVALID');
   });
 
-  // Found in review (2026-12-08): the header only had to equal the cn_csrf cookie, so with the
-  // refresh cookie left in a browser (a sign-out that never reached the API drops only cn_csrf),
-  // anyone there could make up a pair and be signed in.
+  // Found in review (2026-12-08): the header only had to equal a cn_csrf cookie, so with the
+  // refresh cookie left in a browser (a sign-out that never reached the API drops only the CSRF
+  // cookie), anyone there, or a sibling subdomain, could make up a pair and be signed in.
   it('refuses the real refresh cookie with a made-up CSRF pair, and takes it with its own', async () => {
     const { cookies } = await signUpWithCookies();
     const refreshCookie = `cn_refresh=${cookies.get('cn_refresh')?.value}`;
     const madeUp = await server.request('/api/auth/refresh?mode=cookie', {
       method: 'POST',
-      headers: { cookie: `${refreshCookie}; cn_csrf=made-up`, 'x-csrf-token': 'made-up' },
+      headers: { cookie: `${refreshCookie}; __Host-cn_csrf=made-up`, 'x-csrf-token': 'made-up' },
     });
     expect(madeUp.status).toBe(403);
     expect((await readJson<ErrorBody>(madeUp)).code).toBe('CSRF_TOKEN_INVALID');
+    const csrf = cookies.get('__Host-cn_csrf')?.value ?? '';
+    // The same made-up value under the cookie's old name, which any host of the site can set.
+    const oldName = await server.request('/api/auth/refresh?mode=cookie', {
+      method: 'POST',
+      headers: { cookie: `${refreshCookie}; cn_csrf=made-up`, 'x-csrf-token': 'made-up' },
+    });
+    expect((await readJson<ErrorBody>(oldName)).code).toBe('CSRF_TOKEN_INVALID');
+    // Its own value in the header but not in its `__Host-` cookie (a browser where only the refresh
+    // cookie is left) is not enough either.
+    const noCookie = await server.request('/api/auth/refresh?mode=cookie', {
+      method: 'POST',
+      headers: { cookie: refreshCookie, 'x-csrf-token': csrf },
+    });
+    expect((await readJson<ErrorBody>(noCookie)).code).toBe('CSRF_TOKEN_INVALID');
     const own = await server.request('/api/auth/refresh?mode=cookie', {
       method: 'POST',
-      headers: { cookie: refreshCookie, 'x-csrf-token': cookies.get('cn_csrf')?.value ?? '' },
+      headers: { cookie: `${refreshCookie}; __Host-cn_csrf=${csrf}`, 'x-csrf-token': csrf },
     });
     expect(own.status).toBe(200);
+  });
+
+  // Browsers signed in before 2026-12-08 hold an unbound refresh cookie and `cn_csrf`: their next
+  // refresh is taken once more the old way and moves them onto the new cookies, same CSRF value.
+  it('moves a browser holding the cookies of before the binding onto the new ones, keeping its CSRF value', async () => {
+    const registered = await server.request('/api/auth/register', { method: 'POST', json: newCredentials() });
+    const { refreshToken } = await readJson<TokenPair>(registered);
+    const response = await server.request('/api/auth/refresh', {
+      method: 'POST',
+      headers: { cookie: `cn_refresh=${refreshToken}; cn_csrf=old-value`, 'x-csrf-token': 'old-value' },
+    });
+    expect(response.status).toBe(200);
+    const cookies = cookiesOf(response);
+    expect(cookies.get('__Host-cn_csrf')?.value).toBe('old-value');
+    expect(cookies.get('cn_csrf')?.value).toBe('');
+    expect(cookies.get('cn_refresh')?.value).toMatch(/^[\w-]+\.[0-9a-f]{64}$/);
+    const next = await server.request('/api/auth/refresh', {
+      method: 'POST',
+      headers: {
+        cookie: `cn_refresh=${cookies.get('cn_refresh')?.value}; __Host-cn_csrf=old-value`,
+        'x-csrf-token': 'old-value',
+      },
+    });
+    expect(next.status).toBe(200);
   });
 
   it('clears the cookies on logout', async () => {

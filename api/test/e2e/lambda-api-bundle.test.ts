@@ -399,7 +399,7 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
     const cookies = new Map(
       login.setCookies.map((cookie) => cookie.split(';', 1)[0]?.split('=', 2) as [string, string]),
     );
-    expect([...cookies.keys()].sort()).toEqual(['cn_csrf', 'cn_refresh']);
+    expect([...cookies.keys()].sort()).toEqual(['__Host-cn_csrf', 'cn_refresh']);
     const sent = [...cookies].map(([name, value]) => `${name}=${value}`);
     const refreshRequest = (headers: Record<string, string>) =>
       invoke({
@@ -414,7 +414,7 @@ describe.each(EVENT_KINDS)('the bundled handler with %s events', (kind: EventKin
       403,
       'CSRF_TOKEN_INVALID',
     ]);
-    const refreshed = await refreshRequest({ 'x-csrf-token': cookies.get('cn_csrf') ?? '' });
+    const refreshed = await refreshRequest({ 'x-csrf-token': cookies.get('__Host-cn_csrf') ?? '' });
     expect(refreshed.statusCode).toBe(200);
     expect(refreshed.json()).toMatchObject({ accessToken: expect.any(String) });
     expect(

@@ -147,7 +147,7 @@ describe('passkeys', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.getSetCookie().map((cookie) => cookie.split('=')[0])).toEqual(
-      expect.arrayContaining(['cn_refresh', 'cn_csrf']),
+      expect.arrayContaining(['cn_refresh', '__Host-cn_csrf']),
     );
     expect((await readJson<TokenPair>(response)).refreshToken).toBeUndefined();
   });

@@ -39,10 +39,27 @@ async function errorOf(promise: Promise<unknown>): Promise<ApiError> {
   return caught;
 }
 
-describe('a cn_csrf cookie that is not valid percent-encoding (another site of the domain may set one)', () => {
+describe('a CSRF cookie that is not valid percent-encoding (another site of the domain may set one under the old name)', () => {
   it('restores no session instead of failing with a URIError', async () => {
     fake.jar.values.set('cn_csrf', '%E0');
     await expect(client.restore()).resolves.toBeNull();
+  });
+});
+
+describe('a browser signed in before the CSRF cookie was renamed (2026-12-08)', () => {
+  it('restores its session from the old name, and holds only the new one afterwards', async () => {
+    fake.signedInBeforeTheRename();
+    expect((await client.restore())?.username).toBe('ada');
+    expect(fake.jar.values.get('__Host-cn_csrf')).toBe('csrf-earlier');
+    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+  });
+
+  it('drops the cookie under both names when its session ends', async () => {
+    fake.signedInBeforeTheRename();
+    fake.refreshAnswer = { status: 401, code: 'REFRESH_TOKEN_REUSED' };
+    expect(await client.restore()).toBeNull();
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(false);
+    expect(fake.jar.values.has('cn_csrf')).toBe(false);
   });
 });
 
@@ -97,7 +114,7 @@ describe('a refresh that fails for a while (the API or the network is briefly do
     expect(error.code).toBe(code);
     // Still signed in, and the cookie that lets a later refresh work is still there.
     expect(client.user?.username).toBe('ada');
-    expect(fake.jar.values.has('cn_csrf')).toBe(true);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(true);
     expect(told).toEqual([]);
     // The expired token is not sent again and again (each answer would be a certain 401).
     expect(fake.count('GET /auth/sessions')).toBe(0);
@@ -155,7 +172,7 @@ describe('a page load whose first refresh gets no answer', () => {
     fake.refreshAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
     const error = await errorOf(client.restore());
     expect(error.code).toBe('DATABASE_UNAVAILABLE');
-    expect(fake.jar.values.has('cn_csrf')).toBe(true);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(true);
     expect(told).toEqual([]);
 
     fake.refreshAnswer = 'ok';
@@ -167,7 +184,7 @@ describe('a page load whose first refresh gets no answer', () => {
   it('ends, and says so, when another tab signed out meanwhile (the retry finds no cookie)', async () => {
     fake.refreshAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
     await errorOf(client.restore());
-    fake.jar.values.delete('cn_csrf');
+    fake.jar.values.delete('__Host-cn_csrf');
     await vi.advanceTimersByTimeAsync(5_000);
     expect(told).toEqual(['null:INVALID_REFRESH_TOKEN']);
     expect(fake.count('POST /auth/refresh')).toBe(1);
@@ -176,7 +193,7 @@ describe('a page load whose first refresh gets no answer', () => {
   it('ends, and says so, when "Try again now" finds the cookie gone', async () => {
     fake.refreshAnswer = { status: 503, code: 'DATABASE_UNAVAILABLE' };
     await errorOf(client.restore());
-    fake.jar.values.delete('cn_csrf');
+    fake.jar.values.delete('__Host-cn_csrf');
     expect(await client.restore()).toBeNull();
     expect(told).toEqual(['null:INVALID_REFRESH_TOKEN']);
   });
@@ -187,7 +204,7 @@ describe('a page load whose first refresh gets no answer', () => {
     fake.refreshAnswer = { status: 401, code: 'SESSION_REVOKED' };
     await vi.advanceTimersByTimeAsync(5_000);
     expect(told).toEqual(['null:SESSION_REVOKED']);
-    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(false);
   });
 });
 
@@ -201,7 +218,7 @@ describe('a refresh the API refuses', () => {
     await expect(client.restore()).resolves.toBeNull();
     expect(told).toEqual([`null:${code}`]);
     // A cookie that cannot work would make every later page load try (and fail) again.
-    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(false);
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     expect(fake.count('POST /auth/refresh')).toBe(1);
   });
@@ -212,7 +229,7 @@ describe('a refresh the API refuses', () => {
     await vi.advanceTimersByTimeAsync(16 * 60_000);
     expect(client.user).toBeNull();
     expect(told).toEqual(['null:SESSION_REVOKED']);
-    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(false);
   });
 
   it("a request meeting TOKEN_EXPIRED keeps the refresh's reason for the end", async () => {
@@ -248,7 +265,7 @@ describe('an error answer to a request and the session', () => {
       expect((await errorOf(createKey())).code).toBe(code);
       expect(told).toEqual([`null:${code}`]);
       expect(client.user).toBeNull();
-      expect(fake.jar.values.has('cn_csrf')).toBe(false);
+      expect(fake.jar.values.has('__Host-cn_csrf')).toBe(false);
     },
   );
 
@@ -261,7 +278,7 @@ describe('an error answer to a request and the session', () => {
     }
     expect(told).toEqual([]);
     expect(client.user?.username).toBe('ada');
-    expect(fake.jar.values.has('cn_csrf')).toBe(true);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(true);
     await expect(client.sessions()).resolves.toEqual([]);
   });
 
@@ -285,24 +302,24 @@ describe('an error answer to a request and the session', () => {
 describe('a session ending in a tab that another tab has signed in since', () => {
   it('leaves the newer session’s cookie alone when a stale request meets a 401', async () => {
     await signIn();
-    const seen = fake.jar.values.get('cn_csrf');
+    const seen = fake.jar.values.get('__Host-cn_csrf');
     // Another tab of the browser signs in (another account, or the same one again).
     const other = new ApiClient();
     await other.login({ username: 'bob', password: 'correct horse battery 42' });
-    const newer = fake.jar.values.get('cn_csrf');
+    const newer = fake.jar.values.get('__Host-cn_csrf');
     expect(newer).not.toBe(seen);
     // This tab's session is gone on the server; its next request learns it.
     fake.forgetTokens();
     expect((await errorOf(client.sessions())).code).toBe('INVALID_TOKEN');
     expect(client.user).toBeNull();
-    expect(fake.jar.values.get('cn_csrf')).toBe(newer);
+    expect(fake.jar.values.get('__Host-cn_csrf')).toBe(newer);
   });
 
   it('still drops its own dead session’s cookie', async () => {
     await signIn();
     fake.forgetTokens();
     await errorOf(client.sessions());
-    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(false);
   });
 });
 
@@ -347,7 +364,7 @@ describe('signing out', () => {
     await signIn();
     await client.signOut();
     expect(client.user).toBeNull();
-    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(false);
     expect(told).toEqual(['null:undefined']);
   });
 
@@ -360,7 +377,7 @@ describe('signing out', () => {
     const error = await errorOf(client.signOut());
     expect(error.code).toBe('SIGN_OUT_NOT_CONFIRMED');
     // A reload must not sign back in: the readable cookie a refresh needs is gone anyway.
-    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(false);
     // The session stays usable here so that "Try again" can still reach the server.
     expect(client.user?.username).toBe('ada');
     expect(told).toEqual([]);
@@ -432,7 +449,7 @@ describe('signing out', () => {
     fake.logoutAllAnswer = { status: 401, code: 'SESSION_REVOKED' };
     await client.signOutEverywhere();
     expect(client.user).toBeNull();
-    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(false);
     // The reason the session ends with (the last one told, which the sign-in page shows): not
     // "signed out", but what is left to do.
     expect(told.at(-1)).toBe('null:SIGN_OUT_EVERYWHERE_NOT_DONE');
@@ -443,7 +460,7 @@ describe('signing out', () => {
     fake.logoutAnswer = { status: 401, code: 'SESSION_REVOKED' };
     await client.signOut();
     expect(client.user).toBeNull();
-    expect(fake.jar.values.has('cn_csrf')).toBe(false);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(false);
   });
 });
 
@@ -528,7 +545,7 @@ describe('a refresh that gets no answer at all (a hung connection)', () => {
     await vi.advanceTimersByTimeAsync(16_000);
     expect((await sessions).code).toBe('NETWORK_ERROR');
     expect(client.user?.username).toBe('ada');
-    expect(fake.jar.values.has('cn_csrf')).toBe(true);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(true);
     // Another tab is not kept waiting behind the hung exchange.
     await expect(new ApiClient().restore()).resolves.toMatchObject({ username: 'ada' });
     // This tab's retry (after its backoff) renews with the cookie the other tab's answer set.
@@ -674,7 +691,7 @@ describe('another tab signing out or in', () => {
     expect(told).toEqual(['null:SIGNED_IN_AS_SOMEONE_ELSE']);
     expect(client.user).toBeNull();
     // The cookie is bob's, alive: the other tab goes on.
-    expect(fake.jar.values.has('cn_csrf')).toBe(true);
+    expect(fake.jar.values.has('__Host-cn_csrf')).toBe(true);
     expect((await other.sessions()).length).toBe(0);
     // This tab's own session, which this browser can no longer reach, is ended on the server.
     expect(fake.revokedSessions).toEqual(['s-1']);

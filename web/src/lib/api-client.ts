@@ -29,12 +29,19 @@ import { ACCOUNT_CHANGED_CODES, messageFor, SESSION_ENDED_CODES } from './error-
 /**
  * The one module that talks to the API. The access token lives only in this object's memory; the
  * refresh token is an httpOnly cookie the API sets on cookie-mode sign-ins (`?mode=cookie`), so no
- * script can read it. Refreshing echoes the readable `cn_csrf` cookie in `X-CSRF-Token`
- * (double-submit), and runs shortly before the access token expires.
+ * script can read it. Refreshing echoes the readable `__Host-cn_csrf` cookie in `X-CSRF-Token`
+ * (the API binds the refresh cookie to that value), and runs shortly before the access token
+ * expires.
  */
 
 const API_BASE = '/api';
-const CSRF_COOKIE = 'cn_csrf';
+/** `__Host-`: no other host of the site (a sibling subdomain) can set a cookie by that name. */
+const CSRF_COOKIE = '__Host-cn_csrf';
+/**
+ * Its name before 2026-12-08: a browser signed in then holds only this one until its next refresh,
+ * which the API answers with the new one (and drops this); read only when the new one is absent.
+ */
+const LEGACY_CSRF_COOKIE = 'cn_csrf';
 const CSRF_HEADER = 'X-CSRF-Token';
 /** Refresh this many seconds before the access token expires (or halfway, for short lifetimes). */
 const REFRESH_MARGIN_SECONDS = 60;
@@ -288,7 +295,7 @@ export class ApiClient {
    */
   async restore(): Promise<AuthUser | null> {
     if (this.#user) return this.#user;
-    if (!readCookie(CSRF_COOKIE)) {
+    if (!readCsrfCookie()) {
       // A session kept through unanswered refreshes ("Reconnecting…") whose cookie is gone since
       // (another tab signed out) has ended: say so, or the page would wait for it for good.
       if (this.#refreshFailures > 0) this.#forget('INVALID_REFRESH_TOKEN');
@@ -309,7 +316,7 @@ export class ApiClient {
    */
   recheck(): void {
     if (!this.#user || this.#signOutUnconfirmed) return;
-    const csrf = readCookie(CSRF_COOKIE);
+    const csrf = readCsrfCookie();
     if (!csrf) {
       this.#forget('SIGNED_OUT_IN_ANOTHER_TAB');
       return;
@@ -640,7 +647,7 @@ export class ApiClient {
   async #freshToken(): Promise<void> {
     if (this.#signOutUnconfirmed) return;
     if (this.#accessToken && Date.now() < this.#expiresAt - 5_000) return;
-    if (!this.#accessToken && !readCookie(CSRF_COOKIE)) return;
+    if (!this.#accessToken && !readCsrfCookie()) return;
     const outcome = await this.#refresh();
     // A token that has run out would only earn a certain 401: say why there is no new one instead.
     if (outcome.status === 'unavailable' && Date.now() >= this.#expiresAt) throw outcome.error;
@@ -665,7 +672,7 @@ export class ApiClient {
 
   async #exchangeCookie(): Promise<RefreshOutcome> {
     for (let attempt = 1; ; attempt += 1) {
-      const csrf = readCookie(CSRF_COOKIE);
+      const csrf = readCsrfCookie();
       if (!csrf) {
         // Also for a session kept through unanswered refreshes and not restored yet (see restore).
         this.#forget(this.#user || this.#refreshFailures > 0 ? 'INVALID_REFRESH_TOKEN' : undefined);
@@ -733,7 +740,7 @@ export class ApiClient {
 
   #accept(tokens: AuthTokens): AuthUser {
     this.#accessToken = tokens.accessToken;
-    this.#csrfSeen = readCookie(CSRF_COOKIE);
+    this.#csrfSeen = readCsrfCookie();
     this.#expiresAt = Date.now() + tokens.expiresIn * 1000;
     this.#refreshFailures = 0;
     this.#signOutUnconfirmed = false;
@@ -768,7 +775,7 @@ export class ApiClient {
         return;
       }
       if (!(caught instanceof ApiError && caught.status === 401)) {
-        expireCookie(CSRF_COOKIE);
+        expireCsrfCookies();
         this.#signOutUnconfirmed = true;
         // Without the cookie a refresh can only fail and end the session with a wrong reason.
         clearTimeout(this.#timer);
@@ -793,7 +800,7 @@ export class ApiClient {
   #forget(endedBy?: string, { keepCookie = false }: { keepCookie?: boolean } = {}): void {
     // Another tab may have signed in since this one last did: the cookie is then that session's,
     // alive, and a stale request's 401 here must not end it (found in review, 2026-12-07).
-    const cookieOfAnotherSession = this.#csrfSeen !== undefined && readCookie(CSRF_COOKIE) !== this.#csrfSeen;
+    const cookieOfAnotherSession = this.#csrfSeen !== undefined && readCsrfCookie() !== this.#csrfSeen;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#refreshFailures = 0;
@@ -802,7 +809,7 @@ export class ApiClient {
     this.#expiresAt = 0;
     this.#csrfSeen = undefined;
     // A dead session's CSRF cookie would only make every page load try (and fail) a refresh.
-    if (endedBy && !keepCookie && !cookieOfAnotherSession) expireCookie(CSRF_COOKIE);
+    if (endedBy && !keepCookie && !cookieOfAnotherSession) expireCsrfCookies();
     if (this.#user || endedBy) {
       this.#user = null;
       for (const listener of this.#listeners) listener(null, endedBy);
@@ -926,6 +933,16 @@ function decodedCookieValue(raw: string): string {
   } catch {
     return raw;
   }
+}
+
+/** This browser's CSRF value: the `__Host-` cookie's, else (a session from before it) the old name's. */
+function readCsrfCookie(): string | undefined {
+  return readCookie(CSRF_COOKIE) ?? readCookie(LEGACY_CSRF_COOKIE);
+}
+
+function expireCsrfCookies(): void {
+  expireCookie(CSRF_COOKIE);
+  expireCookie(LEGACY_CSRF_COOKIE);
 }
 
 function expireCookie(name: string): void {

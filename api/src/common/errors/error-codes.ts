@@ -107,7 +107,10 @@ export const errorCodes = {
     message:
       'Too many wrong two-step codes today: this account takes no more until tomorrow (a password reset does not change that); sign in with a passkey meanwhile.',
   },
-  CSRF_TOKEN_INVALID: { status: 403, message: 'Send the cn_csrf cookie value in the X-CSRF-Token header.' },
+  CSRF_TOKEN_INVALID: {
+    status: 403,
+    message: 'Send the __Host-cn_csrf cookie value in the X-CSRF-Token header.',
+  },
   SESSION_NOT_FOUND: { status: 404, message: 'No such session.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'No such API key.' },
   API_KEY_REQUIRED: { status: 401, message: 'Send a valid API key in the X-API-KEY header.' },

@@ -1,5 +1,9 @@
 import type { AuthTokens, AuthUser, Profile } from '../api-types';
 
+/** The CSRF cookie page scripts read, and its name before 2026-12-08 (as the API sets them). */
+const CSRF = '__Host-cn_csrf';
+const LEGACY_CSRF = 'cn_csrf';
+
 /**
  * A stand-in for the browser's cookie jar as `document.cookie` shows it to page scripts: reading
  * lists `name=value` pairs, assigning sets one cookie, and `Max-Age=0` removes it.
@@ -34,7 +38,7 @@ export const USER: AuthUser = {
 
 /**
  * The few API routes the client's session handling touches, with the API's rules for them: access
- * tokens expire (401 TOKEN_EXPIRED), the refresh compares `X-CSRF-Token` with the `cn_csrf`
+ * tokens expire (401 TOKEN_EXPIRED), the refresh compares `X-CSRF-Token` with the `__Host-cn_csrf`
  * cookie (403 CSRF_TOKEN_INVALID) and spends the single-use `cn_refresh` cookie (presenting a spent
  * one revokes the session: REFRESH_TOKEN_REUSED, as past the API's grace window), and sign-out
  * clears the cookies. Use `fetch` as `globalThis.fetch`; clients sharing one FakeApi are tabs of
@@ -53,7 +57,7 @@ export class FakeApi {
    * session the guess came from.
    */
   apiKeyAnswer: Answer | 'lockingRefusal' = 'ok';
-  /** Whether a refresh sets a new `cn_csrf` value (the API did, before it kept one per session). */
+  /** Whether a refresh sets a new CSRF value (the API did, before it kept one per session). */
   rotateCsrf = false;
   /** Whether a registration must confirm its address first (the API's AUTH_REQUIRE_EMAIL_VERIFICATION). */
   registrationNeedsConfirmation = false;
@@ -127,13 +131,13 @@ export class FakeApi {
     if (Date.now() >= expiresAt) return error(401, 'TOKEN_EXPIRED');
     if (path === '/auth/logout') {
       if (this.logoutAnswer !== 'ok') return answer(this.logoutAnswer);
-      this.jar.values.delete('cn_csrf');
+      this.jar.values.delete(CSRF);
       this.#refreshCookie = undefined;
       return new Response(null, { status: 204 });
     }
     if (path === '/auth/logout-all') {
       if (this.logoutAllAnswer !== 'ok') return answer(this.logoutAllAnswer);
-      this.jar.values.delete('cn_csrf');
+      this.jar.values.delete(CSRF);
       this.#refreshCookie = undefined;
       this.#sessionRevoked = true;
       return new Response(null, { status: 204 });
@@ -169,7 +173,14 @@ export class FakeApi {
   signedInEarlier(): void {
     this.#session = { id: 's-earlier', user: USER };
     this.#refreshCookie = 'refresh-earlier';
-    this.jar.values.set('cn_csrf', 'csrf-earlier');
+    this.jar.values.set(CSRF, 'csrf-earlier');
+  }
+
+  /** As `signedInEarlier`, before 2026-12-08: the CSRF cookie under its old name. */
+  signedInBeforeTheRename(): void {
+    this.signedInEarlier();
+    this.jar.values.delete(CSRF);
+    this.jar.values.set(LEGACY_CSRF, 'csrf-earlier');
   }
 
   /** Every access token issued so far is unknown from now on (its session ended on the server). */
@@ -190,7 +201,7 @@ export class FakeApi {
   async #refresh(headers: Headers): Promise<Response> {
     // The browser attaches the cookies as the request leaves; the answer comes back later.
     const presented = this.#refreshCookie;
-    const csrf = this.jar.values.get('cn_csrf');
+    const csrf = this.jar.values.get(CSRF) ?? this.jar.values.get(LEGACY_CSRF);
     this.#refreshesInFlight += 1;
     this.maxConcurrentRefreshes = Math.max(this.maxConcurrentRefreshes, this.#refreshesInFlight);
     try {
@@ -218,8 +229,10 @@ export class FakeApi {
     const accessToken = `e30.${payload}.access-${++this.#serial}`;
     this.#refreshCookie = `refresh-${this.#serial}`;
     this.#expiry.set(accessToken, Date.now() + this.accessTtlSeconds * 1000);
-    if (newCsrf || !this.jar.values.has('cn_csrf'))
-      this.jar.values.set('cn_csrf', `csrf-${this.#csrfSerial++}`);
+    // A refresh keeps the value it was given, under the new name (the old name's cookie dropped).
+    const kept = this.jar.values.get(CSRF) ?? this.jar.values.get(LEGACY_CSRF);
+    this.jar.values.delete(LEGACY_CSRF);
+    this.jar.values.set(CSRF, newCsrf || kept === undefined ? `csrf-${this.#csrfSerial++}` : kept);
     const tokens: AuthTokens = {
       user: this.#session.user,
       accessToken,
