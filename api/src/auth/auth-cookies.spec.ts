@@ -1,6 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { loadConfig } from '../config/app-config.js';
@@ -32,17 +31,14 @@ const TOKENS: IssuedTokens = {
  * A bare Fastify server (no cookie plugin) whose routes call AuthCookies, as the auth controller
  * does; requests go through Fastify's own request and reply objects.
  */
-/** The clock the cookies read; tests move it past the day older cookies stop being taken. */
-let now = new Date('2026-12-08T12:00:00Z');
-
 async function server(): Promise<FastifyInstance> {
   const config = loadConfig({ NODE_ENV: 'test', API_PREFIX: '/api', AUTH_REFRESH_TTL_DAYS: '30' }, '/');
-  const cookies = new AuthCookies(config, crypto, { now: () => now } as ClockRepository);
+  const cookies = new AuthCookies(config, crypto);
   const app = Fastify();
   app.post('/deliver/:mode', async (request, reply) => {
     const { mode } = request.params as { mode: 'body' | 'cookie' };
-    const { csrf, legacy } = (request.body ?? {}) as { csrf?: string; legacy?: boolean };
-    return cookies.deliver(TOKENS, { mode }, reply, csrf, legacy);
+    const { csrf } = (request.body ?? {}) as { csrf?: string };
+    return cookies.deliver(TOKENS, { mode }, reply, csrf);
   });
   app.post('/clear', async (_request, reply) => {
     cookies.clear(reply);
@@ -50,15 +46,11 @@ async function server(): Promise<FastifyInstance> {
   });
   app.post('/refresh-token', async (request) => {
     try {
-      const { refreshToken, csrf, fromLegacyCookie } = cookies.refreshTokenFrom(
+      const { refreshToken, csrf } = cookies.refreshTokenFrom(
         request,
         (request.body as { token?: string } | null)?.token,
       );
-      return {
-        token: refreshToken,
-        ...(csrf === undefined ? {} : { csrf }),
-        ...(fromLegacyCookie ? { legacy: true } : {}),
-      };
+      return { token: refreshToken, ...(csrf === undefined ? {} : { csrf }) };
     } catch (error) {
       if (error instanceof AppError) return { code: error.code };
       throw error;
@@ -104,12 +96,11 @@ describe('AuthCookies', () => {
     expect(response.json()).toMatchObject({ refreshToken: TOKENS.refreshToken });
   });
 
-  it('clears the cookies the way @fastify/cookie cleared them, the CSRF cookie under both names', async () => {
+  it('clears both cookies the way @fastify/cookie cleared them', async () => {
     const response = await app.inject({ method: 'POST', url: '/clear' });
     expect(response.headers['set-cookie']).toEqual([
       'cn_refresh=; Max-Age=0; Path=/api/auth; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; SameSite=Strict',
       '__Host-cn_csrf=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; SameSite=Strict',
-      'cn_csrf=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; SameSite=Strict',
     ]);
   });
 
@@ -179,33 +170,20 @@ describe('AuthCookies', () => {
     });
   });
 
-  it('checks a cookie written before the binding the old way until 2027-01-08, and writes the new form of the same value', async () => {
-    expect(await refresh('cn_refresh=old; cn_csrf=c1', 'c1')).toEqual({
-      token: 'old',
-      csrf: 'c1',
-      legacy: true,
+  // The form of before 2026-12-08 (an unbound cn_refresh beside a cn_csrf) is one any host of the
+  // site can plant with a refresh token of its own account: it is not taken at all, also not next
+  // to a session of the new form.
+  it('takes no refresh cookie of the old, unbound form', async () => {
+    expect(await refresh('cn_refresh=old; cn_csrf=c1', 'c1')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+    expect(await refresh('cn_refresh=old; __Host-cn_csrf=c1', 'c1')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
+    const own = `cn_refresh=mine.${digestOf('my-csrf')}`;
+    expect(await refresh(`cn_refresh=planted; cn_csrf=x; ${own}; __Host-cn_csrf=my-csrf`, 'x')).toEqual({
+      code: 'CSRF_TOKEN_INVALID',
     });
-    expect(await refresh('cn_refresh=old; cn_csrf=c1', 'forged')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
-    expect(await refresh('cn_refresh=old', 'c1')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
-    // The refresh then delivers with the value it passed: the same value, bound, under the new name,
-    // and the old name's cookie dropped.
-    const response = await app.inject({
-      method: 'POST',
-      url: '/deliver/cookie',
-      payload: { csrf: 'c1', legacy: true },
+    expect(await refresh(`cn_refresh=planted; ${own}; __Host-cn_csrf=my-csrf`, 'my-csrf')).toEqual({
+      token: 'mine',
+      csrf: 'my-csrf',
     });
-    const [refreshCookie, csrfCookie, legacyCookie] = response.headers['set-cookie'] as string[];
-    expect(refreshCookie).toMatch(new RegExp(`^cn_refresh=abc%2B%2F%3D%C3%A9\\.${digestOf('c1')};`));
-    expect(csrfCookie).toMatch(/^__Host-cn_csrf=c1;/);
-    expect(legacyCookie).toMatch(/^cn_csrf=; Max-Age=0;/);
-    // Those cookies lasted 30 days: after that, the old form is refused.
-    const before = now;
-    now = new Date('2027-01-08T00:00:00Z');
-    try {
-      expect(await refresh('cn_refresh=old; cn_csrf=c1', 'c1')).toEqual({ code: 'CSRF_TOKEN_INVALID' });
-    } finally {
-      now = before;
-    }
   });
 
   it('prefers a refresh token in the body and then ignores cookies and CSRF', async () => {

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Cookies, parseCookie, type SetCookie, stringifySetCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClockRepository } from '../common/clock/clock.repository.js';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -15,15 +14,6 @@ export const REFRESH_COOKIE = 'cn_refresh';
  * (a sibling subdomain) can set one for this host, and the value the page echoes is this host's.
  */
 export const CSRF_COOKIE = '__Host-cn_csrf';
-/** The CSRF cookie's name before 2026-12-08, read only to let those sessions refresh once more. */
-export const LEGACY_CSRF_COOKIE = 'cn_csrf';
-/**
- * Until when a refresh cookie written before 2026-12-08 (no CSRF digest, a `cn_csrf` beside it)
- * is taken, checked the old way: its refresh writes the bound form. Those cookies lasted
- * AUTH_REFRESH_TTL_DAYS (30 by default), and after this a sibling subdomain cannot use the old
- * form's weakness (below) to sign a browser in.
- */
-const LEGACY_COOKIES_ACCEPTED_UNTIL = Date.parse('2027-01-08T00:00:00Z');
 /** Names what the refresh cookie holds a digest of (fixed: not a cookie's name). */
 const CSRF_DIGEST_LABEL = 'cn_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -43,9 +33,10 @@ export const CSRF_HEADER = 'x-csrf-token';
  * could plant its own `cn_refresh` and `cn_csrf`, signing the browser in as its account, or a
  * `cn_csrf` on a longer path that the page read first, refusing every refresh. Now a sibling can
  * set neither the CSRF cookie the page reads nor a refresh cookie that answers to it, and the
- * refresh cookie that does is found among several. A cookie written before then has no digest and
- * is checked the old way, until LEGACY_COOKIES_ACCEPTED_UNTIL; its refresh writes the new form of
- * the same value and drops `cn_csrf`.
+ * refresh cookie that does is found among several. The cookies of before are not taken at all:
+ * any host of the site could plant that form (an unbound `cn_refresh` of its own account and a
+ * `cn_csrf`), so keeping it for their last 30 days kept the hole open; those browsers sign in once
+ * more (the web app sees no `__Host-cn_csrf` and shows them signed out).
  *
  * The two cookies are written and read here with the `cookie` package rather than through
  * `@fastify/cookie`: that plugin put an `onRequest` and an `onSend` hook on every route for what
@@ -57,7 +48,6 @@ export class AuthCookies {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CryptoRepository) private readonly crypto: CryptoRepository,
-    @Inject(ClockRepository) private readonly clock: ClockRepository,
   ) {}
 
   /**
@@ -71,13 +61,7 @@ export class AuthCookies {
    * so that page scripts never hold the refresh token, and a script that sends the readable CSRF
    * value without `?mode=cookie` got the next one in the body (found in review, 2026-12-07).
    */
-  deliver(
-    tokens: IssuedTokens,
-    delivery: TokenDelivery,
-    reply: FastifyReply,
-    csrf?: string,
-    fromLegacyCookie = false,
-  ): AuthTokensDto {
+  deliver(tokens: IssuedTokens, delivery: TokenDelivery, reply: FastifyReply, csrf?: string): AuthTokensDto {
     if (delivery.mode !== 'cookie' && csrf === undefined) return tokens;
     const maxAge = this.config.auth.refreshTtlDays * 86_400;
     const csrfValue = csrf ?? this.crypto.randomToken(24);
@@ -96,8 +80,6 @@ export class AuthCookies {
       path: '/',
       maxAge,
     });
-    // A session from before the rename refreshes onto the new cookie; the old one goes with it.
-    if (fromLegacyCookie) clearCookie(reply, { ...this.baseOptions(), name: LEGACY_CSRF_COOKIE, path: '/' });
     const { refreshToken: _inCookie, ...body } = tokens;
     return body;
   }
@@ -120,12 +102,12 @@ export class AuthCookies {
 
   /**
    * The refresh token from the body, or (cookie mode) from the cookie after the CSRF check, with
-   * the CSRF value it passed (for `deliver` to keep) and whether that was the old form's.
+   * the CSRF value it passed (for `deliver` to keep).
    */
   refreshTokenFrom(
     request: FastifyRequest,
     fromBody: string | undefined,
-  ): { readonly refreshToken: string; readonly csrf?: string; readonly fromLegacyCookie?: true } {
+  ): { readonly refreshToken: string; readonly csrf?: string } {
     if (fromBody !== undefined) return { refreshToken: fromBody };
     const cookieHeader = request.headers.cookie;
     const refreshCookies = cookieHeader ? cookieValues(cookieHeader, REFRESH_COOKIE) : [];
@@ -146,22 +128,12 @@ export class AuthCookies {
           return { refreshToken: bound[1] as string, csrf: presented };
       }
     }
-    const legacy = cookies[LEGACY_CSRF_COOKIE];
-    const unbound = refreshCookies.find((value) => !BOUND_REFRESH_COOKIE.test(value));
-    if (
-      unbound !== undefined &&
-      legacy !== undefined &&
-      this.clock.now().getTime() < LEGACY_COOKIES_ACCEPTED_UNTIL &&
-      this.crypto.constantTimeEquals(legacy, presented)
-    )
-      return { refreshToken: unbound, csrf: presented, fromLegacyCookie: true };
     throw new AppError('CSRF_TOKEN_INVALID');
   }
 
   clear(reply: FastifyReply): void {
     clearCookie(reply, { ...this.baseOptions(), name: REFRESH_COOKIE, path: this.authPath() });
     clearCookie(reply, { ...this.baseOptions(), name: CSRF_COOKIE, path: '/' });
-    clearCookie(reply, { ...this.baseOptions(), name: LEGACY_CSRF_COOKIE, path: '/' });
   }
 
   /** What the refresh cookie holds of a CSRF value: enough to check one, nothing to forge one with. */

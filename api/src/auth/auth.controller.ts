@@ -101,17 +101,8 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { refreshToken, csrf, fromLegacyCookie } = this.cookies.refreshTokenFrom(
-      request,
-      dto?.refreshToken,
-    );
-    return this.cookies.deliver(
-      await this.auth.refresh(refreshToken),
-      delivery,
-      reply,
-      csrf,
-      fromLegacyCookie,
-    );
+    const { refreshToken, csrf } = this.cookies.refreshTokenFrom(request, dto?.refreshToken);
+    return this.cookies.deliver(await this.auth.refresh(refreshToken), delivery, reply, csrf);
   }
 
   @Post('logout')

@@ -37,11 +37,6 @@ import { ACCOUNT_CHANGED_CODES, messageFor, SESSION_ENDED_CODES } from './error-
 const API_BASE = '/api';
 /** `__Host-`: no other host of the site (a sibling subdomain) can set a cookie by that name. */
 const CSRF_COOKIE = '__Host-cn_csrf';
-/**
- * Its name before 2026-12-08: a browser signed in then holds only this one until its next refresh,
- * which the API answers with the new one (and drops this); read only when the new one is absent.
- */
-const LEGACY_CSRF_COOKIE = 'cn_csrf';
 const CSRF_HEADER = 'X-CSRF-Token';
 /** Refresh this many seconds before the access token expires (or halfway, for short lifetimes). */
 const REFRESH_MARGIN_SECONDS = 60;
@@ -132,13 +127,13 @@ export class ApiClient {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #refreshing: Promise<RefreshOutcome> | null = null;
   /**
-   * A sign-out did not reach the API, and `cn_csrf` was dropped: the access token in memory is the
+   * A sign-out did not reach the API, and the CSRF cookie was dropped: the access token in memory is the
    * only way left to end the session, and no refresh can renew it.
    */
   #signOutUnconfirmed = false;
   /** Refreshes in a row the API could not answer, for the backoff. */
   #refreshFailures = 0;
-  /** The `cn_csrf` value when this tab last signed in or refreshed: a sign-in elsewhere sets another. */
+  /** The CSRF cookie's value when this tab last signed in or refreshed: a sign-in elsewhere sets another. */
   #csrfSeen: string | undefined;
   readonly #listeners = new Set<SessionListener>();
   readonly #profileListeners = new Set<ProfileListener>();
@@ -295,7 +290,7 @@ export class ApiClient {
    */
   async restore(): Promise<AuthUser | null> {
     if (this.#user) return this.#user;
-    if (!readCsrfCookie()) {
+    if (!readCookie(CSRF_COOKIE)) {
       // A session kept through unanswered refreshes ("Reconnecting…") whose cookie is gone since
       // (another tab signed out) has ended: say so, or the page would wait for it for good.
       if (this.#refreshFailures > 0) this.#forget('INVALID_REFRESH_TOKEN');
@@ -310,13 +305,13 @@ export class ApiClient {
    * For when the tab is looked at again (it became visible, or got the focus): another tab may have
    * signed out, or signed in, meanwhile. This tab heard of it only at its next refresh, up to 14
    * minutes later, showing the account's pages and data meanwhile, or then went on as the account
-   * that signed in (found in review, 2026-12-07). Without `cn_csrf` the session has ended; with
+   * that signed in (found in review, 2026-12-07). Without the CSRF cookie the session has ended; with
    * another value than this tab last saw, a refresh tells which account the cookie holds now. Pages
    * following the profile (`subscribeProfile`) get it read again too.
    */
   recheck(): void {
     if (!this.#user || this.#signOutUnconfirmed) return;
-    const csrf = readCsrfCookie();
+    const csrf = readCookie(CSRF_COOKIE);
     if (!csrf) {
       this.#forget('SIGNED_OUT_IN_ANOTHER_TAB');
       return;
@@ -647,7 +642,7 @@ export class ApiClient {
   async #freshToken(): Promise<void> {
     if (this.#signOutUnconfirmed) return;
     if (this.#accessToken && Date.now() < this.#expiresAt - 5_000) return;
-    if (!this.#accessToken && !readCsrfCookie()) return;
+    if (!this.#accessToken && !readCookie(CSRF_COOKIE)) return;
     const outcome = await this.#refresh();
     // A token that has run out would only earn a certain 401: say why there is no new one instead.
     if (outcome.status === 'unavailable' && Date.now() >= this.#expiresAt) throw outcome.error;
@@ -672,7 +667,7 @@ export class ApiClient {
 
   async #exchangeCookie(): Promise<RefreshOutcome> {
     for (let attempt = 1; ; attempt += 1) {
-      const csrf = readCsrfCookie();
+      const csrf = readCookie(CSRF_COOKIE);
       if (!csrf) {
         // Also for a session kept through unanswered refreshes and not restored yet (see restore).
         this.#forget(this.#user || this.#refreshFailures > 0 ? 'INVALID_REFRESH_TOKEN' : undefined);
@@ -740,7 +735,7 @@ export class ApiClient {
 
   #accept(tokens: AuthTokens): AuthUser {
     this.#accessToken = tokens.accessToken;
-    this.#csrfSeen = readCsrfCookie();
+    this.#csrfSeen = readCookie(CSRF_COOKIE);
     this.#expiresAt = Date.now() + tokens.expiresIn * 1000;
     this.#refreshFailures = 0;
     this.#signOutUnconfirmed = false;
@@ -755,10 +750,10 @@ export class ApiClient {
    * Signs out on the server first. A 401 means the session had already ended there, which is what
    * was asked. Any other failure (5xx, offline) left it alive there: saying "signed out" would be
    * untrue, so this throws SIGN_OUT_NOT_CONFIRMED and keeps the token in memory for "Try again";
-   * the `cn_csrf` cookie is dropped at once so that a reload cannot sign back in meanwhile.
+   * the CSRF cookie is dropped at once so that a reload cannot sign back in meanwhile.
    *
    * That token is then the only way to reach the session: once it has expired (or the API says
-   * TOKEN_EXPIRED), no refresh can renew it without `cn_csrf`, and the API cannot be told. The
+   * TOKEN_EXPIRED), no refresh can renew it without the CSRF cookie, and the API cannot be told. The
    * browser is signed out here, with SIGNED_OUT_HERE_ONLY as the reason: the session may live on
    * the server until it expires, and the page says so (with how to end it) instead of "signed out".
    */
@@ -775,7 +770,7 @@ export class ApiClient {
         return;
       }
       if (!(caught instanceof ApiError && caught.status === 401)) {
-        expireCsrfCookies();
+        expireCookie(CSRF_COOKIE);
         this.#signOutUnconfirmed = true;
         // Without the cookie a refresh can only fail and end the session with a wrong reason.
         clearTimeout(this.#timer);
@@ -800,7 +795,7 @@ export class ApiClient {
   #forget(endedBy?: string, { keepCookie = false }: { keepCookie?: boolean } = {}): void {
     // Another tab may have signed in since this one last did: the cookie is then that session's,
     // alive, and a stale request's 401 here must not end it (found in review, 2026-12-07).
-    const cookieOfAnotherSession = this.#csrfSeen !== undefined && readCsrfCookie() !== this.#csrfSeen;
+    const cookieOfAnotherSession = this.#csrfSeen !== undefined && readCookie(CSRF_COOKIE) !== this.#csrfSeen;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#refreshFailures = 0;
@@ -809,7 +804,7 @@ export class ApiClient {
     this.#expiresAt = 0;
     this.#csrfSeen = undefined;
     // A dead session's CSRF cookie would only make every page load try (and fail) a refresh.
-    if (endedBy && !keepCookie && !cookieOfAnotherSession) expireCsrfCookies();
+    if (endedBy && !keepCookie && !cookieOfAnotherSession) expireCookie(CSRF_COOKIE);
     if (this.#user || endedBy) {
       this.#user = null;
       for (const listener of this.#listeners) listener(null, endedBy);
@@ -916,7 +911,10 @@ function refreshLocks(): RefreshLocks | undefined {
 function readCookie(name: string): string | undefined {
   if (typeof document === 'undefined') return undefined;
   for (const part of document.cookie.split(';')) {
-    const [key, ...value] = part.trim().split('=');
+    // Only the spaces the browser puts after each `;`: `trim()` also strips Unicode spaces, and a
+    // sibling subdomain may set "\u2000__Host-cn_csrf", which browsers do not hold to the prefix's
+    // rules, and which then read as ours (found in review, 2026-12-08).
+    const [key, ...value] = part.replace(/^ +/, '').split('=');
     if (key === name) return decodedCookieValue(value.join('='));
   }
   return undefined;
@@ -924,8 +922,9 @@ function readCookie(name: string): string | undefined {
 
 /**
  * A cookie's value, percent-decoded when it is valid percent-encoding and as it is otherwise (as the
- * API's cookie parser reads it). Another site of the domain can set a `cn_csrf` that is not: the
- * URIError left every page "Reconnecting…" for good (found in review, 2026-12-07).
+ * API's cookie parser reads it): a malformed one, which a sibling subdomain could set while the CSRF
+ * cookie was not `__Host-`, threw a URIError that left every page "Reconnecting…" for good (found in
+ * review, 2026-12-07).
  */
 function decodedCookieValue(raw: string): string {
   try {
@@ -933,16 +932,6 @@ function decodedCookieValue(raw: string): string {
   } catch {
     return raw;
   }
-}
-
-/** This browser's CSRF value: the `__Host-` cookie's, else (a session from before it) the old name's. */
-function readCsrfCookie(): string | undefined {
-  return readCookie(CSRF_COOKIE) ?? readCookie(LEGACY_CSRF_COOKIE);
-}
-
-function expireCsrfCookies(): void {
-  expireCookie(CSRF_COOKIE);
-  expireCookie(LEGACY_CSRF_COOKIE);
 }
 
 function expireCookie(name: string): void {

@@ -1,8 +1,7 @@
 import type { AuthTokens, AuthUser, Profile } from '../api-types';
 
-/** The CSRF cookie page scripts read, and its name before 2026-12-08 (as the API sets them). */
+/** The CSRF cookie page scripts read (as the API sets it). */
 const CSRF = '__Host-cn_csrf';
-const LEGACY_CSRF = 'cn_csrf';
 
 /**
  * A stand-in for the browser's cookie jar as `document.cookie` shows it to page scripts: reading
@@ -176,11 +175,11 @@ export class FakeApi {
     this.jar.values.set(CSRF, 'csrf-earlier');
   }
 
-  /** As `signedInEarlier`, before 2026-12-08: the CSRF cookie under its old name. */
+  /** As `signedInEarlier`, before 2026-12-08: the CSRF cookie under its old name, which nothing takes. */
   signedInBeforeTheRename(): void {
     this.signedInEarlier();
     this.jar.values.delete(CSRF);
-    this.jar.values.set(LEGACY_CSRF, 'csrf-earlier');
+    this.jar.values.set('cn_csrf', 'csrf-earlier');
   }
 
   /** Every access token issued so far is unknown from now on (its session ended on the server). */
@@ -201,7 +200,7 @@ export class FakeApi {
   async #refresh(headers: Headers): Promise<Response> {
     // The browser attaches the cookies as the request leaves; the answer comes back later.
     const presented = this.#refreshCookie;
-    const csrf = this.jar.values.get(CSRF) ?? this.jar.values.get(LEGACY_CSRF);
+    const csrf = this.jar.values.get(CSRF);
     this.#refreshesInFlight += 1;
     this.maxConcurrentRefreshes = Math.max(this.maxConcurrentRefreshes, this.#refreshesInFlight);
     try {
@@ -229,10 +228,7 @@ export class FakeApi {
     const accessToken = `e30.${payload}.access-${++this.#serial}`;
     this.#refreshCookie = `refresh-${this.#serial}`;
     this.#expiry.set(accessToken, Date.now() + this.accessTtlSeconds * 1000);
-    // A refresh keeps the value it was given, under the new name (the old name's cookie dropped).
-    const kept = this.jar.values.get(CSRF) ?? this.jar.values.get(LEGACY_CSRF);
-    this.jar.values.delete(LEGACY_CSRF);
-    this.jar.values.set(CSRF, newCsrf || kept === undefined ? `csrf-${this.#csrfSerial++}` : kept);
+    if (newCsrf || !this.jar.values.has(CSRF)) this.jar.values.set(CSRF, `csrf-${this.#csrfSerial++}`);
     const tokens: AuthTokens = {
       user: this.#session.user,
       accessToken,
