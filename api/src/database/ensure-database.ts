@@ -77,8 +77,8 @@ async function ensureMysqlDatabase(target: URL, name: string, ssl: DriverSsl): P
   });
   try {
     // MySQL has IF NOT EXISTS and reports an existing database as a warning, not an error. The
-    // character set is named: a server whose default is latin1 (as upstream MariaDB and MySQL 5.7 long had)
-    // gave tables that refuse text outside Latin-1 (migrator.ts checks it on every run).
+    // character set is named: a server whose default is latin1 (as upstream MariaDB and MySQL 5.7
+    // long had) gave tables that refuse text outside Latin-1 (migrator.ts checks it on every run).
     const [result] = await connection.query(
       `create database if not exists ${connection.escapeId(name)} character set utf8mb4`,
     );

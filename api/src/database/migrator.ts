@@ -100,11 +100,12 @@ export async function migrateToLatest<DB>(
 /**
  * Refuses a database whose text encoding cannot hold what users type. The tables take the
  * database's default, and on a latin1 (or utf8mb3, or SQL_ASCII) database a display name in
- * Korean, an emoji in a passkey's name or a user agent outside Latin-1 failed with a 500
- * (found in review, 2026-12-08: upstream MariaDB and MySQL 5.7 long defaulted to latin1; RDS MySQL 8 defaults
- * to utf8mb4). The migration step creates a MySQL database as utf8mb4 itself; a PostgreSQL one
- * takes the server's template encoding (UTF8 on RDS and in the embedded server, whose cluster is
- * initialised so). This names the problem where a database is not UTF-8 all the same.
+ * Korean, an emoji in a passkey's name or a user agent outside Latin-1 failed with a 500 (found
+ * in review, 2026-12-08: upstream MariaDB and MySQL 5.7 long defaulted to latin1; RDS MySQL 8
+ * defaults to utf8mb4). The migration step creates a MySQL database as utf8mb4 itself; a
+ * PostgreSQL one takes the server's template encoding (UTF8 on RDS and in the embedded server,
+ * whose cluster is initialised so). This names the problem where a database is not UTF-8 all the
+ * same.
  */
 async function assertUnicodeDatabase<DB>(db: Kysely<DB>): Promise<void> {
   const mysql = dialectOf(db) === 'mysql';
