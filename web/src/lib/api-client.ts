@@ -127,13 +127,13 @@ export class ApiClient {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #refreshing: Promise<RefreshOutcome> | null = null;
   /**
-   * A sign-out did not reach the API, and the CSRF cookie was dropped: the access token in memory is the
-   * only way left to end the session, and no refresh can renew it.
+   * A sign-out did not reach the API, and the CSRF cookie was dropped: the access token in memory
+   * is the only way left to end the session, and no refresh can renew it.
    */
   #signOutUnconfirmed = false;
   /** Refreshes in a row the API could not answer, for the backoff. */
   #refreshFailures = 0;
-  /** The CSRF cookie's value when this tab last signed in or refreshed: a sign-in elsewhere sets another. */
+  /** The CSRF cookie's value when this tab last signed in or refreshed (a sign-in elsewhere sets another). */
   #csrfSeen: string | undefined;
   readonly #listeners = new Set<SessionListener>();
   readonly #profileListeners = new Set<ProfileListener>();
@@ -305,9 +305,9 @@ export class ApiClient {
    * For when the tab is looked at again (it became visible, or got the focus): another tab may have
    * signed out, or signed in, meanwhile. This tab heard of it only at its next refresh, up to 14
    * minutes later, showing the account's pages and data meanwhile, or then went on as the account
-   * that signed in (found in review, 2026-12-07). Without the CSRF cookie the session has ended; with
-   * another value than this tab last saw, a refresh tells which account the cookie holds now. Pages
-   * following the profile (`subscribeProfile`) get it read again too.
+   * that signed in (found in review, 2026-12-07). Without the CSRF cookie the session has ended;
+   * with another value than this tab last saw, a refresh tells which account the cookie holds now.
+   * Pages following the profile (`subscribeProfile`) get it read again too.
    */
   recheck(): void {
     if (!this.#user || this.#signOutUnconfirmed) return;
@@ -753,8 +753,8 @@ export class ApiClient {
    * the CSRF cookie is dropped at once so that a reload cannot sign back in meanwhile.
    *
    * That token is then the only way to reach the session: once it has expired (or the API says
-   * TOKEN_EXPIRED), no refresh can renew it without the CSRF cookie, and the API cannot be told. The
-   * browser is signed out here, with SIGNED_OUT_HERE_ONLY as the reason: the session may live on
+   * TOKEN_EXPIRED), no refresh can renew it without the CSRF cookie, and the API cannot be told.
+   * The browser is signed out here, with SIGNED_OUT_HERE_ONLY as the reason: the session may live on
    * the server until it expires, and the page says so (with how to end it) instead of "signed out".
    */
   async #endRemotely(path: string, refusedBecause?: string): Promise<void> {
