@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Cookies, parseCookie, type SetCookie, stringifySetCookie } from 'cookie';
+import { type SetCookie, stringifySetCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CryptoRepository } from '../common/crypto/crypto.repository.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -38,8 +38,8 @@ export const CSRF_HEADER = 'x-csrf-token';
  * `cn_csrf`), so keeping it for their last 30 days kept the hole open; those browsers sign in once
  * more (the web app sees no `__Host-cn_csrf` and shows them signed out).
  *
- * The two cookies are written and read here with the `cookie` package rather than through
- * `@fastify/cookie`: that plugin put an `onRequest` and an `onSend` hook on every route for what
+ * The two cookies are written here with the `cookie` package, and read by `cookieValues` (every
+ * refresh cookie the browser sent, not only the first), rather than through `@fastify/cookie`: that plugin put an `onRequest` and an `onSend` hook on every route for what
  * four auth routes use, and registering it cost each Lambda cold start ~3 ms (docs/lambda.md).
  * The headers it wrote are the same (the spec pins them).
  */
@@ -116,8 +116,7 @@ export class AuthCookies {
     const header = request.headers[CSRF_HEADER];
     const presented = Array.isArray(header) ? header[0] : header;
     if (!presented) throw new AppError('CSRF_TOKEN_INVALID');
-    const cookies = cookiesOf(request);
-    const own = cookies[CSRF_COOKIE];
+    const [own] = cookieValues(cookieHeader ?? '', CSRF_COOKIE);
     if (own !== undefined && this.crypto.constantTimeEquals(own, presented)) {
       const digest = this.csrfDigest(presented);
       // Every cookie of that name the browser sent, not only the first: a planted one on a longer
@@ -154,15 +153,17 @@ export class AuthCookies {
 const BOUND_REFRESH_COOKIE = /^(.+)\.([0-9a-f]{64})$/;
 
 /**
- * Every value a Cookie header gives `name`, in order, read as `cookie`'s parser reads one: trimmed,
- * URI-decoded when that is valid (as sent otherwise).
+ * Every value a Cookie header gives `name`, in order, read as `cookie`'s parser reads the first:
+ * name and value trimmed of spaces and tabs only (a name behind another whitespace character is
+ * another name), URI-decoded when that is valid (as sent otherwise). The first value is what
+ * `parseCookie` would give; the refresh cookie needs all of them.
  */
 function cookieValues(header: string, name: string): string[] {
   const values: string[] = [];
   for (const pair of header.split(';')) {
     const equals = pair.indexOf('=');
-    if (equals < 0 || pair.slice(0, equals).trim() !== name) continue;
-    const value = pair.slice(equals + 1).trim();
+    if (equals < 0 || trimSpacesAndTabs(pair.slice(0, equals)) !== name) continue;
+    const value = trimSpacesAndTabs(pair.slice(equals + 1));
     try {
       values.push(value.includes('%') ? decodeURIComponent(value) : value);
     } catch {
@@ -172,10 +173,8 @@ function cookieValues(header: string, name: string): string[] {
   return values;
 }
 
-/** The request's cookies by name (an empty object without a Cookie header); values URI-decoded. */
-function cookiesOf(request: FastifyRequest): Cookies {
-  const header = request.headers.cookie;
-  return header ? parseCookie(header) : {};
+function trimSpacesAndTabs(text: string): string {
+  return text.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 /** Adds a Set-Cookie header (Fastify keeps every `set-cookie` value it is given). */
