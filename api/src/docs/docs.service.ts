@@ -26,6 +26,14 @@ export class DocsService {
 
   async document(): Promise<OpenApiDocument> {
     this.assertEnabled();
+    return this.build();
+  }
+
+  /**
+   * The document `/docs/json` serves, also where DOCS_ENABLED=false keeps it from being served (the
+   * tests check every error answer against it).
+   */
+  async build(): Promise<OpenApiDocument> {
     // The builder reads every DTO's schema synchronously, so zod must be loaded first.
     const [{ buildOpenApiDocument }] = await Promise.all([import('./openapi.builder.js'), loadZod()]);
     this.cached ??= buildOpenApiDocument(

@@ -1,8 +1,5 @@
-import { DiscoveryService } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadZod } from '../../src/common/validation/dto-schema.js';
-import type { AppConfig } from '../../src/config/app-config.js';
-import { buildOpenApiDocument, type ControllerClass } from '../../src/docs/openapi.builder.js';
+import { DocsService } from '../../src/docs/docs.service.js';
 
 /** An error answer a test received: the request's method and path, and the answer's code. */
 export interface ErrorAnswer {
@@ -14,24 +11,15 @@ export interface ErrorAnswer {
 /**
  * The answers whose code the app's OpenAPI document does not list for the operation they went
  * to (its `x-error-codes`, or the root's codes of any request), as "METHOD /template CODE".
- * Requests to paths the document does not describe are not judged. The document is built the
- * way `/docs/json` builds it, also where the test's configuration turned the route off.
+ * Requests to paths the document does not describe are not judged. The document is the one
+ * `/docs/json` serves (`DocsService.build`), also where the test's configuration turned it off.
  */
 export async function undocumentedErrorAnswers(
   app: NestFastifyApplication,
-  config: AppConfig,
   answers: readonly ErrorAnswer[],
 ): Promise<string[]> {
   if (answers.length === 0) return [];
-  await loadZod();
-  const controllers = app
-    .get(DiscoveryService)
-    .getControllers()
-    .map((wrapper) => wrapper.metatype)
-    .filter((metatype): metatype is ControllerClass => typeof metatype === 'function');
-  const document = buildOpenApiDocument(controllers, config.http.prefix, {
-    requireApiKey: config.auth.requireApiKey,
-  });
+  const document = await app.get(DocsService).build();
   const operations = Object.entries(document.paths).flatMap(([template, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
       label: `${method.toUpperCase()} ${template}`,

@@ -64,7 +64,7 @@ export async function startTestServer(
     },
     async close() {
       try {
-        const undocumented = await undocumentedErrorAnswers(app, config, errorAnswers);
+        const undocumented = await undocumentedErrorAnswers(app, errorAnswers);
         if (undocumented.length > 0)
           throw new Error(
             `error codes answered that the OpenAPI document does not list: ${undocumented.join(', ')}`,
